@@ -1,0 +1,67 @@
+# modelc_add_model(<target> MODEL <file.onnx>
+#                  [NAME <c-identifier>] [TARGET_TRIPLE <triple>] [CPU <cpu>]
+#                  [DIMS <symbol=value>...] [OUTPUT_DIR <dir>] [OPTIONS <extra flags>...])
+#
+# Compiles an ONNX model with modelc at build time and makes <target> a static library
+# holding the generated object; linking <target> also puts the folder of NAME.h on the
+# include path. The model is recompiled when the model file or the compiler changes.
+# NAME defaults to <target>. TARGET_TRIPLE / CPU default to MODELC_TARGET_TRIPLE /
+# MODELC_TARGET_CPU when set (e.g. by a cross toolchain file), otherwise the host.
+# The compiler is the in-tree `modelc` target if there is one, else MODELC_EXECUTABLE.
+function(modelc_add_model target)
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "MODEL;NAME;TARGET_TRIPLE;CPU;OUTPUT_DIR" "DIMS;OPTIONS")
+  if(NOT ARG_MODEL)
+    message(FATAL_ERROR "modelc_add_model(${target}): MODEL is required")
+  endif()
+  if(NOT ARG_NAME)
+    set(ARG_NAME ${target})
+  endif()
+  if(NOT ARG_OUTPUT_DIR)
+    set(ARG_OUTPUT_DIR ${CMAKE_CURRENT_BINARY_DIR}/modelc/${target})
+  endif()
+  if(NOT ARG_TARGET_TRIPLE AND DEFINED MODELC_TARGET_TRIPLE)
+    set(ARG_TARGET_TRIPLE ${MODELC_TARGET_TRIPLE})
+  endif()
+  if(NOT ARG_CPU AND DEFINED MODELC_TARGET_CPU)
+    set(ARG_CPU ${MODELC_TARGET_CPU})
+  endif()
+  get_filename_component(model ${ARG_MODEL} ABSOLUTE)
+
+  if(TARGET modelc)
+    set(compiler $<TARGET_FILE:modelc>)
+    set(compiler_dependency modelc)
+  elseif(MODELC_EXECUTABLE)
+    set(compiler ${MODELC_EXECUTABLE})
+    set(compiler_dependency ${MODELC_EXECUTABLE})
+  else()
+    message(FATAL_ERROR "modelc_add_model: no modelc target and MODELC_EXECUTABLE is not set")
+  endif()
+
+  set(flags --name ${ARG_NAME} -o ${ARG_OUTPUT_DIR})
+  if(ARG_TARGET_TRIPLE)
+    list(APPEND flags --target ${ARG_TARGET_TRIPLE})
+  endif()
+  if(ARG_CPU)
+    list(APPEND flags --cpu ${ARG_CPU})
+  endif()
+  foreach(dim IN LISTS ARG_DIMS)
+    list(APPEND flags --dim ${dim})
+  endforeach()
+  list(APPEND flags ${ARG_OPTIONS})
+
+  set(object ${ARG_OUTPUT_DIR}/${ARG_NAME}.o)
+  set(header ${ARG_OUTPUT_DIR}/${ARG_NAME}.h)
+  set(report ${ARG_OUTPUT_DIR}/${ARG_NAME}.report.txt)
+  file(MAKE_DIRECTORY ${ARG_OUTPUT_DIR})
+  add_custom_command(
+    OUTPUT ${object} ${header} ${report}
+    COMMAND ${compiler} compile ${model} ${flags}
+    DEPENDS ${model} ${compiler_dependency}
+    COMMENT "modelc: compiling ${ARG_MODEL} as ${ARG_NAME}"
+    VERBATIM)
+  set_source_files_properties(${object} PROPERTIES EXTERNAL_OBJECT TRUE GENERATED TRUE)
+  add_library(${target} STATIC ${object} ${header})
+  set_target_properties(${target} PROPERTIES LINKER_LANGUAGE C)
+  target_include_directories(${target} INTERFACE ${ARG_OUTPUT_DIR})
+  set_property(TARGET ${target} PROPERTY MODELC_REPORT ${report})
+endfunction()

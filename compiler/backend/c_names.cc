@@ -1,0 +1,59 @@
+// C identifier sanitising.
+#include "compiler/backend/c_names.h"
+
+#include <cctype>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace modelc {
+namespace {
+
+const std::set<std::string>& ReservedWords() {
+  static const std::set<std::string> kWords = {
+      "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
+      "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
+      "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch", "typedef",
+      "union", "unsigned", "void", "volatile", "while", "bool", "true", "false", "class",
+      "new", "delete", "this", "template", "typename", "namespace", "operator", "private",
+      "public", "protected", "virtual", "scratch", "inputs", "outputs"};
+  return kWords;
+}
+
+}  // namespace
+
+bool IsValidCIdentifier(const std::string& name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+  }
+  return ReservedWords().count(name) == 0;
+}
+
+std::string SanitizeCIdentifier(const std::string& text) {
+  std::string out;
+  for (char c : text) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  if (out.empty() || std::isdigit(static_cast<unsigned char>(out[0]))) out = "t_" + out;
+  if (ReservedWords().count(out)) out += "_";
+  return out;
+}
+
+ModelCNames MakeModelCNames(const std::string& model_name, const Graph& graph) {
+  ModelCNames names;
+  names.prefix = model_name;
+  names.macro_prefix = absl::AsciiStrToUpper(model_name);
+  std::set<std::string> taken;
+  auto unique = [&](const std::string& raw) {
+    std::string name = SanitizeCIdentifier(raw);
+    std::string candidate = name;
+    for (int suffix = 2; taken.count(candidate); ++suffix) candidate = absl::StrCat(name, "_", suffix);
+    taken.insert(candidate);
+    return candidate;
+  };
+  for (ValueId id : graph.inputs()) names.inputs.push_back(unique(graph.value(id).name));
+  for (ValueId id : graph.outputs()) names.outputs.push_back(unique(graph.value(id).name));
+  return names;
+}
+
+}  // namespace modelc

@@ -1,0 +1,30 @@
+// C identifiers of a compiled model: the symbol prefix, macro prefix and entry-point
+// parameter names derived from ONNX tensor names. Shared by code and header
+// generation so the two always agree.
+#ifndef MODELC_BACKEND_C_NAMES_H_
+#define MODELC_BACKEND_C_NAMES_H_
+
+#include <string>
+#include <vector>
+
+#include "compiler/ir/graph.h"
+
+namespace modelc {
+
+bool IsValidCIdentifier(const std::string& name);
+// A C identifier made from any text: invalid characters become '_', a leading digit or
+// a C keyword gets a prefix.
+std::string SanitizeCIdentifier(const std::string& text);
+
+struct ModelCNames {
+  std::string prefix;        // e.g. "mnist": symbols mnist_run, mnist_model_info ...
+  std::string macro_prefix;  // e.g. "MNIST"
+  std::vector<std::string> inputs;   // parameter names, unique, never "scratch"
+  std::vector<std::string> outputs;
+};
+
+ModelCNames MakeModelCNames(const std::string& model_name, const Graph& graph);
+
+}  // namespace modelc
+
+#endif  // MODELC_BACKEND_C_NAMES_H_

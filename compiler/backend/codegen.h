@@ -1,0 +1,37 @@
+// The backend's public interface, free of LLVM types: turns a planned graph into an
+// object file for a target, and writes the matching C header.
+#ifndef MODELC_BACKEND_CODEGEN_H_
+#define MODELC_BACKEND_CODEGEN_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "compiler/backend/target.h"
+#include "compiler/ir/graph.h"
+#include "compiler/planning/buffer_assignment.h"
+
+namespace modelc {
+
+// Version of the generated ABI (entry points, descriptor layout); stored in the
+// descriptor and the header.
+inline constexpr int kGeneratedAbiVersion = 1;
+
+struct CodegenRequest {
+  const Graph* graph = nullptr;
+  const BufferAssignment* buffers = nullptr;
+  std::string model_name;  // a valid C identifier: the symbol prefix
+  TargetDescription target;
+};
+
+// Optimised object file bytes (ELF for the targets we support).
+absl::StatusOr<std::string> GenerateObjectFile(const CodegenRequest& request);
+
+// The textual LLVM IR before optimisation (for --dump-llvm).
+absl::StatusOr<std::string> GenerateLlvmIr(const CodegenRequest& request);
+
+// The self-contained C header declaring the entry points and constants.
+std::string GenerateHeader(const CodegenRequest& request);
+
+}  // namespace modelc
+
+#endif  // MODELC_BACKEND_CODEGEN_H_

@@ -1,0 +1,81 @@
+// Loop, memory and constant helpers for kernel emitters.
+#include "compiler/backend/kernel_context.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace modelc {
+
+llvm::Value* KernelContext::Address(llvm::Value* base, llvm::Value* index) {
+  return b.CreateInBoundsGEP(F32(), base, index);
+}
+
+llvm::Value* KernelContext::Load(llvm::Value* base, llvm::Value* index) {
+  return b.CreateLoad(F32(), Address(base, index));
+}
+
+void KernelContext::Store(llvm::Value* value, llvm::Value* base, llvm::Value* index) {
+  b.CreateStore(value, Address(base, index));
+}
+
+void KernelContext::Loop(llvm::Value* begin, llvm::Value* end,
+                         const std::function<void(llvm::Value*)>& body) {
+  llvm::LLVMContext& context = b.getContext();
+  llvm::Function* function = b.GetInsertBlock()->getParent();
+  llvm::BasicBlock* preheader = b.GetInsertBlock();
+  llvm::BasicBlock* header = llvm::BasicBlock::Create(context, "loop", function);
+  llvm::BasicBlock* body_block = llvm::BasicBlock::Create(context, "body", function);
+  llvm::BasicBlock* exit = llvm::BasicBlock::Create(context, "exit", function);
+  b.CreateBr(header);
+  b.SetInsertPoint(header);
+  llvm::PHINode* index = b.CreatePHI(I64(), 2, "i");
+  index->addIncoming(begin, preheader);
+  b.CreateCondBr(b.CreateICmpSLT(index, end), body_block, exit);
+  b.SetInsertPoint(body_block);
+  body(index);
+  llvm::Value* next = b.CreateAdd(index, Int(1), "", /*HasNUW=*/true, /*HasNSW=*/true);
+  index->addIncoming(next, b.GetInsertBlock());
+  b.CreateBr(header);
+  b.SetInsertPoint(exit);
+}
+
+llvm::Value* KernelContext::EntryAlloca(llvm::Type* type) {
+  llvm::Function* function = b.GetInsertBlock()->getParent();
+  llvm::IRBuilder<> entry(&function->getEntryBlock(), function->getEntryBlock().begin());
+  return entry.CreateAlloca(type);
+}
+
+namespace {
+llvm::Value* MakeConstantGlobal(llvm::Module& module, llvm::Constant* data, const std::string& name,
+                                int64_t alignment) {
+  auto* global = new llvm::GlobalVariable(module, data->getType(), /*isConstant=*/true,
+                                          llvm::GlobalValue::InternalLinkage, data, name);
+  global->setAlignment(llvm::Align(alignment));
+  global->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
+  return global;
+}
+}  // namespace
+
+llvm::Value* KernelContext::ConstantFloats(const std::vector<float>& values, const std::string& purpose) {
+  return MakeConstantGlobal(module, llvm::ConstantDataArray::get(b.getContext(), values),
+                            absl::StrCat(symbol_prefix_, "_", node.name, "_", purpose), alignment_);
+}
+
+llvm::Value* KernelContext::ConstantInt64s(const std::vector<int64_t>& values, const std::string& purpose) {
+  std::vector<uint64_t> raw(values.begin(), values.end());
+  return MakeConstantGlobal(module, llvm::ConstantDataArray::get(b.getContext(), raw),
+                            absl::StrCat(symbol_prefix_, "_", node.name, "_", purpose), 8);
+}
+
+ValidRange KernelContext::ValidIndices(llvm::Value* base, int64_t step, int64_t limit, int64_t count) {
+  // begin = base >= 0 ? 0 : ceil(-base / step)
+  llvm::Value* negative = b.CreateNeg(base);
+  llvm::Value* begin = b.CreateSelect(b.CreateICmpSGE(base, Int(0)), Int(0),
+                                      b.CreateSDiv(b.CreateAdd(negative, Int(step - 1)), Int(step)));
+  // end = (limit - 1 - base) < 0 ? 0 : min(count, (limit - 1 - base) / step + 1)
+  llvm::Value* room = b.CreateSub(Int(limit - 1), base);
+  llvm::Value* end = b.CreateSelect(b.CreateICmpSLT(room, Int(0)), Int(0),
+                                    Min(Int(count), b.CreateAdd(b.CreateSDiv(room, Int(step)), Int(1))));
+  return {Min(begin, Int(count)), end};
+}
+
+}  // namespace modelc

@@ -1,0 +1,86 @@
+// Backend-internal: what a kernel emitter works with while it writes the LLVM IR of
+// one node: the builder positioned inside the node's function, the node, pointers to
+// its inputs and outputs, and small helpers for loops, loads and constants.
+#ifndef MODELC_BACKEND_KERNEL_CONTEXT_H_
+#define MODELC_BACKEND_KERNEL_CONTEXT_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "compiler/ir/graph.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Module.h"
+
+namespace modelc {
+
+struct ValidRange {
+  llvm::Value* begin;
+  llvm::Value* end;
+};
+
+class KernelContext {
+ public:
+  KernelContext(llvm::IRBuilder<>& builder, llvm::Module& module, const Graph& graph,
+                const Node& node, std::vector<llvm::Value*> inputs, std::vector<llvm::Value*> outputs,
+                std::string symbol_prefix, int64_t alignment)
+      : b(builder), module(module), graph(graph), node(node), in(std::move(inputs)),
+        out(std::move(outputs)), symbol_prefix_(std::move(symbol_prefix)), alignment_(alignment) {}
+
+  llvm::IRBuilder<>& b;
+  llvm::Module& module;
+  const Graph& graph;
+  const Node& node;
+  std::vector<llvm::Value*> in;   // one pointer per node input; nullptr when omitted
+  std::vector<llvm::Value*> out;  // one pointer per node output
+
+  llvm::Type* F32() { return b.getFloatTy(); }
+  llvm::Type* I64() { return b.getInt64Ty(); }
+  llvm::Value* Int(int64_t v) { return b.getInt64(static_cast<uint64_t>(v)); }
+  llvm::Value* Float(float v) { return llvm::ConstantFP::get(F32(), v); }
+
+  llvm::Value* Address(llvm::Value* base, llvm::Value* index);
+  llvm::Value* Load(llvm::Value* base, llvm::Value* index);
+  void Store(llvm::Value* value, llvm::Value* base, llvm::Value* index);
+
+  // for (i = begin; i < end; ++i) body(i), with a 64-bit induction variable.
+  void Loop(llvm::Value* begin, llvm::Value* end, const std::function<void(llvm::Value*)>& body);
+  void Loop(int64_t count, const std::function<void(llvm::Value*)>& body) {
+    Loop(Int(0), Int(count), body);
+  }
+
+  // A stack slot for a scalar accumulator, created in the function's entry block.
+  llvm::Value* EntryAlloca(llvm::Type* type);
+
+  // A constant float array in read-only data (e.g. repacked weights), as a pointer.
+  llvm::Value* ConstantFloats(const std::vector<float>& values, const std::string& purpose);
+  llvm::Value* ConstantInt64s(const std::vector<int64_t>& values, const std::string& purpose);
+
+  // The t in [0, count) for which 0 <= base + t * step < limit, as [begin, end)
+  // (end <= begin when there is none). step > 0.
+  ValidRange ValidIndices(llvm::Value* base, int64_t step, int64_t limit, int64_t count);
+
+  llvm::Value* Min(llvm::Value* a, llvm::Value* b) { return this->b.CreateSelect(this->b.CreateICmpSLT(a, b), a, b); }
+  llvm::Value* Max(llvm::Value* a, llvm::Value* b) { return this->b.CreateSelect(this->b.CreateICmpSGT(a, b), a, b); }
+
+ private:
+  std::string symbol_prefix_;
+  int64_t alignment_;
+};
+
+// Inline math: no libm calls may appear in generated code.
+llvm::Value* EmitExp(KernelContext& k, llvm::Value* x);
+llvm::Value* EmitSigmoid(KernelContext& k, llvm::Value* x);
+llvm::Value* EmitTanh(KernelContext& k, llvm::Value* x);
+
+// Kernel emitters, one per op family file. Each writes the node's outputs.
+absl::Status EmitElementwiseKernel(KernelContext& k);  // Unary, Binary, Clip, View copies
+absl::Status EmitLinearKernel(KernelContext& k);       // Gemm, MatMul
+absl::Status EmitWindowKernel(KernelContext& k);       // Conv, MaxPool, AveragePool
+absl::Status EmitNormalizationKernel(KernelContext& k);  // Softmax, BatchNorm, GlobalAveragePool
+
+}  // namespace modelc
+
+#endif  // MODELC_BACKEND_KERNEL_CONTEXT_H_

@@ -1,0 +1,128 @@
+// Normalisation kernels: Softmax (max-subtracted, one exp per element), inference
+// BatchNormalization as a per-channel scale and shift (computed at compile time when
+// the statistics are constant), and GlobalAveragePool.
+#include <cmath>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "compiler/backend/kernel_context.h"
+#include "compiler/ir/op_geometry.h"
+#include "compiler/util/status_macros.h"
+#include "llvm/IR/Intrinsics.h"
+
+namespace modelc {
+namespace {
+
+llvm::Value* ReassociableAdd(KernelContext& k, llvm::Value* a, llvm::Value* c) {
+  auto* sum = llvm::cast<llvm::Instruction>(k.b.CreateFAdd(a, c));
+  sum->setHasAllowReassoc(true);  // lets the vectoriser split the reduction
+  return sum;
+}
+
+absl::Status EmitSoftmax(KernelContext& k) {
+  ASSIGN_OR_RETURN(SoftmaxGeometry g, ResolveSoftmax(k.graph, k.node));
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Value* maximum = k.EntryAlloca(k.F32());
+  llvm::Value* sum = k.EntryAlloca(k.F32());
+  k.Loop(g.outer, [&](llvm::Value* o) {
+    k.Loop(g.inner, [&](llvm::Value* i) {
+      llvm::Value* base = b.CreateAdd(b.CreateMul(o, k.Int(g.axis_dim * g.inner)), i);
+      auto at = [&](llvm::Value* a) { return b.CreateAdd(base, b.CreateMul(a, k.Int(g.inner))); };
+      b.CreateStore(k.Float(-std::numeric_limits<float>::infinity()), maximum);
+      k.Loop(g.axis_dim, [&](llvm::Value* a) {
+        llvm::Value* v = k.Load(k.in[0], at(a));
+        llvm::Value* m = b.CreateLoad(k.F32(), maximum);
+        b.CreateStore(b.CreateSelect(b.CreateFCmpOGT(v, m), v, m), maximum);
+      });
+      llvm::Value* max_value = b.CreateLoad(k.F32(), maximum);
+      b.CreateStore(k.Float(0.0f), sum);
+      k.Loop(g.axis_dim, [&](llvm::Value* a) {
+        llvm::Value* e = EmitExp(k, b.CreateFSub(k.Load(k.in[0], at(a)), max_value));
+        k.Store(e, k.out[0], at(a));
+        b.CreateStore(ReassociableAdd(k, b.CreateLoad(k.F32(), sum), e), sum);
+      });
+      llvm::Value* inverse = b.CreateFDiv(k.Float(1.0f), b.CreateLoad(k.F32(), sum));
+      k.Loop(g.axis_dim, [&](llvm::Value* a) {
+        k.Store(b.CreateFMul(k.Load(k.out[0], at(a)), inverse), k.out[0], at(a));
+      });
+    });
+  });
+  return absl::OkStatus();
+}
+
+absl::Status EmitBatchNorm(KernelContext& k) {
+  ASSIGN_OR_RETURN(BatchNormGeometry g, ResolveBatchNorm(k.graph, k.node));
+  llvm::IRBuilder<>& b = k.b;
+  bool constant_statistics = true;
+  for (int i = 1; i <= 4; ++i) constant_statistics &= k.graph.IsConstant(k.node.inputs[i]);
+  llvm::Value* scales;
+  llvm::Value* shifts;
+  if (constant_statistics) {
+    auto values = [&](int i) { return k.graph.value(k.node.inputs[i]).constant->Floats(); };
+    const std::vector<float> gamma = values(1), beta = values(2), mean = values(3), var = values(4);
+    std::vector<float> scale(g.channels), shift(g.channels);
+    for (int64_t c = 0; c < g.channels; ++c) {
+      const double s = gamma[c] / std::sqrt(static_cast<double>(var[c]) + g.epsilon);
+      scale[c] = static_cast<float>(s);
+      shift[c] = static_cast<float>(beta[c] - mean[c] * s);
+    }
+    scales = k.ConstantFloats(scale, "scale");
+    shifts = k.ConstantFloats(shift, "shift");
+  } else {
+    scales = k.EntryAlloca(llvm::ArrayType::get(k.F32(), g.channels));
+    shifts = k.EntryAlloca(llvm::ArrayType::get(k.F32(), g.channels));
+    k.Loop(g.channels, [&](llvm::Value* c) {
+      llvm::Value* variance = b.CreateFAdd(k.Load(k.in[4], c), k.Float(g.epsilon));
+      llvm::Value* root = b.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, variance);
+      llvm::Value* s = b.CreateFDiv(k.Load(k.in[1], c), root);
+      k.Store(s, scales, c);
+      k.Store(b.CreateFSub(k.Load(k.in[2], c), b.CreateFMul(k.Load(k.in[3], c), s)), shifts, c);
+    });
+  }
+  k.Loop(g.batch, [&](llvm::Value* n) {
+    k.Loop(g.channels, [&](llvm::Value* c) {
+      llvm::Value* plane = b.CreateMul(b.CreateAdd(b.CreateMul(n, k.Int(g.channels)), c), k.Int(g.inner));
+      llvm::Value* s = k.Load(scales, c);
+      llvm::Value* t = k.Load(shifts, c);
+      k.Loop(g.inner, [&](llvm::Value* i) {
+        llvm::Value* index = b.CreateAdd(plane, i);
+        k.Store(b.CreateFAdd(b.CreateFMul(k.Load(k.in[0], index), s), t), k.out[0], index);
+      });
+    });
+  });
+  return absl::OkStatus();
+}
+
+absl::Status EmitGlobalAveragePool(KernelContext& k) {
+  const Shape& x = k.graph.InputType(k.node, 0).shape;
+  const int64_t planes = x[0] * x[1];
+  const int64_t area = ElementCount(x) / std::max<int64_t>(planes, 1);
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Value* sum = k.EntryAlloca(k.F32());
+  k.Loop(planes, [&](llvm::Value* p) {
+    llvm::Value* plane = k.Address(k.in[0], b.CreateMul(p, k.Int(area)));
+    b.CreateStore(k.Float(0.0f), sum);
+    k.Loop(area, [&](llvm::Value* i) {
+      b.CreateStore(ReassociableAdd(k, b.CreateLoad(k.F32(), sum), k.Load(plane, i)), sum);
+    });
+    k.Store(b.CreateFDiv(b.CreateLoad(k.F32(), sum), k.Float(static_cast<float>(area))), k.out[0], p);
+  });
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status EmitNormalizationKernel(KernelContext& k) {
+  switch (k.node.op) {
+    case OpKind::kSoftmax:
+      return EmitSoftmax(k);
+    case OpKind::kBatchNormalization:
+      return EmitBatchNorm(k);
+    case OpKind::kGlobalAveragePool:
+      return EmitGlobalAveragePool(k);
+    default:
+      return absl::InternalError(absl::StrCat("no normalization kernel for ", OpName(k.node.op)));
+  }
+}
+
+}  // namespace modelc

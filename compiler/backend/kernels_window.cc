@@ -1,0 +1,128 @@
+// Sliding-window kernels over NCHW data (1-D ops have height 1).
+// Conv: for each output plane, bias first, then for every (input channel, kh, kw) tap
+// an update `out[oh, ow] += w * x[ih, iw]` over exactly the output positions whose input
+// is inside the image, so the innermost loop has no bounds checks and vectorises.
+// Pooling: for each output position, the window clipped to the image.
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "compiler/backend/kernel_context.h"
+#include "compiler/ir/op_geometry.h"
+#include "compiler/util/status_macros.h"
+
+namespace modelc {
+namespace {
+
+absl::Status EmitConv(KernelContext& k) {
+  ASSIGN_OR_RETURN(ConvGeometry g, ResolveConv(k.graph, k.node));
+  const WindowGeometry& s = g.window;
+  llvm::IRBuilder<>& b = k.b;
+  const int64_t in_area = s.in_h * s.in_w, out_area = s.out_h * s.out_w;
+  const int64_t taps = s.kernel_h * s.kernel_w;
+  const int64_t in_per_group = g.InChannelsPerGroup(), out_per_group = g.OutChannelsPerGroup();
+  k.Loop(s.batch, [&](llvm::Value* n) {
+    k.Loop(g.groups, [&](llvm::Value* group) {
+      k.Loop(out_per_group, [&](llvm::Value* local_oc) {
+        llvm::Value* oc = b.CreateAdd(b.CreateMul(group, k.Int(out_per_group)), local_oc);
+        llvm::Value* out_plane =
+            k.Address(k.out[0], b.CreateMul(b.CreateAdd(b.CreateMul(n, k.Int(g.out_channels)), oc), k.Int(out_area)));
+        llvm::Value* bias = g.has_bias ? k.Load(k.in[2], oc) : k.Float(0.0f);
+        k.Loop(out_area, [&](llvm::Value* p) { k.Store(bias, out_plane, p); });
+        k.Loop(in_per_group, [&](llvm::Value* local_ic) {
+          llvm::Value* ic = b.CreateAdd(b.CreateMul(group, k.Int(in_per_group)), local_ic);
+          llvm::Value* in_plane =
+              k.Address(k.in[0], b.CreateMul(b.CreateAdd(b.CreateMul(n, k.Int(s.channels)), ic), k.Int(in_area)));
+          llvm::Value* weights =
+              k.Address(k.in[1], b.CreateMul(b.CreateAdd(b.CreateMul(oc, k.Int(in_per_group)), local_ic), k.Int(taps)));
+          k.Loop(s.kernel_h, [&](llvm::Value* kh) {
+            llvm::Value* h_offset = b.CreateSub(b.CreateMul(kh, k.Int(s.dilation_h)), k.Int(s.pad_top));
+            ValidRange rows = k.ValidIndices(h_offset, s.stride_h, s.in_h, s.out_h);
+            k.Loop(s.kernel_w, [&](llvm::Value* kw) {
+              llvm::Value* w_offset = b.CreateSub(b.CreateMul(kw, k.Int(s.dilation_w)), k.Int(s.pad_left));
+              ValidRange cols = k.ValidIndices(w_offset, s.stride_w, s.in_w, s.out_w);
+              llvm::Value* weight = k.Load(weights, b.CreateAdd(b.CreateMul(kh, k.Int(s.kernel_w)), kw));
+              k.Loop(rows.begin, rows.end, [&](llvm::Value* oh) {
+                llvm::Value* ih = b.CreateAdd(b.CreateMul(oh, k.Int(s.stride_h)), h_offset);
+                llvm::Value* in_row = k.Address(in_plane, b.CreateMul(ih, k.Int(s.in_w)));
+                llvm::Value* out_row = k.Address(out_plane, b.CreateMul(oh, k.Int(s.out_w)));
+                k.Loop(cols.begin, cols.end, [&](llvm::Value* ow) {
+                  llvm::Value* iw = b.CreateAdd(b.CreateMul(ow, k.Int(s.stride_w)), w_offset);
+                  llvm::Value* sum = b.CreateFAdd(k.Load(out_row, ow), b.CreateFMul(weight, k.Load(in_row, iw)));
+                  k.Store(sum, out_row, ow);
+                });
+              });
+            });
+          });
+        });
+      });
+    });
+  });
+  return absl::OkStatus();
+}
+
+llvm::Value* RangeSize(KernelContext& k, const ValidRange& range) {
+  return k.Max(k.b.CreateSub(range.end, range.begin), k.Int(0));
+}
+
+absl::Status EmitPool(KernelContext& k) {
+  ASSIGN_OR_RETURN(PoolGeometry g, ResolvePool(k.graph, k.node));
+  const WindowGeometry& s = g.window;
+  const bool is_max = k.node.op == OpKind::kMaxPool;
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Value* accumulator = k.EntryAlloca(k.F32());
+  k.Loop(s.batch * s.channels, [&](llvm::Value* plane) {
+    llvm::Value* in_plane = k.Address(k.in[0], b.CreateMul(plane, k.Int(s.in_h * s.in_w)));
+    llvm::Value* out_plane = k.Address(k.out[0], b.CreateMul(plane, k.Int(s.out_h * s.out_w)));
+    k.Loop(s.out_h, [&](llvm::Value* oh) {
+      llvm::Value* h_base = b.CreateSub(b.CreateMul(oh, k.Int(s.stride_h)), k.Int(s.pad_top));
+      ValidRange rows = k.ValidIndices(h_base, s.dilation_h, s.in_h, s.kernel_h);
+      k.Loop(s.out_w, [&](llvm::Value* ow) {
+        llvm::Value* w_base = b.CreateSub(b.CreateMul(ow, k.Int(s.stride_w)), k.Int(s.pad_left));
+        ValidRange cols = k.ValidIndices(w_base, s.dilation_w, s.in_w, s.kernel_w);
+        b.CreateStore(k.Float(is_max ? -std::numeric_limits<float>::infinity() : 0.0f), accumulator);
+        k.Loop(rows.begin, rows.end, [&](llvm::Value* kh) {
+          llvm::Value* ih = b.CreateAdd(h_base, b.CreateMul(kh, k.Int(s.dilation_h)));
+          llvm::Value* in_row = k.Address(in_plane, b.CreateMul(ih, k.Int(s.in_w)));
+          k.Loop(cols.begin, cols.end, [&](llvm::Value* kw) {
+            llvm::Value* v = k.Load(in_row, b.CreateAdd(w_base, b.CreateMul(kw, k.Int(s.dilation_w))));
+            llvm::Value* acc = b.CreateLoad(k.F32(), accumulator);
+            b.CreateStore(is_max ? b.CreateSelect(b.CreateFCmpOGT(v, acc), v, acc) : b.CreateFAdd(acc, v),
+                          accumulator);
+          });
+        });
+        llvm::Value* result = b.CreateLoad(k.F32(), accumulator);
+        if (!is_max) {
+          llvm::Value* count;
+          if (g.count_include_pad) {
+            ValidRange padded_rows = k.ValidIndices(b.CreateAdd(h_base, k.Int(s.pad_top)), s.dilation_h,
+                                                    s.in_h + s.pad_top + s.pad_bottom, s.kernel_h);
+            ValidRange padded_cols = k.ValidIndices(b.CreateAdd(w_base, k.Int(s.pad_left)), s.dilation_w,
+                                                    s.in_w + s.pad_left + s.pad_right, s.kernel_w);
+            count = b.CreateMul(RangeSize(k, padded_rows), RangeSize(k, padded_cols));
+          } else {
+            count = b.CreateMul(RangeSize(k, rows), RangeSize(k, cols));
+          }
+          result = b.CreateFDiv(result, b.CreateSIToFP(k.Max(count, k.Int(1)), k.F32()));
+        }
+        k.Store(result, out_plane, b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow));
+      });
+    });
+  });
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status EmitWindowKernel(KernelContext& k) {
+  switch (k.node.op) {
+    case OpKind::kConv:
+      return EmitConv(k);
+    case OpKind::kMaxPool:
+    case OpKind::kAveragePool:
+      return EmitPool(k);
+    default:
+      return absl::InternalError(absl::StrCat("no window kernel for ", OpName(k.node.op)));
+  }
+}
+
+}  // namespace modelc

@@ -1,0 +1,325 @@
+// Module layout of a compiled model NAME:
+//   NAME_run(in..., out..., scratch)      typed entry point, checks pointers
+//   NAME_run_generic(inputs, outputs, scratch)
+//   NAME_model_info                       descriptor: names, types, shapes, sizes, entry
+//   internal NAME.graph                   calls one internal function per node in order
+//   internal constants                    weights (read-only data)
+// Nothing is writable at run time except the caller's buffers: no mutable globals.
+#include "compiler/backend/module_builder.h"
+
+#include "absl/strings/str_cat.h"
+#include "compiler/backend/c_names.h"
+#include "compiler/backend/kernel_context.h"
+#include "compiler/util/status_macros.h"
+#include "llvm/IR/Verifier.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace modelc {
+namespace {
+
+// Status codes returned by the entry points; the header writer names them.
+constexpr int kStatusNullPointer = 1;
+constexpr int kStatusMisaligned = 2;
+
+class ModuleBuilder {
+ public:
+  ModuleBuilder(const CodegenRequest& request, llvm::LLVMContext& context)
+      : request_(request), graph_(*request.graph), buffers_(*request.buffers), context_(context),
+        module_(std::make_unique<llvm::Module>(request.model_name, context)), builder_(context),
+        names_(MakeModelCNames(request.model_name, graph_)) {
+    llvm::FastMathFlags flags;
+    flags.setAllowContract(true);  // a*b+c may become one FMA
+    builder_.setFastMathFlags(flags);
+  }
+
+  absl::StatusOr<std::unique_ptr<llvm::Module>> Build() {
+    module_->setTargetTriple(request_.target.triple);
+    llvm::Function* graph_function = DeclareGraphFunction();
+    RETURN_IF_ERROR(DefineGraphFunction(graph_function));
+    llvm::Function* run = DefineTypedEntry(graph_function);
+    llvm::Function* generic = DefineGenericEntry(run);
+    DefineDescriptor(generic);
+    std::string errors;
+    llvm::raw_string_ostream stream(errors);
+    if (llvm::verifyModule(*module_, &stream)) {
+      return absl::InternalError(absl::StrCat("generated LLVM IR is invalid: ", errors));
+    }
+    return std::move(module_);
+  }
+
+ private:
+  size_t TensorCount() const { return graph_.inputs().size() + graph_.outputs().size(); }
+  llvm::Type* Ptr() { return builder_.getPtrTy(); }
+
+  void SetCommonAttributes(llvm::Function* function) {
+    function->addFnAttr(llvm::Attribute::NoUnwind);
+    function->addFnAttr("target-cpu", request_.target.cpu);
+    if (!request_.target.features.empty()) function->addFnAttr("target-features", request_.target.features);
+  }
+
+  llvm::Function* CreateFunction(const std::string& name, llvm::Type* result, size_t pointer_args,
+                                 llvm::GlobalValue::LinkageTypes linkage) {
+    std::vector<llvm::Type*> args(pointer_args, Ptr());
+    auto* type = llvm::FunctionType::get(result, args, false);
+    llvm::Function* function = llvm::Function::Create(type, linkage, name, module_.get());
+    SetCommonAttributes(function);
+    return function;
+  }
+
+  llvm::Function* DeclareGraphFunction() {
+    llvm::Function* function = CreateFunction(absl::StrCat(names_.prefix, ".graph"), builder_.getVoidTy(),
+                                              TensorCount() + 1, llvm::GlobalValue::InternalLinkage);
+    // Callers promise that no output buffer overlaps any input, output or the scratch.
+    for (auto& arg : function->args()) arg.addAttr(llvm::Attribute::NoAlias);
+    return function;
+  }
+
+  llvm::Value* ConstantPointer(ValueId id) {
+    auto it = constant_globals_.find(id);
+    if (it != constant_globals_.end()) return it->second;
+    const TensorData& data = *graph_.value(id).constant;
+    llvm::Constant* initializer = llvm::ConstantDataArray::getRaw(
+        llvm::StringRef(reinterpret_cast<const char*>(data.bytes().data()), data.bytes().size()),
+        data.bytes().size(), builder_.getInt8Ty());
+    auto* global = new llvm::GlobalVariable(*module_, initializer->getType(), true,
+                                            llvm::GlobalValue::InternalLinkage, initializer,
+                                            absl::StrCat(names_.prefix, ".const.", SanitizeCIdentifier(graph_.value(id).name)));
+    global->setAlignment(llvm::Align(request_.target.buffer_alignment));
+    global->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
+    constant_globals_[id] = global;
+    return global;
+  }
+
+  // Where a value's bytes are inside the graph function.
+  llvm::Value* PointerTo(ValueId id, llvm::Function* graph_function) {
+    const ValueId root = buffers_.root[id];
+    const Storage& storage = buffers_.storage[root];
+    switch (storage.kind) {
+      case StorageKind::kInput:
+        return graph_function->getArg(storage.index);
+      case StorageKind::kOutput:
+        return graph_function->getArg(graph_.inputs().size() + storage.index);
+      case StorageKind::kConstant:
+        return ConstantPointer(root);
+      case StorageKind::kScratch:
+        return builder_.CreateInBoundsGEP(builder_.getInt8Ty(), graph_function->getArg(TensorCount()),
+                                          builder_.getInt64(storage.offset));
+      case StorageKind::kUnused:
+        break;
+    }
+    return nullptr;
+  }
+
+  absl::Status EmitNodeBody(const Node& node, llvm::Function* function) {
+    builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", function));
+    std::vector<llvm::Value*> inputs, outputs;
+    int arg = 0;
+    for (ValueId input : node.inputs) inputs.push_back(input == kNoValue ? nullptr : function->getArg(arg++));
+    for (size_t o = 0; o < node.outputs.size(); ++o) outputs.push_back(function->getArg(arg++));
+    KernelContext kernel(builder_, *module_, graph_, node, inputs, outputs,
+                         absl::StrCat(names_.prefix, ".", SanitizeCIdentifier(node.name)),
+                         request_.target.buffer_alignment);
+    absl::Status status;
+    switch (node.op) {
+      case OpKind::kGemm:
+      case OpKind::kMatMul:
+        status = EmitLinearKernel(kernel);
+        break;
+      case OpKind::kConv:
+      case OpKind::kMaxPool:
+      case OpKind::kAveragePool:
+        status = EmitWindowKernel(kernel);
+        break;
+      case OpKind::kSoftmax:
+      case OpKind::kBatchNormalization:
+      case OpKind::kGlobalAveragePool:
+        status = EmitNormalizationKernel(kernel);
+        break;
+      case OpKind::kAdd:
+      case OpKind::kSub:
+      case OpKind::kMul:
+      case OpKind::kDiv:
+      case OpKind::kRelu:
+      case OpKind::kSigmoid:
+      case OpKind::kTanh:
+      case OpKind::kExp:
+      case OpKind::kClip:
+      case OpKind::kFlatten:
+      case OpKind::kReshape:
+      case OpKind::kIdentity:
+      case OpKind::kDropout:
+        status = EmitElementwiseKernel(kernel);
+        break;
+    }
+    RETURN_IF_ERROR(status);
+    builder_.CreateRetVoid();
+    return absl::OkStatus();
+  }
+
+  absl::Status DefineGraphFunction(llvm::Function* graph_function) {
+    std::vector<llvm::Function*> node_functions;
+    for (size_t n = 0; n < graph_.nodes().size(); ++n) {
+      const Node& node = graph_.nodes()[n];
+      if (IsAliasingView(graph_, node)) {
+        node_functions.push_back(nullptr);  // shares its input's bytes: no code
+        continue;
+      }
+      size_t pointer_args = node.outputs.size();
+      for (ValueId input : node.inputs) pointer_args += input != kNoValue;
+      llvm::Function* function = CreateFunction(
+          absl::StrCat(names_.prefix, ".node", n, ".", OpName(node.op)), builder_.getVoidTy(),
+          pointer_args, llvm::GlobalValue::InternalLinkage);
+      for (auto& arg : function->args()) arg.addAttr(llvm::Attribute::NoAlias);
+      absl::Status status = EmitNodeBody(node, function);
+      if (!status.ok()) {
+        return absl::Status(status.code(), absl::StrCat("node '", node.name, "' (", OpName(node.op),
+                                                        "): ", status.message()));
+      }
+      node_functions.push_back(function);
+    }
+    builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", graph_function));
+    for (size_t n = 0; n < graph_.nodes().size(); ++n) {
+      if (!node_functions[n]) continue;
+      const Node& node = graph_.nodes()[n];
+      std::vector<llvm::Value*> args;
+      for (ValueId input : node.inputs) {
+        if (input != kNoValue) args.push_back(PointerTo(input, graph_function));
+      }
+      for (ValueId output : node.outputs) args.push_back(PointerTo(output, graph_function));
+      builder_.CreateCall(node_functions[n], args);
+    }
+    // Outputs that are not stored in their own buffer: repeated outputs, or outputs
+    // that are graph inputs or constants.
+    for (size_t i = 0; i < graph_.outputs().size(); ++i) {
+      const ValueId id = graph_.outputs()[i];
+      const Storage& storage = buffers_.storage[buffers_.root[id]];
+      if (storage.kind == StorageKind::kOutput && storage.index == static_cast<int>(i)) continue;
+      llvm::Value* destination = graph_function->getArg(graph_.inputs().size() + i);
+      builder_.CreateMemCpy(destination, llvm::MaybeAlign(4), PointerTo(id, graph_function),
+                            llvm::MaybeAlign(4), builder_.getInt64(graph_.value(id).type.ByteSize()));
+    }
+    builder_.CreateRetVoid();
+    return absl::OkStatus();
+  }
+
+  // Returns `status` from the current block when `failed` holds.
+  void ReturnIf(llvm::Value* failed, int status, llvm::Function* function) {
+    llvm::BasicBlock* fail = llvm::BasicBlock::Create(context_, "fail", function);
+    llvm::BasicBlock* next = llvm::BasicBlock::Create(context_, "ok", function);
+    builder_.CreateCondBr(failed, fail, next);
+    builder_.SetInsertPoint(fail);
+    builder_.CreateRet(builder_.getInt32(status));
+    builder_.SetInsertPoint(next);
+  }
+
+  void CheckPointer(llvm::Value* pointer, int64_t alignment, llvm::Function* function) {
+    ReturnIf(builder_.CreateIsNull(pointer), kStatusNullPointer, function);
+    llvm::Value* address = builder_.CreatePtrToInt(pointer, builder_.getInt64Ty());
+    llvm::Value* misaligned = builder_.CreateICmpNE(
+        builder_.CreateAnd(address, builder_.getInt64(alignment - 1)), builder_.getInt64(0));
+    ReturnIf(misaligned, kStatusMisaligned, function);
+  }
+
+  llvm::Function* DefineTypedEntry(llvm::Function* graph_function) {
+    llvm::Function* run = CreateFunction(absl::StrCat(names_.prefix, "_run"), builder_.getInt32Ty(),
+                                         TensorCount() + 1, llvm::GlobalValue::ExternalLinkage);
+    builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", run));
+    std::vector<llvm::Value*> args;
+    for (size_t i = 0; i < TensorCount(); ++i) {
+      CheckPointer(run->getArg(i), 4, run);
+      args.push_back(run->getArg(i));
+    }
+    llvm::Value* scratch = run->getArg(TensorCount());
+    if (buffers_.scratch_size > 0) CheckPointer(scratch, buffers_.scratch_alignment, run);
+    args.push_back(scratch);
+    builder_.CreateCall(graph_function, args);
+    builder_.CreateRet(builder_.getInt32(0));
+    return run;
+  }
+
+  llvm::Function* DefineGenericEntry(llvm::Function* run) {
+    llvm::Function* generic = CreateFunction(absl::StrCat(names_.prefix, "_run_generic"),
+                                             builder_.getInt32Ty(), 3, llvm::GlobalValue::ExternalLinkage);
+    builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", generic));
+    std::vector<llvm::Value*> args;
+    for (int array = 0; array < 2; ++array) {
+      const size_t count = array == 0 ? graph_.inputs().size() : graph_.outputs().size();
+      if (count == 0) continue;
+      ReturnIf(builder_.CreateIsNull(generic->getArg(array)), kStatusNullPointer, generic);
+      for (size_t i = 0; i < count; ++i) {
+        llvm::Value* slot = builder_.CreateInBoundsGEP(Ptr(), generic->getArg(array), builder_.getInt64(i));
+        args.push_back(builder_.CreateLoad(Ptr(), slot));
+      }
+    }
+    args.push_back(generic->getArg(2));
+    builder_.CreateRet(builder_.CreateCall(run, args));
+    return generic;
+  }
+
+  llvm::Constant* CString(const std::string& text, const std::string& purpose) {
+    return builder_.CreateGlobalStringPtr(text, absl::StrCat(names_.prefix, ".str.", purpose), 0, module_.get());
+  }
+
+  llvm::Constant* TensorInfoArray(const std::vector<ValueId>& ids, const std::string& purpose,
+                                  llvm::StructType* info_type) {
+    std::vector<llvm::Constant*> infos;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const TensorType& type = graph_.value(ids[i]).type;
+      std::vector<uint64_t> dims(type.shape.begin(), type.shape.end());
+      auto* shape = new llvm::GlobalVariable(*module_, llvm::ArrayType::get(builder_.getInt64Ty(), dims.size()),
+                                             true, llvm::GlobalValue::PrivateLinkage,
+                                             llvm::ConstantDataArray::get(context_, dims),
+                                             absl::StrCat(names_.prefix, ".shape.", purpose, i));
+      infos.push_back(llvm::ConstantStruct::get(
+          info_type, {CString(graph_.value(ids[i]).name, absl::StrCat(purpose, i)),
+                      builder_.getInt32(1),  // MODELC_FLOAT32
+                      builder_.getInt32(static_cast<uint32_t>(dims.size())), shape,
+                      builder_.getInt64(type.ByteSize())}));
+    }
+    auto* array_type = llvm::ArrayType::get(info_type, infos.size());
+    return new llvm::GlobalVariable(*module_, array_type, true, llvm::GlobalValue::PrivateLinkage,
+                                    llvm::ConstantArray::get(array_type, infos),
+                                    absl::StrCat(names_.prefix, ".", purpose, "_info"));
+  }
+
+  void DefineDescriptor(llvm::Function* generic) {
+    llvm::Type* i32 = builder_.getInt32Ty();
+    llvm::Type* i64 = builder_.getInt64Ty();
+    auto* tensor_info = llvm::StructType::create(context_, {Ptr(), i32, i32, Ptr(), i64}, "modelc_tensor_info");
+    auto* model_info = llvm::StructType::create(
+        context_, {Ptr(), i32, i32, i32, Ptr(), Ptr(), i64, i64, i64, Ptr()}, "modelc_model_info");
+    llvm::Constant* fields[] = {
+        CString(names_.prefix, "model_name"),
+        builder_.getInt32(kGeneratedAbiVersion),
+        builder_.getInt32(static_cast<uint32_t>(graph_.inputs().size())),
+        builder_.getInt32(static_cast<uint32_t>(graph_.outputs().size())),
+        TensorInfoArray(graph_.inputs(), "input", tensor_info),
+        TensorInfoArray(graph_.outputs(), "output", tensor_info),
+        builder_.getInt64(buffers_.scratch_size),
+        builder_.getInt64(buffers_.scratch_alignment),
+        builder_.getInt64(buffers_.lower_bound),
+        generic,
+    };
+    new llvm::GlobalVariable(*module_, model_info, true, llvm::GlobalValue::ExternalLinkage,
+                             llvm::ConstantStruct::get(model_info, fields),
+                             absl::StrCat(names_.prefix, "_model_info"));
+  }
+
+  const CodegenRequest& request_;
+  const Graph& graph_;
+  const BufferAssignment& buffers_;
+  llvm::LLVMContext& context_;
+  std::unique_ptr<llvm::Module> module_;
+  llvm::IRBuilder<> builder_;
+  ModelCNames names_;
+  std::map<ValueId, llvm::Value*> constant_globals_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<llvm::Module>> BuildModule(const CodegenRequest& request,
+                                                          llvm::LLVMContext& context) {
+  return ModuleBuilder(request, context).Build();
+}
+
+}  // namespace modelc

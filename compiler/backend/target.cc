@@ -1,0 +1,80 @@
+// Target lookup and validation through LLVM's target registry.
+#include "compiler/backend/target.h"
+
+#include <memory>
+#include <mutex>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "compiler/backend/llvm_target_machine.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
+
+namespace modelc {
+
+void InitializeLlvmTargets() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeAllTargetInfos();
+    llvm::InitializeAllTargets();
+    llvm::InitializeAllTargetMCs();
+    llvm::InitializeAllAsmPrinters();
+  });
+}
+
+absl::StatusOr<TargetDescription> DescribeTarget(const std::string& triple, const std::string& cpu) {
+  InitializeLlvmTargets();
+  TargetDescription target;
+  target.is_host = triple.empty();
+  target.triple = llvm::Triple::normalize(target.is_host ? llvm::sys::getProcessTriple() : triple);
+  if (target.is_host) {
+    target.cpu = cpu.empty() ? llvm::sys::getHostCPUName().str() : cpu;
+    if (cpu.empty()) {
+      std::set<std::string> features;  // sorted: StringMap order is not deterministic
+      for (const auto& feature : llvm::sys::getHostCPUFeatures()) {
+        features.insert(absl::StrCat(feature.getValue() ? "+" : "-", feature.getKey().str()));
+      }
+      target.features = absl::StrJoin(features, ",");
+    }
+  } else {
+    target.cpu = cpu.empty() ? "generic" : cpu;
+  }
+  const llvm::Triple parsed(target.triple);
+  target.bare_metal = parsed.getOS() == llvm::Triple::UnknownOS;
+  target.buffer_alignment = parsed.isX86() || parsed.isAArch64() ? 64 : 16;
+
+  auto machine = CreateTargetMachine(target);
+  if (!machine.ok()) return machine.status();
+  if (!(*machine)->getMCSubtargetInfo()->isCPUStringValid(target.cpu)) {
+    return absl::InvalidArgumentError(absl::StrCat("unknown CPU '", target.cpu, "' for target ",
+                                                   target.triple));
+  }
+  return target;
+}
+
+absl::StatusOr<std::unique_ptr<llvm::TargetMachine>> CreateTargetMachine(
+    const TargetDescription& target) {
+  InitializeLlvmTargets();
+  std::string error;
+  const llvm::Target* llvm_target = llvm::TargetRegistry::lookupTarget(target.triple, error);
+  if (!llvm_target) {
+    return absl::InvalidArgumentError(absl::StrCat("unknown target '", target.triple, "': ", error));
+  }
+  llvm::TargetOptions options;
+  options.FunctionSections = true;  // lets firmware links drop what they do not call
+  options.DataSections = true;
+  const llvm::Reloc::Model relocation = target.bare_metal ? llvm::Reloc::Static : llvm::Reloc::PIC_;
+  std::unique_ptr<llvm::TargetMachine> machine(llvm_target->createTargetMachine(
+      target.triple, target.cpu, target.features, options, relocation, std::nullopt,
+      llvm::CodeGenOptLevel::Aggressive));
+  if (!machine) return absl::InternalError("LLVM could not create a target machine");
+  return machine;
+}
+
+}  // namespace modelc

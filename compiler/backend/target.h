@@ -1,0 +1,28 @@
+// Choice of the machine the generated code runs on. LLVM-free interface: the driver
+// and planner need the target's facts (alignment) without seeing LLVM types.
+#ifndef MODELC_BACKEND_TARGET_H_
+#define MODELC_BACKEND_TARGET_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace modelc {
+
+struct TargetDescription {
+  std::string triple;    // normalised LLVM triple
+  std::string cpu;       // LLVM CPU name
+  std::string features;  // LLVM feature string, sorted ("+avx2,+fma,...")
+  bool is_host = false;
+  bool bare_metal = false;        // no OS: static relocation model
+  int64_t buffer_alignment = 16;  // alignment of the scratch arena and weights
+};
+
+// Empty triple means the machine the compiler runs on; empty cpu means the host CPU
+// for the host and "generic" otherwise. Unknown triples or CPU names are errors.
+absl::StatusOr<TargetDescription> DescribeTarget(const std::string& triple, const std::string& cpu);
+
+}  // namespace modelc
+
+#endif  // MODELC_BACKEND_TARGET_H_

@@ -1,0 +1,46 @@
+// import -> verify -> plan buffers -> generate object + header + report -> write.
+#include "compiler/driver/compile.h"
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "compiler/backend/codegen.h"
+#include "compiler/driver/output_files.h"
+#include "compiler/driver/report.h"
+#include "compiler/frontend/onnx/onnx_importer.h"
+#include "compiler/ir/printer.h"
+#include "compiler/ir/verifier.h"
+#include "compiler/planning/buffer_assignment.h"
+#include "compiler/util/status_macros.h"
+
+namespace modelc {
+
+absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
+  std::error_code error;
+  if (!std::filesystem::is_directory(options.output_dir, error)) {
+    return absl::NotFoundError(absl::StrCat("output folder '", options.output_dir, "' does not exist"));
+  }
+  ASSIGN_OR_RETURN(TargetDescription target, DescribeTarget(options.target, options.cpu));
+  ASSIGN_OR_RETURN(Graph graph, ImportOnnxFile(options.model_path, ImportOptions{options.dims}));
+  RETURN_IF_ERROR(VerifyGraph(graph));
+  if (options.dump_ir) dump << PrintGraph(graph);
+
+  const BufferAssignment buffers = AssignBuffers(graph, target.buffer_alignment);
+  CodegenRequest request{&graph, &buffers, options.name, target};
+  if (options.dump_llvm) {
+    ASSIGN_OR_RETURN(std::string ir, GenerateLlvmIr(request));
+    dump << ir;
+  }
+  absl::StatusOr<std::string> object = GenerateObjectFile(request);
+  if (!object.ok()) {
+    return absl::Status(object.status().code(), absl::StrCat(options.model_path, ": ", object.status().message()));
+  }
+  const std::filesystem::path dir(options.output_dir);
+  return WriteOutputFilesAtomically({
+      {(dir / (options.name + ".o")).string(), *std::move(object)},
+      {(dir / (options.name + ".h")).string(), GenerateHeader(request)},
+      {(dir / (options.name + ".report.txt")).string(), WriteReport(request, options.model_path)},
+  });
+}
+
+}  // namespace modelc

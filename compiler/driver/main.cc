@@ -1,0 +1,44 @@
+// The `modelc` command: argument dispatch and exit codes. All work is in compile.cc.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "compiler/driver/compile.h"
+#include "compiler/driver/options.h"
+
+namespace {
+constexpr int kExitCompileError = 1;
+constexpr int kExitUsageError = 2;
+constexpr char kVersion[] = "modelc 0.1.0";
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    std::cerr << modelc::kUsage;
+    return kExitUsageError;
+  }
+  if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::cout << modelc::kUsage;
+    return 0;
+  }
+  if (args[0] == "--version") {
+    std::cout << kVersion << "\n";
+    return 0;
+  }
+  if (args[0] != "compile") {
+    std::cerr << "modelc: unknown command '" << args[0] << "' (see modelc --help)\n";
+    return kExitUsageError;
+  }
+  auto options = modelc::ParseCompileOptions({args.begin() + 1, args.end()});
+  if (!options.ok()) {
+    std::cerr << "modelc: " << options.status().message() << "\n";
+    return kExitUsageError;
+  }
+  const absl::Status status = modelc::RunCompile(*options, std::cout);
+  if (!status.ok()) {
+    std::cerr << "modelc: error: " << status.message() << "\n";
+    return kExitCompileError;
+  }
+  return 0;
+}

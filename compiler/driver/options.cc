@@ -1,0 +1,107 @@
+// Flag parsing for `modelc compile`.
+#include "compiler/driver/options.h"
+
+#include <filesystem>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "compiler/backend/c_names.h"
+
+namespace modelc {
+
+const char kUsage[] = R"(usage: modelc compile MODEL [options]
+
+Compiles an ONNX model (binary .onnx or ONNX text syntax) into NAME.o, NAME.h and
+NAME.report.txt. The object needs no allocator, no libm and no runtime library.
+
+options:
+  -o, --output-dir DIR   where to write the files (default: current directory)
+  --name NAME            C symbol prefix, a C identifier (default: the model file's
+                         name, sanitised). Symbols: NAME_run, NAME_run_generic,
+                         NAME_model_info; macros NAME_SCRATCH_SIZE etc. (upper case)
+  --target TRIPLE        LLVM target triple, e.g. thumbv7em-none-eabihf,
+                         aarch64-linux-gnu (default: this machine)
+  --cpu NAME             LLVM CPU name, e.g. cortex-m4 (default: this machine's CPU
+                         for the host target, "generic" otherwise)
+  --dim SYMBOL=VALUE     bind a symbolic input dimension, e.g. --dim batch=1
+                         (repeatable; every symbolic dimension must be bound)
+  --dump-ir              print the graph IR to standard output
+  --dump-llvm            print the generated LLVM IR (before optimisation)
+
+other commands:
+  modelc --help          this text
+  modelc --version       the compiler version
+
+exit status: 0 on success, 1 when the model cannot be compiled, 2 on a usage error.
+)";
+
+absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string>& args) {
+  CompileOptions options;
+  std::vector<std::string> positional;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    std::string flag = arg, value;
+    bool has_inline_value = false;
+    if (arg.rfind("--", 0) == 0 && arg.find('=') != std::string::npos) {
+      flag = arg.substr(0, arg.find('='));
+      value = arg.substr(arg.find('=') + 1);
+      has_inline_value = true;
+    }
+    auto take_value = [&]() -> absl::StatusOr<std::string> {
+      if (has_inline_value) return value;
+      if (i + 1 >= args.size()) return absl::InvalidArgumentError(absl::StrCat(flag, " needs a value"));
+      return args[++i];
+    };
+    if (flag == "-o" || flag == "--output-dir") {
+      auto v = take_value();
+      if (!v.ok()) return v.status();
+      options.output_dir = *v;
+    } else if (flag == "--name") {
+      auto v = take_value();
+      if (!v.ok()) return v.status();
+      if (!IsValidCIdentifier(*v)) {
+        return absl::InvalidArgumentError(absl::StrCat("--name '", *v, "' is not a usable C identifier"));
+      }
+      options.name = *v;
+    } else if (flag == "--target") {
+      auto v = take_value();
+      if (!v.ok()) return v.status();
+      options.target = *v;
+    } else if (flag == "--cpu") {
+      auto v = take_value();
+      if (!v.ok()) return v.status();
+      options.cpu = *v;
+    } else if (flag == "--dim") {
+      auto v = take_value();
+      if (!v.ok()) return v.status();
+      const size_t equals = v->find('=');
+      int64_t dim = 0;
+      if (equals == std::string::npos || equals == 0 ||
+          !absl::SimpleAtoi(v->substr(equals + 1), &dim) || dim < 1 || dim > (int64_t{1} << 31)) {
+        return absl::InvalidArgumentError(absl::StrCat("--dim expects SYMBOL=VALUE with a positive VALUE, got '", *v, "'"));
+      }
+      options.dims[v->substr(0, equals)] = dim;
+    } else if (flag == "--dump-ir" && !has_inline_value) {
+      options.dump_ir = true;
+    } else if (flag == "--dump-llvm" && !has_inline_value) {
+      options.dump_llvm = true;
+    } else if (!arg.empty() && arg[0] == '-') {
+      return absl::InvalidArgumentError(absl::StrCat("unknown flag '", arg, "' (see modelc --help)"));
+    } else {
+      positional.push_back(arg);
+    }
+  }
+  if (positional.size() != 1) {
+    return absl::InvalidArgumentError(positional.empty() ? "no model file given"
+                                                         : "give exactly one model file");
+  }
+  options.model_path = positional[0];
+  if (options.name.empty()) {
+    std::string stem = std::filesystem::path(options.model_path).stem().string();
+    if (stem.size() > 5 && stem.substr(stem.size() - 5) == ".onnx") stem.resize(stem.size() - 5);
+    options.name = SanitizeCIdentifier(stem);
+  }
+  return options;
+}
+
+}  // namespace modelc

@@ -1,0 +1,33 @@
+// Command-line options of `modelc compile` and their parsing.
+#ifndef MODELC_DRIVER_OPTIONS_H_
+#define MODELC_DRIVER_OPTIONS_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace modelc {
+
+struct CompileOptions {
+  std::string model_path;
+  std::string output_dir = ".";
+  std::string name;    // C symbol prefix; derived from the file name when empty
+  std::string target;  // LLVM triple; host when empty
+  std::string cpu;
+  std::map<std::string, int64_t> dims;
+  bool dump_ir = false;
+  bool dump_llvm = false;
+};
+
+// Parses the arguments after "compile". Errors are InvalidArgument with a message
+// fit for the user.
+absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string>& args);
+
+extern const char kUsage[];
+
+}  // namespace modelc
+
+#endif  // MODELC_DRIVER_OPTIONS_H_

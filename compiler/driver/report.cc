@@ -1,0 +1,99 @@
+// Report text. Deterministic: no times, only what the compilation inputs determine.
+#include "compiler/driver/report.h"
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+
+namespace modelc {
+namespace {
+
+std::string StorageText(const BufferAssignment& buffers, const Graph& graph, ValueId id) {
+  const ValueId root = buffers.root[id];
+  const Storage& storage = buffers.storage[root];
+  std::string text;
+  switch (storage.kind) {
+    case StorageKind::kInput:
+      text = absl::StrCat("input #", storage.index);
+      break;
+    case StorageKind::kOutput:
+      text = absl::StrCat("output #", storage.index);
+      break;
+    case StorageKind::kConstant:
+      text = "weights";
+      break;
+    case StorageKind::kScratch:
+      text = absl::StrFormat("scratch @%d live %d..%d", storage.offset, buffers.lifetimes[root].first_step,
+                             buffers.lifetimes[root].last_step);
+      break;
+    case StorageKind::kUnused:
+      text = "unused";
+      break;
+  }
+  if (root != id) absl::StrAppend(&text, " (view of '", graph.value(root).name, "')");
+  return text;
+}
+
+}  // namespace
+
+std::string WriteReport(const CodegenRequest& request, const std::string& model_path) {
+  const Graph& graph = *request.graph;
+  const BufferAssignment& buffers = *request.buffers;
+  std::string r = absl::StrCat("modelc report for '", request.model_name, "'\n");
+  absl::StrAppend(&r, "model file:   ", model_path, "\n");
+  absl::StrAppend(&r, "target:       ", request.target.triple, " (cpu ", request.target.cpu, ")\n\n");
+
+  std::map<std::string, int> histogram;
+  for (const Node& node : graph.nodes()) histogram[std::string(OpName(node.op))]++;
+  int64_t weight_bytes = 0, weight_tensors = 0;
+  for (ValueId id = 0; id < static_cast<ValueId>(graph.values().size()); ++id) {
+    if (graph.IsConstant(id)) {
+      weight_bytes += graph.value(id).type.ByteSize();
+      ++weight_tensors;
+    }
+  }
+  absl::StrAppend(&r, "graph:        ", graph.nodes().size(), " nodes; ",
+                  absl::StrJoin(histogram, ", ", [](std::string* out, const auto& entry) {
+                    absl::StrAppend(out, entry.first, " x", entry.second);
+                  }), "\n");
+  auto tensor_list = [&](const std::vector<ValueId>& ids) {
+    return absl::StrJoin(ids, ", ", [&](std::string* out, ValueId id) {
+      absl::StrAppend(out, "'", graph.value(id).name, "' ", graph.value(id).type.ToString());
+    });
+  };
+  absl::StrAppend(&r, "inputs:       ", tensor_list(graph.inputs()), "\n");
+  absl::StrAppend(&r, "outputs:      ", tensor_list(graph.outputs()), "\n");
+  absl::StrAppend(&r, "weights:      ", weight_bytes, " bytes in ", weight_tensors, " tensors (model data)\n");
+  absl::StrAppend(&r, "scratch:      ", buffers.scratch_size, " bytes, alignment ", buffers.scratch_alignment, "\n");
+  absl::StrAppend(&r, "lower bound:  ", buffers.lower_bound, " bytes (most bytes live at one step)\n");
+  absl::StrAppend(&r, "scratch / lower bound: ",
+                  buffers.lower_bound > 0
+                      ? absl::StrFormat("%.3f", static_cast<double>(buffers.scratch_size) / buffers.lower_bound)
+                      : std::string("n/a"),
+                  "\n\n");
+
+  absl::StrAppend(&r, "execution order (step: op 'node' inputs -> outputs):\n");
+  for (size_t n = 0; n < graph.nodes().size(); ++n) {
+    const Node& node = graph.nodes()[n];
+    auto names = [&](const std::vector<ValueId>& ids) {
+      return absl::StrJoin(ids, ", ", [&](std::string* out, ValueId id) {
+        absl::StrAppend(out, id == kNoValue ? "_" : graph.value(id).name);
+      });
+    };
+    absl::StrAppend(&r, absl::StrFormat("  %3d: %s '%s' %s -> %s%s\n", n, OpName(node.op), node.name,
+                                        names(node.inputs), names(node.outputs),
+                                        IsAliasingView(graph, node) ? "  (view, no code)" : ""));
+  }
+  absl::StrAppend(&r, "\ntensor placement:\n");
+  for (ValueId id = 0; id < static_cast<ValueId>(graph.values().size()); ++id) {
+    if (graph.IsConstant(id)) continue;
+    const Value& value = graph.value(id);
+    absl::StrAppend(&r, absl::StrFormat("  %-32s %-20s %9d bytes  %s\n", value.name, value.type.ToString(),
+                                        value.type.ByteSize(), StorageText(buffers, graph, id)));
+  }
+  return r;
+}
+
+}  // namespace modelc

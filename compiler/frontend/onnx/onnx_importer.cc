@@ -1,0 +1,335 @@
+// The import sequence: load -> refuse unsupported ops (all listed at once) -> sanity-
+// check attributes that crash ONNX's own checker -> bind symbolic dimensions -> ONNX
+// checker and shape inference -> build the IR with our own shape rules, cross-checked
+// against ONNX's -> verify.
+#include "compiler/frontend/onnx/onnx_importer.h"
+
+#include <set>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "compiler/frontend/onnx/model_loader.h"
+#include "compiler/frontend/onnx/tensor_conversion.h"
+#include "compiler/ir/shape_inference.h"
+#include "compiler/ir/verifier.h"
+#include "compiler/util/status_macros.h"
+#include "onnx/checker.h"
+#include "onnx/shape_inference/implementation.h"
+
+namespace modelc {
+namespace {
+
+constexpr int64_t kMinOpset = 7;
+constexpr int64_t kMaxOpset = 17;  // the newest opset the system's ONNX library knows
+
+bool IsDefaultDomain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
+
+std::string NodeLabel(const onnx::NodeProto& node, int index) {
+  const std::string name = node.name().empty() ? absl::StrCat(node.op_type(), "_", index) : node.name();
+  return absl::StrCat("node '", name, "' (", node.op_type(), ")");
+}
+
+absl::Status WithContext(const absl::Status& status, const std::string& context) {
+  return absl::Status(status.code(), absl::StrCat(context, ": ", status.message()));
+}
+
+absl::StatusOr<int64_t> DefaultOpset(const onnx::ModelProto& model) {
+  for (const auto& opset : model.opset_import()) {
+    if (IsDefaultDomain(opset.domain())) {
+      if (opset.version() < kMinOpset || opset.version() > kMaxOpset) {
+        return absl::UnimplementedError(absl::StrCat("opset ", opset.version(),
+                                                     " is not supported (supported: ", kMinOpset,
+                                                     " to ", kMaxOpset, ")"));
+      }
+      return opset.version();
+    }
+  }
+  return absl::InvalidArgumentError("the model imports no opset of the default ONNX domain");
+}
+
+absl::Status RefuseUnsupportedOps(const onnx::GraphProto& graph) {
+  std::vector<std::string> unsupported;
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const onnx::NodeProto& node = graph.node(i);
+    const bool known = IsDefaultDomain(node.domain()) &&
+                       (node.op_type() == "Constant" || OpKindFromOnnxName(node.op_type()));
+    if (!known) {
+      std::string label = NodeLabel(node, i);
+      if (!IsDefaultDomain(node.domain())) label = absl::StrCat(label, " in domain '", node.domain(), "'");
+      unsupported.push_back(std::move(label));
+    }
+  }
+  if (unsupported.empty()) return absl::OkStatus();
+  return absl::UnimplementedError(absl::StrCat("unsupported operators (", unsupported.size(),
+                                               "): ", absl::StrJoin(unsupported, ", ")));
+}
+
+// ONNX's checker and shape inference divide by strides and trust sizes; check first.
+absl::Status CheckAttributeSanity(const onnx::GraphProto& graph) {
+  static const std::set<std::string> kPositive = {"strides", "dilations", "kernel_shape", "group"};
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const onnx::NodeProto& node = graph.node(i);
+    for (const onnx::AttributeProto& attribute : node.attribute()) {
+      const bool positive = kPositive.count(attribute.name()) != 0;
+      if (!positive && attribute.name() != "pads") continue;
+      std::vector<int64_t> values(attribute.ints().begin(), attribute.ints().end());
+      if (attribute.has_i()) values.push_back(attribute.i());
+      for (int64_t v : values) {
+        if (positive ? v < 1 : v < 0) {
+          return absl::InvalidArgumentError(absl::StrCat(NodeLabel(node, i), ": attribute '",
+                                                         attribute.name(), "' has value ", v,
+                                                         ", which must be at least ",
+                                                         positive ? 1 : 0));
+        }
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status BindSymbolicDimensions(const ImportOptions& options, onnx::GraphProto* graph) {
+  std::set<std::string> initializers;
+  for (const auto& tensor : graph->initializer()) initializers.insert(tensor.name());
+  std::set<std::string> used;
+  for (onnx::ValueInfoProto& input : *graph->mutable_input()) {
+    if (initializers.count(input.name())) continue;
+    if (!input.type().has_tensor_type()) {
+      return absl::UnimplementedError(absl::StrCat("input '", input.name(), "' is not a tensor"));
+    }
+    if (!input.type().tensor_type().has_shape()) {
+      return absl::InvalidArgumentError(absl::StrCat("input '", input.name(),
+                                                     "' has no shape; only static shapes are supported"));
+    }
+    auto* dims = input.mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim();
+    for (int d = 0; d < dims->size(); ++d) {
+      onnx::TensorShapeProto_Dimension& dim = (*dims)[d];
+      if (dim.has_dim_value()) {
+        if (dim.dim_value() < 0) {
+          return absl::InvalidArgumentError(absl::StrCat("input '", input.name(), "' dimension ", d,
+                                                         " is negative"));
+        }
+        continue;
+      }
+      const std::string symbol = dim.dim_param();
+      auto bound = options.dims.find(symbol);
+      if (symbol.empty() || bound == options.dims.end()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "input '", input.name(), "' dimension ", d, " is symbolic ('", symbol,
+            "'); bind it with --dim ", symbol.empty() ? "NAME" : symbol, "=VALUE"));
+      }
+      used.insert(symbol);
+      dim.set_dim_value(bound->second);
+    }
+  }
+  for (const auto& [symbol, value] : options.dims) {
+    if (!used.count(symbol)) {
+      return absl::InvalidArgumentError(absl::StrCat("--dim ", symbol,
+                                                     " names no symbolic dimension of the model's inputs"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RunOnnxChecks(onnx::ModelProto* model) {
+  try {
+    onnx::checker::check_model(*model);
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("ONNX checker: ", e.what()));
+  }
+  try {
+    onnx::ShapeInferenceOptions options(/*check_type_val=*/true, /*strict_mode_val=*/1);
+    onnx::shape_inference::InferShapes(*model, onnx::OpSchemaRegistry::Instance(), options);
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("ONNX shape inference: ", e.what()));
+  }
+  return absl::OkStatus();
+}
+
+// ONNX's inferred static shape for a value, if it inferred a complete one.
+std::optional<Shape> StaticShape(const onnx::ValueInfoProto& info) {
+  if (!info.type().has_tensor_type() || !info.type().tensor_type().has_shape()) return std::nullopt;
+  Shape shape;
+  for (const auto& dim : info.type().tensor_type().shape().dim()) {
+    if (!dim.has_dim_value()) return std::nullopt;
+    shape.push_back(dim.dim_value());
+  }
+  return shape;
+}
+
+absl::StatusOr<TensorData> ConstantNodeValue(const onnx::NodeProto& node) {
+  for (const onnx::AttributeProto& attribute : node.attribute()) {
+    if (attribute.name() == "value") return TensorDataFromOnnx(attribute.t());
+    if (attribute.name() == "value_float") return TensorData::FromFloats({}, std::vector<float>{attribute.f()});
+    if (attribute.name() == "value_int") return TensorData::FromInt64s({}, std::vector<int64_t>{attribute.i()});
+    if (attribute.name() == "value_floats") {
+      std::vector<float> values(attribute.floats().begin(), attribute.floats().end());
+      return TensorData::FromFloats({static_cast<int64_t>(values.size())}, values);
+    }
+    if (attribute.name() == "value_ints") {
+      std::vector<int64_t> values(attribute.ints().begin(), attribute.ints().end());
+      return TensorData::FromInt64s({static_cast<int64_t>(values.size())}, values);
+    }
+  }
+  return absl::UnimplementedError("only tensor, float(s) and int(s) constants are supported");
+}
+
+absl::StatusOr<AttributeMap> ConvertAttributes(const onnx::NodeProto& node) {
+  AttributeMap map;
+  for (const onnx::AttributeProto& attribute : node.attribute()) {
+    switch (attribute.type()) {
+      case onnx::AttributeProto::INT:
+        map.Set(attribute.name(), static_cast<int64_t>(attribute.i()));
+        break;
+      case onnx::AttributeProto::FLOAT:
+        map.Set(attribute.name(), attribute.f());
+        break;
+      case onnx::AttributeProto::STRING:
+        map.Set(attribute.name(), attribute.s());
+        break;
+      case onnx::AttributeProto::INTS:
+        map.Set(attribute.name(), std::vector<int64_t>(attribute.ints().begin(), attribute.ints().end()));
+        break;
+      case onnx::AttributeProto::FLOATS:
+        map.Set(attribute.name(), std::vector<float>(attribute.floats().begin(), attribute.floats().end()));
+        break;
+      default:
+        return absl::UnimplementedError(absl::StrCat("attribute '", attribute.name(),
+                                                     "' has a type the compiler does not support"));
+    }
+  }
+  return map;
+}
+
+class GraphBuilder {
+ public:
+  GraphBuilder(const onnx::GraphProto& proto, int64_t opset) : proto_(proto), opset_(opset) {
+    for (const auto& info : proto.value_info()) onnx_infos_[info.name()] = &info;
+    for (const auto& info : proto.output()) onnx_infos_[info.name()] = &info;
+    for (const auto& node : proto.node())
+      for (const auto& input : node.input()) consumed_.insert(input);
+    for (const auto& output : proto.output()) consumed_.insert(output.name());
+  }
+
+  absl::StatusOr<Graph> Build() {
+    graph_.name = proto_.name();
+    for (const auto& tensor : proto_.initializer()) {
+      ASSIGN_OR_RETURN(TensorData data, TensorDataFromOnnx(tensor));
+      values_[tensor.name()] = graph_.AddConstant(tensor.name(), std::move(data));
+    }
+    for (const auto& input : proto_.input()) {
+      if (values_.count(input.name())) continue;  // an initializer listed as input (IR < 4)
+      auto element_type = DataTypeFromOnnx(input.type().tensor_type().elem_type());
+      if (!element_type.ok() || *element_type != DataType::kFloat32) {
+        return absl::UnimplementedError(absl::StrCat("input '", input.name(),
+                                                     "': only float32 model inputs are supported"));
+      }
+      const ValueId id = graph_.AddValue(input.name(), TensorType{DataType::kFloat32, *StaticShape(input)});
+      values_[input.name()] = id;
+      graph_.AddInput(id);
+    }
+    for (int i = 0; i < proto_.node_size(); ++i) {
+      absl::Status status = AddNode(proto_.node(i), i);
+      if (!status.ok()) return WithContext(status, NodeLabel(proto_.node(i), i));
+    }
+    for (const auto& output : proto_.output()) {
+      auto it = values_.find(output.name());
+      if (it == values_.end()) {
+        return absl::InvalidArgumentError(absl::StrCat("graph output '", output.name(), "' is never produced"));
+      }
+      if (graph_.value(it->second).type.element_type != DataType::kFloat32) {
+        return absl::UnimplementedError(absl::StrCat("output '", output.name(),
+                                                     "': only float32 model outputs are supported"));
+      }
+      graph_.AddOutput(it->second);
+    }
+    RETURN_IF_ERROR(VerifyGraph(graph_));
+    return std::move(graph_);
+  }
+
+ private:
+  absl::Status AddNode(const onnx::NodeProto& proto, int index) {
+    if (proto.op_type() == "Constant") {
+      ASSIGN_OR_RETURN(TensorData data, ConstantNodeValue(proto));
+      if (proto.output_size() != 1) return absl::InvalidArgumentError("Constant has one output");
+      values_[proto.output(0)] = graph_.AddConstant(proto.output(0), std::move(data));
+      return absl::OkStatus();
+    }
+    Node node;
+    node.op = *OpKindFromOnnxName(proto.op_type());
+    node.name = proto.name().empty() ? absl::StrCat(proto.op_type(), "_", index) : proto.name();
+    ASSIGN_OR_RETURN(node.attributes, ConvertAttributes(proto));
+    if (node.op == OpKind::kSoftmax && opset_ < 13) node.attributes.Set("coerce_to_2d", int64_t{1});
+    if (node.op == OpKind::kBatchNormalization) {
+      ASSIGN_OR_RETURN(int64_t spatial, node.attributes.GetInt("spatial", 1));
+      if (spatial != 1) return absl::UnimplementedError("BatchNormalization with spatial=0 is not supported");
+    }
+    for (const std::string& input : proto.input()) {
+      if (input.empty()) {
+        node.inputs.push_back(kNoValue);
+        continue;
+      }
+      auto it = values_.find(input);
+      if (it == values_.end()) {
+        return absl::InvalidArgumentError(absl::StrCat("input '", input, "' is not defined before use"));
+      }
+      node.inputs.push_back(it->second);
+    }
+    while (!node.inputs.empty() && node.inputs.back() == kNoValue) node.inputs.pop_back();
+    // Optional outputs nobody reads (Dropout's mask, for one) are not computed.
+    int output_count = proto.output_size();
+    while (output_count > 1 && (proto.output(output_count - 1).empty() ||
+                                !consumed_.count(proto.output(output_count - 1)))) {
+      --output_count;
+    }
+    for (int o = 0; o < output_count; ++o) node.outputs.push_back(kNoValue);
+    ASSIGN_OR_RETURN(std::vector<TensorType> types, InferOutputTypes(graph_, node));
+    for (int o = 0; o < output_count; ++o) {
+      const std::string& name = proto.output(o);
+      if (values_.count(name)) return absl::InvalidArgumentError(absl::StrCat("output '", name, "' is defined twice"));
+      auto info = onnx_infos_.find(name);
+      if (info != onnx_infos_.end()) {
+        std::optional<Shape> onnx_shape = StaticShape(*info->second);
+        if (onnx_shape && *onnx_shape != types[o].shape) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "output '", name, "': modelc computes shape ", ShapeToString(types[o].shape),
+              " but the model or ONNX shape inference says ", ShapeToString(*onnx_shape)));
+        }
+      }
+      node.outputs[o] = graph_.AddValue(name, types[o]);
+      values_[name] = node.outputs[o];
+    }
+    graph_.AddNode(std::move(node));
+    return absl::OkStatus();
+  }
+
+  const onnx::GraphProto& proto_;
+  const int64_t opset_;
+  Graph graph_;
+  std::unordered_map<std::string, ValueId> values_;
+  std::unordered_map<std::string, const onnx::ValueInfoProto*> onnx_infos_;
+  std::set<std::string> consumed_;
+};
+
+absl::StatusOr<Graph> ImportModel(onnx::ModelProto model, const ImportOptions& options) {
+  ASSIGN_OR_RETURN(int64_t opset, DefaultOpset(model));
+  RETURN_IF_ERROR(RefuseUnsupportedOps(model.graph()));
+  RETURN_IF_ERROR(CheckAttributeSanity(model.graph()));
+  RETURN_IF_ERROR(BindSymbolicDimensions(options, model.mutable_graph()));
+  RETURN_IF_ERROR(RunOnnxChecks(&model));
+  return GraphBuilder(model.graph(), opset).Build();
+}
+
+}  // namespace
+
+absl::StatusOr<Graph> ImportOnnxFile(const std::string& path, const ImportOptions& options) {
+  absl::StatusOr<Graph> graph = [&]() -> absl::StatusOr<Graph> {
+    ASSIGN_OR_RETURN(onnx::ModelProto model, LoadOnnxModel(path));
+    return ImportModel(std::move(model), options);
+  }();
+  if (!graph.ok()) return WithContext(graph.status(), path);
+  return graph;
+}
+
+}  // namespace modelc

@@ -1,0 +1,42 @@
+// Graph construction and queries.
+#include "compiler/ir/graph.h"
+
+#include <algorithm>
+
+namespace modelc {
+
+ValueId Graph::AddValue(std::string value_name, TensorType type) {
+  values_.push_back(Value{std::move(value_name), std::move(type), std::nullopt, -1});
+  return static_cast<ValueId>(values_.size() - 1);
+}
+
+ValueId Graph::AddConstant(std::string value_name, TensorData data) {
+  TensorType type = data.type();
+  values_.push_back(Value{std::move(value_name), std::move(type), std::move(data), -1});
+  return static_cast<ValueId>(values_.size() - 1);
+}
+
+int Graph::AddNode(Node node) {
+  const int index = static_cast<int>(nodes_.size());
+  for (ValueId output : node.outputs) values_[output].producer = index;
+  nodes_.push_back(std::move(node));
+  return index;
+}
+
+bool Graph::IsGraphInput(ValueId id) const {
+  return std::find(inputs_.begin(), inputs_.end(), id) != inputs_.end();
+}
+
+bool Graph::IsGraphOutput(ValueId id) const {
+  return std::find(outputs_.begin(), outputs_.end(), id) != outputs_.end();
+}
+
+const TensorType& Graph::InputType(const Node& node, int i) const {
+  return values_[node.inputs[i]].type;
+}
+
+bool Graph::HasInput(const Node& node, int i) const {
+  return i < static_cast<int>(node.inputs.size()) && node.inputs[i] != kNoValue;
+}
+
+}  // namespace modelc

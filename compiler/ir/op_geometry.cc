@@ -1,0 +1,375 @@
+// Attribute validation and geometry computation for every operator with parameters.
+#include "compiler/ir/op_geometry.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "compiler/util/status_macros.h"
+
+namespace modelc {
+namespace {
+
+absl::Status Invalid(const std::string& message) { return absl::InvalidArgumentError(message); }
+
+// Normalises a possibly negative axis into [0, rank) (or [0, rank] when allow_end).
+absl::StatusOr<int64_t> NormalizeAxis(int64_t axis, int64_t rank, bool allow_end = false) {
+  const int64_t limit = allow_end ? rank + 1 : rank;
+  if (axis < -limit || axis >= limit) {
+    return Invalid(absl::StrCat("axis ", axis, " is out of range for rank ", rank));
+  }
+  return axis < 0 ? axis + limit : axis;
+}
+
+// Reads a per-spatial-dimension attribute list, defaulting every entry to `fill`.
+absl::StatusOr<std::vector<int64_t>> SpatialInts(const Node& node, const std::string& name,
+                                                 size_t count, int64_t fill,
+                                                 int64_t minimum) {
+  ASSIGN_OR_RETURN(std::vector<int64_t> values,
+                   node.attributes.GetInts(name, std::vector<int64_t>(count, fill)));
+  if (values.size() != count) {
+    return Invalid(absl::StrCat("attribute '", name, "' has ", values.size(),
+                                " entries, expected ", count));
+  }
+  for (int64_t v : values) {
+    if (v < minimum) {
+      return Invalid(absl::StrCat("attribute '", name, "' has value ", v,
+                                  ", which must be at least ", minimum));
+    }
+  }
+  return values;
+}
+
+// Fills the spatial part of a window geometry (kernel from `kernel`, strides, dilations,
+// pads / auto_pad, output size) from an NC[H]W input shape.
+absl::Status ResolveWindow(const Node& node, const Shape& input, std::vector<int64_t> kernel,
+                           bool allow_ceil_mode, WindowGeometry* window) {
+  const size_t spatial = input.size() - 2;
+  if (spatial != 1 && spatial != 2) {
+    return absl::UnimplementedError(
+        absl::StrCat("only 1-D and 2-D windows are supported, input has rank ", input.size()));
+  }
+  if (kernel.size() != spatial) {
+    return Invalid(absl::StrCat("kernel has ", kernel.size(), " spatial dimensions, input has ",
+                                spatial));
+  }
+  for (int64_t k : kernel) {
+    if (k < 1) return Invalid(absl::StrCat("kernel size ", k, " must be positive"));
+  }
+  ASSIGN_OR_RETURN(std::vector<int64_t> strides, SpatialInts(node, "strides", spatial, 1, 1));
+  ASSIGN_OR_RETURN(std::vector<int64_t> dilations,
+                   SpatialInts(node, "dilations", spatial, 1, 1));
+  ASSIGN_OR_RETURN(std::vector<int64_t> pads, SpatialInts(node, "pads", 2 * spatial, 0, 0));
+  ASSIGN_OR_RETURN(std::string auto_pad, node.attributes.GetString("auto_pad", "NOTSET"));
+  ASSIGN_OR_RETURN(int64_t ceil_mode, node.attributes.GetInt("ceil_mode", 0));
+  if (ceil_mode != 0 && !allow_ceil_mode) return Invalid("ceil_mode is not valid here");
+
+  std::vector<int64_t> out(spatial);
+  for (size_t d = 0; d < spatial; ++d) {
+    const int64_t in = input[2 + d];
+    const int64_t effective_kernel = (kernel[d] - 1) * dilations[d] + 1;
+    if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+      out[d] = (in + strides[d] - 1) / strides[d];
+      const int64_t total = std::max<int64_t>(0, (out[d] - 1) * strides[d] + effective_kernel - in);
+      const int64_t small = total / 2;
+      pads[d] = auto_pad == "SAME_UPPER" ? small : total - small;
+      pads[d + spatial] = total - pads[d];
+      continue;
+    }
+    if (auto_pad == "VALID") {
+      pads[d] = pads[d + spatial] = 0;
+    } else if (auto_pad != "NOTSET") {
+      return Invalid(absl::StrCat("unknown auto_pad '", auto_pad, "'"));
+    }
+    const int64_t span = in + pads[d] + pads[d + spatial] - effective_kernel;
+    if (span < 0) {
+      return Invalid(absl::StrCat("window of extent ", effective_kernel,
+                                  " does not fit the padded input of size ",
+                                  in + pads[d] + pads[d + spatial]));
+    }
+    out[d] = (ceil_mode ? (span + strides[d] - 1) / strides[d] : span / strides[d]) + 1;
+    // A window may not start inside the end padding (ONNX / PyTorch ceil_mode rule).
+    if (ceil_mode && (out[d] - 1) * strides[d] >= in + pads[d]) --out[d];
+  }
+
+  window->spatial_rank = static_cast<int>(spatial);
+  window->batch = input[0];
+  window->channels = input[1];
+  const bool two_d = spatial == 2;
+  window->in_h = two_d ? input[2] : 1;
+  window->in_w = input[spatial + 1];
+  window->out_h = two_d ? out[0] : 1;
+  window->out_w = out[spatial - 1];
+  window->kernel_h = two_d ? kernel[0] : 1;
+  window->kernel_w = kernel[spatial - 1];
+  window->stride_h = two_d ? strides[0] : 1;
+  window->stride_w = strides[spatial - 1];
+  window->dilation_h = two_d ? dilations[0] : 1;
+  window->dilation_w = dilations[spatial - 1];
+  window->pad_top = two_d ? pads[0] : 0;
+  window->pad_left = pads[spatial - 1];
+  window->pad_bottom = two_d ? pads[spatial] : 0;
+  window->pad_right = pads[2 * spatial - 1];
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::vector<int64_t> BroadcastStrides(const Shape& shape, const Shape& out_shape) {
+  std::vector<int64_t> strides(out_shape.size(), 0);
+  int64_t stride = 1;
+  const size_t offset = out_shape.size() - shape.size();
+  for (size_t i = shape.size(); i-- > 0;) {
+    strides[offset + i] = shape[i] == 1 ? 0 : stride;
+    stride *= shape[i];
+  }
+  return strides;
+}
+
+absl::StatusOr<Shape> BroadcastShapes(const Shape& a, const Shape& b) {
+  const size_t rank = std::max(a.size(), b.size());
+  Shape out(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    const int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    const int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (da != db && da != 1 && db != 1) {
+      return Invalid(absl::StrCat("shapes ", ShapeToString(a), " and ", ShapeToString(b),
+                                  " do not broadcast"));
+    }
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+absl::StatusOr<GemmGeometry> ResolveGemm(const Graph& graph, const Node& node) {
+  GemmGeometry g;
+  const Shape& a = graph.InputType(node, 0).shape;
+  const Shape& b = graph.InputType(node, 1).shape;
+  if (a.size() != 2 || b.size() != 2) return Invalid("Gemm inputs A and B must be 2-D");
+  ASSIGN_OR_RETURN(int64_t trans_a, node.attributes.GetInt("transA", 0));
+  ASSIGN_OR_RETURN(int64_t trans_b, node.attributes.GetInt("transB", 0));
+  ASSIGN_OR_RETURN(g.alpha, node.attributes.GetFloat("alpha", 1.0f));
+  ASSIGN_OR_RETURN(g.beta, node.attributes.GetFloat("beta", 1.0f));
+  g.trans_a = trans_a != 0;
+  g.trans_b = trans_b != 0;
+  g.m = g.trans_a ? a[1] : a[0];
+  g.k = g.trans_a ? a[0] : a[1];
+  const int64_t k_b = g.trans_b ? b[1] : b[0];
+  g.n = g.trans_b ? b[0] : b[1];
+  if (g.k != k_b) {
+    return Invalid(absl::StrCat("Gemm inner dimensions differ: A gives ", g.k, ", B gives ", k_b));
+  }
+  g.has_c = graph.HasInput(node, 2);
+  if (g.has_c) {
+    const Shape& c = graph.InputType(node, 2).shape;
+    ASSIGN_OR_RETURN(Shape broadcast, BroadcastShapes(c, {g.m, g.n}));
+    if (broadcast != Shape{g.m, g.n} || c.size() > 2) {
+      return Invalid(absl::StrCat("Gemm input C of shape ", ShapeToString(c),
+                                  " does not broadcast to [", g.m, ",", g.n, "]"));
+    }
+    std::vector<int64_t> strides = BroadcastStrides(c, {g.m, g.n});
+    g.c_stride_m = strides[0];
+    g.c_stride_n = strides[1];
+  }
+  return g;
+}
+
+absl::StatusOr<MatMulGeometry> ResolveMatMul(const Graph& graph, const Node& node) {
+  Shape a = graph.InputType(node, 0).shape;
+  Shape b = graph.InputType(node, 1).shape;
+  if (a.empty() || b.empty()) return Invalid("MatMul inputs must have rank at least 1");
+  const bool a_vector = a.size() == 1;
+  const bool b_vector = b.size() == 1;
+  if (a_vector) a.insert(a.begin(), 1);
+  if (b_vector) b.push_back(1);
+  MatMulGeometry g;
+  g.m = a[a.size() - 2];
+  g.k = a[a.size() - 1];
+  g.n = b[b.size() - 1];
+  if (b[b.size() - 2] != g.k) {
+    return Invalid(absl::StrCat("MatMul inner dimensions differ: ", g.k, " vs ", b[b.size() - 2]));
+  }
+  const Shape a_batch(a.begin(), a.end() - 2);
+  const Shape b_batch(b.begin(), b.end() - 2);
+  ASSIGN_OR_RETURN(Shape batch, BroadcastShapes(a_batch, b_batch));
+  g.batch_count = ElementCount(batch);
+  const std::vector<int64_t> a_strides = BroadcastStrides(a_batch, batch);
+  const std::vector<int64_t> b_strides = BroadcastStrides(b_batch, batch);
+  for (int64_t index = 0; index < g.batch_count; ++index) {
+    int64_t remaining = index, a_offset = 0, b_offset = 0;
+    for (size_t d = batch.size(); d-- > 0;) {
+      const int64_t coordinate = remaining % batch[d];
+      remaining /= batch[d];
+      a_offset += coordinate * a_strides[d];
+      b_offset += coordinate * b_strides[d];
+    }
+    g.a_batch_offsets.push_back(a_offset * g.m * g.k);
+    g.b_batch_offsets.push_back(b_offset * g.k * g.n);
+  }
+  g.out_shape = batch;
+  if (!a_vector) g.out_shape.push_back(g.m);
+  if (!b_vector) g.out_shape.push_back(g.n);
+  return g;
+}
+
+absl::StatusOr<ConvGeometry> ResolveConv(const Graph& graph, const Node& node) {
+  const Shape& x = graph.InputType(node, 0).shape;
+  const Shape& w = graph.InputType(node, 1).shape;
+  if (x.size() < 3) return Invalid("Conv input must have rank 3 or more");
+  if (w.size() != x.size()) {
+    return Invalid(absl::StrCat("Conv weight rank ", w.size(), " differs from input rank ",
+                                x.size()));
+  }
+  ConvGeometry g;
+  ASSIGN_OR_RETURN(g.groups, node.attributes.GetInt("group", 1));
+  if (g.groups < 1) return Invalid("Conv group must be positive");
+  std::vector<int64_t> kernel_from_weight(w.begin() + 2, w.end());
+  ASSIGN_OR_RETURN(std::vector<int64_t> kernel,
+                   node.attributes.GetInts("kernel_shape", kernel_from_weight));
+  if (kernel != kernel_from_weight) return Invalid("kernel_shape disagrees with the weight shape");
+  RETURN_IF_ERROR(ResolveWindow(node, x, kernel, /*allow_ceil_mode=*/false, &g.window));
+  g.out_channels = w[0];
+  if (x[1] % g.groups != 0 || g.out_channels % g.groups != 0) {
+    return Invalid(absl::StrCat("channels (", x[1], " in, ", g.out_channels,
+                                " out) are not divisible by group ", g.groups));
+  }
+  if (w[1] != x[1] / g.groups) {
+    return Invalid(absl::StrCat("Conv weight has ", w[1], " input channels per group, input has ",
+                                x[1] / g.groups));
+  }
+  g.has_bias = graph.HasInput(node, 2);
+  if (g.has_bias && graph.InputType(node, 2).shape != Shape{g.out_channels}) {
+    return Invalid(absl::StrCat("Conv bias must have shape [", g.out_channels, "]"));
+  }
+  return g;
+}
+
+absl::StatusOr<PoolGeometry> ResolvePool(const Graph& graph, const Node& node) {
+  const Shape& x = graph.InputType(node, 0).shape;
+  if (x.size() < 3) return Invalid("pooling input must have rank 3 or more");
+  PoolGeometry g;
+  ASSIGN_OR_RETURN(std::vector<int64_t> kernel, node.attributes.GetInts("kernel_shape", {}));
+  if (kernel.empty()) return Invalid("attribute 'kernel_shape' is required");
+  ASSIGN_OR_RETURN(int64_t storage_order, node.attributes.GetInt("storage_order", 0));
+  if (storage_order != 0) return absl::UnimplementedError("storage_order=1 is not supported");
+  RETURN_IF_ERROR(ResolveWindow(node, x, kernel, /*allow_ceil_mode=*/true, &g.window));
+  ASSIGN_OR_RETURN(int64_t include_pad, node.attributes.GetInt("count_include_pad", 0));
+  g.count_include_pad = include_pad != 0;
+  return g;
+}
+
+absl::StatusOr<SoftmaxGeometry> ResolveSoftmax(const Graph& graph, const Node& node) {
+  const Shape& x = graph.InputType(node, 0).shape;
+  const int64_t rank = static_cast<int64_t>(x.size());
+  ASSIGN_OR_RETURN(int64_t coerce_2d, node.attributes.GetInt("coerce_to_2d", 0));
+  ASSIGN_OR_RETURN(int64_t axis_attr, node.attributes.GetInt("axis", coerce_2d ? 1 : -1));
+  ASSIGN_OR_RETURN(int64_t axis, NormalizeAxis(axis_attr, rank));
+  SoftmaxGeometry g;
+  for (int64_t d = 0; d < axis; ++d) g.outer *= x[d];
+  if (coerce_2d) {
+    // Opset < 13: the input is flattened to 2-D at `axis` and normalised along dim 1.
+    for (int64_t d = axis; d < rank; ++d) g.axis_dim *= x[d];
+  } else {
+    g.axis_dim = x[axis];
+    for (int64_t d = axis + 1; d < rank; ++d) g.inner *= x[d];
+  }
+  return g;
+}
+
+absl::StatusOr<BatchNormGeometry> ResolveBatchNorm(const Graph& graph, const Node& node) {
+  const Shape& x = graph.InputType(node, 0).shape;
+  if (x.size() < 2) return Invalid("BatchNormalization input must have rank 2 or more");
+  BatchNormGeometry g;
+  g.batch = x[0];
+  g.channels = x[1];
+  for (size_t d = 2; d < x.size(); ++d) g.inner *= x[d];
+  for (int i = 1; i <= 4; ++i) {
+    if (graph.InputType(node, i).shape != Shape{g.channels}) {
+      return Invalid(absl::StrCat("BatchNormalization input ", i, " must have shape [",
+                                  g.channels, "]"));
+    }
+  }
+  ASSIGN_OR_RETURN(g.epsilon, node.attributes.GetFloat("epsilon", 1e-5f));
+  ASSIGN_OR_RETURN(int64_t training, node.attributes.GetInt("training_mode", 0));
+  if (training != 0) return absl::UnimplementedError("training_mode=1 is not supported");
+  return g;
+}
+
+absl::StatusOr<ClipGeometry> ResolveClip(const Graph& graph, const Node& node) {
+  ClipGeometry g;
+  ASSIGN_OR_RETURN(g.min, node.attributes.GetFloat("min", g.min));
+  ASSIGN_OR_RETURN(g.max, node.attributes.GetFloat("max", g.max));
+  for (int i = 1; i <= 2; ++i) {
+    if (!graph.HasInput(node, i)) continue;
+    const Value& bound = graph.value(node.inputs[i]);
+    if (!bound.constant || bound.type.ElementCount() != 1 ||
+        bound.type.element_type != DataType::kFloat32) {
+      return absl::UnimplementedError("Clip bounds must be constant float32 scalars");
+    }
+    (i == 1 ? g.min : g.max) = bound.constant->Floats()[0];
+  }
+  return g;
+}
+
+absl::StatusOr<Shape> ResolveViewShape(const Graph& graph, const Node& node) {
+  const Shape& x = graph.InputType(node, 0).shape;
+  const int64_t rank = static_cast<int64_t>(x.size());
+  switch (node.op) {
+    case OpKind::kFlatten: {
+      ASSIGN_OR_RETURN(int64_t axis_attr, node.attributes.GetInt("axis", 1));
+      ASSIGN_OR_RETURN(int64_t axis, NormalizeAxis(axis_attr, rank, /*allow_end=*/true));
+      int64_t outer = 1, inner = 1;
+      for (int64_t d = 0; d < rank; ++d) (d < axis ? outer : inner) *= x[d];
+      return Shape{outer, inner};
+    }
+    case OpKind::kReshape: {
+      const Value& shape_value = graph.value(node.inputs[1]);
+      if (!shape_value.constant || shape_value.type.element_type != DataType::kInt64) {
+        return absl::UnimplementedError("Reshape needs a constant int64 shape input");
+      }
+      ASSIGN_OR_RETURN(int64_t allow_zero, node.attributes.GetInt("allowzero", 0));
+      Shape out = shape_value.constant->Int64s();
+      int infer_at = -1;
+      int64_t known = 1;
+      for (size_t i = 0; i < out.size(); ++i) {
+        if (out[i] == 0 && !allow_zero) {
+          if (i >= x.size()) return Invalid("Reshape copies a dimension the input lacks");
+          out[i] = x[i];
+        }
+        if (out[i] == -1) {
+          if (infer_at >= 0) return Invalid("Reshape shape has more than one -1");
+          infer_at = static_cast<int>(i);
+          continue;
+        }
+        if (out[i] < 0) return Invalid(absl::StrCat("Reshape shape has dimension ", out[i]));
+        known *= out[i];
+      }
+      if (infer_at >= 0) {
+        if (known == 0 || ElementCount(x) % known != 0) {
+          return Invalid("Reshape cannot infer the -1 dimension");
+        }
+        out[infer_at] = ElementCount(x) / known;
+      }
+      if (ElementCount(out) != ElementCount(x)) {
+        return Invalid(absl::StrCat("Reshape from ", ShapeToString(x), " to ",
+                                    ShapeToString(out), " changes the element count"));
+      }
+      return out;
+    }
+    case OpKind::kDropout:
+      if (graph.HasInput(node, 2)) {
+        const Value& training = graph.value(node.inputs[2]);
+        if (!training.constant || training.constant->bytes().empty() ||
+            training.constant->bytes()[0] != 0) {
+          return absl::UnimplementedError("Dropout is supported for inference only");
+        }
+      }
+      return x;
+    case OpKind::kIdentity:
+      return x;
+    default:
+      return Invalid("not a view operator");
+  }
+}
+
+}  // namespace modelc

@@ -1,0 +1,90 @@
+// Resolved, validated geometry of each operator: attributes and input shapes turned
+// into the plain numbers that shape rules, the reference evaluator and the lowering
+// all use, so the three cannot disagree. Every Resolve* function rejects invalid
+// attributes (zero strides, negative sizes, mismatched channels) with InvalidArgument.
+#ifndef MODELC_IR_OP_GEOMETRY_H_
+#define MODELC_IR_OP_GEOMETRY_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "compiler/ir/graph.h"
+
+namespace modelc {
+
+// Row-major strides of `shape` when broadcast (numpy rules) to `out_shape`: a
+// broadcast dimension has stride 0. `shape` may have lower rank than `out_shape`.
+std::vector<int64_t> BroadcastStrides(const Shape& shape, const Shape& out_shape);
+absl::StatusOr<Shape> BroadcastShapes(const Shape& a, const Shape& b);
+
+struct GemmGeometry {
+  int64_t m = 0, n = 0, k = 0;
+  bool trans_a = false, trans_b = false;
+  float alpha = 1.0f, beta = 1.0f;
+  bool has_c = false;
+  int64_t c_stride_m = 0, c_stride_n = 0;  // C broadcast to [m, n]
+};
+absl::StatusOr<GemmGeometry> ResolveGemm(const Graph& graph, const Node& node);
+
+// A batched matrix product out[b] = a[b] x b[b] with broadcast batch dimensions.
+struct MatMulGeometry {
+  Shape out_shape;
+  int64_t m = 0, n = 0, k = 0;
+  int64_t batch_count = 1;
+  std::vector<int64_t> a_batch_offsets;  // element offset of each batch's matrix in A
+  std::vector<int64_t> b_batch_offsets;
+};
+absl::StatusOr<MatMulGeometry> ResolveMatMul(const Graph& graph, const Node& node);
+
+// 1-D and 2-D windows share one geometry: a 1-D op has height 1.
+struct WindowGeometry {
+  int spatial_rank = 2;
+  int64_t batch = 0, channels = 0, in_h = 0, in_w = 0;
+  int64_t out_h = 0, out_w = 0;
+  int64_t kernel_h = 1, kernel_w = 1;
+  int64_t stride_h = 1, stride_w = 1;
+  int64_t dilation_h = 1, dilation_w = 1;
+  int64_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
+};
+
+struct ConvGeometry {
+  WindowGeometry window;
+  int64_t out_channels = 0;
+  int64_t groups = 1;
+  bool has_bias = false;
+  int64_t InChannelsPerGroup() const { return window.channels / groups; }
+  int64_t OutChannelsPerGroup() const { return out_channels / groups; }
+};
+absl::StatusOr<ConvGeometry> ResolveConv(const Graph& graph, const Node& node);
+
+struct PoolGeometry {
+  WindowGeometry window;
+  bool count_include_pad = false;  // AveragePool only
+};
+absl::StatusOr<PoolGeometry> ResolvePool(const Graph& graph, const Node& node);
+
+// Softmax over the middle dimension of [outer, axis_dim, inner].
+struct SoftmaxGeometry {
+  int64_t outer = 1, axis_dim = 1, inner = 1;
+};
+absl::StatusOr<SoftmaxGeometry> ResolveSoftmax(const Graph& graph, const Node& node);
+
+struct BatchNormGeometry {
+  int64_t batch = 0, channels = 0, inner = 1;
+  float epsilon = 1e-5f;
+};
+absl::StatusOr<BatchNormGeometry> ResolveBatchNorm(const Graph& graph, const Node& node);
+
+struct ClipGeometry {
+  float min = -3.402823466e+38f;
+  float max = 3.402823466e+38f;
+};
+absl::StatusOr<ClipGeometry> ResolveClip(const Graph& graph, const Node& node);
+
+// The output shape of a View op (Reshape, Flatten, Identity, Dropout).
+absl::StatusOr<Shape> ResolveViewShape(const Graph& graph, const Node& node);
+
+}  // namespace modelc
+
+#endif  // MODELC_IR_OP_GEOMETRY_H_

@@ -1,0 +1,115 @@
+// Shape rules, dispatched from the op table's family and kind.
+#include "compiler/ir/shape_inference.h"
+
+#include "absl/strings/str_cat.h"
+#include "compiler/ir/op_geometry.h"
+#include "compiler/util/status_macros.h"
+
+namespace modelc {
+namespace {
+
+using Types = std::vector<TensorType>;
+
+TensorType Float(Shape shape) { return TensorType{DataType::kFloat32, std::move(shape)}; }
+
+absl::Status CheckArityAndTypes(const Graph& graph, const Node& node) {
+  const OpInfo& info = GetOpInfo(node.op);
+  const int inputs = static_cast<int>(node.inputs.size());
+  const int outputs = static_cast<int>(node.outputs.size());
+  if (inputs < info.min_inputs || inputs > info.max_inputs) {
+    return absl::InvalidArgumentError(absl::StrCat("takes ", info.min_inputs, " to ",
+                                                   info.max_inputs, " inputs, got ", inputs));
+  }
+  if (outputs < info.min_outputs || outputs > info.max_outputs) {
+    return absl::UnimplementedError(absl::StrCat("supports ", info.min_outputs, " to ",
+                                                 info.max_outputs, " outputs, got ", outputs));
+  }
+  for (int i = 0; i < info.min_inputs; ++i) {
+    if (!graph.HasInput(node, i)) {
+      return absl::InvalidArgumentError(absl::StrCat("required input ", i, " is missing"));
+    }
+  }
+  // Data inputs are float32; Reshape's shape and Dropout's ratio / training flag are not data.
+  for (int i = 0; i < inputs; ++i) {
+    if (!graph.HasInput(node, i)) continue;
+    const bool data_input = !(node.op == OpKind::kReshape && i == 1) &&
+                            !(node.op == OpKind::kDropout && i >= 1);
+    const DataType type = graph.InputType(node, i).element_type;
+    if (data_input && type != DataType::kFloat32) {
+      return absl::UnimplementedError(absl::StrCat("input ", i, " has element type ",
+                                                   DataTypeName(type), "; only float32 is supported"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Types> InferOwn(const Graph& graph, const Node& node) {
+  const Shape& x = graph.InputType(node, 0).shape;
+  switch (node.op) {
+    case OpKind::kClip:
+      RETURN_IF_ERROR(ResolveClip(graph, node).status());
+      return Types{Float(x)};
+    case OpKind::kSoftmax:
+      RETURN_IF_ERROR(ResolveSoftmax(graph, node).status());
+      return Types{Float(x)};
+    case OpKind::kBatchNormalization:
+      RETURN_IF_ERROR(ResolveBatchNorm(graph, node).status());
+      return Types{Float(x)};
+    case OpKind::kGemm: {
+      ASSIGN_OR_RETURN(GemmGeometry g, ResolveGemm(graph, node));
+      return Types{Float({g.m, g.n})};
+    }
+    case OpKind::kMatMul: {
+      ASSIGN_OR_RETURN(MatMulGeometry g, ResolveMatMul(graph, node));
+      return Types{Float(g.out_shape)};
+    }
+    case OpKind::kConv: {
+      ASSIGN_OR_RETURN(ConvGeometry g, ResolveConv(graph, node));
+      Shape out{g.window.batch, g.out_channels};
+      if (g.window.spatial_rank == 2) out.push_back(g.window.out_h);
+      out.push_back(g.window.out_w);
+      return Types{Float(out)};
+    }
+    case OpKind::kMaxPool:
+    case OpKind::kAveragePool: {
+      ASSIGN_OR_RETURN(PoolGeometry g, ResolvePool(graph, node));
+      Shape out{g.window.batch, g.window.channels};
+      if (g.window.spatial_rank == 2) out.push_back(g.window.out_h);
+      out.push_back(g.window.out_w);
+      return Types{Float(out)};
+    }
+    case OpKind::kGlobalAveragePool: {
+      if (x.size() < 3) return absl::InvalidArgumentError("input must have rank 3 or more");
+      Shape out(x.size(), 1);
+      out[0] = x[0];
+      out[1] = x[1];
+      return Types{Float(out)};
+    }
+    default:
+      return absl::InternalError("op has no rule of its own");
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<TensorType>> InferOutputTypes(const Graph& graph, const Node& node) {
+  RETURN_IF_ERROR(CheckArityAndTypes(graph, node));
+  switch (GetOpInfo(node.op).family) {
+    case OpFamily::kUnary:
+      return Types{Float(graph.InputType(node, 0).shape)};
+    case OpFamily::kBinary: {
+      ASSIGN_OR_RETURN(Shape out, BroadcastShapes(graph.InputType(node, 0).shape,
+                                                  graph.InputType(node, 1).shape));
+      return Types{Float(out)};
+    }
+    case OpFamily::kView: {
+      ASSIGN_OR_RETURN(Shape out, ResolveViewShape(graph, node));
+      return Types{Float(out)};
+    }
+    case OpFamily::kOwn:
+      return InferOwn(graph, node);
+  }
+  return absl::InternalError("unknown op family");
+}
+
+}  // namespace modelc

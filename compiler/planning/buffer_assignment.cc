@@ -1,0 +1,84 @@
+// Buffer assignment: storage classes, view aliasing, liveness, arena placement.
+#include "compiler/planning/buffer_assignment.h"
+
+#include <algorithm>
+
+#include "compiler/planning/memory_planner.h"
+
+namespace modelc {
+
+bool IsAliasingView(const Graph& graph, const Node& node) {
+  return GetOpInfo(node.op).family == OpFamily::kView && !graph.IsGraphOutput(node.outputs[0]);
+}
+
+BufferAssignment AssignBuffers(const Graph& graph, int64_t alignment) {
+  const int value_count = static_cast<int>(graph.values().size());
+  BufferAssignment result;
+  result.storage.assign(value_count, Storage{});
+  result.lifetimes.assign(value_count, BufferRequest{});
+  result.scratch_alignment = alignment;
+
+  // Every value's root: the value whose bytes it shares (itself unless it is a view).
+  std::vector<ValueId>& root = result.root;
+  root.resize(value_count);
+  for (ValueId id = 0; id < value_count; ++id) root[id] = id;
+  for (const Node& node : graph.nodes()) {
+    if (IsAliasingView(graph, node)) root[node.outputs[0]] = root[node.inputs[0]];
+  }
+
+  for (ValueId id = 0; id < value_count; ++id) {
+    if (graph.IsConstant(id)) result.storage[id] = {StorageKind::kConstant, -1, 0};
+  }
+  for (size_t i = 0; i < graph.inputs().size(); ++i) {
+    result.storage[graph.inputs()[i]] = {StorageKind::kInput, static_cast<int>(i), 0};
+  }
+  // A value listed as several outputs, or an output that is an input or a constant, is
+  // stored once and copied into the other output buffers by the generated code.
+  for (size_t i = 0; i < graph.outputs().size(); ++i) {
+    const ValueId id = graph.outputs()[i];
+    if (result.storage[id].kind == StorageKind::kUnused) {
+      result.storage[id] = {StorageKind::kOutput, static_cast<int>(i), 0};
+    }
+  }
+
+  // Liveness of scratch roots over node steps.
+  std::vector<int> first(value_count, -1), last(value_count, -1);
+  for (int step = 0; step < static_cast<int>(graph.nodes().size()); ++step) {
+    const Node& node = graph.nodes()[step];
+    for (ValueId input : node.inputs) {
+      if (input != kNoValue) last[root[input]] = std::max(last[root[input]], step);
+    }
+    for (ValueId output : node.outputs) {
+      if (root[output] != output) continue;
+      if (first[output] < 0) first[output] = step;
+      last[output] = std::max(last[output], step);
+    }
+  }
+  const int final_step = static_cast<int>(graph.nodes().size());
+  for (ValueId output : graph.outputs()) last[root[output]] = std::max(last[root[output]], final_step);
+
+  std::vector<ValueId> scratch_values;
+  std::vector<BufferRequest> requests;
+  for (ValueId id = 0; id < value_count; ++id) {
+    if (root[id] != id || result.storage[id].kind != StorageKind::kUnused || first[id] < 0) continue;
+    scratch_values.push_back(id);
+    requests.push_back({graph.value(id).type.ByteSize(), first[id], last[id]});
+  }
+  const MemoryPlan plan = PlanMemory(requests, alignment);
+  for (size_t i = 0; i < scratch_values.size(); ++i) {
+    result.storage[scratch_values[i]] = {StorageKind::kScratch, -1, plan.offsets[i]};
+    result.lifetimes[scratch_values[i]] = requests[i];
+  }
+  result.scratch_size = plan.arena_size;
+  result.lower_bound = plan.lower_bound;
+
+  for (ValueId id = 0; id < value_count; ++id) {
+    if (root[id] != id) {
+      result.storage[id] = result.storage[root[id]];
+      result.lifetimes[id] = result.lifetimes[root[id]];
+    }
+  }
+  return result;
+}
+
+}  // namespace modelc

@@ -1,0 +1,41 @@
+// Decides where every value of a graph lives at run time: in a caller's input or
+// output buffer, in constant data, at an offset of the scratch arena, or (for view
+// ops) in the same bytes as another value. Runs the memory planner for the arena.
+#ifndef MODELC_PLANNING_BUFFER_ASSIGNMENT_H_
+#define MODELC_PLANNING_BUFFER_ASSIGNMENT_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "compiler/ir/graph.h"
+#include "compiler/planning/memory_planner.h"
+
+namespace modelc {
+
+enum class StorageKind { kUnused, kInput, kOutput, kConstant, kScratch };
+
+struct Storage {
+  StorageKind kind = StorageKind::kUnused;
+  int index = -1;      // input or output position for kInput / kOutput
+  int64_t offset = 0;  // byte offset in the arena for kScratch
+};
+
+struct BufferAssignment {
+  std::vector<Storage> storage;  // one per value
+  // The value whose bytes each value shares: itself, or for a view, its source's root.
+  std::vector<ValueId> root;
+  // For every value, the step range over which its bytes are live (scratch values).
+  std::vector<BufferRequest> lifetimes;
+  int64_t scratch_size = 0;
+  int64_t scratch_alignment = 16;
+  int64_t lower_bound = 0;
+};
+
+// Views share their source's storage unless the view is itself a graph output.
+bool IsAliasingView(const Graph& graph, const Node& node);
+
+BufferAssignment AssignBuffers(const Graph& graph, int64_t alignment);
+
+}  // namespace modelc
+
+#endif  // MODELC_PLANNING_BUFFER_ASSIGNMENT_H_

@@ -1,0 +1,96 @@
+// Best-fit placement over several candidate orderings; the smallest arena wins.
+#include "compiler/planning/memory_planner.h"
+
+#include <algorithm>
+#include <functional>
+#include <numeric>
+
+namespace modelc {
+namespace {
+
+int64_t AlignUp(int64_t value, int64_t alignment) {
+  return (value + alignment - 1) / alignment * alignment;
+}
+
+bool LifetimesOverlap(const BufferRequest& a, const BufferRequest& b) {
+  return a.first_step <= b.last_step && b.first_step <= a.last_step;
+}
+
+// Places buffers in the given order, each into the smallest gap among the already
+// placed buffers that are live at the same time, or above them all.
+MemoryPlan PlaceInOrder(const std::vector<BufferRequest>& requests, const std::vector<int>& order,
+                        int64_t alignment) {
+  MemoryPlan plan;
+  plan.offsets.assign(requests.size(), -1);
+  std::vector<int> placed;
+  for (int index : order) {
+    const BufferRequest& request = requests[index];
+    const int64_t size = AlignUp(std::max<int64_t>(request.size, 1), alignment);
+    std::vector<std::pair<int64_t, int64_t>> busy;  // [begin, end) of conflicting buffers
+    for (int other : placed) {
+      if (!LifetimesOverlap(request, requests[other])) continue;
+      busy.push_back({plan.offsets[other],
+                      plan.offsets[other] + AlignUp(std::max<int64_t>(requests[other].size, 1), alignment)});
+    }
+    std::sort(busy.begin(), busy.end());
+    int64_t best_offset = -1, best_gap = 0, cursor = 0;
+    for (const auto& [begin, end] : busy) {
+      const int64_t gap = begin - cursor;
+      if (gap >= size && (best_offset < 0 || gap < best_gap)) {
+        best_offset = cursor;
+        best_gap = gap;
+      }
+      cursor = std::max(cursor, end);
+    }
+    if (best_offset < 0) best_offset = cursor;
+    plan.offsets[index] = best_offset;
+    plan.arena_size = std::max(plan.arena_size, best_offset + size);
+    placed.push_back(index);
+  }
+  return plan;
+}
+
+int64_t LiveBytesLowerBound(const std::vector<BufferRequest>& requests) {
+  int last = -1;
+  for (const BufferRequest& r : requests) last = std::max(last, r.last_step);
+  int64_t bound = 0;
+  for (int step = 0; step <= last; ++step) {
+    int64_t live = 0;
+    for (const BufferRequest& r : requests) {
+      if (r.first_step <= step && step <= r.last_step) live += r.size;
+    }
+    bound = std::max(bound, live);
+  }
+  return bound;
+}
+
+}  // namespace
+
+MemoryPlan PlanMemory(const std::vector<BufferRequest>& requests, int64_t alignment) {
+  std::vector<int> identity(requests.size());
+  std::iota(identity.begin(), identity.end(), 0);
+  auto lifetime = [&](int i) { return requests[i].last_step - requests[i].first_step; };
+  const std::vector<std::function<bool(int, int)>> orderings = {
+      [&](int a, int b) { return requests[a].size > requests[b].size; },
+      [&](int a, int b) { return lifetime(a) > lifetime(b); },
+      [&](int a, int b) { return requests[a].first_step < requests[b].first_step; },
+      [&](int a, int b) {
+        return requests[a].size * (lifetime(a) + 1) > requests[b].size * (lifetime(b) + 1);
+      },
+  };
+  MemoryPlan best;
+  bool have_best = false;
+  for (const auto& less : orderings) {
+    std::vector<int> order = identity;
+    std::stable_sort(order.begin(), order.end(), less);
+    MemoryPlan plan = PlaceInOrder(requests, order, alignment);
+    if (!have_best || plan.arena_size < best.arena_size) {
+      best = std::move(plan);
+      have_best = true;
+    }
+  }
+  best.lower_bound = LiveBytesLowerBound(requests);
+  return best;
+}
+
+}  // namespace modelc

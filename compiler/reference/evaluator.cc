@@ -1,0 +1,302 @@
+// Reference kernels and the graph walker.
+#include "compiler/reference/evaluator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "compiler/ir/op_geometry.h"
+#include "compiler/util/status_macros.h"
+
+namespace modelc {
+namespace {
+
+using Outputs = std::vector<FloatTensor>;
+
+float ApplyUnary(OpKind op, float x) {
+  switch (op) {
+    case OpKind::kRelu:
+      return x < 0.0f ? 0.0f : x;
+    case OpKind::kSigmoid:
+      return static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(x))));
+    case OpKind::kTanh:
+      return static_cast<float>(std::tanh(static_cast<double>(x)));
+    case OpKind::kExp:
+      return static_cast<float>(std::exp(static_cast<double>(x)));
+    default:
+      return std::numeric_limits<float>::quiet_NaN();
+  }
+}
+
+float ApplyBinary(OpKind op, float a, float b) {
+  switch (op) {
+    case OpKind::kAdd:
+      return a + b;
+    case OpKind::kSub:
+      return a - b;
+    case OpKind::kMul:
+      return a * b;
+    case OpKind::kDiv:
+      return a / b;
+    default:
+      return std::numeric_limits<float>::quiet_NaN();
+  }
+}
+
+// Visits every index of `shape` in row-major order with the flat offsets of each
+// broadcast operand.
+FloatTensor Broadcast(const Shape& out_shape, const Shape& a_shape, const FloatTensor& a,
+                      const Shape& b_shape, const FloatTensor& b, OpKind op) {
+  const std::vector<int64_t> a_strides = BroadcastStrides(a_shape, out_shape);
+  const std::vector<int64_t> b_strides = BroadcastStrides(b_shape, out_shape);
+  FloatTensor out(ElementCount(out_shape));
+  for (int64_t flat = 0; flat < static_cast<int64_t>(out.size()); ++flat) {
+    int64_t remaining = flat, a_index = 0, b_index = 0;
+    for (size_t d = out_shape.size(); d-- > 0;) {
+      const int64_t coordinate = remaining % out_shape[d];
+      remaining /= out_shape[d];
+      a_index += coordinate * a_strides[d];
+      b_index += coordinate * b_strides[d];
+    }
+    out[flat] = ApplyBinary(op, a[a_index], b[b_index]);
+  }
+  return out;
+}
+
+FloatTensor Gemm(const GemmGeometry& g, const FloatTensor& a, const FloatTensor& b,
+                 const FloatTensor* c) {
+  FloatTensor out(g.m * g.n);
+  for (int64_t i = 0; i < g.m; ++i) {
+    for (int64_t j = 0; j < g.n; ++j) {
+      double sum = 0.0;
+      for (int64_t p = 0; p < g.k; ++p) {
+        const float av = g.trans_a ? a[p * g.m + i] : a[i * g.k + p];
+        const float bv = g.trans_b ? b[j * g.k + p] : b[p * g.n + j];
+        sum += static_cast<double>(av) * bv;
+      }
+      double result = g.alpha * sum;
+      if (c) result += static_cast<double>(g.beta) * (*c)[i * g.c_stride_m + j * g.c_stride_n];
+      out[i * g.n + j] = static_cast<float>(result);
+    }
+  }
+  return out;
+}
+
+FloatTensor MatMul(const MatMulGeometry& g, const FloatTensor& a, const FloatTensor& b) {
+  FloatTensor out(g.batch_count * g.m * g.n);
+  for (int64_t batch = 0; batch < g.batch_count; ++batch) {
+    const float* am = a.data() + g.a_batch_offsets[batch];
+    const float* bm = b.data() + g.b_batch_offsets[batch];
+    float* om = out.data() + batch * g.m * g.n;
+    for (int64_t i = 0; i < g.m; ++i) {
+      for (int64_t j = 0; j < g.n; ++j) {
+        double sum = 0.0;
+        for (int64_t p = 0; p < g.k; ++p) sum += static_cast<double>(am[i * g.k + p]) * bm[p * g.n + j];
+        om[i * g.n + j] = static_cast<float>(sum);
+      }
+    }
+  }
+  return out;
+}
+
+FloatTensor Conv(const ConvGeometry& g, const FloatTensor& x, const FloatTensor& w,
+                 const FloatTensor* bias) {
+  const WindowGeometry& s = g.window;
+  FloatTensor out(s.batch * g.out_channels * s.out_h * s.out_w);
+  const int64_t icg = g.InChannelsPerGroup(), ocg = g.OutChannelsPerGroup();
+  for (int64_t n = 0; n < s.batch; ++n)
+    for (int64_t oc = 0; oc < g.out_channels; ++oc) {
+      const int64_t group = oc / ocg;
+      for (int64_t oh = 0; oh < s.out_h; ++oh)
+        for (int64_t ow = 0; ow < s.out_w; ++ow) {
+          double sum = bias ? (*bias)[oc] : 0.0;
+          for (int64_t ic = 0; ic < icg; ++ic)
+            for (int64_t kh = 0; kh < s.kernel_h; ++kh)
+              for (int64_t kw = 0; kw < s.kernel_w; ++kw) {
+                const int64_t ih = oh * s.stride_h - s.pad_top + kh * s.dilation_h;
+                const int64_t iw = ow * s.stride_w - s.pad_left + kw * s.dilation_w;
+                if (ih < 0 || ih >= s.in_h || iw < 0 || iw >= s.in_w) continue;
+                const int64_t channel = group * icg + ic;
+                sum += static_cast<double>(x[((n * s.channels + channel) * s.in_h + ih) * s.in_w + iw]) *
+                       w[((oc * icg + ic) * s.kernel_h + kh) * s.kernel_w + kw];
+              }
+          out[((n * g.out_channels + oc) * s.out_h + oh) * s.out_w + ow] = static_cast<float>(sum);
+        }
+    }
+  return out;
+}
+
+FloatTensor Pool(OpKind op, const PoolGeometry& g, const FloatTensor& x) {
+  const WindowGeometry& s = g.window;
+  FloatTensor out(s.batch * s.channels * s.out_h * s.out_w);
+  for (int64_t plane = 0; plane < s.batch * s.channels; ++plane)
+    for (int64_t oh = 0; oh < s.out_h; ++oh)
+      for (int64_t ow = 0; ow < s.out_w; ++ow) {
+        double sum = 0.0;
+        float maximum = -std::numeric_limits<float>::infinity();
+        int64_t inside = 0, inside_padded = 0;
+        for (int64_t kh = 0; kh < s.kernel_h; ++kh)
+          for (int64_t kw = 0; kw < s.kernel_w; ++kw) {
+            const int64_t ih = oh * s.stride_h - s.pad_top + kh * s.dilation_h;
+            const int64_t iw = ow * s.stride_w - s.pad_left + kw * s.dilation_w;
+            if (ih >= -s.pad_top && ih < s.in_h + s.pad_bottom && iw >= -s.pad_left &&
+                iw < s.in_w + s.pad_right) {
+              ++inside_padded;
+            }
+            if (ih < 0 || ih >= s.in_h || iw < 0 || iw >= s.in_w) continue;
+            const float v = x[(plane * s.in_h + ih) * s.in_w + iw];
+            maximum = std::max(maximum, v);
+            sum += v;
+            ++inside;
+          }
+        const int64_t divisor = g.count_include_pad ? inside_padded : inside;
+        out[(plane * s.out_h + oh) * s.out_w + ow] =
+            op == OpKind::kMaxPool ? maximum : static_cast<float>(sum / std::max<int64_t>(divisor, 1));
+      }
+  return out;
+}
+
+FloatTensor Softmax(const SoftmaxGeometry& g, const FloatTensor& x) {
+  FloatTensor out(x.size());
+  for (int64_t o = 0; o < g.outer; ++o)
+    for (int64_t i = 0; i < g.inner; ++i) {
+      auto at = [&](int64_t a) { return (o * g.axis_dim + a) * g.inner + i; };
+      float maximum = -std::numeric_limits<float>::infinity();
+      for (int64_t a = 0; a < g.axis_dim; ++a) maximum = std::max(maximum, x[at(a)]);
+      double sum = 0.0;
+      for (int64_t a = 0; a < g.axis_dim; ++a) sum += std::exp(static_cast<double>(x[at(a)]) - maximum);
+      for (int64_t a = 0; a < g.axis_dim; ++a)
+        out[at(a)] = static_cast<float>(std::exp(static_cast<double>(x[at(a)]) - maximum) / sum);
+    }
+  return out;
+}
+
+FloatTensor BatchNorm(const BatchNormGeometry& g, const std::vector<const FloatTensor*>& in) {
+  const FloatTensor &x = *in[0], &scale = *in[1], &bias = *in[2], &mean = *in[3], &var = *in[4];
+  FloatTensor out(x.size());
+  for (int64_t n = 0; n < g.batch; ++n)
+    for (int64_t c = 0; c < g.channels; ++c) {
+      const double inv_std = 1.0 / std::sqrt(static_cast<double>(var[c]) + g.epsilon);
+      for (int64_t i = 0; i < g.inner; ++i) {
+        const int64_t at = (n * g.channels + c) * g.inner + i;
+        out[at] = static_cast<float>((x[at] - mean[c]) * inv_std * scale[c] + bias[c]);
+      }
+    }
+  return out;
+}
+
+FloatTensor GlobalAveragePool(const Shape& shape, const FloatTensor& x) {
+  const int64_t planes = shape[0] * shape[1];
+  const int64_t area = ElementCount(shape) / std::max<int64_t>(planes, 1);
+  FloatTensor out(planes);
+  for (int64_t p = 0; p < planes; ++p) {
+    double sum = 0.0;
+    for (int64_t i = 0; i < area; ++i) sum += x[p * area + i];
+    out[p] = static_cast<float>(sum / area);
+  }
+  return out;
+}
+
+absl::StatusOr<FloatTensor> EvaluateOwn(const Graph& graph, const Node& node,
+                                        const std::vector<const FloatTensor*>& in) {
+  auto optional = [&](int i) { return graph.HasInput(node, i) ? in[i] : nullptr; };
+  switch (node.op) {
+    case OpKind::kClip: {
+      ASSIGN_OR_RETURN(ClipGeometry g, ResolveClip(graph, node));
+      FloatTensor out(*in[0]);
+      for (float& v : out) v = std::min(std::max(v, g.min), g.max);
+      return out;
+    }
+    case OpKind::kSoftmax: {
+      ASSIGN_OR_RETURN(SoftmaxGeometry g, ResolveSoftmax(graph, node));
+      return Softmax(g, *in[0]);
+    }
+    case OpKind::kGemm: {
+      ASSIGN_OR_RETURN(GemmGeometry g, ResolveGemm(graph, node));
+      return Gemm(g, *in[0], *in[1], optional(2));
+    }
+    case OpKind::kMatMul: {
+      ASSIGN_OR_RETURN(MatMulGeometry g, ResolveMatMul(graph, node));
+      return MatMul(g, *in[0], *in[1]);
+    }
+    case OpKind::kConv: {
+      ASSIGN_OR_RETURN(ConvGeometry g, ResolveConv(graph, node));
+      return Conv(g, *in[0], *in[1], optional(2));
+    }
+    case OpKind::kMaxPool:
+    case OpKind::kAveragePool: {
+      ASSIGN_OR_RETURN(PoolGeometry g, ResolvePool(graph, node));
+      return Pool(node.op, g, *in[0]);
+    }
+    case OpKind::kGlobalAveragePool:
+      return GlobalAveragePool(graph.InputType(node, 0).shape, *in[0]);
+    case OpKind::kBatchNormalization: {
+      ASSIGN_OR_RETURN(BatchNormGeometry g, ResolveBatchNorm(graph, node));
+      return BatchNorm(g, in);
+    }
+    default:
+      return absl::InternalError(absl::StrCat("no reference kernel for ", OpName(node.op)));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<FloatTensor>> EvaluateNode(const Graph& graph, const Node& node,
+                                                      const std::vector<const FloatTensor*>& inputs) {
+  const FloatTensor& x = *inputs[0];
+  switch (GetOpInfo(node.op).family) {
+    case OpFamily::kUnary: {
+      FloatTensor out(x.size());
+      std::transform(x.begin(), x.end(), out.begin(), [&](float v) { return ApplyUnary(node.op, v); });
+      return Outputs{std::move(out)};
+    }
+    case OpFamily::kBinary: {
+      const Shape& a = graph.InputType(node, 0).shape;
+      const Shape& b = graph.InputType(node, 1).shape;
+      ASSIGN_OR_RETURN(Shape out_shape, BroadcastShapes(a, b));
+      return Outputs{Broadcast(out_shape, a, x, b, *inputs[1], node.op)};
+    }
+    case OpFamily::kView:
+      return Outputs{x};
+    case OpFamily::kOwn: {
+      ASSIGN_OR_RETURN(FloatTensor out, EvaluateOwn(graph, node, inputs));
+      return Outputs{std::move(out)};
+    }
+  }
+  return absl::InternalError("unknown op family");
+}
+
+absl::StatusOr<std::vector<FloatTensor>> EvaluateGraph(const Graph& graph,
+                                                       const std::vector<FloatTensor>& inputs) {
+  if (inputs.size() != graph.inputs().size()) {
+    return absl::InvalidArgumentError("wrong number of graph inputs");
+  }
+  std::vector<FloatTensor> values(graph.values().size());
+  for (ValueId id = 0; id < static_cast<ValueId>(values.size()); ++id) {
+    const Value& value = graph.value(id);
+    if (value.constant && value.type.element_type == DataType::kFloat32) {
+      values[id] = value.constant->Floats();
+    }
+  }
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const ValueId id = graph.inputs()[i];
+    if (static_cast<int64_t>(inputs[i].size()) != graph.value(id).type.ElementCount()) {
+      return absl::InvalidArgumentError(absl::StrCat("input '", graph.value(id).name,
+                                                     "' has the wrong element count"));
+    }
+    values[id] = inputs[i];
+  }
+  static const FloatTensor kEmpty;
+  for (const Node& node : graph.nodes()) {
+    std::vector<const FloatTensor*> node_inputs;
+    for (ValueId input : node.inputs) node_inputs.push_back(input == kNoValue ? &kEmpty : &values[input]);
+    ASSIGN_OR_RETURN(std::vector<FloatTensor> outputs, EvaluateNode(graph, node, node_inputs));
+    for (size_t o = 0; o < outputs.size(); ++o) values[node.outputs[o]] = std::move(outputs[o]);
+  }
+  std::vector<FloatTensor> results;
+  for (ValueId output : graph.outputs()) results.push_back(values[output]);
+  return results;
+}
+
+}  // namespace modelc

@@ -1,0 +1,27 @@
+// The reference evaluator: plain, obviously-correct C++ for every supported op. Used by
+// tests as an oracle independent of the LLVM lowering, and by constant folding.
+#ifndef MODELC_REFERENCE_EVALUATOR_H_
+#define MODELC_REFERENCE_EVALUATOR_H_
+
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "compiler/ir/graph.h"
+
+namespace modelc {
+
+using FloatTensor = std::vector<float>;
+
+// Computes one node's outputs from its inputs' values (indexed like node.inputs; an
+// omitted optional input is an empty vector).
+absl::StatusOr<std::vector<FloatTensor>> EvaluateNode(const Graph& graph, const Node& node,
+                                                      const std::vector<const FloatTensor*>& inputs);
+
+// Runs the whole graph on the given graph inputs (in graph.inputs() order) and returns
+// the graph outputs in order.
+absl::StatusOr<std::vector<FloatTensor>> EvaluateGraph(const Graph& graph,
+                                                       const std::vector<FloatTensor>& inputs);
+
+}  // namespace modelc
+
+#endif  // MODELC_REFERENCE_EVALUATOR_H_
