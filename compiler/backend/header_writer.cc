@@ -7,43 +7,10 @@
 #include "compiler/backend/codegen.h"
 
 namespace modelc {
-namespace {
 
-// Shared by every generated header; guarded so several model headers can be included.
-constexpr char kCommonDeclarations[] = R"(#ifndef MODELC_COMMON_ABI_1
-#define MODELC_COMMON_ABI_1
-/* Status codes returned by every modelc entry point. */
-#define MODELC_OK 0
-#define MODELC_ERROR_NULL_POINTER 1 /* an input, output or needed scratch pointer is NULL */
-#define MODELC_ERROR_MISALIGNED 2   /* a tensor is not 4-byte aligned, or the scratch is not
-                                       aligned to the model's SCRATCH_ALIGNMENT */
-/* Element types in modelc_tensor_info. */
-#define MODELC_FLOAT32 1
-
-typedef struct modelc_tensor_info {
-  const char *name;      /* the tensor's name in the ONNX model */
-  int32_t element_type;  /* MODELC_FLOAT32 */
-  int32_t rank;
-  const int64_t *shape;  /* rank entries */
-  uint64_t byte_size;
-} modelc_tensor_info;
-
-typedef struct modelc_model_info {
-  const char *name;
-  uint32_t abi_version;
-  uint32_t input_count;
-  uint32_t output_count;
-  const modelc_tensor_info *inputs;
-  const modelc_tensor_info *outputs;
-  uint64_t scratch_size;
-  uint64_t scratch_alignment;
-  uint64_t scratch_lower_bound;
-  int (*run)(const void *const *inputs, void *const *outputs, void *scratch);
-} modelc_model_info;
-#endif /* MODELC_COMMON_ABI_1 */
-)";
-
-}  // namespace
+// include/modelc/abi.h, embedded at build time (abi_header_text.cc): the declarations
+// every generated header shares, guarded so several model headers can be included.
+extern const char kAbiHeaderText[];
 
 std::string GenerateHeader(const CodegenRequest& request) {
   const Graph& graph = *request.graph;
@@ -58,7 +25,7 @@ std::string GenerateHeader(const CodegenRequest& request) {
       " * Contract: ", p, "_run never allocates, keeps no state between calls and is reentrant:\n",
       " * concurrent calls need distinct scratch buffers. Output buffers must not overlap inputs,\n",
       " * other outputs or the scratch buffer. Returns MODELC_OK or a MODELC_ERROR_* code. */\n",
-      "#ifndef ", guard, "\n#define ", guard, "\n\n#include <stdint.h>\n\n", kCommonDeclarations,
+      "#ifndef ", guard, "\n#define ", guard, "\n\n", kAbiHeaderText,
       "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
   absl::StrAppend(&h, "#define ", m, "_ABI_VERSION ", kGeneratedAbiVersion, "\n");
   absl::StrAppend(&h, "#define ", m, "_SCRATCH_SIZE ", request.buffers->scratch_size, "u\n");

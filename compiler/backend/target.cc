@@ -49,9 +49,18 @@ absl::StatusOr<TargetDescription> DescribeTarget(const std::string& triple, cons
   target.bare_metal = parsed.getOS() == llvm::Triple::UnknownOS;
   target.buffer_alignment = parsed.isX86() || parsed.isAArch64() ? 64 : 16;
 
-  auto machine = CreateTargetMachine(target);
-  if (!machine.ok()) return machine.status();
-  if (!(*machine)->getMCSubtargetInfo()->isCPUStringValid(target.cpu)) {
+  if (parsed.getArch() == llvm::Triple::UnknownArch) {
+    return absl::InvalidArgumentError(absl::StrCat("unknown target '", triple, "': no such architecture"));
+  }
+  std::string error;
+  const llvm::Target* llvm_target = llvm::TargetRegistry::lookupTarget(target.triple, error);
+  if (!llvm_target) {
+    return absl::InvalidArgumentError(absl::StrCat("unknown target '", triple, "': ", error));
+  }
+  // Checked before a target machine exists: LLVM would only warn and carry on.
+  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
+      llvm_target->createMCSubtargetInfo(target.triple, "", ""));
+  if (!subtarget || !subtarget->isCPUStringValid(target.cpu)) {
     return absl::InvalidArgumentError(absl::StrCat("unknown CPU '", target.cpu, "' for target ",
                                                    target.triple));
   }

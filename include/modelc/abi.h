@@ -1,0 +1,39 @@
+/* The binary interface shared by every model modelc compiles: status codes and the
+ * descriptor types behind NAME_model_info. Each generated header embeds this text, so
+ * a program needs only the model's header; a generic program that drives models it
+ * does not know at build time can include this file instead. Plain C, no dependencies
+ * beyond <stdint.h>. */
+#ifndef MODELC_COMMON_ABI_1
+#define MODELC_COMMON_ABI_1
+#include <stdint.h>
+
+/* Status codes returned by every modelc entry point. */
+#define MODELC_OK 0
+#define MODELC_ERROR_NULL_POINTER 1 /* an input, output or needed scratch pointer is NULL */
+#define MODELC_ERROR_MISALIGNED 2   /* a tensor is not 4-byte aligned, or the scratch is not
+                                       aligned to the model's SCRATCH_ALIGNMENT */
+/* Element types in modelc_tensor_info. */
+#define MODELC_FLOAT32 1
+
+typedef struct modelc_tensor_info {
+  const char *name;      /* the tensor's name in the ONNX model */
+  int32_t element_type;  /* MODELC_FLOAT32 */
+  int32_t rank;
+  const int64_t *shape;  /* rank entries */
+  uint64_t byte_size;
+} modelc_tensor_info;
+
+/* The descriptor NAME_model_info: everything a generic program needs to run a model. */
+typedef struct modelc_model_info {
+  const char *name;
+  uint32_t abi_version;
+  uint32_t input_count;
+  uint32_t output_count;
+  const modelc_tensor_info *inputs;   /* input_count entries, in model order */
+  const modelc_tensor_info *outputs;  /* output_count entries, in model order */
+  uint64_t scratch_size;              /* bytes the caller provides */
+  uint64_t scratch_alignment;         /* their required alignment */
+  uint64_t scratch_lower_bound;       /* most bytes live at once: what no plan can beat */
+  int (*run)(const void *const *inputs, void *const *outputs, void *scratch);
+} modelc_model_info;
+#endif /* MODELC_COMMON_ABI_1 */

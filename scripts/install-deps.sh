@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages modelc needs to build and test (run as root, or with
+# sudo available). Does nothing when they are all installed already.
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ binutils file
+  llvm-19-dev libzstd-dev            # LLVM 19 (its CMake package needs zstd)
+  libabsl-dev                        # Status/StatusOr, strings
+  libonnx-dev libprotobuf-dev protobuf-compiler  # ONNX parsing, checker, shape inference
+  googletest libgtest-dev libgmock-dev           # tests
+  libonnx-testdata                   # ONNX's backend conformance test data
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "installing: ${missing[*]}"
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,211 @@
+// The modelc command as a user runs it: exit codes, one-line errors naming the file
+// and node, no partial output, determinism, cross targets, and the freestanding
+// object contract checked with binutils.
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "gtest/gtest.h"
+#include "tests/test_support.h"
+
+namespace modelc::testing {
+namespace {
+
+const std::string kModels = MODELC_MODELS_DIR;
+const std::string kTestModels = MODELC_TEST_MODELS_DIR;
+
+CommandResult Modelc(const std::string& arguments) {
+  return RunCommand(std::string(MODELC_BINARY) + " " + arguments);
+}
+
+std::string WriteFile(const TemporaryFolder& folder, const std::string& name, const std::string& contents) {
+  std::ofstream(folder.File(name), std::ios::binary) << contents;
+  return folder.File(name);
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream stream(text);
+  for (std::string line; std::getline(stream, line);) lines.push_back(line);
+  return lines;
+}
+
+TEST(Cli, HelpDocumentsTheFlags) {
+  CommandResult help = Modelc("--help");
+  EXPECT_EQ(help.exit_code, 0);
+  for (const char* flag : {"--output-dir", "--name", "--target", "--cpu", "--dim", "--dump-ir"}) {
+    EXPECT_NE(help.output.find(flag), std::string::npos) << flag;
+  }
+  EXPECT_EQ(Modelc("").exit_code, 2);
+  EXPECT_EQ(Modelc("frobnicate").exit_code, 2);
+}
+
+// A failed compile must exit non-zero with one error line and leave no files behind.
+void ExpectCleanFailure(const std::string& arguments, int exit_code, const std::vector<std::string>& mentions) {
+  TemporaryFolder out;
+  CommandResult result = Modelc(arguments + " -o " + out.path());
+  EXPECT_EQ(result.exit_code, exit_code) << result.output;
+  EXPECT_EQ(Lines(result.output).size(), 1u) << result.output;
+  for (const std::string& text : mentions) EXPECT_NE(result.output.find(text), std::string::npos) << result.output;
+  EXPECT_TRUE(out.Files().empty()) << "partial output left in " << out.path();
+}
+
+TEST(Cli, BadInputsFailCleanly) {
+  TemporaryFolder inputs;
+  const std::string model = kModels + "/digits_mlp.onnx";
+  ExpectCleanFailure("compile " + model + " --frobnicate", 2, {"unknown flag '--frobnicate'"});
+  ExpectCleanFailure("compile " + model + " --name 9lives", 2, {"--name"});
+  ExpectCleanFailure("compile " + inputs.File("absent.onnx"), 1, {"absent.onnx"});
+  const std::string corrupt = WriteFile(inputs, "corrupt.onnx", std::string("\x08\x07\x3a\xff\xff\xff\xff", 7));
+  ExpectCleanFailure("compile " + corrupt, 1, {corrupt});
+  const std::string whole = ReadFileBytes(model);
+  const std::string truncated = WriteFile(inputs, "truncated.onnx", whole.substr(0, whole.size() / 2));
+  ExpectCleanFailure("compile " + truncated, 1, {truncated});
+  const std::string unsupported = WriteFile(inputs, "unsupported.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[4] x) => (float[4] y) {
+  a = Relu(x)
+  b = Softplus(a)
+  y = Mish(b)
+}
+)");
+  ExpectCleanFailure("compile " + unsupported, 1,
+                     {unsupported, "node 'Softplus_1' (Softplus)", "node 'Mish_2' (Mish)"});
+  const std::string symbolic = WriteFile(inputs, "symbolic.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[batch,4] x) => (float[batch,4] y) {
+  y = Relu(x)
+}
+)");
+  ExpectCleanFailure("compile " + symbolic, 1, {symbolic, "--dim batch=VALUE"});
+  ExpectCleanFailure("compile " + model + " --target frobnitz-none-elf", 1, {"frobnitz-none-elf"});
+  ExpectCleanFailure("compile " + model + " --target thumbv7em-none-eabihf --cpu pentium9000", 1, {"pentium9000"});
+}
+
+TEST(Cli, BindsSymbolicDimensions) {
+  TemporaryFolder inputs, out;
+  const std::string symbolic = WriteFile(inputs, "symbolic.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[batch,4] x) => (float[batch,4] y) {
+  y = Relu(x)
+}
+)");
+  CommandResult result = Modelc("compile " + symbolic + " --dim batch=5 --name relu5 -o " + out.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(ReadFileBytes(out.File("relu5.h")).find("#define RELU5_IN_X_ELEMENTS 20u"), std::string::npos);
+}
+
+TEST(Cli, WritesObjectHeaderAndReport) {
+  TemporaryFolder out;
+  CommandResult result = Modelc("compile " + kModels + "/digits_cnn.onnx --name cnn -o " + out.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(out.Files(), (std::vector<std::string>{"cnn.h", "cnn.o", "cnn.report.txt"}));
+  const std::string report = ReadFileBytes(out.File("cnn.report.txt"));
+  for (const char* expected : {"weights:", "scratch:", "lower bound:", "tensor placement:", "Conv x2",
+                               "(view, no code)"}) {
+    EXPECT_NE(report.find(expected), std::string::npos) << expected << "\n" << report;
+  }
+  const std::string header = ReadFileBytes(out.File("cnn.h"));
+  EXPECT_NE(header.find("int cnn_run(const float *image, float *probs, void *scratch);"), std::string::npos) << header;
+  EXPECT_NE(header.find("extern const modelc_model_info cnn_model_info;"), std::string::npos);
+}
+
+TEST(Cli, DumpIrPrintsTheGraph) {
+  TemporaryFolder out;
+  CommandResult result = Modelc("compile " + kModels + "/digits_mlp.onnx --dump-ir -o " + out.path());
+  ASSERT_EQ(result.exit_code, 0);
+  EXPECT_NE(result.output.find("%fc1: float32[1,32] = Gemm(%image, %fc1.weight, %fc1.bias) {transB=1}  # fc1"),
+            std::string::npos) << result.output;
+}
+
+TEST(Cli, CompilingTwiceGivesByteIdenticalFiles) {
+  for (const std::string model : {"digits_mlp", "digits_cnn"}) {
+    TemporaryFolder first, second;
+    ASSERT_EQ(Modelc("compile " + kModels + "/" + model + ".onnx -o " + first.path()).exit_code, 0);
+    ASSERT_EQ(Modelc("compile " + kModels + "/" + model + ".onnx -o " + second.path()).exit_code, 0);
+    for (const std::string suffix : {".o", ".h", ".report.txt"}) {
+      EXPECT_EQ(ReadFileBytes(first.File(model + suffix)), ReadFileBytes(second.File(model + suffix)))
+          << model << suffix << " differs between two compilations";
+    }
+  }
+}
+
+std::set<std::string> UndefinedSymbols(const std::string& object) {
+  CommandResult nm = RunCommand("nm -u " + object);
+  EXPECT_EQ(nm.exit_code, 0) << nm.output;
+  std::set<std::string> symbols;
+  for (const std::string& line : Lines(nm.output)) {
+    std::istringstream fields(line);
+    std::string kind, name;
+    fields >> kind >> name;
+    if (!name.empty()) symbols.insert(name);
+  }
+  return symbols;
+}
+
+// Sections that would be writable at run time: .data* (except .data.rel.ro, read-only
+// after relocation) and .bss*, with a non-zero size.
+std::vector<std::string> WritableSections(const std::string& object) {
+  CommandResult sections = RunCommand("readelf -S -W " + object);
+  std::vector<std::string> writable;
+  for (const std::string& line : Lines(sections.output)) {
+    std::istringstream fields(line.substr(line.find(']') == std::string::npos ? 0 : line.find(']') + 1));
+    std::string name, type, address, offset, size;
+    fields >> name >> type >> address >> offset >> size;
+    const bool data = name.rfind(".data", 0) == 0 && name.rfind(".data.rel.ro", 0) != 0;
+    if ((data || name.rfind(".bss", 0) == 0) && size.find_first_not_of('0') != std::string::npos) {
+      writable.push_back(name);
+    }
+  }
+  return writable;
+}
+
+TEST(Cli, HostObjectsAreFreestanding) {
+  TemporaryFolder out;
+  std::vector<std::string> models = {kModels + "/digits_mlp.onnx", kModels + "/digits_cnn.onnx"};
+  for (const char* op : {"unary_activations", "softmax_axes", "batchnorm_runtime_statistics", "views_and_copies"}) {
+    models.push_back(kTestModels + "/" + op + ".onnxtxt");
+  }
+  const std::set<std::string> allowed = {"memcpy", "memset", "memmove"};
+  for (size_t i = 0; i < models.size(); ++i) {
+    const std::string name = "m" + std::to_string(i);
+    ASSERT_EQ(Modelc("compile " + models[i] + " --name " + name + " -o " + out.path()).exit_code, 0) << models[i];
+    for (const std::string& symbol : UndefinedSymbols(out.File(name + ".o"))) {
+      EXPECT_TRUE(allowed.count(symbol)) << models[i] << " needs '" << symbol << "'";
+    }
+    EXPECT_TRUE(WritableSections(out.File(name + ".o")).empty()) << models[i];
+  }
+}
+
+TEST(Cli, CrossCompilesForCortexM4) {
+  TemporaryFolder out;
+  CommandResult result = Modelc("compile " + kModels + "/digits_cnn.onnx --target thumbv7em-none-eabihf "
+                                "--cpu cortex-m4 --name cnn -o " + out.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const std::string object = out.File("cnn.o");
+  const std::string header = RunCommand("readelf -h " + object).output;
+  EXPECT_NE(header.find("ELF32"), std::string::npos) << header;
+  EXPECT_NE(header.find("Machine:                           ARM"), std::string::npos) << header;
+  const std::string attributes = RunCommand("readelf -A " + object).output;
+  EXPECT_NE(attributes.find("Tag_ABI_VFP_args: VFP registers"), std::string::npos) << attributes;  // hard-float ABI
+  EXPECT_NE(attributes.find("Tag_CPU_name: \"cortex-m4\""), std::string::npos) << attributes;
+  EXPECT_NE(attributes.find("Tag_FP_arch"), std::string::npos) << attributes;
+  // ARM's run-time ABI names the memory functions __aeabi_*; nothing else may be needed.
+  for (const std::string& symbol : UndefinedSymbols(object)) {
+    EXPECT_TRUE(symbol.rfind("__aeabi_mem", 0) == 0 || symbol == "memcpy" || symbol == "memset" ||
+                symbol == "memmove") << "needs '" << symbol << "'";
+  }
+  EXPECT_TRUE(WritableSections(object).empty());
+  EXPECT_NE(ReadFileBytes(out.File("cnn.h")).find("thumbv7em-unknown-none-eabihf"), std::string::npos);
+}
+
+TEST(Cli, CrossCompilesForAArch64Linux) {
+  TemporaryFolder out;
+  CommandResult result = Modelc("compile " + kModels + "/digits_mlp.onnx --target aarch64-linux-gnu "
+                                "--cpu cortex-a53 --name mlp -o " + out.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const std::string header = RunCommand("readelf -h " + out.File("mlp.o")).output;
+  EXPECT_NE(header.find("ELF64"), std::string::npos) << header;
+  EXPECT_NE(header.find("AArch64"), std::string::npos) << header;
+  EXPECT_NE(RunCommand("file " + out.File("mlp.o")).output.find("ARM aarch64"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace modelc::testing

@@ -1,0 +1,98 @@
+// The generated code's contract: pointer checks with error codes, typed and generic
+// entries agree, reentrancy (two threads, two scratch buffers), repeated runs give
+// identical results, and the descriptor describes the model.
+#include <cstring>
+#include <thread>
+
+#include "digits_cnn.h"
+#include "gtest/gtest.h"
+#include "tests/test_support.h"
+
+namespace modelc::testing {
+namespace {
+
+std::vector<float> Image(int index) {
+  const std::vector<float> all = ReadFloats(std::string(MODELC_SOURCE_DIR) + "/models/digits_cnn.inputs.bin");
+  return {all.begin() + index * 64, all.begin() + (index + 1) * 64};
+}
+
+TEST(Contract, NullAndMisalignedPointersAreRefused) {
+  AlignedBuffer scratch(DIGITS_CNN_SCRATCH_SIZE + DIGITS_CNN_SCRATCH_ALIGNMENT, DIGITS_CNN_SCRATCH_ALIGNMENT);
+  std::vector<float> image = Image(0);
+  std::vector<float> probs(DIGITS_CNN_OUT_PROBS_ELEMENTS + 1);
+  EXPECT_EQ(digits_cnn_run(nullptr, probs.data(), scratch.data()), MODELC_ERROR_NULL_POINTER);
+  EXPECT_EQ(digits_cnn_run(image.data(), nullptr, scratch.data()), MODELC_ERROR_NULL_POINTER);
+  EXPECT_EQ(digits_cnn_run(image.data(), probs.data(), nullptr), MODELC_ERROR_NULL_POINTER);
+  char* misaligned_scratch = static_cast<char*>(scratch.data()) + 4;
+  EXPECT_EQ(digits_cnn_run(image.data(), probs.data(), misaligned_scratch), MODELC_ERROR_MISALIGNED);
+  float* misaligned_output = reinterpret_cast<float*>(reinterpret_cast<char*>(probs.data()) + 2);
+  EXPECT_EQ(digits_cnn_run(image.data(), misaligned_output, scratch.data()), MODELC_ERROR_MISALIGNED);
+  EXPECT_EQ(digits_cnn_run_generic(nullptr, nullptr, scratch.data()), MODELC_ERROR_NULL_POINTER);
+  EXPECT_EQ(digits_cnn_run(image.data(), probs.data(), scratch.data()), MODELC_OK);
+}
+
+TEST(Contract, GenericEntryAndDescriptorAgreeWithTypedEntry) {
+  const modelc_model_info& info = digits_cnn_model_info;
+  EXPECT_STREQ(info.name, "digits_cnn");
+  EXPECT_EQ(info.abi_version, DIGITS_CNN_ABI_VERSION);
+  ASSERT_EQ(info.input_count, 1u);
+  ASSERT_EQ(info.output_count, 1u);
+  EXPECT_STREQ(info.inputs[0].name, "image");
+  EXPECT_EQ(info.inputs[0].element_type, MODELC_FLOAT32);
+  ASSERT_EQ(info.inputs[0].rank, 4);
+  EXPECT_EQ(std::vector<int64_t>(info.inputs[0].shape, info.inputs[0].shape + 4), (std::vector<int64_t>{1, 1, 8, 8}));
+  EXPECT_EQ(info.inputs[0].byte_size, DIGITS_CNN_IN_IMAGE_BYTES);
+  EXPECT_EQ(info.outputs[0].byte_size, DIGITS_CNN_OUT_PROBS_BYTES);
+  EXPECT_EQ(info.scratch_size, DIGITS_CNN_SCRATCH_SIZE);
+  EXPECT_EQ(info.scratch_alignment, DIGITS_CNN_SCRATCH_ALIGNMENT);
+  EXPECT_LE(info.scratch_lower_bound, info.scratch_size);
+  EXPECT_EQ(info.run, &digits_cnn_run_generic);
+
+  AlignedBuffer scratch(DIGITS_CNN_SCRATCH_SIZE, DIGITS_CNN_SCRATCH_ALIGNMENT);
+  std::vector<float> image = Image(1), typed(10), generic;
+  ASSERT_EQ(digits_cnn_run(image.data(), typed.data(), scratch.data()), MODELC_OK);
+  std::vector<std::vector<float>> outputs;
+  ASSERT_EQ(RunCompiled(info, {image}, &outputs), MODELC_OK);
+  EXPECT_EQ(outputs[0], typed);
+}
+
+TEST(Contract, RepeatedRunsOnOneScratchGiveIdenticalResults) {
+  AlignedBuffer scratch(DIGITS_CNN_SCRATCH_SIZE, DIGITS_CNN_SCRATCH_ALIGNMENT);
+  std::vector<float> first(10), again(10), other(10);
+  const std::vector<float> a = Image(2), b = Image(3);
+  ASSERT_EQ(digits_cnn_run(a.data(), first.data(), scratch.data()), MODELC_OK);
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_EQ(digits_cnn_run(b.data(), other.data(), scratch.data()), MODELC_OK);
+    std::memset(scratch.data(), i & 0xff, DIGITS_CNN_SCRATCH_SIZE);  // stale scratch must not matter
+    ASSERT_EQ(digits_cnn_run(a.data(), again.data(), scratch.data()), MODELC_OK);
+    ASSERT_EQ(again, first) << "run " << i;
+  }
+  EXPECT_NE(first, other);
+}
+
+TEST(Contract, TwoThreadsWithTwoScratchBuffersRunAtOnce) {
+  const std::vector<float> a = Image(4), b = Image(5);
+  std::vector<float> expected_a(10), expected_b(10);
+  {
+    AlignedBuffer scratch(DIGITS_CNN_SCRATCH_SIZE, DIGITS_CNN_SCRATCH_ALIGNMENT);
+    digits_cnn_run(a.data(), expected_a.data(), scratch.data());
+    digits_cnn_run(b.data(), expected_b.data(), scratch.data());
+  }
+  auto worker = [](const std::vector<float>* input, const std::vector<float>* expected, int* mismatches) {
+    AlignedBuffer scratch(DIGITS_CNN_SCRATCH_SIZE, DIGITS_CNN_SCRATCH_ALIGNMENT);
+    std::vector<float> out(10);
+    for (int i = 0; i < 20000; ++i) {
+      if (digits_cnn_run(input->data(), out.data(), scratch.data()) != MODELC_OK || out != *expected) ++*mismatches;
+    }
+  };
+  int mismatches_a = 0, mismatches_b = 0;
+  std::thread first(worker, &a, &expected_a, &mismatches_a);
+  std::thread second(worker, &b, &expected_b, &mismatches_b);
+  first.join();
+  second.join();
+  EXPECT_EQ(mismatches_a, 0);
+  EXPECT_EQ(mismatches_b, 0);
+}
+
+}  // namespace
+}  // namespace modelc::testing

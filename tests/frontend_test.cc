@@ -1,0 +1,184 @@
+// The ONNX frontend: text and binary models, symbolic dimensions, external data, and
+// every kind of bad input giving a Status that names the file, node and op.
+#include <fstream>
+
+#include "compiler/frontend/onnx/onnx_importer.h"
+#include "compiler/ir/printer.h"
+#include "gtest/gtest.h"
+#include "onnx/onnx_pb.h"
+#include "tests/test_support.h"
+
+namespace modelc {
+namespace {
+
+using testing::TemporaryFolder;
+
+std::string WriteText(const TemporaryFolder& folder, const std::string& name, const std::string& text) {
+  const std::string path = folder.File(name);
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+constexpr char kRelu[] = R"(<ir_version: 8, opset_import: ["" : 13]>
+relu (float[N,4] x) => (float[N,4] y) {
+  y = Relu(x)
+}
+)";
+
+TEST(Frontend, ImportsTextSyntaxWithBoundSymbolicDimension) {
+  TemporaryFolder folder;
+  auto graph = ImportOnnxFile(WriteText(folder, "relu.onnxtxt", kRelu), ImportOptions{{{"N", 3}}});
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  EXPECT_EQ(PrintGraph(*graph), "graph relu(%x: float32[3,4]) -> (%y)\n  %y: float32[3,4] = Relu(%x)  # Relu_0\n");
+}
+
+TEST(Frontend, UnboundSymbolicDimensionNamesTheFlagToUse) {
+  TemporaryFolder folder;
+  const std::string path = WriteText(folder, "relu.onnxtxt", kRelu);
+  auto graph = ImportOnnxFile(path, ImportOptions{});
+  ASSERT_FALSE(graph.ok());
+  EXPECT_NE(graph.status().message().find(path), std::string::npos);
+  EXPECT_NE(graph.status().message().find("--dim N=VALUE"), std::string::npos) << graph.status();
+}
+
+TEST(Frontend, DimBindingForAnUnknownSymbolIsAnError) {
+  TemporaryFolder folder;
+  auto graph = ImportOnnxFile(WriteText(folder, "relu.onnxtxt", kRelu), ImportOptions{{{"N", 1}, {"batch", 2}}});
+  ASSERT_FALSE(graph.ok());
+  EXPECT_NE(graph.status().message().find("--dim batch"), std::string::npos) << graph.status();
+}
+
+TEST(Frontend, ListsEveryUnsupportedOperatorAtOnce) {
+  TemporaryFolder folder;
+  const std::string path = WriteText(folder, "bad.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>
+bad (float[2,3] x) => (float[2,3] y) {
+  a = Relu(x)
+  b = HardSwish(a)
+  c = Relu(b)
+  y = Celu(c)
+}
+)");
+  auto graph = ImportOnnxFile(path, {});
+  ASSERT_FALSE(graph.ok());
+  EXPECT_EQ(graph.status().code(), absl::StatusCode::kUnimplemented);
+  const std::string message(graph.status().message());
+  EXPECT_NE(message.find(path), std::string::npos) << message;
+  EXPECT_NE(message.find("unsupported operators (2)"), std::string::npos) << message;
+  EXPECT_NE(message.find("node 'HardSwish_1' (HardSwish)"), std::string::npos) << message;
+  EXPECT_NE(message.find("node 'Celu_3' (Celu)"), std::string::npos) << message;
+}
+
+TEST(Frontend, ZeroStridesAreRejectedBeforeOnnxSeesThem) {
+  // ONNX 1.12's shape inference divides by the stride; we must check first.
+  TemporaryFolder folder;
+  const std::string path = WriteText(folder, "zero.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>
+zero (float[1,1,5,5] x, float[1,1,3,3] w) => (float[1,1,3,3] y) {
+  y = Conv <strides = [0, 1]> (x, w)
+}
+)");
+  auto graph = ImportOnnxFile(path, {});
+  ASSERT_FALSE(graph.ok());
+  EXPECT_NE(graph.status().message().find("node 'Conv_0' (Conv): attribute 'strides' has value 0"),
+            std::string::npos) << graph.status();
+}
+
+TEST(Frontend, ShapeErrorsNameTheNode) {
+  TemporaryFolder folder;
+  const std::string path = WriteText(folder, "mismatch.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>
+mismatch (float[2,3] a, float[4,5] b) => (float[2,5] y) {
+  y = MatMul(a, b)
+}
+)");
+  auto graph = ImportOnnxFile(path, {});
+  ASSERT_FALSE(graph.ok());
+  EXPECT_NE(graph.status().message().find(path), std::string::npos);
+  EXPECT_NE(graph.status().message().find("MatMul"), std::string::npos) << graph.status();
+}
+
+TEST(Frontend, MissingEmptyCorruptAndTruncatedFilesAreErrors) {
+  TemporaryFolder folder;
+  EXPECT_EQ(ImportOnnxFile(folder.File("absent.onnx"), {}).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_FALSE(ImportOnnxFile(WriteText(folder, "empty.onnx", ""), {}).ok());
+  EXPECT_FALSE(ImportOnnxFile(WriteText(folder, "garbage.onnx", std::string("\x0a\xff\xff\xff\xff\x0f garbage", 16)), {}).ok());
+  const std::string model = testing::ReadFileBytes(std::string(MODELC_TEST_MODELS_DIR) + "/../../models/digits_mlp.onnx");
+  ASSERT_GT(model.size(), 1000u);
+  for (size_t keep : {model.size() / 3, model.size() / 2, model.size() - 7}) {
+    auto graph = ImportOnnxFile(WriteText(folder, "cut.onnx", model.substr(0, keep)), {});
+    EXPECT_FALSE(graph.ok()) << "a model cut to " << keep << " bytes was accepted";
+  }
+}
+
+// A binary model y = x + w whose w lives in an external file at `location`.
+std::string WriteExternalDataModel(const TemporaryFolder& folder, const std::string& location,
+                                   int64_t offset = 0, int64_t length = 16) {
+  onnx::ModelProto model;
+  model.set_ir_version(8);
+  model.add_opset_import()->set_version(13);
+  onnx::GraphProto* graph = model.mutable_graph();
+  graph->set_name("external");
+  for (const char* name : {"x", "y"}) {
+    onnx::ValueInfoProto* info = std::string(name) == "x" ? graph->add_input() : graph->add_output();
+    info->set_name(name);
+    info->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+    info->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(4);
+  }
+  onnx::TensorProto* w = graph->add_initializer();
+  w->set_name("w");
+  w->set_data_type(onnx::TensorProto::FLOAT);
+  w->add_dims(4);
+  w->set_data_location(onnx::TensorProto::EXTERNAL);
+  auto add_entry = [&](const std::string& key, const std::string& value) {
+    auto* entry = w->add_external_data();
+    entry->set_key(key);
+    entry->set_value(value);
+  };
+  add_entry("location", location);
+  add_entry("offset", std::to_string(offset));
+  add_entry("length", std::to_string(length));
+  onnx::NodeProto* node = graph->add_node();
+  node->set_op_type("Add");
+  node->add_input("x");
+  node->add_input("w");
+  node->add_output("y");
+  const std::string path = folder.File("external.onnx");
+  std::ofstream(path, std::ios::binary) << model.SerializeAsString();
+  return path;
+}
+
+TEST(Frontend, ReadsExternalDataInsideTheModelFolder) {
+  TemporaryFolder folder;
+  const float weights[4] = {1, 2, 3, 4};
+  std::ofstream(folder.File("weights.bin"), std::ios::binary).write(reinterpret_cast<const char*>(weights), 16);
+  auto graph = ImportOnnxFile(WriteExternalDataModel(folder, "weights.bin"), {});
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  for (const Value& value : graph->values()) {
+    if (value.name == "w") EXPECT_EQ(value.constant->Floats(), (std::vector<float>{1, 2, 3, 4}));
+  }
+}
+
+TEST(Frontend, RefusesHostileExternalDataPaths) {
+  TemporaryFolder folder;
+  std::ofstream(folder.File("weights.bin"), std::ios::binary) << std::string(16, '\0');
+  for (const std::string& location : {std::string("/etc/passwd"), std::string("../weights.bin"),
+                                      std::string("sub/../../etc/passwd"), std::string("missing.bin")}) {
+    auto graph = ImportOnnxFile(WriteExternalDataModel(folder, location), {});
+    ASSERT_FALSE(graph.ok()) << location;
+    EXPECT_NE(graph.status().message().find("tensor 'w'"), std::string::npos) << graph.status();
+  }
+  EXPECT_FALSE(ImportOnnxFile(WriteExternalDataModel(folder, "weights.bin", 8, 16), {}).ok());
+  EXPECT_FALSE(ImportOnnxFile(WriteExternalDataModel(folder, "weights.bin", -4, 16), {}).ok());
+}
+
+TEST(Frontend, InitializerWithWrongByteCountIsRejected) {
+  TemporaryFolder folder;
+  const std::string path = WriteText(folder, "short.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>
+short (float[3] x) => (float[3] y) {
+  w = Constant <value = float[3] {1.0, 2.0}> ()
+  y = Add(x, w)
+}
+)");
+  EXPECT_FALSE(ImportOnnxFile(path, {}).ok());
+}
+
+}  // namespace
+}  // namespace modelc

@@ -1,0 +1,107 @@
+// Test helpers.
+#include "tests/test_support.h"
+
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+namespace modelc::testing {
+
+std::string ReadFileBytes(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::ostringstream contents;
+  contents << file.rdbuf();
+  return contents.str();
+}
+
+std::vector<float> ReadFloats(const std::string& path) {
+  const std::string bytes = ReadFileBytes(path);
+  std::vector<float> values(bytes.size() / sizeof(float));
+  std::copy(bytes.data(), bytes.data() + values.size() * sizeof(float), reinterpret_cast<char*>(values.data()));
+  return values;
+}
+
+bool FileExists(const std::string& path) { return std::filesystem::exists(path); }
+
+AlignedBuffer::AlignedBuffer(uint64_t size, uint64_t alignment) {
+  const uint64_t rounded = (std::max<uint64_t>(size, 1) + alignment - 1) / alignment * alignment;
+  data_ = std::aligned_alloc(alignment, rounded);
+}
+
+AlignedBuffer::~AlignedBuffer() { std::free(data_); }
+
+int RunCompiled(const modelc_model_info& info, const std::vector<std::vector<float>>& inputs,
+                std::vector<std::vector<float>>* outputs) {
+  std::vector<const void*> input_pointers;
+  for (const auto& input : inputs) input_pointers.push_back(input.data());
+  outputs->assign(info.output_count, {});
+  std::vector<void*> output_pointers;
+  for (uint32_t i = 0; i < info.output_count; ++i) {
+    (*outputs)[i].assign(info.outputs[i].byte_size / sizeof(float), std::nanf(""));
+    output_pointers.push_back((*outputs)[i].data());
+  }
+  AlignedBuffer scratch(info.scratch_size, info.scratch_alignment);
+  return info.run(input_pointers.data(), output_pointers.data(), scratch.data());
+}
+
+::testing::AssertionResult NearlyEqual(const std::vector<float>& actual, const std::vector<float>& expected,
+                                       double relative, double absolute) {
+  if (actual.size() != expected.size()) {
+    return ::testing::AssertionFailure() << "sizes differ: " << actual.size() << " vs " << expected.size();
+  }
+  for (size_t i = 0; i < actual.size(); ++i) {
+    const double difference = std::fabs(static_cast<double>(actual[i]) - expected[i]);
+    const bool both_nan = std::isnan(actual[i]) && std::isnan(expected[i]);
+    if (!both_nan && !(difference <= absolute + relative * std::fabs(expected[i]))) {
+      return ::testing::AssertionFailure() << "element " << i << ": " << actual[i] << " vs expected "
+                                           << expected[i] << " (difference " << difference << ")";
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+std::vector<float> RandomFloats(size_t count, uint32_t seed, float low, float high) {
+  std::mt19937 generator(seed);
+  std::uniform_real_distribution<float> distribution(low, high);
+  std::vector<float> values(count);
+  for (float& v : values) v = distribution(generator);
+  return values;
+}
+
+CommandResult RunCommand(const std::string& command) {
+  CommandResult result{-1, ""};
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return result;
+  char buffer[4096];
+  size_t read;
+  while ((read = fread(buffer, 1, sizeof(buffer), pipe)) > 0) result.output.append(buffer, read);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+TemporaryFolder::TemporaryFolder() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "modelc-test-XXXXXX").string();
+  path_ = mkdtemp(pattern.data());
+}
+
+TemporaryFolder::~TemporaryFolder() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+std::vector<std::string> TemporaryFolder::Files() const {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(path_)) names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace modelc::testing

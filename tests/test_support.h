@@ -1,0 +1,65 @@
+// Helpers shared by the tests: files, running compiled models through their
+// descriptor, comparing floats, running commands, temporary folders.
+#ifndef MODELC_TESTS_TEST_SUPPORT_H_
+#define MODELC_TESTS_TEST_SUPPORT_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "modelc/abi.h"
+
+namespace modelc::testing {
+
+std::vector<float> ReadFloats(const std::string& path);
+std::string ReadFileBytes(const std::string& path);
+bool FileExists(const std::string& path);
+
+// A buffer aligned as the model asks, for scratch.
+class AlignedBuffer {
+ public:
+  AlignedBuffer(uint64_t size, uint64_t alignment);
+  ~AlignedBuffer();
+  AlignedBuffer(const AlignedBuffer&) = delete;
+  AlignedBuffer& operator=(const AlignedBuffer&) = delete;
+  void* data() const { return data_; }
+
+ private:
+  void* data_;
+};
+
+// Runs a compiled model through its generic entry; returns its status code.
+int RunCompiled(const modelc_model_info& info, const std::vector<std::vector<float>>& inputs,
+                std::vector<std::vector<float>>* outputs);
+
+// Expects |actual - expected| <= absolute + relative * |expected| everywhere.
+::testing::AssertionResult NearlyEqual(const std::vector<float>& actual, const std::vector<float>& expected,
+                                       double relative, double absolute);
+
+// Deterministic uniform values in [low, high).
+std::vector<float> RandomFloats(size_t count, uint32_t seed, float low = -1.0f, float high = 1.0f);
+
+struct CommandResult {
+  int exit_code;
+  std::string output;  // stdout and stderr together
+};
+CommandResult RunCommand(const std::string& command);
+
+// A fresh empty folder, removed with its contents at destruction.
+class TemporaryFolder {
+ public:
+  TemporaryFolder();
+  ~TemporaryFolder();
+  const std::string& path() const { return path_; }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+  // Names of the files in the folder, sorted.
+  std::vector<std::string> Files() const;
+
+ private:
+  std::string path_;
+};
+
+}  // namespace modelc::testing
+
+#endif  // MODELC_TESTS_TEST_SUPPORT_H_
