@@ -98,7 +98,7 @@ TEST(Cli, WritesObjectHeaderAndReport) {
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_EQ(out.Files(), (std::vector<std::string>{"cnn.h", "cnn.o", "cnn.report.txt"}));
   const std::string report = ReadFileBytes(out.File("cnn.report.txt"));
-  for (const char* expected : {"weights:", "scratch:", "lower bound:", "tensor placement:", "Conv x2",
+  for (const char* expected : {"weights:", "scratch:", "lower bound:", "tensor placement:", "Conv+Relu x2",
                                "(view, no code)"}) {
     EXPECT_NE(report.find(expected), std::string::npos) << expected << "\n" << report;
   }
@@ -111,7 +111,8 @@ TEST(Cli, DumpIrPrintsTheGraph) {
   TemporaryFolder out;
   CommandResult result = Modelc("compile " + kModels + "/digits_mlp.onnx --dump-ir -o " + out.path());
   ASSERT_EQ(result.exit_code, 0);
-  EXPECT_NE(result.output.find("%fc1: float32[1,32] = Gemm(%image, %fc1.weight, %fc1.bias) {transB=1}  # fc1"),
+  EXPECT_NE(result.output.find("%relu1: float32[1,32] = Gemm(%image, %fc1.weight, %fc1.bias) "
+                               "{fused_activation=\"Relu\", transB=1}  # fc1"),
             std::string::npos) << result.output;
 }
 
@@ -205,6 +206,32 @@ TEST(Cli, CrossCompilesForAArch64Linux) {
   EXPECT_NE(header.find("ELF64"), std::string::npos) << header;
   EXPECT_NE(header.find("AArch64"), std::string::npos) << header;
   EXPECT_NE(RunCommand("file " + out.File("mlp.o")).output.find("ARM aarch64"), std::string::npos);
+}
+
+// Issue-level guarantees on the benchmark models (skipped without ../shared/models):
+// the planned arena is within 5% of the live-bytes lower bound, and fusion leaves no
+// separate BatchNormalization, Add or Relu in the models made of such blocks.
+TEST(Cli, SharedModelsPlanNearTheLowerBoundAndFuseTheirBlocks) {
+  const std::string shared = MODELC_SHARED_MODELS;
+  if (!FileExists(shared + "/mlp.onnx")) GTEST_SKIP() << "../shared/models is not present";
+  TemporaryFolder out;
+  for (const std::string model : {"mlp", "lenet", "ds_cnn_kws", "resnet8", "mobilenet_v1_025_vww", "fc_autoencoder_ad"}) {
+    ASSERT_EQ(Modelc("compile " + shared + "/" + model + ".onnx -o " + out.path()).exit_code, 0) << model;
+    const std::string report = ReadFileBytes(out.File(model + ".report.txt"));
+    const size_t ratio_at = report.find("scratch / lower bound: ");
+    ASSERT_NE(ratio_at, std::string::npos) << report;
+    const double ratio = std::stod(report.substr(ratio_at + 23));
+    EXPECT_LE(ratio, 1.05) << model;
+    std::string op_list = report.substr(report.find("graph:"));
+    op_list = op_list.substr(0, op_list.find('\n'));
+    for (const char* separate : {" BatchNormalization x", " Add x", " Relu x"}) {
+      if (model == "mlp" || model == "lenet") continue;
+      EXPECT_EQ(op_list.find(separate), std::string::npos) << model << ": " << op_list;
+    }
+    if (model == "fc_autoencoder_ad") {
+      EXPECT_NE(op_list.find("nodes after optimisation; Gemm x1, Gemm+Relu x9"), std::string::npos) << op_list;
+    }
+  }
 }
 
 }  // namespace

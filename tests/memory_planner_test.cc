@@ -70,3 +70,38 @@ TEST(MemoryPlanner, IsDeterministic) {
 
 }  // namespace
 }  // namespace modelc
+
+// Buffer assignment over a real graph: views alias, elementwise nodes run in place
+// when their input dies, graph inputs are never written.
+#include "compiler/planning/buffer_assignment.h"
+
+namespace modelc {
+namespace {
+
+TEST(BufferAssignment, ElementwiseChainRunsInPlaceButNeverOverGraphInputs) {
+  Graph graph;
+  auto f32 = [](Shape shape) { return TensorType{DataType::kFloat32, std::move(shape)}; };
+  const ValueId x = graph.AddValue("x", f32({64}));
+  graph.AddInput(x);
+  const ValueId a = graph.AddValue("a", f32({64}));
+  const ValueId b = graph.AddValue("b", f32({64}));
+  const ValueId c = graph.AddValue("c", f32({8, 8}));
+  const ValueId y = graph.AddValue("y", f32({8, 8}));
+  const ValueId shape = graph.AddConstant("shape", TensorData::FromInt64s({2}, std::vector<int64_t>{8, 8}));
+  graph.AddNode(Node{OpKind::kRelu, "relu", {x}, {a}, {}});        // x is the caller's: not in place
+  graph.AddNode(Node{OpKind::kSigmoid, "sigmoid", {a}, {b}, {}});  // a dies here: in place
+  graph.AddNode(Node{OpKind::kReshape, "reshape", {b, shape}, {c}, {}});  // a view of b
+  graph.AddNode(Node{OpKind::kTanh, "tanh", {c}, {y}, {}});        // writes the caller's output
+  graph.AddOutput(y);
+  const BufferAssignment buffers = AssignBuffers(graph, 16);
+  EXPECT_EQ(buffers.storage[a].kind, StorageKind::kScratch);
+  EXPECT_EQ(buffers.root[b], buffers.root[a]);
+  EXPECT_EQ(buffers.root[c], buffers.root[a]);
+  EXPECT_EQ(buffers.storage[y].kind, StorageKind::kOutput);
+  EXPECT_EQ(buffers.scratch_size, 256);
+  EXPECT_FALSE(SharesStorageWithInput(buffers, graph.nodes()[0]));
+  EXPECT_TRUE(SharesStorageWithInput(buffers, graph.nodes()[1]));
+}
+
+}  // namespace
+}  // namespace modelc

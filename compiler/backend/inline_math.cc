@@ -3,6 +3,7 @@
 // for e^r (relative error below 2e-7) and 2^n built in the exponent bits. Inputs
 // beyond float range give 0 or +inf exactly; NaN propagates.
 #include "compiler/backend/kernel_context.h"
+#include "compiler/ir/op_geometry.h"
 
 namespace modelc {
 
@@ -41,6 +42,34 @@ llvm::Value* EmitTanh(KernelContext& k, llvm::Value* x) {
   llvm::Value* e = EmitExp(k, k.b.CreateFMul(x, k.Float(2.0f)));
   return k.b.CreateFSub(k.Float(1.0f),
                         k.b.CreateFDiv(k.Float(2.0f), k.b.CreateFAdd(e, k.Float(1.0f))));
+}
+
+llvm::Value* EmitActivation(KernelContext& k, const Epilogue& epilogue, llvm::Value* x) {
+  llvm::IRBuilder<>& b = k.b;
+  switch (epilogue.activation) {
+    case Activation::kNone:
+      return x;
+    case Activation::kRelu:  // keeps NaN: only x < 0 becomes 0
+      return b.CreateSelect(b.CreateFCmpOLT(x, k.Float(0.0f)), k.Float(0.0f), x);
+    case Activation::kSigmoid:
+      return EmitSigmoid(k, x);
+    case Activation::kTanh:
+      return EmitTanh(k, x);
+    case Activation::kClip:  // NaN passes through both selects
+      x = b.CreateSelect(b.CreateFCmpOLT(x, k.Float(epilogue.min)), k.Float(epilogue.min), x);
+      return b.CreateSelect(b.CreateFCmpOGT(x, k.Float(epilogue.max)), k.Float(epilogue.max), x);
+  }
+  return x;
+}
+
+void EmitEpilogueLoop(KernelContext& k, const Epilogue& epilogue, llvm::Value* out, llvm::Value* residual,
+                      int64_t count) {
+  if (epilogue.Empty()) return;
+  k.Loop(count, [&](llvm::Value* i) {
+    llvm::Value* v = k.Load(out, i);
+    if (epilogue.residual) v = k.b.CreateFAdd(v, k.Load(residual, i));
+    k.Store(EmitActivation(k, epilogue, v), out, i);
+  });
 }
 
 }  // namespace modelc

@@ -75,6 +75,14 @@ llvm::Value* EmitExp(KernelContext& k, llvm::Value* x);
 llvm::Value* EmitSigmoid(KernelContext& k, llvm::Value* x);
 llvm::Value* EmitTanh(KernelContext& k, llvm::Value* x);
 
+struct Epilogue;
+// The activation of an epilogue (or of a standalone Relu/Sigmoid/Tanh/Clip) on x.
+llvm::Value* EmitActivation(KernelContext& k, const Epilogue& epilogue, llvm::Value* x);
+// Applies a node's fused epilogue to `count` contiguous outputs at `out` (the residual,
+// if any, read at the same positions from `residual`).
+void EmitEpilogueLoop(KernelContext& k, const Epilogue& epilogue, llvm::Value* out,
+                      llvm::Value* residual, int64_t count);
+
 // Kernel emitters, one per op family file. Each writes the node's outputs.
 absl::Status EmitElementwiseKernel(KernelContext& k);  // Unary, Binary, Clip, View copies
 absl::Status EmitLinearKernel(KernelContext& k);       // Gemm, MatMul

@@ -9,19 +9,9 @@ namespace modelc {
 namespace {
 
 llvm::Value* ApplyUnary(KernelContext& k, llvm::Value* x) {
-  llvm::IRBuilder<>& b = k.b;
-  switch (k.node.op) {
-    case OpKind::kRelu:  // keeps NaN: only x < 0 becomes 0
-      return b.CreateSelect(b.CreateFCmpOLT(x, k.Float(0.0f)), k.Float(0.0f), x);
-    case OpKind::kSigmoid:
-      return EmitSigmoid(k, x);
-    case OpKind::kTanh:
-      return EmitTanh(k, x);
-    case OpKind::kExp:
-      return EmitExp(k, x);
-    default:
-      return nullptr;
-  }
+  if (k.node.op == OpKind::kExp) return EmitExp(k, x);
+  const Epilogue activation = *ActivationOfOp(k.graph, k.node);  // resolved by the verifier
+  return EmitActivation(k, activation, x);
 }
 
 llvm::Value* ApplyBinary(KernelContext& k, llvm::Value* a, llvm::Value* c) {
@@ -92,13 +82,7 @@ absl::Status EmitElementwiseKernel(KernelContext& k) {
       break;
   }
   if (k.node.op == OpKind::kClip) {
-    ASSIGN_OR_RETURN(ClipGeometry g, ResolveClip(k.graph, k.node));
-    k.Loop(count, [&](llvm::Value* i) {
-      llvm::Value* x = k.Load(k.in[0], i);  // NaN passes through both selects
-      x = k.b.CreateSelect(k.b.CreateFCmpOLT(x, k.Float(g.min)), k.Float(g.min), x);
-      x = k.b.CreateSelect(k.b.CreateFCmpOGT(x, k.Float(g.max)), k.Float(g.max), x);
-      k.Store(x, k.out[0], i);
-    });
+    k.Loop(count, [&](llvm::Value* i) { k.Store(ApplyUnary(k, k.Load(k.in[0], i)), k.out[0], i); });
     return absl::OkStatus();
   }
   return absl::InternalError(absl::StrCat("no elementwise kernel for ", OpName(k.node.op)));

@@ -20,7 +20,8 @@ struct MatrixOperands {
 };
 
 // out[m, :] = init(m, n) + alpha * sum_k A[m, k] * B[k, :]
-void EmitMatrixProduct(KernelContext& k, const MatrixOperands& p,
+// then the node's fused epilogue on each finished row.
+void EmitMatrixProduct(KernelContext& k, const MatrixOperands& p, const Epilogue& epilogue,
                        const std::function<llvm::Value*(llvm::Value*, llvm::Value*)>& init) {
   llvm::IRBuilder<>& b = k.b;
   k.Loop(p.m, [&](llvm::Value* row) {
@@ -38,6 +39,7 @@ void EmitMatrixProduct(KernelContext& k, const MatrixOperands& p,
         k.Store(sum, out_row, col);
       });
     });
+    EmitEpilogueLoop(k, epilogue, out_row, nullptr, p.n);
   });
 }
 
@@ -52,12 +54,13 @@ llvm::Value* RepackTransposed(KernelContext& k, ValueId id, int64_t n, int64_t i
 
 absl::Status EmitGemm(KernelContext& k) {
   ASSIGN_OR_RETURN(GemmGeometry g, ResolveGemm(k.graph, k.node));
+  ASSIGN_OR_RETURN(Epilogue epilogue, ResolveEpilogue(k.graph, k.node));
   MatrixOperands p{k.in[0], g.trans_a, k.in[1], g.trans_b, k.out[0], g.m, g.n, g.k, g.alpha};
   if (g.trans_b && k.graph.IsConstant(k.node.inputs[1])) {
     p.b = RepackTransposed(k, k.node.inputs[1], g.n, g.k);
     p.b_transposed = false;
   }
-  EmitMatrixProduct(k, p, [&](llvm::Value* row, llvm::Value* col) -> llvm::Value* {
+  EmitMatrixProduct(k, p, epilogue, [&](llvm::Value* row, llvm::Value* col) -> llvm::Value* {
     if (!g.has_c || g.beta == 0.0f) return k.Float(0.0f);
     llvm::Value* index = k.b.CreateAdd(k.b.CreateMul(row, k.Int(g.c_stride_m)),
                                        k.b.CreateMul(col, k.Int(g.c_stride_n)));
@@ -69,6 +72,7 @@ absl::Status EmitGemm(KernelContext& k) {
 
 absl::Status EmitMatMul(KernelContext& k) {
   ASSIGN_OR_RETURN(MatMulGeometry g, ResolveMatMul(k.graph, k.node));
+  ASSIGN_OR_RETURN(Epilogue epilogue, ResolveEpilogue(k.graph, k.node));
   llvm::Value* a_offsets = k.ConstantInt64s(g.a_batch_offsets, "a_offsets");
   llvm::Value* b_offsets = k.ConstantInt64s(g.b_batch_offsets, "b_offsets");
   k.Loop(g.batch_count, [&](llvm::Value* batch) {
@@ -78,7 +82,7 @@ absl::Status EmitMatMul(KernelContext& k) {
     MatrixOperands p{k.Address(k.in[0], offset(a_offsets)), false,
                      k.Address(k.in[1], offset(b_offsets)), false,
                      k.Address(k.out[0], k.b.CreateMul(batch, k.Int(g.m * g.n))), g.m, g.n, g.k, 1.0f};
-    EmitMatrixProduct(k, p, [&](llvm::Value*, llvm::Value*) { return k.Float(0.0f); });
+    EmitMatrixProduct(k, p, epilogue, [&](llvm::Value*, llvm::Value*) { return k.Float(0.0f); });
   });
   return absl::OkStatus();
 }

@@ -15,6 +15,7 @@ namespace {
 
 absl::Status EmitConv(KernelContext& k) {
   ASSIGN_OR_RETURN(ConvGeometry g, ResolveConv(k.graph, k.node));
+  ASSIGN_OR_RETURN(Epilogue epilogue, ResolveEpilogue(k.graph, k.node));
   const WindowGeometry& s = g.window;
   llvm::IRBuilder<>& b = k.b;
   const int64_t in_area = s.in_h * s.in_w, out_area = s.out_h * s.out_w;
@@ -54,6 +55,12 @@ absl::Status EmitConv(KernelContext& k) {
             });
           });
         });
+        // The finished plane is still in cache: add the residual and activate it now.
+        llvm::Value* residual_plane =
+            epilogue.residual ? k.Address(k.in[kConvResidualInput], b.CreateMul(b.CreateAdd(
+                                    b.CreateMul(n, k.Int(g.out_channels)), oc), k.Int(out_area)))
+                              : nullptr;
+        EmitEpilogueLoop(k, epilogue, out_plane, residual_plane, out_area);
       });
     });
   });

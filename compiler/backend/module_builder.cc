@@ -169,7 +169,9 @@ class ModuleBuilder {
       llvm::Function* function = CreateFunction(
           absl::StrCat(names_.prefix, ".node", n, ".", OpName(node.op)), builder_.getVoidTy(),
           pointer_args, llvm::GlobalValue::InternalLinkage);
-      for (auto& arg : function->args()) arg.addAttr(llvm::Attribute::NoAlias);
+      if (!SharesStorageWithInput(buffers_, node)) {
+        for (auto& arg : function->args()) arg.addAttr(llvm::Attribute::NoAlias);
+      }
       absl::Status status = EmitNodeBody(node, function);
       if (!status.ok()) {
         return absl::Status(status.code(), absl::StrCat("node '", node.name, "' (", OpName(node.op),

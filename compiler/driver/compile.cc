@@ -10,6 +10,7 @@
 #include "compiler/frontend/onnx/onnx_importer.h"
 #include "compiler/ir/printer.h"
 #include "compiler/ir/verifier.h"
+#include "compiler/passes/passes.h"
 #include "compiler/planning/buffer_assignment.h"
 #include "compiler/util/status_macros.h"
 
@@ -23,6 +24,22 @@ absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
   ASSIGN_OR_RETURN(TargetDescription target, DescribeTarget(options.target, options.cpu));
   ASSIGN_OR_RETURN(Graph graph, ImportOnnxFile(options.model_path, ImportOptions{options.dims}));
   RETURN_IF_ERROR(VerifyGraph(graph));
+  auto wants_dump = [&](const std::string& stage) {
+    for (const std::string& wanted : options.dump_ir_after) {
+      if (wanted == stage || wanted == "all") return true;
+    }
+    return false;
+  };
+  if (wants_dump("import")) dump << "# after import\n" << PrintGraph(graph);
+  for (const Pass& pass : DefaultPipeline()) {
+    absl::Status status = pass.run(graph);
+    if (status.ok()) status = VerifyGraph(graph);
+    if (!status.ok()) {
+      return absl::Status(status.code(), absl::StrCat(options.model_path, ": pass ", pass.name, ": ",
+                                                      status.message()));
+    }
+    if (wants_dump(pass.name)) dump << "# after " << pass.name << "\n" << PrintGraph(graph);
+  }
   if (options.dump_ir) dump << PrintGraph(graph);
 
   const BufferAssignment buffers = AssignBuffers(graph, target.buffer_alignment);

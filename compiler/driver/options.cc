@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/c_names.h"
+#include "compiler/passes/passes.h"
 
 namespace modelc {
 
@@ -25,7 +26,11 @@ options:
                          for the host target, "generic" otherwise)
   --dim SYMBOL=VALUE     bind a symbolic input dimension, e.g. --dim batch=1
                          (repeatable; every symbolic dimension must be bound)
-  --dump-ir              print the graph IR to standard output
+  --dump-ir              print the graph IR after all passes to standard output
+  --dump-ir-after=PASS   print the graph IR after PASS (repeatable): "import", "all",
+                         or one of: fold-constants, eliminate-common-subexpressions,
+                         fold-batchnorm, fuse-matmul-bias, fuse-residual-add,
+                         fuse-activations, eliminate-dead-nodes
   --dump-llvm            print the generated LLVM IR (before optimisation)
 
 other commands:
@@ -83,6 +88,13 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
       options.dims[v->substr(0, equals)] = dim;
     } else if (flag == "--dump-ir" && !has_inline_value) {
       options.dump_ir = true;
+    } else if (flag == "--dump-ir-after") {
+      auto v = take_value();
+      if (!v.ok()) return v.status();
+      bool known = *v == "import" || *v == "all";
+      for (const Pass& pass : DefaultPipeline()) known |= *v == pass.name;
+      if (!known) return absl::InvalidArgumentError(absl::StrCat("--dump-ir-after: no pass named '", *v, "'"));
+      options.dump_ir_after.push_back(*v);
     } else if (flag == "--dump-llvm" && !has_inline_value) {
       options.dump_llvm = true;
     } else if (!arg.empty() && arg[0] == '-') {

@@ -18,7 +18,8 @@ struct CompileOptions {
   std::string target;  // LLVM triple; host when empty
   std::string cpu;
   std::map<std::string, int64_t> dims;
-  bool dump_ir = false;
+  bool dump_ir = false;                    // the graph after all passes
+  std::vector<std::string> dump_ir_after;  // "import", pass names, or "all"
   bool dump_llvm = false;
 };
 

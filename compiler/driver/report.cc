@@ -6,6 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "compiler/ir/op_geometry.h"
+#include "compiler/ir/uses.h"
 
 namespace modelc {
 namespace {
@@ -46,15 +48,16 @@ std::string WriteReport(const CodegenRequest& request, const std::string& model_
   absl::StrAppend(&r, "target:       ", request.target.triple, " (cpu ", request.target.cpu, ")\n\n");
 
   std::map<std::string, int> histogram;
-  for (const Node& node : graph.nodes()) histogram[std::string(OpName(node.op))]++;
+  for (const Node& node : graph.nodes()) histogram[DescribeOp(node)]++;
+  const std::vector<bool> referenced = ReferencedValues(graph);
   int64_t weight_bytes = 0, weight_tensors = 0;
   for (ValueId id = 0; id < static_cast<ValueId>(graph.values().size()); ++id) {
-    if (graph.IsConstant(id)) {
+    if (graph.IsConstant(id) && referenced[id]) {
       weight_bytes += graph.value(id).type.ByteSize();
       ++weight_tensors;
     }
   }
-  absl::StrAppend(&r, "graph:        ", graph.nodes().size(), " nodes; ",
+  absl::StrAppend(&r, "graph:        ", graph.nodes().size(), " nodes after optimisation; ",
                   absl::StrJoin(histogram, ", ", [](std::string* out, const auto& entry) {
                     absl::StrAppend(out, entry.first, " x", entry.second);
                   }), "\n");
@@ -82,13 +85,13 @@ std::string WriteReport(const CodegenRequest& request, const std::string& model_
         absl::StrAppend(out, id == kNoValue ? "_" : graph.value(id).name);
       });
     };
-    absl::StrAppend(&r, absl::StrFormat("  %3d: %s '%s' %s -> %s%s\n", n, OpName(node.op), node.name,
+    absl::StrAppend(&r, absl::StrFormat("  %3d: %s '%s' %s -> %s%s\n", n, DescribeOp(node), node.name,
                                         names(node.inputs), names(node.outputs),
                                         IsAliasingView(graph, node) ? "  (view, no code)" : ""));
   }
   absl::StrAppend(&r, "\ntensor placement:\n");
   for (ValueId id = 0; id < static_cast<ValueId>(graph.values().size()); ++id) {
-    if (graph.IsConstant(id)) continue;
+    if (graph.IsConstant(id) || !referenced[id]) continue;
     const Value& value = graph.value(id);
     absl::StrAppend(&r, absl::StrFormat("  %-32s %-20s %9d bytes  %s\n", value.name, value.type.ToString(),
                                         value.type.ByteSize(), StorageText(buffers, graph, id)));

@@ -23,6 +23,22 @@ int Graph::AddNode(Node node) {
   return index;
 }
 
+void Graph::SetNodes(std::vector<Node> nodes) {
+  for (Value& value : values_) value.producer = -1;
+  nodes_ = std::move(nodes);
+  for (size_t n = 0; n < nodes_.size(); ++n) {
+    for (ValueId output : nodes_[n].outputs) values_[output].producer = static_cast<int>(n);
+  }
+}
+
+void Graph::RemoveNodes(const std::vector<bool>& removed) {
+  std::vector<Node> kept;
+  for (size_t n = 0; n < nodes_.size(); ++n) {
+    if (!removed[n]) kept.push_back(std::move(nodes_[n]));
+  }
+  SetNodes(std::move(kept));
+}
+
 bool Graph::IsGraphInput(ValueId id) const {
   return std::find(inputs_.begin(), inputs_.end(), id) != inputs_.end();
 }

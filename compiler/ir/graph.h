@@ -43,6 +43,13 @@ class Graph {
   void AddInput(ValueId id) { inputs_.push_back(id); }
   void AddOutput(ValueId id) { outputs_.push_back(id); }
 
+  // Replaces the node list (kept in execution order) and recomputes every value's
+  // producer. Values stay where they are; ones no node produces any more are orphans.
+  void SetNodes(std::vector<Node> nodes);
+  std::vector<Node>& mutable_nodes() { return nodes_; }
+  // Drops the nodes marked true, keeping the order of the rest.
+  void RemoveNodes(const std::vector<bool>& removed);
+
   const Value& value(ValueId id) const { return values_[id]; }
   Value& mutable_value(ValueId id) { return values_[id]; }
   const std::vector<Value>& values() const { return values_; }

@@ -311,6 +311,74 @@ absl::StatusOr<ClipGeometry> ResolveClip(const Graph& graph, const Node& node) {
   return g;
 }
 
+absl::StatusOr<Epilogue> ResolveEpilogue(const Graph& graph, const Node& node) {
+  Epilogue epilogue;
+  ASSIGN_OR_RETURN(int64_t residual, node.attributes.GetInt(kFusedResidual, 0));
+  epilogue.residual = residual != 0;
+  if (epilogue.residual && (node.op != OpKind::kConv || !graph.HasInput(node, kConvResidualInput))) {
+    return Invalid("a fused residual needs a Conv with a residual input");
+  }
+  ASSIGN_OR_RETURN(std::string activation, node.attributes.GetString(kFusedActivation, ""));
+  if (activation.empty()) return epilogue;
+  if (activation == "Relu") {
+    epilogue.activation = Activation::kRelu;
+  } else if (activation == "Sigmoid") {
+    epilogue.activation = Activation::kSigmoid;
+  } else if (activation == "Tanh") {
+    epilogue.activation = Activation::kTanh;
+  } else if (activation == "Clip") {
+    epilogue.activation = Activation::kClip;
+    ASSIGN_OR_RETURN(epilogue.min, node.attributes.GetFloat(kFusedMin, epilogue.min));
+    ASSIGN_OR_RETURN(epilogue.max, node.attributes.GetFloat(kFusedMax, epilogue.max));
+  } else {
+    return Invalid(absl::StrCat("unknown fused activation '", activation, "'"));
+  }
+  return epilogue;
+}
+
+absl::StatusOr<Epilogue> ActivationOfOp(const Graph& graph, const Node& node) {
+  Epilogue epilogue;
+  switch (node.op) {
+    case OpKind::kRelu:
+      epilogue.activation = Activation::kRelu;
+      break;
+    case OpKind::kSigmoid:
+      epilogue.activation = Activation::kSigmoid;
+      break;
+    case OpKind::kTanh:
+      epilogue.activation = Activation::kTanh;
+      break;
+    case OpKind::kClip: {
+      ASSIGN_OR_RETURN(ClipGeometry clip, ResolveClip(graph, node));
+      epilogue.activation = Activation::kClip;
+      epilogue.min = clip.min;
+      epilogue.max = clip.max;
+      break;
+    }
+    default:
+      break;
+  }
+  return epilogue;
+}
+
+void SetFusedActivation(const Epilogue& activation, Node* node) {
+  static const char* const kNames[] = {"", "Relu", "Sigmoid", "Tanh", "Clip"};
+  node->attributes.Set(kFusedActivation, std::string(kNames[static_cast<int>(activation.activation)]));
+  if (activation.activation == Activation::kClip) {
+    node->attributes.Set(kFusedMin, activation.min);
+    node->attributes.Set(kFusedMax, activation.max);
+  }
+}
+
+std::string DescribeOp(const Node& node) {
+  std::string description = OpName(node.op);
+  if (node.attributes.Has(kFusedResidual)) absl::StrAppend(&description, "+Add");
+  if (auto activation = node.attributes.GetString(kFusedActivation, ""); activation.ok() && !activation->empty()) {
+    absl::StrAppend(&description, "+", *activation);
+  }
+  return description;
+}
+
 absl::StatusOr<Shape> ResolveViewShape(const Graph& graph, const Node& node) {
   const Shape& x = graph.InputType(node, 0).shape;
   const int64_t rank = static_cast<int64_t>(x.size());

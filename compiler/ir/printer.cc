@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "compiler/ir/uses.h"
 
 namespace modelc {
 namespace {
@@ -23,8 +24,9 @@ std::string PrintGraph(const Graph& graph) {
   };
   std::string text = absl::StrCat("graph ", graph.name, "(", absl::StrJoin(graph.inputs(), ", ", typed),
                                   ") -> (", absl::StrJoin(graph.outputs(), ", ", ref), ")\n");
+  const std::vector<bool> referenced = ReferencedValues(graph);
   for (ValueId id = 0; id < static_cast<ValueId>(graph.values().size()); ++id) {
-    if (graph.IsConstant(id)) absl::StrAppend(&text, "  const ", Ref(graph, id), ": ",
+    if (graph.IsConstant(id) && referenced[id]) absl::StrAppend(&text, "  const ", Ref(graph, id), ": ",
                                               graph.value(id).type.ToString(), "\n");
   }
   for (const Node& node : graph.nodes()) {

@@ -45,6 +45,11 @@ absl::Status CheckArityAndTypes(const Graph& graph, const Node& node) {
 
 absl::StatusOr<Types> InferOwn(const Graph& graph, const Node& node) {
   const Shape& x = graph.InputType(node, 0).shape;
+  ASSIGN_OR_RETURN(Epilogue epilogue, ResolveEpilogue(graph, node));
+  if (!epilogue.Empty() && node.op != OpKind::kConv && node.op != OpKind::kGemm &&
+      node.op != OpKind::kMatMul) {
+    return absl::InvalidArgumentError("only Conv, Gemm and MatMul take fused operations");
+  }
   switch (node.op) {
     case OpKind::kClip:
       RETURN_IF_ERROR(ResolveClip(graph, node).status());
@@ -68,6 +73,12 @@ absl::StatusOr<Types> InferOwn(const Graph& graph, const Node& node) {
       Shape out{g.window.batch, g.out_channels};
       if (g.window.spatial_rank == 2) out.push_back(g.window.out_h);
       out.push_back(g.window.out_w);
+      if (epilogue.residual && graph.InputType(node, kConvResidualInput).shape != out) {
+        return absl::InvalidArgumentError("the fused residual must have the output's shape");
+      }
+      if (!epilogue.residual && graph.HasInput(node, kConvResidualInput)) {
+        return absl::InvalidArgumentError("Conv takes at most 3 inputs");
+      }
       return Types{Float(out)};
     }
     case OpKind::kMaxPool:

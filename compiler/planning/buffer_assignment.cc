@@ -11,6 +11,29 @@ bool IsAliasingView(const Graph& graph, const Node& node) {
   return GetOpInfo(node.op).family == OpFamily::kView && !graph.IsGraphOutput(node.outputs[0]);
 }
 
+std::vector<int> InPlaceCandidates(const Graph& graph, const Node& node) {
+  const OpFamily family = GetOpInfo(node.op).family;
+  const bool elementwise = family == OpFamily::kUnary || family == OpFamily::kBinary ||
+                           node.op == OpKind::kClip || node.op == OpKind::kBatchNormalization ||
+                           node.op == OpKind::kSoftmax;
+  std::vector<int> candidates;
+  if (!elementwise) return candidates;
+  const int data_inputs = family == OpFamily::kBinary ? 2 : 1;
+  for (int i = 0; i < data_inputs; ++i) {
+    if (graph.InputType(node, i) == graph.value(node.outputs[0]).type) candidates.push_back(i);
+  }
+  return candidates;
+}
+
+bool SharesStorageWithInput(const BufferAssignment& buffers, const Node& node) {
+  for (ValueId output : node.outputs) {
+    for (ValueId input : node.inputs) {
+      if (input != kNoValue && buffers.root[input] == buffers.root[output]) return true;
+    }
+  }
+  return false;
+}
+
 BufferAssignment AssignBuffers(const Graph& graph, int64_t alignment) {
   const int value_count = static_cast<int>(graph.values().size());
   BufferAssignment result;
@@ -41,7 +64,7 @@ BufferAssignment AssignBuffers(const Graph& graph, int64_t alignment) {
     }
   }
 
-  // Liveness of scratch roots over node steps.
+  // Liveness of each root's bytes over node steps (a root and all views of it).
   std::vector<int> first(value_count, -1), last(value_count, -1);
   for (int step = 0; step < static_cast<int>(graph.nodes().size()); ++step) {
     const Node& node = graph.nodes()[step];
@@ -56,6 +79,22 @@ BufferAssignment AssignBuffers(const Graph& graph, int64_t alignment) {
   }
   const int final_step = static_cast<int>(graph.nodes().size());
   for (ValueId output : graph.outputs()) last[root[output]] = std::max(last[root[output]], final_step);
+
+  // In place: an elementwise node whose scratch input dies at that node writes over it.
+  for (int step = 0; step < final_step; ++step) {
+    const Node& node = graph.nodes()[step];
+    const ValueId output = node.outputs[0];
+    if (root[output] != output || result.storage[output].kind != StorageKind::kUnused) continue;
+    for (int candidate : InPlaceCandidates(graph, node)) {
+      const ValueId input_root = root[node.inputs[candidate]];
+      if (result.storage[input_root].kind != StorageKind::kUnused || last[input_root] != step) continue;
+      last[input_root] = std::max(last[input_root], last[output]);
+      for (ValueId id = 0; id < value_count; ++id) {
+        if (root[id] == output) root[id] = input_root;
+      }
+      break;
+    }
+  }
 
   std::vector<ValueId> scratch_values;
   std::vector<BufferRequest> requests;

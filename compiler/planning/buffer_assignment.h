@@ -34,7 +34,15 @@ struct BufferAssignment {
 // Views share their source's storage unless the view is itself a graph output.
 bool IsAliasingView(const Graph& graph, const Node& node);
 
+// Inputs over which the node may write its output (elementwise at equal shapes), when
+// that input is not needed afterwards.
+std::vector<int> InPlaceCandidates(const Graph& graph, const Node& node);
+
 BufferAssignment AssignBuffers(const Graph& graph, int64_t alignment);
+
+// True when some output of the node lives in the same bytes as one of its inputs
+// (in-place execution): its kernel must not assume the pointers are distinct.
+bool SharesStorageWithInput(const BufferAssignment& buffers, const Node& node);
 
 }  // namespace modelc
 

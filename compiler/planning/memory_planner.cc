@@ -1,12 +1,18 @@
-// Best-fit placement over several candidate orderings; the smallest arena wins.
+// Best-fit placement over several candidate orderings (by size, lifetime, start,
+// size x lifetime, then seeded shuffles while the live-bytes bound is not reached);
+// the smallest arena wins.
 #include "compiler/planning/memory_planner.h"
 
 #include <algorithm>
 #include <functional>
 #include <numeric>
+#include <random>
 
 namespace modelc {
 namespace {
+
+// Random orderings tried after the heuristic ones while the plan exceeds the bound.
+constexpr int kShuffledAttempts = 200;
 
 int64_t AlignUp(int64_t value, int64_t alignment) {
   return (value + alignment - 1) / alignment * alignment;
@@ -79,17 +85,33 @@ MemoryPlan PlanMemory(const std::vector<BufferRequest>& requests, int64_t alignm
       },
   };
   MemoryPlan best;
-  bool have_best = false;
+  best.lower_bound = LiveBytesLowerBound(requests);
+  best.arena_size = -1;
+  auto consider = [&](const std::vector<int>& order) {
+    MemoryPlan plan = PlaceInOrder(requests, order, alignment);
+    if (best.arena_size < 0 || plan.arena_size < best.arena_size) {
+      best.offsets = std::move(plan.offsets);
+      best.arena_size = plan.arena_size;
+    }
+  };
   for (const auto& less : orderings) {
     std::vector<int> order = identity;
     std::stable_sort(order.begin(), order.end(), less);
-    MemoryPlan plan = PlaceInOrder(requests, order, alignment);
-    if (!have_best || plan.arena_size < best.arena_size) {
-      best = std::move(plan);
-      have_best = true;
-    }
+    consider(order);
   }
-  best.lower_bound = LiveBytesLowerBound(requests);
+  // Then shuffles of the size order, for as long as the bound is not reached. The
+  // shuffle is written out (std::shuffle's algorithm varies between libraries) and
+  // mt19937's sequence is fixed by the standard: the result is deterministic.
+  std::vector<int> by_size = identity;
+  std::stable_sort(by_size.begin(), by_size.end(), orderings[0]);
+  std::mt19937 random(20261122);
+  for (int attempt = 0; attempt < kShuffledAttempts && best.arena_size > AlignUp(best.lower_bound, alignment);
+       ++attempt) {
+    std::vector<int> order = by_size;
+    for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[random() % i]);
+    consider(order);
+  }
+  if (best.arena_size < 0) best.arena_size = 0;
   return best;
 }
 

@@ -198,6 +198,33 @@ FloatTensor GlobalAveragePool(const Shape& shape, const FloatTensor& x) {
   return out;
 }
 
+float ApplyActivation(const Epilogue& epilogue, float x) {
+  switch (epilogue.activation) {
+    case Activation::kNone:
+      return x;
+    case Activation::kRelu:
+      return ApplyUnary(OpKind::kRelu, x);
+    case Activation::kSigmoid:
+      return ApplyUnary(OpKind::kSigmoid, x);
+    case Activation::kTanh:
+      return ApplyUnary(OpKind::kTanh, x);
+    case Activation::kClip:
+      return std::min(std::max(x, epilogue.min), epilogue.max);
+  }
+  return x;
+}
+
+absl::StatusOr<FloatTensor> ApplyEpilogue(const Graph& graph, const Node& node,
+                                          const std::vector<const FloatTensor*>& in, FloatTensor out) {
+  ASSIGN_OR_RETURN(Epilogue epilogue, ResolveEpilogue(graph, node));
+  for (size_t i = 0; i < out.size(); ++i) {
+    float v = out[i];
+    if (epilogue.residual) v += (*in[kConvResidualInput])[i];
+    out[i] = ApplyActivation(epilogue, v);
+  }
+  return out;
+}
+
 absl::StatusOr<FloatTensor> EvaluateOwn(const Graph& graph, const Node& node,
                                         const std::vector<const FloatTensor*>& in) {
   auto optional = [&](int i) { return graph.HasInput(node, i) ? in[i] : nullptr; };
@@ -214,15 +241,15 @@ absl::StatusOr<FloatTensor> EvaluateOwn(const Graph& graph, const Node& node,
     }
     case OpKind::kGemm: {
       ASSIGN_OR_RETURN(GemmGeometry g, ResolveGemm(graph, node));
-      return Gemm(g, *in[0], *in[1], optional(2));
+      return ApplyEpilogue(graph, node, in, Gemm(g, *in[0], *in[1], optional(2)));
     }
     case OpKind::kMatMul: {
       ASSIGN_OR_RETURN(MatMulGeometry g, ResolveMatMul(graph, node));
-      return MatMul(g, *in[0], *in[1]);
+      return ApplyEpilogue(graph, node, in, MatMul(g, *in[0], *in[1]));
     }
     case OpKind::kConv: {
       ASSIGN_OR_RETURN(ConvGeometry g, ResolveConv(graph, node));
-      return Conv(g, *in[0], *in[1], optional(2));
+      return ApplyEpilogue(graph, node, in, Conv(g, *in[0], *in[1], optional(2)));
     }
     case OpKind::kMaxPool:
     case OpKind::kAveragePool: {

@@ -178,6 +178,10 @@ absl::StatusOr<TensorData> ConstantNodeValue(const onnx::NodeProto& node) {
 absl::StatusOr<AttributeMap> ConvertAttributes(const onnx::NodeProto& node) {
   AttributeMap map;
   for (const onnx::AttributeProto& attribute : node.attribute()) {
+    if (attribute.name().rfind("fused_", 0) == 0) {
+      return absl::InvalidArgumentError(absl::StrCat("attribute '", attribute.name(),
+                                                     "' is reserved for the compiler's own use"));
+    }
     switch (attribute.type()) {
       case onnx::AttributeProto::INT:
         map.Set(attribute.name(), static_cast<int64_t>(attribute.i()));

@@ -1,0 +1,32 @@
+// Activation fusion: Relu, Sigmoid, Tanh or Clip (constant bounds) reading the output
+// of a Conv, Gemm or MatMul that nobody else reads becomes that node's epilogue
+// (fused_activation), applied to each output while it is still in registers or cache.
+// Runs after residual fusion so Conv+Add+Relu becomes one node. After: no such pair.
+#include "compiler/ir/op_geometry.h"
+#include "compiler/passes/fusion_util.h"
+#include "compiler/passes/passes.h"
+#include "compiler/util/status_macros.h"
+
+namespace modelc {
+
+absl::Status FuseActivations(Graph& graph) {
+  const GraphUses uses(graph);
+  std::vector<bool> removed(graph.nodes().size(), false);
+  for (size_t n = 0; n < graph.nodes().size(); ++n) {
+    const Node& activation_node = graph.nodes()[n];
+    ASSIGN_OR_RETURN(Epilogue activation, ActivationOfOp(graph, activation_node));
+    if (activation.activation == Activation::kNone) continue;
+    const int producer = SoleProducer(graph, uses, activation_node.inputs[0], static_cast<int>(n));
+    if (producer < 0) continue;
+    Node& p = graph.mutable_nodes()[producer];
+    const bool fusable = p.op == OpKind::kConv || p.op == OpKind::kGemm || p.op == OpKind::kMatMul;
+    if (!fusable || p.attributes.Has(kFusedActivation)) continue;
+    SetFusedActivation(activation, &p);
+    TakeOverOutput(graph, producer, static_cast<int>(n));
+    removed[n] = true;
+  }
+  graph.RemoveNodes(removed);
+  return absl::OkStatus();
+}
+
+}  // namespace modelc

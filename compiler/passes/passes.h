@@ -1,0 +1,42 @@
+// Graph-to-graph passes. Each takes a verified graph and leaves a verified graph that
+// computes the same outputs (within float rounding); the names of graph inputs and
+// outputs never change. The default pipeline runs them in the order listed here.
+#ifndef MODELC_PASSES_PASSES_H_
+#define MODELC_PASSES_PASSES_H_
+
+#include <vector>
+
+#include "absl/status/status.h"
+#include "compiler/ir/graph.h"
+
+namespace modelc {
+
+// Evaluates every node whose inputs are all constant (reference evaluator) and turns
+// its outputs into constants.
+[[nodiscard]] absl::Status FoldConstants(Graph& graph);
+// Merges nodes with the same op, inputs and attributes.
+[[nodiscard]] absl::Status EliminateCommonSubexpressions(Graph& graph);
+// BatchNormalization after a Conv or Gemm with constant weights becomes part of the
+// weights and bias. A BatchNormalization left alone is lowered as a per-channel scale
+// and shift computed at compile time.
+[[nodiscard]] absl::Status FoldBatchNormalization(Graph& graph);
+// MatMul(A, constant B) + constant bias, on matrices, becomes Gemm(A, B, bias).
+[[nodiscard]] absl::Status FuseMatMulBias(Graph& graph);
+// Add(conv, x) becomes a Conv that adds x to each output (fused_residual).
+[[nodiscard]] absl::Status FuseResidualAdd(Graph& graph);
+// Relu, Sigmoid, Tanh or Clip after a Conv, Gemm or MatMul becomes its epilogue.
+[[nodiscard]] absl::Status FuseActivations(Graph& graph);
+// Drops nodes whose outputs nobody reads.
+[[nodiscard]] absl::Status EliminateDeadNodes(Graph& graph);
+
+struct Pass {
+  const char* name;
+  absl::Status (*run)(Graph& graph);
+};
+
+// The pipeline, in order. Names are what --dump-ir-after takes.
+const std::vector<Pass>& DefaultPipeline();
+
+}  // namespace modelc
+
+#endif  // MODELC_PASSES_PASSES_H_

@@ -1,0 +1,19 @@
+// The optimisation pipeline: a plain list.
+#include "compiler/passes/passes.h"
+
+namespace modelc {
+
+const std::vector<Pass>& DefaultPipeline() {
+  static const std::vector<Pass> kPipeline = {
+      {"fold-constants", FoldConstants},
+      {"eliminate-common-subexpressions", EliminateCommonSubexpressions},
+      {"fold-batchnorm", FoldBatchNormalization},
+      {"fuse-matmul-bias", FuseMatMulBias},
+      {"fuse-residual-add", FuseResidualAdd},
+      {"fuse-activations", FuseActivations},
+      {"eliminate-dead-nodes", EliminateDeadNodes},
+  };
+  return kPipeline;
+}
+
+}  // namespace modelc

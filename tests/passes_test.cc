@@ -1,0 +1,209 @@
+// Each pass on a small model: the IR it produces (golden text) and a numeric check that
+// the graph computes the same outputs before and after, on random inputs, with the
+// reference evaluator. The verifier runs after every pass.
+#include <fstream>
+
+#include "absl/strings/str_split.h"
+
+#include "compiler/frontend/onnx/onnx_importer.h"
+#include "compiler/ir/printer.h"
+#include "compiler/ir/verifier.h"
+#include "compiler/passes/passes.h"
+#include "compiler/reference/evaluator.h"
+#include "gtest/gtest.h"
+#include "tests/test_support.h"
+
+namespace modelc {
+namespace {
+
+using testing::NearlyEqual;
+using testing::RandomFloats;
+
+Graph Import(const std::string& text) {
+  testing::TemporaryFolder folder;
+  const std::string path = folder.File("model.onnxtxt");
+  std::ofstream(path) << text;
+  absl::StatusOr<Graph> graph = ImportOnnxFile(path, {});
+  EXPECT_TRUE(graph.ok()) << graph.status();
+  return graph.ok() ? *std::move(graph) : Graph{};
+}
+
+// Runs the passes on a copy of the model's graph, checks the printed result (constants
+// omitted) and that outputs agree with the original graph's on three random inputs.
+void CheckPasses(const std::string& text, const std::vector<absl::Status (*)(Graph&)>& passes,
+                 const std::string& expected_nodes) {
+  const Graph before = Import(text);
+  Graph after = before;
+  for (auto pass : passes) {
+    ASSERT_TRUE(pass(after).ok());
+    ASSERT_TRUE(VerifyGraph(after).ok()) << VerifyGraph(after);
+  }
+  std::string printed;
+  for (const std::string& line : std::vector<std::string>(absl::StrSplit(PrintGraph(after), '\n'))) {
+    if (line.rfind("  const ", 0) != 0 && !line.empty()) printed += line + "\n";
+  }
+  EXPECT_EQ(printed, expected_nodes);
+  for (uint32_t seed = 1; seed <= 3; ++seed) {
+    std::vector<FloatTensor> inputs;
+    for (ValueId id : before.inputs()) inputs.push_back(RandomFloats(before.value(id).type.ElementCount(), seed * 7 + id));
+    auto expected = EvaluateGraph(before, inputs);
+    auto actual = EvaluateGraph(after, inputs);
+    ASSERT_TRUE(expected.ok() && actual.ok());
+    for (size_t o = 0; o < expected->size(); ++o) EXPECT_TRUE(NearlyEqual((*actual)[o], (*expected)[o], 1e-5, 1e-6));
+  }
+}
+
+TEST(Passes, FoldConstantsEvaluatesConstantChains) {
+  CheckPasses(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[2,3] x) => (float[2,3] y) {
+  a = Constant <value = float[3] {1.0, 2.0, 3.0}> ()
+  b = Constant <value = float[3] {0.5, 0.5, 0.5}> ()
+  c = Mul(a, b)
+  d = Relu(c)
+  y = Add(x, d)
+}
+)", {FoldConstants}, "graph g(%x: float32[2,3]) -> (%y)\n  %y: float32[2,3] = Add(%x, %d)  # Add_4\n");
+}
+
+TEST(Passes, CommonSubexpressionsAreComputedOnce) {
+  CheckPasses(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[4] x) => (float[4] y) {
+  a = Relu(x)
+  b = Relu(x)
+  y = Add(a, b)
+}
+)", {EliminateCommonSubexpressions},
+              "graph g(%x: float32[4]) -> (%y)\n"
+              "  %a: float32[4] = Relu(%x)  # Relu_0\n"
+              "  %y: float32[4] = Add(%a, %a)  # Add_2\n");
+}
+
+TEST(Passes, CommonSubexpressionKeepsNamedGraphOutputs) {
+  CheckPasses(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[4] x) => (float[4] a, float[4] b) {
+  a = Relu(x)
+  b = Relu(x)
+}
+)", {EliminateCommonSubexpressions},
+              "graph g(%x: float32[4]) -> (%a, %b)\n"
+              "  %a: float32[4] = Relu(%x)  # Relu_0\n"
+              "  %b: float32[4] = Relu(%x)  # Relu_1\n");
+}
+
+TEST(Passes, DeadNodesAreRemoved) {
+  CheckPasses(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[4] x) => (float[4] y) {
+  unused = Sigmoid(x)
+  also_unused = Relu(unused)
+  y = Tanh(x)
+}
+)", {EliminateDeadNodes}, "graph g(%x: float32[4]) -> (%y)\n  %y: float32[4] = Tanh(%x)  # Tanh_2\n");
+}
+
+constexpr char kConvBatchNorm[] = R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,2,4,4] x) => (float[1,2,4,4] y, float[1,2,4,4] z) {
+  w = Constant <value = float[2,2,1,1] {0.5, -1.0, 2.0, 0.25}> ()
+  s = Constant <value = float[2] {1.5, 0.5}> ()
+  b = Constant <value = float[2] {0.1, -0.2}> ()
+  m = Constant <value = float[2] {0.3, -0.4}> ()
+  v = Constant <value = float[2] {0.8, 1.2}> ()
+  c = Conv(x, w)
+  y = BatchNormalization(c, s, b, m, v)
+  z = BatchNormalization(x, s, b, m, v)
+}
+)";
+
+TEST(Passes, BatchNormFoldsIntoConvAndALoneOneStays) {
+  CheckPasses(kConvBatchNorm, {FoldBatchNormalization, EliminateDeadNodes},
+              "graph g(%x: float32[1,2,4,4]) -> (%y, %z)\n"
+              "  %y: float32[1,2,4,4] = Conv(%x, %w.bn_folded, %Conv_5.bias.bn_folded)  # Conv_5\n"
+              "  %z: float32[1,2,4,4] = BatchNormalization(%x, %s, %b, %m, %v)  # BatchNormalization_7\n");
+}
+
+TEST(Passes, BatchNormFoldsIntoGemmWithTransposedWeights) {
+  CheckPasses(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[3,2] x) => (float[3,2] y) {
+  w = Constant <value = float[2,2] {0.5, -1.0, 2.0, 0.25}> ()
+  c = Constant <value = float[2] {0.7, -0.3}> ()
+  s = Constant <value = float[2] {1.5, 0.5}> ()
+  b = Constant <value = float[2] {0.1, -0.2}> ()
+  m = Constant <value = float[2] {0.3, -0.4}> ()
+  v = Constant <value = float[2] {0.8, 1.2}> ()
+  h = Gemm <transB = 1, alpha = 0.5, beta = 2.0> (x, w, c)
+  y = BatchNormalization(h, s, b, m, v)
+}
+)", {FoldBatchNormalization},
+              "graph g(%x: float32[3,2]) -> (%y)\n"
+              "  %y: float32[3,2] = Gemm(%x, %w.bn_folded, %c.bn_folded) {alpha=0.5, beta=1, transB=1}  # Gemm_6\n");
+}
+
+TEST(Passes, MatMulAndBiasBecomeGemm) {
+  CheckPasses(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[3,2] x) => (float[3,2] y) {
+  w = Constant <value = float[2,2] {0.5, -1.0, 2.0, 0.25}> ()
+  b = Constant <value = float[2] {0.7, -0.3}> ()
+  h = MatMul(x, w)
+  y = Add(b, h)
+}
+)", {FuseMatMulBias}, "graph g(%x: float32[3,2]) -> (%y)\n  %y: float32[3,2] = Gemm(%x, %w, %b)  # MatMul_2\n");
+}
+
+constexpr char kResidualBlock[] = R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,2,4,4] x, float[2,2,3,3] w1, float[2,2,1,1] w2) => (float[1,2,4,4] y) {
+  a = Conv <pads = [1, 1, 1, 1]> (x, w1)
+  r = Relu(a)
+  b = Conv <pads = [1, 1, 1, 1]> (r, w1)
+  c = Conv(x, w2)
+  sum = Add(b, c)
+  y = Relu(sum)
+}
+)";
+
+TEST(Passes, ResidualAddFusesIntoTheLaterConv) {
+  CheckPasses(kResidualBlock, {FuseResidualAdd},
+              "graph g(%x: float32[1,2,4,4], %w1: float32[2,2,3,3], %w2: float32[2,2,1,1]) -> (%y)\n"
+              "  %a: float32[1,2,4,4] = Conv(%x, %w1) {pads=[1,1,1,1]}  # Conv_0\n"
+              "  %r: float32[1,2,4,4] = Relu(%a)  # Relu_1\n"
+              "  %b: float32[1,2,4,4] = Conv(%r, %w1) {pads=[1,1,1,1]}  # Conv_2\n"
+              "  %sum: float32[1,2,4,4] = Conv(%x, %w2, _, %b) {fused_residual=1}  # Conv_3\n"
+              "  %y: float32[1,2,4,4] = Relu(%sum)  # Relu_5\n");
+}
+
+TEST(Passes, ActivationsFuseIntoTheirProducers) {
+  CheckPasses(kResidualBlock, {FuseResidualAdd, FuseActivations},
+              "graph g(%x: float32[1,2,4,4], %w1: float32[2,2,3,3], %w2: float32[2,2,1,1]) -> (%y)\n"
+              "  %r: float32[1,2,4,4] = Conv(%x, %w1) {fused_activation=\"Relu\", pads=[1,1,1,1]}  # Conv_0\n"
+              "  %b: float32[1,2,4,4] = Conv(%r, %w1) {pads=[1,1,1,1]}  # Conv_2\n"
+              "  %y: float32[1,2,4,4] = Conv(%x, %w2, _, %b) {fused_activation=\"Relu\", fused_residual=1}  # Conv_3\n");
+}
+
+TEST(Passes, ActivationOfAValueReadTwiceStaysSeparate) {
+  CheckPasses(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[2,3] x, float[3,3] w) => (float[2,3] y, float[2,3] z) {
+  h = MatMul(x, w)
+  y = Sigmoid(h)
+  z = Tanh(h)
+}
+)", {FuseActivations},
+              "graph g(%x: float32[2,3], %w: float32[3,3]) -> (%y, %z)\n"
+              "  %h: float32[2,3] = MatMul(%x, %w)  # MatMul_0\n"
+              "  %y: float32[2,3] = Sigmoid(%h)  # Sigmoid_1\n"
+              "  %z: float32[2,3] = Tanh(%h)  # Tanh_2\n");
+}
+
+TEST(Passes, TheDefaultPipelineFusesAWholeModel) {
+  std::vector<absl::Status (*)(Graph&)> pipeline;
+  for (const Pass& pass : DefaultPipeline()) pipeline.push_back(pass.run);
+  CheckPasses(testing::ReadFileBytes(std::string(MODELC_TEST_MODELS_DIR) + "/fusion_patterns.onnxtxt"), pipeline,
+              "graph fusion_patterns(%x: float32[1,2,6,6], %v: float32[3,5]) -> (%block, %dense, %head)\n"
+              "  %r1: float32[1,2,6,6] = Conv(%x, %w1.bn_folded, %b1.bn_folded) "
+              "{fused_activation=\"Relu\", pads=[1,1,1,1]}  # Conv_6\n"
+              "  %block: float32[1,2,6,6] = Conv(%r1, %w2, _, %r1) "
+              "{fused_activation=\"Relu\", fused_residual=1, pads=[1,1,1,1]}  # Conv_10\n"
+              "  %dense: float32[3,4] = Gemm(%v, %wd.bn_folded, %bd.bn_folded) {beta=1, fused_activation=\"Clip\", "
+              "fused_max=0.75, fused_min=-0.5, transB=1}  # Gemm_19\n"
+              "  %head: float32[3,4] = Gemm(%v, %wm, %scaled) {fused_activation=\"Sigmoid\"}  # MatMul_28\n");
+}
+
+}  // namespace
+}  // namespace modelc
