@@ -10,6 +10,9 @@ packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler  # ONNX parsing, checker, shape inference
   googletest libgtest-dev libgmock-dev           # tests
   libonnx-testdata                   # ONNX's backend conformance test data
+  # cross targets, run under emulation by the tests
+  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm   # Cortex-M firmware
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user       # AArch64 Linux
 )
 
 missing=()

@@ -23,8 +23,17 @@ struct CodegenRequest {
   TargetDescription target;
 };
 
-// Optimised object file bytes (ELF for the targets we support).
-absl::StatusOr<std::string> GenerateObjectFile(const CodegenRequest& request);
+struct ObjectFile {
+  std::string bytes;  // ELF for the targets we support
+  // Footprint from the object's allocated sections: what goes to flash (code and
+  // read-only data: weights, tables, descriptor) and what would need writable RAM.
+  int64_t code_bytes = 0;
+  int64_t read_only_bytes = 0;
+  int64_t writable_bytes = 0;  // always 0: generated code keeps no mutable state
+};
+
+// The optimised object file and its section sizes.
+absl::StatusOr<ObjectFile> GenerateObjectFile(const CodegenRequest& request);
 
 // The textual LLVM IR before optimisation (for --dump-llvm).
 absl::StatusOr<std::string> GenerateLlvmIr(const CodegenRequest& request);

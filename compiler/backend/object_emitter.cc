@@ -6,6 +6,8 @@
 #include "compiler/backend/module_builder.h"
 #include "compiler/util/status_macros.h"
 #include "llvm/IR/LegacyPassManager.h"
+#include "llvm/Object/ELFObjectFile.h"
+#include "llvm/Object/ObjectFile.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -30,6 +32,38 @@ void Optimize(llvm::Module& module, llvm::TargetMachine& machine) {
   passes.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(module, modules);
 }
 
+// Sums the sizes of the object's allocated sections by kind (ELF flags).
+absl::Status MeasureSections(ObjectFile* object) {
+  auto parsed = llvm::object::ObjectFile::createObjectFile(
+      llvm::MemoryBufferRef(llvm::StringRef(object->bytes), "model.o"));
+  if (!parsed) {
+    return absl::InternalError(absl::StrCat("cannot read back the emitted object: ",
+                                            llvm::toString(parsed.takeError())));
+  }
+  for (const llvm::object::SectionRef& section : (*parsed)->sections()) {
+    if (!llvm::object::ELFObjectFileBase::classof(parsed->get())) break;
+    const uint64_t flags = llvm::object::ELFSectionRef(section).getFlags();
+    if (!(flags & llvm::ELF::SHF_ALLOC)) continue;
+    const int64_t size = static_cast<int64_t>(section.getSize());
+    if (flags & llvm::ELF::SHF_EXECINSTR) {
+      object->code_bytes += size;
+    } else if (flags & llvm::ELF::SHF_WRITE) {
+      llvm::Expected<llvm::StringRef> name = section.getName();
+      // .data.rel.ro is written only by the loader when it relocates (PIC targets).
+      const bool relro = name && name->starts_with(".data.rel.ro");
+      if (!name) llvm::consumeError(name.takeError());
+      if (relro) {
+        object->read_only_bytes += size;
+      } else {
+        object->writable_bytes += size;
+      }
+    } else {
+      object->read_only_bytes += size;
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> GenerateLlvmIr(const CodegenRequest& request) {
@@ -41,7 +75,7 @@ absl::StatusOr<std::string> GenerateLlvmIr(const CodegenRequest& request) {
   return text;
 }
 
-absl::StatusOr<std::string> GenerateObjectFile(const CodegenRequest& request) {
+absl::StatusOr<ObjectFile> GenerateObjectFile(const CodegenRequest& request) {
   ASSIGN_OR_RETURN(std::unique_ptr<llvm::TargetMachine> machine, CreateTargetMachine(request.target));
   llvm::LLVMContext context;
   ASSIGN_OR_RETURN(std::unique_ptr<llvm::Module> module, BuildModule(request, context));
@@ -54,7 +88,10 @@ absl::StatusOr<std::string> GenerateObjectFile(const CodegenRequest& request) {
     return absl::InternalError(absl::StrCat("LLVM cannot emit object files for ", request.target.triple));
   }
   codegen.run(*module);
-  return std::string(buffer.begin(), buffer.end());
+  ObjectFile object;
+  object.bytes.assign(buffer.begin(), buffer.end());
+  RETURN_IF_ERROR(MeasureSections(&object));
+  return object;
 }
 
 }  // namespace modelc

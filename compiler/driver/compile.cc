@@ -48,15 +48,15 @@ absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
     ASSIGN_OR_RETURN(std::string ir, GenerateLlvmIr(request));
     dump << ir;
   }
-  absl::StatusOr<std::string> object = GenerateObjectFile(request);
+  absl::StatusOr<ObjectFile> object = GenerateObjectFile(request);
   if (!object.ok()) {
     return absl::Status(object.status().code(), absl::StrCat(options.model_path, ": ", object.status().message()));
   }
   const std::filesystem::path dir(options.output_dir);
   return WriteOutputFilesAtomically({
-      {(dir / (options.name + ".o")).string(), *std::move(object)},
+      {(dir / (options.name + ".o")).string(), object->bytes},
       {(dir / (options.name + ".h")).string(), GenerateHeader(request)},
-      {(dir / (options.name + ".report.txt")).string(), WriteReport(request, options.model_path)},
+      {(dir / (options.name + ".report.txt")).string(), WriteReport(request, *object, options.model_path)},
   });
 }
 

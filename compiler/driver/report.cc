@@ -40,7 +40,7 @@ std::string StorageText(const BufferAssignment& buffers, const Graph& graph, Val
 
 }  // namespace
 
-std::string WriteReport(const CodegenRequest& request, const std::string& model_path) {
+std::string WriteReport(const CodegenRequest& request, const ObjectFile& object, const std::string& model_path) {
   const Graph& graph = *request.graph;
   const BufferAssignment& buffers = *request.buffers;
   std::string r = absl::StrCat("modelc report for '", request.model_name, "'\n");
@@ -71,6 +71,11 @@ std::string WriteReport(const CodegenRequest& request, const std::string& model_
   absl::StrAppend(&r, "weights:      ", weight_bytes, " bytes in ", weight_tensors, " tensors (model data)\n");
   absl::StrAppend(&r, "scratch:      ", buffers.scratch_size, " bytes, alignment ", buffers.scratch_alignment, "\n");
   absl::StrAppend(&r, "lower bound:  ", buffers.lower_bound, " bytes (most bytes live at one step)\n");
+  absl::StrAppend(&r, "flash:        ", object.code_bytes + object.read_only_bytes, " bytes (code ",
+                  object.code_bytes, ", read-only data ", object.read_only_bytes, ": weights, tables, descriptor)\n");
+  absl::StrAppend(&r, "RAM:          ", buffers.scratch_size + object.writable_bytes, " bytes (scratch ",
+                  buffers.scratch_size, ", writable data ", object.writable_bytes,
+                  ") plus the stack of the call\n");
   absl::StrAppend(&r, "scratch / lower bound: ",
                   buffers.lower_bound > 0
                       ? absl::StrFormat("%.3f", static_cast<double>(buffers.scratch_size) / buffers.lower_bound)

@@ -9,7 +9,7 @@
 
 namespace modelc {
 
-std::string WriteReport(const CodegenRequest& request, const std::string& model_path);
+std::string WriteReport(const CodegenRequest& request, const ObjectFile& object, const std::string& model_path);
 
 }  // namespace modelc
 
