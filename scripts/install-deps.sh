@@ -13,6 +13,7 @@ packages=(
   # cross targets, run under emulation by the tests
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm   # Cortex-M firmware
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user       # AArch64 Linux
+  gcc-riscv64-linux-gnu libc6-dev-riscv64-cross               # RISC-V Linux (qemu-user)
 )
 
 missing=()
