@@ -30,6 +30,10 @@ struct ObjectFile {
   int64_t code_bytes = 0;
   int64_t read_only_bytes = 0;
   int64_t writable_bytes = 0;  // always 0: generated code keeps no mutable state
+  // An upper bound on the stack one call of NAME_run_generic uses: the frames of the
+  // entry points and the graph function plus the largest node function's frame
+  // (-1 when the target does not report frame sizes).
+  int64_t stack_bound_bytes = -1;
 };
 
 // The optimised object file and its section sizes.

@@ -1,5 +1,7 @@
 // The LLVM half of code generation: build the module, run the target's O3 pipeline
 // (loop and SLP vectorisation on), and emit an object file into memory.
+#include <map>
+
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/codegen.h"
 #include "compiler/backend/llvm_target_machine.h"
@@ -9,6 +11,7 @@
 #include "llvm/Object/ELFObjectFile.h"
 #include "llvm/Object/ObjectFile.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/LEB128.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace modelc {
@@ -32,8 +35,80 @@ void Optimize(llvm::Module& module, llvm::TargetMachine& machine) {
   passes.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(module, modules);
 }
 
-// Sums the sizes of the object's allocated sections by kind (ELF flags).
-absl::Status MeasureSections(ObjectFile* object) {
+// Frame sizes from the .stack_sizes sections: each entry is a relocated function
+// address followed by the frame size (ULEB128). Returns function name -> bytes.
+std::map<std::string, int64_t> ReadFrameSizes(const llvm::object::ObjectFile& file) {
+  std::map<std::string, int64_t> frames;
+  const unsigned address_bytes = file.getBytesInAddress();
+  // ELF keeps relocations in their own sections (.rel[a].stack_sizes) that point at
+  // the section they patch.
+  for (const llvm::object::SectionRef& relocations : file.sections()) {
+    llvm::Expected<llvm::object::section_iterator> patched = relocations.getRelocatedSection();
+    if (!patched) {
+      llvm::consumeError(patched.takeError());
+      continue;
+    }
+    if (*patched == file.section_end()) continue;
+    const llvm::object::SectionRef& section = **patched;
+    llvm::Expected<llvm::StringRef> name = section.getName();
+    if (!name) {
+      llvm::consumeError(name.takeError());
+      continue;
+    }
+    if (!name->starts_with(".stack_sizes")) continue;
+    llvm::Expected<llvm::StringRef> contents = section.getContents();
+    if (!contents) {
+      llvm::consumeError(contents.takeError());
+      continue;
+    }
+    for (const llvm::object::RelocationRef& relocation : relocations.relocations()) {
+      const uint64_t at = relocation.getOffset() + address_bytes;
+      if (at >= contents->size()) continue;
+      unsigned length = 0;
+      const uint64_t size = llvm::decodeULEB128(contents->bytes_begin() + at, &length, contents->bytes_end());
+      std::string function;
+      const llvm::object::symbol_iterator symbol = relocation.getSymbol();
+      if (symbol != file.symbol_end()) {
+        llvm::Expected<llvm::object::SymbolRef::Type> type = symbol->getType();
+        if (type && *type == llvm::object::SymbolRef::ST_Debug) {  // a section symbol: .text.NAME
+          llvm::Expected<llvm::object::section_iterator> target = symbol->getSection();
+          if (target && *target != file.section_end()) {
+            llvm::Expected<llvm::StringRef> target_name = (*target)->getName();
+            if (target_name) function = target_name->str();
+            else llvm::consumeError(target_name.takeError());
+          } else if (!target) {
+            llvm::consumeError(target.takeError());
+          }
+        } else {
+          if (!type) llvm::consumeError(type.takeError());
+          llvm::Expected<llvm::StringRef> symbol_name = symbol->getName();
+          if (symbol_name) function = symbol_name->str();
+          else llvm::consumeError(symbol_name.takeError());
+        }
+      }
+      if (function.rfind(".text.", 0) == 0) function = function.substr(6);
+      frames[function] = std::max<int64_t>(frames[function], static_cast<int64_t>(size));
+    }
+  }
+  return frames;
+}
+
+int64_t StackBound(const std::map<std::string, int64_t>& frames, const std::string& prefix) {
+  if (frames.empty()) return -1;
+  auto frame = [&](const std::string& name) {
+    auto it = frames.find(name);
+    return it == frames.end() ? int64_t{0} : it->second;
+  };
+  int64_t largest_node = 0;
+  for (const auto& [name, size] : frames) {
+    if (name.rfind(prefix + ".node", 0) == 0) largest_node = std::max(largest_node, size);
+  }
+  return frame(prefix + "_run_generic") + frame(prefix + "_run") + frame(prefix + ".graph") + largest_node;
+}
+
+// Sums the sizes of the object's allocated sections by kind (ELF flags), and bounds
+// the stack of a call from the frame sizes.
+absl::Status MeasureSections(const std::string& prefix, ObjectFile* object) {
   auto parsed = llvm::object::ObjectFile::createObjectFile(
       llvm::MemoryBufferRef(llvm::StringRef(object->bytes), "model.o"));
   if (!parsed) {
@@ -61,6 +136,7 @@ absl::Status MeasureSections(ObjectFile* object) {
       object->read_only_bytes += size;
     }
   }
+  object->stack_bound_bytes = StackBound(ReadFrameSizes(**parsed), prefix);
   return absl::OkStatus();
 }
 
@@ -90,7 +166,7 @@ absl::StatusOr<ObjectFile> GenerateObjectFile(const CodegenRequest& request) {
   codegen.run(*module);
   ObjectFile object;
   object.bytes.assign(buffer.begin(), buffer.end());
-  RETURN_IF_ERROR(MeasureSections(&object));
+  RETURN_IF_ERROR(MeasureSections(request.model_name, &object));
   return object;
 }
 

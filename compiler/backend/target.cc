@@ -78,6 +78,7 @@ absl::StatusOr<std::unique_ptr<llvm::TargetMachine>> CreateTargetMachine(
   llvm::TargetOptions options;
   options.FunctionSections = true;  // lets firmware links drop what they do not call
   options.DataSections = true;
+  options.EmitStackSizeSection = true;  // frame sizes, read back for the report's stack bound
   const llvm::Reloc::Model relocation = target.bare_metal ? llvm::Reloc::Static : llvm::Reloc::PIC_;
   std::unique_ptr<llvm::TargetMachine> machine(llvm_target->createTargetMachine(
       target.triple, target.cpu, target.features, options, relocation, std::nullopt,

@@ -74,8 +74,13 @@ std::string WriteReport(const CodegenRequest& request, const ObjectFile& object,
   absl::StrAppend(&r, "flash:        ", object.code_bytes + object.read_only_bytes, " bytes (code ",
                   object.code_bytes, ", read-only data ", object.read_only_bytes, ": weights, tables, descriptor)\n");
   absl::StrAppend(&r, "RAM:          ", buffers.scratch_size + object.writable_bytes, " bytes (scratch ",
-                  buffers.scratch_size, ", writable data ", object.writable_bytes,
-                  ") plus the stack of the call\n");
+                  buffers.scratch_size, ", writable data ", object.writable_bytes, ") plus the stack of the call\n");
+  absl::StrAppend(&r, "stack:        ",
+                  object.stack_bound_bytes < 0
+                      ? std::string("not reported for this target")
+                      : absl::StrCat("at most ", object.stack_bound_bytes,
+                                     " bytes per call (static bound from the generated frames)"),
+                  "\n");
   absl::StrAppend(&r, "scratch / lower bound: ",
                   buffers.lower_bound > 0
                       ? absl::StrFormat("%.3f", static_cast<double>(buffers.scratch_size) / buffers.lower_bound)

@@ -41,10 +41,11 @@ static int CheckModel(const char *name, RunFunction run, const float *images, co
   int mismatches = 0;
   uint32_t model_peak = 0;
   for (int i = 0; i < DIGIT_SAMPLE_COUNT; ++i) {
-    volatile uint32_t frame_marker = 0;
+    const void *stack_before_call;
+    __asm__ volatile("mov %0, sp" : "=r"(stack_before_call));
     stack_paint();
     const int status = run(images + i * PIXELS, probabilities, scratch);
-    const uint32_t used = stack_used_since_paint((const void *)&frame_marker);
+    const uint32_t used = stack_used_since_paint(stack_before_call);
     if (used > model_peak) model_peak = used;
     float worst = 0.0f;
     for (int c = 0; c < CLASSES; ++c) {

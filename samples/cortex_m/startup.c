@@ -29,8 +29,8 @@ void stack_paint(void) {
   for (uint32_t *p = __stack_limit; p < sp - 16; ++p) *p = STACK_PAINT;
 }
 
-/* Bytes of stack used since stack_paint(), measured from `top` (an address in the
- * caller's frame at the time of painting). */
+/* Bytes of stack used since stack_paint(), measured down from `top`: the stack
+ * pointer just before the measured call. */
 uint32_t stack_used_since_paint(const void *top) {
   const uint32_t *p = __stack_limit;
   while (p < (const uint32_t *)top && *p == STACK_PAINT) ++p;
