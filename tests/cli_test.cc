@@ -195,6 +195,9 @@ TEST(Cli, CrossCompilesForCortexM4) {
   }
   EXPECT_TRUE(WritableSections(object).empty());
   EXPECT_NE(ReadFileBytes(out.File("cnn.h")).find("thumbv7em-unknown-none-eabihf"), std::string::npos);
+  const std::string report = ReadFileBytes(out.File("cnn.report.txt"));
+  EXPECT_NE(report.find("flash:        15200 bytes"), std::string::npos) << report;  // = arm-none-eabi-size
+  EXPECT_NE(report.find("stack:        at most "), std::string::npos) << report;
 }
 
 TEST(Cli, CrossCompilesForAArch64Linux) {
