@@ -14,11 +14,13 @@ absl::Status Invalid(const std::string& message) { return absl::InvalidArgumentE
 
 // Normalises a possibly negative axis into [0, rank) (or [0, rank] when allow_end).
 absl::StatusOr<int64_t> NormalizeAxis(int64_t axis, int64_t rank, bool allow_end = false) {
-  const int64_t limit = allow_end ? rank + 1 : rank;
-  if (axis < -limit || axis >= limit) {
+  // Valid: [-rank, rank) or, counting the end position, [-rank, rank]; negative counts
+  // from the end either way.
+  const int64_t upper = allow_end ? rank + 1 : rank;
+  if (axis < -rank || axis >= upper) {
     return Invalid(absl::StrCat("axis ", axis, " is out of range for rank ", rank));
   }
-  return axis < 0 ? axis + limit : axis;
+  return axis < 0 ? axis + rank : axis;
 }
 
 // Reads a per-spatial-dimension attribute list, defaulting every entry to `fill`.
@@ -302,11 +304,14 @@ absl::StatusOr<ClipGeometry> ResolveClip(const Graph& graph, const Node& node) {
   for (int i = 1; i <= 2; ++i) {
     if (!graph.HasInput(node, i)) continue;
     const Value& bound = graph.value(node.inputs[i]);
-    if (!bound.constant || bound.type.ElementCount() != 1 ||
-        bound.type.element_type != DataType::kFloat32) {
-      return absl::UnimplementedError("Clip bounds must be constant float32 scalars");
+    if (bound.type.ElementCount() != 1 || bound.type.element_type != DataType::kFloat32) {
+      return Invalid("Clip bounds must be float32 scalars");
     }
-    (i == 1 ? g.min : g.max) = bound.constant->Floats()[0];
+    if (bound.constant) {
+      (i == 1 ? g.min : g.max) = bound.constant->Floats()[0];
+    } else {
+      (i == 1 ? g.min_from_input : g.max_from_input) = true;
+    }
   }
   return g;
 }
@@ -350,6 +355,7 @@ absl::StatusOr<Epilogue> ActivationOfOp(const Graph& graph, const Node& node) {
       break;
     case OpKind::kClip: {
       ASSIGN_OR_RETURN(ClipGeometry clip, ResolveClip(graph, node));
+      if (clip.min_from_input || clip.max_from_input) break;  // not a fixed activation
       epilogue.activation = Activation::kClip;
       epilogue.min = clip.min;
       epilogue.max = clip.max;

@@ -79,6 +79,9 @@ absl::StatusOr<BatchNormGeometry> ResolveBatchNorm(const Graph& graph, const Nod
 struct ClipGeometry {
   float min = -3.402823466e+38f;
   float max = 3.402823466e+38f;
+  // A bound given by a non-constant input is read at run time (inputs 1 and 2).
+  bool min_from_input = false;
+  bool max_from_input = false;
 };
 absl::StatusOr<ClipGeometry> ResolveClip(const Graph& graph, const Node& node);
 

@@ -231,6 +231,8 @@ absl::StatusOr<FloatTensor> EvaluateOwn(const Graph& graph, const Node& node,
   switch (node.op) {
     case OpKind::kClip: {
       ASSIGN_OR_RETURN(ClipGeometry g, ResolveClip(graph, node));
+      if (g.min_from_input) g.min = (*in[1])[0];
+      if (g.max_from_input) g.max = (*in[2])[0];
       FloatTensor out(*in[0]);
       for (float& v : out) v = std::min(std::max(v, g.min), g.max);
       return out;

@@ -1,0 +1,239 @@
+// ONNX backend conformance: walks ONNX's node tests (Debian's libonnx-testdata; each is
+// model.onnx with test_data_set_*/input_*.pb and output_*.pb), compiles every model
+// with modelc, links the object into a shared library, runs each data set and compares
+// with the expected outputs (relative 1e-3, absolute 1e-5).
+//
+// Each test runs in a child process, so a crash or hang is a failure of that test, not
+// of the runner. Outcomes: passed; failed (compiled, but a wrong answer, an error code,
+// a crash or a time-out); unsupported (modelc refused the model, e.g. an operator or
+// element type it does not support). The run fails when any test fails, or when a test
+// named in the expected-passing list does not pass.
+//
+//   modelc_conformance --data DIR --expected FILE --work DIR [--filter SUBSTRING]
+#include <dlfcn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "compiler/backend/c_names.h"
+#include "compiler/driver/compile.h"
+#include "compiler/frontend/onnx/tensor_conversion.h"
+#include "modelc/abi.h"
+#include "onnx/onnx_pb.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kSecondsPerTest = 60;
+constexpr double kRelative = 1e-3, kAbsolute = 1e-5;
+
+enum class Kind { kPassed = 0, kFailed = 1, kUnsupported = 2 };
+
+struct Outcome {
+  Kind kind;
+  std::string reason;
+};
+
+std::string FirstLine(std::string text) {
+  const size_t newline = text.find('\n');
+  if (newline != std::string::npos) text.resize(newline);
+  return text;
+}
+
+bool ReadTensor(const fs::path& path, std::vector<float>* values, std::string* problem) {
+  std::ifstream file(path, std::ios::binary);
+  onnx::TensorProto tensor;
+  if (!tensor.ParseFromIstream(&file)) {
+    *problem = "cannot parse " + path.filename().string();
+    return false;
+  }
+  auto data = modelc::TensorDataFromOnnx(tensor);
+  if (!data.ok() || data->type().element_type != modelc::DataType::kFloat32) {
+    *problem = "test data element type " + std::to_string(tensor.data_type()) + " is not float32";
+    return false;
+  }
+  *values = data->Floats();
+  return true;
+}
+
+// In the child: compile, link, load, run every data set. Exits with the outcome kind
+// and writes the reason to `report`.
+[[noreturn]] void RunInChild(const fs::path& test, const fs::path& work, int report) {
+  auto finish = [&](Kind kind, const std::string& reason) {
+    if (!reason.empty()) (void)!write(report, reason.data(), reason.size());
+    _exit(static_cast<int>(kind));
+  };
+  alarm(kSecondsPerTest);
+  const std::string name = modelc::SanitizeCIdentifier(test.filename().string());
+  modelc::CompileOptions options;
+  options.model_path = (test / "model.onnx").string();
+  options.output_dir = work.string();
+  options.name = name;
+  std::ostringstream ignored;
+  const absl::Status compiled = modelc::RunCompile(options, ignored);
+  if (!compiled.ok()) {
+    std::string message(compiled.message());
+    const std::string prefix = options.model_path + ": ";
+    if (message.rfind(prefix, 0) == 0) message = message.substr(prefix.size());
+    finish(Kind::kUnsupported, FirstLine(message));
+  }
+  const fs::path library = work / (name + ".so");
+  const std::string link = "cc -shared -o '" + library.string() + "' '" + (work / (name + ".o")).string() + "' 2>&1";
+  if (std::system(link.c_str()) != 0) finish(Kind::kFailed, "the object does not link into a shared library");
+  void* handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) finish(Kind::kFailed, std::string("dlopen: ") + dlerror());
+  const auto* info = static_cast<const modelc_model_info*>(dlsym(handle, (name + "_model_info").c_str()));
+  if (!info) finish(Kind::kFailed, "no descriptor symbol");
+
+  int data_sets = 0;
+  for (const auto& entry : fs::directory_iterator(test)) {
+    if (!entry.is_directory() || entry.path().filename().string().rfind("test_data_set_", 0) != 0) continue;
+    ++data_sets;
+    std::vector<std::vector<float>> inputs(info->input_count), expected(info->output_count),
+        outputs(info->output_count);
+    std::string problem;
+    for (uint32_t i = 0; i < info->input_count; ++i) {
+      if (!ReadTensor(entry.path() / ("input_" + std::to_string(i) + ".pb"), &inputs[i], &problem)) {
+        finish(Kind::kUnsupported, problem);
+      }
+      if (inputs[i].size() * 4 != info->inputs[i].byte_size) finish(Kind::kFailed, "input size mismatch");
+    }
+    for (uint32_t o = 0; o < info->output_count; ++o) {
+      if (!ReadTensor(entry.path() / ("output_" + std::to_string(o) + ".pb"), &expected[o], &problem)) {
+        finish(Kind::kUnsupported, problem);
+      }
+      if (expected[o].size() * 4 != info->outputs[o].byte_size) {
+        finish(Kind::kFailed, "output '" + std::string(info->outputs[o].name) + "' has the wrong size");
+      }
+      outputs[o].assign(expected[o].size() + 1, std::nanf(""));
+    }
+    std::vector<const void*> in;
+    std::vector<void*> out;
+    for (auto& v : inputs) in.push_back(v.data());
+    for (auto& v : outputs) out.push_back(v.data());
+    void* scratch = aligned_alloc(info->scratch_alignment,
+                                  (info->scratch_size / info->scratch_alignment + 1) * info->scratch_alignment);
+    const int status = info->run(in.data(), out.data(), scratch);
+    free(scratch);
+    if (status != MODELC_OK) finish(Kind::kFailed, "run returned status " + std::to_string(status));
+    for (uint32_t o = 0; o < info->output_count; ++o) {
+      for (size_t i = 0; i < expected[o].size(); ++i) {
+        const double a = outputs[o][i], e = expected[o][i];
+        const bool same = (std::isnan(a) && std::isnan(e)) || a == e ||
+                          std::fabs(a - e) <= kAbsolute + kRelative * std::fabs(e);
+        if (!same) {
+          std::ostringstream reason;
+          reason << "wrong answer: output '" << info->outputs[o].name << "' element " << i << " is " << a
+                 << ", expected " << e << " (" << entry.path().filename().string() << ")";
+          finish(Kind::kFailed, reason.str());
+        }
+      }
+    }
+  }
+  if (data_sets == 0) finish(Kind::kUnsupported, "no test data sets");
+  finish(Kind::kPassed, "");
+}
+
+Outcome RunTest(const fs::path& test, const fs::path& work) {
+  int channel[2];
+  if (pipe(channel) != 0) return {Kind::kFailed, "pipe failed"};
+  const pid_t child = fork();
+  if (child == 0) {
+    close(channel[0]);
+    RunInChild(test, work, channel[1]);
+  }
+  close(channel[1]);
+  std::string reason;
+  char buffer[512];
+  ssize_t got;
+  while ((got = read(channel[0], buffer, sizeof buffer)) > 0) reason.append(buffer, got);
+  close(channel[0]);
+  int status = 0;
+  waitpid(child, &status, 0);
+  if (WIFSIGNALED(status)) {
+    return {Kind::kFailed, WTERMSIG(status) == SIGALRM ? "timed out" : "crashed with signal " + std::to_string(WTERMSIG(status))};
+  }
+  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+  return {code == 0 ? Kind::kPassed : code == 2 ? Kind::kUnsupported : Kind::kFailed, reason};
+}
+
+std::set<std::string> ReadList(const fs::path& path) {
+  std::set<std::string> names;
+  std::ifstream file(path);
+  for (std::string line; std::getline(file, line);) {
+    if (!line.empty() && line[0] != '#') names.insert(line);
+  }
+  return names;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  fs::path data, expected_file, work;
+  std::string filter;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    if (flag == "--data") data = argv[i + 1];
+    else if (flag == "--expected") expected_file = argv[i + 1];
+    else if (flag == "--work") work = argv[i + 1];
+    else if (flag == "--filter") filter = argv[i + 1];
+  }
+  if (data.empty() || work.empty()) {
+    std::cerr << "usage: modelc_conformance --data DIR --expected FILE --work DIR [--filter TEXT]\n";
+    return 2;
+  }
+  if (!fs::is_directory(data)) {
+    std::cout << "conformance: no ONNX test data at " << data << " (install libonnx-testdata); skipped\n";
+    return 77;
+  }
+  fs::create_directories(work);
+  std::vector<fs::path> tests;
+  for (const auto& entry : fs::directory_iterator(data)) {
+    if (fs::exists(entry.path() / "model.onnx") && entry.path().filename().string().find(filter) != std::string::npos) {
+      tests.push_back(entry.path());
+    }
+  }
+  std::sort(tests.begin(), tests.end());
+  const std::set<std::string> expected = expected_file.empty() ? std::set<std::string>{} : ReadList(expected_file);
+
+  int passed = 0, failed = 0, unsupported = 0, regressions = 0;
+  std::vector<std::string> newly_passing;
+  for (const fs::path& test : tests) {
+    const std::string name = test.filename().string();
+    const Outcome outcome = RunTest(test, work);
+    switch (outcome.kind) {
+      case Kind::kPassed:
+        ++passed;
+        if (!expected.count(name)) newly_passing.push_back(name);
+        continue;
+      case Kind::kFailed:
+        ++failed;
+        std::cout << "FAILED      " << name << ": " << outcome.reason << "\n";
+        break;
+      case Kind::kUnsupported:
+        ++unsupported;
+        std::cout << "unsupported " << name << ": " << outcome.reason << "\n";
+        break;
+    }
+    if (expected.count(name)) {
+      ++regressions;
+      std::cout << "REGRESSION  " << name << " is in the expected-passing list\n";
+    }
+  }
+  for (const std::string& name : newly_passing) std::cout << "new pass    " << name << " (add it to the expected list)\n";
+  std::cout << "conformance: " << passed << " passed, " << failed << " failed, " << unsupported
+            << " unsupported, of " << tests.size() << " ONNX node tests; " << regressions
+            << " regressions against the expected list\n";
+  return failed == 0 && regressions == 0 ? 0 : 1;
+}
