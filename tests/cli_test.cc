@@ -64,12 +64,12 @@ TEST(Cli, BadInputsFailCleanly) {
   const std::string unsupported = WriteFile(inputs, "unsupported.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[4] x) => (float[4] y) {
   a = Relu(x)
-  b = Softplus(a)
+  b = Hardmax(a)
   y = Mish(b)
 }
 )");
   ExpectCleanFailure("compile " + unsupported, 1,
-                     {unsupported, "node 'Softplus_1' (Softplus)", "node 'Mish_2' (Mish)"});
+                     {unsupported, "node 'Hardmax_1' (Hardmax)", "node 'Mish_2' (Mish)"});
   const std::string symbolic = WriteFile(inputs, "symbolic.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[batch,4] x) => (float[batch,4] y) {
   y = Relu(x)
@@ -161,7 +161,8 @@ std::vector<std::string> WritableSections(const std::string& object) {
 TEST(Cli, HostObjectsAreFreestanding) {
   TemporaryFolder out;
   std::vector<std::string> models = {kModels + "/digits_mlp.onnx", kModels + "/digits_cnn.onnx"};
-  for (const char* op : {"unary_activations", "softmax_axes", "batchnorm_runtime_statistics", "views_and_copies"}) {
+  for (const char* op : {"unary_activations", "unary_math", "nary_elementwise", "softmax_axes",
+                         "batchnorm_runtime_statistics", "views_and_copies"}) {
     models.push_back(kTestModels + "/" + op + ".onnxtxt");
   }
   const std::set<std::string> allowed = {"memcpy", "memset", "memmove"};
@@ -172,6 +173,25 @@ TEST(Cli, HostObjectsAreFreestanding) {
       EXPECT_TRUE(allowed.count(symbol)) << models[i] << " needs '" << symbol << "'";
     }
     EXPECT_TRUE(WritableSections(out.File(name + ".o")).empty()) << models[i];
+  }
+}
+
+// Targets without rounding or square-root-free math instructions must still get inline
+// code: floor, round, log, erf and pow may not become libm calls anywhere.
+TEST(Cli, MathStaysInlineOnEveryTarget) {
+  TemporaryFolder out;
+  const std::vector<std::pair<std::string, std::string>> targets = {
+      {"thumbv7em-none-eabihf", "cortex-m4"}, {"thumbv8.1m.main-none-eabihf", "cortex-m55"},
+      {"aarch64-linux-gnu", "cortex-a53"}, {"riscv64-linux-gnu", "sifive-u74"}};
+  for (const auto& [triple, cpu] : targets) {
+    for (const char* model : {"unary_math", "nary_elementwise"}) {
+      ASSERT_EQ(Modelc("compile " + kTestModels + "/" + model + ".onnxtxt --name m --target " + triple +
+                       " --cpu " + cpu + " -o " + out.path()).exit_code, 0) << triple;
+      for (const std::string& symbol : UndefinedSymbols(out.File("m.o"))) {
+        EXPECT_TRUE(symbol.rfind("__aeabi_mem", 0) == 0 || symbol == "memcpy" || symbol == "memset" ||
+                    symbol == "memmove") << model << " on " << triple << " needs '" << symbol << "'";
+      }
+    }
   }
 }
 

@@ -201,7 +201,7 @@ TEST(Passes, TheDefaultPipelineFusesAWholeModel) {
               "  %block: float32[1,2,6,6] = Conv(%r1, %w2, _, %r1) "
               "{fused_activation=\"Relu\", fused_residual=1, pads=[1,1,1,1]}  # Conv_10\n"
               "  %dense: float32[3,4] = Gemm(%v, %wd.bn_folded, %bd.bn_folded) {beta=1, fused_activation=\"Clip\", "
-              "fused_max=0.75, fused_min=-0.5, transB=1}  # Gemm_19\n"
+              "fused_alpha=-0.5, fused_beta=0.75, transB=1}  # Gemm_19\n"
               "  %head: float32[3,4] = Gemm(%v, %wm, %scaled) {fused_activation=\"Sigmoid\"}  # MatMul_28\n");
 }
 

@@ -44,22 +44,164 @@ llvm::Value* EmitTanh(KernelContext& k, llvm::Value* x) {
                         k.b.CreateFDiv(k.Float(2.0f), k.b.CreateFAdd(e, k.Float(1.0f))));
 }
 
-llvm::Value* EmitActivation(KernelContext& k, const Epilogue& epilogue, llvm::Value* x) {
+llvm::Value* EmitLog(KernelContext& k, llvm::Value* x) {
+  // x = m * 2^e with m in [sqrt(1/2), sqrt(2)); log(m) = 2 atanh(s), s = (m-1)/(m+1),
+  // |s| <= 0.172, from its series to s^9 (truncation error below 1e-9).
   llvm::IRBuilder<>& b = k.b;
-  switch (epilogue.activation) {
-    case Activation::kNone:
-      return x;
-    case Activation::kRelu:  // keeps NaN: only x < 0 becomes 0
-      return b.CreateSelect(b.CreateFCmpOLT(x, k.Float(0.0f)), k.Float(0.0f), x);
-    case Activation::kSigmoid:
+  llvm::Type* i32 = b.getInt32Ty();
+  llvm::Value* tiny = b.CreateFCmpOLT(x, k.Float(1.17549435e-38f));  // denormals: scale up first
+  llvm::Value* scaled = b.CreateSelect(tiny, b.CreateFMul(x, k.Float(8388608.0f)), x);
+  llvm::Value* bits = b.CreateBitCast(scaled, i32);
+  llvm::Value* exponent = b.CreateSub(b.CreateAnd(b.CreateLShr(bits, 23), b.getInt32(255)), b.getInt32(127));
+  exponent = b.CreateSub(exponent, b.CreateSelect(tiny, b.getInt32(23), b.getInt32(0)));
+  llvm::Value* mantissa = b.CreateBitCast(b.CreateOr(b.CreateAnd(bits, b.getInt32(0x7fffff)), b.getInt32(0x3f800000)), k.F32());
+  llvm::Value* above = b.CreateFCmpOGT(mantissa, k.Float(1.41421356f));
+  mantissa = b.CreateSelect(above, b.CreateFMul(mantissa, k.Float(0.5f)), mantissa);
+  exponent = b.CreateAdd(exponent, b.CreateZExt(above, i32));
+  llvm::Value* s = b.CreateFDiv(b.CreateFSub(mantissa, k.Float(1.0f)), b.CreateFAdd(mantissa, k.Float(1.0f)));
+  llvm::Value* s2 = b.CreateFMul(s, s);
+  llvm::Value* series = k.Float(2.0f / 9.0f);
+  for (float c : {2.0f / 7.0f, 2.0f / 5.0f, 2.0f / 3.0f, 2.0f}) series = b.CreateFAdd(b.CreateFMul(series, s2), k.Float(c));
+  llvm::Value* e = b.CreateSIToFP(exponent, k.F32());
+  llvm::Value* result = b.CreateFAdd(b.CreateFMul(e, k.Float(0.693145751953125f)),
+                                     b.CreateFAdd(b.CreateFMul(e, k.Float(1.428606765330187e-06f)), b.CreateFMul(s, series)));
+  result = b.CreateSelect(b.CreateFCmpOEQ(x, k.Float(0.0f)), llvm::ConstantFP::getInfinity(k.F32(), true), result);
+  result = b.CreateSelect(b.CreateFCmpOEQ(x, llvm::ConstantFP::getInfinity(k.F32())), x, result);
+  // Negative or NaN: NaN.
+  return b.CreateSelect(b.CreateFCmpULT(x, k.Float(0.0f)), llvm::ConstantFP::getNaN(k.F32()), result);
+}
+
+llvm::Value* EmitErf(KernelContext& k, llvm::Value* x) {
+  // Abramowitz & Stegun 7.1.26: erf(|x|) = 1 - t(a1 + t(a2 + ...)) e^(-x^2), t = 1/(1 + p|x|);
+  // absolute error below 1.5e-7.
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Value* a = b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x);
+  llvm::Value* t = b.CreateFDiv(k.Float(1.0f), b.CreateFAdd(k.Float(1.0f), b.CreateFMul(a, k.Float(0.3275911f))));
+  llvm::Value* poly = k.Float(1.061405429f);
+  for (float c : {-1.453152027f, 1.421413741f, -0.284496736f, 0.254829592f}) poly = b.CreateFAdd(b.CreateFMul(poly, t), k.Float(c));
+  llvm::Value* tail = b.CreateFMul(b.CreateFMul(poly, t), EmitExp(k, b.CreateFNeg(b.CreateFMul(x, x))));
+  llvm::Value* magnitude = b.CreateFSub(k.Float(1.0f), tail);
+  llvm::Value* result = b.CreateSelect(b.CreateFCmpOLT(x, k.Float(0.0f)), b.CreateFNeg(magnitude), magnitude);
+  return b.CreateSelect(b.CreateFCmpUNO(x, x), x, result);
+}
+
+namespace {
+
+// x truncated toward zero, for |x| < 2^23 (larger floats are integers already; the
+// select keeps NaN and infinities away from the conversion, which would be poison).
+llvm::Value* SmallMagnitude(KernelContext& k, llvm::Value* x) {
+  return k.b.CreateFCmpOLT(k.b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x), k.Float(8388608.0f));
+}
+
+llvm::Value* Truncated(KernelContext& k, llvm::Value* x, llvm::Value* small) {
+  llvm::Value* safe = k.b.CreateSelect(small, x, k.Float(0.0f));
+  return k.b.CreateSIToFP(k.b.CreateFPToSI(safe, k.b.getInt32Ty()), k.F32());
+}
+
+}  // namespace
+
+// Floor, ceil and round from integer conversion: Cortex-M4 and RISC-V have no rounding
+// instructions, and a libm call is not allowed.
+llvm::Value* EmitFloorOrCeil(KernelContext& k, llvm::Value* x, bool ceil) {
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Value* small = SmallMagnitude(k, x);
+  llvm::Value* t = Truncated(k, x, small);
+  llvm::Value* adjusted = ceil ? b.CreateSelect(b.CreateFCmpOLT(t, x), b.CreateFAdd(t, k.Float(1.0f)), t)
+                               : b.CreateSelect(b.CreateFCmpOGT(t, x), b.CreateFSub(t, k.Float(1.0f)), t);
+  return b.CreateSelect(small, adjusted, x);
+}
+
+llvm::Value* EmitRoundHalfEven(KernelContext& k, llvm::Value* x) {
+  // Adding and removing 1.5 * 2^23 rounds to an integer, halves to even, for |x| < 2^22.
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Value* small = b.CreateFCmpOLT(b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x), k.Float(4194304.0f));
+  llvm::Value* rounded = b.CreateFSub(b.CreateFAdd(x, k.Float(12582912.0f)), k.Float(12582912.0f));
+  return b.CreateSelect(small, rounded, x);
+}
+
+llvm::Value* EmitPow(KernelContext& k, llvm::Value* base, llvm::Value* exponent) {
+  // |base|^exponent = exp(exponent * log|base|); a negative base needs an integer
+  // exponent (odd: negative result), otherwise NaN. x^0 = 1 for every x.
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Value* magnitude = EmitExp(k, b.CreateFMul(exponent, EmitLog(k, b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, base))));
+  llvm::Value* integral = b.CreateFCmpOEQ(EmitFloorOrCeil(k, exponent, false), exponent);
+  llvm::Value* in_range = b.CreateFCmpOLT(b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, exponent), k.Float(16777216.0f));
+  llvm::Value* as_int = b.CreateFPToSI(b.CreateSelect(in_range, exponent, k.Float(0.0f)), b.getInt32Ty());
+  llvm::Value* odd = b.CreateAnd(in_range, b.CreateTrunc(as_int, b.getInt1Ty()));
+  llvm::Value* negative_result = b.CreateSelect(odd, b.CreateFNeg(magnitude), magnitude);
+  llvm::Value* for_negative = b.CreateSelect(integral, negative_result, llvm::ConstantFP::getNaN(k.F32()));
+  llvm::Value* result = b.CreateSelect(b.CreateFCmpOLT(base, k.Float(0.0f)), for_negative, magnitude);
+  return b.CreateSelect(b.CreateFCmpOEQ(exponent, k.Float(0.0f)), k.Float(1.0f), result);
+}
+
+llvm::Value* EmitElementwiseFunction(KernelContext& k, const ElementwiseFunction& f, llvm::Value* x) {
+  llvm::IRBuilder<>& b = k.b;
+  auto less = [&](llvm::Value* v, float c) { return b.CreateFCmpOLT(v, k.Float(c)); };
+  auto max0_min1 = [&](llvm::Value* v) {  // clamp to [0, 1], NaN passes
+    v = b.CreateSelect(less(v, 0.0f), k.Float(0.0f), v);
+    return b.CreateSelect(b.CreateFCmpOGT(v, k.Float(1.0f)), k.Float(1.0f), v);
+  };
+  auto expm1 = [&](llvm::Value* v) { return b.CreateFSub(EmitExp(k, v), k.Float(1.0f)); };
+  switch (f.op) {
+    case OpKind::kRelu:  // keeps NaN: only x < 0 becomes 0
+      return b.CreateSelect(less(x, 0.0f), k.Float(0.0f), x);
+    case OpKind::kSigmoid:
       return EmitSigmoid(k, x);
-    case Activation::kTanh:
+    case OpKind::kTanh:
       return EmitTanh(k, x);
-    case Activation::kClip:  // NaN passes through both selects
-      x = b.CreateSelect(b.CreateFCmpOLT(x, k.Float(epilogue.min)), k.Float(epilogue.min), x);
-      return b.CreateSelect(b.CreateFCmpOGT(x, k.Float(epilogue.max)), k.Float(epilogue.max), x);
+    case OpKind::kExp:
+      return EmitExp(k, x);
+    case OpKind::kLog:
+      return EmitLog(k, x);
+    case OpKind::kAbs:
+      return b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x);
+    case OpKind::kNeg:
+      return b.CreateFNeg(x);
+    case OpKind::kSqrt:  // one instruction on every hard-float target we support
+      return b.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, x);
+    case OpKind::kReciprocal:
+      return b.CreateFDiv(k.Float(1.0f), x);
+    case OpKind::kFloor:
+      return EmitFloorOrCeil(k, x, false);
+    case OpKind::kCeil:
+      return EmitFloorOrCeil(k, x, true);
+    case OpKind::kRound:
+      return EmitRoundHalfEven(k, x);
+    case OpKind::kSign:
+      return b.CreateSelect(b.CreateFCmpOGT(x, k.Float(0.0f)), k.Float(1.0f),
+                            b.CreateSelect(less(x, 0.0f), k.Float(-1.0f), x));
+    case OpKind::kErf:
+      return EmitErf(k, x);
+    case OpKind::kSoftplus: {  // max(x, 0) + log(1 + e^-|x|): no overflow
+      llvm::Value* e = EmitExp(k, b.CreateFNeg(b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x)));
+      llvm::Value* positive = b.CreateSelect(less(x, 0.0f), k.Float(0.0f), x);
+      return b.CreateFAdd(positive, EmitLog(k, b.CreateFAdd(k.Float(1.0f), e)));
+    }
+    case OpKind::kSoftsign:
+      return b.CreateFDiv(x, b.CreateFAdd(k.Float(1.0f), b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x)));
+    case OpKind::kElu:
+      return b.CreateSelect(less(x, 0.0f), b.CreateFMul(k.Float(f.alpha), expm1(x)), x);
+    case OpKind::kSelu:
+      return b.CreateSelect(b.CreateFCmpOGT(x, k.Float(0.0f)), b.CreateFMul(k.Float(f.gamma), x),
+                            b.CreateFMul(k.Float(f.gamma * f.alpha), expm1(x)));
+    case OpKind::kCelu: {
+      llvm::Value* negative = b.CreateFMul(k.Float(f.alpha), expm1(b.CreateFDiv(x, k.Float(f.alpha))));
+      return b.CreateSelect(less(x, 0.0f), negative, x);
+    }
+    case OpKind::kLeakyRelu:
+      return b.CreateSelect(less(x, 0.0f), b.CreateFMul(x, k.Float(f.alpha)), x);
+    case OpKind::kThresholdedRelu:
+      return b.CreateSelect(b.CreateFCmpOGT(x, k.Float(f.alpha)), x, k.Float(0.0f));
+    case OpKind::kHardSigmoid:
+      return max0_min1(b.CreateFAdd(b.CreateFMul(x, k.Float(f.alpha)), k.Float(f.beta)));
+    case OpKind::kHardSwish:
+      return b.CreateFMul(x, max0_min1(b.CreateFAdd(b.CreateFMul(x, k.Float(1.0f / 6.0f)), k.Float(0.5f))));
+    case OpKind::kClip:  // NaN passes through both selects
+      x = b.CreateSelect(b.CreateFCmpOLT(x, k.Float(f.alpha)), k.Float(f.alpha), x);
+      return b.CreateSelect(b.CreateFCmpOGT(x, k.Float(f.beta)), k.Float(f.beta), x);
+    default:
+      return x;  // kIdentity
   }
-  return x;
 }
 
 void EmitEpilogueLoop(KernelContext& k, const Epilogue& epilogue, llvm::Value* out, llvm::Value* residual,
@@ -68,7 +210,7 @@ void EmitEpilogueLoop(KernelContext& k, const Epilogue& epilogue, llvm::Value* o
   k.Loop(count, [&](llvm::Value* i) {
     llvm::Value* v = k.Load(out, i);
     if (epilogue.residual) v = k.b.CreateFAdd(v, k.Load(residual, i));
-    k.Store(EmitActivation(k, epilogue, v), out, i);
+    k.Store(EmitElementwiseFunction(k, epilogue.activation, v), out, i);
   });
 }
 

@@ -75,9 +75,16 @@ llvm::Value* EmitExp(KernelContext& k, llvm::Value* x);
 llvm::Value* EmitSigmoid(KernelContext& k, llvm::Value* x);
 llvm::Value* EmitTanh(KernelContext& k, llvm::Value* x);
 
+llvm::Value* EmitLog(KernelContext& k, llvm::Value* x);
+llvm::Value* EmitErf(KernelContext& k, llvm::Value* x);
+llvm::Value* EmitFloorOrCeil(KernelContext& k, llvm::Value* x, bool ceil);
+llvm::Value* EmitRoundHalfEven(KernelContext& k, llvm::Value* x);
+llvm::Value* EmitPow(KernelContext& k, llvm::Value* base, llvm::Value* exponent);
+
+struct ElementwiseFunction;
 struct Epilogue;
-// The activation of an epilogue (or of a standalone Relu/Sigmoid/Tanh/Clip) on x.
-llvm::Value* EmitActivation(KernelContext& k, const Epilogue& epilogue, llvm::Value* x);
+// y = f(x): a standalone unary op, a constant Clip or a fused activation.
+llvm::Value* EmitElementwiseFunction(KernelContext& k, const ElementwiseFunction& f, llvm::Value* x);
 // Applies a node's fused epilogue to `count` contiguous outputs at `out` (the residual,
 // if any, read at the same positions from `residual`).
 void EmitEpilogueLoop(KernelContext& k, const Epilogue& epilogue, llvm::Value* out,

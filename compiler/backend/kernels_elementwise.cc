@@ -8,25 +8,38 @@
 namespace modelc {
 namespace {
 
-llvm::Value* ApplyUnary(KernelContext& k, llvm::Value* x) {
-  if (k.node.op == OpKind::kExp) return EmitExp(k, x);
-  const Epilogue activation = *ActivationOfOp(k.graph, k.node);  // resolved by the verifier
-  return EmitActivation(k, activation, x);
-}
-
-llvm::Value* ApplyBinary(KernelContext& k, llvm::Value* a, llvm::Value* c) {
+llvm::Value* Combine(KernelContext& k, llvm::Value* a, llvm::Value* c) {
+  llvm::IRBuilder<>& b = k.b;
   switch (k.node.op) {
     case OpKind::kAdd:
-      return k.b.CreateFAdd(a, c);
+    case OpKind::kSum:
+    case OpKind::kMean:
+      return b.CreateFAdd(a, c);
     case OpKind::kSub:
-      return k.b.CreateFSub(a, c);
+      return b.CreateFSub(a, c);
     case OpKind::kMul:
-      return k.b.CreateFMul(a, c);
+      return b.CreateFMul(a, c);
     case OpKind::kDiv:
-      return k.b.CreateFDiv(a, c);
+      return b.CreateFDiv(a, c);
+    case OpKind::kPow:
+      return EmitPow(k, a, c);
+    case OpKind::kMax:  // as std::max: (a < c) ? c : a
+      return b.CreateSelect(b.CreateFCmpOLT(a, c), c, a);
+    case OpKind::kMin:  // as std::min: (c < a) ? c : a
+      return b.CreateSelect(b.CreateFCmpOLT(c, a), c, a);
+    case OpKind::kPRelu:
+      return b.CreateSelect(b.CreateFCmpOLT(a, k.Float(0.0f)), b.CreateFMul(a, c), a);
     default:
       return nullptr;
   }
+}
+
+// Combines the operands at one output position, left to right.
+llvm::Value* CombineAll(KernelContext& k, const std::vector<llvm::Value*>& operand_index) {
+  llvm::Value* value = k.Load(k.in[0], operand_index[0]);
+  for (size_t o = 1; o < operand_index.size(); ++o) value = Combine(k, value, k.Load(k.in[o], operand_index[o]));
+  if (k.node.op == OpKind::kMean) value = k.b.CreateFDiv(value, k.Float(static_cast<float>(operand_index.size())));
+  return value;
 }
 
 // Nested loops over the output shape; each operand advances by its broadcast strides.
@@ -34,9 +47,7 @@ void EmitBroadcastLoops(KernelContext& k, const Shape& out_shape,
                         const std::vector<std::vector<int64_t>>& strides, size_t dim,
                         llvm::Value* out_index, std::vector<llvm::Value*> operand_index) {
   if (dim == out_shape.size()) {
-    llvm::Value* a = k.Load(k.in[0], operand_index[0]);
-    llvm::Value* c = k.Load(k.in[1], operand_index[1]);
-    k.Store(ApplyBinary(k, a, c), k.out[0], out_index);
+    k.Store(CombineAll(k, operand_index), k.out[0], out_index);
     return;
   }
   k.Loop(out_shape[dim], [&](llvm::Value* i) {
@@ -50,17 +61,21 @@ void EmitBroadcastLoops(KernelContext& k, const Shape& out_shape,
 }
 
 absl::Status EmitBinary(KernelContext& k) {
-  const Shape& a = k.graph.InputType(k.node, 0).shape;
-  const Shape& c = k.graph.InputType(k.node, 1).shape;
-  ASSIGN_OR_RETURN(Shape out_shape, BroadcastShapes(a, c));
-  if (a == out_shape && c == out_shape) {
+  const Shape& out_shape = k.graph.value(k.node.outputs[0]).type.shape;
+  std::vector<std::vector<int64_t>> strides;
+  bool all_full = true;
+  for (size_t i = 0; i < k.node.inputs.size(); ++i) {
+    const Shape& shape = k.graph.InputType(k.node, i).shape;
+    all_full &= shape == out_shape;
+    strides.push_back(BroadcastStrides(shape, out_shape));
+  }
+  if (all_full) {  // no broadcasting: one flat loop
     k.Loop(ElementCount(out_shape), [&](llvm::Value* i) {
-      k.Store(ApplyBinary(k, k.Load(k.in[0], i), k.Load(k.in[1], i)), k.out[0], i);
+      k.Store(CombineAll(k, std::vector<llvm::Value*>(k.node.inputs.size(), i)), k.out[0], i);
     });
     return absl::OkStatus();
   }
-  EmitBroadcastLoops(k, out_shape, {BroadcastStrides(a, out_shape), BroadcastStrides(c, out_shape)}, 0,
-                     k.Int(0), {k.Int(0), k.Int(0)});
+  EmitBroadcastLoops(k, out_shape, strides, 0, k.Int(0), std::vector<llvm::Value*>(k.node.inputs.size(), k.Int(0)));
   return absl::OkStatus();
 }
 
@@ -69,9 +84,11 @@ absl::Status EmitBinary(KernelContext& k) {
 absl::Status EmitElementwiseKernel(KernelContext& k) {
   const int64_t count = k.graph.InputType(k.node, 0).ElementCount();
   switch (GetOpInfo(k.node.op).family) {
-    case OpFamily::kUnary:
-      k.Loop(count, [&](llvm::Value* i) { k.Store(ApplyUnary(k, k.Load(k.in[0], i)), k.out[0], i); });
+    case OpFamily::kUnary: {
+      ASSIGN_OR_RETURN(ElementwiseFunction f, ElementwiseFunctionOf(k.graph, k.node));
+      k.Loop(count, [&](llvm::Value* i) { k.Store(EmitElementwiseFunction(k, f, k.Load(k.in[0], i)), k.out[0], i); });
       return absl::OkStatus();
+    }
     case OpFamily::kBinary:
       return EmitBinary(k);
     case OpFamily::kView:

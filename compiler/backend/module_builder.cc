@@ -120,7 +120,10 @@ class ModuleBuilder {
                          absl::StrCat(names_.prefix, ".", SanitizeCIdentifier(node.name)),
                          request_.target.buffer_alignment);
     absl::Status status;
-    switch (node.op) {
+    const OpFamily family = GetOpInfo(node.op).family;
+    if (family == OpFamily::kUnary || family == OpFamily::kBinary) {
+      status = EmitElementwiseKernel(kernel);
+    } else switch (node.op) {
       case OpKind::kGemm:
       case OpKind::kMatMul:
         status = EmitLinearKernel(kernel);
@@ -135,14 +138,6 @@ class ModuleBuilder {
       case OpKind::kGlobalAveragePool:
         status = EmitNormalizationKernel(kernel);
         break;
-      case OpKind::kAdd:
-      case OpKind::kSub:
-      case OpKind::kMul:
-      case OpKind::kDiv:
-      case OpKind::kRelu:
-      case OpKind::kSigmoid:
-      case OpKind::kTanh:
-      case OpKind::kExp:
       case OpKind::kClip:
       case OpKind::kFlatten:
       case OpKind::kReshape:
@@ -150,6 +145,8 @@ class ModuleBuilder {
       case OpKind::kDropout:
         status = EmitElementwiseKernel(kernel);
         break;
+      default:
+        status = absl::InternalError(absl::StrCat("no lowering for ", OpName(node.op)));
     }
     RETURN_IF_ERROR(status);
     builder_.CreateRetVoid();

@@ -316,6 +316,58 @@ absl::StatusOr<ClipGeometry> ResolveClip(const Graph& graph, const Node& node) {
   return g;
 }
 
+namespace {
+
+// The parameters of a unary op from attributes named `alpha`, `beta`, `gamma` (or, for
+// a fused activation, `fused_alpha`...), with ONNX's defaults.
+absl::StatusOr<ElementwiseFunction> UnaryFunction(OpKind op, const AttributeMap& attributes,
+                                                  const std::string& prefix) {
+  ElementwiseFunction f;
+  f.op = op;
+  float alpha = 0.0f, beta = 0.0f, gamma = 0.0f;
+  switch (op) {
+    case OpKind::kElu:
+    case OpKind::kCelu:
+    case OpKind::kThresholdedRelu:
+      alpha = 1.0f;
+      break;
+    case OpKind::kLeakyRelu:
+      alpha = 0.01f;
+      break;
+    case OpKind::kSelu:
+      alpha = 1.67326319217681884765625f;
+      gamma = 1.05070102214813232421875f;
+      break;
+    case OpKind::kHardSigmoid:
+      alpha = 0.2f;
+      beta = 0.5f;
+      break;
+    case OpKind::kClip:
+      alpha = -3.402823466e+38f;
+      beta = 3.402823466e+38f;
+      break;
+    default:
+      break;
+  }
+  ASSIGN_OR_RETURN(f.alpha, attributes.GetFloat(prefix + "alpha", alpha));
+  ASSIGN_OR_RETURN(f.beta, attributes.GetFloat(prefix + "beta", beta));
+  ASSIGN_OR_RETURN(f.gamma, attributes.GetFloat(prefix + "gamma", gamma));
+  if (op == OpKind::kCelu && f.alpha == 0.0f) return Invalid("Celu alpha must not be 0");
+  return f;
+}
+
+}  // namespace
+
+absl::StatusOr<ElementwiseFunction> ElementwiseFunctionOf(const Graph& graph, const Node& node) {
+  if (GetOpInfo(node.op).family == OpFamily::kUnary) return UnaryFunction(node.op, node.attributes, "");
+  if (node.op == OpKind::kClip) {
+    ASSIGN_OR_RETURN(ClipGeometry clip, ResolveClip(graph, node));
+    if (clip.min_from_input || clip.max_from_input) return ElementwiseFunction{};
+    return ElementwiseFunction{OpKind::kClip, clip.min, clip.max, 0.0f};
+  }
+  return ElementwiseFunction{};
+}
+
 absl::StatusOr<Epilogue> ResolveEpilogue(const Graph& graph, const Node& node) {
   Epilogue epilogue;
   ASSIGN_OR_RETURN(int64_t residual, node.attributes.GetInt(kFusedResidual, 0));
@@ -325,55 +377,21 @@ absl::StatusOr<Epilogue> ResolveEpilogue(const Graph& graph, const Node& node) {
   }
   ASSIGN_OR_RETURN(std::string activation, node.attributes.GetString(kFusedActivation, ""));
   if (activation.empty()) return epilogue;
-  if (activation == "Relu") {
-    epilogue.activation = Activation::kRelu;
-  } else if (activation == "Sigmoid") {
-    epilogue.activation = Activation::kSigmoid;
-  } else if (activation == "Tanh") {
-    epilogue.activation = Activation::kTanh;
-  } else if (activation == "Clip") {
-    epilogue.activation = Activation::kClip;
-    ASSIGN_OR_RETURN(epilogue.min, node.attributes.GetFloat(kFusedMin, epilogue.min));
-    ASSIGN_OR_RETURN(epilogue.max, node.attributes.GetFloat(kFusedMax, epilogue.max));
-  } else {
+  const std::optional<OpKind> op = OpKindFromOnnxName(activation);
+  if (!op || (GetOpInfo(*op).family != OpFamily::kUnary && *op != OpKind::kClip)) {
     return Invalid(absl::StrCat("unknown fused activation '", activation, "'"));
   }
+  ASSIGN_OR_RETURN(epilogue.activation, UnaryFunction(*op, node.attributes, "fused_"));
   return epilogue;
 }
 
-absl::StatusOr<Epilogue> ActivationOfOp(const Graph& graph, const Node& node) {
-  Epilogue epilogue;
-  switch (node.op) {
-    case OpKind::kRelu:
-      epilogue.activation = Activation::kRelu;
-      break;
-    case OpKind::kSigmoid:
-      epilogue.activation = Activation::kSigmoid;
-      break;
-    case OpKind::kTanh:
-      epilogue.activation = Activation::kTanh;
-      break;
-    case OpKind::kClip: {
-      ASSIGN_OR_RETURN(ClipGeometry clip, ResolveClip(graph, node));
-      if (clip.min_from_input || clip.max_from_input) break;  // not a fixed activation
-      epilogue.activation = Activation::kClip;
-      epilogue.min = clip.min;
-      epilogue.max = clip.max;
-      break;
-    }
-    default:
-      break;
-  }
-  return epilogue;
-}
-
-void SetFusedActivation(const Epilogue& activation, Node* node) {
-  static const char* const kNames[] = {"", "Relu", "Sigmoid", "Tanh", "Clip"};
-  node->attributes.Set(kFusedActivation, std::string(kNames[static_cast<int>(activation.activation)]));
-  if (activation.activation == Activation::kClip) {
-    node->attributes.Set(kFusedMin, activation.min);
-    node->attributes.Set(kFusedMax, activation.max);
-  }
+void SetFusedActivation(const ElementwiseFunction& activation, Node* node) {
+  node->attributes.Set(kFusedActivation, std::string(OpName(activation.op)));
+  // Only parameters that differ from the op's defaults, to keep the IR readable.
+  const ElementwiseFunction defaults = *UnaryFunction(activation.op, AttributeMap{}, "");
+  if (activation.alpha != defaults.alpha) node->attributes.Set("fused_alpha", activation.alpha);
+  if (activation.beta != defaults.beta) node->attributes.Set("fused_beta", activation.beta);
+  if (activation.gamma != defaults.gamma) node->attributes.Set("fused_gamma", activation.gamma);
 }
 
 std::string DescribeOp(const Node& node) {

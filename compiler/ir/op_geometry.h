@@ -85,30 +85,37 @@ struct ClipGeometry {
 };
 absl::StatusOr<ClipGeometry> ResolveClip(const Graph& graph, const Node& node);
 
+// One element-wise function y = f(x): a Unary-family op with its attributes resolved
+// (ONNX defaults applied), or Clip with constant bounds. kIdentity means "nothing".
+// The parameters mean: Elu/Celu/LeakyRelu/ThresholdedRelu alpha; Selu alpha, gamma;
+// HardSigmoid alpha, beta; Clip min = alpha, max = beta.
+struct ElementwiseFunction {
+  OpKind op = OpKind::kIdentity;
+  float alpha = 0.0f, beta = 0.0f, gamma = 0.0f;
+  bool IsIdentity() const { return op == OpKind::kIdentity; }
+};
+// The function a standalone Unary op or a constant-bound Clip computes; kIdentity for
+// any other node.
+absl::StatusOr<ElementwiseFunction> ElementwiseFunctionOf(const Graph& graph, const Node& node);
+
 // What a Conv, Gemm or MatMul does to each output element after computing it, set by
 // the fusion passes through the attributes below (never present in ONNX models):
-//   fused_residual = 1           adds the node's extra input (Conv: input 3), same shape
-//   fused_activation = "Relu" | "Sigmoid" | "Tanh" | "Clip" (fused_min, fused_max)
+//   fused_residual = 1        adds the node's extra input (Conv: input 3), same shape
+//   fused_activation = NAME   an element-wise function (ONNX op name), with its
+//   fused_alpha, fused_beta, fused_gamma parameters
 // Order: value (+ residual), then the activation.
-enum class Activation { kNone, kRelu, kSigmoid, kTanh, kClip };
 struct Epilogue {
-  Activation activation = Activation::kNone;
-  float min = -3.402823466e+38f;  // kClip bounds
-  float max = 3.402823466e+38f;
+  ElementwiseFunction activation;
   bool residual = false;
-  bool Empty() const { return activation == Activation::kNone && !residual; }
+  bool Empty() const { return activation.IsIdentity() && !residual; }
 };
 inline constexpr char kFusedActivation[] = "fused_activation";
 inline constexpr char kFusedResidual[] = "fused_residual";
-inline constexpr char kFusedMin[] = "fused_min";
-inline constexpr char kFusedMax[] = "fused_max";
 inline constexpr int kConvResidualInput = 3;
 
 absl::StatusOr<Epilogue> ResolveEpilogue(const Graph& graph, const Node& node);
-// The activation a standalone op computes (Relu, Sigmoid, Tanh, Clip), if it is one.
-absl::StatusOr<Epilogue> ActivationOfOp(const Graph& graph, const Node& node);
 // Writes an activation into a node's fused attributes.
-void SetFusedActivation(const Epilogue& activation, Node* node);
+void SetFusedActivation(const ElementwiseFunction& activation, Node* node);
 // "Conv", "Conv+Add+Relu", "Gemm+Relu": the op with what was fused into it.
 std::string DescribeOp(const Node& node);
 

@@ -107,10 +107,17 @@ absl::StatusOr<std::vector<TensorType>> InferOutputTypes(const Graph& graph, con
   RETURN_IF_ERROR(CheckArityAndTypes(graph, node));
   switch (GetOpInfo(node.op).family) {
     case OpFamily::kUnary:
+      RETURN_IF_ERROR(ElementwiseFunctionOf(graph, node).status());
       return Types{Float(graph.InputType(node, 0).shape)};
     case OpFamily::kBinary: {
-      ASSIGN_OR_RETURN(Shape out, BroadcastShapes(graph.InputType(node, 0).shape,
-                                                  graph.InputType(node, 1).shape));
+      Shape out = graph.InputType(node, 0).shape;
+      for (size_t i = 1; i < node.inputs.size(); ++i) {
+        ASSIGN_OR_RETURN(out, BroadcastShapes(out, graph.InputType(node, i).shape));
+      }
+      if (node.op == OpKind::kPRelu && out != graph.InputType(node, 0).shape) {
+        return absl::InvalidArgumentError("PRelu's slope must broadcast to the input's shape");
+      }
+      RETURN_IF_ERROR(ElementwiseFunctionOf(graph, node).status());
       return Types{Float(out)};
     }
     case OpFamily::kView: {

@@ -1,4 +1,5 @@
-// Activation fusion: Relu, Sigmoid, Tanh or Clip (constant bounds) reading the output
+// Activation fusion: any element-wise unary op (Relu, LeakyRelu, HardSwish, Sigmoid,
+// Tanh, Elu, ...) or a Clip with constant bounds (Relu6) reading the output
 // of a Conv, Gemm or MatMul that nobody else reads becomes that node's epilogue
 // (fused_activation), applied to each output while it is still in registers or cache.
 // Runs after residual fusion so Conv+Add+Relu becomes one node. After: no such pair.
@@ -14,8 +15,8 @@ absl::Status FuseActivations(Graph& graph) {
   std::vector<bool> removed(graph.nodes().size(), false);
   for (size_t n = 0; n < graph.nodes().size(); ++n) {
     const Node& activation_node = graph.nodes()[n];
-    ASSIGN_OR_RETURN(Epilogue activation, ActivationOfOp(graph, activation_node));
-    if (activation.activation == Activation::kNone) continue;
+    ASSIGN_OR_RETURN(ElementwiseFunction activation, ElementwiseFunctionOf(graph, activation_node));
+    if (activation.IsIdentity()) continue;
     const int producer = SoleProducer(graph, uses, activation_node.inputs[0], static_cast<int>(n));
     if (producer < 0) continue;
     Node& p = graph.mutable_nodes()[producer];

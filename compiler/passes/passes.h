@@ -24,7 +24,8 @@ namespace modelc {
 [[nodiscard]] absl::Status FuseMatMulBias(Graph& graph);
 // Add(conv, x) becomes a Conv that adds x to each output (fused_residual).
 [[nodiscard]] absl::Status FuseResidualAdd(Graph& graph);
-// Relu, Sigmoid, Tanh or Clip after a Conv, Gemm or MatMul becomes its epilogue.
+// An element-wise unary op (Relu, LeakyRelu, HardSwish, Sigmoid, ...) or a constant
+// Clip after a Conv, Gemm or MatMul becomes its epilogue.
 [[nodiscard]] absl::Status FuseActivations(Graph& graph);
 // Drops nodes whose outputs nobody reads.
 [[nodiscard]] absl::Status EliminateDeadNodes(Graph& graph);

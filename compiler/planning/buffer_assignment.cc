@@ -18,7 +18,7 @@ std::vector<int> InPlaceCandidates(const Graph& graph, const Node& node) {
                            node.op == OpKind::kSoftmax;
   std::vector<int> candidates;
   if (!elementwise) return candidates;
-  const int data_inputs = family == OpFamily::kBinary ? 2 : 1;
+  const int data_inputs = family == OpFamily::kBinary ? static_cast<int>(node.inputs.size()) : 1;
   for (int i = 0; i < data_inputs; ++i) {
     if (graph.InputType(node, i) == graph.value(node.outputs[0]).type) candidates.push_back(i);
   }

@@ -14,24 +14,71 @@ namespace {
 
 using Outputs = std::vector<FloatTensor>;
 
-float ApplyUnary(OpKind op, float x) {
-  switch (op) {
+}  // namespace
+
+float ApplyElementwise(const ElementwiseFunction& f, float x) {
+  const double v = x;
+  switch (f.op) {
     case OpKind::kRelu:
       return x < 0.0f ? 0.0f : x;
     case OpKind::kSigmoid:
-      return static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(x))));
+      return static_cast<float>(1.0 / (1.0 + std::exp(-v)));
     case OpKind::kTanh:
-      return static_cast<float>(std::tanh(static_cast<double>(x)));
+      return static_cast<float>(std::tanh(v));
     case OpKind::kExp:
-      return static_cast<float>(std::exp(static_cast<double>(x)));
+      return static_cast<float>(std::exp(v));
+    case OpKind::kLog:
+      return static_cast<float>(std::log(v));
+    case OpKind::kAbs:
+      return std::fabs(x);
+    case OpKind::kNeg:
+      return -x;
+    case OpKind::kSqrt:
+      return static_cast<float>(std::sqrt(v));
+    case OpKind::kReciprocal:
+      return static_cast<float>(1.0 / v);
+    case OpKind::kFloor:
+      return std::floor(x);
+    case OpKind::kCeil:
+      return std::ceil(x);
+    case OpKind::kRound:
+      return std::nearbyint(x);  // halves to even under the default rounding mode
+    case OpKind::kSign:
+      return x > 0.0f ? 1.0f : x < 0.0f ? -1.0f : x;
+    case OpKind::kErf:
+      return static_cast<float>(std::erf(v));
+    case OpKind::kSoftplus:
+      return static_cast<float>(std::max(v, 0.0) + std::log1p(std::exp(-std::fabs(v))));
+    case OpKind::kSoftsign:
+      return static_cast<float>(v / (1.0 + std::fabs(v)));
+    case OpKind::kElu:
+      return x < 0.0f ? static_cast<float>(f.alpha * std::expm1(v)) : x;
+    case OpKind::kSelu:
+      return static_cast<float>(x > 0.0f ? f.gamma * v : f.gamma * f.alpha * std::expm1(v));
+    case OpKind::kCelu:
+      return static_cast<float>(std::max(0.0, v) + std::min(0.0, f.alpha * std::expm1(v / f.alpha)));
+    case OpKind::kLeakyRelu:
+      return x < 0.0f ? f.alpha * x : x;
+    case OpKind::kThresholdedRelu:
+      return x > f.alpha ? x : 0.0f;
+    case OpKind::kHardSigmoid:
+      return std::max(0.0f, std::min(1.0f, f.alpha * x + f.beta));
+    case OpKind::kHardSwish:
+      return x * std::max(0.0f, std::min(1.0f, x / 6.0f + 0.5f));
+    case OpKind::kClip:
+      return std::min(std::max(x, f.alpha), f.beta);
     default:
-      return std::numeric_limits<float>::quiet_NaN();
+      return x;  // kIdentity
   }
 }
 
-float ApplyBinary(OpKind op, float a, float b) {
+namespace {
+
+float Combine(OpKind op, float a, float b) {
   switch (op) {
     case OpKind::kAdd:
+    case OpKind::kSum:
+    case OpKind::kMean:
       return a + b;
     case OpKind::kSub:
       return a - b;
@@ -39,27 +86,38 @@ float ApplyBinary(OpKind op, float a, float b) {
       return a * b;
     case OpKind::kDiv:
       return a / b;
+    case OpKind::kPow:
+      return static_cast<float>(std::pow(static_cast<double>(a), static_cast<double>(b)));
+    case OpKind::kMax:
+      return std::max(a, b);
+    case OpKind::kMin:
+      return std::min(a, b);
+    case OpKind::kPRelu:
+      return a < 0.0f ? a * b : a;
     default:
       return std::numeric_limits<float>::quiet_NaN();
   }
 }
 
-// Visits every index of `shape` in row-major order with the flat offsets of each
-// broadcast operand.
-FloatTensor Broadcast(const Shape& out_shape, const Shape& a_shape, const FloatTensor& a,
-                      const Shape& b_shape, const FloatTensor& b, OpKind op) {
-  const std::vector<int64_t> a_strides = BroadcastStrides(a_shape, out_shape);
-  const std::vector<int64_t> b_strides = BroadcastStrides(b_shape, out_shape);
+// Visits every index of the output shape in row-major order and combines the
+// operands, each read through its broadcast strides, left to right.
+FloatTensor Broadcast(OpKind op, const Shape& out_shape, const std::vector<Shape>& shapes,
+                      const std::vector<const FloatTensor*>& operands) {
+  std::vector<std::vector<int64_t>> strides;
+  for (const Shape& shape : shapes) strides.push_back(BroadcastStrides(shape, out_shape));
   FloatTensor out(ElementCount(out_shape));
   for (int64_t flat = 0; flat < static_cast<int64_t>(out.size()); ++flat) {
-    int64_t remaining = flat, a_index = 0, b_index = 0;
+    std::vector<int64_t> index(operands.size(), 0);
+    int64_t remaining = flat;
     for (size_t d = out_shape.size(); d-- > 0;) {
       const int64_t coordinate = remaining % out_shape[d];
       remaining /= out_shape[d];
-      a_index += coordinate * a_strides[d];
-      b_index += coordinate * b_strides[d];
+      for (size_t o = 0; o < operands.size(); ++o) index[o] += coordinate * strides[o][d];
     }
-    out[flat] = ApplyBinary(op, a[a_index], b[b_index]);
+    float value = (*operands[0])[index[0]];
+    for (size_t o = 1; o < operands.size(); ++o) value = Combine(op, value, (*operands[o])[index[o]]);
+    if (op == OpKind::kMean) value /= static_cast<float>(operands.size());
+    out[flat] = value;
   }
   return out;
 }
@@ -198,29 +256,13 @@ FloatTensor GlobalAveragePool(const Shape& shape, const FloatTensor& x) {
   return out;
 }
 
-float ApplyActivation(const Epilogue& epilogue, float x) {
-  switch (epilogue.activation) {
-    case Activation::kNone:
-      return x;
-    case Activation::kRelu:
-      return ApplyUnary(OpKind::kRelu, x);
-    case Activation::kSigmoid:
-      return ApplyUnary(OpKind::kSigmoid, x);
-    case Activation::kTanh:
-      return ApplyUnary(OpKind::kTanh, x);
-    case Activation::kClip:
-      return std::min(std::max(x, epilogue.min), epilogue.max);
-  }
-  return x;
-}
-
 absl::StatusOr<FloatTensor> ApplyEpilogue(const Graph& graph, const Node& node,
                                           const std::vector<const FloatTensor*>& in, FloatTensor out) {
   ASSIGN_OR_RETURN(Epilogue epilogue, ResolveEpilogue(graph, node));
   for (size_t i = 0; i < out.size(); ++i) {
     float v = out[i];
     if (epilogue.residual) v += (*in[kConvResidualInput])[i];
-    out[i] = ApplyActivation(epilogue, v);
+    out[i] = ApplyElementwise(epilogue.activation, v);
   }
   return out;
 }
@@ -231,10 +273,10 @@ absl::StatusOr<FloatTensor> EvaluateOwn(const Graph& graph, const Node& node,
   switch (node.op) {
     case OpKind::kClip: {
       ASSIGN_OR_RETURN(ClipGeometry g, ResolveClip(graph, node));
-      if (g.min_from_input) g.min = (*in[1])[0];
-      if (g.max_from_input) g.max = (*in[2])[0];
+      const ElementwiseFunction clip{OpKind::kClip, g.min_from_input ? (*in[1])[0] : g.min,
+                                     g.max_from_input ? (*in[2])[0] : g.max, 0.0f};
       FloatTensor out(*in[0]);
-      for (float& v : out) v = std::min(std::max(v, g.min), g.max);
+      for (float& v : out) v = ApplyElementwise(clip, v);
       return out;
     }
     case OpKind::kSoftmax: {
@@ -276,15 +318,19 @@ absl::StatusOr<std::vector<FloatTensor>> EvaluateNode(const Graph& graph, const 
   const FloatTensor& x = *inputs[0];
   switch (GetOpInfo(node.op).family) {
     case OpFamily::kUnary: {
+      ASSIGN_OR_RETURN(ElementwiseFunction f, ElementwiseFunctionOf(graph, node));
       FloatTensor out(x.size());
-      std::transform(x.begin(), x.end(), out.begin(), [&](float v) { return ApplyUnary(node.op, v); });
+      std::transform(x.begin(), x.end(), out.begin(), [&](float v) { return ApplyElementwise(f, v); });
       return Outputs{std::move(out)};
     }
     case OpFamily::kBinary: {
-      const Shape& a = graph.InputType(node, 0).shape;
-      const Shape& b = graph.InputType(node, 1).shape;
-      ASSIGN_OR_RETURN(Shape out_shape, BroadcastShapes(a, b));
-      return Outputs{Broadcast(out_shape, a, x, b, *inputs[1], node.op)};
+      std::vector<Shape> shapes;
+      for (size_t i = 0; i < node.inputs.size(); ++i) shapes.push_back(graph.InputType(node, i).shape);
+      Shape out_shape = shapes[0];
+      for (const Shape& shape : shapes) {
+        ASSIGN_OR_RETURN(out_shape, BroadcastShapes(out_shape, shape));
+      }
+      return Outputs{Broadcast(node.op, out_shape, shapes, inputs)};
     }
     case OpFamily::kView:
       return Outputs{x};

@@ -7,10 +7,14 @@
 
 #include "absl/status/statusor.h"
 #include "compiler/ir/graph.h"
+#include "compiler/ir/op_geometry.h"
 
 namespace modelc {
 
 using FloatTensor = std::vector<float>;
+
+// y = f(x) for one element, in double precision where that matters.
+float ApplyElementwise(const ElementwiseFunction& f, float x);
 
 // Computes one node's outputs from its inputs' values (indexed like node.inputs; an
 // omitted optional input is an empty vector).
