@@ -38,6 +38,23 @@ void KernelContext::Loop(llvm::Value* begin, llvm::Value* end,
   b.SetInsertPoint(exit);
 }
 
+void KernelContext::LoopNest(const Shape& dims, const std::vector<std::vector<int64_t>>& strides,
+                             const std::function<void(llvm::Value*, const std::vector<llvm::Value*>&)>& body) {
+  std::function<void(size_t, llvm::Value*, std::vector<llvm::Value*>)> level =
+      [&](size_t d, llvm::Value* linear, std::vector<llvm::Value*> offsets) {
+        if (d == dims.size()) {
+          body(linear, offsets);
+          return;
+        }
+        Loop(dims[d], [&](llvm::Value* i) {
+          std::vector<llvm::Value*> next(offsets.size());
+          for (size_t o = 0; o < offsets.size(); ++o) next[o] = b.CreateAdd(offsets[o], b.CreateMul(i, Int(strides[o][d])));
+          level(d + 1, b.CreateAdd(b.CreateMul(linear, Int(dims[d])), i), next);
+        });
+      };
+  level(0, Int(0), std::vector<llvm::Value*>(strides.size(), Int(0)));
+}
+
 llvm::Value* KernelContext::EntryAlloca(llvm::Type* type) {
   llvm::Function* function = b.GetInsertBlock()->getParent();
   llvm::IRBuilder<> entry(&function->getEntryBlock(), function->getEntryBlock().begin());

@@ -51,6 +51,11 @@ class KernelContext {
     Loop(Int(0), Int(count), body);
   }
 
+  // Loops over every index of `dims` in row-major order and calls
+  // body(linear index, offsets), where offsets[o] = sum over d of index[d] * strides[o][d].
+  void LoopNest(const Shape& dims, const std::vector<std::vector<int64_t>>& strides,
+                const std::function<void(llvm::Value*, const std::vector<llvm::Value*>&)>& body);
+
   // A stack slot for a scalar accumulator, created in the function's entry block.
   llvm::Value* EntryAlloca(llvm::Type* type);
 
@@ -94,7 +99,9 @@ void EmitEpilogueLoop(KernelContext& k, const Epilogue& epilogue, llvm::Value* o
 absl::Status EmitElementwiseKernel(KernelContext& k);  // Unary, Binary, Clip, View copies
 absl::Status EmitLinearKernel(KernelContext& k);       // Gemm, MatMul
 absl::Status EmitWindowKernel(KernelContext& k);       // Conv, MaxPool, AveragePool
-absl::Status EmitNormalizationKernel(KernelContext& k);  // Softmax, BatchNorm, GlobalAveragePool
+absl::Status EmitNormalizationKernel(KernelContext& k);  // (Log)Softmax, BatchNorm, global pools
+absl::Status EmitReduceKernel(KernelContext& k);         // the Reduce family
+absl::Status EmitDataMovementKernel(KernelContext& k);   // Transpose, Concat
 
 }  // namespace modelc
 

@@ -42,24 +42,6 @@ llvm::Value* CombineAll(KernelContext& k, const std::vector<llvm::Value*>& opera
   return value;
 }
 
-// Nested loops over the output shape; each operand advances by its broadcast strides.
-void EmitBroadcastLoops(KernelContext& k, const Shape& out_shape,
-                        const std::vector<std::vector<int64_t>>& strides, size_t dim,
-                        llvm::Value* out_index, std::vector<llvm::Value*> operand_index) {
-  if (dim == out_shape.size()) {
-    k.Store(CombineAll(k, operand_index), k.out[0], out_index);
-    return;
-  }
-  k.Loop(out_shape[dim], [&](llvm::Value* i) {
-    llvm::Value* next_out = k.b.CreateAdd(k.b.CreateMul(out_index, k.Int(out_shape[dim])), i);
-    std::vector<llvm::Value*> next_operand(operand_index.size());
-    for (size_t o = 0; o < operand_index.size(); ++o) {
-      next_operand[o] = k.b.CreateAdd(operand_index[o], k.b.CreateMul(i, k.Int(strides[o][dim])));
-    }
-    EmitBroadcastLoops(k, out_shape, strides, dim + 1, next_out, next_operand);
-  });
-}
-
 absl::Status EmitBinary(KernelContext& k) {
   const Shape& out_shape = k.graph.value(k.node.outputs[0]).type.shape;
   std::vector<std::vector<int64_t>> strides;
@@ -75,7 +57,9 @@ absl::Status EmitBinary(KernelContext& k) {
     });
     return absl::OkStatus();
   }
-  EmitBroadcastLoops(k, out_shape, strides, 0, k.Int(0), std::vector<llvm::Value*>(k.node.inputs.size(), k.Int(0)));
+  k.LoopNest(out_shape, strides, [&](llvm::Value* out_index, const std::vector<llvm::Value*>& operand_index) {
+    k.Store(CombineAll(k, operand_index), k.out[0], out_index);
+  });
   return absl::OkStatus();
 }
 
@@ -95,6 +79,7 @@ absl::Status EmitElementwiseKernel(KernelContext& k) {
       k.b.CreateMemCpy(k.out[0], llvm::MaybeAlign(4), k.in[0], llvm::MaybeAlign(4),
                        k.Int(count * 4));
       return absl::OkStatus();
+    case OpFamily::kReduce:
     case OpFamily::kOwn:
       break;
   }

@@ -38,9 +38,14 @@ absl::Status EmitSoftmax(KernelContext& k) {
       b.CreateStore(k.Float(0.0f), sum);
       k.Loop(g.axis_dim, [&](llvm::Value* a) {
         llvm::Value* e = EmitExp(k, b.CreateFSub(k.Load(k.in[0], at(a)), max_value));
-        k.Store(e, k.out[0], at(a));
+        if (k.node.op == OpKind::kSoftmax) k.Store(e, k.out[0], at(a));
         b.CreateStore(ReassociableAdd(k, b.CreateLoad(k.F32(), sum), e), sum);
       });
+      if (k.node.op == OpKind::kLogSoftmax) {  // x - max - log(sum of e^(x - max))
+        llvm::Value* shift = b.CreateFAdd(max_value, EmitLog(k, b.CreateLoad(k.F32(), sum)));
+        k.Loop(g.axis_dim, [&](llvm::Value* a) { k.Store(b.CreateFSub(k.Load(k.in[0], at(a)), shift), k.out[0], at(a)); });
+        return;
+      }
       llvm::Value* inverse = b.CreateFDiv(k.Float(1.0f), b.CreateLoad(k.F32(), sum));
       k.Loop(g.axis_dim, [&](llvm::Value* a) {
         k.Store(b.CreateFMul(k.Load(k.out[0], at(a)), inverse), k.out[0], at(a));
@@ -93,19 +98,24 @@ absl::Status EmitBatchNorm(KernelContext& k) {
   return absl::OkStatus();
 }
 
-absl::Status EmitGlobalAveragePool(KernelContext& k) {
+absl::Status EmitGlobalPool(KernelContext& k) {
   const Shape& x = k.graph.InputType(k.node, 0).shape;
   const int64_t planes = x[0] * x[1];
   const int64_t area = ElementCount(x) / std::max<int64_t>(planes, 1);
+  const bool is_max = k.node.op == OpKind::kGlobalMaxPool;
   llvm::IRBuilder<>& b = k.b;
-  llvm::Value* sum = k.EntryAlloca(k.F32());
+  llvm::Value* accumulator = k.EntryAlloca(k.F32());
   k.Loop(planes, [&](llvm::Value* p) {
     llvm::Value* plane = k.Address(k.in[0], b.CreateMul(p, k.Int(area)));
-    b.CreateStore(k.Float(0.0f), sum);
+    b.CreateStore(k.Float(is_max ? -std::numeric_limits<float>::infinity() : 0.0f), accumulator);
     k.Loop(area, [&](llvm::Value* i) {
-      b.CreateStore(ReassociableAdd(k, b.CreateLoad(k.F32(), sum), k.Load(plane, i)), sum);
+      llvm::Value* acc = b.CreateLoad(k.F32(), accumulator);
+      llvm::Value* v = k.Load(plane, i);
+      b.CreateStore(is_max ? b.CreateSelect(b.CreateFCmpOGT(v, acc), v, acc) : ReassociableAdd(k, acc, v), accumulator);
     });
-    k.Store(b.CreateFDiv(b.CreateLoad(k.F32(), sum), k.Float(static_cast<float>(area))), k.out[0], p);
+    llvm::Value* result = b.CreateLoad(k.F32(), accumulator);
+    if (!is_max) result = b.CreateFDiv(result, k.Float(static_cast<float>(area)));
+    k.Store(result, k.out[0], p);
   });
   return absl::OkStatus();
 }
@@ -115,11 +125,13 @@ absl::Status EmitGlobalAveragePool(KernelContext& k) {
 absl::Status EmitNormalizationKernel(KernelContext& k) {
   switch (k.node.op) {
     case OpKind::kSoftmax:
+    case OpKind::kLogSoftmax:
       return EmitSoftmax(k);
     case OpKind::kBatchNormalization:
       return EmitBatchNorm(k);
     case OpKind::kGlobalAveragePool:
-      return EmitGlobalAveragePool(k);
+    case OpKind::kGlobalMaxPool:
+      return EmitGlobalPool(k);
     default:
       return absl::InternalError(absl::StrCat("no normalization kernel for ", OpName(k.node.op)));
   }

@@ -121,8 +121,10 @@ class ModuleBuilder {
                          request_.target.buffer_alignment);
     absl::Status status;
     const OpFamily family = GetOpInfo(node.op).family;
-    if (family == OpFamily::kUnary || family == OpFamily::kBinary) {
-      status = EmitElementwiseKernel(kernel);
+    if (family == OpFamily::kUnary || family == OpFamily::kBinary || family == OpFamily::kView) {
+      status = EmitElementwiseKernel(kernel);  // a view reaching code is a copy into an output
+    } else if (family == OpFamily::kReduce) {
+      status = EmitReduceKernel(kernel);
     } else switch (node.op) {
       case OpKind::kGemm:
       case OpKind::kMatMul:
@@ -134,15 +136,17 @@ class ModuleBuilder {
         status = EmitWindowKernel(kernel);
         break;
       case OpKind::kSoftmax:
+      case OpKind::kLogSoftmax:
       case OpKind::kBatchNormalization:
       case OpKind::kGlobalAveragePool:
+      case OpKind::kGlobalMaxPool:
         status = EmitNormalizationKernel(kernel);
         break;
+      case OpKind::kTranspose:
+      case OpKind::kConcat:
+        status = EmitDataMovementKernel(kernel);
+        break;
       case OpKind::kClip:
-      case OpKind::kFlatten:
-      case OpKind::kReshape:
-      case OpKind::kIdentity:
-      case OpKind::kDropout:
         status = EmitElementwiseKernel(kernel);
         break;
       default:

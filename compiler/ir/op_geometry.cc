@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "compiler/util/status_macros.h"
@@ -403,6 +404,118 @@ std::string DescribeOp(const Node& node) {
   return description;
 }
 
+namespace {
+
+// Axes from the `axes` attribute (older opsets) or a constant int64 input (newer ones).
+absl::StatusOr<std::optional<std::vector<int64_t>>> AxesOf(const Graph& graph, const Node& node, int input) {
+  if (graph.HasInput(node, input)) {
+    const Value& axes = graph.value(node.inputs[input]);
+    if (!axes.constant || axes.type.element_type != DataType::kInt64) {
+      return absl::UnimplementedError("axes must be a constant int64 tensor");
+    }
+    return std::optional<std::vector<int64_t>>(axes.constant->Int64s());
+  }
+  if (!node.attributes.Has("axes")) return std::optional<std::vector<int64_t>>();
+  ASSIGN_OR_RETURN(std::vector<int64_t> axes, node.attributes.GetInts("axes", {}));
+  return std::optional<std::vector<int64_t>>(axes);
+}
+
+// Normalised, sorted, duplicate-free axes.
+absl::StatusOr<std::vector<int64_t>> NormalizeAxes(const std::vector<int64_t>& axes, int64_t rank) {
+  std::vector<int64_t> normalized;
+  for (int64_t axis : axes) {
+    ASSIGN_OR_RETURN(int64_t n, NormalizeAxis(axis, rank));
+    if (std::find(normalized.begin(), normalized.end(), n) != normalized.end()) {
+      return Invalid(absl::StrCat("axis ", axis, " is listed twice"));
+    }
+    normalized.push_back(n);
+  }
+  std::sort(normalized.begin(), normalized.end());
+  return normalized;
+}
+
+std::vector<int64_t> RowMajorStrides(const Shape& shape) {
+  std::vector<int64_t> strides(shape.size(), 1);
+  for (size_t d = shape.size(); d-- > 1;) strides[d - 1] = strides[d] * shape[d];
+  return strides;
+}
+
+}  // namespace
+
+absl::StatusOr<ReduceGeometry> ResolveReduce(const Graph& graph, const Node& node) {
+  const Shape& x = graph.InputType(node, 0).shape;
+  const int64_t rank = static_cast<int64_t>(x.size());
+  ASSIGN_OR_RETURN(int64_t keepdims, node.attributes.GetInt("keepdims", 1));
+  ASSIGN_OR_RETURN(int64_t noop_with_empty_axes, node.attributes.GetInt("noop_with_empty_axes", 0));
+  ASSIGN_OR_RETURN(std::optional<std::vector<int64_t>> axes_given, AxesOf(graph, node, 1));
+  std::vector<int64_t> axes;
+  if (axes_given && !axes_given->empty()) {
+    ASSIGN_OR_RETURN(axes, NormalizeAxes(*axes_given, rank));
+  } else if (!noop_with_empty_axes) {
+    for (int64_t d = 0; d < rank; ++d) axes.push_back(d);
+  }
+  ReduceGeometry g;
+  const std::vector<int64_t> strides = RowMajorStrides(x);
+  for (int64_t d = 0; d < rank; ++d) {
+    const bool reduced = std::find(axes.begin(), axes.end(), d) != axes.end();
+    (reduced ? g.reduced_dims : g.kept_dims).push_back(x[d]);
+    (reduced ? g.reduced_strides : g.kept_strides).push_back(strides[d]);
+    if (!reduced) g.out_shape.push_back(x[d]);
+    else if (keepdims) g.out_shape.push_back(1);
+  }
+  if (g.ReducedCount() == 0 && node.op != OpKind::kReduceSum) {
+    return Invalid("reducing an empty set of values");
+  }
+  return g;
+}
+
+absl::StatusOr<TransposeGeometry> ResolveTranspose(const Graph& graph, const Node& node) {
+  const Shape& x = graph.InputType(node, 0).shape;
+  const int64_t rank = static_cast<int64_t>(x.size());
+  std::vector<int64_t> reverse;
+  for (int64_t d = rank - 1; d >= 0; --d) reverse.push_back(d);
+  ASSIGN_OR_RETURN(std::vector<int64_t> perm, node.attributes.GetInts("perm", reverse));
+  std::vector<bool> seen(rank, false);
+  if (static_cast<int64_t>(perm.size()) != rank) return Invalid("perm must list every dimension once");
+  for (int64_t p : perm) {
+    if (p < 0 || p >= rank || seen[p]) return Invalid("perm must list every dimension once");
+    seen[p] = true;
+  }
+  TransposeGeometry g;
+  const std::vector<int64_t> strides = RowMajorStrides(x);
+  for (int64_t p : perm) {
+    g.out_shape.push_back(x[p]);
+    g.input_strides.push_back(strides[p]);
+  }
+  return g;
+}
+
+absl::StatusOr<ConcatGeometry> ResolveConcat(const Graph& graph, const Node& node) {
+  const Shape& first = graph.InputType(node, 0).shape;
+  const int64_t rank = static_cast<int64_t>(first.size());
+  ASSIGN_OR_RETURN(int64_t axis_attr, node.attributes.GetInt("axis", INT64_MIN));
+  if (axis_attr == INT64_MIN) return Invalid("attribute 'axis' is required");
+  ASSIGN_OR_RETURN(int64_t axis, NormalizeAxis(axis_attr, rank));
+  ConcatGeometry g;
+  g.out_shape = first;
+  g.out_shape[axis] = 0;
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    const Shape& shape = graph.InputType(node, i).shape;
+    if (static_cast<int64_t>(shape.size()) != rank) return Invalid("Concat inputs must have the same rank");
+    for (int64_t d = 0; d < rank; ++d) {
+      if (d != axis && shape[d] != first[d]) {
+        return Invalid(absl::StrCat("Concat input ", i, " has shape ", ShapeToString(shape),
+                                    ", which differs from the first input off the axis"));
+      }
+    }
+    g.extents.push_back(shape[axis]);
+    g.out_shape[axis] += shape[axis];
+  }
+  for (int64_t d = 0; d < axis; ++d) g.outer *= first[d];
+  for (int64_t d = axis + 1; d < rank; ++d) g.inner *= first[d];
+  return g;
+}
+
 absl::StatusOr<Shape> ResolveViewShape(const Graph& graph, const Node& node) {
   const Shape& x = graph.InputType(node, 0).shape;
   const int64_t rank = static_cast<int64_t>(x.size());
@@ -459,6 +572,37 @@ absl::StatusOr<Shape> ResolveViewShape(const Graph& graph, const Node& node) {
       return x;
     case OpKind::kIdentity:
       return x;
+    case OpKind::kSqueeze: {
+      ASSIGN_OR_RETURN(std::optional<std::vector<int64_t>> axes_given, AxesOf(graph, node, 1));
+      std::vector<int64_t> axes;
+      if (axes_given) {
+        ASSIGN_OR_RETURN(axes, NormalizeAxes(*axes_given, rank));
+      }
+      Shape out;
+      for (int64_t d = 0; d < rank; ++d) {
+        const bool listed = std::find(axes.begin(), axes.end(), d) != axes.end();
+        if (listed && x[d] != 1) return Invalid(absl::StrCat("Squeeze axis ", d, " has size ", x[d], ", not 1"));
+        if (listed || (!axes_given && x[d] == 1)) continue;
+        out.push_back(x[d]);
+      }
+      return out;
+    }
+    case OpKind::kUnsqueeze: {
+      ASSIGN_OR_RETURN(std::optional<std::vector<int64_t>> axes_given, AxesOf(graph, node, 1));
+      if (!axes_given) return Invalid("Unsqueeze needs axes");
+      const int64_t out_rank = rank + static_cast<int64_t>(axes_given->size());
+      ASSIGN_OR_RETURN(std::vector<int64_t> axes, NormalizeAxes(*axes_given, out_rank));
+      Shape out;
+      size_t next = 0;
+      for (int64_t d = 0; d < out_rank; ++d) {
+        if (std::find(axes.begin(), axes.end(), d) != axes.end()) {
+          out.push_back(1);
+        } else {
+          out.push_back(x[next++]);
+        }
+      }
+      return out;
+    }
     default:
       return Invalid("not a view operator");
   }

@@ -119,6 +119,31 @@ void SetFusedActivation(const ElementwiseFunction& activation, Node* node);
 // "Conv", "Conv+Add+Relu", "Gemm+Relu": the op with what was fused into it.
 std::string DescribeOp(const Node& node);
 
+// A reduction over some axes of the input: iterate the kept dimensions (in input
+// order) outside and the reduced ones inside. Strides are the input's, in elements.
+struct ReduceGeometry {
+  Shape out_shape;
+  std::vector<int64_t> kept_dims, kept_strides;        // kept dimensions, input order
+  std::vector<int64_t> reduced_dims, reduced_strides;  // reduced dimensions
+  int64_t ReducedCount() const { return ElementCount(reduced_dims); }
+};
+absl::StatusOr<ReduceGeometry> ResolveReduce(const Graph& graph, const Node& node);
+
+// Output dimension d of a Transpose reads input dimension perm[d].
+struct TransposeGeometry {
+  Shape out_shape;
+  std::vector<int64_t> input_strides;  // per output dimension: the input stride it walks
+};
+absl::StatusOr<TransposeGeometry> ResolveTranspose(const Graph& graph, const Node& node);
+
+// Concat along `axis`: [outer, axis extent, inner] blocks of each input in turn.
+struct ConcatGeometry {
+  Shape out_shape;
+  int64_t outer = 1, inner = 1;
+  std::vector<int64_t> extents;  // each input's extent along the axis
+};
+absl::StatusOr<ConcatGeometry> ResolveConcat(const Graph& graph, const Node& node);
+
 // The output shape of a View op (Reshape, Flatten, Identity, Dropout).
 absl::StatusOr<Shape> ResolveViewShape(const Graph& graph, const Node& node);
 

@@ -10,6 +10,7 @@ namespace {
 constexpr OpFamily kUnary = OpFamily::kUnary;
 constexpr OpFamily kBinary = OpFamily::kBinary;
 constexpr OpFamily kView = OpFamily::kView;
+constexpr OpFamily kReduce = OpFamily::kReduce;
 constexpr OpFamily kOwn = OpFamily::kOwn;
 
 constexpr OpInfo kOpTable[] = {

@@ -13,7 +13,7 @@ enum class OpKind {
 #undef OP
 };
 
-enum class OpFamily { kUnary, kBinary, kView, kOwn };
+enum class OpFamily { kUnary, kBinary, kView, kReduce, kOwn };
 
 struct OpInfo {
   OpKind kind;

@@ -32,8 +32,10 @@ absl::Status CheckArityAndTypes(const Graph& graph, const Node& node) {
   // Data inputs are float32; Reshape's shape and Dropout's ratio / training flag are not data.
   for (int i = 0; i < inputs; ++i) {
     if (!graph.HasInput(node, i)) continue;
-    const bool data_input = !(node.op == OpKind::kReshape && i == 1) &&
-                            !(node.op == OpKind::kDropout && i >= 1);
+    // Only the first input of a view or reduction is data; the rest are shapes, axes
+    // or flags.
+    const OpFamily family = GetOpInfo(node.op).family;
+    const bool data_input = i == 0 || (family != OpFamily::kView && family != OpFamily::kReduce);
     const DataType type = graph.InputType(node, i).element_type;
     if (data_input && type != DataType::kFloat32) {
       return absl::UnimplementedError(absl::StrCat("input ", i, " has element type ",
@@ -55,8 +57,17 @@ absl::StatusOr<Types> InferOwn(const Graph& graph, const Node& node) {
       RETURN_IF_ERROR(ResolveClip(graph, node).status());
       return Types{Float(x)};
     case OpKind::kSoftmax:
+    case OpKind::kLogSoftmax:
       RETURN_IF_ERROR(ResolveSoftmax(graph, node).status());
       return Types{Float(x)};
+    case OpKind::kTranspose: {
+      ASSIGN_OR_RETURN(TransposeGeometry g, ResolveTranspose(graph, node));
+      return Types{Float(g.out_shape)};
+    }
+    case OpKind::kConcat: {
+      ASSIGN_OR_RETURN(ConcatGeometry g, ResolveConcat(graph, node));
+      return Types{Float(g.out_shape)};
+    }
     case OpKind::kBatchNormalization:
       RETURN_IF_ERROR(ResolveBatchNorm(graph, node).status());
       return Types{Float(x)};
@@ -89,7 +100,8 @@ absl::StatusOr<Types> InferOwn(const Graph& graph, const Node& node) {
       out.push_back(g.window.out_w);
       return Types{Float(out)};
     }
-    case OpKind::kGlobalAveragePool: {
+    case OpKind::kGlobalAveragePool:
+    case OpKind::kGlobalMaxPool: {
       if (x.size() < 3) return absl::InvalidArgumentError("input must have rank 3 or more");
       Shape out(x.size(), 1);
       out[0] = x[0];
@@ -123,6 +135,10 @@ absl::StatusOr<std::vector<TensorType>> InferOutputTypes(const Graph& graph, con
     case OpFamily::kView: {
       ASSIGN_OR_RETURN(Shape out, ResolveViewShape(graph, node));
       return Types{Float(out)};
+    }
+    case OpFamily::kReduce: {
+      ASSIGN_OR_RETURN(ReduceGeometry g, ResolveReduce(graph, node));
+      return Types{Float(g.out_shape)};
     }
     case OpFamily::kOwn:
       return InferOwn(graph, node);

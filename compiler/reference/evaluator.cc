@@ -267,6 +267,76 @@ absl::StatusOr<FloatTensor> ApplyEpilogue(const Graph& graph, const Node& node,
   return out;
 }
 
+// Flat offsets of every index of `dims` (row-major order) under `strides`.
+std::vector<int64_t> Offsets(const std::vector<int64_t>& dims, const std::vector<int64_t>& strides) {
+  std::vector<int64_t> offsets = {0};
+  for (size_t d = 0; d < dims.size(); ++d) {
+    std::vector<int64_t> next;
+    for (int64_t base : offsets)
+      for (int64_t i = 0; i < dims[d]; ++i) next.push_back(base + i * strides[d]);
+    offsets = std::move(next);
+  }
+  return offsets;
+}
+
+FloatTensor Reduce(OpKind op, const ReduceGeometry& g, const FloatTensor& x) {
+  const std::vector<int64_t> kept = Offsets(g.kept_dims, g.kept_strides);
+  const std::vector<int64_t> reduced = Offsets(g.reduced_dims, g.reduced_strides);
+  FloatTensor out(kept.size());
+  for (size_t o = 0; o < kept.size(); ++o) {
+    double sum = 0.0, product = 1.0;
+    double maximum = -std::numeric_limits<double>::infinity(), minimum = -maximum;
+    for (int64_t r : reduced) maximum = std::max(maximum, static_cast<double>(x[kept[o] + r]));
+    for (int64_t r : reduced) {
+      const double v = x[kept[o] + r];
+      minimum = std::min(minimum, v);
+      product *= v;
+      switch (op) {
+        case OpKind::kReduceSumSquare:
+        case OpKind::kReduceL2:
+          sum += v * v;
+          break;
+        case OpKind::kReduceL1:
+          sum += std::fabs(v);
+          break;
+        case OpKind::kReduceLogSumExp:
+          sum += std::exp(v - maximum);
+          break;
+        default:
+          sum += v;
+      }
+    }
+    double result = sum;
+    switch (op) {
+      case OpKind::kReduceMean:
+        result = sum / static_cast<double>(reduced.size());
+        break;
+      case OpKind::kReduceMax:
+        result = maximum;
+        break;
+      case OpKind::kReduceMin:
+        result = minimum;
+        break;
+      case OpKind::kReduceProd:
+        result = product;
+        break;
+      case OpKind::kReduceL2:
+        result = std::sqrt(sum);
+        break;
+      case OpKind::kReduceLogSum:
+        result = std::log(sum);
+        break;
+      case OpKind::kReduceLogSumExp:
+        result = std::log(sum) + maximum;
+        break;
+      default:
+        break;
+    }
+    out[o] = static_cast<float>(result);
+  }
+  return out;
+}
+
 absl::StatusOr<FloatTensor> EvaluateOwn(const Graph& graph, const Node& node,
                                         const std::vector<const FloatTensor*>& in) {
   auto optional = [&](int i) { return graph.HasInput(node, i) ? in[i] : nullptr; };
@@ -279,9 +349,39 @@ absl::StatusOr<FloatTensor> EvaluateOwn(const Graph& graph, const Node& node,
       for (float& v : out) v = ApplyElementwise(clip, v);
       return out;
     }
-    case OpKind::kSoftmax: {
+    case OpKind::kSoftmax:
+    case OpKind::kLogSoftmax: {
       ASSIGN_OR_RETURN(SoftmaxGeometry g, ResolveSoftmax(graph, node));
-      return Softmax(g, *in[0]);
+      FloatTensor out = Softmax(g, *in[0]);
+      if (node.op == OpKind::kLogSoftmax) {
+        for (float& v : out) v = static_cast<float>(std::log(static_cast<double>(v)));
+      }
+      return out;
+    }
+    case OpKind::kTranspose: {
+      ASSIGN_OR_RETURN(TransposeGeometry g, ResolveTranspose(graph, node));
+      const std::vector<int64_t> offsets = Offsets(g.out_shape, g.input_strides);
+      FloatTensor out(offsets.size());
+      for (size_t i = 0; i < offsets.size(); ++i) out[i] = (*in[0])[offsets[i]];
+      return out;
+    }
+    case OpKind::kConcat: {
+      ASSIGN_OR_RETURN(ConcatGeometry g, ResolveConcat(graph, node));
+      FloatTensor out;
+      for (int64_t o = 0; o < g.outer; ++o)
+        for (size_t i = 0; i < in.size(); ++i) {
+          const int64_t block = g.extents[i] * g.inner;
+          out.insert(out.end(), in[i]->begin() + o * block, in[i]->begin() + (o + 1) * block);
+        }
+      return out;
+    }
+    case OpKind::kGlobalMaxPool: {
+      const Shape& shape = graph.InputType(node, 0).shape;
+      const int64_t planes = shape[0] * shape[1], area = ElementCount(shape) / std::max<int64_t>(planes, 1);
+      FloatTensor out(planes, -std::numeric_limits<float>::infinity());
+      for (int64_t p = 0; p < planes; ++p)
+        for (int64_t i = 0; i < area; ++i) out[p] = std::max(out[p], (*in[0])[p * area + i]);
+      return out;
     }
     case OpKind::kGemm: {
       ASSIGN_OR_RETURN(GemmGeometry g, ResolveGemm(graph, node));
@@ -334,6 +434,10 @@ absl::StatusOr<std::vector<FloatTensor>> EvaluateNode(const Graph& graph, const 
     }
     case OpFamily::kView:
       return Outputs{x};
+    case OpFamily::kReduce: {
+      ASSIGN_OR_RETURN(ReduceGeometry g, ResolveReduce(graph, node));
+      return Outputs{Reduce(node.op, g, x)};
+    }
     case OpFamily::kOwn: {
       ASSIGN_OR_RETURN(FloatTensor out, EvaluateOwn(graph, node, inputs));
       return Outputs{std::move(out)};

@@ -1,0 +1,96 @@
+// Reductions: for each output element (the kept dimensions, outside), a loop nest over
+// the reduced dimensions accumulates into a register; LogSumExp takes the maximum
+// first so that the exponentials cannot overflow.
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "compiler/backend/kernel_context.h"
+#include "compiler/ir/op_geometry.h"
+#include "compiler/util/status_macros.h"
+#include "llvm/IR/Intrinsics.h"
+
+namespace modelc {
+namespace {
+
+llvm::Value* Reassociable(llvm::Value* value) {
+  llvm::cast<llvm::Instruction>(value)->setHasAllowReassoc(true);  // vectorisable reduction
+  return value;
+}
+
+}  // namespace
+
+absl::Status EmitReduceKernel(KernelContext& k) {
+  ASSIGN_OR_RETURN(ReduceGeometry g, ResolveReduce(k.graph, k.node));
+  llvm::IRBuilder<>& b = k.b;
+  const OpKind op = k.node.op;
+  llvm::Value* accumulator = k.EntryAlloca(k.F32());
+  llvm::Value* maximum = k.EntryAlloca(k.F32());
+  const float infinity = std::numeric_limits<float>::infinity();
+  k.LoopNest(g.kept_dims, {g.kept_strides}, [&](llvm::Value* out_index, const std::vector<llvm::Value*>& base) {
+    auto over_reduced = [&](const std::function<void(llvm::Value*)>& visit) {
+      k.LoopNest(g.reduced_dims, {g.reduced_strides}, [&](llvm::Value*, const std::vector<llvm::Value*>& offset) {
+        visit(k.Load(k.in[0], b.CreateAdd(base[0], offset[0])));
+      });
+    };
+    if (op == OpKind::kReduceLogSumExp) {
+      b.CreateStore(k.Float(-infinity), maximum);
+      over_reduced([&](llvm::Value* v) {
+        llvm::Value* m = b.CreateLoad(k.F32(), maximum);
+        b.CreateStore(b.CreateSelect(b.CreateFCmpOGT(v, m), v, m), maximum);
+      });
+    }
+    llvm::Value* max_value = op == OpKind::kReduceLogSumExp ? b.CreateLoad(k.F32(), maximum) : nullptr;
+    const float initial = op == OpKind::kReduceMax ? -infinity : op == OpKind::kReduceMin ? infinity
+                          : op == OpKind::kReduceProd ? 1.0f : 0.0f;
+    b.CreateStore(k.Float(initial), accumulator);
+    over_reduced([&](llvm::Value* v) {
+      llvm::Value* acc = b.CreateLoad(k.F32(), accumulator);
+      llvm::Value* next;
+      switch (op) {
+        case OpKind::kReduceMax:
+          next = b.CreateSelect(b.CreateFCmpOGT(v, acc), v, acc);
+          break;
+        case OpKind::kReduceMin:
+          next = b.CreateSelect(b.CreateFCmpOLT(v, acc), v, acc);
+          break;
+        case OpKind::kReduceProd:
+          next = b.CreateFMul(acc, v);
+          break;
+        case OpKind::kReduceSumSquare:
+        case OpKind::kReduceL2:
+          next = Reassociable(b.CreateFAdd(acc, b.CreateFMul(v, v)));
+          break;
+        case OpKind::kReduceL1:
+          next = Reassociable(b.CreateFAdd(acc, b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, v)));
+          break;
+        case OpKind::kReduceLogSumExp:
+          next = Reassociable(b.CreateFAdd(acc, EmitExp(k, b.CreateFSub(v, max_value))));
+          break;
+        default:
+          next = Reassociable(b.CreateFAdd(acc, v));
+      }
+      b.CreateStore(next, accumulator);
+    });
+    llvm::Value* result = b.CreateLoad(k.F32(), accumulator);
+    switch (op) {
+      case OpKind::kReduceMean:
+        result = b.CreateFDiv(result, k.Float(static_cast<float>(g.ReducedCount())));
+        break;
+      case OpKind::kReduceL2:
+        result = b.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, result);
+        break;
+      case OpKind::kReduceLogSum:
+        result = EmitLog(k, result);
+        break;
+      case OpKind::kReduceLogSumExp:
+        result = b.CreateFAdd(EmitLog(k, result), max_value);
+        break;
+      default:
+        break;
+    }
+    k.Store(result, k.out[0], out_index);
+  });
+  return absl::OkStatus();
+}
+
+}  // namespace modelc
