@@ -191,6 +191,13 @@ g (float[2,3] x, float[3,3] w) => (float[2,3] y, float[2,3] z) {
               "  %z: float32[2,3] = Tanh(%h)  # Tanh_2\n");
 }
 
+TEST(Passes, DecomposedLayerNormBecomesOneNode) {
+  CheckPasses(testing::ReadFileBytes(std::string(MODELC_TEST_MODELS_DIR) + "/layernorm_decomposed.onnxtxt"),
+              {FuseLayerNormalization},
+              "graph layernorm_decomposed(%x: float32[2,3,8]) -> (%y)\n"
+              "  %y: float32[2,3,8] = LayerNormalization(%x, %gamma, %beta) {axis=2, epsilon=9.99999975e-06}  # Div_9\n");
+}
+
 TEST(Passes, TheDefaultPipelineFusesAWholeModel) {
   std::vector<absl::Status (*)(Graph&)> pipeline;
   for (const Pass& pass : DefaultPipeline()) pipeline.push_back(pass.run);

@@ -98,6 +98,44 @@ absl::Status EmitBatchNorm(KernelContext& k) {
   return absl::OkStatus();
 }
 
+// Two passes per group (mean, then variance about the mean: no cancellation), then
+// y = (x - mean) * inv_std * scale + bias. Mean and InvStdDev are written when asked for.
+absl::Status EmitLayerNorm(KernelContext& k) {
+  ASSIGN_OR_RETURN(LayerNormGeometry g, ResolveLayerNorm(k.graph, k.node));
+  llvm::IRBuilder<>& b = k.b;
+  const bool has_bias = k.graph.HasInput(k.node, 2);
+  llvm::Value* sum = k.EntryAlloca(k.F32());
+  std::vector<std::vector<int64_t>> strides = {std::vector<int64_t>(g.normalized_shape.size(), 0), g.scale_strides};
+  if (has_bias) strides.push_back(g.bias_strides);
+  // Contiguous element index within a group: row-major strides of the normalised shape.
+  std::vector<int64_t> dense(g.normalized_shape.size(), 1);
+  for (size_t d = dense.size(); d-- > 1;) dense[d - 1] = dense[d] * g.normalized_shape[d];
+  strides[0] = dense;
+  k.Loop(g.outer, [&](llvm::Value* o) {
+    llvm::Value* group = k.Address(k.in[0], b.CreateMul(o, k.Int(g.inner)));
+    llvm::Value* out = k.Address(k.out[0], b.CreateMul(o, k.Int(g.inner)));
+    b.CreateStore(k.Float(0.0f), sum);
+    k.Loop(g.inner, [&](llvm::Value* i) { b.CreateStore(ReassociableAdd(k, b.CreateLoad(k.F32(), sum), k.Load(group, i)), sum); });
+    llvm::Value* mean = b.CreateFDiv(b.CreateLoad(k.F32(), sum), k.Float(static_cast<float>(g.inner)));
+    b.CreateStore(k.Float(0.0f), sum);
+    k.Loop(g.inner, [&](llvm::Value* i) {
+      llvm::Value* d = b.CreateFSub(k.Load(group, i), mean);
+      b.CreateStore(ReassociableAdd(k, b.CreateLoad(k.F32(), sum), b.CreateFMul(d, d)), sum);
+    });
+    llvm::Value* variance = b.CreateFDiv(b.CreateLoad(k.F32(), sum), k.Float(static_cast<float>(g.inner)));
+    llvm::Value* inv_std = b.CreateFDiv(k.Float(1.0f), b.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt,
+                                                                            b.CreateFAdd(variance, k.Float(g.epsilon))));
+    k.LoopNest(g.normalized_shape, strides, [&](llvm::Value*, const std::vector<llvm::Value*>& at) {
+      llvm::Value* y = b.CreateFMul(b.CreateFMul(b.CreateFSub(k.Load(group, at[0]), mean), inv_std), k.Load(k.in[1], at[1]));
+      if (has_bias) y = b.CreateFAdd(y, k.Load(k.in[2], at[2]));
+      k.Store(y, out, at[0]);
+    });
+    if (k.out.size() > 1) k.Store(mean, k.out[1], o);
+    if (k.out.size() > 2) k.Store(inv_std, k.out[2], o);
+  });
+  return absl::OkStatus();
+}
+
 absl::Status EmitGlobalPool(KernelContext& k) {
   const Shape& x = k.graph.InputType(k.node, 0).shape;
   const int64_t planes = x[0] * x[1];
@@ -129,6 +167,8 @@ absl::Status EmitNormalizationKernel(KernelContext& k) {
       return EmitSoftmax(k);
     case OpKind::kBatchNormalization:
       return EmitBatchNorm(k);
+    case OpKind::kLayerNormalization:
+      return EmitLayerNorm(k);
     case OpKind::kGlobalAveragePool:
     case OpKind::kGlobalMaxPool:
       return EmitGlobalPool(k);

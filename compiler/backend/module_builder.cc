@@ -138,6 +138,7 @@ class ModuleBuilder {
       case OpKind::kSoftmax:
       case OpKind::kLogSoftmax:
       case OpKind::kBatchNormalization:
+      case OpKind::kLayerNormalization:
       case OpKind::kGlobalAveragePool:
       case OpKind::kGlobalMaxPool:
         status = EmitNormalizationKernel(kernel);

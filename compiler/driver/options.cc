@@ -29,7 +29,7 @@ options:
   --dump-ir              print the graph IR after all passes to standard output
   --dump-ir-after=PASS   print the graph IR after PASS (repeatable): "import", "all",
                          or one of: fold-constants, eliminate-common-subexpressions,
-                         fold-batchnorm, fuse-matmul-bias, fuse-residual-add,
+                         fold-batchnorm, fuse-matmul-bias, fuse-layernorm, fuse-residual-add,
                          fuse-activations, eliminate-dead-nodes
   --dump-llvm            print the generated LLVM IR (before optimisation)
 

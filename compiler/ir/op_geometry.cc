@@ -298,6 +298,37 @@ absl::StatusOr<BatchNormGeometry> ResolveBatchNorm(const Graph& graph, const Nod
   return g;
 }
 
+absl::StatusOr<LayerNormGeometry> ResolveLayerNorm(const Graph& graph, const Node& node) {
+  const Shape& x = graph.InputType(node, 0).shape;
+  const int64_t rank = static_cast<int64_t>(x.size());
+  ASSIGN_OR_RETURN(int64_t axis_attr, node.attributes.GetInt("axis", -1));
+  ASSIGN_OR_RETURN(int64_t axis, NormalizeAxis(axis_attr, rank));
+  ASSIGN_OR_RETURN(int64_t stash_type, node.attributes.GetInt("stash_type", 1));
+  if (stash_type != 1) return absl::UnimplementedError("only stash_type=1 (float) is supported");
+  LayerNormGeometry g;
+  ASSIGN_OR_RETURN(g.epsilon, node.attributes.GetFloat("epsilon", 1e-5f));
+  g.normalized_shape.assign(x.begin() + axis, x.end());
+  g.statistics_shape = x;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (d < axis) g.outer *= x[d];
+    else {
+      g.inner *= x[d];
+      g.statistics_shape[d] = 1;
+    }
+  }
+  for (int i = 1; i <= 2; ++i) {
+    if (!graph.HasInput(node, i)) continue;
+    const Shape& shape = graph.InputType(node, i).shape;
+    ASSIGN_OR_RETURN(Shape broadcast, BroadcastShapes(shape, g.normalized_shape));
+    if (broadcast != g.normalized_shape) {
+      return Invalid(absl::StrCat("LayerNormalization input ", i, " of shape ", ShapeToString(shape),
+                                  " does not broadcast to ", ShapeToString(g.normalized_shape)));
+    }
+    (i == 1 ? g.scale_strides : g.bias_strides) = BroadcastStrides(shape, g.normalized_shape);
+  }
+  return g;
+}
+
 absl::StatusOr<ClipGeometry> ResolveClip(const Graph& graph, const Node& node) {
   ClipGeometry g;
   ASSIGN_OR_RETURN(g.min, node.attributes.GetFloat("min", g.min));
@@ -455,6 +486,8 @@ absl::StatusOr<ReduceGeometry> ResolveReduce(const Graph& graph, const Node& nod
     for (int64_t d = 0; d < rank; ++d) axes.push_back(d);
   }
   ReduceGeometry g;
+  g.axes = axes;
+  g.keepdims = keepdims != 0;
   const std::vector<int64_t> strides = RowMajorStrides(x);
   for (int64_t d = 0; d < rank; ++d) {
     const bool reduced = std::find(axes.begin(), axes.end(), d) != axes.end();

@@ -76,6 +76,17 @@ struct BatchNormGeometry {
 };
 absl::StatusOr<BatchNormGeometry> ResolveBatchNorm(const Graph& graph, const Node& node);
 
+// LayerNormalization over the trailing dimensions [axis, rank): `outer` groups of
+// `inner` values, each normalised; scale and bias broadcast over one group.
+struct LayerNormGeometry {
+  int64_t outer = 1, inner = 1;
+  float epsilon = 1e-5f;
+  std::vector<int64_t> scale_strides, bias_strides;  // over the normalised dims
+  Shape normalized_shape;
+  Shape statistics_shape;  // Mean / InvStdDev: X's shape with the normalised dims set to 1
+};
+absl::StatusOr<LayerNormGeometry> ResolveLayerNorm(const Graph& graph, const Node& node);
+
 struct ClipGeometry {
   float min = -3.402823466e+38f;
   float max = 3.402823466e+38f;
@@ -123,6 +134,8 @@ std::string DescribeOp(const Node& node);
 // order) outside and the reduced ones inside. Strides are the input's, in elements.
 struct ReduceGeometry {
   Shape out_shape;
+  std::vector<int64_t> axes;  // the reduced axes, normalised and sorted
+  bool keepdims = true;
   std::vector<int64_t> kept_dims, kept_strides;        // kept dimensions, input order
   std::vector<int64_t> reduced_dims, reduced_strides;  // reduced dimensions
   int64_t ReducedCount() const { return ElementCount(reduced_dims); }

@@ -60,6 +60,12 @@ absl::StatusOr<Types> InferOwn(const Graph& graph, const Node& node) {
     case OpKind::kLogSoftmax:
       RETURN_IF_ERROR(ResolveSoftmax(graph, node).status());
       return Types{Float(x)};
+    case OpKind::kLayerNormalization: {
+      ASSIGN_OR_RETURN(LayerNormGeometry g, ResolveLayerNorm(graph, node));
+      Types types = {Float(x)};
+      for (size_t o = 1; o < node.outputs.size(); ++o) types.push_back(Float(g.statistics_shape));
+      return types;
+    }
     case OpKind::kTranspose: {
       ASSIGN_OR_RETURN(TransposeGeometry g, ResolveTranspose(graph, node));
       return Types{Float(g.out_shape)};

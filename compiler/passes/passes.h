@@ -22,6 +22,9 @@ namespace modelc {
 [[nodiscard]] absl::Status FoldBatchNormalization(Graph& graph);
 // MatMul(A, constant B) + constant bias, on matrices, becomes Gemm(A, B, bias).
 [[nodiscard]] absl::Status FuseMatMulBias(Graph& graph);
+// The decomposed layer normalisation exporters emit (ReduceMean, Sub, Pow, ReduceMean,
+// Add, Sqrt, Div, then an optional constant Mul and Add) becomes LayerNormalization.
+[[nodiscard]] absl::Status FuseLayerNormalization(Graph& graph);
 // Add(conv, x) becomes a Conv that adds x to each output (fused_residual).
 [[nodiscard]] absl::Status FuseResidualAdd(Graph& graph);
 // An element-wise unary op (Relu, LeakyRelu, HardSwish, Sigmoid, ...) or a constant

@@ -9,6 +9,7 @@ const std::vector<Pass>& DefaultPipeline() {
       {"eliminate-common-subexpressions", EliminateCommonSubexpressions},
       {"fold-batchnorm", FoldBatchNormalization},
       {"fuse-matmul-bias", FuseMatMulBias},
+      {"fuse-layernorm", FuseLayerNormalization},
       {"fuse-residual-add", FuseResidualAdd},
       {"fuse-activations", FuseActivations},
       {"eliminate-dead-nodes", EliminateDeadNodes},

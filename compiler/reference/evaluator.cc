@@ -337,6 +337,30 @@ FloatTensor Reduce(OpKind op, const ReduceGeometry& g, const FloatTensor& x) {
   return out;
 }
 
+// Y, Mean and InvStdDev of LayerNormalization.
+std::vector<FloatTensor> LayerNorm(const LayerNormGeometry& g, const std::vector<const FloatTensor*>& in,
+                                   bool has_bias) {
+  const FloatTensor& x = *in[0];
+  std::vector<FloatTensor> out = {FloatTensor(x.size()), FloatTensor(g.outer), FloatTensor(g.outer)};
+  const std::vector<int64_t> scale_offsets = Offsets(g.normalized_shape, g.scale_strides);
+  const std::vector<int64_t> bias_offsets = has_bias ? Offsets(g.normalized_shape, g.bias_strides) : std::vector<int64_t>{};
+  for (int64_t o = 0; o < g.outer; ++o) {
+    double mean = 0.0, variance = 0.0;
+    for (int64_t i = 0; i < g.inner; ++i) mean += x[o * g.inner + i];
+    mean /= g.inner;
+    for (int64_t i = 0; i < g.inner; ++i) variance += (x[o * g.inner + i] - mean) * (x[o * g.inner + i] - mean);
+    const double inv_std = 1.0 / std::sqrt(variance / g.inner + g.epsilon);
+    for (int64_t i = 0; i < g.inner; ++i) {
+      double y = (x[o * g.inner + i] - mean) * inv_std * (*in[1])[scale_offsets[i]];
+      if (has_bias) y += (*in[2])[bias_offsets[i]];
+      out[0][o * g.inner + i] = static_cast<float>(y);
+    }
+    out[1][o] = static_cast<float>(mean);
+    out[2][o] = static_cast<float>(inv_std);
+  }
+  return out;
+}
+
 absl::StatusOr<FloatTensor> EvaluateOwn(const Graph& graph, const Node& node,
                                         const std::vector<const FloatTensor*>& in) {
   auto optional = [&](int i) { return graph.HasInput(node, i) ? in[i] : nullptr; };
@@ -439,6 +463,12 @@ absl::StatusOr<std::vector<FloatTensor>> EvaluateNode(const Graph& graph, const 
       return Outputs{Reduce(node.op, g, x)};
     }
     case OpFamily::kOwn: {
+      if (node.op == OpKind::kLayerNormalization) {
+        ASSIGN_OR_RETURN(LayerNormGeometry g, ResolveLayerNorm(graph, node));
+        std::vector<FloatTensor> all = LayerNorm(g, inputs, graph.HasInput(node, 2));
+        all.resize(node.outputs.size());
+        return all;
+      }
       ASSIGN_OR_RETURN(FloatTensor out, EvaluateOwn(graph, node, inputs));
       return Outputs{std::move(out)};
     }
