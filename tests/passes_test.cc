@@ -191,6 +191,33 @@ g (float[2,3] x, float[3,3] w) => (float[2,3] y, float[2,3] z) {
               "  %z: float32[2,3] = Tanh(%h)  # Tanh_2\n");
 }
 
+TEST(Passes, MaxAndMinWithAConstantFuseAsClipBounds) {
+  CheckPasses(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[2,3] x, float[3,3] w) => (float[2,3] y) {
+  lo = Constant <value = float {-0.25}> ()
+  hi = Constant <value = float {0.5}> ()
+  h = MatMul(x, w)
+  a = Max(h, lo)
+  y = Min(a, hi)
+}
+)", {FuseActivations},
+              "graph g(%x: float32[2,3], %w: float32[3,3]) -> (%y)\n"
+              "  %a: float32[2,3] = MatMul(%x, %w) {fused_activation=\"Clip\", fused_alpha=-0.25}  # MatMul_2\n"
+              "  %y: float32[2,3] = Min(%a, %hi)  # Min_4\n");
+}
+
+TEST(Passes, TransposeOfUnitDimensionsBecomesAView) {
+  CheckPasses(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,4,1,3] x) => (float[4,1,1,3] y, float[3,4,1,1] z) {
+  y = Transpose <perm = [1, 0, 2, 3]> (x)
+  z = Transpose <perm = [3, 1, 0, 2]> (x)
+}
+)", {SimplifyTransposes},
+              "graph g(%x: float32[1,4,1,3]) -> (%y, %z)\n"
+              "  %y: float32[4,1,1,3] = Reshape(%x, %Transpose_0.shape)  # Transpose_0\n"
+              "  %z: float32[3,4,1,1] = Transpose(%x) {perm=[3,1,0,2]}  # Transpose_1\n");
+}
+
 TEST(Passes, DecomposedLayerNormBecomesOneNode) {
   CheckPasses(testing::ReadFileBytes(std::string(MODELC_TEST_MODELS_DIR) + "/layernorm_decomposed.onnxtxt"),
               {FuseLayerNormalization},

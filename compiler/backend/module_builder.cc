@@ -92,7 +92,13 @@ class ModuleBuilder {
 
   // Where a value's bytes are inside the graph function.
   llvm::Value* PointerTo(ValueId id, llvm::Function* graph_function) {
-    const ValueId root = buffers_.root[id];
+    llvm::Value* base = BufferPointer(buffers_.root[id], graph_function);
+    if (!base || buffers_.root_offset[id] == 0) return base;
+    return builder_.CreateInBoundsGEP(builder_.getInt8Ty(), base, builder_.getInt64(buffers_.root_offset[id]));
+  }
+
+  // Where a buffer owner's bytes start inside the graph function.
+  llvm::Value* BufferPointer(ValueId root, llvm::Function* graph_function) {
     const Storage& storage = buffers_.storage[root];
     switch (storage.kind) {
       case StorageKind::kInput:
@@ -162,8 +168,8 @@ class ModuleBuilder {
     std::vector<llvm::Function*> node_functions;
     for (size_t n = 0; n < graph_.nodes().size(); ++n) {
       const Node& node = graph_.nodes()[n];
-      if (IsAliasingView(graph_, node)) {
-        node_functions.push_back(nullptr);  // shares its input's bytes: no code
+      if (IsElided(buffers_, static_cast<int>(n))) {
+        node_functions.push_back(nullptr);  // its output already is its inputs' bytes: no code
         continue;
       }
       size_t pointer_args = node.outputs.size();
@@ -197,7 +203,10 @@ class ModuleBuilder {
     for (size_t i = 0; i < graph_.outputs().size(); ++i) {
       const ValueId id = graph_.outputs()[i];
       const Storage& storage = buffers_.storage[buffers_.root[id]];
-      if (storage.kind == StorageKind::kOutput && storage.index == static_cast<int>(i)) continue;
+      if (storage.kind == StorageKind::kOutput && storage.index == static_cast<int>(i) &&
+          buffers_.root_offset[id] == 0) {
+        continue;
+      }
       llvm::Value* destination = graph_function->getArg(graph_.inputs().size() + i);
       builder_.CreateMemCpy(destination, llvm::MaybeAlign(4), PointerTo(id, graph_function),
                             llvm::MaybeAlign(4), builder_.getInt64(graph_.value(id).type.ByteSize()));

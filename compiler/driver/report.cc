@@ -34,7 +34,10 @@ std::string StorageText(const BufferAssignment& buffers, const Graph& graph, Val
       text = "unused";
       break;
   }
-  if (root != id) absl::StrAppend(&text, " (view of '", graph.value(root).name, "')");
+  if (root != id) {
+    absl::StrAppend(&text, " (in the buffer of '", graph.value(root).name, "'",
+                    buffers.root_offset[id] ? absl::StrCat(" at +", buffers.root_offset[id]) : std::string(), ")");
+  }
   return text;
 }
 
@@ -97,7 +100,7 @@ std::string WriteReport(const CodegenRequest& request, const ObjectFile& object,
     };
     absl::StrAppend(&r, absl::StrFormat("  %3d: %s '%s' %s -> %s%s\n", n, DescribeOp(node), node.name,
                                         names(node.inputs), names(node.outputs),
-                                        IsAliasingView(graph, node) ? "  (view, no code)" : ""));
+                                        IsElided(buffers, static_cast<int>(n)) ? "  (view, no code)" : ""));
   }
   absl::StrAppend(&r, "\ntensor placement:\n");
   for (ValueId id = 0; id < static_cast<ValueId>(graph.values().size()); ++id) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "compiler/ir/op_geometry.h"
 #include "compiler/planning/memory_planner.h"
 
 namespace modelc {
@@ -25,6 +26,8 @@ std::vector<int> InPlaceCandidates(const Graph& graph, const Node& node) {
   return candidates;
 }
 
+bool IsElided(const BufferAssignment& buffers, int node_index) { return buffers.elided[node_index]; }
+
 bool SharesStorageWithInput(const BufferAssignment& buffers, const Node& node) {
   for (ValueId output : node.outputs) {
     for (ValueId input : node.inputs) {
@@ -43,11 +46,26 @@ BufferAssignment AssignBuffers(const Graph& graph, int64_t alignment) {
 
   // Every value's root: the value whose bytes it shares (itself unless it is a view).
   std::vector<ValueId>& root = result.root;
+  std::vector<int64_t>& offset = result.root_offset;
   root.resize(value_count);
+  offset.assign(value_count, 0);
+  result.elided.assign(graph.nodes().size(), false);
   for (ValueId id = 0; id < value_count; ++id) root[id] = id;
-  for (const Node& node : graph.nodes()) {
-    if (IsAliasingView(graph, node)) root[node.outputs[0]] = root[node.inputs[0]];
+  for (size_t n = 0; n < graph.nodes().size(); ++n) {
+    const Node& node = graph.nodes()[n];
+    if (!IsAliasingView(graph, node)) continue;
+    root[node.outputs[0]] = root[node.inputs[0]];
+    offset[node.outputs[0]] = offset[node.inputs[0]];
+    result.elided[n] = true;
   }
+  // Moves every value living in `from`'s buffer into `to`'s, `shift` bytes further on.
+  auto move_buffer = [&](ValueId from, ValueId to, int64_t shift) {
+    for (ValueId id = 0; id < value_count; ++id) {
+      if (root[id] != from) continue;
+      root[id] = to;
+      offset[id] += shift;
+    }
+  };
 
   for (ValueId id = 0; id < value_count; ++id) {
     if (graph.IsConstant(id)) result.storage[id] = {StorageKind::kConstant, -1, 0};
@@ -80,18 +98,54 @@ BufferAssignment AssignBuffers(const Graph& graph, int64_t alignment) {
   const int final_step = static_cast<int>(graph.nodes().size());
   for (ValueId output : graph.outputs()) last[root[output]] = std::max(last[root[output]], final_step);
 
+  // Concat in place: when each input is one contiguous block of the output (nothing
+  // before the axis but ones), the producers write straight into their block.
+  std::vector<bool> placed_in_concat(value_count, false);
+  for (int step = 0; step < final_step; ++step) {
+    const Node& node = graph.nodes()[step];
+    if (node.op != OpKind::kConcat) continue;
+    const ValueId output = node.outputs[0];
+    auto geometry = ResolveConcat(graph, node);
+    const StorageKind kind = result.storage[output].kind;
+    if (!geometry.ok() || geometry->outer != 1 || root[output] != output ||
+        (kind != StorageKind::kUnused && kind != StorageKind::kOutput)) {
+      continue;
+    }
+    std::vector<ValueId> input_roots;
+    bool movable = true;
+    for (ValueId input : node.inputs) {
+      const ValueId r = root[input];
+      const bool distinct = std::find(input_roots.begin(), input_roots.end(), r) == input_roots.end();
+      movable &= distinct && r != output && offset[input] == 0 && !placed_in_concat[r] &&
+                 result.storage[r].kind == StorageKind::kUnused && first[r] >= 0 &&
+                 graph.value(r).type.ByteSize() == graph.value(input).type.ByteSize();
+      input_roots.push_back(r);
+    }
+    if (!movable) continue;
+    int64_t shift = 0;
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      const ValueId r = input_roots[i];
+      first[output] = first[output] < 0 ? first[r] : std::min(first[output], first[r]);
+      last[output] = std::max(last[output], last[r]);
+      move_buffer(r, output, shift);
+      placed_in_concat[r] = true;
+      shift += graph.value(node.inputs[i]).type.ByteSize();
+    }
+    placed_in_concat[output] = true;
+    result.elided[step] = true;
+  }
+
   // In place: an elementwise node whose scratch input dies at that node writes over it.
   for (int step = 0; step < final_step; ++step) {
     const Node& node = graph.nodes()[step];
     const ValueId output = node.outputs[0];
     if (root[output] != output || result.storage[output].kind != StorageKind::kUnused) continue;
     for (int candidate : InPlaceCandidates(graph, node)) {
-      const ValueId input_root = root[node.inputs[candidate]];
+      const ValueId input = node.inputs[candidate];
+      const ValueId input_root = root[input];
       if (result.storage[input_root].kind != StorageKind::kUnused || last[input_root] != step) continue;
       last[input_root] = std::max(last[input_root], last[output]);
-      for (ValueId id = 0; id < value_count; ++id) {
-        if (root[id] == output) root[id] = input_root;
-      }
+      move_buffer(output, input_root, offset[input]);  // exactly over the input's bytes
       break;
     }
   }
@@ -116,6 +170,10 @@ BufferAssignment AssignBuffers(const Graph& graph, int64_t alignment) {
       result.storage[id] = result.storage[root[id]];
       result.lifetimes[id] = result.lifetimes[root[id]];
     }
+  }
+  // A Concat written in place into a caller's output buffer: its inputs live there too.
+  for (ValueId id = 0; id < value_count; ++id) {
+    if (result.storage[root[id]].kind == StorageKind::kOutput) result.storage[id] = result.storage[root[id]];
   }
   return result;
 }

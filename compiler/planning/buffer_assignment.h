@@ -22,8 +22,13 @@ struct Storage {
 
 struct BufferAssignment {
   std::vector<Storage> storage;  // one per value
-  // The value whose bytes each value shares: itself, or for a view, its source's root.
+  // The value whose buffer each value lives in: itself, or for a view, an in-place
+  // result or a Concat input written in place, the buffer's owner; and the value's
+  // byte offset inside that buffer.
   std::vector<ValueId> root;
+  std::vector<int64_t> root_offset;
+  // Nodes that need no code because their output already is their inputs' bytes.
+  std::vector<bool> elided;
   // For every value, the step range over which its bytes are live (scratch values).
   std::vector<BufferRequest> lifetimes;
   int64_t scratch_size = 0;
@@ -33,6 +38,9 @@ struct BufferAssignment {
 
 // Views share their source's storage unless the view is itself a graph output.
 bool IsAliasingView(const Graph& graph, const Node& node);
+// True when the node runs as no code at all (an aliasing view or a Concat whose
+// inputs were written in place).
+bool IsElided(const BufferAssignment& buffers, int node_index);
 
 // Inputs over which the node may write its output (elementwise at equal shapes), when
 // that input is not needed afterwards.
