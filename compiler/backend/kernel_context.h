@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "compiler/backend/target.h"
 #include "compiler/ir/graph.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Module.h"
@@ -25,9 +26,11 @@ class KernelContext {
  public:
   KernelContext(llvm::IRBuilder<>& builder, llvm::Module& module, const Graph& graph,
                 const Node& node, std::vector<llvm::Value*> inputs, std::vector<llvm::Value*> outputs,
-                std::string symbol_prefix, int64_t alignment)
+                std::string symbol_prefix, int64_t alignment, llvm::Value* workspace,
+                const TargetDescription& target)
       : b(builder), module(module), graph(graph), node(node), in(std::move(inputs)),
-        out(std::move(outputs)), symbol_prefix_(std::move(symbol_prefix)), alignment_(alignment) {}
+        out(std::move(outputs)), workspace(workspace), target(target),
+        symbol_prefix_(std::move(symbol_prefix)), alignment_(alignment) {}
 
   llvm::IRBuilder<>& b;
   llvm::Module& module;
@@ -35,6 +38,8 @@ class KernelContext {
   const Node& node;
   std::vector<llvm::Value*> in;   // one pointer per node input; nullptr when omitted
   std::vector<llvm::Value*> out;  // one pointer per node output
+  llvm::Value* workspace;         // the node's workspace (planning/workspace.h), or nullptr
+  const TargetDescription& target;
 
   llvm::Type* F32() { return b.getFloatTy(); }
   llvm::Type* I64() { return b.getInt64Ty(); }
@@ -99,6 +104,8 @@ void EmitEpilogueLoop(KernelContext& k, const Epilogue& epilogue, llvm::Value* o
 absl::Status EmitElementwiseKernel(KernelContext& k);  // Unary, Binary, Clip, View copies
 absl::Status EmitLinearKernel(KernelContext& k);       // Gemm, MatMul
 absl::Status EmitWindowKernel(KernelContext& k);       // Conv, MaxPool, AveragePool
+struct ConvGeometry;
+void EmitBlockedConv(KernelContext& k, const ConvGeometry& g, const Epilogue& epilogue);  // constant weights
 absl::Status EmitNormalizationKernel(KernelContext& k);  // (Log)Softmax, BatchNorm, global pools
 absl::Status EmitReduceKernel(KernelContext& k);         // the Reduce family
 absl::Status EmitDataMovementKernel(KernelContext& k);   // Transpose, Concat

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
 #include "compiler/ir/op_geometry.h"
+#include "compiler/planning/workspace.h"
 #include "compiler/util/status_macros.h"
 
 namespace modelc {
@@ -16,6 +17,11 @@ namespace {
 absl::Status EmitConv(KernelContext& k) {
   ASSIGN_OR_RETURN(ConvGeometry g, ResolveConv(k.graph, k.node));
   ASSIGN_OR_RETURN(Epilogue epilogue, ResolveEpilogue(k.graph, k.node));
+  if (UsesBlockedConvolution(k.graph, k.node)) {
+    EmitBlockedConv(k, g, epilogue);
+    return absl::OkStatus();
+  }
+  // Weights given at run time: the direct kernel below.
   const WindowGeometry& s = g.window;
   llvm::IRBuilder<>& b = k.b;
   const int64_t in_area = s.in_h * s.in_w, out_area = s.out_h * s.out_w;

@@ -122,9 +122,10 @@ class ModuleBuilder {
     int arg = 0;
     for (ValueId input : node.inputs) inputs.push_back(input == kNoValue ? nullptr : function->getArg(arg++));
     for (size_t o = 0; o < node.outputs.size(); ++o) outputs.push_back(function->getArg(arg++));
+    llvm::Value* workspace = arg < static_cast<int>(function->arg_size()) ? function->getArg(arg) : nullptr;
     KernelContext kernel(builder_, *module_, graph_, node, inputs, outputs,
                          absl::StrCat(names_.prefix, ".", SanitizeCIdentifier(node.name)),
-                         request_.target.buffer_alignment);
+                         request_.target.buffer_alignment, workspace, request_.target);
     absl::Status status;
     const OpFamily family = GetOpInfo(node.op).family;
     if (family == OpFamily::kUnary || family == OpFamily::kBinary || family == OpFamily::kView) {
@@ -172,7 +173,7 @@ class ModuleBuilder {
         node_functions.push_back(nullptr);  // its output already is its inputs' bytes: no code
         continue;
       }
-      size_t pointer_args = node.outputs.size();
+      size_t pointer_args = node.outputs.size() + (buffers_.workspace_offset[n] >= 0 ? 1 : 0);
       for (ValueId input : node.inputs) pointer_args += input != kNoValue;
       llvm::Function* function = CreateFunction(
           absl::StrCat(names_.prefix, ".node", n, ".", OpName(node.op)), builder_.getVoidTy(),
@@ -196,6 +197,10 @@ class ModuleBuilder {
         if (input != kNoValue) args.push_back(PointerTo(input, graph_function));
       }
       for (ValueId output : node.outputs) args.push_back(PointerTo(output, graph_function));
+      if (buffers_.workspace_offset[n] >= 0) {
+        args.push_back(builder_.CreateInBoundsGEP(builder_.getInt8Ty(), graph_function->getArg(TensorCount()),
+                                                  builder_.getInt64(buffers_.workspace_offset[n])));
+      }
       builder_.CreateCall(node_functions[n], args);
     }
     // Outputs that are not stored in their own buffer: repeated outputs, or outputs

@@ -64,6 +64,26 @@ absl::StatusOr<TargetDescription> DescribeTarget(const std::string& triple, cons
     return absl::InvalidArgumentError(absl::StrCat("unknown CPU '", target.cpu, "' for target ",
                                                    target.triple));
   }
+  // Vector width for hand-blocked kernels, from the features this CPU really has.
+  std::unique_ptr<llvm::MCSubtargetInfo> cpu_info(
+      llvm_target->createMCSubtargetInfo(target.triple, target.cpu, target.features));
+  auto has = [&](const char* feature) { return cpu_info && cpu_info->checkFeatures(feature); };
+  if (parsed.isX86()) {
+    target.vector_lanes = has("+avx512f") ? 16 : has("+avx") ? 8 : 4;
+    target.vector_registers = has("+avx512f") ? 32 : 16;
+  } else if (parsed.isAArch64()) {
+    target.vector_lanes = 4;
+    target.vector_registers = 32;
+  } else if (parsed.isARM() && has("+mve.fp")) {
+    target.vector_lanes = 4;
+    target.vector_registers = 8;
+  } else if (parsed.isRISCV() && has("+v")) {
+    target.vector_lanes = 4;
+    target.vector_registers = 32;
+  } else {
+    target.vector_lanes = 1;  // scalar floating point (Cortex-M4/M7, RV64GC)
+    target.vector_registers = 16;
+  }
   return target;
 }
 

@@ -17,6 +17,8 @@ struct TargetDescription {
   bool is_host = false;
   bool bare_metal = false;        // no OS: static relocation model
   int64_t buffer_alignment = 16;  // alignment of the scratch arena and weights
+  int vector_lanes = 1;           // float32 lanes of the widest vector kernels may use
+  int vector_registers = 16;      // how many such registers the target has
 };
 
 // Empty triple means the machine the compiler runs on; empty cpu means the host CPU

@@ -5,6 +5,7 @@
 
 #include "compiler/ir/op_geometry.h"
 #include "compiler/planning/memory_planner.h"
+#include "compiler/planning/workspace.h"
 
 namespace modelc {
 
@@ -157,10 +158,22 @@ BufferAssignment AssignBuffers(const Graph& graph, int64_t alignment) {
     scratch_values.push_back(id);
     requests.push_back({graph.value(id).type.ByteSize(), first[id], last[id]});
   }
+  // Workspaces: live only while their node runs.
+  std::vector<int> workspace_nodes;
+  for (int step = 0; step < final_step; ++step) {
+    const int64_t bytes = WorkspaceBytes(graph, graph.nodes()[step]);
+    if (bytes == 0) continue;
+    workspace_nodes.push_back(step);
+    requests.push_back({bytes, step, step});
+  }
   const MemoryPlan plan = PlanMemory(requests, alignment);
   for (size_t i = 0; i < scratch_values.size(); ++i) {
     result.storage[scratch_values[i]] = {StorageKind::kScratch, -1, plan.offsets[i]};
     result.lifetimes[scratch_values[i]] = requests[i];
+  }
+  result.workspace_offset.assign(graph.nodes().size(), -1);
+  for (size_t w = 0; w < workspace_nodes.size(); ++w) {
+    result.workspace_offset[workspace_nodes[w]] = plan.offsets[scratch_values.size() + w];
   }
   result.scratch_size = plan.arena_size;
   result.lower_bound = plan.lower_bound;

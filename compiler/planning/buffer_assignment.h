@@ -31,6 +31,8 @@ struct BufferAssignment {
   std::vector<bool> elided;
   // For every value, the step range over which its bytes are live (scratch values).
   std::vector<BufferRequest> lifetimes;
+  // Per node: the arena offset of its workspace, or -1 when it needs none.
+  std::vector<int64_t> workspace_offset;
   int64_t scratch_size = 0;
   int64_t scratch_alignment = 16;
   int64_t lower_bound = 0;

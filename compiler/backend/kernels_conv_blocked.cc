@@ -1,0 +1,207 @@
+// The blocked convolution kernel, used when the weights are constant (the usual case).
+//
+// For one image row of outputs, a tile of U vectors of VL pixels for OCB output channels
+// is accumulated in registers over the whole reduction (input channel x kh x kw): per
+// tap, U input vectors are loaded once and each of the OCB weights (repacked at compile
+// time to be adjacent) is broadcast and multiplied into U accumulators. Inputs with
+// padding are first copied into a zero-bordered workspace, so no tap needs a bounds
+// check. Tiles narrower than the vector (row ends) run the same code with one lane.
+// The node's fused epilogue (residual, activation) runs on each finished plane.
+#include <algorithm>
+
+#include "compiler/backend/kernel_context.h"
+#include "compiler/ir/op_geometry.h"
+#include "compiler/util/status_macros.h"
+#include "llvm/IR/Intrinsics.h"
+
+namespace modelc {
+namespace {
+
+struct ConvPlan {
+  int64_t lanes;        // VL: pixels per vector
+  int64_t vectors;      // U: vectors per tile
+  int64_t block;        // OCB: output channels per tile
+  int64_t source_h, source_w;  // the (padded) input plane that taps read
+  int64_t taps;         // input channels per group x kernel height x width
+};
+
+class BlockedConv {
+ public:
+  BlockedConv(KernelContext& k, const ConvGeometry& g, const Epilogue& epilogue)
+      : k_(k), b_(k.b), g_(g), s_(g.window), epilogue_(epilogue) {}
+
+  void Emit() {
+    PlanTiles();
+    packed_ = k_.ConstantFloats(PackWeights(), "blocked_weights");
+    source_ = PrepareSource();
+    const int64_t per_group = g_.OutChannelsPerGroup();
+    const int64_t full_blocks = per_group / plan_.block, rest = per_group % plan_.block;
+    k_.Loop(s_.batch, [&](llvm::Value* n) {
+      k_.Loop(g_.groups, [&](llvm::Value* group) {
+        llvm::Value* first_oc = b_.CreateMul(group, k_.Int(per_group));
+        k_.Loop(full_blocks, [&](llvm::Value* block) {
+          EmitBlock(n, group, b_.CreateAdd(first_oc, b_.CreateMul(block, k_.Int(plan_.block))), plan_.block);
+        });
+        if (rest > 0) EmitBlock(n, group, b_.CreateAdd(first_oc, k_.Int(full_blocks * plan_.block)), rest);
+      });
+    });
+  }
+
+ private:
+  void PlanTiles() {
+    plan_.lanes = std::max<int64_t>(1, std::min<int64_t>(k_.target.vector_lanes, s_.out_w));
+    plan_.vectors = plan_.lanes > 1 ? (s_.out_w >= 2 * plan_.lanes ? 2 : 1) : std::min<int64_t>(4, s_.out_w);
+    const int64_t free_registers = std::max<int64_t>(1, k_.target.vector_registers - plan_.vectors - 1);
+    plan_.block = std::clamp<int64_t>(free_registers / plan_.vectors, 1, 8);
+    plan_.block = std::min(plan_.block, g_.OutChannelsPerGroup());
+    const bool padded = k_.workspace != nullptr;
+    plan_.source_h = s_.in_h + (padded ? s_.pad_top + s_.pad_bottom : 0);
+    plan_.source_w = s_.in_w + (padded ? s_.pad_left + s_.pad_right : 0);
+    plan_.taps = g_.InChannelsPerGroup() * s_.kernel_h * s_.kernel_w;
+  }
+
+  // W[oc][tap] -> per block of output channels, [tap][channel in block].
+  std::vector<float> PackWeights() {
+    const std::vector<float> weights = k_.graph.value(k_.node.inputs[1]).constant->Floats();
+    std::vector<float> packed(weights.size());
+    const int64_t per_group = g_.OutChannelsPerGroup();
+    for (int64_t group = 0; group < g_.groups; ++group)
+      for (int64_t start = 0; start < per_group; start += plan_.block) {
+        const int64_t size = std::min(plan_.block, per_group - start);
+        const int64_t first = group * per_group + start;
+        for (int64_t tap = 0; tap < plan_.taps; ++tap)
+          for (int64_t j = 0; j < size; ++j)
+            packed[first * plan_.taps + tap * size + j] = weights[(first + j) * plan_.taps + tap];
+      }
+    return packed;
+  }
+
+  // The plane taps read: the input itself, or a zero-bordered copy in the workspace.
+  llvm::Value* PrepareSource() {
+    if (!k_.workspace) return k_.in[0];
+    const int64_t bytes = s_.batch * s_.channels * plan_.source_h * plan_.source_w * 4;
+    b_.CreateMemSet(k_.workspace, b_.getInt8(0), k_.Int(bytes), llvm::MaybeAlign(4));
+    k_.Loop(s_.batch * s_.channels, [&](llvm::Value* plane) {
+      k_.Loop(s_.in_h, [&](llvm::Value* row) {
+        llvm::Value* to = k_.Address(k_.workspace, b_.CreateAdd(
+            b_.CreateMul(b_.CreateAdd(b_.CreateMul(plane, k_.Int(plan_.source_h)), b_.CreateAdd(row, k_.Int(s_.pad_top))),
+                         k_.Int(plan_.source_w)), k_.Int(s_.pad_left)));
+        llvm::Value* from = k_.Address(k_.in[0], b_.CreateMul(b_.CreateAdd(b_.CreateMul(plane, k_.Int(s_.in_h)), row),
+                                                             k_.Int(s_.in_w)));
+        b_.CreateMemCpy(to, llvm::MaybeAlign(4), from, llvm::MaybeAlign(4), k_.Int(s_.in_w * 4));
+      });
+    });
+    return k_.workspace;
+  }
+
+  void EmitBlock(llvm::Value* n, llvm::Value* group, llvm::Value* first_oc, int64_t size) {
+    const int64_t wide = plan_.vectors * plan_.lanes;
+    const int64_t wide_tiles = s_.out_w / wide;
+    const int64_t vector_tiles = (s_.out_w - wide_tiles * wide) / plan_.lanes;
+    const int64_t scalar_start = wide_tiles * wide + vector_tiles * plan_.lanes;
+    k_.Loop(s_.out_h, [&](llvm::Value* oh) {
+      k_.Loop(wide_tiles, [&](llvm::Value* t) {
+        EmitTile(n, group, first_oc, size, oh, b_.CreateMul(t, k_.Int(wide)), plan_.vectors, plan_.lanes);
+      });
+      k_.Loop(vector_tiles, [&](llvm::Value* t) {
+        EmitTile(n, group, first_oc, size, oh, b_.CreateAdd(k_.Int(wide_tiles * wide), b_.CreateMul(t, k_.Int(plan_.lanes))),
+                 1, plan_.lanes);
+      });
+      k_.Loop(k_.Int(scalar_start), k_.Int(s_.out_w), [&](llvm::Value* ow) {
+        EmitTile(n, group, first_oc, size, oh, ow, 1, 1);
+      });
+    });
+    if (epilogue_.Empty()) return;
+    const int64_t area = s_.out_h * s_.out_w;
+    for (int64_t j = 0; j < size; ++j) {
+      llvm::Value* plane = b_.CreateMul(b_.CreateAdd(b_.CreateMul(n, k_.Int(g_.out_channels)),
+                                                     b_.CreateAdd(first_oc, k_.Int(j))), k_.Int(area));
+      EmitEpilogueLoop(k_, epilogue_, k_.Address(k_.out[0], plane),
+                       epilogue_.residual ? k_.Address(k_.in[kConvResidualInput], plane) : nullptr, area);
+    }
+  }
+
+  // Accumulates a [size output channels] x [vectors x lanes pixels] tile in registers.
+  void EmitTile(llvm::Value* n, llvm::Value* group, llvm::Value* first_oc, int64_t size, llvm::Value* oh,
+                llvm::Value* ow0, int64_t vectors, int64_t lanes) {
+    llvm::Type* type = lanes > 1 ? static_cast<llvm::Type*>(llvm::FixedVectorType::get(k_.F32(), lanes)) : k_.F32();
+    std::vector<llvm::Value*> accumulators(size * vectors);
+    for (int64_t j = 0; j < size; ++j) {
+      llvm::Value* bias = g_.has_bias ? k_.Load(k_.in[2], b_.CreateAdd(first_oc, k_.Int(j))) : k_.Float(0.0f);
+      llvm::Value* initial = lanes > 1 ? b_.CreateVectorSplat(lanes, bias) : bias;
+      for (int64_t u = 0; u < vectors; ++u) {
+        accumulators[j * vectors + u] = k_.EntryAlloca(type);
+        b_.CreateStore(initial, accumulators[j * vectors + u]);
+      }
+    }
+    llvm::Value* weights = k_.Address(packed_, b_.CreateMul(first_oc, k_.Int(plan_.taps)));
+    const int64_t input_channels = g_.InChannelsPerGroup();
+    k_.Loop(input_channels, [&](llvm::Value* ic) {
+      llvm::Value* channel = b_.CreateAdd(b_.CreateMul(n, k_.Int(s_.channels)),
+                                          b_.CreateAdd(b_.CreateMul(group, k_.Int(input_channels)), ic));
+      k_.Loop(s_.kernel_h, [&](llvm::Value* kh) {
+        llvm::Value* row = b_.CreateAdd(b_.CreateMul(oh, k_.Int(s_.stride_h)), b_.CreateMul(kh, k_.Int(s_.dilation_h)));
+        llvm::Value* row_start = k_.Address(source_, b_.CreateMul(b_.CreateAdd(b_.CreateMul(channel, k_.Int(plan_.source_h)), row),
+                                                                  k_.Int(plan_.source_w)));
+        k_.Loop(s_.kernel_w, [&](llvm::Value* kw) {
+          std::vector<llvm::Value*> pixels(vectors);
+          for (int64_t u = 0; u < vectors; ++u) {
+            llvm::Value* column = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(ow0, k_.Int(u * lanes)), k_.Int(s_.stride_w)),
+                                               b_.CreateMul(kw, k_.Int(s_.dilation_w)));
+            pixels[u] = LoadPixels(k_.Address(row_start, column), lanes, type);
+          }
+          llvm::Value* tap = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(b_.CreateMul(ic, k_.Int(s_.kernel_h)), kh),
+                                                       k_.Int(s_.kernel_w)), kw);
+          llvm::Value* tap_weights = k_.Address(weights, b_.CreateMul(tap, k_.Int(size)));
+          for (int64_t j = 0; j < size; ++j) {
+            llvm::Value* w = k_.Load(tap_weights, k_.Int(j));
+            if (lanes > 1) w = b_.CreateVectorSplat(lanes, w);
+            for (int64_t u = 0; u < vectors; ++u) {
+              llvm::Value* slot = accumulators[j * vectors + u];
+              llvm::Value* sum = b_.CreateIntrinsic(llvm::Intrinsic::fmuladd, {type},
+                                                    {w, pixels[u], b_.CreateLoad(type, slot)});
+              b_.CreateStore(sum, slot);
+            }
+          }
+        });
+      });
+    });
+    for (int64_t j = 0; j < size; ++j) {
+      llvm::Value* out_row = k_.Address(k_.out[0], b_.CreateMul(
+          b_.CreateAdd(b_.CreateMul(b_.CreateAdd(b_.CreateMul(n, k_.Int(g_.out_channels)), b_.CreateAdd(first_oc, k_.Int(j))),
+                                    k_.Int(s_.out_h)), oh), k_.Int(s_.out_w)));
+      for (int64_t u = 0; u < vectors; ++u) {
+        llvm::Value* at = k_.Address(out_row, b_.CreateAdd(ow0, k_.Int(u * lanes)));
+        b_.CreateAlignedStore(b_.CreateLoad(type, accumulators[j * vectors + u]), at, llvm::Align(4));
+      }
+    }
+  }
+
+  // `lanes` pixels from `start`, `stride_w` apart (one vector load when contiguous).
+  llvm::Value* LoadPixels(llvm::Value* start, int64_t lanes, llvm::Type* type) {
+    if (lanes == 1) return b_.CreateLoad(k_.F32(), start);
+    if (s_.stride_w == 1) return b_.CreateAlignedLoad(type, start, llvm::Align(4));
+    llvm::Value* vector = llvm::PoisonValue::get(type);
+    for (int64_t l = 0; l < lanes; ++l) {
+      vector = b_.CreateInsertElement(vector, k_.Load(start, k_.Int(l * s_.stride_w)), b_.getInt64(l));
+    }
+    return vector;
+  }
+
+  KernelContext& k_;
+  llvm::IRBuilder<>& b_;
+  const ConvGeometry& g_;
+  const WindowGeometry& s_;
+  const Epilogue& epilogue_;
+  ConvPlan plan_;
+  llvm::Value* packed_ = nullptr;
+  llvm::Value* source_ = nullptr;
+};
+
+}  // namespace
+
+void EmitBlockedConv(KernelContext& k, const ConvGeometry& g, const Epilogue& epilogue) {
+  BlockedConv(k, g, epilogue).Emit();
+}
+
+}  // namespace modelc

@@ -1,0 +1,22 @@
+// Workspace sizes.
+#include "compiler/planning/workspace.h"
+
+#include "compiler/ir/op_geometry.h"
+
+namespace modelc {
+
+bool UsesBlockedConvolution(const Graph& graph, const Node& node) {
+  return node.op == OpKind::kConv && graph.IsConstant(node.inputs[1]);
+}
+
+int64_t WorkspaceBytes(const Graph& graph, const Node& node) {
+  if (!UsesBlockedConvolution(graph, node)) return 0;
+  auto conv = ResolveConv(graph, node);
+  if (!conv.ok()) return 0;
+  const WindowGeometry& w = conv->window;
+  if (w.pad_top == 0 && w.pad_bottom == 0 && w.pad_left == 0 && w.pad_right == 0) return 0;
+  // The input with its padding made real: every tap then reads inside the buffer.
+  return w.batch * w.channels * (w.in_h + w.pad_top + w.pad_bottom) * (w.in_w + w.pad_left + w.pad_right) * 4;
+}
+
+}  // namespace modelc
