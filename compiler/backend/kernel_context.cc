@@ -18,7 +18,7 @@ void KernelContext::Store(llvm::Value* value, llvm::Value* base, llvm::Value* in
 }
 
 void KernelContext::Loop(llvm::Value* begin, llvm::Value* end,
-                         const std::function<void(llvm::Value*)>& body) {
+                         const std::function<void(llvm::Value*)>& body, bool allow_unrolling) {
   llvm::LLVMContext& context = b.getContext();
   llvm::Function* function = b.GetInsertBlock()->getParent();
   llvm::BasicBlock* preheader = b.GetInsertBlock();
@@ -34,7 +34,14 @@ void KernelContext::Loop(llvm::Value* begin, llvm::Value* end,
   body(index);
   llvm::Value* next = b.CreateAdd(index, Int(1), "", /*HasNUW=*/true, /*HasNSW=*/true);
   index->addIncoming(next, b.GetInsertBlock());
-  b.CreateBr(header);
+  llvm::BranchInst* latch = b.CreateBr(header);
+  if (!allow_unrolling) {
+    llvm::LLVMContext& c = b.getContext();
+    llvm::MDNode* disable = llvm::MDNode::get(c, {llvm::MDString::get(c, "llvm.loop.unroll.disable")});
+    llvm::MDNode* loop_id = llvm::MDNode::getDistinct(c, {nullptr, disable});
+    loop_id->replaceOperandWith(0, loop_id);  // a loop ID refers to itself
+    latch->setMetadata(llvm::LLVMContext::MD_loop, loop_id);
+  }
   b.SetInsertPoint(exit);
 }
 

@@ -50,10 +50,12 @@ class KernelContext {
   llvm::Value* Load(llvm::Value* base, llvm::Value* index);
   void Store(llvm::Value* value, llvm::Value* base, llvm::Value* index);
 
-  // for (i = begin; i < end; ++i) body(i), with a 64-bit induction variable.
-  void Loop(llvm::Value* begin, llvm::Value* end, const std::function<void(llvm::Value*)>& body);
-  void Loop(int64_t count, const std::function<void(llvm::Value*)>& body) {
-    Loop(Int(0), Int(count), body);
+  // for (i = begin; i < end; ++i) body(i), with a 64-bit induction variable. A loop
+  // whose body is already large can ask LLVM not to unroll it (compile time, code size).
+  void Loop(llvm::Value* begin, llvm::Value* end, const std::function<void(llvm::Value*)>& body,
+            bool allow_unrolling = true);
+  void Loop(int64_t count, const std::function<void(llvm::Value*)>& body, bool allow_unrolling = true) {
+    Loop(Int(0), Int(count), body, allow_unrolling);
   }
 
   // Loops over every index of `dims` in row-major order and calls

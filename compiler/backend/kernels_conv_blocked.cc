@@ -99,17 +99,24 @@ class BlockedConv {
     const int64_t wide_tiles = s_.out_w / wide;
     const int64_t vector_tiles = (s_.out_w - wide_tiles * wide) / plan_.lanes;
     const int64_t scalar_start = wide_tiles * wide + vector_tiles * plan_.lanes;
+    // Only the tile shapes this row width needs are emitted: each is a full loop nest.
     k_.Loop(s_.out_h, [&](llvm::Value* oh) {
-      k_.Loop(wide_tiles, [&](llvm::Value* t) {
-        EmitTile(n, group, first_oc, size, oh, b_.CreateMul(t, k_.Int(wide)), plan_.vectors, plan_.lanes);
-      });
-      k_.Loop(vector_tiles, [&](llvm::Value* t) {
-        EmitTile(n, group, first_oc, size, oh, b_.CreateAdd(k_.Int(wide_tiles * wide), b_.CreateMul(t, k_.Int(plan_.lanes))),
-                 1, plan_.lanes);
-      });
-      k_.Loop(k_.Int(scalar_start), k_.Int(s_.out_w), [&](llvm::Value* ow) {
-        EmitTile(n, group, first_oc, size, oh, ow, 1, 1);
-      });
+      if (wide_tiles > 0) {
+        k_.Loop(wide_tiles, [&](llvm::Value* t) {
+          EmitTile(n, group, first_oc, size, oh, b_.CreateMul(t, k_.Int(wide)), plan_.vectors, plan_.lanes);
+        });
+      }
+      if (vector_tiles > 0) {
+        k_.Loop(vector_tiles, [&](llvm::Value* t) {
+          EmitTile(n, group, first_oc, size, oh,
+                   b_.CreateAdd(k_.Int(wide_tiles * wide), b_.CreateMul(t, k_.Int(plan_.lanes))), 1, plan_.lanes);
+        });
+      }
+      if (scalar_start < s_.out_w) {
+        k_.Loop(k_.Int(scalar_start), k_.Int(s_.out_w), [&](llvm::Value* ow) {
+          EmitTile(n, group, first_oc, size, oh, ow, 1, 1);
+        });
+      }
     });
     if (epilogue_.Empty()) return;
     const int64_t area = s_.out_h * s_.out_w;
@@ -165,7 +172,7 @@ class BlockedConv {
           }
         });
       });
-    });
+    }, /*allow_unrolling=*/false);  // the taps inside are unrolled; the channels need not be
     for (int64_t j = 0; j < size; ++j) {
       llvm::Value* out_row = k_.Address(k_.out[0], b_.CreateMul(
           b_.CreateAdd(b_.CreateMul(b_.CreateAdd(b_.CreateMul(n, k_.Int(g_.out_channels)), b_.CreateAdd(first_oc, k_.Int(j))),
