@@ -28,7 +28,17 @@ struct ConvPlan {
 class BlockedConv {
  public:
   BlockedConv(KernelContext& k, const ConvGeometry& g, const Epilogue& epilogue)
-      : k_(k), b_(k.b), g_(g), s_(g.window), epilogue_(epilogue) {}
+      : k_(k), b_(k.b), g_(g), window_(g.window), s_(window_), epilogue_(epilogue) {
+    // A 1x1 convolution with unit stride and no padding reads each input plane exactly
+    // like its output plane: treat the plane as one long row, so that small images
+    // still fill whole vectors.
+    const WindowGeometry& w = g.window;
+    if (w.kernel_h == 1 && w.kernel_w == 1 && w.stride_h == 1 && w.stride_w == 1 && w.pad_top == 0 &&
+        w.pad_left == 0 && w.pad_bottom == 0 && w.pad_right == 0) {
+      window_.in_w = window_.out_w = w.in_h * w.in_w;
+      window_.in_h = window_.out_h = 1;
+    }
+  }
 
   void Emit() {
     PlanTiles();
@@ -198,6 +208,7 @@ class BlockedConv {
   KernelContext& k_;
   llvm::IRBuilder<>& b_;
   const ConvGeometry& g_;
+  WindowGeometry window_;  // the geometry the kernel iterates (see the constructor)
   const WindowGeometry& s_;
   const Epilogue& epilogue_;
   ConvPlan plan_;
