@@ -92,6 +92,16 @@ g (float[batch,4] x) => (float[batch,4] y) {
   EXPECT_NE(ReadFileBytes(out.File("relu5.h")).find("#define RELU5_IN_X_ELEMENTS 20u"), std::string::npos);
 }
 
+TEST(Cli, WeightsNamedAsInputsBecomeRunTimeInputs) {
+  TemporaryFolder out;
+  CommandResult result = Modelc("compile " + kModels + "/digits_cnn.onnx --inputs fc.bias --name cnn -o " + out.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(ReadFileBytes(out.File("cnn.h")).find("int cnn_run(const float *image, const float *fc_bias, float *probs, "
+                                                  "void *scratch);"), std::string::npos);
+  ExpectCleanFailure("compile " + kModels + "/digits_cnn.onnx --outputs no_such_tensor", 1,
+                     {"--outputs: the model has no tensor named 'no_such_tensor'"});
+}
+
 TEST(Cli, WritesObjectHeaderAndReport) {
   TemporaryFolder out;
   CommandResult result = Modelc("compile " + kModels + "/digits_cnn.onnx --name cnn -o " + out.path());

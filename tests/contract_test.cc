@@ -1,6 +1,8 @@
 // The generated code's contract: pointer checks with error codes, typed and generic
 // entries agree, reentrancy (two threads, two scratch buffers), repeated runs give
 // identical results, and the descriptor describes the model.
+#include <malloc.h>
+
 #include <cstring>
 #include <thread>
 
@@ -68,6 +70,22 @@ TEST(Contract, RepeatedRunsOnOneScratchGiveIdenticalResults) {
     ASSERT_EQ(again, first) << "run " << i;
   }
   EXPECT_NE(first, other);
+}
+
+TEST(Contract, HundredThousandRunsDoNotGrowTheHeap) {
+  AlignedBuffer scratch(DIGITS_CNN_SCRATCH_SIZE, DIGITS_CNN_SCRATCH_ALIGNMENT);
+  const std::vector<float> a = Image(6), b = Image(7);
+  std::vector<float> out(10);
+  digits_cnn_run(a.data(), out.data(), scratch.data());  // anything lazy in the C library happens here
+  const struct mallinfo2 before = mallinfo2();
+  for (int i = 0; i < 100000; ++i) {
+    const std::vector<float>& input = (i % 3 == 0) ? b : a;  // the same and changing inputs
+    ASSERT_EQ(digits_cnn_run(input.data(), out.data(), scratch.data()), MODELC_OK);
+  }
+  const struct mallinfo2 after = mallinfo2();
+  EXPECT_EQ(after.uordblks, before.uordblks) << "bytes in use on the heap changed";
+  EXPECT_EQ(after.arena, before.arena) << "the heap grew";
+  EXPECT_EQ(after.hblkhd, before.hblkhd) << "mmap-ed blocks changed";
 }
 
 TEST(Contract, TwoThreadsWithTwoScratchBuffersRunAtOnce) {

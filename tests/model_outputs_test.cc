@@ -54,6 +54,31 @@ TEST(ShippedModels, DifferentInputsGiveDifferentOutputs) {
   }
 }
 
+// --outputs and --inputs: the compiled model's last output is the cut's output, its only
+// input the cut's input; ORT ran the same cut (made with ONNX's own extractor).
+TEST(CutModels, MatchOnnxRuntimeOnTheSameCut) {
+  const auto models = ModelsOfKind("cut");
+  ASSERT_EQ(models.size(), 2u);
+  for (const CompiledModelEntry* model : models) {
+    const modelc_model_info& info = *model->info;
+    ASSERT_EQ(info.input_count, 1u) << model->name;
+    const std::vector<float> inputs = ReadFloats(model->data_prefix + ".inputs.bin");
+    const std::vector<float> references = ReadFloats(model->data_prefix + ".ort_outputs.bin");
+    const size_t in_size = info.inputs[0].byte_size / 4;
+    const size_t out_size = info.outputs[info.output_count - 1].byte_size / 4;
+    const size_t samples = inputs.size() / in_size;
+    ASSERT_EQ(references.size(), samples * out_size) << model->name;
+    for (size_t s = 0; s < samples; ++s) {
+      std::vector<std::vector<float>> outputs;
+      ASSERT_EQ(RunCompiled(info, {{inputs.begin() + s * in_size, inputs.begin() + (s + 1) * in_size}}, &outputs),
+                MODELC_OK);
+      EXPECT_TRUE(NearlyEqual(outputs.back(), {references.begin() + s * out_size, references.begin() + (s + 1) * out_size},
+                              0.0, kTolerance))
+          << model->name << " sample " << s;
+    }
+  }
+}
+
 // ../shared/models: one input and ORT's output per model (skipped without ../shared).
 TEST(SharedModels, MatchOnnxRuntime) {
   const auto models = ModelsOfKind("shared");

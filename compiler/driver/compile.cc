@@ -11,6 +11,7 @@
 #include "compiler/ir/printer.h"
 #include "compiler/ir/verifier.h"
 #include "compiler/passes/passes.h"
+#include "compiler/passes/subgraph_selection.h"
 #include "compiler/planning/buffer_assignment.h"
 #include "compiler/util/status_macros.h"
 
@@ -31,6 +32,9 @@ absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
     return false;
   };
   if (wants_dump("import")) dump << "# after import\n" << PrintGraph(graph);
+  if (absl::Status selected = SelectSubgraph(graph, options.extra_outputs, options.cut_inputs); !selected.ok()) {
+    return absl::Status(selected.code(), absl::StrCat(options.model_path, ": ", selected.message()));
+  }
   for (const Pass& pass : DefaultPipeline()) {
     absl::Status status = pass.run(graph);
     if (status.ok()) status = VerifyGraph(graph);

@@ -5,6 +5,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "compiler/backend/c_names.h"
 #include "compiler/passes/passes.h"
 
@@ -26,6 +27,11 @@ options:
                          for the host target, "generic" otherwise)
   --dim SYMBOL=VALUE     bind a symbolic input dimension, e.g. --dim batch=1
                          (repeatable; every symbolic dimension must be bound)
+  --outputs T1,T2        also return these tensors (any named tensor, e.g. an
+                         intermediate activation); each becomes an extra output
+  --inputs T3,T4         cut the model at these tensors: each becomes an input and
+                         whatever only fed it is dropped; a weight named here becomes
+                         a run-time input (update it without recompiling)
   --dump-ir              print the graph IR after all passes to standard output
   --dump-ir-after=PASS   print the graph IR after PASS (repeatable): "import", "all",
                          or one of: fold-constants, eliminate-common-subexpressions,
@@ -88,6 +94,12 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
       options.dims[v->substr(0, equals)] = dim;
     } else if (flag == "--dump-ir" && !has_inline_value) {
       options.dump_ir = true;
+    } else if (flag == "--outputs" || flag == "--inputs") {
+      auto v = take_value();
+      if (!v.ok()) return v.status();
+      for (const std::string& name : std::vector<std::string>(absl::StrSplit(*v, ',', absl::SkipEmpty()))) {
+        (flag == "--outputs" ? options.extra_outputs : options.cut_inputs).push_back(name);
+      }
     } else if (flag == "--dump-ir-after") {
       auto v = take_value();
       if (!v.ok()) return v.status();

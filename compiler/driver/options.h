@@ -21,6 +21,8 @@ struct CompileOptions {
   bool dump_ir = false;                    // the graph after all passes
   std::vector<std::string> dump_ir_after;  // "import", pass names, or "all"
   bool dump_llvm = false;
+  std::vector<std::string> extra_outputs;  // --outputs
+  std::vector<std::string> cut_inputs;     // --inputs
 };
 
 // Parses the arguments after "compile". Errors are InvalidArgument with a message

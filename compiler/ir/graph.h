@@ -41,6 +41,7 @@ class Graph {
   // Appends a node; it must come after the producers of its inputs.
   int AddNode(Node node);
   void AddInput(ValueId id) { inputs_.push_back(id); }
+  void SetInputs(std::vector<ValueId> ids) { inputs_ = std::move(ids); }
   void AddOutput(ValueId id) { outputs_.push_back(id); }
 
   // Replaces the node list (kept in execution order) and recomputes every value's
