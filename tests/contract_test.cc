@@ -4,9 +4,11 @@
 #include <malloc.h>
 
 #include <cstring>
+#include <string>
 #include <thread>
 
 #include "digits_cnn.h"
+#include "traced_cnn.h"
 #include "gtest/gtest.h"
 #include "tests/test_support.h"
 
@@ -86,6 +88,35 @@ TEST(Contract, HundredThousandRunsDoNotGrowTheHeap) {
   EXPECT_EQ(after.uordblks, before.uordblks) << "bytes in use on the heap changed";
   EXPECT_EQ(after.arena, before.arena) << "the heap grew";
   EXPECT_EQ(after.hblkhd, before.hblkhd) << "mmap-ed blocks changed";
+}
+
+struct TraceLog {
+  std::vector<std::string> names;
+  std::vector<std::vector<int64_t>> shapes;
+  std::vector<std::vector<float>> data;
+};
+
+void RecordTensor(void* user, const modelc_tensor_info* tensor, const void* data) {
+  auto* log = static_cast<TraceLog*>(user);
+  log->names.push_back(tensor->name);
+  log->shapes.emplace_back(tensor->shape, tensor->shape + tensor->rank);
+  const float* values = static_cast<const float*>(data);
+  log->data.emplace_back(values, values + tensor->byte_size / 4);
+}
+
+TEST(Contract, TraceHookSeesEveryOperatorsOutputInOrder) {
+  AlignedBuffer scratch(TRACED_CNN_SCRATCH_SIZE, TRACED_CNN_SCRATCH_ALIGNMENT);
+  const std::vector<float> image = Image(2);
+  std::vector<float> traced(10), plain(10);
+  TraceLog log;
+  ASSERT_EQ(traced_cnn_run_traced(image.data(), traced.data(), scratch.data(), RecordTensor, &log), MODELC_OK);
+  EXPECT_EQ(log.names, (std::vector<std::string>{"relu1", "pool1", "relu2", "pool2", "flat", "logits", "probs"}));
+  EXPECT_EQ(log.shapes[1], (std::vector<int64_t>{1, 8, 4, 4}));
+  EXPECT_EQ(log.data.back(), traced);  // the last tensor is the output itself
+  ASSERT_EQ(traced_cnn_run(image.data(), plain.data(), scratch.data()), MODELC_OK);
+  EXPECT_EQ(plain, traced);
+  ASSERT_EQ(traced_cnn_run_traced(image.data(), plain.data(), scratch.data(), nullptr, nullptr), MODELC_OK);
+  EXPECT_EQ(plain, traced);
 }
 
 TEST(Contract, TwoThreadsWithTwoScratchBuffersRunAtOnce) {

@@ -21,6 +21,7 @@ struct CodegenRequest {
   const BufferAssignment* buffers = nullptr;
   std::string model_name;  // a valid C identifier: the symbol prefix
   TargetDescription target;
+  bool trace = false;  // also emit NAME_run_traced, calling a callback after every operator
 };
 
 struct ObjectFile {

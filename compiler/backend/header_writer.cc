@@ -54,6 +54,14 @@ std::string GenerateHeader(const CodegenRequest& request) {
   absl::StrAppend(&h, "\n/* Runs the model. scratch: ", m, "_SCRATCH_SIZE bytes aligned to ", m,
                   "_SCRATCH_ALIGNMENT\n   (may be NULL when the size is 0). */\n");
   absl::StrAppend(&h, "int ", p, "_run(", absl::StrJoin(params, ", "), ");\n\n");
+  if (request.trace) {
+    std::vector<std::string> traced = params;
+    traced.push_back("modelc_trace_fn trace");
+    traced.push_back("void *user");
+    absl::StrAppend(&h, "/* The same, calling trace(user, tensor, data) after every operator for each tensor\n"
+                        "   it produced (compiled with --trace). A NULL trace runs like ", p, "_run. */\n");
+    absl::StrAppend(&h, "int ", p, "_run_traced(", absl::StrJoin(traced, ", "), ");\n\n");
+  }
   absl::StrAppend(&h, "/* The same, with inputs and outputs as arrays of pointers in model order. */\n");
   absl::StrAppend(&h, "int ", p, "_run_generic(const void *const *inputs, void *const *outputs, void *scratch);\n\n");
   absl::StrAppend(&h, "/* Names, types, shapes and sizes of the inputs and outputs, and the entry point. */\n");

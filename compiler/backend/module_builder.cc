@@ -30,13 +30,17 @@ class ModuleBuilder {
     llvm::FastMathFlags flags;
     flags.setAllowContract(true);  // a*b+c may become one FMA
     builder_.setFastMathFlags(flags);
+    llvm::Type* i32 = builder_.getInt32Ty();
+    tensor_info_type_ = llvm::StructType::create(
+        context_, {builder_.getPtrTy(), i32, i32, builder_.getPtrTy(), builder_.getInt64Ty()}, "modelc_tensor_info");
   }
 
   absl::StatusOr<std::unique_ptr<llvm::Module>> Build() {
     module_->setTargetTriple(request_.target.triple);
     llvm::Function* graph_function = DeclareGraphFunction();
     RETURN_IF_ERROR(DefineGraphFunction(graph_function));
-    llvm::Function* run = DefineTypedEntry(graph_function);
+    llvm::Function* run = DefineTypedEntry(graph_function, /*traced=*/false);
+    if (request_.trace) DefineTypedEntry(graph_function, /*traced=*/true);
     llvm::Function* generic = DefineGenericEntry(run);
     DefineDescriptor(generic);
     std::string errors;
@@ -66,12 +70,36 @@ class ModuleBuilder {
     return function;
   }
 
+  // (inputs..., outputs..., scratch[, trace callback, its user pointer])
   llvm::Function* DeclareGraphFunction() {
     llvm::Function* function = CreateFunction(absl::StrCat(names_.prefix, ".graph"), builder_.getVoidTy(),
-                                              TensorCount() + 1, llvm::GlobalValue::InternalLinkage);
+                                              TensorCount() + 1 + (request_.trace ? 2 : 0),
+                                              llvm::GlobalValue::InternalLinkage);
     // Callers promise that no output buffer overlaps any input, output or the scratch.
-    for (auto& arg : function->args()) arg.addAttr(llvm::Attribute::NoAlias);
+    for (size_t i = 0; i <= TensorCount(); ++i) function->getArg(i)->addAttr(llvm::Attribute::NoAlias);
     return function;
+  }
+
+  // After node `n`: trace(user, &info, data) for each of its outputs, when trace != NULL.
+  void EmitTraceCalls(const Node& node, llvm::Function* graph_function) {
+    llvm::Value* callback = graph_function->getArg(TensorCount() + 1);
+    llvm::Value* user = graph_function->getArg(TensorCount() + 2);
+    auto* callback_type = llvm::FunctionType::get(builder_.getVoidTy(), {Ptr(), Ptr(), Ptr()}, false);
+    llvm::BasicBlock* call = llvm::BasicBlock::Create(context_, "trace", graph_function);
+    llvm::BasicBlock* next = llvm::BasicBlock::Create(context_, "traced", graph_function);
+    builder_.CreateCondBr(builder_.CreateIsNull(callback), next, call);
+    builder_.SetInsertPoint(call);
+    for (ValueId output : node.outputs) {
+      builder_.CreateCall(callback_type, callback, {user, TraceInfo(output), PointerTo(output, graph_function)});
+    }
+    builder_.CreateBr(next);
+    builder_.SetInsertPoint(next);
+  }
+
+  llvm::Constant* TraceInfo(ValueId id) {
+    return new llvm::GlobalVariable(*module_, tensor_info_type_, true, llvm::GlobalValue::PrivateLinkage,
+                                    TensorInfo(id, absl::StrCat("trace", id)),
+                                    absl::StrCat(names_.prefix, ".trace.", id));
   }
 
   llvm::Value* ConstantPointer(ValueId id) {
@@ -190,8 +218,11 @@ class ModuleBuilder {
     }
     builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", graph_function));
     for (size_t n = 0; n < graph_.nodes().size(); ++n) {
-      if (!node_functions[n]) continue;
       const Node& node = graph_.nodes()[n];
+      if (!node_functions[n]) {
+        if (request_.trace) EmitTraceCalls(node, graph_function);  // views: same bytes, new name
+        continue;
+      }
       std::vector<llvm::Value*> args;
       for (ValueId input : node.inputs) {
         if (input != kNoValue) args.push_back(PointerTo(input, graph_function));
@@ -202,6 +233,7 @@ class ModuleBuilder {
                                                   builder_.getInt64(buffers_.workspace_offset[n])));
       }
       builder_.CreateCall(node_functions[n], args);
+      if (request_.trace) EmitTraceCalls(node, graph_function);
     }
     // Outputs that are not stored in their own buffer: repeated outputs, or outputs
     // that are graph inputs or constants.
@@ -238,9 +270,11 @@ class ModuleBuilder {
     ReturnIf(misaligned, kStatusMisaligned, function);
   }
 
-  llvm::Function* DefineTypedEntry(llvm::Function* graph_function) {
-    llvm::Function* run = CreateFunction(absl::StrCat(names_.prefix, "_run"), builder_.getInt32Ty(),
-                                         TensorCount() + 1, llvm::GlobalValue::ExternalLinkage);
+  // NAME_run(inputs..., outputs..., scratch), or NAME_run_traced(..., trace, user).
+  llvm::Function* DefineTypedEntry(llvm::Function* graph_function, bool traced) {
+    llvm::Function* run = CreateFunction(absl::StrCat(names_.prefix, traced ? "_run_traced" : "_run"),
+                                         builder_.getInt32Ty(), TensorCount() + 1 + (traced ? 2 : 0),
+                                         llvm::GlobalValue::ExternalLinkage);
     builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", run));
     std::vector<llvm::Value*> args;
     for (size_t i = 0; i < TensorCount(); ++i) {
@@ -250,6 +284,11 @@ class ModuleBuilder {
     llvm::Value* scratch = run->getArg(TensorCount());
     if (buffers_.scratch_size > 0) CheckPointer(scratch, buffers_.scratch_alignment, run);
     args.push_back(scratch);
+    if (request_.trace) {  // the untraced entry passes no callback
+      llvm::Value* none = llvm::ConstantPointerNull::get(builder_.getPtrTy());
+      args.push_back(traced ? static_cast<llvm::Value*>(run->getArg(TensorCount() + 1)) : none);
+      args.push_back(traced ? static_cast<llvm::Value*>(run->getArg(TensorCount() + 2)) : none);
+    }
     builder_.CreateCall(graph_function, args);
     builder_.CreateRet(builder_.getInt32(0));
     return run;
@@ -278,23 +317,24 @@ class ModuleBuilder {
     return builder_.CreateGlobalStringPtr(text, absl::StrCat(names_.prefix, ".str.", purpose), 0, module_.get());
   }
 
-  llvm::Constant* TensorInfoArray(const std::vector<ValueId>& ids, const std::string& purpose,
-                                  llvm::StructType* info_type) {
+  llvm::Constant* TensorInfo(ValueId id, const std::string& purpose) {
+    const TensorType& type = graph_.value(id).type;
+    std::vector<uint64_t> dims(type.shape.begin(), type.shape.end());
+    auto* shape = new llvm::GlobalVariable(*module_, llvm::ArrayType::get(builder_.getInt64Ty(), dims.size()),
+                                           true, llvm::GlobalValue::PrivateLinkage,
+                                           llvm::ConstantDataArray::get(context_, dims),
+                                           absl::StrCat(names_.prefix, ".shape.", purpose));
+    return llvm::ConstantStruct::get(
+        tensor_info_type_, {CString(graph_.value(id).name, purpose),
+                            builder_.getInt32(1),  // MODELC_FLOAT32
+                            builder_.getInt32(static_cast<uint32_t>(dims.size())), shape,
+                            builder_.getInt64(type.ByteSize())});
+  }
+
+  llvm::Constant* TensorInfoArray(const std::vector<ValueId>& ids, const std::string& purpose) {
     std::vector<llvm::Constant*> infos;
-    for (size_t i = 0; i < ids.size(); ++i) {
-      const TensorType& type = graph_.value(ids[i]).type;
-      std::vector<uint64_t> dims(type.shape.begin(), type.shape.end());
-      auto* shape = new llvm::GlobalVariable(*module_, llvm::ArrayType::get(builder_.getInt64Ty(), dims.size()),
-                                             true, llvm::GlobalValue::PrivateLinkage,
-                                             llvm::ConstantDataArray::get(context_, dims),
-                                             absl::StrCat(names_.prefix, ".shape.", purpose, i));
-      infos.push_back(llvm::ConstantStruct::get(
-          info_type, {CString(graph_.value(ids[i]).name, absl::StrCat(purpose, i)),
-                      builder_.getInt32(1),  // MODELC_FLOAT32
-                      builder_.getInt32(static_cast<uint32_t>(dims.size())), shape,
-                      builder_.getInt64(type.ByteSize())}));
-    }
-    auto* array_type = llvm::ArrayType::get(info_type, infos.size());
+    for (size_t i = 0; i < ids.size(); ++i) infos.push_back(TensorInfo(ids[i], absl::StrCat(purpose, i)));
+    auto* array_type = llvm::ArrayType::get(tensor_info_type_, infos.size());
     return new llvm::GlobalVariable(*module_, array_type, true, llvm::GlobalValue::PrivateLinkage,
                                     llvm::ConstantArray::get(array_type, infos),
                                     absl::StrCat(names_.prefix, ".", purpose, "_info"));
@@ -303,7 +343,6 @@ class ModuleBuilder {
   void DefineDescriptor(llvm::Function* generic) {
     llvm::Type* i32 = builder_.getInt32Ty();
     llvm::Type* i64 = builder_.getInt64Ty();
-    auto* tensor_info = llvm::StructType::create(context_, {Ptr(), i32, i32, Ptr(), i64}, "modelc_tensor_info");
     auto* model_info = llvm::StructType::create(
         context_, {Ptr(), i32, i32, i32, Ptr(), Ptr(), i64, i64, i64, Ptr()}, "modelc_model_info");
     llvm::Constant* fields[] = {
@@ -311,8 +350,8 @@ class ModuleBuilder {
         builder_.getInt32(kGeneratedAbiVersion),
         builder_.getInt32(static_cast<uint32_t>(graph_.inputs().size())),
         builder_.getInt32(static_cast<uint32_t>(graph_.outputs().size())),
-        TensorInfoArray(graph_.inputs(), "input", tensor_info),
-        TensorInfoArray(graph_.outputs(), "output", tensor_info),
+        TensorInfoArray(graph_.inputs(), "input"),
+        TensorInfoArray(graph_.outputs(), "output"),
         builder_.getInt64(buffers_.scratch_size),
         builder_.getInt64(buffers_.scratch_alignment),
         builder_.getInt64(buffers_.lower_bound),
@@ -331,6 +370,7 @@ class ModuleBuilder {
   llvm::IRBuilder<> builder_;
   ModelCNames names_;
   std::map<ValueId, llvm::Value*> constant_globals_;
+  llvm::StructType* tensor_info_type_ = nullptr;
 };
 
 }  // namespace

@@ -47,7 +47,7 @@ absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
   if (options.dump_ir) dump << PrintGraph(graph);
 
   const BufferAssignment buffers = AssignBuffers(graph, target.buffer_alignment);
-  CodegenRequest request{&graph, &buffers, options.name, target};
+  CodegenRequest request{&graph, &buffers, options.name, target, options.trace};
   if (options.dump_llvm) {
     ASSIGN_OR_RETURN(std::string ir, GenerateLlvmIr(request));
     dump << ir;

@@ -32,6 +32,9 @@ options:
   --inputs T3,T4         cut the model at these tensors: each becomes an input and
                          whatever only fed it is dropped; a weight named here becomes
                          a run-time input (update it without recompiling)
+  --trace                also emit NAME_run_traced, which calls a callback after every
+                         operator with each tensor it produced (name, shape, data);
+                         without the flag nothing of it is in the object
   --dump-ir              print the graph IR after all passes to standard output
   --dump-ir-after=PASS   print the graph IR after PASS (repeatable): "import", "all",
                          or one of: fold-constants, eliminate-common-subexpressions,
@@ -107,6 +110,8 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
       for (const Pass& pass : DefaultPipeline()) known |= *v == pass.name;
       if (!known) return absl::InvalidArgumentError(absl::StrCat("--dump-ir-after: no pass named '", *v, "'"));
       options.dump_ir_after.push_back(*v);
+    } else if (flag == "--trace" && !has_inline_value) {
+      options.trace = true;
     } else if (flag == "--dump-llvm" && !has_inline_value) {
       options.dump_llvm = true;
     } else if (!arg.empty() && arg[0] == '-') {

@@ -23,6 +23,7 @@ struct CompileOptions {
   bool dump_llvm = false;
   std::vector<std::string> extra_outputs;  // --outputs
   std::vector<std::string> cut_inputs;     // --inputs
+  bool trace = false;                      // --trace
 };
 
 // Parses the arguments after "compile". Errors are InvalidArgument with a message

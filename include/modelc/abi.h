@@ -36,4 +36,8 @@ typedef struct modelc_model_info {
   uint64_t scratch_lower_bound;       /* most bytes live at once: what no plan can beat */
   int (*run)(const void *const *inputs, void *const *outputs, void *scratch);
 } modelc_model_info;
+/* Called by NAME_run_traced (models compiled with --trace) after every operator, once
+ * per tensor it produced: the tensor's name, type and shape, and its data, valid during
+ * the call only. `user` is the pointer given to NAME_run_traced. */
+typedef void (*modelc_trace_fn)(void *user, const modelc_tensor_info *tensor, const void *data);
 #endif /* MODELC_COMMON_ABI_1 */
