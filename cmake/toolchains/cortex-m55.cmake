@@ -1,18 +1,9 @@
 # Cross build for cortex-m55 on QEMU's mps3-an547 board (bare metal, GNU arm-none-eabi):
 #   cmake -S . -B build-cortex-m55 -G Ninja -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/cortex-m55.cmake \
 #         -DMODELC_EXECUTABLE=/path/to/host/modelc
-set(CMAKE_SYSTEM_NAME Generic)
-set(CMAKE_SYSTEM_PROCESSOR arm)
-set(CMAKE_C_COMPILER arm-none-eabi-gcc)
-set(CMAKE_ASM_COMPILER arm-none-eabi-gcc)
-set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
-set(CMAKE_C_FLAGS_INIT "-mcpu=cortex-m55 -mthumb -mfloat-abi=hard")
-set(CMAKE_EXE_LINKER_FLAGS_INIT "-mcpu=cortex-m55 -mthumb -mfloat-abi=hard")
-
-# What modelc_add_model compiles models for.
+set(CORTEX_M_FLAGS "-mcpu=cortex-m55")
 set(MODELC_TARGET_TRIPLE thumbv8.1m.main-none-eabihf)
 set(MODELC_TARGET_CPU cortex-m55)
-# How the firmware is laid out and run (timeouts come from the tests: a broken image spins).
 set(MODELC_QEMU_BOARD_SCRIPT mps3_an547.ld)
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-system-arm -M mps3-an547 -nographic -monitor none -serial none
-    -semihosting-config enable=on,target=native -kernel)
+set(QEMU_BOARD mps3-an547)
+include(${CMAKE_CURRENT_LIST_DIR}/cortex-m-common.cmake)
