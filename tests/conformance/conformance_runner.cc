@@ -1,4 +1,5 @@
-// ONNX backend conformance: walks ONNX's node tests (Debian's libonnx-testdata; each is
+// ONNX backend conformance: walks a folder of ONNX's backend tests (Debian's
+// libonnx-testdata: node, pytorch-converted, pytorch-operator, simple; each is
 // model.onnx with test_data_set_*/input_*.pb and output_*.pb), compiles every model
 // with modelc, links the object into a shared library, runs each data set and compares
 // with the expected outputs (relative 1e-3, absolute 1e-5).
@@ -233,7 +234,7 @@ int main(int argc, char** argv) {
   }
   for (const std::string& name : newly_passing) std::cout << "new pass    " << name << " (add it to the expected list)\n";
   std::cout << "conformance: " << passed << " passed, " << failed << " failed, " << unsupported
-            << " unsupported, of " << tests.size() << " ONNX node tests; " << regressions
+            << " unsupported, of " << tests.size() << " ONNX backend tests in " << data.string() << "; " << regressions
             << " regressions against the expected list\n";
   return failed == 0 && regressions == 0 ? 0 : 1;
 }

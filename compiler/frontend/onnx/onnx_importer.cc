@@ -21,7 +21,7 @@
 namespace modelc {
 namespace {
 
-constexpr int64_t kMinOpset = 7;
+constexpr int64_t kMinOpset = 1;
 constexpr int64_t kMaxOpset = 17;  // the newest opset the system's ONNX library knows
 
 bool IsDefaultDomain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
@@ -264,6 +264,13 @@ class GraphBuilder {
     node.op = *OpKindFromOnnxName(proto.op_type());
     node.name = proto.name().empty() ? absl::StrCat(proto.op_type(), "_", index) : proto.name();
     ASSIGN_OR_RETURN(node.attributes, ConvertAttributes(proto));
+    // Legacy forms of old opsets whose meaning differs from today's: refuse, never guess.
+    if (node.attributes.Has("consumed_inputs")) {
+      return absl::UnimplementedError("the legacy attribute 'consumed_inputs' (opset < 6) is not supported");
+    }
+    if (GetOpInfo(node.op).family == OpFamily::kBinary && node.attributes.Has("axis")) {
+      return absl::UnimplementedError("legacy broadcasting along 'axis' (opset < 7) is not supported");
+    }
     if (node.op == OpKind::kSoftmax && opset_ < 13) node.attributes.Set("coerce_to_2d", int64_t{1});
     if (node.op == OpKind::kBatchNormalization) {
       ASSIGN_OR_RETURN(int64_t spatial, node.attributes.GetInt("spatial", 1));
