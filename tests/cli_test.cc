@@ -80,6 +80,17 @@ g (float[batch,4] x) => (float[batch,4] y) {
   ExpectCleanFailure("compile " + model + " --target thumbv7em-none-eabihf --cpu pentium9000", 1, {"pentium9000"});
 }
 
+TEST(Cli, RunTimeBatchIsRefusedWhenSamplesInteract) {
+  TemporaryFolder inputs;
+  const std::string mixing = WriteFile(inputs, "mixing.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>
+mixing (float[N,4] x) => (float[N,4] y) {
+  s = ReduceMean <axes = [0]> (x)
+  y = Sub(x, s)
+}
+)");
+  ExpectCleanFailure("compile " + mixing + " --batch N", 1, {mixing, "samples of a batch are not independent"});
+}
+
 TEST(Cli, BindsSymbolicDimensions) {
   TemporaryFolder inputs, out;
   const std::string symbolic = WriteFile(inputs, "symbolic.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>

@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "batch_mlp.h"
 #include "digits_cnn.h"
 #include "traced_cnn.h"
 #include "gtest/gtest.h"
@@ -88,6 +89,24 @@ TEST(Contract, HundredThousandRunsDoNotGrowTheHeap) {
   EXPECT_EQ(after.uordblks, before.uordblks) << "bytes in use on the heap changed";
   EXPECT_EQ(after.arena, before.arena) << "the heap grew";
   EXPECT_EQ(after.hblkhd, before.hblkhd) << "mmap-ed blocks changed";
+}
+
+TEST(Contract, BatchedEntryMatchesOnnxRuntimeOnAWholeBatch) {
+  const std::string prefix = std::string(MODELC_SOURCE_DIR) + "/tests/data/batch/digits_mlp_batch";
+  const std::vector<float> images = ReadFloats(prefix + ".inputs.bin");
+  const std::vector<float> references = ReadFloats(prefix + ".ort_outputs.bin");  // ORT, batch of 8
+  const int64_t batch = static_cast<int64_t>(images.size() / BATCH_MLP_IN_IMAGE_ELEMENTS);
+  ASSERT_EQ(batch, 8);
+  AlignedBuffer scratch(BATCH_MLP_SCRATCH_SIZE, BATCH_MLP_SCRATCH_ALIGNMENT);  // one sample's scratch
+  std::vector<float> together(references.size()), one(BATCH_MLP_OUT_PROBS_ELEMENTS);
+  ASSERT_EQ(batch_mlp_run_batched(batch, images.data(), together.data(), scratch.data()), MODELC_OK);
+  EXPECT_TRUE(NearlyEqual(together, references, 0.0, 1e-4));
+  for (int64_t s = 0; s < batch; ++s) {  // the same as running the samples one by one
+    ASSERT_EQ(batch_mlp_run(images.data() + s * BATCH_MLP_IN_IMAGE_ELEMENTS, one.data(), scratch.data()), MODELC_OK);
+    EXPECT_EQ(std::vector<float>(together.begin() + s * 10, together.begin() + (s + 1) * 10), one);
+  }
+  EXPECT_EQ(batch_mlp_run_batched(0, images.data(), together.data(), scratch.data()), MODELC_OK);
+  EXPECT_EQ(batch_mlp_run_batched(2, nullptr, together.data(), scratch.data()), MODELC_ERROR_NULL_POINTER);
 }
 
 struct TraceLog {

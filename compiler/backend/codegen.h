@@ -21,7 +21,8 @@ struct CodegenRequest {
   const BufferAssignment* buffers = nullptr;
   std::string model_name;  // a valid C identifier: the symbol prefix
   TargetDescription target;
-  bool trace = false;  // also emit NAME_run_traced, calling a callback after every operator
+  bool trace = false;    // also emit NAME_run_traced, calling a callback after every operator
+  bool batched = false;  // also emit NAME_run_batched, looping the one-sample graph over a batch
 };
 
 struct ObjectFile {

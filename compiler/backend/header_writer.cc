@@ -54,6 +54,14 @@ std::string GenerateHeader(const CodegenRequest& request) {
   absl::StrAppend(&h, "\n/* Runs the model. scratch: ", m, "_SCRATCH_SIZE bytes aligned to ", m,
                   "_SCRATCH_ALIGNMENT\n   (may be NULL when the size is 0). */\n");
   absl::StrAppend(&h, "int ", p, "_run(", absl::StrJoin(params, ", "), ");\n\n");
+  if (request.batched) {
+    std::vector<std::string> batched = {"int64_t batch"};
+    batched.insert(batched.end(), params.begin(), params.end());
+    absl::StrAppend(&h, "/* Runs `batch` samples (compiled with --batch): each tensor holds `batch` times the\n"
+                        "   one-sample size above, one sample after another. The scratch is that of one\n"
+                        "   sample. Stops at the first non-zero status and returns it. */\n");
+    absl::StrAppend(&h, "int ", p, "_run_batched(", absl::StrJoin(batched, ", "), ");\n\n");
+  }
   if (request.trace) {
     std::vector<std::string> traced = params;
     traced.push_back("modelc_trace_fn trace");

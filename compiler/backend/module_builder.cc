@@ -41,6 +41,7 @@ class ModuleBuilder {
     RETURN_IF_ERROR(DefineGraphFunction(graph_function));
     llvm::Function* run = DefineTypedEntry(graph_function, /*traced=*/false);
     if (request_.trace) DefineTypedEntry(graph_function, /*traced=*/true);
+    if (request_.batched) DefineBatchedEntry(run);
     llvm::Function* generic = DefineGenericEntry(run);
     DefineDescriptor(generic);
     std::string errors;
@@ -292,6 +293,47 @@ class ModuleBuilder {
     builder_.CreateCall(graph_function, args);
     builder_.CreateRet(builder_.getInt32(0));
     return run;
+  }
+
+  // NAME_run_batched(int64 batch, inputs..., outputs..., scratch): NAME_run on each
+  // sample in turn, every tensor advancing by its one-sample size. The scratch is reused.
+  void DefineBatchedEntry(llvm::Function* run) {
+    std::vector<llvm::Type*> params = {builder_.getInt64Ty()};
+    params.insert(params.end(), TensorCount() + 1, Ptr());
+    llvm::Function* batched = llvm::Function::Create(
+        llvm::FunctionType::get(builder_.getInt32Ty(), params, false), llvm::GlobalValue::ExternalLinkage,
+        absl::StrCat(names_.prefix, "_run_batched"), module_.get());
+    SetCommonAttributes(batched);
+    builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", batched));
+    llvm::Value* status = builder_.CreateAlloca(builder_.getInt32Ty());
+    builder_.CreateStore(builder_.getInt32(0), status);
+    llvm::BasicBlock* header = llvm::BasicBlock::Create(context_, "sample", batched);
+    llvm::BasicBlock* body = llvm::BasicBlock::Create(context_, "run", batched);
+    llvm::BasicBlock* done = llvm::BasicBlock::Create(context_, "done", batched);
+    llvm::BasicBlock* entry = builder_.GetInsertBlock();
+    builder_.CreateBr(header);
+    builder_.SetInsertPoint(header);
+    llvm::PHINode* sample = builder_.CreatePHI(builder_.getInt64Ty(), 2);
+    sample->addIncoming(builder_.getInt64(0), entry);
+    builder_.CreateCondBr(builder_.CreateICmpSLT(sample, batched->getArg(0)), body, done);
+    builder_.SetInsertPoint(body);
+    std::vector<llvm::Value*> args;
+    std::vector<ValueId> tensors(graph_.inputs());
+    tensors.insert(tensors.end(), graph_.outputs().begin(), graph_.outputs().end());
+    for (size_t i = 0; i < tensors.size(); ++i) {
+      llvm::Value* offset = builder_.CreateMul(sample, builder_.getInt64(graph_.value(tensors[i]).type.ByteSize()));
+      args.push_back(builder_.CreateGEP(builder_.getInt8Ty(), batched->getArg(1 + i), offset));
+    }
+    args.push_back(batched->getArg(1 + tensors.size()));
+    llvm::Value* result = builder_.CreateCall(run, args);
+    builder_.CreateStore(result, status);
+    llvm::BasicBlock* next = llvm::BasicBlock::Create(context_, "next", batched);
+    builder_.CreateCondBr(builder_.CreateICmpEQ(result, builder_.getInt32(0)), next, done);
+    builder_.SetInsertPoint(next);
+    sample->addIncoming(builder_.CreateAdd(sample, builder_.getInt64(1)), next);
+    builder_.CreateBr(header);
+    builder_.SetInsertPoint(done);
+    builder_.CreateRet(builder_.CreateLoad(builder_.getInt32Ty(), status));
   }
 
   llvm::Function* DefineGenericEntry(llvm::Function* run) {

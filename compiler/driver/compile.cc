@@ -2,9 +2,11 @@
 #include "compiler/driver/compile.h"
 
 #include <filesystem>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/codegen.h"
+#include "compiler/driver/batch_check.h"
 #include "compiler/driver/output_files.h"
 #include "compiler/driver/report.h"
 #include "compiler/frontend/onnx/onnx_importer.h"
@@ -23,8 +25,23 @@ absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
     return absl::NotFoundError(absl::StrCat("output folder '", options.output_dir, "' does not exist"));
   }
   ASSIGN_OR_RETURN(TargetDescription target, DescribeTarget(options.target, options.cpu));
-  ASSIGN_OR_RETURN(Graph graph, ImportOnnxFile(options.model_path, ImportOptions{options.dims}));
+  std::map<std::string, int64_t> dims = options.dims;
+  if (!options.batch_symbol.empty()) {
+    if (dims.count(options.batch_symbol)) {
+      return absl::InvalidArgumentError(absl::StrCat("--batch ", options.batch_symbol, " and --dim ",
+                                                     options.batch_symbol, "=... contradict each other"));
+    }
+    dims[options.batch_symbol] = 1;  // one sample; NAME_run_batched loops over the rest
+  }
+  ASSIGN_OR_RETURN(Graph graph, ImportOnnxFile(options.model_path, ImportOptions{dims}));
   RETURN_IF_ERROR(VerifyGraph(graph));
+  if (!options.batch_symbol.empty()) {
+    dims[options.batch_symbol] = 2;
+    ASSIGN_OR_RETURN(Graph pair, ImportOnnxFile(options.model_path, ImportOptions{dims}));
+    if (absl::Status independent = CheckSamplesIndependent(graph, pair, options.batch_symbol); !independent.ok()) {
+      return absl::Status(independent.code(), absl::StrCat(options.model_path, ": ", independent.message()));
+    }
+  }
   auto wants_dump = [&](const std::string& stage) {
     for (const std::string& wanted : options.dump_ir_after) {
       if (wanted == stage || wanted == "all") return true;
@@ -47,7 +64,7 @@ absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
   if (options.dump_ir) dump << PrintGraph(graph);
 
   const BufferAssignment buffers = AssignBuffers(graph, target.buffer_alignment);
-  CodegenRequest request{&graph, &buffers, options.name, target, options.trace};
+  CodegenRequest request{&graph, &buffers, options.name, target, options.trace, !options.batch_symbol.empty()};
   if (options.dump_llvm) {
     ASSIGN_OR_RETURN(std::string ir, GenerateLlvmIr(request));
     dump << ir;

@@ -32,6 +32,10 @@ options:
   --inputs T3,T4         cut the model at these tensors: each becomes an input and
                          whatever only fed it is dropped; a weight named here becomes
                          a run-time input (update it without recompiling)
+  --batch SYMBOL         run-time batch size: the inputs' and outputs' first dimension is
+                         the symbolic dimension SYMBOL; compiles one sample and adds
+                         NAME_run_batched(batch, ...), with the scratch of one sample.
+                         Refused when the model mixes samples (checked at compile time)
   --trace                also emit NAME_run_traced, which calls a callback after every
                          operator with each tensor it produced (name, shape, data);
                          without the flag nothing of it is in the object
@@ -110,6 +114,10 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
       for (const Pass& pass : DefaultPipeline()) known |= *v == pass.name;
       if (!known) return absl::InvalidArgumentError(absl::StrCat("--dump-ir-after: no pass named '", *v, "'"));
       options.dump_ir_after.push_back(*v);
+    } else if (flag == "--batch") {
+      auto v = take_value();
+      if (!v.ok()) return v.status();
+      options.batch_symbol = *v;
     } else if (flag == "--trace" && !has_inline_value) {
       options.trace = true;
     } else if (flag == "--dump-llvm" && !has_inline_value) {
