@@ -52,9 +52,13 @@ function(modelc_add_model target)
   set(object ${ARG_OUTPUT_DIR}/${ARG_NAME}.o)
   set(header ${ARG_OUTPUT_DIR}/${ARG_NAME}.h)
   set(report ${ARG_OUTPUT_DIR}/${ARG_NAME}.report.txt)
+  set(weights)
+  if(ARG_OPTIONS MATCHES "--weights;external")
+    set(weights ${ARG_OUTPUT_DIR}/${ARG_NAME}.weights.bin)
+  endif()
   file(MAKE_DIRECTORY ${ARG_OUTPUT_DIR})
   add_custom_command(
-    OUTPUT ${object} ${header} ${report}
+    OUTPUT ${object} ${header} ${report} ${weights}
     COMMAND ${compiler} compile ${model} ${flags}
     DEPENDS ${model} ${compiler_dependency}
     COMMENT "modelc: compiling ${ARG_MODEL} as ${ARG_NAME}"
@@ -64,4 +68,6 @@ function(modelc_add_model target)
   set_target_properties(${target} PROPERTIES LINKER_LANGUAGE C)
   target_include_directories(${target} INTERFACE ${ARG_OUTPUT_DIR})
   set_property(TARGET ${target} PROPERTY MODELC_REPORT ${report})
+  # With OPTIONS --weights external: the blob the program must pass at run time.
+  set_property(TARGET ${target} PROPERTY MODELC_WEIGHTS_FILE "${weights}")
 endfunction()

@@ -113,6 +113,21 @@ TEST(Cli, WeightsNamedAsInputsBecomeRunTimeInputs) {
                      {"--outputs: the model has no tensor named 'no_such_tensor'"});
 }
 
+TEST(Cli, ExternalWeightsAreAFourthFileAndDeterministic) {
+  TemporaryFolder first, second;
+  for (const TemporaryFolder* out : {&first, &second}) {
+    CommandResult result = Modelc("compile " + kModels + "/digits_cnn.onnx --weights external --name cnn -o " + out->path());
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+  }
+  EXPECT_EQ(first.Files(), (std::vector<std::string>{"cnn.h", "cnn.o", "cnn.report.txt", "cnn.weights.bin"}));
+  EXPECT_EQ(ReadFileBytes(first.File("cnn.weights.bin")), ReadFileBytes(second.File("cnn.weights.bin")));
+  EXPECT_EQ(ReadFileBytes(first.File("cnn.weights.bin")).substr(0, 7), "MODELCW");
+  for (const std::string& symbol : UndefinedSymbols(first.File("cnn.o"))) {
+    EXPECT_TRUE(symbol == "memcpy" || symbol == "memset" || symbol == "memmove") << symbol;
+  }
+  ExpectCleanFailure("compile " + kModels + "/digits_cnn.onnx --weights sideways", 2, {"--weights"});
+}
+
 TEST(Cli, WritesObjectHeaderAndReport) {
   TemporaryFolder out;
   CommandResult result = Modelc("compile " + kModels + "/digits_cnn.onnx --name cnn -o " + out.path());

@@ -9,6 +9,7 @@
 
 #include "batch_mlp.h"
 #include "digits_cnn.h"
+#include "ext_cnn.h"
 #include "traced_cnn.h"
 #include "gtest/gtest.h"
 #include "tests/test_support.h"
@@ -107,6 +108,45 @@ TEST(Contract, BatchedEntryMatchesOnnxRuntimeOnAWholeBatch) {
   }
   EXPECT_EQ(batch_mlp_run_batched(0, images.data(), together.data(), scratch.data()), MODELC_OK);
   EXPECT_EQ(batch_mlp_run_batched(2, nullptr, together.data(), scratch.data()), MODELC_ERROR_NULL_POINTER);
+}
+
+// A 64-byte aligned copy of a file: how firmware would hold a weights blob.
+class Blob {
+ public:
+  explicit Blob(const std::string& path) : bytes_(ReadFileBytes(path)), buffer_(bytes_.size(), 64) {
+    std::memcpy(buffer_.data(), bytes_.data(), bytes_.size());
+  }
+  unsigned char* data() { return static_cast<unsigned char*>(buffer_.data()); }
+  size_t size() const { return bytes_.size(); }
+
+ private:
+  std::string bytes_;
+  AlignedBuffer buffer_;
+};
+
+TEST(Contract, ExternalWeightsRunLikeOnnxRuntimeAndRefuseOtherBlobs) {
+  Blob weights(MODELC_EXT_CNN_WEIGHTS), other(MODELC_EXT_MLP_WEIGHTS);
+  ASSERT_EQ(weights.size(), EXT_CNN_WEIGHTS_BYTES);
+  const modelc_model_info& info = ext_cnn_model_info;
+  EXPECT_EQ(info.run, nullptr);
+  ASSERT_NE(info.run_with_weights, nullptr);
+  EXPECT_EQ(info.weights_bytes, EXT_CNN_WEIGHTS_BYTES);
+  EXPECT_EQ(ext_cnn_check_weights(weights.data(), weights.size()), MODELC_OK);
+
+  const std::vector<float> images = ReadFloats(std::string(MODELC_SOURCE_DIR) + "/models/digits_cnn.inputs.bin");
+  const std::vector<float> references = ReadFloats(std::string(MODELC_SOURCE_DIR) + "/models/digits_cnn.ort_outputs.bin");
+  AlignedBuffer scratch(EXT_CNN_SCRATCH_SIZE, EXT_CNN_SCRATCH_ALIGNMENT);
+  std::vector<float> probs(10);
+  for (size_t s = 0; s < 8; ++s) {
+    ASSERT_EQ(ext_cnn_run(images.data() + s * 64, probs.data(), weights.data(), scratch.data()), MODELC_OK);
+    EXPECT_TRUE(NearlyEqual(probs, {references.begin() + s * 10, references.begin() + (s + 1) * 10}, 0.0, 1e-4));
+  }
+  EXPECT_EQ(ext_cnn_run(images.data(), probs.data(), other.data(), scratch.data()), MODELC_ERROR_WEIGHTS);
+  EXPECT_EQ(ext_cnn_run(images.data(), probs.data(), nullptr, scratch.data()), MODELC_ERROR_NULL_POINTER);
+  EXPECT_EQ(ext_cnn_run(images.data(), probs.data(), weights.data() + 8, scratch.data()), MODELC_ERROR_MISALIGNED);
+  EXPECT_EQ(ext_cnn_check_weights(weights.data(), weights.size() - 1), MODELC_ERROR_WEIGHTS);
+  weights.data()[weights.size() - 1] ^= 1;  // a damaged payload: only the checksum sees it
+  EXPECT_EQ(ext_cnn_check_weights(weights.data(), weights.size()), MODELC_ERROR_WEIGHTS);
 }
 
 struct TraceLog {

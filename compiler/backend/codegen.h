@@ -23,6 +23,7 @@ struct CodegenRequest {
   TargetDescription target;
   bool trace = false;    // also emit NAME_run_traced, calling a callback after every operator
   bool batched = false;  // also emit NAME_run_batched, looping the one-sample graph over a batch
+  bool external_weights = false;  // constants in NAME.weights.bin, passed at run time
 };
 
 struct ObjectFile {
@@ -36,6 +37,8 @@ struct ObjectFile {
   // entry points and the graph function plus the largest node function's frame
   // (-1 when the target does not report frame sizes).
   int64_t stack_bound_bytes = -1;
+  // --weights external: the blob to write as NAME.weights.bin (empty otherwise).
+  std::string weights_blob;
 };
 
 // The optimised object file and its section sizes.
@@ -44,8 +47,9 @@ absl::StatusOr<ObjectFile> GenerateObjectFile(const CodegenRequest& request);
 // The textual LLVM IR before optimisation (for --dump-llvm).
 absl::StatusOr<std::string> GenerateLlvmIr(const CodegenRequest& request);
 
-// The self-contained C header declaring the entry points and constants.
-std::string GenerateHeader(const CodegenRequest& request);
+// The self-contained C header declaring the entry points and constants (the object
+// tells the weights blob's size).
+std::string GenerateHeader(const CodegenRequest& request, const ObjectFile& object);
 
 }  // namespace modelc
 

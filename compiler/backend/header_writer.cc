@@ -12,7 +12,7 @@ namespace modelc {
 // every generated header shares, guarded so several model headers can be included.
 extern const char kAbiHeaderText[];
 
-std::string GenerateHeader(const CodegenRequest& request) {
+std::string GenerateHeader(const CodegenRequest& request, const ObjectFile& object) {
   const Graph& graph = *request.graph;
   const ModelCNames names = MakeModelCNames(request.model_name, graph);
   const std::string& p = names.prefix;
@@ -50,6 +50,7 @@ std::string GenerateHeader(const CodegenRequest& request) {
   std::vector<std::string> params;
   for (const std::string& name : names.inputs) params.push_back(absl::StrCat("const float *", name));
   for (const std::string& name : names.outputs) params.push_back(absl::StrCat("float *", name));
+  if (request.external_weights) params.push_back("const void *weights");
   params.push_back("void *scratch");
   absl::StrAppend(&h, "\n/* Runs the model. scratch: ", m, "_SCRATCH_SIZE bytes aligned to ", m,
                   "_SCRATCH_ALIGNMENT\n   (may be NULL when the size is 0). */\n");
@@ -71,7 +72,17 @@ std::string GenerateHeader(const CodegenRequest& request) {
     absl::StrAppend(&h, "int ", p, "_run_traced(", absl::StrJoin(traced, ", "), ");\n\n");
   }
   absl::StrAppend(&h, "/* The same, with inputs and outputs as arrays of pointers in model order. */\n");
-  absl::StrAppend(&h, "int ", p, "_run_generic(const void *const *inputs, void *const *outputs, void *scratch);\n\n");
+  absl::StrAppend(&h, "int ", p, "_run_generic(const void *const *inputs, void *const *outputs, ",
+                  request.external_weights ? "const void *weights, " : "", "void *scratch);\n\n");
+  if (request.external_weights) {
+    absl::StrAppend(&h, "/* Compiled with --weights external: `weights` is the blob ", p, ".weights.bin (",
+                    m, "_WEIGHTS_BYTES bytes, 64-byte aligned; flash, a file, a download). A blob of another\n"
+                    "   model, or of a model compiled differently, gives MODELC_ERROR_WEIGHTS. Retrained weights\n"
+                    "   for the same model compile to a blob it accepts. ", p, "_check_weights verifies the\n"
+                    "   whole blob's checksum (it reads every byte: for start-up, not every inference). */\n");
+    absl::StrAppend(&h, "#define ", m, "_WEIGHTS_BYTES ", object.weights_blob.size(), "u\n");
+    absl::StrAppend(&h, "int ", p, "_check_weights(const void *weights, uint64_t bytes);\n\n");
+  }
   absl::StrAppend(&h, "/* Names, types, shapes and sizes of the inputs and outputs, and the entry point. */\n");
   absl::StrAppend(&h, "extern const modelc_model_info ", p, "_model_info;\n");
   absl::StrAppend(&h, "\n#ifdef __cplusplus\n}  /* extern \"C\" */\n#endif\n\n#endif  /* ", guard, " */\n");

@@ -68,26 +68,14 @@ llvm::Value* KernelContext::EntryAlloca(llvm::Type* type) {
   return entry.CreateAlloca(type);
 }
 
-namespace {
-llvm::Value* MakeConstantGlobal(llvm::Module& module, llvm::Constant* data, const std::string& name,
-                                int64_t alignment) {
-  auto* global = new llvm::GlobalVariable(module, data->getType(), /*isConstant=*/true,
-                                          llvm::GlobalValue::InternalLinkage, data, name);
-  global->setAlignment(llvm::Align(alignment));
-  global->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
-  return global;
-}
-}  // namespace
-
 llvm::Value* KernelContext::ConstantFloats(const std::vector<float>& values, const std::string& purpose) {
-  return MakeConstantGlobal(module, llvm::ConstantDataArray::get(b.getContext(), values),
-                            absl::StrCat(symbol_prefix_, "_", node.name, "_", purpose), alignment_);
+  const std::string bytes(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float));
+  return constants_.Place(b, weights_, bytes, absl::StrCat(symbol_prefix_, "_", node.name, "_", purpose));
 }
 
 llvm::Value* KernelContext::ConstantInt64s(const std::vector<int64_t>& values, const std::string& purpose) {
-  std::vector<uint64_t> raw(values.begin(), values.end());
-  return MakeConstantGlobal(module, llvm::ConstantDataArray::get(b.getContext(), raw),
-                            absl::StrCat(symbol_prefix_, "_", node.name, "_", purpose), 8);
+  const std::string bytes(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(int64_t));
+  return constants_.Place(b, weights_, bytes, absl::StrCat(symbol_prefix_, "_", node.name, "_", purpose));
 }
 
 ValidRange KernelContext::ValidIndices(llvm::Value* base, int64_t step, int64_t limit, int64_t count) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "compiler/backend/constant_store.h"
 #include "compiler/backend/target.h"
 #include "compiler/ir/graph.h"
 #include "llvm/IR/IRBuilder.h"
@@ -26,11 +27,11 @@ class KernelContext {
  public:
   KernelContext(llvm::IRBuilder<>& builder, llvm::Module& module, const Graph& graph,
                 const Node& node, std::vector<llvm::Value*> inputs, std::vector<llvm::Value*> outputs,
-                std::string symbol_prefix, int64_t alignment, llvm::Value* workspace,
-                const TargetDescription& target)
+                std::string symbol_prefix, llvm::Value* workspace, const TargetDescription& target,
+                ConstantStore& constants, llvm::Value* weights)
       : b(builder), module(module), graph(graph), node(node), in(std::move(inputs)),
         out(std::move(outputs)), workspace(workspace), target(target),
-        symbol_prefix_(std::move(symbol_prefix)), alignment_(alignment) {}
+        symbol_prefix_(std::move(symbol_prefix)), constants_(constants), weights_(weights) {}
 
   llvm::IRBuilder<>& b;
   llvm::Module& module;
@@ -79,7 +80,8 @@ class KernelContext {
 
  private:
   std::string symbol_prefix_;
-  int64_t alignment_;
+  ConstantStore& constants_;
+  llvm::Value* weights_;  // the node function's blob pointer (--weights external), or nullptr
 };
 
 // Inline math: no libm calls may appear in generated code.

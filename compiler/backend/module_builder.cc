@@ -7,9 +7,12 @@
 // Nothing is writable at run time except the caller's buffers: no mutable globals.
 #include "compiler/backend/module_builder.h"
 
+#include <cstring>
+
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/c_names.h"
 #include "compiler/backend/kernel_context.h"
+#include "compiler/ir/printer.h"
 #include "compiler/util/status_macros.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/Support/raw_ostream.h"
@@ -20,13 +23,15 @@ namespace {
 // Status codes returned by the entry points; the header writer names them.
 constexpr int kStatusNullPointer = 1;
 constexpr int kStatusMisaligned = 2;
+constexpr int kStatusWrongWeights = 3;
 
 class ModuleBuilder {
  public:
   ModuleBuilder(const CodegenRequest& request, llvm::LLVMContext& context)
       : request_(request), graph_(*request.graph), buffers_(*request.buffers), context_(context),
         module_(std::make_unique<llvm::Module>(request.model_name, context)), builder_(context),
-        names_(MakeModelCNames(request.model_name, graph_)) {
+        names_(MakeModelCNames(request.model_name, graph_)),
+        constants_(*module_, request.target.buffer_alignment, request.external_weights) {
     llvm::FastMathFlags flags;
     flags.setAllowContract(true);  // a*b+c may become one FMA
     builder_.setFastMathFlags(flags);
@@ -34,6 +39,9 @@ class ModuleBuilder {
     tensor_info_type_ = llvm::StructType::create(
         context_, {builder_.getPtrTy(), i32, i32, builder_.getPtrTy(), builder_.getInt64Ty()}, "modelc_tensor_info");
   }
+
+  // The weights blob, once Build() has placed every constant (--weights external).
+  std::string WeightsBlob() const { return constants_.FinishBlob(Structure()); }
 
   absl::StatusOr<std::unique_ptr<llvm::Module>> Build() {
     module_->setTargetTriple(request_.target.triple);
@@ -43,6 +51,7 @@ class ModuleBuilder {
     if (request_.trace) DefineTypedEntry(graph_function, /*traced=*/true);
     if (request_.batched) DefineBatchedEntry(run);
     llvm::Function* generic = DefineGenericEntry(run);
+    if (External()) DefineWeightsCheck();
     DefineDescriptor(generic);
     std::string errors;
     llvm::raw_string_ostream stream(errors);
@@ -54,6 +63,12 @@ class ModuleBuilder {
 
  private:
   size_t TensorCount() const { return graph_.inputs().size() + graph_.outputs().size(); }
+  bool External() const { return request_.external_weights; }
+  // Graph function arguments: inputs..., outputs..., scratch[, weights][, trace, user].
+  size_t GraphWeightsArg() const { return TensorCount() + 1; }
+  size_t GraphTraceArg() const { return TensorCount() + 1 + (External() ? 1 : 0); }
+  // What the model ID covers: the model's name and IR (constants by name and type only).
+  std::string Structure() const { return absl::StrCat(names_.prefix, "\n", PrintGraph(graph_)); }
   llvm::Type* Ptr() { return builder_.getPtrTy(); }
 
   void SetCommonAttributes(llvm::Function* function) {
@@ -74,7 +89,7 @@ class ModuleBuilder {
   // (inputs..., outputs..., scratch[, trace callback, its user pointer])
   llvm::Function* DeclareGraphFunction() {
     llvm::Function* function = CreateFunction(absl::StrCat(names_.prefix, ".graph"), builder_.getVoidTy(),
-                                              TensorCount() + 1 + (request_.trace ? 2 : 0),
+                                              TensorCount() + 1 + (External() ? 1 : 0) + (request_.trace ? 2 : 0),
                                               llvm::GlobalValue::InternalLinkage);
     // Callers promise that no output buffer overlaps any input, output or the scratch.
     for (size_t i = 0; i <= TensorCount(); ++i) function->getArg(i)->addAttr(llvm::Attribute::NoAlias);
@@ -83,8 +98,8 @@ class ModuleBuilder {
 
   // After node `n`: trace(user, &info, data) for each of its outputs, when trace != NULL.
   void EmitTraceCalls(const Node& node, llvm::Function* graph_function) {
-    llvm::Value* callback = graph_function->getArg(TensorCount() + 1);
-    llvm::Value* user = graph_function->getArg(TensorCount() + 2);
+    llvm::Value* callback = graph_function->getArg(GraphTraceArg());
+    llvm::Value* user = graph_function->getArg(GraphTraceArg() + 1);
     auto* callback_type = llvm::FunctionType::get(builder_.getVoidTy(), {Ptr(), Ptr(), Ptr()}, false);
     llvm::BasicBlock* call = llvm::BasicBlock::Create(context_, "trace", graph_function);
     llvm::BasicBlock* next = llvm::BasicBlock::Create(context_, "traced", graph_function);
@@ -103,20 +118,16 @@ class ModuleBuilder {
                                     absl::StrCat(names_.prefix, ".trace.", id));
   }
 
-  llvm::Value* ConstantPointer(ValueId id) {
+  llvm::Value* ConstantPointer(ValueId id, llvm::Function* graph_function) {
     auto it = constant_globals_.find(id);
     if (it != constant_globals_.end()) return it->second;
     const TensorData& data = *graph_.value(id).constant;
-    llvm::Constant* initializer = llvm::ConstantDataArray::getRaw(
-        llvm::StringRef(reinterpret_cast<const char*>(data.bytes().data()), data.bytes().size()),
-        data.bytes().size(), builder_.getInt8Ty());
-    auto* global = new llvm::GlobalVariable(*module_, initializer->getType(), true,
-                                            llvm::GlobalValue::InternalLinkage, initializer,
-                                            absl::StrCat(names_.prefix, ".const.", SanitizeCIdentifier(graph_.value(id).name)));
-    global->setAlignment(llvm::Align(request_.target.buffer_alignment));
-    global->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
-    constant_globals_[id] = global;
-    return global;
+    llvm::Value* pointer = constants_.Place(
+        builder_, External() ? graph_function->getArg(GraphWeightsArg()) : nullptr,
+        std::string(reinterpret_cast<const char*>(data.bytes().data()), data.bytes().size()),
+        absl::StrCat(names_.prefix, ".const.", SanitizeCIdentifier(graph_.value(id).name)));
+    constant_globals_[id] = pointer;
+    return pointer;
   }
 
   // Where a value's bytes are inside the graph function.
@@ -135,7 +146,7 @@ class ModuleBuilder {
       case StorageKind::kOutput:
         return graph_function->getArg(graph_.inputs().size() + storage.index);
       case StorageKind::kConstant:
-        return ConstantPointer(root);
+        return ConstantPointer(root, graph_function);
       case StorageKind::kScratch:
         return builder_.CreateInBoundsGEP(builder_.getInt8Ty(), graph_function->getArg(TensorCount()),
                                           builder_.getInt64(storage.offset));
@@ -145,16 +156,17 @@ class ModuleBuilder {
     return nullptr;
   }
 
-  absl::Status EmitNodeBody(const Node& node, llvm::Function* function) {
+  absl::Status EmitNodeBody(int n, const Node& node, llvm::Function* function) {
     builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", function));
     std::vector<llvm::Value*> inputs, outputs;
     int arg = 0;
     for (ValueId input : node.inputs) inputs.push_back(input == kNoValue ? nullptr : function->getArg(arg++));
     for (size_t o = 0; o < node.outputs.size(); ++o) outputs.push_back(function->getArg(arg++));
-    llvm::Value* workspace = arg < static_cast<int>(function->arg_size()) ? function->getArg(arg) : nullptr;
+    llvm::Value* workspace = buffers_.workspace_offset[n] >= 0 ? function->getArg(arg++) : nullptr;
+    llvm::Value* weights = External() ? function->getArg(arg++) : nullptr;
     KernelContext kernel(builder_, *module_, graph_, node, inputs, outputs,
-                         absl::StrCat(names_.prefix, ".", SanitizeCIdentifier(node.name)),
-                         request_.target.buffer_alignment, workspace, request_.target);
+                         absl::StrCat(names_.prefix, ".", SanitizeCIdentifier(node.name)), workspace,
+                         request_.target, constants_, weights);
     absl::Status status;
     const OpFamily family = GetOpInfo(node.op).family;
     if (family == OpFamily::kUnary || family == OpFamily::kBinary || family == OpFamily::kView) {
@@ -202,7 +214,7 @@ class ModuleBuilder {
         node_functions.push_back(nullptr);  // its output already is its inputs' bytes: no code
         continue;
       }
-      size_t pointer_args = node.outputs.size() + (buffers_.workspace_offset[n] >= 0 ? 1 : 0);
+      size_t pointer_args = node.outputs.size() + (buffers_.workspace_offset[n] >= 0 ? 1 : 0) + (External() ? 1 : 0);
       for (ValueId input : node.inputs) pointer_args += input != kNoValue;
       llvm::Function* function = CreateFunction(
           absl::StrCat(names_.prefix, ".node", n, ".", OpName(node.op)), builder_.getVoidTy(),
@@ -210,7 +222,7 @@ class ModuleBuilder {
       if (!SharesStorageWithInput(buffers_, node)) {
         for (auto& arg : function->args()) arg.addAttr(llvm::Attribute::NoAlias);
       }
-      absl::Status status = EmitNodeBody(node, function);
+      absl::Status status = EmitNodeBody(static_cast<int>(n), node, function);
       if (!status.ok()) {
         return absl::Status(status.code(), absl::StrCat("node '", node.name, "' (", OpName(node.op),
                                                         "): ", status.message()));
@@ -233,6 +245,7 @@ class ModuleBuilder {
         args.push_back(builder_.CreateInBoundsGEP(builder_.getInt8Ty(), graph_function->getArg(TensorCount()),
                                                   builder_.getInt64(buffers_.workspace_offset[n])));
       }
+      if (External()) args.push_back(graph_function->getArg(GraphWeightsArg()));
       builder_.CreateCall(node_functions[n], args);
       if (request_.trace) EmitTraceCalls(node, graph_function);
     }
@@ -271,10 +284,29 @@ class ModuleBuilder {
     ReturnIf(misaligned, kStatusMisaligned, function);
   }
 
-  // NAME_run(inputs..., outputs..., scratch), or NAME_run_traced(..., trace, user).
+  // Returns MODELC_ERROR_WEIGHTS from `function` unless `weights` starts with this
+  // model's blob header (magic, format version, payload size, model ID).
+  void CheckWeightsHeader(llvm::Value* weights, llvm::Function* function) {
+    auto field = [&](int offset, llvm::Type* type) {
+      return builder_.CreateAlignedLoad(type, builder_.CreateInBoundsGEP(builder_.getInt8Ty(), weights,
+                                                                         builder_.getInt64(offset)), llvm::Align(4));
+    };
+    uint64_t magic = 0;
+    std::memcpy(&magic, kWeightsMagic, 8);
+    llvm::Value* ok = builder_.CreateICmpEQ(field(0, builder_.getInt64Ty()), builder_.getInt64(magic));
+    ok = builder_.CreateAnd(ok, builder_.CreateICmpEQ(field(8, builder_.getInt32Ty()), builder_.getInt32(kWeightsFormatVersion)));
+    ok = builder_.CreateAnd(ok, builder_.CreateICmpEQ(field(16, builder_.getInt64Ty()),
+                                                      builder_.getInt64(constants_.BlobBytes() - kWeightsHeaderBytes)));
+    ok = builder_.CreateAnd(ok, builder_.CreateICmpEQ(field(24, builder_.getInt64Ty()),
+                                                      builder_.getInt64(constants_.ModelId(Structure()))));
+    ReturnIf(builder_.CreateNot(ok), kStatusWrongWeights, function);
+  }
+
+  // NAME_run(inputs..., outputs...[, weights], scratch), or NAME_run_traced(..., trace, user).
   llvm::Function* DefineTypedEntry(llvm::Function* graph_function, bool traced) {
+    const size_t weights_args = External() ? 1 : 0;
     llvm::Function* run = CreateFunction(absl::StrCat(names_.prefix, traced ? "_run_traced" : "_run"),
-                                         builder_.getInt32Ty(), TensorCount() + 1 + (traced ? 2 : 0),
+                                         builder_.getInt32Ty(), TensorCount() + weights_args + 1 + (traced ? 2 : 0),
                                          llvm::GlobalValue::ExternalLinkage);
     builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", run));
     std::vector<llvm::Value*> args;
@@ -282,24 +314,70 @@ class ModuleBuilder {
       CheckPointer(run->getArg(i), 4, run);
       args.push_back(run->getArg(i));
     }
-    llvm::Value* scratch = run->getArg(TensorCount());
+    llvm::Value* scratch = run->getArg(TensorCount() + weights_args);
     if (buffers_.scratch_size > 0) CheckPointer(scratch, buffers_.scratch_alignment, run);
     args.push_back(scratch);
+    if (External()) {
+      llvm::Value* weights = run->getArg(TensorCount());
+      CheckPointer(weights, 64, run);
+      CheckWeightsHeader(weights, run);
+      args.push_back(weights);
+    }
     if (request_.trace) {  // the untraced entry passes no callback
       llvm::Value* none = llvm::ConstantPointerNull::get(builder_.getPtrTy());
-      args.push_back(traced ? static_cast<llvm::Value*>(run->getArg(TensorCount() + 1)) : none);
-      args.push_back(traced ? static_cast<llvm::Value*>(run->getArg(TensorCount() + 2)) : none);
+      const size_t trace_arg = TensorCount() + weights_args + 1;
+      args.push_back(traced ? static_cast<llvm::Value*>(run->getArg(trace_arg)) : none);
+      args.push_back(traced ? static_cast<llvm::Value*>(run->getArg(trace_arg + 1)) : none);
     }
     builder_.CreateCall(graph_function, args);
     builder_.CreateRet(builder_.getInt32(0));
     return run;
   }
 
+  // int NAME_check_weights(const void *weights, uint64_t bytes): the header and the
+  // payload's checksum (reads the whole blob: for start-up, not every inference).
+  void DefineWeightsCheck() {
+    llvm::Function* check = llvm::Function::Create(
+        llvm::FunctionType::get(builder_.getInt32Ty(), {Ptr(), builder_.getInt64Ty()}, false),
+        llvm::GlobalValue::ExternalLinkage, absl::StrCat(names_.prefix, "_check_weights"), module_.get());
+    SetCommonAttributes(check);
+    builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", check));
+    llvm::Value* weights = check->getArg(0);
+    CheckPointer(weights, 64, check);
+    ReturnIf(builder_.CreateICmpULT(check->getArg(1), builder_.getInt64(constants_.BlobBytes())), kStatusWrongWeights, check);
+    CheckWeightsHeader(weights, check);
+    llvm::Value* hash = builder_.CreateAlloca(builder_.getInt64Ty());
+    builder_.CreateStore(builder_.getInt64(14695981039346656037ull), hash);
+    llvm::BasicBlock* entry = builder_.GetInsertBlock();
+    llvm::BasicBlock* header = llvm::BasicBlock::Create(context_, "byte", check);
+    llvm::BasicBlock* body = llvm::BasicBlock::Create(context_, "mix", check);
+    llvm::BasicBlock* done = llvm::BasicBlock::Create(context_, "done", check);
+    builder_.CreateBr(header);
+    builder_.SetInsertPoint(header);
+    llvm::PHINode* at = builder_.CreatePHI(builder_.getInt64Ty(), 2);
+    at->addIncoming(builder_.getInt64(kWeightsHeaderBytes), entry);
+    builder_.CreateCondBr(builder_.CreateICmpULT(at, builder_.getInt64(constants_.BlobBytes())), body, done);
+    builder_.SetInsertPoint(body);
+    llvm::Value* byte = builder_.CreateZExt(builder_.CreateLoad(builder_.getInt8Ty(),
+                                            builder_.CreateInBoundsGEP(builder_.getInt8Ty(), weights, at)),
+                                            builder_.getInt64Ty());
+    llvm::Value* mixed = builder_.CreateMul(builder_.CreateXor(builder_.CreateLoad(builder_.getInt64Ty(), hash), byte),
+                                            builder_.getInt64(1099511628211ull));
+    builder_.CreateStore(mixed, hash);
+    at->addIncoming(builder_.CreateAdd(at, builder_.getInt64(1)), body);
+    builder_.CreateBr(header);
+    builder_.SetInsertPoint(done);
+    llvm::Value* stored = builder_.CreateAlignedLoad(
+        builder_.getInt64Ty(), builder_.CreateInBoundsGEP(builder_.getInt8Ty(), weights, builder_.getInt64(32)), llvm::Align(4));
+    llvm::Value* same = builder_.CreateICmpEQ(builder_.CreateLoad(builder_.getInt64Ty(), hash), stored);
+    builder_.CreateRet(builder_.CreateSelect(same, builder_.getInt32(0), builder_.getInt32(kStatusWrongWeights)));
+  }
+
   // NAME_run_batched(int64 batch, inputs..., outputs..., scratch): NAME_run on each
   // sample in turn, every tensor advancing by its one-sample size. The scratch is reused.
   void DefineBatchedEntry(llvm::Function* run) {
     std::vector<llvm::Type*> params = {builder_.getInt64Ty()};
-    params.insert(params.end(), TensorCount() + 1, Ptr());
+    params.insert(params.end(), TensorCount() + (External() ? 1 : 0) + 1, Ptr());
     llvm::Function* batched = llvm::Function::Create(
         llvm::FunctionType::get(builder_.getInt32Ty(), params, false), llvm::GlobalValue::ExternalLinkage,
         absl::StrCat(names_.prefix, "_run_batched"), module_.get());
@@ -324,7 +402,7 @@ class ModuleBuilder {
       llvm::Value* offset = builder_.CreateMul(sample, builder_.getInt64(graph_.value(tensors[i]).type.ByteSize()));
       args.push_back(builder_.CreateGEP(builder_.getInt8Ty(), batched->getArg(1 + i), offset));
     }
-    args.push_back(batched->getArg(1 + tensors.size()));
+    for (size_t extra = 1 + tensors.size(); extra < batched->arg_size(); ++extra) args.push_back(batched->getArg(extra));
     llvm::Value* result = builder_.CreateCall(run, args);
     builder_.CreateStore(result, status);
     llvm::BasicBlock* next = llvm::BasicBlock::Create(context_, "next", batched);
@@ -338,7 +416,7 @@ class ModuleBuilder {
 
   llvm::Function* DefineGenericEntry(llvm::Function* run) {
     llvm::Function* generic = CreateFunction(absl::StrCat(names_.prefix, "_run_generic"),
-                                             builder_.getInt32Ty(), 3, llvm::GlobalValue::ExternalLinkage);
+                                             builder_.getInt32Ty(), External() ? 4 : 3, llvm::GlobalValue::ExternalLinkage);
     builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", generic));
     std::vector<llvm::Value*> args;
     for (int array = 0; array < 2; ++array) {
@@ -350,7 +428,8 @@ class ModuleBuilder {
         args.push_back(builder_.CreateLoad(Ptr(), slot));
       }
     }
-    args.push_back(generic->getArg(2));
+    if (External()) args.push_back(generic->getArg(2));  // weights
+    args.push_back(generic->getArg(External() ? 3 : 2));  // scratch
     builder_.CreateRet(builder_.CreateCall(run, args));
     return generic;
   }
@@ -386,7 +465,7 @@ class ModuleBuilder {
     llvm::Type* i32 = builder_.getInt32Ty();
     llvm::Type* i64 = builder_.getInt64Ty();
     auto* model_info = llvm::StructType::create(
-        context_, {Ptr(), i32, i32, i32, Ptr(), Ptr(), i64, i64, i64, Ptr()}, "modelc_model_info");
+        context_, {Ptr(), i32, i32, i32, Ptr(), Ptr(), i64, i64, i64, Ptr(), Ptr(), i64}, "modelc_model_info");
     llvm::Constant* fields[] = {
         CString(names_.prefix, "model_name"),
         builder_.getInt32(kGeneratedAbiVersion),
@@ -397,7 +476,9 @@ class ModuleBuilder {
         builder_.getInt64(buffers_.scratch_size),
         builder_.getInt64(buffers_.scratch_alignment),
         builder_.getInt64(buffers_.lower_bound),
-        generic,
+        External() ? llvm::ConstantPointerNull::get(builder_.getPtrTy()) : static_cast<llvm::Constant*>(generic),
+        External() ? static_cast<llvm::Constant*>(generic) : llvm::ConstantPointerNull::get(builder_.getPtrTy()),
+        builder_.getInt64(External() ? constants_.BlobBytes() : 0),
     };
     new llvm::GlobalVariable(*module_, model_info, true, llvm::GlobalValue::ExternalLinkage,
                              llvm::ConstantStruct::get(model_info, fields),
@@ -411,6 +492,7 @@ class ModuleBuilder {
   std::unique_ptr<llvm::Module> module_;
   llvm::IRBuilder<> builder_;
   ModelCNames names_;
+  ConstantStore constants_;
   std::map<ValueId, llvm::Value*> constant_globals_;
   llvm::StructType* tensor_info_type_ = nullptr;
 };
@@ -418,8 +500,11 @@ class ModuleBuilder {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<llvm::Module>> BuildModule(const CodegenRequest& request,
-                                                          llvm::LLVMContext& context) {
-  return ModuleBuilder(request, context).Build();
+                                                          llvm::LLVMContext& context, std::string* weights_blob) {
+  ModuleBuilder builder(request, context);
+  auto module = builder.Build();
+  if (module.ok() && request.external_weights) *weights_blob = builder.WeightsBlob();
+  return module;
 }
 
 }  // namespace modelc

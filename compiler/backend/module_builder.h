@@ -11,8 +11,9 @@
 
 namespace modelc {
 
+// `weights_blob` receives the blob for --weights external (left empty otherwise).
 absl::StatusOr<std::unique_ptr<llvm::Module>> BuildModule(const CodegenRequest& request,
-                                                          llvm::LLVMContext& context);
+                                                          llvm::LLVMContext& context, std::string* weights_blob);
 
 }  // namespace modelc
 

@@ -144,7 +144,8 @@ absl::Status MeasureSections(const std::string& prefix, ObjectFile* object) {
 
 absl::StatusOr<std::string> GenerateLlvmIr(const CodegenRequest& request) {
   llvm::LLVMContext context;
-  ASSIGN_OR_RETURN(std::unique_ptr<llvm::Module> module, BuildModule(request, context));
+  std::string ignored;
+  ASSIGN_OR_RETURN(std::unique_ptr<llvm::Module> module, BuildModule(request, context, &ignored));
   std::string text;
   llvm::raw_string_ostream stream(text);
   module->print(stream, nullptr);
@@ -154,7 +155,8 @@ absl::StatusOr<std::string> GenerateLlvmIr(const CodegenRequest& request) {
 absl::StatusOr<ObjectFile> GenerateObjectFile(const CodegenRequest& request) {
   ASSIGN_OR_RETURN(std::unique_ptr<llvm::TargetMachine> machine, CreateTargetMachine(request.target));
   llvm::LLVMContext context;
-  ASSIGN_OR_RETURN(std::unique_ptr<llvm::Module> module, BuildModule(request, context));
+  std::string weights_blob;
+  ASSIGN_OR_RETURN(std::unique_ptr<llvm::Module> module, BuildModule(request, context, &weights_blob));
   module->setDataLayout(machine->createDataLayout());
   Optimize(*module, *machine);
   llvm::SmallVector<char, 0> buffer;
@@ -166,6 +168,7 @@ absl::StatusOr<ObjectFile> GenerateObjectFile(const CodegenRequest& request) {
   codegen.run(*module);
   ObjectFile object;
   object.bytes.assign(buffer.begin(), buffer.end());
+  object.weights_blob = std::move(weights_blob);
   RETURN_IF_ERROR(MeasureSections(request.model_name, &object));
   return object;
 }

@@ -64,7 +64,8 @@ absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
   if (options.dump_ir) dump << PrintGraph(graph);
 
   const BufferAssignment buffers = AssignBuffers(graph, target.buffer_alignment);
-  CodegenRequest request{&graph, &buffers, options.name, target, options.trace, !options.batch_symbol.empty()};
+  CodegenRequest request{&graph, &buffers, options.name, target, options.trace, !options.batch_symbol.empty(),
+                         options.external_weights};
   if (options.dump_llvm) {
     ASSIGN_OR_RETURN(std::string ir, GenerateLlvmIr(request));
     dump << ir;
@@ -74,11 +75,13 @@ absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
     return absl::Status(object.status().code(), absl::StrCat(options.model_path, ": ", object.status().message()));
   }
   const std::filesystem::path dir(options.output_dir);
-  return WriteOutputFilesAtomically({
+  std::vector<OutputFile> files = {
       {(dir / (options.name + ".o")).string(), object->bytes},
-      {(dir / (options.name + ".h")).string(), GenerateHeader(request)},
+      {(dir / (options.name + ".h")).string(), GenerateHeader(request, *object)},
       {(dir / (options.name + ".report.txt")).string(), WriteReport(request, *object, options.model_path)},
-  });
+  };
+  if (options.external_weights) files.push_back({(dir / (options.name + ".weights.bin")).string(), object->weights_blob});
+  return WriteOutputFilesAtomically(files);
 }
 
 }  // namespace modelc

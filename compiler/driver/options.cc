@@ -36,6 +36,10 @@ options:
                          the symbolic dimension SYMBOL; compiles one sample and adds
                          NAME_run_batched(batch, ...), with the scratch of one sample.
                          Refused when the model mixes samples (checked at compile time)
+  --weights external     put the weights (and everything derived from them) in
+                         NAME.weights.bin instead of the object; the entry points take
+                         `const void *weights` and refuse a blob of another model
+  --weights embedded     the default: weights are read-only data in the object
   --trace                also emit NAME_run_traced, which calls a callback after every
                          operator with each tensor it produced (name, shape, data);
                          without the flag nothing of it is in the object
@@ -114,6 +118,13 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
       for (const Pass& pass : DefaultPipeline()) known |= *v == pass.name;
       if (!known) return absl::InvalidArgumentError(absl::StrCat("--dump-ir-after: no pass named '", *v, "'"));
       options.dump_ir_after.push_back(*v);
+    } else if (flag == "--weights") {
+      auto v = take_value();
+      if (!v.ok()) return v.status();
+      if (*v != "external" && *v != "embedded") {
+        return absl::InvalidArgumentError(absl::StrCat("--weights takes 'external' or 'embedded', not '", *v, "'"));
+      }
+      options.external_weights = *v == "external";
     } else if (flag == "--batch") {
       auto v = take_value();
       if (!v.ok()) return v.status();

@@ -25,6 +25,7 @@ struct CompileOptions {
   std::vector<std::string> cut_inputs;     // --inputs
   bool trace = false;                      // --trace
   std::string batch_symbol;                // --batch: a run-time batch over this symbolic dimension
+  bool external_weights = false;           // --weights external
 };
 
 // Parses the arguments after "compile". Errors are InvalidArgument with a message

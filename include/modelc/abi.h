@@ -11,7 +11,9 @@
 #define MODELC_OK 0
 #define MODELC_ERROR_NULL_POINTER 1 /* an input, output or needed scratch pointer is NULL */
 #define MODELC_ERROR_MISALIGNED 2   /* a tensor is not 4-byte aligned, or the scratch is not
-                                       aligned to the model's SCRATCH_ALIGNMENT */
+                                       aligned to the model's SCRATCH_ALIGNMENT (or the weights
+                                       to 64 bytes) */
+#define MODELC_ERROR_WEIGHTS 3      /* the weights blob is not this model's (--weights external) */
 /* Element types in modelc_tensor_info. */
 #define MODELC_FLOAT32 1
 
@@ -35,6 +37,10 @@ typedef struct modelc_model_info {
   uint64_t scratch_alignment;         /* their required alignment */
   uint64_t scratch_lower_bound;       /* most bytes live at once: what no plan can beat */
   int (*run)(const void *const *inputs, void *const *outputs, void *scratch);
+  /* Models compiled with --weights external: `run` is NULL, this takes the blob
+   * (NAME.weights.bin, weights_bytes long, 64-byte aligned). NULL otherwise. */
+  int (*run_with_weights)(const void *const *inputs, void *const *outputs, const void *weights, void *scratch);
+  uint64_t weights_bytes;
 } modelc_model_info;
 /* Called by NAME_run_traced (models compiled with --trace) after every operator, once
  * per tensor it produced: the tensor's name, type and shape, and its data, valid during
