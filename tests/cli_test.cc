@@ -14,6 +14,8 @@ namespace {
 const std::string kModels = MODELC_MODELS_DIR;
 const std::string kTestModels = MODELC_TEST_MODELS_DIR;
 
+std::set<std::string> UndefinedSymbols(const std::string& object);  // below
+
 CommandResult Modelc(const std::string& arguments) {
   return RunCommand(std::string(MODELC_BINARY) + " " + arguments);
 }
