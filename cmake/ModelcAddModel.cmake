@@ -1,6 +1,8 @@
 # modelc_add_model(<target> MODEL <file.onnx>
 #                  [NAME <c-identifier>] [TARGET_TRIPLE <triple>] [CPU <cpu>]
-#                  [DIMS <symbol=value>...] [OUTPUT_DIR <dir>] [OPTIONS <extra flags>...])
+#                  [DIMS <symbol=value>...] [OUTPUT_DIR <dir>]
+#                  [OUTPUTS <tensor>...] [INPUTS <tensor>...] [BATCH <symbol>]
+#                  [WEIGHTS external|embedded] [TRACE] [OPTIONS <extra flags>...])
 #
 # Compiles an ONNX model with modelc at build time and makes <target> a static library
 # holding the generated object; linking <target> also puts the folder of NAME.h on the
@@ -8,8 +10,12 @@
 # NAME defaults to <target>. TARGET_TRIPLE / CPU default to MODELC_TARGET_TRIPLE /
 # MODELC_TARGET_CPU when set (e.g. by a cross toolchain file), otherwise the host.
 # The compiler is the in-tree `modelc` target if there is one, else MODELC_EXECUTABLE.
+# OUTPUTS, INPUTS, BATCH, WEIGHTS and TRACE are modelc's --outputs, --inputs, --batch,
+# --weights and --trace (see `modelc --help`); with WEIGHTS external the target property
+# MODELC_WEIGHTS_FILE names the blob to pass at run time.
 function(modelc_add_model target)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "MODEL;NAME;TARGET_TRIPLE;CPU;OUTPUT_DIR" "DIMS;OPTIONS")
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "TRACE" "MODEL;NAME;TARGET_TRIPLE;CPU;OUTPUT_DIR;BATCH;WEIGHTS"
+                        "DIMS;OPTIONS;OUTPUTS;INPUTS")
   if(NOT ARG_MODEL)
     message(FATAL_ERROR "modelc_add_model(${target}): MODEL is required")
   endif()
@@ -47,13 +53,30 @@ function(modelc_add_model target)
   foreach(dim IN LISTS ARG_DIMS)
     list(APPEND flags --dim ${dim})
   endforeach()
+  if(ARG_OUTPUTS)
+    list(JOIN ARG_OUTPUTS "," outputs)
+    list(APPEND flags --outputs ${outputs})
+  endif()
+  if(ARG_INPUTS)
+    list(JOIN ARG_INPUTS "," inputs)
+    list(APPEND flags --inputs ${inputs})
+  endif()
+  if(ARG_BATCH)
+    list(APPEND flags --batch ${ARG_BATCH})
+  endif()
+  if(ARG_WEIGHTS)
+    list(APPEND flags --weights ${ARG_WEIGHTS})
+  endif()
+  if(ARG_TRACE)
+    list(APPEND flags --trace)
+  endif()
   list(APPEND flags ${ARG_OPTIONS})
 
   set(object ${ARG_OUTPUT_DIR}/${ARG_NAME}.o)
   set(header ${ARG_OUTPUT_DIR}/${ARG_NAME}.h)
   set(report ${ARG_OUTPUT_DIR}/${ARG_NAME}.report.txt)
   set(weights)
-  if(ARG_OPTIONS MATCHES "--weights;external")
+  if(ARG_WEIGHTS STREQUAL "external" OR ARG_OPTIONS MATCHES "--weights;external")
     set(weights ${ARG_OUTPUT_DIR}/${ARG_NAME}.weights.bin)
   endif()
   file(MAKE_DIRECTORY ${ARG_OUTPUT_DIR})
