@@ -2,7 +2,8 @@
 #                  [NAME <c-identifier>] [TARGET_TRIPLE <triple>] [CPU <cpu>]
 #                  [DIMS <symbol=value>...] [OUTPUT_DIR <dir>]
 #                  [OUTPUTS <tensor>...] [INPUTS <tensor>...] [BATCH <symbol>]
-#                  [WEIGHTS external|embedded] [TRACE] [OPTIONS <extra flags>...])
+#                  [WEIGHTS external|embedded] [TRACE] [LINK <more.onnx>...]
+#                  [CONNECT <model:tensor=model:tensor>...] [OPTIONS <extra flags>...])
 #
 # Compiles an ONNX model with modelc at build time and makes <target> a static library
 # holding the generated object; linking <target> also puts the folder of NAME.h on the
@@ -11,11 +12,12 @@
 # MODELC_TARGET_CPU when set (e.g. by a cross toolchain file), otherwise the host.
 # The compiler is the in-tree `modelc` target if there is one, else MODELC_EXECUTABLE.
 # OUTPUTS, INPUTS, BATCH, WEIGHTS and TRACE are modelc's --outputs, --inputs, --batch,
-# --weights and --trace (see `modelc --help`); with WEIGHTS external the target property
+# --weights and --trace (see `modelc --help`); LINK adds models compiled into the same
+# object, CONNECT (modelc's --connect) feeds outputs of one into inputs of another; with WEIGHTS external the target property
 # MODELC_WEIGHTS_FILE names the blob to pass at run time.
 function(modelc_add_model target)
   cmake_parse_arguments(PARSE_ARGV 1 ARG "TRACE" "MODEL;NAME;TARGET_TRIPLE;CPU;OUTPUT_DIR;BATCH;WEIGHTS"
-                        "DIMS;OPTIONS;OUTPUTS;INPUTS")
+                        "DIMS;OPTIONS;OUTPUTS;INPUTS;LINK;CONNECT")
   if(NOT ARG_MODEL)
     message(FATAL_ERROR "modelc_add_model(${target}): MODEL is required")
   endif()
@@ -70,6 +72,14 @@ function(modelc_add_model target)
   if(ARG_TRACE)
     list(APPEND flags --trace)
   endif()
+  set(linked)
+  foreach(extra IN LISTS ARG_LINK)
+    get_filename_component(extra ${extra} ABSOLUTE)
+    list(APPEND linked ${extra})
+  endforeach()
+  foreach(connection IN LISTS ARG_CONNECT)
+    list(APPEND flags --connect ${connection})
+  endforeach()
   list(APPEND flags ${ARG_OPTIONS})
 
   set(object ${ARG_OUTPUT_DIR}/${ARG_NAME}.o)
@@ -82,8 +92,8 @@ function(modelc_add_model target)
   file(MAKE_DIRECTORY ${ARG_OUTPUT_DIR})
   add_custom_command(
     OUTPUT ${object} ${header} ${report} ${weights}
-    COMMAND ${compiler} compile ${model} ${flags}
-    DEPENDS ${model} ${compiler_dependency}
+    COMMAND ${compiler} compile ${model} ${linked} ${flags}
+    DEPENDS ${model} ${linked} ${compiler_dependency}
     COMMENT "modelc: compiling ${ARG_MODEL} as ${ARG_NAME}"
     VERBATIM)
   set_source_files_properties(${object} PROPERTIES EXTERNAL_OBJECT TRUE GENERATED TRUE)

@@ -130,6 +130,18 @@ TEST(Cli, ExternalWeightsAreAFourthFileAndDeterministic) {
   ExpectCleanFailure("compile " + kModels + "/digits_cnn.onnx --weights sideways", 2, {"--weights"});
 }
 
+TEST(Cli, ConnectionsAreCheckedAtCompileTime) {
+  const std::string cuts = std::string(MODELC_TEST_MODELS_DIR) + "/../data/cuts/";
+  const std::string models = cuts + "digits_cnn_features.onnx " + cuts + "joint_head.onnx ";
+  ExpectCleanFailure("compile " + models + "--connect digits_cnn_features:flat=joint_head:joined", 2, {"--name"});
+  ExpectCleanFailure("compile " + models + "--name j --connect digits_cnn_features:flat=joint_head:joined", 1,
+                     {"'joint_head:joined' has shape [1,96] but receives [1,64]"});
+  ExpectCleanFailure("compile " + models + "--name j --connect nothere:flat=joint_head:joined", 1,
+                     {"no model named 'nothere'"});
+  ExpectCleanFailure("compile " + models + "--name j --connect joint_head:probs=digits_cnn_features:image", 1,
+                     {"list the source model before the target model"});
+}
+
 TEST(Cli, WritesObjectHeaderAndReport) {
   TemporaryFolder out;
   CommandResult result = Modelc("compile " + kModels + "/digits_cnn.onnx --name cnn -o " + out.path());

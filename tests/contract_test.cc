@@ -8,7 +8,12 @@
 #include <thread>
 
 #include "batch_mlp.h"
+#include "alone_features.h"
+#include "alone_hidden.h"
+#include "alone_joint.h"
 #include "digits_cnn.h"
+#include "linked_chain.h"
+#include "linked_joint.h"
 #include "ext_cnn.h"
 #include "traced_cnn.h"
 #include "gtest/gtest.h"
@@ -108,6 +113,34 @@ TEST(Contract, BatchedEntryMatchesOnnxRuntimeOnAWholeBatch) {
   }
   EXPECT_EQ(batch_mlp_run_batched(0, images.data(), together.data(), scratch.data()), MODELC_OK);
   EXPECT_EQ(batch_mlp_run_batched(2, nullptr, together.data(), scratch.data()), MODELC_ERROR_NULL_POINTER);
+}
+
+TEST(Contract, LinkedChainMatchesOnnxRuntimeOnTheWholeModel) {
+  const std::vector<float> images = ReadFloats(std::string(MODELC_SOURCE_DIR) + "/models/digits_cnn.inputs.bin");
+  const std::vector<float> references = ReadFloats(std::string(MODELC_SOURCE_DIR) + "/models/digits_cnn.ort_outputs.bin");
+  AlignedBuffer scratch(LINKED_CHAIN_SCRATCH_SIZE, LINKED_CHAIN_SCRATCH_ALIGNMENT);
+  std::vector<float> probs(10);
+  ASSERT_EQ(linked_chain_model_info.input_count, 1u);  // the connected input is gone
+  for (size_t s = 0; s < 8; ++s) {
+    ASSERT_EQ(linked_chain_run(images.data() + s * 64, probs.data(), scratch.data()), MODELC_OK);
+    EXPECT_TRUE(NearlyEqual(probs, {references.begin() + s * 10, references.begin() + (s + 1) * 10}, 0.0, 1e-4));
+  }
+}
+
+TEST(Contract, ConcatenatedConnectionEqualsTheModelsChainedByHand) {
+  const std::vector<float> images = ReadFloats(std::string(MODELC_SOURCE_DIR) + "/models/digits_cnn.inputs.bin");
+  AlignedBuffer scratch(1 << 16, 64);
+  std::vector<float> features(64), hidden(32), joined(96), by_hand(10), linked(10);
+  for (size_t s = 0; s < 8; ++s) {
+    const float* image = images.data() + s * 64;
+    ASSERT_EQ(alone_features_run(image, features.data(), scratch.data()), MODELC_OK);
+    ASSERT_EQ(alone_hidden_run(image, hidden.data(), scratch.data()), MODELC_OK);
+    std::copy(features.begin(), features.end(), joined.begin());
+    std::copy(hidden.begin(), hidden.end(), joined.begin() + 64);
+    ASSERT_EQ(alone_joint_run(joined.data(), by_hand.data(), scratch.data()), MODELC_OK);
+    ASSERT_EQ(linked_joint_run(image, image, linked.data(), scratch.data()), MODELC_OK);
+    EXPECT_TRUE(NearlyEqual(linked, by_hand, 1e-6, 1e-7)) << "sample " << s;
+  }
 }
 
 // A 64-byte aligned copy of a file: how firmware would hold a weights blob.

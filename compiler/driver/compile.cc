@@ -12,12 +12,35 @@
 #include "compiler/frontend/onnx/onnx_importer.h"
 #include "compiler/ir/printer.h"
 #include "compiler/ir/verifier.h"
+#include "compiler/passes/graph_linking.h"
 #include "compiler/passes/passes.h"
 #include "compiler/passes/subgraph_selection.h"
 #include "compiler/planning/buffer_assignment.h"
 #include "compiler/util/status_macros.h"
 
 namespace modelc {
+
+namespace {
+
+// One model, or several linked by --connect (each named after its file).
+absl::StatusOr<Graph> ImportModels(const CompileOptions& options, const std::map<std::string, int64_t>& dims) {
+  if (options.model_paths.size() <= 1) return ImportOnnxFile(options.model_path, ImportOptions{dims});
+  std::vector<NamedGraph> models;
+  for (const std::string& path : options.model_paths) {
+    std::string stem = std::filesystem::path(path).stem().string();
+    if (stem.size() > 5 && stem.substr(stem.size() - 5) == ".onnx") stem.resize(stem.size() - 5);
+    ASSIGN_OR_RETURN(Graph graph, ImportOnnxFile(path, ImportOptions{dims}));
+    models.push_back({stem, std::move(graph)});
+  }
+  std::vector<Connection> connections;
+  for (const std::string& text : options.connections) {
+    ASSIGN_OR_RETURN(Connection connection, ParseConnection(text));
+    connections.push_back(std::move(connection));
+  }
+  return LinkGraphs(std::move(models), connections);
+}
+
+}  // namespace
 
 absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
   std::error_code error;
@@ -33,7 +56,7 @@ absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
     }
     dims[options.batch_symbol] = 1;  // one sample; NAME_run_batched loops over the rest
   }
-  ASSIGN_OR_RETURN(Graph graph, ImportOnnxFile(options.model_path, ImportOptions{dims}));
+  ASSIGN_OR_RETURN(Graph graph, ImportModels(options, dims));
   RETURN_IF_ERROR(VerifyGraph(graph));
   if (!options.batch_symbol.empty()) {
     dims[options.batch_symbol] = 2;

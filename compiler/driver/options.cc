@@ -11,7 +11,7 @@
 
 namespace modelc {
 
-const char kUsage[] = R"(usage: modelc compile MODEL [options]
+const char kUsage[] = R"(usage: modelc compile MODEL [MODEL...] [options]
 
 Compiles an ONNX model (binary .onnx or ONNX text syntax) into NAME.o, NAME.h and
 NAME.report.txt. The object needs no allocator, no libm and no runtime library.
@@ -27,6 +27,10 @@ options:
                          for the host target, "generic" otherwise)
   --dim SYMBOL=VALUE     bind a symbolic input dimension, e.g. --dim batch=1
                          (repeatable; every symbolic dimension must be bound)
+  --connect A:T=B:U       with several models: model A's output T feeds model B's input
+                         U (repeatable; A:T+C:V=B:U concatenates along axis 1). All
+                         models become one entry point NAME_run; tensors are named
+                         MODEL.TENSOR; a model's name is its file name. Needs --name
   --outputs T1,T2        also return these tensors (any named tensor, e.g. an
                          intermediate activation); each becomes an extra output
   --inputs T3,T4         cut the model at these tensors: each becomes an input and
@@ -118,6 +122,10 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
       for (const Pass& pass : DefaultPipeline()) known |= *v == pass.name;
       if (!known) return absl::InvalidArgumentError(absl::StrCat("--dump-ir-after: no pass named '", *v, "'"));
       options.dump_ir_after.push_back(*v);
+    } else if (flag == "--connect") {
+      auto v = take_value();
+      if (!v.ok()) return v.status();
+      options.connections.push_back(*v);
     } else if (flag == "--weights") {
       auto v = take_value();
       if (!v.ok()) return v.status();
@@ -139,11 +147,15 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
       positional.push_back(arg);
     }
   }
-  if (positional.size() != 1) {
-    return absl::InvalidArgumentError(positional.empty() ? "no model file given"
-                                                         : "give exactly one model file");
+  if (positional.empty()) return absl::InvalidArgumentError("no model file given");
+  if (positional.size() > 1 && options.name.empty()) {
+    return absl::InvalidArgumentError("several models compile into one object: give it a --name");
+  }
+  if (positional.size() == 1 && !options.connections.empty()) {
+    return absl::InvalidArgumentError("--connect needs two or more model files");
   }
   options.model_path = positional[0];
+  options.model_paths = positional;
   if (options.name.empty()) {
     std::string stem = std::filesystem::path(options.model_path).stem().string();
     if (stem.size() > 5 && stem.substr(stem.size() - 5) == ".onnx") stem.resize(stem.size() - 5);

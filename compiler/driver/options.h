@@ -12,7 +12,9 @@
 namespace modelc {
 
 struct CompileOptions {
-  std::string model_path;
+  std::string model_path;                // the first model (messages, report)
+  std::vector<std::string> model_paths;  // all models; several are linked by --connect
+  std::vector<std::string> connections;  // --connect
   std::string output_dir = ".";
   std::string name;    // C symbol prefix; derived from the file name when empty
   std::string target;  // LLVM triple; host when empty

@@ -42,6 +42,7 @@ class Graph {
   int AddNode(Node node);
   void AddInput(ValueId id) { inputs_.push_back(id); }
   void SetInputs(std::vector<ValueId> ids) { inputs_ = std::move(ids); }
+  void SetOutputs(std::vector<ValueId> ids) { outputs_ = std::move(ids); }
   void AddOutput(ValueId id) { outputs_.push_back(id); }
 
   // Replaces the node list (kept in execution order) and recomputes every value's

@@ -34,6 +34,24 @@ def main():
     onnx.utils.extract_model(source, os.path.join(OUT, "digits_cnn_head.onnx"), ["flat"], ["probs"])
     features = np.random.default_rng(7).uniform(0.0, 2.0, (8, 64))
     write("digits_cnn_head", features, "flat", [1, 64], "probs", [1, 10])
+    # For --connect: the feature extractor alone, the MLP's hidden layer, and a head on
+    # both concatenated (96 features).
+    onnx.utils.extract_model(source, os.path.join(OUT, "digits_cnn_features.onnx"), ["image"], ["flat"])
+    onnx.utils.extract_model(os.path.join(MODELS, "digits_mlp.onnx"), os.path.join(OUT, "digits_mlp_hidden.onnx"),
+                             ["image"], ["relu1"])
+    rng = np.random.default_rng(8)
+    from onnx import TensorProto, helper, numpy_helper
+    weight = numpy_helper.from_array(rng.normal(0, 0.2, (10, 96)).astype(np.float32), "w")
+    bias = numpy_helper.from_array(rng.normal(0, 0.1, (10,)).astype(np.float32), "b")
+    graph = helper.make_graph(
+        [helper.make_node("Gemm", ["joined", "w", "b"], ["logits"], transB=1),
+         helper.make_node("Softmax", ["logits"], ["probs"], axis=1)], "joint_head",
+        [helper.make_tensor_value_info("joined", TensorProto.FLOAT, [1, 96])],
+        [helper.make_tensor_value_info("probs", TensorProto.FLOAT, [1, 10])], [weight, bias])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="modelc-tests")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(OUT, "joint_head.onnx"))
 
 
 if __name__ == "__main__":
