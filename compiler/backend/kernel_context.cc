@@ -17,8 +17,8 @@ void KernelContext::Store(llvm::Value* value, llvm::Value* base, llvm::Value* in
   b.CreateStore(value, Address(base, index));
 }
 
-void KernelContext::Loop(llvm::Value* begin, llvm::Value* end,
-                         const std::function<void(llvm::Value*)>& body, bool allow_unrolling) {
+llvm::BranchInst* EmitCountedLoop(llvm::IRBuilder<>& b, llvm::Value* begin, llvm::Value* end,
+                                  const std::function<void(llvm::Value*)>& body) {
   llvm::LLVMContext& context = b.getContext();
   llvm::Function* function = b.GetInsertBlock()->getParent();
   llvm::BasicBlock* preheader = b.GetInsertBlock();
@@ -27,14 +27,21 @@ void KernelContext::Loop(llvm::Value* begin, llvm::Value* end,
   llvm::BasicBlock* exit = llvm::BasicBlock::Create(context, "exit", function);
   b.CreateBr(header);
   b.SetInsertPoint(header);
-  llvm::PHINode* index = b.CreatePHI(I64(), 2, "i");
+  llvm::PHINode* index = b.CreatePHI(b.getInt64Ty(), 2, "i");
   index->addIncoming(begin, preheader);
   b.CreateCondBr(b.CreateICmpSLT(index, end), body_block, exit);
   b.SetInsertPoint(body_block);
   body(index);
-  llvm::Value* next = b.CreateAdd(index, Int(1), "", /*HasNUW=*/true, /*HasNSW=*/true);
+  llvm::Value* next = b.CreateAdd(index, b.getInt64(1), "", /*HasNUW=*/true, /*HasNSW=*/true);
   index->addIncoming(next, b.GetInsertBlock());
   llvm::BranchInst* latch = b.CreateBr(header);
+  b.SetInsertPoint(exit);
+  return latch;
+}
+
+void KernelContext::Loop(llvm::Value* begin, llvm::Value* end,
+                         const std::function<void(llvm::Value*)>& body, bool allow_unrolling) {
+  llvm::BranchInst* latch = EmitCountedLoop(b, begin, end, body);
   if (!allow_unrolling) {
     llvm::LLVMContext& c = b.getContext();
     llvm::MDNode* disable = llvm::MDNode::get(c, {llvm::MDString::get(c, "llvm.loop.unroll.disable")});
@@ -42,7 +49,6 @@ void KernelContext::Loop(llvm::Value* begin, llvm::Value* end,
     loop_id->replaceOperandWith(0, loop_id);  // a loop ID refers to itself
     latch->setMetadata(llvm::LLVMContext::MD_loop, loop_id);
   }
-  b.SetInsertPoint(exit);
 }
 
 void KernelContext::LoopNest(const Shape& dims, const std::vector<std::vector<int64_t>>& strides,

@@ -18,6 +18,11 @@
 
 namespace modelc {
 
+// for (i = begin; i < end; ++i) body(i) at the builder's position, with a 64-bit
+// induction variable; returns the loop's latch branch (for loop metadata).
+llvm::BranchInst* EmitCountedLoop(llvm::IRBuilder<>& b, llvm::Value* begin, llvm::Value* end,
+                                  const std::function<void(llvm::Value*)>& body);
+
 struct ValidRange {
   llvm::Value* begin;
   llvm::Value* end;

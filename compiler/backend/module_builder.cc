@@ -267,13 +267,16 @@ class ModuleBuilder {
   }
 
   // Returns `status` from the current block when `failed` holds.
-  void ReturnIf(llvm::Value* failed, int status, llvm::Function* function) {
+  void ReturnValueIf(llvm::Value* failed, llvm::Value* status, llvm::Function* function) {
     llvm::BasicBlock* fail = llvm::BasicBlock::Create(context_, "fail", function);
     llvm::BasicBlock* next = llvm::BasicBlock::Create(context_, "ok", function);
     builder_.CreateCondBr(failed, fail, next);
     builder_.SetInsertPoint(fail);
-    builder_.CreateRet(builder_.getInt32(status));
+    builder_.CreateRet(status);
     builder_.SetInsertPoint(next);
+  }
+  void ReturnIf(llvm::Value* failed, int status, llvm::Function* function) {
+    ReturnValueIf(failed, builder_.getInt32(status), function);
   }
 
   void CheckPointer(llvm::Value* pointer, int64_t alignment, llvm::Function* function) {
@@ -347,26 +350,16 @@ class ModuleBuilder {
     ReturnIf(builder_.CreateICmpULT(check->getArg(1), builder_.getInt64(constants_.BlobBytes())), kStatusWrongWeights, check);
     CheckWeightsHeader(weights, check);
     llvm::Value* hash = builder_.CreateAlloca(builder_.getInt64Ty());
-    builder_.CreateStore(builder_.getInt64(14695981039346656037ull), hash);
-    llvm::BasicBlock* entry = builder_.GetInsertBlock();
-    llvm::BasicBlock* header = llvm::BasicBlock::Create(context_, "byte", check);
-    llvm::BasicBlock* body = llvm::BasicBlock::Create(context_, "mix", check);
-    llvm::BasicBlock* done = llvm::BasicBlock::Create(context_, "done", check);
-    builder_.CreateBr(header);
-    builder_.SetInsertPoint(header);
-    llvm::PHINode* at = builder_.CreatePHI(builder_.getInt64Ty(), 2);
-    at->addIncoming(builder_.getInt64(kWeightsHeaderBytes), entry);
-    builder_.CreateCondBr(builder_.CreateICmpULT(at, builder_.getInt64(constants_.BlobBytes())), body, done);
-    builder_.SetInsertPoint(body);
-    llvm::Value* byte = builder_.CreateZExt(builder_.CreateLoad(builder_.getInt8Ty(),
-                                            builder_.CreateInBoundsGEP(builder_.getInt8Ty(), weights, at)),
-                                            builder_.getInt64Ty());
-    llvm::Value* mixed = builder_.CreateMul(builder_.CreateXor(builder_.CreateLoad(builder_.getInt64Ty(), hash), byte),
-                                            builder_.getInt64(1099511628211ull));
-    builder_.CreateStore(mixed, hash);
-    at->addIncoming(builder_.CreateAdd(at, builder_.getInt64(1)), body);
-    builder_.CreateBr(header);
-    builder_.SetInsertPoint(done);
+    builder_.CreateStore(builder_.getInt64(14695981039346656037ull), hash);  // FNV-1a 64 over the payload
+    EmitCountedLoop(builder_, builder_.getInt64(kWeightsHeaderBytes), builder_.getInt64(constants_.BlobBytes()),
+                    [&](llvm::Value* at) {
+      llvm::Value* byte = builder_.CreateZExt(builder_.CreateLoad(builder_.getInt8Ty(),
+                                              builder_.CreateInBoundsGEP(builder_.getInt8Ty(), weights, at)),
+                                              builder_.getInt64Ty());
+      llvm::Value* mixed = builder_.CreateMul(builder_.CreateXor(builder_.CreateLoad(builder_.getInt64Ty(), hash), byte),
+                                              builder_.getInt64(1099511628211ull));
+      builder_.CreateStore(mixed, hash);
+    });
     llvm::Value* stored = builder_.CreateAlignedLoad(
         builder_.getInt64Ty(), builder_.CreateInBoundsGEP(builder_.getInt8Ty(), weights, builder_.getInt64(32)), llvm::Align(4));
     llvm::Value* same = builder_.CreateICmpEQ(builder_.CreateLoad(builder_.getInt64Ty(), hash), stored);
@@ -383,35 +376,19 @@ class ModuleBuilder {
         absl::StrCat(names_.prefix, "_run_batched"), module_.get());
     SetCommonAttributes(batched);
     builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", batched));
-    llvm::Value* status = builder_.CreateAlloca(builder_.getInt32Ty());
-    builder_.CreateStore(builder_.getInt32(0), status);
-    llvm::BasicBlock* header = llvm::BasicBlock::Create(context_, "sample", batched);
-    llvm::BasicBlock* body = llvm::BasicBlock::Create(context_, "run", batched);
-    llvm::BasicBlock* done = llvm::BasicBlock::Create(context_, "done", batched);
-    llvm::BasicBlock* entry = builder_.GetInsertBlock();
-    builder_.CreateBr(header);
-    builder_.SetInsertPoint(header);
-    llvm::PHINode* sample = builder_.CreatePHI(builder_.getInt64Ty(), 2);
-    sample->addIncoming(builder_.getInt64(0), entry);
-    builder_.CreateCondBr(builder_.CreateICmpSLT(sample, batched->getArg(0)), body, done);
-    builder_.SetInsertPoint(body);
-    std::vector<llvm::Value*> args;
     std::vector<ValueId> tensors(graph_.inputs());
     tensors.insert(tensors.end(), graph_.outputs().begin(), graph_.outputs().end());
-    for (size_t i = 0; i < tensors.size(); ++i) {
-      llvm::Value* offset = builder_.CreateMul(sample, builder_.getInt64(graph_.value(tensors[i]).type.ByteSize()));
-      args.push_back(builder_.CreateGEP(builder_.getInt8Ty(), batched->getArg(1 + i), offset));
-    }
-    for (size_t extra = 1 + tensors.size(); extra < batched->arg_size(); ++extra) args.push_back(batched->getArg(extra));
-    llvm::Value* result = builder_.CreateCall(run, args);
-    builder_.CreateStore(result, status);
-    llvm::BasicBlock* next = llvm::BasicBlock::Create(context_, "next", batched);
-    builder_.CreateCondBr(builder_.CreateICmpEQ(result, builder_.getInt32(0)), next, done);
-    builder_.SetInsertPoint(next);
-    sample->addIncoming(builder_.CreateAdd(sample, builder_.getInt64(1)), next);
-    builder_.CreateBr(header);
-    builder_.SetInsertPoint(done);
-    builder_.CreateRet(builder_.CreateLoad(builder_.getInt32Ty(), status));
+    EmitCountedLoop(builder_, builder_.getInt64(0), batched->getArg(0), [&](llvm::Value* sample) {
+      std::vector<llvm::Value*> args;
+      for (size_t i = 0; i < tensors.size(); ++i) {
+        llvm::Value* offset = builder_.CreateMul(sample, builder_.getInt64(graph_.value(tensors[i]).type.ByteSize()));
+        args.push_back(builder_.CreateGEP(builder_.getInt8Ty(), batched->getArg(1 + i), offset));
+      }
+      for (size_t extra = 1 + tensors.size(); extra < batched->arg_size(); ++extra) args.push_back(batched->getArg(extra));
+      llvm::Value* status = builder_.CreateCall(run, args);
+      ReturnValueIf(builder_.CreateICmpNE(status, builder_.getInt32(0)), status, batched);  // stop at the first error
+    });
+    builder_.CreateRet(builder_.getInt32(0));
   }
 
   llvm::Function* DefineGenericEntry(llvm::Function* run) {
