@@ -14,6 +14,8 @@
 #include "digits_cnn.h"
 #include "linked_chain.h"
 #include "linked_joint.h"
+#include "variable_bias.h"
+#include "compiler/frontend/onnx/onnx_importer.h"
 #include "ext_cnn.h"
 #include "traced_cnn.h"
 #include "gtest/gtest.h"
@@ -141,6 +143,30 @@ TEST(Contract, ConcatenatedConnectionEqualsTheModelsChainedByHand) {
     ASSERT_EQ(linked_joint_run(image, image, linked.data(), scratch.data()), MODELC_OK);
     EXPECT_TRUE(NearlyEqual(linked, by_hand, 1e-6, 1e-7)) << "sample " << s;
   }
+}
+
+TEST(Contract, WeightAsRunTimeInputGivesOnnxRuntimesAnswerWithTheOriginalValue) {
+  const std::string model = std::string(MODELC_SOURCE_DIR) + "/models/digits_cnn.onnx";
+  auto graph = ImportOnnxFile(model, {});
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  std::vector<float> bias;
+  for (const Value& value : graph->values()) {
+    if (value.name == "fc.bias") bias = value.constant->Floats();
+  }
+  ASSERT_EQ(bias.size(), VARIABLE_BIAS_IN_FC_BIAS_ELEMENTS);
+  const std::vector<float> images = ReadFloats(std::string(MODELC_SOURCE_DIR) + "/models/digits_cnn.inputs.bin");
+  const std::vector<float> references = ReadFloats(std::string(MODELC_SOURCE_DIR) + "/models/digits_cnn.ort_outputs.bin");
+  AlignedBuffer scratch(VARIABLE_BIAS_SCRATCH_SIZE, VARIABLE_BIAS_SCRATCH_ALIGNMENT);
+  std::vector<float> probs(10), shifted(10);
+  for (size_t s = 0; s < 8; ++s) {
+    ASSERT_EQ(variable_bias_run(images.data() + s * 64, bias.data(), probs.data(), scratch.data()), MODELC_OK);
+    EXPECT_TRUE(NearlyEqual(probs, {references.begin() + s * 10, references.begin() + (s + 1) * 10}, 0.0, 1e-4));
+  }
+  // An updated bias changes the answer without recompiling: favour class 0 strongly.
+  std::vector<float> updated = bias;
+  updated[0] += 50.0f;
+  ASSERT_EQ(variable_bias_run(images.data(), updated.data(), shifted.data(), scratch.data()), MODELC_OK);
+  EXPECT_GT(shifted[0], 0.99f);
 }
 
 // A 64-byte aligned copy of a file: how firmware would hold a weights blob.
