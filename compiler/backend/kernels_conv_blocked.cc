@@ -153,6 +153,9 @@ class BlockedConv {
     }
     llvm::Value* weights = k_.Address(packed_, b_.CreateMul(first_oc, k_.Int(plan_.taps)));
     const int64_t input_channels = g_.InChannelsPerGroup();
+    // Unrolling all kernel rows pays for small tiles (depthwise); for large ones it only
+    // costs compile time.
+    const bool small_tile = s_.kernel_h * s_.kernel_w * size * vectors <= 64;
     k_.Loop(input_channels, [&](llvm::Value* ic) {
       llvm::Value* channel = b_.CreateAdd(b_.CreateMul(n, k_.Int(s_.channels)),
                                           b_.CreateAdd(b_.CreateMul(group, k_.Int(input_channels)), ic));
@@ -181,8 +184,8 @@ class BlockedConv {
             }
           }
         });
-      });
-    }, /*allow_unrolling=*/false);  // the taps inside are unrolled; the channels need not be
+      }, /*allow_unrolling=*/small_tile);  // big tiles: a row's taps unrolled is enough
+    }, /*allow_unrolling=*/false);         // the channels stay a loop: compile time, code size
     for (int64_t j = 0; j < size; ++j) {
       llvm::Value* out_row = k_.Address(k_.out[0], b_.CreateMul(
           b_.CreateAdd(b_.CreateMul(b_.CreateAdd(b_.CreateMul(n, k_.Int(g_.out_channels)), b_.CreateAdd(first_oc, k_.Int(j))),
@@ -194,15 +197,32 @@ class BlockedConv {
     }
   }
 
-  // `lanes` pixels from `start`, `stride_w` apart (one vector load when contiguous).
+  // `lanes` pixels from `start`, `stride_w` apart (one vector load when contiguous; for
+  // stride 2, two loads and the even lanes when reading one float further is safe).
   llvm::Value* LoadPixels(llvm::Value* start, int64_t lanes, llvm::Type* type) {
     if (lanes == 1) return b_.CreateLoad(k_.F32(), start);
     if (s_.stride_w == 1) return b_.CreateAlignedLoad(type, start, llvm::Align(4));
+    if (s_.stride_w == 2 && CanOverreadOneFloat()) {
+      llvm::Value* low = b_.CreateAlignedLoad(type, start, llvm::Align(4));
+      llvm::Value* high = b_.CreateAlignedLoad(type, k_.Address(start, k_.Int(lanes)), llvm::Align(4));
+      std::vector<int> even;
+      for (int64_t l = 0; l < lanes; ++l) even.push_back(static_cast<int>(2 * l));
+      return b_.CreateShuffleVector(low, high, even);
+    }
     llvm::Value* vector = llvm::PoisonValue::get(type);
     for (int64_t l = 0; l < lanes; ++l) {
       vector = b_.CreateInsertElement(vector, k_.Load(start, k_.Int(l * s_.stride_w)), b_.getInt64(l));
     }
     return vector;
+  }
+
+  // A vector load may read one float past the last pixel a tap needs: true when that
+  // float is inside the buffer (the padded workspace has slack after it; otherwise the
+  // widest tile must stay clear of the row's end).
+  bool CanOverreadOneFloat() const {
+    if (k_.workspace) return true;
+    const int64_t last_column = (s_.out_w - 1) * s_.stride_w + (s_.kernel_w - 1) * s_.dilation_w;
+    return last_column + 1 < plan_.source_w;
   }
 
   KernelContext& k_;

@@ -13,6 +13,7 @@
 #include "compiler/backend/c_names.h"
 #include "compiler/backend/kernel_context.h"
 #include "compiler/ir/printer.h"
+#include "compiler/planning/workspace.h"
 #include "compiler/util/status_macros.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/Support/raw_ostream.h"
@@ -222,6 +223,9 @@ class ModuleBuilder {
       if (!SharesStorageWithInput(buffers_, node)) {
         for (auto& arg : function->args()) arg.addAttr(llvm::Attribute::NoAlias);
       }
+      // The blocked convolution is unrolled by construction; O3's own unrolling on top
+      // of it multiplies compile time (resnet8: 4-5 s instead of under 1) for nothing.
+      if (UsesBlockedConvolution(graph_, node)) function->addFnAttr(llvm::Attribute::OptimizeForSize);
       absl::Status status = EmitNodeBody(static_cast<int>(n), node, function);
       if (!status.ok()) {
         return absl::Status(status.code(), absl::StrCat("node '", node.name, "' (", OpName(node.op),

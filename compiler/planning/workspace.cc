@@ -15,8 +15,9 @@ int64_t WorkspaceBytes(const Graph& graph, const Node& node) {
   if (!conv.ok()) return 0;
   const WindowGeometry& w = conv->window;
   if (w.pad_top == 0 && w.pad_bottom == 0 && w.pad_left == 0 && w.pad_right == 0) return 0;
-  // The input with its padding made real: every tap then reads inside the buffer.
-  return w.batch * w.channels * (w.in_h + w.pad_top + w.pad_bottom) * (w.in_w + w.pad_left + w.pad_right) * 4;
+  // The input with its padding made real: every tap then reads inside the buffer. The
+  // 64 bytes after it let vector loads run past the last pixel they keep (stride 2).
+  return w.batch * w.channels * (w.in_h + w.pad_top + w.pad_bottom) * (w.in_w + w.pad_left + w.pad_right) * 4 + 64;
 }
 
 }  // namespace modelc
