@@ -134,13 +134,15 @@ llvm::Value* EmitPow(KernelContext& k, llvm::Value* base, llvm::Value* exponent)
   return b.CreateSelect(b.CreateFCmpOEQ(exponent, k.Float(0.0f)), k.Float(1.0f), result);
 }
 
+llvm::Value* EmitClamp(KernelContext& k, llvm::Value* x, llvm::Value* low, llvm::Value* high) {
+  x = k.b.CreateSelect(k.b.CreateFCmpOLT(x, low), low, x);  // NaN compares false: it passes
+  return k.b.CreateSelect(k.b.CreateFCmpOGT(x, high), high, x);
+}
+
 llvm::Value* EmitElementwiseFunction(KernelContext& k, const ElementwiseFunction& f, llvm::Value* x) {
   llvm::IRBuilder<>& b = k.b;
   auto less = [&](llvm::Value* v, float c) { return b.CreateFCmpOLT(v, k.Float(c)); };
-  auto max0_min1 = [&](llvm::Value* v) {  // clamp to [0, 1], NaN passes
-    v = b.CreateSelect(less(v, 0.0f), k.Float(0.0f), v);
-    return b.CreateSelect(b.CreateFCmpOGT(v, k.Float(1.0f)), k.Float(1.0f), v);
-  };
+  auto max0_min1 = [&](llvm::Value* v) { return EmitClamp(k, v, k.Float(0.0f), k.Float(1.0f)); };
   auto expm1 = [&](llvm::Value* v) { return b.CreateFSub(EmitExp(k, v), k.Float(1.0f)); };
   switch (f.op) {
     case OpKind::kRelu:  // keeps NaN: only x < 0 becomes 0
@@ -196,9 +198,8 @@ llvm::Value* EmitElementwiseFunction(KernelContext& k, const ElementwiseFunction
       return max0_min1(b.CreateFAdd(b.CreateFMul(x, k.Float(f.alpha)), k.Float(f.beta)));
     case OpKind::kHardSwish:
       return b.CreateFMul(x, max0_min1(b.CreateFAdd(b.CreateFMul(x, k.Float(1.0f / 6.0f)), k.Float(0.5f))));
-    case OpKind::kClip:  // NaN passes through both selects
-      x = b.CreateSelect(b.CreateFCmpOLT(x, k.Float(f.alpha)), k.Float(f.alpha), x);
-      return b.CreateSelect(b.CreateFCmpOGT(x, k.Float(f.beta)), k.Float(f.beta), x);
+    case OpKind::kClip:
+      return EmitClamp(k, x, k.Float(f.alpha), k.Float(f.beta));
     default:
       return x;  // kIdentity
   }

@@ -68,6 +68,12 @@ void KernelContext::LoopNest(const Shape& dims, const std::vector<std::vector<in
   level(0, Int(0), std::vector<llvm::Value*>(strides.size(), Int(0)));
 }
 
+llvm::Value* KernelContext::ReassociableAdd(llvm::Value* a, llvm::Value* c) {
+  auto* sum = llvm::cast<llvm::Instruction>(b.CreateFAdd(a, c));
+  sum->setHasAllowReassoc(true);
+  return sum;
+}
+
 llvm::Value* KernelContext::EntryAlloca(llvm::Type* type) {
   llvm::Function* function = b.GetInsertBlock()->getParent();
   llvm::IRBuilder<> entry(&function->getEntryBlock(), function->getEntryBlock().begin());

@@ -80,6 +80,9 @@ class KernelContext {
   // (end <= begin when there is none). step > 0.
   ValidRange ValidIndices(llvm::Value* base, int64_t step, int64_t limit, int64_t count);
 
+  // a + c that the vectoriser may reassociate (splitting a reduction into lanes).
+  llvm::Value* ReassociableAdd(llvm::Value* a, llvm::Value* c);
+
   llvm::Value* Min(llvm::Value* a, llvm::Value* b) { return this->b.CreateSelect(this->b.CreateICmpSLT(a, b), a, b); }
   llvm::Value* Max(llvm::Value* a, llvm::Value* b) { return this->b.CreateSelect(this->b.CreateICmpSGT(a, b), a, b); }
 
@@ -99,6 +102,8 @@ llvm::Value* EmitErf(KernelContext& k, llvm::Value* x);
 llvm::Value* EmitFloorOrCeil(KernelContext& k, llvm::Value* x, bool ceil);
 llvm::Value* EmitRoundHalfEven(KernelContext& k, llvm::Value* x);
 llvm::Value* EmitPow(KernelContext& k, llvm::Value* base, llvm::Value* exponent);
+// min(max(x, low), high) where NaN passes through (as ONNX's Clip).
+llvm::Value* EmitClamp(KernelContext& k, llvm::Value* x, llvm::Value* low, llvm::Value* high);
 
 struct ElementwiseFunction;
 struct Epilogue;

@@ -87,11 +87,7 @@ absl::Status EmitElementwiseKernel(KernelContext& k) {
     ASSIGN_OR_RETURN(ClipGeometry g, ResolveClip(k.graph, k.node));
     llvm::Value* low = g.min_from_input ? k.Load(k.in[1], k.Int(0)) : k.Float(g.min);
     llvm::Value* high = g.max_from_input ? k.Load(k.in[2], k.Int(0)) : k.Float(g.max);
-    k.Loop(count, [&](llvm::Value* i) {
-      llvm::Value* x = k.Load(k.in[0], i);  // NaN passes through both selects
-      x = k.b.CreateSelect(k.b.CreateFCmpOLT(x, low), low, x);
-      k.Store(k.b.CreateSelect(k.b.CreateFCmpOGT(x, high), high, x), k.out[0], i);
-    });
+    k.Loop(count, [&](llvm::Value* i) { k.Store(EmitClamp(k, k.Load(k.in[0], i), low, high), k.out[0], i); });
     return absl::OkStatus();
   }
   return absl::InternalError(absl::StrCat("no elementwise kernel for ", OpName(k.node.op)));

@@ -13,12 +13,6 @@
 namespace modelc {
 namespace {
 
-llvm::Value* ReassociableAdd(KernelContext& k, llvm::Value* a, llvm::Value* c) {
-  auto* sum = llvm::cast<llvm::Instruction>(k.b.CreateFAdd(a, c));
-  sum->setHasAllowReassoc(true);  // lets the vectoriser split the reduction
-  return sum;
-}
-
 absl::Status EmitSoftmax(KernelContext& k) {
   ASSIGN_OR_RETURN(SoftmaxGeometry g, ResolveSoftmax(k.graph, k.node));
   llvm::IRBuilder<>& b = k.b;
@@ -39,7 +33,7 @@ absl::Status EmitSoftmax(KernelContext& k) {
       k.Loop(g.axis_dim, [&](llvm::Value* a) {
         llvm::Value* e = EmitExp(k, b.CreateFSub(k.Load(k.in[0], at(a)), max_value));
         if (k.node.op == OpKind::kSoftmax) k.Store(e, k.out[0], at(a));
-        b.CreateStore(ReassociableAdd(k, b.CreateLoad(k.F32(), sum), e), sum);
+        b.CreateStore(k.ReassociableAdd(b.CreateLoad(k.F32(), sum), e), sum);
       });
       if (k.node.op == OpKind::kLogSoftmax) {  // x - max - log(sum of e^(x - max))
         llvm::Value* shift = b.CreateFAdd(max_value, EmitLog(k, b.CreateLoad(k.F32(), sum)));
@@ -105,22 +99,19 @@ absl::Status EmitLayerNorm(KernelContext& k) {
   llvm::IRBuilder<>& b = k.b;
   const bool has_bias = k.graph.HasInput(k.node, 2);
   llvm::Value* sum = k.EntryAlloca(k.F32());
-  std::vector<std::vector<int64_t>> strides = {std::vector<int64_t>(g.normalized_shape.size(), 0), g.scale_strides};
+  // Within a group: the element (contiguous), its scale and its bias.
+  std::vector<std::vector<int64_t>> strides = {RowMajorStrides(g.normalized_shape), g.scale_strides};
   if (has_bias) strides.push_back(g.bias_strides);
-  // Contiguous element index within a group: row-major strides of the normalised shape.
-  std::vector<int64_t> dense(g.normalized_shape.size(), 1);
-  for (size_t d = dense.size(); d-- > 1;) dense[d - 1] = dense[d] * g.normalized_shape[d];
-  strides[0] = dense;
   k.Loop(g.outer, [&](llvm::Value* o) {
     llvm::Value* group = k.Address(k.in[0], b.CreateMul(o, k.Int(g.inner)));
     llvm::Value* out = k.Address(k.out[0], b.CreateMul(o, k.Int(g.inner)));
     b.CreateStore(k.Float(0.0f), sum);
-    k.Loop(g.inner, [&](llvm::Value* i) { b.CreateStore(ReassociableAdd(k, b.CreateLoad(k.F32(), sum), k.Load(group, i)), sum); });
+    k.Loop(g.inner, [&](llvm::Value* i) { b.CreateStore(k.ReassociableAdd(b.CreateLoad(k.F32(), sum), k.Load(group, i)), sum); });
     llvm::Value* mean = b.CreateFDiv(b.CreateLoad(k.F32(), sum), k.Float(static_cast<float>(g.inner)));
     b.CreateStore(k.Float(0.0f), sum);
     k.Loop(g.inner, [&](llvm::Value* i) {
       llvm::Value* d = b.CreateFSub(k.Load(group, i), mean);
-      b.CreateStore(ReassociableAdd(k, b.CreateLoad(k.F32(), sum), b.CreateFMul(d, d)), sum);
+      b.CreateStore(k.ReassociableAdd(b.CreateLoad(k.F32(), sum), b.CreateFMul(d, d)), sum);
     });
     llvm::Value* variance = b.CreateFDiv(b.CreateLoad(k.F32(), sum), k.Float(static_cast<float>(g.inner)));
     llvm::Value* inv_std = b.CreateFDiv(k.Float(1.0f), b.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt,
@@ -149,7 +140,7 @@ absl::Status EmitGlobalPool(KernelContext& k) {
     k.Loop(area, [&](llvm::Value* i) {
       llvm::Value* acc = b.CreateLoad(k.F32(), accumulator);
       llvm::Value* v = k.Load(plane, i);
-      b.CreateStore(is_max ? b.CreateSelect(b.CreateFCmpOGT(v, acc), v, acc) : ReassociableAdd(k, acc, v), accumulator);
+      b.CreateStore(is_max ? b.CreateSelect(b.CreateFCmpOGT(v, acc), v, acc) : k.ReassociableAdd(acc, v), accumulator);
     });
     llvm::Value* result = b.CreateLoad(k.F32(), accumulator);
     if (!is_max) result = b.CreateFDiv(result, k.Float(static_cast<float>(area)));

@@ -10,15 +10,6 @@
 #include "llvm/IR/Intrinsics.h"
 
 namespace modelc {
-namespace {
-
-llvm::Value* Reassociable(llvm::Value* value) {
-  llvm::cast<llvm::Instruction>(value)->setHasAllowReassoc(true);  // vectorisable reduction
-  return value;
-}
-
-}  // namespace
-
 absl::Status EmitReduceKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(ReduceGeometry g, ResolveReduce(k.graph, k.node));
   llvm::IRBuilder<>& b = k.b;
@@ -58,16 +49,16 @@ absl::Status EmitReduceKernel(KernelContext& k) {
           break;
         case OpKind::kReduceSumSquare:
         case OpKind::kReduceL2:
-          next = Reassociable(b.CreateFAdd(acc, b.CreateFMul(v, v)));
+          next = k.ReassociableAdd(acc, b.CreateFMul(v, v));
           break;
         case OpKind::kReduceL1:
-          next = Reassociable(b.CreateFAdd(acc, b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, v)));
+          next = k.ReassociableAdd(acc, b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, v));
           break;
         case OpKind::kReduceLogSumExp:
-          next = Reassociable(b.CreateFAdd(acc, EmitExp(k, b.CreateFSub(v, max_value))));
+          next = k.ReassociableAdd(acc, EmitExp(k, b.CreateFSub(v, max_value)));
           break;
         default:
-          next = Reassociable(b.CreateFAdd(acc, v));
+          next = k.ReassociableAdd(acc, v);
       }
       b.CreateStore(next, accumulator);
     });

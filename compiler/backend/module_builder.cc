@@ -120,14 +120,14 @@ class ModuleBuilder {
   }
 
   llvm::Value* ConstantPointer(ValueId id, llvm::Function* graph_function) {
-    auto it = constant_globals_.find(id);
-    if (it != constant_globals_.end()) return it->second;
+    auto it = constant_pointers_.find(id);
+    if (it != constant_pointers_.end()) return it->second;
     const TensorData& data = *graph_.value(id).constant;
     llvm::Value* pointer = constants_.Place(
         builder_, External() ? graph_function->getArg(GraphWeightsArg()) : nullptr,
         std::string(reinterpret_cast<const char*>(data.bytes().data()), data.bytes().size()),
         absl::StrCat(names_.prefix, ".const.", SanitizeCIdentifier(graph_.value(id).name)));
-    constant_globals_[id] = pointer;
+    constant_pointers_[id] = pointer;
     return pointer;
   }
 
@@ -474,7 +474,7 @@ class ModuleBuilder {
   llvm::IRBuilder<> builder_;
   ModelCNames names_;
   ConstantStore constants_;
-  std::map<ValueId, llvm::Value*> constant_globals_;
+  std::map<ValueId, llvm::Value*> constant_pointers_;  // a global, or a place in the weights blob
   llvm::StructType* tensor_info_type_ = nullptr;
 };
 

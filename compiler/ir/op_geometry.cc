@@ -465,13 +465,13 @@ absl::StatusOr<std::vector<int64_t>> NormalizeAxes(const std::vector<int64_t>& a
   return normalized;
 }
 
+}  // namespace
+
 std::vector<int64_t> RowMajorStrides(const Shape& shape) {
   std::vector<int64_t> strides(shape.size(), 1);
   for (size_t d = shape.size(); d-- > 1;) strides[d - 1] = strides[d] * shape[d];
   return strides;
 }
-
-}  // namespace
 
 absl::StatusOr<ReduceGeometry> ResolveReduce(const Graph& graph, const Node& node) {
   const Shape& x = graph.InputType(node, 0).shape;

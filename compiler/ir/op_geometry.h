@@ -16,6 +16,8 @@ namespace modelc {
 // Row-major strides of `shape` when broadcast (numpy rules) to `out_shape`: a
 // broadcast dimension has stride 0. `shape` may have lower rank than `out_shape`.
 std::vector<int64_t> BroadcastStrides(const Shape& shape, const Shape& out_shape);
+// Strides (in elements) of a dense row-major tensor of this shape.
+std::vector<int64_t> RowMajorStrides(const Shape& shape);
 absl::StatusOr<Shape> BroadcastShapes(const Shape& a, const Shape& b);
 
 struct GemmGeometry {
