@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "compiler/backend/c_names.h"
 #include "compiler/passes/passes.h"
+#include "compiler/util/status_macros.h"
 
 namespace modelc {
 
@@ -79,64 +80,54 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
       return args[++i];
     };
     if (flag == "-o" || flag == "--output-dir") {
-      auto v = take_value();
-      if (!v.ok()) return v.status();
-      options.output_dir = *v;
+      ASSIGN_OR_RETURN(const std::string given, take_value());
+      options.output_dir = given;
     } else if (flag == "--name") {
-      auto v = take_value();
-      if (!v.ok()) return v.status();
-      if (!IsValidCIdentifier(*v)) {
-        return absl::InvalidArgumentError(absl::StrCat("--name '", *v, "' is not a usable C identifier"));
+      ASSIGN_OR_RETURN(const std::string given, take_value());
+      if (!IsValidCIdentifier(given)) {
+        return absl::InvalidArgumentError(absl::StrCat("--name '", given, "' is not a usable C identifier"));
       }
-      options.name = *v;
+      options.name = given;
     } else if (flag == "--target") {
-      auto v = take_value();
-      if (!v.ok()) return v.status();
-      options.target = *v;
+      ASSIGN_OR_RETURN(const std::string given, take_value());
+      options.target = given;
     } else if (flag == "--cpu") {
-      auto v = take_value();
-      if (!v.ok()) return v.status();
-      options.cpu = *v;
+      ASSIGN_OR_RETURN(const std::string given, take_value());
+      options.cpu = given;
     } else if (flag == "--dim") {
-      auto v = take_value();
-      if (!v.ok()) return v.status();
-      const size_t equals = v->find('=');
+      ASSIGN_OR_RETURN(const std::string given, take_value());
+      const size_t equals = given.find('=');
       int64_t dim = 0;
       if (equals == std::string::npos || equals == 0 ||
-          !absl::SimpleAtoi(v->substr(equals + 1), &dim) || dim < 1 || dim > (int64_t{1} << 31)) {
-        return absl::InvalidArgumentError(absl::StrCat("--dim expects SYMBOL=VALUE with a positive VALUE, got '", *v, "'"));
+          !absl::SimpleAtoi(given.substr(equals + 1), &dim) || dim < 1 || dim > (int64_t{1} << 31)) {
+        return absl::InvalidArgumentError(absl::StrCat("--dim expects SYMBOL=VALUE with a positive VALUE, got '", given, "'"));
       }
-      options.dims[v->substr(0, equals)] = dim;
+      options.dims[given.substr(0, equals)] = dim;
     } else if (flag == "--dump-ir" && !has_inline_value) {
       options.dump_ir = true;
     } else if (flag == "--outputs" || flag == "--inputs") {
-      auto v = take_value();
-      if (!v.ok()) return v.status();
-      for (const std::string& name : std::vector<std::string>(absl::StrSplit(*v, ',', absl::SkipEmpty()))) {
+      ASSIGN_OR_RETURN(const std::string given, take_value());
+      for (const std::string& name : std::vector<std::string>(absl::StrSplit(given, ',', absl::SkipEmpty()))) {
         (flag == "--outputs" ? options.extra_outputs : options.cut_inputs).push_back(name);
       }
     } else if (flag == "--dump-ir-after") {
-      auto v = take_value();
-      if (!v.ok()) return v.status();
-      bool known = *v == "import" || *v == "all";
-      for (const Pass& pass : DefaultPipeline()) known |= *v == pass.name;
-      if (!known) return absl::InvalidArgumentError(absl::StrCat("--dump-ir-after: no pass named '", *v, "'"));
-      options.dump_ir_after.push_back(*v);
+      ASSIGN_OR_RETURN(const std::string given, take_value());
+      bool known = given == "import" || given == "all";
+      for (const Pass& pass : DefaultPipeline()) known |= given == pass.name;
+      if (!known) return absl::InvalidArgumentError(absl::StrCat("--dump-ir-after: no pass named '", given, "'"));
+      options.dump_ir_after.push_back(given);
     } else if (flag == "--connect") {
-      auto v = take_value();
-      if (!v.ok()) return v.status();
-      options.connections.push_back(*v);
+      ASSIGN_OR_RETURN(const std::string given, take_value());
+      options.connections.push_back(given);
     } else if (flag == "--weights") {
-      auto v = take_value();
-      if (!v.ok()) return v.status();
-      if (*v != "external" && *v != "embedded") {
-        return absl::InvalidArgumentError(absl::StrCat("--weights takes 'external' or 'embedded', not '", *v, "'"));
+      ASSIGN_OR_RETURN(const std::string given, take_value());
+      if (given != "external" && given != "embedded") {
+        return absl::InvalidArgumentError(absl::StrCat("--weights takes 'external' or 'embedded', not '", given, "'"));
       }
-      options.external_weights = *v == "external";
+      options.external_weights = given == "external";
     } else if (flag == "--batch") {
-      auto v = take_value();
-      if (!v.ok()) return v.status();
-      options.batch_symbol = *v;
+      ASSIGN_OR_RETURN(const std::string given, take_value());
+      options.batch_symbol = given;
     } else if (flag == "--trace" && !has_inline_value) {
       options.trace = true;
     } else if (flag == "--dump-llvm" && !has_inline_value) {
