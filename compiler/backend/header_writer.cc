@@ -39,7 +39,8 @@ std::string GenerateHeader(const CodegenRequest& request, const ObjectFile& obje
       const TensorType& type = graph.value(ids[i]).type;
       const std::string macro = absl::StrCat(m, "_", kind, "_", absl::AsciiStrToUpper(params[i]));
       absl::StrAppend(&h, "/* ", kind == std::string("IN") ? "input" : "output", " ", i, ": '",
-                      graph.value(ids[i]).name, "' float32", ShapeToString(type.shape), " */\n");
+                      graph.value(ids[i]).name, "' ", DataTypeName(type.element_type),
+                      ShapeToString(type.shape), " */\n");
       absl::StrAppend(&h, "#define ", macro, "_ELEMENTS ", type.ElementCount(), "u\n");
       absl::StrAppend(&h, "#define ", macro, "_BYTES ", type.ByteSize(), "u\n");
     }
@@ -48,8 +49,14 @@ std::string GenerateHeader(const CodegenRequest& request, const ObjectFile& obje
   tensor_macros(graph.outputs(), names.outputs, "OUT");
 
   std::vector<std::string> params;
-  for (const std::string& name : names.inputs) params.push_back(absl::StrCat("const float *", name));
-  for (const std::string& name : names.outputs) params.push_back(absl::StrCat("float *", name));
+  for (size_t i = 0; i < names.inputs.size(); ++i) {
+    params.push_back(absl::StrCat("const ", CTypeName(graph.value(graph.inputs()[i]).type.element_type), " *",
+                                  names.inputs[i]));
+  }
+  for (size_t i = 0; i < names.outputs.size(); ++i) {
+    params.push_back(absl::StrCat(CTypeName(graph.value(graph.outputs()[i]).type.element_type), " *",
+                                  names.outputs[i]));
+  }
   if (request.external_weights) params.push_back("const void *weights");
   params.push_back("void *scratch");
   absl::StrAppend(&h, "\n/* Runs the model. scratch: ", m, "_SCRATCH_SIZE bytes aligned to ", m,

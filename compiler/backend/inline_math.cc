@@ -201,6 +201,7 @@ llvm::Value* EmitElementwiseFunction(KernelContext& k, const ElementwiseFunction
     case OpKind::kClip:
       return EmitClamp(k, x, k.Float(f.alpha), k.Float(f.beta));
     default:
+      if (IsTrigonometric(f.op)) return EmitTrigonometric(k, f.op, x);
       return x;  // kIdentity
   }
 }

@@ -17,6 +17,27 @@ void KernelContext::Store(llvm::Value* value, llvm::Value* base, llvm::Value* in
   b.CreateStore(value, Address(base, index));
 }
 
+llvm::Type* KernelContext::Elem(DataType type) {
+  if (IsFloat(type)) return F32();
+  return b.getIntNTy(static_cast<unsigned>(ByteSize(type) * 8));
+}
+
+llvm::Value* KernelContext::LoadAs(DataType type, llvm::Value* base, llvm::Value* index) {
+  return b.CreateLoad(Elem(type), b.CreateInBoundsGEP(Elem(type), base, index));
+}
+
+void KernelContext::StoreAs(DataType type, llvm::Value* value, llvm::Value* base, llvm::Value* index) {
+  b.CreateStore(value, b.CreateInBoundsGEP(Elem(type), base, index));
+}
+
+llvm::Value* KernelContext::Constant(DataType type, double value) {
+  if (IsFloat(type)) return Float(static_cast<float>(value));
+  return VisitDataType(type, [&](auto element) -> llvm::Value* {
+    using T = decltype(element);
+    return llvm::ConstantInt::get(Elem(type), static_cast<uint64_t>(SaturatingCast<T>(value)), std::is_signed_v<T>);
+  });
+}
+
 llvm::BranchInst* EmitCountedLoop(llvm::IRBuilder<>& b, llvm::Value* begin, llvm::Value* end,
                                   const std::function<void(llvm::Value*)>& body) {
   llvm::LLVMContext& context = b.getContext();

@@ -53,8 +53,17 @@ class KernelContext {
   llvm::Value* Float(float v) { return llvm::ConstantFP::get(F32(), v); }
 
   llvm::Value* Address(llvm::Value* base, llvm::Value* index);
-  llvm::Value* Load(llvm::Value* base, llvm::Value* index);
+  llvm::Value* Load(llvm::Value* base, llvm::Value* index);  // float32
   void Store(llvm::Value* value, llvm::Value* base, llvm::Value* index);
+
+  // Element types: bool is i8 holding 0 or 1; signedness lives in the DataType.
+  llvm::Type* Elem(DataType type);
+  DataType InType(int i) const { return graph.InputType(node, i).element_type; }
+  DataType OutType(int o = 0) const { return graph.value(node.outputs[o]).type.element_type; }
+  llvm::Value* LoadAs(DataType type, llvm::Value* base, llvm::Value* index);
+  void StoreAs(DataType type, llvm::Value* value, llvm::Value* base, llvm::Value* index);
+  // A constant of the given element type.
+  llvm::Value* Constant(DataType type, double value);
 
   // for (i = begin; i < end; ++i) body(i), with a 64-bit induction variable. A loop
   // whose body is already large can ask LLVM not to unroll it (compile time, code size).
@@ -102,6 +111,9 @@ llvm::Value* EmitErf(KernelContext& k, llvm::Value* x);
 llvm::Value* EmitFloorOrCeil(KernelContext& k, llvm::Value* x, bool ceil);
 llvm::Value* EmitRoundHalfEven(KernelContext& k, llvm::Value* x);
 llvm::Value* EmitPow(KernelContext& k, llvm::Value* base, llvm::Value* exponent);
+llvm::Value* EmitLog1p(KernelContext& k, llvm::Value* u);
+// Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh (inline_trig.cc).
+llvm::Value* EmitTrigonometric(KernelContext& k, OpKind op, llvm::Value* x);
 // min(max(x, low), high) where NaN passes through (as ONNX's Clip).
 llvm::Value* EmitClamp(KernelContext& k, llvm::Value* x, llvm::Value* low, llvm::Value* high);
 
@@ -122,7 +134,8 @@ struct ConvGeometry;
 void EmitBlockedConv(KernelContext& k, const ConvGeometry& g, const Epilogue& epilogue);  // constant weights
 absl::Status EmitNormalizationKernel(KernelContext& k);  // (Log)Softmax, BatchNorm, global pools
 absl::Status EmitReduceKernel(KernelContext& k);         // the Reduce family
-absl::Status EmitDataMovementKernel(KernelContext& k);   // Transpose, Concat
+absl::Status EmitDataMovementKernel(KernelContext& k);   // Transpose, Concat, IndexMap family, Trilu
+absl::Status EmitArgReduceKernel(KernelContext& k);      // ArgMax, ArgMin, Hardmax
 
 }  // namespace modelc
 

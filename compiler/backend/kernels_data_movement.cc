@@ -1,19 +1,83 @@
 // Data movement that needs code: Transpose (a loop nest reading the input through
-// permuted strides) and Concat (each input's [axis extent x inner] blocks copied in turn).
+// permuted strides), Concat (each input's [axis extent x inner] blocks copied in
+// turn), the index-map ops (Slice, Pad, Tile, ...: ir/index_map.h) and Trilu. All of
+// them move elements of any type without looking at their values.
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
+#include "compiler/ir/index_map.h"
 #include "compiler/ir/op_geometry.h"
 #include "compiler/util/status_macros.h"
 
 namespace modelc {
+namespace {
+
+// start + i * step for every i, or nullopt.
+std::optional<std::pair<int64_t, int64_t>> AffineForm(const std::vector<int64_t>& offsets) {
+  if (offsets.empty()) return std::make_pair(int64_t{0}, int64_t{0});
+  const int64_t step = offsets.size() > 1 ? offsets[1] - offsets[0] : 0;
+  for (size_t i = 0; i < offsets.size(); ++i) {
+    if (offsets[i] == kOutside || offsets[i] != offsets[0] + static_cast<int64_t>(i) * step) return std::nullopt;
+  }
+  return std::make_pair(offsets[0], step);
+}
+
+// One walk of an index map: affine dimensions by arithmetic, the rest through a table
+// in read-only data (kOutside entries select the fill value).
+void EmitIndexMap(KernelContext& k, const IndexMapGeometry& g, DataType type, llvm::Value* out, int part) {
+  llvm::IRBuilder<>& b = k.b;
+  std::vector<llvm::Value*> tables(g.dims.size(), nullptr);
+  std::vector<std::pair<int64_t, int64_t>> affine(g.dims.size());
+  for (size_t d = 0; d < g.dims.size(); ++d) {
+    if (auto form = AffineForm(g.offsets[d])) {
+      affine[d] = *form;
+    } else {
+      tables[d] = k.ConstantInt64s(g.offsets[d], absl::StrCat("map", part, "_", d));
+    }
+  }
+  llvm::Value* fill = k.Constant(type, g.fill);
+  std::function<void(size_t, llvm::Value*, llvm::Value*, llvm::Value*)> level =
+      [&](size_t d, llvm::Value* linear, llvm::Value* offset, llvm::Value* inside) {
+        if (d == g.dims.size()) {
+          llvm::Value* value = k.LoadAs(type, k.in[0], offset);
+          if (g.has_outside) value = b.CreateSelect(inside, value, fill);
+          k.StoreAs(type, value, out, linear);
+          return;
+        }
+        k.Loop(g.dims[d], [&](llvm::Value* i) {
+          llvm::Value* entry;
+          llvm::Value* next_inside = inside;
+          if (tables[d]) {
+            entry = b.CreateLoad(k.I64(), b.CreateInBoundsGEP(k.I64(), tables[d], i));
+            if (g.has_outside) {
+              llvm::Value* valid = b.CreateICmpNE(entry, k.Int(kOutside));
+              next_inside = b.CreateAnd(inside, valid);
+              entry = b.CreateSelect(valid, entry, k.Int(0));  // never read outside the input
+            }
+          } else {
+            entry = b.CreateAdd(k.Int(affine[d].first), b.CreateMul(i, k.Int(affine[d].second)));
+          }
+          level(d + 1, b.CreateAdd(b.CreateMul(linear, k.Int(g.dims[d])), i), b.CreateAdd(offset, entry), next_inside);
+        });
+      };
+  level(0, k.Int(0), k.Int(0), b.getTrue());
+}
+
+}  // namespace
 
 absl::Status EmitDataMovementKernel(KernelContext& k) {
   llvm::IRBuilder<>& b = k.b;
+  const DataType type = k.InType(0);
+  const int64_t size = ByteSize(type);
+  if (GetOpInfo(k.node.op).family == OpFamily::kIndexMap) {
+    ASSIGN_OR_RETURN(std::vector<IndexMapGeometry> maps, ResolveIndexMap(k.graph, k.node));
+    for (size_t o = 0; o < maps.size(); ++o) EmitIndexMap(k, maps[o], type, k.out[o], static_cast<int>(o));
+    return absl::OkStatus();
+  }
   switch (k.node.op) {
     case OpKind::kTranspose: {
       ASSIGN_OR_RETURN(TransposeGeometry g, ResolveTranspose(k.graph, k.node));
       k.LoopNest(g.out_shape, {g.input_strides}, [&](llvm::Value* out_index, const std::vector<llvm::Value*>& in_index) {
-        k.Store(k.Load(k.in[0], in_index[0]), k.out[0], out_index);
+        k.StoreAs(type, k.LoadAs(type, k.in[0], in_index[0]), k.out[0], out_index);
       });
       return absl::OkStatus();
     }
@@ -26,12 +90,25 @@ absl::Status EmitDataMovementKernel(KernelContext& k) {
         for (size_t i = 0; i < g.extents.size(); ++i) {
           const int64_t block = g.extents[i] * g.inner;
           if (block > 0) {
-            llvm::Value* destination = k.Address(k.out[0], b.CreateAdd(b.CreateMul(o, k.Int(total * g.inner)), k.Int(offset * g.inner)));
-            llvm::Value* source = k.Address(k.in[i], b.CreateMul(o, k.Int(block)));
-            b.CreateMemCpy(destination, llvm::MaybeAlign(4), source, llvm::MaybeAlign(4), k.Int(block * 4));
+            llvm::Value* destination = b.CreateInBoundsGEP(
+                k.Elem(type), k.out[0], b.CreateAdd(b.CreateMul(o, k.Int(total * g.inner)), k.Int(offset * g.inner)));
+            llvm::Value* source = b.CreateInBoundsGEP(k.Elem(type), k.in[i], b.CreateMul(o, k.Int(block)));
+            b.CreateMemCpy(destination, llvm::MaybeAlign(size), source, llvm::MaybeAlign(size), k.Int(block * size));
           }
           offset += g.extents[i];
         }
+      });
+      return absl::OkStatus();
+    }
+    case OpKind::kTrilu: {
+      ASSIGN_OR_RETURN(TriluGeometry g, ResolveTrilu(k.graph, k.node));
+      llvm::Value* zero = k.Constant(type, 0.0);
+      k.LoopNest({g.batch, g.rows, g.cols}, {}, [&](llvm::Value* at, const std::vector<llvm::Value*>&) {
+        llvm::Value* column = b.CreateSRem(at, k.Int(g.cols));
+        llvm::Value* row = b.CreateSRem(b.CreateSDiv(at, k.Int(g.cols)), k.Int(g.rows));
+        llvm::Value* diagonal = b.CreateSub(column, row);
+        llvm::Value* keep = g.upper ? b.CreateICmpSGE(diagonal, k.Int(g.k)) : b.CreateICmpSLE(diagonal, k.Int(g.k));
+        k.StoreAs(type, b.CreateSelect(keep, k.LoadAs(type, k.in[0], at), zero), k.out[0], at);
       });
       return absl::OkStatus();
     }

@@ -1,5 +1,8 @@
-// Elementwise kernels: unary activations, numpy-broadcasting binary ops, Clip, and the
-// copy a view op becomes when its result must land in a caller's output buffer.
+// Elementwise kernels: unary functions, casts, numpy-broadcasting binary ops (arithmetic,
+// comparisons, logic, Where) on every element type, Clip, and the copy a view op becomes
+// when its result must land in a caller's output buffer. Integer arithmetic wraps,
+// integer division by zero gives 0 and shifts by the width or more give 0: defined
+// results where C and LLVM leave them undefined, matching the reference evaluator.
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
 #include "compiler/ir/op_geometry.h"
@@ -8,42 +11,193 @@
 namespace modelc {
 namespace {
 
-llvm::Value* Combine(KernelContext& k, llvm::Value* a, llvm::Value* c) {
+// a / c or a mod c on integers, with the zero divisor (and the overflowing INT_MIN / -1)
+// given defined results: x / 0 = 0, x / -1 = -x, x mod 0 = x mod -1 = 0.
+llvm::Value* IntegerDivide(KernelContext& k, DataType type, llvm::Value* a, llvm::Value* c, bool remainder,
+                           bool python_mod) {
   llvm::IRBuilder<>& b = k.b;
+  const bool is_signed = IsSignedInteger(type);
+  llvm::Value* zero = llvm::ConstantInt::get(a->getType(), 0);
+  llvm::Value* minus_one = llvm::ConstantInt::getSigned(a->getType(), -1);
+  llvm::Value* by_zero = b.CreateICmpEQ(c, zero);
+  llvm::Value* by_minus_one = is_signed ? b.CreateICmpEQ(c, minus_one) : b.getFalse();
+  llvm::Value* safe = b.CreateSelect(b.CreateOr(by_zero, by_minus_one), llvm::ConstantInt::get(a->getType(), 1), c);
+  if (!remainder) {
+    llvm::Value* q = is_signed ? b.CreateSDiv(a, safe) : b.CreateUDiv(a, safe);
+    return b.CreateSelect(by_zero, zero, b.CreateSelect(by_minus_one, b.CreateNeg(a), q));
+  }
+  llvm::Value* r = is_signed ? b.CreateSRem(a, safe) : b.CreateURem(a, safe);
+  if (is_signed && python_mod) {  // the result takes the divisor's sign
+    llvm::Value* differ = b.CreateAnd(b.CreateICmpNE(r, zero),
+                                      b.CreateICmpNE(b.CreateICmpSLT(r, zero), b.CreateICmpSLT(safe, zero)));
+    r = b.CreateSelect(differ, b.CreateAdd(r, safe), r);
+  }
+  return b.CreateSelect(b.CreateOr(by_zero, by_minus_one), zero, r);
+}
+
+// base^exponent for an integer base: square-and-multiply over the exponent's bits
+// (wrapping); negative exponents give 0.
+llvm::Value* IntegerPower(KernelContext& k, llvm::Value* base, llvm::Value* exponent) {
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Type* type = base->getType();
+  llvm::Value* result_slot = k.EntryAlloca(type);
+  llvm::Value* square_slot = k.EntryAlloca(type);
+  b.CreateStore(llvm::ConstantInt::get(type, 1), result_slot);
+  b.CreateStore(base, square_slot);
+  k.Loop(64, [&](llvm::Value* bit) {
+    llvm::Value* square = b.CreateLoad(type, square_slot);
+    llvm::Value* set = b.CreateTrunc(b.CreateLShr(exponent, bit), b.getInt1Ty());
+    llvm::Value* result = b.CreateLoad(type, result_slot);
+    b.CreateStore(b.CreateSelect(set, b.CreateMul(result, square), result), result_slot);
+    b.CreateStore(b.CreateMul(square, square), square_slot);
+  }, /*allow_unrolling=*/false);
+  llvm::Value* result = b.CreateLoad(type, result_slot);
+  return b.CreateSelect(b.CreateICmpSLT(exponent, b.getInt64(0)), llvm::ConstantInt::get(type, 0), result);
+}
+
+// A value of type `from` converted to `to`: saturating from float to integers (NaN
+// gives 0), != 0 to bool, bools as 0 and 1.
+llvm::Value* Convert(KernelContext& k, llvm::Value* v, DataType from, DataType to) {
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Type* target = k.Elem(to);
+  if (from == to) return v;
+  if (IsBool(to)) {
+    llvm::Value* nonzero = IsFloat(from) ? b.CreateFCmpUNE(v, k.Float(0.0f))
+                                         : b.CreateICmpNE(v, llvm::ConstantInt::get(v->getType(), 0));
+    return b.CreateZExt(nonzero, target);
+  }
+  if (IsFloat(from)) {
+    const auto intrinsic = IsSignedInteger(to) ? llvm::Intrinsic::fptosi_sat : llvm::Intrinsic::fptoui_sat;
+    return b.CreateIntrinsic(intrinsic, {target, k.F32()}, {v});
+  }
+  const bool from_signed = IsSignedInteger(from);
+  if (IsFloat(to)) return from_signed ? b.CreateSIToFP(v, target) : b.CreateUIToFP(v, target);
+  return from_signed ? b.CreateSExtOrTrunc(v, target) : b.CreateZExtOrTrunc(v, target);
+}
+
+llvm::Value* Bool(KernelContext& k, llvm::Value* i1) { return k.b.CreateZExt(i1, k.b.getInt8Ty()); }
+llvm::Value* IsTrue(KernelContext& k, llvm::Value* v) { return k.b.CreateICmpNE(v, k.b.getInt8(0)); }
+
+struct BinaryModes {
+  bool python_mod = false;  // Mod with fmod = 0
+  bool shift_left = false;
+  DataType operand_type = DataType::kFloat32;
+  DataType exponent_type = DataType::kFloat32;
+};
+
+absl::StatusOr<BinaryModes> ResolveModes(KernelContext& k) {
+  BinaryModes modes;
+  modes.operand_type = k.InType(k.node.op == OpKind::kWhere ? 1 : 0);
+  if (k.node.op == OpKind::kPow) modes.exponent_type = k.InType(1);
+  if (k.node.op == OpKind::kMod) {
+    ASSIGN_OR_RETURN(int64_t fmod, k.node.attributes.GetInt("fmod", 0));
+    if (IsFloat(modes.operand_type) && !fmod) return absl::InvalidArgumentError("Mod of floats needs fmod=1");
+    modes.python_mod = fmod == 0;
+  }
+  if (k.node.op == OpKind::kBitShift) {
+    ASSIGN_OR_RETURN(std::string direction, k.node.attributes.GetString("direction", ""));
+    if (direction != "LEFT" && direction != "RIGHT") return absl::InvalidArgumentError("BitShift direction must be LEFT or RIGHT");
+    modes.shift_left = direction == "LEFT";
+  }
+  return modes;
+}
+
+llvm::Value* Compare(KernelContext& k, DataType type, llvm::Value* a, llvm::Value* c) {
+  llvm::IRBuilder<>& b = k.b;
+  const bool is_signed = IsSignedInteger(type);
+  if (IsFloat(type)) {
+    switch (k.node.op) {
+      case OpKind::kEqual: return b.CreateFCmpOEQ(a, c);
+      case OpKind::kLess: return b.CreateFCmpOLT(a, c);
+      case OpKind::kGreater: return b.CreateFCmpOGT(a, c);
+      case OpKind::kLessOrEqual: return b.CreateFCmpOLE(a, c);
+      default: return b.CreateFCmpOGE(a, c);
+    }
+  }
+  switch (k.node.op) {
+    case OpKind::kEqual: return b.CreateICmpEQ(a, c);
+    case OpKind::kLess: return is_signed ? b.CreateICmpSLT(a, c) : b.CreateICmpULT(a, c);
+    case OpKind::kGreater: return is_signed ? b.CreateICmpSGT(a, c) : b.CreateICmpUGT(a, c);
+    case OpKind::kLessOrEqual: return is_signed ? b.CreateICmpSLE(a, c) : b.CreateICmpULE(a, c);
+    default: return is_signed ? b.CreateICmpSGE(a, c) : b.CreateICmpUGE(a, c);
+  }
+}
+
+llvm::Value* Combine(KernelContext& k, const BinaryModes& modes, llvm::Value* a, llvm::Value* c) {
+  llvm::IRBuilder<>& b = k.b;
+  const DataType type = modes.operand_type;
+  switch (k.node.op) {
+    case OpKind::kEqual:
+    case OpKind::kLess:
+    case OpKind::kGreater:
+    case OpKind::kLessOrEqual:
+    case OpKind::kGreaterOrEqual:
+      return Bool(k, Compare(k, type, a, c));
+    case OpKind::kAnd: return Bool(k, b.CreateAnd(IsTrue(k, a), IsTrue(k, c)));
+    case OpKind::kOr: return Bool(k, b.CreateOr(IsTrue(k, a), IsTrue(k, c)));
+    case OpKind::kXor: return Bool(k, b.CreateXor(IsTrue(k, a), IsTrue(k, c)));
+    case OpKind::kPow:
+      if (IsFloat(type)) return EmitPow(k, a, Convert(k, c, modes.exponent_type, DataType::kFloat32));
+      return IntegerPower(k, a, Convert(k, c, modes.exponent_type, DataType::kInt64));
+    default:
+      break;
+  }
+  if (IsFloat(type)) {
+    switch (k.node.op) {
+      case OpKind::kAdd:
+      case OpKind::kSum:
+      case OpKind::kMean: return b.CreateFAdd(a, c);
+      case OpKind::kSub: return b.CreateFSub(a, c);
+      case OpKind::kMul: return b.CreateFMul(a, c);
+      case OpKind::kDiv: return b.CreateFDiv(a, c);
+      case OpKind::kMax: return b.CreateSelect(b.CreateFCmpOLT(a, c), c, a);  // as std::max
+      case OpKind::kMin: return b.CreateSelect(b.CreateFCmpOLT(c, a), c, a);  // as std::min
+      case OpKind::kPRelu: return b.CreateSelect(b.CreateFCmpOLT(a, k.Float(0.0f)), b.CreateFMul(a, c), a);
+      case OpKind::kMod: {  // fmod: a - trunc(a / c) * c (no libm call)
+        llvm::Value* q = b.CreateFDiv(a, c);
+        llvm::Value* truncated = b.CreateSelect(b.CreateFCmpOLT(q, k.Float(0.0f)), EmitFloorOrCeil(k, q, true),
+                                                EmitFloorOrCeil(k, q, false));
+        return b.CreateFSub(a, b.CreateFMul(truncated, c));
+      }
+      default: return nullptr;
+    }
+  }
+  const bool is_signed = IsSignedInteger(type);
   switch (k.node.op) {
     case OpKind::kAdd:
-    case OpKind::kSum:
-    case OpKind::kMean:
-      return b.CreateFAdd(a, c);
-    case OpKind::kSub:
-      return b.CreateFSub(a, c);
-    case OpKind::kMul:
-      return b.CreateFMul(a, c);
-    case OpKind::kDiv:
-      return b.CreateFDiv(a, c);
-    case OpKind::kPow:
-      return EmitPow(k, a, c);
-    case OpKind::kMax:  // as std::max: (a < c) ? c : a
-      return b.CreateSelect(b.CreateFCmpOLT(a, c), c, a);
-    case OpKind::kMin:  // as std::min: (c < a) ? c : a
-      return b.CreateSelect(b.CreateFCmpOLT(c, a), c, a);
-    case OpKind::kPRelu:
-      return b.CreateSelect(b.CreateFCmpOLT(a, k.Float(0.0f)), b.CreateFMul(a, c), a);
-    default:
-      return nullptr;
+    case OpKind::kSum: return b.CreateAdd(a, c);
+    case OpKind::kSub: return b.CreateSub(a, c);
+    case OpKind::kMul: return b.CreateMul(a, c);
+    case OpKind::kDiv: return IntegerDivide(k, type, a, c, false, false);
+    case OpKind::kMod: return IntegerDivide(k, type, a, c, true, modes.python_mod);
+    case OpKind::kMax: return b.CreateSelect(is_signed ? b.CreateICmpSLT(a, c) : b.CreateICmpULT(a, c), c, a);
+    case OpKind::kMin: return b.CreateSelect(is_signed ? b.CreateICmpSLT(c, a) : b.CreateICmpULT(c, a), c, a);
+    case OpKind::kBitShift: {
+      llvm::Value* too_far = b.CreateICmpUGE(c, llvm::ConstantInt::get(c->getType(), ByteSize(type) * 8));
+      llvm::Value* shifted = modes.shift_left ? b.CreateShl(a, c) : b.CreateLShr(a, c);
+      return b.CreateSelect(too_far, llvm::ConstantInt::get(a->getType(), 0), shifted);
+    }
+    default: return nullptr;
   }
 }
 
 // Combines the operands at one output position, left to right.
-llvm::Value* CombineAll(KernelContext& k, const std::vector<llvm::Value*>& operand_index) {
-  llvm::Value* value = k.Load(k.in[0], operand_index[0]);
-  for (size_t o = 1; o < operand_index.size(); ++o) value = Combine(k, value, k.Load(k.in[o], operand_index[o]));
-  if (k.node.op == OpKind::kMean) value = k.b.CreateFDiv(value, k.Float(static_cast<float>(operand_index.size())));
+llvm::Value* CombineAll(KernelContext& k, const BinaryModes& modes, const std::vector<llvm::Value*>& at) {
+  if (k.node.op == OpKind::kWhere) {
+    llvm::Value* condition = IsTrue(k, k.LoadAs(DataType::kBool, k.in[0], at[0]));
+    return k.b.CreateSelect(condition, k.LoadAs(modes.operand_type, k.in[1], at[1]),
+                            k.LoadAs(modes.operand_type, k.in[2], at[2]));
+  }
+  llvm::Value* value = k.LoadAs(k.InType(0), k.in[0], at[0]);
+  for (size_t o = 1; o < at.size(); ++o) value = Combine(k, modes, value, k.LoadAs(k.InType(o), k.in[o], at[o]));
+  if (k.node.op == OpKind::kMean) value = k.b.CreateFDiv(value, k.Float(static_cast<float>(at.size())));
   return value;
 }
 
 absl::Status EmitBinary(KernelContext& k) {
+  ASSIGN_OR_RETURN(BinaryModes modes, ResolveModes(k));
   const Shape& out_shape = k.graph.value(k.node.outputs[0]).type.shape;
+  const DataType out_type = k.OutType();
   std::vector<std::vector<int64_t>> strides;
   bool all_full = true;
   for (size_t i = 0; i < k.node.inputs.size(); ++i) {
@@ -53,14 +207,42 @@ absl::Status EmitBinary(KernelContext& k) {
   }
   if (all_full) {  // no broadcasting: one flat loop
     k.Loop(ElementCount(out_shape), [&](llvm::Value* i) {
-      k.Store(CombineAll(k, std::vector<llvm::Value*>(k.node.inputs.size(), i)), k.out[0], i);
+      k.StoreAs(out_type, CombineAll(k, modes, std::vector<llvm::Value*>(k.node.inputs.size(), i)), k.out[0], i);
     });
     return absl::OkStatus();
   }
   k.LoopNest(out_shape, strides, [&](llvm::Value* out_index, const std::vector<llvm::Value*>& operand_index) {
-    k.Store(CombineAll(k, operand_index), k.out[0], out_index);
+    k.StoreAs(out_type, CombineAll(k, modes, operand_index), k.out[0], out_index);
   });
   return absl::OkStatus();
+}
+
+// A unary op on a non-float input or with a non-float result.
+llvm::Value* EmitTypedUnary(KernelContext& k, const ElementwiseFunction& f, llvm::Value* x) {
+  llvm::IRBuilder<>& b = k.b;
+  const DataType from = k.InType(0), to = k.OutType();
+  llvm::Value* zero = IsFloat(from) ? k.Float(0.0f) : llvm::ConstantInt::get(x->getType(), 0);
+  switch (k.node.op) {
+    case OpKind::kCast: return Convert(k, x, from, to);
+    case OpKind::kNot: return Bool(k, b.CreateNot(IsTrue(k, x)));
+    case OpKind::kIsNaN: return Bool(k, b.CreateFCmpUNO(x, x));
+    case OpKind::kIsInf: {
+      llvm::Value* positive = b.CreateFCmpOEQ(x, llvm::ConstantFP::getInfinity(k.F32()));
+      llvm::Value* negative = b.CreateFCmpOEQ(x, llvm::ConstantFP::getInfinity(k.F32(), true));
+      return Bool(k, b.CreateOr(b.CreateAnd(positive, b.getInt1(f.beta != 0.0f)),
+                                b.CreateAnd(negative, b.getInt1(f.alpha != 0.0f))));
+    }
+    case OpKind::kAbs:
+      return IsSignedInteger(from) ? b.CreateSelect(b.CreateICmpSLT(x, zero), b.CreateNeg(x), x) : x;
+    case OpKind::kNeg: return b.CreateNeg(x);
+    case OpKind::kSign: {
+      llvm::Value* one = llvm::ConstantInt::get(x->getType(), 1);
+      llvm::Value* negative = IsSignedInteger(from) ? b.CreateICmpSLT(x, zero) : b.getFalse();
+      return b.CreateSelect(b.CreateICmpEQ(x, zero), zero,
+                            b.CreateSelect(negative, llvm::ConstantInt::getSigned(x->getType(), -1), one));
+    }
+    default: return nullptr;
+  }
 }
 
 }  // namespace
@@ -70,24 +252,49 @@ absl::Status EmitElementwiseKernel(KernelContext& k) {
   switch (GetOpInfo(k.node.op).family) {
     case OpFamily::kUnary: {
       ASSIGN_OR_RETURN(ElementwiseFunction f, ElementwiseFunctionOf(k.graph, k.node));
-      k.Loop(count, [&](llvm::Value* i) { k.Store(EmitElementwiseFunction(k, f, k.Load(k.in[0], i)), k.out[0], i); });
+      const DataType from = k.InType(0), to = k.OutType();
+      const bool typed = !IsFloat(from) || !IsFloat(to) || k.node.op == OpKind::kCast;
+      std::string unsupported;
+      k.Loop(count, [&](llvm::Value* i) {
+        llvm::Value* x = k.LoadAs(from, k.in[0], i);
+        llvm::Value* y = typed ? EmitTypedUnary(k, f, x) : EmitElementwiseFunction(k, f, x);
+        if (!y) {
+          unsupported = absl::StrCat(OpName(k.node.op), " on ", DataTypeName(from));
+          y = llvm::UndefValue::get(k.Elem(to));
+        }
+        k.StoreAs(to, y, k.out[0], i);
+      });
+      if (!unsupported.empty()) return absl::UnimplementedError(absl::StrCat("no lowering for ", unsupported));
       return absl::OkStatus();
     }
     case OpFamily::kBinary:
       return EmitBinary(k);
     case OpFamily::kView:
-      k.b.CreateMemCpy(k.out[0], llvm::MaybeAlign(4), k.in[0], llvm::MaybeAlign(4),
-                       k.Int(count * 4));
+      k.b.CreateMemCpy(k.out[0], llvm::MaybeAlign(1), k.in[0], llvm::MaybeAlign(1),
+                       k.Int(k.graph.InputType(k.node, 0).ByteSize()));
       return absl::OkStatus();
     case OpFamily::kReduce:
+    case OpFamily::kIndexMap:
     case OpFamily::kOwn:
       break;
   }
   if (k.node.op == OpKind::kClip) {
     ASSIGN_OR_RETURN(ClipGeometry g, ResolveClip(k.graph, k.node));
-    llvm::Value* low = g.min_from_input ? k.Load(k.in[1], k.Int(0)) : k.Float(g.min);
-    llvm::Value* high = g.max_from_input ? k.Load(k.in[2], k.Int(0)) : k.Float(g.max);
-    k.Loop(count, [&](llvm::Value* i) { k.Store(EmitClamp(k, k.Load(k.in[0], i), low, high), k.out[0], i); });
+    const DataType type = k.InType(0);
+    llvm::Value* low = g.min_from_input ? k.LoadAs(type, k.in[1], k.Int(0)) : k.Constant(type, g.min);
+    llvm::Value* high = g.max_from_input ? k.LoadAs(type, k.in[2], k.Int(0)) : k.Constant(type, g.max);
+    k.Loop(count, [&](llvm::Value* i) {
+      llvm::Value* x = k.LoadAs(type, k.in[0], i);
+      llvm::Value* y;
+      if (IsFloat(type)) {
+        y = EmitClamp(k, x, low, high);
+      } else {
+        const bool s = IsSignedInteger(type);
+        y = k.b.CreateSelect(s ? k.b.CreateICmpSLT(x, low) : k.b.CreateICmpULT(x, low), low, x);
+        y = k.b.CreateSelect(s ? k.b.CreateICmpSGT(y, high) : k.b.CreateICmpUGT(y, high), high, y);
+      }
+      k.StoreAs(type, y, k.out[0], i);
+    });
     return absl::OkStatus();
   }
   return absl::InternalError(absl::StrCat("no elementwise kernel for ", OpName(k.node.op)));

@@ -174,6 +174,8 @@ class ModuleBuilder {
       status = EmitElementwiseKernel(kernel);  // a view reaching code is a copy into an output
     } else if (family == OpFamily::kReduce) {
       status = EmitReduceKernel(kernel);
+    } else if (family == OpFamily::kIndexMap) {
+      status = EmitDataMovementKernel(kernel);
     } else switch (node.op) {
       case OpKind::kGemm:
       case OpKind::kMatMul:
@@ -194,7 +196,13 @@ class ModuleBuilder {
         break;
       case OpKind::kTranspose:
       case OpKind::kConcat:
+      case OpKind::kTrilu:
         status = EmitDataMovementKernel(kernel);
+        break;
+      case OpKind::kArgMax:
+      case OpKind::kArgMin:
+      case OpKind::kHardmax:
+        status = EmitArgReduceKernel(kernel);
         break;
       case OpKind::kClip:
         status = EmitElementwiseKernel(kernel);
@@ -263,8 +271,8 @@ class ModuleBuilder {
         continue;
       }
       llvm::Value* destination = graph_function->getArg(graph_.inputs().size() + i);
-      builder_.CreateMemCpy(destination, llvm::MaybeAlign(4), PointerTo(id, graph_function),
-                            llvm::MaybeAlign(4), builder_.getInt64(graph_.value(id).type.ByteSize()));
+      builder_.CreateMemCpy(destination, llvm::MaybeAlign(1), PointerTo(id, graph_function),
+                            llvm::MaybeAlign(1), builder_.getInt64(graph_.value(id).type.ByteSize()));
     }
     builder_.CreateRetVoid();
     return absl::OkStatus();
@@ -318,7 +326,8 @@ class ModuleBuilder {
     builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", run));
     std::vector<llvm::Value*> args;
     for (size_t i = 0; i < TensorCount(); ++i) {
-      CheckPointer(run->getArg(i), 4, run);
+      const ValueId id = i < graph_.inputs().size() ? graph_.inputs()[i] : graph_.outputs()[i - graph_.inputs().size()];
+      CheckPointer(run->getArg(i), ByteSize(graph_.value(id).type.element_type), run);
       args.push_back(run->getArg(i));
     }
     llvm::Value* scratch = run->getArg(TensorCount() + weights_args);
@@ -428,7 +437,7 @@ class ModuleBuilder {
                                            absl::StrCat(names_.prefix, ".shape.", purpose));
     return llvm::ConstantStruct::get(
         tensor_info_type_, {CString(graph_.value(id).name, purpose),
-                            builder_.getInt32(1),  // MODELC_FLOAT32
+                            builder_.getInt32(static_cast<uint32_t>(type.element_type)),  // MODELC_FLOAT32, ...
                             builder_.getInt32(static_cast<uint32_t>(dims.size())), shape,
                             builder_.getInt64(type.ByteSize())});
   }

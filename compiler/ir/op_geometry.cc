@@ -9,20 +9,34 @@
 #include "compiler/util/status_macros.h"
 
 namespace modelc {
-namespace {
 
-absl::Status Invalid(const std::string& message) { return absl::InvalidArgumentError(message); }
-
-// Normalises a possibly negative axis into [0, rank) (or [0, rank] when allow_end).
-absl::StatusOr<int64_t> NormalizeAxis(int64_t axis, int64_t rank, bool allow_end = false) {
+absl::StatusOr<int64_t> NormalizeAxis(int64_t axis, int64_t rank, bool allow_end) {
   // Valid: [-rank, rank) or, counting the end position, [-rank, rank]; negative counts
   // from the end either way.
   const int64_t upper = allow_end ? rank + 1 : rank;
   if (axis < -rank || axis >= upper) {
-    return Invalid(absl::StrCat("axis ", axis, " is out of range for rank ", rank));
+    return absl::InvalidArgumentError(absl::StrCat("axis ", axis, " is out of range for rank ", rank));
   }
   return axis < 0 ? axis + rank : axis;
 }
+
+absl::StatusOr<std::vector<int64_t>> ConstantInts(const Graph& graph, const Node& node, int input,
+                                                  const std::string& what) {
+  const Value& value = graph.value(node.inputs[input]);
+  const DataType type = value.type.element_type;
+  if (!value.constant || (type != DataType::kInt64 && type != DataType::kInt32)) {
+    return absl::UnimplementedError(absl::StrCat(what, " (input ", input,
+                                                 ") must be a constant int64 or int32 tensor"));
+  }
+  if (type == DataType::kInt64) return value.constant->Int64s();
+  std::vector<int64_t> values;
+  for (int32_t v : value.constant->Elements<int32_t>()) values.push_back(v);
+  return values;
+}
+
+namespace {
+
+absl::Status Invalid(const std::string& message) { return absl::InvalidArgumentError(message); }
 
 // Reads a per-spatial-dimension attribute list, defaulting every entry to `fill`.
 absl::StatusOr<std::vector<int64_t>> SpatialInts(const Node& node, const std::string& name,
@@ -331,16 +345,28 @@ absl::StatusOr<LayerNormGeometry> ResolveLayerNorm(const Graph& graph, const Nod
 
 absl::StatusOr<ClipGeometry> ResolveClip(const Graph& graph, const Node& node) {
   ClipGeometry g;
-  ASSIGN_OR_RETURN(g.min, node.attributes.GetFloat("min", g.min));
-  ASSIGN_OR_RETURN(g.max, node.attributes.GetFloat("max", g.max));
+  float min = static_cast<float>(g.min), max = static_cast<float>(g.max);
+  ASSIGN_OR_RETURN(min, node.attributes.GetFloat("min", min));
+  ASSIGN_OR_RETURN(max, node.attributes.GetFloat("max", max));
+  g.min = min;
+  g.max = max;
+  const DataType type = graph.InputType(node, 0).element_type;
+  if (!IsFloat(type)) {  // integer bounds default to the type's range
+    VisitDataType(type, [&](auto element) {
+      g.min = static_cast<double>(std::numeric_limits<decltype(element)>::lowest());
+      g.max = static_cast<double>(std::numeric_limits<decltype(element)>::max());
+    });
+  }
   for (int i = 1; i <= 2; ++i) {
     if (!graph.HasInput(node, i)) continue;
     const Value& bound = graph.value(node.inputs[i]);
-    if (bound.type.ElementCount() != 1 || bound.type.element_type != DataType::kFloat32) {
-      return Invalid("Clip bounds must be float32 scalars");
+    if (bound.type.ElementCount() != 1 || bound.type.element_type != type) {
+      return Invalid("Clip bounds must be scalars of the input's element type");
     }
     if (bound.constant) {
-      (i == 1 ? g.min : g.max) = bound.constant->Floats()[0];
+      (i == 1 ? g.min : g.max) = VisitDataType(type, [&](auto element) {
+        return static_cast<double>(bound.constant->Elements<decltype(element)>()[0]);
+      });
     } else {
       (i == 1 ? g.min_from_input : g.max_from_input) = true;
     }
@@ -378,6 +404,10 @@ absl::StatusOr<ElementwiseFunction> UnaryFunction(OpKind op, const AttributeMap&
       alpha = -3.402823466e+38f;
       beta = 3.402823466e+38f;
       break;
+    case OpKind::kIsInf:  // detect_negative, detect_positive
+      alpha = static_cast<float>(attributes.GetInt("detect_negative", 1).value_or(1));
+      beta = static_cast<float>(attributes.GetInt("detect_positive", 1).value_or(1));
+      break;
     default:
       break;
   }
@@ -390,12 +420,30 @@ absl::StatusOr<ElementwiseFunction> UnaryFunction(OpKind op, const AttributeMap&
 
 }  // namespace
 
+bool IsFloatFunction(OpKind op) {
+  return op != OpKind::kCast && op != OpKind::kNot && op != OpKind::kIsNaN && op != OpKind::kIsInf;
+}
+
+bool IsTrigonometric(OpKind op) {
+  switch (op) {
+    case OpKind::kSin: case OpKind::kCos: case OpKind::kTan:
+    case OpKind::kAsin: case OpKind::kAcos: case OpKind::kAtan:
+    case OpKind::kSinh: case OpKind::kCosh: case OpKind::kAsinh:
+    case OpKind::kAcosh: case OpKind::kAtanh:
+      return true;
+    default:
+      return false;
+  }
+}
+
 absl::StatusOr<ElementwiseFunction> ElementwiseFunctionOf(const Graph& graph, const Node& node) {
   if (GetOpInfo(node.op).family == OpFamily::kUnary) return UnaryFunction(node.op, node.attributes, "");
   if (node.op == OpKind::kClip) {
     ASSIGN_OR_RETURN(ClipGeometry clip, ResolveClip(graph, node));
-    if (clip.min_from_input || clip.max_from_input) return ElementwiseFunction{};
-    return ElementwiseFunction{OpKind::kClip, clip.min, clip.max, 0.0f};
+    if (clip.min_from_input || clip.max_from_input || !IsFloat(graph.InputType(node, 0).element_type)) {
+      return ElementwiseFunction{};
+    }
+    return ElementwiseFunction{OpKind::kClip, static_cast<float>(clip.min), static_cast<float>(clip.max), 0.0f};
   }
   return ElementwiseFunction{};
 }
@@ -639,6 +687,55 @@ absl::StatusOr<Shape> ResolveViewShape(const Graph& graph, const Node& node) {
     default:
       return Invalid("not a view operator");
   }
+}
+
+}  // namespace modelc
+
+namespace modelc {
+
+absl::StatusOr<ArgReduceGeometry> ResolveArgReduce(const Graph& graph, const Node& node) {
+  const Shape& x = graph.InputType(node, 0).shape;
+  const int64_t rank = static_cast<int64_t>(x.size());
+  ASSIGN_OR_RETURN(int64_t axis_attr, node.attributes.GetInt("axis", 0));
+  ASSIGN_OR_RETURN(int64_t keepdims, node.attributes.GetInt("keepdims", 1));
+  ASSIGN_OR_RETURN(int64_t select_last, node.attributes.GetInt("select_last_index", 0));
+  ASSIGN_OR_RETURN(int64_t axis, NormalizeAxis(axis_attr, rank));
+  ArgReduceGeometry g;
+  g.select_last = select_last != 0;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (d < axis) g.outer *= x[d];
+    if (d > axis) g.inner *= x[d];
+    if (d != axis) g.out_shape.push_back(x[d]);
+    else if (keepdims) g.out_shape.push_back(1);
+  }
+  g.axis_dim = x[axis];
+  if (g.axis_dim == 0) return absl::InvalidArgumentError("ArgMax/ArgMin over an empty axis");
+  return g;
+}
+
+absl::StatusOr<TriluGeometry> ResolveTrilu(const Graph& graph, const Node& node) {
+  const Shape& x = graph.InputType(node, 0).shape;
+  if (x.size() < 2) return absl::InvalidArgumentError("Trilu needs an input of rank 2 or more");
+  TriluGeometry g;
+  ASSIGN_OR_RETURN(int64_t upper, node.attributes.GetInt("upper", 1));
+  g.upper = upper != 0;
+  if (graph.HasInput(node, 1)) {
+    ASSIGN_OR_RETURN(std::vector<int64_t> k, ConstantInts(graph, node, 1, "Trilu's k"));
+    if (k.size() != 1) return absl::InvalidArgumentError("Trilu's k must be a scalar");
+    g.k = k[0];
+  }
+  g.rows = x[x.size() - 2];
+  g.cols = x[x.size() - 1];
+  g.batch = ElementCount(x) / std::max<int64_t>(g.rows * g.cols, 1);
+  if (g.rows * g.cols == 0) g.batch = 0;
+  return g;
+}
+
+absl::StatusOr<DataType> ResolveCastType(const Node& node) {
+  ASSIGN_OR_RETURN(int64_t to, node.attributes.GetInt("to", -1));
+  std::optional<DataType> type = DataTypeFromCode(to);
+  if (!type) return absl::UnimplementedError(absl::StrCat("Cast to element type ", to, " is not supported"));
+  return *type;
 }
 
 }  // namespace modelc

@@ -19,6 +19,11 @@ std::vector<int64_t> BroadcastStrides(const Shape& shape, const Shape& out_shape
 // Strides (in elements) of a dense row-major tensor of this shape.
 std::vector<int64_t> RowMajorStrides(const Shape& shape);
 absl::StatusOr<Shape> BroadcastShapes(const Shape& a, const Shape& b);
+// A possibly negative axis normalised into [0, rank) (or [0, rank] when allow_end).
+absl::StatusOr<int64_t> NormalizeAxis(int64_t axis, int64_t rank, bool allow_end = false);
+// The values of a node's constant int64 or int32 input; `what` names it in errors.
+absl::StatusOr<std::vector<int64_t>> ConstantInts(const Graph& graph, const Node& node, int input,
+                                                  const std::string& what);
 
 struct GemmGeometry {
   int64_t m = 0, n = 0, k = 0;
@@ -89,9 +94,10 @@ struct LayerNormGeometry {
 };
 absl::StatusOr<LayerNormGeometry> ResolveLayerNorm(const Graph& graph, const Node& node);
 
+// Bounds in double: exact for float32 and for the integer types up to 2^53.
 struct ClipGeometry {
-  float min = -3.402823466e+38f;
-  float max = 3.402823466e+38f;
+  double min = -3.402823466e+38;
+  double max = 3.402823466e+38;
   // A bound given by a non-constant input is read at run time (inputs 1 and 2).
   bool min_from_input = false;
   bool max_from_input = false;
@@ -107,6 +113,11 @@ struct ElementwiseFunction {
   float alpha = 0.0f, beta = 0.0f, gamma = 0.0f;
   bool IsIdentity() const { return op == OpKind::kIdentity; }
 };
+// Whether an ElementwiseFunction with this op maps float32 to float32 (all but Cast,
+// Not, IsNaN and IsInf, whose types change): only those fuse into other ops.
+bool IsFloatFunction(OpKind op);
+// Sin, Cos, Tan, their inverses and the hyperbolic functions.
+bool IsTrigonometric(OpKind op);
 // The function a standalone Unary op or a constant-bound Clip computes; kIdentity for
 // any other node.
 absl::StatusOr<ElementwiseFunction> ElementwiseFunctionOf(const Graph& graph, const Node& node);
@@ -158,6 +169,26 @@ struct ConcatGeometry {
   std::vector<int64_t> extents;  // each input's extent along the axis
 };
 absl::StatusOr<ConcatGeometry> ResolveConcat(const Graph& graph, const Node& node);
+
+// ArgMax / ArgMin: the first (or last) extreme along the middle dimension of
+// [outer, axis_dim, inner].
+struct ArgReduceGeometry {
+  Shape out_shape;
+  int64_t outer = 1, axis_dim = 1, inner = 1;
+  bool select_last = false;
+};
+absl::StatusOr<ArgReduceGeometry> ResolveArgReduce(const Graph& graph, const Node& node);
+
+// Trilu over the last two dimensions [rows, cols] of `batch` matrices: keeps
+// col - row >= k (upper) or col - row <= k (lower), zeroes the rest.
+struct TriluGeometry {
+  int64_t batch = 1, rows = 1, cols = 1, k = 0;
+  bool upper = true;
+};
+absl::StatusOr<TriluGeometry> ResolveTrilu(const Graph& graph, const Node& node);
+
+// Cast's target type.
+absl::StatusOr<DataType> ResolveCastType(const Node& node);
 
 // The output shape of a View op (Reshape, Flatten, Identity, Dropout).
 absl::StatusOr<Shape> ResolveViewShape(const Graph& graph, const Node& node);

@@ -11,11 +11,17 @@ constexpr OpFamily kUnary = OpFamily::kUnary;
 constexpr OpFamily kBinary = OpFamily::kBinary;
 constexpr OpFamily kView = OpFamily::kView;
 constexpr OpFamily kReduce = OpFamily::kReduce;
+constexpr OpFamily kIndexMap = OpFamily::kIndexMap;
 constexpr OpFamily kOwn = OpFamily::kOwn;
+constexpr OpTypes kFloat = OpTypes::kFloat;
+constexpr OpTypes kNumeric = OpTypes::kNumeric;
+constexpr OpTypes kInteger = OpTypes::kInteger;
+constexpr OpTypes kBool = OpTypes::kBool;
+constexpr OpTypes kAny = OpTypes::kAny;
 
 constexpr OpInfo kOpTable[] = {
-#define OP(kind, onnx_name, min_in, max_in, min_out, max_out, family) \
-  {OpKind::k##kind, onnx_name, min_in, max_in, min_out, max_out, k##family},
+#define OP(kind, onnx_name, min_in, max_in, min_out, max_out, family, types) \
+  {OpKind::k##kind, onnx_name, min_in, max_in, min_out, max_out, k##family, k##types},
 #include "compiler/ir/ops.def"
 #undef OP
 };

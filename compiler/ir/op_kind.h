@@ -8,12 +8,15 @@
 namespace modelc {
 
 enum class OpKind {
-#define OP(kind, onnx_name, min_in, max_in, min_out, max_out, family) k##kind,
+#define OP(kind, onnx_name, min_in, max_in, min_out, max_out, family, types) k##kind,
 #include "compiler/ir/ops.def"
 #undef OP
 };
 
-enum class OpFamily { kUnary, kBinary, kView, kReduce, kOwn };
+enum class OpFamily { kUnary, kBinary, kView, kReduce, kIndexMap, kOwn };
+
+// The element types an op's data inputs accept (ops.def's Types column).
+enum class OpTypes { kFloat, kNumeric, kInteger, kBool, kAny };
 
 struct OpInfo {
   OpKind kind;
@@ -23,6 +26,7 @@ struct OpInfo {
   int min_outputs;
   int max_outputs;
   OpFamily family;
+  OpTypes types;
 };
 
 const OpInfo& GetOpInfo(OpKind kind);

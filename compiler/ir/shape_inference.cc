@@ -2,6 +2,7 @@
 #include "compiler/ir/shape_inference.h"
 
 #include "absl/strings/str_cat.h"
+#include "compiler/ir/index_map.h"
 #include "compiler/ir/op_geometry.h"
 #include "compiler/util/status_macros.h"
 
@@ -29,24 +30,97 @@ absl::Status CheckArityAndTypes(const Graph& graph, const Node& node) {
       return absl::InvalidArgumentError(absl::StrCat("required input ", i, " is missing"));
     }
   }
-  // Data inputs are float32; Reshape's shape and Dropout's ratio / training flag are not data.
+  return absl::OkStatus();
+}
+
+bool Accepts(OpTypes types, DataType type) {
+  switch (types) {
+    case OpTypes::kFloat: return IsFloat(type);
+    case OpTypes::kNumeric: return IsFloat(type) || IsInteger(type);
+    case OpTypes::kInteger: return IsInteger(type);
+    case OpTypes::kBool: return IsBool(type);
+    case OpTypes::kAny: return true;
+  }
+  return false;
+}
+
+// The inputs that carry data (the rest are shapes, axes, flags or bounds, each checked
+// by its op's geometry).
+bool IsDataInput(const Node& node, int i) {
+  switch (GetOpInfo(node.op).family) {
+    case OpFamily::kView:
+    case OpFamily::kReduce:
+    case OpFamily::kIndexMap:
+      return i == 0;
+    case OpFamily::kUnary:
+    case OpFamily::kBinary:
+      return true;
+    case OpFamily::kOwn:
+      return node.op != OpKind::kTrilu && node.op != OpKind::kClip ? true : i == 0;
+  }
+  return true;
+}
+
+absl::Status CheckElementTypes(const Graph& graph, const Node& node) {
+  const OpInfo& info = GetOpInfo(node.op);
+  const int inputs = static_cast<int>(node.inputs.size());
   for (int i = 0; i < inputs; ++i) {
-    if (!graph.HasInput(node, i)) continue;
-    // Only the first input of a view or reduction is data; the rest are shapes, axes
-    // or flags.
-    const OpFamily family = GetOpInfo(node.op).family;
-    const bool data_input = i == 0 || (family != OpFamily::kView && family != OpFamily::kReduce);
+    if (!graph.HasInput(node, i) || !IsDataInput(node, i)) continue;
     const DataType type = graph.InputType(node, i).element_type;
-    if (data_input && type != DataType::kFloat32) {
-      return absl::UnimplementedError(absl::StrCat("input ", i, " has element type ",
-                                                   DataTypeName(type), "; only float32 is supported"));
+    if (node.op == OpKind::kWhere && i == 0) {
+      if (!IsBool(type)) return absl::InvalidArgumentError("Where's condition must be bool");
+      continue;
     }
+    if (node.op == OpKind::kPow && i == 1) {  // the exponent may have its own type
+      if (!Accepts(OpTypes::kNumeric, type)) return absl::UnimplementedError("Pow's exponent must be numeric");
+      continue;
+    }
+    if (!Accepts(info.types, type)) {
+      return absl::UnimplementedError(absl::StrCat("input ", i, " has element type ", DataTypeName(type),
+                                                   ", which ", info.onnx_name, " does not support"));
+    }
+    // Elementwise operands share one type (Where's X and Y; every other operand).
+    const int first = node.op == OpKind::kWhere ? 1 : 0;
+    if (info.family == OpFamily::kBinary && node.op != OpKind::kPow && i > first &&
+        type != graph.InputType(node, first).element_type) {
+      return absl::InvalidArgumentError(absl::StrCat("input ", i, " has element type ", DataTypeName(type),
+                                                     " but input ", first, " has ",
+                                                     DataTypeName(graph.InputType(node, first).element_type)));
+    }
+  }
+  if (node.op == OpKind::kBitShift && !IsUnsignedInteger(graph.InputType(node, 0).element_type)) {
+    return absl::InvalidArgumentError("BitShift takes unsigned integers");
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<Types> InferOwn(const Graph& graph, const Node& node) {
+// The element type of a node's outputs: that of its first data input, except where
+// the op says otherwise.
+absl::StatusOr<DataType> OutputElementType(const Graph& graph, const Node& node) {
+  switch (node.op) {
+    case OpKind::kEqual:
+    case OpKind::kLess:
+    case OpKind::kGreater:
+    case OpKind::kLessOrEqual:
+    case OpKind::kGreaterOrEqual:
+    case OpKind::kIsNaN:
+    case OpKind::kIsInf:
+      return DataType::kBool;
+    case OpKind::kArgMax:
+    case OpKind::kArgMin:
+      return DataType::kInt64;
+    case OpKind::kWhere:
+      return graph.InputType(node, 1).element_type;
+    case OpKind::kCast:
+      return ResolveCastType(node);
+    default:
+      return graph.InputType(node, 0).element_type;
+  }
+}
+
+absl::StatusOr<Types> InferOwn(const Graph& graph, const Node& node, DataType out_type) {
   const Shape& x = graph.InputType(node, 0).shape;
+  auto Out = [out_type](Shape shape) { return TensorType{out_type, std::move(shape)}; };
   ASSIGN_OR_RETURN(Epilogue epilogue, ResolveEpilogue(graph, node));
   if (!epilogue.Empty() && node.op != OpKind::kConv && node.op != OpKind::kGemm &&
       node.op != OpKind::kMatMul) {
@@ -55,35 +129,35 @@ absl::StatusOr<Types> InferOwn(const Graph& graph, const Node& node) {
   switch (node.op) {
     case OpKind::kClip:
       RETURN_IF_ERROR(ResolveClip(graph, node).status());
-      return Types{Float(x)};
+      return Types{Out(x)};
     case OpKind::kSoftmax:
     case OpKind::kLogSoftmax:
       RETURN_IF_ERROR(ResolveSoftmax(graph, node).status());
-      return Types{Float(x)};
+      return Types{Out(x)};
     case OpKind::kLayerNormalization: {
       ASSIGN_OR_RETURN(LayerNormGeometry g, ResolveLayerNorm(graph, node));
       Types types = {Float(x)};
-      for (size_t o = 1; o < node.outputs.size(); ++o) types.push_back(Float(g.statistics_shape));
+      for (size_t o = 1; o < node.outputs.size(); ++o) types.push_back(Out(g.statistics_shape));
       return types;
     }
     case OpKind::kTranspose: {
       ASSIGN_OR_RETURN(TransposeGeometry g, ResolveTranspose(graph, node));
-      return Types{Float(g.out_shape)};
+      return Types{Out(g.out_shape)};
     }
     case OpKind::kConcat: {
       ASSIGN_OR_RETURN(ConcatGeometry g, ResolveConcat(graph, node));
-      return Types{Float(g.out_shape)};
+      return Types{Out(g.out_shape)};
     }
     case OpKind::kBatchNormalization:
       RETURN_IF_ERROR(ResolveBatchNorm(graph, node).status());
-      return Types{Float(x)};
+      return Types{Out(x)};
     case OpKind::kGemm: {
       ASSIGN_OR_RETURN(GemmGeometry g, ResolveGemm(graph, node));
-      return Types{Float({g.m, g.n})};
+      return Types{Out({g.m, g.n})};
     }
     case OpKind::kMatMul: {
       ASSIGN_OR_RETURN(MatMulGeometry g, ResolveMatMul(graph, node));
-      return Types{Float(g.out_shape)};
+      return Types{Out(g.out_shape)};
     }
     case OpKind::kConv: {
       ASSIGN_OR_RETURN(ConvGeometry g, ResolveConv(graph, node));
@@ -96,7 +170,7 @@ absl::StatusOr<Types> InferOwn(const Graph& graph, const Node& node) {
       if (!epilogue.residual && graph.HasInput(node, kConvResidualInput)) {
         return absl::InvalidArgumentError("Conv takes at most 3 inputs");
       }
-      return Types{Float(out)};
+      return Types{Out(out)};
     }
     case OpKind::kMaxPool:
     case OpKind::kAveragePool: {
@@ -104,7 +178,7 @@ absl::StatusOr<Types> InferOwn(const Graph& graph, const Node& node) {
       Shape out{g.window.batch, g.window.channels};
       if (g.window.spatial_rank == 2) out.push_back(g.window.out_h);
       out.push_back(g.window.out_w);
-      return Types{Float(out)};
+      return Types{Out(out)};
     }
     case OpKind::kGlobalAveragePool:
     case OpKind::kGlobalMaxPool: {
@@ -112,8 +186,19 @@ absl::StatusOr<Types> InferOwn(const Graph& graph, const Node& node) {
       Shape out(x.size(), 1);
       out[0] = x[0];
       out[1] = x[1];
-      return Types{Float(out)};
+      return Types{Out(out)};
     }
+    case OpKind::kArgMax:
+    case OpKind::kArgMin: {
+      ASSIGN_OR_RETURN(ArgReduceGeometry g, ResolveArgReduce(graph, node));
+      return Types{Out(g.out_shape)};
+    }
+    case OpKind::kHardmax:
+      RETURN_IF_ERROR(ResolveSoftmax(graph, node).status());
+      return Types{Out(x)};
+    case OpKind::kTrilu:
+      RETURN_IF_ERROR(ResolveTrilu(graph, node).status());
+      return Types{Out(x)};
     default:
       return absl::InternalError("op has no rule of its own");
   }
@@ -123,10 +208,13 @@ absl::StatusOr<Types> InferOwn(const Graph& graph, const Node& node) {
 
 absl::StatusOr<std::vector<TensorType>> InferOutputTypes(const Graph& graph, const Node& node) {
   RETURN_IF_ERROR(CheckArityAndTypes(graph, node));
+  RETURN_IF_ERROR(CheckElementTypes(graph, node));
+  ASSIGN_OR_RETURN(const DataType out_type, OutputElementType(graph, node));
+  auto Out = [out_type](Shape shape) { return TensorType{out_type, std::move(shape)}; };
   switch (GetOpInfo(node.op).family) {
     case OpFamily::kUnary:
       RETURN_IF_ERROR(ElementwiseFunctionOf(graph, node).status());
-      return Types{Float(graph.InputType(node, 0).shape)};
+      return Types{Out(graph.InputType(node, 0).shape)};
     case OpFamily::kBinary: {
       Shape out = graph.InputType(node, 0).shape;
       for (size_t i = 1; i < node.inputs.size(); ++i) {
@@ -136,18 +224,24 @@ absl::StatusOr<std::vector<TensorType>> InferOutputTypes(const Graph& graph, con
         return absl::InvalidArgumentError("PRelu's slope must broadcast to the input's shape");
       }
       RETURN_IF_ERROR(ElementwiseFunctionOf(graph, node).status());
-      return Types{Float(out)};
+      return Types{Out(out)};
     }
     case OpFamily::kView: {
       ASSIGN_OR_RETURN(Shape out, ResolveViewShape(graph, node));
-      return Types{Float(out)};
+      return Types{Out(out)};
     }
     case OpFamily::kReduce: {
       ASSIGN_OR_RETURN(ReduceGeometry g, ResolveReduce(graph, node));
-      return Types{Float(g.out_shape)};
+      return Types{Out(g.out_shape)};
+    }
+    case OpFamily::kIndexMap: {
+      ASSIGN_OR_RETURN(std::vector<IndexMapGeometry> maps, ResolveIndexMap(graph, node));
+      Types types;
+      for (const IndexMapGeometry& map : maps) types.push_back(Out(map.out_shape));
+      return types;
     }
     case OpFamily::kOwn:
-      return InferOwn(graph, node);
+      return InferOwn(graph, node, out_type);
   }
   return absl::InternalError("unknown op family");
 }

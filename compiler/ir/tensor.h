@@ -46,7 +46,6 @@ class TensorData {
   std::vector<float> Floats() const { return Elements<float>(); }
   std::vector<int64_t> Int64s() const { return Elements<int64_t>(); }
 
- private:
   template <typename T>
   std::vector<T> Elements() const {
     std::vector<T> out(bytes_.size() / sizeof(T));
@@ -54,6 +53,7 @@ class TensorData {
     return out;
   }
 
+ private:
   TensorType type_;
   std::vector<uint8_t> bytes_;
 };

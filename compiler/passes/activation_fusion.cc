@@ -30,7 +30,7 @@ absl::Status FuseActivations(Graph& graph) {
       activation = ElementwiseFunction{OpKind::kClip, -3.402823466e+38f, 3.402823466e+38f, 0.0f};
       (activation_node.op == OpKind::kMax ? activation.alpha : activation.beta) = c;
     }
-    if (activation.IsIdentity()) continue;
+    if (activation.IsIdentity() || !IsFloatFunction(activation.op)) continue;
     const int producer = SoleProducer(graph, uses, activation_node.inputs[0], static_cast<int>(n));
     if (producer < 0) continue;
     Node& p = graph.mutable_nodes()[producer];

@@ -29,19 +29,10 @@ absl::Status FoldConstants(Graph& graph) {
     int64_t bytes = 0;
     for (ValueId output : node.outputs) bytes += graph.value(output).type.ByteSize();
     if (bytes > kMaxFoldedBytes) continue;
-    std::vector<FloatTensor> inputs;
-    for (ValueId input : node.inputs) {
-      inputs.push_back(input != kNoValue && graph.value(input).type.element_type == DataType::kFloat32
-                           ? graph.value(input).constant->Floats()
-                           : FloatTensor{});
-    }
-    std::vector<const FloatTensor*> pointers;
-    for (const FloatTensor& input : inputs) pointers.push_back(&input);
-    ASSIGN_OR_RETURN(std::vector<FloatTensor> outputs, EvaluateNode(graph, node, pointers));
-    for (size_t o = 0; o < outputs.size(); ++o) {
-      Value& value = graph.mutable_value(node.outputs[o]);
-      value.constant = TensorData::FromFloats(value.type.shape, outputs[o]);
-    }
+    std::vector<const TensorData*> inputs;
+    for (ValueId input : node.inputs) inputs.push_back(input == kNoValue ? nullptr : &*graph.value(input).constant);
+    ASSIGN_OR_RETURN(std::vector<TensorData> outputs, EvaluateNode(graph, node, inputs));
+    for (size_t o = 0; o < outputs.size(); ++o) graph.mutable_value(node.outputs[o]).constant = std::move(outputs[o]);
     removed[n] = true;
   }
   graph.RemoveNodes(removed);

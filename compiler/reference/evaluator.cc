@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "compiler/ir/op_geometry.h"
+#include "compiler/reference/typed_kernels.h"
 #include "compiler/util/status_macros.h"
 
 namespace modelc {
@@ -67,6 +68,17 @@ float ApplyElementwise(const ElementwiseFunction& f, float x) {
       return x * std::max(0.0f, std::min(1.0f, x / 6.0f + 0.5f));
     case OpKind::kClip:
       return std::min(std::max(x, f.alpha), f.beta);
+    case OpKind::kSin: return static_cast<float>(std::sin(v));
+    case OpKind::kCos: return static_cast<float>(std::cos(v));
+    case OpKind::kTan: return static_cast<float>(std::tan(v));
+    case OpKind::kAsin: return static_cast<float>(std::asin(v));
+    case OpKind::kAcos: return static_cast<float>(std::acos(v));
+    case OpKind::kAtan: return static_cast<float>(std::atan(v));
+    case OpKind::kSinh: return static_cast<float>(std::sinh(v));
+    case OpKind::kCosh: return static_cast<float>(std::cosh(v));
+    case OpKind::kAsinh: return static_cast<float>(std::asinh(v));
+    case OpKind::kAcosh: return static_cast<float>(std::acosh(v));
+    case OpKind::kAtanh: return static_cast<float>(std::atanh(v));
     default:
       return x;  // kIdentity
   }
@@ -367,8 +379,8 @@ absl::StatusOr<FloatTensor> EvaluateOwn(const Graph& graph, const Node& node,
   switch (node.op) {
     case OpKind::kClip: {
       ASSIGN_OR_RETURN(ClipGeometry g, ResolveClip(graph, node));
-      const ElementwiseFunction clip{OpKind::kClip, g.min_from_input ? (*in[1])[0] : g.min,
-                                     g.max_from_input ? (*in[2])[0] : g.max, 0.0f};
+      const ElementwiseFunction clip{OpKind::kClip, g.min_from_input ? (*in[1])[0] : static_cast<float>(g.min),
+                                     g.max_from_input ? (*in[2])[0] : static_cast<float>(g.max), 0.0f};
       FloatTensor out(*in[0]);
       for (float& v : out) v = ApplyElementwise(clip, v);
       return out;
@@ -382,20 +394,17 @@ absl::StatusOr<FloatTensor> EvaluateOwn(const Graph& graph, const Node& node,
       }
       return out;
     }
-    case OpKind::kTranspose: {
-      ASSIGN_OR_RETURN(TransposeGeometry g, ResolveTranspose(graph, node));
-      const std::vector<int64_t> offsets = Offsets(g.out_shape, g.input_strides);
-      FloatTensor out(offsets.size());
-      for (size_t i = 0; i < offsets.size(); ++i) out[i] = (*in[0])[offsets[i]];
-      return out;
-    }
-    case OpKind::kConcat: {
-      ASSIGN_OR_RETURN(ConcatGeometry g, ResolveConcat(graph, node));
-      FloatTensor out;
+    case OpKind::kHardmax: {  // 1 at the first maximum along the axis, 0 elsewhere
+      ASSIGN_OR_RETURN(SoftmaxGeometry g, ResolveSoftmax(graph, node));
+      FloatTensor out(in[0]->size(), 0.0f);
       for (int64_t o = 0; o < g.outer; ++o)
-        for (size_t i = 0; i < in.size(); ++i) {
-          const int64_t block = g.extents[i] * g.inner;
-          out.insert(out.end(), in[i]->begin() + o * block, in[i]->begin() + (o + 1) * block);
+        for (int64_t i = 0; i < g.inner; ++i) {
+          auto at = [&](int64_t a) { return (o * g.axis_dim + a) * g.inner + i; };
+          int64_t best = 0;
+          for (int64_t a = 1; a < g.axis_dim; ++a) {
+            if ((*in[0])[at(a)] > (*in[0])[at(best)]) best = a;
+          }
+          if (g.axis_dim > 0) out[at(best)] = 1.0f;
         }
       return out;
     }
@@ -437,8 +446,10 @@ absl::StatusOr<FloatTensor> EvaluateOwn(const Graph& graph, const Node& node,
 
 }  // namespace
 
-absl::StatusOr<std::vector<FloatTensor>> EvaluateNode(const Graph& graph, const Node& node,
-                                                      const std::vector<const FloatTensor*>& inputs) {
+namespace {
+
+absl::StatusOr<std::vector<FloatTensor>> EvaluateFloatNode(const Graph& graph, const Node& node,
+                                                           const std::vector<const FloatTensor*>& inputs) {
   const FloatTensor& x = *inputs[0];
   switch (GetOpInfo(node.op).family) {
     case OpFamily::kUnary: {
@@ -457,7 +468,8 @@ absl::StatusOr<std::vector<FloatTensor>> EvaluateNode(const Graph& graph, const 
       return Outputs{Broadcast(node.op, out_shape, shapes, inputs)};
     }
     case OpFamily::kView:
-      return Outputs{x};
+    case OpFamily::kIndexMap:
+      break;
     case OpFamily::kReduce: {
       ASSIGN_OR_RETURN(ReduceGeometry g, ResolveReduce(graph, node));
       return Outputs{Reduce(node.op, g, x)};
@@ -476,35 +488,69 @@ absl::StatusOr<std::vector<FloatTensor>> EvaluateNode(const Graph& graph, const 
   return absl::InternalError("unknown op family");
 }
 
-absl::StatusOr<std::vector<FloatTensor>> EvaluateGraph(const Graph& graph,
-                                                       const std::vector<FloatTensor>& inputs) {
+}  // namespace
+
+absl::StatusOr<std::vector<TensorData>> EvaluateNode(const Graph& graph, const Node& node,
+                                                     const std::vector<const TensorData*>& inputs) {
+  if (GetOpInfo(node.op).family == OpFamily::kView) {
+    return std::vector<TensorData>{TensorData(graph.value(node.outputs[0]).type, inputs[0]->bytes())};
+  }
+  if (NeedsTypedKernel(graph, node)) return EvaluateTypedNode(graph, node, inputs);
+  std::vector<FloatTensor> floats(inputs.size());
+  std::vector<const FloatTensor*> pointers;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i] && IsFloat(inputs[i]->type().element_type)) floats[i] = inputs[i]->Floats();
+    pointers.push_back(&floats[i]);
+  }
+  ASSIGN_OR_RETURN(std::vector<FloatTensor> outputs, EvaluateFloatNode(graph, node, pointers));
+  std::vector<TensorData> results;
+  for (size_t o = 0; o < outputs.size(); ++o) {
+    results.push_back(TensorData::FromFloats(graph.value(node.outputs[o]).type.shape, outputs[o]));
+  }
+  return results;
+}
+
+absl::StatusOr<std::vector<TensorData>> EvaluateGraph(const Graph& graph,
+                                                      const std::vector<TensorData>& inputs) {
   if (inputs.size() != graph.inputs().size()) {
     return absl::InvalidArgumentError("wrong number of graph inputs");
   }
-  std::vector<FloatTensor> values(graph.values().size());
+  std::vector<TensorData> values(graph.values().size());
   for (ValueId id = 0; id < static_cast<ValueId>(values.size()); ++id) {
-    const Value& value = graph.value(id);
-    if (value.constant && value.type.element_type == DataType::kFloat32) {
-      values[id] = value.constant->Floats();
-    }
+    if (graph.value(id).constant) values[id] = *graph.value(id).constant;
   }
   for (size_t i = 0; i < inputs.size(); ++i) {
     const ValueId id = graph.inputs()[i];
-    if (static_cast<int64_t>(inputs[i].size()) != graph.value(id).type.ElementCount()) {
-      return absl::InvalidArgumentError(absl::StrCat("input '", graph.value(id).name,
-                                                     "' has the wrong element count"));
+    if (inputs[i].type() != graph.value(id).type) {
+      return absl::InvalidArgumentError(absl::StrCat("input '", graph.value(id).name, "' should be ",
+                                                     graph.value(id).type.ToString(), ", not ",
+                                                     inputs[i].type().ToString()));
     }
     values[id] = inputs[i];
   }
-  static const FloatTensor kEmpty;
   for (const Node& node : graph.nodes()) {
-    std::vector<const FloatTensor*> node_inputs;
-    for (ValueId input : node.inputs) node_inputs.push_back(input == kNoValue ? &kEmpty : &values[input]);
-    ASSIGN_OR_RETURN(std::vector<FloatTensor> outputs, EvaluateNode(graph, node, node_inputs));
+    std::vector<const TensorData*> node_inputs;
+    for (ValueId input : node.inputs) node_inputs.push_back(input == kNoValue ? nullptr : &values[input]);
+    ASSIGN_OR_RETURN(std::vector<TensorData> outputs, EvaluateNode(graph, node, node_inputs));
     for (size_t o = 0; o < outputs.size(); ++o) values[node.outputs[o]] = std::move(outputs[o]);
   }
-  std::vector<FloatTensor> results;
+  std::vector<TensorData> results;
   for (ValueId output : graph.outputs()) results.push_back(values[output]);
+  return results;
+}
+
+absl::StatusOr<std::vector<FloatTensor>> EvaluateGraph(const Graph& graph,
+                                                       const std::vector<FloatTensor>& inputs) {
+  std::vector<TensorData> typed;
+  for (size_t i = 0; i < inputs.size() && i < graph.inputs().size(); ++i) {
+    typed.push_back(TensorData::FromFloats(graph.value(graph.inputs()[i]).type.shape, inputs[i]));
+  }
+  ASSIGN_OR_RETURN(std::vector<TensorData> outputs, EvaluateGraph(graph, typed));
+  std::vector<FloatTensor> results;
+  for (const TensorData& output : outputs) {
+    if (!IsFloat(output.type().element_type)) return absl::InvalidArgumentError("an output is not float32");
+    results.push_back(output.Floats());
+  }
   return results;
 }
 

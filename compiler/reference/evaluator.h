@@ -17,12 +17,15 @@ using FloatTensor = std::vector<float>;
 float ApplyElementwise(const ElementwiseFunction& f, float x);
 
 // Computes one node's outputs from its inputs' values (indexed like node.inputs; an
-// omitted optional input is an empty vector).
-absl::StatusOr<std::vector<FloatTensor>> EvaluateNode(const Graph& graph, const Node& node,
-                                                      const std::vector<const FloatTensor*>& inputs);
+// omitted optional input is nullptr).
+absl::StatusOr<std::vector<TensorData>> EvaluateNode(const Graph& graph, const Node& node,
+                                                     const std::vector<const TensorData*>& inputs);
 
-// Runs the whole graph on the given graph inputs (in graph.inputs() order) and returns
-// the graph outputs in order.
+// Runs the whole graph on the given graph inputs (in graph.inputs() order, with the
+// inputs' exact types) and returns the graph outputs in order.
+absl::StatusOr<std::vector<TensorData>> EvaluateGraph(const Graph& graph,
+                                                      const std::vector<TensorData>& inputs);
+// The same for a graph whose inputs and outputs are all float32.
 absl::StatusOr<std::vector<FloatTensor>> EvaluateGraph(const Graph& graph,
                                                        const std::vector<FloatTensor>& inputs);
 

@@ -10,16 +10,26 @@
 /* Status codes returned by every modelc entry point. */
 #define MODELC_OK 0
 #define MODELC_ERROR_NULL_POINTER 1 /* an input, output or needed scratch pointer is NULL */
-#define MODELC_ERROR_MISALIGNED 2   /* a tensor is not 4-byte aligned, or the scratch is not
-                                       aligned to the model's SCRATCH_ALIGNMENT (or the weights
-                                       to 64 bytes) */
+#define MODELC_ERROR_MISALIGNED 2   /* a tensor is not aligned to its element size (4 bytes
+                                       for float32), or the scratch is not aligned to the model's
+                                       SCRATCH_ALIGNMENT (or the weights to 64 bytes) */
 #define MODELC_ERROR_WEIGHTS 3      /* the weights blob is not this model's (--weights external) */
-/* Element types in modelc_tensor_info. */
+/* Element types in modelc_tensor_info (ONNX's TensorProto codes). Bools are one byte,
+ * 0 or 1, declared uint8_t in the generated headers. */
 #define MODELC_FLOAT32 1
+#define MODELC_UINT8 2
+#define MODELC_INT8 3
+#define MODELC_UINT16 4
+#define MODELC_INT16 5
+#define MODELC_INT32 6
+#define MODELC_INT64 7
+#define MODELC_BOOL 9
+#define MODELC_UINT32 12
+#define MODELC_UINT64 13
 
 typedef struct modelc_tensor_info {
   const char *name;      /* the tensor's name in the ONNX model */
-  int32_t element_type;  /* MODELC_FLOAT32 */
+  int32_t element_type;  /* MODELC_FLOAT32, MODELC_INT64, ... */
   int32_t rank;
   const int64_t *shape;  /* rank entries */
   uint64_t byte_size;

@@ -2,7 +2,8 @@
 // libonnx-testdata: node, pytorch-converted, pytorch-operator, simple; each is
 // model.onnx with test_data_set_*/input_*.pb and output_*.pb), compiles every model
 // with modelc, links the object into a shared library, runs each data set and compares
-// with the expected outputs (relative 1e-3, absolute 1e-5).
+// with the expected outputs (float32: relative 1e-3, absolute 1e-5; integers and bools
+// exactly).
 //
 // Each test runs in a child process, so a crash or hang is a failure of that test, not
 // of the runner. Outcomes: passed; failed (compiled, but a wrong answer, an error code,
@@ -18,6 +19,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -52,7 +54,7 @@ std::string FirstLine(std::string text) {
   return text;
 }
 
-bool ReadTensor(const fs::path& path, std::vector<float>* values, std::string* problem) {
+bool ReadTensor(const fs::path& path, modelc::TensorData* tensor_data, std::string* problem) {
   std::ifstream file(path, std::ios::binary);
   onnx::TensorProto tensor;
   if (!tensor.ParseFromIstream(&file)) {
@@ -60,12 +62,22 @@ bool ReadTensor(const fs::path& path, std::vector<float>* values, std::string* p
     return false;
   }
   auto data = modelc::TensorDataFromOnnx(tensor);
-  if (!data.ok() || data->type().element_type != modelc::DataType::kFloat32) {
-    *problem = "test data element type " + std::to_string(tensor.data_type()) + " is not float32";
+  if (!data.ok()) {
+    *problem = "test data: " + std::string(data.status().message());
     return false;
   }
-  *values = data->Floats();
+  *tensor_data = *std::move(data);
   return true;
+}
+
+// Element i of a tensor as a double (exact for every integer type up to 2^53).
+double ElementAsDouble(const void* bytes, int32_t element_type, size_t i) {
+  return modelc::VisitDataType(static_cast<modelc::DataType>(element_type), [&](auto element) {
+    using T = decltype(element);
+    T v;
+    std::memcpy(&v, static_cast<const char*>(bytes) + i * sizeof(T), sizeof(T));
+    return static_cast<double>(v);
+  });
 }
 
 // In the child: compile, link, load, run every data set. Exits with the outcome kind
@@ -101,38 +113,60 @@ bool ReadTensor(const fs::path& path, std::vector<float>* values, std::string* p
   for (const auto& entry : fs::directory_iterator(test)) {
     if (!entry.is_directory() || entry.path().filename().string().rfind("test_data_set_", 0) != 0) continue;
     ++data_sets;
-    std::vector<std::vector<float>> inputs(info->input_count), expected(info->output_count),
-        outputs(info->output_count);
+    std::vector<modelc::TensorData> inputs(info->input_count), expected(info->output_count);
+    std::vector<std::vector<uint8_t>> outputs(info->output_count);
     std::string problem;
     for (uint32_t i = 0; i < info->input_count; ++i) {
       if (!ReadTensor(entry.path() / ("input_" + std::to_string(i) + ".pb"), &inputs[i], &problem)) {
         finish(Kind::kUnsupported, problem);
       }
-      if (inputs[i].size() * 4 != info->inputs[i].byte_size) finish(Kind::kFailed, "input size mismatch");
+      if (inputs[i].bytes().size() != info->inputs[i].byte_size ||
+          static_cast<int32_t>(inputs[i].type().element_type) != info->inputs[i].element_type) {
+        finish(Kind::kFailed, "input " + std::to_string(i) + " has another size or element type");
+      }
     }
     for (uint32_t o = 0; o < info->output_count; ++o) {
       if (!ReadTensor(entry.path() / ("output_" + std::to_string(o) + ".pb"), &expected[o], &problem)) {
         finish(Kind::kUnsupported, problem);
       }
-      if (expected[o].size() * 4 != info->outputs[o].byte_size) {
-        finish(Kind::kFailed, "output '" + std::string(info->outputs[o].name) + "' has the wrong size");
+      if (expected[o].bytes().size() != info->outputs[o].byte_size ||
+          static_cast<int32_t>(expected[o].type().element_type) != info->outputs[o].element_type) {
+        finish(Kind::kFailed, "output '" + std::string(info->outputs[o].name) + "' has the wrong size or element type");
       }
-      outputs[o].assign(expected[o].size() + 1, std::nanf(""));
+      outputs[o].assign(expected[o].bytes().size() + 8, 0xA5);  // a poison pattern, not zeros
     }
+    // Copies with 8-byte alignment, as the run function requires element alignment.
+    std::vector<std::vector<uint64_t>> input_copies;
+    std::vector<std::vector<uint64_t>> output_copies;
     std::vector<const void*> in;
     std::vector<void*> out;
-    for (auto& v : inputs) in.push_back(v.data());
-    for (auto& v : outputs) out.push_back(v.data());
+    for (auto& v : inputs) {
+      input_copies.emplace_back(v.bytes().size() / 8 + 1);
+      if (!v.bytes().empty()) std::memcpy(input_copies.back().data(), v.bytes().data(), v.bytes().size());
+      in.push_back(input_copies.back().data());
+    }
+    for (auto& v : outputs) {
+      output_copies.emplace_back(v.size() / 8 + 1);
+      std::memcpy(output_copies.back().data(), v.data(), v.size());
+      out.push_back(output_copies.back().data());
+    }
     void* scratch = aligned_alloc(info->scratch_alignment,
                                   (info->scratch_size / info->scratch_alignment + 1) * info->scratch_alignment);
     const int status = info->run(in.data(), out.data(), scratch);
     free(scratch);
     if (status != MODELC_OK) finish(Kind::kFailed, "run returned status " + std::to_string(status));
     for (uint32_t o = 0; o < info->output_count; ++o) {
-      for (size_t i = 0; i < expected[o].size(); ++i) {
-        const double a = outputs[o][i], e = expected[o][i];
-        const bool same = (std::isnan(a) && std::isnan(e)) || a == e ||
-                          std::fabs(a - e) <= kAbsolute + kRelative * std::fabs(e);
+      const int32_t type = info->outputs[o].element_type;
+      const bool is_float = type == MODELC_FLOAT32;
+      const size_t count = expected[o].type().ElementCount();
+      for (size_t i = 0; i < count; ++i) {
+        const double a = ElementAsDouble(out[o], type, i), e = ElementAsDouble(expected[o].bytes().data(), type, i);
+        // Integers and bools exactly (compared as bytes: doubles round above 2^53).
+        const size_t size = expected[o].bytes().size() / std::max<size_t>(count, 1);
+        const bool same = is_float ? (std::isnan(a) && std::isnan(e)) || a == e ||
+                                         std::fabs(a - e) <= kAbsolute + kRelative * std::fabs(e)
+                                   : std::memcmp(static_cast<const char*>(out[o]) + i * size,
+                                                 expected[o].bytes().data() + i * size, size) == 0;
         if (!same) {
           std::ostringstream reason;
           reason << "wrong answer: output '" << info->outputs[o].name << "' element " << i << " is " << a

@@ -10,10 +10,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "compiler/frontend/onnx/compile_time_ops.h"
 #include "compiler/frontend/onnx/model_loader.h"
 #include "compiler/frontend/onnx/tensor_conversion.h"
 #include "compiler/ir/shape_inference.h"
 #include "compiler/ir/verifier.h"
+#include "compiler/reference/evaluator.h"
 #include "compiler/util/status_macros.h"
 #include "onnx/checker.h"
 #include "onnx/shape_inference/implementation.h"
@@ -23,6 +25,7 @@ namespace {
 
 constexpr int64_t kMinOpset = 1;
 constexpr int64_t kMaxOpset = 17;  // the newest opset the system's ONNX library knows
+constexpr int64_t kMaxImportFoldBytes = int64_t{1} << 20;
 
 bool IsDefaultDomain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
 
@@ -54,7 +57,8 @@ absl::Status RefuseUnsupportedOps(const onnx::GraphProto& graph) {
   for (int i = 0; i < graph.node_size(); ++i) {
     const onnx::NodeProto& node = graph.node(i);
     const bool known = IsDefaultDomain(node.domain()) &&
-                       (node.op_type() == "Constant" || OpKindFromOnnxName(node.op_type()));
+                       (node.op_type() == "Constant" || node.op_type() == "CastLike" ||
+                        IsCompileTimeOp(node.op_type()) || OpKindFromOnnxName(node.op_type()));
     if (!known) {
       std::string label = NodeLabel(node, i);
       if (!IsDefaultDomain(node.domain())) label = absl::StrCat(label, " in domain '", node.domain(), "'");
@@ -225,11 +229,8 @@ class GraphBuilder {
     for (const auto& input : proto_.input()) {
       if (values_.count(input.name())) continue;  // an initializer listed as input (IR < 4)
       auto element_type = DataTypeFromOnnx(input.type().tensor_type().elem_type());
-      if (!element_type.ok() || *element_type != DataType::kFloat32) {
-        return absl::UnimplementedError(absl::StrCat("input '", input.name(),
-                                                     "': only float32 model inputs are supported"));
-      }
-      const ValueId id = graph_.AddValue(input.name(), TensorType{DataType::kFloat32, *StaticShape(input)});
+      if (!element_type.ok()) return WithContext(element_type.status(), absl::StrCat("input '", input.name(), "'"));
+      const ValueId id = graph_.AddValue(input.name(), TensorType{*element_type, *StaticShape(input)});
       values_[input.name()] = id;
       graph_.AddInput(id);
     }
@@ -242,10 +243,6 @@ class GraphBuilder {
       if (it == values_.end()) {
         return absl::InvalidArgumentError(absl::StrCat("graph output '", output.name(), "' is never produced"));
       }
-      if (graph_.value(it->second).type.element_type != DataType::kFloat32) {
-        return absl::UnimplementedError(absl::StrCat("output '", output.name(),
-                                                     "': only float32 model outputs are supported"));
-      }
       graph_.AddOutput(it->second);
     }
     RETURN_IF_ERROR(VerifyGraph(graph_));
@@ -256,12 +253,24 @@ class GraphBuilder {
   absl::Status AddNode(const onnx::NodeProto& proto, int index) {
     if (proto.op_type() == "Constant") {
       ASSIGN_OR_RETURN(TensorData data, ConstantNodeValue(proto));
-      if (proto.output_size() != 1) return absl::InvalidArgumentError("Constant has one output");
-      values_[proto.output(0)] = graph_.AddConstant(proto.output(0), std::move(data));
-      return absl::OkStatus();
+      return AddConstantOutput(proto, std::move(data));
+    }
+    if (IsCompileTimeOp(proto.op_type())) {
+      std::vector<std::optional<KnownInput>> known;
+      for (const std::string& input : proto.input()) {
+        auto it = values_.find(input);
+        if (input.empty() || it == values_.end()) {
+          known.push_back(std::nullopt);
+          continue;
+        }
+        const Value& value = graph_.value(it->second);
+        known.push_back(KnownInput{value.type, value.constant ? &*value.constant : nullptr});
+      }
+      ASSIGN_OR_RETURN(TensorData data, EvaluateCompileTimeOp(proto, known));
+      return AddConstantOutput(proto, std::move(data));
     }
     Node node;
-    node.op = *OpKindFromOnnxName(proto.op_type());
+    node.op = proto.op_type() == "CastLike" ? OpKind::kCast : *OpKindFromOnnxName(proto.op_type());
     node.name = proto.name().empty() ? absl::StrCat(proto.op_type(), "_", index) : proto.name();
     ASSIGN_OR_RETURN(node.attributes, ConvertAttributes(proto));
     // Legacy forms of old opsets whose meaning differs from today's: refuse, never guess.
@@ -271,7 +280,8 @@ class GraphBuilder {
     if (GetOpInfo(node.op).family == OpFamily::kBinary && node.attributes.Has("axis")) {
       return absl::UnimplementedError("legacy broadcasting along 'axis' (opset < 7) is not supported");
     }
-    if (node.op == OpKind::kSoftmax && opset_ < 13) node.attributes.Set("coerce_to_2d", int64_t{1});
+    const bool coerces_to_2d = node.op == OpKind::kSoftmax || node.op == OpKind::kLogSoftmax || node.op == OpKind::kHardmax;
+    if (coerces_to_2d && opset_ < 13) node.attributes.Set("coerce_to_2d", int64_t{1});
     if (node.op == OpKind::kBatchNormalization) {
       ASSIGN_OR_RETURN(int64_t spatial, node.attributes.GetInt("spatial", 1));
       if (spatial != 1) return absl::UnimplementedError("BatchNormalization with spatial=0 is not supported");
@@ -288,6 +298,11 @@ class GraphBuilder {
       node.inputs.push_back(it->second);
     }
     while (!node.inputs.empty() && node.inputs.back() == kNoValue) node.inputs.pop_back();
+    if (proto.op_type() == "CastLike") {  // Cast to the second input's type
+      if (node.inputs.size() != 2) return absl::InvalidArgumentError("CastLike takes 2 inputs");
+      node.attributes.Set("to", static_cast<int64_t>(graph_.value(node.inputs[1]).type.element_type));
+      node.inputs.pop_back();
+    }
     // Optional outputs nobody reads (Dropout's mask, for one) are not computed.
     int output_count = proto.output_size();
     while (output_count > 1 && (proto.output(output_count - 1).empty() ||
@@ -311,7 +326,37 @@ class GraphBuilder {
       node.outputs[o] = graph_.AddValue(name, types[o]);
       values_[name] = node.outputs[o];
     }
+    // Shape arithmetic on constants (int64 and bool results) folds here, so that the
+    // shape rules of later nodes see its values; float work is left to the passes.
+    if (FoldsAtImport(node)) {
+      std::vector<const TensorData*> inputs;
+      for (ValueId input : node.inputs) inputs.push_back(input == kNoValue ? nullptr : &*graph_.value(input).constant);
+      ASSIGN_OR_RETURN(std::vector<TensorData> results, EvaluateNode(graph_, node, inputs));
+      for (size_t o = 0; o < results.size(); ++o) graph_.mutable_value(node.outputs[o]).constant = std::move(results[o]);
+      return absl::OkStatus();
+    }
     graph_.AddNode(std::move(node));
+    return absl::OkStatus();
+  }
+
+  bool FoldsAtImport(const Node& node) const {
+    int64_t bytes = 0;
+    for (ValueId output : node.outputs) {
+      if (IsFloat(graph_.value(output).type.element_type)) return false;
+      bytes += graph_.value(output).type.ByteSize();
+    }
+    for (ValueId input : node.inputs) {
+      if (input != kNoValue && !graph_.IsConstant(input)) return false;
+    }
+    return bytes <= kMaxImportFoldBytes;
+  }
+
+  absl::Status AddConstantOutput(const onnx::NodeProto& proto, TensorData data) {
+    if (proto.output_size() != 1) return absl::InvalidArgumentError(absl::StrCat(proto.op_type(), " has one output"));
+    if (values_.count(proto.output(0))) {
+      return absl::InvalidArgumentError(absl::StrCat("output '", proto.output(0), "' is defined twice"));
+    }
+    values_[proto.output(0)] = graph_.AddConstant(proto.output(0), std::move(data));
     return absl::OkStatus();
   }
 

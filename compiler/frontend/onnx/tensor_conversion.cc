@@ -28,13 +28,16 @@ std::vector<uint8_t> PackRepeated(const google::protobuf::RepeatedField<Stored>&
 absl::StatusOr<DataType> DataTypeFromOnnx(int32_t onnx_type) {
   switch (onnx_type) {
     case onnx::TensorProto::FLOAT:
-      return DataType::kFloat32;
-    case onnx::TensorProto::INT64:
-      return DataType::kInt64;
+    case onnx::TensorProto::UINT8:
+    case onnx::TensorProto::INT8:
+    case onnx::TensorProto::UINT16:
+    case onnx::TensorProto::INT16:
     case onnx::TensorProto::INT32:
-      return DataType::kInt32;
+    case onnx::TensorProto::INT64:
     case onnx::TensorProto::BOOL:
-      return DataType::kBool;
+    case onnx::TensorProto::UINT32:
+    case onnx::TensorProto::UINT64:
+      return static_cast<DataType>(onnx_type);  // the IR uses ONNX's codes
     default:
       return absl::UnimplementedError(absl::StrCat(
           "element type ", onnx::TensorProto::DataType_Name(
@@ -58,20 +61,23 @@ absl::StatusOr<TensorData> TensorDataFromOnnx(const onnx::TensorProto& tensor) {
   if (tensor.has_raw_data()) {
     bytes.assign(tensor.raw_data().begin(), tensor.raw_data().end());
   } else {
+    // ONNX keeps small integer types and bools widened in int32_data, uint32 and uint64
+    // in uint64_data.
     switch (type) {
-      case DataType::kFloat32:
-        bytes = PackRepeated<float, float>(tensor.float_data());
-        break;
-      case DataType::kInt64:
-        bytes = PackRepeated<int64_t, int64_t>(tensor.int64_data());
-        break;
-      case DataType::kInt32:
-        bytes = PackRepeated<int32_t, int32_t>(tensor.int32_data());
-        break;
-      case DataType::kBool:
-        bytes = PackRepeated<int32_t, uint8_t>(tensor.int32_data());
-        break;
+      case DataType::kFloat32: bytes = PackRepeated<float, float>(tensor.float_data()); break;
+      case DataType::kInt64: bytes = PackRepeated<int64_t, int64_t>(tensor.int64_data()); break;
+      case DataType::kInt32: bytes = PackRepeated<int32_t, int32_t>(tensor.int32_data()); break;
+      case DataType::kInt16: bytes = PackRepeated<int32_t, int16_t>(tensor.int32_data()); break;
+      case DataType::kUInt16: bytes = PackRepeated<int32_t, uint16_t>(tensor.int32_data()); break;
+      case DataType::kInt8: bytes = PackRepeated<int32_t, int8_t>(tensor.int32_data()); break;
+      case DataType::kUInt8: bytes = PackRepeated<int32_t, uint8_t>(tensor.int32_data()); break;
+      case DataType::kBool: bytes = PackRepeated<int32_t, uint8_t>(tensor.int32_data()); break;
+      case DataType::kUInt32: bytes = PackRepeated<uint64_t, uint32_t>(tensor.uint64_data()); break;
+      case DataType::kUInt64: bytes = PackRepeated<uint64_t, uint64_t>(tensor.uint64_data()); break;
     }
+  }
+  if (type == DataType::kBool) {
+    for (uint8_t& byte : bytes) byte = byte != 0;  // one representation of true
   }
   if (static_cast<int64_t>(bytes.size()) != bytes_expected) {
     return absl::InvalidArgumentError(absl::StrCat("tensor '", tensor.name(), "' holds ", bytes.size(),

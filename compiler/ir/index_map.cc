@@ -1,0 +1,321 @@
+// The index maps of the data-movement operators (see index_map.h).
+#include "compiler/ir/index_map.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "compiler/ir/op_geometry.h"
+#include "compiler/util/status_macros.h"
+
+namespace modelc {
+namespace {
+
+absl::Status Invalid(const std::string& message) { return absl::InvalidArgumentError(message); }
+
+// Offsets of an affine walk: start, start + step, ... (count entries), times stride.
+std::vector<int64_t> Affine(int64_t start, int64_t step, int64_t count, int64_t stride) {
+  std::vector<int64_t> offsets(count);
+  for (int64_t i = 0; i < count; ++i) offsets[i] = (start + i * step) * stride;
+  return offsets;
+}
+
+// The identity walk over a whole shape (a plain copy), as the base of the others.
+IndexMapGeometry Identity(const Shape& x) {
+  IndexMapGeometry g;
+  g.out_shape = x;
+  g.dims = x;
+  const std::vector<int64_t> strides = RowMajorStrides(x);
+  for (size_t d = 0; d < x.size(); ++d) g.offsets.push_back(Affine(0, 1, x[d], strides[d]));
+  return g;
+}
+
+// A parameter list from a constant input (newer opsets) or an attribute (older ones).
+absl::StatusOr<std::optional<std::vector<int64_t>>> IntsFromInputOrAttribute(
+    const Graph& graph, const Node& node, int input, const std::string& name) {
+  if (graph.HasInput(node, input)) {
+    ASSIGN_OR_RETURN(std::vector<int64_t> values, ConstantInts(graph, node, input, name));
+    return std::optional<std::vector<int64_t>>(std::move(values));
+  }
+  if (!node.attributes.Has(name)) return std::optional<std::vector<int64_t>>();
+  ASSIGN_OR_RETURN(std::vector<int64_t> values, node.attributes.GetInts(name, {}));
+  return std::optional<std::vector<int64_t>>(std::move(values));
+}
+
+absl::StatusOr<IndexMapGeometry> Slice(const Graph& graph, const Node& node) {
+  const Shape& x = graph.InputType(node, 0).shape;
+  const int64_t rank = static_cast<int64_t>(x.size());
+  ASSIGN_OR_RETURN(auto starts, IntsFromInputOrAttribute(graph, node, 1, "starts"));
+  ASSIGN_OR_RETURN(auto ends, IntsFromInputOrAttribute(graph, node, 2, "ends"));
+  ASSIGN_OR_RETURN(auto axes, IntsFromInputOrAttribute(graph, node, 3, "axes"));
+  ASSIGN_OR_RETURN(auto steps, IntsFromInputOrAttribute(graph, node, 4, "steps"));
+  if (!starts || !ends || starts->size() != ends->size()) {
+    return Invalid("Slice needs starts and ends of equal length");
+  }
+  const size_t count = starts->size();
+  if (!axes) {
+    axes.emplace();
+    for (size_t i = 0; i < count; ++i) axes->push_back(static_cast<int64_t>(i));
+  }
+  if (!steps) steps = std::vector<int64_t>(count, 1);
+  if (axes->size() != count || steps->size() != count) {
+    return Invalid("Slice's starts, ends, axes and steps must have equal lengths");
+  }
+  IndexMapGeometry g = Identity(x);
+  const std::vector<int64_t> strides = RowMajorStrides(x);
+  std::vector<bool> seen(rank, false);
+  for (size_t i = 0; i < count; ++i) {
+    ASSIGN_OR_RETURN(int64_t axis, NormalizeAxis((*axes)[i], rank));
+    if (seen[axis]) return Invalid(absl::StrCat("Slice lists axis ", axis, " twice"));
+    seen[axis] = true;
+    const int64_t step = (*steps)[i], dim = x[axis];
+    if (step == 0) return Invalid("Slice step must not be 0");
+    auto clamp = [](int64_t v, int64_t low, int64_t high) { return std::min(std::max(v, low), high); };
+    int64_t start = (*starts)[i], end = (*ends)[i];
+    if (start < 0) start = start < -dim ? -1 : start + dim;  // INT64_MIN-safe
+    if (end < 0) end = end < -dim ? -1 : end + dim;
+    if (step > 0) {
+      start = clamp(start, 0, dim);
+      end = clamp(end, 0, dim);
+    } else {
+      start = clamp(start, -1, dim - 1);
+      end = clamp(end, -1, dim - 1);
+    }
+    const int64_t extent = step > 0 ? std::max<int64_t>(0, (end - start + step - 1) / step)
+                                    : std::max<int64_t>(0, (start - end + (-step) - 1) / (-step));
+    g.out_shape[axis] = extent;
+    g.dims[axis] = extent;
+    g.offsets[axis] = Affine(start, step, extent, strides[axis]);
+  }
+  return g;
+}
+
+// Where output index i along a padded dimension reads from: constant (kOutside past
+// the edges), reflect (mirrored without repeating the edge) or edge (clamped).
+absl::StatusOr<int64_t> PaddedSource(int64_t i, int64_t dim, const std::string& mode) {
+  if (i >= 0 && i < dim) return i;
+  if (mode == "constant") return kOutside;
+  if (mode == "edge") return i < 0 ? 0 : dim - 1;
+  if (dim == 1) return 0;
+  const int64_t period = 2 * (dim - 1);
+  int64_t r = i % period;
+  if (r < 0) r += period;
+  return r < dim ? r : period - r;
+}
+
+absl::StatusOr<IndexMapGeometry> Pad(const Graph& graph, const Node& node) {
+  const Shape& x = graph.InputType(node, 0).shape;
+  const int64_t rank = static_cast<int64_t>(x.size());
+  ASSIGN_OR_RETURN(std::string mode, node.attributes.GetString("mode", "constant"));
+  if (mode != "constant" && mode != "reflect" && mode != "edge") {
+    return absl::UnimplementedError(absl::StrCat("Pad mode '", mode, "' is not supported"));
+  }
+  ASSIGN_OR_RETURN(auto pads, IntsFromInputOrAttribute(graph, node, 1, "pads"));
+  if (!pads || static_cast<int64_t>(pads->size()) != 2 * rank) {
+    return Invalid(absl::StrCat("Pad needs 2 x rank = ", 2 * rank, " pads"));
+  }
+  IndexMapGeometry g;
+  ASSIGN_OR_RETURN(float value, node.attributes.GetFloat("value", 0.0f));
+  g.fill = value;
+  if (graph.HasInput(node, 2)) {
+    const Value& fill = graph.value(node.inputs[2]);
+    if (!fill.constant || fill.type.ElementCount() != 1 ||
+        fill.type.element_type != graph.InputType(node, 0).element_type) {
+      return absl::UnimplementedError("Pad's constant_value must be a constant scalar of the input's type");
+    }
+    g.fill = VisitDataType(fill.type.element_type, [&](auto element) {
+      return static_cast<double>(fill.constant->Elements<decltype(element)>()[0]);
+    });
+  }
+  const std::vector<int64_t> strides = RowMajorStrides(x);
+  for (int64_t d = 0; d < rank; ++d) {
+    const int64_t before = (*pads)[d], after = (*pads)[d + rank];
+    const int64_t extent = x[d] + before + after;
+    if (extent < 0) return Invalid(absl::StrCat("Pad makes dimension ", d, " negative"));
+    if (x[d] == 0 && extent > 0 && mode != "constant") {
+      return Invalid("Pad cannot reflect or extend an empty dimension");
+    }
+    std::vector<int64_t> offsets(extent);
+    for (int64_t i = 0; i < extent; ++i) {
+      ASSIGN_OR_RETURN(int64_t source, PaddedSource(i - before, x[d], mode));
+      offsets[i] = source == kOutside ? kOutside : source * strides[d];
+      g.has_outside |= source == kOutside;
+    }
+    g.out_shape.push_back(extent);
+    g.dims.push_back(extent);
+    g.offsets.push_back(std::move(offsets));
+  }
+  return g;
+}
+
+absl::StatusOr<IndexMapGeometry> Tile(const Graph& graph, const Node& node) {
+  const Shape& x = graph.InputType(node, 0).shape;
+  ASSIGN_OR_RETURN(std::vector<int64_t> repeats, ConstantInts(graph, node, 1, "Tile's repeats"));
+  if (repeats.size() != x.size()) return Invalid("Tile needs one repeat count per dimension");
+  IndexMapGeometry g;
+  const std::vector<int64_t> strides = RowMajorStrides(x);
+  for (size_t d = 0; d < x.size(); ++d) {
+    if (repeats[d] < 0) return Invalid("Tile repeats must not be negative");
+    g.out_shape.push_back(x[d] * repeats[d]);
+    // The output dimension walked as [repeat, position]: offsets 0 for the repeat.
+    g.dims.push_back(repeats[d]);
+    g.offsets.push_back(std::vector<int64_t>(repeats[d], 0));
+    g.dims.push_back(x[d]);
+    g.offsets.push_back(Affine(0, 1, x[d], strides[d]));
+  }
+  return g;
+}
+
+absl::StatusOr<IndexMapGeometry> Expand(const Graph& graph, const Node& node) {
+  const Shape& x = graph.InputType(node, 0).shape;
+  ASSIGN_OR_RETURN(std::vector<int64_t> shape, ConstantInts(graph, node, 1, "Expand's shape"));
+  for (int64_t dim : shape) {
+    if (dim < 0) return Invalid("Expand's shape has a negative dimension");
+  }
+  ASSIGN_OR_RETURN(Shape out, BroadcastShapes(x, shape));
+  const std::vector<int64_t> strides = BroadcastStrides(x, out);
+  IndexMapGeometry g;
+  g.out_shape = out;
+  g.dims = out;
+  for (size_t d = 0; d < out.size(); ++d) g.offsets.push_back(Affine(0, 1, out[d], strides[d]));
+  return g;
+}
+
+absl::StatusOr<IndexMapGeometry> Gather(const Graph& graph, const Node& node) {
+  const Shape& x = graph.InputType(node, 0).shape;
+  const int64_t rank = static_cast<int64_t>(x.size());
+  ASSIGN_OR_RETURN(int64_t axis_attr, node.attributes.GetInt("axis", 0));
+  ASSIGN_OR_RETURN(int64_t axis, NormalizeAxis(axis_attr, rank));
+  ASSIGN_OR_RETURN(std::vector<int64_t> indices, ConstantInts(graph, node, 1, "Gather's indices"));
+  const Shape& index_shape = graph.InputType(node, 1).shape;
+  const std::vector<int64_t> strides = RowMajorStrides(x);
+  IndexMapGeometry g;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (d != axis) {
+      g.out_shape.push_back(x[d]);
+      g.dims.push_back(x[d]);
+      g.offsets.push_back(Affine(0, 1, x[d], strides[d]));
+      continue;
+    }
+    // The index dimensions are walked as one: their row-major order is the indices'.
+    g.out_shape.insert(g.out_shape.end(), index_shape.begin(), index_shape.end());
+    g.dims.push_back(static_cast<int64_t>(indices.size()));
+    std::vector<int64_t> offsets;
+    for (int64_t index : indices) {
+      if (index < -x[d] || index >= x[d]) {
+        return Invalid(absl::StrCat("Gather index ", index, " is out of range for dimension ", x[d]));
+      }
+      offsets.push_back((index < 0 ? index + x[d] : index) * strides[d]);
+    }
+    g.offsets.push_back(std::move(offsets));
+  }
+  return g;
+}
+
+absl::StatusOr<std::vector<IndexMapGeometry>> Split(const Graph& graph, const Node& node) {
+  const Shape& x = graph.InputType(node, 0).shape;
+  ASSIGN_OR_RETURN(int64_t axis_attr, node.attributes.GetInt("axis", 0));
+  ASSIGN_OR_RETURN(int64_t axis, NormalizeAxis(axis_attr, static_cast<int64_t>(x.size())));
+  ASSIGN_OR_RETURN(auto sizes, IntsFromInputOrAttribute(graph, node, 1, "split"));
+  const int64_t outputs = static_cast<int64_t>(node.outputs.size());
+  if (!sizes) {
+    if (x[axis] % outputs != 0) {
+      return Invalid(absl::StrCat("Split cannot divide ", x[axis], " evenly into ", outputs, " parts"));
+    }
+    sizes = std::vector<int64_t>(outputs, x[axis] / outputs);
+  }
+  if (static_cast<int64_t>(sizes->size()) != outputs) return Invalid("Split needs one size per output");
+  int64_t total = 0;
+  for (int64_t size : *sizes) {
+    if (size < 0) return Invalid("Split sizes must not be negative");
+    total += size;
+  }
+  if (total != x[axis]) return Invalid("Split sizes must add up to the dimension's size");
+  const std::vector<int64_t> strides = RowMajorStrides(x);
+  std::vector<IndexMapGeometry> parts;
+  int64_t start = 0;
+  for (int64_t size : *sizes) {
+    IndexMapGeometry g = Identity(x);
+    g.out_shape[axis] = size;
+    g.dims[axis] = size;
+    g.offsets[axis] = Affine(start, 1, size, strides[axis]);
+    parts.push_back(std::move(g));
+    start += size;
+  }
+  return parts;
+}
+
+// DepthToSpace (DCR or CRD) and SpaceToDepth, walked over six output dimensions.
+absl::StatusOr<IndexMapGeometry> DepthSpace(const Graph& graph, const Node& node) {
+  const Shape& x = graph.InputType(node, 0).shape;
+  if (x.size() != 4) return Invalid("DepthToSpace and SpaceToDepth take a 4-D NCHW input");
+  ASSIGN_OR_RETURN(int64_t bs, node.attributes.GetInt("blocksize", 0));
+  if (bs < 1) return Invalid("blocksize must be positive");
+  const int64_t n = x[0], c = x[1], h = x[2], w = x[3];
+  IndexMapGeometry g;
+  auto walk = [&](std::vector<std::pair<int64_t, int64_t>> dims) {  // (extent, stride)
+    for (auto [extent, stride] : dims) {
+      g.dims.push_back(extent);
+      g.offsets.push_back(Affine(0, 1, extent, stride));
+    }
+  };
+  const int64_t plane = h * w, image = c * plane;
+  if (node.op == OpKind::kDepthToSpace) {
+    if (c % (bs * bs) != 0) return Invalid("channels must be a multiple of blocksize squared");
+    ASSIGN_OR_RETURN(std::string mode, node.attributes.GetString("mode", "DCR"));
+    if (mode != "DCR" && mode != "CRD") return Invalid(absl::StrCat("DepthToSpace mode '", mode, "' is unknown"));
+    const int64_t cout = c / (bs * bs);
+    g.out_shape = {n, cout, h * bs, w * bs};
+    // Output (n, oc, y * bs + by, x * bs + bx) reads channel (by * bs + bx) * cout + oc
+    // (DCR) or oc * bs * bs + by * bs + bx (CRD) at (y, x).
+    if (mode == "DCR") {
+      walk({{n, image}, {cout, plane}, {h, w}, {bs, bs * cout * plane}, {w, 1}, {bs, cout * plane}});
+    } else {
+      walk({{n, image}, {cout, bs * bs * plane}, {h, w}, {bs, bs * plane}, {w, 1}, {bs, plane}});
+    }
+    return g;
+  }
+  if (h % bs != 0 || w % bs != 0) return Invalid("height and width must be multiples of blocksize");
+  g.out_shape = {n, c * bs * bs, h / bs, w / bs};
+  // Output channel (by * bs + bx) * c + ic at (y, x) reads (ic, y * bs + by, x * bs + bx).
+  walk({{n, image}, {bs, w}, {bs, 1}, {c, plane}, {h / bs, bs * w}, {w / bs, bs}});
+  return g;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<IndexMapGeometry>> ResolveIndexMap(const Graph& graph, const Node& node) {
+  using Maps = std::vector<IndexMapGeometry>;
+  switch (node.op) {
+    case OpKind::kSlice: {
+      ASSIGN_OR_RETURN(IndexMapGeometry g, Slice(graph, node));
+      return Maps{std::move(g)};
+    }
+    case OpKind::kPad: {
+      ASSIGN_OR_RETURN(IndexMapGeometry g, Pad(graph, node));
+      return Maps{std::move(g)};
+    }
+    case OpKind::kTile: {
+      ASSIGN_OR_RETURN(IndexMapGeometry g, Tile(graph, node));
+      return Maps{std::move(g)};
+    }
+    case OpKind::kExpand: {
+      ASSIGN_OR_RETURN(IndexMapGeometry g, Expand(graph, node));
+      return Maps{std::move(g)};
+    }
+    case OpKind::kGather: {
+      ASSIGN_OR_RETURN(IndexMapGeometry g, Gather(graph, node));
+      return Maps{std::move(g)};
+    }
+    case OpKind::kSplit:
+      return Split(graph, node);
+    case OpKind::kDepthToSpace:
+    case OpKind::kSpaceToDepth: {
+      ASSIGN_OR_RETURN(IndexMapGeometry g, DepthSpace(graph, node));
+      return Maps{std::move(g)};
+    }
+    default:
+      return absl::InternalError(absl::StrCat(OpName(node.op), " is not an index-map operator"));
+  }
+}
+
+}  // namespace modelc

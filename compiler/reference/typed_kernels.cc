@@ -1,0 +1,393 @@
+// Element-type-generic reference kernels. Integer arithmetic wraps (computed in the
+// unsigned type), integer division by zero gives 0, shifts by the width or more give 0
+// and float-to-integer casts saturate (NaN gives 0): the same choices the lowering makes.
+#include "compiler/reference/typed_kernels.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+
+#include "absl/strings/str_cat.h"
+#include "compiler/ir/index_map.h"
+#include "compiler/ir/op_geometry.h"
+#include "compiler/util/status_macros.h"
+
+namespace modelc {
+namespace {
+
+using Outputs = std::vector<TensorData>;
+
+template <typename T>
+T Read(const TensorData& t, int64_t i) {
+  T v;
+  std::memcpy(&v, t.bytes().data() + i * sizeof(T), sizeof(T));
+  return v;
+}
+
+template <typename T>
+void Write(std::vector<uint8_t>& bytes, int64_t i, T v) {
+  std::memcpy(bytes.data() + i * sizeof(T), &v, sizeof(T));
+}
+
+const TensorType& OutputType(const Graph& graph, const Node& node, int o = 0) {
+  return graph.value(node.outputs[o]).type;
+}
+
+std::vector<uint8_t> Bytes(const TensorType& type) { return std::vector<uint8_t>(type.ByteSize()); }
+
+// A value of type To from one of type From, as the lowering converts it.
+template <typename To, typename From>
+To Convert(From v, bool to_bool) {
+  if (to_bool) return static_cast<To>(v != From{0});
+  if constexpr (std::is_floating_point_v<From> && std::is_integral_v<To>) {
+    return SaturatingCast<To>(v);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+
+template <typename T>
+using Unsigned = std::make_unsigned_t<std::conditional_t<std::is_integral_v<T>, T, int>>;
+
+template <typename T>
+T IntegerPower(T base, int64_t exponent) {
+  if (exponent < 0) return T{0};
+  Unsigned<T> result = 1, b = static_cast<Unsigned<T>>(base);
+  for (uint64_t e = static_cast<uint64_t>(exponent); e != 0; e >>= 1) {
+    if (e & 1) result = static_cast<Unsigned<T>>(result * b);
+    b = static_cast<Unsigned<T>>(b * b);
+  }
+  return static_cast<T>(result);
+}
+
+// One binary operation on integers of type T (wrapping), or float32.
+template <typename T>
+T IntegerOrFloatBinary(const Node& node, T a, T c, int64_t fmod) {
+  if constexpr (std::is_integral_v<T>) {
+    using U = Unsigned<T>;
+    switch (node.op) {
+      case OpKind::kAdd:
+      case OpKind::kSum: return static_cast<T>(static_cast<U>(a) + static_cast<U>(c));
+      case OpKind::kSub: return static_cast<T>(static_cast<U>(a) - static_cast<U>(c));
+      case OpKind::kMul: return static_cast<T>(static_cast<U>(a) * static_cast<U>(c));
+      case OpKind::kDiv:
+        if (c == 0 || (std::is_signed_v<T> && c == T(-1))) return c == 0 ? T{0} : static_cast<T>(U{0} - static_cast<U>(a));
+        return static_cast<T>(a / c);
+      case OpKind::kMod: {
+        if (c == 0) return T{0};
+        if (std::is_signed_v<T> && c == T(-1)) return T{0};
+        T r = static_cast<T>(a % c);
+        if (!fmod && r != 0 && ((r < 0) != (c < 0))) r = static_cast<T>(r + c);  // the divisor's sign
+        return r;
+      }
+      case OpKind::kMax: return a < c ? c : a;
+      case OpKind::kMin: return c < a ? c : a;
+      case OpKind::kBitShift: {
+        const bool left = fmod != 0;  // reused: 1 = LEFT
+        if (static_cast<uint64_t>(c) >= sizeof(T) * 8) return T{0};
+        return left ? static_cast<T>(static_cast<U>(a) << c) : static_cast<T>(static_cast<U>(a) >> c);
+      }
+      default: return T{0};
+    }
+  } else {
+    switch (node.op) {
+      case OpKind::kMod: return static_cast<T>(std::fmod(a, c));
+      default: return T{0};
+    }
+  }
+}
+
+// Every output position of a broadcast op with its operands' element offsets.
+template <typename Fn>
+void ForEachBroadcast(const Graph& graph, const Node& node, Fn&& fn) {
+  const Shape& out = OutputType(graph, node).shape;
+  std::vector<std::vector<int64_t>> strides;
+  for (size_t i = 0; i < node.inputs.size(); ++i) strides.push_back(BroadcastStrides(graph.InputType(node, i).shape, out));
+  const int64_t count = ElementCount(out);
+  std::vector<int64_t> index(node.inputs.size());
+  for (int64_t flat = 0; flat < count; ++flat) {
+    std::fill(index.begin(), index.end(), 0);
+    int64_t remaining = flat;
+    for (size_t d = out.size(); d-- > 0;) {
+      const int64_t coordinate = remaining % out[d];
+      remaining /= out[d];
+      for (size_t o = 0; o < index.size(); ++o) index[o] += coordinate * strides[o][d];
+    }
+    fn(flat, index);
+  }
+}
+
+absl::StatusOr<TensorData> Binary(const Graph& graph, const Node& node, const std::vector<const TensorData*>& in) {
+  const TensorType& out_type = OutputType(graph, node);
+  std::vector<uint8_t> out = Bytes(out_type);
+  const DataType operand_type = graph.InputType(node, node.op == OpKind::kWhere ? 1 : 0).element_type;
+  int64_t mode = 0;
+  if (node.op == OpKind::kMod) {
+    ASSIGN_OR_RETURN(mode, node.attributes.GetInt("fmod", 0));
+    if (IsFloat(operand_type) && !mode) return absl::InvalidArgumentError("Mod of floats needs fmod=1");
+  }
+  if (node.op == OpKind::kBitShift) {
+    ASSIGN_OR_RETURN(std::string direction, node.attributes.GetString("direction", ""));
+    if (direction != "LEFT" && direction != "RIGHT") return absl::InvalidArgumentError("BitShift direction must be LEFT or RIGHT");
+    mode = direction == "LEFT";
+  }
+  const DataType exponent_type = node.op == OpKind::kPow ? graph.InputType(node, 1).element_type : operand_type;
+  VisitDataType(operand_type, [&](auto element) {
+    using T = decltype(element);
+    ForEachBroadcast(graph, node, [&](int64_t flat, const std::vector<int64_t>& at) {
+      switch (node.op) {
+        case OpKind::kWhere:
+          Write<T>(out, flat, Read<uint8_t>(*in[0], at[0]) ? Read<T>(*in[1], at[1]) : Read<T>(*in[2], at[2]));
+          return;
+        case OpKind::kEqual: Write<uint8_t>(out, flat, Read<T>(*in[0], at[0]) == Read<T>(*in[1], at[1])); return;
+        case OpKind::kLess: Write<uint8_t>(out, flat, Read<T>(*in[0], at[0]) < Read<T>(*in[1], at[1])); return;
+        case OpKind::kGreater: Write<uint8_t>(out, flat, Read<T>(*in[0], at[0]) > Read<T>(*in[1], at[1])); return;
+        case OpKind::kLessOrEqual: Write<uint8_t>(out, flat, Read<T>(*in[0], at[0]) <= Read<T>(*in[1], at[1])); return;
+        case OpKind::kGreaterOrEqual: Write<uint8_t>(out, flat, Read<T>(*in[0], at[0]) >= Read<T>(*in[1], at[1])); return;
+        case OpKind::kAnd: Write<uint8_t>(out, flat, Read<uint8_t>(*in[0], at[0]) && Read<uint8_t>(*in[1], at[1])); return;
+        case OpKind::kOr: Write<uint8_t>(out, flat, Read<uint8_t>(*in[0], at[0]) || Read<uint8_t>(*in[1], at[1])); return;
+        case OpKind::kXor: Write<uint8_t>(out, flat, !Read<uint8_t>(*in[0], at[0]) != !Read<uint8_t>(*in[1], at[1])); return;
+        case OpKind::kPow: {
+          const T base = Read<T>(*in[0], at[0]);
+          const double exponent = VisitDataType(exponent_type, [&](auto e) {
+            return static_cast<double>(Read<decltype(e)>(*in[1], at[1]));
+          });
+          if constexpr (std::is_integral_v<T>) {
+            Write<T>(out, flat, IntegerPower<T>(base, SaturatingCast<int64_t>(exponent)));
+          } else {
+            Write<T>(out, flat, static_cast<T>(std::pow(static_cast<double>(base), exponent)));
+          }
+          return;
+        }
+        default: {
+          T value = Read<T>(*in[0], at[0]);
+          for (size_t o = 1; o < at.size(); ++o) value = IntegerOrFloatBinary<T>(node, value, Read<T>(*in[o], at[o]), mode);
+          Write<T>(out, flat, value);
+          return;
+        }
+      }
+    });
+  });
+  return TensorData(out_type, std::move(out));
+}
+
+absl::StatusOr<TensorData> Unary(const Graph& graph, const Node& node, const TensorData& x) {
+  const TensorType& out_type = OutputType(graph, node);
+  std::vector<uint8_t> out = Bytes(out_type);
+  const int64_t count = out_type.ElementCount();
+  ASSIGN_OR_RETURN(ElementwiseFunction f, ElementwiseFunctionOf(graph, node));
+  VisitDataType(x.type().element_type, [&](auto element) {
+    using T = decltype(element);
+    VisitDataType(out_type.element_type, [&](auto out_element) {
+      using O = decltype(out_element);
+      for (int64_t i = 0; i < count; ++i) {
+        const T v = Read<T>(x, i);
+        O result{};
+        switch (node.op) {
+          case OpKind::kCast: result = Convert<O, T>(v, IsBool(out_type.element_type)); break;
+          case OpKind::kNot: result = static_cast<O>(!v); break;
+          case OpKind::kIsNaN: result = static_cast<O>(std::isnan(static_cast<double>(v))); break;
+          case OpKind::kIsInf: {
+            const double d = static_cast<double>(v);
+            result = static_cast<O>(std::isinf(d) && ((d > 0 && f.beta != 0.0f) || (d < 0 && f.alpha != 0.0f)));
+            break;
+          }
+          case OpKind::kAbs: result = static_cast<O>(v < T{0} ? static_cast<T>(Unsigned<T>{0} - static_cast<Unsigned<T>>(v)) : v); break;
+          case OpKind::kNeg: result = static_cast<O>(static_cast<T>(Unsigned<T>{0} - static_cast<Unsigned<T>>(v))); break;
+          case OpKind::kSign: result = static_cast<O>(v > T{0} ? 1 : v < T{0} ? -1 : 0); break;
+          default: break;
+        }
+        Write<O>(out, i, result);
+      }
+    });
+  });
+  return TensorData(out_type, std::move(out));
+}
+
+// Copies elements of `size` bytes: out[i] = in[source[i]].
+std::vector<uint8_t> GatherBytes(const TensorData& in, const std::vector<int64_t>& source, int64_t size) {
+  std::vector<uint8_t> out(source.size() * size);
+  for (size_t i = 0; i < source.size(); ++i) std::memcpy(out.data() + i * size, in.bytes().data() + source[i] * size, size);
+  return out;
+}
+
+TensorData IndexMap(const IndexMapGeometry& g, DataType type, const TensorData& x) {
+  const int64_t size = ByteSize(type);
+  std::vector<uint8_t> fill(size);
+  VisitDataType(type, [&](auto element) {
+    using T = decltype(element);
+    const T value = SaturatingCast<T>(g.fill);
+    std::memcpy(fill.data(), &value, size);
+  });
+  const int64_t count = ElementCount(g.dims);
+  std::vector<uint8_t> out(count * size);
+  std::vector<int64_t> index(g.dims.size(), 0);
+  for (int64_t flat = 0; flat < count; ++flat) {
+    int64_t offset = 0;
+    bool outside = false;
+    for (size_t d = 0; d < g.dims.size(); ++d) {
+      const int64_t entry = g.offsets[d][index[d]];
+      outside |= entry == kOutside;
+      offset += entry;
+    }
+    std::memcpy(out.data() + flat * size, outside ? fill.data() : x.bytes().data() + offset * size, size);
+    for (size_t d = g.dims.size(); d-- > 0;) {  // next row-major index
+      if (++index[d] < g.dims[d]) break;
+      index[d] = 0;
+    }
+  }
+  return TensorData(TensorType{type, g.out_shape}, std::move(out));
+}
+
+template <typename T>
+TensorData ArgReduce(const ArgReduceGeometry& g, OpKind op, const TensorData& x) {
+  std::vector<int64_t> out(g.outer * g.inner);
+  for (int64_t o = 0; o < g.outer; ++o)
+    for (int64_t i = 0; i < g.inner; ++i) {
+      int64_t best = 0;
+      T best_value = Read<T>(x, o * g.axis_dim * g.inner + i);
+      for (int64_t a = 1; a < g.axis_dim; ++a) {
+        const T v = Read<T>(x, (o * g.axis_dim + a) * g.inner + i);
+        const bool better = op == OpKind::kArgMax ? (g.select_last ? v >= best_value : v > best_value)
+                                                  : (g.select_last ? v <= best_value : v < best_value);
+        if (better) {
+          best = a;
+          best_value = v;
+        }
+      }
+      out[o * g.inner + i] = best;
+    }
+  return TensorData::FromInt64s(g.out_shape, out);
+}
+
+absl::StatusOr<Outputs> Own(const Graph& graph, const Node& node, const std::vector<const TensorData*>& in) {
+  const TensorType& out_type = OutputType(graph, node);
+  const DataType type = graph.InputType(node, 0).element_type;
+  const int64_t size = ByteSize(type);
+  switch (node.op) {
+    case OpKind::kTranspose: {
+      ASSIGN_OR_RETURN(TransposeGeometry g, ResolveTranspose(graph, node));
+      std::vector<int64_t> source;
+      const Shape& dims = g.out_shape;
+      std::vector<int64_t> index(dims.size(), 0);
+      for (int64_t flat = 0; flat < ElementCount(dims); ++flat) {
+        int64_t offset = 0;
+        for (size_t d = 0; d < dims.size(); ++d) offset += index[d] * g.input_strides[d];
+        source.push_back(offset);
+        for (size_t d = dims.size(); d-- > 0;) {
+          if (++index[d] < dims[d]) break;
+          index[d] = 0;
+        }
+      }
+      return Outputs{TensorData(out_type, GatherBytes(*in[0], source, size))};
+    }
+    case OpKind::kConcat: {
+      ASSIGN_OR_RETURN(ConcatGeometry g, ResolveConcat(graph, node));
+      std::vector<uint8_t> out;
+      for (int64_t o = 0; o < g.outer; ++o)
+        for (size_t i = 0; i < in.size(); ++i) {
+          const int64_t block = g.extents[i] * g.inner * size;
+          out.insert(out.end(), in[i]->bytes().begin() + o * block, in[i]->bytes().begin() + (o + 1) * block);
+        }
+      return Outputs{TensorData(out_type, std::move(out))};
+    }
+    case OpKind::kClip: {
+      ASSIGN_OR_RETURN(ClipGeometry g, ResolveClip(graph, node));
+      std::vector<uint8_t> out = Bytes(out_type);
+      VisitDataType(type, [&](auto element) {
+        using T = decltype(element);
+        const T low = g.min_from_input ? Read<T>(*in[1], 0) : SaturatingCast<T>(g.min);
+        const T high = g.max_from_input ? Read<T>(*in[2], 0) : SaturatingCast<T>(g.max);
+        for (int64_t i = 0; i < out_type.ElementCount(); ++i) {
+          const T v = Read<T>(*in[0], i);
+          Write<T>(out, i, v < low ? low : v > high ? high : v);
+        }
+      });
+      return Outputs{TensorData(out_type, std::move(out))};
+    }
+    case OpKind::kArgMax:
+    case OpKind::kArgMin: {
+      ASSIGN_OR_RETURN(ArgReduceGeometry g, ResolveArgReduce(graph, node));
+      return Outputs{VisitDataType(type, [&](auto element) { return ArgReduce<decltype(element)>(g, node.op, *in[0]); })};
+    }
+    case OpKind::kTrilu: {
+      ASSIGN_OR_RETURN(TriluGeometry g, ResolveTrilu(graph, node));
+      std::vector<uint8_t> out(in[0]->bytes());
+      for (int64_t b = 0; b < g.batch; ++b)
+        for (int64_t r = 0; r < g.rows; ++r)
+          for (int64_t c = 0; c < g.cols; ++c) {
+            const bool keep = g.upper ? c - r >= g.k : c - r <= g.k;
+            if (!keep) std::memset(out.data() + ((b * g.rows + r) * g.cols + c) * size, 0, size);
+          }
+      return Outputs{TensorData(out_type, std::move(out))};
+    }
+    default:
+      return absl::InternalError(absl::StrCat("no typed reference kernel for ", OpName(node.op)));
+  }
+}
+
+}  // namespace
+
+bool NeedsTypedKernel(const Graph& graph, const Node& node) {
+  switch (GetOpInfo(node.op).family) {
+    case OpFamily::kIndexMap:
+      return true;
+    case OpFamily::kView:
+    case OpFamily::kReduce:
+      return false;
+    case OpFamily::kUnary:
+    case OpFamily::kBinary:
+    case OpFamily::kOwn:
+      break;
+  }
+  switch (node.op) {
+    case OpKind::kTranspose:
+    case OpKind::kConcat:
+    case OpKind::kArgMax:
+    case OpKind::kArgMin:
+    case OpKind::kTrilu:
+    case OpKind::kCast:
+    case OpKind::kIsNaN:
+    case OpKind::kIsInf:
+    case OpKind::kWhere:
+    case OpKind::kMod:
+      return true;
+    default:
+      break;
+  }
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    if (graph.HasInput(node, i) && !IsFloat(graph.InputType(node, i).element_type)) return true;
+  }
+  return !IsFloat(OutputType(graph, node).element_type);
+}
+
+absl::StatusOr<std::vector<TensorData>> EvaluateTypedNode(const Graph& graph, const Node& node,
+                                                          const std::vector<const TensorData*>& inputs) {
+  switch (GetOpInfo(node.op).family) {
+    case OpFamily::kUnary: {
+      ASSIGN_OR_RETURN(TensorData out, Unary(graph, node, *inputs[0]));
+      return Outputs{std::move(out)};
+    }
+    case OpFamily::kBinary: {
+      ASSIGN_OR_RETURN(TensorData out, Binary(graph, node, inputs));
+      return Outputs{std::move(out)};
+    }
+    case OpFamily::kIndexMap: {
+      ASSIGN_OR_RETURN(std::vector<IndexMapGeometry> maps, ResolveIndexMap(graph, node));
+      Outputs outputs;
+      for (const IndexMapGeometry& map : maps) {
+        outputs.push_back(IndexMap(map, graph.InputType(node, 0).element_type, *inputs[0]));
+      }
+      return outputs;
+    }
+    case OpFamily::kOwn:
+      return Own(graph, node, inputs);
+    case OpFamily::kView:
+    case OpFamily::kReduce:
+      break;
+  }
+  return absl::InternalError(absl::StrCat("no typed reference kernel for ", OpName(node.op)));
+}
+
+}  // namespace modelc
