@@ -1,6 +1,6 @@
 # modelc_add_model(<target> MODEL <file.onnx>
 #                  [NAME <c-identifier>] [TARGET_TRIPLE <triple>] [CPU <cpu>]
-#                  [DIMS <symbol=value>...] [OUTPUT_DIR <dir>]
+#                  [DIMS <symbol=value>...] [FREEZE <input=values>...] [OUTPUT_DIR <dir>]
 #                  [OUTPUTS <tensor>...] [INPUTS <tensor>...] [BATCH <symbol>]
 #                  [WEIGHTS external|embedded] [TRACE] [LINK <more.onnx>...]
 #                  [CONNECT <model:tensor=model:tensor>...] [OPTIONS <extra flags>...])
@@ -11,13 +11,13 @@
 # NAME defaults to <target>. TARGET_TRIPLE / CPU default to MODELC_TARGET_TRIPLE /
 # MODELC_TARGET_CPU when set (e.g. by a cross toolchain file), otherwise the host.
 # The compiler is the in-tree `modelc` target if there is one, else MODELC_EXECUTABLE.
-# OUTPUTS, INPUTS, BATCH, WEIGHTS and TRACE are modelc's --outputs, --inputs, --batch,
-# --weights and --trace (see `modelc --help`); LINK adds models compiled into the same
+# FREEZE, OUTPUTS, INPUTS, BATCH, WEIGHTS and TRACE are modelc's --freeze, --outputs,
+# --inputs, --batch, --weights and --trace (see `modelc --help`); LINK adds models compiled into the same
 # object, CONNECT (modelc's --connect) feeds outputs of one into inputs of another; with WEIGHTS external the target property
 # MODELC_WEIGHTS_FILE names the blob to pass at run time.
 function(modelc_add_model target)
   cmake_parse_arguments(PARSE_ARGV 1 ARG "TRACE" "MODEL;NAME;TARGET_TRIPLE;CPU;OUTPUT_DIR;BATCH;WEIGHTS"
-                        "DIMS;OPTIONS;OUTPUTS;INPUTS;LINK;CONNECT")
+                        "DIMS;FREEZE;OPTIONS;OUTPUTS;INPUTS;LINK;CONNECT")
   if(NOT ARG_MODEL)
     message(FATAL_ERROR "modelc_add_model(${target}): MODEL is required")
   endif()
@@ -54,6 +54,9 @@ function(modelc_add_model target)
   endif()
   foreach(dim IN LISTS ARG_DIMS)
     list(APPEND flags --dim ${dim})
+  endforeach()
+  foreach(frozen IN LISTS ARG_FREEZE)
+    list(APPEND flags --freeze ${frozen})
   endforeach()
   if(ARG_OUTPUTS)
     list(JOIN ARG_OUTPUTS "," outputs)

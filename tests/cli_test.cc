@@ -105,6 +105,43 @@ g (float[batch,4] x) => (float[batch,4] y) {
   EXPECT_NE(ReadFileBytes(out.File("relu5.h")).find("#define RELU5_IN_X_ELEMENTS 20u"), std::string::npos);
 }
 
+TEST(Cli, FrozenInputsBecomeConstants) {
+  TemporaryFolder inputs, out;
+  const std::string model = WriteFile(inputs, "reshape.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[2,6] x, int64[2] shape) => (float[3,4] y) {
+  y = Reshape(x, shape)
+}
+)");
+  // Without the value, the error says what to do.
+  ExpectCleanFailure("compile " + model, 1, {"node 'Reshape_0' (Reshape)", "--freeze shape=VALUES"});
+  CommandResult result = Modelc("compile " + model + " --freeze shape=3,-1 --name r -o " + out.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const std::string header = ReadFileBytes(out.File("r.h"));
+  EXPECT_NE(header.find("#define R_INPUT_COUNT 1"), std::string::npos) << header;
+  EXPECT_NE(header.find("int r_run(const float *x, float *y, void *scratch);"), std::string::npos) << header;
+  ExpectCleanFailure("compile " + model + " --freeze shape=3", 1, {"--freeze shape", "got 1 values for int64[2]"});
+  ExpectCleanFailure("compile " + model + " --freeze shape=3,x", 1, {"'x' is not a int64 value"});
+  ExpectCleanFailure("compile " + model + " --freeze size=3", 1, {"--freeze size names no input"});
+  ExpectCleanFailure("compile " + model + " --freeze shape=@/nonexistent.pb", 1, {"cannot read an ONNX tensor"});
+  ExpectCleanFailure("compile " + model + " --freeze shape", 2, {"--freeze expects NAME=VALUES"});
+}
+
+TEST(Cli, IntegerAndBoolTensorsAreTypedInTheHeader) {
+  TemporaryFolder inputs, out;
+  const std::string model = WriteFile(inputs, "argmax.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[2,5] x, uint8[2] mask) => (int64[2] best, bool[2] on) {
+  best = ArgMax<axis = 1, keepdims = 0>(x)
+  on = Cast<to = 9>(mask)
+}
+)");
+  CommandResult result = Modelc("compile " + model + " --name a -o " + out.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const std::string header = ReadFileBytes(out.File("a.h"));
+  EXPECT_NE(header.find("int a_run(const float *x, const uint8_t *mask, int64_t *best, uint8_t *on, void *scratch);"),
+            std::string::npos) << header;
+  EXPECT_NE(header.find("output 0: 'best' int64[2]"), std::string::npos) << header;
+}
+
 TEST(Cli, WeightsNamedAsInputsBecomeRunTimeInputs) {
   TemporaryFolder out;
   CommandResult result = Modelc("compile " + kModels + "/digits_cnn.onnx --inputs fc.bias --name cnn -o " + out.path());
@@ -234,7 +271,7 @@ TEST(Cli, MathStaysInlineOnEveryTarget) {
       {"thumbv7em-none-eabihf", "cortex-m4"}, {"thumbv8.1m.main-none-eabihf", "cortex-m55"},
       {"aarch64-linux-gnu", "cortex-a53"}, {"riscv64-linux-gnu", "sifive-u74"}};
   for (const auto& [triple, cpu] : targets) {
-    for (const char* model : {"unary_math", "nary_elementwise"}) {
+    for (const char* model : {"unary_math", "nary_elementwise", "trigonometric", "index_maps"}) {
       ASSERT_EQ(Modelc("compile " + kTestModels + "/" + model + ".onnxtxt --name m --target " + triple +
                        " --cpu " + cpu + " -o " + out.path()).exit_code, 0) << triple;
       for (const std::string& symbol : UndefinedSymbols(out.File("m.o"))) {

@@ -24,7 +24,8 @@ namespace {
 
 // One model, or several linked by --connect (each named after its file).
 absl::StatusOr<Graph> ImportModels(const CompileOptions& options, const std::map<std::string, int64_t>& dims) {
-  if (options.model_paths.size() <= 1) return ImportOnnxFile(options.model_path, ImportOptions{dims});
+  if (options.model_paths.size() <= 1) return ImportOnnxFile(options.model_path, ImportOptions{dims, options.frozen});
+  if (!options.frozen.empty()) return absl::InvalidArgumentError("--freeze works with one model, not with --connect");
   std::vector<NamedGraph> models;
   for (const std::string& path : options.model_paths) {
     std::string stem = std::filesystem::path(path).stem().string();
@@ -60,7 +61,7 @@ absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
   RETURN_IF_ERROR(VerifyGraph(graph));
   if (!options.batch_symbol.empty()) {
     dims[options.batch_symbol] = 2;
-    ASSIGN_OR_RETURN(Graph pair, ImportOnnxFile(options.model_path, ImportOptions{dims}));
+    ASSIGN_OR_RETURN(Graph pair, ImportOnnxFile(options.model_path, ImportOptions{dims, options.frozen}));
     if (absl::Status independent = CheckSamplesIndependent(graph, pair, options.batch_symbol); !independent.ok()) {
       return absl::Status(independent.code(), absl::StrCat(options.model_path, ": ", independent.message()));
     }

@@ -28,6 +28,11 @@ options:
                          for the host target, "generic" otherwise)
   --dim SYMBOL=VALUE     bind a symbolic input dimension, e.g. --dim batch=1
                          (repeatable; every symbolic dimension must be bound)
+  --freeze NAME=VALUES   fix the graph input NAME at compile time (a configuration
+                         flag, a shape, axes, a step count): VALUES is "v1,v2,..." in
+                         the input's declared type and element count, or @FILE with an
+                         ONNX TensorProto. Everything computed from it folds; the input
+                         leaves the entry point (repeatable)
   --connect A:T=B:U       with several models: model A's output T feeds model B's input
                          U (repeatable; A:T+C:V=B:U concatenates along axis 1). All
                          models become one entry point NAME_run; tensors are named
@@ -103,6 +108,13 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
         return absl::InvalidArgumentError(absl::StrCat("--dim expects SYMBOL=VALUE with a positive VALUE, got '", given, "'"));
       }
       options.dims[given.substr(0, equals)] = dim;
+    } else if (flag == "--freeze") {
+      ASSIGN_OR_RETURN(const std::string given, take_value());
+      const size_t equals = given.find('=');
+      if (equals == std::string::npos || equals == 0 || equals + 1 == given.size()) {
+        return absl::InvalidArgumentError(absl::StrCat("--freeze expects NAME=VALUES or NAME=@FILE, got '", given, "'"));
+      }
+      options.frozen[given.substr(0, equals)] = given.substr(equals + 1);
     } else if (flag == "--dump-ir" && !has_inline_value) {
       options.dump_ir = true;
     } else if (flag == "--outputs" || flag == "--inputs") {

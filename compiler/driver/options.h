@@ -20,6 +20,7 @@ struct CompileOptions {
   std::string target;  // LLVM triple; host when empty
   std::string cpu;
   std::map<std::string, int64_t> dims;
+  std::map<std::string, std::string> frozen;  // --freeze NAME=VALUES
   bool dump_ir = false;                    // the graph after all passes
   std::vector<std::string> dump_ir_after;  // "import", pass names, or "all"
   bool dump_llvm = false;

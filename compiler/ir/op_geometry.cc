@@ -20,14 +20,24 @@ absl::StatusOr<int64_t> NormalizeAxis(int64_t axis, int64_t rank, bool allow_end
   return axis < 0 ? axis + rank : axis;
 }
 
+absl::Status NotConstantError(const Graph& graph, const Node& node, int input, const std::string& what) {
+  const ValueId id = node.inputs[input];
+  std::string hint;
+  if (graph.IsGraphInput(id)) {
+    hint = absl::StrCat("; it is the graph input '", graph.value(id).name, "': fix its value with --freeze ",
+                        graph.value(id).name, "=VALUES");
+  }
+  return absl::UnimplementedError(absl::StrCat(what, " (input ", input, ") must be known at compile time", hint));
+}
+
 absl::StatusOr<std::vector<int64_t>> ConstantInts(const Graph& graph, const Node& node, int input,
                                                   const std::string& what) {
   const Value& value = graph.value(node.inputs[input]);
   const DataType type = value.type.element_type;
-  if (!value.constant || (type != DataType::kInt64 && type != DataType::kInt32)) {
-    return absl::UnimplementedError(absl::StrCat(what, " (input ", input,
-                                                 ") must be a constant int64 or int32 tensor"));
+  if (type != DataType::kInt64 && type != DataType::kInt32) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " (input ", input, ") must be int64 or int32"));
   }
+  if (!value.constant) return NotConstantError(graph, node, input, what);
   if (type == DataType::kInt64) return value.constant->Int64s();
   std::vector<int64_t> values;
   for (int32_t v : value.constant->Elements<int32_t>()) values.push_back(v);
@@ -488,11 +498,8 @@ namespace {
 // Axes from the `axes` attribute (older opsets) or a constant int64 input (newer ones).
 absl::StatusOr<std::optional<std::vector<int64_t>>> AxesOf(const Graph& graph, const Node& node, int input) {
   if (graph.HasInput(node, input)) {
-    const Value& axes = graph.value(node.inputs[input]);
-    if (!axes.constant || axes.type.element_type != DataType::kInt64) {
-      return absl::UnimplementedError("axes must be a constant int64 tensor");
-    }
-    return std::optional<std::vector<int64_t>>(axes.constant->Int64s());
+    ASSIGN_OR_RETURN(std::vector<int64_t> axes, ConstantInts(graph, node, input, "axes"));
+    return std::optional<std::vector<int64_t>>(std::move(axes));
   }
   if (!node.attributes.Has("axes")) return std::optional<std::vector<int64_t>>();
   ASSIGN_OR_RETURN(std::vector<int64_t> axes, node.attributes.GetInts("axes", {}));
@@ -609,12 +616,8 @@ absl::StatusOr<Shape> ResolveViewShape(const Graph& graph, const Node& node) {
       return Shape{outer, inner};
     }
     case OpKind::kReshape: {
-      const Value& shape_value = graph.value(node.inputs[1]);
-      if (!shape_value.constant || shape_value.type.element_type != DataType::kInt64) {
-        return absl::UnimplementedError("Reshape needs a constant int64 shape input");
-      }
       ASSIGN_OR_RETURN(int64_t allow_zero, node.attributes.GetInt("allowzero", 0));
-      Shape out = shape_value.constant->Int64s();
+      ASSIGN_OR_RETURN(Shape out, ConstantInts(graph, node, 1, "Reshape's shape"));
       int infer_at = -1;
       int64_t known = 1;
       for (size_t i = 0; i < out.size(); ++i) {

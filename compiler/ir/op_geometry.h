@@ -21,7 +21,9 @@ std::vector<int64_t> RowMajorStrides(const Shape& shape);
 absl::StatusOr<Shape> BroadcastShapes(const Shape& a, const Shape& b);
 // A possibly negative axis normalised into [0, rank) (or [0, rank] when allow_end).
 absl::StatusOr<int64_t> NormalizeAxis(int64_t axis, int64_t rank, bool allow_end = false);
-// The values of a node's constant int64 or int32 input; `what` names it in errors.
+// The values of a node's constant int64 or int32 input; `what` names it in errors,
+// which suggest --freeze when the input is a graph input.
+absl::Status NotConstantError(const Graph& graph, const Node& node, int input, const std::string& what);
 absl::StatusOr<std::vector<int64_t>> ConstantInts(const Graph& graph, const Node& node, int input,
                                                   const std::string& what);
 

@@ -24,7 +24,7 @@ absl::StatusOr<const KnownInput*> Input(const std::vector<std::optional<KnownInp
                                         bool constant) {
   if (i >= inputs.size() || !inputs[i]) return absl::InvalidArgumentError(absl::StrCat("input ", i, " is missing"));
   if (constant && !inputs[i]->constant) {
-    return absl::UnimplementedError(absl::StrCat("input ", i, " must be known at compile time (a constant)"));
+    return absl::UnimplementedError(absl::StrCat("input ", i, " must be known at compile time (a constant; fix a graph input with --freeze NAME=VALUES)"));
   }
   return &*inputs[i];
 }

@@ -4,12 +4,16 @@
 // against ONNX's -> verify.
 #include "compiler/frontend/onnx/onnx_importer.h"
 
+#include <algorithm>
+#include <fstream>
 #include <set>
 #include <unordered_map>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "compiler/frontend/onnx/compile_time_ops.h"
 #include "compiler/frontend/onnx/model_loader.h"
 #include "compiler/frontend/onnx/tensor_conversion.h"
@@ -132,6 +136,66 @@ absl::Status BindSymbolicDimensions(const ImportOptions& options, onnx::GraphPro
       return absl::InvalidArgumentError(absl::StrCat("--dim ", symbol,
                                                      " names no symbolic dimension of the model's inputs"));
     }
+  }
+  return absl::OkStatus();
+}
+
+std::optional<Shape> StaticShape(const onnx::ValueInfoProto& info);
+
+// A frozen input's values from "v1,v2,..." (in the declared type) or "@FILE".
+absl::StatusOr<onnx::TensorProto> FrozenValue(const onnx::ValueInfoProto& input, const std::string& text) {
+  const int32_t onnx_type = input.type().tensor_type().elem_type();
+  ASSIGN_OR_RETURN(DataType type, DataTypeFromOnnx(onnx_type));
+  const Shape shape = *StaticShape(input);
+  onnx::TensorProto tensor;
+  if (!text.empty() && text[0] == '@') {
+    std::ifstream file(text.substr(1), std::ios::binary);
+    if (!file || !tensor.ParseFromIstream(&file)) {
+      return absl::InvalidArgumentError(absl::StrCat("cannot read an ONNX tensor from '", text.substr(1), "'"));
+    }
+    ASSIGN_OR_RETURN(TensorData data, TensorDataFromOnnx(tensor));
+    if (data.type() != TensorType{type, shape}) {
+      return absl::InvalidArgumentError(absl::StrCat("the tensor in '", text.substr(1), "' is ", data.type().ToString(),
+                                                     " but the input is ", TensorType{type, shape}.ToString()));
+    }
+  } else {
+    std::vector<std::string> items = absl::StrSplit(text, ',');
+    if (static_cast<int64_t>(items.size()) != ElementCount(shape)) {
+      return absl::InvalidArgumentError(absl::StrCat("got ", items.size(), " values for ",
+                                                     TensorType{type, shape}.ToString()));
+    }
+    for (const std::string& item : items) {
+      double value = 0.0;
+      int64_t whole = 0;
+      const bool is_whole = absl::SimpleAtoi(item, &whole);
+      if (!is_whole && (!IsFloat(type) || !absl::SimpleAtod(item, &value))) {
+        return absl::InvalidArgumentError(absl::StrCat("'", item, "' is not a ", DataTypeName(type), " value"));
+      }
+      if (IsFloat(type)) tensor.add_float_data(static_cast<float>(is_whole ? static_cast<double>(whole) : value));
+      else if (type == DataType::kInt64) tensor.add_int64_data(whole);
+      else if (type == DataType::kUInt64 || type == DataType::kUInt32) tensor.add_uint64_data(static_cast<uint64_t>(whole));
+      else tensor.add_int32_data(static_cast<int32_t>(whole));
+    }
+    tensor.set_data_type(onnx_type);
+    for (int64_t dim : shape) tensor.add_dims(dim);
+  }
+  tensor.set_name(input.name());
+  return tensor;
+}
+
+// Turns each frozen graph input into an initializer, so ONNX's shape inference and
+// the importer both see its value.
+absl::Status FreezeInputs(const ImportOptions& options, onnx::GraphProto* graph) {
+  for (const auto& [name, text] : options.frozen) {
+    auto* inputs = graph->mutable_input();
+    auto it = std::find_if(inputs->begin(), inputs->end(), [&](const onnx::ValueInfoProto& v) { return v.name() == name; });
+    if (it == inputs->end()) {
+      return absl::InvalidArgumentError(absl::StrCat("--freeze ", name, " names no input of the model"));
+    }
+    absl::StatusOr<onnx::TensorProto> value = FrozenValue(*it, text);
+    if (!value.ok()) return WithContext(value.status(), absl::StrCat("--freeze ", name));
+    *graph->add_initializer() = *std::move(value);
+    inputs->erase(it);
   }
   return absl::OkStatus();
 }
@@ -373,6 +437,7 @@ absl::StatusOr<Graph> ImportModel(onnx::ModelProto model, const ImportOptions& o
   RETURN_IF_ERROR(RefuseUnsupportedOps(model.graph()));
   RETURN_IF_ERROR(CheckAttributeSanity(model.graph()));
   RETURN_IF_ERROR(BindSymbolicDimensions(options, model.mutable_graph()));
+  RETURN_IF_ERROR(FreezeInputs(options, model.mutable_graph()));
   RETURN_IF_ERROR(RunOnnxChecks(&model));
   return GraphBuilder(model.graph(), opset).Build();
 }

@@ -15,6 +15,11 @@ namespace modelc {
 struct ImportOptions {
   // Values for symbolic dimensions (ONNX dim_param), e.g. {"batch", 1}.
   std::map<std::string, int64_t> dims;
+  // Graph inputs fixed at compile time (a configuration flag, a shape, an axis): the
+  // input's name -> its values, as "v1,v2,..." in the input's declared type and
+  // element count, or "@FILE" naming an ONNX TensorProto file. The input becomes a
+  // constant, so everything computed from it folds.
+  std::map<std::string, std::string> frozen;
 };
 
 // Loads, validates and converts a model file (binary or text syntax). Every error
