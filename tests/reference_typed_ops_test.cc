@@ -236,6 +236,39 @@ TEST(ReferenceTypedOps, TrigonometricValuesByHand) {
   EXPECT_NEAR(Values<float>(out, 3)[0], 0.5022189f, 1e-6);  // log(x + sqrt(x^2 + 1))
 }
 
+TEST(ReferenceTypedOps, ResizeNearestAndLinearByHand) {
+  auto out = Evaluate(R"(g (float[1,1,1,2] x) => (float[1,1,1,4] nearest, float[1,1,1,4] linear, float[1,1,1,3] corners) {
+  scales = Constant<value = float[4] {1, 1, 1, 2}>()
+  nearest = Resize<mode = "nearest">(x, , scales)
+  linear = Resize<mode = "linear">(x, , scales)
+  sizes = Constant<value = int64[4] {1, 1, 1, 3}>()
+  corners = Resize<mode = "linear", coordinate_transformation_mode = "align_corners">(x, , , sizes)
+})", {F({1, 1, 1, 2}, {10, 20})});
+  // half_pixel: output i reads (i + 0.5) / 2 - 0.5 = -0.25, 0.25, 0.75, 1.25.
+  EXPECT_EQ(Values<float>(out, 0), (std::vector<float>{10, 10, 20, 20}));
+  EXPECT_EQ(Values<float>(out, 1), (std::vector<float>{10, 12.5, 17.5, 20}));
+  EXPECT_EQ(Values<float>(out, 2), (std::vector<float>{10, 15, 20}));
+}
+
+TEST(ReferenceTypedOps, ConvTransposeScattersEachInputOverTheKernel) {
+  auto out = Evaluate(R"(g (float[1,1,2] x) => (float[1,1,5] y) {
+  w = Constant<value = float[1,1,3] {1, 10, 100}>()
+  y = ConvTranspose<strides = [2]>(x, w)
+})", {F({1, 1, 2}, {1, 2})});
+  // x0 lands on 0..2 as 1, 10, 100; x1 on 2..4 as 2, 20, 200.
+  EXPECT_EQ(Values<float>(out), (std::vector<float>{1, 10, 102, 20, 200}));
+}
+
+TEST(ReferenceTypedOps, InstanceNormalizationPerPlane) {
+  auto out = Evaluate(R"(g (float[1,2,2] x) => (float[1,2,2] y) {
+  scale = Constant<value = float[2] {1, 2}>()
+  shift = Constant<value = float[2] {0, 1}>()
+  y = InstanceNormalization<epsilon = 0.0>(x, scale, shift)
+})", {F({1, 2, 2}, {1, 3, 4, 6})});
+  // Plane 0: mean 2, deviation 1 -> -1, 1. Plane 1: mean 5, deviation 1 -> (-1, 1) * 2 + 1.
+  EXPECT_EQ(Values<float>(out), (std::vector<float>{-1, 1, -1, 3}));
+}
+
 TEST(ReferenceTypedOps, ShapeArithmeticFoldsWhileImporting) {
   // Shape -> Gather -> Concat -> Reshape: the reshape target is known at compile time.
   auto out = Evaluate(R"(g (float[2,3,4] x) => (float[2,12] y) {

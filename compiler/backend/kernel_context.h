@@ -136,6 +136,7 @@ absl::Status EmitNormalizationKernel(KernelContext& k);  // (Log)Softmax, BatchN
 absl::Status EmitReduceKernel(KernelContext& k);         // the Reduce family
 absl::Status EmitDataMovementKernel(KernelContext& k);   // Transpose, Concat, IndexMap family, Trilu
 absl::Status EmitArgReduceKernel(KernelContext& k);      // ArgMax, ArgMin, Hardmax
+absl::Status EmitUpsamplingKernel(KernelContext& k);     // Resize, Upsample, ConvTranspose
 
 }  // namespace modelc
 

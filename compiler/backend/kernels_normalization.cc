@@ -127,6 +127,36 @@ absl::Status EmitLayerNorm(KernelContext& k) {
   return absl::OkStatus();
 }
 
+// InstanceNormalization: the LayerNorm loop per (image, channel) plane, with the
+// channel's scale and shift.
+absl::Status EmitInstanceNorm(KernelContext& k) {
+  ASSIGN_OR_RETURN(InstanceNormGeometry g, ResolveInstanceNorm(k.graph, k.node));
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Value* sum = k.EntryAlloca(k.F32());
+  k.Loop(g.batch * g.channels, [&](llvm::Value* p) {
+    llvm::Value* plane = k.Address(k.in[0], b.CreateMul(p, k.Int(g.inner)));
+    llvm::Value* out = k.Address(k.out[0], b.CreateMul(p, k.Int(g.inner)));
+    llvm::Value* channel = b.CreateSRem(p, k.Int(g.channels));
+    b.CreateStore(k.Float(0.0f), sum);
+    k.Loop(g.inner, [&](llvm::Value* i) { b.CreateStore(k.ReassociableAdd(b.CreateLoad(k.F32(), sum), k.Load(plane, i)), sum); });
+    llvm::Value* mean = b.CreateFDiv(b.CreateLoad(k.F32(), sum), k.Float(static_cast<float>(g.inner)));
+    b.CreateStore(k.Float(0.0f), sum);
+    k.Loop(g.inner, [&](llvm::Value* i) {
+      llvm::Value* d = b.CreateFSub(k.Load(plane, i), mean);
+      b.CreateStore(k.ReassociableAdd(b.CreateLoad(k.F32(), sum), b.CreateFMul(d, d)), sum);
+    });
+    llvm::Value* variance = b.CreateFDiv(b.CreateLoad(k.F32(), sum), k.Float(static_cast<float>(g.inner)));
+    llvm::Value* inv_std = b.CreateFDiv(k.Float(1.0f), b.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt,
+                                                                            b.CreateFAdd(variance, k.Float(g.epsilon))));
+    llvm::Value* scale = b.CreateFMul(inv_std, k.Load(k.in[1], channel));
+    llvm::Value* shift = k.Load(k.in[2], channel);
+    k.Loop(g.inner, [&](llvm::Value* i) {
+      k.Store(b.CreateFAdd(b.CreateFMul(b.CreateFSub(k.Load(plane, i), mean), scale), shift), out, i);
+    });
+  });
+  return absl::OkStatus();
+}
+
 absl::Status EmitGlobalPool(KernelContext& k) {
   const Shape& x = k.graph.InputType(k.node, 0).shape;
   const int64_t planes = x[0] * x[1];
@@ -160,6 +190,8 @@ absl::Status EmitNormalizationKernel(KernelContext& k) {
       return EmitBatchNorm(k);
     case OpKind::kLayerNormalization:
       return EmitLayerNorm(k);
+    case OpKind::kInstanceNormalization:
+      return EmitInstanceNorm(k);
     case OpKind::kGlobalAveragePool:
     case OpKind::kGlobalMaxPool:
       return EmitGlobalPool(k);

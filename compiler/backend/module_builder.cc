@@ -190,6 +190,7 @@ class ModuleBuilder {
       case OpKind::kLogSoftmax:
       case OpKind::kBatchNormalization:
       case OpKind::kLayerNormalization:
+      case OpKind::kInstanceNormalization:
       case OpKind::kGlobalAveragePool:
       case OpKind::kGlobalMaxPool:
         status = EmitNormalizationKernel(kernel);
@@ -203,6 +204,11 @@ class ModuleBuilder {
       case OpKind::kArgMin:
       case OpKind::kHardmax:
         status = EmitArgReduceKernel(kernel);
+        break;
+      case OpKind::kResize:
+      case OpKind::kUpsample:
+      case OpKind::kConvTranspose:
+        status = EmitUpsamplingKernel(kernel);
         break;
       case OpKind::kClip:
         status = EmitElementwiseKernel(kernel);

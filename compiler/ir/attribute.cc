@@ -56,4 +56,9 @@ absl::StatusOr<std::vector<int64_t>> AttributeMap::GetInts(
   return Get<std::vector<int64_t>>(name, std::move(default_value), "ints");
 }
 
+absl::StatusOr<std::vector<float>> AttributeMap::GetFloats(const std::string& name,
+                                                           std::vector<float> default_value) const {
+  return Get<std::vector<float>>(name, std::move(default_value), "floats");
+}
+
 }  // namespace modelc

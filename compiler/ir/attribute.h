@@ -31,6 +31,7 @@ class AttributeMap {
                                         const std::string& default_value) const;
   absl::StatusOr<std::vector<int64_t>> GetInts(const std::string& name,
                                                std::vector<int64_t> default_value) const;
+  absl::StatusOr<std::vector<float>> GetFloats(const std::string& name, std::vector<float> default_value) const;
 
  private:
   template <typename T>

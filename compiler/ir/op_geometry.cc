@@ -271,6 +271,92 @@ absl::StatusOr<ConvGeometry> ResolveConv(const Graph& graph, const Node& node) {
   return g;
 }
 
+absl::StatusOr<ConvTransposeGeometry> ResolveConvTranspose(const Graph& graph, const Node& node) {
+  const Shape& x = graph.InputType(node, 0).shape;
+  const Shape& w = graph.InputType(node, 1).shape;
+  if (x.size() != 3 && x.size() != 4) {
+    return absl::UnimplementedError(absl::StrCat("only 1-D and 2-D ConvTranspose is supported, input has rank ", x.size()));
+  }
+  if (w.size() != x.size()) return Invalid("ConvTranspose weight rank differs from the input's");
+  const size_t spatial = x.size() - 2;
+  ConvTransposeGeometry g;
+  g.spatial_rank = static_cast<int>(spatial);
+  ASSIGN_OR_RETURN(g.groups, node.attributes.GetInt("group", 1));
+  g.batch = x[0];
+  g.in_channels = x[1];
+  if (g.groups < 1 || x[1] % g.groups != 0) return Invalid("input channels are not divisible by group");
+  if (w[0] != x[1]) return Invalid(absl::StrCat("ConvTranspose weight has ", w[0], " input channels, input has ", x[1]));
+  g.out_channels = w[1] * g.groups;
+  std::vector<int64_t> kernel_from_weight(w.begin() + 2, w.end());
+  ASSIGN_OR_RETURN(std::vector<int64_t> kernel, node.attributes.GetInts("kernel_shape", kernel_from_weight));
+  if (kernel != kernel_from_weight) return Invalid("kernel_shape disagrees with the weight shape");
+  ASSIGN_OR_RETURN(std::vector<int64_t> strides, SpatialInts(node, "strides", spatial, 1, 1));
+  ASSIGN_OR_RETURN(std::vector<int64_t> dilations, SpatialInts(node, "dilations", spatial, 1, 1));
+  ASSIGN_OR_RETURN(std::vector<int64_t> pads, SpatialInts(node, "pads", 2 * spatial, 0, 0));
+  ASSIGN_OR_RETURN(std::vector<int64_t> output_padding, SpatialInts(node, "output_padding", spatial, 0, 0));
+  ASSIGN_OR_RETURN(std::vector<int64_t> output_shape, node.attributes.GetInts("output_shape", {}));
+  ASSIGN_OR_RETURN(std::string auto_pad, node.attributes.GetString("auto_pad", "NOTSET"));
+  if (output_shape.size() == spatial + 2) output_shape.erase(output_shape.begin(), output_shape.begin() + 2);
+  if (!output_shape.empty() && output_shape.size() != spatial) return Invalid("output_shape has the wrong length");
+  std::vector<int64_t> out(spatial);
+  for (size_t d = 0; d < spatial; ++d) {
+    if (output_padding[d] >= std::max(strides[d], dilations[d])) {
+      return Invalid("output_padding must be smaller than the stride or the dilation");
+    }
+    const int64_t full = strides[d] * (x[2 + d] - 1) + output_padding[d] + (kernel[d] - 1) * dilations[d] + 1;
+    const bool same = auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER";
+    if (!output_shape.empty() || same) {
+      out[d] = !output_shape.empty() ? output_shape[d] : x[2 + d] * strides[d];
+      // Negative when output_shape asks for more than the input reaches: the extra
+      // positions get the bias only. ONNX's rule, with Python's floor division:
+      // SAME_UPPER starts with total // 2, otherwise with total - total // 2.
+      const int64_t total = full - out[d];
+      const int64_t half = total >= 0 ? total / 2 : -((-total + 1) / 2);
+      pads[d] = auto_pad == "SAME_UPPER" ? half : total - half;
+      pads[d + spatial] = total - pads[d];
+    } else {
+      if (auto_pad == "VALID") pads[d] = pads[d + spatial] = 0;
+      else if (auto_pad != "NOTSET") return Invalid(absl::StrCat("unknown auto_pad '", auto_pad, "'"));
+      out[d] = full - pads[d] - pads[d + spatial];
+    }
+    if (out[d] < 1) return Invalid("ConvTranspose output would be empty");
+  }
+  const bool two_d = spatial == 2;
+  g.in_h = two_d ? x[2] : 1;
+  g.in_w = x[x.size() - 1];
+  g.out_h = two_d ? out[0] : 1;
+  g.out_w = out[spatial - 1];
+  g.kernel_h = two_d ? kernel[0] : 1;
+  g.kernel_w = kernel[spatial - 1];
+  g.stride_h = two_d ? strides[0] : 1;
+  g.stride_w = strides[spatial - 1];
+  g.dilation_h = two_d ? dilations[0] : 1;
+  g.dilation_w = dilations[spatial - 1];
+  g.pad_top = two_d ? pads[0] : 0;
+  g.pad_left = pads[spatial - 1];
+  g.has_bias = graph.HasInput(node, 2);
+  if (g.has_bias && graph.InputType(node, 2).shape != Shape{g.out_channels}) {
+    return Invalid(absl::StrCat("ConvTranspose bias must have shape [", g.out_channels, "]"));
+  }
+  return g;
+}
+
+absl::StatusOr<InstanceNormGeometry> ResolveInstanceNorm(const Graph& graph, const Node& node) {
+  const Shape& x = graph.InputType(node, 0).shape;
+  if (x.size() < 3) return Invalid("InstanceNormalization needs an input of rank 3 or more");
+  InstanceNormGeometry g;
+  g.batch = x[0];
+  g.channels = x[1];
+  g.inner = ElementCount(x) / std::max<int64_t>(x[0] * x[1], 1);
+  ASSIGN_OR_RETURN(g.epsilon, node.attributes.GetFloat("epsilon", 1e-5f));
+  for (int i = 1; i <= 2; ++i) {
+    if (graph.InputType(node, i).shape != Shape{g.channels}) {
+      return Invalid(absl::StrCat("InstanceNormalization's ", i == 1 ? "scale" : "B", " must have shape [", g.channels, "]"));
+    }
+  }
+  return g;
+}
+
 absl::StatusOr<PoolGeometry> ResolvePool(const Graph& graph, const Node& node) {
   const Shape& x = graph.InputType(node, 0).shape;
   if (x.size() < 3) return Invalid("pooling input must have rank 3 or more");

@@ -67,6 +67,29 @@ struct ConvGeometry {
 };
 absl::StatusOr<ConvGeometry> ResolveConv(const Graph& graph, const Node& node);
 
+// ConvTranspose, 1-D or 2-D (height 1): output (oh, ow) gathers input (ih, iw) with
+// oh = ih * stride_h - pad_top + kh * dilation_h (and likewise for w); weights are
+// [in_channels, out_channels / groups, kh, kw].
+struct ConvTransposeGeometry {
+  int spatial_rank = 2;
+  int64_t batch = 0, in_channels = 0, out_channels = 0, groups = 1;
+  int64_t in_h = 1, in_w = 1, out_h = 1, out_w = 1;
+  int64_t kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
+  int64_t pad_top = 0, pad_left = 0;
+  bool has_bias = false;
+  int64_t InChannelsPerGroup() const { return in_channels / groups; }
+  int64_t OutChannelsPerGroup() const { return out_channels / groups; }
+};
+absl::StatusOr<ConvTransposeGeometry> ResolveConvTranspose(const Graph& graph, const Node& node);
+
+// InstanceNormalization: each of batch x channels planes of `inner` values normalised
+// on its own, then scaled and shifted per channel.
+struct InstanceNormGeometry {
+  int64_t batch = 0, channels = 0, inner = 1;
+  float epsilon = 1e-5f;
+};
+absl::StatusOr<InstanceNormGeometry> ResolveInstanceNorm(const Graph& graph, const Node& node);
+
 struct PoolGeometry {
   WindowGeometry window;
   bool count_include_pad = false;  // AveragePool only

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "compiler/ir/index_map.h"
 #include "compiler/ir/op_geometry.h"
+#include "compiler/ir/resize.h"
 #include "compiler/util/status_macros.h"
 
 namespace modelc {
@@ -56,7 +57,15 @@ bool IsDataInput(const Node& node, int i) {
     case OpFamily::kBinary:
       return true;
     case OpFamily::kOwn:
-      return node.op != OpKind::kTrilu && node.op != OpKind::kClip ? true : i == 0;
+      switch (node.op) {
+        case OpKind::kTrilu:
+        case OpKind::kClip:
+        case OpKind::kResize:
+        case OpKind::kUpsample:
+          return i == 0;
+        default:
+          return true;
+      }
   }
   return true;
 }
@@ -198,6 +207,21 @@ absl::StatusOr<Types> InferOwn(const Graph& graph, const Node& node, DataType ou
       return Types{Out(x)};
     case OpKind::kTrilu:
       RETURN_IF_ERROR(ResolveTrilu(graph, node).status());
+      return Types{Out(x)};
+    case OpKind::kResize:
+    case OpKind::kUpsample: {
+      ASSIGN_OR_RETURN(ResizeGeometry g, ResolveResize(graph, node));
+      return Types{Out(g.out_shape)};
+    }
+    case OpKind::kConvTranspose: {
+      ASSIGN_OR_RETURN(ConvTransposeGeometry g, ResolveConvTranspose(graph, node));
+      Shape out{g.batch, g.out_channels};
+      if (g.spatial_rank == 2) out.push_back(g.out_h);
+      out.push_back(g.out_w);
+      return Types{Out(out)};
+    }
+    case OpKind::kInstanceNormalization:
+      RETURN_IF_ERROR(ResolveInstanceNorm(graph, node).status());
       return Types{Out(x)};
     default:
       return absl::InternalError("op has no rule of its own");

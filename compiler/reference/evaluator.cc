@@ -3,10 +3,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "compiler/ir/op_geometry.h"
+#include "compiler/ir/resize.h"
 #include "compiler/reference/typed_kernels.h"
 #include "compiler/util/status_macros.h"
 
@@ -268,6 +270,79 @@ FloatTensor GlobalAveragePool(const Shape& shape, const FloatTensor& x) {
   return out;
 }
 
+FloatTensor ConvTranspose(const ConvTransposeGeometry& g, const FloatTensor& x, const FloatTensor& w,
+                          const FloatTensor* bias) {
+  FloatTensor out(g.batch * g.out_channels * g.out_h * g.out_w);
+  const int64_t icg = g.InChannelsPerGroup(), ocg = g.OutChannelsPerGroup();
+  for (int64_t n = 0; n < g.batch; ++n)
+    for (int64_t oc = 0; oc < g.out_channels; ++oc) {
+      const int64_t group = oc / ocg, oc_in_group = oc % ocg;
+      for (int64_t oh = 0; oh < g.out_h; ++oh)
+        for (int64_t ow = 0; ow < g.out_w; ++ow) {
+          double sum = bias ? (*bias)[oc] : 0.0;
+          for (int64_t kh = 0; kh < g.kernel_h; ++kh)
+            for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
+              const int64_t th = oh + g.pad_top - kh * g.dilation_h, tw = ow + g.pad_left - kw * g.dilation_w;
+              if (th < 0 || tw < 0 || th % g.stride_h != 0 || tw % g.stride_w != 0) continue;
+              const int64_t ih = th / g.stride_h, iw = tw / g.stride_w;
+              if (ih >= g.in_h || iw >= g.in_w) continue;
+              for (int64_t ic = group * icg; ic < (group + 1) * icg; ++ic) {
+                sum += static_cast<double>(x[((n * g.in_channels + ic) * g.in_h + ih) * g.in_w + iw]) *
+                       w[((ic * ocg + oc_in_group) * g.kernel_h + kh) * g.kernel_w + kw];
+              }
+            }
+          out[((n * g.out_channels + oc) * g.out_h + oh) * g.out_w + ow] = static_cast<float>(sum);
+        }
+    }
+  return out;
+}
+
+FloatTensor InstanceNorm(const InstanceNormGeometry& g, const std::vector<const FloatTensor*>& in) {
+  const FloatTensor& x = *in[0];
+  FloatTensor out(x.size());
+  for (int64_t p = 0; p < g.batch * g.channels; ++p) {
+    const int64_t c = p % g.channels;
+    double mean = 0.0, variance = 0.0;
+    for (int64_t i = 0; i < g.inner; ++i) mean += x[p * g.inner + i];
+    mean /= static_cast<double>(g.inner);
+    for (int64_t i = 0; i < g.inner; ++i) variance += (x[p * g.inner + i] - mean) * (x[p * g.inner + i] - mean);
+    const double inv_std = 1.0 / std::sqrt(variance / static_cast<double>(g.inner) + g.epsilon);
+    for (int64_t i = 0; i < g.inner; ++i) {
+      out[p * g.inner + i] = static_cast<float>((x[p * g.inner + i] - mean) * inv_std * (*in[1])[c] + (*in[2])[c]);
+    }
+  }
+  return out;
+}
+
+// Every output element: the sum over one tap per dimension of the weights' product
+// times the input element there.
+FloatTensor Resize(const ResizeGeometry& g, const FloatTensor& x) {
+  FloatTensor out(ElementCount(g.out_shape));
+  std::vector<int64_t> index(g.out_shape.size(), 0);
+  for (size_t flat = 0; flat < out.size(); ++flat) {
+    bool outside = false;
+    for (size_t d = 0; d < index.size(); ++d) outside |= g.axes[d].outside[index[d]] != 0;
+    double sum = 0.0;
+    std::function<void(size_t, int64_t, double)> taps = [&](size_t d, int64_t offset, double weight) {
+      if (d == index.size()) {
+        sum += weight * x[offset];
+        return;
+      }
+      const ResizeAxis& axis = g.axes[d];
+      for (int64_t t = 0; t < axis.taps; ++t) {
+        taps(d + 1, offset + axis.offsets[index[d] * axis.taps + t], weight * axis.weights[index[d] * axis.taps + t]);
+      }
+    };
+    if (!outside) taps(0, 0, 1.0);
+    out[flat] = outside ? g.extrapolation_value : static_cast<float>(sum);
+    for (size_t d = index.size(); d-- > 0;) {
+      if (++index[d] < g.out_shape[d]) break;
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<FloatTensor> ApplyEpilogue(const Graph& graph, const Node& node,
                                           const std::vector<const FloatTensor*>& in, FloatTensor out) {
   ASSIGN_OR_RETURN(Epilogue epilogue, ResolveEpilogue(graph, node));
@@ -393,6 +468,19 @@ absl::StatusOr<FloatTensor> EvaluateOwn(const Graph& graph, const Node& node,
         for (float& v : out) v = static_cast<float>(std::log(static_cast<double>(v)));
       }
       return out;
+    }
+    case OpKind::kConvTranspose: {
+      ASSIGN_OR_RETURN(ConvTransposeGeometry g, ResolveConvTranspose(graph, node));
+      return ConvTranspose(g, *in[0], *in[1], optional(2));
+    }
+    case OpKind::kInstanceNormalization: {
+      ASSIGN_OR_RETURN(InstanceNormGeometry g, ResolveInstanceNorm(graph, node));
+      return InstanceNorm(g, in);
+    }
+    case OpKind::kResize:
+    case OpKind::kUpsample: {
+      ASSIGN_OR_RETURN(ResizeGeometry g, ResolveResize(graph, node));
+      return Resize(g, *in[0]);
     }
     case OpKind::kHardmax: {  // 1 at the first maximum along the axis, 0 elsewhere
       ASSIGN_OR_RETURN(SoftmaxGeometry g, ResolveSoftmax(graph, node));

@@ -356,6 +356,8 @@ bool NeedsTypedKernel(const Graph& graph, const Node& node) {
     default:
       break;
   }
+  // Float-only ops take integer tensors only as parameters (sizes, axes).
+  if (GetOpInfo(node.op).types == OpTypes::kFloat) return false;
   for (size_t i = 0; i < node.inputs.size(); ++i) {
     if (graph.HasInput(node, i) && !IsFloat(graph.InputType(node, i).element_type)) return true;
   }

@@ -24,7 +24,12 @@ absl::StatusOr<const KnownInput*> Input(const std::vector<std::optional<KnownInp
                                         bool constant) {
   if (i >= inputs.size() || !inputs[i]) return absl::InvalidArgumentError(absl::StrCat("input ", i, " is missing"));
   if (constant && !inputs[i]->constant) {
-    return absl::UnimplementedError(absl::StrCat("input ", i, " must be known at compile time (a constant; fix a graph input with --freeze NAME=VALUES)"));
+    std::string hint;
+    if (inputs[i]->is_graph_input) {
+      hint = absl::StrCat("; it is the graph input '", inputs[i]->name, "': fix its value with --freeze ",
+                          inputs[i]->name, "=VALUES");
+    }
+    return absl::UnimplementedError(absl::StrCat("input ", i, " must be known at compile time", hint));
   }
   return &*inputs[i];
 }

@@ -18,8 +18,10 @@ bool IsCompileTimeOp(const std::string& op_type);
 
 // One node input as the importer knows it: its type, and its value when constant.
 struct KnownInput {
+  std::string name;
   TensorType type;
   const TensorData* constant = nullptr;  // nullptr when only known at run time
+  bool is_graph_input = false;
 };
 
 // The node's single output as a constant.

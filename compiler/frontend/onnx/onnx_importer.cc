@@ -328,7 +328,8 @@ class GraphBuilder {
           continue;
         }
         const Value& value = graph_.value(it->second);
-        known.push_back(KnownInput{value.type, value.constant ? &*value.constant : nullptr});
+        known.push_back(KnownInput{value.name, value.type, value.constant ? &*value.constant : nullptr,
+                                   graph_.IsGraphInput(it->second)});
       }
       ASSIGN_OR_RETURN(TensorData data, EvaluateCompileTimeOp(proto, known));
       return AddConstantOutput(proto, std::move(data));
@@ -362,6 +363,9 @@ class GraphBuilder {
       node.inputs.push_back(it->second);
     }
     while (!node.inputs.empty() && node.inputs.back() == kNoValue) node.inputs.pop_back();
+    if (node.op == OpKind::kResize && opset_ < 11 && node.inputs.size() == 2) {
+      node.inputs = {node.inputs[0], kNoValue, node.inputs[1]};  // opset 10: (X, scales)
+    }
     if (proto.op_type() == "CastLike") {  // Cast to the second input's type
       if (node.inputs.size() != 2) return absl::InvalidArgumentError("CastLike takes 2 inputs");
       node.attributes.Set("to", static_cast<int64_t>(graph_.value(node.inputs[1]).type.element_type));

@@ -1,0 +1,205 @@
+// Resize geometry (see resize.h), following ONNX's definition of each mode.
+#include "compiler/ir/resize.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "compiler/ir/op_geometry.h"
+#include "compiler/util/status_macros.h"
+
+namespace modelc {
+namespace {
+
+absl::Status Invalid(const std::string& message) { return absl::InvalidArgumentError(message); }
+
+struct ResizeAttributes {
+  std::string mode = "nearest";
+  std::string transform = "half_pixel";
+  std::string nearest_mode = "round_prefer_floor";
+  double cubic_a = -0.75;
+  bool exclude_outside = false;
+  float extrapolation_value = 0.0f;
+};
+
+absl::StatusOr<std::vector<float>> ConstantFloatsOf(const Graph& graph, const Node& node, int input,
+                                                    const std::string& what) {
+  const Value& value = graph.value(node.inputs[input]);
+  if (!IsFloat(value.type.element_type)) return Invalid(absl::StrCat(what, " must be float32"));
+  if (!value.constant) return NotConstantError(graph, node, input, what);
+  return value.constant->Floats();
+}
+
+// Where output index `out_index` of a dimension lies in input coordinates.
+// out_len is the resized length before flooring (in_len x scale when scales are given),
+// as ONNX's definition uses it.
+double SourceCoordinate(const ResizeAttributes& a, double out_index, double scale, int64_t in_len,
+                        double out_len, double roi_start, double roi_end) {
+  const std::string& t = a.transform;
+  if (t == "half_pixel") return (out_index + 0.5) / scale - 0.5;
+  if (t == "pytorch_half_pixel") return out_len > 1 ? (out_index + 0.5) / scale - 0.5 : 0.0;
+  if (t == "align_corners") return out_len == 1 ? 0.0 : out_index * (in_len - 1) / (out_len - 1);
+  if (t == "asymmetric") return out_index / scale;
+  if (t == "tf_half_pixel_for_nn") return (out_index + 0.5) / scale;
+  // tf_crop_and_resize
+  if (out_len > 1) {
+    return roi_start * (in_len - 1) + out_index * (roi_end - roi_start) * (in_len - 1) / (out_len - 1);
+  }
+  return 0.5 * (roi_start + roi_end) * (in_len - 1);
+}
+
+int64_t NearestIndex(const std::string& mode, double x) {
+  if (mode == "floor") return static_cast<int64_t>(std::floor(x));
+  if (mode == "ceil") return static_cast<int64_t>(std::ceil(x));
+  const double fraction = x - std::floor(x);
+  if (fraction == 0.5) return static_cast<int64_t>(mode == "round_prefer_ceil" ? std::ceil(x) : std::floor(x));
+  return static_cast<int64_t>(std::round(x));
+}
+
+// Cubic convolution weights for taps at -1, 0, 1, 2 around floor(x), t = x - floor(x).
+std::vector<double> CubicWeights(double t, double a) {
+  auto far = [a](double d) { return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a; };  // 1 < d < 2
+  auto near = [a](double d) { return ((a + 2) * d - (a + 3)) * d * d + 1; };      // d <= 1
+  return {far(t + 1), near(t), near(1 - t), far(2 - t)};
+}
+
+absl::StatusOr<ResizeAxis> ResolveAxis(const ResizeAttributes& a, int64_t in_len, int64_t out_len,
+                                       double resized_len, double scale, int64_t stride, double roi_start,
+                                       double roi_end, bool* has_outside) {
+  ResizeAxis axis;
+  axis.taps = a.mode == "nearest" ? 1 : a.mode == "linear" ? 2 : 4;
+  axis.outside.assign(out_len, 0);
+  for (int64_t i = 0; i < out_len; ++i) {
+    const double x = SourceCoordinate(a, static_cast<double>(i), scale, in_len, resized_len, roi_start, roi_end);
+    if (a.transform == "tf_crop_and_resize" && (x < 0 || x > in_len - 1)) {
+      axis.outside[i] = 1;
+      *has_outside = true;
+    }
+    auto clamp = [in_len](int64_t index) { return std::min(std::max<int64_t>(index, 0), in_len - 1); };
+    if (a.mode == "nearest") {
+      axis.offsets.push_back(clamp(NearestIndex(a.nearest_mode, x)) * stride);
+      axis.weights.push_back(1.0f);
+      continue;
+    }
+    const double base = std::floor(x), t = x - base;
+    std::vector<double> weights = a.mode == "linear" ? std::vector<double>{1 - t, t} : CubicWeights(t, a.cubic_a);
+    const int64_t first = static_cast<int64_t>(base) - (a.mode == "linear" ? 0 : 1);
+    if (a.exclude_outside) {  // taps outside the input get weight 0; the rest renormalise
+      double sum = 0.0;
+      for (int64_t k = 0; k < axis.taps; ++k) {
+        const int64_t index = first + k;
+        if (index < 0 || index >= in_len) weights[k] = 0.0;
+        sum += weights[k];
+      }
+      for (double& w : weights) w = sum != 0.0 ? w / sum : 0.0;
+    }
+    for (int64_t k = 0; k < axis.taps; ++k) {
+      axis.offsets.push_back(clamp(first + k) * stride);  // edge values past the border
+      axis.weights.push_back(static_cast<float>(weights[k]));
+    }
+  }
+  return axis;
+}
+
+}  // namespace
+
+absl::StatusOr<ResizeGeometry> ResolveResize(const Graph& graph, const Node& node) {
+  const Shape& x = graph.InputType(node, 0).shape;
+  const size_t rank = x.size();
+  ResizeAttributes a;
+  ASSIGN_OR_RETURN(a.mode, node.attributes.GetString("mode", "nearest"));
+  if (a.mode != "nearest" && a.mode != "linear" && a.mode != "cubic") {
+    return Invalid(absl::StrCat("Resize mode '", a.mode, "' is unknown"));
+  }
+  std::vector<float> scales;
+  std::vector<int64_t> sizes;
+  std::vector<float> roi;
+  if (node.op == OpKind::kUpsample) {  // opset 7: scales attribute; 9: scales input
+    a.transform = "asymmetric";
+    a.nearest_mode = "floor";
+    if (graph.HasInput(node, 1)) {
+      ASSIGN_OR_RETURN(scales, ConstantFloatsOf(graph, node, 1, "Upsample's scales"));
+    } else {
+      ASSIGN_OR_RETURN(std::vector<float> attribute, node.attributes.GetFloats("scales", {}));
+      scales = attribute;
+    }
+  } else {
+    ASSIGN_OR_RETURN(a.transform, node.attributes.GetString("coordinate_transformation_mode", "half_pixel"));
+    ASSIGN_OR_RETURN(a.nearest_mode, node.attributes.GetString("nearest_mode", "round_prefer_floor"));
+    ASSIGN_OR_RETURN(float cubic_a, node.attributes.GetFloat("cubic_coeff_a", -0.75f));
+    a.cubic_a = cubic_a;
+    ASSIGN_OR_RETURN(int64_t exclude, node.attributes.GetInt("exclude_outside", 0));
+    a.exclude_outside = exclude != 0;
+    ASSIGN_OR_RETURN(a.extrapolation_value, node.attributes.GetFloat("extrapolation_value", 0.0f));
+    // (X, roi, scales, sizes); the importer moves opset 10's (X, scales) into this form.
+    const int scales_input = 2, sizes_input = 3;
+    if (graph.HasInput(node, 1) && graph.InputType(node, 1).ElementCount() > 0) {
+      ASSIGN_OR_RETURN(roi, ConstantFloatsOf(graph, node, 1, "Resize's roi"));
+    }
+    if (graph.HasInput(node, scales_input) && graph.InputType(node, scales_input).ElementCount() > 0) {
+      ASSIGN_OR_RETURN(scales, ConstantFloatsOf(graph, node, scales_input, "Resize's scales"));
+    }
+    if (graph.HasInput(node, sizes_input) && graph.InputType(node, sizes_input).ElementCount() > 0) {
+      ASSIGN_OR_RETURN(sizes, ConstantInts(graph, node, sizes_input, "Resize's sizes"));
+    }
+  }
+  static const char* kTransforms[] = {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric",
+                                      "tf_half_pixel_for_nn", "tf_crop_and_resize"};
+  if (std::find(std::begin(kTransforms), std::end(kTransforms), a.transform) == std::end(kTransforms)) {
+    return Invalid(absl::StrCat("coordinate_transformation_mode '", a.transform, "' is unknown"));
+  }
+  static const char* kNearest[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
+  if (std::find(std::begin(kNearest), std::end(kNearest), a.nearest_mode) == std::end(kNearest)) {
+    return Invalid(absl::StrCat("nearest_mode '", a.nearest_mode, "' is unknown"));
+  }
+  if (scales.empty() == sizes.empty()) return Invalid("Resize needs either scales or sizes");
+  if (!scales.empty() && scales.size() != rank) return Invalid("Resize needs one scale per dimension");
+  if (!sizes.empty() && sizes.size() != rank) return Invalid("Resize needs one size per dimension");
+  if (a.transform == "tf_crop_and_resize" && roi.size() != 2 * rank) {
+    return Invalid("tf_crop_and_resize needs a roi of 2 x rank values");
+  }
+  ResizeGeometry g;
+  g.extrapolation_value = a.extrapolation_value;
+  const std::vector<int64_t> strides = RowMajorStrides(x);
+  for (size_t d = 0; d < rank; ++d) {
+    double scale, resized_len;
+    int64_t out_len;
+    if (!sizes.empty()) {
+      out_len = sizes[d];
+      if (out_len < 0 || out_len > (int64_t{1} << 24)) return Invalid("Resize size out of range");
+      scale = x[d] == 0 ? 1.0 : static_cast<double>(out_len) / x[d];
+      resized_len = static_cast<double>(out_len);
+    } else {
+      scale = scales[d];
+      if (!(scale > 0.0) || scale > (1 << 16)) return Invalid("Resize scales must be positive");
+      resized_len = x[d] * scale;
+      out_len = static_cast<int64_t>(std::floor(resized_len));
+    }
+    if (x[d] == 0 && out_len > 0) return Invalid("Resize cannot grow an empty dimension");
+    const double roi_start = roi.empty() ? 0.0 : roi[d], roi_end = roi.empty() ? 1.0 : roi[d + rank];
+    ASSIGN_OR_RETURN(ResizeAxis axis, ResolveAxis(a, x[d], out_len, resized_len, scale, strides[d], roi_start, roi_end,
+                                                            &g.has_outside));
+    // A dimension kept as it is reads one tap (exactly index i).
+    if (out_len == x[d] && !axis.outside.empty() && a.transform != "tf_crop_and_resize") {
+      bool identity = true;
+      for (int64_t i = 0; i < out_len && identity; ++i) {
+        for (int64_t k = 0; k < axis.taps; ++k) {
+          const float w = axis.weights[i * axis.taps + k];
+          identity &= w == 0.0f || (w == 1.0f && axis.offsets[i * axis.taps + k] == i * strides[d]);
+        }
+      }
+      if (identity) {
+        axis = ResizeAxis{1, {}, {}, std::vector<uint8_t>(out_len, 0)};
+        for (int64_t i = 0; i < out_len; ++i) {
+          axis.offsets.push_back(i * strides[d]);
+          axis.weights.push_back(1.0f);
+        }
+      }
+    }
+    g.out_shape.push_back(out_len);
+    g.axes.push_back(std::move(axis));
+  }
+  return g;
+}
+
+}  // namespace modelc
