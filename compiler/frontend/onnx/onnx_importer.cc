@@ -56,19 +56,31 @@ absl::StatusOr<int64_t> DefaultOpset(const onnx::ModelProto& model) {
   return absl::InvalidArgumentError("the model imports no opset of the default ONNX domain");
 }
 
-absl::Status RefuseUnsupportedOps(const onnx::GraphProto& graph) {
-  std::vector<std::string> unsupported;
+bool IsKnownOp(const onnx::NodeProto& node) {
+  return IsDefaultDomain(node.domain()) &&
+         (node.op_type() == "Constant" || node.op_type() == "CastLike" || node.op_type() == "If" ||
+          IsCompileTimeOp(node.op_type()) || OpKindFromOnnxName(node.op_type()));
+}
+
+// Lists the unsupported operators of a graph and of the graphs nested in its nodes
+// (If's branches).
+void CollectUnsupportedOps(const onnx::GraphProto& graph, std::vector<std::string>* unsupported) {
   for (int i = 0; i < graph.node_size(); ++i) {
     const onnx::NodeProto& node = graph.node(i);
-    const bool known = IsDefaultDomain(node.domain()) &&
-                       (node.op_type() == "Constant" || node.op_type() == "CastLike" ||
-                        IsCompileTimeOp(node.op_type()) || OpKindFromOnnxName(node.op_type()));
-    if (!known) {
+    if (!IsKnownOp(node)) {
       std::string label = NodeLabel(node, i);
       if (!IsDefaultDomain(node.domain())) label = absl::StrCat(label, " in domain '", node.domain(), "'");
-      unsupported.push_back(std::move(label));
+      unsupported->push_back(std::move(label));
+    }
+    for (const onnx::AttributeProto& attribute : node.attribute()) {
+      if (attribute.has_g()) CollectUnsupportedOps(attribute.g(), unsupported);
     }
   }
+}
+
+absl::Status RefuseUnsupportedOps(const onnx::GraphProto& graph) {
+  std::vector<std::string> unsupported;
+  CollectUnsupportedOps(graph, &unsupported);
   if (unsupported.empty()) return absl::OkStatus();
   return absl::UnimplementedError(absl::StrCat("unsupported operators (", unsupported.size(),
                                                "): ", absl::StrJoin(unsupported, ", ")));
@@ -319,6 +331,7 @@ class GraphBuilder {
       ASSIGN_OR_RETURN(TensorData data, ConstantNodeValue(proto));
       return AddConstantOutput(proto, std::move(data));
     }
+    if (proto.op_type() == "If") return AddIf(proto, index);
     if (IsCompileTimeOp(proto.op_type())) {
       std::vector<std::optional<KnownInput>> known;
       for (const std::string& input : proto.input()) {
@@ -404,6 +417,61 @@ class GraphBuilder {
       return absl::OkStatus();
     }
     graph_.AddNode(std::move(node));
+    return absl::OkStatus();
+  }
+
+  // If with a condition known at compile time: the chosen branch's nodes join the
+  // graph in its place (ONNX names are unique across branches, so they cannot clash)
+  // and its outputs become the If's. A condition known only at run time is refused.
+  absl::Status AddIf(const onnx::NodeProto& proto, int index) {
+    auto condition = proto.input_size() == 1 ? values_.find(proto.input(0)) : values_.end();
+    if (condition == values_.end()) return absl::InvalidArgumentError("If takes one condition input");
+    const Value& value = graph_.value(condition->second);
+    if (value.type.element_type != DataType::kBool || value.type.ElementCount() != 1) {
+      return absl::InvalidArgumentError("If's condition must be one bool");
+    }
+    if (!value.constant) {
+      std::string hint = "; a condition known only at run time is not supported yet";
+      if (graph_.IsGraphInput(condition->second)) {
+        hint = absl::StrCat("; it is the graph input '", value.name, "': fix its value with --freeze ", value.name,
+                            "=VALUES");
+      }
+      return absl::UnimplementedError(absl::StrCat("If's condition must be known at compile time", hint));
+    }
+    const char* branch_name = value.constant->bytes()[0] ? "then_branch" : "else_branch";
+    const onnx::GraphProto* branch = nullptr;
+    for (const onnx::AttributeProto& attribute : proto.attribute()) {
+      if (attribute.name() == branch_name && attribute.has_g()) branch = &attribute.g();
+    }
+    if (!branch) return absl::InvalidArgumentError(absl::StrCat("If has no ", branch_name));
+    if (branch->output_size() != proto.output_size()) {
+      return absl::InvalidArgumentError(absl::StrCat("If's ", branch_name, " has ", branch->output_size(),
+                                                     " outputs, the If has ", proto.output_size()));
+    }
+    for (const onnx::TensorProto& tensor : branch->initializer()) {
+      if (values_.count(tensor.name())) return absl::InvalidArgumentError(absl::StrCat("'", tensor.name(), "' is defined twice"));
+      ASSIGN_OR_RETURN(TensorData data, TensorDataFromOnnx(tensor));
+      values_[tensor.name()] = graph_.AddConstant(tensor.name(), std::move(data));
+    }
+    for (int i = 0; i < branch->node_size(); ++i) {
+      absl::Status status = AddNode(branch->node(i), index * 1000 + i);
+      if (!status.ok()) return WithContext(status, absl::StrCat(branch_name, ": ", NodeLabel(branch->node(i), i)));
+    }
+    for (int o = 0; o < proto.output_size(); ++o) {
+      auto produced = values_.find(branch->output(o).name());
+      if (produced == values_.end()) {
+        return absl::InvalidArgumentError(absl::StrCat(branch_name, " output '", branch->output(o).name(), "' is never produced"));
+      }
+      if (values_.count(proto.output(o))) {
+        return absl::InvalidArgumentError(absl::StrCat("output '", proto.output(o), "' is defined twice"));
+      }
+      // An Identity (a view: no copy unless it is a graph output) keeps the If's name.
+      Node identity{OpKind::kIdentity, absl::StrCat(proto.name().empty() ? "If" : proto.name(), "_", index, "_output", o),
+                    {produced->second}, {}, {}};
+      identity.outputs.push_back(graph_.AddValue(proto.output(o), graph_.value(produced->second).type));
+      values_[proto.output(o)] = identity.outputs[0];
+      graph_.AddNode(std::move(identity));
+    }
     return absl::OkStatus();
   }
 
