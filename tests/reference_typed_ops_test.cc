@@ -269,6 +269,27 @@ TEST(ReferenceTypedOps, InstanceNormalizationPerPlane) {
   EXPECT_EQ(Values<float>(out), (std::vector<float>{-1, 1, -1, 3}));
 }
 
+TEST(ReferenceTypedOps, RecurrentStepsByHand) {
+  // RNN with Relu: h1 = relu(x1) = 2, h2 = relu(x2 + 0.5 h1) = relu(-1 + 1) = 0 ... x3: 3.
+  auto rnn = Evaluate(R"(g (float[3,1,1] x) => (float[3,1,1,1] y, float[1,1,1] h) {
+  w = Constant<value = float[1,1,1] {1}>()
+  r = Constant<value = float[1,1,1] {0.5}>()
+  y, h = RNN<hidden_size = 1, activations = ["Relu"]>(x, w, r)
+})", {F({3, 1, 1}, {2, -1, 3})}, 14);
+  EXPECT_EQ(Values<float>(rnn, 0), (std::vector<float>{2, 0, 3}));
+  EXPECT_EQ(Values<float>(rnn, 1), (std::vector<float>{3}));
+  // LSTM with zero weights: every gate is sigmoid(0) = 0.5, the candidate tanh(0) = 0:
+  // c = 0.5 c0 = 0.5, h = 0.5 tanh(0.5).
+  auto lstm = Evaluate(R"(g (float[1,1,1] x) => (float[1,1,1,1] y, float[1,1,1] h, float[1,1,1] c) {
+  w = Constant<value = float[1,4,1] {0, 0, 0, 0}>()
+  r = Constant<value = float[1,4,1] {0, 0, 0, 0}>()
+  c0 = Constant<value = float[1,1,1] {1}>()
+  y, h, c = LSTM<hidden_size = 1>(x, w, r, , , , c0)
+})", {F({1, 1, 1}, {5})}, 14);
+  EXPECT_NEAR(Values<float>(lstm, 1)[0], 0.5 * std::tanh(0.5), 1e-7);
+  EXPECT_EQ(Values<float>(lstm, 2)[0], 0.5f);
+}
+
 TEST(ReferenceTypedOps, ShapeArithmeticFoldsWhileImporting) {
   // Shape -> Gather -> Concat -> Reshape: the reshape target is known at compile time.
   auto out = Evaluate(R"(g (float[2,3,4] x) => (float[2,12] y) {

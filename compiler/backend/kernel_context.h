@@ -137,6 +137,7 @@ absl::Status EmitReduceKernel(KernelContext& k);         // the Reduce family
 absl::Status EmitDataMovementKernel(KernelContext& k);   // Transpose, Concat, IndexMap family, Trilu
 absl::Status EmitArgReduceKernel(KernelContext& k);      // ArgMax, ArgMin, Hardmax
 absl::Status EmitUpsamplingKernel(KernelContext& k);     // Resize, Upsample, ConvTranspose
+absl::Status EmitRecurrentKernel(KernelContext& k);      // RNN, GRU, LSTM
 
 }  // namespace modelc
 

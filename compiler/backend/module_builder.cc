@@ -210,6 +210,11 @@ class ModuleBuilder {
       case OpKind::kConvTranspose:
         status = EmitUpsamplingKernel(kernel);
         break;
+      case OpKind::kRNN:
+      case OpKind::kGRU:
+      case OpKind::kLSTM:
+        status = EmitRecurrentKernel(kernel);
+        break;
       case OpKind::kClip:
         status = EmitElementwiseKernel(kernel);
         break;

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "compiler/ir/index_map.h"
 #include "compiler/ir/op_geometry.h"
+#include "compiler/ir/recurrent.h"
 #include "compiler/ir/resize.h"
 #include "compiler/util/status_macros.h"
 
@@ -63,6 +64,10 @@ bool IsDataInput(const Node& node, int i) {
         case OpKind::kResize:
         case OpKind::kUpsample:
           return i == 0;
+        case OpKind::kRNN:
+        case OpKind::kGRU:
+        case OpKind::kLSTM:
+          return i != kRecurrentSequenceLengths;
         default:
           return true;
       }
@@ -223,6 +228,14 @@ absl::StatusOr<Types> InferOwn(const Graph& graph, const Node& node, DataType ou
     case OpKind::kInstanceNormalization:
       RETURN_IF_ERROR(ResolveInstanceNorm(graph, node).status());
       return Types{Out(x)};
+    case OpKind::kRNN:
+    case OpKind::kGRU:
+    case OpKind::kLSTM: {
+      ASSIGN_OR_RETURN(RecurrentGeometry g, ResolveRecurrent(graph, node));
+      Types types = {Out(g.YShape())};
+      for (size_t o = 1; o < node.outputs.size(); ++o) types.push_back(Out(g.StateShape()));
+      return types;
+    }
     default:
       return absl::InternalError("op has no rule of its own");
   }

@@ -2,6 +2,7 @@
 #include "compiler/planning/workspace.h"
 
 #include "compiler/ir/op_geometry.h"
+#include "compiler/ir/recurrent.h"
 
 namespace modelc {
 
@@ -10,6 +11,13 @@ bool UsesBlockedConvolution(const Graph& graph, const Node& node) {
 }
 
 int64_t WorkspaceBytes(const Graph& graph, const Node& node) {
+  if (node.op == OpKind::kRNN || node.op == OpKind::kGRU || node.op == OpKind::kLSTM) {
+    auto recurrent = ResolveRecurrent(graph, node);
+    if (!recurrent.ok()) return 0;
+    // The hidden and cell states of every batch entry, one step's gate inputs and
+    // GRU's r (.) h.
+    return (2 * recurrent->batch * recurrent->hidden + recurrent->gates * recurrent->hidden + recurrent->hidden) * 4;
+  }
   if (!UsesBlockedConvolution(graph, node)) return 0;
   auto conv = ResolveConv(graph, node);
   if (!conv.ok()) return 0;

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "compiler/ir/op_geometry.h"
+#include "compiler/ir/recurrent.h"
 #include "compiler/ir/resize.h"
 #include "compiler/reference/typed_kernels.h"
 #include "compiler/util/status_macros.h"
@@ -343,6 +344,78 @@ FloatTensor Resize(const ResizeGeometry& g, const FloatTensor& x) {
   return out;
 }
 
+// RNN, GRU, LSTM step by step in double precision; returns Y, Y_h, Y_c.
+std::vector<FloatTensor> Recurrent(OpKind op, const RecurrentGeometry& g, const std::vector<const FloatTensor*>& in,
+                                   const std::function<bool(int)>& has) {
+  const int64_t H = g.hidden, rows = g.gates * H;
+  const int functions = op == OpKind::kLSTM ? 3 : op == OpKind::kGRU ? 2 : 1;
+  FloatTensor y(ElementCount(g.YShape()), 0.0f), y_h(ElementCount(g.StateShape())), y_c(y_h.size());
+  const FloatTensor &x = *in[0], &w = *in[1], &r = *in[2];
+  auto clip = [&](double v) { return g.clip > 0 ? std::min<double>(std::max<double>(v, -g.clip), g.clip) : v; };
+  for (int64_t d = 0; d < g.directions; ++d) {
+    const bool reverse = g.reverse_only || d == 1;
+    auto f = [&](int k, double v) { return static_cast<double>(ApplyElementwise(g.activations[d * functions + k], static_cast<float>(v))); };
+    for (int64_t b = 0; b < g.batch; ++b) {
+      std::vector<double> h(H, 0.0), c(H, 0.0), pre(rows);
+      for (int64_t j = 0; j < H; ++j) {
+        if (has(kRecurrentInitialH)) h[j] = (*in[kRecurrentInitialH])[g.StateOffset(d, b) + j];
+        if (op == OpKind::kLSTM && has(kRecurrentInitialC)) c[j] = (*in[kRecurrentInitialC])[g.StateOffset(d, b) + j];
+      }
+      const int64_t length = has(kRecurrentSequenceLengths) ? static_cast<int64_t>((*in[kRecurrentSequenceLengths])[b]) : g.seq;
+      for (int64_t step = 0; step < std::min(length, g.seq); ++step) {
+        const int64_t t = reverse ? length - 1 - step : step;
+        auto bias = [&](int64_t row, bool recurrent) {
+          return has(kRecurrentBias) ? (*in[kRecurrentBias])[(d * 2 + (recurrent ? 1 : 0)) * rows + row] : 0.0;
+        };
+        auto w_dot_x = [&](int64_t row) {
+          double sum = 0.0;
+          for (int64_t k = 0; k < g.input_size; ++k) sum += static_cast<double>(w[(d * rows + row) * g.input_size + k]) * x[g.XOffset(t, b) + k];
+          return sum;
+        };
+        auto r_dot = [&](int64_t row, const std::vector<double>& v) {
+          double sum = 0.0;
+          for (int64_t k = 0; k < H; ++k) sum += static_cast<double>(r[(d * rows + row) * H + k]) * v[k];
+          return sum;
+        };
+        std::vector<double> next_h(H), next_c(H);
+        if (op == OpKind::kGRU) {
+          std::vector<double> reset_h(H);
+          for (int64_t j = 0; j < H; ++j) reset_h[j] = f(0, clip(w_dot_x(H + j) + r_dot(H + j, h) + bias(H + j, false) + bias(H + j, true))) * h[j];
+          for (int64_t j = 0; j < H; ++j) {
+            const double z = f(0, clip(w_dot_x(j) + r_dot(j, h) + bias(j, false) + bias(j, true)));
+            const double reset = f(0, clip(w_dot_x(H + j) + r_dot(H + j, h) + bias(H + j, false) + bias(H + j, true)));
+            const double recurrent = g.linear_before_reset ? reset * (r_dot(2 * H + j, h) + bias(2 * H + j, true))
+                                                           : r_dot(2 * H + j, reset_h) + bias(2 * H + j, true);
+            const double candidate = f(1, clip(w_dot_x(2 * H + j) + bias(2 * H + j, false) + recurrent));
+            next_h[j] = (1.0 - z) * candidate + z * h[j];
+          }
+        } else if (op == OpKind::kLSTM) {
+          auto peephole = [&](int gate, int64_t j) { return has(kRecurrentPeepholes) ? (*in[kRecurrentPeepholes])[d * 3 * H + gate * H + j] : 0.0; };
+          for (int64_t j = 0; j < H; ++j) {
+            auto gate = [&](int64_t row) { return w_dot_x(row) + r_dot(row, h) + bias(row, false) + bias(row, true); };
+            const double i = f(0, clip(gate(j) + peephole(0, j) * c[j]));
+            const double forget = g.input_forget ? 1.0 - i : f(0, clip(gate(2 * H + j) + peephole(2, j) * c[j]));
+            const double candidate = f(1, clip(gate(3 * H + j)));
+            next_c[j] = forget * c[j] + i * candidate;
+            const double o = f(0, clip(gate(H + j) + peephole(1, j) * next_c[j]));
+            next_h[j] = o * f(2, next_c[j]);
+          }
+        } else {
+          for (int64_t j = 0; j < H; ++j) next_h[j] = f(0, clip(w_dot_x(j) + r_dot(j, h) + bias(j, false) + bias(j, true)));
+        }
+        h = next_h;
+        if (op == OpKind::kLSTM) c = next_c;
+        for (int64_t j = 0; j < H; ++j) y[g.YOffset(t, d, b) + j] = static_cast<float>(h[j]);
+      }
+      for (int64_t j = 0; j < H; ++j) {
+        y_h[g.StateOffset(d, b) + j] = static_cast<float>(h[j]);
+        y_c[g.StateOffset(d, b) + j] = static_cast<float>(c[j]);
+      }
+    }
+  }
+  return {y, y_h, y_c};
+}
+
 absl::StatusOr<FloatTensor> ApplyEpilogue(const Graph& graph, const Node& node,
                                           const std::vector<const FloatTensor*>& in, FloatTensor out) {
   ASSIGN_OR_RETURN(Epilogue epilogue, ResolveEpilogue(graph, node));
@@ -563,6 +636,12 @@ absl::StatusOr<std::vector<FloatTensor>> EvaluateFloatNode(const Graph& graph, c
       return Outputs{Reduce(node.op, g, x)};
     }
     case OpFamily::kOwn: {
+      if (node.op == OpKind::kRNN || node.op == OpKind::kGRU || node.op == OpKind::kLSTM) {
+        ASSIGN_OR_RETURN(RecurrentGeometry g, ResolveRecurrent(graph, node));
+        std::vector<FloatTensor> all = Recurrent(node.op, g, inputs, [&](int i) { return graph.HasInput(node, i); });
+        all.resize(node.outputs.size());
+        return all;
+      }
       if (node.op == OpKind::kLayerNormalization) {
         ASSIGN_OR_RETURN(LayerNormGeometry g, ResolveLayerNorm(graph, node));
         std::vector<FloatTensor> all = LayerNorm(g, inputs, graph.HasInput(node, 2));
@@ -588,6 +667,9 @@ absl::StatusOr<std::vector<TensorData>> EvaluateNode(const Graph& graph, const N
   std::vector<const FloatTensor*> pointers;
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (inputs[i] && IsFloat(inputs[i]->type().element_type)) floats[i] = inputs[i]->Floats();
+    if (inputs[i] && inputs[i]->type().element_type == DataType::kInt32) {  // e.g. sequence lengths
+      for (int32_t v : inputs[i]->Elements<int32_t>()) floats[i].push_back(static_cast<float>(v));
+    }
     pointers.push_back(&floats[i]);
   }
   ASSIGN_OR_RETURN(std::vector<FloatTensor> outputs, EvaluateFloatNode(graph, node, pointers));

@@ -275,6 +275,9 @@ absl::StatusOr<AttributeMap> ConvertAttributes(const onnx::NodeProto& node) {
       case onnx::AttributeProto::INTS:
         map.Set(attribute.name(), std::vector<int64_t>(attribute.ints().begin(), attribute.ints().end()));
         break;
+      case onnx::AttributeProto::STRINGS:  // e.g. LSTM's activations: kept as "A,B,C"
+        map.Set(attribute.name(), absl::StrJoin(attribute.strings(), ","));
+        break;
       case onnx::AttributeProto::FLOATS:
         map.Set(attribute.name(), std::vector<float>(attribute.floats().begin(), attribute.floats().end()));
         break;
@@ -393,7 +396,9 @@ class GraphBuilder {
     for (int o = 0; o < output_count; ++o) node.outputs.push_back(kNoValue);
     ASSIGN_OR_RETURN(std::vector<TensorType> types, InferOutputTypes(graph_, node));
     for (int o = 0; o < output_count; ++o) {
-      const std::string& name = proto.output(o);
+      // An output left unnamed before a used one (LSTM's Y when only Y_h is read) is
+      // still computed, into scratch, under a name of its own.
+      const std::string name = proto.output(o).empty() ? absl::StrCat(node.name, ".unused_output_", o) : proto.output(o);
       if (values_.count(name)) return absl::InvalidArgumentError(absl::StrCat("output '", name, "' is defined twice"));
       auto info = onnx_infos_.find(name);
       if (info != onnx_infos_.end()) {
