@@ -218,6 +218,20 @@ g (float[1,4,1,3] x) => (float[4,1,1,3] y, float[3,4,1,1] z) {
               "  %z: float32[3,4,1,1] = Transpose(%x) {perm=[3,1,0,2]}  # Transpose_1\n");
 }
 
+TEST(Passes, WholePlanePoolsBecomeGlobalPools) {
+  CheckPasses(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,2,5,3] x) => (float[1,2,1,1] avg, float[1,2,1,1] max, float[1,2,1,1] padded) {
+  avg = AveragePool <kernel_shape = [5, 3]> (x)
+  max = MaxPool <kernel_shape = [5, 3]> (x)
+  padded = AveragePool <kernel_shape = [5, 3], pads = [0, 1, 0, 1], strides = [1, 5]> (x)
+}
+)", {GlobalizePools},
+              "graph g(%x: float32[1,2,5,3]) -> (%avg, %max, %padded)\n"
+              "  %avg: float32[1,2,1,1] = GlobalAveragePool(%x)  # AveragePool_0\n"
+              "  %max: float32[1,2,1,1] = GlobalMaxPool(%x)  # MaxPool_1\n"
+              "  %padded: float32[1,2,1,1] = AveragePool(%x) {kernel_shape=[5,3], pads=[0,1,0,1], strides=[1,5]}  # AveragePool_2\n");
+}
+
 TEST(Passes, DecomposedLayerNormBecomesOneNode) {
   CheckPasses(testing::ReadFileBytes(std::string(MODELC_TEST_MODELS_DIR) + "/layernorm_decomposed.onnxtxt"),
               {FuseLayerNormalization},

@@ -42,6 +42,7 @@ class BlockedConv {
 
   void Emit() {
     PlanTiles();
+
     packed_ = k_.ConstantFloats(PackWeights(), "blocked_weights");
     source_ = PrepareSource();
     const int64_t per_group = g_.OutChannelsPerGroup();
@@ -59,12 +60,16 @@ class BlockedConv {
 
  private:
   void PlanTiles() {
-    plan_.lanes = std::max<int64_t>(1, std::min<int64_t>(k_.target.vector_lanes, s_.out_w));
+    // Whole hardware vectors even for narrow rows: the unused lanes are masked off, which
+    // costs less than odd-sized vectors (five lanes, say) that the target splits up.
+    int64_t lanes = 1;
+    while (lanes < s_.out_w && lanes < k_.target.vector_lanes) lanes *= 2;
+    plan_.lanes = std::min<int64_t>(lanes, std::max<int64_t>(1, k_.target.vector_lanes));
     plan_.vectors = plan_.lanes > 1 ? (s_.out_w >= 2 * plan_.lanes ? 2 : 1) : std::min<int64_t>(4, s_.out_w);
     const int64_t free_registers = std::max<int64_t>(1, k_.target.vector_registers - plan_.vectors - 1);
     plan_.block = std::clamp<int64_t>(free_registers / plan_.vectors, 1, 8);
     plan_.block = std::min(plan_.block, g_.OutChannelsPerGroup());
-    const bool padded = k_.workspace != nullptr;
+    const bool padded = HasPadding();
     plan_.source_h = s_.in_h + (padded ? s_.pad_top + s_.pad_bottom : 0);
     plan_.source_w = s_.in_w + (padded ? s_.pad_left + s_.pad_right : 0);
     plan_.taps = g_.InChannelsPerGroup() * s_.kernel_h * s_.kernel_w;
@@ -87,19 +92,32 @@ class BlockedConv {
   }
 
   // The plane taps read: the input itself, or a zero-bordered copy in the workspace.
+  // Only the border is zeroed: per plane, the top rows, the gaps between consecutive
+  // rows' interiors (right pad + next left pad) and the bottom rows.
   llvm::Value* PrepareSource() {
-    if (!k_.workspace) return k_.in[0];
-    const int64_t bytes = s_.batch * s_.channels * plan_.source_h * plan_.source_w * 4;
-    b_.CreateMemSet(k_.workspace, b_.getInt8(0), k_.Int(bytes), llvm::MaybeAlign(4));
+    if (!HasPadding()) return k_.in[0];
+    const int64_t sw = plan_.source_w, plane_size = plan_.source_h * sw;
+    auto zero = [&](llvm::Value* plane_base, llvm::Value* from, int64_t count) {
+      if (count > 0) {
+        b_.CreateMemSet(k_.Address(plane_base, from), b_.getInt8(0), k_.Int(count * 4), llvm::MaybeAlign(4));
+      }
+    };
     k_.Loop(s_.batch * s_.channels, [&](llvm::Value* plane) {
-      k_.Loop(s_.in_h, [&](llvm::Value* row) {
-        llvm::Value* to = k_.Address(k_.workspace, b_.CreateAdd(
-            b_.CreateMul(b_.CreateAdd(b_.CreateMul(plane, k_.Int(plan_.source_h)), b_.CreateAdd(row, k_.Int(s_.pad_top))),
-                         k_.Int(plan_.source_w)), k_.Int(s_.pad_left)));
-        llvm::Value* from = k_.Address(k_.in[0], b_.CreateMul(b_.CreateAdd(b_.CreateMul(plane, k_.Int(s_.in_h)), row),
-                                                             k_.Int(s_.in_w)));
-        b_.CreateMemCpy(to, llvm::MaybeAlign(4), from, llvm::MaybeAlign(4), k_.Int(s_.in_w * 4));
-      });
+      llvm::Value* base = k_.Address(k_.workspace, b_.CreateMul(plane, k_.Int(plane_size)));
+      llvm::Value* input = k_.Address(k_.in[0], b_.CreateMul(plane, k_.Int(s_.in_h * s_.in_w)));
+      zero(base, k_.Int(0), s_.pad_top * sw + s_.pad_left);
+      auto copy_row = [&](llvm::Value* row) {
+        llvm::Value* interior = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(row, k_.Int(s_.pad_top)), k_.Int(sw)), k_.Int(s_.pad_left));
+        b_.CreateMemCpy(k_.Address(base, interior), llvm::MaybeAlign(4),
+                        k_.Address(input, b_.CreateMul(row, k_.Int(s_.in_w))), llvm::MaybeAlign(4), k_.Int(s_.in_w * 4));
+        return b_.CreateAdd(interior, k_.Int(s_.in_w));
+      };
+      if (s_.in_h > 1) {
+        k_.Loop(s_.in_h - 1, [&](llvm::Value* row) { zero(base, copy_row(row), s_.pad_right + s_.pad_left); });
+      }
+      const int64_t last_end = (s_.pad_top + s_.in_h - 1) * sw + s_.pad_left + s_.in_w;
+      copy_row(k_.Int(s_.in_h - 1));
+      zero(base, k_.Int(last_end), plane_size - last_end);
     });
     return k_.workspace;
   }
@@ -107,25 +125,20 @@ class BlockedConv {
   void EmitBlock(llvm::Value* n, llvm::Value* group, llvm::Value* first_oc, int64_t size) {
     const int64_t wide = plan_.vectors * plan_.lanes;
     const int64_t wide_tiles = s_.out_w / wide;
-    const int64_t vector_tiles = (s_.out_w - wide_tiles * wide) / plan_.lanes;
-    const int64_t scalar_start = wide_tiles * wide + vector_tiles * plan_.lanes;
+    // The rest of the row is one more tile of whole vectors whose last vector has only
+    // `tail` valid lanes (masked loads and stores), not a run of scalar tiles.
+    const int64_t rest = s_.out_w - wide_tiles * wide;
+    const int64_t rest_vectors = (rest + plan_.lanes - 1) / plan_.lanes;
+    const int64_t tail = rest - (rest_vectors - 1) * plan_.lanes;
     // Only the tile shapes this row width needs are emitted: each is a full loop nest.
     k_.Loop(s_.out_h, [&](llvm::Value* oh) {
       if (wide_tiles > 0) {
         k_.Loop(wide_tiles, [&](llvm::Value* t) {
-          EmitTile(n, group, first_oc, size, oh, b_.CreateMul(t, k_.Int(wide)), plan_.vectors, plan_.lanes);
+          EmitTile(n, group, first_oc, size, oh, b_.CreateMul(t, k_.Int(wide)), plan_.vectors, plan_.lanes, plan_.lanes);
         });
       }
-      if (vector_tiles > 0) {
-        k_.Loop(vector_tiles, [&](llvm::Value* t) {
-          EmitTile(n, group, first_oc, size, oh,
-                   b_.CreateAdd(k_.Int(wide_tiles * wide), b_.CreateMul(t, k_.Int(plan_.lanes))), 1, plan_.lanes);
-        });
-      }
-      if (scalar_start < s_.out_w) {
-        k_.Loop(k_.Int(scalar_start), k_.Int(s_.out_w), [&](llvm::Value* ow) {
-          EmitTile(n, group, first_oc, size, oh, ow, 1, 1);
-        });
+      if (rest > 0) {
+        EmitTile(n, group, first_oc, size, oh, k_.Int(wide_tiles * wide), rest_vectors, plan_.lanes, tail);
       }
     });
     if (epilogue_.Empty()) return;
@@ -138,9 +151,10 @@ class BlockedConv {
     }
   }
 
-  // Accumulates a [size output channels] x [vectors x lanes pixels] tile in registers.
+  // Accumulates a [size output channels] x [vectors x lanes pixels] tile in registers;
+  // the last vector has `last_lanes` valid lanes (masked when fewer than `lanes`).
   void EmitTile(llvm::Value* n, llvm::Value* group, llvm::Value* first_oc, int64_t size, llvm::Value* oh,
-                llvm::Value* ow0, int64_t vectors, int64_t lanes) {
+                llvm::Value* ow0, int64_t vectors, int64_t lanes, int64_t last_lanes) {
     llvm::Type* type = lanes > 1 ? static_cast<llvm::Type*>(llvm::FixedVectorType::get(k_.F32(), lanes)) : k_.F32();
     std::vector<llvm::Value*> accumulators(size * vectors);
     for (int64_t j = 0; j < size; ++j) {
@@ -168,7 +182,7 @@ class BlockedConv {
           for (int64_t u = 0; u < vectors; ++u) {
             llvm::Value* column = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(ow0, k_.Int(u * lanes)), k_.Int(s_.stride_w)),
                                                b_.CreateMul(kw, k_.Int(s_.dilation_w)));
-            pixels[u] = LoadPixels(k_.Address(row_start, column), lanes, type);
+            pixels[u] = LoadPixels(k_.Address(row_start, column), lanes, type, u + 1 == vectors ? last_lanes : lanes);
           }
           llvm::Value* tap = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(b_.CreateMul(ic, k_.Int(s_.kernel_h)), kh),
                                                        k_.Int(s_.kernel_w)), kw);
@@ -192,35 +206,63 @@ class BlockedConv {
                                     k_.Int(s_.out_h)), oh), k_.Int(s_.out_w)));
       for (int64_t u = 0; u < vectors; ++u) {
         llvm::Value* at = k_.Address(out_row, b_.CreateAdd(ow0, k_.Int(u * lanes)));
-        b_.CreateAlignedStore(b_.CreateLoad(type, accumulators[j * vectors + u]), at, llvm::Align(4));
+        llvm::Value* value = b_.CreateLoad(type, accumulators[j * vectors + u]);
+        if (u + 1 == vectors && last_lanes < lanes) {
+          b_.CreateMaskedStore(value, at, llvm::Align(4), LaneMask(lanes, last_lanes));
+        } else {
+          b_.CreateAlignedStore(value, at, llvm::Align(4));
+        }
       }
     }
   }
 
+  // <lanes x i1> with the first `valid` lanes set.
+  llvm::Value* LaneMask(int64_t lanes, int64_t valid) {
+    std::vector<llvm::Constant*> bits;
+    for (int64_t l = 0; l < lanes; ++l) bits.push_back(b_.getInt1(l < valid));
+    return llvm::ConstantVector::get(bits);
+  }
+
   // `lanes` pixels from `start`, `stride_w` apart (one vector load when contiguous; for
-  // stride 2, two loads and the even lanes when reading one float further is safe).
-  llvm::Value* LoadPixels(llvm::Value* start, int64_t lanes, llvm::Type* type) {
+  // stride 2, two loads and the even lanes when reading one float further is safe). Only
+  // the first `valid` lanes are read (masked loads; the rest are zero).
+  llvm::Value* LoadPixels(llvm::Value* start, int64_t lanes, llvm::Type* type, int64_t valid) {
     if (lanes == 1) return b_.CreateLoad(k_.F32(), start);
-    if (s_.stride_w == 1) return b_.CreateAlignedLoad(type, start, llvm::Align(4));
-    if (s_.stride_w == 2 && CanOverreadOneFloat()) {
-      llvm::Value* low = b_.CreateAlignedLoad(type, start, llvm::Align(4));
-      llvm::Value* high = b_.CreateAlignedLoad(type, k_.Address(start, k_.Int(lanes)), llvm::Align(4));
+    llvm::Value* zero = llvm::Constant::getNullValue(type);
+    if (s_.stride_w == 1) {
+      if (valid < lanes) return b_.CreateMaskedLoad(type, start, llvm::Align(4), LaneMask(lanes, valid), zero);
+      return b_.CreateAlignedLoad(type, start, llvm::Align(4));
+    }
+    if (s_.stride_w == 2 && (CanOverreadOneFloat() || valid < lanes)) {
+      // Pixels 2l for l < valid: the two loads cover 2 * valid - 1 floats.
+      const int64_t needed = 2 * valid - 1;
+      auto load = [&](llvm::Value* from, int64_t first) -> llvm::Value* {
+        const int64_t count = std::clamp<int64_t>(needed - first, 0, lanes);
+        if (count == lanes && valid == lanes) return b_.CreateAlignedLoad(type, from, llvm::Align(4));
+        if (count == 0) return zero;
+        return b_.CreateMaskedLoad(type, from, llvm::Align(4), LaneMask(lanes, count), zero);
+      };
+      llvm::Value* low = load(start, 0);
+      llvm::Value* high = load(k_.Address(start, k_.Int(lanes)), lanes);
       std::vector<int> even;
       for (int64_t l = 0; l < lanes; ++l) even.push_back(static_cast<int>(2 * l));
       return b_.CreateShuffleVector(low, high, even);
     }
-    llvm::Value* vector = llvm::PoisonValue::get(type);
-    for (int64_t l = 0; l < lanes; ++l) {
+    llvm::Value* vector = zero;
+    for (int64_t l = 0; l < valid; ++l) {
       vector = b_.CreateInsertElement(vector, k_.Load(start, k_.Int(l * s_.stride_w)), b_.getInt64(l));
     }
     return vector;
   }
 
+  // Padding is made real in a zero-bordered copy at the start of the workspace.
+  bool HasPadding() const { return s_.pad_top + s_.pad_bottom + s_.pad_left + s_.pad_right > 0; }
+
   // A vector load may read one float past the last pixel a tap needs: true when that
   // float is inside the buffer (the padded workspace has slack after it; otherwise the
   // widest tile must stay clear of the row's end).
   bool CanOverreadOneFloat() const {
-    if (k_.workspace) return true;
+    if (HasPadding()) return true;
     const int64_t last_column = (s_.out_w - 1) * s_.stride_w + (s_.kernel_w - 1) * s_.dilation_w;
     return last_column + 1 < plan_.source_w;
   }

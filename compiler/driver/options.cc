@@ -57,7 +57,8 @@ options:
   --dump-ir-after=PASS   print the graph IR after PASS (repeatable): "import", "all",
                          or one of: fold-constants, eliminate-common-subexpressions,
                          fold-batchnorm, fuse-matmul-bias, fuse-layernorm, fuse-residual-add,
-                         fuse-activations, simplify-transposes, eliminate-dead-nodes
+                         fuse-activations, globalize-pools, simplify-transposes,
+                         eliminate-dead-nodes
   --dump-llvm            print the generated LLVM IR (before optimisation)
 
 other commands:

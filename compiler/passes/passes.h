@@ -30,6 +30,8 @@ namespace modelc {
 // An element-wise unary op (Relu, LeakyRelu, HardSwish, Sigmoid, ...) or a constant
 // Clip after a Conv, Gemm or MatMul becomes its epilogue.
 [[nodiscard]] absl::Status FuseActivations(Graph& graph);
+// An AveragePool or MaxPool whose window is the whole plane becomes the global pool.
+[[nodiscard]] absl::Status GlobalizePools(Graph& graph);
 // A Transpose that only moves size-1 dimensions becomes a Reshape (a view).
 [[nodiscard]] absl::Status SimplifyTransposes(Graph& graph);
 // Drops nodes whose outputs nobody reads.

@@ -12,6 +12,7 @@ const std::vector<Pass>& DefaultPipeline() {
       {"fuse-layernorm", FuseLayerNormalization},
       {"fuse-residual-add", FuseResidualAdd},
       {"fuse-activations", FuseActivations},
+      {"globalize-pools", GlobalizePools},
       {"simplify-transposes", SimplifyTransposes},
       {"eliminate-dead-nodes", EliminateDeadNodes},
   };

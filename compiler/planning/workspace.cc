@@ -10,6 +10,17 @@ bool UsesBlockedConvolution(const Graph& graph, const Node& node) {
   return node.op == OpKind::kConv && graph.IsConstant(node.inputs[1]);
 }
 
+namespace {
+
+// The zero-padded copy of the input (0 without padding). The 64 bytes after it let
+// vector loads run past the last pixel they keep (stride 2).
+int64_t PaddedInputBytes(const WindowGeometry& w) {
+  if (w.pad_top == 0 && w.pad_bottom == 0 && w.pad_left == 0 && w.pad_right == 0) return 0;
+  return w.batch * w.channels * (w.in_h + w.pad_top + w.pad_bottom) * (w.in_w + w.pad_left + w.pad_right) * 4 + 64;
+}
+
+}  // namespace
+
 int64_t WorkspaceBytes(const Graph& graph, const Node& node) {
   if (node.op == OpKind::kRNN || node.op == OpKind::kGRU || node.op == OpKind::kLSTM) {
     auto recurrent = ResolveRecurrent(graph, node);
@@ -21,11 +32,7 @@ int64_t WorkspaceBytes(const Graph& graph, const Node& node) {
   if (!UsesBlockedConvolution(graph, node)) return 0;
   auto conv = ResolveConv(graph, node);
   if (!conv.ok()) return 0;
-  const WindowGeometry& w = conv->window;
-  if (w.pad_top == 0 && w.pad_bottom == 0 && w.pad_left == 0 && w.pad_right == 0) return 0;
-  // The input with its padding made real: every tap then reads inside the buffer. The
-  // 64 bytes after it let vector loads run past the last pixel they keep (stride 2).
-  return w.batch * w.channels * (w.in_h + w.pad_top + w.pad_bottom) * (w.in_w + w.pad_left + w.pad_right) * 4 + 64;
+  return PaddedInputBytes(conv->window);
 }
 
 }  // namespace modelc

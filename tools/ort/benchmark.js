@@ -29,7 +29,8 @@ const option = (name, fallback) => {
 const modelc = path.resolve(option('--modelc', path.join(root, 'build', 'modelc')));
 const work = path.resolve(option('--work', path.join(root, 'build', 'benchmark')));
 const runs = Number(option('--runs', '2000'));
-const folders = args.length ? args : [path.join(root, '..', 'shared', 'models'), path.join(root, 'models')];
+const folders = args.length ? args : [path.join(root, 'build', 'benchmark', 'generated'),
+                                      path.join(root, '..', 'shared', 'models'), path.join(root, 'models')];
 
 function percentiles(times) {
   const sorted = [...times].sort((a, b) => a - b);
