@@ -30,6 +30,8 @@ constexpr OpInfo kOpTable[] = {
 
 const OpInfo& GetOpInfo(OpKind kind) { return kOpTable[static_cast<int>(kind)]; }
 
+int OpCount() { return static_cast<int>(sizeof(kOpTable) / sizeof(kOpTable[0])); }
+
 const char* OpName(OpKind kind) { return GetOpInfo(kind).onnx_name; }
 
 std::optional<OpKind> OpKindFromOnnxName(std::string_view onnx_name) {

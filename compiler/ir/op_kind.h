@@ -30,6 +30,7 @@ struct OpInfo {
 };
 
 const OpInfo& GetOpInfo(OpKind kind);
+int OpCount();  // the op kinds are 0 .. OpCount() - 1
 const char* OpName(OpKind kind);
 // The op for an ONNX op type in the default domain, if the compiler supports it.
 std::optional<OpKind> OpKindFromOnnxName(std::string_view onnx_name);

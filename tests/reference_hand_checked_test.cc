@@ -1,0 +1,254 @@
+// Every operator of the op table against a case worked out by hand: one small model
+// per case, its inputs, and outputs whose values follow from arithmetic or textbook
+// identities (sigmoid(ln 3) = 3/4, tanh(ln 2) = 3/5, ...), never from running code.
+// The reference evaluator computes each case; a last test fails when an operator of
+// compiler/ir/ops.def has no case here.
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <set>
+
+#include "compiler/frontend/onnx/onnx_importer.h"
+#include "compiler/reference/evaluator.h"
+#include "gtest/gtest.h"
+#include "tests/test_support.h"
+
+namespace modelc {
+namespace {
+
+constexpr float kLn2 = 0.693147181f, kLn3 = 1.098612289f, kPi = 3.14159265f;
+
+template <typename T>
+TensorData Tensor(DataType type, Shape shape, std::vector<T> values) {
+  std::vector<uint8_t> bytes(values.size() * sizeof(T));
+  if (!values.empty()) std::memcpy(bytes.data(), values.data(), bytes.size());
+  return TensorData(TensorType{type, std::move(shape)}, std::move(bytes));
+}
+TensorData F(Shape shape, std::vector<float> v) { return Tensor(DataType::kFloat32, std::move(shape), std::move(v)); }
+TensorData I64(Shape shape, std::vector<int64_t> v) { return Tensor(DataType::kInt64, std::move(shape), std::move(v)); }
+TensorData I32(Shape shape, std::vector<int32_t> v) { return Tensor(DataType::kInt32, std::move(shape), std::move(v)); }
+TensorData U8(Shape shape, std::vector<uint8_t> v) { return Tensor(DataType::kUInt8, std::move(shape), std::move(v)); }
+TensorData B(Shape shape, std::vector<uint8_t> v) { return Tensor(DataType::kBool, std::move(shape), std::move(v)); }
+
+// One case: `body` computes outputs y (and z) from inputs a, b, c, ... (in order).
+struct HandCase {
+  const char* op;
+  std::string body;
+  std::vector<TensorData> inputs;
+  std::vector<TensorData> expected;
+  int opset = 13;
+};
+
+void PrintTo(const HandCase& c, std::ostream* os) { *os << c.op; }
+
+std::string Declare(const TensorData& t, const std::string& name) {
+  std::string dims;
+  for (size_t i = 0; i < t.type().shape.size(); ++i) dims += (i ? "," : "") + std::to_string(t.type().shape[i]);
+  const char* type = DataTypeName(t.type().element_type);
+  const std::string scalar_or_tensor = t.type().shape.empty() ? "" : "[" + dims + "]";  // "float[]" has no shape
+  return std::string(std::strcmp(type, "float32") == 0 ? "float" : type) + scalar_or_tensor + " " + name;
+}
+
+std::vector<HandCase> Cases() {
+  const float e = std::exp(1.0f);
+  return {
+      {"Add", "y = Add(a, b)", {F({2}, {1, 2}), F({1}, {10})}, {F({2}, {11, 12})}},
+      {"Sub", "y = Sub(a, b)", {F({2}, {5, 3}), F({2}, {1, 4})}, {F({2}, {4, -1})}},
+      {"Mul", "y = Mul(a, b)", {F({2}, {2, 3}), F({2}, {4, -1})}, {F({2}, {8, -3})}},
+      {"Div", "y = Div(a, b)", {F({2}, {1, 3}), F({2}, {2, 4})}, {F({2}, {0.5f, 0.75f})}},
+      {"Pow", "y = Pow(a, b)", {F({2}, {2, 9}), F({2}, {3, 0.5f})}, {F({2}, {8, 3})}},
+      {"PRelu", "y = PRelu(a, b)", {F({2}, {-2, 3}), F({1}, {0.5f})}, {F({2}, {-1, 3})}},
+      {"Max", "y = Max(a, b, c)", {F({2}, {1, 5}), F({2}, {4, 2}), F({2}, {3, 3})}, {F({2}, {4, 5})}},
+      {"Min", "y = Min(a, b, c)", {F({2}, {1, 5}), F({2}, {4, 2}), F({2}, {3, 3})}, {F({2}, {1, 2})}},
+      {"Sum", "y = Sum(a, b, c)", {F({2}, {1, 5}), F({2}, {4, 2}), F({2}, {3, 3})}, {F({2}, {8, 10})}},
+      {"Mean", "y = Mean(a, b)", {F({2}, {1, 5}), F({2}, {4, 2})}, {F({2}, {2.5f, 3.5f})}},
+      {"Relu", "y = Relu(a)", {F({3}, {-1, 0, 2})}, {F({3}, {0, 0, 2})}},
+      {"Sigmoid", "y = Sigmoid(a)", {F({2}, {0, kLn3})}, {F({2}, {0.5f, 0.75f})}},
+      {"Tanh", "y = Tanh(a)", {F({2}, {0, kLn2})}, {F({2}, {0, 0.6f})}},
+      {"Exp", "y = Exp(a)", {F({2}, {0, 1})}, {F({2}, {1, e})}},
+      {"Log", "y = Log(a)", {F({2}, {1, e})}, {F({2}, {0, 1})}},
+      {"Abs", "y = Abs(a)", {F({2}, {-2, 3})}, {F({2}, {2, 3})}},
+      {"Neg", "y = Neg(a)", {F({2}, {-2, 3})}, {F({2}, {2, -3})}},
+      {"Sqrt", "y = Sqrt(a)", {F({2}, {4, 2.25f})}, {F({2}, {2, 1.5f})}},
+      {"Reciprocal", "y = Reciprocal(a)", {F({2}, {4, -0.5f})}, {F({2}, {0.25f, -2})}},
+      {"Floor", "y = Floor(a)", {F({2}, {-1.5f, 2.5f})}, {F({2}, {-2, 2})}},
+      {"Ceil", "y = Ceil(a)", {F({2}, {-1.5f, 2.5f})}, {F({2}, {-1, 3})}},
+      {"Round", "y = Round(a)", {F({4}, {0.5f, 1.5f, 2.5f, -2.6f})}, {F({4}, {0, 2, 2, -3})}},
+      {"Sign", "y = Sign(a)", {F({3}, {-3, 0, 2})}, {F({3}, {-1, 0, 1})}},
+      {"Erf", "y = Erf(a)", {F({2}, {0, 1})}, {F({2}, {0, 0.842700793f})}},
+      {"Softplus", "y = Softplus(a)", {F({2}, {0, kLn3})}, {F({2}, {kLn2, 2 * kLn2})}},
+      {"Softsign", "y = Softsign(a)", {F({2}, {1, -3})}, {F({2}, {0.5f, -0.75f})}},
+      {"Elu", "y = Elu<alpha = 2.0>(a)", {F({2}, {-kLn2, 3})}, {F({2}, {-1, 3})}},
+      {"Selu", "y = Selu(a)", {F({2}, {-kLn2, 1})}, {F({2}, {-0.5f * 1.6732632f * 1.0507010f, 1.0507010f})}},
+      {"Celu", "y = Celu<alpha = 2.0>(a)", {F({2}, {-2 * kLn2, 3})}, {F({2}, {-1, 3})}},
+      {"LeakyRelu", "y = LeakyRelu<alpha = 0.1>(a)", {F({2}, {-2, 3})}, {F({2}, {-0.2f, 3})}},
+      {"ThresholdedRelu", "y = ThresholdedRelu(a)", {F({2}, {0.5f, 2})}, {F({2}, {0, 2})}},
+      {"HardSigmoid", "y = HardSigmoid(a)", {F({4}, {0, 5, -5, 1})}, {F({4}, {0.5f, 1, 0, 0.7f})}},
+      {"HardSwish", "y = HardSwish(a)", {F({4}, {0, 3, -3, 1})}, {F({4}, {0, 3, 0, 2.0f / 3})}, 14},
+      {"Clip", "y = Clip(a, b, c)", {F({3}, {-1, 3, 7}), F({}, {0}), F({}, {6})}, {F({3}, {0, 3, 6})}},
+      {"Softmax", "y = Softmax(a)", {F({1, 2}, {0, kLn3})}, {F({1, 2}, {0.25f, 0.75f})}},
+      {"LogSoftmax", "y = LogSoftmax(a)", {F({1, 2}, {0, kLn3})}, {F({1, 2}, {-2 * kLn2, kLn3 - 2 * kLn2})}},
+      {"Transpose", "y = Transpose(a)", {F({2, 3}, {1, 2, 3, 4, 5, 6})}, {F({3, 2}, {1, 4, 2, 5, 3, 6})}},
+      {"Concat", "y = Concat<axis = 1>(a, b)", {F({2, 1}, {1, 2}), F({2, 1}, {3, 4})}, {F({2, 2}, {1, 3, 2, 4})}},
+      {"GlobalMaxPool", "y = GlobalMaxPool(a)", {F({1, 1, 2, 2}, {1, 4, 3, 2})}, {F({1, 1, 1, 1}, {4})}},
+      {"GlobalAveragePool", "y = GlobalAveragePool(a)", {F({1, 1, 2, 2}, {1, 2, 3, 6})}, {F({1, 1, 1, 1}, {3})}},
+      {"ReduceSum", "axes = Constant<value = int64[1] {1}>()\n  y = ReduceSum(a, axes)", {F({2, 2}, {1, 2, 3, 4})},
+       {F({2, 1}, {3, 7})}},
+      {"ReduceMean", "y = ReduceMean<axes = [0], keepdims = 0>(a)", {F({2, 2}, {1, 2, 3, 4})}, {F({2}, {2, 3})}},
+      {"ReduceMax", "y = ReduceMax(a)", {F({2, 2}, {1, 2, 3, 4})}, {F({1, 1}, {4})}},
+      {"ReduceMin", "y = ReduceMin(a)", {F({2, 2}, {1, 2, 3, 4})}, {F({1, 1}, {1})}},
+      {"ReduceProd", "y = ReduceProd(a)", {F({2, 2}, {1, 2, 3, 4})}, {F({1, 1}, {24})}},
+      {"ReduceSumSquare", "y = ReduceSumSquare(a)", {F({2, 2}, {1, 2, 3, 4})}, {F({1, 1}, {30})}},
+      {"ReduceL1", "y = ReduceL1(a)", {F({2, 2}, {-1, 2, 3, -4})}, {F({1, 1}, {10})}},
+      {"ReduceL2", "y = ReduceL2(a)", {F({2}, {3, -4})}, {F({1}, {5})}},
+      {"ReduceLogSum", "y = ReduceLogSum(a)", {F({2}, {1, e - 1})}, {F({1}, {1})}},
+      {"ReduceLogSumExp", "y = ReduceLogSumExp(a)", {F({2}, {0, kLn3})}, {F({1}, {2 * kLn2})}},
+      // [1 2] x [[3 4] [5 6]]^T = [11 17]; x2 + 0.5 x [10 20].
+      {"Gemm", "y = Gemm<alpha = 2.0, beta = 0.5, transB = 1>(a, b, c)",
+       {F({1, 2}, {1, 2}), F({2, 2}, {3, 4, 5, 6}), F({2}, {10, 20})}, {F({1, 2}, {27, 44})}},
+      {"MatMul", "y = MatMul(a, b)", {F({2, 2}, {1, 2, 3, 4}), F({2, 1}, {5, 6})}, {F({2, 1}, {17, 39})}},
+      // [[1 2] [3 4]] correlated with [[1 2] [3 4]] over a zero border.
+      {"Conv", "y = Conv<pads = [1, 1, 1, 1]>(a, b)", {F({1, 1, 2, 2}, {1, 2, 3, 4}), F({1, 1, 2, 2}, {1, 2, 3, 4})},
+       {F({1, 1, 3, 3}, {4, 11, 6, 14, 30, 14, 6, 11, 4})}},
+      {"ConvTranspose", "y = ConvTranspose<strides = [2]>(a, b)", {F({1, 1, 2}, {1, 2}), F({1, 1, 3}, {1, 10, 100})},
+       {F({1, 1, 5}, {1, 10, 102, 20, 200})}},
+      {"MaxPool", "y = MaxPool<kernel_shape = [2, 2]>(a)", {F({1, 1, 2, 3}, {1, 5, 2, 3, 4, 6})},
+       {F({1, 1, 1, 2}, {5, 6})}},
+      {"AveragePool", "y = AveragePool<kernel_shape = [2, 2]>(a)", {F({1, 1, 2, 3}, {1, 5, 2, 3, 4, 6})},
+       {F({1, 1, 1, 2}, {3.25f, 4.25f})}},
+      // (1 - 0) / 1 x 2 + 0 and (4 - 2) / 2 x 1 + 1.
+      {"BatchNormalization", "y = BatchNormalization<epsilon = 0.0>(a, b, c, d, f)",
+       {F({1, 2, 1, 1}, {1, 4}), F({2}, {2, 1}), F({2}, {0, 1}), F({2}, {0, 2}), F({2}, {1, 4})},
+       {F({1, 2, 1, 1}, {2, 2})}},
+      {"InstanceNormalization", "y = InstanceNormalization<epsilon = 0.0>(a, b, c)",
+       {F({1, 2, 2}, {1, 3, 4, 6}), F({2}, {1, 2}), F({2}, {0, 1})}, {F({1, 2, 2}, {-1, 1, -1, 3})}},
+      // Mean 2, variance 1: (x - 2) x 3 + 1.
+      {"LayerNormalization", "y = LayerNormalization<epsilon = 0.0>(a, b, c)",
+       {F({1, 2}, {1, 3}), F({2}, {3, 3}), F({2}, {1, 1})}, {F({1, 2}, {-2, 4})}, 17},
+      {"Flatten", "y = Flatten(a)", {F({1, 2, 2}, {1, 2, 3, 4})}, {F({1, 4}, {1, 2, 3, 4})}},
+      {"Reshape", "s = Constant<value = int64[1] {-1}>()\n  y = Reshape(a, s)", {F({2, 2}, {1, 2, 3, 4})},
+       {F({4}, {1, 2, 3, 4})}},
+      {"Identity", "y = Identity(a)", {F({2}, {1, 2})}, {F({2}, {1, 2})}},
+      {"Dropout", "y = Dropout(a)", {F({2}, {1, 2})}, {F({2}, {1, 2})}},
+      {"Squeeze", "ax = Constant<value = int64[1] {0}>()\n  y = Squeeze(a, ax)", {F({1, 2}, {1, 2})},
+       {F({2}, {1, 2})}},
+      {"Unsqueeze", "ax = Constant<value = int64[1] {0}>()\n  y = Unsqueeze(a, ax)", {F({2}, {1, 2})},
+       {F({1, 2}, {1, 2})}},
+      {"Equal", "y = Equal(a, b)", {I64({3}, {1, 2, 3}), I64({1}, {2})}, {B({3}, {0, 1, 0})}},
+      {"Less", "y = Less(a, b)", {F({3}, {1, 2, 3}), F({1}, {2})}, {B({3}, {1, 0, 0})}},
+      {"Greater", "y = Greater(a, b)", {F({3}, {1, 2, 3}), F({1}, {2})}, {B({3}, {0, 0, 1})}},
+      {"LessOrEqual", "y = LessOrEqual(a, b)", {I32({3}, {1, 2, 3}), I32({1}, {2})}, {B({3}, {1, 1, 0})}},
+      {"GreaterOrEqual", "y = GreaterOrEqual(a, b)", {I32({3}, {1, 2, 3}), I32({1}, {2})}, {B({3}, {0, 1, 1})}},
+      {"And", "y = And(a, b)", {B({4}, {0, 0, 1, 1}), B({4}, {0, 1, 0, 1})}, {B({4}, {0, 0, 0, 1})}},
+      {"Or", "y = Or(a, b)", {B({4}, {0, 0, 1, 1}), B({4}, {0, 1, 0, 1})}, {B({4}, {0, 1, 1, 1})}},
+      {"Xor", "y = Xor(a, b)", {B({4}, {0, 0, 1, 1}), B({4}, {0, 1, 0, 1})}, {B({4}, {0, 1, 1, 0})}},
+      {"Not", "y = Not(a)", {B({2}, {0, 1})}, {B({2}, {1, 0})}},
+      {"Mod", "y = Mod(a, b)", {I32({4}, {7, -7, 7, -7}), I32({4}, {3, 3, -3, -3})}, {I32({4}, {1, 2, -2, -1})}},
+      {"BitShift", "y = BitShift<direction = \"LEFT\">(a, b)", {U8({3}, {1, 3, 255}), U8({3}, {3, 2, 1})},
+       {U8({3}, {8, 12, 254})}},
+      {"Where", "y = Where(a, b, c)", {B({2}, {1, 0}), F({2}, {1, 2}), F({2}, {-1, -2})}, {F({2}, {1, -2})}},
+      {"Cast", "y = Cast<to = 7>(a)", {F({3}, {-1.7f, 2.9f, 0})}, {I64({3}, {-1, 2, 0})}},
+      {"IsNaN", "y = IsNaN(a)", {F({2}, {NAN, 1})}, {B({2}, {1, 0})}},
+      {"IsInf", "y = IsInf(a)", {F({3}, {INFINITY, -INFINITY, 1})}, {B({3}, {1, 1, 0})}},
+      {"Sin", "y = Sin(a)", {F({2}, {0, kPi / 6})}, {F({2}, {0, 0.5f})}},
+      {"Cos", "y = Cos(a)", {F({2}, {0, kPi / 3})}, {F({2}, {1, 0.5f})}},
+      {"Tan", "y = Tan(a)", {F({2}, {0, kPi / 4})}, {F({2}, {0, 1})}},
+      {"Asin", "y = Asin(a)", {F({2}, {0, 0.5f})}, {F({2}, {0, kPi / 6})}},
+      {"Acos", "y = Acos(a)", {F({2}, {1, 0.5f})}, {F({2}, {0, kPi / 3})}},
+      {"Atan", "y = Atan(a)", {F({2}, {0, 1})}, {F({2}, {0, kPi / 4})}},
+      {"Sinh", "y = Sinh(a)", {F({2}, {0, kLn2})}, {F({2}, {0, 0.75f})}},
+      {"Cosh", "y = Cosh(a)", {F({2}, {0, kLn2})}, {F({2}, {1, 1.25f})}},
+      {"Asinh", "y = Asinh(a)", {F({2}, {0, 0.75f})}, {F({2}, {0, kLn2})}},
+      {"Acosh", "y = Acosh(a)", {F({2}, {1, 1.25f})}, {F({2}, {0, kLn2})}},
+      {"Atanh", "y = Atanh(a)", {F({2}, {0, 0.6f})}, {F({2}, {0, kLn2})}},
+      {"ArgMax", "y = ArgMax<axis = 1, keepdims = 0>(a)", {F({2, 3}, {1, 5, 5, 7, 0, 7})}, {I64({2}, {1, 0})}},
+      {"ArgMin", "y = ArgMin<axis = 1, keepdims = 0>(a)", {F({2, 3}, {1, 5, 5, 7, 0, 7})}, {I64({2}, {0, 1})}},
+      {"Hardmax", "y = Hardmax(a)", {F({1, 3}, {1, 5, 5})}, {F({1, 3}, {0, 1, 0})}},
+      {"Trilu", "y = Trilu<upper = 0>(a)", {F({2, 2}, {1, 2, 3, 4})}, {F({2, 2}, {1, 0, 3, 4})}, 14},
+      {"Slice",
+       "s = Constant<value = int64[1] {-1}>()\n  t = Constant<value = int64[1] {-9}>()\n"
+       "  ax = Constant<value = int64[1] {0}>()\n  st = Constant<value = int64[1] {-2}>()\n  y = Slice(a, s, t, ax, st)",
+       {F({5}, {0, 1, 2, 3, 4})}, {F({3}, {4, 2, 0})}},
+      {"Pad", "p = Constant<value = int64[2] {1, 2}>()\n  y = Pad<mode = \"reflect\">(a, p)", {F({3}, {1, 2, 3})},
+       {F({6}, {2, 1, 2, 3, 2, 1})}},
+      {"Tile", "r = Constant<value = int64[1] {3}>()\n  y = Tile(a, r)", {F({2}, {1, 2})}, {F({6}, {1, 2, 1, 2, 1, 2})}},
+      {"Expand", "s = Constant<value = int64[2] {2, 1}>()\n  y = Expand(a, s)", {F({2}, {1, 2})},
+       {F({2, 2}, {1, 2, 1, 2})}},
+      {"Gather", "i = Constant<value = int64[3] {2, 0, -1}>()\n  y = Gather(a, i)", {F({3}, {10, 20, 30})},
+       {F({3}, {30, 10, 30})}},
+      {"Split", "y, z = Split<axis = 0>(a)", {F({4}, {1, 2, 3, 4})}, {F({2}, {1, 2}), F({2}, {3, 4})}},
+      {"DepthToSpace", "y = DepthToSpace<blocksize = 2>(a)", {F({1, 4, 1, 1}, {1, 2, 3, 4})},
+       {F({1, 1, 2, 2}, {1, 2, 3, 4})}},
+      {"SpaceToDepth", "y = SpaceToDepth<blocksize = 2>(a)", {F({1, 1, 2, 2}, {1, 2, 3, 4})},
+       {F({1, 4, 1, 1}, {1, 2, 3, 4})}},
+      // half_pixel: output i reads (i + 0.5) / 2 - 0.5 = -0.25, 0.25, 0.75, 1.25.
+      {"Resize", "s = Constant<value = float[1] {2}>()\n  y = Resize<mode = \"linear\">(a, , s)",
+       {F({2}, {10, 20})}, {F({4}, {10, 12.5f, 17.5f, 20})}},
+      {"Upsample", "s = Constant<value = float[2] {1, 2}>()\n  y = Upsample(a, s)", {F({1, 2}, {1, 2})},
+       {F({1, 4}, {1, 1, 2, 2})}, 9},
+      // h = relu(x + 0.5 h): 2, then relu(-1 + 1) = 0, then 3.
+      {"RNN",
+       "w = Constant<value = float[1,1,1] {1}>()\n  r = Constant<value = float[1,1,1] {0.5}>()\n"
+       "  y, z = RNN<hidden_size = 1, activations = [\"Relu\"]>(a, w, r)",
+       {F({3, 1, 1}, {2, -1, 3})}, {F({3, 1, 1, 1}, {2, 0, 3}), F({1, 1, 1}, {3})}, 14},
+      // Zero weights: z = r = sigmoid(0) = 1/2, candidate tanh(0) = 0: h = h0 / 2.
+      {"GRU",
+       "w = Constant<value = float[1,3,1] {0, 0, 0}>()\n  r = Constant<value = float[1,3,1] {0, 0, 0}>()\n"
+       "  y, z = GRU<hidden_size = 1>(a, w, r, , , b)",
+       {F({1, 1, 1}, {5}), F({1, 1, 1}, {1})}, {F({1, 1, 1, 1}, {0.5f}), F({1, 1, 1}, {0.5f})}, 14},
+      // Zero weights: every gate 1/2, candidate 0: c = c0 / 2 = 1/2, h = tanh(1/2) / 2.
+      {"LSTM",
+       "w = Constant<value = float[1,4,1] {0, 0, 0, 0}>()\n  r = Constant<value = float[1,4,1] {0, 0, 0, 0}>()\n"
+       "  y, z = LSTM<hidden_size = 1>(a, w, r, , , , b)",
+       {F({1, 1, 1}, {5}), F({1, 1, 1}, {1})},
+       {F({1, 1, 1, 1}, {0.5f * 0.462117157f}), F({1, 1, 1}, {0.5f * 0.462117157f})}, 14},
+  };
+}
+
+class HandChecked : public ::testing::TestWithParam<HandCase> {};
+
+TEST_P(HandChecked, ReferenceEvaluatorGivesTheHandResult) {
+  const HandCase& c = GetParam();
+  std::string signature = "g (";
+  const std::string names = "abcdf";
+  for (size_t i = 0; i < c.inputs.size(); ++i) signature += (i ? ", " : "") + Declare(c.inputs[i], std::string(1, names[i]));
+  signature += ") => (";
+  for (size_t o = 0; o < c.expected.size(); ++o) signature += (o ? ", " : "") + Declare(c.expected[o], o ? "z" : "y");
+  testing::TemporaryFolder folder;
+  const std::string path = folder.File("case.onnxtxt");
+  std::ofstream(path) << "<ir_version: 8, opset_import: [\"\" : " << c.opset << "]>\n"
+                      << signature << ") {\n  " << c.body << "\n}\n";
+  absl::StatusOr<Graph> graph = ImportOnnxFile(path, {});
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  absl::StatusOr<std::vector<TensorData>> out = EvaluateGraph(*graph, c.inputs);
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_EQ(out->size(), c.expected.size());
+  for (size_t o = 0; o < out->size(); ++o) {
+    const TensorData& actual = (*out)[o];
+    const TensorData& expected = c.expected[o];
+    ASSERT_EQ(actual.type(), expected.type()) << "output " << o;
+    if (!IsFloat(expected.type().element_type)) {
+      EXPECT_EQ(actual.bytes(), expected.bytes()) << "output " << o;
+      continue;
+    }
+    const std::vector<float> a = actual.Floats(), x = expected.Floats();
+    for (size_t i = 0; i < x.size(); ++i) {
+      EXPECT_NEAR(a[i], x[i], 1e-6 + 1e-6 * std::fabs(x[i])) << "output " << o << " element " << i;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryOperator, HandChecked, ::testing::ValuesIn(Cases()),
+                         [](const auto& info) { return std::string(info.param.op); });
+
+TEST(HandCheckedCoverage, EveryOperatorOfTheTableHasACase) {
+  std::set<std::string> covered;
+  for (const HandCase& c : Cases()) covered.insert(c.op);
+  for (int i = 0; i < OpCount(); ++i) {
+    const char* name = OpName(static_cast<OpKind>(i));
+    EXPECT_TRUE(covered.count(name)) << name << " has no hand-checked case";
+  }
+}
+
+}  // namespace
+}  // namespace modelc
