@@ -38,6 +38,28 @@ llvm::Value* KernelContext::Constant(DataType type, double value) {
   });
 }
 
+std::vector<llvm::Value*> EmitTransposeSquare(llvm::IRBuilder<>& b, std::vector<llvm::Value*> rows) {
+  const int64_t n = static_cast<int64_t>(rows.size());
+  // Round h pairs rows i and i + h (i without bit h): the low result takes lanes with
+  // bit h clear from both, the high one those with it set; after all rounds row i
+  // holds column i.
+  for (int64_t h = 1; h < n; h *= 2) {
+    std::vector<int> low(n), high(n);
+    for (int64_t k = 0; k < n; ++k) {
+      low[k] = static_cast<int>((k & h) == 0 ? k : n + k - h);
+      high[k] = static_cast<int>((k & h) == 0 ? k + h : n + k);
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      if (i & h) continue;
+      llvm::Value* a = rows[i];
+      llvm::Value* c = rows[i + h];
+      rows[i] = b.CreateShuffleVector(a, c, low);
+      rows[i + h] = b.CreateShuffleVector(a, c, high);
+    }
+  }
+  return rows;
+}
+
 llvm::BranchInst* EmitCountedLoop(llvm::IRBuilder<>& b, llvm::Value* begin, llvm::Value* end,
                                   const std::function<void(llvm::Value*)>& body) {
   llvm::LLVMContext& context = b.getContext();

@@ -117,6 +117,10 @@ llvm::Value* EmitTrigonometric(KernelContext& k, OpKind op, llvm::Value* x);
 // min(max(x, low), high) where NaN passes through (as ONNX's Clip).
 llvm::Value* EmitClamp(KernelContext& k, llvm::Value* x, llvm::Value* low, llvm::Value* high);
 
+// Transposes a square block held as `rows` vectors of rows.size() lanes (a power of
+// two): a butterfly of shuffles, log2(n) rounds of n. Returns the columns.
+std::vector<llvm::Value*> EmitTransposeSquare(llvm::IRBuilder<>& b, std::vector<llvm::Value*> rows);
+
 struct ElementwiseFunction;
 struct Epilogue;
 // y = f(x): a standalone unary op, a constant Clip or a fused activation.
@@ -132,6 +136,8 @@ absl::Status EmitLinearKernel(KernelContext& k);       // Gemm, MatMul
 absl::Status EmitWindowKernel(KernelContext& k);       // Conv, MaxPool, AveragePool
 struct ConvGeometry;
 void EmitBlockedConv(KernelContext& k, const ConvGeometry& g, const Epilogue& epilogue);  // constant weights
+// Depthwise, channels last (planning/workspace.h's UsesChannelsLastDepthwise).
+void EmitChannelsLastDepthwise(KernelContext& k, const ConvGeometry& g, const Epilogue& epilogue);
 absl::Status EmitNormalizationKernel(KernelContext& k);  // (Log)Softmax, BatchNorm, global pools
 absl::Status EmitReduceKernel(KernelContext& k);         // the Reduce family
 absl::Status EmitDataMovementKernel(KernelContext& k);   // Transpose, Concat, IndexMap family, Trilu

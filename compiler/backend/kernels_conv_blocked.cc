@@ -11,6 +11,7 @@
 
 #include "compiler/backend/kernel_context.h"
 #include "compiler/ir/op_geometry.h"
+#include "compiler/planning/workspace.h"
 #include "compiler/util/status_macros.h"
 #include "llvm/IR/Intrinsics.h"
 
@@ -41,6 +42,10 @@ class BlockedConv {
   }
 
   void Emit() {
+    if (UsesChannelsLastDepthwise(k_.graph, k_.node, k_.target.vector_lanes)) {
+      EmitChannelsLastDepthwise(k_, g_, epilogue_);
+      return;
+    }
     PlanTiles();
     if (UseChannelTiles()) {
       EmitChannelTiled();
@@ -281,20 +286,7 @@ class BlockedConv {
     for (int64_t r = 0; r < r_vectors; ++r) {
       std::vector<llvm::Value*> rows(lanes, llvm::Constant::getNullValue(type));
       for (int64_t p = 0; p < pixels; ++p) rows[p] = b_.CreateLoad(type, acc[r * pixels + p]);
-      for (int64_t h = 1; h < lanes; h *= 2) {
-        std::vector<int> low(lanes), high(lanes);
-        for (int64_t k = 0; k < lanes; ++k) {
-          low[k] = static_cast<int>((k & h) == 0 ? k : lanes + k - h);
-          high[k] = static_cast<int>((k & h) == 0 ? k + h : lanes + k);
-        }
-        for (int64_t i = 0; i < lanes; ++i) {
-          if (i & h) continue;
-          llvm::Value* a = rows[i];
-          llvm::Value* c = rows[i + h];
-          rows[i] = b_.CreateShuffleVector(a, c, low);
-          rows[i + h] = b_.CreateShuffleVector(a, c, high);
-        }
-      }
+      rows = EmitTransposeSquare(b_, rows);
       for (int64_t l = 0; l < lanes; ++l) {  // rows[l]: channel oc0 + r * lanes + l
         llvm::Value* at = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(b_.CreateMul(n, k_.Int(oc_total)), b_.CreateAdd(oc0, k_.Int(r * lanes + l))),
                                                     k_.Int(area)),

@@ -38,7 +38,7 @@ bool SharesStorageWithInput(const BufferAssignment& buffers, const Node& node) {
   return false;
 }
 
-BufferAssignment AssignBuffers(const Graph& graph, int64_t alignment) {
+BufferAssignment AssignBuffers(const Graph& graph, int64_t alignment, int64_t vector_lanes) {
   const int value_count = static_cast<int>(graph.values().size());
   BufferAssignment result;
   result.storage.assign(value_count, Storage{});
@@ -161,7 +161,7 @@ BufferAssignment AssignBuffers(const Graph& graph, int64_t alignment) {
   // Workspaces: live only while their node runs.
   std::vector<int> workspace_nodes;
   for (int step = 0; step < final_step; ++step) {
-    const int64_t bytes = WorkspaceBytes(graph, graph.nodes()[step]);
+    const int64_t bytes = WorkspaceBytes(graph, graph.nodes()[step], vector_lanes);
     if (bytes == 0) continue;
     workspace_nodes.push_back(step);
     requests.push_back({bytes, step, step});

@@ -48,7 +48,9 @@ bool IsElided(const BufferAssignment& buffers, int node_index);
 // that input is not needed afterwards.
 std::vector<int> InPlaceCandidates(const Graph& graph, const Node& node);
 
-BufferAssignment AssignBuffers(const Graph& graph, int64_t alignment);
+// `vector_lanes` (the target's floats per vector) decides which kernel variants, and
+// so which workspaces, convolutions get (planning/workspace.h).
+BufferAssignment AssignBuffers(const Graph& graph, int64_t alignment, int64_t vector_lanes = 1);
 
 // True when some output of the node lives in the same bytes as one of its inputs
 // (in-place execution): its kernel must not assume the pointers are distinct.

@@ -21,7 +21,17 @@ int64_t PaddedInputBytes(const WindowGeometry& w) {
 
 }  // namespace
 
-int64_t WorkspaceBytes(const Graph& graph, const Node& node) {
+bool UsesChannelsLastDepthwise(const Graph& graph, const Node& node, int64_t vector_lanes) {
+  if (vector_lanes < 2 || !UsesBlockedConvolution(graph, node)) return false;
+  auto conv = ResolveConv(graph, node);
+  if (!conv.ok()) return false;
+  const WindowGeometry& w = conv->window;
+  const bool depthwise = conv->groups == w.channels && conv->out_channels == w.channels;
+  const int64_t padded_row = (w.out_w + vector_lanes - 1) / vector_lanes * vector_lanes;
+  return depthwise && w.channels % vector_lanes == 0 && w.out_w * 5 < padded_row * 4;
+}
+
+int64_t WorkspaceBytes(const Graph& graph, const Node& node, int64_t vector_lanes) {
   if (node.op == OpKind::kRNN || node.op == OpKind::kGRU || node.op == OpKind::kLSTM) {
     auto recurrent = ResolveRecurrent(graph, node);
     if (!recurrent.ok()) return 0;
@@ -32,6 +42,10 @@ int64_t WorkspaceBytes(const Graph& graph, const Node& node) {
   if (!UsesBlockedConvolution(graph, node)) return 0;
   auto conv = ResolveConv(graph, node);
   if (!conv.ok()) return 0;
+  if (UsesChannelsLastDepthwise(graph, node, vector_lanes)) {  // one image, padded, channels last
+    const WindowGeometry& w = conv->window;
+    return w.channels * (w.in_h + w.pad_top + w.pad_bottom) * (w.in_w + w.pad_left + w.pad_right) * 4;
+  }
   return PaddedInputBytes(conv->window);
 }
 

@@ -13,8 +13,13 @@ namespace modelc {
 
 // True when the node runs the blocked convolution kernel (constant weights).
 bool UsesBlockedConvolution(const Graph& graph, const Node& node);
-// Bytes of workspace the node's kernel needs; 0 for most nodes.
-int64_t WorkspaceBytes(const Graph& graph, const Node& node);
+// True when a depthwise convolution runs channels-last (the target has vectors of
+// `vector_lanes` floats, the channels fill whole vectors and the rows are narrow): its
+// input is copied, padded and transposed, into the workspace.
+bool UsesChannelsLastDepthwise(const Graph& graph, const Node& node, int64_t vector_lanes);
+// Bytes of workspace the node's kernel needs on a target with `vector_lanes`-float
+// vectors; 0 for most nodes.
+int64_t WorkspaceBytes(const Graph& graph, const Node& node, int64_t vector_lanes);
 
 }  // namespace modelc
 

@@ -1,0 +1,183 @@
+// Depthwise convolution with the channels in the vector lanes, for narrow rows (small
+// images late in a network, keyword-spotting spectrograms) where vectors of pixels
+// would be mostly empty. Per image:
+//  1. the input is copied into the workspace padded and channels-last, [row][column]
+//     [channel]: blocks of `lanes` channels x `lanes` consecutive pixels are loaded as
+//     rows, transposed in registers and stored one pixel (all its channels) at a time;
+//     only the padding border is zeroed;
+//  2. for a block of channels, the taps' weights are `lanes`-channel vectors kept in
+//     registers; each output pixel accumulates one vector over the taps, reading its
+//     input pixels as contiguous vectors;
+//  3. `lanes` consecutive output pixels are transposed back into one vector per
+//     channel and stored into the NCHW output (masked for the last, shorter block).
+// Pixel positions come from tables computed at compile time, so any stride, dilation
+// and padding work the same way.
+#include <algorithm>
+
+#include "compiler/backend/kernel_context.h"
+#include "compiler/ir/op_geometry.h"
+#include "llvm/IR/Intrinsics.h"
+
+namespace modelc {
+namespace {
+
+class ChannelsLastDepthwise {
+ public:
+  ChannelsLastDepthwise(KernelContext& k, const ConvGeometry& g, const Epilogue& epilogue)
+      : k_(k), b_(k.b), g_(g), w_(g.window), epilogue_(epilogue), lanes_(k.target.vector_lanes),
+        type_(llvm::FixedVectorType::get(k.F32(), lanes_)),
+        source_h_(w_.in_h + w_.pad_top + w_.pad_bottom), source_w_(w_.in_w + w_.pad_left + w_.pad_right) {}
+
+  void Emit() {
+    const int64_t taps = w_.kernel_h * w_.kernel_w;
+    // Weights as [tap][channel]: a tap's weights for a block of channels are one vector.
+    const std::vector<float> weights = k_.graph.value(k_.node.inputs[1]).constant->Floats();
+    std::vector<float> by_tap(weights.size());
+    for (int64_t c = 0; c < w_.channels; ++c)
+      for (int64_t t = 0; t < taps; ++t) by_tap[t * w_.channels + c] = weights[c * taps + t];
+    packed_ = k_.ConstantFloats(by_tap, "depthwise_weights");
+    // Where input pixel q lands in the padded channels-last copy, and where output
+    // pixel q's window starts there (both in floats).
+    std::vector<int64_t> destination, window;
+    for (int64_t q = 0; q < w_.in_h * w_.in_w; ++q) {
+      destination.push_back(((q / w_.in_w + w_.pad_top) * source_w_ + q % w_.in_w + w_.pad_left) * w_.channels);
+    }
+    for (int64_t q = 0; q < w_.out_h * w_.out_w; ++q) {
+      window.push_back(((q / w_.out_w) * w_.stride_h * source_w_ + (q % w_.out_w) * w_.stride_w) * w_.channels);
+    }
+    destinations_ = k_.ConstantInt64s(destination, "depthwise_destinations");
+    windows_ = k_.ConstantInt64s(window, "depthwise_windows");
+    k_.Loop(w_.batch, [&](llvm::Value* n) {
+      ZeroBorder();
+      CopyTransposed(n);
+      Compute(n);
+      if (!epilogue_.Empty()) {
+        llvm::Value* image = b_.CreateMul(n, k_.Int(w_.channels * w_.out_h * w_.out_w));
+        EmitEpilogueLoop(k_, epilogue_, k_.Address(k_.out[0], image),
+                         epilogue_.residual ? k_.Address(k_.in[kConvResidualInput], image) : nullptr,
+                         w_.channels * w_.out_h * w_.out_w);
+      }
+    }, /*allow_unrolling=*/false);
+  }
+
+ private:
+  llvm::Value* Mask(int64_t valid) {
+    std::vector<llvm::Constant*> bits;
+    for (int64_t l = 0; l < lanes_; ++l) bits.push_back(b_.getInt1(l < valid));
+    return llvm::ConstantVector::get(bits);
+  }
+
+  void Zero(int64_t from, int64_t count) {
+    if (count <= 0) return;
+    b_.CreateMemSet(k_.Address(k_.workspace, k_.Int(from)), b_.getInt8(0), k_.Int(count * 4), llvm::MaybeAlign(4));
+  }
+
+  // The padding border of the channels-last copy: the rows above, each gap between
+  // one row's right padding and the next row's left padding, the rows below.
+  void ZeroBorder() {
+    const int64_t c = w_.channels;
+    Zero(0, (w_.pad_top * source_w_ + w_.pad_left) * c);
+    const int64_t gap = (w_.pad_right + w_.pad_left) * c;
+    if (gap > 0 && w_.in_h > 1) {
+      k_.Loop(w_.in_h - 1, [&](llvm::Value* row) {
+        llvm::Value* at = b_.CreateMul(b_.CreateAdd(b_.CreateMul(b_.CreateAdd(row, k_.Int(w_.pad_top)), k_.Int(source_w_)),
+                                                    k_.Int(w_.pad_left + w_.in_w)), k_.Int(c));
+        b_.CreateMemSet(k_.Address(k_.workspace, at), b_.getInt8(0), k_.Int(gap * 4), llvm::MaybeAlign(4));
+      });
+    }
+    const int64_t last_end = ((w_.pad_top + w_.in_h - 1) * source_w_ + w_.pad_left + w_.in_w) * c;
+    Zero(last_end, source_h_ * source_w_ * c - last_end);
+  }
+
+  // Input [channel][pixel] -> workspace [padded pixel][channel], lanes x lanes at a time.
+  void CopyTransposed(llvm::Value* n) {
+    const int64_t pixels = w_.in_h * w_.in_w;
+    const int64_t full = pixels / lanes_, rest = pixels % lanes_;
+    k_.Loop(w_.channels / lanes_, [&](llvm::Value* block) {
+      llvm::Value* channel0 = b_.CreateMul(block, k_.Int(lanes_));
+      auto chunk = [&](llvm::Value* q0, int64_t valid) {
+        std::vector<llvm::Value*> rows;
+        for (int64_t j = 0; j < lanes_; ++j) {
+          llvm::Value* plane = b_.CreateMul(b_.CreateAdd(b_.CreateMul(n, k_.Int(w_.channels)), b_.CreateAdd(channel0, k_.Int(j))),
+                                            k_.Int(pixels));
+          llvm::Value* at = k_.Address(k_.in[0], b_.CreateAdd(plane, q0));
+          rows.push_back(valid < lanes_ ? static_cast<llvm::Value*>(b_.CreateMaskedLoad(type_, at, llvm::Align(4), Mask(valid),
+                                                                                      llvm::Constant::getNullValue(type_)))
+                                        : static_cast<llvm::Value*>(b_.CreateAlignedLoad(type_, at, llvm::Align(4))));
+        }
+        std::vector<llvm::Value*> columns = EmitTransposeSquare(b_, rows);  // columns[p]: pixel q0 + p
+        for (int64_t p = 0; p < valid; ++p) {
+          llvm::Value* destination = b_.CreateLoad(k_.I64(), b_.CreateInBoundsGEP(k_.I64(), destinations_, b_.CreateAdd(q0, k_.Int(p))));
+          b_.CreateAlignedStore(columns[p], k_.Address(k_.workspace, b_.CreateAdd(destination, channel0)), llvm::Align(4));
+        }
+      };
+      k_.Loop(full, [&](llvm::Value* i) { chunk(b_.CreateMul(i, k_.Int(lanes_)), lanes_); }, /*allow_unrolling=*/false);
+      if (rest > 0) chunk(k_.Int(full * lanes_), rest);
+    }, /*allow_unrolling=*/false);
+  }
+
+  void Compute(llvm::Value* n) {
+    const int64_t outputs = w_.out_h * w_.out_w;
+    const int64_t full = outputs / lanes_, rest = outputs % lanes_;
+    k_.Loop(w_.channels / lanes_, [&](llvm::Value* block) {
+      llvm::Value* channel0 = b_.CreateMul(block, k_.Int(lanes_));
+      std::vector<llvm::Value*> weights;
+      for (int64_t t = 0; t < w_.kernel_h * w_.kernel_w; ++t) {
+        weights.push_back(b_.CreateAlignedLoad(type_, k_.Address(packed_, b_.CreateAdd(k_.Int(t * w_.channels), channel0)), llvm::Align(4)));
+      }
+      llvm::Value* bias = llvm::Constant::getNullValue(type_);
+      if (g_.has_bias) bias = b_.CreateAlignedLoad(type_, k_.Address(k_.in[2], channel0), llvm::Align(4));
+      auto chunk = [&](llvm::Value* q0, int64_t valid) {
+        // Taps outside, pixels inside: `valid` independent accumulation chains.
+        std::vector<llvm::Value*> sums(lanes_, llvm::Constant::getNullValue(type_)), bases(valid);
+        for (int64_t p = 0; p < valid; ++p) {
+          llvm::Value* start = b_.CreateLoad(k_.I64(), b_.CreateInBoundsGEP(k_.I64(), windows_, b_.CreateAdd(q0, k_.Int(p))));
+          bases[p] = k_.Address(k_.workspace, b_.CreateAdd(start, channel0));
+          sums[p] = bias;
+        }
+        for (int64_t kh = 0; kh < w_.kernel_h; ++kh) {
+          for (int64_t kw = 0; kw < w_.kernel_w; ++kw) {
+            const int64_t offset = (kh * w_.dilation_h * source_w_ + kw * w_.dilation_w) * w_.channels;
+            for (int64_t p = 0; p < valid; ++p) {
+              llvm::Value* pixel = b_.CreateAlignedLoad(type_, k_.Address(bases[p], k_.Int(offset)), llvm::Align(4));
+              sums[p] = b_.CreateIntrinsic(llvm::Intrinsic::fmuladd, {type_}, {weights[kh * w_.kernel_w + kw], pixel, sums[p]});
+            }
+          }
+        }
+        std::vector<llvm::Value*> channels = EmitTransposeSquare(b_, sums);  // channels[j]: lanes pixels
+        for (int64_t j = 0; j < lanes_; ++j) {
+          llvm::Value* plane = b_.CreateMul(b_.CreateAdd(b_.CreateMul(n, k_.Int(w_.channels)), b_.CreateAdd(channel0, k_.Int(j))),
+                                            k_.Int(outputs));
+          llvm::Value* at = k_.Address(k_.out[0], b_.CreateAdd(plane, q0));
+          if (valid < lanes_) {
+            b_.CreateMaskedStore(channels[j], at, llvm::Align(4), Mask(valid));
+          } else {
+            b_.CreateAlignedStore(channels[j], at, llvm::Align(4));
+          }
+        }
+      };
+      k_.Loop(full, [&](llvm::Value* i) { chunk(b_.CreateMul(i, k_.Int(lanes_)), lanes_); }, /*allow_unrolling=*/false);
+      if (rest > 0) chunk(k_.Int(full * lanes_), rest);
+    }, /*allow_unrolling=*/false);
+  }
+
+  KernelContext& k_;
+  llvm::IRBuilder<>& b_;
+  const ConvGeometry& g_;
+  const WindowGeometry& w_;
+  const Epilogue& epilogue_;
+  const int64_t lanes_;
+  llvm::Type* type_;
+  const int64_t source_h_, source_w_;
+  llvm::Value* packed_ = nullptr;
+  llvm::Value* destinations_ = nullptr;
+  llvm::Value* windows_ = nullptr;
+};
+
+}  // namespace
+
+void EmitChannelsLastDepthwise(KernelContext& k, const ConvGeometry& g, const Epilogue& epilogue) {
+  ChannelsLastDepthwise(k, g, epilogue).Emit();
+}
+
+}  // namespace modelc
