@@ -236,100 +236,86 @@ class BlockedConv {
     return s_.out_w * 5 < padded_row * 4;  // pixel vectors would be under 80% full
   }
 
-  // Output channels [oc0, oc0 + R x lanes) x pixels [ow0, ow0 + P) of one output row,
-  // accumulated as R x P channel vectors over every (input channel, kh, kw) tap.
-  void EmitChannelTile(llvm::Value* n, llvm::Value* oc0, int64_t r_vectors, llvm::Value* oh, llvm::Value* ow0,
-                       int64_t pixels, llvm::Value* packed) {
+  // Output channels [oc0, oc0 + lanes) x output pixels [q0, q0 + pixels) of the
+  // flattened plane (so narrow rows still give a full tile of independent sums): one
+  // channel vector per pixel, accumulated over every (input channel, kh, kw) tap with
+  // the pixel broadcast; then transposed in registers (a butterfly of shuffles; missing
+  // pixels are zero vectors) into one vector of pixels per channel, which are
+  // contiguous in the output plane (a masked store for a shorter tile).
+  void EmitChannelTile(llvm::Value* n, llvm::Value* oc0, llvm::Value* q0, int64_t pixels, llvm::Value* packed,
+                       llvm::Value* windows) {
     const int64_t lanes = k_.target.vector_lanes;
     llvm::Type* type = llvm::FixedVectorType::get(k_.F32(), lanes);
-    std::vector<llvm::Value*> acc(r_vectors * pixels);
-    for (int64_t r = 0; r < r_vectors; ++r) {
-      llvm::Value* bias = llvm::Constant::getNullValue(type);
-      if (g_.has_bias) bias = b_.CreateAlignedLoad(type, k_.Address(k_.in[2], b_.CreateAdd(oc0, k_.Int(r * lanes))), llvm::Align(4));
-      for (int64_t p = 0; p < pixels; ++p) {
-        acc[r * pixels + p] = k_.EntryAlloca(type);
-        b_.CreateStore(bias, acc[r * pixels + p]);
-      }
+    llvm::Value* bias = llvm::Constant::getNullValue(type);
+    if (g_.has_bias) bias = b_.CreateAlignedLoad(type, k_.Address(k_.in[2], oc0), llvm::Align(4));
+    std::vector<llvm::Value*> acc(pixels), starts(pixels);
+    for (int64_t p = 0; p < pixels; ++p) {
+      acc[p] = k_.EntryAlloca(type);
+      b_.CreateStore(bias, acc[p]);
+      starts[p] = b_.CreateLoad(k_.I64(), b_.CreateInBoundsGEP(k_.I64(), windows, b_.CreateAdd(q0, k_.Int(p))));
     }
     const int64_t oc_total = g_.out_channels;
-    const bool small_tile = s_.kernel_h * s_.kernel_w * r_vectors * pixels <= 96;
+    const bool small_tile = s_.kernel_h * s_.kernel_w * pixels <= 96;
     k_.Loop(s_.channels, [&](llvm::Value* ic) {
       llvm::Value* plane = k_.Address(source_, b_.CreateMul(b_.CreateAdd(b_.CreateMul(n, k_.Int(s_.channels)), ic),
                                                             k_.Int(plan_.source_h * plan_.source_w)));
       k_.Loop(s_.kernel_h, [&](llvm::Value* kh) {
-        llvm::Value* row = k_.Address(plane, b_.CreateMul(b_.CreateAdd(b_.CreateMul(oh, k_.Int(s_.stride_h)),
-                                                                       b_.CreateMul(kh, k_.Int(s_.dilation_h))),
-                                                          k_.Int(plan_.source_w)));
+        llvm::Value* row = k_.Address(plane, b_.CreateMul(b_.CreateMul(kh, k_.Int(s_.dilation_h)), k_.Int(plan_.source_w)));
         k_.Loop(s_.kernel_w, [&](llvm::Value* kw) {
           llvm::Value* tap = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(b_.CreateMul(ic, k_.Int(s_.kernel_h)), kh), k_.Int(s_.kernel_w)), kw);
-          std::vector<llvm::Value*> weights(r_vectors);
-          for (int64_t r = 0; r < r_vectors; ++r) {
-            llvm::Value* at = b_.CreateAdd(b_.CreateMul(tap, k_.Int(oc_total)), b_.CreateAdd(oc0, k_.Int(r * lanes)));
-            weights[r] = b_.CreateAlignedLoad(type, k_.Address(packed, at), llvm::Align(4));
-          }
-          llvm::Value* first = b_.CreateAdd(b_.CreateMul(ow0, k_.Int(s_.stride_w)), b_.CreateMul(kw, k_.Int(s_.dilation_w)));
+          llvm::Value* weights = b_.CreateAlignedLoad(
+              type, k_.Address(packed, b_.CreateAdd(b_.CreateMul(tap, k_.Int(oc_total)), oc0)), llvm::Align(4));
+          llvm::Value* column = b_.CreateMul(kw, k_.Int(s_.dilation_w));
           for (int64_t p = 0; p < pixels; ++p) {
-            llvm::Value* pixel = k_.Load(row, b_.CreateAdd(first, k_.Int(p * s_.stride_w)));
-            llvm::Value* splat = b_.CreateVectorSplat(lanes, pixel);
-            for (int64_t r = 0; r < r_vectors; ++r) {
-              llvm::Value* slot = acc[r * pixels + p];
-              b_.CreateStore(b_.CreateIntrinsic(llvm::Intrinsic::fmuladd, {type}, {weights[r], splat, b_.CreateLoad(type, slot)}), slot);
-            }
+            llvm::Value* splat = b_.CreateVectorSplat(lanes, k_.Load(row, b_.CreateAdd(starts[p], column)));
+            b_.CreateStore(b_.CreateIntrinsic(llvm::Intrinsic::fmuladd, {type}, {weights, splat, b_.CreateLoad(type, acc[p])}), acc[p]);
           }
         });
       }, /*allow_unrolling=*/small_tile);
     }, /*allow_unrolling=*/false);
-    // The tile, lanes pixels x lanes channels, is transposed in registers (a butterfly
-    // of shuffles; missing pixels are zero vectors) into one vector of pixels per
-    // channel, stored into the channel's row (masked when the tile is narrower).
+    std::vector<llvm::Value*> rows(lanes, llvm::Constant::getNullValue(type));
+    for (int64_t p = 0; p < pixels; ++p) rows[p] = b_.CreateLoad(type, acc[p]);
+    rows = EmitTransposeSquare(b_, rows);
     const int64_t area = s_.out_h * s_.out_w;
-    for (int64_t r = 0; r < r_vectors; ++r) {
-      std::vector<llvm::Value*> rows(lanes, llvm::Constant::getNullValue(type));
-      for (int64_t p = 0; p < pixels; ++p) rows[p] = b_.CreateLoad(type, acc[r * pixels + p]);
-      rows = EmitTransposeSquare(b_, rows);
-      for (int64_t l = 0; l < lanes; ++l) {  // rows[l]: channel oc0 + r * lanes + l
-        llvm::Value* at = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(b_.CreateMul(n, k_.Int(oc_total)), b_.CreateAdd(oc0, k_.Int(r * lanes + l))),
-                                                    k_.Int(area)),
-                                       b_.CreateAdd(b_.CreateMul(oh, k_.Int(s_.out_w)), ow0));
-        if (pixels < lanes) {
-          b_.CreateMaskedStore(rows[l], k_.Address(k_.out[0], at), llvm::Align(4), LaneMask(lanes, pixels));
-        } else {
-          b_.CreateAlignedStore(rows[l], k_.Address(k_.out[0], at), llvm::Align(4));
-        }
+    for (int64_t l = 0; l < lanes; ++l) {  // rows[l]: channel oc0 + l
+      llvm::Value* at = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(b_.CreateMul(n, k_.Int(oc_total)), b_.CreateAdd(oc0, k_.Int(l))),
+                                                  k_.Int(area)), q0);
+      if (pixels < lanes) {
+        b_.CreateMaskedStore(rows[l], k_.Address(k_.out[0], at), llvm::Align(4), LaneMask(lanes, pixels));
+      } else {
+        b_.CreateAlignedStore(rows[l], k_.Address(k_.out[0], at), llvm::Align(4));
       }
     }
   }
 
   void EmitChannelTiled() {
     const int64_t lanes = k_.target.vector_lanes;
-    const int64_t channel_vectors = g_.out_channels / lanes;
-    // One channel vector by a vector's worth of pixels: a square tile to transpose. The
-    // pixel broadcasts fold into the multiply-adds where the target allows (AVX-512).
-    const int64_t r_vectors = 1;
-    const int64_t pixels = std::min<int64_t>(lanes, s_.out_w);
     // Weights as [tap][output channel]: a tap's channel vectors are adjacent.
     const std::vector<float> weights = k_.graph.value(k_.node.inputs[1]).constant->Floats();
     std::vector<float> by_tap(weights.size());
     for (int64_t oc = 0; oc < g_.out_channels; ++oc)
       for (int64_t t = 0; t < plan_.taps; ++t) by_tap[t * g_.out_channels + oc] = weights[oc * plan_.taps + t];
     llvm::Value* packed = k_.ConstantFloats(by_tap, "channel_tiled_weights");
+    // Where each output pixel's window starts in its (padded) source plane.
+    std::vector<int64_t> window;
+    for (int64_t q = 0; q < s_.out_h * s_.out_w; ++q) {
+      window.push_back((q / s_.out_w) * s_.stride_h * plan_.source_w + (q % s_.out_w) * s_.stride_w);
+    }
+    llvm::Value* windows = k_.ConstantInt64s(window, "channel_tiled_windows");
     source_ = PrepareSource();
-    const int64_t full_blocks = channel_vectors / r_vectors, rest_vectors = channel_vectors % r_vectors;
-    const int64_t full_tiles = s_.out_w / pixels, rest_pixels = s_.out_w % pixels;
-    auto row = [&](llvm::Value* n, llvm::Value* oc0, int64_t r) {
-      k_.Loop(s_.out_h, [&](llvm::Value* oh) {
-        k_.Loop(full_tiles, [&](llvm::Value* t) { EmitChannelTile(n, oc0, r, oh, b_.CreateMul(t, k_.Int(pixels)), pixels, packed); });
-        if (rest_pixels > 0) EmitChannelTile(n, oc0, r, oh, k_.Int(full_tiles * pixels), rest_pixels, packed);
-      });
-    };
+    const int64_t area = s_.out_h * s_.out_w;
+    const int64_t full_tiles = area / lanes, rest_pixels = area % lanes;
     k_.Loop(s_.batch, [&](llvm::Value* n) {
-      k_.Loop(full_blocks, [&](llvm::Value* block) { row(n, b_.CreateMul(block, k_.Int(r_vectors * lanes)), r_vectors); });
-      if (rest_vectors > 0) row(n, k_.Int(full_blocks * r_vectors * lanes), rest_vectors);
+      k_.Loop(g_.out_channels / lanes, [&](llvm::Value* block) {
+        llvm::Value* oc0 = b_.CreateMul(block, k_.Int(lanes));
+        k_.Loop(full_tiles, [&](llvm::Value* t) { EmitChannelTile(n, oc0, b_.CreateMul(t, k_.Int(lanes)), lanes, packed, windows); });
+        if (rest_pixels > 0) EmitChannelTile(n, oc0, k_.Int(full_tiles * lanes), rest_pixels, packed, windows);
+      });
       if (!epilogue_.Empty()) {
-        llvm::Value* image = b_.CreateMul(n, k_.Int(g_.out_channels * s_.out_h * s_.out_w));
+        llvm::Value* image = b_.CreateMul(n, k_.Int(g_.out_channels * area));
         EmitEpilogueLoop(k_, epilogue_, k_.Address(k_.out[0], image),
                          epilogue_.residual ? k_.Address(k_.in[kConvResidualInput], image) : nullptr,
-                         g_.out_channels * s_.out_h * s_.out_w);
+                         g_.out_channels * area);
       }
     });
   }

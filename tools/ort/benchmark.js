@@ -9,7 +9,12 @@
 // ONNX Runtime on the same input (intra-op threads 1, all graph optimisations), and
 // check both outputs agree. ORT's fixed per-call cost is measured on a one-Identity
 // model and also reported subtracted. GFLOP/s use the report's MAC count against the
-// measured single-core FMA peak. Prints a table and writes DIR/benchmark.json.
+// measured single-core FMA peak (the best of three measurements). Prints a table and
+// writes DIR/benchmark.json.
+// On a shared machine the speed of the core drifts by up to 2x within seconds, so each
+// model is timed in ROUNDS rounds that alternate modelc and ORT (and ORT's one-node
+// model), each round a share of the runs; every figure is the median over the rounds of
+// that round's statistic, so both sides see the same conditions.
 // Timings are for people to read: nothing here passes or fails on a time.
 'use strict';
 const fs = require('fs');
@@ -29,6 +34,7 @@ const option = (name, fallback) => {
 const modelc = path.resolve(option('--modelc', path.join(root, 'build', 'modelc')));
 const work = path.resolve(option('--work', path.join(root, 'build', 'benchmark')));
 const runs = Number(option('--runs', '2000'));
+const rounds = Number(option('--rounds', '5'));
 const folders = args.length ? args : [path.join(root, 'build', 'benchmark', 'generated'),
                                       path.join(root, '..', 'shared', 'models'), path.join(root, 'models')];
 
@@ -38,14 +44,22 @@ function percentiles(times) {
            p90_us: sorted[Math.floor(sorted.length * 9 / 10)] };
 }
 
-async function timeOrt(modelPath, feeds) {
-  const session = await ort.InferenceSession.create(modelPath, {
-    intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all',
-  });
+function medianOfRounds(results) {
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  return { median_us: median(results.map((r) => r.median_us)), p10_us: median(results.map((r) => r.p10_us)),
+           p90_us: median(results.map((r) => r.p90_us)) };
+}
+
+async function ortSession(modelPath) {
+  return ort.InferenceSession.create(modelPath, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+}
+
+// One round of ORT timing: warm-up, then `count` timed runs.
+async function timeOrt(session, feeds, count) {
   let result;
-  for (let i = 0; i < runs / 10 + 10; ++i) result = await session.run(feeds);
+  for (let i = 0; i < count / 10 + 10; ++i) result = await session.run(feeds);
   const times = [];
-  for (let i = 0; i < runs; ++i) {
+  for (let i = 0; i < count; ++i) {
     const start = process.hrtime.bigint();
     result = await session.run(feeds);
     times.push(Number(process.hrtime.bigint() - start) / 1000);
@@ -64,10 +78,11 @@ async function main() {
   fs.mkdirSync(work, { recursive: true });
   execFileSync('cc', ['-O2', '-march=native', '-ffp-contract=fast', path.join(root, 'tools/benchmark/fma_peak.c'),
                       '-o', path.join(work, 'fma_peak')]);
-  const peak = JSON.parse(execFileSync(path.join(work, 'fma_peak')).toString()).gflops;
-  const identity = await timeOrt(path.join(root, 'tools/benchmark/identity.onnx'),
-                                 { x: new ort.Tensor('float32', new Float32Array([1]), [1, 1]) });
-  const overhead = identity.median_us;
+  let peak = 0;
+  for (let i = 0; i < 3; ++i) peak = Math.max(peak, JSON.parse(execFileSync(path.join(work, 'fma_peak')).toString()).gflops);
+  const identitySession = await ortSession(path.join(root, 'tools/benchmark/identity.onnx'));
+  const identityFeeds = { x: new ort.Tensor('float32', new Float32Array([1]), [1, 1]) };
+  const overheads = [];
   const rows = [];
   for (const folder of folders) {
     if (!fs.existsSync(folder)) continue;
@@ -89,35 +104,50 @@ async function main() {
       execFileSync('cc', ['-O2', `-I${path.join(root, 'include')}`, '-DMODEL_INFO=bench_model_info',
                           path.join(root, 'tools/benchmark/run_model.c'), path.join(out, 'bench.o'), '-o', runner]);
       const outputFile = path.join(out, 'modelc_output.bin');
-      const mine = JSON.parse(execFileSync(runner, [input, outputFile, String(runs)]).toString());
-
-      const session = await ort.InferenceSession.create(modelPath);
+      const session = await ortSession(modelPath);
       const inputName = session.inputNames[0];
       const info = execFileSync(modelc, ['compile', modelPath, '--name', 'probe', '-o', out, '--dump-ir']).toString();
       const shape = JSON.parse('[' + new RegExp(`%${inputName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: float32\\[([0-9,]*)\\]`).exec(info)[1] + ']');
       const count = shape.reduce((a, b) => a * b, 1);
       const bytes = fs.readFileSync(input);
       const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + count * 4));
-      const theirs = await timeOrt(modelPath, { [inputName]: new ort.Tensor('float32', data, shape) });
+      const feeds = { [inputName]: new ort.Tensor('float32', data, shape) };
+      const mineRounds = [], theirRounds = [];
+      let theirs;
+      const perRound = Math.max(10, Math.round(runs / rounds));
+      for (let round = 0; round < rounds; ++round) {
+        mineRounds.push(JSON.parse(execFileSync(runner, [input, outputFile, String(perRound)]).toString()));
+        theirs = await timeOrt(session, feeds, perRound);
+        theirRounds.push(theirs);
+        overheads.push(await timeOrt(identitySession, identityFeeds, perRound));
+      }
+      const mine = { ...medianOfRounds(mineRounds), runs: perRound * rounds };
+      theirs = { ...medianOfRounds(theirRounds), output: theirs.output };
       const written = fs.readFileSync(outputFile);  // a view into a pooled buffer: mind the offset
       const ours = new Float32Array(written.buffer.slice(written.byteOffset, written.byteOffset + written.length));
       let difference = 0;
       for (let i = 0; i < ours.length; ++i) difference = Math.max(difference, Math.abs(ours[i] - theirs.output[i]));
       rows.push({
         model: name, modelc: mine, ort: { median_us: theirs.median_us, p10_us: theirs.p10_us, p90_us: theirs.p90_us },
-        ort_minus_overhead_us: theirs.median_us - overhead, speedup_vs_ort: theirs.median_us / mine.median_us,
-        speedup_vs_ort_minus_overhead: (theirs.median_us - overhead) / mine.median_us,
         macs, gflops: (2 * macs) / (mine.median_us * 1e3), peak_fraction: (2 * macs) / (mine.median_us * 1e3) / peak,
         compile_seconds: compileSeconds, text_bytes: flash ? Number(flash[2]) : null,
         rodata_bytes: flash ? Number(flash[3]) : null, max_abs_difference: difference,
       });
     }
   }
-  const result = { date: new Date().toISOString(), runs, fma_peak_gflops: peak, ort_overhead_us: overhead,
+  // ORT's per-call cost: the one-node model, timed in the same rounds as the models.
+  const overhead = medianOfRounds(overheads).median_us;
+  for (const r of rows) {
+    r.ort_minus_overhead_us = r.ort.median_us - overhead;
+    r.speedup_vs_ort = r.ort.median_us / r.modelc.median_us;
+    r.speedup_vs_ort_minus_overhead = r.ort_minus_overhead_us / r.modelc.median_us;
+  }
+  const result = { date: new Date().toISOString(), runs, rounds, fma_peak_gflops: peak, ort_overhead_us: overhead,
                    onnxruntime: require('onnxruntime-node/package.json').version, models: rows };
   fs.writeFileSync(path.join(work, 'benchmark.json'), JSON.stringify(result, null, 1) + '\n');
   const f = (x, digits = 1) => x.toFixed(digits).padStart(8);
-  console.log(`single-core FMA peak ${peak.toFixed(1)} GFLOP/s; ORT per-call overhead ${overhead.toFixed(1)} us; ${runs} runs each`);
+  console.log(`single-core FMA peak ${peak.toFixed(1)} GFLOP/s; ORT per-call overhead ${overhead.toFixed(1)} us; ` +
+              `${runs} runs each in ${rounds} alternating rounds`);
   console.log('model                  modelc us (p10-p90)      ORT us  ORT-ovh   x ORT  x ORT-ovh  GFLOP/s  %peak  compile s   .text  .rodata  max|diff|');
   for (const r of rows) {
     console.log(`${r.model.padEnd(22)} ${f(r.modelc.median_us)} (${r.modelc.p10_us.toFixed(1)}-${r.modelc.p90_us.toFixed(1)})`.padEnd(48) +
