@@ -7,22 +7,17 @@
 #include "compiler/frontend/onnx/onnx_importer.h"
 #include "compiler/reference/evaluator.h"
 #include "gtest/gtest.h"
+#include "tests/tensor_literals.h"
 #include "tests/test_support.h"
 
 namespace modelc {
 namespace {
 
-template <typename T>
-TensorData Tensor(DataType type, Shape shape, std::vector<T> values) {
-  std::vector<uint8_t> bytes(values.size() * sizeof(T));
-  if (!values.empty()) std::memcpy(bytes.data(), values.data(), bytes.size());
-  return TensorData(TensorType{type, std::move(shape)}, std::move(bytes));
-}
-TensorData F(Shape shape, std::vector<float> v) { return Tensor(DataType::kFloat32, std::move(shape), std::move(v)); }
-TensorData I64(Shape shape, std::vector<int64_t> v) { return Tensor(DataType::kInt64, std::move(shape), std::move(v)); }
-TensorData I32(Shape shape, std::vector<int32_t> v) { return Tensor(DataType::kInt32, std::move(shape), std::move(v)); }
-TensorData U8(Shape shape, std::vector<uint8_t> v) { return Tensor(DataType::kUInt8, std::move(shape), std::move(v)); }
-TensorData B(Shape shape, std::vector<uint8_t> v) { return Tensor(DataType::kBool, std::move(shape), std::move(v)); }
+using testing::B;
+using testing::F;
+using testing::I32;
+using testing::I64;
+using testing::U8;
 
 // Imports the model (opset 13 unless the text says otherwise) and evaluates it.
 std::vector<TensorData> Evaluate(const std::string& graph_text, const std::vector<TensorData>& inputs,

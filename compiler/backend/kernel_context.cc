@@ -38,6 +38,19 @@ llvm::Value* KernelContext::Constant(DataType type, double value) {
   });
 }
 
+llvm::Value* KernelContext::LaneMask(int64_t lanes, int64_t valid) {
+  std::vector<llvm::Constant*> bits;
+  for (int64_t l = 0; l < lanes; ++l) bits.push_back(b.getInt1(l < valid));
+  return llvm::ConstantVector::get(bits);
+}
+
+std::vector<float> TapMajorWeights(const std::vector<float>& weights, int64_t channels, int64_t taps) {
+  std::vector<float> by_tap(weights.size());
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t t = 0; t < taps; ++t) by_tap[t * channels + c] = weights[c * taps + t];
+  return by_tap;
+}
+
 std::vector<llvm::Value*> EmitTransposeSquare(llvm::IRBuilder<>& b, std::vector<llvm::Value*> rows) {
   const int64_t n = static_cast<int64_t>(rows.size());
   // Round h pairs rows i and i + h (i without bit h): the low result takes lanes with

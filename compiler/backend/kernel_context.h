@@ -64,6 +64,8 @@ class KernelContext {
   void StoreAs(DataType type, llvm::Value* value, llvm::Value* base, llvm::Value* index);
   // A constant of the given element type.
   llvm::Value* Constant(DataType type, double value);
+  // <lanes x i1> with the first `valid` lanes set (masked loads and stores).
+  llvm::Value* LaneMask(int64_t lanes, int64_t valid);
 
   // for (i = begin; i < end; ++i) body(i), with a 64-bit induction variable. A loop
   // whose body is already large can ask LLVM not to unroll it (compile time, code size).
@@ -116,6 +118,10 @@ llvm::Value* EmitLog1p(KernelContext& k, llvm::Value* u);
 llvm::Value* EmitTrigonometric(KernelContext& k, OpKind op, llvm::Value* x);
 // min(max(x, low), high) where NaN passes through (as ONNX's Clip).
 llvm::Value* EmitClamp(KernelContext& k, llvm::Value* x, llvm::Value* low, llvm::Value* high);
+
+// Convolution weights [channel][tap] reordered as [tap][channel], so that one tap's
+// weights for consecutive channels are one vector.
+std::vector<float> TapMajorWeights(const std::vector<float>& weights, int64_t channels, int64_t taps);
 
 // Transposes a square block held as `rows` vectors of rows.size() lanes (a power of
 // two): a butterfly of shuffles, log2(n) rounds of n. Returns the columns.

@@ -217,7 +217,7 @@ class BlockedConv {
         llvm::Value* at = k_.Address(out_row, b_.CreateAdd(ow0, k_.Int(u * lanes)));
         llvm::Value* value = b_.CreateLoad(type, accumulators[j * vectors + u]);
         if (u + 1 == vectors && last_lanes < lanes) {
-          b_.CreateMaskedStore(value, at, llvm::Align(4), LaneMask(lanes, last_lanes));
+          b_.CreateMaskedStore(value, at, llvm::Align(4), k_.LaneMask(lanes, last_lanes));
         } else {
           b_.CreateAlignedStore(value, at, llvm::Align(4));
         }
@@ -281,7 +281,7 @@ class BlockedConv {
       llvm::Value* at = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(b_.CreateMul(n, k_.Int(oc_total)), b_.CreateAdd(oc0, k_.Int(l))),
                                                   k_.Int(area)), q0);
       if (pixels < lanes) {
-        b_.CreateMaskedStore(rows[l], k_.Address(k_.out[0], at), llvm::Align(4), LaneMask(lanes, pixels));
+        b_.CreateMaskedStore(rows[l], k_.Address(k_.out[0], at), llvm::Align(4), k_.LaneMask(lanes, pixels));
       } else {
         b_.CreateAlignedStore(rows[l], k_.Address(k_.out[0], at), llvm::Align(4));
       }
@@ -291,11 +291,9 @@ class BlockedConv {
   void EmitChannelTiled() {
     const int64_t lanes = k_.target.vector_lanes;
     // Weights as [tap][output channel]: a tap's channel vectors are adjacent.
-    const std::vector<float> weights = k_.graph.value(k_.node.inputs[1]).constant->Floats();
-    std::vector<float> by_tap(weights.size());
-    for (int64_t oc = 0; oc < g_.out_channels; ++oc)
-      for (int64_t t = 0; t < plan_.taps; ++t) by_tap[t * g_.out_channels + oc] = weights[oc * plan_.taps + t];
-    llvm::Value* packed = k_.ConstantFloats(by_tap, "channel_tiled_weights");
+    llvm::Value* packed = k_.ConstantFloats(
+        TapMajorWeights(k_.graph.value(k_.node.inputs[1]).constant->Floats(), g_.out_channels, plan_.taps),
+        "channel_tiled_weights");
     // Where each output pixel's window starts in its (padded) source plane.
     std::vector<int64_t> window;
     for (int64_t q = 0; q < s_.out_h * s_.out_w; ++q) {
@@ -320,13 +318,6 @@ class BlockedConv {
     });
   }
 
-  // <lanes x i1> with the first `valid` lanes set.
-  llvm::Value* LaneMask(int64_t lanes, int64_t valid) {
-    std::vector<llvm::Constant*> bits;
-    for (int64_t l = 0; l < lanes; ++l) bits.push_back(b_.getInt1(l < valid));
-    return llvm::ConstantVector::get(bits);
-  }
-
   // `lanes` pixels from `start`, `stride_w` apart (one vector load when contiguous; for
   // stride 2, two loads and the even lanes when reading one float further is safe). Only
   // the first `valid` lanes are read (masked loads; the rest are zero).
@@ -334,7 +325,7 @@ class BlockedConv {
     if (lanes == 1) return b_.CreateLoad(k_.F32(), start);
     llvm::Value* zero = llvm::Constant::getNullValue(type);
     if (s_.stride_w == 1) {
-      if (valid < lanes) return b_.CreateMaskedLoad(type, start, llvm::Align(4), LaneMask(lanes, valid), zero);
+      if (valid < lanes) return b_.CreateMaskedLoad(type, start, llvm::Align(4), k_.LaneMask(lanes, valid), zero);
       return b_.CreateAlignedLoad(type, start, llvm::Align(4));
     }
     if (s_.stride_w == 2 && (CanOverreadOneFloat() || valid < lanes)) {
@@ -344,7 +335,7 @@ class BlockedConv {
         const int64_t count = std::clamp<int64_t>(needed - first, 0, lanes);
         if (count == lanes && valid == lanes) return b_.CreateAlignedLoad(type, from, llvm::Align(4));
         if (count == 0) return zero;
-        return b_.CreateMaskedLoad(type, from, llvm::Align(4), LaneMask(lanes, count), zero);
+        return b_.CreateMaskedLoad(type, from, llvm::Align(4), k_.LaneMask(lanes, count), zero);
       };
       llvm::Value* low = load(start, 0);
       llvm::Value* high = load(k_.Address(start, k_.Int(lanes)), lanes);

@@ -31,11 +31,8 @@ class ChannelsLastDepthwise {
   void Emit() {
     const int64_t taps = w_.kernel_h * w_.kernel_w;
     // Weights as [tap][channel]: a tap's weights for a block of channels are one vector.
-    const std::vector<float> weights = k_.graph.value(k_.node.inputs[1]).constant->Floats();
-    std::vector<float> by_tap(weights.size());
-    for (int64_t c = 0; c < w_.channels; ++c)
-      for (int64_t t = 0; t < taps; ++t) by_tap[t * w_.channels + c] = weights[c * taps + t];
-    packed_ = k_.ConstantFloats(by_tap, "depthwise_weights");
+    packed_ = k_.ConstantFloats(TapMajorWeights(k_.graph.value(k_.node.inputs[1]).constant->Floats(), w_.channels, taps),
+                                "depthwise_weights");
     // Where input pixel q lands in the padded channels-last copy, and where output
     // pixel q's window starts there (both in floats).
     std::vector<int64_t> destination, window;
@@ -61,12 +58,6 @@ class ChannelsLastDepthwise {
   }
 
  private:
-  llvm::Value* Mask(int64_t valid) {
-    std::vector<llvm::Constant*> bits;
-    for (int64_t l = 0; l < lanes_; ++l) bits.push_back(b_.getInt1(l < valid));
-    return llvm::ConstantVector::get(bits);
-  }
-
   void Zero(int64_t from, int64_t count) {
     if (count <= 0) return;
     b_.CreateMemSet(k_.Address(k_.workspace, k_.Int(from)), b_.getInt8(0), k_.Int(count * 4), llvm::MaybeAlign(4));
@@ -101,7 +92,7 @@ class ChannelsLastDepthwise {
           llvm::Value* plane = b_.CreateMul(b_.CreateAdd(b_.CreateMul(n, k_.Int(w_.channels)), b_.CreateAdd(channel0, k_.Int(j))),
                                             k_.Int(pixels));
           llvm::Value* at = k_.Address(k_.in[0], b_.CreateAdd(plane, q0));
-          rows.push_back(valid < lanes_ ? static_cast<llvm::Value*>(b_.CreateMaskedLoad(type_, at, llvm::Align(4), Mask(valid),
+          rows.push_back(valid < lanes_ ? static_cast<llvm::Value*>(b_.CreateMaskedLoad(type_, at, llvm::Align(4), k_.LaneMask(lanes_, valid),
                                                                                       llvm::Constant::getNullValue(type_)))
                                         : static_cast<llvm::Value*>(b_.CreateAlignedLoad(type_, at, llvm::Align(4))));
         }
@@ -150,7 +141,7 @@ class ChannelsLastDepthwise {
                                             k_.Int(outputs));
           llvm::Value* at = k_.Address(k_.out[0], b_.CreateAdd(plane, q0));
           if (valid < lanes_) {
-            b_.CreateMaskedStore(channels[j], at, llvm::Align(4), Mask(valid));
+            b_.CreateMaskedStore(channels[j], at, llvm::Align(4), k_.LaneMask(lanes_, valid));
           } else {
             b_.CreateAlignedStore(channels[j], at, llvm::Align(4));
           }

@@ -92,8 +92,27 @@ absl::Status EmitBatchNorm(KernelContext& k) {
   return absl::OkStatus();
 }
 
-// Two passes per group (mean, then variance about the mean: no cancellation), then
-// y = (x - mean) * inv_std * scale + bias. Mean and InvStdDev are written when asked for.
+// The mean of `count` contiguous floats and 1 / sqrt(variance + epsilon), in two passes
+// (mean, then the variance about it: no cancellation); `sum` is a float stack slot.
+std::pair<llvm::Value*, llvm::Value*> EmitMeanAndInverseStd(KernelContext& k, llvm::Value* group, int64_t count,
+                                                            float epsilon, llvm::Value* sum) {
+  llvm::IRBuilder<>& b = k.b;
+  b.CreateStore(k.Float(0.0f), sum);
+  k.Loop(count, [&](llvm::Value* i) { b.CreateStore(k.ReassociableAdd(b.CreateLoad(k.F32(), sum), k.Load(group, i)), sum); });
+  llvm::Value* mean = b.CreateFDiv(b.CreateLoad(k.F32(), sum), k.Float(static_cast<float>(count)));
+  b.CreateStore(k.Float(0.0f), sum);
+  k.Loop(count, [&](llvm::Value* i) {
+    llvm::Value* d = b.CreateFSub(k.Load(group, i), mean);
+    b.CreateStore(k.ReassociableAdd(b.CreateLoad(k.F32(), sum), b.CreateFMul(d, d)), sum);
+  });
+  llvm::Value* variance = b.CreateFDiv(b.CreateLoad(k.F32(), sum), k.Float(static_cast<float>(count)));
+  llvm::Value* inv_std = b.CreateFDiv(k.Float(1.0f), b.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt,
+                                                                          b.CreateFAdd(variance, k.Float(epsilon))));
+  return {mean, inv_std};
+}
+
+// Per group y = (x - mean) * inv_std * scale + bias. Mean and InvStdDev are written when
+// asked for.
 absl::Status EmitLayerNorm(KernelContext& k) {
   ASSIGN_OR_RETURN(LayerNormGeometry g, ResolveLayerNorm(k.graph, k.node));
   llvm::IRBuilder<>& b = k.b;
@@ -105,17 +124,7 @@ absl::Status EmitLayerNorm(KernelContext& k) {
   k.Loop(g.outer, [&](llvm::Value* o) {
     llvm::Value* group = k.Address(k.in[0], b.CreateMul(o, k.Int(g.inner)));
     llvm::Value* out = k.Address(k.out[0], b.CreateMul(o, k.Int(g.inner)));
-    b.CreateStore(k.Float(0.0f), sum);
-    k.Loop(g.inner, [&](llvm::Value* i) { b.CreateStore(k.ReassociableAdd(b.CreateLoad(k.F32(), sum), k.Load(group, i)), sum); });
-    llvm::Value* mean = b.CreateFDiv(b.CreateLoad(k.F32(), sum), k.Float(static_cast<float>(g.inner)));
-    b.CreateStore(k.Float(0.0f), sum);
-    k.Loop(g.inner, [&](llvm::Value* i) {
-      llvm::Value* d = b.CreateFSub(k.Load(group, i), mean);
-      b.CreateStore(k.ReassociableAdd(b.CreateLoad(k.F32(), sum), b.CreateFMul(d, d)), sum);
-    });
-    llvm::Value* variance = b.CreateFDiv(b.CreateLoad(k.F32(), sum), k.Float(static_cast<float>(g.inner)));
-    llvm::Value* inv_std = b.CreateFDiv(k.Float(1.0f), b.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt,
-                                                                            b.CreateFAdd(variance, k.Float(g.epsilon))));
+    auto [mean, inv_std] = EmitMeanAndInverseStd(k, group, g.inner, g.epsilon, sum);
     k.LoopNest(g.normalized_shape, strides, [&](llvm::Value*, const std::vector<llvm::Value*>& at) {
       llvm::Value* y = b.CreateFMul(b.CreateFMul(b.CreateFSub(k.Load(group, at[0]), mean), inv_std), k.Load(k.in[1], at[1]));
       if (has_bias) y = b.CreateFAdd(y, k.Load(k.in[2], at[2]));
@@ -137,17 +146,7 @@ absl::Status EmitInstanceNorm(KernelContext& k) {
     llvm::Value* plane = k.Address(k.in[0], b.CreateMul(p, k.Int(g.inner)));
     llvm::Value* out = k.Address(k.out[0], b.CreateMul(p, k.Int(g.inner)));
     llvm::Value* channel = b.CreateSRem(p, k.Int(g.channels));
-    b.CreateStore(k.Float(0.0f), sum);
-    k.Loop(g.inner, [&](llvm::Value* i) { b.CreateStore(k.ReassociableAdd(b.CreateLoad(k.F32(), sum), k.Load(plane, i)), sum); });
-    llvm::Value* mean = b.CreateFDiv(b.CreateLoad(k.F32(), sum), k.Float(static_cast<float>(g.inner)));
-    b.CreateStore(k.Float(0.0f), sum);
-    k.Loop(g.inner, [&](llvm::Value* i) {
-      llvm::Value* d = b.CreateFSub(k.Load(plane, i), mean);
-      b.CreateStore(k.ReassociableAdd(b.CreateLoad(k.F32(), sum), b.CreateFMul(d, d)), sum);
-    });
-    llvm::Value* variance = b.CreateFDiv(b.CreateLoad(k.F32(), sum), k.Float(static_cast<float>(g.inner)));
-    llvm::Value* inv_std = b.CreateFDiv(k.Float(1.0f), b.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt,
-                                                                            b.CreateFAdd(variance, k.Float(g.epsilon))));
+    auto [mean, inv_std] = EmitMeanAndInverseStd(k, plane, g.inner, g.epsilon, sum);
     llvm::Value* scale = b.CreateFMul(inv_std, k.Load(k.in[1], channel));
     llvm::Value* shift = k.Load(k.in[2], channel);
     k.Loop(g.inner, [&](llvm::Value* i) {
