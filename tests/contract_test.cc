@@ -3,6 +3,7 @@
 // identical results, and the descriptor describes the model.
 #include <malloc.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -17,6 +18,7 @@
 #include "variable_bias.h"
 #include "compiler/frontend/onnx/onnx_importer.h"
 #include "ext_cnn.h"
+#include "if_runtime.h"
 #include "traced_cnn.h"
 #include "gtest/gtest.h"
 #include "tests/test_support.h"
@@ -235,6 +237,30 @@ TEST(Contract, TraceHookSeesEveryOperatorsOutputInOrder) {
   EXPECT_EQ(plain, traced);
   ASSERT_EQ(traced_cnn_run_traced(image.data(), plain.data(), scratch.data(), nullptr, nullptr), MODELC_OK);
   EXPECT_EQ(plain, traced);
+}
+
+// An If on run-time inputs (tests/data/control/if_runtime.onnxtxt): cond picks 2x or
+// -x; inside the then branch, inner picks 2x or 4x. Only the taken branch runs: the
+// trace sees the tensors of that branch and no others.
+TEST(Contract, RunTimeIfRunsOnlyTheTakenBranch) {
+  AlignedBuffer scratch(IF_RUNTIME_SCRATCH_SIZE, IF_RUNTIME_SCRATCH_ALIGNMENT);
+  const std::vector<float> x = {1, -2, 3.5f, 0};
+  struct Case {
+    uint8_t cond, inner;
+    float factor;
+    const char* taken;      // a tensor of the branch that must run
+    const char* not_taken;  // one that must not
+  };
+  for (const Case& c : {Case{1, 1, 2, "doubled", "negated"}, Case{1, 0, 4, "four_times", "negated"},
+                        Case{0, 1, -1, "negated", "doubled"}, Case{0, 0, -1, "negated", "four_times"}}) {
+    std::vector<float> y(4, 99.0f);
+    TraceLog log;
+    ASSERT_EQ(if_runtime_run_traced(&c.cond, &c.inner, x.data(), y.data(), scratch.data(), RecordTensor, &log), MODELC_OK);
+    for (size_t i = 0; i < x.size(); ++i) EXPECT_EQ(y[i], c.factor * x[i]) << int(c.cond) << int(c.inner) << " element " << i;
+    auto traced = [&](const char* name) { return std::find(log.names.begin(), log.names.end(), name) != log.names.end(); };
+    EXPECT_TRUE(traced(c.taken)) << c.taken;
+    EXPECT_FALSE(traced(c.not_taken)) << c.not_taken;
+  }
 }
 
 TEST(Contract, TwoThreadsWithTwoScratchBuffersRunAtOnce) {

@@ -226,6 +226,25 @@ class ModuleBuilder {
     return absl::OkStatus();
   }
 
+  // Calls node n's function (none for a view: its output already is its input's bytes)
+  // and, with --trace, the callback for its outputs.
+  void EmitNodeCall(size_t n, const Node& node, llvm::Function* node_function, llvm::Function* graph_function) {
+    if (node_function) {
+      std::vector<llvm::Value*> args;
+      for (ValueId input : node.inputs) {
+        if (input != kNoValue) args.push_back(PointerTo(input, graph_function));
+      }
+      for (ValueId output : node.outputs) args.push_back(PointerTo(output, graph_function));
+      if (buffers_.workspace_offset[n] >= 0) {
+        args.push_back(builder_.CreateInBoundsGEP(builder_.getInt8Ty(), graph_function->getArg(TensorCount()),
+                                                  builder_.getInt64(buffers_.workspace_offset[n])));
+      }
+      if (External()) args.push_back(graph_function->getArg(GraphWeightsArg()));
+      builder_.CreateCall(node_function, args);
+    }
+    if (request_.trace) EmitTraceCalls(node, graph_function);
+  }
+
   absl::Status DefineGraphFunction(llvm::Function* graph_function) {
     std::vector<llvm::Function*> node_functions;
     for (size_t n = 0; n < graph_.nodes().size(); ++n) {
@@ -255,22 +274,19 @@ class ModuleBuilder {
     builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", graph_function));
     for (size_t n = 0; n < graph_.nodes().size(); ++n) {
       const Node& node = graph_.nodes()[n];
-      if (!node_functions[n]) {
-        if (request_.trace) EmitTraceCalls(node, graph_function);  // views: same bytes, new name
-        continue;
+      llvm::BasicBlock* after_node = nullptr;
+      if (node.guard != kNoValue) {  // an If branch's node: runs only when its guard is true
+        llvm::BasicBlock* run = llvm::BasicBlock::Create(context_, "guarded", graph_function);
+        after_node = llvm::BasicBlock::Create(context_, "after_guarded", graph_function);
+        llvm::Value* flag = builder_.CreateLoad(builder_.getInt8Ty(), PointerTo(node.guard, graph_function));
+        builder_.CreateCondBr(builder_.CreateICmpNE(flag, builder_.getInt8(0)), run, after_node);
+        builder_.SetInsertPoint(run);
       }
-      std::vector<llvm::Value*> args;
-      for (ValueId input : node.inputs) {
-        if (input != kNoValue) args.push_back(PointerTo(input, graph_function));
+      EmitNodeCall(n, node, node_functions[n], graph_function);
+      if (after_node) {
+        builder_.CreateBr(after_node);
+        builder_.SetInsertPoint(after_node);
       }
-      for (ValueId output : node.outputs) args.push_back(PointerTo(output, graph_function));
-      if (buffers_.workspace_offset[n] >= 0) {
-        args.push_back(builder_.CreateInBoundsGEP(builder_.getInt8Ty(), graph_function->getArg(TensorCount()),
-                                                  builder_.getInt64(buffers_.workspace_offset[n])));
-      }
-      if (External()) args.push_back(graph_function->getArg(GraphWeightsArg()));
-      builder_.CreateCall(node_functions[n], args);
-      if (request_.trace) EmitTraceCalls(node, graph_function);
     }
     // Outputs that are not stored in their own buffer: repeated outputs, or outputs
     // that are graph inputs or constants.

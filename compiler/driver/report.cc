@@ -112,9 +112,10 @@ std::string WriteReport(const CodegenRequest& request, const ObjectFile& object,
         absl::StrAppend(out, id == kNoValue ? "_" : graph.value(id).name);
       });
     };
-    absl::StrAppend(&r, absl::StrFormat("  %3d: %s '%s' %s -> %s%s\n", n, DescribeOp(node), node.name,
+    const std::string guard = node.guard == kNoValue ? "" : absl::StrCat("  (only when ", graph.value(node.guard).name, ")");
+    absl::StrAppend(&r, absl::StrFormat("  %3d: %s '%s' %s -> %s%s%s\n", n, DescribeOp(node), node.name,
                                         names(node.inputs), names(node.outputs),
-                                        IsElided(buffers, static_cast<int>(n)) ? "  (view, no code)" : ""));
+                                        IsElided(buffers, static_cast<int>(n)) ? "  (view, no code)" : "", guard));
   }
   absl::StrAppend(&r, "\ntensor placement:\n");
   for (ValueId id = 0; id < static_cast<ValueId>(graph.values().size()); ++id) {

@@ -5,6 +5,15 @@
 
 namespace modelc {
 
+std::vector<ValueId> ReadValues(const Node& node) {
+  std::vector<ValueId> read;
+  for (ValueId input : node.inputs) {
+    if (input != kNoValue) read.push_back(input);
+  }
+  if (node.guard != kNoValue) read.push_back(node.guard);
+  return read;
+}
+
 ValueId Graph::AddValue(std::string value_name, TensorType type) {
   values_.push_back(Value{std::move(value_name), std::move(type), std::nullopt, -1});
   return static_cast<ValueId>(values_.size() - 1);

@@ -30,7 +30,13 @@ struct Node {
   std::vector<ValueId> inputs;
   std::vector<ValueId> outputs;
   AttributeMap attributes;
+  // A bool scalar: the node runs only when it is true (the nodes of an If branch whose
+  // condition is known at run time); kNoValue: always. Read like an input.
+  ValueId guard = kNoValue;
 };
+
+// The values a node reads: its present inputs, then its guard if it has one.
+std::vector<ValueId> ReadValues(const Node& node);
 
 class Graph {
  public:

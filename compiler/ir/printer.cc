@@ -41,6 +41,7 @@ std::string PrintGraph(const Graph& graph) {
                                     }),
                       "}");
     }
+    if (node.guard != kNoValue) absl::StrAppend(&text, " if ", Ref(graph, node.guard));
     absl::StrAppend(&text, "  # ", node.name, "\n");
   }
   return text;

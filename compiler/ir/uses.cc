@@ -6,9 +6,7 @@ namespace modelc {
 GraphUses::GraphUses(const Graph& graph)
     : consumers_(graph.values().size()), graph_output_(graph.values().size(), false) {
   for (size_t n = 0; n < graph.nodes().size(); ++n) {
-    for (ValueId input : graph.nodes()[n].inputs) {
-      if (input != kNoValue) consumers_[input].push_back(static_cast<int>(n));
-    }
+    for (ValueId input : ReadValues(graph.nodes()[n])) consumers_[input].push_back(static_cast<int>(n));
   }
   for (ValueId output : graph.outputs()) graph_output_[output] = true;
 }
@@ -24,9 +22,7 @@ bool GraphUses::OnlyReadBy(ValueId id, int consumer) const {
 std::vector<bool> ReferencedValues(const Graph& graph) {
   std::vector<bool> referenced(graph.values().size(), false);
   for (const Node& node : graph.nodes()) {
-    for (ValueId id : node.inputs) {
-      if (id != kNoValue) referenced[id] = true;
-    }
+    for (ValueId id : ReadValues(node)) referenced[id] = true;
     for (ValueId id : node.outputs) referenced[id] = true;
   }
   for (ValueId id : graph.inputs()) referenced[id] = true;

@@ -32,6 +32,15 @@ absl::Status VerifyGraph(const Graph& graph) {
                                                 "' before it is produced"));
       }
     }
+    if (node.guard != kNoValue) {
+      if (node.guard < 0 || node.guard >= value_count || !available[node.guard]) {
+        return absl::InternalError(absl::StrCat(context(), " reads its guard before it is produced"));
+      }
+      const TensorType& guard = graph.value(node.guard).type;
+      if (guard.element_type != DataType::kBool || guard.ElementCount() != 1) {
+        return absl::InternalError(absl::StrCat(context(), " has a guard that is not one bool"));
+      }
+    }
     auto inferred = InferOutputTypes(graph, node);
     if (!inferred.ok()) {
       return absl::Status(inferred.status().code(),

@@ -14,7 +14,9 @@ namespace modelc {
 namespace {
 
 std::string NodeKey(const Node& node) {
-  std::string key = absl::StrCat(static_cast<int>(node.op), "(", absl::StrJoin(node.inputs, ","), ")");
+  // The guard is part of the key: a node of one If branch cannot stand in for the same
+  // computation in the other branch, which may be the one that runs.
+  std::string key = absl::StrCat(static_cast<int>(node.op), "(", absl::StrJoin(node.inputs, ","), ") if ", node.guard);
   for (const auto& [name, value] : node.attributes.entries()) {
     absl::StrAppend(&key, name, "=", AttributeToString(value), ";");
   }
@@ -34,6 +36,7 @@ absl::Status EliminateCommonSubexpressions(Graph& graph) {
     for (ValueId& input : node.inputs) {
       if (input != kNoValue) input = replacement[input];
     }
+    if (node.guard != kNoValue) node.guard = replacement[node.guard];
     bool feeds_graph_output = false;
     for (ValueId output : node.outputs) feeds_graph_output |= uses.IsGraphOutput(output);
     auto [it, inserted] = first_with_key.emplace(NodeKey(node), static_cast<int>(n));

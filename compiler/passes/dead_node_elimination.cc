@@ -16,9 +16,7 @@ absl::Status EliminateDeadNodes(Graph& graph) {
       removed[n] = true;
       continue;
     }
-    for (ValueId input : node.inputs) {
-      if (input != kNoValue) needed[input] = true;
-    }
+    for (ValueId input : ReadValues(node)) needed[input] = true;
   }
   graph.RemoveNodes(removed);
   return absl::OkStatus();

@@ -119,6 +119,7 @@ absl::StatusOr<Graph> LinkGraphs(std::vector<NamedGraph> models, const std::vect
         if (v != kNoValue) v = remap[v];
       }
       for (ValueId& v : copy.outputs) v = remap[v];
+      if (copy.guard != kNoValue) copy.guard = remap[copy.guard];
       linked.AddNode(std::move(copy));
     }
     for (ValueId id : g.outputs()) {

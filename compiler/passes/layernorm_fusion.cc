@@ -126,6 +126,7 @@ absl::Status FuseLayerNormalization(Graph& graph) {
       fused.inputs = {x, scale};
       if (bias != kNoValue) fused.inputs.push_back(bias);
       fused.outputs = {graph.nodes()[last].outputs[0]};
+      fused.guard = graph.nodes()[last].guard;
       fused.attributes.Set("axis", *axis);
       fused.attributes.Set("epsilon", epsilon);
       for (int dead : {sub, mean, square, variance_mean, add, sqrt}) removed[dead] = true;

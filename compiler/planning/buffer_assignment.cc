@@ -87,9 +87,7 @@ BufferAssignment AssignBuffers(const Graph& graph, int64_t alignment, int64_t ve
   std::vector<int> first(value_count, -1), last(value_count, -1);
   for (int step = 0; step < static_cast<int>(graph.nodes().size()); ++step) {
     const Node& node = graph.nodes()[step];
-    for (ValueId input : node.inputs) {
-      if (input != kNoValue) last[root[input]] = std::max(last[root[input]], step);
-    }
+    for (ValueId input : ReadValues(node)) last[root[input]] = std::max(last[root[input]], step);
     for (ValueId output : node.outputs) {
       if (root[output] != output) continue;
       if (first[output] < 0) first[output] = step;

@@ -351,6 +351,7 @@ class GraphBuilder {
       return AddConstantOutput(proto, std::move(data));
     }
     Node node;
+    node.guard = guard_;
     node.op = proto.op_type() == "CastLike" ? OpKind::kCast : *OpKindFromOnnxName(proto.op_type());
     node.name = proto.name().empty() ? absl::StrCat(proto.op_type(), "_", index) : proto.name();
     ASSIGN_OR_RETURN(node.attributes, ConvertAttributes(proto));
@@ -425,25 +426,68 @@ class GraphBuilder {
     return absl::OkStatus();
   }
 
-  // If with a condition known at compile time: the chosen branch's nodes join the
-  // graph in its place (ONNX names are unique across branches, so they cannot clash)
-  // and its outputs become the If's. A condition known only at run time is refused.
+  // If. With a condition known at compile time, the chosen branch's nodes join the
+  // graph in its place. Otherwise both branches do, each node guarded (Node::guard) by
+  // the condition or its negation (and by the guard of an enclosing branch), so only
+  // the taken branch runs; a Where picks each output. ONNX names are unique across
+  // branches, so they cannot clash.
   absl::Status AddIf(const onnx::NodeProto& proto, int index) {
     auto condition = proto.input_size() == 1 ? values_.find(proto.input(0)) : values_.end();
     if (condition == values_.end()) return absl::InvalidArgumentError("If takes one condition input");
-    const Value& value = graph_.value(condition->second);
+    const ValueId cond = condition->second;
+    const Value& value = graph_.value(cond);
     if (value.type.element_type != DataType::kBool || value.type.ElementCount() != 1) {
       return absl::InvalidArgumentError("If's condition must be one bool");
     }
-    if (!value.constant) {
-      std::string hint = "; a condition known only at run time is not supported yet";
-      if (graph_.IsGraphInput(condition->second)) {
-        hint = absl::StrCat("; it is the graph input '", value.name, "': fix its value with --freeze ", value.name,
-                            "=VALUES");
+    const std::string if_name = proto.name().empty() ? absl::StrCat("If_", index) : proto.name();
+    if (value.constant) {
+      const bool taken = value.constant->bytes()[0] != 0;
+      ASSIGN_OR_RETURN(std::vector<ValueId> produced, ImportBranch(proto, taken ? "then_branch" : "else_branch", index));
+      for (int o = 0; o < proto.output_size(); ++o) {
+        // An Identity (a view: no copy unless it is a graph output) keeps the If's name.
+        RETURN_IF_ERROR(AddSyntheticNode(OpKind::kIdentity, absl::StrCat(if_name, "_output", o), {produced[o]},
+                                         proto.output(o)).status());
       }
-      return absl::UnimplementedError(absl::StrCat("If's condition must be known at compile time", hint));
+      return absl::OkStatus();
     }
-    const char* branch_name = value.constant->bytes()[0] ? "then_branch" : "else_branch";
+    // The guards are computed unconditionally: a guard left unwritten because its own
+    // node was skipped would be whatever the scratch held.
+    const ValueId outer = guard_;
+    guard_ = kNoValue;
+    ValueId scalar_cond = cond;
+    if (value.type.Rank() > 0) {  // a one-element tensor: as a scalar, it broadcasts to any shape
+      const ValueId shape = graph_.AddConstant(absl::StrCat(if_name, ".scalar_shape"), TensorData::FromInt64s({0}, {}));
+      ASSIGN_OR_RETURN(scalar_cond, AddSyntheticNode(OpKind::kReshape, absl::StrCat(if_name, "_condition"), {cond, shape}, ""));
+    }
+    ASSIGN_OR_RETURN(const ValueId negated, AddSyntheticNode(OpKind::kNot, absl::StrCat(if_name, "_else"), {scalar_cond}, ""));
+    ValueId then_guard = scalar_cond, else_guard = negated;
+    if (outer != kNoValue) {
+      ASSIGN_OR_RETURN(then_guard, AddSyntheticNode(OpKind::kAnd, absl::StrCat(if_name, "_then_guard"), {outer, scalar_cond}, ""));
+      ASSIGN_OR_RETURN(else_guard, AddSyntheticNode(OpKind::kAnd, absl::StrCat(if_name, "_else_guard"), {outer, negated}, ""));
+    }
+    guard_ = then_guard;
+    absl::StatusOr<std::vector<ValueId>> then_values = ImportBranch(proto, "then_branch", index);
+    guard_ = else_guard;
+    absl::StatusOr<std::vector<ValueId>> else_values = then_values.ok() ? ImportBranch(proto, "else_branch", index)
+                                                                        : then_values;
+    guard_ = outer;
+    RETURN_IF_ERROR(then_values.status());
+    RETURN_IF_ERROR(else_values.status());
+    for (int o = 0; o < proto.output_size(); ++o) {
+      const TensorType& then_type = graph_.value((*then_values)[o]).type;
+      const TensorType& else_type = graph_.value((*else_values)[o]).type;
+      if (then_type != else_type) {
+        return absl::UnimplementedError(absl::StrCat("If output ", o, " is ", then_type.ToString(), " in one branch and ",
+                                                     else_type.ToString(), " in the other; static shapes need them equal"));
+      }
+      RETURN_IF_ERROR(AddSyntheticNode(OpKind::kWhere, absl::StrCat(if_name, "_output", o),
+                                       {scalar_cond, (*then_values)[o], (*else_values)[o]}, proto.output(o)).status());
+    }
+    return absl::OkStatus();
+  }
+
+  // Imports one of an If's branches; returns its outputs.
+  absl::StatusOr<std::vector<ValueId>> ImportBranch(const onnx::NodeProto& proto, const char* branch_name, int index) {
     const onnx::GraphProto* branch = nullptr;
     for (const onnx::AttributeProto& attribute : proto.attribute()) {
       if (attribute.name() == branch_name && attribute.has_g()) branch = &attribute.g();
@@ -462,22 +506,29 @@ class GraphBuilder {
       absl::Status status = AddNode(branch->node(i), index * 1000 + i);
       if (!status.ok()) return WithContext(status, absl::StrCat(branch_name, ": ", NodeLabel(branch->node(i), i)));
     }
+    std::vector<ValueId> outputs;
     for (int o = 0; o < proto.output_size(); ++o) {
       auto produced = values_.find(branch->output(o).name());
       if (produced == values_.end()) {
         return absl::InvalidArgumentError(absl::StrCat(branch_name, " output '", branch->output(o).name(), "' is never produced"));
       }
-      if (values_.count(proto.output(o))) {
-        return absl::InvalidArgumentError(absl::StrCat("output '", proto.output(o), "' is defined twice"));
-      }
-      // An Identity (a view: no copy unless it is a graph output) keeps the If's name.
-      Node identity{OpKind::kIdentity, absl::StrCat(proto.name().empty() ? "If" : proto.name(), "_", index, "_output", o),
-                    {produced->second}, {}, {}};
-      identity.outputs.push_back(graph_.AddValue(proto.output(o), graph_.value(produced->second).type));
-      values_[proto.output(o)] = identity.outputs[0];
-      graph_.AddNode(std::move(identity));
+      outputs.push_back(produced->second);
     }
-    return absl::OkStatus();
+    return outputs;
+  }
+
+  // A node the importer adds itself (under the current guard); returns its output,
+  // named `output_name` (an ONNX name the rest of the model may read) or after the node.
+  absl::StatusOr<ValueId> AddSyntheticNode(OpKind op, const std::string& name, std::vector<ValueId> inputs,
+                                           const std::string& output_name) {
+    Node node{op, name, std::move(inputs), {kNoValue}, {}, guard_};
+    ASSIGN_OR_RETURN(std::vector<TensorType> types, InferOutputTypes(graph_, node));
+    const std::string value_name = output_name.empty() ? name : output_name;
+    if (values_.count(value_name)) return absl::InvalidArgumentError(absl::StrCat("'", value_name, "' is defined twice"));
+    node.outputs[0] = graph_.AddValue(value_name, types[0]);
+    values_[value_name] = node.outputs[0];
+    graph_.AddNode(std::move(node));
+    return values_[value_name];
   }
 
   bool FoldsAtImport(const Node& node) const {
@@ -507,6 +558,7 @@ class GraphBuilder {
   std::unordered_map<std::string, ValueId> values_;
   std::unordered_map<std::string, const onnx::ValueInfoProto*> onnx_infos_;
   std::set<std::string> consumed_;
+  ValueId guard_ = kNoValue;  // while importing a run-time If's branch: its guard
 };
 
 absl::StatusOr<Graph> ImportModel(onnx::ModelProto model, const ImportOptions& options) {
