@@ -126,6 +126,20 @@ g (float[2,6] x, int64[2] shape) => (float[3,4] y) {
   ExpectCleanFailure("compile " + model + " --freeze shape", 2, {"--freeze expects NAME=VALUES"});
 }
 
+TEST(Cli, ContiguousSlicesAreViews) {
+  TemporaryFolder out;
+  ASSERT_EQ(Modelc("compile " + kTestModels + "/slice_views.onnxtxt --name v -o " + out.path()).exit_code, 0);
+  const std::string report = ReadFileBytes(out.File("v.report.txt"));
+  // Rows of a row-major matrix are contiguous: Split, Slice and Gather of rows cost
+  // nothing. Columns are not: that Slice copies.
+  for (const char* step : {"Split 'Split_1' x, sizes -> a, b  (view, no code)",
+                           "Slice 'Slice_6' x, starts, ends -> s  (view, no code)",
+                           "Gather 'Gather_9' x, indices -> g  (view, no code)"}) {
+    EXPECT_NE(report.find(step), std::string::npos) << step << "\n" << report;
+  }
+  EXPECT_NE(report.find("Slice 'Slice_14' x, cs, ce, ca -> c\n"), std::string::npos) << report;
+}
+
 TEST(Cli, IntegerAndBoolTensorsAreTypedInTheHeader) {
   TemporaryFolder inputs, out;
   const std::string model = WriteFile(inputs, "argmax.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>

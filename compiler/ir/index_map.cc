@@ -283,6 +283,20 @@ absl::StatusOr<IndexMapGeometry> DepthSpace(const Graph& graph, const Node& node
 
 }  // namespace
 
+std::optional<int64_t> ContiguousStart(const IndexMapGeometry& g) {
+  if (g.has_outside) return std::nullopt;
+  const std::vector<int64_t> strides = RowMajorStrides(g.dims);
+  int64_t start = 0;
+  for (size_t d = 0; d < g.dims.size(); ++d) {
+    if (g.dims[d] == 0) return std::nullopt;
+    start += g.offsets[d][0];
+    for (int64_t i = 1; i < g.dims[d]; ++i) {
+      if (g.offsets[d][i] != g.offsets[d][0] + i * strides[d]) return std::nullopt;
+    }
+  }
+  return start;
+}
+
 absl::StatusOr<std::vector<IndexMapGeometry>> ResolveIndexMap(const Graph& graph, const Node& node) {
   using Maps = std::vector<IndexMapGeometry>;
   switch (node.op) {

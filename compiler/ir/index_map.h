@@ -9,6 +9,7 @@
 #define MODELC_IR_INDEX_MAP_H_
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -25,6 +26,10 @@ struct IndexMapGeometry {
   bool has_outside = false;
   double fill = 0.0;  // the value of kOutside positions, in the output's element type
 };
+
+// When the map reads one contiguous run of the input (element i of the output is input
+// element start + i), that start: the output can then be a view of the input's bytes.
+std::optional<int64_t> ContiguousStart(const IndexMapGeometry& g);
 
 // One geometry per node output.
 absl::StatusOr<std::vector<IndexMapGeometry>> ResolveIndexMap(const Graph& graph, const Node& node);

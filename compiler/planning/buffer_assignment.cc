@@ -3,14 +3,37 @@
 
 #include <algorithm>
 
+#include "compiler/ir/index_map.h"
 #include "compiler/ir/op_geometry.h"
 #include "compiler/planning/memory_planner.h"
 #include "compiler/planning/workspace.h"
 
 namespace modelc {
 
+namespace {
+
+// For an index-map op (Slice, Split, Gather, ...) whose every output is one contiguous
+// run of its input: where each output starts, in bytes.
+std::optional<std::vector<int64_t>> ContiguousOutputStarts(const Graph& graph, const Node& node) {
+  if (GetOpInfo(node.op).family != OpFamily::kIndexMap) return std::nullopt;
+  auto maps = ResolveIndexMap(graph, node);
+  if (!maps.ok()) return std::nullopt;
+  std::vector<int64_t> starts;
+  for (const IndexMapGeometry& map : *maps) {
+    std::optional<int64_t> start = ContiguousStart(map);
+    if (!start) return std::nullopt;
+    starts.push_back(*start * ByteSize(graph.InputType(node, 0).element_type));
+  }
+  return starts;
+}
+
+}  // namespace
+
 bool IsAliasingView(const Graph& graph, const Node& node) {
-  return GetOpInfo(node.op).family == OpFamily::kView && !graph.IsGraphOutput(node.outputs[0]);
+  for (ValueId output : node.outputs) {
+    if (graph.IsGraphOutput(output)) return false;
+  }
+  return GetOpInfo(node.op).family == OpFamily::kView || ContiguousOutputStarts(graph, node).has_value();
 }
 
 std::vector<int> InPlaceCandidates(const Graph& graph, const Node& node) {
@@ -55,8 +78,11 @@ BufferAssignment AssignBuffers(const Graph& graph, int64_t alignment, int64_t ve
   for (size_t n = 0; n < graph.nodes().size(); ++n) {
     const Node& node = graph.nodes()[n];
     if (!IsAliasingView(graph, node)) continue;
-    root[node.outputs[0]] = root[node.inputs[0]];
-    offset[node.outputs[0]] = offset[node.inputs[0]];
+    const std::vector<int64_t> starts = ContiguousOutputStarts(graph, node).value_or(std::vector<int64_t>{0});
+    for (size_t o = 0; o < node.outputs.size(); ++o) {
+      root[node.outputs[o]] = root[node.inputs[0]];
+      offset[node.outputs[o]] = offset[node.inputs[0]] + starts[o];
+    }
     result.elided[n] = true;
   }
   // Moves every value living in `from`'s buffer into `to`'s, `shift` bytes further on.
