@@ -206,6 +206,35 @@ llvm::Value* EmitElementwiseFunction(KernelContext& k, const ElementwiseFunction
   }
 }
 
+bool IsVectorEpilogue(const Epilogue& epilogue) {
+  switch (epilogue.activation.op) {
+    case OpKind::kIdentity:
+    case OpKind::kRelu:
+    case OpKind::kLeakyRelu:
+    case OpKind::kClip:
+      return true;
+    default:
+      return false;
+  }
+}
+
+llvm::Value* EmitVectorEpilogue(KernelContext& k, const Epilogue& epilogue, llvm::Value* value, llvm::Value* residual) {
+  llvm::IRBuilder<>& b = k.b;
+  auto constant = [&](float c) { return llvm::ConstantFP::get(value->getType(), c); };  // splat for vectors
+  if (residual) value = b.CreateFAdd(value, residual);
+  const ElementwiseFunction& f = epilogue.activation;
+  switch (f.op) {
+    case OpKind::kRelu:  // keeps NaN, as the scalar Relu
+      return b.CreateSelect(b.CreateFCmpOLT(value, constant(0.0f)), constant(0.0f), value);
+    case OpKind::kLeakyRelu:
+      return b.CreateSelect(b.CreateFCmpOLT(value, constant(0.0f)), b.CreateFMul(value, constant(f.alpha)), value);
+    case OpKind::kClip:
+      return EmitClamp(k, value, constant(f.alpha), constant(f.beta));
+    default:
+      return value;
+  }
+}
+
 void EmitEpilogueLoop(KernelContext& k, const Epilogue& epilogue, llvm::Value* out, llvm::Value* residual,
                       int64_t count) {
   if (epilogue.Empty()) return;

@@ -150,7 +150,7 @@ class BlockedConv {
         EmitTile(n, group, first_oc, size, oh, k_.Int(wide_tiles * wide), rest_vectors, plan_.lanes, tail);
       }
     });
-    if (epilogue_.Empty()) return;
+    if (epilogue_.Empty() || IsVectorEpilogue(epilogue_)) return;  // applied while storing
     const int64_t area = s_.out_h * s_.out_w;
     for (int64_t j = 0; j < size; ++j) {
       llvm::Value* plane = b_.CreateMul(b_.CreateAdd(b_.CreateMul(n, k_.Int(g_.out_channels)),
@@ -210,17 +210,14 @@ class BlockedConv {
       }, /*allow_unrolling=*/small_tile);  // big tiles: a row's taps unrolled is enough
     }, /*allow_unrolling=*/false);         // the channels stay a loop: compile time, code size
     for (int64_t j = 0; j < size; ++j) {
-      llvm::Value* out_row = k_.Address(k_.out[0], b_.CreateMul(
+      llvm::Value* out_row_index = b_.CreateMul(
           b_.CreateAdd(b_.CreateMul(b_.CreateAdd(b_.CreateMul(n, k_.Int(g_.out_channels)), b_.CreateAdd(first_oc, k_.Int(j))),
-                                    k_.Int(s_.out_h)), oh), k_.Int(s_.out_w)));
+                                    k_.Int(s_.out_h)), oh), k_.Int(s_.out_w));
       for (int64_t u = 0; u < vectors; ++u) {
-        llvm::Value* at = k_.Address(out_row, b_.CreateAdd(ow0, k_.Int(u * lanes)));
+        llvm::Value* index = b_.CreateAdd(ow0, k_.Int(u * lanes));
         llvm::Value* value = b_.CreateLoad(type, accumulators[j * vectors + u]);
-        if (u + 1 == vectors && last_lanes < lanes) {
-          b_.CreateMaskedStore(value, at, llvm::Align(4), k_.LaneMask(lanes, last_lanes));
-        } else {
-          b_.CreateAlignedStore(value, at, llvm::Align(4));
-        }
+        const bool masked = u + 1 == vectors && last_lanes < lanes;
+        StoreWithEpilogue(value, out_row_index, index, masked ? last_lanes : lanes, lanes);
       }
     }
   }
@@ -280,11 +277,7 @@ class BlockedConv {
     for (int64_t l = 0; l < lanes; ++l) {  // rows[l]: channel oc0 + l
       llvm::Value* at = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(b_.CreateMul(n, k_.Int(oc_total)), b_.CreateAdd(oc0, k_.Int(l))),
                                                   k_.Int(area)), q0);
-      if (pixels < lanes) {
-        b_.CreateMaskedStore(rows[l], k_.Address(k_.out[0], at), llvm::Align(4), k_.LaneMask(lanes, pixels));
-      } else {
-        b_.CreateAlignedStore(rows[l], k_.Address(k_.out[0], at), llvm::Align(4));
-      }
+      StoreWithEpilogue(rows[l], at, k_.Int(0), pixels, lanes);
     }
   }
 
@@ -309,13 +302,37 @@ class BlockedConv {
         k_.Loop(full_tiles, [&](llvm::Value* t) { EmitChannelTile(n, oc0, b_.CreateMul(t, k_.Int(lanes)), lanes, packed, windows); });
         if (rest_pixels > 0) EmitChannelTile(n, oc0, k_.Int(full_tiles * lanes), rest_pixels, packed, windows);
       });
-      if (!epilogue_.Empty()) {
+      if (!epilogue_.Empty() && !IsVectorEpilogue(epilogue_)) {
         llvm::Value* image = b_.CreateMul(n, k_.Int(g_.out_channels * area));
         EmitEpilogueLoop(k_, epilogue_, k_.Address(k_.out[0], image),
                          epilogue_.residual ? k_.Address(k_.in[kConvResidualInput], image) : nullptr,
                          g_.out_channels * area);
       }
     });
+  }
+
+  // Stores `value` (a vector of `lanes`, or a scalar when lanes is 1) at output element
+  // base + index, only its first `valid` lanes; applies the fused epilogue first when
+  // it can run on vectors (the residual read at the same positions).
+  void StoreWithEpilogue(llvm::Value* value, llvm::Value* base, llvm::Value* index, int64_t valid, int64_t lanes) {
+    llvm::Value* element = b_.CreateAdd(base, index);
+    llvm::Value* at = k_.Address(k_.out[0], element);
+    llvm::Type* type = value->getType();
+    if (!epilogue_.Empty() && IsVectorEpilogue(epilogue_)) {
+      llvm::Value* residual = nullptr;
+      if (epilogue_.residual) {
+        llvm::Value* from = k_.Address(k_.in[kConvResidualInput], element);
+        residual = valid < lanes ? static_cast<llvm::Value*>(b_.CreateMaskedLoad(type, from, llvm::Align(4), k_.LaneMask(lanes, valid),
+                                                                                 llvm::Constant::getNullValue(type)))
+                                 : static_cast<llvm::Value*>(b_.CreateAlignedLoad(type, from, llvm::Align(4)));
+      }
+      value = EmitVectorEpilogue(k_, epilogue_, value, residual);
+    }
+    if (valid < lanes) {
+      b_.CreateMaskedStore(value, at, llvm::Align(4), k_.LaneMask(lanes, valid));
+    } else {
+      b_.CreateAlignedStore(value, at, llvm::Align(4));
+    }
   }
 
   // `lanes` pixels from `start`, `stride_w` apart (one vector load when contiguous; for

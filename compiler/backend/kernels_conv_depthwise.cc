@@ -48,7 +48,7 @@ class ChannelsLastDepthwise {
       ZeroBorder();
       CopyTransposed(n);
       Compute(n);
-      if (!epilogue_.Empty()) {
+      if (!epilogue_.Empty() && !IsVectorEpilogue(epilogue_)) {  // otherwise applied while storing
         llvm::Value* image = b_.CreateMul(n, k_.Int(w_.channels * w_.out_h * w_.out_w));
         EmitEpilogueLoop(k_, epilogue_, k_.Address(k_.out[0], image),
                          epilogue_.residual ? k_.Address(k_.in[kConvResidualInput], image) : nullptr,
@@ -58,6 +58,12 @@ class ChannelsLastDepthwise {
   }
 
  private:
+  // A vector from `at`, only the first `valid` lanes read (the rest zero).
+  llvm::Value* Load(llvm::Value* at, int64_t valid) {
+    if (valid == lanes_) return b_.CreateAlignedLoad(type_, at, llvm::Align(4));
+    return b_.CreateMaskedLoad(type_, at, llvm::Align(4), k_.LaneMask(lanes_, valid), llvm::Constant::getNullValue(type_));
+  }
+
   void Zero(int64_t from, int64_t count) {
     if (count <= 0) return;
     b_.CreateMemSet(k_.Address(k_.workspace, k_.Int(from)), b_.getInt8(0), k_.Int(count * 4), llvm::MaybeAlign(4));
@@ -92,9 +98,7 @@ class ChannelsLastDepthwise {
           llvm::Value* plane = b_.CreateMul(b_.CreateAdd(b_.CreateMul(n, k_.Int(w_.channels)), b_.CreateAdd(channel0, k_.Int(j))),
                                             k_.Int(pixels));
           llvm::Value* at = k_.Address(k_.in[0], b_.CreateAdd(plane, q0));
-          rows.push_back(valid < lanes_ ? static_cast<llvm::Value*>(b_.CreateMaskedLoad(type_, at, llvm::Align(4), k_.LaneMask(lanes_, valid),
-                                                                                      llvm::Constant::getNullValue(type_)))
-                                        : static_cast<llvm::Value*>(b_.CreateAlignedLoad(type_, at, llvm::Align(4))));
+          rows.push_back(Load(at, valid));
         }
         std::vector<llvm::Value*> columns = EmitTransposeSquare(b_, rows);  // columns[p]: pixel q0 + p
         for (int64_t p = 0; p < valid; ++p) {
@@ -139,11 +143,18 @@ class ChannelsLastDepthwise {
         for (int64_t j = 0; j < lanes_; ++j) {
           llvm::Value* plane = b_.CreateMul(b_.CreateAdd(b_.CreateMul(n, k_.Int(w_.channels)), b_.CreateAdd(channel0, k_.Int(j))),
                                             k_.Int(outputs));
-          llvm::Value* at = k_.Address(k_.out[0], b_.CreateAdd(plane, q0));
+          llvm::Value* element = b_.CreateAdd(plane, q0);
+          llvm::Value* value = channels[j];
+          if (!epilogue_.Empty() && IsVectorEpilogue(epilogue_)) {
+            llvm::Value* residual = nullptr;
+            if (epilogue_.residual) residual = Load(k_.Address(k_.in[kConvResidualInput], element), valid);
+            value = EmitVectorEpilogue(k_, epilogue_, value, residual);
+          }
+          llvm::Value* at = k_.Address(k_.out[0], element);
           if (valid < lanes_) {
-            b_.CreateMaskedStore(channels[j], at, llvm::Align(4), k_.LaneMask(lanes_, valid));
+            b_.CreateMaskedStore(value, at, llvm::Align(4), k_.LaneMask(lanes_, valid));
           } else {
-            b_.CreateAlignedStore(channels[j], at, llvm::Align(4));
+            b_.CreateAlignedStore(value, at, llvm::Align(4));
           }
         }
       };
