@@ -235,6 +235,18 @@ llvm::Value* EmitVectorEpilogue(KernelContext& k, const Epilogue& epilogue, llvm
   }
 }
 
+void EmitStoreWithEpilogue(KernelContext& k, const Epilogue& epilogue, llvm::Value* value, llvm::Value* element,
+                           int64_t valid, int64_t lanes) {
+  if (!epilogue.Empty() && IsVectorEpilogue(epilogue)) {
+    llvm::Value* residual = nullptr;
+    if (epilogue.residual) {
+      residual = k.LoadLanes(value->getType(), k.Address(k.in[kConvResidualInput], element), valid, lanes);
+    }
+    value = EmitVectorEpilogue(k, epilogue, value, residual);
+  }
+  k.StoreLanes(value, k.Address(k.out[0], element), valid, lanes);
+}
+
 void EmitEpilogueLoop(KernelContext& k, const Epilogue& epilogue, llvm::Value* out, llvm::Value* residual,
                       int64_t count) {
   if (epilogue.Empty()) return;

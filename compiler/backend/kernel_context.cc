@@ -44,6 +44,19 @@ llvm::Value* KernelContext::LaneMask(int64_t lanes, int64_t valid) {
   return llvm::ConstantVector::get(bits);
 }
 
+llvm::Value* KernelContext::LoadLanes(llvm::Type* type, llvm::Value* at, int64_t valid, int64_t lanes) {
+  if (valid == lanes) return b.CreateAlignedLoad(type, at, llvm::Align(4));
+  return b.CreateMaskedLoad(type, at, llvm::Align(4), LaneMask(lanes, valid), llvm::Constant::getNullValue(type));
+}
+
+void KernelContext::StoreLanes(llvm::Value* value, llvm::Value* at, int64_t valid, int64_t lanes) {
+  if (valid == lanes) {
+    b.CreateAlignedStore(value, at, llvm::Align(4));
+  } else {
+    b.CreateMaskedStore(value, at, llvm::Align(4), LaneMask(lanes, valid));
+  }
+}
+
 std::vector<float> TapMajorWeights(const std::vector<float>& weights, int64_t channels, int64_t taps) {
   std::vector<float> by_tap(weights.size());
   for (int64_t c = 0; c < channels; ++c)

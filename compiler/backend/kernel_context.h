@@ -66,6 +66,10 @@ class KernelContext {
   llvm::Value* Constant(DataType type, double value);
   // <lanes x i1> with the first `valid` lanes set (masked loads and stores).
   llvm::Value* LaneMask(int64_t lanes, int64_t valid);
+  // A `type` value (a vector of `lanes` floats, or a float when lanes is 1) from `at`,
+  // only the first `valid` lanes read (the rest zero); StoreLanes writes only those.
+  llvm::Value* LoadLanes(llvm::Type* type, llvm::Value* at, int64_t valid, int64_t lanes);
+  void StoreLanes(llvm::Value* value, llvm::Value* at, int64_t valid, int64_t lanes);
 
   // for (i = begin; i < end; ++i) body(i), with a 64-bit induction variable. A loop
   // whose body is already large can ask LLVM not to unroll it (compile time, code size).
@@ -138,6 +142,11 @@ bool IsVectorEpilogue(const Epilogue& epilogue);
 // Applies such an epilogue to `value` (a vector or a scalar); `residual` is the residual
 // at the same positions, or nullptr.
 llvm::Value* EmitVectorEpilogue(KernelContext& k, const Epilogue& epilogue, llvm::Value* value, llvm::Value* residual);
+// Stores `value` (a vector of `lanes` floats, or a float) at element `element` of the
+// node's first output, only its first `valid` lanes, after applying the fused epilogue
+// when IsVectorEpilogue (the residual read at the same positions).
+void EmitStoreWithEpilogue(KernelContext& k, const Epilogue& epilogue, llvm::Value* value, llvm::Value* element,
+                           int64_t valid, int64_t lanes);
 // Applies a node's fused epilogue to `count` contiguous outputs at `out` (the residual,
 // if any, read at the same positions from `residual`).
 void EmitEpilogueLoop(KernelContext& k, const Epilogue& epilogue, llvm::Value* out,

@@ -217,7 +217,7 @@ class BlockedConv {
         llvm::Value* index = b_.CreateAdd(ow0, k_.Int(u * lanes));
         llvm::Value* value = b_.CreateLoad(type, accumulators[j * vectors + u]);
         const bool masked = u + 1 == vectors && last_lanes < lanes;
-        StoreWithEpilogue(value, out_row_index, index, masked ? last_lanes : lanes, lanes);
+        EmitStoreWithEpilogue(k_, epilogue_, value, b_.CreateAdd(out_row_index, index), masked ? last_lanes : lanes, lanes);
       }
     }
   }
@@ -277,7 +277,7 @@ class BlockedConv {
     for (int64_t l = 0; l < lanes; ++l) {  // rows[l]: channel oc0 + l
       llvm::Value* at = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(b_.CreateMul(n, k_.Int(oc_total)), b_.CreateAdd(oc0, k_.Int(l))),
                                                   k_.Int(area)), q0);
-      StoreWithEpilogue(rows[l], at, k_.Int(0), pixels, lanes);
+      EmitStoreWithEpilogue(k_, epilogue_, rows[l], at, pixels, lanes);
     }
   }
 
@@ -311,30 +311,6 @@ class BlockedConv {
     });
   }
 
-  // Stores `value` (a vector of `lanes`, or a scalar when lanes is 1) at output element
-  // base + index, only its first `valid` lanes; applies the fused epilogue first when
-  // it can run on vectors (the residual read at the same positions).
-  void StoreWithEpilogue(llvm::Value* value, llvm::Value* base, llvm::Value* index, int64_t valid, int64_t lanes) {
-    llvm::Value* element = b_.CreateAdd(base, index);
-    llvm::Value* at = k_.Address(k_.out[0], element);
-    llvm::Type* type = value->getType();
-    if (!epilogue_.Empty() && IsVectorEpilogue(epilogue_)) {
-      llvm::Value* residual = nullptr;
-      if (epilogue_.residual) {
-        llvm::Value* from = k_.Address(k_.in[kConvResidualInput], element);
-        residual = valid < lanes ? static_cast<llvm::Value*>(b_.CreateMaskedLoad(type, from, llvm::Align(4), k_.LaneMask(lanes, valid),
-                                                                                 llvm::Constant::getNullValue(type)))
-                                 : static_cast<llvm::Value*>(b_.CreateAlignedLoad(type, from, llvm::Align(4)));
-      }
-      value = EmitVectorEpilogue(k_, epilogue_, value, residual);
-    }
-    if (valid < lanes) {
-      b_.CreateMaskedStore(value, at, llvm::Align(4), k_.LaneMask(lanes, valid));
-    } else {
-      b_.CreateAlignedStore(value, at, llvm::Align(4));
-    }
-  }
-
   // `lanes` pixels from `start`, `stride_w` apart (one vector load when contiguous; for
   // stride 2, two loads and the even lanes when reading one float further is safe). Only
   // the first `valid` lanes are read (masked loads; the rest are zero).
@@ -342,8 +318,7 @@ class BlockedConv {
     if (lanes == 1) return b_.CreateLoad(k_.F32(), start);
     llvm::Value* zero = llvm::Constant::getNullValue(type);
     if (s_.stride_w == 1) {
-      if (valid < lanes) return b_.CreateMaskedLoad(type, start, llvm::Align(4), k_.LaneMask(lanes, valid), zero);
-      return b_.CreateAlignedLoad(type, start, llvm::Align(4));
+      return k_.LoadLanes(type, start, valid, lanes);
     }
     if (s_.stride_w == 2 && (CanOverreadOneFloat() || valid < lanes)) {
       // Pixels 2l for l < valid: the two loads cover 2 * valid - 1 floats.

@@ -58,12 +58,6 @@ class ChannelsLastDepthwise {
   }
 
  private:
-  // A vector from `at`, only the first `valid` lanes read (the rest zero).
-  llvm::Value* Load(llvm::Value* at, int64_t valid) {
-    if (valid == lanes_) return b_.CreateAlignedLoad(type_, at, llvm::Align(4));
-    return b_.CreateMaskedLoad(type_, at, llvm::Align(4), k_.LaneMask(lanes_, valid), llvm::Constant::getNullValue(type_));
-  }
-
   void Zero(int64_t from, int64_t count) {
     if (count <= 0) return;
     b_.CreateMemSet(k_.Address(k_.workspace, k_.Int(from)), b_.getInt8(0), k_.Int(count * 4), llvm::MaybeAlign(4));
@@ -98,7 +92,7 @@ class ChannelsLastDepthwise {
           llvm::Value* plane = b_.CreateMul(b_.CreateAdd(b_.CreateMul(n, k_.Int(w_.channels)), b_.CreateAdd(channel0, k_.Int(j))),
                                             k_.Int(pixels));
           llvm::Value* at = k_.Address(k_.in[0], b_.CreateAdd(plane, q0));
-          rows.push_back(Load(at, valid));
+          rows.push_back(k_.LoadLanes(type_, at, valid, lanes_));
         }
         std::vector<llvm::Value*> columns = EmitTransposeSquare(b_, rows);  // columns[p]: pixel q0 + p
         for (int64_t p = 0; p < valid; ++p) {
@@ -143,19 +137,7 @@ class ChannelsLastDepthwise {
         for (int64_t j = 0; j < lanes_; ++j) {
           llvm::Value* plane = b_.CreateMul(b_.CreateAdd(b_.CreateMul(n, k_.Int(w_.channels)), b_.CreateAdd(channel0, k_.Int(j))),
                                             k_.Int(outputs));
-          llvm::Value* element = b_.CreateAdd(plane, q0);
-          llvm::Value* value = channels[j];
-          if (!epilogue_.Empty() && IsVectorEpilogue(epilogue_)) {
-            llvm::Value* residual = nullptr;
-            if (epilogue_.residual) residual = Load(k_.Address(k_.in[kConvResidualInput], element), valid);
-            value = EmitVectorEpilogue(k_, epilogue_, value, residual);
-          }
-          llvm::Value* at = k_.Address(k_.out[0], element);
-          if (valid < lanes_) {
-            b_.CreateMaskedStore(value, at, llvm::Align(4), k_.LaneMask(lanes_, valid));
-          } else {
-            b_.CreateAlignedStore(value, at, llvm::Align(4));
-          }
+          EmitStoreWithEpilogue(k_, epilogue_, channels[j], b_.CreateAdd(plane, q0), valid, lanes_);
         }
       };
       k_.Loop(full, [&](llvm::Value* i) { chunk(b_.CreateMul(i, k_.Int(lanes_)), lanes_); }, /*allow_unrolling=*/false);
