@@ -237,6 +237,12 @@ TEST(Contract, TraceHookSeesEveryOperatorsOutputInOrder) {
   EXPECT_EQ(plain, traced);
   ASSERT_EQ(traced_cnn_run_traced(image.data(), plain.data(), scratch.data(), nullptr, nullptr), MODELC_OK);
   EXPECT_EQ(plain, traced);
+  TraceLog generic_log;  // the generic form (arrays of pointers) sees the same
+  const void* inputs[] = {image.data()};
+  void* outputs[] = {plain.data()};
+  ASSERT_EQ(traced_cnn_run_traced_generic(inputs, outputs, scratch.data(), RecordTensor, &generic_log), MODELC_OK);
+  EXPECT_EQ(generic_log.names, log.names);
+  EXPECT_EQ(plain, traced);
 }
 
 // An If on run-time inputs (tests/data/control/if_runtime.onnxtxt): cond picks 2x or

@@ -76,7 +76,10 @@ std::string GenerateHeader(const CodegenRequest& request, const ObjectFile& obje
     traced.push_back("void *user");
     absl::StrAppend(&h, "/* The same, calling trace(user, tensor, data) after every operator for each tensor\n"
                         "   it produced (compiled with --trace). A NULL trace runs like ", p, "_run. */\n");
-    absl::StrAppend(&h, "int ", p, "_run_traced(", absl::StrJoin(traced, ", "), ");\n\n");
+    absl::StrAppend(&h, "int ", p, "_run_traced(", absl::StrJoin(traced, ", "), ");\n");
+    absl::StrAppend(&h, "int ", p, "_run_traced_generic(const void *const *inputs, void *const *outputs, ",
+                    request.external_weights ? "const void *weights, " : "",
+                    "void *scratch, modelc_trace_fn trace, void *user);\n\n");
   }
   absl::StrAppend(&h, "/* The same, with inputs and outputs as arrays of pointers in model order. */\n");
   absl::StrAppend(&h, "int ", p, "_run_generic(const void *const *inputs, void *const *outputs, ",

@@ -49,9 +49,9 @@ class ModuleBuilder {
     llvm::Function* graph_function = DeclareGraphFunction();
     RETURN_IF_ERROR(DefineGraphFunction(graph_function));
     llvm::Function* run = DefineTypedEntry(graph_function, /*traced=*/false);
-    if (request_.trace) DefineTypedEntry(graph_function, /*traced=*/true);
     if (request_.batched) DefineBatchedEntry(run);
-    llvm::Function* generic = DefineGenericEntry(run);
+    llvm::Function* generic = DefineGenericEntry(run, /*traced=*/false);
+    if (request_.trace) DefineGenericEntry(DefineTypedEntry(graph_function, /*traced=*/true), /*traced=*/true);
     if (External()) DefineWeightsCheck();
     DefineDescriptor(generic);
     std::string errors;
@@ -431,9 +431,12 @@ class ModuleBuilder {
     builder_.CreateRet(builder_.getInt32(0));
   }
 
-  llvm::Function* DefineGenericEntry(llvm::Function* run) {
-    llvm::Function* generic = CreateFunction(absl::StrCat(names_.prefix, "_run_generic"),
-                                             builder_.getInt32Ty(), External() ? 4 : 3, llvm::GlobalValue::ExternalLinkage);
+  // NAME_run_generic(inputs, outputs[, weights], scratch), or with `traced`
+  // NAME_run_traced_generic(..., trace, user): arrays of pointers in model order.
+  llvm::Function* DefineGenericEntry(llvm::Function* run, bool traced) {
+    const unsigned fixed = External() ? 4 : 3;
+    llvm::Function* generic = CreateFunction(absl::StrCat(names_.prefix, traced ? "_run_traced_generic" : "_run_generic"),
+                                             builder_.getInt32Ty(), fixed + (traced ? 2 : 0), llvm::GlobalValue::ExternalLinkage);
     builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", generic));
     std::vector<llvm::Value*> args;
     for (int array = 0; array < 2; ++array) {
@@ -447,6 +450,10 @@ class ModuleBuilder {
     }
     if (External()) args.push_back(generic->getArg(2));  // weights
     args.push_back(generic->getArg(External() ? 3 : 2));  // scratch
+    if (traced) {
+      args.push_back(generic->getArg(fixed));
+      args.push_back(generic->getArg(fixed + 1));
+    }
     builder_.CreateRet(builder_.CreateCall(run, args));
     return generic;
   }
