@@ -80,6 +80,20 @@ g (float[batch,4] x) => (float[batch,4] y) {
   ExpectCleanFailure("compile " + symbolic, 1, {symbolic, "--dim batch=VALUE"});
   ExpectCleanFailure("compile " + model + " --target frobnitz-none-elf", 1, {"frobnitz-none-elf"});
   ExpectCleanFailure("compile " + model + " --target thumbv7em-none-eabihf --cpu pentium9000", 1, {"pentium9000"});
+  // Absurd sizes are refused before anything that size is allocated.
+  const std::string tiled = WriteFile(inputs, "tiled.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[2,2] x) => (float[a,b] y) {
+  r = Constant <value = int64[2] {1000000000, 1000000000}> ()
+  y = Tile(x, r)
+}
+)");
+  ExpectCleanFailure("compile " + tiled, 1, {tiled, "node 'Tile_1' (Tile)", "absurdly large"});
+  const std::string huge = WriteFile(inputs, "huge.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[100000,100000,100000] x) => (float[100000,100000,100000] y) {
+  y = Relu(x)
+}
+)");
+  ExpectCleanFailure("compile " + huge, 1, {huge, "input 'x'", "absurdly large"});
 }
 
 TEST(Cli, RunTimeBatchIsRefusedWhenSamplesInteract) {

@@ -12,6 +12,12 @@ namespace {
 
 absl::Status Invalid(const std::string& message) { return absl::InvalidArgumentError(message); }
 
+// Refuses absurd outputs before their offset tables are built.
+absl::Status CheckSize(const Shape& out, const char* op) {
+  if (!IsSaneShape(out)) return Invalid(absl::StrCat(op, " output ", ShapeToString(out), " is absurdly large"));
+  return absl::OkStatus();
+}
+
 // Offsets of an affine walk: start, start + step, ... (count entries), times stride.
 std::vector<int64_t> Affine(int64_t start, int64_t step, int64_t count, int64_t stride) {
   std::vector<int64_t> offsets(count);
@@ -126,6 +132,13 @@ absl::StatusOr<IndexMapGeometry> Pad(const Graph& graph, const Node& node) {
       return static_cast<double>(fill.constant->Elements<decltype(element)>()[0]);
     });
   }
+  Shape padded;
+  for (int64_t d = 0; d < rank; ++d) {
+    const int64_t before = (*pads)[d], after = (*pads)[d + rank];
+    if (std::abs(before) > kMaxTensorElements || std::abs(after) > kMaxTensorElements) return Invalid("Pad pads are absurdly large");
+    padded.push_back(std::max<int64_t>(0, x[d] + before + after));
+  }
+  RETURN_IF_ERROR(CheckSize(padded, "Pad"));
   const std::vector<int64_t> strides = RowMajorStrides(x);
   for (int64_t d = 0; d < rank; ++d) {
     const int64_t before = (*pads)[d], after = (*pads)[d + rank];
@@ -151,6 +164,13 @@ absl::StatusOr<IndexMapGeometry> Tile(const Graph& graph, const Node& node) {
   const Shape& x = graph.InputType(node, 0).shape;
   ASSIGN_OR_RETURN(std::vector<int64_t> repeats, ConstantInts(graph, node, 1, "Tile's repeats"));
   if (repeats.size() != x.size()) return Invalid("Tile needs one repeat count per dimension");
+  Shape out;
+  for (size_t d = 0; d < x.size(); ++d) {
+    if (repeats[d] < 0) return Invalid("Tile repeats must not be negative");
+    if (repeats[d] > kMaxTensorElements) return Invalid("Tile repeats are absurdly large");
+    out.push_back(x[d] * repeats[d]);
+  }
+  RETURN_IF_ERROR(CheckSize(out, "Tile"));
   IndexMapGeometry g;
   const std::vector<int64_t> strides = RowMajorStrides(x);
   for (size_t d = 0; d < x.size(); ++d) {
@@ -172,6 +192,7 @@ absl::StatusOr<IndexMapGeometry> Expand(const Graph& graph, const Node& node) {
     if (dim < 0) return Invalid("Expand's shape has a negative dimension");
   }
   ASSIGN_OR_RETURN(Shape out, BroadcastShapes(x, shape));
+  RETURN_IF_ERROR(CheckSize(out, "Expand"));
   const std::vector<int64_t> strides = BroadcastStrides(x, out);
   IndexMapGeometry g;
   g.out_shape = out;

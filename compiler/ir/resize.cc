@@ -158,6 +158,11 @@ absl::StatusOr<ResizeGeometry> ResolveResize(const Graph& graph, const Node& nod
   if (a.transform == "tf_crop_and_resize" && roi.size() != 2 * rank) {
     return Invalid("tf_crop_and_resize needs a roi of 2 x rank values");
   }
+  Shape out;
+  for (size_t d = 0; d < rank; ++d) {
+    out.push_back(!sizes.empty() ? sizes[d] : static_cast<int64_t>(std::floor(x[d] * static_cast<double>(scales[d]))));
+  }
+  if (!IsSaneShape(out)) return Invalid(absl::StrCat("Resize output ", ShapeToString(out), " is absurdly large"));
   ResizeGeometry g;
   g.extrapolation_value = a.extrapolation_value;
   const std::vector<int64_t> strides = RowMajorStrides(x);
@@ -171,7 +176,7 @@ absl::StatusOr<ResizeGeometry> ResolveResize(const Graph& graph, const Node& nod
       resized_len = static_cast<double>(out_len);
     } else {
       scale = scales[d];
-      if (!(scale > 0.0) || scale > (1 << 16)) return Invalid("Resize scales must be positive");
+      if (!(scale > 0.0) || scale > (1 << 16)) return Invalid("Resize scales must be positive and at most 65536");
       resized_len = x[d] * scale;
       out_len = static_cast<int64_t>(std::floor(resized_len));
     }

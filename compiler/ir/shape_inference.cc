@@ -243,7 +243,19 @@ absl::StatusOr<Types> InferOwn(const Graph& graph, const Node& node, DataType ou
 
 }  // namespace
 
+absl::StatusOr<std::vector<TensorType>> InferUncheckedOutputTypes(const Graph& graph, const Node& node);
+
 absl::StatusOr<std::vector<TensorType>> InferOutputTypes(const Graph& graph, const Node& node) {
+  ASSIGN_OR_RETURN(std::vector<TensorType> types, InferUncheckedOutputTypes(graph, node));
+  for (const TensorType& type : types) {
+    if (!IsSaneShape(type.shape)) {
+      return absl::InvalidArgumentError(absl::StrCat("output ", type.ToString(), " is absurdly large"));
+    }
+  }
+  return types;
+}
+
+absl::StatusOr<std::vector<TensorType>> InferUncheckedOutputTypes(const Graph& graph, const Node& node) {
   RETURN_IF_ERROR(CheckArityAndTypes(graph, node));
   RETURN_IF_ERROR(CheckElementTypes(graph, node));
   ASSIGN_OR_RETURN(const DataType out_type, OutputElementType(graph, node));

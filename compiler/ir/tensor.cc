@@ -12,6 +12,16 @@ int64_t ElementCount(const Shape& shape) {
   return count;
 }
 
+bool IsSaneShape(const Shape& shape) {
+  int64_t count = 1;
+  for (int64_t dim : shape) {
+    if (dim < 0) return false;
+    if (dim != 0 && count > kMaxTensorElements / dim) return false;
+    count *= dim;
+  }
+  return true;
+}
+
 std::string ShapeToString(const Shape& shape) {
   return absl::StrCat("[", absl::StrJoin(shape, ","), "]");
 }

@@ -16,6 +16,11 @@ namespace modelc {
 using Shape = std::vector<int64_t>;
 
 int64_t ElementCount(const Shape& shape);
+// Tensors above this many elements are refused as absurd before anything is allocated.
+inline constexpr int64_t kMaxTensorElements = int64_t{1} << 32;
+// Whether the shape's element count is at most kMaxTensorElements (no dimension
+// negative), computed without overflow.
+bool IsSaneShape(const Shape& shape);
 std::string ShapeToString(const Shape& shape);  // "[1,3,32,32]"
 
 struct TensorType {

@@ -309,6 +309,10 @@ class GraphBuilder {
       if (values_.count(input.name())) continue;  // an initializer listed as input (IR < 4)
       auto element_type = DataTypeFromOnnx(input.type().tensor_type().elem_type());
       if (!element_type.ok()) return WithContext(element_type.status(), absl::StrCat("input '", input.name(), "'"));
+      if (!IsSaneShape(*StaticShape(input))) {
+        return absl::InvalidArgumentError(absl::StrCat("input '", input.name(), "' shape ",
+                                                       ShapeToString(*StaticShape(input)), " is absurdly large"));
+      }
       const ValueId id = graph_.AddValue(input.name(), TensorType{*element_type, *StaticShape(input)});
       values_[input.name()] = id;
       graph_.AddInput(id);
