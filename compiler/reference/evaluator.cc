@@ -10,6 +10,7 @@
 #include "compiler/ir/op_geometry.h"
 #include "compiler/ir/recurrent.h"
 #include "compiler/ir/resize.h"
+#include "compiler/reference/index_walk.h"
 #include "compiler/reference/typed_kernels.h"
 #include "compiler/util/status_macros.h"
 
@@ -114,26 +115,17 @@ float Combine(OpKind op, float a, float b) {
   }
 }
 
-// Visits every index of the output shape in row-major order and combines the
-// operands, each read through its broadcast strides, left to right.
+// Combines the operands at every output position, each read through its broadcast
+// strides, left to right.
 FloatTensor Broadcast(OpKind op, const Shape& out_shape, const std::vector<Shape>& shapes,
                       const std::vector<const FloatTensor*>& operands) {
-  std::vector<std::vector<int64_t>> strides;
-  for (const Shape& shape : shapes) strides.push_back(BroadcastStrides(shape, out_shape));
   FloatTensor out(ElementCount(out_shape));
-  for (int64_t flat = 0; flat < static_cast<int64_t>(out.size()); ++flat) {
-    std::vector<int64_t> index(operands.size(), 0);
-    int64_t remaining = flat;
-    for (size_t d = out_shape.size(); d-- > 0;) {
-      const int64_t coordinate = remaining % out_shape[d];
-      remaining /= out_shape[d];
-      for (size_t o = 0; o < operands.size(); ++o) index[o] += coordinate * strides[o][d];
-    }
+  ForEachBroadcast(out_shape, shapes, [&](int64_t flat, const std::vector<int64_t>& index) {
     float value = (*operands[0])[index[0]];
     for (size_t o = 1; o < operands.size(); ++o) value = Combine(op, value, (*operands[o])[index[o]]);
     if (op == OpKind::kMean) value /= static_cast<float>(operands.size());
     out[flat] = value;
-  }
+  });
   return out;
 }
 
@@ -425,18 +417,6 @@ absl::StatusOr<FloatTensor> ApplyEpilogue(const Graph& graph, const Node& node,
     out[i] = ApplyElementwise(epilogue.activation, v);
   }
   return out;
-}
-
-// Flat offsets of every index of `dims` (row-major order) under `strides`.
-std::vector<int64_t> Offsets(const std::vector<int64_t>& dims, const std::vector<int64_t>& strides) {
-  std::vector<int64_t> offsets = {0};
-  for (size_t d = 0; d < dims.size(); ++d) {
-    std::vector<int64_t> next;
-    for (int64_t base : offsets)
-      for (int64_t i = 0; i < dims[d]; ++i) next.push_back(base + i * strides[d]);
-    offsets = std::move(next);
-  }
-  return offsets;
 }
 
 FloatTensor Reduce(OpKind op, const ReduceGeometry& g, const FloatTensor& x) {

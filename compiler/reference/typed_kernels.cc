@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "compiler/ir/index_map.h"
 #include "compiler/ir/op_geometry.h"
+#include "compiler/reference/index_walk.h"
 #include "compiler/util/status_macros.h"
 
 namespace modelc {
@@ -98,26 +99,6 @@ T IntegerOrFloatBinary(const Node& node, T a, T c, int64_t fmod) {
   }
 }
 
-// Every output position of a broadcast op with its operands' element offsets.
-template <typename Fn>
-void ForEachBroadcast(const Graph& graph, const Node& node, Fn&& fn) {
-  const Shape& out = OutputType(graph, node).shape;
-  std::vector<std::vector<int64_t>> strides;
-  for (size_t i = 0; i < node.inputs.size(); ++i) strides.push_back(BroadcastStrides(graph.InputType(node, i).shape, out));
-  const int64_t count = ElementCount(out);
-  std::vector<int64_t> index(node.inputs.size());
-  for (int64_t flat = 0; flat < count; ++flat) {
-    std::fill(index.begin(), index.end(), 0);
-    int64_t remaining = flat;
-    for (size_t d = out.size(); d-- > 0;) {
-      const int64_t coordinate = remaining % out[d];
-      remaining /= out[d];
-      for (size_t o = 0; o < index.size(); ++o) index[o] += coordinate * strides[o][d];
-    }
-    fn(flat, index);
-  }
-}
-
 absl::StatusOr<TensorData> Binary(const Graph& graph, const Node& node, const std::vector<const TensorData*>& in) {
   const TensorType& out_type = OutputType(graph, node);
   std::vector<uint8_t> out = Bytes(out_type);
@@ -135,7 +116,9 @@ absl::StatusOr<TensorData> Binary(const Graph& graph, const Node& node, const st
   const DataType exponent_type = node.op == OpKind::kPow ? graph.InputType(node, 1).element_type : operand_type;
   VisitDataType(operand_type, [&](auto element) {
     using T = decltype(element);
-    ForEachBroadcast(graph, node, [&](int64_t flat, const std::vector<int64_t>& at) {
+    std::vector<Shape> shapes;
+    for (size_t i = 0; i < node.inputs.size(); ++i) shapes.push_back(graph.InputType(node, i).shape);
+    ForEachBroadcast(out_type.shape, shapes, [&](int64_t flat, const std::vector<int64_t>& at) {
       switch (node.op) {
         case OpKind::kWhere:
           Write<T>(out, flat, Read<uint8_t>(*in[0], at[0]) ? Read<T>(*in[1], at[1]) : Read<T>(*in[2], at[2]));
@@ -268,19 +251,7 @@ absl::StatusOr<Outputs> Own(const Graph& graph, const Node& node, const std::vec
   switch (node.op) {
     case OpKind::kTranspose: {
       ASSIGN_OR_RETURN(TransposeGeometry g, ResolveTranspose(graph, node));
-      std::vector<int64_t> source;
-      const Shape& dims = g.out_shape;
-      std::vector<int64_t> index(dims.size(), 0);
-      for (int64_t flat = 0; flat < ElementCount(dims); ++flat) {
-        int64_t offset = 0;
-        for (size_t d = 0; d < dims.size(); ++d) offset += index[d] * g.input_strides[d];
-        source.push_back(offset);
-        for (size_t d = dims.size(); d-- > 0;) {
-          if (++index[d] < dims[d]) break;
-          index[d] = 0;
-        }
-      }
-      return Outputs{TensorData(out_type, GatherBytes(*in[0], source, size))};
+      return Outputs{TensorData(out_type, GatherBytes(*in[0], Offsets(g.out_shape, g.input_strides), size))};
     }
     case OpKind::kConcat: {
       ASSIGN_OR_RETURN(ConcatGeometry g, ResolveConcat(graph, node));
