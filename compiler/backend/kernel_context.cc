@@ -2,6 +2,7 @@
 #include "compiler/backend/kernel_context.h"
 
 #include "absl/strings/str_cat.h"
+#include "compiler/ir/op_geometry.h"
 
 namespace modelc {
 
@@ -55,6 +56,26 @@ void KernelContext::StoreLanes(llvm::Value* value, llvm::Value* at, int64_t vali
   } else {
     b.CreateMaskedStore(value, at, llvm::Align(4), LaneMask(lanes, valid));
   }
+}
+
+void EmitZeroPaddingBorder(KernelContext& k, llvm::Value* base, const WindowGeometry& w, int64_t pixel_floats) {
+  llvm::IRBuilder<>& b = k.b;
+  const int64_t source_w = w.in_w + w.pad_left + w.pad_right;
+  const int64_t size = (w.in_h + w.pad_top + w.pad_bottom) * source_w * pixel_floats;
+  auto zero = [&](llvm::Value* from, int64_t count) {
+    if (count > 0) b.CreateMemSet(k.Address(base, from), b.getInt8(0), k.Int(count * 4), llvm::MaybeAlign(4));
+  };
+  zero(k.Int(0), (w.pad_top * source_w + w.pad_left) * pixel_floats);
+  const int64_t gap = (w.pad_right + w.pad_left) * pixel_floats;
+  if (gap > 0 && w.in_h > 1) {
+    k.Loop(w.in_h - 1, [&](llvm::Value* row) {
+      llvm::Value* row_end = b.CreateAdd(b.CreateMul(b.CreateAdd(row, k.Int(w.pad_top)), k.Int(source_w)),
+                                         k.Int(w.pad_left + w.in_w));
+      zero(b.CreateMul(row_end, k.Int(pixel_floats)), gap);
+    });
+  }
+  const int64_t last_end = ((w.pad_top + w.in_h - 1) * source_w + w.pad_left + w.in_w) * pixel_floats;
+  zero(k.Int(last_end), size - last_end);
 }
 
 std::vector<float> TapMajorWeights(const std::vector<float>& weights, int64_t channels, int64_t taps) {

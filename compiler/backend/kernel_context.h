@@ -123,6 +123,13 @@ llvm::Value* EmitTrigonometric(KernelContext& k, OpKind op, llvm::Value* x);
 // min(max(x, low), high) where NaN passes through (as ONNX's Clip).
 llvm::Value* EmitClamp(KernelContext& k, llvm::Value* x, llvm::Value* low, llvm::Value* high);
 
+struct WindowGeometry;
+// Zeroes the padding border of a zero-padded copy of one input plane (pixel_floats = 1)
+// or of one channels-last image (pixel_floats = channels) at `base`: the rows above,
+// each gap between a row's right padding and the next row's left padding, the rows
+// below. The interior is left for the copy.
+void EmitZeroPaddingBorder(KernelContext& k, llvm::Value* base, const WindowGeometry& w, int64_t pixel_floats);
+
 // Convolution weights [channel][tap] reordered as [tap][channel], so that one tap's
 // weights for consecutive channels are one vector.
 std::vector<float> TapMajorWeights(const std::vector<float>& weights, int64_t channels, int64_t taps);

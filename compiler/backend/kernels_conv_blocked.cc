@@ -100,33 +100,20 @@ class BlockedConv {
     return packed;
   }
 
-  // The plane taps read: the input itself, or a zero-bordered copy in the workspace.
-  // Only the border is zeroed: per plane, the top rows, the gaps between consecutive
-  // rows' interiors (right pad + next left pad) and the bottom rows.
+  // The plane taps read: the input itself, or a zero-bordered copy in the workspace
+  // (only the border zeroed; the rows copied in between).
   llvm::Value* PrepareSource() {
     if (!HasPadding()) return k_.in[0];
     const int64_t sw = plan_.source_w, plane_size = plan_.source_h * sw;
-    auto zero = [&](llvm::Value* plane_base, llvm::Value* from, int64_t count) {
-      if (count > 0) {
-        b_.CreateMemSet(k_.Address(plane_base, from), b_.getInt8(0), k_.Int(count * 4), llvm::MaybeAlign(4));
-      }
-    };
     k_.Loop(s_.batch * s_.channels, [&](llvm::Value* plane) {
       llvm::Value* base = k_.Address(k_.workspace, b_.CreateMul(plane, k_.Int(plane_size)));
       llvm::Value* input = k_.Address(k_.in[0], b_.CreateMul(plane, k_.Int(s_.in_h * s_.in_w)));
-      zero(base, k_.Int(0), s_.pad_top * sw + s_.pad_left);
-      auto copy_row = [&](llvm::Value* row) {
+      EmitZeroPaddingBorder(k_, base, s_, 1);
+      k_.Loop(s_.in_h, [&](llvm::Value* row) {
         llvm::Value* interior = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(row, k_.Int(s_.pad_top)), k_.Int(sw)), k_.Int(s_.pad_left));
         b_.CreateMemCpy(k_.Address(base, interior), llvm::MaybeAlign(4),
                         k_.Address(input, b_.CreateMul(row, k_.Int(s_.in_w))), llvm::MaybeAlign(4), k_.Int(s_.in_w * 4));
-        return b_.CreateAdd(interior, k_.Int(s_.in_w));
-      };
-      if (s_.in_h > 1) {
-        k_.Loop(s_.in_h - 1, [&](llvm::Value* row) { zero(base, copy_row(row), s_.pad_right + s_.pad_left); });
-      }
-      const int64_t last_end = (s_.pad_top + s_.in_h - 1) * sw + s_.pad_left + s_.in_w;
-      copy_row(k_.Int(s_.in_h - 1));
-      zero(base, k_.Int(last_end), plane_size - last_end);
+      });
     });
     return k_.workspace;
   }
@@ -228,9 +215,7 @@ class BlockedConv {
   // its channels' planes at the end.
   bool UseChannelTiles() const {
     const int64_t lanes = k_.target.vector_lanes;
-    if (lanes < 2 || g_.groups != 1 || g_.out_channels % lanes != 0) return false;
-    const int64_t padded_row = (s_.out_w + lanes - 1) / lanes * lanes;
-    return s_.out_w * 5 < padded_row * 4;  // pixel vectors would be under 80% full
+    return lanes > 1 && g_.groups == 1 && g_.out_channels % lanes == 0 && IsNarrowRow(s_.out_w, lanes);
   }
 
   // Output channels [oc0, oc0 + lanes) x output pixels [q0, q0 + pixels) of the

@@ -26,7 +26,7 @@ class ChannelsLastDepthwise {
   ChannelsLastDepthwise(KernelContext& k, const ConvGeometry& g, const Epilogue& epilogue)
       : k_(k), b_(k.b), g_(g), w_(g.window), epilogue_(epilogue), lanes_(k.target.vector_lanes),
         type_(llvm::FixedVectorType::get(k.F32(), lanes_)),
-        source_h_(w_.in_h + w_.pad_top + w_.pad_bottom), source_w_(w_.in_w + w_.pad_left + w_.pad_right) {}
+        source_w_(w_.in_w + w_.pad_left + w_.pad_right) {}
 
   void Emit() {
     const int64_t taps = w_.kernel_h * w_.kernel_w;
@@ -45,7 +45,7 @@ class ChannelsLastDepthwise {
     destinations_ = k_.ConstantInt64s(destination, "depthwise_destinations");
     windows_ = k_.ConstantInt64s(window, "depthwise_windows");
     k_.Loop(w_.batch, [&](llvm::Value* n) {
-      ZeroBorder();
+      EmitZeroPaddingBorder(k_, k_.workspace, w_, w_.channels);
       CopyTransposed(n);
       Compute(n);
       if (!epilogue_.Empty() && !IsVectorEpilogue(epilogue_)) {  // otherwise applied while storing
@@ -58,28 +58,6 @@ class ChannelsLastDepthwise {
   }
 
  private:
-  void Zero(int64_t from, int64_t count) {
-    if (count <= 0) return;
-    b_.CreateMemSet(k_.Address(k_.workspace, k_.Int(from)), b_.getInt8(0), k_.Int(count * 4), llvm::MaybeAlign(4));
-  }
-
-  // The padding border of the channels-last copy: the rows above, each gap between
-  // one row's right padding and the next row's left padding, the rows below.
-  void ZeroBorder() {
-    const int64_t c = w_.channels;
-    Zero(0, (w_.pad_top * source_w_ + w_.pad_left) * c);
-    const int64_t gap = (w_.pad_right + w_.pad_left) * c;
-    if (gap > 0 && w_.in_h > 1) {
-      k_.Loop(w_.in_h - 1, [&](llvm::Value* row) {
-        llvm::Value* at = b_.CreateMul(b_.CreateAdd(b_.CreateMul(b_.CreateAdd(row, k_.Int(w_.pad_top)), k_.Int(source_w_)),
-                                                    k_.Int(w_.pad_left + w_.in_w)), k_.Int(c));
-        b_.CreateMemSet(k_.Address(k_.workspace, at), b_.getInt8(0), k_.Int(gap * 4), llvm::MaybeAlign(4));
-      });
-    }
-    const int64_t last_end = ((w_.pad_top + w_.in_h - 1) * source_w_ + w_.pad_left + w_.in_w) * c;
-    Zero(last_end, source_h_ * source_w_ * c - last_end);
-  }
-
   // Input [channel][pixel] -> workspace [padded pixel][channel], lanes x lanes at a time.
   void CopyTransposed(llvm::Value* n) {
     const int64_t pixels = w_.in_h * w_.in_w;
@@ -152,7 +130,7 @@ class ChannelsLastDepthwise {
   const Epilogue& epilogue_;
   const int64_t lanes_;
   llvm::Type* type_;
-  const int64_t source_h_, source_w_;
+  const int64_t source_w_;  // the padded copy's row width
   llvm::Value* packed_ = nullptr;
   llvm::Value* destinations_ = nullptr;
   llvm::Value* windows_ = nullptr;

@@ -21,14 +21,18 @@ int64_t PaddedInputBytes(const WindowGeometry& w) {
 
 }  // namespace
 
+bool IsNarrowRow(int64_t width, int64_t lanes) {
+  const int64_t padded_row = (width + lanes - 1) / lanes * lanes;
+  return width * 5 < padded_row * 4;
+}
+
 bool UsesChannelsLastDepthwise(const Graph& graph, const Node& node, int64_t vector_lanes) {
   if (vector_lanes < 2 || !UsesBlockedConvolution(graph, node)) return false;
   auto conv = ResolveConv(graph, node);
   if (!conv.ok()) return false;
   const WindowGeometry& w = conv->window;
   const bool depthwise = conv->groups == w.channels && conv->out_channels == w.channels;
-  const int64_t padded_row = (w.out_w + vector_lanes - 1) / vector_lanes * vector_lanes;
-  return depthwise && w.channels % vector_lanes == 0 && w.out_w * 5 < padded_row * 4;
+  return depthwise && w.channels % vector_lanes == 0 && IsNarrowRow(w.out_w, vector_lanes);
 }
 
 int64_t WorkspaceBytes(const Graph& graph, const Node& node, int64_t vector_lanes) {

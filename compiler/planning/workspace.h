@@ -13,6 +13,9 @@ namespace modelc {
 
 // True when the node runs the blocked convolution kernel (constant weights).
 bool UsesBlockedConvolution(const Graph& graph, const Node& node);
+// Whether output rows of `width` pixels would fill vectors of `lanes` pixels under 80%:
+// the convolution kernels then put channels, not pixels, in the lanes.
+bool IsNarrowRow(int64_t width, int64_t lanes);
 // True when a depthwise convolution runs channels-last (the target has vectors of
 // `vector_lanes` floats, the channels fill whole vectors and the rows are narrow): its
 // input is copied, padded and transposed, into the workspace.
