@@ -10,30 +10,21 @@
 
 namespace modelc {
 
-namespace {
-
-// For an index-map op (Slice, Split, Gather, ...) whose every output is one contiguous
-// run of its input: where each output starts, in bytes.
-std::optional<std::vector<int64_t>> ContiguousOutputStarts(const Graph& graph, const Node& node) {
+std::optional<std::vector<int64_t>> AliasedOutputOffsets(const Graph& graph, const Node& node) {
+  for (ValueId output : node.outputs) {
+    if (graph.IsGraphOutput(output)) return std::nullopt;
+  }
+  if (GetOpInfo(node.op).family == OpFamily::kView) return std::vector<int64_t>{0};
   if (GetOpInfo(node.op).family != OpFamily::kIndexMap) return std::nullopt;
   auto maps = ResolveIndexMap(graph, node);
   if (!maps.ok()) return std::nullopt;
-  std::vector<int64_t> starts;
+  std::vector<int64_t> offsets;
   for (const IndexMapGeometry& map : *maps) {
     std::optional<int64_t> start = ContiguousStart(map);
     if (!start) return std::nullopt;
-    starts.push_back(*start * ByteSize(graph.InputType(node, 0).element_type));
+    offsets.push_back(*start * ByteSize(graph.InputType(node, 0).element_type));
   }
-  return starts;
-}
-
-}  // namespace
-
-bool IsAliasingView(const Graph& graph, const Node& node) {
-  for (ValueId output : node.outputs) {
-    if (graph.IsGraphOutput(output)) return false;
-  }
-  return GetOpInfo(node.op).family == OpFamily::kView || ContiguousOutputStarts(graph, node).has_value();
+  return offsets;
 }
 
 std::vector<int> InPlaceCandidates(const Graph& graph, const Node& node) {
@@ -77,11 +68,11 @@ BufferAssignment AssignBuffers(const Graph& graph, int64_t alignment, int64_t ve
   for (ValueId id = 0; id < value_count; ++id) root[id] = id;
   for (size_t n = 0; n < graph.nodes().size(); ++n) {
     const Node& node = graph.nodes()[n];
-    if (!IsAliasingView(graph, node)) continue;
-    const std::vector<int64_t> starts = ContiguousOutputStarts(graph, node).value_or(std::vector<int64_t>{0});
+    const std::optional<std::vector<int64_t>> aliased = AliasedOutputOffsets(graph, node);
+    if (!aliased) continue;
     for (size_t o = 0; o < node.outputs.size(); ++o) {
       root[node.outputs[o]] = root[node.inputs[0]];
-      offset[node.outputs[o]] = offset[node.inputs[0]] + starts[o];
+      offset[node.outputs[o]] = offset[node.inputs[0]] + (*aliased)[o];
     }
     result.elided[n] = true;
   }

@@ -5,6 +5,7 @@
 #define MODELC_PLANNING_BUFFER_ASSIGNMENT_H_
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "compiler/ir/graph.h"
@@ -38,8 +39,11 @@ struct BufferAssignment {
   int64_t lower_bound = 0;
 };
 
-// Views share their source's storage unless the view is itself a graph output.
-bool IsAliasingView(const Graph& graph, const Node& node);
+// Outputs that share their input's storage, unless one is a graph output: views
+// (Reshape, Squeeze, ...: offset 0) and index-map ops whose every output is one
+// contiguous run of the input (Slice, Split, Gather of rows). The byte offset of each
+// output in the input; nullopt for any other node.
+std::optional<std::vector<int64_t>> AliasedOutputOffsets(const Graph& graph, const Node& node);
 // True when the node runs as no code at all (an aliasing view or a Concat whose
 // inputs were written in place).
 bool IsElided(const BufferAssignment& buffers, int node_index);
