@@ -13,7 +13,6 @@ namespace {
 
 using Types = std::vector<TensorType>;
 
-TensorType Float(Shape shape) { return TensorType{DataType::kFloat32, std::move(shape)}; }
 
 absl::Status CheckArityAndTypes(const Graph& graph, const Node& node) {
   const OpInfo& info = GetOpInfo(node.op);
@@ -150,7 +149,7 @@ absl::StatusOr<Types> InferOwn(const Graph& graph, const Node& node, DataType ou
       return Types{Out(x)};
     case OpKind::kLayerNormalization: {
       ASSIGN_OR_RETURN(LayerNormGeometry g, ResolveLayerNorm(graph, node));
-      Types types = {Float(x)};
+      Types types = {Out(x)};
       for (size_t o = 1; o < node.outputs.size(); ++o) types.push_back(Out(g.statistics_shape));
       return types;
     }
@@ -241,20 +240,7 @@ absl::StatusOr<Types> InferOwn(const Graph& graph, const Node& node, DataType ou
   }
 }
 
-}  // namespace
-
-absl::StatusOr<std::vector<TensorType>> InferUncheckedOutputTypes(const Graph& graph, const Node& node);
-
-absl::StatusOr<std::vector<TensorType>> InferOutputTypes(const Graph& graph, const Node& node) {
-  ASSIGN_OR_RETURN(std::vector<TensorType> types, InferUncheckedOutputTypes(graph, node));
-  for (const TensorType& type : types) {
-    if (!IsSaneShape(type.shape)) {
-      return absl::InvalidArgumentError(absl::StrCat("output ", type.ToString(), " is absurdly large"));
-    }
-  }
-  return types;
-}
-
+// The output types by the op's rule, before the size check.
 absl::StatusOr<std::vector<TensorType>> InferUncheckedOutputTypes(const Graph& graph, const Node& node) {
   RETURN_IF_ERROR(CheckArityAndTypes(graph, node));
   RETURN_IF_ERROR(CheckElementTypes(graph, node));
@@ -293,6 +279,18 @@ absl::StatusOr<std::vector<TensorType>> InferUncheckedOutputTypes(const Graph& g
       return InferOwn(graph, node, out_type);
   }
   return absl::InternalError("unknown op family");
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<TensorType>> InferOutputTypes(const Graph& graph, const Node& node) {
+  ASSIGN_OR_RETURN(std::vector<TensorType> types, InferUncheckedOutputTypes(graph, node));
+  for (const TensorType& type : types) {
+    if (!IsSaneShape(type.shape)) {
+      return absl::InvalidArgumentError(absl::StrCat("output ", type.ToString(), " is absurdly large"));
+    }
+  }
+  return types;
 }
 
 }  // namespace modelc
