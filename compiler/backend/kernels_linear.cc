@@ -1,78 +1,281 @@
-// Matrix products. Both Gemm and MatMul become, per output row, an initialised row
-// followed by K rank-1 updates `row += a[m,k] * B[k,:]` whose inner loop is contiguous
-// and vectorises. A transposed constant B is repacked to [K, N] at compile time.
+// Matrix products (Gemm, MatMul): out[M, N] = alpha * A[M, K] x B[K, N] + beta * C.
+//
+// The product runs in register tiles: MR rows of A by one *panel* of NR vectors of B's
+// columns. Per step of the reduction, the panel's NR vectors of B's row k are loaded
+// once and each of the MR values A[m, k] is broadcast and multiplied into NR
+// accumulators, so B is read once per MR rows and the sums never leave registers until
+// the tile is finished; then C, the fused activation and a store (masked in the last
+// vector of a row). A constant B is repacked at compile time panel by panel ([K][panel
+// width], zero-padded to whole vectors), so the tile reads it as one sequential stream
+// and never needs a masked load. A B given at run time is read in place, [K, N] with
+// masked loads at the row's end; a run-time B^T falls back to rank-1 row updates.
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
 #include "compiler/ir/op_geometry.h"
 #include "compiler/util/status_macros.h"
+#include "llvm/IR/Intrinsics.h"
 
 namespace modelc {
 namespace {
 
-struct MatrixOperands {
-  llvm::Value* a;         // A, [M, K] or [K, M] when a_transposed
-  bool a_transposed;
-  llvm::Value* b;         // B, [K, N] or [N, K] when b_transposed
-  bool b_transposed;
-  llvm::Value* out;       // [M, N]
-  int64_t m, n, k;
-  float alpha;
+// C (Gemm's third input) as beta * C[m * stride_m + n * stride_n]; absent when beta is 0.
+struct Addend {
+  llvm::Value* c = nullptr;
+  float beta = 0.0f;
+  int64_t stride_m = 0, stride_n = 0;
 };
 
-// out[m, :] = init(m, n) + alpha * sum_k A[m, k] * B[k, :]
-// then the node's fused epilogue on each finished row.
-void EmitMatrixProduct(KernelContext& k, const MatrixOperands& p, const Epilogue& epilogue,
-                       const std::function<llvm::Value*(llvm::Value*, llvm::Value*)>& init) {
+struct MatrixOperands {
+  llvm::Value* a;    // A, [M, K] or [K, M] when a_transposed
+  bool a_transposed;
+  llvm::Value* out;  // [M, N]
+  int64_t m, n, k;
+  float alpha;
+  Addend addend;
+};
+
+// How B's columns are read: panels of `panel_vectors` vectors of `lanes` columns.
+struct PanelSource {
+  llvm::Value* b;           // the first panel
+  int64_t lanes;
+  int64_t panel_vectors;
+  int64_t panel_step;       // elements from one panel's start to the next
+  int64_t row_stride;       // elements from B[k, j] to B[k + 1, j] in a full panel
+  int64_t last_row_stride;  // the same in the last, narrower panel
+  bool padded;              // columns past N read as zeros (no masked loads needed)
+};
+
+// Tile sizes for this target: enough independent accumulators to hide the FMA
+// latency, few enough that they, the B vectors and a broadcast stay in registers.
+struct TilePlan {
+  int64_t lanes, panel_vectors, rows;
+};
+
+TilePlan PlanTiles(const TargetDescription& target, int64_t m, int64_t n) {
+  TilePlan plan;
+  plan.lanes = std::max<int64_t>(1, target.vector_lanes);
+  const int64_t column_vectors = (n + plan.lanes - 1) / plan.lanes;
+  plan.panel_vectors = std::min<int64_t>(column_vectors, m == 1 ? 8 : 4);
+  const int64_t registers = target.vector_registers;
+  plan.rows = std::clamp<int64_t>((registers - 1 - plan.panel_vectors) / plan.panel_vectors, 1, 6);
+  plan.rows = std::min(plan.rows, m);
+  return plan;
+}
+
+// B ([K, N], or [N, K] when transposed) as panels of `width` columns, each [K][its
+// width rounded up to whole vectors], the padding zero.
+std::vector<float> PackPanels(const std::vector<float>& source, bool transposed, int64_t k, int64_t n,
+                              int64_t width, int64_t lanes) {
+  std::vector<float> packed;
+  for (int64_t first = 0; first < n; first += width) {
+    const int64_t columns = std::min(width, n - first);
+    const int64_t padded = (columns + lanes - 1) / lanes * lanes;
+    for (int64_t row = 0; row < k; ++row)
+      for (int64_t j = 0; j < padded; ++j) {
+        const int64_t col = first + j;
+        packed.push_back(j >= columns ? 0.0f : transposed ? source[col * k + row] : source[row * n + col]);
+      }
+  }
+  return packed;
+}
+
+class PanelProduct {
+ public:
+  PanelProduct(KernelContext& k, const MatrixOperands& p, const PanelSource& source, const Epilogue& epilogue,
+               int64_t rows)
+      : k_(k), b_(k.b), p_(p), source_(source), epilogue_(epilogue), rows_(rows) {
+    type_ = source.lanes > 1 ? static_cast<llvm::Type*>(llvm::FixedVectorType::get(k.F32(), source.lanes)) : k.F32();
+  }
+
+  void Emit() {
+    const int64_t width = source_.panel_vectors * source_.lanes;
+    const int64_t full_panels = p_.n / width, rest = p_.n % width;
+    const int64_t full_row_tiles = p_.m / rows_, rest_rows = p_.m % rows_;
+    auto panels = [&](llvm::Value* first_row, int64_t rows) {
+      if (full_panels > 0) {
+        k_.Loop(full_panels, [&](llvm::Value* panel) {
+          EmitTile(first_row, rows, panel, source_.panel_vectors, source_.lanes, source_.row_stride);
+        }, /*allow_unrolling=*/false);
+      }
+      if (rest > 0) {
+        const int64_t vectors = (rest + source_.lanes - 1) / source_.lanes;
+        EmitTile(first_row, rows, k_.Int(full_panels), vectors, rest - (vectors - 1) * source_.lanes,
+                 source_.last_row_stride);
+      }
+    };
+    if (full_row_tiles > 0) {
+      k_.Loop(full_row_tiles, [&](llvm::Value* tile) { panels(b_.CreateMul(tile, k_.Int(rows_)), rows_); },
+              /*allow_unrolling=*/false);
+    }
+    if (rest_rows > 0) panels(k_.Int(full_row_tiles * rows_), rest_rows);
+  }
+
+ private:
+  // Rows [first_row, first_row + rows) x the panel's `vectors` vectors, the last with
+  // `last_lanes` valid columns.
+  void EmitTile(llvm::Value* first_row, int64_t rows, llvm::Value* panel, int64_t vectors, int64_t last_lanes,
+                int64_t row_stride) {
+    const int64_t lanes = source_.lanes;
+    std::vector<llvm::Value*> acc(rows * vectors);
+    for (llvm::Value*& slot : acc) {
+      slot = k_.EntryAlloca(type_);
+      b_.CreateStore(llvm::Constant::getNullValue(type_), slot);
+    }
+    llvm::Value* panel_b = k_.Address(source_.b, b_.CreateMul(panel, k_.Int(source_.panel_step)));
+    k_.Loop(p_.k, [&](llvm::Value* inner) {
+      llvm::Value* b_row = k_.Address(panel_b, b_.CreateMul(inner, k_.Int(row_stride)));
+      std::vector<llvm::Value*> columns(vectors);
+      for (int64_t v = 0; v < vectors; ++v) {
+        const int64_t valid = source_.padded || v + 1 < vectors ? lanes : last_lanes;
+        columns[v] = lanes > 1 ? k_.LoadLanes(type_, k_.Address(b_row, k_.Int(v * lanes)), valid, lanes)
+                               : k_.Load(b_row, k_.Int(v));
+      }
+      for (int64_t r = 0; r < rows; ++r) {
+        llvm::Value* row = b_.CreateAdd(first_row, k_.Int(r));
+        llvm::Value* a = k_.Load(p_.a, p_.a_transposed ? b_.CreateAdd(b_.CreateMul(inner, k_.Int(p_.m)), row)
+                                                       : b_.CreateAdd(b_.CreateMul(row, k_.Int(p_.k)), inner));
+        if (lanes > 1) a = b_.CreateVectorSplat(lanes, a);
+        for (int64_t v = 0; v < vectors; ++v) {
+          llvm::Value* slot = acc[r * vectors + v];
+          b_.CreateStore(b_.CreateIntrinsic(llvm::Intrinsic::fmuladd, {type_}, {a, columns[v], b_.CreateLoad(type_, slot)}),
+                         slot);
+        }
+      }
+    });
+    const int64_t width = source_.panel_vectors * lanes;
+    for (int64_t r = 0; r < rows; ++r) {
+      llvm::Value* row = b_.CreateAdd(first_row, k_.Int(r));
+      for (int64_t v = 0; v < vectors; ++v) {
+        const int64_t valid = v + 1 < vectors ? lanes : last_lanes;
+        llvm::Value* col = b_.CreateAdd(b_.CreateMul(panel, k_.Int(width)), k_.Int(v * lanes));
+        llvm::Value* value = b_.CreateLoad(type_, acc[r * vectors + v]);
+        if (p_.alpha != 1.0f) value = b_.CreateFMul(value, llvm::ConstantFP::get(type_, p_.alpha));
+        if (p_.addend.c != nullptr) value = b_.CreateFAdd(value, LoadAddend(row, col, valid));
+        if (IsVectorEpilogue(epilogue_)) value = EmitVectorEpilogue(k_, epilogue_, value, nullptr);
+        k_.StoreLanes(value, k_.Address(p_.out, b_.CreateAdd(b_.CreateMul(row, k_.Int(p_.n)), col)), valid, lanes);
+      }
+    }
+    if (!epilogue_.Empty() && !IsVectorEpilogue(epilogue_)) {
+      for (int64_t r = 0; r < rows; ++r) {
+        llvm::Value* row = b_.CreateAdd(first_row, k_.Int(r));
+        llvm::Value* col = b_.CreateMul(panel, k_.Int(width));
+        EmitEpilogueLoop(k_, epilogue_, k_.Address(p_.out, b_.CreateAdd(b_.CreateMul(row, k_.Int(p_.n)), col)), nullptr,
+                         (vectors - 1) * lanes + last_lanes);
+      }
+    }
+  }
+
+  // beta * C at row `row`, columns [col, col + valid).
+  llvm::Value* LoadAddend(llvm::Value* row, llvm::Value* col, int64_t valid) {
+    const Addend& c = p_.addend;
+    const int64_t lanes = source_.lanes;
+    llvm::Value* at = b_.CreateAdd(b_.CreateMul(row, k_.Int(c.stride_m)), b_.CreateMul(col, k_.Int(c.stride_n)));
+    llvm::Value* value;
+    if (lanes == 1) {
+      value = k_.Load(c.c, at);
+    } else if (c.stride_n == 0) {
+      value = b_.CreateVectorSplat(lanes, k_.Load(c.c, at));
+    } else if (c.stride_n == 1) {
+      value = k_.LoadLanes(type_, k_.Address(c.c, at), valid, lanes);
+    } else {
+      value = llvm::Constant::getNullValue(type_);
+      for (int64_t l = 0; l < valid; ++l)
+        value = b_.CreateInsertElement(value, k_.Load(c.c, b_.CreateAdd(at, k_.Int(l * c.stride_n))), b_.getInt64(l));
+    }
+    return c.beta == 1.0f ? value : b_.CreateFMul(value, llvm::ConstantFP::get(type_, c.beta));
+  }
+
+  KernelContext& k_;
+  llvm::IRBuilder<>& b_;
+  const MatrixOperands& p_;
+  const PanelSource& source_;
+  const Epilogue& epilogue_;
+  const int64_t rows_;
+  llvm::Type* type_;
+};
+
+// A constant B (transposed or not) repacked into panels.
+void EmitConstantBProduct(KernelContext& k, const MatrixOperands& p, ValueId b, bool b_transposed,
+                          const Epilogue& epilogue) {
+  const TilePlan plan = PlanTiles(k.target, p.m, p.n);
+  const int64_t width = plan.panel_vectors * plan.lanes;
+  const int64_t rest = p.n % width;
+  const std::vector<float> packed =
+      PackPanels(k.graph.value(b).constant->Floats(), b_transposed, p.k, p.n, width, plan.lanes);
+  PanelSource source{k.ConstantFloats(packed, "b_panels"), plan.lanes, plan.panel_vectors, p.k * width, width,
+                     (rest + plan.lanes - 1) / plan.lanes * plan.lanes, /*padded=*/true};
+  PanelProduct(k, p, source, epilogue, plan.rows).Emit();
+}
+
+// B [K, N] given at run time, read in place.
+void EmitRunTimeBProduct(KernelContext& k, const MatrixOperands& p, llvm::Value* b, const Epilogue& epilogue) {
+  const TilePlan plan = PlanTiles(k.target, p.m, p.n);
+  const int64_t width = plan.panel_vectors * plan.lanes;
+  PanelSource source{b, plan.lanes, plan.panel_vectors, width, p.n, p.n, /*padded=*/false};
+  PanelProduct(k, p, source, epilogue, plan.rows).Emit();
+}
+
+// A run-time B^T ([N, K]): per row of the output, K rank-1 updates `row += a[m, k] *
+// B[:, k]` (strided reads of B; rare: exporters transpose constant weights).
+void EmitRankOneUpdates(KernelContext& k, const MatrixOperands& p, llvm::Value* b_transposed,
+                        const Epilogue& epilogue) {
   llvm::IRBuilder<>& b = k.b;
   k.Loop(p.m, [&](llvm::Value* row) {
     llvm::Value* out_row = k.Address(p.out, b.CreateMul(row, k.Int(p.n)));
-    k.Loop(p.n, [&](llvm::Value* col) { k.Store(init(row, col), out_row, col); });
+    k.Loop(p.n, [&](llvm::Value* col) { k.Store(k.Float(0.0f), out_row, col); });
     k.Loop(p.k, [&](llvm::Value* inner) {
-      llvm::Value* a_index = p.a_transposed ? b.CreateAdd(b.CreateMul(inner, k.Int(p.m)), row)
-                                            : b.CreateAdd(b.CreateMul(row, k.Int(p.k)), inner);
-      llvm::Value* a = k.Load(p.a, a_index);
-      if (p.alpha != 1.0f) a = b.CreateFMul(a, k.Float(p.alpha));
+      llvm::Value* a = k.Load(p.a, p.a_transposed ? b.CreateAdd(b.CreateMul(inner, k.Int(p.m)), row)
+                                                  : b.CreateAdd(b.CreateMul(row, k.Int(p.k)), inner));
       k.Loop(p.n, [&](llvm::Value* col) {
-        llvm::Value* b_index = p.b_transposed ? b.CreateAdd(b.CreateMul(col, k.Int(p.k)), inner)
-                                              : b.CreateAdd(b.CreateMul(inner, k.Int(p.n)), col);
-        llvm::Value* sum = b.CreateFAdd(k.Load(out_row, col), b.CreateFMul(a, k.Load(p.b, b_index)));
-        k.Store(sum, out_row, col);
+        llvm::Value* product = b.CreateFMul(a, k.Load(b_transposed, b.CreateAdd(b.CreateMul(col, k.Int(p.k)), inner)));
+        k.Store(b.CreateFAdd(k.Load(out_row, col), product), out_row, col);
       });
+    });
+    k.Loop(p.n, [&](llvm::Value* col) {
+      llvm::Value* value = k.Load(out_row, col);
+      if (p.alpha != 1.0f) value = b.CreateFMul(value, k.Float(p.alpha));
+      const Addend& c = p.addend;
+      if (c.c != nullptr) {
+        llvm::Value* addend = k.Load(c.c, b.CreateAdd(b.CreateMul(row, k.Int(c.stride_m)), b.CreateMul(col, k.Int(c.stride_n))));
+        value = b.CreateFAdd(value, c.beta == 1.0f ? addend : b.CreateFMul(addend, k.Float(c.beta)));
+      }
+      k.Store(value, out_row, col);
     });
     EmitEpilogueLoop(k, epilogue, out_row, nullptr, p.n);
   });
 }
 
-// A constant [N, K] matrix rewritten as [K, N], so the product reads it row by row.
-llvm::Value* RepackTransposed(KernelContext& k, ValueId id, int64_t n, int64_t inner) {
-  const std::vector<float> source = k.graph.value(id).constant->Floats();
-  std::vector<float> packed(source.size());
-  for (int64_t row = 0; row < n; ++row)
-    for (int64_t col = 0; col < inner; ++col) packed[col * n + row] = source[row * inner + col];
-  return k.ConstantFloats(packed, "b_packed");
-}
-
 absl::Status EmitGemm(KernelContext& k) {
   ASSIGN_OR_RETURN(GemmGeometry g, ResolveGemm(k.graph, k.node));
   ASSIGN_OR_RETURN(Epilogue epilogue, ResolveEpilogue(k.graph, k.node));
-  MatrixOperands p{k.in[0], g.trans_a, k.in[1], g.trans_b, k.out[0], g.m, g.n, g.k, g.alpha};
-  if (g.trans_b && k.graph.IsConstant(k.node.inputs[1])) {
-    p.b = RepackTransposed(k, k.node.inputs[1], g.n, g.k);
-    p.b_transposed = false;
+  MatrixOperands p{k.in[0], g.trans_a, k.out[0], g.m, g.n, g.k, g.alpha, {}};
+  if (g.has_c && g.beta != 0.0f) p.addend = Addend{k.in[2], g.beta, g.c_stride_m, g.c_stride_n};
+  if (k.graph.IsConstant(k.node.inputs[1])) {
+    EmitConstantBProduct(k, p, k.node.inputs[1], g.trans_b, epilogue);
+  } else if (!g.trans_b) {
+    EmitRunTimeBProduct(k, p, k.in[1], epilogue);
+  } else {
+    EmitRankOneUpdates(k, p, k.in[1], epilogue);
   }
-  EmitMatrixProduct(k, p, epilogue, [&](llvm::Value* row, llvm::Value* col) -> llvm::Value* {
-    if (!g.has_c || g.beta == 0.0f) return k.Float(0.0f);
-    llvm::Value* index = k.b.CreateAdd(k.b.CreateMul(row, k.Int(g.c_stride_m)),
-                                       k.b.CreateMul(col, k.Int(g.c_stride_n)));
-    llvm::Value* c = k.Load(k.in[2], index);
-    return g.beta == 1.0f ? c : k.b.CreateFMul(c, k.Float(g.beta));
-  });
   return absl::OkStatus();
 }
 
 absl::Status EmitMatMul(KernelContext& k) {
   ASSIGN_OR_RETURN(MatMulGeometry g, ResolveMatMul(k.graph, k.node));
   ASSIGN_OR_RETURN(Epilogue epilogue, ResolveEpilogue(k.graph, k.node));
+  const ValueId b = k.node.inputs[1];
+  const bool shared_b = std::all_of(g.b_batch_offsets.begin(), g.b_batch_offsets.end(),
+                                    [](int64_t offset) { return offset == 0; });
+  bool stacked_a = true;  // batch i of A starts right after batch i - 1
+  for (int64_t i = 0; i < g.batch_count; ++i) stacked_a = stacked_a && g.a_batch_offsets[i] == i * g.m * g.k;
+  if (k.graph.IsConstant(b) && shared_b && stacked_a) {
+    // One matrix B for every batch: the batches are just more rows of A.
+    MatrixOperands p{k.in[0], false, k.out[0], g.batch_count * g.m, g.n, g.k, 1.0f, {}};
+    EmitConstantBProduct(k, p, b, /*b_transposed=*/false, epilogue);
+    return absl::OkStatus();
+  }
   llvm::Value* a_offsets = k.ConstantInt64s(g.a_batch_offsets, "a_offsets");
   llvm::Value* b_offsets = k.ConstantInt64s(g.b_batch_offsets, "b_offsets");
   k.Loop(g.batch_count, [&](llvm::Value* batch) {
@@ -80,10 +283,9 @@ absl::Status EmitMatMul(KernelContext& k) {
       return k.b.CreateLoad(k.I64(), k.b.CreateInBoundsGEP(k.I64(), table, batch));
     };
     MatrixOperands p{k.Address(k.in[0], offset(a_offsets)), false,
-                     k.Address(k.in[1], offset(b_offsets)), false,
-                     k.Address(k.out[0], k.b.CreateMul(batch, k.Int(g.m * g.n))), g.m, g.n, g.k, 1.0f};
-    EmitMatrixProduct(k, p, epilogue, [&](llvm::Value*, llvm::Value*) { return k.Float(0.0f); });
-  });
+                     k.Address(k.out[0], k.b.CreateMul(batch, k.Int(g.m * g.n))), g.m, g.n, g.k, 1.0f, {}};
+    EmitRunTimeBProduct(k, p, k.Address(k.in[1], offset(b_offsets)), epilogue);
+  }, /*allow_unrolling=*/false);
   return absl::OkStatus();
 }
 
