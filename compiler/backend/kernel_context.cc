@@ -1,6 +1,8 @@
 // Loop, memory and constant helpers for kernel emitters.
 #include "compiler/backend/kernel_context.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "compiler/ir/op_geometry.h"
 
@@ -48,6 +50,29 @@ llvm::Value* KernelContext::LaneMask(int64_t lanes, int64_t valid) {
 llvm::Value* KernelContext::LoadLanes(llvm::Type* type, llvm::Value* at, int64_t valid, int64_t lanes) {
   if (valid == lanes) return b.CreateAlignedLoad(type, at, llvm::Align(4));
   return b.CreateMaskedLoad(type, at, llvm::Align(4), LaneMask(lanes, valid), llvm::Constant::getNullValue(type));
+}
+
+llvm::Value* KernelContext::LoadStridedLanes(llvm::Type* type, llvm::Value* at, int64_t stride, int64_t valid,
+                                            int64_t lanes, bool may_overread_one) {
+  if (lanes == 1) return b.CreateLoad(F32(), at);
+  if (stride == 1) return LoadLanes(type, at, valid, lanes);
+  llvm::Value* zero = llvm::Constant::getNullValue(type);
+  if (stride == 2) {
+    // Elements 2l for l < valid: the two loads cover 2 * valid - 1 floats (2 * valid
+    // when one more may be read, which spares the mask in the usual full vector).
+    const int64_t needed = 2 * valid - (may_overread_one ? 0 : 1);
+    auto load = [&](llvm::Value* from, int64_t first) -> llvm::Value* {
+      const int64_t count = std::clamp<int64_t>(needed - first, 0, lanes);
+      if (count == 0) return zero;
+      return LoadLanes(type, from, count, lanes);
+    };
+    std::vector<int> even;
+    for (int64_t l = 0; l < lanes; ++l) even.push_back(static_cast<int>(2 * l));
+    return b.CreateShuffleVector(load(at, 0), load(Address(at, Int(lanes)), lanes), even);
+  }
+  llvm::Value* vector = zero;
+  for (int64_t l = 0; l < valid; ++l) vector = b.CreateInsertElement(vector, Load(at, Int(l * stride)), b.getInt64(l));
+  return vector;
 }
 
 void KernelContext::StoreLanes(llvm::Value* value, llvm::Value* at, int64_t valid, int64_t lanes) {

@@ -70,6 +70,12 @@ class KernelContext {
   // only the first `valid` lanes read (the rest zero); StoreLanes writes only those.
   llvm::Value* LoadLanes(llvm::Type* type, llvm::Value* at, int64_t valid, int64_t lanes);
   void StoreLanes(llvm::Value* value, llvm::Value* at, int64_t valid, int64_t lanes);
+  // The same for elements `stride` apart from `at` (lane l reads at[l * stride]): one
+  // load when contiguous, two loads and the even lanes for stride 2, single loads
+  // otherwise. Reads nothing past the last valid element, unless `may_overread_one`
+  // says the float after it is inside the buffer (then stride 2 needs no mask).
+  llvm::Value* LoadStridedLanes(llvm::Type* type, llvm::Value* at, int64_t stride, int64_t valid, int64_t lanes,
+                                bool may_overread_one = false);
 
   // for (i = begin; i < end; ++i) body(i), with a 64-bit induction variable. A loop
   // whose body is already large can ask LLVM not to unroll it (compile time, code size).

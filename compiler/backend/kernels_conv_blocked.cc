@@ -296,35 +296,9 @@ class BlockedConv {
     });
   }
 
-  // `lanes` pixels from `start`, `stride_w` apart (one vector load when contiguous; for
-  // stride 2, two loads and the even lanes when reading one float further is safe). Only
-  // the first `valid` lanes are read (masked loads; the rest are zero).
+  // `lanes` pixels from `start`, `stride_w` apart; only the first `valid` lanes are read.
   llvm::Value* LoadPixels(llvm::Value* start, int64_t lanes, llvm::Type* type, int64_t valid) {
-    if (lanes == 1) return b_.CreateLoad(k_.F32(), start);
-    llvm::Value* zero = llvm::Constant::getNullValue(type);
-    if (s_.stride_w == 1) {
-      return k_.LoadLanes(type, start, valid, lanes);
-    }
-    if (s_.stride_w == 2 && (CanOverreadOneFloat() || valid < lanes)) {
-      // Pixels 2l for l < valid: the two loads cover 2 * valid - 1 floats.
-      const int64_t needed = 2 * valid - 1;
-      auto load = [&](llvm::Value* from, int64_t first) -> llvm::Value* {
-        const int64_t count = std::clamp<int64_t>(needed - first, 0, lanes);
-        if (count == lanes && valid == lanes) return b_.CreateAlignedLoad(type, from, llvm::Align(4));
-        if (count == 0) return zero;
-        return b_.CreateMaskedLoad(type, from, llvm::Align(4), k_.LaneMask(lanes, count), zero);
-      };
-      llvm::Value* low = load(start, 0);
-      llvm::Value* high = load(k_.Address(start, k_.Int(lanes)), lanes);
-      std::vector<int> even;
-      for (int64_t l = 0; l < lanes; ++l) even.push_back(static_cast<int>(2 * l));
-      return b_.CreateShuffleVector(low, high, even);
-    }
-    llvm::Value* vector = zero;
-    for (int64_t l = 0; l < valid; ++l) {
-      vector = b_.CreateInsertElement(vector, k_.Load(start, k_.Int(l * s_.stride_w)), b_.getInt64(l));
-    }
-    return vector;
+    return k_.LoadStridedLanes(type, start, s_.stride_w, valid, lanes, CanOverreadOneFloat());
   }
 
   // Padding is made real in a zero-bordered copy at the start of the workspace.

@@ -2,7 +2,9 @@
 // Conv: for each output plane, bias first, then for every (input channel, kh, kw) tap
 // an update `out[oh, ow] += w * x[ih, iw]` over exactly the output positions whose input
 // is inside the image, so the innermost loop has no bounds checks and vectorises.
-// Pooling: for each output position, the window clipped to the image.
+// Pooling: whole vectors of output columns when every window is inside the image;
+// otherwise for each output position, the window clipped to the image.
+#include <algorithm>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
@@ -77,10 +79,57 @@ llvm::Value* RangeSize(KernelContext& k, const ValidRange& range) {
   return k.Max(k.b.CreateSub(range.end, range.begin), k.Int(0));
 }
 
+// Every window lies inside the input (no padding reached, no ceil-mode overhang) and
+// has few enough taps to unroll: then pooling runs on whole vectors of output columns.
+bool PoolsInsideOnVectors(const WindowGeometry& s) {
+  return s.pad_top == 0 && s.pad_left == 0 && s.kernel_h * s.kernel_w <= 64 &&
+         (s.out_h - 1) * s.stride_h + (s.kernel_h - 1) * s.dilation_h < s.in_h &&
+         (s.out_w - 1) * s.stride_w + (s.kernel_w - 1) * s.dilation_w < s.in_w;
+}
+
+// Per output row, vectors of output columns (the last masked); each tap is one strided
+// load of the input row. Same comparison as the scalar kernel (NaN never replaces the
+// running maximum), and an average divides by the window's area (every tap is inside).
+void EmitPoolOnVectors(KernelContext& k, const WindowGeometry& s, bool is_max) {
+  llvm::IRBuilder<>& b = k.b;
+  const int64_t lanes = std::max<int64_t>(1, k.target.vector_lanes);
+  llvm::Type* type = lanes > 1 ? static_cast<llvm::Type*>(llvm::FixedVectorType::get(k.F32(), lanes)) : k.F32();
+  const bool may_overread_one = (s.out_w - 1) * s.stride_w + (s.kernel_w - 1) * s.dilation_w + 1 < s.in_w;
+  auto constant = [&](float c) { return llvm::ConstantFP::get(type, c); };
+  k.Loop(s.batch * s.channels, [&](llvm::Value* plane) {
+    llvm::Value* in_plane = k.Address(k.in[0], b.CreateMul(plane, k.Int(s.in_h * s.in_w)));
+    llvm::Value* out_plane = k.Address(k.out[0], b.CreateMul(plane, k.Int(s.out_h * s.out_w)));
+    k.Loop(s.out_h, [&](llvm::Value* oh) {
+      auto tile = [&](llvm::Value* ow0, int64_t valid) {
+        llvm::Value* acc = constant(is_max ? -std::numeric_limits<float>::infinity() : 0.0f);
+        llvm::Value* first_column = b.CreateMul(ow0, k.Int(s.stride_w));
+        for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
+          llvm::Value* row = b.CreateAdd(b.CreateMul(oh, k.Int(s.stride_h)), k.Int(kh * s.dilation_h));
+          llvm::Value* row_start = k.Address(in_plane, b.CreateAdd(b.CreateMul(row, k.Int(s.in_w)), first_column));
+          for (int64_t kw = 0; kw < s.kernel_w; ++kw) {
+            llvm::Value* v = k.LoadStridedLanes(type, k.Address(row_start, k.Int(kw * s.dilation_w)), s.stride_w, valid,
+                                                lanes, may_overread_one);
+            acc = is_max ? b.CreateSelect(b.CreateFCmpOGT(v, acc), v, acc) : b.CreateFAdd(acc, v);
+          }
+        }
+        if (!is_max) acc = b.CreateFDiv(acc, constant(static_cast<float>(s.kernel_h * s.kernel_w)));
+        k.StoreLanes(acc, k.Address(out_plane, b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow0)), valid, lanes);
+      };
+      const int64_t full = s.out_w / lanes, rest = s.out_w % lanes;
+      if (full > 0) k.Loop(full, [&](llvm::Value* t) { tile(b.CreateMul(t, k.Int(lanes)), lanes); });
+      if (rest > 0) tile(k.Int(full * lanes), rest);
+    });
+  });
+}
+
 absl::Status EmitPool(KernelContext& k) {
   ASSIGN_OR_RETURN(PoolGeometry g, ResolvePool(k.graph, k.node));
   const WindowGeometry& s = g.window;
   const bool is_max = k.node.op == OpKind::kMaxPool;
+  if (PoolsInsideOnVectors(s)) {
+    EmitPoolOnVectors(k, s, is_max);
+    return absl::OkStatus();
+  }
   llvm::IRBuilder<>& b = k.b;
   llvm::Value* accumulator = k.EntryAlloca(k.F32());
   k.Loop(s.batch * s.channels, [&](llvm::Value* plane) {
