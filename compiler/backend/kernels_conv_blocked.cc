@@ -22,6 +22,7 @@ struct ConvPlan {
   int64_t lanes;        // VL: pixels per vector
   int64_t vectors;      // U: vectors per tile
   int64_t block;        // OCB: output channels per tile
+  int64_t rows;         // R: output rows per tile (more independent sums when OCB is small)
   int64_t source_h, source_w;  // the (padded) input plane that taps read
   int64_t taps;         // input channels per group x kernel height x width
 };
@@ -78,6 +79,9 @@ class BlockedConv {
     const int64_t free_registers = std::max<int64_t>(1, k_.target.vector_registers - plan_.vectors - 1);
     plan_.block = std::clamp<int64_t>(free_registers / plan_.vectors, 1, 8);
     plan_.block = std::min(plan_.block, g_.OutChannelsPerGroup());
+    // Few output channels per group (depthwise): several rows per tile, so that enough
+    // independent accumulators hide the FMA latency.
+    plan_.rows = std::clamp<int64_t>(8 / (plan_.block * plan_.vectors), 1, std::min<int64_t>(4, s_.out_h));
     const bool padded = HasPadding();
     plan_.source_h = s_.in_h + (padded ? s_.pad_top + s_.pad_bottom : 0);
     plan_.source_w = s_.in_w + (padded ? s_.pad_left + s_.pad_right : 0);
@@ -127,16 +131,20 @@ class BlockedConv {
     const int64_t rest_vectors = (rest + plan_.lanes - 1) / plan_.lanes;
     const int64_t tail = rest - (rest_vectors - 1) * plan_.lanes;
     // Only the tile shapes this row width needs are emitted: each is a full loop nest.
-    k_.Loop(s_.out_h, [&](llvm::Value* oh) {
+    auto row_tiles = [&](llvm::Value* oh, int64_t rows) {
       if (wide_tiles > 0) {
         k_.Loop(wide_tiles, [&](llvm::Value* t) {
-          EmitTile(n, group, first_oc, size, oh, b_.CreateMul(t, k_.Int(wide)), plan_.vectors, plan_.lanes, plan_.lanes);
+          EmitTile(n, group, first_oc, size, oh, rows, b_.CreateMul(t, k_.Int(wide)), plan_.vectors, plan_.lanes,
+                   plan_.lanes);
         });
       }
       if (rest > 0) {
-        EmitTile(n, group, first_oc, size, oh, k_.Int(wide_tiles * wide), rest_vectors, plan_.lanes, tail);
+        EmitTile(n, group, first_oc, size, oh, rows, k_.Int(wide_tiles * wide), rest_vectors, plan_.lanes, tail);
       }
-    });
+    };
+    const int64_t row_blocks = s_.out_h / plan_.rows, rest_rows = s_.out_h % plan_.rows;
+    k_.Loop(row_blocks, [&](llvm::Value* block) { row_tiles(b_.CreateMul(block, k_.Int(plan_.rows)), plan_.rows); });
+    if (rest_rows > 0) row_tiles(k_.Int(row_blocks * plan_.rows), rest_rows);
     if (epilogue_.Empty() || IsVectorEpilogue(epilogue_)) return;  // applied while storing
     const int64_t area = s_.out_h * s_.out_w;
     for (int64_t j = 0; j < size; ++j) {
@@ -147,49 +155,57 @@ class BlockedConv {
     }
   }
 
-  // Accumulates a [size output channels] x [vectors x lanes pixels] tile in registers;
-  // the last vector has `last_lanes` valid lanes (masked when fewer than `lanes`).
-  void EmitTile(llvm::Value* n, llvm::Value* group, llvm::Value* first_oc, int64_t size, llvm::Value* oh,
+  // Accumulates a [size output channels] x [rows output rows from oh0] x [vectors x
+  // lanes pixels] tile in registers; the last vector of a row has `last_lanes` valid
+  // lanes (masked when fewer than `lanes`).
+  void EmitTile(llvm::Value* n, llvm::Value* group, llvm::Value* first_oc, int64_t size, llvm::Value* oh0, int64_t rows,
                 llvm::Value* ow0, int64_t vectors, int64_t lanes, int64_t last_lanes) {
     llvm::Type* type = lanes > 1 ? static_cast<llvm::Type*>(llvm::FixedVectorType::get(k_.F32(), lanes)) : k_.F32();
-    std::vector<llvm::Value*> accumulators(size * vectors);
+    const int64_t per_channel = rows * vectors;
+    std::vector<llvm::Value*> accumulators(size * per_channel);
     for (int64_t j = 0; j < size; ++j) {
       llvm::Value* bias = g_.has_bias ? k_.Load(k_.in[2], b_.CreateAdd(first_oc, k_.Int(j))) : k_.Float(0.0f);
       llvm::Value* initial = lanes > 1 ? b_.CreateVectorSplat(lanes, bias) : bias;
-      for (int64_t u = 0; u < vectors; ++u) {
-        accumulators[j * vectors + u] = k_.EntryAlloca(type);
-        b_.CreateStore(initial, accumulators[j * vectors + u]);
+      for (int64_t i = 0; i < per_channel; ++i) {
+        accumulators[j * per_channel + i] = k_.EntryAlloca(type);
+        b_.CreateStore(initial, accumulators[j * per_channel + i]);
       }
     }
     llvm::Value* weights = k_.Address(packed_, b_.CreateMul(first_oc, k_.Int(plan_.taps)));
     const int64_t input_channels = g_.InChannelsPerGroup();
     // Unrolling all kernel rows pays for small tiles (depthwise); for large ones it only
     // costs compile time.
-    const bool small_tile = s_.kernel_h * s_.kernel_w * size * vectors <= 64;
+    const bool small_tile = s_.kernel_h * s_.kernel_w * size * per_channel <= 96;
     k_.Loop(input_channels, [&](llvm::Value* ic) {
       llvm::Value* channel = b_.CreateAdd(b_.CreateMul(n, k_.Int(s_.channels)),
                                           b_.CreateAdd(b_.CreateMul(group, k_.Int(input_channels)), ic));
       k_.Loop(s_.kernel_h, [&](llvm::Value* kh) {
-        llvm::Value* row = b_.CreateAdd(b_.CreateMul(oh, k_.Int(s_.stride_h)), b_.CreateMul(kh, k_.Int(s_.dilation_h)));
-        llvm::Value* row_start = k_.Address(source_, b_.CreateMul(b_.CreateAdd(b_.CreateMul(channel, k_.Int(plan_.source_h)), row),
-                                                                  k_.Int(plan_.source_w)));
+        std::vector<llvm::Value*> row_starts(rows);
+        for (int64_t r = 0; r < rows; ++r) {
+          llvm::Value* row = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(oh0, k_.Int(r)), k_.Int(s_.stride_h)),
+                                          b_.CreateMul(kh, k_.Int(s_.dilation_h)));
+          row_starts[r] = k_.Address(source_, b_.CreateMul(b_.CreateAdd(b_.CreateMul(channel, k_.Int(plan_.source_h)), row),
+                                                           k_.Int(plan_.source_w)));
+        }
         k_.Loop(s_.kernel_w, [&](llvm::Value* kw) {
-          std::vector<llvm::Value*> pixels(vectors);
-          for (int64_t u = 0; u < vectors; ++u) {
-            llvm::Value* column = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(ow0, k_.Int(u * lanes)), k_.Int(s_.stride_w)),
-                                               b_.CreateMul(kw, k_.Int(s_.dilation_w)));
-            pixels[u] = LoadPixels(k_.Address(row_start, column), lanes, type, u + 1 == vectors ? last_lanes : lanes);
-          }
+          std::vector<llvm::Value*> pixels(per_channel);
+          for (int64_t r = 0; r < rows; ++r)
+            for (int64_t u = 0; u < vectors; ++u) {
+              llvm::Value* column = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(ow0, k_.Int(u * lanes)), k_.Int(s_.stride_w)),
+                                                 b_.CreateMul(kw, k_.Int(s_.dilation_w)));
+              pixels[r * vectors + u] = LoadPixels(k_.Address(row_starts[r], column), lanes, type,
+                                                   u + 1 == vectors ? last_lanes : lanes);
+            }
           llvm::Value* tap = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(b_.CreateMul(ic, k_.Int(s_.kernel_h)), kh),
                                                        k_.Int(s_.kernel_w)), kw);
           llvm::Value* tap_weights = k_.Address(weights, b_.CreateMul(tap, k_.Int(size)));
           for (int64_t j = 0; j < size; ++j) {
             llvm::Value* w = k_.Load(tap_weights, k_.Int(j));
             if (lanes > 1) w = b_.CreateVectorSplat(lanes, w);
-            for (int64_t u = 0; u < vectors; ++u) {
-              llvm::Value* slot = accumulators[j * vectors + u];
+            for (int64_t i = 0; i < per_channel; ++i) {
+              llvm::Value* slot = accumulators[j * per_channel + i];
               llvm::Value* sum = b_.CreateIntrinsic(llvm::Intrinsic::fmuladd, {type},
-                                                    {w, pixels[u], b_.CreateLoad(type, slot)});
+                                                    {w, pixels[i], b_.CreateLoad(type, slot)});
               b_.CreateStore(sum, slot);
             }
           }
@@ -197,14 +213,16 @@ class BlockedConv {
       }, /*allow_unrolling=*/small_tile);  // big tiles: a row's taps unrolled is enough
     }, /*allow_unrolling=*/false);         // the channels stay a loop: compile time, code size
     for (int64_t j = 0; j < size; ++j) {
-      llvm::Value* out_row_index = b_.CreateMul(
-          b_.CreateAdd(b_.CreateMul(b_.CreateAdd(b_.CreateMul(n, k_.Int(g_.out_channels)), b_.CreateAdd(first_oc, k_.Int(j))),
-                                    k_.Int(s_.out_h)), oh), k_.Int(s_.out_w));
-      for (int64_t u = 0; u < vectors; ++u) {
-        llvm::Value* index = b_.CreateAdd(ow0, k_.Int(u * lanes));
-        llvm::Value* value = b_.CreateLoad(type, accumulators[j * vectors + u]);
-        const bool masked = u + 1 == vectors && last_lanes < lanes;
-        EmitStoreWithEpilogue(k_, epilogue_, value, b_.CreateAdd(out_row_index, index), masked ? last_lanes : lanes, lanes);
+      llvm::Value* plane = b_.CreateAdd(b_.CreateMul(n, k_.Int(g_.out_channels)), b_.CreateAdd(first_oc, k_.Int(j)));
+      for (int64_t r = 0; r < rows; ++r) {
+        llvm::Value* out_row_index =
+            b_.CreateMul(b_.CreateAdd(b_.CreateMul(plane, k_.Int(s_.out_h)), b_.CreateAdd(oh0, k_.Int(r))), k_.Int(s_.out_w));
+        for (int64_t u = 0; u < vectors; ++u) {
+          llvm::Value* index = b_.CreateAdd(ow0, k_.Int(u * lanes));
+          llvm::Value* value = b_.CreateLoad(type, accumulators[j * per_channel + r * vectors + u]);
+          const bool masked = u + 1 == vectors && last_lanes < lanes;
+          EmitStoreWithEpilogue(k_, epilogue_, value, b_.CreateAdd(out_row_index, index), masked ? last_lanes : lanes, lanes);
+        }
       }
     }
   }
