@@ -103,6 +103,25 @@ void EmitZeroPaddingBorder(KernelContext& k, llvm::Value* base, const WindowGeom
   zero(k.Int(last_end), size - last_end);
 }
 
+llvm::Value* EmitZeroPaddedCopy(KernelContext& k, const WindowGeometry& w) {
+  if (w.pad_top + w.pad_bottom + w.pad_left + w.pad_right == 0) return k.in[0];
+  llvm::IRBuilder<>& b = k.b;
+  const int64_t source_w = w.in_w + w.pad_left + w.pad_right;
+  const int64_t plane_size = (w.in_h + w.pad_top + w.pad_bottom) * source_w;
+  k.Loop(w.batch * w.channels, [&](llvm::Value* plane) {
+    llvm::Value* base = k.Address(k.workspace, b.CreateMul(plane, k.Int(plane_size)));
+    llvm::Value* input = k.Address(k.in[0], b.CreateMul(plane, k.Int(w.in_h * w.in_w)));
+    EmitZeroPaddingBorder(k, base, w, 1);
+    k.Loop(w.in_h, [&](llvm::Value* row) {
+      llvm::Value* interior =
+          b.CreateAdd(b.CreateMul(b.CreateAdd(row, k.Int(w.pad_top)), k.Int(source_w)), k.Int(w.pad_left));
+      b.CreateMemCpy(k.Address(base, interior), llvm::MaybeAlign(4), k.Address(input, b.CreateMul(row, k.Int(w.in_w))),
+                     llvm::MaybeAlign(4), k.Int(w.in_w * 4));
+    });
+  });
+  return k.workspace;
+}
+
 std::vector<float> TapMajorWeights(const std::vector<float>& weights, int64_t channels, int64_t taps) {
   std::vector<float> by_tap(weights.size());
   for (int64_t c = 0; c < channels; ++c)

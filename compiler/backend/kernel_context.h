@@ -136,6 +136,16 @@ struct WindowGeometry;
 // below. The interior is left for the copy.
 void EmitZeroPaddingBorder(KernelContext& k, llvm::Value* base, const WindowGeometry& w, int64_t pixel_floats);
 
+// The planes a convolution's taps read: its input itself when there is no padding,
+// otherwise a copy at the start of the workspace with the padding border zeroed
+// (planning/workspace.h sizes it).
+llvm::Value* EmitZeroPaddedCopy(KernelContext& k, const WindowGeometry& w);
+
+// out[M, N] = A[M, K] x B[K, N], all row-major, B given at run time: the register
+// tiles of the matrix product kernel (kernels_linear.cc), no epilogue.
+void EmitRunTimeMatrixProduct(KernelContext& k, llvm::Value* a, llvm::Value* b, llvm::Value* out, int64_t m,
+                              int64_t n, int64_t inner);
+
 // Convolution weights [channel][tap] reordered as [tap][channel], so that one tap's
 // weights for consecutive channels are one vector.
 std::vector<float> TapMajorWeights(const std::vector<float>& weights, int64_t channels, int64_t taps);
@@ -173,6 +183,8 @@ struct ConvGeometry;
 void EmitBlockedConv(KernelContext& k, const ConvGeometry& g, const Epilogue& epilogue);  // constant weights
 // Depthwise, channels last (planning/workspace.h's UsesChannelsLastDepthwise).
 void EmitChannelsLastDepthwise(KernelContext& k, const ConvGeometry& g, const Epilogue& epilogue);
+// 3x3 stride 1 by Winograd's F(2x2, 3x3) (planning/workspace.h's UsesWinogradConvolution).
+void EmitWinogradConv(KernelContext& k, const ConvGeometry& g, const Epilogue& epilogue);
 absl::Status EmitNormalizationKernel(KernelContext& k);  // (Log)Softmax, BatchNorm, global pools
 absl::Status EmitReduceKernel(KernelContext& k);         // the Reduce family
 absl::Status EmitDataMovementKernel(KernelContext& k);   // Transpose, Concat, IndexMap family, Trilu

@@ -47,6 +47,10 @@ class BlockedConv {
       EmitChannelsLastDepthwise(k_, g_, epilogue_);
       return;
     }
+    if (UsesWinogradConvolution(k_.graph, k_.node, k_.target.vector_lanes)) {
+      EmitWinogradConv(k_, g_, epilogue_);
+      return;
+    }
     PlanTiles();
     if (UseChannelTiles()) {
       EmitChannelTiled();
@@ -54,7 +58,7 @@ class BlockedConv {
     }
 
     packed_ = k_.ConstantFloats(PackWeights(), "blocked_weights");
-    source_ = PrepareSource();
+    source_ = EmitZeroPaddedCopy(k_, s_);
     const int64_t per_group = g_.OutChannelsPerGroup();
     const int64_t full_blocks = per_group / plan_.block, rest = per_group % plan_.block;
     k_.Loop(s_.batch, [&](llvm::Value* n) {
@@ -102,24 +106,6 @@ class BlockedConv {
             packed[first * plan_.taps + tap * size + j] = weights[(first + j) * plan_.taps + tap];
       }
     return packed;
-  }
-
-  // The plane taps read: the input itself, or a zero-bordered copy in the workspace
-  // (only the border zeroed; the rows copied in between).
-  llvm::Value* PrepareSource() {
-    if (!HasPadding()) return k_.in[0];
-    const int64_t sw = plan_.source_w, plane_size = plan_.source_h * sw;
-    k_.Loop(s_.batch * s_.channels, [&](llvm::Value* plane) {
-      llvm::Value* base = k_.Address(k_.workspace, b_.CreateMul(plane, k_.Int(plane_size)));
-      llvm::Value* input = k_.Address(k_.in[0], b_.CreateMul(plane, k_.Int(s_.in_h * s_.in_w)));
-      EmitZeroPaddingBorder(k_, base, s_, 1);
-      k_.Loop(s_.in_h, [&](llvm::Value* row) {
-        llvm::Value* interior = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(row, k_.Int(s_.pad_top)), k_.Int(sw)), k_.Int(s_.pad_left));
-        b_.CreateMemCpy(k_.Address(base, interior), llvm::MaybeAlign(4),
-                        k_.Address(input, b_.CreateMul(row, k_.Int(s_.in_w))), llvm::MaybeAlign(4), k_.Int(s_.in_w * 4));
-      });
-    });
-    return k_.workspace;
   }
 
   void EmitBlock(llvm::Value* n, llvm::Value* group, llvm::Value* first_oc, int64_t size) {
@@ -296,7 +282,7 @@ class BlockedConv {
       window.push_back((q / s_.out_w) * s_.stride_h * plan_.source_w + (q % s_.out_w) * s_.stride_w);
     }
     llvm::Value* windows = k_.ConstantInt64s(window, "channel_tiled_windows");
-    source_ = PrepareSource();
+    source_ = EmitZeroPaddedCopy(k_, s_);
     const int64_t area = s_.out_h * s_.out_w;
     const int64_t full_tiles = area / lanes, rest_pixels = area % lanes;
     k_.Loop(s_.batch, [&](llvm::Value* n) {

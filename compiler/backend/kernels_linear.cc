@@ -291,6 +291,12 @@ absl::Status EmitMatMul(KernelContext& k) {
 
 }  // namespace
 
+void EmitRunTimeMatrixProduct(KernelContext& k, llvm::Value* a, llvm::Value* b, llvm::Value* out, int64_t m,
+                              int64_t n, int64_t inner) {
+  MatrixOperands p{a, false, out, m, n, inner, 1.0f, {}};
+  EmitRunTimeBProduct(k, p, b, Epilogue{});
+}
+
 absl::Status EmitLinearKernel(KernelContext& k) {
   switch (k.node.op) {
     case OpKind::kGemm:
