@@ -104,7 +104,7 @@ void EmitZeroPaddingBorder(KernelContext& k, llvm::Value* base, const WindowGeom
 }
 
 llvm::Value* EmitZeroPaddedCopy(KernelContext& k, const WindowGeometry& w) {
-  if (w.pad_top + w.pad_bottom + w.pad_left + w.pad_right == 0) return k.in[0];
+  if (!w.HasPadding()) return k.in[0];
   llvm::IRBuilder<>& b = k.b;
   const int64_t source_w = w.in_w + w.pad_left + w.pad_right;
   const int64_t plane_size = (w.in_h + w.pad_top + w.pad_bottom) * source_w;

@@ -86,9 +86,8 @@ class BlockedConv {
     // Few output channels per group (depthwise): several rows per tile, so that enough
     // independent accumulators hide the FMA latency.
     plan_.rows = std::clamp<int64_t>(8 / (plan_.block * plan_.vectors), 1, std::min<int64_t>(4, s_.out_h));
-    const bool padded = HasPadding();
-    plan_.source_h = s_.in_h + (padded ? s_.pad_top + s_.pad_bottom : 0);
-    plan_.source_w = s_.in_w + (padded ? s_.pad_left + s_.pad_right : 0);
+    plan_.source_h = s_.in_h + s_.pad_top + s_.pad_bottom;
+    plan_.source_w = s_.in_w + s_.pad_left + s_.pad_right;
     plan_.taps = g_.InChannelsPerGroup() * s_.kernel_h * s_.kernel_w;
   }
 
@@ -305,14 +304,11 @@ class BlockedConv {
     return k_.LoadStridedLanes(type, start, s_.stride_w, valid, lanes, CanOverreadOneFloat());
   }
 
-  // Padding is made real in a zero-bordered copy at the start of the workspace.
-  bool HasPadding() const { return s_.pad_top + s_.pad_bottom + s_.pad_left + s_.pad_right > 0; }
-
   // A vector load may read one float past the last pixel a tap needs: true when that
   // float is inside the buffer (the padded workspace has slack after it; otherwise the
   // widest tile must stay clear of the row's end).
   bool CanOverreadOneFloat() const {
-    if (HasPadding()) return true;
+    if (s_.HasPadding()) return true;
     const int64_t last_column = (s_.out_w - 1) * s_.stride_w + (s_.kernel_w - 1) * s_.dilation_w;
     return last_column + 1 < plan_.source_w;
   }

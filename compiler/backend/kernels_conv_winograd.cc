@@ -125,7 +125,7 @@ class WinogradConv {
         for (int j = 0; j < 4; ++j) {
           // Tile t's column j is 2t + j: a stride-2 load (the padded copy has slack after it).
           d[j] = k_.LoadStridedLanes(type_, k_.Address(source, b_.CreateAdd(top, k_.Int(i * source_w_ + j))), 2,
-                                     tiles, lanes_, HasPadding());
+                                     tiles, lanes_, w_.HasPadding());
         }
         r[i][0] = b_.CreateFSub(d[0], d[2]);
         r[i][1] = b_.CreateFAdd(d[1], d[2]);
@@ -189,8 +189,6 @@ class WinogradConv {
       }
     }, /*allow_unrolling=*/false);
   }
-
-  bool HasPadding() const { return w_.pad_top + w_.pad_bottom + w_.pad_left + w_.pad_right > 0; }
 
   KernelContext& k_;
   llvm::IRBuilder<>& b_;

@@ -81,6 +81,27 @@ std::vector<float> PackPanels(const std::vector<float>& source, bool transposed,
   return packed;
 }
 
+// beta * C at row `row`, columns [col, col + valid), as `type` (a vector of `lanes`
+// floats, or a float when lanes is 1).
+llvm::Value* LoadAddend(KernelContext& k, const Addend& c, llvm::Type* type, int64_t lanes, llvm::Value* row,
+                        llvm::Value* col, int64_t valid) {
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Value* at = b.CreateAdd(b.CreateMul(row, k.Int(c.stride_m)), b.CreateMul(col, k.Int(c.stride_n)));
+  llvm::Value* value;
+  if (lanes == 1) {
+    value = k.Load(c.c, at);
+  } else if (c.stride_n == 0) {
+    value = b.CreateVectorSplat(lanes, k.Load(c.c, at));
+  } else if (c.stride_n == 1) {
+    value = k.LoadLanes(type, k.Address(c.c, at), valid, lanes);
+  } else {
+    value = llvm::Constant::getNullValue(type);
+    for (int64_t l = 0; l < valid; ++l)
+      value = b.CreateInsertElement(value, k.Load(c.c, b.CreateAdd(at, k.Int(l * c.stride_n))), b.getInt64(l));
+  }
+  return c.beta == 1.0f ? value : b.CreateFMul(value, llvm::ConstantFP::get(type, c.beta));
+}
+
 class PanelProduct {
  public:
   PanelProduct(KernelContext& k, const MatrixOperands& p, const PanelSource& source, const Epilogue& epilogue,
@@ -152,7 +173,9 @@ class PanelProduct {
         llvm::Value* col = b_.CreateAdd(b_.CreateMul(panel, k_.Int(width)), k_.Int(v * lanes));
         llvm::Value* value = b_.CreateLoad(type_, acc[r * vectors + v]);
         if (p_.alpha != 1.0f) value = b_.CreateFMul(value, llvm::ConstantFP::get(type_, p_.alpha));
-        if (p_.addend.c != nullptr) value = b_.CreateFAdd(value, LoadAddend(row, col, valid));
+        if (p_.addend.c != nullptr) {
+          value = b_.CreateFAdd(value, LoadAddend(k_, p_.addend, type_, lanes, row, col, valid));
+        }
         if (IsVectorEpilogue(epilogue_)) value = EmitVectorEpilogue(k_, epilogue_, value, nullptr);
         k_.StoreLanes(value, k_.Address(p_.out, b_.CreateAdd(b_.CreateMul(row, k_.Int(p_.n)), col)), valid, lanes);
       }
@@ -165,26 +188,6 @@ class PanelProduct {
                          (vectors - 1) * lanes + last_lanes);
       }
     }
-  }
-
-  // beta * C at row `row`, columns [col, col + valid).
-  llvm::Value* LoadAddend(llvm::Value* row, llvm::Value* col, int64_t valid) {
-    const Addend& c = p_.addend;
-    const int64_t lanes = source_.lanes;
-    llvm::Value* at = b_.CreateAdd(b_.CreateMul(row, k_.Int(c.stride_m)), b_.CreateMul(col, k_.Int(c.stride_n)));
-    llvm::Value* value;
-    if (lanes == 1) {
-      value = k_.Load(c.c, at);
-    } else if (c.stride_n == 0) {
-      value = b_.CreateVectorSplat(lanes, k_.Load(c.c, at));
-    } else if (c.stride_n == 1) {
-      value = k_.LoadLanes(type_, k_.Address(c.c, at), valid, lanes);
-    } else {
-      value = llvm::Constant::getNullValue(type_);
-      for (int64_t l = 0; l < valid; ++l)
-        value = b_.CreateInsertElement(value, k_.Load(c.c, b_.CreateAdd(at, k_.Int(l * c.stride_n))), b_.getInt64(l));
-    }
-    return c.beta == 1.0f ? value : b_.CreateFMul(value, llvm::ConstantFP::get(type_, c.beta));
   }
 
   KernelContext& k_;
@@ -236,11 +239,7 @@ void EmitRankOneUpdates(KernelContext& k, const MatrixOperands& p, llvm::Value* 
     k.Loop(p.n, [&](llvm::Value* col) {
       llvm::Value* value = k.Load(out_row, col);
       if (p.alpha != 1.0f) value = b.CreateFMul(value, k.Float(p.alpha));
-      const Addend& c = p.addend;
-      if (c.c != nullptr) {
-        llvm::Value* addend = k.Load(c.c, b.CreateAdd(b.CreateMul(row, k.Int(c.stride_m)), b.CreateMul(col, k.Int(c.stride_n))));
-        value = b.CreateFAdd(value, c.beta == 1.0f ? addend : b.CreateFMul(addend, k.Float(c.beta)));
-      }
+      if (p.addend.c != nullptr) value = b.CreateFAdd(value, LoadAddend(k, p.addend, k.F32(), 1, row, col, 1));
       k.Store(value, out_row, col);
     });
     EmitEpilogueLoop(k, epilogue, out_row, nullptr, p.n);

@@ -14,7 +14,7 @@ absl::Status GlobalizePools(Graph& graph) {
     ASSIGN_OR_RETURN(PoolGeometry g, ResolvePool(graph, node));
     const WindowGeometry& w = g.window;
     const bool whole_plane = w.kernel_h == w.in_h && w.kernel_w == w.in_w && w.out_h == 1 && w.out_w == 1 &&
-                             w.pad_top == 0 && w.pad_left == 0 && w.pad_bottom == 0 && w.pad_right == 0 &&
+                             !w.HasPadding() &&
                              w.dilation_h == 1 && w.dilation_w == 1;
     if (!whole_plane) continue;
     node.op = node.op == OpKind::kAveragePool ? OpKind::kGlobalAveragePool : OpKind::kGlobalMaxPool;

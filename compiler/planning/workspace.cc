@@ -13,7 +13,7 @@ bool UsesBlockedConvolution(const Graph& graph, const Node& node) {
 }
 
 int64_t PaddedInputBytes(const WindowGeometry& w) {
-  if (w.pad_top == 0 && w.pad_bottom == 0 && w.pad_left == 0 && w.pad_right == 0) return 0;
+  if (!w.HasPadding()) return 0;
   return w.batch * w.channels * (w.in_h + w.pad_top + w.pad_bottom) * (w.in_w + w.pad_left + w.pad_right) * 4 + 64;
 }
 
