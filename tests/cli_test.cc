@@ -154,6 +154,32 @@ TEST(Cli, ContiguousSlicesAreViews) {
   EXPECT_NE(report.find("Slice 'Slice_14' x, cs, ce, ca -> c\n"), std::string::npos) << report;
 }
 
+// Between depthwise and pointwise convolutions that run with channels in the vector
+// lanes, tensors stay channels-last; those read only by depthwise convolutions with
+// one padding carry that zero border; graph outputs stay in ONNX's layout.
+TEST(Cli, DepthwiseChainsKeepTheirTensorsChannelsLast) {
+  TemporaryFolder out;
+  CommandResult result = Modelc("compile " + kTestModels + "/conv_channels_last.onnxtxt --target x86_64-linux-gnu "
+                                "--cpu x86-64-v4 --name c -o " + out.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const std::string report = ReadFileBytes(out.File("c.report.txt"));
+  auto placement = [&](const std::string& name) {
+    const size_t at = report.find("\n  " + name + " ", report.find("tensor placement:"));
+    return at == std::string::npos ? std::string() : report.substr(at + 1, report.find('\n', at + 1) - at - 1);
+  };
+  for (const char* name : {"d0", "r1", "r3", "d4"}) {
+    EXPECT_TRUE(placement(name).ends_with(", stored channels-last")) << placement(name);
+  }
+  EXPECT_TRUE(placement("p1").ends_with("stored channels-last with a zero border (pads 1,1,1,1; 36608 bytes)"))
+      << placement("p1");
+  EXPECT_TRUE(placement("r2").ends_with("stored channels-last with a zero border (pads 0,1,1,0; 30720 bytes)"))
+      << placement("r2");
+  for (const char* name : {"head", "side", "tapped"}) {
+    EXPECT_EQ(placement(name).find("channels-last"), std::string::npos) << placement(name);
+    EXPECT_NE(placement(name).find("output #"), std::string::npos) << placement(name);
+  }
+}
+
 TEST(Cli, IntegerAndBoolTensorsAreTypedInTheHeader) {
   TemporaryFolder inputs, out;
   const std::string model = WriteFile(inputs, "argmax.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <string>
 #include <thread>
 
@@ -17,8 +18,10 @@
 #include "linked_joint.h"
 #include "variable_bias.h"
 #include "compiler/frontend/onnx/onnx_importer.h"
+#include "compiler/reference/evaluator.h"
 #include "ext_cnn.h"
 #include "if_runtime.h"
+#include "traced_channels_last.h"
 #include "traced_cnn.h"
 #include "gtest/gtest.h"
 #include "tests/test_support.h"
@@ -243,6 +246,46 @@ TEST(Contract, TraceHookSeesEveryOperatorsOutputInOrder) {
   ASSERT_EQ(traced_cnn_run_traced_generic(inputs, outputs, scratch.data(), RecordTensor, &generic_log), MODELC_OK);
   EXPECT_EQ(generic_log.names, log.names);
   EXPECT_EQ(plain, traced);
+}
+
+// Depthwise and pointwise convolutions that keep their tensors channels-last, some
+// with a zero border (tests/models/conv_channels_last.onnxtxt): every traced tensor
+// equals the reference evaluator's value of the same name, in ONNX's layout.
+TEST(Contract, TraceShowsChannelsLastTensorsInOnnxLayout) {
+  const std::string path = std::string(MODELC_SOURCE_DIR) + "/tests/models/conv_channels_last.onnxtxt";
+  absl::StatusOr<Graph> graph = ImportOnnxFile(path, {});
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  const std::vector<float> x = RandomFloats(TRACED_CHANNELS_LAST_IN_X_ELEMENTS, 7);
+  std::map<std::string, std::vector<float>> expected;  // every value the reference computes
+  std::vector<TensorData> values(graph->values().size());
+  for (ValueId id = 0; id < static_cast<ValueId>(values.size()); ++id) {
+    if (graph->value(id).constant) values[id] = *graph->value(id).constant;
+  }
+  values[graph->inputs()[0]] = TensorData::FromFloats(graph->value(graph->inputs()[0]).type.shape, x);
+  for (const Node& node : graph->nodes()) {
+    std::vector<const TensorData*> inputs;
+    for (ValueId input : node.inputs) inputs.push_back(input == kNoValue ? nullptr : &values[input]);
+    absl::StatusOr<std::vector<TensorData>> outputs = EvaluateNode(*graph, node, inputs);
+    ASSERT_TRUE(outputs.ok()) << outputs.status();
+    for (size_t o = 0; o < outputs->size(); ++o) {
+      values[node.outputs[o]] = (*outputs)[o];
+      expected[graph->value(node.outputs[o]).name] = (*outputs)[o].Floats();
+    }
+  }
+  AlignedBuffer scratch(TRACED_CHANNELS_LAST_SCRATCH_SIZE, TRACED_CHANNELS_LAST_SCRATCH_ALIGNMENT);
+  std::vector<float> head(TRACED_CHANNELS_LAST_OUT_HEAD_ELEMENTS), side(TRACED_CHANNELS_LAST_OUT_SIDE_ELEMENTS),
+      tapped(TRACED_CHANNELS_LAST_OUT_TAPPED_ELEMENTS);
+  const void* inputs[] = {x.data()};
+  void* outputs[] = {head.data(), side.data(), tapped.data()};
+  TraceLog log;
+  ASSERT_EQ(traced_channels_last_run_traced_generic(inputs, outputs, scratch.data(), RecordTensor, &log), MODELC_OK);
+  // d0, p1, r1, r2, s2, r3, d4 and q are stored channels-last on targets with vectors
+  // (Cli.DepthwiseChainsKeepTheirTensorsChannelsLast).
+  for (const std::string name : {"d0", "p1", "r1", "r2", "s2", "r3", "d4", "q", "head", "side", "tapped"}) {
+    const auto at = std::find(log.names.begin(), log.names.end(), name);
+    ASSERT_NE(at, log.names.end()) << name;
+    EXPECT_TRUE(NearlyEqual(log.data[at - log.names.begin()], expected[name], 1e-4, 1e-5)) << name;
+  }
 }
 
 // An If on run-time inputs (tests/data/control/if_runtime.onnxtxt): cond picks 2x or

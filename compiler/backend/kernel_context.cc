@@ -103,6 +103,22 @@ void EmitZeroPaddingBorder(KernelContext& k, llvm::Value* base, const WindowGeom
   zero(k.Int(last_end), size - last_end);
 }
 
+void EmitZeroBorder(KernelContext& k, llvm::Value* image, const ChannelsLastStorage& storage) {
+  WindowGeometry w;
+  w.in_h = storage.height, w.in_w = storage.width;
+  w.pad_top = storage.pad_top, w.pad_bottom = storage.pad_bottom;
+  w.pad_left = storage.pad_left, w.pad_right = storage.pad_right;
+  EmitZeroPaddingBorder(k, image, w, storage.channels);
+}
+
+llvm::Value* EmitStoredPixel(KernelContext& k, const ChannelsLastStorage& storage, llvm::Value* pixel) {
+  if (!storage.HasBorder()) return pixel;
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Value* row = b.CreateAdd(b.CreateUDiv(pixel, k.Int(storage.width)), k.Int(storage.pad_top));
+  llvm::Value* column = b.CreateAdd(b.CreateURem(pixel, k.Int(storage.width)), k.Int(storage.pad_left));
+  return b.CreateAdd(b.CreateMul(row, k.Int(storage.Columns())), column);
+}
+
 llvm::Value* EmitZeroPaddedCopy(KernelContext& k, const WindowGeometry& w) {
   if (!w.HasPadding()) return k.in[0];
   llvm::IRBuilder<>& b = k.b;

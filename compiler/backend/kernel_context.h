@@ -13,6 +13,7 @@
 #include "compiler/backend/constant_store.h"
 #include "compiler/backend/target.h"
 #include "compiler/ir/graph.h"
+#include "compiler/planning/layout.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Module.h"
 
@@ -135,6 +136,11 @@ struct WindowGeometry;
 // each gap between a row's right padding and the next row's left padding, the rows
 // below. The interior is left for the copy.
 void EmitZeroPaddingBorder(KernelContext& k, llvm::Value* base, const WindowGeometry& w, int64_t pixel_floats);
+// The same for one image of a channels-last tensor stored with a border.
+void EmitZeroBorder(KernelContext& k, llvm::Value* image, const ChannelsLastStorage& storage);
+// Where pixel `pixel` (row-major over height x width) of an image is stored, in pixels
+// from the image's start.
+llvm::Value* EmitStoredPixel(KernelContext& k, const ChannelsLastStorage& storage, llvm::Value* pixel);
 
 // The planes a convolution's taps read: its input itself when there is no padding,
 // otherwise a copy at the start of the workspace with the padding border zeroed
@@ -146,9 +152,23 @@ llvm::Value* EmitZeroPaddedCopy(KernelContext& k, const WindowGeometry& w);
 void EmitRunTimeMatrixProduct(KernelContext& k, llvm::Value* a, llvm::Value* b, llvm::Value* out, int64_t m,
                               int64_t n, int64_t inner);
 
+struct Epilogue;
+// out[M, N] = A[M, K] x W^T (+ bias[N]) with the fused epilogue (no residual), W a
+// constant [N, K] (a pointwise convolution's weights): the same register tiles, W^T
+// repacked into panels. `a_transposed`: A is given as [K, M]. M is one image's pixels.
+// The output's rows may be stored with gaps (`placement`): a channels-last image with a
+// border.
+void EmitConstantWeightsProduct(KernelContext& k, llvm::Value* a, bool a_transposed, llvm::Value* out,
+                                const ChannelsLastStorage& placement, int64_t n, int64_t inner, ValueId weights,
+                                llvm::Value* bias, const Epilogue& epilogue);
+
 // Convolution weights [channel][tap] reordered as [tap][channel], so that one tap's
 // weights for consecutive channels are one vector.
 std::vector<float> TapMajorWeights(const std::vector<float>& weights, int64_t channels, int64_t taps);
+
+// Copies a float tensor stored channels-last (planning/layout.h) into ONNX's planar
+// layout.
+void EmitChannelsLastToPlanar(KernelContext& k, llvm::Value* from, llvm::Value* to, const ChannelsLastStorage& storage);
 
 // Transposes a square block held as `rows` vectors of rows.size() lanes (a power of
 // two): a butterfly of shuffles, log2(n) rounds of n. Returns the columns.

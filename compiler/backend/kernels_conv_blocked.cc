@@ -11,6 +11,7 @@
 
 #include "compiler/backend/kernel_context.h"
 #include "compiler/ir/op_geometry.h"
+#include "compiler/planning/layout.h"
 #include "compiler/planning/workspace.h"
 #include "compiler/util/status_macros.h"
 #include "llvm/IR/Intrinsics.h"
@@ -30,7 +31,9 @@ struct ConvPlan {
 class BlockedConv {
  public:
   BlockedConv(KernelContext& k, const ConvGeometry& g, const Epilogue& epilogue)
-      : k_(k), b_(k.b), g_(g), window_(g.window), s_(window_), epilogue_(epilogue) {
+      : k_(k), b_(k.b), g_(g), window_(g.window), s_(window_), epilogue_(epilogue),
+        input_channels_last_(IsStoredChannelsLast(k.graph, k.node.inputs[0], k.target.vector_lanes)),
+        output_channels_last_(IsStoredChannelsLast(k.graph, k.node.outputs[0], k.target.vector_lanes)) {
     // A 1x1 convolution with unit stride and no padding reads each input plane exactly
     // like its output plane: treat the plane as one long row, so that small images
     // still fill whole vectors.
@@ -49,6 +52,10 @@ class BlockedConv {
     }
     if (UsesWinogradConvolution(k_.graph, k_.node, k_.target.vector_lanes)) {
       EmitWinogradConv(k_, g_, epilogue_);
+      return;
+    }
+    if (output_channels_last_ && !UsesChannelsLastDepthwise(k_.graph, k_.node, k_.target.vector_lanes)) {
+      EmitPointwiseProduct();
       return;
     }
     PlanTiles();
@@ -212,12 +219,30 @@ class BlockedConv {
     }
   }
 
+  // A pointwise convolution with a channels-last output (planning/layout.h) is, per
+  // image, the matrix product [pixels, out channels] = input x W^T: a channels-last
+  // input is that [pixels, in channels] matrix, a planar one its transpose.
+  // Stored with a border, the output's rows are placed around it, and the border zeroed.
+  void EmitPointwiseProduct() {
+    const ChannelsLastStorage output = *ChannelsLastStorageOf(k_.graph, k_.node.outputs[0], k_.target.vector_lanes);
+    const int64_t pixels = s_.out_h * s_.out_w;
+    k_.Loop(s_.batch, [&](llvm::Value* n) {
+      llvm::Value* input = k_.Address(k_.in[0], b_.CreateMul(n, k_.Int(pixels * s_.channels)));
+      llvm::Value* image = k_.Address(k_.out[0], b_.CreateMul(n, k_.Int(output.ImageFloats())));
+      EmitConstantWeightsProduct(k_, input, /*a_transposed=*/!input_channels_last_, image, output, g_.out_channels,
+                                 s_.channels, k_.node.inputs[1], g_.has_bias ? k_.in[2] : nullptr, epilogue_);
+      if (output.HasBorder()) EmitZeroBorder(k_, image, output);
+    }, /*allow_unrolling=*/false);
+  }
+
   // Rows much narrower than a vector (small planes late in a network, a first layer
   // with few columns) waste most lanes of pixel vectors. Then output channels go in the
   // lanes instead: every lane does useful work, and each output vector is scattered to
-  // its channels' planes at the end.
+  // its channels' planes at the end. Channels-last inputs and outputs (planning/layout.h)
+  // always run this way.
   bool UseChannelTiles() const {
     const int64_t lanes = k_.target.vector_lanes;
+    if (input_channels_last_ || output_channels_last_) return true;
     return lanes > 1 && g_.groups == 1 && g_.out_channels % lanes == 0 && IsNarrowRow(s_.out_w, lanes);
   }
 
@@ -226,7 +251,9 @@ class BlockedConv {
   // channel vector per pixel, accumulated over every (input channel, kh, kw) tap with
   // the pixel broadcast; then transposed in registers (a butterfly of shuffles; missing
   // pixels are zero vectors) into one vector of pixels per channel, which are
-  // contiguous in the output plane (a masked store for a shorter tile).
+  // contiguous in the output plane (a masked store for a shorter tile); a channels-last
+  // output stores each pixel's vector as it is. A channels-last input (a pointwise
+  // convolution: no padding) is read at [pixel][input channel].
   void EmitChannelTile(llvm::Value* n, llvm::Value* oc0, llvm::Value* q0, int64_t pixels, llvm::Value* packed,
                        llvm::Value* windows) {
     const int64_t lanes = k_.target.vector_lanes;
@@ -241,27 +268,40 @@ class BlockedConv {
     }
     const int64_t oc_total = g_.out_channels;
     const bool small_tile = s_.kernel_h * s_.kernel_w * pixels <= 96;
+    // Input pixel q of image n, channel ic: planar [n][ic][q] or channels-last [n][q][ic].
+    const int64_t source_area = plan_.source_h * plan_.source_w;
+    llvm::Value* image = b_.CreateMul(n, k_.Int(s_.channels * source_area));
     k_.Loop(s_.channels, [&](llvm::Value* ic) {
-      llvm::Value* plane = k_.Address(source_, b_.CreateMul(b_.CreateAdd(b_.CreateMul(n, k_.Int(s_.channels)), ic),
-                                                            k_.Int(plan_.source_h * plan_.source_w)));
+      llvm::Value* plane = input_channels_last_ ? k_.Address(source_, b_.CreateAdd(image, ic))
+                                                : k_.Address(source_, b_.CreateAdd(image, b_.CreateMul(ic, k_.Int(source_area))));
+      const int64_t pixel_stride = input_channels_last_ ? s_.channels : 1;
       k_.Loop(s_.kernel_h, [&](llvm::Value* kh) {
-        llvm::Value* row = k_.Address(plane, b_.CreateMul(b_.CreateMul(kh, k_.Int(s_.dilation_h)), k_.Int(plan_.source_w)));
+        llvm::Value* row = k_.Address(plane, b_.CreateMul(b_.CreateMul(kh, k_.Int(s_.dilation_h)), k_.Int(plan_.source_w * pixel_stride)));
         k_.Loop(s_.kernel_w, [&](llvm::Value* kw) {
           llvm::Value* tap = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(b_.CreateMul(ic, k_.Int(s_.kernel_h)), kh), k_.Int(s_.kernel_w)), kw);
           llvm::Value* weights = b_.CreateAlignedLoad(
               type, k_.Address(packed, b_.CreateAdd(b_.CreateMul(tap, k_.Int(oc_total)), oc0)), llvm::Align(4));
           llvm::Value* column = b_.CreateMul(kw, k_.Int(s_.dilation_w));
           for (int64_t p = 0; p < pixels; ++p) {
-            llvm::Value* splat = b_.CreateVectorSplat(lanes, k_.Load(row, b_.CreateAdd(starts[p], column)));
+            llvm::Value* pixel = b_.CreateMul(b_.CreateAdd(starts[p], column), k_.Int(pixel_stride));
+            llvm::Value* splat = b_.CreateVectorSplat(lanes, k_.Load(row, pixel));
             b_.CreateStore(b_.CreateIntrinsic(llvm::Intrinsic::fmuladd, {type}, {weights, splat, b_.CreateLoad(type, acc[p])}), acc[p]);
           }
         });
       }, /*allow_unrolling=*/small_tile);
     }, /*allow_unrolling=*/false);
+    const int64_t area = s_.out_h * s_.out_w;
+    if (output_channels_last_) {
+      for (int64_t p = 0; p < pixels; ++p) {
+        llvm::Value* pixel = b_.CreateAdd(b_.CreateMul(n, k_.Int(area)), b_.CreateAdd(q0, k_.Int(p)));
+        EmitStoreWithEpilogue(k_, epilogue_, b_.CreateLoad(type, acc[p]),
+                              b_.CreateAdd(b_.CreateMul(pixel, k_.Int(oc_total)), oc0), lanes, lanes);
+      }
+      return;
+    }
     std::vector<llvm::Value*> rows(lanes, llvm::Constant::getNullValue(type));
     for (int64_t p = 0; p < pixels; ++p) rows[p] = b_.CreateLoad(type, acc[p]);
     rows = EmitTransposeSquare(b_, rows);
-    const int64_t area = s_.out_h * s_.out_w;
     for (int64_t l = 0; l < lanes; ++l) {  // rows[l]: channel oc0 + l
       llvm::Value* at = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(b_.CreateMul(n, k_.Int(oc_total)), b_.CreateAdd(oc0, k_.Int(l))),
                                                   k_.Int(area)), q0);
@@ -319,6 +359,7 @@ class BlockedConv {
   WindowGeometry window_;  // the geometry the kernel iterates (see the constructor)
   const WindowGeometry& s_;
   const Epilogue& epilogue_;
+  const bool input_channels_last_, output_channels_last_;  // planning/layout.h
   ConvPlan plan_;
   llvm::Value* packed_ = nullptr;
   llvm::Value* source_ = nullptr;

@@ -1,21 +1,27 @@
 // Depthwise convolution with the channels in the vector lanes, for narrow rows (small
 // images late in a network, keyword-spotting spectrograms) where vectors of pixels
 // would be mostly empty. Per image:
-//  1. the input is copied into the workspace padded and channels-last, [row][column]
-//     [channel]: blocks of `lanes` channels x `lanes` consecutive pixels are loaded as
-//     rows, transposed in registers and stored one pixel (all its channels) at a time;
-//     only the padding border is zeroed;
+//  1. the windows read a padded channels-last image, [row][column][channel]: the input
+//     itself when it is stored so (planning/layout.h), else a copy in the workspace:
+//     from a planar input, blocks of `lanes` channels x `lanes` consecutive pixels are
+//     loaded as rows, transposed in registers and stored one pixel (all its channels)
+//     at a time; a channels-last input without the border is copied row by row; only
+//     the padding border is zeroed;
 //  2. for a block of channels, the taps' weights are `lanes`-channel vectors kept in
 //     registers; each output pixel accumulates one vector over the taps, reading its
 //     input pixels as contiguous vectors;
-//  3. `lanes` consecutive output pixels are transposed back into one vector per
+//  3. a channels-last output takes each pixel's vector as it is (placed inside its
+//     border, which is zeroed after the image); for a planar one,
+//     `lanes` consecutive output pixels are transposed back into one vector per
 //     channel and stored into the NCHW output (masked for the last, shorter block).
 // Pixel positions come from tables computed at compile time, so any stride, dilation
 // and padding work the same way.
 #include <algorithm>
+#include <optional>
 
 #include "compiler/backend/kernel_context.h"
 #include "compiler/ir/op_geometry.h"
+#include "compiler/planning/layout.h"
 #include "llvm/IR/Intrinsics.h"
 
 namespace modelc {
@@ -26,34 +32,43 @@ class ChannelsLastDepthwise {
   ChannelsLastDepthwise(KernelContext& k, const ConvGeometry& g, const Epilogue& epilogue)
       : k_(k), b_(k.b), g_(g), w_(g.window), epilogue_(epilogue), lanes_(k.target.vector_lanes),
         type_(llvm::FixedVectorType::get(k.F32(), lanes_)),
-        source_w_(w_.in_w + w_.pad_left + w_.pad_right) {}
+        source_w_(w_.in_w + w_.pad_left + w_.pad_right),
+        input_(ChannelsLastStorageOf(k.graph, k.node.inputs[0], lanes_)),
+        output_(ChannelsLastStorageOf(k.graph, k.node.outputs[0], lanes_)) {}
 
   void Emit() {
     const int64_t taps = w_.kernel_h * w_.kernel_w;
     // Weights as [tap][channel]: a tap's weights for a block of channels are one vector.
     packed_ = k_.ConstantFloats(TapMajorWeights(k_.graph.value(k_.node.inputs[1]).constant->Floats(), w_.channels, taps),
                                 "depthwise_weights");
-    // Where input pixel q lands in the padded channels-last copy, and where output
-    // pixel q's window starts there (both in floats).
-    std::vector<int64_t> destination, window;
-    for (int64_t q = 0; q < w_.in_h * w_.in_w; ++q) {
-      destination.push_back(((q / w_.in_w + w_.pad_top) * source_w_ + q % w_.in_w + w_.pad_left) * w_.channels);
-    }
+    // Where output pixel q's window starts in the padded channels-last image (in floats).
+    std::vector<int64_t> window;
     for (int64_t q = 0; q < w_.out_h * w_.out_w; ++q) {
       window.push_back(((q / w_.out_w) * w_.stride_h * source_w_ + (q % w_.out_w) * w_.stride_w) * w_.channels);
     }
-    destinations_ = k_.ConstantInt64s(destination, "depthwise_destinations");
     windows_ = k_.ConstantInt64s(window, "depthwise_windows");
+    // A channels-last input stored with this convolution's padding is read in place.
+    const bool in_place = ReadsPaddedInputInPlace(k_.graph, k_.node, lanes_);
+    const int64_t output_floats = output_ ? output_->ImageFloats() : w_.channels * w_.out_h * w_.out_w;
     k_.Loop(w_.batch, [&](llvm::Value* n) {
-      EmitZeroPaddingBorder(k_, k_.workspace, w_, w_.channels);
-      CopyTransposed(n);
-      Compute(n);
-      if (!epilogue_.Empty() && !IsVectorEpilogue(epilogue_)) {  // otherwise applied while storing
-        llvm::Value* image = b_.CreateMul(n, k_.Int(w_.channels * w_.out_h * w_.out_w));
-        EmitEpilogueLoop(k_, epilogue_, k_.Address(k_.out[0], image),
-                         epilogue_.residual ? k_.Address(k_.in[kConvResidualInput], image) : nullptr,
-                         w_.channels * w_.out_h * w_.out_w);
+      llvm::Value* source = k_.workspace;
+      if (in_place) {
+        source = k_.Address(k_.in[0], b_.CreateMul(n, k_.Int(input_->ImageFloats())));
+      } else {
+        EmitZeroPaddingBorder(k_, k_.workspace, w_, w_.channels);
+        if (input_) {
+          CopyRows(n);
+        } else {
+          CopyTransposed(n);
+        }
       }
+      Compute(n, source);
+      llvm::Value* image = b_.CreateMul(n, k_.Int(output_floats));
+      if (!epilogue_.Empty() && !IsVectorEpilogue(epilogue_)) {  // otherwise applied while storing
+        EmitEpilogueLoop(k_, epilogue_, k_.Address(k_.out[0], image),
+                         epilogue_.residual ? k_.Address(k_.in[kConvResidualInput], image) : nullptr, output_floats);
+      }
+      if (output_ && output_->HasBorder()) EmitZeroBorder(k_, k_.Address(k_.out[0], image), *output_);
     }, /*allow_unrolling=*/false);
   }
 
@@ -61,6 +76,12 @@ class ChannelsLastDepthwise {
   // Input [channel][pixel] -> workspace [padded pixel][channel], lanes x lanes at a time.
   void CopyTransposed(llvm::Value* n) {
     const int64_t pixels = w_.in_h * w_.in_w;
+    // Where input pixel q lands in the padded copy (in floats).
+    std::vector<int64_t> destination;
+    for (int64_t q = 0; q < pixels; ++q) {
+      destination.push_back(((q / w_.in_w + w_.pad_top) * source_w_ + q % w_.in_w + w_.pad_left) * w_.channels);
+    }
+    llvm::Value* destinations = k_.ConstantInt64s(destination, "depthwise_destinations");
     const int64_t full = pixels / lanes_, rest = pixels % lanes_;
     k_.Loop(w_.channels / lanes_, [&](llvm::Value* block) {
       llvm::Value* channel0 = b_.CreateMul(block, k_.Int(lanes_));
@@ -74,7 +95,7 @@ class ChannelsLastDepthwise {
         }
         std::vector<llvm::Value*> columns = EmitTransposeSquare(b_, rows);  // columns[p]: pixel q0 + p
         for (int64_t p = 0; p < valid; ++p) {
-          llvm::Value* destination = b_.CreateLoad(k_.I64(), b_.CreateInBoundsGEP(k_.I64(), destinations_, b_.CreateAdd(q0, k_.Int(p))));
+          llvm::Value* destination = b_.CreateLoad(k_.I64(), b_.CreateInBoundsGEP(k_.I64(), destinations, b_.CreateAdd(q0, k_.Int(p))));
           b_.CreateAlignedStore(columns[p], k_.Address(k_.workspace, b_.CreateAdd(destination, channel0)), llvm::Align(4));
         }
       };
@@ -83,7 +104,24 @@ class ChannelsLastDepthwise {
     }, /*allow_unrolling=*/false);
   }
 
-  void Compute(llvm::Value* n) {
+  // Input [row][column][channel] -> the same inside the workspace's padding border.
+  void CopyRows(llvm::Value* n) {
+    const int64_t row_floats = w_.in_w * w_.channels;  // whole vectors: channels % lanes == 0
+    k_.Loop(w_.in_h, [&](llvm::Value* row) {
+      llvm::Value* from = k_.Address(k_.in[0], b_.CreateMul(b_.CreateAdd(b_.CreateMul(n, k_.Int(w_.in_h)), row), k_.Int(row_floats)));
+      llvm::Value* to = k_.Address(k_.workspace, b_.CreateMul(b_.CreateAdd(b_.CreateMul(b_.CreateAdd(row, k_.Int(w_.pad_top)),
+                                                                                        k_.Int(source_w_)),
+                                                                          k_.Int(w_.pad_left)),
+                                                              k_.Int(w_.channels)));
+      k_.Loop(row_floats / lanes_, [&](llvm::Value* v) {
+        llvm::Value* offset = b_.CreateMul(v, k_.Int(lanes_));
+        b_.CreateAlignedStore(b_.CreateAlignedLoad(type_, k_.Address(from, offset), llvm::Align(4)),
+                              k_.Address(to, offset), llvm::Align(4));
+      });
+    }, /*allow_unrolling=*/false);
+  }
+
+  void Compute(llvm::Value* n, llvm::Value* source) {
     const int64_t outputs = w_.out_h * w_.out_w;
     const int64_t full = outputs / lanes_, rest = outputs % lanes_;
     k_.Loop(w_.channels / lanes_, [&](llvm::Value* block) {
@@ -99,7 +137,7 @@ class ChannelsLastDepthwise {
         std::vector<llvm::Value*> sums(lanes_, llvm::Constant::getNullValue(type_)), bases(valid);
         for (int64_t p = 0; p < valid; ++p) {
           llvm::Value* start = b_.CreateLoad(k_.I64(), b_.CreateInBoundsGEP(k_.I64(), windows_, b_.CreateAdd(q0, k_.Int(p))));
-          bases[p] = k_.Address(k_.workspace, b_.CreateAdd(start, channel0));
+          bases[p] = k_.Address(source, b_.CreateAdd(start, channel0));
           sums[p] = bias;
         }
         for (int64_t kh = 0; kh < w_.kernel_h; ++kh) {
@@ -110,6 +148,15 @@ class ChannelsLastDepthwise {
               sums[p] = b_.CreateIntrinsic(llvm::Intrinsic::fmuladd, {type_}, {weights[kh * w_.kernel_w + kw], pixel, sums[p]});
             }
           }
+        }
+        if (output_) {
+          llvm::Value* image = b_.CreateMul(n, k_.Int(output_->ImageFloats()));
+          for (int64_t p = 0; p < valid; ++p) {
+            llvm::Value* pixel = EmitStoredPixel(k_, *output_, b_.CreateAdd(q0, k_.Int(p)));
+            llvm::Value* at = b_.CreateAdd(image, b_.CreateAdd(b_.CreateMul(pixel, k_.Int(w_.channels)), channel0));
+            EmitStoreWithEpilogue(k_, epilogue_, sums[p], at, lanes_, lanes_);
+          }
+          return;
         }
         std::vector<llvm::Value*> channels = EmitTransposeSquare(b_, sums);  // channels[j]: lanes pixels
         for (int64_t j = 0; j < lanes_; ++j) {
@@ -131,8 +178,9 @@ class ChannelsLastDepthwise {
   const int64_t lanes_;
   llvm::Type* type_;
   const int64_t source_w_;  // the padded copy's row width
+  // How input and output are stored when channels-last (planning/layout.h).
+  const std::optional<ChannelsLastStorage> input_, output_;
   llvm::Value* packed_ = nullptr;
-  llvm::Value* destinations_ = nullptr;
   llvm::Value* windows_ = nullptr;
 };
 

@@ -117,4 +117,14 @@ absl::Status EmitDataMovementKernel(KernelContext& k) {
   }
 }
 
+void EmitChannelsLastToPlanar(KernelContext& k, llvm::Value* from, llvm::Value* to, const ChannelsLastStorage& storage) {
+  const int64_t c = storage.channels, h = storage.height, w = storage.width;
+  const int64_t first = (storage.pad_top * storage.Columns() + storage.pad_left) * c;
+  // Walk the planar [n][c][h][w] order; read [n][h + pad_top][w + pad_left][c].
+  k.LoopNest({storage.batch, c, h, w}, {{c * h * w, h * w, w, 1}, {storage.ImageFloats(), 1, storage.Columns() * c, c}},
+             [&](llvm::Value*, const std::vector<llvm::Value*>& at) {
+               k.Store(k.Load(from, k.b.CreateAdd(at[1], k.Int(first))), to, at[0]);
+             });
+}
+
 }  // namespace modelc

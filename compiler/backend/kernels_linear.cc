@@ -34,6 +34,7 @@ struct MatrixOperands {
   int64_t m, n, k;
   float alpha;
   Addend addend;
+  const ChannelsLastStorage* placement = nullptr;  // output row m stored at its pixel's place
 };
 
 // How B's columns are read: panels of `panel_vectors` vectors of `lanes` columns.
@@ -177,18 +178,20 @@ class PanelProduct {
           value = b_.CreateFAdd(value, LoadAddend(k_, p_.addend, type_, lanes, row, col, valid));
         }
         if (IsVectorEpilogue(epilogue_)) value = EmitVectorEpilogue(k_, epilogue_, value, nullptr);
-        k_.StoreLanes(value, k_.Address(p_.out, b_.CreateAdd(b_.CreateMul(row, k_.Int(p_.n)), col)), valid, lanes);
+        k_.StoreLanes(value, k_.Address(p_.out, b_.CreateAdd(b_.CreateMul(StoredRow(row), k_.Int(p_.n)), col)), valid, lanes);
       }
     }
     if (!epilogue_.Empty() && !IsVectorEpilogue(epilogue_)) {
       for (int64_t r = 0; r < rows; ++r) {
         llvm::Value* row = b_.CreateAdd(first_row, k_.Int(r));
         llvm::Value* col = b_.CreateMul(panel, k_.Int(width));
-        EmitEpilogueLoop(k_, epilogue_, k_.Address(p_.out, b_.CreateAdd(b_.CreateMul(row, k_.Int(p_.n)), col)), nullptr,
-                         (vectors - 1) * lanes + last_lanes);
+        EmitEpilogueLoop(k_, epilogue_, k_.Address(p_.out, b_.CreateAdd(b_.CreateMul(StoredRow(row), k_.Int(p_.n)), col)),
+                         nullptr, (vectors - 1) * lanes + last_lanes);
       }
     }
   }
+
+  llvm::Value* StoredRow(llvm::Value* row) { return p_.placement ? EmitStoredPixel(k_, *p_.placement, row) : row; }
 
   KernelContext& k_;
   llvm::IRBuilder<>& b_;
@@ -294,6 +297,14 @@ void EmitRunTimeMatrixProduct(KernelContext& k, llvm::Value* a, llvm::Value* b, 
                               int64_t n, int64_t inner) {
   MatrixOperands p{a, false, out, m, n, inner, 1.0f, {}};
   EmitRunTimeBProduct(k, p, b, Epilogue{});
+}
+
+void EmitConstantWeightsProduct(KernelContext& k, llvm::Value* a, bool a_transposed, llvm::Value* out,
+                                const ChannelsLastStorage& placement, int64_t n, int64_t inner, ValueId weights,
+                                llvm::Value* bias, const Epilogue& epilogue) {
+  MatrixOperands p{a, a_transposed, out, placement.height * placement.width, n, inner, 1.0f, {}, &placement};
+  if (bias != nullptr) p.addend = Addend{bias, 1.0f, /*stride_m=*/0, /*stride_n=*/1};
+  EmitConstantBProduct(k, p, weights, /*b_transposed=*/true, epilogue);
 }
 
 absl::Status EmitLinearKernel(KernelContext& k) {

@@ -13,6 +13,7 @@
 #include "compiler/backend/c_names.h"
 #include "compiler/backend/kernel_context.h"
 #include "compiler/ir/printer.h"
+#include "compiler/planning/layout.h"
 #include "compiler/planning/workspace.h"
 #include "compiler/util/status_macros.h"
 #include "llvm/IR/Verifier.h"
@@ -98,7 +99,9 @@ class ModuleBuilder {
   }
 
   // After node `n`: trace(user, &info, data) for each of its outputs, when trace != NULL.
-  void EmitTraceCalls(const Node& node, llvm::Function* graph_function) {
+  // A channels-last output is first copied, planar, into the node's workspace (sized
+  // for it in trace builds): the callback sees ONNX's layout.
+  void EmitTraceCalls(size_t n, const Node& node, llvm::Function* graph_function) {
     llvm::Value* callback = graph_function->getArg(GraphTraceArg());
     llvm::Value* user = graph_function->getArg(GraphTraceArg() + 1);
     auto* callback_type = llvm::FunctionType::get(builder_.getVoidTy(), {Ptr(), Ptr(), Ptr()}, false);
@@ -107,7 +110,16 @@ class ModuleBuilder {
     builder_.CreateCondBr(builder_.CreateIsNull(callback), next, call);
     builder_.SetInsertPoint(call);
     for (ValueId output : node.outputs) {
-      builder_.CreateCall(callback_type, callback, {user, TraceInfo(output), PointerTo(output, graph_function)});
+      llvm::Value* data = PointerTo(output, graph_function);
+      if (auto storage = ChannelsLastStorageOf(graph_, output, request_.target.vector_lanes)) {
+        llvm::Value* planar = builder_.CreateInBoundsGEP(builder_.getInt8Ty(), graph_function->getArg(TensorCount()),
+                                                         builder_.getInt64(buffers_.workspace_offset[n]));
+        KernelContext kernel(builder_, *module_, graph_, node, {}, {}, absl::StrCat(names_.prefix, ".trace"), nullptr,
+                             request_.target, constants_, nullptr);
+        EmitChannelsLastToPlanar(kernel, data, planar, *storage);
+        data = planar;
+      }
+      builder_.CreateCall(callback_type, callback, {user, TraceInfo(output), data});
     }
     builder_.CreateBr(next);
     builder_.SetInsertPoint(next);
@@ -242,7 +254,7 @@ class ModuleBuilder {
       if (External()) args.push_back(graph_function->getArg(GraphWeightsArg()));
       builder_.CreateCall(node_function, args);
     }
-    if (request_.trace) EmitTraceCalls(node, graph_function);
+    if (request_.trace) EmitTraceCalls(n, node, graph_function);
   }
 
   absl::Status DefineGraphFunction(llvm::Function* graph_function) {

@@ -87,7 +87,7 @@ absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
   }
   if (options.dump_ir) dump << PrintGraph(graph);
 
-  const BufferAssignment buffers = AssignBuffers(graph, target.buffer_alignment, target.vector_lanes);
+  const BufferAssignment buffers = AssignBuffers(graph, target.buffer_alignment, target.vector_lanes, options.trace);
   CodegenRequest request{&graph, &buffers, options.name, target, options.trace, !options.batch_symbol.empty(),
                          options.external_weights};
   if (options.dump_llvm) {

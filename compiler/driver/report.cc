@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "compiler/ir/op_geometry.h"
 #include "compiler/ir/uses.h"
+#include "compiler/planning/layout.h"
 
 namespace modelc {
 namespace {
@@ -121,8 +122,17 @@ std::string WriteReport(const CodegenRequest& request, const ObjectFile& object,
   for (ValueId id = 0; id < static_cast<ValueId>(graph.values().size()); ++id) {
     if (graph.IsConstant(id) || !referenced[id]) continue;
     const Value& value = graph.value(id);
-    absl::StrAppend(&r, absl::StrFormat("  %-32s %-20s %9d bytes  %s\n", value.name, value.type.ToString(),
-                                        value.type.ByteSize(), StorageText(buffers, graph, id)));
+    std::string layout;
+    if (auto storage = ChannelsLastStorageOf(graph, id, request.target.vector_lanes)) {
+      layout = ", stored channels-last";
+      if (storage->HasBorder()) {
+        absl::StrAppend(&layout, absl::StrFormat(" with a zero border (pads %d,%d,%d,%d; %d bytes)", storage->pad_top,
+                                                 storage->pad_left, storage->pad_bottom, storage->pad_right,
+                                                 StoredBytes(graph, id, request.target.vector_lanes)));
+      }
+    }
+    absl::StrAppend(&r, absl::StrFormat("  %-32s %-20s %9d bytes  %s%s\n", value.name, value.type.ToString(),
+                                        value.type.ByteSize(), StorageText(buffers, graph, id), layout));
   }
   return r;
 }

@@ -5,6 +5,7 @@
 
 #include "compiler/ir/index_map.h"
 #include "compiler/ir/op_geometry.h"
+#include "compiler/planning/layout.h"
 #include "compiler/planning/memory_planner.h"
 #include "compiler/planning/workspace.h"
 
@@ -52,7 +53,7 @@ bool SharesStorageWithInput(const BufferAssignment& buffers, const Node& node) {
   return false;
 }
 
-BufferAssignment AssignBuffers(const Graph& graph, int64_t alignment, int64_t vector_lanes) {
+BufferAssignment AssignBuffers(const Graph& graph, int64_t alignment, int64_t vector_lanes, bool trace) {
   const int value_count = static_cast<int>(graph.values().size());
   BufferAssignment result;
   result.storage.assign(value_count, Storage{});
@@ -171,12 +172,16 @@ BufferAssignment AssignBuffers(const Graph& graph, int64_t alignment, int64_t ve
   for (ValueId id = 0; id < value_count; ++id) {
     if (root[id] != id || result.storage[id].kind != StorageKind::kUnused || first[id] < 0) continue;
     scratch_values.push_back(id);
-    requests.push_back({graph.value(id).type.ByteSize(), first[id], last[id]});
+    requests.push_back({StoredBytes(graph, id, vector_lanes), first[id], last[id]});
   }
   // Workspaces: live only while their node runs.
   std::vector<int> workspace_nodes;
   for (int step = 0; step < final_step; ++step) {
-    const int64_t bytes = WorkspaceBytes(graph, graph.nodes()[step], vector_lanes);
+    const Node& node = graph.nodes()[step];
+    int64_t bytes = WorkspaceBytes(graph, node, vector_lanes);
+    for (ValueId output : node.outputs) {  // the planar copy runs after the kernel: the same bytes serve
+      if (trace && IsStoredChannelsLast(graph, output, vector_lanes)) bytes = std::max(bytes, graph.value(output).type.ByteSize());
+    }
     if (bytes == 0) continue;
     workspace_nodes.push_back(step);
     requests.push_back({bytes, step, step});

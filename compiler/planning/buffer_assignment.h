@@ -53,8 +53,11 @@ bool IsElided(const BufferAssignment& buffers, int node_index);
 std::vector<int> InPlaceCandidates(const Graph& graph, const Node& node);
 
 // `vector_lanes` (the target's floats per vector) decides which kernel variants, and
-// so which workspaces, convolutions get (planning/workspace.h).
-BufferAssignment AssignBuffers(const Graph& graph, int64_t alignment, int64_t vector_lanes = 1);
+// so which workspaces, convolutions get (planning/workspace.h), and which tensors are
+// stored channels-last (planning/layout.h). With `trace`, a node that produces a
+// channels-last tensor gets workspace for a planar copy of it: the trace callback sees
+// every tensor in ONNX's layout.
+BufferAssignment AssignBuffers(const Graph& graph, int64_t alignment, int64_t vector_lanes = 1, bool trace = false);
 
 // True when some output of the node lives in the same bytes as one of its inputs
 // (in-place execution): its kernel must not assume the pointers are distinct.

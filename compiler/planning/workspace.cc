@@ -5,6 +5,7 @@
 
 #include "compiler/ir/op_geometry.h"
 #include "compiler/ir/recurrent.h"
+#include "compiler/planning/layout.h"
 
 namespace modelc {
 
@@ -69,6 +70,7 @@ int64_t WorkspaceBytes(const Graph& graph, const Node& node, int64_t vector_lane
   if (!UsesBlockedConvolution(graph, node)) return 0;
   auto conv = ResolveConv(graph, node);
   if (!conv.ok()) return 0;
+  if (ReadsPaddedInputInPlace(graph, node, vector_lanes)) return 0;
   if (UsesChannelsLastDepthwise(graph, node, vector_lanes)) {  // one image, padded, channels last
     const WindowGeometry& w = conv->window;
     return w.channels * (w.in_h + w.pad_top + w.pad_bottom) * (w.in_w + w.pad_left + w.pad_right) * 4;
