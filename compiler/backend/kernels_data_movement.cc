@@ -118,13 +118,34 @@ absl::Status EmitDataMovementKernel(KernelContext& k) {
 }
 
 void EmitChannelsLastToPlanar(KernelContext& k, llvm::Value* from, llvm::Value* to, const ChannelsLastStorage& storage) {
-  const int64_t c = storage.channels, h = storage.height, w = storage.width;
-  const int64_t first = (storage.pad_top * storage.Columns() + storage.pad_left) * c;
-  // Walk the planar [n][c][h][w] order; read [n][h + pad_top][w + pad_left][c].
-  k.LoopNest({storage.batch, c, h, w}, {{c * h * w, h * w, w, 1}, {storage.ImageFloats(), 1, storage.Columns() * c, c}},
-             [&](llvm::Value*, const std::vector<llvm::Value*>& at) {
-               k.Store(k.Load(from, k.b.CreateAdd(at[1], k.Int(first))), to, at[0]);
-             });
+  // Blocks of `lanes` pixels x `lanes` channels (channels-last tensors have whole vectors
+  // of channels): one vector per pixel loaded, transposed in registers, one vector of
+  // pixels stored per channel (masked in the last, shorter block).
+  llvm::IRBuilder<>& b = k.b;
+  const int64_t lanes = k.target.vector_lanes, pixels = storage.height * storage.width;
+  llvm::Type* type = llvm::FixedVectorType::get(k.F32(), lanes);
+  k.Loop(storage.batch, [&](llvm::Value* n) {
+    llvm::Value* image = k.Address(from, b.CreateMul(n, k.Int(storage.ImageFloats())));
+    llvm::Value* planes = k.Address(to, b.CreateMul(n, k.Int(storage.channels * pixels)));
+    k.Loop(storage.channels / lanes, [&](llvm::Value* block) {
+      llvm::Value* channel0 = b.CreateMul(block, k.Int(lanes));
+      auto chunk = [&](llvm::Value* q0, int64_t valid) {
+        std::vector<llvm::Value*> rows(lanes, llvm::Constant::getNullValue(type));
+        for (int64_t p = 0; p < valid; ++p) {
+          llvm::Value* pixel = EmitStoredPixel(k, storage, b.CreateAdd(q0, k.Int(p)));
+          llvm::Value* at = b.CreateAdd(b.CreateMul(pixel, k.Int(storage.channels)), channel0);
+          rows[p] = b.CreateAlignedLoad(type, k.Address(image, at), llvm::Align(4));
+        }
+        std::vector<llvm::Value*> columns = EmitTransposeSquare(b, rows);  // columns[j]: channel0 + j
+        for (int64_t j = 0; j < lanes; ++j) {
+          llvm::Value* plane = b.CreateMul(b.CreateAdd(channel0, k.Int(j)), k.Int(pixels));
+          k.StoreLanes(columns[j], k.Address(planes, b.CreateAdd(plane, q0)), valid, lanes);
+        }
+      };
+      k.Loop(pixels / lanes, [&](llvm::Value* i) { chunk(b.CreateMul(i, k.Int(lanes)), lanes); }, /*allow_unrolling=*/false);
+      if (pixels % lanes > 0) chunk(k.Int(pixels / lanes * lanes), pixels % lanes);
+    }, /*allow_unrolling=*/false);
+  }, /*allow_unrolling=*/false);
 }
 
 }  // namespace modelc
