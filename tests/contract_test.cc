@@ -274,14 +274,14 @@ TEST(Contract, TraceShowsChannelsLastTensorsInOnnxLayout) {
   }
   AlignedBuffer scratch(TRACED_CHANNELS_LAST_SCRATCH_SIZE, TRACED_CHANNELS_LAST_SCRATCH_ALIGNMENT);
   std::vector<float> head(TRACED_CHANNELS_LAST_OUT_HEAD_ELEMENTS), side(TRACED_CHANNELS_LAST_OUT_SIDE_ELEMENTS),
-      tapped(TRACED_CHANNELS_LAST_OUT_TAPPED_ELEMENTS);
+      tapped(TRACED_CHANNELS_LAST_OUT_TAPPED_ELEMENTS), stem(TRACED_CHANNELS_LAST_OUT_STEM_ELEMENTS);
   const void* inputs[] = {x.data()};
-  void* outputs[] = {head.data(), side.data(), tapped.data()};
+  void* outputs[] = {head.data(), side.data(), tapped.data(), stem.data()};
   TraceLog log;
   ASSERT_EQ(traced_channels_last_run_traced_generic(inputs, outputs, scratch.data(), RecordTensor, &log), MODELC_OK);
-  // d0, p1, r1, r2, s2, r3, d4 and q are stored channels-last on targets with vectors
+  // d0, p1, r1, r2, s2, r3, d4, q and g0 are stored channels-last on targets with vectors
   // (Cli.DepthwiseChainsKeepTheirTensorsChannelsLast).
-  for (const std::string name : {"d0", "p1", "r1", "r2", "s2", "r3", "d4", "q", "head", "side", "tapped"}) {
+  for (const std::string name : {"d0", "p1", "r1", "r2", "s2", "r3", "d4", "q", "g0", "head", "side", "tapped", "stem"}) {
     const auto at = std::find(log.names.begin(), log.names.end(), name);
     ASSERT_NE(at, log.names.end()) << name;
     EXPECT_TRUE(NearlyEqual(log.data[at - log.names.begin()], expected[name], 1e-4, 1e-5)) << name;

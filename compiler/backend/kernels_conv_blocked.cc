@@ -8,6 +8,7 @@
 // check. Tiles narrower than the vector (row ends) run the same code with one lane.
 // The node's fused epilogue (residual, activation) runs on each finished plane.
 #include <algorithm>
+#include <optional>
 
 #include "compiler/backend/kernel_context.h"
 #include "compiler/ir/op_geometry.h"
@@ -33,7 +34,7 @@ class BlockedConv {
   BlockedConv(KernelContext& k, const ConvGeometry& g, const Epilogue& epilogue)
       : k_(k), b_(k.b), g_(g), window_(g.window), s_(window_), epilogue_(epilogue),
         input_channels_last_(IsStoredChannelsLast(k.graph, k.node.inputs[0], k.target.vector_lanes)),
-        output_channels_last_(IsStoredChannelsLast(k.graph, k.node.outputs[0], k.target.vector_lanes)) {
+        output_(ChannelsLastStorageOf(k.graph, k.node.outputs[0], k.target.vector_lanes)) {
     // A 1x1 convolution with unit stride and no padding reads each input plane exactly
     // like its output plane: treat the plane as one long row, so that small images
     // still fill whole vectors.
@@ -54,7 +55,7 @@ class BlockedConv {
       EmitWinogradConv(k_, g_, epilogue_);
       return;
     }
-    if (output_channels_last_ && !UsesChannelsLastDepthwise(k_.graph, k_.node, k_.target.vector_lanes)) {
+    if (output_ && IsChannelVectorPointwise(k_.graph, k_.node, k_.target.vector_lanes)) {
       EmitPointwiseProduct();
       return;
     }
@@ -224,7 +225,7 @@ class BlockedConv {
   // input is that [pixels, in channels] matrix, a planar one its transpose.
   // Stored with a border, the output's rows are placed around it, and the border zeroed.
   void EmitPointwiseProduct() {
-    const ChannelsLastStorage output = *ChannelsLastStorageOf(k_.graph, k_.node.outputs[0], k_.target.vector_lanes);
+    const ChannelsLastStorage& output = *output_;
     const int64_t pixels = s_.out_h * s_.out_w;
     k_.Loop(s_.batch, [&](llvm::Value* n) {
       llvm::Value* input = k_.Address(k_.in[0], b_.CreateMul(n, k_.Int(pixels * s_.channels)));
@@ -242,7 +243,7 @@ class BlockedConv {
   // always run this way.
   bool UseChannelTiles() const {
     const int64_t lanes = k_.target.vector_lanes;
-    if (input_channels_last_ || output_channels_last_) return true;
+    if (input_channels_last_ || output_) return true;
     return lanes > 1 && g_.groups == 1 && g_.out_channels % lanes == 0 && IsNarrowRow(s_.out_w, lanes);
   }
 
@@ -291,11 +292,12 @@ class BlockedConv {
       }, /*allow_unrolling=*/small_tile);
     }, /*allow_unrolling=*/false);
     const int64_t area = s_.out_h * s_.out_w;
-    if (output_channels_last_) {
+    if (output_) {
+      llvm::Value* image = b_.CreateMul(n, k_.Int(output_->ImageFloats()));
       for (int64_t p = 0; p < pixels; ++p) {
-        llvm::Value* pixel = b_.CreateAdd(b_.CreateMul(n, k_.Int(area)), b_.CreateAdd(q0, k_.Int(p)));
+        llvm::Value* pixel = EmitStoredPixel(k_, *output_, b_.CreateAdd(q0, k_.Int(p)));
         EmitStoreWithEpilogue(k_, epilogue_, b_.CreateLoad(type, acc[p]),
-                              b_.CreateAdd(b_.CreateMul(pixel, k_.Int(oc_total)), oc0), lanes, lanes);
+                              b_.CreateAdd(image, b_.CreateAdd(b_.CreateMul(pixel, k_.Int(oc_total)), oc0)), lanes, lanes);
       }
       return;
     }
@@ -330,12 +332,13 @@ class BlockedConv {
         k_.Loop(full_tiles, [&](llvm::Value* t) { EmitChannelTile(n, oc0, b_.CreateMul(t, k_.Int(lanes)), lanes, packed, windows); });
         if (rest_pixels > 0) EmitChannelTile(n, oc0, k_.Int(full_tiles * lanes), rest_pixels, packed, windows);
       });
+      const int64_t image_floats = output_ ? output_->ImageFloats() : g_.out_channels * area;
+      llvm::Value* image = b_.CreateMul(n, k_.Int(image_floats));
       if (!epilogue_.Empty() && !IsVectorEpilogue(epilogue_)) {
-        llvm::Value* image = b_.CreateMul(n, k_.Int(g_.out_channels * area));
         EmitEpilogueLoop(k_, epilogue_, k_.Address(k_.out[0], image),
-                         epilogue_.residual ? k_.Address(k_.in[kConvResidualInput], image) : nullptr,
-                         g_.out_channels * area);
+                         epilogue_.residual ? k_.Address(k_.in[kConvResidualInput], image) : nullptr, image_floats);
       }
+      if (output_ && output_->HasBorder()) EmitZeroBorder(k_, k_.Address(k_.out[0], image), *output_);
     });
   }
 
@@ -359,7 +362,8 @@ class BlockedConv {
   WindowGeometry window_;  // the geometry the kernel iterates (see the constructor)
   const WindowGeometry& s_;
   const Epilogue& epilogue_;
-  const bool input_channels_last_, output_channels_last_;  // planning/layout.h
+  const bool input_channels_last_;                  // planning/layout.h
+  const std::optional<ChannelsLastStorage> output_;  // how a channels-last output is stored
   ConvPlan plan_;
   llvm::Value* packed_ = nullptr;
   llvm::Value* source_ = nullptr;

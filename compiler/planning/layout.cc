@@ -15,6 +15,15 @@ bool IsChannelVectorPointwise(const Graph& graph, const Node& node, int64_t vect
          w.stride_h == 1 && w.stride_w == 1 && !w.HasPadding();
 }
 
+bool IsChannelTiledConvolution(const Graph& graph, const Node& node, int64_t vector_lanes) {
+  if (vector_lanes < 2 || !UsesBlockedConvolution(graph, node) || UsesWinogradConvolution(graph, node, vector_lanes)) {
+    return false;
+  }
+  auto conv = ResolveConv(graph, node);
+  if (!conv.ok()) return false;
+  return conv->groups == 1 && conv->out_channels % vector_lanes == 0 && IsNarrowRow(conv->window.out_w, vector_lanes);
+}
+
 std::optional<ChannelsLastStorage> ChannelsLastStorageOf(const Graph& graph, ValueId value, int64_t vector_lanes) {
   if (vector_lanes < 2 || graph.IsConstant(value) || graph.IsGraphInput(value) || graph.IsGraphOutput(value)) {
     return std::nullopt;
@@ -52,7 +61,10 @@ std::optional<ChannelsLastStorage> ChannelsLastStorageOf(const Graph& graph, Val
   const bool fuses_residual = producer->inputs.size() > kConvResidualInput && producer->inputs[kConvResidualInput] != kNoValue;
   if (fuses_residual) return std::nullopt;
   const bool channels_last_depthwise = UsesChannelsLastDepthwise(graph, *producer, vector_lanes);
-  if (!channels_last_depthwise && !IsChannelVectorPointwise(graph, *producer, vector_lanes)) return std::nullopt;
+  if (!channels_last_depthwise && !IsChannelVectorPointwise(graph, *producer, vector_lanes) &&
+      !IsChannelTiledConvolution(graph, *producer, vector_lanes)) {
+    return std::nullopt;
+  }
   if (!depthwise && !channels_last_depthwise) return std::nullopt;
   if (!only_depthwise || !same_padding) storage.pad_top = storage.pad_bottom = storage.pad_left = storage.pad_right = 0;
   return storage;

@@ -33,12 +33,17 @@ struct ChannelsLastStorage {
 // channels that fill whole vectors of `vector_lanes` floats: it can read and write
 // channels-last tensors (a matrix product with pixels as rows).
 bool IsChannelVectorPointwise(const Graph& graph, const Node& node, int64_t vector_lanes);
+// Any other ungrouped convolution with constant weights, such output channels and
+// narrow rows runs with output channels in the lanes (kernels_conv_blocked.cc): it can
+// write a channels-last tensor.
+bool IsChannelTiledConvolution(const Graph& graph, const Node& node, int64_t vector_lanes);
 
 // The storage of `value` on a target with `vector_lanes`-float vectors when it is
 // channels-last: it is neither a graph input, output nor constant; its producer fuses
 // no residual; the producer and every consumer (reading it as their data input only)
-// are channels-last depthwise or channel-vector pointwise convolutions, and at least
-// one of them is depthwise (pointwise chains gain nothing). nullopt: planar.
+// are channels-last depthwise or channel-vector pointwise convolutions (the producer
+// may also be a channel-tiled one), and at least one of them is depthwise (pointwise
+// chains gain nothing). nullopt: planar.
 std::optional<ChannelsLastStorage> ChannelsLastStorageOf(const Graph& graph, ValueId value, int64_t vector_lanes);
 bool IsStoredChannelsLast(const Graph& graph, ValueId value, int64_t vector_lanes);
 
