@@ -121,11 +121,11 @@ class WinogradConv {
       // d[i][2], d[i][2] - d[i][1], d[i][1] - d[i][3]).
       llvm::Value* r[4][4];
       for (int i = 0; i < 4; ++i) {
+        // Tile t's column j is 2t + j: the even and odd lanes of two loads give columns
+        // 0 and 1, two more loads from column 2 give columns 2 and 3.
         llvm::Value* d[4];
-        for (int j = 0; j < 4; ++j) {
-          // Tile t's column j is 2t + j: a stride-2 load (the padded copy has slack after it).
-          d[j] = k_.LoadStridedLanes(type_, k_.Address(source, b_.CreateAdd(top, k_.Int(i * source_w_ + j))), 2,
-                                     tiles, lanes_, w_.HasPadding());
+        for (int j = 0; j < 4; j += 2) {
+          LoadColumnPair(k_.Address(source, b_.CreateAdd(top, k_.Int(i * source_w_ + j))), tiles, d[j], d[j + 1]);
         }
         r[i][0] = b_.CreateFSub(d[0], d[2]);
         r[i][1] = b_.CreateFAdd(d[1], d[2]);
@@ -141,6 +141,21 @@ class WinogradConv {
         }
       }
     }, /*allow_unrolling=*/false);
+  }
+
+  // even[t] = at[2t], odd[t] = at[2t + 1] for t < tiles; nothing past at[2 * tiles - 1] read.
+  void LoadColumnPair(llvm::Value* at, int64_t tiles, llvm::Value*& even, llvm::Value*& odd) {
+    const int64_t needed = 2 * tiles;
+    llvm::Value* low = k_.LoadLanes(type_, at, std::min(needed, lanes_), lanes_);
+    llvm::Value* high = needed > lanes_ ? k_.LoadLanes(type_, k_.Address(at, k_.Int(lanes_)), needed - lanes_, lanes_)
+                                        : llvm::Constant::getNullValue(type_);
+    std::vector<int> even_lanes, odd_lanes;
+    for (int64_t l = 0; l < lanes_; ++l) {
+      even_lanes.push_back(static_cast<int>(2 * l));
+      odd_lanes.push_back(static_cast<int>(2 * l + 1));
+    }
+    even = b_.CreateShuffleVector(low, high, even_lanes);
+    odd = b_.CreateShuffleVector(low, high, odd_lanes);
   }
 
   // Y = A^T M A per tile, plus the bias; the two output rows of these tiles (M's rows

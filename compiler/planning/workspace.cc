@@ -52,10 +52,11 @@ bool UsesWinogradConvolution(const Graph& graph, const Node& node, int64_t vecto
   const bool three_by_three = w.spatial_rank == 2 && w.kernel_h == 3 && w.kernel_w == 3 && w.stride_h == 1 &&
                               w.stride_w == 1 && w.dilation_h == 1 && w.dilation_w == 1;
   // Whole 2x2 output tiles; a block of tile rows gives the products at least a whole
-  // vector of columns, and a tile row fills 80% of its own vectors; enough channels on
-  // both sides for the transforms to cost little next to the products.
+  // vector of columns, and a tile row fills 80% of its own vectors of at least two
+  // tiles (the output transform interleaves halves of them); enough channels on both
+  // sides for the transforms to cost little next to the products.
   const int64_t tiles_w = w.out_w / 2, lanes = WinogradLanes(w.out_w, vector_lanes);
-  const bool whole_columns = WinogradTileRows(w, vector_lanes) * lanes >= vector_lanes;
+  const bool whole_columns = lanes >= 2 && WinogradTileRows(w, vector_lanes) * lanes >= vector_lanes;
   return three_by_three && conv->groups == 1 && w.out_h % 2 == 0 && w.out_w % 2 == 0 && whole_columns &&
          !IsNarrowRow(tiles_w, lanes) && w.channels >= 8 && conv->out_channels >= 8;
 }
