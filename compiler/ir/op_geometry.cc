@@ -140,6 +140,15 @@ absl::Status ResolveWindow(const Node& node, const Shape& input, std::vector<int
   return absl::OkStatus();
 }
 
+// Whether the node has its optional bias (input 2), which must then be [channels].
+absl::StatusOr<bool> HasChannelBias(const Graph& graph, const Node& node, int64_t channels, const std::string& op) {
+  if (!graph.HasInput(node, 2)) return false;
+  if (graph.InputType(node, 2).shape != Shape{channels}) {
+    return Invalid(absl::StrCat(op, " bias must have shape [", channels, "]"));
+  }
+  return true;
+}
+
 }  // namespace
 
 std::vector<int64_t> BroadcastStrides(const Shape& shape, const Shape& out_shape) {
@@ -264,10 +273,7 @@ absl::StatusOr<ConvGeometry> ResolveConv(const Graph& graph, const Node& node) {
     return Invalid(absl::StrCat("Conv weight has ", w[1], " input channels per group, input has ",
                                 x[1] / g.groups));
   }
-  g.has_bias = graph.HasInput(node, 2);
-  if (g.has_bias && graph.InputType(node, 2).shape != Shape{g.out_channels}) {
-    return Invalid(absl::StrCat("Conv bias must have shape [", g.out_channels, "]"));
-  }
+  ASSIGN_OR_RETURN(g.has_bias, HasChannelBias(graph, node, g.out_channels, "Conv"));
   return g;
 }
 
@@ -334,10 +340,7 @@ absl::StatusOr<ConvTransposeGeometry> ResolveConvTranspose(const Graph& graph, c
   g.dilation_w = dilations[spatial - 1];
   g.pad_top = two_d ? pads[0] : 0;
   g.pad_left = pads[spatial - 1];
-  g.has_bias = graph.HasInput(node, 2);
-  if (g.has_bias && graph.InputType(node, 2).shape != Shape{g.out_channels}) {
-    return Invalid(absl::StrCat("ConvTranspose bias must have shape [", g.out_channels, "]"));
-  }
+  ASSIGN_OR_RETURN(g.has_bias, HasChannelBias(graph, node, g.out_channels, "ConvTranspose"));
   return g;
 }
 
