@@ -182,6 +182,64 @@ TEST(Cli, DepthwiseChainsKeepTheirTensorsChannelsLast) {
   }
 }
 
+// The lowering plan pins the kernel variant, tiles and workspace buffers of every test
+// shape, and the layout of every tensor, for AVX-512's 16 lanes and SSE's 4 (golden
+// files in tests/golden/plans, one per model and CPU; a trace build adds the planar
+// copies of channels-last tensors).
+TEST(Cli, DumpPlanPinsTheKernelOfEveryTestShape) {
+  const std::string golden = kTestModels + "/../golden/plans/";
+  for (const char* model : {"conv_winograd", "conv_channels_last", "conv_blocked_variants", "recurrent"}) {
+    for (const char* cpu : {"x86-64-v4", "x86-64-v2"}) {
+      TemporaryFolder out;
+      CommandResult result = Modelc("compile " + kTestModels + "/" + model + ".onnxtxt --target x86_64-linux-gnu --cpu " +
+                                    cpu + " --dump-plan --name p -o " + out.path());
+      ASSERT_EQ(result.exit_code, 0) << result.output;
+      EXPECT_EQ(result.output, ReadFileBytes(golden + model + "." + cpu + ".txt")) << model << " " << cpu;
+    }
+  }
+  TemporaryFolder out;
+  CommandResult traced = Modelc("compile " + kTestModels + "/conv_channels_last.onnxtxt --target x86_64-linux-gnu "
+                                "--cpu x86-64-v4 --trace --dump-plan --name p -o " + out.path());
+  ASSERT_EQ(traced.exit_code, 0) << traced.output;
+  EXPECT_EQ(traced.output, ReadFileBytes(golden + "conv_channels_last.x86-64-v4.trace.txt"));
+}
+
+// The report says which algorithm runs each convolution and lists kernel workspaces
+// on lines of their own, at their arena offsets.
+TEST(Cli, ReportNamesConvolutionAlgorithmsAndWorkspaces) {
+  TemporaryFolder out;
+  CommandResult result = Modelc("compile " + kTestModels + "/conv_winograd.onnxtxt --target x86_64-linux-gnu "
+                                "--cpu x86-64-v4 --kernel Conv_13=direct --name w -o " + out.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const std::string report = ReadFileBytes(out.File("w.report.txt"));
+  for (const char* expected : {"Conv 'Conv_12' wide, w, b -> same  [winograd]\n",
+                               "Conv+Add+Relu 'Conv_13' valid, w, b, shortcut -> residual  [direct]\n",
+                               "Conv 'Conv_21' tall, w, b -> tall_image  [channel-tiles]\n",
+                               "workspaces (step: node, buffer, bytes; live during their step only):\n"
+                               "    0: 'Conv_12' padded_input             44608 bytes  scratch @"}) {
+    EXPECT_NE(report.find(expected), std::string::npos) << expected << "\n" << report;
+  }
+  for (const char* buffer : {"'Conv_12' transformed_input         8192 bytes",
+                             "'Conv_12' products                 16384 bytes"}) {
+    EXPECT_NE(report.find(buffer), std::string::npos) << buffer << "\n" << report;
+  }
+  EXPECT_EQ(report.find("'Conv_13' padded_input"), std::string::npos) << report;  // direct: no workspace
+}
+
+TEST(Cli, ForcedKernelsMustRunTheirNode) {
+  const std::string model = kTestModels + "/conv_winograd.onnxtxt --target x86_64-linux-gnu --cpu x86-64-v4";
+  ExpectCleanFailure("compile " + model + " --kernel Conv_21=winograd", 1,
+                     {"node 'Conv_21' (Conv) cannot run as winograd", "even output of at least 4 columns"});
+  ExpectCleanFailure("compile " + model + " --kernel Conv_12=channels-last-depthwise", 1,
+                     {"cannot run as channels-last-depthwise", "needs a depthwise convolution"});
+  ExpectCleanFailure("compile " + model + " --kernel Conv_12=pointwise-product", 1, {"chosen by the layout"});
+  ExpectCleanFailure("compile " + model + " --kernel nowhere=direct", 1, {"--kernel: no node named 'nowhere'"});
+  ExpectCleanFailure("compile " + model + " --kernel Conv_12=fast", 1, {"no kernel variant named 'fast'"});
+  ExpectCleanFailure("compile " + model + " --kernel Conv_12", 2, {"--kernel expects NODE=VARIANT"});
+  ExpectCleanFailure("compile " + kModels + "/digits_mlp.onnx --kernel fc1=direct", 1,
+                     {"node 'fc1' (Gemm) has one kernel only"});
+}
+
 TEST(Cli, IntegerAndBoolTensorsAreTypedInTheHeader) {
   TemporaryFolder inputs, out;
   const std::string model = WriteFile(inputs, "argmax.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>

@@ -93,7 +93,9 @@ TEST(BufferAssignment, ElementwiseChainRunsInPlaceButNeverOverGraphInputs) {
   graph.AddNode(Node{OpKind::kReshape, "reshape", {b, shape}, {c}, {}});  // a view of b
   graph.AddNode(Node{OpKind::kTanh, "tanh", {c}, {y}, {}});        // writes the caller's output
   graph.AddOutput(y);
-  const BufferAssignment buffers = AssignBuffers(graph, 16);
+  const absl::StatusOr<LoweringPlan> plan = PlanLowering(graph, LoweringOptions{});
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  const BufferAssignment buffers = AssignBuffers(graph, *plan, 16);
   EXPECT_EQ(buffers.storage[a].kind, StorageKind::kScratch);
   EXPECT_EQ(buffers.root[b], buffers.root[a]);
   EXPECT_EQ(buffers.root[c], buffers.root[a]);

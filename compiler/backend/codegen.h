@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "compiler/backend/target.h"
 #include "compiler/ir/graph.h"
+#include "compiler/lowering/lowering_plan.h"
 #include "compiler/planning/buffer_assignment.h"
 
 namespace modelc {
@@ -18,6 +19,7 @@ inline constexpr int kGeneratedAbiVersion = 1;
 
 struct CodegenRequest {
   const Graph* graph = nullptr;
+  const LoweringPlan* plan = nullptr;  // kernels, tiles, workspaces, layouts
   const BufferAssignment* buffers = nullptr;
   std::string model_name;  // a valid C identifier: the symbol prefix
   TargetDescription target;

@@ -5,8 +5,36 @@
 
 #include "absl/strings/str_cat.h"
 #include "compiler/ir/op_geometry.h"
+#include "compiler/lowering/conv_lowering.h"
 
 namespace modelc {
+
+absl::Status CheckWorkspaceUse(const Node& node, const NodePlan& plan, const WorkspaceUse& use) {
+  std::vector<std::string> errors = use.errors;
+  for (const WorkspaceBuffer& buffer : plan.workspace) {
+    if (std::find(use.used.begin(), use.used.end(), buffer.name) == use.used.end()) {
+      errors.push_back(absl::StrCat("the plan reserves workspace '", buffer.name, "' that the kernel never uses"));
+    }
+  }
+  if (errors.empty()) return absl::OkStatus();
+  return absl::InternalError(absl::StrCat("node '", node.name, "' (", OpName(node.op), ", ",
+                                          KernelVariantName(plan.kernel), " kernel): ", errors.front()));
+}
+
+llvm::Value* KernelContext::Workspace(std::string_view name, int64_t bytes) {
+  const WorkspaceBuffer* buffer = plan.FindWorkspace(name);
+  if (buffer == nullptr || workspace_ == nullptr) {
+    workspace_use_.errors.push_back(absl::StrCat("the kernel uses workspace '", std::string(name), "' that the plan does not reserve"));
+    return llvm::ConstantPointerNull::get(b.getPtrTy());
+  }
+  if (buffer->bytes != bytes) {
+    workspace_use_.errors.push_back(absl::StrCat("the kernel addresses ", bytes, " bytes of workspace '", std::string(name),
+                                                 "', the plan reserves ", buffer->bytes));
+  }
+  workspace_use_.used.push_back(std::string(name));
+  if (buffer->offset == 0) return workspace_;
+  return b.CreateInBoundsGEP(b.getInt8Ty(), workspace_, Int(buffer->offset));
+}
 
 llvm::Value* KernelContext::Address(llvm::Value* base, llvm::Value* index) {
   return b.CreateInBoundsGEP(F32(), base, index);
@@ -124,8 +152,10 @@ llvm::Value* EmitZeroPaddedCopy(KernelContext& k, const WindowGeometry& w) {
   llvm::IRBuilder<>& b = k.b;
   const int64_t source_w = w.in_w + w.pad_left + w.pad_right;
   const int64_t plane_size = (w.in_h + w.pad_top + w.pad_bottom) * source_w;
+  // Vector loads of the last pixels may read past the planes (stride 2): slack after them.
+  llvm::Value* copy = k.Workspace("padded_input", w.batch * w.channels * plane_size * 4 + kPaddedCopySlackBytes);
   k.Loop(w.batch * w.channels, [&](llvm::Value* plane) {
-    llvm::Value* base = k.Address(k.workspace, b.CreateMul(plane, k.Int(plane_size)));
+    llvm::Value* base = k.Address(copy, b.CreateMul(plane, k.Int(plane_size)));
     llvm::Value* input = k.Address(k.in[0], b.CreateMul(plane, k.Int(w.in_h * w.in_w)));
     EmitZeroPaddingBorder(k, base, w, 1);
     k.Loop(w.in_h, [&](llvm::Value* row) {
@@ -135,7 +165,7 @@ llvm::Value* EmitZeroPaddedCopy(KernelContext& k, const WindowGeometry& w) {
                      llvm::MaybeAlign(4), k.Int(w.in_w * 4));
     });
   });
-  return k.workspace;
+  return copy;
 }
 
 std::vector<float> TapMajorWeights(const std::vector<float>& weights, int64_t channels, int64_t taps) {

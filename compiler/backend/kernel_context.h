@@ -13,7 +13,7 @@
 #include "compiler/backend/constant_store.h"
 #include "compiler/backend/target.h"
 #include "compiler/ir/graph.h"
-#include "compiler/planning/layout.h"
+#include "compiler/lowering/lowering_plan.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Module.h"
 
@@ -24,6 +24,18 @@ namespace modelc {
 llvm::BranchInst* EmitCountedLoop(llvm::IRBuilder<>& b, llvm::Value* begin, llvm::Value* end,
                                   const std::function<void(llvm::Value*)>& body);
 
+// What a node's kernels asked of its workspace (the kernel, and in trace builds the
+// planar copy after it), checked against the lowering plan once the module is built:
+// every buffer used is planned with exactly the bytes the emitter addresses, and every
+// planned buffer is used.
+struct WorkspaceUse {
+  std::vector<std::string> used;
+  std::vector<std::string> errors;
+};
+
+// The error for `node` when its kernels' use of the workspace and `plan` disagree.
+absl::Status CheckWorkspaceUse(const Node& node, const NodePlan& plan, const WorkspaceUse& use);
+
 struct ValidRange {
   llvm::Value* begin;
   llvm::Value* end;
@@ -33,11 +45,13 @@ class KernelContext {
  public:
   KernelContext(llvm::IRBuilder<>& builder, llvm::Module& module, const Graph& graph,
                 const Node& node, std::vector<llvm::Value*> inputs, std::vector<llvm::Value*> outputs,
-                std::string symbol_prefix, llvm::Value* workspace, const TargetDescription& target,
+                std::string symbol_prefix, llvm::Value* workspace, const LoweringPlan& lowering,
+                const NodePlan& plan, WorkspaceUse& workspace_use, const TargetDescription& target,
                 ConstantStore& constants, llvm::Value* weights)
       : b(builder), module(module), graph(graph), node(node), in(std::move(inputs)),
-        out(std::move(outputs)), workspace(workspace), target(target),
-        symbol_prefix_(std::move(symbol_prefix)), constants_(constants), weights_(weights) {}
+        out(std::move(outputs)), plan(plan), lowering(lowering), target(target), workspace_(workspace),
+        workspace_use_(workspace_use), symbol_prefix_(std::move(symbol_prefix)), constants_(constants),
+        weights_(weights) {}
 
   llvm::IRBuilder<>& b;
   llvm::Module& module;
@@ -45,8 +59,17 @@ class KernelContext {
   const Node& node;
   std::vector<llvm::Value*> in;   // one pointer per node input; nullptr when omitted
   std::vector<llvm::Value*> out;  // one pointer per node output
-  llvm::Value* workspace;         // the node's workspace (planning/workspace.h), or nullptr
+  const NodePlan& plan;           // the node's kernel variant, tiles and workspace
+  const LoweringPlan& lowering;   // the whole plan (layouts of every value)
   const TargetDescription& target;
+
+  // The start of the node's workspace buffer `name`, of which the kernel addresses
+  // `bytes` (checked against the plan: CheckWorkspaceUse).
+  llvm::Value* Workspace(std::string_view name, int64_t bytes);
+  // How `value` is stored when channels-last, nullopt when planar.
+  const std::optional<ChannelsLastStorage>& ChannelsLast(ValueId value) const {
+    return lowering.values[value].channels_last;
+  }
 
   llvm::Type* F32() { return b.getFloatTy(); }
   llvm::Type* I64() { return b.getInt64Ty(); }
@@ -109,6 +132,8 @@ class KernelContext {
   llvm::Value* Max(llvm::Value* a, llvm::Value* b) { return this->b.CreateSelect(this->b.CreateICmpSGT(a, b), a, b); }
 
  private:
+  llvm::Value* workspace_;  // the node's workspace, or nullptr when the plan gives it none
+  WorkspaceUse& workspace_use_;
   std::string symbol_prefix_;
   ConstantStore& constants_;
   llvm::Value* weights_;  // the node function's blob pointer (--weights external), or nullptr
@@ -143,8 +168,8 @@ void EmitZeroBorder(KernelContext& k, llvm::Value* image, const ChannelsLastStor
 llvm::Value* EmitStoredPixel(KernelContext& k, const ChannelsLastStorage& storage, llvm::Value* pixel);
 
 // The planes a convolution's taps read: its input itself when there is no padding,
-// otherwise a copy at the start of the workspace with the padding border zeroed
-// (planning/workspace.h sizes it).
+// otherwise a copy in the workspace buffer "padded_input" with the padding border
+// zeroed (lowering/conv_lowering.h plans it).
 llvm::Value* EmitZeroPaddedCopy(KernelContext& k, const WindowGeometry& w);
 
 // out[M, N] = A[M, K] x B[K, N], all row-major, B given at run time: the register
@@ -201,9 +226,9 @@ absl::Status EmitLinearKernel(KernelContext& k);       // Gemm, MatMul
 absl::Status EmitWindowKernel(KernelContext& k);       // Conv, MaxPool, AveragePool
 struct ConvGeometry;
 void EmitBlockedConv(KernelContext& k, const ConvGeometry& g, const Epilogue& epilogue);  // constant weights
-// Depthwise, channels last (planning/workspace.h's UsesChannelsLastDepthwise).
+// Depthwise, channels last (the plan's kChannelsLastDepthwise).
 void EmitChannelsLastDepthwise(KernelContext& k, const ConvGeometry& g, const Epilogue& epilogue);
-// 3x3 stride 1 by Winograd's F(2x2, 3x3) (planning/workspace.h's UsesWinogradConvolution).
+// 3x3 stride 1 by Winograd's F(2x2, 3x3) (the plan's kWinogradConvolution).
 void EmitWinogradConv(KernelContext& k, const ConvGeometry& g, const Epilogue& epilogue);
 absl::Status EmitNormalizationKernel(KernelContext& k);  // (Log)Softmax, BatchNorm, global pools
 absl::Status EmitReduceKernel(KernelContext& k);         // the Reduce family

@@ -12,91 +12,57 @@
 
 #include "compiler/backend/kernel_context.h"
 #include "compiler/ir/op_geometry.h"
-#include "compiler/planning/layout.h"
-#include "compiler/planning/workspace.h"
+#include "compiler/lowering/conv_lowering.h"
 #include "compiler/util/status_macros.h"
 #include "llvm/IR/Intrinsics.h"
 
 namespace modelc {
 namespace {
 
-struct ConvPlan {
-  int64_t lanes;        // VL: pixels per vector
-  int64_t vectors;      // U: vectors per tile
-  int64_t block;        // OCB: output channels per tile
-  int64_t rows;         // R: output rows per tile (more independent sums when OCB is small)
-  int64_t source_h, source_w;  // the (padded) input plane that taps read
-  int64_t taps;         // input channels per group x kernel height x width
-};
-
 class BlockedConv {
  public:
   BlockedConv(KernelContext& k, const ConvGeometry& g, const Epilogue& epilogue)
-      : k_(k), b_(k.b), g_(g), window_(g.window), s_(window_), epilogue_(epilogue),
-        input_channels_last_(IsStoredChannelsLast(k.graph, k.node.inputs[0], k.target.vector_lanes)),
-        output_(ChannelsLastStorageOf(k.graph, k.node.outputs[0], k.target.vector_lanes)) {
-    // A 1x1 convolution with unit stride and no padding reads each input plane exactly
-    // like its output plane: treat the plane as one long row, so that small images
-    // still fill whole vectors.
-    const WindowGeometry& w = g.window;
-    if (w.kernel_h == 1 && w.kernel_w == 1 && w.stride_h == 1 && w.stride_w == 1 && w.pad_top == 0 &&
-        w.pad_left == 0 && w.pad_bottom == 0 && w.pad_right == 0) {
-      window_.in_w = window_.out_w = w.in_h * w.in_w;
-      window_.in_h = window_.out_h = 1;
+      : k_(k), b_(k.b), g_(g), window_(IteratedWindow(g.window)), s_(window_), epilogue_(epilogue),
+        tiles_(k.plan.tiles), input_channels_last_(k.ChannelsLast(k.node.inputs[0]).has_value()),
+        output_(k.ChannelsLast(k.node.outputs[0])), source_h_(s_.in_h + s_.pad_top + s_.pad_bottom),
+        source_w_(s_.in_w + s_.pad_left + s_.pad_right), taps_(g.InChannelsPerGroup() * s_.kernel_h * s_.kernel_w) {}
+
+  // The blocked, channel-tiled and pointwise-product variants (the plan says which).
+  void Emit() {
+    switch (k_.plan.kernel) {
+      case KernelVariant::kPointwiseProduct:
+        EmitPointwiseProduct();
+        return;
+      case KernelVariant::kChannelTiledConvolution:
+        EmitChannelTiled();
+        return;
+      case KernelVariant::kBlockedConvolution:
+        EmitBlocked();
+        return;
+      case KernelVariant::kDefault:
+      case KernelVariant::kDirectConvolution:
+      case KernelVariant::kChannelsLastDepthwise:
+      case KernelVariant::kWinogradConvolution:
+        break;
     }
+    MODELC_CHECK(false, "the blocked convolution kernel runs only its own variants");
   }
 
-  void Emit() {
-    if (UsesChannelsLastDepthwise(k_.graph, k_.node, k_.target.vector_lanes)) {
-      EmitChannelsLastDepthwise(k_, g_, epilogue_);
-      return;
-    }
-    if (UsesWinogradConvolution(k_.graph, k_.node, k_.target.vector_lanes)) {
-      EmitWinogradConv(k_, g_, epilogue_);
-      return;
-    }
-    if (output_ && IsChannelVectorPointwise(k_.graph, k_.node, k_.target.vector_lanes)) {
-      EmitPointwiseProduct();
-      return;
-    }
-    PlanTiles();
-    if (UseChannelTiles()) {
-      EmitChannelTiled();
-      return;
-    }
-
+ private:
+  void EmitBlocked() {
     packed_ = k_.ConstantFloats(PackWeights(), "blocked_weights");
     source_ = EmitZeroPaddedCopy(k_, s_);
     const int64_t per_group = g_.OutChannelsPerGroup();
-    const int64_t full_blocks = per_group / plan_.block, rest = per_group % plan_.block;
+    const int64_t full_blocks = per_group / tiles_.channel_block, rest = per_group % tiles_.channel_block;
     k_.Loop(s_.batch, [&](llvm::Value* n) {
       k_.Loop(g_.groups, [&](llvm::Value* group) {
         llvm::Value* first_oc = b_.CreateMul(group, k_.Int(per_group));
         k_.Loop(full_blocks, [&](llvm::Value* block) {
-          EmitBlock(n, group, b_.CreateAdd(first_oc, b_.CreateMul(block, k_.Int(plan_.block))), plan_.block);
+          EmitBlock(n, group, b_.CreateAdd(first_oc, b_.CreateMul(block, k_.Int(tiles_.channel_block))), tiles_.channel_block);
         });
-        if (rest > 0) EmitBlock(n, group, b_.CreateAdd(first_oc, k_.Int(full_blocks * plan_.block)), rest);
+        if (rest > 0) EmitBlock(n, group, b_.CreateAdd(first_oc, k_.Int(full_blocks * tiles_.channel_block)), rest);
       });
     });
-  }
-
- private:
-  void PlanTiles() {
-    // Whole hardware vectors even for narrow rows: the unused lanes are masked off, which
-    // costs less than odd-sized vectors (five lanes, say) that the target splits up.
-    int64_t lanes = 1;
-    while (lanes < s_.out_w && lanes < k_.target.vector_lanes) lanes *= 2;
-    plan_.lanes = std::min<int64_t>(lanes, std::max<int64_t>(1, k_.target.vector_lanes));
-    plan_.vectors = plan_.lanes > 1 ? (s_.out_w >= 2 * plan_.lanes ? 2 : 1) : std::min<int64_t>(4, s_.out_w);
-    const int64_t free_registers = std::max<int64_t>(1, k_.target.vector_registers - plan_.vectors - 1);
-    plan_.block = std::clamp<int64_t>(free_registers / plan_.vectors, 1, 8);
-    plan_.block = std::min(plan_.block, g_.OutChannelsPerGroup());
-    // Few output channels per group (depthwise): several rows per tile, so that enough
-    // independent accumulators hide the FMA latency.
-    plan_.rows = std::clamp<int64_t>(8 / (plan_.block * plan_.vectors), 1, std::min<int64_t>(4, s_.out_h));
-    plan_.source_h = s_.in_h + s_.pad_top + s_.pad_bottom;
-    plan_.source_w = s_.in_w + s_.pad_left + s_.pad_right;
-    plan_.taps = g_.InChannelsPerGroup() * s_.kernel_h * s_.kernel_w;
   }
 
   // W[oc][tap] -> per block of output channels, [tap][channel in block].
@@ -105,39 +71,39 @@ class BlockedConv {
     std::vector<float> packed(weights.size());
     const int64_t per_group = g_.OutChannelsPerGroup();
     for (int64_t group = 0; group < g_.groups; ++group)
-      for (int64_t start = 0; start < per_group; start += plan_.block) {
-        const int64_t size = std::min(plan_.block, per_group - start);
+      for (int64_t start = 0; start < per_group; start += tiles_.channel_block) {
+        const int64_t size = std::min(tiles_.channel_block, per_group - start);
         const int64_t first = group * per_group + start;
-        for (int64_t tap = 0; tap < plan_.taps; ++tap)
+        for (int64_t tap = 0; tap < taps_; ++tap)
           for (int64_t j = 0; j < size; ++j)
-            packed[first * plan_.taps + tap * size + j] = weights[(first + j) * plan_.taps + tap];
+            packed[first * taps_ + tap * size + j] = weights[(first + j) * taps_ + tap];
       }
     return packed;
   }
 
   void EmitBlock(llvm::Value* n, llvm::Value* group, llvm::Value* first_oc, int64_t size) {
-    const int64_t wide = plan_.vectors * plan_.lanes;
+    const int64_t wide = tiles_.vectors * tiles_.lanes;
     const int64_t wide_tiles = s_.out_w / wide;
     // The rest of the row is one more tile of whole vectors whose last vector has only
     // `tail` valid lanes (masked loads and stores), not a run of scalar tiles.
     const int64_t rest = s_.out_w - wide_tiles * wide;
-    const int64_t rest_vectors = (rest + plan_.lanes - 1) / plan_.lanes;
-    const int64_t tail = rest - (rest_vectors - 1) * plan_.lanes;
+    const int64_t rest_vectors = (rest + tiles_.lanes - 1) / tiles_.lanes;
+    const int64_t tail = rest - (rest_vectors - 1) * tiles_.lanes;
     // Only the tile shapes this row width needs are emitted: each is a full loop nest.
     auto row_tiles = [&](llvm::Value* oh, int64_t rows) {
       if (wide_tiles > 0) {
         k_.Loop(wide_tiles, [&](llvm::Value* t) {
-          EmitTile(n, group, first_oc, size, oh, rows, b_.CreateMul(t, k_.Int(wide)), plan_.vectors, plan_.lanes,
-                   plan_.lanes);
+          EmitTile(n, group, first_oc, size, oh, rows, b_.CreateMul(t, k_.Int(wide)), tiles_.vectors, tiles_.lanes,
+                   tiles_.lanes);
         });
       }
       if (rest > 0) {
-        EmitTile(n, group, first_oc, size, oh, rows, k_.Int(wide_tiles * wide), rest_vectors, plan_.lanes, tail);
+        EmitTile(n, group, first_oc, size, oh, rows, k_.Int(wide_tiles * wide), rest_vectors, tiles_.lanes, tail);
       }
     };
-    const int64_t row_blocks = s_.out_h / plan_.rows, rest_rows = s_.out_h % plan_.rows;
-    k_.Loop(row_blocks, [&](llvm::Value* block) { row_tiles(b_.CreateMul(block, k_.Int(plan_.rows)), plan_.rows); });
-    if (rest_rows > 0) row_tiles(k_.Int(row_blocks * plan_.rows), rest_rows);
+    const int64_t row_blocks = s_.out_h / tiles_.rows, rest_rows = s_.out_h % tiles_.rows;
+    k_.Loop(row_blocks, [&](llvm::Value* block) { row_tiles(b_.CreateMul(block, k_.Int(tiles_.rows)), tiles_.rows); });
+    if (rest_rows > 0) row_tiles(k_.Int(row_blocks * tiles_.rows), rest_rows);
     if (epilogue_.Empty() || IsVectorEpilogue(epilogue_)) return;  // applied while storing
     const int64_t area = s_.out_h * s_.out_w;
     for (int64_t j = 0; j < size; ++j) {
@@ -164,7 +130,7 @@ class BlockedConv {
         b_.CreateStore(initial, accumulators[j * per_channel + i]);
       }
     }
-    llvm::Value* weights = k_.Address(packed_, b_.CreateMul(first_oc, k_.Int(plan_.taps)));
+    llvm::Value* weights = k_.Address(packed_, b_.CreateMul(first_oc, k_.Int(taps_)));
     const int64_t input_channels = g_.InChannelsPerGroup();
     // Unrolling all kernel rows pays for small tiles (depthwise); for large ones it only
     // costs compile time.
@@ -177,8 +143,8 @@ class BlockedConv {
         for (int64_t r = 0; r < rows; ++r) {
           llvm::Value* row = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(oh0, k_.Int(r)), k_.Int(s_.stride_h)),
                                           b_.CreateMul(kh, k_.Int(s_.dilation_h)));
-          row_starts[r] = k_.Address(source_, b_.CreateMul(b_.CreateAdd(b_.CreateMul(channel, k_.Int(plan_.source_h)), row),
-                                                           k_.Int(plan_.source_w)));
+          row_starts[r] = k_.Address(source_, b_.CreateMul(b_.CreateAdd(b_.CreateMul(channel, k_.Int(source_h_)), row),
+                                                           k_.Int(source_w_)));
         }
         k_.Loop(s_.kernel_w, [&](llvm::Value* kw) {
           std::vector<llvm::Value*> pixels(per_channel);
@@ -236,17 +202,6 @@ class BlockedConv {
     }, /*allow_unrolling=*/false);
   }
 
-  // Rows much narrower than a vector (small planes late in a network, a first layer
-  // with few columns) waste most lanes of pixel vectors. Then output channels go in the
-  // lanes instead: every lane does useful work, and each output vector is scattered to
-  // its channels' planes at the end. Channels-last inputs and outputs (planning/layout.h)
-  // always run this way.
-  bool UseChannelTiles() const {
-    const int64_t lanes = k_.target.vector_lanes;
-    if (input_channels_last_ || output_) return true;
-    return lanes > 1 && g_.groups == 1 && g_.out_channels % lanes == 0 && IsNarrowRow(s_.out_w, lanes);
-  }
-
   // Output channels [oc0, oc0 + lanes) x output pixels [q0, q0 + pixels) of the
   // flattened plane (so narrow rows still give a full tile of independent sums): one
   // channel vector per pixel, accumulated over every (input channel, kh, kw) tap with
@@ -257,7 +212,7 @@ class BlockedConv {
   // convolution: no padding) is read at [pixel][input channel].
   void EmitChannelTile(llvm::Value* n, llvm::Value* oc0, llvm::Value* q0, int64_t pixels, llvm::Value* packed,
                        llvm::Value* windows) {
-    const int64_t lanes = k_.target.vector_lanes;
+    const int64_t lanes = tiles_.lanes;
     llvm::Type* type = llvm::FixedVectorType::get(k_.F32(), lanes);
     llvm::Value* bias = llvm::Constant::getNullValue(type);
     if (g_.has_bias) bias = b_.CreateAlignedLoad(type, k_.Address(k_.in[2], oc0), llvm::Align(4));
@@ -270,14 +225,14 @@ class BlockedConv {
     const int64_t oc_total = g_.out_channels;
     const bool small_tile = s_.kernel_h * s_.kernel_w * pixels <= 96;
     // Input pixel q of image n, channel ic: planar [n][ic][q] or channels-last [n][q][ic].
-    const int64_t source_area = plan_.source_h * plan_.source_w;
+    const int64_t source_area = source_h_ * source_w_;
     llvm::Value* image = b_.CreateMul(n, k_.Int(s_.channels * source_area));
     k_.Loop(s_.channels, [&](llvm::Value* ic) {
       llvm::Value* plane = input_channels_last_ ? k_.Address(source_, b_.CreateAdd(image, ic))
                                                 : k_.Address(source_, b_.CreateAdd(image, b_.CreateMul(ic, k_.Int(source_area))));
       const int64_t pixel_stride = input_channels_last_ ? s_.channels : 1;
       k_.Loop(s_.kernel_h, [&](llvm::Value* kh) {
-        llvm::Value* row = k_.Address(plane, b_.CreateMul(b_.CreateMul(kh, k_.Int(s_.dilation_h)), k_.Int(plan_.source_w * pixel_stride)));
+        llvm::Value* row = k_.Address(plane, b_.CreateMul(b_.CreateMul(kh, k_.Int(s_.dilation_h)), k_.Int(source_w_ * pixel_stride)));
         k_.Loop(s_.kernel_w, [&](llvm::Value* kw) {
           llvm::Value* tap = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(b_.CreateMul(ic, k_.Int(s_.kernel_h)), kh), k_.Int(s_.kernel_w)), kw);
           llvm::Value* weights = b_.CreateAlignedLoad(
@@ -312,15 +267,15 @@ class BlockedConv {
   }
 
   void EmitChannelTiled() {
-    const int64_t lanes = k_.target.vector_lanes;
+    const int64_t lanes = tiles_.lanes;
     // Weights as [tap][output channel]: a tap's channel vectors are adjacent.
     llvm::Value* packed = k_.ConstantFloats(
-        TapMajorWeights(k_.graph.value(k_.node.inputs[1]).constant->Floats(), g_.out_channels, plan_.taps),
+        TapMajorWeights(k_.graph.value(k_.node.inputs[1]).constant->Floats(), g_.out_channels, taps_),
         "channel_tiled_weights");
     // Where each output pixel's window starts in its (padded) source plane.
     std::vector<int64_t> window;
     for (int64_t q = 0; q < s_.out_h * s_.out_w; ++q) {
-      window.push_back((q / s_.out_w) * s_.stride_h * plan_.source_w + (q % s_.out_w) * s_.stride_w);
+      window.push_back((q / s_.out_w) * s_.stride_h * source_w_ + (q % s_.out_w) * s_.stride_w);
     }
     llvm::Value* windows = k_.ConstantInt64s(window, "channel_tiled_windows");
     source_ = EmitZeroPaddedCopy(k_, s_);
@@ -353,7 +308,7 @@ class BlockedConv {
   bool CanOverreadOneFloat() const {
     if (s_.HasPadding()) return true;
     const int64_t last_column = (s_.out_w - 1) * s_.stride_w + (s_.kernel_w - 1) * s_.dilation_w;
-    return last_column + 1 < plan_.source_w;
+    return last_column + 1 < source_w_;
   }
 
   KernelContext& k_;
@@ -362,9 +317,11 @@ class BlockedConv {
   WindowGeometry window_;  // the geometry the kernel iterates (see the constructor)
   const WindowGeometry& s_;
   const Epilogue& epilogue_;
-  const bool input_channels_last_;                  // planning/layout.h
+  const KernelTiles& tiles_;                         // the plan's tile sizes
+  const bool input_channels_last_;                  // the plan's layouts
   const std::optional<ChannelsLastStorage> output_;  // how a channels-last output is stored
-  ConvPlan plan_;
+  const int64_t source_h_, source_w_;               // the (padded) input plane that taps read
+  const int64_t taps_;                              // input channels per group x kernel height x width
   llvm::Value* packed_ = nullptr;
   llvm::Value* source_ = nullptr;
 };

@@ -2,7 +2,8 @@
 // images late in a network, keyword-spotting spectrograms) where vectors of pixels
 // would be mostly empty. Per image:
 //  1. the windows read a padded channels-last image, [row][column][channel]: the input
-//     itself when it is stored so (planning/layout.h), else a copy in the workspace:
+//     itself when it is stored so (the plan reads it in place), else a copy in the
+//     workspace buffer "channels_last_image":
 //     from a planar input, blocks of `lanes` channels x `lanes` consecutive pixels are
 //     loaded as rows, transposed in registers and stored one pixel (all its channels)
 //     at a time; a channels-last input without the border is copied row by row; only
@@ -21,7 +22,7 @@
 
 #include "compiler/backend/kernel_context.h"
 #include "compiler/ir/op_geometry.h"
-#include "compiler/planning/layout.h"
+#include "compiler/lowering/lowering_plan.h"
 #include "llvm/IR/Intrinsics.h"
 
 namespace modelc {
@@ -30,11 +31,10 @@ namespace {
 class ChannelsLastDepthwise {
  public:
   ChannelsLastDepthwise(KernelContext& k, const ConvGeometry& g, const Epilogue& epilogue)
-      : k_(k), b_(k.b), g_(g), w_(g.window), epilogue_(epilogue), lanes_(k.target.vector_lanes),
+      : k_(k), b_(k.b), g_(g), w_(g.window), epilogue_(epilogue), lanes_(k.plan.tiles.lanes),
         type_(llvm::FixedVectorType::get(k.F32(), lanes_)),
         source_w_(w_.in_w + w_.pad_left + w_.pad_right),
-        input_(ChannelsLastStorageOf(k.graph, k.node.inputs[0], lanes_)),
-        output_(ChannelsLastStorageOf(k.graph, k.node.outputs[0], lanes_)) {}
+        input_(k.ChannelsLast(k.node.inputs[0])), output_(k.ChannelsLast(k.node.outputs[0])) {}
 
   void Emit() {
     const int64_t taps = w_.kernel_h * w_.kernel_w;
@@ -48,14 +48,18 @@ class ChannelsLastDepthwise {
     }
     windows_ = k_.ConstantInt64s(window, "depthwise_windows");
     // A channels-last input stored with this convolution's padding is read in place.
-    const bool in_place = ReadsPaddedInputInPlace(k_.graph, k_.node, lanes_);
+    const bool in_place = k_.plan.reads_input_in_place;
+    if (!in_place) {
+      image_ = k_.Workspace("channels_last_image",
+                            w_.channels * (w_.in_h + w_.pad_top + w_.pad_bottom) * source_w_ * 4);
+    }
     const int64_t output_floats = output_ ? output_->ImageFloats() : w_.channels * w_.out_h * w_.out_w;
     k_.Loop(w_.batch, [&](llvm::Value* n) {
-      llvm::Value* source = k_.workspace;
+      llvm::Value* source = image_;
       if (in_place) {
         source = k_.Address(k_.in[0], b_.CreateMul(n, k_.Int(input_->ImageFloats())));
       } else {
-        EmitZeroPaddingBorder(k_, k_.workspace, w_, w_.channels);
+        EmitZeroPaddingBorder(k_, image_, w_, w_.channels);
         if (input_) {
           CopyRows(n);
         } else {
@@ -96,7 +100,7 @@ class ChannelsLastDepthwise {
         std::vector<llvm::Value*> columns = EmitTransposeSquare(b_, rows);  // columns[p]: pixel q0 + p
         for (int64_t p = 0; p < valid; ++p) {
           llvm::Value* destination = b_.CreateLoad(k_.I64(), b_.CreateInBoundsGEP(k_.I64(), destinations, b_.CreateAdd(q0, k_.Int(p))));
-          b_.CreateAlignedStore(columns[p], k_.Address(k_.workspace, b_.CreateAdd(destination, channel0)), llvm::Align(4));
+          b_.CreateAlignedStore(columns[p], k_.Address(image_, b_.CreateAdd(destination, channel0)), llvm::Align(4));
         }
       };
       k_.Loop(full, [&](llvm::Value* i) { chunk(b_.CreateMul(i, k_.Int(lanes_)), lanes_); }, /*allow_unrolling=*/false);
@@ -109,7 +113,7 @@ class ChannelsLastDepthwise {
     const int64_t row_floats = w_.in_w * w_.channels;  // whole vectors: channels % lanes == 0
     k_.Loop(w_.in_h, [&](llvm::Value* row) {
       llvm::Value* from = k_.Address(k_.in[0], b_.CreateMul(b_.CreateAdd(b_.CreateMul(n, k_.Int(w_.in_h)), row), k_.Int(row_floats)));
-      llvm::Value* to = k_.Address(k_.workspace, b_.CreateMul(b_.CreateAdd(b_.CreateMul(b_.CreateAdd(row, k_.Int(w_.pad_top)),
+      llvm::Value* to = k_.Address(image_, b_.CreateMul(b_.CreateAdd(b_.CreateMul(b_.CreateAdd(row, k_.Int(w_.pad_top)),
                                                                                         k_.Int(source_w_)),
                                                                           k_.Int(w_.pad_left)),
                                                               k_.Int(w_.channels)));
@@ -178,8 +182,9 @@ class ChannelsLastDepthwise {
   const int64_t lanes_;
   llvm::Type* type_;
   const int64_t source_w_;  // the padded copy's row width
-  // How input and output are stored when channels-last (planning/layout.h).
+  // How input and output are stored when channels-last (the lowering plan).
   const std::optional<ChannelsLastStorage> input_, output_;
+  llvm::Value* image_ = nullptr;  // the padded channels-last copy of one image, unless read in place
   llvm::Value* packed_ = nullptr;
   llvm::Value* windows_ = nullptr;
 };

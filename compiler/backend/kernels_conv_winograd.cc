@@ -22,7 +22,7 @@
 
 #include "compiler/backend/kernel_context.h"
 #include "compiler/ir/op_geometry.h"
-#include "compiler/planning/workspace.h"
+#include "compiler/lowering/lowering_plan.h"
 
 namespace modelc {
 namespace {
@@ -52,7 +52,7 @@ class WinogradConv {
  public:
   WinogradConv(KernelContext& k, const ConvGeometry& g, const Epilogue& epilogue)
       : k_(k), b_(k.b), g_(g), w_(g.window), epilogue_(epilogue),
-        lanes_(WinogradLanes(w_.out_w, k.target.vector_lanes)), rows_(WinogradTileRows(w_, k.target.vector_lanes)),
+        lanes_(k.plan.tiles.lanes), rows_(k.plan.tiles.rows),
         type_(llvm::FixedVectorType::get(k.F32(), lanes_)),
         source_w_(w_.in_w + w_.pad_left + w_.pad_right), source_h_(w_.in_h + w_.pad_top + w_.pad_bottom),
         tiles_w_(w_.out_w / 2) {}
@@ -62,8 +62,8 @@ class WinogradConv {
     llvm::Value* u = k_.ConstantFloats(
         TransformWeights(k_.graph.value(k_.node.inputs[1]).constant->Floats(), out_channels, channels), "winograd_weights");
     llvm::Value* source = EmitZeroPaddedCopy(k_, w_);
-    llvm::Value* v = k_.Address(k_.workspace, k_.Int(PaddedInputBytes(w_) / 4));
-    llvm::Value* m = k_.Address(v, k_.Int(kPositions * channels * lanes_ * rows_));
+    llvm::Value* v = k_.Workspace("transformed_input", kPositions * channels * lanes_ * rows_ * 4);
+    llvm::Value* m = k_.Workspace("products", kPositions * out_channels * lanes_ * rows_ * 4);
     k_.Loop(w_.batch, [&](llvm::Value* n) {
       // Blocks of `rows` tile rows x `tiles` tiles of each (a tile row wider than a vector
       // runs in chunks of `lanes` tiles, the last maybe fewer): one matrix product per

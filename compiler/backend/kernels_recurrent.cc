@@ -1,8 +1,9 @@
 // RNN, GRU and LSTM: one direction after the other, time steps in order, each batch
 // entry's gate inputs as matrix-vector products over the weights (read where they
 // are: constants or run-time inputs), then the gate functions elementwise. The states
-// and one step's gate inputs live in the node's workspace; sequence_lens, when given,
-// is read at run time (steps past a sequence's end leave zeros in Y and the state).
+// and one step's gate inputs live in the node's workspace buffers
+// (lowering/recurrent_lowering.h); sequence_lens, when given, is read at run time
+// (steps past a sequence's end leave zeros in Y and the state).
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
 #include "compiler/ir/recurrent.h"
@@ -27,10 +28,10 @@ class RecurrentEmitter {
  public:
   RecurrentEmitter(KernelContext& k, const RecurrentGeometry& g) : k_(k), b_(k.b), g_(g) {
     const int64_t state = g.batch * g.hidden;
-    h_ = k.workspace;
-    c_ = k.Address(k.workspace, k.Int(state));
-    pre_ = k.Address(k.workspace, k.Int(2 * state));
-    reset_h_ = k.Address(k.workspace, k.Int(2 * state + g.gates * g.hidden));
+    h_ = k.Workspace("hidden_state", state * 4);
+    c_ = k.Workspace("cell_state", state * 4);
+    pre_ = k.Workspace("gate_inputs", g.gates * g.hidden * 4);
+    reset_h_ = k.Workspace("reset_hidden", g.hidden * 4);
     sum_ = k.EntryAlloca(k.F32());
   }
 
@@ -214,7 +215,6 @@ class RecurrentEmitter {
 
 absl::Status EmitRecurrentKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(RecurrentGeometry g, ResolveRecurrent(k.graph, k.node));
-  if (!k.workspace) return absl::InternalError("the recurrent kernel has no workspace");
   RecurrentEmitter(k, g).Emit();
   return absl::OkStatus();
 }

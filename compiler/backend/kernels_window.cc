@@ -10,7 +10,6 @@
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
 #include "compiler/ir/op_geometry.h"
-#include "compiler/planning/workspace.h"
 #include "compiler/util/status_macros.h"
 
 namespace modelc {
@@ -19,11 +18,24 @@ namespace {
 absl::Status EmitConv(KernelContext& k) {
   ASSIGN_OR_RETURN(ConvGeometry g, ResolveConv(k.graph, k.node));
   ASSIGN_OR_RETURN(Epilogue epilogue, ResolveEpilogue(k.graph, k.node));
-  if (UsesBlockedConvolution(k.graph, k.node)) {
-    EmitBlockedConv(k, g, epilogue);
-    return absl::OkStatus();
+  switch (k.plan.kernel) {
+    case KernelVariant::kBlockedConvolution:
+    case KernelVariant::kChannelTiledConvolution:
+    case KernelVariant::kPointwiseProduct:
+      EmitBlockedConv(k, g, epilogue);
+      return absl::OkStatus();
+    case KernelVariant::kChannelsLastDepthwise:
+      EmitChannelsLastDepthwise(k, g, epilogue);
+      return absl::OkStatus();
+    case KernelVariant::kWinogradConvolution:
+      EmitWinogradConv(k, g, epilogue);
+      return absl::OkStatus();
+    case KernelVariant::kDefault:
+      return absl::InternalError(absl::StrCat("node '", k.node.name, "' (Conv) has no convolution kernel planned"));
+    case KernelVariant::kDirectConvolution:
+      break;
   }
-  // Weights given at run time: the direct kernel below.
+  // The direct kernel (weights given at run time, or forced).
   const WindowGeometry& s = g.window;
   llvm::IRBuilder<>& b = k.b;
   const int64_t in_area = s.in_h * s.in_w, out_area = s.out_h * s.out_w;

@@ -13,8 +13,6 @@
 #include "compiler/backend/c_names.h"
 #include "compiler/backend/kernel_context.h"
 #include "compiler/ir/printer.h"
-#include "compiler/planning/layout.h"
-#include "compiler/planning/workspace.h"
 #include "compiler/util/status_macros.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/Support/raw_ostream.h"
@@ -30,7 +28,8 @@ constexpr int kStatusWrongWeights = 3;
 class ModuleBuilder {
  public:
   ModuleBuilder(const CodegenRequest& request, llvm::LLVMContext& context)
-      : request_(request), graph_(*request.graph), buffers_(*request.buffers), context_(context),
+      : request_(request), graph_(*request.graph), plan_(*request.plan), buffers_(*request.buffers),
+        workspace_use_(graph_.nodes().size()), context_(context),
         module_(std::make_unique<llvm::Module>(request.model_name, context)), builder_(context),
         names_(MakeModelCNames(request.model_name, graph_)),
         constants_(*module_, request.target.buffer_alignment, request.external_weights) {
@@ -55,6 +54,10 @@ class ModuleBuilder {
     if (request_.trace) DefineGenericEntry(DefineTypedEntry(graph_function, /*traced=*/true), /*traced=*/true);
     if (External()) DefineWeightsCheck();
     DefineDescriptor(generic);
+    for (size_t n = 0; n < graph_.nodes().size(); ++n) {
+      if (IsElided(buffers_, static_cast<int>(n))) continue;
+      RETURN_IF_ERROR(CheckWorkspaceUse(graph_.nodes()[n], plan_.nodes[n], workspace_use_[n]));
+    }
     std::string errors;
     llvm::raw_string_ostream stream(errors);
     if (llvm::verifyModule(*module_, &stream)) {
@@ -111,11 +114,12 @@ class ModuleBuilder {
     builder_.SetInsertPoint(call);
     for (ValueId output : node.outputs) {
       llvm::Value* data = PointerTo(output, graph_function);
-      if (auto storage = ChannelsLastStorageOf(graph_, output, request_.target.vector_lanes)) {
-        llvm::Value* planar = builder_.CreateInBoundsGEP(builder_.getInt8Ty(), graph_function->getArg(TensorCount()),
-                                                         builder_.getInt64(buffers_.workspace_offset[n]));
-        KernelContext kernel(builder_, *module_, graph_, node, {}, {}, absl::StrCat(names_.prefix, ".trace"), nullptr,
-                             request_.target, constants_, nullptr);
+      if (const auto& storage = plan_.values[output].channels_last) {
+        llvm::Value* workspace = builder_.CreateInBoundsGEP(builder_.getInt8Ty(), graph_function->getArg(TensorCount()),
+                                                            builder_.getInt64(buffers_.workspace_offset[n]));
+        KernelContext kernel(builder_, *module_, graph_, node, {}, {}, absl::StrCat(names_.prefix, ".trace"), workspace,
+                             plan_, plan_.nodes[n], workspace_use_[n], request_.target, constants_, nullptr);
+        llvm::Value* planar = kernel.Workspace("planar_copy", graph_.value(output).type.ByteSize());
         EmitChannelsLastToPlanar(kernel, data, planar, *storage);
         data = planar;
       }
@@ -178,8 +182,8 @@ class ModuleBuilder {
     llvm::Value* workspace = buffers_.workspace_offset[n] >= 0 ? function->getArg(arg++) : nullptr;
     llvm::Value* weights = External() ? function->getArg(arg++) : nullptr;
     KernelContext kernel(builder_, *module_, graph_, node, inputs, outputs,
-                         absl::StrCat(names_.prefix, ".", SanitizeCIdentifier(node.name)), workspace,
-                         request_.target, constants_, weights);
+                         absl::StrCat(names_.prefix, ".", SanitizeCIdentifier(node.name)), workspace, plan_,
+                         plan_.nodes[n], workspace_use_[n], request_.target, constants_, weights);
     absl::Status status;
     const OpFamily family = GetOpInfo(node.op).family;
     if (family == OpFamily::kUnary || family == OpFamily::kBinary || family == OpFamily::kView) {
@@ -526,7 +530,9 @@ class ModuleBuilder {
 
   const CodegenRequest& request_;
   const Graph& graph_;
+  const LoweringPlan& plan_;
   const BufferAssignment& buffers_;
+  std::vector<WorkspaceUse> workspace_use_;  // per node, checked against the plan after emission
   llvm::LLVMContext& context_;
   std::unique_ptr<llvm::Module> module_;
   llvm::IRBuilder<> builder_;

@@ -12,6 +12,7 @@
 #include "compiler/frontend/onnx/onnx_importer.h"
 #include "compiler/ir/printer.h"
 #include "compiler/ir/verifier.h"
+#include "compiler/lowering/lowering_plan.h"
 #include "compiler/passes/graph_linking.h"
 #include "compiler/passes/passes.h"
 #include "compiler/passes/subgraph_selection.h"
@@ -87,8 +88,17 @@ absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
   }
   if (options.dump_ir) dump << PrintGraph(graph);
 
-  const BufferAssignment buffers = AssignBuffers(graph, target.buffer_alignment, target.vector_lanes, options.trace);
-  CodegenRequest request{&graph, &buffers, options.name, target, options.trace, !options.batch_symbol.empty(),
+  LoweringOptions lowering{{target.vector_lanes, target.vector_registers}, options.trace, {}};
+  for (const auto& [node, variant_name] : options.forced_kernels) {
+    const std::optional<KernelVariant> variant = KernelVariantFromName(variant_name);
+    if (!variant) return absl::InvalidArgumentError(absl::StrCat("--kernel: no kernel variant named '", variant_name, "'"));
+    lowering.forced_kernels[node] = *variant;
+  }
+  absl::StatusOr<LoweringPlan> plan = PlanLowering(graph, lowering);
+  if (!plan.ok()) return absl::Status(plan.status().code(), absl::StrCat(options.model_path, ": ", plan.status().message()));
+  if (options.dump_plan) dump << PrintLoweringPlan(graph, *plan);
+  const BufferAssignment buffers = AssignBuffers(graph, *plan, target.buffer_alignment);
+  CodegenRequest request{&graph, &*plan, &buffers, options.name, target, options.trace, !options.batch_symbol.empty(),
                          options.external_weights};
   if (options.dump_llvm) {
     ASSIGN_OR_RETURN(std::string ir, GenerateLlvmIr(request));

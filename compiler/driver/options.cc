@@ -60,6 +60,11 @@ options:
                          fuse-activations, globalize-pools, simplify-transposes,
                          eliminate-dead-nodes
   --dump-llvm            print the generated LLVM IR (before optimisation)
+  --dump-plan            print the lowering plan: per node its kernel, tiles and
+                         workspace buffers, per tensor its layout
+  --kernel NODE=VARIANT  run convolution NODE with VARIANT (repeatable; for tests and
+                         experiments): direct, blocked, channel-tiles, winograd,
+                         channels-last-depthwise. Refused when it cannot run the node
 
 other commands:
   modelc --help          this text
@@ -145,6 +150,15 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
       options.trace = true;
     } else if (flag == "--dump-llvm" && !has_inline_value) {
       options.dump_llvm = true;
+    } else if (flag == "--dump-plan" && !has_inline_value) {
+      options.dump_plan = true;
+    } else if (flag == "--kernel") {
+      ASSIGN_OR_RETURN(const std::string given, take_value());
+      const size_t equals = given.rfind('=');
+      if (equals == std::string::npos || equals == 0 || equals + 1 == given.size()) {
+        return absl::InvalidArgumentError(absl::StrCat("--kernel expects NODE=VARIANT, got '", given, "'"));
+      }
+      options.forced_kernels[given.substr(0, equals)] = given.substr(equals + 1);
     } else if (!arg.empty() && arg[0] == '-') {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag '", arg, "' (see modelc --help)"));
     } else {

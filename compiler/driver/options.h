@@ -24,6 +24,8 @@ struct CompileOptions {
   bool dump_ir = false;                    // the graph after all passes
   std::vector<std::string> dump_ir_after;  // "import", pass names, or "all"
   bool dump_llvm = false;
+  bool dump_plan = false;                  // the lowering plan
+  std::map<std::string, std::string> forced_kernels;  // --kernel NODE=VARIANT
   std::vector<std::string> extra_outputs;  // --outputs
   std::vector<std::string> cut_inputs;     // --inputs
   bool trace = false;                      // --trace

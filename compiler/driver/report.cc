@@ -8,7 +8,6 @@
 #include "absl/strings/str_join.h"
 #include "compiler/ir/op_geometry.h"
 #include "compiler/ir/uses.h"
-#include "compiler/planning/layout.h"
 
 namespace modelc {
 namespace {
@@ -46,6 +45,7 @@ std::string StorageText(const BufferAssignment& buffers, const Graph& graph, Val
 
 std::string WriteReport(const CodegenRequest& request, const ObjectFile& object, const std::string& model_path) {
   const Graph& graph = *request.graph;
+  const LoweringPlan& plan = *request.plan;
   const BufferAssignment& buffers = *request.buffers;
   std::string r = absl::StrCat("modelc report for '", request.model_name, "'\n");
   absl::StrAppend(&r, "model file:   ", model_path, "\n");
@@ -105,7 +105,7 @@ std::string WriteReport(const CodegenRequest& request, const ObjectFile& object,
                       : std::string("n/a"),
                   "\n\n");
 
-  absl::StrAppend(&r, "execution order (step: op 'node' inputs -> outputs):\n");
+  absl::StrAppend(&r, "execution order (step: op 'node' inputs -> outputs, and the kernel where an op has several):\n");
   for (size_t n = 0; n < graph.nodes().size(); ++n) {
     const Node& node = graph.nodes()[n];
     auto names = [&](const std::vector<ValueId>& ids) {
@@ -114,26 +114,43 @@ std::string WriteReport(const CodegenRequest& request, const ObjectFile& object,
       });
     };
     const std::string guard = node.guard == kNoValue ? "" : absl::StrCat("  (only when ", graph.value(node.guard).name, ")");
-    absl::StrAppend(&r, absl::StrFormat("  %3d: %s '%s' %s -> %s%s%s\n", n, DescribeOp(node), node.name,
+    const KernelVariant kernel = plan.nodes[n].kernel;
+    const std::string kernel_text =
+        kernel == KernelVariant::kDefault ? "" : absl::StrCat("  [", KernelVariantName(kernel), "]");
+    absl::StrAppend(&r, absl::StrFormat("  %3d: %s '%s' %s -> %s%s%s%s\n", n, DescribeOp(node), node.name,
                                         names(node.inputs), names(node.outputs),
-                                        IsElided(buffers, static_cast<int>(n)) ? "  (view, no code)" : "", guard));
+                                        IsElided(buffers, static_cast<int>(n)) ? "  (view, no code)" : "", kernel_text,
+                                        guard));
   }
   absl::StrAppend(&r, "\ntensor placement:\n");
   for (ValueId id = 0; id < static_cast<ValueId>(graph.values().size()); ++id) {
     if (graph.IsConstant(id) || !referenced[id]) continue;
     const Value& value = graph.value(id);
     std::string layout;
-    if (auto storage = ChannelsLastStorageOf(graph, id, request.target.vector_lanes)) {
+    if (const auto& storage = plan.values[id].channels_last) {
       layout = ", stored channels-last";
       if (storage->HasBorder()) {
         absl::StrAppend(&layout, absl::StrFormat(" with a zero border (pads %d,%d,%d,%d; %d bytes)", storage->pad_top,
                                                  storage->pad_left, storage->pad_bottom, storage->pad_right,
-                                                 StoredBytes(graph, id, request.target.vector_lanes)));
+                                                 plan.values[id].stored_bytes));
       }
     }
     absl::StrAppend(&r, absl::StrFormat("  %-32s %-20s %9d bytes  %s%s\n", value.name, value.type.ToString(),
                                         value.type.ByteSize(), StorageText(buffers, graph, id), layout));
   }
+  // Kernel workspaces: scratch the kernels need besides the tensors, live only while
+  // their node runs.
+  absl::StrAppend(&r, "\nworkspaces (step: node, buffer, bytes; live during their step only):\n");
+  bool any_workspace = false;
+  for (size_t n = 0; n < graph.nodes().size(); ++n) {
+    if (IsElided(buffers, static_cast<int>(n))) continue;
+    for (const WorkspaceBuffer& buffer : plan.nodes[n].workspace) {
+      any_workspace = true;
+      absl::StrAppend(&r, absl::StrFormat("  %3d: '%s' %-20s %9d bytes  scratch @%d\n", n, graph.nodes()[n].name,
+                                          buffer.name, buffer.bytes, buffers.workspace_offset[n] + buffer.offset));
+    }
+  }
+  if (!any_workspace) absl::StrAppend(&r, "  none\n");
   return r;
 }
 

@@ -5,9 +5,7 @@
 
 #include "compiler/ir/index_map.h"
 #include "compiler/ir/op_geometry.h"
-#include "compiler/planning/layout.h"
 #include "compiler/planning/memory_planner.h"
-#include "compiler/planning/workspace.h"
 
 namespace modelc {
 
@@ -53,7 +51,7 @@ bool SharesStorageWithInput(const BufferAssignment& buffers, const Node& node) {
   return false;
 }
 
-BufferAssignment AssignBuffers(const Graph& graph, int64_t alignment, int64_t vector_lanes, bool trace) {
+BufferAssignment AssignBuffers(const Graph& graph, const LoweringPlan& plan, int64_t alignment) {
   const int value_count = static_cast<int>(graph.values().size());
   BufferAssignment result;
   result.storage.assign(value_count, Storage{});
@@ -172,31 +170,27 @@ BufferAssignment AssignBuffers(const Graph& graph, int64_t alignment, int64_t ve
   for (ValueId id = 0; id < value_count; ++id) {
     if (root[id] != id || result.storage[id].kind != StorageKind::kUnused || first[id] < 0) continue;
     scratch_values.push_back(id);
-    requests.push_back({StoredBytes(graph, id, vector_lanes), first[id], last[id]});
+    requests.push_back({plan.values[id].stored_bytes, first[id], last[id]});
   }
   // Workspaces: live only while their node runs.
   std::vector<int> workspace_nodes;
   for (int step = 0; step < final_step; ++step) {
-    const Node& node = graph.nodes()[step];
-    int64_t bytes = WorkspaceBytes(graph, node, vector_lanes);
-    for (ValueId output : node.outputs) {  // the planar copy runs after the kernel: the same bytes serve
-      if (trace && IsStoredChannelsLast(graph, output, vector_lanes)) bytes = std::max(bytes, graph.value(output).type.ByteSize());
-    }
+    const int64_t bytes = plan.nodes[step].WorkspaceBytes();
     if (bytes == 0) continue;
     workspace_nodes.push_back(step);
     requests.push_back({bytes, step, step});
   }
-  const MemoryPlan plan = PlanMemory(requests, alignment);
+  const MemoryPlan placement = PlanMemory(requests, alignment);
   for (size_t i = 0; i < scratch_values.size(); ++i) {
-    result.storage[scratch_values[i]] = {StorageKind::kScratch, -1, plan.offsets[i]};
+    result.storage[scratch_values[i]] = {StorageKind::kScratch, -1, placement.offsets[i]};
     result.lifetimes[scratch_values[i]] = requests[i];
   }
   result.workspace_offset.assign(graph.nodes().size(), -1);
   for (size_t w = 0; w < workspace_nodes.size(); ++w) {
-    result.workspace_offset[workspace_nodes[w]] = plan.offsets[scratch_values.size() + w];
+    result.workspace_offset[workspace_nodes[w]] = placement.offsets[scratch_values.size() + w];
   }
-  result.scratch_size = plan.arena_size;
-  result.lower_bound = plan.lower_bound;
+  result.scratch_size = placement.arena_size;
+  result.lower_bound = placement.lower_bound;
 
   for (ValueId id = 0; id < value_count; ++id) {
     if (root[id] != id) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "compiler/ir/graph.h"
+#include "compiler/lowering/lowering_plan.h"
 #include "compiler/planning/memory_planner.h"
 
 namespace modelc {
@@ -52,12 +53,9 @@ bool IsElided(const BufferAssignment& buffers, int node_index);
 // that input is not needed afterwards.
 std::vector<int> InPlaceCandidates(const Graph& graph, const Node& node);
 
-// `vector_lanes` (the target's floats per vector) decides which kernel variants, and
-// so which workspaces, convolutions get (planning/workspace.h), and which tensors are
-// stored channels-last (planning/layout.h). With `trace`, a node that produces a
-// channels-last tensor gets workspace for a planar copy of it: the trace callback sees
-// every tensor in ONNX's layout.
-BufferAssignment AssignBuffers(const Graph& graph, int64_t alignment, int64_t vector_lanes = 1, bool trace = false);
+// Each value takes the bytes the lowering plan stores it in (a channels-last border
+// included), and each node the workspace its planned kernel asks for.
+BufferAssignment AssignBuffers(const Graph& graph, const LoweringPlan& plan, int64_t alignment);
 
 // True when some output of the node lives in the same bytes as one of its inputs
 // (in-place execution): its kernel must not assume the pointers are distinct.

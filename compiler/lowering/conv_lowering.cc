@@ -1,0 +1,238 @@
+// Convolution kernel selection, tiles and workspaces.
+#include "compiler/lowering/conv_lowering.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+
+namespace modelc {
+namespace {
+
+constexpr int64_t kWinogradPositions = 16;  // the 4x4 transform
+
+bool HasConstantWeights(const Graph& graph, const Node& node) { return graph.IsConstant(node.inputs[1]); }
+
+bool IsDepthwise(const ConvGeometry& conv) {
+  return conv.groups == conv.window.channels && conv.out_channels == conv.window.channels;
+}
+
+bool IsUnitPointwise(const WindowGeometry& w) {
+  return w.kernel_h == 1 && w.kernel_w == 1 && w.stride_h == 1 && w.stride_w == 1 && !w.HasPadding();
+}
+
+// Output channels fill whole vectors of the target's lanes, in one group.
+bool HasChannelVectors(const ConvGeometry& conv, int64_t lanes) {
+  return lanes >= 2 && conv.groups == 1 && conv.out_channels % lanes == 0;
+}
+
+// What each variant needs to run at all (nullopt), or why it cannot.
+std::optional<std::string> CannotRun(KernelVariant variant, const Graph& graph, const Node& node,
+                                     const ConvGeometry& conv, int64_t lanes) {
+  const WindowGeometry& w = conv.window;
+  const bool constant = HasConstantWeights(graph, node);
+  switch (variant) {
+    case KernelVariant::kDirectConvolution:
+      return std::nullopt;
+    case KernelVariant::kBlockedConvolution:
+      if (!constant) return "needs constant weights";
+      return std::nullopt;
+    case KernelVariant::kChannelTiledConvolution:
+      if (!constant || !HasChannelVectors(conv, lanes)) {
+        return absl::StrCat("needs constant weights, one group and output channels in whole vectors of ", lanes,
+                            " lanes");
+      }
+      return std::nullopt;
+    case KernelVariant::kChannelsLastDepthwise:
+      if (!constant || lanes < 2 || !IsDepthwise(conv) || w.channels % lanes != 0) {
+        return absl::StrCat("needs a depthwise convolution with constant weights and channels in whole vectors of ",
+                            lanes, " lanes");
+      }
+      return std::nullopt;
+    case KernelVariant::kWinogradConvolution:
+      if (!constant || w.spatial_rank != 2 || w.kernel_h != 3 || w.kernel_w != 3 || w.stride_h != 1 ||
+          w.stride_w != 1 || w.dilation_h != 1 || w.dilation_w != 1 || conv.groups != 1 || w.out_h % 2 != 0 ||
+          w.out_w % 2 != 0 || WinogradLanes(w.out_w, lanes) < 2) {
+        return "needs constant 3x3 weights, stride and dilation 1, one group, an even output of at least 4 columns "
+               "and vectors";
+      }
+      return std::nullopt;
+    case KernelVariant::kPointwiseProduct:
+      return "is chosen by the layout of the tensors around the node, not forced";
+    case KernelVariant::kDefault:
+      return "is not a convolution kernel";
+  }
+  return "is unknown";
+}
+
+bool PrefersChannelsLastDepthwise(const Graph& graph, const Node& node, const ConvGeometry& conv, int64_t lanes) {
+  return !CannotRun(KernelVariant::kChannelsLastDepthwise, graph, node, conv, lanes) &&
+         IsNarrowRow(conv.window.out_w, lanes);
+}
+
+bool PrefersWinograd(const Graph& graph, const Node& node, const ConvGeometry& conv, int64_t lanes) {
+  if (lanes < 4 || CannotRun(KernelVariant::kWinogradConvolution, graph, node, conv, lanes)) return false;
+  const WindowGeometry& w = conv.window;
+  // A block of tile rows gives the products at least a whole vector of columns, and a
+  // tile row fills 80% of its own vectors (the output transform interleaves halves of
+  // them); enough channels on both sides for the transforms to cost little next to
+  // the products.
+  const int64_t tile_lanes = WinogradLanes(w.out_w, lanes);
+  const bool whole_columns = WinogradTileRows(w, lanes) * tile_lanes >= lanes;
+  return whole_columns && !IsNarrowRow(w.out_w / 2, tile_lanes) && w.channels >= 8 && conv.out_channels >= 8;
+}
+
+bool IsChannelVectorPointwise(const Graph& graph, const Node& node, const ConvGeometry& conv, int64_t lanes) {
+  return HasConstantWeights(graph, node) && HasChannelVectors(conv, lanes) && IsUnitPointwise(conv.window);
+}
+
+// The zero-padded copy of the input planes the taps read (0 without padding).
+int64_t PaddedInputBytes(const WindowGeometry& w) {
+  if (!w.HasPadding()) return 0;
+  return w.batch * w.channels * (w.in_h + w.pad_top + w.pad_bottom) * (w.in_w + w.pad_left + w.pad_right) * 4 +
+         kPaddedCopySlackBytes;
+}
+
+KernelTiles BlockedTiles(const ConvGeometry& conv, const LoweringTarget& target) {
+  const WindowGeometry s = IteratedWindow(conv.window);
+  // Whole hardware vectors even for narrow rows: the unused lanes are masked off, which
+  // costs less than odd-sized vectors (five lanes, say) that the target splits up.
+  KernelTiles tiles;
+  int64_t lanes = 1;
+  while (lanes < s.out_w && lanes < target.vector_lanes) lanes *= 2;
+  tiles.lanes = std::min<int64_t>(lanes, std::max<int64_t>(1, target.vector_lanes));
+  tiles.vectors = tiles.lanes > 1 ? (s.out_w >= 2 * tiles.lanes ? 2 : 1) : std::min<int64_t>(4, s.out_w);
+  const int64_t free_registers = std::max<int64_t>(1, target.vector_registers - tiles.vectors - 1);
+  tiles.channel_block = std::clamp<int64_t>(free_registers / tiles.vectors, 1, 8);
+  tiles.channel_block = std::min(tiles.channel_block, conv.OutChannelsPerGroup());
+  // Few output channels per group (depthwise): several rows per tile, so that enough
+  // independent accumulators hide the FMA latency.
+  tiles.rows = std::clamp<int64_t>(8 / (tiles.channel_block * tiles.vectors), 1, std::min<int64_t>(4, s.out_h));
+  return tiles;
+}
+
+// Appends a buffer after the ones already there.
+void AddBuffer(NodePlan& plan, std::string name, int64_t bytes) {
+  if (bytes <= 0) return;
+  plan.workspace.push_back({std::move(name), plan.WorkspaceBytes(), bytes});
+}
+
+}  // namespace
+
+bool IsNarrowRow(int64_t width, int64_t lanes) {
+  const int64_t padded_row = (width + lanes - 1) / lanes * lanes;
+  return width * 5 < padded_row * 4;
+}
+
+WindowGeometry IteratedWindow(const WindowGeometry& w) {
+  WindowGeometry iterated = w;
+  if (w.kernel_h == 1 && w.kernel_w == 1 && w.stride_h == 1 && w.stride_w == 1 && !w.HasPadding()) {
+    iterated.in_w = iterated.out_w = w.in_h * w.in_w;
+    iterated.in_h = iterated.out_h = 1;
+  }
+  return iterated;
+}
+
+int64_t WinogradLanes(int64_t out_w, int64_t vector_lanes) {
+  const int64_t tiles_w = out_w / 2;
+  int64_t lanes = 1;
+  while (lanes < tiles_w && lanes < vector_lanes) lanes *= 2;
+  return lanes;
+}
+
+int64_t WinogradTileRows(const WindowGeometry& w, int64_t vector_lanes) {
+  const int64_t lanes = WinogradLanes(w.out_w, vector_lanes);
+  return std::clamp<int64_t>(vector_lanes / lanes, 1, std::max<int64_t>(1, w.out_h / 2));
+}
+
+absl::StatusOr<ChannelsLastRole> ConvChannelsLastRole(const Graph& graph, const Node& node, const ConvGeometry& conv,
+                                                      const LoweringTarget& target,
+                                                      std::optional<KernelVariant> forced) {
+  const int64_t lanes = target.vector_lanes;
+  if (forced) {
+    if (std::optional<std::string> why = CannotRun(*forced, graph, node, conv, lanes)) {
+      return absl::InvalidArgumentError(absl::StrCat("--kernel: node '", node.name, "' (Conv) cannot run as ",
+                                                     KernelVariantName(*forced), ": it ", *why));
+    }
+  }
+  const WindowGeometry& w = conv.window;
+  ChannelsLastRole role;
+  const bool depthwise = forced ? *forced == KernelVariant::kChannelsLastDepthwise
+                                : PrefersChannelsLastDepthwise(graph, node, conv, lanes);
+  if (depthwise) {
+    role.depthwise = true;
+    role.pad_top = w.pad_top, role.pad_left = w.pad_left, role.pad_bottom = w.pad_bottom, role.pad_right = w.pad_right;
+    return role;
+  }
+  if (forced) {
+    role.channel_tiled_producer = *forced == KernelVariant::kChannelTiledConvolution;
+    return role;
+  }
+  role.pointwise = IsChannelVectorPointwise(graph, node, conv, lanes);
+  role.channel_tiled_producer = HasConstantWeights(graph, node) && HasChannelVectors(conv, lanes) &&
+                                !PrefersWinograd(graph, node, conv, lanes) && IsNarrowRow(w.out_w, lanes);
+  return role;
+}
+
+NodePlan PlanConv(const Graph& graph, const Node& node, const ConvGeometry& conv, const LoweringTarget& target,
+                  const std::optional<ChannelsLastStorage>& input, const std::optional<ChannelsLastStorage>& output,
+                  std::optional<KernelVariant> forced) {
+  const int64_t lanes = target.vector_lanes;
+  const WindowGeometry& w = conv.window;
+  NodePlan plan;
+  if (forced) {
+    plan.kernel = *forced;
+  } else if (!HasConstantWeights(graph, node)) {
+    plan.kernel = KernelVariant::kDirectConvolution;
+  } else if (PrefersChannelsLastDepthwise(graph, node, conv, lanes)) {
+    plan.kernel = KernelVariant::kChannelsLastDepthwise;
+  } else if (PrefersWinograd(graph, node, conv, lanes)) {
+    plan.kernel = KernelVariant::kWinogradConvolution;
+  } else if (output && IsChannelVectorPointwise(graph, node, conv, lanes)) {
+    plan.kernel = KernelVariant::kPointwiseProduct;
+  } else if (input || output ||
+             (HasChannelVectors(conv, lanes) && IsNarrowRow(IteratedWindow(w).out_w, lanes))) {
+    plan.kernel = KernelVariant::kChannelTiledConvolution;
+  } else {
+    plan.kernel = KernelVariant::kBlockedConvolution;
+  }
+
+  switch (plan.kernel) {
+    case KernelVariant::kDefault:
+    case KernelVariant::kDirectConvolution:
+      break;
+    case KernelVariant::kBlockedConvolution:
+      plan.tiles = BlockedTiles(conv, target);
+      AddBuffer(plan, "padded_input", PaddedInputBytes(w));
+      break;
+    case KernelVariant::kChannelTiledConvolution:
+      plan.tiles.lanes = plan.tiles.channel_block = lanes;
+      AddBuffer(plan, "padded_input", PaddedInputBytes(w));
+      break;
+    case KernelVariant::kPointwiseProduct:
+      plan.tiles.lanes = lanes;
+      break;
+    case KernelVariant::kChannelsLastDepthwise:
+      plan.tiles.lanes = lanes;
+      plan.reads_input_in_place = input && input->pad_top == w.pad_top && input->pad_bottom == w.pad_bottom &&
+                                  input->pad_left == w.pad_left && input->pad_right == w.pad_right;
+      if (!plan.reads_input_in_place) {  // one image, padded, channels last
+        AddBuffer(plan, "channels_last_image",
+                  w.channels * (w.in_h + w.pad_top + w.pad_bottom) * (w.in_w + w.pad_left + w.pad_right) * 4);
+      }
+      break;
+    case KernelVariant::kWinogradConvolution: {
+      plan.tiles.lanes = WinogradLanes(w.out_w, lanes);
+      plan.tiles.rows = WinogradTileRows(w, lanes);
+      // The padded input, then a block of tile rows' transformed input [16][channels]
+      // [rows x lanes] and products [16][output channels][rows x lanes].
+      const int64_t tiles = plan.tiles.lanes * plan.tiles.rows;
+      AddBuffer(plan, "padded_input", PaddedInputBytes(w));
+      AddBuffer(plan, "transformed_input", kWinogradPositions * w.channels * tiles * 4);
+      AddBuffer(plan, "products", kWinogradPositions * conv.out_channels * tiles * 4);
+      break;
+    }
+  }
+  return plan;
+}
+
+}  // namespace modelc

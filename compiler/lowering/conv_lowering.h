@@ -1,0 +1,59 @@
+// The convolution kernel family's part of the lowering plan: which variant runs a
+// Conv, with which tiles, and the workspace buffers that variant asks for. The
+// emitters (backend/kernels_window.cc and kernels_conv_*.cc) read these decisions from
+// the plan and never make them again.
+//
+// Selection, in order: weights given at run time run directly; a depthwise
+// convolution whose channels fill whole vectors and whose rows are narrow runs
+// channels-last; a 3x3 stride-1 one with enough channels and wide enough tile rows by
+// Winograd; a 1x1 one writing a channels-last tensor as a matrix product; one reading
+// or writing a channels-last tensor, or whose rows are narrow, with output channels in
+// the lanes; any other by pixel vectors in register tiles.
+#ifndef MODELC_LOWERING_CONV_LOWERING_H_
+#define MODELC_LOWERING_CONV_LOWERING_H_
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "compiler/ir/graph.h"
+#include "compiler/ir/op_geometry.h"
+#include "compiler/lowering/channels_last.h"
+#include "compiler/lowering/lowering_plan.h"
+
+namespace modelc {
+
+// Bytes a vector load may read past the last float of a padded input copy (stride-2
+// loads of the last pixels): the copy has this much slack after it.
+inline constexpr int64_t kPaddedCopySlackBytes = 64;
+
+// Whether output rows of `width` pixels would fill vectors of `lanes` pixels under 80%:
+// the convolution kernels then put channels, not pixels, in the lanes.
+bool IsNarrowRow(int64_t width, int64_t lanes);
+
+// The window the blocked kernels iterate: a 1x1, stride-1, unpadded convolution reads
+// each input plane exactly like its output plane, so its plane is one long row (small
+// images still fill whole vectors).
+WindowGeometry IteratedWindow(const WindowGeometry& w);
+
+// Winograd's vectors: `lanes` tiles of one tile row (a power of two, at most the
+// target's), and how many tile rows one block of products covers.
+int64_t WinogradLanes(int64_t out_w, int64_t vector_lanes);
+int64_t WinogradTileRows(const WindowGeometry& w, int64_t vector_lanes);
+
+// What a convolution's kernel choice allows for the layout of its input and output
+// (before layouts are chosen). A forced variant allows only what that variant does.
+absl::StatusOr<ChannelsLastRole> ConvChannelsLastRole(const Graph& graph, const Node& node, const ConvGeometry& conv,
+                                                      const LoweringTarget& target,
+                                                      std::optional<KernelVariant> forced);
+
+// The variant that runs the convolution, once the layouts of its input and output are
+// known, with its tiles and workspace.
+NodePlan PlanConv(const Graph& graph, const Node& node, const ConvGeometry& conv, const LoweringTarget& target,
+                  const std::optional<ChannelsLastStorage>& input, const std::optional<ChannelsLastStorage>& output,
+                  std::optional<KernelVariant> forced);
+
+}  // namespace modelc
+
+#endif  // MODELC_LOWERING_CONV_LOWERING_H_

@@ -1,0 +1,174 @@
+// Builds the lowering plan: roles of the nodes, then value layouts, then each node's
+// kernel, tiles and workspace from its family's planner.
+#include "compiler/lowering/lowering_plan.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "compiler/ir/op_geometry.h"
+#include "compiler/ir/recurrent.h"
+#include "compiler/ir/uses.h"
+#include "compiler/lowering/conv_lowering.h"
+#include "compiler/lowering/recurrent_lowering.h"
+#include "compiler/util/status_macros.h"
+
+namespace modelc {
+namespace {
+
+constexpr KernelVariant kAllVariants[] = {
+    KernelVariant::kDefault,           KernelVariant::kDirectConvolution,      KernelVariant::kBlockedConvolution,
+    KernelVariant::kChannelTiledConvolution, KernelVariant::kPointwiseProduct, KernelVariant::kChannelsLastDepthwise,
+    KernelVariant::kWinogradConvolution,
+};
+
+bool IsRecurrent(OpKind op) { return op == OpKind::kRNN || op == OpKind::kGRU || op == OpKind::kLSTM; }
+
+std::string TilesText(const KernelTiles& tiles) {
+  std::string text;
+  auto add = [&](const char* name, int64_t value) {
+    if (value > 0) absl::StrAppend(&text, text.empty() ? "" : ", ", name, " ", value);
+  };
+  add("lanes", tiles.lanes);
+  add("vectors", tiles.vectors);
+  add("channel block", tiles.channel_block);
+  add("rows", tiles.rows);
+  return text.empty() ? text : absl::StrCat(" (", text, ")");
+}
+
+}  // namespace
+
+const char* KernelVariantName(KernelVariant variant) {
+  switch (variant) {
+    case KernelVariant::kDefault:
+      return "default";
+    case KernelVariant::kDirectConvolution:
+      return "direct";
+    case KernelVariant::kBlockedConvolution:
+      return "blocked";
+    case KernelVariant::kChannelTiledConvolution:
+      return "channel-tiles";
+    case KernelVariant::kPointwiseProduct:
+      return "pointwise-product";
+    case KernelVariant::kChannelsLastDepthwise:
+      return "channels-last-depthwise";
+    case KernelVariant::kWinogradConvolution:
+      return "winograd";
+  }
+  return "unknown";
+}
+
+std::optional<KernelVariant> KernelVariantFromName(std::string_view name) {
+  for (KernelVariant variant : kAllVariants) {
+    if (name == KernelVariantName(variant)) return variant;
+  }
+  return std::nullopt;
+}
+
+int64_t NodePlan::WorkspaceBytes() const {
+  int64_t bytes = 0;
+  for (const WorkspaceBuffer& buffer : workspace) bytes = std::max(bytes, buffer.offset + buffer.bytes);
+  return bytes;
+}
+
+const WorkspaceBuffer* NodePlan::FindWorkspace(std::string_view name) const {
+  for (const WorkspaceBuffer& buffer : workspace) {
+    if (buffer.name == name) return &buffer;
+  }
+  return nullptr;
+}
+
+absl::StatusOr<LoweringPlan> PlanLowering(const Graph& graph, const LoweringOptions& options) {
+  const size_t node_count = graph.nodes().size();
+  LoweringPlan plan;
+  plan.target = options.target;
+  plan.trace = options.trace;
+  plan.nodes.resize(node_count);
+  plan.values.resize(graph.values().size());
+
+  std::vector<std::optional<KernelVariant>> forced(node_count);
+  for (const auto& [name, variant] : options.forced_kernels) {
+    bool found = false;
+    for (size_t n = 0; n < node_count; ++n) {
+      if (graph.nodes()[n].name != name) continue;
+      forced[n] = variant;
+      found = true;
+    }
+    if (!found) return absl::InvalidArgumentError(absl::StrCat("--kernel: no node named '", name, "'"));
+  }
+
+  // What each node's kernel allows for the layouts around it, then the layouts.
+  std::vector<std::optional<ConvGeometry>> convs(node_count);
+  std::vector<ChannelsLastRole> roles(node_count);
+  for (size_t n = 0; n < node_count; ++n) {
+    const Node& node = graph.nodes()[n];
+    if (node.op != OpKind::kConv) {
+      if (forced[n]) {
+        return absl::InvalidArgumentError(absl::StrCat("--kernel: node '", node.name, "' (", OpName(node.op),
+                                                       ") has one kernel only"));
+      }
+      continue;
+    }
+    ASSIGN_OR_RETURN(convs[n], ResolveConv(graph, node));
+    ASSIGN_OR_RETURN(roles[n], ConvChannelsLastRole(graph, node, *convs[n], options.target, forced[n]));
+  }
+  const std::vector<std::optional<ChannelsLastStorage>> layouts = ChooseChannelsLastStorage(graph, roles);
+  for (ValueId id = 0; id < static_cast<ValueId>(plan.values.size()); ++id) {
+    ValuePlan& value = plan.values[id];
+    value.channels_last = layouts[id];
+    value.stored_bytes = value.channels_last ? value.channels_last->batch * value.channels_last->ImageFloats() * 4
+                                             : graph.value(id).type.ByteSize();
+  }
+
+  for (size_t n = 0; n < node_count; ++n) {
+    const Node& node = graph.nodes()[n];
+    NodePlan& node_plan = plan.nodes[n];
+    if (convs[n]) {
+      node_plan = PlanConv(graph, node, *convs[n], options.target, layouts[node.inputs[0]], layouts[node.outputs[0]],
+                           forced[n]);
+    } else if (IsRecurrent(node.op)) {
+      ASSIGN_OR_RETURN(RecurrentGeometry recurrent, ResolveRecurrent(graph, node));
+      node_plan = PlanRecurrent(recurrent);
+    }
+    if (!options.trace) continue;
+    for (ValueId output : node.outputs) {  // the planar copy runs after the kernel: the same bytes serve
+      if (layouts[output]) node_plan.workspace.push_back({"planar_copy", 0, graph.value(output).type.ByteSize()});
+    }
+  }
+  return plan;
+}
+
+std::string PrintLoweringPlan(const Graph& graph, const LoweringPlan& plan) {
+  std::string text = absl::StrCat("lowering plan (vector lanes ", plan.target.vector_lanes, ", vector registers ",
+                                  plan.target.vector_registers, plan.trace ? ", trace" : "", ")\nnodes:\n");
+  for (size_t n = 0; n < graph.nodes().size(); ++n) {
+    const Node& node = graph.nodes()[n];
+    const NodePlan& node_plan = plan.nodes[n];
+    absl::StrAppend(&text, absl::StrFormat("  %d '%s' %s: %s%s%s\n", n, node.name, DescribeOp(node),
+                                           KernelVariantName(node_plan.kernel), TilesText(node_plan.tiles),
+                                           node_plan.reads_input_in_place ? ", reads its input in place" : ""));
+    for (const WorkspaceBuffer& buffer : node_plan.workspace) {
+      absl::StrAppend(&text, absl::StrFormat("      workspace %s @%d, %d bytes\n", buffer.name, buffer.offset,
+                                             buffer.bytes));
+    }
+  }
+  absl::StrAppend(&text, "values:\n");
+  const std::vector<bool> referenced = ReferencedValues(graph);
+  for (ValueId id = 0; id < static_cast<ValueId>(graph.values().size()); ++id) {
+    if (graph.IsConstant(id) || !referenced[id]) continue;
+    const ValuePlan& value = plan.values[id];
+    std::string layout = "planar";
+    if (const auto& storage = value.channels_last) {
+      layout = "channels-last";
+      if (storage->HasBorder()) {
+        absl::StrAppend(&layout, absl::StrFormat(" with a zero border (pads %d,%d,%d,%d)", storage->pad_top,
+                                                 storage->pad_left, storage->pad_bottom, storage->pad_right));
+      }
+    }
+    absl::StrAppend(&text, absl::StrFormat("  '%s' %s: %s, %d bytes\n", graph.value(id).name,
+                                           graph.value(id).type.ToString(), layout, value.stored_bytes));
+  }
+  return text;
+}
+
+}  // namespace modelc

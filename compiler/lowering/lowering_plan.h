@@ -1,0 +1,105 @@
+// The lowering plan: every decision about how a graph runs on a target, made once,
+// after the graph passes and before memory planning. For every node, the kernel
+// variant that runs it, that kernel's tile sizes and its named workspace buffers (as
+// the kernel family asks for them, beside its selection rule); for every value, its
+// storage layout. Buffer assignment, the backend, the report and `--dump-plan` read the
+// plan; nobody recomputes a decision in it.
+#ifndef MODELC_LOWERING_LOWERING_PLAN_H_
+#define MODELC_LOWERING_LOWERING_PLAN_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "compiler/ir/graph.h"
+#include "compiler/lowering/channels_last.h"
+
+namespace modelc {
+
+// How a node is run. Operators with a single kernel have kDefault.
+enum class KernelVariant {
+  kDefault,
+  // Conv (lowering/conv_lowering.h):
+  kDirectConvolution,         // weights given at run time: one tap at a time over valid outputs
+  kBlockedConvolution,        // pixel vectors x a block of output channels in registers
+  kChannelTiledConvolution,   // output channels in the lanes (narrow rows, channels-last ends)
+  kPointwiseProduct,          // 1x1 with a channels-last output: a register-tiled matrix product
+  kChannelsLastDepthwise,     // depthwise with channels in the lanes
+  kWinogradConvolution,       // 3x3 stride 1 by Winograd's F(2x2, 3x3)
+};
+
+// The variant's name in the report, --dump-plan and --kernel ("winograd", ...).
+const char* KernelVariantName(KernelVariant variant);
+std::optional<KernelVariant> KernelVariantFromName(std::string_view name);
+
+// Tile sizes a kernel runs with (0: not used by that kernel).
+struct KernelTiles {
+  int64_t lanes = 0;          // floats per vector
+  int64_t vectors = 0;        // vectors per tile row
+  int64_t channel_block = 0;  // output channels per tile
+  int64_t rows = 0;           // output rows (Winograd: tile rows) per tile
+};
+
+// One temporary buffer of a node, inside its workspace (which the memory planner
+// places in the scratch arena, live only during the node). Buffers may overlap when
+// they are used one after the other (a trace copy after the kernel).
+struct WorkspaceBuffer {
+  std::string name;
+  int64_t offset = 0;  // bytes from the start of the node's workspace
+  int64_t bytes = 0;
+};
+
+struct NodePlan {
+  KernelVariant kernel = KernelVariant::kDefault;
+  KernelTiles tiles;
+  std::vector<WorkspaceBuffer> workspace;
+  // A channels-last depthwise convolution whose input is stored with exactly its
+  // padding: it reads its windows in place (no copy, no workspace).
+  bool reads_input_in_place = false;
+
+  int64_t WorkspaceBytes() const;
+  const WorkspaceBuffer* FindWorkspace(std::string_view name) const;
+};
+
+struct ValuePlan {
+  std::optional<ChannelsLastStorage> channels_last;  // nullopt: ONNX's planar layout
+  int64_t stored_bytes = 0;  // bytes it occupies where it lives (more than its type's with a border)
+};
+
+// What the plan needs to know of the target.
+struct LoweringTarget {
+  int64_t vector_lanes = 1;       // float32 lanes of the widest vectors
+  int64_t vector_registers = 16;  // how many such registers
+};
+
+struct LoweringOptions {
+  LoweringTarget target;
+  // With trace, a node that writes a channels-last tensor gets workspace for a planar
+  // copy of it: the trace callback sees every tensor in ONNX's layout.
+  bool trace = false;
+  // Kernel variants forced by node name (tests, --kernel); each must apply to its node.
+  std::map<std::string, KernelVariant> forced_kernels;
+};
+
+struct LoweringPlan {
+  LoweringTarget target;
+  bool trace = false;
+  std::vector<NodePlan> nodes;    // one per graph node, in execution order
+  std::vector<ValuePlan> values;  // one per graph value
+};
+
+// Decides the plan. Fails only for a forced kernel that names no node or cannot run
+// its node.
+absl::StatusOr<LoweringPlan> PlanLowering(const Graph& graph, const LoweringOptions& options);
+
+// The plan as text (--dump-plan): per node its kernel, tiles and workspace buffers; per
+// non-constant value its layout.
+std::string PrintLoweringPlan(const Graph& graph, const LoweringPlan& plan);
+
+}  // namespace modelc
+
+#endif  // MODELC_LOWERING_LOWERING_PLAN_H_

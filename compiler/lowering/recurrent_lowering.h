@@ -1,0 +1,16 @@
+// The recurrent kernel family's part of the lowering plan (RNN, GRU, LSTM): one kernel,
+// and the workspace buffers it keeps its states and one step's gate inputs in
+// (backend/kernels_recurrent.cc reads them from the plan).
+#ifndef MODELC_LOWERING_RECURRENT_LOWERING_H_
+#define MODELC_LOWERING_RECURRENT_LOWERING_H_
+
+#include "compiler/ir/recurrent.h"
+#include "compiler/lowering/lowering_plan.h"
+
+namespace modelc {
+
+NodePlan PlanRecurrent(const RecurrentGeometry& recurrent);
+
+}  // namespace modelc
+
+#endif  // MODELC_LOWERING_RECURRENT_LOWERING_H_
