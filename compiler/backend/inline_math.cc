@@ -3,6 +3,7 @@
 // for e^r (relative error below 2e-7) and 2^n built in the exponent bits. Inputs
 // beyond float range give 0 or +inf exactly; NaN propagates.
 #include "compiler/backend/kernel_context.h"
+#include "compiler/util/status_macros.h"
 #include "compiler/ir/op_geometry.h"
 
 namespace modelc {
@@ -144,78 +145,93 @@ llvm::Value* EmitElementwiseFunction(KernelContext& k, const ElementwiseFunction
   auto less = [&](llvm::Value* v, float c) { return b.CreateFCmpOLT(v, k.Float(c)); };
   auto max0_min1 = [&](llvm::Value* v) { return EmitClamp(k, v, k.Float(0.0f), k.Float(1.0f)); };
   auto expm1 = [&](llvm::Value* v) { return b.CreateFSub(EmitExp(k, v), k.Float(1.0f)); };
-  switch (f.op) {
-    case OpKind::kRelu:  // keeps NaN: only x < 0 becomes 0
+  switch (AsElementwiseOp(f.op)) {
+    case ElementwiseOp::kRelu:  // keeps NaN: only x < 0 becomes 0
       return b.CreateSelect(less(x, 0.0f), k.Float(0.0f), x);
-    case OpKind::kSigmoid:
+    case ElementwiseOp::kSigmoid:
       return EmitSigmoid(k, x);
-    case OpKind::kTanh:
+    case ElementwiseOp::kTanh:
       return EmitTanh(k, x);
-    case OpKind::kExp:
+    case ElementwiseOp::kExp:
       return EmitExp(k, x);
-    case OpKind::kLog:
+    case ElementwiseOp::kLog:
       return EmitLog(k, x);
-    case OpKind::kAbs:
+    case ElementwiseOp::kAbs:
       return b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x);
-    case OpKind::kNeg:
+    case ElementwiseOp::kNeg:
       return b.CreateFNeg(x);
-    case OpKind::kSqrt:  // one instruction on every hard-float target we support
+    case ElementwiseOp::kSqrt:  // one instruction on every hard-float target we support
       return b.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, x);
-    case OpKind::kReciprocal:
+    case ElementwiseOp::kReciprocal:
       return b.CreateFDiv(k.Float(1.0f), x);
-    case OpKind::kFloor:
+    case ElementwiseOp::kFloor:
       return EmitFloorOrCeil(k, x, false);
-    case OpKind::kCeil:
+    case ElementwiseOp::kCeil:
       return EmitFloorOrCeil(k, x, true);
-    case OpKind::kRound:
+    case ElementwiseOp::kRound:
       return EmitRoundHalfEven(k, x);
-    case OpKind::kSign:
+    case ElementwiseOp::kSign:
       return b.CreateSelect(b.CreateFCmpOGT(x, k.Float(0.0f)), k.Float(1.0f),
                             b.CreateSelect(less(x, 0.0f), k.Float(-1.0f), x));
-    case OpKind::kErf:
+    case ElementwiseOp::kErf:
       return EmitErf(k, x);
-    case OpKind::kSoftplus: {  // max(x, 0) + log(1 + e^-|x|): no overflow
+    case ElementwiseOp::kSoftplus: {  // max(x, 0) + log(1 + e^-|x|): no overflow
       llvm::Value* e = EmitExp(k, b.CreateFNeg(b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x)));
       llvm::Value* positive = b.CreateSelect(less(x, 0.0f), k.Float(0.0f), x);
       return b.CreateFAdd(positive, EmitLog(k, b.CreateFAdd(k.Float(1.0f), e)));
     }
-    case OpKind::kSoftsign:
+    case ElementwiseOp::kSoftsign:
       return b.CreateFDiv(x, b.CreateFAdd(k.Float(1.0f), b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x)));
-    case OpKind::kElu:
+    case ElementwiseOp::kElu:
       return b.CreateSelect(less(x, 0.0f), b.CreateFMul(k.Float(f.alpha), expm1(x)), x);
-    case OpKind::kSelu:
+    case ElementwiseOp::kSelu:
       return b.CreateSelect(b.CreateFCmpOGT(x, k.Float(0.0f)), b.CreateFMul(k.Float(f.gamma), x),
                             b.CreateFMul(k.Float(f.gamma * f.alpha), expm1(x)));
-    case OpKind::kCelu: {
+    case ElementwiseOp::kCelu: {
       llvm::Value* negative = b.CreateFMul(k.Float(f.alpha), expm1(b.CreateFDiv(x, k.Float(f.alpha))));
       return b.CreateSelect(less(x, 0.0f), negative, x);
     }
-    case OpKind::kLeakyRelu:
+    case ElementwiseOp::kLeakyRelu:
       return b.CreateSelect(less(x, 0.0f), b.CreateFMul(x, k.Float(f.alpha)), x);
-    case OpKind::kThresholdedRelu:
+    case ElementwiseOp::kThresholdedRelu:
       return b.CreateSelect(b.CreateFCmpOGT(x, k.Float(f.alpha)), x, k.Float(0.0f));
-    case OpKind::kHardSigmoid:
+    case ElementwiseOp::kHardSigmoid:
       return max0_min1(b.CreateFAdd(b.CreateFMul(x, k.Float(f.alpha)), k.Float(f.beta)));
-    case OpKind::kHardSwish:
+    case ElementwiseOp::kHardSwish:
       return b.CreateFMul(x, max0_min1(b.CreateFAdd(b.CreateFMul(x, k.Float(1.0f / 6.0f)), k.Float(0.5f))));
-    case OpKind::kClip:
+    case ElementwiseOp::kClip:
       return EmitClamp(k, x, k.Float(f.alpha), k.Float(f.beta));
-    default:
+    case ElementwiseOp::kNot: case ElementwiseOp::kCast: case ElementwiseOp::kIsNaN: case ElementwiseOp::kIsInf:
+    case ElementwiseOp::kSin: case ElementwiseOp::kCos: case ElementwiseOp::kTan: case ElementwiseOp::kAsin:
+    case ElementwiseOp::kAcos: case ElementwiseOp::kAtan: case ElementwiseOp::kSinh: case ElementwiseOp::kCosh:
+    case ElementwiseOp::kAsinh: case ElementwiseOp::kAcosh: case ElementwiseOp::kAtanh:
+    case ElementwiseOp::kIdentity:
       if (IsTrigonometric(f.op)) return EmitTrigonometric(k, f.op, x);
       return x;  // kIdentity
   }
+  MODELC_UNREACHABLE("every case of the switch returns");
 }
 
 bool IsVectorEpilogue(const Epilogue& epilogue) {
-  switch (epilogue.activation.op) {
-    case OpKind::kIdentity:
-    case OpKind::kRelu:
-    case OpKind::kLeakyRelu:
-    case OpKind::kClip:
+  switch (AsElementwiseOp(epilogue.activation.op)) {
+    case ElementwiseOp::kIdentity:
+    case ElementwiseOp::kRelu:
+    case ElementwiseOp::kLeakyRelu:
+    case ElementwiseOp::kClip:
       return true;
-    default:
+    case ElementwiseOp::kSigmoid: case ElementwiseOp::kTanh: case ElementwiseOp::kExp: case ElementwiseOp::kLog:
+    case ElementwiseOp::kAbs: case ElementwiseOp::kNeg: case ElementwiseOp::kSqrt: case ElementwiseOp::kReciprocal:
+    case ElementwiseOp::kFloor: case ElementwiseOp::kCeil: case ElementwiseOp::kRound: case ElementwiseOp::kSign:
+    case ElementwiseOp::kErf: case ElementwiseOp::kSoftplus: case ElementwiseOp::kSoftsign:
+    case ElementwiseOp::kElu: case ElementwiseOp::kSelu: case ElementwiseOp::kCelu:
+    case ElementwiseOp::kThresholdedRelu: case ElementwiseOp::kHardSigmoid: case ElementwiseOp::kHardSwish:
+    case ElementwiseOp::kNot: case ElementwiseOp::kCast: case ElementwiseOp::kIsNaN: case ElementwiseOp::kIsInf:
+    case ElementwiseOp::kSin: case ElementwiseOp::kCos: case ElementwiseOp::kTan: case ElementwiseOp::kAsin:
+    case ElementwiseOp::kAcos: case ElementwiseOp::kAtan: case ElementwiseOp::kSinh: case ElementwiseOp::kCosh:
+    case ElementwiseOp::kAsinh: case ElementwiseOp::kAcosh: case ElementwiseOp::kAtanh:
       return false;
   }
+  MODELC_UNREACHABLE("every case of the switch returns");
 }
 
 llvm::Value* EmitVectorEpilogue(KernelContext& k, const Epilogue& epilogue, llvm::Value* value, llvm::Value* residual) {
@@ -223,16 +239,27 @@ llvm::Value* EmitVectorEpilogue(KernelContext& k, const Epilogue& epilogue, llvm
   auto constant = [&](float c) { return llvm::ConstantFP::get(value->getType(), c); };  // splat for vectors
   if (residual) value = b.CreateFAdd(value, residual);
   const ElementwiseFunction& f = epilogue.activation;
-  switch (f.op) {
-    case OpKind::kRelu:  // keeps NaN, as the scalar Relu
+  switch (AsElementwiseOp(f.op)) {
+    case ElementwiseOp::kRelu:  // keeps NaN, as the scalar Relu
       return b.CreateSelect(b.CreateFCmpOLT(value, constant(0.0f)), constant(0.0f), value);
-    case OpKind::kLeakyRelu:
+    case ElementwiseOp::kLeakyRelu:
       return b.CreateSelect(b.CreateFCmpOLT(value, constant(0.0f)), b.CreateFMul(value, constant(f.alpha)), value);
-    case OpKind::kClip:
+    case ElementwiseOp::kClip:
       return EmitClamp(k, value, constant(f.alpha), constant(f.beta));
-    default:
+    case ElementwiseOp::kSigmoid: case ElementwiseOp::kTanh: case ElementwiseOp::kExp: case ElementwiseOp::kLog:
+    case ElementwiseOp::kAbs: case ElementwiseOp::kNeg: case ElementwiseOp::kSqrt: case ElementwiseOp::kReciprocal:
+    case ElementwiseOp::kFloor: case ElementwiseOp::kCeil: case ElementwiseOp::kRound: case ElementwiseOp::kSign:
+    case ElementwiseOp::kErf: case ElementwiseOp::kSoftplus: case ElementwiseOp::kSoftsign:
+    case ElementwiseOp::kElu: case ElementwiseOp::kSelu: case ElementwiseOp::kCelu:
+    case ElementwiseOp::kThresholdedRelu: case ElementwiseOp::kHardSigmoid: case ElementwiseOp::kHardSwish:
+    case ElementwiseOp::kNot: case ElementwiseOp::kCast: case ElementwiseOp::kIsNaN: case ElementwiseOp::kIsInf:
+    case ElementwiseOp::kSin: case ElementwiseOp::kCos: case ElementwiseOp::kTan: case ElementwiseOp::kAsin:
+    case ElementwiseOp::kAcos: case ElementwiseOp::kAtan: case ElementwiseOp::kSinh: case ElementwiseOp::kCosh:
+    case ElementwiseOp::kAsinh: case ElementwiseOp::kAcosh: case ElementwiseOp::kAtanh:
+    case ElementwiseOp::kIdentity:
       return value;
   }
+  MODELC_UNREACHABLE("every case of the switch returns");
 }
 
 void EmitStoreWithEpilogue(KernelContext& k, const Epilogue& epilogue, llvm::Value* value, llvm::Value* element,

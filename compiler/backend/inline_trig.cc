@@ -6,6 +6,7 @@
 // pi/4 + atan((x-1)/(x+1)). The inverse and hyperbolic functions build on atan, exp,
 // log and log1p, with series where their formulas cancel.
 #include "compiler/backend/kernel_context.h"
+#include "compiler/util/status_macros.h"
 
 namespace modelc {
 namespace {
@@ -89,24 +90,24 @@ llvm::Value* EmitTrigonometric(KernelContext& k, OpKind op, llvm::Value* x) {
   auto copy_sign = [&](llvm::Value* magnitude) {
     return b.CreateSelect(b.CreateFCmpOLT(x, k.Float(0.0f)), b.CreateFNeg(magnitude), magnitude);
   };
-  switch (op) {
-    case OpKind::kSin:
+  switch (AsElementwiseOp(op)) {
+    case ElementwiseOp::kSin:
       return EmitSinCos(k, x, false);
-    case OpKind::kCos:
+    case ElementwiseOp::kCos:
       return EmitSinCos(k, x, true);
-    case OpKind::kTan:
+    case ElementwiseOp::kTan:
       return b.CreateFDiv(EmitSinCos(k, x, false), EmitSinCos(k, x, true));
-    case OpKind::kAtan:
+    case ElementwiseOp::kAtan:
       return EmitAtan(k, x);
-    case OpKind::kAsin: {  // atan(x / sqrt((1 - x)(1 + x))); |x| > 1: NaN
+    case ElementwiseOp::kAsin: {  // atan(x / sqrt((1 - x)(1 + x))); |x| > 1: NaN
       llvm::Value* root = Sqrt(k, b.CreateFMul(b.CreateFSub(one, x), b.CreateFAdd(one, x)));
       return EmitAtan(k, b.CreateFDiv(x, root));
     }
-    case OpKind::kAcos: {  // 2 atan(sqrt((1 - x) / (1 + x)))
+    case ElementwiseOp::kAcos: {  // 2 atan(sqrt((1 - x) / (1 + x)))
       llvm::Value* root = Sqrt(k, b.CreateFDiv(b.CreateFSub(one, x), b.CreateFAdd(one, x)));
       return b.CreateFMul(k.Float(2.0f), EmitAtan(k, root));
     }
-    case OpKind::kSinh: {  // series below 0.5, where e^x - e^-x cancels
+    case ElementwiseOp::kSinh: {  // series below 0.5, where e^x - e^-x cancels
       llvm::Value* a = Fabs(k, x);
       llvm::Value* e = EmitExp(k, a);
       llvm::Value* large = b.CreateFMul(k.Float(0.5f), b.CreateFSub(e, b.CreateFDiv(one, e)));
@@ -115,32 +116,40 @@ llvm::Value* EmitTrigonometric(KernelContext& k, OpKind op, llvm::Value* x) {
                                                         Horner(k, z, {1.0f / 362880, 1.0f / 5040, 1.0f / 120, 1.0f / 6})));
       return copy_sign(b.CreateSelect(b.CreateFCmpOLT(a, k.Float(0.5f)), small, large));
     }
-    case OpKind::kCosh: {
+    case ElementwiseOp::kCosh: {
       llvm::Value* e = EmitExp(k, Fabs(k, x));
       return b.CreateFMul(k.Float(0.5f), b.CreateFAdd(e, b.CreateFDiv(one, e)));
     }
-    case OpKind::kAsinh: {  // log1p(|x| + x^2 / (1 + sqrt(1 + x^2))); huge |x|: log(2|x|)
+    case ElementwiseOp::kAsinh: {  // log1p(|x| + x^2 / (1 + sqrt(1 + x^2))); huge |x|: log(2|x|)
       llvm::Value* a = Fabs(k, x);
       llvm::Value* z = b.CreateFMul(a, a);
       llvm::Value* moderate = EmitLog1p(k, b.CreateFAdd(a, b.CreateFDiv(z, b.CreateFAdd(one, Sqrt(k, b.CreateFAdd(one, z))))));
       llvm::Value* huge = b.CreateFAdd(EmitLog(k, a), k.Float(0.693147180559945f));
       return copy_sign(b.CreateSelect(b.CreateFCmpOGT(a, k.Float(1e18f)), huge, moderate));
     }
-    case OpKind::kAcosh: {  // log(x + sqrt(x^2 - 1)) = log1p(t + sqrt(t (t + 2))), t = x - 1
+    case ElementwiseOp::kAcosh: {  // log(x + sqrt(x^2 - 1)) = log1p(t + sqrt(t (t + 2))), t = x - 1
       llvm::Value* t = b.CreateFSub(x, one);
       llvm::Value* moderate = EmitLog1p(k, b.CreateFAdd(t, Sqrt(k, b.CreateFMul(t, b.CreateFAdd(t, k.Float(2.0f))))));
       llvm::Value* huge = b.CreateFAdd(EmitLog(k, x), k.Float(0.693147180559945f));
       llvm::Value* value = b.CreateSelect(b.CreateFCmpOGT(x, k.Float(1e18f)), huge, moderate);
       return b.CreateSelect(b.CreateFCmpULT(x, one), llvm::ConstantFP::getNaN(k.F32()), value);
     }
-    case OpKind::kAtanh: {  // 0.5 log1p(2|x| / (1 - |x|))
+    case ElementwiseOp::kAtanh: {  // 0.5 log1p(2|x| / (1 - |x|))
       llvm::Value* a = Fabs(k, x);
       llvm::Value* value = b.CreateFMul(k.Float(0.5f), EmitLog1p(k, b.CreateFDiv(b.CreateFMul(k.Float(2.0f), a), b.CreateFSub(one, a))));
       return copy_sign(value);
     }
-    default:
+    case ElementwiseOp::kRelu: case ElementwiseOp::kSigmoid: case ElementwiseOp::kTanh: case ElementwiseOp::kExp:
+    case ElementwiseOp::kLog: case ElementwiseOp::kAbs: case ElementwiseOp::kNeg: case ElementwiseOp::kSqrt:
+    case ElementwiseOp::kReciprocal: case ElementwiseOp::kFloor: case ElementwiseOp::kCeil:
+    case ElementwiseOp::kRound: case ElementwiseOp::kSign: case ElementwiseOp::kErf: case ElementwiseOp::kSoftplus:
+    case ElementwiseOp::kSoftsign: case ElementwiseOp::kElu: case ElementwiseOp::kSelu: case ElementwiseOp::kCelu:
+    case ElementwiseOp::kLeakyRelu: case ElementwiseOp::kThresholdedRelu: case ElementwiseOp::kHardSigmoid:
+    case ElementwiseOp::kHardSwish: case ElementwiseOp::kNot: case ElementwiseOp::kCast: case ElementwiseOp::kIsNaN:
+    case ElementwiseOp::kIsInf: case ElementwiseOp::kClip: case ElementwiseOp::kIdentity:
       return x;
   }
+  MODELC_UNREACHABLE("every case of the switch returns");
 }
 
 }  // namespace modelc

@@ -220,22 +220,36 @@ void EmitStoreWithEpilogue(KernelContext& k, const Epilogue& epilogue, llvm::Val
 void EmitEpilogueLoop(KernelContext& k, const Epilogue& epilogue, llvm::Value* out,
                       llvm::Value* residual, int64_t count);
 
-// Kernel emitters, one per op family file. Each writes the node's outputs.
-absl::Status EmitElementwiseKernel(KernelContext& k);  // Unary, Binary, Clip, View copies
-absl::Status EmitLinearKernel(KernelContext& k);       // Gemm, MatMul
-absl::Status EmitWindowKernel(KernelContext& k);       // Conv, MaxPool, AveragePool
+// Writes the node's outputs: the kernel registry (kernel_registry.cc) picks the
+// emitter of the node's op.
+absl::Status EmitKernel(KernelContext& k);
+
+// The emitters the registry picks from. Each writes the node's outputs.
+absl::Status EmitElementwiseKernel(KernelContext& k);  // Unary, Binary, Clip, View copies (elementwise.cc)
+absl::Status EmitReduceKernel(KernelContext& k);       // the Reduce family (kernels_reduce.cc)
+absl::Status EmitIndexMapKernel(KernelContext& k);     // the IndexMap family (kernels_data_movement.cc)
+absl::Status EmitTransposeKernel(KernelContext& k);
+absl::Status EmitConcatKernel(KernelContext& k);
+absl::Status EmitTriluKernel(KernelContext& k);
+absl::Status EmitGemmKernel(KernelContext& k);         // kernels_linear.cc
+absl::Status EmitMatMulKernel(KernelContext& k);
+absl::Status EmitConvKernel(KernelContext& k);         // the plan's variant (kernels_window.cc, kernels_conv_*.cc)
+absl::Status EmitPoolKernel(KernelContext& k);         // MaxPool, AveragePool (kernels_window.cc)
+absl::Status EmitSoftmaxKernel(KernelContext& k);      // Softmax, LogSoftmax (kernels_normalization.cc)
+absl::Status EmitBatchNormalizationKernel(KernelContext& k);
+absl::Status EmitLayerNormalizationKernel(KernelContext& k);
+absl::Status EmitInstanceNormalizationKernel(KernelContext& k);
+absl::Status EmitGlobalPoolKernel(KernelContext& k);   // GlobalAveragePool, GlobalMaxPool
+absl::Status EmitArgReduceKernel(KernelContext& k);    // ArgMax, ArgMin, Hardmax (kernels_arg_reduce.cc)
+absl::Status EmitResizeKernel(KernelContext& k);       // Resize, Upsample (kernels_resize_transpose_conv.cc)
+absl::Status EmitConvTransposeKernel(KernelContext& k);
+absl::Status EmitRecurrentKernel(KernelContext& k);    // RNN, GRU, LSTM (kernels_recurrent.cc)
 struct ConvGeometry;
-void EmitBlockedConv(KernelContext& k, const ConvGeometry& g, const Epilogue& epilogue);  // constant weights
-// Depthwise, channels last (the plan's kChannelsLastDepthwise).
+// The convolution variants (EmitConvKernel's): blocked, channel tiles and the
+// pointwise product; channels-last depthwise; Winograd's F(2x2, 3x3).
+void EmitBlockedConv(KernelContext& k, const ConvGeometry& g, const Epilogue& epilogue);
 void EmitChannelsLastDepthwise(KernelContext& k, const ConvGeometry& g, const Epilogue& epilogue);
-// 3x3 stride 1 by Winograd's F(2x2, 3x3) (the plan's kWinogradConvolution).
 void EmitWinogradConv(KernelContext& k, const ConvGeometry& g, const Epilogue& epilogue);
-absl::Status EmitNormalizationKernel(KernelContext& k);  // (Log)Softmax, BatchNorm, global pools
-absl::Status EmitReduceKernel(KernelContext& k);         // the Reduce family
-absl::Status EmitDataMovementKernel(KernelContext& k);   // Transpose, Concat, IndexMap family, Trilu
-absl::Status EmitArgReduceKernel(KernelContext& k);      // ArgMax, ArgMin, Hardmax
-absl::Status EmitUpsamplingKernel(KernelContext& k);     // Resize, Upsample, ConvTranspose
-absl::Status EmitRecurrentKernel(KernelContext& k);      // RNN, GRU, LSTM
 
 }  // namespace modelc
 

@@ -64,57 +64,58 @@ void EmitIndexMap(KernelContext& k, const IndexMapGeometry& g, DataType type, ll
 
 }  // namespace
 
-absl::Status EmitDataMovementKernel(KernelContext& k) {
+absl::Status EmitIndexMapKernel(KernelContext& k) {
+  const DataType type = k.InType(0);
+  ASSIGN_OR_RETURN(std::vector<IndexMapGeometry> maps, ResolveIndexMap(k.graph, k.node));
+  for (size_t o = 0; o < maps.size(); ++o) EmitIndexMap(k, maps[o], type, k.out[o], static_cast<int>(o));
+  return absl::OkStatus();
+}
+
+absl::Status EmitTransposeKernel(KernelContext& k) {
+  const DataType type = k.InType(0);
+  ASSIGN_OR_RETURN(TransposeGeometry g, ResolveTranspose(k.graph, k.node));
+  k.LoopNest(g.out_shape, {g.input_strides}, [&](llvm::Value* out_index, const std::vector<llvm::Value*>& in_index) {
+    k.StoreAs(type, k.LoadAs(type, k.in[0], in_index[0]), k.out[0], out_index);
+  });
+  return absl::OkStatus();
+}
+
+absl::Status EmitConcatKernel(KernelContext& k) {
   llvm::IRBuilder<>& b = k.b;
   const DataType type = k.InType(0);
   const int64_t size = ByteSize(type);
-  if (GetOpInfo(k.node.op).family == OpFamily::kIndexMap) {
-    ASSIGN_OR_RETURN(std::vector<IndexMapGeometry> maps, ResolveIndexMap(k.graph, k.node));
-    for (size_t o = 0; o < maps.size(); ++o) EmitIndexMap(k, maps[o], type, k.out[o], static_cast<int>(o));
-    return absl::OkStatus();
-  }
-  switch (k.node.op) {
-    case OpKind::kTranspose: {
-      ASSIGN_OR_RETURN(TransposeGeometry g, ResolveTranspose(k.graph, k.node));
-      k.LoopNest(g.out_shape, {g.input_strides}, [&](llvm::Value* out_index, const std::vector<llvm::Value*>& in_index) {
-        k.StoreAs(type, k.LoadAs(type, k.in[0], in_index[0]), k.out[0], out_index);
-      });
-      return absl::OkStatus();
+  ASSIGN_OR_RETURN(ConcatGeometry g, ResolveConcat(k.graph, k.node));
+  int64_t total = 0;
+  for (int64_t extent : g.extents) total += extent;
+  k.Loop(g.outer, [&](llvm::Value* o) {
+    int64_t offset = 0;
+    for (size_t i = 0; i < g.extents.size(); ++i) {
+      const int64_t block = g.extents[i] * g.inner;
+      if (block > 0) {
+        llvm::Value* destination = b.CreateInBoundsGEP(
+            k.Elem(type), k.out[0], b.CreateAdd(b.CreateMul(o, k.Int(total * g.inner)), k.Int(offset * g.inner)));
+        llvm::Value* source = b.CreateInBoundsGEP(k.Elem(type), k.in[i], b.CreateMul(o, k.Int(block)));
+        b.CreateMemCpy(destination, llvm::MaybeAlign(size), source, llvm::MaybeAlign(size), k.Int(block * size));
+      }
+      offset += g.extents[i];
     }
-    case OpKind::kConcat: {
-      ASSIGN_OR_RETURN(ConcatGeometry g, ResolveConcat(k.graph, k.node));
-      int64_t total = 0;
-      for (int64_t extent : g.extents) total += extent;
-      k.Loop(g.outer, [&](llvm::Value* o) {
-        int64_t offset = 0;
-        for (size_t i = 0; i < g.extents.size(); ++i) {
-          const int64_t block = g.extents[i] * g.inner;
-          if (block > 0) {
-            llvm::Value* destination = b.CreateInBoundsGEP(
-                k.Elem(type), k.out[0], b.CreateAdd(b.CreateMul(o, k.Int(total * g.inner)), k.Int(offset * g.inner)));
-            llvm::Value* source = b.CreateInBoundsGEP(k.Elem(type), k.in[i], b.CreateMul(o, k.Int(block)));
-            b.CreateMemCpy(destination, llvm::MaybeAlign(size), source, llvm::MaybeAlign(size), k.Int(block * size));
-          }
-          offset += g.extents[i];
-        }
-      });
-      return absl::OkStatus();
-    }
-    case OpKind::kTrilu: {
-      ASSIGN_OR_RETURN(TriluGeometry g, ResolveTrilu(k.graph, k.node));
-      llvm::Value* zero = k.Constant(type, 0.0);
-      k.LoopNest({g.batch, g.rows, g.cols}, {}, [&](llvm::Value* at, const std::vector<llvm::Value*>&) {
-        llvm::Value* column = b.CreateSRem(at, k.Int(g.cols));
-        llvm::Value* row = b.CreateSRem(b.CreateSDiv(at, k.Int(g.cols)), k.Int(g.rows));
-        llvm::Value* diagonal = b.CreateSub(column, row);
-        llvm::Value* keep = g.upper ? b.CreateICmpSGE(diagonal, k.Int(g.k)) : b.CreateICmpSLE(diagonal, k.Int(g.k));
-        k.StoreAs(type, b.CreateSelect(keep, k.LoadAs(type, k.in[0], at), zero), k.out[0], at);
-      });
-      return absl::OkStatus();
-    }
-    default:
-      return absl::InternalError(absl::StrCat("no data movement kernel for ", OpName(k.node.op)));
-  }
+  });
+  return absl::OkStatus();
+}
+
+absl::Status EmitTriluKernel(KernelContext& k) {
+  llvm::IRBuilder<>& b = k.b;
+  const DataType type = k.InType(0);
+  ASSIGN_OR_RETURN(TriluGeometry g, ResolveTrilu(k.graph, k.node));
+  llvm::Value* zero = k.Constant(type, 0.0);
+  k.LoopNest({g.batch, g.rows, g.cols}, {}, [&](llvm::Value* at, const std::vector<llvm::Value*>&) {
+    llvm::Value* column = b.CreateSRem(at, k.Int(g.cols));
+    llvm::Value* row = b.CreateSRem(b.CreateSDiv(at, k.Int(g.cols)), k.Int(g.rows));
+    llvm::Value* diagonal = b.CreateSub(column, row);
+    llvm::Value* keep = g.upper ? b.CreateICmpSGE(diagonal, k.Int(g.k)) : b.CreateICmpSLE(diagonal, k.Int(g.k));
+    k.StoreAs(type, b.CreateSelect(keep, k.LoadAs(type, k.in[0], at), zero), k.out[0], at);
+  });
+  return absl::OkStatus();
 }
 
 void EmitChannelsLastToPlanar(KernelContext& k, llvm::Value* from, llvm::Value* to, const ChannelsLastStorage& storage) {

@@ -105,80 +105,90 @@ absl::StatusOr<BinaryModes> ResolveModes(KernelContext& k) {
 llvm::Value* Compare(KernelContext& k, DataType type, llvm::Value* a, llvm::Value* c) {
   llvm::IRBuilder<>& b = k.b;
   const bool is_signed = IsSignedInteger(type);
-  if (IsFloat(type)) {
-    switch (k.node.op) {
-      case OpKind::kEqual: return b.CreateFCmpOEQ(a, c);
-      case OpKind::kLess: return b.CreateFCmpOLT(a, c);
-      case OpKind::kGreater: return b.CreateFCmpOGT(a, c);
-      case OpKind::kLessOrEqual: return b.CreateFCmpOLE(a, c);
-      default: return b.CreateFCmpOGE(a, c);
-    }
+  const bool is_float = IsFloat(type);
+  switch (AsBinaryOp(k.node.op)) {
+    case BinaryOp::kEqual:
+      return is_float ? b.CreateFCmpOEQ(a, c) : b.CreateICmpEQ(a, c);
+    case BinaryOp::kLess:
+      return is_float ? b.CreateFCmpOLT(a, c) : is_signed ? b.CreateICmpSLT(a, c) : b.CreateICmpULT(a, c);
+    case BinaryOp::kGreater:
+      return is_float ? b.CreateFCmpOGT(a, c) : is_signed ? b.CreateICmpSGT(a, c) : b.CreateICmpUGT(a, c);
+    case BinaryOp::kLessOrEqual:
+      return is_float ? b.CreateFCmpOLE(a, c) : is_signed ? b.CreateICmpSLE(a, c) : b.CreateICmpULE(a, c);
+    case BinaryOp::kGreaterOrEqual:
+      return is_float ? b.CreateFCmpOGE(a, c) : is_signed ? b.CreateICmpSGE(a, c) : b.CreateICmpUGE(a, c);
+    case BinaryOp::kAdd: case BinaryOp::kSub: case BinaryOp::kMul: case BinaryOp::kDiv: case BinaryOp::kPow:
+    case BinaryOp::kPRelu: case BinaryOp::kMax: case BinaryOp::kMin: case BinaryOp::kSum: case BinaryOp::kMean:
+    case BinaryOp::kAnd: case BinaryOp::kOr: case BinaryOp::kXor: case BinaryOp::kMod: case BinaryOp::kBitShift:
+    case BinaryOp::kWhere:
+      break;
   }
-  switch (k.node.op) {
-    case OpKind::kEqual: return b.CreateICmpEQ(a, c);
-    case OpKind::kLess: return is_signed ? b.CreateICmpSLT(a, c) : b.CreateICmpULT(a, c);
-    case OpKind::kGreater: return is_signed ? b.CreateICmpSGT(a, c) : b.CreateICmpUGT(a, c);
-    case OpKind::kLessOrEqual: return is_signed ? b.CreateICmpSLE(a, c) : b.CreateICmpULE(a, c);
-    default: return is_signed ? b.CreateICmpSGE(a, c) : b.CreateICmpUGE(a, c);
-  }
+  MODELC_UNREACHABLE("Compare of an op that is no comparison");
 }
 
 llvm::Value* Combine(KernelContext& k, const BinaryModes& modes, llvm::Value* a, llvm::Value* c) {
   llvm::IRBuilder<>& b = k.b;
   const DataType type = modes.operand_type;
-  switch (k.node.op) {
-    case OpKind::kEqual:
-    case OpKind::kLess:
-    case OpKind::kGreater:
-    case OpKind::kLessOrEqual:
-    case OpKind::kGreaterOrEqual:
+  switch (AsBinaryOp(k.node.op)) {
+    case BinaryOp::kEqual:
+    case BinaryOp::kLess:
+    case BinaryOp::kGreater:
+    case BinaryOp::kLessOrEqual:
+    case BinaryOp::kGreaterOrEqual:
       return Bool(k, Compare(k, type, a, c));
-    case OpKind::kAnd: return Bool(k, b.CreateAnd(IsTrue(k, a), IsTrue(k, c)));
-    case OpKind::kOr: return Bool(k, b.CreateOr(IsTrue(k, a), IsTrue(k, c)));
-    case OpKind::kXor: return Bool(k, b.CreateXor(IsTrue(k, a), IsTrue(k, c)));
-    case OpKind::kPow:
+    case BinaryOp::kAnd: return Bool(k, b.CreateAnd(IsTrue(k, a), IsTrue(k, c)));
+    case BinaryOp::kOr: return Bool(k, b.CreateOr(IsTrue(k, a), IsTrue(k, c)));
+    case BinaryOp::kXor: return Bool(k, b.CreateXor(IsTrue(k, a), IsTrue(k, c)));
+    case BinaryOp::kPow:
       if (IsFloat(type)) return EmitPow(k, a, Convert(k, c, modes.exponent_type, DataType::kFloat32));
       return IntegerPower(k, a, Convert(k, c, modes.exponent_type, DataType::kInt64));
-    default:
+    case BinaryOp::kAdd: case BinaryOp::kSub: case BinaryOp::kMul: case BinaryOp::kDiv: case BinaryOp::kPRelu:
+    case BinaryOp::kMax: case BinaryOp::kMin: case BinaryOp::kSum: case BinaryOp::kMean: case BinaryOp::kMod:
+    case BinaryOp::kBitShift: case BinaryOp::kWhere:
       break;
   }
   if (IsFloat(type)) {
-    switch (k.node.op) {
-      case OpKind::kAdd:
-      case OpKind::kSum:
-      case OpKind::kMean: return b.CreateFAdd(a, c);
-      case OpKind::kSub: return b.CreateFSub(a, c);
-      case OpKind::kMul: return b.CreateFMul(a, c);
-      case OpKind::kDiv: return b.CreateFDiv(a, c);
-      case OpKind::kMax: return b.CreateSelect(b.CreateFCmpOLT(a, c), c, a);  // as std::max
-      case OpKind::kMin: return b.CreateSelect(b.CreateFCmpOLT(c, a), c, a);  // as std::min
-      case OpKind::kPRelu: return b.CreateSelect(b.CreateFCmpOLT(a, k.Float(0.0f)), b.CreateFMul(a, c), a);
-      case OpKind::kMod: {  // fmod: a - trunc(a / c) * c (no libm call)
+    switch (AsBinaryOp(k.node.op)) {
+      case BinaryOp::kAdd:
+      case BinaryOp::kSum:
+      case BinaryOp::kMean: return b.CreateFAdd(a, c);
+      case BinaryOp::kSub: return b.CreateFSub(a, c);
+      case BinaryOp::kMul: return b.CreateFMul(a, c);
+      case BinaryOp::kDiv: return b.CreateFDiv(a, c);
+      case BinaryOp::kMax: return b.CreateSelect(b.CreateFCmpOLT(a, c), c, a);  // as std::max
+      case BinaryOp::kMin: return b.CreateSelect(b.CreateFCmpOLT(c, a), c, a);  // as std::min
+      case BinaryOp::kPRelu: return b.CreateSelect(b.CreateFCmpOLT(a, k.Float(0.0f)), b.CreateFMul(a, c), a);
+      case BinaryOp::kMod: {  // fmod: a - trunc(a / c) * c (no libm call)
         llvm::Value* q = b.CreateFDiv(a, c);
         llvm::Value* truncated = b.CreateSelect(b.CreateFCmpOLT(q, k.Float(0.0f)), EmitFloorOrCeil(k, q, true),
                                                 EmitFloorOrCeil(k, q, false));
         return b.CreateFSub(a, b.CreateFMul(truncated, c));
       }
-      default: return nullptr;
+      case BinaryOp::kPow: case BinaryOp::kEqual: case BinaryOp::kLess: case BinaryOp::kGreater:
+      case BinaryOp::kLessOrEqual: case BinaryOp::kGreaterOrEqual: case BinaryOp::kAnd: case BinaryOp::kOr:
+      case BinaryOp::kXor: case BinaryOp::kBitShift: case BinaryOp::kWhere: return nullptr;
     }
   }
   const bool is_signed = IsSignedInteger(type);
-  switch (k.node.op) {
-    case OpKind::kAdd:
-    case OpKind::kSum: return b.CreateAdd(a, c);
-    case OpKind::kSub: return b.CreateSub(a, c);
-    case OpKind::kMul: return b.CreateMul(a, c);
-    case OpKind::kDiv: return IntegerDivide(k, type, a, c, false, false);
-    case OpKind::kMod: return IntegerDivide(k, type, a, c, true, modes.python_mod);
-    case OpKind::kMax: return b.CreateSelect(is_signed ? b.CreateICmpSLT(a, c) : b.CreateICmpULT(a, c), c, a);
-    case OpKind::kMin: return b.CreateSelect(is_signed ? b.CreateICmpSLT(c, a) : b.CreateICmpULT(c, a), c, a);
-    case OpKind::kBitShift: {
+  switch (AsBinaryOp(k.node.op)) {
+    case BinaryOp::kAdd:
+    case BinaryOp::kSum: return b.CreateAdd(a, c);
+    case BinaryOp::kSub: return b.CreateSub(a, c);
+    case BinaryOp::kMul: return b.CreateMul(a, c);
+    case BinaryOp::kDiv: return IntegerDivide(k, type, a, c, false, false);
+    case BinaryOp::kMod: return IntegerDivide(k, type, a, c, true, modes.python_mod);
+    case BinaryOp::kMax: return b.CreateSelect(is_signed ? b.CreateICmpSLT(a, c) : b.CreateICmpULT(a, c), c, a);
+    case BinaryOp::kMin: return b.CreateSelect(is_signed ? b.CreateICmpSLT(c, a) : b.CreateICmpULT(c, a), c, a);
+    case BinaryOp::kBitShift: {
       llvm::Value* too_far = b.CreateICmpUGE(c, llvm::ConstantInt::get(c->getType(), ByteSize(type) * 8));
       llvm::Value* shifted = modes.shift_left ? b.CreateShl(a, c) : b.CreateLShr(a, c);
       return b.CreateSelect(too_far, llvm::ConstantInt::get(a->getType(), 0), shifted);
     }
-    default: return nullptr;
+    case BinaryOp::kPow: case BinaryOp::kPRelu: case BinaryOp::kMean: case BinaryOp::kEqual: case BinaryOp::kLess:
+    case BinaryOp::kGreater: case BinaryOp::kLessOrEqual: case BinaryOp::kGreaterOrEqual: case BinaryOp::kAnd:
+    case BinaryOp::kOr: case BinaryOp::kXor: case BinaryOp::kWhere: return nullptr;
   }
+  MODELC_UNREACHABLE("every case of the switch returns");
 }
 
 // Combines the operands at one output position, left to right.
@@ -222,27 +232,34 @@ llvm::Value* EmitTypedUnary(KernelContext& k, const ElementwiseFunction& f, llvm
   llvm::IRBuilder<>& b = k.b;
   const DataType from = k.InType(0), to = k.OutType();
   llvm::Value* zero = IsFloat(from) ? k.Float(0.0f) : llvm::ConstantInt::get(x->getType(), 0);
-  switch (k.node.op) {
-    case OpKind::kCast: return Convert(k, x, from, to);
-    case OpKind::kNot: return Bool(k, b.CreateNot(IsTrue(k, x)));
-    case OpKind::kIsNaN: return Bool(k, b.CreateFCmpUNO(x, x));
-    case OpKind::kIsInf: {
+  switch (AsUnaryOp(k.node.op)) {
+    case UnaryOp::kCast: return Convert(k, x, from, to);
+    case UnaryOp::kNot: return Bool(k, b.CreateNot(IsTrue(k, x)));
+    case UnaryOp::kIsNaN: return Bool(k, b.CreateFCmpUNO(x, x));
+    case UnaryOp::kIsInf: {
       llvm::Value* positive = b.CreateFCmpOEQ(x, llvm::ConstantFP::getInfinity(k.F32()));
       llvm::Value* negative = b.CreateFCmpOEQ(x, llvm::ConstantFP::getInfinity(k.F32(), true));
       return Bool(k, b.CreateOr(b.CreateAnd(positive, b.getInt1(f.beta != 0.0f)),
                                 b.CreateAnd(negative, b.getInt1(f.alpha != 0.0f))));
     }
-    case OpKind::kAbs:
+    case UnaryOp::kAbs:
       return IsSignedInteger(from) ? b.CreateSelect(b.CreateICmpSLT(x, zero), b.CreateNeg(x), x) : x;
-    case OpKind::kNeg: return b.CreateNeg(x);
-    case OpKind::kSign: {
+    case UnaryOp::kNeg: return b.CreateNeg(x);
+    case UnaryOp::kSign: {
       llvm::Value* one = llvm::ConstantInt::get(x->getType(), 1);
       llvm::Value* negative = IsSignedInteger(from) ? b.CreateICmpSLT(x, zero) : b.getFalse();
       return b.CreateSelect(b.CreateICmpEQ(x, zero), zero,
                             b.CreateSelect(negative, llvm::ConstantInt::getSigned(x->getType(), -1), one));
     }
-    default: return nullptr;
+    case UnaryOp::kRelu: case UnaryOp::kSigmoid: case UnaryOp::kTanh: case UnaryOp::kExp: case UnaryOp::kLog:
+    case UnaryOp::kSqrt: case UnaryOp::kReciprocal: case UnaryOp::kFloor: case UnaryOp::kCeil: case UnaryOp::kRound:
+    case UnaryOp::kErf: case UnaryOp::kSoftplus: case UnaryOp::kSoftsign: case UnaryOp::kElu: case UnaryOp::kSelu:
+    case UnaryOp::kCelu: case UnaryOp::kLeakyRelu: case UnaryOp::kThresholdedRelu: case UnaryOp::kHardSigmoid:
+    case UnaryOp::kHardSwish: case UnaryOp::kSin: case UnaryOp::kCos: case UnaryOp::kTan: case UnaryOp::kAsin:
+    case UnaryOp::kAcos: case UnaryOp::kAtan: case UnaryOp::kSinh: case UnaryOp::kCosh: case UnaryOp::kAsinh:
+    case UnaryOp::kAcosh: case UnaryOp::kAtanh: return nullptr;
   }
+  MODELC_UNREACHABLE("every case of the switch returns");
 }
 
 }  // namespace

@@ -249,7 +249,9 @@ void EmitRankOneUpdates(KernelContext& k, const MatrixOperands& p, llvm::Value* 
   });
 }
 
-absl::Status EmitGemm(KernelContext& k) {
+}  // namespace
+
+absl::Status EmitGemmKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(GemmGeometry g, ResolveGemm(k.graph, k.node));
   ASSIGN_OR_RETURN(Epilogue epilogue, ResolveEpilogue(k.graph, k.node));
   MatrixOperands p{k.in[0], g.trans_a, k.out[0], g.m, g.n, g.k, g.alpha, {}};
@@ -264,7 +266,7 @@ absl::Status EmitGemm(KernelContext& k) {
   return absl::OkStatus();
 }
 
-absl::Status EmitMatMul(KernelContext& k) {
+absl::Status EmitMatMulKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(MatMulGeometry g, ResolveMatMul(k.graph, k.node));
   ASSIGN_OR_RETURN(Epilogue epilogue, ResolveEpilogue(k.graph, k.node));
   const ValueId b = k.node.inputs[1];
@@ -291,8 +293,6 @@ absl::Status EmitMatMul(KernelContext& k) {
   return absl::OkStatus();
 }
 
-}  // namespace
-
 void EmitRunTimeMatrixProduct(KernelContext& k, llvm::Value* a, llvm::Value* b, llvm::Value* out, int64_t m,
                               int64_t n, int64_t inner) {
   MatrixOperands p{a, false, out, m, n, inner, 1.0f, {}};
@@ -305,17 +305,6 @@ void EmitConstantWeightsProduct(KernelContext& k, llvm::Value* a, bool a_transpo
   MatrixOperands p{a, a_transposed, out, placement.height * placement.width, n, inner, 1.0f, {}, &placement};
   if (bias != nullptr) p.addend = Addend{bias, 1.0f, /*stride_m=*/0, /*stride_n=*/1};
   EmitConstantBProduct(k, p, weights, /*b_transposed=*/true, epilogue);
-}
-
-absl::Status EmitLinearKernel(KernelContext& k) {
-  switch (k.node.op) {
-    case OpKind::kGemm:
-      return EmitGemm(k);
-    case OpKind::kMatMul:
-      return EmitMatMul(k);
-    default:
-      return absl::InternalError(absl::StrCat("no linear kernel for ", OpName(k.node.op)));
-  }
 }
 
 }  // namespace modelc

@@ -11,9 +11,8 @@
 #include "llvm/IR/Intrinsics.h"
 
 namespace modelc {
-namespace {
 
-absl::Status EmitSoftmax(KernelContext& k) {
+absl::Status EmitSoftmaxKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(SoftmaxGeometry g, ResolveSoftmax(k.graph, k.node));
   llvm::IRBuilder<>& b = k.b;
   llvm::Value* maximum = k.EntryAlloca(k.F32());
@@ -49,7 +48,7 @@ absl::Status EmitSoftmax(KernelContext& k) {
   return absl::OkStatus();
 }
 
-absl::Status EmitBatchNorm(KernelContext& k) {
+absl::Status EmitBatchNormalizationKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(BatchNormGeometry g, ResolveBatchNorm(k.graph, k.node));
   llvm::IRBuilder<>& b = k.b;
   bool constant_statistics = true;
@@ -113,7 +112,7 @@ std::pair<llvm::Value*, llvm::Value*> EmitMeanAndInverseStd(KernelContext& k, ll
 
 // Per group y = (x - mean) * inv_std * scale + bias. Mean and InvStdDev are written when
 // asked for.
-absl::Status EmitLayerNorm(KernelContext& k) {
+absl::Status EmitLayerNormalizationKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(LayerNormGeometry g, ResolveLayerNorm(k.graph, k.node));
   llvm::IRBuilder<>& b = k.b;
   const bool has_bias = k.graph.HasInput(k.node, 2);
@@ -138,7 +137,7 @@ absl::Status EmitLayerNorm(KernelContext& k) {
 
 // InstanceNormalization: the LayerNorm loop per (image, channel) plane, with the
 // channel's scale and shift.
-absl::Status EmitInstanceNorm(KernelContext& k) {
+absl::Status EmitInstanceNormalizationKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(InstanceNormGeometry g, ResolveInstanceNorm(k.graph, k.node));
   llvm::IRBuilder<>& b = k.b;
   llvm::Value* sum = k.EntryAlloca(k.F32());
@@ -156,7 +155,7 @@ absl::Status EmitInstanceNorm(KernelContext& k) {
   return absl::OkStatus();
 }
 
-absl::Status EmitGlobalPool(KernelContext& k) {
+absl::Status EmitGlobalPoolKernel(KernelContext& k) {
   const Shape& x = k.graph.InputType(k.node, 0).shape;
   const int64_t planes = x[0] * x[1];
   const int64_t area = ElementCount(x) / std::max<int64_t>(planes, 1);
@@ -176,27 +175,6 @@ absl::Status EmitGlobalPool(KernelContext& k) {
     k.Store(result, k.out[0], p);
   });
   return absl::OkStatus();
-}
-
-}  // namespace
-
-absl::Status EmitNormalizationKernel(KernelContext& k) {
-  switch (k.node.op) {
-    case OpKind::kSoftmax:
-    case OpKind::kLogSoftmax:
-      return EmitSoftmax(k);
-    case OpKind::kBatchNormalization:
-      return EmitBatchNorm(k);
-    case OpKind::kLayerNormalization:
-      return EmitLayerNorm(k);
-    case OpKind::kInstanceNormalization:
-      return EmitInstanceNorm(k);
-    case OpKind::kGlobalAveragePool:
-    case OpKind::kGlobalMaxPool:
-      return EmitGlobalPool(k);
-    default:
-      return absl::InternalError(absl::StrCat("no normalization kernel for ", OpName(k.node.op)));
-  }
 }
 
 }  // namespace modelc

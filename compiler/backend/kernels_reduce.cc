@@ -37,46 +37,47 @@ absl::Status EmitReduceKernel(KernelContext& k) {
     over_reduced([&](llvm::Value* v) {
       llvm::Value* acc = b.CreateLoad(k.F32(), accumulator);
       llvm::Value* next;
-      switch (op) {
-        case OpKind::kReduceMax:
+      switch (AsReduceOp(op)) {
+        case ReduceOp::kReduceMax:
           next = b.CreateSelect(b.CreateFCmpOGT(v, acc), v, acc);
           break;
-        case OpKind::kReduceMin:
+        case ReduceOp::kReduceMin:
           next = b.CreateSelect(b.CreateFCmpOLT(v, acc), v, acc);
           break;
-        case OpKind::kReduceProd:
+        case ReduceOp::kReduceProd:
           next = b.CreateFMul(acc, v);
           break;
-        case OpKind::kReduceSumSquare:
-        case OpKind::kReduceL2:
+        case ReduceOp::kReduceSumSquare:
+        case ReduceOp::kReduceL2:
           next = k.ReassociableAdd(acc, b.CreateFMul(v, v));
           break;
-        case OpKind::kReduceL1:
+        case ReduceOp::kReduceL1:
           next = k.ReassociableAdd(acc, b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, v));
           break;
-        case OpKind::kReduceLogSumExp:
+        case ReduceOp::kReduceLogSumExp:
           next = k.ReassociableAdd(acc, EmitExp(k, b.CreateFSub(v, max_value)));
           break;
-        default:
+        case ReduceOp::kReduceSum: case ReduceOp::kReduceMean: case ReduceOp::kReduceLogSum:
           next = k.ReassociableAdd(acc, v);
       }
       b.CreateStore(next, accumulator);
     });
     llvm::Value* result = b.CreateLoad(k.F32(), accumulator);
-    switch (op) {
-      case OpKind::kReduceMean:
+    switch (AsReduceOp(op)) {
+      case ReduceOp::kReduceMean:
         result = b.CreateFDiv(result, k.Float(static_cast<float>(g.ReducedCount())));
         break;
-      case OpKind::kReduceL2:
+      case ReduceOp::kReduceL2:
         result = b.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, result);
         break;
-      case OpKind::kReduceLogSum:
+      case ReduceOp::kReduceLogSum:
         result = EmitLog(k, result);
         break;
-      case OpKind::kReduceLogSumExp:
+      case ReduceOp::kReduceLogSumExp:
         result = b.CreateFAdd(EmitLog(k, result), max_value);
         break;
-      default:
+      case ReduceOp::kReduceSum: case ReduceOp::kReduceMax: case ReduceOp::kReduceMin: case ReduceOp::kReduceProd:
+      case ReduceOp::kReduceSumSquare: case ReduceOp::kReduceL1:
         break;
     }
     k.Store(result, k.out[0], out_index);

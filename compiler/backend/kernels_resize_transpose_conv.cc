@@ -17,7 +17,9 @@ struct PartialTap {
   llvm::Value* weight;
 };
 
-absl::Status EmitResize(KernelContext& k) {
+}  // namespace
+
+absl::Status EmitResizeKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(ResizeGeometry g, ResolveResize(k.graph, k.node));
   llvm::IRBuilder<>& b = k.b;
   const size_t rank = g.out_shape.size();
@@ -69,7 +71,7 @@ absl::Status EmitResize(KernelContext& k) {
   return absl::OkStatus();
 }
 
-absl::Status EmitConvTranspose(KernelContext& k) {
+absl::Status EmitConvTransposeKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(ConvTransposeGeometry g, ResolveConvTranspose(k.graph, k.node));
   llvm::IRBuilder<>& b = k.b;
   const int64_t icg = g.InChannelsPerGroup(), ocg = g.OutChannelsPerGroup();
@@ -112,20 +114,6 @@ absl::Status EmitConvTranspose(KernelContext& k) {
     k.Store(b.CreateLoad(k.F32(), sum), k.out[0], at);
   });
   return absl::OkStatus();
-}
-
-}  // namespace
-
-absl::Status EmitUpsamplingKernel(KernelContext& k) {
-  switch (k.node.op) {
-    case OpKind::kResize:
-    case OpKind::kUpsample:
-      return EmitResize(k);
-    case OpKind::kConvTranspose:
-      return EmitConvTranspose(k);
-    default:
-      return absl::InternalError(absl::StrCat("no upsampling kernel for ", OpName(k.node.op)));
-  }
 }
 
 }  // namespace modelc

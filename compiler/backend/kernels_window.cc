@@ -13,9 +13,8 @@
 #include "compiler/util/status_macros.h"
 
 namespace modelc {
-namespace {
 
-absl::Status EmitConv(KernelContext& k) {
+absl::Status EmitConvKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(ConvGeometry g, ResolveConv(k.graph, k.node));
   ASSIGN_OR_RETURN(Epilogue epilogue, ResolveEpilogue(k.graph, k.node));
   switch (k.plan.kernel) {
@@ -87,6 +86,8 @@ absl::Status EmitConv(KernelContext& k) {
   return absl::OkStatus();
 }
 
+namespace {
+
 llvm::Value* RangeSize(KernelContext& k, const ValidRange& range) {
   return k.Max(k.b.CreateSub(range.end, range.begin), k.Int(0));
 }
@@ -134,7 +135,9 @@ void EmitPoolOnVectors(KernelContext& k, const WindowGeometry& s, bool is_max) {
   });
 }
 
-absl::Status EmitPool(KernelContext& k) {
+}  // namespace
+
+absl::Status EmitPoolKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(PoolGeometry g, ResolvePool(k.graph, k.node));
   const WindowGeometry& s = g.window;
   const bool is_max = k.node.op == OpKind::kMaxPool;
@@ -183,20 +186,6 @@ absl::Status EmitPool(KernelContext& k) {
     });
   });
   return absl::OkStatus();
-}
-
-}  // namespace
-
-absl::Status EmitWindowKernel(KernelContext& k) {
-  switch (k.node.op) {
-    case OpKind::kConv:
-      return EmitConv(k);
-    case OpKind::kMaxPool:
-    case OpKind::kAveragePool:
-      return EmitPool(k);
-    default:
-      return absl::InternalError(absl::StrCat("no window kernel for ", OpName(k.node.op)));
-  }
 }
 
 }  // namespace modelc

@@ -184,60 +184,7 @@ class ModuleBuilder {
     KernelContext kernel(builder_, *module_, graph_, node, inputs, outputs,
                          absl::StrCat(names_.prefix, ".", SanitizeCIdentifier(node.name)), workspace, plan_,
                          plan_.nodes[n], workspace_use_[n], request_.target, constants_, weights);
-    absl::Status status;
-    const OpFamily family = GetOpInfo(node.op).family;
-    if (family == OpFamily::kUnary || family == OpFamily::kBinary || family == OpFamily::kView) {
-      status = EmitElementwiseKernel(kernel);  // a view reaching code is a copy into an output
-    } else if (family == OpFamily::kReduce) {
-      status = EmitReduceKernel(kernel);
-    } else if (family == OpFamily::kIndexMap) {
-      status = EmitDataMovementKernel(kernel);
-    } else switch (node.op) {
-      case OpKind::kGemm:
-      case OpKind::kMatMul:
-        status = EmitLinearKernel(kernel);
-        break;
-      case OpKind::kConv:
-      case OpKind::kMaxPool:
-      case OpKind::kAveragePool:
-        status = EmitWindowKernel(kernel);
-        break;
-      case OpKind::kSoftmax:
-      case OpKind::kLogSoftmax:
-      case OpKind::kBatchNormalization:
-      case OpKind::kLayerNormalization:
-      case OpKind::kInstanceNormalization:
-      case OpKind::kGlobalAveragePool:
-      case OpKind::kGlobalMaxPool:
-        status = EmitNormalizationKernel(kernel);
-        break;
-      case OpKind::kTranspose:
-      case OpKind::kConcat:
-      case OpKind::kTrilu:
-        status = EmitDataMovementKernel(kernel);
-        break;
-      case OpKind::kArgMax:
-      case OpKind::kArgMin:
-      case OpKind::kHardmax:
-        status = EmitArgReduceKernel(kernel);
-        break;
-      case OpKind::kResize:
-      case OpKind::kUpsample:
-      case OpKind::kConvTranspose:
-        status = EmitUpsamplingKernel(kernel);
-        break;
-      case OpKind::kRNN:
-      case OpKind::kGRU:
-      case OpKind::kLSTM:
-        status = EmitRecurrentKernel(kernel);
-        break;
-      case OpKind::kClip:
-        status = EmitElementwiseKernel(kernel);
-        break;
-      default:
-        status = absl::InternalError(absl::StrCat("no lowering for ", OpName(node.op)));
-    }
-    RETURN_IF_ERROR(status);
+    RETURN_IF_ERROR(EmitKernel(kernel));
     builder_.CreateRetVoid();
     return absl::OkStatus();
   }

@@ -320,37 +320,36 @@ std::optional<int64_t> ContiguousStart(const IndexMapGeometry& g) {
 
 absl::StatusOr<std::vector<IndexMapGeometry>> ResolveIndexMap(const Graph& graph, const Node& node) {
   using Maps = std::vector<IndexMapGeometry>;
-  switch (node.op) {
-    case OpKind::kSlice: {
+  switch (AsIndexMapOp(node.op)) {
+    case IndexMapOp::kSlice: {
       ASSIGN_OR_RETURN(IndexMapGeometry g, Slice(graph, node));
       return Maps{std::move(g)};
     }
-    case OpKind::kPad: {
+    case IndexMapOp::kPad: {
       ASSIGN_OR_RETURN(IndexMapGeometry g, Pad(graph, node));
       return Maps{std::move(g)};
     }
-    case OpKind::kTile: {
+    case IndexMapOp::kTile: {
       ASSIGN_OR_RETURN(IndexMapGeometry g, Tile(graph, node));
       return Maps{std::move(g)};
     }
-    case OpKind::kExpand: {
+    case IndexMapOp::kExpand: {
       ASSIGN_OR_RETURN(IndexMapGeometry g, Expand(graph, node));
       return Maps{std::move(g)};
     }
-    case OpKind::kGather: {
+    case IndexMapOp::kGather: {
       ASSIGN_OR_RETURN(IndexMapGeometry g, Gather(graph, node));
       return Maps{std::move(g)};
     }
-    case OpKind::kSplit:
+    case IndexMapOp::kSplit:
       return Split(graph, node);
-    case OpKind::kDepthToSpace:
-    case OpKind::kSpaceToDepth: {
+    case IndexMapOp::kDepthToSpace:
+    case IndexMapOp::kSpaceToDepth: {
       ASSIGN_OR_RETURN(IndexMapGeometry g, DepthSpace(graph, node));
       return Maps{std::move(g)};
     }
-    default:
-      return absl::InternalError(absl::StrCat(OpName(node.op), " is not an index-map operator"));
   }
+  MODELC_UNREACHABLE("ResolveIndexMap of an op outside the IndexMap family");
 }
 
 }  // namespace modelc

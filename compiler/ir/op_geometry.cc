@@ -482,32 +482,40 @@ absl::StatusOr<ElementwiseFunction> UnaryFunction(OpKind op, const AttributeMap&
   ElementwiseFunction f;
   f.op = op;
   float alpha = 0.0f, beta = 0.0f, gamma = 0.0f;
-  switch (op) {
-    case OpKind::kElu:
-    case OpKind::kCelu:
-    case OpKind::kThresholdedRelu:
+  switch (AsElementwiseOp(op)) {
+    case ElementwiseOp::kElu:
+    case ElementwiseOp::kCelu:
+    case ElementwiseOp::kThresholdedRelu:
       alpha = 1.0f;
       break;
-    case OpKind::kLeakyRelu:
+    case ElementwiseOp::kLeakyRelu:
       alpha = 0.01f;
       break;
-    case OpKind::kSelu:
+    case ElementwiseOp::kSelu:
       alpha = 1.67326319217681884765625f;
       gamma = 1.05070102214813232421875f;
       break;
-    case OpKind::kHardSigmoid:
+    case ElementwiseOp::kHardSigmoid:
       alpha = 0.2f;
       beta = 0.5f;
       break;
-    case OpKind::kClip:
+    case ElementwiseOp::kClip:
       alpha = -3.402823466e+38f;
       beta = 3.402823466e+38f;
       break;
-    case OpKind::kIsInf:  // detect_negative, detect_positive
+    case ElementwiseOp::kIsInf:  // detect_negative, detect_positive
       alpha = static_cast<float>(attributes.GetInt("detect_negative", 1).value_or(1));
       beta = static_cast<float>(attributes.GetInt("detect_positive", 1).value_or(1));
       break;
-    default:
+    case ElementwiseOp::kRelu: case ElementwiseOp::kSigmoid: case ElementwiseOp::kTanh: case ElementwiseOp::kExp:
+    case ElementwiseOp::kLog: case ElementwiseOp::kAbs: case ElementwiseOp::kNeg: case ElementwiseOp::kSqrt:
+    case ElementwiseOp::kReciprocal: case ElementwiseOp::kFloor: case ElementwiseOp::kCeil:
+    case ElementwiseOp::kRound: case ElementwiseOp::kSign: case ElementwiseOp::kErf: case ElementwiseOp::kSoftplus:
+    case ElementwiseOp::kSoftsign: case ElementwiseOp::kHardSwish: case ElementwiseOp::kNot:
+    case ElementwiseOp::kCast: case ElementwiseOp::kIsNaN: case ElementwiseOp::kSin: case ElementwiseOp::kCos:
+    case ElementwiseOp::kTan: case ElementwiseOp::kAsin: case ElementwiseOp::kAcos: case ElementwiseOp::kAtan:
+    case ElementwiseOp::kSinh: case ElementwiseOp::kCosh: case ElementwiseOp::kAsinh: case ElementwiseOp::kAcosh:
+    case ElementwiseOp::kAtanh: case ElementwiseOp::kIdentity:
       break;
   }
   ASSIGN_OR_RETURN(f.alpha, attributes.GetFloat(prefix + "alpha", alpha));
@@ -524,15 +532,23 @@ bool IsFloatFunction(OpKind op) {
 }
 
 bool IsTrigonometric(OpKind op) {
-  switch (op) {
-    case OpKind::kSin: case OpKind::kCos: case OpKind::kTan:
-    case OpKind::kAsin: case OpKind::kAcos: case OpKind::kAtan:
-    case OpKind::kSinh: case OpKind::kCosh: case OpKind::kAsinh:
-    case OpKind::kAcosh: case OpKind::kAtanh:
+  switch (AsElementwiseOp(op)) {
+    case ElementwiseOp::kSin: case ElementwiseOp::kCos: case ElementwiseOp::kTan:
+    case ElementwiseOp::kAsin: case ElementwiseOp::kAcos: case ElementwiseOp::kAtan:
+    case ElementwiseOp::kSinh: case ElementwiseOp::kCosh: case ElementwiseOp::kAsinh:
+    case ElementwiseOp::kAcosh: case ElementwiseOp::kAtanh:
       return true;
-    default:
+    case ElementwiseOp::kRelu: case ElementwiseOp::kSigmoid: case ElementwiseOp::kTanh: case ElementwiseOp::kExp:
+    case ElementwiseOp::kLog: case ElementwiseOp::kAbs: case ElementwiseOp::kNeg: case ElementwiseOp::kSqrt:
+    case ElementwiseOp::kReciprocal: case ElementwiseOp::kFloor: case ElementwiseOp::kCeil:
+    case ElementwiseOp::kRound: case ElementwiseOp::kSign: case ElementwiseOp::kErf: case ElementwiseOp::kSoftplus:
+    case ElementwiseOp::kSoftsign: case ElementwiseOp::kElu: case ElementwiseOp::kSelu: case ElementwiseOp::kCelu:
+    case ElementwiseOp::kLeakyRelu: case ElementwiseOp::kThresholdedRelu: case ElementwiseOp::kHardSigmoid:
+    case ElementwiseOp::kHardSwish: case ElementwiseOp::kNot: case ElementwiseOp::kCast: case ElementwiseOp::kIsNaN:
+    case ElementwiseOp::kIsInf: case ElementwiseOp::kClip: case ElementwiseOp::kIdentity:
       return false;
   }
+  MODELC_UNREACHABLE("an elementwise op outside ElementwiseOp");
 }
 
 absl::StatusOr<ElementwiseFunction> ElementwiseFunctionOf(const Graph& graph, const Node& node) {
@@ -696,15 +712,15 @@ absl::StatusOr<ConcatGeometry> ResolveConcat(const Graph& graph, const Node& nod
 absl::StatusOr<Shape> ResolveViewShape(const Graph& graph, const Node& node) {
   const Shape& x = graph.InputType(node, 0).shape;
   const int64_t rank = static_cast<int64_t>(x.size());
-  switch (node.op) {
-    case OpKind::kFlatten: {
+  switch (AsViewOp(node.op)) {
+    case ViewOp::kFlatten: {
       ASSIGN_OR_RETURN(int64_t axis_attr, node.attributes.GetInt("axis", 1));
       ASSIGN_OR_RETURN(int64_t axis, NormalizeAxis(axis_attr, rank, /*allow_end=*/true));
       int64_t outer = 1, inner = 1;
       for (int64_t d = 0; d < rank; ++d) (d < axis ? outer : inner) *= x[d];
       return Shape{outer, inner};
     }
-    case OpKind::kReshape: {
+    case ViewOp::kReshape: {
       ASSIGN_OR_RETURN(int64_t allow_zero, node.attributes.GetInt("allowzero", 0));
       ASSIGN_OR_RETURN(Shape out, ConstantInts(graph, node, 1, "Reshape's shape"));
       int infer_at = -1;
@@ -734,7 +750,7 @@ absl::StatusOr<Shape> ResolveViewShape(const Graph& graph, const Node& node) {
       }
       return out;
     }
-    case OpKind::kDropout:
+    case ViewOp::kDropout:
       if (graph.HasInput(node, 2)) {
         const Value& training = graph.value(node.inputs[2]);
         if (!training.constant || training.constant->bytes().empty() ||
@@ -743,9 +759,9 @@ absl::StatusOr<Shape> ResolveViewShape(const Graph& graph, const Node& node) {
         }
       }
       return x;
-    case OpKind::kIdentity:
+    case ViewOp::kIdentity:
       return x;
-    case OpKind::kSqueeze: {
+    case ViewOp::kSqueeze: {
       ASSIGN_OR_RETURN(std::optional<std::vector<int64_t>> axes_given, AxesOf(graph, node, 1));
       std::vector<int64_t> axes;
       if (axes_given) {
@@ -760,7 +776,7 @@ absl::StatusOr<Shape> ResolveViewShape(const Graph& graph, const Node& node) {
       }
       return out;
     }
-    case OpKind::kUnsqueeze: {
+    case ViewOp::kUnsqueeze: {
       ASSIGN_OR_RETURN(std::optional<std::vector<int64_t>> axes_given, AxesOf(graph, node, 1));
       if (!axes_given) return Invalid("Unsqueeze needs axes");
       const int64_t out_rank = rank + static_cast<int64_t>(axes_given->size());
@@ -776,9 +792,8 @@ absl::StatusOr<Shape> ResolveViewShape(const Graph& graph, const Node& node) {
       }
       return out;
     }
-    default:
-      return Invalid("not a view operator");
   }
+  MODELC_UNREACHABLE("ResolveViewShape of an op outside the View family");
 }
 
 }  // namespace modelc

@@ -4,6 +4,8 @@
 #include <array>
 #include <string_view>
 
+#include "compiler/util/status_macros.h"
+
 namespace modelc {
 namespace {
 
@@ -19,16 +21,50 @@ constexpr OpTypes kInteger = OpTypes::kInteger;
 constexpr OpTypes kBool = OpTypes::kBool;
 constexpr OpTypes kAny = OpTypes::kAny;
 
+using namespace op_traits;  // the Traits column's names
+
 constexpr OpInfo kOpTable[] = {
-#define OP(kind, onnx_name, min_in, max_in, min_out, max_out, family, types) \
-  {OpKind::k##kind, onnx_name, min_in, max_in, min_out, max_out, k##family, k##types},
+#define OP(kind, onnx_name, min_in, max_in, min_out, max_out, family, types, traits) \
+  {OpKind::k##kind, onnx_name, min_in, max_in, min_out, max_out, k##family, k##types, traits},
 #include "compiler/ir/ops.def"
 #undef OP
 };
 
+constexpr int kOpCount = static_cast<int>(sizeof(kOpTable) / sizeof(kOpTable[0]));
+
+// Each op's position among the ops of its family (the value of its family enum).
+struct FamilyPositions {
+  int of[kOpCount] = {};
+};
+constexpr FamilyPositions kFamilyPositions = [] {
+  FamilyPositions positions;
+  int next[6] = {};
+  for (int i = 0; i < kOpCount; ++i) positions.of[i] = next[static_cast<int>(kOpTable[i].family)]++;
+  return positions;
+}();
+
+int PositionIn(OpKind kind, OpFamily family) {
+  const int index = static_cast<int>(kind);
+  MODELC_CHECK(kOpTable[index].family == family, "an op converted to another family's enum");
+  return kFamilyPositions.of[index];
+}
+
 }  // namespace
 
 const OpInfo& GetOpInfo(OpKind kind) { return kOpTable[static_cast<int>(kind)]; }
+
+UnaryOp AsUnaryOp(OpKind kind) { return static_cast<UnaryOp>(PositionIn(kind, OpFamily::kUnary)); }
+BinaryOp AsBinaryOp(OpKind kind) { return static_cast<BinaryOp>(PositionIn(kind, OpFamily::kBinary)); }
+ViewOp AsViewOp(OpKind kind) { return static_cast<ViewOp>(PositionIn(kind, OpFamily::kView)); }
+ReduceOp AsReduceOp(OpKind kind) { return static_cast<ReduceOp>(PositionIn(kind, OpFamily::kReduce)); }
+IndexMapOp AsIndexMapOp(OpKind kind) { return static_cast<IndexMapOp>(PositionIn(kind, OpFamily::kIndexMap)); }
+OwnOp AsOwnOp(OpKind kind) { return static_cast<OwnOp>(PositionIn(kind, OpFamily::kOwn)); }
+
+ElementwiseOp AsElementwiseOp(OpKind kind) {
+  if (kind == OpKind::kClip) return ElementwiseOp::kClip;
+  if (kind == OpKind::kIdentity) return ElementwiseOp::kIdentity;
+  return static_cast<ElementwiseOp>(PositionIn(kind, OpFamily::kUnary));
+}
 
 int OpCount() { return static_cast<int>(sizeof(kOpTable) / sizeof(kOpTable[0])); }
 

@@ -48,29 +48,9 @@ bool Accepts(OpTypes types, DataType type) {
 // The inputs that carry data (the rest are shapes, axes, flags or bounds, each checked
 // by its op's geometry).
 bool IsDataInput(const Node& node, int i) {
-  switch (GetOpInfo(node.op).family) {
-    case OpFamily::kView:
-    case OpFamily::kReduce:
-    case OpFamily::kIndexMap:
-      return i == 0;
-    case OpFamily::kUnary:
-    case OpFamily::kBinary:
-      return true;
-    case OpFamily::kOwn:
-      switch (node.op) {
-        case OpKind::kTrilu:
-        case OpKind::kClip:
-        case OpKind::kResize:
-        case OpKind::kUpsample:
-          return i == 0;
-        case OpKind::kRNN:
-        case OpKind::kGRU:
-        case OpKind::kLSTM:
-          return i != kRecurrentSequenceLengths;
-        default:
-          return true;
-      }
-  }
+  const OpInfo& info = GetOpInfo(node.op);
+  if (info.Has(op_traits::kOnlyFirstInputIsData)) return i == 0;
+  if (info.Has(op_traits::kSequenceLengthsInput)) return i != kRecurrentSequenceLengths;
   return true;
 }
 
@@ -110,69 +90,55 @@ absl::Status CheckElementTypes(const Graph& graph, const Node& node) {
 // The element type of a node's outputs: that of its first data input, except where
 // the op says otherwise.
 absl::StatusOr<DataType> OutputElementType(const Graph& graph, const Node& node) {
-  switch (node.op) {
-    case OpKind::kEqual:
-    case OpKind::kLess:
-    case OpKind::kGreater:
-    case OpKind::kLessOrEqual:
-    case OpKind::kGreaterOrEqual:
-    case OpKind::kIsNaN:
-    case OpKind::kIsInf:
-      return DataType::kBool;
-    case OpKind::kArgMax:
-    case OpKind::kArgMin:
-      return DataType::kInt64;
-    case OpKind::kWhere:
-      return graph.InputType(node, 1).element_type;
-    case OpKind::kCast:
-      return ResolveCastType(node);
-    default:
-      return graph.InputType(node, 0).element_type;
-  }
+  const OpInfo& info = GetOpInfo(node.op);
+  if (info.Has(op_traits::kBoolOutput)) return DataType::kBool;
+  if (info.Has(op_traits::kInt64Output)) return DataType::kInt64;
+  if (info.Has(op_traits::kOutputTypeOfSecondInput)) return graph.InputType(node, 1).element_type;
+  if (info.Has(op_traits::kOutputTypeFromAttribute)) return ResolveCastType(node);
+  return graph.InputType(node, 0).element_type;
 }
 
 absl::StatusOr<Types> InferOwn(const Graph& graph, const Node& node, DataType out_type) {
   const Shape& x = graph.InputType(node, 0).shape;
   auto Out = [out_type](Shape shape) { return TensorType{out_type, std::move(shape)}; };
   ASSIGN_OR_RETURN(Epilogue epilogue, ResolveEpilogue(graph, node));
-  if (!epilogue.Empty() && node.op != OpKind::kConv && node.op != OpKind::kGemm &&
-      node.op != OpKind::kMatMul) {
+  if (!epilogue.Empty() && !GetOpInfo(node.op).Has(op_traits::kFusedEpilogue)) {
     return absl::InvalidArgumentError("only Conv, Gemm and MatMul take fused operations");
   }
-  switch (node.op) {
-    case OpKind::kClip:
+  switch (AsOwnOp(node.op)) {
+    case OwnOp::kClip:
       RETURN_IF_ERROR(ResolveClip(graph, node).status());
       return Types{Out(x)};
-    case OpKind::kSoftmax:
-    case OpKind::kLogSoftmax:
+    case OwnOp::kSoftmax:
+    case OwnOp::kLogSoftmax:
       RETURN_IF_ERROR(ResolveSoftmax(graph, node).status());
       return Types{Out(x)};
-    case OpKind::kLayerNormalization: {
+    case OwnOp::kLayerNormalization: {
       ASSIGN_OR_RETURN(LayerNormGeometry g, ResolveLayerNorm(graph, node));
       Types types = {Out(x)};
       for (size_t o = 1; o < node.outputs.size(); ++o) types.push_back(Out(g.statistics_shape));
       return types;
     }
-    case OpKind::kTranspose: {
+    case OwnOp::kTranspose: {
       ASSIGN_OR_RETURN(TransposeGeometry g, ResolveTranspose(graph, node));
       return Types{Out(g.out_shape)};
     }
-    case OpKind::kConcat: {
+    case OwnOp::kConcat: {
       ASSIGN_OR_RETURN(ConcatGeometry g, ResolveConcat(graph, node));
       return Types{Out(g.out_shape)};
     }
-    case OpKind::kBatchNormalization:
+    case OwnOp::kBatchNormalization:
       RETURN_IF_ERROR(ResolveBatchNorm(graph, node).status());
       return Types{Out(x)};
-    case OpKind::kGemm: {
+    case OwnOp::kGemm: {
       ASSIGN_OR_RETURN(GemmGeometry g, ResolveGemm(graph, node));
       return Types{Out({g.m, g.n})};
     }
-    case OpKind::kMatMul: {
+    case OwnOp::kMatMul: {
       ASSIGN_OR_RETURN(MatMulGeometry g, ResolveMatMul(graph, node));
       return Types{Out(g.out_shape)};
     }
-    case OpKind::kConv: {
+    case OwnOp::kConv: {
       ASSIGN_OR_RETURN(ConvGeometry g, ResolveConv(graph, node));
       Shape out{g.window.batch, g.out_channels};
       if (g.window.spatial_rank == 2) out.push_back(g.window.out_h);
@@ -185,59 +151,58 @@ absl::StatusOr<Types> InferOwn(const Graph& graph, const Node& node, DataType ou
       }
       return Types{Out(out)};
     }
-    case OpKind::kMaxPool:
-    case OpKind::kAveragePool: {
+    case OwnOp::kMaxPool:
+    case OwnOp::kAveragePool: {
       ASSIGN_OR_RETURN(PoolGeometry g, ResolvePool(graph, node));
       Shape out{g.window.batch, g.window.channels};
       if (g.window.spatial_rank == 2) out.push_back(g.window.out_h);
       out.push_back(g.window.out_w);
       return Types{Out(out)};
     }
-    case OpKind::kGlobalAveragePool:
-    case OpKind::kGlobalMaxPool: {
+    case OwnOp::kGlobalAveragePool:
+    case OwnOp::kGlobalMaxPool: {
       if (x.size() < 3) return absl::InvalidArgumentError("input must have rank 3 or more");
       Shape out(x.size(), 1);
       out[0] = x[0];
       out[1] = x[1];
       return Types{Out(out)};
     }
-    case OpKind::kArgMax:
-    case OpKind::kArgMin: {
+    case OwnOp::kArgMax:
+    case OwnOp::kArgMin: {
       ASSIGN_OR_RETURN(ArgReduceGeometry g, ResolveArgReduce(graph, node));
       return Types{Out(g.out_shape)};
     }
-    case OpKind::kHardmax:
+    case OwnOp::kHardmax:
       RETURN_IF_ERROR(ResolveSoftmax(graph, node).status());
       return Types{Out(x)};
-    case OpKind::kTrilu:
+    case OwnOp::kTrilu:
       RETURN_IF_ERROR(ResolveTrilu(graph, node).status());
       return Types{Out(x)};
-    case OpKind::kResize:
-    case OpKind::kUpsample: {
+    case OwnOp::kResize:
+    case OwnOp::kUpsample: {
       ASSIGN_OR_RETURN(ResizeGeometry g, ResolveResize(graph, node));
       return Types{Out(g.out_shape)};
     }
-    case OpKind::kConvTranspose: {
+    case OwnOp::kConvTranspose: {
       ASSIGN_OR_RETURN(ConvTransposeGeometry g, ResolveConvTranspose(graph, node));
       Shape out{g.batch, g.out_channels};
       if (g.spatial_rank == 2) out.push_back(g.out_h);
       out.push_back(g.out_w);
       return Types{Out(out)};
     }
-    case OpKind::kInstanceNormalization:
+    case OwnOp::kInstanceNormalization:
       RETURN_IF_ERROR(ResolveInstanceNorm(graph, node).status());
       return Types{Out(x)};
-    case OpKind::kRNN:
-    case OpKind::kGRU:
-    case OpKind::kLSTM: {
+    case OwnOp::kRNN:
+    case OwnOp::kGRU:
+    case OwnOp::kLSTM: {
       ASSIGN_OR_RETURN(RecurrentGeometry g, ResolveRecurrent(graph, node));
       Types types = {Out(g.YShape())};
       for (size_t o = 1; o < node.outputs.size(); ++o) types.push_back(Out(g.StateShape()));
       return types;
     }
-    default:
-      return absl::InternalError("op has no rule of its own");
   }
+  MODELC_UNREACHABLE("InferOwn of an op outside the Own family");
 }
 
 // The output types by the op's rule, before the size check.

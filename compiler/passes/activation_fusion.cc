@@ -34,8 +34,7 @@ absl::Status FuseActivations(Graph& graph) {
     const int producer = SoleProducer(graph, uses, activation_node.inputs[0], static_cast<int>(n));
     if (producer < 0) continue;
     Node& p = graph.mutable_nodes()[producer];
-    const bool fusable = p.op == OpKind::kConv || p.op == OpKind::kGemm || p.op == OpKind::kMatMul;
-    if (!fusable || p.attributes.Has(kFusedActivation)) continue;
+    if (!GetOpInfo(p.op).Has(op_traits::kFusedEpilogue) || p.attributes.Has(kFusedActivation)) continue;
     SetFusedActivation(activation, &p);
     TakeOverOutput(graph, producer, static_cast<int>(n));
     removed[n] = true;

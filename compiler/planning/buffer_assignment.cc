@@ -27,13 +27,10 @@ std::optional<std::vector<int64_t>> AliasedOutputOffsets(const Graph& graph, con
 }
 
 std::vector<int> InPlaceCandidates(const Graph& graph, const Node& node) {
-  const OpFamily family = GetOpInfo(node.op).family;
-  const bool elementwise = family == OpFamily::kUnary || family == OpFamily::kBinary ||
-                           node.op == OpKind::kClip || node.op == OpKind::kBatchNormalization ||
-                           node.op == OpKind::kSoftmax;
+  const OpInfo& info = GetOpInfo(node.op);
   std::vector<int> candidates;
-  if (!elementwise) return candidates;
-  const int data_inputs = family == OpFamily::kBinary ? static_cast<int>(node.inputs.size()) : 1;
+  if (!info.Has(op_traits::kInPlace)) return candidates;
+  const int data_inputs = info.family == OpFamily::kBinary ? static_cast<int>(node.inputs.size()) : 1;
   for (int i = 0; i < data_inputs; ++i) {
     if (graph.InputType(node, i) == graph.value(node.outputs[0]).type) candidates.push_back(i);
   }

@@ -23,96 +23,101 @@ using Outputs = std::vector<FloatTensor>;
 
 float ApplyElementwise(const ElementwiseFunction& f, float x) {
   const double v = x;
-  switch (f.op) {
-    case OpKind::kRelu:
+  switch (AsElementwiseOp(f.op)) {
+    case ElementwiseOp::kRelu:
       return x < 0.0f ? 0.0f : x;
-    case OpKind::kSigmoid:
+    case ElementwiseOp::kSigmoid:
       return static_cast<float>(1.0 / (1.0 + std::exp(-v)));
-    case OpKind::kTanh:
+    case ElementwiseOp::kTanh:
       return static_cast<float>(std::tanh(v));
-    case OpKind::kExp:
+    case ElementwiseOp::kExp:
       return static_cast<float>(std::exp(v));
-    case OpKind::kLog:
+    case ElementwiseOp::kLog:
       return static_cast<float>(std::log(v));
-    case OpKind::kAbs:
+    case ElementwiseOp::kAbs:
       return std::fabs(x);
-    case OpKind::kNeg:
+    case ElementwiseOp::kNeg:
       return -x;
-    case OpKind::kSqrt:
+    case ElementwiseOp::kSqrt:
       return static_cast<float>(std::sqrt(v));
-    case OpKind::kReciprocal:
+    case ElementwiseOp::kReciprocal:
       return static_cast<float>(1.0 / v);
-    case OpKind::kFloor:
+    case ElementwiseOp::kFloor:
       return std::floor(x);
-    case OpKind::kCeil:
+    case ElementwiseOp::kCeil:
       return std::ceil(x);
-    case OpKind::kRound:
+    case ElementwiseOp::kRound:
       return std::nearbyint(x);  // halves to even under the default rounding mode
-    case OpKind::kSign:
+    case ElementwiseOp::kSign:
       return x > 0.0f ? 1.0f : x < 0.0f ? -1.0f : x;
-    case OpKind::kErf:
+    case ElementwiseOp::kErf:
       return static_cast<float>(std::erf(v));
-    case OpKind::kSoftplus:
+    case ElementwiseOp::kSoftplus:
       return static_cast<float>(std::max(v, 0.0) + std::log1p(std::exp(-std::fabs(v))));
-    case OpKind::kSoftsign:
+    case ElementwiseOp::kSoftsign:
       return static_cast<float>(v / (1.0 + std::fabs(v)));
-    case OpKind::kElu:
+    case ElementwiseOp::kElu:
       return x < 0.0f ? static_cast<float>(f.alpha * std::expm1(v)) : x;
-    case OpKind::kSelu:
+    case ElementwiseOp::kSelu:
       return static_cast<float>(x > 0.0f ? f.gamma * v : f.gamma * f.alpha * std::expm1(v));
-    case OpKind::kCelu:
+    case ElementwiseOp::kCelu:
       return static_cast<float>(std::max(0.0, v) + std::min(0.0, f.alpha * std::expm1(v / f.alpha)));
-    case OpKind::kLeakyRelu:
+    case ElementwiseOp::kLeakyRelu:
       return x < 0.0f ? f.alpha * x : x;
-    case OpKind::kThresholdedRelu:
+    case ElementwiseOp::kThresholdedRelu:
       return x > f.alpha ? x : 0.0f;
-    case OpKind::kHardSigmoid:
+    case ElementwiseOp::kHardSigmoid:
       return std::max(0.0f, std::min(1.0f, f.alpha * x + f.beta));
-    case OpKind::kHardSwish:
+    case ElementwiseOp::kHardSwish:
       return x * std::max(0.0f, std::min(1.0f, x / 6.0f + 0.5f));
-    case OpKind::kClip:
+    case ElementwiseOp::kClip:
       return std::min(std::max(x, f.alpha), f.beta);
-    case OpKind::kSin: return static_cast<float>(std::sin(v));
-    case OpKind::kCos: return static_cast<float>(std::cos(v));
-    case OpKind::kTan: return static_cast<float>(std::tan(v));
-    case OpKind::kAsin: return static_cast<float>(std::asin(v));
-    case OpKind::kAcos: return static_cast<float>(std::acos(v));
-    case OpKind::kAtan: return static_cast<float>(std::atan(v));
-    case OpKind::kSinh: return static_cast<float>(std::sinh(v));
-    case OpKind::kCosh: return static_cast<float>(std::cosh(v));
-    case OpKind::kAsinh: return static_cast<float>(std::asinh(v));
-    case OpKind::kAcosh: return static_cast<float>(std::acosh(v));
-    case OpKind::kAtanh: return static_cast<float>(std::atanh(v));
-    default:
+    case ElementwiseOp::kSin: return static_cast<float>(std::sin(v));
+    case ElementwiseOp::kCos: return static_cast<float>(std::cos(v));
+    case ElementwiseOp::kTan: return static_cast<float>(std::tan(v));
+    case ElementwiseOp::kAsin: return static_cast<float>(std::asin(v));
+    case ElementwiseOp::kAcos: return static_cast<float>(std::acos(v));
+    case ElementwiseOp::kAtan: return static_cast<float>(std::atan(v));
+    case ElementwiseOp::kSinh: return static_cast<float>(std::sinh(v));
+    case ElementwiseOp::kCosh: return static_cast<float>(std::cosh(v));
+    case ElementwiseOp::kAsinh: return static_cast<float>(std::asinh(v));
+    case ElementwiseOp::kAcosh: return static_cast<float>(std::acosh(v));
+    case ElementwiseOp::kAtanh: return static_cast<float>(std::atanh(v));
+    case ElementwiseOp::kNot: case ElementwiseOp::kCast: case ElementwiseOp::kIsNaN: case ElementwiseOp::kIsInf:
+    case ElementwiseOp::kIdentity:
       return x;  // kIdentity
   }
+  MODELC_UNREACHABLE("every case of the switch returns");
 }
 
 namespace {
 
 float Combine(OpKind op, float a, float b) {
-  switch (op) {
-    case OpKind::kAdd:
-    case OpKind::kSum:
-    case OpKind::kMean:
+  switch (AsBinaryOp(op)) {
+    case BinaryOp::kAdd:
+    case BinaryOp::kSum:
+    case BinaryOp::kMean:
       return a + b;
-    case OpKind::kSub:
+    case BinaryOp::kSub:
       return a - b;
-    case OpKind::kMul:
+    case BinaryOp::kMul:
       return a * b;
-    case OpKind::kDiv:
+    case BinaryOp::kDiv:
       return a / b;
-    case OpKind::kPow:
+    case BinaryOp::kPow:
       return static_cast<float>(std::pow(static_cast<double>(a), static_cast<double>(b)));
-    case OpKind::kMax:
+    case BinaryOp::kMax:
       return std::max(a, b);
-    case OpKind::kMin:
+    case BinaryOp::kMin:
       return std::min(a, b);
-    case OpKind::kPRelu:
+    case BinaryOp::kPRelu:
       return a < 0.0f ? a * b : a;
-    default:
+    case BinaryOp::kEqual: case BinaryOp::kLess: case BinaryOp::kGreater: case BinaryOp::kLessOrEqual:
+    case BinaryOp::kGreaterOrEqual: case BinaryOp::kAnd: case BinaryOp::kOr: case BinaryOp::kXor:
+    case BinaryOp::kMod: case BinaryOp::kBitShift: case BinaryOp::kWhere:
       return std::numeric_limits<float>::quiet_NaN();
   }
+  MODELC_UNREACHABLE("every case of the switch returns");
 }
 
 // Combines the operands at every output position, each read through its broadcast
@@ -431,45 +436,46 @@ FloatTensor Reduce(OpKind op, const ReduceGeometry& g, const FloatTensor& x) {
       const double v = x[kept[o] + r];
       minimum = std::min(minimum, v);
       product *= v;
-      switch (op) {
-        case OpKind::kReduceSumSquare:
-        case OpKind::kReduceL2:
+      switch (AsReduceOp(op)) {
+        case ReduceOp::kReduceSumSquare:
+        case ReduceOp::kReduceL2:
           sum += v * v;
           break;
-        case OpKind::kReduceL1:
+        case ReduceOp::kReduceL1:
           sum += std::fabs(v);
           break;
-        case OpKind::kReduceLogSumExp:
+        case ReduceOp::kReduceLogSumExp:
           sum += std::exp(v - maximum);
           break;
-        default:
+        case ReduceOp::kReduceSum: case ReduceOp::kReduceMean: case ReduceOp::kReduceMax: case ReduceOp::kReduceMin:
+        case ReduceOp::kReduceProd: case ReduceOp::kReduceLogSum:
           sum += v;
       }
     }
     double result = sum;
-    switch (op) {
-      case OpKind::kReduceMean:
+    switch (AsReduceOp(op)) {
+      case ReduceOp::kReduceMean:
         result = sum / static_cast<double>(reduced.size());
         break;
-      case OpKind::kReduceMax:
+      case ReduceOp::kReduceMax:
         result = maximum;
         break;
-      case OpKind::kReduceMin:
+      case ReduceOp::kReduceMin:
         result = minimum;
         break;
-      case OpKind::kReduceProd:
+      case ReduceOp::kReduceProd:
         result = product;
         break;
-      case OpKind::kReduceL2:
+      case ReduceOp::kReduceL2:
         result = std::sqrt(sum);
         break;
-      case OpKind::kReduceLogSum:
+      case ReduceOp::kReduceLogSum:
         result = std::log(sum);
         break;
-      case OpKind::kReduceLogSumExp:
+      case ReduceOp::kReduceLogSumExp:
         result = std::log(sum) + maximum;
         break;
-      default:
+      case ReduceOp::kReduceSum: case ReduceOp::kReduceSumSquare: case ReduceOp::kReduceL1:
         break;
     }
     out[o] = static_cast<float>(result);
@@ -504,8 +510,8 @@ std::vector<FloatTensor> LayerNorm(const LayerNormGeometry& g, const std::vector
 absl::StatusOr<FloatTensor> EvaluateOwn(const Graph& graph, const Node& node,
                                         const std::vector<const FloatTensor*>& in) {
   auto optional = [&](int i) { return graph.HasInput(node, i) ? in[i] : nullptr; };
-  switch (node.op) {
-    case OpKind::kClip: {
+  switch (AsOwnOp(node.op)) {
+    case OwnOp::kClip: {
       ASSIGN_OR_RETURN(ClipGeometry g, ResolveClip(graph, node));
       const ElementwiseFunction clip{OpKind::kClip, g.min_from_input ? (*in[1])[0] : static_cast<float>(g.min),
                                      g.max_from_input ? (*in[2])[0] : static_cast<float>(g.max), 0.0f};
@@ -513,8 +519,8 @@ absl::StatusOr<FloatTensor> EvaluateOwn(const Graph& graph, const Node& node,
       for (float& v : out) v = ApplyElementwise(clip, v);
       return out;
     }
-    case OpKind::kSoftmax:
-    case OpKind::kLogSoftmax: {
+    case OwnOp::kSoftmax:
+    case OwnOp::kLogSoftmax: {
       ASSIGN_OR_RETURN(SoftmaxGeometry g, ResolveSoftmax(graph, node));
       FloatTensor out = Softmax(g, *in[0]);
       if (node.op == OpKind::kLogSoftmax) {
@@ -522,20 +528,20 @@ absl::StatusOr<FloatTensor> EvaluateOwn(const Graph& graph, const Node& node,
       }
       return out;
     }
-    case OpKind::kConvTranspose: {
+    case OwnOp::kConvTranspose: {
       ASSIGN_OR_RETURN(ConvTransposeGeometry g, ResolveConvTranspose(graph, node));
       return ConvTranspose(g, *in[0], *in[1], optional(2));
     }
-    case OpKind::kInstanceNormalization: {
+    case OwnOp::kInstanceNormalization: {
       ASSIGN_OR_RETURN(InstanceNormGeometry g, ResolveInstanceNorm(graph, node));
       return InstanceNorm(g, in);
     }
-    case OpKind::kResize:
-    case OpKind::kUpsample: {
+    case OwnOp::kResize:
+    case OwnOp::kUpsample: {
       ASSIGN_OR_RETURN(ResizeGeometry g, ResolveResize(graph, node));
       return Resize(g, *in[0]);
     }
-    case OpKind::kHardmax: {  // 1 at the first maximum along the axis, 0 elsewhere
+    case OwnOp::kHardmax: {  // 1 at the first maximum along the axis, 0 elsewhere
       ASSIGN_OR_RETURN(SoftmaxGeometry g, ResolveSoftmax(graph, node));
       FloatTensor out(in[0]->size(), 0.0f);
       for (int64_t o = 0; o < g.outer; ++o)
@@ -549,7 +555,7 @@ absl::StatusOr<FloatTensor> EvaluateOwn(const Graph& graph, const Node& node,
         }
       return out;
     }
-    case OpKind::kGlobalMaxPool: {
+    case OwnOp::kGlobalMaxPool: {
       const Shape& shape = graph.InputType(node, 0).shape;
       const int64_t planes = shape[0] * shape[1], area = ElementCount(shape) / std::max<int64_t>(planes, 1);
       FloatTensor out(planes, -std::numeric_limits<float>::infinity());
@@ -557,32 +563,34 @@ absl::StatusOr<FloatTensor> EvaluateOwn(const Graph& graph, const Node& node,
         for (int64_t i = 0; i < area; ++i) out[p] = std::max(out[p], (*in[0])[p * area + i]);
       return out;
     }
-    case OpKind::kGemm: {
+    case OwnOp::kGemm: {
       ASSIGN_OR_RETURN(GemmGeometry g, ResolveGemm(graph, node));
       return ApplyEpilogue(graph, node, in, Gemm(g, *in[0], *in[1], optional(2)));
     }
-    case OpKind::kMatMul: {
+    case OwnOp::kMatMul: {
       ASSIGN_OR_RETURN(MatMulGeometry g, ResolveMatMul(graph, node));
       return ApplyEpilogue(graph, node, in, MatMul(g, *in[0], *in[1]));
     }
-    case OpKind::kConv: {
+    case OwnOp::kConv: {
       ASSIGN_OR_RETURN(ConvGeometry g, ResolveConv(graph, node));
       return ApplyEpilogue(graph, node, in, Conv(g, *in[0], *in[1], optional(2)));
     }
-    case OpKind::kMaxPool:
-    case OpKind::kAveragePool: {
+    case OwnOp::kMaxPool:
+    case OwnOp::kAveragePool: {
       ASSIGN_OR_RETURN(PoolGeometry g, ResolvePool(graph, node));
       return Pool(node.op, g, *in[0]);
     }
-    case OpKind::kGlobalAveragePool:
+    case OwnOp::kGlobalAveragePool:
       return GlobalAveragePool(graph.InputType(node, 0).shape, *in[0]);
-    case OpKind::kBatchNormalization: {
+    case OwnOp::kBatchNormalization: {
       ASSIGN_OR_RETURN(BatchNormGeometry g, ResolveBatchNorm(graph, node));
       return BatchNorm(g, in);
     }
-    default:
+    case OwnOp::kTranspose: case OwnOp::kConcat: case OwnOp::kLayerNormalization: case OwnOp::kArgMax:
+    case OwnOp::kArgMin: case OwnOp::kTrilu: case OwnOp::kRNN: case OwnOp::kGRU: case OwnOp::kLSTM:
       return absl::InternalError(absl::StrCat("no reference kernel for ", OpName(node.op)));
   }
+  MODELC_UNREACHABLE("every case of the switch returns");
 }
 
 }  // namespace

@@ -67,36 +67,43 @@ template <typename T>
 T IntegerOrFloatBinary(const Node& node, T a, T c, int64_t fmod) {
   if constexpr (std::is_integral_v<T>) {
     using U = Unsigned<T>;
-    switch (node.op) {
-      case OpKind::kAdd:
-      case OpKind::kSum: return static_cast<T>(static_cast<U>(a) + static_cast<U>(c));
-      case OpKind::kSub: return static_cast<T>(static_cast<U>(a) - static_cast<U>(c));
-      case OpKind::kMul: return static_cast<T>(static_cast<U>(a) * static_cast<U>(c));
-      case OpKind::kDiv:
+    switch (AsBinaryOp(node.op)) {
+      case BinaryOp::kAdd:
+      case BinaryOp::kSum: return static_cast<T>(static_cast<U>(a) + static_cast<U>(c));
+      case BinaryOp::kSub: return static_cast<T>(static_cast<U>(a) - static_cast<U>(c));
+      case BinaryOp::kMul: return static_cast<T>(static_cast<U>(a) * static_cast<U>(c));
+      case BinaryOp::kDiv:
         if (c == 0 || (std::is_signed_v<T> && c == T(-1))) return c == 0 ? T{0} : static_cast<T>(U{0} - static_cast<U>(a));
         return static_cast<T>(a / c);
-      case OpKind::kMod: {
+      case BinaryOp::kMod: {
         if (c == 0) return T{0};
         if (std::is_signed_v<T> && c == T(-1)) return T{0};
         T r = static_cast<T>(a % c);
         if (!fmod && r != 0 && ((r < 0) != (c < 0))) r = static_cast<T>(r + c);  // the divisor's sign
         return r;
       }
-      case OpKind::kMax: return a < c ? c : a;
-      case OpKind::kMin: return c < a ? c : a;
-      case OpKind::kBitShift: {
+      case BinaryOp::kMax: return a < c ? c : a;
+      case BinaryOp::kMin: return c < a ? c : a;
+      case BinaryOp::kBitShift: {
         const bool left = fmod != 0;  // reused: 1 = LEFT
         if (static_cast<uint64_t>(c) >= sizeof(T) * 8) return T{0};
         return left ? static_cast<T>(static_cast<U>(a) << c) : static_cast<T>(static_cast<U>(a) >> c);
       }
-      default: return T{0};
+      case BinaryOp::kPow: case BinaryOp::kPRelu: case BinaryOp::kMean: case BinaryOp::kEqual: case BinaryOp::kLess:
+      case BinaryOp::kGreater: case BinaryOp::kLessOrEqual: case BinaryOp::kGreaterOrEqual: case BinaryOp::kAnd:
+      case BinaryOp::kOr: case BinaryOp::kXor: case BinaryOp::kWhere: return T{0};
     }
   } else {
-    switch (node.op) {
-      case OpKind::kMod: return static_cast<T>(std::fmod(a, c));
-      default: return T{0};
+    switch (AsBinaryOp(node.op)) {
+      case BinaryOp::kMod: return static_cast<T>(std::fmod(a, c));
+      case BinaryOp::kAdd: case BinaryOp::kSub: case BinaryOp::kMul: case BinaryOp::kDiv: case BinaryOp::kPow:
+      case BinaryOp::kPRelu: case BinaryOp::kMax: case BinaryOp::kMin: case BinaryOp::kSum: case BinaryOp::kMean:
+      case BinaryOp::kEqual: case BinaryOp::kLess: case BinaryOp::kGreater: case BinaryOp::kLessOrEqual:
+      case BinaryOp::kGreaterOrEqual: case BinaryOp::kAnd: case BinaryOp::kOr: case BinaryOp::kXor:
+      case BinaryOp::kBitShift: case BinaryOp::kWhere: return T{0};
     }
   }
+  MODELC_UNREACHABLE("every case of the switch returns");
 }
 
 absl::StatusOr<TensorData> Binary(const Graph& graph, const Node& node, const std::vector<const TensorData*>& in) {
@@ -119,19 +126,19 @@ absl::StatusOr<TensorData> Binary(const Graph& graph, const Node& node, const st
     std::vector<Shape> shapes;
     for (size_t i = 0; i < node.inputs.size(); ++i) shapes.push_back(graph.InputType(node, i).shape);
     ForEachBroadcast(out_type.shape, shapes, [&](int64_t flat, const std::vector<int64_t>& at) {
-      switch (node.op) {
-        case OpKind::kWhere:
+      switch (AsBinaryOp(node.op)) {
+        case BinaryOp::kWhere:
           Write<T>(out, flat, Read<uint8_t>(*in[0], at[0]) ? Read<T>(*in[1], at[1]) : Read<T>(*in[2], at[2]));
           return;
-        case OpKind::kEqual: Write<uint8_t>(out, flat, Read<T>(*in[0], at[0]) == Read<T>(*in[1], at[1])); return;
-        case OpKind::kLess: Write<uint8_t>(out, flat, Read<T>(*in[0], at[0]) < Read<T>(*in[1], at[1])); return;
-        case OpKind::kGreater: Write<uint8_t>(out, flat, Read<T>(*in[0], at[0]) > Read<T>(*in[1], at[1])); return;
-        case OpKind::kLessOrEqual: Write<uint8_t>(out, flat, Read<T>(*in[0], at[0]) <= Read<T>(*in[1], at[1])); return;
-        case OpKind::kGreaterOrEqual: Write<uint8_t>(out, flat, Read<T>(*in[0], at[0]) >= Read<T>(*in[1], at[1])); return;
-        case OpKind::kAnd: Write<uint8_t>(out, flat, Read<uint8_t>(*in[0], at[0]) && Read<uint8_t>(*in[1], at[1])); return;
-        case OpKind::kOr: Write<uint8_t>(out, flat, Read<uint8_t>(*in[0], at[0]) || Read<uint8_t>(*in[1], at[1])); return;
-        case OpKind::kXor: Write<uint8_t>(out, flat, !Read<uint8_t>(*in[0], at[0]) != !Read<uint8_t>(*in[1], at[1])); return;
-        case OpKind::kPow: {
+        case BinaryOp::kEqual: Write<uint8_t>(out, flat, Read<T>(*in[0], at[0]) == Read<T>(*in[1], at[1])); return;
+        case BinaryOp::kLess: Write<uint8_t>(out, flat, Read<T>(*in[0], at[0]) < Read<T>(*in[1], at[1])); return;
+        case BinaryOp::kGreater: Write<uint8_t>(out, flat, Read<T>(*in[0], at[0]) > Read<T>(*in[1], at[1])); return;
+        case BinaryOp::kLessOrEqual: Write<uint8_t>(out, flat, Read<T>(*in[0], at[0]) <= Read<T>(*in[1], at[1])); return;
+        case BinaryOp::kGreaterOrEqual: Write<uint8_t>(out, flat, Read<T>(*in[0], at[0]) >= Read<T>(*in[1], at[1])); return;
+        case BinaryOp::kAnd: Write<uint8_t>(out, flat, Read<uint8_t>(*in[0], at[0]) && Read<uint8_t>(*in[1], at[1])); return;
+        case BinaryOp::kOr: Write<uint8_t>(out, flat, Read<uint8_t>(*in[0], at[0]) || Read<uint8_t>(*in[1], at[1])); return;
+        case BinaryOp::kXor: Write<uint8_t>(out, flat, !Read<uint8_t>(*in[0], at[0]) != !Read<uint8_t>(*in[1], at[1])); return;
+        case BinaryOp::kPow: {
           const T base = Read<T>(*in[0], at[0]);
           const double exponent = VisitDataType(exponent_type, [&](auto e) {
             return static_cast<double>(Read<decltype(e)>(*in[1], at[1]));
@@ -143,7 +150,9 @@ absl::StatusOr<TensorData> Binary(const Graph& graph, const Node& node, const st
           }
           return;
         }
-        default: {
+        case BinaryOp::kAdd: case BinaryOp::kSub: case BinaryOp::kMul: case BinaryOp::kDiv: case BinaryOp::kPRelu:
+        case BinaryOp::kMax: case BinaryOp::kMin: case BinaryOp::kSum: case BinaryOp::kMean: case BinaryOp::kMod:
+        case BinaryOp::kBitShift: {
           T value = Read<T>(*in[0], at[0]);
           for (size_t o = 1; o < at.size(); ++o) value = IntegerOrFloatBinary<T>(node, value, Read<T>(*in[o], at[o]), mode);
           Write<T>(out, flat, value);
@@ -167,19 +176,26 @@ absl::StatusOr<TensorData> Unary(const Graph& graph, const Node& node, const Ten
       for (int64_t i = 0; i < count; ++i) {
         const T v = Read<T>(x, i);
         O result{};
-        switch (node.op) {
-          case OpKind::kCast: result = Convert<O, T>(v, IsBool(out_type.element_type)); break;
-          case OpKind::kNot: result = static_cast<O>(!v); break;
-          case OpKind::kIsNaN: result = static_cast<O>(std::isnan(static_cast<double>(v))); break;
-          case OpKind::kIsInf: {
+        switch (AsUnaryOp(node.op)) {
+          case UnaryOp::kCast: result = Convert<O, T>(v, IsBool(out_type.element_type)); break;
+          case UnaryOp::kNot: result = static_cast<O>(!v); break;
+          case UnaryOp::kIsNaN: result = static_cast<O>(std::isnan(static_cast<double>(v))); break;
+          case UnaryOp::kIsInf: {
             const double d = static_cast<double>(v);
             result = static_cast<O>(std::isinf(d) && ((d > 0 && f.beta != 0.0f) || (d < 0 && f.alpha != 0.0f)));
             break;
           }
-          case OpKind::kAbs: result = static_cast<O>(v < T{0} ? static_cast<T>(Unsigned<T>{0} - static_cast<Unsigned<T>>(v)) : v); break;
-          case OpKind::kNeg: result = static_cast<O>(static_cast<T>(Unsigned<T>{0} - static_cast<Unsigned<T>>(v))); break;
-          case OpKind::kSign: result = static_cast<O>(v > T{0} ? 1 : v < T{0} ? -1 : 0); break;
-          default: break;
+          case UnaryOp::kAbs: result = static_cast<O>(v < T{0} ? static_cast<T>(Unsigned<T>{0} - static_cast<Unsigned<T>>(v)) : v); break;
+          case UnaryOp::kNeg: result = static_cast<O>(static_cast<T>(Unsigned<T>{0} - static_cast<Unsigned<T>>(v))); break;
+          case UnaryOp::kSign: result = static_cast<O>(v > T{0} ? 1 : v < T{0} ? -1 : 0); break;
+          case UnaryOp::kRelu: case UnaryOp::kSigmoid: case UnaryOp::kTanh: case UnaryOp::kExp: case UnaryOp::kLog:
+          case UnaryOp::kSqrt: case UnaryOp::kReciprocal: case UnaryOp::kFloor: case UnaryOp::kCeil:
+          case UnaryOp::kRound: case UnaryOp::kErf: case UnaryOp::kSoftplus: case UnaryOp::kSoftsign:
+          case UnaryOp::kElu: case UnaryOp::kSelu: case UnaryOp::kCelu: case UnaryOp::kLeakyRelu:
+          case UnaryOp::kThresholdedRelu: case UnaryOp::kHardSigmoid: case UnaryOp::kHardSwish: case UnaryOp::kSin:
+          case UnaryOp::kCos: case UnaryOp::kTan: case UnaryOp::kAsin: case UnaryOp::kAcos: case UnaryOp::kAtan:
+          case UnaryOp::kSinh: case UnaryOp::kCosh: case UnaryOp::kAsinh: case UnaryOp::kAcosh:
+          case UnaryOp::kAtanh: break;
         }
         Write<O>(out, i, result);
       }
@@ -248,12 +264,12 @@ absl::StatusOr<Outputs> Own(const Graph& graph, const Node& node, const std::vec
   const TensorType& out_type = OutputType(graph, node);
   const DataType type = graph.InputType(node, 0).element_type;
   const int64_t size = ByteSize(type);
-  switch (node.op) {
-    case OpKind::kTranspose: {
+  switch (AsOwnOp(node.op)) {
+    case OwnOp::kTranspose: {
       ASSIGN_OR_RETURN(TransposeGeometry g, ResolveTranspose(graph, node));
       return Outputs{TensorData(out_type, GatherBytes(*in[0], Offsets(g.out_shape, g.input_strides), size))};
     }
-    case OpKind::kConcat: {
+    case OwnOp::kConcat: {
       ASSIGN_OR_RETURN(ConcatGeometry g, ResolveConcat(graph, node));
       std::vector<uint8_t> out;
       for (int64_t o = 0; o < g.outer; ++o)
@@ -263,7 +279,7 @@ absl::StatusOr<Outputs> Own(const Graph& graph, const Node& node, const std::vec
         }
       return Outputs{TensorData(out_type, std::move(out))};
     }
-    case OpKind::kClip: {
+    case OwnOp::kClip: {
       ASSIGN_OR_RETURN(ClipGeometry g, ResolveClip(graph, node));
       std::vector<uint8_t> out = Bytes(out_type);
       VisitDataType(type, [&](auto element) {
@@ -277,12 +293,12 @@ absl::StatusOr<Outputs> Own(const Graph& graph, const Node& node, const std::vec
       });
       return Outputs{TensorData(out_type, std::move(out))};
     }
-    case OpKind::kArgMax:
-    case OpKind::kArgMin: {
+    case OwnOp::kArgMax:
+    case OwnOp::kArgMin: {
       ASSIGN_OR_RETURN(ArgReduceGeometry g, ResolveArgReduce(graph, node));
       return Outputs{VisitDataType(type, [&](auto element) { return ArgReduce<decltype(element)>(g, node.op, *in[0]); })};
     }
-    case OpKind::kTrilu: {
+    case OwnOp::kTrilu: {
       ASSIGN_OR_RETURN(TriluGeometry g, ResolveTrilu(graph, node));
       std::vector<uint8_t> out(in[0]->bytes());
       for (int64_t b = 0; b < g.batch; ++b)
@@ -293,9 +309,14 @@ absl::StatusOr<Outputs> Own(const Graph& graph, const Node& node, const std::vec
           }
       return Outputs{TensorData(out_type, std::move(out))};
     }
-    default:
+    case OwnOp::kSoftmax: case OwnOp::kLogSoftmax: case OwnOp::kGlobalMaxPool: case OwnOp::kGemm:
+    case OwnOp::kMatMul: case OwnOp::kConv: case OwnOp::kMaxPool: case OwnOp::kAveragePool:
+    case OwnOp::kGlobalAveragePool: case OwnOp::kBatchNormalization: case OwnOp::kLayerNormalization:
+    case OwnOp::kHardmax: case OwnOp::kResize: case OwnOp::kUpsample: case OwnOp::kConvTranspose:
+    case OwnOp::kInstanceNormalization: case OwnOp::kRNN: case OwnOp::kGRU: case OwnOp::kLSTM:
       return absl::InternalError(absl::StrCat("no typed reference kernel for ", OpName(node.op)));
   }
+  MODELC_UNREACHABLE("every case of the switch returns");
 }
 
 }  // namespace
@@ -312,21 +333,7 @@ bool NeedsTypedKernel(const Graph& graph, const Node& node) {
     case OpFamily::kOwn:
       break;
   }
-  switch (node.op) {
-    case OpKind::kTranspose:
-    case OpKind::kConcat:
-    case OpKind::kArgMax:
-    case OpKind::kArgMin:
-    case OpKind::kTrilu:
-    case OpKind::kCast:
-    case OpKind::kIsNaN:
-    case OpKind::kIsInf:
-    case OpKind::kWhere:
-    case OpKind::kMod:
-      return true;
-    default:
-      break;
-  }
+  if (GetOpInfo(node.op).Has(op_traits::kTypedReference)) return true;
   // Float-only ops take integer tensors only as parameters (sizes, axes).
   if (GetOpInfo(node.op).types == OpTypes::kFloat) return false;
   for (size_t i = 0; i < node.inputs.size(); ++i) {

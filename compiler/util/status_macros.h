@@ -36,4 +36,13 @@
     }                                                                                 \
   } while (0)
 
+// After a switch whose every case of an enum returns: the compiler cannot prove the
+// end unreachable (an enum may hold other values), so say it, loudly.
+#define MODELC_UNREACHABLE(message)                                                 \
+  do {                                                                              \
+    std::fprintf(stderr, "modelc internal error at %s:%d: %s\n", __FILE__, __LINE__, \
+                 message);                                                          \
+    std::abort();                                                                   \
+  } while (0)
+
 #endif  // MODELC_UTIL_STATUS_MACROS_H_
