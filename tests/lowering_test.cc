@@ -1,7 +1,11 @@
 // The lowering plan against the kernels that read it: for every convolution and
 // recurrent kernel variant, the workspace buffers the plan reserves are exactly the
-// ones the emitter addresses, with the bytes it addresses (checked on every
-// compilation; here a plan that disagrees is shown to be refused).
+// ones the emitter addresses, with the bytes it addresses, and the constants it
+// prepared are the ones the emitter reads (checked on every compilation; here a plan
+// that disagrees is shown to be refused). And the prepare-constants pass on its own:
+// Winograd's transformed weights give the direct convolution's result, a BatchNorm's
+// scale and shift the reference evaluator's, repacked panels hold B.
+#include <cmath>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -9,9 +13,11 @@
 #include "compiler/backend/codegen.h"
 #include "compiler/backend/target.h"
 #include "compiler/frontend/onnx/onnx_importer.h"
+#include "compiler/lowering/linear_lowering.h"
 #include "compiler/lowering/lowering_plan.h"
 #include "compiler/passes/passes.h"
 #include "compiler/planning/buffer_assignment.h"
+#include "compiler/reference/evaluator.h"
 #include "gtest/gtest.h"
 
 namespace modelc {
@@ -35,6 +41,7 @@ Compilation Prepare(const std::string& model, const std::string& cpu,
   absl::StatusOr<LoweringPlan> plan =
       PlanLowering(*graph, LoweringOptions{{target->vector_lanes, target->vector_registers}, false, forced});
   EXPECT_TRUE(plan.ok()) << plan.status();
+  EXPECT_TRUE(PrepareConstants(*graph, *plan).ok());
   return {std::move(*graph), *target, std::move(*plan)};
 }
 
@@ -110,6 +117,128 @@ TEST(LoweringPlan, AWorkspaceThePlanAndTheKernelDisagreeOnIsAnInternalError) {
   EXPECT_NE(status.message().find("reserves workspace 'spare' that the kernel never uses"), std::string::npos)
       << status;
   EXPECT_NE(status.message().find("(Conv, winograd kernel)"), std::string::npos) << status;
+}
+
+TEST(LoweringPlan, APreparedConstantTheKernelDoesNotReadOrLacksIsAnInternalError) {
+  const Compilation compilation = Prepare("conv_winograd.onnxtxt", "x86-64-v4");
+  const int winograd = FirstNodeRunBy(compilation.plan, KernelVariant::kWinogradConvolution);
+  ASSERT_GE(winograd, 0);
+  LoweringPlan missing = compilation.plan;
+  missing.nodes[winograd].constants.clear();
+  absl::Status status = Emit(compilation, missing);
+  EXPECT_NE(status.message().find("reads constant 'winograd_weights' that the plan did not prepare"),
+            std::string::npos) << status;
+  LoweringPlan unread = compilation.plan;
+  unread.nodes[winograd].constants.push_back({"spare_weights", unread.nodes[winograd].constants[0].value});
+  status = Emit(compilation, unread);
+  EXPECT_NE(status.message().find("prepares constant 'spare_weights' that the kernel never reads"),
+            std::string::npos) << status;
+}
+
+// F(2x2, 3x3) from its definition (Lavin & Gray): for a 4x4 patch d of each input
+// channel, Y = A^T [sum over channels of U .* (B^T d B)] A must equal the direct 3x3
+// correlation of d with the original filters, for the U the pass prepared.
+TEST(PrepareConstants, WinogradWeightsGiveTheDirectConvolution) {
+  const Compilation compilation = Prepare("conv_winograd.onnxtxt", "x86-64-v4");
+  const int n = FirstNodeRunBy(compilation.plan, KernelVariant::kWinogradConvolution);
+  ASSERT_GE(n, 0);
+  const Node& node = compilation.graph.nodes()[n];
+  const PreparedConstant* prepared = compilation.plan.nodes[n].FindConstant("winograd_weights");
+  ASSERT_NE(prepared, nullptr);
+  const std::vector<float> u = compilation.graph.value(prepared->value).constant->Floats();
+  const std::vector<float> w = compilation.graph.value(node.inputs[1]).constant->Floats();
+  const Shape& shape = compilation.graph.value(node.inputs[1]).type.shape;  // [oc, c, 3, 3]
+  const int64_t out_channels = shape[0], channels = shape[1];
+  ASSERT_EQ(static_cast<int64_t>(u.size()), 16 * out_channels * channels);
+  const double bt[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
+  const double at[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
+  std::vector<double> d(channels * 16);
+  for (size_t i = 0; i < d.size(); ++i) d[i] = std::sin(0.7 * static_cast<double>(i) + 0.3);
+  for (int64_t oc = 0; oc < out_channels; ++oc) {
+    double m[4][4] = {};
+    for (int64_t c = 0; c < channels; ++c) {
+      double v[4][4] = {};  // B^T d B
+      for (int i = 0; i < 4; ++i)
+        for (int j = 0; j < 4; ++j)
+          for (int p = 0; p < 4; ++p)
+            for (int q = 0; q < 4; ++q) v[i][j] += bt[i][p] * d[c * 16 + p * 4 + q] * bt[j][q];
+      for (int xi = 0; xi < 16; ++xi) m[xi / 4][xi % 4] += u[(xi * out_channels + oc) * channels + c] * v[xi / 4][xi % 4];
+    }
+    for (int y = 0; y < 2; ++y)
+      for (int x = 0; x < 2; ++x) {
+        double winograd = 0.0, direct = 0.0;
+        for (int p = 0; p < 4; ++p)
+          for (int q = 0; q < 4; ++q) winograd += at[y][p] * m[p][q] * at[x][q];
+        for (int64_t c = 0; c < channels; ++c)
+          for (int kh = 0; kh < 3; ++kh)
+            for (int kw = 0; kw < 3; ++kw) {
+              direct += w[((oc * channels + c) * 3 + kh) * 3 + kw] * d[c * 16 + (y + kh) * 4 + (x + kw)];
+            }
+        EXPECT_NEAR(winograd, direct, 1e-5 * (1.0 + std::fabs(direct))) << "oc " << oc << " y " << y << " x " << x;
+      }
+  }
+}
+
+// A lone BatchNormalization with constant statistics runs as x * scale + shift: on
+// random inputs that must be what the reference evaluator computes from the statistics.
+TEST(PrepareConstants, BatchNormScaleAndShiftMatchTheReference) {
+  Compilation compilation = Prepare("batchnorm_runtime_statistics.onnxtxt", "x86-64-v4");
+  int n = -1;
+  for (size_t i = 0; i < compilation.graph.nodes().size(); ++i) {
+    if (!compilation.plan.nodes[i].constants.empty()) n = static_cast<int>(i);
+  }
+  ASSERT_GE(n, 0);
+  const Node& node = compilation.graph.nodes()[n];
+  ASSERT_EQ(node.op, OpKind::kBatchNormalization);
+  const std::vector<float> scale =
+      compilation.graph.value(compilation.plan.nodes[n].FindConstant("scale")->value).constant->Floats();
+  const std::vector<float> shift =
+      compilation.graph.value(compilation.plan.nodes[n].FindConstant("shift")->value).constant->Floats();
+  Graph lone;  // the BatchNormalization alone, its statistics as constants
+  const TensorType x_type = compilation.graph.value(node.inputs[0]).type;
+  const ValueId x = lone.AddValue("x", x_type);
+  lone.AddInput(x);
+  Node bn = node;
+  bn.inputs[0] = x;
+  for (int i = 1; i <= 4; ++i) {
+    bn.inputs[i] = lone.AddConstant(compilation.graph.value(node.inputs[i]).name,
+                                    *compilation.graph.value(node.inputs[i]).constant);
+  }
+  const ValueId y = lone.AddValue("y", compilation.graph.value(node.outputs[0]).type);
+  bn.outputs = {y};
+  lone.AddNode(bn);
+  lone.AddOutput(y);
+  std::vector<float> input(x_type.ElementCount());
+  for (size_t i = 0; i < input.size(); ++i) input[i] = static_cast<float>(std::cos(1.3 * static_cast<double>(i)));
+  absl::StatusOr<std::vector<std::vector<float>>> expected = EvaluateGraph(lone, {input});
+  ASSERT_TRUE(expected.ok()) << expected.status();
+  const int64_t channels = x_type.shape[1], inner = x_type.ElementCount() / (x_type.shape[0] * channels);
+  for (size_t i = 0; i < input.size(); ++i) {
+    const int64_t c = (static_cast<int64_t>(i) / inner) % channels;
+    EXPECT_NEAR(input[i] * scale[c] + shift[c], (*expected)[0][i], 1e-5) << i;
+  }
+}
+
+// Panels of B [K, N] as the register tiles read them: per panel of `width` columns,
+// K rows of the panel's columns rounded up to whole vectors, the padding zero.
+TEST(PrepareConstants, PanelsHoldEveryElementOfBOnce) {
+  const KernelTiles tiles = MatrixProductTiles(LoweringTarget{4, 16}, 3, 18);  // width 16: panels of 16 and 2 (+2 zeros)
+  ASSERT_EQ(tiles.lanes, 4);
+  ASSERT_EQ(tiles.vectors, 4);
+  const int64_t k = 3, n = 18;
+  std::vector<float> b(k * n);
+  for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<float>(i + 1);
+  const std::vector<float> packed = PackPanels(b, /*transposed=*/false, k, n, tiles);
+  ASSERT_EQ(packed.size(), static_cast<size_t>(k * 16 + k * 4));
+  for (int64_t row = 0; row < k; ++row) {
+    for (int64_t col = 0; col < 16; ++col) EXPECT_EQ(packed[row * 16 + col], b[row * n + col]);
+    for (int64_t col = 16; col < 18; ++col) EXPECT_EQ(packed[k * 16 + row * 4 + col - 16], b[row * n + col]);
+    for (int64_t pad = 2; pad < 4; ++pad) EXPECT_EQ(packed[k * 16 + row * 4 + pad], 0.0f);
+  }
+  std::vector<float> transposed(n * k);  // the same B stored [N, K]
+  for (int64_t row = 0; row < k; ++row)
+    for (int64_t col = 0; col < n; ++col) transposed[col * k + row] = b[row * n + col];
+  EXPECT_EQ(PackPanels(transposed, /*transposed=*/true, k, n, tiles), packed);
 }
 
 TEST(LoweringPlan, RecurrentStatesLiveInNamedBuffers) {

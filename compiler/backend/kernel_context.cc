@@ -9,11 +9,16 @@
 
 namespace modelc {
 
-absl::Status CheckWorkspaceUse(const Node& node, const NodePlan& plan, const WorkspaceUse& use) {
+absl::Status CheckPlanUse(const Node& node, const NodePlan& plan, const PlanUse& use) {
   std::vector<std::string> errors = use.errors;
   for (const WorkspaceBuffer& buffer : plan.workspace) {
-    if (std::find(use.used.begin(), use.used.end(), buffer.name) == use.used.end()) {
+    if (std::find(use.workspace.begin(), use.workspace.end(), buffer.name) == use.workspace.end()) {
       errors.push_back(absl::StrCat("the plan reserves workspace '", buffer.name, "' that the kernel never uses"));
+    }
+  }
+  for (const PreparedConstant& constant : plan.constants) {
+    if (std::find(use.constants.begin(), use.constants.end(), constant.role) == use.constants.end()) {
+      errors.push_back(absl::StrCat("the plan prepares constant '", constant.role, "' that the kernel never reads"));
     }
   }
   if (errors.empty()) return absl::OkStatus();
@@ -24,16 +29,30 @@ absl::Status CheckWorkspaceUse(const Node& node, const NodePlan& plan, const Wor
 llvm::Value* KernelContext::Workspace(std::string_view name, int64_t bytes) {
   const WorkspaceBuffer* buffer = plan.FindWorkspace(name);
   if (buffer == nullptr || workspace_ == nullptr) {
-    workspace_use_.errors.push_back(absl::StrCat("the kernel uses workspace '", std::string(name), "' that the plan does not reserve"));
+    plan_use_.errors.push_back(
+        absl::StrCat("the kernel uses workspace '", std::string(name), "' that the plan does not reserve"));
     return llvm::ConstantPointerNull::get(b.getPtrTy());
   }
   if (buffer->bytes != bytes) {
-    workspace_use_.errors.push_back(absl::StrCat("the kernel addresses ", bytes, " bytes of workspace '", std::string(name),
-                                                 "', the plan reserves ", buffer->bytes));
+    plan_use_.errors.push_back(absl::StrCat("the kernel addresses ", bytes, " bytes of workspace '", std::string(name),
+                                            "', the plan reserves ", buffer->bytes));
   }
-  workspace_use_.used.push_back(std::string(name));
+  plan_use_.workspace.push_back(std::string(name));
   if (buffer->offset == 0) return workspace_;
   return b.CreateInBoundsGEP(b.getInt8Ty(), workspace_, Int(buffer->offset));
+}
+
+llvm::Value* KernelContext::PreparedConstant(std::string_view role) {
+  const modelc::PreparedConstant* constant = plan.FindConstant(role);
+  if (constant == nullptr) {
+    plan_use_.errors.push_back(
+        absl::StrCat("the kernel reads constant '", std::string(role), "' that the plan did not prepare"));
+    return llvm::ConstantPointerNull::get(b.getPtrTy());
+  }
+  plan_use_.constants.push_back(std::string(role));
+  const std::vector<uint8_t>& data = graph.value(constant->value).constant->bytes();
+  return constants_.Place(b, weights_, std::string(reinterpret_cast<const char*>(data.data()), data.size()),
+                          absl::StrCat(symbol_prefix_, "_", node.name, "_", std::string(role)));
 }
 
 llvm::Value* KernelContext::Address(llvm::Value* base, llvm::Value* index) {
@@ -168,12 +187,6 @@ llvm::Value* EmitZeroPaddedCopy(KernelContext& k, const WindowGeometry& w) {
   return copy;
 }
 
-std::vector<float> TapMajorWeights(const std::vector<float>& weights, int64_t channels, int64_t taps) {
-  std::vector<float> by_tap(weights.size());
-  for (int64_t c = 0; c < channels; ++c)
-    for (int64_t t = 0; t < taps; ++t) by_tap[t * channels + c] = weights[c * taps + t];
-  return by_tap;
-}
 
 std::vector<llvm::Value*> EmitTransposeSquare(llvm::IRBuilder<>& b, std::vector<llvm::Value*> rows) {
   const int64_t n = static_cast<int64_t>(rows.size());

@@ -24,17 +24,18 @@ namespace modelc {
 llvm::BranchInst* EmitCountedLoop(llvm::IRBuilder<>& b, llvm::Value* begin, llvm::Value* end,
                                   const std::function<void(llvm::Value*)>& body);
 
-// What a node's kernels asked of its workspace (the kernel, and in trace builds the
-// planar copy after it), checked against the lowering plan once the module is built:
-// every buffer used is planned with exactly the bytes the emitter addresses, and every
-// planned buffer is used.
-struct WorkspaceUse {
-  std::vector<std::string> used;
+// What a node's kernels asked of its plan (the kernel, and in trace builds the planar
+// copy after it), checked against the lowering plan once the module is built: every
+// workspace buffer used is planned with exactly the bytes the emitter addresses, every
+// prepared constant read exists, and every planned buffer and constant is used.
+struct PlanUse {
+  std::vector<std::string> workspace;
+  std::vector<std::string> constants;
   std::vector<std::string> errors;
 };
 
-// The error for `node` when its kernels' use of the workspace and `plan` disagree.
-absl::Status CheckWorkspaceUse(const Node& node, const NodePlan& plan, const WorkspaceUse& use);
+// The error for `node` when its kernels' use of the plan and `plan` disagree.
+absl::Status CheckPlanUse(const Node& node, const NodePlan& plan, const PlanUse& use);
 
 struct ValidRange {
   llvm::Value* begin;
@@ -46,11 +47,11 @@ class KernelContext {
   KernelContext(llvm::IRBuilder<>& builder, llvm::Module& module, const Graph& graph,
                 const Node& node, std::vector<llvm::Value*> inputs, std::vector<llvm::Value*> outputs,
                 std::string symbol_prefix, llvm::Value* workspace, const LoweringPlan& lowering,
-                const NodePlan& plan, WorkspaceUse& workspace_use, const TargetDescription& target,
+                const NodePlan& plan, PlanUse& plan_use, const TargetDescription& target,
                 ConstantStore& constants, llvm::Value* weights)
       : b(builder), module(module), graph(graph), node(node), in(std::move(inputs)),
         out(std::move(outputs)), plan(plan), lowering(lowering), target(target), workspace_(workspace),
-        workspace_use_(workspace_use), symbol_prefix_(std::move(symbol_prefix)), constants_(constants),
+        plan_use_(plan_use), symbol_prefix_(std::move(symbol_prefix)), constants_(constants),
         weights_(weights) {}
 
   llvm::IRBuilder<>& b;
@@ -64,8 +65,11 @@ class KernelContext {
   const TargetDescription& target;
 
   // The start of the node's workspace buffer `name`, of which the kernel addresses
-  // `bytes` (checked against the plan: CheckWorkspaceUse).
+  // `bytes` (checked against the plan: CheckPlanUse).
   llvm::Value* Workspace(std::string_view name, int64_t bytes);
+  // The constant the plan prepared for this kernel under `role` (repacked or
+  // transformed weights, a folded scale), placed like the model's weights.
+  llvm::Value* PreparedConstant(std::string_view role);
   // How `value` is stored when channels-last, nullopt when planar.
   const std::optional<ChannelsLastStorage>& ChannelsLast(ValueId value) const {
     return lowering.values[value].channels_last;
@@ -117,7 +121,8 @@ class KernelContext {
   // A stack slot for a scalar accumulator, created in the function's entry block.
   llvm::Value* EntryAlloca(llvm::Type* type);
 
-  // A constant float array in read-only data (e.g. repacked weights), as a pointer.
+  // A constant float array in read-only data (a table the kernel computes from the
+// geometry; weights the kernel reads repacked come from PreparedConstant), as a pointer.
   llvm::Value* ConstantFloats(const std::vector<float>& values, const std::string& purpose);
   llvm::Value* ConstantInt64s(const std::vector<int64_t>& values, const std::string& purpose);
 
@@ -133,7 +138,7 @@ class KernelContext {
 
  private:
   llvm::Value* workspace_;  // the node's workspace, or nullptr when the plan gives it none
-  WorkspaceUse& workspace_use_;
+  PlanUse& plan_use_;
   std::string symbol_prefix_;
   ConstantStore& constants_;
   llvm::Value* weights_;  // the node function's blob pointer (--weights external), or nullptr
@@ -179,17 +184,13 @@ void EmitRunTimeMatrixProduct(KernelContext& k, llvm::Value* a, llvm::Value* b, 
 
 struct Epilogue;
 // out[M, N] = A[M, K] x W^T (+ bias[N]) with the fused epilogue (no residual), W a
-// constant [N, K] (a pointwise convolution's weights): the same register tiles, W^T
-// repacked into panels. `a_transposed`: A is given as [K, M]. M is one image's pixels.
-// The output's rows may be stored with gaps (`placement`): a channels-last image with a
-// border.
+// constant [N, K] (a pointwise convolution's weights): the node's planned tiles over
+// W^T in the panels the plan prepared ("b_panels"). `a_transposed`: A is given as
+// [K, M]. M is one image's pixels. The output's rows may be stored with gaps
+// (`placement`): a channels-last image with a border.
 void EmitConstantWeightsProduct(KernelContext& k, llvm::Value* a, bool a_transposed, llvm::Value* out,
-                                const ChannelsLastStorage& placement, int64_t n, int64_t inner, ValueId weights,
-                                llvm::Value* bias, const Epilogue& epilogue);
-
-// Convolution weights [channel][tap] reordered as [tap][channel], so that one tap's
-// weights for consecutive channels are one vector.
-std::vector<float> TapMajorWeights(const std::vector<float>& weights, int64_t channels, int64_t taps);
+                                const ChannelsLastStorage& placement, int64_t n, int64_t inner, llvm::Value* bias,
+                                const Epilogue& epilogue);
 
 // Copies a float tensor stored channels-last (planning/layout.h) into ONNX's planar
 // layout.

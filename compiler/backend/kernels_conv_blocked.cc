@@ -43,6 +43,9 @@ class BlockedConv {
       case KernelVariant::kDirectConvolution:
       case KernelVariant::kChannelsLastDepthwise:
       case KernelVariant::kWinogradConvolution:
+      case KernelVariant::kPanelProduct:
+      case KernelVariant::kRunTimeProduct:
+      case KernelVariant::kRankOneUpdates:
         break;
     }
     MODELC_CHECK(false, "the blocked convolution kernel runs only its own variants");
@@ -50,7 +53,7 @@ class BlockedConv {
 
  private:
   void EmitBlocked() {
-    packed_ = k_.ConstantFloats(PackWeights(), "blocked_weights");
+    packed_ = k_.PreparedConstant("blocked_weights");  // [tap][channel] per block of output channels
     source_ = EmitZeroPaddedCopy(k_, s_);
     const int64_t per_group = g_.OutChannelsPerGroup();
     const int64_t full_blocks = per_group / tiles_.channel_block, rest = per_group % tiles_.channel_block;
@@ -63,22 +66,6 @@ class BlockedConv {
         if (rest > 0) EmitBlock(n, group, b_.CreateAdd(first_oc, k_.Int(full_blocks * tiles_.channel_block)), rest);
       });
     });
-  }
-
-  // W[oc][tap] -> per block of output channels, [tap][channel in block].
-  std::vector<float> PackWeights() {
-    const std::vector<float> weights = k_.graph.value(k_.node.inputs[1]).constant->Floats();
-    std::vector<float> packed(weights.size());
-    const int64_t per_group = g_.OutChannelsPerGroup();
-    for (int64_t group = 0; group < g_.groups; ++group)
-      for (int64_t start = 0; start < per_group; start += tiles_.channel_block) {
-        const int64_t size = std::min(tiles_.channel_block, per_group - start);
-        const int64_t first = group * per_group + start;
-        for (int64_t tap = 0; tap < taps_; ++tap)
-          for (int64_t j = 0; j < size; ++j)
-            packed[first * taps_ + tap * size + j] = weights[(first + j) * taps_ + tap];
-      }
-    return packed;
   }
 
   void EmitBlock(llvm::Value* n, llvm::Value* group, llvm::Value* first_oc, int64_t size) {
@@ -197,7 +184,7 @@ class BlockedConv {
       llvm::Value* input = k_.Address(k_.in[0], b_.CreateMul(n, k_.Int(pixels * s_.channels)));
       llvm::Value* image = k_.Address(k_.out[0], b_.CreateMul(n, k_.Int(output.ImageFloats())));
       EmitConstantWeightsProduct(k_, input, /*a_transposed=*/!input_channels_last_, image, output, g_.out_channels,
-                                 s_.channels, k_.node.inputs[1], g_.has_bias ? k_.in[2] : nullptr, epilogue_);
+                                 s_.channels, g_.has_bias ? k_.in[2] : nullptr, epilogue_);
       if (output.HasBorder()) EmitZeroBorder(k_, image, output);
     }, /*allow_unrolling=*/false);
   }
@@ -269,9 +256,7 @@ class BlockedConv {
   void EmitChannelTiled() {
     const int64_t lanes = tiles_.lanes;
     // Weights as [tap][output channel]: a tap's channel vectors are adjacent.
-    llvm::Value* packed = k_.ConstantFloats(
-        TapMajorWeights(k_.graph.value(k_.node.inputs[1]).constant->Floats(), g_.out_channels, taps_),
-        "channel_tiled_weights");
+    llvm::Value* packed = k_.PreparedConstant("channel_tiled_weights");
     // Where each output pixel's window starts in its (padded) source plane.
     std::vector<int64_t> window;
     for (int64_t q = 0; q < s_.out_h * s_.out_w; ++q) {

@@ -37,10 +37,8 @@ class ChannelsLastDepthwise {
         input_(k.ChannelsLast(k.node.inputs[0])), output_(k.ChannelsLast(k.node.outputs[0])) {}
 
   void Emit() {
-    const int64_t taps = w_.kernel_h * w_.kernel_w;
     // Weights as [tap][channel]: a tap's weights for a block of channels are one vector.
-    packed_ = k_.ConstantFloats(TapMajorWeights(k_.graph.value(k_.node.inputs[1]).constant->Floats(), w_.channels, taps),
-                                "depthwise_weights");
+    packed_ = k_.PreparedConstant("depthwise_weights");
     // Where output pixel q's window starts in the padded channels-last image (in floats).
     std::vector<int64_t> window;
     for (int64_t q = 0; q < w_.out_h * w_.out_w; ++q) {

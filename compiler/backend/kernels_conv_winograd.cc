@@ -5,8 +5,8 @@
 // channel pair replace the 36 multiply-adds of the direct form; over all channels the
 // sum is 16 independent matrix products, one per position xi of the 4x4 transform:
 //   M_xi[oc][tile] = sum_c U_xi[oc][c] * V_xi[c][tile]
-// with U = G g G^T computed here at compile time (in double precision) and V = B^T d B
-// computed per run. Per image and per block of tile rows (vectors of `lanes` tiles of
+// with U = G g G^T computed at compile time (in double precision, by the
+// prepare-constants pass: lowering/conv_lowering.h) and V = B^T d B computed per run. Per image and per block of tile rows (vectors of `lanes` tiles of
 // one tile row):
 //  1. input transform: the padded input (EmitZeroPaddedCopy) read with stride-2 loads,
 //     one vector of tiles per patch element, into V [16][channels][lanes];
@@ -29,25 +29,6 @@ namespace {
 
 constexpr int kPositions = 16;  // the 4x4 transform
 
-// U_xi[oc][c] = (G g G^T)[xi / 4][xi % 4] for the filter g of (oc, c), as [16][oc][c].
-std::vector<float> TransformWeights(const std::vector<float>& weights, int64_t out_channels, int64_t channels) {
-  static constexpr double kG[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
-  std::vector<float> transformed(kPositions * out_channels * channels);
-  for (int64_t oc = 0; oc < out_channels; ++oc)
-    for (int64_t c = 0; c < channels; ++c) {
-      const float* g = &weights[(oc * channels + c) * 9];
-      double gg[4][3];  // G g
-      for (int i = 0; i < 4; ++i)
-        for (int j = 0; j < 3; ++j) gg[i][j] = kG[i][0] * g[j] + kG[i][1] * g[3 + j] + kG[i][2] * g[6 + j];
-      for (int i = 0; i < 4; ++i)
-        for (int j = 0; j < 4; ++j) {
-          const double u = gg[i][0] * kG[j][0] + gg[i][1] * kG[j][1] + gg[i][2] * kG[j][2];
-          transformed[((i * 4 + j) * out_channels + oc) * channels + c] = static_cast<float>(u);
-        }
-    }
-  return transformed;
-}
-
 class WinogradConv {
  public:
   WinogradConv(KernelContext& k, const ConvGeometry& g, const Epilogue& epilogue)
@@ -59,8 +40,7 @@ class WinogradConv {
 
   void Emit() {
     const int64_t channels = w_.channels, out_channels = g_.out_channels;
-    llvm::Value* u = k_.ConstantFloats(
-        TransformWeights(k_.graph.value(k_.node.inputs[1]).constant->Floats(), out_channels, channels), "winograd_weights");
+    llvm::Value* u = k_.PreparedConstant("winograd_weights");  // U = G g G^T, [16][out_channels][channels]
     llvm::Value* source = EmitZeroPaddedCopy(k_, w_);
     llvm::Value* v = k_.Workspace("transformed_input", kPositions * channels * lanes_ * rows_ * 4);
     llvm::Value* m = k_.Workspace("products", kPositions * out_channels * lanes_ * rows_ * 4);

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
 #include "compiler/ir/op_geometry.h"
+#include "compiler/lowering/linear_lowering.h"
 #include "compiler/util/status_macros.h"
 #include "llvm/IR/Intrinsics.h"
 
@@ -47,40 +48,6 @@ struct PanelSource {
   int64_t last_row_stride;  // the same in the last, narrower panel
   bool padded;              // columns past N read as zeros (no masked loads needed)
 };
-
-// Tile sizes for this target: enough independent accumulators to hide the FMA
-// latency, few enough that they, the B vectors and a broadcast stay in registers.
-struct TilePlan {
-  int64_t lanes, panel_vectors, rows;
-};
-
-TilePlan PlanTiles(const TargetDescription& target, int64_t m, int64_t n) {
-  TilePlan plan;
-  plan.lanes = std::max<int64_t>(1, target.vector_lanes);
-  const int64_t column_vectors = (n + plan.lanes - 1) / plan.lanes;
-  plan.panel_vectors = std::min<int64_t>(column_vectors, m == 1 ? 8 : 4);
-  const int64_t registers = target.vector_registers;
-  plan.rows = std::clamp<int64_t>((registers - 1 - plan.panel_vectors) / plan.panel_vectors, 1, 6);
-  plan.rows = std::min(plan.rows, m);
-  return plan;
-}
-
-// B ([K, N], or [N, K] when transposed) as panels of `width` columns, each [K][its
-// width rounded up to whole vectors], the padding zero.
-std::vector<float> PackPanels(const std::vector<float>& source, bool transposed, int64_t k, int64_t n,
-                              int64_t width, int64_t lanes) {
-  std::vector<float> packed;
-  for (int64_t first = 0; first < n; first += width) {
-    const int64_t columns = std::min(width, n - first);
-    const int64_t padded = (columns + lanes - 1) / lanes * lanes;
-    for (int64_t row = 0; row < k; ++row)
-      for (int64_t j = 0; j < padded; ++j) {
-        const int64_t col = first + j;
-        packed.push_back(j >= columns ? 0.0f : transposed ? source[col * k + row] : source[row * n + col]);
-      }
-  }
-  return packed;
-}
 
 // beta * C at row `row`, columns [col, col + valid), as `type` (a vector of `lanes`
 // floats, or a float when lanes is 1).
@@ -202,25 +169,22 @@ class PanelProduct {
   llvm::Type* type_;
 };
 
-// A constant B (transposed or not) repacked into panels.
-void EmitConstantBProduct(KernelContext& k, const MatrixOperands& p, ValueId b, bool b_transposed,
-                          const Epilogue& epilogue) {
-  const TilePlan plan = PlanTiles(k.target, p.m, p.n);
-  const int64_t width = plan.panel_vectors * plan.lanes;
+// A constant B, repacked into the panels of the node's tiles by the plan ("b_panels").
+void EmitConstantBProduct(KernelContext& k, const MatrixOperands& p, const Epilogue& epilogue) {
+  const KernelTiles& tiles = k.plan.tiles;
+  const int64_t width = tiles.vectors * tiles.lanes;
   const int64_t rest = p.n % width;
-  const std::vector<float> packed =
-      PackPanels(k.graph.value(b).constant->Floats(), b_transposed, p.k, p.n, width, plan.lanes);
-  PanelSource source{k.ConstantFloats(packed, "b_panels"), plan.lanes, plan.panel_vectors, p.k * width, width,
-                     (rest + plan.lanes - 1) / plan.lanes * plan.lanes, /*padded=*/true};
-  PanelProduct(k, p, source, epilogue, plan.rows).Emit();
+  PanelSource source{k.PreparedConstant("b_panels"), tiles.lanes, tiles.vectors, p.k * width, width,
+                     (rest + tiles.lanes - 1) / tiles.lanes * tiles.lanes, /*padded=*/true};
+  PanelProduct(k, p, source, epilogue, tiles.rows).Emit();
 }
 
-// B [K, N] given at run time, read in place.
-void EmitRunTimeBProduct(KernelContext& k, const MatrixOperands& p, llvm::Value* b, const Epilogue& epilogue) {
-  const TilePlan plan = PlanTiles(k.target, p.m, p.n);
-  const int64_t width = plan.panel_vectors * plan.lanes;
-  PanelSource source{b, plan.lanes, plan.panel_vectors, width, p.n, p.n, /*padded=*/false};
-  PanelProduct(k, p, source, epilogue, plan.rows).Emit();
+// B [K, N] given at run time, read in place, in `tiles`.
+void EmitRunTimeBProduct(KernelContext& k, const MatrixOperands& p, llvm::Value* b, const KernelTiles& tiles,
+                         const Epilogue& epilogue) {
+  const int64_t width = tiles.vectors * tiles.lanes;
+  PanelSource source{b, tiles.lanes, tiles.vectors, width, p.n, p.n, /*padded=*/false};
+  PanelProduct(k, p, source, epilogue, tiles.rows).Emit();
 }
 
 // A run-time B^T ([N, K]): per row of the output, K rank-1 updates `row += a[m, k] *
@@ -256,28 +220,35 @@ absl::Status EmitGemmKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(Epilogue epilogue, ResolveEpilogue(k.graph, k.node));
   MatrixOperands p{k.in[0], g.trans_a, k.out[0], g.m, g.n, g.k, g.alpha, {}};
   if (g.has_c && g.beta != 0.0f) p.addend = Addend{k.in[2], g.beta, g.c_stride_m, g.c_stride_n};
-  if (k.graph.IsConstant(k.node.inputs[1])) {
-    EmitConstantBProduct(k, p, k.node.inputs[1], g.trans_b, epilogue);
-  } else if (!g.trans_b) {
-    EmitRunTimeBProduct(k, p, k.in[1], epilogue);
-  } else {
-    EmitRankOneUpdates(k, p, k.in[1], epilogue);
+  switch (k.plan.kernel) {
+    case KernelVariant::kPanelProduct:
+      EmitConstantBProduct(k, p, epilogue);
+      return absl::OkStatus();
+    case KernelVariant::kRunTimeProduct:
+      EmitRunTimeBProduct(k, p, k.in[1], k.plan.tiles, epilogue);
+      return absl::OkStatus();
+    case KernelVariant::kRankOneUpdates:
+      EmitRankOneUpdates(k, p, k.in[1], epilogue);
+      return absl::OkStatus();
+    case KernelVariant::kDefault:
+    case KernelVariant::kDirectConvolution:
+    case KernelVariant::kBlockedConvolution:
+    case KernelVariant::kChannelTiledConvolution:
+    case KernelVariant::kPointwiseProduct:
+    case KernelVariant::kChannelsLastDepthwise:
+    case KernelVariant::kWinogradConvolution:
+      break;
   }
-  return absl::OkStatus();
+  return absl::InternalError(absl::StrCat("node '", k.node.name, "' (Gemm) has no matrix product kernel planned"));
 }
 
 absl::Status EmitMatMulKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(MatMulGeometry g, ResolveMatMul(k.graph, k.node));
   ASSIGN_OR_RETURN(Epilogue epilogue, ResolveEpilogue(k.graph, k.node));
-  const ValueId b = k.node.inputs[1];
-  const bool shared_b = std::all_of(g.b_batch_offsets.begin(), g.b_batch_offsets.end(),
-                                    [](int64_t offset) { return offset == 0; });
-  bool stacked_a = true;  // batch i of A starts right after batch i - 1
-  for (int64_t i = 0; i < g.batch_count; ++i) stacked_a = stacked_a && g.a_batch_offsets[i] == i * g.m * g.k;
-  if (k.graph.IsConstant(b) && shared_b && stacked_a) {
+  if (k.plan.kernel == KernelVariant::kPanelProduct) {
     // One matrix B for every batch: the batches are just more rows of A.
     MatrixOperands p{k.in[0], false, k.out[0], g.batch_count * g.m, g.n, g.k, 1.0f, {}};
-    EmitConstantBProduct(k, p, b, /*b_transposed=*/false, epilogue);
+    EmitConstantBProduct(k, p, epilogue);
     return absl::OkStatus();
   }
   llvm::Value* a_offsets = k.ConstantInt64s(g.a_batch_offsets, "a_offsets");
@@ -288,7 +259,7 @@ absl::Status EmitMatMulKernel(KernelContext& k) {
     };
     MatrixOperands p{k.Address(k.in[0], offset(a_offsets)), false,
                      k.Address(k.out[0], k.b.CreateMul(batch, k.Int(g.m * g.n))), g.m, g.n, g.k, 1.0f, {}};
-    EmitRunTimeBProduct(k, p, k.Address(k.in[1], offset(b_offsets)), epilogue);
+    EmitRunTimeBProduct(k, p, k.Address(k.in[1], offset(b_offsets)), k.plan.tiles, epilogue);
   }, /*allow_unrolling=*/false);
   return absl::OkStatus();
 }
@@ -296,15 +267,15 @@ absl::Status EmitMatMulKernel(KernelContext& k) {
 void EmitRunTimeMatrixProduct(KernelContext& k, llvm::Value* a, llvm::Value* b, llvm::Value* out, int64_t m,
                               int64_t n, int64_t inner) {
   MatrixOperands p{a, false, out, m, n, inner, 1.0f, {}};
-  EmitRunTimeBProduct(k, p, b, Epilogue{});
+  EmitRunTimeBProduct(k, p, b, MatrixProductTiles(k.lowering.target, m, n), Epilogue{});
 }
 
 void EmitConstantWeightsProduct(KernelContext& k, llvm::Value* a, bool a_transposed, llvm::Value* out,
-                                const ChannelsLastStorage& placement, int64_t n, int64_t inner, ValueId weights,
-                                llvm::Value* bias, const Epilogue& epilogue) {
+                                const ChannelsLastStorage& placement, int64_t n, int64_t inner, llvm::Value* bias,
+                                const Epilogue& epilogue) {
   MatrixOperands p{a, a_transposed, out, placement.height * placement.width, n, inner, 1.0f, {}, &placement};
   if (bias != nullptr) p.addend = Addend{bias, 1.0f, /*stride_m=*/0, /*stride_n=*/1};
-  EmitConstantBProduct(k, p, weights, /*b_transposed=*/true, epilogue);
+  EmitConstantBProduct(k, p, epilogue);
 }
 
 }  // namespace modelc

@@ -51,21 +51,11 @@ absl::Status EmitSoftmaxKernel(KernelContext& k) {
 absl::Status EmitBatchNormalizationKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(BatchNormGeometry g, ResolveBatchNorm(k.graph, k.node));
   llvm::IRBuilder<>& b = k.b;
-  bool constant_statistics = true;
-  for (int i = 1; i <= 4; ++i) constant_statistics &= k.graph.IsConstant(k.node.inputs[i]);
   llvm::Value* scales;
   llvm::Value* shifts;
-  if (constant_statistics) {
-    auto values = [&](int i) { return k.graph.value(k.node.inputs[i]).constant->Floats(); };
-    const std::vector<float> gamma = values(1), beta = values(2), mean = values(3), var = values(4);
-    std::vector<float> scale(g.channels), shift(g.channels);
-    for (int64_t c = 0; c < g.channels; ++c) {
-      const double s = gamma[c] / std::sqrt(static_cast<double>(var[c]) + g.epsilon);
-      scale[c] = static_cast<float>(s);
-      shift[c] = static_cast<float>(beta[c] - mean[c] * s);
-    }
-    scales = k.ConstantFloats(scale, "scale");
-    shifts = k.ConstantFloats(shift, "shift");
+  if (k.plan.FindConstant("scale") != nullptr) {  // constant statistics, folded by prepare-constants
+    scales = k.PreparedConstant("scale");
+    shifts = k.PreparedConstant("shift");
   } else {
     scales = k.EntryAlloca(llvm::ArrayType::get(k.F32(), g.channels));
     shifts = k.EntryAlloca(llvm::ArrayType::get(k.F32(), g.channels));

@@ -30,6 +30,9 @@ absl::Status EmitConvKernel(KernelContext& k) {
       EmitWinogradConv(k, g, epilogue);
       return absl::OkStatus();
     case KernelVariant::kDefault:
+    case KernelVariant::kPanelProduct:
+    case KernelVariant::kRunTimeProduct:
+    case KernelVariant::kRankOneUpdates:
       return absl::InternalError(absl::StrCat("node '", k.node.name, "' (Conv) has no convolution kernel planned"));
     case KernelVariant::kDirectConvolution:
       break;

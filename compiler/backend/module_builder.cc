@@ -29,7 +29,7 @@ class ModuleBuilder {
  public:
   ModuleBuilder(const CodegenRequest& request, llvm::LLVMContext& context)
       : request_(request), graph_(*request.graph), plan_(*request.plan), buffers_(*request.buffers),
-        workspace_use_(graph_.nodes().size()), context_(context),
+        plan_use_(graph_.nodes().size()), context_(context),
         module_(std::make_unique<llvm::Module>(request.model_name, context)), builder_(context),
         names_(MakeModelCNames(request.model_name, graph_)),
         constants_(*module_, request.target.buffer_alignment, request.external_weights) {
@@ -56,7 +56,7 @@ class ModuleBuilder {
     DefineDescriptor(generic);
     for (size_t n = 0; n < graph_.nodes().size(); ++n) {
       if (IsElided(buffers_, static_cast<int>(n))) continue;
-      RETURN_IF_ERROR(CheckWorkspaceUse(graph_.nodes()[n], plan_.nodes[n], workspace_use_[n]));
+      RETURN_IF_ERROR(CheckPlanUse(graph_.nodes()[n], plan_.nodes[n], plan_use_[n]));
     }
     std::string errors;
     llvm::raw_string_ostream stream(errors);
@@ -118,7 +118,7 @@ class ModuleBuilder {
         llvm::Value* workspace = builder_.CreateInBoundsGEP(builder_.getInt8Ty(), graph_function->getArg(TensorCount()),
                                                             builder_.getInt64(buffers_.workspace_offset[n]));
         KernelContext kernel(builder_, *module_, graph_, node, {}, {}, absl::StrCat(names_.prefix, ".trace"), workspace,
-                             plan_, plan_.nodes[n], workspace_use_[n], request_.target, constants_, nullptr);
+                             plan_, plan_.nodes[n], plan_use_[n], request_.target, constants_, nullptr);
         llvm::Value* planar = kernel.Workspace("planar_copy", graph_.value(output).type.ByteSize());
         EmitChannelsLastToPlanar(kernel, data, planar, *storage);
         data = planar;
@@ -183,7 +183,7 @@ class ModuleBuilder {
     llvm::Value* weights = External() ? function->getArg(arg++) : nullptr;
     KernelContext kernel(builder_, *module_, graph_, node, inputs, outputs,
                          absl::StrCat(names_.prefix, ".", SanitizeCIdentifier(node.name)), workspace, plan_,
-                         plan_.nodes[n], workspace_use_[n], request_.target, constants_, weights);
+                         plan_.nodes[n], plan_use_[n], request_.target, constants_, weights);
     RETURN_IF_ERROR(EmitKernel(kernel));
     builder_.CreateRetVoid();
     return absl::OkStatus();
@@ -479,7 +479,7 @@ class ModuleBuilder {
   const Graph& graph_;
   const LoweringPlan& plan_;
   const BufferAssignment& buffers_;
-  std::vector<WorkspaceUse> workspace_use_;  // per node, checked against the plan after emission
+  std::vector<PlanUse> plan_use_;  // per node, checked against the plan after emission
   llvm::LLVMContext& context_;
   std::unique_ptr<llvm::Module> module_;
   llvm::IRBuilder<> builder_;

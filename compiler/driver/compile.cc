@@ -95,7 +95,13 @@ absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
     lowering.forced_kernels[node] = *variant;
   }
   absl::StatusOr<LoweringPlan> plan = PlanLowering(graph, lowering);
+  if (plan.ok()) {
+    if (absl::Status prepared = PrepareConstants(graph, *plan); !prepared.ok()) plan = prepared;
+  }
   if (!plan.ok()) return absl::Status(plan.status().code(), absl::StrCat(options.model_path, ": ", plan.status().message()));
+  if (wants_dump(kPrepareConstantsStage)) {
+    dump << "# after " << kPrepareConstantsStage << "\n" << PrintGraph(graph) << PrintPreparedConstants(graph, *plan);
+  }
   if (options.dump_plan) dump << PrintLoweringPlan(graph, *plan);
   const BufferAssignment buffers = AssignBuffers(graph, *plan, target.buffer_alignment);
   CodegenRequest request{&graph, &*plan, &buffers, options.name, target, options.trace, !options.batch_symbol.empty(),

@@ -58,7 +58,8 @@ options:
                          or one of: fold-constants, eliminate-common-subexpressions,
                          fold-batchnorm, fuse-matmul-bias, fuse-layernorm, fuse-residual-add,
                          fuse-activations, globalize-pools, simplify-transposes,
-                         eliminate-dead-nodes
+                         eliminate-dead-nodes, prepare-constants (after the lowering
+                         plan: the kernels' repacked and transformed constants)
   --dump-llvm            print the generated LLVM IR (before optimisation)
   --dump-plan            print the lowering plan: per node its kernel, tiles and
                          workspace buffers, per tensor its layout
@@ -130,7 +131,7 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
       }
     } else if (flag == "--dump-ir-after") {
       ASSIGN_OR_RETURN(const std::string given, take_value());
-      bool known = given == "import" || given == "all";
+      bool known = given == "import" || given == "all" || given == kPrepareConstantsStage;
       for (const Pass& pass : DefaultPipeline()) known |= given == pass.name;
       if (!known) return absl::InvalidArgumentError(absl::StrCat("--dump-ir-after: no pass named '", given, "'"));
       options.dump_ir_after.push_back(given);

@@ -39,6 +39,9 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
 
 extern const char kUsage[];
 
+// The --dump-ir-after stage after the lowering plan's constant preparation.
+inline constexpr char kPrepareConstantsStage[] = "prepare-constants";
+
 }  // namespace modelc
 
 #endif  // MODELC_DRIVER_OPTIONS_H_

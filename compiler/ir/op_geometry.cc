@@ -2,6 +2,7 @@
 #include "compiler/ir/op_geometry.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <optional>
 
@@ -390,6 +391,18 @@ absl::StatusOr<SoftmaxGeometry> ResolveSoftmax(const Graph& graph, const Node& n
     for (int64_t d = axis + 1; d < rank; ++d) g.inner *= x[d];
   }
   return g;
+}
+
+BatchNormScaleShift ResolveBatchNormScaleShift(const Graph& graph, const Node& node, float epsilon) {
+  auto values = [&](int i) { return graph.value(node.inputs[i]).constant->Floats(); };
+  const std::vector<float> gamma = values(1), beta = values(2), mean = values(3), var = values(4);
+  BatchNormScaleShift result;
+  for (size_t c = 0; c < gamma.size(); ++c) {
+    const double s = gamma[c] / std::sqrt(static_cast<double>(var[c]) + epsilon);
+    result.scale.push_back(static_cast<float>(s));
+    result.shift.push_back(static_cast<float>(beta[c] - mean[c] * s));
+  }
+  return result;
 }
 
 absl::StatusOr<BatchNormGeometry> ResolveBatchNorm(const Graph& graph, const Node& node) {

@@ -108,6 +108,13 @@ struct BatchNormGeometry {
   float epsilon = 1e-5f;
 };
 absl::StatusOr<BatchNormGeometry> ResolveBatchNorm(const Graph& graph, const Node& node);
+// In inference a BatchNormalization with constant statistics is y = x * scale + shift
+// per channel: scale = gamma / sqrt(var + epsilon), shift = beta - mean * scale
+// (computed in double precision). Its inputs 1 to 4 must be constant.
+struct BatchNormScaleShift {
+  std::vector<float> scale, shift;
+};
+BatchNormScaleShift ResolveBatchNormScaleShift(const Graph& graph, const Node& node, float epsilon);
 
 // LayerNormalization over the trailing dimensions [axis, rank): `outer` groups of
 // `inner` values, each normalised; scale and bias broadcast over one group.

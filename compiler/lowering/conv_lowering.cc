@@ -4,6 +4,8 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "compiler/lowering/linear_lowering.h"
+#include "compiler/util/status_macros.h"
 
 namespace modelc {
 namespace {
@@ -59,6 +61,9 @@ std::optional<std::string> CannotRun(KernelVariant variant, const Graph& graph, 
     case KernelVariant::kPointwiseProduct:
       return "is chosen by the layout of the tensors around the node, not forced";
     case KernelVariant::kDefault:
+    case KernelVariant::kPanelProduct:
+    case KernelVariant::kRunTimeProduct:
+    case KernelVariant::kRankOneUpdates:
       return "is not a convolution kernel";
   }
   return "is unknown";
@@ -199,6 +204,9 @@ NodePlan PlanConv(const Graph& graph, const Node& node, const ConvGeometry& conv
   switch (plan.kernel) {
     case KernelVariant::kDefault:
     case KernelVariant::kDirectConvolution:
+    case KernelVariant::kPanelProduct:
+    case KernelVariant::kRunTimeProduct:
+    case KernelVariant::kRankOneUpdates:
       break;
     case KernelVariant::kBlockedConvolution:
       plan.tiles = BlockedTiles(conv, target);
@@ -208,8 +216,8 @@ NodePlan PlanConv(const Graph& graph, const Node& node, const ConvGeometry& conv
       plan.tiles.lanes = plan.tiles.channel_block = lanes;
       AddBuffer(plan, "padded_input", PaddedInputBytes(w));
       break;
-    case KernelVariant::kPointwiseProduct:
-      plan.tiles.lanes = lanes;
+    case KernelVariant::kPointwiseProduct:  // per image, [pixels, out channels] = input x W^T
+      plan.tiles = MatrixProductTiles(target, w.out_h * w.out_w, conv.out_channels);
       break;
     case KernelVariant::kChannelsLastDepthwise:
       plan.tiles.lanes = lanes;
@@ -233,6 +241,77 @@ NodePlan PlanConv(const Graph& graph, const Node& node, const ConvGeometry& conv
     }
   }
   return plan;
+}
+
+std::vector<float> TapMajorWeights(const std::vector<float>& weights, int64_t channels, int64_t taps) {
+  std::vector<float> by_tap(weights.size());
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t t = 0; t < taps; ++t) by_tap[t * channels + c] = weights[c * taps + t];
+  return by_tap;
+}
+
+std::vector<float> WinogradWeights(const std::vector<float>& weights, int64_t out_channels, int64_t channels) {
+  static constexpr double kG[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+  std::vector<float> transformed(kWinogradPositions * out_channels * channels);
+  for (int64_t oc = 0; oc < out_channels; ++oc)
+    for (int64_t c = 0; c < channels; ++c) {
+      const float* g = &weights[(oc * channels + c) * 9];
+      double gg[4][3];  // G g
+      for (int i = 0; i < 4; ++i)
+        for (int j = 0; j < 3; ++j) gg[i][j] = kG[i][0] * g[j] + kG[i][1] * g[3 + j] + kG[i][2] * g[6 + j];
+      for (int i = 0; i < 4; ++i)
+        for (int j = 0; j < 4; ++j) {
+          const double u = gg[i][0] * kG[j][0] + gg[i][1] * kG[j][1] + gg[i][2] * kG[j][2];
+          transformed[((i * 4 + j) * out_channels + oc) * channels + c] = static_cast<float>(u);
+        }
+    }
+  return transformed;
+}
+
+absl::Status PrepareConvConstants(Graph& graph, const Node& node, NodePlan& plan) {
+  if (plan.kernel == KernelVariant::kDirectConvolution) return absl::OkStatus();
+  ASSIGN_OR_RETURN(ConvGeometry conv, ResolveConv(graph, node));
+  const WindowGeometry& w = conv.window;
+  const std::vector<float> weights = graph.value(node.inputs[1]).constant->Floats();
+  const int64_t taps = conv.InChannelsPerGroup() * w.kernel_h * w.kernel_w;
+  switch (plan.kernel) {
+    case KernelVariant::kBlockedConvolution: {
+      // W[oc][tap] -> per block of output channels, [tap][channel in block].
+      std::vector<float> packed(weights.size());
+      const int64_t per_group = conv.OutChannelsPerGroup(), block = plan.tiles.channel_block;
+      for (int64_t group = 0; group < conv.groups; ++group)
+        for (int64_t start = 0; start < per_group; start += block) {
+          const int64_t size = std::min(block, per_group - start);
+          const int64_t first = group * per_group + start;
+          for (int64_t tap = 0; tap < taps; ++tap)
+            for (int64_t j = 0; j < size; ++j) packed[first * taps + tap * size + j] = weights[(first + j) * taps + tap];
+        }
+      AddPreparedConstant(graph, node, "blocked_weights", packed, plan);
+      break;
+    }
+    case KernelVariant::kChannelTiledConvolution:
+      AddPreparedConstant(graph, node, "channel_tiled_weights", TapMajorWeights(weights, conv.out_channels, taps), plan);
+      break;
+    case KernelVariant::kChannelsLastDepthwise:
+      AddPreparedConstant(graph, node, "depthwise_weights",
+                          TapMajorWeights(weights, w.channels, w.kernel_h * w.kernel_w), plan);
+      break;
+    case KernelVariant::kWinogradConvolution:
+      AddPreparedConstant(graph, node, "winograd_weights", WinogradWeights(weights, conv.out_channels, w.channels),
+                          plan);
+      break;
+    case KernelVariant::kPointwiseProduct:  // W [out channels, channels] is B^T
+      AddPreparedConstant(graph, node, "b_panels",
+                          PackPanels(weights, /*transposed=*/true, w.channels, conv.out_channels, plan.tiles), plan);
+      break;
+    case KernelVariant::kDefault:
+    case KernelVariant::kDirectConvolution:
+    case KernelVariant::kPanelProduct:
+    case KernelVariant::kRunTimeProduct:
+    case KernelVariant::kRankOneUpdates:
+      break;
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace modelc

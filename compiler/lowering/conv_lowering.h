@@ -48,6 +48,20 @@ absl::StatusOr<ChannelsLastRole> ConvChannelsLastRole(const Graph& graph, const 
                                                       const LoweringTarget& target,
                                                       std::optional<KernelVariant> forced);
 
+// The constants the planned variant reads, as graph constants (prepare-constants):
+// blocked: weights per block of output channels as [tap][channel in block];
+// channel tiles and channels-last depthwise: weights as [tap][channel]; Winograd:
+// U = G g G^T per filter as [16][output channel][channel]; pointwise product: W^T in
+// the matrix product's panels.
+absl::Status PrepareConvConstants(Graph& graph, const Node& node, NodePlan& plan);
+
+// Weights [channel][tap] as [tap][channel] (a tap's weights for consecutive channels
+// are one vector).
+std::vector<float> TapMajorWeights(const std::vector<float>& weights, int64_t channels, int64_t taps);
+// Winograd's U_xi[oc][c] = (G g G^T)[xi / 4][xi % 4] for each 3x3 filter g of (oc, c),
+// as [16][out_channels][channels], computed in double precision.
+std::vector<float> WinogradWeights(const std::vector<float>& weights, int64_t out_channels, int64_t channels);
+
 // The variant that runs the convolution, once the layouts of its input and output are
 // known, with its tiles and workspace.
 NodePlan PlanConv(const Graph& graph, const Node& node, const ConvGeometry& conv, const LoweringTarget& target,

@@ -10,6 +10,7 @@
 #include "compiler/ir/recurrent.h"
 #include "compiler/ir/uses.h"
 #include "compiler/lowering/conv_lowering.h"
+#include "compiler/lowering/linear_lowering.h"
 #include "compiler/lowering/recurrent_lowering.h"
 #include "compiler/util/status_macros.h"
 
@@ -19,7 +20,8 @@ namespace {
 constexpr KernelVariant kAllVariants[] = {
     KernelVariant::kDefault,           KernelVariant::kDirectConvolution,      KernelVariant::kBlockedConvolution,
     KernelVariant::kChannelTiledConvolution, KernelVariant::kPointwiseProduct, KernelVariant::kChannelsLastDepthwise,
-    KernelVariant::kWinogradConvolution,
+    KernelVariant::kWinogradConvolution, KernelVariant::kPanelProduct, KernelVariant::kRunTimeProduct,
+    KernelVariant::kRankOneUpdates,
 };
 
 bool IsRecurrent(OpKind op) { return op == OpKind::kRNN || op == OpKind::kGRU || op == OpKind::kLSTM; }
@@ -54,6 +56,12 @@ const char* KernelVariantName(KernelVariant variant) {
       return "channels-last-depthwise";
     case KernelVariant::kWinogradConvolution:
       return "winograd";
+    case KernelVariant::kPanelProduct:
+      return "panels";
+    case KernelVariant::kRunTimeProduct:
+      return "run-time-b";
+    case KernelVariant::kRankOneUpdates:
+      return "rank-one";
   }
   return "unknown";
 }
@@ -69,6 +77,13 @@ int64_t NodePlan::WorkspaceBytes() const {
   int64_t bytes = 0;
   for (const WorkspaceBuffer& buffer : workspace) bytes = std::max(bytes, buffer.offset + buffer.bytes);
   return bytes;
+}
+
+const PreparedConstant* NodePlan::FindConstant(std::string_view role) const {
+  for (const PreparedConstant& constant : constants) {
+    if (constant.role == role) return &constant;
+  }
+  return nullptr;
 }
 
 const WorkspaceBuffer* NodePlan::FindWorkspace(std::string_view name) const {
@@ -126,6 +141,8 @@ absl::StatusOr<LoweringPlan> PlanLowering(const Graph& graph, const LoweringOpti
     if (convs[n]) {
       node_plan = PlanConv(graph, node, *convs[n], options.target, layouts[node.inputs[0]], layouts[node.outputs[0]],
                            forced[n]);
+    } else if (node.op == OpKind::kGemm || node.op == OpKind::kMatMul) {
+      ASSIGN_OR_RETURN(node_plan, PlanMatrixProduct(graph, node, options.target));
     } else if (IsRecurrent(node.op)) {
       ASSIGN_OR_RETURN(RecurrentGeometry recurrent, ResolveRecurrent(graph, node));
       node_plan = PlanRecurrent(recurrent);
@@ -136,6 +153,47 @@ absl::StatusOr<LoweringPlan> PlanLowering(const Graph& graph, const LoweringOpti
     }
   }
   return plan;
+}
+
+void AddPreparedConstant(Graph& graph, const Node& node, const std::string& role, const std::vector<float>& values,
+                         NodePlan& plan) {
+  const ValueId value = graph.AddConstant(absl::StrCat(node.name, ".", role),
+                                          TensorData::FromFloats({static_cast<int64_t>(values.size())}, values));
+  plan.constants.push_back({role, value});
+}
+
+absl::Status PrepareConstants(Graph& graph, LoweringPlan& plan) {
+  for (size_t n = 0; n < graph.nodes().size(); ++n) {
+    const Node& node = graph.nodes()[n];  // adding constants appends values, never nodes
+    NodePlan& node_plan = plan.nodes[n];
+    if (node.op == OpKind::kConv) {
+      RETURN_IF_ERROR(PrepareConvConstants(graph, node, node_plan));
+    } else if (node.op == OpKind::kGemm || node.op == OpKind::kMatMul) {
+      RETURN_IF_ERROR(PrepareMatrixProductConstants(graph, node, node_plan));
+    } else if (node.op == OpKind::kBatchNormalization && graph.IsConstant(node.inputs[1]) &&
+               graph.IsConstant(node.inputs[2]) && graph.IsConstant(node.inputs[3]) && graph.IsConstant(node.inputs[4])) {
+      ASSIGN_OR_RETURN(BatchNormGeometry g, ResolveBatchNorm(graph, node));
+      const BatchNormScaleShift folded = ResolveBatchNormScaleShift(graph, node, g.epsilon);
+      AddPreparedConstant(graph, node, "scale", folded.scale, node_plan);
+      AddPreparedConstant(graph, node, "shift", folded.shift, node_plan);
+    }
+  }
+  for (ValueId id = static_cast<ValueId>(plan.values.size()); id < static_cast<ValueId>(graph.values().size()); ++id) {
+    plan.values.push_back({std::nullopt, graph.value(id).type.ByteSize()});
+  }
+  return absl::OkStatus();
+}
+
+std::string PrintPreparedConstants(const Graph& graph, const LoweringPlan& plan) {
+  std::string text = "prepared constants (read by the kernel of the node named, instead of its inputs):\n";
+  for (size_t n = 0; n < graph.nodes().size(); ++n) {
+    for (const PreparedConstant& constant : plan.nodes[n].constants) {
+      absl::StrAppend(&text, "  const %", graph.value(constant.value).name, ": ",
+                      graph.value(constant.value).type.ToString(), "  # ", graph.nodes()[n].name, " (",
+                      KernelVariantName(plan.nodes[n].kernel), ")\n");
+    }
+  }
+  return text;
 }
 
 std::string PrintLoweringPlan(const Graph& graph, const LoweringPlan& plan) {
@@ -150,6 +208,11 @@ std::string PrintLoweringPlan(const Graph& graph, const LoweringPlan& plan) {
     for (const WorkspaceBuffer& buffer : node_plan.workspace) {
       absl::StrAppend(&text, absl::StrFormat("      workspace %s @%d, %d bytes\n", buffer.name, buffer.offset,
                                              buffer.bytes));
+    }
+    for (const PreparedConstant& constant : node_plan.constants) {
+      absl::StrAppend(&text, absl::StrFormat("      constant %s: %%%s %s\n", constant.role,
+                                             graph.value(constant.value).name,
+                                             graph.value(constant.value).type.ToString()));
     }
   }
   absl::StrAppend(&text, "values:\n");

@@ -30,6 +30,10 @@ enum class KernelVariant {
   kPointwiseProduct,          // 1x1 with a channels-last output: a register-tiled matrix product
   kChannelsLastDepthwise,     // depthwise with channels in the lanes
   kWinogradConvolution,       // 3x3 stride 1 by Winograd's F(2x2, 3x3)
+  // Gemm, MatMul (lowering/linear_lowering.h):
+  kPanelProduct,              // a constant B repacked into panels for the register tiles
+  kRunTimeProduct,            // B given at run time, read in place
+  kRankOneUpdates,            // a run-time B^T: rank-1 row updates
 };
 
 // The variant's name in the report, --dump-plan and --kernel ("winograd", ...).
@@ -53,16 +57,27 @@ struct WorkspaceBuffer {
   int64_t bytes = 0;
 };
 
+// A constant the kernel reads instead of (or besides) the node's own inputs: weights
+// repacked for its tiles, Winograd-transformed weights, a BatchNorm's scale and shift.
+// Made by PrepareConstants (a graph constant, so --dump-ir-after=prepare-constants
+// shows it); the kernel only reads it.
+struct PreparedConstant {
+  std::string role;  // what the kernel asks for, e.g. "winograd_weights"
+  ValueId value;
+};
+
 struct NodePlan {
   KernelVariant kernel = KernelVariant::kDefault;
   KernelTiles tiles;
   std::vector<WorkspaceBuffer> workspace;
+  std::vector<PreparedConstant> constants;
   // A channels-last depthwise convolution whose input is stored with exactly its
   // padding: it reads its windows in place (no copy, no workspace).
   bool reads_input_in_place = false;
 
   int64_t WorkspaceBytes() const;
   const WorkspaceBuffer* FindWorkspace(std::string_view name) const;
+  const PreparedConstant* FindConstant(std::string_view role) const;
 };
 
 struct ValuePlan {
@@ -95,6 +110,20 @@ struct LoweringPlan {
 // Decides the plan. Fails only for a forced kernel that names no node or cannot run
 // its node.
 absl::StatusOr<LoweringPlan> PlanLowering(const Graph& graph, const LoweringOptions& options);
+
+// The prepare-constants pass: each kernel's constants (repacked or transformed
+// weights, folded scale and shift) become graph constants recorded in its node's plan,
+// so emission only reads constants. Run once, after PlanLowering.
+absl::Status PrepareConstants(Graph& graph, LoweringPlan& plan);
+
+// Adds `values` to `graph` as the constant `role` of `node`'s kernel (named
+// NODE.ROLE, float32[count]) and records it in `plan`.
+void AddPreparedConstant(Graph& graph, const Node& node, const std::string& role, const std::vector<float>& values,
+                         NodePlan& plan);
+
+// The prepared constants as text (--dump-ir-after=prepare-constants): which node's
+// kernel reads each, and its type.
+std::string PrintPreparedConstants(const Graph& graph, const LoweringPlan& plan);
 
 // The plan as text (--dump-plan): per node its kernel, tiles and workspace buffers; per
 // non-constant value its layout.

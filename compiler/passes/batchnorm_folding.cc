@@ -16,29 +16,13 @@
 namespace modelc {
 namespace {
 
-struct ScaleShift {
-  std::vector<float> scale, shift;
-};
-
-ScaleShift ComputeScaleShift(const Graph& graph, const Node& bn, float epsilon) {
-  auto values = [&](int i) { return graph.value(bn.inputs[i]).constant->Floats(); };
-  const std::vector<float> gamma = values(1), beta = values(2), mean = values(3), var = values(4);
-  ScaleShift result;
-  for (size_t c = 0; c < gamma.size(); ++c) {
-    const double s = gamma[c] / std::sqrt(static_cast<double>(var[c]) + epsilon);
-    result.scale.push_back(static_cast<float>(s));
-    result.shift.push_back(static_cast<float>(beta[c] - mean[c] * s));
-  }
-  return result;
-}
-
 ValueId AddFoldedConstant(Graph& graph, ValueId original, const std::string& fallback_name, Shape shape,
                           const std::vector<float>& values) {
   const std::string base = original == kNoValue ? fallback_name : graph.value(original).name;
   return graph.AddConstant(absl::StrCat(base, ".bn_folded"), TensorData::FromFloats(std::move(shape), values));
 }
 
-void FoldIntoConv(Graph& graph, int conv_index, const ScaleShift& ss) {
+void FoldIntoConv(Graph& graph, int conv_index, const BatchNormScaleShift& ss) {
   Node& conv = graph.mutable_nodes()[conv_index];
   const TensorType weight_type = graph.value(conv.inputs[1]).type;
   std::vector<float> weights = graph.value(conv.inputs[1]).constant->Floats();
@@ -58,7 +42,7 @@ void FoldIntoConv(Graph& graph, int conv_index, const ScaleShift& ss) {
   node.inputs[2] = new_bias;
 }
 
-absl::Status FoldIntoGemm(Graph& graph, int gemm_index, const ScaleShift& ss) {
+absl::Status FoldIntoGemm(Graph& graph, int gemm_index, const BatchNormScaleShift& ss) {
   const Node& gemm = graph.nodes()[gemm_index];
   ASSIGN_OR_RETURN(GemmGeometry g, ResolveGemm(graph, gemm));
   const TensorType b_type = graph.value(gemm.inputs[1]).type;
@@ -103,7 +87,7 @@ absl::Status FoldBatchNormalization(Graph& graph) {
     const bool weights_constant = graph.IsConstant(p.inputs[1]) && (!graph.HasInput(p, 2) || graph.IsConstant(p.inputs[2]));
     if (!weights_constant || HasFusedEpilogue(p)) continue;
     ASSIGN_OR_RETURN(BatchNormGeometry geometry, ResolveBatchNorm(graph, bn));
-    const ScaleShift ss = ComputeScaleShift(graph, bn, geometry.epsilon);
+    const BatchNormScaleShift ss = ResolveBatchNormScaleShift(graph, bn, geometry.epsilon);
     if (p.op == OpKind::kConv) {
       FoldIntoConv(graph, producer, ss);
     } else if (p.op == OpKind::kGemm) {

@@ -1,0 +1,80 @@
+// Matrix product variants, tiles and repacked B.
+#include "compiler/lowering/linear_lowering.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "compiler/ir/op_geometry.h"
+#include "compiler/util/status_macros.h"
+
+namespace modelc {
+KernelTiles MatrixProductTiles(const LoweringTarget& target, int64_t m, int64_t n) {
+  KernelTiles tiles;
+  tiles.lanes = std::max<int64_t>(1, target.vector_lanes);
+  const int64_t column_vectors = (n + tiles.lanes - 1) / tiles.lanes;
+  tiles.vectors = std::min<int64_t>(column_vectors, m == 1 ? 8 : 4);
+  const int64_t registers = target.vector_registers;
+  tiles.rows = std::clamp<int64_t>((registers - 1 - tiles.vectors) / tiles.vectors, 1, 6);
+  tiles.rows = std::min(tiles.rows, m);
+  return tiles;
+}
+
+std::vector<float> PackPanels(const std::vector<float>& b, bool transposed, int64_t k, int64_t n,
+                              const KernelTiles& tiles) {
+  const int64_t width = tiles.vectors * tiles.lanes;
+  std::vector<float> packed;
+  for (int64_t first = 0; first < n; first += width) {
+    const int64_t columns = std::min(width, n - first);
+    const int64_t padded = (columns + tiles.lanes - 1) / tiles.lanes * tiles.lanes;
+    for (int64_t row = 0; row < k; ++row)
+      for (int64_t j = 0; j < padded; ++j) {
+        const int64_t col = first + j;
+        packed.push_back(j >= columns ? 0.0f : transposed ? b[col * k + row] : b[row * n + col]);
+      }
+  }
+  return packed;
+}
+
+absl::StatusOr<NodePlan> PlanMatrixProduct(const Graph& graph, const Node& node, const LoweringTarget& target) {
+  NodePlan plan;
+  const bool constant_b = graph.IsConstant(node.inputs[1]);
+  if (node.op == OpKind::kGemm) {
+    ASSIGN_OR_RETURN(GemmGeometry g, ResolveGemm(graph, node));
+    plan.kernel = constant_b ? KernelVariant::kPanelProduct
+                  : !g.trans_b ? KernelVariant::kRunTimeProduct
+                               : KernelVariant::kRankOneUpdates;
+    if (plan.kernel != KernelVariant::kRankOneUpdates) plan.tiles = MatrixProductTiles(target, g.m, g.n);
+    return plan;
+  }
+  ASSIGN_OR_RETURN(MatMulGeometry g, ResolveMatMul(graph, node));
+  const bool shared_b = std::all_of(g.b_batch_offsets.begin(), g.b_batch_offsets.end(),
+                                    [](int64_t offset) { return offset == 0; });
+  bool stacked_a = true;  // batch i of A starts right after batch i - 1
+  for (int64_t i = 0; i < g.batch_count; ++i) stacked_a = stacked_a && g.a_batch_offsets[i] == i * g.m * g.k;
+  if (constant_b && shared_b && stacked_a) {  // one B for every batch: the batches are more rows of A
+    plan.kernel = KernelVariant::kPanelProduct;
+    plan.tiles = MatrixProductTiles(target, g.batch_count * g.m, g.n);
+  } else {
+    plan.kernel = KernelVariant::kRunTimeProduct;
+    plan.tiles = MatrixProductTiles(target, g.m, g.n);
+  }
+  return plan;
+}
+
+absl::Status PrepareMatrixProductConstants(Graph& graph, const Node& node, NodePlan& plan) {
+  if (plan.kernel != KernelVariant::kPanelProduct) return absl::OkStatus();
+  int64_t k = 0, n = 0;
+  bool transposed = false;
+  if (node.op == OpKind::kGemm) {
+    ASSIGN_OR_RETURN(GemmGeometry g, ResolveGemm(graph, node));
+    k = g.k, n = g.n, transposed = g.trans_b;
+  } else {
+    ASSIGN_OR_RETURN(MatMulGeometry g, ResolveMatMul(graph, node));
+    k = g.k, n = g.n;
+  }
+  const std::vector<float> b = graph.value(node.inputs[1]).constant->Floats();
+  AddPreparedConstant(graph, node, "b_panels", PackPanels(b, transposed, k, n, plan.tiles), plan);
+  return absl::OkStatus();
+}
+
+}  // namespace modelc
