@@ -201,13 +201,13 @@ llvm::Value* EmitElementwiseFunction(KernelContext& k, const ElementwiseFunction
       return b.CreateFMul(x, max0_min1(b.CreateFAdd(b.CreateFMul(x, k.Float(1.0f / 6.0f)), k.Float(0.5f))));
     case ElementwiseOp::kClip:
       return EmitClamp(k, x, k.Float(f.alpha), k.Float(f.beta));
-    case ElementwiseOp::kNot: case ElementwiseOp::kCast: case ElementwiseOp::kIsNaN: case ElementwiseOp::kIsInf:
     case ElementwiseOp::kSin: case ElementwiseOp::kCos: case ElementwiseOp::kTan: case ElementwiseOp::kAsin:
     case ElementwiseOp::kAcos: case ElementwiseOp::kAtan: case ElementwiseOp::kSinh: case ElementwiseOp::kCosh:
     case ElementwiseOp::kAsinh: case ElementwiseOp::kAcosh: case ElementwiseOp::kAtanh:
+      return EmitTrigonometric(k, f.op, x);
     case ElementwiseOp::kIdentity:
-      if (IsTrigonometric(f.op)) return EmitTrigonometric(k, f.op, x);
-      return x;  // kIdentity
+    case ElementwiseOp::kNot: case ElementwiseOp::kCast: case ElementwiseOp::kIsNaN: case ElementwiseOp::kIsInf:
+      return x;  // the last four change types: they run as typed kernels, never here
   }
   MODELC_UNREACHABLE("every case of the switch returns");
 }
@@ -238,28 +238,17 @@ llvm::Value* EmitVectorEpilogue(KernelContext& k, const Epilogue& epilogue, llvm
   llvm::IRBuilder<>& b = k.b;
   auto constant = [&](float c) { return llvm::ConstantFP::get(value->getType(), c); };  // splat for vectors
   if (residual) value = b.CreateFAdd(value, residual);
+  // IsVectorEpilogue names every function; the ones it admits are these and the identity.
   const ElementwiseFunction& f = epilogue.activation;
-  switch (AsElementwiseOp(f.op)) {
-    case ElementwiseOp::kRelu:  // keeps NaN, as the scalar Relu
-      return b.CreateSelect(b.CreateFCmpOLT(value, constant(0.0f)), constant(0.0f), value);
-    case ElementwiseOp::kLeakyRelu:
-      return b.CreateSelect(b.CreateFCmpOLT(value, constant(0.0f)), b.CreateFMul(value, constant(f.alpha)), value);
-    case ElementwiseOp::kClip:
-      return EmitClamp(k, value, constant(f.alpha), constant(f.beta));
-    case ElementwiseOp::kSigmoid: case ElementwiseOp::kTanh: case ElementwiseOp::kExp: case ElementwiseOp::kLog:
-    case ElementwiseOp::kAbs: case ElementwiseOp::kNeg: case ElementwiseOp::kSqrt: case ElementwiseOp::kReciprocal:
-    case ElementwiseOp::kFloor: case ElementwiseOp::kCeil: case ElementwiseOp::kRound: case ElementwiseOp::kSign:
-    case ElementwiseOp::kErf: case ElementwiseOp::kSoftplus: case ElementwiseOp::kSoftsign:
-    case ElementwiseOp::kElu: case ElementwiseOp::kSelu: case ElementwiseOp::kCelu:
-    case ElementwiseOp::kThresholdedRelu: case ElementwiseOp::kHardSigmoid: case ElementwiseOp::kHardSwish:
-    case ElementwiseOp::kNot: case ElementwiseOp::kCast: case ElementwiseOp::kIsNaN: case ElementwiseOp::kIsInf:
-    case ElementwiseOp::kSin: case ElementwiseOp::kCos: case ElementwiseOp::kTan: case ElementwiseOp::kAsin:
-    case ElementwiseOp::kAcos: case ElementwiseOp::kAtan: case ElementwiseOp::kSinh: case ElementwiseOp::kCosh:
-    case ElementwiseOp::kAsinh: case ElementwiseOp::kAcosh: case ElementwiseOp::kAtanh:
-    case ElementwiseOp::kIdentity:
-      return value;
+  const ElementwiseOp op = AsElementwiseOp(f.op);
+  if (op == ElementwiseOp::kRelu) {  // keeps NaN, as the scalar Relu
+    return b.CreateSelect(b.CreateFCmpOLT(value, constant(0.0f)), constant(0.0f), value);
   }
-  MODELC_UNREACHABLE("every case of the switch returns");
+  if (op == ElementwiseOp::kLeakyRelu) {
+    return b.CreateSelect(b.CreateFCmpOLT(value, constant(0.0f)), b.CreateFMul(value, constant(f.alpha)), value);
+  }
+  if (op == ElementwiseOp::kClip) return EmitClamp(k, value, constant(f.alpha), constant(f.beta));
+  return value;
 }
 
 void EmitStoreWithEpilogue(KernelContext& k, const Epilogue& epilogue, llvm::Value* value, llvm::Value* element,

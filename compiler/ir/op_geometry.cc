@@ -544,26 +544,6 @@ bool IsFloatFunction(OpKind op) {
   return op != OpKind::kCast && op != OpKind::kNot && op != OpKind::kIsNaN && op != OpKind::kIsInf;
 }
 
-bool IsTrigonometric(OpKind op) {
-  switch (AsElementwiseOp(op)) {
-    case ElementwiseOp::kSin: case ElementwiseOp::kCos: case ElementwiseOp::kTan:
-    case ElementwiseOp::kAsin: case ElementwiseOp::kAcos: case ElementwiseOp::kAtan:
-    case ElementwiseOp::kSinh: case ElementwiseOp::kCosh: case ElementwiseOp::kAsinh:
-    case ElementwiseOp::kAcosh: case ElementwiseOp::kAtanh:
-      return true;
-    case ElementwiseOp::kRelu: case ElementwiseOp::kSigmoid: case ElementwiseOp::kTanh: case ElementwiseOp::kExp:
-    case ElementwiseOp::kLog: case ElementwiseOp::kAbs: case ElementwiseOp::kNeg: case ElementwiseOp::kSqrt:
-    case ElementwiseOp::kReciprocal: case ElementwiseOp::kFloor: case ElementwiseOp::kCeil:
-    case ElementwiseOp::kRound: case ElementwiseOp::kSign: case ElementwiseOp::kErf: case ElementwiseOp::kSoftplus:
-    case ElementwiseOp::kSoftsign: case ElementwiseOp::kElu: case ElementwiseOp::kSelu: case ElementwiseOp::kCelu:
-    case ElementwiseOp::kLeakyRelu: case ElementwiseOp::kThresholdedRelu: case ElementwiseOp::kHardSigmoid:
-    case ElementwiseOp::kHardSwish: case ElementwiseOp::kNot: case ElementwiseOp::kCast: case ElementwiseOp::kIsNaN:
-    case ElementwiseOp::kIsInf: case ElementwiseOp::kClip: case ElementwiseOp::kIdentity:
-      return false;
-  }
-  MODELC_UNREACHABLE("an elementwise op outside ElementwiseOp");
-}
-
 absl::StatusOr<ElementwiseFunction> ElementwiseFunctionOf(const Graph& graph, const Node& node) {
   if (GetOpInfo(node.op).family == OpFamily::kUnary) return UnaryFunction(node.op, node.attributes, "");
   if (node.op == OpKind::kClip) {

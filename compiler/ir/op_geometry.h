@@ -149,8 +149,6 @@ struct ElementwiseFunction {
 // Whether an ElementwiseFunction with this op maps float32 to float32 (all but Cast,
 // Not, IsNaN and IsInf, whose types change): only those fuse into other ops.
 bool IsFloatFunction(OpKind op);
-// Sin, Cos, Tan, their inverses and the hyperbolic functions.
-bool IsTrigonometric(OpKind op);
 // The function a standalone Unary op or a constant-bound Clip computes; kIdentity for
 // any other node.
 absl::StatusOr<ElementwiseFunction> ElementwiseFunctionOf(const Graph& graph, const Node& node);
