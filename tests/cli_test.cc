@@ -234,7 +234,8 @@ TEST(Cli, ForcedKernelsMustRunTheirNode) {
                      {"cannot run as channels-last-depthwise", "needs a depthwise convolution"});
   ExpectCleanFailure("compile " + model + " --kernel Conv_12=pointwise-product", 1, {"chosen by the layout"});
   ExpectCleanFailure("compile " + model + " --kernel nowhere=direct", 1, {"--kernel: no node named 'nowhere'"});
-  ExpectCleanFailure("compile " + model + " --kernel Conv_12=fast", 1, {"no kernel variant named 'fast'"});
+  ExpectCleanFailure("compile " + model + " --kernel Conv_12=fast", 1, {"no convolution kernel named 'fast'"});
+  ExpectCleanFailure("compile " + model + " --kernel Conv_12=panels", 1, {"no convolution kernel named 'panels'"});
   ExpectCleanFailure("compile " + model + " --kernel Conv_12", 2, {"--kernel expects NODE=VARIANT"});
   ExpectCleanFailure("compile " + kModels + "/digits_mlp.onnx --kernel fc1=direct", 1,
                      {"node 'fc1' (Gemm) has one kernel only"});

@@ -32,7 +32,7 @@ struct Compilation {
 };
 
 Compilation Prepare(const std::string& model, const std::string& cpu,
-                    const std::map<std::string, KernelVariant>& forced = {}) {
+                    const std::map<std::string, ConvKernel>& forced = {}) {
   absl::StatusOr<Graph> graph = ImportOnnxFile(kTestModels + "/" + model, {});
   EXPECT_TRUE(graph.ok()) << graph.status();
   for (const Pass& pass : DefaultPipeline()) EXPECT_TRUE(pass.run(*graph).ok()) << pass.name;
@@ -51,9 +51,9 @@ absl::Status Emit(const Compilation& compilation, const LoweringPlan& plan) {
   return GenerateObjectFile(request).status();
 }
 
-int FirstNodeRunBy(const LoweringPlan& plan, KernelVariant variant) {
+int FirstNodeRunBy(const LoweringPlan& plan, ConvKernel kernel) {
   for (size_t n = 0; n < plan.nodes.size(); ++n) {
-    if (plan.nodes[n].kernel == variant) return static_cast<int>(n);
+    if (plan.nodes[n].kernel == KernelVariant(kernel)) return static_cast<int>(n);
   }
   return -1;
 }
@@ -62,7 +62,7 @@ TEST(LoweringPlan, EveryConvolutionVariantAddressesExactlyItsPlannedWorkspace) {
   struct Case {
     const char* model;
     const char* cpu;
-    std::map<std::string, KernelVariant> forced;
+    std::map<std::string, ConvKernel> forced;
   };
   const std::vector<Case> cases = {
       {"conv_winograd.onnxtxt", "x86-64-v4", {}},
@@ -73,8 +73,8 @@ TEST(LoweringPlan, EveryConvolutionVariantAddressesExactlyItsPlannedWorkspace) {
       {"conv_depthwise_same.onnxtxt", "x86-64-v4", {}},
       {"recurrent.onnxtxt", "x86-64-v4", {}},
       {"conv_winograd.onnxtxt", "x86-64-v2",
-       {{"Conv_12", KernelVariant::kBlockedConvolution}, {"Conv_13", KernelVariant::kDirectConvolution},
-        {"Conv_16", KernelVariant::kChannelTiledConvolution}}},
+       {{"Conv_12", ConvKernel::kBlocked}, {"Conv_13", ConvKernel::kDirect},
+        {"Conv_16", ConvKernel::kChannelTiles}}},
   };
   std::set<KernelVariant> covered;
   for (const Case& c : cases) {
@@ -82,16 +82,16 @@ TEST(LoweringPlan, EveryConvolutionVariantAddressesExactlyItsPlannedWorkspace) {
     EXPECT_TRUE(Emit(compilation, compilation.plan).ok()) << c.model << " " << c.cpu;
     for (const NodePlan& node : compilation.plan.nodes) covered.insert(node.kernel);
   }
-  for (KernelVariant variant : {KernelVariant::kDirectConvolution, KernelVariant::kBlockedConvolution,
-                                KernelVariant::kChannelTiledConvolution, KernelVariant::kPointwiseProduct,
-                                KernelVariant::kChannelsLastDepthwise, KernelVariant::kWinogradConvolution}) {
-    EXPECT_TRUE(covered.count(variant)) << KernelVariantName(variant);
+  for (ConvKernel variant : {ConvKernel::kDirect, ConvKernel::kBlocked,
+                                ConvKernel::kChannelTiles, ConvKernel::kPointwiseProduct,
+                                ConvKernel::kChannelsLastDepthwise, ConvKernel::kWinograd}) {
+    EXPECT_TRUE(covered.count(KernelVariant(variant))) << KernelVariantName(variant);
   }
 }
 
 TEST(LoweringPlan, AWorkspaceThePlanAndTheKernelDisagreeOnIsAnInternalError) {
   const Compilation compilation = Prepare("conv_winograd.onnxtxt", "x86-64-v4");
-  const int winograd = FirstNodeRunBy(compilation.plan, KernelVariant::kWinogradConvolution);
+  const int winograd = FirstNodeRunBy(compilation.plan, ConvKernel::kWinograd);
   ASSERT_GE(winograd, 0);
   ASSERT_TRUE(Emit(compilation, compilation.plan).ok());
   const std::vector<WorkspaceBuffer>& buffers = compilation.plan.nodes[winograd].workspace;
@@ -121,7 +121,7 @@ TEST(LoweringPlan, AWorkspaceThePlanAndTheKernelDisagreeOnIsAnInternalError) {
 
 TEST(LoweringPlan, APreparedConstantTheKernelDoesNotReadOrLacksIsAnInternalError) {
   const Compilation compilation = Prepare("conv_winograd.onnxtxt", "x86-64-v4");
-  const int winograd = FirstNodeRunBy(compilation.plan, KernelVariant::kWinogradConvolution);
+  const int winograd = FirstNodeRunBy(compilation.plan, ConvKernel::kWinograd);
   ASSERT_GE(winograd, 0);
   LoweringPlan missing = compilation.plan;
   missing.nodes[winograd].constants.clear();
@@ -140,7 +140,7 @@ TEST(LoweringPlan, APreparedConstantTheKernelDoesNotReadOrLacksIsAnInternalError
 // correlation of d with the original filters, for the U the pass prepared.
 TEST(PrepareConstants, WinogradWeightsGiveTheDirectConvolution) {
   const Compilation compilation = Prepare("conv_winograd.onnxtxt", "x86-64-v4");
-  const int n = FirstNodeRunBy(compilation.plan, KernelVariant::kWinogradConvolution);
+  const int n = FirstNodeRunBy(compilation.plan, ConvKernel::kWinograd);
   ASSERT_GE(n, 0);
   const Node& node = compilation.graph.nodes()[n];
   const PreparedConstant* prepared = compilation.plan.nodes[n].FindConstant("winograd_weights");

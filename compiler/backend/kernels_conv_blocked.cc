@@ -29,23 +29,19 @@ class BlockedConv {
 
   // The blocked, channel-tiled and pointwise-product variants (the plan says which).
   void Emit() {
-    switch (k_.plan.kernel) {
-      case KernelVariant::kPointwiseProduct:
+    switch (std::get<ConvKernel>(k_.plan.kernel)) {
+      case ConvKernel::kPointwiseProduct:
         EmitPointwiseProduct();
         return;
-      case KernelVariant::kChannelTiledConvolution:
+      case ConvKernel::kChannelTiles:
         EmitChannelTiled();
         return;
-      case KernelVariant::kBlockedConvolution:
+      case ConvKernel::kBlocked:
         EmitBlocked();
         return;
-      case KernelVariant::kDefault:
-      case KernelVariant::kDirectConvolution:
-      case KernelVariant::kChannelsLastDepthwise:
-      case KernelVariant::kWinogradConvolution:
-      case KernelVariant::kPanelProduct:
-      case KernelVariant::kRunTimeProduct:
-      case KernelVariant::kRankOneUpdates:
+      case ConvKernel::kDirect:
+      case ConvKernel::kChannelsLastDepthwise:
+      case ConvKernel::kWinograd:
         break;
     }
     MODELC_CHECK(false, "the blocked convolution kernel runs only its own variants");

@@ -220,32 +220,24 @@ absl::Status EmitGemmKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(Epilogue epilogue, ResolveEpilogue(k.graph, k.node));
   MatrixOperands p{k.in[0], g.trans_a, k.out[0], g.m, g.n, g.k, g.alpha, {}};
   if (g.has_c && g.beta != 0.0f) p.addend = Addend{k.in[2], g.beta, g.c_stride_m, g.c_stride_n};
-  switch (k.plan.kernel) {
-    case KernelVariant::kPanelProduct:
+  switch (std::get<MatrixProductKernel>(k.plan.kernel)) {
+    case MatrixProductKernel::kPanels:
       EmitConstantBProduct(k, p, epilogue);
       return absl::OkStatus();
-    case KernelVariant::kRunTimeProduct:
+    case MatrixProductKernel::kRunTimeB:
       EmitRunTimeBProduct(k, p, k.in[1], k.plan.tiles, epilogue);
       return absl::OkStatus();
-    case KernelVariant::kRankOneUpdates:
+    case MatrixProductKernel::kRankOneUpdates:
       EmitRankOneUpdates(k, p, k.in[1], epilogue);
       return absl::OkStatus();
-    case KernelVariant::kDefault:
-    case KernelVariant::kDirectConvolution:
-    case KernelVariant::kBlockedConvolution:
-    case KernelVariant::kChannelTiledConvolution:
-    case KernelVariant::kPointwiseProduct:
-    case KernelVariant::kChannelsLastDepthwise:
-    case KernelVariant::kWinogradConvolution:
-      break;
   }
-  return absl::InternalError(absl::StrCat("node '", k.node.name, "' (Gemm) has no matrix product kernel planned"));
+  MODELC_UNREACHABLE("every case of the switch returns");
 }
 
 absl::Status EmitMatMulKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(MatMulGeometry g, ResolveMatMul(k.graph, k.node));
   ASSIGN_OR_RETURN(Epilogue epilogue, ResolveEpilogue(k.graph, k.node));
-  if (k.plan.kernel == KernelVariant::kPanelProduct) {
+  if (std::get<MatrixProductKernel>(k.plan.kernel) == MatrixProductKernel::kPanels) {
     // One matrix B for every batch: the batches are just more rows of A.
     MatrixOperands p{k.in[0], false, k.out[0], g.batch_count * g.m, g.n, g.k, 1.0f, {}};
     EmitConstantBProduct(k, p, epilogue);

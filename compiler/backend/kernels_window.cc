@@ -17,24 +17,19 @@ namespace modelc {
 absl::Status EmitConvKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(ConvGeometry g, ResolveConv(k.graph, k.node));
   ASSIGN_OR_RETURN(Epilogue epilogue, ResolveEpilogue(k.graph, k.node));
-  switch (k.plan.kernel) {
-    case KernelVariant::kBlockedConvolution:
-    case KernelVariant::kChannelTiledConvolution:
-    case KernelVariant::kPointwiseProduct:
+  switch (std::get<ConvKernel>(k.plan.kernel)) {
+    case ConvKernel::kBlocked:
+    case ConvKernel::kChannelTiles:
+    case ConvKernel::kPointwiseProduct:
       EmitBlockedConv(k, g, epilogue);
       return absl::OkStatus();
-    case KernelVariant::kChannelsLastDepthwise:
+    case ConvKernel::kChannelsLastDepthwise:
       EmitChannelsLastDepthwise(k, g, epilogue);
       return absl::OkStatus();
-    case KernelVariant::kWinogradConvolution:
+    case ConvKernel::kWinograd:
       EmitWinogradConv(k, g, epilogue);
       return absl::OkStatus();
-    case KernelVariant::kDefault:
-    case KernelVariant::kPanelProduct:
-    case KernelVariant::kRunTimeProduct:
-    case KernelVariant::kRankOneUpdates:
-      return absl::InternalError(absl::StrCat("node '", k.node.name, "' (Conv) has no convolution kernel planned"));
-    case KernelVariant::kDirectConvolution:
+    case ConvKernel::kDirect:
       break;
   }
   // The direct kernel (weights given at run time, or forced).
@@ -95,20 +90,12 @@ llvm::Value* RangeSize(KernelContext& k, const ValidRange& range) {
   return k.Max(k.b.CreateSub(range.end, range.begin), k.Int(0));
 }
 
-// Every window lies inside the input (no padding reached, no ceil-mode overhang) and
-// has few enough taps to unroll: then pooling runs on whole vectors of output columns.
-bool PoolsInsideOnVectors(const WindowGeometry& s) {
-  return s.pad_top == 0 && s.pad_left == 0 && s.kernel_h * s.kernel_w <= 64 &&
-         (s.out_h - 1) * s.stride_h + (s.kernel_h - 1) * s.dilation_h < s.in_h &&
-         (s.out_w - 1) * s.stride_w + (s.kernel_w - 1) * s.dilation_w < s.in_w;
-}
-
 // Per output row, vectors of output columns (the last masked); each tap is one strided
 // load of the input row. Same comparison as the scalar kernel (NaN never replaces the
 // running maximum), and an average divides by the window's area (every tap is inside).
 void EmitPoolOnVectors(KernelContext& k, const WindowGeometry& s, bool is_max) {
   llvm::IRBuilder<>& b = k.b;
-  const int64_t lanes = std::max<int64_t>(1, k.target.vector_lanes);
+  const int64_t lanes = k.plan.tiles.lanes;
   llvm::Type* type = lanes > 1 ? static_cast<llvm::Type*>(llvm::FixedVectorType::get(k.F32(), lanes)) : k.F32();
   const bool may_overread_one = (s.out_w - 1) * s.stride_w + (s.kernel_w - 1) * s.dilation_w + 1 < s.in_w;
   auto constant = [&](float c) { return llvm::ConstantFP::get(type, c); };
@@ -144,7 +131,7 @@ absl::Status EmitPoolKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(PoolGeometry g, ResolvePool(k.graph, k.node));
   const WindowGeometry& s = g.window;
   const bool is_max = k.node.op == OpKind::kMaxPool;
-  if (PoolsInsideOnVectors(s)) {
+  if (std::get<PoolKernel>(k.plan.kernel) == PoolKernel::kVectorRows) {  // every window inside the image
     EmitPoolOnVectors(k, s, is_max);
     return absl::OkStatus();
   }

@@ -90,9 +90,9 @@ absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
 
   LoweringOptions lowering{{target.vector_lanes, target.vector_registers}, options.trace, {}};
   for (const auto& [node, variant_name] : options.forced_kernels) {
-    const std::optional<KernelVariant> variant = KernelVariantFromName(variant_name);
-    if (!variant) return absl::InvalidArgumentError(absl::StrCat("--kernel: no kernel variant named '", variant_name, "'"));
-    lowering.forced_kernels[node] = *variant;
+    const std::optional<ConvKernel> kernel = ConvKernelFromName(variant_name);
+    if (!kernel) return absl::InvalidArgumentError(absl::StrCat("--kernel: no convolution kernel named '", variant_name, "'"));
+    lowering.forced_kernels[node] = *kernel;
   }
   absl::StatusOr<LoweringPlan> plan = PlanLowering(graph, lowering);
   if (plan.ok()) {

@@ -114,9 +114,10 @@ std::string WriteReport(const CodegenRequest& request, const ObjectFile& object,
       });
     };
     const std::string guard = node.guard == kNoValue ? "" : absl::StrCat("  (only when ", graph.value(node.guard).name, ")");
-    const KernelVariant kernel = plan.nodes[n].kernel;
-    const std::string kernel_text =
-        kernel == KernelVariant::kDefault ? "" : absl::StrCat("  [", KernelVariantName(kernel), "]");
+    const KernelVariant& kernel = plan.nodes[n].kernel;
+    const std::string kernel_text = std::holds_alternative<std::monostate>(kernel)
+                                        ? ""
+                                        : absl::StrCat("  [", KernelVariantName(kernel), "]");
     absl::StrAppend(&r, absl::StrFormat("  %3d: %s '%s' %s -> %s%s%s%s\n", n, DescribeOp(node), node.name,
                                         names(node.inputs), names(node.outputs),
                                         IsElided(buffers, static_cast<int>(n)) ? "  (view, no code)" : "", kernel_text,

@@ -28,29 +28,29 @@ bool HasChannelVectors(const ConvGeometry& conv, int64_t lanes) {
 }
 
 // What each variant needs to run at all (nullopt), or why it cannot.
-std::optional<std::string> CannotRun(KernelVariant variant, const Graph& graph, const Node& node,
+std::optional<std::string> CannotRun(ConvKernel variant, const Graph& graph, const Node& node,
                                      const ConvGeometry& conv, int64_t lanes) {
   const WindowGeometry& w = conv.window;
   const bool constant = HasConstantWeights(graph, node);
   switch (variant) {
-    case KernelVariant::kDirectConvolution:
+    case ConvKernel::kDirect:
       return std::nullopt;
-    case KernelVariant::kBlockedConvolution:
+    case ConvKernel::kBlocked:
       if (!constant) return "needs constant weights";
       return std::nullopt;
-    case KernelVariant::kChannelTiledConvolution:
+    case ConvKernel::kChannelTiles:
       if (!constant || !HasChannelVectors(conv, lanes)) {
         return absl::StrCat("needs constant weights, one group and output channels in whole vectors of ", lanes,
                             " lanes");
       }
       return std::nullopt;
-    case KernelVariant::kChannelsLastDepthwise:
+    case ConvKernel::kChannelsLastDepthwise:
       if (!constant || lanes < 2 || !IsDepthwise(conv) || w.channels % lanes != 0) {
         return absl::StrCat("needs a depthwise convolution with constant weights and channels in whole vectors of ",
                             lanes, " lanes");
       }
       return std::nullopt;
-    case KernelVariant::kWinogradConvolution:
+    case ConvKernel::kWinograd:
       if (!constant || w.spatial_rank != 2 || w.kernel_h != 3 || w.kernel_w != 3 || w.stride_h != 1 ||
           w.stride_w != 1 || w.dilation_h != 1 || w.dilation_w != 1 || conv.groups != 1 || w.out_h % 2 != 0 ||
           w.out_w % 2 != 0 || WinogradLanes(w.out_w, lanes) < 2) {
@@ -58,24 +58,19 @@ std::optional<std::string> CannotRun(KernelVariant variant, const Graph& graph, 
                "and vectors";
       }
       return std::nullopt;
-    case KernelVariant::kPointwiseProduct:
+    case ConvKernel::kPointwiseProduct:
       return "is chosen by the layout of the tensors around the node, not forced";
-    case KernelVariant::kDefault:
-    case KernelVariant::kPanelProduct:
-    case KernelVariant::kRunTimeProduct:
-    case KernelVariant::kRankOneUpdates:
-      return "is not a convolution kernel";
   }
   return "is unknown";
 }
 
 bool PrefersChannelsLastDepthwise(const Graph& graph, const Node& node, const ConvGeometry& conv, int64_t lanes) {
-  return !CannotRun(KernelVariant::kChannelsLastDepthwise, graph, node, conv, lanes) &&
+  return !CannotRun(ConvKernel::kChannelsLastDepthwise, graph, node, conv, lanes) &&
          IsNarrowRow(conv.window.out_w, lanes);
 }
 
 bool PrefersWinograd(const Graph& graph, const Node& node, const ConvGeometry& conv, int64_t lanes) {
-  if (lanes < 4 || CannotRun(KernelVariant::kWinogradConvolution, graph, node, conv, lanes)) return false;
+  if (lanes < 4 || CannotRun(ConvKernel::kWinograd, graph, node, conv, lanes)) return false;
   const WindowGeometry& w = conv.window;
   // A block of tile rows gives the products at least a whole vector of columns, and a
   // tile row fills 80% of its own vectors (the output transform interleaves halves of
@@ -151,7 +146,7 @@ int64_t WinogradTileRows(const WindowGeometry& w, int64_t vector_lanes) {
 
 absl::StatusOr<ChannelsLastRole> ConvChannelsLastRole(const Graph& graph, const Node& node, const ConvGeometry& conv,
                                                       const LoweringTarget& target,
-                                                      std::optional<KernelVariant> forced) {
+                                                      std::optional<ConvKernel> forced) {
   const int64_t lanes = target.vector_lanes;
   if (forced) {
     if (std::optional<std::string> why = CannotRun(*forced, graph, node, conv, lanes)) {
@@ -161,7 +156,7 @@ absl::StatusOr<ChannelsLastRole> ConvChannelsLastRole(const Graph& graph, const 
   }
   const WindowGeometry& w = conv.window;
   ChannelsLastRole role;
-  const bool depthwise = forced ? *forced == KernelVariant::kChannelsLastDepthwise
+  const bool depthwise = forced ? *forced == ConvKernel::kChannelsLastDepthwise
                                 : PrefersChannelsLastDepthwise(graph, node, conv, lanes);
   if (depthwise) {
     role.depthwise = true;
@@ -169,7 +164,7 @@ absl::StatusOr<ChannelsLastRole> ConvChannelsLastRole(const Graph& graph, const 
     return role;
   }
   if (forced) {
-    role.channel_tiled_producer = *forced == KernelVariant::kChannelTiledConvolution;
+    role.channel_tiled_producer = *forced == ConvKernel::kChannelTiles;
     return role;
   }
   role.pointwise = IsChannelVectorPointwise(graph, node, conv, lanes);
@@ -180,46 +175,44 @@ absl::StatusOr<ChannelsLastRole> ConvChannelsLastRole(const Graph& graph, const 
 
 NodePlan PlanConv(const Graph& graph, const Node& node, const ConvGeometry& conv, const LoweringTarget& target,
                   const std::optional<ChannelsLastStorage>& input, const std::optional<ChannelsLastStorage>& output,
-                  std::optional<KernelVariant> forced) {
+                  std::optional<ConvKernel> forced) {
   const int64_t lanes = target.vector_lanes;
   const WindowGeometry& w = conv.window;
-  NodePlan plan;
+  ConvKernel kernel;
   if (forced) {
-    plan.kernel = *forced;
+    kernel = *forced;
   } else if (!HasConstantWeights(graph, node)) {
-    plan.kernel = KernelVariant::kDirectConvolution;
+    kernel = ConvKernel::kDirect;
   } else if (PrefersChannelsLastDepthwise(graph, node, conv, lanes)) {
-    plan.kernel = KernelVariant::kChannelsLastDepthwise;
+    kernel = ConvKernel::kChannelsLastDepthwise;
   } else if (PrefersWinograd(graph, node, conv, lanes)) {
-    plan.kernel = KernelVariant::kWinogradConvolution;
+    kernel = ConvKernel::kWinograd;
   } else if (output && IsChannelVectorPointwise(graph, node, conv, lanes)) {
-    plan.kernel = KernelVariant::kPointwiseProduct;
+    kernel = ConvKernel::kPointwiseProduct;
   } else if (input || output ||
              (HasChannelVectors(conv, lanes) && IsNarrowRow(IteratedWindow(w).out_w, lanes))) {
-    plan.kernel = KernelVariant::kChannelTiledConvolution;
+    kernel = ConvKernel::kChannelTiles;
   } else {
-    plan.kernel = KernelVariant::kBlockedConvolution;
+    kernel = ConvKernel::kBlocked;
   }
 
-  switch (plan.kernel) {
-    case KernelVariant::kDefault:
-    case KernelVariant::kDirectConvolution:
-    case KernelVariant::kPanelProduct:
-    case KernelVariant::kRunTimeProduct:
-    case KernelVariant::kRankOneUpdates:
+  NodePlan plan;
+  plan.kernel = kernel;
+  switch (kernel) {
+    case ConvKernel::kDirect:
       break;
-    case KernelVariant::kBlockedConvolution:
+    case ConvKernel::kBlocked:
       plan.tiles = BlockedTiles(conv, target);
       AddBuffer(plan, "padded_input", PaddedInputBytes(w));
       break;
-    case KernelVariant::kChannelTiledConvolution:
+    case ConvKernel::kChannelTiles:
       plan.tiles.lanes = plan.tiles.channel_block = lanes;
       AddBuffer(plan, "padded_input", PaddedInputBytes(w));
       break;
-    case KernelVariant::kPointwiseProduct:  // per image, [pixels, out channels] = input x W^T
+    case ConvKernel::kPointwiseProduct:  // per image, [pixels, out channels] = input x W^T
       plan.tiles = MatrixProductTiles(target, w.out_h * w.out_w, conv.out_channels);
       break;
-    case KernelVariant::kChannelsLastDepthwise:
+    case ConvKernel::kChannelsLastDepthwise:
       plan.tiles.lanes = lanes;
       plan.reads_input_in_place = input && input->pad_top == w.pad_top && input->pad_bottom == w.pad_bottom &&
                                   input->pad_left == w.pad_left && input->pad_right == w.pad_right;
@@ -228,7 +221,7 @@ NodePlan PlanConv(const Graph& graph, const Node& node, const ConvGeometry& conv
                   w.channels * (w.in_h + w.pad_top + w.pad_bottom) * (w.in_w + w.pad_left + w.pad_right) * 4);
       }
       break;
-    case KernelVariant::kWinogradConvolution: {
+    case ConvKernel::kWinograd: {
       plan.tiles.lanes = WinogradLanes(w.out_w, lanes);
       plan.tiles.rows = WinogradTileRows(w, lanes);
       // The padded input, then a block of tile rows' transformed input [16][channels]
@@ -269,13 +262,14 @@ std::vector<float> WinogradWeights(const std::vector<float>& weights, int64_t ou
 }
 
 absl::Status PrepareConvConstants(Graph& graph, const Node& node, NodePlan& plan) {
-  if (plan.kernel == KernelVariant::kDirectConvolution) return absl::OkStatus();
+  const ConvKernel kernel = std::get<ConvKernel>(plan.kernel);
+  if (kernel == ConvKernel::kDirect) return absl::OkStatus();
   ASSIGN_OR_RETURN(ConvGeometry conv, ResolveConv(graph, node));
   const WindowGeometry& w = conv.window;
   const std::vector<float> weights = graph.value(node.inputs[1]).constant->Floats();
   const int64_t taps = conv.InChannelsPerGroup() * w.kernel_h * w.kernel_w;
-  switch (plan.kernel) {
-    case KernelVariant::kBlockedConvolution: {
+  switch (kernel) {
+    case ConvKernel::kBlocked: {
       // W[oc][tap] -> per block of output channels, [tap][channel in block].
       std::vector<float> packed(weights.size());
       const int64_t per_group = conv.OutChannelsPerGroup(), block = plan.tiles.channel_block;
@@ -289,26 +283,22 @@ absl::Status PrepareConvConstants(Graph& graph, const Node& node, NodePlan& plan
       AddPreparedConstant(graph, node, "blocked_weights", packed, plan);
       break;
     }
-    case KernelVariant::kChannelTiledConvolution:
+    case ConvKernel::kChannelTiles:
       AddPreparedConstant(graph, node, "channel_tiled_weights", TapMajorWeights(weights, conv.out_channels, taps), plan);
       break;
-    case KernelVariant::kChannelsLastDepthwise:
+    case ConvKernel::kChannelsLastDepthwise:
       AddPreparedConstant(graph, node, "depthwise_weights",
                           TapMajorWeights(weights, w.channels, w.kernel_h * w.kernel_w), plan);
       break;
-    case KernelVariant::kWinogradConvolution:
+    case ConvKernel::kWinograd:
       AddPreparedConstant(graph, node, "winograd_weights", WinogradWeights(weights, conv.out_channels, w.channels),
                           plan);
       break;
-    case KernelVariant::kPointwiseProduct:  // W [out channels, channels] is B^T
+    case ConvKernel::kPointwiseProduct:  // W [out channels, channels] is B^T
       AddPreparedConstant(graph, node, "b_panels",
                           PackPanels(weights, /*transposed=*/true, w.channels, conv.out_channels, plan.tiles), plan);
       break;
-    case KernelVariant::kDefault:
-    case KernelVariant::kDirectConvolution:
-    case KernelVariant::kPanelProduct:
-    case KernelVariant::kRunTimeProduct:
-    case KernelVariant::kRankOneUpdates:
+    case ConvKernel::kDirect:
       break;
   }
   return absl::OkStatus();

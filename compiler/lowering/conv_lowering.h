@@ -46,7 +46,7 @@ int64_t WinogradTileRows(const WindowGeometry& w, int64_t vector_lanes);
 // (before layouts are chosen). A forced variant allows only what that variant does.
 absl::StatusOr<ChannelsLastRole> ConvChannelsLastRole(const Graph& graph, const Node& node, const ConvGeometry& conv,
                                                       const LoweringTarget& target,
-                                                      std::optional<KernelVariant> forced);
+                                                      std::optional<ConvKernel> forced);
 
 // The constants the planned variant reads, as graph constants (prepare-constants):
 // blocked: weights per block of output channels as [tap][channel in block];
@@ -66,7 +66,7 @@ std::vector<float> WinogradWeights(const std::vector<float>& weights, int64_t ou
 // known, with its tiles and workspace.
 NodePlan PlanConv(const Graph& graph, const Node& node, const ConvGeometry& conv, const LoweringTarget& target,
                   const std::optional<ChannelsLastStorage>& input, const std::optional<ChannelsLastStorage>& output,
-                  std::optional<KernelVariant> forced);
+                  std::optional<ConvKernel> forced);
 
 }  // namespace modelc
 

@@ -40,10 +40,11 @@ absl::StatusOr<NodePlan> PlanMatrixProduct(const Graph& graph, const Node& node,
   const bool constant_b = graph.IsConstant(node.inputs[1]);
   if (node.op == OpKind::kGemm) {
     ASSIGN_OR_RETURN(GemmGeometry g, ResolveGemm(graph, node));
-    plan.kernel = constant_b ? KernelVariant::kPanelProduct
-                  : !g.trans_b ? KernelVariant::kRunTimeProduct
-                               : KernelVariant::kRankOneUpdates;
-    if (plan.kernel != KernelVariant::kRankOneUpdates) plan.tiles = MatrixProductTiles(target, g.m, g.n);
+    const MatrixProductKernel kernel = constant_b   ? MatrixProductKernel::kPanels
+                                       : !g.trans_b ? MatrixProductKernel::kRunTimeB
+                                                    : MatrixProductKernel::kRankOneUpdates;
+    plan.kernel = kernel;
+    if (kernel != MatrixProductKernel::kRankOneUpdates) plan.tiles = MatrixProductTiles(target, g.m, g.n);
     return plan;
   }
   ASSIGN_OR_RETURN(MatMulGeometry g, ResolveMatMul(graph, node));
@@ -52,17 +53,17 @@ absl::StatusOr<NodePlan> PlanMatrixProduct(const Graph& graph, const Node& node,
   bool stacked_a = true;  // batch i of A starts right after batch i - 1
   for (int64_t i = 0; i < g.batch_count; ++i) stacked_a = stacked_a && g.a_batch_offsets[i] == i * g.m * g.k;
   if (constant_b && shared_b && stacked_a) {  // one B for every batch: the batches are more rows of A
-    plan.kernel = KernelVariant::kPanelProduct;
+    plan.kernel = MatrixProductKernel::kPanels;
     plan.tiles = MatrixProductTiles(target, g.batch_count * g.m, g.n);
   } else {
-    plan.kernel = KernelVariant::kRunTimeProduct;
+    plan.kernel = MatrixProductKernel::kRunTimeB;
     plan.tiles = MatrixProductTiles(target, g.m, g.n);
   }
   return plan;
 }
 
 absl::Status PrepareMatrixProductConstants(Graph& graph, const Node& node, NodePlan& plan) {
-  if (plan.kernel != KernelVariant::kPanelProduct) return absl::OkStatus();
+  if (plan.kernel != KernelVariant(MatrixProductKernel::kPanels)) return absl::OkStatus();
   int64_t k = 0, n = 0;
   bool transposed = false;
   if (node.op == OpKind::kGemm) {

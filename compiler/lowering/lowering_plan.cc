@@ -11,18 +11,58 @@
 #include "compiler/ir/uses.h"
 #include "compiler/lowering/conv_lowering.h"
 #include "compiler/lowering/linear_lowering.h"
+#include "compiler/lowering/pool_lowering.h"
 #include "compiler/lowering/recurrent_lowering.h"
 #include "compiler/util/status_macros.h"
 
 namespace modelc {
 namespace {
 
-constexpr KernelVariant kAllVariants[] = {
-    KernelVariant::kDefault,           KernelVariant::kDirectConvolution,      KernelVariant::kBlockedConvolution,
-    KernelVariant::kChannelTiledConvolution, KernelVariant::kPointwiseProduct, KernelVariant::kChannelsLastDepthwise,
-    KernelVariant::kWinogradConvolution, KernelVariant::kPanelProduct, KernelVariant::kRunTimeProduct,
-    KernelVariant::kRankOneUpdates,
-};
+constexpr ConvKernel kConvKernels[] = {ConvKernel::kDirect, ConvKernel::kBlocked, ConvKernel::kChannelTiles,
+                                       ConvKernel::kPointwiseProduct, ConvKernel::kChannelsLastDepthwise,
+                                       ConvKernel::kWinograd};
+
+const char* Name(std::monostate) { return "default"; }
+
+const char* Name(ConvKernel kernel) {
+  switch (kernel) {
+    case ConvKernel::kDirect:
+      return "direct";
+    case ConvKernel::kBlocked:
+      return "blocked";
+    case ConvKernel::kChannelTiles:
+      return "channel-tiles";
+    case ConvKernel::kPointwiseProduct:
+      return "pointwise-product";
+    case ConvKernel::kChannelsLastDepthwise:
+      return "channels-last-depthwise";
+    case ConvKernel::kWinograd:
+      return "winograd";
+  }
+  return "unknown";
+}
+
+const char* Name(MatrixProductKernel kernel) {
+  switch (kernel) {
+    case MatrixProductKernel::kPanels:
+      return "panels";
+    case MatrixProductKernel::kRunTimeB:
+      return "run-time-b";
+    case MatrixProductKernel::kRankOneUpdates:
+      return "rank-one";
+  }
+  return "unknown";
+}
+
+const char* Name(PoolKernel kernel) {
+  switch (kernel) {
+    case PoolKernel::kVectorRows:
+      return "vector-rows";
+    case PoolKernel::kClippedWindows:
+      return "clipped-windows";
+  }
+  return "unknown";
+}
 
 bool IsRecurrent(OpKind op) { return op == OpKind::kRNN || op == OpKind::kGRU || op == OpKind::kLSTM; }
 
@@ -40,35 +80,13 @@ std::string TilesText(const KernelTiles& tiles) {
 
 }  // namespace
 
-const char* KernelVariantName(KernelVariant variant) {
-  switch (variant) {
-    case KernelVariant::kDefault:
-      return "default";
-    case KernelVariant::kDirectConvolution:
-      return "direct";
-    case KernelVariant::kBlockedConvolution:
-      return "blocked";
-    case KernelVariant::kChannelTiledConvolution:
-      return "channel-tiles";
-    case KernelVariant::kPointwiseProduct:
-      return "pointwise-product";
-    case KernelVariant::kChannelsLastDepthwise:
-      return "channels-last-depthwise";
-    case KernelVariant::kWinogradConvolution:
-      return "winograd";
-    case KernelVariant::kPanelProduct:
-      return "panels";
-    case KernelVariant::kRunTimeProduct:
-      return "run-time-b";
-    case KernelVariant::kRankOneUpdates:
-      return "rank-one";
-  }
-  return "unknown";
+const char* KernelVariantName(const KernelVariant& variant) {
+  return std::visit([](auto kernel) { return Name(kernel); }, variant);
 }
 
-std::optional<KernelVariant> KernelVariantFromName(std::string_view name) {
-  for (KernelVariant variant : kAllVariants) {
-    if (name == KernelVariantName(variant)) return variant;
+std::optional<ConvKernel> ConvKernelFromName(std::string_view name) {
+  for (ConvKernel kernel : kConvKernels) {
+    if (name == Name(kernel)) return kernel;
   }
   return std::nullopt;
 }
@@ -101,7 +119,7 @@ absl::StatusOr<LoweringPlan> PlanLowering(const Graph& graph, const LoweringOpti
   plan.nodes.resize(node_count);
   plan.values.resize(graph.values().size());
 
-  std::vector<std::optional<KernelVariant>> forced(node_count);
+  std::vector<std::optional<ConvKernel>> forced(node_count);
   for (const auto& [name, variant] : options.forced_kernels) {
     bool found = false;
     for (size_t n = 0; n < node_count; ++n) {
@@ -143,6 +161,8 @@ absl::StatusOr<LoweringPlan> PlanLowering(const Graph& graph, const LoweringOpti
                            forced[n]);
     } else if (node.op == OpKind::kGemm || node.op == OpKind::kMatMul) {
       ASSIGN_OR_RETURN(node_plan, PlanMatrixProduct(graph, node, options.target));
+    } else if (node.op == OpKind::kMaxPool || node.op == OpKind::kAveragePool) {
+      ASSIGN_OR_RETURN(node_plan, PlanPool(graph, node, options.target));
     } else if (IsRecurrent(node.op)) {
       ASSIGN_OR_RETURN(RecurrentGeometry recurrent, ResolveRecurrent(graph, node));
       node_plan = PlanRecurrent(recurrent);

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -20,25 +21,31 @@
 
 namespace modelc {
 
-// How a node is run. Operators with a single kernel have kDefault.
-enum class KernelVariant {
-  kDefault,
-  // Conv (lowering/conv_lowering.h):
-  kDirectConvolution,         // weights given at run time: one tap at a time over valid outputs
-  kBlockedConvolution,        // pixel vectors x a block of output channels in registers
-  kChannelTiledConvolution,   // output channels in the lanes (narrow rows, channels-last ends)
-  kPointwiseProduct,          // 1x1 with a channels-last output: a register-tiled matrix product
-  kChannelsLastDepthwise,     // depthwise with channels in the lanes
-  kWinogradConvolution,       // 3x3 stride 1 by Winograd's F(2x2, 3x3)
-  // Gemm, MatMul (lowering/linear_lowering.h):
-  kPanelProduct,              // a constant B repacked into panels for the register tiles
-  kRunTimeProduct,            // B given at run time, read in place
-  kRankOneUpdates,            // a run-time B^T: rank-1 row updates
+// How a node is run, per kernel family; operators with a single kernel have none
+// (std::monostate). Each family's enum is switched over without `default:`.
+enum class ConvKernel {          // lowering/conv_lowering.h
+  kDirect,                       // weights given at run time: one tap at a time over valid outputs
+  kBlocked,                      // pixel vectors x a block of output channels in registers
+  kChannelTiles,                 // output channels in the lanes (narrow rows, channels-last ends)
+  kPointwiseProduct,             // 1x1 with a channels-last output: a register-tiled matrix product
+  kChannelsLastDepthwise,        // depthwise with channels in the lanes
+  kWinograd,                     // 3x3 stride 1 by Winograd's F(2x2, 3x3)
 };
+enum class MatrixProductKernel {  // Gemm, MatMul (lowering/linear_lowering.h)
+  kPanels,                        // a constant B repacked into panels for the register tiles
+  kRunTimeB,                      // B given at run time, read in place
+  kRankOneUpdates,                // a run-time B^T: rank-1 row updates
+};
+enum class PoolKernel {  // MaxPool, AveragePool (lowering/pool_lowering.h)
+  kVectorRows,           // every window inside: vectors of output columns
+  kClippedWindows,       // each window clipped to the image
+};
+using KernelVariant = std::variant<std::monostate, ConvKernel, MatrixProductKernel, PoolKernel>;
 
-// The variant's name in the report, --dump-plan and --kernel ("winograd", ...).
-const char* KernelVariantName(KernelVariant variant);
-std::optional<KernelVariant> KernelVariantFromName(std::string_view name);
+// The variant's name in the report, --dump-plan and --kernel ("winograd", ...;
+// "default" for an op with one kernel).
+const char* KernelVariantName(const KernelVariant& variant);
+std::optional<ConvKernel> ConvKernelFromName(std::string_view name);
 
 // Tile sizes a kernel runs with (0: not used by that kernel).
 struct KernelTiles {
@@ -67,7 +74,7 @@ struct PreparedConstant {
 };
 
 struct NodePlan {
-  KernelVariant kernel = KernelVariant::kDefault;
+  KernelVariant kernel;
   KernelTiles tiles;
   std::vector<WorkspaceBuffer> workspace;
   std::vector<PreparedConstant> constants;
@@ -96,8 +103,8 @@ struct LoweringOptions {
   // With trace, a node that writes a channels-last tensor gets workspace for a planar
   // copy of it: the trace callback sees every tensor in ONNX's layout.
   bool trace = false;
-  // Kernel variants forced by node name (tests, --kernel); each must apply to its node.
-  std::map<std::string, KernelVariant> forced_kernels;
+  // Convolution kernels forced by node name (tests, --kernel); each must run its node.
+  std::map<std::string, ConvKernel> forced_kernels;
 };
 
 struct LoweringPlan {
