@@ -30,7 +30,8 @@ std::string GenerateHeader(const CodegenRequest& request, const ObjectFile& obje
   absl::StrAppend(&h, "#define ", m, "_ABI_VERSION ", kGeneratedAbiVersion, "\n");
   absl::StrAppend(&h, "#define ", m, "_SCRATCH_SIZE ", request.buffers->scratch_size, "u\n");
   absl::StrAppend(&h, "#define ", m, "_SCRATCH_ALIGNMENT ", request.buffers->scratch_alignment, "u\n");
-  absl::StrAppend(&h, "#define ", m, "_SCRATCH_LOWER_BOUND ", request.buffers->lower_bound, "u\n");
+  absl::StrAppend(&h, "#define ", m, "_SCRATCH_LOWER_BOUND ", request.buffers->activation_bound,
+                  "u  /* activation bound: most bytes of tensors live at one step */\n");
   absl::StrAppend(&h, "#define ", m, "_INPUT_COUNT ", graph.inputs().size(), "\n");
   absl::StrAppend(&h, "#define ", m, "_OUTPUT_COUNT ", graph.outputs().size(), "\n");
   auto tensor_macros = [&](const std::vector<ValueId>& ids, const std::vector<std::string>& params,

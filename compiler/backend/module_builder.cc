@@ -465,7 +465,7 @@ class ModuleBuilder {
         TensorInfoArray(graph_.outputs(), "output"),
         builder_.getInt64(buffers_.scratch_size),
         builder_.getInt64(buffers_.scratch_alignment),
-        builder_.getInt64(buffers_.lower_bound),
+        builder_.getInt64(buffers_.activation_bound),
         External() ? llvm::ConstantPointerNull::get(builder_.getPtrTy()) : static_cast<llvm::Constant*>(generic),
         External() ? static_cast<llvm::Constant*>(generic) : llvm::ConstantPointerNull::get(builder_.getPtrTy()),
         builder_.getInt64(External() ? constants_.BlobBytes() : 0),

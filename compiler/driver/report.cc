@@ -88,7 +88,10 @@ std::string WriteReport(const CodegenRequest& request, const ObjectFile& object,
   absl::StrAppend(&r, "MACs:         ", macs, " (Conv, Gemm and MatMul multiply-accumulates per run)\n");
   absl::StrAppend(&r, "weights:      ", weight_bytes, " bytes in ", weight_tensors, " tensors (model data)\n");
   absl::StrAppend(&r, "scratch:      ", buffers.scratch_size, " bytes, alignment ", buffers.scratch_alignment, "\n");
-  absl::StrAppend(&r, "lower bound:  ", buffers.lower_bound, " bytes (most bytes live at one step)\n");
+  absl::StrAppend(&r, "activation bound: ", buffers.activation_bound,
+                  " bytes (most bytes of tensors live at one step of this order, without kernel workspaces)\n");
+  absl::StrAppend(&r, "live peak:    ", buffers.live_peak,
+                  " bytes (the same with each step's kernel workspaces: what placement can reach)\n");
   absl::StrAppend(&r, "flash:        ", object.code_bytes + object.read_only_bytes, " bytes (code ",
                   object.code_bytes, ", read-only data ", object.read_only_bytes, ": weights, tables, descriptor)\n");
   absl::StrAppend(&r, "RAM:          ", buffers.scratch_size + object.writable_bytes, " bytes (scratch ",
@@ -99,11 +102,16 @@ std::string WriteReport(const CodegenRequest& request, const ObjectFile& object,
                       : absl::StrCat("at most ", object.stack_bound_bytes,
                                      " bytes per call (static bound from the generated frames)"),
                   "\n");
-  absl::StrAppend(&r, "scratch / lower bound: ",
-                  buffers.lower_bound > 0
-                      ? absl::StrFormat("%.3f", static_cast<double>(buffers.scratch_size) / buffers.lower_bound)
-                      : std::string("n/a"),
-                  "\n\n");
+  auto ratio = [](int64_t part, int64_t whole) {
+    return whole > 0 ? absl::StrFormat("%.3f", static_cast<double>(part) / whole) : std::string("n/a");
+  };
+  absl::StrAppend(&r, "scratch / activation bound: ", ratio(buffers.scratch_size, buffers.activation_bound),
+                  buffers.scratch_size > buffers.activation_bound
+                      ? absl::StrCat(" (", buffers.scratch_size - buffers.activation_bound,
+                                     " bytes above it: kernel workspaces and alignment)")
+                      : std::string(),
+                  "\n");
+  absl::StrAppend(&r, "scratch / live peak: ", ratio(buffers.scratch_size, buffers.live_peak), "\n\n");
 
   absl::StrAppend(&r, "execution order (step: op 'node' inputs -> outputs, and the kernel where an op has several):\n");
   for (size_t n = 0; n < graph.nodes().size(); ++n) {

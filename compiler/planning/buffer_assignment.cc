@@ -187,7 +187,9 @@ BufferAssignment AssignBuffers(const Graph& graph, const LoweringPlan& plan, int
     result.workspace_offset[workspace_nodes[w]] = placement.offsets[scratch_values.size() + w];
   }
   result.scratch_size = placement.arena_size;
-  result.lower_bound = placement.lower_bound;
+  result.live_peak = placement.lower_bound;
+  result.activation_bound =
+      LiveBytesBound(std::vector<BufferRequest>(requests.begin(), requests.begin() + scratch_values.size()));
 
   for (ValueId id = 0; id < value_count; ++id) {
     if (root[id] != id) {

@@ -37,7 +37,13 @@ struct BufferAssignment {
   std::vector<int64_t> workspace_offset;
   int64_t scratch_size = 0;
   int64_t scratch_alignment = 16;
-  int64_t lower_bound = 0;
+  // The most bytes of intermediate tensors live at one step of this execution order
+  // (views and in-place results sharing their bytes as planned), without any kernel
+  // workspace: a bound of the graph, not of our kernels' choices.
+  int64_t activation_bound = 0;
+  // The same with each step's kernel workspace: what placing this plan's buffers can
+  // reach at best.
+  int64_t live_peak = 0;
 };
 
 // Outputs that share their input's storage, unless one is a graph output: views

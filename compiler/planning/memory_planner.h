@@ -25,6 +25,9 @@ struct MemoryPlan {
 
 MemoryPlan PlanMemory(const std::vector<BufferRequest>& requests, int64_t alignment);
 
+// The most bytes of `requests` live at any one step.
+int64_t LiveBytesBound(const std::vector<BufferRequest>& requests);
+
 }  // namespace modelc
 
 #endif  // MODELC_PLANNING_MEMORY_PLANNER_H_

@@ -45,7 +45,8 @@ typedef struct modelc_model_info {
   const modelc_tensor_info *outputs;  /* output_count entries, in model order */
   uint64_t scratch_size;              /* bytes the caller provides */
   uint64_t scratch_alignment;         /* their required alignment */
-  uint64_t scratch_lower_bound;       /* most bytes live at once: what no plan can beat */
+  uint64_t scratch_lower_bound;       /* activation bound: most bytes of tensors live at one
+                                         step, without kernel workspaces */
   int (*run)(const void *const *inputs, void *const *outputs, void *scratch);
   /* Models compiled with --weights external: `run` is NULL, this takes the blob
    * (NAME.weights.bin, weights_bytes long, 64-byte aligned). NULL otherwise. */
