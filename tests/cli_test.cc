@@ -265,7 +265,7 @@ TEST(Cli, ForcedKernelsMustRunTheirNode) {
   ExpectCleanFailure("compile " + model + " --kernel Conv_12=panels", 1, {"no convolution kernel named 'panels'"});
   ExpectCleanFailure("compile " + model + " --kernel Conv_12", 2, {"--kernel expects NODE=VARIANT"});
   ExpectCleanFailure("compile " + kModels + "/digits_mlp.onnx --kernel fc1=direct", 1,
-                     {"node 'fc1' (Gemm) has one kernel only"});
+                     {"node 'fc1' (Gemm) is no convolution"});
 }
 
 TEST(Cli, IntegerAndBoolTensorsAreTypedInTheHeader) {

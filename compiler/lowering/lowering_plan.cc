@@ -138,7 +138,7 @@ absl::StatusOr<LoweringPlan> PlanLowering(const Graph& graph, const LoweringOpti
     if (node.op != OpKind::kConv) {
       if (forced[n]) {
         return absl::InvalidArgumentError(absl::StrCat("--kernel: node '", node.name, "' (", OpName(node.op),
-                                                       ") has one kernel only"));
+                                                       ") is no convolution; --kernel forces convolution kernels"));
       }
       continue;
     }

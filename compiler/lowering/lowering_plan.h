@@ -114,8 +114,8 @@ struct LoweringPlan {
   std::vector<ValuePlan> values;  // one per graph value
 };
 
-// Decides the plan. Fails only for a forced kernel that names no node or cannot run
-// its node.
+// Decides the plan. Fails only for a forced kernel that names no node, a node that is
+// no convolution, or a kernel that cannot run its node.
 absl::StatusOr<LoweringPlan> PlanLowering(const Graph& graph, const LoweringOptions& options);
 
 // The prepare-constants pass: each kernel's constants (repacked or transformed
