@@ -253,6 +253,29 @@ TEST(Cli, ReportSeparatesTheActivationBoundFromKernelWorkspaces) {
   EXPECT_NE(direct.find("scratch / activation bound: 1.000\n"), std::string::npos) << direct;
 }
 
+// Budgets: a model over --max-ram is refused naming the step at the peak and what is
+// live there; over --max-flash, naming the largest weights; within them it compiles.
+TEST(Cli, BudgetsRefuseModelsThatDoNotFit) {
+  const std::string model = kModels + "/digits_cnn.onnx --target thumbv7em-none-eabihf --cpu cortex-m4";
+  ExpectCleanFailure("compile " + model + " --max-ram 1K", 1,
+                     {"bytes of RAM (scratch), more than --max-ram 1024; the peak is at step", "(activation bound"});
+  ExpectCleanFailure("compile " + model + " --max-flash 2048", 1,
+                     {"bytes of flash (code ", "more than --max-flash 2048; largest weights: '"});
+  ExpectCleanFailure("compile " + model + " --max-ram 0", 2, {"--max-ram expects a positive number of bytes"});
+  ExpectCleanFailure("compile " + model + " --max-flash 12X", 2, {"--max-flash expects a positive number of bytes"});
+  TemporaryFolder out;
+  CommandResult fits = Modelc("compile " + model + " --max-ram 64K --max-flash 1M --name cnn -o " + out.path());
+  EXPECT_EQ(fits.exit_code, 0) << fits.output;
+  const std::string report = ReadFileBytes(out.File("cnn.report.txt"));
+  const size_t at = report.find("scratch:      ");
+  ASSERT_NE(at, std::string::npos);
+  const int64_t scratch = std::stoll(report.substr(at + 14));
+  // Exactly the scratch fits; one byte less does not.
+  EXPECT_EQ(Modelc("compile " + model + " --max-ram " + std::to_string(scratch) + " --name cnn -o " + out.path())
+                .exit_code, 0);
+  ExpectCleanFailure("compile " + model + " --max-ram " + std::to_string(scratch - 1), 1, {"--max-ram"});
+}
+
 TEST(Cli, ForcedKernelsMustRunTheirNode) {
   const std::string model = kTestModels + "/conv_winograd.onnxtxt --target x86_64-linux-gnu --cpu x86-64-v4";
   ExpectCleanFailure("compile " + model + " --kernel Conv_21=winograd", 1,

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/codegen.h"
 #include "compiler/driver/batch_check.h"
+#include "compiler/driver/budgets.h"
 #include "compiler/driver/output_files.h"
 #include "compiler/driver/report.h"
 #include "compiler/frontend/onnx/onnx_importer.h"
@@ -106,6 +107,9 @@ absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
   const BufferAssignment buffers = AssignBuffers(graph, *plan, target.buffer_alignment);
   CodegenRequest request{&graph, &*plan, &buffers, options.name, target, options.trace, !options.batch_symbol.empty(),
                          options.external_weights};
+  if (absl::Status fits = CheckRamBudget(request, options.max_ram); !fits.ok()) {
+    return absl::Status(fits.code(), absl::StrCat(options.model_path, ": ", fits.message()));
+  }
   if (options.dump_llvm) {
     ASSIGN_OR_RETURN(std::string ir, GenerateLlvmIr(request));
     dump << ir;
@@ -113,6 +117,9 @@ absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
   absl::StatusOr<ObjectFile> object = GenerateObjectFile(request);
   if (!object.ok()) {
     return absl::Status(object.status().code(), absl::StrCat(options.model_path, ": ", object.status().message()));
+  }
+  if (absl::Status fits = CheckFlashBudget(request, *object, options.max_flash); !fits.ok()) {
+    return absl::Status(fits.code(), absl::StrCat(options.model_path, ": ", fits.message()));
   }
   const std::filesystem::path dir(options.output_dir);
   std::vector<OutputFile> files = {

@@ -63,6 +63,11 @@ options:
   --dump-llvm            print the generated LLVM IR (before optimisation)
   --dump-plan            print the lowering plan: per node its kernel, tiles and
                          workspace buffers, per tensor its layout
+  --max-ram BYTES        refuse the model when its scratch needs more (a plain number,
+                         or with K or M for KiB or MiB), naming the step at the peak
+                         and what is live there
+  --max-flash BYTES      refuse the model when its code and read-only data need more,
+                         naming the largest weights
   --kernel NODE=VARIANT  run convolution NODE with VARIANT (repeatable; for tests and
                          experiments): direct, blocked, channel-tiles, winograd,
                          channels-last-depthwise. Refused when it cannot run the node
@@ -153,6 +158,20 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
       options.dump_llvm = true;
     } else if (flag == "--dump-plan" && !has_inline_value) {
       options.dump_plan = true;
+    } else if (flag == "--max-ram" || flag == "--max-flash") {
+      ASSIGN_OR_RETURN(const std::string given, take_value());
+      std::string digits = given;
+      int64_t unit = 1;
+      if (!digits.empty() && (digits.back() == 'K' || digits.back() == 'M')) {
+        unit = digits.back() == 'K' ? 1024 : 1024 * 1024;
+        digits.pop_back();
+      }
+      int64_t bytes = 0;
+      if (!absl::SimpleAtoi(digits, &bytes) || bytes < 1 || bytes > (int64_t{1} << 40) / unit) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(flag, " expects a positive number of bytes (e.g. 65536 or 64K), got '", given, "'"));
+      }
+      (flag == "--max-ram" ? options.max_ram : options.max_flash) = bytes * unit;
     } else if (flag == "--kernel") {
       ASSIGN_OR_RETURN(const std::string given, take_value());
       const size_t equals = given.rfind('=');

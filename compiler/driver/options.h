@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,8 @@ struct CompileOptions {
   bool dump_llvm = false;
   bool dump_plan = false;                  // the lowering plan
   std::map<std::string, std::string> forced_kernels;  // --kernel NODE=VARIANT
+  std::optional<int64_t> max_ram;    // --max-ram: bytes of scratch the model may need
+  std::optional<int64_t> max_flash;  // --max-flash: bytes of code and read-only data
   std::vector<std::string> extra_outputs;  // --outputs
   std::vector<std::string> cut_inputs;     // --inputs
   bool trace = false;                      // --trace
