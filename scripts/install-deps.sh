@@ -8,6 +8,7 @@ packages=(
   llvm-19-dev libzstd-dev            # LLVM 19 (its CMake package needs zstd)
   libabsl-dev                        # Status/StatusOr, strings
   libonnx-dev libprotobuf-dev protobuf-compiler  # ONNX parsing, checker, shape inference
+  nlohmann-json3-dev                 # the JSON report (--report-json)
   googletest libgtest-dev libgmock-dev           # tests
   libonnx-testdata                   # ONNX's backend conformance test data
   # cross targets, run under emulation by the tests

@@ -1,11 +1,13 @@
 // The modelc command as a user runs it: exit codes, one-line errors naming the file
 // and node, no partial output, determinism, cross targets, and the freestanding
 // object contract checked with binutils.
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "tests/test_support.h"
 
 namespace modelc::testing {
@@ -274,6 +276,37 @@ TEST(Cli, BudgetsRefuseModelsThatDoNotFit) {
   EXPECT_EQ(Modelc("compile " + model + " --max-ram " + std::to_string(scratch) + " --name cnn -o " + out.path())
                 .exit_code, 0);
   ExpectCleanFailure("compile " + model + " --max-ram " + std::to_string(scratch - 1), 1, {"--max-ram"});
+}
+
+// --report-json and --memory-svg for every model of the tests: the JSON agrees with the
+// header and the text report, and the picture has one rectangle per scratch tensor and
+// workspace buffer (besides the arena's background and the peak's outline).
+TEST(Cli, JsonReportAndMemoryPictureForEveryTestModel) {
+  std::vector<std::string> models = {kModels + "/digits_mlp.onnx", kModels + "/digits_cnn.onnx"};
+  for (const auto& entry : std::filesystem::directory_iterator(kTestModels)) {
+    if (entry.path().extension() == ".onnxtxt") models.push_back(entry.path().string());
+  }
+  std::sort(models.begin(), models.end());
+  ASSERT_GE(models.size(), 30u);
+  for (const std::string& model : models) {
+    TemporaryFolder out;
+    CommandResult result = Modelc("compile " + model + " --report-json --memory-svg --name m -o " + out.path());
+    ASSERT_EQ(result.exit_code, 0) << model << "\n" << result.output;
+    const nlohmann::json report = nlohmann::json::parse(ReadFileBytes(out.File("m.report.json")));
+    const std::string header = ReadFileBytes(out.File("m.h"));
+    const std::string scratch = report["totals"]["scratch_bytes"].dump();
+    EXPECT_NE(header.find("#define M_SCRATCH_SIZE " + scratch + "u"), std::string::npos) << model;
+    EXPECT_NE(ReadFileBytes(out.File("m.report.txt")).find("graph:        " + std::to_string(report["nodes"].size()) +
+                                                           " nodes"),
+              std::string::npos) << model;
+    size_t buffers = report["tensors"].size();
+    for (const auto& node : report["nodes"]) buffers += node["workspace"].size();
+    const std::string svg = ReadFileBytes(out.File("m.memory.svg"));
+    size_t rectangles = 0;
+    for (size_t at = svg.find("<rect"); at != std::string::npos; at = svg.find("<rect", at + 1)) ++rectangles;
+    EXPECT_EQ(rectangles, buffers + 1 + (report["nodes"].empty() ? 0 : 1)) << model;
+    EXPECT_EQ(svg.rfind("</svg>\n"), svg.size() - 7) << model;
+  }
 }
 
 TEST(Cli, ForcedKernelsMustRunTheirNode) {

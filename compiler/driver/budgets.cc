@@ -36,27 +36,20 @@ absl::Status CheckRamBudget(const CodegenRequest& request, std::optional<int64_t
   if (!max_ram || buffers.scratch_size <= *max_ram) return absl::OkStatus();
   const Graph& graph = *request.graph;
   const LoweringPlan& plan = *request.plan;
-  // The step with the most bytes live: its tensors (buffer owners only) and workspace.
-  std::vector<Occupant> at_peak;
-  int64_t peak_bytes = -1;
+  // The step with the most bytes live, and what they are.
+  const std::vector<LiveBytes> live = LiveBytesAtEachStep(graph, plan, buffers);
   int peak_step = 0;
-  for (int step = 0; step < static_cast<int>(graph.nodes().size()); ++step) {
-    std::vector<Occupant> live;
-    int64_t bytes = 0;
-    for (ValueId id = 0; id < static_cast<ValueId>(graph.values().size()); ++id) {
-      const BufferRequest& lifetime = buffers.lifetimes[id];
-      if (buffers.root[id] != id || buffers.storage[id].kind != StorageKind::kScratch || lifetime.first_step > step ||
-          lifetime.last_step < step) {
-        continue;
-      }
-      live.push_back({absl::StrCat("'", graph.value(id).name, "'"), lifetime.size});
-      bytes += lifetime.size;
+  for (int step = 1; step < static_cast<int>(live.size()); ++step) {
+    if (live[step].Total() > live[peak_step].Total()) peak_step = step;
+  }
+  std::vector<Occupant> at_peak;
+  for (ValueId id = 0; id < static_cast<ValueId>(graph.values().size()); ++id) {
+    if (IsLiveAt(buffers, id, peak_step)) {
+      at_peak.push_back({absl::StrCat("'", graph.value(id).name, "'"), buffers.lifetimes[id].size});
     }
-    for (const WorkspaceBuffer& buffer : plan.nodes[step].workspace) {
-      live.push_back({absl::StrCat("workspace ", buffer.name), buffer.bytes});
-    }
-    bytes += plan.nodes[step].WorkspaceBytes();
-    if (bytes > peak_bytes) peak_bytes = bytes, peak_step = step, at_peak = std::move(live);
+  }
+  for (const WorkspaceBuffer& buffer : plan.nodes[peak_step].workspace) {
+    at_peak.push_back({absl::StrCat("workspace ", buffer.name), buffer.bytes});
   }
   const Node& node = graph.nodes()[peak_step];
   return absl::ResourceExhaustedError(absl::StrCat(

@@ -8,8 +8,10 @@
 #include "compiler/backend/codegen.h"
 #include "compiler/driver/batch_check.h"
 #include "compiler/driver/budgets.h"
+#include "compiler/driver/memory_picture.h"
 #include "compiler/driver/output_files.h"
 #include "compiler/driver/report.h"
+#include "compiler/driver/report_json.h"
 #include "compiler/frontend/onnx/onnx_importer.h"
 #include "compiler/ir/printer.h"
 #include "compiler/ir/verifier.h"
@@ -128,6 +130,10 @@ absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
       {(dir / (options.name + ".report.txt")).string(), WriteReport(request, *object, options.model_path)},
   };
   if (options.external_weights) files.push_back({(dir / (options.name + ".weights.bin")).string(), object->weights_blob});
+  if (options.report_json) {
+    files.push_back({(dir / (options.name + ".report.json")).string(), WriteJsonReport(request, *object, options.model_path)});
+  }
+  if (options.memory_svg) files.push_back({(dir / (options.name + ".memory.svg")).string(), DrawMemoryPlan(request)});
   return WriteOutputFilesAtomically(files);
 }
 

@@ -53,6 +53,9 @@ options:
   --trace                also emit NAME_run_traced, which calls a callback after every
                          operator with each tensor it produced (name, shape, data);
                          without the flag nothing of it is in the object
+  --report-json          also write NAME.report.json: per node its op, kernel, output
+                         shapes, MACs, weight bytes, bytes live and workspace; totals
+  --memory-svg           also write NAME.memory.svg, a picture of the memory plan
   --dump-ir              print the graph IR after all passes to standard output
   --dump-ir-after=PASS   print the graph IR after PASS (repeatable): "import", "all",
                          or one of: fold-constants, eliminate-common-subexpressions,
@@ -156,6 +159,10 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
       options.trace = true;
     } else if (flag == "--dump-llvm" && !has_inline_value) {
       options.dump_llvm = true;
+    } else if (flag == "--report-json" && !has_inline_value) {
+      options.report_json = true;
+    } else if (flag == "--memory-svg" && !has_inline_value) {
+      options.memory_svg = true;
     } else if (flag == "--dump-plan" && !has_inline_value) {
       options.dump_plan = true;
     } else if (flag == "--max-ram" || flag == "--max-flash") {

@@ -73,18 +73,7 @@ std::string WriteReport(const CodegenRequest& request, const ObjectFile& object,
   absl::StrAppend(&r, "inputs:       ", tensor_list(graph.inputs()), "\n");
   absl::StrAppend(&r, "outputs:      ", tensor_list(graph.outputs()), "\n");
   int64_t macs = 0;  // multiply-accumulates of the matrix and convolution work
-  for (const Node& node : graph.nodes()) {
-    if (node.op == OpKind::kConv) {
-      if (auto g = ResolveConv(graph, node); g.ok()) {
-        macs += g->window.batch * g->out_channels * g->window.out_h * g->window.out_w * g->InChannelsPerGroup() *
-                g->window.kernel_h * g->window.kernel_w;
-      }
-    } else if (node.op == OpKind::kGemm) {
-      if (auto g = ResolveGemm(graph, node); g.ok()) macs += g->m * g->n * g->k;
-    } else if (node.op == OpKind::kMatMul) {
-      if (auto g = ResolveMatMul(graph, node); g.ok()) macs += g->batch_count * g->m * g->n * g->k;
-    }
-  }
+  for (const Node& node : graph.nodes()) macs += MultiplyAccumulates(graph, node);
   absl::StrAppend(&r, "MACs:         ", macs, " (Conv, Gemm and MatMul multiply-accumulates per run)\n");
   absl::StrAppend(&r, "weights:      ", weight_bytes, " bytes in ", weight_tensors, " tensors (model data)\n");
   absl::StrAppend(&r, "scratch:      ", buffers.scratch_size, " bytes, alignment ", buffers.scratch_alignment, "\n");

@@ -838,4 +838,18 @@ absl::StatusOr<DataType> ResolveCastType(const Node& node) {
   return *type;
 }
 
+int64_t MultiplyAccumulates(const Graph& graph, const Node& node) {
+  if (node.op == OpKind::kConv) {
+    if (auto g = ResolveConv(graph, node); g.ok()) {
+      return g->window.batch * g->out_channels * g->window.out_h * g->window.out_w * g->InChannelsPerGroup() *
+             g->window.kernel_h * g->window.kernel_w;
+    }
+  } else if (node.op == OpKind::kGemm) {
+    if (auto g = ResolveGemm(graph, node); g.ok()) return g->m * g->n * g->k;
+  } else if (node.op == OpKind::kMatMul) {
+    if (auto g = ResolveMatMul(graph, node); g.ok()) return g->batch_count * g->m * g->n * g->k;
+  }
+  return 0;
+}
+
 }  // namespace modelc

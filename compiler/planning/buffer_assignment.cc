@@ -204,4 +204,22 @@ BufferAssignment AssignBuffers(const Graph& graph, const LoweringPlan& plan, int
   return result;
 }
 
+bool IsLiveAt(const BufferAssignment& buffers, ValueId id, int step) {
+  const BufferRequest& lifetime = buffers.lifetimes[id];
+  return buffers.root[id] == id && buffers.storage[id].kind == StorageKind::kScratch && lifetime.first_step <= step &&
+         step <= lifetime.last_step;
+}
+
+std::vector<LiveBytes> LiveBytesAtEachStep(const Graph& graph, const LoweringPlan& plan,
+                                           const BufferAssignment& buffers) {
+  std::vector<LiveBytes> live(graph.nodes().size());
+  for (int step = 0; step < static_cast<int>(live.size()); ++step) {
+    for (ValueId id = 0; id < static_cast<ValueId>(graph.values().size()); ++id) {
+      if (IsLiveAt(buffers, id, step)) live[step].tensors += buffers.lifetimes[id].size;
+    }
+    live[step].workspace = plan.nodes[step].WorkspaceBytes();
+  }
+  return live;
+}
+
 }  // namespace modelc

@@ -63,6 +63,18 @@ std::vector<int> InPlaceCandidates(const Graph& graph, const Node& node);
 // included), and each node the workspace its planned kernel asks for.
 BufferAssignment AssignBuffers(const Graph& graph, const LoweringPlan& plan, int64_t alignment);
 
+// Per step, the bytes live in the scratch arena: intermediate tensors (buffer owners
+// whose lifetime covers the step) and the step's kernel workspace.
+struct LiveBytes {
+  int64_t tensors = 0;
+  int64_t workspace = 0;
+  int64_t Total() const { return tensors + workspace; }
+};
+std::vector<LiveBytes> LiveBytesAtEachStep(const Graph& graph, const LoweringPlan& plan,
+                                           const BufferAssignment& buffers);
+// Whether scratch value `id` owns bytes that are live at `step`.
+bool IsLiveAt(const BufferAssignment& buffers, ValueId id, int step);
+
 // True when some output of the node lives in the same bytes as one of its inputs
 // (in-place execution): its kernel must not assume the pointers are distinct.
 bool SharesStorageWithInput(const BufferAssignment& buffers, const Node& node);
