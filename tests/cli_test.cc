@@ -309,6 +309,36 @@ TEST(Cli, JsonReportAndMemoryPictureForEveryTestModel) {
   }
 }
 
+// -o makes a missing folder (the README's first example writes into out/), refuses a
+// file or an object name with a hint; compile --help is the usage; a flag that takes
+// one value refuses a second one instead of keeping the last.
+TEST(Cli, OutputFoldersAndRepeatedFlags) {
+  TemporaryFolder base;
+  const std::string model = kModels + "/digits_mlp.onnx";
+  CommandResult made = Modelc("compile " + model + " --name mlp -o " + base.File("out/nested"));
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  EXPECT_TRUE(FileExists(base.File("out/nested/mlp.o")));
+  EXPECT_TRUE(FileExists(base.File("out/nested/mlp.report.txt")));
+  CommandResult file = Modelc("compile " + model + " -o " + base.File("out/nested/mlp.o") + " --name x");
+  EXPECT_EQ(file.exit_code, 1);
+  EXPECT_NE(file.output.find("is a file; -o takes the folder"), std::string::npos) << file.output;
+  CommandResult object = Modelc("compile " + model + " -o " + base.File("out/kws.o"));
+  EXPECT_EQ(object.exit_code, 1);
+  EXPECT_NE(object.output.find("-o takes a folder, not a file name: for '" + base.File("out/kws.o") + "' use -o " +
+                               base.File("out") + " --name kws"),
+            std::string::npos) << object.output;
+  EXPECT_FALSE(FileExists(base.File("out/kws.o")));
+  CommandResult refused = Modelc("compile " + base.File("absent.onnx") + " -o " + base.File("never"));
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_FALSE(FileExists(base.File("never"))) << "a failed compilation made the output folder";
+  CommandResult help = Modelc("compile --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.output.find("usage: modelc compile MODEL"), std::string::npos) << help.output;
+  ExpectCleanFailure("compile " + model + " --name a --name b", 2, {"--name is given twice"});
+  ExpectCleanFailure("compile " + model + " -o x --output-dir y", 2, {"--output-dir is given twice"});
+  ExpectCleanFailure("compile " + model + " --dim n=1 --dim n=2", 2, {"--dim binds 'n' twice"});
+}
+
 TEST(Cli, ForcedKernelsMustRunTheirNode) {
   const std::string model = kTestModels + "/conv_winograd.onnxtxt --target x86_64-linux-gnu --cpu x86-64-v4";
   ExpectCleanFailure("compile " + model + " --kernel Conv_21=winograd", 1,

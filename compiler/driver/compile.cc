@@ -49,8 +49,16 @@ absl::StatusOr<Graph> ImportModels(const CompileOptions& options, const std::map
 
 absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
   std::error_code error;
-  if (!std::filesystem::is_directory(options.output_dir, error)) {
-    return absl::NotFoundError(absl::StrCat("output folder '", options.output_dir, "' does not exist"));
+  const std::filesystem::path output_dir(options.output_dir);
+  if (std::filesystem::exists(output_dir, error) && !std::filesystem::is_directory(output_dir, error)) {
+    return absl::InvalidArgumentError(absl::StrCat("-o '", options.output_dir, "' is a file; -o takes the folder that "
+                                                   "NAME.o, NAME.h and NAME.report.txt go into"));
+  }
+  if (output_dir.extension() == ".o" || output_dir.extension() == ".h") {  // the gcc habit: -o out/kws.o
+    return absl::InvalidArgumentError(absl::StrCat(
+        "-o takes a folder, not a file name: for '", options.output_dir, "' use -o ",
+        output_dir.has_parent_path() ? output_dir.parent_path().string() : std::string("."), " --name ",
+        output_dir.stem().string()));
   }
   ASSIGN_OR_RETURN(TargetDescription target, DescribeTarget(options.target, options.cpu));
   std::map<std::string, int64_t> dims = options.dims;

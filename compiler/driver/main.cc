@@ -30,6 +30,12 @@ int main(int argc, char** argv) {
     std::cerr << "modelc: unknown command '" << args[0] << "' (see modelc --help)\n";
     return kExitUsageError;
   }
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--help" || args[i] == "-h") {
+      std::cout << modelc::kUsage;
+      return 0;
+    }
+  }
   auto options = modelc::ParseCompileOptions({args.begin() + 1, args.end()});
   if (!options.ok()) {
     std::cerr << "modelc: " << options.status().message() << "\n";

@@ -2,6 +2,7 @@
 #include "compiler/driver/options.h"
 
 #include <filesystem>
+#include <set>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -18,7 +19,8 @@ Compiles an ONNX model (binary .onnx or ONNX text syntax) into NAME.o, NAME.h an
 NAME.report.txt. The object needs no allocator, no libm and no runtime library.
 
 options:
-  -o, --output-dir DIR   where to write the files (default: current directory)
+  -o, --output-dir DIR   the folder to write the files into, made if missing (default:
+                         current directory)
   --name NAME            C symbol prefix, a C identifier (default: the model file's
                          name, sanitised). Symbols: NAME_run, NAME_run_generic,
                          NAME_model_info; macros NAME_SCRATCH_SIZE etc. (upper case)
@@ -85,6 +87,7 @@ exit status: 0 on success, 1 when the model cannot be compiled, 2 on a usage err
 absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string>& args) {
   CompileOptions options;
   std::vector<std::string> positional;
+  std::set<std::string> given_once;  // flags that take one value: a second one is an error, not "the last wins"
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     std::string flag = arg, value;
@@ -93,6 +96,12 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
       flag = arg.substr(0, arg.find('='));
       value = arg.substr(arg.find('=') + 1);
       has_inline_value = true;
+    }
+    static const std::set<std::string> kSingleValued = {"-o", "--output-dir", "--name", "--target", "--cpu",
+                                                         "--weights", "--batch", "--max-ram", "--max-flash"};
+    if (kSingleValued.count(flag)) {
+      const std::string canonical = flag == "-o" ? "--output-dir" : flag;
+      if (!given_once.insert(canonical).second) return absl::InvalidArgumentError(absl::StrCat(flag, " is given twice"));
     }
     auto take_value = [&]() -> absl::StatusOr<std::string> {
       if (has_inline_value) return value;
@@ -122,7 +131,9 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
           !absl::SimpleAtoi(given.substr(equals + 1), &dim) || dim < 1 || dim > (int64_t{1} << 31)) {
         return absl::InvalidArgumentError(absl::StrCat("--dim expects SYMBOL=VALUE with a positive VALUE, got '", given, "'"));
       }
-      options.dims[given.substr(0, equals)] = dim;
+      if (!options.dims.emplace(given.substr(0, equals), dim).second) {
+        return absl::InvalidArgumentError(absl::StrCat("--dim binds '", given.substr(0, equals), "' twice"));
+      }
     } else if (flag == "--freeze") {
       ASSIGN_OR_RETURN(const std::string given, take_value());
       const size_t equals = given.find('=');
