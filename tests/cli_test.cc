@@ -339,6 +339,29 @@ TEST(Cli, OutputFoldersAndRepeatedFlags) {
   ExpectCleanFailure("compile " + model + " --dim n=1 --dim n=2", 2, {"--dim binds 'n' twice"});
 }
 
+// A Cortex-M triple without --cpu means its usual core with its FPU, not LLVM's
+// generic CPU (no FPU: every float operation a library call); a hard-float triple with
+// a CPU that has no FPU is refused.
+TEST(Cli, MicrocontrollerTriplesDefaultToTheirCore) {
+  TemporaryFolder out;
+  CommandResult result =
+      Modelc("compile " + kModels + "/digits_cnn.onnx --target thumbv7em-none-eabihf --name cnn -o " + out.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(ReadFileBytes(out.File("cnn.report.txt")).find("(cpu cortex-m4)"), std::string::npos);
+  for (const std::string& symbol : UndefinedSymbols(out.File("cnn.o"))) {
+    EXPECT_TRUE(symbol.rfind("__aeabi_mem", 0) == 0 || symbol == "memcpy" || symbol == "memset" ||
+                symbol == "memmove") << "needs '" << symbol << "'";
+  }
+  CommandResult m55 =
+      Modelc("compile " + kModels + "/digits_mlp.onnx --target thumbv8.1m.main-none-eabihf --name m -o " + out.path());
+  ASSERT_EQ(m55.exit_code, 0) << m55.output;
+  EXPECT_NE(ReadFileBytes(out.File("m.report.txt")).find("(cpu cortex-m55)"), std::string::npos);
+  const std::string model = kModels + "/digits_mlp.onnx";
+  ExpectCleanFailure("compile " + model + " --target thumbv7m-none-eabihf", 1,
+                     {"passes floats in FPU registers, but CPU 'cortex-m3' has no FPU"});
+  ExpectCleanFailure("compile " + model + " --target thumbv7em-none-eabihf --cpu cortex-m3", 1, {"has no FPU"});
+}
+
 TEST(Cli, ForcedKernelsMustRunTheirNode) {
   const std::string model = kTestModels + "/conv_winograd.onnxtxt --target x86_64-linux-gnu --cpu x86-64-v4";
   ExpectCleanFailure("compile " + model + " --kernel Conv_21=winograd", 1,

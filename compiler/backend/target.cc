@@ -28,6 +28,33 @@ void InitializeLlvmTargets() {
   });
 }
 
+namespace {
+
+// The CPU a microcontroller triple means when no --cpu is given: the architecture's
+// usual core (with its FPU where it has one), never LLVM's "generic", which has no FPU
+// and would turn every float operation into a library call.
+std::string DefaultCpu(const llvm::Triple& triple) {
+  if (!triple.isARM() && !triple.isThumb()) return "generic";
+  switch (triple.getSubArch()) {
+    case llvm::Triple::ARMSubArch_v6m:
+      return "cortex-m0plus";
+    case llvm::Triple::ARMSubArch_v7m:
+      return "cortex-m3";
+    case llvm::Triple::ARMSubArch_v7em:
+      return "cortex-m4";
+    case llvm::Triple::ARMSubArch_v8m_baseline:
+      return "cortex-m23";
+    case llvm::Triple::ARMSubArch_v8m_mainline:
+      return "cortex-m33";
+    case llvm::Triple::ARMSubArch_v8_1m_mainline:
+      return "cortex-m55";
+    default:
+      return "generic";
+  }
+}
+
+}  // namespace
+
 absl::StatusOr<TargetDescription> DescribeTarget(const std::string& triple, const std::string& cpu) {
   InitializeLlvmTargets();
   TargetDescription target;
@@ -42,10 +69,9 @@ absl::StatusOr<TargetDescription> DescribeTarget(const std::string& triple, cons
       }
       target.features = absl::StrJoin(features, ",");
     }
-  } else {
-    target.cpu = cpu.empty() ? "generic" : cpu;
   }
   const llvm::Triple parsed(target.triple);
+  if (!target.is_host) target.cpu = cpu.empty() ? DefaultCpu(parsed) : cpu;
   target.bare_metal = parsed.getOS() == llvm::Triple::UnknownOS;
   target.buffer_alignment = parsed.isX86() || parsed.isAArch64() ? 64 : 16;
 
@@ -68,6 +94,14 @@ absl::StatusOr<TargetDescription> DescribeTarget(const std::string& triple, cons
   std::unique_ptr<llvm::MCSubtargetInfo> cpu_info(
       llvm_target->createMCSubtargetInfo(target.triple, target.cpu, target.features));
   auto has = [&](const char* feature) { return cpu_info && cpu_info->checkFeatures(feature); };
+  const bool hard_float = parsed.getEnvironment() == llvm::Triple::EABIHF ||
+                          parsed.getEnvironment() == llvm::Triple::GNUEABIHF ||
+                          parsed.getEnvironment() == llvm::Triple::MuslEABIHF;
+  if ((parsed.isARM() || parsed.isThumb()) && hard_float && !has("+fpregs")) {
+    return absl::InvalidArgumentError(absl::StrCat("target ", target.triple, " passes floats in FPU registers, but CPU '",
+                                                   target.cpu, "' has no FPU: use a soft-float triple (...-eabi) or a "
+                                                   "CPU with an FPU, e.g. --cpu cortex-m4"));
+  }
   if (parsed.isX86()) {
     target.vector_lanes = has("+avx512f") ? 16 : has("+avx") ? 8 : 4;
     target.vector_registers = has("+avx512f") ? 32 : 16;

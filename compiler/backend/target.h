@@ -22,7 +22,9 @@ struct TargetDescription {
 };
 
 // Empty triple means the machine the compiler runs on; empty cpu means the host CPU
-// for the host and "generic" otherwise. Unknown triples or CPU names are errors.
+// for the host, the architecture's usual core for Cortex-M triples (thumbv7em:
+// cortex-m4, ...) and "generic" otherwise. Unknown triples or CPU names, and a
+// hard-float triple with a CPU that has no FPU, are errors.
 absl::StatusOr<TargetDescription> DescribeTarget(const std::string& triple, const std::string& cpu);
 
 }  // namespace modelc

@@ -27,7 +27,9 @@ options:
   --target TRIPLE        LLVM target triple, e.g. thumbv7em-none-eabihf,
                          aarch64-linux-gnu (default: this machine)
   --cpu NAME             LLVM CPU name, e.g. cortex-m4 (default: this machine's CPU
-                         for the host target, "generic" otherwise)
+                         for the host target; for Cortex-M triples the usual core
+                         with its FPU, e.g. thumbv7em -> cortex-m4, thumbv8.1m.main ->
+                         cortex-m55; "generic" otherwise)
   --dim SYMBOL=VALUE     bind a symbolic input dimension, e.g. --dim batch=1
                          (repeatable; every symbolic dimension must be bound)
   --freeze NAME=VALUES   fix the graph input NAME at compile time (a configuration
