@@ -362,6 +362,22 @@ TEST(Cli, MicrocontrollerTriplesDefaultToTheirCore) {
   ExpectCleanFailure("compile " + model + " --target thumbv7em-none-eabihf --cpu cortex-m3", 1, {"has no FPU"});
 }
 
+// The report's stack bound is read from the object's .stack_sizes on every target;
+// RISC-V's entries point at assembler-local labels, which once made it 0.
+TEST(Cli, StackBoundOnEveryTarget) {
+  TemporaryFolder out;
+  for (const char* target : {"thumbv7em-none-eabihf --cpu cortex-m4", "thumbv8.1m.main-none-eabihf --cpu cortex-m55",
+                             "aarch64-linux-gnu --cpu cortex-a53", "riscv64-linux-gnu --cpu sifive-u74",
+                             "riscv64-linux-gnu"}) {
+    ASSERT_EQ(Modelc("compile " + kModels + "/digits_cnn.onnx --target " + std::string(target) + " --name m -o " +
+                     out.path()).exit_code, 0) << target;
+    const std::string report = ReadFileBytes(out.File("m.report.txt"));
+    const size_t at = report.find("stack:        at most ");
+    ASSERT_NE(at, std::string::npos) << target << "\n" << report;
+    EXPECT_GE(std::stoll(report.substr(at + 22)), 16) << target;  // at least the graph's and a node's frames
+  }
+}
+
 TEST(Cli, ForcedKernelsMustRunTheirNode) {
   const std::string model = kTestModels + "/conv_winograd.onnxtxt --target x86_64-linux-gnu --cpu x86-64-v4";
   ExpectCleanFailure("compile " + model + " --kernel Conv_21=winograd", 1,

@@ -70,7 +70,12 @@ std::map<std::string, int64_t> ReadFrameSizes(const llvm::object::ObjectFile& fi
       const llvm::object::symbol_iterator symbol = relocation.getSymbol();
       if (symbol != file.symbol_end()) {
         llvm::Expected<llvm::object::SymbolRef::Type> type = symbol->getType();
-        if (type && *type == llvm::object::SymbolRef::ST_Debug) {  // a section symbol: .text.NAME
+        llvm::Expected<llvm::StringRef> symbol_name = symbol->getName();
+        const bool is_section = type && *type == llvm::object::SymbolRef::ST_Debug;  // .text.NAME itself
+        // RISC-V points at an assembler-local label (.L0) at the function's start.
+        const bool is_local_label = symbol_name && symbol_name->starts_with(".L");
+        if (!type) llvm::consumeError(type.takeError());
+        if (is_section || is_local_label) {  // name the function by its section, .text.NAME
           llvm::Expected<llvm::object::section_iterator> target = symbol->getSection();
           if (target && *target != file.section_end()) {
             llvm::Expected<llvm::StringRef> target_name = (*target)->getName();
@@ -79,12 +84,10 @@ std::map<std::string, int64_t> ReadFrameSizes(const llvm::object::ObjectFile& fi
           } else if (!target) {
             llvm::consumeError(target.takeError());
           }
-        } else {
-          if (!type) llvm::consumeError(type.takeError());
-          llvm::Expected<llvm::StringRef> symbol_name = symbol->getName();
-          if (symbol_name) function = symbol_name->str();
-          else llvm::consumeError(symbol_name.takeError());
+        } else if (symbol_name) {
+          function = symbol_name->str();
         }
+        if (!symbol_name) llvm::consumeError(symbol_name.takeError());
       }
       if (function.rfind(".text.", 0) == 0) function = function.substr(6);
       frames[function] = std::max<int64_t>(frames[function], static_cast<int64_t>(size));
