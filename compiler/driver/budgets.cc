@@ -38,10 +38,7 @@ absl::Status CheckRamBudget(const CodegenRequest& request, std::optional<int64_t
   const LoweringPlan& plan = *request.plan;
   // The step with the most bytes live, and what they are.
   const std::vector<LiveBytes> live = LiveBytesAtEachStep(graph, plan, buffers);
-  int peak_step = 0;
-  for (int step = 1; step < static_cast<int>(live.size()); ++step) {
-    if (live[step].Total() > live[peak_step].Total()) peak_step = step;
-  }
+  const int peak_step = PeakStep(live);
   std::vector<Occupant> at_peak;
   for (ValueId id = 0; id < static_cast<ValueId>(graph.values().size()); ++id) {
     if (IsLiveAt(buffers, id, peak_step)) {

@@ -45,10 +45,7 @@ std::string DrawMemoryPlan(const CodegenRequest& request) {
         x0, y0, std::max(0.5, x1 - x0), std::max(0.5, y1 - y0), fill, title);
   };
   const std::vector<LiveBytes> live = LiveBytesAtEachStep(graph, plan, buffers);
-  int peak = 0;
-  for (int step = 1; step < static_cast<int>(live.size()); ++step) {
-    if (live[step].Total() > live[peak].Total()) peak = step;
-  }
+  const int peak = PeakStep(live);
   std::string svg = absl::StrFormat(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" font-family=\"sans-serif\" "
       "font-size=\"12\">\n",

@@ -222,4 +222,12 @@ std::vector<LiveBytes> LiveBytesAtEachStep(const Graph& graph, const LoweringPla
   return live;
 }
 
+int PeakStep(const std::vector<LiveBytes>& live) {
+  int peak = 0;
+  for (int step = 1; step < static_cast<int>(live.size()); ++step) {
+    if (live[step].Total() > live[peak].Total()) peak = step;
+  }
+  return peak;
+}
+
 }  // namespace modelc

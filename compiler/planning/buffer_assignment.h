@@ -72,6 +72,8 @@ struct LiveBytes {
 };
 std::vector<LiveBytes> LiveBytesAtEachStep(const Graph& graph, const LoweringPlan& plan,
                                            const BufferAssignment& buffers);
+// The first step with the most bytes live (0 when there is none).
+int PeakStep(const std::vector<LiveBytes>& live);
 // Whether scratch value `id` owns bytes that are live at `step`.
 bool IsLiveAt(const BufferAssignment& buffers, ValueId id, int step);
 

@@ -56,7 +56,9 @@ MemoryPlan PlaceInOrder(const std::vector<BufferRequest>& requests, const std::v
   return plan;
 }
 
-int64_t LiveBytesBoundOf(const std::vector<BufferRequest>& requests) {
+}  // namespace
+
+int64_t LiveBytesBound(const std::vector<BufferRequest>& requests) {
   int last = -1;
   for (const BufferRequest& r : requests) last = std::max(last, r.last_step);
   int64_t bound = 0;
@@ -69,10 +71,6 @@ int64_t LiveBytesBoundOf(const std::vector<BufferRequest>& requests) {
   }
   return bound;
 }
-
-}  // namespace
-
-int64_t LiveBytesBound(const std::vector<BufferRequest>& requests) { return LiveBytesBoundOf(requests); }
 
 MemoryPlan PlanMemory(const std::vector<BufferRequest>& requests, int64_t alignment) {
   std::vector<int> identity(requests.size());
@@ -87,7 +85,7 @@ MemoryPlan PlanMemory(const std::vector<BufferRequest>& requests, int64_t alignm
       },
   };
   MemoryPlan best;
-  best.lower_bound = LiveBytesBoundOf(requests);
+  best.lower_bound = LiveBytesBound(requests);
   best.arena_size = -1;
   auto consider = [&](const std::vector<int>& order) {
     MemoryPlan plan = PlaceInOrder(requests, order, alignment);
