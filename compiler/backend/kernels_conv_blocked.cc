@@ -57,7 +57,8 @@ class BlockedConv {
       k_.Loop(g_.groups, [&](llvm::Value* group) {
         llvm::Value* first_oc = b_.CreateMul(group, k_.Int(per_group));
         k_.Loop(full_blocks, [&](llvm::Value* block) {
-          EmitBlock(n, group, b_.CreateAdd(first_oc, b_.CreateMul(block, k_.Int(tiles_.channel_block))), tiles_.channel_block);
+          EmitBlock(n, group, b_.CreateAdd(first_oc, b_.CreateMul(block, k_.Int(tiles_.channel_block))),
+                    tiles_.channel_block);
         });
         if (rest > 0) EmitBlock(n, group, b_.CreateAdd(first_oc, k_.Int(full_blocks * tiles_.channel_block)), rest);
       });

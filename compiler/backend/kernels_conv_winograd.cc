@@ -6,8 +6,8 @@
 // sum is 16 independent matrix products, one per position xi of the 4x4 transform:
 //   M_xi[oc][tile] = sum_c U_xi[oc][c] * V_xi[c][tile]
 // with U = G g G^T computed at compile time (in double precision, by the
-// prepare-constants pass: lowering/conv_lowering.h) and V = B^T d B computed per run. Per image and per block of tile rows (vectors of `lanes` tiles of
-// one tile row):
+// prepare-constants pass: lowering/conv_lowering.h) and V = B^T d B computed per run.
+// Per image and per block of tile rows (vectors of `lanes` tiles of one tile row):
 //  1. input transform: the padded input (EmitZeroPaddedCopy) read with stride-2 loads,
 //     one vector of tiles per patch element, into V [16][channels][lanes];
 //  2. the 16 products, by the matrix product kernel's register tiles, into M [16]

@@ -98,9 +98,10 @@ absl::StatusOr<TargetDescription> DescribeTarget(const std::string& triple, cons
                           parsed.getEnvironment() == llvm::Triple::GNUEABIHF ||
                           parsed.getEnvironment() == llvm::Triple::MuslEABIHF;
   if ((parsed.isARM() || parsed.isThumb()) && hard_float && !has("+fpregs")) {
-    return absl::InvalidArgumentError(absl::StrCat("target ", target.triple, " passes floats in FPU registers, but CPU '",
-                                                   target.cpu, "' has no FPU: use a soft-float triple (...-eabi) or a "
-                                                   "CPU with an FPU, e.g. --cpu cortex-m4"));
+    return absl::InvalidArgumentError(absl::StrCat("target ", target.triple,
+                                                   " passes floats in FPU registers, but CPU '", target.cpu,
+                                                   "' has no FPU: use a soft-float triple (...-eabi) or a CPU with an "
+                                                   "FPU, e.g. --cpu cortex-m4"));
   }
   if (parsed.isX86()) {
     target.vector_lanes = has("+avx512f") ? 16 : has("+avx") ? 8 : 4;
