@@ -1,16 +1,18 @@
 // The operator table and the code that dispatches on it: every op converts to its
 // family's enum; no switch over an op (OpKind, a family enum, the op family or the
 // kernel variant) has a `default:`, so the C++ compiler reports a forgotten case; and
-// docs/adding-an-operator.md names existing files, the table's current columns and
-// exactly the files that switch over each family.
+// every op of its own has its four hooks; docs/adding-an-operator.md names existing
+// files, the table's current columns and exactly the files that switch over each family.
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <regex>
 #include <set>
 #include <sstream>
 
 #include "compiler/ir/op_kind.h"
+#include "compiler/ops/own_op_hooks.h"
 #include "gtest/gtest.h"
 
 namespace modelc {
@@ -117,6 +119,37 @@ TEST(OpRegistry, EveryOpConvertsToItsFamilyEnum) {
   EXPECT_TRUE(GetOpInfo(OpKind::kLess).Has(op_traits::kBoolOutput));
   EXPECT_TRUE(GetOpInfo(OpKind::kSoftmax).Has(op_traits::kInPlace));
   EXPECT_FALSE(GetOpInfo(OpKind::kLogSoftmax).Has(op_traits::kInPlace));
+}
+
+// The hooks of one op of its own, by address: this test links only if every op of the
+// table's Own family defines all four (the dispatch switches need them too; this is
+// where a missing one is reported by name).
+struct OwnOpHooks {
+  OpKind kind;
+  const void* upgrade;
+  const void* infer;
+  const void* evaluate;
+  const void* emit;
+};
+
+TEST(OpRegistry, EveryOpOfItsOwnHasItsFourHooks) {
+  const OwnOpHooks hooks[] = {
+#define MODELC_OWN_OP_CASE(kind)                                                                          \
+  {OpKind::k##kind, reinterpret_cast<const void*>(&Upgrade##kind), reinterpret_cast<const void*>(&Infer##kind), \
+   reinterpret_cast<const void*>(&Evaluate##kind), reinterpret_cast<const void*>(&Emit##kind##Kernel)},
+#include "compiler/ops/own_op_cases.inc"
+#undef MODELC_OWN_OP_CASE
+  };
+  int own = 0;
+  for (int i = 0; i < OpCount(); ++i) own += GetOpInfo(static_cast<OpKind>(i)).family == OpFamily::kOwn;
+  ASSERT_EQ(static_cast<int>(std::size(hooks)), own);
+  for (const OwnOpHooks& op : hooks) {
+    EXPECT_EQ(GetOpInfo(op.kind).family, OpFamily::kOwn) << OpName(op.kind);
+    EXPECT_NE(op.upgrade, nullptr);
+    EXPECT_NE(op.infer, nullptr);
+    EXPECT_NE(op.evaluate, nullptr);
+    EXPECT_NE(op.emit, nullptr);
+  }
 }
 
 TEST(OpRegistry, TheAddingAnOperatorWalkThroughIsCurrent) {

@@ -14,6 +14,7 @@
 #include "compiler/backend/target.h"
 #include "compiler/ir/graph.h"
 #include "compiler/lowering/lowering_plan.h"
+#include "compiler/ops/own_op_hooks.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Module.h"
 
@@ -225,26 +226,14 @@ void EmitEpilogueLoop(KernelContext& k, const Epilogue& epilogue, llvm::Value* o
 // emitter of the node's op.
 absl::Status EmitKernel(KernelContext& k);
 
-// The emitters the registry picks from. Each writes the node's outputs.
+// The emitters the registry picks from, each writing the node's outputs: a family's,
+// and those several ops of their own share (their Emit hooks, own_op_hooks.h, call them).
 absl::Status EmitElementwiseKernel(KernelContext& k);  // Unary, Binary, Clip, View copies (elementwise.cc)
 absl::Status EmitReduceKernel(KernelContext& k);       // the Reduce family (kernels_reduce.cc)
 absl::Status EmitIndexMapKernel(KernelContext& k);     // the IndexMap family (kernels_data_movement.cc)
-absl::Status EmitTransposeKernel(KernelContext& k);
-absl::Status EmitConcatKernel(KernelContext& k);
-absl::Status EmitTriluKernel(KernelContext& k);
-absl::Status EmitGemmKernel(KernelContext& k);         // kernels_linear.cc
-absl::Status EmitMatMulKernel(KernelContext& k);
-absl::Status EmitConvKernel(KernelContext& k);         // the plan's variant (kernels_window.cc, kernels_conv_*.cc)
 absl::Status EmitPoolKernel(KernelContext& k);         // MaxPool, AveragePool (kernels_window.cc)
-absl::Status EmitSoftmaxKernel(KernelContext& k);      // Softmax, LogSoftmax (kernels_normalization.cc)
-absl::Status EmitBatchNormalizationKernel(KernelContext& k);
-absl::Status EmitLayerNormalizationKernel(KernelContext& k);
-absl::Status EmitInstanceNormalizationKernel(KernelContext& k);
 absl::Status EmitGlobalPoolKernel(KernelContext& k);   // GlobalAveragePool, GlobalMaxPool
 absl::Status EmitArgReduceKernel(KernelContext& k);    // ArgMax, ArgMin, Hardmax (kernels_arg_reduce.cc)
-absl::Status EmitResizeKernel(KernelContext& k);       // Resize, Upsample (kernels_resize_transpose_conv.cc)
-absl::Status EmitConvTransposeKernel(KernelContext& k);
-absl::Status EmitRecurrentKernel(KernelContext& k);    // RNN, GRU, LSTM (kernels_recurrent.cc)
 struct ConvGeometry;
 // The convolution variants (EmitConvKernel's): blocked, channel tiles and the
 // pointwise product; channels-last depthwise; Winograd's F(2x2, 3x3).

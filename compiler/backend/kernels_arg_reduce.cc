@@ -69,4 +69,9 @@ absl::Status EmitArgReduceKernel(KernelContext& k) {
   return absl::OkStatus();
 }
 
+// The hooks of the ops this emitter serves.
+absl::Status EmitArgMaxKernel(KernelContext& k) { return EmitArgReduceKernel(k); }
+absl::Status EmitArgMinKernel(KernelContext& k) { return EmitArgReduceKernel(k); }
+absl::Status EmitHardmaxKernel(KernelContext& k) { return EmitArgReduceKernel(k); }
+
 }  // namespace modelc

@@ -1,7 +1,7 @@
 // Data movement that needs code: Transpose (a loop nest reading the input through
 // permuted strides), Concat (each input's [axis extent x inner] blocks copied in
-// turn), the index-map ops (Slice, Pad, Tile, ...: ir/index_map.h) and Trilu. All of
-// them move elements of any type without looking at their values.
+// turn) and the index-map ops (Slice, Pad, Tile, ...: ir/index_map.h). All of them
+// move elements of any type without looking at their values.
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
 #include "compiler/ir/index_map.h"
@@ -99,21 +99,6 @@ absl::Status EmitConcatKernel(KernelContext& k) {
       }
       offset += g.extents[i];
     }
-  });
-  return absl::OkStatus();
-}
-
-absl::Status EmitTriluKernel(KernelContext& k) {
-  llvm::IRBuilder<>& b = k.b;
-  const DataType type = k.InType(0);
-  ASSIGN_OR_RETURN(TriluGeometry g, ResolveTrilu(k.graph, k.node));
-  llvm::Value* zero = k.Constant(type, 0.0);
-  k.LoopNest({g.batch, g.rows, g.cols}, {}, [&](llvm::Value* at, const std::vector<llvm::Value*>&) {
-    llvm::Value* column = b.CreateSRem(at, k.Int(g.cols));
-    llvm::Value* row = b.CreateSRem(b.CreateSDiv(at, k.Int(g.cols)), k.Int(g.rows));
-    llvm::Value* diagonal = b.CreateSub(column, row);
-    llvm::Value* keep = g.upper ? b.CreateICmpSGE(diagonal, k.Int(g.k)) : b.CreateICmpSLE(diagonal, k.Int(g.k));
-    k.StoreAs(type, b.CreateSelect(keep, k.LoadAs(type, k.in[0], at), zero), k.out[0], at);
   });
   return absl::OkStatus();
 }

@@ -317,4 +317,7 @@ absl::Status EmitElementwiseKernel(KernelContext& k) {
   return absl::InternalError(absl::StrCat("no elementwise kernel for ", OpName(k.node.op)));
 }
 
+// Clip's hook: an elementwise function whose bounds may be inputs.
+absl::Status EmitClipKernel(KernelContext& k) { return EmitElementwiseKernel(k); }
+
 }  // namespace modelc

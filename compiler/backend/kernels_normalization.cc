@@ -1,6 +1,5 @@
-// Normalisation kernels: Softmax (max-subtracted, one exp per element), inference
-// BatchNormalization as a per-channel scale and shift (computed at compile time when
-// the statistics are constant), and GlobalAveragePool.
+// Normalisation kernels: inference BatchNormalization as a per-channel scale and shift
+// (computed at compile time when the statistics are constant), and GlobalAveragePool.
 #include <cmath>
 #include <limits>
 
@@ -11,42 +10,6 @@
 #include "llvm/IR/Intrinsics.h"
 
 namespace modelc {
-
-absl::Status EmitSoftmaxKernel(KernelContext& k) {
-  ASSIGN_OR_RETURN(SoftmaxGeometry g, ResolveSoftmax(k.graph, k.node));
-  llvm::IRBuilder<>& b = k.b;
-  llvm::Value* maximum = k.EntryAlloca(k.F32());
-  llvm::Value* sum = k.EntryAlloca(k.F32());
-  k.Loop(g.outer, [&](llvm::Value* o) {
-    k.Loop(g.inner, [&](llvm::Value* i) {
-      llvm::Value* base = b.CreateAdd(b.CreateMul(o, k.Int(g.axis_dim * g.inner)), i);
-      auto at = [&](llvm::Value* a) { return b.CreateAdd(base, b.CreateMul(a, k.Int(g.inner))); };
-      b.CreateStore(k.Float(-std::numeric_limits<float>::infinity()), maximum);
-      k.Loop(g.axis_dim, [&](llvm::Value* a) {
-        llvm::Value* v = k.Load(k.in[0], at(a));
-        llvm::Value* m = b.CreateLoad(k.F32(), maximum);
-        b.CreateStore(b.CreateSelect(b.CreateFCmpOGT(v, m), v, m), maximum);
-      });
-      llvm::Value* max_value = b.CreateLoad(k.F32(), maximum);
-      b.CreateStore(k.Float(0.0f), sum);
-      k.Loop(g.axis_dim, [&](llvm::Value* a) {
-        llvm::Value* e = EmitExp(k, b.CreateFSub(k.Load(k.in[0], at(a)), max_value));
-        if (k.node.op == OpKind::kSoftmax) k.Store(e, k.out[0], at(a));
-        b.CreateStore(k.ReassociableAdd(b.CreateLoad(k.F32(), sum), e), sum);
-      });
-      if (k.node.op == OpKind::kLogSoftmax) {  // x - max - log(sum of e^(x - max))
-        llvm::Value* shift = b.CreateFAdd(max_value, EmitLog(k, b.CreateLoad(k.F32(), sum)));
-        k.Loop(g.axis_dim, [&](llvm::Value* a) { k.Store(b.CreateFSub(k.Load(k.in[0], at(a)), shift), k.out[0], at(a)); });
-        return;
-      }
-      llvm::Value* inverse = b.CreateFDiv(k.Float(1.0f), b.CreateLoad(k.F32(), sum));
-      k.Loop(g.axis_dim, [&](llvm::Value* a) {
-        k.Store(b.CreateFMul(k.Load(k.out[0], at(a)), inverse), k.out[0], at(a));
-      });
-    });
-  });
-  return absl::OkStatus();
-}
 
 absl::Status EmitBatchNormalizationKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(BatchNormGeometry g, ResolveBatchNorm(k.graph, k.node));
@@ -166,5 +129,9 @@ absl::Status EmitGlobalPoolKernel(KernelContext& k) {
   });
   return absl::OkStatus();
 }
+
+// The hooks of the ops this emitter serves.
+absl::Status EmitGlobalAveragePoolKernel(KernelContext& k) { return EmitGlobalPoolKernel(k); }
+absl::Status EmitGlobalMaxPoolKernel(KernelContext& k) { return EmitGlobalPoolKernel(k); }
 
 }  // namespace modelc

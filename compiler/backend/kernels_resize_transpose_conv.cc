@@ -71,6 +71,9 @@ absl::Status EmitResizeKernel(KernelContext& k) {
   return absl::OkStatus();
 }
 
+// Upsample's hook: a Resize whose scales are its only parameters.
+absl::Status EmitUpsampleKernel(KernelContext& k) { return EmitResizeKernel(k); }
+
 absl::Status EmitConvTransposeKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(ConvTransposeGeometry g, ResolveConvTranspose(k.graph, k.node));
   llvm::IRBuilder<>& b = k.b;

@@ -178,4 +178,8 @@ absl::Status EmitPoolKernel(KernelContext& k) {
   return absl::OkStatus();
 }
 
+// The hooks of the ops this emitter serves.
+absl::Status EmitMaxPoolKernel(KernelContext& k) { return EmitPoolKernel(k); }
+absl::Status EmitAveragePoolKernel(KernelContext& k) { return EmitPoolKernel(k); }
+
 }  // namespace modelc

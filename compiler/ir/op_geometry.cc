@@ -813,24 +813,6 @@ absl::StatusOr<ArgReduceGeometry> ResolveArgReduce(const Graph& graph, const Nod
   return g;
 }
 
-absl::StatusOr<TriluGeometry> ResolveTrilu(const Graph& graph, const Node& node) {
-  const Shape& x = graph.InputType(node, 0).shape;
-  if (x.size() < 2) return absl::InvalidArgumentError("Trilu needs an input of rank 2 or more");
-  TriluGeometry g;
-  ASSIGN_OR_RETURN(int64_t upper, node.attributes.GetInt("upper", 1));
-  g.upper = upper != 0;
-  if (graph.HasInput(node, 1)) {
-    ASSIGN_OR_RETURN(std::vector<int64_t> k, ConstantInts(graph, node, 1, "Trilu's k"));
-    if (k.size() != 1) return absl::InvalidArgumentError("Trilu's k must be a scalar");
-    g.k = k[0];
-  }
-  g.rows = x[x.size() - 2];
-  g.cols = x[x.size() - 1];
-  g.batch = ElementCount(x) / std::max<int64_t>(g.rows * g.cols, 1);
-  if (g.rows * g.cols == 0) g.batch = 0;
-  return g;
-}
-
 absl::StatusOr<DataType> ResolveCastType(const Node& node) {
   ASSIGN_OR_RETURN(int64_t to, node.attributes.GetInt("to", -1));
   std::optional<DataType> type = DataTypeFromCode(to);

@@ -213,14 +213,6 @@ struct ArgReduceGeometry {
 };
 absl::StatusOr<ArgReduceGeometry> ResolveArgReduce(const Graph& graph, const Node& node);
 
-// Trilu over the last two dimensions [rows, cols] of `batch` matrices: keeps
-// col - row >= k (upper) or col - row <= k (lower), zeroes the rest.
-struct TriluGeometry {
-  int64_t batch = 1, rows = 1, cols = 1, k = 0;
-  bool upper = true;
-};
-absl::StatusOr<TriluGeometry> ResolveTrilu(const Graph& graph, const Node& node);
-
 // Cast's target type.
 absl::StatusOr<DataType> ResolveCastType(const Node& node);
 

@@ -4,8 +4,9 @@
 #include "absl/strings/str_cat.h"
 #include "compiler/ir/index_map.h"
 #include "compiler/ir/op_geometry.h"
-#include "compiler/ir/recurrent.h"
 #include "compiler/ir/resize.h"
+#include "compiler/ops/own_op_hooks.h"
+#include "compiler/ops/recurrent/recurrent.h"
 #include "compiler/util/status_macros.h"
 
 namespace modelc {
@@ -98,109 +99,18 @@ absl::StatusOr<DataType> OutputElementType(const Graph& graph, const Node& node)
   return graph.InputType(node, 0).element_type;
 }
 
+// The prologue every op of its own shares, then its shape rule (its Infer hook).
 absl::StatusOr<Types> InferOwn(const Graph& graph, const Node& node, DataType out_type) {
-  const Shape& x = graph.InputType(node, 0).shape;
-  auto Out = [out_type](Shape shape) { return TensorType{out_type, std::move(shape)}; };
   ASSIGN_OR_RETURN(Epilogue epilogue, ResolveEpilogue(graph, node));
   if (!epilogue.Empty() && !GetOpInfo(node.op).Has(op_traits::kFusedEpilogue)) {
     return absl::InvalidArgumentError("only Conv, Gemm and MatMul take fused operations");
   }
   switch (AsOwnOp(node.op)) {
-    case OwnOp::kClip:
-      RETURN_IF_ERROR(ResolveClip(graph, node).status());
-      return Types{Out(x)};
-    case OwnOp::kSoftmax:
-    case OwnOp::kLogSoftmax:
-      RETURN_IF_ERROR(ResolveSoftmax(graph, node).status());
-      return Types{Out(x)};
-    case OwnOp::kLayerNormalization: {
-      ASSIGN_OR_RETURN(LayerNormGeometry g, ResolveLayerNorm(graph, node));
-      Types types = {Out(x)};
-      for (size_t o = 1; o < node.outputs.size(); ++o) types.push_back(Out(g.statistics_shape));
-      return types;
-    }
-    case OwnOp::kTranspose: {
-      ASSIGN_OR_RETURN(TransposeGeometry g, ResolveTranspose(graph, node));
-      return Types{Out(g.out_shape)};
-    }
-    case OwnOp::kConcat: {
-      ASSIGN_OR_RETURN(ConcatGeometry g, ResolveConcat(graph, node));
-      return Types{Out(g.out_shape)};
-    }
-    case OwnOp::kBatchNormalization:
-      RETURN_IF_ERROR(ResolveBatchNorm(graph, node).status());
-      return Types{Out(x)};
-    case OwnOp::kGemm: {
-      ASSIGN_OR_RETURN(GemmGeometry g, ResolveGemm(graph, node));
-      return Types{Out({g.m, g.n})};
-    }
-    case OwnOp::kMatMul: {
-      ASSIGN_OR_RETURN(MatMulGeometry g, ResolveMatMul(graph, node));
-      return Types{Out(g.out_shape)};
-    }
-    case OwnOp::kConv: {
-      ASSIGN_OR_RETURN(ConvGeometry g, ResolveConv(graph, node));
-      Shape out{g.window.batch, g.out_channels};
-      if (g.window.spatial_rank == 2) out.push_back(g.window.out_h);
-      out.push_back(g.window.out_w);
-      if (epilogue.residual && graph.InputType(node, kConvResidualInput).shape != out) {
-        return absl::InvalidArgumentError("the fused residual must have the output's shape");
-      }
-      if (!epilogue.residual && graph.HasInput(node, kConvResidualInput)) {
-        return absl::InvalidArgumentError("Conv takes at most 3 inputs");
-      }
-      return Types{Out(out)};
-    }
-    case OwnOp::kMaxPool:
-    case OwnOp::kAveragePool: {
-      ASSIGN_OR_RETURN(PoolGeometry g, ResolvePool(graph, node));
-      Shape out{g.window.batch, g.window.channels};
-      if (g.window.spatial_rank == 2) out.push_back(g.window.out_h);
-      out.push_back(g.window.out_w);
-      return Types{Out(out)};
-    }
-    case OwnOp::kGlobalAveragePool:
-    case OwnOp::kGlobalMaxPool: {
-      if (x.size() < 3) return absl::InvalidArgumentError("input must have rank 3 or more");
-      Shape out(x.size(), 1);
-      out[0] = x[0];
-      out[1] = x[1];
-      return Types{Out(out)};
-    }
-    case OwnOp::kArgMax:
-    case OwnOp::kArgMin: {
-      ASSIGN_OR_RETURN(ArgReduceGeometry g, ResolveArgReduce(graph, node));
-      return Types{Out(g.out_shape)};
-    }
-    case OwnOp::kHardmax:
-      RETURN_IF_ERROR(ResolveSoftmax(graph, node).status());
-      return Types{Out(x)};
-    case OwnOp::kTrilu:
-      RETURN_IF_ERROR(ResolveTrilu(graph, node).status());
-      return Types{Out(x)};
-    case OwnOp::kResize:
-    case OwnOp::kUpsample: {
-      ASSIGN_OR_RETURN(ResizeGeometry g, ResolveResize(graph, node));
-      return Types{Out(g.out_shape)};
-    }
-    case OwnOp::kConvTranspose: {
-      ASSIGN_OR_RETURN(ConvTransposeGeometry g, ResolveConvTranspose(graph, node));
-      Shape out{g.batch, g.out_channels};
-      if (g.spatial_rank == 2) out.push_back(g.out_h);
-      out.push_back(g.out_w);
-      return Types{Out(out)};
-    }
-    case OwnOp::kInstanceNormalization:
-      RETURN_IF_ERROR(ResolveInstanceNorm(graph, node).status());
-      return Types{Out(x)};
-    case OwnOp::kRNN:
-    case OwnOp::kGRU:
-    case OwnOp::kLSTM: {
-      ASSIGN_OR_RETURN(RecurrentGeometry g, ResolveRecurrent(graph, node));
-      Types types = {Out(g.YShape())};
-      for (size_t o = 1; o < node.outputs.size(); ++o) types.push_back(Out(g.StateShape()));
-      return types;
-    }
+#define MODELC_OWN_OP_CASE(kind) \
+  case OwnOp::k##kind:           \
+    return Infer##kind(graph, node, out_type);
+#include "compiler/ops/own_op_cases.inc"
+#undef MODELC_OWN_OP_CASE
   }
   MODELC_UNREACHABLE("InferOwn of an op outside the Own family");
 }
@@ -247,6 +157,148 @@ absl::StatusOr<std::vector<TensorType>> InferUncheckedOutputTypes(const Graph& g
 }
 
 }  // namespace
+
+// The shape rules of the ops of their own whose code is not yet in compiler/ops/.
+namespace {
+
+Types SameShapeAsInput(const Graph& graph, const Node& node, DataType out_type) {
+  return Types{TensorType{out_type, graph.InputType(node, 0).shape}};
+}
+
+Types WithShape(DataType out_type, Shape shape) { return Types{TensorType{out_type, std::move(shape)}}; }
+
+// N, C and the spatial sizes of a window op's output.
+Shape WindowOutputShape(int64_t batch, int64_t channels, int spatial_rank, int64_t out_h, int64_t out_w) {
+  Shape out{batch, channels};
+  if (spatial_rank == 2) out.push_back(out_h);
+  out.push_back(out_w);
+  return out;
+}
+
+absl::StatusOr<Types> InferPool(const Graph& graph, const Node& node, DataType out_type) {
+  ASSIGN_OR_RETURN(PoolGeometry g, ResolvePool(graph, node));
+  return WithShape(out_type, WindowOutputShape(g.window.batch, g.window.channels, g.window.spatial_rank,
+                                               g.window.out_h, g.window.out_w));
+}
+
+absl::StatusOr<Types> InferGlobalPool(const Graph& graph, const Node& node, DataType out_type) {
+  const Shape& x = graph.InputType(node, 0).shape;
+  if (x.size() < 3) return absl::InvalidArgumentError("input must have rank 3 or more");
+  Shape out(x.size(), 1);
+  out[0] = x[0];
+  out[1] = x[1];
+  return WithShape(out_type, out);
+}
+
+absl::StatusOr<Types> InferArgReduce(const Graph& graph, const Node& node, DataType out_type) {
+  ASSIGN_OR_RETURN(ArgReduceGeometry g, ResolveArgReduce(graph, node));
+  return WithShape(out_type, g.out_shape);
+}
+
+absl::StatusOr<Types> InferResizing(const Graph& graph, const Node& node, DataType out_type) {
+  ASSIGN_OR_RETURN(ResizeGeometry g, ResolveResize(graph, node));
+  return WithShape(out_type, g.out_shape);
+}
+
+}  // namespace
+
+absl::StatusOr<Types> InferClip(const Graph& graph, const Node& node, DataType out_type) {
+  RETURN_IF_ERROR(ResolveClip(graph, node).status());
+  return SameShapeAsInput(graph, node, out_type);
+}
+
+absl::StatusOr<Types> InferLayerNormalization(const Graph& graph, const Node& node, DataType out_type) {
+  ASSIGN_OR_RETURN(LayerNormGeometry g, ResolveLayerNorm(graph, node));
+  Types types = SameShapeAsInput(graph, node, out_type);
+  for (size_t o = 1; o < node.outputs.size(); ++o) types.push_back(TensorType{out_type, g.statistics_shape});
+  return types;
+}
+
+absl::StatusOr<Types> InferTranspose(const Graph& graph, const Node& node, DataType out_type) {
+  ASSIGN_OR_RETURN(TransposeGeometry g, ResolveTranspose(graph, node));
+  return WithShape(out_type, g.out_shape);
+}
+
+absl::StatusOr<Types> InferConcat(const Graph& graph, const Node& node, DataType out_type) {
+  ASSIGN_OR_RETURN(ConcatGeometry g, ResolveConcat(graph, node));
+  return WithShape(out_type, g.out_shape);
+}
+
+absl::StatusOr<Types> InferBatchNormalization(const Graph& graph, const Node& node, DataType out_type) {
+  RETURN_IF_ERROR(ResolveBatchNorm(graph, node).status());
+  return SameShapeAsInput(graph, node, out_type);
+}
+
+absl::StatusOr<Types> InferGemm(const Graph& graph, const Node& node, DataType out_type) {
+  ASSIGN_OR_RETURN(GemmGeometry g, ResolveGemm(graph, node));
+  return WithShape(out_type, {g.m, g.n});
+}
+
+absl::StatusOr<Types> InferMatMul(const Graph& graph, const Node& node, DataType out_type) {
+  ASSIGN_OR_RETURN(MatMulGeometry g, ResolveMatMul(graph, node));
+  return WithShape(out_type, g.out_shape);
+}
+
+absl::StatusOr<Types> InferConv(const Graph& graph, const Node& node, DataType out_type) {
+  ASSIGN_OR_RETURN(ConvGeometry g, ResolveConv(graph, node));
+  ASSIGN_OR_RETURN(Epilogue epilogue, ResolveEpilogue(graph, node));
+  const Shape out = WindowOutputShape(g.window.batch, g.out_channels, g.window.spatial_rank, g.window.out_h,
+                                      g.window.out_w);
+  if (epilogue.residual && graph.InputType(node, kConvResidualInput).shape != out) {
+    return absl::InvalidArgumentError("the fused residual must have the output's shape");
+  }
+  if (!epilogue.residual && graph.HasInput(node, kConvResidualInput)) {
+    return absl::InvalidArgumentError("Conv takes at most 3 inputs");
+  }
+  return WithShape(out_type, out);
+}
+
+absl::StatusOr<Types> InferMaxPool(const Graph& graph, const Node& node, DataType out_type) {
+  return InferPool(graph, node, out_type);
+}
+
+absl::StatusOr<Types> InferAveragePool(const Graph& graph, const Node& node, DataType out_type) {
+  return InferPool(graph, node, out_type);
+}
+
+absl::StatusOr<Types> InferGlobalAveragePool(const Graph& graph, const Node& node, DataType out_type) {
+  return InferGlobalPool(graph, node, out_type);
+}
+
+absl::StatusOr<Types> InferGlobalMaxPool(const Graph& graph, const Node& node, DataType out_type) {
+  return InferGlobalPool(graph, node, out_type);
+}
+
+absl::StatusOr<Types> InferArgMax(const Graph& graph, const Node& node, DataType out_type) {
+  return InferArgReduce(graph, node, out_type);
+}
+
+absl::StatusOr<Types> InferArgMin(const Graph& graph, const Node& node, DataType out_type) {
+  return InferArgReduce(graph, node, out_type);
+}
+
+absl::StatusOr<Types> InferHardmax(const Graph& graph, const Node& node, DataType out_type) {
+  RETURN_IF_ERROR(ResolveSoftmax(graph, node).status());
+  return SameShapeAsInput(graph, node, out_type);
+}
+
+absl::StatusOr<Types> InferResize(const Graph& graph, const Node& node, DataType out_type) {
+  return InferResizing(graph, node, out_type);
+}
+
+absl::StatusOr<Types> InferUpsample(const Graph& graph, const Node& node, DataType out_type) {
+  return InferResizing(graph, node, out_type);
+}
+
+absl::StatusOr<Types> InferConvTranspose(const Graph& graph, const Node& node, DataType out_type) {
+  ASSIGN_OR_RETURN(ConvTransposeGeometry g, ResolveConvTranspose(graph, node));
+  return WithShape(out_type, WindowOutputShape(g.batch, g.out_channels, g.spatial_rank, g.out_h, g.out_w));
+}
+
+absl::StatusOr<Types> InferInstanceNormalization(const Graph& graph, const Node& node, DataType out_type) {
+  RETURN_IF_ERROR(ResolveInstanceNorm(graph, node).status());
+  return SameShapeAsInput(graph, node, out_type);
+}
 
 absl::StatusOr<std::vector<TensorType>> InferOutputTypes(const Graph& graph, const Node& node) {
   ASSIGN_OR_RETURN(std::vector<TensorType> types, InferUncheckedOutputTypes(graph, node));

@@ -7,12 +7,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "compiler/ir/op_geometry.h"
-#include "compiler/ir/recurrent.h"
 #include "compiler/ir/uses.h"
 #include "compiler/lowering/conv_lowering.h"
 #include "compiler/lowering/linear_lowering.h"
 #include "compiler/lowering/pool_lowering.h"
 #include "compiler/lowering/recurrent_lowering.h"
+#include "compiler/ops/recurrent/recurrent.h"
 #include "compiler/util/status_macros.h"
 
 namespace modelc {

@@ -8,8 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "compiler/ir/op_geometry.h"
-#include "compiler/ir/recurrent.h"
 #include "compiler/ir/resize.h"
+#include "compiler/ops/own_op_hooks.h"
 #include "compiler/reference/index_walk.h"
 #include "compiler/reference/typed_kernels.h"
 #include "compiler/util/status_macros.h"
@@ -227,21 +227,6 @@ FloatTensor Pool(OpKind op, const PoolGeometry& g, const FloatTensor& x) {
   return out;
 }
 
-FloatTensor Softmax(const SoftmaxGeometry& g, const FloatTensor& x) {
-  FloatTensor out(x.size());
-  for (int64_t o = 0; o < g.outer; ++o)
-    for (int64_t i = 0; i < g.inner; ++i) {
-      auto at = [&](int64_t a) { return (o * g.axis_dim + a) * g.inner + i; };
-      float maximum = -std::numeric_limits<float>::infinity();
-      for (int64_t a = 0; a < g.axis_dim; ++a) maximum = std::max(maximum, x[at(a)]);
-      double sum = 0.0;
-      for (int64_t a = 0; a < g.axis_dim; ++a) sum += std::exp(static_cast<double>(x[at(a)]) - maximum);
-      for (int64_t a = 0; a < g.axis_dim; ++a)
-        out[at(a)] = static_cast<float>(std::exp(static_cast<double>(x[at(a)]) - maximum) / sum);
-    }
-  return out;
-}
-
 FloatTensor BatchNorm(const BatchNormGeometry& g, const std::vector<const FloatTensor*>& in) {
   const FloatTensor &x = *in[0], &scale = *in[1], &bias = *in[2], &mean = *in[3], &var = *in[4];
   FloatTensor out(x.size());
@@ -341,78 +326,6 @@ FloatTensor Resize(const ResizeGeometry& g, const FloatTensor& x) {
   return out;
 }
 
-// RNN, GRU, LSTM step by step in double precision; returns Y, Y_h, Y_c.
-std::vector<FloatTensor> Recurrent(OpKind op, const RecurrentGeometry& g, const std::vector<const FloatTensor*>& in,
-                                   const std::function<bool(int)>& has) {
-  const int64_t H = g.hidden, rows = g.gates * H;
-  const int functions = op == OpKind::kLSTM ? 3 : op == OpKind::kGRU ? 2 : 1;
-  FloatTensor y(ElementCount(g.YShape()), 0.0f), y_h(ElementCount(g.StateShape())), y_c(y_h.size());
-  const FloatTensor &x = *in[0], &w = *in[1], &r = *in[2];
-  auto clip = [&](double v) { return g.clip > 0 ? std::min<double>(std::max<double>(v, -g.clip), g.clip) : v; };
-  for (int64_t d = 0; d < g.directions; ++d) {
-    const bool reverse = g.reverse_only || d == 1;
-    auto f = [&](int k, double v) { return static_cast<double>(ApplyElementwise(g.activations[d * functions + k], static_cast<float>(v))); };
-    for (int64_t b = 0; b < g.batch; ++b) {
-      std::vector<double> h(H, 0.0), c(H, 0.0), pre(rows);
-      for (int64_t j = 0; j < H; ++j) {
-        if (has(kRecurrentInitialH)) h[j] = (*in[kRecurrentInitialH])[g.StateOffset(d, b) + j];
-        if (op == OpKind::kLSTM && has(kRecurrentInitialC)) c[j] = (*in[kRecurrentInitialC])[g.StateOffset(d, b) + j];
-      }
-      const int64_t length = has(kRecurrentSequenceLengths) ? static_cast<int64_t>((*in[kRecurrentSequenceLengths])[b]) : g.seq;
-      for (int64_t step = 0; step < std::min(length, g.seq); ++step) {
-        const int64_t t = reverse ? length - 1 - step : step;
-        auto bias = [&](int64_t row, bool recurrent) {
-          return has(kRecurrentBias) ? (*in[kRecurrentBias])[(d * 2 + (recurrent ? 1 : 0)) * rows + row] : 0.0;
-        };
-        auto w_dot_x = [&](int64_t row) {
-          double sum = 0.0;
-          for (int64_t k = 0; k < g.input_size; ++k) sum += static_cast<double>(w[(d * rows + row) * g.input_size + k]) * x[g.XOffset(t, b) + k];
-          return sum;
-        };
-        auto r_dot = [&](int64_t row, const std::vector<double>& v) {
-          double sum = 0.0;
-          for (int64_t k = 0; k < H; ++k) sum += static_cast<double>(r[(d * rows + row) * H + k]) * v[k];
-          return sum;
-        };
-        std::vector<double> next_h(H), next_c(H);
-        if (op == OpKind::kGRU) {
-          std::vector<double> reset_h(H);
-          for (int64_t j = 0; j < H; ++j) reset_h[j] = f(0, clip(w_dot_x(H + j) + r_dot(H + j, h) + bias(H + j, false) + bias(H + j, true))) * h[j];
-          for (int64_t j = 0; j < H; ++j) {
-            const double z = f(0, clip(w_dot_x(j) + r_dot(j, h) + bias(j, false) + bias(j, true)));
-            const double reset = f(0, clip(w_dot_x(H + j) + r_dot(H + j, h) + bias(H + j, false) + bias(H + j, true)));
-            const double recurrent = g.linear_before_reset ? reset * (r_dot(2 * H + j, h) + bias(2 * H + j, true))
-                                                           : r_dot(2 * H + j, reset_h) + bias(2 * H + j, true);
-            const double candidate = f(1, clip(w_dot_x(2 * H + j) + bias(2 * H + j, false) + recurrent));
-            next_h[j] = (1.0 - z) * candidate + z * h[j];
-          }
-        } else if (op == OpKind::kLSTM) {
-          auto peephole = [&](int gate, int64_t j) { return has(kRecurrentPeepholes) ? (*in[kRecurrentPeepholes])[d * 3 * H + gate * H + j] : 0.0; };
-          for (int64_t j = 0; j < H; ++j) {
-            auto gate = [&](int64_t row) { return w_dot_x(row) + r_dot(row, h) + bias(row, false) + bias(row, true); };
-            const double i = f(0, clip(gate(j) + peephole(0, j) * c[j]));
-            const double forget = g.input_forget ? 1.0 - i : f(0, clip(gate(2 * H + j) + peephole(2, j) * c[j]));
-            const double candidate = f(1, clip(gate(3 * H + j)));
-            next_c[j] = forget * c[j] + i * candidate;
-            const double o = f(0, clip(gate(H + j) + peephole(1, j) * next_c[j]));
-            next_h[j] = o * f(2, next_c[j]);
-          }
-        } else {
-          for (int64_t j = 0; j < H; ++j) next_h[j] = f(0, clip(w_dot_x(j) + r_dot(j, h) + bias(j, false) + bias(j, true)));
-        }
-        h = next_h;
-        if (op == OpKind::kLSTM) c = next_c;
-        for (int64_t j = 0; j < H; ++j) y[g.YOffset(t, d, b) + j] = static_cast<float>(h[j]);
-      }
-      for (int64_t j = 0; j < H; ++j) {
-        y_h[g.StateOffset(d, b) + j] = static_cast<float>(h[j]);
-        y_c[g.StateOffset(d, b) + j] = static_cast<float>(c[j]);
-      }
-    }
-  }
-  return {y, y_h, y_c};
-}
-
 absl::StatusOr<FloatTensor> ApplyEpilogue(const Graph& graph, const Node& node,
                                           const std::vector<const FloatTensor*>& in, FloatTensor out) {
   ASSIGN_OR_RETURN(Epilogue epilogue, ResolveEpilogue(graph, node));
@@ -507,93 +420,155 @@ std::vector<FloatTensor> LayerNorm(const LayerNormGeometry& g, const std::vector
   return out;
 }
 
-absl::StatusOr<FloatTensor> EvaluateOwn(const Graph& graph, const Node& node,
-                                        const std::vector<const FloatTensor*>& in) {
-  auto optional = [&](int i) { return graph.HasInput(node, i) ? in[i] : nullptr; };
-  switch (AsOwnOp(node.op)) {
-    case OwnOp::kClip: {
-      ASSIGN_OR_RETURN(ClipGeometry g, ResolveClip(graph, node));
-      const ElementwiseFunction clip{OpKind::kClip, g.min_from_input ? (*in[1])[0] : static_cast<float>(g.min),
-                                     g.max_from_input ? (*in[2])[0] : static_cast<float>(g.max), 0.0f};
-      FloatTensor out(*in[0]);
-      for (float& v : out) v = ApplyElementwise(clip, v);
-      return out;
-    }
-    case OwnOp::kSoftmax:
-    case OwnOp::kLogSoftmax: {
-      ASSIGN_OR_RETURN(SoftmaxGeometry g, ResolveSoftmax(graph, node));
-      FloatTensor out = Softmax(g, *in[0]);
-      if (node.op == OpKind::kLogSoftmax) {
-        for (float& v : out) v = static_cast<float>(std::log(static_cast<double>(v)));
-      }
-      return out;
-    }
-    case OwnOp::kConvTranspose: {
-      ASSIGN_OR_RETURN(ConvTransposeGeometry g, ResolveConvTranspose(graph, node));
-      return ConvTranspose(g, *in[0], *in[1], optional(2));
-    }
-    case OwnOp::kInstanceNormalization: {
-      ASSIGN_OR_RETURN(InstanceNormGeometry g, ResolveInstanceNorm(graph, node));
-      return InstanceNorm(g, in);
-    }
-    case OwnOp::kResize:
-    case OwnOp::kUpsample: {
-      ASSIGN_OR_RETURN(ResizeGeometry g, ResolveResize(graph, node));
-      return Resize(g, *in[0]);
-    }
-    case OwnOp::kHardmax: {  // 1 at the first maximum along the axis, 0 elsewhere
-      ASSIGN_OR_RETURN(SoftmaxGeometry g, ResolveSoftmax(graph, node));
-      FloatTensor out(in[0]->size(), 0.0f);
-      for (int64_t o = 0; o < g.outer; ++o)
-        for (int64_t i = 0; i < g.inner; ++i) {
-          auto at = [&](int64_t a) { return (o * g.axis_dim + a) * g.inner + i; };
-          int64_t best = 0;
-          for (int64_t a = 1; a < g.axis_dim; ++a) {
-            if ((*in[0])[at(a)] > (*in[0])[at(best)]) best = a;
-          }
-          if (g.axis_dim > 0) out[at(best)] = 1.0f;
-        }
-      return out;
-    }
-    case OwnOp::kGlobalMaxPool: {
-      const Shape& shape = graph.InputType(node, 0).shape;
-      const int64_t planes = shape[0] * shape[1], area = ElementCount(shape) / std::max<int64_t>(planes, 1);
-      FloatTensor out(planes, -std::numeric_limits<float>::infinity());
-      for (int64_t p = 0; p < planes; ++p)
-        for (int64_t i = 0; i < area; ++i) out[p] = std::max(out[p], (*in[0])[p * area + i]);
-      return out;
-    }
-    case OwnOp::kGemm: {
-      ASSIGN_OR_RETURN(GemmGeometry g, ResolveGemm(graph, node));
-      return ApplyEpilogue(graph, node, in, Gemm(g, *in[0], *in[1], optional(2)));
-    }
-    case OwnOp::kMatMul: {
-      ASSIGN_OR_RETURN(MatMulGeometry g, ResolveMatMul(graph, node));
-      return ApplyEpilogue(graph, node, in, MatMul(g, *in[0], *in[1]));
-    }
-    case OwnOp::kConv: {
-      ASSIGN_OR_RETURN(ConvGeometry g, ResolveConv(graph, node));
-      return ApplyEpilogue(graph, node, in, Conv(g, *in[0], *in[1], optional(2)));
-    }
-    case OwnOp::kMaxPool:
-    case OwnOp::kAveragePool: {
-      ASSIGN_OR_RETURN(PoolGeometry g, ResolvePool(graph, node));
-      return Pool(node.op, g, *in[0]);
-    }
-    case OwnOp::kGlobalAveragePool:
-      return GlobalAveragePool(graph.InputType(node, 0).shape, *in[0]);
-    case OwnOp::kBatchNormalization: {
-      ASSIGN_OR_RETURN(BatchNormGeometry g, ResolveBatchNorm(graph, node));
-      return BatchNorm(g, in);
-    }
-    case OwnOp::kTranspose: case OwnOp::kConcat: case OwnOp::kLayerNormalization: case OwnOp::kArgMax:
-    case OwnOp::kArgMin: case OwnOp::kTrilu: case OwnOp::kRNN: case OwnOp::kGRU: case OwnOp::kLSTM:
-      return absl::InternalError(absl::StrCat("no reference kernel for ", OpName(node.op)));
-  }
-  MODELC_UNREACHABLE("every case of the switch returns");
+}  // namespace
+
+// The float references of the ops of their own whose code is not yet in compiler/ops/,
+// each a hook of own_op_hooks.h.
+namespace {
+
+using FloatInputs = std::vector<const FloatTensor*>;
+
+const FloatTensor* Optional(const Graph& graph, const Node& node, const FloatInputs& in, int i) {
+  return graph.HasInput(node, i) ? in[i] : nullptr;
+}
+
+absl::StatusOr<Outputs> PoolOnFloats(const Graph& graph, const Node& node, const FloatInputs& in) {
+  ASSIGN_OR_RETURN(PoolGeometry g, ResolvePool(graph, node));
+  return Outputs{Pool(node.op, g, *in[0])};
+}
+
+absl::StatusOr<Outputs> ResizeOnFloats(const Graph& graph, const Node& node, const FloatInputs& in) {
+  ASSIGN_OR_RETURN(ResizeGeometry g, ResolveResize(graph, node));
+  return Outputs{Resize(g, *in[0])};
 }
 
 }  // namespace
+
+absl::StatusOr<std::vector<TensorData>> EvaluateConvTranspose(const Graph& graph, const Node& node,
+                                                     const std::vector<const TensorData*>& inputs) {
+  return EvaluateOnFloats(graph, node, inputs, [&](const FloatInputs& in) -> absl::StatusOr<Outputs> {
+    ASSIGN_OR_RETURN(ConvTransposeGeometry g, ResolveConvTranspose(graph, node));
+    return Outputs{ConvTranspose(g, *in[0], *in[1], Optional(graph, node, in, 2))};
+  });
+}
+
+absl::StatusOr<std::vector<TensorData>> EvaluateInstanceNormalization(const Graph& graph, const Node& node,
+                                                             const std::vector<const TensorData*>& inputs) {
+  return EvaluateOnFloats(graph, node, inputs, [&](const FloatInputs& in) -> absl::StatusOr<Outputs> {
+    ASSIGN_OR_RETURN(InstanceNormGeometry g, ResolveInstanceNorm(graph, node));
+    return Outputs{InstanceNorm(g, in)};
+  });
+}
+
+absl::StatusOr<std::vector<TensorData>> EvaluateResize(const Graph& graph, const Node& node,
+                                              const std::vector<const TensorData*>& inputs) {
+  return EvaluateOnFloats(graph, node, inputs, [&](const FloatInputs& in) -> absl::StatusOr<Outputs> {
+    return ResizeOnFloats(graph, node, in);
+  });
+}
+
+absl::StatusOr<std::vector<TensorData>> EvaluateUpsample(const Graph& graph, const Node& node,
+                                                const std::vector<const TensorData*>& inputs) {
+  return EvaluateOnFloats(graph, node, inputs, [&](const FloatInputs& in) -> absl::StatusOr<Outputs> {
+    return ResizeOnFloats(graph, node, in);
+  });
+}
+
+absl::StatusOr<std::vector<TensorData>> EvaluateHardmax(const Graph& graph, const Node& node,
+                                               const std::vector<const TensorData*>& inputs) {
+  return EvaluateOnFloats(graph, node, inputs, [&](const FloatInputs& in) -> absl::StatusOr<Outputs> {
+    ASSIGN_OR_RETURN(SoftmaxGeometry g, ResolveSoftmax(graph, node));
+    FloatTensor out(in[0]->size(), 0.0f);  // 1 at the first maximum along the axis, 0 elsewhere
+    for (int64_t o = 0; o < g.outer; ++o)
+      for (int64_t i = 0; i < g.inner; ++i) {
+        auto at = [&](int64_t a) { return (o * g.axis_dim + a) * g.inner + i; };
+        int64_t best = 0;
+        for (int64_t a = 1; a < g.axis_dim; ++a) {
+          if ((*in[0])[at(a)] > (*in[0])[at(best)]) best = a;
+        }
+        if (g.axis_dim > 0) out[at(best)] = 1.0f;
+      }
+    return Outputs{std::move(out)};
+  });
+}
+
+absl::StatusOr<std::vector<TensorData>> EvaluateGlobalMaxPool(const Graph& graph, const Node& node,
+                                                     const std::vector<const TensorData*>& inputs) {
+  return EvaluateOnFloats(graph, node, inputs, [&](const FloatInputs& in) -> absl::StatusOr<Outputs> {
+    const Shape& shape = graph.InputType(node, 0).shape;
+    const int64_t planes = shape[0] * shape[1], area = ElementCount(shape) / std::max<int64_t>(planes, 1);
+    FloatTensor out(planes, -std::numeric_limits<float>::infinity());
+    for (int64_t p = 0; p < planes; ++p)
+      for (int64_t i = 0; i < area; ++i) out[p] = std::max(out[p], (*in[0])[p * area + i]);
+    return Outputs{std::move(out)};
+  });
+}
+
+absl::StatusOr<std::vector<TensorData>> EvaluateGemm(const Graph& graph, const Node& node,
+                                            const std::vector<const TensorData*>& inputs) {
+  return EvaluateOnFloats(graph, node, inputs, [&](const FloatInputs& in) -> absl::StatusOr<Outputs> {
+    ASSIGN_OR_RETURN(GemmGeometry g, ResolveGemm(graph, node));
+    ASSIGN_OR_RETURN(FloatTensor out, ApplyEpilogue(graph, node, in, Gemm(g, *in[0], *in[1], Optional(graph, node, in, 2))));
+    return Outputs{std::move(out)};
+  });
+}
+
+absl::StatusOr<std::vector<TensorData>> EvaluateMatMul(const Graph& graph, const Node& node,
+                                              const std::vector<const TensorData*>& inputs) {
+  return EvaluateOnFloats(graph, node, inputs, [&](const FloatInputs& in) -> absl::StatusOr<Outputs> {
+    ASSIGN_OR_RETURN(MatMulGeometry g, ResolveMatMul(graph, node));
+    ASSIGN_OR_RETURN(FloatTensor out, ApplyEpilogue(graph, node, in, MatMul(g, *in[0], *in[1])));
+    return Outputs{std::move(out)};
+  });
+}
+
+absl::StatusOr<std::vector<TensorData>> EvaluateConv(const Graph& graph, const Node& node,
+                                            const std::vector<const TensorData*>& inputs) {
+  return EvaluateOnFloats(graph, node, inputs, [&](const FloatInputs& in) -> absl::StatusOr<Outputs> {
+    ASSIGN_OR_RETURN(ConvGeometry g, ResolveConv(graph, node));
+    ASSIGN_OR_RETURN(FloatTensor out, ApplyEpilogue(graph, node, in, Conv(g, *in[0], *in[1], Optional(graph, node, in, 2))));
+    return Outputs{std::move(out)};
+  });
+}
+
+absl::StatusOr<std::vector<TensorData>> EvaluateMaxPool(const Graph& graph, const Node& node,
+                                               const std::vector<const TensorData*>& inputs) {
+  return EvaluateOnFloats(graph, node, inputs, [&](const FloatInputs& in) -> absl::StatusOr<Outputs> {
+    return PoolOnFloats(graph, node, in);
+  });
+}
+
+absl::StatusOr<std::vector<TensorData>> EvaluateAveragePool(const Graph& graph, const Node& node,
+                                                   const std::vector<const TensorData*>& inputs) {
+  return EvaluateOnFloats(graph, node, inputs, [&](const FloatInputs& in) -> absl::StatusOr<Outputs> {
+    return PoolOnFloats(graph, node, in);
+  });
+}
+
+absl::StatusOr<std::vector<TensorData>> EvaluateGlobalAveragePool(const Graph& graph, const Node& node,
+                                                         const std::vector<const TensorData*>& inputs) {
+  return EvaluateOnFloats(graph, node, inputs, [&](const FloatInputs& in) -> absl::StatusOr<Outputs> {
+    return Outputs{GlobalAveragePool(graph.InputType(node, 0).shape, *in[0])};
+  });
+}
+
+absl::StatusOr<std::vector<TensorData>> EvaluateBatchNormalization(const Graph& graph, const Node& node,
+                                                          const std::vector<const TensorData*>& inputs) {
+  return EvaluateOnFloats(graph, node, inputs, [&](const FloatInputs& in) -> absl::StatusOr<Outputs> {
+    ASSIGN_OR_RETURN(BatchNormGeometry g, ResolveBatchNorm(graph, node));
+    return Outputs{BatchNorm(g, in)};
+  });
+}
+
+absl::StatusOr<std::vector<TensorData>> EvaluateLayerNormalization(const Graph& graph, const Node& node,
+                                                          const std::vector<const TensorData*>& inputs) {
+  return EvaluateOnFloats(graph, node, inputs, [&](const FloatInputs& in) -> absl::StatusOr<Outputs> {
+    ASSIGN_OR_RETURN(LayerNormGeometry g, ResolveLayerNorm(graph, node));
+    Outputs all = LayerNorm(g, in, graph.HasInput(node, 2));
+    all.resize(node.outputs.size());
+    return all;
+  });
+}
 
 namespace {
 
@@ -623,34 +598,17 @@ absl::StatusOr<std::vector<FloatTensor>> EvaluateFloatNode(const Graph& graph, c
       ASSIGN_OR_RETURN(ReduceGeometry g, ResolveReduce(graph, node));
       return Outputs{Reduce(node.op, g, x)};
     }
-    case OpFamily::kOwn: {
-      if (node.op == OpKind::kRNN || node.op == OpKind::kGRU || node.op == OpKind::kLSTM) {
-        ASSIGN_OR_RETURN(RecurrentGeometry g, ResolveRecurrent(graph, node));
-        std::vector<FloatTensor> all = Recurrent(node.op, g, inputs, [&](int i) { return graph.HasInput(node, i); });
-        all.resize(node.outputs.size());
-        return all;
-      }
-      if (node.op == OpKind::kLayerNormalization) {
-        ASSIGN_OR_RETURN(LayerNormGeometry g, ResolveLayerNorm(graph, node));
-        std::vector<FloatTensor> all = LayerNorm(g, inputs, graph.HasInput(node, 2));
-        all.resize(node.outputs.size());
-        return all;
-      }
-      ASSIGN_OR_RETURN(FloatTensor out, EvaluateOwn(graph, node, inputs));
-      return Outputs{std::move(out)};
-    }
+    case OpFamily::kOwn:  // its Evaluate hook
+      break;
   }
   return absl::InternalError("unknown op family");
 }
 
 }  // namespace
 
-absl::StatusOr<std::vector<TensorData>> EvaluateNode(const Graph& graph, const Node& node,
-                                                     const std::vector<const TensorData*>& inputs) {
-  if (GetOpInfo(node.op).family == OpFamily::kView) {
-    return std::vector<TensorData>{TensorData(graph.value(node.outputs[0]).type, inputs[0]->bytes())};
-  }
-  if (NeedsTypedKernel(graph, node)) return EvaluateTypedNode(graph, node, inputs);
+absl::StatusOr<std::vector<TensorData>> EvaluateOnFloats(
+    const Graph& graph, const Node& node, const std::vector<const TensorData*>& inputs,
+    absl::FunctionRef<absl::StatusOr<std::vector<FloatTensor>>(const std::vector<const FloatTensor*>&)> compute) {
   std::vector<FloatTensor> floats(inputs.size());
   std::vector<const FloatTensor*> pointers;
   for (size_t i = 0; i < inputs.size(); ++i) {
@@ -660,12 +618,38 @@ absl::StatusOr<std::vector<TensorData>> EvaluateNode(const Graph& graph, const N
     }
     pointers.push_back(&floats[i]);
   }
-  ASSIGN_OR_RETURN(std::vector<FloatTensor> outputs, EvaluateFloatNode(graph, node, pointers));
+  ASSIGN_OR_RETURN(std::vector<FloatTensor> outputs, compute(pointers));
   std::vector<TensorData> results;
   for (size_t o = 0; o < outputs.size(); ++o) {
     results.push_back(TensorData::FromFloats(graph.value(node.outputs[o]).type.shape, outputs[o]));
   }
   return results;
+}
+
+absl::StatusOr<std::vector<TensorData>> EvaluateNode(const Graph& graph, const Node& node,
+                                                     const std::vector<const TensorData*>& inputs) {
+  switch (GetOpInfo(node.op).family) {
+    case OpFamily::kView:
+      return std::vector<TensorData>{TensorData(graph.value(node.outputs[0]).type, inputs[0]->bytes())};
+    case OpFamily::kOwn:
+      switch (AsOwnOp(node.op)) {
+#define MODELC_OWN_OP_CASE(kind) \
+  case OwnOp::k##kind:           \
+    return Evaluate##kind(graph, node, inputs);
+#include "compiler/ops/own_op_cases.inc"
+#undef MODELC_OWN_OP_CASE
+      }
+      break;
+    case OpFamily::kUnary:
+    case OpFamily::kBinary:
+    case OpFamily::kReduce:
+    case OpFamily::kIndexMap:
+      break;
+  }
+  if (NeedsTypedKernel(graph, node)) return EvaluateTypedNode(graph, node, inputs);
+  return EvaluateOnFloats(graph, node, inputs, [&](const std::vector<const FloatTensor*>& floats) {
+    return EvaluateFloatNode(graph, node, floats);
+  });
 }
 
 absl::StatusOr<std::vector<TensorData>> EvaluateGraph(const Graph& graph,

@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "compiler/ir/graph.h"
 #include "compiler/ir/op_geometry.h"
@@ -20,6 +21,14 @@ float ApplyElementwise(const ElementwiseFunction& f, float x);
 // omitted optional input is nullptr).
 absl::StatusOr<std::vector<TensorData>> EvaluateNode(const Graph& graph, const Node& node,
                                                      const std::vector<const TensorData*>& inputs);
+
+// Evaluates a node with a float reference computation: float inputs become float
+// tensors (int32 ones, such as sequence lengths, are converted; others stay empty),
+// `compute` runs on them (indexed like node.inputs, an absent input an empty tensor),
+// and its outputs take the node's output shapes. The Evaluate hooks of float-only ops use it.
+absl::StatusOr<std::vector<TensorData>> EvaluateOnFloats(
+    const Graph& graph, const Node& node, const std::vector<const TensorData*>& inputs,
+    absl::FunctionRef<absl::StatusOr<std::vector<FloatTensor>>(const std::vector<const FloatTensor*>&)> compute);
 
 // Runs the whole graph on the given graph inputs (in graph.inputs() order, with the
 // inputs' exact types) and returns the graph outputs in order.

@@ -11,6 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "compiler/ir/index_map.h"
 #include "compiler/ir/op_geometry.h"
+#include "compiler/ops/own_op_hooks.h"
+#include "compiler/reference/evaluator.h"
 #include "compiler/reference/index_walk.h"
 #include "compiler/util/status_macros.h"
 
@@ -260,66 +262,68 @@ TensorData ArgReduce(const ArgReduceGeometry& g, OpKind op, const TensorData& x)
   return TensorData::FromInt64s(g.out_shape, out);
 }
 
-absl::StatusOr<Outputs> Own(const Graph& graph, const Node& node, const std::vector<const TensorData*>& in) {
-  const TensorType& out_type = OutputType(graph, node);
-  const DataType type = graph.InputType(node, 0).element_type;
-  const int64_t size = ByteSize(type);
-  switch (AsOwnOp(node.op)) {
-    case OwnOp::kTranspose: {
-      ASSIGN_OR_RETURN(TransposeGeometry g, ResolveTranspose(graph, node));
-      return Outputs{TensorData(out_type, GatherBytes(*in[0], Offsets(g.out_shape, g.input_strides), size))};
-    }
-    case OwnOp::kConcat: {
-      ASSIGN_OR_RETURN(ConcatGeometry g, ResolveConcat(graph, node));
-      std::vector<uint8_t> out;
-      for (int64_t o = 0; o < g.outer; ++o)
-        for (size_t i = 0; i < in.size(); ++i) {
-          const int64_t block = g.extents[i] * g.inner * size;
-          out.insert(out.end(), in[i]->bytes().begin() + o * block, in[i]->bytes().begin() + (o + 1) * block);
-        }
-      return Outputs{TensorData(out_type, std::move(out))};
-    }
-    case OwnOp::kClip: {
-      ASSIGN_OR_RETURN(ClipGeometry g, ResolveClip(graph, node));
-      std::vector<uint8_t> out = Bytes(out_type);
-      VisitDataType(type, [&](auto element) {
-        using T = decltype(element);
-        const T low = g.min_from_input ? Read<T>(*in[1], 0) : SaturatingCast<T>(g.min);
-        const T high = g.max_from_input ? Read<T>(*in[2], 0) : SaturatingCast<T>(g.max);
-        for (int64_t i = 0; i < out_type.ElementCount(); ++i) {
-          const T v = Read<T>(*in[0], i);
-          Write<T>(out, i, v < low ? low : v > high ? high : v);
-        }
-      });
-      return Outputs{TensorData(out_type, std::move(out))};
-    }
-    case OwnOp::kArgMax:
-    case OwnOp::kArgMin: {
-      ASSIGN_OR_RETURN(ArgReduceGeometry g, ResolveArgReduce(graph, node));
-      return Outputs{VisitDataType(type, [&](auto element) { return ArgReduce<decltype(element)>(g, node.op, *in[0]); })};
-    }
-    case OwnOp::kTrilu: {
-      ASSIGN_OR_RETURN(TriluGeometry g, ResolveTrilu(graph, node));
-      std::vector<uint8_t> out(in[0]->bytes());
-      for (int64_t b = 0; b < g.batch; ++b)
-        for (int64_t r = 0; r < g.rows; ++r)
-          for (int64_t c = 0; c < g.cols; ++c) {
-            const bool keep = g.upper ? c - r >= g.k : c - r <= g.k;
-            if (!keep) std::memset(out.data() + ((b * g.rows + r) * g.cols + c) * size, 0, size);
-          }
-      return Outputs{TensorData(out_type, std::move(out))};
-    }
-    case OwnOp::kSoftmax: case OwnOp::kLogSoftmax: case OwnOp::kGlobalMaxPool: case OwnOp::kGemm:
-    case OwnOp::kMatMul: case OwnOp::kConv: case OwnOp::kMaxPool: case OwnOp::kAveragePool:
-    case OwnOp::kGlobalAveragePool: case OwnOp::kBatchNormalization: case OwnOp::kLayerNormalization:
-    case OwnOp::kHardmax: case OwnOp::kResize: case OwnOp::kUpsample: case OwnOp::kConvTranspose:
-    case OwnOp::kInstanceNormalization: case OwnOp::kRNN: case OwnOp::kGRU: case OwnOp::kLSTM:
-      return absl::InternalError(absl::StrCat("no typed reference kernel for ", OpName(node.op)));
-  }
-  MODELC_UNREACHABLE("every case of the switch returns");
+}  // namespace
+
+// The references of the ops of their own that run on any element type and whose code
+// is not yet in compiler/ops/ (hooks of own_op_hooks.h).
+absl::StatusOr<Outputs> EvaluateTranspose(const Graph& graph, const Node& node,
+                                          const std::vector<const TensorData*>& in) {
+  ASSIGN_OR_RETURN(TransposeGeometry g, ResolveTranspose(graph, node));
+  const int64_t size = ByteSize(graph.InputType(node, 0).element_type);
+  return Outputs{TensorData(OutputType(graph, node), GatherBytes(*in[0], Offsets(g.out_shape, g.input_strides), size))};
 }
 
-}  // namespace
+absl::StatusOr<Outputs> EvaluateConcat(const Graph& graph, const Node& node,
+                                       const std::vector<const TensorData*>& in) {
+  ASSIGN_OR_RETURN(ConcatGeometry g, ResolveConcat(graph, node));
+  const int64_t size = ByteSize(graph.InputType(node, 0).element_type);
+  std::vector<uint8_t> out;
+  for (int64_t o = 0; o < g.outer; ++o)
+    for (size_t i = 0; i < in.size(); ++i) {
+      const int64_t block = g.extents[i] * g.inner * size;
+      out.insert(out.end(), in[i]->bytes().begin() + o * block, in[i]->bytes().begin() + (o + 1) * block);
+    }
+  return Outputs{TensorData(OutputType(graph, node), std::move(out))};
+}
+
+absl::StatusOr<Outputs> EvaluateClip(const Graph& graph, const Node& node,
+                                     const std::vector<const TensorData*>& in) {
+  ASSIGN_OR_RETURN(ClipGeometry g, ResolveClip(graph, node));
+  const DataType type = graph.InputType(node, 0).element_type;
+  if (IsFloat(type)) {  // in double precision, as the fused activation's reference
+    return EvaluateOnFloats(graph, node, in, [&](const std::vector<const FloatTensor*>& x) {
+      const ElementwiseFunction clip{OpKind::kClip, g.min_from_input ? (*x[1])[0] : static_cast<float>(g.min),
+                                     g.max_from_input ? (*x[2])[0] : static_cast<float>(g.max), 0.0f};
+      FloatTensor out(*x[0]);
+      for (float& v : out) v = ApplyElementwise(clip, v);
+      return absl::StatusOr<std::vector<FloatTensor>>(std::vector<FloatTensor>{std::move(out)});
+    });
+  }
+  const TensorType& out_type = OutputType(graph, node);
+  std::vector<uint8_t> out = Bytes(out_type);
+  VisitDataType(type, [&](auto element) {
+    using T = decltype(element);
+    const T low = g.min_from_input ? Read<T>(*in[1], 0) : SaturatingCast<T>(g.min);
+    const T high = g.max_from_input ? Read<T>(*in[2], 0) : SaturatingCast<T>(g.max);
+    for (int64_t i = 0; i < out_type.ElementCount(); ++i) {
+      const T v = Read<T>(*in[0], i);
+      Write<T>(out, i, v < low ? low : v > high ? high : v);
+    }
+  });
+  return Outputs{TensorData(out_type, std::move(out))};
+}
+
+absl::StatusOr<Outputs> EvaluateArgMax(const Graph& graph, const Node& node,
+                                       const std::vector<const TensorData*>& in) {
+  ASSIGN_OR_RETURN(ArgReduceGeometry g, ResolveArgReduce(graph, node));
+  return Outputs{VisitDataType(graph.InputType(node, 0).element_type,
+                               [&](auto element) { return ArgReduce<decltype(element)>(g, node.op, *in[0]); })};
+}
+
+absl::StatusOr<Outputs> EvaluateArgMin(const Graph& graph, const Node& node,
+                                       const std::vector<const TensorData*>& in) {
+  return EvaluateArgMax(graph, node, in);  // the op tells ArgReduce which
+}
 
 bool NeedsTypedKernel(const Graph& graph, const Node& node) {
   switch (GetOpInfo(node.op).family) {
@@ -327,10 +331,10 @@ bool NeedsTypedKernel(const Graph& graph, const Node& node) {
       return true;
     case OpFamily::kView:
     case OpFamily::kReduce:
+    case OpFamily::kOwn:  // its Evaluate hook chooses
       return false;
     case OpFamily::kUnary:
     case OpFamily::kBinary:
-    case OpFamily::kOwn:
       break;
   }
   if (GetOpInfo(node.op).Has(op_traits::kTypedReference)) return true;
@@ -361,8 +365,7 @@ absl::StatusOr<std::vector<TensorData>> EvaluateTypedNode(const Graph& graph, co
       }
       return outputs;
     }
-    case OpFamily::kOwn:
-      return Own(graph, node, inputs);
+    case OpFamily::kOwn:  // its Evaluate hook
     case OpFamily::kView:
     case OpFamily::kReduce:
       break;

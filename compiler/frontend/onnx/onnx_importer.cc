@@ -18,6 +18,7 @@
 #include "compiler/frontend/onnx/model_loader.h"
 #include "compiler/frontend/onnx/tensor_conversion.h"
 #include "compiler/ir/shape_inference.h"
+#include "compiler/ops/own_op_hooks.h"
 #include "compiler/ir/verifier.h"
 #include "compiler/reference/evaluator.h"
 #include "compiler/util/status_macros.h"
@@ -289,6 +290,19 @@ absl::StatusOr<AttributeMap> ConvertAttributes(const onnx::NodeProto& node) {
   return map;
 }
 
+// An op of its own from an older opset, brought to today's form by its Upgrade hook.
+absl::Status UpgradeOwnOp(Node& node, int64_t opset) {
+  if (GetOpInfo(node.op).family != OpFamily::kOwn) return absl::OkStatus();
+  switch (AsOwnOp(node.op)) {
+#define MODELC_OWN_OP_CASE(kind) \
+  case OwnOp::k##kind:           \
+    return Upgrade##kind(node, opset);
+#include "compiler/ops/own_op_cases.inc"
+#undef MODELC_OWN_OP_CASE
+  }
+  return absl::OkStatus();
+}
+
 class GraphBuilder {
  public:
   GraphBuilder(const onnx::GraphProto& proto, int64_t opset) : proto_(proto), opset_(opset) {
@@ -366,12 +380,6 @@ class GraphBuilder {
     if (GetOpInfo(node.op).family == OpFamily::kBinary && node.attributes.Has("axis")) {
       return absl::UnimplementedError("legacy broadcasting along 'axis' (opset < 7) is not supported");
     }
-    const bool coerces_to_2d = node.op == OpKind::kSoftmax || node.op == OpKind::kLogSoftmax || node.op == OpKind::kHardmax;
-    if (coerces_to_2d && opset_ < 13) node.attributes.Set("coerce_to_2d", int64_t{1});
-    if (node.op == OpKind::kBatchNormalization) {
-      ASSIGN_OR_RETURN(int64_t spatial, node.attributes.GetInt("spatial", 1));
-      if (spatial != 1) return absl::UnimplementedError("BatchNormalization with spatial=0 is not supported");
-    }
     for (const std::string& input : proto.input()) {
       if (input.empty()) {
         node.inputs.push_back(kNoValue);
@@ -384,9 +392,7 @@ class GraphBuilder {
       node.inputs.push_back(it->second);
     }
     while (!node.inputs.empty() && node.inputs.back() == kNoValue) node.inputs.pop_back();
-    if (node.op == OpKind::kResize && opset_ < 11 && node.inputs.size() == 2) {
-      node.inputs = {node.inputs[0], kNoValue, node.inputs[1]};  // opset 10: (X, scales)
-    }
+    RETURN_IF_ERROR(UpgradeOwnOp(node, opset_));
     if (proto.op_type() == "CastLike") {  // Cast to the second input's type
       if (node.inputs.size() != 2) return absl::InvalidArgumentError("CastLike takes 2 inputs");
       node.attributes.Set("to", static_cast<int64_t>(graph_.value(node.inputs[1]).type.element_type));

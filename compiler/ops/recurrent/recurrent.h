@@ -1,11 +1,12 @@
 // RNN, GRU and LSTM: the recurrence's sizes, layout and gate functions, shared by the
-// shape rules, the reference evaluator and the lowering.
+// op's own files (recurrent.cc, recurrent_kernel.cc) and its lowering
+// (lowering/recurrent_lowering.h).
 //   inputs  X, W, R, B, sequence_lens, initial_h, initial_c (LSTM), P (LSTM)
 //   outputs Y [seq, dirs, batch, hidden], Y_h [dirs, batch, hidden], Y_c (LSTM)
 //   (layout = 1: X is [batch, seq, input], Y [batch, seq, dirs, hidden], the states
 //   [batch, dirs, hidden]). Gates are ONNX's: LSTM i, o, f, c; GRU z, r, h; RNN one.
-#ifndef MODELC_IR_RECURRENT_H_
-#define MODELC_IR_RECURRENT_H_
+#ifndef MODELC_OPS_RECURRENT_RECURRENT_H_
+#define MODELC_OPS_RECURRENT_RECURRENT_H_
 
 #include <cstdint>
 #include <vector>
@@ -44,4 +45,4 @@ absl::StatusOr<RecurrentGeometry> ResolveRecurrent(const Graph& graph, const Nod
 
 }  // namespace modelc
 
-#endif  // MODELC_IR_RECURRENT_H_
+#endif  // MODELC_OPS_RECURRENT_RECURRENT_H_

@@ -1,4 +1,4 @@
-// RNN, GRU and LSTM: one direction after the other, time steps in order, each batch
+// The kernels of RNN, GRU and LSTM (their Emit hooks): one direction after the other, time steps in order, each batch
 // entry's gate inputs as matrix-vector products over the weights (read where they
 // are: constants or run-time inputs), then the gate functions elementwise. The states
 // and one step's gate inputs live in the node's workspace buffers
@@ -6,7 +6,8 @@
 // (steps past a sequence's end leave zeros in Y and the state).
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
-#include "compiler/ir/recurrent.h"
+#include "compiler/ops/own_op_hooks.h"
+#include "compiler/ops/recurrent/recurrent.h"
 #include "compiler/util/status_macros.h"
 
 namespace modelc {
@@ -211,12 +212,16 @@ class RecurrentEmitter {
   llvm::Value* sum_;
 };
 
-}  // namespace
-
 absl::Status EmitRecurrentKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(RecurrentGeometry g, ResolveRecurrent(k.graph, k.node));
   RecurrentEmitter(k, g).Emit();
   return absl::OkStatus();
 }
+
+}  // namespace
+
+absl::Status EmitRNNKernel(KernelContext& k) { return EmitRecurrentKernel(k); }
+absl::Status EmitGRUKernel(KernelContext& k) { return EmitRecurrentKernel(k); }
+absl::Status EmitLSTMKernel(KernelContext& k) { return EmitRecurrentKernel(k); }
 
 }  // namespace modelc
