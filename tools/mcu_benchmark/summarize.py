@@ -137,7 +137,7 @@ def main():
         'target': args.target, 'llvm_target': target, 'qemu_board': board, 'qemu': qemu,
         'method': 'qemu-system-arm -icount shift=0 (one instruction = 1 virtual ns); SysTick on the processor '
                   'clock, extended by its wrap interrupt, read before and after one inference',
-        'systick_clock_hz': calibration['clock_hz'], 'instructions_per_tick': calibration['instructions_per_tick'],
+        'systick_clock_hz': calibration['clock_hz'], 'instructions_per_tick': 1e9 / calibration['clock_hz'],
         'calibration': {key: calibration[key] for key in ('loop', 'loop_with_wraps', 'monotonic')},
         'int8': 'not measured: modelc does not compile int8 models yet', 'models': rows}
     with open(args.json, 'w') as out:
@@ -146,7 +146,7 @@ def main():
 
     loop, wrapped = calibration['loop'], calibration['loop_with_wraps']
     print(f'{args.target} on QEMU {board} ({qemu.split()[3]}), -icount shift=0: SysTick at '
-          f'{calibration["clock_hz"] / 1e6:g} MHz, one tick = {calibration["instructions_per_tick"]} instructions')
+          f'{calibration["clock_hz"] / 1e6:g} MHz, one tick = {1e9 / calibration["clock_hz"]:g} instructions')
     print(f'calibration: loop of {loop["expected"]} instructions measured {loop["measured"]} '
           f'({loop["measured"] - loop["expected"]:+d}, tolerance {loop["tolerance"]}); with {wrapped["wraps"]} '
           f'SysTick wraps {wrapped["measured"]} ({wrapped["measured"] - wrapped["expected"]:+d}, tolerance '
