@@ -27,7 +27,7 @@ enum {
 };
 
 /* Exactly 2 x iterations instructions (iterations >= 1), plus its return. */
-__attribute__((naked, noinline)) static void CountDown(uint32_t iterations) {
+__attribute__((naked, noinline)) static void CountDown(__attribute__((unused)) uint32_t iterations) {
   __asm__ volatile(
       "1:\n\t"
       "subs r0, r0, #1\n\t"
