@@ -63,7 +63,9 @@ cmake -S tools/mcu_benchmark -B "$work" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DMCU_BENCHMARK_MODELS="$models" > "$work/configure.log" 2>&1 ||
   { cat "$work/configure.log" >&2; echo "mcu-benchmark: error: configuring $work failed" >&2; exit 1; }
 sed -n 's/^-- mcu benchmark: /mcu-benchmark: /p' "$work/configure.log"
-# A model modelc cannot compile leaves its image out; its row says so.
+# A model modelc cannot compile leaves its image out (no stale image from an earlier
+# build stands in for it: images are relinked every time); its row says so.
+rm -f "$work"/*.elf
 cmake --build "$work" -- -k 0 || echo "mcu-benchmark: some images did not build (above)" >&2
 
 # Each image prints its results through semihosting and exits with its verdict.
@@ -79,7 +81,7 @@ while IFS=$'\t' read -r name board image _; do
   status=0
   timeout 600 qemu-system-arm -M "$board" -nographic -monitor none -serial none \
     -semihosting-config enable=on,target=native -icount shift=0 -kernel "$image" \
-    > "$logs/$name.log" 2>&1 || status=$?
+    < /dev/null > "$logs/$name.log" 2>&1 || status=$?
   echo "$status" > "$logs/$name.status"
 done < "$work/images.tsv"
 
