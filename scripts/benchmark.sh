@@ -6,8 +6,16 @@
 # build/benchmark/generated, then ../shared/models when present, and models/). Prints a
 # table; writes build/benchmark/benchmark.json.
 #   scripts/benchmark.sh [--runs N] [MODEL_DIR...]
+# With --target, the instruction-count benchmark on a microcontroller under QEMU instead
+# (scripts/mcu-benchmark.sh):
+#   scripts/benchmark.sh --target cortex-m4|cortex-m7|cortex-m55 [MODEL_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+for argument in "$@"; do
+  case $argument in
+    --target | --target=*) exec scripts/mcu-benchmark.sh "$@" ;;
+  esac
+done
 scripts/install-deps.sh
 if ! command -v npm >/dev/null; then apt-get install -y -qq npm; fi
 if ! /usr/bin/python3 -c 'import onnx, numpy' 2>/dev/null; then apt-get install -y -qq python3-onnx python3-numpy; fi

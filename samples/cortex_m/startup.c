@@ -1,6 +1,7 @@
 /* Reset and fault handling for Cortex-M: the vector table, copying .data, clearing
  * .bss, turning the FPU on, painting the stack so its peak use can be measured, then
- * main(). Faults end the run with a failure status instead of hanging. */
+ * main(). Faults end the run with a failure status instead of hanging. A program that
+ * enables SysTick defines SysTick_Handler; without one, its interrupt counts as a fault. */
 #include <stdint.h>
 
 #include "semihosting.h"
@@ -42,6 +43,8 @@ static _Noreturn void Fault_Handler(void) {
   semihosting_exit(1);
 }
 
+void SysTick_Handler(void) __attribute__((weak, alias("Fault_Handler")));
+
 __attribute__((section(".vectors"), used)) static void (*const vector_table[16])(void) = {
     (void (*)(void))__stack_top, /* initial stack pointer */
     Reset_Handler,
@@ -51,4 +54,5 @@ __attribute__((section(".vectors"), used)) static void (*const vector_table[16])
     Fault_Handler, /* BusFault */
     Fault_Handler, /* UsageFault */
     Fault_Handler, /* SecureFault (v8-M) */
+    [15] = SysTick_Handler,
 };

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The instruction-count benchmark for microcontrollers (issue #16): builds modelc for
+# the host, a calibration image and one bare-metal image per model for the target
+# (tools/mcu_benchmark), runs each under qemu-system-arm -icount shift=0, where one
+# instruction is one virtual nanosecond, and reads SysTick around one inference. Fails
+# when the counter misses its calibration, and reports no figures for a model whose
+# output differs from ONNX Runtime's. Prints a table; writes
+# build/benchmark/mcu-TARGET.json. Called by scripts/benchmark.sh --target TARGET.
+#   scripts/mcu-benchmark.sh --target cortex-m4|cortex-m7|cortex-m55 [MODEL_DIR]
+# MODEL_DIR (default ../shared/models) holds NAME.onnx, NAME.input.bin and
+# NAME.ort_out.bin (ONNX Runtime's outputs for that input).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+usage() {
+  echo "usage: scripts/benchmark.sh --target cortex-m4|cortex-m7|cortex-m55 [MODEL_DIR]" >&2
+  exit 2
+}
+target=""
+models=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --target)
+      [ $# -ge 2 ] || { echo "mcu-benchmark: error: --target needs a value" >&2; usage; }
+      target=$2
+      shift 2
+      ;;
+    --target=*) target=${1#--target=}; shift ;;
+    -h | --help) usage ;;
+    -*) echo "mcu-benchmark: error: unknown option '$1'" >&2; usage ;;
+    *) [ -z "$models" ] || usage; models=$1; shift ;;
+  esac
+done
+case $target in
+  cortex-m4 | cortex-m7 | cortex-m55) ;;
+  "") echo "mcu-benchmark: error: --target is required" >&2; usage ;;
+  *) echo "mcu-benchmark: error: unknown target '$target' (cortex-m4, cortex-m7 or cortex-m55)" >&2; exit 2 ;;
+esac
+if [ -z "$models" ]; then
+  models=../shared/models
+  if [ ! -d "$models" ]; then
+    echo "mcu-benchmark: no ../shared/models (the shared benchmark models are absent); skipping"
+    exit 0
+  fi
+elif [ ! -d "$models" ]; then
+  echo "mcu-benchmark: error: no model folder at $models" >&2
+  exit 1
+fi
+models=$(realpath "$models")
+if ! compgen -G "$models/*.onnx" > /dev/null; then
+  echo "mcu-benchmark: no .onnx models in $models; skipping"
+  exit 0
+fi
+
+scripts/install-deps.sh
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null
+cmake --build build --target modelc
+
+work=build/mcu-benchmark/$target
+mkdir -p "$work" build/benchmark
+cmake -S tools/mcu_benchmark -B "$work" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_TOOLCHAIN_FILE="$PWD/cmake/toolchains/$target.cmake" -DMODELC_EXECUTABLE="$PWD/build/modelc" \
+  -DMCU_BENCHMARK_MODELS="$models" > "$work/configure.log" 2>&1 ||
+  { cat "$work/configure.log" >&2; echo "mcu-benchmark: error: configuring $work failed" >&2; exit 1; }
+sed -n 's/^-- mcu benchmark: /mcu-benchmark: /p' "$work/configure.log"
+# A model modelc cannot compile leaves its image out (no stale image from an earlier
+# build stands in for it: images are relinked every time); its row says so.
+rm -f "$work"/*.elf
+cmake --build "$work" -- -k 0 || echo "mcu-benchmark: some images did not build (above)" >&2
+
+# Each image prints its results through semihosting and exits with its verdict.
+logs=$work/logs
+rm -rf "$logs"
+mkdir -p "$logs"
+while IFS=$'\t' read -r name board image _; do
+  if [ ! -f "$image" ]; then
+    echo "the image did not build" > "$logs/$name.log"
+    echo 1 > "$logs/$name.status"
+    continue
+  fi
+  status=0
+  timeout 600 qemu-system-arm -M "$board" -nographic -monitor none -serial none \
+    -semihosting-config enable=on,target=native -icount shift=0 -kernel "$image" \
+    < /dev/null > "$logs/$name.log" 2>&1 || status=$?
+  echo "$status" > "$logs/$name.status"
+done < "$work/images.tsv"
+
+exec /usr/bin/python3 tools/mcu_benchmark/summarize.py --target "$target" --manifest "$work/images.tsv" \
+  --logs "$logs" --json "build/benchmark/mcu-$target.json"
