@@ -495,6 +495,25 @@ std::set<std::string> UndefinedSymbols(const std::string& object) {
   return symbols;
 }
 
+// The stack bound covers the generated frames only: the report names the functions the
+// object calls from the user's C library (memset in ARM's spelling, clearing a padded
+// copy on Cortex-M), exactly the object's undefined symbols, whose frames add to it.
+TEST(Cli, StackBoundNamesTheLibraryFunctionsItLeavesOut) {
+  TemporaryFolder out;
+  ASSERT_EQ(Modelc("compile " + kTestModels + "/conv_chain_padded.onnxtxt --target thumbv7em-none-eabihf --name m -o " +
+                   out.path() + " --report-json").exit_code, 0);
+  const std::set<std::string> undefined = UndefinedSymbols(out.File("m.o"));
+  ASSERT_FALSE(undefined.empty());  // else this test checks nothing: find a model that calls memset
+  const nlohmann::json report = nlohmann::json::parse(ReadFileBytes(out.File("m.report.json")));
+  const auto listed = report["totals"]["external_functions"].get<std::vector<std::string>>();
+  EXPECT_EQ(std::set<std::string>(listed.begin(), listed.end()), undefined);
+  const std::string text = ReadFileBytes(out.File("m.report.txt"));
+  const size_t stack = text.find("stack:");
+  ASSERT_NE(stack, std::string::npos) << text;
+  const std::string stack_line = text.substr(stack, text.find('\n', stack) - stack);
+  for (const std::string& name : undefined) EXPECT_NE(stack_line.find(name), std::string::npos) << stack_line;
+}
+
 // Sections that would be writable at run time: .data* (except .data.rel.ro, read-only
 // after relocation) and .bss*, with a non-zero size.
 std::vector<std::string> WritableSections(const std::string& object) {

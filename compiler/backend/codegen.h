@@ -4,6 +4,7 @@
 #define MODELC_BACKEND_CODEGEN_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "compiler/backend/target.h"
@@ -37,8 +38,13 @@ struct ObjectFile {
   int64_t writable_bytes = 0;  // always 0: generated code keeps no mutable state
   // An upper bound on the stack one call of NAME_run_generic uses: the frames of the
   // entry points and the graph function plus the largest node function's frame
-  // (-1 when the target does not report frame sizes).
+  // (-1 when the target does not report frame sizes). The external functions below
+  // add their own frames on top.
   int64_t stack_bound_bytes = -1;
+  // The functions the object calls but does not define (memset and memcpy in the
+  // spellings of the target's ABI, e.g. __aeabi_memclr4; compiler-runtime helpers),
+  // sorted: their frames come from the user's C library and are not in the bound.
+  std::vector<std::string> external_functions;
   // --weights external: the blob to write as NAME.weights.bin (empty otherwise).
   std::string weights_blob;
 };

@@ -1,6 +1,7 @@
 // The LLVM half of code generation: build the module, run the target's O3 pipeline
 // (loop and SLP vectorisation on), and emit an object file into memory.
 #include <map>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/codegen.h"
@@ -109,6 +110,26 @@ int64_t StackBound(const std::map<std::string, int64_t>& frames, const std::stri
   return frame(prefix + "_run_generic") + frame(prefix + "_run") + frame(prefix + ".graph") + largest_node;
 }
 
+// The names of the symbols the object references but does not define, sorted.
+std::vector<std::string> UndefinedSymbols(const llvm::object::ObjectFile& file) {
+  std::set<std::string> names;
+  for (const llvm::object::SymbolRef& symbol : file.symbols()) {
+    llvm::Expected<uint32_t> flags = symbol.getFlags();
+    if (!flags) {
+      llvm::consumeError(flags.takeError());
+      continue;
+    }
+    if (!(*flags & llvm::object::SymbolRef::SF_Undefined)) continue;
+    llvm::Expected<llvm::StringRef> name = symbol.getName();
+    if (!name) {
+      llvm::consumeError(name.takeError());
+      continue;
+    }
+    if (!name->empty()) names.insert(name->str());
+  }
+  return std::vector<std::string>(names.begin(), names.end());
+}
+
 // Sums the sizes of the object's allocated sections by kind (ELF flags), and bounds
 // the stack of a call from the frame sizes.
 absl::Status MeasureSections(const std::string& prefix, ObjectFile* object) {
@@ -140,6 +161,7 @@ absl::Status MeasureSections(const std::string& prefix, ObjectFile* object) {
     }
   }
   object->stack_bound_bytes = StackBound(ReadFrameSizes(**parsed), prefix);
+  object->external_functions = UndefinedSymbols(**parsed);
   return absl::OkStatus();
 }
 

@@ -89,7 +89,11 @@ std::string WriteReport(const CodegenRequest& request, const ObjectFile& object,
                   object.stack_bound_bytes < 0
                       ? std::string("not reported for this target")
                       : absl::StrCat("at most ", object.stack_bound_bytes,
-                                     " bytes per call (static bound from the generated frames)"),
+                                     " bytes per call (static bound from the generated frames)",
+                                     object.external_functions.empty()
+                                         ? std::string()
+                                         : absl::StrCat(", plus the stack of the C library's ",
+                                                        absl::StrJoin(object.external_functions, ", "))),
                   "\n");
   auto ratio = [](int64_t part, int64_t whole) {
     return whole > 0 ? absl::StrFormat("%.3f", static_cast<double>(part) / whole) : std::string("n/a");

@@ -59,7 +59,8 @@ std::string WriteJsonReport(const CodegenRequest& request, const ObjectFile& obj
         {"scratch_alignment", buffers.scratch_alignment}, {"activation_bound_bytes", buffers.activation_bound},
         {"live_peak_bytes", buffers.live_peak}, {"flash_bytes", object.code_bytes + object.read_only_bytes},
         {"code_bytes", object.code_bytes}, {"read_only_bytes", object.read_only_bytes},
-        {"stack_bound_bytes", object.stack_bound_bytes}}},
+        {"stack_bound_bytes", object.stack_bound_bytes},
+        {"external_functions", object.external_functions}}},
       {"nodes", nodes},
       {"tensors", tensors},
   };
