@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # Builds and runs the checks for one cross target under QEMU:
-#   scripts/cross-test.sh TARGET MODELC [BUILD_ROOT] [SHARED_MODELS]
+#   scripts/cross-test.sh TARGET MODELC [BUILD_ROOT] [SHARED_MODELS] [REFERENCE_DATA]
 # TARGET is a toolchain file name in cmake/toolchains (cortex-m4, cortex-m7, cortex-m55,
-# aarch64-linux); MODELC the host compiler. Exit status 0 only when every check passes.
+# aarch64-linux); MODELC the host compiler; REFERENCE_DATA the host build's
+# reference_data folder (the operator models' inputs and reference outputs), which adds
+# a firmware check per operator model on Cortex-M. Exit status 0 only when every check
+# passes.
 set -euo pipefail
 target=$1
 modelc=$(realpath "$2")
 root=$(cd "$(dirname "$0")/.." && pwd)
 build_root=${3:-$root/build/cross}
 shared=${4:-$root/../shared/models}
+reference_data=${5:+$(realpath "$5")}
 build="$build_root/$target"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchains/$target.cmake" \
-  -DMODELC_EXECUTABLE="$modelc" -DMODELC_SHARED_MODELS="$shared" > "$build_root-$target.configure.log" 2>&1 ||
+  -DMODELC_EXECUTABLE="$modelc" -DMODELC_SHARED_MODELS="$shared" -DMODELC_REFERENCE_DATA="$reference_data" > "$build_root-$target.configure.log" 2>&1 ||
   { cat "$build_root-$target.configure.log"; exit 1; }
 cmake --build "$build"
 ctest --test-dir "$build" --output-on-failure --verbose

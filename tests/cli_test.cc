@@ -362,6 +362,21 @@ TEST(Cli, MicrocontrollerTriplesDefaultToTheirCore) {
   ExpectCleanFailure("compile " + model + " --target thumbv7em-none-eabihf --cpu cortex-m3", 1, {"has no FPU"});
 }
 
+// On 32-bit targets generated code indexes with 32-bit integers: a tensor of 2.5 GiB is
+// refused there (naming it and the limit) and compiles for a 64-bit target.
+TEST(Cli, ThirtyTwoBitTargetsRefuseTensorsTheyCannotIndex) {
+  TemporaryFolder inputs;
+  const std::string model = WriteFile(inputs, "big.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>
+big (float[1024, 1024, 640] x) => (float[1024, 1024, 640] y) {
+  y = Relu(x)
+}
+)");
+  ExpectCleanFailure("compile " + model + " --target thumbv7em-none-eabihf", 1,
+                     {"big.onnxtxt", "tensor 'x' needs 2684354560 bytes", "32-bit target", "2147483647"});
+  TemporaryFolder out;
+  EXPECT_EQ(Modelc("compile " + model + " --target aarch64-linux-gnu -o " + out.path()).exit_code, 0);
+}
+
 // The report's stack bound is read from the object's .stack_sizes on every target;
 // RISC-V's entries point at assembler-local labels, which once made it 0.
 TEST(Cli, StackBoundOnEveryTarget) {

@@ -220,12 +220,13 @@ llvm::BranchInst* EmitCountedLoop(llvm::IRBuilder<>& b, llvm::Value* begin, llvm
   llvm::BasicBlock* exit = llvm::BasicBlock::Create(context, "exit", function);
   b.CreateBr(header);
   b.SetInsertPoint(header);
-  llvm::PHINode* index = b.CreatePHI(b.getInt64Ty(), 2, "i");
+  llvm::PHINode* index = b.CreatePHI(begin->getType(), 2, "i");
   index->addIncoming(begin, preheader);
   b.CreateCondBr(b.CreateICmpSLT(index, end), body_block, exit);
   b.SetInsertPoint(body_block);
   body(index);
-  llvm::Value* next = b.CreateAdd(index, b.getInt64(1), "", /*HasNUW=*/true, /*HasNSW=*/true);
+  llvm::Value* next = b.CreateAdd(index, llvm::ConstantInt::get(begin->getType(), 1), "", /*HasNUW=*/true,
+                                  /*HasNSW=*/true);
   index->addIncoming(next, b.GetInsertBlock());
   llvm::BranchInst* latch = b.CreateBr(header);
   b.SetInsertPoint(exit);
@@ -278,8 +279,14 @@ llvm::Value* KernelContext::ConstantFloats(const std::vector<float>& values, con
   return constants_.Place(b, weights_, bytes, absl::StrCat(symbol_prefix_, "_", node.name, "_", purpose));
 }
 
-llvm::Value* KernelContext::ConstantInt64s(const std::vector<int64_t>& values, const std::string& purpose) {
-  const std::string bytes(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(int64_t));
+llvm::Value* KernelContext::ConstantIndices(const std::vector<int64_t>& values, const std::string& purpose) {
+  std::string bytes;
+  if (target.index_bits == 64) {
+    bytes.assign(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(int64_t));
+  } else {  // every offset is below the tensor sizes the driver allows a 32-bit target
+    std::vector<int32_t> narrow(values.begin(), values.end());
+    bytes.assign(reinterpret_cast<const char*>(narrow.data()), narrow.size() * sizeof(int32_t));
+  }
   return constants_.Place(b, weights_, bytes, absl::StrCat(symbol_prefix_, "_", node.name, "_", purpose));
 }
 

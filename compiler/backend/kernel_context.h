@@ -78,7 +78,10 @@ class KernelContext {
 
   llvm::Type* F32() { return b.getFloatTy(); }
   llvm::Type* I64() { return b.getInt64Ty(); }
-  llvm::Value* Int(int64_t v) { return b.getInt64(static_cast<uint64_t>(v)); }
+  // Loop indices, element offsets and sizes are integers of the target's pointer width
+  // (32 bits on Cortex-M; the driver refuses tensors a 32-bit index cannot address).
+  llvm::Type* Index() { return b.getIntNTy(target.index_bits); }
+  llvm::Value* Int(int64_t v) { return llvm::ConstantInt::get(Index(), static_cast<uint64_t>(v), /*IsSigned=*/true); }
   llvm::Value* Float(float v) { return llvm::ConstantFP::get(F32(), v); }
 
   llvm::Value* Address(llvm::Value* base, llvm::Value* index);
@@ -106,7 +109,7 @@ class KernelContext {
   llvm::Value* LoadStridedLanes(llvm::Type* type, llvm::Value* at, int64_t stride, int64_t valid, int64_t lanes,
                                 bool may_overread_one = false);
 
-  // for (i = begin; i < end; ++i) body(i), with a 64-bit induction variable. A loop
+  // for (i = begin; i < end; ++i) body(i), the induction variable of begin's type. A loop
   // whose body is already large can ask LLVM not to unroll it (compile time, code size).
   void Loop(llvm::Value* begin, llvm::Value* end, const std::function<void(llvm::Value*)>& body,
             bool allow_unrolling = true);
@@ -125,7 +128,8 @@ class KernelContext {
   // A constant float array in read-only data (a table the kernel computes from the
 // geometry; weights the kernel reads repacked come from PreparedConstant), as a pointer.
   llvm::Value* ConstantFloats(const std::vector<float>& values, const std::string& purpose);
-  llvm::Value* ConstantInt64s(const std::vector<int64_t>& values, const std::string& purpose);
+  // The same for offsets and flags, as Index() integers.
+  llvm::Value* ConstantIndices(const std::vector<int64_t>& values, const std::string& purpose);
 
   // The t in [0, count) for which 0 <= base + t * step < limit, as [begin, end)
   // (end <= begin when there is none). step > 0.

@@ -25,7 +25,7 @@ llvm::Value* Better(KernelContext& k, DataType type, bool maximum, bool or_equal
 void EmitArgLoop(KernelContext& k, DataType type, int64_t outer, int64_t axis_dim, int64_t inner, bool maximum,
                  bool last, const std::function<void(llvm::Value* o, llvm::Value* i, llvm::Value* best)>& write) {
   llvm::IRBuilder<>& b = k.b;
-  llvm::Value* best_index_slot = k.EntryAlloca(k.I64());
+  llvm::Value* best_index_slot = k.EntryAlloca(k.Index());
   llvm::Value* best_value_slot = k.EntryAlloca(k.Elem(type));
   k.Loop(outer, [&](llvm::Value* o) {
     k.Loop(inner, [&](llvm::Value* i) {
@@ -37,9 +37,9 @@ void EmitArgLoop(KernelContext& k, DataType type, int64_t outer, int64_t axis_di
         llvm::Value* best = b.CreateLoad(k.Elem(type), best_value_slot);
         llvm::Value* better = Better(k, type, maximum, last, v, best);
         b.CreateStore(b.CreateSelect(better, v, best), best_value_slot);
-        b.CreateStore(b.CreateSelect(better, a, b.CreateLoad(k.I64(), best_index_slot)), best_index_slot);
+        b.CreateStore(b.CreateSelect(better, a, b.CreateLoad(k.Index(), best_index_slot)), best_index_slot);
       });
-      write(o, i, b.CreateLoad(k.I64(), best_index_slot));
+      write(o, i, b.CreateLoad(k.Index(), best_index_slot));
     });
   });
 }
@@ -64,7 +64,8 @@ absl::Status EmitArgReduceKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(ArgReduceGeometry g, ResolveArgReduce(k.graph, k.node));
   EmitArgLoop(k, type, g.outer, g.axis_dim, g.inner, k.node.op == OpKind::kArgMax, g.select_last,
               [&](llvm::Value* o, llvm::Value* i, llvm::Value* best) {
-                k.StoreAs(DataType::kInt64, best, k.out[0], b.CreateAdd(b.CreateMul(o, k.Int(g.inner)), i));
+                k.StoreAs(DataType::kInt64, b.CreateSExtOrTrunc(best, k.I64()), k.out[0],
+                          b.CreateAdd(b.CreateMul(o, k.Int(g.inner)), i));
               });
   return absl::OkStatus();
 }

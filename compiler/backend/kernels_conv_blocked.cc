@@ -204,7 +204,7 @@ class BlockedConv {
     for (int64_t p = 0; p < pixels; ++p) {
       acc[p] = k_.EntryAlloca(type);
       b_.CreateStore(bias, acc[p]);
-      starts[p] = b_.CreateLoad(k_.I64(), b_.CreateInBoundsGEP(k_.I64(), windows, b_.CreateAdd(q0, k_.Int(p))));
+      starts[p] = b_.CreateLoad(k_.Index(), b_.CreateInBoundsGEP(k_.Index(), windows, b_.CreateAdd(q0, k_.Int(p))));
     }
     const int64_t oc_total = g_.out_channels;
     const bool small_tile = s_.kernel_h * s_.kernel_w * pixels <= 96;
@@ -259,7 +259,7 @@ class BlockedConv {
     for (int64_t q = 0; q < s_.out_h * s_.out_w; ++q) {
       window.push_back((q / s_.out_w) * s_.stride_h * source_w_ + (q % s_.out_w) * s_.stride_w);
     }
-    llvm::Value* windows = k_.ConstantInt64s(window, "channel_tiled_windows");
+    llvm::Value* windows = k_.ConstantIndices(window, "channel_tiled_windows");
     source_ = EmitZeroPaddedCopy(k_, s_);
     const int64_t area = s_.out_h * s_.out_w;
     const int64_t full_tiles = area / lanes, rest_pixels = area % lanes;

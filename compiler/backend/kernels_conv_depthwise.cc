@@ -44,7 +44,7 @@ class ChannelsLastDepthwise {
     for (int64_t q = 0; q < w_.out_h * w_.out_w; ++q) {
       window.push_back(((q / w_.out_w) * w_.stride_h * source_w_ + (q % w_.out_w) * w_.stride_w) * w_.channels);
     }
-    windows_ = k_.ConstantInt64s(window, "depthwise_windows");
+    windows_ = k_.ConstantIndices(window, "depthwise_windows");
     // A channels-last input stored with this convolution's padding is read in place.
     const bool in_place = k_.plan.reads_input_in_place;
     if (!in_place) {
@@ -83,7 +83,7 @@ class ChannelsLastDepthwise {
     for (int64_t q = 0; q < pixels; ++q) {
       destination.push_back(((q / w_.in_w + w_.pad_top) * source_w_ + q % w_.in_w + w_.pad_left) * w_.channels);
     }
-    llvm::Value* destinations = k_.ConstantInt64s(destination, "depthwise_destinations");
+    llvm::Value* destinations = k_.ConstantIndices(destination, "depthwise_destinations");
     const int64_t full = pixels / lanes_, rest = pixels % lanes_;
     k_.Loop(w_.channels / lanes_, [&](llvm::Value* block) {
       llvm::Value* channel0 = b_.CreateMul(block, k_.Int(lanes_));
@@ -97,7 +97,7 @@ class ChannelsLastDepthwise {
         }
         std::vector<llvm::Value*> columns = EmitTransposeSquare(b_, rows);  // columns[p]: pixel q0 + p
         for (int64_t p = 0; p < valid; ++p) {
-          llvm::Value* destination = b_.CreateLoad(k_.I64(), b_.CreateInBoundsGEP(k_.I64(), destinations, b_.CreateAdd(q0, k_.Int(p))));
+          llvm::Value* destination = b_.CreateLoad(k_.Index(), b_.CreateInBoundsGEP(k_.Index(), destinations, b_.CreateAdd(q0, k_.Int(p))));
           b_.CreateAlignedStore(columns[p], k_.Address(image_, b_.CreateAdd(destination, channel0)), llvm::Align(4));
         }
       };
@@ -138,7 +138,7 @@ class ChannelsLastDepthwise {
         // Taps outside, pixels inside: `valid` independent accumulation chains.
         std::vector<llvm::Value*> sums(lanes_, llvm::Constant::getNullValue(type_)), bases(valid);
         for (int64_t p = 0; p < valid; ++p) {
-          llvm::Value* start = b_.CreateLoad(k_.I64(), b_.CreateInBoundsGEP(k_.I64(), windows_, b_.CreateAdd(q0, k_.Int(p))));
+          llvm::Value* start = b_.CreateLoad(k_.Index(), b_.CreateInBoundsGEP(k_.Index(), windows_, b_.CreateAdd(q0, k_.Int(p))));
           bases[p] = k_.Address(source, b_.CreateAdd(start, channel0));
           sums[p] = bias;
         }

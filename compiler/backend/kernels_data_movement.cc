@@ -31,7 +31,7 @@ void EmitIndexMap(KernelContext& k, const IndexMapGeometry& g, DataType type, ll
     if (auto form = AffineForm(g.offsets[d])) {
       affine[d] = *form;
     } else {
-      tables[d] = k.ConstantInt64s(g.offsets[d], absl::StrCat("map", part, "_", d));
+      tables[d] = k.ConstantIndices(g.offsets[d], absl::StrCat("map", part, "_", d));
     }
   }
   llvm::Value* fill = k.Constant(type, g.fill);
@@ -47,7 +47,7 @@ void EmitIndexMap(KernelContext& k, const IndexMapGeometry& g, DataType type, ll
           llvm::Value* entry;
           llvm::Value* next_inside = inside;
           if (tables[d]) {
-            entry = b.CreateLoad(k.I64(), b.CreateInBoundsGEP(k.I64(), tables[d], i));
+            entry = b.CreateLoad(k.Index(), b.CreateInBoundsGEP(k.Index(), tables[d], i));
             if (g.has_outside) {
               llvm::Value* valid = b.CreateICmpNE(entry, k.Int(kOutside));
               next_inside = b.CreateAnd(inside, valid);

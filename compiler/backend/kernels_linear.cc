@@ -243,11 +243,11 @@ absl::Status EmitMatMulKernel(KernelContext& k) {
     EmitConstantBProduct(k, p, epilogue);
     return absl::OkStatus();
   }
-  llvm::Value* a_offsets = k.ConstantInt64s(g.a_batch_offsets, "a_offsets");
-  llvm::Value* b_offsets = k.ConstantInt64s(g.b_batch_offsets, "b_offsets");
+  llvm::Value* a_offsets = k.ConstantIndices(g.a_batch_offsets, "a_offsets");
+  llvm::Value* b_offsets = k.ConstantIndices(g.b_batch_offsets, "b_offsets");
   k.Loop(g.batch_count, [&](llvm::Value* batch) {
     auto offset = [&](llvm::Value* table) {
-      return k.b.CreateLoad(k.I64(), k.b.CreateInBoundsGEP(k.I64(), table, batch));
+      return k.b.CreateLoad(k.Index(), k.b.CreateInBoundsGEP(k.Index(), table, batch));
     };
     MatrixOperands p{k.Address(k.in[0], offset(a_offsets)), false,
                      k.Address(k.out[0], k.b.CreateMul(batch, k.Int(g.m * g.n))), g.m, g.n, g.k, 1.0f, {}};

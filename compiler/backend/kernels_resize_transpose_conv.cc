@@ -25,13 +25,13 @@ absl::Status EmitResizeKernel(KernelContext& k) {
   const size_t rank = g.out_shape.size();
   std::vector<llvm::Value*> offset_tables(rank), weight_tables(rank), outside_tables(rank);
   for (size_t d = 0; d < rank; ++d) {
-    offset_tables[d] = k.ConstantInt64s(g.axes[d].offsets, absl::StrCat("resize_offsets", d));
+    offset_tables[d] = k.ConstantIndices(g.axes[d].offsets, absl::StrCat("resize_offsets", d));
     bool unit_weights = true;
     for (float w : g.axes[d].weights) unit_weights &= w == 1.0f;
     if (!unit_weights) weight_tables[d] = k.ConstantFloats(g.axes[d].weights, absl::StrCat("resize_weights", d));
     if (g.has_outside) {
       std::vector<int64_t> outside(g.axes[d].outside.begin(), g.axes[d].outside.end());
-      outside_tables[d] = k.ConstantInt64s(outside, absl::StrCat("resize_outside", d));
+      outside_tables[d] = k.ConstantIndices(outside, absl::StrCat("resize_outside", d));
     }
   }
   std::function<void(size_t, llvm::Value*, std::vector<PartialTap>, llvm::Value*)> level =
@@ -52,7 +52,7 @@ absl::Status EmitResizeKernel(KernelContext& k) {
           std::vector<PartialTap> next;
           for (int64_t t = 0; t < axis.taps; ++t) {
             llvm::Value* entry = b.CreateAdd(b.CreateMul(i, k.Int(axis.taps)), k.Int(t));
-            llvm::Value* offset = b.CreateLoad(k.I64(), b.CreateInBoundsGEP(k.I64(), offset_tables[d], entry));
+            llvm::Value* offset = b.CreateLoad(k.Index(), b.CreateInBoundsGEP(k.Index(), offset_tables[d], entry));
             llvm::Value* weight = weight_tables[d] ? k.Load(weight_tables[d], entry) : nullptr;
             for (const PartialTap& tap : partial) {
               llvm::Value* product = !weight ? tap.weight : tap.weight ? b.CreateFMul(tap.weight, weight) : weight;
@@ -61,7 +61,7 @@ absl::Status EmitResizeKernel(KernelContext& k) {
           }
           llvm::Value* next_outside = outside;
           if (g.has_outside) {
-            llvm::Value* flag = b.CreateLoad(k.I64(), b.CreateInBoundsGEP(k.I64(), outside_tables[d], i));
+            llvm::Value* flag = b.CreateLoad(k.Index(), b.CreateInBoundsGEP(k.Index(), outside_tables[d], i));
             next_outside = b.CreateOr(outside, b.CreateICmpNE(flag, k.Int(0)));
           }
           level(d + 1, b.CreateAdd(b.CreateMul(linear, k.Int(g.out_shape[d])), i), next, next_outside);

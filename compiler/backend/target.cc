@@ -74,6 +74,8 @@ absl::StatusOr<TargetDescription> DescribeTarget(const std::string& triple, cons
   if (!target.is_host) target.cpu = cpu.empty() ? DefaultCpu(parsed) : cpu;
   target.bare_metal = parsed.getOS() == llvm::Triple::UnknownOS;
   target.buffer_alignment = parsed.isX86() || parsed.isAArch64() ? 64 : 16;
+  // 32-bit cores count in 32 bits: 64-bit indices cost pairs of instructions per step.
+  target.index_bits = parsed.isArch32Bit() ? 32 : 64;
 
   if (parsed.getArch() == llvm::Triple::UnknownArch) {
     return absl::InvalidArgumentError(absl::StrCat("unknown target '", triple, "': no such architecture"));

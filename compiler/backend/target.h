@@ -19,6 +19,7 @@ struct TargetDescription {
   int64_t buffer_alignment = 16;  // alignment of the scratch arena and weights
   int vector_lanes = 1;           // float32 lanes of the widest vector kernels may use
   int vector_registers = 16;      // how many such registers the target has
+  int index_bits = 64;            // loop indices and element offsets: the pointer width
 };
 
 // Empty triple means the machine the compiler runs on; empty cpu means the host CPU

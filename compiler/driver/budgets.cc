@@ -31,6 +31,26 @@ std::string Largest(std::vector<Occupant> occupants, size_t count) {
 
 }  // namespace
 
+absl::Status CheckIndexWidth(const CodegenRequest& request) {
+  if (request.target.index_bits >= 64) return absl::OkStatus();
+  const int64_t limit = (int64_t{1} << (request.target.index_bits - 1)) - 1;
+  auto refuse = [&](const std::string& what, int64_t bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " needs ", bytes, " bytes, more than a ",
+                                                   request.target.index_bits, "-bit target can index (", limit,
+                                                   ")"));
+  };
+  const Graph& graph = *request.graph;
+  int64_t constant_bytes = 0;
+  for (ValueId id = 0; id < static_cast<ValueId>(graph.values().size()); ++id) {
+    const int64_t bytes = graph.value(id).type.ByteSize();
+    if (bytes > limit) return refuse(absl::StrCat("tensor '", graph.value(id).name, "'"), bytes);
+    if (graph.IsConstant(id)) constant_bytes += bytes;
+  }
+  if (request.buffers->scratch_size > limit) return refuse("the scratch arena", request.buffers->scratch_size);
+  if (constant_bytes > limit) return refuse("the weights", constant_bytes);
+  return absl::OkStatus();
+}
+
 absl::Status CheckRamBudget(const CodegenRequest& request, std::optional<int64_t> max_ram) {
   const BufferAssignment& buffers = *request.buffers;
   if (!max_ram || buffers.scratch_size <= *max_ram) return absl::OkStatus();

@@ -117,6 +117,9 @@ absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
   const BufferAssignment buffers = AssignBuffers(graph, *plan, target.buffer_alignment);
   CodegenRequest request{&graph, &*plan, &buffers, options.name, target, options.trace, !options.batch_symbol.empty(),
                          options.external_weights};
+  if (absl::Status fits = CheckIndexWidth(request); !fits.ok()) {
+    return absl::Status(fits.code(), absl::StrCat(options.model_path, ": ", fits.message()));
+  }
   if (absl::Status fits = CheckRamBudget(request, options.max_ram); !fits.ok()) {
     return absl::Status(fits.code(), absl::StrCat(options.model_path, ": ", fits.message()));
   }

@@ -92,7 +92,7 @@ class RecurrentEmitter {
       k_.Loop(g_.batch, [&](llvm::Value* batch) {
         llvm::Value* length = k_.Int(g_.seq);
         if (Has(kRecurrentSequenceLengths)) {
-          length = b_.CreateSExt(k_.LoadAs(DataType::kInt32, k_.in[kRecurrentSequenceLengths], batch), k_.I64());
+          length = b_.CreateSExtOrTrunc(k_.LoadAs(DataType::kInt32, k_.in[kRecurrentSequenceLengths], batch), k_.Index());
           length = k_.Min(length, k_.Int(g_.seq));
         }
         EmitWhen(k_, b_.CreateICmpSLT(step, length), [&] {

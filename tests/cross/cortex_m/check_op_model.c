@@ -1,0 +1,65 @@
+/* One operator model on a Cortex-M: runs it once, through its descriptor's generic
+ * entry point, on the inputs the host wrote, and compares every output with the
+ * reference evaluator's within the host op tests' tolerance (1e-5 + 1e-4 * |expected|;
+ * NaN matches NaN). Prints one line; exit status 0 only when every output matches. */
+#include <stdint.h>
+#include <string.h>
+
+#include "semihosting.h"
+
+#define STRINGIFY_VALUE(x) #x
+#define STRINGIFY(x) STRINGIFY_VALUE(x)
+#include STRINGIFY(MODEL_HEADER)
+#include STRINGIFY(DATA_HEADER)
+
+#define MAX_TENSORS 64
+
+static _Alignas(MODEL_SCRATCH_ALIGNMENT) unsigned char scratch[MODEL_SCRATCH_SIZE > 0 ? MODEL_SCRATCH_SIZE : 1];
+static _Alignas(16) float outputs[sizeof model_references / sizeof(float)];
+
+static int Fail(const char *message) {
+  semihosting_write("error: ");
+  semihosting_write(message);
+  semihosting_write("\n");
+  return 1;
+}
+
+int main(void) {
+  const modelc_model_info *model = &MODEL_INFO;
+  if (model->input_count > MAX_TENSORS || model->output_count > MAX_TENSORS) return Fail("too many tensors");
+  const void *inputs[MAX_TENSORS];
+  void *output_pointers[MAX_TENSORS];
+  uint32_t offset = 0;
+  for (uint32_t i = 0; i < model->input_count; ++i) {
+    inputs[i] = model_inputs + offset;
+    offset += (uint32_t)model->inputs[i].byte_size;
+  }
+  if (offset != sizeof model_inputs) return Fail("the input data does not match the model");
+  offset = 0;
+  for (uint32_t i = 0; i < model->output_count; ++i) {
+    output_pointers[i] = (unsigned char *)outputs + offset;
+    offset += (uint32_t)model->outputs[i].byte_size;
+  }
+  if (offset != sizeof outputs) return Fail("the reference data does not match the model");
+  memset(outputs, 0xFF, sizeof outputs); /* NaN: an output never written cannot match a number */
+  const int status = model->run(inputs, output_pointers, scratch);
+  if (status != MODELC_OK) return Fail("the model returned an error status");
+  const float *expected = (const float *)model_references;
+  uint32_t mismatches = 0;
+  for (uint32_t i = 0; i < sizeof outputs / sizeof(float); ++i) {
+    const float a = outputs[i], e = expected[i];
+    const float difference = a > e ? a - e : e - a;
+    const float magnitude = e < 0 ? -e : e;
+    const int both_nan = a != a && e != e;
+    if (!both_nan && !(difference <= 1e-5f + 1e-4f * magnitude)) ++mismatches;
+  }
+  semihosting_write(model->name);
+  if (mismatches > 0) {
+    semihosting_write(": MISMATCH in ");
+    semihosting_write_int((long)mismatches);
+    semihosting_write(" elements\n");
+    return 1;
+  }
+  semihosting_write(": all outputs match the reference\n");
+  return 0;
+}

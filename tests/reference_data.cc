@@ -1,0 +1,55 @@
+// Writes test data for running the operator models on a target without the reference
+// evaluator (the Cortex-M firmware checks, tests/cross/cortex_m): for each model,
+// OUT_DIR/NAME.input.bin (every input, concatenated, random as op_kernels_test.cc's
+// first seed) and OUT_DIR/NAME.reference.bin (the reference evaluator's outputs).
+//   modelc_reference_data OUT_DIR MODEL...
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "compiler/frontend/onnx/onnx_importer.h"
+#include "compiler/reference/evaluator.h"
+#include "tests/test_support.h"
+
+namespace {
+
+bool WriteFloats(const std::filesystem::path& path, const std::vector<std::vector<float>>& tensors) {
+  std::ofstream file(path, std::ios::binary);
+  for (const std::vector<float>& tensor : tensors) {
+    file.write(reinterpret_cast<const char*>(tensor.data()), static_cast<std::streamsize>(tensor.size() * sizeof(float)));
+  }
+  return static_cast<bool>(file);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: modelc_reference_data OUT_DIR MODEL...\n");
+    return 2;
+  }
+  const std::filesystem::path out(argv[1]);
+  std::filesystem::create_directories(out);
+  for (int m = 2; m < argc; ++m) {
+    absl::StatusOr<modelc::Graph> graph = modelc::ImportOnnxFile(argv[m], {});
+    if (!graph.ok()) {
+      std::fprintf(stderr, "modelc_reference_data: %s\n", std::string(graph.status().message()).c_str());
+      return 1;
+    }
+    std::vector<std::vector<float>> inputs;
+    for (size_t i = 0; i < graph->inputs().size(); ++i) {
+      inputs.push_back(modelc::testing::RandomFloats(graph->value(graph->inputs()[i]).type.ElementCount(), 100 + i));
+    }
+    absl::StatusOr<std::vector<modelc::FloatTensor>> outputs = modelc::EvaluateGraph(*graph, inputs);
+    if (!outputs.ok()) {
+      std::fprintf(stderr, "modelc_reference_data: %s: %s\n", argv[m], std::string(outputs.status().message()).c_str());
+      return 1;
+    }
+    const std::string name = std::filesystem::path(argv[m]).stem().string();
+    if (!WriteFloats(out / (name + ".input.bin"), inputs) || !WriteFloats(out / (name + ".reference.bin"), *outputs)) {
+      std::fprintf(stderr, "modelc_reference_data: cannot write into %s\n", out.c_str());
+      return 1;
+    }
+  }
+  return 0;
+}
