@@ -362,6 +362,24 @@ TEST(Cli, MicrocontrollerTriplesDefaultToTheirCore) {
   ExpectCleanFailure("compile " + model + " --target thumbv7em-none-eabihf --cpu cortex-m3", 1, {"has no FPU"});
 }
 
+// 32-bit cores count loops in 32 bits, which lets LLVM turn them into the M55's
+// low-overhead loops (dls/le); with 64-bit indices there were none.
+TEST(Cli, CortexM55LoopsAreLowOverheadLoops) {
+  TemporaryFolder out;
+  ASSERT_EQ(Modelc("compile " + kModels + "/digits_cnn.onnx --target thumbv8.1m.main-none-eabihf --name m -o " +
+                   out.path()).exit_code, 0);
+  const CommandResult disassembly = RunCommand("llvm-objdump-19 -d --mattr=+mve.fp " + out.File("m.o"));
+  ASSERT_EQ(disassembly.exit_code, 0) << disassembly.output;
+  int low_overhead_ends = 0;
+  for (const std::string& line : Lines(disassembly.output)) {
+    std::istringstream fields(line);
+    for (std::string field; fields >> field;) {
+      if (field == "le" || field == "letp") ++low_overhead_ends;
+    }
+  }
+  EXPECT_GE(low_overhead_ends, 3);
+}
+
 // On 32-bit targets generated code indexes with 32-bit integers: a tensor of 2.5 GiB is
 // refused there (naming it and the limit) and compiles for a 64-bit target.
 TEST(Cli, ThirtyTwoBitTargetsRefuseTensorsTheyCannotIndex) {
