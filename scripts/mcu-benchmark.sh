@@ -6,17 +6,20 @@
 # when the counter misses its calibration, and reports no figures for a model whose
 # output differs from ONNX Runtime's. Prints a table; writes
 # build/benchmark/mcu-TARGET.json. Called by scripts/benchmark.sh --target TARGET.
-#   scripts/mcu-benchmark.sh --target cortex-m4|cortex-m7|cortex-m55 [MODEL_DIR]
+#   scripts/mcu-benchmark.sh --target cortex-m4|cortex-m7|cortex-m55 [--optimize memory|speed] [MODEL_DIR]
+# --optimize is modelc's (default: memory, its default for microcontrollers); a speed run
+# writes build/benchmark/mcu-TARGET-speed.json.
 # MODEL_DIR (default ../shared/models) holds NAME.onnx, NAME.input.bin and
 # NAME.ort_out.bin (ONNX Runtime's outputs for that input).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
-  echo "usage: scripts/benchmark.sh --target cortex-m4|cortex-m7|cortex-m55 [MODEL_DIR]" >&2
+  echo "usage: scripts/benchmark.sh --target cortex-m4|cortex-m7|cortex-m55 [--optimize memory|speed] [MODEL_DIR]" >&2
   exit 2
 }
 target=""
+optimize=memory
 models=""
 while [ $# -gt 0 ]; do
   case $1 in
@@ -26,6 +29,12 @@ while [ $# -gt 0 ]; do
       shift 2
       ;;
     --target=*) target=${1#--target=}; shift ;;
+    --optimize)
+      [ $# -ge 2 ] || { echo "mcu-benchmark: error: --optimize needs a value" >&2; usage; }
+      optimize=$2
+      shift 2
+      ;;
+    --optimize=*) optimize=${1#--optimize=}; shift ;;
     -h | --help) usage ;;
     -*) echo "mcu-benchmark: error: unknown option '$1'" >&2; usage ;;
     *) [ -z "$models" ] || usage; models=$1; shift ;;
@@ -35,6 +44,11 @@ case $target in
   cortex-m4 | cortex-m7 | cortex-m55) ;;
   "") echo "mcu-benchmark: error: --target is required" >&2; usage ;;
   *) echo "mcu-benchmark: error: unknown target '$target' (cortex-m4, cortex-m7 or cortex-m55)" >&2; exit 2 ;;
+esac
+case $optimize in
+  memory) suffix="" ;;
+  speed) suffix="-speed" ;;
+  *) echo "mcu-benchmark: error: --optimize takes 'memory' or 'speed', not '$optimize'" >&2; exit 2 ;;
 esac
 if [ -z "$models" ]; then
   models=../shared/models
@@ -56,11 +70,11 @@ scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null
 cmake --build build --target modelc
 
-work=build/mcu-benchmark/$target
+work=build/mcu-benchmark/$target$suffix
 mkdir -p "$work" build/benchmark
 cmake -S tools/mcu_benchmark -B "$work" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_TOOLCHAIN_FILE="$PWD/cmake/toolchains/$target.cmake" -DMODELC_EXECUTABLE="$PWD/build/modelc" \
-  -DMCU_BENCHMARK_MODELS="$models" > "$work/configure.log" 2>&1 ||
+  -DMCU_BENCHMARK_MODELS="$models" -DMCU_BENCHMARK_OPTIMIZE="$optimize" > "$work/configure.log" 2>&1 ||
   { cat "$work/configure.log" >&2; echo "mcu-benchmark: error: configuring $work failed" >&2; exit 1; }
 sed -n 's/^-- mcu benchmark: /mcu-benchmark: /p' "$work/configure.log"
 # A model modelc cannot compile leaves its image out (no stale image from an earlier
@@ -86,4 +100,4 @@ while IFS=$'\t' read -r name board image _; do
 done < "$work/images.tsv"
 
 exec /usr/bin/python3 tools/mcu_benchmark/summarize.py --target "$target" --manifest "$work/images.tsv" \
-  --logs "$logs" --json "build/benchmark/mcu-$target.json"
+  --logs "$logs" --json "build/benchmark/mcu-$target$suffix.json"

@@ -380,6 +380,22 @@ TEST(Cli, CortexM55LoopsAreLowOverheadLoops) {
   EXPECT_GE(low_overhead_ends, 3);
 }
 
+// On a microcontroller the default is --optimize memory: no kernel workspace lifts the
+// arena above the activation bound (here a padded convolution whose padded copy would);
+// --optimize speed keeps the copy, and the report says how far above the bound it is.
+TEST(Cli, MemoryFirstOnMicrocontrollersKeepsScratchAtTheBound) {
+  const std::string model = kTestModels + "/conv_chain_padded.onnxtxt --target thumbv7em-none-eabihf --name m";
+  TemporaryFolder first, fast;
+  ASSERT_EQ(Modelc("compile " + model + " -o " + first.path()).exit_code, 0);
+  ASSERT_EQ(Modelc("compile " + model + " --optimize speed -o " + fast.path()).exit_code, 0);
+  const std::string memory_report = ReadFileBytes(first.File("m.report.txt"));
+  const std::string speed_report = ReadFileBytes(fast.File("m.report.txt"));
+  EXPECT_NE(memory_report.find("scratch / activation bound: 1.000\n"), std::string::npos) << memory_report;
+  EXPECT_NE(speed_report.find("bytes above it: kernel workspaces"), std::string::npos) << speed_report;
+  EXPECT_NE(speed_report.find("padded_input"), std::string::npos) << speed_report;
+  ExpectCleanFailure("compile " + model + " --optimize size", 2, {"--optimize takes 'memory' or 'speed'"});
+}
+
 // On 32-bit targets generated code indexes with 32-bit integers: a tensor of 2.5 GiB is
 // refused there (naming it and the limit) and compiles for a 64-bit target.
 TEST(Cli, ThirtyTwoBitTargetsRefuseTensorsTheyCannotIndex) {

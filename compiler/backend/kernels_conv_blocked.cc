@@ -5,9 +5,13 @@
 // tap, U input vectors are loaded once and each of the OCB weights (repacked at compile
 // time to be adjacent) is broadcast and multiplied into U accumulators. Inputs with
 // padding are first copied into a zero-bordered workspace, so no tap needs a bounds
-// check. Tiles narrower than the vector (row ends) run the same code with one lane.
+// check: the whole input at once, or (the plan's "padded_rows", --optimize memory) one
+// band of rows at a time, the rows one block of output rows reads, for every output
+// channel before the next band. Tiles narrower than the vector (row ends) run the same
+// code with one lane.
 // The node's fused epilogue (residual, activation) runs on each finished plane.
 #include <algorithm>
+#include <functional>
 #include <optional>
 
 #include "compiler/backend/kernel_context.h"
@@ -50,22 +54,85 @@ class BlockedConv {
  private:
   void EmitBlocked() {
     packed_ = k_.PreparedConstant("blocked_weights");  // [tap][channel] per block of output channels
+    if (k_.plan.FindWorkspace("padded_rows") != nullptr) {
+      EmitBlockedByRowBands();
+      return;
+    }
     source_ = EmitZeroPaddedCopy(k_, s_);
+    k_.Loop(s_.batch, [&](llvm::Value* n) {
+      ForEachChannelBlock([&](llvm::Value* group, llvm::Value* first_oc, int64_t size) {
+        EmitBlock(n, group, first_oc, size);
+      });
+    });
+  }
+
+  // Calls body(group, first output channel, channels) for each block of output channels.
+  void ForEachChannelBlock(const std::function<void(llvm::Value*, llvm::Value*, int64_t)>& body) {
+    const int64_t per_group = g_.OutChannelsPerGroup();
+    const int64_t full_blocks = per_group / tiles_.channel_block, rest = per_group % tiles_.channel_block;
+    k_.Loop(g_.groups, [&](llvm::Value* group) {
+      llvm::Value* first_oc = b_.CreateMul(group, k_.Int(per_group));
+      k_.Loop(full_blocks, [&](llvm::Value* block) {
+        body(group, b_.CreateAdd(first_oc, b_.CreateMul(block, k_.Int(tiles_.channel_block))), tiles_.channel_block);
+      });
+      if (rest > 0) body(group, b_.CreateAdd(first_oc, k_.Int(full_blocks * tiles_.channel_block)), rest);
+    });
+  }
+
+  // Per image and group, per block of output rows: the band of padded input rows they
+  // read, for each of the group's input channels ([channel][band row][padded column];
+  // the pad columns stay zero from one clearing, rows outside the input are copied from
+  // the zero row after the band), then each block of the group's output channels over
+  // those rows. A depthwise convolution's band is one channel's rows.
+  void EmitBlockedByRowBands() {
+    band_rows_ = PaddedBandRows(s_, tiles_.rows);
+    const int64_t input_channels = g_.InChannelsPerGroup();
+    const int64_t band_floats = input_channels * band_rows_ * source_w_;
+    const int64_t bytes = (band_floats + source_w_) * 4 + kPaddedCopySlackBytes;
+    source_ = k_.Workspace("padded_rows", bytes);
+    b_.CreateMemSet(source_, b_.getInt8(0), k_.Int(bytes), llvm::MaybeAlign(4));
+    llvm::Value* zero_row = k_.Address(source_, k_.Int(band_floats + s_.pad_left));
     const int64_t per_group = g_.OutChannelsPerGroup();
     const int64_t full_blocks = per_group / tiles_.channel_block, rest = per_group % tiles_.channel_block;
     k_.Loop(s_.batch, [&](llvm::Value* n) {
       k_.Loop(g_.groups, [&](llvm::Value* group) {
         llvm::Value* first_oc = b_.CreateMul(group, k_.Int(per_group));
-        k_.Loop(full_blocks, [&](llvm::Value* block) {
-          EmitBlock(n, group, b_.CreateAdd(first_oc, b_.CreateMul(block, k_.Int(tiles_.channel_block))),
-                    tiles_.channel_block);
-        });
-        if (rest > 0) EmitBlock(n, group, b_.CreateAdd(first_oc, k_.Int(full_blocks * tiles_.channel_block)), rest);
+        auto band = [&](llvm::Value* oh0, int64_t rows) {
+          llvm::Value* first_row = b_.CreateSub(b_.CreateMul(oh0, k_.Int(s_.stride_h)), k_.Int(s_.pad_top));
+          k_.Loop(input_channels, [&](llvm::Value* ic) {
+            llvm::Value* channel = b_.CreateAdd(b_.CreateMul(n, k_.Int(s_.channels)),
+                                                b_.CreateAdd(b_.CreateMul(group, k_.Int(input_channels)), ic));
+            llvm::Value* plane = k_.Address(k_.in[0], b_.CreateMul(channel, k_.Int(s_.in_h * s_.in_w)));
+            llvm::Value* band_plane = k_.Address(source_, b_.CreateMul(ic, k_.Int(band_rows_ * source_w_)));
+            k_.Loop(PaddedBandRows(s_, rows), [&](llvm::Value* j) {
+              llvm::Value* row = b_.CreateAdd(first_row, j);
+              llvm::Value* inside = b_.CreateAnd(b_.CreateICmpSGE(row, k_.Int(0)), b_.CreateICmpSLT(row, k_.Int(s_.in_h)));
+              llvm::Value* clamped = k_.Max(k_.Min(row, k_.Int(s_.in_h - 1)), k_.Int(0));
+              llvm::Value* from = b_.CreateSelect(inside, k_.Address(plane, b_.CreateMul(clamped, k_.Int(s_.in_w))), zero_row);
+              llvm::Value* to = k_.Address(band_plane, b_.CreateAdd(b_.CreateMul(j, k_.Int(source_w_)), k_.Int(s_.pad_left)));
+              b_.CreateMemCpy(to, llvm::MaybeAlign(4), from, llvm::MaybeAlign(4), k_.Int(s_.in_w * 4));
+            });
+          }, /*allow_unrolling=*/false);
+          k_.Loop(full_blocks, [&](llvm::Value* block) {
+            EmitRowTiles(n, group, b_.CreateAdd(first_oc, b_.CreateMul(block, k_.Int(tiles_.channel_block))),
+                         tiles_.channel_block, oh0, rows);
+          });
+          if (rest > 0) {
+            EmitRowTiles(n, group, b_.CreateAdd(first_oc, k_.Int(full_blocks * tiles_.channel_block)), rest, oh0, rows);
+          }
+        };
+        const int64_t row_blocks = s_.out_h / tiles_.rows, rest_rows = s_.out_h % tiles_.rows;
+        k_.Loop(row_blocks, [&](llvm::Value* block) { band(b_.CreateMul(block, k_.Int(tiles_.rows)), tiles_.rows); },
+                /*allow_unrolling=*/false);
+        if (rest_rows > 0) band(k_.Int(row_blocks * tiles_.rows), rest_rows);
       });
+      ForEachChannelBlock([&](llvm::Value*, llvm::Value* first_oc, int64_t size) { EmitPlaneEpilogues(n, first_oc, size); });
     });
   }
 
-  void EmitBlock(llvm::Value* n, llvm::Value* group, llvm::Value* first_oc, int64_t size) {
+  // The tiles of `rows` output rows from oh0 for one block of output channels.
+  void EmitRowTiles(llvm::Value* n, llvm::Value* group, llvm::Value* first_oc, int64_t size, llvm::Value* oh0,
+                    int64_t rows) {
     const int64_t wide = tiles_.vectors * tiles_.lanes;
     const int64_t wide_tiles = s_.out_w / wide;
     // The rest of the row is one more tile of whole vectors whose last vector has only
@@ -74,21 +141,20 @@ class BlockedConv {
     const int64_t rest_vectors = (rest + tiles_.lanes - 1) / tiles_.lanes;
     const int64_t tail = rest - (rest_vectors - 1) * tiles_.lanes;
     // Only the tile shapes this row width needs are emitted: each is a full loop nest.
-    auto row_tiles = [&](llvm::Value* oh, int64_t rows) {
-      if (wide_tiles > 0) {
-        k_.Loop(wide_tiles, [&](llvm::Value* t) {
-          EmitTile(n, group, first_oc, size, oh, rows, b_.CreateMul(t, k_.Int(wide)), tiles_.vectors, tiles_.lanes,
-                   tiles_.lanes);
-        });
-      }
-      if (rest > 0) {
-        EmitTile(n, group, first_oc, size, oh, rows, k_.Int(wide_tiles * wide), rest_vectors, tiles_.lanes, tail);
-      }
-    };
-    const int64_t row_blocks = s_.out_h / tiles_.rows, rest_rows = s_.out_h % tiles_.rows;
-    k_.Loop(row_blocks, [&](llvm::Value* block) { row_tiles(b_.CreateMul(block, k_.Int(tiles_.rows)), tiles_.rows); });
-    if (rest_rows > 0) row_tiles(k_.Int(row_blocks * tiles_.rows), rest_rows);
-    if (epilogue_.Empty() || IsVectorEpilogue(epilogue_)) return;  // applied while storing
+    if (wide_tiles > 0) {
+      k_.Loop(wide_tiles, [&](llvm::Value* t) {
+        EmitTile(n, group, first_oc, size, oh0, rows, b_.CreateMul(t, k_.Int(wide)), tiles_.vectors, tiles_.lanes,
+                 tiles_.lanes);
+      });
+    }
+    if (rest > 0) {
+      EmitTile(n, group, first_oc, size, oh0, rows, k_.Int(wide_tiles * wide), rest_vectors, tiles_.lanes, tail);
+    }
+  }
+
+  // The fused epilogue on each finished output plane, unless applied while storing.
+  void EmitPlaneEpilogues(llvm::Value* n, llvm::Value* first_oc, int64_t size) {
+    if (epilogue_.Empty() || IsVectorEpilogue(epilogue_)) return;
     const int64_t area = s_.out_h * s_.out_w;
     for (int64_t j = 0; j < size; ++j) {
       llvm::Value* plane = b_.CreateMul(b_.CreateAdd(b_.CreateMul(n, k_.Int(g_.out_channels)),
@@ -96,6 +162,15 @@ class BlockedConv {
       EmitEpilogueLoop(k_, epilogue_, k_.Address(k_.out[0], plane),
                        epilogue_.residual ? k_.Address(k_.in[kConvResidualInput], plane) : nullptr, area);
     }
+  }
+
+  void EmitBlock(llvm::Value* n, llvm::Value* group, llvm::Value* first_oc, int64_t size) {
+    const int64_t row_blocks = s_.out_h / tiles_.rows, rest_rows = s_.out_h % tiles_.rows;
+    k_.Loop(row_blocks, [&](llvm::Value* block) {
+      EmitRowTiles(n, group, first_oc, size, b_.CreateMul(block, k_.Int(tiles_.rows)), tiles_.rows);
+    });
+    if (rest_rows > 0) EmitRowTiles(n, group, first_oc, size, k_.Int(row_blocks * tiles_.rows), rest_rows);
+    EmitPlaneEpilogues(n, first_oc, size);
   }
 
   // Accumulates a [size output channels] x [rows output rows from oh0] x [vectors x
@@ -125,6 +200,12 @@ class BlockedConv {
       k_.Loop(s_.kernel_h, [&](llvm::Value* kh) {
         std::vector<llvm::Value*> row_starts(rows);
         for (int64_t r = 0; r < rows; ++r) {
+          if (band_rows_ > 0) {  // the band holds this group's rows from oh0's first
+            llvm::Value* row = b_.CreateAdd(k_.Int(r * s_.stride_h), b_.CreateMul(kh, k_.Int(s_.dilation_h)));
+            row_starts[r] =
+                k_.Address(source_, b_.CreateMul(b_.CreateAdd(b_.CreateMul(ic, k_.Int(band_rows_)), row), k_.Int(source_w_)));
+            continue;
+          }
           llvm::Value* row = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(oh0, k_.Int(r)), k_.Int(s_.stride_h)),
                                           b_.CreateMul(kh, k_.Int(s_.dilation_h)));
           row_starts[r] = k_.Address(source_, b_.CreateMul(b_.CreateAdd(b_.CreateMul(channel, k_.Int(source_h_)), row),
@@ -306,6 +387,7 @@ class BlockedConv {
   const int64_t taps_;                              // input channels per group x kernel height x width
   llvm::Value* packed_ = nullptr;
   llvm::Value* source_ = nullptr;
+  int64_t band_rows_ = 0;  // padded rows per channel in the row band; 0: a whole padded copy
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "compiler/backend/codegen.h"
 #include "compiler/driver/batch_check.h"
 #include "compiler/driver/budgets.h"
+#include "compiler/driver/memory_first.h"
 #include "compiler/driver/memory_picture.h"
 #include "compiler/driver/output_files.h"
 #include "compiler/driver/report.h"
@@ -99,13 +100,20 @@ absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
   }
   if (options.dump_ir) dump << PrintGraph(graph);
 
-  LoweringOptions lowering{{target.vector_lanes, target.vector_registers}, options.trace, {}};
+  const bool memory_first = options.memory_first.value_or(target.bare_metal);
+  LoweringOptions lowering{{target.vector_lanes, target.vector_registers, memory_first}, options.trace, {}};
   for (const auto& [node, variant_name] : options.forced_kernels) {
     const std::optional<ConvKernel> kernel = ConvKernelFromName(variant_name);
     if (!kernel) return absl::InvalidArgumentError(absl::StrCat("--kernel: no convolution kernel named '", variant_name, "'"));
     lowering.forced_kernels[node] = *kernel;
   }
   absl::StatusOr<LoweringPlan> plan = PlanLowering(graph, lowering);
+  if (plan.ok() && memory_first) {  // kernels whose workspace would lift the arena above the bound, again
+    std::map<std::string, ConvKernel> direct =
+        WorkspaceFreeKernelsAboveTheBound(graph, *plan, AssignBuffers(graph, *plan, target.buffer_alignment));
+    for (const auto& [node, kernel] : direct) lowering.forced_kernels.emplace(node, kernel);  // --kernel wins
+    if (!direct.empty()) plan = PlanLowering(graph, lowering);
+  }
   if (plan.ok()) {
     if (absl::Status prepared = PrepareConstants(graph, *plan); !prepared.ok()) plan = prepared;
   }

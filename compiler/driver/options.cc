@@ -54,6 +54,12 @@ options:
                          NAME.weights.bin instead of the object; the entry points take
                          `const void *weights` and refuse a blob of another model
   --weights embedded     the default: weights are read-only data in the object
+  --optimize memory      the default on bare-metal targets (microcontrollers): no
+                         kernel workspace in proportion to a whole tensor where a
+                         smaller one does (e.g. a band of padded rows for a padded
+                         convolution, not a padded copy of its input)
+  --optimize speed       the default elsewhere: the fastest kernels, whatever their
+                         workspace
   --trace                also emit NAME_run_traced, which calls a callback after every
                          operator with each tensor it produced (name, shape, data);
                          without the flag nothing of it is in the object
@@ -100,7 +106,8 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
       has_inline_value = true;
     }
     static const std::set<std::string> kSingleValued = {"-o", "--output-dir", "--name", "--target", "--cpu",
-                                                         "--weights", "--batch", "--max-ram", "--max-flash"};
+                                                         "--weights", "--batch", "--max-ram", "--max-flash",
+                                                         "--optimize"};
     if (kSingleValued.count(flag)) {
       const std::string canonical = flag == "-o" ? "--output-dir" : flag;
       if (!given_once.insert(canonical).second) return absl::InvalidArgumentError(absl::StrCat(flag, " is given twice"));
@@ -165,6 +172,12 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
         return absl::InvalidArgumentError(absl::StrCat("--weights takes 'external' or 'embedded', not '", given, "'"));
       }
       options.external_weights = given == "external";
+    } else if (flag == "--optimize") {
+      ASSIGN_OR_RETURN(const std::string given, take_value());
+      if (given != "memory" && given != "speed") {
+        return absl::InvalidArgumentError(absl::StrCat("--optimize takes 'memory' or 'speed', not '", given, "'"));
+      }
+      options.memory_first = given == "memory";
     } else if (flag == "--batch") {
       ASSIGN_OR_RETURN(const std::string given, take_value());
       options.batch_symbol = given;

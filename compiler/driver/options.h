@@ -36,6 +36,8 @@ struct CompileOptions {
   bool trace = false;                      // --trace
   std::string batch_symbol;                // --batch: a run-time batch over this symbolic dimension
   bool external_weights = false;           // --weights external
+  // --optimize memory|speed; unset: memory on bare-metal targets, speed elsewhere.
+  std::optional<bool> memory_first;
 };
 
 // Parses the arguments after "compile". Errors are InvalidArgument with a message

@@ -92,6 +92,12 @@ int64_t PaddedInputBytes(const WindowGeometry& w) {
          kPaddedCopySlackBytes;
 }
 
+int64_t PaddedRowBandBytes(const WindowGeometry& w, int64_t groups, int64_t output_rows) {
+  if (!w.HasPadding()) return 0;
+  const int64_t source_w = w.in_w + w.pad_left + w.pad_right;
+  return (w.channels / groups * PaddedBandRows(w, output_rows) + 1) * source_w * 4 + kPaddedCopySlackBytes;
+}
+
 KernelTiles BlockedTiles(const ConvGeometry& conv, const LoweringTarget& target) {
   const WindowGeometry s = IteratedWindow(conv.window);
   // Whole hardware vectors even for narrow rows: the unused lanes are masked off, which
@@ -117,6 +123,10 @@ void AddBuffer(NodePlan& plan, std::string name, int64_t bytes) {
 }
 
 }  // namespace
+
+int64_t PaddedBandRows(const WindowGeometry& w, int64_t output_rows) {
+  return (output_rows - 1) * w.stride_h + (w.kernel_h - 1) * w.dilation_h + 1;
+}
 
 bool IsNarrowRow(int64_t width, int64_t lanes) {
   const int64_t padded_row = (width + lanes - 1) / lanes * lanes;
@@ -203,7 +213,11 @@ NodePlan PlanConv(const Graph& graph, const Node& node, const ConvGeometry& conv
       break;
     case ConvKernel::kBlocked:
       plan.tiles = BlockedTiles(conv, target);
-      AddBuffer(plan, "padded_input", PaddedInputBytes(w));
+      if (target.memory_first) {
+        AddBuffer(plan, "padded_rows", PaddedRowBandBytes(w, conv.groups, plan.tiles.rows));
+      } else {
+        AddBuffer(plan, "padded_input", PaddedInputBytes(w));
+      }
       break;
     case ConvKernel::kChannelTiles:
       plan.tiles.lanes = plan.tiles.channel_block = lanes;

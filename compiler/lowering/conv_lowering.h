@@ -28,6 +28,12 @@ namespace modelc {
 // loads of the last pixels): the copy has this much slack after it.
 inline constexpr int64_t kPaddedCopySlackBytes = 64;
 
+// The blocked convolution under --optimize memory pads one band of input rows at a time
+// instead of copying the whole input: the rows `output_rows` output rows read (workspace
+// "padded_rows": the band of each input channel of one group, then one row of zeros,
+// then the slack).
+int64_t PaddedBandRows(const WindowGeometry& w, int64_t output_rows);
+
 // Whether output rows of `width` pixels would fill vectors of `lanes` pixels under 80%:
 // the convolution kernels then put channels, not pixels, in the lanes.
 bool IsNarrowRow(int64_t width, int64_t lanes);

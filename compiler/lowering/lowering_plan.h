@@ -96,6 +96,10 @@ struct ValuePlan {
 struct LoweringTarget {
   int64_t vector_lanes = 1;       // float32 lanes of the widest vectors
   int64_t vector_registers = 16;  // how many such registers
+  // --optimize memory (the default on bare-metal targets): no kernel workspace in
+  // proportion to a whole tensor where a smaller one does, e.g. a band of padded input
+  // rows instead of a padded copy of the input.
+  bool memory_first = false;
 };
 
 struct LoweringOptions {

@@ -1,7 +1,8 @@
-/* One operator model on a Cortex-M: runs it once, through its descriptor's generic
- * entry point, on the inputs the host wrote, and compares every output with the
- * reference evaluator's within the host op tests' tolerance (1e-5 + 1e-4 * |expected|;
- * NaN matches NaN). Prints one line; exit status 0 only when every output matches. */
+/* One model on a Cortex-M: runs it once, through its descriptor's generic entry point,
+ * on the stored inputs, and compares every output with the stored reference (the
+ * reference evaluator's for an operator model, ONNX Runtime's for a benchmark network)
+ * within the host op tests' tolerance (1e-5 + 1e-4 * |expected|; NaN matches NaN).
+ * Prints one line; exit status 0 only when every output matches. */
 #include <stdint.h>
 #include <string.h>
 
