@@ -10,7 +10,8 @@
 # include path. The model is recompiled when the model file or the compiler changes.
 # NAME defaults to <target>. TARGET_TRIPLE / CPU default to MODELC_TARGET_TRIPLE /
 # MODELC_TARGET_CPU when set (e.g. by a cross toolchain file), otherwise the host.
-# The compiler is the in-tree `modelc` target if there is one, else MODELC_EXECUTABLE.
+# The compiler is the in-tree `modelc` target if there is one, else MODELC_EXECUTABLE,
+# else the installed package's modelc::modelc (find_package(modelc)).
 # FREEZE, OUTPUTS, INPUTS, BATCH, WEIGHTS and TRACE are modelc's --freeze, --outputs,
 # --inputs, --batch, --weights and --trace (see `modelc --help`); LINK adds models compiled into the same
 # object, CONNECT (modelc's --connect) feeds outputs of one into inputs of another; with WEIGHTS external the target property
@@ -41,8 +42,11 @@ function(modelc_add_model target)
   elseif(MODELC_EXECUTABLE)
     set(compiler ${MODELC_EXECUTABLE})
     set(compiler_dependency ${MODELC_EXECUTABLE})
+  elseif(TARGET modelc::modelc)
+    set(compiler $<TARGET_FILE:modelc::modelc>)
+    set(compiler_dependency $<TARGET_FILE:modelc::modelc>)
   else()
-    message(FATAL_ERROR "modelc_add_model: no modelc target and MODELC_EXECUTABLE is not set")
+    message(FATAL_ERROR "modelc_add_model: no modelc: find_package(modelc), or set MODELC_EXECUTABLE")
   endif()
 
   set(flags --name ${ARG_NAME} -o ${ARG_OUTPUT_DIR})

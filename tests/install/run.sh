@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the build into a temporary prefix and builds and runs tests/install against it
+# with find_package(modelc) alone: the package is complete without the source tree.
+# With --deb, the Debian package instead: built with cpack, its dependencies checked, and
+# unpacked (not installed: the test must not change the machine) as the prefix.
+#   tests/install/run.sh [--deb] BUILD_DIR MODEL WORK_DIR
+set -euo pipefail
+deb=false
+if [ "$1" = --deb ]; then deb=true; shift; fi
+build=$(realpath "$1")
+model=$(realpath "$2")
+work=$3
+source_dir=$(cd "$(dirname "$0")" && pwd)
+rm -rf "$work"
+mkdir -p "$work"
+work=$(realpath "$work")
+if $deb; then
+  (cd "$work" && cpack -G DEB --config "$build/CPackConfig.cmake" > cpack.log 2>&1) || { cat "$work/cpack.log"; exit 1; }
+  package_file=$(ls "$work"/modelc_*.deb)
+  depends=$(dpkg-deb -f "$package_file" Depends)
+  echo "package: $(basename "$package_file"), depends: $depends"
+  for library in libllvm19 libprotobuf libonnx libabsl; do
+    [[ $depends == *"$library"* ]] || { echo "the package does not depend on $library"; exit 1; }
+  done
+  dpkg-deb -x "$package_file" "$work/root"
+  prefix=$work/root/usr
+else
+  prefix=$work/prefix
+  cmake --install "$build" --prefix "$prefix" > "$work/install.log" 2>&1 || { cat "$work/install.log"; exit 1; }
+fi
+package=$(dirname "$(find "$prefix" -name modelcConfig.cmake | head -1)")
+for file in "$prefix/bin/modelc" "$prefix/include/modelc/abi.h" "$package/modelcConfigVersion.cmake" \
+            "$package/modelcTargets.cmake" "$package/ModelcAddModel.cmake" "$package/toolchains/cortex-m4.cmake"; do
+  [ -e "$file" ] || { echo "not installed: $file"; exit 1; }
+done
+cmake -S "$source_dir" -B "$work/consumer" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" -DMODEL="$model"
+cmake --build "$work/consumer"
+"$work/consumer/consumer"
