@@ -12,6 +12,7 @@ packages=(
   googletest libgtest-dev libgmock-dev           # tests
   libonnx-testdata                   # ONNX's backend conformance test data
   dpkg-dev                           # the Debian package (cpack -G DEB runs dpkg-shlibdeps)
+  python3-numpy python3-pytest       # the Python package's tests (python/)
   # cross targets, run under emulation by the tests
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm   # Cortex-M firmware
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user       # AArch64 Linux

@@ -1,0 +1,73 @@
+"""modelc.compile: runs the modelc executable and reads what it wrote."""
+import dataclasses
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import tempfile
+from typing import Optional, Sequence, Union
+
+
+class ModelcError(RuntimeError):
+    """modelc refused the model; the message is its one-line error."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Compiled:
+    """What one compilation produced: NAME.o, NAME.h and the parsed NAME.report.json."""
+
+    name: str
+    object_path: pathlib.Path
+    header_path: pathlib.Path
+    report: dict
+    target: Optional[str]
+
+
+def _binary() -> str:
+    binary = os.environ.get("MODELC_BINARY") or shutil.which("modelc")
+    if not binary:
+        raise ModelcError("no modelc executable: install modelc or set MODELC_BINARY")
+    return binary
+
+
+def _model_file(model, folder: pathlib.Path) -> pathlib.Path:
+    if isinstance(model, (str, os.PathLike)):
+        return pathlib.Path(model)
+    if hasattr(model, "SerializeToString"):  # an onnx.ModelProto
+        path = folder / "model.onnx"
+        path.write_bytes(model.SerializeToString())
+        return path
+    raise TypeError(f"model must be a path or an onnx.ModelProto, not {type(model).__name__}")
+
+
+def compile(model: Union[str, os.PathLike, "onnx.ModelProto"], *, name: str = "model",  # noqa: A001
+            target: Optional[str] = None, cpu: Optional[str] = None, outputs: Sequence[str] = (),
+            inputs: Sequence[str] = (), batch: Optional[str] = None, dims: Optional[dict] = None,
+            output_dir: Union[str, os.PathLike, None] = None, extra_args: Sequence[str] = ()) -> Compiled:
+    """Compiles `model` (a file path or an onnx.ModelProto) into output_dir (a new
+    temporary folder by default) and returns the files and the report. The keywords are
+    modelc's flags: --name, --target, --cpu, --outputs, --inputs, --batch, --dim."""
+    folder = pathlib.Path(output_dir) if output_dir is not None else pathlib.Path(tempfile.mkdtemp(prefix="modelc-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    arguments = [_binary(), "compile", str(_model_file(model, folder)), "--name", name, "-o", str(folder),
+                 "--report-json"]
+    if target:
+        arguments += ["--target", target]
+    if cpu:
+        arguments += ["--cpu", cpu]
+    if outputs:
+        arguments += ["--outputs", ",".join(outputs)]
+    if inputs:
+        arguments += ["--inputs", ",".join(inputs)]
+    if batch:
+        arguments += ["--batch", batch]
+    for symbol, value in (dims or {}).items():
+        arguments += ["--dim", f"{symbol}={value}"]
+    arguments += list(extra_args)
+    result = subprocess.run(arguments, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise ModelcError((result.stderr or result.stdout).strip())
+    report = json.loads((folder / f"{name}.report.json").read_text())
+    return Compiled(name=name, object_path=folder / f"{name}.o", header_path=folder / f"{name}.h", report=report,
+                    target=target)

@@ -1,0 +1,38 @@
+"""The Python package against ONNX Runtime's outputs for the shipped models, and its
+refusals. Run by ctest (python.package) with PYTHONPATH=python and MODELC_BINARY set."""
+import pathlib
+
+import numpy as np
+import pytest
+
+import modelc
+
+MODELS = pathlib.Path(__file__).resolve().parents[2] / "models"
+
+
+@pytest.mark.parametrize("model, samples, pixels, classes", [("digits_mlp", 8, 64, 10), ("digits_cnn", 8, 64, 10)])
+def test_compiled_model_matches_onnx_runtime(tmp_path, model, samples, pixels, classes):
+    compiled = modelc.compile(MODELS / f"{model}.onnx", name=model, output_dir=tmp_path)
+    assert compiled.object_path.exists() and compiled.header_path.exists()
+    assert compiled.report["totals"]["scratch_bytes"] > 0
+    run = modelc.load(compiled)
+    images = np.fromfile(MODELS / f"{model}.inputs.bin", dtype=np.float32).reshape(samples, pixels)
+    expected = np.fromfile(MODELS / f"{model}.ort_outputs.bin", dtype=np.float32).reshape(samples, classes)
+    for image, reference in zip(images, expected):
+        (probabilities,) = run(image)
+        np.testing.assert_allclose(probabilities.reshape(-1), reference, atol=1e-4)
+
+
+def test_refusals_are_errors(tmp_path):
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes(b"\x08\x07\x3a\xff\xff")
+    with pytest.raises(modelc.ModelcError, match="broken.onnx"):
+        modelc.compile(broken, output_dir=tmp_path / "out")
+    compiled = modelc.compile(MODELS / "digits_mlp.onnx", output_dir=tmp_path / "m4", target="thumbv7em-none-eabihf")
+    with pytest.raises(modelc.ModelcError, match="compiled for thumbv7em"):
+        modelc.load(compiled)
+    run = modelc.load(modelc.compile(MODELS / "digits_mlp.onnx", output_dir=tmp_path / "host"))
+    with pytest.raises(ValueError, match="takes 1 inputs"):
+        run()
+    with pytest.raises(ValueError, match="elements"):
+        run(np.zeros(3, dtype=np.float32))
