@@ -411,6 +411,28 @@ big (float[1024, 1024, 640] x) => (float[1024, 1024, 640] y) {
   EXPECT_EQ(Modelc("compile " + model + " --target aarch64-linux-gnu -o " + out.path()).exit_code, 0);
 }
 
+// The tested targets are data: `modelc targets` prints them, --version names LLVM and the
+// commit, and a misspelt triple or CPU is refused with the nearest valid names.
+TEST(Cli, TargetsVersionAndNearestNames) {
+  const CommandResult targets = Modelc("targets");
+  EXPECT_EQ(targets.exit_code, 0);
+  for (const char* row : {"thumbv7em-none-eabihf", "cortex-m4", "cortex-m55", "aarch64-linux-gnu", "sifive-x280"}) {
+    EXPECT_NE(targets.output.find(row), std::string::npos) << row;
+  }
+  const CommandResult version = Modelc("--version");
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_NE(version.output.find("modelc 0.1.0 (configured from commit "), std::string::npos) << version.output;
+  EXPECT_NE(version.output.find("LLVM 19."), std::string::npos) << version.output;
+  EXPECT_NE(version.output.find(" thumb "), std::string::npos) << version.output;
+  const std::string model = kModels + "/digits_mlp.onnx";
+  ExpectCleanFailure("compile " + model + " --target thumbv7em-none-eabhf", 1,
+                     {"unknown target 'thumbv7em-none-eabhf'", "'eabhf'", "nearest to it: thumbv7em-none-eabihf"});
+  ExpectCleanFailure("compile " + model + " --target thumbv7em-none-eabihf --cpu cortex-m44", 1,
+                     {"unknown CPU 'cortex-m44'", "nearest: cortex-m4"});
+  ExpectCleanFailure("compile " + model + " --target x86_64-linux-gnu --cpu cortex-m55", 1,
+                     {"CPU 'cortex-m55'", "needs --target thumbv8.1m.main-none-eabihf"});
+}
+
 // The report's stack bound is read from the object's .stack_sizes on every target;
 // RISC-V's entries point at assembler-local labels, which once made it 0.
 TEST(Cli, StackBoundOnEveryTarget) {

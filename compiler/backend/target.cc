@@ -8,7 +8,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "compiler/backend/llvm_target_machine.h"
+#include "compiler/backend/tested_targets.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Config/llvm-config.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/TargetSelect.h"
@@ -35,7 +37,22 @@ void InitializeLlvmTargets() {
   });
 }
 
+std::string BackendVersionText() {
+  InitializeLlvmTargets();
+  std::set<std::string> architectures;  // sorted: the registry's order is not defined
+  for (const llvm::Target& target : llvm::TargetRegistry::targets()) architectures.insert(target.getName());
+  return absl::StrCat("LLVM ", LLVM_VERSION_STRING, "; architectures: ", absl::StrJoin(architectures, " "));
+}
+
 namespace {
+
+// ", did you mean ...?" with the tested targets nearest to `triple`.
+std::string NearestTestedTargets(const std::string& triple) {
+  std::vector<std::string> triples;
+  for (const TestedTarget& tested : TestedTargets()) triples.push_back(tested.triple);
+  return absl::StrCat("; tested targets nearest to it: ", absl::StrJoin(NearestNames(triple, triples, 2), ", "),
+                      " (modelc targets lists them all)");
+}
 
 // The CPU a microcontroller triple means when no --cpu is given: the architecture's
 // usual core (with its FPU where it has one), never LLVM's "generic", which has no FPU
@@ -85,19 +102,45 @@ absl::StatusOr<TargetDescription> DescribeTarget(const std::string& triple, cons
   target.index_bits = parsed.isArch32Bit() ? 32 : 64;
 
   if (parsed.getArch() == llvm::Triple::UnknownArch) {
-    return absl::InvalidArgumentError(absl::StrCat("unknown target '", triple, "': no such architecture"));
+    return absl::InvalidArgumentError(absl::StrCat("unknown target '", triple, "': no such architecture",
+                                                   NearestTestedTargets(triple)));
+  }
+  const bool misspelt_part = (!parsed.getEnvironmentName().empty() &&
+                              parsed.getEnvironment() == llvm::Triple::UnknownEnvironment) ||
+                             (!parsed.getOSName().empty() && parsed.getOSName() != "unknown" &&
+                              parsed.getOS() == llvm::Triple::UnknownOS && parsed.getOSName() != "none");
+  if (!target.is_host && misspelt_part) {
+    const std::string part = parsed.getEnvironmentName().empty() ? parsed.getOSName().str()
+                                                                 : parsed.getEnvironmentName().str();
+    return absl::InvalidArgumentError(absl::StrCat("unknown target '", triple, "': LLVM knows no OS or ABI called '",
+                                                   part, "'", NearestTestedTargets(triple)));
   }
   std::string error;
   const llvm::Target* llvm_target = llvm::TargetRegistry::lookupTarget(target.triple, error);
   if (!llvm_target) {
-    return absl::InvalidArgumentError(absl::StrCat("unknown target '", triple, "': ", error));
+    return absl::InvalidArgumentError(absl::StrCat("unknown target '", triple, "': ", error,
+                                                   NearestTestedTargets(triple)));
   }
   // Checked before a target machine exists: LLVM would only warn and carry on.
   std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
       llvm_target->createMCSubtargetInfo(target.triple, "", ""));
   if (!subtarget || !subtarget->isCPUStringValid(target.cpu)) {
-    return absl::InvalidArgumentError(absl::StrCat("unknown CPU '", target.cpu, "' for target ",
-                                                   target.triple));
+    std::vector<std::string> cpus;
+    if (subtarget) {
+      for (const llvm::SubtargetSubTypeKV& processor : subtarget->getAllProcessorDescriptions()) {
+        cpus.push_back(processor.Key);
+      }
+    }
+    for (const TestedTarget& tested : TestedTargets()) {  // a tested CPU of another target
+      if (target.cpu == tested.cpu) {
+        return absl::InvalidArgumentError(absl::StrCat("CPU '", target.cpu, "' is not one of target ", target.triple,
+                                                       "'s: it needs --target ", tested.triple));
+      }
+    }
+    const std::vector<std::string> nearest = NearestNames(target.cpu, cpus, 3);
+    return absl::InvalidArgumentError(absl::StrCat("unknown CPU '", target.cpu, "' for target ", target.triple,
+                                                   nearest.empty() ? "" : absl::StrCat(" (nearest: ",
+                                                   absl::StrJoin(nearest, ", "), ")")));
   }
   // Vector width for hand-blocked kernels, from the features this CPU really has.
   std::unique_ptr<llvm::MCSubtargetInfo> cpu_info(

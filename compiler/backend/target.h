@@ -28,6 +28,9 @@ struct TargetDescription {
 // hard-float triple with a CPU that has no FPU, are errors.
 absl::StatusOr<TargetDescription> DescribeTarget(const std::string& triple, const std::string& cpu);
 
+// For --version: the LLVM version and the architectures it can generate code for.
+std::string BackendVersionText();
+
 }  // namespace modelc
 
 #endif  // MODELC_BACKEND_TARGET_H_

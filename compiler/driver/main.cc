@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "compiler/backend/target.h"
+#include "compiler/backend/tested_targets.h"
 #include "compiler/driver/compile.h"
 #include "compiler/driver/options.h"
 
@@ -10,6 +12,9 @@ namespace {
 constexpr int kExitCompileError = 1;
 constexpr int kExitUsageError = 2;
 constexpr char kVersion[] = "modelc 0.1.0";
+#ifndef MODELC_GIT_COMMIT
+#define MODELC_GIT_COMMIT "unknown"
+#endif
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -23,7 +28,12 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (args[0] == "--version") {
-    std::cout << kVersion << "\n";
+    std::cout << kVersion << " (configured from commit " << MODELC_GIT_COMMIT << ")\n" << modelc::BackendVersionText() << "\n"
+              << "tested targets: modelc targets\n";
+    return 0;
+  }
+  if (args[0] == "targets") {
+    std::cout << modelc::TestedTargetsText();
     return 0;
   }
   if (args[0] != "compile") {
