@@ -8,6 +8,7 @@
 
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "onnx/onnx_pb.h"
 #include "tests/test_support.h"
 
 namespace modelc::testing {
@@ -409,6 +410,43 @@ big (float[1024, 1024, 640] x) => (float[1024, 1024, 640] y) {
                      {"big.onnxtxt", "tensor 'x' needs 2684354560 bytes", "32-bit target", "2147483647"});
   TemporaryFolder out;
   EXPECT_EQ(Modelc("compile " + model + " --target aarch64-linux-gnu -o " + out.path()).exit_code, 0);
+}
+
+// Names are the model's bytes, an attacker's text: in the header's comments they are
+// escaped (no "*/", no raw bytes outside printable ASCII), so a header made from hostile
+// names compiles with -Werror and declares nothing the names spell.
+TEST(Cli, HostileNamesCannotInjectCodeIntoTheHeader) {
+  onnx::ModelProto model;
+  model.set_ir_version(8);
+  model.add_opset_import()->set_version(13);
+  onnx::GraphProto* graph = model.mutable_graph();
+  graph->set_name("g*/ #error graph name /*");
+  const std::string input = "X*/ #include \"/etc/passwd\" /*";
+  const std::string output = std::string("Y\xff\x01\n#error newline");
+  for (auto [info, name] : {std::pair{graph->add_input(), input}, std::pair{graph->add_output(), output}}) {
+    info->set_name(name);
+    onnx::TypeProto_Tensor* tensor = info->mutable_type()->mutable_tensor_type();
+    tensor->set_elem_type(onnx::TensorProto::FLOAT);
+    tensor->mutable_shape()->add_dim()->set_dim_value(4);
+  }
+  onnx::NodeProto* node = graph->add_node();
+  node->set_op_type("Relu");
+  node->add_input(input);
+  node->add_output(output);
+  TemporaryFolder folder;
+  const std::string path = WriteFile(folder, "hostile.onnx", model.SerializeAsString());
+  ASSERT_EQ(Modelc("compile " + path + " --name hostile -o " + folder.path()).exit_code, 0);
+  const std::string header = ReadFileBytes(folder.File("hostile.h"));
+  const std::string main_c = WriteFile(folder, "main.c", "#include \"hostile.h\"\nint main(void) { return 0; }\n");
+  const CommandResult compiled =
+      RunCommand("cc -std=c11 -Wall -Wextra -Werror -fsyntax-only -I" + folder.path() + " " + main_c + " 2>&1");
+  EXPECT_EQ(compiled.exit_code, 0) << compiled.output << "\n" << header;
+  for (const std::string& line : Lines(header)) {
+    EXPECT_TRUE(line.rfind("#error", 0) == std::string::npos &&
+                (line.rfind("#include", 0) == std::string::npos || line == "#include <stdint.h>"))
+        << line;
+    for (unsigned char c : line) EXPECT_TRUE(c >= 0x20 && c < 0x7f) << line;
+  }
 }
 
 // The tested targets are data: `modelc targets` prints them, --version names LLVM and the

@@ -56,4 +56,23 @@ ModelCNames MakeModelCNames(const std::string& model_name, const Graph& graph) {
   return names;
 }
 
+std::string CommentSafe(const std::string& text) {
+  std::string safe;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c > 0x7e || c == '\\') {
+      absl::StrAppend(&safe, "\\x", absl::Hex(c, absl::kZeroPad2));
+    } else if (c == '*' && i + 1 < text.size() && text[i + 1] == '/') {
+      safe += "*\\x2f";  // "*/" would end the comment
+      ++i;
+    } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '*') {
+      safe += "/\\x2a";  // "/*" inside a comment is a warning (-Wcomment)
+      ++i;
+    } else {
+      safe += static_cast<char>(c);
+    }
+  }
+  return safe;
+}
+
 }  // namespace modelc

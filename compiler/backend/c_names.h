@@ -16,6 +16,11 @@ bool IsValidCIdentifier(const std::string& name);
 // a C keyword gets a prefix.
 std::string SanitizeCIdentifier(const std::string& text);
 
+// Text from the model (a tensor's or the graph's name) made safe inside a C comment:
+// printable ASCII only (other bytes and backslashes as \xNN), no "*/" that would end
+// the comment and no "/*" (a warning inside one).
+std::string CommentSafe(const std::string& text);
+
 struct ModelCNames {
   std::string prefix;        // e.g. "mnist": symbols mnist_run, mnist_model_info ...
   std::string macro_prefix;  // e.g. "MNIST"
