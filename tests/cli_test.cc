@@ -16,6 +16,7 @@ namespace {
 
 const std::string kModels = MODELC_MODELS_DIR;
 const std::string kTestModels = MODELC_TEST_MODELS_DIR;
+const std::string kTestData = MODELC_TEST_DATA_DIR;
 
 std::set<std::string> UndefinedSymbols(const std::string& object);  // below
 
@@ -447,6 +448,29 @@ TEST(Cli, HostileNamesCannotInjectCodeIntoTheHeader) {
         << line;
     for (unsigned char c : line) EXPECT_TRUE(c >= 0x20 && c < 0x7f) << line;
   }
+}
+
+// The models that crashed the compiler under fuzzing (../shared/repro/fuzz, copied to
+// tests/data/fuzz): inside libonnx's checker and shape inference, reached before modelc
+// had validated the model, and in modelc's own arithmetic. Each must now compile, or be
+// refused with one line and no files left; never a signal, an abort or a hang.
+TEST(Cli, FuzzFoundModelsCompileOrAreRefusedCleanly) {
+  int models = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(kTestData + "/fuzz")) {
+    ++models;
+    TemporaryFolder out;
+    const CommandResult result =
+        RunCommand("timeout 120 " + std::string(MODELC_BINARY) + " compile " + entry.path().string() + " -o " +
+                   out.path() + " 2>&1");
+    ASSERT_TRUE(result.exit_code == 0 || result.exit_code == 1) << entry.path() << " exit " << result.exit_code << ": "
+                                                                << result.output;
+    if (result.exit_code == 1) {
+      EXPECT_EQ(Lines(result.output).size(), 1u) << result.output;
+      EXPECT_NE(result.output.find(entry.path().filename().string()), std::string::npos) << result.output;
+      EXPECT_TRUE(out.Files().empty()) << entry.path();
+    }
+  }
+  EXPECT_EQ(models, 25);
 }
 
 // The tested targets are data: `modelc targets` prints them, --version names LLVM and the

@@ -12,9 +12,22 @@ namespace {
 
 absl::Status Invalid(const std::string& message) { return absl::InvalidArgumentError(message); }
 
+// The most positions one walked dimension may have: its offset table has an entry per
+// position (in the compiler's memory, then in the object's read-only data).
+constexpr int64_t kMaxWalkedDimension = int64_t{1} << 24;
+
 // Refuses absurd outputs before their offset tables are built.
 absl::Status CheckSize(const Shape& out, const char* op) {
-  if (!IsSaneShape(out)) return Invalid(absl::StrCat(op, " output ", ShapeToString(out), " is absurdly large"));
+  if (!IsSaneShape(out)) {
+    return Invalid(absl::StrCat(op, " output ", ShapeToString(out), " is absurdly large (more than ",
+                                kMaxTensorElements, " elements)"));
+  }
+  for (int64_t dim : out) {
+    if (dim > kMaxWalkedDimension) {
+      return Invalid(absl::StrCat(op, " output ", ShapeToString(out), " has a dimension of more than ",
+                                  kMaxWalkedDimension, " positions, each an entry of its offset table"));
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -73,8 +86,11 @@ absl::StatusOr<IndexMapGeometry> Slice(const Graph& graph, const Node& node) {
     ASSIGN_OR_RETURN(int64_t axis, NormalizeAxis((*axes)[i], rank));
     if (seen[axis]) return Invalid(absl::StrCat("Slice lists axis ", axis, " twice"));
     seen[axis] = true;
-    const int64_t step = (*steps)[i], dim = x[axis];
-    if (step == 0) return Invalid("Slice step must not be 0");
+    const int64_t dim = x[axis];
+    if ((*steps)[i] == 0) return Invalid("Slice step must not be 0");
+    // A step longer than the dimension takes at most one element: bounded to dim + 1, the
+    // extent's arithmetic cannot overflow (steps of INT64_MAX or INT64_MIN).
+    const int64_t step = (*steps)[i] > 0 ? std::min((*steps)[i], dim + 1) : std::max((*steps)[i], -(dim + 1));
     auto clamp = [](int64_t v, int64_t low, int64_t high) { return std::min(std::max(v, low), high); };
     int64_t start = (*starts)[i], end = (*ends)[i];
     if (start < 0) start = start < -dim ? -1 : start + dim;  // INT64_MIN-safe
@@ -272,6 +288,15 @@ absl::StatusOr<IndexMapGeometry> DepthSpace(const Graph& graph, const Node& node
   ASSIGN_OR_RETURN(int64_t bs, node.attributes.GetInt("blocksize", 0));
   if (bs < 1) return Invalid("blocksize must be positive");
   const int64_t n = x[0], c = x[1], h = x[2], w = x[3];
+  // blocksize squared must not overflow: it divides the channels (DepthToSpace) or
+  // blocksize divides the height and width (SpaceToDepth).
+  const int64_t limit = node.op == OpKind::kDepthToSpace ? c : std::min(h, w);
+  if (bs > std::max<int64_t>(limit, 1) || (node.op == OpKind::kDepthToSpace && bs > std::max<int64_t>(c, 1) / bs)) {
+    return Invalid(absl::StrCat("blocksize ", bs, " is larger than the input allows (",
+                                node.op == OpKind::kDepthToSpace ? "its square must divide the channels"
+                                                                 : "it must divide the height and width",
+                                ")"));
+  }
   IndexMapGeometry g;
   auto walk = [&](std::vector<std::pair<int64_t, int64_t>> dims) {  // (extent, stride)
     for (auto [extent, stride] : dims) {

@@ -91,6 +91,17 @@ absl::Status ResolveWindow(const Node& node, const Shape& input, std::vector<int
   ASSIGN_OR_RETURN(std::string auto_pad, node.attributes.GetString("auto_pad", "NOTSET"));
   ASSIGN_OR_RETURN(int64_t ceil_mode, node.attributes.GetInt("ceil_mode", 0));
   if (ceil_mode != 0 && !allow_ceil_mode) return Invalid("ceil_mode is not valid here");
+  // Bounded so that no window arithmetic below can overflow (and wrap to a small,
+  // valid-looking size): kernel, stride, dilation and pads of 2^20 and more are refused.
+  constexpr int64_t kMaxWindowValue = int64_t{1} << 20;
+  for (const auto& [what, values] : {std::pair<const char*, const std::vector<int64_t>*>{"kernel size", &kernel},
+                                     {"stride", &strides}, {"dilation", &dilations}, {"pad", &pads}}) {
+    for (int64_t v : *values) {
+      if (v >= kMaxWindowValue) {
+        return Invalid(absl::StrCat(what, " ", v, " is too large (at most ", kMaxWindowValue - 1, ")"));
+      }
+    }
+  }
 
   std::vector<int64_t> out(spatial);
   for (size_t d = 0; d < spatial; ++d) {

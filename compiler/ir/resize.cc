@@ -158,6 +158,14 @@ absl::StatusOr<ResizeGeometry> ResolveResize(const Graph& graph, const Node& nod
   if (a.transform == "tf_crop_and_resize" && roi.size() != 2 * rank) {
     return Invalid("tf_crop_and_resize needs a roi of 2 x rank values");
   }
+  // Checked before any becomes an integer (a NaN or an infinity cast to one is undefined).
+  for (float scale : scales) {
+    if (!(scale > 0.0f) || scale > (1 << 16)) return Invalid("Resize scales must be positive and at most 65536");
+  }
+  for (float value : roi) {
+    if (!std::isfinite(value) || std::fabs(value) > 1e6f) return Invalid("Resize's roi must be finite, within 1e6");
+  }
+  const bool uses_roi = a.transform == "tf_crop_and_resize";  // the other modes ignore it
   Shape out;
   for (size_t d = 0; d < rank; ++d) {
     out.push_back(!sizes.empty() ? sizes[d] : static_cast<int64_t>(std::floor(x[d] * static_cast<double>(scales[d]))));
@@ -181,7 +189,7 @@ absl::StatusOr<ResizeGeometry> ResolveResize(const Graph& graph, const Node& nod
       out_len = static_cast<int64_t>(std::floor(resized_len));
     }
     if (x[d] == 0 && out_len > 0) return Invalid("Resize cannot grow an empty dimension");
-    const double roi_start = roi.empty() ? 0.0 : roi[d], roi_end = roi.empty() ? 1.0 : roi[d + rank];
+    const double roi_start = uses_roi ? roi[d] : 0.0, roi_end = uses_roi ? roi[d + rank] : 1.0;
     ASSIGN_OR_RETURN(ResizeAxis axis, ResolveAxis(a, x[d], out_len, resized_len, scale, strides[d], roi_start, roi_end,
                                                             &g.has_outside));
     // A dimension kept as it is reads one tap (exactly index i).

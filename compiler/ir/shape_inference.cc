@@ -32,6 +32,16 @@ absl::Status CheckArityAndTypes(const Graph& graph, const Node& node) {
       return absl::InvalidArgumentError(absl::StrCat("required input ", i, " is missing"));
     }
   }
+  // Elementwise operands and Concat's parts have no optional ones: an empty name in
+  // their list (Max(a, , c)) is not an input.
+  const bool all_required = info.family == OpFamily::kUnary || info.family == OpFamily::kBinary ||
+                            node.op == OpKind::kConcat;
+  for (int i = 0; all_required && i < inputs; ++i) {
+    if (!graph.HasInput(node, i)) {
+      return absl::InvalidArgumentError(absl::StrCat("input ", i, " is empty: ", info.onnx_name,
+                                                     " has no optional inputs"));
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -2,6 +2,7 @@
 #include "compiler/frontend/onnx/compile_time_ops.h"
 
 #include <cmath>
+#include <type_traits>
 
 #include "absl/strings/str_cat.h"
 #include "compiler/frontend/onnx/tensor_conversion.h"
@@ -91,11 +92,25 @@ absl::StatusOr<TensorData> Range(const std::vector<std::optional<KnownInput>>& i
     const T delta = operands[2]->constant->Elements<T>()[0];
     if (delta == T{0}) return absl::InvalidArgumentError("Range's delta must not be 0");
     const double steps = std::ceil((static_cast<double>(limit) - static_cast<double>(start)) / static_cast<double>(delta));
-    if (!(steps <= static_cast<double>(kMaxElements))) return absl::InvalidArgumentError("Range is absurdly long");
-    const int64_t count = std::max<int64_t>(0, static_cast<int64_t>(steps));
+    if (std::isnan(steps) || std::isinf(steps)) {
+      return absl::InvalidArgumentError("Range's start, limit and delta must be finite numbers");
+    }
+    if (!(steps <= static_cast<double>(kMaxElements))) {
+      return absl::InvalidArgumentError(absl::StrCat("Range is absurdly long (more than ", kMaxElements, " elements)"));
+    }
+    const int64_t count = steps > 0 ? static_cast<int64_t>(steps) : 0;
     std::vector<uint8_t> bytes(count * sizeof(T));
     for (int64_t i = 0; i < count; ++i) {
-      const T v = static_cast<T>(start + static_cast<T>(i) * delta);  // as ONNX: start + i * delta
+      T v;  // as ONNX: start + i * delta, refused where the element type cannot hold it
+      if constexpr (std::is_integral_v<T>) {
+        T product;
+        if (__builtin_mul_overflow(static_cast<T>(i), delta, &product) || __builtin_add_overflow(start, product, &v) ||
+            static_cast<int64_t>(static_cast<T>(i)) != i) {
+          return absl::InvalidArgumentError(absl::StrCat("Range's values overflow ", DataTypeName(type)));
+        }
+      } else {
+        v = static_cast<T>(start + static_cast<T>(i) * delta);
+      }
       std::memcpy(bytes.data() + i * sizeof(T), &v, sizeof(T));
     }
     return TensorData(TensorType{type, {count}}, std::move(bytes));

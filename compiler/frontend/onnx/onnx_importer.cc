@@ -577,6 +577,11 @@ absl::StatusOr<Graph> ImportModel(onnx::ModelProto model, const ImportOptions& o
   RETURN_IF_ERROR(CheckAttributeSanity(model.graph()));
   RETURN_IF_ERROR(BindSymbolicDimensions(options, model.mutable_graph()));
   RETURN_IF_ERROR(FreezeInputs(options, model.mutable_graph()));
+  // modelc's own validation first, into every branch: ONNX's checker and shape inference
+  // trust sizes and attributes and crash on hostile ones (a division by a zero stride, a
+  // heap write for a short raw_data). They only see a model modelc has accepted, and
+  // then cross-check it: the import runs again with the shapes ONNX inferred.
+  RETURN_IF_ERROR(GraphBuilder(model.graph(), opset).Build().status());
   RETURN_IF_ERROR(RunOnnxChecks(&model));
   return GraphBuilder(model.graph(), opset).Build();
 }
