@@ -740,7 +740,10 @@ absl::StatusOr<Shape> ResolveViewShape(const Graph& graph, const Node& node) {
           continue;
         }
         if (out[i] < 0) return Invalid(absl::StrCat("Reshape shape has dimension ", out[i]));
-        known *= out[i];
+        if (__builtin_mul_overflow(known, out[i], &known) || known > kMaxTensorElements) {
+          return Invalid(absl::StrCat("Reshape shape ", ShapeToString(out), " is absurdly large (more than ",
+                                      kMaxTensorElements, " elements)"));
+        }
       }
       if (infer_at >= 0) {
         if (known == 0 || ElementCount(x) % known != 0) {
