@@ -70,12 +70,16 @@ absl::StatusOr<ResizeAxis> ResolveAxis(const ResizeAttributes& a, int64_t in_len
   axis.taps = a.mode == "nearest" ? 1 : a.mode == "linear" ? 2 : 4;
   axis.outside.assign(out_len, 0);
   for (int64_t i = 0; i < out_len; ++i) {
-    const double x = SourceCoordinate(a, static_cast<double>(i), scale, in_len, resized_len, roi_start, roi_end);
+    double x = SourceCoordinate(a, static_cast<double>(i), scale, in_len, resized_len, roi_start, roi_end);
     if (a.transform == "tf_crop_and_resize" && (x < 0 || x > in_len - 1)) {
       axis.outside[i] = 1;
       *has_outside = true;
     }
     auto clamp = [in_len](int64_t index) { return std::min(std::max<int64_t>(index, 0), in_len - 1); };
+    // Past the input by more than the widest filter's reach, every tap clamps to the
+    // same edge (and tf_crop_and_resize marked it outside above): clamping x there
+    // changes nothing and keeps the conversions below in range.
+    x = std::clamp(x, -4.0, static_cast<double>(in_len) + 4.0);
     if (a.mode == "nearest") {
       axis.offsets.push_back(clamp(NearestIndex(a.nearest_mode, x)) * stride);
       axis.weights.push_back(1.0f);
@@ -158,11 +162,31 @@ absl::StatusOr<ResizeGeometry> ResolveResize(const Graph& graph, const Node& nod
   if (a.transform == "tf_crop_and_resize" && roi.size() != 2 * rank) {
     return Invalid("tf_crop_and_resize needs a roi of 2 x rank values");
   }
+  // A roi is read as [start_1 .. start_rank, end_1 .. end_rank]: one of another length
+  // would be read past its end.
+  if (!roi.empty() && roi.size() != 2 * rank) {
+    return Invalid(absl::StrCat("Resize's roi has ", roi.size(), " values; it needs 2 x rank = ", 2 * rank));
+  }
+  for (float value : roi) {
+    if (!std::isfinite(value)) return Invalid(absl::StrCat("Resize's roi holds ", value, ", which is not finite"));
+  }
+  // Values are checked before any becomes an integer.
+  for (float scale : scales) {
+    if (!(scale > 0.0f) || scale > (1 << 16)) {
+      return Invalid(absl::StrCat("Resize's scale ", scale, " is invalid: scales must be positive and at most 65536"));
+    }
+  }
+  for (int64_t size : sizes) {
+    if (size < 0 || size > (int64_t{1} << 24)) {
+      return Invalid(absl::StrCat("Resize's size ", size, " is out of range: sizes must be from 0 to ", int64_t{1} << 24));
+    }
+  }
   Shape out;
   for (size_t d = 0; d < rank; ++d) {
+    // x[d] <= 2^32 and scale <= 2^16: the product fits an int64.
     out.push_back(!sizes.empty() ? sizes[d] : static_cast<int64_t>(std::floor(x[d] * static_cast<double>(scales[d]))));
   }
-  if (!IsSaneShape(out)) return Invalid(absl::StrCat("Resize output ", ShapeToString(out), " is absurdly large"));
+  RETURN_IF_ERROR(CheckShapeSize(out, "Resize output"));
   ResizeGeometry g;
   g.extrapolation_value = a.extrapolation_value;
   const std::vector<int64_t> strides = RowMajorStrides(x);
