@@ -99,6 +99,51 @@ g (float[100000,100000,100000] x) => (float[100000,100000,100000] y) {
   ExpectCleanFailure("compile " + huge, 1, {huge, "input 'x'", "absurdly large"});
 }
 
+// ONNX's text parser converts numbers with std::stoll / std::stof, which throw on one out
+// of range: that aborted the compiler (issue #19). Each is a one-line refusal now.
+TEST(Cli, TextSyntaxNumbersOutOfRangeAreRefused) {
+  TemporaryFolder inputs;
+  const std::string dimension = WriteFile(inputs, "dimension.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[99999999999999999999] x) => (float[4] y) {
+  y = Relu(x)
+}
+)");
+  const std::string infinite = WriteFile(inputs, "infinite.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[4] x) => (float[4] y) {
+  c = Constant <value_float = 1e999> ()
+  y = Add(x, c)
+}
+)");
+  const std::string opset = WriteFile(inputs, "opset.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 99999999999999999999]>
+g (float[4] x) => (float[4] y) {
+  y = Relu(x)
+}
+)");
+  for (const std::string& model : {dimension, infinite, opset}) {
+    ExpectCleanFailure("compile " + model, 1, {model, "not a valid ONNX text model: a number is out of range"});
+  }
+}
+
+// A graph with no outputs compiled to an empty object (issue #19).
+TEST(Cli, GraphWithoutOutputsIsRefused) {
+  TemporaryFolder inputs;
+  onnx::ModelProto model;
+  model.set_ir_version(8);
+  model.add_opset_import()->set_version(13);
+  onnx::GraphProto* graph = model.mutable_graph();
+  graph->set_name("g");
+  onnx::ValueInfoProto* x = graph->add_input();
+  x->set_name("x");
+  x->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  x->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(4);
+  onnx::NodeProto* relu = graph->add_node();
+  relu->set_op_type("Relu");
+  relu->add_input("x");
+  relu->add_output("y");
+  const std::string path = WriteFile(inputs, "no_outputs.onnx", model.SerializeAsString());
+  ExpectCleanFailure("compile " + path, 1, {path, "the graph has no outputs"});
+}
+
 TEST(Cli, RunTimeBatchIsRefusedWhenSamplesInteract) {
   TemporaryFolder inputs;
   const std::string mixing = WriteFile(inputs, "mixing.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>

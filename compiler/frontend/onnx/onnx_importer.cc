@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <new>
 #include <set>
 #include <unordered_map>
 #include <vector>
@@ -599,6 +600,9 @@ absl::StatusOr<Graph> ImportModel(onnx::ModelProto model, const ImportOptions& o
   // shape inference only see a model modelc has accepted, and then cross-check it: the
   // import runs again with the shapes ONNX inferred.
   RETURN_IF_ERROR(GraphBuilder(model.graph(), opset).Build().status());
+  if (model.graph().output_size() == 0) {
+    return absl::InvalidArgumentError("the graph has no outputs: there is nothing to compute");
+  }
   RETURN_IF_ERROR(RunOnnxChecks(&model));
   return GraphBuilder(model.graph(), opset).Build();
 }
@@ -607,8 +611,16 @@ absl::StatusOr<Graph> ImportModel(onnx::ModelProto model, const ImportOptions& o
 
 absl::StatusOr<Graph> ImportOnnxFile(const std::string& path, const ImportOptions& options) {
   absl::StatusOr<Graph> graph = [&]() -> absl::StatusOr<Graph> {
-    ASSIGN_OR_RETURN(onnx::ModelProto model, LoadOnnxModel(path));
-    return ImportModel(std::move(model), options);
+    // The frontend is the only code that calls ONNX and protobuf: whatever they throw
+    // that the steps above did not catch nearer its source ends here, as a refusal.
+    try {
+      ASSIGN_OR_RETURN(onnx::ModelProto model, LoadOnnxModel(path));
+      return ImportModel(std::move(model), options);
+    } catch (const std::bad_alloc&) {
+      return absl::ResourceExhaustedError("out of memory while reading the model");
+    } catch (const std::exception& e) {
+      return absl::InvalidArgumentError(absl::StrCat("the ONNX library failed: ", OneLine(e.what())));
+    }
   }();
   if (!graph.ok()) return WithContext(graph.status(), path);
   return graph;
