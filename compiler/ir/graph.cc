@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "compiler/util/status_macros.h"
+
 namespace modelc {
 
 std::vector<ValueId> ReadValues(const Node& node) {
@@ -57,6 +59,7 @@ bool Graph::IsGraphOutput(ValueId id) const {
 }
 
 const TensorType& Graph::InputType(const Node& node, int i) const {
+  MODELC_CHECK(HasInput(node, i), "InputType of an absent input: the op's rule must check HasInput first");
   return values_[node.inputs[i]].type;
 }
 

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "compiler/ir/op_geometry.h"
+#include "compiler/util/checked_math.h"
 #include "compiler/util/status_macros.h"
 
 namespace modelc {
@@ -12,21 +13,26 @@ namespace {
 
 absl::Status Invalid(const std::string& message) { return absl::InvalidArgumentError(message); }
 
-// The most positions one walked dimension may have: its offset table has an entry per
-// position (in the compiler's memory, then in the object's read-only data).
-constexpr int64_t kMaxWalkedDimension = int64_t{1} << 24;
+// The most entries a node's offset tables (one per index of each walked dimension) may
+// hold: 512 MiB of int64s. Only a dimension this long reaches it (an empty tensor may
+// have one, or a tensor near kMaxTensorElements), and both are absurd for this compiler.
+constexpr int64_t kMaxOffsetTableEntries = int64_t{1} << 26;
 
 // Refuses absurd outputs before their offset tables are built.
 absl::Status CheckSize(const Shape& out, const char* op) {
-  if (!IsSaneShape(out)) {
-    return Invalid(absl::StrCat(op, " output ", ShapeToString(out), " is absurdly large (more than ",
-                                kMaxTensorElements, " elements)"));
-  }
-  for (int64_t dim : out) {
-    if (dim > kMaxWalkedDimension) {
-      return Invalid(absl::StrCat(op, " output ", ShapeToString(out), " has a dimension of more than ",
-                                  kMaxWalkedDimension, " positions, each an entry of its offset table"));
+  return CheckShapeSize(out, absl::StrCat(op, " output"));
+}
+
+// Refuses walks whose offset tables would be too large, before they are built.
+absl::Status CheckTables(const std::vector<int64_t>& dims, const char* op) {
+  int64_t entries = 0;
+  for (int64_t dim : dims) {
+    const std::optional<int64_t> sum = CheckedAdd(entries, dim);
+    if (dim < 0 || !sum || *sum > kMaxOffsetTableEntries) {
+      return Invalid(absl::StrCat(op, " walks dimensions ", ShapeToString(dims), ", whose offset tables would hold more than ",
+                                  kMaxOffsetTableEntries, " entries (the limit)"));
     }
+    entries = *sum;
   }
   return absl::OkStatus();
 }
@@ -79,6 +85,7 @@ absl::StatusOr<IndexMapGeometry> Slice(const Graph& graph, const Node& node) {
   if (axes->size() != count || steps->size() != count) {
     return Invalid("Slice's starts, ends, axes and steps must have equal lengths");
   }
+  RETURN_IF_ERROR(CheckTables(x, "Slice"));
   IndexMapGeometry g = Identity(x);
   const std::vector<int64_t> strides = RowMajorStrides(x);
   std::vector<bool> seen(rank, false);
@@ -88,9 +95,10 @@ absl::StatusOr<IndexMapGeometry> Slice(const Graph& graph, const Node& node) {
     seen[axis] = true;
     const int64_t dim = x[axis];
     if ((*steps)[i] == 0) return Invalid("Slice step must not be 0");
-    // A step longer than the dimension takes at most one element: bounded to dim + 1, the
-    // extent's arithmetic cannot overflow (steps of INT64_MAX or INT64_MIN).
-    const int64_t step = (*steps)[i] > 0 ? std::min((*steps)[i], dim + 1) : std::max((*steps)[i], -(dim + 1));
+    // A step longer than the dimension takes at most its first element; clamping it
+    // there keeps the same slice and keeps the arithmetic below from overflowing
+    // (INT64_MAX, or INT64_MIN, which has no negation).
+    const int64_t step = std::clamp((*steps)[i], -(dim + 1), dim + 1);
     auto clamp = [](int64_t v, int64_t low, int64_t high) { return std::min(std::max(v, low), high); };
     int64_t start = (*starts)[i], end = (*ends)[i];
     if (start < 0) start = start < -dim ? -1 : start + dim;  // INT64_MIN-safe
@@ -155,6 +163,7 @@ absl::StatusOr<IndexMapGeometry> Pad(const Graph& graph, const Node& node) {
     padded.push_back(std::max<int64_t>(0, x[d] + before + after));
   }
   RETURN_IF_ERROR(CheckSize(padded, "Pad"));
+  RETURN_IF_ERROR(CheckTables(padded, "Pad"));
   const std::vector<int64_t> strides = RowMajorStrides(x);
   for (int64_t d = 0; d < rank; ++d) {
     const int64_t before = (*pads)[d], after = (*pads)[d + rank];
@@ -183,10 +192,15 @@ absl::StatusOr<IndexMapGeometry> Tile(const Graph& graph, const Node& node) {
   Shape out;
   for (size_t d = 0; d < x.size(); ++d) {
     if (repeats[d] < 0) return Invalid("Tile repeats must not be negative");
-    if (repeats[d] > kMaxTensorElements) return Invalid("Tile repeats are absurdly large");
-    out.push_back(x[d] * repeats[d]);
+    if (repeats[d] > kMaxTensorElements) {
+      return Invalid(absl::StrCat("Tile repeats ", repeats[d], " times, more than ", kMaxTensorElements, " (the limit)"));
+    }
+    out.push_back(x[d] * repeats[d]);  // both at most 2^32: no overflow
   }
   RETURN_IF_ERROR(CheckSize(out, "Tile"));
+  std::vector<int64_t> walked = repeats;
+  walked.insert(walked.end(), x.begin(), x.end());
+  RETURN_IF_ERROR(CheckTables(walked, "Tile"));
   IndexMapGeometry g;
   const std::vector<int64_t> strides = RowMajorStrides(x);
   for (size_t d = 0; d < x.size(); ++d) {
@@ -209,6 +223,7 @@ absl::StatusOr<IndexMapGeometry> Expand(const Graph& graph, const Node& node) {
   }
   ASSIGN_OR_RETURN(Shape out, BroadcastShapes(x, shape));
   RETURN_IF_ERROR(CheckSize(out, "Expand"));
+  RETURN_IF_ERROR(CheckTables(out, "Expand"));
   const std::vector<int64_t> strides = BroadcastStrides(x, out);
   IndexMapGeometry g;
   g.out_shape = out;
@@ -224,6 +239,7 @@ absl::StatusOr<IndexMapGeometry> Gather(const Graph& graph, const Node& node) {
   ASSIGN_OR_RETURN(int64_t axis, NormalizeAxis(axis_attr, rank));
   ASSIGN_OR_RETURN(std::vector<int64_t> indices, ConstantInts(graph, node, 1, "Gather's indices"));
   const Shape& index_shape = graph.InputType(node, 1).shape;
+  RETURN_IF_ERROR(CheckTables(x, "Gather"));
   const std::vector<int64_t> strides = RowMajorStrides(x);
   IndexMapGeometry g;
   for (int64_t d = 0; d < rank; ++d) {
@@ -264,9 +280,12 @@ absl::StatusOr<std::vector<IndexMapGeometry>> Split(const Graph& graph, const No
   int64_t total = 0;
   for (int64_t size : *sizes) {
     if (size < 0) return Invalid("Split sizes must not be negative");
-    total += size;
+    const std::optional<int64_t> sum = CheckedAdd(total, size);
+    if (!sum) return Invalid("Split sizes must add up to the dimension's size");
+    total = *sum;
   }
   if (total != x[axis]) return Invalid("Split sizes must add up to the dimension's size");
+  RETURN_IF_ERROR(CheckTables(x, "Split"));
   const std::vector<int64_t> strides = RowMajorStrides(x);
   std::vector<IndexMapGeometry> parts;
   int64_t start = 0;
@@ -287,16 +306,13 @@ absl::StatusOr<IndexMapGeometry> DepthSpace(const Graph& graph, const Node& node
   if (x.size() != 4) return Invalid("DepthToSpace and SpaceToDepth take a 4-D NCHW input");
   ASSIGN_OR_RETURN(int64_t bs, node.attributes.GetInt("blocksize", 0));
   if (bs < 1) return Invalid("blocksize must be positive");
-  const int64_t n = x[0], c = x[1], h = x[2], w = x[3];
-  // blocksize squared must not overflow: it divides the channels (DepthToSpace) or
-  // blocksize divides the height and width (SpaceToDepth).
-  const int64_t limit = node.op == OpKind::kDepthToSpace ? c : std::min(h, w);
-  if (bs > std::max<int64_t>(limit, 1) || (node.op == OpKind::kDepthToSpace && bs > std::max<int64_t>(c, 1) / bs)) {
-    return Invalid(absl::StrCat("blocksize ", bs, " is larger than the input allows (",
-                                node.op == OpKind::kDepthToSpace ? "its square must divide the channels"
-                                                                 : "it must divide the height and width",
-                                ")"));
+  // Each output dimension and channel count is one of the input's times or over
+  // blocksize (or its square); a blocksize past the input's sizes cannot be valid.
+  if (!IsSaneShape({bs, bs}) || !IsSaneShape({x[1], bs, bs})) {
+    return Invalid(absl::StrCat("blocksize ", bs, " is too large: its square times the channels of ", ShapeToString(x),
+                                " exceeds ", kMaxTensorElements, " (the limit)"));
   }
+  const int64_t n = x[0], c = x[1], h = x[2], w = x[3];
   IndexMapGeometry g;
   auto walk = [&](std::vector<std::pair<int64_t, int64_t>> dims) {  // (extent, stride)
     for (auto [extent, stride] : dims) {
@@ -305,6 +321,10 @@ absl::StatusOr<IndexMapGeometry> DepthSpace(const Graph& graph, const Node& node
     }
   };
   const int64_t plane = h * w, image = c * plane;
+  if (!IsSaneShape({n, c, h * bs, w * bs})) {
+    return Invalid(absl::StrCat("blocksize ", bs, " makes the output of ", ShapeToString(x), " too large"));
+  }
+  RETURN_IF_ERROR(CheckTables({n, c, h, w, bs, bs}, node.op == OpKind::kDepthToSpace ? "DepthToSpace" : "SpaceToDepth"));
   if (node.op == OpKind::kDepthToSpace) {
     if (c % (bs * bs) != 0) return Invalid("channels must be a multiple of blocksize squared");
     ASSIGN_OR_RETURN(std::string mode, node.attributes.GetString("mode", "DCR"));

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "compiler/util/checked_math.h"
 #include "compiler/util/status_macros.h"
 
 namespace modelc {
@@ -91,25 +92,24 @@ absl::Status ResolveWindow(const Node& node, const Shape& input, std::vector<int
   ASSIGN_OR_RETURN(std::string auto_pad, node.attributes.GetString("auto_pad", "NOTSET"));
   ASSIGN_OR_RETURN(int64_t ceil_mode, node.attributes.GetInt("ceil_mode", 0));
   if (ceil_mode != 0 && !allow_ceil_mode) return Invalid("ceil_mode is not valid here");
-  // Bounded so that no window arithmetic below can overflow (and wrap to a small,
-  // valid-looking size): kernel, stride, dilation and pads of 2^20 and more are refused.
-  constexpr int64_t kMaxWindowValue = int64_t{1} << 20;
-  for (const auto& [what, values] : {std::pair<const char*, const std::vector<int64_t>*>{"kernel size", &kernel},
-                                     {"stride", &strides}, {"dilation", &dilations}, {"pad", &pads}}) {
-    for (int64_t v : *values) {
-      if (v >= kMaxWindowValue) {
-        return Invalid(absl::StrCat(what, " ", v, " is too large (at most ", kMaxWindowValue - 1, ")"));
-      }
-    }
-  }
 
   std::vector<int64_t> out(spatial);
   for (size_t d = 0; d < spatial; ++d) {
+    // Every step is checked: a model's kernel, dilation, stride and pads are arbitrary
+    // int64s, and a wrapped product could look like a valid output size.
+    const auto overflow = [&] {
+      return Invalid(absl::StrCat("the window along spatial dimension ", d, " (kernel ", kernel[d], ", dilation ",
+                                  dilations[d], ", stride ", strides[d], ", pads ", pads[d], " and ",
+                                  pads[d + spatial], ") overflows 64-bit sizes"));
+    };
     const int64_t in = input[2 + d];
-    const int64_t effective_kernel = (kernel[d] - 1) * dilations[d] + 1;
+    const std::optional<int64_t> effective_kernel = ((CheckedInt(kernel[d]) - 1) * dilations[d] + 1).Get();
+    if (!effective_kernel) return overflow();
     if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
-      out[d] = (in + strides[d] - 1) / strides[d];
-      const int64_t total = std::max<int64_t>(0, (out[d] - 1) * strides[d] + effective_kernel - in);
+      out[d] = in / strides[d] + (in % strides[d] != 0 ? 1 : 0);  // ceil(in / stride)
+      const std::optional<int64_t> needed = ((CheckedInt(out[d]) - 1) * strides[d] + *effective_kernel - in).Get();
+      if (!needed) return overflow();
+      const int64_t total = std::max<int64_t>(0, *needed);
       const int64_t small = total / 2;
       pads[d] = auto_pad == "SAME_UPPER" ? small : total - small;
       pads[d + spatial] = total - pads[d];
@@ -120,15 +120,20 @@ absl::Status ResolveWindow(const Node& node, const Shape& input, std::vector<int
     } else if (auto_pad != "NOTSET") {
       return Invalid(absl::StrCat("unknown auto_pad '", auto_pad, "'"));
     }
-    const int64_t span = in + pads[d] + pads[d + spatial] - effective_kernel;
+    const std::optional<int64_t> padded = (CheckedInt(in) + pads[d] + pads[d + spatial]).Get();
+    if (!padded) return overflow();
+    const int64_t span = *padded - *effective_kernel;  // both non-negative: no overflow
     if (span < 0) {
-      return Invalid(absl::StrCat("window of extent ", effective_kernel,
-                                  " does not fit the padded input of size ",
-                                  in + pads[d] + pads[d + spatial]));
+      return Invalid(absl::StrCat("window of extent ", *effective_kernel,
+                                  " does not fit the padded input of size ", *padded));
     }
-    out[d] = (ceil_mode ? (span + strides[d] - 1) / strides[d] : span / strides[d]) + 1;
+    // ceil(span / stride) without forming span + stride - 1.
+    out[d] = (ceil_mode ? span / strides[d] + (span % strides[d] != 0 ? 1 : 0) : span / strides[d]) + 1;
     // A window may not start inside the end padding (ONNX / PyTorch ceil_mode rule).
-    if (ceil_mode && (out[d] - 1) * strides[d] >= in + pads[d]) --out[d];
+    if (ceil_mode) {
+      const std::optional<int64_t> last_start = ((CheckedInt(out[d]) - 1) * strides[d]).Get();
+      if (!last_start || *last_start >= in + pads[d]) --out[d];  // in + pads[d] <= *padded
+    }
   }
 
   window->spatial_rank = static_cast<int>(spatial);
@@ -321,21 +326,36 @@ absl::StatusOr<ConvTransposeGeometry> ResolveConvTranspose(const Graph& graph, c
     if (output_padding[d] >= std::max(strides[d], dilations[d])) {
       return Invalid("output_padding must be smaller than the stride or the dilation");
     }
-    const int64_t full = strides[d] * (x[2 + d] - 1) + output_padding[d] + (kernel[d] - 1) * dilations[d] + 1;
+    // Checked: the attributes are arbitrary int64s.
+    const auto overflow = [&] {
+      return Invalid(absl::StrCat("the ConvTranspose window along spatial dimension ", d, " (kernel ", kernel[d],
+                                  ", dilation ", dilations[d], ", stride ", strides[d], ", pads ", pads[d], " and ",
+                                  pads[d + spatial], ") overflows 64-bit sizes"));
+    };
+    const std::optional<int64_t> full =
+        (CheckedInt(strides[d]) * (x[2 + d] - 1) + output_padding[d] + (CheckedInt(kernel[d]) - 1) * dilations[d] + 1)
+            .Get();
+    if (!full) return overflow();
     const bool same = auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER";
     if (!output_shape.empty() || same) {
-      out[d] = !output_shape.empty() ? output_shape[d] : x[2 + d] * strides[d];
+      const std::optional<int64_t> wanted =
+          !output_shape.empty() ? output_shape[d] : (CheckedInt(x[2 + d]) * strides[d]).Get();
+      const std::optional<int64_t> total_or = wanted ? (CheckedInt(*full) - *wanted).Get() : std::nullopt;
+      if (!total_or) return overflow();
+      out[d] = *wanted;
       // Negative when output_shape asks for more than the input reaches: the extra
       // positions get the bias only. ONNX's rule, with Python's floor division:
       // SAME_UPPER starts with total // 2, otherwise with total - total // 2.
-      const int64_t total = full - out[d];
-      const int64_t half = total >= 0 ? total / 2 : -((-total + 1) / 2);
+      const int64_t total = *total_or;
+      const int64_t half = total >= 0 ? total / 2 : -(total / -2 + (total % 2 != 0 ? 1 : 0));
       pads[d] = auto_pad == "SAME_UPPER" ? half : total - half;
       pads[d + spatial] = total - pads[d];
     } else {
       if (auto_pad == "VALID") pads[d] = pads[d + spatial] = 0;
       else if (auto_pad != "NOTSET") return Invalid(absl::StrCat("unknown auto_pad '", auto_pad, "'"));
-      out[d] = full - pads[d] - pads[d + spatial];
+      const std::optional<int64_t> unpadded = (CheckedInt(*full) - pads[d] - pads[d + spatial]).Get();
+      if (!unpadded) return overflow();
+      out[d] = *unpadded;
     }
     if (out[d] < 1) return Invalid("ConvTranspose output would be empty");
   }
@@ -740,10 +760,14 @@ absl::StatusOr<Shape> ResolveViewShape(const Graph& graph, const Node& node) {
           continue;
         }
         if (out[i] < 0) return Invalid(absl::StrCat("Reshape shape has dimension ", out[i]));
-        if (__builtin_mul_overflow(known, out[i], &known) || known > kMaxTensorElements) {
-          return Invalid(absl::StrCat("Reshape shape ", ShapeToString(out), " is absurdly large (more than ",
-                                      kMaxTensorElements, " elements)"));
+        // The input's count is at most kMaxTensorElements; a shape past it cannot match.
+        const std::optional<int64_t> product = CheckedMul(known, out[i]);
+        if (!product || *product > kMaxTensorElements) {
+          return Invalid(absl::StrCat("Reshape shape ", ShapeToString(out), " has more than ", kMaxTensorElements,
+                                      " elements (the limit), the input ", ShapeToString(x), " has ",
+                                      ElementCount(x)));
         }
+        known = *product;
       }
       if (infer_at >= 0) {
         if (known == 0 || ElementCount(x) % known != 0) {

@@ -70,12 +70,16 @@ absl::StatusOr<ResizeAxis> ResolveAxis(const ResizeAttributes& a, int64_t in_len
   axis.taps = a.mode == "nearest" ? 1 : a.mode == "linear" ? 2 : 4;
   axis.outside.assign(out_len, 0);
   for (int64_t i = 0; i < out_len; ++i) {
-    const double x = SourceCoordinate(a, static_cast<double>(i), scale, in_len, resized_len, roi_start, roi_end);
+    double x = SourceCoordinate(a, static_cast<double>(i), scale, in_len, resized_len, roi_start, roi_end);
     if (a.transform == "tf_crop_and_resize" && (x < 0 || x > in_len - 1)) {
       axis.outside[i] = 1;
       *has_outside = true;
     }
     auto clamp = [in_len](int64_t index) { return std::min(std::max<int64_t>(index, 0), in_len - 1); };
+    // Past the input by more than the widest filter's reach, every tap clamps to the
+    // same edge (and tf_crop_and_resize marked it outside above): clamping x there
+    // changes nothing and keeps the conversions below in range.
+    x = std::clamp(x, -4.0, static_cast<double>(in_len) + 4.0);
     if (a.mode == "nearest") {
       axis.offsets.push_back(clamp(NearestIndex(a.nearest_mode, x)) * stride);
       axis.weights.push_back(1.0f);
@@ -158,19 +162,31 @@ absl::StatusOr<ResizeGeometry> ResolveResize(const Graph& graph, const Node& nod
   if (a.transform == "tf_crop_and_resize" && roi.size() != 2 * rank) {
     return Invalid("tf_crop_and_resize needs a roi of 2 x rank values");
   }
-  // Checked before any becomes an integer (a NaN or an infinity cast to one is undefined).
-  for (float scale : scales) {
-    if (!(scale > 0.0f) || scale > (1 << 16)) return Invalid("Resize scales must be positive and at most 65536");
+  // A roi is read as [start_1 .. start_rank, end_1 .. end_rank]: one of another length
+  // would be read past its end.
+  if (!roi.empty() && roi.size() != 2 * rank) {
+    return Invalid(absl::StrCat("Resize's roi has ", roi.size(), " values; it needs 2 x rank = ", 2 * rank));
   }
   for (float value : roi) {
-    if (!std::isfinite(value) || std::fabs(value) > 1e6f) return Invalid("Resize's roi must be finite, within 1e6");
+    if (!std::isfinite(value)) return Invalid(absl::StrCat("Resize's roi holds ", value, ", which is not finite"));
   }
-  const bool uses_roi = a.transform == "tf_crop_and_resize";  // the other modes ignore it
+  // Values are checked before any becomes an integer.
+  for (float scale : scales) {
+    if (!(scale > 0.0f) || scale > (1 << 16)) {
+      return Invalid(absl::StrCat("Resize's scale ", scale, " is invalid: scales must be positive and at most 65536"));
+    }
+  }
+  for (int64_t size : sizes) {
+    if (size < 0 || size > (int64_t{1} << 24)) {
+      return Invalid(absl::StrCat("Resize's size ", size, " is out of range: sizes must be from 0 to ", int64_t{1} << 24));
+    }
+  }
   Shape out;
   for (size_t d = 0; d < rank; ++d) {
+    // x[d] <= 2^32 and scale <= 2^16: the product fits an int64.
     out.push_back(!sizes.empty() ? sizes[d] : static_cast<int64_t>(std::floor(x[d] * static_cast<double>(scales[d]))));
   }
-  if (!IsSaneShape(out)) return Invalid(absl::StrCat("Resize output ", ShapeToString(out), " is absurdly large"));
+  RETURN_IF_ERROR(CheckShapeSize(out, "Resize output"));
   ResizeGeometry g;
   g.extrapolation_value = a.extrapolation_value;
   const std::vector<int64_t> strides = RowMajorStrides(x);
@@ -189,7 +205,7 @@ absl::StatusOr<ResizeGeometry> ResolveResize(const Graph& graph, const Node& nod
       out_len = static_cast<int64_t>(std::floor(resized_len));
     }
     if (x[d] == 0 && out_len > 0) return Invalid("Resize cannot grow an empty dimension");
-    const double roi_start = uses_roi ? roi[d] : 0.0, roi_end = uses_roi ? roi[d + rank] : 1.0;
+    const double roi_start = roi.empty() ? 0.0 : roi[d], roi_end = roi.empty() ? 1.0 : roi[d + rank];
     ASSIGN_OR_RETURN(ResizeAxis axis, ResolveAxis(a, x[d], out_len, resized_len, scale, strides[d], roi_start, roi_end,
                                                             &g.has_outside));
     // A dimension kept as it is reads one tap (exactly index i).

@@ -15,11 +15,20 @@ int64_t ElementCount(const Shape& shape) {
 bool IsSaneShape(const Shape& shape) {
   int64_t count = 1;
   for (int64_t dim : shape) {
-    if (dim < 0) return false;
+    if (dim < 0 || dim > kMaxTensorElements) return false;
     if (dim != 0 && count > kMaxTensorElements / dim) return false;
     count *= dim;
   }
   return true;
+}
+
+absl::Status CheckShapeSize(const Shape& shape, const std::string& what) {
+  if (IsSaneShape(shape)) return absl::OkStatus();
+  for (int64_t dim : shape) {
+    if (dim < 0) return absl::InvalidArgumentError(absl::StrCat(what, " ", ShapeToString(shape), " has a negative dimension"));
+  }
+  return absl::InvalidArgumentError(absl::StrCat(what, " ", ShapeToString(shape), " is absurdly large: more than ",
+                                                 kMaxTensorElements, " elements or a dimension longer (the limit)"));
 }
 
 std::string ShapeToString(const Shape& shape) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "compiler/ir/data_type.h"
 
 namespace modelc {
@@ -18,9 +19,12 @@ using Shape = std::vector<int64_t>;
 int64_t ElementCount(const Shape& shape);
 // Tensors above this many elements are refused as absurd before anything is allocated.
 inline constexpr int64_t kMaxTensorElements = int64_t{1} << 32;
-// Whether the shape's element count is at most kMaxTensorElements (no dimension
-// negative), computed without overflow.
+// Whether the shape's element count, and each dimension (an empty tensor has no count
+// to bound them), is at most kMaxTensorElements, no dimension negative; computed
+// without overflow.
 bool IsSaneShape(const Shape& shape);
+// IsSaneShape as a status: "WHAT [dims] has more than N elements (the limit)".
+absl::Status CheckShapeSize(const Shape& shape, const std::string& what);
 std::string ShapeToString(const Shape& shape);  // "[1,3,32,32]"
 
 struct TensorType {

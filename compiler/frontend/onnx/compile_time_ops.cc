@@ -2,6 +2,7 @@
 #include "compiler/frontend/onnx/compile_time_ops.h"
 
 #include <cmath>
+#include <cstring>
 #include <type_traits>
 
 #include "absl/strings/str_cat.h"
@@ -58,7 +59,11 @@ absl::StatusOr<TensorData> ConstantOfShape(const onnx::NodeProto& node, const Kn
   int64_t count = 1;
   for (int64_t dim : shape) {
     if (dim < 0) return absl::InvalidArgumentError("ConstantOfShape's shape has a negative dimension");
-    if (dim != 0 && count > kMaxElements / dim) return absl::InvalidArgumentError("ConstantOfShape's shape is absurdly large");
+    if (dim > kMaxElements || (dim != 0 && count > kMaxElements / dim)) {
+      return absl::InvalidArgumentError(absl::StrCat("ConstantOfShape's shape ", ShapeToString(shape),
+                                                     " is absurdly large: more than ", kMaxElements,
+                                                     " elements or a dimension longer (the limit)"));
+    }
     count *= dim;
   }
   TensorData value = TensorData::FromFloats({1}, std::vector<float>{0.0f});
@@ -91,23 +96,40 @@ absl::StatusOr<TensorData> Range(const std::vector<std::optional<KnownInput>>& i
     const T limit = operands[1]->constant->Elements<T>()[0];
     const T delta = operands[2]->constant->Elements<T>()[0];
     if (delta == T{0}) return absl::InvalidArgumentError("Range's delta must not be 0");
-    const double steps = std::ceil((static_cast<double>(limit) - static_cast<double>(start)) / static_cast<double>(delta));
-    if (std::isnan(steps) || std::isinf(steps)) {
-      return absl::InvalidArgumentError("Range's start, limit and delta must be finite numbers");
+    const auto too_long = [&] {
+      return absl::InvalidArgumentError(absl::StrCat("Range from ", start, " to ", limit, " by ", delta,
+                                                     " is absurdly long: more than ", kMaxElements,
+                                                     " elements (the limit)"));
+    };
+    // The element count, ceil((limit - start) / delta), at least 0: exact for integers
+    // (in 128 bits, where no difference of two int64s overflows), in double for floats.
+    int64_t count = 0;
+    if constexpr (std::is_integral_v<T>) {
+      const __int128 distance = static_cast<__int128>(limit) - static_cast<__int128>(start);
+      const __int128 step = delta;
+      if ((distance > 0 && step > 0) || (distance < 0 && step < 0)) {
+        const __int128 steps = (distance + step + (step > 0 ? -1 : 1)) / step;
+        if (steps > kMaxElements) return too_long();
+        count = static_cast<int64_t>(steps);
+      }
+    } else {
+      const double steps = std::ceil((static_cast<double>(limit) - static_cast<double>(start)) / static_cast<double>(delta));
+      if (std::isnan(steps)) {
+        return absl::InvalidArgumentError(absl::StrCat("Range from ", start, " to ", limit, " by ", delta,
+                                                       " has no defined length"));
+      }
+      if (steps > static_cast<double>(kMaxElements)) return too_long();
+      count = steps > 0.0 ? static_cast<int64_t>(steps) : 0;
     }
-    if (!(steps <= static_cast<double>(kMaxElements))) {
-      return absl::InvalidArgumentError(absl::StrCat("Range is absurdly long (more than ", kMaxElements, " elements)"));
-    }
-    const int64_t count = steps > 0 ? static_cast<int64_t>(steps) : 0;
     std::vector<uint8_t> bytes(count * sizeof(T));
     for (int64_t i = 0; i < count; ++i) {
-      T v;  // as ONNX: start + i * delta, refused where the element type cannot hold it
+      // As ONNX: start + i * delta. Every element lies between start and limit, so it
+      // fits T; for integers the product alone may not, so it is formed modulo 2^64,
+      // which gives the exact element.
+      T v;
       if constexpr (std::is_integral_v<T>) {
-        T product;
-        if (__builtin_mul_overflow(static_cast<T>(i), delta, &product) || __builtin_add_overflow(start, product, &v) ||
-            static_cast<int64_t>(static_cast<T>(i)) != i) {
-          return absl::InvalidArgumentError(absl::StrCat("Range's values overflow ", DataTypeName(type)));
-        }
+        v = static_cast<T>(static_cast<uint64_t>(static_cast<int64_t>(start)) +
+                           static_cast<uint64_t>(i) * static_cast<uint64_t>(static_cast<int64_t>(delta)));
       } else {
         v = static_cast<T>(start + static_cast<T>(i) * delta);
       }

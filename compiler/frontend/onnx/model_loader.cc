@@ -102,7 +102,16 @@ absl::StatusOr<onnx::ModelProto> LoadOnnxModel(const std::string& path) {
   if (contents.empty()) return absl::InvalidArgumentError("the file is empty");
   onnx::ModelProto model;
   if (LooksLikeTextSyntax(contents)) {
-    onnx::Status status = onnx::OnnxParser::Parse(model, contents.c_str());
+    // ONNX's text parser converts numbers with std::stoll / std::stof, which throw on
+    // one out of range (a dimension of 99999999999999999999, 1e999).
+    onnx::Status status;
+    try {
+      status = onnx::OnnxParser::Parse(model, contents.c_str());
+    } catch (const std::out_of_range&) {
+      return absl::InvalidArgumentError("not a valid ONNX text model: a number is out of range");
+    } catch (const std::exception& e) {
+      return absl::InvalidArgumentError(absl::StrCat("not a valid ONNX text model: ", e.what()));
+    }
     if (!status.IsOK()) {
       return absl::InvalidArgumentError(
           absl::StrCat("not a valid ONNX text model: ", status.ErrorMessage()));

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <new>
 #include <set>
 #include <unordered_map>
 #include <vector>
@@ -14,6 +15,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/ascii.h"
 #include "compiler/frontend/onnx/compile_time_ops.h"
 #include "compiler/frontend/onnx/model_loader.h"
 #include "compiler/frontend/onnx/tensor_conversion.h"
@@ -87,12 +90,17 @@ absl::Status RefuseUnsupportedOps(const onnx::GraphProto& graph) {
                                                "): ", absl::StrJoin(unsupported, ", ")));
 }
 
-// ONNX's checker and shape inference divide by strides and trust sizes; check first.
+// ONNX's checker and shape inference divide by strides and trust sizes; check first,
+// in the graph and in every graph nested in its nodes (If's branches).
 absl::Status CheckAttributeSanity(const onnx::GraphProto& graph) {
   static const std::set<std::string> kPositive = {"strides", "dilations", "kernel_shape", "group"};
   for (int i = 0; i < graph.node_size(); ++i) {
     const onnx::NodeProto& node = graph.node(i);
     for (const onnx::AttributeProto& attribute : node.attribute()) {
+      if (attribute.has_g()) {
+        absl::Status status = CheckAttributeSanity(attribute.g());
+        if (!status.ok()) return WithContext(status, absl::StrCat(NodeLabel(node, i), ": ", attribute.name()));
+      }
       const bool positive = kPositive.count(attribute.name()) != 0;
       if (!positive && attribute.name() != "pads") continue;
       std::vector<int64_t> values(attribute.ints().begin(), attribute.ints().end());
@@ -213,17 +221,30 @@ absl::Status FreezeInputs(const ImportOptions& options, onnx::GraphProto* graph)
   return absl::OkStatus();
 }
 
+// ONNX's messages span several lines (a context paragraph, then the node); errors here
+// are one line.
+std::string OneLine(const std::string& text) {
+  std::vector<std::string> parts;
+  for (absl::string_view line : absl::StrSplit(text, absl::ByAnyChar("\r\n"), absl::SkipWhitespace())) {
+    parts.emplace_back(absl::StripAsciiWhitespace(line));
+  }
+  return absl::StrJoin(parts, "; ");
+}
+
+// ONNX's checker and shape inference, as a cross-check of a model modelc has already
+// accepted (they trust sizes and attributes and crash on hostile ones). Anything they
+// throw becomes a refusal.
 absl::Status RunOnnxChecks(onnx::ModelProto* model) {
   try {
     onnx::checker::check_model(*model);
   } catch (const std::exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat("ONNX checker: ", e.what()));
+    return absl::InvalidArgumentError(absl::StrCat("ONNX checker: ", OneLine(e.what())));
   }
   try {
     onnx::ShapeInferenceOptions options(/*check_type_val=*/true, /*strict_mode_val=*/1);
     onnx::shape_inference::InferShapes(*model, onnx::OpSchemaRegistry::Instance(), options);
   } catch (const std::exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat("ONNX shape inference: ", e.what()));
+    return absl::InvalidArgumentError(absl::StrCat("ONNX shape inference: ", OneLine(e.what())));
   }
   return absl::OkStatus();
 }
@@ -323,10 +344,7 @@ class GraphBuilder {
       if (values_.count(input.name())) continue;  // an initializer listed as input (IR < 4)
       auto element_type = DataTypeFromOnnx(input.type().tensor_type().elem_type());
       if (!element_type.ok()) return WithContext(element_type.status(), absl::StrCat("input '", input.name(), "'"));
-      if (!IsSaneShape(*StaticShape(input))) {
-        return absl::InvalidArgumentError(absl::StrCat("input '", input.name(), "' shape ",
-                                                       ShapeToString(*StaticShape(input)), " is absurdly large"));
-      }
+      RETURN_IF_ERROR(CheckShapeSize(*StaticShape(input), absl::StrCat("input '", input.name(), "' shape")));
       const ValueId id = graph_.AddValue(input.name(), TensorType{*element_type, *StaticShape(input)});
       values_[input.name()] = id;
       graph_.AddInput(id);
@@ -577,11 +595,14 @@ absl::StatusOr<Graph> ImportModel(onnx::ModelProto model, const ImportOptions& o
   RETURN_IF_ERROR(CheckAttributeSanity(model.graph()));
   RETURN_IF_ERROR(BindSymbolicDimensions(options, model.mutable_graph()));
   RETURN_IF_ERROR(FreezeInputs(options, model.mutable_graph()));
-  // modelc's own validation first, into every branch: ONNX's checker and shape inference
-  // trust sizes and attributes and crash on hostile ones (a division by a zero stride, a
-  // heap write for a short raw_data). They only see a model modelc has accepted, and
-  // then cross-check it: the import runs again with the shapes ONNX inferred.
+  // modelc's own validation first, into every branch: every tensor's bytes against its
+  // shape, every node's attributes and shapes by modelc's rules. ONNX's checker and
+  // shape inference only see a model modelc has accepted, and then cross-check it: the
+  // import runs again with the shapes ONNX inferred.
   RETURN_IF_ERROR(GraphBuilder(model.graph(), opset).Build().status());
+  if (model.graph().output_size() == 0) {
+    return absl::InvalidArgumentError("the graph has no outputs: there is nothing to compute");
+  }
   RETURN_IF_ERROR(RunOnnxChecks(&model));
   return GraphBuilder(model.graph(), opset).Build();
 }
@@ -590,8 +611,16 @@ absl::StatusOr<Graph> ImportModel(onnx::ModelProto model, const ImportOptions& o
 
 absl::StatusOr<Graph> ImportOnnxFile(const std::string& path, const ImportOptions& options) {
   absl::StatusOr<Graph> graph = [&]() -> absl::StatusOr<Graph> {
-    ASSIGN_OR_RETURN(onnx::ModelProto model, LoadOnnxModel(path));
-    return ImportModel(std::move(model), options);
+    // The frontend is the only code that calls ONNX and protobuf: whatever they throw
+    // that the steps above did not catch nearer its source ends here, as a refusal.
+    try {
+      ASSIGN_OR_RETURN(onnx::ModelProto model, LoadOnnxModel(path));
+      return ImportModel(std::move(model), options);
+    } catch (const std::bad_alloc&) {
+      return absl::ResourceExhaustedError("out of memory while reading the model");
+    } catch (const std::exception& e) {
+      return absl::InvalidArgumentError(absl::StrCat("the ONNX library failed: ", OneLine(e.what())));
+    }
   }();
   if (!graph.ok()) return WithContext(graph.status(), path);
   return graph;
