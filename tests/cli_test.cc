@@ -494,6 +494,26 @@ TEST(Cli, HostileNamesCannotInjectCodeIntoTheHeader) {
   }
 }
 
+// Names a C compiler reserves are never generated, and a refused --name comes with one
+// that works.
+TEST(Cli, NamesAreUsableAndUnreservedCIdentifiers) {
+  const std::string model = kModels + "/digits_mlp.onnx";
+  ExpectCleanFailure("compile " + model + " --name my-model", 2, {"--name 'my-model'", "try --name my_model"});
+  ExpectCleanFailure("compile " + model + " --name __x", 2, {"try --name x"});
+  TemporaryFolder inputs, out;
+  const std::string unicode = WriteFile(inputs, "\xc3\xbcn\xc3\xaf.onnx", ReadFileBytes(model));  // "ünï.onnx"
+  ASSERT_EQ(Modelc("compile '" + unicode + "' -o " + out.path()).exit_code, 0);
+  const std::vector<std::string> files = out.Files();
+  ASSERT_FALSE(files.empty());
+  for (const std::string& file : files) {
+    const std::string name = std::filesystem::path(file).filename().string();
+    EXPECT_NE(name[0], '_') << name;
+  }
+  const std::string header = ReadFileBytes(out.File("n.h"));
+  EXPECT_NE(header.find("int n_run("), std::string::npos) << header;
+  EXPECT_EQ(header.find("__"), header.find("__cplusplus")) << "a reserved identifier in the header";
+}
+
 // The tested targets are data: `modelc targets` prints them, --version names LLVM and the
 // commit, and a misspelt triple or CPU is refused with the nearest valid names.
 TEST(Cli, TargetsVersionAndNearestNames) {

@@ -25,6 +25,7 @@ const std::set<std::string>& ReservedWords() {
 
 bool IsValidCIdentifier(const std::string& name) {
   if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
+  if (name[0] == '_' || name.find("__") != std::string::npos) return false;  // reserved to the implementation
   for (char c : name) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
   }
@@ -32,9 +33,20 @@ bool IsValidCIdentifier(const std::string& name) {
 }
 
 std::string SanitizeCIdentifier(const std::string& text) {
+  // Runs of other characters become one '_', and no leading '_': identifiers with "__"
+  // or a leading underscore are reserved to the implementation (C11 7.1.3, C++ too).
   std::string out;
-  for (char c : text) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  if (out.empty() || std::isdigit(static_cast<unsigned char>(out[0]))) out = "t_" + out;
+  for (char c : text) {
+    const bool kept = std::isalnum(static_cast<unsigned char>(c)) != 0;
+    if (kept) {
+      out += c;
+    } else if (!out.empty() && out.back() != '_') {
+      out += '_';
+    }
+  }
+  while (!out.empty() && out.back() == '_') out.pop_back();  // NAME_run must not hold "__"
+  if (out.empty()) out = "t";
+  if (std::isdigit(static_cast<unsigned char>(out[0]))) out = "t_" + out;
   if (ReservedWords().count(out)) out += "_";
   return out;
 }

@@ -11,9 +11,11 @@
 
 namespace modelc {
 
+// A C identifier that is not a keyword and not reserved (no leading '_', no "__").
 bool IsValidCIdentifier(const std::string& name);
-// A C identifier made from any text: invalid characters become '_', a leading digit or
-// a C keyword gets a prefix.
+// A C identifier made from any text: each run of invalid characters becomes one '_'
+// (none leading or trailing), a leading digit or an empty result gets a prefix, a
+// keyword a suffix.
 std::string SanitizeCIdentifier(const std::string& text);
 
 // Text from the model (a tensor's or the graph's name) made safe inside a C comment:

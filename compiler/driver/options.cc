@@ -125,7 +125,8 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
     } else if (flag == "--name") {
       ASSIGN_OR_RETURN(const std::string given, take_value());
       if (!IsValidCIdentifier(given)) {
-        return absl::InvalidArgumentError(absl::StrCat("--name '", given, "' is not a usable C identifier"));
+        return absl::InvalidArgumentError(absl::StrCat("--name '", given, "' is not a usable C identifier; try --name ",
+                                                       SanitizeCIdentifier(given)));
       }
       options.name = given;
     } else if (flag == "--target") {
