@@ -68,15 +68,28 @@ class BlockedConv {
 
   // Calls body(group, first output channel, channels) for each block of output channels.
   void ForEachChannelBlock(const std::function<void(llvm::Value*, llvm::Value*, int64_t)>& body) {
+    k_.Loop(g_.groups, [&](llvm::Value* group) {
+      ForEachChannelBlockOf(group, [&](llvm::Value* first_oc, int64_t size) { body(group, first_oc, size); });
+    });
+  }
+
+  // Calls body(first output channel, channels) for each block of `group`'s output channels.
+  void ForEachChannelBlockOf(llvm::Value* group, const std::function<void(llvm::Value*, int64_t)>& body) {
     const int64_t per_group = g_.OutChannelsPerGroup();
     const int64_t full_blocks = per_group / tiles_.channel_block, rest = per_group % tiles_.channel_block;
-    k_.Loop(g_.groups, [&](llvm::Value* group) {
-      llvm::Value* first_oc = b_.CreateMul(group, k_.Int(per_group));
-      k_.Loop(full_blocks, [&](llvm::Value* block) {
-        body(group, b_.CreateAdd(first_oc, b_.CreateMul(block, k_.Int(tiles_.channel_block))), tiles_.channel_block);
-      });
-      if (rest > 0) body(group, b_.CreateAdd(first_oc, k_.Int(full_blocks * tiles_.channel_block)), rest);
+    llvm::Value* first_oc = b_.CreateMul(group, k_.Int(per_group));
+    k_.Loop(full_blocks, [&](llvm::Value* block) {
+      body(b_.CreateAdd(first_oc, b_.CreateMul(block, k_.Int(tiles_.channel_block))), tiles_.channel_block);
     });
+    if (rest > 0) body(b_.CreateAdd(first_oc, k_.Int(full_blocks * tiles_.channel_block)), rest);
+  }
+
+  // Calls body(first output row, rows) for each block of the plan's output rows.
+  void ForEachRowBlock(const std::function<void(llvm::Value*, int64_t)>& body, bool allow_unrolling = true) {
+    const int64_t row_blocks = s_.out_h / tiles_.rows, rest_rows = s_.out_h % tiles_.rows;
+    k_.Loop(row_blocks, [&](llvm::Value* block) { body(b_.CreateMul(block, k_.Int(tiles_.rows)), tiles_.rows); },
+            allow_unrolling);
+    if (rest_rows > 0) body(k_.Int(row_blocks * tiles_.rows), rest_rows);
   }
 
   // Per image and group, per block of output rows: the band of padded input rows they
@@ -92,12 +105,9 @@ class BlockedConv {
     source_ = k_.Workspace("padded_rows", bytes);
     b_.CreateMemSet(source_, b_.getInt8(0), k_.Int(bytes), llvm::MaybeAlign(4));
     llvm::Value* zero_row = k_.Address(source_, k_.Int(band_floats + s_.pad_left));
-    const int64_t per_group = g_.OutChannelsPerGroup();
-    const int64_t full_blocks = per_group / tiles_.channel_block, rest = per_group % tiles_.channel_block;
     k_.Loop(s_.batch, [&](llvm::Value* n) {
       k_.Loop(g_.groups, [&](llvm::Value* group) {
-        llvm::Value* first_oc = b_.CreateMul(group, k_.Int(per_group));
-        auto band = [&](llvm::Value* oh0, int64_t rows) {
+        ForEachRowBlock([&](llvm::Value* oh0, int64_t rows) {
           llvm::Value* first_row = b_.CreateSub(b_.CreateMul(oh0, k_.Int(s_.stride_h)), k_.Int(s_.pad_top));
           k_.Loop(input_channels, [&](llvm::Value* ic) {
             llvm::Value* channel = b_.CreateAdd(b_.CreateMul(n, k_.Int(s_.channels)),
@@ -113,18 +123,10 @@ class BlockedConv {
               b_.CreateMemCpy(to, llvm::MaybeAlign(4), from, llvm::MaybeAlign(4), k_.Int(s_.in_w * 4));
             });
           }, /*allow_unrolling=*/false);
-          k_.Loop(full_blocks, [&](llvm::Value* block) {
-            EmitRowTiles(n, group, b_.CreateAdd(first_oc, b_.CreateMul(block, k_.Int(tiles_.channel_block))),
-                         tiles_.channel_block, oh0, rows);
+          ForEachChannelBlockOf(group, [&](llvm::Value* first_oc, int64_t size) {
+            EmitRowTiles(n, group, first_oc, size, oh0, rows);
           });
-          if (rest > 0) {
-            EmitRowTiles(n, group, b_.CreateAdd(first_oc, k_.Int(full_blocks * tiles_.channel_block)), rest, oh0, rows);
-          }
-        };
-        const int64_t row_blocks = s_.out_h / tiles_.rows, rest_rows = s_.out_h % tiles_.rows;
-        k_.Loop(row_blocks, [&](llvm::Value* block) { band(b_.CreateMul(block, k_.Int(tiles_.rows)), tiles_.rows); },
-                /*allow_unrolling=*/false);
-        if (rest_rows > 0) band(k_.Int(row_blocks * tiles_.rows), rest_rows);
+        }, /*allow_unrolling=*/false);
       });
       ForEachChannelBlock([&](llvm::Value*, llvm::Value* first_oc, int64_t size) { EmitPlaneEpilogues(n, first_oc, size); });
     });
@@ -165,11 +167,7 @@ class BlockedConv {
   }
 
   void EmitBlock(llvm::Value* n, llvm::Value* group, llvm::Value* first_oc, int64_t size) {
-    const int64_t row_blocks = s_.out_h / tiles_.rows, rest_rows = s_.out_h % tiles_.rows;
-    k_.Loop(row_blocks, [&](llvm::Value* block) {
-      EmitRowTiles(n, group, first_oc, size, b_.CreateMul(block, k_.Int(tiles_.rows)), tiles_.rows);
-    });
-    if (rest_rows > 0) EmitRowTiles(n, group, first_oc, size, k_.Int(row_blocks * tiles_.rows), rest_rows);
+    ForEachRowBlock([&](llvm::Value* oh0, int64_t rows) { EmitRowTiles(n, group, first_oc, size, oh0, rows); });
     EmitPlaneEpilogues(n, first_oc, size);
   }
 
