@@ -486,6 +486,11 @@ TEST(Cli, HostileNamesCannotInjectCodeIntoTheHeader) {
   const CommandResult compiled =
       RunCommand("cc -std=c11 -Wall -Wextra -Werror -fsyntax-only -I" + folder.path() + " " + main_c + " 2>&1");
   EXPECT_EQ(compiled.exit_code, 0) << compiled.output << "\n" << header;
+  // The target's vendor field is free text too (LLVM keeps it): "*/" there is escaped.
+  TemporaryFolder cross;
+  ASSERT_EQ(Modelc("compile " + path + " --name hostile --target 'thumbv7em-*/x-none-eabihf' -o " + cross.path()).exit_code,
+            0);
+  EXPECT_NE(ReadFileBytes(cross.File("hostile.h")).find("thumbv7em-*\\x2fx-none-eabihf"), std::string::npos);
   for (const std::string& line : Lines(header)) {
     EXPECT_TRUE(line.rfind("#error", 0) == std::string::npos &&
                 (line.rfind("#include", 0) == std::string::npos || line == "#include <stdint.h>"))
