@@ -2,6 +2,8 @@
 // every kind of bad input giving a Status that names the file, node and op.
 #include <fstream>
 
+#include "absl/strings/str_cat.h"
+
 #include "compiler/frontend/onnx/onnx_importer.h"
 #include "compiler/ir/printer.h"
 #include "gtest/gtest.h"
@@ -93,6 +95,52 @@ mismatch (float[2,3] a, float[4,5] b) => (float[2,5] y) {
   ASSERT_FALSE(graph.ok());
   EXPECT_NE(graph.status().message().find(path), std::string::npos);
   EXPECT_NE(graph.status().message().find("MatMul"), std::string::npos) << graph.status();
+}
+
+// Quantisation parameters that cannot describe a tensor are refused, naming the node,
+// its op and the parameter.
+TEST(Frontend, InconsistentQuantisationParametersAreRefused) {
+  struct Case {
+    const char* signature;
+    const char* body;
+    const char* op;
+    const char* says;
+  };
+  const Case cases[] = {
+      {"float[2,3] x) => (uint8[2,3] y", "s = Constant<value = float {0}>()\n  y = QuantizeLinear(x, s)",
+       "QuantizeLinear", "y_scale must be positive and finite; element 0 is 0"},
+      {"int8[2,3] x) => (float[2,3] y",
+       "s = Constant<value = float[3] {1, -0.5, 1}>()\n  z = Constant<value = int8[3] {0, 0, 0}>()\n"
+       "  y = DequantizeLinear(x, s, z)",
+       "DequantizeLinear", "x_scale must be positive and finite; element 1 is -0.5"},
+      {"float[2,3] x) => (uint8[2,3] y", "s = Constant<value = float[2] {1, 1}>()\n  y = QuantizeLinear(x, s)",
+       "QuantizeLinear", "it must be a scalar or [3] (y's dimension 1)"},
+      {"int8[2,3] x) => (float[2,3] y",
+       "s = Constant<value = float {1}>()\n  z = Constant<value = uint8 {0}>()\n  y = DequantizeLinear(x, s, z)",
+       "DequantizeLinear", "x_zero_point has element type uint8 but x has int8"},
+      {"uint8[1,1,2,2] x) => (uint8[1,2,2,2] y",
+       "s = Constant<value = float {1}>()\n  z = Constant<value = uint8 {0}>()\n"
+       "  w = Constant<value = uint8[2,1,1,1] {1, 2}>()\n  ws = Constant<value = float[3] {1, 1, 1}>()\n"
+       "  wz = Constant<value = uint8[3] {0, 0, 0}>()\n  y = QLinearConv(x, s, z, w, ws, wz, s, z)",
+       "QLinearConv", "w_scale has shape [3]; it must be a scalar or [2]"},
+      {"uint8[1,1,2,2] x) => (uint8[1,2,2,2] y",
+       "s = Constant<value = float {1}>()\n  z = Constant<value = uint8 {0}>()\n"
+       "  w = Constant<value = uint8[2,1,1,1] {1, 2}>()\n  b = Constant<value = float[2] {1, 2}>()\n"
+       "  y = QLinearConv(x, s, z, w, s, z, s, z, b)",
+       "QLinearConv", "the bias B must be int32 of shape [2]"},
+  };
+  TemporaryFolder folder;
+  for (const Case& c : cases) {
+    const std::string path =
+        WriteText(folder, "quantised.onnxtxt",
+                  absl::StrCat("<ir_version: 8, opset_import: [\"\" : 13]>\nquantised (", c.signature, ") {\n  ",
+                               c.body, "\n}\n"));
+    auto graph = ImportOnnxFile(path, {});
+    ASSERT_FALSE(graph.ok()) << c.says;
+    const std::string message(graph.status().message());
+    EXPECT_NE(message.find(absl::StrCat("(", c.op, ")")), std::string::npos) << message;
+    EXPECT_NE(message.find(c.says), std::string::npos) << message;
+  }
 }
 
 TEST(Frontend, MissingEmptyCorruptAndTruncatedFilesAreErrors) {

@@ -23,9 +23,10 @@ using testing::B;
 using testing::F;
 using testing::I32;
 using testing::I64;
+using testing::I8;
 using testing::U8;
 
-// One case: `body` computes outputs y (and z) from inputs a, b, c, ... (in order).
+// One case: `body` computes outputs y (and z, w) from inputs a, b, c, ... (in order).
 struct HandCase {
   const char* op;
   std::string body;
@@ -197,6 +198,43 @@ std::vector<HandCase> Cases() {
        "  y, z = LSTM<hidden_size = 1>(a, w, r, , , , b)",
        {F({1, 1, 1}, {5}), F({1, 1, 1}, {1})},
        {F({1, 1, 1, 1}, {0.5f * 0.462117157f}), F({1, 1, 1}, {0.5f * 0.462117157f})}, 14},
+      // Quantised ops. x / 0.5 = 0.5, 1.5, 2.5 round half to even to 0, 2, 2; -600 and
+      // 2000 saturate; plus the zero point 10.
+      {"QuantizeLinear",
+       "s = Constant<value = float[1] {0.5}>()\n  z = Constant<value = int8[1] {10}>()\n  y = QuantizeLinear(a, s, z)",
+       {F({5}, {0.25f, 0.75f, 1.25f, -300, 1000})}, {I8({5}, {10, 12, 12, -128, 127})}},
+      // (x - (-8)) * 0.5.
+      {"DequantizeLinear",
+       "s = Constant<value = float[1] {0.5}>()\n  z = Constant<value = int8[1] {-8}>()\n  y = DequantizeLinear(a, s, z)",
+       {I8({3}, {-128, 0, 127})}, {F({3}, {-60, 4, 67.5f})}},
+      // Range [-1, 4]: scale 5/255, zero point 1 / (5/255) = 51; x / scale = -51, 0, 102, 204.
+      {"DynamicQuantizeLinear", "y, z, w = DynamicQuantizeLinear(a)", {F({4}, {-1, 0, 2, 4})},
+       {U8({4}, {0, 51, 153, 255}), F({}, {5.0f / 255.0f}), U8({}, {51})}, 11},
+      // (A - 2) x (B - 1) = [[1, 2], [3, 4]] x [0, 1].
+      {"MatMulInteger", "y = MatMulInteger(a, b, c, d)",
+       {U8({2, 2}, {3, 4, 5, 6}), U8({2, 1}, {1, 2}), U8({}, {2}), U8({}, {1})}, {I32({2, 1}, {2, 4})}, 10},
+      // x - 1 = [[0, 1, 2], [3, 4, 5], [6, 7, 8]], a 2x2 box filter, one row and column of
+      // padding above and left (the padding adds nothing).
+      {"ConvInteger", "y = ConvInteger<pads = [1, 1, 0, 0]>(a, b, c)",
+       {U8({1, 1, 3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9}), U8({1, 1, 2, 2}, {1, 1, 1, 1}), U8({}, {1})},
+       {I32({1, 1, 3, 3}, {0, 1, 3, 3, 8, 12, 9, 20, 24})}, 10},
+      // (a - 10) = [0, 12], (b - 1) = [[2, 1], [4, 1]]: accumulators 48 and 12, times
+      // 0.5 * 1 / 4 = 6 and 1.5 (to even: 2), plus 100.
+      {"QLinearMatMul",
+       "as = Constant<value = float[1] {0.5}>()\n  az = Constant<value = uint8[1] {10}>()\n"
+       "  bs = Constant<value = float[1] {1}>()\n  bz = Constant<value = uint8[1] {1}>()\n"
+       "  ys = Constant<value = float[1] {4}>()\n  yz = Constant<value = uint8[1] {100}>()\n"
+       "  y = QLinearMatMul(a, as, az, b, bs, bz, ys, yz)",
+       {U8({1, 2}, {10, 22}), U8({2, 2}, {3, 2, 5, 2})}, {U8({1, 2}, {106, 102})}, 10},
+      // Two 1x1 filters, per channel: channel 0 is 2x + 1 at scale 0.5: 1.5, 2.5, 3.5, 4.5
+      // to even 2, 2, 4, 4; channel 1 is -x at scale 1; plus the zero point 2, saturated at 0.
+      {"QLinearConv",
+       "xs = Constant<value = float[1] {1}>()\n  xz = Constant<value = uint8[1] {0}>()\n"
+       "  ws = Constant<value = float[2] {0.5, 1}>()\n  wz = Constant<value = int8[2] {0, 0}>()\n"
+       "  ys = Constant<value = float[1] {1}>()\n  yz = Constant<value = uint8[1] {2}>()\n"
+       "  y = QLinearConv(a, xs, xz, b, ws, wz, ys, yz, c)",
+       {U8({1, 1, 2, 2}, {1, 2, 3, 4}), I8({2, 1, 1, 1}, {2, -1}), I32({2}, {1, 0})},
+       {U8({1, 2, 2, 2}, {4, 4, 6, 6, 1, 0, 0, 0})}, 10},
   };
 }
 
@@ -208,7 +246,10 @@ TEST_P(HandChecked, ReferenceEvaluatorGivesTheHandResult) {
   const std::string names = "abcdf";
   for (size_t i = 0; i < c.inputs.size(); ++i) signature += (i ? ", " : "") + Declare(c.inputs[i], std::string(1, names[i]));
   signature += ") => (";
-  for (size_t o = 0; o < c.expected.size(); ++o) signature += (o ? ", " : "") + Declare(c.expected[o], o ? "z" : "y");
+  const std::string output_names = "yzw";
+  for (size_t o = 0; o < c.expected.size(); ++o) {
+    signature += (o ? ", " : "") + Declare(c.expected[o], std::string(1, output_names[o]));
+  }
   testing::TemporaryFolder folder;
   const std::string path = folder.File("case.onnxtxt");
   std::ofstream(path) << "<ir_version: 8, opset_import: [\"\" : " << c.opset << "]>\n"

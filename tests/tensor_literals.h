@@ -18,6 +18,7 @@ TensorData Tensor(DataType type, Shape shape, std::vector<T> values) {
 inline TensorData F(Shape shape, std::vector<float> v) { return Tensor(DataType::kFloat32, std::move(shape), std::move(v)); }
 inline TensorData I64(Shape shape, std::vector<int64_t> v) { return Tensor(DataType::kInt64, std::move(shape), std::move(v)); }
 inline TensorData I32(Shape shape, std::vector<int32_t> v) { return Tensor(DataType::kInt32, std::move(shape), std::move(v)); }
+inline TensorData I8(Shape shape, std::vector<int8_t> v) { return Tensor(DataType::kInt8, std::move(shape), std::move(v)); }
 inline TensorData U8(Shape shape, std::vector<uint8_t> v) { return Tensor(DataType::kUInt8, std::move(shape), std::move(v)); }
 inline TensorData B(Shape shape, std::vector<uint8_t> v) { return Tensor(DataType::kBool, std::move(shape), std::move(v)); }
 

@@ -228,8 +228,10 @@ absl::StatusOr<GemmGeometry> ResolveGemm(const Graph& graph, const Node& node) {
 }
 
 absl::StatusOr<MatMulGeometry> ResolveMatMul(const Graph& graph, const Node& node) {
-  Shape a = graph.InputType(node, 0).shape;
-  Shape b = graph.InputType(node, 1).shape;
+  return ResolveMatMulShapes(graph.InputType(node, 0).shape, graph.InputType(node, 1).shape);
+}
+
+absl::StatusOr<MatMulGeometry> ResolveMatMulShapes(Shape a, Shape b) {
   if (a.empty() || b.empty()) return Invalid("MatMul inputs must have rank at least 1");
   const bool a_vector = a.size() == 1;
   const bool b_vector = b.size() == 1;
@@ -266,8 +268,12 @@ absl::StatusOr<MatMulGeometry> ResolveMatMul(const Graph& graph, const Node& nod
 }
 
 absl::StatusOr<ConvGeometry> ResolveConv(const Graph& graph, const Node& node) {
-  const Shape& x = graph.InputType(node, 0).shape;
-  const Shape& w = graph.InputType(node, 1).shape;
+  ASSIGN_OR_RETURN(ConvGeometry g, ResolveConvShapes(node, graph.InputType(node, 0).shape, graph.InputType(node, 1).shape));
+  ASSIGN_OR_RETURN(g.has_bias, HasChannelBias(graph, node, g.out_channels, "Conv"));
+  return g;
+}
+
+absl::StatusOr<ConvGeometry> ResolveConvShapes(const Node& node, const Shape& x, const Shape& w) {
   if (x.size() < 3) return Invalid("Conv input must have rank 3 or more");
   if (w.size() != x.size()) {
     return Invalid(absl::StrCat("Conv weight rank ", w.size(), " differs from input rank ",
@@ -290,7 +296,6 @@ absl::StatusOr<ConvGeometry> ResolveConv(const Graph& graph, const Node& node) {
     return Invalid(absl::StrCat("Conv weight has ", w[1], " input channels per group, input has ",
                                 x[1] / g.groups));
   }
-  ASSIGN_OR_RETURN(g.has_bias, HasChannelBias(graph, node, g.out_channels, "Conv"));
   return g;
 }
 

@@ -45,6 +45,8 @@ struct MatMulGeometry {
   std::vector<int64_t> b_batch_offsets;
 };
 absl::StatusOr<MatMulGeometry> ResolveMatMul(const Graph& graph, const Node& node);
+// The same for operands of shapes a and b (MatMulInteger, QLinearMatMul).
+absl::StatusOr<MatMulGeometry> ResolveMatMulShapes(Shape a, Shape b);
 
 // 1-D and 2-D windows share one geometry: a 1-D op has height 1.
 struct WindowGeometry {
@@ -67,6 +69,9 @@ struct ConvGeometry {
   int64_t OutChannelsPerGroup() const { return out_channels / groups; }
 };
 absl::StatusOr<ConvGeometry> ResolveConv(const Graph& graph, const Node& node);
+// The same for input x and weights w, from the node's attributes, without a bias
+// (ConvInteger, QLinearConv).
+absl::StatusOr<ConvGeometry> ResolveConvShapes(const Node& node, const Shape& x, const Shape& w);
 
 // ConvTranspose, 1-D or 2-D (height 1): output (oh, ow) gathers input (ih, iw) with
 // oh = ih * stride_h - pad_top + kh * dilation_h (and likewise for w); weights are

@@ -1,0 +1,227 @@
+#include "compiler/ops/quantize/quantization.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "compiler/backend/kernel_context.h"
+#include "compiler/util/status_macros.h"
+
+namespace modelc {
+namespace {
+
+bool IsQuantizedType(DataType type, bool allow_int32) {
+  return type == DataType::kInt8 || type == DataType::kUInt8 || (allow_int32 && type == DataType::kInt32);
+}
+
+std::string ShapeText(const Shape& shape) {
+  std::string text = "[";
+  for (size_t d = 0; d < shape.size(); ++d) absl::StrAppend(&text, d ? ", " : "", shape[d]);
+  return text + "]";
+}
+
+}  // namespace
+
+int32_t QuantizedMin(DataType type) {
+  switch (type) {
+    case DataType::kInt8: return -128;
+    case DataType::kUInt8: return 0;
+    default: return INT32_MIN;
+  }
+}
+
+int32_t QuantizedMax(DataType type) {
+  switch (type) {
+    case DataType::kInt8: return 127;
+    case DataType::kUInt8: return 255;
+    default: return INT32_MAX;
+  }
+}
+
+absl::StatusOr<QuantizationParameters> ResolveQuantization(const Graph& graph, const Node& node, int scale_input,
+                                                           int zero_point_input, const Shape& data,
+                                                           std::optional<int64_t> axis, absl::string_view what,
+                                                           DataType type_without_zero_point, bool allow_int32) {
+  QuantizationParameters q;
+  q.scale_input = scale_input;
+  q.type = type_without_zero_point;
+  // The parameters' shape: the scale's, which the zero point must share; the zero
+  // point's when there is no scale (MatMulInteger, ConvInteger).
+  const TensorType* parameters = nullptr;
+  if (scale_input >= 0) {
+    parameters = &graph.InputType(node, scale_input);
+    if (parameters->element_type != DataType::kFloat32) {
+      return absl::InvalidArgumentError(absl::StrCat(what, "_scale has element type ",
+                                                     DataTypeName(parameters->element_type), "; it must be float32"));
+    }
+  }
+  if (zero_point_input >= 0 && graph.HasInput(node, zero_point_input)) {
+    q.zero_point_input = zero_point_input;
+    const TensorType& zero_point = graph.InputType(node, zero_point_input);
+    if (!IsQuantizedType(zero_point.element_type, allow_int32)) {
+      return absl::InvalidArgumentError(absl::StrCat(what, "_zero_point has element type ",
+                                                     DataTypeName(zero_point.element_type), "; it must be ",
+                                                     allow_int32 ? "int8, uint8 or int32" : "int8 or uint8"));
+    }
+    if (parameters == nullptr) {
+      parameters = &zero_point;
+    } else if (zero_point.shape != parameters->shape) {
+      return absl::InvalidArgumentError(absl::StrCat(what, "_zero_point has shape ", ShapeText(zero_point.shape),
+                                                     " but ", what, "_scale has ", ShapeText(parameters->shape)));
+    }
+    q.type = zero_point.element_type;
+  }
+  if (parameters == nullptr) return q;  // neither: zero point 0, per tensor
+  const TensorType& scale = *parameters;
+  const absl::string_view name = scale_input >= 0 ? "_scale" : "_zero_point";
+  const int64_t elements = ElementCount(scale.shape);
+  const bool per_tensor = elements == 1 && scale.shape.size() <= 1;
+  if (!per_tensor) {
+    if (!axis) {
+      return absl::InvalidArgumentError(absl::StrCat(what, name, " has shape ", ShapeText(scale.shape),
+                                                     "; it must be a scalar (per-tensor quantisation)"));
+    }
+    if (scale.shape.size() != 1 || scale.shape[0] != data[*axis]) {
+      return absl::InvalidArgumentError(absl::StrCat(what, name, " has shape ", ShapeText(scale.shape),
+                                                     "; it must be a scalar or [", data[*axis], "] (", what,
+                                                     "'s dimension ", *axis, ")"));
+    }
+    q.count = data[*axis];
+    for (size_t d = static_cast<size_t>(*axis) + 1; d < data.size(); ++d) q.inner *= data[d];
+  }
+  const std::optional<TensorData>* constant_scale =
+      scale_input >= 0 ? &graph.value(node.inputs[scale_input]).constant : nullptr;
+  if (constant_scale != nullptr && constant_scale->has_value()) {
+    const std::vector<float> values = (*constant_scale)->Floats();
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (!(values[i] > 0.0f) || !std::isfinite(values[i])) {
+        return absl::InvalidArgumentError(absl::StrCat(what, "_scale must be positive and finite; element ", i,
+                                                       " is ", values[i]));
+      }
+    }
+  }
+  if (q.zero_point_input >= 0 && q.type == DataType::kInt32) {
+    if (const std::optional<TensorData>& constant = graph.value(node.inputs[q.zero_point_input]).constant) {
+      for (int32_t v : ElementsAsInt32(*constant)) {
+        if (v != 0) return absl::InvalidArgumentError(absl::StrCat(what, "_zero_point of an int32 tensor must be 0"));
+      }
+    }
+  }
+  return q;
+}
+
+absl::StatusOr<QuantizationParameters> ResolveQuantizedOperand(const Graph& graph, const Node& node, int data_input,
+                                                               int scale_input, int zero_point_input,
+                                                               std::optional<int64_t> axis, absl::string_view what) {
+  const TensorType& data = graph.InputType(node, data_input);
+  if (!IsQuantizedType(data.element_type, /*allow_int32=*/false)) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " has element type ", DataTypeName(data.element_type),
+                                                   "; it must be int8 or uint8"));
+  }
+  ASSIGN_OR_RETURN(QuantizationParameters q, ResolveQuantization(graph, node, scale_input, zero_point_input, data.shape,
+                                                                 axis, what, data.element_type));
+  if (q.type != data.element_type) {
+    return absl::InvalidArgumentError(absl::StrCat(what, "_zero_point has element type ", DataTypeName(q.type), " but ",
+                                                   what, " has ", DataTypeName(data.element_type)));
+  }
+  return q;
+}
+
+std::vector<int32_t> ElementsAsInt32(const TensorData& tensor) {
+  return VisitDataType(tensor.type().element_type, [&](auto element) {
+    using T = decltype(element);
+    std::vector<int32_t> out;
+    for (T v : tensor.Elements<T>()) out.push_back(static_cast<int32_t>(v));
+    return out;
+  });
+}
+
+TensorData TensorFromInt32(const TensorType& type, const std::vector<int32_t>& values) {
+  return VisitDataType(type.element_type, [&](auto element) {
+    using T = decltype(element);
+    std::vector<uint8_t> bytes(values.size() * sizeof(T));
+    for (size_t i = 0; i < values.size(); ++i) {
+      const T v = static_cast<T>(values[i]);
+      std::memcpy(bytes.data() + i * sizeof(T), &v, sizeof(T));
+    }
+    return TensorData(type, std::move(bytes));
+  });
+}
+
+QuantizationValues ReadQuantization(const QuantizationParameters& q, const std::vector<const TensorData*>& inputs) {
+  QuantizationValues values;
+  values.inner = q.inner;
+  if (q.scale_input >= 0) {
+    values.scale = inputs[q.scale_input]->Floats();
+  } else {
+    values.scale.assign(q.count, 1.0f);
+  }
+  if (q.zero_point_input >= 0 && inputs[q.zero_point_input] != nullptr) {
+    values.zero_point = ElementsAsInt32(*inputs[q.zero_point_input]);
+  } else {
+    values.zero_point.assign(q.count, 0);
+  }
+  return values;
+}
+
+int32_t RoundToQuantized(float scaled, int32_t zero_point, DataType type) {
+  const float low = static_cast<float>(QuantizedMin(type) - zero_point);
+  const float high = static_cast<float>(QuantizedMax(type) - zero_point);
+  if (!(scaled > low)) scaled = low;
+  if (!(scaled < high)) scaled = high;
+  return static_cast<int32_t>(std::nearbyint(scaled)) + zero_point;
+}
+
+float RequantizationMultiplier(float input_scale, float weight_scale, float output_scale) {
+  return input_scale * weight_scale / output_scale;
+}
+
+int32_t Requantize(int32_t accumulator, float multiplier, int32_t zero_point, DataType type) {
+  return RoundToQuantized(static_cast<float>(accumulator) * multiplier, zero_point, type);
+}
+
+llvm::Value* EmitRequantizationMultiplier(KernelContext& k, llvm::Value* input_scale, llvm::Value* weight_scale,
+                                          llvm::Value* output_scale) {
+  llvm::IRBuilderBase::FastMathFlagGuard exact(k.b);
+  k.b.clearFastMathFlags();
+  return k.b.CreateFDiv(k.b.CreateFMul(input_scale, weight_scale), output_scale);
+}
+
+llvm::Value* EmitRequantize(KernelContext& k, llvm::Value* accumulator, llvm::Value* multiplier,
+                            llvm::Value* zero_point, DataType type) {
+  llvm::IRBuilderBase::FastMathFlagGuard exact(k.b);
+  k.b.clearFastMathFlags();
+  llvm::Value* scaled = k.b.CreateFMul(k.b.CreateSIToFP(accumulator, k.F32()), multiplier);
+  return EmitRoundToQuantized(k, scaled, zero_point, type);
+}
+
+llvm::Value* EmitRoundToQuantized(KernelContext& k, llvm::Value* scaled, llvm::Value* zero_point, DataType type) {
+  llvm::IRBuilder<>& b = k.b;
+  llvm::IRBuilderBase::FastMathFlagGuard exact(b);
+  b.clearFastMathFlags();
+  llvm::Value* low = b.CreateSIToFP(b.CreateSub(b.getInt32(QuantizedMin(type)), zero_point), k.F32());
+  llvm::Value* high = b.CreateSIToFP(b.CreateSub(b.getInt32(QuantizedMax(type)), zero_point), k.F32());
+  llvm::Value* v = b.CreateSelect(b.CreateFCmpOGT(scaled, low), scaled, low);
+  v = b.CreateSelect(b.CreateFCmpOLT(v, high), v, high);
+  // In [-383, 383]: adding and removing 1.5 * 2^23 rounds it, halves to even.
+  v = b.CreateFSub(b.CreateFAdd(v, k.Float(12582912.0f)), k.Float(12582912.0f));
+  llvm::Value* integer = b.CreateAdd(b.CreateFPToSI(v, b.getInt32Ty()), zero_point);
+  return b.CreateTrunc(integer, k.Elem(type));
+}
+
+llvm::Value* EmitLoadScale(KernelContext& k, const QuantizationParameters& q, llvm::Value* index) {
+  return k.Load(k.in[q.scale_input], q.PerTensor() ? k.Int(0) : index);
+}
+
+llvm::Value* EmitLoadZeroPoint(KernelContext& k, const QuantizationParameters& q, llvm::Value* index) {
+  if (q.zero_point_input < 0) return k.b.getInt32(0);
+  llvm::Value* value = k.LoadAs(q.type, k.in[q.zero_point_input], q.PerTensor() ? k.Int(0) : index);
+  return EmitWidenToInt32(k, value, q.type);
+}
+
+llvm::Value* EmitWidenToInt32(KernelContext& k, llvm::Value* value, DataType type) {
+  return IsSignedInteger(type) ? k.b.CreateSExtOrTrunc(value, k.b.getInt32Ty())
+                               : k.b.CreateZExtOrTrunc(value, k.b.getInt32Ty());
+}
+
+}  // namespace modelc

@@ -1,0 +1,103 @@
+// What every quantised op shares: a tensor's quantisation parameters (a float32 scale
+// and an integer zero point, per tensor or along one axis, given as two of the node's
+// inputs), their checks, and the one rounding rule, on the host (the reference) and in
+// generated code (the kernels), so both compute the same integers.
+//
+// The rounding rule is ONNX Runtime's (MLAS's requantisation and QuantizeLinear): the
+// float32 value already divided or multiplied by its scale is clamped to
+// [qmin - zero_point, qmax - zero_point] (NaN gives the lower bound), rounded to the
+// nearest integer, halves to even, and offset by the zero point. Every product and
+// quotient is one float32 operation, as ORT's; no fused multiply-add.
+#ifndef MODELC_OPS_QUANTIZE_QUANTIZATION_H_
+#define MODELC_OPS_QUANTIZE_QUANTIZATION_H_
+
+#include <cstdint>
+#include <optional>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "compiler/ir/graph.h"
+#include "compiler/ir/tensor.h"
+#include "llvm/IR/Value.h"
+
+namespace modelc {
+
+class KernelContext;
+
+// The (scale, zero point) pair of one quantised tensor.
+struct QuantizationParameters {
+  int scale_input = -1;
+  int zero_point_input = -1;          // -1 when absent: zero
+  DataType type = DataType::kUInt8;   // the quantised element type (the zero point's)
+  int64_t count = 1;                  // 1 per tensor, else one per index of the axis
+  int64_t inner = 1;                  // element e of the tensor takes parameter (e / inner) % count
+  bool PerTensor() const { return count == 1; }
+};
+
+// Checks the pair at inputs `scale_input` and `zero_point_input` (or -1) of `node`, for
+// a tensor of shape `data`: the scale float32, the zero point int8 or uint8 (or int32
+// when `allow_int32`), both of one shape, a scalar (or one element) or, when `axis` is
+// given, a 1-D tensor as long as data's dimension `axis`. Constant scales must be
+// positive and finite. `what` names the tensor in messages ("x", "y", ...).
+// `type_without_zero_point` is the quantised type when the zero point is absent.
+absl::StatusOr<QuantizationParameters> ResolveQuantization(const Graph& graph, const Node& node, int scale_input,
+                                                           int zero_point_input, const Shape& data,
+                                                           std::optional<int64_t> axis, absl::string_view what,
+                                                           DataType type_without_zero_point = DataType::kUInt8,
+                                                           bool allow_int32 = false);
+
+// The same for an int8/uint8 operand of a quantised product (input `data_input`): its
+// zero point, if given, of its element type; `scale_input` -1 when the op has no scales.
+absl::StatusOr<QuantizationParameters> ResolveQuantizedOperand(const Graph& graph, const Node& node, int data_input,
+                                                               int scale_input, int zero_point_input,
+                                                               std::optional<int64_t> axis, absl::string_view what);
+
+// The smallest and largest value of a quantised type (int8, uint8, int32).
+int32_t QuantizedMin(DataType type);
+int32_t QuantizedMax(DataType type);
+
+// The reference's view of the pair: the parameter values, read from the node's inputs
+// (scale 1 when there is none, zero point 0 when there is none).
+struct QuantizationValues {
+  std::vector<float> scale;
+  std::vector<int32_t> zero_point;  // one per scale (zeros when absent)
+  int64_t inner = 1;
+  float Scale(int64_t element) const { return scale[(element / inner) % scale.size()]; }
+  int32_t ZeroPoint(int64_t element) const { return zero_point[(element / inner) % zero_point.size()]; }
+};
+QuantizationValues ReadQuantization(const QuantizationParameters& q, const std::vector<const TensorData*>& inputs);
+
+// The elements of an integer tensor (int8, uint8, int32) as int32.
+std::vector<int32_t> ElementsAsInt32(const TensorData& tensor);
+// A tensor of `type` (int8, uint8, int32) holding `values`, each already in range.
+TensorData TensorFromInt32(const TensorType& type, const std::vector<int32_t>& values);
+
+// The rounding rule on the host: `scaled` (float32, already scaled) clamped, rounded
+// half to even and offset by `zero_point`, in `type`'s range.
+int32_t RoundToQuantized(float scaled, int32_t zero_point, DataType type);
+
+// A quantised product's output: its int32 accumulator times the multiplier
+// input_scale * weight_scale / output_scale (two float32 operations, in ORT's order),
+// by the rounding rule.
+float RequantizationMultiplier(float input_scale, float weight_scale, float output_scale);
+int32_t Requantize(int32_t accumulator, float multiplier, int32_t zero_point, DataType type);
+
+// The same rule in generated code: `scaled` a float, `zero_point` an i32; returns an
+// integer of `type`'s width.
+llvm::Value* EmitRoundToQuantized(KernelContext& k, llvm::Value* scaled, llvm::Value* zero_point, DataType type);
+// RequantizationMultiplier and Requantize in generated code (floats, an i32).
+llvm::Value* EmitRequantizationMultiplier(KernelContext& k, llvm::Value* input_scale, llvm::Value* weight_scale,
+                                          llvm::Value* output_scale);
+llvm::Value* EmitRequantize(KernelContext& k, llvm::Value* accumulator, llvm::Value* multiplier,
+                            llvm::Value* zero_point, DataType type);
+// Parameter `index` (an Index() integer) of the pair, as a float / an i32 (zero when
+// the zero point is absent).
+llvm::Value* EmitLoadScale(KernelContext& k, const QuantizationParameters& q, llvm::Value* index);
+llvm::Value* EmitLoadZeroPoint(KernelContext& k, const QuantizationParameters& q, llvm::Value* index);
+// An integer element of `type` widened to i32 (sign- or zero-extended).
+llvm::Value* EmitWidenToInt32(KernelContext& k, llvm::Value* value, DataType type);
+
+}  // namespace modelc
+
+#endif  // MODELC_OPS_QUANTIZE_QUANTIZATION_H_

@@ -1,0 +1,152 @@
+// MatMulInteger and QLinearMatMul: batched matrix products of int8/uint8 matrices with
+// numpy's broadcasting, products accumulated in int32.
+//   MatMulInteger: y = (A - a_zero_point) x (B - b_zero_point), int32
+//   QLinearMatMul: the same accumulator requantised to int8/uint8 with the multiplier
+//                  a_scale * b_scale / y_scale (quantization.h's rounding rule)
+// Zero points (and scales) are per tensor, per row of a 2-D A, or per column of a 2-D B.
+// Both ops live here: shape rule, reference and kernel (the hooks of own_op_hooks.h).
+#include "absl/strings/str_cat.h"
+#include "compiler/backend/kernel_context.h"
+#include "compiler/ir/op_geometry.h"
+#include "compiler/ops/own_op_hooks.h"
+#include "compiler/ops/quantize/quantization.h"
+#include "compiler/util/status_macros.h"
+
+namespace modelc {
+namespace {
+
+struct QuantizedMatMulGeometry {
+  MatMulGeometry product;
+  int a_input = 0, b_input = 1;
+  DataType a_type = DataType::kUInt8, b_type = DataType::kUInt8;
+  QuantizationParameters a, b;          // per tensor or per row (a), per column (b)
+  std::optional<QuantizationParameters> y;  // QLinearMatMul's output; none: int32 out
+  DataType OutType() const { return y ? y->type : DataType::kInt32; }
+};
+
+absl::StatusOr<QuantizedMatMulGeometry> ResolveQuantizedMatMul(const Graph& graph, const Node& node) {
+  const bool qlinear = node.op == OpKind::kQLinearMatMul;
+  QuantizedMatMulGeometry g;
+  g.b_input = qlinear ? 3 : 1;
+  g.a_type = graph.InputType(node, g.a_input).element_type;
+  g.b_type = graph.InputType(node, g.b_input).element_type;
+  ASSIGN_OR_RETURN(g.product, ResolveMatMulShapes(graph.InputType(node, g.a_input).shape,
+                                                  graph.InputType(node, g.b_input).shape));
+  // Per row of a 2-D A (axis 0), per column of a 2-D B (axis 1).
+  auto axis_if_matrix = [&](int input, int64_t axis) -> std::optional<int64_t> {
+    if (graph.InputType(node, input).shape.size() == 2) return axis;
+    return std::nullopt;
+  };
+  ASSIGN_OR_RETURN(g.a, ResolveQuantizedOperand(graph, node, g.a_input, qlinear ? 1 : -1, 2,
+                                                axis_if_matrix(g.a_input, 0), "a"));
+  ASSIGN_OR_RETURN(g.b, ResolveQuantizedOperand(graph, node, g.b_input, qlinear ? 4 : -1, qlinear ? 5 : 3,
+                                                axis_if_matrix(g.b_input, 1), "b"));
+  if (qlinear) {
+    ASSIGN_OR_RETURN(g.y, ResolveQuantization(graph, node, 6, 7, g.product.out_shape, std::nullopt, "y"));
+  }
+  return g;
+}
+
+// Which parameter of an operand serves (row, column): the row's (A per row), the
+// column's (B per column), or the one per tensor.
+int64_t ParameterOf(const QuantizationParameters& q, int64_t row, int64_t column, bool per_row) {
+  if (q.PerTensor()) return 0;
+  return per_row ? row : column;
+}
+
+}  // namespace
+
+absl::Status UpgradeMatMulInteger(Node& node, int64_t opset) { return absl::OkStatus(); }  // opset 10
+absl::Status UpgradeQLinearMatMul(Node& node, int64_t opset) { return absl::OkStatus(); }  // opset 10
+
+absl::StatusOr<std::vector<TensorType>> InferMatMulInteger(const Graph& graph, const Node& node, DataType) {
+  ASSIGN_OR_RETURN(QuantizedMatMulGeometry g, ResolveQuantizedMatMul(graph, node));
+  return std::vector<TensorType>{TensorType{g.OutType(), g.product.out_shape}};
+}
+absl::StatusOr<std::vector<TensorType>> InferQLinearMatMul(const Graph& graph, const Node& node, DataType) {
+  return InferMatMulInteger(graph, node, DataType::kInt32);
+}
+
+absl::StatusOr<std::vector<TensorData>> EvaluateMatMulInteger(const Graph& graph, const Node& node,
+                                                              const std::vector<const TensorData*>& inputs) {
+  ASSIGN_OR_RETURN(QuantizedMatMulGeometry g, ResolveQuantizedMatMul(graph, node));
+  const MatMulGeometry& p = g.product;
+  const std::vector<int32_t> a = ElementsAsInt32(*inputs[g.a_input]);
+  const std::vector<int32_t> b = ElementsAsInt32(*inputs[g.b_input]);
+  const QuantizationValues qa = ReadQuantization(g.a, inputs), qb = ReadQuantization(g.b, inputs);
+  std::optional<QuantizationValues> qy;
+  if (g.y) qy = ReadQuantization(*g.y, inputs);
+  std::vector<int32_t> out(p.batch_count * p.m * p.n);
+  for (int64_t batch = 0; batch < p.batch_count; ++batch)
+    for (int64_t i = 0; i < p.m; ++i)
+      for (int64_t j = 0; j < p.n; ++j) {
+        const int64_t pa = ParameterOf(g.a, i, 0, true), pb = ParameterOf(g.b, 0, j, false);
+        int64_t sum = 0;
+        for (int64_t t = 0; t < p.k; ++t) {
+          sum += static_cast<int64_t>(a[p.a_batch_offsets[batch] + i * p.k + t] - qa.zero_point[pa]) *
+                 (b[p.b_batch_offsets[batch] + t * p.n + j] - qb.zero_point[pb]);
+        }
+        const int32_t accumulator = static_cast<int32_t>(static_cast<uint32_t>(sum));  // int32 wraps, as the kernel's
+        int32_t& y = out[(batch * p.m + i) * p.n + j];
+        if (!qy) {
+          y = accumulator;
+        } else {
+          const float multiplier = RequantizationMultiplier(qa.scale[pa], qb.scale[pb], qy->scale[0]);
+          y = Requantize(accumulator, multiplier, qy->zero_point[0], g.y->type);
+        }
+      }
+  return std::vector<TensorData>{TensorFromInt32(graph.value(node.outputs[0]).type, out)};
+}
+absl::StatusOr<std::vector<TensorData>> EvaluateQLinearMatMul(const Graph& graph, const Node& node,
+                                                              const std::vector<const TensorData*>& inputs) {
+  return EvaluateMatMulInteger(graph, node, inputs);
+}
+
+// One dot product per output element, over K, in int32; the operands' parameters are
+// loaded once per row (A) and per column (B).
+absl::Status EmitMatMulIntegerKernel(KernelContext& k) {
+  ASSIGN_OR_RETURN(QuantizedMatMulGeometry g, ResolveQuantizedMatMul(k.graph, k.node));
+  const MatMulGeometry& p = g.product;
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Value* a_offsets = p.batch_count > 1 ? k.ConstantIndices(p.a_batch_offsets, "a_batch_offsets") : nullptr;
+  llvm::Value* b_offsets = p.batch_count > 1 ? k.ConstantIndices(p.b_batch_offsets, "b_batch_offsets") : nullptr;
+  llvm::Value* y_scale = g.y ? EmitLoadScale(k, *g.y, k.Int(0)) : nullptr;
+  llvm::Value* y_zero_point = g.y ? EmitLoadZeroPoint(k, *g.y, k.Int(0)) : nullptr;
+  llvm::Value* accumulator = k.EntryAlloca(b.getInt32Ty());
+  k.Loop(p.batch_count, [&](llvm::Value* batch) {
+    auto offset = [&](llvm::Value* table) {
+      return table ? b.CreateLoad(k.Index(), b.CreateInBoundsGEP(k.Index(), table, batch)) : k.Int(0);
+    };
+    llvm::Value* a_base = offset(a_offsets);
+    llvm::Value* b_base = offset(b_offsets);
+    k.Loop(p.m, [&](llvm::Value* i) {
+      llvm::Value* a_row = b.CreateAdd(a_base, b.CreateMul(i, k.Int(p.k)));
+      llvm::Value* a_zero_point = EmitLoadZeroPoint(k, g.a, i);
+      llvm::Value* a_scale = g.y ? EmitLoadScale(k, g.a, i) : nullptr;
+      k.Loop(p.n, [&](llvm::Value* j) {
+        llvm::Value* b_zero_point = EmitLoadZeroPoint(k, g.b, j);
+        b.CreateStore(b.getInt32(0), accumulator);
+        k.Loop(p.k, [&](llvm::Value* t) {
+          llvm::Value* x = EmitWidenToInt32(k, k.LoadAs(g.a_type, k.in[g.a_input], b.CreateAdd(a_row, t)), g.a_type);
+          llvm::Value* w = EmitWidenToInt32(
+              k, k.LoadAs(g.b_type, k.in[g.b_input], b.CreateAdd(b_base, b.CreateAdd(b.CreateMul(t, k.Int(p.n)), j))),
+              g.b_type);
+          llvm::Value* product = b.CreateMul(b.CreateSub(x, a_zero_point), b.CreateSub(w, b_zero_point));
+          b.CreateStore(b.CreateAdd(b.CreateLoad(b.getInt32Ty(), accumulator), product), accumulator);
+        });
+        llvm::Value* sum = b.CreateLoad(b.getInt32Ty(), accumulator);
+        llvm::Value* at = b.CreateAdd(b.CreateMul(b.CreateAdd(b.CreateMul(batch, k.Int(p.m)), i), k.Int(p.n)), j);
+        if (!g.y) {
+          k.StoreAs(DataType::kInt32, sum, k.out[0], at);
+          return;
+        }
+        llvm::Value* multiplier = EmitRequantizationMultiplier(k, a_scale, EmitLoadScale(k, g.b, j), y_scale);
+        k.StoreAs(g.y->type, EmitRequantize(k, sum, multiplier, y_zero_point, g.y->type), k.out[0], at);
+      });
+    });
+  });
+  return absl::OkStatus();
+}
+absl::Status EmitQLinearMatMulKernel(KernelContext& k) { return EmitMatMulIntegerKernel(k); }
+
+}  // namespace modelc
