@@ -588,6 +588,34 @@ g (float[2,5] x, uint8[2] mask) => (int64[2] best, bool[2] on) {
   EXPECT_NE(header.find("output 0: 'best' int64[2]"), std::string::npos) << header;
 }
 
+// An int8 input or output states its scale and zero point, so firmware can quantise
+// sensor data and read results; float tensors state none.
+TEST(Cli, QuantisedInputsAndOutputsStateTheirScaleAndZeroPoint) {
+  TemporaryFolder inputs, out;
+  const std::string model = WriteFile(inputs, "q.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (int8[4] x, float[4] f) => (uint8[4] y, float[4] g) {
+  s = Constant<value = float {0.5}>()
+  z = Constant<value = int8 {-3}>()
+  r = DequantizeLinear(x, s, z)
+  t = Constant<value = float {0.25}>()
+  u = Constant<value = uint8 {10}>()
+  y = QuantizeLinear(r, t, u)
+  g = Relu(f)
+}
+)");
+  CommandResult result = Modelc("compile " + model + " --name q -o " + out.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const std::string header = ReadFileBytes(out.File("q.h"));
+  for (const char* line : {"#define Q_IN_X_SCALE 0.5f\n", "#define Q_IN_X_ZERO_POINT (-3)\n",
+                           "#define Q_OUT_Y_SCALE 0.25f\n", "#define Q_OUT_Y_ZERO_POINT (10)\n",
+                           "input 0: 'x' int8[4], quantised: real = (q - ZERO_POINT) * SCALE",
+                           "int q_run(const int8_t *x, const float *f, uint8_t *y, float *g, void *scratch);"}) {
+    EXPECT_NE(header.find(line), std::string::npos) << line << "\n" << header;
+  }
+  EXPECT_EQ(header.find("Q_IN_F_SCALE"), std::string::npos) << header;
+  EXPECT_EQ(header.find("Q_OUT_G_SCALE"), std::string::npos) << header;
+}
+
 TEST(Cli, WeightsNamedAsInputsBecomeRunTimeInputs) {
   TemporaryFolder out;
   CommandResult result = Modelc("compile " + kModels + "/digits_cnn.onnx --inputs fc.bias --name cnn -o " + out.path());

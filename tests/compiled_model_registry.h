@@ -11,7 +11,7 @@
 namespace modelc::testing {
 
 struct CompiledModelEntry {
-  std::string kind;  // "shipped", "shared" (../shared/models) or "op" (tests/models)
+  std::string kind;  // "shipped", "int8" (their quantised forms), "shared" (../shared/models), "op" (tests/models), ...
   std::string name;
   const modelc_model_info* info;
   std::string model_path;

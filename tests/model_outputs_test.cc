@@ -1,5 +1,10 @@
 // End to end: models compiled by modelc_add_model at build time, run on reference
 // inputs, compared with outputs ONNX Runtime produced (not this project's code).
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+
+#include "compiler/frontend/onnx/onnx_importer.h"
 #include "gtest/gtest.h"
 #include "tests/compiled_model_registry.h"
 #include "tests/test_support.h"
@@ -51,6 +56,83 @@ TEST(ShippedModels, DifferentInputsGiveDifferentOutputs) {
     RunCompiled(*model->info, {{inputs.begin(), inputs.begin() + in_size}}, &first);
     RunCompiled(*model->info, {{inputs.begin() + in_size, inputs.begin() + 2 * in_size}}, &second);
     EXPECT_NE(first[0], second[0]) << model->name;
+  }
+}
+
+// The scale of the DequantizeLinear writing the graph's first output (its quantisation
+// step), read from the model.
+float OutputStep(const std::string& model_path) {
+  absl::StatusOr<Graph> graph = ImportOnnxFile(model_path, {});
+  if (!graph.ok()) return NAN;
+  const Value& output = graph->value(graph->outputs()[0]);
+  if (output.producer < 0) return NAN;
+  const Node& node = graph->nodes()[output.producer];
+  if (node.op != OpKind::kDequantizeLinear || !graph->IsConstant(node.inputs[1])) return NAN;
+  return graph->value(node.inputs[1]).constant->Floats()[0];
+}
+
+std::vector<int> Labels(const std::string& path) {
+  std::vector<int> labels;
+  std::ifstream file(path);
+  for (int label; file >> label;) labels.push_back(label);
+  return labels;
+}
+
+int Correct(const std::vector<float>& probabilities, const std::vector<int>& labels) {
+  const size_t classes = probabilities.size() / labels.size();
+  int correct = 0;
+  for (size_t s = 0; s < labels.size(); ++s) {
+    auto row = probabilities.begin() + s * classes;
+    correct += static_cast<int>(std::max_element(row, row + classes) - row) == labels[s];
+  }
+  return correct;
+}
+
+// int8 QDQ models from ONNX Runtime's quantiser (tools/quantize): the integer path (every
+// op up to the last int8 tensor, a second output) bit for bit as ORT computes it; the
+// output, after a float Softmax that ORT approximates with a table of its own
+// (QLinearSoftmax), within one quantisation step; and the digits classified within one
+// image of the float model.
+TEST(Int8Models, MatchOnnxRuntime) {
+  const auto models = ModelsOfKind("int8");
+  ASSERT_EQ(models.size(), 2u);
+  for (const CompiledModelEntry* model : models) {
+    const modelc_model_info& info = *model->info;
+    ASSERT_EQ(info.output_count, 2u) << model->name;
+    ASSERT_EQ(info.outputs[1].element_type, MODELC_INT8) << model->name;
+    const std::vector<float> inputs = ReadFloats(model->data_prefix + ".inputs.bin");
+    const std::vector<float> references = ReadFloats(model->data_prefix + "_int8.ort_outputs.bin");
+    const std::string last_references = ReadFileBytes(model->data_prefix + "_int8.ort_last_int8.bin");
+    const size_t in_size = info.inputs[0].byte_size / 4, out_size = info.outputs[0].byte_size / 4;
+    const size_t last_size = info.outputs[1].byte_size;
+    const size_t samples = inputs.size() / in_size;
+    ASSERT_EQ(references.size(), samples * out_size) << model->name;
+    ASSERT_EQ(last_references.size(), samples * last_size) << model->name;
+    const float step = OutputStep(model->model_path);
+    ASSERT_GT(step, 0.0f) << model->name;
+    std::vector<float> all_outputs;
+    size_t exact = 0;
+    for (size_t s = 0; s < samples; ++s) {
+      std::vector<float> output(out_size);
+      std::string last(last_size, '\0');
+      const void* in[] = {inputs.data() + s * in_size};
+      void* out[] = {output.data(), last.data()};
+      AlignedBuffer scratch(info.scratch_size, info.scratch_alignment);
+      ASSERT_EQ(info.run(in, out, scratch.data()), MODELC_OK);
+      EXPECT_EQ(last, last_references.substr(s * last_size, last_size)) << model->name << " sample " << s;
+      for (size_t i = 0; i < out_size; ++i) {
+        const float expected = references[s * out_size + i];
+        exact += output[i] == expected;
+        EXPECT_LE(std::fabs(output[i] - expected), step * 1.001f) << model->name << " sample " << s << " element " << i;
+      }
+      all_outputs.insert(all_outputs.end(), output.begin(), output.end());
+    }
+    const std::vector<int> labels = Labels(model->data_prefix + ".labels.txt");
+    ASSERT_EQ(labels.size(), samples) << model->name;
+    const int float_correct = Correct(ReadFloats(model->data_prefix + ".ort_outputs.bin"), labels);
+    EXPECT_LE(std::abs(Correct(all_outputs, labels) - float_correct), 1) << model->name;
+    std::printf("%s: last int8 tensor bit-exact with ORT on %zu samples; outputs bit-exact %zu of %zu\n",
+                model->name.c_str(), samples, exact, samples * out_size);
   }
 }
 

@@ -2,9 +2,11 @@
 // declaring the typed and generic entry points, size constants and the descriptor.
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "compiler/backend/c_names.h"
 #include "compiler/backend/codegen.h"
+#include "compiler/ops/quantize/quantization.h"
 
 namespace modelc {
 
@@ -39,11 +41,16 @@ std::string GenerateHeader(const CodegenRequest& request, const ObjectFile& obje
     for (size_t i = 0; i < ids.size(); ++i) {
       const TensorType& type = graph.value(ids[i]).type;
       const std::string macro = absl::StrCat(m, "_", kind, "_", absl::AsciiStrToUpper(params[i]));
+      const std::optional<TensorQuantization> q = QuantizationOfValue(graph, ids[i]);
       absl::StrAppend(&h, "/* ", kind == std::string("IN") ? "input" : "output", " ", i, ": '",
                       CommentSafe(graph.value(ids[i]).name), "' ", DataTypeName(type.element_type),
-                      ShapeToString(type.shape), " */\n");
+                      ShapeToString(type.shape), q ? ", quantised: real = (q - ZERO_POINT) * SCALE" : "", " */\n");
       absl::StrAppend(&h, "#define ", macro, "_ELEMENTS ", type.ElementCount(), "u\n");
       absl::StrAppend(&h, "#define ", macro, "_BYTES ", type.ByteSize(), "u\n");
+      if (q) {
+        absl::StrAppend(&h, "#define ", macro, "_SCALE ", absl::StrFormat("%.9gf", q->scale), "\n");
+        absl::StrAppend(&h, "#define ", macro, "_ZERO_POINT (", q->zero_point, ")\n");
+      }
     }
   };
   tensor_macros(graph.inputs(), names.inputs, "IN");

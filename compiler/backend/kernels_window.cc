@@ -135,29 +135,39 @@ absl::Status EmitPoolKernel(KernelContext& k) {
     EmitPoolOnVectors(k, s, is_max);
     return absl::OkStatus();
   }
+  // Float32, or int8/uint8 for MaxPool (a quantised model's).
+  const DataType type = k.InType(0);
+  const bool is_float = IsFloat(type);
   llvm::IRBuilder<>& b = k.b;
-  llvm::Value* accumulator = k.EntryAlloca(k.F32());
+  llvm::Value* accumulator = k.EntryAlloca(k.Elem(type));
+  llvm::Value* start = is_max ? (is_float ? k.Float(-std::numeric_limits<float>::infinity())
+                                          : k.Constant(type, IsSignedInteger(type) ? -128.0 : 0.0))
+                              : k.Float(0.0f);
+  auto greater = [&](llvm::Value* x, llvm::Value* y) {
+    if (is_float) return b.CreateFCmpOGT(x, y);
+    return IsSignedInteger(type) ? b.CreateICmpSGT(x, y) : b.CreateICmpUGT(x, y);
+  };
+  auto at = [&](llvm::Value* base, llvm::Value* index) { return b.CreateInBoundsGEP(k.Elem(type), base, index); };
   k.Loop(s.batch * s.channels, [&](llvm::Value* plane) {
-    llvm::Value* in_plane = k.Address(k.in[0], b.CreateMul(plane, k.Int(s.in_h * s.in_w)));
-    llvm::Value* out_plane = k.Address(k.out[0], b.CreateMul(plane, k.Int(s.out_h * s.out_w)));
+    llvm::Value* in_plane = at(k.in[0], b.CreateMul(plane, k.Int(s.in_h * s.in_w)));
+    llvm::Value* out_plane = at(k.out[0], b.CreateMul(plane, k.Int(s.out_h * s.out_w)));
     k.Loop(s.out_h, [&](llvm::Value* oh) {
       llvm::Value* h_base = b.CreateSub(b.CreateMul(oh, k.Int(s.stride_h)), k.Int(s.pad_top));
       ValidRange rows = k.ValidIndices(h_base, s.dilation_h, s.in_h, s.kernel_h);
       k.Loop(s.out_w, [&](llvm::Value* ow) {
         llvm::Value* w_base = b.CreateSub(b.CreateMul(ow, k.Int(s.stride_w)), k.Int(s.pad_left));
         ValidRange cols = k.ValidIndices(w_base, s.dilation_w, s.in_w, s.kernel_w);
-        b.CreateStore(k.Float(is_max ? -std::numeric_limits<float>::infinity() : 0.0f), accumulator);
+        b.CreateStore(start, accumulator);
         k.Loop(rows.begin, rows.end, [&](llvm::Value* kh) {
           llvm::Value* ih = b.CreateAdd(h_base, b.CreateMul(kh, k.Int(s.dilation_h)));
-          llvm::Value* in_row = k.Address(in_plane, b.CreateMul(ih, k.Int(s.in_w)));
+          llvm::Value* in_row = at(in_plane, b.CreateMul(ih, k.Int(s.in_w)));
           k.Loop(cols.begin, cols.end, [&](llvm::Value* kw) {
-            llvm::Value* v = k.Load(in_row, b.CreateAdd(w_base, b.CreateMul(kw, k.Int(s.dilation_w))));
-            llvm::Value* acc = b.CreateLoad(k.F32(), accumulator);
-            b.CreateStore(is_max ? b.CreateSelect(b.CreateFCmpOGT(v, acc), v, acc) : b.CreateFAdd(acc, v),
-                          accumulator);
+            llvm::Value* v = k.LoadAs(type, in_row, b.CreateAdd(w_base, b.CreateMul(kw, k.Int(s.dilation_w))));
+            llvm::Value* acc = b.CreateLoad(k.Elem(type), accumulator);
+            b.CreateStore(is_max ? b.CreateSelect(greater(v, acc), v, acc) : b.CreateFAdd(acc, v), accumulator);
           });
         });
-        llvm::Value* result = b.CreateLoad(k.F32(), accumulator);
+        llvm::Value* result = b.CreateLoad(k.Elem(type), accumulator);
         if (!is_max) {
           llvm::Value* count;
           if (g.count_include_pad) {
@@ -171,7 +181,7 @@ absl::Status EmitPoolKernel(KernelContext& k) {
           }
           result = b.CreateFDiv(result, b.CreateSIToFP(k.Max(count, k.Int(1)), k.F32()));
         }
-        k.Store(result, out_plane, b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow));
+        k.StoreAs(type, result, out_plane, b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow));
       });
     });
   });

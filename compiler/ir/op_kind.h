@@ -91,6 +91,7 @@ inline constexpr uint32_t kBoolOutput = 1u << 5;
 inline constexpr uint32_t kInt64Output = 1u << 6;
 inline constexpr uint32_t kOutputTypeOfSecondInput = 1u << 7;
 inline constexpr uint32_t kOutputTypeFromAttribute = 1u << 8;
+inline constexpr uint32_t kPassesValuesThrough = 1u << 9;
 }  // namespace op_traits
 
 struct OpInfo {

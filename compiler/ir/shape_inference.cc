@@ -264,6 +264,10 @@ absl::StatusOr<Types> InferConv(const Graph& graph, const Node& node, DataType o
 }
 
 absl::StatusOr<Types> InferMaxPool(const Graph& graph, const Node& node, DataType out_type) {
+  if (!IsFloat(out_type) && out_type != DataType::kInt8 && out_type != DataType::kUInt8) {
+    return absl::UnimplementedError(absl::StrCat("MaxPool of ", DataTypeName(out_type),
+                                                 " is not supported (float32, int8 and uint8 are)"));
+  }
   return InferPool(graph, node, out_type);
 }
 

@@ -11,6 +11,9 @@
 
 namespace modelc {
 
+// QDQ fusion: DequantizeLinear -> Conv / MatMul / Gemm -> QuantizeLinear becomes
+// QLinearConv / QLinearMatMul (integer kernels), as ONNX Runtime fuses them.
+[[nodiscard]] absl::Status FuseQuantizedOps(Graph& graph);
 // Evaluates every node whose inputs are all constant (reference evaluator) and turns
 // its outputs into constants.
 [[nodiscard]] absl::Status FoldConstants(Graph& graph);

@@ -5,6 +5,7 @@ namespace modelc {
 
 const std::vector<Pass>& DefaultPipeline() {
   static const std::vector<Pass> kPipeline = {
+      {"fuse-quantized-ops", FuseQuantizedOps},  // before folding turns DQ(weights) into floats
       {"fold-constants", FoldConstants},
       {"eliminate-common-subexpressions", EliminateCommonSubexpressions},
       {"fold-batchnorm", FoldBatchNormalization},

@@ -11,6 +11,7 @@ namespace modelc {
 absl::Status GlobalizePools(Graph& graph) {
   for (Node& node : graph.mutable_nodes()) {
     if (node.op != OpKind::kAveragePool && node.op != OpKind::kMaxPool) continue;
+    if (!IsFloat(graph.InputType(node, 0).element_type)) continue;  // the global pools take float32
     ASSIGN_OR_RETURN(PoolGeometry g, ResolvePool(graph, node));
     const WindowGeometry& w = g.window;
     const bool whole_plane = w.kernel_h == w.in_h && w.kernel_w == w.in_w && w.out_h == 1 && w.out_w == 1 &&

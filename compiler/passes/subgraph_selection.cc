@@ -16,9 +16,6 @@ absl::StatusOr<ValueId> FindTensor(const Graph& graph, const std::string& name, 
   for (ValueId id = 0; id < static_cast<ValueId>(graph.values().size()); ++id) {
     if (graph.value(id).name == name && (graph.value(id).producer >= 0 || graph.IsConstant(id) ||
                                          graph.IsGraphInput(id))) {
-      if (graph.value(id).type.element_type != DataType::kFloat32) {
-        return absl::UnimplementedError(absl::StrCat(flag, ": tensor '", name, "' is not float32"));
-      }
       return id;
     }
   }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <limits>
 
@@ -533,6 +534,21 @@ absl::StatusOr<std::vector<TensorData>> EvaluateConv(const Graph& graph, const N
 
 absl::StatusOr<std::vector<TensorData>> EvaluateMaxPool(const Graph& graph, const Node& node,
                                                const std::vector<const TensorData*>& inputs) {
+  const DataType type = graph.InputType(node, 0).element_type;
+  if (!IsFloat(type)) {  // int8 and uint8: every value is exact as a float, and so is the max
+    return VisitDataType(type, [&](auto element) -> absl::StatusOr<std::vector<TensorData>> {
+      using T = decltype(element);
+      const std::vector<T> values = inputs[0]->Elements<T>();
+      const FloatTensor x(values.begin(), values.end());
+      ASSIGN_OR_RETURN(Outputs y, PoolOnFloats(graph, node, {&x}));
+      std::vector<uint8_t> bytes(y[0].size() * sizeof(T));
+      for (size_t i = 0; i < y[0].size(); ++i) {
+        const T v = static_cast<T>(y[0][i]);
+        std::memcpy(bytes.data() + i * sizeof(T), &v, sizeof(T));
+      }
+      return std::vector<TensorData>{TensorData(graph.value(node.outputs[0]).type, std::move(bytes))};
+    });
+  }
   return EvaluateOnFloats(graph, node, inputs, [&](const FloatInputs& in) -> absl::StatusOr<Outputs> {
     return PoolOnFloats(graph, node, in);
   });

@@ -127,6 +127,61 @@ absl::StatusOr<QuantizationParameters> ResolveQuantizedOperand(const Graph& grap
   return q;
 }
 
+namespace {
+
+// The constant per-tensor pair at inputs (scale, zero_point) of `node`, if there is one.
+std::optional<TensorQuantization> ConstantPair(const Graph& graph, const Node& node, int scale, int zero_point) {
+  if (!graph.HasInput(node, scale) || !graph.IsConstant(node.inputs[scale])) return std::nullopt;
+  const TensorData& s = *graph.value(node.inputs[scale]).constant;
+  if (s.type().element_type != DataType::kFloat32 || s.type().ElementCount() != 1) return std::nullopt;
+  TensorQuantization q;
+  q.scale = s.Floats()[0];
+  if (graph.HasInput(node, zero_point)) {
+    if (!graph.IsConstant(node.inputs[zero_point])) return std::nullopt;
+    q.zero_point = ElementsAsInt32(*graph.value(node.inputs[zero_point]).constant)[0];
+  }
+  return q;
+}
+
+// Which inputs hold the pair describing input `i` of a quantised op, or {-1, -1}.
+std::pair<int, int> PairOfInput(OpKind op, int i) {
+  if (op == OpKind::kDequantizeLinear && i == 0) return {1, 2};
+  if ((op == OpKind::kQLinearConv || op == OpKind::kQLinearMatMul) && i == 0) return {1, 2};
+  if ((op == OpKind::kQLinearConv || op == OpKind::kQLinearMatMul) && i == 3) return {4, 5};
+  return {-1, -1};
+}
+
+std::optional<TensorQuantization> QuantizationOfValue(const Graph& graph, ValueId value, int depth) {
+  const DataType type = graph.value(value).type.element_type;
+  if ((type != DataType::kInt8 && type != DataType::kUInt8) || depth > 64) return std::nullopt;
+  if (const int producer = graph.value(value).producer; producer >= 0) {
+    const Node& node = graph.nodes()[producer];
+    if (node.op == OpKind::kQuantizeLinear) return ConstantPair(graph, node, 1, 2);
+    if (node.op == OpKind::kQLinearConv || node.op == OpKind::kQLinearMatMul) return ConstantPair(graph, node, 6, 7);
+    if (GetOpInfo(node.op).Has(op_traits::kPassesValuesThrough)) {
+      return QuantizationOfValue(graph, node.inputs[0], depth + 1);
+    }
+  }
+  for (const Node& node : graph.nodes()) {
+    for (int i = 0; i < static_cast<int>(node.inputs.size()); ++i) {
+      if (node.inputs[i] != value) continue;
+      const auto [scale, zero_point] = PairOfInput(node.op, i);
+      if (scale >= 0) {
+        if (auto q = ConstantPair(graph, node, scale, zero_point)) return q;
+      } else if (i == 0 && GetOpInfo(node.op).Has(op_traits::kPassesValuesThrough)) {
+        if (auto q = QuantizationOfValue(graph, node.outputs[0], depth + 1)) return q;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<TensorQuantization> QuantizationOfValue(const Graph& graph, ValueId value) {
+  return QuantizationOfValue(graph, value, 0);
+}
+
 std::vector<int32_t> ElementsAsInt32(const TensorData& tensor) {
   return VisitDataType(tensor.type().element_type, [&](auto element) {
     using T = decltype(element);

@@ -53,6 +53,17 @@ absl::StatusOr<QuantizationParameters> ResolveQuantizedOperand(const Graph& grap
                                                                int scale_input, int zero_point_input,
                                                                std::optional<int64_t> axis, absl::string_view what);
 
+// The scale and zero point of an int8/uint8 tensor of the graph, when one constant pair
+// (per tensor) describes it: the pair of the op writing it (QuantizeLinear,
+// QLinearConv, QLinearMatMul) or of an op reading it, through ops that pass quantised
+// values through (ops.def's kPassesValuesThrough). The header states it for int8
+// inputs and outputs, so firmware can quantise its data and read the results.
+struct TensorQuantization {
+  float scale = 1.0f;
+  int32_t zero_point = 0;
+};
+std::optional<TensorQuantization> QuantizationOfValue(const Graph& graph, ValueId value);
+
 // The smallest and largest value of a quantised type (int8, uint8, int32).
 int32_t QuantizedMin(DataType type);
 int32_t QuantizedMax(DataType type);

@@ -4,6 +4,8 @@
 //   QLinearMatMul: the same accumulator requantised to int8/uint8 with the multiplier
 //                  a_scale * b_scale / y_scale (quantization.h's rounding rule)
 // Zero points (and scales) are per tensor, per row of a 2-D A, or per column of a 2-D B.
+// QLinearMatMul's internal input 8, an int32 bias per column added to the accumulator,
+// is a quantised Gemm's (passes/qdq_fusion.cc makes it; ONNX's op has 8 inputs).
 // Both ops live here: shape rule, reference and kernel (the hooks of own_op_hooks.h).
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
@@ -17,7 +19,7 @@ namespace {
 
 struct QuantizedMatMulGeometry {
   MatMulGeometry product;
-  int a_input = 0, b_input = 1;
+  int a_input = 0, b_input = 1, bias_input = -1;
   DataType a_type = DataType::kUInt8, b_type = DataType::kUInt8;
   QuantizationParameters a, b;          // per tensor or per row (a), per column (b)
   std::optional<QuantizationParameters> y;  // QLinearMatMul's output; none: int32 out
@@ -43,6 +45,13 @@ absl::StatusOr<QuantizedMatMulGeometry> ResolveQuantizedMatMul(const Graph& grap
                                                 axis_if_matrix(g.b_input, 1), "b"));
   if (qlinear) {
     ASSIGN_OR_RETURN(g.y, ResolveQuantization(graph, node, 6, 7, g.product.out_shape, std::nullopt, "y"));
+    if (graph.HasInput(node, 8)) {
+      g.bias_input = 8;
+      const TensorType& bias = graph.InputType(node, 8);
+      if (bias.element_type != DataType::kInt32 || bias.shape != Shape{g.product.n}) {
+        return absl::InvalidArgumentError(absl::StrCat("the bias must be int32 of shape [", g.product.n, "]"));
+      }
+    }
   }
   return g;
 }
@@ -76,6 +85,7 @@ absl::StatusOr<std::vector<TensorData>> EvaluateMatMulInteger(const Graph& graph
   const QuantizationValues qa = ReadQuantization(g.a, inputs), qb = ReadQuantization(g.b, inputs);
   std::optional<QuantizationValues> qy;
   if (g.y) qy = ReadQuantization(*g.y, inputs);
+  const std::vector<int32_t> bias = g.bias_input >= 0 ? ElementsAsInt32(*inputs[g.bias_input]) : std::vector<int32_t>();
   std::vector<int32_t> out(p.batch_count * p.m * p.n);
   for (int64_t batch = 0; batch < p.batch_count; ++batch)
     for (int64_t i = 0; i < p.m; ++i)
@@ -86,6 +96,7 @@ absl::StatusOr<std::vector<TensorData>> EvaluateMatMulInteger(const Graph& graph
           sum += static_cast<int64_t>(a[p.a_batch_offsets[batch] + i * p.k + t] - qa.zero_point[pa]) *
                  (b[p.b_batch_offsets[batch] + t * p.n + j] - qb.zero_point[pb]);
         }
+        if (!bias.empty()) sum += bias[j];
         const int32_t accumulator = static_cast<int32_t>(static_cast<uint32_t>(sum));  // int32 wraps, as the kernel's
         int32_t& y = out[(batch * p.m + i) * p.n + j];
         if (!qy) {
@@ -135,6 +146,7 @@ absl::Status EmitMatMulIntegerKernel(KernelContext& k) {
           b.CreateStore(b.CreateAdd(b.CreateLoad(b.getInt32Ty(), accumulator), product), accumulator);
         });
         llvm::Value* sum = b.CreateLoad(b.getInt32Ty(), accumulator);
+        if (g.bias_input >= 0) sum = b.CreateAdd(sum, k.LoadAs(DataType::kInt32, k.in[g.bias_input], j));
         llvm::Value* at = b.CreateAdd(b.CreateMul(b.CreateAdd(b.CreateMul(batch, k.Int(p.m)), i), k.Int(p.n)), j);
         if (!g.y) {
           k.StoreAs(DataType::kInt32, sum, k.out[0], at);

@@ -1,0 +1,253 @@
+// QDQ fusion: the quantised model a QDQ file describes (float ops between
+// DequantizeLinear and QuantizeLinear, as ONNX Runtime's quantiser and PyTorch export
+// it) becomes integer ops, as ONNX Runtime's own QDQ transformer makes it, so the
+// arithmetic is the integer kernels' and matches ORT bit for bit:
+//   DQ(x) -> Conv(., DQ(w), DQ(b)) -> Q          becomes  QLinearConv(x, w, b)
+//   DQ(x) -> MatMul / Gemm(., DQ(w), DQ(b)) -> Q  becomes  QLinearMatMul(x, w, b)
+//   ... -> Relu -> Q whose zero point is the type's minimum: the Relu is the clamp the
+//   quantisation already does, and goes (ORT's ReluQuantFusion)
+//   DQ(x) -> MaxPool / Transpose / a view (ops.def's kPassesValuesThrough) -> Q with the
+//   same scale and zero point
+//                                                becomes  the op on x itself (it moves
+//   or picks values, and quantising a dequantised value gives it back exactly)
+// Conditions: x's parameters per tensor; w an int8/uint8 constant, per tensor or per
+// output channel; b an int32 constant with zero point 0 and scale x_scale * w_scale
+// (anything else is refused: the model is inconsistent); Gemm with alpha = beta = 1 and
+// A not transposed (B transposed is repacked). A pattern that does not qualify stays in
+// float, computed as the file says. Runs before constant folding, which would otherwise
+// fold the weights' DequantizeLinear into float weights.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "compiler/ir/uses.h"
+#include "compiler/passes/fusion_util.h"
+#include "compiler/passes/passes.h"
+#include "compiler/util/status_macros.h"
+
+namespace modelc {
+namespace {
+
+// The quantised tensor behind a DequantizeLinear's output, or a QuantizeLinear's
+// parameters: data (or the Q's input), scale, zero point (kNoValue when absent), axis.
+struct QuantizedOperand {
+  int node = -1;
+  ValueId data = kNoValue, scale = kNoValue, zero_point = kNoValue;
+  int64_t axis = 1;
+};
+
+std::optional<QuantizedOperand> OperandOf(const Graph& graph, int node_index, OpKind op) {
+  if (node_index < 0) return std::nullopt;
+  const Node& node = graph.nodes()[node_index];
+  if (node.op != op || node.guard != kNoValue) return std::nullopt;
+  QuantizedOperand q;
+  q.node = node_index;
+  q.data = node.inputs[0];
+  q.scale = node.inputs[1];
+  q.zero_point = graph.HasInput(node, 2) ? node.inputs[2] : kNoValue;
+  q.axis = node.attributes.GetInt("axis", 1).value_or(1);
+  const int64_t rank = static_cast<int64_t>(graph.value(q.data).type.shape.size());
+  if (q.axis < 0) q.axis += rank;
+  return q;
+}
+
+std::optional<QuantizedOperand> DequantizedInput(const Graph& graph, const Node& node, int i) {
+  if (!graph.HasInput(node, i)) return std::nullopt;
+  return OperandOf(graph, graph.value(node.inputs[i]).producer, OpKind::kDequantizeLinear);
+}
+
+bool PerTensor(const Graph& graph, ValueId scale) { return graph.value(scale).type.ElementCount() == 1; }
+
+// Per tensor, or per index of `axis` of the quantised tensor.
+bool PerTensorOrAlong(const Graph& graph, const QuantizedOperand& q, int64_t axis) {
+  return PerTensor(graph, q.scale) || q.axis == axis;
+}
+
+bool Constant(const Graph& graph, const QuantizedOperand& q) {
+  return graph.IsConstant(q.data) && graph.IsConstant(q.scale) &&
+         (q.zero_point == kNoValue || graph.IsConstant(q.zero_point));
+}
+
+// The zero point input of a fused node: the operand's, or a constant 0 of its type.
+ValueId ZeroPointOf(Graph& graph, const QuantizedOperand& q, const std::string& name) {
+  if (q.zero_point != kNoValue) return q.zero_point;
+  const TensorType& data = graph.value(q.data).type;
+  const DataType type = data.element_type == DataType::kInt32 ? DataType::kInt32 : data.element_type;
+  return graph.AddConstant(absl::StrCat(name, ".zero_point"),
+                           TensorData(TensorType{type, {}}, std::vector<uint8_t>(ByteSize(type), 0)));
+}
+
+// The bias's scale must be x_scale * w_scale (per channel), its zero point 0.
+absl::Status CheckBias(const Graph& graph, const Node& node, const QuantizedOperand& x, const QuantizedOperand& w,
+                       const QuantizedOperand& bias) {
+  const std::vector<float> bias_scale = graph.value(bias.scale).constant->Floats();
+  const float x_scale = graph.value(x.scale).constant->Floats()[0];
+  const std::vector<float> w_scale = graph.value(w.scale).constant->Floats();
+  if (bias.zero_point != kNoValue) {
+    for (int32_t v : graph.value(bias.zero_point).constant->Elements<int32_t>()) {
+      if (v != 0) return absl::InvalidArgumentError(absl::StrCat("node '", node.name, "': its int32 bias has zero point ", v, "; it must be 0"));
+    }
+  }
+  for (size_t c = 0; c < std::max(bias_scale.size(), w_scale.size()); ++c) {
+    const float expected = x_scale * w_scale[c % w_scale.size()];
+    const float actual = bias_scale[c % bias_scale.size()];
+    if (std::fabs(actual - expected) > 1e-6f * std::fabs(expected)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "node '", node.name, "' (", OpName(node.op), "): its int32 bias has scale ", actual, " at channel ", c,
+          " but input scale x weight scale is ", expected, "; the quantised model is inconsistent"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// [N, K] int8 weights transposed to [K, N] (a Gemm's transB), as a new constant.
+ValueId TransposedWeights(Graph& graph, ValueId weights) {
+  const TensorData& w = *graph.value(weights).constant;
+  const int64_t n = w.type().shape[0], k = w.type().shape[1];
+  const int64_t size = ByteSize(w.type().element_type);
+  std::vector<uint8_t> bytes(w.bytes().size());
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t c = 0; c < k; ++c)
+      std::memcpy(bytes.data() + (c * n + r) * size, w.bytes().data() + (r * k + c) * size, size);
+  return graph.AddConstant(absl::StrCat(graph.value(weights).name, ".transposed"),
+                           TensorData(TensorType{w.type().element_type, {k, n}}, std::move(bytes)));
+}
+
+bool ZeroPointIsTypeMinimum(const Graph& graph, const QuantizedOperand& q) {
+  if (q.zero_point == kNoValue) return true;  // uint8 with zero point 0
+  if (!graph.IsConstant(q.zero_point)) return false;
+  const TensorData& z = *graph.value(q.zero_point).constant;
+  if (z.type().element_type == DataType::kInt8) return z.Elements<int8_t>()[0] == -128;
+  if (z.type().element_type == DataType::kUInt8) return z.Elements<uint8_t>()[0] == 0;
+  return false;
+}
+
+// The QuantizeLinear reading `value` (through a Relu the quantisation implies), if it is
+// the value's only reader: the index of the Q node, and the Relu's, or -1.
+struct OutputQuantization {
+  QuantizedOperand q;
+  int relu = -1;
+};
+std::optional<OutputQuantization> QuantizedOutput(const Graph& graph, const GraphUses& uses, ValueId value) {
+  if (uses.IsGraphOutput(value) || uses.Consumers(value).size() != 1) return std::nullopt;
+  OutputQuantization out;
+  int reader = uses.Consumers(value)[0];
+  if (graph.nodes()[reader].op == OpKind::kRelu) {
+    const ValueId relu_out = graph.nodes()[reader].outputs[0];
+    if (uses.IsGraphOutput(relu_out) || uses.Consumers(relu_out).size() != 1) return std::nullopt;
+    out.relu = reader;
+    reader = uses.Consumers(relu_out)[0];
+  }
+  std::optional<QuantizedOperand> q = OperandOf(graph, reader, OpKind::kQuantizeLinear);
+  if (!q || !PerTensor(graph, q->scale)) return std::nullopt;
+  if (out.relu >= 0 && !ZeroPointIsTypeMinimum(graph, *q)) return std::nullopt;
+  out.q = *q;
+  return out;
+}
+
+// The same constant values (a scale, a zero point; kNoValue reads as zero).
+bool SameConstant(const Graph& graph, ValueId a, ValueId b) {
+  if (a == b) return true;
+  auto bytes = [&](ValueId v) -> std::optional<std::vector<uint8_t>> {
+    if (v == kNoValue) return std::vector<uint8_t>{0};
+    if (!graph.IsConstant(v)) return std::nullopt;
+    std::vector<uint8_t> data = graph.value(v).constant->bytes();
+    return data;
+  };
+  const auto x = bytes(a), y = bytes(b);
+  if (!x || !y) return false;
+  if (a == kNoValue || b == kNoValue) {  // an absent zero point against a present one
+    const std::vector<uint8_t>& present = a == kNoValue ? *y : *x;
+    return std::all_of(present.begin(), present.end(), [](uint8_t v) { return v == 0; });
+  }
+  return *x == *y && graph.value(a).type == graph.value(b).type;
+}
+
+// DQ(x) -> op -> Q with the same parameters: the op reads x and writes Q's output.
+// Returns the Q node's index, or -1.
+int FusePassThrough(Graph& graph, const GraphUses& uses, int n) {
+  const Node& node = graph.nodes()[n];
+  if (!GetOpInfo(node.op).Has(op_traits::kPassesValuesThrough) || node.guard != kNoValue) return -1;
+  std::optional<QuantizedOperand> x = DequantizedInput(graph, node, 0);
+  std::optional<OutputQuantization> y = QuantizedOutput(graph, uses, node.outputs[0]);
+  if (!x || !y || y->relu >= 0 || !PerTensor(graph, x->scale)) return -1;
+  if (!SameConstant(graph, x->scale, y->q.scale) || !SameConstant(graph, x->zero_point, y->q.zero_point)) return -1;
+  const DataType x_type = graph.value(x->data).type.element_type;
+  const DataType y_type = graph.value(graph.nodes()[y->q.node].outputs[0]).type.element_type;
+  if (x_type != y_type) return -1;
+  Node& fused = graph.mutable_nodes()[n];
+  fused.inputs[0] = x->data;
+  fused.outputs = graph.nodes()[y->q.node].outputs;
+  return y->q.node;
+}
+
+}  // namespace
+
+absl::Status FuseQuantizedOps(Graph& graph) {
+  const GraphUses uses(graph);
+  std::vector<bool> removed(graph.nodes().size(), false);
+  for (size_t n = 0; n < graph.nodes().size(); ++n) {
+    if (const int q = FusePassThrough(graph, uses, static_cast<int>(n)); q >= 0) {
+      removed[q] = true;
+      continue;
+    }
+    const Node node = graph.nodes()[n];
+    const bool conv = node.op == OpKind::kConv, gemm = node.op == OpKind::kGemm, matmul = node.op == OpKind::kMatMul;
+    if ((!conv && !gemm && !matmul) || HasFusedEpilogue(node) || node.guard != kNoValue) continue;
+    std::optional<QuantizedOperand> x = DequantizedInput(graph, node, 0);
+    std::optional<QuantizedOperand> w = DequantizedInput(graph, node, 1);
+    std::optional<QuantizedOperand> bias = DequantizedInput(graph, node, 2);
+    std::optional<OutputQuantization> y = QuantizedOutput(graph, uses, node.outputs[0]);
+    if (!x || !w || !y || !PerTensor(graph, x->scale) || !Constant(graph, *w)) continue;
+    if (graph.HasInput(node, 2) && (!bias || !Constant(graph, *bias))) continue;
+    const DataType w_type = graph.value(w->data).type.element_type;
+    if (w_type != DataType::kInt8 && w_type != DataType::kUInt8) continue;
+    bool transpose_weights = false;
+    if (conv) {
+      if (!PerTensorOrAlong(graph, *w, 0)) continue;
+    } else {
+      if (graph.value(w->data).type.shape.size() != 2 || graph.value(x->data).type.shape.size() != 2) continue;
+      if (gemm) {
+        if (node.attributes.GetInt("transA", 0).value_or(1) != 0 ||
+            node.attributes.GetFloat("alpha", 1.0f).value_or(0.0f) != 1.0f ||
+            node.attributes.GetFloat("beta", 1.0f).value_or(0.0f) != 1.0f) {
+          continue;
+        }
+        transpose_weights = node.attributes.GetInt("transB", 0).value_or(0) != 0;
+      }
+      if (!PerTensorOrAlong(graph, *w, transpose_weights ? 0 : 1)) continue;
+      const int64_t columns = graph.value(w->data).type.shape[transpose_weights ? 0 : 1];
+      if (bias && graph.value(bias->data).type.ElementCount() != columns) continue;
+    }
+    if (bias) {
+      if (graph.value(bias->data).type.element_type != DataType::kInt32 || !graph.IsConstant(x->scale)) continue;
+      RETURN_IF_ERROR(CheckBias(graph, node, *x, *w, *bias));
+    }
+    Node fused = node;
+    fused.op = conv ? OpKind::kQLinearConv : OpKind::kQLinearMatMul;
+    const ValueId weights = transpose_weights ? TransposedWeights(graph, w->data) : w->data;
+    fused.inputs = {x->data,      x->scale, ZeroPointOf(graph, *x, node.name + ".x"),
+                    weights,      w->scale, ZeroPointOf(graph, *w, node.name + ".w"),
+                    y->q.scale,   ZeroPointOf(graph, y->q, node.name + ".y")};
+    if (bias) {
+      ValueId bias_value = bias->data;
+      if (graph.value(bias_value).type.shape.size() != 1) {  // a Gemm's [1, N] bias as [N]
+        TensorData flat = *graph.value(bias_value).constant;
+        bias_value = graph.AddConstant(absl::StrCat(graph.value(bias_value).name, ".flat"),
+                                       TensorData(TensorType{DataType::kInt32, {flat.type().ElementCount()}},
+                                                  flat.bytes()));
+      }
+      fused.inputs.push_back(bias_value);
+    }
+    if (!conv) fused.attributes = AttributeMap();
+    fused.outputs = graph.nodes()[y->q.node].outputs;
+    graph.mutable_nodes()[n] = std::move(fused);
+    removed[y->q.node] = true;
+    if (y->relu >= 0) removed[y->relu] = true;
+  }
+  graph.RemoveNodes(removed);
+  return absl::OkStatus();
+}
+
+}  // namespace modelc

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Quantises float ONNX models to int8 with ONNX Runtime's own quantiser, and records
+ONNX Runtime's outputs on the int8 models: the references modelc's int8 path is tested
+against (nobody here wrote them).
+
+For each float model NAME.onnx in a folder with NAME.io.json and NAME.inputs.bin:
+  NAME_int8.onnx               QDQ format, int8 activations (asymmetric) and int8
+                               weights (symmetric, per output channel, 7-bit range),
+                               int32 bias; min/max calibration
+  NAME_int8.ort_outputs.bin    ORT's output (float32) for each sample of NAME.inputs.bin
+  NAME_int8.io.json            the manifest, pointing at NAME.inputs.bin
+  NAME_int8.ort_last_int8.bin  ORT's last quantised tensor before the float output op
+                               (the input of the final DequantizeLinear -> Softmax), raw
+                               int8 per sample: the integer path's reference. ORT runs a
+                               trailing DQ -> Softmax -> Q as its QLinearSoftmax (a table
+                               approximation of its own), ONNX defines it as float
+                               Softmax: the two may differ by one step in the output.
+
+Weights use 7 of their 8 bits (reduce_range): on x86-64 without VNNI, ORT multiplies
+uint8 activations by int8 weights with vpmaddubsw, which saturates a pair's sum at
+int16, so ORT's own results are wrong for full-range weights (its documentation's
+advice is this option); with 7-bit weights no pair can saturate and ORT computes the
+exact integer arithmetic the ONNX operators define, the reference modelc must match.
+
+Calibration data: the shipped digits models are calibrated on scikit-learn's digits
+images that are not among the test samples (the first 200 of the training split the
+generator used); other models on their own inputs.
+
+  python3 -m venv .venv && .venv/bin/pip install -r tools/quantize/requirements.txt
+  .venv/bin/python tools/quantize/quantize_models.py models
+
+Developer tool: the committed files are what the tests read. Deterministic for a given
+ONNX Runtime version.
+"""
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType
+from onnxruntime.quantization import quantize_static
+from onnxruntime.quantization.shape_inference import quant_pre_process
+
+
+class Samples(CalibrationDataReader):
+    def __init__(self, name, samples):
+        self._items = iter([{name: s} for s in samples])
+
+    def get_next(self):
+        return next(self._items, None)
+
+
+def digits_calibration(shape):
+    from sklearn.datasets import load_digits
+    images = load_digits().images.astype(np.float32) / 16.0
+    return [image.reshape(shape) for image in images[-200:]]
+
+
+def run_ort(model_path, input_name, samples):
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    session = ort.InferenceSession(model_path, options, providers=["CPUExecutionProvider"])
+    return [session.run(None, {input_name: s})[0] for s in samples]
+
+
+def last_quantised_tensor(model):
+    """The int8 input of the DequantizeLinear feeding the op that writes the output
+    (through its QuantizeLinear/DequantizeLinear pair), if the model ends that way."""
+    producer = {o: n for n in model.graph.node for o in n.output}
+    node = producer.get(model.graph.output[0].name)
+    for op in ("DequantizeLinear", "QuantizeLinear"):
+        if node is None or node.op_type != op:
+            return None
+        node = producer.get(node.input[0])
+    if node is None or not node.input or producer.get(node.input[0]) is None:
+        return None
+    dq = producer[node.input[0]]
+    return dq.input[0] if dq.op_type == "DequantizeLinear" else None
+
+
+def quantize(folder, name):
+    manifest = json.load(open(os.path.join(folder, name + ".io.json")))
+    shape = manifest["input"]["shape"]
+    input_name = manifest["input"]["name"]
+    data = np.fromfile(os.path.join(folder, name + ".inputs.bin"), dtype=np.float32)
+    samples = [s.reshape(shape) for s in np.split(data, manifest["samples"])]
+    calibration = digits_calibration(shape) if name.startswith("digits_") else samples
+    float_model = os.path.join(folder, manifest["model"])
+    prepared = os.path.join(folder, name + ".prepared.onnx")
+    quant_pre_process(float_model, prepared, skip_symbolic_shape=True)
+    out = os.path.join(folder, name + "_int8.onnx")
+    quantize_static(prepared, out, Samples(input_name, calibration), quant_format=QuantFormat.QDQ,
+                    per_channel=True, activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
+                    calibrate_method=CalibrationMethod.MinMax, reduce_range=True,
+                    extra_options={"ActivationSymmetric": False, "WeightSymmetric": True})
+    os.remove(prepared)
+    model = onnx.load(out)
+    model.producer_name = "onnxruntime.quantization " + ort.__version__
+    onnx.save(model, out)
+    outputs = run_ort(out, input_name, samples)
+    np.concatenate([o.astype(np.float32).ravel() for o in outputs]).tofile(
+        os.path.join(folder, name + "_int8.ort_outputs.bin"))
+    int8_manifest = dict(manifest, model=name + "_int8.onnx", inputs=name + ".inputs.bin")
+    last = last_quantised_tensor(model)
+    if last:
+        cut = os.path.join(folder, name + "_int8.cut.onnx")
+        shape = [d.dim_value for d in model.graph.output[0].type.tensor_type.shape.dim]
+        cut_model = onnx.load(out)
+        del cut_model.graph.output[:]
+        cut_model.graph.output.append(onnx.helper.make_tensor_value_info(last, onnx.TensorProto.INT8, shape))
+        onnx.save(cut_model, cut)
+        np.concatenate([o.astype(np.int8).ravel() for o in run_ort(cut, input_name, samples)]).tofile(
+            os.path.join(folder, name + "_int8.ort_last_int8.bin"))
+        os.remove(cut)
+        int8_manifest["last_int8"] = last
+    json.dump(int8_manifest, open(os.path.join(folder, name + "_int8.io.json"), "w"), indent=1)
+    float_outputs = run_ort(float_model, input_name, samples)
+    agree = sum(int(np.argmax(a) == np.argmax(b)) for a, b in zip(outputs, float_outputs))
+    print(f"{name}_int8: {len(samples)} samples, int8 and float agree on {agree}; onnxruntime {ort.__version__}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder")
+    parser.add_argument("names", nargs="*", help="models to quantise (default: every NAME.io.json not _int8)")
+    args = parser.parse_args()
+    names = args.names or sorted(f[:-len(".io.json")] for f in os.listdir(args.folder)
+                                 if f.endswith(".io.json") and not f.endswith("_int8.io.json"))
+    for name in names:
+        quantize(args.folder, name)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
