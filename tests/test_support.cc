@@ -28,6 +28,18 @@ std::vector<float> ReadFloats(const std::string& path) {
   return values;
 }
 
+std::vector<float> Mulberry32Floats(uint32_t seed, size_t count) {
+  std::vector<float> values(count);
+  uint32_t a = seed;
+  for (float& v : values) {
+    a += 0x6D2B79F5u;
+    uint32_t t = (a ^ (a >> 15)) * (1u | a);
+    t = (t + ((t ^ (t >> 7)) * (61u | t))) ^ t;
+    v = static_cast<float>(static_cast<double>(t ^ (t >> 14)) / 4294967296.0 * 2.0 - 1.0);
+  }
+  return values;
+}
+
 bool FileExists(const std::string& path) { return std::filesystem::exists(path); }
 
 AlignedBuffer::AlignedBuffer(uint64_t size, uint64_t alignment) {

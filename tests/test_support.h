@@ -13,6 +13,10 @@
 namespace modelc::testing {
 
 std::vector<float> ReadFloats(const std::string& path);
+// `count` floats uniform in [-1, 1) from mulberry32 seeded with `seed`: the generator of
+// ../shared/models' inputs (seed 12345 gives NAME.input.bin) and of the int8 networks'
+// test samples (tools/quantize).
+std::vector<float> Mulberry32Floats(uint32_t seed, size_t count);
 std::string ReadFileBytes(const std::string& path);
 bool FileExists(const std::string& path);
 

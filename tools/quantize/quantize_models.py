@@ -28,6 +28,15 @@ generator used); other models on their own inputs.
 
   python3 -m venv .venv && .venv/bin/pip install -r tools/quantize/requirements.txt
   .venv/bin/python tools/quantize/quantize_models.py models
+  .venv/bin/python tools/quantize/quantize_models.py --shared ../shared/models tests/data/int8
+
+With --shared, the benchmark networks of ../shared/models (NAME.onnx and NAME.io.json)
+are quantised into the output folder. Their inputs come from the generator their
+shipped input came from (mulberry32, uniform in [-1, 1); seed 12345 gives
+NAME.input.bin), so no input file is committed: calibration on seeds 100 to 115, test
+samples seeds 12345, 1, 2 and 3 (tests/test_support.h's Mulberry32Floats makes the same).
+Writes NAME_int8.onnx, NAME_int8.ort_outputs.bin, NAME_int8.ort_last_int8.bin,
+NAME_int8.last_int8.txt and NAME_int8.io.json.
 
 Developer tool: the committed files are what the tests read. Deterministic for a given
 ONNX Runtime version.
@@ -99,36 +108,90 @@ def quantize(folder, name):
                     calibrate_method=CalibrationMethod.MinMax, reduce_range=True,
                     extra_options={"ActivationSymmetric": False, "WeightSymmetric": True})
     os.remove(prepared)
+    outputs = write_references(folder, name, out, input_name, shape, samples,
+                               dict(manifest, model=name + "_int8.onnx", inputs=name + ".inputs.bin"))
+    float_outputs = run_ort(float_model, input_name, samples)
+    agree = sum(int(np.argmax(a) == np.argmax(b)) for a, b in zip(outputs, float_outputs))
+    print(f"{name}_int8: {len(samples)} samples, int8 and float agree on {agree}; onnxruntime {ort.__version__}")
+
+
+SHARED_TEST_SEEDS = [12345, 1, 2, 3]
+
+
+def mulberry32(seed, count):
+    """mulberry32 floats uniform in [-1, 1), as ../shared's inputs were made."""
+    a = seed & 0xFFFFFFFF
+    out = np.empty(count, dtype=np.float32)
+    for i in range(count):
+        a = (a + 0x6D2B79F5) & 0xFFFFFFFF
+        t = ((a ^ (a >> 15)) * (1 | a)) & 0xFFFFFFFF
+        t = ((t + (((t ^ (t >> 7)) * (61 | t)) & 0xFFFFFFFF)) ^ t) & 0xFFFFFFFF
+        out[i] = ((t ^ (t >> 14)) & 0xFFFFFFFF) / 4294967296.0 * 2 - 1
+    return out
+
+
+def quantize_shared(shared, out_folder, name):
+    manifest = json.load(open(os.path.join(shared, name + ".io.json")))
+    spec = manifest["inputs"][0]
+    shape, input_name = spec["dims"], spec["name"]
+    count = int(np.prod(shape))
+    calibration = [mulberry32(seed, count).reshape(shape) for seed in range(100, 116)]
+    samples = [mulberry32(seed, count).reshape(shape) for seed in SHARED_TEST_SEEDS]
+    shipped = np.fromfile(os.path.join(shared, name + ".input.bin"), dtype=np.float32).reshape(shape)
+    assert np.array_equal(samples[0], shipped), "the generator does not reproduce the shipped input"
+    out = os.path.join(out_folder, name + "_int8.onnx")
+    prepared = os.path.join(out_folder, name + ".prepared.onnx")
+    quant_pre_process(os.path.join(shared, name + ".onnx"), prepared, skip_symbolic_shape=True)
+    quantize_static(prepared, out, Samples(input_name, calibration), quant_format=QuantFormat.QDQ,
+                    per_channel=True, activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
+                    calibrate_method=CalibrationMethod.MinMax, reduce_range=True,
+                    extra_options={"ActivationSymmetric": False, "WeightSymmetric": True})
+    os.remove(prepared)
+    write_references(out_folder, name, out, input_name, shape, samples,
+                     {"model": name + "_int8.onnx", "samples": len(samples),
+                      "input": {"name": input_name, "shape": shape},
+                      "inputs": {"generator": "mulberry32 uniform [-1, 1)", "seeds": SHARED_TEST_SEEDS}},
+                     name_file=True)
+
+
+def write_references(folder, name, out, input_name, shape, samples, manifest, name_file=False):
+    """ORT's outputs (and its last int8 tensor, when the model ends in DQ -> op -> Q -> DQ)."""
     model = onnx.load(out)
     model.producer_name = "onnxruntime.quantization " + ort.__version__
     onnx.save(model, out)
     outputs = run_ort(out, input_name, samples)
     np.concatenate([o.astype(np.float32).ravel() for o in outputs]).tofile(
         os.path.join(folder, name + "_int8.ort_outputs.bin"))
-    int8_manifest = dict(manifest, model=name + "_int8.onnx", inputs=name + ".inputs.bin")
     last = last_quantised_tensor(model)
     if last:
         cut = os.path.join(folder, name + "_int8.cut.onnx")
-        shape = [d.dim_value for d in model.graph.output[0].type.tensor_type.shape.dim]
+        out_shape = [d.dim_value for d in model.graph.output[0].type.tensor_type.shape.dim]
         cut_model = onnx.load(out)
         del cut_model.graph.output[:]
-        cut_model.graph.output.append(onnx.helper.make_tensor_value_info(last, onnx.TensorProto.INT8, shape))
+        cut_model.graph.output.append(onnx.helper.make_tensor_value_info(last, onnx.TensorProto.INT8, out_shape))
         onnx.save(cut_model, cut)
         np.concatenate([o.astype(np.int8).ravel() for o in run_ort(cut, input_name, samples)]).tofile(
             os.path.join(folder, name + "_int8.ort_last_int8.bin"))
         os.remove(cut)
-        int8_manifest["last_int8"] = last
-    json.dump(int8_manifest, open(os.path.join(folder, name + "_int8.io.json"), "w"), indent=1)
-    float_outputs = run_ort(float_model, input_name, samples)
-    agree = sum(int(np.argmax(a) == np.argmax(b)) for a, b in zip(outputs, float_outputs))
-    print(f"{name}_int8: {len(samples)} samples, int8 and float agree on {agree}; onnxruntime {ort.__version__}")
+        manifest["last_int8"] = last
+        if name_file:  # tests/CMakeLists.txt reads the tensor's name from it
+            with open(os.path.join(folder, name + "_int8.last_int8.txt"), "w") as f:
+                f.write(last + "\n")
+    json.dump(manifest, open(os.path.join(folder, name + "_int8.io.json"), "w"), indent=1)
+    return outputs
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", help="quantise the benchmark networks of this folder into FOLDER")
     parser.add_argument("folder")
     parser.add_argument("names", nargs="*", help="models to quantise (default: every NAME.io.json not _int8)")
     args = parser.parse_args()
+    if args.shared:
+        for name in args.names or sorted(f[:-len(".onnx")] for f in os.listdir(args.shared) if f.endswith(".onnx")):
+            quantize_shared(args.shared, args.folder, name)
+            print(f"{name}_int8: written; onnxruntime {ort.__version__}")
+        return
     names = args.names or sorted(f[:-len(".io.json")] for f in os.listdir(args.folder)
                                  if f.endswith(".io.json") and not f.endswith("_int8.io.json"))
     for name in names:

@@ -63,9 +63,11 @@ absl::StatusOr<QuantizationParameters> ResolveQuantization(const Graph& graph, c
                                                      DataTypeName(zero_point.element_type), "; it must be ",
                                                      allow_int32 ? "int8, uint8 or int32" : "int8 or uint8"));
     }
+    // A scalar and a one-element vector are both per tensor (exporters mix them).
+    auto per_tensor = [](const Shape& shape) { return ElementCount(shape) == 1 && shape.size() <= 1; };
     if (parameters == nullptr) {
       parameters = &zero_point;
-    } else if (zero_point.shape != parameters->shape) {
+    } else if (zero_point.shape != parameters->shape && !(per_tensor(zero_point.shape) && per_tensor(parameters->shape))) {
       return absl::InvalidArgumentError(absl::StrCat(what, "_zero_point has shape ", ShapeText(zero_point.shape),
                                                      " but ", what, "_scale has ", ShapeText(parameters->shape)));
     }
