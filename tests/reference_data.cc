@@ -3,11 +3,18 @@
 // OUT_DIR/NAME.input.bin (every input, concatenated, random as op_kernels_test.cc's
 // first seed) and OUT_DIR/NAME.reference.bin (the reference evaluator's outputs).
 //   modelc_reference_data OUT_DIR MODEL...
+// With --networks, for the int8 benchmark networks (tests/data/int8): the input is the
+// generator's seed 12345 (as ../shared's inputs), and the graph goes through the
+// compiler's passes before the reference evaluator runs it, so a QDQ file is evaluated
+// as the integer ops it compiles to (QLinearConv, ...), whose references are the
+// evaluator's own code, not the kernels'.
+//   modelc_reference_data --networks OUT_DIR MODEL...
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 
 #include "compiler/frontend/onnx/onnx_importer.h"
+#include "compiler/passes/passes.h"
 #include "compiler/reference/evaluator.h"
 #include "tests/test_support.h"
 
@@ -24,8 +31,13 @@ bool WriteFloats(const std::filesystem::path& path, const std::vector<std::vecto
 }  // namespace
 
 int main(int argc, char** argv) {
+  const bool networks = argc > 1 && std::string(argv[1]) == "--networks";
+  if (networks) {
+    ++argv;
+    --argc;
+  }
   if (argc < 3) {
-    std::fprintf(stderr, "usage: modelc_reference_data OUT_DIR MODEL...\n");
+    std::fprintf(stderr, "usage: modelc_reference_data [--networks] OUT_DIR MODEL...\n");
     return 2;
   }
   const std::filesystem::path out(argv[1]);
@@ -36,9 +48,17 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "modelc_reference_data: %s\n", std::string(graph.status().message()).c_str());
       return 1;
     }
+    for (const modelc::Pass& pass : networks ? modelc::DefaultPipeline() : std::vector<modelc::Pass>()) {
+      if (absl::Status status = pass.run(*graph); !status.ok()) {
+        std::fprintf(stderr, "modelc_reference_data: %s: %s\n", argv[m], std::string(status.message()).c_str());
+        return 1;
+      }
+    }
     std::vector<std::vector<float>> inputs;
     for (size_t i = 0; i < graph->inputs().size(); ++i) {
-      inputs.push_back(modelc::testing::RandomFloats(graph->value(graph->inputs()[i]).type.ElementCount(), 100 + i));
+      const size_t count = graph->value(graph->inputs()[i]).type.ElementCount();
+      inputs.push_back(networks ? modelc::testing::Mulberry32Floats(12345, count)
+                                : modelc::testing::RandomFloats(count, 100 + i));
     }
     absl::StatusOr<std::vector<modelc::FloatTensor>> outputs = modelc::EvaluateGraph(*graph, inputs);
     if (!outputs.ok()) {
