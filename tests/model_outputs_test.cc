@@ -88,120 +88,79 @@ int Correct(const std::vector<float>& probabilities, const std::vector<int>& lab
   return correct;
 }
 
+// Runs an int8 model compiled with its last int8 tensor as a second output on each
+// sample, and checks against ORT's references at `reference_prefix` (.ort_outputs.bin,
+// .ort_last_int8.bin): the last int8 tensor bit for bit, the output within one
+// quantisation step. Returns the outputs, one sample after another.
+std::vector<float> CheckAgainstOnnxRuntime(const CompiledModelEntry& model, const std::vector<std::vector<float>>& samples,
+                                           const std::string& reference_prefix) {
+  const modelc_model_info& info = *model.info;
+  std::vector<float> all_outputs;
+  if (info.output_count != 2 || info.outputs[1].element_type != MODELC_INT8) {
+    ADD_FAILURE() << model.name << ": not compiled with its last int8 tensor as the second output";
+    return all_outputs;
+  }
+  const std::vector<float> references = ReadFloats(reference_prefix + ".ort_outputs.bin");
+  const std::string last_references = ReadFileBytes(reference_prefix + ".ort_last_int8.bin");
+  const size_t out_size = info.outputs[0].byte_size / 4, last_size = info.outputs[1].byte_size;
+  const float step = OutputStep(model.model_path);
+  EXPECT_GT(step, 0.0f) << model.name;
+  if (references.size() != samples.size() * out_size || last_references.size() != samples.size() * last_size) {
+    ADD_FAILURE() << model.name << ": the references do not match the samples";
+    return all_outputs;
+  }
+  size_t exact = 0;
+  float most_steps = 0;
+  for (size_t s = 0; s < samples.size(); ++s) {
+    std::vector<float> output(out_size);
+    std::string last(last_size, '\0');
+    const void* in[] = {samples[s].data()};
+    void* out[] = {output.data(), last.data()};
+    AlignedBuffer scratch(info.scratch_size, info.scratch_alignment);
+    EXPECT_EQ(info.run(in, out, scratch.data()), MODELC_OK) << model.name;
+    EXPECT_EQ(last, last_references.substr(s * last_size, last_size)) << model.name << " sample " << s;
+    for (size_t i = 0; i < out_size; ++i) {
+      const float expected = references[s * out_size + i];
+      exact += output[i] == expected;
+      most_steps = std::max(most_steps, std::fabs(output[i] - expected) / step);
+      EXPECT_LE(std::fabs(output[i] - expected), step * 1.001f) << model.name << " sample " << s << " element " << i;
+    }
+    all_outputs.insert(all_outputs.end(), output.begin(), output.end());
+  }
+  std::printf("%s: last int8 tensor bit-exact with ORT on %zu inputs; outputs %zu of %zu (at most %.0f step apart)\n",
+              model.name.c_str(), samples.size(), exact, samples.size() * out_size, most_steps);
+  return all_outputs;
+}
+
 // int8 QDQ models from ONNX Runtime's quantiser (tools/quantize): the integer path (every
-// op up to the last int8 tensor, a second output) bit for bit as ORT computes it; the
-// output, after a float Softmax that ORT approximates with a table of its own
-// (QLinearSoftmax), within one quantisation step; and the digits classified within one
-// image of the float model.
+// op up to the last int8 tensor) bit for bit as ORT computes it; the output, after a
+// float Softmax that ORT approximates with a table of its own (QLinearSoftmax), within
+// one quantisation step; and the digits classified within one image of the float model.
 TEST(Int8Models, MatchOnnxRuntime) {
   const auto models = ModelsOfKind("int8");
   ASSERT_EQ(models.size(), 2u);
   for (const CompiledModelEntry* model : models) {
-    const modelc_model_info& info = *model->info;
-    ASSERT_EQ(info.output_count, 2u) << model->name;
-    ASSERT_EQ(info.outputs[1].element_type, MODELC_INT8) << model->name;
     const std::vector<float> inputs = ReadFloats(model->data_prefix + ".inputs.bin");
-    const std::vector<float> references = ReadFloats(model->data_prefix + "_int8.ort_outputs.bin");
-    const std::string last_references = ReadFileBytes(model->data_prefix + "_int8.ort_last_int8.bin");
-    const size_t in_size = info.inputs[0].byte_size / 4, out_size = info.outputs[0].byte_size / 4;
-    const size_t last_size = info.outputs[1].byte_size;
-    const size_t samples = inputs.size() / in_size;
-    ASSERT_EQ(references.size(), samples * out_size) << model->name;
-    ASSERT_EQ(last_references.size(), samples * last_size) << model->name;
-    const float step = OutputStep(model->model_path);
-    ASSERT_GT(step, 0.0f) << model->name;
-    std::vector<float> all_outputs;
-    size_t exact = 0;
-    for (size_t s = 0; s < samples; ++s) {
-      std::vector<float> output(out_size);
-      std::string last(last_size, '\0');
-      const void* in[] = {inputs.data() + s * in_size};
-      void* out[] = {output.data(), last.data()};
-      AlignedBuffer scratch(info.scratch_size, info.scratch_alignment);
-      ASSERT_EQ(info.run(in, out, scratch.data()), MODELC_OK);
-      EXPECT_EQ(last, last_references.substr(s * last_size, last_size)) << model->name << " sample " << s;
-      for (size_t i = 0; i < out_size; ++i) {
-        const float expected = references[s * out_size + i];
-        exact += output[i] == expected;
-        EXPECT_LE(std::fabs(output[i] - expected), step * 1.001f) << model->name << " sample " << s << " element " << i;
-      }
-      all_outputs.insert(all_outputs.end(), output.begin(), output.end());
-    }
+    const size_t in_size = model->info->inputs[0].byte_size / 4;
+    std::vector<std::vector<float>> samples;
+    for (size_t at = 0; at + in_size <= inputs.size(); at += in_size) samples.emplace_back(&inputs[at], &inputs[at] + in_size);
+    const std::vector<float> outputs = CheckAgainstOnnxRuntime(*model, samples, model->data_prefix + "_int8");
     const std::vector<int> labels = Labels(model->data_prefix + ".labels.txt");
-    ASSERT_EQ(labels.size(), samples) << model->name;
+    ASSERT_EQ(labels.size(), samples.size()) << model->name;
     const int float_correct = Correct(ReadFloats(model->data_prefix + ".ort_outputs.bin"), labels);
-    EXPECT_LE(std::abs(Correct(all_outputs, labels) - float_correct), 1) << model->name;
-    std::printf("%s: last int8 tensor bit-exact with ORT on %zu samples; outputs bit-exact %zu of %zu\n",
-                model->name.c_str(), samples, exact, samples * out_size);
+    EXPECT_LE(std::abs(Correct(outputs, labels) - float_correct), 1) << model->name;
   }
 }
 
-// How far a network's outputs may be from ORT's, in quantisation steps of the output
-// and of the last int8 tensor: one, except where ORT does not run the arithmetic the
-// file defines in integers. ORT leaves 6 of resnet8_int8's 9 QDQ convolutions in float
-// (DQ -> float Conv -> Q: its QDQ selector declines them), so a sum on a rounding tie
-// can land one step away from the integer sum (3 of the 40 int8 logits, one step), and
-// the Softmax after them moves a probability by a few steps.
-struct Int8Tolerance {
-  const char* model;
-  int last_int8_steps;
-  int output_steps;
-};
-constexpr Int8Tolerance kInt8Tolerances[] = {{"resnet8_int8", 1, 4}};
-
-Int8Tolerance ToleranceOf(const std::string& model) {
-  for (const Int8Tolerance& t : kInt8Tolerances) {
-    if (model == t.model) return t;
-  }
-  return {model.c_str(), 1, 1};
-}
-
-// The six benchmark networks quantised by ORT's quantiser (tests/data/int8), on four
-// generated inputs: the last int8 tensor (a second output) and the output against ORT,
-// element by element, within the tolerance above. Reports how many are bit-exact.
+// The six benchmark networks quantised the same way (tests/data/int8), on four inputs
+// from the generator of ../shared's (seeds as tools/quantize's SHARED_TEST_SEEDS).
 TEST(Int8Networks, MatchOnnxRuntime) {
   const auto models = ModelsOfKind("int8_network");
   ASSERT_EQ(models.size(), 6u);
-  constexpr uint32_t kSeeds[] = {12345, 1, 2, 3};  // tools/quantize's SHARED_TEST_SEEDS
   for (const CompiledModelEntry* model : models) {
-    const modelc_model_info& info = *model->info;
-    const Int8Tolerance tolerance = ToleranceOf(model->name);
-    ASSERT_EQ(info.output_count, 2u) << model->name;
-    const size_t in_size = info.inputs[0].byte_size / 4, out_size = info.outputs[0].byte_size / 4;
-    const size_t last_size = info.outputs[1].byte_size;
-    const std::vector<float> references = ReadFloats(model->data_prefix + ".ort_outputs.bin");
-    const std::string last_references = ReadFileBytes(model->data_prefix + ".ort_last_int8.bin");
-    ASSERT_EQ(references.size(), std::size(kSeeds) * out_size) << model->name;
-    ASSERT_EQ(last_references.size(), std::size(kSeeds) * last_size) << model->name;
-    const float step = OutputStep(model->model_path);
-    ASSERT_GT(step, 0.0f) << model->name;
-    size_t exact = 0, last_exact = 0;
-    float most_steps = 0;
-    for (size_t s = 0; s < std::size(kSeeds); ++s) {
-      const std::vector<float> input = Mulberry32Floats(kSeeds[s], in_size);
-      std::vector<float> output(out_size);
-      std::string last(last_size, '\0');
-      const void* in[] = {input.data()};
-      void* out[] = {output.data(), last.data()};
-      AlignedBuffer scratch(info.scratch_size, info.scratch_alignment);
-      ASSERT_EQ(info.run(in, out, scratch.data()), MODELC_OK);
-      for (size_t i = 0; i < last_size; ++i) {
-        const int difference = static_cast<int8_t>(last[i]) - static_cast<int8_t>(last_references[s * last_size + i]);
-        last_exact += difference == 0;
-        EXPECT_LE(std::abs(difference), tolerance.last_int8_steps)
-            << model->name << " seed " << kSeeds[s] << " int8 element " << i;
-      }
-      for (size_t i = 0; i < out_size; ++i) {
-        const float expected = references[s * out_size + i];
-        exact += output[i] == expected;
-        most_steps = std::max(most_steps, std::fabs(output[i] - expected) / step);
-        EXPECT_LE(std::fabs(output[i] - expected), step * (tolerance.output_steps + 0.001f))
-            << model->name << " seed " << kSeeds[s] << " element " << i;
-      }
-    }
-    std::printf("%s: last int8 tensor bit-exact %zu of %zu, outputs %zu of %zu (at most %.0f steps apart)\n",
-                model->name.c_str(), last_exact, std::size(kSeeds) * last_size, exact, std::size(kSeeds) * out_size,
-                most_steps);
+    std::vector<std::vector<float>> samples;
+    for (uint32_t seed : {12345u, 1u, 2u, 3u}) samples.push_back(Mulberry32Floats(seed, model->info->inputs[0].byte_size / 4));
+    CheckAgainstOnnxRuntime(*model, samples, model->data_prefix);
   }
 }
 

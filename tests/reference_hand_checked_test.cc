@@ -3,6 +3,7 @@
 // identities (sigmoid(ln 3) = 3/4, tanh(ln 2) = 3/5, ...), never from running code.
 // The reference evaluator computes each case; a last test fails when an operator of
 // compiler/ir/ops.def has no case here.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -235,6 +236,22 @@ std::vector<HandCase> Cases() {
        "  y = QLinearConv(a, xs, xz, b, ws, wz, ys, yz, c)",
        {U8({1, 1, 2, 2}, {1, 2, 3, 4}), I8({2, 1, 1, 1}, {2, -1}), I32({2}, {1, 0})},
        {U8({1, 2, 2, 2}, {4, 4, 6, 6, 1, 0, 0, 0})}, 10},
+      // ONNX Runtime's com.microsoft ops. 0.5 * (a - 1) + 0.25 * (b - 0) over c_scale 0.5:
+      // (0 + 0.5) / 0.5 = 1, (2 + 1) / 0.5 = 6, (-1 + 0.25) / 0.5 = -1.5 (to even: -2),
+      // (63 + 0) / 0.5 = 126; plus 10, the last saturated.
+      {"com.microsoft.QLinearAdd",
+       "as = Constant<value = float {0.5}>()\n  az = Constant<value = int8 {1}>()\n"
+       "  bs = Constant<value = float {0.25}>()\n  bz = Constant<value = int8 {0}>()\n"
+       "  cs = Constant<value = float {0.5}>()\n  cz = Constant<value = int8 {10}>()\n"
+       "  y = com.microsoft.QLinearAdd(a, as, az, b, bs, bz, cs, cz)",
+       {I8({4}, {1, 5, -1, 128 - 1}), I8({4}, {2, 4, 1, 0})}, {I8({4}, {11, 16, 8, 127})}},
+      // 2x2 windows of x - 3 = [[1, 2], [3, 5]] and [[-3, -3], [-3, -2]]: sums 11 and -11,
+      // times 0.5, over 4, over 0.25: 5.5 (to even: 6) and -5.5 (-6), plus 1.
+      {"com.microsoft.QLinearAveragePool",
+       "xs = Constant<value = float {0.5}>()\n  xz = Constant<value = uint8 {3}>()\n"
+       "  ys = Constant<value = float {0.25}>()\n  yz = Constant<value = int8 {1}>()\n"
+       "  y = com.microsoft.QLinearAveragePool<kernel_shape = [2, 2]>(a, xs, xz, ys, yz)",
+       {U8({1, 2, 2, 2}, {4, 5, 6, 8, 0, 0, 0, 1})}, {I8({1, 2, 1, 1}, {7, -5})}},
   };
 }
 
@@ -252,7 +269,7 @@ TEST_P(HandChecked, ReferenceEvaluatorGivesTheHandResult) {
   }
   testing::TemporaryFolder folder;
   const std::string path = folder.File("case.onnxtxt");
-  std::ofstream(path) << "<ir_version: 8, opset_import: [\"\" : " << c.opset << "]>\n"
+  std::ofstream(path) << "<ir_version: 8, opset_import: [\"\" : " << c.opset << ", \"com.microsoft\" : 1]>\n"
                       << signature << ") {\n  " << c.body << "\n}\n";
   absl::StatusOr<Graph> graph = ImportOnnxFile(path, {});
   ASSERT_TRUE(graph.ok()) << graph.status();
@@ -275,7 +292,11 @@ TEST_P(HandChecked, ReferenceEvaluatorGivesTheHandResult) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryOperator, HandChecked, ::testing::ValuesIn(Cases()),
-                         [](const auto& info) { return std::string(info.param.op); });
+                         [](const auto& info) {  // "com.microsoft.QLinearAdd" -> "com_microsoft_QLinearAdd"
+                           std::string name = info.param.op;
+                           std::replace(name.begin(), name.end(), '.', '_');
+                           return name;
+                         });
 
 TEST(HandCheckedCoverage, EveryOperatorOfTheTableHasACase) {
   std::set<std::string> covered;

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
+#include "compiler/ops/quantize/quantization.h"
 #include "compiler/ir/op_geometry.h"
 #include "compiler/util/status_macros.h"
 
@@ -86,6 +87,23 @@ absl::Status EmitConvKernel(KernelContext& k) {
 
 namespace {
 
+// QLinearAveragePool's (x_scale, x_zero_point) at inputs 1 and 2, (y_scale,
+// y_zero_point) at 3 and 4, per tensor (checked by its shape rule).
+QuantizationParameters QuantizedInput(KernelContext& k) {
+  QuantizationParameters q;
+  q.scale_input = 1;
+  q.zero_point_input = k.graph.HasInput(k.node, 2) ? 2 : -1;
+  q.type = k.InType(0);
+  return q;
+}
+QuantizationParameters QuantizedOutput(KernelContext& k) {
+  QuantizationParameters q;
+  q.scale_input = 3;
+  q.zero_point_input = k.graph.HasInput(k.node, 4) ? 4 : -1;
+  q.type = k.OutType();
+  return q;
+}
+
 llvm::Value* RangeSize(KernelContext& k, const ValidRange& range) {
   return k.Max(k.b.CreateSub(range.end, range.begin), k.Int(0));
 }
@@ -131,18 +149,25 @@ absl::Status EmitPoolKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(PoolGeometry g, ResolvePool(k.graph, k.node));
   const WindowGeometry& s = g.window;
   const bool is_max = k.node.op == OpKind::kMaxPool;
+  const bool quantised = k.node.op == OpKind::kQLinearAveragePool;
   if (std::get<PoolKernel>(k.plan.kernel) == PoolKernel::kVectorRows) {  // every window inside the image
     EmitPoolOnVectors(k, s, is_max);
     return absl::OkStatus();
   }
-  // Float32, or int8/uint8 for MaxPool (a quantised model's).
+  // Float32, or int8/uint8 for MaxPool and QLinearAveragePool (a quantised model's):
+  // the latter sums x - x_zero_point in int32 and requantises each window's average
+  // (compiler/ops/qlinear_average_pool/).
   const DataType type = k.InType(0);
   const bool is_float = IsFloat(type);
   llvm::IRBuilder<>& b = k.b;
-  llvm::Value* accumulator = k.EntryAlloca(k.Elem(type));
+  llvm::IRBuilderBase::FastMathFlagGuard exact(b);
+  if (quantised) b.clearFastMathFlags();
+  llvm::Type* sum_type = quantised ? b.getInt32Ty() : k.Elem(type);
+  llvm::Value* x_zero_point = quantised ? EmitLoadZeroPoint(k, QuantizedInput(k), k.Int(0)) : nullptr;
+  llvm::Value* accumulator = k.EntryAlloca(sum_type);
   llvm::Value* start = is_max ? (is_float ? k.Float(-std::numeric_limits<float>::infinity())
                                           : k.Constant(type, IsSignedInteger(type) ? -128.0 : 0.0))
-                              : k.Float(0.0f);
+                              : (quantised ? b.getInt32(0) : k.Float(0.0f));
   auto greater = [&](llvm::Value* x, llvm::Value* y) {
     if (is_float) return b.CreateFCmpOGT(x, y);
     return IsSignedInteger(type) ? b.CreateICmpSGT(x, y) : b.CreateICmpUGT(x, y);
@@ -163,11 +188,15 @@ absl::Status EmitPoolKernel(KernelContext& k) {
           llvm::Value* in_row = at(in_plane, b.CreateMul(ih, k.Int(s.in_w)));
           k.Loop(cols.begin, cols.end, [&](llvm::Value* kw) {
             llvm::Value* v = k.LoadAs(type, in_row, b.CreateAdd(w_base, b.CreateMul(kw, k.Int(s.dilation_w))));
-            llvm::Value* acc = b.CreateLoad(k.Elem(type), accumulator);
-            b.CreateStore(is_max ? b.CreateSelect(greater(v, acc), v, acc) : b.CreateFAdd(acc, v), accumulator);
+            llvm::Value* acc = b.CreateLoad(sum_type, accumulator);
+            if (quantised) {
+              b.CreateStore(b.CreateAdd(acc, b.CreateSub(EmitWidenToInt32(k, v, type), x_zero_point)), accumulator);
+            } else {
+              b.CreateStore(is_max ? b.CreateSelect(greater(v, acc), v, acc) : b.CreateFAdd(acc, v), accumulator);
+            }
           });
         });
-        llvm::Value* result = b.CreateLoad(k.Elem(type), accumulator);
+        llvm::Value* result = b.CreateLoad(sum_type, accumulator);
         if (!is_max) {
           llvm::Value* count;
           if (g.count_include_pad) {
@@ -179,9 +208,17 @@ absl::Status EmitPoolKernel(KernelContext& k) {
           } else {
             count = b.CreateMul(RangeSize(k, rows), RangeSize(k, cols));
           }
-          result = b.CreateFDiv(result, b.CreateSIToFP(k.Max(count, k.Int(1)), k.F32()));
+          llvm::Value* divisor = b.CreateSIToFP(k.Max(count, k.Int(1)), k.F32());
+          if (quantised) {  // ((sum * x_scale) / count) / y_scale, requantised
+            const QuantizationParameters x = QuantizedInput(k), y = QuantizedOutput(k);
+            llvm::Value* real = b.CreateFMul(b.CreateSIToFP(result, k.F32()), EmitLoadScale(k, x, k.Int(0)));
+            llvm::Value* scaled = b.CreateFDiv(b.CreateFDiv(real, divisor), EmitLoadScale(k, y, k.Int(0)));
+            result = EmitRoundToQuantized(k, scaled, EmitLoadZeroPoint(k, y, k.Int(0)), k.OutType());
+          } else {
+            result = b.CreateFDiv(result, divisor);
+          }
         }
-        k.StoreAs(type, result, out_plane, b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow));
+        k.StoreAs(k.OutType(), result, out_plane, b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow));
       });
     });
   });

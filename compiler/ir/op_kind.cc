@@ -2,6 +2,7 @@
 #include "compiler/ir/op_kind.h"
 
 #include <array>
+#include <string>
 #include <string_view>
 
 #include "compiler/util/status_macros.h"
@@ -70,9 +71,11 @@ int OpCount() { return static_cast<int>(sizeof(kOpTable) / sizeof(kOpTable[0]));
 
 const char* OpName(OpKind kind) { return GetOpInfo(kind).onnx_name; }
 
-std::optional<OpKind> OpKindFromOnnxName(std::string_view onnx_name) {
+std::optional<OpKind> OpKindFromOnnxName(std::string_view onnx_name, std::string_view domain) {
+  const bool default_domain = domain.empty() || domain == "ai.onnx";
+  const std::string qualified = default_domain ? std::string(onnx_name) : std::string(domain) + "." + std::string(onnx_name);
   for (const OpInfo& info : kOpTable) {
-    if (std::string_view(info.onnx_name) == onnx_name) return info.kind;
+    if (std::string_view(info.onnx_name) == qualified) return info.kind;
   }
   return std::nullopt;
 }

@@ -118,8 +118,9 @@ OwnOp AsOwnOp(OpKind kind);
 ElementwiseOp AsElementwiseOp(OpKind kind);
 int OpCount();  // the op kinds are 0 .. OpCount() - 1
 const char* OpName(OpKind kind);
-// The op for an ONNX op type in the default domain, if the compiler supports it.
-std::optional<OpKind> OpKindFromOnnxName(std::string_view onnx_name);
+// The op for an ONNX op type of `domain` (the default domain: "" or "ai.onnx"), if the
+// compiler supports it. An op of another domain is named "domain.op_type" in the table.
+std::optional<OpKind> OpKindFromOnnxName(std::string_view onnx_name, std::string_view domain = "");
 
 }  // namespace modelc
 

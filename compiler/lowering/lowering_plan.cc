@@ -161,7 +161,7 @@ absl::StatusOr<LoweringPlan> PlanLowering(const Graph& graph, const LoweringOpti
                            forced[n]);
     } else if (node.op == OpKind::kGemm || node.op == OpKind::kMatMul) {
       ASSIGN_OR_RETURN(node_plan, PlanMatrixProduct(graph, node, options.target));
-    } else if (node.op == OpKind::kMaxPool || node.op == OpKind::kAveragePool) {
+    } else if (node.op == OpKind::kMaxPool || node.op == OpKind::kAveragePool || node.op == OpKind::kQLinearAveragePool) {
       ASSIGN_OR_RETURN(node_plan, PlanPool(graph, node, options.target));
     } else if (IsRecurrent(node.op)) {
       ASSIGN_OR_RETURN(RecurrentGeometry recurrent, ResolveRecurrent(graph, node));

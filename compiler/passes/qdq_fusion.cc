@@ -6,6 +6,8 @@
 //   DQ(x) -> MatMul / Gemm(., DQ(w), DQ(b)) -> Q  becomes  QLinearMatMul(x, w, b)
 //   ... -> Relu -> Q whose zero point is the type's minimum: the Relu is the clamp the
 //   quantisation already does, and goes (ORT's ReluQuantFusion)
+//   DQ(a), DQ(b) -> Add -> Q                     becomes  QLinearAdd(a, b)
+//   DQ(x) -> AveragePool / GlobalAveragePool -> Q becomes  QLinearAveragePool(x)
 //   DQ(x) -> MaxPool / Transpose / a view (ops.def's kPassesValuesThrough) -> Q with the
 //   same scale and zero point
 //                                                becomes  the op on x itself (it moves
@@ -182,6 +184,41 @@ int FusePassThrough(Graph& graph, const GraphUses& uses, int n) {
   return y->q.node;
 }
 
+// DQ(a), DQ(b) -> Add -> Q: QLinearAdd; DQ(x) -> (Global)AveragePool -> Q:
+// QLinearAveragePool. Returns the removed nodes (Q, and a Relu it implies), or {}.
+std::vector<int> FuseElementwiseOrPool(Graph& graph, const GraphUses& uses, int n) {
+  const Node node = graph.nodes()[n];
+  const bool add = node.op == OpKind::kAdd;
+  const bool pool = node.op == OpKind::kAveragePool || node.op == OpKind::kGlobalAveragePool;
+  if ((!add && !pool) || node.guard != kNoValue) return {};
+  std::optional<QuantizedOperand> a = DequantizedInput(graph, node, 0);
+  std::optional<QuantizedOperand> b = add ? DequantizedInput(graph, node, 1) : std::nullopt;
+  std::optional<OutputQuantization> y = QuantizedOutput(graph, uses, node.outputs[0]);
+  if (!a || !y || !PerTensor(graph, a->scale) || (add && (!b || !PerTensor(graph, b->scale)))) return {};
+  Node fused = node;
+  if (add) {
+    fused.op = OpKind::kQLinearAdd;
+    fused.inputs = {a->data, a->scale, ZeroPointOf(graph, *a, node.name + ".a"),
+                    b->data, b->scale, ZeroPointOf(graph, *b, node.name + ".b"),
+                    y->q.scale, ZeroPointOf(graph, y->q, node.name + ".y")};
+  } else {
+    const Shape& x = graph.value(a->data).type.shape;
+    if (x.size() != 3 && x.size() != 4) return {};
+    if (node.op == OpKind::kGlobalAveragePool) {  // the window is the whole plane
+      fused.attributes = AttributeMap();
+      fused.attributes.Set("kernel_shape", std::vector<int64_t>(x.begin() + 2, x.end()));
+    }
+    fused.op = OpKind::kQLinearAveragePool;
+    fused.inputs = {a->data, a->scale, ZeroPointOf(graph, *a, node.name + ".x"), y->q.scale,
+                    ZeroPointOf(graph, y->q, node.name + ".y")};
+  }
+  fused.outputs = graph.nodes()[y->q.node].outputs;
+  graph.mutable_nodes()[n] = std::move(fused);
+  std::vector<int> removed = {y->q.node};
+  if (y->relu >= 0) removed.push_back(y->relu);
+  return removed;
+}
+
 }  // namespace
 
 absl::Status FuseQuantizedOps(Graph& graph) {
@@ -190,6 +227,10 @@ absl::Status FuseQuantizedOps(Graph& graph) {
   for (size_t n = 0; n < graph.nodes().size(); ++n) {
     if (const int q = FusePassThrough(graph, uses, static_cast<int>(n)); q >= 0) {
       removed[q] = true;
+      continue;
+    }
+    if (const std::vector<int> gone = FuseElementwiseOrPool(graph, uses, static_cast<int>(n)); !gone.empty()) {
+      for (int g : gone) removed[g] = true;
       continue;
     }
     const Node node = graph.nodes()[n];

@@ -61,9 +61,9 @@ absl::StatusOr<int64_t> DefaultOpset(const onnx::ModelProto& model) {
 }
 
 bool IsKnownOp(const onnx::NodeProto& node) {
-  return IsDefaultDomain(node.domain()) &&
-         (node.op_type() == "Constant" || node.op_type() == "CastLike" || node.op_type() == "If" ||
-          IsCompileTimeOp(node.op_type()) || OpKindFromOnnxName(node.op_type()));
+  if (!IsDefaultDomain(node.domain())) return OpKindFromOnnxName(node.op_type(), node.domain()).has_value();
+  return node.op_type() == "Constant" || node.op_type() == "CastLike" || node.op_type() == "If" ||
+         IsCompileTimeOp(node.op_type()) || OpKindFromOnnxName(node.op_type());
 }
 
 // Lists the unsupported operators of a graph and of the graphs nested in its nodes
@@ -388,7 +388,7 @@ class GraphBuilder {
     }
     Node node;
     node.guard = guard_;
-    node.op = proto.op_type() == "CastLike" ? OpKind::kCast : *OpKindFromOnnxName(proto.op_type());
+    node.op = proto.op_type() == "CastLike" ? OpKind::kCast : *OpKindFromOnnxName(proto.op_type(), proto.domain());
     node.name = proto.name().empty() ? absl::StrCat(proto.op_type(), "_", index) : proto.name();
     ASSIGN_OR_RETURN(node.attributes, ConvertAttributes(proto));
     // Legacy forms of old opsets whose meaning differs from today's: refuse, never guess.

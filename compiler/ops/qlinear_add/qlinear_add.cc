@@ -1,0 +1,99 @@
+// QLinearAdd: the sum of two quantised tensors (numpy broadcasting), requantised, as
+// ONNX Runtime's com.microsoft op of that name computes it (MLAS's reference form):
+//   c = round_half_even((a_scale * (a - a_zero_point) + b_scale * (b - b_zero_point))
+//                       / c_scale) + c_zero_point, saturated
+// which is also what DequantizeLinear -> Add -> QuantizeLinear computes, operation for
+// operation: the QDQ fusion (passes/qdq_fusion.cc) makes it, so the float tensors
+// between never exist. Inputs: a, a_scale, a_zero_point, b, b_scale, b_zero_point,
+// c_scale, c_zero_point; parameters per tensor.
+#include "absl/strings/str_cat.h"
+#include "compiler/backend/kernel_context.h"
+#include "compiler/ir/op_geometry.h"
+#include "compiler/ops/own_op_hooks.h"
+#include "compiler/ops/quantize/quantization.h"
+#include "compiler/util/status_macros.h"
+
+namespace modelc {
+namespace {
+
+struct QLinearAddGeometry {
+  QuantizationParameters a, b, c;
+  DataType a_type, b_type;
+  Shape out_shape;
+  std::vector<int64_t> a_strides, b_strides;  // a and b broadcast to out_shape
+};
+
+absl::StatusOr<QLinearAddGeometry> ResolveQLinearAdd(const Graph& graph, const Node& node) {
+  QLinearAddGeometry g;
+  const Shape& a = graph.InputType(node, 0).shape;
+  const Shape& b = graph.InputType(node, 3).shape;
+  ASSIGN_OR_RETURN(g.a, ResolveQuantizedOperand(graph, node, 0, 1, 2, std::nullopt, "a"));
+  ASSIGN_OR_RETURN(g.b, ResolveQuantizedOperand(graph, node, 3, 4, 5, std::nullopt, "b"));
+  ASSIGN_OR_RETURN(g.out_shape, BroadcastShapes(a, b));
+  ASSIGN_OR_RETURN(g.c, ResolveQuantization(graph, node, 6, 7, g.out_shape, std::nullopt, "c"));
+  g.a_type = graph.InputType(node, 0).element_type;
+  g.b_type = graph.InputType(node, 3).element_type;
+  g.a_strides = BroadcastStrides(a, g.out_shape);
+  g.b_strides = BroadcastStrides(b, g.out_shape);
+  return g;
+}
+
+// Element `e` of the output reads these elements of a and b.
+int64_t BroadcastOffset(const Shape& out_shape, const std::vector<int64_t>& strides, int64_t e) {
+  int64_t offset = 0;
+  for (size_t d = out_shape.size(); d-- > 0;) {
+    offset += (e % out_shape[d]) * strides[d];
+    e /= out_shape[d];
+  }
+  return offset;
+}
+
+}  // namespace
+
+absl::Status UpgradeQLinearAdd(Node& node, int64_t opset) { return absl::OkStatus(); }
+
+absl::StatusOr<std::vector<TensorType>> InferQLinearAdd(const Graph& graph, const Node& node, DataType) {
+  ASSIGN_OR_RETURN(QLinearAddGeometry g, ResolveQLinearAdd(graph, node));
+  return std::vector<TensorType>{TensorType{g.c.type, g.out_shape}};
+}
+
+absl::StatusOr<std::vector<TensorData>> EvaluateQLinearAdd(const Graph& graph, const Node& node,
+                                                           const std::vector<const TensorData*>& inputs) {
+  ASSIGN_OR_RETURN(QLinearAddGeometry g, ResolveQLinearAdd(graph, node));
+  const std::vector<int32_t> a = ElementsAsInt32(*inputs[0]), b = ElementsAsInt32(*inputs[3]);
+  const QuantizationValues qa = ReadQuantization(g.a, inputs), qb = ReadQuantization(g.b, inputs),
+                           qc = ReadQuantization(g.c, inputs);
+  std::vector<int32_t> c(ElementCount(g.out_shape));
+  for (int64_t e = 0; e < static_cast<int64_t>(c.size()); ++e) {
+    const float va = qa.scale[0] * static_cast<float>(a[BroadcastOffset(g.out_shape, g.a_strides, e)] - qa.zero_point[0]);
+    const float vb = qb.scale[0] * static_cast<float>(b[BroadcastOffset(g.out_shape, g.b_strides, e)] - qb.zero_point[0]);
+    c[e] = RoundToQuantized((va + vb) / qc.scale[0], qc.zero_point[0], g.c.type);
+  }
+  return std::vector<TensorData>{TensorFromInt32(graph.value(node.outputs[0]).type, c)};
+}
+
+absl::Status EmitQLinearAddKernel(KernelContext& k) {
+  ASSIGN_OR_RETURN(QLinearAddGeometry g, ResolveQLinearAdd(k.graph, k.node));
+  llvm::IRBuilder<>& b = k.b;
+  llvm::IRBuilderBase::FastMathFlagGuard exact(b);
+  b.clearFastMathFlags();
+  llvm::Value* a_scale = EmitLoadScale(k, g.a, k.Int(0));
+  llvm::Value* b_scale = EmitLoadScale(k, g.b, k.Int(0));
+  llvm::Value* c_scale = EmitLoadScale(k, g.c, k.Int(0));
+  llvm::Value* a_zero_point = EmitLoadZeroPoint(k, g.a, k.Int(0));
+  llvm::Value* b_zero_point = EmitLoadZeroPoint(k, g.b, k.Int(0));
+  llvm::Value* c_zero_point = EmitLoadZeroPoint(k, g.c, k.Int(0));
+  auto real = [&](llvm::Value* q, DataType type, llvm::Value* zero_point, llvm::Value* scale) {
+    llvm::Value* centred = b.CreateSub(EmitWidenToInt32(k, q, type), zero_point);
+    return b.CreateFMul(scale, b.CreateSIToFP(centred, k.F32()));
+  };
+  k.LoopNest(g.out_shape, {g.a_strides, g.b_strides}, [&](llvm::Value* e, const std::vector<llvm::Value*>& at) {
+    llvm::Value* va = real(k.LoadAs(g.a_type, k.in[0], at[0]), g.a_type, a_zero_point, a_scale);
+    llvm::Value* vb = real(k.LoadAs(g.b_type, k.in[3], at[1]), g.b_type, b_zero_point, b_scale);
+    llvm::Value* scaled = b.CreateFDiv(b.CreateFAdd(va, vb), c_scale);
+    k.StoreAs(g.c.type, EmitRoundToQuantized(k, scaled, c_zero_point, g.c.type), k.out[0], e);
+  });
+  return absl::OkStatus();
+}
+
+}  // namespace modelc

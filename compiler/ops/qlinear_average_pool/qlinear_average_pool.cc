@@ -1,0 +1,83 @@
+// QLinearAveragePool: AveragePool of a quantised tensor (ONNX Runtime's com.microsoft op
+// of that name; the QDQ fusion makes it from DequantizeLinear -> AveragePool (or
+// GlobalAveragePool) -> QuantizeLinear, so the float tensors between never exist).
+// Inputs: x, x_scale, x_zero_point, y_scale, y_zero_point, per tensor; AveragePool's
+// attributes. Each window's sum of (x - x_zero_point) is exact in int32, then
+//   y = round_half_even(((sum * x_scale) / count) / y_scale) + y_zero_point, saturated
+// (the float operations of dequantise, average, quantise, in that order, on the exact
+// sum). The kernel is the pool kernels' window walk (kernels_window.cc).
+#include "compiler/backend/kernel_context.h"
+#include "compiler/ir/op_geometry.h"
+#include "compiler/ops/own_op_hooks.h"
+#include "compiler/ops/quantize/quantization.h"
+#include "compiler/util/status_macros.h"
+
+namespace modelc {
+namespace {
+
+struct QLinearAveragePoolGeometry {
+  PoolGeometry pool;
+  QuantizationParameters x, y;
+  Shape out_shape;
+};
+
+absl::StatusOr<QLinearAveragePoolGeometry> ResolveQLinearAveragePool(const Graph& graph, const Node& node) {
+  QLinearAveragePoolGeometry g;
+  ASSIGN_OR_RETURN(int64_t channels_last, node.attributes.GetInt("channels_last", 0));
+  if (channels_last != 0) return absl::UnimplementedError("QLinearAveragePool with channels_last = 1 is not supported");
+  ASSIGN_OR_RETURN(g.pool, ResolvePool(graph, node));
+  const WindowGeometry& s = g.pool.window;
+  g.out_shape = {s.batch, s.channels};
+  if (s.spatial_rank == 2) g.out_shape.push_back(s.out_h);
+  g.out_shape.push_back(s.out_w);
+  ASSIGN_OR_RETURN(g.x, ResolveQuantizedOperand(graph, node, 0, 1, 2, std::nullopt, "x"));
+  ASSIGN_OR_RETURN(g.y, ResolveQuantization(graph, node, 3, 4, g.out_shape, std::nullopt, "y"));
+  return g;
+}
+
+float QuantizedAverage(int32_t sum, int64_t count, float x_scale, float y_scale) {
+  return ((static_cast<float>(sum) * x_scale) / static_cast<float>(count)) / y_scale;
+}
+
+}  // namespace
+
+absl::Status UpgradeQLinearAveragePool(Node& node, int64_t opset) { return absl::OkStatus(); }
+
+absl::StatusOr<std::vector<TensorType>> InferQLinearAveragePool(const Graph& graph, const Node& node, DataType) {
+  ASSIGN_OR_RETURN(QLinearAveragePoolGeometry g, ResolveQLinearAveragePool(graph, node));
+  return std::vector<TensorType>{TensorType{g.y.type, g.out_shape}};
+}
+
+absl::StatusOr<std::vector<TensorData>> EvaluateQLinearAveragePool(const Graph& graph, const Node& node,
+                                                                   const std::vector<const TensorData*>& inputs) {
+  ASSIGN_OR_RETURN(QLinearAveragePoolGeometry g, ResolveQLinearAveragePool(graph, node));
+  const WindowGeometry& s = g.pool.window;
+  const std::vector<int32_t> x = ElementsAsInt32(*inputs[0]);
+  const QuantizationValues qx = ReadQuantization(g.x, inputs), qy = ReadQuantization(g.y, inputs);
+  std::vector<int32_t> y;
+  for (int64_t plane = 0; plane < s.batch * s.channels; ++plane)
+    for (int64_t oh = 0; oh < s.out_h; ++oh)
+      for (int64_t ow = 0; ow < s.out_w; ++ow) {
+        int32_t sum = 0;
+        int64_t inside = 0, padded = 0;
+        for (int64_t kh = 0; kh < s.kernel_h; ++kh)
+          for (int64_t kw = 0; kw < s.kernel_w; ++kw) {
+            const int64_t ih = oh * s.stride_h - s.pad_top + kh * s.dilation_h;
+            const int64_t iw = ow * s.stride_w - s.pad_left + kw * s.dilation_w;
+            const bool in_padding = ih >= -s.pad_top && ih < s.in_h + s.pad_bottom && iw >= -s.pad_left &&
+                                    iw < s.in_w + s.pad_right;
+            padded += in_padding;
+            if (ih < 0 || ih >= s.in_h || iw < 0 || iw >= s.in_w) continue;
+            sum += x[(plane * s.in_h + ih) * s.in_w + iw] - qx.zero_point[0];
+            ++inside;
+          }
+        const int64_t count = std::max<int64_t>(g.pool.count_include_pad ? padded : inside, 1);
+        y.push_back(RoundToQuantized(QuantizedAverage(sum, count, qx.scale[0], qy.scale[0]), qy.zero_point[0],
+                                     g.y.type));
+      }
+  return std::vector<TensorData>{TensorFromInt32(graph.value(node.outputs[0]).type, y)};
+}
+
+absl::Status EmitQLinearAveragePoolKernel(KernelContext& k) { return EmitPoolKernel(k); }
+
+}  // namespace modelc
