@@ -10,7 +10,11 @@
 # --optimize is modelc's (default: memory, its default for microcontrollers); a speed run
 # writes build/benchmark/mcu-TARGET-speed.json.
 # MODEL_DIR (default ../shared/models) holds NAME.onnx, NAME.input.bin and
-# NAME.ort_out.bin (ONNX Runtime's outputs for that input).
+# NAME.ort_out.bin (ONNX Runtime's outputs for that input). The int8 networks of
+# tests/data/int8 (NAME_int8.onnx) run beside them, checked against the reference
+# evaluator run on the integer ops they compile to (tests/reference_data.cc --networks;
+# ORT's own results for them are checked bit for bit by the test suite), so a float
+# network's row can give its int8 form's figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -68,7 +72,29 @@ fi
 
 scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null
-cmake --build build --target modelc
+cmake --build build --target modelc modelc_reference_data
+
+# One folder with the float networks and the int8 ones with their references.
+stage=build/mcu-benchmark/models
+rm -rf "$stage"
+mkdir -p "$stage"
+for model in "$models"/*.onnx; do
+  stem=$(basename "$model" .onnx)
+  ln -s "$model" "$stage/$stem.onnx"
+  for data in input.bin ort_out.bin; do
+    [ -f "$models/$stem.$data" ] && ln -s "$models/$stem.$data" "$stage/$stem.$data"
+  done
+done
+int8_networks=(tests/data/int8/*_int8.onnx)
+if [ -f "${int8_networks[0]}" ]; then
+  build/tests/modelc_reference_data --networks "$stage" "${int8_networks[@]}"
+  for model in "${int8_networks[@]}"; do
+    stem=$(basename "$model" .onnx)
+    ln -s "$PWD/$model" "$stage/$stem.onnx"
+    mv "$stage/$stem.reference.bin" "$stage/$stem.ort_out.bin"
+  done
+fi
+models=$(realpath "$stage")
 
 work=build/mcu-benchmark/$target$suffix
 mkdir -p "$work" build/benchmark

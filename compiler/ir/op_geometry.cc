@@ -864,15 +864,23 @@ absl::StatusOr<DataType> ResolveCastType(const Node& node) {
 }
 
 int64_t MultiplyAccumulates(const Graph& graph, const Node& node) {
-  if (node.op == OpKind::kConv) {
-    if (auto g = ResolveConv(graph, node); g.ok()) {
+  // The quantised forms: the same products on int8 data (QLinearConv's and
+  // QLinearMatMul's weights are input 3).
+  const bool qlinear = node.op == OpKind::kQLinearConv || node.op == OpKind::kQLinearMatMul;
+  const int weights = qlinear ? 3 : 1;
+  if (node.op == OpKind::kConv || node.op == OpKind::kConvInteger || node.op == OpKind::kQLinearConv) {
+    if (!graph.HasInput(node, weights)) return 0;
+    if (auto g = ResolveConvShapes(node, graph.InputType(node, 0).shape, graph.InputType(node, weights).shape); g.ok()) {
       return g->window.batch * g->out_channels * g->window.out_h * g->window.out_w * g->InChannelsPerGroup() *
              g->window.kernel_h * g->window.kernel_w;
     }
   } else if (node.op == OpKind::kGemm) {
     if (auto g = ResolveGemm(graph, node); g.ok()) return g->m * g->n * g->k;
-  } else if (node.op == OpKind::kMatMul) {
-    if (auto g = ResolveMatMul(graph, node); g.ok()) return g->batch_count * g->m * g->n * g->k;
+  } else if (node.op == OpKind::kMatMul || node.op == OpKind::kMatMulInteger || node.op == OpKind::kQLinearMatMul) {
+    if (!graph.HasInput(node, weights)) return 0;
+    if (auto g = ResolveMatMulShapes(graph.InputType(node, 0).shape, graph.InputType(node, weights).shape); g.ok()) {
+      return g->batch_count * g->m * g->n * g->k;
+    }
   }
   return 0;
 }

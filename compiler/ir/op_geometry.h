@@ -179,7 +179,8 @@ void SetFusedActivation(const ElementwiseFunction& activation, Node* node);
 // "Conv", "Conv+Add+Relu", "Gemm+Relu": the op with what was fused into it.
 std::string DescribeOp(const Node& node);
 
-// The multiply-accumulates of a Conv, Gemm or MatMul per run (0 for other ops).
+// The multiply-accumulates of a Conv, Gemm or MatMul (or their integer and quantised
+// forms) per run (0 for other ops).
 int64_t MultiplyAccumulates(const Graph& graph, const Node& node);
 
 // A reduction over some axes of the input: iterate the kept dimensions (in input
