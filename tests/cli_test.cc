@@ -616,6 +616,38 @@ g (int8[4] x, float[4] f) => (uint8[4] y, float[4] g) {
   EXPECT_EQ(header.find("Q_OUT_G_SCALE"), std::string::npos) << header;
 }
 
+// A QDQ model whose int32 bias is not quantised with input scale x weight scale is
+// inconsistent: refused, naming the node, and no file is written.
+TEST(Cli, QuantisedBiasWithTheWrongScaleIsRefused) {
+  TemporaryFolder inputs, out;
+  const std::string model = WriteFile(inputs, "bias.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,1,3,3] x) => (float[1,2,3,3] y) {
+  xs = Constant<value = float {0.5}>()
+  xz = Constant<value = int8 {0}>()
+  xq = QuantizeLinear(x, xs, xz)
+  xd = DequantizeLinear(xq, xs, xz)
+  w = Constant<value = int8[2,1,1,1] {3, -4}>()
+  ws = Constant<value = float[2] {0.25, 0.125}>()
+  wz = Constant<value = int8[2] {0, 0}>()
+  wd = DequantizeLinear<axis = 0>(w, ws, wz)
+  b = Constant<value = int32[2] {7, 9}>()
+  bs = Constant<value = float[2] {0.125, 0.07}>()
+  bd = DequantizeLinear<axis = 0>(b, bs)
+  c = Conv(xd, wd, bd)
+  ys = Constant<value = float {0.1}>()
+  yq = QuantizeLinear(c, ys, xz)
+  y = DequantizeLinear(yq, ys, xz)
+}
+)");
+  CommandResult result = Modelc("compile " + model + " --name bias -o " + out.path());
+  EXPECT_NE(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("node 'Conv_"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("its int32 bias has scale 0.07 at channel 1 but input scale x weight scale is 0.0625"),
+            std::string::npos) << result.output;
+  EXPECT_FALSE(FileExists(out.File("bias.o")));
+  EXPECT_FALSE(FileExists(out.File("bias.h")));
+}
+
 TEST(Cli, WeightsNamedAsInputsBecomeRunTimeInputs) {
   TemporaryFolder out;
   CommandResult result = Modelc("compile " + kModels + "/digits_cnn.onnx --inputs fc.bias --name cnn -o " + out.path());

@@ -155,6 +155,7 @@ absl::StatusOr<TargetDescription> DescribeTarget(const std::string& triple, cons
                                                    "' has no FPU: use a soft-float triple (...-eabi) or a CPU with an "
                                                    "FPU, e.g. --cpu cortex-m4"));
   }
+  target.dsp_pairs = (parsed.isARM() || parsed.isThumb()) && has("+dsp");
   if (parsed.isX86()) {
     target.vector_lanes = has("+avx512f") ? 16 : has("+avx") ? 8 : 4;
     target.vector_registers = has("+avx512f") ? 32 : 16;

@@ -20,6 +20,7 @@ struct TargetDescription {
   int vector_lanes = 1;           // float32 lanes of the widest vector kernels may use
   int vector_registers = 16;      // how many such registers the target has
   int index_bits = 64;            // loop indices and element offsets: the pointer width
+  bool dsp_pairs = false;         // Arm's DSP extension: SMLAD, two 16-bit products per instruction
 };
 
 // Empty triple means the machine the compiler runs on; empty cpu means the host CPU

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/codegen.h"
@@ -101,7 +102,8 @@ absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
   if (options.dump_ir) dump << PrintGraph(graph);
 
   const bool memory_first = options.memory_first.value_or(target.bare_metal);
-  LoweringOptions lowering{{target.vector_lanes, target.vector_registers, memory_first}, options.trace, {}};
+  LoweringOptions lowering{{target.vector_lanes, target.vector_registers, memory_first, target.dsp_pairs},
+                           options.trace, {}};
   for (const auto& [node, variant_name] : options.forced_kernels) {
     const std::optional<ConvKernel> kernel = ConvKernelFromName(variant_name);
     if (!kernel) return absl::InvalidArgumentError(absl::StrCat("--kernel: no convolution kernel named '", variant_name, "'"));
@@ -109,9 +111,16 @@ absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
   }
   absl::StatusOr<LoweringPlan> plan = PlanLowering(graph, lowering);
   if (plan.ok() && memory_first) {  // kernels whose workspace would lift the arena above the bound, again
-    std::map<std::string, ConvKernel> direct =
+    const std::set<std::string> direct =
         WorkspaceFreeKernelsAboveTheBound(graph, *plan, AssignBuffers(graph, *plan, target.buffer_alignment));
-    for (const auto& [node, kernel] : direct) lowering.forced_kernels.emplace(node, kernel);  // --kernel wins
+    for (const Node& node : graph.nodes()) {
+      if (!direct.count(node.name)) continue;
+      if (node.op == OpKind::kConv) {
+        lowering.forced_kernels.emplace(node.name, ConvKernel::kDirect);  // --kernel wins
+      } else {
+        lowering.workspace_free.insert(node.name);
+      }
+    }
     if (!direct.empty()) plan = PlanLowering(graph, lowering);
   }
   if (plan.ok()) {

@@ -6,15 +6,18 @@
 
 namespace modelc {
 
-std::map<std::string, ConvKernel> WorkspaceFreeKernelsAboveTheBound(const Graph& graph, const LoweringPlan& plan,
-                                                                     const BufferAssignment& buffers) {
-  std::map<std::string, ConvKernel> direct;
+std::set<std::string> WorkspaceFreeKernelsAboveTheBound(const Graph& graph, const LoweringPlan& plan,
+                                                        const BufferAssignment& buffers) {
+  std::set<std::string> direct;
   const std::vector<LiveBytes> live = LiveBytesAtEachStep(graph, plan, buffers);
   for (size_t step = 0; step < live.size() && step < graph.nodes().size(); ++step) {
     const NodePlan& node_plan = plan.nodes[step];
     const ConvKernel* kernel = std::get_if<ConvKernel>(&node_plan.kernel);
-    if (kernel == nullptr || *kernel == ConvKernel::kDirect || node_plan.workspace.empty()) continue;
-    if (live[step].Total() > buffers.activation_bound) direct[graph.nodes()[step].name] = ConvKernel::kDirect;
+    const QuantizedConvKernel* quantized = std::get_if<QuantizedConvKernel>(&node_plan.kernel);
+    const bool has_workspace_free_form = (kernel != nullptr && *kernel != ConvKernel::kDirect) ||
+                                         (quantized != nullptr && *quantized != QuantizedConvKernel::kDirect);
+    if (!has_workspace_free_form || node_plan.workspace.empty()) continue;
+    if (live[step].Total() > buffers.activation_bound) direct.insert(graph.nodes()[step].name);
   }
   return direct;
 }

@@ -1,11 +1,12 @@
 // --optimize memory: no kernel workspace may lift the arena above the activation bound
 // (the most bytes of tensors live at one step). Where a convolution's workspace does, at
 // a step whose tensors already fill the bound, that convolution is planned again with
-// the direct kernel, which clips its windows at the borders and needs no workspace.
+// the direct kernel, which clips its windows at the borders and needs no workspace; so
+// is a quantised convolution whose int16 window buffer (dsp-pairs) does.
 #ifndef MODELC_DRIVER_MEMORY_FIRST_H_
 #define MODELC_DRIVER_MEMORY_FIRST_H_
 
-#include <map>
+#include <set>
 #include <string>
 
 #include "compiler/ir/graph.h"
@@ -16,8 +17,8 @@ namespace modelc {
 
 // The convolutions to plan again with the direct kernel, by node name: those whose
 // workspace, added to the tensors live at their step, exceeds the activation bound.
-std::map<std::string, ConvKernel> WorkspaceFreeKernelsAboveTheBound(const Graph& graph, const LoweringPlan& plan,
-                                                                     const BufferAssignment& buffers);
+std::set<std::string> WorkspaceFreeKernelsAboveTheBound(const Graph& graph, const LoweringPlan& plan,
+                                                        const BufferAssignment& buffers);
 
 }  // namespace modelc
 

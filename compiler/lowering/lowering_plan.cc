@@ -11,6 +11,7 @@
 #include "compiler/lowering/conv_lowering.h"
 #include "compiler/lowering/linear_lowering.h"
 #include "compiler/lowering/pool_lowering.h"
+#include "compiler/lowering/quantized_conv_lowering.h"
 #include "compiler/lowering/recurrent_lowering.h"
 #include "compiler/ops/recurrent/recurrent.h"
 #include "compiler/util/status_macros.h"
@@ -60,6 +61,16 @@ const char* Name(PoolKernel kernel) {
       return "vector-rows";
     case PoolKernel::kClippedWindows:
       return "clipped-windows";
+  }
+  return "unknown";
+}
+
+const char* Name(QuantizedConvKernel kernel) {
+  switch (kernel) {
+    case QuantizedConvKernel::kDirect:
+      return "direct";
+    case QuantizedConvKernel::kDspPairs:
+      return "dsp-pairs";
   }
   return "unknown";
 }
@@ -163,6 +174,9 @@ absl::StatusOr<LoweringPlan> PlanLowering(const Graph& graph, const LoweringOpti
       ASSIGN_OR_RETURN(node_plan, PlanMatrixProduct(graph, node, options.target));
     } else if (node.op == OpKind::kMaxPool || node.op == OpKind::kAveragePool || node.op == OpKind::kQLinearAveragePool) {
       ASSIGN_OR_RETURN(node_plan, PlanPool(graph, node, options.target));
+    } else if (node.op == OpKind::kQLinearConv || node.op == OpKind::kConvInteger) {
+      ASSIGN_OR_RETURN(node_plan,
+                       PlanQuantizedConv(graph, node, options.target, options.workspace_free.count(node.name) > 0));
     } else if (IsRecurrent(node.op)) {
       ASSIGN_OR_RETURN(RecurrentGeometry recurrent, ResolveRecurrent(graph, node));
       node_plan = PlanRecurrent(recurrent);

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,7 +41,11 @@ enum class PoolKernel {  // MaxPool, AveragePool (lowering/pool_lowering.h)
   kVectorRows,           // every window inside: vectors of output columns
   kClippedWindows,       // each window clipped to the image
 };
-using KernelVariant = std::variant<std::monostate, ConvKernel, MatrixProductKernel, PoolKernel>;
+enum class QuantizedConvKernel {  // QLinearConv, ConvInteger (lowering/quantized_conv_lowering.h)
+  kDirect,                        // one int32 dot product per output over the valid taps
+  kDspPairs,                      // each pixel's window as int16 pairs, two products per SMLAD
+};
+using KernelVariant = std::variant<std::monostate, ConvKernel, MatrixProductKernel, PoolKernel, QuantizedConvKernel>;
 
 // The variant's name in the report, --dump-plan and --kernel ("winograd", ...;
 // "default" for an op with one kernel).
@@ -100,6 +105,8 @@ struct LoweringTarget {
   // proportion to a whole tensor where a smaller one does, e.g. a band of padded input
   // rows instead of a padded copy of the input.
   bool memory_first = false;
+  // Arm's DSP extension (Cortex-M4, M7, M33, M55): int8 products in pairs (SMLAD).
+  bool dsp_pairs = false;
 };
 
 struct LoweringOptions {
@@ -109,6 +116,9 @@ struct LoweringOptions {
   bool trace = false;
   // Convolution kernels forced by node name (tests, --kernel); each must run its node.
   std::map<std::string, ConvKernel> forced_kernels;
+  // Quantised convolutions to run without workspace, by node name (--optimize memory,
+  // where their window buffer would lift the arena above the activation bound).
+  std::set<std::string> workspace_free;
 };
 
 struct LoweringPlan {

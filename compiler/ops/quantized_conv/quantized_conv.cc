@@ -9,7 +9,9 @@
 // Both ops live here: shape rule, reference and kernel (the hooks of own_op_hooks.h).
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
+#include "llvm/IR/IntrinsicsARM.h"
 #include "compiler/ir/op_geometry.h"
+#include "compiler/lowering/quantized_conv_lowering.h"
 #include "compiler/ops/own_op_hooks.h"
 #include "compiler/ops/quantize/quantization.h"
 #include "compiler/util/status_macros.h"
@@ -119,19 +121,155 @@ absl::StatusOr<std::vector<TensorData>> EvaluateQLinearConv(const Graph& graph, 
   return EvaluateConvInteger(graph, node, inputs);
 }
 
+// What an output channel's int32 sum becomes: itself (ConvInteger), or plus the bias
+// and requantised (QLinearConv), with the channel's parameters loaded once.
+class ChannelOutput {
+ public:
+  ChannelOutput(KernelContext& k, const QuantizedConvGeometry& g) : k_(k), g_(g) {
+    if (!g.y) return;
+    x_scale_ = EmitLoadScale(k, g.x, k.Int(0));
+    y_scale_ = EmitLoadScale(k, *g.y, k.Int(0));
+    y_zero_point_ = EmitLoadZeroPoint(k, *g.y, k.Int(0));
+  }
+  DataType Type() const { return g_.OutType(); }
+  // Loads channel m's bias and multiplier, for Finish.
+  void Channel(llvm::Value* m) {
+    if (!g_.y) return;
+    bias_ = g_.bias_input >= 0 ? k_.LoadAs(DataType::kInt32, k_.in[g_.bias_input], m) : k_.b.getInt32(0);
+    multiplier_ = EmitRequantizationMultiplier(k_, x_scale_, EmitLoadScale(k_, g_.w, m), y_scale_);
+  }
+  llvm::Value* Finish(llvm::Value* sum) {
+    if (!g_.y) return sum;
+    return EmitRequantize(k_, k_.b.CreateAdd(sum, bias_), multiplier_, y_zero_point_, g_.y->type);
+  }
+
+ private:
+  KernelContext& k_;
+  const QuantizedConvGeometry& g_;
+  llvm::Value* x_scale_ = nullptr;
+  llvm::Value* y_scale_ = nullptr;
+  llvm::Value* y_zero_point_ = nullptr;
+  llvm::Value* bias_ = nullptr;
+  llvm::Value* multiplier_ = nullptr;
+};
+
+// Where tap t of a window is stored in "window_pairs": each 4 taps in the order 0, 2,
+// 1, 3, so that one 32-bit load holds taps 0 and 2 (then 1 and 3), as SXTB16 unpacks
+// bytes 0 and 2 of 4 weights (then, rotated by 8, bytes 1 and 3).
+llvm::Value* StoredTap(llvm::IRBuilder<>& b, llvm::Value* t) {
+  llvm::Type* type = t->getType();
+  llvm::Value* quad = b.CreateAnd(t, llvm::ConstantInt::get(type, ~int64_t{3}, true));
+  llvm::Value* low = b.CreateShl(b.CreateAnd(t, llvm::ConstantInt::get(type, 1)), llvm::ConstantInt::get(type, 1));
+  llvm::Value* high = b.CreateAnd(b.CreateLShr(t, llvm::ConstantInt::get(type, 1)), llvm::ConstantInt::get(type, 1));
+  return b.CreateOr(quad, b.CreateOr(low, high));
+}
+
+// QuantizedConvKernel::kDspPairs (lowering/quantized_conv_lowering.h): per output pixel,
+// its window (x - x_zero_point as int16, 0 outside the image) into "window_pairs", then
+// two output channels at a time, each 4 taps as two SMLADs of a 32-bit window load and
+// SXTB16 of 4 int8 weights; the taps past the last whole 4 one at a time.
+void EmitDspPairsConv(KernelContext& k, const QuantizedConvGeometry& g) {
+  const WindowGeometry& s = g.conv.window;
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Type* i16 = b.getInt16Ty();
+  llvm::Type* i32 = b.getInt32Ty();
+  const int64_t channels = g.conv.InChannelsPerGroup(), per_group = g.conv.OutChannelsPerGroup();
+  const int64_t taps = channels * s.kernel_h * s.kernel_w, quads = taps / 4;
+  const int64_t plane_size = s.in_h * s.in_w, out_plane_size = s.out_h * s.out_w;
+  llvm::Value* window = k.Workspace("window_pairs", WindowPairsBytes(taps));
+  for (int64_t t = taps; t < (taps + 3) / 4 * 4; ++t) {  // the last group's missing taps: 0
+    const int64_t stored = (t & ~int64_t{3}) | ((t & 1) << 1) | ((t >> 1) & 1);
+    b.CreateStore(b.getInt16(0), b.CreateInBoundsGEP(i16, window, k.Int(stored)));
+  }
+  llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
+  ChannelOutput output(k, g);
+  llvm::Function* sxtb16 = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_sxtb16);
+  llvm::Function* smlad = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_smlad);
+  llvm::Value* sums[2] = {k.EntryAlloca(i32), k.EntryAlloca(i32)};
+  k.Loop(s.batch * g.conv.groups, [&](llvm::Value* image_group) {
+    llvm::Value* first_plane = b.CreateMul(image_group, k.Int(channels));  // n * C + group * Cg
+    llvm::Value* group = b.CreateSRem(image_group, k.Int(g.conv.groups));
+    llvm::Value* n = b.CreateSDiv(image_group, k.Int(g.conv.groups));
+    k.Loop(s.out_h, [&](llvm::Value* oh) {
+      llvm::Value* h_base = b.CreateSub(b.CreateMul(oh, k.Int(s.stride_h)), k.Int(s.pad_top));
+      k.Loop(s.out_w, [&](llvm::Value* ow) {
+        llvm::Value* w_base = b.CreateSub(b.CreateMul(ow, k.Int(s.stride_w)), k.Int(s.pad_left));
+        // The window, tap t = (c * kernel_h + kh) * kernel_w + kw as the weights are laid out.
+        k.LoopNest({channels, s.kernel_h, s.kernel_w}, {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}},
+                   [&](llvm::Value* t, const std::vector<llvm::Value*>& at) {
+          llvm::Value* ih = b.CreateAdd(h_base, b.CreateMul(at[1], k.Int(s.dilation_h)));
+          llvm::Value* iw = b.CreateAdd(w_base, b.CreateMul(at[2], k.Int(s.dilation_w)));
+          llvm::Value* inside = b.CreateAnd(b.CreateICmpULT(ih, k.Int(s.in_h)), b.CreateICmpULT(iw, k.Int(s.in_w)));
+          // Read a valid element (the plane's first) where the tap is padding.
+          llvm::Value* offset = b.CreateSelect(inside, b.CreateAdd(b.CreateMul(ih, k.Int(s.in_w)), iw), k.Int(0));
+          llvm::Value* plane = b.CreateMul(b.CreateAdd(first_plane, at[0]), k.Int(plane_size));
+          llvm::Value* x = EmitWidenToInt32(k, k.LoadAs(g.x_type, k.in[g.x_input], b.CreateAdd(plane, offset)), g.x_type);
+          llvm::Value* centred = b.CreateSelect(inside, b.CreateSub(x, x_zero_point), b.getInt32(0));
+          b.CreateStore(b.CreateTrunc(centred, i16), b.CreateInBoundsGEP(i16, window, StoredTap(b, t)));
+        });
+        llvm::Value* out_pixel = b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow);
+        // Output channels `count` (1 or 2) from group * per_group + first.
+        auto channels_from = [&](llvm::Value* first, int count) {
+          std::vector<llvm::Value*> m, weights;
+          for (int i = 0; i < count; ++i) {
+            m.push_back(b.CreateAdd(b.CreateMul(group, k.Int(per_group)), b.CreateAdd(first, k.Int(i))));
+            weights.push_back(b.CreateMul(m.back(), k.Int(taps)));
+            b.CreateStore(b.getInt32(0), sums[i]);
+          }
+          k.Loop(quads, [&](llvm::Value* q) {
+            llvm::Value* pairs = b.CreateInBoundsGEP(i16, window, b.CreateMul(q, k.Int(4)));
+            llvm::Value* even = b.CreateAlignedLoad(i32, pairs, llvm::Align(4));
+            llvm::Value* odd = b.CreateAlignedLoad(i32, b.CreateInBoundsGEP(i16, pairs, k.Int(2)), llvm::Align(4));
+            for (int i = 0; i < count; ++i) {
+              llvm::Value* at = b.CreateAdd(weights[i], b.CreateMul(q, k.Int(4)));
+              llvm::Value* bytes = b.CreateAlignedLoad(i32, b.CreateInBoundsGEP(b.getInt8Ty(), k.in[g.w_input], at),
+                                                       llvm::Align(1));
+              llvm::Value* rotated = b.CreateIntrinsic(llvm::Intrinsic::fshr, {i32}, {bytes, bytes, b.getInt32(8)});
+              llvm::Value* sum = b.CreateLoad(i32, sums[i]);
+              sum = b.CreateCall(smlad, {even, b.CreateCall(sxtb16, {bytes}), sum});
+              sum = b.CreateCall(smlad, {odd, b.CreateCall(sxtb16, {rotated}), sum});
+              b.CreateStore(sum, sums[i]);
+            }
+          });
+          for (int64_t t = quads * 4; t < taps; ++t) {
+            llvm::Value* centred = b.CreateSExt(
+                b.CreateLoad(i16, b.CreateInBoundsGEP(i16, window, StoredTap(b, k.Int(t)))), i32);
+            for (int i = 0; i < count; ++i) {
+              llvm::Value* w = EmitWidenToInt32(k, k.LoadAs(g.w_type, k.in[g.w_input], b.CreateAdd(weights[i], k.Int(t))),
+                                                g.w_type);
+              b.CreateStore(b.CreateAdd(b.CreateLoad(i32, sums[i]), b.CreateMul(centred, w)), sums[i]);
+            }
+          }
+          for (int i = 0; i < count; ++i) {
+            output.Channel(m[i]);
+            llvm::Value* image_channel = b.CreateAdd(b.CreateMul(n, k.Int(g.conv.out_channels)), m[i]);
+            llvm::Value* at = b.CreateAdd(b.CreateMul(image_channel, k.Int(out_plane_size)), out_pixel);
+            k.StoreAs(output.Type(), output.Finish(b.CreateLoad(i32, sums[i])), k.out[0], at);
+          }
+        };
+        k.Loop(per_group / 2, [&](llvm::Value* pair) { channels_from(b.CreateMul(pair, k.Int(2)), 2); },
+               /*allow_unrolling=*/false);
+        if (per_group % 2 != 0) channels_from(k.Int(per_group - 1), 1);
+      });
+    });
+  });
+}
+
 // Direct convolution, planar: one int32 dot product per output element over the taps
 // inside the image (the valid kernel rows and columns are computed per output pixel).
 absl::Status EmitConvIntegerKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(QuantizedConvGeometry g, ResolveQuantizedConv(k.graph, k.node));
+  if (std::get<QuantizedConvKernel>(k.plan.kernel) == QuantizedConvKernel::kDspPairs) {
+    EmitDspPairsConv(k, g);
+    return absl::OkStatus();
+  }
   const WindowGeometry& s = g.conv.window;
   llvm::IRBuilder<>& b = k.b;
   const int64_t channels = g.conv.InChannelsPerGroup(), per_group = g.conv.OutChannelsPerGroup();
   const int64_t plane_size = s.in_h * s.in_w, out_plane_size = s.out_h * s.out_w;
   const int64_t taps = s.kernel_h * s.kernel_w;
   llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
-  llvm::Value* x_scale = g.y ? EmitLoadScale(k, g.x, k.Int(0)) : nullptr;
-  llvm::Value* y_scale = g.y ? EmitLoadScale(k, *g.y, k.Int(0)) : nullptr;
-  llvm::Value* y_zero_point = g.y ? EmitLoadZeroPoint(k, *g.y, k.Int(0)) : nullptr;
+  ChannelOutput output(k, g);
   llvm::Value* accumulator = k.EntryAlloca(b.getInt32Ty());
   llvm::Type* i32 = b.getInt32Ty();
   k.Loop(s.batch * g.conv.out_channels, [&](llvm::Value* image_channel) {
@@ -140,8 +278,7 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
     llvm::Value* first_plane =
         b.CreateAdd(b.CreateMul(n, k.Int(s.channels)), b.CreateMul(b.CreateSDiv(m, k.Int(per_group)), k.Int(channels)));
     llvm::Value* w_zero_point = EmitLoadZeroPoint(k, g.w, m);
-    llvm::Value* bias = g.bias_input >= 0 ? k.LoadAs(DataType::kInt32, k.in[g.bias_input], m) : b.getInt32(0);
-    llvm::Value* multiplier = g.y ? EmitRequantizationMultiplier(k, x_scale, EmitLoadScale(k, g.w, m), y_scale) : nullptr;
+    output.Channel(m);
     llvm::Value* out_plane = b.CreateMul(image_channel, k.Int(out_plane_size));
     k.Loop(s.out_h, [&](llvm::Value* oh) {
       llvm::Value* h_base = b.CreateSub(b.CreateMul(oh, k.Int(s.stride_h)), k.Int(s.pad_top));
@@ -166,13 +303,8 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
             });
           });
         });
-        llvm::Value* sum = b.CreateLoad(i32, accumulator);
         llvm::Value* at = b.CreateAdd(out_plane, b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow));
-        if (!g.y) {
-          k.StoreAs(DataType::kInt32, sum, k.out[0], at);
-          return;
-        }
-        k.StoreAs(g.y->type, EmitRequantize(k, b.CreateAdd(sum, bias), multiplier, y_zero_point, g.y->type), k.out[0], at);
+        k.StoreAs(output.Type(), output.Finish(b.CreateLoad(i32, accumulator)), k.out[0], at);
       });
     });
   });

@@ -1,0 +1,29 @@
+// Kernel selection for the quantised convolutions (QLinearConv, ConvInteger).
+#ifndef MODELC_LOWERING_QUANTIZED_CONV_LOWERING_H_
+#define MODELC_LOWERING_QUANTIZED_CONV_LOWERING_H_
+
+#include <cstdint>
+
+#include "absl/status/statusor.h"
+#include "compiler/ir/graph.h"
+#include "compiler/lowering/lowering_plan.h"
+
+namespace modelc {
+
+// On Arm's DSP extension a node whose weights are a constant int8 tensor with zero
+// point 0 (symmetric, as quantisers write them) and whose window feeds two or more
+// output channels runs as int16 pairs (QuantizedConvKernel::kDspPairs): each output
+// pixel's window, x - x_zero_point, is widened once into the workspace buffer
+// "window_pairs" (each 4 taps stored in the order 0, 2, 1, 3, the order in which
+// SXTB16 unpacks 4 weight bytes), then every output channel of its group takes two
+// products per SMLAD. Elsewhere, for a depthwise node, or `workspace_free`, the direct
+// kernel.
+absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node, const LoweringTarget& target,
+                                           bool workspace_free);
+
+// The bytes of "window_pairs" for a window of `taps` (padded to whole groups of 4).
+int64_t WindowPairsBytes(int64_t taps);
+
+}  // namespace modelc
+
+#endif  // MODELC_LOWERING_QUANTIZED_CONV_LOWERING_H_
