@@ -13,9 +13,9 @@ std::set<std::string> WorkspaceFreeKernelsAboveTheBound(const Graph& graph, cons
   for (size_t step = 0; step < live.size() && step < graph.nodes().size(); ++step) {
     const NodePlan& node_plan = plan.nodes[step];
     const ConvKernel* kernel = std::get_if<ConvKernel>(&node_plan.kernel);
-    const QuantizedConvKernel* quantized = std::get_if<QuantizedConvKernel>(&node_plan.kernel);
+    const QuantizedProductKernel* quantized = std::get_if<QuantizedProductKernel>(&node_plan.kernel);
     const bool has_workspace_free_form = (kernel != nullptr && *kernel != ConvKernel::kDirect) ||
-                                         (quantized != nullptr && *quantized != QuantizedConvKernel::kDirect);
+                                         (quantized != nullptr && *quantized != QuantizedProductKernel::kDirect);
     if (!has_workspace_free_form || node_plan.workspace.empty()) continue;
     if (live[step].Total() > buffers.activation_bound) direct.insert(graph.nodes()[step].name);
   }

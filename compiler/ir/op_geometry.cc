@@ -878,7 +878,9 @@ int64_t MultiplyAccumulates(const Graph& graph, const Node& node) {
     if (auto g = ResolveGemm(graph, node); g.ok()) return g->m * g->n * g->k;
   } else if (node.op == OpKind::kMatMul || node.op == OpKind::kMatMulInteger || node.op == OpKind::kQLinearMatMul) {
     if (!graph.HasInput(node, weights)) return 0;
-    if (auto g = ResolveMatMulShapes(graph.InputType(node, 0).shape, graph.InputType(node, weights).shape); g.ok()) {
+    Shape b = graph.InputType(node, weights).shape;
+    if (node.attributes.GetInt("transB", 0).value_or(0) != 0 && b.size() == 2) std::swap(b[0], b[1]);  // [N, K]
+    if (auto g = ResolveMatMulShapes(graph.InputType(node, 0).shape, b); g.ok()) {
       return g->batch_count * g->m * g->n * g->k;
     }
   }

@@ -11,7 +11,7 @@
 #include "compiler/lowering/conv_lowering.h"
 #include "compiler/lowering/linear_lowering.h"
 #include "compiler/lowering/pool_lowering.h"
-#include "compiler/lowering/quantized_conv_lowering.h"
+#include "compiler/lowering/quantized_product_lowering.h"
 #include "compiler/lowering/recurrent_lowering.h"
 #include "compiler/ops/recurrent/recurrent.h"
 #include "compiler/util/status_macros.h"
@@ -65,11 +65,11 @@ const char* Name(PoolKernel kernel) {
   return "unknown";
 }
 
-const char* Name(QuantizedConvKernel kernel) {
+const char* Name(QuantizedProductKernel kernel) {
   switch (kernel) {
-    case QuantizedConvKernel::kDirect:
+    case QuantizedProductKernel::kDirect:
       return "direct";
-    case QuantizedConvKernel::kDspPairs:
+    case QuantizedProductKernel::kDspPairs:
       return "dsp-pairs";
   }
   return "unknown";
@@ -177,6 +177,9 @@ absl::StatusOr<LoweringPlan> PlanLowering(const Graph& graph, const LoweringOpti
     } else if (node.op == OpKind::kQLinearConv || node.op == OpKind::kConvInteger) {
       ASSIGN_OR_RETURN(node_plan,
                        PlanQuantizedConv(graph, node, options.target, options.workspace_free.count(node.name) > 0));
+    } else if (node.op == OpKind::kQLinearMatMul || node.op == OpKind::kMatMulInteger) {
+      ASSIGN_OR_RETURN(node_plan,
+                       PlanQuantizedMatMul(graph, node, options.target, options.workspace_free.count(node.name) > 0));
     } else if (IsRecurrent(node.op)) {
       ASSIGN_OR_RETURN(RecurrentGeometry recurrent, ResolveRecurrent(graph, node));
       node_plan = PlanRecurrent(recurrent);

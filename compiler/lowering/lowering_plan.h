@@ -41,11 +41,12 @@ enum class PoolKernel {  // MaxPool, AveragePool (lowering/pool_lowering.h)
   kVectorRows,           // every window inside: vectors of output columns
   kClippedWindows,       // each window clipped to the image
 };
-enum class QuantizedConvKernel {  // QLinearConv, ConvInteger (lowering/quantized_conv_lowering.h)
-  kDirect,                        // one int32 dot product per output over the valid taps
-  kDspPairs,                      // each pixel's window as int16 pairs, two products per SMLAD
+enum class QuantizedProductKernel {  // QLinearConv, ConvInteger, QLinearMatMul, MatMulInteger
+  kDirect,                            // (lowering/quantized_product_lowering.h): one int32 dot
+                                      // product per output over the valid taps
+  kDspPairs,                          // a window (a row of A) as int16 pairs, two products per SMLAD
 };
-using KernelVariant = std::variant<std::monostate, ConvKernel, MatrixProductKernel, PoolKernel, QuantizedConvKernel>;
+using KernelVariant = std::variant<std::monostate, ConvKernel, MatrixProductKernel, PoolKernel, QuantizedProductKernel>;
 
 // The variant's name in the report, --dump-plan and --kernel ("winograd", ...;
 // "default" for an op with one kernel).

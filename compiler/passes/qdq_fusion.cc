@@ -4,6 +4,7 @@
 // arithmetic is the integer kernels' and matches ORT bit for bit:
 //   DQ(x) -> Conv(., DQ(w), DQ(b)) -> Q          becomes  QLinearConv(x, w, b)
 //   DQ(x) -> MatMul / Gemm(., DQ(w), DQ(b)) -> Q  becomes  QLinearMatMul(x, w, b)
+//                                                (constant weights kept [N, K]: transB)
 //   ... -> Relu -> Q whose zero point is the type's minimum: the Relu is the clamp the
 //   quantisation already does, and goes (ORT's ReluQuantFusion)
 //   DQ(a), DQ(b) -> Add -> Q                     becomes  QLinearAdd(a, b)
@@ -15,8 +16,8 @@
 // Conditions: x's parameters per tensor; w an int8/uint8 constant, per tensor or per
 // output channel; b an int32 constant with zero point 0 and scale x_scale * w_scale
 // (anything else is refused: the model is inconsistent); Gemm with alpha = beta = 1 and
-// A not transposed (B transposed is repacked). A pattern that does not qualify stays in
-// float, computed as the file says. Runs before constant folding, which would otherwise
+// A not transposed. A product's weights are kept as [N, K] (transposed once if given as
+// [K, N]). A pattern that does not qualify stays in float, computed as the file says. Runs before constant folding, which would otherwise
 // fold the weights' DequantizeLinear into float weights.
 #include <algorithm>
 #include <cmath>
@@ -103,17 +104,18 @@ absl::Status CheckBias(const Graph& graph, const Node& node, const QuantizedOper
   return absl::OkStatus();
 }
 
-// [N, K] int8 weights transposed to [K, N] (a Gemm's transB), as a new constant.
+// [K, N] int8 weights as [N, K] (each output column's weights contiguous), a new
+// constant; the old one, unreferenced, is not emitted.
 ValueId TransposedWeights(Graph& graph, ValueId weights) {
   const TensorData& w = *graph.value(weights).constant;
-  const int64_t n = w.type().shape[0], k = w.type().shape[1];
+  const int64_t rows = w.type().shape[0], columns = w.type().shape[1];
   const int64_t size = ByteSize(w.type().element_type);
   std::vector<uint8_t> bytes(w.bytes().size());
-  for (int64_t r = 0; r < n; ++r)
-    for (int64_t c = 0; c < k; ++c)
-      std::memcpy(bytes.data() + (c * n + r) * size, w.bytes().data() + (r * k + c) * size, size);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < columns; ++c)
+      std::memcpy(bytes.data() + (c * rows + r) * size, w.bytes().data() + (r * columns + c) * size, size);
   return graph.AddConstant(absl::StrCat(graph.value(weights).name, ".transposed"),
-                           TensorData(TensorType{w.type().element_type, {k, n}}, std::move(bytes)));
+                           TensorData(TensorType{w.type().element_type, {columns, rows}}, std::move(bytes)));
 }
 
 bool ZeroPointIsTypeMinimum(const Graph& graph, const QuantizedOperand& q) {
@@ -267,7 +269,9 @@ absl::Status FuseQuantizedOps(Graph& graph) {
     }
     Node fused = node;
     fused.op = conv ? OpKind::kQLinearConv : OpKind::kQLinearMatMul;
-    const ValueId weights = transpose_weights ? TransposedWeights(graph, w->data) : w->data;
+    // A product's constant weights are kept [N, K] (QLinearMatMul's internal transB):
+    // a Gemm's transB as given, a [K, N] B transposed once here.
+    const ValueId weights = conv || transpose_weights ? w->data : TransposedWeights(graph, w->data);
     fused.inputs = {x->data,      x->scale, ZeroPointOf(graph, *x, node.name + ".x"),
                     weights,      w->scale, ZeroPointOf(graph, *w, node.name + ".w"),
                     y->q.scale,   ZeroPointOf(graph, y->q, node.name + ".y")};
@@ -281,7 +285,10 @@ absl::Status FuseQuantizedOps(Graph& graph) {
       }
       fused.inputs.push_back(bias_value);
     }
-    if (!conv) fused.attributes = AttributeMap();
+    if (!conv) {
+      fused.attributes = AttributeMap();
+      fused.attributes.Set("transB", int64_t{1});
+    }
     fused.outputs = graph.nodes()[y->q.node].outputs;
     graph.mutable_nodes()[n] = std::move(fused);
     removed[y->q.node] = true;

@@ -9,10 +9,10 @@
 // Both ops live here: shape rule, reference and kernel (the hooks of own_op_hooks.h).
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
-#include "llvm/IR/IntrinsicsARM.h"
 #include "compiler/ir/op_geometry.h"
-#include "compiler/lowering/quantized_conv_lowering.h"
+#include "compiler/lowering/quantized_product_lowering.h"
 #include "compiler/ops/own_op_hooks.h"
+#include "compiler/ops/quantize/dsp_pairs.h"
 #include "compiler/ops/quantize/quantization.h"
 #include "compiler/util/status_macros.h"
 
@@ -153,18 +153,7 @@ class ChannelOutput {
   llvm::Value* multiplier_ = nullptr;
 };
 
-// Where tap t of a window is stored in "window_pairs": each 4 taps in the order 0, 2,
-// 1, 3, so that one 32-bit load holds taps 0 and 2 (then 1 and 3), as SXTB16 unpacks
-// bytes 0 and 2 of 4 weights (then, rotated by 8, bytes 1 and 3).
-llvm::Value* StoredTap(llvm::IRBuilder<>& b, llvm::Value* t) {
-  llvm::Type* type = t->getType();
-  llvm::Value* quad = b.CreateAnd(t, llvm::ConstantInt::get(type, ~int64_t{3}, true));
-  llvm::Value* low = b.CreateShl(b.CreateAnd(t, llvm::ConstantInt::get(type, 1)), llvm::ConstantInt::get(type, 1));
-  llvm::Value* high = b.CreateAnd(b.CreateLShr(t, llvm::ConstantInt::get(type, 1)), llvm::ConstantInt::get(type, 1));
-  return b.CreateOr(quad, b.CreateOr(low, high));
-}
-
-// QuantizedConvKernel::kDspPairs (lowering/quantized_conv_lowering.h): per output pixel,
+// QuantizedProductKernel::kDspPairs (lowering/quantized_product_lowering.h): per output pixel,
 // its window (x - x_zero_point as int16, 0 outside the image) into "window_pairs", then
 // two output channels at a time, each 4 taps as two SMLADs of a 32-bit window load and
 // SXTB16 of 4 int8 weights; the taps past the last whole 4 one at a time.
@@ -174,17 +163,12 @@ void EmitDspPairsConv(KernelContext& k, const QuantizedConvGeometry& g) {
   llvm::Type* i16 = b.getInt16Ty();
   llvm::Type* i32 = b.getInt32Ty();
   const int64_t channels = g.conv.InChannelsPerGroup(), per_group = g.conv.OutChannelsPerGroup();
-  const int64_t taps = channels * s.kernel_h * s.kernel_w, quads = taps / 4;
+  const int64_t taps = channels * s.kernel_h * s.kernel_w;
   const int64_t plane_size = s.in_h * s.in_w, out_plane_size = s.out_h * s.out_w;
   llvm::Value* window = k.Workspace("window_pairs", WindowPairsBytes(taps));
-  for (int64_t t = taps; t < (taps + 3) / 4 * 4; ++t) {  // the last group's missing taps: 0
-    const int64_t stored = (t & ~int64_t{3}) | ((t & 1) << 1) | ((t >> 1) & 1);
-    b.CreateStore(b.getInt16(0), b.CreateInBoundsGEP(i16, window, k.Int(stored)));
-  }
+  EmitZeroWindowTail(k, window, taps);
   llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
   ChannelOutput output(k, g);
-  llvm::Function* sxtb16 = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_sxtb16);
-  llvm::Function* smlad = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_smlad);
   llvm::Value* sums[2] = {k.EntryAlloca(i32), k.EntryAlloca(i32)};
   k.Loop(s.batch * g.conv.groups, [&](llvm::Value* image_group) {
     llvm::Value* first_plane = b.CreateMul(image_group, k.Int(channels));  // n * C + group * Cg
@@ -205,7 +189,7 @@ void EmitDspPairsConv(KernelContext& k, const QuantizedConvGeometry& g) {
           llvm::Value* plane = b.CreateMul(b.CreateAdd(first_plane, at[0]), k.Int(plane_size));
           llvm::Value* x = EmitWidenToInt32(k, k.LoadAs(g.x_type, k.in[g.x_input], b.CreateAdd(plane, offset)), g.x_type);
           llvm::Value* centred = b.CreateSelect(inside, b.CreateSub(x, x_zero_point), b.getInt32(0));
-          b.CreateStore(b.CreateTrunc(centred, i16), b.CreateInBoundsGEP(i16, window, StoredTap(b, t)));
+          b.CreateStore(b.CreateTrunc(centred, i16), b.CreateInBoundsGEP(i16, window, EmitStoredTap(b, t)));
         });
         llvm::Value* out_pixel = b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow);
         // Output channels `count` (1 or 2) from group * per_group + first.
@@ -216,30 +200,7 @@ void EmitDspPairsConv(KernelContext& k, const QuantizedConvGeometry& g) {
             weights.push_back(b.CreateMul(m.back(), k.Int(taps)));
             b.CreateStore(b.getInt32(0), sums[i]);
           }
-          k.Loop(quads, [&](llvm::Value* q) {
-            llvm::Value* pairs = b.CreateInBoundsGEP(i16, window, b.CreateMul(q, k.Int(4)));
-            llvm::Value* even = b.CreateAlignedLoad(i32, pairs, llvm::Align(4));
-            llvm::Value* odd = b.CreateAlignedLoad(i32, b.CreateInBoundsGEP(i16, pairs, k.Int(2)), llvm::Align(4));
-            for (int i = 0; i < count; ++i) {
-              llvm::Value* at = b.CreateAdd(weights[i], b.CreateMul(q, k.Int(4)));
-              llvm::Value* bytes = b.CreateAlignedLoad(i32, b.CreateInBoundsGEP(b.getInt8Ty(), k.in[g.w_input], at),
-                                                       llvm::Align(1));
-              llvm::Value* rotated = b.CreateIntrinsic(llvm::Intrinsic::fshr, {i32}, {bytes, bytes, b.getInt32(8)});
-              llvm::Value* sum = b.CreateLoad(i32, sums[i]);
-              sum = b.CreateCall(smlad, {even, b.CreateCall(sxtb16, {bytes}), sum});
-              sum = b.CreateCall(smlad, {odd, b.CreateCall(sxtb16, {rotated}), sum});
-              b.CreateStore(sum, sums[i]);
-            }
-          });
-          for (int64_t t = quads * 4; t < taps; ++t) {
-            llvm::Value* centred = b.CreateSExt(
-                b.CreateLoad(i16, b.CreateInBoundsGEP(i16, window, StoredTap(b, k.Int(t)))), i32);
-            for (int i = 0; i < count; ++i) {
-              llvm::Value* w = EmitWidenToInt32(k, k.LoadAs(g.w_type, k.in[g.w_input], b.CreateAdd(weights[i], k.Int(t))),
-                                                g.w_type);
-              b.CreateStore(b.CreateAdd(b.CreateLoad(i32, sums[i]), b.CreateMul(centred, w)), sums[i]);
-            }
-          }
+          EmitPairsDotProducts(k, window, k.in[g.w_input], weights, taps, {sums, sums + count});
           for (int i = 0; i < count; ++i) {
             output.Channel(m[i]);
             llvm::Value* image_channel = b.CreateAdd(b.CreateMul(n, k.Int(g.conv.out_channels)), m[i]);
@@ -259,7 +220,7 @@ void EmitDspPairsConv(KernelContext& k, const QuantizedConvGeometry& g) {
 // inside the image (the valid kernel rows and columns are computed per output pixel).
 absl::Status EmitConvIntegerKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(QuantizedConvGeometry g, ResolveQuantizedConv(k.graph, k.node));
-  if (std::get<QuantizedConvKernel>(k.plan.kernel) == QuantizedConvKernel::kDspPairs) {
+  if (std::get<QuantizedProductKernel>(k.plan.kernel) == QuantizedProductKernel::kDspPairs) {
     EmitDspPairsConv(k, g);
     return absl::OkStatus();
   }

@@ -5,12 +5,15 @@
 //                  a_scale * b_scale / y_scale (quantization.h's rounding rule)
 // Zero points (and scales) are per tensor, per row of a 2-D A, or per column of a 2-D B.
 // QLinearMatMul's internal input 8, an int32 bias per column added to the accumulator,
-// is a quantised Gemm's (passes/qdq_fusion.cc makes it; ONNX's op has 8 inputs).
+// and its internal attribute transB (B given as [N, K]) are a quantised Gemm's
+// (passes/qdq_fusion.cc makes them; ONNX's op has 8 inputs and no attributes).
 // Both ops live here: shape rule, reference and kernel (the hooks of own_op_hooks.h).
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
 #include "compiler/ir/op_geometry.h"
+#include "compiler/lowering/quantized_product_lowering.h"
 #include "compiler/ops/own_op_hooks.h"
+#include "compiler/ops/quantize/dsp_pairs.h"
 #include "compiler/ops/quantize/quantization.h"
 #include "compiler/util/status_macros.h"
 
@@ -20,6 +23,8 @@ namespace {
 struct QuantizedMatMulGeometry {
   MatMulGeometry product;
   int a_input = 0, b_input = 1, bias_input = -1;
+  bool b_transposed = false;  // B stored [N, K]: element (t, j) at j * K + t
+  int64_t BIndex(int64_t t, int64_t j) const { return b_transposed ? j * product.k + t : t * product.n + j; }
   DataType a_type = DataType::kUInt8, b_type = DataType::kUInt8;
   QuantizationParameters a, b;          // per tensor or per row (a), per column (b)
   std::optional<QuantizationParameters> y;  // QLinearMatMul's output; none: int32 out
@@ -32,8 +37,14 @@ absl::StatusOr<QuantizedMatMulGeometry> ResolveQuantizedMatMul(const Graph& grap
   g.b_input = qlinear ? 3 : 1;
   g.a_type = graph.InputType(node, g.a_input).element_type;
   g.b_type = graph.InputType(node, g.b_input).element_type;
-  ASSIGN_OR_RETURN(g.product, ResolveMatMulShapes(graph.InputType(node, g.a_input).shape,
-                                                  graph.InputType(node, g.b_input).shape));
+  ASSIGN_OR_RETURN(int64_t trans_b, node.attributes.GetInt("transB", 0));
+  Shape b_shape = graph.InputType(node, g.b_input).shape;
+  if (trans_b != 0) {
+    if (!qlinear || b_shape.size() != 2) return absl::InvalidArgumentError("transB takes a 2-D B of QLinearMatMul");
+    g.b_transposed = true;
+    std::swap(b_shape[0], b_shape[1]);
+  }
+  ASSIGN_OR_RETURN(g.product, ResolveMatMulShapes(graph.InputType(node, g.a_input).shape, b_shape));
   // Per row of a 2-D A (axis 0), per column of a 2-D B (axis 1).
   auto axis_if_matrix = [&](int input, int64_t axis) -> std::optional<int64_t> {
     if (graph.InputType(node, input).shape.size() == 2) return axis;
@@ -42,7 +53,7 @@ absl::StatusOr<QuantizedMatMulGeometry> ResolveQuantizedMatMul(const Graph& grap
   ASSIGN_OR_RETURN(g.a, ResolveQuantizedOperand(graph, node, g.a_input, qlinear ? 1 : -1, 2,
                                                 axis_if_matrix(g.a_input, 0), "a"));
   ASSIGN_OR_RETURN(g.b, ResolveQuantizedOperand(graph, node, g.b_input, qlinear ? 4 : -1, qlinear ? 5 : 3,
-                                                axis_if_matrix(g.b_input, 1), "b"));
+                                                axis_if_matrix(g.b_input, g.b_transposed ? 0 : 1), "b"));
   if (qlinear) {
     ASSIGN_OR_RETURN(g.y, ResolveQuantization(graph, node, 6, 7, g.product.out_shape, std::nullopt, "y"));
     if (graph.HasInput(node, 8)) {
@@ -94,7 +105,7 @@ absl::StatusOr<std::vector<TensorData>> EvaluateMatMulInteger(const Graph& graph
         int64_t sum = 0;
         for (int64_t t = 0; t < p.k; ++t) {
           sum += static_cast<int64_t>(a[p.a_batch_offsets[batch] + i * p.k + t] - qa.zero_point[pa]) *
-                 (b[p.b_batch_offsets[batch] + t * p.n + j] - qb.zero_point[pb]);
+                 (b[p.b_batch_offsets[batch] + g.BIndex(t, j)] - qb.zero_point[pb]);
         }
         if (!bias.empty()) sum += bias[j];
         const int32_t accumulator = static_cast<int32_t>(static_cast<uint32_t>(sum));  // int32 wraps, as the kernel's
@@ -113,10 +124,58 @@ absl::StatusOr<std::vector<TensorData>> EvaluateQLinearMatMul(const Graph& graph
   return EvaluateMatMulInteger(graph, node, inputs);
 }
 
+// QuantizedProductKernel::kDspPairs (lowering/quantized_product_lowering.h), for one
+// matrix with B stored [N, K]: each row of A, a - a_zero_point as int16, into
+// "window_pairs", then two columns at a time, two products per SMLAD (dsp_pairs.h).
+void EmitDspPairsMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
+  const MatMulGeometry& p = g.product;
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Type* i16 = b.getInt16Ty();
+  llvm::Type* i32 = b.getInt32Ty();
+  llvm::Value* window = k.Workspace("window_pairs", WindowPairsBytes(p.k));
+  EmitZeroWindowTail(k, window, p.k);
+  llvm::Value* y_scale = EmitLoadScale(k, *g.y, k.Int(0));
+  llvm::Value* y_zero_point = EmitLoadZeroPoint(k, *g.y, k.Int(0));
+  llvm::Value* sums[2] = {k.EntryAlloca(i32), k.EntryAlloca(i32)};
+  k.Loop(p.m, [&](llvm::Value* i) {
+    llvm::Value* a_zero_point = EmitLoadZeroPoint(k, g.a, i);
+    llvm::Value* a_scale = EmitLoadScale(k, g.a, i);
+    llvm::Value* a_row = b.CreateMul(i, k.Int(p.k));
+    k.Loop(p.k, [&](llvm::Value* t) {
+      llvm::Value* x = EmitWidenToInt32(k, k.LoadAs(g.a_type, k.in[g.a_input], b.CreateAdd(a_row, t)), g.a_type);
+      b.CreateStore(b.CreateTrunc(b.CreateSub(x, a_zero_point), i16),
+                    b.CreateInBoundsGEP(i16, window, EmitStoredTap(b, t)));
+    });
+    auto columns_from = [&](llvm::Value* first, int count) {
+      std::vector<llvm::Value*> j, rows;
+      for (int c = 0; c < count; ++c) {
+        j.push_back(b.CreateAdd(first, k.Int(c)));
+        rows.push_back(b.CreateMul(j.back(), k.Int(p.k)));
+        b.CreateStore(b.getInt32(0), sums[c]);
+      }
+      EmitPairsDotProducts(k, window, k.in[g.b_input], rows, p.k, {sums, sums + count});
+      for (int c = 0; c < count; ++c) {
+        llvm::Value* sum = b.CreateLoad(i32, sums[c]);
+        if (g.bias_input >= 0) sum = b.CreateAdd(sum, k.LoadAs(DataType::kInt32, k.in[g.bias_input], j[c]));
+        llvm::Value* multiplier = EmitRequantizationMultiplier(k, a_scale, EmitLoadScale(k, g.b, j[c]), y_scale);
+        k.StoreAs(g.y->type, EmitRequantize(k, sum, multiplier, y_zero_point, g.y->type), k.out[0],
+                  b.CreateAdd(b.CreateMul(i, k.Int(p.n)), j[c]));
+      }
+    };
+    k.Loop(p.n / 2, [&](llvm::Value* pair) { columns_from(b.CreateMul(pair, k.Int(2)), 2); },
+           /*allow_unrolling=*/false);
+    if (p.n % 2 != 0) columns_from(k.Int(p.n - 1), 1);
+  });
+}
+
 // One dot product per output element, over K, in int32; the operands' parameters are
 // loaded once per row (A) and per column (B).
 absl::Status EmitMatMulIntegerKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(QuantizedMatMulGeometry g, ResolveQuantizedMatMul(k.graph, k.node));
+  if (std::get<QuantizedProductKernel>(k.plan.kernel) == QuantizedProductKernel::kDspPairs) {
+    EmitDspPairsMatMul(k, g);  // planned only for QLinearMatMul (g.y) with B as [N, K]
+    return absl::OkStatus();
+  }
   const MatMulGeometry& p = g.product;
   llvm::IRBuilder<>& b = k.b;
   llvm::Value* a_offsets = p.batch_count > 1 ? k.ConstantIndices(p.a_batch_offsets, "a_batch_offsets") : nullptr;
@@ -140,7 +199,9 @@ absl::Status EmitMatMulIntegerKernel(KernelContext& k) {
         k.Loop(p.k, [&](llvm::Value* t) {
           llvm::Value* x = EmitWidenToInt32(k, k.LoadAs(g.a_type, k.in[g.a_input], b.CreateAdd(a_row, t)), g.a_type);
           llvm::Value* w = EmitWidenToInt32(
-              k, k.LoadAs(g.b_type, k.in[g.b_input], b.CreateAdd(b_base, b.CreateAdd(b.CreateMul(t, k.Int(p.n)), j))),
+              k, k.LoadAs(g.b_type, k.in[g.b_input], b.CreateAdd(b_base, g.b_transposed
+                                                                         ? b.CreateAdd(b.CreateMul(j, k.Int(p.k)), t)
+                                                                         : b.CreateAdd(b.CreateMul(t, k.Int(p.n)), j))),
               g.b_type);
           llvm::Value* product = b.CreateMul(b.CreateSub(x, a_zero_point), b.CreateSub(w, b_zero_point));
           b.CreateStore(b.CreateAdd(b.CreateLoad(b.getInt32Ty(), accumulator), product), accumulator);

@@ -1,0 +1,54 @@
+#include "compiler/ops/quantize/dsp_pairs.h"
+
+#include "compiler/backend/kernel_context.h"
+#include "llvm/IR/IntrinsicsARM.h"
+
+namespace modelc {
+
+int64_t StoredTap(int64_t t) { return (t & ~int64_t{3}) | ((t & 1) << 1) | ((t >> 1) & 1); }
+
+llvm::Value* EmitStoredTap(llvm::IRBuilder<>& b, llvm::Value* t) {
+  llvm::Type* type = t->getType();
+  llvm::Value* quad = b.CreateAnd(t, llvm::ConstantInt::get(type, ~int64_t{3}, true));
+  llvm::Value* low = b.CreateShl(b.CreateAnd(t, llvm::ConstantInt::get(type, 1)), llvm::ConstantInt::get(type, 1));
+  llvm::Value* high = b.CreateAnd(b.CreateLShr(t, llvm::ConstantInt::get(type, 1)), llvm::ConstantInt::get(type, 1));
+  return b.CreateOr(quad, b.CreateOr(low, high));
+}
+
+void EmitZeroWindowTail(KernelContext& k, llvm::Value* window, int64_t taps) {
+  for (int64_t t = taps; t < (taps + 3) / 4 * 4; ++t) {
+    k.b.CreateStore(k.b.getInt16(0), k.b.CreateInBoundsGEP(k.b.getInt16Ty(), window, k.Int(StoredTap(t))));
+  }
+}
+
+void EmitPairsDotProducts(KernelContext& k, llvm::Value* window, llvm::Value* weights,
+                          const std::vector<llvm::Value*>& rows, int64_t taps, const std::vector<llvm::Value*>& sums) {
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Type* i16 = b.getInt16Ty();
+  llvm::Type* i32 = b.getInt32Ty();
+  llvm::Function* sxtb16 = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_sxtb16);
+  llvm::Function* smlad = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_smlad);
+  k.Loop(taps / 4, [&](llvm::Value* q) {
+    llvm::Value* pairs = b.CreateInBoundsGEP(i16, window, b.CreateMul(q, k.Int(4)));
+    llvm::Value* even = b.CreateAlignedLoad(i32, pairs, llvm::Align(4));
+    llvm::Value* odd = b.CreateAlignedLoad(i32, b.CreateInBoundsGEP(i16, pairs, k.Int(2)), llvm::Align(4));
+    for (size_t i = 0; i < rows.size(); ++i) {
+      llvm::Value* at = b.CreateAdd(rows[i], b.CreateMul(q, k.Int(4)));
+      llvm::Value* bytes = b.CreateAlignedLoad(i32, b.CreateInBoundsGEP(b.getInt8Ty(), weights, at), llvm::Align(1));
+      llvm::Value* rotated = b.CreateIntrinsic(llvm::Intrinsic::fshr, {i32}, {bytes, bytes, b.getInt32(8)});
+      llvm::Value* sum = b.CreateLoad(i32, sums[i]);
+      sum = b.CreateCall(smlad, {even, b.CreateCall(sxtb16, {bytes}), sum});
+      sum = b.CreateCall(smlad, {odd, b.CreateCall(sxtb16, {rotated}), sum});
+      b.CreateStore(sum, sums[i]);
+    }
+  });
+  for (int64_t t = taps / 4 * 4; t < taps; ++t) {
+    llvm::Value* centred = b.CreateSExt(b.CreateLoad(i16, b.CreateInBoundsGEP(i16, window, k.Int(StoredTap(t)))), i32);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      llvm::Value* w = b.CreateSExt(k.LoadAs(DataType::kInt8, weights, b.CreateAdd(rows[i], k.Int(t))), i32);
+      b.CreateStore(b.CreateAdd(b.CreateLoad(i32, sums[i]), b.CreateMul(centred, w)), sums[i]);
+    }
+  }
+}
+
+}  // namespace modelc

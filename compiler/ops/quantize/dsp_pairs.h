@@ -1,0 +1,35 @@
+// The int16-pairs dot products of the dsp-pairs kernels (QuantizedProductKernel::kDspPairs,
+// lowering/quantized_product_lowering.h) on Arm's DSP extension: a window of int16
+// values (x - x_zero_point) in the workspace buffer "window_pairs", against rows of
+// int8 weights, two products per SMLAD.
+#ifndef MODELC_OPS_QUANTIZE_DSP_PAIRS_H_
+#define MODELC_OPS_QUANTIZE_DSP_PAIRS_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "llvm/IR/IRBuilder.h"
+
+namespace modelc {
+
+class KernelContext;
+
+// Where tap t of a window is stored: each 4 taps in the order 0, 2, 1, 3, so that one
+// 32-bit load holds taps 0 and 2 (then 1 and 3), as SXTB16 unpacks bytes 0 and 2 of 4
+// weights (then, rotated by 8, bytes 1 and 3). `t` an integer value, or a constant.
+llvm::Value* EmitStoredTap(llvm::IRBuilder<>& b, llvm::Value* t);
+int64_t StoredTap(int64_t t);
+
+// Zeroes the stored positions of taps [taps, taps rounded up to 4) of `window`: the last
+// group's missing taps then add nothing. Once per kernel.
+void EmitZeroWindowTail(KernelContext& k, llvm::Value* window, int64_t taps);
+
+// sums[i] (i32 allocas) += sum over t < taps of window[t] * weights[rows[i] + t], rows[i]
+// the element offset of row i in the int8 array `weights`: each whole 4 taps as two
+// SMLADs of 32-bit window loads and SXTB16 of 4 weight bytes, the rest one at a time.
+void EmitPairsDotProducts(KernelContext& k, llvm::Value* window, llvm::Value* weights,
+                          const std::vector<llvm::Value*>& rows, int64_t taps, const std::vector<llvm::Value*>& sums);
+
+}  // namespace modelc
+
+#endif  // MODELC_OPS_QUANTIZE_DSP_PAIRS_H_
