@@ -426,6 +426,28 @@ TEST(Cli, CortexM55LoopsAreLowOverheadLoops) {
   EXPECT_GE(low_overhead_ends, 3);
 }
 
+// The dsp-pairs kernel is the lowering plan's choice on Arm's DSP extension only: on a
+// Cortex-M4 the int8 digits network's convolutions and matrix product take two
+// products per SMLAD (and --optimize memory still keeps scratch at the activation
+// bound); on the host they keep the direct kernel.
+TEST(Cli, Int8ProductsUseSmladOnlyWhereTheCoreHasIt) {
+  TemporaryFolder m4, host;
+  const std::string model = kModels + "/digits_cnn_int8.onnx --name q ";
+  ASSERT_EQ(Modelc("compile " + model + "--target thumbv7em-none-eabihf --cpu cortex-m4 --optimize speed -o " +
+                   m4.path()).exit_code, 0);
+  const std::string report = ReadFileBytes(m4.File("q.report.txt"));
+  EXPECT_NE(report.find("QLinearConv 'conv1'"), std::string::npos) << report;
+  EXPECT_EQ(report.find("[direct]"), std::string::npos) << report;
+  EXPECT_NE(report.find("[dsp-pairs]"), std::string::npos) << report;
+  const CommandResult disassembly = RunCommand("llvm-objdump-19 -d " + m4.File("q.o"));
+  ASSERT_EQ(disassembly.exit_code, 0) << disassembly.output;
+  EXPECT_NE(disassembly.output.find("smlad"), std::string::npos);
+  ASSERT_EQ(Modelc("compile " + model + "-o " + host.path()).exit_code, 0);
+  const std::string host_report = ReadFileBytes(host.File("q.report.txt"));
+  EXPECT_EQ(host_report.find("[dsp-pairs]"), std::string::npos) << host_report;
+  EXPECT_NE(host_report.find("QLinearConv 'conv1'"), std::string::npos) << host_report;
+}
+
 // On a microcontroller the default is --optimize memory: no kernel workspace lifts the
 // arena above the activation bound (here a padded convolution whose padded copy would);
 // --optimize speed keeps the copy, and the report says how far above the bound it is.
