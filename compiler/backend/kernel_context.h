@@ -43,6 +43,8 @@ struct ValidRange {
   llvm::Value* end;
 };
 
+struct QuantizationParameters;  // compiler/ops/quantize/quantization.h
+
 class KernelContext {
  public:
   KernelContext(llvm::IRBuilder<>& builder, llvm::Module& module, const Graph& graph,
@@ -235,7 +237,13 @@ absl::Status EmitKernel(KernelContext& k);
 absl::Status EmitElementwiseKernel(KernelContext& k);  // Unary, Binary, Clip, View copies (elementwise.cc)
 absl::Status EmitReduceKernel(KernelContext& k);       // the Reduce family (kernels_reduce.cc)
 absl::Status EmitIndexMapKernel(KernelContext& k);     // the IndexMap family (kernels_data_movement.cc)
-absl::Status EmitPoolKernel(KernelContext& k);         // MaxPool, AveragePool (kernels_window.cc)
+// MaxPool, AveragePool (kernels_window.cc); with `quantized_average`, QLinearAveragePool:
+// the windows' sums of x - x_zero_point in int32, requantised.
+struct QuantizedAverage {
+  const QuantizationParameters& x;
+  const QuantizationParameters& y;
+};
+absl::Status EmitPoolKernel(KernelContext& k, const QuantizedAverage* quantized_average = nullptr);
 absl::Status EmitGlobalPoolKernel(KernelContext& k);   // GlobalAveragePool, GlobalMaxPool
 absl::Status EmitArgReduceKernel(KernelContext& k);    // ArgMax, ArgMin, Hardmax (kernels_arg_reduce.cc)
 struct ConvGeometry;

@@ -87,23 +87,6 @@ absl::Status EmitConvKernel(KernelContext& k) {
 
 namespace {
 
-// QLinearAveragePool's (x_scale, x_zero_point) at inputs 1 and 2, (y_scale,
-// y_zero_point) at 3 and 4, per tensor (checked by its shape rule).
-QuantizationParameters QuantizedInput(KernelContext& k) {
-  QuantizationParameters q;
-  q.scale_input = 1;
-  q.zero_point_input = k.graph.HasInput(k.node, 2) ? 2 : -1;
-  q.type = k.InType(0);
-  return q;
-}
-QuantizationParameters QuantizedOutput(KernelContext& k) {
-  QuantizationParameters q;
-  q.scale_input = 3;
-  q.zero_point_input = k.graph.HasInput(k.node, 4) ? 4 : -1;
-  q.type = k.OutType();
-  return q;
-}
-
 llvm::Value* RangeSize(KernelContext& k, const ValidRange& range) {
   return k.Max(k.b.CreateSub(range.end, range.begin), k.Int(0));
 }
@@ -145,11 +128,11 @@ void EmitPoolOnVectors(KernelContext& k, const WindowGeometry& s, bool is_max) {
 
 }  // namespace
 
-absl::Status EmitPoolKernel(KernelContext& k) {
+absl::Status EmitPoolKernel(KernelContext& k, const QuantizedAverage* quantized_average) {
   ASSIGN_OR_RETURN(PoolGeometry g, ResolvePool(k.graph, k.node));
   const WindowGeometry& s = g.window;
   const bool is_max = k.node.op == OpKind::kMaxPool;
-  const bool quantised = k.node.op == OpKind::kQLinearAveragePool;
+  const bool quantised = quantized_average != nullptr;
   if (std::get<PoolKernel>(k.plan.kernel) == PoolKernel::kVectorRows) {  // every window inside the image
     EmitPoolOnVectors(k, s, is_max);
     return absl::OkStatus();
@@ -163,7 +146,7 @@ absl::Status EmitPoolKernel(KernelContext& k) {
   llvm::IRBuilderBase::FastMathFlagGuard exact(b);
   if (quantised) b.clearFastMathFlags();
   llvm::Type* sum_type = quantised ? b.getInt32Ty() : k.Elem(type);
-  llvm::Value* x_zero_point = quantised ? EmitLoadZeroPoint(k, QuantizedInput(k), k.Int(0)) : nullptr;
+  llvm::Value* x_zero_point = quantised ? EmitLoadZeroPoint(k, quantized_average->x, k.Int(0)) : nullptr;
   llvm::Value* accumulator = k.EntryAlloca(sum_type);
   llvm::Value* start = is_max ? (is_float ? k.Float(-std::numeric_limits<float>::infinity())
                                           : k.Constant(type, IsSignedInteger(type) ? -128.0 : 0.0))
@@ -210,7 +193,8 @@ absl::Status EmitPoolKernel(KernelContext& k) {
           }
           llvm::Value* divisor = b.CreateSIToFP(k.Max(count, k.Int(1)), k.F32());
           if (quantised) {  // ((sum * x_scale) / count) / y_scale, requantised
-            const QuantizationParameters x = QuantizedInput(k), y = QuantizedOutput(k);
+            const QuantizationParameters& x = quantized_average->x;
+            const QuantizationParameters& y = quantized_average->y;
             llvm::Value* real = b.CreateFMul(b.CreateSIToFP(result, k.F32()), EmitLoadScale(k, x, k.Int(0)));
             llvm::Value* scaled = b.CreateFDiv(b.CreateFDiv(real, divisor), EmitLoadScale(k, y, k.Int(0)));
             result = EmitRoundToQuantized(k, scaled, EmitLoadZeroPoint(k, y, k.Int(0)), k.OutType());

@@ -75,8 +75,7 @@ bool Constant(const Graph& graph, const QuantizedOperand& q) {
 // The zero point input of a fused node: the operand's, or a constant 0 of its type.
 ValueId ZeroPointOf(Graph& graph, const QuantizedOperand& q, const std::string& name) {
   if (q.zero_point != kNoValue) return q.zero_point;
-  const TensorType& data = graph.value(q.data).type;
-  const DataType type = data.element_type == DataType::kInt32 ? DataType::kInt32 : data.element_type;
+  const DataType type = graph.value(q.data).type.element_type;
   return graph.AddConstant(absl::StrCat(name, ".zero_point"),
                            TensorData(TensorType{type, {}}, std::vector<uint8_t>(ByteSize(type), 0)));
 }

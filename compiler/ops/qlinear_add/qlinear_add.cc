@@ -11,6 +11,7 @@
 #include "compiler/ir/op_geometry.h"
 #include "compiler/ops/own_op_hooks.h"
 #include "compiler/ops/quantize/quantization.h"
+#include "compiler/reference/index_walk.h"
 #include "compiler/util/status_macros.h"
 
 namespace modelc {
@@ -38,16 +39,6 @@ absl::StatusOr<QLinearAddGeometry> ResolveQLinearAdd(const Graph& graph, const N
   return g;
 }
 
-// Element `e` of the output reads these elements of a and b.
-int64_t BroadcastOffset(const Shape& out_shape, const std::vector<int64_t>& strides, int64_t e) {
-  int64_t offset = 0;
-  for (size_t d = out_shape.size(); d-- > 0;) {
-    offset += (e % out_shape[d]) * strides[d];
-    e /= out_shape[d];
-  }
-  return offset;
-}
-
 }  // namespace
 
 absl::Status UpgradeQLinearAdd(Node& node, int64_t opset) { return absl::OkStatus(); }
@@ -64,11 +55,12 @@ absl::StatusOr<std::vector<TensorData>> EvaluateQLinearAdd(const Graph& graph, c
   const QuantizationValues qa = ReadQuantization(g.a, inputs), qb = ReadQuantization(g.b, inputs),
                            qc = ReadQuantization(g.c, inputs);
   std::vector<int32_t> c(ElementCount(g.out_shape));
-  for (int64_t e = 0; e < static_cast<int64_t>(c.size()); ++e) {
-    const float va = qa.scale[0] * static_cast<float>(a[BroadcastOffset(g.out_shape, g.a_strides, e)] - qa.zero_point[0]);
-    const float vb = qb.scale[0] * static_cast<float>(b[BroadcastOffset(g.out_shape, g.b_strides, e)] - qb.zero_point[0]);
-    c[e] = RoundToQuantized((va + vb) / qc.scale[0], qc.zero_point[0], g.c.type);
-  }
+  ForEachBroadcast(g.out_shape, {graph.InputType(node, 0).shape, graph.InputType(node, 3).shape},
+                   [&](int64_t e, const std::vector<int64_t>& at) {
+                     const float va = qa.scale[0] * static_cast<float>(a[at[0]] - qa.zero_point[0]);
+                     const float vb = qb.scale[0] * static_cast<float>(b[at[1]] - qb.zero_point[0]);
+                     c[e] = RoundToQuantized((va + vb) / qc.scale[0], qc.zero_point[0], g.c.type);
+                   });
   return std::vector<TensorData>{TensorFromInt32(graph.value(node.outputs[0]).type, c)};
 }
 

@@ -35,7 +35,7 @@ absl::StatusOr<QLinearAveragePoolGeometry> ResolveQLinearAveragePool(const Graph
   return g;
 }
 
-float QuantizedAverage(int32_t sum, int64_t count, float x_scale, float y_scale) {
+float RequantizedAverage(int32_t sum, int64_t count, float x_scale, float y_scale) {
   return ((static_cast<float>(sum) * x_scale) / static_cast<float>(count)) / y_scale;
 }
 
@@ -72,12 +72,16 @@ absl::StatusOr<std::vector<TensorData>> EvaluateQLinearAveragePool(const Graph& 
             ++inside;
           }
         const int64_t count = std::max<int64_t>(g.pool.count_include_pad ? padded : inside, 1);
-        y.push_back(RoundToQuantized(QuantizedAverage(sum, count, qx.scale[0], qy.scale[0]), qy.zero_point[0],
+        y.push_back(RoundToQuantized(RequantizedAverage(sum, count, qx.scale[0], qy.scale[0]), qy.zero_point[0],
                                      g.y.type));
       }
   return std::vector<TensorData>{TensorFromInt32(graph.value(node.outputs[0]).type, y)};
 }
 
-absl::Status EmitQLinearAveragePoolKernel(KernelContext& k) { return EmitPoolKernel(k); }
+absl::Status EmitQLinearAveragePoolKernel(KernelContext& k) {
+  ASSIGN_OR_RETURN(QLinearAveragePoolGeometry g, ResolveQLinearAveragePool(k.graph, k.node));
+  const QuantizedAverage average{g.x, g.y};
+  return EmitPoolKernel(k, &average);
+}
 
 }  // namespace modelc
