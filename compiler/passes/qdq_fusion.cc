@@ -24,6 +24,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "compiler/ir/op_geometry.h"
 #include "compiler/ir/uses.h"
 #include "compiler/passes/fusion_util.h"
 #include "compiler/passes/passes.h"
@@ -49,9 +50,10 @@ std::optional<QuantizedOperand> OperandOf(const Graph& graph, int node_index, Op
   q.data = node.inputs[0];
   q.scale = node.inputs[1];
   q.zero_point = graph.HasInput(node, 2) ? node.inputs[2] : kNoValue;
-  q.axis = node.attributes.GetInt("axis", 1).value_or(1);
+  // -1 where the axis means nothing (a scalar's default axis 1): only per-axis
+  // parameters ask for it, and the node's own rule checked theirs.
   const int64_t rank = static_cast<int64_t>(graph.value(q.data).type.shape.size());
-  if (q.axis < 0) q.axis += rank;
+  q.axis = NormalizeAxis(node.attributes.GetInt("axis", 1).value_or(1), rank).value_or(-1);
   return q;
 }
 
