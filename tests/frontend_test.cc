@@ -143,6 +143,138 @@ TEST(Frontend, InconsistentQuantisationParametersAreRefused) {
   }
 }
 
+// Opsets past the system ONNX library's 17 and IR versions past its 8 are read by
+// modelc's own rules (PyTorch's exporter writes opset 18+, IR 9/10).
+TEST(Frontend, OpsetsAndIrVersionsPastTheOnnxLibrarysAreImported) {
+  TemporaryFolder folder;
+  const std::string path = WriteText(folder, "modern.onnxtxt", R"(<ir_version: 10, opset_import: ["" : 28]>
+modern (float[2,6] x) => (float[2,1] m, float[2,3] a) {
+  axes = Constant<value = int64[1] {1}>()
+  m = ReduceMean(x, axes)
+  a, b = Split <axis = 1, num_outputs = 2> (x)
+}
+)");
+  auto graph = ImportOnnxFile(path, {});
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  EXPECT_NE(PrintGraph(*graph).find("%m: float32[2,1] = ReduceMean(%x, %axes)"), std::string::npos) << PrintGraph(*graph);
+}
+
+TEST(Frontend, SplitWithNumOutputsMakesALastSmallerPart) {
+  TemporaryFolder folder;
+  const std::string path = WriteText(folder, "split.onnxtxt", R"(<ir_version: 9, opset_import: ["" : 18]>
+split (float[2,7] x) => (float[2,3] a, float[2,3] b, float[2,1] c) {
+  a, b, c = Split <axis = 1, num_outputs = 3> (x)
+}
+)");
+  auto graph = ImportOnnxFile(path, {});
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  EXPECT_NE(PrintGraph(*graph).find("%c: float32[2,1]"), std::string::npos) << PrintGraph(*graph);
+}
+
+TEST(Frontend, AnAttributeTheOpDoesNotHaveAtTheModelsOpsetIsRefused) {
+  struct Case {
+    int opset;
+    const char* node;
+    const char* says;
+  };
+  const Case cases[] = {
+      // ReduceMean's axes became an input at opset 18.
+      {18, "y = ReduceMean <axes = [1]> (x)", "ReduceMean at opset 18 has no attribute 'axes'"},
+      {13, "y = Relu <slope = 1.0> (x)", "Relu at opset 13 has no attribute 'slope'"},
+      {21, "y = Relu <slope = 1.0> (x)", "Relu at opset 21 has no attribute 'slope'"},
+      // Attributes newer opsets added are refused when they change the result.
+      {21, "s = Constant<value = float {1}>()\n  y = QuantizeLinear <block_size = 2> (x, s)",
+       "blocked quantisation (block_size) is not supported"},
+  };
+  TemporaryFolder folder;
+  for (const Case& c : cases) {
+    const std::string path =
+        WriteText(folder, "attribute.onnxtxt",
+                  absl::StrCat("<ir_version: 10, opset_import: [\"\" : ", c.opset,
+                               "]>\nattribute (float[2,4] x) => (y) {\n  ", c.node, "\n}\n"));
+    auto graph = ImportOnnxFile(path, {});
+    ASSERT_FALSE(graph.ok()) << c.says;
+    EXPECT_NE(graph.status().message().find(c.says), std::string::npos) << graph.status();
+  }
+}
+
+TEST(Frontend, OpsetsAndIrVersionsNewerThanModelcKnowsAreRefused) {
+  TemporaryFolder folder;
+  auto opset = ImportOnnxFile(WriteText(folder, "opset.onnxtxt", R"(<ir_version: 10, opset_import: ["" : 29]>
+g (float[2] x) => (float[2] y) { y = Relu(x) }
+)"), {});
+  ASSERT_FALSE(opset.ok());
+  EXPECT_NE(opset.status().message().find("opset 29 is not supported (supported: 1 to 28)"), std::string::npos)
+      << opset.status();
+  auto ir = ImportOnnxFile(WriteText(folder, "ir.onnxtxt", R"(<ir_version: 15, opset_import: ["" : 21]>
+g (float[2] x) => (float[2] y) { y = Relu(x) }
+)"), {});
+  ASSERT_FALSE(ir.ok());
+  EXPECT_NE(ir.status().message().find("IR version 15 is not supported"), std::string::npos) << ir.status();
+}
+
+// Model-local functions (IR 8 and up) are inlined: each call becomes the body with the
+// call's values and attributes, under names of its own.
+TEST(Frontend, LocalFunctionsAreInlinedWithTheCallsAttributes) {
+  TemporaryFolder folder;
+  const std::string path = WriteText(folder, "function.onnxtxt", R"(<ir_version: 10, opset_import: ["" : 21, "custom.fn" : 1]>
+main (float[2,3] x) => (float[2,3] y) {
+  a = custom.fn.ScaledLeaky <alpha: float = 0.5> (x)
+  y = custom.fn.ScaledLeaky <alpha: float = 0.25> (a)
+}
+<domain: "custom.fn", opset_import: ["" : 21]>
+ScaledLeaky <alpha> (X) => (Y) {
+  two = Constant <value: tensor = float {2.0}> ()
+  L = LeakyRelu <alpha: float = @alpha> (X)
+  Y = Mul(L, two)
+}
+)");
+  auto graph = ImportOnnxFile(path, {});
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  const std::string printed = PrintGraph(*graph);
+  EXPECT_NE(printed.find("= LeakyRelu(%x) {alpha=0.5}"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("= LeakyRelu(%a) {alpha=0.25}"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("%y: float32[2,3] = Mul("), std::string::npos) << printed;
+}
+
+TEST(Frontend, LocalFunctionsCallingThemselvesOrAnotherOpsetAreRefused) {
+  TemporaryFolder folder;
+  auto recursive = ImportOnnxFile(WriteText(folder, "recursive.onnxtxt", R"(<ir_version: 10, opset_import: ["" : 21, "f" : 1]>
+main (float[2] x) => (float[2] y) { y = f.Loop(x) }
+<domain: "f", opset_import: ["" : 21, "f" : 1]>
+Loop (X) => (Y) { Y = f.Loop(X) }
+)"), {});
+  ASSERT_FALSE(recursive.ok());
+  EXPECT_NE(recursive.status().message().find("calls nest deeper than 32"), std::string::npos) << recursive.status();
+  auto other_opset = ImportOnnxFile(WriteText(folder, "opset.onnxtxt", R"(<ir_version: 10, opset_import: ["" : 21, "f" : 1]>
+main (float[2] x) => (float[2] y) { y = f.Id(x) }
+<domain: "f", opset_import: ["" : 18]>
+Id (X) => (Y) { Y = Identity(X) }
+)"), {});
+  ASSERT_FALSE(other_opset.ok());
+  EXPECT_NE(other_opset.status().message().find("function 'f.Id' imports opset 18 of the default domain"),
+            std::string::npos) << other_opset.status();
+}
+
+// An output read only inside a nested graph (an If branch reads its LSTM's Y_c) is
+// computed, not dropped as unread.
+TEST(Frontend, AnOutputReadInsideABranchIsKept) {
+  TemporaryFolder folder;
+  const std::string path = WriteText(folder, "branch.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 14]>
+branch (bool c, float[1,1,2] x, float[1,12,2] w, float[1,12,3] r) => (float[1,1,3] y) {
+  y = If (c) <then_branch = then_graph () => (float[1,1,3] t) {
+        s, h, cell = LSTM <hidden_size = 3> (x, w, r)
+        t = Add(h, cell)
+      }, else_branch = else_graph () => (float[1,1,3] e) {
+        e = Constant <value = float[1,1,3] {0, 0, 0}> ()
+      }>
+}
+)");
+  auto graph = ImportOnnxFile(path, {});
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  EXPECT_NE(PrintGraph(*graph).find("%cell"), std::string::npos) << PrintGraph(*graph);
+}
+
 TEST(Frontend, MissingEmptyCorruptAndTruncatedFilesAreErrors) {
   TemporaryFolder folder;
   EXPECT_EQ(ImportOnnxFile(folder.File("absent.onnx"), {}).status().code(), absl::StatusCode::kNotFound);

@@ -120,11 +120,13 @@ absl::StatusOr<IndexMapGeometry> Slice(const Graph& graph, const Node& node) {
 }
 
 // Where output index i along a padded dimension reads from: constant (kOutside past
-// the edges), reflect (mirrored without repeating the edge) or edge (clamped).
+// the edges), reflect (mirrored without repeating the edge), edge (clamped) or wrap
+// (opset 19: as if the dimension were a ring).
 absl::StatusOr<int64_t> PaddedSource(int64_t i, int64_t dim, const std::string& mode) {
   if (i >= 0 && i < dim) return i;
   if (mode == "constant") return kOutside;
   if (mode == "edge") return i < 0 ? 0 : dim - 1;
+  if (mode == "wrap") return (i % dim + dim) % dim;
   if (dim == 1) return 0;
   const int64_t period = 2 * (dim - 1);
   int64_t r = i % period;
@@ -136,10 +138,27 @@ absl::StatusOr<IndexMapGeometry> Pad(const Graph& graph, const Node& node) {
   const Shape& x = graph.InputType(node, 0).shape;
   const int64_t rank = static_cast<int64_t>(x.size());
   ASSIGN_OR_RETURN(std::string mode, node.attributes.GetString("mode", "constant"));
-  if (mode != "constant" && mode != "reflect" && mode != "edge") {
+  if (mode != "constant" && mode != "reflect" && mode != "edge" && mode != "wrap") {
     return absl::UnimplementedError(absl::StrCat("Pad mode '", mode, "' is not supported"));
   }
   ASSIGN_OR_RETURN(auto pads, IntsFromInputOrAttribute(graph, node, 1, "pads"));
+  if (graph.HasInput(node, 3) && pads) {  // opset 18's axes: pads for those axes only
+    ASSIGN_OR_RETURN(std::vector<int64_t> axes, ConstantInts(graph, node, 3, "Pad's axes"));
+    const int64_t count = static_cast<int64_t>(axes.size());
+    if (static_cast<int64_t>(pads->size()) != 2 * count) {
+      return Invalid(absl::StrCat("Pad needs 2 x ", count, " pads for its ", count, " axes"));
+    }
+    std::vector<int64_t> full(2 * rank, 0);
+    std::vector<bool> seen(rank, false);
+    for (int64_t i = 0; i < count; ++i) {
+      ASSIGN_OR_RETURN(int64_t axis, NormalizeAxis(axes[i], rank));
+      if (seen[axis]) return Invalid(absl::StrCat("Pad lists axis ", axis, " twice"));
+      seen[axis] = true;
+      full[axis] = (*pads)[i];
+      full[axis + rank] = (*pads)[i + count];
+    }
+    pads = std::move(full);
+  }
   if (!pads || static_cast<int64_t>(pads->size()) != 2 * rank) {
     return Invalid(absl::StrCat("Pad needs 2 x rank = ", 2 * rank, " pads"));
   }
@@ -276,7 +295,8 @@ absl::StatusOr<std::vector<IndexMapGeometry>> Split(const Graph& graph, const No
     }
     sizes = std::vector<int64_t>(outputs, x[axis] / outputs);
   }
-  if (static_cast<int64_t>(sizes->size()) != outputs) return Invalid("Split needs one size per output");
+  // Outputs nobody reads are not computed (the importer drops them from the end).
+  if (static_cast<int64_t>(sizes->size()) < outputs) return Invalid("Split needs one size per output");
   int64_t total = 0;
   for (int64_t size : *sizes) {
     if (size < 0) return Invalid("Split sizes must not be negative");
@@ -290,6 +310,7 @@ absl::StatusOr<std::vector<IndexMapGeometry>> Split(const Graph& graph, const No
   std::vector<IndexMapGeometry> parts;
   int64_t start = 0;
   for (int64_t size : *sizes) {
+    if (static_cast<int64_t>(parts.size()) == outputs) break;
     IndexMapGeometry g = Identity(x);
     g.out_shape[axis] = size;
     g.dims[axis] = size;
@@ -341,9 +362,16 @@ absl::StatusOr<IndexMapGeometry> DepthSpace(const Graph& graph, const Node& node
     return g;
   }
   if (h % bs != 0 || w % bs != 0) return Invalid("height and width must be multiples of blocksize");
+  ASSIGN_OR_RETURN(std::string mode, node.attributes.GetString("mode", "DCR"));  // opset 28
+  if (mode != "DCR" && mode != "CRD") return Invalid(absl::StrCat("SpaceToDepth mode '", mode, "' is unknown"));
   g.out_shape = {n, c * bs * bs, h / bs, w / bs};
-  // Output channel (by * bs + bx) * c + ic at (y, x) reads (ic, y * bs + by, x * bs + bx).
-  walk({{n, image}, {bs, w}, {bs, 1}, {c, plane}, {h / bs, bs * w}, {w / bs, bs}});
+  // Output channel (by * bs + bx) * c + ic (DCR) or ic * bs * bs + by * bs + bx (CRD) at
+  // (y, x) reads (ic, y * bs + by, x * bs + bx).
+  if (mode == "DCR") {
+    walk({{n, image}, {bs, w}, {bs, 1}, {c, plane}, {h / bs, bs * w}, {w / bs, bs}});
+  } else {
+    walk({{n, image}, {c, plane}, {bs, w}, {bs, 1}, {h / bs, bs * w}, {w / bs, bs}});
+  }
   return g;
 }
 

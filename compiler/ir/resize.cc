@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "compiler/ir/op_geometry.h"
@@ -31,12 +32,16 @@ absl::StatusOr<std::vector<float>> ConstantFloatsOf(const Graph& graph, const No
 }
 
 // Where output index `out_index` of a dimension lies in input coordinates.
-// out_len is the resized length before flooring (in_len x scale when scales are given),
-// as ONNX's definition uses it.
+// out_len is the resized length before flooring (in_len x scale), as ONNX's definition
+// uses it; out_count the output's length.
 double SourceCoordinate(const ResizeAttributes& a, double out_index, double scale, int64_t in_len,
-                        double out_len, double roi_start, double roi_end) {
+                        double out_len, int64_t out_count, double roi_start, double roi_end) {
   const std::string& t = a.transform;
   if (t == "half_pixel") return (out_index + 0.5) / scale - 0.5;
+  if (t == "half_pixel_symmetric") {  // opset 19: the output's centre on the input's
+    const double offset = in_len / 2.0 * (1.0 - out_count / out_len);
+    return offset + (out_index + 0.5) / scale - 0.5;
+  }
   if (t == "pytorch_half_pixel") return out_len > 1 ? (out_index + 0.5) / scale - 0.5 : 0.0;
   if (t == "align_corners") return out_len == 1 ? 0.0 : out_index * (in_len - 1) / (out_len - 1);
   if (t == "asymmetric") return out_index / scale;
@@ -70,7 +75,7 @@ absl::StatusOr<ResizeAxis> ResolveAxis(const ResizeAttributes& a, int64_t in_len
   axis.taps = a.mode == "nearest" ? 1 : a.mode == "linear" ? 2 : 4;
   axis.outside.assign(out_len, 0);
   for (int64_t i = 0; i < out_len; ++i) {
-    double x = SourceCoordinate(a, static_cast<double>(i), scale, in_len, resized_len, roi_start, roi_end);
+    double x = SourceCoordinate(a, static_cast<double>(i), scale, in_len, resized_len, out_len, roi_start, roi_end);
     if (a.transform == "tf_crop_and_resize" && (x < 0 || x > in_len - 1)) {
       axis.outside[i] = 1;
       *has_outside = true;
@@ -118,6 +123,9 @@ absl::StatusOr<ResizeGeometry> ResolveResize(const Graph& graph, const Node& nod
   std::vector<float> scales;
   std::vector<int64_t> sizes;
   std::vector<float> roi;
+  std::vector<int64_t> axes;  // the axes scales or sizes apply to (all but Resize's opset 18 form)
+  std::string policy = "stretch";
+  int64_t antialias = 0;
   if (node.op == OpKind::kUpsample) {  // opset 7: scales attribute; 9: scales input
     a.transform = "asymmetric";
     a.nearest_mode = "floor";
@@ -146,9 +154,46 @@ absl::StatusOr<ResizeGeometry> ResolveResize(const Graph& graph, const Node& nod
     if (graph.HasInput(node, sizes_input) && graph.InputType(node, sizes_input).ElementCount() > 0) {
       ASSIGN_OR_RETURN(sizes, ConstantInts(graph, node, sizes_input, "Resize's sizes"));
     }
+    ASSIGN_OR_RETURN(policy, node.attributes.GetString("keep_aspect_ratio_policy", "stretch"));
+    if (policy != "stretch" && policy != "not_larger" && policy != "not_smaller") {
+      return Invalid(absl::StrCat("keep_aspect_ratio_policy '", policy, "' is unknown"));
+    }
+    ASSIGN_OR_RETURN(antialias, node.attributes.GetInt("antialias", 0));
+    // Opset 18's axes: scales, sizes and roi list only these axes; the others stay.
+    if (node.attributes.Has("axes")) {
+      ASSIGN_OR_RETURN(std::vector<int64_t> listed, node.attributes.GetInts("axes", {}));
+      for (int64_t axis : listed) {
+        ASSIGN_OR_RETURN(int64_t normalized, NormalizeAxis(axis, static_cast<int64_t>(rank)));
+        if (std::find(axes.begin(), axes.end(), normalized) != axes.end()) {
+          return Invalid(absl::StrCat("Resize lists axis ", normalized, " twice"));
+        }
+        axes.push_back(normalized);
+      }
+      const size_t count = axes.size();
+      if (!scales.empty() && scales.size() != count) return Invalid("Resize needs one scale per listed axis");
+      if (!sizes.empty() && sizes.size() != count) return Invalid("Resize needs one size per listed axis");
+      if (!roi.empty() && roi.size() != 2 * count) return Invalid("Resize needs 2 roi values per listed axis");
+      std::vector<float> full_scales(scales.empty() ? 0 : rank, 1.0f), full_roi(roi.empty() ? 0 : 2 * rank);
+      std::vector<int64_t> full_sizes(sizes.empty() ? std::vector<int64_t>{} : x);
+      for (size_t d = 0; d < rank && !roi.empty(); ++d) full_roi[d + rank] = 1.0f;
+      for (size_t i = 0; i < count; ++i) {
+        if (!scales.empty()) full_scales[axes[i]] = scales[i];
+        if (!sizes.empty()) full_sizes[axes[i]] = sizes[i];
+        if (!roi.empty()) {
+          full_roi[axes[i]] = roi[i];
+          full_roi[axes[i] + rank] = roi[i + count];
+        }
+      }
+      scales = std::move(full_scales);
+      sizes = std::move(full_sizes);
+      roi = std::move(full_roi);
+    }
   }
-  static const char* kTransforms[] = {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric",
-                                      "tf_half_pixel_for_nn", "tf_crop_and_resize"};
+  if (axes.empty()) {
+    for (size_t d = 0; d < rank; ++d) axes.push_back(static_cast<int64_t>(d));
+  }
+  static const char* kTransforms[] = {"half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners",
+                                      "asymmetric", "tf_half_pixel_for_nn", "tf_crop_and_resize"};
   if (std::find(std::begin(kTransforms), std::end(kTransforms), a.transform) == std::end(kTransforms)) {
     return Invalid(absl::StrCat("coordinate_transformation_mode '", a.transform, "' is unknown"));
   }
@@ -181,29 +226,48 @@ absl::StatusOr<ResizeGeometry> ResolveResize(const Graph& graph, const Node& nod
       return Invalid(absl::StrCat("Resize's size ", size, " is out of range: sizes must be from 0 to ", int64_t{1} << 24));
     }
   }
-  Shape out;
+  // Each dimension's scale, output length and resized length before flooring.
+  std::vector<double> dim_scales(rank), resized_lens(rank);
+  Shape out(rank);
+  // keep_aspect_ratio_policy (with sizes): one scale for the listed axes, the smallest
+  // or largest of sizes / input; lengths round half up (ONNX's definition).
+  std::optional<double> kept_scale;
+  if (!sizes.empty() && policy != "stretch") {
+    for (int64_t axis : axes) {
+      const double ratio = x[axis] == 0 ? 1.0 : static_cast<double>(sizes[axis]) / x[axis];
+      if (!kept_scale || (policy == "not_larger" ? ratio < *kept_scale : ratio > *kept_scale)) kept_scale = ratio;
+    }
+  }
   for (size_t d = 0; d < rank; ++d) {
-    // x[d] <= 2^32 and scale <= 2^16: the product fits an int64.
-    out.push_back(!sizes.empty() ? sizes[d] : static_cast<int64_t>(std::floor(x[d] * static_cast<double>(scales[d]))));
+    const bool listed = std::find(axes.begin(), axes.end(), static_cast<int64_t>(d)) != axes.end();
+    if (kept_scale) {
+      dim_scales[d] = listed ? *kept_scale : 1.0;
+      resized_lens[d] = x[d] * dim_scales[d];
+      out[d] = listed ? static_cast<int64_t>(std::floor(resized_lens[d] + 0.5)) : x[d];
+    } else if (!sizes.empty()) {
+      out[d] = sizes[d];
+      dim_scales[d] = x[d] == 0 ? 1.0 : static_cast<double>(sizes[d]) / x[d];
+      resized_lens[d] = static_cast<double>(sizes[d]);
+    } else {
+      // x[d] <= 2^32 and scale <= 2^16: the product fits an int64.
+      dim_scales[d] = scales[d];
+      resized_lens[d] = x[d] * static_cast<double>(scales[d]);
+      out[d] = static_cast<int64_t>(std::floor(resized_lens[d]));
+    }
   }
   RETURN_IF_ERROR(CheckShapeSize(out, "Resize output"));
+  for (size_t d = 0; d < rank; ++d) {
+    if (antialias != 0 && dim_scales[d] < 1.0 && a.mode != "nearest") {
+      return absl::UnimplementedError("Resize with antialias=1 is not supported when it shrinks a dimension");
+    }
+  }
   ResizeGeometry g;
   g.extrapolation_value = a.extrapolation_value;
   const std::vector<int64_t> strides = RowMajorStrides(x);
   for (size_t d = 0; d < rank; ++d) {
-    double scale, resized_len;
-    int64_t out_len;
-    if (!sizes.empty()) {
-      out_len = sizes[d];
-      if (out_len < 0 || out_len > (int64_t{1} << 24)) return Invalid("Resize size out of range");
-      scale = x[d] == 0 ? 1.0 : static_cast<double>(out_len) / x[d];
-      resized_len = static_cast<double>(out_len);
-    } else {
-      scale = scales[d];
-      if (!(scale > 0.0) || scale > (1 << 16)) return Invalid("Resize scales must be positive and at most 65536");
-      resized_len = x[d] * scale;
-      out_len = static_cast<int64_t>(std::floor(resized_len));
-    }
+    const double scale = dim_scales[d], resized_len = resized_lens[d];
+    const int64_t out_len = out[d];
+    if (out_len < 0 || out_len > (int64_t{1} << 24)) return Invalid("Resize size out of range");
     if (x[d] == 0 && out_len > 0) return Invalid("Resize cannot grow an empty dimension");
     const double roi_start = roi.empty() ? 0.0 : roi[d], roi_end = roi.empty() ? 1.0 : roi[d + rank];
     ASSIGN_OR_RETURN(ResizeAxis axis, ResolveAxis(a, x[d], out_len, resized_len, scale, strides[d], roi_start, roi_end,

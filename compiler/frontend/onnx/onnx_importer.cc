@@ -18,8 +18,11 @@
 #include "absl/strings/strip.h"
 #include "absl/strings/ascii.h"
 #include "compiler/frontend/onnx/compile_time_ops.h"
+#include "compiler/frontend/onnx/function_inlining.h"
 #include "compiler/frontend/onnx/model_loader.h"
+#include "compiler/frontend/onnx/op_versions.h"
 #include "compiler/frontend/onnx/tensor_conversion.h"
+#include "compiler/ir/op_geometry.h"
 #include "compiler/ir/shape_inference.h"
 #include "compiler/ops/own_op_hooks.h"
 #include "compiler/ir/verifier.h"
@@ -31,8 +34,6 @@
 namespace modelc {
 namespace {
 
-constexpr int64_t kMinOpset = 1;
-constexpr int64_t kMaxOpset = 17;  // the newest opset the system's ONNX library knows
 constexpr int64_t kMaxImportFoldBytes = int64_t{1} << 20;
 
 bool IsDefaultDomain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
@@ -49,10 +50,10 @@ absl::Status WithContext(const absl::Status& status, const std::string& context)
 absl::StatusOr<int64_t> DefaultOpset(const onnx::ModelProto& model) {
   for (const auto& opset : model.opset_import()) {
     if (IsDefaultDomain(opset.domain())) {
-      if (opset.version() < kMinOpset || opset.version() > kMaxOpset) {
+      if (opset.version() < kMinOnnxOpset || opset.version() > kMaxOnnxOpset) {
         return absl::UnimplementedError(absl::StrCat("opset ", opset.version(),
-                                                     " is not supported (supported: ", kMinOpset,
-                                                     " to ", kMaxOpset, ")"));
+                                                     " is not supported (supported: ", kMinOnnxOpset,
+                                                     " to ", kMaxOnnxOpset, ")"));
       }
       return opset.version();
     }
@@ -329,9 +330,7 @@ class GraphBuilder {
   GraphBuilder(const onnx::GraphProto& proto, int64_t opset) : proto_(proto), opset_(opset) {
     for (const auto& info : proto.value_info()) onnx_infos_[info.name()] = &info;
     for (const auto& info : proto.output()) onnx_infos_[info.name()] = &info;
-    for (const auto& node : proto.node())
-      for (const auto& input : node.input()) consumed_.insert(input);
-    for (const auto& output : proto.output()) consumed_.insert(output.name());
+    CollectConsumed(proto);
   }
 
   absl::StatusOr<Graph> Build() {
@@ -366,6 +365,7 @@ class GraphBuilder {
 
  private:
   absl::Status AddNode(const onnx::NodeProto& proto, int index) {
+    if (IsDefaultDomain(proto.domain())) RETURN_IF_ERROR(CheckAttributesKnown(proto, opset_));
     if (proto.op_type() == "Constant") {
       ASSIGN_OR_RETURN(TensorData data, ConstantNodeValue(proto));
       return AddConstantOutput(proto, std::move(data));
@@ -411,6 +411,7 @@ class GraphBuilder {
     }
     while (!node.inputs.empty() && node.inputs.back() == kNoValue) node.inputs.pop_back();
     RETURN_IF_ERROR(UpgradeOwnOp(node, opset_));
+    if (node.op == OpKind::kSplit) RETURN_IF_ERROR(SetSplitSizes(proto, node));
     if (proto.op_type() == "CastLike") {  // Cast to the second input's type
       if (node.inputs.size() != 2) return absl::InvalidArgumentError("CastLike takes 2 inputs");
       node.attributes.Set("to", static_cast<int64_t>(graph_.value(node.inputs[1]).type.element_type));
@@ -451,6 +452,40 @@ class GraphBuilder {
       return absl::OkStatus();
     }
     graph_.AddNode(std::move(node));
+    return absl::OkStatus();
+  }
+
+  // A Split without sizes divides its axis among the model's outputs: equal parts, or
+  // with opset 18's num_outputs, parts of ceil(size / n) and a smaller last one. The
+  // count is known only here (outputs nobody reads are dropped below), so the sizes are
+  // written down as the 'split' attribute.
+  absl::Status SetSplitSizes(const onnx::NodeProto& proto, Node& node) {
+    if (node.inputs.size() > 1 || node.attributes.Has("split") || node.inputs.empty()) return absl::OkStatus();
+    const Shape& x = graph_.value(node.inputs[0]).type.shape;
+    ASSIGN_OR_RETURN(int64_t axis_attribute, node.attributes.GetInt("axis", 0));
+    ASSIGN_OR_RETURN(int64_t axis, NormalizeAxis(axis_attribute, static_cast<int64_t>(x.size())));
+    const int64_t parts = proto.output_size(), extent = x[axis];
+    std::vector<int64_t> sizes;
+    if (node.attributes.Has("num_outputs")) {
+      ASSIGN_OR_RETURN(int64_t num_outputs, node.attributes.GetInt("num_outputs", 0));
+      if (num_outputs != parts) {
+        return absl::InvalidArgumentError(absl::StrCat("Split's num_outputs is ", num_outputs, " but it has ",
+                                                       parts, " outputs"));
+      }
+      const int64_t chunk = extent / parts + (extent % parts != 0 ? 1 : 0);
+      if (chunk * (parts - 1) > extent) {
+        return absl::InvalidArgumentError(absl::StrCat("Split cannot divide ", extent, " into ", parts,
+                                                       " parts of ", chunk, " and a last smaller one"));
+      }
+      sizes.assign(parts, chunk);
+      sizes.back() = extent - chunk * (parts - 1);
+    } else {
+      if (parts == 0 || extent % parts != 0) {
+        return absl::InvalidArgumentError(absl::StrCat("Split cannot divide ", extent, " evenly into ", parts, " parts"));
+      }
+      sizes.assign(parts, extent / parts);
+    }
+    node.attributes.Set("split", sizes);
     return absl::OkStatus();
   }
 
@@ -580,6 +615,19 @@ class GraphBuilder {
     return absl::OkStatus();
   }
 
+  // The values read by a node or given as an output, in the graph and in the graphs
+  // nested in it (an If branch may read an LSTM's Y_c computed in the same branch).
+  void CollectConsumed(const onnx::GraphProto& graph) {
+    for (const auto& node : graph.node()) {
+      for (const auto& input : node.input()) consumed_.insert(input);
+      for (const onnx::AttributeProto& attribute : node.attribute()) {
+        if (attribute.has_g()) CollectConsumed(attribute.g());
+        for (const onnx::GraphProto& nested : attribute.graphs()) CollectConsumed(nested);
+      }
+    }
+    for (const auto& output : graph.output()) consumed_.insert(output.name());
+  }
+
   const onnx::GraphProto& proto_;
   const int64_t opset_;
   Graph graph_;
@@ -590,7 +638,12 @@ class GraphBuilder {
 };
 
 absl::StatusOr<Graph> ImportModel(onnx::ModelProto model, const ImportOptions& options) {
+  if (model.ir_version() > kMaxOnnxIrVersion) {
+    return absl::UnimplementedError(absl::StrCat("IR version ", model.ir_version(), " is not supported (supported: up to ",
+                                                 kMaxOnnxIrVersion, ")"));
+  }
   ASSIGN_OR_RETURN(int64_t opset, DefaultOpset(model));
+  RETURN_IF_ERROR(InlineLocalFunctions(&model, opset));
   RETURN_IF_ERROR(RefuseUnsupportedOps(model.graph()));
   RETURN_IF_ERROR(CheckAttributeSanity(model.graph()));
   RETURN_IF_ERROR(BindSymbolicDimensions(options, model.mutable_graph()));
@@ -603,7 +656,11 @@ absl::StatusOr<Graph> ImportModel(onnx::ModelProto model, const ImportOptions& o
   if (model.graph().output_size() == 0) {
     return absl::InvalidArgumentError("the graph has no outputs: there is nothing to compute");
   }
-  RETURN_IF_ERROR(RunOnnxChecks(&model));
+  // ONNX's checker and shape inference cross-check only what the system's library
+  // knows; newer opsets and IR versions rest on modelc's rules alone.
+  if (opset <= kMaxOnnxLibraryOpset && model.ir_version() <= kMaxOnnxLibraryIrVersion) {
+    RETURN_IF_ERROR(RunOnnxChecks(&model));
+  }
   return GraphBuilder(model.graph(), opset).Build();
 }
 

@@ -40,10 +40,32 @@ absl::StatusOr<LinearQuantizationGeometry> ResolveLinearQuantization(const Graph
     ASSIGN_OR_RETURN(int64_t axis_attribute, node.attributes.GetInt("axis", 1));
     ASSIGN_OR_RETURN(axis, NormalizeAxis(axis_attribute, static_cast<int64_t>(x.shape.size())));
   }
+  // Opsets 21 and 23: blocked parameters, an output type, a computation precision.
+  ASSIGN_OR_RETURN(int64_t block_size, node.attributes.GetInt("block_size", 0));
+  if (block_size != 0) return absl::UnimplementedError("blocked quantisation (block_size) is not supported");
+  ASSIGN_OR_RETURN(int64_t output_dtype, node.attributes.GetInt("output_dtype", 0));
+  ASSIGN_OR_RETURN(int64_t precision, node.attributes.GetInt("precision", 0));
+  if (precision != 0 && precision != static_cast<int64_t>(DataType::kFloat32)) {
+    return absl::UnimplementedError("QuantizeLinear's precision must be float32");
+  }
+  DataType quantized_default = quantize ? DataType::kUInt8 : x.element_type;
+  if (output_dtype != 0) {
+    const std::optional<DataType> type = DataTypeFromCode(output_dtype);
+    const bool supported = quantize ? type == DataType::kUInt8 || type == DataType::kInt8 : type == DataType::kFloat32;
+    if (!supported) {
+      return absl::UnimplementedError(absl::StrCat(quantize ? "QuantizeLinear" : "DequantizeLinear", "'s output_dtype ",
+                                                   output_dtype, " is not supported (",
+                                                   quantize ? "int8 and uint8" : "float32", " only)"));
+    }
+    if (quantize) quantized_default = *type;
+  }
   LinearQuantizationGeometry g;
   ASSIGN_OR_RETURN(g.q, ResolveQuantization(graph, node, 1, 2, x.shape, axis, quantize ? "y" : "x",
-                                            quantize ? DataType::kUInt8 : x.element_type,
-                                            /*allow_int32=*/!quantize));
+                                            quantized_default, /*allow_int32=*/!quantize));
+  if (quantize && output_dtype != 0 && g.q.type != quantized_default) {
+    return absl::InvalidArgumentError(absl::StrCat("y_zero_point has element type ", DataTypeName(g.q.type),
+                                                   " but output_dtype says ", DataTypeName(quantized_default)));
+  }
   if (!quantize && g.q.type != x.element_type) {
     return absl::InvalidArgumentError(absl::StrCat("x_zero_point has element type ", DataTypeName(g.q.type),
                                                    " but x has ", DataTypeName(x.element_type)));

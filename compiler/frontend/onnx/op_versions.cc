@@ -1,0 +1,89 @@
+// Operator versions past the system ONNX library's newest opset (see op_versions.h).
+#include "compiler/frontend/onnx/op_versions.h"
+
+#include <algorithm>
+#include <optional>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "onnx/defs/schema.h"
+
+namespace modelc {
+namespace {
+
+// An attribute an op gained or lost in an opset after 17, from ONNX's operator
+// history (onnx.defs.get_all_schemas_with_history(), ONNX 1.23). Changes that only add
+// element types are not listed: the importer refuses types it does not know.
+struct AttributeChange {
+  const char* op;
+  int64_t opset;
+  const char* attribute;
+  bool added;  // false: removed (ReduceX's axes became an input)
+};
+
+constexpr const char* kReduceOpsGainingAxesInput[] = {
+    "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceSumSquare",
+    "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp"};
+
+constexpr AttributeChange kChanges[] = {
+    {"AveragePool", 19, "dilations", true},
+    {"Cast", 19, "saturate", true},  // float8 targets only
+    {"CastLike", 19, "saturate", true},
+    {"Cast", 24, "round_mode", true},  // float8e8m0 targets only
+    {"CastLike", 24, "round_mode", true},
+    {"QuantizeLinear", 19, "saturate", true},
+    {"QuantizeLinear", 21, "output_dtype", true},
+    {"QuantizeLinear", 21, "block_size", true},
+    {"QuantizeLinear", 23, "precision", true},
+    {"DequantizeLinear", 21, "block_size", true},
+    {"DequantizeLinear", 23, "output_dtype", true},
+    {"Split", 18, "num_outputs", true},
+    {"Resize", 18, "antialias", true},
+    {"Resize", 18, "axes", true},
+    {"Resize", 18, "keep_aspect_ratio_policy", true},
+    {"SpaceToDepth", 28, "mode", true},
+    {"Range", 27, "stash_type", true},  // float16/bfloat16 only
+    {"Gelu", 20, "approximate", true},  // an op of opset 20
+};
+
+// The attributes `op` has at `opset`; nullopt when the library has no schema for it
+// at an opset it knows (the op does not exist there: ONNX's checker says so).
+std::optional<std::set<std::string>> AttributesAt(const std::string& op, int64_t opset) {
+  std::set<std::string> names;
+  const int64_t library_opset = std::min(opset, kMaxOnnxLibraryOpset);
+  const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Schema(op, static_cast<int>(library_opset), "");
+  if (schema) {
+    for (const auto& [name, attribute] : schema->attributes()) names.insert(name);
+  }
+  if (opset <= kMaxOnnxLibraryOpset) {
+    if (!schema) return std::nullopt;
+    return names;
+  }
+  for (const char* reduce : kReduceOpsGainingAxesInput) {
+    if (op == reduce && opset >= 18) {
+      names.erase("axes");
+      names.insert("noop_with_empty_axes");
+    }
+  }
+  for (const AttributeChange& change : kChanges) {
+    if (op != change.op || opset < change.opset) continue;
+    if (change.added) names.insert(change.attribute);
+    else names.erase(change.attribute);
+  }
+  return names;
+}
+
+}  // namespace
+
+absl::Status CheckAttributesKnown(const onnx::NodeProto& node, int64_t opset) {
+  const std::optional<std::set<std::string>> known = AttributesAt(node.op_type(), opset);
+  if (!known) return absl::OkStatus();
+  for (const onnx::AttributeProto& attribute : node.attribute()) {
+    if (known->count(attribute.name())) continue;
+    return absl::InvalidArgumentError(absl::StrCat(node.op_type(), " at opset ", opset, " has no attribute '",
+                                                   attribute.name(), "'"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace modelc
