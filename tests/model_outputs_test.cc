@@ -189,6 +189,24 @@ TEST(CutModels, MatchOnnxRuntimeOnTheSameCut) {
   }
 }
 
+// Models of today's exporters (tests/data/opset18): inputs and ORT's outputs
+// concatenated in graph order, each output checked.
+TEST(ExportedModels, MatchOnnxRuntime) {
+  const auto models = ModelsOfKind("exported");
+  EXPECT_EQ(models.size(), 2u);
+  for (const CompiledModelEntry* model : models) {
+    const std::vector<float> input = ReadFloats(model->data_prefix + ".input.bin");
+    const std::vector<float> reference = ReadFloats(model->data_prefix + ".ort_out.bin");
+    ASSERT_EQ(model->info->input_count, 1u) << model->name;
+    ASSERT_EQ(input.size() * 4, model->info->inputs[0].byte_size) << model->name;
+    std::vector<std::vector<float>> outputs;
+    ASSERT_EQ(RunCompiled(*model->info, {input}, &outputs), MODELC_OK);
+    std::vector<float> all;
+    for (const std::vector<float>& output : outputs) all.insert(all.end(), output.begin(), output.end());
+    EXPECT_TRUE(NearlyEqual(all, reference, 0.0, kTolerance)) << model->name;
+  }
+}
+
 // ../shared/models: one input and ORT's output per model (skipped without ../shared).
 TEST(SharedModels, MatchOnnxRuntime) {
   const auto models = ModelsOfKind("shared");

@@ -180,9 +180,14 @@ llvm::Value* Combine(KernelContext& k, const BinaryModes& modes, llvm::Value* a,
     case BinaryOp::kMax: return b.CreateSelect(is_signed ? b.CreateICmpSLT(a, c) : b.CreateICmpULT(a, c), c, a);
     case BinaryOp::kMin: return b.CreateSelect(is_signed ? b.CreateICmpSLT(c, a) : b.CreateICmpULT(c, a), c, a);
     case BinaryOp::kBitShift: {
+      // A shift by a negative amount or by the width or more leaves only the fill: the
+      // sign for a right shift of a signed value (arithmetic, opset 28), else 0.
       llvm::Value* too_far = b.CreateICmpUGE(c, llvm::ConstantInt::get(c->getType(), ByteSize(type) * 8));
-      llvm::Value* shifted = modes.shift_left ? b.CreateShl(a, c) : b.CreateLShr(a, c);
-      return b.CreateSelect(too_far, llvm::ConstantInt::get(a->getType(), 0), shifted);
+      llvm::Value* zero = llvm::ConstantInt::get(a->getType(), 0);
+      if (modes.shift_left) return b.CreateSelect(too_far, zero, b.CreateShl(a, c));
+      if (!is_signed) return b.CreateSelect(too_far, zero, b.CreateLShr(a, c));
+      llvm::Value* fill = b.CreateAShr(a, llvm::ConstantInt::get(a->getType(), ByteSize(type) * 8 - 1));
+      return b.CreateSelect(too_far, fill, b.CreateAShr(a, c));
     }
     case BinaryOp::kPow: case BinaryOp::kPRelu: case BinaryOp::kMean: case BinaryOp::kEqual: case BinaryOp::kLess:
     case BinaryOp::kGreater: case BinaryOp::kLessOrEqual: case BinaryOp::kGreaterOrEqual: case BinaryOp::kAnd:

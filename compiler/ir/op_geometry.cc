@@ -685,8 +685,10 @@ absl::StatusOr<ReduceGeometry> ResolveReduce(const Graph& graph, const Node& nod
     if (!reduced) g.out_shape.push_back(x[d]);
     else if (keepdims) g.out_shape.push_back(1);
   }
-  if (g.ReducedCount() == 0 && node.op != OpKind::kReduceSum) {
-    return Invalid("reducing an empty set of values");
+  // An empty set reduces to the operation's identity (0, 1, -inf for Max and the
+  // logarithms, +inf for Min); its mean has none.
+  if (g.ReducedCount() == 0 && node.op == OpKind::kReduceMean) {
+    return Invalid("the mean of an empty set of values is undefined");
   }
   return g;
 }

@@ -92,8 +92,8 @@ absl::Status CheckElementTypes(const Graph& graph, const Node& node) {
                                                      DataTypeName(graph.InputType(node, first).element_type)));
     }
   }
-  if (node.op == OpKind::kBitShift && !IsUnsignedInteger(graph.InputType(node, 0).element_type)) {
-    return absl::InvalidArgumentError("BitShift takes unsigned integers");
+  if (node.op == OpKind::kBitShift && !IsInteger(graph.InputType(node, 0).element_type)) {
+    return absl::InvalidArgumentError("BitShift takes integers");
   }
   return absl::OkStatus();
 }

@@ -88,7 +88,10 @@ T IntegerOrFloatBinary(const Node& node, T a, T c, int64_t fmod) {
       case BinaryOp::kMin: return c < a ? c : a;
       case BinaryOp::kBitShift: {
         const bool left = fmod != 0;  // reused: 1 = LEFT
-        if (static_cast<uint64_t>(c) >= sizeof(T) * 8) return T{0};
+        // Signed right shifts are arithmetic (opset 28); past the width only the fill stays.
+        const bool arithmetic = !left && std::is_signed_v<T>;
+        if (static_cast<uint64_t>(c) >= sizeof(T) * 8) return arithmetic && a < 0 ? T(-1) : T{0};
+        if (arithmetic) return a < 0 ? static_cast<T>(~(~static_cast<U>(a) >> c)) : static_cast<T>(static_cast<U>(a) >> c);
         return left ? static_cast<T>(static_cast<U>(a) << c) : static_cast<T>(static_cast<U>(a) >> c);
       }
       case BinaryOp::kPow: case BinaryOp::kPRelu: case BinaryOp::kMean: case BinaryOp::kEqual: case BinaryOp::kLess:

@@ -30,6 +30,12 @@
       onnx version to --version-file (default tests/conformance/onnx-current-version.txt),
       and prints the counts and the histogram of the remaining tests' default-domain opsets.
 
+  node_tests.py pack DIR [--excluded FILE] [--out FILE]
+      Writes the tests of DIR that the rule keeps (those not in --excluded) as one
+      reproducible tar.xz (sorted names, no times or owners), default
+      tests/data/onnx_node_current.tar.xz: what the conformance test runs, so that the test
+      command needs no Python.
+
 Run with the venv of requirements.txt.
 """
 import argparse
@@ -199,6 +205,37 @@ def classify(data_dir, excluded_path, version_path):
         print(f"  {label}: {remaining_opsets[opset]}")
 
 
+# --- pack ------------------------------------------------------------------------------------
+
+def pack(data_dir, excluded_path, out_path):
+    import io
+    import lzma
+    import tarfile
+
+    excluded = set()
+    with open(excluded_path) as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                excluded.add(line.split("\t")[0].strip())
+    tests = sorted(name for name in os.listdir(data_dir)
+                   if os.path.isfile(os.path.join(data_dir, name, "model.onnx")) and name not in excluded)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name in tests:
+            for root, dirs, files in sorted(os.walk(os.path.join(data_dir, name))):
+                dirs.sort()
+                for file in sorted(files):
+                    path = os.path.join(root, file)
+                    info = tarfile.TarInfo(os.path.relpath(path, data_dir))
+                    info.size = os.path.getsize(path)
+                    info.mode = 0o644
+                    with open(path, "rb") as data:
+                        tar.addfile(info, data)
+    with open(out_path, "wb") as f:
+        f.write(lzma.compress(buffer.getvalue(), preset=9 | lzma.PRESET_EXTREME))
+    print(f"{len(tests)} tests ({len(excluded)} excluded) -> {out_path}, {os.path.getsize(out_path)} bytes")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -210,9 +247,15 @@ def main():
                                                                     "excluded-current.txt"))
     classify_parser.add_argument("--version-file", default=os.path.join(REPO, "tests", "conformance",
                                                                         "onnx-current-version.txt"))
+    pack_parser = commands.add_parser("pack", help="write the kept tests as one reproducible tar.xz")
+    pack_parser.add_argument("dir")
+    pack_parser.add_argument("--excluded", default=os.path.join(REPO, "tests", "conformance", "excluded-current.txt"))
+    pack_parser.add_argument("--out", default=os.path.join(REPO, "tests", "data", "onnx_node_current.tar.xz"))
     args = parser.parse_args()
     if args.command == "extract":
         extract(args.out_dir)
+    elif args.command == "pack":
+        pack(args.dir, args.excluded, args.out)
     else:
         classify(args.dir, args.excluded, args.version_file)
 
