@@ -124,6 +124,21 @@ g (float[4] x) => (float[4] y) {
   }
 }
 
+// A huge file is refused from its size, before a byte is read (a 3 GB file was read
+// whole, 2.1 GB of memory, before the parser gave up; issue #19).
+TEST(Cli, ModelFilesOverTheSizeLimitAreRefusedBeforeReading) {
+  TemporaryFolder inputs;
+  const std::string huge = inputs.File("huge.onnx");
+  std::filesystem::resize_file(WriteFile(inputs, "huge.onnx", "x"), int64_t{3} << 30);  // sparse: no disk used
+  ExpectCleanFailure("compile " + huge, 1,
+                     {huge, "the file holds 3221225472 bytes, more than the limit of 536870912 (--max-model-size raises it)"});
+  const std::string model = kModels + "/digits_mlp.onnx";
+  ExpectCleanFailure("compile " + model + " --max-model-size 1K", 1, {model, "more than the limit of 1024"});
+  ExpectCleanFailure("compile " + model + " --max-model-size 3G", 2, {"--max-model-size can be at most 2147483647"});
+  TemporaryFolder out;
+  EXPECT_EQ(Modelc("compile " + model + " --max-model-size 2M -o " + out.path()).exit_code, 0);
+}
+
 // A graph with no outputs compiled to an empty object (issue #19).
 TEST(Cli, GraphWithoutOutputsIsRefused) {
   TemporaryFolder inputs;

@@ -28,15 +28,23 @@ namespace modelc {
 
 namespace {
 
+// The frontend's options from the command line's; --freeze applies to one model only.
+ImportOptions ImportOptionsOf(const CompileOptions& options, const std::map<std::string, int64_t>& dims,
+                              bool with_frozen) {
+  ImportOptions import{dims, with_frozen ? options.frozen : std::map<std::string, std::string>{}};
+  if (options.max_model_size) import.max_file_bytes = *options.max_model_size;
+  return import;
+}
+
 // One model, or several linked by --connect (each named after its file).
 absl::StatusOr<Graph> ImportModels(const CompileOptions& options, const std::map<std::string, int64_t>& dims) {
-  if (options.model_paths.size() <= 1) return ImportOnnxFile(options.model_path, ImportOptions{dims, options.frozen});
+  if (options.model_paths.size() <= 1) return ImportOnnxFile(options.model_path, ImportOptionsOf(options, dims, true));
   if (!options.frozen.empty()) return absl::InvalidArgumentError("--freeze works with one model, not with --connect");
   std::vector<NamedGraph> models;
   for (const std::string& path : options.model_paths) {
     std::string stem = std::filesystem::path(path).stem().string();
     if (stem.size() > 5 && stem.substr(stem.size() - 5) == ".onnx") stem.resize(stem.size() - 5);
-    ASSIGN_OR_RETURN(Graph graph, ImportOnnxFile(path, ImportOptions{dims}));
+    ASSIGN_OR_RETURN(Graph graph, ImportOnnxFile(path, ImportOptionsOf(options, dims, false)));
     models.push_back({stem, std::move(graph)});
   }
   std::vector<Connection> connections;
@@ -75,7 +83,7 @@ absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
   RETURN_IF_ERROR(VerifyGraph(graph));
   if (!options.batch_symbol.empty()) {
     dims[options.batch_symbol] = 2;
-    ASSIGN_OR_RETURN(Graph pair, ImportOnnxFile(options.model_path, ImportOptions{dims, options.frozen}));
+    ASSIGN_OR_RETURN(Graph pair, ImportOnnxFile(options.model_path, ImportOptionsOf(options, dims, true)));
     if (absl::Status independent = CheckSamplesIndependent(graph, pair, options.batch_symbol); !independent.ok()) {
       return absl::Status(independent.code(), absl::StrCat(options.model_path, ": ", independent.message()));
     }

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "compiler/backend/c_names.h"
+#include "compiler/frontend/onnx/onnx_importer.h"
 #include "compiler/passes/passes.h"
 #include "compiler/util/status_macros.h"
 
@@ -83,6 +84,8 @@ options:
                          and what is live there
   --max-flash BYTES      refuse the model when its code and read-only data need more,
                          naming the largest weights
+  --max-model-size BYTES refuse model files larger than this before reading them
+                         (default 512M; at most 2G - 1, protobuf's limit)
   --kernel NODE=VARIANT  run convolution NODE with VARIANT (repeatable; for tests and
                          experiments): direct, blocked, channel-tiles, winograd,
                          channels-last-depthwise. Refused when it cannot run the node
@@ -108,7 +111,7 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
       has_inline_value = true;
     }
     static const std::set<std::string> kSingleValued = {"-o", "--output-dir", "--name", "--target", "--cpu",
-                                                         "--weights", "--batch", "--max-ram", "--max-flash",
+                                                         "--weights", "--batch", "--max-ram", "--max-flash", "--max-model-size",
                                                          "--optimize"};
     if (kSingleValued.count(flag)) {
       const std::string canonical = flag == "-o" ? "--output-dir" : flag;
@@ -194,12 +197,12 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
       options.memory_svg = true;
     } else if (flag == "--dump-plan" && !has_inline_value) {
       options.dump_plan = true;
-    } else if (flag == "--max-ram" || flag == "--max-flash") {
+    } else if (flag == "--max-ram" || flag == "--max-flash" || flag == "--max-model-size") {
       ASSIGN_OR_RETURN(const std::string given, take_value());
       std::string digits = given;
       int64_t unit = 1;
-      if (!digits.empty() && (digits.back() == 'K' || digits.back() == 'M')) {
-        unit = digits.back() == 'K' ? 1024 : 1024 * 1024;
+      if (!digits.empty() && (digits.back() == 'K' || digits.back() == 'M' || digits.back() == 'G')) {
+        unit = int64_t{1} << (digits.back() == 'K' ? 10 : digits.back() == 'M' ? 20 : 30);
         digits.pop_back();
       }
       int64_t bytes = 0;
@@ -207,7 +210,12 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
         return absl::InvalidArgumentError(
             absl::StrCat(flag, " expects a positive number of bytes (e.g. 65536 or 64K), got '", given, "'"));
       }
-      (flag == "--max-ram" ? options.max_ram : options.max_flash) = bytes * unit;
+      if (flag == "--max-model-size" && bytes * unit > kMaxModelFileBytes) {
+        return absl::InvalidArgumentError(absl::StrCat("--max-model-size can be at most ", kMaxModelFileBytes,
+                                                       " bytes: protobuf cannot read a larger model file"));
+      }
+      (flag == "--max-ram" ? options.max_ram : flag == "--max-flash" ? options.max_flash : options.max_model_size) =
+          bytes * unit;
     } else if (flag == "--kernel") {
       ASSIGN_OR_RETURN(const std::string given, take_value());
       const size_t equals = given.rfind('=');

@@ -29,6 +29,7 @@ struct CompileOptions {
   std::map<std::string, std::string> forced_kernels;  // --kernel NODE=VARIANT
   std::optional<int64_t> max_ram;    // --max-ram: bytes of scratch the model may need
   std::optional<int64_t> max_flash;  // --max-flash: bytes of code and read-only data
+  std::optional<int64_t> max_model_size;  // --max-model-size: bytes a model file may hold
   bool report_json = false;          // --report-json: also NAME.report.json
   bool memory_svg = false;           // --memory-svg: also NAME.memory.svg
   std::vector<std::string> extra_outputs;  // --outputs

@@ -4,6 +4,7 @@
 #ifndef MODELC_FRONTEND_ONNX_MODEL_LOADER_H_
 #define MODELC_FRONTEND_ONNX_MODEL_LOADER_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -12,7 +13,8 @@
 namespace modelc {
 
 // Errors are InvalidArgument / NotFound without the file name; callers prefix it.
-absl::StatusOr<onnx::ModelProto> LoadOnnxModel(const std::string& path);
+// A file of more than `max_file_bytes` is refused before it is read.
+absl::StatusOr<onnx::ModelProto> LoadOnnxModel(const std::string& path, int64_t max_file_bytes);
 
 }  // namespace modelc
 

@@ -671,7 +671,7 @@ absl::StatusOr<Graph> ImportOnnxFile(const std::string& path, const ImportOption
     // The frontend is the only code that calls ONNX and protobuf: whatever they throw
     // that the steps above did not catch nearer its source ends here, as a refusal.
     try {
-      ASSIGN_OR_RETURN(onnx::ModelProto model, LoadOnnxModel(path));
+      ASSIGN_OR_RETURN(onnx::ModelProto model, LoadOnnxModel(path, options.max_file_bytes));
       return ImportModel(std::move(model), options);
     } catch (const std::bad_alloc&) {
       return absl::ResourceExhaustedError("out of memory while reading the model");
