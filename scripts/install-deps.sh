@@ -10,6 +10,7 @@ packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler  # ONNX parsing, checker, shape inference
   nlohmann-json3-dev                 # the JSON report (--report-json)
   googletest libgtest-dev libgmock-dev           # tests
+  clang-19 libclang-rt-19-dev        # the sanitizer build and libFuzzer (scripts/sanitize-test.sh)
   libonnx-testdata                   # ONNX's backend conformance test data
   dpkg-dev                           # the Debian package (cpack -G DEB runs dpkg-shlibdeps)
   python3-numpy python3-pytest       # the Python package's tests (python/)

@@ -14,6 +14,7 @@
 #include "compiler/backend/target.h"
 #include "compiler/ir/graph.h"
 #include "compiler/lowering/lowering_plan.h"
+#include "compiler/lowering/vector_epilogue.h"
 #include "compiler/ops/own_op_hooks.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Module.h"
@@ -211,10 +212,6 @@ struct ElementwiseFunction;
 struct Epilogue;
 // y = f(x): a standalone unary op, a constant Clip or a fused activation.
 llvm::Value* EmitElementwiseFunction(KernelContext& k, const ElementwiseFunction& f, llvm::Value* x);
-// Whether a fused epilogue can run on whole vectors in registers (no activation, Relu,
-// LeakyRelu or Clip, with or without the residual): the tile kernels then apply it
-// before they store, instead of a second pass over the output.
-bool IsVectorEpilogue(const Epilogue& epilogue);
 // Applies such an epilogue to `value` (a vector or a scalar); `residual` is the residual
 // at the same positions, or nullptr.
 llvm::Value* EmitVectorEpilogue(KernelContext& k, const Epilogue& epilogue, llvm::Value* value, llvm::Value* residual);

@@ -46,7 +46,16 @@ absl::Status EmitConvKernel(KernelContext& k) {
         llvm::Value* out_plane =
             k.Address(k.out[0], b.CreateMul(b.CreateAdd(b.CreateMul(n, k.Int(g.out_channels)), oc), k.Int(out_area)));
         llvm::Value* bias = g.has_bias ? k.Load(k.in[2], oc) : k.Float(0.0f);
-        k.Loop(out_area, [&](llvm::Value* p) { k.Store(bias, out_plane, p); });
+        // Sums start from bias + residual: each residual element is read before its
+        // output element is first written, so the output may take the residual's buffer
+        // (the plan's output_over_input).
+        llvm::Value* residual_plane =
+            epilogue.residual ? k.Address(k.in[kConvResidualInput], b.CreateMul(b.CreateAdd(
+                                    b.CreateMul(n, k.Int(g.out_channels)), oc), k.Int(out_area)))
+                              : nullptr;
+        k.Loop(out_area, [&](llvm::Value* p) {
+          k.Store(residual_plane ? b.CreateFAdd(bias, k.Load(residual_plane, p)) : bias, out_plane, p);
+        });
         k.Loop(in_per_group, [&](llvm::Value* local_ic) {
           llvm::Value* ic = b.CreateAdd(b.CreateMul(group, k.Int(in_per_group)), local_ic);
           llvm::Value* in_plane =
@@ -73,12 +82,8 @@ absl::Status EmitConvKernel(KernelContext& k) {
             });
           });
         });
-        // The finished plane is still in cache: add the residual and activate it now.
-        llvm::Value* residual_plane =
-            epilogue.residual ? k.Address(k.in[kConvResidualInput], b.CreateMul(b.CreateAdd(
-                                    b.CreateMul(n, k.Int(g.out_channels)), oc), k.Int(out_area)))
-                              : nullptr;
-        EmitEpilogueLoop(k, epilogue, out_plane, residual_plane, out_area);
+        // The finished plane is still in cache: activate it now.
+        EmitEpilogueLoop(k, Epilogue{epilogue.activation, /*residual=*/false}, out_plane, nullptr, out_area);
       });
     });
   });

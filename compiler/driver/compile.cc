@@ -57,7 +57,7 @@ absl::StatusOr<Graph> ImportModels(const CompileOptions& options, const std::map
 
 }  // namespace
 
-absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
+absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& options, std::ostream& dump) {
   std::error_code error;
   const std::filesystem::path output_dir(options.output_dir);
   if (std::filesystem::exists(output_dir, error) && !std::filesystem::is_directory(output_dir, error)) {
@@ -139,15 +139,22 @@ absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
     dump << "# after " << kPrepareConstantsStage << "\n" << PrintGraph(graph) << PrintPreparedConstants(graph, *plan);
   }
   if (options.dump_plan) dump << PrintLoweringPlan(graph, *plan);
-  const BufferAssignment buffers = AssignBuffers(graph, *plan, target.buffer_alignment);
-  CodegenRequest request{&graph, &*plan, &buffers, options.name, target, options.trace, !options.batch_symbol.empty(),
-                         options.external_weights};
-  if (absl::Status fits = CheckIndexWidth(request); !fits.ok()) {
+  auto planned = std::unique_ptr<PlannedModel>(new PlannedModel{target, std::move(graph), *std::move(plan), {}, {}});
+  planned->buffers = AssignBuffers(planned->graph, planned->plan, target.buffer_alignment);
+  planned->request = CodegenRequest{&planned->graph, &planned->plan, &planned->buffers, options.name, target,
+                                    options.trace, !options.batch_symbol.empty(), options.external_weights};
+  if (absl::Status fits = CheckIndexWidth(planned->request); !fits.ok()) {
     return absl::Status(fits.code(), absl::StrCat(options.model_path, ": ", fits.message()));
   }
-  if (absl::Status fits = CheckRamBudget(request, options.max_ram); !fits.ok()) {
+  if (absl::Status fits = CheckRamBudget(planned->request, options.max_ram); !fits.ok()) {
     return absl::Status(fits.code(), absl::StrCat(options.model_path, ": ", fits.message()));
   }
+  return planned;
+}
+
+absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
+  ASSIGN_OR_RETURN(std::unique_ptr<PlannedModel> planned, PlanModel(options, dump));
+  const CodegenRequest& request = planned->request;
   if (options.dump_llvm) {
     ASSIGN_OR_RETURN(std::string ir, GenerateLlvmIr(request));
     dump << ir;

@@ -28,6 +28,7 @@ struct ChannelsLastStorage {
   int64_t Columns() const { return width + pad_left + pad_right; }
   int64_t ImageFloats() const { return Rows() * Columns() * channels; }
   bool HasBorder() const { return pad_top + pad_bottom + pad_left + pad_right > 0; }
+  bool operator==(const ChannelsLastStorage&) const = default;
 };
 
 // What one node's kernel choice allows for the layout of the tensors around it.

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "compiler/lowering/linear_lowering.h"
+#include "compiler/lowering/vector_epilogue.h"
 #include "compiler/util/status_macros.h"
 
 namespace modelc {
@@ -246,6 +247,14 @@ NodePlan PlanConv(const Graph& graph, const Node& node, const ConvGeometry& conv
       AddBuffer(plan, "products", kWinogradPositions * conv.out_channels * tiles * 4);
       break;
     }
+  }
+  // A fused residual is read at each output position just before the kernel writes it:
+  // by the direct kernel (its sums start from bias + residual), and by the others when
+  // they apply the epilogue as they store (the matrix product may store partial sums).
+  const absl::StatusOr<Epilogue> epilogue = ResolveEpilogue(graph, node);
+  if (epilogue.ok() && epilogue->residual &&
+      (kernel == ConvKernel::kDirect || (kernel != ConvKernel::kPointwiseProduct && IsVectorEpilogue(*epilogue)))) {
+    plan.output_over_input = kConvResidualInput;
   }
   return plan;
 }

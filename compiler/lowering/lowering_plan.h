@@ -87,6 +87,10 @@ struct NodePlan {
   // A channels-last depthwise convolution whose input is stored with exactly its
   // padding: it reads its windows in place (no copy, no workspace).
   bool reads_input_in_place = false;
+  // The kernel reads this input at each output position before it writes there, and
+  // nowhere else (a Conv's fused residual): the output may take the input's buffer
+  // when the input dies here.
+  std::optional<int> output_over_input;
 
   int64_t WorkspaceBytes() const;
   const WorkspaceBuffer* FindWorkspace(std::string_view name) const;

@@ -147,12 +147,27 @@ BufferAssignment AssignBuffers(const Graph& graph, const LoweringPlan& plan, int
     result.elided[step] = true;
   }
 
-  // In place: an elementwise node whose scratch input dies at that node writes over it.
+  // In place: an elementwise node, or a kernel the plan lets write over an input (a
+  // Conv's fused residual), writes its output over a scratch input that dies there.
   for (int step = 0; step < final_step; ++step) {
     const Node& node = graph.nodes()[step];
     const ValueId output = node.outputs[0];
     if (root[output] != output || result.storage[output].kind != StorageKind::kUnused) continue;
-    for (int candidate : InPlaceCandidates(graph, node)) {
+    std::vector<int> candidates = InPlaceCandidates(graph, node);
+    if (const std::optional<int> over = plan.nodes[step].output_over_input) {
+      const ValueId input = node.inputs[*over];
+      // Same type and stored layout, and no other input of the node in that buffer.
+      bool shared = false;
+      for (size_t i = 0; i < node.inputs.size(); ++i) {
+        shared |= static_cast<int>(i) != *over && node.inputs[i] != kNoValue && root[node.inputs[i]] == root[input];
+      }
+      if (!shared && graph.value(input).type == graph.value(output).type &&
+          plan.values[input].stored_bytes == plan.values[output].stored_bytes &&
+          plan.values[input].channels_last == plan.values[output].channels_last) {
+        candidates.push_back(*over);
+      }
+    }
+    for (int candidate : candidates) {
       const ValueId input = node.inputs[candidate];
       const ValueId input_root = root[input];
       if (result.storage[input_root].kind != StorageKind::kUnused || last[input_root] != step) continue;
