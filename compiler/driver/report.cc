@@ -92,7 +92,8 @@ std::string WriteReport(const CodegenRequest& request, const ObjectFile& object,
                                      " bytes per call (static bound from the generated frames)",
                                      object.external_functions.empty()
                                          ? std::string()
-                                         : absl::StrCat(", plus the stack of the C library's ",
+                                         : absl::StrCat(", plus the stack of the library functions it calls "
+                                                        "(C library, compiler runtime): ",
                                                         absl::StrJoin(object.external_functions, ", "))),
                   "\n");
   auto ratio = [](int64_t part, int64_t whole) {
