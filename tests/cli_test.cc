@@ -752,6 +752,21 @@ TEST(Cli, ConnectionsAreCheckedAtCompileTime) {
                      {"list the source model before the target model"});
 }
 
+// Models compiled into one object are named after their files, and a model's name
+// starts the C names of its tensors: two file names that sanitise to the same C name
+// are refused (the header could tell their tensors apart only by made-up suffixes).
+TEST(Cli, ModelsWhoseNamesSanitiseAlikeAreRefused) {
+  const std::string features = std::string(MODELC_TEST_MODELS_DIR) + "/../data/cuts/digits_cnn_features.onnx";
+  TemporaryFolder inputs, out;
+  const std::string dashed = WriteFile(inputs, "feat-x.onnx", ReadFileBytes(features));
+  const std::string underscored = WriteFile(inputs, "feat_x.onnx", ReadFileBytes(features));
+  ExpectCleanFailure("compile " + dashed + " " + underscored + " --name both", 1,
+                     {"feat-x.onnx' and '", "feat_x.onnx' both become 'feat_x' in C names"});
+  const std::string other = WriteFile(inputs, "feat_y.onnx", ReadFileBytes(features));
+  CommandResult distinct = Modelc("compile " + dashed + " " + other + " --name both -o " + out.path());
+  EXPECT_EQ(distinct.exit_code, 0) << distinct.output;
+}
+
 TEST(Cli, WritesObjectHeaderAndReport) {
   TemporaryFolder out;
   CommandResult result = Modelc("compile " + kModels + "/digits_cnn.onnx --name cnn -o " + out.path());

@@ -2,7 +2,10 @@
 # toolchain, models compiled by modelc for MODELC_TARGET_TRIPLE / MODELC_TARGET_CPU,
 # firmware run on QEMU_BOARD under semihosting. The including file sets CORTEX_M_FLAGS,
 # MODELC_TARGET_TRIPLE, MODELC_TARGET_CPU, MODELC_QEMU_BOARD_SCRIPT and QEMU_BOARD, and
-# CORTEX_M_FLOAT_ABI for a core without an FPU (soft; default hard).
+# CORTEX_M_FLOAT_ABI for a core without an FPU (soft; default hard), and may set
+# MODELC_FIRMWARE_LIBRARY_STACK and MODELC_FIRMWARE_STACK_BOUND_SLACK (the firmware
+# checks' limits on the measured stack above and below modelc's bound; see
+# tests/cross/cortex_m/check_model.c).
 if(NOT CORTEX_M_FLOAT_ABI)
   set(CORTEX_M_FLOAT_ABI hard)
 endif()

@@ -3,9 +3,12 @@
  * the stored reference (the reference evaluator's for an operator model, ONNX Runtime's
  * for a benchmark network) within the host op tests' tolerance (1e-5 + 1e-4 * |expected|;
  * NaN matches NaN). It also measures the stack the call used (painting) and prints it
- * beside the bound modelc's report states (MODEL_STACK_BOUND, the generated frames);
- * with MODEL_STACK_SLACK the two must agree within that many bytes (the library
- * functions' frames are the difference). Exit status 0 only when every check passes. */
+ * beside the bound modelc's report states (MODEL_STACK_BOUND: the generated frames along
+ * the deepest chain of calls). The measurement may exceed the bound by at most
+ * MODEL_LIBRARY_STACK bytes, the frames of the library functions the object calls
+ * (libgcc's float helpers, memset), and, with MODEL_STACK_BOUND_SLACK, lie at most that
+ * far below it (the bound is tight; the lowest word of a frame may stay unwritten).
+ * Exit status 0 only when every check passes. */
 #include <stdint.h>
 #include <string.h>
 
@@ -68,10 +71,14 @@ int main(void) {
   semihosting_write(" bytes, bound ");
   semihosting_write_int((long)MODEL_STACK_BOUND);
   semihosting_write(" bytes\n");
-#if defined(MODEL_STACK_SLACK)
   const long stack_difference = (long)stack_used - (long)MODEL_STACK_BOUND;
-  if (stack_difference > MODEL_STACK_SLACK || stack_difference < -MODEL_STACK_SLACK) {
-    return Fail("the measured stack is not within " STRINGIFY(MODEL_STACK_SLACK) " bytes of the bound");
+  if (stack_difference > MODEL_LIBRARY_STACK) {
+    return Fail("the measured stack exceeds the bound by more than the library's " STRINGIFY(MODEL_LIBRARY_STACK)
+                " bytes");
+  }
+#if defined(MODEL_STACK_BOUND_SLACK)
+  if (stack_difference < -MODEL_STACK_BOUND_SLACK) {
+    return Fail("the measured stack is more than " STRINGIFY(MODEL_STACK_BOUND_SLACK) " bytes below the bound");
   }
 #endif
   semihosting_write(model->name);
