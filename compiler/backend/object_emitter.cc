@@ -121,30 +121,44 @@ CallGraph ReadCallGraph(const llvm::object::ObjectFile& file) {
 
 // The deepest stack of one call of any entry point (NAME_run, NAME_run_generic,
 // NAME_run_traced, ...): the largest sum of frames along a chain of calls through the
-// object's own functions. Functions outside the object (the C library's, the compiler
-// runtime's) count nothing here; the report names them. The generated code does not
-// recurse; a cycle would be cut where it closes. -1 without frame sizes.
-int64_t StackBound(const CallGraph& graph, const std::string& prefix) {
-  if (graph.frames.empty()) return -1;
-  std::map<std::string, int64_t> deepest;  // memo: function -> its frame plus its deepest callee
+// object's own functions; and for each of `externals` (the C library's, the compiler
+// runtime's functions, whose frames are not known here), the most of those frames in
+// use at a call of it. The generated code does not recurse; a cycle would be cut where
+// it closes. Bound -1 without frame sizes.
+struct StackFigures {
+  int64_t bound = -1;
+  std::map<std::string, int64_t> external_call_depths;
+};
+
+StackFigures MeasureStack(const CallGraph& graph, const std::string& prefix, const std::set<std::string>& externals) {
+  StackFigures figures;
+  if (graph.frames.empty()) return figures;
+  figures.bound = 0;
+  std::map<std::string, int64_t> deepest_entry;  // function -> most bytes in use when it starts
   std::set<std::string> on_path;
-  std::function<int64_t(const std::string&)> depth = [&](const std::string& function) -> int64_t {
-    auto frame = graph.frames.find(function);
-    if (frame == graph.frames.end() || on_path.count(function)) return 0;  // not ours, or a cycle
-    if (auto known = deepest.find(function); known != deepest.end()) return known->second;
+  std::function<void(const std::string&, int64_t)> visit = [&](const std::string& function, int64_t above) {
+    auto known = deepest_entry.find(function);
+    if (on_path.count(function) || (known != deepest_entry.end() && known->second >= above)) return;
+    deepest_entry[function] = above;
+    const int64_t in_use = above + graph.frames.at(function);
+    figures.bound = std::max(figures.bound, in_use);
+    auto calls = graph.callees.find(function);
+    if (calls == graph.callees.end()) return;
     on_path.insert(function);
-    int64_t below = 0;
-    if (auto calls = graph.callees.find(function); calls != graph.callees.end()) {
-      for (const std::string& callee : calls->second) below = std::max(below, depth(callee));
+    for (const std::string& callee : calls->second) {
+      if (graph.frames.count(callee)) {
+        visit(callee, in_use);
+      } else if (externals.count(callee)) {
+        int64_t& depth = figures.external_call_depths[callee];
+        depth = std::max(depth, in_use);
+      }
     }
     on_path.erase(function);
-    return deepest[function] = frame->second + below;
   };
-  int64_t bound = 0;
   for (const auto& [function, frame] : graph.frames) {
-    if (function.rfind(prefix + "_run", 0) == 0) bound = std::max(bound, depth(function));
+    if (function.rfind(prefix + "_run", 0) == 0) visit(function, 0);
   }
-  return bound;
+  return figures;
 }
 
 // The names of the symbols the object references but does not define, sorted.
@@ -197,8 +211,12 @@ absl::Status MeasureSections(const std::string& prefix, ObjectFile* object) {
       object->read_only_bytes += size;
     }
   }
-  object->stack_bound_bytes = StackBound(ReadCallGraph(**parsed), prefix);
   object->external_functions = UndefinedSymbols(**parsed);
+  StackFigures stack = MeasureStack(ReadCallGraph(**parsed), prefix,
+                                    std::set<std::string>(object->external_functions.begin(),
+                                                          object->external_functions.end()));
+  object->stack_bound_bytes = stack.bound;
+  object->external_call_depths = std::move(stack.external_call_depths);
   return absl::OkStatus();
 }
 

@@ -8,7 +8,9 @@
  * MODEL_LIBRARY_STACK bytes, the frames of the library functions the object calls
  * (libgcc's float helpers, memset), and, with MODEL_STACK_BOUND_SLACK, lie at most that
  * far below it (the bound is tight; the lowest word of a frame may stay unwritten).
- * Exit status 0 only when every check passes. */
+ * Where the toolchain file knows the library's frames, MODEL_STACK_EXPECTED is the bound
+ * through the library calls too (cmake/ReportStackBound.cmake), which the measurement
+ * may not exceed. Exit status 0 only when every check passes. */
 #include <stdint.h>
 #include <string.h>
 
@@ -70,7 +72,16 @@ int main(void) {
   semihosting_write_int((long)stack_used);
   semihosting_write(" bytes, bound ");
   semihosting_write_int((long)MODEL_STACK_BOUND);
-  semihosting_write(" bytes\n");
+  semihosting_write(" bytes");
+#if defined(MODEL_STACK_EXPECTED)
+  semihosting_write(", with the library's frames ");
+  semihosting_write_int((long)MODEL_STACK_EXPECTED);
+  semihosting_write(" bytes");
+#endif
+  semihosting_write("\n");
+#if defined(MODEL_STACK_EXPECTED)
+  if (stack_used > MODEL_STACK_EXPECTED) return Fail("the measured stack exceeds the bound with the library's frames");
+#endif
   const long stack_difference = (long)stack_used - (long)MODEL_STACK_BOUND;
   if (stack_difference > MODEL_LIBRARY_STACK) {
     return Fail("the measured stack exceeds the bound by more than the library's " STRINGIFY(MODEL_LIBRARY_STACK)
