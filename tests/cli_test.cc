@@ -2,6 +2,7 @@
 // and node, no partial output, determinism, cross targets, and the freestanding
 // object contract checked with binutils.
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -818,7 +819,8 @@ std::set<std::string> UndefinedSymbols(const std::string& object) {
 
 // The stack bound covers the generated frames only: the report names the functions the
 // object calls from the user's C library (memset in ARM's spelling, clearing a padded
-// copy on Cortex-M), exactly the object's undefined symbols, whose frames add to it.
+// copy on Cortex-M), exactly the object's undefined symbols, whose frames add to it,
+// each with the generated frames in use at its deepest call.
 TEST(Cli, StackBoundNamesTheLibraryFunctionsItLeavesOut) {
   TemporaryFolder out;
   ASSERT_EQ(Modelc("compile " + kTestModels + "/conv_chain_padded.onnxtxt --target thumbv7em-none-eabihf --name m -o " +
@@ -828,6 +830,15 @@ TEST(Cli, StackBoundNamesTheLibraryFunctionsItLeavesOut) {
   const nlohmann::json report = nlohmann::json::parse(ReadFileBytes(out.File("m.report.json")));
   const auto listed = report["totals"]["external_functions"].get<std::vector<std::string>>();
   EXPECT_EQ(std::set<std::string>(listed.begin(), listed.end()), undefined);
+  // Each is called with some of the generated frames in use, never more than the bound.
+  const auto depths = report["totals"]["external_call_depths"].get<std::map<std::string, int64_t>>();
+  const int64_t bound = report["totals"]["stack_bound_bytes"].get<int64_t>();
+  EXPECT_EQ(depths.size(), undefined.size());
+  for (const auto& [name, depth] : depths) {
+    EXPECT_TRUE(undefined.count(name)) << name;
+    EXPECT_GT(depth, 0) << name;
+    EXPECT_LE(depth, bound) << name;
+  }
   const std::string text = ReadFileBytes(out.File("m.report.txt"));
   const size_t stack = text.find("stack:");
   ASSERT_NE(stack, std::string::npos) << text;
