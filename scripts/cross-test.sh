@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds and runs the checks for one cross target under QEMU:
 #   scripts/cross-test.sh TARGET MODELC [BUILD_ROOT] [SHARED_MODELS] [REFERENCE_DATA]
-# TARGET is a toolchain file name in cmake/toolchains (cortex-m4, cortex-m7, cortex-m55,
-# aarch64-linux); MODELC the host compiler; REFERENCE_DATA the host build's
-# reference_data folder (the operator models' inputs and reference outputs), which adds
-# a firmware check per operator model on Cortex-M. Exit status 0 only when every check
-# passes.
+# TARGET is a toolchain file name in cmake/toolchains (cortex-m3, cortex-m4, cortex-m7,
+# cortex-m33, cortex-m55, rv32imc, aarch64-linux, riscv64-linux, riscv64v-linux); MODELC
+# the host compiler; REFERENCE_DATA the host build's reference_data folder (the
+# operator models' inputs and reference outputs), which adds a firmware check per
+# operator model on the bare-metal targets. Exit status 0 only when every check passes.
 set -euo pipefail
 target=$1
 modelc=$(realpath "$2")

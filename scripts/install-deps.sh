@@ -18,6 +18,7 @@ packages=(
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm   # Cortex-M firmware
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user       # AArch64 Linux
   gcc-riscv64-linux-gnu libc6-dev-riscv64-cross               # RISC-V Linux (qemu-user)
+  gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc  # RV32IMC firmware
 )
 
 missing=()

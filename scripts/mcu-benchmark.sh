@@ -6,7 +6,7 @@
 # when the counter misses its calibration, and reports no figures for a model whose
 # output differs from ONNX Runtime's. Prints a table; writes
 # build/benchmark/mcu-TARGET.json. Called by scripts/benchmark.sh --target TARGET.
-#   scripts/mcu-benchmark.sh --target cortex-m4|cortex-m7|cortex-m55 [--optimize memory|speed] [MODEL_DIR]
+#   scripts/mcu-benchmark.sh --target cortex-m3|cortex-m4|cortex-m7|cortex-m33|cortex-m55 [--optimize memory|speed] [MODEL_DIR]
 # --optimize is modelc's (default: memory, its default for microcontrollers); a speed run
 # writes build/benchmark/mcu-TARGET-speed.json.
 # MODEL_DIR (default ../shared/models) holds NAME.onnx, NAME.input.bin and
@@ -19,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
-  echo "usage: scripts/benchmark.sh --target cortex-m4|cortex-m7|cortex-m55 [--optimize memory|speed] [MODEL_DIR]" >&2
+  echo "usage: scripts/benchmark.sh --target cortex-m3|cortex-m4|cortex-m7|cortex-m33|cortex-m55 [--optimize memory|speed] [MODEL_DIR]" >&2
   exit 2
 }
 target=""
@@ -45,9 +45,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 case $target in
-  cortex-m4 | cortex-m7 | cortex-m55) ;;
+  cortex-m3 | cortex-m4 | cortex-m7 | cortex-m33 | cortex-m55) ;;
   "") echo "mcu-benchmark: error: --target is required" >&2; usage ;;
-  *) echo "mcu-benchmark: error: unknown target '$target' (cortex-m4, cortex-m7 or cortex-m55)" >&2; exit 2 ;;
+  *) echo "mcu-benchmark: error: unknown target '$target' (cortex-m3, cortex-m4, cortex-m7, cortex-m33 or cortex-m55)" >&2; exit 2 ;;
 esac
 case $optimize in
   memory) suffix="" ;;

@@ -2,9 +2,11 @@
 // and node, no partial output, determinism, cross targets, and the freestanding
 // object contract checked with binutils.
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -400,9 +402,29 @@ TEST(Cli, OutputFoldersAndRepeatedFlags) {
   ExpectCleanFailure("compile " + model + " --dim n=1 --dim n=2", 2, {"--dim binds 'n' twice"});
 }
 
+// The compiler-runtime helpers an object for a core without an FPU may call (libgcc's,
+// linked by default by GCC and Clang): float arithmetic, comparisons and conversions.
+// The README's contract lists the same names; nothing from libm (sqrt is computed in
+// the object, compiler/backend/soft_sqrt.cc).
+bool IsSoftFloatHelper(const std::string& symbol) {
+  static const std::set<std::string> kHelpers = {
+      // Arm EABI (Cortex-M3, M0+)
+      "__aeabi_fadd", "__aeabi_fsub", "__aeabi_fmul", "__aeabi_fdiv", "__aeabi_fcmpeq", "__aeabi_fcmplt",
+      "__aeabi_fcmple", "__aeabi_fcmpgt", "__aeabi_fcmpge", "__aeabi_fcmpun", "__aeabi_i2f", "__aeabi_ui2f",
+      "__aeabi_f2iz", "__aeabi_f2uiz",
+      // RISC-V ilp32 (RV32IMC), GCC's generic names
+      "__addsf3", "__subsf3", "__mulsf3", "__divsf3", "__eqsf2", "__nesf2", "__ltsf2", "__lesf2", "__gtsf2",
+      "__gesf2", "__unordsf2", "__floatsisf", "__floatunsisf", "__fixsfsi", "__fixunssfsi"};
+  return kHelpers.count(symbol) > 0;
+}
+
+bool IsMemoryFunction(const std::string& symbol) {
+  return symbol.rfind("__aeabi_mem", 0) == 0 || symbol == "memcpy" || symbol == "memset" || symbol == "memmove";
+}
+
 // A Cortex-M triple without --cpu means its usual core with its FPU, not LLVM's
 // generic CPU (no FPU: every float operation a library call); a hard-float triple with
-// a CPU that has no FPU is refused.
+// a CPU that has no FPU is refused. A bare-metal riscv32 triple means RV32IMC.
 TEST(Cli, MicrocontrollerTriplesDefaultToTheirCore) {
   TemporaryFolder out;
   CommandResult result =
@@ -420,6 +442,23 @@ TEST(Cli, MicrocontrollerTriplesDefaultToTheirCore) {
   const std::string model = kModels + "/digits_mlp.onnx";
   ExpectCleanFailure("compile " + model + " --target thumbv7m-none-eabihf", 1,
                      {"passes floats in FPU registers, but CPU 'cortex-m3' has no FPU"});
+  // The tested cores without an FPU, and Armv8-M mainline with its FPU.
+  const std::vector<std::tuple<std::string, std::string, bool>> defaults = {
+      {"thumbv7m-none-eabi", "cortex-m3", true}, {"thumbv8m.main-none-eabihf", "cortex-m33", false},
+      {"riscv32-unknown-elf", "sifive-e20", true}};
+  for (const auto& [triple, cpu, soft_float] : defaults) {
+    CommandResult compiled =
+        Modelc("compile " + kModels + "/digits_cnn.onnx --target " + triple + " --name d -o " + out.path());
+    ASSERT_EQ(compiled.exit_code, 0) << triple << "\n" << compiled.output;
+    EXPECT_NE(ReadFileBytes(out.File("d.report.txt")).find("(cpu " + cpu + ")"), std::string::npos) << triple;
+    bool calls_helpers = false;
+    for (const std::string& symbol : UndefinedSymbols(out.File("d.o"))) {
+      calls_helpers |= IsSoftFloatHelper(symbol);
+      EXPECT_TRUE(IsMemoryFunction(symbol) || (soft_float && IsSoftFloatHelper(symbol)))
+          << triple << " needs '" << symbol << "'";
+    }
+    EXPECT_EQ(calls_helpers, soft_float) << triple;
+  }
   ExpectCleanFailure("compile " + model + " --target thumbv7em-none-eabihf --cpu cortex-m3", 1, {"has no FPU"});
 }
 
@@ -561,7 +600,10 @@ TEST(Cli, NamesAreUsableAndUnreservedCIdentifiers) {
 TEST(Cli, TargetsVersionAndNearestNames) {
   const CommandResult targets = Modelc("targets");
   EXPECT_EQ(targets.exit_code, 0);
-  for (const char* row : {"thumbv7em-none-eabihf", "cortex-m4", "cortex-m55", "aarch64-linux-gnu", "sifive-x280"}) {
+  for (const char* row : {"features", "float ABI", "thumbv7em-none-eabihf", "cortex-m4", "cortex-m55",
+                          "aarch64-linux-gnu", "sifive-x280", "thumbv7m-none-eabi", "cortex-m3 ",
+                          "thumbv8m.main-none-eabihf", "cortex-m33", "riscv32-unknown-elf", "sifive-e20",
+                          "mps2-an385", "mps2-an505", "qemu-system-riscv32 -M virt"}) {
     EXPECT_NE(targets.output.find(row), std::string::npos) << row;
   }
   const CommandResult version = Modelc("--version");
@@ -572,6 +614,9 @@ TEST(Cli, TargetsVersionAndNearestNames) {
   const std::string model = kModels + "/digits_mlp.onnx";
   ExpectCleanFailure("compile " + model + " --target thumbv7em-none-eabhf", 1,
                      {"unknown target 'thumbv7em-none-eabhf'", "'eabhf'", "nearest to it: thumbv7em-none-eabihf"});
+  // GCC's bare-metal spelling names an object format last; a misspelt one is refused.
+  ExpectCleanFailure("compile " + model + " --target riscv32-unknown-elff", 1,
+                     {"unknown target 'riscv32-unknown-elff'", "'elff'", "riscv32-unknown-elf"});
   ExpectCleanFailure("compile " + model + " --target thumbv7em-none-eabihf --cpu cortex-m44", 1,
                      {"unknown CPU 'cortex-m44'", "nearest: cortex-m4"});
   ExpectCleanFailure("compile " + model + " --target x86_64-linux-gnu --cpu cortex-m55", 1,
@@ -584,7 +629,8 @@ TEST(Cli, StackBoundOnEveryTarget) {
   TemporaryFolder out;
   for (const char* target : {"thumbv7em-none-eabihf --cpu cortex-m4", "thumbv8.1m.main-none-eabihf --cpu cortex-m55",
                              "aarch64-linux-gnu --cpu cortex-a53", "riscv64-linux-gnu --cpu sifive-u74",
-                             "riscv64-linux-gnu"}) {
+                             "riscv64-linux-gnu", "thumbv7m-none-eabi", "thumbv8m.main-none-eabihf",
+                             "riscv32-unknown-elf"}) {
     ASSERT_EQ(Modelc("compile " + kModels + "/digits_cnn.onnx --target " + std::string(target) + " --name m -o " +
                      out.path()).exit_code, 0) << target;
     const std::string report = ReadFileBytes(out.File("m.report.txt"));
@@ -722,6 +768,21 @@ TEST(Cli, ConnectionsAreCheckedAtCompileTime) {
                      {"list the source model before the target model"});
 }
 
+// Models compiled into one object are named after their files, and a model's name
+// starts the C names of its tensors: two file names that sanitise to the same C name
+// are refused (the header could tell their tensors apart only by made-up suffixes).
+TEST(Cli, ModelsWhoseNamesSanitiseAlikeAreRefused) {
+  const std::string features = std::string(MODELC_TEST_MODELS_DIR) + "/../data/cuts/digits_cnn_features.onnx";
+  TemporaryFolder inputs, out;
+  const std::string dashed = WriteFile(inputs, "feat-x.onnx", ReadFileBytes(features));
+  const std::string underscored = WriteFile(inputs, "feat_x.onnx", ReadFileBytes(features));
+  ExpectCleanFailure("compile " + dashed + " " + underscored + " --name both", 1,
+                     {"feat-x.onnx' and '", "feat_x.onnx' both become 'feat_x' in C names"});
+  const std::string other = WriteFile(inputs, "feat_y.onnx", ReadFileBytes(features));
+  CommandResult distinct = Modelc("compile " + dashed + " " + other + " --name both -o " + out.path());
+  EXPECT_EQ(distinct.exit_code, 0) << distinct.output;
+}
+
 TEST(Cli, WritesObjectHeaderAndReport) {
   TemporaryFolder out;
   CommandResult result = Modelc("compile " + kModels + "/digits_cnn.onnx --name cnn -o " + out.path());
@@ -773,7 +834,8 @@ std::set<std::string> UndefinedSymbols(const std::string& object) {
 
 // The stack bound covers the generated frames only: the report names the functions the
 // object calls from the user's C library (memset in ARM's spelling, clearing a padded
-// copy on Cortex-M), exactly the object's undefined symbols, whose frames add to it.
+// copy on Cortex-M), exactly the object's undefined symbols, whose frames add to it,
+// each with the generated frames in use at its deepest call.
 TEST(Cli, StackBoundNamesTheLibraryFunctionsItLeavesOut) {
   TemporaryFolder out;
   ASSERT_EQ(Modelc("compile " + kTestModels + "/conv_chain_padded.onnxtxt --target thumbv7em-none-eabihf --name m -o " +
@@ -783,6 +845,15 @@ TEST(Cli, StackBoundNamesTheLibraryFunctionsItLeavesOut) {
   const nlohmann::json report = nlohmann::json::parse(ReadFileBytes(out.File("m.report.json")));
   const auto listed = report["totals"]["external_functions"].get<std::vector<std::string>>();
   EXPECT_EQ(std::set<std::string>(listed.begin(), listed.end()), undefined);
+  // Each is called with some of the generated frames in use, never more than the bound.
+  const auto depths = report["totals"]["external_call_depths"].get<std::map<std::string, int64_t>>();
+  const int64_t bound = report["totals"]["stack_bound_bytes"].get<int64_t>();
+  EXPECT_EQ(depths.size(), undefined.size());
+  for (const auto& [name, depth] : depths) {
+    EXPECT_TRUE(undefined.count(name)) << name;
+    EXPECT_GT(depth, 0) << name;
+    EXPECT_LE(depth, bound) << name;
+  }
   const std::string text = ReadFileBytes(out.File("m.report.txt"));
   const size_t stack = text.find("stack:");
   ASSERT_NE(stack, std::string::npos) << text;
@@ -826,19 +897,24 @@ TEST(Cli, HostObjectsAreFreestanding) {
 }
 
 // Targets without rounding or square-root-free math instructions must still get inline
-// code: floor, round, log, erf and pow may not become libm calls anywhere.
+// code: floor, round, log, erf and pow may not become libm calls anywhere. Cores
+// without an FPU call only the compiler runtime's float helpers, and have no sqrt
+// instruction either (unary_math's Sqrt: no sqrtf).
 TEST(Cli, MathStaysInlineOnEveryTarget) {
   TemporaryFolder out;
   const std::vector<std::pair<std::string, std::string>> targets = {
       {"thumbv7em-none-eabihf", "cortex-m4"}, {"thumbv8.1m.main-none-eabihf", "cortex-m55"},
-      {"aarch64-linux-gnu", "cortex-a53"}, {"riscv64-linux-gnu", "sifive-u74"}};
+      {"aarch64-linux-gnu", "cortex-a53"}, {"riscv64-linux-gnu", "sifive-u74"},
+      {"thumbv7m-none-eabi", "cortex-m3"}, {"thumbv8m.main-none-eabihf", "cortex-m33"},
+      {"riscv32-unknown-elf", "sifive-e20"}};
   for (const auto& [triple, cpu] : targets) {
     for (const char* model : {"unary_math", "nary_elementwise", "trigonometric", "index_maps"}) {
       ASSERT_EQ(Modelc("compile " + kTestModels + "/" + model + ".onnxtxt --name m --target " + triple +
                        " --cpu " + cpu + " -o " + out.path()).exit_code, 0) << triple;
+      const bool soft_float = cpu == "cortex-m3" || cpu == "sifive-e20";
       for (const std::string& symbol : UndefinedSymbols(out.File("m.o"))) {
-        EXPECT_TRUE(symbol.rfind("__aeabi_mem", 0) == 0 || symbol == "memcpy" || symbol == "memset" ||
-                    symbol == "memmove") << model << " on " << triple << " needs '" << symbol << "'";
+        EXPECT_TRUE(IsMemoryFunction(symbol) || (soft_float && IsSoftFloatHelper(symbol)))
+            << model << " on " << triple << " needs '" << symbol << "'";
       }
     }
   }

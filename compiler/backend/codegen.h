@@ -3,6 +3,7 @@
 #ifndef MODELC_BACKEND_CODEGEN_H_
 #define MODELC_BACKEND_CODEGEN_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -36,15 +37,19 @@ struct ObjectFile {
   int64_t code_bytes = 0;
   int64_t read_only_bytes = 0;
   int64_t writable_bytes = 0;  // always 0: generated code keeps no mutable state
-  // An upper bound on the stack one call of NAME_run_generic uses: the frames of the
-  // entry points and the graph function plus the largest node function's frame
-  // (-1 when the target does not report frame sizes). The external functions below
-  // add their own frames on top.
+  // An upper bound on the stack one call of an entry point uses: the largest sum of
+  // frames along a chain of calls through the object's own functions (-1 when the
+  // target does not report frame sizes). The external functions below add their own
+  // frames on top.
   int64_t stack_bound_bytes = -1;
   // The functions the object calls but does not define (memset and memcpy in the
   // spellings of the target's ABI, e.g. __aeabi_memclr4; compiler-runtime helpers),
   // sorted: their frames come from the user's C library and are not in the bound.
   std::vector<std::string> external_functions;
+  // For each external function called from the object's code: the most bytes of the
+  // generated frames in use at one of its calls. With the function's own frame added,
+  // a bound on the stack through that call.
+  std::map<std::string, int64_t> external_call_depths;
   // --weights external: the blob to write as NAME.weights.bin (empty otherwise).
   std::string weights_blob;
 };

@@ -160,8 +160,8 @@ llvm::Value* EmitElementwiseFunction(KernelContext& k, const ElementwiseFunction
       return b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x);
     case ElementwiseOp::kNeg:
       return b.CreateFNeg(x);
-    case ElementwiseOp::kSqrt:  // one instruction on every hard-float target we support
-      return b.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, x);
+    case ElementwiseOp::kSqrt:
+      return EmitSqrt(k, x);
     case ElementwiseOp::kReciprocal:
       return b.CreateFDiv(k.Float(1.0f), x);
     case ElementwiseOp::kFloor:

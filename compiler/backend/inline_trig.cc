@@ -67,7 +67,7 @@ llvm::Value* EmitAtan(KernelContext& k, llvm::Value* x) {
   return b.CreateSelect(b.CreateFCmpUNO(x, x), x, value);
 }
 
-llvm::Value* Sqrt(KernelContext& k, llvm::Value* x) { return k.b.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, x); }
+llvm::Value* Sqrt(KernelContext& k, llvm::Value* x) { return EmitSqrt(k, x); }
 
 }  // namespace
 

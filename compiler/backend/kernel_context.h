@@ -153,6 +153,8 @@ class KernelContext {
 };
 
 // Inline math: no libm calls may appear in generated code.
+// sqrt: one instruction with an FPU, else the object's own function (soft_sqrt.cc).
+llvm::Value* EmitSqrt(KernelContext& k, llvm::Value* x);
 llvm::Value* EmitExp(KernelContext& k, llvm::Value* x);
 llvm::Value* EmitSigmoid(KernelContext& k, llvm::Value* x);
 llvm::Value* EmitTanh(KernelContext& k, llvm::Value* x);

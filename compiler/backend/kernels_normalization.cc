@@ -24,7 +24,7 @@ absl::Status EmitBatchNormalizationKernel(KernelContext& k) {
     shifts = k.EntryAlloca(llvm::ArrayType::get(k.F32(), g.channels));
     k.Loop(g.channels, [&](llvm::Value* c) {
       llvm::Value* variance = b.CreateFAdd(k.Load(k.in[4], c), k.Float(g.epsilon));
-      llvm::Value* root = b.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, variance);
+      llvm::Value* root = EmitSqrt(k, variance);
       llvm::Value* s = b.CreateFDiv(k.Load(k.in[1], c), root);
       k.Store(s, scales, c);
       k.Store(b.CreateFSub(k.Load(k.in[2], c), b.CreateFMul(k.Load(k.in[3], c), s)), shifts, c);
@@ -58,8 +58,7 @@ std::pair<llvm::Value*, llvm::Value*> EmitMeanAndInverseStd(KernelContext& k, ll
     b.CreateStore(k.ReassociableAdd(b.CreateLoad(k.F32(), sum), b.CreateFMul(d, d)), sum);
   });
   llvm::Value* variance = b.CreateFDiv(b.CreateLoad(k.F32(), sum), k.Float(static_cast<float>(count)));
-  llvm::Value* inv_std = b.CreateFDiv(k.Float(1.0f), b.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt,
-                                                                          b.CreateFAdd(variance, k.Float(epsilon))));
+  llvm::Value* inv_std = b.CreateFDiv(k.Float(1.0f), EmitSqrt(k, b.CreateFAdd(variance, k.Float(epsilon))));
   return {mean, inv_std};
 }
 

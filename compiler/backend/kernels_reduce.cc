@@ -68,7 +68,7 @@ absl::Status EmitReduceKernel(KernelContext& k) {
         result = b.CreateFDiv(result, k.Float(static_cast<float>(g.ReducedCount())));
         break;
       case ReduceOp::kReduceL2:
-        result = b.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, result);
+        result = EmitSqrt(k, result);
         break;
       case ReduceOp::kReduceLogSum:
         result = EmitLog(k, result);

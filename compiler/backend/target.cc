@@ -56,8 +56,12 @@ std::string NearestTestedTargets(const std::string& triple) {
 
 // The CPU a microcontroller triple means when no --cpu is given: the architecture's
 // usual core (with its FPU where it has one), never LLVM's "generic", which has no FPU
-// and would turn every float operation into a library call.
+// and would turn every float operation into a library call. A bare-metal 32-bit RISC-V
+// triple means RV32IMC (the SiFive E20's set: multiply and compressed instructions, no
+// FPU, no atomics), the tested core, whose code also runs on RV32IMAC cores; LLVM's
+// generic RV32I would call the compiler runtime for every integer multiplication.
 std::string DefaultCpu(const llvm::Triple& triple) {
+  if (triple.getArch() == llvm::Triple::riscv32 && triple.getOS() == llvm::Triple::UnknownOS) return "sifive-e20";
   if (!triple.isARM() && !triple.isThumb()) return "generic";
   switch (triple.getSubArch()) {
     case llvm::Triple::ARMSubArch_v6m:
@@ -105,7 +109,11 @@ absl::StatusOr<TargetDescription> DescribeTarget(const std::string& triple, cons
     return absl::InvalidArgumentError(absl::StrCat("unknown target '", triple, "': no such architecture",
                                                    NearestTestedTargets(triple)));
   }
-  const bool misspelt_part = (!parsed.getEnvironmentName().empty() &&
+  // The last part may name an object format instead of an environment, as in GCC's
+  // bare-metal riscv32-unknown-elf.
+  const bool names_object_format =
+      parsed.getEnvironmentName() == llvm::Triple::getObjectFormatTypeName(parsed.getObjectFormat());
+  const bool misspelt_part = (!parsed.getEnvironmentName().empty() && !names_object_format &&
                               parsed.getEnvironment() == llvm::Triple::UnknownEnvironment) ||
                              (!parsed.getOSName().empty() && parsed.getOSName() != "unknown" &&
                               parsed.getOS() == llvm::Triple::UnknownOS && parsed.getOSName() != "none");
@@ -156,6 +164,9 @@ absl::StatusOr<TargetDescription> DescribeTarget(const std::string& triple, cons
                                                    "FPU, e.g. --cpu cortex-m4"));
   }
   target.dsp_pairs = (parsed.isARM() || parsed.isThumb()) && has("+dsp");
+  target.hardware_float = parsed.isARM() || parsed.isThumb() ? has("+vfp2sp")
+                          : parsed.isRISCV()                 ? has("+f")
+                                                             : true;
   if (parsed.isX86()) {
     target.vector_lanes = has("+avx512f") ? 16 : has("+avx") ? 8 : 4;
     target.vector_registers = has("+avx512f") ? 32 : 16;

@@ -21,6 +21,8 @@ struct TargetDescription {
   int vector_registers = 16;      // how many such registers the target has
   int index_bits = 64;            // loop indices and element offsets: the pointer width
   bool dsp_pairs = false;         // Arm's DSP extension: SMLAD, two 16-bit products per instruction
+  bool hardware_float = true;     // an FPU: float arithmetic and sqrt are instructions, not
+                                  // compiler-runtime calls (false on Cortex-M3, RV32IMC)
 };
 
 // Empty triple means the machine the compiler runs on; empty cpu means the host CPU

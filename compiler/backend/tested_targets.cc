@@ -10,23 +10,30 @@ namespace modelc {
 
 std::span<const TestedTarget> TestedTargets() {
   static constexpr TestedTarget kTargets[] = {
-      {"x86_64-linux-gnu", "(the build machine's)", "SSE/AVX/AVX-512 as the CPU has", "the test suite on the host"},
-      {"aarch64-linux-gnu", "cortex-a53", "hard, NEON", "cross tests under qemu-aarch64"},
-      {"riscv64-linux-gnu", "sifive-u74", "lp64d", "cross tests under qemu-riscv64"},
-      {"riscv64-linux-gnu", "sifive-x280", "lp64d, RVV", "cross tests under qemu-riscv64"},
-      {"thumbv7em-none-eabihf", "cortex-m4", "hard, FPv4-SP", "firmware on qemu-system-arm -M mps2-an386"},
-      {"thumbv7em-none-eabihf", "cortex-m7", "hard, FPv5", "firmware on qemu-system-arm -M mps2-an500"},
-      {"thumbv8.1m.main-none-eabihf", "cortex-m55", "hard, Helium (MVE-F)", "firmware on qemu-system-arm -M mps3-an547"},
+      {"x86_64-linux-gnu", "(the build machine's)", "SSE/AVX/AVX-512 as the CPU has", "hard",
+       "the test suite on the host"},
+      {"aarch64-linux-gnu", "cortex-a53", "NEON", "hard", "cross tests under qemu-aarch64"},
+      {"riscv64-linux-gnu", "sifive-u74", "RV64GC", "hard (lp64d)", "cross tests under qemu-riscv64"},
+      {"riscv64-linux-gnu", "sifive-x280", "RV64GCV (RVV, VLEN 512)", "hard (lp64d)", "cross tests under qemu-riscv64"},
+      {"thumbv7m-none-eabi", "cortex-m3", "no FPU (floats in libgcc)", "soft",
+       "firmware on qemu-system-arm -M mps2-an385"},
+      {"thumbv7em-none-eabihf", "cortex-m4", "FPv4-SP, DSP", "hard", "firmware on qemu-system-arm -M mps2-an386"},
+      {"thumbv7em-none-eabihf", "cortex-m7", "FPv5-DP, DSP", "hard", "firmware on qemu-system-arm -M mps2-an500"},
+      {"thumbv8m.main-none-eabihf", "cortex-m33", "FPv5-SP, DSP", "hard", "firmware on qemu-system-arm -M mps2-an505"},
+      {"thumbv8.1m.main-none-eabihf", "cortex-m55", "Helium (MVE-F), FPv5-DP, DSP", "hard",
+       "firmware on qemu-system-arm -M mps3-an547"},
+      {"riscv32-unknown-elf", "sifive-e20", "RV32IMC, no FPU (floats in libgcc)", "soft (ilp32)",
+       "firmware on qemu-system-riscv32 -M virt"},
   };
   return kTargets;
 }
 
 std::string TestedTargetsText() {
-  std::string text = absl::StrFormat("%-28s %-22s %-32s %s\n", "target (--target)", "cpu (--cpu)", "floats",
-                                     "tested by");
+  std::string text = absl::StrFormat("%-28s %-22s %-35s %-13s %s\n", "target (--target)", "cpu (--cpu)", "features",
+                                     "float ABI", "tested by");
   for (const TestedTarget& target : TestedTargets()) {
-    absl::StrAppendFormat(&text, "%-28s %-22s %-32s %s\n", target.triple, target.cpu, target.float_abi,
-                          target.tested_by);
+    absl::StrAppendFormat(&text, "%-28s %-22s %-35s %-13s %s\n", target.triple, target.cpu, target.features,
+                          target.float_abi, target.tested_by);
   }
   return text;
 }

@@ -12,8 +12,9 @@ namespace modelc {
 
 struct TestedTarget {
   const char* triple;
-  const char* cpu;        // the CPU the tests use (--cpu; for Cortex-M triples also the default)
-  const char* float_abi;  // how floats are passed, and the vector extension used
+  const char* cpu;        // the CPU the tests use (--cpu; for bare-metal triples also the default)
+  const char* features;   // the instruction-set extensions the generated code uses
+  const char* float_abi;  // how floats are passed: in FPU registers (hard), or integer ones (soft)
   const char* tested_by;  // what runs it in the test command
 };
 

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "compiler/backend/c_names.h"
 #include "compiler/backend/codegen.h"
 #include "compiler/driver/batch_check.h"
 #include "compiler/driver/budgets.h"
@@ -41,9 +42,20 @@ absl::StatusOr<Graph> ImportModels(const CompileOptions& options, const std::map
   if (options.model_paths.size() <= 1) return ImportOnnxFile(options.model_path, ImportOptionsOf(options, dims, true));
   if (!options.frozen.empty()) return absl::InvalidArgumentError("--freeze works with one model, not with --connect");
   std::vector<NamedGraph> models;
+  // A model's name starts the C names of its tensors (MODEL.TENSOR -> MODEL_TENSOR):
+  // two names that sanitise alike would give their tensors the same C names, which the
+  // header could only tell apart by arbitrary suffixes.
+  std::map<std::string, std::string> path_of_c_name;
   for (const std::string& path : options.model_paths) {
     std::string stem = std::filesystem::path(path).stem().string();
     if (stem.size() > 5 && stem.substr(stem.size() - 5) == ".onnx") stem.resize(stem.size() - 5);
+    const std::string c_name = SanitizeCIdentifier(stem);
+    const auto [other, inserted] = path_of_c_name.emplace(c_name, path);
+    if (!inserted && std::filesystem::path(other->second).stem() != std::filesystem::path(path).stem()) {
+      return absl::InvalidArgumentError(absl::StrCat("models '", other->second, "' and '", path,
+                                                     "' both become '", c_name,
+                                                     "' in C names: rename one of the files"));
+    }
     ASSIGN_OR_RETURN(Graph graph, ImportOnnxFile(path, ImportOptionsOf(options, dims, false)));
     models.push_back({stem, std::move(graph)});
   }

@@ -12,6 +12,18 @@
 namespace modelc {
 namespace {
 
+// "memset (200), __mulsf3 (352)": each library function the object calls, with the bytes
+// of generated frames in use at its deepest call (name alone when no call is known).
+std::string ExternalFunctionsText(const ObjectFile& object) {
+  std::vector<std::string> parts;
+  for (const std::string& name : object.external_functions) {
+    auto depth = object.external_call_depths.find(name);
+    parts.push_back(depth == object.external_call_depths.end() ? name
+                                                               : absl::StrCat(name, " (", depth->second, ")"));
+  }
+  return absl::StrJoin(parts, ", ");
+}
+
 std::string StorageText(const BufferAssignment& buffers, const Graph& graph, ValueId id) {
   const ValueId root = buffers.root[id];
   const Storage& storage = buffers.storage[root];
@@ -92,8 +104,10 @@ std::string WriteReport(const CodegenRequest& request, const ObjectFile& object,
                                      " bytes per call (static bound from the generated frames)",
                                      object.external_functions.empty()
                                          ? std::string()
-                                         : absl::StrCat(", plus the stack of the C library's ",
-                                                        absl::StrJoin(object.external_functions, ", "))),
+                                         : absl::StrCat(", plus the stack of the library functions it calls "
+                                                        "(C library, compiler runtime; in parentheses the bytes "
+                                                        "of generated frames in use at the call): ",
+                                                        ExternalFunctionsText(object))),
                   "\n");
   auto ratio = [](int64_t part, int64_t whole) {
     return whole > 0 ? absl::StrFormat("%.3f", static_cast<double>(part) / whole) : std::string("n/a");

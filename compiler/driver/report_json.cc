@@ -60,7 +60,8 @@ std::string WriteJsonReport(const CodegenRequest& request, const ObjectFile& obj
         {"live_peak_bytes", buffers.live_peak}, {"flash_bytes", object.code_bytes + object.read_only_bytes},
         {"code_bytes", object.code_bytes}, {"read_only_bytes", object.read_only_bytes},
         {"stack_bound_bytes", object.stack_bound_bytes},
-        {"external_functions", object.external_functions}}},
+        {"external_functions", object.external_functions},
+        {"external_call_depths", object.external_call_depths}}},
       {"nodes", nodes},
       {"tensors", tensors},
   };

@@ -1,15 +1,17 @@
 /* Bare-metal firmware: the two shipped digit models, compiled by modelc for this
- * Cortex-M, run on held-out images stored in flash. Each output is compared with the
- * reference ONNX Runtime produced on the host; the exit status (through semihosting)
- * is 0 only when every output matches within 1e-4. Also prints the footprint: flash
- * and static RAM of the whole image, the shared scratch arena, and the peak stack the
- * generated code used (measured by painting the stack). No heap, no printf. */
+ * Cortex-M (or 32-bit RISC-V core), run on held-out images stored in flash. Each output
+ * is compared with the reference ONNX Runtime produced on the host; the exit status
+ * (through semihosting) is 0 only when every output matches within 1e-4. Also prints
+ * the footprint: flash and static RAM of the whole image, the shared scratch arena, and
+ * the peak stack the generated code used (measured by painting the stack). No heap, no
+ * printf. */
 #include <stdint.h>
 
 #include "digit_data.h"
 #include "digits_cnn.h"
 #include "digits_mlp.h"
 #include "semihosting.h"
+#include "stack_paint.h"
 
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 #define SCRATCH_SIZE MAX(DIGITS_MLP_SCRATCH_SIZE, DIGITS_CNN_SCRATCH_SIZE)
@@ -18,8 +20,6 @@
 #define PIXELS 64
 #define TOLERANCE 1e-4f
 
-void stack_paint(void);
-uint32_t stack_used_since_paint(const void *top);
 extern const char __flash_used[], __ram_static[];
 
 static _Alignas(SCRATCH_ALIGNMENT) unsigned char scratch[SCRATCH_SIZE];
@@ -41,8 +41,7 @@ static int CheckModel(const char *name, RunFunction run, const float *images, co
   int mismatches = 0;
   uint32_t model_peak = 0;
   for (int i = 0; i < DIGIT_SAMPLE_COUNT; ++i) {
-    const void *stack_before_call;
-    __asm__ volatile("mov %0, sp" : "=r"(stack_before_call));
+    const void *stack_before_call = current_stack_pointer();
     stack_paint();
     const int status = run(images + i * PIXELS, probabilities, scratch);
     const uint32_t used = stack_used_since_paint(stack_before_call);

@@ -1,4 +1,6 @@
-/* Semihosting calls: `bkpt 0xab` with the operation in r0 and its argument in r1. */
+/* Semihosting calls: the operation in the first argument register (r0, a0) and its
+ * argument in the second (r1, a1); Arm traps with `bkpt 0xab`, RISC-V with its marked
+ * ebreak. */
 #include "semihosting.h"
 
 enum {
@@ -9,10 +11,28 @@ enum {
 };
 
 static long Call(long operation, const void *argument) {
+#if defined(__riscv)
+  /* RISC-V's semihosting trap: ebreak between two marker instructions, uncompressed. */
+  register long a0 __asm__("a0") = operation;
+  register const void *a1 __asm__("a1") = argument;
+  __asm__ volatile(
+      ".balign 16\n\t" /* all three in one page, as the specification asks */
+      ".option push\n\t"
+      ".option norvc\n\t"
+      "slli zero, zero, 0x1f\n\t"
+      "ebreak\n\t"
+      "srai zero, zero, 7\n\t"
+      ".option pop"
+      : "+r"(a0)
+      : "r"(a1)
+      : "memory");
+  return a0;
+#else
   register long r0 __asm__("r0") = operation;
   register const void *r1 __asm__("r1") = argument;
   __asm__ volatile("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");
   return r0;
+#endif
 }
 
 void semihosting_write(const char *text) { Call(kSysWrite0, text); }

@@ -1,4 +1,4 @@
-/* Output and exit through Arm semihosting: the debugger or emulator (QEMU with
+/* Output and exit through Arm (or RISC-V) semihosting: the debugger or emulator (QEMU with
  * -semihosting-config enable=on) carries the text and the exit status. */
 #ifndef SEMIHOSTING_H_
 #define SEMIHOSTING_H_

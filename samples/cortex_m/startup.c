@@ -1,16 +1,16 @@
 /* Reset and fault handling for Cortex-M: the vector table, copying .data, clearing
- * .bss, turning the FPU on, painting the stack so its peak use can be measured, then
- * main(). Faults end the run with a failure status instead of hanging. A program that
- * enables SysTick defines SysTick_Handler; without one, its interrupt counts as a fault. */
+ * .bss, turning the FPU on, then main(). Faults end the run with a failure status
+ * instead of hanging. A program that enables SysTick defines SysTick_Handler; without
+ * one, its interrupt counts as a fault. (startup_riscv.c is the RISC-V counterpart;
+ * stack_paint.c measures the stack on both.) */
 #include <stdint.h>
 
 #include "semihosting.h"
 
-extern uint32_t __stack_top[], __stack_limit[];
+extern uint32_t __stack_top[];
 extern uint32_t __data_load[], __data_start[], __data_end[], __bss_start[], __bss_end[];
 int main(void);
 
-#define STACK_PAINT 0xC0FFEE11u
 #define SCB_CPACR (*(volatile uint32_t *)0xE000ED88u)
 
 _Noreturn void Reset_Handler(void) {
@@ -21,21 +21,6 @@ _Noreturn void Reset_Handler(void) {
   __asm__ volatile("dsb\n isb" ::: "memory");
 #endif
   semihosting_exit(main());
-}
-
-/* Fills the unused stack below the caller's frame with a known pattern. */
-void stack_paint(void) {
-  uint32_t *sp;
-  __asm__ volatile("mov %0, sp" : "=r"(sp));
-  for (uint32_t *p = __stack_limit; p < sp - 16; ++p) *p = STACK_PAINT;
-}
-
-/* Bytes of stack used since stack_paint(), measured down from `top`: the stack
- * pointer just before the measured call. */
-uint32_t stack_used_since_paint(const void *top) {
-  const uint32_t *p = __stack_limit;
-  while (p < (const uint32_t *)top && *p == STACK_PAINT) ++p;
-  return (uint32_t)((const char *)top - (const char *)p);
 }
 
 static _Noreturn void Fault_Handler(void) {

@@ -1,7 +1,6 @@
-/* Stack painting (see stack_usage.h). Unlike the firmware sample's stack_paint, which
- * leaves 64 bytes below its caller unpainted, this paints up to the stack pointer, so a
- * call that needs less than 64 bytes is measured too. Painting below the stack pointer
- * is safe: nothing of the caller lives there. */
+/* Stack painting (see stack_usage.h), as the firmware sample's stack_paint.c does: up
+ * to the stack pointer, so a call that needs only a few bytes is measured too. Painting
+ * below the stack pointer is safe: nothing of the caller lives there. */
 #include "stack_usage.h"
 
 extern uint32_t __stack_limit[]; /* from the linker script */

@@ -1,17 +1,27 @@
-/* One model on a Cortex-M: runs it once, through its descriptor's generic entry point,
- * on the stored inputs, and compares every output with the stored reference (the
- * reference evaluator's for an operator model, ONNX Runtime's for a benchmark network)
- * within the host op tests' tolerance (1e-5 + 1e-4 * |expected|; NaN matches NaN).
- * Prints one line; exit status 0 only when every output matches. */
+/* One model on a Cortex-M (or 32-bit RISC-V core): runs it once, through its
+ * descriptor's generic entry point, on the stored inputs, and compares every output with
+ * the stored reference (the reference evaluator's for an operator model, ONNX Runtime's
+ * for a benchmark network) within the host op tests' tolerance (1e-5 + 1e-4 * |expected|;
+ * NaN matches NaN). It also measures the stack the call used (painting) and prints it
+ * beside the bound modelc's report states (MODEL_STACK_BOUND: the generated frames along
+ * the deepest chain of calls). The measurement may exceed the bound by at most
+ * MODEL_LIBRARY_STACK bytes, the frames of the library functions the object calls
+ * (libgcc's float helpers, memset), and, with MODEL_STACK_BOUND_SLACK, lie at most that
+ * far below it (the bound is tight; the lowest word of a frame may stay unwritten).
+ * Where the toolchain file knows the library's frames, MODEL_STACK_EXPECTED is the bound
+ * through the library calls too (cmake/ReportStackBound.cmake), which the measurement
+ * may not exceed. Exit status 0 only when every check passes. */
 #include <stdint.h>
 #include <string.h>
 
 #include "semihosting.h"
+#include "stack_paint.h"
 
 #define STRINGIFY_VALUE(x) #x
 #define STRINGIFY(x) STRINGIFY_VALUE(x)
 #include STRINGIFY(MODEL_HEADER)
 #include STRINGIFY(DATA_HEADER)
+#include STRINGIFY(STACK_BOUND_HEADER)
 
 #define MAX_TENSORS 64
 
@@ -43,7 +53,10 @@ int main(void) {
   }
   if (offset != sizeof outputs) return Fail("the reference data does not match the model");
   memset(outputs, 0xFF, sizeof outputs); /* NaN: an output never written cannot match a number */
+  const void *stack_before_call = current_stack_pointer();
+  stack_paint();
   const int status = model->run(inputs, output_pointers, scratch);
+  const uint32_t stack_used = stack_used_since_paint(stack_before_call);
   if (status != MODELC_OK) return Fail("the model returned an error status");
   const float *expected = (const float *)model_references;
   uint32_t mismatches = 0;
@@ -54,6 +67,31 @@ int main(void) {
     const int both_nan = a != a && e != e;
     if (!both_nan && !(difference <= 1e-5f + 1e-4f * magnitude)) ++mismatches;
   }
+  semihosting_write(model->name);
+  semihosting_write(": stack measured ");
+  semihosting_write_int((long)stack_used);
+  semihosting_write(" bytes, bound ");
+  semihosting_write_int((long)MODEL_STACK_BOUND);
+  semihosting_write(" bytes");
+#if defined(MODEL_STACK_EXPECTED)
+  semihosting_write(", with the library's frames ");
+  semihosting_write_int((long)MODEL_STACK_EXPECTED);
+  semihosting_write(" bytes");
+#endif
+  semihosting_write("\n");
+#if defined(MODEL_STACK_EXPECTED)
+  if (stack_used > MODEL_STACK_EXPECTED) return Fail("the measured stack exceeds the bound with the library's frames");
+#endif
+  const long stack_difference = (long)stack_used - (long)MODEL_STACK_BOUND;
+  if (stack_difference > MODEL_LIBRARY_STACK) {
+    return Fail("the measured stack exceeds the bound by more than the library's " STRINGIFY(MODEL_LIBRARY_STACK)
+                " bytes");
+  }
+#if defined(MODEL_STACK_BOUND_SLACK)
+  if (stack_difference < -MODEL_STACK_BOUND_SLACK) {
+    return Fail("the measured stack is more than " STRINGIFY(MODEL_STACK_BOUND_SLACK) " bytes below the bound");
+  }
+#endif
   semihosting_write(model->name);
   if (mismatches > 0) {
     semihosting_write(": MISMATCH in ");
