@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "compiler/frontend/onnx/op_versions.h"
 #include "compiler/util/status_macros.h"
 #include "google/protobuf/unknown_field_set.h"
 
@@ -17,8 +18,6 @@ constexpr int kMaxCallDepth = 32;
 // FunctionProto.attribute_proto (attributes with default values, ONNX 1.13 and up):
 // newer than the system's ONNX protobuf, so read from the message's unknown fields.
 constexpr int kFunctionAttributeProtoField = 11;
-
-bool IsDefaultDomain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
 
 struct LocalFunction {
   const onnx::FunctionProto* proto = nullptr;
@@ -47,7 +46,7 @@ class FunctionInliner {
     for (const onnx::FunctionProto& function : model.functions()) {
       const std::string label = absl::StrCat("function '", function.domain(), ".", function.name(), "'");
       for (const onnx::OperatorSetIdProto& import : function.opset_import()) {
-        if (IsDefaultDomain(import.domain()) && import.version() != opset_) {
+        if (IsDefaultOnnxDomain(import.domain()) && import.version() != opset_) {
           return absl::UnimplementedError(absl::StrCat(label, " imports opset ", import.version(),
                                                        " of the default domain and the model opset ", opset_,
                                                        "; they must be the same"));
@@ -85,7 +84,7 @@ class FunctionInliner {
 
  private:
   static std::pair<std::string, std::string> Key(const std::string& domain, const std::string& name) {
-    return {IsDefaultDomain(domain) ? "" : domain, name};
+    return {IsDefaultOnnxDomain(domain) ? "" : domain, name};
   }
 
   absl::Status InlineNode(onnx::NodeProto node, int depth, google::protobuf::RepeatedPtrField<onnx::NodeProto>* out) {

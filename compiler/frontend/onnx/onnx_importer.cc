@@ -36,8 +36,6 @@ namespace {
 
 constexpr int64_t kMaxImportFoldBytes = int64_t{1} << 20;
 
-bool IsDefaultDomain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
-
 std::string NodeLabel(const onnx::NodeProto& node, int index) {
   const std::string name = node.name().empty() ? absl::StrCat(node.op_type(), "_", index) : node.name();
   return absl::StrCat("node '", name, "' (", node.op_type(), ")");
@@ -49,7 +47,7 @@ absl::Status WithContext(const absl::Status& status, const std::string& context)
 
 absl::StatusOr<int64_t> DefaultOpset(const onnx::ModelProto& model) {
   for (const auto& opset : model.opset_import()) {
-    if (IsDefaultDomain(opset.domain())) {
+    if (IsDefaultOnnxDomain(opset.domain())) {
       if (opset.version() < kMinOnnxOpset || opset.version() > kMaxOnnxOpset) {
         return absl::UnimplementedError(absl::StrCat("opset ", opset.version(),
                                                      " is not supported (supported: ", kMinOnnxOpset,
@@ -62,7 +60,7 @@ absl::StatusOr<int64_t> DefaultOpset(const onnx::ModelProto& model) {
 }
 
 bool IsKnownOp(const onnx::NodeProto& node) {
-  if (!IsDefaultDomain(node.domain())) return OpKindFromOnnxName(node.op_type(), node.domain()).has_value();
+  if (!IsDefaultOnnxDomain(node.domain())) return OpKindFromOnnxName(node.op_type(), node.domain()).has_value();
   return node.op_type() == "Constant" || node.op_type() == "CastLike" || node.op_type() == "If" ||
          IsCompileTimeOp(node.op_type()) || OpKindFromOnnxName(node.op_type());
 }
@@ -74,7 +72,7 @@ void CollectUnsupportedOps(const onnx::GraphProto& graph, std::vector<std::strin
     const onnx::NodeProto& node = graph.node(i);
     if (!IsKnownOp(node)) {
       std::string label = NodeLabel(node, i);
-      if (!IsDefaultDomain(node.domain())) label = absl::StrCat(label, " in domain '", node.domain(), "'");
+      if (!IsDefaultOnnxDomain(node.domain())) label = absl::StrCat(label, " in domain '", node.domain(), "'");
       unsupported->push_back(std::move(label));
     }
     for (const onnx::AttributeProto& attribute : node.attribute()) {
@@ -365,7 +363,7 @@ class GraphBuilder {
 
  private:
   absl::Status AddNode(const onnx::NodeProto& proto, int index) {
-    if (IsDefaultDomain(proto.domain())) RETURN_IF_ERROR(CheckAttributesKnown(proto, opset_));
+    if (IsDefaultOnnxDomain(proto.domain())) RETURN_IF_ERROR(CheckAttributesKnown(proto, opset_));
     if (proto.op_type() == "Constant") {
       ASSIGN_OR_RETURN(TensorData data, ConstantNodeValue(proto));
       return AddConstantOutput(proto, std::move(data));

@@ -21,11 +21,17 @@ struct AttributeChange {
   bool added;  // false: removed (ReduceX's axes became an input)
 };
 
-constexpr const char* kReduceOpsGainingAxesInput[] = {
-    "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceSumSquare",
-    "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp"};
-
 constexpr AttributeChange kChanges[] = {
+    // Opset 18: the reductions' axes became an input (ReduceSum's at 13).
+    {"ReduceMean", 18, "axes", false}, {"ReduceMean", 18, "noop_with_empty_axes", true},
+    {"ReduceMax", 18, "axes", false}, {"ReduceMax", 18, "noop_with_empty_axes", true},
+    {"ReduceMin", 18, "axes", false}, {"ReduceMin", 18, "noop_with_empty_axes", true},
+    {"ReduceProd", 18, "axes", false}, {"ReduceProd", 18, "noop_with_empty_axes", true},
+    {"ReduceSumSquare", 18, "axes", false}, {"ReduceSumSquare", 18, "noop_with_empty_axes", true},
+    {"ReduceL1", 18, "axes", false}, {"ReduceL1", 18, "noop_with_empty_axes", true},
+    {"ReduceL2", 18, "axes", false}, {"ReduceL2", 18, "noop_with_empty_axes", true},
+    {"ReduceLogSum", 18, "axes", false}, {"ReduceLogSum", 18, "noop_with_empty_axes", true},
+    {"ReduceLogSumExp", 18, "axes", false}, {"ReduceLogSumExp", 18, "noop_with_empty_axes", true},
     {"AveragePool", 19, "dilations", true},
     {"Cast", 19, "saturate", true},  // float8 targets only
     {"CastLike", 19, "saturate", true},
@@ -43,7 +49,6 @@ constexpr AttributeChange kChanges[] = {
     {"Resize", 18, "keep_aspect_ratio_policy", true},
     {"SpaceToDepth", 28, "mode", true},
     {"Range", 27, "stash_type", true},  // float16/bfloat16 only
-    {"Gelu", 20, "approximate", true},  // an op of opset 20
 };
 
 // The attributes `op` has at `opset`; nullopt when the library has no schema for it
@@ -58,12 +63,6 @@ std::optional<std::set<std::string>> AttributesAt(const std::string& op, int64_t
   if (opset <= kMaxOnnxLibraryOpset) {
     if (!schema) return std::nullopt;
     return names;
-  }
-  for (const char* reduce : kReduceOpsGainingAxesInput) {
-    if (op == reduce && opset >= 18) {
-      names.erase("axes");
-      names.insert("noop_with_empty_axes");
-    }
   }
   for (const AttributeChange& change : kChanges) {
     if (op != change.op || opset < change.opset) continue;

@@ -25,6 +25,9 @@ inline constexpr int64_t kMaxOnnxIrVersion = 14;  // likewise
 inline constexpr int64_t kMaxOnnxLibraryOpset = 17;
 inline constexpr int64_t kMaxOnnxLibraryIrVersion = 8;
 
+// ONNX's default operator domain: "" or its name "ai.onnx".
+inline bool IsDefaultOnnxDomain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
+
 // OK when every attribute of `node` (default domain) is one its op has at `opset`;
 // otherwise names the first that is not.
 absl::Status CheckAttributesKnown(const onnx::NodeProto& node, int64_t opset);
