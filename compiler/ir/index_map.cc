@@ -289,12 +289,9 @@ absl::StatusOr<std::vector<IndexMapGeometry>> Split(const Graph& graph, const No
   ASSIGN_OR_RETURN(int64_t axis, NormalizeAxis(axis_attr, static_cast<int64_t>(x.size())));
   ASSIGN_OR_RETURN(auto sizes, IntsFromInputOrAttribute(graph, node, 1, "split"));
   const int64_t outputs = static_cast<int64_t>(node.outputs.size());
-  if (!sizes) {
-    if (x[axis] % outputs != 0) {
-      return Invalid(absl::StrCat("Split cannot divide ", x[axis], " evenly into ", outputs, " parts"));
-    }
-    sizes = std::vector<int64_t>(outputs, x[axis] / outputs);
-  }
+  // A Split without sizes in the model gets them at import (onnx_importer.cc's
+  // SetSplitSizes), where the model's output count is still known.
+  if (!sizes) return Invalid("Split has no sizes");
   // Outputs nobody reads are not computed (the importer drops them from the end).
   if (static_cast<int64_t>(sizes->size()) < outputs) return Invalid("Split needs one size per output");
   int64_t total = 0;
