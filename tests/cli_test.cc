@@ -404,7 +404,7 @@ TEST(Cli, OutputFoldersAndRepeatedFlags) {
 
 // The compiler-runtime helpers an object for a core without an FPU may call (libgcc's,
 // linked by default by GCC and Clang): float arithmetic, comparisons and conversions.
-// The README's contract lists the same names; nothing from libm (sqrt is computed in
+// docs/contract.md lists the same names; nothing from libm (sqrt is computed in
 // the object, compiler/backend/soft_sqrt.cc).
 bool IsSoftFloatHelper(const std::string& symbol) {
   static const std::set<std::string> kHelpers = {
@@ -1076,5 +1076,67 @@ TEST(FuzzReproducers, EveryModelHasACase) {
     EXPECT_TRUE(listed.count(entry.path().stem().string())) << entry.path();
   }
 }
+// modelc run: a model of ONNX's node tests on its own data set, checked against its
+// expected output; then the refusals, each one line, leaving no temporary folder.
+TEST(CliRun, RunsAModelOnTensorFilesAndChecksItsOutputs) {
+  const std::string test = "/usr/share/libonnx-testdata/data/node/test_relu";
+  if (!std::filesystem::exists(test)) GTEST_SKIP() << "no ONNX test data (libonnx-testdata)";
+  const std::string data = test + "/test_data_set_0/";
+  TemporaryFolder temporary, saved;
+  const std::string environment = "TMPDIR=" + temporary.path() + " ";
+  CommandResult ran = RunCommand(environment + MODELC_BINARY + " run " + test + "/model.onnx --input " + data +
+                                 "input_0.pb --expect " + data + "output_0.pb --save-outputs " + saved.path());
+  EXPECT_EQ(ran.exit_code, 0) << ran.output;
+  EXPECT_NE(ran.output.find("output 0 'y' float32[3,4,5]: "), std::string::npos) << ran.output;
+  EXPECT_NE(ran.output.find("matches " + data + "output_0.pb"), std::string::npos) << ran.output;
+  EXPECT_EQ(saved.Files(), std::vector<std::string>{"output_0.npy"});
+  EXPECT_TRUE(temporary.Files().empty()) << "the temporary folder was left behind";
+
+  // Another op's expected output: the same shape, other values.
+  const std::string abs_output = "/usr/share/libonnx-testdata/data/node/test_abs/test_data_set_0/output_0.pb";
+  CommandResult differs = RunCommand(environment + MODELC_BINARY + " run " + test + "/model.onnx --input " + data +
+                                     "input_0.pb --expect " + abs_output);
+  EXPECT_EQ(differs.exit_code, 1) << differs.output;
+  EXPECT_NE(differs.output.find("DIFFERS from " + abs_output + ": element "), std::string::npos) << differs.output;
+  EXPECT_NE(differs.output.find("1 of 1 outputs differ"), std::string::npos) << differs.output;
+
+  CommandResult no_input = RunCommand(environment + MODELC_BINARY + " run " + test + "/model.onnx");
+  EXPECT_EQ(no_input.exit_code, 1);
+  EXPECT_EQ(Lines(no_input.output).size(), 1u) << no_input.output;
+  EXPECT_NE(no_input.output.find("takes 1 input(s), got 0 --input file(s); its inputs: 'x' float32[3,4,5]"),
+            std::string::npos) << no_input.output;
+
+  const std::string other_shape = "/usr/share/libonnx-testdata/data/node/test_quantizelinear/test_data_set_0/input_0.pb";
+  CommandResult wrong = RunCommand(environment + MODELC_BINARY + " run " + test + "/model.onnx --input " + other_shape);
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_NE(wrong.output.find("is float32[6]; the model's inputs: 'x' float32[3,4,5]"), std::string::npos)
+      << wrong.output;
+  EXPECT_TRUE(temporary.Files().empty()) << "the temporary folder was left behind";
+}
+
+TEST(CliRun, RefusesWhatItCannotDo) {
+  const std::string model = kModels + "/digits_mlp.onnx";
+  CommandResult missing = Modelc("run " + model + " --input /nonexistent/x.npy");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.output.find("--input /nonexistent/x.npy: cannot open"), std::string::npos) << missing.output;
+  for (const std::string& flag : {"-o out", "--target thumbv7em-none-eabihf", "--cpu cortex-m4"}) {
+    CommandResult refused = Modelc("run " + model + " " + flag);
+    EXPECT_EQ(refused.exit_code, 2) << flag;
+    EXPECT_NE(refused.output.find("modelc run compiles for this machine"), std::string::npos) << refused.output;
+  }
+  EXPECT_EQ(Modelc("run " + model + " --weights external").exit_code, 2);
+  EXPECT_EQ(Modelc("run " + model + " --rtol -1").exit_code, 2);
+  EXPECT_EQ(Modelc("run " + model + " --save-outputs a --save-outputs b").exit_code, 2);
+  TemporaryFolder folder;
+  const std::string garbage = WriteFile(folder, "garbage.npy", "\x93NUMPY\x01\x00\x40\x00{'descr': '<c8'");
+  CommandResult bad = Modelc("run " + model + " --input " + garbage);
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(Lines(bad.output).size(), 1u) << bad.output;
+  EXPECT_NE(bad.output.find(garbage), std::string::npos) << bad.output;
+  CommandResult help = Modelc("run --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.output.find("--save-outputs DIR"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace modelc::testing

@@ -1,4 +1,5 @@
-// The `modelc` command: argument dispatch and exit codes. All work is in compile.cc.
+// The `modelc` command: argument dispatch and exit codes. The work is in compile.cc
+// and run_command.cc.
 #include <iostream>
 #include <string>
 #include <vector>
@@ -7,6 +8,7 @@
 #include "compiler/backend/tested_targets.h"
 #include "compiler/driver/compile.h"
 #include "compiler/driver/options.h"
+#include "compiler/driver/run_command.h"
 
 namespace {
 constexpr int kExitCompileError = 1;
@@ -34,6 +36,25 @@ int main(int argc, char** argv) {
   }
   if (args[0] == "targets") {
     std::cout << modelc::TestedTargetsText();
+    return 0;
+  }
+  if (args[0] == "run") {
+    for (size_t i = 1; i < args.size(); ++i) {
+      if (args[i] == "--help" || args[i] == "-h") {
+        std::cout << modelc::kUsage;
+        return 0;
+      }
+    }
+    auto options = modelc::ParseRunOptions({args.begin() + 1, args.end()});
+    if (!options.ok()) {
+      std::cerr << "modelc: " << options.status().message() << "\n";
+      return kExitUsageError;
+    }
+    const absl::Status status = modelc::RunModelOnFiles(*options, std::cout);
+    if (!status.ok()) {
+      std::cerr << "modelc: error: " << status.message() << "\n";
+      return kExitCompileError;
+    }
     return 0;
   }
   if (args[0] != "compile") {

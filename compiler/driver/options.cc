@@ -15,6 +15,7 @@
 namespace modelc {
 
 const char kUsage[] = R"(usage: modelc compile MODEL [MODEL...] [options]
+       modelc run MODEL --input FILE... [run options] [compile options]
        modelc targets      the targets modelc is tested on, with their CPUs
        modelc --version    modelc's version and commit, LLVM's, and its architectures
 
@@ -90,6 +91,18 @@ options:
   --kernel NODE=VARIANT  run convolution NODE with VARIANT (repeatable; for tests and
                          experiments): direct, blocked, channel-tiles, winograd,
                          channels-last-depthwise. Refused when it cannot run the node
+
+modelc run compiles MODEL for this machine into a temporary folder, runs it on the
+given inputs and prints its outputs (it needs a C compiler, $CC or cc, to link the
+object into a shared library). Every compile option applies except -o, --target,
+--cpu and --weights external. Run options:
+  --input FILE           one per model input, in the model's order: a NumPy .npy
+                         file or an ONNX TensorProto (.pb, as in ONNX's test data)
+  --expect FILE          one per output, in order: the expected tensor; a float
+                         element matches within atol + rtol * |expected|, others
+                         exactly. Exit status 1 when any output differs
+  --rtol R, --atol A     the tolerances (default 1e-3 and 1e-5)
+  --save-outputs DIR     write each output as DIR/output_<i>.npy
 
 other commands:
   modelc --help          this text

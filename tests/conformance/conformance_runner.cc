@@ -1,9 +1,9 @@
 // ONNX backend conformance: walks a folder of ONNX's backend tests (Debian's
 // libonnx-testdata: node, pytorch-converted, pytorch-operator, simple; each is
 // model.onnx with test_data_set_*/input_*.pb and output_*.pb), compiles every model
-// with modelc, links the object into a shared library, runs each data set and compares
-// with the expected outputs (float32: relative 1e-3, absolute 1e-5; integers and bools
-// exactly).
+// with modelc, loads and runs it with the host runner (runtime/host, as `modelc run`
+// does) on each data set and compares with the expected outputs (float32: relative
+// 1e-3, absolute 1e-5; integers and bools exactly).
 //
 // Each test runs in a child process, so a crash or hang is a failure of that test, not
 // of the runner. Outcomes: passed; failed (compiled, but a wrong answer, an error code,
@@ -12,12 +12,10 @@
 // named in the expected-passing list does not pass.
 //
 //   modelc_conformance --data DIR --expected FILE --work DIR [--filter SUBSTRING]
-#include <dlfcn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -30,8 +28,7 @@
 
 #include "compiler/backend/c_names.h"
 #include "compiler/driver/compile.h"
-#include "compiler/frontend/onnx/tensor_conversion.h"
-#include "modelc/abi.h"
+#include "modelc/host_runner.h"
 #include "onnx/onnx_pb.h"
 
 namespace fs = std::filesystem;
@@ -54,30 +51,20 @@ std::string FirstLine(std::string text) {
   return text;
 }
 
-bool ReadTensor(const fs::path& path, modelc::TensorData* tensor_data, std::string* problem) {
-  std::ifstream file(path, std::ios::binary);
-  onnx::TensorProto tensor;
-  if (!tensor.ParseFromIstream(&file)) {
-    *problem = "cannot parse " + path.filename().string();
-    return false;
-  }
-  auto data = modelc::TensorDataFromOnnx(tensor);
-  if (!data.ok()) {
-    *problem = "test data: " + std::string(data.status().message());
-    return false;
-  }
-  *tensor_data = *std::move(data);
-  return true;
-}
+// A tensor read by the host runner (runtime/host), released with this object.
+struct HostTensor {
+  HostTensor() = default;
+  HostTensor(HostTensor&& other) noexcept : t(other.t) { other.t = {}; }
+  HostTensor(const HostTensor&) = delete;
+  ~HostTensor() { modelc_host_tensor_free(&t); }
+  modelc_host_tensor t{};
+};
 
-// Element i of a tensor as a double (exact for every integer type up to 2^53).
-double ElementAsDouble(const void* bytes, int32_t element_type, size_t i) {
-  return modelc::VisitDataType(static_cast<modelc::DataType>(element_type), [&](auto element) {
-    using T = decltype(element);
-    T v;
-    std::memcpy(&v, static_cast<const char*>(bytes) + i * sizeof(T), sizeof(T));
-    return static_cast<double>(v);
-  });
+bool ReadTensor(const fs::path& path, HostTensor* tensor, std::string* problem) {
+  char error[512] = "";
+  if (modelc_host_tensor_read(path.c_str(), &tensor->t, error, sizeof error) == 0) return true;
+  *problem = "test data: " + std::string(error);
+  return false;
 }
 
 // In the child: compile, link, load, run every data set. Exits with the outcome kind
@@ -118,13 +105,11 @@ double ElementAsDouble(const void* bytes, int32_t element_type, size_t i) {
     std::ostringstream ignored;
     *compile_status = modelc::RunCompile(options, ignored);
     if (!compile_status->ok()) return nullptr;
-    const fs::path library = work / (name + ".so");
-    const std::string link = "cc -shared -o '" + library.string() + "' '" + (work / (name + ".o")).string() + "' 2>&1";
-    if (std::system(link.c_str()) != 0) finish(Kind::kFailed, "the object does not link into a shared library");
-    void* handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!handle) finish(Kind::kFailed, std::string("dlopen: ") + dlerror());
-    const auto* info = static_cast<const modelc_model_info*>(dlsym(handle, (name + "_model_info").c_str()));
-    if (!info) finish(Kind::kFailed, "no descriptor symbol");
+    char error[512] = "";
+    void* handle = nullptr;  // the child exits without unloading
+    const modelc_model_info* info =
+        modelc_host_load((work / (name + ".o")).c_str(), name.c_str(), &handle, error, sizeof error);
+    if (!info) finish(Kind::kFailed, error);
     return info;
   };
   // A static-shape compiler needs shapes, axes, scales and similar inputs at compile
@@ -165,8 +150,7 @@ double ElementAsDouble(const void* bytes, int32_t element_type, size_t i) {
       info = load(&entry.path(), base_name + "_" + std::to_string(data_sets), &compiled);
       if (!info) finish(Kind::kFailed, "with inputs frozen to another data set: " + FirstLine(std::string(compiled.message())));
     }
-    std::vector<modelc::TensorData> inputs(info->input_count), expected(info->output_count);
-    std::vector<std::vector<uint8_t>> outputs(info->output_count);
+    std::vector<HostTensor> inputs(info->input_count), expected(info->output_count), outputs(info->output_count);
     std::string problem;
     for (uint32_t i = 0; i < info->input_count; ++i) {
       // The data set's file for this input, found by name (frozen inputs are gone).
@@ -178,8 +162,7 @@ double ElementAsDouble(const void* bytes, int32_t element_type, size_t i) {
       if (!ReadTensor(entry.path() / ("input_" + std::to_string(file_index) + ".pb"), &inputs[i], &problem)) {
         finish(Kind::kUnsupported, problem);
       }
-      if (inputs[i].bytes().size() != info->inputs[i].byte_size ||
-          static_cast<int32_t>(inputs[i].type().element_type) != info->inputs[i].element_type) {
+      if (inputs[i].t.byte_size != info->inputs[i].byte_size || inputs[i].t.element_type != info->inputs[i].element_type) {
         finish(Kind::kFailed, "input " + std::to_string(i) + " has another size or element type");
       }
     }
@@ -187,50 +170,20 @@ double ElementAsDouble(const void* bytes, int32_t element_type, size_t i) {
       if (!ReadTensor(entry.path() / ("output_" + std::to_string(o) + ".pb"), &expected[o], &problem)) {
         finish(Kind::kUnsupported, problem);
       }
-      if (expected[o].bytes().size() != info->outputs[o].byte_size ||
-          static_cast<int32_t>(expected[o].type().element_type) != info->outputs[o].element_type) {
+      if (expected[o].t.byte_size != info->outputs[o].byte_size ||
+          expected[o].t.element_type != info->outputs[o].element_type) {
         finish(Kind::kFailed, "output '" + std::string(info->outputs[o].name) + "' has the wrong size or element type");
       }
-      outputs[o].assign(expected[o].bytes().size() + 8, 0xA5);  // a poison pattern, not zeros
     }
-    // Copies with 8-byte alignment, as the run function requires element alignment.
-    std::vector<std::vector<uint64_t>> input_copies;
-    std::vector<std::vector<uint64_t>> output_copies;
-    std::vector<const void*> in;
-    std::vector<void*> out;
-    for (auto& v : inputs) {
-      input_copies.emplace_back(v.bytes().size() / 8 + 1);
-      if (!v.bytes().empty()) std::memcpy(input_copies.back().data(), v.bytes().data(), v.bytes().size());
-      in.push_back(input_copies.back().data());
-    }
-    for (auto& v : outputs) {
-      output_copies.emplace_back(v.size() / 8 + 1);
-      std::memcpy(output_copies.back().data(), v.data(), v.size());
-      out.push_back(output_copies.back().data());
-    }
-    void* scratch = aligned_alloc(info->scratch_alignment,
-                                  (info->scratch_size / info->scratch_alignment + 1) * info->scratch_alignment);
-    const int status = info->run(in.data(), out.data(), scratch);
-    free(scratch);
-    if (status != MODELC_OK) finish(Kind::kFailed, "run returned status " + std::to_string(status));
+    std::vector<modelc_host_tensor> in, out(info->output_count);
+    for (const HostTensor& input : inputs) in.push_back(input.t);
+    char error[512] = "";
+    if (modelc_host_run(info, in.data(), out.data(), error, sizeof error)) finish(Kind::kFailed, error);
     for (uint32_t o = 0; o < info->output_count; ++o) {
-      const int32_t type = info->outputs[o].element_type;
-      const bool is_float = type == MODELC_FLOAT32;
-      const size_t count = expected[o].type().ElementCount();
-      for (size_t i = 0; i < count; ++i) {
-        const double a = ElementAsDouble(out[o], type, i), e = ElementAsDouble(expected[o].bytes().data(), type, i);
-        // Integers and bools exactly (compared as bytes: doubles round above 2^53).
-        const size_t size = expected[o].bytes().size() / std::max<size_t>(count, 1);
-        const bool same = is_float ? (std::isnan(a) && std::isnan(e)) || a == e ||
-                                         std::fabs(a - e) <= kAbsolute + kRelative * std::fabs(e)
-                                   : std::memcmp(static_cast<const char*>(out[o]) + i * size,
-                                                 expected[o].bytes().data() + i * size, size) == 0;
-        if (!same) {
-          std::ostringstream reason;
-          reason << "wrong answer: output '" << info->outputs[o].name << "' element " << i << " is " << a
-                 << ", expected " << e << " (" << entry.path().filename().string() << ")";
-          finish(Kind::kFailed, reason.str());
-        }
+      outputs[o].t = out[o];
+      if (modelc_host_compare(&outputs[o].t, &expected[o].t, kRelative, kAbsolute, error, sizeof error)) {
+        finish(Kind::kFailed, "wrong answer: output '" + std::string(info->outputs[o].name) + "' " + error + " (" +
+                                  entry.path().filename().string() + ")");
       }
     }
   }
