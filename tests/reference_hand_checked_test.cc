@@ -122,6 +122,9 @@ std::vector<HandCase> Cases() {
       // Mean 2, variance 1: (x - 2) x 3 + 1.
       {"LayerNormalization", "y = LayerNormalization<epsilon = 0.0>(a, b, c)",
        {F({1, 2}, {1, 3}), F({2}, {3, 3}), F({2}, {1, 1})}, {F({1, 2}, {-2, 4})}, 17},
+      // Mean square (1 + 49) / 2 = 25, root 5: x / 5 times the scale.
+      {"RMSNormalization", "y = RMSNormalization<epsilon = 0.0>(a, b)", {F({1, 2}, {1, 7}), F({2}, {10, 1})},
+       {F({1, 2}, {2, 1.4f})}, 23},
       {"Flatten", "y = Flatten(a)", {F({1, 2, 2}, {1, 2, 3, 4})}, {F({1, 4}, {1, 2, 3, 4})}},
       {"Reshape", "s = Constant<value = int64[1] {-1}>()\n  y = Reshape(a, s)", {F({2, 2}, {1, 2, 3, 4})},
        {F({4}, {1, 2, 3, 4})}},
@@ -143,6 +146,21 @@ std::vector<HandCase> Cases() {
       {"Mod", "y = Mod(a, b)", {I32({4}, {7, -7, 7, -7}), I32({4}, {3, 3, -3, -3})}, {I32({4}, {1, 2, -2, -1})}},
       {"BitShift", "y = BitShift<direction = \"LEFT\">(a, b)", {U8({3}, {1, 3, 255}), U8({3}, {3, 2, 1})},
        {U8({3}, {8, 12, 254})}},
+      // 12 = 1100b, -1 = all ones, -16 = ...10000b, 5 = 0101b, against 10 = 1010b.
+      {"BitwiseAnd", "y = BitwiseAnd(a, b)", {I32({3}, {12, -1, 5}), I32({1}, {10})}, {I32({3}, {8, 10, 0})}, 18},
+      {"BitwiseOr", "y = BitwiseOr(a, b)", {I32({3}, {12, -16, 5}), I32({1}, {10})}, {I32({3}, {14, -6, 15})}, 18},
+      {"BitwiseXor", "y = BitwiseXor(a, b)", {I32({3}, {12, -1, 5}), I32({1}, {10})}, {I32({3}, {6, -11, 15})}, 18},
+      // Along axis 1: row 0 takes columns 0 and -1 (the last), row 1 columns 1 and 0.
+      {"GatherElements", "y = GatherElements<axis = 1>(a, b)", {F({2, 2}, {1, 2, 3, 4}), I64({2, 2}, {0, -1, 1, 0})},
+       {F({2, 2}, {1, 2, 4, 3})}},
+      // Indices from a graph input, not a constant: rows 2 and -3 (the first).
+      {"modelc.GatherAtRunTime", "y = Gather(a, b)", {F({3, 2}, {1, 2, 3, 4, 5, 6}), I64({2}, {2, -3})},
+       {F({2, 2}, {5, 6, 1, 2})}},
+      // Exclusive and from the end: 0, then 3, then 3 + 2.
+      {"CumSum", "ax = Constant<value = int64[1] {0}>()\n  y = CumSum<exclusive = 1, reverse = 1>(a, ax)",
+       {F({3}, {1, 2, 3})}, {F({3}, {5, 3, 0})}},
+      {"CumProd", "ax = Constant<value = int64[1] {-1}>()\n  y = CumProd(a, ax)", {I32({1, 3}, {2, 3, 4})},
+       {I32({1, 3}, {2, 6, 24})}, 26},
       {"Where", "y = Where(a, b, c)", {B({2}, {1, 0}), F({2}, {1, 2}), F({2}, {-1, -2})}, {F({2}, {1, -2})}},
       {"Cast", "y = Cast<to = 7>(a)", {F({3}, {-1.7f, 2.9f, 0})}, {I64({3}, {-1, 2, 0})}},
       {"IsNaN", "y = IsNaN(a)", {F({2}, {NAN, 1})}, {B({2}, {1, 0})}},

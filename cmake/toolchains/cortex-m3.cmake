@@ -10,7 +10,11 @@ set(CORTEX_M_FLOAT_ABI soft)
 # The stack measured on QEMU is at most 32 bytes above modelc's bound (the generated
 # frames): libgcc's float helpers' frames, which the bound leaves out; never below it.
 set(MODELC_FIRMWARE_LIBRARY_STACK 32)
-set(MODELC_FIRMWARE_STACK_BOUND_SLACK 16)
+# Below the bound by at most 64 bytes: with soft float, LLVM keeps spill slots in a fully
+# unrolled kernel's frame that the path taken never writes, and painting cannot see an
+# unwritten word (RMSNormalization over [3, 4] groups, tests/models/bitwise_and_rms:
+# frame 128 bytes, 56 of them never written; the bound of 224 is the frames' sum).
+set(MODELC_FIRMWARE_STACK_BOUND_SLACK 64)
 set(MODELC_TARGET_TRIPLE thumbv7m-none-eabi)
 set(MODELC_TARGET_CPU cortex-m3)
 set(MODELC_QEMU_BOARD_SCRIPT mps2.ld)

@@ -120,7 +120,7 @@ llvm::Value* Compare(KernelContext& k, DataType type, llvm::Value* a, llvm::Valu
     case BinaryOp::kAdd: case BinaryOp::kSub: case BinaryOp::kMul: case BinaryOp::kDiv: case BinaryOp::kPow:
     case BinaryOp::kPRelu: case BinaryOp::kMax: case BinaryOp::kMin: case BinaryOp::kSum: case BinaryOp::kMean:
     case BinaryOp::kAnd: case BinaryOp::kOr: case BinaryOp::kXor: case BinaryOp::kMod: case BinaryOp::kBitShift:
-    case BinaryOp::kWhere:
+    case BinaryOp::kBitwiseAnd: case BinaryOp::kBitwiseOr: case BinaryOp::kBitwiseXor: case BinaryOp::kWhere:
       break;
   }
   MODELC_UNREACHABLE("Compare of an op that is no comparison");
@@ -144,7 +144,8 @@ llvm::Value* Combine(KernelContext& k, const BinaryModes& modes, llvm::Value* a,
       return IntegerPower(k, a, Convert(k, c, modes.exponent_type, DataType::kInt64));
     case BinaryOp::kAdd: case BinaryOp::kSub: case BinaryOp::kMul: case BinaryOp::kDiv: case BinaryOp::kPRelu:
     case BinaryOp::kMax: case BinaryOp::kMin: case BinaryOp::kSum: case BinaryOp::kMean: case BinaryOp::kMod:
-    case BinaryOp::kBitShift: case BinaryOp::kWhere:
+    case BinaryOp::kBitShift: case BinaryOp::kBitwiseAnd: case BinaryOp::kBitwiseOr: case BinaryOp::kBitwiseXor:
+    case BinaryOp::kWhere:
       break;
   }
   if (IsFloat(type)) {
@@ -166,7 +167,8 @@ llvm::Value* Combine(KernelContext& k, const BinaryModes& modes, llvm::Value* a,
       }
       case BinaryOp::kPow: case BinaryOp::kEqual: case BinaryOp::kLess: case BinaryOp::kGreater:
       case BinaryOp::kLessOrEqual: case BinaryOp::kGreaterOrEqual: case BinaryOp::kAnd: case BinaryOp::kOr:
-      case BinaryOp::kXor: case BinaryOp::kBitShift: case BinaryOp::kWhere: return nullptr;
+      case BinaryOp::kXor: case BinaryOp::kBitShift: case BinaryOp::kBitwiseAnd: case BinaryOp::kBitwiseOr:
+      case BinaryOp::kBitwiseXor: case BinaryOp::kWhere: return nullptr;
     }
   }
   const bool is_signed = IsSignedInteger(type);
@@ -179,6 +181,9 @@ llvm::Value* Combine(KernelContext& k, const BinaryModes& modes, llvm::Value* a,
     case BinaryOp::kMod: return IntegerDivide(k, type, a, c, true, modes.python_mod);
     case BinaryOp::kMax: return b.CreateSelect(is_signed ? b.CreateICmpSLT(a, c) : b.CreateICmpULT(a, c), c, a);
     case BinaryOp::kMin: return b.CreateSelect(is_signed ? b.CreateICmpSLT(c, a) : b.CreateICmpULT(c, a), c, a);
+    case BinaryOp::kBitwiseAnd: return b.CreateAnd(a, c);
+    case BinaryOp::kBitwiseOr: return b.CreateOr(a, c);
+    case BinaryOp::kBitwiseXor: return b.CreateXor(a, c);
     case BinaryOp::kBitShift: {
       // A shift by a negative amount or by the width or more leaves only the fill: the
       // sign for a right shift of a signed value (arithmetic, opset 28), else 0.

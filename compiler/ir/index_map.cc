@@ -167,10 +167,10 @@ absl::StatusOr<IndexMapGeometry> Pad(const Graph& graph, const Node& node) {
   g.fill = value;
   if (graph.HasInput(node, 2)) {
     const Value& fill = graph.value(node.inputs[2]);
-    if (!fill.constant || fill.type.ElementCount() != 1 ||
-        fill.type.element_type != graph.InputType(node, 0).element_type) {
-      return absl::UnimplementedError("Pad's constant_value must be a constant scalar of the input's type");
+    if (fill.type.ElementCount() != 1 || fill.type.element_type != graph.InputType(node, 0).element_type) {
+      return Invalid("Pad's constant_value must be a scalar of the input's type");
     }
+    if (!fill.constant) return NotConstantError(graph, node, 2, "Pad's constant_value");
     g.fill = VisitDataType(fill.type.element_type, [&](auto element) {
       return static_cast<double>(fill.constant->Elements<decltype(element)>()[0]);
     });

@@ -483,7 +483,7 @@ absl::StatusOr<LayerNormGeometry> ResolveLayerNorm(const Graph& graph, const Nod
     const Shape& shape = graph.InputType(node, i).shape;
     ASSIGN_OR_RETURN(Shape broadcast, BroadcastShapes(shape, g.normalized_shape));
     if (broadcast != g.normalized_shape) {
-      return Invalid(absl::StrCat("LayerNormalization input ", i, " of shape ", ShapeToString(shape),
+      return Invalid(absl::StrCat(OpName(node.op), " input ", i, " of shape ", ShapeToString(shape),
                                   " does not broadcast to ", ShapeToString(g.normalized_shape)));
     }
     (i == 1 ? g.scale_strides : g.bias_strides) = BroadcastStrides(shape, g.normalized_shape);

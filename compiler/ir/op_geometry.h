@@ -121,7 +121,7 @@ struct BatchNormScaleShift {
 };
 BatchNormScaleShift ResolveBatchNormScaleShift(const Graph& graph, const Node& node, float epsilon);
 
-// LayerNormalization over the trailing dimensions [axis, rank): `outer` groups of
+// LayerNormalization (and RMSNormalization) over the trailing dimensions [axis, rank): `outer` groups of
 // `inner` values, each normalised; scale and bias broadcast over one group.
 struct LayerNormGeometry {
   int64_t outer = 1, inner = 1;

@@ -115,7 +115,8 @@ float Combine(OpKind op, float a, float b) {
       return a < 0.0f ? a * b : a;
     case BinaryOp::kEqual: case BinaryOp::kLess: case BinaryOp::kGreater: case BinaryOp::kLessOrEqual:
     case BinaryOp::kGreaterOrEqual: case BinaryOp::kAnd: case BinaryOp::kOr: case BinaryOp::kXor:
-    case BinaryOp::kMod: case BinaryOp::kBitShift: case BinaryOp::kWhere:
+    case BinaryOp::kMod: case BinaryOp::kBitShift: case BinaryOp::kBitwiseAnd: case BinaryOp::kBitwiseOr:
+    case BinaryOp::kBitwiseXor: case BinaryOp::kWhere:
       return std::numeric_limits<float>::quiet_NaN();
   }
   MODELC_UNREACHABLE("every case of the switch returns");

@@ -86,6 +86,9 @@ T IntegerOrFloatBinary(const Node& node, T a, T c, int64_t fmod) {
       }
       case BinaryOp::kMax: return a < c ? c : a;
       case BinaryOp::kMin: return c < a ? c : a;
+      case BinaryOp::kBitwiseAnd: return static_cast<T>(a & c);
+      case BinaryOp::kBitwiseOr: return static_cast<T>(a | c);
+      case BinaryOp::kBitwiseXor: return static_cast<T>(a ^ c);
       case BinaryOp::kBitShift: {
         const bool left = fmod != 0;  // reused: 1 = LEFT
         // Signed right shifts are arithmetic (opset 28); past the width only the fill stays.
@@ -105,7 +108,8 @@ T IntegerOrFloatBinary(const Node& node, T a, T c, int64_t fmod) {
       case BinaryOp::kPRelu: case BinaryOp::kMax: case BinaryOp::kMin: case BinaryOp::kSum: case BinaryOp::kMean:
       case BinaryOp::kEqual: case BinaryOp::kLess: case BinaryOp::kGreater: case BinaryOp::kLessOrEqual:
       case BinaryOp::kGreaterOrEqual: case BinaryOp::kAnd: case BinaryOp::kOr: case BinaryOp::kXor:
-      case BinaryOp::kBitShift: case BinaryOp::kWhere: return T{0};
+      case BinaryOp::kBitShift: case BinaryOp::kBitwiseAnd: case BinaryOp::kBitwiseOr: case BinaryOp::kBitwiseXor:
+      case BinaryOp::kWhere: return T{0};
     }
   }
   MODELC_UNREACHABLE("every case of the switch returns");
@@ -157,7 +161,7 @@ absl::StatusOr<TensorData> Binary(const Graph& graph, const Node& node, const st
         }
         case BinaryOp::kAdd: case BinaryOp::kSub: case BinaryOp::kMul: case BinaryOp::kDiv: case BinaryOp::kPRelu:
         case BinaryOp::kMax: case BinaryOp::kMin: case BinaryOp::kSum: case BinaryOp::kMean: case BinaryOp::kMod:
-        case BinaryOp::kBitShift: {
+        case BinaryOp::kBitShift: case BinaryOp::kBitwiseAnd: case BinaryOp::kBitwiseOr: case BinaryOp::kBitwiseXor: {
           T value = Read<T>(*in[0], at[0]);
           for (size_t o = 1; o < at.size(); ++o) value = IntegerOrFloatBinary<T>(node, value, Read<T>(*in[o], at[o]), mode);
           Write<T>(out, flat, value);

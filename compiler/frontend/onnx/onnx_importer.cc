@@ -19,6 +19,7 @@
 #include "absl/strings/ascii.h"
 #include "compiler/frontend/onnx/compile_time_ops.h"
 #include "compiler/frontend/onnx/function_inlining.h"
+#include "compiler/frontend/onnx/schema_functions.h"
 #include "compiler/frontend/onnx/model_loader.h"
 #include "compiler/frontend/onnx/op_versions.h"
 #include "compiler/frontend/onnx/tensor_conversion.h"
@@ -408,6 +409,11 @@ class GraphBuilder {
       node.inputs.push_back(it->second);
     }
     while (!node.inputs.empty() && node.inputs.back() == kNoValue) node.inputs.pop_back();
+    // Gather is a compile-time index map; with indices computed at run time (token ids,
+    // labels) it is the kernel that reads them.
+    if (node.op == OpKind::kGather && node.inputs.size() == 2 && !graph_.IsConstant(node.inputs[1])) {
+      node.op = OpKind::kGatherAtRunTime;
+    }
     RETURN_IF_ERROR(UpgradeOwnOp(node, opset_));
     if (node.op == OpKind::kSplit) RETURN_IF_ERROR(SetSplitSizes(proto, node));
     if (proto.op_type() == "CastLike") {  // Cast to the second input's type
@@ -642,6 +648,7 @@ absl::StatusOr<Graph> ImportModel(onnx::ModelProto model, const ImportOptions& o
   }
   ASSIGN_OR_RETURN(int64_t opset, DefaultOpset(model));
   RETURN_IF_ERROR(InlineLocalFunctions(&model, opset));
+  RETURN_IF_ERROR(ExpandSchemaFunctions(&model, opset, IsKnownOp));
   RETURN_IF_ERROR(RefuseUnsupportedOps(model.graph()));
   RETURN_IF_ERROR(CheckAttributeSanity(model.graph()));
   RETURN_IF_ERROR(BindSymbolicDimensions(options, model.mutable_graph()));

@@ -49,6 +49,12 @@ constexpr AttributeChange kChanges[] = {
     {"Resize", 18, "keep_aspect_ratio_policy", true},
     {"SpaceToDepth", 28, "mode", true},
     {"Range", 27, "stash_type", true},  // float16/bfloat16 only
+    // Ops newer than the library: all their attributes.
+    {"RMSNormalization", 23, "axis", true},
+    {"RMSNormalization", 23, "epsilon", true},
+    {"RMSNormalization", 23, "stash_type", true},
+    {"CumProd", 26, "exclusive", true},
+    {"CumProd", 26, "reverse", true},
 };
 
 // The attributes `op` has at `opset`; nullopt when the library has no schema for it
