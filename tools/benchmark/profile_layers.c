@@ -71,5 +71,8 @@ int main(int argc, char **argv) {
     best_sum += profile.best[s];
   }
   printf("%-32s %12.2f %12.2f\n", "total", sum, best_sum);
+  for (uint32_t i = 0; i < m->input_count; ++i) free((void *)inputs[i]);
+  for (uint32_t o = 0; o < m->output_count; ++o) free(outputs[o]);
+  free(scratch);
   return 0;
 }
