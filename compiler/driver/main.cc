@@ -17,6 +17,29 @@ constexpr char kVersion[] = "modelc 0.1.0";
 #ifndef MODELC_GIT_COMMIT
 #define MODELC_GIT_COMMIT "unknown"
 #endif
+// A subcommand (compile, run): --help anywhere prints the usage; a flag error is a usage
+// error (exit 2); a failure of the work itself exits 1.
+template <typename Parse, typename Work>
+int RunSubcommand(const std::vector<std::string>& args, Parse parse, Work work) {
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--help" || args[i] == "-h") {
+      std::cout << modelc::kUsage;
+      return 0;
+    }
+  }
+  auto options = parse({args.begin() + 1, args.end()});
+  if (!options.ok()) {
+    std::cerr << "modelc: " << options.status().message() << "\n";
+    return kExitUsageError;
+  }
+  const absl::Status status = work(*options, std::cout);
+  if (!status.ok()) {
+    std::cerr << "modelc: error: " << status.message() << "\n";
+    return kExitCompileError;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -38,44 +61,8 @@ int main(int argc, char** argv) {
     std::cout << modelc::TestedTargetsText();
     return 0;
   }
-  if (args[0] == "run") {
-    for (size_t i = 1; i < args.size(); ++i) {
-      if (args[i] == "--help" || args[i] == "-h") {
-        std::cout << modelc::kUsage;
-        return 0;
-      }
-    }
-    auto options = modelc::ParseRunOptions({args.begin() + 1, args.end()});
-    if (!options.ok()) {
-      std::cerr << "modelc: " << options.status().message() << "\n";
-      return kExitUsageError;
-    }
-    const absl::Status status = modelc::RunModelOnFiles(*options, std::cout);
-    if (!status.ok()) {
-      std::cerr << "modelc: error: " << status.message() << "\n";
-      return kExitCompileError;
-    }
-    return 0;
-  }
-  if (args[0] != "compile") {
-    std::cerr << "modelc: unknown command '" << args[0] << "' (see modelc --help)\n";
-    return kExitUsageError;
-  }
-  for (size_t i = 1; i < args.size(); ++i) {
-    if (args[i] == "--help" || args[i] == "-h") {
-      std::cout << modelc::kUsage;
-      return 0;
-    }
-  }
-  auto options = modelc::ParseCompileOptions({args.begin() + 1, args.end()});
-  if (!options.ok()) {
-    std::cerr << "modelc: " << options.status().message() << "\n";
-    return kExitUsageError;
-  }
-  const absl::Status status = modelc::RunCompile(*options, std::cout);
-  if (!status.ok()) {
-    std::cerr << "modelc: error: " << status.message() << "\n";
-    return kExitCompileError;
-  }
-  return 0;
+  if (args[0] == "run") return RunSubcommand(args, modelc::ParseRunOptions, modelc::RunModelOnFiles);
+  if (args[0] == "compile") return RunSubcommand(args, modelc::ParseCompileOptions, modelc::RunCompile);
+  std::cerr << "modelc: unknown command '" << args[0] << "' (see modelc --help)\n";
+  return kExitUsageError;
 }
