@@ -1,0 +1,473 @@
+// The converters, one per supported builtin operator, and the table listing them.
+// Each checks its operator's arity, options and shapes, then emits IR nodes; the
+// IR's shape rules and the declared shape of every output check the rest.
+#include "compiler/frontend/tflite/tflite_operators.h"
+
+#include <cstring>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "compiler/frontend/tflite/tflite_padding.h"
+#include "compiler/ir/op_geometry.h"
+#include "compiler/util/status_macros.h"
+
+namespace modelc {
+namespace {
+
+namespace tfl = tflite_format;
+
+// TFLite's builtin operator codes (the published BuiltinOperator enumeration).
+enum BuiltinCode : int32_t {
+  kAdd = 0,
+  kAveragePool2D = 1,
+  kConcatenation = 2,
+  kConv2D = 3,
+  kDepthwiseConv2D = 4,
+  kFullyConnected = 9,
+  kLogistic = 14,
+  kMaxPool2D = 17,
+  kMul = 18,
+  kRelu = 19,
+  kReluN1To1 = 20,
+  kRelu6 = 21,
+  kReshape = 22,
+  kSoftmax = 25,
+  kTanh = 28,
+  kPad = 34,
+  kMean = 40,
+  kSub = 41,
+  kSqueeze = 43,
+};
+
+const std::vector<int64_t> kToChannelsFirst = {0, 3, 1, 2};  // NHWC -> NCHW
+const std::vector<int64_t> kToChannelsLast = {0, 2, 3, 1};   // NCHW -> NHWC
+
+absl::Status Invalid(const std::string& message) { return absl::InvalidArgumentError(message); }
+
+absl::Status ExpectArity(SubgraphImporter& s, int min_inputs, int max_inputs, int outputs) {
+  if (s.InputCount() < min_inputs || s.InputCount() > max_inputs) {
+    return Invalid(absl::StrCat("takes ", min_inputs, min_inputs == max_inputs ? "" : absl::StrCat(" to ", max_inputs),
+                                " inputs, not ", s.InputCount()));
+  }
+  for (int i = 0; i < min_inputs; ++i) {
+    if (!s.HasInput(i)) return Invalid(absl::StrCat("input ", i, " is required"));
+  }
+  if (s.OutputCount() != outputs) return Invalid(absl::StrCat("has ", outputs, " outputs, not ", s.OutputCount()));
+  return absl::OkStatus();
+}
+
+template <typename Options>
+absl::StatusOr<const Options*> Required(const Options* options, const char* name) {
+  if (!options) return Invalid(absl::StrCat("its ", name, " are missing"));
+  return options;
+}
+
+absl::StatusOr<TflitePaddingKind> PaddingKind(tfl::Padding padding) {
+  switch (padding) {
+    case tfl::Padding::SAME: return TflitePaddingKind::kSame;
+    case tfl::Padding::VALID: return TflitePaddingKind::kValid;
+  }
+  return Invalid(absl::StrCat("unknown padding kind ", static_cast<int>(padding)));
+}
+
+// The constant `data` with its dimensions permuted: output dimension d is input
+// dimension perm[d].
+TensorData PermuteConstant(const TensorData& data, const std::vector<int64_t>& perm) {
+  const Shape& in = data.type().shape;
+  Shape out(perm.size());
+  for (size_t d = 0; d < perm.size(); ++d) out[d] = in[perm[d]];
+  const std::vector<int64_t> in_strides = RowMajorStrides(in);
+  const int64_t element = ByteSize(data.type().element_type), count = ElementCount(out);
+  std::vector<uint8_t> bytes(data.bytes().size());
+  std::vector<int64_t> index(out.size(), 0);
+  for (int64_t o = 0; o < count; ++o) {
+    int64_t source = 0;
+    for (size_t d = 0; d < out.size(); ++d) source += index[d] * in_strides[perm[d]];
+    std::memcpy(&bytes[o * element], &data.bytes()[source * element], element);
+    for (int64_t d = static_cast<int64_t>(out.size()) - 1; d >= 0 && ++index[d] == out[d]; --d) index[d] = 0;
+  }
+  return TensorData(TensorType{data.type().element_type, out}, std::move(bytes));
+}
+
+absl::StatusOr<ValueId> Transposed(SubgraphImporter& s, ValueId x, const std::vector<int64_t>& perm,
+                                   const std::string& role) {
+  AttributeMap attributes;
+  attributes.Set("perm", perm);
+  return s.AddNode(OpKind::kTranspose, role, {x}, std::move(attributes));
+}
+
+absl::StatusOr<ValueId> Reshaped(SubgraphImporter& s, ValueId x, const Shape& shape, const std::string& role) {
+  const ValueId target = s.AddConstant(role + "_shape", TensorData::FromInt64s({static_cast<int64_t>(shape.size())}, shape));
+  return s.AddNode(OpKind::kReshape, role, {x, target});
+}
+
+absl::StatusOr<ValueId> Clipped(SubgraphImporter& s, ValueId x, float low, float high, const std::string& role) {
+  const ValueId min = s.AddConstant(role + "_min", TensorData::FromFloats({}, std::vector<float>{low}));
+  const ValueId max = s.AddConstant(role + "_max", TensorData::FromFloats({}, std::vector<float>{high}));
+  return s.AddNode(OpKind::kClip, role, {x, min, max});
+}
+
+// A fused activation function as the node after the op (the activation-fusion pass
+// folds it into a Conv or Gemm).
+absl::StatusOr<ValueId> ApplyActivation(SubgraphImporter& s, tfl::ActivationFunctionType function, ValueId x) {
+  switch (function) {
+    case tfl::ActivationFunctionType::NONE: return x;
+    case tfl::ActivationFunctionType::RELU: return s.AddNode(OpKind::kRelu, "relu", {x});
+    case tfl::ActivationFunctionType::RELU_N1_TO_1: return Clipped(s, x, -1.0f, 1.0f, "relu_n1_to_1");
+    case tfl::ActivationFunctionType::RELU6: return Clipped(s, x, 0.0f, 6.0f, "relu6");
+    case tfl::ActivationFunctionType::TANH: return s.AddNode(OpKind::kTanh, "tanh", {x});
+    case tfl::ActivationFunctionType::SIGN_BIT:
+      return absl::UnimplementedError("the fused activation SIGN_BIT is not supported");
+  }
+  return Invalid(absl::StrCat("unknown fused activation function ", static_cast<int>(function)));
+}
+
+// A 2-D window's attributes (ONNX's names) from TFLite's padding arithmetic.
+struct Window {
+  int64_t kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
+};
+
+absl::StatusOr<AttributeMap> WindowAttributes(const Shape& nhwc, const Window& w, tfl::Padding padding) {
+  ASSIGN_OR_RETURN(TflitePaddingKind kind, PaddingKind(padding));
+  absl::StatusOr<TflitePadding> rows = ComputeTflitePadding(kind, nhwc[1], w.kernel_h, w.stride_h, w.dilation_h);
+  if (!rows.ok()) return Invalid(absl::StrCat("height: ", rows.status().message()));
+  absl::StatusOr<TflitePadding> columns = ComputeTflitePadding(kind, nhwc[2], w.kernel_w, w.stride_w, w.dilation_w);
+  if (!columns.ok()) return Invalid(absl::StrCat("width: ", columns.status().message()));
+  AttributeMap attributes;
+  attributes.Set("kernel_shape", std::vector<int64_t>{w.kernel_h, w.kernel_w});
+  attributes.Set("strides", std::vector<int64_t>{w.stride_h, w.stride_w});
+  attributes.Set("pads", std::vector<int64_t>{rows->before, columns->before, rows->after, columns->after});
+  return attributes;
+}
+
+absl::Status ExpectRank(const Shape& shape, size_t rank, const char* what) {
+  if (shape.size() != rank) return Invalid(absl::StrCat(what, " must have rank ", rank, ", not ", ShapeToString(shape)));
+  return absl::OkStatus();
+}
+
+// Conv in NCHW between two transposes: input NHWC, weights permuted to OIHW.
+absl::Status ConvolutionThroughNchw(SubgraphImporter& s, const std::vector<int64_t>& weights_to_oihw, int64_t groups,
+                                    AttributeMap attributes, tfl::ActivationFunctionType activation) {
+  ASSIGN_OR_RETURN(TensorData filter, s.ConstantInput(1, "the filter"));
+  const ValueId weights = s.AddConstant("weights_oihw", PermuteConstant(filter, weights_to_oihw));
+  ASSIGN_OR_RETURN(ValueId input, s.Input(0));
+  ASSIGN_OR_RETURN(ValueId nchw, Transposed(s, input, kToChannelsFirst, "to_nchw"));
+  std::vector<ValueId> inputs = {nchw, weights};
+  if (s.HasInput(2)) {
+    ASSIGN_OR_RETURN(ValueId bias, s.Input(2));
+    inputs.push_back(bias);
+  }
+  attributes.Set("group", groups);
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kConv, "conv", std::move(inputs), std::move(attributes)));
+  ASSIGN_OR_RETURN(y, ApplyActivation(s, activation, y));
+  ASSIGN_OR_RETURN(y, Transposed(s, y, kToChannelsLast, "to_nhwc"));
+  return s.DefineOutput(0, y);
+}
+
+absl::Status ConvertConv2D(SubgraphImporter& s) {
+  RETURN_IF_ERROR(ExpectArity(s, 2, 3, 1));
+  ASSIGN_OR_RETURN(const tfl::Conv2DOptions* options, Required(s.op().builtin_options_as_Conv2DOptions(), "Conv2DOptions"));
+  const Shape x = s.InputShape(0), filter = s.InputShape(1);  // [N,H,W,C], [O,KH,KW,I]
+  RETURN_IF_ERROR(ExpectRank(x, 4, "the input"));
+  RETURN_IF_ERROR(ExpectRank(filter, 4, "the filter"));
+  if (filter[3] < 1 || x[3] % filter[3] != 0 || filter[0] % (x[3] / filter[3]) != 0) {
+    return Invalid(absl::StrCat("a filter ", ShapeToString(filter), " does not fit an input ", ShapeToString(x)));
+  }
+  const Window window{filter[1], filter[2], options->stride_h(), options->stride_w(), options->dilation_h_factor(),
+                      options->dilation_w_factor()};
+  ASSIGN_OR_RETURN(AttributeMap attributes, WindowAttributes(x, window, options->padding()));
+  attributes.Set("dilations", std::vector<int64_t>{window.dilation_h, window.dilation_w});
+  return ConvolutionThroughNchw(s, {0, 3, 1, 2}, x[3] / filter[3], std::move(attributes),
+                                options->fused_activation_function());
+}
+
+absl::Status ConvertDepthwiseConv2D(SubgraphImporter& s) {
+  RETURN_IF_ERROR(ExpectArity(s, 2, 3, 1));
+  ASSIGN_OR_RETURN(const tfl::DepthwiseConv2DOptions* options,
+                   Required(s.op().builtin_options_as_DepthwiseConv2DOptions(), "DepthwiseConv2DOptions"));
+  const Shape x = s.InputShape(0), filter = s.InputShape(1);  // [N,H,W,C], [1,KH,KW,C*M]
+  RETURN_IF_ERROR(ExpectRank(x, 4, "the input"));
+  RETURN_IF_ERROR(ExpectRank(filter, 4, "the filter"));
+  if (filter[0] != 1 || x[3] < 1 || filter[3] % x[3] != 0) {
+    return Invalid(absl::StrCat("a depthwise filter ", ShapeToString(filter), " does not fit an input ",
+                                ShapeToString(x)));
+  }
+  // Output channel c * M + m reads input channel c, in TFLite and in a grouped Conv.
+  const Window window{filter[1], filter[2], options->stride_h(), options->stride_w(), options->dilation_h_factor(),
+                      options->dilation_w_factor()};
+  ASSIGN_OR_RETURN(AttributeMap attributes, WindowAttributes(x, window, options->padding()));
+  attributes.Set("dilations", std::vector<int64_t>{window.dilation_h, window.dilation_w});
+  return ConvolutionThroughNchw(s, {3, 0, 1, 2}, x[3], std::move(attributes), options->fused_activation_function());
+}
+
+absl::Status ConvertPool(SubgraphImporter& s, OpKind pool) {
+  RETURN_IF_ERROR(ExpectArity(s, 1, 1, 1));
+  ASSIGN_OR_RETURN(const tfl::Pool2DOptions* options, Required(s.op().builtin_options_as_Pool2DOptions(), "Pool2DOptions"));
+  const Shape x = s.InputShape(0);
+  RETURN_IF_ERROR(ExpectRank(x, 4, "the input"));
+  const Window window{options->filter_height(), options->filter_width(), options->stride_h(), options->stride_w()};
+  // TFLite's average counts only the window's elements inside the input: ONNX's
+  // count_include_pad = 0, the default.
+  ASSIGN_OR_RETURN(AttributeMap attributes, WindowAttributes(x, window, options->padding()));
+  ASSIGN_OR_RETURN(ValueId input, s.Input(0));
+  ASSIGN_OR_RETURN(ValueId nchw, Transposed(s, input, kToChannelsFirst, "to_nchw"));
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(pool, "pool", {nchw}, std::move(attributes)));
+  ASSIGN_OR_RETURN(y, ApplyActivation(s, options->fused_activation_function(), y));
+  ASSIGN_OR_RETURN(y, Transposed(s, y, kToChannelsLast, "to_nhwc"));
+  return s.DefineOutput(0, y);
+}
+
+absl::Status ConvertAveragePool2D(SubgraphImporter& s) { return ConvertPool(s, OpKind::kAveragePool); }
+absl::Status ConvertMaxPool2D(SubgraphImporter& s) { return ConvertPool(s, OpKind::kMaxPool); }
+
+// y = x W^T + b over rows of x's elements: TFLite flattens the input to rows of the
+// weights' width, and keeps its leading dimensions when keep_num_dims is set (the
+// declared output shape says which).
+absl::Status ConvertFullyConnected(SubgraphImporter& s) {
+  RETURN_IF_ERROR(ExpectArity(s, 2, 3, 1));
+  const tfl::FullyConnectedOptions* options = s.op().builtin_options_as_FullyConnectedOptions();
+  if (options && options->weights_format() != 0) {
+    return absl::UnimplementedError("shuffled weights (weights_format SHUFFLED4x16INT8) are not supported");
+  }
+  const Shape x = s.InputShape(0), weights = s.InputShape(1);  // [..., K], [N, K]
+  RETURN_IF_ERROR(ExpectRank(weights, 2, "the weights"));
+  const int64_t units = weights[0], depth = weights[1];
+  if (depth < 1 || ElementCount(x) % depth != 0) {
+    return Invalid(absl::StrCat("an input ", ShapeToString(x), " does not divide into rows of ", depth));
+  }
+  const int64_t rows = ElementCount(x) / depth;
+  ASSIGN_OR_RETURN(ValueId input, s.Input(0));
+  if (x != Shape{rows, depth}) {
+    ASSIGN_OR_RETURN(input, Reshaped(s, input, {rows, depth}, "rows"));
+  }
+  ASSIGN_OR_RETURN(ValueId w, s.Input(1));
+  std::vector<ValueId> inputs = {input, w};
+  if (s.HasInput(2)) {
+    ASSIGN_OR_RETURN(ValueId bias, s.Input(2));
+    inputs.push_back(bias);
+  }
+  AttributeMap attributes;
+  attributes.Set("transB", int64_t{1});
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kGemm, "gemm", std::move(inputs), std::move(attributes)));
+  ASSIGN_OR_RETURN(y, ApplyActivation(s, options ? options->fused_activation_function() : tfl::ActivationFunctionType::NONE, y));
+  const Shape declared = s.OutputShape(0);
+  if (declared != Shape{rows, units}) {
+    if (ElementCount(declared) != rows * units) {
+      return Invalid(absl::StrCat("the output is declared ", ShapeToString(declared), " but has ", rows, " rows of ",
+                                  units));
+    }
+    ASSIGN_OR_RETURN(y, Reshaped(s, y, declared, "output_shape"));
+  }
+  return s.DefineOutput(0, y);
+}
+
+absl::Status ConvertBinary(SubgraphImporter& s, OpKind op, tfl::ActivationFunctionType activation) {
+  RETURN_IF_ERROR(ExpectArity(s, 2, 2, 1));
+  ASSIGN_OR_RETURN(ValueId a, s.Input(0));
+  ASSIGN_OR_RETURN(ValueId b, s.Input(1));
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(op, OpName(op), {a, b}));
+  ASSIGN_OR_RETURN(y, ApplyActivation(s, activation, y));
+  return s.DefineOutput(0, y);
+}
+
+template <typename Options>
+tfl::ActivationFunctionType ActivationOf(const Options* options) {
+  return options ? options->fused_activation_function() : tfl::ActivationFunctionType::NONE;
+}
+
+absl::Status ConvertAdd(SubgraphImporter& s) {
+  return ConvertBinary(s, OpKind::kAdd, ActivationOf(s.op().builtin_options_as_AddOptions()));
+}
+absl::Status ConvertSub(SubgraphImporter& s) {
+  return ConvertBinary(s, OpKind::kSub, ActivationOf(s.op().builtin_options_as_SubOptions()));
+}
+absl::Status ConvertMul(SubgraphImporter& s) {
+  return ConvertBinary(s, OpKind::kMul, ActivationOf(s.op().builtin_options_as_MulOptions()));
+}
+
+absl::Status ConvertUnary(SubgraphImporter& s, OpKind op) {
+  RETURN_IF_ERROR(ExpectArity(s, 1, 1, 1));
+  ASSIGN_OR_RETURN(ValueId x, s.Input(0));
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(op, OpName(op), {x}));
+  return s.DefineOutput(0, y);
+}
+
+absl::Status ConvertLogistic(SubgraphImporter& s) { return ConvertUnary(s, OpKind::kSigmoid); }
+absl::Status ConvertTanh(SubgraphImporter& s) { return ConvertUnary(s, OpKind::kTanh); }
+absl::Status ConvertRelu(SubgraphImporter& s) { return ConvertUnary(s, OpKind::kRelu); }
+
+absl::Status ConvertClip(SubgraphImporter& s, float low, float high) {
+  RETURN_IF_ERROR(ExpectArity(s, 1, 1, 1));
+  ASSIGN_OR_RETURN(ValueId x, s.Input(0));
+  ASSIGN_OR_RETURN(ValueId y, Clipped(s, x, low, high, "clip"));
+  return s.DefineOutput(0, y);
+}
+
+absl::Status ConvertRelu6(SubgraphImporter& s) { return ConvertClip(s, 0.0f, 6.0f); }
+absl::Status ConvertReluN1To1(SubgraphImporter& s) { return ConvertClip(s, -1.0f, 1.0f); }
+
+// softmax(beta * x) along the last dimension.
+absl::Status ConvertSoftmax(SubgraphImporter& s) {
+  RETURN_IF_ERROR(ExpectArity(s, 1, 1, 1));
+  ASSIGN_OR_RETURN(const tfl::SoftmaxOptions* options, Required(s.op().builtin_options_as_SoftmaxOptions(), "SoftmaxOptions"));
+  ASSIGN_OR_RETURN(ValueId x, s.Input(0));
+  if (options->beta() != 1.0f) {
+    const ValueId beta = s.AddConstant("beta", TensorData::FromFloats({}, std::vector<float>{options->beta()}));
+    ASSIGN_OR_RETURN(x, s.AddNode(OpKind::kMul, "scaled", {x, beta}));
+  }
+  AttributeMap attributes;
+  attributes.Set("axis", int64_t{-1});
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kSoftmax, "softmax", {x}, std::move(attributes)));
+  return s.DefineOutput(0, y);
+}
+
+absl::Status ConvertConcatenation(SubgraphImporter& s) {
+  if (s.InputCount() < 1 || s.OutputCount() != 1) return Invalid("takes at least one input and has one output");
+  ASSIGN_OR_RETURN(const tfl::ConcatenationOptions* options,
+                   Required(s.op().builtin_options_as_ConcatenationOptions(), "ConcatenationOptions"));
+  std::vector<ValueId> inputs;
+  for (int i = 0; i < s.InputCount(); ++i) {
+    ASSIGN_OR_RETURN(ValueId input, s.Input(i));
+    inputs.push_back(input);
+  }
+  ASSIGN_OR_RETURN(int64_t axis, NormalizeAxis(options->axis(), static_cast<int64_t>(s.InputShape(0).size())));
+  AttributeMap attributes;
+  attributes.Set("axis", axis);
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kConcat, "concat", std::move(inputs), std::move(attributes)));
+  ASSIGN_OR_RETURN(y, ApplyActivation(s, options->fused_activation_function(), y));
+  return s.DefineOutput(0, y);
+}
+
+// The shape a reshape's target asks for, with its one -1 resolved.
+absl::StatusOr<Shape> ResolveTargetShape(std::vector<int64_t> target, int64_t elements) {
+  int64_t known = 1, unknown = -1;
+  for (size_t d = 0; d < target.size(); ++d) {
+    if (target[d] == -1 && unknown < 0) unknown = static_cast<int64_t>(d);
+    else if (target[d] < 0) return Invalid(absl::StrCat("the new shape ", ShapeToString(target), " is not valid"));
+    else known *= target[d];
+  }
+  if (unknown >= 0 && known > 0 && elements % known == 0) target[unknown] = elements / known;
+  return target;
+}
+
+// A reshape to the declared output shape, which must be what the new shape (the
+// second input if constant, else the options) asks for.
+absl::Status ConvertReshape(SubgraphImporter& s) {
+  RETURN_IF_ERROR(ExpectArity(s, 1, 2, 1));
+  const Shape declared = s.OutputShape(0);
+  std::optional<std::vector<int64_t>> target;
+  if (s.HasInput(1)) {
+    absl::StatusOr<std::vector<int64_t>> shape = s.ConstantInputInts(1, "the new shape");
+    if (shape.ok()) target = *shape;
+  } else if (const tfl::ReshapeOptions* options = s.op().builtin_options_as_ReshapeOptions();
+             options && options->new_shape()) {
+    target = std::vector<int64_t>(options->new_shape()->begin(), options->new_shape()->end());
+  }
+  if (target) {
+    ASSIGN_OR_RETURN(Shape resolved, ResolveTargetShape(*target, ElementCount(s.InputShape(0))));
+    if (resolved != declared) {
+      return Invalid(absl::StrCat("the new shape ", ShapeToString(*target), " is not the declared output shape ",
+                                  ShapeToString(declared)));
+    }
+  }
+  ASSIGN_OR_RETURN(ValueId x, s.Input(0));
+  ASSIGN_OR_RETURN(ValueId y, Reshaped(s, x, declared, "reshape"));
+  return s.DefineOutput(0, y);
+}
+
+absl::Status ConvertSqueeze(SubgraphImporter& s) {
+  RETURN_IF_ERROR(ExpectArity(s, 1, 1, 1));
+  const Shape x = s.InputShape(0);
+  std::vector<bool> squeezed(x.size(), false);
+  const tfl::SqueezeOptions* options = s.op().builtin_options_as_SqueezeOptions();
+  if (options && options->squeeze_dims() && options->squeeze_dims()->size() > 0) {
+    for (int32_t dim : *options->squeeze_dims()) {
+      ASSIGN_OR_RETURN(int64_t axis, NormalizeAxis(dim, static_cast<int64_t>(x.size())));
+      if (x[axis] != 1) return Invalid(absl::StrCat("cannot squeeze dimension ", dim, " of ", ShapeToString(x)));
+      squeezed[axis] = true;
+    }
+  } else {
+    for (size_t d = 0; d < x.size(); ++d) squeezed[d] = x[d] == 1;
+  }
+  Shape shape;
+  for (size_t d = 0; d < x.size(); ++d) {
+    if (!squeezed[d]) shape.push_back(x[d]);
+  }
+  ASSIGN_OR_RETURN(ValueId input, s.Input(0));
+  ASSIGN_OR_RETURN(ValueId y, Reshaped(s, input, shape, "squeeze"));
+  return s.DefineOutput(0, y);
+}
+
+absl::Status ConvertMean(SubgraphImporter& s) {
+  RETURN_IF_ERROR(ExpectArity(s, 2, 2, 1));
+  ASSIGN_OR_RETURN(std::vector<int64_t> axes, s.ConstantInputInts(1, "the axes"));
+  const tfl::ReducerOptions* options = s.op().builtin_options_as_ReducerOptions();
+  const ValueId axes_value = s.AddConstant("axes", TensorData::FromInt64s({static_cast<int64_t>(axes.size())}, axes));
+  AttributeMap attributes;
+  attributes.Set("keepdims", int64_t{options && options->keep_dims() ? 1 : 0});
+  ASSIGN_OR_RETURN(ValueId x, s.Input(0));
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kReduceMean, "mean", {x, axes_value}, std::move(attributes)));
+  return s.DefineOutput(0, y);
+}
+
+// Zero padding; TFLite's paddings are [rank, 2] (before, after), ONNX's all befores then
+// all afters.
+absl::Status ConvertPad(SubgraphImporter& s) {
+  RETURN_IF_ERROR(ExpectArity(s, 2, 2, 1));
+  const int64_t rank = static_cast<int64_t>(s.InputShape(0).size());
+  ASSIGN_OR_RETURN(std::vector<int64_t> paddings, s.ConstantInputInts(1, "the paddings"));
+  if (static_cast<int64_t>(paddings.size()) != 2 * rank) {
+    return Invalid(absl::StrCat("the paddings hold ", paddings.size(), " values, not 2 per dimension (", 2 * rank, ")"));
+  }
+  std::vector<int64_t> pads(2 * rank);
+  for (int64_t d = 0; d < rank; ++d) {
+    pads[d] = paddings[2 * d];
+    pads[rank + d] = paddings[2 * d + 1];
+  }
+  for (int64_t pad : pads) {
+    if (pad < 0) return Invalid(absl::StrCat("negative padding ", pad));
+  }
+  const ValueId pads_value = s.AddConstant("pads", TensorData::FromInt64s({2 * rank}, pads));
+  ASSIGN_OR_RETURN(ValueId x, s.Input(0));
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kPad, "pad", {x, pads_value}));
+  return s.DefineOutput(0, y);
+}
+
+struct SupportedOperator {
+  int32_t code;
+  OperatorConverter convert;
+};
+
+// Every builtin operator the TFLite frontend supports.
+constexpr SupportedOperator kSupportedOperators[] = {
+    {kAdd, ConvertAdd},
+    {kAveragePool2D, ConvertAveragePool2D},
+    {kConcatenation, ConvertConcatenation},
+    {kConv2D, ConvertConv2D},
+    {kDepthwiseConv2D, ConvertDepthwiseConv2D},
+    {kFullyConnected, ConvertFullyConnected},
+    {kLogistic, ConvertLogistic},
+    {kMaxPool2D, ConvertMaxPool2D},
+    {kMul, ConvertMul},
+    {kRelu, ConvertRelu},
+    {kReluN1To1, ConvertReluN1To1},
+    {kRelu6, ConvertRelu6},
+    {kReshape, ConvertReshape},
+    {kSoftmax, ConvertSoftmax},
+    {kTanh, ConvertTanh},
+    {kPad, ConvertPad},
+    {kMean, ConvertMean},
+    {kSub, ConvertSub},
+    {kSqueeze, ConvertSqueeze},
+};
+
+}  // namespace
+
+OperatorConverter FindOperatorConverter(int32_t builtin_code) {
+  for (const SupportedOperator& supported : kSupportedOperators) {
+    if (supported.code == builtin_code) return supported.convert;
+  }
+  return nullptr;
+}
+
+}  // namespace modelc
