@@ -3,7 +3,6 @@
 // IR's shape rules and the declared shape of every output check the rest.
 #include "compiler/frontend/tflite/tflite_operators.h"
 
-#include <cstring>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
@@ -70,25 +69,6 @@ absl::StatusOr<TflitePaddingKind> PaddingKind(tfl::Padding padding) {
   return Invalid(absl::StrCat("unknown padding kind ", static_cast<int>(padding)));
 }
 
-// The constant `data` with its dimensions permuted: output dimension d is input
-// dimension perm[d].
-TensorData PermuteConstant(const TensorData& data, const std::vector<int64_t>& perm) {
-  const Shape& in = data.type().shape;
-  Shape out(perm.size());
-  for (size_t d = 0; d < perm.size(); ++d) out[d] = in[perm[d]];
-  const std::vector<int64_t> in_strides = RowMajorStrides(in);
-  const int64_t element = ByteSize(data.type().element_type), count = ElementCount(out);
-  std::vector<uint8_t> bytes(data.bytes().size());
-  std::vector<int64_t> index(out.size(), 0);
-  for (int64_t o = 0; o < count; ++o) {
-    int64_t source = 0;
-    for (size_t d = 0; d < out.size(); ++d) source += index[d] * in_strides[perm[d]];
-    std::memcpy(&bytes[o * element], &data.bytes()[source * element], element);
-    for (int64_t d = static_cast<int64_t>(out.size()) - 1; d >= 0 && ++index[d] == out[d]; --d) index[d] = 0;
-  }
-  return TensorData(TensorType{data.type().element_type, out}, std::move(bytes));
-}
-
 absl::StatusOr<ValueId> Transposed(SubgraphImporter& s, ValueId x, const std::vector<int64_t>& perm,
                                    const std::string& role) {
   AttributeMap attributes;
@@ -149,7 +129,7 @@ absl::Status ExpectRank(const Shape& shape, size_t rank, const char* what) {
 absl::Status ConvolutionThroughNchw(SubgraphImporter& s, const std::vector<int64_t>& weights_to_oihw, int64_t groups,
                                     AttributeMap attributes, tfl::ActivationFunctionType activation) {
   ASSIGN_OR_RETURN(TensorData filter, s.ConstantInput(1, "the filter"));
-  const ValueId weights = s.AddConstant("weights_oihw", PermuteConstant(filter, weights_to_oihw));
+  const ValueId weights = s.AddConstant("weights_oihw", PermuteTensorData(filter, weights_to_oihw));
   ASSIGN_OR_RETURN(ValueId input, s.Input(0));
   ASSIGN_OR_RETURN(ValueId nchw, Transposed(s, input, kToChannelsFirst, "to_nchw"));
   std::vector<ValueId> inputs = {nchw, weights};
