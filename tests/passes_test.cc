@@ -108,6 +108,22 @@ g (float[1,4,3,2] x) => (float[1,4] y) {
               "  %y: float32[1,4] = ReduceMean(%d.before_transpose) {axes=[1,2], keepdims=0}  # ReduceMean_6\n");
 }
 
+// NHWC flatten before a fully connected layer: the Transpose goes into B's columns.
+TEST(Passes, TransposeBeforeAFlattenGoesIntoTheWeights) {
+  CheckPasses(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,2,2,3] x) => (float[1,4] y) {
+  a = Transpose <perm = [0,2,3,1]> (x)
+  s = Constant <value = int64[2] {1, 12}> ()
+  f = Reshape(a, s)
+  w = Constant <value = float[4,12] {-1.1, 0.3, -0.6, 0.8, -0.1, -1.0, 0.4, -0.5, 0.9, 0.0, -0.9, 0.5, -0.4, 1.0, 0.1, -0.8, 0.6, -0.3, 1.1, 0.2, -0.7, 0.7, -0.2, -1.1, 0.3, -0.6, 0.8, -0.1, -1.0, 0.4, -0.5, 0.9, 0.0, -0.9, 0.5, -0.4, 1.0, 0.1, -0.8, 0.6, -0.3, 1.1, 0.2, -0.7, 0.7, -0.2, -1.1, 0.3}> ()
+  y = Gemm <transB = 1> (f, w)
+}
+)", {SinkTransposes},
+              "graph g(%x: float32[1,2,2,3]) -> (%y)\n"
+              "  %f: float32[1,12] = Reshape(%x, %s)  # Reshape_2\n"
+              "  %y: float32[1,4] = Gemm(%f, %w.untransposed) {transB=1}  # Gemm_4\n");
+}
+
 TEST(Passes, CommonSubexpressionsAreComputedOnce) {
   CheckPasses(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[4] x) => (float[4] y) {

@@ -15,11 +15,15 @@
 //     of p (often nothing) follows the reduction;
 //   - a Softmax, LogSoftmax or Hardmax along one axis: the axis maps through p.
 // R then reads x and a new Transpose after R writes R's old output, under its name.
+// A Transpose that keeps the batch first, read only by a flatten to [batch, features]
+// read only as the A of a Gemm with constant B, is absorbed into B instead: B's
+// feature rows (or columns, with transB) are permuted to the untransposed order.
 // Each step removes a Transpose or moves it past one more node, so the pass ends; it
 // never adds a Transpose (a Transpose read by several nodes stays where it is). Nodes
 // under a guard (If branches) are left alone. After: no Transpose reads a Transpose,
 // and no Transpose output is unread.
 #include <algorithm>
+#include <cstring>
 #include <numeric>
 
 #include "absl/strings/str_cat.h"
@@ -89,6 +93,8 @@ class TransposeSinker {
       if (composed) return true;
       ASSIGN_OR_RETURN(bool sunk, SinkBelowOnlyReader(uses, static_cast<int>(n)));
       if (sunk) return true;
+      ASSIGN_OR_RETURN(bool absorbed, AbsorbIntoGemmWeights(uses, static_cast<int>(n)));
+      if (absorbed) return true;
     }
     return false;
   }
@@ -246,6 +252,68 @@ class TransposeSinker {
       return false;
     }
     return Commit(reader_index, std::move(reader), after);
+  }
+
+  // The only reader of `value`, or -1 (none, several, or a graph output).
+  static int OnlyReader(const GraphUses& uses, ValueId value) {
+    const std::vector<int>& readers = uses.Consumers(value);
+    if (uses.IsGraphOutput(value) || readers.size() != 1) return -1;
+    return readers[0];
+  }
+
+  // Gemm(Reshape(Transpose(x, p), [n, k]), B) = Gemm(Reshape(x, [n, k]), B') with B's
+  // k rows (columns with transB) in x's order: feature f of x (row-major over x's
+  // dimensions after the first) is feature g of the transposed tensor.
+  absl::StatusOr<bool> AbsorbIntoGemmWeights(const GraphUses& uses, int transpose_index) {
+    const Node& transpose = graph_.nodes()[transpose_index];
+    const ValueId x = transpose.inputs[0];
+    ASSIGN_OR_RETURN(const Permutation p, PermutationOf(graph_, transpose));
+    const int reshape_index = OnlyReader(uses, transpose.outputs[0]);
+    if (p.empty() || p[0] != 0 || reshape_index < 0) return false;
+    const Node& reshape = graph_.nodes()[reshape_index];
+    if (reshape.op != OpKind::kReshape || reshape.guard != kNoValue) return false;
+    const Shape& source = graph_.value(x).type.shape;
+    const Shape& flat = graph_.value(reshape.outputs[0]).type.shape;
+    if (flat.size() != 2 || flat[0] != source[0]) return false;
+    const int gemm_index = OnlyReader(uses, reshape.outputs[0]);
+    if (gemm_index < 0) return false;
+    const Node& gemm = graph_.nodes()[gemm_index];
+    if (gemm.op != OpKind::kGemm || gemm.guard != kNoValue || gemm.inputs[0] != reshape.outputs[0] ||
+        gemm.inputs[1] == reshape.outputs[0] || !graph_.IsConstant(gemm.inputs[1])) {
+      return false;
+    }
+    ASSIGN_OR_RETURN(const GemmGeometry g, ResolveGemm(graph_, gemm));
+    if (g.trans_a || g.k != flat[1]) return false;
+    // The transposed tensor's feature index of each of x's features.
+    const Shape features(source.begin() + 1, source.end());
+    Shape transposed_features;
+    for (size_t d = 1; d < p.size(); ++d) transposed_features.push_back(source[p[d]]);
+    const std::vector<int64_t> transposed_strides = RowMajorStrides(transposed_features);
+    std::vector<int64_t> position_of_dimension(p.size());  // x's dimension p[d] is the transposed one's d
+    for (size_t d = 1; d < p.size(); ++d) position_of_dimension[p[d]] = static_cast<int64_t>(d) - 1;
+    std::vector<int64_t> transposed_feature(g.k), index(features.size(), 0);
+    for (int64_t f = 0; f < g.k; ++f) {
+      int64_t t = 0;
+      for (size_t d = 0; d < features.size(); ++d) t += index[d] * transposed_strides[position_of_dimension[d + 1]];
+      transposed_feature[f] = t;
+      for (int64_t d = static_cast<int64_t>(features.size()) - 1; d >= 0 && ++index[d] == features[d]; --d) index[d] = 0;
+    }
+    const TensorData& weights = *graph_.value(gemm.inputs[1]).constant;
+    const int64_t element = ByteSize(weights.type().element_type);
+    std::vector<uint8_t> bytes(weights.bytes().size());
+    for (int64_t f = 0; f < g.k; ++f) {
+      for (int64_t m = 0; m < g.n; ++m) {
+        // B is [k, n], or [n, k] with transB.
+        const int64_t to = g.trans_b ? m * g.k + f : f * g.n + m;
+        const int64_t from = g.trans_b ? m * g.k + transposed_feature[f] : transposed_feature[f] * g.n + m;
+        std::memcpy(&bytes[to * element], &weights.bytes()[from * element], element);
+      }
+    }
+    const ValueId permuted = graph_.AddConstant(absl::StrCat(graph_.value(gemm.inputs[1]).name, ".untransposed"),
+                                                TensorData(weights.type(), std::move(bytes)));
+    graph_.mutable_nodes()[reshape_index].inputs[0] = x;
+    graph_.mutable_nodes()[gemm_index].inputs[1] = permuted;
+    return true;
   }
 
   // The rewritten reader replaces the old one and writes a new value; a Transpose by

@@ -68,14 +68,18 @@ absl::StatusOr<DataType> SubgraphImporter::ElementType(int t) const {
   return *type;
 }
 
-absl::StatusOr<ValueId> SubgraphImporter::TensorValue(int t) {
-  if (values_[t] != kNoValue) return values_[t];
+absl::StatusOr<TensorData> SubgraphImporter::ConstantData(int t) const {
   const std::span<const uint8_t> bytes = file_.ConstantBytes(t);
   if (bytes.empty()) {  // ReadTfliteFile checked the order, so this is a tensor of size 0
     return absl::InvalidArgumentError(absl::StrCat("tensor '", names_[t], "' is read but holds no value"));
   }
   ASSIGN_OR_RETURN(DataType type, ElementType(t));
-  TensorData data(TensorType{type, DeclaredShape(file_.tensor(t))}, std::vector<uint8_t>(bytes.begin(), bytes.end()));
+  return TensorData(TensorType{type, DeclaredShape(file_.tensor(t))}, std::vector<uint8_t>(bytes.begin(), bytes.end()));
+}
+
+absl::StatusOr<ValueId> SubgraphImporter::TensorValue(int t) {
+  if (values_[t] != kNoValue) return values_[t];
+  ASSIGN_OR_RETURN(TensorData data, ConstantData(t));
   values_[t] = graph_.AddConstant(names_[t], std::move(data));
   return values_[t];
 }
@@ -91,8 +95,7 @@ absl::StatusOr<TensorData> SubgraphImporter::ConstantInput(int i, const std::str
   if (file_.ConstantBytes(t).empty()) {
     return absl::UnimplementedError(absl::StrCat(what, " (tensor '", names_[t], "') must be a constant"));
   }
-  ASSIGN_OR_RETURN(ValueId value, TensorValue(t));
-  return *graph_.value(value).constant;
+  return ConstantData(t);  // read here, not made a graph constant: the converter uses it as it needs
 }
 
 absl::StatusOr<std::vector<int64_t>> SubgraphImporter::ConstantInputInts(int i, const std::string& what) {

@@ -36,7 +36,8 @@ class SubgraphImporter {
   // Input i's or output o's declared shape (the input must be present).
   Shape InputShape(int i) const;
   Shape OutputShape(int o) const;
-  // Input i's contents, which must be constant (`what` names the input in the error).
+  // Input i's contents, which must be constant (`what` names the input in the error);
+  // not a graph value unless Input(i) makes it one.
   absl::StatusOr<TensorData> ConstantInput(int i, const std::string& what);
   // The same, for an int32 or int64 tensor, as int64 values.
   absl::StatusOr<std::vector<int64_t>> ConstantInputInts(int i, const std::string& what);
@@ -51,6 +52,7 @@ class SubgraphImporter {
 
  private:
   absl::StatusOr<ValueId> TensorValue(int tensor_index);
+  absl::StatusOr<TensorData> ConstantData(int tensor_index) const;
   absl::StatusOr<DataType> ElementType(int tensor_index) const;
   absl::Status ImportOperator(int index);
 
