@@ -1148,6 +1148,25 @@ TEST(Cli, TfliteModelsAreRecognisedByTheirIdentifier) {
   ExpectCleanFailure("compile " + renamed, 1, {renamed, "not a valid TFLite model (no \"TFL3\" file identifier"});
 }
 
+// The users' flags name TFLite tensors: --outputs, --inputs (a cut), --trace and
+// external weights on the DS-CNN.
+TEST(Cli, TfliteTensorNamesWorkWithTheUsersFlags) {
+  const std::string model = std::string(MODELC_TFLITE_DIR) + "/ds_cnn_kws.tflite";
+  TemporaryFolder out;
+  CommandResult result = Modelc("compile " + model + " --name kws --outputs model_7/pool/AvgPool --trace --weights external -o " +
+                                out.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const std::string header = ReadFileBytes(out.File("kws.h"));
+  EXPECT_NE(header.find("const float *serving_default_mfcc_0, float *StatefulPartitionedCall_0, float *model_7_pool_AvgPool"),
+            std::string::npos) << header;
+  EXPECT_TRUE(FileExists(out.File("kws.weights.bin")));
+  TemporaryFolder cut;
+  result = Modelc("compile " + model + " --name head --inputs model_7/pool/AvgPool -o " + cut.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(ReadFileBytes(cut.File("head.h")).find("int head_run(const float *model_7_pool_AvgPool, float *StatefulPartitionedCall_0"),
+            std::string::npos);
+}
+
 // Issue #17's bad inputs: each a one-line refusal naming the file, no output.
 TEST(Cli, BadTfliteInputsFailCleanly) {
   TemporaryFolder inputs;
