@@ -1209,6 +1209,7 @@ TEST(Cli, TfliteModelsKeepOnlyEdgeTransposes) {
   const std::map<std::string, int> expected = {
       {"conv_same_relu6", 2}, {"conv_valid_dilated", 2}, {"dense", 1},   {"depthwise", 2},
       {"ds_cnn_kws", 0},      {"elementwise", 0},        {"pools", 3}, {"shapes", 2},
+      {"more_operators", 1},  // its TRANSPOSE operator, a model output
   };
   for (const auto& [name, transposes] : expected) {
     TemporaryFolder out;

@@ -35,7 +35,8 @@ SAMPLES = 3
 REQUIRED_OPERATORS = {
     "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "ADD", "SUB", "MUL", "AVERAGE_POOL_2D",
     "MAX_POOL_2D", "MEAN", "RESHAPE", "SQUEEZE", "SOFTMAX", "LOGISTIC", "TANH", "RELU", "RELU6",
-    "CONCATENATION", "PAD",
+    "RELU_N1_TO_1", "CONCATENATION", "PAD", "MAXIMUM", "MINIMUM", "DIV", "PRELU", "LEAKY_RELU",
+    "HARD_SWISH", "TRANSPOSE", "SUM", "EXPAND_DIMS",
 }
 
 
@@ -145,11 +146,29 @@ def shapes():
     g = layers.GlobalAveragePooling2D(name="global_mean")(j)
     k = layers.Lambda(lambda t: tf.reduce_mean(t, axis=[1], keepdims=True), name="row_mean")(j)
     # An output of its own, so that the converter keeps it apart from the flatten; it
-    # becomes a RESHAPE, which squeeze_first_reshape turns back into a SQUEEZE.
+    # becomes a RESHAPE, which restore_first_reshape turns back into a SQUEEZE.
     squeezed = layers.Lambda(lambda t: tf.squeeze(t, axis=[1]), name="squeeze")(k)
     flat = layers.Reshape((5 * 8,), name="flat")(squeezed)
     probs = layers.Lambda(lambda t: tf.nn.softmax(t * 2.0), name="sharp_softmax")(g)
     return tf.keras.Model(x, [probs, squeezed, flat])
+
+
+def more_operators():
+    """Beyond the first landing's list: MAXIMUM, MINIMUM, DIV, PRELU, LEAKY_RELU,
+    HARD_SWISH, TRANSPOSE, SUM and EXPAND_DIMS (put back by restore_first_reshape)."""
+    a = layers.Input((4, 5, 3), batch_size=1, name="a")
+    b = layers.Input((4, 5, 3), batch_size=1, name="b")
+    biggest = layers.Maximum(name="maximum")([a, b])
+    smallest = layers.Lambda(lambda t: tf.minimum(t, 0.25), name="minimum")(a)
+    ratio = layers.Lambda(lambda t: t[0] / (t[1] * t[1] + 1.0), name="div")([a, b])
+    prelu = layers.PReLU(shared_axes=[1, 2], name="prelu")(b)
+    leaky = layers.LeakyReLU(alpha=0.2, name="leaky")(ratio)
+    swish = layers.Lambda(lambda t: t * tf.nn.relu6(t + 3.0) * (1.0 / 6.0), name="hard_swish")(
+        layers.Lambda(lambda t: t * 4.0, name="x4")(a))
+    swapped = layers.Lambda(lambda t: tf.transpose(t, [0, 2, 1, 3]), name="transpose")(biggest)
+    summed = layers.Lambda(lambda t: tf.reduce_sum(t, axis=[1, 2]), name="sum")(smallest)
+    expanded = layers.Lambda(lambda t: tf.expand_dims(t, axis=1), name="expand")(summed)
+    return tf.keras.Model([a, b], [prelu, leaky, swish, swapped, expanded])
 
 
 def ds_cnn_kws():
@@ -182,6 +201,7 @@ MODELS = {
     "elementwise": elementwise,
     "shapes": shapes,
     "ds_cnn_kws": ds_cnn_kws,
+    "more_operators": more_operators,
 }
 
 
@@ -190,39 +210,47 @@ def convert(model):
     return converter.convert()
 
 
-def squeeze_first_reshape(flatbuffer):
-    """The converter turns a SQUEEZE of static shape into a RESHAPE; this puts the
-    SQUEEZE back (one input, squeeze_dims from the shapes) for the first RESHAPE that
-    drops one dimension of size 1, so the interpreter runs a real SQUEEZE."""
+def restore_first_reshape(flatbuffer, operator):
+    """The converter turns a SQUEEZE or EXPAND_DIMS of static shape into a RESHAPE; this
+    puts `operator` ("SQUEEZE" or "EXPAND_DIMS") back in place of the first RESHAPE that
+    drops (inserts) one dimension of size 1, so the interpreter runs the real operator:
+    SQUEEZE with squeeze_dims, EXPAND_DIMS with an int32 axis tensor."""
     from tensorflow.lite.python import schema_py_generated as schema  # pylint: disable=import-outside-toplevel
     model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(flatbuffer, 0))
     subgraph = model.subgraphs[0]
     codes = [max(c.builtinCode, c.deprecatedBuiltinCode) for c in model.operatorCodes]
-    squeeze_code = schema.OperatorCodeT()
-    squeeze_code.builtinCode = squeeze_code.deprecatedBuiltinCode = schema.BuiltinOperator.SQUEEZE
-    squeeze_code.version = 1
-    model.operatorCodes.append(squeeze_code)
-    replaced = 0
+    code = schema.OperatorCodeT()
+    code.builtinCode = code.deprecatedBuiltinCode = getattr(schema.BuiltinOperator, operator)
+    code.version = 1
+    model.operatorCodes.append(code)
     for op in subgraph.operators:
-        output = subgraph.tensors[op.outputs[0]]
-        if codes[op.opcodeIndex] != schema.BuiltinOperator.RESHAPE or replaced:
+        if codes[op.opcodeIndex] != schema.BuiltinOperator.RESHAPE:
             continue
         in_shape = list(subgraph.tensors[op.inputs[0]].shape)
-        out_shape = list(output.shape)
-        dims = [d for d in range(len(in_shape)) if in_shape[d] == 1 and in_shape[:d] + in_shape[d + 1:] == out_shape]
+        out_shape = list(subgraph.tensors[op.outputs[0]].shape)
+        longer, shorter = (in_shape, out_shape) if operator == "SQUEEZE" else (out_shape, in_shape)
+        dims = [d for d in range(len(longer)) if longer[d] == 1 and longer[:d] + longer[d + 1:] == shorter]
         if not dims:
             continue
-        options = schema.SqueezeOptionsT()
-        options.squeezeDims = dims[:1]
         op.opcodeIndex = len(model.operatorCodes) - 1
         op.inputs = op.inputs[:1]
-        op.builtinOptionsType = schema.BuiltinOptions.SqueezeOptions
-        op.builtinOptions = options
-        replaced += 1
-    assert replaced == 1, replaced
-    builder = flatbuffers.Builder(1024)
-    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
-    return bytes(builder.Output())
+        if operator == "SQUEEZE":
+            op.builtinOptionsType = schema.BuiltinOptions.SqueezeOptions
+            op.builtinOptions = schema.SqueezeOptionsT()
+            op.builtinOptions.squeezeDims = dims[:1]
+        else:
+            buffer = schema.BufferT()
+            buffer.data = np.array(dims[:1], np.int32).view(np.uint8)
+            model.buffers.append(buffer)
+            axis = schema.TensorT()
+            axis.shape, axis.type, axis.buffer, axis.name = [1], schema.TensorType.INT32, len(model.buffers) - 1, b"axis"
+            subgraph.tensors.append(axis)
+            op.inputs = [op.inputs[0], len(subgraph.tensors) - 1]
+            op.builtinOptionsType, op.builtinOptions = schema.BuiltinOptions.NONE, None
+        builder = flatbuffers.Builder(1024)
+        builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+        return bytes(builder.Output())
+    raise AssertionError(f"no RESHAPE to turn into {operator}")
 
 
 def reference_interpreter(flatbuffer):
@@ -251,7 +279,9 @@ def main():
         randomize_biases(model, rng)
         flatbuffer = convert(model)
         if name == "shapes":
-            flatbuffer = squeeze_first_reshape(flatbuffer)
+            flatbuffer = restore_first_reshape(flatbuffer, "SQUEEZE")
+        if name == "more_operators":
+            flatbuffer = restore_first_reshape(flatbuffer, "EXPAND_DIMS")
         interpreter = reference_interpreter(flatbuffer)
         operators = builtin_operators(interpreter)
         covered.update(operators)

@@ -33,9 +33,18 @@ enum BuiltinCode : int32_t {
   kSoftmax = 25,
   kTanh = 28,
   kPad = 34,
+  kTranspose = 39,
   kMean = 40,
   kSub = 41,
+  kDiv = 42,
   kSqueeze = 43,
+  kPrelu = 54,
+  kMaximum = 55,
+  kMinimum = 57,
+  kExpandDims = 70,
+  kSum = 74,
+  kLeakyRelu = 98,
+  kHardSwish = 117,
 };
 
 const std::vector<int64_t> kToChannelsFirst = {0, 3, 1, 2};  // NHWC -> NCHW
@@ -265,6 +274,20 @@ absl::Status ConvertMul(SubgraphImporter& s) {
   return ConvertBinary(s, OpKind::kMul, ActivationOf(s.op().builtin_options_as_MulOptions()));
 }
 
+absl::Status ConvertDiv(SubgraphImporter& s) {
+  return ConvertBinary(s, OpKind::kDiv, ActivationOf(s.op().builtin_options_as_DivOptions()));
+}
+absl::Status ConvertMaximum(SubgraphImporter& s) {
+  return ConvertBinary(s, OpKind::kMax, tfl::ActivationFunctionType::NONE);
+}
+absl::Status ConvertMinimum(SubgraphImporter& s) {
+  return ConvertBinary(s, OpKind::kMin, tfl::ActivationFunctionType::NONE);
+}
+// The slope broadcasts to the input as numpy does, as ONNX's PRelu's.
+absl::Status ConvertPrelu(SubgraphImporter& s) {
+  return ConvertBinary(s, OpKind::kPRelu, tfl::ActivationFunctionType::NONE);
+}
+
 absl::Status ConvertUnary(SubgraphImporter& s, OpKind op) {
   RETURN_IF_ERROR(ExpectArity(s, 1, 1, 1));
   ASSIGN_OR_RETURN(ValueId x, s.Input(0));
@@ -273,6 +296,18 @@ absl::Status ConvertUnary(SubgraphImporter& s, OpKind op) {
 }
 
 absl::Status ConvertLogistic(SubgraphImporter& s) { return ConvertUnary(s, OpKind::kSigmoid); }
+// x * relu6(x + 3) / 6, which is ONNX's HardSwish (alpha 1/6, beta 1/2).
+absl::Status ConvertHardSwish(SubgraphImporter& s) { return ConvertUnary(s, OpKind::kHardSwish); }
+
+absl::Status ConvertLeakyRelu(SubgraphImporter& s) {
+  RETURN_IF_ERROR(ExpectArity(s, 1, 1, 1));
+  const tfl::LeakyReluOptions* options = s.op().builtin_options_as_LeakyReluOptions();
+  AttributeMap attributes;
+  attributes.Set("alpha", options ? options->alpha() : 0.0f);
+  ASSIGN_OR_RETURN(ValueId x, s.Input(0));
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kLeakyRelu, "leaky_relu", {x}, std::move(attributes)));
+  return s.DefineOutput(0, y);
+}
 absl::Status ConvertTanh(SubgraphImporter& s) { return ConvertUnary(s, OpKind::kTanh); }
 absl::Status ConvertRelu(SubgraphImporter& s) { return ConvertUnary(s, OpKind::kRelu); }
 
@@ -355,6 +390,32 @@ absl::Status ConvertReshape(SubgraphImporter& s) {
   return s.DefineOutput(0, y);
 }
 
+// A new dimension of size 1 at the axis: a reshape to the declared shape, which must be
+// the input's with that 1 inserted.
+absl::Status ConvertExpandDims(SubgraphImporter& s) {
+  RETURN_IF_ERROR(ExpectArity(s, 2, 2, 1));
+  Shape shape = s.InputShape(0);
+  ASSIGN_OR_RETURN(std::vector<int64_t> axis, s.ConstantInputInts(1, "the axis"));
+  if (axis.size() != 1) return Invalid(absl::StrCat("the axis holds ", axis.size(), " values, not 1"));
+  // An axis in [-(rank + 1), rank]: as one of the output's axes.
+  ASSIGN_OR_RETURN(int64_t at, NormalizeAxis(axis[0], static_cast<int64_t>(shape.size()) + 1));
+  shape.insert(shape.begin() + at, 1);
+  if (shape != s.OutputShape(0)) {
+    return Invalid(absl::StrCat("the output is declared ", ShapeToString(s.OutputShape(0)), ", not ", ShapeToString(shape)));
+  }
+  ASSIGN_OR_RETURN(ValueId x, s.Input(0));
+  ASSIGN_OR_RETURN(ValueId y, Reshaped(s, x, shape, "expand_dims"));
+  return s.DefineOutput(0, y);
+}
+
+absl::Status ConvertTranspose(SubgraphImporter& s) {
+  RETURN_IF_ERROR(ExpectArity(s, 2, 2, 1));
+  ASSIGN_OR_RETURN(std::vector<int64_t> perm, s.ConstantInputInts(1, "the permutation"));
+  ASSIGN_OR_RETURN(ValueId x, s.Input(0));
+  ASSIGN_OR_RETURN(ValueId y, Transposed(s, x, perm, "transpose"));
+  return s.DefineOutput(0, y);
+}
+
 absl::Status ConvertSqueeze(SubgraphImporter& s) {
   RETURN_IF_ERROR(ExpectArity(s, 1, 1, 1));
   const Shape x = s.InputShape(0);
@@ -378,7 +439,7 @@ absl::Status ConvertSqueeze(SubgraphImporter& s) {
   return s.DefineOutput(0, y);
 }
 
-absl::Status ConvertMean(SubgraphImporter& s) {
+absl::Status ConvertReduction(SubgraphImporter& s, OpKind op) {
   RETURN_IF_ERROR(ExpectArity(s, 2, 2, 1));
   ASSIGN_OR_RETURN(std::vector<int64_t> axes, s.ConstantInputInts(1, "the axes"));
   const tfl::ReducerOptions* options = s.op().builtin_options_as_ReducerOptions();
@@ -386,9 +447,12 @@ absl::Status ConvertMean(SubgraphImporter& s) {
   AttributeMap attributes;
   attributes.Set("keepdims", int64_t{options && options->keep_dims() ? 1 : 0});
   ASSIGN_OR_RETURN(ValueId x, s.Input(0));
-  ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kReduceMean, "mean", {x, axes_value}, std::move(attributes)));
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(op, OpName(op), {x, axes_value}, std::move(attributes)));
   return s.DefineOutput(0, y);
 }
+
+absl::Status ConvertMean(SubgraphImporter& s) { return ConvertReduction(s, OpKind::kReduceMean); }
+absl::Status ConvertSum(SubgraphImporter& s) { return ConvertReduction(s, OpKind::kReduceSum); }
 
 // Zero padding; TFLite's paddings are [rank, 2] (before, after), ONNX's all befores then
 // all afters.
@@ -439,6 +503,15 @@ constexpr SupportedOperator kSupportedOperators[] = {
     {kMean, ConvertMean},
     {kSub, ConvertSub},
     {kSqueeze, ConvertSqueeze},
+    {kTranspose, ConvertTranspose},
+    {kDiv, ConvertDiv},
+    {kPrelu, ConvertPrelu},
+    {kMaximum, ConvertMaximum},
+    {kMinimum, ConvertMinimum},
+    {kExpandDims, ConvertExpandDims},
+    {kSum, ConvertSum},
+    {kLeakyRelu, ConvertLeakyRelu},
+    {kHardSwish, ConvertHardSwish},
 };
 
 }  // namespace
