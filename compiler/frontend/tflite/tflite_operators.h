@@ -1,6 +1,7 @@
 // How each supported TFLite builtin operator becomes IR nodes: one converter per
-// builtin code, all listed in one table (tflite_operators.cc), which is also the list
-// of what the TFLite frontend supports.
+// builtin code, all listed in one table (tflite_operators.cc, with the element-wise and
+// shape converters; window_converters.h has the convolutions, pools and fully connected
+// layers), which is also the list of what the TFLite frontend supports.
 //
 // Layout: TFLite tensors are NHWC and stay so in the IR, under their declared shapes.
 // The IR's convolutions and pools are ONNX's NCHW, so a CONV_2D, DEPTHWISE_CONV_2D,
