@@ -9,6 +9,7 @@ packages=(
   libabsl-dev                        # Status/StatusOr, strings
   libonnx-dev libprotobuf-dev protobuf-compiler  # ONNX parsing, checker, shape inference
   nlohmann-json3-dev                 # the JSON report (--report-json)
+  libflatbuffers-dev flatbuffers-compiler        # the TFLite frontend (flatc generates its reader)
   googletest libgtest-dev libgmock-dev           # tests
   clang-19 libclang-rt-19-dev        # the sanitizer build and libFuzzer (scripts/sanitize-test.sh)
   libonnx-testdata                   # ONNX's backend conformance test data

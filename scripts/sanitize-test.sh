@@ -34,11 +34,11 @@ ctest --test-dir "$build" --output-on-failure -j "$(nproc)"
 echo "sanitize-test: ctest $((SECONDS - start)) s"
 start=$SECONDS
 
-# Seed corpora: binary models and text models.
+# Seed corpora: binary models (ONNX and TFLite, told apart by content) and text models.
 fuzz="$build/fuzz"
 rm -rf "$fuzz" && mkdir -p "$fuzz/corpus-binary" "$fuzz/corpus-text" "$fuzz/findings"
 n=0
-for model in models/*.onnx tests/data/*/*.onnx "$build"/tests/onnx_node_current/test_*/model.onnx; do
+for model in models/*.onnx tests/data/*/*.onnx tests/data/tflite/*.tflite "$build"/tests/onnx_node_current/test_*/model.onnx; do
   [ -f "$model" ] || continue
   n=$((n + 1))
   cp "$model" "$fuzz/corpus-binary/seed-$n.onnx"

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "compiler/frontend/tflite/tflite_format_generated.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "onnx/onnx_pb.h"
@@ -1136,6 +1137,149 @@ TEST(CliRun, RefusesWhatItCannotDo) {
   CommandResult help = Modelc("run --help");
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.output.find("--save-outputs DIR"), std::string::npos);
+}
+
+// --- TFLite models --------------------------------------------------------------------
+
+namespace tfl = tflite_format;
+
+// A small TFLite file written with the frontend's own generated builder: a chain of
+// operators on float32 [1,4] tensors, x -> t1 -> t2 -> ..., operator k using operator
+// code k (the codes given, a name for CUSTOM). An ADD reads a constant [4] "bias" as
+// its second input, whose buffer holds `bias_bytes` bytes, inline or (when
+// `bias_offset` is set) at that offset from the start of the file.
+struct TfliteChain {
+  std::vector<std::pair<int32_t, std::string>> codes = {{19, ""}};  // RELU
+  uint32_t opcode_shift = 0;         // added to every operator's code index
+  bool reversed = false;             // operators listed last first: each reads a tensor written later
+  size_t bias_bytes = 16;
+  std::optional<uint64_t> bias_offset;
+};
+
+std::string TfliteChainBytes(const TfliteChain& chain) {
+  flatbuffers::FlatBufferBuilder b;
+  std::vector<flatbuffers::Offset<tfl::OperatorCode>> codes;
+  for (const auto& [code, custom] : chain.codes) {
+    codes.push_back(tfl::CreateOperatorCodeDirect(b, static_cast<int8_t>(std::min(code, 127)),
+                                                  custom.empty() ? nullptr : custom.c_str(), 1, code));
+  }
+  const int count = static_cast<int>(chain.codes.size());
+  std::vector<flatbuffers::Offset<tfl::Tensor>> tensors;
+  const std::vector<int32_t> shape = {1, 4}, bias_shape = {4};
+  for (int t = 0; t <= count; ++t) {
+    tensors.push_back(tfl::CreateTensorDirect(b, &shape, tfl::TensorType::FLOAT32, 0, t == 0 ? "x" : ("t" + std::to_string(t)).c_str()));
+  }
+  const int bias = count + 1;
+  tensors.push_back(tfl::CreateTensorDirect(b, &bias_shape, tfl::TensorType::FLOAT32, 1, "bias"));
+  std::vector<flatbuffers::Offset<tfl::Operator>> operators;
+  for (int k = 0; k < count; ++k) {
+    std::vector<int32_t> inputs = {k}, outputs = {k + 1};
+    if (chain.codes[k].first == 0) inputs.push_back(bias);  // ADD
+    flatbuffers::Offset<void> options = 0;
+    tfl::BuiltinOptions options_type = tfl::BuiltinOptions::NONE;
+    if (chain.codes[k].first == 0) {
+      options = tfl::CreateAddOptions(b).Union();
+      options_type = tfl::BuiltinOptions::AddOptions;
+    }
+    operators.push_back(tfl::CreateOperatorDirect(b, k + chain.opcode_shift, &inputs, &outputs, options_type, options));
+  }
+  if (chain.reversed) std::reverse(operators.begin(), operators.end());
+  std::vector<uint8_t> bias_data(chain.bias_bytes, 0);
+  std::vector<flatbuffers::Offset<tfl::Buffer>> buffers = {
+      tfl::CreateBuffer(b),
+      chain.bias_offset ? tfl::CreateBuffer(b, 0, *chain.bias_offset, chain.bias_bytes)
+                        : tfl::CreateBufferDirect(b, &bias_data)};
+  const std::vector<int32_t> model_inputs = {0}, model_outputs = {count};
+  auto subgraph = tfl::CreateSubGraphDirect(b, &tensors, &model_inputs, &model_outputs, &operators, "main");
+  std::vector<flatbuffers::Offset<tfl::SubGraph>> subgraphs = {subgraph};
+  tfl::FinishModelBuffer(b, tfl::CreateModelDirect(b, 3, &codes, &subgraphs, "test", &buffers));
+  return std::string(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
+}
+
+// A .tflite is told by its contents, whatever its name, and the chain above compiles.
+TEST(Cli, TfliteModelsAreRecognisedByTheirIdentifier) {
+  TemporaryFolder inputs, out;
+  const std::string chain = WriteFile(inputs, "chain.model", TfliteChainBytes({.codes = {{19, ""}, {0, ""}, {21, ""}}}));
+  CommandResult result = Modelc("compile " + chain + " --name chain -o " + out.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const std::string header = ReadFileBytes(out.File("chain.h"));
+  EXPECT_NE(header.find("const float *x, float *t3"), std::string::npos) << header;
+  // An ONNX file named .tflite is not taken for ONNX.
+  const std::string renamed = WriteFile(inputs, "mlp.tflite", ReadFileBytes(kModels + "/digits_mlp.onnx"));
+  ExpectCleanFailure("compile " + renamed, 1, {renamed, "not a valid TFLite model (no \"TFL3\" file identifier"});
+}
+
+// The users' flags name TFLite tensors: --outputs, --inputs (a cut), --trace and
+// external weights on the DS-CNN.
+TEST(Cli, TfliteTensorNamesWorkWithTheUsersFlags) {
+  const std::string model = std::string(MODELC_TFLITE_DIR) + "/ds_cnn_kws.tflite";
+  TemporaryFolder out;
+  CommandResult result = Modelc("compile " + model + " --name kws --outputs model_7/pool/AvgPool --trace --weights external -o " +
+                                out.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const std::string header = ReadFileBytes(out.File("kws.h"));
+  EXPECT_NE(header.find("const float *serving_default_mfcc_0, float *StatefulPartitionedCall_0, float *model_7_pool_AvgPool"),
+            std::string::npos) << header;
+  EXPECT_TRUE(FileExists(out.File("kws.weights.bin")));
+  TemporaryFolder cut;
+  result = Modelc("compile " + model + " --name head --inputs model_7/pool/AvgPool -o " + cut.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(ReadFileBytes(cut.File("head.h")).find("int head_run(const float *model_7_pool_AvgPool, float *StatefulPartitionedCall_0"),
+            std::string::npos);
+}
+
+// Issue #17's bad inputs: each a one-line refusal naming the file, no output.
+TEST(Cli, BadTfliteInputsFailCleanly) {
+  TemporaryFolder inputs;
+  const std::string model = ReadFileBytes(std::string(MODELC_TFLITE_DIR) + "/ds_cnn_kws.tflite");
+  ASSERT_GT(model.size(), 1000u);
+  const std::string truncated = WriteFile(inputs, "truncated.tflite", model.substr(0, model.size() / 2));
+  ExpectCleanFailure("compile " + truncated, 1, {truncated, "the FlatBuffer fails verification; corrupt or truncated?"});
+  // The root table's offset pointing past the end.
+  std::string corrupt = model;
+  corrupt[0] = corrupt[1] = corrupt[2] = '\xff';
+  corrupt[3] = '\x7f';
+  const std::string corrupt_path = WriteFile(inputs, "corrupt.tflite", corrupt);
+  ExpectCleanFailure("compile " + corrupt_path, 1, {corrupt_path, "fails verification"});
+  const std::string outside = WriteFile(inputs, "outside.tflite",
+                                        TfliteChainBytes({.codes = {{0, ""}}, .bias_offset = uint64_t{1} << 20}));
+  ExpectCleanFailure("compile " + outside, 1, {outside, "buffer 1 names 16 bytes at offset 1048576, outside the file"});
+  const std::string small = WriteFile(inputs, "small.tflite", TfliteChainBytes({.codes = {{0, ""}}, .bias_bytes = 12}));
+  ExpectCleanFailure("compile " + small, 1,
+                     {small, "tensor 'bias' (index 2) has shape [4] (16 bytes) but its buffer 1 holds 12 bytes"});
+  const std::string opcode = WriteFile(inputs, "opcode.tflite", TfliteChainBytes({.opcode_shift = 5}));
+  ExpectCleanFailure("compile " + opcode, 1, {opcode, "operator 0: operator code 5 is out of range (there are 1)"});
+  const std::string cycle = WriteFile(inputs, "cycle.tflite", TfliteChainBytes({.codes = {{19, ""}, {19, ""}}, .reversed = true}));
+  ExpectCleanFailure("compile " + cycle, 1,
+                     {cycle, "operator 0 reads tensor 't1' (index 1) before any operator writes it"});
+  const std::string unsupported = WriteFile(
+      inputs, "unsupported.tflite", TfliteChainBytes({.codes = {{19, ""}, {67, ""}, {32, "MyOp"}, {150, ""}}}));
+  ExpectCleanFailure("compile " + unsupported, 1,
+                     {unsupported, "unsupported operators (3): operator 1 (TRANSPOSE_CONV, version 1), "
+                                   "operator 2 (CUSTOM 'MyOp', version 1), operator 3 (GELU, version 1)"});
+  ExpectCleanFailure("compile " + std::string(MODELC_TFLITE_DIR) + "/ds_cnn_kws.tflite --dim N=1", 1,
+                     {"--dim N (or --batch): a TFLite model's shapes have no symbolic dimensions"});
+}
+
+// Issue #17's first landing runs convolutions and pools NCHW between Transposes; the
+// transpose-sinking pass cancels the pairs between layers. What is left in each test
+// model's lowered graph (--dump-ir), to see any change: the input's Transpose before
+// the first convolution and the output's after the last (those of single-channel
+// tensors become views); `dense`'s flatten takes its Transpose into the weights.
+TEST(Cli, TfliteModelsKeepOnlyEdgeTransposes) {
+  const std::map<std::string, int> expected = {
+      {"conv_same_relu6", 2}, {"conv_valid_dilated", 2}, {"dense", 1},   {"depthwise", 2},
+      {"ds_cnn_kws", 0},      {"elementwise", 0},        {"pools", 3}, {"shapes", 2},
+      {"more_operators", 1},  // its TRANSPOSE operator, a model output
+  };
+  for (const auto& [name, transposes] : expected) {
+    TemporaryFolder out;
+    CommandResult result = Modelc("compile " + std::string(MODELC_TFLITE_DIR) + "/" + name + ".tflite --dump-ir -o " + out.path());
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+    int count = 0;
+    for (const std::string& line : Lines(result.output)) count += line.find("= Transpose(") != std::string::npos;
+    EXPECT_EQ(count, transposes) << name << "\n" << result.output;
+  }
 }
 
 }  // namespace

@@ -59,6 +59,46 @@ TEST(ShippedModels, DifferentInputsGiveDifferentOutputs) {
   }
 }
 
+// Float TFLite models (tests/data/tflite): NAME.inputs.bin holds each sample's inputs
+// in the model's order, NAME.outputs.bin the TFLite interpreter's outputs for each
+// (its reference kernels, OpResolverType.BUILTIN_REF).
+TEST(TfliteModels, MatchTfliteReferenceKernels) {
+  const auto models = ModelsOfKind("tflite");
+  EXPECT_EQ(models.size(), 9u);
+  for (const CompiledModelEntry* model : models) {
+    const modelc_model_info& info = *model->info;
+    const std::vector<float> inputs = ReadFloats(model->data_prefix + ".inputs.bin");
+    const std::vector<float> references = ReadFloats(model->data_prefix + ".outputs.bin");
+    size_t in_size = 0, out_size = 0;
+    for (uint32_t i = 0; i < info.input_count; ++i) in_size += info.inputs[i].byte_size / 4;
+    for (uint32_t o = 0; o < info.output_count; ++o) out_size += info.outputs[o].byte_size / 4;
+    ASSERT_GT(in_size, 0u) << model->name;
+    const size_t samples = inputs.size() / in_size;
+    ASSERT_EQ(samples, 3u) << model->name;
+    ASSERT_EQ(references.size(), samples * out_size) << model->name;
+    double largest_error = 0.0;
+    for (size_t s = 0, in_at = 0, out_at = 0; s < samples; ++s) {
+      std::vector<std::vector<float>> sample, outputs;
+      for (uint32_t i = 0; i < info.input_count; ++i) {
+        const size_t size = info.inputs[i].byte_size / 4;
+        sample.emplace_back(inputs.begin() + in_at, inputs.begin() + in_at + size);
+        in_at += size;
+      }
+      ASSERT_EQ(RunCompiled(info, sample, &outputs), MODELC_OK) << model->name;
+      for (uint32_t o = 0; o < info.output_count; ++o) {
+        const std::vector<float> expected(references.begin() + out_at, references.begin() + out_at + outputs[o].size());
+        out_at += outputs[o].size();
+        EXPECT_TRUE(NearlyEqual(outputs[o], expected, 0.0, kTolerance)) << model->name << " sample " << s << " output " << o;
+        for (size_t e = 0; e < expected.size(); ++e) {
+          largest_error = std::max(largest_error, static_cast<double>(std::fabs(outputs[o][e] - expected[e])));
+        }
+      }
+    }
+    std::printf("%s: %zu samples, largest difference from TFLite's reference kernels %.3g\n", model->name.c_str(),
+                samples, largest_error);
+  }
+}
+
 // The scale of the DequantizeLinear writing the graph's first output (its quantisation
 // step), read from the model.
 float OutputStep(const std::string& model_path) {

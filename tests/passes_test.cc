@@ -65,6 +65,65 @@ g (float[2,3] x) => (float[2,3] y) {
 )", {FoldConstants}, "graph g(%x: float32[2,3]) -> (%y)\n  %y: float32[2,3] = Add(%x, %d)  # Add_4\n");
 }
 
+// NHWC-style pairs: a Transpose sinks below a Relu and cancels the next one, and two
+// Transposes with one perm meet below an Add.
+TEST(Passes, TransposesSinkAndCancel) {
+  CheckPasses(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,4,3,2] x, float[1,4,3,2] z) => (float[1,4,3,2] y, float[1,2,4,3] w) {
+  a = Transpose <perm = [0,3,1,2]> (x)
+  r = Relu(a)
+  b = Transpose <perm = [0,2,3,1]> (r)
+  k = Constant <value = float[2] {1.0, -2.0}> ()
+  y = Add(b, k)
+  d = Transpose <perm = [0,3,1,2]> (y)
+  e = Transpose <perm = [0,3,1,2]> (z)
+  w = Add(d, e)
+}
+)", {SinkTransposes},
+              "graph g(%x: float32[1,4,3,2], %z: float32[1,4,3,2]) -> (%y, %w)\n"
+              "  %r.before_transpose: float32[1,4,3,2] = Relu(%x)  # Relu_1\n"
+              "  %y: float32[1,4,3,2] = Add(%r.before_transpose, %k)  # Add_4\n"
+              "  %w.before_transpose: float32[1,4,3,2] = Add(%y, %z)  # Add_7\n"
+              "  %w: float32[1,2,4,3] = Transpose(%w.before_transpose) {perm=[0,3,1,2]}  # Add_7.transpose\n");
+}
+
+// Through a broadcast constant, a Concat, a Pad and a Reduce without keepdims, after
+// which nothing of the permutation is left.
+TEST(Passes, TransposesSinkThroughConcatPadAndReduce) {
+  CheckPasses(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,4,3,2] x) => (float[1,4] y) {
+  a = Transpose <perm = [0,3,1,2]> (x)
+  k = Constant <value = float[3] {1.0, -2.0, 0.5}> ()
+  b = Mul(a, k)
+  c = Concat <axis = 1> (b, b)
+  p = Constant <value = int64[8] {0, 0, 1, 0, 0, 0, 1, 1}> ()
+  d = Pad(c, p)
+  y = ReduceMean <axes = [2, 3], keepdims = 0> (d)
+}
+)", {SinkTransposes},
+              "graph g(%x: float32[1,4,3,2]) -> (%y)\n"
+              "  %b.before_transpose: float32[1,4,3,2] = Mul(%x, %Mul_2.input1.transposed)  # Mul_2\n"
+              "  %c.before_transpose: float32[1,4,3,4] = Concat(%b.before_transpose, %b.before_transpose) {axis=3}  # Concat_3\n"
+              "  %d.before_transpose: float32[1,6,4,4] = Pad(%c.before_transpose, %Pad_5.input1.transposed)  # Pad_5\n"
+              "  %y: float32[1,4] = ReduceMean(%d.before_transpose) {axes=[1,2], keepdims=0}  # ReduceMean_6\n");
+}
+
+// NHWC flatten before a fully connected layer: the Transpose goes into B's columns.
+TEST(Passes, TransposeBeforeAFlattenGoesIntoTheWeights) {
+  CheckPasses(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,2,2,3] x) => (float[1,4] y) {
+  a = Transpose <perm = [0,2,3,1]> (x)
+  s = Constant <value = int64[2] {1, 12}> ()
+  f = Reshape(a, s)
+  w = Constant <value = float[4,12] {-1.1, 0.3, -0.6, 0.8, -0.1, -1.0, 0.4, -0.5, 0.9, 0.0, -0.9, 0.5, -0.4, 1.0, 0.1, -0.8, 0.6, -0.3, 1.1, 0.2, -0.7, 0.7, -0.2, -1.1, 0.3, -0.6, 0.8, -0.1, -1.0, 0.4, -0.5, 0.9, 0.0, -0.9, 0.5, -0.4, 1.0, 0.1, -0.8, 0.6, -0.3, 1.1, 0.2, -0.7, 0.7, -0.2, -1.1, 0.3}> ()
+  y = Gemm <transB = 1> (f, w)
+}
+)", {SinkTransposes},
+              "graph g(%x: float32[1,2,2,3]) -> (%y)\n"
+              "  %f: float32[1,12] = Reshape(%x, %s)  # Reshape_2\n"
+              "  %y: float32[1,4] = Gemm(%f, %w.untransposed) {transB=1}  # Gemm_4\n");
+}
+
 TEST(Passes, CommonSubexpressionsAreComputedOnce) {
   CheckPasses(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[4] x) => (float[4] y) {

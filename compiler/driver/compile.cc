@@ -15,7 +15,7 @@
 #include "compiler/driver/output_files.h"
 #include "compiler/driver/report.h"
 #include "compiler/driver/report_json.h"
-#include "compiler/frontend/onnx/onnx_importer.h"
+#include "compiler/frontend/model_import.h"
 #include "compiler/ir/printer.h"
 #include "compiler/ir/verifier.h"
 #include "compiler/lowering/lowering_plan.h"
@@ -39,7 +39,7 @@ ImportOptions ImportOptionsOf(const CompileOptions& options, const std::map<std:
 
 // One model, or several linked by --connect (each named after its file).
 absl::StatusOr<Graph> ImportModels(const CompileOptions& options, const std::map<std::string, int64_t>& dims) {
-  if (options.model_paths.size() <= 1) return ImportOnnxFile(options.model_path, ImportOptionsOf(options, dims, true));
+  if (options.model_paths.size() <= 1) return ImportModelFile(options.model_path, ImportOptionsOf(options, dims, true));
   if (!options.frozen.empty()) return absl::InvalidArgumentError("--freeze works with one model, not with --connect");
   std::vector<NamedGraph> models;
   // A model's name starts the C names of its tensors (MODEL.TENSOR -> MODEL_TENSOR):
@@ -56,7 +56,7 @@ absl::StatusOr<Graph> ImportModels(const CompileOptions& options, const std::map
                                                      "' both become '", c_name,
                                                      "' in C names: rename one of the files"));
     }
-    ASSIGN_OR_RETURN(Graph graph, ImportOnnxFile(path, ImportOptionsOf(options, dims, false)));
+    ASSIGN_OR_RETURN(Graph graph, ImportModelFile(path, ImportOptionsOf(options, dims, false)));
     models.push_back({stem, std::move(graph)});
   }
   std::vector<Connection> connections;
@@ -95,7 +95,7 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
   RETURN_IF_ERROR(VerifyGraph(graph));
   if (!options.batch_symbol.empty()) {
     dims[options.batch_symbol] = 2;
-    ASSIGN_OR_RETURN(Graph pair, ImportOnnxFile(options.model_path, ImportOptionsOf(options, dims, true)));
+    ASSIGN_OR_RETURN(Graph pair, ImportModelFile(options.model_path, ImportOptionsOf(options, dims, true)));
     if (absl::Status independent = CheckSamplesIndependent(graph, pair, options.batch_symbol); !independent.ok()) {
       return absl::Status(independent.code(), absl::StrCat(options.model_path, ": ", independent.message()));
     }

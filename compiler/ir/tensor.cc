@@ -56,4 +56,22 @@ TensorData TensorData::FromInt64s(Shape shape, std::span<const int64_t> values) 
   return MakeTensor(DataType::kInt64, std::move(shape), values);
 }
 
+TensorData PermuteTensorData(const TensorData& data, const std::vector<int64_t>& perm) {
+  const Shape& in = data.type().shape;
+  Shape out(perm.size());
+  for (size_t d = 0; d < perm.size(); ++d) out[d] = in[perm[d]];
+  std::vector<int64_t> in_strides(in.size(), 1);
+  for (int64_t d = static_cast<int64_t>(in.size()) - 2; d >= 0; --d) in_strides[d] = in_strides[d + 1] * in[d + 1];
+  const int64_t element = ByteSize(data.type().element_type), count = ElementCount(out);
+  std::vector<uint8_t> bytes(data.bytes().size());
+  std::vector<int64_t> index(out.size(), 0);
+  for (int64_t o = 0; o < count; ++o) {
+    int64_t source = 0;
+    for (size_t d = 0; d < out.size(); ++d) source += index[d] * in_strides[perm[d]];
+    std::memcpy(&bytes[o * element], &data.bytes()[source * element], element);
+    for (int64_t d = static_cast<int64_t>(out.size()) - 1; d >= 0 && ++index[d] == out[d]; --d) index[d] = 0;
+  }
+  return TensorData(TensorType{data.type().element_type, out}, std::move(bytes));
+}
+
 }  // namespace modelc

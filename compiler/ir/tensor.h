@@ -67,6 +67,10 @@ class TensorData {
   std::vector<uint8_t> bytes_;
 };
 
+// `data` with its dimensions permuted as a Transpose with `perm` permutes them: output
+// dimension d is input dimension perm[d] (perm must be a permutation of the rank).
+TensorData PermuteTensorData(const TensorData& data, const std::vector<int64_t>& perm);
+
 }  // namespace modelc
 
 #endif  // MODELC_IR_TENSOR_H_

@@ -19,6 +19,10 @@ namespace modelc {
 [[nodiscard]] absl::Status FoldConstants(Graph& graph);
 // Merges nodes with the same op, inputs and attributes.
 [[nodiscard]] absl::Status EliminateCommonSubexpressions(Graph& graph);
+// A Transpose read only by a layout-agnostic op (element-wise, Concat, Pad, Reduce,
+// Softmax) moves below it; two Transposes in a row become one, or none when they
+// cancel (transpose_sinking.cc). Channels-last models lose their per-layer pairs.
+[[nodiscard]] absl::Status SinkTransposes(Graph& graph);
 // BatchNormalization after a Conv or Gemm with constant weights becomes part of the
 // weights and bias. A BatchNormalization left alone is lowered as a per-channel scale
 // and shift computed at compile time.

@@ -8,6 +8,7 @@ const std::vector<Pass>& DefaultPipeline() {
       {"fuse-quantized-ops", FuseQuantizedOps},  // before folding turns DQ(weights) into floats
       {"fold-constants", FoldConstants},
       {"eliminate-common-subexpressions", EliminateCommonSubexpressions},
+      {"sink-transposes", SinkTransposes},  // before the fusions: it brings Conv and Add together
       {"fold-batchnorm", FoldBatchNormalization},
       {"fuse-matmul-bias", FuseMatMulBias},
       {"fuse-layernorm", FuseLayerNormalization},

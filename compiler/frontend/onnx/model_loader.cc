@@ -3,9 +3,9 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "compiler/frontend/model_file.h"
 #include "compiler/util/status_macros.h"
 #include "onnx/defs/parser.h"
 
@@ -16,25 +16,6 @@ namespace fs = std::filesystem;
 
 // External tensors larger than this are refused rather than read (4 GiB).
 constexpr int64_t kMaxExternalTensorBytes = int64_t{4} << 30;
-
-absl::StatusOr<std::string> ReadWholeFile(const fs::path& path, int64_t max_bytes) {
-  std::error_code error;
-  if (!fs::is_regular_file(path, error)) {
-    return absl::NotFoundError("cannot open file: it does not exist or is not a regular file");
-  }
-  const uintmax_t size = fs::file_size(path, error);
-  if (error) return absl::NotFoundError("cannot read the file's size");
-  if (size > static_cast<uintmax_t>(max_bytes)) {
-    return absl::InvalidArgumentError(absl::StrCat("the file holds ", size, " bytes, more than the limit of ",
-                                                   max_bytes, " (--max-model-size raises it)"));
-  }
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return absl::NotFoundError("cannot open file");
-  std::ostringstream contents;
-  contents << file.rdbuf();
-  if (file.bad()) return absl::DataLossError("read error");
-  return std::move(contents).str();
-}
 
 bool LooksLikeTextSyntax(const std::string& contents) {
   for (char c : contents) {
@@ -104,7 +85,7 @@ absl::Status InlineExternalData(const fs::path& model_dir, onnx::TensorProto* te
 }  // namespace
 
 absl::StatusOr<onnx::ModelProto> LoadOnnxModel(const std::string& path, int64_t max_file_bytes) {
-  ASSIGN_OR_RETURN(std::string contents, ReadWholeFile(path, max_file_bytes));
+  ASSIGN_OR_RETURN(std::string contents, ReadModelFile(path, max_file_bytes));
   if (contents.empty()) return absl::InvalidArgumentError("the file is empty");
   onnx::ModelProto model;
   if (LooksLikeTextSyntax(contents)) {

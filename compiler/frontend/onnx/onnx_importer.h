@@ -3,32 +3,13 @@
 #ifndef MODELC_FRONTEND_ONNX_ONNX_IMPORTER_H_
 #define MODELC_FRONTEND_ONNX_ONNX_IMPORTER_H_
 
-#include <cstdint>
-#include <map>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "compiler/frontend/import_options.h"
 #include "compiler/ir/graph.h"
 
 namespace modelc {
-
-// The default cap on a model file's size (--max-model-size), and the most any cap may
-// be: protobuf cannot parse a message of 2 GiB or more (weights that large belong in
-// external data files, which have limits of their own).
-inline constexpr int64_t kDefaultMaxModelFileBytes = int64_t{512} << 20;
-inline constexpr int64_t kMaxModelFileBytes = (int64_t{2} << 30) - 1;
-
-struct ImportOptions {
-  // Values for symbolic dimensions (ONNX dim_param), e.g. {"batch", 1}.
-  std::map<std::string, int64_t> dims;
-  // Graph inputs fixed at compile time (a configuration flag, a shape, an axis): the
-  // input's name -> its values, as "v1,v2,..." in the input's declared type and
-  // element count, or "@FILE" naming an ONNX TensorProto file. The input becomes a
-  // constant, so everything computed from it folds.
-  std::map<std::string, std::string> frozen;
-  // Model files larger than this are refused before any byte is read.
-  int64_t max_file_bytes = kDefaultMaxModelFileBytes;
-};
 
 // Loads, validates and converts a model file (binary or text syntax). Every error
 // message starts with the file path and names the node and op where there is one.

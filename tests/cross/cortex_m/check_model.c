@@ -1,7 +1,8 @@
-/* One model on a Cortex-M (or 32-bit RISC-V core): runs it once, through its
- * descriptor's generic entry point, on the stored inputs, and compares every output with
- * the stored reference (the reference evaluator's for an operator model, ONNX Runtime's
- * for a benchmark network) within the host op tests' tolerance (1e-5 + 1e-4 * |expected|;
+/* One model on a Cortex-M (or 32-bit RISC-V core): runs it through its descriptor's
+ * generic entry point on each stored sample (the inputs of one run after another; one
+ * sample for most models), and compares every output with the stored reference (the
+ * reference evaluator's for an operator model, ONNX Runtime's for a benchmark network,
+ * TFLite's reference kernels' for a TFLite model) within the host op tests' tolerance (1e-5 + 1e-4 * |expected|;
  * NaN matches NaN). It also measures the stack the call used (painting) and prints it
  * beside the bound modelc's report states (MODEL_STACK_BOUND: the generated frames along
  * the deepest chain of calls). The measurement may exceed the bound by at most
@@ -40,24 +41,32 @@ int main(void) {
   if (model->input_count > MAX_TENSORS || model->output_count > MAX_TENSORS) return Fail("too many tensors");
   const void *inputs[MAX_TENSORS];
   void *output_pointers[MAX_TENSORS];
-  uint32_t offset = 0;
-  for (uint32_t i = 0; i < model->input_count; ++i) {
-    inputs[i] = model_inputs + offset;
-    offset += (uint32_t)model->inputs[i].byte_size;
-  }
-  if (offset != sizeof model_inputs) return Fail("the input data does not match the model");
-  offset = 0;
-  for (uint32_t i = 0; i < model->output_count; ++i) {
-    output_pointers[i] = (unsigned char *)outputs + offset;
-    offset += (uint32_t)model->outputs[i].byte_size;
-  }
-  if (offset != sizeof outputs) return Fail("the reference data does not match the model");
+  uint32_t input_bytes = 0, output_bytes = 0;
+  for (uint32_t i = 0; i < model->input_count; ++i) input_bytes += (uint32_t)model->inputs[i].byte_size;
+  for (uint32_t i = 0; i < model->output_count; ++i) output_bytes += (uint32_t)model->outputs[i].byte_size;
+  const uint32_t samples = input_bytes > 0 ? (uint32_t)(sizeof model_inputs / input_bytes) : 1;
+  if (samples < 1 || samples * input_bytes != sizeof model_inputs) return Fail("the input data does not match the model");
+  if (samples * output_bytes != sizeof outputs) return Fail("the reference data does not match the model");
   memset(outputs, 0xFF, sizeof outputs); /* NaN: an output never written cannot match a number */
-  const void *stack_before_call = current_stack_pointer();
-  stack_paint();
-  const int status = model->run(inputs, output_pointers, scratch);
-  const uint32_t stack_used = stack_used_since_paint(stack_before_call);
-  if (status != MODELC_OK) return Fail("the model returned an error status");
+  uint32_t stack_used = 0;
+  for (uint32_t sample = 0; sample < samples; ++sample) {
+    uint32_t offset = sample * input_bytes;
+    for (uint32_t i = 0; i < model->input_count; ++i) {
+      inputs[i] = model_inputs + offset;
+      offset += (uint32_t)model->inputs[i].byte_size;
+    }
+    offset = sample * output_bytes;
+    for (uint32_t i = 0; i < model->output_count; ++i) {
+      output_pointers[i] = (unsigned char *)outputs + offset;
+      offset += (uint32_t)model->outputs[i].byte_size;
+    }
+    const void *stack_before_call = current_stack_pointer();
+    stack_paint();
+    const int status = model->run(inputs, output_pointers, scratch);
+    const uint32_t used = stack_used_since_paint(stack_before_call);
+    if (used > stack_used) stack_used = used;
+    if (status != MODELC_OK) return Fail("the model returned an error status");
+  }
   const float *expected = (const float *)model_references;
   uint32_t mismatches = 0;
   for (uint32_t i = 0; i < sizeof outputs / sizeof(float); ++i) {

@@ -1,0 +1,70 @@
+// TFLite subgraph 0 -> modelc graph IR: model inputs and outputs in the model's order,
+// tensors under their TFLite names with their declared (NHWC) shapes, constants from
+// their buffers, and each operator turned into nodes by its converter
+// (tflite_operators.h). The converters see one operator at a time through the methods
+// below; every tensor an operator writes is checked against its declared type.
+#ifndef MODELC_FRONTEND_TFLITE_SUBGRAPH_IMPORTER_H_
+#define MODELC_FRONTEND_TFLITE_SUBGRAPH_IMPORTER_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "compiler/frontend/tflite/tflite_file.h"
+#include "compiler/ir/graph.h"
+
+namespace modelc {
+
+class SubgraphImporter {
+ public:
+  explicit SubgraphImporter(const TfliteFile& file) : file_(file) {}
+
+  // Imports subgraph 0; the file's operators must all have converters.
+  absl::StatusOr<Graph> Import();
+
+  // --- For the converters, while one operator is imported. ---
+  const tflite_format::Operator& op() const { return file_.op(operator_index_); }
+  // "CONV_2D_3": the builtin's name and the operator's index; the nodes an operator
+  // becomes are named LABEL/ROLE.
+  const std::string& label() const { return label_; }
+  int InputCount() const;
+  int OutputCount() const;
+  // False for an input left out (-1) or beyond the operator's list.
+  bool HasInput(int i) const;
+  // Input i's value in the model's layout; a constant tensor becomes a graph constant.
+  absl::StatusOr<ValueId> Input(int i);
+  // Input i's or output o's declared shape (the input must be present).
+  Shape InputShape(int i) const;
+  Shape OutputShape(int o) const;
+  // Input i's contents, which must be constant (`what` names the input in the error);
+  // not a graph value unless Input(i) makes it one.
+  absl::StatusOr<TensorData> ConstantInput(int i, const std::string& what);
+  // The same, for an int32 or int64 tensor, as int64 values.
+  absl::StatusOr<std::vector<int64_t>> ConstantInputInts(int i, const std::string& what);
+  // Appends a node LABEL/ROLE whose one output, named the same, has the type the IR's
+  // shape rule gives it; returns that output.
+  absl::StatusOr<ValueId> AddNode(OpKind op, const std::string& role, std::vector<ValueId> inputs,
+                                  AttributeMap attributes = {});
+  ValueId AddConstant(const std::string& role, TensorData data);
+  // Output o of the operator is `value`, which must have the tensor's declared type;
+  // the value takes the tensor's name.
+  absl::Status DefineOutput(int o, ValueId value);
+
+ private:
+  absl::StatusOr<ValueId> TensorValue(int tensor_index);
+  absl::StatusOr<TensorData> ConstantData(int tensor_index) const;
+  absl::StatusOr<DataType> ElementType(int tensor_index) const;
+  absl::Status ImportOperator(int index);
+
+  const TfliteFile& file_;
+  Graph graph_;
+  std::vector<std::string> names_;          // per tensor: its name, made unique
+  std::vector<ValueId> values_;             // per tensor: its value once known
+  int operator_index_ = -1;
+  std::string label_;
+  int first_node_of_operator_ = 0;          // the current operator's nodes start here
+};
+
+}  // namespace modelc
+
+#endif  // MODELC_FRONTEND_TFLITE_SUBGRAPH_IMPORTER_H_

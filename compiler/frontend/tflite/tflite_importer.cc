@@ -1,0 +1,70 @@
+// The TFLite import sequence: read and check -> refuse unsupported operators (all
+// listed) -> import subgraph 0 -> verify.
+#include "compiler/frontend/tflite/tflite_importer.h"
+
+#include <new>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "compiler/frontend/tflite/builtin_operator_names.h"
+#include "compiler/frontend/tflite/subgraph_importer.h"
+#include "compiler/frontend/tflite/tflite_file.h"
+#include "compiler/frontend/tflite/tflite_operators.h"
+#include "compiler/util/status_macros.h"
+
+namespace modelc {
+namespace {
+
+constexpr int32_t kCustomCode = 32;  // BuiltinOperator CUSTOM: the name is custom_code
+
+absl::Status RefuseUnsupportedOperators(const TfliteFile& file) {
+  std::vector<std::string> unsupported;
+  for (int o = 0; o < file.OperatorCount(); ++o) {
+    const tflite_format::OperatorCode& code = file.OperatorCodeOf(file.op(o));
+    const int32_t builtin = BuiltinCode(code);
+    if (FindOperatorConverter(builtin)) continue;
+    std::string name = BuiltinOperatorName(builtin);
+    if (builtin == kCustomCode && code.custom_code()) name = absl::StrCat("CUSTOM '", code.custom_code()->str(), "'");
+    unsupported.push_back(absl::StrCat("operator ", o, " (", name, ", version ", code.version(), ")"));
+  }
+  if (unsupported.empty()) return absl::OkStatus();
+  return absl::UnimplementedError(
+      absl::StrCat("unsupported operators (", unsupported.size(), "): ", absl::StrJoin(unsupported, ", ")));
+}
+
+// TFLite shapes are static and its inputs cannot be bound by name yet: the flags that
+// act on ONNX's symbolic dimensions and inputs are refused, not ignored.
+absl::Status RefuseOnnxOnlyOptions(const ImportOptions& options) {
+  if (!options.dims.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("--dim ", options.dims.begin()->first,
+                                                   " (or --batch): a TFLite model's shapes have no symbolic dimensions"));
+  }
+  if (!options.frozen.empty()) {
+    return absl::UnimplementedError("--freeze is not supported for TFLite models yet");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Graph> Import(const std::string& path, const ImportOptions& options) {
+  RETURN_IF_ERROR(RefuseOnnxOnlyOptions(options));
+  ASSIGN_OR_RETURN(TfliteFile file, ReadTfliteFile(path, options.max_file_bytes));
+  RETURN_IF_ERROR(RefuseUnsupportedOperators(file));
+  return SubgraphImporter(file).Import();
+}
+
+}  // namespace
+
+absl::StatusOr<Graph> ImportTfliteFile(const std::string& path, const ImportOptions& options) {
+  absl::StatusOr<Graph> graph = [&]() -> absl::StatusOr<Graph> {
+    try {
+      return Import(path, options);
+    } catch (const std::bad_alloc&) {
+      return absl::ResourceExhaustedError("out of memory while reading the model");
+    }
+  }();
+  if (!graph.ok()) return absl::Status(graph.status().code(), absl::StrCat(path, ": ", graph.status().message()));
+  return graph;
+}
+
+}  // namespace modelc

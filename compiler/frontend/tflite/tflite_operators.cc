@@ -1,0 +1,319 @@
+// The element-wise and shape converters, and the table of every supported builtin
+// operator. Each converter checks its operator's arity, options and shapes, then emits
+// IR nodes; the IR's shape rules and the declared shape of every output check the rest.
+#include "compiler/frontend/tflite/tflite_operators.h"
+
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "compiler/frontend/tflite/converter_support.h"
+#include "compiler/frontend/tflite/window_converters.h"
+#include "compiler/ir/op_geometry.h"
+#include "compiler/util/status_macros.h"
+
+namespace modelc {
+namespace tflite_converters {
+namespace {
+
+// TFLite's builtin operator codes (the published BuiltinOperator enumeration).
+enum BuiltinCode : int32_t {
+  kAdd = 0,
+  kAveragePool2D = 1,
+  kConcatenation = 2,
+  kConv2D = 3,
+  kDepthwiseConv2D = 4,
+  kFullyConnected = 9,
+  kLogistic = 14,
+  kMaxPool2D = 17,
+  kMul = 18,
+  kRelu = 19,
+  kReluN1To1 = 20,
+  kRelu6 = 21,
+  kReshape = 22,
+  kSoftmax = 25,
+  kTanh = 28,
+  kPad = 34,
+  kTranspose = 39,
+  kMean = 40,
+  kSub = 41,
+  kDiv = 42,
+  kSqueeze = 43,
+  kPrelu = 54,
+  kMaximum = 55,
+  kMinimum = 57,
+  kExpandDims = 70,
+  kSum = 74,
+  kLeakyRelu = 98,
+  kHardSwish = 117,
+};
+
+absl::Status ConvertBinary(SubgraphImporter& s, OpKind op, tfl::ActivationFunctionType activation) {
+  RETURN_IF_ERROR(ExpectArity(s, 2, 2, 1));
+  ASSIGN_OR_RETURN(ValueId a, s.Input(0));
+  ASSIGN_OR_RETURN(ValueId b, s.Input(1));
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(op, OpName(op), {a, b}));
+  ASSIGN_OR_RETURN(y, ApplyActivation(s, activation, y));
+  return s.DefineOutput(0, y);
+}
+
+absl::Status ConvertAdd(SubgraphImporter& s) {
+  return ConvertBinary(s, OpKind::kAdd, ActivationOf(s.op().builtin_options_as_AddOptions()));
+}
+absl::Status ConvertSub(SubgraphImporter& s) {
+  return ConvertBinary(s, OpKind::kSub, ActivationOf(s.op().builtin_options_as_SubOptions()));
+}
+absl::Status ConvertMul(SubgraphImporter& s) {
+  return ConvertBinary(s, OpKind::kMul, ActivationOf(s.op().builtin_options_as_MulOptions()));
+}
+
+absl::Status ConvertDiv(SubgraphImporter& s) {
+  return ConvertBinary(s, OpKind::kDiv, ActivationOf(s.op().builtin_options_as_DivOptions()));
+}
+absl::Status ConvertMaximum(SubgraphImporter& s) {
+  return ConvertBinary(s, OpKind::kMax, tfl::ActivationFunctionType::NONE);
+}
+absl::Status ConvertMinimum(SubgraphImporter& s) {
+  return ConvertBinary(s, OpKind::kMin, tfl::ActivationFunctionType::NONE);
+}
+// The slope broadcasts to the input as numpy does, as ONNX's PRelu's.
+absl::Status ConvertPrelu(SubgraphImporter& s) {
+  return ConvertBinary(s, OpKind::kPRelu, tfl::ActivationFunctionType::NONE);
+}
+
+absl::Status ConvertUnary(SubgraphImporter& s, OpKind op) {
+  RETURN_IF_ERROR(ExpectArity(s, 1, 1, 1));
+  ASSIGN_OR_RETURN(ValueId x, s.Input(0));
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(op, OpName(op), {x}));
+  return s.DefineOutput(0, y);
+}
+
+absl::Status ConvertLogistic(SubgraphImporter& s) { return ConvertUnary(s, OpKind::kSigmoid); }
+// x * relu6(x + 3) / 6, which is ONNX's HardSwish (alpha 1/6, beta 1/2).
+absl::Status ConvertHardSwish(SubgraphImporter& s) { return ConvertUnary(s, OpKind::kHardSwish); }
+
+absl::Status ConvertLeakyRelu(SubgraphImporter& s) {
+  RETURN_IF_ERROR(ExpectArity(s, 1, 1, 1));
+  const tfl::LeakyReluOptions* options = s.op().builtin_options_as_LeakyReluOptions();
+  AttributeMap attributes;
+  attributes.Set("alpha", options ? options->alpha() : 0.0f);
+  ASSIGN_OR_RETURN(ValueId x, s.Input(0));
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kLeakyRelu, "leaky_relu", {x}, std::move(attributes)));
+  return s.DefineOutput(0, y);
+}
+absl::Status ConvertTanh(SubgraphImporter& s) { return ConvertUnary(s, OpKind::kTanh); }
+absl::Status ConvertRelu(SubgraphImporter& s) { return ConvertUnary(s, OpKind::kRelu); }
+
+absl::Status ConvertClip(SubgraphImporter& s, float low, float high) {
+  RETURN_IF_ERROR(ExpectArity(s, 1, 1, 1));
+  ASSIGN_OR_RETURN(ValueId x, s.Input(0));
+  ASSIGN_OR_RETURN(ValueId y, Clipped(s, x, low, high, "clip"));
+  return s.DefineOutput(0, y);
+}
+
+absl::Status ConvertRelu6(SubgraphImporter& s) { return ConvertClip(s, 0.0f, 6.0f); }
+absl::Status ConvertReluN1To1(SubgraphImporter& s) { return ConvertClip(s, -1.0f, 1.0f); }
+
+// softmax(beta * x) along the last dimension.
+absl::Status ConvertSoftmax(SubgraphImporter& s) {
+  RETURN_IF_ERROR(ExpectArity(s, 1, 1, 1));
+  ASSIGN_OR_RETURN(const tfl::SoftmaxOptions* options, Required(s.op().builtin_options_as_SoftmaxOptions(), "SoftmaxOptions"));
+  ASSIGN_OR_RETURN(ValueId x, s.Input(0));
+  if (options->beta() != 1.0f) {
+    const ValueId beta = s.AddConstant("beta", TensorData::FromFloats({}, std::vector<float>{options->beta()}));
+    ASSIGN_OR_RETURN(x, s.AddNode(OpKind::kMul, "scaled", {x, beta}));
+  }
+  AttributeMap attributes;
+  attributes.Set("axis", int64_t{-1});
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kSoftmax, "softmax", {x}, std::move(attributes)));
+  return s.DefineOutput(0, y);
+}
+
+absl::Status ConvertConcatenation(SubgraphImporter& s) {
+  if (s.InputCount() < 1 || s.OutputCount() != 1) return Invalid("takes at least one input and has one output");
+  ASSIGN_OR_RETURN(const tfl::ConcatenationOptions* options,
+                   Required(s.op().builtin_options_as_ConcatenationOptions(), "ConcatenationOptions"));
+  std::vector<ValueId> inputs;
+  for (int i = 0; i < s.InputCount(); ++i) {
+    ASSIGN_OR_RETURN(ValueId input, s.Input(i));
+    inputs.push_back(input);
+  }
+  ASSIGN_OR_RETURN(int64_t axis, NormalizeAxis(options->axis(), static_cast<int64_t>(s.InputShape(0).size())));
+  AttributeMap attributes;
+  attributes.Set("axis", axis);
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kConcat, "concat", std::move(inputs), std::move(attributes)));
+  ASSIGN_OR_RETURN(y, ApplyActivation(s, options->fused_activation_function(), y));
+  return s.DefineOutput(0, y);
+}
+
+// The shape a reshape's target asks for, with its one -1 resolved.
+absl::StatusOr<Shape> ResolveTargetShape(std::vector<int64_t> target, int64_t elements) {
+  int64_t known = 1, unknown = -1;
+  for (size_t d = 0; d < target.size(); ++d) {
+    if (target[d] == -1 && unknown < 0) unknown = static_cast<int64_t>(d);
+    else if (target[d] < 0) return Invalid(absl::StrCat("the new shape ", ShapeToString(target), " is not valid"));
+    else known *= target[d];
+  }
+  if (unknown >= 0 && known > 0 && elements % known == 0) target[unknown] = elements / known;
+  return target;
+}
+
+// A reshape to the declared output shape, which must be what the new shape (the
+// second input if constant, else the options) asks for.
+absl::Status ConvertReshape(SubgraphImporter& s) {
+  RETURN_IF_ERROR(ExpectArity(s, 1, 2, 1));
+  const Shape declared = s.OutputShape(0);
+  std::optional<std::vector<int64_t>> target;
+  if (s.HasInput(1)) {
+    absl::StatusOr<std::vector<int64_t>> shape = s.ConstantInputInts(1, "the new shape");
+    if (shape.ok()) target = *shape;
+  } else if (const tfl::ReshapeOptions* options = s.op().builtin_options_as_ReshapeOptions();
+             options && options->new_shape()) {
+    target = std::vector<int64_t>(options->new_shape()->begin(), options->new_shape()->end());
+  }
+  if (target) {
+    ASSIGN_OR_RETURN(Shape resolved, ResolveTargetShape(*target, ElementCount(s.InputShape(0))));
+    if (resolved != declared) {
+      return Invalid(absl::StrCat("the new shape ", ShapeToString(*target), " is not the declared output shape ",
+                                  ShapeToString(declared)));
+    }
+  }
+  ASSIGN_OR_RETURN(ValueId x, s.Input(0));
+  ASSIGN_OR_RETURN(ValueId y, Reshaped(s, x, declared, "reshape"));
+  return s.DefineOutput(0, y);
+}
+
+// A new dimension of size 1 at the axis: a reshape to the declared shape, which must be
+// the input's with that 1 inserted.
+absl::Status ConvertExpandDims(SubgraphImporter& s) {
+  RETURN_IF_ERROR(ExpectArity(s, 2, 2, 1));
+  Shape shape = s.InputShape(0);
+  ASSIGN_OR_RETURN(std::vector<int64_t> axis, s.ConstantInputInts(1, "the axis"));
+  if (axis.size() != 1) return Invalid(absl::StrCat("the axis holds ", axis.size(), " values, not 1"));
+  // An axis in [-(rank + 1), rank]: as one of the output's axes.
+  ASSIGN_OR_RETURN(int64_t at, NormalizeAxis(axis[0], static_cast<int64_t>(shape.size()) + 1));
+  shape.insert(shape.begin() + at, 1);
+  if (shape != s.OutputShape(0)) {
+    return Invalid(absl::StrCat("the output is declared ", ShapeToString(s.OutputShape(0)), ", not ", ShapeToString(shape)));
+  }
+  ASSIGN_OR_RETURN(ValueId x, s.Input(0));
+  ASSIGN_OR_RETURN(ValueId y, Reshaped(s, x, shape, "expand_dims"));
+  return s.DefineOutput(0, y);
+}
+
+absl::Status ConvertTranspose(SubgraphImporter& s) {
+  RETURN_IF_ERROR(ExpectArity(s, 2, 2, 1));
+  ASSIGN_OR_RETURN(std::vector<int64_t> perm, s.ConstantInputInts(1, "the permutation"));
+  ASSIGN_OR_RETURN(ValueId x, s.Input(0));
+  ASSIGN_OR_RETURN(ValueId y, Transposed(s, x, perm, "transpose"));
+  return s.DefineOutput(0, y);
+}
+
+absl::Status ConvertSqueeze(SubgraphImporter& s) {
+  RETURN_IF_ERROR(ExpectArity(s, 1, 1, 1));
+  const Shape x = s.InputShape(0);
+  std::vector<bool> squeezed(x.size(), false);
+  const tfl::SqueezeOptions* options = s.op().builtin_options_as_SqueezeOptions();
+  if (options && options->squeeze_dims() && options->squeeze_dims()->size() > 0) {
+    for (int32_t dim : *options->squeeze_dims()) {
+      ASSIGN_OR_RETURN(int64_t axis, NormalizeAxis(dim, static_cast<int64_t>(x.size())));
+      if (x[axis] != 1) return Invalid(absl::StrCat("cannot squeeze dimension ", dim, " of ", ShapeToString(x)));
+      squeezed[axis] = true;
+    }
+  } else {
+    for (size_t d = 0; d < x.size(); ++d) squeezed[d] = x[d] == 1;
+  }
+  Shape shape;
+  for (size_t d = 0; d < x.size(); ++d) {
+    if (!squeezed[d]) shape.push_back(x[d]);
+  }
+  ASSIGN_OR_RETURN(ValueId input, s.Input(0));
+  ASSIGN_OR_RETURN(ValueId y, Reshaped(s, input, shape, "squeeze"));
+  return s.DefineOutput(0, y);
+}
+
+absl::Status ConvertReduction(SubgraphImporter& s, OpKind op) {
+  RETURN_IF_ERROR(ExpectArity(s, 2, 2, 1));
+  ASSIGN_OR_RETURN(std::vector<int64_t> axes, s.ConstantInputInts(1, "the axes"));
+  const tfl::ReducerOptions* options = s.op().builtin_options_as_ReducerOptions();
+  const ValueId axes_value = s.AddConstant("axes", TensorData::FromInt64s({static_cast<int64_t>(axes.size())}, axes));
+  AttributeMap attributes;
+  attributes.Set("keepdims", int64_t{options && options->keep_dims() ? 1 : 0});
+  ASSIGN_OR_RETURN(ValueId x, s.Input(0));
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(op, OpName(op), {x, axes_value}, std::move(attributes)));
+  return s.DefineOutput(0, y);
+}
+
+absl::Status ConvertMean(SubgraphImporter& s) { return ConvertReduction(s, OpKind::kReduceMean); }
+absl::Status ConvertSum(SubgraphImporter& s) { return ConvertReduction(s, OpKind::kReduceSum); }
+
+// Zero padding; TFLite's paddings are [rank, 2] (before, after), ONNX's all befores then
+// all afters.
+absl::Status ConvertPad(SubgraphImporter& s) {
+  RETURN_IF_ERROR(ExpectArity(s, 2, 2, 1));
+  const int64_t rank = static_cast<int64_t>(s.InputShape(0).size());
+  ASSIGN_OR_RETURN(std::vector<int64_t> paddings, s.ConstantInputInts(1, "the paddings"));
+  if (static_cast<int64_t>(paddings.size()) != 2 * rank) {
+    return Invalid(absl::StrCat("the paddings hold ", paddings.size(), " values, not 2 per dimension (", 2 * rank, ")"));
+  }
+  std::vector<int64_t> pads(2 * rank);
+  for (int64_t d = 0; d < rank; ++d) {
+    pads[d] = paddings[2 * d];
+    pads[rank + d] = paddings[2 * d + 1];
+  }
+  for (int64_t pad : pads) {
+    if (pad < 0) return Invalid(absl::StrCat("negative padding ", pad));
+  }
+  const ValueId pads_value = s.AddConstant("pads", TensorData::FromInt64s({2 * rank}, pads));
+  ASSIGN_OR_RETURN(ValueId x, s.Input(0));
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kPad, "pad", {x, pads_value}));
+  return s.DefineOutput(0, y);
+}
+
+struct SupportedOperator {
+  int32_t code;
+  OperatorConverter convert;
+};
+
+// Every builtin operator the TFLite frontend supports.
+constexpr SupportedOperator kSupportedOperators[] = {
+    {kAdd, ConvertAdd},
+    {kAveragePool2D, ConvertAveragePool2D},
+    {kConcatenation, ConvertConcatenation},
+    {kConv2D, ConvertConv2D},
+    {kDepthwiseConv2D, ConvertDepthwiseConv2D},
+    {kFullyConnected, ConvertFullyConnected},
+    {kLogistic, ConvertLogistic},
+    {kMaxPool2D, ConvertMaxPool2D},
+    {kMul, ConvertMul},
+    {kRelu, ConvertRelu},
+    {kReluN1To1, ConvertReluN1To1},
+    {kRelu6, ConvertRelu6},
+    {kReshape, ConvertReshape},
+    {kSoftmax, ConvertSoftmax},
+    {kTanh, ConvertTanh},
+    {kPad, ConvertPad},
+    {kMean, ConvertMean},
+    {kSub, ConvertSub},
+    {kSqueeze, ConvertSqueeze},
+    {kTranspose, ConvertTranspose},
+    {kDiv, ConvertDiv},
+    {kPrelu, ConvertPrelu},
+    {kMaximum, ConvertMaximum},
+    {kMinimum, ConvertMinimum},
+    {kExpandDims, ConvertExpandDims},
+    {kSum, ConvertSum},
+    {kLeakyRelu, ConvertLeakyRelu},
+    {kHardSwish, ConvertHardSwish},
+};
+
+}  // namespace
+}  // namespace tflite_converters
+
+OperatorConverter FindOperatorConverter(int32_t builtin_code) {
+  for (const tflite_converters::SupportedOperator& supported : tflite_converters::kSupportedOperators) {
+    if (supported.code == builtin_code) return supported.convert;
+  }
+  return nullptr;
+}
+
+}  // namespace modelc
