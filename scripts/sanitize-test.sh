@@ -14,7 +14,7 @@
 #    (the input is left in build-sanitize/fuzz/findings). A longer local run:
 #      build-sanitize/tests/fuzz/modelc_fuzz_binary -max_total_time=3600 -timeout=30 \
 #        -rss_limit_mb=4096 -print_final_stats=1 build-sanitize/fuzz/corpus-binary
-# Time on the 2-core CI machine: see .ci/run.
+# Its time on the 2-core CI machine: .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh  # clang-19 and its sanitizer and libFuzzer runtimes (libclang-rt-19-dev)
@@ -29,6 +29,9 @@ cmake --build "$build"
 echo "sanitize-test: build $((SECONDS - start)) s"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# Reports with function names, files and lines, from LLVM 19's symbolizer (llvm-19,
+# which llvm-19-dev brings), not whichever llvm-symbolizer is first on the PATH.
+export ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-19/bin/llvm-symbolizer
 start=$SECONDS
 ctest --test-dir "$build" --output-on-failure -j "$(nproc)"
 echo "sanitize-test: ctest $((SECONDS - start)) s"
@@ -60,11 +63,13 @@ for syntax in binary text; do
   pid_var="pid_$syntax"
   if ! wait "${!pid_var}"; then
     status=1
-    echo "fuzzer $syntax FOUND A CRASH: $(ls "$fuzz/findings" | head -3)"; tail -40 "$log"
+    echo "fuzzer $syntax FOUND A CRASH: $(ls "$fuzz/findings" | grep "^$syntax-" | head -3)"; tail -40 "$log"
   fi
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
   rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
-  echo "fuzzer $syntax: $runs executions in ${fuzz_seconds}s (${rate} exec/s), $(ls "$fuzz/findings" | grep -c "^$syntax-" || true) crashes"
+  # Crashes, leaks, time-outs and out-of-memory inputs; a slow-unit file is not one.
+  crashes=$(ls "$fuzz/findings" | grep -cE "^$syntax-(crash|leak|timeout|oom)-" || true)
+  echo "fuzzer $syntax: $runs executions in ${fuzz_seconds}s (${rate} exec/s), $crashes crashes"
 done
 echo "sanitize-test: fuzz $((SECONDS - start)) s"
 exit $status
