@@ -66,11 +66,8 @@ struct LoadedModel {
 };
 
 std::string TypeAndShape(const modelc_host_tensor& tensor) {
-  static const char* const kNames[] = {"?",       "float32", "uint8",   "int8",   "uint16", "int16",  "int32",
-                                       "int64",   "string",  "bool",    "float16", "float64", "uint32", "uint64"};
-  const int32_t type = tensor.element_type;
   std::vector<int64_t> shape(tensor.shape, tensor.shape + tensor.rank);
-  return absl::StrCat(type >= 0 && type < 14 ? kNames[type] : "?", "[", absl::StrJoin(shape, ","), "]");
+  return absl::StrCat(modelc_host_type_name(tensor.element_type), "[", absl::StrJoin(shape, ","), "]");
 }
 
 std::string ModelInputs(const modelc_model_info& model) {

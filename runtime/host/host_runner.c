@@ -8,7 +8,7 @@
 #include "failure.h"
 #include "modelc/host_runner.h"
 
-static const char *type_name(int32_t element_type) {
+const char *modelc_host_type_name(int32_t element_type) {
   static const char *const kNames[] = {"undefined", "float32", "uint8",  "int8",   "uint16",  "int16",  "int32",
                                        "int64",     "string",  "bool",   "float16", "float64", "uint32", "uint64"};
   return element_type >= 0 && element_type < (int32_t)(sizeof kNames / sizeof kNames[0]) ? kNames[element_type]
@@ -25,7 +25,7 @@ int modelc_host_run(const modelc_model_info *model, const modelc_host_tensor *in
     const modelc_tensor_info *want = &model->inputs[i];
     if (inputs[i].element_type != want->element_type) {
       return modelc_host_fail(error, error_size, "input %u ('%s') is %s, the model takes %s", i, want->name,
-                  type_name(inputs[i].element_type), type_name(want->element_type));
+                  modelc_host_type_name(inputs[i].element_type), modelc_host_type_name(want->element_type));
     }
     if (inputs[i].byte_size != want->byte_size) {
       return modelc_host_fail(error, error_size, "input %u ('%s') holds %" PRIu64 " bytes, the model takes %" PRIu64, i,
@@ -74,7 +74,7 @@ int modelc_host_run(const modelc_model_info *model, const modelc_host_tensor *in
 int modelc_host_compare(const modelc_host_tensor *actual, const modelc_host_tensor *expected, double rtol, double atol,
                         char *error, size_t error_size) {
   if (actual->element_type != expected->element_type) {
-    return modelc_host_fail(error, error_size, "%s, expected %s", type_name(actual->element_type), type_name(expected->element_type));
+    return modelc_host_fail(error, error_size, "%s, expected %s", modelc_host_type_name(actual->element_type), modelc_host_type_name(expected->element_type));
   }
   if (actual->byte_size != expected->byte_size) {
     return modelc_host_fail(error, error_size, "%" PRIu64 " bytes, expected %" PRIu64, actual->byte_size, expected->byte_size);

@@ -35,6 +35,8 @@ int modelc_host_tensor_read(const char *path, modelc_host_tensor *tensor, char *
 /* Writes a tensor as a .npy file (version 1.0). */
 int modelc_host_tensor_write_npy(const char *path, const modelc_host_tensor *tensor, char *error, size_t error_size);
 void modelc_host_tensor_free(modelc_host_tensor *tensor);
+/* The name of an ONNX element type ("float32", "int64", ...), as messages print it. */
+const char *modelc_host_type_name(int32_t element_type);
 /* Bytes of one element of an ONNX element type; 0 for types without a fixed size. */
 size_t modelc_host_element_size(int32_t element_type);
 
