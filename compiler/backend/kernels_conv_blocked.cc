@@ -8,7 +8,8 @@
 // check: the whole input at once, or (the plan's "padded_rows", --optimize memory) one
 // band of rows at a time, the rows one block of output rows reads, for every output
 // channel before the next band. Tiles narrower than the vector (row ends) run the same
-// code with one lane.
+// code with one lane. Writing over its copied input (the plan's overwrites_copied_input),
+// the kernel iterates the convolution's own rows and copies bands of them, padded or not.
 // The node's fused epilogue (residual, activation) runs on each finished plane.
 #include <algorithm>
 #include <functional>
@@ -26,7 +27,8 @@ namespace {
 class BlockedConv {
  public:
   BlockedConv(KernelContext& k, const ConvGeometry& g, const Epilogue& epilogue)
-      : k_(k), b_(k.b), g_(g), window_(IteratedWindow(g.window)), s_(window_), epilogue_(epilogue),
+      : k_(k), b_(k.b), g_(g), window_(k.plan.overwrites_copied_input ? g.window : IteratedWindow(g.window)),
+        s_(window_), epilogue_(epilogue),
         tiles_(k.plan.tiles), input_channels_last_(k.ChannelsLast(k.node.inputs[0]).has_value()),
         output_(k.ChannelsLast(k.node.outputs[0])), source_h_(s_.in_h + s_.pad_top + s_.pad_bottom),
         source_w_(s_.in_w + s_.pad_left + s_.pad_right), taps_(g.InChannelsPerGroup() * s_.kernel_h * s_.kernel_w) {}
@@ -54,7 +56,7 @@ class BlockedConv {
  private:
   void EmitBlocked() {
     packed_ = k_.PreparedConstant("blocked_weights");  // [tap][channel] per block of output channels
-    if (k_.plan.FindWorkspace("padded_rows") != nullptr) {
+    if (k_.plan.FindWorkspace(BandWorkspace()) != nullptr) {
       EmitBlockedByRowBands();
       return;
     }
@@ -86,35 +88,47 @@ class BlockedConv {
 
   // Calls body(first output row, rows) for each block of the plan's output rows.
   void ForEachRowBlock(const std::function<void(llvm::Value*, int64_t)>& body, bool allow_unrolling = true) {
-    const int64_t row_blocks = s_.out_h / tiles_.rows, rest_rows = s_.out_h % tiles_.rows;
-    k_.Loop(row_blocks, [&](llvm::Value* block) { body(b_.CreateMul(block, k_.Int(tiles_.rows)), tiles_.rows); },
-            allow_unrolling);
-    if (rest_rows > 0) body(k_.Int(row_blocks * tiles_.rows), rest_rows);
+    ForEachBlockOfRows(k_.Int(0), s_.out_h, tiles_.rows, body, allow_unrolling);
   }
 
-  // Per image and group, per block of output rows: the band of padded input rows they
-  // read, for each of the group's input channels ([channel][band row][padded column];
-  // the pad columns stay zero from one clearing, rows outside the input are copied from
-  // the zero row after the band), then each block of the group's output channels over
-  // those rows. A depthwise convolution's band is one channel's rows.
+  // Calls body(first row, rows) for each block of `block` rows of the `count` from `first`.
+  void ForEachBlockOfRows(llvm::Value* first, int64_t count, int64_t block,
+                          const std::function<void(llvm::Value*, int64_t)>& body, bool allow_unrolling = true) {
+    const int64_t blocks = count / block, rest = count % block;
+    k_.Loop(blocks, [&](llvm::Value* i) { body(b_.CreateAdd(first, b_.CreateMul(i, k_.Int(block))), block); },
+            allow_unrolling);
+    if (rest > 0) body(b_.CreateAdd(first, k_.Int(blocks * block)), rest);
+  }
+
+  // The band's workspace, and the output rows one band of input rows serves.
+  const char* BandWorkspace() const { return k_.plan.overwrites_copied_input ? "copied_rows" : "padded_rows"; }
+  int64_t BandOutputRows() const { return tiles_.band_rows > 0 ? tiles_.band_rows : tiles_.rows; }
+
+  // Per image and group, per band of output rows (the plan's band rows, else one block):
+  // the band of padded input rows they read, for each of the group's input channels
+  // ([channel][band row][padded column]; the pad columns stay zero from one clearing,
+  // rows outside the input are copied from the zero row after the band), then each
+  // block of the group's output channels over each block of those rows. A depthwise
+  // convolution's band is one channel's rows.
   void EmitBlockedByRowBands() {
-    band_rows_ = PaddedBandRows(s_, tiles_.rows);
+    band_rows_ = PaddedBandRows(s_, BandOutputRows());
     const int64_t input_channels = g_.InChannelsPerGroup();
     const int64_t band_floats = input_channels * band_rows_ * source_w_;
     const int64_t bytes = (band_floats + source_w_) * 4 + kPaddedCopySlackBytes;
-    source_ = k_.Workspace("padded_rows", bytes);
+    source_ = k_.Workspace(BandWorkspace(), bytes);
     b_.CreateMemSet(source_, b_.getInt8(0), k_.Int(bytes), llvm::MaybeAlign(4));
     llvm::Value* zero_row = k_.Address(source_, k_.Int(band_floats + s_.pad_left));
     k_.Loop(s_.batch, [&](llvm::Value* n) {
       k_.Loop(g_.groups, [&](llvm::Value* group) {
-        ForEachRowBlock([&](llvm::Value* oh0, int64_t rows) {
-          llvm::Value* first_row = b_.CreateSub(b_.CreateMul(oh0, k_.Int(s_.stride_h)), k_.Int(s_.pad_top));
+        ForEachBlockOfRows(k_.Int(0), s_.out_h, BandOutputRows(), [&](llvm::Value* band_oh0, int64_t band_rows) {
+          band_first_row_ = band_oh0;
+          llvm::Value* first_row = b_.CreateSub(b_.CreateMul(band_oh0, k_.Int(s_.stride_h)), k_.Int(s_.pad_top));
           k_.Loop(input_channels, [&](llvm::Value* ic) {
             llvm::Value* channel = b_.CreateAdd(b_.CreateMul(n, k_.Int(s_.channels)),
                                                 b_.CreateAdd(b_.CreateMul(group, k_.Int(input_channels)), ic));
             llvm::Value* plane = k_.Address(k_.in[0], b_.CreateMul(channel, k_.Int(s_.in_h * s_.in_w)));
             llvm::Value* band_plane = k_.Address(source_, b_.CreateMul(ic, k_.Int(band_rows_ * source_w_)));
-            k_.Loop(PaddedBandRows(s_, rows), [&](llvm::Value* j) {
+            k_.Loop(PaddedBandRows(s_, band_rows), [&](llvm::Value* j) {
               llvm::Value* row = b_.CreateAdd(first_row, j);
               llvm::Value* inside = b_.CreateAnd(b_.CreateICmpSGE(row, k_.Int(0)), b_.CreateICmpSLT(row, k_.Int(s_.in_h)));
               llvm::Value* clamped = k_.Max(k_.Min(row, k_.Int(s_.in_h - 1)), k_.Int(0));
@@ -123,9 +137,11 @@ class BlockedConv {
               b_.CreateMemCpy(to, llvm::MaybeAlign(4), from, llvm::MaybeAlign(4), k_.Int(s_.in_w * 4));
             });
           }, /*allow_unrolling=*/false);
-          ForEachChannelBlockOf(group, [&](llvm::Value* first_oc, int64_t size) {
-            EmitRowTiles(n, group, first_oc, size, oh0, rows);
-          });
+          ForEachBlockOfRows(band_oh0, band_rows, tiles_.rows, [&](llvm::Value* oh0, int64_t rows) {
+            ForEachChannelBlockOf(group, [&](llvm::Value* first_oc, int64_t size) {
+              EmitRowTiles(n, group, first_oc, size, oh0, rows);
+            });
+          }, /*allow_unrolling=*/false);
         }, /*allow_unrolling=*/false);
       });
       ForEachChannelBlock([&](llvm::Value*, llvm::Value* first_oc, int64_t size) { EmitPlaneEpilogues(n, first_oc, size); });
@@ -198,8 +214,10 @@ class BlockedConv {
       k_.Loop(s_.kernel_h, [&](llvm::Value* kh) {
         std::vector<llvm::Value*> row_starts(rows);
         for (int64_t r = 0; r < rows; ++r) {
-          if (band_rows_ > 0) {  // the band holds this group's rows from oh0's first
-            llvm::Value* row = b_.CreateAdd(k_.Int(r * s_.stride_h), b_.CreateMul(kh, k_.Int(s_.dilation_h)));
+          if (band_rows_ > 0) {  // the band holds this group's rows from its first output row's first
+            llvm::Value* band_row = b_.CreateAdd(b_.CreateSub(oh0, band_first_row_), k_.Int(r));
+            llvm::Value* row = b_.CreateAdd(b_.CreateMul(band_row, k_.Int(s_.stride_h)),
+                                            b_.CreateMul(kh, k_.Int(s_.dilation_h)));
             row_starts[r] =
                 k_.Address(source_, b_.CreateMul(b_.CreateAdd(b_.CreateMul(ic, k_.Int(band_rows_)), row), k_.Int(source_w_)));
             continue;
@@ -386,6 +404,7 @@ class BlockedConv {
   llvm::Value* packed_ = nullptr;
   llvm::Value* source_ = nullptr;
   int64_t band_rows_ = 0;  // padded rows per channel in the row band; 0: a whole padded copy
+  llvm::Value* band_first_row_ = nullptr;  // the first output row the current band serves
 };
 
 }  // namespace

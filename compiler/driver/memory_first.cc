@@ -16,7 +16,8 @@ std::set<std::string> WorkspaceFreeKernelsAboveTheBound(const Graph& graph, cons
     const QuantizedProductKernel* quantized = std::get_if<QuantizedProductKernel>(&node_plan.kernel);
     const bool has_workspace_free_form = (kernel != nullptr && *kernel != ConvKernel::kDirect) ||
                                          (quantized != nullptr && *quantized != QuantizedProductKernel::kDirect);
-    if (!has_workspace_free_form || node_plan.workspace.empty()) continue;
+    // A kernel writing over its copied input lowers the peak with its workspace.
+    if (!has_workspace_free_form || node_plan.workspace.empty() || node_plan.overwrites_copied_input) continue;
     if (live[step].Total() > buffers.activation_bound) direct.insert(graph.nodes()[step].name);
   }
   return direct;

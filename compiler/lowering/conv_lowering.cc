@@ -93,14 +93,19 @@ int64_t PaddedInputBytes(const WindowGeometry& w) {
          kPaddedCopySlackBytes;
 }
 
-int64_t PaddedRowBandBytes(const WindowGeometry& w, int64_t groups, int64_t output_rows) {
-  if (!w.HasPadding()) return 0;
+int64_t RowBandBytes(const WindowGeometry& w, int64_t groups, int64_t output_rows) {
   const int64_t source_w = w.in_w + w.pad_left + w.pad_right;
   return (w.channels / groups * PaddedBandRows(w, output_rows) + 1) * source_w * 4 + kPaddedCopySlackBytes;
 }
 
-KernelTiles BlockedTiles(const ConvGeometry& conv, const LoweringTarget& target) {
-  const WindowGeometry s = IteratedWindow(conv.window);
+int64_t PaddedRowBandBytes(const WindowGeometry& w, int64_t groups, int64_t output_rows) {
+  if (!w.HasPadding()) return 0;
+  return RowBandBytes(w, groups, output_rows);
+}
+
+// The tiles of the blocked kernel iterating window `s` (IteratedWindow, or the
+// convolution's own window when it writes over its copied input).
+KernelTiles BlockedTiles(const ConvGeometry& conv, const WindowGeometry& s, const LoweringTarget& target) {
   // Whole hardware vectors even for narrow rows: the unused lanes are masked off, which
   // costs less than odd-sized vectors (five lanes, say) that the target splits up.
   KernelTiles tiles;
@@ -115,6 +120,71 @@ KernelTiles BlockedTiles(const ConvGeometry& conv, const LoweringTarget& target)
   // independent accumulators hide the FMA latency.
   tiles.rows = std::clamp<int64_t>(8 / (tiles.channel_block * tiles.vectors), 1, std::min<int64_t>(4, s.out_h));
   return tiles;
+}
+
+// Input 0 is an intermediate tensor that this node alone reads: its buffer is the
+// output's to take.
+bool InputDiesHere(const Graph& graph, const Node& node) {
+  const ValueId input = node.inputs[0];
+  if (graph.IsConstant(input) || graph.IsGraphInput(input)) return false;
+  for (ValueId output : graph.outputs()) {
+    if (output == input) return false;
+  }
+  int reads = 0;
+  for (const Node& other : graph.nodes()) reads += static_cast<int>(std::count(other.inputs.begin(), other.inputs.end(), input));
+  return reads == 1;
+}
+
+// How many floats ahead of the input the output of a depthwise convolution must start
+// in their buffer so that copying bands of `band` output rows' input rows of one channel
+// at a time, channel after channel, never writes an output row over input rows a later
+// band has yet to copy (planar layout, one image): the most by which what a band writes
+// passes the first input row the next band copies, or the next channel's plane.
+int64_t DepthwiseBandOverrun(const WindowGeometry& w, int64_t band) {
+  const int64_t in_plane = w.in_h * w.in_w, out_plane = w.out_h * w.out_w;
+  int64_t overrun = 0;
+  for (int64_t c = 0; c < w.channels; ++c) {
+    for (int64_t first = 0; first < w.out_h; first += band) {
+      const int64_t end = std::min(w.out_h, first + band);
+      const int64_t written_end = c * out_plane + end * w.out_w;
+      const int64_t next_row = std::clamp<int64_t>(end * w.stride_h - w.pad_top, 0, w.in_h);
+      const int64_t uncopied = end == w.out_h ? (c + 1) * in_plane : c * in_plane + next_row * w.in_w;
+      overrun = std::max(overrun, written_end - uncopied);
+    }
+  }
+  return overrun;
+}
+
+// How the blocked kernel writes over its copied input: the output rows per band of
+// copied input rows, and how far ahead of the input the output starts.
+struct InPlaceBands {
+  int64_t rows = 0;
+  int64_t output_lead_bytes = 0;
+};
+
+// --optimize memory: how the blocked kernel can write its output over its input
+// (NodePlan::overwrites_copied_input), or nullopt. A pointwise convolution (1x1, stride
+// 1, unpadded, one group) by bands of one tile's rows across all input channels: each
+// band's outputs land on input rows it has just copied, or past the input. A depthwise
+// convolution by bands of its tile's rows, its output starting DepthwiseBandOverrun
+// ahead of its input (a row for a stride-1 3x3; nothing for stride 2) when that is less
+// than a channel plane, else by whole channel planes when an output plane is no larger
+// than an input plane. One image, planar layouts, an input no other node reads and an
+// output that is no model output (whose buffer is the caller's).
+std::optional<InPlaceBands> PlanInPlaceBands(const Graph& graph, const Node& node, const ConvGeometry& conv,
+                                             const KernelTiles& tiles, bool planar) {
+  const WindowGeometry& w = conv.window;
+  if (!planar || w.batch != 1 || w.spatial_rank != 2 || !InputDiesHere(graph, node) ||
+      graph.IsGraphOutput(node.outputs[0]) ||
+      graph.InputType(node, 0).element_type != graph.value(node.outputs[0]).type.element_type) {
+    return std::nullopt;
+  }
+  if (IsUnitPointwise(w) && conv.groups == 1) return InPlaceBands{tiles.rows, 0};
+  if (!IsDepthwise(conv)) return std::nullopt;
+  const int64_t overrun = DepthwiseBandOverrun(w, tiles.rows);
+  if (overrun < w.in_h * w.in_w) return InPlaceBands{tiles.rows, overrun * 4};
+  if (w.out_h * w.out_w <= w.in_h * w.in_w) return InPlaceBands{w.out_h, 0};
+  return std::nullopt;
 }
 
 // Appends a buffer after the ones already there.
@@ -213,9 +283,19 @@ NodePlan PlanConv(const Graph& graph, const Node& node, const ConvGeometry& conv
     case ConvKernel::kDirect:
       break;
     case ConvKernel::kBlocked:
-      plan.tiles = BlockedTiles(conv, target);
+      plan.tiles = BlockedTiles(conv, IteratedWindow(w), target);
       if (target.memory_first) {
-        AddBuffer(plan, "padded_rows", PaddedRowBandBytes(w, conv.groups, plan.tiles.rows));
+        const KernelTiles own_window_tiles = BlockedTiles(conv, w, target);
+        if (const std::optional<InPlaceBands> bands =
+                PlanInPlaceBands(graph, node, conv, own_window_tiles, !input && !output)) {
+          plan.tiles = own_window_tiles;
+          if (bands->rows != plan.tiles.rows) plan.tiles.band_rows = bands->rows;
+          plan.overwrites_copied_input = true;
+          plan.output_lead_bytes = bands->output_lead_bytes;
+          AddBuffer(plan, "copied_rows", RowBandBytes(w, conv.groups, bands->rows));
+        } else {
+          AddBuffer(plan, "padded_rows", PaddedRowBandBytes(w, conv.groups, plan.tiles.rows));
+        }
       } else {
         AddBuffer(plan, "padded_input", PaddedInputBytes(w));
       }

@@ -86,6 +86,7 @@ std::string TilesText(const KernelTiles& tiles) {
   add("vectors", tiles.vectors);
   add("channel block", tiles.channel_block);
   add("rows", tiles.rows);
+  add("band rows", tiles.band_rows);
   return text.empty() ? text : absl::StrCat(" (", text, ")");
 }
 
@@ -241,7 +242,9 @@ std::string PrintLoweringPlan(const Graph& graph, const LoweringPlan& plan) {
     const NodePlan& node_plan = plan.nodes[n];
     absl::StrAppend(&text, absl::StrFormat("  %d '%s' %s: %s%s%s\n", n, node.name, DescribeOp(node),
                                            KernelVariantName(node_plan.kernel), TilesText(node_plan.tiles),
-                                           node_plan.reads_input_in_place ? ", reads its input in place" : ""));
+                                           node_plan.reads_input_in_place ? ", reads its input in place"
+                                           : node_plan.overwrites_copied_input ? ", writes over its copied input"
+                                                                               : ""));
     for (const WorkspaceBuffer& buffer : node_plan.workspace) {
       absl::StrAppend(&text, absl::StrFormat("      workspace %s @%d, %d bytes\n", buffer.name, buffer.offset,
                                              buffer.bytes));

@@ -59,6 +59,7 @@ struct KernelTiles {
   int64_t vectors = 0;        // vectors per tile row
   int64_t channel_block = 0;  // output channels per tile
   int64_t rows = 0;           // output rows (Winograd: tile rows) per tile
+  int64_t band_rows = 0;      // output rows per band of copied input rows (0: a tile's rows)
 };
 
 // One temporary buffer of a node, inside its workspace (which the memory planner
@@ -91,6 +92,17 @@ struct NodePlan {
   // nowhere else (a Conv's fused residual): the output may take the input's buffer
   // when the input dies here.
   std::optional<int> output_over_input;
+  // In place by copies (--optimize memory, the blocked kernel): the kernel copies each
+  // band of input 0's rows to its workspace before it writes the outputs computed from
+  // it, and writes only over input bytes already copied (a pointwise convolution's rows
+  // across its channels; a depthwise convolution's band of one channel's rows, or its
+  // whole plane). The output may take input 0's buffer when the input dies here, also
+  // when the two sizes differ (the buffer is the larger).
+  bool overwrites_copied_input = false;
+  // With overwrites_copied_input: the output starts this many bytes before input 0 in
+  // their buffer (a stride-1 depthwise convolution's output rows land this far ahead of
+  // the input rows its next band copies).
+  int64_t output_lead_bytes = 0;
 
   int64_t WorkspaceBytes() const;
   const WorkspaceBuffer* FindWorkspace(std::string_view name) const;

@@ -109,6 +109,9 @@ BufferAssignment AssignBuffers(const Graph& graph, const LoweringPlan& plan, int
   }
   const int final_step = static_cast<int>(graph.nodes().size());
   for (ValueId output : graph.outputs()) last[root[output]] = std::max(last[root[output]], final_step);
+  // Each value's own liveness (its views'), before buffers are shared.
+  const std::vector<ValueId> view_root = root;
+  const std::vector<int> own_first = first, own_last = last;
 
   // Concat in place: when each input is one contiguous block of the output (nothing
   // before the axis but ones), the producers write straight into their block.
@@ -148,7 +151,8 @@ BufferAssignment AssignBuffers(const Graph& graph, const LoweringPlan& plan, int
   }
 
   // In place: an elementwise node, or a kernel the plan lets write over an input (a
-  // Conv's fused residual), writes its output over a scratch input that dies there.
+  // Conv's fused residual; a convolution over its copied input, whose output may be
+  // larger or smaller), writes its output over a scratch input that dies there.
   for (int step = 0; step < final_step; ++step) {
     const Node& node = graph.nodes()[step];
     const ValueId output = node.outputs[0];
@@ -167,28 +171,60 @@ BufferAssignment AssignBuffers(const Graph& graph, const LoweringPlan& plan, int
         candidates.push_back(*over);
       }
     }
+    const bool over_copied_input = plan.nodes[step].overwrites_copied_input;
+    if (over_copied_input) candidates.push_back(0);
     for (int candidate : candidates) {
       const ValueId input = node.inputs[candidate];
       const ValueId input_root = root[input];
       if (result.storage[input_root].kind != StorageKind::kUnused || last[input_root] != step) continue;
       last[input_root] = std::max(last[input_root], last[output]);
-      move_buffer(output, input_root, offset[input]);  // exactly over the input's bytes
+      // Exactly over the input's bytes, or as far ahead as the kernel writes
+      // (NodePlan::output_lead_bytes, in whole alignment units): the buffer's values
+      // move on to make room.
+      int64_t at = offset[input];
+      if (over_copied_input && candidate == 0) {
+        at -= (plan.nodes[step].output_lead_bytes + alignment - 1) / alignment * alignment;
+      }
+      if (at < 0) move_buffer(input_root, input_root, -at), at = 0;
+      move_buffer(output, input_root, at);
       break;
     }
   }
 
+  // A buffer holds every value living in it (an output larger than the input it was
+  // written over).
+  std::vector<int64_t> buffer_bytes(value_count, 0);
+  for (ValueId id = 0; id < value_count; ++id) {
+    buffer_bytes[root[id]] = std::max(buffer_bytes[root[id]], offset[id] + plan.values[id].stored_bytes);
+  }
   std::vector<ValueId> scratch_values;
   std::vector<BufferRequest> requests;
   for (ValueId id = 0; id < value_count; ++id) {
     if (root[id] != id || result.storage[id].kind != StorageKind::kUnused || first[id] < 0) continue;
     scratch_values.push_back(id);
-    requests.push_back({plan.values[id].stored_bytes, first[id], last[id]});
+    requests.push_back({buffer_bytes[id], first[id], last[id]});
   }
-  // Workspaces: live only while their node runs.
+  // Workspaces: live only while their node runs. A kernel writing over its copied
+  // input puts its workspace in the unused end of that buffer when it fits there (the
+  // buffer is as large as the largest tensor it ever holds).
   std::vector<int> workspace_nodes;
+  std::vector<std::pair<int, int64_t>> workspace_in_buffer;  // step, offset in its output's buffer
   for (int step = 0; step < final_step; ++step) {
     const int64_t bytes = plan.nodes[step].WorkspaceBytes();
     if (bytes == 0) continue;
+    if (plan.nodes[step].overwrites_copied_input) {
+      const ValueId buffer = root[graph.nodes()[step].outputs[0]];
+      int64_t used_end = 0;
+      for (ValueId id = 0; id < value_count; ++id) {
+        if (root[id] != buffer || own_first[view_root[id]] > step || own_last[view_root[id]] < step) continue;
+        used_end = std::max(used_end, offset[id] + plan.values[id].stored_bytes);
+      }
+      used_end = (used_end + alignment - 1) / alignment * alignment;
+      if (result.storage[buffer].kind == StorageKind::kUnused && used_end + bytes <= buffer_bytes[buffer]) {
+        workspace_in_buffer.emplace_back(step, used_end);
+        continue;
+      }
+    }
     workspace_nodes.push_back(step);
     requests.push_back({bytes, step, step});
   }
@@ -200,6 +236,9 @@ BufferAssignment AssignBuffers(const Graph& graph, const LoweringPlan& plan, int
   result.workspace_offset.assign(graph.nodes().size(), -1);
   for (size_t w = 0; w < workspace_nodes.size(); ++w) {
     result.workspace_offset[workspace_nodes[w]] = placement.offsets[scratch_values.size() + w];
+  }
+  for (const auto& [step, at] : workspace_in_buffer) {
+    result.workspace_offset[step] = result.storage[root[graph.nodes()[step].outputs[0]]].offset + at;
   }
   result.scratch_size = placement.arena_size;
   result.live_peak = placement.lower_bound;
