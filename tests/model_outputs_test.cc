@@ -193,10 +193,11 @@ TEST(Int8Models, MatchOnnxRuntime) {
 }
 
 // The six benchmark networks quantised the same way (tests/data/int8), on four inputs
-// from the generator of ../shared's (seeds as tools/quantize's SHARED_TEST_SEEDS).
+// from the generator of ../shared's (seeds as tools/quantize's SHARED_TEST_SEEDS); the two
+// depthwise networks also with --optimize memory.
 TEST(Int8Networks, MatchOnnxRuntime) {
   const auto models = ModelsOfKind("int8_network");
-  ASSERT_EQ(models.size(), 6u);
+  ASSERT_EQ(models.size(), 8u);
   for (const CompiledModelEntry* model : models) {
     std::vector<std::vector<float>> samples;
     for (uint32_t seed : {12345u, 1u, 2u, 3u}) samples.push_back(Mulberry32Floats(seed, model->info->inputs[0].byte_size / 4));

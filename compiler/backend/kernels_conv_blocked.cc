@@ -8,8 +8,8 @@
 // check: the whole input at once, or (the plan's "padded_rows", --optimize memory) one
 // band of rows at a time, the rows one block of output rows reads, for every output
 // channel before the next band. Tiles narrower than the vector (row ends) run the same
-// code with one lane. Writing over its copied input (the plan's overwrites_copied_input),
-// the kernel iterates the convolution's own rows and copies bands of them, padded or not.
+// code with one lane. Writing over its input (the plan's writes_over_consumed_input), the
+// kernel iterates the convolution's own rows and copies bands of them, padded or not.
 // The node's fused epilogue (residual, activation) runs on each finished plane.
 #include <algorithm>
 #include <functional>
@@ -27,7 +27,7 @@ namespace {
 class BlockedConv {
  public:
   BlockedConv(KernelContext& k, const ConvGeometry& g, const Epilogue& epilogue)
-      : k_(k), b_(k.b), g_(g), window_(k.plan.overwrites_copied_input ? g.window : IteratedWindow(g.window)),
+      : k_(k), b_(k.b), g_(g), window_(k.plan.writes_over_consumed_input ? g.window : IteratedWindow(g.window)),
         s_(window_), epilogue_(epilogue),
         tiles_(k.plan.tiles), input_channels_last_(k.ChannelsLast(k.node.inputs[0]).has_value()),
         output_(k.ChannelsLast(k.node.outputs[0])), source_h_(s_.in_h + s_.pad_top + s_.pad_bottom),
@@ -101,7 +101,7 @@ class BlockedConv {
   }
 
   // The band's workspace, and the output rows one band of input rows serves.
-  const char* BandWorkspace() const { return k_.plan.overwrites_copied_input ? "copied_rows" : "padded_rows"; }
+  const char* BandWorkspace() const { return k_.plan.writes_over_consumed_input ? "copied_rows" : "padded_rows"; }
   int64_t BandOutputRows() const { return tiles_.band_rows > 0 ? tiles_.band_rows : tiles_.rows; }
 
   // Per image and group, per band of output rows (the plan's band rows, else one block):

@@ -62,7 +62,7 @@ absl::Status CheckRamBudget(const CodegenRequest& request, std::optional<int64_t
   std::vector<Occupant> at_peak;
   for (ValueId id = 0; id < static_cast<ValueId>(graph.values().size()); ++id) {
     if (IsLiveAt(buffers, id, peak_step)) {
-      at_peak.push_back({absl::StrCat("'", graph.value(id).name, "'"), buffers.lifetimes[id].size});
+      at_peak.push_back({absl::StrCat("'", graph.value(id).name, "'"), buffers.lifetimes[id].SizeAt(peak_step)});
     }
   }
   for (const WorkspaceBuffer& buffer : plan.nodes[peak_step].workspace) {

@@ -17,7 +17,7 @@ std::set<std::string> WorkspaceFreeKernelsAboveTheBound(const Graph& graph, cons
     const bool has_workspace_free_form = (kernel != nullptr && *kernel != ConvKernel::kDirect) ||
                                          (quantized != nullptr && *quantized != QuantizedProductKernel::kDirect);
     // A kernel writing over its copied input lowers the peak with its workspace.
-    if (!has_workspace_free_form || node_plan.workspace.empty() || node_plan.overwrites_copied_input) continue;
+    if (!has_workspace_free_form || node_plan.workspace.empty() || node_plan.writes_over_consumed_input) continue;
     if (live[step].Total() > buffers.activation_bound) direct.insert(graph.nodes()[step].name);
   }
   return direct;

@@ -59,10 +59,22 @@ std::string DrawMemoryPlan(const CodegenRequest& request) {
     if (buffers.root[id] != id || buffers.storage[id].kind != StorageKind::kScratch) continue;
     const BufferRequest& lifetime = buffers.lifetimes[id];
     const int64_t offset = buffers.storage[id].offset;
-    absl::StrAppend(&svg, rect(x(lifetime.first_step), y(offset), x(lifetime.last_step + 1), y(offset + lifetime.size),
-                               plan.values[id].channels_last ? "#59a14f" : "#4e79a7",
-                               absl::StrFormat("'%s' %d bytes @%d, steps %d..%d", Escape(graph.value(id).name),
-                                               lifetime.size, offset, lifetime.first_step, lifetime.last_step)));
+    const std::string title = absl::StrFormat("'%s' %d bytes @%d, steps %d..%d", Escape(graph.value(id).name),
+                                              lifetime.size, offset, lifetime.first_step, lifetime.last_step);
+    const char* colour = plan.values[id].channels_last ? "#59a14f" : "#4e79a7";
+    if (lifetime.step_sizes.empty()) {
+      absl::StrAppend(&svg, rect(x(lifetime.first_step), y(offset), x(lifetime.last_step + 1),
+                                 y(offset + lifetime.size), colour, title));
+    } else {  // a buffer that outputs written over their inputs grow and shrink: its bytes at each step
+      std::string outline = absl::StrFormat("M%.1f %.1fH%.1f", x(lifetime.first_step), y(offset),
+                                            x(lifetime.last_step + 1));
+      for (int step = lifetime.last_step; step >= lifetime.first_step; --step) {
+        absl::StrAppend(&outline, absl::StrFormat("V%.1fH%.1f", y(offset + lifetime.SizeAt(step)), x(step)));
+      }
+      absl::StrAppend(&svg, absl::StrFormat("<path d=\"%sZ\" fill=\"%s\" stroke=\"white\" stroke-width=\"0.5\">"
+                                            "<title>%s</title></path>\n",
+                                            outline, colour, title));
+    }
   }
   for (size_t n = 0; n < graph.nodes().size(); ++n) {
     for (const WorkspaceBuffer& buffer : plan.nodes[n].workspace) {

@@ -91,6 +91,8 @@ std::string WriteReport(const CodegenRequest& request, const ObjectFile& object,
   absl::StrAppend(&r, "scratch:      ", buffers.scratch_size, " bytes, alignment ", buffers.scratch_alignment, "\n");
   absl::StrAppend(&r, "activation bound: ", buffers.activation_bound,
                   " bytes (most bytes of tensors live at one step of this order, without kernel workspaces)\n");
+  absl::StrAppend(&r, "plain bound:  ", buffers.plain_activation_bound,
+                  " bytes (the same with every tensor in bytes of its own: no output written over its input)\n");
   absl::StrAppend(&r, "live peak:    ", buffers.live_peak,
                   " bytes (the same with each step's kernel workspaces: what placement can reach)\n");
   absl::StrAppend(&r, "flash:        ", object.code_bytes + object.read_only_bytes, " bytes (code ",

@@ -57,6 +57,7 @@ std::string WriteJsonReport(const CodegenRequest& request, const ObjectFile& obj
       {"totals",
        {{"macs", macs}, {"weight_bytes", weight_bytes}, {"scratch_bytes", buffers.scratch_size},
         {"scratch_alignment", buffers.scratch_alignment}, {"activation_bound_bytes", buffers.activation_bound},
+        {"plain_activation_bound_bytes", buffers.plain_activation_bound},
         {"live_peak_bytes", buffers.live_peak}, {"flash_bytes", object.code_bytes + object.read_only_bytes},
         {"code_bytes", object.code_bytes}, {"read_only_bytes", object.read_only_bytes},
         {"stack_bound_bytes", object.stack_bound_bytes},

@@ -122,19 +122,6 @@ KernelTiles BlockedTiles(const ConvGeometry& conv, const WindowGeometry& s, cons
   return tiles;
 }
 
-// Input 0 is an intermediate tensor that this node alone reads: its buffer is the
-// output's to take.
-bool InputDiesHere(const Graph& graph, const Node& node) {
-  const ValueId input = node.inputs[0];
-  if (graph.IsConstant(input) || graph.IsGraphInput(input)) return false;
-  for (ValueId output : graph.outputs()) {
-    if (output == input) return false;
-  }
-  int reads = 0;
-  for (const Node& other : graph.nodes()) reads += static_cast<int>(std::count(other.inputs.begin(), other.inputs.end(), input));
-  return reads == 1;
-}
-
 // How many floats ahead of the input the output of a depthwise convolution must start
 // in their buffer so that copying bands of `band` output rows' input rows of one channel
 // at a time, channel after channel, never writes an output row over input rows a later
@@ -163,7 +150,7 @@ struct InPlaceBands {
 };
 
 // --optimize memory: how the blocked kernel can write its output over its input
-// (NodePlan::overwrites_copied_input), or nullopt. A pointwise convolution (1x1, stride
+// (NodePlan::writes_over_consumed_input), or nullopt. A pointwise convolution (1x1, stride
 // 1, unpadded, one group) by bands of one tile's rows across all input channels: each
 // band's outputs land on input rows it has just copied, or past the input. A depthwise
 // convolution by bands of its tile's rows, its output starting DepthwiseBandOverrun
@@ -174,8 +161,7 @@ struct InPlaceBands {
 std::optional<InPlaceBands> PlanInPlaceBands(const Graph& graph, const Node& node, const ConvGeometry& conv,
                                              const KernelTiles& tiles, bool planar) {
   const WindowGeometry& w = conv.window;
-  if (!planar || w.batch != 1 || w.spatial_rank != 2 || !InputDiesHere(graph, node) ||
-      graph.IsGraphOutput(node.outputs[0]) ||
+  if (!planar || w.batch != 1 || w.spatial_rank != 2 || !InputBufferIsFreeToTake(graph, node) ||
       graph.InputType(node, 0).element_type != graph.value(node.outputs[0]).type.element_type) {
     return std::nullopt;
   }
@@ -194,6 +180,19 @@ void AddBuffer(NodePlan& plan, std::string name, int64_t bytes) {
 }
 
 }  // namespace
+
+bool InputBufferIsFreeToTake(const Graph& graph, const Node& node) {
+  const ValueId input = node.inputs[0];
+  if (graph.IsConstant(input) || graph.IsGraphInput(input) || graph.IsGraphOutput(input) ||
+      graph.IsGraphOutput(node.outputs[0])) {
+    return false;
+  }
+  int reads = 0;
+  for (const Node& other : graph.nodes()) {
+    reads += static_cast<int>(std::count(other.inputs.begin(), other.inputs.end(), input));
+  }
+  return reads == 1;
+}
 
 int64_t PaddedBandRows(const WindowGeometry& w, int64_t output_rows) {
   return (output_rows - 1) * w.stride_h + (w.kernel_h - 1) * w.dilation_h + 1;
@@ -290,7 +289,7 @@ NodePlan PlanConv(const Graph& graph, const Node& node, const ConvGeometry& conv
                 PlanInPlaceBands(graph, node, conv, own_window_tiles, !input && !output)) {
           plan.tiles = own_window_tiles;
           if (bands->rows != plan.tiles.rows) plan.tiles.band_rows = bands->rows;
-          plan.overwrites_copied_input = true;
+          plan.writes_over_consumed_input = true;
           plan.output_lead_bytes = bands->output_lead_bytes;
           AddBuffer(plan, "copied_rows", RowBandBytes(w, conv.groups, bands->rows));
         } else {

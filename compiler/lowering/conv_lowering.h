@@ -34,6 +34,11 @@ inline constexpr int64_t kPaddedCopySlackBytes = 64;
 // then the slack).
 int64_t PaddedBandRows(const WindowGeometry& w, int64_t output_rows);
 
+// Input 0 is an intermediate tensor that this node alone reads and the output is no
+// model output (whose buffer is the caller's): the output may take input 0's buffer
+// (NodePlan::writes_over_consumed_input).
+bool InputBufferIsFreeToTake(const Graph& graph, const Node& node);
+
 // Whether output rows of `width` pixels would fill vectors of `lanes` pixels under 80%:
 // the convolution kernels then put channels, not pixels, in the lanes.
 bool IsNarrowRow(int64_t width, int64_t lanes);

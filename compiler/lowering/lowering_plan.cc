@@ -243,7 +243,7 @@ std::string PrintLoweringPlan(const Graph& graph, const LoweringPlan& plan) {
     absl::StrAppend(&text, absl::StrFormat("  %d '%s' %s: %s%s%s\n", n, node.name, DescribeOp(node),
                                            KernelVariantName(node_plan.kernel), TilesText(node_plan.tiles),
                                            node_plan.reads_input_in_place ? ", reads its input in place"
-                                           : node_plan.overwrites_copied_input ? ", writes over its copied input"
+                                           : node_plan.writes_over_consumed_input ? ", writes over its consumed input"
                                                                                : ""));
     for (const WorkspaceBuffer& buffer : node_plan.workspace) {
       absl::StrAppend(&text, absl::StrFormat("      workspace %s @%d, %d bytes\n", buffer.name, buffer.offset,

@@ -92,16 +92,18 @@ struct NodePlan {
   // nowhere else (a Conv's fused residual): the output may take the input's buffer
   // when the input dies here.
   std::optional<int> output_over_input;
-  // In place by copies (--optimize memory, the blocked kernel): the kernel copies each
-  // band of input 0's rows to its workspace before it writes the outputs computed from
-  // it, and writes only over input bytes already copied (a pointwise convolution's rows
-  // across its channels; a depthwise convolution's band of one channel's rows, or its
-  // whole plane). The output may take input 0's buffer when the input dies here, also
-  // when the two sizes differ (the buffer is the larger).
-  bool overwrites_copied_input = false;
-  // With overwrites_copied_input: the output starts this many bytes before input 0 in
-  // their buffer (a stride-1 depthwise convolution's output rows land this far ahead of
-  // the input rows its next band copies).
+  // In place by order (--optimize memory): the kernel writes each output only over bytes
+  // of input 0 that no later output reads, having read them or copied them to its
+  // workspace first. The blocked float kernel copies bands of input rows (a pointwise
+  // convolution's rows across its channels; a depthwise convolution's band of one
+  // channel's rows, or its whole plane); the int8 pointwise kernel copies each pixel's
+  // channels (its window pairs); the int8 depthwise kernel reads each window just before
+  // writing its pixel. The output may take input 0's buffer when the input dies here,
+  // also when the two sizes differ (the buffer is the larger).
+  bool writes_over_consumed_input = false;
+  // With writes_over_consumed_input: the output starts this many bytes before input 0 in
+  // their buffer (a stride-1 depthwise convolution's outputs land this far ahead of the
+  // input its next band or pixel reads).
   int64_t output_lead_bytes = 0;
 
   int64_t WorkspaceBytes() const;

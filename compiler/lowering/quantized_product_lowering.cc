@@ -1,7 +1,11 @@
 // Quantised convolution kernel selection.
 #include "compiler/lowering/quantized_product_lowering.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "compiler/ir/op_geometry.h"
+#include "compiler/lowering/conv_lowering.h"
 #include "compiler/util/status_macros.h"
 
 namespace modelc {
@@ -16,6 +20,51 @@ bool ZeroWeightZeroPoint(const Graph& graph, const Node& node, int zero_point_in
     if (byte != 0) return false;
   }
   return true;
+}
+
+// How many elements ahead of its input the output of a depthwise convolution computed
+// one pixel at a time (row by row, channel after channel, each window read just before
+// its pixel is written) must start so that no pixel lands on an input element a later
+// pixel of its channel reads: the most by which a pixel's position passes the lowest
+// element any later window reads. Channel 0's; a later channel has more room when an
+// output plane is no larger than an input plane.
+int64_t DepthwisePixelOverrun(const WindowGeometry& w) {
+  const int64_t pixels = w.out_h * w.out_w;
+  std::vector<int64_t> lowest_read_from(pixels + 1, w.in_h * w.in_w);  // by any pixel from this one on
+  for (int64_t q = pixels - 1; q >= 0; --q) {
+    const int64_t row = std::clamp<int64_t>(q / w.out_w * w.stride_h - w.pad_top, 0, w.in_h - 1);
+    const int64_t column = std::clamp<int64_t>(q % w.out_w * w.stride_w - w.pad_left, 0, w.in_w - 1);
+    lowest_read_from[q] = std::min(lowest_read_from[q + 1], row * w.in_w + column);
+  }
+  int64_t overrun = 0;
+  for (int64_t q = 0; q < pixels; ++q) overrun = std::max(overrun, q + 1 - lowest_read_from[q + 1]);
+  return overrun;
+}
+
+// --optimize memory: whether the kernel chosen can write over its input
+// (NodePlan::writes_over_consumed_input) and how far ahead: the window-pairs kernel of a
+// pointwise convolution (1x1, stride 1, unpadded, one group) copies each pixel's
+// channels before writing that pixel's outputs; the direct kernel of a depthwise one
+// reads each window just before writing its pixel (DepthwisePixelOverrun ahead). One
+// image, planar, outputs as wide as inputs (QLinearConv's int8/uint8), an input no
+// other node reads.
+void PlanWritingOverInput(const Graph& graph, const Node& node, const ConvGeometry& g, int64_t output_bytes,
+                          NodePlan& plan) {
+  const WindowGeometry& w = g.window;
+  if (w.batch != 1 || w.spatial_rank != 2 || !InputBufferIsFreeToTake(graph, node) ||
+      ByteSize(graph.InputType(node, 0).element_type) != output_bytes) {
+    return;
+  }
+  const bool pointwise = w.kernel_h == 1 && w.kernel_w == 1 && w.stride_h == 1 && w.stride_w == 1 &&
+                         !w.HasPadding() && g.groups == 1;
+  const bool depthwise = g.groups == w.channels && g.out_channels == w.channels;
+  if (pointwise && std::get<QuantizedProductKernel>(plan.kernel) == QuantizedProductKernel::kDspPairs) {
+    plan.writes_over_consumed_input = true;
+  } else if (depthwise && std::get<QuantizedProductKernel>(plan.kernel) == QuantizedProductKernel::kDirect &&
+             w.out_h * w.out_w <= w.in_h * w.in_w) {
+    plan.writes_over_consumed_input = true;
+    plan.output_lead_bytes = DepthwisePixelOverrun(w) * output_bytes;
+  }
 }
 
 }  // namespace
@@ -35,6 +84,9 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   NodePlan plan;
   plan.kernel = pairs ? QuantizedProductKernel::kDspPairs : QuantizedProductKernel::kDirect;
   if (pairs) plan.workspace.push_back({"window_pairs", 0, WindowPairsBytes(taps)});
+  if (target.memory_first && qlinear) {
+    PlanWritingOverInput(graph, node, g, ByteSize(graph.value(node.outputs[0]).type.element_type), plan);
+  }
   return plan;
 }
 

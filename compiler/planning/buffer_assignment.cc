@@ -112,6 +112,12 @@ BufferAssignment AssignBuffers(const Graph& graph, const LoweringPlan& plan, int
   // Each value's own liveness (its views'), before buffers are shared.
   const std::vector<ValueId> view_root = root;
   const std::vector<int> own_first = first, own_last = last;
+  std::vector<BufferRequest> own_requests;
+  for (ValueId id = 0; id < value_count; ++id) {
+    if (root[id] != id || result.storage[id].kind != StorageKind::kUnused || first[id] < 0) continue;
+    own_requests.push_back({plan.values[id].stored_bytes, first[id], last[id]});
+  }
+  result.plain_activation_bound = LiveBytesBound(own_requests);
 
   // Concat in place: when each input is one contiguous block of the output (nothing
   // before the axis but ones), the producers write straight into their block.
@@ -171,7 +177,7 @@ BufferAssignment AssignBuffers(const Graph& graph, const LoweringPlan& plan, int
         candidates.push_back(*over);
       }
     }
-    const bool over_copied_input = plan.nodes[step].overwrites_copied_input;
+    const bool over_copied_input = plan.nodes[step].writes_over_consumed_input;
     if (over_copied_input) candidates.push_back(0);
     for (int candidate : candidates) {
       const ValueId input = node.inputs[candidate];
@@ -197,34 +203,34 @@ BufferAssignment AssignBuffers(const Graph& graph, const LoweringPlan& plan, int
   for (ValueId id = 0; id < value_count; ++id) {
     buffer_bytes[root[id]] = std::max(buffer_bytes[root[id]], offset[id] + plan.values[id].stored_bytes);
   }
+  // ...and at each step only the values live then: other buffers may use the rest.
+  std::vector<std::vector<int64_t>> step_bytes(value_count);
+  for (ValueId id = 0; id < value_count; ++id) {
+    const ValueId buffer = root[id];
+    if (first[buffer] < 0) continue;
+    std::vector<int64_t>& sizes = step_bytes[buffer];
+    sizes.resize(last[buffer] - first[buffer] + 1, 0);
+    const ValueId own = view_root[id];
+    for (int step = std::max(own_first[own], first[buffer]); step <= std::min(own_last[own], last[buffer]); ++step) {
+      sizes[step - first[buffer]] = std::max(sizes[step - first[buffer]], offset[id] + plan.values[id].stored_bytes);
+    }
+  }
   std::vector<ValueId> scratch_values;
   std::vector<BufferRequest> requests;
   for (ValueId id = 0; id < value_count; ++id) {
     if (root[id] != id || result.storage[id].kind != StorageKind::kUnused || first[id] < 0) continue;
     scratch_values.push_back(id);
-    requests.push_back({buffer_bytes[id], first[id], last[id]});
+    BufferRequest request{buffer_bytes[id], first[id], last[id]};
+    if (std::any_of(step_bytes[id].begin(), step_bytes[id].end(), [&](int64_t b) { return b != buffer_bytes[id]; })) {
+      request.step_sizes = step_bytes[id];
+    }
+    requests.push_back(std::move(request));
   }
-  // Workspaces: live only while their node runs. A kernel writing over its copied
-  // input puts its workspace in the unused end of that buffer when it fits there (the
-  // buffer is as large as the largest tensor it ever holds).
+  // Workspaces: live only while their node runs.
   std::vector<int> workspace_nodes;
-  std::vector<std::pair<int, int64_t>> workspace_in_buffer;  // step, offset in its output's buffer
   for (int step = 0; step < final_step; ++step) {
     const int64_t bytes = plan.nodes[step].WorkspaceBytes();
     if (bytes == 0) continue;
-    if (plan.nodes[step].overwrites_copied_input) {
-      const ValueId buffer = root[graph.nodes()[step].outputs[0]];
-      int64_t used_end = 0;
-      for (ValueId id = 0; id < value_count; ++id) {
-        if (root[id] != buffer || own_first[view_root[id]] > step || own_last[view_root[id]] < step) continue;
-        used_end = std::max(used_end, offset[id] + plan.values[id].stored_bytes);
-      }
-      used_end = (used_end + alignment - 1) / alignment * alignment;
-      if (result.storage[buffer].kind == StorageKind::kUnused && used_end + bytes <= buffer_bytes[buffer]) {
-        workspace_in_buffer.emplace_back(step, used_end);
-        continue;
-      }
-    }
     workspace_nodes.push_back(step);
     requests.push_back({bytes, step, step});
   }
@@ -236,9 +242,6 @@ BufferAssignment AssignBuffers(const Graph& graph, const LoweringPlan& plan, int
   result.workspace_offset.assign(graph.nodes().size(), -1);
   for (size_t w = 0; w < workspace_nodes.size(); ++w) {
     result.workspace_offset[workspace_nodes[w]] = placement.offsets[scratch_values.size() + w];
-  }
-  for (const auto& [step, at] : workspace_in_buffer) {
-    result.workspace_offset[step] = result.storage[root[graph.nodes()[step].outputs[0]]].offset + at;
   }
   result.scratch_size = placement.arena_size;
   result.live_peak = placement.lower_bound;
@@ -269,7 +272,7 @@ std::vector<LiveBytes> LiveBytesAtEachStep(const Graph& graph, const LoweringPla
   std::vector<LiveBytes> live(graph.nodes().size());
   for (int step = 0; step < static_cast<int>(live.size()); ++step) {
     for (ValueId id = 0; id < static_cast<ValueId>(graph.values().size()); ++id) {
-      if (IsLiveAt(buffers, id, step)) live[step].tensors += buffers.lifetimes[id].size;
+      if (IsLiveAt(buffers, id, step)) live[step].tensors += buffers.lifetimes[id].SizeAt(step);
     }
     live[step].workspace = plan.nodes[step].WorkspaceBytes();
   }

@@ -39,8 +39,12 @@ struct BufferAssignment {
   int64_t scratch_alignment = 16;
   // The most bytes of intermediate tensors live at one step of this execution order
   // (views and in-place results sharing their bytes as planned), without any kernel
-  // workspace: a bound of the graph, not of our kernels' choices.
+  // workspace: a bound no placement of this plan's tensors can go below.
   int64_t activation_bound = 0;
+  // The same with every tensor in bytes of its own (only views share): the bound of the
+  // execution order without outputs written over their inputs or Concats written in
+  // place, independent of the kernels' choices.
+  int64_t plain_activation_bound = 0;
   // The same with each step's kernel workspace: what placing this plan's buffers can
   // reach at best.
   int64_t live_peak = 0;

@@ -22,6 +22,18 @@ bool LifetimesOverlap(const BufferRequest& a, const BufferRequest& b) {
   return a.first_step <= b.last_step && b.first_step <= a.last_step;
 }
 
+// The bytes `placed` holds, from its start, at the steps it shares with `request`.
+int64_t BytesInUseDuring(const BufferRequest& placed, const BufferRequest& request, int64_t alignment) {
+  int64_t bytes = placed.size;
+  if (!placed.step_sizes.empty()) {
+    bytes = 0;
+    const int first = std::max(placed.first_step, request.first_step);
+    const int last = std::min(placed.last_step, request.last_step);
+    for (int step = first; step <= last; ++step) bytes = std::max(bytes, placed.SizeAt(step));
+  }
+  return AlignUp(std::max<int64_t>(bytes, 1), alignment);
+}
+
 // Places buffers in the given order, each into the smallest gap among the already
 // placed buffers that are live at the same time, or above them all.
 MemoryPlan PlaceInOrder(const std::vector<BufferRequest>& requests, const std::vector<int>& order,
@@ -35,8 +47,7 @@ MemoryPlan PlaceInOrder(const std::vector<BufferRequest>& requests, const std::v
     std::vector<std::pair<int64_t, int64_t>> busy;  // [begin, end) of conflicting buffers
     for (int other : placed) {
       if (!LifetimesOverlap(request, requests[other])) continue;
-      busy.push_back({plan.offsets[other],
-                      plan.offsets[other] + AlignUp(std::max<int64_t>(requests[other].size, 1), alignment)});
+      busy.push_back({plan.offsets[other], plan.offsets[other] + BytesInUseDuring(requests[other], request, alignment)});
     }
     std::sort(busy.begin(), busy.end());
     int64_t best_offset = -1, best_gap = 0, cursor = 0;
@@ -65,7 +76,7 @@ int64_t LiveBytesBound(const std::vector<BufferRequest>& requests) {
   for (int step = 0; step <= last; ++step) {
     int64_t live = 0;
     for (const BufferRequest& r : requests) {
-      if (r.first_step <= step && step <= r.last_step) live += r.size;
+      if (r.first_step <= step && step <= r.last_step) live += r.SizeAt(step);
     }
     bound = std::max(bound, live);
   }

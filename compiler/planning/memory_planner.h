@@ -1,19 +1,28 @@
 // Static placement of buffers with known sizes and lifetimes in one arena.
-// Guarantees: two buffers whose lifetimes overlap never overlap in memory; every
+// Guarantees: two buffers never overlap in the bytes they use at a step they share; every
 // offset is a multiple of the alignment; the arena is never larger than placing all
 // buffers side by side. Deterministic for the same requests.
 #ifndef MODELC_PLANNING_MEMORY_PLANNER_H_
 #define MODELC_PLANNING_MEMORY_PLANNER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
 namespace modelc {
 
 struct BufferRequest {
-  int64_t size = 0;    // bytes
+  int64_t size = 0;    // bytes (the most it holds)
   int first_step = 0;  // the step that writes it first
   int last_step = 0;   // the last step that reads it (inclusive)
+  // Bytes in use at each step from first_step when they vary (a buffer that outputs
+  // written over their inputs make grow and shrink; its start stays put); empty: `size`
+  // throughout. Other buffers may use the rest of `size` at a step.
+  std::vector<int64_t> step_sizes;
+
+  int64_t SizeAt(int step) const {
+    return step_sizes.empty() ? size : step_sizes[static_cast<std::size_t>(step - first_step)];
+  }
 };
 
 struct MemoryPlan {
