@@ -112,7 +112,10 @@ KernelTiles BlockedTiles(const ConvGeometry& conv, const WindowGeometry& s, cons
   int64_t lanes = 1;
   while (lanes < s.out_w && lanes < target.vector_lanes) lanes *= 2;
   tiles.lanes = std::min<int64_t>(lanes, std::max<int64_t>(1, target.vector_lanes));
-  tiles.vectors = tiles.lanes > 1 ? (s.out_w >= 2 * tiles.lanes ? 2 : 1) : std::min<int64_t>(4, s.out_w);
+  // Scalar cores: four pixels per tile, or a whole row of up to six (no tile of one or
+  // two pixels at each row's end).
+  tiles.vectors = tiles.lanes > 1 ? (s.out_w >= 2 * tiles.lanes ? 2 : 1)
+                                  : (s.out_w <= 6 ? s.out_w : std::min<int64_t>(4, s.out_w));
   const int64_t free_registers = std::max<int64_t>(1, target.vector_registers - tiles.vectors - 1);
   tiles.channel_block = std::clamp<int64_t>(free_registers / tiles.vectors, 1, 8);
   tiles.channel_block = std::min(tiles.channel_block, conv.OutChannelsPerGroup());
