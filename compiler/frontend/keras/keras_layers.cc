@@ -1,0 +1,405 @@
+// The core, normalisation, activation, reshaping and merging layers, and the table of
+// every supported layer class. Tensors keep Keras's layout (batch first, channels
+// last), so these layers map to IR ops on the same axes Keras names.
+#include "compiler/frontend/keras/keras_layers.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "compiler/frontend/keras/keras_window_layers.h"
+#include "compiler/util/status_macros.h"
+
+namespace modelc {
+namespace keras_layers {
+namespace {
+
+using Outputs = absl::StatusOr<std::vector<ValueId>>;
+
+absl::Status Invalid(const std::string& message) { return absl::InvalidArgumentError(message); }
+
+Outputs One(absl::StatusOr<ValueId> value) {
+  if (!value.ok()) return value.status();
+  return std::vector<ValueId>{*value};
+}
+
+absl::StatusOr<int64_t> NormalizeAxis(int64_t axis, int64_t rank) {
+  if (axis < -rank || axis >= rank) return Invalid(absl::StrCat("axis ", axis, " is out of range for rank ", rank));
+  return axis < 0 ? axis + rank : axis;
+}
+
+// The single axis of an "axis" field that may be an integer or a one-element list.
+absl::StatusOr<int64_t> ConfigAxis(LayerBuilder& b, int64_t fallback) {
+  ASSIGN_OR_RETURN(int64_t axis, ConfigInt(b.config(), "axis", fallback));
+  return NormalizeAxis(axis, static_cast<int64_t>(b.InputShape(0).size()));
+}
+
+// A per-channel constant along `axis` of a rank-`rank` tensor, shaped to broadcast.
+TensorData AlongAxis(const std::vector<float>& values, int64_t axis, int64_t rank) {
+  Shape shape = {static_cast<int64_t>(values.size())};
+  for (int64_t d = axis + 1; d < rank; ++d) shape.push_back(1);
+  return TensorData::FromFloats(std::move(shape), values);
+}
+
+Outputs ConvertIdentity(LayerBuilder& b) {
+  RETURN_IF_ERROR(b.ExpectInputs(1));
+  return std::vector<ValueId>{b.Input(0)};
+}
+
+Outputs ConvertActivation(LayerBuilder& b) {
+  RETURN_IF_ERROR(b.ExpectInputs(1));
+  return One(b.ConfiguredActivation(b.Input(0)));
+}
+
+// y = x W + b on the last axis: Gemm for rows, MatMul and Add for higher ranks.
+Outputs ConvertDense(LayerBuilder& b) {
+  RETURN_IF_ERROR(b.ExpectInputs(1));
+  const Shape x = b.InputShape(0);
+  ASSIGN_OR_RETURN(int64_t units, ConfigInt(b.config(), "units", 0));
+  ASSIGN_OR_RETURN(bool use_bias, ConfigBool(b.config(), "use_bias", true));
+  if (units < 1 || x.size() < 2) return Invalid("its units or input rank is bad");
+  RETURN_IF_ERROR(b.ExpectWeights(use_bias ? 2 : 1));
+  ASSIGN_OR_RETURN(TensorData kernel, b.Weight(0, {x.back(), units}, "kernel"));
+  std::vector<ValueId> inputs = {b.Input(0), b.AddConstant("kernel", std::move(kernel))};
+  ValueId bias = kNoValue;
+  if (use_bias) {
+    ASSIGN_OR_RETURN(TensorData bias_data, b.Weight(1, {units}, "bias"));
+    bias = b.AddConstant("bias", std::move(bias_data));
+  }
+  ValueId y;
+  if (x.size() == 2) {
+    if (bias != kNoValue) inputs.push_back(bias);
+    ASSIGN_OR_RETURN(y, b.AddNode(OpKind::kGemm, "gemm", std::move(inputs)));
+  } else {
+    ASSIGN_OR_RETURN(y, b.AddNode(OpKind::kMatMul, "matmul", std::move(inputs)));
+    if (bias != kNoValue) {
+      ASSIGN_OR_RETURN(y, b.AddNode(OpKind::kAdd, "bias_add", {y, bias}));
+    }
+  }
+  return One(b.ConfiguredActivation(y));
+}
+
+// Inference: x * gamma / sqrt(variance + epsilon) + (beta - mean * that scale),
+// folded into one scale and one shift per channel.
+Outputs ConvertBatchNormalization(LayerBuilder& b) {
+  RETURN_IF_ERROR(b.ExpectInputs(1));
+  const int64_t rank = static_cast<int64_t>(b.InputShape(0).size());
+  ASSIGN_OR_RETURN(int64_t axis, ConfigAxis(b, -1));
+  ASSIGN_OR_RETURN(double epsilon, ConfigNumber(b.config(), "epsilon", 1e-3));
+  ASSIGN_OR_RETURN(bool center, ConfigBool(b.config(), "center", true));
+  ASSIGN_OR_RETURN(bool scale, ConfigBool(b.config(), "scale", true));
+  const int64_t channels = b.InputShape(0)[axis];
+  RETURN_IF_ERROR(b.ExpectWeights(2 + (center ? 1 : 0) + (scale ? 1 : 0)));
+  size_t next = 0;
+  std::vector<float> gamma(channels, 1.0f), beta(channels, 0.0f);
+  if (scale) {
+    ASSIGN_OR_RETURN(TensorData data, b.Weight(next++, {channels}, "gamma"));
+    gamma = data.Floats();
+  }
+  if (center) {
+    ASSIGN_OR_RETURN(TensorData data, b.Weight(next++, {channels}, "beta"));
+    beta = data.Floats();
+  }
+  ASSIGN_OR_RETURN(TensorData mean, b.Weight(next++, {channels}, "moving_mean"));
+  ASSIGN_OR_RETURN(TensorData variance, b.Weight(next++, {channels}, "moving_variance"));
+  const std::vector<float> means = mean.Floats(), variances = variance.Floats();
+  std::vector<float> multiplier(channels), shift(channels);
+  for (int64_t c = 0; c < channels; ++c) {
+    if (!(variances[c] + epsilon > 0)) return Invalid("a moving variance plus epsilon is not positive");
+    multiplier[c] = static_cast<float>(gamma[c] / std::sqrt(static_cast<double>(variances[c]) + epsilon));
+    shift[c] = static_cast<float>(beta[c] - static_cast<double>(means[c]) * multiplier[c]);
+  }
+  ASSIGN_OR_RETURN(ValueId y, b.AddNode(OpKind::kMul, "scale", {b.Input(0), b.AddConstant("multiplier", AlongAxis(multiplier, axis, rank))}));
+  return One(b.AddNode(OpKind::kAdd, "shift", {y, b.AddConstant("shift", AlongAxis(shift, axis, rank))}));
+}
+
+// Over the last axis (or the trailing axes listed), with gamma and beta.
+Outputs ConvertLayerNormalization(LayerBuilder& b) {
+  RETURN_IF_ERROR(b.ExpectInputs(1));
+  const Shape x = b.InputShape(0);
+  const int64_t rank = static_cast<int64_t>(x.size());
+  ASSIGN_OR_RETURN(std::vector<int64_t> axes, ConfigInts(b.config(), "axis", 0, {-1}));
+  if (b.config().contains("axis") && b.config()["axis"].is_number_integer()) {
+    ASSIGN_OR_RETURN(int64_t axis, ConfigInt(b.config(), "axis", -1));
+    axes = {axis};
+  }
+  for (int64_t& axis : axes) {
+    ASSIGN_OR_RETURN(axis, NormalizeAxis(axis, rank));
+  }
+  std::sort(axes.begin(), axes.end());
+  for (size_t i = 0; i < axes.size(); ++i) {
+    if (axes[i] != rank - static_cast<int64_t>(axes.size()) + static_cast<int64_t>(i)) {
+      return absl::UnimplementedError("normalising over axes other than the trailing ones is not supported");
+    }
+  }
+  ASSIGN_OR_RETURN(bool rms, ConfigBool(b.config(), "rms_scaling", false));
+  if (rms) return absl::UnimplementedError("rms_scaling is not supported");
+  ASSIGN_OR_RETURN(double epsilon, ConfigNumber(b.config(), "epsilon", 1e-3));
+  ASSIGN_OR_RETURN(bool center, ConfigBool(b.config(), "center", true));
+  ASSIGN_OR_RETURN(bool scale, ConfigBool(b.config(), "scale", true));
+  const Shape normalized(x.end() - axes.size(), x.end());
+  RETURN_IF_ERROR(b.ExpectWeights((center ? 1 : 0) + (scale ? 1 : 0)));
+  size_t next = 0;
+  TensorData gamma = TensorData::FromFloats(normalized, std::vector<float>(ElementCount(normalized), 1.0f));
+  if (scale) {
+    ASSIGN_OR_RETURN(gamma, b.Weight(next++, normalized, "gamma"));
+  }
+  std::vector<ValueId> inputs = {b.Input(0), b.AddConstant("gamma", std::move(gamma))};
+  if (center) {
+    ASSIGN_OR_RETURN(TensorData beta, b.Weight(next++, normalized, "beta"));
+    inputs.push_back(b.AddConstant("beta", std::move(beta)));
+  }
+  AttributeMap attributes;
+  attributes.Set("axis", axes.front());
+  attributes.Set("epsilon", static_cast<float>(epsilon));
+  return One(b.AddNode(OpKind::kLayerNormalization, "layer_norm", std::move(inputs), std::move(attributes)));
+}
+
+Outputs ConvertReLU(LayerBuilder& b) {
+  RETURN_IF_ERROR(b.ExpectInputs(1));
+  ASSIGN_OR_RETURN(double slope, ConfigNumber(b.config(), "negative_slope", 0.0));
+  ASSIGN_OR_RETURN(double threshold, ConfigNumber(b.config(), "threshold", 0.0));
+  const auto max_value = b.config().find("max_value");
+  const bool capped = max_value != b.config().end() && !max_value->is_null();
+  if (capped && !max_value->is_number()) return Invalid("'max_value' must be a number");
+  if (threshold != 0.0) return absl::UnimplementedError("a threshold other than 0 is not supported");
+  if (slope != 0.0) {
+    if (capped) return absl::UnimplementedError("a negative_slope with a max_value is not supported");
+    AttributeMap attributes;
+    attributes.Set("alpha", static_cast<float>(slope));
+    return One(b.AddNode(OpKind::kLeakyRelu, "leaky_relu", {b.Input(0)}, std::move(attributes)));
+  }
+  if (capped) return One(b.Clipped(b.Input(0), 0.0f, max_value->get<float>(), "relu"));
+  return One(b.AddNode(OpKind::kRelu, "relu", {b.Input(0)}));
+}
+
+Outputs ConvertLeakyReLU(LayerBuilder& b) {
+  RETURN_IF_ERROR(b.ExpectInputs(1));
+  ASSIGN_OR_RETURN(double keras2_alpha, ConfigNumber(b.config(), "alpha", 0.3));
+  ASSIGN_OR_RETURN(double slope, ConfigNumber(b.config(), "negative_slope", keras2_alpha));
+  AttributeMap attributes;
+  attributes.Set("alpha", static_cast<float>(slope));
+  return One(b.AddNode(OpKind::kLeakyRelu, "leaky_relu", {b.Input(0)}, std::move(attributes)));
+}
+
+Outputs ConvertELU(LayerBuilder& b) {
+  RETURN_IF_ERROR(b.ExpectInputs(1));
+  ASSIGN_OR_RETURN(double alpha, ConfigNumber(b.config(), "alpha", 1.0));
+  AttributeMap attributes;
+  attributes.Set("alpha", static_cast<float>(alpha));
+  return One(b.AddNode(OpKind::kElu, "elu", {b.Input(0)}, std::move(attributes)));
+}
+
+Outputs ConvertPReLU(LayerBuilder& b) {
+  RETURN_IF_ERROR(b.ExpectInputs(1));
+  RETURN_IF_ERROR(b.ExpectWeights(1));
+  Shape slope_shape(b.InputShape(0).begin() + 1, b.InputShape(0).end());
+  ASSIGN_OR_RETURN(std::vector<int64_t> shared, ConfigInts(b.config(), "shared_axes", 0, {}));
+  for (int64_t axis : shared) {
+    if (axis < 1 || axis > static_cast<int64_t>(slope_shape.size())) return Invalid("a shared axis is out of range");
+    slope_shape[axis - 1] = 1;
+  }
+  ASSIGN_OR_RETURN(TensorData alpha, b.Weight(0, slope_shape, "alpha"));
+  return One(b.AddNode(OpKind::kPRelu, "prelu", {b.Input(0), b.AddConstant("alpha", std::move(alpha))}));
+}
+
+Outputs ConvertSoftmax(LayerBuilder& b) {
+  RETURN_IF_ERROR(b.ExpectInputs(1));
+  ASSIGN_OR_RETURN(int64_t axis, ConfigAxis(b, -1));
+  AttributeMap attributes;
+  attributes.Set("axis", axis);
+  return One(b.AddNode(OpKind::kSoftmax, "softmax", {b.Input(0)}, std::move(attributes)));
+}
+
+Outputs ConvertFlatten(LayerBuilder& b) {
+  RETURN_IF_ERROR(b.ExpectInputs(1));
+  ASSIGN_OR_RETURN(std::string format, ConfigString(b.config(), "data_format", "channels_last"));
+  if (format != "channels_last") return absl::UnimplementedError("a channels_first Flatten is not supported");
+  const Shape x = b.InputShape(0);
+  return One(b.Reshaped(b.Input(0), {x[0], ElementCount(x) / std::max<int64_t>(x[0], 1)}, "flatten"));
+}
+
+Outputs ConvertReshape(LayerBuilder& b) {
+  RETURN_IF_ERROR(b.ExpectInputs(1));
+  ASSIGN_OR_RETURN(std::vector<int64_t> target, ConfigInts(b.config(), "target_shape", 0, {}));
+  const Shape x = b.InputShape(0);
+  Shape shape = {x[0]};
+  int64_t known = x[0], unknown_at = -1;
+  for (int64_t dim : target) {
+    if (dim == -1 && unknown_at < 0) {
+      unknown_at = static_cast<int64_t>(shape.size());
+      shape.push_back(1);
+      continue;
+    }
+    if (dim < 0 || (dim > 0 && known > ElementCount(x) / dim + 1)) return Invalid("its target_shape is bad");
+    known *= dim;
+    shape.push_back(dim);
+  }
+  if (unknown_at >= 0 && known > 0 && ElementCount(x) % known == 0) shape[unknown_at] = ElementCount(x) / known;
+  if (ElementCount(shape) != ElementCount(x)) {
+    return Invalid(absl::StrCat("cannot reshape ", ShapeToString(x), " to ", ShapeToString(shape)));
+  }
+  return One(b.Reshaped(b.Input(0), shape, "reshape"));
+}
+
+// Keras's dims are 1-based and leave the batch axis out.
+Outputs ConvertPermute(LayerBuilder& b) {
+  RETURN_IF_ERROR(b.ExpectInputs(1));
+  ASSIGN_OR_RETURN(std::vector<int64_t> dims, ConfigInts(b.config(), "dims", 0, {}));
+  std::vector<int64_t> perm = {0};
+  perm.insert(perm.end(), dims.begin(), dims.end());
+  return One(b.Transposed(b.Input(0), perm, "permute"));
+}
+
+Outputs ConvertRescaling(LayerBuilder& b) {
+  RETURN_IF_ERROR(b.ExpectInputs(1));
+  const int64_t rank = static_cast<int64_t>(b.InputShape(0).size());
+  auto constant = [&](const char* key, float fallback) -> absl::StatusOr<ValueId> {
+    const auto it = b.config().find(key);
+    if (it == b.config().end() || it->is_null()) return b.AddScalar(key, fallback);
+    if (it->is_number()) return b.AddScalar(key, it->get<float>());
+    std::vector<float> values;
+    if (it->is_array()) {
+      for (const auto& item : *it) {
+        if (!item.is_number()) return Invalid(absl::StrCat("'", key, "' must hold numbers"));
+        values.push_back(item.get<float>());
+      }
+      return b.AddConstant(key, AlongAxis(values, rank - 1, rank));
+    }
+    return Invalid(absl::StrCat("'", key, "' must be a number or a list of numbers"));
+  };
+  ASSIGN_OR_RETURN(ValueId scale, constant("scale", 1.0f));
+  ASSIGN_OR_RETURN(ValueId offset, constant("offset", 0.0f));
+  ASSIGN_OR_RETURN(ValueId y, b.AddNode(OpKind::kMul, "scale", {b.Input(0), scale}));
+  return One(b.AddNode(OpKind::kAdd, "offset", {y, offset}));
+}
+
+// One spatial dimension's (before, after) padding: a number or a pair.
+absl::Status ReadPadPair(const nlohmann::json& item, int64_t& before, int64_t& after) {
+  if (item.is_number_integer()) {
+    before = after = item.get<int64_t>();
+  } else if (item.is_array() && item.size() == 2 && item[0].is_number_integer() && item[1].is_number_integer()) {
+    before = item[0].get<int64_t>();
+    after = item[1].get<int64_t>();
+  } else {
+    return Invalid("'padding' must be a number, a pair, or a pair per spatial dimension");
+  }
+  if (before < 0 || after < 0 || before > (1 << 20) || after > (1 << 20)) return Invalid("'padding' is out of range");
+  return absl::OkStatus();
+}
+
+// ZeroPadding1D: p or (before, after); ZeroPadding2D: p, (pad_h, pad_w) or
+// ((top, bottom), (left, right)).
+Outputs ConvertZeroPadding(LayerBuilder& b) {
+  RETURN_IF_ERROR(b.ExpectInputs(1));
+  const int64_t spatial = b.layer().class_name == "ZeroPadding1D" ? 1 : 2;
+  const int64_t rank = static_cast<int64_t>(b.InputShape(0).size());
+  ASSIGN_OR_RETURN(std::string format, ConfigString(b.config(), "data_format", "channels_last"));
+  if (rank != spatial + 2) return Invalid(absl::StrCat("the input must have rank ", spatial + 2));
+  const auto it = b.config().find("padding");
+  const nlohmann::json padding = it == b.config().end() ? nlohmann::json(1) : *it;
+  std::vector<int64_t> before(spatial), after(spatial);
+  if (spatial == 1 || padding.is_number_integer()) {
+    for (int64_t d = 0; d < spatial; ++d) RETURN_IF_ERROR(ReadPadPair(padding, before[d], after[d]));
+  } else {
+    if (!padding.is_array() || padding.size() != 2) return Invalid("'padding' must give both spatial dimensions");
+    for (int64_t d = 0; d < spatial; ++d) RETURN_IF_ERROR(ReadPadPair(padding[d], before[d], after[d]));
+  }
+  std::vector<int64_t> pads(2 * rank, 0);
+  const int64_t first_spatial = format == "channels_first" ? 2 : 1;
+  for (int64_t d = 0; d < spatial; ++d) {
+    pads[first_spatial + d] = before[d];
+    pads[rank + first_spatial + d] = after[d];
+  }
+  const ValueId pads_value = b.AddConstant("pads", TensorData::FromInt64s({2 * rank}, pads));
+  return One(b.AddNode(OpKind::kPad, "pad", {b.Input(0), pads_value}));
+}
+
+// Add, Subtract, Multiply, Maximum, Minimum, Average over two or more inputs.
+Outputs ConvertMerge(LayerBuilder& b, OpKind op, bool two_only) {
+  RETURN_IF_ERROR(b.ExpectInputs(2, !two_only));
+  if (op == OpKind::kMax || op == OpKind::kMin || op == OpKind::kMean) {
+    std::vector<ValueId> inputs;
+    for (int i = 0; i < b.InputCount(); ++i) inputs.push_back(b.Input(i));
+    return One(b.AddNode(op, OpName(op), std::move(inputs)));
+  }
+  ValueId y = b.Input(0);
+  for (int i = 1; i < b.InputCount(); ++i) {
+    ASSIGN_OR_RETURN(y, b.AddNode(op, absl::StrCat(OpName(op), "_", i), {y, b.Input(i)}));
+  }
+  return std::vector<ValueId>{y};
+}
+
+Outputs ConvertAdd(LayerBuilder& b) { return ConvertMerge(b, OpKind::kAdd, false); }
+Outputs ConvertSubtract(LayerBuilder& b) { return ConvertMerge(b, OpKind::kSub, true); }
+Outputs ConvertMultiply(LayerBuilder& b) { return ConvertMerge(b, OpKind::kMul, false); }
+Outputs ConvertMaximum(LayerBuilder& b) { return ConvertMerge(b, OpKind::kMax, false); }
+Outputs ConvertMinimum(LayerBuilder& b) { return ConvertMerge(b, OpKind::kMin, false); }
+Outputs ConvertAverage(LayerBuilder& b) { return ConvertMerge(b, OpKind::kMean, false); }
+
+Outputs ConvertConcatenate(LayerBuilder& b) {
+  RETURN_IF_ERROR(b.ExpectInputs(1, true));
+  ASSIGN_OR_RETURN(int64_t axis, ConfigAxis(b, -1));
+  std::vector<ValueId> inputs;
+  for (int i = 0; i < b.InputCount(); ++i) inputs.push_back(b.Input(i));
+  AttributeMap attributes;
+  attributes.Set("axis", axis);
+  return One(b.AddNode(OpKind::kConcat, "concat", std::move(inputs), std::move(attributes)));
+}
+
+}  // namespace
+}  // namespace keras_layers
+
+LayerConverter FindLayerConverter(const std::string& class_name) {
+  using namespace keras_layers;  // NOLINT: the table names every converter
+  static const std::map<std::string, LayerConverter> kConverters = {
+      {"Activation", ConvertActivation},
+      {"ActivityRegularization", ConvertIdentity},
+      {"Add", ConvertAdd},
+      {"AlphaDropout", ConvertIdentity},
+      {"Average", ConvertAverage},
+      {"AveragePooling1D", ConvertAveragePooling},
+      {"AveragePooling2D", ConvertAveragePooling},
+      {"BatchNormalization", ConvertBatchNormalization},
+      {"Concatenate", ConvertConcatenate},
+      {"Conv1D", ConvertConv},
+      {"Conv2D", ConvertConv},
+      {"DepthwiseConv1D", ConvertDepthwiseConv},
+      {"DepthwiseConv2D", ConvertDepthwiseConv},
+      {"Dense", ConvertDense},
+      {"Dropout", ConvertIdentity},
+      {"ELU", ConvertELU},
+      {"Flatten", ConvertFlatten},
+      {"GaussianDropout", ConvertIdentity},
+      {"GaussianNoise", ConvertIdentity},
+      {"GlobalAveragePooling1D", ConvertGlobalAveragePooling},
+      {"GlobalAveragePooling2D", ConvertGlobalAveragePooling},
+      {"GlobalMaxPooling1D", ConvertGlobalMaxPooling},
+      {"GlobalMaxPooling2D", ConvertGlobalMaxPooling},
+      {"LayerNormalization", ConvertLayerNormalization},
+      {"LeakyReLU", ConvertLeakyReLU},
+      {"MaxPooling1D", ConvertMaxPooling},
+      {"MaxPooling2D", ConvertMaxPooling},
+      {"Maximum", ConvertMaximum},
+      {"Minimum", ConvertMinimum},
+      {"Multiply", ConvertMultiply},
+      {"Permute", ConvertPermute},
+      {"PReLU", ConvertPReLU},
+      {"ReLU", ConvertReLU},
+      {"Rescaling", ConvertRescaling},
+      {"Reshape", ConvertReshape},
+      {"SeparableConv1D", ConvertSeparableConv},
+      {"SeparableConv2D", ConvertSeparableConv},
+      {"Softmax", ConvertSoftmax},
+      {"SpatialDropout1D", ConvertIdentity},
+      {"SpatialDropout2D", ConvertIdentity},
+      {"Subtract", ConvertSubtract},
+      {"ZeroPadding1D", ConvertZeroPadding},
+      {"ZeroPadding2D", ConvertZeroPadding},
+  };
+  const auto it = kConverters.find(class_name);
+  return it == kConverters.end() ? nullptr : it->second;
+}
+
+}  // namespace modelc

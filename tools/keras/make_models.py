@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""Builds the small Keras test models of tests/data/keras and their references.
+
+Each model gets random weights (no downloads; the seed is fixed) and is saved as Keras
+3's `.keras` archive or as a legacy `.h5` file. For each of its SAMPLES inputs the
+script writes the inputs and Keras's own `model.predict` outputs as .npy files, one
+tensor each, with a batch of 1:
+
+    NAME.keras (or NAME.h5)
+    NAME.s<S>.in<I>.npy     input I of sample S, in the model's input order
+    NAME.s<S>.out<O>.npy    output O of sample S, from model.predict
+
+The references come from Keras only; nothing here looks at modelc's outputs.
+Run with the venv of tools/keras/requirements.txt:
+    KERAS_BACKEND=jax /work/venv/keras/bin/python tools/keras/make_models.py tests/data/keras
+"""
+import os
+import sys
+import zipfile
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from keras import layers  # noqa: E402
+
+SAMPLES = 2
+
+
+def randomize_batch_norm(model, rng):
+    """Batch norm statistics away from 0 and 1, so that they matter in the outputs."""
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            randomize_batch_norm(layer, rng)
+        if isinstance(layer, layers.BatchNormalization):
+            weights = layer.get_weights()
+            randomized = []
+            for w, v in zip(layer.weights, weights):
+                if "moving_variance" in w.path:
+                    randomized.append(rng.uniform(0.5, 2.0, v.shape).astype(np.float32))
+                elif "moving_mean" in w.path or "beta" in w.path:
+                    randomized.append(rng.normal(0.0, 0.3, v.shape).astype(np.float32))
+                else:
+                    randomized.append(rng.uniform(0.5, 1.5, v.shape).astype(np.float32))
+            layer.set_weights(randomized)
+
+
+def deflate_archive(path):
+    """Keras stores the archive's members uncompressed; HDF5's empty space and the JSON
+    compress well. The archive stays a valid .keras file (Keras and libzip read both)."""
+    with zipfile.ZipFile(path) as archive:
+        members = [(info, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for info, data in members:
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.date_time = (1980, 1, 1, 0, 0, 0)  # reproducible bytes
+            archive.writestr(info, data)
+
+
+def digits_cnn():
+    """A small CNN for 28x28 digits-like images (Sequential)."""
+    return keras.Sequential([
+        keras.Input(shape=(28, 28, 1), name="image"),
+        layers.Rescaling(1.0 / 255.0, offset=-0.5),
+        layers.Conv2D(8, 3, padding="same", activation="relu"),
+        layers.MaxPooling2D(2),
+        layers.ZeroPadding2D(((1, 0), (0, 1))),
+        layers.Conv2D(16, 3, strides=2, padding="valid", use_bias=False),
+        layers.BatchNormalization(),
+        layers.ReLU(),
+        layers.AveragePooling2D(2, padding="same"),
+        layers.Flatten(),
+        layers.Dropout(0.25),
+        layers.Dense(10, activation="softmax"),
+    ], name="digits_cnn")
+
+
+def ds_cnn_kws():
+    """A DS-CNN-like keyword spotter: MFCC frames in, 12 classes out (functional)."""
+    x = inputs = keras.Input(shape=(49, 10, 1), name="mfcc")
+    x = layers.Conv2D(16, (10, 4), strides=(2, 2), padding="same", use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    for block in range(2):
+        x = layers.DepthwiseConv2D(3, padding="same", use_bias=False, name=f"dw{block}")(x)
+        x = layers.BatchNormalization(name=f"dw{block}_bn")(x)
+        x = layers.ReLU(max_value=6.0, name=f"dw{block}_relu")(x)
+        x = layers.Conv2D(16, 1, use_bias=False, name=f"pw{block}")(x)
+        x = layers.BatchNormalization(name=f"pw{block}_bn")(x)
+        x = layers.Activation("relu6", name=f"pw{block}_relu")(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dense(12)(x)
+    outputs = layers.Softmax()(x)
+    return keras.Model(inputs, outputs, name="ds_cnn_kws")
+
+
+def two_inputs():
+    """Two inputs, two outputs: Add, Multiply, Concatenate, Reshape, dilated convolution."""
+    image = keras.Input(shape=(12, 12, 3), name="image")
+    features = keras.Input(shape=(8,), name="features")
+    a = layers.Conv2D(6, 3, padding="same", dilation_rate=2, activation="tanh")(image)
+    b = layers.DepthwiseConv2D(3, padding="same", depth_multiplier=2, activation="sigmoid")(image)
+    merged = layers.Add()([a, b])
+    pooled = layers.GlobalAveragePooling2D()(merged)
+    f = layers.Dense(6, activation="relu")(features)
+    gated = layers.Multiply()([pooled, f])
+    joined = layers.Concatenate()([gated, f, pooled])
+    grid = layers.Reshape((3, 6))(joined)
+    flat = layers.Flatten()(grid)
+    scores = layers.Dense(4, activation="softmax", name="scores")(flat)
+    value = layers.Dense(1, activation="linear", name="value")(flat)
+    return keras.Model([image, features], [scores, value], name="two_inputs")
+
+
+def mlp_legacy():
+    """A multi-layer perceptron saved as a legacy HDF5 file."""
+    return keras.Sequential([
+        keras.Input(shape=(20,)),
+        layers.Dense(16, activation="relu"),
+        layers.Dense(8, activation="tanh"),
+        layers.Dense(3, activation="softmax"),
+    ], name="mlp_legacy")
+
+
+def sequence_1d():
+    """1-D layers: causal and dilated Conv1D, pools, LayerNormalization, Permute, gelu, swish."""
+    x = inputs = keras.Input(shape=(16, 4), name="signal")
+    x = layers.ZeroPadding1D((1, 2))(x)
+    x = layers.Conv1D(8, 3, padding="causal", dilation_rate=2, activation="gelu")(x)
+    x = layers.MaxPooling1D(2)(x)
+    x = layers.LayerNormalization()(x)
+    x = layers.SeparableConv1D(6, 3, padding="same", activation="swish")(x)
+    x = layers.AveragePooling1D(2, padding="same")(x)
+    a = layers.GlobalMaxPooling1D()(x)
+    b = layers.GlobalAveragePooling1D()(layers.Permute((2, 1))(x))
+    x = layers.Concatenate()([a, b])
+    outputs = layers.Dense(5, activation="selu")(x)
+    return keras.Model(inputs, outputs, name="sequence_1d")
+
+
+def transfer_nested():
+    """A frozen base model used as a layer, a shared layer called twice, merges, activations."""
+    base_in = keras.Input(shape=(16, 16, 3))
+    y = layers.Conv2D(8, 3, activation="relu", name="block1_conv1")(base_in)
+    y = layers.SeparableConv2D(8, 3, padding="same", name="block1_sepconv")(y)
+    y = layers.MaxPooling2D(2, name="block1_pool")(y)
+    base = keras.Model(base_in, y, name="base")
+    base.trainable = False
+    image = keras.Input(shape=(16, 16, 3), name="image")
+    x = base(image)
+    x = layers.GlobalMaxPooling2D()(x)
+    shared = layers.Dense(8, activation="hard_sigmoid", name="shared")
+    a = shared(x)
+    b = shared(layers.LeakyReLU(negative_slope=0.1)(x))
+    c = layers.Dense(8, activation="elu")(x)
+    d = layers.PReLU()(layers.Dense(8)(x))
+    merged = layers.Concatenate()([
+        layers.Subtract()([a, b]),
+        layers.Average()([a, c, d]),
+        layers.Maximum()([a, c]),
+        layers.Minimum()([b, d]),
+    ])
+    merged = layers.Activation("softplus")(merged)
+    merged = layers.ELU(alpha=0.5)(merged)
+    outputs = layers.Dense(3, activation="softmax", name="head")(merged)
+    return keras.Model(image, outputs, name="transfer_nested")
+
+
+MODELS = [
+    (digits_cnn, "keras"),
+    (ds_cnn_kws, "keras"),
+    (two_inputs, "keras"),
+    (mlp_legacy, "h5"),
+    (sequence_1d, "keras"),
+    (transfer_nested, "keras"),
+]
+
+
+def main():
+    out_dir = sys.argv[1] if len(sys.argv) > 1 else "tests/data/keras"
+    os.makedirs(out_dir, exist_ok=True)
+    keras.utils.set_random_seed(18)
+    rng = np.random.default_rng(18)
+    for build, extension in MODELS:
+        model = build()
+        randomize_batch_norm(model, rng)
+        name = model.name
+        path = os.path.join(out_dir, f"{name}.{extension}")
+        model.save(path)
+        if extension == "keras":
+            deflate_archive(path)
+        # The saved file, loaded back, makes the references: what modelc reads.
+        loaded = keras.models.load_model(path, compile=False)
+        for s in range(SAMPLES):
+            inputs = []
+            for i, tensor in enumerate(loaded.inputs):
+                shape = (1,) + tuple(tensor.shape[1:])
+                scale = 255.0 if name == "digits_cnn" else 1.0
+                x = rng.uniform(0.0, scale, shape) if scale != 1.0 else rng.normal(0.0, 1.0, shape)
+                inputs.append(x.astype(np.float32))
+                np.save(os.path.join(out_dir, f"{name}.s{s}.in{i}.npy"), inputs[-1])
+            outputs = loaded.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
+            if not isinstance(outputs, (list, tuple)):
+                outputs = [outputs]
+            for o, y in enumerate(outputs):
+                np.save(os.path.join(out_dir, f"{name}.s{s}.out{o}.npy"), np.asarray(y, dtype=np.float32))
+        print(f"{path}: {os.path.getsize(path)} bytes, {len(loaded.inputs)} inputs, {len(loaded.outputs)} outputs")
+
+
+if __name__ == "__main__":
+    main()
