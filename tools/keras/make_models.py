@@ -166,6 +166,18 @@ def transfer_nested():
     return keras.Model(image, outputs, name="transfer_nested")
 
 
+def recurrent():
+    """LSTM, GRU (reset_after both ways, go_backwards) and SimpleRNN, sequences and states."""
+    x = inputs = keras.Input(shape=(10, 6), name="frames")
+    sequence = layers.LSTM(8, return_sequences=True)(x)
+    backwards = layers.GRU(6, return_sequences=True, go_backwards=True)(sequence)
+    last = layers.SimpleRNN(5)(backwards)
+    output, state_h, state_c = layers.LSTM(4, return_state=True)(sequence)
+    plain = layers.GRU(3, reset_after=False, activation="relu")(x)
+    joined = layers.Concatenate()([last, state_h, state_c, plain])
+    return keras.Model(inputs, [joined, output, backwards], name="recurrent")
+
+
 MODELS = [
     (digits_cnn, "keras"),
     (ds_cnn_kws, "keras"),
@@ -173,6 +185,7 @@ MODELS = [
     (mlp_legacy, "h5"),
     (sequence_1d, "keras"),
     (transfer_nested, "keras"),
+    (recurrent, "keras"),
 ]
 
 

@@ -226,17 +226,19 @@ absl::StatusOr<std::vector<TensorData>> KerasWeights::LayerWeights(const std::st
   std::vector<TensorData> weights;
   if (key.empty() || key.find('\0') != std::string::npos) return weights;
   if (kind_ == KerasFileKind::kArchive) {
-    const std::string vars = absl::StrCat(key, "/vars");
-    if (H5Lexists(file_, "layers", H5P_DEFAULT) <= 0 || H5Lexists(file_, key.c_str(), H5P_DEFAULT) <= 0 ||
-        H5Lexists(file_, vars.c_str(), H5P_DEFAULT) <= 0) {
-      return weights;
-    }
-    H5Handle group(H5Gopen2(file_, vars.c_str(), H5P_DEFAULT), H5Gclose);
-    H5G_info_t info;
-    if (!group.ok() || H5Gget_info(group.get(), &info) < 0) return Invalid(absl::StrCat("'", vars, "' is not a group"));
-    for (hsize_t i = 0; i < info.nlinks; ++i) {
-      ASSIGN_OR_RETURN(TensorData weight, ReadFloatDataset(group.get(), absl::StrCat(i), max_elements_));
-      weights.push_back(std::move(weight));
+    // A layer's own variables, then its cell's (a recurrent layer keeps its weights in
+    // the cell: layers/lstm/cell/vars).
+    if (H5Lexists(file_, "layers", H5P_DEFAULT) <= 0 || H5Lexists(file_, key.c_str(), H5P_DEFAULT) <= 0) return weights;
+    for (const std::string& vars : {absl::StrCat(key, "/vars"), absl::StrCat(key, "/cell/vars")}) {
+      const std::string cell = vars.substr(0, vars.size() - 5);
+      if (H5Lexists(file_, cell.c_str(), H5P_DEFAULT) <= 0 || H5Lexists(file_, vars.c_str(), H5P_DEFAULT) <= 0) continue;
+      H5Handle group(H5Gopen2(file_, vars.c_str(), H5P_DEFAULT), H5Gclose);
+      H5G_info_t info;
+      if (!group.ok() || H5Gget_info(group.get(), &info) < 0) return Invalid(absl::StrCat("'", vars, "' is not a group"));
+      for (hsize_t i = 0; i < info.nlinks; ++i) {
+        ASSIGN_OR_RETURN(TensorData weight, ReadFloatDataset(group.get(), absl::StrCat(i), max_elements_));
+        weights.push_back(std::move(weight));
+      }
     }
     return weights;
   }

@@ -187,8 +187,9 @@ class KerasImporter {
         for (size_t o = 0; o < outputs->size(); ++o) {
           ValueId value = (*outputs)[o];
           // A layer that changes nothing (Dropout) still gets a node and a name of its
-          // own, so that its output can be asked for by name.
-          if (graph_.value(value).producer < first_node) {
+          // own, so that its output can be asked for by name; so does a nested model,
+          // whose outputs keep the names of its own layers.
+          if (graph_.value(value).producer < first_node || IsNestedModel(layer.class_name)) {
             Node node{OpKind::kIdentity, names_.Take(absl::StrCat(layer.name, "/identity")), {value}, {kNoValue}, {}};
             node.outputs[0] = graph_.AddValue(node.name, graph_.value(value).type);
             value = node.outputs[0];

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "compiler/frontend/keras/keras_recurrent_layers.h"
 #include "compiler/frontend/keras/keras_window_layers.h"
 #include "compiler/util/status_macros.h"
 
@@ -377,7 +378,9 @@ LayerConverter FindLayerConverter(const std::string& class_name) {
       {"GlobalAveragePooling2D", ConvertGlobalAveragePooling},
       {"GlobalMaxPooling1D", ConvertGlobalMaxPooling},
       {"GlobalMaxPooling2D", ConvertGlobalMaxPooling},
+      {"GRU", ConvertRecurrent},
       {"LayerNormalization", ConvertLayerNormalization},
+      {"LSTM", ConvertRecurrent},
       {"LeakyReLU", ConvertLeakyReLU},
       {"MaxPooling1D", ConvertMaxPooling},
       {"MaxPooling2D", ConvertMaxPooling},
@@ -391,6 +394,7 @@ LayerConverter FindLayerConverter(const std::string& class_name) {
       {"Reshape", ConvertReshape},
       {"SeparableConv1D", ConvertSeparableConv},
       {"SeparableConv2D", ConvertSeparableConv},
+      {"SimpleRNN", ConvertRecurrent},
       {"Softmax", ConvertSoftmax},
       {"SpatialDropout1D", ConvertIdentity},
       {"SpatialDropout2D", ConvertIdentity},

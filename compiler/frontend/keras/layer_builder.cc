@@ -51,6 +51,24 @@ absl::StatusOr<ValueId> LayerBuilder::AddNode(OpKind op, const std::string& role
   return output;
 }
 
+absl::StatusOr<std::vector<ValueId>> LayerBuilder::AddNodeWithOutputs(OpKind op, const std::string& role,
+                                                                      std::vector<ValueId> inputs,
+                                                                      AttributeMap attributes, int count) {
+  const std::string name = names_.Take(absl::StrCat(layer_.name, "/", role));
+  Node node{op, name, std::move(inputs), std::vector<ValueId>(count, kNoValue), std::move(attributes)};
+  absl::StatusOr<std::vector<TensorType>> types = InferOutputTypes(graph_, node);
+  if (!types.ok()) {
+    return absl::Status(types.status().code(), absl::StrCat(OpName(op), " '", role, "': ", types.status().message()));
+  }
+  if (static_cast<int>(types->size()) < count) return absl::InternalError("the shape rule gave too few outputs");
+  for (int o = 0; o < count; ++o) {
+    node.outputs[o] = graph_.AddValue(o == 0 ? name : names_.Take(absl::StrCat(name, "_", o)), (*types)[o]);
+  }
+  std::vector<ValueId> outputs = node.outputs;
+  graph_.AddNode(std::move(node));
+  return outputs;
+}
+
 ValueId LayerBuilder::AddConstant(const std::string& role, TensorData data) {
   return graph_.AddConstant(names_.Take(absl::StrCat(layer_.name, "/", role)), std::move(data));
 }

@@ -52,6 +52,10 @@ class LayerBuilder {
   // Appends a node LAYER/ROLE whose one output has the type the IR's shape rule gives.
   absl::StatusOr<ValueId> AddNode(OpKind op, const std::string& role, std::vector<ValueId> inputs,
                                   AttributeMap attributes = {});
+  // The same for a node with `count` outputs, named ROLE, ROLE_1, ...
+  absl::StatusOr<std::vector<ValueId>> AddNodeWithOutputs(OpKind op, const std::string& role,
+                                                          std::vector<ValueId> inputs, AttributeMap attributes,
+                                                          int count);
   ValueId AddConstant(const std::string& role, TensorData data);
   ValueId AddScalar(const std::string& role, float value);
   absl::StatusOr<ValueId> Transposed(ValueId x, const std::vector<int64_t>& perm, const std::string& role);
