@@ -178,6 +178,30 @@ def recurrent():
     return keras.Model(inputs, [joined, output, backwards], name="recurrent")
 
 
+def vgg_transfer():
+    """Issue #18's transfer-learning case: a frozen VGG-style base (VGG16's block and layer
+    names, fewer filters) inside a new model with a new head."""
+    base_in = keras.Input(shape=(24, 24, 3))
+    y = base_in
+    for block, filters in ((1, 8), (2, 16)):
+        for conv in (1, 2):
+            y = layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"block{block}_conv{conv}")(y)
+        y = layers.MaxPooling2D(2, name=f"block{block}_pool")(y)
+    base = keras.Model(base_in, y, name="vgg_base")
+    base.trainable = False
+    image = keras.Input(shape=(24, 24, 3), name="image")
+    x = base(image)
+    x = layers.GlobalAveragePooling2D(name="features")(x)
+    x = layers.Dense(16, activation="relu", name="fc")(x)
+    outputs = layers.Dense(5, activation="softmax", name="predictions")(x)
+    return keras.Model(image, outputs, name="vgg_transfer")
+
+
+# Intermediate tensors of vgg_transfer, for sample 0: what `--outputs` asks for and
+# what `--inputs vgg_base` (the base's output) feeds the head with.
+INTERMEDIATE = {"vgg_transfer": ("vgg_base", ["block1_conv2", "block2_pool"])}
+
+
 MODELS = [
     (digits_cnn, "keras"),
     (ds_cnn_kws, "keras"),
@@ -186,6 +210,7 @@ MODELS = [
     (sequence_1d, "keras"),
     (transfer_nested, "keras"),
     (recurrent, "keras"),
+    (vgg_transfer, "keras"),
 ]
 
 
@@ -217,6 +242,14 @@ def main():
                 outputs = [outputs]
             for o, y in enumerate(outputs):
                 np.save(os.path.join(out_dir, f"{name}.s{s}.out{o}.npy"), np.asarray(y, dtype=np.float32))
+        if name in INTERMEDIATE:
+            base_name, layer_names = INTERMEDIATE[name]
+            base = loaded.get_layer(base_name)
+            probe = keras.Model(base.inputs, [base.get_layer(n).output for n in layer_names] + [base.outputs[0]])
+            x = np.load(os.path.join(out_dir, f"{name}.s0.in0.npy"))
+            values = probe.predict(x, verbose=0)
+            for layer_name, value in zip(layer_names + [base_name], values):
+                np.save(os.path.join(out_dir, f"{name}.s0.{layer_name}.npy"), np.asarray(value, dtype=np.float32))
         print(f"{path}: {os.path.getsize(path)} bytes, {len(loaded.inputs)} inputs, {len(loaded.outputs)} outputs")
 
 
