@@ -197,6 +197,36 @@ def vgg_transfer():
     return keras.Model(image, outputs, name="vgg_transfer")
 
 
+def more_layers():
+    """Conv2DTranspose, Cropping, UpSampling (nearest and bilinear), channels_first layers,
+    Normalization (given and adapted), TimeDistributed, Bidirectional, RepeatVector."""
+    image = keras.Input(shape=(12, 12, 3), name="image")
+    x = layers.Conv2DTranspose(4, 3, strides=2, padding="same", activation="relu")(image)
+    x = layers.Cropping2D(((1, 2), (3, 0)))(x)
+    x = layers.MaxPooling2D(3)(x)
+    x = layers.UpSampling2D(2, interpolation="bilinear")(x)
+    x = layers.Conv2DTranspose(2, 2, strides=2, padding="valid")(x)
+    x = layers.UpSampling2D((1, 2))(x)
+    a = layers.GlobalAveragePooling2D()(x)
+    y = layers.Permute((3, 1, 2))(image)
+    y = layers.Conv2D(4, 3, data_format="channels_first", activation="tanh")(y)
+    y = layers.MaxPooling2D(2, data_format="channels_first")(y)
+    b = layers.Dense(3)(layers.Flatten()(y))
+    sequence = keras.Input(shape=(5, 4), name="sequence")
+    s = layers.Normalization(mean=[0.1, -0.2, 0.3, 0.0], variance=[1.0, 2.0, 0.5, 4.0])(sequence)
+    adapted = layers.Normalization()
+    adapted.adapt(np.random.default_rng(5).normal(0.5, 2.0, (64, 5, 4)).astype(np.float32))
+    s = layers.Add()([s, adapted(sequence)])
+    s = layers.TimeDistributed(layers.Dense(3, activation="relu"))(s)
+    c = layers.GlobalMaxPooling1D()(layers.UpSampling1D(2)(layers.Cropping1D((1, 1))(s)))
+    s = layers.Bidirectional(layers.GRU(4, return_sequences=True))(s)
+    s = layers.Bidirectional(layers.LSTM(3), merge_mode="sum")(s)
+    d = layers.Flatten()(layers.RepeatVector(2)(s))
+    outputs = layers.Dense(4, activation="softmax")(layers.Concatenate()([a, b, c, d]))
+    # Each branch is an output too, so that no layer hides behind the softmax.
+    return keras.Model([image, sequence], [outputs, a, b, c, d], name="more_layers")
+
+
 # Intermediate tensors of vgg_transfer, for sample 0: what `--outputs` asks for and
 # what `--inputs vgg_base` (the base's output) feeds the head with.
 INTERMEDIATE = {"vgg_transfer": ("vgg_base", ["block1_conv2", "block2_pool"])}
@@ -211,6 +241,7 @@ MODELS = [
     (transfer_nested, "keras"),
     (recurrent, "keras"),
     (vgg_transfer, "keras"),
+    (more_layers, "keras"),
 ]
 
 

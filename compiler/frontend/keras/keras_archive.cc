@@ -98,7 +98,7 @@ absl::StatusOr<std::vector<std::string>> ReadStringAttribute(hid_t object, const
   return strings;
 }
 
-// One float dataset at `path` below `group`, as float32.
+// One numeric dataset at `path` below `group`, as float32.
 absl::StatusOr<TensorData> ReadFloatDataset(hid_t group, const std::string& path, int64_t max_elements) {
   const std::string what = absl::StrCat("weight '", path, "'");
   if (path.empty() || path.find('\0') != std::string::npos || H5Lexists(group, path.c_str(), H5P_DEFAULT) <= 0) {
@@ -109,8 +109,9 @@ absl::StatusOr<TensorData> ReadFloatDataset(hid_t group, const std::string& path
   H5Handle type(H5Dget_type(dataset.get()), H5Tclose);
   H5Handle space(H5Dget_space(dataset.get()), H5Sclose);
   if (!type.ok() || !space.ok()) return Invalid(absl::StrCat(what, " cannot be read"));
-  if (H5Tget_class(type.get()) != H5T_FLOAT) {
-    return absl::UnimplementedError(absl::StrCat(what, " is not a floating-point tensor"));
+  // Integers (a Normalization layer's count) are read as floats too; HDF5 converts.
+  if (H5Tget_class(type.get()) != H5T_FLOAT && H5Tget_class(type.get()) != H5T_INTEGER) {
+    return absl::UnimplementedError(absl::StrCat(what, " is not a numeric tensor"));
   }
   const int rank = H5Sget_simple_extent_ndims(space.get());
   if (rank < 0 || rank > kMaxWeightRank) return Invalid(absl::StrCat(what, " has a bad rank"));
@@ -229,9 +230,18 @@ absl::StatusOr<std::vector<TensorData>> KerasWeights::LayerWeights(const std::st
     // A layer's own variables, then its cell's (a recurrent layer keeps its weights in
     // the cell: layers/lstm/cell/vars).
     if (H5Lexists(file_, "layers", H5P_DEFAULT) <= 0 || H5Lexists(file_, key.c_str(), H5P_DEFAULT) <= 0) return weights;
-    for (const std::string& vars : {absl::StrCat(key, "/vars"), absl::StrCat(key, "/cell/vars")}) {
-      const std::string cell = vars.substr(0, vars.size() - 5);
-      if (H5Lexists(file_, cell.c_str(), H5P_DEFAULT) <= 0 || H5Lexists(file_, vars.c_str(), H5P_DEFAULT) <= 0) continue;
+    // Then a wrapper's: TimeDistributed's layer, Bidirectional's forward then backward
+    // layer (the order of a legacy file's weight_names).
+    for (const char* suffix : {"/vars", "/cell/vars", "/layer/vars", "/layer/cell/vars", "/forward_layer/cell/vars",
+                              "/backward_layer/cell/vars"}) {
+      const std::string vars = absl::StrCat(key, suffix);
+      // Each step of the path must exist before HDF5 is asked about the next.
+      bool exists = true;
+      for (size_t at = vars.find('/', key.size() + 1); exists; at = vars.find('/', at + 1)) {
+        exists = H5Lexists(file_, vars.substr(0, at).c_str(), H5P_DEFAULT) > 0;
+        if (at == std::string::npos) break;
+      }
+      if (!exists) continue;
       H5Handle group(H5Gopen2(file_, vars.c_str(), H5P_DEFAULT), H5Gclose);
       H5G_info_t info;
       if (!group.ok() || H5Gget_info(group.get(), &info) < 0) return Invalid(absl::StrCat("'", vars, "' is not a group"));

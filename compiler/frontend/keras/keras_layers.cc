@@ -9,7 +9,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "compiler/frontend/keras/keras_recurrent_layers.h"
+#include "compiler/frontend/keras/keras_shape_layers.h"
 #include "compiler/frontend/keras/keras_window_layers.h"
+#include "compiler/frontend/keras/keras_wrapper_layers.h"
 #include "compiler/util/status_macros.h"
 
 namespace modelc {
@@ -113,6 +115,61 @@ Outputs ConvertBatchNormalization(LayerBuilder& b) {
   }
   ASSIGN_OR_RETURN(ValueId y, b.AddNode(OpKind::kMul, "scale", {b.Input(0), b.AddConstant("multiplier", AlongAxis(multiplier, axis, rank))}));
   return One(b.AddNode(OpKind::kAdd, "shift", {y, b.AddConstant("shift", AlongAxis(shift, axis, rank))}));
+}
+
+// The preprocessing layer: (x - mean) / max(sqrt(variance), 1e-7) along one axis, or
+// its inverse; mean and variance from the config or, adapted, from the weights (mean,
+// variance, count).
+Outputs ConvertNormalization(LayerBuilder& b) {
+  RETURN_IF_ERROR(b.ExpectInputs(1));
+  const int64_t rank = static_cast<int64_t>(b.InputShape(0).size());
+  ASSIGN_OR_RETURN(std::vector<int64_t> axes, ConfigInts(b.config(), "axis", 0, {-1}));
+  if (b.config().contains("axis") && b.config()["axis"].is_number_integer()) axes = {b.config()["axis"].get<int64_t>()};
+  if (axes.size() != 1) return absl::UnimplementedError("normalising along other than one axis is not supported");
+  ASSIGN_OR_RETURN(int64_t axis, NormalizeAxis(axes[0], rank));
+  const int64_t channels = b.InputShape(0)[axis];
+  ASSIGN_OR_RETURN(bool invert, ConfigBool(b.config(), "invert", false));
+  auto from_config = [&](const char* key, std::vector<float>& values) -> absl::StatusOr<bool> {
+    const auto it = b.config().find(key);
+    if (it == b.config().end() || it->is_null()) return false;
+    if (it->is_number()) {
+      values.assign(channels, it->get<float>());
+      return true;
+    }
+    if (!it->is_array()) return Invalid(absl::StrCat("'", key, "' must be a number or a list"));
+    for (const auto& item : *it) {
+      if (!item.is_number()) return Invalid(absl::StrCat("'", key, "' must hold numbers"));
+      values.push_back(item.get<float>());
+    }
+    return true;
+  };
+  std::vector<float> mean, variance;
+  ASSIGN_OR_RETURN(bool given_mean, from_config("mean", mean));
+  ASSIGN_OR_RETURN(bool given_variance, from_config("variance", variance));
+  if (given_mean != given_variance) return Invalid("it gives a mean without a variance or the reverse");
+  if (!given_mean) {
+    if (b.WeightCount() < 2) return Invalid("it was never adapted: no mean and variance in its config or weights");
+    mean = b.Weights()[0].Floats();
+    variance = b.Weights()[1].Floats();
+  }
+  if (mean.size() == 1) mean.assign(channels, mean[0]);
+  if (variance.size() == 1) variance.assign(channels, variance[0]);
+  if (static_cast<int64_t>(mean.size()) != channels || static_cast<int64_t>(variance.size()) != channels) {
+    return Invalid(absl::StrCat("its mean and variance must hold ", channels, " values (the input's axis ", axis, ")"));
+  }
+  std::vector<float> deviation(channels);
+  for (int64_t c = 0; c < channels; ++c) {
+    if (!(variance[c] >= 0.0f)) return Invalid("a variance is negative");
+    deviation[c] = std::max(std::sqrt(variance[c]), 1e-7f);
+  }
+  const ValueId mean_value = b.AddConstant("mean", AlongAxis(mean, axis, rank));
+  const ValueId deviation_value = b.AddConstant("deviation", AlongAxis(deviation, axis, rank));
+  if (invert) {
+    ASSIGN_OR_RETURN(ValueId y, b.AddNode(OpKind::kMul, "scale", {b.Input(0), deviation_value}));
+    return One(b.AddNode(OpKind::kAdd, "shift", {y, mean_value}));
+  }
+  ASSIGN_OR_RETURN(ValueId y, b.AddNode(OpKind::kSub, "center", {b.Input(0), mean_value}));
+  return One(b.AddNode(OpKind::kDiv, "scale", {y, deviation_value}));
 }
 
 // Over the last axis (or the trailing axes listed), with gamma and beta.
@@ -363,9 +420,14 @@ LayerConverter FindLayerConverter(const std::string& class_name) {
       {"AveragePooling1D", ConvertAveragePooling},
       {"AveragePooling2D", ConvertAveragePooling},
       {"BatchNormalization", ConvertBatchNormalization},
+      {"Bidirectional", ConvertBidirectional},
       {"Concatenate", ConvertConcatenate},
       {"Conv1D", ConvertConv},
+      {"Conv1DTranspose", ConvertConvTranspose},
       {"Conv2D", ConvertConv},
+      {"Conv2DTranspose", ConvertConvTranspose},
+      {"Cropping1D", ConvertCropping},
+      {"Cropping2D", ConvertCropping},
       {"DepthwiseConv1D", ConvertDepthwiseConv},
       {"DepthwiseConv2D", ConvertDepthwiseConv},
       {"Dense", ConvertDense},
@@ -387,10 +449,12 @@ LayerConverter FindLayerConverter(const std::string& class_name) {
       {"Maximum", ConvertMaximum},
       {"Minimum", ConvertMinimum},
       {"Multiply", ConvertMultiply},
+      {"Normalization", ConvertNormalization},
       {"Permute", ConvertPermute},
       {"PReLU", ConvertPReLU},
       {"ReLU", ConvertReLU},
       {"Rescaling", ConvertRescaling},
+      {"RepeatVector", ConvertRepeatVector},
       {"Reshape", ConvertReshape},
       {"SeparableConv1D", ConvertSeparableConv},
       {"SeparableConv2D", ConvertSeparableConv},
@@ -399,6 +463,9 @@ LayerConverter FindLayerConverter(const std::string& class_name) {
       {"SpatialDropout1D", ConvertIdentity},
       {"SpatialDropout2D", ConvertIdentity},
       {"Subtract", ConvertSubtract},
+      {"TimeDistributed", ConvertTimeDistributed},
+      {"UpSampling1D", ConvertUpSampling},
+      {"UpSampling2D", ConvertUpSampling},
       {"ZeroPadding1D", ConvertZeroPadding},
       {"ZeroPadding2D", ConvertZeroPadding},
   };

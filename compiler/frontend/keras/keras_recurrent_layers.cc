@@ -126,12 +126,7 @@ absl::StatusOr<std::vector<ValueId>> ConvertRecurrent(LayerBuilder& b) {
 
   ValueId input = b.Input(0);
   if (go_backwards) {
-    auto ints = [&](const std::string& role, int64_t value) {
-      return b.AddConstant(role, TensorData::FromInt64s({1}, std::vector<int64_t>{value}));
-    };
-    ASSIGN_OR_RETURN(input, b.AddNode(OpKind::kSlice, "reverse",
-                                      {input, ints("reverse_start", steps - 1), ints("reverse_end", -steps - 1),
-                                       ints("reverse_axis", 1), ints("reverse_step", -1)}));
+    ASSIGN_OR_RETURN(input, b.Reversed(input, 1, "reverse"));
   }
   const ValueId w = b.AddConstant("W", GateRows(kernel.Floats(), features, units, kind));
   const ValueId r = b.AddConstant("R", GateRows(recurrent.Floats(), units, units, kind));

@@ -168,6 +168,60 @@ absl::StatusOr<std::vector<ValueId>> ConvertConv(LayerBuilder& b) {
   });
 }
 
+// Keras's kernel (spatial..., filters, in) is ConvTranspose's (in, filters, spatial...)
+// after the same permutation as a Conv's. Keras's output length (output_padding None):
+// in * stride (same) or in * stride + max(k - stride, 0) (valid), k the dilated kernel;
+// SAME crops what a forward SAME convolution would pad, the odd element at the end.
+absl::StatusOr<std::vector<ValueId>> ConvertConvTranspose(LayerBuilder& b) {
+  ASSIGN_OR_RETURN(Layout layout, LayoutOf(b));
+  const size_t r = layout.spatial_rank;
+  ASSIGN_OR_RETURN(int64_t filters, ConfigInt(b.config(), "filters", 0));
+  ASSIGN_OR_RETURN(std::vector<int64_t> kernel, ConfigInts(b.config(), "kernel_size", r, {}));
+  ASSIGN_OR_RETURN(std::vector<int64_t> strides, ConfigInts(b.config(), "strides", r, std::vector<int64_t>(r, 1)));
+  ASSIGN_OR_RETURN(std::vector<int64_t> dilations, ConfigInts(b.config(), "dilation_rate", r, std::vector<int64_t>(r, 1)));
+  ASSIGN_OR_RETURN(std::string padding, ConfigString(b.config(), "padding", "valid"));
+  const auto output_padding = b.config().find("output_padding");
+  if (output_padding != b.config().end() && !output_padding->is_null()) {
+    return absl::UnimplementedError("an explicit output_padding is not supported");
+  }
+  if (padding != "same" && padding != "valid") return Invalid(absl::StrCat("unknown padding '", padding, "'"));
+  const int64_t channels = b.InputShape(0)[layout.ChannelAxis()];
+  if (kernel.size() != r || filters < 1) return Invalid("its filters or kernel_size are bad");
+  std::vector<int64_t> before(r), after(r), extra(r);
+  for (size_t d = 0; d < r; ++d) {
+    if (kernel[d] < 1 || strides[d] < 1 || dilations[d] < 1 || kernel[d] > (1 << 20) || strides[d] > (1 << 20) ||
+        dilations[d] > (1 << 20)) {
+      return Invalid("kernel sizes, strides and dilations must be positive (and not absurd)");
+    }
+    const int64_t effective = (kernel[d] - 1) * dilations[d] + 1;
+    const int64_t total = padding == "same" ? std::max<int64_t>(effective - strides[d], 0) : 0;
+    before[d] = total / 2;
+    after[d] = total - before[d];
+    extra[d] = std::max<int64_t>(strides[d] - effective, 0);
+  }
+  ASSIGN_OR_RETURN(size_t bias_index, BiasWeights(b, 1));
+  Shape kernel_shape = kernel;
+  kernel_shape.push_back(filters);
+  kernel_shape.push_back(channels);
+  ASSIGN_OR_RETURN(TensorData weights, b.Weight(0, kernel_shape, "kernel"));
+  std::vector<int64_t> pads = before;
+  pads.insert(pads.end(), after.begin(), after.end());
+  AttributeMap attributes;
+  attributes.Set("kernel_shape", kernel);
+  attributes.Set("strides", strides);
+  attributes.Set("dilations", dilations);
+  attributes.Set("pads", pads);
+  attributes.Set("output_padding", extra);
+  return ThroughChannelsFirst(b, layout, [&](ValueId x) -> absl::StatusOr<ValueId> {
+    std::vector<ValueId> inputs = {x, b.AddConstant("kernel", KernelToOihw(weights, layout.spatial_rank))};
+    if (bias_index != SIZE_MAX) {
+      ASSIGN_OR_RETURN(TensorData bias, b.Weight(bias_index, {filters}, "bias"));
+      inputs.push_back(b.AddConstant("bias", std::move(bias)));
+    }
+    return b.AddNode(OpKind::kConvTranspose, "conv_transpose", std::move(inputs), attributes);
+  });
+}
+
 absl::StatusOr<std::vector<ValueId>> ConvertDepthwiseConv(LayerBuilder& b) {
   ASSIGN_OR_RETURN(Layout layout, LayoutOf(b));
   const size_t r = layout.spatial_rank;

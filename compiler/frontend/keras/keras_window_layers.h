@@ -11,6 +11,7 @@
 namespace modelc::keras_layers {
 
 absl::StatusOr<std::vector<ValueId>> ConvertConv(LayerBuilder& b);           // Conv1D, Conv2D
+absl::StatusOr<std::vector<ValueId>> ConvertConvTranspose(LayerBuilder& b);  // Conv1DTranspose, Conv2DTranspose
 absl::StatusOr<std::vector<ValueId>> ConvertDepthwiseConv(LayerBuilder& b);  // DepthwiseConv1D/2D
 absl::StatusOr<std::vector<ValueId>> ConvertSeparableConv(LayerBuilder& b);  // SeparableConv1D/2D
 absl::StatusOr<std::vector<ValueId>> ConvertMaxPooling(LayerBuilder& b);

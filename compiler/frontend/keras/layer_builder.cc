@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "compiler/frontend/keras/keras_layers.h"
 #include "compiler/ir/shape_inference.h"
 #include "compiler/util/status_macros.h"
 
@@ -93,6 +94,29 @@ absl::StatusOr<ValueId> LayerBuilder::Clipped(ValueId x, float low, float high, 
   const ValueId min = AddScalar(role + "_min", low);
   const ValueId max = AddScalar(role + "_max", high);
   return AddNode(OpKind::kClip, role, {x, min, max});
+}
+
+absl::StatusOr<ValueId> LayerBuilder::Reversed(ValueId x, int64_t axis, const std::string& role) {
+  const int64_t size = graph_.value(x).type.shape[axis];
+  auto ints = [&](const std::string& what, int64_t value) {
+    return AddConstant(absl::StrCat(role, "_", what), TensorData::FromInt64s({1}, std::vector<int64_t>{value}));
+  };
+  return AddNode(OpKind::kSlice, role,
+                 {x, ints("start", size - 1), ints("end", -size - 1), ints("axis", axis), ints("step", -1)});
+}
+
+absl::StatusOr<std::vector<ValueId>> LayerBuilder::CallInner(const KerasLayer& inner, std::vector<ValueId> inputs,
+                                                             std::vector<TensorData> weights) {
+  const LayerConverter convert = FindLayerConverter(inner.class_name);
+  if (!convert) return absl::UnimplementedError(absl::StrCat("it wraps an unsupported layer (", inner.class_name, ")"));
+  KerasLayer named = inner;
+  named.name = layer_.name;
+  LayerBuilder builder(graph_, names_, named, std::move(inputs), std::move(weights));
+  absl::StatusOr<std::vector<ValueId>> outputs = convert(builder);
+  if (!outputs.ok()) {
+    return absl::Status(outputs.status().code(), absl::StrCat("its ", inner.class_name, ": ", outputs.status().message()));
+  }
+  return outputs;
 }
 
 absl::StatusOr<ValueId> LayerBuilder::Activation(const std::string& name, ValueId x) {

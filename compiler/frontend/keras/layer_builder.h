@@ -44,6 +44,7 @@ class LayerBuilder {
   absl::Status ExpectInputs(int count, bool at_least = false) const;
 
   size_t WeightCount() const { return weights_.size(); }
+  const std::vector<TensorData>& Weights() const { return weights_; }
   // The layer holds exactly `count` weights.
   absl::Status ExpectWeights(size_t count) const;
   // Weight i, which must have `shape`; `what` names it in errors ("kernel").
@@ -61,6 +62,12 @@ class LayerBuilder {
   absl::StatusOr<ValueId> Transposed(ValueId x, const std::vector<int64_t>& perm, const std::string& role);
   absl::StatusOr<ValueId> Reshaped(ValueId x, const Shape& shape, const std::string& role);
   absl::StatusOr<ValueId> Clipped(ValueId x, float low, float high, const std::string& role);
+  // x with `axis` in reverse order (a Slice with step -1).
+  absl::StatusOr<ValueId> Reversed(ValueId x, int64_t axis, const std::string& role);
+  // A wrapped layer (TimeDistributed's, Bidirectional's) called on `inputs` with
+  // `weights`; its nodes are named after the wrapper (`inner` must outlive the call).
+  absl::StatusOr<std::vector<ValueId>> CallInner(const KerasLayer& inner, std::vector<ValueId> inputs,
+                                                 std::vector<TensorData> weights);
   // A Keras activation by name ("relu", "softmax", ...; "linear" is x itself).
   absl::StatusOr<ValueId> Activation(const std::string& name, ValueId x);
   // The activation named by the config's "activation" field (absent: linear).
