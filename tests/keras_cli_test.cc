@@ -197,7 +197,8 @@ TEST(CliKeras, BadInputsFailCleanly) {
                                                                              ? members[2].second
                                                                              : members[1].second);
   ExpectCleanFailure("compile " + weights_only, {weights_only, "not a whole Keras model"});
-  ExpectCleanFailure("compile " + kKerasDir + "/two_inputs.keras --dim N=1", {"a Keras model is compiled with a batch of 1"});
+  ExpectCleanFailure("compile " + kKerasDir + "/two_inputs.keras --dim N=1",
+                     {"--dim N: a Keras model's only symbolic dimension is its batch, named 'batch'"});
 }
 
 // Layer names are an attacker's text: they reach messages escaped (one line), and the

@@ -227,6 +227,20 @@ def more_layers():
     return keras.Model([image, sequence], [outputs, a, b, c, d], name="more_layers")
 
 
+def mnist_dense():
+    """Issue #18's first question: Input(shape=(784,)) + Dense(10, softmax), run on batches."""
+    return keras.Sequential([keras.Input(shape=(784,)), layers.Dense(10, activation="softmax")], name="mnist_dense")
+
+
+# Models whose first Dense kernel is also supplied at run time.
+RUN_TIME_KERNEL = {"mlp_legacy"}
+
+
+# A whole batch for a run-time batch (--batch batch): NAME.batch.inputs.bin and
+# NAME.batch.outputs.bin, raw float32 rows (the tests run its first 10 and all 20).
+BATCHES = {"mnist_dense": 20}
+
+
 # Intermediate tensors of vgg_transfer, for sample 0: what `--outputs` asks for and
 # what `--inputs vgg_base` (the base's output) feeds the head with.
 INTERMEDIATE = {"vgg_transfer": ("vgg_base", ["block1_conv2", "block2_pool"])}
@@ -242,6 +256,7 @@ MODELS = [
     (recurrent, "keras"),
     (vgg_transfer, "keras"),
     (more_layers, "keras"),
+    (mnist_dense, "keras"),
 ]
 
 
@@ -273,6 +288,22 @@ def main():
                 outputs = [outputs]
             for o, y in enumerate(outputs):
                 np.save(os.path.join(out_dir, f"{name}.s{s}.out{o}.npy"), np.asarray(y, dtype=np.float32))
+        if name in RUN_TIME_KERNEL:
+            # A variable as input: the first Dense kernel replaced, as `--inputs
+            # LAYER/kernel` supplies it at run time, and Keras's output after set_weights.
+            layer = loaded.get_layer(index=0)
+            kernel, bias = layer.get_weights()
+            replacement = np.random.default_rng(3).normal(0.0, 0.3, kernel.shape).astype(np.float32)
+            layer.set_weights([replacement, bias])
+            np.save(os.path.join(out_dir, f"{name}.{layer.name}.kernel.npy"), replacement)
+            x = np.load(os.path.join(out_dir, f"{name}.s0.in0.npy"))
+            np.save(os.path.join(out_dir, f"{name}.s0.set_kernel.npy"),
+                    np.asarray(loaded.predict(x, verbose=0), dtype=np.float32))
+        if name in BATCHES:
+            rows = rng.uniform(0.0, 1.0, (BATCHES[name],) + tuple(loaded.inputs[0].shape[1:])).astype(np.float32)
+            rows.tofile(os.path.join(out_dir, f"{name}.batch.inputs.bin"))
+            np.asarray(loaded.predict(rows, verbose=0), dtype=np.float32).tofile(
+                os.path.join(out_dir, f"{name}.batch.outputs.bin"))
         if name in INTERMEDIATE:
             base_name, layer_names = INTERMEDIATE[name]
             base = loaded.get_layer(base_name)

@@ -23,6 +23,7 @@ namespace {
 
 constexpr int64_t kMaxInputElements = int64_t{1} << 28;
 constexpr int kMaxNesting = 8;
+constexpr char kKerasBatchSymbol[] = "batch";
 
 // A name as it appears in a message: quoted, with control characters escaped so that
 // the message stays one line.
@@ -63,7 +64,7 @@ using TensorKey = std::tuple<std::string, int64_t, int64_t>;
 
 class KerasImporter {
  public:
-  explicit KerasImporter(const KerasWeights& weights) : weights_(weights) {}
+  KerasImporter(const KerasWeights& weights, int64_t batch) : weights_(weights), batch_(batch) {}
 
   absl::StatusOr<Graph> Import(const KerasModelConfig& model) {
     graph_.name = model.name;
@@ -113,7 +114,7 @@ class KerasImporter {
     for (size_t d = 0; d < layer.input_shape.size(); ++d) {
       if (!layer.input_shape[d]) {
         if (d == 0) {
-          shape.push_back(1);  // the batch: one sample per run
+          shape.push_back(batch_);  // one sample per run, unless --dim batch=N
           continue;
         }
         return absl::UnimplementedError(absl::StrCat(Describe(layer), " has an unknown dimension ", d,
@@ -235,21 +236,30 @@ class KerasImporter {
   }
 
   const KerasWeights& weights_;
+  const int64_t batch_;
   Graph graph_;
   UniqueNames names_;
 };
 
-absl::Status RefuseOnnxOnlyOptions(const ImportOptions& options) {
-  if (!options.dims.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("--dim ", options.dims.begin()->first,
-                                                   " (or --batch): a Keras model is compiled with a batch of 1"));
+// Keras's one symbolic dimension is the batch (None), which modelc calls `batch`:
+// `--dim batch=N` compiles a batch of N, `--batch batch` a run-time batch. The batch is
+// 1 otherwise.
+absl::StatusOr<int64_t> BatchOf(const ImportOptions& options) {
+  int64_t batch = 1;
+  for (const auto& [symbol, value] : options.dims) {
+    if (symbol != kKerasBatchSymbol) {
+      return absl::InvalidArgumentError(absl::StrCat("--dim ", symbol, ": a Keras model's only symbolic dimension is "
+                                                     "its batch, named '", kKerasBatchSymbol, "'"));
+    }
+    if (value < 1 || value > (1 << 20)) return absl::InvalidArgumentError("--dim batch must be in [1, 2^20]");
+    batch = value;
   }
   if (!options.frozen.empty()) return absl::UnimplementedError("--freeze is not supported for Keras models yet");
-  return absl::OkStatus();
+  return batch;
 }
 
 absl::StatusOr<Graph> Import(const std::string& path, const ImportOptions& options) {
-  RETURN_IF_ERROR(RefuseOnnxOnlyOptions(options));
+  ASSIGN_OR_RETURN(int64_t batch, BatchOf(options));
   ASSIGN_OR_RETURN(KerasFile file, ReadKerasFile(path, options.max_file_bytes));
   ASSIGN_OR_RETURN(KerasModelConfig model, ParseKerasModelConfig(file.config_json));
   std::vector<std::string> unsupported;
@@ -260,7 +270,7 @@ absl::StatusOr<Graph> Import(const std::string& path, const ImportOptions& optio
                                                  "; Lambda and custom layers are Python code: export the model to "
                                                  "ONNX or TFLite instead"));
   }
-  return KerasImporter(*file.weights).Import(model);
+  return KerasImporter(*file.weights, batch).Import(model);
 }
 
 }  // namespace
