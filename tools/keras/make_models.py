@@ -260,6 +260,47 @@ MODELS = [
 ]
 
 
+def write_connected(out_dir, rng):
+    """Issue #18's fourth question: one model's output as another's input. Separate Keras
+    models saved alone in OUT_DIR/connect (compiled together with --connect by the
+    tests), and the composed Keras models' outputs on the same inputs:
+      encoder:code=classifier:code_in                       (a chain)
+      image_features:image_embedding+text_features:text_embedding=joint_head:joined
+    """
+    folder = os.path.join(out_dir, "connect")
+    os.makedirs(folder, exist_ok=True)
+    x = keras.Input(shape=(32,), name="signal")
+    encoder = keras.Model(x, layers.Dense(16, activation="relu", name="code")(x), name="encoder")
+    code = keras.Input(shape=(16,), name="code_in")
+    classifier = keras.Model(code, layers.Dense(4, activation="softmax", name="class_scores")(code), name="classifier")
+    image = keras.Input(shape=(8, 8, 1), name="image")
+    y = layers.Conv2D(4, 3, activation="relu")(image)
+    image_features = keras.Model(image, layers.Dense(12, name="image_embedding")(layers.Flatten()(y)),
+                                 name="image_features")
+    text = keras.Input(shape=(10,), name="text")
+    text_features = keras.Model(text, layers.Dense(6, activation="tanh", name="text_embedding")(text),
+                                name="text_features")
+    joined = keras.Input(shape=(18,), name="joined")
+    joint_head = keras.Model(joined, layers.Dense(3, activation="softmax", name="joint_scores")(joined),
+                             name="joint_head")
+    for model in (encoder, classifier, image_features, text_features, joint_head):
+        path = os.path.join(folder, f"{model.name}.keras")
+        model.save(path)
+        deflate_archive(path)
+    signal = rng.normal(0.0, 1.0, (1, 32)).astype(np.float32)
+    chain = keras.Model(x, classifier(encoder(x)))
+    np.save(os.path.join(folder, "chain.in0.npy"), signal)
+    np.save(os.path.join(folder, "chain.out0.npy"), np.asarray(chain.predict(signal, verbose=0), dtype=np.float32))
+    pixels = rng.normal(0.0, 1.0, (1, 8, 8, 1)).astype(np.float32)
+    words = rng.normal(0.0, 1.0, (1, 10)).astype(np.float32)
+    both = layers.Concatenate()([image_features(image), text_features(text)])
+    joint = keras.Model([image, text], joint_head(both))
+    np.save(os.path.join(folder, "joint.in0.npy"), pixels)
+    np.save(os.path.join(folder, "joint.in1.npy"), words)
+    np.save(os.path.join(folder, "joint.out0.npy"),
+            np.asarray(joint.predict([pixels, words], verbose=0), dtype=np.float32))
+
+
 def main():
     out_dir = sys.argv[1] if len(sys.argv) > 1 else "tests/data/keras"
     os.makedirs(out_dir, exist_ok=True)
@@ -313,6 +354,7 @@ def main():
             for layer_name, value in zip(layer_names + [base_name], values):
                 np.save(os.path.join(out_dir, f"{name}.s0.{layer_name}.npy"), np.asarray(value, dtype=np.float32))
         print(f"{path}: {os.path.getsize(path)} bytes, {len(loaded.inputs)} inputs, {len(loaded.outputs)} outputs")
+    write_connected(out_dir, rng)
 
 
 if __name__ == "__main__":
