@@ -3,6 +3,7 @@
 // verify.
 #include "compiler/frontend/keras/keras_importer.h"
 
+#include <algorithm>
 #include <map>
 #include <new>
 #include <tuple>
@@ -111,6 +112,7 @@ class KerasImporter {
   absl::StatusOr<ValueId> ModelInput(const KerasLayer& layer) {
     if (layer.input_shape.empty()) return absl::InvalidArgumentError(absl::StrCat(Describe(layer), " declares no shape"));
     Shape shape;
+    int64_t elements = 1;
     for (size_t d = 0; d < layer.input_shape.size(); ++d) {
       if (!layer.input_shape[d]) {
         if (d == 0) {
@@ -122,8 +124,12 @@ class KerasImporter {
       }
       shape.push_back(*layer.input_shape[d]);
     }
-    if (ElementCount(shape) > kMaxInputElements || ElementCount(shape) < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(Describe(layer), " has an absurd shape ", ShapeToString(shape)));
+    for (int64_t dim : shape) {  // each dimension is at most 2^31 (keras_config.cc): no overflow
+      elements = dim == 0 ? 0 : std::min(elements * dim, kMaxInputElements + 1);
+    }
+    if (elements > kMaxInputElements) {
+      return absl::InvalidArgumentError(absl::StrCat(Describe(layer), " has an absurd shape ", ShapeToString(shape),
+                                                     " (more than 2^28 elements)"));
     }
     ASSIGN_OR_RETURN(std::string dtype, ConfigString(layer.config, "dtype", "float32"));
     if (dtype != "float32") {

@@ -290,7 +290,9 @@ Outputs ConvertReshape(LayerBuilder& b) {
       shape.push_back(1);
       continue;
     }
-    if (dim < 0 || (dim > 0 && known > ElementCount(x) / dim + 1)) return Invalid("its target_shape is bad");
+    if (dim < 0 || dim > (int64_t{1} << 31) || (dim > 0 && known > ElementCount(x) / dim + 1)) {
+      return Invalid("its target_shape is bad");
+    }
     known *= dim;
     shape.push_back(dim);
   }
