@@ -181,7 +181,7 @@ def recurrent():
 def vgg_transfer():
     """Issue #18's transfer-learning case: a frozen VGG-style base (VGG16's block and layer
     names, fewer filters) inside a new model with a new head."""
-    base_in = keras.Input(shape=(24, 24, 3))
+    base_in = keras.Input(shape=(16, 16, 3))
     y = base_in
     for block, filters in ((1, 8), (2, 16)):
         for conv in (1, 2):
@@ -189,7 +189,7 @@ def vgg_transfer():
         y = layers.MaxPooling2D(2, name=f"block{block}_pool")(y)
     base = keras.Model(base_in, y, name="vgg_base")
     base.trainable = False
-    image = keras.Input(shape=(24, 24, 3), name="image")
+    image = keras.Input(shape=(16, 16, 3), name="image")
     x = base(image)
     x = layers.GlobalAveragePooling2D(name="features")(x)
     x = layers.Dense(16, activation="relu", name="fc")(x)
@@ -227,6 +227,18 @@ def more_layers():
     return keras.Model([image, sequence], [outputs, a, b, c, d], name="more_layers")
 
 
+def text_dot():
+    """Integer token inputs: Embedding, Dot (batched, over chosen axes, normalised)."""
+    tokens = keras.Input(shape=(6,), dtype="int32", name="tokens")
+    e = layers.Embedding(20, 4)(tokens)
+    q = layers.Dense(4)(e)
+    scores = layers.Softmax()(layers.Dot(axes=2)([q, e]))
+    context = layers.Dot(axes=(2, 1))([scores, e])
+    pooled = layers.GlobalAveragePooling1D()(context)
+    cosine = layers.Dot(axes=1, normalize=True)([pooled, layers.Dense(4)(pooled)])
+    return keras.Model(tokens, [pooled, cosine], name="text_dot")
+
+
 def mnist_dense():
     """Issue #18's first question: Input(shape=(784,)) + Dense(10, softmax), run on batches."""
     return keras.Sequential([keras.Input(shape=(784,)), layers.Dense(10, activation="softmax")], name="mnist_dense")
@@ -257,6 +269,7 @@ MODELS = [
     (vgg_transfer, "keras"),
     (more_layers, "keras"),
     (mnist_dense, "keras"),
+    (text_dot, "keras"),
 ]
 
 
@@ -320,6 +333,10 @@ def main():
             inputs = []
             for i, tensor in enumerate(loaded.inputs):
                 shape = (1,) + tuple(tensor.shape[1:])
+                if "int" in str(tensor.dtype):  # token ids
+                    inputs.append(rng.integers(0, 20, shape).astype(str(tensor.dtype)))
+                    np.save(os.path.join(out_dir, f"{name}.s{s}.in{i}.npy"), inputs[-1])
+                    continue
                 scale = 255.0 if name == "digits_cnn" else 1.0
                 x = rng.uniform(0.0, scale, shape) if scale != 1.0 else rng.normal(0.0, 1.0, shape)
                 inputs.append(x.astype(np.float32))

@@ -132,11 +132,14 @@ class KerasImporter {
                                                      " (more than 2^28 elements)"));
     }
     ASSIGN_OR_RETURN(std::string dtype, ConfigString(layer.config, "dtype", "float32"));
-    if (dtype != "float32") {
+    const std::map<std::string, DataType> kTypes = {
+        {"float32", DataType::kFloat32}, {"int32", DataType::kInt32}, {"int64", DataType::kInt64}};
+    const auto type = kTypes.find(dtype);
+    if (type == kTypes.end()) {
       return absl::UnimplementedError(absl::StrCat(Describe(layer), " has dtype ", absl::CEscape(dtype),
-                                                   "; only float32 inputs are supported"));
+                                                   "; only float32, int32 and int64 inputs are supported"));
     }
-    const ValueId value = graph_.AddValue(names_.Take(layer.name), TensorType{DataType::kFloat32, shape});
+    const ValueId value = graph_.AddValue(names_.Take(layer.name), TensorType{type->second, shape});
     graph_.AddInput(value);
     return value;
   }

@@ -1,4 +1,4 @@
-// The core, normalisation, activation, reshaping and merging layers, and the table of
+// The core, normalisation, activation and reshaping layers, and the table of
 // every supported layer class. Tensors keep Keras's layout (batch first, channels
 // last), so these layers map to IR ops on the same axes Keras names.
 #include "compiler/frontend/keras/keras_layers.h"
@@ -8,6 +8,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "compiler/frontend/keras/keras_merge_layers.h"
 #include "compiler/frontend/keras/keras_recurrent_layers.h"
 #include "compiler/frontend/keras/keras_shape_layers.h"
 #include "compiler/frontend/keras/keras_window_layers.h"
@@ -376,38 +377,6 @@ Outputs ConvertZeroPadding(LayerBuilder& b) {
   return One(b.AddNode(OpKind::kPad, "pad", {b.Input(0), pads_value}));
 }
 
-// Add, Subtract, Multiply, Maximum, Minimum, Average over two or more inputs.
-Outputs ConvertMerge(LayerBuilder& b, OpKind op, bool two_only) {
-  RETURN_IF_ERROR(b.ExpectInputs(2, !two_only));
-  if (op == OpKind::kMax || op == OpKind::kMin || op == OpKind::kMean) {
-    std::vector<ValueId> inputs;
-    for (int i = 0; i < b.InputCount(); ++i) inputs.push_back(b.Input(i));
-    return One(b.AddNode(op, OpName(op), std::move(inputs)));
-  }
-  ValueId y = b.Input(0);
-  for (int i = 1; i < b.InputCount(); ++i) {
-    ASSIGN_OR_RETURN(y, b.AddNode(op, absl::StrCat(OpName(op), "_", i), {y, b.Input(i)}));
-  }
-  return std::vector<ValueId>{y};
-}
-
-Outputs ConvertAdd(LayerBuilder& b) { return ConvertMerge(b, OpKind::kAdd, false); }
-Outputs ConvertSubtract(LayerBuilder& b) { return ConvertMerge(b, OpKind::kSub, true); }
-Outputs ConvertMultiply(LayerBuilder& b) { return ConvertMerge(b, OpKind::kMul, false); }
-Outputs ConvertMaximum(LayerBuilder& b) { return ConvertMerge(b, OpKind::kMax, false); }
-Outputs ConvertMinimum(LayerBuilder& b) { return ConvertMerge(b, OpKind::kMin, false); }
-Outputs ConvertAverage(LayerBuilder& b) { return ConvertMerge(b, OpKind::kMean, false); }
-
-Outputs ConvertConcatenate(LayerBuilder& b) {
-  RETURN_IF_ERROR(b.ExpectInputs(1, true));
-  ASSIGN_OR_RETURN(int64_t axis, ConfigAxis(b, -1));
-  std::vector<ValueId> inputs;
-  for (int i = 0; i < b.InputCount(); ++i) inputs.push_back(b.Input(i));
-  AttributeMap attributes;
-  attributes.Set("axis", axis);
-  return One(b.AddNode(OpKind::kConcat, "concat", std::move(inputs), std::move(attributes)));
-}
-
 }  // namespace
 }  // namespace keras_layers
 
@@ -433,8 +402,10 @@ LayerConverter FindLayerConverter(const std::string& class_name) {
       {"DepthwiseConv1D", ConvertDepthwiseConv},
       {"DepthwiseConv2D", ConvertDepthwiseConv},
       {"Dense", ConvertDense},
+      {"Dot", ConvertDot},
       {"Dropout", ConvertIdentity},
       {"ELU", ConvertELU},
+      {"Embedding", ConvertEmbedding},
       {"Flatten", ConvertFlatten},
       {"GaussianDropout", ConvertIdentity},
       {"GaussianNoise", ConvertIdentity},

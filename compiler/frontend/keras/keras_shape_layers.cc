@@ -1,5 +1,6 @@
 // Cropping (a Slice), up-sampling (a Resize on Keras's own axes: nearest repeats each
-// element, bilinear is half-pixel linear as Keras's) and RepeatVector (a Tile).
+// element, bilinear is half-pixel linear as Keras's), RepeatVector (a Tile) and
+// Embedding (a Gather of the table's rows by indices read at run time).
 #include "compiler/frontend/keras/keras_shape_layers.h"
 
 #include "absl/strings/str_cat.h"
@@ -111,6 +112,32 @@ absl::StatusOr<std::vector<ValueId>> ConvertRepeatVector(LayerBuilder& b) {
   ASSIGN_OR_RETURN(ValueId rows, b.Reshaped(b.Input(0), {x[0], 1, x[1]}, "row"));
   const ValueId repeats = b.AddConstant("repeats", TensorData::FromInt64s({3}, std::vector<int64_t>{1, n, 1}));
   ASSIGN_OR_RETURN(ValueId y, b.AddNode(OpKind::kTile, "tile", {rows, repeats}));
+  return std::vector<ValueId>{y};
+}
+
+// Indices of any shape -> their rows of the (input_dim, output_dim) table. Float
+// indices are cast to int32 first, as Keras casts them. An index outside the table
+// reads zeros (the generated code has no error path).
+absl::StatusOr<std::vector<ValueId>> ConvertEmbedding(LayerBuilder& b) {
+  RETURN_IF_ERROR(b.ExpectInputs(1));
+  ASSIGN_OR_RETURN(int64_t input_dim, ConfigInt(b.config(), "input_dim", 0));
+  ASSIGN_OR_RETURN(int64_t output_dim, ConfigInt(b.config(), "output_dim", 0));
+  ASSIGN_OR_RETURN(bool mask_zero, ConfigBool(b.config(), "mask_zero", false));
+  if (mask_zero) return absl::UnimplementedError("mask_zero (a mask for the layers after it) is not supported");
+  if (input_dim < 1 || output_dim < 1) return Invalid("its input_dim and output_dim must be positive");
+  RETURN_IF_ERROR(b.ExpectWeights(1));
+  ASSIGN_OR_RETURN(TensorData table, b.Weight(0, {input_dim, output_dim}, "embeddings"));
+  ValueId indices = b.Input(0);
+  const DataType type = b.graph().value(indices).type.element_type;
+  if (type != DataType::kInt32 && type != DataType::kInt64) {
+    AttributeMap attributes;
+    attributes.Set("to", static_cast<int64_t>(DataType::kInt32));
+    ASSIGN_OR_RETURN(indices, b.AddNode(OpKind::kCast, "indices", {indices}, std::move(attributes)));
+  }
+  AttributeMap attributes;
+  attributes.Set("axis", int64_t{0});
+  ASSIGN_OR_RETURN(ValueId y, b.AddNode(OpKind::kGatherAtRunTime, "gather",
+                                        {b.AddConstant("embeddings", std::move(table)), indices}, std::move(attributes)));
   return std::vector<ValueId>{y};
 }
 

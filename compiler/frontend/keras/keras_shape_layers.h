@@ -1,4 +1,4 @@
-// The converters of Keras's cropping, up-sampling and repeating layers
+// The converters of Keras's cropping, up-sampling, repeating and embedding layers
 // (keras_shape_layers.cc); the table of every converter is keras_layers.h's.
 #ifndef MODELC_FRONTEND_KERAS_KERAS_SHAPE_LAYERS_H_
 #define MODELC_FRONTEND_KERAS_KERAS_SHAPE_LAYERS_H_
@@ -13,6 +13,7 @@ namespace modelc::keras_layers {
 absl::StatusOr<std::vector<ValueId>> ConvertCropping(LayerBuilder& b);    // Cropping1D/2D
 absl::StatusOr<std::vector<ValueId>> ConvertUpSampling(LayerBuilder& b);  // UpSampling1D/2D
 absl::StatusOr<std::vector<ValueId>> ConvertRepeatVector(LayerBuilder& b);
+absl::StatusOr<std::vector<ValueId>> ConvertEmbedding(LayerBuilder& b);
 
 }  // namespace modelc::keras_layers
 
