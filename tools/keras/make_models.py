@@ -248,8 +248,9 @@ def mnist_dense():
 RUN_TIME_KERNEL = {"mlp_legacy"}
 
 
-# A whole batch for a run-time batch (--batch batch): NAME.batch.inputs.bin and
-# NAME.batch.outputs.bin, raw float32 rows (the tests run its first 10 and all 20).
+# A whole batch for a run-time batch (--batch batch): NAME.batch.pixels.u8 (bytes, the
+# inputs are byte / 255) and NAME.batch.outputs.bin (raw float32 rows); the tests run
+# its first 10 rows and all 20.
 BATCHES = {"mnist_dense": 20}
 
 
@@ -358,8 +359,11 @@ def main():
             np.save(os.path.join(out_dir, f"{name}.s0.set_kernel.npy"),
                     np.asarray(loaded.predict(x, verbose=0), dtype=np.float32))
         if name in BATCHES:
-            rows = rng.uniform(0.0, 1.0, (BATCHES[name],) + tuple(loaded.inputs[0].shape[1:])).astype(np.float32)
-            rows.tofile(os.path.join(out_dir, f"{name}.batch.inputs.bin"))
+            # Pixels: bytes on disk (a quarter of the floats' size), p / 255 in float32 as
+            # the test computes them.
+            pixels = rng.integers(0, 256, (BATCHES[name],) + tuple(loaded.inputs[0].shape[1:])).astype(np.uint8)
+            pixels.tofile(os.path.join(out_dir, f"{name}.batch.pixels.u8"))
+            rows = pixels.astype(np.float32) / np.float32(255.0)
             np.asarray(loaded.predict(rows, verbose=0), dtype=np.float32).tofile(
                 os.path.join(out_dir, f"{name}.batch.outputs.bin"))
         if name in INTERMEDIATE:

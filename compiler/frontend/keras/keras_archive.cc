@@ -62,12 +62,12 @@ absl::StatusOr<std::vector<std::string>> ReadStringAttribute(hid_t object, const
   H5Handle attribute(H5Aopen(object, name, H5P_DEFAULT), H5Aclose);
   H5Handle type(attribute.ok() ? H5Aget_type(attribute.get()) : -1, H5Tclose);
   H5Handle space(attribute.ok() ? H5Aget_space(attribute.get()) : -1, H5Sclose);
-  if (!type.ok() || !space.ok() || H5Tget_class(type.get()) != H5T_STRING) {
-    return Invalid(absl::StrCat("attribute '", name, "' is not a string"));
-  }
+  if (!type.ok() || !space.ok()) return Invalid(absl::StrCat("attribute '", name, "' cannot be read"));
   const hssize_t count = H5Sget_simple_extent_npoints(space.get());
   if (count < 0 || count > (1 << 20)) return Invalid(absl::StrCat("attribute '", name, "' has a bad size"));
   std::vector<std::string> strings;
+  if (count == 0) return strings;  // Keras writes an empty list as an empty float array
+  if (H5Tget_class(type.get()) != H5T_STRING) return Invalid(absl::StrCat("attribute '", name, "' is not a string"));
   if (H5Tis_variable_str(type.get()) > 0) {
     std::vector<char*> pointers(count, nullptr);
     H5Handle memory_type(H5Tcopy(H5T_C_S1), H5Tclose);
@@ -214,6 +214,8 @@ absl::StatusOr<KerasFile> ReadLegacy(const std::string& bytes) {
     return Invalid("an HDF5 file without a readable 'model_config' attribute: not a whole Keras model (weights only?)");
   }
   file.config_json = std::move((*config)[0]);
+  absl::StatusOr<std::vector<std::string>> version = ReadStringAttribute(h5, "keras_version");
+  file.written_by_keras2 = !version.ok() || version->empty() || !absl::StartsWith((*version)[0], "3.");
   return file;
 }
 

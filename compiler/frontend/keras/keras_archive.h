@@ -46,6 +46,9 @@ class KerasWeights {
 struct KerasFile {
   KerasFileKind kind = KerasFileKind::kArchive;
   std::string config_json;  // the model's config: config.json, or the model_config attribute
+  // A legacy file written by Keras 2 (its keras_version attribute): some activations
+  // mean other functions there (hard_sigmoid: 0.2 x + 0.5, not relu6(x + 3) / 6).
+  bool written_by_keras2 = false;
   std::unique_ptr<KerasWeights> weights;
 };
 

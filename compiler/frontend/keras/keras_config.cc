@@ -214,9 +214,37 @@ absl::StatusOr<KerasModelConfig> ReadKerasModelConfig(const json& model_json) {
   return model;
 }
 
-absl::StatusOr<KerasModelConfig> ParseKerasModelConfig(const std::string& json_text) {
-  const json model = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+namespace {
+
+// Renames Keras 2's hard_sigmoid wherever a layer names an activation (iteratively:
+// configs nest models and wrapped layers).
+void RenameKeras2Activations(json& root) {
+  std::vector<json*> pending = {&root};
+  while (!pending.empty()) {
+    json* value = pending.back();
+    pending.pop_back();
+    if (value->is_object()) {
+      for (auto& [key, item] : value->items()) {
+        if ((key == "activation" || key == "recurrent_activation") && item.is_string() && item == "hard_sigmoid") {
+          item = "hard_sigmoid_keras2";
+        } else if (item.is_structured()) {
+          pending.push_back(&item);
+        }
+      }
+    } else if (value->is_array()) {
+      for (json& item : *value) {
+        if (item.is_structured()) pending.push_back(&item);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<KerasModelConfig> ParseKerasModelConfig(const std::string& json_text, bool written_by_keras2) {
+  json model = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (model.is_discarded()) return Invalid("the model config is not valid JSON");
+  if (written_by_keras2) RenameKeras2Activations(model);
   return ReadKerasModelConfig(model);
 }
 

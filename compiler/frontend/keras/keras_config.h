@@ -42,7 +42,9 @@ struct KerasModelConfig {
 };
 
 // Parses the JSON text of a whole model's config. Errors are one line naming the layer.
-absl::StatusOr<KerasModelConfig> ParseKerasModelConfig(const std::string& json_text);
+// For a Keras 2 file, activations Keras 3 redefined are renamed first (hard_sigmoid
+// becomes "hard_sigmoid_keras2": 0.2 x + 0.5, clipped).
+absl::StatusOr<KerasModelConfig> ParseKerasModelConfig(const std::string& json_text, bool written_by_keras2 = false);
 // The same for an already parsed model object ({"class_name": ..., "config": ...}).
 absl::StatusOr<KerasModelConfig> ReadKerasModelConfig(const nlohmann::json& model);
 

@@ -270,7 +270,7 @@ absl::StatusOr<int64_t> BatchOf(const ImportOptions& options) {
 absl::StatusOr<Graph> Import(const std::string& path, const ImportOptions& options) {
   ASSIGN_OR_RETURN(int64_t batch, BatchOf(options));
   ASSIGN_OR_RETURN(KerasFile file, ReadKerasFile(path, options.max_file_bytes));
-  ASSIGN_OR_RETURN(KerasModelConfig model, ParseKerasModelConfig(file.config_json));
+  ASSIGN_OR_RETURN(KerasModelConfig model, ParseKerasModelConfig(file.config_json, file.written_by_keras2));
   std::vector<std::string> unsupported;
   RETURN_IF_ERROR(CollectUnsupported(model, 0, unsupported));
   if (!unsupported.empty()) {

@@ -39,9 +39,9 @@ absl::Status AddFunction(const std::string& keras, std::vector<std::string>& nam
     names.push_back("Tanh");
   } else if (keras == "relu") {
     names.push_back("Relu");
-  } else if (keras == "hard_sigmoid") {  // Keras 3: relu6(x + 3) / 6
+  } else if (keras == "hard_sigmoid" || keras == "hard_sigmoid_keras2") {  // Keras 3: relu6(x + 3) / 6; 2: 0.2 x + 0.5
     names.push_back("HardSigmoid");
-    alpha = 1.0f / 6.0f;
+    alpha = keras == "hard_sigmoid" ? 1.0f / 6.0f : 0.2f;
     beta = 0.5f;
   } else {
     return absl::UnimplementedError(absl::StrCat("the activation '", keras, "' is not supported in a recurrent layer"));

@@ -143,11 +143,11 @@ absl::StatusOr<ValueId> LayerBuilder::Activation(const std::string& name, ValueI
     attributes.Set("gamma", 1.05070098f);
     return AddNode(OpKind::kSelu, name, {x}, std::move(attributes));
   }
-  if (name == "hard_sigmoid") {  // Keras 3: relu6(x + 3) / 6
+  if (name == "hard_sigmoid" || name == "hard_sigmoid_keras2") {  // Keras 3: relu6(x + 3) / 6; Keras 2: 0.2 x + 0.5
     AttributeMap attributes;
-    attributes.Set("alpha", 1.0f / 6.0f);
+    attributes.Set("alpha", name == "hard_sigmoid" ? 1.0f / 6.0f : 0.2f);
     attributes.Set("beta", 0.5f);
-    return AddNode(OpKind::kHardSigmoid, name, {x}, std::move(attributes));
+    return AddNode(OpKind::kHardSigmoid, "hard_sigmoid", {x}, std::move(attributes));
   }
   if (name == "softmax" || name == "log_softmax") {
     AttributeMap attributes;
