@@ -45,6 +45,15 @@ def randomize_batch_norm(model, rng):
             layer.set_weights(randomized)
 
 
+def _all_layers(model):
+    """The model's layers, a nested model's in its place, in order."""
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            yield from _all_layers(layer)
+        else:
+            yield layer
+
+
 def deflate_archive(path):
     """Keras stores the archive's members uncompressed; HDF5's empty space and the JSON
     compress well. The archive stays a valid .keras file (Keras and libzip read both)."""
@@ -113,13 +122,16 @@ def two_inputs():
 
 
 def mlp_legacy():
-    """A multi-layer perceptron saved as a legacy HDF5 file."""
-    return keras.Sequential([
+    """A multi-layer perceptron saved as a legacy HDF5 file, its hidden layers a nested
+    Sequential model (whose weights the file stores under the nested model's group)."""
+    hidden = keras.Sequential([
         keras.Input(shape=(20,)),
         layers.Dense(16, activation="relu"),
         layers.Dense(8, activation="tanh"),
-        layers.Dense(3, activation="softmax"),
-    ], name="mlp_legacy")
+    ], name="hidden")
+    inputs = keras.Input(shape=(20,), name="features")
+    outputs = layers.Dense(3, activation="softmax")(hidden(inputs))
+    return keras.Model(inputs, outputs, name="mlp_legacy")
 
 
 def sequence_1d():
@@ -350,7 +362,7 @@ def main():
         if name in RUN_TIME_KERNEL:
             # A variable as input: the first Dense kernel replaced, as `--inputs
             # LAYER/kernel` supplies it at run time, and Keras's output after set_weights.
-            layer = loaded.get_layer(index=0)
+            layer = next(layer for layer in _all_layers(loaded) if isinstance(layer, layers.Dense))
             kernel, bias = layer.get_weights()
             replacement = np.random.default_rng(3).normal(0.0, 0.3, kernel.shape).astype(np.float32)
             layer.set_weights([replacement, bias])

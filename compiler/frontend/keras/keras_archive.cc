@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "compiler/frontend/model_file.h"
 #include "compiler/util/status_macros.h"
 
@@ -257,16 +258,25 @@ absl::StatusOr<std::vector<TensorData>> KerasWeights::LayerWeights(const std::st
   if (H5Lexists(file_, "model_weights", H5P_DEFAULT) <= 0) return Invalid("the file has no 'model_weights' group");
   H5Handle model_weights(H5Gopen2(file_, "model_weights", H5P_DEFAULT), H5Gclose);
   if (!model_weights.ok()) return Invalid("'model_weights' is not a group");
-  if (key.find('/') != std::string::npos || key == "." || key == ".." ||
-      H5Lexists(model_weights.get(), key.c_str(), H5P_DEFAULT) <= 0) {
+  // A nested model's layers share its group: key "base/conv" reads the weights of the
+  // group "base" whose names start with "conv/" (or "base/conv/").
+  const size_t slash = key.find('/');
+  const std::string group_name = key.substr(0, slash);
+  const std::string prefix = slash == std::string::npos ? "" : absl::StrCat(key.substr(slash + 1), "/");
+  if (group_name.empty() || group_name == "." || group_name == ".." ||
+      H5Lexists(model_weights.get(), group_name.c_str(), H5P_DEFAULT) <= 0) {
     return weights;
   }
-  H5Handle group(H5Gopen2(model_weights.get(), key.c_str(), H5P_DEFAULT), H5Gclose);
-  if (!group.ok()) return Invalid(absl::StrCat("'model_weights/", key, "' is not a group"));
+  H5Handle group(H5Gopen2(model_weights.get(), group_name.c_str(), H5P_DEFAULT), H5Gclose);
+  if (!group.ok()) return Invalid(absl::StrCat("'model_weights/", group_name, "' is not a group"));
   absl::StatusOr<std::vector<std::string>> names = ReadStringAttribute(group.get(), "weight_names");
   if (absl::IsNotFound(names.status())) return weights;
   if (!names.ok()) return names.status();
   for (const std::string& name : *names) {
+    // Keras 3 names a nested Sequential model's weights after it too: "hidden/dense/kernel".
+    absl::string_view relative = name;
+    if (!prefix.empty()) absl::ConsumePrefix(&relative, absl::StrCat(group_name, "/"));
+    if (!absl::StartsWith(relative, prefix)) continue;
     ASSIGN_OR_RETURN(TensorData weight, ReadFloatDataset(group.get(), name, max_elements_));
     weights.push_back(std::move(weight));
   }

@@ -32,8 +32,9 @@ class KerasWeights {
   KerasWeights& operator=(const KerasWeights&) = delete;
 
   // A layer's weights as float32 tensors, in Keras's order (layer.weights). `key` is the
-  // layer's group: "layers/conv2d" in an archive, the layer's name in a legacy file. A
-  // layer without a group has no weights (an empty list).
+  // layer's group: "layers/conv2d" in an archive, the layer's name in a legacy file
+  // ("base/conv" for layer conv of a nested model base). A layer without a group has no
+  // weights (an empty list).
   absl::StatusOr<std::vector<TensorData>> LayerWeights(const std::string& key) const;
   KerasFileKind kind() const { return kind_; }
 

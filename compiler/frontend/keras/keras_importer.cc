@@ -65,7 +65,8 @@ using TensorKey = std::tuple<std::string, int64_t, int64_t>;
 
 class KerasImporter {
  public:
-  KerasImporter(const KerasWeights& weights, int64_t batch) : weights_(weights), batch_(batch) {}
+  KerasImporter(const KerasWeights& weights, int64_t batch, bool written_by_keras2)
+      : weights_(weights), batch_(batch), written_by_keras2_(written_by_keras2) {}
 
   absl::StatusOr<Graph> Import(const KerasModelConfig& model) {
     graph_.name = model.name;
@@ -88,13 +89,14 @@ class KerasImporter {
  private:
   // The weight group of each layer: Keras 3 archives name a model's layers by their
   // snake_case class name, counted in the model's layer order ("conv2d", "conv2d_1");
-  // a Sequential model's InputLayer is not among them. Legacy files use layer names.
+  // a Sequential model's InputLayer is not among them. Legacy files use layer names
+  // (a nested model's layers: "base/conv").
   std::vector<std::string> WeightKeys(const KerasModelConfig& model, const std::string& prefix) const {
     std::vector<std::string> keys;
     std::map<std::string, int> used;
     for (const KerasLayer& layer : model.layers) {
       if (weights_.kind() == KerasFileKind::kLegacyHdf5) {
-        keys.push_back(layer.name);
+        keys.push_back(absl::StrCat(prefix, layer.name));
         continue;
       }
       if (model.class_name == "Sequential" && layer.class_name == "InputLayer") {
@@ -209,7 +211,8 @@ class KerasImporter {
           if (k > 0) absl::StrAppend(&name, "_call", k);
           if (o > 0) absl::StrAppend(&name, "_output", o);
           graph_.mutable_value(value).name = names_.Take(name);
-          tensors[{layer.name, static_cast<int64_t>(k), static_cast<int64_t>(o)}] = value;
+          const int64_t node = static_cast<int64_t>(k) + (written_by_keras2_ && IsNestedModel(layer.class_name) ? 1 : 0);
+          tensors[{layer.name, node, static_cast<int64_t>(o)}] = value;
         }
       }
     }
@@ -229,11 +232,6 @@ class KerasImporter {
   absl::StatusOr<std::vector<ValueId>> CallLayer(const KerasLayer& layer, const std::string& key,
                                                  std::vector<ValueId> inputs, int depth) {
     if (IsNestedModel(layer.class_name)) {
-      if (weights_.kind() == KerasFileKind::kLegacyHdf5) {
-        return absl::UnimplementedError(absl::StrCat(Describe(layer),
-                                                     ": a model nested in a legacy .h5 model is not supported yet "
-                                                     "(save the model as .keras)"));
-      }
       ASSIGN_OR_RETURN(KerasModelConfig nested, NestedModelConfig(layer));
       return ImportModel(nested, absl::StrCat(key, "/"), &inputs, depth + 1);
     }
@@ -246,6 +244,9 @@ class KerasImporter {
 
   const KerasWeights& weights_;
   const int64_t batch_;
+  // Keras 2 does not save a nested model's first call (the one on its own Input) but
+  // counts it: the saved calls are referred to as node 1, 2, ...
+  const bool written_by_keras2_;
   Graph graph_;
   UniqueNames names_;
 };
@@ -279,7 +280,7 @@ absl::StatusOr<Graph> Import(const std::string& path, const ImportOptions& optio
                                                  "; Lambda and custom layers are Python code: export the model to "
                                                  "ONNX or TFLite instead"));
   }
-  return KerasImporter(*file.weights, batch).Import(model);
+  return KerasImporter(*file.weights, batch, file.written_by_keras2).Import(model);
 }
 
 }  // namespace
