@@ -284,9 +284,11 @@ absl::StatusOr<std::vector<TensorData>> KerasWeights::LayerWeights(const std::st
 }
 
 absl::StatusOr<KerasFile> ReadKerasFile(const std::string& path, int64_t max_bytes) {
-  ASSIGN_OR_RETURN(std::string bytes, ReadModelFile(path, max_bytes));
-  if (bytes.size() >= 4 && std::memcmp(bytes.data(), kZipMagic, 4) == 0) return ReadArchive(bytes, max_bytes);
-  if (bytes.size() >= 8 && std::memcmp(bytes.data(), kHdf5Signature, 8) == 0) return ReadLegacy(bytes);
+  const absl::StatusOr<std::string> read = ReadModelFile(path, max_bytes);
+  if (!read.ok()) return read.status();
+  const std::string& bytes = *read;
+  if (absl::StartsWith(bytes, absl::string_view(kZipMagic, 4))) return ReadArchive(bytes, max_bytes);
+  if (absl::StartsWith(bytes, absl::string_view(kHdf5Signature, 8))) return ReadLegacy(bytes);
   return Invalid("neither a Keras 3 archive (a zip) nor a legacy Keras HDF5 file");
 }
 
