@@ -135,10 +135,15 @@ def mlp_legacy():
 
 
 def sequence_1d():
-    """1-D layers: causal and dilated Conv1D, pools, LayerNormalization, Permute, gelu, swish."""
+    """1-D layers: causal and dilated Conv1D, SpatialDropout1D, pools, LayerNormalization,
+    Permute; activations gelu, swish, leaky_relu, softsign, mish, hard_silu, exponential,
+    log_softmax."""
     x = inputs = keras.Input(shape=(16, 4), name="signal")
     x = layers.ZeroPadding1D((1, 2))(x)
     x = layers.Conv1D(8, 3, padding="causal", dilation_rate=2, activation="gelu")(x)
+    x = layers.SpatialDropout1D(0.2)(x)
+    for activation in ("leaky_relu", "softsign", "mish", "hard_silu", "tanh", "exponential"):
+        x = layers.Activation(activation)(x)
     x = layers.MaxPooling1D(2)(x)
     x = layers.LayerNormalization()(x)
     x = layers.SeparableConv1D(6, 3, padding="same", activation="swish")(x)
@@ -147,7 +152,8 @@ def sequence_1d():
     b = layers.GlobalAveragePooling1D()(layers.Permute((2, 1))(x))
     x = layers.Concatenate()([a, b])
     outputs = layers.Dense(5, activation="selu")(x)
-    return keras.Model(inputs, outputs, name="sequence_1d")
+    log_probabilities = layers.Dense(3, activation="log_softmax")(x)
+    return keras.Model(inputs, [outputs, log_probabilities], name="sequence_1d")
 
 
 def transfer_nested():
