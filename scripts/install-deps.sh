@@ -10,6 +10,7 @@ packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler  # ONNX parsing, checker, shape inference
   nlohmann-json3-dev                 # the JSON report (--report-json)
   libflatbuffers-dev flatbuffers-compiler        # the TFLite frontend (flatc generates its reader)
+  libhdf5-dev libzip-dev pkg-config  # the Keras frontend: HDF5 weights (.h5), the .keras zip archive
   googletest libgtest-dev libgmock-dev           # tests
   clang-19 libclang-rt-19-dev        # the sanitizer build and libFuzzer (scripts/sanitize-test.sh)
   libonnx-testdata                   # ONNX's backend conformance test data

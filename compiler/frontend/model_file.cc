@@ -16,6 +16,8 @@ namespace fs = std::filesystem;
 // identifier follows.
 constexpr char kTfliteIdentifier[] = "TFL3";
 constexpr size_t kTfliteIdentifierOffset = 4;
+constexpr char kZipLocalHeader[] = "PK\x03\x04";
+constexpr char kHdf5Signature[] = "\x89HDF\r\n\x1a\n";
 
 }  // namespace
 
@@ -39,12 +41,17 @@ absl::StatusOr<std::string> ReadModelFile(const std::string& path, int64_t max_b
 }
 
 ModelFormat DetectModelFormat(const std::string& path) {
-  if (fs::path(path).extension() == ".tflite") return ModelFormat::kTflite;
+  const fs::path extension = fs::path(path).extension();
+  if (extension == ".tflite") return ModelFormat::kTflite;
+  if (extension == ".keras" || extension == ".h5") return ModelFormat::kKeras;
   std::ifstream file(path, std::ios::binary);
   char head[8] = {};
   if (!file.read(head, sizeof(head))) return ModelFormat::kOnnx;
-  return std::string(head + kTfliteIdentifierOffset, 4) == kTfliteIdentifier ? ModelFormat::kTflite
-                                                                              : ModelFormat::kOnnx;
+  if (std::string(head + kTfliteIdentifierOffset, 4) == kTfliteIdentifier) return ModelFormat::kTflite;
+  if (std::string(head, 4) == kZipLocalHeader || std::string(head, 8) == std::string(kHdf5Signature, 8)) {
+    return ModelFormat::kKeras;
+  }
+  return ModelFormat::kOnnx;
 }
 
 }  // namespace modelc

@@ -17,12 +17,16 @@ absl::StatusOr<std::string> ReadModelFile(const std::string& path, int64_t max_b
 enum class ModelFormat {
   kOnnx,    // binary protobuf or ONNX's text syntax
   kTflite,  // a TFLite FlatBuffer
+  kKeras,   // a Keras 3 .keras archive (a zip) or a legacy Keras HDF5 file
 };
 
 // A file whose bytes 4 to 7 are the FlatBuffer file identifier "TFL3" is a TFLite
 // model, whatever its name; so is a file named *.tflite (which the TFLite frontend
-// then refuses if it lacks the identifier). Everything else is ONNX. Reads at most
-// 8 bytes; a file that cannot be read is ONNX (whose loader reports why).
+// then refuses if it lacks the identifier). A file starting with a zip's local header
+// ("PK\3\4") or HDF5's signature ("\x89HDF\r\n\x1a\n"), or named *.keras or *.h5, is
+// a Keras model (the Keras frontend checks for config.json or model_config). Everything
+// else is ONNX. Reads at most 8 bytes; a file that cannot be read is ONNX (whose
+// loader reports why).
 ModelFormat DetectModelFormat(const std::string& path);
 
 }  // namespace modelc

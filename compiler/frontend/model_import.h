@@ -11,7 +11,7 @@
 
 namespace modelc {
 
-// Imports an ONNX or TFLite model, told apart by DetectModelFormat (model_file.h).
+// Imports an ONNX, TFLite or Keras model, told apart by DetectModelFormat (model_file.h).
 // Every error message starts with the file path.
 absl::StatusOr<Graph> ImportModelFile(const std::string& path, const ImportOptions& options);
 

@@ -1,0 +1,18 @@
+// The converters of Keras's wrapper layers (keras_wrapper_layers.cc); the table of
+// every converter is keras_layers.h's.
+#ifndef MODELC_FRONTEND_KERAS_KERAS_WRAPPER_LAYERS_H_
+#define MODELC_FRONTEND_KERAS_KERAS_WRAPPER_LAYERS_H_
+
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "compiler/frontend/keras/layer_builder.h"
+
+namespace modelc::keras_layers {
+
+absl::StatusOr<std::vector<ValueId>> ConvertTimeDistributed(LayerBuilder& b);
+absl::StatusOr<std::vector<ValueId>> ConvertBidirectional(LayerBuilder& b);
+
+}  // namespace modelc::keras_layers
+
+#endif  // MODELC_FRONTEND_KERAS_KERAS_WRAPPER_LAYERS_H_
