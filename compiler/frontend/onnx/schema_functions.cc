@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "compiler/frontend/onnx/function_inlining.h"
+#include "compiler/frontend/onnx/newer_op_bodies.h"
 #include "compiler/frontend/onnx/op_versions.h"
 #include "compiler/util/status_macros.h"
 #include "onnx/defs/schema.h"
@@ -89,11 +90,13 @@ class SchemaExpander {
     }
   }
 
-  // Turns `node` into a call of its schema's function body, added to the model.
+  // Turns `node` into a call of its schema's function body, added to the model; an
+  // operator newer than the library, of modelc's own body for it (newer_op_bodies.h).
   bool Expand(onnx::NodeProto& node, const ValueTypes& types) {
     const int library_opset = static_cast<int>(std::min(opset_, kMaxOnnxLibraryOpset));
     const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Schema(node.op_type(), library_opset, "");
-    if (!schema) return false;
+    onnx::FunctionProto body;
+    if (!schema) return BuildNewerOpBody(node, types.InputsOf(node), &body) && AddCall(node, std::move(body));
     // Only ops of tensors: the builders of sequence ops (SequenceMap) need what modelc
     // does not have.
     for (const auto* formals : {&schema->inputs(), &schema->outputs()}) {
@@ -109,7 +112,6 @@ class SchemaExpander {
     for (int i = 0; i < node.input_size(); ++i) {
       if (!node.input(i).empty() && !input_types[i].has_tensor_type()) return false;
     }
-    onnx::FunctionProto body;
     if (schema->HasContextDependentFunction()) {
       onnx::FunctionBodyBuildContextImpl context(node, input_types);
       if (!schema->BuildContextDependentFunction(context, body)) return false;
@@ -127,6 +129,11 @@ class SchemaExpander {
     } else {
       return false;
     }
+    return AddCall(node, std::move(body));
+  }
+
+  // Adds `body` to the model's functions and makes `node` its call.
+  bool AddCall(onnx::NodeProto& node, onnx::FunctionProto body) {
     body.set_name(absl::StrCat(node.op_type(), "#", ++expansions_));
     body.set_domain(kExpansionDomain);
     // The body is read at the model's opset, as the rest of the graph is.
