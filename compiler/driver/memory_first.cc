@@ -16,7 +16,7 @@ std::set<std::string> WorkspaceFreeKernelsAboveTheBound(const Graph& graph, cons
     const QuantizedProductKernel* quantized = std::get_if<QuantizedProductKernel>(&node_plan.kernel);
     const bool has_workspace_free_form = (kernel != nullptr && *kernel != ConvKernel::kDirect) ||
                                          (quantized != nullptr && *quantized != QuantizedProductKernel::kDirect);
-    // A kernel writing over its copied input lowers the peak with its workspace.
+    // A kernel writing over its input keeps its workspace: that is what lets it.
     if (!has_workspace_free_form || node_plan.workspace.empty() || node_plan.writes_over_consumed_input) continue;
     if (live[step].Total() > buffers.activation_bound) direct.insert(graph.nodes()[step].name);
   }

@@ -157,7 +157,7 @@ BufferAssignment AssignBuffers(const Graph& graph, const LoweringPlan& plan, int
   }
 
   // In place: an elementwise node, or a kernel the plan lets write over an input (a
-  // Conv's fused residual; a convolution over its copied input, whose output may be
+  // Conv's fused residual; a convolution over the input it has consumed, whose output may be
   // larger or smaller), writes its output over a scratch input that dies there.
   for (int step = 0; step < final_step; ++step) {
     const Node& node = graph.nodes()[step];
@@ -177,8 +177,8 @@ BufferAssignment AssignBuffers(const Graph& graph, const LoweringPlan& plan, int
         candidates.push_back(*over);
       }
     }
-    const bool over_copied_input = plan.nodes[step].writes_over_consumed_input;
-    if (over_copied_input) candidates.push_back(0);
+    const bool over_consumed_input = plan.nodes[step].writes_over_consumed_input;
+    if (over_consumed_input) candidates.push_back(0);
     for (int candidate : candidates) {
       const ValueId input = node.inputs[candidate];
       const ValueId input_root = root[input];
@@ -188,7 +188,7 @@ BufferAssignment AssignBuffers(const Graph& graph, const LoweringPlan& plan, int
       // (NodePlan::output_lead_bytes, in whole alignment units): the buffer's values
       // move on to make room.
       int64_t at = offset[input];
-      if (over_copied_input && candidate == 0) {
+      if (over_consumed_input && candidate == 0) {
         at -= (plan.nodes[step].output_lead_bytes + alignment - 1) / alignment * alignment;
       }
       if (at < 0) move_buffer(input_root, input_root, -at), at = 0;
