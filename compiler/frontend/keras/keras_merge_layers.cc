@@ -10,16 +10,6 @@ namespace {
 
 absl::Status Invalid(const std::string& message) { return absl::InvalidArgumentError(message); }
 
-absl::StatusOr<int64_t> NormalizeAxis(int64_t axis, int64_t rank) {
-  if (axis < -rank || axis >= rank) return Invalid(absl::StrCat("axis ", axis, " is out of range for rank ", rank));
-  return axis < 0 ? axis + rank : axis;
-}
-
-absl::StatusOr<std::vector<ValueId>> One(absl::StatusOr<ValueId> value) {
-  if (!value.ok()) return value.status();
-  return std::vector<ValueId>{*value};
-}
-
 // Add, Subtract, Multiply, Maximum, Minimum, Average over two or more inputs.
 absl::StatusOr<std::vector<ValueId>> ConvertMerge(LayerBuilder& b, OpKind op, bool two_only) {
   RETURN_IF_ERROR(b.ExpectInputs(2, !two_only));

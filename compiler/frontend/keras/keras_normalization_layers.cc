@@ -16,29 +16,6 @@ using Outputs = absl::StatusOr<std::vector<ValueId>>;
 
 absl::Status Invalid(const std::string& message) { return absl::InvalidArgumentError(message); }
 
-Outputs One(absl::StatusOr<ValueId> value) {
-  if (!value.ok()) return value.status();
-  return std::vector<ValueId>{*value};
-}
-
-absl::StatusOr<int64_t> NormalizeAxis(int64_t axis, int64_t rank) {
-  if (axis < -rank || axis >= rank) return Invalid(absl::StrCat("axis ", axis, " is out of range for rank ", rank));
-  return axis < 0 ? axis + rank : axis;
-}
-
-// The single axis of an "axis" field that may be an integer or a one-element list.
-absl::StatusOr<int64_t> ConfigAxis(LayerBuilder& b, int64_t fallback) {
-  ASSIGN_OR_RETURN(int64_t axis, ConfigInt(b.config(), "axis", fallback));
-  return NormalizeAxis(axis, static_cast<int64_t>(b.InputShape(0).size()));
-}
-
-// A per-channel constant along `axis` of a rank-`rank` tensor, shaped to broadcast.
-TensorData AlongAxis(const std::vector<float>& values, int64_t axis, int64_t rank) {
-  Shape shape = {static_cast<int64_t>(values.size())};
-  for (int64_t d = axis + 1; d < rank; ++d) shape.push_back(1);
-  return TensorData::FromFloats(std::move(shape), values);
-}
-
 }  // namespace
 
 // Inference: x * gamma / sqrt(variance + epsilon) + (beta - mean * that scale),

@@ -180,4 +180,30 @@ absl::StatusOr<ValueId> LayerBuilder::ConfiguredActivation(ValueId x) {
   return absl::UnimplementedError("its activation is not a built-in Keras activation (custom code)");
 }
 
+namespace keras_layers {
+
+absl::StatusOr<std::vector<ValueId>> One(absl::StatusOr<ValueId> value) {
+  if (!value.ok()) return value.status();
+  return std::vector<ValueId>{*value};
+}
+
+absl::StatusOr<int64_t> NormalizeAxis(int64_t axis, int64_t rank) {
+  if (axis < -rank || axis >= rank) {
+    return absl::InvalidArgumentError(absl::StrCat("axis ", axis, " is out of range for rank ", rank));
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+absl::StatusOr<int64_t> ConfigAxis(LayerBuilder& b, int64_t fallback) {
+  ASSIGN_OR_RETURN(int64_t axis, ConfigInt(b.config(), "axis", fallback));
+  return NormalizeAxis(axis, static_cast<int64_t>(b.InputShape(0).size()));
+}
+
+TensorData AlongAxis(const std::vector<float>& values, int64_t axis, int64_t rank) {
+  Shape shape = {static_cast<int64_t>(values.size())};
+  for (int64_t d = axis + 1; d < rank; ++d) shape.push_back(1);
+  return TensorData::FromFloats(std::move(shape), values);
+}
+
+}  // namespace keras_layers
 }  // namespace modelc

@@ -82,6 +82,20 @@ class LayerBuilder {
   std::vector<TensorData> weights_;
 };
 
+// Helpers the layer converters share.
+namespace keras_layers {
+
+// A converter's result of one output.
+absl::StatusOr<std::vector<ValueId>> One(absl::StatusOr<ValueId> value);
+// `axis` in [-rank, rank) as an axis from 0; an error otherwise.
+absl::StatusOr<int64_t> NormalizeAxis(int64_t axis, int64_t rank);
+// The single axis of the config's "axis" field (an integer or a one-element list;
+// `fallback` when absent), of input 0.
+absl::StatusOr<int64_t> ConfigAxis(LayerBuilder& b, int64_t fallback);
+// A per-channel constant along `axis` of a rank-`rank` tensor, shaped to broadcast.
+TensorData AlongAxis(const std::vector<float>& values, int64_t axis, int64_t rank);
+
+}  // namespace keras_layers
 }  // namespace modelc
 
 #endif  // MODELC_FRONTEND_KERAS_LAYER_BUILDER_H_
