@@ -20,18 +20,6 @@ const std::string kKerasDir = MODELC_KERAS_DIR;
 
 CommandResult Modelc(const std::string& arguments) { return RunCommand(std::string(MODELC_BINARY) + " " + arguments); }
 
-std::string WriteFile(const TemporaryFolder& folder, const std::string& name, const std::string& contents) {
-  std::ofstream(folder.File(name), std::ios::binary) << contents;
-  return folder.File(name);
-}
-
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream stream(text);
-  for (std::string line; std::getline(stream, line);) lines.push_back(line);
-  return lines;
-}
-
 void ExpectCleanFailure(const std::string& arguments, const std::vector<std::string>& mentions) {
   TemporaryFolder out;
   CommandResult result = Modelc(arguments + " -o " + out.path());

@@ -116,4 +116,16 @@ std::vector<std::string> TemporaryFolder::Files() const {
   return names;
 }
 
+std::string WriteFile(const TemporaryFolder& folder, const std::string& name, const std::string& contents) {
+  std::ofstream(folder.File(name), std::ios::binary) << contents;
+  return folder.File(name);
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream stream(text);
+  for (std::string line; std::getline(stream, line);) lines.push_back(line);
+  return lines;
+}
+
 }  // namespace modelc::testing

@@ -64,6 +64,12 @@ class TemporaryFolder {
   std::string path_;
 };
 
+// Writes `contents` as file `name` of `folder`; returns its path.
+std::string WriteFile(const TemporaryFolder& folder, const std::string& name, const std::string& contents);
+
+// The lines of `text`, without their newlines.
+std::vector<std::string> Lines(const std::string& text);
+
 }  // namespace modelc::testing
 
 #endif  // MODELC_TESTS_TEST_SUPPORT_H_
