@@ -15,14 +15,6 @@ constexpr int64_t kWinogradPositions = 16;  // the 4x4 transform
 
 bool HasConstantWeights(const Graph& graph, const Node& node) { return graph.IsConstant(node.inputs[1]); }
 
-bool IsDepthwise(const ConvGeometry& conv) {
-  return conv.groups == conv.window.channels && conv.out_channels == conv.window.channels;
-}
-
-bool IsUnitPointwise(const WindowGeometry& w) {
-  return w.kernel_h == 1 && w.kernel_w == 1 && w.stride_h == 1 && w.stride_w == 1 && !w.HasPadding();
-}
-
 // Output channels fill whole vectors of the target's lanes, in one group.
 bool HasChannelVectors(const ConvGeometry& conv, int64_t lanes) {
   return lanes >= 2 && conv.groups == 1 && conv.out_channels % lanes == 0;
@@ -183,6 +175,14 @@ void AddBuffer(NodePlan& plan, std::string name, int64_t bytes) {
 }
 
 }  // namespace
+
+bool IsDepthwise(const ConvGeometry& conv) {
+  return conv.groups == conv.window.channels && conv.out_channels == conv.window.channels;
+}
+
+bool IsUnitPointwise(const WindowGeometry& w) {
+  return w.kernel_h == 1 && w.kernel_w == 1 && w.stride_h == 1 && w.stride_w == 1 && !w.HasPadding();
+}
 
 bool InputBufferIsFreeToTake(const Graph& graph, const Node& node) {
   const ValueId input = node.inputs[0];

@@ -34,6 +34,11 @@ inline constexpr int64_t kPaddedCopySlackBytes = 64;
 // then the slack).
 int64_t PaddedBandRows(const WindowGeometry& w, int64_t output_rows);
 
+// One output channel per input channel, each from its own input channel.
+bool IsDepthwise(const ConvGeometry& conv);
+// 1x1, stride 1, no padding: each output pixel from the same input pixel.
+bool IsUnitPointwise(const WindowGeometry& w);
+
 // Input 0 is an intermediate tensor that this node alone reads and the output is no
 // model output (whose buffer is the caller's): the output may take input 0's buffer
 // (NodePlan::writes_over_consumed_input).

@@ -55,9 +55,8 @@ void PlanWritingOverInput(const Graph& graph, const Node& node, const ConvGeomet
       ByteSize(graph.InputType(node, 0).element_type) != output_bytes) {
     return;
   }
-  const bool pointwise = w.kernel_h == 1 && w.kernel_w == 1 && w.stride_h == 1 && w.stride_w == 1 &&
-                         !w.HasPadding() && g.groups == 1;
-  const bool depthwise = g.groups == w.channels && g.out_channels == w.channels;
+  const bool pointwise = IsUnitPointwise(w) && g.groups == 1;
+  const bool depthwise = IsDepthwise(g);
   if (pointwise && std::get<QuantizedProductKernel>(plan.kernel) == QuantizedProductKernel::kDspPairs) {
     plan.writes_over_consumed_input = true;
   } else if (depthwise && std::get<QuantizedProductKernel>(plan.kernel) == QuantizedProductKernel::kDirect &&
