@@ -31,21 +31,34 @@ def _binary() -> str:
     return binary
 
 
+def _is_keras_model(model) -> bool:
+    """A Keras model object (keras.Model, Sequential or functional), told without
+    importing Keras: its class, or one of its bases, comes from the keras package."""
+    return any(base.__module__.split(".")[0] in ("keras", "tf_keras") for base in type(model).__mro__) \
+        and hasattr(model, "save")
+
+
 def _model_file(model, folder: pathlib.Path) -> pathlib.Path:
+    """The file modelc compiles: `model` itself when it is a path, else the object saved
+    into `folder` in its own format (ONNX's protobuf, a Keras 3 `.keras` archive)."""
     if isinstance(model, (str, os.PathLike)):
         return pathlib.Path(model)
     if hasattr(model, "SerializeToString"):  # an onnx.ModelProto
         path = folder / "model.onnx"
         path.write_bytes(model.SerializeToString())
         return path
-    raise TypeError(f"model must be a path or an onnx.ModelProto, not {type(model).__name__}")
+    if _is_keras_model(model):
+        path = folder / "model.keras"
+        model.save(path)
+        return path
+    raise TypeError(f"model must be a path, an onnx.ModelProto or a Keras model, not {type(model).__name__}")
 
 
-def compile(model: Union[str, os.PathLike, "onnx.ModelProto"], *, name: str = "model",  # noqa: A001
+def compile(model: Union[str, os.PathLike, "onnx.ModelProto", "keras.Model"], *, name: str = "model",  # noqa: A001
             target: Optional[str] = None, cpu: Optional[str] = None, outputs: Sequence[str] = (),
             inputs: Sequence[str] = (), batch: Optional[str] = None, dims: Optional[dict] = None,
             output_dir: Union[str, os.PathLike, None] = None, extra_args: Sequence[str] = ()) -> Compiled:
-    """Compiles `model` (a file path or an onnx.ModelProto) into output_dir (a new
+    """Compiles `model` (a file path, an onnx.ModelProto or a Keras model) into output_dir (a new
     temporary folder by default) and returns the files and the report. The keywords are
     modelc's flags: --name, --target, --cpu, --outputs, --inputs, --batch, --dim."""
     folder = pathlib.Path(output_dir) if output_dir is not None else pathlib.Path(tempfile.mkdtemp(prefix="modelc-"))

@@ -1,8 +1,11 @@
-"""The Python package against ONNX Runtime's outputs for the shipped models, and its
-refusals. Run by ctest (python.package) with PYTHONPATH=python and MODELC_BINARY set."""
+"""The Python package against ONNX Runtime's outputs for the shipped models and Keras's
+own outputs for a Keras model object, and its refusals. Run by ctest (python.package)
+through tests/python/run.sh, which `pip install`s ./python into a virtual environment
+with Keras (tools/keras/requirements.txt) and sets MODELC_BINARY."""
 import os
 import pathlib
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -10,6 +13,58 @@ import pytest
 import modelc
 
 MODELS = pathlib.Path(__file__).resolve().parents[2] / "models"
+
+
+def test_the_package_is_the_installed_one():
+    """Under run.sh, `import modelc` finds what pip installed, not the source tree."""
+    environment = os.environ.get("MODELC_INSTALLED_IN")
+    if not environment:
+        pytest.skip("not run by tests/python/run.sh (no pip-installed package to check)")
+    assert pathlib.Path(modelc.__file__).resolve().is_relative_to(pathlib.Path(environment).resolve())
+    assert pathlib.Path(sys.prefix).resolve() == pathlib.Path(environment).resolve()
+
+
+def _keras():
+    """Keras, with the JAX backend (tools/keras/requirements.txt). run.sh installs it and
+    sets MODELC_REQUIRE_KERAS, so there its absence fails; elsewhere it skips."""
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    if os.environ.get("MODELC_REQUIRE_KERAS") == "1":
+        import keras  # noqa: PLC0415
+        return keras
+    return pytest.importorskip("keras")
+
+
+def test_keras_model_object_matches_keras(tmp_path):
+    """modelc.compile takes a Keras model object (saved as a .keras archive for the
+    Keras frontend); the compiled model's outputs match Keras's own model.predict."""
+    keras = _keras()
+    keras.utils.set_random_seed(20261201)
+    image = keras.Input((10, 10, 3), name="image")
+    x = keras.layers.Conv2D(8, 3, padding="same", name="conv")(image)
+    x = keras.layers.BatchNormalization(name="norm")(x)
+    x = keras.layers.ReLU(name="relu")(x)
+    x = keras.layers.DepthwiseConv2D(3, strides=2, name="depthwise")(x)
+    x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
+    scores = keras.layers.Dense(5, activation="softmax", name="scores")(x)
+    model = keras.Model(image, scores)
+    # Non-trivial statistics, so that folding BatchNormalization is checked too.
+    rng = np.random.default_rng(7)
+    gamma, beta, mean, variance = model.get_layer("norm").get_weights()
+    model.get_layer("norm").set_weights([gamma + rng.uniform(-0.5, 0.5, gamma.shape), beta + rng.normal(0, 0.3, 8),
+                                         mean + rng.normal(0, 0.3, 8), variance + rng.uniform(0, 1, 8)])
+    samples = rng.standard_normal((4, 10, 10, 3)).astype(np.float32)
+    expected = model.predict(samples, verbose=0)
+
+    compiled = modelc.compile(model, name="keras_net", output_dir=tmp_path)
+    assert (tmp_path / "model.keras").exists() and compiled.object_path.exists()
+    run = modelc.load(compiled)
+    for sample, reference in zip(samples, expected):
+        (probabilities,) = run(sample.reshape(1, 10, 10, 3))
+        assert probabilities.shape == (1, 5)
+        np.testing.assert_allclose(probabilities.reshape(-1), reference, rtol=1e-5, atol=1e-6)
+
+    with pytest.raises(TypeError, match="Keras model"):
+        modelc.compile(object(), output_dir=tmp_path / "none")
 
 
 @pytest.mark.parametrize("model, samples, pixels, classes", [("digits_mlp", 8, 64, 10), ("digits_cnn", 8, 64, 10)])
