@@ -392,6 +392,19 @@ TEST(Cli, OutputFoldersAndRepeatedFlags) {
   ExpectCleanFailure("compile " + model + " --name a --name b", 2, {"--name is given twice"});
   ExpectCleanFailure("compile " + model + " -o x --output-dir y", 2, {"--output-dir is given twice"});
   ExpectCleanFailure("compile " + model + " --dim n=1 --dim n=2", 2, {"--dim binds 'n' twice"});
+  // A trailing slash names the same folder, made if missing (the README's `-o out/`).
+  made = Modelc("compile " + model + " --name mlp -o " + base.File("slash/out/"));
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  EXPECT_TRUE(FileExists(base.File("slash/out/mlp.o")));
+  EXPECT_TRUE(FileExists(base.File("slash/out/mlp.h")));
+}
+
+// A flag's mistake is told with the flag the user gave: --batch on a model whose
+// inputs have no symbolic dimension names --batch, not --dim.
+TEST(Cli, BatchOnAStaticModelNamesBatch) {
+  const std::string model = kModels + "/digits_mlp.onnx";
+  ExpectCleanFailure("compile " + model + " --batch N", 1, {"--batch N names no symbolic dimension of the model's inputs"});
+  ExpectCleanFailure("compile " + model + " --dim N=2", 1, {"--dim N names no symbolic dimension of the model's inputs"});
 }
 
 // The compiler-runtime helpers an object for a core without an FPU may call (libgcc's,
@@ -416,7 +429,8 @@ bool IsMemoryFunction(const std::string& symbol) {
 
 // A Cortex-M triple without --cpu means its usual core with its FPU, not LLVM's
 // generic CPU (no FPU: every float operation a library call); a hard-float triple with
-// a CPU that has no FPU is refused. A bare-metal riscv32 triple means RV32IMC.
+// a CPU that has no FPU is refused. A bare-metal riscv32 triple means RV32IMC; Linux on
+// riscv64 means RV64GC (hard float, lp64d).
 TEST(Cli, MicrocontrollerTriplesDefaultToTheirCore) {
   TemporaryFolder out;
   CommandResult result =
@@ -437,7 +451,7 @@ TEST(Cli, MicrocontrollerTriplesDefaultToTheirCore) {
   // The tested cores without an FPU, and Armv8-M mainline with its FPU.
   const std::vector<std::tuple<std::string, std::string, bool>> defaults = {
       {"thumbv7m-none-eabi", "cortex-m3", true}, {"thumbv8m.main-none-eabihf", "cortex-m33", false},
-      {"riscv32-unknown-elf", "sifive-e20", true}};
+      {"riscv32-unknown-elf", "sifive-e20", true}, {"riscv64-linux-gnu", "sifive-u74", false}};
   for (const auto& [triple, cpu, soft_float] : defaults) {
     CommandResult compiled =
         Modelc("compile " + kModels + "/digits_cnn.onnx --target " + triple + " --name d -o " + out.path());
@@ -613,6 +627,8 @@ TEST(Cli, TargetsVersionAndNearestNames) {
                      {"unknown CPU 'cortex-m44'", "nearest: cortex-m4"});
   ExpectCleanFailure("compile " + model + " --target x86_64-linux-gnu --cpu cortex-m55", 1,
                      {"CPU 'cortex-m55'", "needs --target thumbv8.1m.main-none-eabihf"});
+  // --cpu alone means this machine's triple, which a microcontroller CPU does not fit.
+  ExpectCleanFailure("compile " + model + " --cpu cortex-m4", 1, {"CPU 'cortex-m4'", "needs --target thumbv7em-none-eabihf"});
 }
 
 // The report's stack bound is read from the object's .stack_sizes on every target;
@@ -1249,7 +1265,9 @@ TEST(Cli, BadTfliteInputsFailCleanly) {
                      {unsupported, "unsupported operators (3): operator 1 (TRANSPOSE_CONV, version 1), "
                                    "operator 2 (CUSTOM 'MyOp', version 1), operator 3 (GELU, version 1)"});
   ExpectCleanFailure("compile " + std::string(MODELC_TFLITE_DIR) + "/ds_cnn_kws.tflite --dim N=1", 1,
-                     {"--dim N (or --batch): a TFLite model's shapes have no symbolic dimensions"});
+                     {"--dim N: a TFLite model's shapes have no symbolic dimensions"});
+  ExpectCleanFailure("compile " + std::string(MODELC_TFLITE_DIR) + "/ds_cnn_kws.tflite --batch N", 1,
+                     {"--batch N: a TFLite model's shapes have no symbolic dimensions"});
 }
 
 // Issue #17's first landing runs convolutions and pools NCHW between Transposes; the

@@ -60,8 +60,12 @@ std::string NearestTestedTargets(const std::string& triple) {
 // triple means RV32IMC (the SiFive E20's set: multiply and compressed instructions, no
 // FPU, no atomics), the tested core, whose code also runs on RV32IMAC cores; LLVM's
 // generic RV32I would call the compiler runtime for every integer multiplication.
+// Linux on 64-bit RISC-V is RV64GC with the lp64d ABI (what its GCC and libraries use):
+// the SiFive U74's set, the tested core; LLVM's generic RV64I would be soft-float, an
+// object the platform's toolchain cannot link with its hard-float code.
 std::string DefaultCpu(const llvm::Triple& triple) {
   if (triple.getArch() == llvm::Triple::riscv32 && triple.getOS() == llvm::Triple::UnknownOS) return "sifive-e20";
+  if (triple.getArch() == llvm::Triple::riscv64 && triple.isOSLinux()) return "sifive-u74";
   if (!triple.isARM() && !triple.isThumb()) return "generic";
   switch (triple.getSubArch()) {
     case llvm::Triple::ARMSubArch_v6m:

@@ -34,6 +34,7 @@ ImportOptions ImportOptionsOf(const CompileOptions& options, const std::map<std:
                               bool with_frozen) {
   ImportOptions import{dims, with_frozen ? options.frozen : std::map<std::string, std::string>{}};
   if (options.max_model_size) import.max_file_bytes = *options.max_model_size;
+  import.batch_symbol = options.batch_symbol;
   return import;
 }
 

@@ -34,8 +34,8 @@ options:
   --cpu NAME             LLVM CPU name, e.g. cortex-m4 (default: this machine's CPU
                          for the host target; for Cortex-M triples the usual core
                          with its FPU, e.g. thumbv7em -> cortex-m4, thumbv8.1m.main ->
-                         cortex-m55; for bare-metal riscv32 sifive-e20 (RV32IMC);
-                         "generic" otherwise)
+                         cortex-m55; for bare-metal riscv32 sifive-e20 (RV32IMC); for
+                         riscv64 Linux sifive-u74 (RV64GC, lp64d); "generic" otherwise)
   --dim SYMBOL=VALUE     bind a symbolic input dimension, e.g. --dim batch=1
                          (repeatable; every symbolic dimension must be bound)
   --freeze NAME=VALUES   fix the graph input NAME at compile time (a configuration

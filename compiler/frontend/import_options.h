@@ -25,7 +25,15 @@ struct ImportOptions {
   std::map<std::string, std::string> frozen;
   // Model files larger than this are refused before any byte is read.
   int64_t max_file_bytes = kDefaultMaxModelFileBytes;
+  // The symbol --batch named (bound in `dims` too, to one or two samples), or empty;
+  // messages about it then name --batch, the flag the user gave, not --dim.
+  std::string batch_symbol;
 };
+
+// The flag that bound `symbol`, as a user wrote it: "--batch SYMBOL" or "--dim SYMBOL".
+inline std::string DimensionFlag(const ImportOptions& options, const std::string& symbol) {
+  return (symbol == options.batch_symbol ? "--batch " : "--dim ") + symbol;
+}
 
 }  // namespace modelc
 

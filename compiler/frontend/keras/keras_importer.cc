@@ -258,7 +258,7 @@ absl::StatusOr<int64_t> BatchOf(const ImportOptions& options) {
   int64_t batch = 1;
   for (const auto& [symbol, value] : options.dims) {
     if (symbol != kKerasBatchSymbol) {
-      return absl::InvalidArgumentError(absl::StrCat("--dim ", symbol, ": a Keras model's only symbolic dimension is "
+      return absl::InvalidArgumentError(absl::StrCat(DimensionFlag(options, symbol), ": a Keras model's only symbolic dimension is "
                                                      "its batch, named '", kKerasBatchSymbol, "'"));
     }
     if (value < 1 || value > (1 << 20)) return absl::InvalidArgumentError("--dim batch must be in [1, 2^20]");

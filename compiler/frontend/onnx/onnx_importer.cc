@@ -154,7 +154,7 @@ absl::Status BindSymbolicDimensions(const ImportOptions& options, onnx::GraphPro
   }
   for (const auto& [symbol, value] : options.dims) {
     if (!used.count(symbol)) {
-      return absl::InvalidArgumentError(absl::StrCat("--dim ", symbol,
+      return absl::InvalidArgumentError(absl::StrCat(DimensionFlag(options, symbol),
                                                      " names no symbolic dimension of the model's inputs"));
     }
   }

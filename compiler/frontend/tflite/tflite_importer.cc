@@ -37,8 +37,8 @@ absl::Status RefuseUnsupportedOperators(const TfliteFile& file) {
 // act on ONNX's symbolic dimensions and inputs are refused, not ignored.
 absl::Status RefuseOnnxOnlyOptions(const ImportOptions& options) {
   if (!options.dims.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("--dim ", options.dims.begin()->first,
-                                                   " (or --batch): a TFLite model's shapes have no symbolic dimensions"));
+    return absl::InvalidArgumentError(absl::StrCat(DimensionFlag(options, options.dims.begin()->first),
+                                                   ": a TFLite model's shapes have no symbolic dimensions"));
   }
   if (!options.frozen.empty()) {
     return absl::UnimplementedError("--freeze is not supported for TFLite models yet");
