@@ -16,6 +16,7 @@ packages=(
   libonnx-testdata                   # ONNX's backend conformance test data
   dpkg-dev                           # the Debian package (cpack -G DEB runs dpkg-shlibdeps)
   python3-numpy python3-pytest       # the Python package's tests (python/)
+  python3-venv python3-setuptools    # ... in a virtual environment it is pip-installed into
   # cross targets, run under emulation by the tests
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm   # Cortex-M firmware
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user       # AArch64 Linux
