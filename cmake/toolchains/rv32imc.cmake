@@ -28,7 +28,8 @@ set(MODELC_FIRMWARE_STACK_BOUND_SLACK 16)
 # libgcc's float helpers' frames (Debian 12's GCC 12, rv32im/ilp32 multilib, read with
 # objdump: `addi sp,sp,-N`; the comparisons, __fixsfsi and picolibc's memset/memcpy
 # take none). With them, the report's bound through each library call (the generated
-# frames in use there plus the helper's) bounds the measured peak too.
+# frames in use there plus the helper's) bounds the measured peak too, and the measured
+# peak lies at most MODELC_FIRMWARE_STACK_BOUND_SLACK bytes below it.
 set(MODELC_FIRMWARE_LIBRARY_FRAMES "__addsf3=16,__subsf3=16,__mulsf3=32,__divsf3=32,__floatsisf=16,__floatunsisf=16")
 # Timeouts come from the tests: a broken image spins forever.
 set(CMAKE_CROSSCOMPILING_EMULATOR qemu-system-riscv32 -M virt -cpu rv32,a=false,f=false,d=false -bios none

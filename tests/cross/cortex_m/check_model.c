@@ -11,7 +11,8 @@
  * far below it (the bound is tight; the lowest word of a frame may stay unwritten).
  * Where the toolchain file knows the library's frames, MODEL_STACK_EXPECTED is the bound
  * through the library calls too (cmake/ReportStackBound.cmake), which the measurement
- * may not exceed. Exit status 0 only when every check passes. */
+ * may neither exceed nor lie more than MODEL_STACK_BOUND_SLACK below. Exit status 0
+ * only when every check passes. */
 #include <stdint.h>
 #include <string.h>
 
@@ -100,6 +101,12 @@ int main(void) {
   if (stack_difference < -MODEL_STACK_BOUND_SLACK) {
     return Fail("the measured stack is more than " STRINGIFY(MODEL_STACK_BOUND_SLACK) " bytes below the bound");
   }
+#if defined(MODEL_STACK_EXPECTED)
+  if ((long)stack_used < (long)MODEL_STACK_EXPECTED - MODEL_STACK_BOUND_SLACK) {
+    return Fail("the measured stack is more than " STRINGIFY(MODEL_STACK_BOUND_SLACK)
+                " bytes below the bound with the library's frames");
+  }
+#endif
 #endif
   semihosting_write(model->name);
   if (mismatches > 0) {
