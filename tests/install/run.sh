@@ -36,3 +36,13 @@ done
 cmake -S "$source_dir" -B "$work/consumer" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" -DMODEL="$model"
 cmake --build "$work/consumer"
 "$work/consumer/consumer"
+# A toolchain file that names only the triple (no CPU) gets that triple's usual core with
+# its FPU, not LLVM's FPU-less generic CPU.
+echo 'set(MODELC_TARGET_TRIPLE thumbv7em-none-eabihf)' > "$work/triple-only.cmake"
+cmake -S "$source_dir" -B "$work/triple-only" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" -DMODEL="$model" \
+  -DCMAKE_TOOLCHAIN_FILE="$work/triple-only.cmake" -DMODEL_ONLY=ON > "$work/triple-only.log"
+cmake --build "$work/triple-only" --target digits >> "$work/triple-only.log"
+report=$(find "$work/triple-only" -name digits.report.txt)
+grep -q "^target: *thumbv7em-.*-eabihf (cpu cortex-m4)" "$report" \
+  || { echo "a toolchain file with only MODELC_TARGET_TRIPLE did not compile for the Cortex-M4:"; grep -m1 target "$report"; exit 1; }
+echo "toolchain file naming only the triple: $(grep -m1 -o 'thumbv7em-.*-eabihf (cpu [a-z0-9-]*)' "$report")"
