@@ -614,7 +614,12 @@ TEST(Cli, TargetsVersionAndNearestNames) {
   }
   const CommandResult version = Modelc("--version");
   EXPECT_EQ(version.exit_code, 0);
-  EXPECT_NE(version.output.find("modelc 0.1.0 (configured from commit "), std::string::npos) << version.output;
+  EXPECT_NE(version.output.find("modelc 0.1.0 (built from commit "), std::string::npos) << version.output;
+  // The commit is read at build time: after a commit, the next build names it.
+  const CommandResult head = RunCommand("git -C " + kModels + "/.. rev-parse --short=12 HEAD 2>/dev/null");
+  if (head.exit_code == 0 && !Lines(head.output).empty()) {
+    EXPECT_NE(version.output.find("commit " + Lines(head.output)[0]), std::string::npos) << version.output;
+  }
   EXPECT_NE(version.output.find("LLVM 19."), std::string::npos) << version.output;
   EXPECT_NE(version.output.find(" thumb "), std::string::npos) << version.output;
   const std::string model = kModels + "/digits_mlp.onnx";

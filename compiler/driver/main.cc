@@ -9,14 +9,12 @@
 #include "compiler/driver/compile.h"
 #include "compiler/driver/options.h"
 #include "compiler/driver/run_command.h"
+#include "modelc_git_commit.h"  // generated at build time: cmake/GitCommit.cmake
 
 namespace {
 constexpr int kExitCompileError = 1;
 constexpr int kExitUsageError = 2;
 constexpr char kVersion[] = "modelc 0.1.0";
-#ifndef MODELC_GIT_COMMIT
-#define MODELC_GIT_COMMIT "unknown"
-#endif
 // A subcommand (compile, run): --help anywhere prints the usage; a flag error is a usage
 // error (exit 2); a failure of the work itself exits 1.
 template <typename Parse, typename Work>
@@ -53,7 +51,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (args[0] == "--version") {
-    std::cout << kVersion << " (configured from commit " << MODELC_GIT_COMMIT << ")\n" << modelc::BackendVersionText() << "\n"
+    std::cout << kVersion << " (built from commit " << MODELC_GIT_COMMIT << ")\n" << modelc::BackendVersionText() << "\n"
               << "tested targets: modelc targets\n";
     return 0;
   }
