@@ -599,6 +599,12 @@ TEST(Cli, NamesAreUsableAndUnreservedCIdentifiers) {
   const std::string header = ReadFileBytes(out.File("n.h"));
   EXPECT_NE(header.find("int n_run("), std::string::npos) << header;
   EXPECT_EQ(header.find("__"), header.find("__cplusplus")) << "a reserved identifier in the header";
+  // A file name with no Latin letter or digit ("модель.onnx") gives the name "model".
+  const std::string cyrillic =
+      WriteFile(inputs, "\xd0\xbc\xd0\xbe\xd0\xb4\xd0\xb5\xd0\xbb\xd1\x8c.onnx", ReadFileBytes(model));
+  TemporaryFolder named;
+  ASSERT_EQ(Modelc("compile '" + cyrillic + "' -o " + named.path()).exit_code, 0);
+  EXPECT_NE(ReadFileBytes(named.File("model.h")).find("int model_run("), std::string::npos);
 }
 
 // The tested targets are data: `modelc targets` prints them, --version names LLVM and the

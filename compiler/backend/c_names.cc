@@ -32,7 +32,7 @@ bool IsValidCIdentifier(const std::string& name) {
   return ReservedWords().count(name) == 0;
 }
 
-std::string SanitizeCIdentifier(const std::string& text) {
+std::string SanitizeCIdentifier(const std::string& text, const std::string& if_empty) {
   // Runs of other characters become one '_', and no leading '_': identifiers with "__"
   // or a leading underscore are reserved to the implementation (C11 7.1.3, C++ too).
   std::string out;
@@ -45,7 +45,7 @@ std::string SanitizeCIdentifier(const std::string& text) {
     }
   }
   while (!out.empty() && out.back() == '_') out.pop_back();  // NAME_run must not hold "__"
-  if (out.empty()) out = "t";
+  if (out.empty()) out = if_empty;
   if (std::isdigit(static_cast<unsigned char>(out[0]))) out = "t_" + out;
   if (ReservedWords().count(out)) out += "_";
   return out;

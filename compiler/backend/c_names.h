@@ -14,9 +14,9 @@ namespace modelc {
 // A C identifier that is not a keyword and not reserved (no leading '_', no "__").
 bool IsValidCIdentifier(const std::string& name);
 // A C identifier made from any text: each run of invalid characters becomes one '_'
-// (none leading or trailing), a leading digit or an empty result gets a prefix, a
-// keyword a suffix.
-std::string SanitizeCIdentifier(const std::string& text);
+// (none leading or trailing), a leading digit gets a prefix, a keyword a suffix; text
+// with no letter or digit at all becomes `if_empty`.
+std::string SanitizeCIdentifier(const std::string& text, const std::string& if_empty = "t");
 
 // Text from the model (a tensor's or the graph's name) made safe inside a C comment:
 // printable ASCII only (other bytes and backslashes as \xNN), no "*/" that would end

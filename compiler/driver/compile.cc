@@ -48,9 +48,8 @@ absl::StatusOr<Graph> ImportModels(const CompileOptions& options, const std::map
   // header could only tell apart by arbitrary suffixes.
   std::map<std::string, std::string> path_of_c_name;
   for (const std::string& path : options.model_paths) {
-    std::string stem = std::filesystem::path(path).stem().string();
-    if (stem.size() > 5 && stem.substr(stem.size() - 5) == ".onnx") stem.resize(stem.size() - 5);
-    const std::string c_name = SanitizeCIdentifier(stem);
+    const std::string stem = ModelStemOfFile(path);
+    const std::string c_name = ModelCNameOfFile(path);
     const auto [other, inserted] = path_of_c_name.emplace(c_name, path);
     if (!inserted && std::filesystem::path(other->second).stem() != std::filesystem::path(path).stem()) {
       return absl::InvalidArgumentError(absl::StrCat("models '", other->second, "' and '", path,

@@ -253,12 +253,16 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
   }
   options.model_path = positional[0];
   options.model_paths = positional;
-  if (options.name.empty()) {
-    std::string stem = std::filesystem::path(options.model_path).stem().string();
-    if (stem.size() > 5 && stem.substr(stem.size() - 5) == ".onnx") stem.resize(stem.size() - 5);
-    options.name = SanitizeCIdentifier(stem);
-  }
+  if (options.name.empty()) options.name = ModelCNameOfFile(options.model_path);
   return options;
 }
+
+std::string ModelStemOfFile(const std::string& path) {
+  std::string stem = std::filesystem::path(path).stem().string();
+  if (stem.size() > 5 && stem.substr(stem.size() - 5) == ".onnx") stem.resize(stem.size() - 5);
+  return stem;
+}
+
+std::string ModelCNameOfFile(const std::string& path) { return SanitizeCIdentifier(ModelStemOfFile(path), "model"); }
 
 }  // namespace modelc

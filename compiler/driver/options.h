@@ -45,6 +45,13 @@ struct CompileOptions {
 // fit for the user.
 absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string>& args);
 
+// A model's name from its file: the file name without its extension (and without a
+// second ".onnx", as in kws.onnx.txt), e.g. for MODEL.TENSOR names under --connect.
+std::string ModelStemOfFile(const std::string& path);
+// The C identifier a model's file name gives (the default --name): its stem sanitised,
+// "model" when no letter or digit of it is left (a file named in another script).
+std::string ModelCNameOfFile(const std::string& path);
+
 extern const char kUsage[];
 
 // The --dump-ir-after stage after the lowering plan's constant preparation.
