@@ -32,7 +32,9 @@ namespace {
 // The frontend's options from the command line's; --freeze applies to one model only.
 ImportOptions ImportOptionsOf(const CompileOptions& options, const std::map<std::string, int64_t>& dims,
                               bool with_frozen) {
-  ImportOptions import{dims, with_frozen ? options.frozen : std::map<std::string, std::string>{}};
+  ImportOptions import;
+  import.dims = dims;
+  if (with_frozen) import.frozen = options.frozen;
   if (options.max_model_size) import.max_file_bytes = *options.max_model_size;
   import.batch_symbol = options.batch_symbol;
   return import;
@@ -122,8 +124,9 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
   if (options.dump_ir) dump << PrintGraph(graph);
 
   const bool memory_first = options.memory_first.value_or(target.bare_metal);
-  LoweringOptions lowering{{target.vector_lanes, target.vector_registers, memory_first, target.dsp_pairs},
-                           options.trace, {}};
+  LoweringOptions lowering;
+  lowering.target = {target.vector_lanes, target.vector_registers, memory_first, target.dsp_pairs};
+  lowering.trace = options.trace;
   for (const auto& [node, variant_name] : options.forced_kernels) {
     const std::optional<ConvKernel> kernel = ConvKernelFromName(variant_name);
     if (!kernel) return absl::InvalidArgumentError(absl::StrCat("--kernel: no convolution kernel named '", variant_name, "'"));

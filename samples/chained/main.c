@@ -43,11 +43,11 @@ int main(void) {
         digits_head_run(features, chained, scratch) != MODELC_OK) {
       return 1;
     }
-    int best = 0;
-    for (int c = 1; c < DIGITS_HEAD_OUT_PROBS_ELEMENTS; ++c) best = chained[c] > chained[best] ? c : best;
+    unsigned best = 0;
+    for (unsigned c = 1; c < DIGITS_HEAD_OUT_PROBS_ELEMENTS; ++c) best = chained[c] > chained[best] ? c : best;
     const int same = memcmp(chained, full_model, sizeof chained) == 0;
     agree += same;
-    printf("image %d (label %d): class %d, p=%.3f, chain %s the full model\n", i, digit_labels[i], best,
+    printf("image %d (label %d): class %u, p=%.3f, chain %s the full model\n", i, digit_labels[i], best,
            chained[best], same ? "equals" : "DIFFERS FROM");
   }
   printf("%d/%d chained results equal the full model's\n", agree, DIGIT_IMAGE_COUNT);
