@@ -524,6 +524,48 @@ TEST(Cli, MemoryFirstOnMicrocontrollersKeepsScratchAtTheBound) {
   ExpectCleanFailure("compile " + model + " --optimize size", 2, {"--optimize takes 'memory' or 'speed'"});
 }
 
+// An int8 residual block's QLinearAdd is fused into the QLinearConv that feeds it, which
+// writes each sum over the skip tensor's element it has just read: resnet8_int8's arena
+// on a Cortex-M4 is two 32x32x16 int8 tensors (32,768 bytes), not three. Its outputs
+// stay bit-exact with ONNX Runtime's (Int8Networks.MatchOnnxRuntime).
+TEST(Cli, Int8ResidualSumsWriteOverTheSkipTensor) {
+  const std::string model = std::string(MODELC_INT8_DIR) + "/resnet8_int8.onnx";
+  TemporaryFolder out;
+  ASSERT_EQ(Modelc("compile " + model + " --target thumbv7em-none-eabihf --name r -o " + out.path()).exit_code, 0);
+  const std::string report = ReadFileBytes(out.File("r.report.txt"));
+  EXPECT_EQ(report.find("QLinearAdd"), std::string::npos) << report;
+  EXPECT_NE(report.find("scratch:      32768 bytes"), std::string::npos) << report;
+  EXPECT_NE(report.find("QLinearConv 'conv_21_node' relu_18_QuantizeLinear_Output"), std::string::npos) << report;
+}
+
+// The fused forms' extra inputs are modelc's own: a model file giving them is refused,
+// also at opsets past the ONNX library's checker.
+TEST(Cli, InternalInputsOfFusedOpsAreRefusedFromFiles) {
+  TemporaryFolder inputs;
+  for (const char* opset : {"13", "21"}) {
+    const std::string qlinear = WriteFile(inputs, std::string("qlinear_") + opset + ".onnxtxt", std::string(R"(
+<ir_version: 8, opset_import: ["" : )") + opset + R"(]>
+g (int8[1,1,4,4] x, int8[1,1,4,4] r) => (int8[1,1,4,4] y) {
+  s = Constant<value = float {0.1}>()
+  z = Constant<value = int8 {0}>()
+  w = Constant<value = int8[1,1,1,1] {2}>()
+  b = Constant<value = int32[1] {0}>()
+  y = QLinearConv(x, s, z, w, s, z, s, z, b, r, s, z, s, z)
+}
+)");
+    ExpectCleanFailure("compile " + qlinear, 1, {qlinear, "(QLinearConv): QLinearConv takes at most 9 inputs, got 14"});
+    const std::string conv = WriteFile(inputs, std::string("conv_") + opset + ".onnxtxt", std::string(R"(
+<ir_version: 8, opset_import: ["" : )") + opset + R"(]>
+g (float[1,1,4,4] x, float[1,1,4,4] r) => (float[1,1,4,4] y) {
+  w = Constant<value = float[1,1,1,1] {2.0}>()
+  b = Constant<value = float[1] {0.0}>()
+  y = Conv(x, w, b, r)
+}
+)");
+    ExpectCleanFailure("compile " + conv, 1, {conv, "(Conv): Conv takes at most 3 inputs, got 4"});
+  }
+}
+
 // On 32-bit targets generated code indexes with 32-bit integers: a tensor of 2.5 GiB is
 // refused there (naming it and the limit) and compiles for a 64-bit target.
 TEST(Cli, ThirtyTwoBitTargetsRefuseTensorsTheyCannotIndex) {

@@ -865,6 +865,13 @@ absl::StatusOr<DataType> ResolveCastType(const Node& node) {
   return *type;
 }
 
+int FirstInternalInput(OpKind op) {
+  if (op == OpKind::kConv) return kConvResidualInput;
+  if (op == OpKind::kQLinearConv) return kQLinearConvAddendInput;
+  if (op == OpKind::kQLinearMatMul) return kQLinearMatMulBiasInput;
+  return -1;
+}
+
 int64_t MultiplyAccumulates(const Graph& graph, const Node& node) {
   // The quantised forms: the same products on int8 data (QLinearConv's and
   // QLinearMatMul's weights are input 3).

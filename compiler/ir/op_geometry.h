@@ -172,6 +172,15 @@ struct Epilogue {
 inline constexpr char kFusedActivation[] = "fused_activation";
 inline constexpr char kFusedResidual[] = "fused_residual";
 inline constexpr int kConvResidualInput = 3;
+// A QLinearConv with a fused QLinearAdd (internal, passes/residual_fusion.cc): input 9
+// is the addend (same shape as the output), 10 and 11 its scale and zero point, 12 and 13
+// the sum's; the convolution's own output pair (6, 7) is the sum's first term's.
+inline constexpr int kQLinearConvAddendInput = 9;
+// A QLinearMatMul made from a quantised Gemm (passes/qdq_fusion.cc): input 8, its bias.
+inline constexpr int kQLinearMatMulBiasInput = 8;
+// The first input of `op` that only modelc's passes give it (the three above), or -1. A
+// model file's node with that many inputs is refused: they are not ONNX's.
+int FirstInternalInput(OpKind op);
 
 absl::StatusOr<Epilogue> ResolveEpilogue(const Graph& graph, const Node& node);
 // Writes an activation into a node's fused attributes.

@@ -86,6 +86,8 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   if (target.memory_first && qlinear) {
     PlanWritingOverInput(graph, node, g, ByteSize(graph.value(node.outputs[0]).type.element_type), plan);
   }
+  // A fused sum reads each addend element just before writing the output there.
+  if (qlinear && graph.HasInput(node, kQLinearConvAddendInput)) plan.output_over_input = kQLinearConvAddendInput;
   return plan;
 }
 

@@ -18,6 +18,10 @@ void TakeOverOutput(Graph& graph, int producer, int consumer);
 
 bool HasFusedEpilogue(const Node& node);
 
+// Whether two values are the same constant (a scale, a zero point): one value, or
+// constants of one type and the same bytes; kNoValue reads as a zero point of zeros.
+bool SameConstant(const Graph& graph, ValueId a, ValueId b);
+
 }  // namespace modelc
 
 #endif  // MODELC_PASSES_FUSION_UTIL_H_

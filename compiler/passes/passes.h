@@ -32,7 +32,8 @@ namespace modelc {
 // The decomposed layer normalisation exporters emit (ReduceMean, Sub, Pow, ReduceMean,
 // Add, Sqrt, Div, then an optional constant Mul and Add) becomes LayerNormalization.
 [[nodiscard]] absl::Status FuseLayerNormalization(Graph& graph);
-// Add(conv, x) becomes a Conv that adds x to each output (fused_residual).
+// Add(conv, x) becomes a Conv that adds x to each output (fused_residual), and
+// QLinearAdd(qlinear_conv, x) a QLinearConv with the sum fused (inputs 9-13).
 [[nodiscard]] absl::Status FuseResidualAdd(Graph& graph);
 // An element-wise unary op (Relu, LeakyRelu, HardSwish, Sigmoid, ...) or a constant
 // Clip after a Conv, Gemm or MatMul becomes its epilogue.

@@ -12,6 +12,9 @@ const std::vector<Pass>& DefaultPipeline() {
       {"fold-batchnorm", FoldBatchNormalization},
       {"fuse-matmul-bias", FuseMatMulBias},
       {"fuse-layernorm", FuseLayerNormalization},
+      // The quantised ops' fusion leaves the DequantizeLinear nodes it bypassed: gone
+      // here, they no longer count as readers of a QLinearConv's output.
+      {"eliminate-dead-nodes", EliminateDeadNodes},
       {"fuse-residual-add", FuseResidualAdd},
       {"fuse-activations", FuseActivations},
       {"globalize-pools", GlobalizePools},

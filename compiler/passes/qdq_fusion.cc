@@ -151,24 +151,6 @@ std::optional<OutputQuantization> QuantizedOutput(const Graph& graph, const Grap
   return out;
 }
 
-// The same constant values (a scale, a zero point; kNoValue reads as zero).
-bool SameConstant(const Graph& graph, ValueId a, ValueId b) {
-  if (a == b) return true;
-  auto bytes = [&](ValueId v) -> std::optional<std::vector<uint8_t>> {
-    if (v == kNoValue) return std::vector<uint8_t>{0};
-    if (!graph.IsConstant(v)) return std::nullopt;
-    std::vector<uint8_t> data = graph.value(v).constant->bytes();
-    return data;
-  };
-  const auto x = bytes(a), y = bytes(b);
-  if (!x || !y) return false;
-  if (a == kNoValue || b == kNoValue) {  // an absent zero point against a present one
-    const std::vector<uint8_t>& present = a == kNoValue ? *y : *x;
-    return std::all_of(present.begin(), present.end(), [](uint8_t v) { return v == 0; });
-  }
-  return *x == *y && graph.value(a).type == graph.value(b).type;
-}
-
 // DQ(x) -> op -> Q with the same parameters: the op reads x and writes Q's output.
 // Returns the Q node's index, or -1.
 int FusePassThrough(Graph& graph, const GraphUses& uses, int n) {

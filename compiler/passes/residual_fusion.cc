@@ -1,40 +1,87 @@
-// Residual fusion: Add(conv, x) where the Conv's output is read only by the Add and x
-// has the output's shape becomes one Conv that adds x to each finished output plane
-// (fused_residual, x as input 3). x must be ready before the Conv runs; when both
-// operands are Convs the later one absorbs the Add. After: no Add of such a pair.
+// Residual fusion: a sum of a convolution's output and a tensor x of the output's shape,
+// where the convolution's output is read only by the sum, becomes one convolution that
+// adds x to each finished output, reading each element of x just before writing the
+// sum there (so the sum may take x's buffer when x dies there). x must be ready before
+// the convolution runs; when both operands are convolutions the later one absorbs the
+// sum. After: no such pair is left.
+//   float:     Add(Conv, x) -> Conv with fused_residual, x as input 3;
+//   quantised: QLinearAdd(QLinearConv, x) -> QLinearConv with x, its pair and the sum's
+//              pair as inputs 9-13 (op_geometry.h), when the QLinearAdd reads the
+//              convolution's output with the convolution's own output pair (the same
+//              constants), so it adds the integers the convolution wrote as they are.
 #include "compiler/ir/op_geometry.h"
 #include "compiler/passes/fusion_util.h"
 #include "compiler/passes/passes.h"
 
 namespace modelc {
+namespace {
+
+// One way to fuse a sum: the convolution absorbing it and which operand it is.
+struct ResidualCandidate {
+  int conv = -1;
+  int operand = -1;  // the sum's input that the convolution writes
+  int addend = -1;   // the sum's input that the convolution will add
+};
+
+// The float form: Add(a, b).
+bool FusesAsFloatResidual(const Graph& graph, const Node& conv, const Node& add, int operand, int addend) {
+  return conv.op == OpKind::kConv && !HasFusedEpilogue(conv) &&
+         graph.value(add.inputs[addend]).type == graph.value(add.outputs[0]).type &&
+         graph.value(add.inputs[operand]).type == graph.value(add.outputs[0]).type;
+}
+
+// The quantised form: QLinearAdd(a, a_scale, a_zero_point, b, b_scale, b_zero_point,
+// c_scale[, c_zero_point]); operand and addend are 0 or 3.
+bool FusesAsQuantizedResidual(const Graph& graph, const Node& conv, const Node& add, int operand, int addend) {
+  if (conv.op != OpKind::kQLinearConv || graph.HasInput(conv, kQLinearConvAddendInput) || add.inputs.size() < 7) {
+    return false;
+  }
+  const Shape& out = graph.value(add.outputs[0]).type.shape;
+  const ValueId add_zero_point = graph.HasInput(add, operand + 2) ? add.inputs[operand + 2] : kNoValue;
+  return SameConstant(graph, conv.inputs[6], add.inputs[operand + 1]) &&
+         SameConstant(graph, conv.inputs[7], add_zero_point) && graph.value(add.inputs[operand]).type.shape == out &&
+         graph.value(add.inputs[addend]).type.shape == out;
+}
+
+void AbsorbSum(Graph& graph, const ResidualCandidate& fused, int sum) {
+  const Node add = graph.nodes()[sum];
+  Node& conv = graph.mutable_nodes()[fused.conv];
+  if (conv.op == OpKind::kConv) {
+    conv.inputs.resize(kConvResidualInput + 1, kNoValue);
+    conv.inputs[kConvResidualInput] = add.inputs[fused.addend];
+    conv.attributes.Set(kFusedResidual, int64_t{1});
+  } else {
+    conv.inputs.resize(kQLinearConvAddendInput + 5, kNoValue);
+    for (int i = 0; i < 3; ++i) conv.inputs[kQLinearConvAddendInput + i] = add.inputs[fused.addend + i];
+    conv.inputs[kQLinearConvAddendInput + 3] = add.inputs[6];
+    conv.inputs[kQLinearConvAddendInput + 4] = graph.HasInput(add, 7) ? add.inputs[7] : kNoValue;
+  }
+  TakeOverOutput(graph, fused.conv, sum);
+}
+
+}  // namespace
 
 absl::Status FuseResidualAdd(Graph& graph) {
   const GraphUses uses(graph);
   std::vector<bool> removed(graph.nodes().size(), false);
   for (size_t n = 0; n < graph.nodes().size(); ++n) {
     const Node& add = graph.nodes()[n];
-    if (add.op != OpKind::kAdd) continue;
-    int best = -1, best_side = -1;
-    for (int side = 0; side < 2; ++side) {
-      const int producer = SoleProducer(graph, uses, add.inputs[side], static_cast<int>(n));
-      if (producer < 0 || graph.nodes()[producer].op != OpKind::kConv || HasFusedEpilogue(graph.nodes()[producer])) continue;
-      const ValueId other = add.inputs[1 - side];
-      if (graph.value(other).type != graph.value(add.outputs[0]).type ||
-          graph.value(add.inputs[side]).type != graph.value(add.outputs[0]).type) {
-        continue;
-      }
-      if (graph.value(other).producer >= producer) continue;  // must exist before the Conv runs
-      if (producer > best) {
-        best = producer;
-        best_side = side;
-      }
+    if (add.op != OpKind::kAdd && add.op != OpKind::kQLinearAdd) continue;
+    const int second = add.op == OpKind::kAdd ? 1 : 3;  // the second operand's input
+    ResidualCandidate best;
+    for (const int operand : {0, second}) {
+      const int addend = operand == 0 ? second : 0;
+      const int producer = SoleProducer(graph, uses, add.inputs[operand], static_cast<int>(n));
+      if (producer < 0) continue;
+      const Node& conv = graph.nodes()[producer];
+      const bool fuses = add.op == OpKind::kAdd ? FusesAsFloatResidual(graph, conv, add, operand, addend)
+                                                : FusesAsQuantizedResidual(graph, conv, add, operand, addend);
+      if (!fuses) continue;
+      if (graph.value(add.inputs[addend]).producer >= producer) continue;  // must exist before the Conv runs
+      if (producer > best.conv) best = {producer, operand, addend};
     }
-    if (best < 0) continue;
-    Node& conv = graph.mutable_nodes()[best];
-    conv.inputs.resize(kConvResidualInput + 1, kNoValue);
-    conv.inputs[kConvResidualInput] = add.inputs[1 - best_side];
-    conv.attributes.Set(kFusedResidual, int64_t{1});
-    TakeOverOutput(graph, best, static_cast<int>(n));
+    if (best.conv < 0) continue;
+    AbsorbSum(graph, best, static_cast<int>(n));
     removed[n] = true;
   }
   graph.RemoveNodes(removed);

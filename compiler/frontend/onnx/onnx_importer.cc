@@ -389,6 +389,10 @@ class GraphBuilder {
     node.guard = guard_;
     node.op = proto.op_type() == "CastLike" ? OpKind::kCast : *OpKindFromOnnxName(proto.op_type(), proto.domain());
     node.name = proto.name().empty() ? absl::StrCat(proto.op_type(), "_", index) : proto.name();
+    if (const int internal = FirstInternalInput(node.op); internal >= 0 && proto.input_size() > internal) {
+      return absl::InvalidArgumentError(absl::StrCat(proto.op_type(), " takes at most ", internal, " inputs, got ",
+                                                     proto.input_size()));
+    }
     ASSIGN_OR_RETURN(node.attributes, ConvertAttributes(proto));
     // Legacy forms of old opsets whose meaning differs from today's: refuse, never guess.
     if (node.attributes.Has("consumed_inputs")) {

@@ -57,33 +57,27 @@ absl::StatusOr<std::vector<TensorData>> EvaluateQLinearAdd(const Graph& graph, c
   std::vector<int32_t> c(ElementCount(g.out_shape));
   ForEachBroadcast(g.out_shape, {graph.InputType(node, 0).shape, graph.InputType(node, 3).shape},
                    [&](int64_t e, const std::vector<int64_t>& at) {
-                     const float va = qa.scale[0] * static_cast<float>(a[at[0]] - qa.zero_point[0]);
-                     const float vb = qb.scale[0] * static_cast<float>(b[at[1]] - qb.zero_point[0]);
-                     c[e] = RoundToQuantized((va + vb) / qc.scale[0], qc.zero_point[0], g.c.type);
+                     c[e] = QuantizedSum({a[at[0]], qa.scale[0], qa.zero_point[0]},
+                                         {b[at[1]], qb.scale[0], qb.zero_point[0]}, qc.scale[0], qc.zero_point[0],
+                                         g.c.type);
                    });
   return std::vector<TensorData>{TensorFromInt32(graph.value(node.outputs[0]).type, c)};
 }
 
 absl::Status EmitQLinearAddKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(QLinearAddGeometry g, ResolveQLinearAdd(k.graph, k.node));
-  llvm::IRBuilder<>& b = k.b;
-  llvm::IRBuilderBase::FastMathFlagGuard exact(b);
-  b.clearFastMathFlags();
   llvm::Value* a_scale = EmitLoadScale(k, g.a, k.Int(0));
   llvm::Value* b_scale = EmitLoadScale(k, g.b, k.Int(0));
   llvm::Value* c_scale = EmitLoadScale(k, g.c, k.Int(0));
   llvm::Value* a_zero_point = EmitLoadZeroPoint(k, g.a, k.Int(0));
   llvm::Value* b_zero_point = EmitLoadZeroPoint(k, g.b, k.Int(0));
   llvm::Value* c_zero_point = EmitLoadZeroPoint(k, g.c, k.Int(0));
-  auto real = [&](llvm::Value* q, DataType type, llvm::Value* zero_point, llvm::Value* scale) {
-    llvm::Value* centred = b.CreateSub(EmitWidenToInt32(k, q, type), zero_point);
-    return b.CreateFMul(scale, b.CreateSIToFP(centred, k.F32()));
-  };
   k.LoopNest(g.out_shape, {g.a_strides, g.b_strides}, [&](llvm::Value* e, const std::vector<llvm::Value*>& at) {
-    llvm::Value* va = real(k.LoadAs(g.a_type, k.in[0], at[0]), g.a_type, a_zero_point, a_scale);
-    llvm::Value* vb = real(k.LoadAs(g.b_type, k.in[3], at[1]), g.b_type, b_zero_point, b_scale);
-    llvm::Value* scaled = b.CreateFDiv(b.CreateFAdd(va, vb), c_scale);
-    k.StoreAs(g.c.type, EmitRoundToQuantized(k, scaled, c_zero_point, g.c.type), k.out[0], e);
+    llvm::Value* a = EmitWidenToInt32(k, k.LoadAs(g.a_type, k.in[0], at[0]), g.a_type);
+    llvm::Value* b = EmitWidenToInt32(k, k.LoadAs(g.b_type, k.in[3], at[1]), g.b_type);
+    k.StoreAs(g.c.type,
+              EmitQuantizedSum(k, {a, a_scale, a_zero_point}, {b, b_scale, b_zero_point}, c_scale, c_zero_point, g.c.type),
+              k.out[0], e);
   });
   return absl::OkStatus();
 }

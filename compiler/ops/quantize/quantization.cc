@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
+#include "compiler/ir/op_geometry.h"
 #include "compiler/util/status_macros.h"
 
 namespace modelc {
@@ -150,6 +151,7 @@ std::pair<int, int> PairOfInput(OpKind op, int i) {
   if (op == OpKind::kDequantizeLinear && i == 0) return {1, 2};
   if ((op == OpKind::kQLinearConv || op == OpKind::kQLinearMatMul) && i == 0) return {1, 2};
   if ((op == OpKind::kQLinearConv || op == OpKind::kQLinearMatMul) && i == 3) return {4, 5};
+  if (op == OpKind::kQLinearConv && i == kQLinearConvAddendInput) return {i + 1, i + 2};
   return {-1, -1};
 }
 
@@ -159,6 +161,9 @@ std::optional<TensorQuantization> QuantizationOfValue(const Graph& graph, ValueI
   if (const int producer = graph.value(value).producer; producer >= 0) {
     const Node& node = graph.nodes()[producer];
     if (node.op == OpKind::kQuantizeLinear) return ConstantPair(graph, node, 1, 2);
+    if (node.op == OpKind::kQLinearConv && graph.HasInput(node, kQLinearConvAddendInput)) {  // the fused sum's
+      return ConstantPair(graph, node, kQLinearConvAddendInput + 3, kQLinearConvAddendInput + 4);
+    }
     if (node.op == OpKind::kQLinearConv || node.op == OpKind::kQLinearMatMul) return ConstantPair(graph, node, 6, 7);
     if (GetOpInfo(node.op).Has(op_traits::kPassesValuesThrough)) {
       return QuantizationOfValue(graph, node.inputs[0], depth + 1);
@@ -237,6 +242,12 @@ int32_t Requantize(int32_t accumulator, float multiplier, int32_t zero_point, Da
   return RoundToQuantized(static_cast<float>(accumulator) * multiplier, zero_point, type);
 }
 
+int32_t QuantizedSum(QuantizedTerm a, QuantizedTerm b, float c_scale, int32_t c_zero_point, DataType c_type) {
+  const float real_a = a.scale * static_cast<float>(a.value - a.zero_point);
+  const float real_b = b.scale * static_cast<float>(b.value - b.zero_point);
+  return RoundToQuantized((real_a + real_b) / c_scale, c_zero_point, c_type);
+}
+
 llvm::Value* EmitRequantizationMultiplier(KernelContext& k, llvm::Value* input_scale, llvm::Value* weight_scale,
                                           llvm::Value* output_scale) {
   llvm::IRBuilderBase::FastMathFlagGuard exact(k.b);
@@ -282,6 +293,18 @@ llvm::Value* EmitLoadZeroPoint(KernelContext& k, const QuantizationParameters& q
 llvm::Value* EmitWidenToInt32(KernelContext& k, llvm::Value* value, DataType type) {
   return IsSignedInteger(type) ? k.b.CreateSExtOrTrunc(value, k.b.getInt32Ty())
                                : k.b.CreateZExtOrTrunc(value, k.b.getInt32Ty());
+}
+
+llvm::Value* EmitQuantizedSum(KernelContext& k, EmittedQuantizedTerm a, EmittedQuantizedTerm b, llvm::Value* c_scale,
+                              llvm::Value* c_zero_point, DataType c_type) {
+  llvm::IRBuilder<>& builder = k.b;
+  llvm::IRBuilderBase::FastMathFlagGuard exact(builder);
+  builder.clearFastMathFlags();
+  auto real = [&](const EmittedQuantizedTerm& term) {
+    return builder.CreateFMul(term.scale, builder.CreateSIToFP(builder.CreateSub(term.value, term.zero_point), k.F32()));
+  };
+  llvm::Value* scaled = builder.CreateFDiv(builder.CreateFAdd(real(a), real(b)), c_scale);
+  return EmitRoundToQuantized(k, scaled, c_zero_point, c_type);
 }
 
 }  // namespace modelc

@@ -94,6 +94,16 @@ int32_t RoundToQuantized(float scaled, int32_t zero_point, DataType type);
 float RequantizationMultiplier(float input_scale, float weight_scale, float output_scale);
 int32_t Requantize(int32_t accumulator, float multiplier, int32_t zero_point, DataType type);
 
+// A quantised sum's element (QLinearAdd's arithmetic, ONNX Runtime's): each operand
+// dequantised by one float32 product, scale * (value - zero_point), the two added, the
+// sum divided by the output's scale and rounded by the rule. `c_type` is the output's.
+struct QuantizedTerm {
+  int32_t value = 0;
+  float scale = 1.0f;
+  int32_t zero_point = 0;
+};
+int32_t QuantizedSum(QuantizedTerm a, QuantizedTerm b, float c_scale, int32_t c_zero_point, DataType c_type);
+
 // The same rule in generated code: `scaled` a float, `zero_point` an i32; returns an
 // integer of `type`'s width.
 llvm::Value* EmitRoundToQuantized(KernelContext& k, llvm::Value* scaled, llvm::Value* zero_point, DataType type);
@@ -108,6 +118,16 @@ llvm::Value* EmitLoadScale(KernelContext& k, const QuantizationParameters& q, ll
 llvm::Value* EmitLoadZeroPoint(KernelContext& k, const QuantizationParameters& q, llvm::Value* index);
 // An integer element of `type` widened to i32 (sign- or zero-extended).
 llvm::Value* EmitWidenToInt32(KernelContext& k, llvm::Value* value, DataType type);
+// QuantizedSum in generated code: each term's value and zero point i32s, its scale a
+// float; exact float operations whatever the builder's fast-math flags. Returns an
+// integer of `c_type`'s width.
+struct EmittedQuantizedTerm {
+  llvm::Value* value;
+  llvm::Value* scale;
+  llvm::Value* zero_point;
+};
+llvm::Value* EmitQuantizedSum(KernelContext& k, EmittedQuantizedTerm a, EmittedQuantizedTerm b, llvm::Value* c_scale,
+                              llvm::Value* c_zero_point, DataType c_type);
 
 }  // namespace modelc
 

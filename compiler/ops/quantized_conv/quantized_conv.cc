@@ -6,6 +6,9 @@
 //                with the multiplier x_scale * w_scale[m] / y_scale (quantization.h's
 //                rounding rule)
 // The input's parameters are per tensor; the weights' per tensor or per output channel.
+// A QLinearConv may carry a fused QLinearAdd (inputs 9-13, op_geometry.h): each output
+// element, requantised, is then added to the addend's element at the same position by
+// QLinearAdd's arithmetic (QuantizedSum), read just before the sum is written there.
 // Both ops live here: shape rule, reference and kernel (the hooks of own_op_hooks.h).
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
@@ -25,7 +28,10 @@ struct QuantizedConvGeometry {
   DataType x_type = DataType::kUInt8, w_type = DataType::kUInt8;
   QuantizationParameters x, w;              // per tensor; per tensor or per output channel
   std::optional<QuantizationParameters> y;  // QLinearConv's output; none: int32 out
-  DataType OutType() const { return y ? y->type : DataType::kInt32; }
+  // A fused QLinearAdd: the addend (input 9) and the sum's pair; the output is the sum.
+  std::optional<QuantizationParameters> addend, sum;
+  DataType addend_type = DataType::kInt8;
+  DataType OutType() const { return sum ? sum->type : y ? y->type : DataType::kInt32; }
 };
 
 Shape OutputShape(const QuantizedConvGeometry& g) {
@@ -56,6 +62,15 @@ absl::StatusOr<QuantizedConvGeometry> ResolveQuantizedConv(const Graph& graph, c
                                                      "], got ", DataTypeName(bias.element_type), " of rank ",
                                                      bias.shape.size()));
     }
+  }
+  if (graph.HasInput(node, kQLinearConvAddendInput)) {
+    const int a = kQLinearConvAddendInput;
+    if (graph.InputType(node, a).shape != OutputShape(g)) {
+      return absl::InvalidArgumentError("the fused sum's addend must have the output's shape");
+    }
+    g.addend_type = graph.InputType(node, a).element_type;
+    ASSIGN_OR_RETURN(g.addend, ResolveQuantizedOperand(graph, node, a, a + 1, a + 2, std::nullopt, "addend"));
+    ASSIGN_OR_RETURN(g.sum, ResolveQuantization(graph, node, a + 3, a + 4, OutputShape(g), std::nullopt, "sum"));
   }
   return g;
 }
@@ -114,6 +129,14 @@ absl::StatusOr<std::vector<TensorData>> EvaluateConvInteger(const Graph& graph, 
           out.push_back(Requantize(accumulator, multiplier, qy->zero_point[0], g.y->type));
         }
     }
+  if (g.sum) {
+    const std::vector<int32_t> addend = ElementsAsInt32(*inputs[kQLinearConvAddendInput]);
+    const QuantizationValues qa = ReadQuantization(*g.addend, inputs), qs = ReadQuantization(*g.sum, inputs);
+    for (size_t e = 0; e < out.size(); ++e) {
+      out[e] = QuantizedSum({out[e], qy->scale[0], qy->zero_point[0]}, {addend[e], qa.scale[0], qa.zero_point[0]},
+                            qs.scale[0], qs.zero_point[0], g.sum->type);
+    }
+  }
   return std::vector<TensorData>{TensorFromInt32(graph.value(node.outputs[0]).type, out)};
 }
 absl::StatusOr<std::vector<TensorData>> EvaluateQLinearConv(const Graph& graph, const Node& node,
@@ -122,7 +145,8 @@ absl::StatusOr<std::vector<TensorData>> EvaluateQLinearConv(const Graph& graph, 
 }
 
 // What an output channel's int32 sum becomes: itself (ConvInteger), or plus the bias
-// and requantised (QLinearConv), with the channel's parameters loaded once.
+// and requantised (QLinearConv), then with a fused QLinearAdd added to the addend's
+// element at the output's position; the channel's parameters loaded once.
 class ChannelOutput {
  public:
   ChannelOutput(KernelContext& k, const QuantizedConvGeometry& g) : k_(k), g_(g) {
@@ -130,6 +154,11 @@ class ChannelOutput {
     x_scale_ = EmitLoadScale(k, g.x, k.Int(0));
     y_scale_ = EmitLoadScale(k, *g.y, k.Int(0));
     y_zero_point_ = EmitLoadZeroPoint(k, *g.y, k.Int(0));
+    if (!g.sum) return;
+    addend_scale_ = EmitLoadScale(k, *g.addend, k.Int(0));
+    addend_zero_point_ = EmitLoadZeroPoint(k, *g.addend, k.Int(0));
+    sum_scale_ = EmitLoadScale(k, *g.sum, k.Int(0));
+    sum_zero_point_ = EmitLoadZeroPoint(k, *g.sum, k.Int(0));
   }
   DataType Type() const { return g_.OutType(); }
   // Loads channel m's bias and multiplier, for Finish.
@@ -138,9 +167,15 @@ class ChannelOutput {
     bias_ = g_.bias_input >= 0 ? k_.LoadAs(DataType::kInt32, k_.in[g_.bias_input], m) : k_.b.getInt32(0);
     multiplier_ = EmitRequantizationMultiplier(k_, x_scale_, EmitLoadScale(k_, g_.w, m), y_scale_);
   }
-  llvm::Value* Finish(llvm::Value* sum) {
+  // The value to store at output element `at` (an Index() integer).
+  llvm::Value* Finish(llvm::Value* sum, llvm::Value* at) {
     if (!g_.y) return sum;
-    return EmitRequantize(k_, k_.b.CreateAdd(sum, bias_), multiplier_, y_zero_point_, g_.y->type);
+    llvm::Value* y = EmitRequantize(k_, k_.b.CreateAdd(sum, bias_), multiplier_, y_zero_point_, g_.y->type);
+    if (!g_.sum) return y;
+    llvm::Value* addend =
+        EmitWidenToInt32(k_, k_.LoadAs(g_.addend_type, k_.in[kQLinearConvAddendInput], at), g_.addend_type);
+    return EmitQuantizedSum(k_, {EmitWidenToInt32(k_, y, g_.y->type), y_scale_, y_zero_point_},
+                            {addend, addend_scale_, addend_zero_point_}, sum_scale_, sum_zero_point_, g_.sum->type);
   }
 
  private:
@@ -151,6 +186,10 @@ class ChannelOutput {
   llvm::Value* y_zero_point_ = nullptr;
   llvm::Value* bias_ = nullptr;
   llvm::Value* multiplier_ = nullptr;
+  llvm::Value* addend_scale_ = nullptr;
+  llvm::Value* addend_zero_point_ = nullptr;
+  llvm::Value* sum_scale_ = nullptr;
+  llvm::Value* sum_zero_point_ = nullptr;
 };
 
 // QuantizedProductKernel::kDspPairs (lowering/quantized_product_lowering.h): per output pixel,
@@ -205,7 +244,7 @@ void EmitDspPairsConv(KernelContext& k, const QuantizedConvGeometry& g) {
             output.Channel(m[i]);
             llvm::Value* image_channel = b.CreateAdd(b.CreateMul(n, k.Int(g.conv.out_channels)), m[i]);
             llvm::Value* at = b.CreateAdd(b.CreateMul(image_channel, k.Int(out_plane_size)), out_pixel);
-            k.StoreAs(output.Type(), output.Finish(b.CreateLoad(i32, sums[i])), k.out[0], at);
+            k.StoreAs(output.Type(), output.Finish(b.CreateLoad(i32, sums[i]), at), k.out[0], at);
           }
         };
         k.Loop(per_group / 2, [&](llvm::Value* pair) { channels_from(b.CreateMul(pair, k.Int(2)), 2); },
@@ -265,7 +304,7 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
           });
         });
         llvm::Value* at = b.CreateAdd(out_plane, b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow));
-        k.StoreAs(output.Type(), output.Finish(b.CreateLoad(i32, accumulator)), k.out[0], at);
+        k.StoreAs(output.Type(), output.Finish(b.CreateLoad(i32, accumulator), at), k.out[0], at);
       });
     });
   });

@@ -56,9 +56,9 @@ absl::StatusOr<QuantizedMatMulGeometry> ResolveQuantizedMatMul(const Graph& grap
                                                 axis_if_matrix(g.b_input, g.b_transposed ? 0 : 1), "b"));
   if (qlinear) {
     ASSIGN_OR_RETURN(g.y, ResolveQuantization(graph, node, 6, 7, g.product.out_shape, std::nullopt, "y"));
-    if (graph.HasInput(node, 8)) {
-      g.bias_input = 8;
-      const TensorType& bias = graph.InputType(node, 8);
+    if (graph.HasInput(node, kQLinearMatMulBiasInput)) {
+      g.bias_input = kQLinearMatMulBiasInput;
+      const TensorType& bias = graph.InputType(node, kQLinearMatMulBiasInput);
       if (bias.element_type != DataType::kInt32 || bias.shape != Shape{g.product.n}) {
         return absl::InvalidArgumentError(absl::StrCat("the bias must be int32 of shape [", g.product.n, "]"));
       }
