@@ -538,10 +538,39 @@ TEST(Cli, Int8ResidualSumsWriteOverTheSkipTensor) {
   EXPECT_NE(report.find("QLinearConv 'conv_21_node' relu_18_QuantizeLinear_Output"), std::string::npos) << report;
 }
 
+// Under --optimize memory an int8 network's input QuantizeLinear is fused into the
+// QLinearConv reading it, which quantises each float as it reads it: the quantised copy
+// of mobilenet_v1_025_vww_int8's input (27,648 bytes) never exists, and its arena on a
+// Cortex-M4 is under a quarter of the float network's target (150,000 / 4). The host
+// default (--optimize speed) keeps the QuantizeLinear. Outputs: Int8Networks.
+TEST(Cli, Int8InputQuantizationIsFusedWhereMemoryComesFirst) {
+  const std::string model = std::string(MODELC_INT8_DIR) + "/mobilenet_v1_025_vww_int8.onnx";
+  TemporaryFolder m4, host;
+  ASSERT_EQ(Modelc("compile " + model + " --target thumbv7em-none-eabihf --name m -o " + m4.path()).exit_code, 0);
+  const std::string report = ReadFileBytes(m4.File("m.report.txt"));
+  EXPECT_EQ(report.find("QuantizeLinear 'input_QuantizeLinear'"), std::string::npos) << report;
+  EXPECT_NE(report.find("QLinearConv 'conv_2_node' input, input_scale"), std::string::npos) << report;
+  const size_t at = report.find("scratch:      ");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_LE(std::stoll(report.substr(at + 14)), 150000 / 4) << report;
+  ASSERT_EQ(Modelc("compile " + model + " --name m -o " + host.path()).exit_code, 0);
+  EXPECT_NE(ReadFileBytes(host.File("m.report.txt")).find("QuantizeLinear 'input_QuantizeLinear'"), std::string::npos);
+}
+
 // The fused forms' extra inputs are modelc's own: a model file giving them is refused,
-// also at opsets past the ONNX library's checker.
+// also at opsets past the ONNX library's checker; so is the input-quantising attribute.
 TEST(Cli, InternalInputsOfFusedOpsAreRefusedFromFiles) {
   TemporaryFolder inputs;
+  const std::string quantizing = WriteFile(inputs, "quantizing.onnxtxt", R"(
+<ir_version: 8, opset_import: ["" : 21]>
+g (float[1,1,4,4] x) => (int8[1,1,4,4] y) {
+  s = Constant<value = float {0.1}>()
+  z = Constant<value = int8 {0}>()
+  w = Constant<value = int8[1,1,1,1] {2}>()
+  y = QLinearConv<fused_quantize_input = 1>(x, s, z, w, s, z, s, z)
+}
+)");
+  ExpectCleanFailure("compile " + quantizing, 1, {quantizing, "QLinearConv at opset 21 has no attribute 'fused_quantize_input'"});
   for (const char* opset : {"13", "21"}) {
     const std::string qlinear = WriteFile(inputs, std::string("qlinear_") + opset + ".onnxtxt", std::string(R"(
 <ir_version: 8, opset_import: ["" : )") + opset + R"(]>

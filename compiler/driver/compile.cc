@@ -112,7 +112,9 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
   if (absl::Status selected = SelectSubgraph(graph, options.extra_outputs, options.cut_inputs); !selected.ok()) {
     return absl::Status(selected.code(), absl::StrCat(options.model_path, ": ", selected.message()));
   }
+  const bool memory_first = options.memory_first.value_or(target.bare_metal);
   for (const Pass& pass : DefaultPipeline()) {
+    if (pass.memory_first_only && !memory_first) continue;
     absl::Status status = pass.run(graph);
     if (status.ok()) status = VerifyGraph(graph);
     if (!status.ok()) {
@@ -123,7 +125,6 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
   }
   if (options.dump_ir) dump << PrintGraph(graph);
 
-  const bool memory_first = options.memory_first.value_or(target.bare_metal);
   LoweringOptions lowering;
   lowering.target = {target.vector_lanes, target.vector_registers, memory_first, target.dsp_pairs};
   lowering.trace = options.trace;

@@ -176,6 +176,10 @@ inline constexpr int kConvResidualInput = 3;
 // is the addend (same shape as the output), 10 and 11 its scale and zero point, 12 and 13
 // the sum's; the convolution's own output pair (6, 7) is the sum's first term's.
 inline constexpr int kQLinearConvAddendInput = 9;
+// A QLinearConv that quantises its input as it reads it (internal attribute,
+// passes/input_quantize_fusion.cc): input 0 is float32, quantised by QuantizeLinear's
+// rule with the x pair (inputs 1, 2), so the int8 copy of the input never exists.
+inline constexpr char kFusedQuantizeInput[] = "fused_quantize_input";
 // A QLinearMatMul made from a quantised Gemm (passes/qdq_fusion.cc): input 8, its bias.
 inline constexpr int kQLinearMatMulBiasInput = 8;
 // The first input of `op` that only modelc's passes give it (the three above), or -1. A

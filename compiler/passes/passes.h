@@ -35,6 +35,9 @@ namespace modelc {
 // Add(conv, x) becomes a Conv that adds x to each output (fused_residual), and
 // QLinearAdd(qlinear_conv, x) a QLinearConv with the sum fused (inputs 9-13).
 [[nodiscard]] absl::Status FuseResidualAdd(Graph& graph);
+// QuantizeLinear(x) read only by a QLinearConv becomes that QLinearConv quantising x as
+// it reads it (fused_quantize_input).
+[[nodiscard]] absl::Status FuseInputQuantize(Graph& graph);
 // An element-wise unary op (Relu, LeakyRelu, HardSwish, Sigmoid, ...) or a constant
 // Clip after a Conv, Gemm or MatMul becomes its epilogue.
 [[nodiscard]] absl::Status FuseActivations(Graph& graph);
@@ -48,6 +51,9 @@ namespace modelc {
 struct Pass {
   const char* name;
   absl::Status (*run)(Graph& graph);
+  // Runs only under --optimize memory (the microcontroller default): it saves RAM at
+  // some cost in time.
+  bool memory_first_only = false;
 };
 
 // The pipeline, in order. Names are what --dump-ir-after takes.

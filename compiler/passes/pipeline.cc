@@ -16,6 +16,7 @@ const std::vector<Pass>& DefaultPipeline() {
       // here, they no longer count as readers of a QLinearConv's output.
       {"eliminate-dead-nodes", EliminateDeadNodes},
       {"fuse-residual-add", FuseResidualAdd},
+      {"fuse-input-quantize", FuseInputQuantize, /*memory_first_only=*/true},
       {"fuse-activations", FuseActivations},
       {"globalize-pools", GlobalizePools},
       {"simplify-transposes", SimplifyTransposes},

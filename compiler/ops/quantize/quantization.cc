@@ -242,6 +242,10 @@ int32_t Requantize(int32_t accumulator, float multiplier, int32_t zero_point, Da
   return RoundToQuantized(static_cast<float>(accumulator) * multiplier, zero_point, type);
 }
 
+int32_t Quantize(float x, float scale, int32_t zero_point, DataType type) {
+  return RoundToQuantized(x / scale, zero_point, type);
+}
+
 int32_t QuantizedSum(QuantizedTerm a, QuantizedTerm b, float c_scale, int32_t c_zero_point, DataType c_type) {
   const float real_a = a.scale * static_cast<float>(a.value - a.zero_point);
   const float real_b = b.scale * static_cast<float>(b.value - b.zero_point);
@@ -293,6 +297,12 @@ llvm::Value* EmitLoadZeroPoint(KernelContext& k, const QuantizationParameters& q
 llvm::Value* EmitWidenToInt32(KernelContext& k, llvm::Value* value, DataType type) {
   return IsSignedInteger(type) ? k.b.CreateSExtOrTrunc(value, k.b.getInt32Ty())
                                : k.b.CreateZExtOrTrunc(value, k.b.getInt32Ty());
+}
+
+llvm::Value* EmitQuantize(KernelContext& k, llvm::Value* x, llvm::Value* scale, llvm::Value* zero_point, DataType type) {
+  llvm::IRBuilderBase::FastMathFlagGuard exact(k.b);
+  k.b.clearFastMathFlags();
+  return EmitRoundToQuantized(k, k.b.CreateFDiv(x, scale), zero_point, type);
 }
 
 llvm::Value* EmitQuantizedSum(KernelContext& k, EmittedQuantizedTerm a, EmittedQuantizedTerm b, llvm::Value* c_scale,

@@ -94,6 +94,9 @@ int32_t RoundToQuantized(float scaled, int32_t zero_point, DataType type);
 float RequantizationMultiplier(float input_scale, float weight_scale, float output_scale);
 int32_t Requantize(int32_t accumulator, float multiplier, int32_t zero_point, DataType type);
 
+// QuantizeLinear's element: x / scale (one float32 division), rounded by the rule.
+int32_t Quantize(float x, float scale, int32_t zero_point, DataType type);
+
 // A quantised sum's element (QLinearAdd's arithmetic, ONNX Runtime's): each operand
 // dequantised by one float32 product, scale * (value - zero_point), the two added, the
 // sum divided by the output's scale and rounded by the rule. `c_type` is the output's.
@@ -118,6 +121,9 @@ llvm::Value* EmitLoadScale(KernelContext& k, const QuantizationParameters& q, ll
 llvm::Value* EmitLoadZeroPoint(KernelContext& k, const QuantizationParameters& q, llvm::Value* index);
 // An integer element of `type` widened to i32 (sign- or zero-extended).
 llvm::Value* EmitWidenToInt32(KernelContext& k, llvm::Value* value, DataType type);
+// Quantize in generated code (x, scale floats; zero_point an i32), exact whatever the
+// builder's fast-math flags; returns an integer of `type`'s width.
+llvm::Value* EmitQuantize(KernelContext& k, llvm::Value* x, llvm::Value* scale, llvm::Value* zero_point, DataType type);
 // QuantizedSum in generated code: each term's value and zero point i32s, its scale a
 // float; exact float operations whatever the builder's fast-math flags. Returns an
 // integer of `c_type`'s width.

@@ -120,7 +120,7 @@ absl::StatusOr<std::vector<TensorData>> EvaluateQuantizeLinear(const Graph& grap
   const QuantizationValues q = ReadQuantization(g.q, inputs);
   const std::vector<float> x = inputs[0]->Floats();
   std::vector<int32_t> y(x.size());
-  for (size_t e = 0; e < x.size(); ++e) y[e] = RoundToQuantized(x[e] / q.Scale(e), q.ZeroPoint(e), g.q.type);
+  for (size_t e = 0; e < x.size(); ++e) y[e] = Quantize(x[e], q.Scale(e), q.ZeroPoint(e), g.q.type);
   return std::vector<TensorData>{TensorFromInt32(graph.value(node.outputs[0]).type, y)};
 }
 
@@ -139,8 +139,7 @@ absl::Status EmitQuantizeLinearKernel(KernelContext& k) {
   llvm::IRBuilderBase::FastMathFlagGuard exact(k.b);
   k.b.clearFastMathFlags();
   LoopWithParameters(k, g, [&](llvm::Value* e, llvm::Value* scale, llvm::Value* zero_point) {
-    llvm::Value* scaled = k.b.CreateFDiv(k.Load(k.in[0], e), scale);
-    k.StoreAs(g.q.type, EmitRoundToQuantized(k, scaled, zero_point, g.q.type), k.out[0], e);
+    k.StoreAs(g.q.type, EmitQuantize(k, k.Load(k.in[0], e), scale, zero_point, g.q.type), k.out[0], e);
   });
   return absl::OkStatus();
 }

@@ -8,7 +8,9 @@
 // The input's parameters are per tensor; the weights' per tensor or per output channel.
 // A QLinearConv may carry a fused QLinearAdd (inputs 9-13, op_geometry.h): each output
 // element, requantised, is then added to the addend's element at the same position by
-// QLinearAdd's arithmetic (QuantizedSum), read just before the sum is written there.
+// QLinearAdd's arithmetic (QuantizedSum), read just before the sum is written there;
+// and it may quantise a float32 input as it reads it (kFusedQuantizeInput, by
+// QuantizeLinear's rule with the x pair), so the model input's int8 copy never exists.
 // Both ops live here: shape rule, reference and kernel (the hooks of own_op_hooks.h).
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
@@ -25,7 +27,8 @@ namespace {
 struct QuantizedConvGeometry {
   ConvGeometry conv;
   int x_input = 0, w_input = 1, bias_input = -1;
-  DataType x_type = DataType::kUInt8, w_type = DataType::kUInt8;
+  DataType x_type = DataType::kUInt8, w_type = DataType::kUInt8;  // x's: its quantised type
+  bool quantizes_input = false;  // x is float32, quantised on reading (kFusedQuantizeInput)
   QuantizationParameters x, w;              // per tensor; per tensor or per output channel
   std::optional<QuantizationParameters> y;  // QLinearConv's output; none: int32 out
   // A fused QLinearAdd: the addend (input 9) and the sum's pair; the output is the sum.
@@ -50,7 +53,18 @@ absl::StatusOr<QuantizedConvGeometry> ResolveQuantizedConv(const Graph& graph, c
   g.w_type = graph.InputType(node, g.w_input).element_type;
   ASSIGN_OR_RETURN(g.conv, ResolveConvShapes(node, graph.InputType(node, g.x_input).shape,
                                              graph.InputType(node, g.w_input).shape));
-  ASSIGN_OR_RETURN(g.x, ResolveQuantizedOperand(graph, node, g.x_input, qlinear ? 1 : -1, 2, std::nullopt, "x"));
+  ASSIGN_OR_RETURN(int64_t quantizes_input, node.attributes.GetInt(kFusedQuantizeInput, 0));
+  g.quantizes_input = qlinear && quantizes_input != 0;
+  if (g.quantizes_input) {
+    if (g.x_type != DataType::kFloat32 || !graph.HasInput(node, 2)) {
+      return absl::InvalidArgumentError("an input quantised on reading must be float32, with its zero point given");
+    }
+    ASSIGN_OR_RETURN(g.x, ResolveQuantization(graph, node, 1, 2, graph.InputType(node, g.x_input).shape, std::nullopt,
+                                              "x"));
+    g.x_type = g.x.type;
+  } else {
+    ASSIGN_OR_RETURN(g.x, ResolveQuantizedOperand(graph, node, g.x_input, qlinear ? 1 : -1, 2, std::nullopt, "x"));
+  }
   ASSIGN_OR_RETURN(g.w, ResolveQuantizedOperand(graph, node, g.w_input, qlinear ? 4 : -1, qlinear ? 5 : 3, 0, "w"));
   if (!qlinear) return g;
   ASSIGN_OR_RETURN(g.y, ResolveQuantization(graph, node, 6, 7, OutputShape(g), std::nullopt, "y"));
@@ -92,9 +106,14 @@ absl::StatusOr<std::vector<TensorData>> EvaluateConvInteger(const Graph& graph, 
                                                             const std::vector<const TensorData*>& inputs) {
   ASSIGN_OR_RETURN(QuantizedConvGeometry g, ResolveQuantizedConv(graph, node));
   const WindowGeometry& s = g.conv.window;
-  const std::vector<int32_t> x = ElementsAsInt32(*inputs[g.x_input]);
-  const std::vector<int32_t> w = ElementsAsInt32(*inputs[g.w_input]);
   const QuantizationValues qx = ReadQuantization(g.x, inputs), qw = ReadQuantization(g.w, inputs);
+  std::vector<int32_t> x;
+  if (g.quantizes_input) {
+    for (float value : inputs[g.x_input]->Floats()) x.push_back(Quantize(value, qx.scale[0], qx.zero_point[0], g.x_type));
+  } else {
+    x = ElementsAsInt32(*inputs[g.x_input]);
+  }
+  const std::vector<int32_t> w = ElementsAsInt32(*inputs[g.w_input]);
   std::optional<QuantizationValues> qy;
   if (g.y) qy = ReadQuantization(*g.y, inputs);
   const std::vector<int32_t> bias = g.bias_input >= 0 ? ElementsAsInt32(*inputs[g.bias_input]) : std::vector<int32_t>();
@@ -192,6 +211,28 @@ class ChannelOutput {
   llvm::Value* sum_zero_point_ = nullptr;
 };
 
+// Element `index` of the input x as an i32 in its quantised type: loaded, or, when the
+// convolution quantises its input (kFusedQuantizeInput), a float32 loaded and quantised.
+class InputReader {
+ public:
+  InputReader(KernelContext& k, const QuantizedConvGeometry& g) : k_(k), g_(g) {
+    if (!g.quantizes_input) return;
+    scale_ = EmitLoadScale(k, g.x, k.Int(0));
+    zero_point_ = EmitLoadZeroPoint(k, g.x, k.Int(0));
+  }
+  llvm::Value* Load(llvm::Value* index) {
+    if (!g_.quantizes_input) return EmitWidenToInt32(k_, k_.LoadAs(g_.x_type, k_.in[g_.x_input], index), g_.x_type);
+    llvm::Value* x = k_.LoadAs(DataType::kFloat32, k_.in[g_.x_input], index);
+    return EmitWidenToInt32(k_, EmitQuantize(k_, x, scale_, zero_point_, g_.x_type), g_.x_type);
+  }
+
+ private:
+  KernelContext& k_;
+  const QuantizedConvGeometry& g_;
+  llvm::Value* scale_ = nullptr;
+  llvm::Value* zero_point_ = nullptr;
+};
+
 // QuantizedProductKernel::kDspPairs (lowering/quantized_product_lowering.h): per output pixel,
 // its window (x - x_zero_point as int16, 0 outside the image) into "window_pairs", then
 // two output channels at a time, each 4 taps as two SMLADs of a 32-bit window load and
@@ -207,6 +248,7 @@ void EmitDspPairsConv(KernelContext& k, const QuantizedConvGeometry& g) {
   llvm::Value* window = k.Workspace("window_pairs", WindowPairsBytes(taps));
   EmitZeroWindowTail(k, window, taps);
   llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
+  InputReader input(k, g);
   ChannelOutput output(k, g);
   llvm::Value* sums[2] = {k.EntryAlloca(i32), k.EntryAlloca(i32)};
   k.Loop(s.batch * g.conv.groups, [&](llvm::Value* image_group) {
@@ -226,7 +268,7 @@ void EmitDspPairsConv(KernelContext& k, const QuantizedConvGeometry& g) {
           // Read a valid element (the plane's first) where the tap is padding.
           llvm::Value* offset = b.CreateSelect(inside, b.CreateAdd(b.CreateMul(ih, k.Int(s.in_w)), iw), k.Int(0));
           llvm::Value* plane = b.CreateMul(b.CreateAdd(first_plane, at[0]), k.Int(plane_size));
-          llvm::Value* x = EmitWidenToInt32(k, k.LoadAs(g.x_type, k.in[g.x_input], b.CreateAdd(plane, offset)), g.x_type);
+          llvm::Value* x = input.Load(b.CreateAdd(plane, offset));
           llvm::Value* centred = b.CreateSelect(inside, b.CreateSub(x, x_zero_point), b.getInt32(0));
           b.CreateStore(b.CreateTrunc(centred, i16), b.CreateInBoundsGEP(i16, window, EmitStoredTap(b, t)));
         });
@@ -269,6 +311,7 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
   const int64_t plane_size = s.in_h * s.in_w, out_plane_size = s.out_h * s.out_w;
   const int64_t taps = s.kernel_h * s.kernel_w;
   llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
+  InputReader input(k, g);
   ChannelOutput output(k, g);
   llvm::Value* accumulator = k.EntryAlloca(b.getInt32Ty());
   llvm::Type* i32 = b.getInt32Ty();
@@ -296,7 +339,7 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
             llvm::Value* w_row = b.CreateAdd(filter, b.CreateMul(kh, k.Int(s.kernel_w)));
             k.Loop(cols.begin, cols.end, [&](llvm::Value* kw) {
               llvm::Value* iw = b.CreateAdd(w_base, b.CreateMul(kw, k.Int(s.dilation_w)));
-              llvm::Value* x = EmitWidenToInt32(k, k.LoadAs(g.x_type, k.in[g.x_input], b.CreateAdd(in_row, iw)), g.x_type);
+              llvm::Value* x = input.Load(b.CreateAdd(in_row, iw));
               llvm::Value* w = EmitWidenToInt32(k, k.LoadAs(g.w_type, k.in[g.w_input], b.CreateAdd(w_row, kw)), g.w_type);
               llvm::Value* product = b.CreateMul(b.CreateSub(x, x_zero_point), b.CreateSub(w, w_zero_point));
               b.CreateStore(b.CreateAdd(b.CreateLoad(i32, accumulator), product), accumulator);
