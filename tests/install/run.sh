@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the build into a temporary prefix and builds and runs tests/install against it
 # with find_package(modelc) alone: the package is complete without the source tree.
-# With --deb, the Debian package instead: built with cpack, its dependencies checked, and
-# unpacked (not installed: the test must not change the machine) as the prefix.
+# With --deb, the Debian package instead: built with cpack, its dependencies checked and
+# resolved by apt (a simulated install), and unpacked (not installed: the test must not
+# change the machine) as the prefix.
 #   tests/install/run.sh [--deb] BUILD_DIR MODEL WORK_DIR
 set -euo pipefail
 deb=false
@@ -22,6 +23,11 @@ if $deb; then
   for library in libllvm19 libprotobuf libonnx libabsl; do
     [[ $depends == *"$library"* ]] || { echo "the package does not depend on $library"; exit 1; }
   done
+  # apt resolves its dependencies on this machine (simulated: the machine is not changed)
+  apt-get install -s -q "$package_file" > "$work/apt-simulation.log" 2>&1 \
+    && grep -q "^Inst modelc " "$work/apt-simulation.log" \
+    || { cat "$work/apt-simulation.log"; echo "apt would not install the package"; exit 1; }
+  echo "apt would install it: $(grep '^Inst modelc ' "$work/apt-simulation.log")"
   dpkg-deb -x "$package_file" "$work/root"
   prefix=$work/root/usr
 else
