@@ -6,9 +6,9 @@
 # when the counter misses its calibration, and reports no figures for a model whose
 # output differs from ONNX Runtime's. Prints a table; writes
 # build/benchmark/mcu-TARGET.json. Called by scripts/benchmark.sh --target TARGET.
-#   scripts/mcu-benchmark.sh --target cortex-m3|cortex-m4|cortex-m7|cortex-m33|cortex-m55 [--optimize memory|speed] [MODEL_DIR]
-# --optimize is modelc's (default: memory, its default for microcontrollers); a speed run
-# writes build/benchmark/mcu-TARGET-speed.json.
+#   scripts/mcu-benchmark.sh --target cortex-m3|cortex-m4|cortex-m7|cortex-m33|cortex-m55 [--optimize memory|balanced|speed] [MODEL_DIR]
+# --optimize is modelc's (default: memory, its default for microcontrollers); a speed or
+# balanced run writes build/benchmark/mcu-TARGET-speed.json or -balanced.json.
 # MODEL_DIR (default ../shared/models) holds NAME.onnx, NAME.input.bin and
 # NAME.ort_out.bin (ONNX Runtime's outputs for that input). The int8 networks of
 # tests/data/int8 (NAME_int8.onnx) run beside them, checked against the reference
@@ -19,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
-  echo "usage: scripts/benchmark.sh --target cortex-m3|cortex-m4|cortex-m7|cortex-m33|cortex-m55 [--optimize memory|speed] [MODEL_DIR]" >&2
+  echo "usage: scripts/benchmark.sh --target cortex-m3|cortex-m4|cortex-m7|cortex-m33|cortex-m55 [--optimize memory|balanced|speed] [MODEL_DIR]" >&2
   exit 2
 }
 target=""
@@ -51,8 +51,9 @@ case $target in
 esac
 case $optimize in
   memory) suffix="" ;;
+  balanced) suffix="-balanced" ;;
   speed) suffix="-speed" ;;
-  *) echo "mcu-benchmark: error: --optimize takes 'memory' or 'speed', not '$optimize'" >&2; exit 2 ;;
+  *) echo "mcu-benchmark: error: --optimize takes 'memory', 'balanced' or 'speed', not '$optimize'" >&2; exit 2 ;;
 esac
 if [ -z "$models" ]; then
   models=../shared/models

@@ -521,7 +521,7 @@ TEST(Cli, MemoryFirstOnMicrocontrollersKeepsScratchAtTheBound) {
   EXPECT_NE(memory_report.find("scratch / activation bound: 1.000\n"), std::string::npos) << memory_report;
   EXPECT_NE(speed_report.find("bytes above it: kernel workspaces"), std::string::npos) << speed_report;
   EXPECT_NE(speed_report.find("padded_input"), std::string::npos) << speed_report;
-  ExpectCleanFailure("compile " + model + " --optimize size", 2, {"--optimize takes 'memory' or 'speed'"});
+  ExpectCleanFailure("compile " + model + " --optimize size", 2, {"--optimize takes 'memory', 'balanced' or 'speed'"});
 }
 
 // An int8 residual block's QLinearAdd is fused into the QLinearConv that feeds it, which
@@ -536,6 +536,19 @@ TEST(Cli, Int8ResidualSumsWriteOverTheSkipTensor) {
   EXPECT_EQ(report.find("QLinearAdd"), std::string::npos) << report;
   EXPECT_NE(report.find("scratch:      32768 bytes"), std::string::npos) << report;
   EXPECT_NE(report.find("QLinearConv 'conv_21_node' relu_18_QuantizeLinear_Output"), std::string::npos) << report;
+  // There no convolution of the first stage has room for its DSP-pairs window buffer;
+  // --optimize balanced lets each lift the arena by up to 1/32 of the bound (288 bytes).
+  TemporaryFolder balanced;
+  ASSERT_EQ(Modelc("compile " + model + " --target thumbv7em-none-eabihf --optimize balanced --name r -o " +
+                   balanced.path()).exit_code, 0);
+  const std::string balanced_report = ReadFileBytes(balanced.File("r.report.txt"));
+  EXPECT_NE(balanced_report.find("scratch:      33056 bytes"), std::string::npos) << balanced_report;
+  auto pairs = [](const std::string& text) {
+    size_t count = 0;
+    for (size_t at = text.find("[dsp-pairs]"); at != std::string::npos; at = text.find("[dsp-pairs]", at + 1)) ++count;
+    return count;
+  };
+  EXPECT_GT(pairs(balanced_report), pairs(report)) << balanced_report;
 }
 
 // Under --optimize memory an int8 network's input QuantizeLinear is fused into the

@@ -112,7 +112,8 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
   if (absl::Status selected = SelectSubgraph(graph, options.extra_outputs, options.cut_inputs); !selected.ok()) {
     return absl::Status(selected.code(), absl::StrCat(options.model_path, ": ", selected.message()));
   }
-  const bool memory_first = options.memory_first.value_or(target.bare_metal);
+  const OptimizeFor goal = options.optimize.value_or(target.bare_metal ? OptimizeFor::kMemory : OptimizeFor::kSpeed);
+  const bool memory_first = goal != OptimizeFor::kSpeed;
   for (const Pass& pass : DefaultPipeline()) {
     if (pass.memory_first_only && !memory_first) continue;
     absl::Status status = pass.run(graph);
@@ -135,8 +136,9 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
   }
   absl::StatusOr<LoweringPlan> plan = PlanLowering(graph, lowering);
   if (plan.ok() && memory_first) {  // kernels whose workspace would lift the arena above the bound, again
-    const std::set<std::string> direct =
-        WorkspaceFreeKernelsAboveTheBound(graph, *plan, AssignBuffers(graph, *plan, target.buffer_alignment));
+    const BufferAssignment buffers = AssignBuffers(graph, *plan, target.buffer_alignment);
+    const int64_t allowed = goal == OptimizeFor::kBalanced ? BalancedAllowance(buffers.activation_bound) : 0;
+    const std::set<std::string> direct = WorkspaceFreeKernelsAboveTheBound(graph, *plan, buffers, allowed);
     for (const Node& node : graph.nodes()) {
       if (!direct.count(node.name)) continue;
       if (node.op == OpKind::kConv) {

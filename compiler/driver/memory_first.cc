@@ -7,7 +7,7 @@
 namespace modelc {
 
 std::set<std::string> WorkspaceFreeKernelsAboveTheBound(const Graph& graph, const LoweringPlan& plan,
-                                                        const BufferAssignment& buffers) {
+                                                        const BufferAssignment& buffers, int64_t allowed_bytes) {
   std::set<std::string> direct;
   const std::vector<LiveBytes> live = LiveBytesAtEachStep(graph, plan, buffers);
   for (size_t step = 0; step < live.size() && step < graph.nodes().size(); ++step) {
@@ -18,7 +18,7 @@ std::set<std::string> WorkspaceFreeKernelsAboveTheBound(const Graph& graph, cons
                                          (quantized != nullptr && *quantized != QuantizedProductKernel::kDirect);
     // A kernel writing over its input keeps its workspace: that is what lets it.
     if (!has_workspace_free_form || node_plan.workspace.empty() || node_plan.writes_over_consumed_input) continue;
-    if (live[step].Total() > buffers.activation_bound) direct.insert(graph.nodes()[step].name);
+    if (live[step].Total() > buffers.activation_bound + allowed_bytes) direct.insert(graph.nodes()[step].name);
   }
   return direct;
 }

@@ -12,6 +12,9 @@
 
 namespace modelc {
 
+// What --optimize favours (memory_first.h says how each plans kernels).
+enum class OptimizeFor { kMemory, kBalanced, kSpeed };
+
 struct CompileOptions {
   std::string model_path;                // the first model (messages, report)
   std::vector<std::string> model_paths;  // all models; several are linked by --connect
@@ -37,8 +40,8 @@ struct CompileOptions {
   bool trace = false;                      // --trace
   std::string batch_symbol;                // --batch: a run-time batch over this symbolic dimension
   bool external_weights = false;           // --weights external
-  // --optimize memory|speed; unset: memory on bare-metal targets, speed elsewhere.
-  std::optional<bool> memory_first;
+  // --optimize memory|balanced|speed; unset: memory on bare-metal targets, speed elsewhere.
+  std::optional<OptimizeFor> optimize;
 };
 
 // Parses the arguments after "compile". Errors are InvalidArgument with a message
