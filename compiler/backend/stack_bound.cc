@@ -53,10 +53,10 @@ bool IsTailCall(llvm::Triple::ArchType arch, const llvm::object::RelocationRef& 
   const uint64_t type = relocation.getType();
   const uint64_t offset = relocation.getOffset();
   switch (arch) {
-    case llvm::Triple::arm:
-    case llvm::Triple::thumb:
-      return type == llvm::ELF::R_ARM_THM_JUMP24 || type == llvm::ELF::R_ARM_THM_JUMP19 ||
-             type == llvm::ELF::R_ARM_JUMP24;
+    case llvm::Triple::arm:  // A32's R_ARM_JUMP24 also patches a conditional BL: a call
+      return false;
+    case llvm::Triple::thumb:  // B.W and B<c>.W; Thumb's BL, also in an IT block, is R_ARM_THM_CALL
+      return type == llvm::ELF::R_ARM_THM_JUMP24 || type == llvm::ELF::R_ARM_THM_JUMP19;
     case llvm::Triple::aarch64:
       return type == llvm::ELF::R_AARCH64_JUMP26;
     case llvm::Triple::riscv32:
@@ -149,12 +149,15 @@ CallGraph ReadCallGraph(const llvm::object::ObjectFile& file) {
   return graph;
 }
 
-// The deepest stack of one call of any entry point: the largest sum of frames along a
-// chain of calls through the object's own functions, a tail call adding the callee's
-// frame to what was in use when its caller started; and for each of `externals`, the
-// most of those frames in use at a call of it. The generated code does not recurse; a
-// cycle would be cut where it closes.
-StackFigures MeasureStack(const CallGraph& graph, const std::string& prefix, const std::set<std::string>& externals) {
+// The deepest stack of one call of any entry point, counted from the stack pointer
+// before the call: the largest sum of frames along a chain of calls through the
+// object's own functions, each call adding `call_pushes` (the return address x86's CALL
+// pushes, outside the callee's .stack_sizes frame; 0 where it stays in a register), a
+// tail call adding the callee's frame to what was in use when its caller started; and
+// for each of `externals`, the most of those bytes in use at a call of it. The generated
+// code does not recurse; a cycle would be cut where it closes.
+StackFigures MeasureStack(const CallGraph& graph, const std::string& prefix, const std::set<std::string>& externals,
+                          int64_t call_pushes) {
   StackFigures figures;
   if (graph.frames.empty()) return figures;
   figures.bound = 0;
@@ -170,7 +173,7 @@ StackFigures MeasureStack(const CallGraph& graph, const std::string& prefix, con
     if (calls == graph.callees.end()) return;
     on_path.insert(function);
     for (const auto& [callee, tail_call] : calls->second) {
-      const int64_t at_call = tail_call ? above : in_use;  // a tail call reuses the caller's frame
+      const int64_t at_call = tail_call ? above : in_use + call_pushes;  // a tail call reuses the caller's frame
       if (graph.frames.count(callee)) {
         visit(callee, at_call);
       } else if (externals.count(callee)) {
@@ -181,7 +184,7 @@ StackFigures MeasureStack(const CallGraph& graph, const std::string& prefix, con
     on_path.erase(function);
   };
   for (const auto& [function, frame] : graph.frames) {
-    if (function.rfind(prefix + "_run", 0) == 0) visit(function, 0);
+    if (function.rfind(prefix + "_run", 0) == 0) visit(function, call_pushes);
   }
   return figures;
 }
@@ -190,7 +193,9 @@ StackFigures MeasureStack(const CallGraph& graph, const std::string& prefix, con
 
 StackFigures BoundStack(const llvm::object::ObjectFile& file, const std::string& prefix) {
   const std::vector<std::string> externals = UndefinedSymbols(file);
-  return MeasureStack(ReadCallGraph(file), prefix, std::set<std::string>(externals.begin(), externals.end()));
+  const int64_t call_pushes = file.getArch() == llvm::Triple::x86_64 ? 8 : file.getArch() == llvm::Triple::x86 ? 4 : 0;
+  return MeasureStack(ReadCallGraph(file), prefix, std::set<std::string>(externals.begin(), externals.end()),
+                      call_pushes);
 }
 
 std::vector<std::string> UndefinedSymbols(const llvm::object::ObjectFile& file) {

@@ -115,7 +115,10 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
   const OptimizeFor goal = options.optimize.value_or(target.bare_metal ? OptimizeFor::kMemory : OptimizeFor::kSpeed);
   const bool memory_first = goal != OptimizeFor::kSpeed;
   for (const Pass& pass : DefaultPipeline()) {
-    if (pass.memory_first_only && !memory_first) continue;
+    if (pass.memory_first_only && !memory_first) {
+      if (wants_dump(pass.name)) dump << "# " << pass.name << " skipped: it runs under --optimize memory or balanced\n";
+      continue;
+    }
     absl::Status status = pass.run(graph);
     if (status.ok()) status = VerifyGraph(graph);
     if (!status.ok()) {

@@ -74,6 +74,7 @@ absl::Status FuseResidualAdd(Graph& graph) {
       const int producer = SoleProducer(graph, uses, add.inputs[operand], static_cast<int>(n));
       if (producer < 0) continue;
       const Node& conv = graph.nodes()[producer];
+      if (conv.guard != add.guard) continue;  // both run, or neither
       const bool fuses = add.op == OpKind::kAdd ? FusesAsFloatResidual(graph, conv, add, operand, addend)
                                                 : FusesAsQuantizedResidual(graph, conv, add, operand, addend);
       if (!fuses) continue;

@@ -177,7 +177,13 @@ BufferAssignment AssignBuffers(const Graph& graph, const LoweringPlan& plan, int
         candidates.push_back(*over);
       }
     }
-    const bool over_consumed_input = plan.nodes[step].writes_over_consumed_input;
+    // Over input 0 only when no other input of the node lives in its buffer (two views
+    // of one tensor): the kernel writes ahead of what it reads of input 0 only.
+    bool input_0_shared = false;
+    for (size_t i = 1; i < node.inputs.size(); ++i) {
+      input_0_shared |= node.inputs[i] != kNoValue && root[node.inputs[i]] == root[node.inputs[0]];
+    }
+    const bool over_consumed_input = plan.nodes[step].writes_over_consumed_input && !input_0_shared;
     if (over_consumed_input) candidates.push_back(0);
     for (int candidate : candidates) {
       const ValueId input = node.inputs[candidate];

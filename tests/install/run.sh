@@ -25,9 +25,9 @@ if $deb; then
   done
   # apt resolves its dependencies on this machine (simulated: the machine is not changed)
   apt-get install -s -q "$package_file" > "$work/apt-simulation.log" 2>&1 \
-    && grep -q "^Inst modelc " "$work/apt-simulation.log" \
+    && grep -qE "^Inst modelc |modelc is already the newest version" "$work/apt-simulation.log" \
     || { cat "$work/apt-simulation.log"; echo "apt would not install the package"; exit 1; }
-  echo "apt would install it: $(grep '^Inst modelc ' "$work/apt-simulation.log")"
+  echo "apt would install it: $(grep -E '^Inst modelc |already the newest' "$work/apt-simulation.log")"
   dpkg-deb -x "$package_file" "$work/root"
   prefix=$work/root/usr
 else
@@ -45,10 +45,11 @@ cmake --build "$work/consumer"
 # A toolchain file that names only the triple (no CPU) gets that triple's usual core with
 # its FPU, not LLVM's FPU-less generic CPU.
 echo 'set(MODELC_TARGET_TRIPLE thumbv7em-none-eabihf)' > "$work/triple-only.cmake"
-cmake -S "$source_dir" -B "$work/triple-only" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" -DMODEL="$model" \
-  -DCMAKE_TOOLCHAIN_FILE="$work/triple-only.cmake" -DMODEL_ONLY=ON > "$work/triple-only.log"
-cmake --build "$work/triple-only" --target digits >> "$work/triple-only.log"
-report=$(find "$work/triple-only" -name digits.report.txt)
+{ cmake -S "$source_dir" -B "$work/triple-only" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" -DMODEL="$model" \
+    -DCMAKE_TOOLCHAIN_FILE="$work/triple-only.cmake" -DMODEL_ONLY=ON \
+  && cmake --build "$work/triple-only" --target digits; } > "$work/triple-only.log" 2>&1 \
+  || { cat "$work/triple-only.log"; exit 1; }
+report=$work/triple-only/modelc/digits/digits.report.txt
 grep -q "^target: *thumbv7em-.*-eabihf (cpu cortex-m4)" "$report" \
   || { echo "a toolchain file with only MODELC_TARGET_TRIPLE did not compile for the Cortex-M4:"; grep -m1 target "$report"; exit 1; }
 echo "toolchain file naming only the triple: $(grep -m1 -o 'thumbv7em-.*-eabihf (cpu [a-z0-9-]*)' "$report")"
