@@ -24,7 +24,7 @@ std::set<std::string> WorkspaceFreeKernelsAboveTheBound(const Graph& graph, cons
 
 // --optimize balanced: how far above the activation bound a kernel's workspace may lift
 // the arena, 1/32 of the bound. On Cortex-M4 that keeps resnet8_int8's DSP-pairs window
-// buffers (288 bytes over 32,768: 29.2M instructions instead of 71.1M).
+// buffers (288 bytes over 32,768: 29.2M instructions instead of 70.5M).
 inline int64_t BalancedAllowance(int64_t activation_bound) { return activation_bound / 32; }
 
 }  // namespace modelc

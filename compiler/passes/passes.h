@@ -51,8 +51,8 @@ namespace modelc {
 struct Pass {
   const char* name;
   absl::Status (*run)(Graph& graph);
-  // Runs only under --optimize memory (the microcontroller default): it saves RAM at
-  // some cost in time.
+  // Runs only under --optimize memory (the microcontroller default) or balanced: it
+  // saves RAM at some cost in time.
   bool memory_first_only = false;
 };
 

@@ -16,11 +16,10 @@
 namespace modelc {
 namespace {
 
-// One way to fuse a sum: the convolution absorbing it and which operand it is.
+// One way to fuse a sum: the convolution absorbing it and the sum's input it will add.
 struct ResidualCandidate {
   int conv = -1;
-  int operand = -1;  // the sum's input that the convolution writes
-  int addend = -1;   // the sum's input that the convolution will add
+  int addend = -1;
 };
 
 // The float form: Add(a, b).
@@ -79,7 +78,7 @@ absl::Status FuseResidualAdd(Graph& graph) {
                                                 : FusesAsQuantizedResidual(graph, conv, add, operand, addend);
       if (!fuses) continue;
       if (graph.value(add.inputs[addend]).producer >= producer) continue;  // must exist before the Conv runs
-      if (producer > best.conv) best = {producer, operand, addend};
+      if (producer > best.conv) best = {producer, addend};
     }
     if (best.conv < 0) continue;
     AbsorbSum(graph, best, static_cast<int>(n));

@@ -246,10 +246,13 @@ int32_t Quantize(float x, float scale, int32_t zero_point, DataType type) {
   return RoundToQuantized(x / scale, zero_point, type);
 }
 
+float Dequantize(int32_t value, float scale, int32_t zero_point) {
+  return static_cast<float>(value - zero_point) * scale;
+}
+
 int32_t QuantizedSum(QuantizedTerm a, QuantizedTerm b, float c_scale, int32_t c_zero_point, DataType c_type) {
-  const float real_a = a.scale * static_cast<float>(a.value - a.zero_point);
-  const float real_b = b.scale * static_cast<float>(b.value - b.zero_point);
-  return RoundToQuantized((real_a + real_b) / c_scale, c_zero_point, c_type);
+  const float sum = Dequantize(a.value, a.scale, a.zero_point) + Dequantize(b.value, b.scale, b.zero_point);
+  return RoundToQuantized(sum / c_scale, c_zero_point, c_type);
 }
 
 llvm::Value* EmitRequantizationMultiplier(KernelContext& k, llvm::Value* input_scale, llvm::Value* weight_scale,
@@ -305,16 +308,19 @@ llvm::Value* EmitQuantize(KernelContext& k, llvm::Value* x, llvm::Value* scale, 
   return EmitRoundToQuantized(k, k.b.CreateFDiv(x, scale), zero_point, type);
 }
 
+llvm::Value* EmitDequantize(KernelContext& k, llvm::Value* value, llvm::Value* scale, llvm::Value* zero_point) {
+  llvm::IRBuilderBase::FastMathFlagGuard exact(k.b);
+  k.b.clearFastMathFlags();
+  return k.b.CreateFMul(k.b.CreateSIToFP(k.b.CreateSub(value, zero_point), k.F32()), scale);
+}
+
 llvm::Value* EmitQuantizedSum(KernelContext& k, EmittedQuantizedTerm a, EmittedQuantizedTerm b, llvm::Value* c_scale,
                               llvm::Value* c_zero_point, DataType c_type) {
-  llvm::IRBuilder<>& builder = k.b;
-  llvm::IRBuilderBase::FastMathFlagGuard exact(builder);
-  builder.clearFastMathFlags();
-  auto real = [&](const EmittedQuantizedTerm& term) {
-    return builder.CreateFMul(term.scale, builder.CreateSIToFP(builder.CreateSub(term.value, term.zero_point), k.F32()));
-  };
-  llvm::Value* scaled = builder.CreateFDiv(builder.CreateFAdd(real(a), real(b)), c_scale);
-  return EmitRoundToQuantized(k, scaled, c_zero_point, c_type);
+  llvm::IRBuilderBase::FastMathFlagGuard exact(k.b);
+  k.b.clearFastMathFlags();
+  llvm::Value* sum = k.b.CreateFAdd(EmitDequantize(k, a.value, a.scale, a.zero_point),
+                                    EmitDequantize(k, b.value, b.scale, b.zero_point));
+  return EmitRoundToQuantized(k, k.b.CreateFDiv(sum, c_scale), c_zero_point, c_type);
 }
 
 }  // namespace modelc

@@ -96,10 +96,12 @@ int32_t Requantize(int32_t accumulator, float multiplier, int32_t zero_point, Da
 
 // QuantizeLinear's element: x / scale (one float32 division), rounded by the rule.
 int32_t Quantize(float x, float scale, int32_t zero_point, DataType type);
+// DequantizeLinear's element: (value - zero_point) * scale, one float32 product.
+float Dequantize(int32_t value, float scale, int32_t zero_point);
 
 // A quantised sum's element (QLinearAdd's arithmetic, ONNX Runtime's): each operand
-// dequantised by one float32 product, scale * (value - zero_point), the two added, the
-// sum divided by the output's scale and rounded by the rule. `c_type` is the output's.
+// dequantised (Dequantize), the two added, the sum divided by the output's scale and
+// rounded by the rule. `c_type` is the output's.
 struct QuantizedTerm {
   int32_t value = 0;
   float scale = 1.0f;
@@ -124,6 +126,8 @@ llvm::Value* EmitWidenToInt32(KernelContext& k, llvm::Value* value, DataType typ
 // Quantize in generated code (x, scale floats; zero_point an i32), exact whatever the
 // builder's fast-math flags; returns an integer of `type`'s width.
 llvm::Value* EmitQuantize(KernelContext& k, llvm::Value* x, llvm::Value* scale, llvm::Value* zero_point, DataType type);
+// Dequantize in generated code (value, zero_point i32s; scale a float), exact.
+llvm::Value* EmitDequantize(KernelContext& k, llvm::Value* value, llvm::Value* scale, llvm::Value* zero_point);
 // QuantizedSum in generated code: each term's value and zero point i32s, its scale a
 // float; exact float operations whatever the builder's fast-math flags. Returns an
 // integer of `c_type`'s width.

@@ -130,7 +130,7 @@ absl::StatusOr<std::vector<TensorData>> EvaluateDequantizeLinear(const Graph& gr
   const QuantizationValues q = ReadQuantization(g.q, inputs);
   const std::vector<int32_t> x = ElementsAsInt32(*inputs[0]);
   std::vector<float> y(x.size());
-  for (size_t e = 0; e < x.size(); ++e) y[e] = static_cast<float>(x[e] - q.ZeroPoint(e)) * q.Scale(e);
+  for (size_t e = 0; e < x.size(); ++e) y[e] = Dequantize(x[e], q.Scale(e), q.ZeroPoint(e));
   return std::vector<TensorData>{TensorData::FromFloats(graph.value(node.outputs[0]).type.shape, y)};
 }
 
@@ -150,8 +150,7 @@ absl::Status EmitDequantizeLinearKernel(KernelContext& k) {
   k.b.clearFastMathFlags();
   LoopWithParameters(k, g, [&](llvm::Value* e, llvm::Value* scale, llvm::Value* zero_point) {
     llvm::Value* x = EmitWidenToInt32(k, k.LoadAs(g.q.type, k.in[0], e), g.q.type);
-    llvm::Value* centred = k.b.CreateSIToFP(k.b.CreateSub(x, zero_point), k.F32());
-    k.Store(k.b.CreateFMul(centred, scale), k.out[0], e);
+    k.Store(EmitDequantize(k, x, scale, zero_point), k.out[0], e);
   });
   return absl::OkStatus();
 }
