@@ -156,6 +156,27 @@ std::vector<HandCase> Cases() {
       // Indices from a graph input, not a constant: rows 2 and -3 (the first).
       {"modelc.GatherAtRunTime", "y = Gather(a, b)", {F({3, 2}, {1, 2, 3, 4, 5, 6}), I64({2}, {2, -3})},
        {F({2, 2}, {5, 6, 1, 2})}},
+      // Batch 0 takes its row 1, batch 1 its row -2 (the first).
+      {"GatherND", "y = GatherND<batch_dims = 1>(a, b)", {F({2, 2, 2}, {1, 2, 3, 4, 5, 6, 7, 8}), I64({2, 1}, {1, -2})},
+       {F({2, 2}, {3, 4, 5, 6})}},
+      // Row 0: column 0 plus 10, column -1 (2) plus 20; row 1: column 2 plus 30 and 40.
+      {"ScatterElements", "y = ScatterElements<axis = 1, reduction = \"add\">(a, b, c)",
+       {F({2, 3}, {1, 2, 3, 4, 5, 6}), I64({2, 2}, {0, -1, 2, 2}), F({2, 2}, {10, 20, 30, 40})},
+       {F({2, 3}, {11, 2, 23, 4, 5, 76})}, 18},
+      // Row 1 times [2, 3], then row -2 (0) times [5, 7].
+      {"ScatterND", "y = ScatterND<reduction = \"mul\">(a, b, c)",
+       {F({2, 2}, {1, 2, 3, 4}), I64({2, 1}, {1, -2}), F({2, 2}, {2, 3, 5, 7})}, {F({2, 2}, {5, 14, 6, 12})}, 18},
+      // Two rows from row 2 of 3, wrapping: row 2 takes 10, row 0 takes 20.
+      {"TensorScatter", "y = TensorScatter<mode = \"circular\">(a, b, c)",
+       {F({1, 3, 1}, {1, 2, 3}), F({1, 2, 1}, {10, 20}), I64({1}, {2})}, {F({1, 3, 1}, {20, 2, 10})}, 24},
+      // The 3 largest: both 7s in index order, then the first 3.
+      {"TopK", "k = Constant<value = int64[1] {3}>()\n  y, z = TopK(a, k)", {F({1, 4}, {3, 7, 3, 7})},
+       {F({1, 3}, {7, 7, 3}), I64({1, 3}, {1, 3, 0})}, 11},
+      // Depth 3 along a new first axis: index 1, -1 (2), and 3.5 (3 once truncated: outside, all off).
+      {"OneHot", "d = Constant<value = float {3}>()\n  y = OneHot<axis = 0>(a, d, b)",
+       {F({3}, {1, -1, 3.5f}), F({2}, {-1, 5})}, {F({3, 3}, {-1, -1, -1, 5, -1, -1, -1, 5, -1})}, 11},
+      {"EyeLike", "y = EyeLike<k = 1, dtype = 7>(a)", {F({2, 3}, {9, 9, 9, 9, 9, 9})},
+       {I64({2, 3}, {0, 1, 0, 0, 0, 1})}},
       // Exclusive and from the end: 0, then 3, then 3 + 2.
       {"CumSum", "ax = Constant<value = int64[1] {0}>()\n  y = CumSum<exclusive = 1, reverse = 1>(a, ax)",
        {F({3}, {1, 2, 3})}, {F({3}, {5, 3, 0})}},

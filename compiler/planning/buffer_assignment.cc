@@ -164,6 +164,19 @@ BufferAssignment AssignBuffers(const Graph& graph, const LoweringPlan& plan, int
     const ValueId output = node.outputs[0];
     if (root[output] != output || result.storage[output].kind != StorageKind::kUnused) continue;
     std::vector<int> candidates = InPlaceCandidates(graph, node);
+    // An op of its own reads its other inputs anywhere while it writes (a scatter's
+    // updates): not over a buffer one of them lives in too (updates viewing data).
+    if (GetOpInfo(node.op).family == OpFamily::kOwn) {
+      std::erase_if(candidates, [&](int candidate) {
+        for (size_t i = 0; i < node.inputs.size(); ++i) {
+          if (static_cast<int>(i) != candidate && node.inputs[i] != kNoValue &&
+              root[node.inputs[i]] == root[node.inputs[candidate]]) {
+            return true;
+          }
+        }
+        return false;
+      });
+    }
     if (const std::optional<int> over = plan.nodes[step].output_over_input) {
       const ValueId input = node.inputs[*over];
       // Same type and stored layout, and no other input of the node in that buffer.

@@ -60,10 +60,17 @@ absl::StatusOr<int64_t> DefaultOpset(const onnx::ModelProto& model) {
   return absl::InvalidArgumentError("the model imports no opset of the default ONNX domain");
 }
 
+// An op of the default domain under an old name the op table does not use: Scatter
+// (opsets 9 and 10, deprecated in 11) is ScatterElements, with the same attribute.
+std::optional<OpKind> RenamedOp(const std::string& op_type) {
+  if (op_type == "Scatter") return OpKind::kScatterElements;
+  return std::nullopt;
+}
+
 bool IsKnownOp(const onnx::NodeProto& node) {
   if (!IsDefaultOnnxDomain(node.domain())) return OpKindFromOnnxName(node.op_type(), node.domain()).has_value();
   return node.op_type() == "Constant" || node.op_type() == "CastLike" || node.op_type() == "If" ||
-         IsCompileTimeOp(node.op_type()) || OpKindFromOnnxName(node.op_type());
+         IsCompileTimeOp(node.op_type()) || OpKindFromOnnxName(node.op_type()) || RenamedOp(node.op_type());
 }
 
 // Lists the unsupported operators of a graph and of the graphs nested in its nodes
@@ -387,7 +394,10 @@ class GraphBuilder {
     }
     Node node;
     node.guard = guard_;
-    node.op = proto.op_type() == "CastLike" ? OpKind::kCast : *OpKindFromOnnxName(proto.op_type(), proto.domain());
+    const std::optional<OpKind> renamed = IsDefaultOnnxDomain(proto.domain()) ? RenamedOp(proto.op_type()) : std::nullopt;
+    node.op = proto.op_type() == "CastLike" ? OpKind::kCast
+              : renamed                     ? *renamed
+                                            : *OpKindFromOnnxName(proto.op_type(), proto.domain());
     node.name = proto.name().empty() ? absl::StrCat(proto.op_type(), "_", index) : proto.name();
     if (const int internal = FirstInternalInput(node.op); internal >= 0 && proto.input_size() > internal) {
       return absl::InvalidArgumentError(absl::StrCat(proto.op_type(), " takes at most ", internal, " inputs, got ",

@@ -55,6 +55,8 @@ constexpr AttributeChange kChanges[] = {
     {"RMSNormalization", 23, "stash_type", true},
     {"CumProd", 26, "exclusive", true},
     {"CumProd", 26, "reverse", true},
+    {"TensorScatter", 24, "axis", true},
+    {"TensorScatter", 24, "mode", true},
 };
 
 // The attributes `op` has at `opset`; nullopt when the library has no schema for it
