@@ -105,5 +105,30 @@ TEST(BufferAssignment, ElementwiseChainRunsInPlaceButNeverOverGraphInputs) {
   EXPECT_TRUE(SharesStorageWithInput(buffers, graph.nodes()[1]));
 }
 
+TEST(BufferAssignment, ScatterRunsInPlaceOverDataUnlessItsUpdatesLiveThereToo) {
+  Graph graph;
+  auto f32 = [](Shape shape) { return TensorType{DataType::kFloat32, std::move(shape)}; };
+  const ValueId x = graph.AddValue("x", f32({2, 3}));
+  graph.AddInput(x);
+  const ValueId a = graph.AddValue("a", f32({2, 3}));
+  const ValueId u = graph.AddValue("u", f32({2, 3}));
+  const ValueId s = graph.AddValue("s", f32({2, 3}));
+  const ValueId t = graph.AddValue("t", f32({2, 3}));
+  const ValueId y = graph.AddValue("y", f32({2, 3}));
+  const ValueId indices = graph.AddConstant("indices", TensorData::FromInt64s({2, 3}, std::vector<int64_t>{1, 0, 1, 0, 1, 0}));
+  graph.AddNode(Node{OpKind::kRelu, "relu", {x}, {a}, {}});
+  graph.AddNode(Node{OpKind::kSigmoid, "sigmoid", {x}, {u}, {}});
+  graph.AddNode(Node{OpKind::kScatterElements, "scatter", {a, indices, u}, {s}, {}});  // a dies here: in place
+  // Its updates are its data: writing over them would change what is still to be read.
+  graph.AddNode(Node{OpKind::kScatterElements, "scatter_itself", {s, indices, s}, {t}, {}});
+  graph.AddNode(Node{OpKind::kTanh, "tanh", {t}, {y}, {}});
+  graph.AddOutput(y);
+  const absl::StatusOr<LoweringPlan> plan = PlanLowering(graph, LoweringOptions{});
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  const BufferAssignment buffers = AssignBuffers(graph, *plan, 16);
+  EXPECT_EQ(buffers.root[s], buffers.root[a]);
+  EXPECT_NE(buffers.root[t], buffers.root[s]);
+}
+
 }  // namespace
 }  // namespace modelc
