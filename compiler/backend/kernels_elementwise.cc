@@ -56,23 +56,54 @@ llvm::Value* IntegerPower(KernelContext& k, llvm::Value* base, llvm::Value* expo
 }
 
 // A value of type `from` converted to `to`: saturating from float to integers (NaN
-// gives 0), != 0 to bool, bools as 0 and 1.
+// gives 0), != 0 to bool, bools as 0 and 1, float32 and float64 widened or rounded to
+// nearest.
 llvm::Value* Convert(KernelContext& k, llvm::Value* v, DataType from, DataType to) {
   llvm::IRBuilder<>& b = k.b;
   llvm::Type* target = k.Elem(to);
   if (from == to) return v;
   if (IsBool(to)) {
-    llvm::Value* nonzero = IsFloat(from) ? b.CreateFCmpUNE(v, k.Float(0.0f))
-                                         : b.CreateICmpNE(v, llvm::ConstantInt::get(v->getType(), 0));
+    llvm::Value* nonzero = IsFloatingPoint(from) ? b.CreateFCmpUNE(v, KernelContext::FloatLike(v, 0.0))
+                                                 : b.CreateICmpNE(v, llvm::ConstantInt::get(v->getType(), 0));
     return b.CreateZExt(nonzero, target);
   }
-  if (IsFloat(from)) {
+  if (IsFloatingPoint(from) && IsFloatingPoint(to)) return IsFloat64(to) ? b.CreateFPExt(v, target) : b.CreateFPTrunc(v, target);
+  if (IsFloatingPoint(from)) {
     const auto intrinsic = IsSignedInteger(to) ? llvm::Intrinsic::fptosi_sat : llvm::Intrinsic::fptoui_sat;
-    return b.CreateIntrinsic(intrinsic, {target, k.F32()}, {v});
+    return b.CreateIntrinsic(intrinsic, {target, v->getType()}, {v});
   }
   const bool from_signed = IsSignedInteger(from);
-  if (IsFloat(to)) return from_signed ? b.CreateSIToFP(v, target) : b.CreateUIToFP(v, target);
+  if (IsFloatingPoint(to)) return from_signed ? b.CreateSIToFP(v, target) : b.CreateUIToFP(v, target);
   return from_signed ? b.CreateSExtOrTrunc(v, target) : b.CreateZExtOrTrunc(v, target);
+}
+
+// a mod c on floats (float32 or float64) without a libm call: fmod's a - trunc(a / c) * c,
+// a quotient rounded up to the next integer corrected (the remainder then has the
+// wrong sign), a finite a over an infinite c giving a, a zero remainder taking a's
+// sign. With `python_mod` (fmod = 0) the result takes the divisor's sign instead, as
+// Python's %: a nonzero remainder of the other sign moves by c, a zero one takes c's
+// sign (so -3 mod inf = inf, 3 mod -inf = -inf). NaN, a zero divisor and an infinite
+// a give NaN. Only as exact as trunc(a / c) * c: the remainder's error is about
+// |a / c| units in the last place of c, wrong once |a / c| nears 2^23 (float32) or
+// 2^52 (float64).
+llvm::Value* FloatRemainder(KernelContext& k, llvm::Value* a, llvm::Value* c, bool python_mod) {
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Value* zero = KernelContext::FloatLike(a, 0.0);
+  llvm::Value* q = b.CreateFDiv(a, c);
+  llvm::Value* truncated = b.CreateSelect(b.CreateFCmpOLT(q, zero), EmitFloorOrCeil(k, q, true),
+                                          EmitFloorOrCeil(k, q, false));
+  llvm::Value* r = b.CreateFSub(a, b.CreateFMul(truncated, c));
+  llvm::Value* magnitude_c = b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, c);
+  llvm::Value* overshot = b.CreateAnd(b.CreateFCmpONE(r, zero), b.CreateXor(b.CreateFCmpOLT(r, zero), b.CreateFCmpOLT(a, zero)));
+  r = b.CreateSelect(overshot, b.CreateFAdd(r, b.CreateBinaryIntrinsic(llvm::Intrinsic::copysign, magnitude_c, a)), r);
+  llvm::Value* infinite_c = b.CreateFCmpOEQ(magnitude_c, llvm::ConstantFP::getInfinity(a->getType()));
+  llvm::Value* finite_a = b.CreateFCmpOLT(b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, a), llvm::ConstantFP::getInfinity(a->getType()));
+  r = b.CreateSelect(b.CreateAnd(infinite_c, finite_a), a, r);
+  llvm::Value* is_zero = b.CreateFCmpOEQ(r, zero);
+  if (!python_mod) return b.CreateSelect(is_zero, b.CreateBinaryIntrinsic(llvm::Intrinsic::copysign, zero, a), r);
+  llvm::Value* differ = b.CreateAnd(b.CreateFCmpONE(r, zero), b.CreateXor(b.CreateFCmpOLT(r, zero), b.CreateFCmpOLT(c, zero)));
+  r = b.CreateSelect(differ, b.CreateFAdd(r, c), r);
+  return b.CreateSelect(b.CreateFCmpOEQ(r, zero), b.CreateBinaryIntrinsic(llvm::Intrinsic::copysign, zero, c), r);
 }
 
 llvm::Value* Bool(KernelContext& k, llvm::Value* i1) { return k.b.CreateZExt(i1, k.b.getInt8Ty()); }
@@ -91,7 +122,6 @@ absl::StatusOr<BinaryModes> ResolveModes(KernelContext& k) {
   if (k.node.op == OpKind::kPow) modes.exponent_type = k.InType(1);
   if (k.node.op == OpKind::kMod) {
     ASSIGN_OR_RETURN(int64_t fmod, k.node.attributes.GetInt("fmod", 0));
-    if (IsFloat(modes.operand_type) && !fmod) return absl::InvalidArgumentError("Mod of floats needs fmod=1");
     modes.python_mod = fmod == 0;
   }
   if (k.node.op == OpKind::kBitShift) {
@@ -105,7 +135,7 @@ absl::StatusOr<BinaryModes> ResolveModes(KernelContext& k) {
 llvm::Value* Compare(KernelContext& k, DataType type, llvm::Value* a, llvm::Value* c) {
   llvm::IRBuilder<>& b = k.b;
   const bool is_signed = IsSignedInteger(type);
-  const bool is_float = IsFloat(type);
+  const bool is_float = IsFloatingPoint(type);
   switch (AsBinaryOp(k.node.op)) {
     case BinaryOp::kEqual:
       return is_float ? b.CreateFCmpOEQ(a, c) : b.CreateICmpEQ(a, c);
@@ -148,7 +178,7 @@ llvm::Value* Combine(KernelContext& k, const BinaryModes& modes, llvm::Value* a,
     case BinaryOp::kWhere:
       break;
   }
-  if (IsFloat(type)) {
+  if (IsFloatingPoint(type)) {
     switch (AsBinaryOp(k.node.op)) {
       case BinaryOp::kAdd:
       case BinaryOp::kSum:
@@ -158,13 +188,9 @@ llvm::Value* Combine(KernelContext& k, const BinaryModes& modes, llvm::Value* a,
       case BinaryOp::kDiv: return b.CreateFDiv(a, c);
       case BinaryOp::kMax: return b.CreateSelect(b.CreateFCmpOLT(a, c), c, a);  // as std::max
       case BinaryOp::kMin: return b.CreateSelect(b.CreateFCmpOLT(c, a), c, a);  // as std::min
-      case BinaryOp::kPRelu: return b.CreateSelect(b.CreateFCmpOLT(a, k.Float(0.0f)), b.CreateFMul(a, c), a);
-      case BinaryOp::kMod: {  // fmod: a - trunc(a / c) * c (no libm call)
-        llvm::Value* q = b.CreateFDiv(a, c);
-        llvm::Value* truncated = b.CreateSelect(b.CreateFCmpOLT(q, k.Float(0.0f)), EmitFloorOrCeil(k, q, true),
-                                                EmitFloorOrCeil(k, q, false));
-        return b.CreateFSub(a, b.CreateFMul(truncated, c));
-      }
+      case BinaryOp::kPRelu:
+        return b.CreateSelect(b.CreateFCmpOLT(a, KernelContext::FloatLike(a, 0.0)), b.CreateFMul(a, c), a);
+      case BinaryOp::kMod: return FloatRemainder(k, a, c, modes.python_mod);
       case BinaryOp::kPow: case BinaryOp::kEqual: case BinaryOp::kLess: case BinaryOp::kGreater:
       case BinaryOp::kLessOrEqual: case BinaryOp::kGreaterOrEqual: case BinaryOp::kAnd: case BinaryOp::kOr:
       case BinaryOp::kXor: case BinaryOp::kBitShift: case BinaryOp::kBitwiseAnd: case BinaryOp::kBitwiseOr:
@@ -210,7 +236,7 @@ llvm::Value* CombineAll(KernelContext& k, const BinaryModes& modes, const std::v
   }
   llvm::Value* value = k.LoadAs(k.InType(0), k.in[0], at[0]);
   for (size_t o = 1; o < at.size(); ++o) value = Combine(k, modes, value, k.LoadAs(k.InType(o), k.in[o], at[o]));
-  if (k.node.op == OpKind::kMean) value = k.b.CreateFDiv(value, k.Float(static_cast<float>(at.size())));
+  if (k.node.op == OpKind::kMean) value = k.b.CreateFDiv(value, KernelContext::FloatLike(value, static_cast<double>(at.size())));
   return value;
 }
 
@@ -237,18 +263,18 @@ absl::Status EmitBinary(KernelContext& k) {
   return absl::OkStatus();
 }
 
-// A unary op on a non-float input or with a non-float result.
+// A unary op on a non-floating-point input or with a non-floating-point result, or a Cast.
 llvm::Value* EmitTypedUnary(KernelContext& k, const ElementwiseFunction& f, llvm::Value* x) {
   llvm::IRBuilder<>& b = k.b;
   const DataType from = k.InType(0), to = k.OutType();
-  llvm::Value* zero = IsFloat(from) ? k.Float(0.0f) : llvm::ConstantInt::get(x->getType(), 0);
+  llvm::Value* zero = IsFloatingPoint(from) ? KernelContext::FloatLike(x, 0.0) : llvm::ConstantInt::get(x->getType(), 0);
   switch (AsUnaryOp(k.node.op)) {
     case UnaryOp::kCast: return Convert(k, x, from, to);
     case UnaryOp::kNot: return Bool(k, b.CreateNot(IsTrue(k, x)));
     case UnaryOp::kIsNaN: return Bool(k, b.CreateFCmpUNO(x, x));
     case UnaryOp::kIsInf: {
-      llvm::Value* positive = b.CreateFCmpOEQ(x, llvm::ConstantFP::getInfinity(k.F32()));
-      llvm::Value* negative = b.CreateFCmpOEQ(x, llvm::ConstantFP::getInfinity(k.F32(), true));
+      llvm::Value* positive = b.CreateFCmpOEQ(x, llvm::ConstantFP::getInfinity(x->getType()));
+      llvm::Value* negative = b.CreateFCmpOEQ(x, llvm::ConstantFP::getInfinity(x->getType(), true));
       return Bool(k, b.CreateOr(b.CreateAnd(positive, b.getInt1(f.beta != 0.0f)),
                                 b.CreateAnd(negative, b.getInt1(f.alpha != 0.0f))));
     }
@@ -280,7 +306,8 @@ absl::Status EmitElementwiseKernel(KernelContext& k) {
     case OpFamily::kUnary: {
       ASSIGN_OR_RETURN(ElementwiseFunction f, ElementwiseFunctionOf(k.graph, k.node));
       const DataType from = k.InType(0), to = k.OutType();
-      const bool typed = !IsFloat(from) || !IsFloat(to) || k.node.op == OpKind::kCast;
+      // float64 reaches EmitElementwiseFunction only for the ops ops.def admits it for.
+      const bool typed = !IsFloatingPoint(from) || !IsFloatingPoint(to) || k.node.op == OpKind::kCast;
       std::string unsupported;
       k.Loop(count, [&](llvm::Value* i) {
         llvm::Value* x = k.LoadAs(from, k.in[0], i);
