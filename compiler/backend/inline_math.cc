@@ -2,8 +2,8 @@
 // exp: Cody-Waite range reduction x = n*ln2 + r, |r| <= ln2/2, a degree-6 polynomial
 // for e^r (relative error below 2e-7) and 2^n built in the exponent bits. Inputs
 // beyond float range give 0 or +inf exactly; NaN propagates.
-// exp, log and floor/ceil also take float64 (the ops ops.def admits it for), computed
-// to double precision by the same methods with double constants and longer series
+// exp and log also take float64 (for the ops ops.def admits it for), computed to double
+// precision by the same methods with double constants and longer series
 // (inline_math_double.cc).
 #include "compiler/backend/kernel_context.h"
 #include "compiler/util/status_macros.h"
@@ -93,18 +93,15 @@ llvm::Value* EmitErf(KernelContext& k, llvm::Value* x) {
 
 namespace {
 
-// x truncated toward zero, for |x| < 2^23 (2^52 for a double; larger values are
-// integers already; the select keeps NaN and infinities away from the conversion,
-// which would be poison).
+// x truncated toward zero, for |x| < 2^23 (larger floats are integers already; the
+// select keeps NaN and infinities away from the conversion, which would be poison).
 llvm::Value* SmallMagnitude(KernelContext& k, llvm::Value* x) {
-  const double integral_from = x->getType()->isDoubleTy() ? 4503599627370496.0 : 8388608.0;
-  return k.b.CreateFCmpOLT(k.b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x), KernelContext::FloatLike(x, integral_from));
+  return k.b.CreateFCmpOLT(k.b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x), k.Float(8388608.0f));
 }
 
 llvm::Value* Truncated(KernelContext& k, llvm::Value* x, llvm::Value* small) {
-  llvm::Value* safe = k.b.CreateSelect(small, x, KernelContext::FloatLike(x, 0.0));
-  llvm::Type* integer = x->getType()->isDoubleTy() ? k.b.getInt64Ty() : k.b.getInt32Ty();
-  return k.b.CreateSIToFP(k.b.CreateFPToSI(safe, integer), x->getType());
+  llvm::Value* safe = k.b.CreateSelect(small, x, k.Float(0.0f));
+  return k.b.CreateSIToFP(k.b.CreateFPToSI(safe, k.b.getInt32Ty()), k.F32());
 }
 
 }  // namespace
@@ -115,9 +112,8 @@ llvm::Value* EmitFloorOrCeil(KernelContext& k, llvm::Value* x, bool ceil) {
   llvm::IRBuilder<>& b = k.b;
   llvm::Value* small = SmallMagnitude(k, x);
   llvm::Value* t = Truncated(k, x, small);
-  llvm::Value* one = KernelContext::FloatLike(x, 1.0);
-  llvm::Value* adjusted = ceil ? b.CreateSelect(b.CreateFCmpOLT(t, x), b.CreateFAdd(t, one), t)
-                               : b.CreateSelect(b.CreateFCmpOGT(t, x), b.CreateFSub(t, one), t);
+  llvm::Value* adjusted = ceil ? b.CreateSelect(b.CreateFCmpOLT(t, x), b.CreateFAdd(t, k.Float(1.0f)), t)
+                               : b.CreateSelect(b.CreateFCmpOGT(t, x), b.CreateFSub(t, k.Float(1.0f)), t);
   return b.CreateSelect(small, adjusted, x);
 }
 
