@@ -19,8 +19,10 @@ namespace modelc {
 namespace {
 
 constexpr float kLn2 = 0.693147181f, kLn3 = 1.098612289f, kPi = 3.14159265f;
+constexpr double kLn2Double = 0.6931471805599453, kLn3Double = 1.0986122886681098;
 
 using testing::B;
+using testing::D;
 using testing::F;
 using testing::I32;
 using testing::I64;
@@ -34,16 +36,18 @@ struct HandCase {
   std::vector<TensorData> inputs;
   std::vector<TensorData> expected;
   int opset = 13;
+  const char* variant = "";  // tells apart the cases of one op (the test's name)
 };
 
-void PrintTo(const HandCase& c, std::ostream* os) { *os << c.op; }
+void PrintTo(const HandCase& c, std::ostream* os) { *os << c.op << (*c.variant ? " " : "") << c.variant; }
 
 std::string Declare(const TensorData& t, const std::string& name) {
   std::string dims;
   for (size_t i = 0; i < t.type().shape.size(); ++i) dims += (i ? "," : "") + std::to_string(t.type().shape[i]);
   const char* type = DataTypeName(t.type().element_type);
   const std::string scalar_or_tensor = t.type().shape.empty() ? "" : "[" + dims + "]";  // "float[]" has no shape
-  return std::string(std::strcmp(type, "float32") == 0 ? "float" : type) + scalar_or_tensor + " " + name;
+  const char* text_type = std::strcmp(type, "float32") == 0 ? "float" : std::strcmp(type, "float64") == 0 ? "double" : type;
+  return std::string(text_type) + scalar_or_tensor + " " + name;
 }
 
 std::vector<HandCase> Cases() {
@@ -144,6 +148,16 @@ std::vector<HandCase> Cases() {
       {"Xor", "y = Xor(a, b)", {B({4}, {0, 0, 1, 1}), B({4}, {0, 1, 0, 1})}, {B({4}, {0, 1, 1, 0})}},
       {"Not", "y = Not(a)", {B({2}, {0, 1})}, {B({2}, {1, 0})}},
       {"Mod", "y = Mod(a, b)", {I32({4}, {7, -7, 7, -7}), I32({4}, {3, 3, -3, -3})}, {I32({4}, {1, 2, -2, -1})}},
+      // fmod = 0 on floats: the divisor's sign. 7.5 = 3*2 + 1.5; -7.5 = -4*2 + 0.5; ...
+      {"Mod", "y = Mod(a, b)", {F({4}, {7.5f, -7.5f, 7.5f, -7.5f}), F({4}, {2, 2, -2, -2})},
+       {F({4}, {1.5f, 0.5f, -0.5f, -1.5f})}, 13, "float_divisor_sign"},
+      // fmod = 1: the dividend's sign; -0 stays -0, and x mod inf = x.
+      {"Mod", "y = Mod<fmod = 1>(a, b)", {D({5}, {7.5, -7.5, 7.5, -0.0, -3}), D({5}, {2, 2, -2, 5, INFINITY})},
+       {D({5}, {1.5, -1.5, 1.5, -0.0, -3})}, 13, "float64_fmod"},
+      // Python's %: -3 mod inf = inf (-3 + inf), 1 mod -inf = -inf, a zero takes the
+      // divisor's sign, -4.5 = -3*2 + 1.5, 1 mod 0 is NaN.
+      {"Mod", "y = Mod(a, b)", {D({5}, {-3, 1, 0, -4.5, 1}), D({5}, {INFINITY, -INFINITY, -2, 2, 0})},
+       {D({5}, {INFINITY, -INFINITY, -0.0, 1.5, NAN})}, 13, "float64_divisor_sign"},
       {"BitShift", "y = BitShift<direction = \"LEFT\">(a, b)", {U8({3}, {1, 3, 255}), U8({3}, {3, 2, 1})},
        {U8({3}, {8, 12, 254})}},
       // 12 = 1100b, -1 = all ones, -16 = ...10000b, 5 = 0101b, against 10 = 1010b.
@@ -182,6 +196,17 @@ std::vector<HandCase> Cases() {
        {F({3}, {1, 2, 3})}, {F({3}, {5, 3, 0})}},
       {"CumProd", "ax = Constant<value = int64[1] {-1}>()\n  y = CumProd(a, ax)", {I32({1, 3}, {2, 3, 4})},
        {I32({1, 3}, {2, 6, 24})}, 26},
+      // In double: 1 + 2^-40 would round to 1 in float32.
+      {"CumSum", "ax = Constant<value = int64[1] {0}>()\n  y = CumSum(a, ax)", {D({3}, {1, std::ldexp(1.0, -40), 0.5})},
+       {D({3}, {1, 1 + std::ldexp(1.0, -40), 1.5 + std::ldexp(1.0, -40)})}, 13, "float64"},
+      {"Cast", "y = Cast<to = 11>(a)", {F({3}, {0.5f, -3, 16777216})}, {D({3}, {0.5, -3, 16777216})}, 13, "to_float64"},
+      // To nearest: 1 + 2^-30 is 1 in float32, 3 * 2^-26 + 2^-60 is 3 * 2^-26.
+      {"Cast", "y = Cast<to = 1>(a)", {D({2}, {1 + std::ldexp(1.0, -30), std::ldexp(3.0, -26) + std::ldexp(1.0, -60)})},
+       {F({2}, {1, std::ldexp(3.0f, -26)})}, 13, "from_float64"},
+      {"Exp", "y = Exp(a)", {D({2}, {0, kLn3Double})}, {D({2}, {1, 3})}, 13, "float64"},
+      // log(e^0 + e^(ln 3)) = ln 4 = 2 ln 2, in double precision.
+      {"ReduceLogSumExp", "y = ReduceLogSumExp<keepdims = 0>(a)", {D({2}, {0, kLn3Double})}, {D({}, {2 * kLn2Double})},
+       13, "float64"},
       {"Where", "y = Where(a, b, c)", {B({2}, {1, 0}), F({2}, {1, 2}), F({2}, {-1, -2})}, {F({2}, {1, -2})}},
       {"Cast", "y = Cast<to = 7>(a)", {F({3}, {-1.7f, 2.9f, 0})}, {I64({3}, {-1, 2, 0})}},
       {"IsNaN", "y = IsNaN(a)", {F({2}, {NAN, 1})}, {B({2}, {1, 0})}},
@@ -319,6 +344,18 @@ TEST_P(HandChecked, ReferenceEvaluatorGivesTheHandResult) {
     const TensorData& actual = (*out)[o];
     const TensorData& expected = c.expected[o];
     ASSERT_EQ(actual.type(), expected.type()) << "output " << o;
+    if (IsFloat64(expected.type().element_type)) {  // to 1e-15, and zeros, infinities and NaN exactly
+      const std::vector<double> a = actual.Elements<double>(), x = expected.Elements<double>();
+      for (size_t i = 0; i < x.size(); ++i) {
+        if (std::isfinite(x[i]) && x[i] != 0) {
+          EXPECT_NEAR(a[i], x[i], 1e-15 * std::fabs(x[i])) << "output " << o << " element " << i;
+        } else {
+          EXPECT_TRUE(std::memcmp(&a[i], &x[i], sizeof(double)) == 0 || (std::isnan(a[i]) && std::isnan(x[i])))
+              << "output " << o << " element " << i << ": " << a[i] << ", expected " << x[i];
+        }
+      }
+      continue;
+    }
     if (!IsFloat(expected.type().element_type)) {
       EXPECT_EQ(actual.bytes(), expected.bytes()) << "output " << o;
       continue;
@@ -333,6 +370,7 @@ TEST_P(HandChecked, ReferenceEvaluatorGivesTheHandResult) {
 INSTANTIATE_TEST_SUITE_P(EveryOperator, HandChecked, ::testing::ValuesIn(Cases()),
                          [](const auto& info) {  // "com.microsoft.QLinearAdd" -> "com_microsoft_QLinearAdd"
                            std::string name = info.param.op;
+                           if (*info.param.variant) name = name + "_" + info.param.variant;
                            std::replace(name.begin(), name.end(), '.', '_');
                            return name;
                          });

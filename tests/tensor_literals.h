@@ -1,4 +1,4 @@
-// Small typed tensors written inline in tests: F({2}, {1, 2}), I64({3}, {...}), ...
+// Small typed tensors written inline in tests: F({2}, {1, 2}), D (float64), I64({3}, {...}), ...
 #ifndef MODELC_TESTS_TENSOR_LITERALS_H_
 #define MODELC_TESTS_TENSOR_LITERALS_H_
 
@@ -16,6 +16,7 @@ TensorData Tensor(DataType type, Shape shape, std::vector<T> values) {
   return TensorData(TensorType{type, std::move(shape)}, std::move(bytes));
 }
 inline TensorData F(Shape shape, std::vector<float> v) { return Tensor(DataType::kFloat32, std::move(shape), std::move(v)); }
+inline TensorData D(Shape shape, std::vector<double> v) { return Tensor(DataType::kFloat64, std::move(shape), std::move(v)); }
 inline TensorData I64(Shape shape, std::vector<int64_t> v) { return Tensor(DataType::kInt64, std::move(shape), std::move(v)); }
 inline TensorData I32(Shape shape, std::vector<int32_t> v) { return Tensor(DataType::kInt32, std::move(shape), std::move(v)); }
 inline TensorData I8(Shape shape, std::vector<int8_t> v) { return Tensor(DataType::kInt8, std::move(shape), std::move(v)); }

@@ -2,6 +2,9 @@
 // exp: Cody-Waite range reduction x = n*ln2 + r, |r| <= ln2/2, a degree-6 polynomial
 // for e^r (relative error below 2e-7) and 2^n built in the exponent bits. Inputs
 // beyond float range give 0 or +inf exactly; NaN propagates.
+// exp and log also take float64 (for the ops ops.def admits it for), computed to double
+// precision by the same methods with double constants and longer series
+// (inline_math_double.cc).
 #include "compiler/backend/kernel_context.h"
 #include "compiler/util/status_macros.h"
 #include "compiler/ir/op_geometry.h"
@@ -9,6 +12,7 @@
 namespace modelc {
 
 llvm::Value* EmitExp(KernelContext& k, llvm::Value* x) {
+  if (x->getType()->isDoubleTy()) return EmitExpDouble(k, x);
   llvm::IRBuilder<>& b = k.b;
   constexpr float kLowest = -87.33654f;      // below: result 0 (no denormals)
   constexpr float kHighest = 88.37626f;      // 2^127.5: largest with n <= 127
@@ -48,6 +52,7 @@ llvm::Value* EmitTanh(KernelContext& k, llvm::Value* x) {
 llvm::Value* EmitLog(KernelContext& k, llvm::Value* x) {
   // x = m * 2^e with m in [sqrt(1/2), sqrt(2)); log(m) = 2 atanh(s), s = (m-1)/(m+1),
   // |s| <= 0.172, from its series to s^9 (truncation error below 1e-9).
+  if (x->getType()->isDoubleTy()) return EmitLogDouble(k, x);
   llvm::IRBuilder<>& b = k.b;
   llvm::Type* i32 = b.getInt32Ty();
   llvm::Value* tiny = b.CreateFCmpOLT(x, k.Float(1.17549435e-38f));  // denormals: scale up first

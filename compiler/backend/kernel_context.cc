@@ -69,6 +69,7 @@ void KernelContext::Store(llvm::Value* value, llvm::Value* base, llvm::Value* in
 
 llvm::Type* KernelContext::Elem(DataType type) {
   if (IsFloat(type)) return F32();
+  if (IsFloat64(type)) return b.getDoubleTy();
   return b.getIntNTy(static_cast<unsigned>(ByteSize(type) * 8));
 }
 
@@ -82,6 +83,7 @@ void KernelContext::StoreAs(DataType type, llvm::Value* value, llvm::Value* base
 
 llvm::Value* KernelContext::Constant(DataType type, double value) {
   if (IsFloat(type)) return Float(static_cast<float>(value));
+  if (IsFloat64(type)) return llvm::ConstantFP::get(b.getDoubleTy(), value);
   return VisitDataType(type, [&](auto element) -> llvm::Value* {
     using T = decltype(element);
     return llvm::ConstantInt::get(Elem(type), static_cast<uint64_t>(SaturatingCast<T>(value)), std::is_signed_v<T>);

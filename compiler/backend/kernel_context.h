@@ -86,6 +86,9 @@ class KernelContext {
   llvm::Type* Index() { return b.getIntNTy(target.index_bits); }
   llvm::Value* Int(int64_t v) { return llvm::ConstantInt::get(Index(), static_cast<uint64_t>(v), /*IsSigned=*/true); }
   llvm::Value* Float(float v) { return llvm::ConstantFP::get(F32(), v); }
+  // The constant v of `like`'s floating-point type (float or double, or a vector of
+  // them: then splat), for code written once for both precisions.
+  static llvm::Value* FloatLike(llvm::Value* like, double v) { return llvm::ConstantFP::get(like->getType(), v); }
 
   llvm::Value* Address(llvm::Value* base, llvm::Value* index);
   llvm::Value* Load(llvm::Value* base, llvm::Value* index);  // float32
@@ -165,6 +168,10 @@ llvm::Value* EmitFloorOrCeil(KernelContext& k, llvm::Value* x, bool ceil);
 llvm::Value* EmitRoundHalfEven(KernelContext& k, llvm::Value* x);
 llvm::Value* EmitPow(KernelContext& k, llvm::Value* base, llvm::Value* exponent);
 llvm::Value* EmitLog1p(KernelContext& k, llvm::Value* u);
+// exp and log of a double to double precision (inline_math_double.cc); EmitExp and
+// EmitLog send a double here.
+llvm::Value* EmitExpDouble(KernelContext& k, llvm::Value* x);
+llvm::Value* EmitLogDouble(KernelContext& k, llvm::Value* x);
 // Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh (inline_trig.cc).
 llvm::Value* EmitTrigonometric(KernelContext& k, OpKind op, llvm::Value* x);
 // min(max(x, low), high) where NaN passes through (as ONNX's Clip).

@@ -56,23 +56,99 @@ llvm::Value* IntegerPower(KernelContext& k, llvm::Value* base, llvm::Value* expo
 }
 
 // A value of type `from` converted to `to`: saturating from float to integers (NaN
-// gives 0), != 0 to bool, bools as 0 and 1.
+// gives 0), != 0 to bool, bools as 0 and 1, float32 and float64 widened or rounded to
+// nearest.
 llvm::Value* Convert(KernelContext& k, llvm::Value* v, DataType from, DataType to) {
   llvm::IRBuilder<>& b = k.b;
   llvm::Type* target = k.Elem(to);
   if (from == to) return v;
   if (IsBool(to)) {
-    llvm::Value* nonzero = IsFloat(from) ? b.CreateFCmpUNE(v, k.Float(0.0f))
-                                         : b.CreateICmpNE(v, llvm::ConstantInt::get(v->getType(), 0));
+    llvm::Value* nonzero = IsFloatingPoint(from) ? b.CreateFCmpUNE(v, KernelContext::FloatLike(v, 0.0))
+                                                 : b.CreateICmpNE(v, llvm::ConstantInt::get(v->getType(), 0));
     return b.CreateZExt(nonzero, target);
   }
-  if (IsFloat(from)) {
+  if (IsFloatingPoint(from) && IsFloatingPoint(to)) return IsFloat64(to) ? b.CreateFPExt(v, target) : b.CreateFPTrunc(v, target);
+  if (IsFloatingPoint(from)) {
     const auto intrinsic = IsSignedInteger(to) ? llvm::Intrinsic::fptosi_sat : llvm::Intrinsic::fptoui_sat;
-    return b.CreateIntrinsic(intrinsic, {target, k.F32()}, {v});
+    return b.CreateIntrinsic(intrinsic, {target, v->getType()}, {v});
   }
   const bool from_signed = IsSignedInteger(from);
-  if (IsFloat(to)) return from_signed ? b.CreateSIToFP(v, target) : b.CreateUIToFP(v, target);
+  if (IsFloatingPoint(to)) return from_signed ? b.CreateSIToFP(v, target) : b.CreateUIToFP(v, target);
   return from_signed ? b.CreateSExtOrTrunc(v, target) : b.CreateZExtOrTrunc(v, target);
+}
+
+// fmod(a, c) on floats (float32 or float64) without a libm call, exact as C's fmod:
+// the magnitudes' significands as integers, long division one bit per step over
+// the exponents' difference (at most 277 steps for float32, 2098 for float64; a
+// zero remainder stays zero), then the remainder normalised and given a's sign.
+// NaN for a NaN, an infinite a or a zero c; a itself for an infinite c or |a| < |c|.
+llvm::Value* ExactFmod(KernelContext& k, llvm::Value* a, llvm::Value* c) {
+  llvm::IRBuilder<>& b = k.b;
+  const bool is_double = a->getType()->isDoubleTy();
+  const unsigned width = is_double ? 64 : 32, fraction_bits = is_double ? 52 : 23;
+  const unsigned exponent_bits = width - 1 - fraction_bits;
+  llvm::Type* bits = b.getIntNTy(width);
+  auto constant = [&](int64_t v) { return llvm::ConstantInt::getSigned(bits, v); };
+  const uint64_t sign_bit = uint64_t{1} << (width - 1), leading_one = uint64_t{1} << fraction_bits;
+  auto leading_zeros = [&](llvm::Value* v) { return b.CreateIntrinsic(llvm::Intrinsic::ctlz, {bits}, {v, b.getFalse()}); };
+  // A magnitude's significand with its leading one at bit `fraction_bits` (subnormals
+  // shifted up) and its exponent field (below 1 for a subnormal).
+  auto unpack = [&](llvm::Value* magnitude, llvm::Value*& significand, llvm::Value*& exponent) {
+    llvm::Value* field = b.CreateLShr(magnitude, fraction_bits);
+    llvm::Value* subnormal = b.CreateICmpEQ(field, constant(0));
+    llvm::Value* shift = b.CreateSelect(subnormal, b.CreateSub(leading_zeros(magnitude), constant(exponent_bits)), constant(0));
+    significand = b.CreateSelect(subnormal, b.CreateShl(magnitude, shift),
+                                 b.CreateOr(b.CreateAnd(magnitude, constant(leading_one - 1)), constant(leading_one)));
+    exponent = b.CreateSelect(subnormal, b.CreateSub(constant(1), shift), field);
+  };
+  llvm::Value* a_bits = b.CreateBitCast(a, bits);
+  llvm::Value* a_magnitude = b.CreateAnd(a_bits, constant(~sign_bit));
+  llvm::Value* c_magnitude = b.CreateAnd(b.CreateBitCast(c, bits), constant(~sign_bit));
+  llvm::Value *x, *x_exponent, *y, *y_exponent;
+  unpack(a_magnitude, x, x_exponent);
+  unpack(c_magnitude, y, y_exponent);
+  llvm::Value* slot = k.EntryAlloca(bits);
+  b.CreateStore(x, slot);
+  auto subtract_if_not_below = [&] {  // x - y when that is not negative, else x
+    llvm::Value* current = b.CreateLoad(bits, slot);
+    llvm::Value* difference = b.CreateSub(current, y);
+    return b.CreateSelect(b.CreateICmpSGE(difference, constant(0)), difference, current);
+  };
+  llvm::Value* steps = b.CreateSub(x_exponent, y_exponent);  // negative when |a| < |c| (a is the result)
+  steps = b.CreateSelect(b.CreateICmpSLT(steps, constant(0)), constant(0), steps);
+  k.Loop(k.Int(0), b.CreateSExtOrTrunc(steps, k.Index()), [&](llvm::Value*) {
+    b.CreateStore(b.CreateShl(subtract_if_not_below(), 1), slot);
+  }, /*allow_unrolling=*/false);
+  llvm::Value* remainder = subtract_if_not_below();  // below y: fewer than fraction_bits + 1 bits
+  llvm::Value* shift = b.CreateSub(leading_zeros(remainder), constant(exponent_bits));
+  remainder = b.CreateShl(remainder, shift);
+  llvm::Value* exponent = b.CreateSub(y_exponent, shift);
+  llvm::Value* normal = b.CreateOr(b.CreateSub(remainder, constant(leading_one)), b.CreateShl(exponent, fraction_bits));
+  llvm::Value* subnormal_shift = b.CreateSub(constant(1), exponent);
+  subnormal_shift = b.CreateSelect(b.CreateICmpSGT(subnormal_shift, constant(width - 1)), constant(width - 1), subnormal_shift);
+  llvm::Value* result_bits = b.CreateSelect(b.CreateICmpSGT(exponent, constant(0)), normal, b.CreateLShr(remainder, subnormal_shift));
+  result_bits = b.CreateSelect(b.CreateICmpEQ(remainder, constant(0)), constant(0), result_bits);
+  llvm::Value* result = b.CreateBitCast(b.CreateOr(result_bits, b.CreateAnd(a_bits, constant(sign_bit))), a->getType());
+  llvm::Value* infinity = llvm::ConstantFP::getInfinity(a->getType());
+  llvm::Value* a_abs = b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, a);
+  llvm::Value* c_abs = b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, c);
+  result = b.CreateSelect(b.CreateOr(b.CreateFCmpOEQ(c_abs, infinity), b.CreateFCmpOLT(a_abs, c_abs)), a, result);
+  llvm::Value* undefined = b.CreateOr(b.CreateFCmpUNO(a, c),
+                                      b.CreateOr(b.CreateFCmpOEQ(a_abs, infinity), b.CreateFCmpOEQ(c, KernelContext::FloatLike(c, 0.0))));
+  return b.CreateSelect(undefined, llvm::ConstantFP::getNaN(a->getType()), result);
+}
+
+// a mod c on floats: fmod (the dividend's sign), or with `python_mod` (fmod = 0) the
+// divisor's sign, as Python's %: a nonzero remainder of the other sign moves by c, a
+// zero takes c's sign (so -3 mod inf = inf, 1 mod -inf = -inf).
+llvm::Value* FloatRemainder(KernelContext& k, llvm::Value* a, llvm::Value* c, bool python_mod) {
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Value* r = ExactFmod(k, a, c);
+  if (!python_mod) return r;
+  llvm::Value* zero = KernelContext::FloatLike(a, 0.0);
+  llvm::Value* differ = b.CreateAnd(b.CreateFCmpONE(r, zero), b.CreateXor(b.CreateFCmpOLT(r, zero), b.CreateFCmpOLT(c, zero)));
+  r = b.CreateSelect(differ, b.CreateFAdd(r, c), r);
+  return b.CreateSelect(b.CreateFCmpOEQ(r, zero), b.CreateBinaryIntrinsic(llvm::Intrinsic::copysign, zero, c), r);
 }
 
 llvm::Value* Bool(KernelContext& k, llvm::Value* i1) { return k.b.CreateZExt(i1, k.b.getInt8Ty()); }
@@ -91,7 +167,6 @@ absl::StatusOr<BinaryModes> ResolveModes(KernelContext& k) {
   if (k.node.op == OpKind::kPow) modes.exponent_type = k.InType(1);
   if (k.node.op == OpKind::kMod) {
     ASSIGN_OR_RETURN(int64_t fmod, k.node.attributes.GetInt("fmod", 0));
-    if (IsFloat(modes.operand_type) && !fmod) return absl::InvalidArgumentError("Mod of floats needs fmod=1");
     modes.python_mod = fmod == 0;
   }
   if (k.node.op == OpKind::kBitShift) {
@@ -105,7 +180,7 @@ absl::StatusOr<BinaryModes> ResolveModes(KernelContext& k) {
 llvm::Value* Compare(KernelContext& k, DataType type, llvm::Value* a, llvm::Value* c) {
   llvm::IRBuilder<>& b = k.b;
   const bool is_signed = IsSignedInteger(type);
-  const bool is_float = IsFloat(type);
+  const bool is_float = IsFloatingPoint(type);
   switch (AsBinaryOp(k.node.op)) {
     case BinaryOp::kEqual:
       return is_float ? b.CreateFCmpOEQ(a, c) : b.CreateICmpEQ(a, c);
@@ -148,7 +223,7 @@ llvm::Value* Combine(KernelContext& k, const BinaryModes& modes, llvm::Value* a,
     case BinaryOp::kWhere:
       break;
   }
-  if (IsFloat(type)) {
+  if (IsFloatingPoint(type)) {
     switch (AsBinaryOp(k.node.op)) {
       case BinaryOp::kAdd:
       case BinaryOp::kSum:
@@ -158,13 +233,9 @@ llvm::Value* Combine(KernelContext& k, const BinaryModes& modes, llvm::Value* a,
       case BinaryOp::kDiv: return b.CreateFDiv(a, c);
       case BinaryOp::kMax: return b.CreateSelect(b.CreateFCmpOLT(a, c), c, a);  // as std::max
       case BinaryOp::kMin: return b.CreateSelect(b.CreateFCmpOLT(c, a), c, a);  // as std::min
-      case BinaryOp::kPRelu: return b.CreateSelect(b.CreateFCmpOLT(a, k.Float(0.0f)), b.CreateFMul(a, c), a);
-      case BinaryOp::kMod: {  // fmod: a - trunc(a / c) * c (no libm call)
-        llvm::Value* q = b.CreateFDiv(a, c);
-        llvm::Value* truncated = b.CreateSelect(b.CreateFCmpOLT(q, k.Float(0.0f)), EmitFloorOrCeil(k, q, true),
-                                                EmitFloorOrCeil(k, q, false));
-        return b.CreateFSub(a, b.CreateFMul(truncated, c));
-      }
+      case BinaryOp::kPRelu:
+        return b.CreateSelect(b.CreateFCmpOLT(a, KernelContext::FloatLike(a, 0.0)), b.CreateFMul(a, c), a);
+      case BinaryOp::kMod: return FloatRemainder(k, a, c, modes.python_mod);
       case BinaryOp::kPow: case BinaryOp::kEqual: case BinaryOp::kLess: case BinaryOp::kGreater:
       case BinaryOp::kLessOrEqual: case BinaryOp::kGreaterOrEqual: case BinaryOp::kAnd: case BinaryOp::kOr:
       case BinaryOp::kXor: case BinaryOp::kBitShift: case BinaryOp::kBitwiseAnd: case BinaryOp::kBitwiseOr:
@@ -210,7 +281,7 @@ llvm::Value* CombineAll(KernelContext& k, const BinaryModes& modes, const std::v
   }
   llvm::Value* value = k.LoadAs(k.InType(0), k.in[0], at[0]);
   for (size_t o = 1; o < at.size(); ++o) value = Combine(k, modes, value, k.LoadAs(k.InType(o), k.in[o], at[o]));
-  if (k.node.op == OpKind::kMean) value = k.b.CreateFDiv(value, k.Float(static_cast<float>(at.size())));
+  if (k.node.op == OpKind::kMean) value = k.b.CreateFDiv(value, KernelContext::FloatLike(value, static_cast<double>(at.size())));
   return value;
 }
 
@@ -237,18 +308,18 @@ absl::Status EmitBinary(KernelContext& k) {
   return absl::OkStatus();
 }
 
-// A unary op on a non-float input or with a non-float result.
+// A unary op on a non-floating-point input or with a non-floating-point result, or a Cast.
 llvm::Value* EmitTypedUnary(KernelContext& k, const ElementwiseFunction& f, llvm::Value* x) {
   llvm::IRBuilder<>& b = k.b;
   const DataType from = k.InType(0), to = k.OutType();
-  llvm::Value* zero = IsFloat(from) ? k.Float(0.0f) : llvm::ConstantInt::get(x->getType(), 0);
+  llvm::Value* zero = IsFloatingPoint(from) ? KernelContext::FloatLike(x, 0.0) : llvm::ConstantInt::get(x->getType(), 0);
   switch (AsUnaryOp(k.node.op)) {
     case UnaryOp::kCast: return Convert(k, x, from, to);
     case UnaryOp::kNot: return Bool(k, b.CreateNot(IsTrue(k, x)));
     case UnaryOp::kIsNaN: return Bool(k, b.CreateFCmpUNO(x, x));
     case UnaryOp::kIsInf: {
-      llvm::Value* positive = b.CreateFCmpOEQ(x, llvm::ConstantFP::getInfinity(k.F32()));
-      llvm::Value* negative = b.CreateFCmpOEQ(x, llvm::ConstantFP::getInfinity(k.F32(), true));
+      llvm::Value* positive = b.CreateFCmpOEQ(x, llvm::ConstantFP::getInfinity(x->getType()));
+      llvm::Value* negative = b.CreateFCmpOEQ(x, llvm::ConstantFP::getInfinity(x->getType(), true));
       return Bool(k, b.CreateOr(b.CreateAnd(positive, b.getInt1(f.beta != 0.0f)),
                                 b.CreateAnd(negative, b.getInt1(f.alpha != 0.0f))));
     }
@@ -280,7 +351,8 @@ absl::Status EmitElementwiseKernel(KernelContext& k) {
     case OpFamily::kUnary: {
       ASSIGN_OR_RETURN(ElementwiseFunction f, ElementwiseFunctionOf(k.graph, k.node));
       const DataType from = k.InType(0), to = k.OutType();
-      const bool typed = !IsFloat(from) || !IsFloat(to) || k.node.op == OpKind::kCast;
+      // float64 reaches EmitElementwiseFunction only for the ops ops.def admits it for.
+      const bool typed = !IsFloatingPoint(from) || !IsFloatingPoint(to) || k.node.op == OpKind::kCast;
       std::string unsupported;
       k.Loop(count, [&](llvm::Value* i) {
         llvm::Value* x = k.LoadAs(from, k.in[0], i);

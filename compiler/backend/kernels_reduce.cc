@@ -1,6 +1,7 @@
 // Reductions: for each output element (the kept dimensions, outside), a loop nest over
 // the reduced dimensions accumulates into a register; LogSumExp takes the maximum
-// first so that the exponentials cannot overflow.
+// first so that the exponentials cannot overflow. float32 or float64, accumulated in
+// the element type (ReduceL2 only float32: its square root has no double lowering).
 #include <limits>
 
 #include "absl/strings/str_cat.h"
@@ -14,28 +15,30 @@ absl::Status EmitReduceKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(ReduceGeometry g, ResolveReduce(k.graph, k.node));
   llvm::IRBuilder<>& b = k.b;
   const OpKind op = k.node.op;
-  llvm::Value* accumulator = k.EntryAlloca(k.F32());
-  llvm::Value* maximum = k.EntryAlloca(k.F32());
-  const float infinity = std::numeric_limits<float>::infinity();
+  const DataType type = k.InType(0);
+  llvm::Type* element = k.Elem(type);
+  llvm::Value* accumulator = k.EntryAlloca(element);
+  llvm::Value* maximum = k.EntryAlloca(element);
+  const double infinity = std::numeric_limits<double>::infinity();
   k.LoopNest(g.kept_dims, {g.kept_strides}, [&](llvm::Value* out_index, const std::vector<llvm::Value*>& base) {
     auto over_reduced = [&](const std::function<void(llvm::Value*)>& visit) {
       k.LoopNest(g.reduced_dims, {g.reduced_strides}, [&](llvm::Value*, const std::vector<llvm::Value*>& offset) {
-        visit(k.Load(k.in[0], b.CreateAdd(base[0], offset[0])));
+        visit(k.LoadAs(type, k.in[0], b.CreateAdd(base[0], offset[0])));
       });
     };
     if (op == OpKind::kReduceLogSumExp) {
-      b.CreateStore(k.Float(-infinity), maximum);
+      b.CreateStore(k.Constant(type, -infinity), maximum);
       over_reduced([&](llvm::Value* v) {
-        llvm::Value* m = b.CreateLoad(k.F32(), maximum);
+        llvm::Value* m = b.CreateLoad(element, maximum);
         b.CreateStore(b.CreateSelect(b.CreateFCmpOGT(v, m), v, m), maximum);
       });
     }
-    llvm::Value* max_value = op == OpKind::kReduceLogSumExp ? b.CreateLoad(k.F32(), maximum) : nullptr;
-    const float initial = op == OpKind::kReduceMax ? -infinity : op == OpKind::kReduceMin ? infinity
-                          : op == OpKind::kReduceProd ? 1.0f : 0.0f;
-    b.CreateStore(k.Float(initial), accumulator);
+    llvm::Value* max_value = op == OpKind::kReduceLogSumExp ? b.CreateLoad(element, maximum) : nullptr;
+    const double initial = op == OpKind::kReduceMax ? -infinity : op == OpKind::kReduceMin ? infinity
+                           : op == OpKind::kReduceProd ? 1.0 : 0.0;
+    b.CreateStore(k.Constant(type, initial), accumulator);
     over_reduced([&](llvm::Value* v) {
-      llvm::Value* acc = b.CreateLoad(k.F32(), accumulator);
+      llvm::Value* acc = b.CreateLoad(element, accumulator);
       llvm::Value* next;
       switch (AsReduceOp(op)) {
         case ReduceOp::kReduceMax:
@@ -62,10 +65,10 @@ absl::Status EmitReduceKernel(KernelContext& k) {
       }
       b.CreateStore(next, accumulator);
     });
-    llvm::Value* result = b.CreateLoad(k.F32(), accumulator);
+    llvm::Value* result = b.CreateLoad(element, accumulator);
     switch (AsReduceOp(op)) {
       case ReduceOp::kReduceMean:
-        result = b.CreateFDiv(result, k.Float(static_cast<float>(g.ReducedCount())));
+        result = b.CreateFDiv(result, k.Constant(type, static_cast<double>(g.ReducedCount())));
         break;
       case ReduceOp::kReduceL2:
         result = EmitSqrt(k, result);
@@ -80,7 +83,7 @@ absl::Status EmitReduceKernel(KernelContext& k) {
       case ReduceOp::kReduceSumSquare: case ReduceOp::kReduceL1:
         break;
     }
-    k.Store(result, k.out[0], out_index);
+    k.StoreAs(type, result, k.out[0], out_index);
   });
   return absl::OkStatus();
 }

@@ -91,7 +91,7 @@ std::string FirstValues(const modelc_host_tensor& tensor, size_t most) {
     const char* at = static_cast<const char*>(tensor.data) + i * element;
     switch (tensor.element_type) {
       case MODELC_FLOAT32: { float v; std::memcpy(&v, at, 4); values.push_back(absl::StrCat(v)); break; }
-      case 11: { double v; std::memcpy(&v, at, 8); values.push_back(absl::StrCat(v)); break; }
+      case MODELC_FLOAT64: { double v; std::memcpy(&v, at, 8); values.push_back(absl::StrCat(v)); break; }
       case MODELC_INT8: values.push_back(absl::StrCat(static_cast<int8_t>(*at))); break;
       case MODELC_UINT8: case MODELC_BOOL: values.push_back(absl::StrCat(static_cast<uint8_t>(*at))); break;
       case MODELC_INT16: { int16_t v; std::memcpy(&v, at, 2); values.push_back(absl::StrCat(v)); break; }

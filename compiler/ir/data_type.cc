@@ -9,7 +9,7 @@ int64_t ByteSize(DataType type) {
 
 std::optional<DataType> DataTypeFromCode(int64_t code) {
   switch (code) {
-    case 1: case 2: case 3: case 4: case 5: case 6: case 7: case 9: case 12: case 13:
+    case 1: case 2: case 3: case 4: case 5: case 6: case 7: case 9: case 11: case 12: case 13:
       return static_cast<DataType>(code);
     default:
       return std::nullopt;
@@ -26,6 +26,7 @@ const char* DataTypeName(DataType type) {
     case DataType::kInt32: return "int32";
     case DataType::kInt64: return "int64";
     case DataType::kBool: return "bool";
+    case DataType::kFloat64: return "float64";
     case DataType::kUInt32: return "uint32";
     case DataType::kUInt64: return "uint64";
   }
@@ -42,6 +43,7 @@ const char* CTypeName(DataType type) {
     case DataType::kInt32: return "int32_t";
     case DataType::kInt64: return "int64_t";
     case DataType::kBool: return "uint8_t";
+    case DataType::kFloat64: return "double";
     case DataType::kUInt32: return "uint32_t";
     case DataType::kUInt64: return "uint64_t";
   }
@@ -49,6 +51,7 @@ const char* CTypeName(DataType type) {
 }
 
 bool IsFloat(DataType type) { return type == DataType::kFloat32; }
+bool IsFloat64(DataType type) { return type == DataType::kFloat64; }
 bool IsBool(DataType type) { return type == DataType::kBool; }
 
 bool IsSignedInteger(DataType type) {

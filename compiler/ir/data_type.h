@@ -21,6 +21,7 @@ enum class DataType : uint8_t {
   kInt32 = 6,
   kInt64 = 7,
   kBool = 9,
+  kFloat64 = 11,
   kUInt32 = 12,
   kUInt64 = 13,
 };
@@ -30,7 +31,11 @@ int64_t ByteSize(DataType type);
 std::optional<DataType> DataTypeFromCode(int64_t code);
 const char* DataTypeName(DataType type);  // "float32", "int64", ...
 const char* CTypeName(DataType type);     // "float", "int64_t", ... ("uint8_t" for bool)
+// float32 only: the type of the float kernels (convolutions, pools, normalisations, ...).
+// float64 reaches only the ops whose Types column (ops.def) admits it.
 bool IsFloat(DataType type);
+bool IsFloat64(DataType type);
+inline bool IsFloatingPoint(DataType type) { return IsFloat(type) || IsFloat64(type); }
 bool IsBool(DataType type);
 bool IsSignedInteger(DataType type);
 bool IsUnsignedInteger(DataType type);  // not bool
@@ -48,6 +53,7 @@ decltype(auto) VisitDataType(DataType type, Fn&& fn) {
     case DataType::kInt32: return fn(int32_t{});
     case DataType::kInt64: return fn(int64_t{});
     case DataType::kBool: return fn(uint8_t{});
+    case DataType::kFloat64: return fn(double{});
     case DataType::kUInt32: return fn(uint32_t{});
     case DataType::kUInt64: return fn(uint64_t{});
   }

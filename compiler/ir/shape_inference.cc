@@ -48,7 +48,9 @@ absl::Status CheckArityAndTypes(const Graph& graph, const Node& node) {
 bool Accepts(OpTypes types, DataType type) {
   switch (types) {
     case OpTypes::kFloat: return IsFloat(type);
+    case OpTypes::kFloatOrDouble: return IsFloatingPoint(type);
     case OpTypes::kNumeric: return IsFloat(type) || IsInteger(type);
+    case OpTypes::kNumericOrDouble: return IsFloatingPoint(type) || IsInteger(type);
     case OpTypes::kInteger: return IsInteger(type);
     case OpTypes::kBool: return IsBool(type);
     case OpTypes::kAny: return true;

@@ -22,27 +22,32 @@ using Outputs = std::vector<FloatTensor>;
 
 }  // namespace
 
-float ApplyElementwise(const ElementwiseFunction& f, float x) {
+namespace {
+
+// y = f(x) in T's precision: float32's code computes in double where that matters
+// and rounds once; float64's is the same code in double.
+template <typename T>
+T Elementwise(const ElementwiseFunction& f, T x) {
   const double v = x;
   switch (AsElementwiseOp(f.op)) {
     case ElementwiseOp::kRelu:
-      return x < 0.0f ? 0.0f : x;
+      return x < T{0} ? T{0} : x;
     case ElementwiseOp::kSigmoid:
-      return static_cast<float>(1.0 / (1.0 + std::exp(-v)));
+      return static_cast<T>(1.0 / (1.0 + std::exp(-v)));
     case ElementwiseOp::kTanh:
-      return static_cast<float>(std::tanh(v));
+      return static_cast<T>(std::tanh(v));
     case ElementwiseOp::kExp:
-      return static_cast<float>(std::exp(v));
+      return static_cast<T>(std::exp(v));
     case ElementwiseOp::kLog:
-      return static_cast<float>(std::log(v));
+      return static_cast<T>(std::log(v));
     case ElementwiseOp::kAbs:
       return std::fabs(x);
     case ElementwiseOp::kNeg:
       return -x;
     case ElementwiseOp::kSqrt:
-      return static_cast<float>(std::sqrt(v));
+      return static_cast<T>(std::sqrt(v));
     case ElementwiseOp::kReciprocal:
-      return static_cast<float>(1.0 / v);
+      return static_cast<T>(1.0 / v);
     case ElementwiseOp::kFloor:
       return std::floor(x);
     case ElementwiseOp::kCeil:
@@ -50,46 +55,51 @@ float ApplyElementwise(const ElementwiseFunction& f, float x) {
     case ElementwiseOp::kRound:
       return std::nearbyint(x);  // halves to even under the default rounding mode
     case ElementwiseOp::kSign:
-      return x > 0.0f ? 1.0f : x < 0.0f ? -1.0f : x;
+      return x > T{0} ? T{1} : x < T{0} ? T{-1} : x;
     case ElementwiseOp::kErf:
-      return static_cast<float>(std::erf(v));
+      return static_cast<T>(std::erf(v));
     case ElementwiseOp::kSoftplus:
-      return static_cast<float>(std::max(v, 0.0) + std::log1p(std::exp(-std::fabs(v))));
+      return static_cast<T>(std::max(v, 0.0) + std::log1p(std::exp(-std::fabs(v))));
     case ElementwiseOp::kSoftsign:
-      return static_cast<float>(v / (1.0 + std::fabs(v)));
+      return static_cast<T>(v / (1.0 + std::fabs(v)));
     case ElementwiseOp::kElu:
-      return x < 0.0f ? static_cast<float>(f.alpha * std::expm1(v)) : x;
+      return x < T{0} ? static_cast<T>(f.alpha * std::expm1(v)) : x;
     case ElementwiseOp::kSelu:
-      return static_cast<float>(x > 0.0f ? f.gamma * v : f.gamma * f.alpha * std::expm1(v));
+      return static_cast<T>(x > T{0} ? f.gamma * v : f.gamma * f.alpha * std::expm1(v));
     case ElementwiseOp::kCelu:
-      return static_cast<float>(std::max(0.0, v) + std::min(0.0, f.alpha * std::expm1(v / f.alpha)));
+      return static_cast<T>(std::max(0.0, v) + std::min(0.0, f.alpha * std::expm1(v / f.alpha)));
     case ElementwiseOp::kLeakyRelu:
-      return x < 0.0f ? f.alpha * x : x;
+      return x < T{0} ? static_cast<T>(f.alpha * x) : x;
     case ElementwiseOp::kThresholdedRelu:
-      return x > f.alpha ? x : 0.0f;
+      return x > f.alpha ? x : T{0};
     case ElementwiseOp::kHardSigmoid:
-      return std::max(0.0f, std::min(1.0f, f.alpha * x + f.beta));
+      return std::max(T{0}, std::min(T{1}, static_cast<T>(f.alpha * x + f.beta)));
     case ElementwiseOp::kHardSwish:
-      return x * std::max(0.0f, std::min(1.0f, x / 6.0f + 0.5f));
+      return x * std::max(T{0}, std::min(T{1}, x / T{6} + T{0.5}));
     case ElementwiseOp::kClip:
-      return std::min(std::max(x, f.alpha), f.beta);
-    case ElementwiseOp::kSin: return static_cast<float>(std::sin(v));
-    case ElementwiseOp::kCos: return static_cast<float>(std::cos(v));
-    case ElementwiseOp::kTan: return static_cast<float>(std::tan(v));
-    case ElementwiseOp::kAsin: return static_cast<float>(std::asin(v));
-    case ElementwiseOp::kAcos: return static_cast<float>(std::acos(v));
-    case ElementwiseOp::kAtan: return static_cast<float>(std::atan(v));
-    case ElementwiseOp::kSinh: return static_cast<float>(std::sinh(v));
-    case ElementwiseOp::kCosh: return static_cast<float>(std::cosh(v));
-    case ElementwiseOp::kAsinh: return static_cast<float>(std::asinh(v));
-    case ElementwiseOp::kAcosh: return static_cast<float>(std::acosh(v));
-    case ElementwiseOp::kAtanh: return static_cast<float>(std::atanh(v));
+      return std::min(std::max(x, static_cast<T>(f.alpha)), static_cast<T>(f.beta));
+    case ElementwiseOp::kSin: return static_cast<T>(std::sin(v));
+    case ElementwiseOp::kCos: return static_cast<T>(std::cos(v));
+    case ElementwiseOp::kTan: return static_cast<T>(std::tan(v));
+    case ElementwiseOp::kAsin: return static_cast<T>(std::asin(v));
+    case ElementwiseOp::kAcos: return static_cast<T>(std::acos(v));
+    case ElementwiseOp::kAtan: return static_cast<T>(std::atan(v));
+    case ElementwiseOp::kSinh: return static_cast<T>(std::sinh(v));
+    case ElementwiseOp::kCosh: return static_cast<T>(std::cosh(v));
+    case ElementwiseOp::kAsinh: return static_cast<T>(std::asinh(v));
+    case ElementwiseOp::kAcosh: return static_cast<T>(std::acosh(v));
+    case ElementwiseOp::kAtanh: return static_cast<T>(std::atanh(v));
     case ElementwiseOp::kNot: case ElementwiseOp::kCast: case ElementwiseOp::kIsNaN: case ElementwiseOp::kIsInf:
     case ElementwiseOp::kIdentity:
       return x;  // kIdentity
   }
   MODELC_UNREACHABLE("every case of the switch returns");
 }
+
+}  // namespace
+
+float ApplyElementwise(const ElementwiseFunction& f, float x) { return Elementwise<float>(f, x); }
+double ApplyElementwise(const ElementwiseFunction& f, double x) { return Elementwise<double>(f, x); }
 
 namespace {
 
@@ -339,10 +349,12 @@ absl::StatusOr<FloatTensor> ApplyEpilogue(const Graph& graph, const Node& node,
   return out;
 }
 
-FloatTensor Reduce(OpKind op, const ReduceGeometry& g, const FloatTensor& x) {
+// In double precision, rounded once to T (float32 or float64).
+template <typename T>
+std::vector<T> Reduce(OpKind op, const ReduceGeometry& g, const std::vector<T>& x) {
   const std::vector<int64_t> kept = Offsets(g.kept_dims, g.kept_strides);
   const std::vector<int64_t> reduced = Offsets(g.reduced_dims, g.reduced_strides);
-  FloatTensor out(kept.size());
+  std::vector<T> out(kept.size());
   for (size_t o = 0; o < kept.size(); ++o) {
     double sum = 0.0, product = 1.0;
     double maximum = -std::numeric_limits<double>::infinity(), minimum = -maximum;
@@ -393,7 +405,7 @@ FloatTensor Reduce(OpKind op, const ReduceGeometry& g, const FloatTensor& x) {
       case ReduceOp::kReduceSum: case ReduceOp::kReduceSumSquare: case ReduceOp::kReduceL1:
         break;
     }
-    out[o] = static_cast<float>(result);
+    out[o] = static_cast<T>(result);
   }
   return out;
 }
@@ -664,6 +676,13 @@ absl::StatusOr<std::vector<TensorData>> EvaluateNode(const Graph& graph, const N
       break;
   }
   if (NeedsTypedKernel(graph, node)) return EvaluateTypedNode(graph, node, inputs);
+  if (GetOpInfo(node.op).family == OpFamily::kReduce && IsFloat64(inputs[0]->type().element_type)) {
+    ASSIGN_OR_RETURN(ReduceGeometry g, ResolveReduce(graph, node));
+    const std::vector<double> out = Reduce(node.op, g, inputs[0]->Elements<double>());
+    std::vector<uint8_t> bytes(out.size() * sizeof(double));
+    if (!out.empty()) std::memcpy(bytes.data(), out.data(), bytes.size());
+    return std::vector<TensorData>{TensorData(graph.value(node.outputs[0]).type, std::move(bytes))};
+  }
   return EvaluateOnFloats(graph, node, inputs, [&](const std::vector<const FloatTensor*>& floats) {
     return EvaluateFloatNode(graph, node, floats);
   });

@@ -16,6 +16,7 @@ using FloatTensor = std::vector<float>;
 
 // y = f(x) for one element, in double precision where that matters.
 float ApplyElementwise(const ElementwiseFunction& f, float x);
+double ApplyElementwise(const ElementwiseFunction& f, double x);  // float64 (the ops that take it)
 
 // Computes one node's outputs from its inputs' values (indexed like node.inputs; an
 // omitted optional input is nullptr).

@@ -64,7 +64,8 @@ T IntegerPower(T base, int64_t exponent) {
   return static_cast<T>(result);
 }
 
-// One binary operation on integers of type T (wrapping), or float32.
+// One binary operation on integers of type T (wrapping), or float32 or float64 (Mod, and
+// for float64, which has no float kernels, the arithmetic too).
 template <typename T>
 T IntegerOrFloatBinary(const Node& node, T a, T c, int64_t fmod) {
   if constexpr (std::is_integral_v<T>) {
@@ -103,9 +104,22 @@ T IntegerOrFloatBinary(const Node& node, T a, T c, int64_t fmod) {
     }
   } else {
     switch (AsBinaryOp(node.op)) {
-      case BinaryOp::kMod: return static_cast<T>(std::fmod(a, c));
-      case BinaryOp::kAdd: case BinaryOp::kSub: case BinaryOp::kMul: case BinaryOp::kDiv: case BinaryOp::kPow:
-      case BinaryOp::kPRelu: case BinaryOp::kMax: case BinaryOp::kMin: case BinaryOp::kSum: case BinaryOp::kMean:
+      case BinaryOp::kMod: {
+        T r = std::fmod(a, c);  // a's sign; NaN for c = 0 or an infinite a; a for an infinite c
+        if (!fmod) {  // Python's %: the divisor's sign
+          if (r != T{0} && ((r < T{0}) != (c < T{0}))) r += c;
+          if (r == T{0}) r = std::copysign(T{0}, c);
+        }
+        return r;
+      }
+      case BinaryOp::kAdd:
+      case BinaryOp::kSum: return a + c;
+      case BinaryOp::kSub: return a - c;
+      case BinaryOp::kMul: return a * c;
+      case BinaryOp::kDiv: return a / c;
+      case BinaryOp::kMax: return a < c ? c : a;  // as std::max
+      case BinaryOp::kMin: return c < a ? c : a;  // as std::min
+      case BinaryOp::kPow: case BinaryOp::kPRelu: case BinaryOp::kMean:
       case BinaryOp::kEqual: case BinaryOp::kLess: case BinaryOp::kGreater: case BinaryOp::kLessOrEqual:
       case BinaryOp::kGreaterOrEqual: case BinaryOp::kAnd: case BinaryOp::kOr: case BinaryOp::kXor:
       case BinaryOp::kBitShift: case BinaryOp::kBitwiseAnd: case BinaryOp::kBitwiseOr: case BinaryOp::kBitwiseXor:
@@ -122,7 +136,6 @@ absl::StatusOr<TensorData> Binary(const Graph& graph, const Node& node, const st
   int64_t mode = 0;
   if (node.op == OpKind::kMod) {
     ASSIGN_OR_RETURN(mode, node.attributes.GetInt("fmod", 0));
-    if (IsFloat(operand_type) && !mode) return absl::InvalidArgumentError("Mod of floats needs fmod=1");
   }
   if (node.op == OpKind::kBitShift) {
     ASSIGN_OR_RETURN(std::string direction, node.attributes.GetString("direction", ""));
@@ -184,6 +197,12 @@ absl::StatusOr<TensorData> Unary(const Graph& graph, const Node& node, const Ten
       using O = decltype(out_element);
       for (int64_t i = 0; i < count; ++i) {
         const T v = Read<T>(x, i);
+        if constexpr (std::is_floating_point_v<T>) {  // float64's elementwise functions (no float kernels)
+          if (node.op != OpKind::kCast && node.op != OpKind::kIsNaN && node.op != OpKind::kIsInf) {
+            Write<O>(out, i, static_cast<O>(ApplyElementwise(f, v)));
+            continue;
+          }
+        }
         O result{};
         switch (AsUnaryOp(node.op)) {
           case UnaryOp::kCast: result = Convert<O, T>(v, IsBool(out_type.element_type)); break;

@@ -1,6 +1,7 @@
-// Reference kernels that work on any element type (integers, bools, float32): casts,
-// comparisons, logic, integer arithmetic and the data-movement ops. Internal to the
-// reference evaluator, which sends float-only ops to its float kernels instead.
+// Reference kernels that work on any element type (integers, bools, float32, float64):
+// casts, comparisons, logic, integer arithmetic, the data-movement ops, and float64's
+// elementwise ops. Internal to the reference evaluator, which sends float32-only ops
+// to its float kernels instead.
 #ifndef MODELC_REFERENCE_TYPED_KERNELS_H_
 #define MODELC_REFERENCE_TYPED_KERNELS_H_
 

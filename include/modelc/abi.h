@@ -24,6 +24,7 @@
 #define MODELC_INT32 6
 #define MODELC_INT64 7
 #define MODELC_BOOL 9
+#define MODELC_FLOAT64 11 /* double */
 #define MODELC_UINT32 12
 #define MODELC_UINT64 13
 

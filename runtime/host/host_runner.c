@@ -84,7 +84,7 @@ int modelc_host_compare(const modelc_host_tensor *actual, const modelc_host_tens
   for (uint64_t i = 0; i < count; ++i) {
     const unsigned char *a = (const unsigned char *)actual->data + i * element;
     const unsigned char *e = (const unsigned char *)expected->data + i * element;
-    if (actual->element_type != MODELC_FLOAT32 && actual->element_type != 11) {
+    if (actual->element_type != MODELC_FLOAT32 && actual->element_type != MODELC_FLOAT64) {
       if (memcmp(a, e, element) != 0) return modelc_host_fail(error, error_size, "element %" PRIu64 " differs", i);
       continue;
     }

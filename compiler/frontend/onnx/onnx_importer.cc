@@ -196,10 +196,11 @@ absl::StatusOr<onnx::TensorProto> FrozenValue(const onnx::ValueInfoProto& input,
       double value = 0.0;
       int64_t whole = 0;
       const bool is_whole = absl::SimpleAtoi(item, &whole);
-      if (!is_whole && (!IsFloat(type) || !absl::SimpleAtod(item, &value))) {
+      if (!is_whole && (!IsFloatingPoint(type) || !absl::SimpleAtod(item, &value))) {
         return absl::InvalidArgumentError(absl::StrCat("'", item, "' is not a ", DataTypeName(type), " value"));
       }
       if (IsFloat(type)) tensor.add_float_data(static_cast<float>(is_whole ? static_cast<double>(whole) : value));
+      else if (IsFloat64(type)) tensor.add_double_data(is_whole ? static_cast<double>(whole) : value);
       else if (type == DataType::kInt64) tensor.add_int64_data(whole);
       else if (type == DataType::kUInt64 || type == DataType::kUInt32) tensor.add_uint64_data(static_cast<uint64_t>(whole));
       else tensor.add_int32_data(static_cast<int32_t>(whole));
@@ -615,7 +616,7 @@ class GraphBuilder {
   bool FoldsAtImport(const Node& node) const {
     int64_t bytes = 0;
     for (ValueId output : node.outputs) {
-      if (IsFloat(graph_.value(output).type.element_type)) return false;
+      if (IsFloatingPoint(graph_.value(output).type.element_type)) return false;
       bytes += graph_.value(output).type.ByteSize();
     }
     for (ValueId input : node.inputs) {

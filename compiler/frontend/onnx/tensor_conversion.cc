@@ -35,6 +35,7 @@ absl::StatusOr<DataType> DataTypeFromOnnx(int32_t onnx_type) {
     case onnx::TensorProto::INT32:
     case onnx::TensorProto::INT64:
     case onnx::TensorProto::BOOL:
+    case onnx::TensorProto::DOUBLE:
     case onnx::TensorProto::UINT32:
     case onnx::TensorProto::UINT64:
       return static_cast<DataType>(onnx_type);  // the IR uses ONNX's codes
@@ -62,7 +63,7 @@ absl::StatusOr<TensorData> TensorDataFromOnnx(const onnx::TensorProto& tensor) {
     bytes.assign(tensor.raw_data().begin(), tensor.raw_data().end());
   } else {
     // ONNX keeps small integer types and bools widened in int32_data, uint32 and uint64
-    // in uint64_data.
+    // in uint64_data, doubles in double_data.
     switch (type) {
       case DataType::kFloat32: bytes = PackRepeated<float, float>(tensor.float_data()); break;
       case DataType::kInt64: bytes = PackRepeated<int64_t, int64_t>(tensor.int64_data()); break;
@@ -72,6 +73,7 @@ absl::StatusOr<TensorData> TensorDataFromOnnx(const onnx::TensorProto& tensor) {
       case DataType::kInt8: bytes = PackRepeated<int32_t, int8_t>(tensor.int32_data()); break;
       case DataType::kUInt8: bytes = PackRepeated<int32_t, uint8_t>(tensor.int32_data()); break;
       case DataType::kBool: bytes = PackRepeated<int32_t, uint8_t>(tensor.int32_data()); break;
+      case DataType::kFloat64: bytes = PackRepeated<double, double>(tensor.double_data()); break;
       case DataType::kUInt32: bytes = PackRepeated<uint64_t, uint32_t>(tensor.uint64_data()); break;
       case DataType::kUInt64: bytes = PackRepeated<uint64_t, uint64_t>(tensor.uint64_data()); break;
     }

@@ -1,6 +1,6 @@
 // CumSum and CumProd: the running sum (product) along one axis, inclusive or exclusive
 // (`exclusive`: each output leaves out its own element), forwards or from the end
-// (`reverse`), on float32 and the integer types (integers wrap). Both ops live here.
+// (`reverse`), on float32, float64 and the integer types (integers wrap). Both ops live here.
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -86,7 +86,7 @@ absl::Status EmitCumulativeKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(CumulativeGeometry g, ResolveCumulative(k.graph, k.node));
   llvm::IRBuilder<>& b = k.b;
   const DataType type = k.InType(0);
-  const bool is_float = IsFloat(type);
+  const bool is_float = IsFloatingPoint(type);
   auto step = [&](llvm::Value* before, llvm::Value* x) {
     if (g.product) return is_float ? b.CreateFMul(before, x) : b.CreateMul(before, x);
     return is_float ? b.CreateFAdd(before, x) : b.CreateAdd(before, x);
