@@ -194,6 +194,24 @@ g (float[2,6] x, int64[2] shape) => (float[3,4] y) {
   ExpectCleanFailure("compile " + model + " --freeze shape", 2, {"--freeze expects NAME=VALUES"});
 }
 
+// Shape arithmetic on an input (as a model's expanded CenterCropPad computes Pad's pads
+// from its 'shape' input) folds at import once that input is frozen: the error names it,
+// not the float data the arithmetic also meets.
+TEST(Cli, ValuesComputedFromAnInputNameItToFreeze) {
+  TemporaryFolder inputs, out;
+  const std::string model = WriteFile(inputs, "pads.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[4] x, int64[2] size) => (float[6] y) {
+  x_shape = Shape(x)
+  grown = Sub(size, x_shape)
+  y = Pad(x, grown)
+}
+)");
+  ExpectCleanFailure("compile " + model, 1,
+                     {"node 'Pad_2' (Pad)", "computed from the graph input 'size'", "--freeze size=VALUES"});
+  CommandResult result = Modelc("compile " + model + " --freeze size=5,5 --name p -o " + out.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+}
+
 TEST(Cli, ContiguousSlicesAreViews) {
   TemporaryFolder out;
   ASSERT_EQ(Modelc("compile " + kTestModels + "/slice_views.onnxtxt --name v -o " + out.path()).exit_code, 0);

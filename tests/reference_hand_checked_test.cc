@@ -117,6 +117,25 @@ std::vector<HandCase> Cases() {
        {F({1, 1, 1, 2}, {5, 6})}},
       {"AveragePool", "y = AveragePool<kernel_shape = [2, 2]>(a)", {F({1, 1, 2, 3}, {1, 5, 2, 3, 4, 6})},
        {F({1, 1, 1, 2}, {3.25f, 4.25f})}},
+      // sqrt(3^2 + 4^2) and sqrt(4^2 + 0^2).
+      {"LpPool", "y = LpPool<kernel_shape = [2], p = 2>(a)", {F({1, 1, 3}, {3, 4, 0})}, {F({1, 1, 2}, {5, 4})}},
+      // Column-major indices (storage_order 1) of a 2 x 3 plane: h + 2 w; 5 at (0, 1), 6 at (1, 2).
+      {"modelc.MaxPoolWithIndices", "y, z = MaxPool<kernel_shape = [2, 2], storage_order = 1>(a)",
+       {F({1, 1, 2, 3}, {1, 5, 2, 3, 4, 6})}, {F({1, 1, 1, 2}, {5, 6}), I64({1, 1, 1, 2}, {2, 5})}},
+      // Values 5 and 6 back at places 1 and 2 of the (2 - 1) x 2 + 2 = 4 unpooled ones.
+      {"MaxUnpool", "y = MaxUnpool<kernel_shape = [2], strides = [2]>(a, b)",
+       {F({1, 1, 2}, {5, 6}), I64({1, 1, 2}, {1, 2})}, {F({1, 1, 4}, {0, 5, 6, 0})}},
+      // Rows of norm 5 and 0 (zeros stay zeros).
+      {"LpNormalization", "y = LpNormalization<axis = 1, p = 2>(a)", {F({2, 2}, {3, 4, 0, 0})},
+       {F({2, 2}, {0.6f, 0.8f, 0, 0})}},
+      // size 2 sums channels c and c + 1: 1 / (1 + 2 / 2 x (1 + 4)) and 2 / (1 + 2 / 2 x 4).
+      {"LRN", "y = LRN<size = 2, alpha = 2.0, beta = 1.0, bias = 1.0>(a)", {F({1, 2, 1, 1}, {1, 2})},
+       {F({1, 2, 1, 1}, {1.0f / 6, 0.4f})}},
+      // Blocks of 1 x 2 at 2 positions of a 1 x 3 image: block values (1, 3) and (2, 4)
+      // land at columns (0, 1) and (1, 2).
+      {"Col2Im",
+       "i = Constant<value = int64[2] {1, 3}>()\n  k = Constant<value = int64[2] {1, 2}>()\n  y = Col2Im(a, i, k)",
+       {F({1, 2, 2}, {1, 2, 3, 4})}, {F({1, 1, 1, 3}, {1, 5, 4})}, 18},
       // (1 - 0) / 1 x 2 + 0 and (4 - 2) / 2 x 1 + 1.
       {"BatchNormalization", "y = BatchNormalization<epsilon = 0.0>(a, b, c, d, f)",
        {F({1, 2, 1, 1}, {1, 4}), F({2}, {2, 1}), F({2}, {0, 1}), F({2}, {0, 2}), F({2}, {1, 4})},
@@ -230,6 +249,9 @@ std::vector<HandCase> Cases() {
        "s = Constant<value = int64[1] {-1}>()\n  t = Constant<value = int64[1] {-9}>()\n"
        "  ax = Constant<value = int64[1] {0}>()\n  st = Constant<value = int64[1] {-2}>()\n  y = Slice(a, s, t, ax, st)",
        {F({5}, {0, 1, 2, 3, 4})}, {F({3}, {4, 2, 0})}},
+      // Rows 3 -> 1 keeps the middle row; columns 2 -> 4 pads one zero each side.
+      {"CenterCropPad", "s = Constant<value = int64[2] {1, 4}>()\n  y = CenterCropPad(a, s)",
+       {F({3, 2}, {1, 2, 3, 4, 5, 6})}, {F({1, 4}, {0, 3, 4, 0})}, 18},
       {"Pad", "p = Constant<value = int64[2] {1, 2}>()\n  y = Pad<mode = \"reflect\">(a, p)", {F({3}, {1, 2, 3})},
        {F({6}, {2, 1, 2, 3, 2, 1})}},
       {"Tile", "r = Constant<value = int64[1] {3}>()\n  y = Tile(a, r)", {F({2}, {1, 2})}, {F({6}, {1, 2, 1, 2, 1, 2})}},

@@ -3,7 +3,8 @@
 // an update `out[oh, ow] += w * x[ih, iw]` over exactly the output positions whose input
 // is inside the image, so the innermost loop has no bounds checks and vectorises.
 // Pooling: whole vectors of output columns when every window is inside the image;
-// otherwise for each output position, the window clipped to the image.
+// otherwise for each output position, the window clipped to the image (3-D windows,
+// of rank-5 inputs, add an outer loop over the output's depth and the window's).
 #include <algorithm>
 #include <limits>
 
@@ -131,12 +132,31 @@ void EmitPoolOnVectors(KernelContext& k, const WindowGeometry& s, bool is_max) {
   });
 }
 
+// x^p for an integer p >= 1: by squaring, log2(p) multiplications.
+llvm::Value* EmitIntegerPower(llvm::IRBuilder<>& b, llvm::Value* x, int64_t p) {
+  llvm::Value* result = nullptr;
+  for (llvm::Value* square = x; p > 0; p >>= 1) {
+    if (p & 1) result = result ? b.CreateFMul(result, square) : square;
+    if (p > 1) square = b.CreateFMul(square, square);
+  }
+  return result;
+}
+
+// sum^(1/p) for a sum of p-th powers (never negative): exactly 0 for 0, where the
+// inline pow would take the logarithm of 0.
+llvm::Value* EmitPthRoot(KernelContext& k, llvm::Value* sum, int64_t p) {
+  if (p == 1) return sum;
+  llvm::Value* root = p == 2 ? EmitSqrt(k, sum) : EmitPow(k, sum, k.Float(1.0f / static_cast<float>(p)));
+  return k.b.CreateSelect(k.b.CreateFCmpOEQ(sum, k.Float(0.0f)), k.Float(0.0f), root);
+}
+
 }  // namespace
 
 absl::Status EmitPoolKernel(KernelContext& k, const QuantizedAverage* quantized_average) {
   ASSIGN_OR_RETURN(PoolGeometry g, ResolvePool(k.graph, k.node));
   const WindowGeometry& s = g.window;
   const bool is_max = k.node.op == OpKind::kMaxPool;
+  const bool is_lp = k.node.op == OpKind::kLpPool;
   const bool quantised = quantized_average != nullptr;
   if (std::get<PoolKernel>(k.plan.kernel) == PoolKernel::kVectorRows) {  // every window inside the image
     EmitPoolOnVectors(k, s, is_max);
@@ -144,7 +164,7 @@ absl::Status EmitPoolKernel(KernelContext& k, const QuantizedAverage* quantized_
   }
   // Float32, or int8/uint8 for MaxPool and QLinearAveragePool (a quantised model's):
   // the latter sums x - x_zero_point in int32 and requantises each window's average
-  // (compiler/ops/qlinear_average_pool/).
+  // (compiler/ops/qlinear_average_pool/). LpPool sums |x|^p and takes the p-th root.
   const DataType type = k.InType(0);
   const bool is_float = IsFloat(type);
   llvm::IRBuilder<>& b = k.b;
@@ -161,9 +181,11 @@ absl::Status EmitPoolKernel(KernelContext& k, const QuantizedAverage* quantized_
     return IsSignedInteger(type) ? b.CreateICmpSGT(x, y) : b.CreateICmpUGT(x, y);
   };
   auto at = [&](llvm::Value* base, llvm::Value* index) { return b.CreateInBoundsGEP(k.Elem(type), base, index); };
-  k.Loop(s.batch * s.channels, [&](llvm::Value* plane) {
-    llvm::Value* in_plane = at(k.in[0], b.CreateMul(plane, k.Int(s.in_h * s.in_w)));
-    llvm::Value* out_plane = at(k.out[0], b.CreateMul(plane, k.Int(s.out_h * s.out_w)));
+  const int64_t in_area = s.in_h * s.in_w, out_area = s.out_h * s.out_w;
+  // One output plane (a depth slice's, for 3-D windows): `depths` (nullptr below 3-D)
+  // are the window's depths from `d_base`, each an input plane of in_area values.
+  auto output_plane = [&](llvm::Value* in_volume, llvm::Value* out_slice, llvm::Value* d_base,
+                          const ValidRange* depths) {
     k.Loop(s.out_h, [&](llvm::Value* oh) {
       llvm::Value* h_base = b.CreateSub(b.CreateMul(oh, k.Int(s.stride_h)), k.Int(s.pad_top));
       ValidRange rows = k.ValidIndices(h_base, s.dilation_h, s.in_h, s.kernel_h);
@@ -171,21 +193,36 @@ absl::Status EmitPoolKernel(KernelContext& k, const QuantizedAverage* quantized_
         llvm::Value* w_base = b.CreateSub(b.CreateMul(ow, k.Int(s.stride_w)), k.Int(s.pad_left));
         ValidRange cols = k.ValidIndices(w_base, s.dilation_w, s.in_w, s.kernel_w);
         b.CreateStore(start, accumulator);
-        k.Loop(rows.begin, rows.end, [&](llvm::Value* kh) {
-          llvm::Value* ih = b.CreateAdd(h_base, b.CreateMul(kh, k.Int(s.dilation_h)));
-          llvm::Value* in_row = at(in_plane, b.CreateMul(ih, k.Int(s.in_w)));
-          k.Loop(cols.begin, cols.end, [&](llvm::Value* kw) {
-            llvm::Value* v = k.LoadAs(type, in_row, b.CreateAdd(w_base, b.CreateMul(kw, k.Int(s.dilation_w))));
-            llvm::Value* acc = b.CreateLoad(sum_type, accumulator);
-            if (quantised) {
-              b.CreateStore(b.CreateAdd(acc, b.CreateSub(EmitWidenToInt32(k, v, type), x_zero_point)), accumulator);
-            } else {
-              b.CreateStore(is_max ? b.CreateSelect(greater(v, acc), v, acc) : b.CreateFAdd(acc, v), accumulator);
-            }
+        auto window_plane = [&](llvm::Value* in_plane) {
+          k.Loop(rows.begin, rows.end, [&](llvm::Value* kh) {
+            llvm::Value* ih = b.CreateAdd(h_base, b.CreateMul(kh, k.Int(s.dilation_h)));
+            llvm::Value* in_row = at(in_plane, b.CreateMul(ih, k.Int(s.in_w)));
+            k.Loop(cols.begin, cols.end, [&](llvm::Value* kw) {
+              llvm::Value* v = k.LoadAs(type, in_row, b.CreateAdd(w_base, b.CreateMul(kw, k.Int(s.dilation_w))));
+              llvm::Value* acc = b.CreateLoad(sum_type, accumulator);
+              if (quantised) {
+                b.CreateStore(b.CreateAdd(acc, b.CreateSub(EmitWidenToInt32(k, v, type), x_zero_point)), accumulator);
+              } else if (is_lp) {
+                b.CreateStore(b.CreateFAdd(acc, EmitIntegerPower(b, b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, v), g.p)),
+                              accumulator);
+              } else {
+                b.CreateStore(is_max ? b.CreateSelect(greater(v, acc), v, acc) : b.CreateFAdd(acc, v), accumulator);
+              }
+            });
           });
-        });
+        };
+        if (depths) {
+          k.Loop(depths->begin, depths->end, [&](llvm::Value* kd) {
+            llvm::Value* id = b.CreateAdd(d_base, b.CreateMul(kd, k.Int(s.dilation_d)));
+            window_plane(at(in_volume, b.CreateMul(id, k.Int(in_area))));
+          });
+        } else {
+          window_plane(in_volume);
+        }
         llvm::Value* result = b.CreateLoad(sum_type, accumulator);
-        if (!is_max) {
+        if (is_lp) {
+          result = EmitPthRoot(k, result, g.p);
+        } else if (!is_max) {
           llvm::Value* count;
           if (g.count_include_pad) {
             ValidRange padded_rows = k.ValidIndices(b.CreateAdd(h_base, k.Int(s.pad_top)), s.dilation_h,
@@ -193,8 +230,14 @@ absl::Status EmitPoolKernel(KernelContext& k, const QuantizedAverage* quantized_
             ValidRange padded_cols = k.ValidIndices(b.CreateAdd(w_base, k.Int(s.pad_left)), s.dilation_w,
                                                     s.in_w + s.pad_left + s.pad_right, s.kernel_w);
             count = b.CreateMul(RangeSize(k, padded_rows), RangeSize(k, padded_cols));
+            if (depths) {
+              ValidRange padded_depths = k.ValidIndices(b.CreateAdd(d_base, k.Int(s.pad_front)), s.dilation_d,
+                                                        s.in_d + s.pad_front + s.pad_back, s.kernel_d);
+              count = b.CreateMul(count, RangeSize(k, padded_depths));
+            }
           } else {
             count = b.CreateMul(RangeSize(k, rows), RangeSize(k, cols));
+            if (depths) count = b.CreateMul(count, RangeSize(k, *depths));
           }
           llvm::Value* divisor = b.CreateSIToFP(k.Max(count, k.Int(1)), k.F32());
           if (quantised) {  // ((sum * x_scale) / count) / y_scale, requantised
@@ -207,8 +250,21 @@ absl::Status EmitPoolKernel(KernelContext& k, const QuantizedAverage* quantized_
             result = b.CreateFDiv(result, divisor);
           }
         }
-        k.StoreAs(k.OutType(), result, out_plane, b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow));
+        k.StoreAs(k.OutType(), result, out_slice, b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow));
       });
+    });
+  };
+  k.Loop(s.batch * s.channels, [&](llvm::Value* plane) {
+    llvm::Value* in_volume = at(k.in[0], b.CreateMul(plane, k.Int(s.in_d * in_area)));
+    llvm::Value* out_volume = at(k.out[0], b.CreateMul(plane, k.Int(s.out_d * out_area)));
+    if (s.spatial_rank < 3) {
+      output_plane(in_volume, out_volume, nullptr, nullptr);
+      return;
+    }
+    k.Loop(s.out_d, [&](llvm::Value* od) {
+      llvm::Value* d_base = b.CreateSub(b.CreateMul(od, k.Int(s.stride_d)), k.Int(s.pad_front));
+      const ValidRange depths = k.ValidIndices(d_base, s.dilation_d, s.in_d, s.kernel_d);
+      output_plane(in_volume, at(out_volume, b.CreateMul(od, k.Int(out_area))), d_base, &depths);
     });
   });
   return absl::OkStatus();
@@ -217,5 +273,6 @@ absl::Status EmitPoolKernel(KernelContext& k, const QuantizedAverage* quantized_
 // The hooks of the ops this emitter serves.
 absl::Status EmitMaxPoolKernel(KernelContext& k) { return EmitPoolKernel(k); }
 absl::Status EmitAveragePoolKernel(KernelContext& k) { return EmitPoolKernel(k); }
+absl::Status EmitLpPoolKernel(KernelContext& k) { return EmitPoolKernel(k); }
 
 }  // namespace modelc

@@ -204,6 +204,50 @@ absl::StatusOr<IndexMapGeometry> Pad(const Graph& graph, const Node& node) {
   return g;
 }
 
+// CenterCropPad (opset 18): each listed axis cropped or zero-padded to its size in
+// `shape` (input 1, constant), centred; an odd difference leaves the extra element at
+// the end (crop start and pad start are both floor(difference / 2)).
+absl::StatusOr<IndexMapGeometry> CenterCropPad(const Graph& graph, const Node& node) {
+  const Shape& x = graph.InputType(node, 0).shape;
+  const int64_t rank = static_cast<int64_t>(x.size());
+  ASSIGN_OR_RETURN(std::vector<int64_t> sizes, ConstantInts(graph, node, 1, "CenterCropPad's shape"));
+  std::vector<int64_t> all_axes(rank);
+  for (int64_t d = 0; d < rank; ++d) all_axes[d] = d;
+  ASSIGN_OR_RETURN(std::vector<int64_t> axes, node.attributes.GetInts("axes", all_axes));
+  if (sizes.size() != axes.size()) {
+    return Invalid(absl::StrCat("CenterCropPad's shape has ", sizes.size(), " sizes for ", axes.size(), " axes"));
+  }
+  Shape out = x;
+  std::vector<bool> seen(rank, false);
+  for (size_t i = 0; i < axes.size(); ++i) {
+    ASSIGN_OR_RETURN(int64_t axis, NormalizeAxis(axes[i], rank));
+    if (seen[axis]) return Invalid(absl::StrCat("CenterCropPad lists axis ", axis, " twice"));
+    seen[axis] = true;
+    if (sizes[i] < 0) return Invalid(absl::StrCat("CenterCropPad's size ", sizes[i], " is negative"));
+    out[axis] = sizes[i];
+  }
+  RETURN_IF_ERROR(CheckSize(out, "CenterCropPad"));
+  RETURN_IF_ERROR(CheckTables(out, "CenterCropPad"));
+  IndexMapGeometry g;
+  g.out_shape = out;
+  g.dims = out;
+  const std::vector<int64_t> strides = RowMajorStrides(x);
+  for (int64_t d = 0; d < rank; ++d) {
+    // Output index i reads input index i + shift: a crop starts (x - out) / 2 in, a pad
+    // puts the input (out - x) / 2 in.
+    const int64_t shift = x[d] >= out[d] ? (x[d] - out[d]) / 2 : -((out[d] - x[d]) / 2);
+    std::vector<int64_t> offsets(out[d]);
+    for (int64_t i = 0; i < out[d]; ++i) {
+      const int64_t source = i + shift;
+      const bool inside = source >= 0 && source < x[d];
+      offsets[i] = inside ? source * strides[d] : kOutside;
+      g.has_outside |= !inside;
+    }
+    g.offsets.push_back(std::move(offsets));
+  }
+  return g;
+}
+
 absl::StatusOr<IndexMapGeometry> Tile(const Graph& graph, const Node& node) {
   const Shape& x = graph.InputType(node, 0).shape;
   ASSIGN_OR_RETURN(std::vector<int64_t> repeats, ConstantInts(graph, node, 1, "Tile's repeats"));
@@ -397,6 +441,10 @@ absl::StatusOr<std::vector<IndexMapGeometry>> ResolveIndexMap(const Graph& graph
     }
     case IndexMapOp::kPad: {
       ASSIGN_OR_RETURN(IndexMapGeometry g, Pad(graph, node));
+      return Maps{std::move(g)};
+    }
+    case IndexMapOp::kCenterCropPad: {
+      ASSIGN_OR_RETURN(IndexMapGeometry g, CenterCropPad(graph, node));
       return Maps{std::move(g)};
     }
     case IndexMapOp::kTile: {

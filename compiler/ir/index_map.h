@@ -1,10 +1,10 @@
-// Data movement as index maps. Slice, Pad, Tile, Expand, Gather (constant indices),
-// Split, DepthToSpace and SpaceToDepth all copy input elements to output positions in
-// a way that is separable per dimension: walking `dims` (whose row-major order is the
-// output's), the element at index (i_0, ..., i_{r-1}) is the input element at offset
-// offsets[0][i_0] + ... + offsets[r-1][i_{r-1}], or `fill` when any of those entries
-// is kOutside (Pad's constant border). Shape rules, the reference evaluator and the
-// lowering all read this one description.
+// Data movement as index maps. Slice, Pad, CenterCropPad, Tile, Expand, Gather
+// (constant indices), Split, DepthToSpace and SpaceToDepth all copy input elements to
+// output positions in a way that is separable per dimension: walking `dims` (whose
+// row-major order is the output's), the element at index (i_0, ..., i_{r-1}) is the
+// input element at offset offsets[0][i_0] + ... + offsets[r-1][i_{r-1}], or `fill`
+// when any of those entries is kOutside (Pad's constant border). Shape rules, the
+// reference evaluator and the lowering all read this one description.
 #ifndef MODELC_IR_INDEX_MAP_H_
 #define MODELC_IR_INDEX_MAP_H_
 

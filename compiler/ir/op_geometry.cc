@@ -22,12 +22,44 @@ absl::StatusOr<int64_t> NormalizeAxis(int64_t axis, int64_t rank, bool allow_end
   return axis < 0 ? axis + rank : axis;
 }
 
+namespace {
+
+// The first integer graph input (a shape, axes, sizes: in the order the walk meets
+// them) that `id` is computed from, through the nodes producing it; nullopt when none.
+// Float inputs are the model's data, not parameters to freeze.
+std::optional<ValueId> GraphInputBehind(const Graph& graph, ValueId id) {
+  std::vector<bool> visited(graph.values().size(), false);
+  std::vector<ValueId> pending = {id};
+  while (!pending.empty()) {
+    const ValueId value = pending.back();
+    pending.pop_back();
+    if (value == kNoValue || visited[value]) continue;
+    visited[value] = true;
+    if (graph.IsGraphInput(value)) {
+      if (!IsFloat(graph.value(value).type.element_type)) return value;
+      continue;
+    }
+    const int producer = graph.value(value).producer;
+    if (producer < 0) continue;
+    const std::vector<ValueId>& inputs = graph.nodes()[producer].inputs;
+    for (auto it = inputs.rbegin(); it != inputs.rend(); ++it) pending.push_back(*it);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 absl::Status NotConstantError(const Graph& graph, const Node& node, int input, const std::string& what) {
   const ValueId id = node.inputs[input];
+  // Shape arithmetic on a graph input (a model's expanded function computing pads from
+  // a 'shape' input, say) folds at import once that input is frozen: name it.
   std::string hint;
   if (graph.IsGraphInput(id)) {
     hint = absl::StrCat("; it is the graph input '", graph.value(id).name, "': fix its value with --freeze ",
                         graph.value(id).name, "=VALUES");
+  } else if (std::optional<ValueId> source = GraphInputBehind(graph, id)) {
+    hint = absl::StrCat("; it is computed from the graph input '", graph.value(*source).name,
+                        "': fix its value with --freeze ", graph.value(*source).name, "=VALUES");
   }
   return absl::UnimplementedError(absl::StrCat(what, " (input ", input, ") must be known at compile time", hint));
 }
@@ -71,12 +103,14 @@ absl::StatusOr<std::vector<int64_t>> SpatialInts(const Node& node, const std::st
 
 // Fills the spatial part of a window geometry (kernel from `kernel`, strides, dilations,
 // pads / auto_pad, output size) from an NC[H]W input shape.
+// `max_spatial_rank`: 2 for the convolutions, 3 for pooling.
 absl::Status ResolveWindow(const Node& node, const Shape& input, std::vector<int64_t> kernel,
-                           bool allow_ceil_mode, WindowGeometry* window) {
+                           bool allow_ceil_mode, size_t max_spatial_rank, WindowGeometry* window) {
   const size_t spatial = input.size() - 2;
-  if (spatial != 1 && spatial != 2) {
+  if (spatial < 1 || spatial > max_spatial_rank) {
+    const char* supported = max_spatial_rank == 2 ? "1-D and 2-D" : "1-D, 2-D and 3-D";
     return absl::UnimplementedError(
-        absl::StrCat("only 1-D and 2-D windows are supported, input has rank ", input.size()));
+        absl::StrCat("only ", supported, " windows are supported, input has rank ", input.size()));
   }
   if (kernel.size() != spatial) {
     return Invalid(absl::StrCat("kernel has ", kernel.size(), " spatial dimensions, input has ",
@@ -136,24 +170,31 @@ absl::Status ResolveWindow(const Node& node, const Shape& input, std::vector<int
     }
   }
 
+  // Spatial dimension d of the input is the width when d = spatial - 1, the height
+  // when d = spatial - 2, the depth when d = spatial - 3; missing ones stay 1 (no pads).
   window->spatial_rank = static_cast<int>(spatial);
   window->batch = input[0];
   window->channels = input[1];
-  const bool two_d = spatial == 2;
-  window->in_h = two_d ? input[2] : 1;
-  window->in_w = input[spatial + 1];
-  window->out_h = two_d ? out[0] : 1;
-  window->out_w = out[spatial - 1];
-  window->kernel_h = two_d ? kernel[0] : 1;
-  window->kernel_w = kernel[spatial - 1];
-  window->stride_h = two_d ? strides[0] : 1;
-  window->stride_w = strides[spatial - 1];
-  window->dilation_h = two_d ? dilations[0] : 1;
-  window->dilation_w = dilations[spatial - 1];
-  window->pad_top = two_d ? pads[0] : 0;
-  window->pad_left = pads[spatial - 1];
-  window->pad_bottom = two_d ? pads[spatial] : 0;
-  window->pad_right = pads[2 * spatial - 1];
+  const auto along = [&](size_t from_end, int64_t* in_size, int64_t* out_size, int64_t* kernel_size, int64_t* stride,
+                         int64_t* dilation, int64_t* pad_begin, int64_t* pad_end) {
+    if (from_end > spatial) return;
+    const size_t d = spatial - from_end;
+    *in_size = input[2 + d];
+    *out_size = out[d];
+    *kernel_size = kernel[d];
+    *stride = strides[d];
+    *dilation = dilations[d];
+    *pad_begin = pads[d];
+    *pad_end = pads[d + spatial];
+  };
+  WindowGeometry& w = *window;
+  w.in_h = w.out_h = w.kernel_h = w.stride_h = w.dilation_h = 1;
+  w.pad_top = w.pad_bottom = 0;
+  w.in_d = w.out_d = w.kernel_d = w.stride_d = w.dilation_d = 1;
+  w.pad_front = w.pad_back = 0;
+  along(1, &w.in_w, &w.out_w, &w.kernel_w, &w.stride_w, &w.dilation_w, &w.pad_left, &w.pad_right);
+  along(2, &w.in_h, &w.out_h, &w.kernel_h, &w.stride_h, &w.dilation_h, &w.pad_top, &w.pad_bottom);
+  along(3, &w.in_d, &w.out_d, &w.kernel_d, &w.stride_d, &w.dilation_d, &w.pad_front, &w.pad_back);
   return absl::OkStatus();
 }
 
@@ -167,6 +208,12 @@ absl::StatusOr<bool> HasChannelBias(const Graph& graph, const Node& node, int64_
 }
 
 }  // namespace
+
+Shape WindowGeometry::OutputSpatialShape() const {
+  if (spatial_rank == 3) return {out_d, out_h, out_w};
+  if (spatial_rank == 2) return {out_h, out_w};
+  return {out_w};
+}
 
 std::vector<int64_t> BroadcastStrides(const Shape& shape, const Shape& out_shape) {
   std::vector<int64_t> strides(out_shape.size(), 0);
@@ -286,7 +333,7 @@ absl::StatusOr<ConvGeometry> ResolveConvShapes(const Node& node, const Shape& x,
   ASSIGN_OR_RETURN(std::vector<int64_t> kernel,
                    node.attributes.GetInts("kernel_shape", kernel_from_weight));
   if (kernel != kernel_from_weight) return Invalid("kernel_shape disagrees with the weight shape");
-  RETURN_IF_ERROR(ResolveWindow(node, x, kernel, /*allow_ceil_mode=*/false, &g.window));
+  RETURN_IF_ERROR(ResolveWindow(node, x, kernel, /*allow_ceil_mode=*/false, /*max_spatial_rank=*/2, &g.window));
   g.out_channels = w[0];
   if (x[1] % g.groups != 0 || g.out_channels % g.groups != 0) {
     return Invalid(absl::StrCat("channels (", x[1], " in, ", g.out_channels,
@@ -404,10 +451,15 @@ absl::StatusOr<PoolGeometry> ResolvePool(const Graph& graph, const Node& node) {
   ASSIGN_OR_RETURN(std::vector<int64_t> kernel, node.attributes.GetInts("kernel_shape", {}));
   if (kernel.empty()) return Invalid("attribute 'kernel_shape' is required");
   ASSIGN_OR_RETURN(int64_t storage_order, node.attributes.GetInt("storage_order", 0));
-  if (storage_order != 0) return absl::UnimplementedError("storage_order=1 is not supported");
-  RETURN_IF_ERROR(ResolveWindow(node, x, kernel, /*allow_ceil_mode=*/true, &g.window));
+  if (storage_order != 0 && storage_order != 1) {
+    return Invalid(absl::StrCat("storage_order ", storage_order, " must be 0 or 1"));
+  }
+  g.column_major_indices = storage_order == 1;
+  RETURN_IF_ERROR(ResolveWindow(node, x, kernel, /*allow_ceil_mode=*/true, /*max_spatial_rank=*/3, &g.window));
   ASSIGN_OR_RETURN(int64_t include_pad, node.attributes.GetInt("count_include_pad", 0));
   g.count_include_pad = include_pad != 0;
+  ASSIGN_OR_RETURN(g.p, node.attributes.GetInt("p", 2));
+  if (g.p < 1) return Invalid(absl::StrCat("LpPool's p is ", g.p, ", which must be at least 1"));
   return g;
 }
 

@@ -48,7 +48,9 @@ absl::StatusOr<MatMulGeometry> ResolveMatMul(const Graph& graph, const Node& nod
 // The same for operands of shapes a and b (MatMulInteger, QLinearMatMul).
 absl::StatusOr<MatMulGeometry> ResolveMatMulShapes(Shape a, Shape b);
 
-// 1-D and 2-D windows share one geometry: a 1-D op has height 1.
+// 1-D, 2-D and 3-D windows share one geometry: a 1-D op has height 1, and only a 3-D
+// window (pooling's; convolutions take 1-D and 2-D) has a depth other than 1, an outer
+// dimension around the 2-D plane, so the 1-D and 2-D kernels never see it.
 struct WindowGeometry {
   int spatial_rank = 2;
   int64_t batch = 0, channels = 0, in_h = 0, in_w = 0;
@@ -57,7 +59,10 @@ struct WindowGeometry {
   int64_t stride_h = 1, stride_w = 1;
   int64_t dilation_h = 1, dilation_w = 1;
   int64_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
-  bool HasPadding() const { return pad_top + pad_left + pad_bottom + pad_right > 0; }
+  int64_t in_d = 1, out_d = 1, kernel_d = 1, stride_d = 1, dilation_d = 1, pad_front = 0, pad_back = 0;
+  bool HasPadding() const { return pad_top + pad_left + pad_bottom + pad_right + pad_front + pad_back > 0; }
+  // The output's spatial dimensions: [w], [h, w] or [d, h, w].
+  Shape OutputSpatialShape() const;
 };
 
 struct ConvGeometry {
@@ -96,9 +101,12 @@ struct InstanceNormGeometry {
 };
 absl::StatusOr<InstanceNormGeometry> ResolveInstanceNorm(const Graph& graph, const Node& node);
 
+// MaxPool, AveragePool, LpPool (and MaxPool's form with indices): 1-D to 3-D windows.
 struct PoolGeometry {
   WindowGeometry window;
   bool count_include_pad = false;  // AveragePool only
+  int64_t p = 2;                   // LpPool only: the norm's order, at least 1
+  bool column_major_indices = false;  // MaxPool's indices (storage_order 1): the first spatial dimension fastest
 };
 absl::StatusOr<PoolGeometry> ResolvePool(const Graph& graph, const Node& node);
 

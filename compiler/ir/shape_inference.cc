@@ -189,8 +189,9 @@ Shape WindowOutputShape(int64_t batch, int64_t channels, int spatial_rank, int64
 
 absl::StatusOr<Types> InferPool(const Graph& graph, const Node& node, DataType out_type) {
   ASSIGN_OR_RETURN(PoolGeometry g, ResolvePool(graph, node));
-  return WithShape(out_type, WindowOutputShape(g.window.batch, g.window.channels, g.window.spatial_rank,
-                                               g.window.out_h, g.window.out_w));
+  Shape out{g.window.batch, g.window.channels};
+  for (int64_t size : g.window.OutputSpatialShape()) out.push_back(size);
+  return WithShape(out_type, out);
 }
 
 absl::StatusOr<Types> InferGlobalPool(const Graph& graph, const Node& node, DataType out_type) {
@@ -274,6 +275,10 @@ absl::StatusOr<Types> InferMaxPool(const Graph& graph, const Node& node, DataTyp
 }
 
 absl::StatusOr<Types> InferAveragePool(const Graph& graph, const Node& node, DataType out_type) {
+  return InferPool(graph, node, out_type);
+}
+
+absl::StatusOr<Types> InferLpPool(const Graph& graph, const Node& node, DataType out_type) {
   return InferPool(graph, node, out_type);
 }
 

@@ -173,7 +173,8 @@ absl::StatusOr<LoweringPlan> PlanLowering(const Graph& graph, const LoweringOpti
                            forced[n]);
     } else if (node.op == OpKind::kGemm || node.op == OpKind::kMatMul) {
       ASSIGN_OR_RETURN(node_plan, PlanMatrixProduct(graph, node, options.target));
-    } else if (node.op == OpKind::kMaxPool || node.op == OpKind::kAveragePool || node.op == OpKind::kQLinearAveragePool) {
+    } else if (node.op == OpKind::kMaxPool || node.op == OpKind::kAveragePool || node.op == OpKind::kLpPool ||
+               node.op == OpKind::kQLinearAveragePool) {
       ASSIGN_OR_RETURN(node_plan, PlanPool(graph, node, options.target));
     } else if (node.op == OpKind::kQLinearConv || node.op == OpKind::kConvInteger) {
       ASSIGN_OR_RETURN(node_plan,

@@ -1,4 +1,4 @@
-// The pooling family's part of the lowering plan (MaxPool, AveragePool): whole
+// The pooling family's part of the lowering plan (MaxPool, AveragePool, LpPool): whole
 // vectors of output columns when every window lies inside the image, otherwise each
 // window clipped to the image (backend/kernels_window.cc reads the choice).
 #ifndef MODELC_LOWERING_POOL_LOWERING_H_

@@ -14,9 +14,9 @@ absl::Status GlobalizePools(Graph& graph) {
     if (!IsFloat(graph.InputType(node, 0).element_type)) continue;  // the global pools take float32
     ASSIGN_OR_RETURN(PoolGeometry g, ResolvePool(graph, node));
     const WindowGeometry& w = g.window;
-    const bool whole_plane = w.kernel_h == w.in_h && w.kernel_w == w.in_w && w.out_h == 1 && w.out_w == 1 &&
-                             !w.HasPadding() &&
-                             w.dilation_h == 1 && w.dilation_w == 1;
+    const bool whole_plane = w.kernel_h == w.in_h && w.kernel_w == w.in_w && w.kernel_d == w.in_d && w.out_h == 1 &&
+                             w.out_w == 1 && w.out_d == 1 && !w.HasPadding() && w.dilation_h == 1 &&
+                             w.dilation_w == 1 && w.dilation_d == 1;
     if (!whole_plane) continue;
     node.op = node.op == OpKind::kAveragePool ? OpKind::kGlobalAveragePool : OpKind::kGlobalMaxPool;
     node.attributes = AttributeMap{};

@@ -209,33 +209,40 @@ FloatTensor Conv(const ConvGeometry& g, const FloatTensor& x, const FloatTensor&
   return out;
 }
 
+// MaxPool, AveragePool and LpPool over 1-D to 3-D windows (depth 1 below 3-D).
 FloatTensor Pool(OpKind op, const PoolGeometry& g, const FloatTensor& x) {
   const WindowGeometry& s = g.window;
-  FloatTensor out(s.batch * s.channels * s.out_h * s.out_w);
+  FloatTensor out(s.batch * s.channels * s.out_d * s.out_h * s.out_w);
   for (int64_t plane = 0; plane < s.batch * s.channels; ++plane)
-    for (int64_t oh = 0; oh < s.out_h; ++oh)
-      for (int64_t ow = 0; ow < s.out_w; ++ow) {
-        double sum = 0.0;
-        float maximum = -std::numeric_limits<float>::infinity();
-        int64_t inside = 0, inside_padded = 0;
-        for (int64_t kh = 0; kh < s.kernel_h; ++kh)
-          for (int64_t kw = 0; kw < s.kernel_w; ++kw) {
-            const int64_t ih = oh * s.stride_h - s.pad_top + kh * s.dilation_h;
-            const int64_t iw = ow * s.stride_w - s.pad_left + kw * s.dilation_w;
-            if (ih >= -s.pad_top && ih < s.in_h + s.pad_bottom && iw >= -s.pad_left &&
-                iw < s.in_w + s.pad_right) {
-              ++inside_padded;
-            }
-            if (ih < 0 || ih >= s.in_h || iw < 0 || iw >= s.in_w) continue;
-            const float v = x[(plane * s.in_h + ih) * s.in_w + iw];
-            maximum = std::max(maximum, v);
-            sum += v;
-            ++inside;
-          }
-        const int64_t divisor = g.count_include_pad ? inside_padded : inside;
-        out[(plane * s.out_h + oh) * s.out_w + ow] =
-            op == OpKind::kMaxPool ? maximum : static_cast<float>(sum / std::max<int64_t>(divisor, 1));
-      }
+    for (int64_t od = 0; od < s.out_d; ++od)
+      for (int64_t oh = 0; oh < s.out_h; ++oh)
+        for (int64_t ow = 0; ow < s.out_w; ++ow) {
+          double sum = 0.0, sum_of_powers = 0.0;
+          float maximum = -std::numeric_limits<float>::infinity();
+          int64_t inside = 0, inside_padded = 0;
+          for (int64_t kd = 0; kd < s.kernel_d; ++kd)
+            for (int64_t kh = 0; kh < s.kernel_h; ++kh)
+              for (int64_t kw = 0; kw < s.kernel_w; ++kw) {
+                const int64_t id = od * s.stride_d - s.pad_front + kd * s.dilation_d;
+                const int64_t ih = oh * s.stride_h - s.pad_top + kh * s.dilation_h;
+                const int64_t iw = ow * s.stride_w - s.pad_left + kw * s.dilation_w;
+                if (id >= -s.pad_front && id < s.in_d + s.pad_back && ih >= -s.pad_top && ih < s.in_h + s.pad_bottom &&
+                    iw >= -s.pad_left && iw < s.in_w + s.pad_right) {
+                  ++inside_padded;
+                }
+                if (id < 0 || id >= s.in_d || ih < 0 || ih >= s.in_h || iw < 0 || iw >= s.in_w) continue;
+                const float v = x[((plane * s.in_d + id) * s.in_h + ih) * s.in_w + iw];
+                maximum = std::max(maximum, v);
+                sum += v;
+                sum_of_powers += std::pow(std::fabs(static_cast<double>(v)), static_cast<double>(g.p));
+                ++inside;
+              }
+          const int64_t divisor = g.count_include_pad ? inside_padded : inside;
+          float result = static_cast<float>(sum / std::max<int64_t>(divisor, 1));
+          if (op == OpKind::kMaxPool) result = maximum;
+          if (op == OpKind::kLpPool) result = static_cast<float>(std::pow(sum_of_powers, 1.0 / static_cast<double>(g.p)));
+          out[((plane * s.out_d + od) * s.out_h + oh) * s.out_w + ow] = result;
+        }
   return out;
 }
 
@@ -568,6 +575,13 @@ absl::StatusOr<std::vector<TensorData>> EvaluateMaxPool(const Graph& graph, cons
 }
 
 absl::StatusOr<std::vector<TensorData>> EvaluateAveragePool(const Graph& graph, const Node& node,
+                                                   const std::vector<const TensorData*>& inputs) {
+  return EvaluateOnFloats(graph, node, inputs, [&](const FloatInputs& in) -> absl::StatusOr<Outputs> {
+    return PoolOnFloats(graph, node, in);
+  });
+}
+
+absl::StatusOr<std::vector<TensorData>> EvaluateLpPool(const Graph& graph, const Node& node,
                                                    const std::vector<const TensorData*>& inputs) {
   return EvaluateOnFloats(graph, node, inputs, [&](const FloatInputs& in) -> absl::StatusOr<Outputs> {
     return PoolOnFloats(graph, node, in);

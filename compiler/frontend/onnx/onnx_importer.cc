@@ -442,6 +442,8 @@ class GraphBuilder {
                                 !consumed_.count(proto.output(output_count - 1)))) {
       --output_count;
     }
+    // MaxPool's indices are an op of their own: MaxPool keeps one output.
+    if (node.op == OpKind::kMaxPool && output_count == 2) node.op = OpKind::kMaxPoolWithIndices;
     for (int o = 0; o < output_count; ++o) node.outputs.push_back(kNoValue);
     ASSIGN_OR_RETURN(std::vector<TensorType> types, InferOutputTypes(graph_, node));
     for (int o = 0; o < output_count; ++o) {

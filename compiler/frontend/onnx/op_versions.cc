@@ -33,6 +33,8 @@ constexpr AttributeChange kChanges[] = {
     {"ReduceLogSum", 18, "axes", false}, {"ReduceLogSum", 18, "noop_with_empty_axes", true},
     {"ReduceLogSumExp", 18, "axes", false}, {"ReduceLogSumExp", 18, "noop_with_empty_axes", true},
     {"AveragePool", 19, "dilations", true},
+    {"LpPool", 18, "dilations", true},
+    {"LpPool", 18, "ceil_mode", true},
     {"Cast", 19, "saturate", true},  // float8 targets only
     {"CastLike", 19, "saturate", true},
     {"Cast", 24, "round_mode", true},  // float8e8m0 targets only
@@ -57,6 +59,10 @@ constexpr AttributeChange kChanges[] = {
     {"CumProd", 26, "reverse", true},
     {"TensorScatter", 24, "axis", true},
     {"TensorScatter", 24, "mode", true},
+    {"CenterCropPad", 18, "axes", true},
+    {"Col2Im", 18, "dilations", true},
+    {"Col2Im", 18, "pads", true},
+    {"Col2Im", 18, "strides", true},
 };
 
 // The attributes `op` has at `opset`; nullopt when the library has no schema for it

@@ -34,6 +34,12 @@ absl::Status UpgradeMatMul(Node& node, int64_t opset) { return absl::OkStatus();
 absl::Status UpgradeConv(Node& node, int64_t opset) { return absl::OkStatus(); }
 absl::Status UpgradeMaxPool(Node& node, int64_t opset) { return absl::OkStatus(); }
 absl::Status UpgradeAveragePool(Node& node, int64_t opset) { return absl::OkStatus(); }
+// LpPool-1's p was a float; from opset 2 it is an integer (opset 18 adds dilations and
+// ceil_mode, whose defaults are the older behaviour).
+absl::Status UpgradeLpPool(Node& node, int64_t opset) {
+  if (opset < 2) return absl::UnimplementedError("LpPool of opset 1 (a float p) is not supported");
+  return absl::OkStatus();
+}
 absl::Status UpgradeGlobalAveragePool(Node& node, int64_t opset) { return absl::OkStatus(); }
 absl::Status UpgradeLayerNormalization(Node& node, int64_t opset) { return absl::OkStatus(); }
 absl::Status UpgradeArgMax(Node& node, int64_t opset) { return absl::OkStatus(); }

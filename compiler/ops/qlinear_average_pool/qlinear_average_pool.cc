@@ -27,6 +27,7 @@ absl::StatusOr<QLinearAveragePoolGeometry> ResolveQLinearAveragePool(const Graph
   if (channels_last != 0) return absl::UnimplementedError("QLinearAveragePool with channels_last = 1 is not supported");
   ASSIGN_OR_RETURN(g.pool, ResolvePool(graph, node));
   const WindowGeometry& s = g.pool.window;
+  if (s.spatial_rank == 3) return absl::UnimplementedError("3-D QLinearAveragePool is not supported");
   g.out_shape = {s.batch, s.channels};
   if (s.spatial_rank == 2) g.out_shape.push_back(s.out_h);
   g.out_shape.push_back(s.out_w);
