@@ -22,14 +22,32 @@ absl::StatusOr<int64_t> NormalizeAxis(int64_t axis, int64_t rank, bool allow_end
   return axis < 0 ? axis + rank : axis;
 }
 
-absl::Status NotConstantError(const Graph& graph, const Node& node, int input, const std::string& what) {
-  const ValueId id = node.inputs[input];
-  std::string hint;
-  if (graph.IsGraphInput(id)) {
-    hint = absl::StrCat("; it is the graph input '", graph.value(id).name, "': fix its value with --freeze ",
-                        graph.value(id).name, "=VALUES");
+std::string FreezeHint(const Graph& graph, ValueId id) {
+  const auto fix = [&](ValueId input) {
+    return absl::StrCat(": fix its value with --freeze ", graph.value(input).name, "=VALUES");
+  };
+  if (graph.IsGraphInput(id)) return absl::StrCat("; it is the graph input '", graph.value(id).name, "'", fix(id));
+  // The producers, walked back (each value once) to the first graph input.
+  std::vector<bool> seen(graph.values().size(), false);
+  std::vector<ValueId> pending = {id};
+  while (!pending.empty()) {
+    const ValueId value = pending.back();
+    pending.pop_back();
+    if (value == kNoValue || graph.IsConstant(value) || seen[value]) continue;
+    seen[value] = true;
+    if (graph.IsGraphInput(value)) {
+      return absl::StrCat("; it is computed from the graph input '", graph.value(value).name, "'", fix(value));
+    }
+    const int producer = graph.value(value).producer;
+    if (producer < 0) continue;
+    for (ValueId input : graph.nodes()[producer].inputs) pending.push_back(input);
   }
-  return absl::UnimplementedError(absl::StrCat(what, " (input ", input, ") must be known at compile time", hint));
+  return "";
+}
+
+absl::Status NotConstantError(const Graph& graph, const Node& node, int input, const std::string& what) {
+  return absl::UnimplementedError(absl::StrCat(what, " (input ", input, ") must be known at compile time",
+                                               FreezeHint(graph, node.inputs[input])));
 }
 
 absl::StatusOr<std::vector<int64_t>> ConstantInts(const Graph& graph, const Node& node, int input,

@@ -371,6 +371,8 @@ class GraphBuilder {
     }
     if (proto.op_type() == "If") return AddIf(proto, index);
     if (IsCompileTimeOp(proto.op_type())) {
+      // Shape and Size read only their input's type; the others, its values.
+      const bool reads_values = proto.op_type() != "Shape" && proto.op_type() != "Size";
       std::vector<std::optional<KnownInput>> known;
       for (const std::string& input : proto.input()) {
         auto it = values_.find(input);
@@ -378,9 +380,10 @@ class GraphBuilder {
           known.push_back(std::nullopt);
           continue;
         }
+        if (reads_values) RETURN_IF_ERROR(FoldProducers(it->second));
         const Value& value = graph_.value(it->second);
         known.push_back(KnownInput{value.name, value.type, value.constant ? &*value.constant : nullptr,
-                                   graph_.IsGraphInput(it->second)});
+                                   value.constant || !reads_values ? "" : FreezeHint(graph_, it->second)});
       }
       ASSIGN_OR_RETURN(TensorData data, EvaluateCompileTimeOp(proto, known));
       return AddConstantOutput(proto, std::move(data));
@@ -413,6 +416,9 @@ class GraphBuilder {
       node.inputs.push_back(it->second);
     }
     while (!node.inputs.empty() && node.inputs.back() == kNoValue) node.inputs.pop_back();
+    if (GetOpInfo(node.op).Has(op_traits::kOnlyFirstInputIsData)) {
+      for (size_t i = 1; i < node.inputs.size(); ++i) RETURN_IF_ERROR(FoldProducers(node.inputs[i]));
+    }
     // Gather is a compile-time index map; with indices computed at run time (token ids,
     // labels) it is the kernel that reads them.
     if (node.op == OpKind::kGather && node.inputs.size() == 2 && !graph_.IsConstant(node.inputs[1])) {
@@ -506,6 +512,7 @@ class GraphBuilder {
     auto condition = proto.input_size() == 1 ? values_.find(proto.input(0)) : values_.end();
     if (condition == values_.end()) return absl::InvalidArgumentError("If takes one condition input");
     const ValueId cond = condition->second;
+    RETURN_IF_ERROR(FoldProducers(cond));
     const Value& value = graph_.value(cond);
     if (value.type.element_type != DataType::kBool || value.type.ElementCount() != 1) {
       return absl::InvalidArgumentError("If's condition must be one bool");
@@ -600,6 +607,43 @@ class GraphBuilder {
     values_[value_name] = node.outputs[0];
     graph_.AddNode(std::move(node));
     return values_[value_name];
+  }
+
+  // A parameter (a shape, bound or fill value, a Range's limit, an If's condition) is
+  // needed now, but may come from nodes left to the passes because their results are
+  // float (Cast(size), CastLike(-inf)): when every value it is computed from is
+  // constant, those nodes are evaluated here, in graph order, and leave the graph.
+  // Otherwise (it depends on a graph input) nothing changes, and the op's rule says
+  // what is missing.
+  absl::Status FoldProducers(ValueId id) {
+    std::vector<bool> needed(graph_.nodes().size(), false);
+    std::vector<bool> seen(graph_.values().size(), false);
+    std::vector<ValueId> pending = {id};
+    while (!pending.empty()) {
+      const ValueId value = pending.back();
+      pending.pop_back();
+      if (value == kNoValue || graph_.IsConstant(value) || seen[value]) continue;
+      seen[value] = true;
+      const int producer = graph_.value(value).producer;
+      if (producer < 0) return absl::OkStatus();  // a graph input
+      const Node& node = graph_.nodes()[producer];
+      int64_t bytes = 0;
+      for (ValueId output : node.outputs) bytes += graph_.value(output).type.ByteSize();
+      if (bytes > kMaxImportFoldBytes) return absl::OkStatus();
+      needed[producer] = true;
+      for (ValueId input : node.inputs) pending.push_back(input);
+    }
+    for (size_t n = 0; n < needed.size(); ++n) {
+      if (!needed[n]) continue;
+      const Node& node = graph_.nodes()[n];
+      std::vector<const TensorData*> inputs;
+      for (ValueId input : node.inputs) inputs.push_back(input == kNoValue ? nullptr : &*graph_.value(input).constant);
+      absl::StatusOr<std::vector<TensorData>> results = EvaluateNode(graph_, node, inputs);
+      if (!results.ok()) return WithContext(results.status(), absl::StrCat("evaluating node '", node.name, "'"));
+      for (size_t o = 0; o < results->size(); ++o) graph_.mutable_value(node.outputs[o]).constant = std::move((*results)[o]);
+    }
+    graph_.RemoveNodes(needed);
+    return absl::OkStatus();
   }
 
   bool FoldsAtImport(const Node& node) const {
