@@ -22,9 +22,11 @@ constexpr float kLn2 = 0.693147181f, kLn3 = 1.098612289f, kPi = 3.14159265f;
 
 using testing::B;
 using testing::F;
+using testing::I16;
 using testing::I32;
 using testing::I64;
 using testing::I8;
+using testing::U16;
 using testing::U8;
 
 // One case: `body` computes outputs y (and z, w) from inputs a, b, c, ... (in order).
@@ -34,9 +36,14 @@ struct HandCase {
   std::vector<TensorData> inputs;
   std::vector<TensorData> expected;
   int opset = 13;
+  const char* variant = "";  // names a further case of an op
 };
 
-void PrintTo(const HandCase& c, std::ostream* os) { *os << c.op; }
+std::string CaseName(const HandCase& c) {
+  return std::string(c.op) + (*c.variant ? std::string("_") + c.variant : std::string());
+}
+
+void PrintTo(const HandCase& c, std::ostream* os) { *os << CaseName(c); }
 
 std::string Declare(const TensorData& t, const std::string& name) {
   std::string dims;
@@ -226,6 +233,35 @@ std::vector<HandCase> Cases() {
       {"DequantizeLinear",
        "s = Constant<value = float[1] {0.5}>()\n  z = Constant<value = int8[1] {-8}>()\n  y = DequantizeLinear(a, s, z)",
        {I8({3}, {-128, 0, 127})}, {F({3}, {-60, 4, 67.5f})}},
+      // x / 0.5 = 0.5, 1.5, 2.5 to even 0, 2, 2; -40000 and 40000 saturate; plus -1000.
+      {"QuantizeLinear",
+       "s = Constant<value = float {0.5}>()\n  z = Constant<value = int16 {-1000}>()\n  y = QuantizeLinear(a, s, z)",
+       {F({5}, {0.25f, 0.75f, 1.25f, -20000, 20000})}, {I16({5}, {-1000, -998, -998, -32768, 32767})}, 21, "int16"},
+      // x / 0.5 = -0.5, 2.5 to even 0, 2; plus 30000; -40000 and 40000 saturate.
+      {"QuantizeLinear",
+       "s = Constant<value = float {0.5}>()\n  z = Constant<value = uint16 {30000}>()\n  y = QuantizeLinear(a, s, z)",
+       {F({4}, {-0.25f, 1.25f, -20000, 20000})}, {U16({4}, {30000, 30002, 0, 65535})}, 21, "uint16"},
+      // (x - (-8)) * 0.5.
+      {"DequantizeLinear",
+       "s = Constant<value = float {0.5}>()\n  z = Constant<value = int16 {-8}>()\n  y = DequantizeLinear(a, s, z)",
+       {I16({3}, {-32768, 0, 32767})}, {F({3}, {-16380, 4, 16387.5f})}, 21, "int16"},
+      // (x - 1) * 0.25.
+      {"DequantizeLinear",
+       "s = Constant<value = float {0.25}>()\n  z = Constant<value = uint16 {1}>()\n  y = DequantizeLinear(a, s, z)",
+       {U16({3}, {0, 5, 65535})}, {F({3}, {-0.25f, 1, 16383.5f})}, 21, "uint16"},
+      // Blocks of 2 along axis 1 (the last block short): row 0 takes (scale, zero point)
+      // (1, 0) for columns 0-1, (0.5, 2) for 2-3 and (4, 0) for 4; row 1 (2, 1), (0.25, 0),
+      // (1, 0).
+      {"DequantizeLinear",
+       "s = Constant<value = float[2,3] {1, 0.5, 4, 2, 0.25, 1}>()\n"
+       "  z = Constant<value = int8[2,3] {0, 2, 0, 1, 0, 0}>()\n"
+       "  y = DequantizeLinear<axis = 1, block_size = 2>(a, s, z)",
+       {I8({2, 5}, {0, 2, 4, 6, 1, -2, -4, -6, -8, 3})}, {F({2, 5}, {0, 2, 1, 2, 4, -6, -10, -1.5f, -2, 3})}, 21, "blocked"},
+      {"QuantizeLinear",
+       "s = Constant<value = float[2,3] {1, 0.5, 4, 2, 0.25, 1}>()\n"
+       "  z = Constant<value = int8[2,3] {0, 2, 0, 1, 0, 0}>()\n"
+       "  y = QuantizeLinear<axis = 1, block_size = 2>(a, s, z)",
+       {F({2, 5}, {0, 2, 1, 2, 4, -6, -10, -1.5f, -2, 3})}, {I8({2, 5}, {0, 2, 4, 6, 1, -2, -4, -6, -8, 3})}, 21, "blocked"},
       // Range [-1, 4]: scale 5/255, zero point 1 / (5/255) = 51; x / scale = -51, 0, 102, 204.
       {"DynamicQuantizeLinear", "y, z, w = DynamicQuantizeLinear(a)", {F({4}, {-1, 0, 2, 4})},
        {U8({4}, {0, 51, 153, 255}), F({}, {5.0f / 255.0f}), U8({}, {51})}, 11},
@@ -311,7 +347,7 @@ TEST_P(HandChecked, ReferenceEvaluatorGivesTheHandResult) {
 
 INSTANTIATE_TEST_SUITE_P(EveryOperator, HandChecked, ::testing::ValuesIn(Cases()),
                          [](const auto& info) {  // "com.microsoft.QLinearAdd" -> "com_microsoft_QLinearAdd"
-                           std::string name = info.param.op;
+                           std::string name = CaseName(info.param);
                            std::replace(name.begin(), name.end(), '.', '_');
                            return name;
                          });
