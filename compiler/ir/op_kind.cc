@@ -17,6 +17,7 @@ constexpr OpFamily kReduce = OpFamily::kReduce;
 constexpr OpFamily kIndexMap = OpFamily::kIndexMap;
 constexpr OpFamily kOwn = OpFamily::kOwn;
 constexpr OpTypes kFloat = OpTypes::kFloat;
+constexpr OpTypes kFloatOrBool = OpTypes::kFloatOrBool;
 constexpr OpTypes kNumeric = OpTypes::kNumeric;
 constexpr OpTypes kInteger = OpTypes::kInteger;
 constexpr OpTypes kBool = OpTypes::kBool;

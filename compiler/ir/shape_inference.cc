@@ -48,6 +48,7 @@ absl::Status CheckArityAndTypes(const Graph& graph, const Node& node) {
 bool Accepts(OpTypes types, DataType type) {
   switch (types) {
     case OpTypes::kFloat: return IsFloat(type);
+    case OpTypes::kFloatOrBool: return IsFloat(type) || IsBool(type);
     case OpTypes::kNumeric: return IsFloat(type) || IsInteger(type);
     case OpTypes::kInteger: return IsInteger(type);
     case OpTypes::kBool: return IsBool(type);

@@ -433,6 +433,8 @@ class GraphBuilder {
     }
     // Optional outputs nobody reads (Dropout's mask, for one) are not computed.
     int output_count = proto.output_size();
+    // Dropout's mask is computed apart (AddDropoutMask): the node itself is a view.
+    if (node.op == OpKind::kDropout) output_count = std::min(output_count, 1);
     while (output_count > 1 && (proto.output(output_count - 1).empty() ||
                                 !consumed_.count(proto.output(output_count - 1)))) {
       --output_count;
@@ -456,6 +458,7 @@ class GraphBuilder {
       node.outputs[o] = graph_.AddValue(name, types[o]);
       values_[name] = node.outputs[o];
     }
+    if (node.op == OpKind::kDropout) RETURN_IF_ERROR(AddDropoutMask(proto, types[0].shape));
     // Shape arithmetic on constants (int64 and bool results) folds here, so that the
     // shape rules of later nodes see its values; float work is left to the passes.
     if (FoldsAtImport(node)) {
@@ -466,6 +469,20 @@ class GraphBuilder {
       return absl::OkStatus();
     }
     graph_.AddNode(std::move(node));
+    return absl::OkStatus();
+  }
+
+  // Dropout's optional mask, when read: the shape rule admits inference only (no
+  // training_mode, or a constant false), where every element is kept, so the mask is
+  // a constant of all true.
+  absl::Status AddDropoutMask(const onnx::NodeProto& proto, const Shape& shape) {
+    if (proto.output_size() < 2 || proto.output(1).empty() || !consumed_.count(proto.output(1))) {
+      return absl::OkStatus();
+    }
+    const std::string& name = proto.output(1);
+    if (values_.count(name)) return absl::InvalidArgumentError(absl::StrCat("output '", name, "' is defined twice"));
+    std::vector<uint8_t> all_true(ElementCount(shape), 1);
+    values_[name] = graph_.AddConstant(name, TensorData(TensorType{DataType::kBool, shape}, std::move(all_true)));
     return absl::OkStatus();
   }
 
