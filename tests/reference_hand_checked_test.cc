@@ -216,6 +216,15 @@ std::vector<HandCase> Cases() {
       // half_pixel: output i reads (i + 0.5) / 2 - 0.5 = -0.25, 0.25, 0.75, 1.25.
       {"Resize", "s = Constant<value = float[1] {2}>()\n  y = Resize<mode = \"linear\">(a, , s)",
        {F({2}, {10, 20})}, {F({4}, {10, 12.5f, 17.5f, 20})}},
+      // Base coordinates -0.5 and 0.5 (pixel centres) along H and W; theta maps (x, y) to
+      // (2x + 1, -y + 0.5).
+      {"AffineGrid", "s = Constant<value = int64[4] {1, 1, 2, 2}>()\n  y = AffineGrid(a, s)",
+       {F({1, 2, 3}, {2, 0, 1, 0, -1, 0.5f})}, {F({1, 2, 2, 2}, {0, 1, 2, 1, 0, 0, 2, 0})}, 20},
+      // Halving with antialias: the triangle stretched to reach 2 inputs either side of
+      // the source coordinates 0.5 and 2.5: taps -1..2 and 1..4 (clamped to the edges)
+      // weighted 1/8, 3/8, 3/8, 1/8.
+      {"Resize", "s = Constant<value = float[1] {0.5}>()\n  y = Resize<mode = \"linear\", antialias = 1>(a, , s)",
+       {F({4}, {1, 2, 3, 4})}, {F({2}, {1.625f, 3.375f})}, 18, "antialias"},
       {"Upsample", "s = Constant<value = float[2] {1, 2}>()\n  y = Upsample(a, s)", {F({1, 2}, {1, 2})},
        {F({1, 4}, {1, 1, 2, 2})}, 9},
       // h = relu(x + 0.5 h): 2, then relu(-1 + 1) = 0, then 3.

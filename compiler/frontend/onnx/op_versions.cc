@@ -55,6 +55,7 @@ constexpr AttributeChange kChanges[] = {
     {"RMSNormalization", 23, "stash_type", true},
     {"CumProd", 26, "exclusive", true},
     {"CumProd", 26, "reverse", true},
+    {"AffineGrid", 20, "align_corners", true},
 };
 
 // The attributes `op` has at `opset`; nullopt when the library has no schema for it
