@@ -212,6 +212,24 @@ g (float[4] x, int64[2] size) => (float[6] y) {
   ASSERT_EQ(result.exit_code, 0) << result.output;
 }
 
+// A window function's length: Range's limit is the float Cast of an int64 input. The
+// error names that input; frozen, the Cast is evaluated while importing.
+TEST(Cli, ParametersComputedFromAnInputNameIt) {
+  TemporaryFolder inputs, out;
+  const std::string model = WriteFile(inputs, "ramp.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 17]>
+g (int64 n) => (float[4] y) {
+  limit = Cast <to = 1> (n)
+  zero = Constant <value = float {0}> ()
+  one = Constant <value = float {1}> ()
+  y = Range(zero, limit, one)
+}
+)");
+  ExpectCleanFailure("compile " + model, 1,
+                     {"node 'Range_3' (Range)", "computed from the graph input 'n'", "--freeze n=VALUES"});
+  CommandResult result = Modelc("compile " + model + " --freeze n=4 --name ramp -o " + out.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+}
+
 TEST(Cli, ContiguousSlicesAreViews) {
   TemporaryFolder out;
   ASSERT_EQ(Modelc("compile " + kTestModels + "/slice_views.onnxtxt --name v -o " + out.path()).exit_code, 0);

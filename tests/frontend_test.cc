@@ -183,8 +183,8 @@ TEST(Frontend, AnAttributeTheOpDoesNotHaveAtTheModelsOpsetIsRefused) {
       {13, "y = Relu <slope = 1.0> (x)", "Relu at opset 13 has no attribute 'slope'"},
       {21, "y = Relu <slope = 1.0> (x)", "Relu at opset 21 has no attribute 'slope'"},
       // Attributes newer opsets added are refused when they change the result.
-      {21, "s = Constant<value = float {1}>()\n  y = QuantizeLinear <block_size = 2> (x, s)",
-       "blocked quantisation (block_size) is not supported"},
+      {23, "s = Constant<value = float {1}>()\n  y = QuantizeLinear <precision = 10> (x, s)",
+       "QuantizeLinear's precision must be float32"},
   };
   TemporaryFolder folder;
   for (const Case& c : cases) {

@@ -24,9 +24,11 @@ constexpr double kLn2Double = 0.6931471805599453, kLn3Double = 1.098612288668109
 using testing::B;
 using testing::D;
 using testing::F;
+using testing::I16;
 using testing::I32;
 using testing::I64;
 using testing::I8;
+using testing::U16;
 using testing::U8;
 
 // One case: `body` computes outputs y (and z, w) from inputs a, b, c, ... (in order).
@@ -39,7 +41,11 @@ struct HandCase {
   const char* variant = "";  // tells apart the cases of one op (the test's name)
 };
 
-void PrintTo(const HandCase& c, std::ostream* os) { *os << c.op << (*c.variant ? " " : "") << c.variant; }
+std::string CaseName(const HandCase& c) {
+  return std::string(c.op) + (*c.variant ? std::string("_") + c.variant : std::string());
+}
+
+void PrintTo(const HandCase& c, std::ostream* os) { *os << CaseName(c); }
 
 std::string Declare(const TensorData& t, const std::string& name) {
   std::string dims;
@@ -98,6 +104,15 @@ std::vector<HandCase> Cases() {
       {"ReduceMean", "y = ReduceMean<axes = [0], keepdims = 0>(a)", {F({2, 2}, {1, 2, 3, 4})}, {F({2}, {2, 3})}},
       {"ReduceMax", "y = ReduceMax(a)", {F({2, 2}, {1, 2, 3, 4})}, {F({1, 1}, {4})}},
       {"ReduceMin", "y = ReduceMin(a)", {F({2, 2}, {1, 2, 3, 4})}, {F({1, 1}, {1})}},
+      // Of bools: whether any (all) of a row is true; an empty row gives false (true).
+      {"ReduceMax", "axes = Constant<value = int64[1] {1}>()\n  y = ReduceMax<keepdims = 0>(a, axes)",
+       {B({3, 2}, {0, 0, 0, 1, 1, 1})}, {B({3}, {0, 1, 1})}, 20, "bool"},
+      {"ReduceMin", "axes = Constant<value = int64[1] {1}>()\n  y = ReduceMin<keepdims = 0>(a, axes)",
+       {B({3, 2}, {0, 0, 0, 1, 1, 1})}, {B({3}, {0, 0, 1})}, 20, "bool"},
+      {"ReduceMax", "axes = Constant<value = int64[1] {1}>()\n  y = ReduceMax<keepdims = 0>(a, axes)",
+       {B({2, 0}, {})}, {B({2}, {0, 0})}, 20, "bool_empty"},
+      {"ReduceMin", "axes = Constant<value = int64[1] {1}>()\n  y = ReduceMin<keepdims = 0>(a, axes)",
+       {B({2, 0}, {})}, {B({2}, {1, 1})}, 20, "bool_empty"},
       {"ReduceProd", "y = ReduceProd(a)", {F({2, 2}, {1, 2, 3, 4})}, {F({1, 1}, {24})}},
       {"ReduceSumSquare", "y = ReduceSumSquare(a)", {F({2, 2}, {1, 2, 3, 4})}, {F({1, 1}, {30})}},
       {"ReduceL1", "y = ReduceL1(a)", {F({2, 2}, {-1, 2, 3, -4})}, {F({1, 1}, {10})}},
@@ -153,6 +168,7 @@ std::vector<HandCase> Cases() {
        {F({4}, {1, 2, 3, 4})}},
       {"Identity", "y = Identity(a)", {F({2}, {1, 2})}, {F({2}, {1, 2})}},
       {"Dropout", "y = Dropout(a)", {F({2}, {1, 2})}, {F({2}, {1, 2})}},
+      {"Dropout", "y, z = Dropout(a)", {F({2}, {1, 2})}, {F({2}, {1, 2}), B({2}, {1, 1})}, 13, "mask"},
       {"Squeeze", "ax = Constant<value = int64[1] {0}>()\n  y = Squeeze(a, ax)", {F({1, 2}, {1, 2})},
        {F({2}, {1, 2})}},
       {"Unsqueeze", "ax = Constant<value = int64[1] {0}>()\n  y = Unsqueeze(a, ax)", {F({2}, {1, 2})},
@@ -267,6 +283,15 @@ std::vector<HandCase> Cases() {
       // half_pixel: output i reads (i + 0.5) / 2 - 0.5 = -0.25, 0.25, 0.75, 1.25.
       {"Resize", "s = Constant<value = float[1] {2}>()\n  y = Resize<mode = \"linear\">(a, , s)",
        {F({2}, {10, 20})}, {F({4}, {10, 12.5f, 17.5f, 20})}},
+      // Base coordinates -0.5 and 0.5 (pixel centres) along H and W; theta maps (x, y) to
+      // (2x + 1, -y + 0.5).
+      {"AffineGrid", "s = Constant<value = int64[4] {1, 1, 2, 2}>()\n  y = AffineGrid(a, s)",
+       {F({1, 2, 3}, {2, 0, 1, 0, -1, 0.5f})}, {F({1, 2, 2, 2}, {0, 1, 2, 1, 0, 0, 2, 0})}, 20},
+      // Halving with antialias: the triangle stretched to reach 2 inputs either side of
+      // the source coordinates 0.5 and 2.5: taps -1..2 and 1..4 (clamped to the edges)
+      // weighted 1/8, 3/8, 3/8, 1/8.
+      {"Resize", "s = Constant<value = float[1] {0.5}>()\n  y = Resize<mode = \"linear\", antialias = 1>(a, , s)",
+       {F({4}, {1, 2, 3, 4})}, {F({2}, {1.625f, 3.375f})}, 18, "antialias"},
       {"Upsample", "s = Constant<value = float[2] {1, 2}>()\n  y = Upsample(a, s)", {F({1, 2}, {1, 2})},
        {F({1, 4}, {1, 1, 2, 2})}, 9},
       // h = relu(x + 0.5 h): 2, then relu(-1 + 1) = 0, then 3.
@@ -294,6 +319,35 @@ std::vector<HandCase> Cases() {
       {"DequantizeLinear",
        "s = Constant<value = float[1] {0.5}>()\n  z = Constant<value = int8[1] {-8}>()\n  y = DequantizeLinear(a, s, z)",
        {I8({3}, {-128, 0, 127})}, {F({3}, {-60, 4, 67.5f})}},
+      // x / 0.5 = 0.5, 1.5, 2.5 to even 0, 2, 2; -40000 and 40000 saturate; plus -1000.
+      {"QuantizeLinear",
+       "s = Constant<value = float {0.5}>()\n  z = Constant<value = int16 {-1000}>()\n  y = QuantizeLinear(a, s, z)",
+       {F({5}, {0.25f, 0.75f, 1.25f, -20000, 20000})}, {I16({5}, {-1000, -998, -998, -32768, 32767})}, 21, "int16"},
+      // x / 0.5 = -0.5, 2.5 to even 0, 2; plus 30000; -40000 and 40000 saturate.
+      {"QuantizeLinear",
+       "s = Constant<value = float {0.5}>()\n  z = Constant<value = uint16 {30000}>()\n  y = QuantizeLinear(a, s, z)",
+       {F({4}, {-0.25f, 1.25f, -20000, 20000})}, {U16({4}, {30000, 30002, 0, 65535})}, 21, "uint16"},
+      // (x - (-8)) * 0.5.
+      {"DequantizeLinear",
+       "s = Constant<value = float {0.5}>()\n  z = Constant<value = int16 {-8}>()\n  y = DequantizeLinear(a, s, z)",
+       {I16({3}, {-32768, 0, 32767})}, {F({3}, {-16380, 4, 16387.5f})}, 21, "int16"},
+      // (x - 1) * 0.25.
+      {"DequantizeLinear",
+       "s = Constant<value = float {0.25}>()\n  z = Constant<value = uint16 {1}>()\n  y = DequantizeLinear(a, s, z)",
+       {U16({3}, {0, 5, 65535})}, {F({3}, {-0.25f, 1, 16383.5f})}, 21, "uint16"},
+      // Blocks of 2 along axis 1 (the last block short): row 0 takes (scale, zero point)
+      // (1, 0) for columns 0-1, (0.5, 2) for 2-3 and (4, 0) for 4; row 1 (2, 1), (0.25, 0),
+      // (1, 0).
+      {"DequantizeLinear",
+       "s = Constant<value = float[2,3] {1, 0.5, 4, 2, 0.25, 1}>()\n"
+       "  z = Constant<value = int8[2,3] {0, 2, 0, 1, 0, 0}>()\n"
+       "  y = DequantizeLinear<axis = 1, block_size = 2>(a, s, z)",
+       {I8({2, 5}, {0, 2, 4, 6, 1, -2, -4, -6, -8, 3})}, {F({2, 5}, {0, 2, 1, 2, 4, -6, -10, -1.5f, -2, 3})}, 21, "blocked"},
+      {"QuantizeLinear",
+       "s = Constant<value = float[2,3] {1, 0.5, 4, 2, 0.25, 1}>()\n"
+       "  z = Constant<value = int8[2,3] {0, 2, 0, 1, 0, 0}>()\n"
+       "  y = QuantizeLinear<axis = 1, block_size = 2>(a, s, z)",
+       {F({2, 5}, {0, 2, 1, 2, 4, -6, -10, -1.5f, -2, 3})}, {I8({2, 5}, {0, 2, 4, 6, 1, -2, -4, -6, -8, 3})}, 21, "blocked"},
       // Range [-1, 4]: scale 5/255, zero point 1 / (5/255) = 51; x / scale = -51, 0, 102, 204.
       {"DynamicQuantizeLinear", "y, z, w = DynamicQuantizeLinear(a)", {F({4}, {-1, 0, 2, 4})},
        {U8({4}, {0, 51, 153, 255}), F({}, {5.0f / 255.0f}), U8({}, {51})}, 11},
@@ -391,8 +445,7 @@ TEST_P(HandChecked, ReferenceEvaluatorGivesTheHandResult) {
 
 INSTANTIATE_TEST_SUITE_P(EveryOperator, HandChecked, ::testing::ValuesIn(Cases()),
                          [](const auto& info) {  // "com.microsoft.QLinearAdd" -> "com_microsoft_QLinearAdd"
-                           std::string name = info.param.op;
-                           if (*info.param.variant) name = name + "_" + info.param.variant;
+                           std::string name = CaseName(info.param);
                            std::replace(name.begin(), name.end(), '.', '_');
                            return name;
                          });

@@ -2,6 +2,7 @@
 // the reduced dimensions accumulates into a register; LogSumExp takes the maximum
 // first so that the exponentials cannot overflow. float32 or float64, accumulated in
 // the element type (ReduceL2 only float32: its square root has no double lowering).
+// ReduceMax and ReduceMin of bools are Or and And (bytes holding 0 or 1), from false and true.
 #include <limits>
 
 #include "absl/strings/str_cat.h"
@@ -11,8 +12,34 @@
 #include "llvm/IR/Intrinsics.h"
 
 namespace modelc {
+namespace {
+
+void EmitBoolReduce(KernelContext& k, const ReduceGeometry& g) {
+  llvm::IRBuilder<>& b = k.b;
+  const bool any = k.node.op == OpKind::kReduceMax;
+  llvm::Value* accumulator = k.EntryAlloca(k.Elem(DataType::kBool));
+  k.LoopNest(g.kept_dims, {g.kept_strides}, [&](llvm::Value* out_index, const std::vector<llvm::Value*>& base) {
+    b.CreateStore(b.getInt8(any ? 0 : 1), accumulator);
+    k.LoopNest(g.reduced_dims, {g.reduced_strides}, [&](llvm::Value*, const std::vector<llvm::Value*>& offset) {
+      llvm::Value* v = k.LoadAs(DataType::kBool, k.in[0], b.CreateAdd(base[0], offset[0]));
+      llvm::Value* acc = b.CreateLoad(b.getInt8Ty(), accumulator);
+      b.CreateStore(any ? b.CreateOr(acc, v) : b.CreateAnd(acc, v), accumulator);
+    });
+    k.StoreAs(DataType::kBool, b.CreateLoad(b.getInt8Ty(), accumulator), k.out[0], out_index);
+  });
+}
+
+}  // namespace
+
 absl::Status EmitReduceKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(ReduceGeometry g, ResolveReduce(k.graph, k.node));
+  if (IsBool(k.InType(0))) {
+    if (k.node.op != OpKind::kReduceMax && k.node.op != OpKind::kReduceMin) {
+      return absl::InternalError(absl::StrCat(OpName(k.node.op), " of bools has no kernel"));
+    }
+    EmitBoolReduce(k, g);
+    return absl::OkStatus();
+  }
   llvm::IRBuilder<>& b = k.b;
   const OpKind op = k.node.op;
   const DataType type = k.InType(0);

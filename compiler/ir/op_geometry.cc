@@ -22,46 +22,39 @@ absl::StatusOr<int64_t> NormalizeAxis(int64_t axis, int64_t rank, bool allow_end
   return axis < 0 ? axis + rank : axis;
 }
 
-namespace {
-
-// The first integer graph input (a shape, axes, sizes: in the order the walk meets
-// them) that `id` is computed from, through the nodes producing it; nullopt when none.
-// Float inputs are the model's data, not parameters to freeze.
-std::optional<ValueId> GraphInputBehind(const Graph& graph, ValueId id) {
-  std::vector<bool> visited(graph.values().size(), false);
+// Shape arithmetic on a graph input (a model's expanded function computing pads from a
+// 'shape' input, a window function's length from its size) folds at import once that
+// input is frozen: the hint names the first integer graph input (in the order the walk
+// meets the producers' inputs) the value is computed from. Float inputs are the model's
+// data, not parameters to freeze.
+std::string FreezeHint(const Graph& graph, ValueId id) {
+  const auto fix = [&](ValueId input) {
+    return absl::StrCat(": fix its value with --freeze ", graph.value(input).name, "=VALUES");
+  };
+  if (graph.IsGraphInput(id)) return absl::StrCat("; it is the graph input '", graph.value(id).name, "'", fix(id));
+  // The producers, walked back (each value once) to the first integer graph input.
+  std::vector<bool> seen(graph.values().size(), false);
   std::vector<ValueId> pending = {id};
   while (!pending.empty()) {
     const ValueId value = pending.back();
     pending.pop_back();
-    if (value == kNoValue || visited[value]) continue;
-    visited[value] = true;
+    if (value == kNoValue || graph.IsConstant(value) || seen[value]) continue;
+    seen[value] = true;
     if (graph.IsGraphInput(value)) {
-      if (!IsFloat(graph.value(value).type.element_type)) return value;
-      continue;
+      if (IsFloatingPoint(graph.value(value).type.element_type)) continue;
+      return absl::StrCat("; it is computed from the graph input '", graph.value(value).name, "'", fix(value));
     }
     const int producer = graph.value(value).producer;
     if (producer < 0) continue;
     const std::vector<ValueId>& inputs = graph.nodes()[producer].inputs;
     for (auto it = inputs.rbegin(); it != inputs.rend(); ++it) pending.push_back(*it);
   }
-  return std::nullopt;
+  return "";
 }
 
-}  // namespace
-
 absl::Status NotConstantError(const Graph& graph, const Node& node, int input, const std::string& what) {
-  const ValueId id = node.inputs[input];
-  // Shape arithmetic on a graph input (a model's expanded function computing pads from
-  // a 'shape' input, say) folds at import once that input is frozen: name it.
-  std::string hint;
-  if (graph.IsGraphInput(id)) {
-    hint = absl::StrCat("; it is the graph input '", graph.value(id).name, "': fix its value with --freeze ",
-                        graph.value(id).name, "=VALUES");
-  } else if (std::optional<ValueId> source = GraphInputBehind(graph, id)) {
-    hint = absl::StrCat("; it is computed from the graph input '", graph.value(*source).name,
-                        "': fix its value with --freeze ", graph.value(*source).name, "=VALUES");
-  }
-  return absl::UnimplementedError(absl::StrCat(what, " (input ", input, ") must be known at compile time", hint));
+  return absl::UnimplementedError(absl::StrCat(what, " (input ", input, ") must be known at compile time",
+                                               FreezeHint(graph, node.inputs[input])));
 }
 
 absl::StatusOr<std::vector<int64_t>> ConstantInts(const Graph& graph, const Node& node, int input,

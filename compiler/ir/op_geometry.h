@@ -6,6 +6,7 @@
 #define MODELC_IR_OP_GEOMETRY_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -21,8 +22,12 @@ std::vector<int64_t> RowMajorStrides(const Shape& shape);
 absl::StatusOr<Shape> BroadcastShapes(const Shape& a, const Shape& b);
 // A possibly negative axis normalised into [0, rank) (or [0, rank] when allow_end).
 absl::StatusOr<int64_t> NormalizeAxis(int64_t axis, int64_t rank, bool allow_end = false);
+// For an error about a value needed at compile time: "; it is (computed from) the
+// graph input 'x': fix its value with --freeze x=VALUES", naming the value itself or
+// the first graph input it is computed from; empty when it depends on none.
+std::string FreezeHint(const Graph& graph, ValueId id);
 // The values of a node's constant int64 or int32 input; `what` names it in errors,
-// which suggest --freeze when the input is a graph input.
+// which suggest --freeze when the input is, or is computed from, a graph input.
 absl::Status NotConstantError(const Graph& graph, const Node& node, int input, const std::string& what);
 absl::StatusOr<std::vector<int64_t>> ConstantInts(const Graph& graph, const Node& node, int input,
                                                   const std::string& what);

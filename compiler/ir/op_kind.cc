@@ -18,6 +18,7 @@ constexpr OpFamily kIndexMap = OpFamily::kIndexMap;
 constexpr OpFamily kOwn = OpFamily::kOwn;
 constexpr OpTypes kFloat = OpTypes::kFloat;
 constexpr OpTypes kFloatOrDouble = OpTypes::kFloatOrDouble;
+constexpr OpTypes kFloatOrDoubleOrBool = OpTypes::kFloatOrDoubleOrBool;
 constexpr OpTypes kNumeric = OpTypes::kNumeric;
 constexpr OpTypes kNumericOrDouble = OpTypes::kNumericOrDouble;
 constexpr OpTypes kInteger = OpTypes::kInteger;

@@ -77,7 +77,7 @@ enum class ElementwiseOp {
 };
 
 // The element types an op's data inputs accept (ops.def's Types column).
-enum class OpTypes { kFloat, kFloatOrDouble, kNumeric, kNumericOrDouble, kInteger, kBool, kAny };
+enum class OpTypes { kFloat, kFloatOrDouble, kFloatOrDoubleOrBool, kNumeric, kNumericOrDouble, kInteger, kBool, kAny };
 
 // Facts about an op that its family does not settle (ops.def's Traits column; see
 // there for their meaning). Bits of OpInfo::traits.

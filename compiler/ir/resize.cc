@@ -21,7 +21,12 @@ struct ResizeAttributes {
   double cubic_a = -0.75;
   bool exclude_outside = false;
   float extrapolation_value = 0.0f;
+  bool antialias = false;
 };
+
+// The most input elements one output element may read (the product of the dimensions'
+// taps): a kernel's loop body holds one load and product per combination.
+constexpr int64_t kMaxTapCombinations = 4096;
 
 absl::StatusOr<std::vector<float>> ConstantFloatsOf(const Graph& graph, const Node& node, int input,
                                                     const std::string& what) {
@@ -68,11 +73,38 @@ std::vector<double> CubicWeights(double t, double a) {
   return {far(t + 1), near(t), near(1 - t), far(2 - t)};
 }
 
+// Antialiasing a shrinking dimension (antialias = 1, linear and cubic): the filter
+// stretched by 1 / scale, ONNX's definition. Taps start .. start + taps - 1 around the
+// left neighbour of the source coordinate, weighted by the filter at the tap's distance
+// times the scale, normalised to sum 1.
+struct StretchedFilter {
+  int64_t start = 0;
+  int64_t taps = 0;
+};
+
+StretchedFilter Stretched(const ResizeAttributes& a, double scale) {
+  const double reach = a.mode == "linear" ? 1.0 : 2.0;
+  const int64_t start = static_cast<int64_t>(std::floor(-reach / scale)) + 1;
+  return {start, 2 - 2 * start};
+}
+
+double FilterWeight(const ResizeAttributes& a, double distance) {
+  const double d = std::fabs(distance);
+  if (a.mode == "linear") return std::max(0.0, 1.0 - d);
+  const double c = a.cubic_a;
+  if (d <= 1) return ((c + 2) * d - (c + 3)) * d * d + 1;
+  if (d < 2) return ((c * d - 5 * c) * d + 8 * c) * d - 4 * c;
+  return 0.0;
+}
+
 absl::StatusOr<ResizeAxis> ResolveAxis(const ResizeAttributes& a, int64_t in_len, int64_t out_len,
                                        double resized_len, double scale, int64_t stride, double roi_start,
                                        double roi_end, bool* has_outside) {
   ResizeAxis axis;
   axis.taps = a.mode == "nearest" ? 1 : a.mode == "linear" ? 2 : 4;
+  const bool stretched = a.antialias && a.mode != "nearest" && scale > 0.0 && scale < 1.0;
+  const StretchedFilter filter = stretched ? Stretched(a, scale) : StretchedFilter{};
+  if (stretched) axis.taps = filter.taps;
   axis.outside.assign(out_len, 0);
   for (int64_t i = 0; i < out_len; ++i) {
     double x = SourceCoordinate(a, static_cast<double>(i), scale, in_len, resized_len, out_len, roi_start, roi_end);
@@ -91,8 +123,22 @@ absl::StatusOr<ResizeAxis> ResolveAxis(const ResizeAttributes& a, int64_t in_len
       continue;
     }
     const double base = std::floor(x), t = x - base;
-    std::vector<double> weights = a.mode == "linear" ? std::vector<double>{1 - t, t} : CubicWeights(t, a.cubic_a);
-    const int64_t first = static_cast<int64_t>(base) - (a.mode == "linear" ? 0 : 1);
+    std::vector<double> weights;
+    int64_t first = 0;
+    if (stretched) {
+      // The left neighbour is the one below x, also when x is whole (ratio 1).
+      const double left = t == 0.0 ? base - 1 : base, ratio = t == 0.0 ? 1.0 : t;
+      double sum = 0.0;
+      for (int64_t k = 0; k < filter.taps; ++k) {
+        weights.push_back(FilterWeight(a, (static_cast<double>(filter.start + k) - ratio) * scale));
+        sum += weights.back();
+      }
+      for (double& w : weights) w /= sum;
+      first = static_cast<int64_t>(left) + filter.start;
+    } else {
+      weights = a.mode == "linear" ? std::vector<double>{1 - t, t} : CubicWeights(t, a.cubic_a);
+      first = static_cast<int64_t>(base) - (a.mode == "linear" ? 0 : 1);
+    }
     if (a.exclude_outside) {  // taps outside the input get weight 0; the rest renormalise
       double sum = 0.0;
       for (int64_t k = 0; k < axis.taps; ++k) {
@@ -159,6 +205,7 @@ absl::StatusOr<ResizeGeometry> ResolveResize(const Graph& graph, const Node& nod
       return Invalid(absl::StrCat("keep_aspect_ratio_policy '", policy, "' is unknown"));
     }
     ASSIGN_OR_RETURN(antialias, node.attributes.GetInt("antialias", 0));
+    a.antialias = antialias != 0;
     // Opset 18's axes: scales, sizes and roi list only these axes; the others stay.
     if (node.attributes.Has("axes")) {
       ASSIGN_OR_RETURN(std::vector<int64_t> listed, node.attributes.GetInts("axes", {}));
@@ -256,10 +303,20 @@ absl::StatusOr<ResizeGeometry> ResolveResize(const Graph& graph, const Node& nod
     }
   }
   RETURN_IF_ERROR(CheckShapeSize(out, "Resize output"));
+  // An antialiased shrink by 1/s reads about 2/s (linear) or 4/s (cubic) taps.
+  bool stretches = false;
+  int64_t combinations = 1;
   for (size_t d = 0; d < rank; ++d) {
-    if (antialias != 0 && dim_scales[d] < 1.0 && a.mode != "nearest") {
-      return absl::UnimplementedError("Resize with antialias=1 is not supported when it shrinks a dimension");
+    int64_t taps = a.mode == "nearest" ? 1 : a.mode == "linear" ? 2 : 4;
+    if (a.antialias && a.mode != "nearest" && dim_scales[d] > 0.0 && dim_scales[d] < 1.0) {
+      stretches = true;
+      taps = Stretched(a, std::max(dim_scales[d], 1.0 / kMaxTapCombinations)).taps;
     }
+    combinations = std::min(combinations * taps, kMaxTapCombinations + 1);
+  }
+  if (stretches && combinations > kMaxTapCombinations) {
+    return absl::UnimplementedError(absl::StrCat("Resize would read more than ", kMaxTapCombinations,
+                                                 " input elements for each output element (the limit)"));
   }
   ResizeGeometry g;
   g.extrapolation_value = a.extrapolation_value;

@@ -1,9 +1,10 @@
 // Resize (and the older Upsample) as separable taps: along each dimension, output
 // index i reads `taps` input positions with weights (1 for nearest, 2 for linear, 4
-// for cubic), and an output element is the sum over every combination of one tap per
-// dimension of the product of their weights times the input element there. Computed
-// once from the attributes (mode, coordinate_transformation_mode, nearest_mode,
-// cubic_coeff_a, exclude_outside, extrapolation_value) and the constant scales,
+// for cubic; more where antialias stretches the filter of a shrinking dimension), and
+// an output element is the sum over every combination of one tap per dimension of the
+// product of their weights times the input element there. Computed once from the
+// attributes (mode, coordinate_transformation_mode, nearest_mode, cubic_coeff_a,
+// exclude_outside, extrapolation_value, antialias) and the constant scales,
 // sizes and roi; shape rules, the reference evaluator and the lowering read it.
 #ifndef MODELC_IR_RESIZE_H_
 #define MODELC_IR_RESIZE_H_

@@ -49,6 +49,7 @@ bool Accepts(OpTypes types, DataType type) {
   switch (types) {
     case OpTypes::kFloat: return IsFloat(type);
     case OpTypes::kFloatOrDouble: return IsFloatingPoint(type);
+    case OpTypes::kFloatOrDoubleOrBool: return IsFloatingPoint(type) || IsBool(type);
     case OpTypes::kNumeric: return IsFloat(type) || IsInteger(type);
     case OpTypes::kNumericOrDouble: return IsFloatingPoint(type) || IsInteger(type);
     case OpTypes::kInteger: return IsInteger(type);

@@ -13,7 +13,7 @@
 //   same scale and zero point
 //                                                becomes  the op on x itself (it moves
 //   or picks values, and quantising a dequantised value gives it back exactly)
-// Conditions: x's parameters per tensor; w an int8/uint8 constant, per tensor or per
+// Conditions: 8-bit tensors, parameters not blocked; x's parameters per tensor; w an int8/uint8 constant, per tensor or per
 // output channel; b an int32 constant with zero point 0 and scale x_scale * w_scale
 // (anything else is refused: the model is inconsistent); Gemm with alpha = beta = 1 and
 // A not transposed. A product's weights are kept as [N, K] (transposed once if given as
@@ -45,6 +45,12 @@ std::optional<QuantizedOperand> OperandOf(const Graph& graph, int node_index, Op
   if (node_index < 0) return std::nullopt;
   const Node& node = graph.nodes()[node_index];
   if (node.op != op || node.guard != kNoValue) return std::nullopt;
+  // The integer kernels take 8-bit tensors (and int32 biases), per tensor or per axis.
+  const ValueId quantized = op == OpKind::kDequantizeLinear ? node.inputs[0] : node.outputs[0];
+  const DataType type = graph.value(quantized).type.element_type;
+  if (type == DataType::kInt16 || type == DataType::kUInt16 || node.attributes.GetInt("block_size", 0).value_or(0) != 0) {
+    return std::nullopt;
+  }
   QuantizedOperand q;
   q.node = node_index;
   q.data = node.inputs[0];

@@ -351,12 +351,39 @@ absl::StatusOr<Outputs> EvaluateArgMin(const Graph& graph, const Node& node,
   return EvaluateArgMax(graph, node, in);  // the op tells ArgReduce which
 }
 
+namespace {
+
+// ReduceMax and ReduceMin of bools: whether any (all) of the reduced elements is true;
+// an empty reduction gives false (true), the identity of Or (And), as ONNX says.
+absl::StatusOr<TensorData> BoolReduce(const Graph& graph, const Node& node, const TensorData& x) {
+  if (node.op != OpKind::kReduceMax && node.op != OpKind::kReduceMin) {
+    return absl::InternalError(absl::StrCat(OpName(node.op), " of bools has no reference kernel"));
+  }
+  ASSIGN_OR_RETURN(ReduceGeometry g, ResolveReduce(graph, node));
+  const bool any = node.op == OpKind::kReduceMax;
+  const std::vector<int64_t> kept = Offsets(g.kept_dims, g.kept_strides);
+  const std::vector<int64_t> reduced = Offsets(g.reduced_dims, g.reduced_strides);
+  std::vector<uint8_t> out(kept.size());
+  for (size_t o = 0; o < kept.size(); ++o) {
+    bool result = !any;
+    for (int64_t r : reduced) {
+      const bool v = x.bytes()[kept[o] + r] != 0;
+      result = any ? (result || v) : (result && v);
+    }
+    out[o] = result ? 1 : 0;
+  }
+  return TensorData(OutputType(graph, node), std::move(out));
+}
+
+}  // namespace
+
 bool NeedsTypedKernel(const Graph& graph, const Node& node) {
   switch (GetOpInfo(node.op).family) {
     case OpFamily::kIndexMap:
       return true;
+    case OpFamily::kReduce:  // ReduceMax and ReduceMin of bools
+      return IsBool(graph.InputType(node, 0).element_type);
     case OpFamily::kView:
-    case OpFamily::kReduce:
     case OpFamily::kOwn:  // its Evaluate hook chooses
       return false;
     case OpFamily::kUnary:
@@ -391,9 +418,12 @@ absl::StatusOr<std::vector<TensorData>> EvaluateTypedNode(const Graph& graph, co
       }
       return outputs;
     }
+    case OpFamily::kReduce: {
+      ASSIGN_OR_RETURN(TensorData out, BoolReduce(graph, node, *inputs[0]));
+      return Outputs{std::move(out)};
+    }
     case OpFamily::kOwn:  // its Evaluate hook
     case OpFamily::kView:
-    case OpFamily::kReduce:
       break;
   }
   return absl::InternalError(absl::StrCat("no typed reference kernel for ", OpName(node.op)));

@@ -26,12 +26,7 @@ absl::StatusOr<const KnownInput*> Input(const std::vector<std::optional<KnownInp
                                         bool constant) {
   if (i >= inputs.size() || !inputs[i]) return absl::InvalidArgumentError(absl::StrCat("input ", i, " is missing"));
   if (constant && !inputs[i]->constant) {
-    std::string hint;
-    if (inputs[i]->is_graph_input) {
-      hint = absl::StrCat("; it is the graph input '", inputs[i]->name, "': fix its value with --freeze ",
-                          inputs[i]->name, "=VALUES");
-    }
-    return absl::UnimplementedError(absl::StrCat("input ", i, " must be known at compile time", hint));
+    return absl::UnimplementedError(absl::StrCat("input ", i, " must be known at compile time", inputs[i]->freeze_hint));
   }
   return &*inputs[i];
 }

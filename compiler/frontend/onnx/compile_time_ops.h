@@ -21,7 +21,7 @@ struct KnownInput {
   std::string name;
   TensorType type;
   const TensorData* constant = nullptr;  // nullptr when only known at run time
-  bool is_graph_input = false;
+  std::string freeze_hint;  // when not constant: which graph input to freeze (op_geometry.h's FreezeHint)
 };
 
 // The node's single output as a constant.

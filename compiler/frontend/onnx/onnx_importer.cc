@@ -379,6 +379,8 @@ class GraphBuilder {
     }
     if (proto.op_type() == "If") return AddIf(proto, index);
     if (IsCompileTimeOp(proto.op_type())) {
+      // Shape and Size read only their input's type; the others, its values.
+      const bool reads_values = proto.op_type() != "Shape" && proto.op_type() != "Size";
       std::vector<std::optional<KnownInput>> known;
       for (const std::string& input : proto.input()) {
         auto it = values_.find(input);
@@ -386,9 +388,10 @@ class GraphBuilder {
           known.push_back(std::nullopt);
           continue;
         }
+        if (reads_values) RETURN_IF_ERROR(FoldProducers(it->second));
         const Value& value = graph_.value(it->second);
         known.push_back(KnownInput{value.name, value.type, value.constant ? &*value.constant : nullptr,
-                                   graph_.IsGraphInput(it->second)});
+                                   value.constant || !reads_values ? "" : FreezeHint(graph_, it->second)});
       }
       ASSIGN_OR_RETURN(TensorData data, EvaluateCompileTimeOp(proto, known));
       return AddConstantOutput(proto, std::move(data));
@@ -424,6 +427,9 @@ class GraphBuilder {
       node.inputs.push_back(it->second);
     }
     while (!node.inputs.empty() && node.inputs.back() == kNoValue) node.inputs.pop_back();
+    if (GetOpInfo(node.op).Has(op_traits::kOnlyFirstInputIsData)) {
+      for (size_t i = 1; i < node.inputs.size(); ++i) RETURN_IF_ERROR(FoldProducers(node.inputs[i]));
+    }
     // Gather is a compile-time index map; with indices computed at run time (token ids,
     // labels) it is the kernel that reads them.
     if (node.op == OpKind::kGather && node.inputs.size() == 2 && !graph_.IsConstant(node.inputs[1])) {
@@ -438,6 +444,8 @@ class GraphBuilder {
     }
     // Optional outputs nobody reads (Dropout's mask, for one) are not computed.
     int output_count = proto.output_size();
+    // Dropout's mask is computed apart (AddDropoutMask): the node itself is a view.
+    if (node.op == OpKind::kDropout) output_count = std::min(output_count, 1);
     while (output_count > 1 && (proto.output(output_count - 1).empty() ||
                                 !consumed_.count(proto.output(output_count - 1)))) {
       --output_count;
@@ -463,6 +471,7 @@ class GraphBuilder {
       node.outputs[o] = graph_.AddValue(name, types[o]);
       values_[name] = node.outputs[o];
     }
+    if (node.op == OpKind::kDropout) RETURN_IF_ERROR(AddDropoutMask(proto, types[0].shape));
     // Shape arithmetic on constants (int64 and bool results) folds here, so that the
     // shape rules of later nodes see its values; float work is left to the passes.
     if (FoldsAtImport(node)) {
@@ -473,6 +482,20 @@ class GraphBuilder {
       return absl::OkStatus();
     }
     graph_.AddNode(std::move(node));
+    return absl::OkStatus();
+  }
+
+  // Dropout's optional mask, when read: the shape rule admits inference only (no
+  // training_mode, or a constant false), where every element is kept, so the mask is
+  // a constant of all true.
+  absl::Status AddDropoutMask(const onnx::NodeProto& proto, const Shape& shape) {
+    if (proto.output_size() < 2 || proto.output(1).empty() || !consumed_.count(proto.output(1))) {
+      return absl::OkStatus();
+    }
+    const std::string& name = proto.output(1);
+    if (values_.count(name)) return absl::InvalidArgumentError(absl::StrCat("output '", name, "' is defined twice"));
+    std::vector<uint8_t> all_true(ElementCount(shape), 1);
+    values_[name] = graph_.AddConstant(name, TensorData(TensorType{DataType::kBool, shape}, std::move(all_true)));
     return absl::OkStatus();
   }
 
@@ -519,6 +542,7 @@ class GraphBuilder {
     auto condition = proto.input_size() == 1 ? values_.find(proto.input(0)) : values_.end();
     if (condition == values_.end()) return absl::InvalidArgumentError("If takes one condition input");
     const ValueId cond = condition->second;
+    RETURN_IF_ERROR(FoldProducers(cond));
     const Value& value = graph_.value(cond);
     if (value.type.element_type != DataType::kBool || value.type.ElementCount() != 1) {
       return absl::InvalidArgumentError("If's condition must be one bool");
@@ -613,6 +637,43 @@ class GraphBuilder {
     values_[value_name] = node.outputs[0];
     graph_.AddNode(std::move(node));
     return values_[value_name];
+  }
+
+  // A parameter (a shape, bound or fill value, a Range's limit, an If's condition) is
+  // needed now, but may come from nodes left to the passes because their results are
+  // float (Cast(size), CastLike(-inf)): when every value it is computed from is
+  // constant, those nodes are evaluated here, in graph order, and leave the graph.
+  // Otherwise (it depends on a graph input) nothing changes, and the op's rule says
+  // what is missing.
+  absl::Status FoldProducers(ValueId id) {
+    std::vector<bool> needed(graph_.nodes().size(), false);
+    std::vector<bool> seen(graph_.values().size(), false);
+    std::vector<ValueId> pending = {id};
+    while (!pending.empty()) {
+      const ValueId value = pending.back();
+      pending.pop_back();
+      if (value == kNoValue || graph_.IsConstant(value) || seen[value]) continue;
+      seen[value] = true;
+      const int producer = graph_.value(value).producer;
+      if (producer < 0) return absl::OkStatus();  // a graph input
+      const Node& node = graph_.nodes()[producer];
+      int64_t bytes = 0;
+      for (ValueId output : node.outputs) bytes += graph_.value(output).type.ByteSize();
+      if (bytes > kMaxImportFoldBytes) return absl::OkStatus();
+      needed[producer] = true;
+      for (ValueId input : node.inputs) pending.push_back(input);
+    }
+    for (size_t n = 0; n < needed.size(); ++n) {
+      if (!needed[n]) continue;
+      const Node& node = graph_.nodes()[n];
+      std::vector<const TensorData*> inputs;
+      for (ValueId input : node.inputs) inputs.push_back(input == kNoValue ? nullptr : &*graph_.value(input).constant);
+      absl::StatusOr<std::vector<TensorData>> results = EvaluateNode(graph_, node, inputs);
+      if (!results.ok()) return WithContext(results.status(), absl::StrCat("evaluating node '", node.name, "'"));
+      for (size_t o = 0; o < results->size(); ++o) graph_.mutable_value(node.outputs[o]).constant = std::move((*results)[o]);
+    }
+    graph_.RemoveNodes(needed);
+    return absl::OkStatus();
   }
 
   bool FoldsAtImport(const Node& node) const {

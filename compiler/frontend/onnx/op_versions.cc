@@ -63,6 +63,7 @@ constexpr AttributeChange kChanges[] = {
     {"Col2Im", 18, "dilations", true},
     {"Col2Im", 18, "pads", true},
     {"Col2Im", 18, "strides", true},
+    {"AffineGrid", 20, "align_corners", true},
 };
 
 // The attributes `op` has at `opset`; nullopt when the library has no schema for it

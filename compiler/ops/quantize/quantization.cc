@@ -11,10 +11,6 @@
 namespace modelc {
 namespace {
 
-bool IsQuantizedType(DataType type, bool allow_int32) {
-  return type == DataType::kInt8 || type == DataType::kUInt8 || (allow_int32 && type == DataType::kInt32);
-}
-
 std::string ShapeText(const Shape& shape) {
   std::string text = "[";
   for (size_t d = 0; d < shape.size(); ++d) absl::StrAppend(&text, d ? ", " : "", shape[d]);
@@ -23,10 +19,32 @@ std::string ShapeText(const Shape& shape) {
 
 }  // namespace
 
+bool IsQuantizedType(DataType type, QuantizedTypes accepted) {
+  const bool eight_bit = type == DataType::kInt8 || type == DataType::kUInt8;
+  const bool sixteen_bit = type == DataType::kInt16 || type == DataType::kUInt16;
+  switch (accepted) {
+    case QuantizedTypes::kEightBit: return eight_bit;
+    case QuantizedTypes::kLinear: return eight_bit || sixteen_bit;
+    case QuantizedTypes::kLinearAndInt32: return eight_bit || sixteen_bit || type == DataType::kInt32;
+  }
+  return false;
+}
+
+const char* QuantizedTypesText(QuantizedTypes accepted) {
+  switch (accepted) {
+    case QuantizedTypes::kEightBit: return "int8 or uint8";
+    case QuantizedTypes::kLinear: return "int8, uint8, int16 or uint16";
+    case QuantizedTypes::kLinearAndInt32: return "int8, uint8, int16, uint16 or int32";
+  }
+  return "";
+}
+
 int32_t QuantizedMin(DataType type) {
   switch (type) {
     case DataType::kInt8: return -128;
     case DataType::kUInt8: return 0;
+    case DataType::kInt16: return -32768;
+    case DataType::kUInt16: return 0;
     default: return INT32_MIN;
   }
 }
@@ -35,6 +53,8 @@ int32_t QuantizedMax(DataType type) {
   switch (type) {
     case DataType::kInt8: return 127;
     case DataType::kUInt8: return 255;
+    case DataType::kInt16: return 32767;
+    case DataType::kUInt16: return 65535;
     default: return INT32_MAX;
   }
 }
@@ -42,7 +62,7 @@ int32_t QuantizedMax(DataType type) {
 absl::StatusOr<QuantizationParameters> ResolveQuantization(const Graph& graph, const Node& node, int scale_input,
                                                            int zero_point_input, const Shape& data,
                                                            std::optional<int64_t> axis, absl::string_view what,
-                                                           DataType type_without_zero_point, bool allow_int32) {
+                                                           DataType type_without_zero_point, QuantizedTypes accepted) {
   QuantizationParameters q;
   q.scale_input = scale_input;
   q.type = type_without_zero_point;
@@ -59,10 +79,10 @@ absl::StatusOr<QuantizationParameters> ResolveQuantization(const Graph& graph, c
   if (zero_point_input >= 0 && graph.HasInput(node, zero_point_input)) {
     q.zero_point_input = zero_point_input;
     const TensorType& zero_point = graph.InputType(node, zero_point_input);
-    if (!IsQuantizedType(zero_point.element_type, allow_int32)) {
+    if (!IsQuantizedType(zero_point.element_type, accepted)) {
       return absl::InvalidArgumentError(absl::StrCat(what, "_zero_point has element type ",
                                                      DataTypeName(zero_point.element_type), "; it must be ",
-                                                     allow_int32 ? "int8, uint8 or int32" : "int8 or uint8"));
+                                                     QuantizedTypesText(accepted)));
     }
     // A scalar and a one-element vector are both per tensor (exporters mix them).
     auto per_tensor = [](const Shape& shape) { return ElementCount(shape) == 1 && shape.size() <= 1; };
@@ -92,17 +112,7 @@ absl::StatusOr<QuantizationParameters> ResolveQuantization(const Graph& graph, c
     q.count = data[*axis];
     for (size_t d = static_cast<size_t>(*axis) + 1; d < data.size(); ++d) q.inner *= data[d];
   }
-  const std::optional<TensorData>* constant_scale =
-      scale_input >= 0 ? &graph.value(node.inputs[scale_input]).constant : nullptr;
-  if (constant_scale != nullptr && constant_scale->has_value()) {
-    const std::vector<float> values = (*constant_scale)->Floats();
-    for (size_t i = 0; i < values.size(); ++i) {
-      if (!(values[i] > 0.0f) || !std::isfinite(values[i])) {
-        return absl::InvalidArgumentError(absl::StrCat(what, "_scale must be positive and finite; element ", i,
-                                                       " is ", values[i]));
-      }
-    }
-  }
+  if (scale_input >= 0) RETURN_IF_ERROR(CheckConstantScale(graph, node, scale_input, what));
   if (q.zero_point_input >= 0 && q.type == DataType::kInt32) {
     if (const std::optional<TensorData>& constant = graph.value(node.inputs[q.zero_point_input]).constant) {
       for (int32_t v : ElementsAsInt32(*constant)) {
@@ -113,11 +123,24 @@ absl::StatusOr<QuantizationParameters> ResolveQuantization(const Graph& graph, c
   return q;
 }
 
+absl::Status CheckConstantScale(const Graph& graph, const Node& node, int scale_input, absl::string_view what) {
+  const std::optional<TensorData>& constant = graph.value(node.inputs[scale_input]).constant;
+  if (!constant) return absl::OkStatus();
+  const std::vector<float> values = constant->Floats();
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (!(values[i] > 0.0f) || !std::isfinite(values[i])) {
+      return absl::InvalidArgumentError(absl::StrCat(what, "_scale must be positive and finite; element ", i,
+                                                     " is ", values[i]));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<QuantizationParameters> ResolveQuantizedOperand(const Graph& graph, const Node& node, int data_input,
                                                                int scale_input, int zero_point_input,
                                                                std::optional<int64_t> axis, absl::string_view what) {
   const TensorType& data = graph.InputType(node, data_input);
-  if (!IsQuantizedType(data.element_type, /*allow_int32=*/false)) {
+  if (!IsQuantizedType(data.element_type, QuantizedTypes::kEightBit)) {
     return absl::InvalidArgumentError(absl::StrCat(what, " has element type ", DataTypeName(data.element_type),
                                                    "; it must be int8 or uint8"));
   }
@@ -278,7 +301,8 @@ llvm::Value* EmitRoundToQuantized(KernelContext& k, llvm::Value* scaled, llvm::V
   llvm::Value* high = b.CreateSIToFP(b.CreateSub(b.getInt32(QuantizedMax(type)), zero_point), k.F32());
   llvm::Value* v = b.CreateSelect(b.CreateFCmpOGT(scaled, low), scaled, low);
   v = b.CreateSelect(b.CreateFCmpOLT(v, high), v, high);
-  // In [-383, 383]: adding 1.5 * 2^23 rounds it to an integer, halves to even, which
+  // In [-65535, 65535] (16-bit types with their zero point; [-383, 383] for 8-bit
+  // ones): adding 1.5 * 2^23 rounds it to an integer, halves to even, which
   // the sum's low mantissa bits then hold: its bits minus those of 1.5 * 2^23 are the
   // integer, with no float-to-integer conversion (cheaper on every core, and QEMU 7.2
   // cannot translate RVV's vfcvt.rtz).

@@ -35,17 +35,29 @@ struct QuantizationParameters {
   bool PerTensor() const { return count == 1; }
 };
 
+// The quantised element types an op takes.
+enum class QuantizedTypes {
+  kEightBit,           // int8, uint8: the integer kernels (convolutions, products, sums)
+  kLinear,             // QuantizeLinear's: also int16 and uint16
+  kLinearAndInt32,     // DequantizeLinear's: also int32 (an accumulator or a bias)
+};
+bool IsQuantizedType(DataType type, QuantizedTypes accepted);
+// "int8 or uint8", ...: the accepted types, for messages.
+const char* QuantizedTypesText(QuantizedTypes accepted);
+
 // Checks the pair at inputs `scale_input` and `zero_point_input` (or -1) of `node`, for
-// a tensor of shape `data`: the scale float32, the zero point int8 or uint8 (or int32
-// when `allow_int32`), both of one shape, a scalar (or one element) or, when `axis` is
-// given, a 1-D tensor as long as data's dimension `axis`. Constant scales must be
-// positive and finite. `what` names the tensor in messages ("x", "y", ...).
-// `type_without_zero_point` is the quantised type when the zero point is absent.
+// a tensor of shape `data`: the scale float32, the zero point of an `accepted` type,
+// both of one shape, a scalar (or one element) or, when `axis` is given, a 1-D tensor
+// as long as data's dimension `axis`. Constant scales must be positive and finite.
+// `what` names the tensor in messages ("x", "y", ...). `type_without_zero_point` is the
+// quantised type when the zero point is absent.
 absl::StatusOr<QuantizationParameters> ResolveQuantization(const Graph& graph, const Node& node, int scale_input,
                                                            int zero_point_input, const Shape& data,
                                                            std::optional<int64_t> axis, absl::string_view what,
                                                            DataType type_without_zero_point = DataType::kUInt8,
-                                                           bool allow_int32 = false);
+                                                           QuantizedTypes accepted = QuantizedTypes::kEightBit);
+// That a constant scale (input `scale_input` of `node`) is positive and finite.
+absl::Status CheckConstantScale(const Graph& graph, const Node& node, int scale_input, absl::string_view what);
 
 // The same for an int8/uint8 operand of a quantised product (input `data_input`): its
 // zero point, if given, of its element type; `scale_input` -1 when the op has no scales.
@@ -64,7 +76,7 @@ struct TensorQuantization {
 };
 std::optional<TensorQuantization> QuantizationOfValue(const Graph& graph, ValueId value);
 
-// The smallest and largest value of a quantised type (int8, uint8, int32).
+// The smallest and largest value of a quantised type (int8, uint8, int16, uint16, int32).
 int32_t QuantizedMin(DataType type);
 int32_t QuantizedMax(DataType type);
 
@@ -79,9 +91,9 @@ struct QuantizationValues {
 };
 QuantizationValues ReadQuantization(const QuantizationParameters& q, const std::vector<const TensorData*>& inputs);
 
-// The elements of an integer tensor (int8, uint8, int32) as int32.
+// The elements of an integer tensor (int8, uint8, int16, uint16, int32) as int32.
 std::vector<int32_t> ElementsAsInt32(const TensorData& tensor);
-// A tensor of `type` (int8, uint8, int32) holding `values`, each already in range.
+// A tensor of `type` (int8, uint8, int16, uint16, int32) holding `values`, each already in range.
 TensorData TensorFromInt32(const TensorType& type, const std::vector<int32_t>& values);
 
 // The rounding rule on the host: `scaled` (float32, already scaled) clamped, rounded

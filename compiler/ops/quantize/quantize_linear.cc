@@ -1,7 +1,9 @@
-// QuantizeLinear and DequantizeLinear: float32 to int8/uint8 and back, per tensor or
-// per axis (opset 13's `axis`, default 1).
+// QuantizeLinear and DequantizeLinear: float32 to int8/uint8/int16/uint16 and back,
+// per tensor, per axis (opset 13's `axis`, default 1) or per block along the axis
+// (opset 21's `block_size`: the parameters have x's shape but for ceil(x's dimension /
+// block_size) along the axis).
 //   QuantizeLinear:   y = round_half_even(x / y_scale) + y_zero_point, saturated
-//   DequantizeLinear: y = (x - x_zero_point) * x_scale (x int8, uint8 or int32)
+//   DequantizeLinear: y = (x - x_zero_point) * x_scale (x also int32)
 // Both ops live here: shape rule, reference and kernel (the hooks of own_op_hooks.h);
 // the rounding rule is quantization.h's, shared with the quantised convolutions and
 // matrix products.
@@ -18,7 +20,63 @@ namespace {
 struct LinearQuantizationGeometry {
   QuantizationParameters q;  // of the quantised side: y for QuantizeLinear, x for DequantizeLinear
   int64_t elements = 0;
+  // Blocked parameters: x seen as [outer, axis_length, q.inner] takes, at (o, a, i),
+  // parameter (o, a / block, i) of the [outer, blocks, q.inner] scale and zero point.
+  std::optional<int64_t> block;
+  int64_t outer = 1, axis_length = 1, blocks = 1;
+  // The parameter index of element e.
+  int64_t ParameterOf(int64_t e) const {
+    if (!block) return (e / q.inner) % q.count;
+    const int64_t i = e % q.inner, a = (e / q.inner) % axis_length, o = e / (q.inner * axis_length);
+    return (o * blocks + a / *block) * q.inner + i;
+  }
 };
+
+// The blocked form's parameters: types and the shapes of the scale and zero point.
+absl::Status ResolveBlocked(const Graph& graph, const Node& node, const Shape& x, int64_t axis, int64_t block,
+                            LinearQuantizationGeometry* g) {
+  const bool quantize = node.op == OpKind::kQuantizeLinear;
+  const char* what = quantize ? "y" : "x";
+  const TensorType& scale = graph.InputType(node, 1);
+  if (scale.element_type != DataType::kFloat32) {
+    return absl::InvalidArgumentError(absl::StrCat(what, "_scale has element type ", DataTypeName(scale.element_type),
+                                                   "; it must be float32"));
+  }
+  if (block < 1) return absl::InvalidArgumentError(absl::StrCat("block_size ", block, " must be positive"));
+  Shape expected = x;
+  expected[axis] = x[axis] / block + (x[axis] % block != 0 ? 1 : 0);
+  if (scale.shape != expected) {
+    return absl::InvalidArgumentError(absl::StrCat(what, "_scale has shape ", ShapeToString(scale.shape),
+                                                   "; blocks of ", block, " along axis ", axis, " of ",
+                                                   ShapeToString(x), " need ", ShapeToString(expected)));
+  }
+  RETURN_IF_ERROR(CheckConstantScale(graph, node, 1, what));
+  g->q.scale_input = 1;
+  if (graph.HasInput(node, 2)) {
+    const TensorType& zero_point = graph.InputType(node, 2);
+    // An int32 tensor's zero point must be 0 (ResolveQuantization's rule): absent here.
+    if (!IsQuantizedType(zero_point.element_type, QuantizedTypes::kLinear)) {
+      return absl::InvalidArgumentError(absl::StrCat(what, "_zero_point has element type ",
+                                                     DataTypeName(zero_point.element_type), "; it must be ",
+                                                     QuantizedTypesText(QuantizedTypes::kLinear)));
+    }
+    if (zero_point.shape != scale.shape) {
+      return absl::InvalidArgumentError(absl::StrCat(what, "_zero_point has shape ", ShapeToString(zero_point.shape),
+                                                     " but ", what, "_scale has ", ShapeToString(scale.shape)));
+    }
+    g->q.zero_point_input = 2;
+    g->q.type = zero_point.element_type;
+  }
+  g->block = block;
+  g->axis_length = x[axis];
+  g->blocks = expected[axis];
+  g->q.count = ElementCount(scale.shape);
+  g->q.inner = 1;
+  for (size_t d = static_cast<size_t>(axis) + 1; d < x.size(); ++d) g->q.inner *= x[d];
+  g->outer = 1;
+  for (int64_t d = 0; d < axis; ++d) g->outer *= x[d];
+  return absl::OkStatus();
+}
 
 absl::StatusOr<LinearQuantizationGeometry> ResolveLinearQuantization(const Graph& graph, const Node& node) {
   const bool quantize = node.op == OpKind::kQuantizeLinear;
@@ -27,22 +85,22 @@ absl::StatusOr<LinearQuantizationGeometry> ResolveLinearQuantization(const Graph
     return absl::UnimplementedError(absl::StrCat("QuantizeLinear of ", DataTypeName(x.element_type),
                                                  " input is not supported (float32 only)"));
   }
-  if (!quantize && x.element_type != DataType::kInt8 && x.element_type != DataType::kUInt8 &&
-      x.element_type != DataType::kInt32) {
+  if (!quantize && !IsQuantizedType(x.element_type, QuantizedTypes::kLinearAndInt32)) {
     return absl::InvalidArgumentError(absl::StrCat("DequantizeLinear's input has element type ",
-                                                   DataTypeName(x.element_type), "; it must be int8, uint8 or int32"));
-  }
-  // The axis matters only to per-axis parameters (a scalar scale may come with the
-  // default axis 1 on a rank-1 input).
-  const Shape& scale = graph.InputType(node, 1).shape;
-  std::optional<int64_t> axis;
-  if (!x.shape.empty() && !(ElementCount(scale) == 1 && scale.size() <= 1)) {
-    ASSIGN_OR_RETURN(int64_t axis_attribute, node.attributes.GetInt("axis", 1));
-    ASSIGN_OR_RETURN(axis, NormalizeAxis(axis_attribute, static_cast<int64_t>(x.shape.size())));
+                                                   DataTypeName(x.element_type), "; it must be ",
+                                                   QuantizedTypesText(QuantizedTypes::kLinearAndInt32)));
   }
   // Opsets 21 and 23: blocked parameters, an output type, a computation precision.
   ASSIGN_OR_RETURN(int64_t block_size, node.attributes.GetInt("block_size", 0));
-  if (block_size != 0) return absl::UnimplementedError("blocked quantisation (block_size) is not supported");
+  // The axis matters only to per-axis and blocked parameters (a scalar scale may come
+  // with the default axis 1 on a rank-1 input).
+  const Shape& scale = graph.InputType(node, 1).shape;
+  std::optional<int64_t> axis;
+  if (!x.shape.empty() && (block_size != 0 || !(ElementCount(scale) == 1 && scale.size() <= 1))) {
+    ASSIGN_OR_RETURN(int64_t axis_attribute, node.attributes.GetInt("axis", 1));
+    ASSIGN_OR_RETURN(axis, NormalizeAxis(axis_attribute, static_cast<int64_t>(x.shape.size())));
+  }
+  if (block_size != 0 && !axis) return absl::InvalidArgumentError("blocked quantisation of a scalar");
   ASSIGN_OR_RETURN(int64_t output_dtype, node.attributes.GetInt("output_dtype", 0));
   ASSIGN_OR_RETURN(int64_t precision, node.attributes.GetInt("precision", 0));
   if (precision != 0 && precision != static_cast<int64_t>(DataType::kFloat32)) {
@@ -51,17 +109,23 @@ absl::StatusOr<LinearQuantizationGeometry> ResolveLinearQuantization(const Graph
   DataType quantized_default = quantize ? DataType::kUInt8 : x.element_type;
   if (output_dtype != 0) {
     const std::optional<DataType> type = DataTypeFromCode(output_dtype);
-    const bool supported = quantize ? type == DataType::kUInt8 || type == DataType::kInt8 : type == DataType::kFloat32;
+    const bool supported = quantize ? type && IsQuantizedType(*type, QuantizedTypes::kLinear) : type == DataType::kFloat32;
     if (!supported) {
       return absl::UnimplementedError(absl::StrCat(quantize ? "QuantizeLinear" : "DequantizeLinear", "'s output_dtype ",
                                                    output_dtype, " is not supported (",
-                                                   quantize ? "int8 and uint8" : "float32", " only)"));
+                                                   quantize ? QuantizedTypesText(QuantizedTypes::kLinear) : "float32",
+                                                   " only)"));
     }
     if (quantize) quantized_default = *type;
   }
   LinearQuantizationGeometry g;
-  ASSIGN_OR_RETURN(g.q, ResolveQuantization(graph, node, 1, 2, x.shape, axis, quantize ? "y" : "x",
-                                            quantized_default, /*allow_int32=*/!quantize));
+  if (block_size != 0) {
+    g.q.type = quantized_default;
+    RETURN_IF_ERROR(ResolveBlocked(graph, node, x.shape, *axis, block_size, &g));
+  } else {
+    ASSIGN_OR_RETURN(g.q, ResolveQuantization(graph, node, 1, 2, x.shape, axis, quantize ? "y" : "x", quantized_default,
+                                              quantize ? QuantizedTypes::kLinear : QuantizedTypes::kLinearAndInt32));
+  }
   if (quantize && output_dtype != 0 && g.q.type != quantized_default) {
     return absl::InvalidArgumentError(absl::StrCat("y_zero_point has element type ", DataTypeName(g.q.type),
                                                    " but output_dtype says ", DataTypeName(quantized_default)));
@@ -81,10 +145,25 @@ absl::StatusOr<std::vector<TensorType>> InferLinearQuantization(const Graph& gra
 }
 
 // Loops over the elements as [outer, parameter, inner], with the parameter's scale and
-// zero point loaded once per parameter.
+// zero point loaded once per parameter; blocked, as [outer, axis, inner], loading them
+// for each element.
 void LoopWithParameters(KernelContext& k, const LinearQuantizationGeometry& g,
                         const std::function<void(llvm::Value* element, llvm::Value* scale, llvm::Value* zero_point)>& body) {
   llvm::IRBuilder<>& b = k.b;
+  if (g.block) {
+    k.Loop(g.outer, [&](llvm::Value* o) {
+      k.Loop(g.axis_length, [&](llvm::Value* a) {
+        llvm::Value* block_row = b.CreateAdd(b.CreateMul(o, k.Int(g.blocks)), b.CreateUDiv(a, k.Int(*g.block)));
+        llvm::Value* parameters = b.CreateMul(block_row, k.Int(g.q.inner));
+        llvm::Value* base = b.CreateMul(b.CreateAdd(b.CreateMul(o, k.Int(g.axis_length)), a), k.Int(g.q.inner));
+        k.Loop(g.q.inner, [&](llvm::Value* i) {
+          llvm::Value* p = b.CreateAdd(parameters, i);
+          body(b.CreateAdd(base, i), EmitLoadScale(k, g.q, p), EmitLoadZeroPoint(k, g.q, p));
+        });
+      });
+    });
+    return;
+  }
   if (g.q.PerTensor()) {
     llvm::Value* scale = EmitLoadScale(k, g.q, k.Int(0));
     llvm::Value* zero_point = EmitLoadZeroPoint(k, g.q, k.Int(0));
@@ -120,7 +199,10 @@ absl::StatusOr<std::vector<TensorData>> EvaluateQuantizeLinear(const Graph& grap
   const QuantizationValues q = ReadQuantization(g.q, inputs);
   const std::vector<float> x = inputs[0]->Floats();
   std::vector<int32_t> y(x.size());
-  for (size_t e = 0; e < x.size(); ++e) y[e] = Quantize(x[e], q.Scale(e), q.ZeroPoint(e), g.q.type);
+  for (size_t e = 0; e < x.size(); ++e) {
+    const int64_t p = g.ParameterOf(static_cast<int64_t>(e));
+    y[e] = Quantize(x[e], q.scale[p], q.zero_point[p], g.q.type);
+  }
   return std::vector<TensorData>{TensorFromInt32(graph.value(node.outputs[0]).type, y)};
 }
 
@@ -130,7 +212,10 @@ absl::StatusOr<std::vector<TensorData>> EvaluateDequantizeLinear(const Graph& gr
   const QuantizationValues q = ReadQuantization(g.q, inputs);
   const std::vector<int32_t> x = ElementsAsInt32(*inputs[0]);
   std::vector<float> y(x.size());
-  for (size_t e = 0; e < x.size(); ++e) y[e] = Dequantize(x[e], q.Scale(e), q.ZeroPoint(e));
+  for (size_t e = 0; e < x.size(); ++e) {
+    const int64_t p = g.ParameterOf(static_cast<int64_t>(e));
+    y[e] = Dequantize(x[e], q.scale[p], q.zero_point[p]);
+  }
   return std::vector<TensorData>{TensorData::FromFloats(graph.value(node.outputs[0]).type.shape, y)};
 }
 
