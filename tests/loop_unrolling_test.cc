@@ -56,19 +56,22 @@ TEST(LoopUnrolling, ScanAndLoopComputeWhatOnnxSpecifies) {
   EXPECT_TRUE(NearlyEqual((*outputs)[5], {1.125f, -1.125f, 0.28125f}, 1e-6, 1e-6)) << "damped";
 }
 
-// Scan-8: batch axis 0, scan axis 1, directions; each batch entry scanned alone.
+// Scan-8: batch axis 0, scan axis 1, directions, sequence_lens of the whole sequence
+// (frozen: it must be known); each batch entry scanned alone.
 TEST(LoopUnrolling, Scan8ScansEachBatchEntry) {
   TemporaryFolder folder;
   const std::string path = WriteText(folder, "scan8.onnxtxt", R"(<ir_version: 4, opset_import: ["" : 8]>
-scan8 (float[2,1] initial, float[2,3,1] x) => (float[2,1] total, float[2,3,1] partial) {
-  total, partial = Scan ("", initial, x) <num_scan_inputs = 1, directions = [1],
+scan8 (int64[2] lengths, float[2,1] initial, float[2,3,1] x) => (float[2,1] total, float[2,3,1] partial) {
+  total, partial = Scan (lengths, initial, x) <num_scan_inputs = 1, directions = [1],
       body = add (float[1] sum_in, float[1] next) => (float[1] sum_out, float[1] seen) {
         sum_out = Add (sum_in, next)
         seen = Identity (sum_out)
       }>
 }
 )");
-  absl::StatusOr<Graph> graph = ImportOnnxFile(path, {});
+  ImportOptions options;
+  options.frozen["lengths"] = "3,3";
+  absl::StatusOr<Graph> graph = ImportOnnxFile(path, options);
   ASSERT_TRUE(graph.ok()) << graph.status();
   absl::StatusOr<std::vector<FloatTensor>> outputs = EvaluateGraph(*graph, {{0, 100}, {1, 2, 3, 10, 20, 30}});
   ASSERT_TRUE(outputs.ok()) << outputs.status();
@@ -92,8 +95,10 @@ long_scan (float[1] initial, float[5000,1] x) => (float[1] total) {
                                           "takes the model past the limit of 4096 unrolled nodes"),
             std::string::npos) << graph.status();
   const std::string loop = WriteText(folder, "loop.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 17]>
-forever (float[1] x) => (float[1] y) {
-  y = Loop ("", "", x) <body = step (int64 i, bool c, float[1] x_in) => (bool c_out, float[1] x_out) {
+long_loop (float[1] x) => (float[1] y) {
+  many = Constant <value = int64 {100000}> ()
+  always = Constant <value = bool {1}> ()
+  y = Loop (many, always, x) <body = step (int64 i, bool c, float[1] x_in) => (bool c_out, float[1] x_out) {
         c_out = Identity (c)
         x_out = Neg (x_in)
       }>
@@ -101,7 +106,8 @@ forever (float[1] x) => (float[1] y) {
 )");
   graph = ImportOnnxFile(loop, {});
   ASSERT_FALSE(graph.ok());
-  EXPECT_NE(graph.status().message().find("node 'Loop_0' (Loop): Loop has neither a trip count M nor a condition"),
+  EXPECT_NE(graph.status().message().find("node 'Loop_2' (Loop): unrolling iteration 1366 of 100000 of a body of 2 "
+                                          "nodes takes the model past the limit of 4096 unrolled nodes"),
             std::string::npos) << graph.status();
 }
 

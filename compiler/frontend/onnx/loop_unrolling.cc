@@ -438,9 +438,9 @@ absl::Status LoopUnroller::AddBatchedScan(const onnx::NodeProto& node, const std
   if (!node.input(0).empty()) {
     ASSIGN_OR_RETURN(ValueId lengths, importer_.Find(node.input(0)));
     const int64_t steps = graph.value(inputs[state_count]).type.shape[1];
-    bool full = graph.IsConstant(lengths) && graph.value(lengths).type.element_type == DataType::kInt32;
+    bool full = graph.IsConstant(lengths) && graph.value(lengths).type.element_type == DataType::kInt64;
     if (full) {
-      for (int32_t length : graph.value(lengths).constant->Elements<int32_t>()) full = full && length == steps;
+      for (int64_t length : graph.value(lengths).constant->Int64s()) full = full && length == steps;
     }
     if (!full) {
       return absl::UnimplementedError(absl::StrCat("Scan-8's sequence_lens must be constant and ", steps,
