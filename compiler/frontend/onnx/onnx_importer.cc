@@ -19,6 +19,7 @@
 #include "absl/strings/ascii.h"
 #include "compiler/frontend/onnx/compile_time_ops.h"
 #include "compiler/frontend/onnx/function_inlining.h"
+#include "compiler/frontend/onnx/loop_unrolling.h"
 #include "compiler/frontend/onnx/schema_functions.h"
 #include "compiler/frontend/onnx/model_loader.h"
 #include "compiler/frontend/onnx/op_versions.h"
@@ -70,11 +71,12 @@ std::optional<OpKind> RenamedOp(const std::string& op_type) {
 bool IsKnownOp(const onnx::NodeProto& node) {
   if (!IsDefaultOnnxDomain(node.domain())) return OpKindFromOnnxName(node.op_type(), node.domain()).has_value();
   return node.op_type() == "Constant" || node.op_type() == "CastLike" || node.op_type() == "If" ||
-         IsCompileTimeOp(node.op_type()) || OpKindFromOnnxName(node.op_type()) || RenamedOp(node.op_type());
+         node.op_type() == "Scan" || node.op_type() == "Loop" || IsCompileTimeOp(node.op_type()) ||
+         OpKindFromOnnxName(node.op_type()) || RenamedOp(node.op_type());
 }
 
 // Lists the unsupported operators of a graph and of the graphs nested in its nodes
-// (If's branches).
+// (If's branches, loop bodies).
 void CollectUnsupportedOps(const onnx::GraphProto& graph, std::vector<std::string>* unsupported) {
   for (int i = 0; i < graph.node_size(); ++i) {
     const onnx::NodeProto& node = graph.node(i);
@@ -332,9 +334,9 @@ absl::Status UpgradeOwnOp(Node& node, int64_t opset) {
   return absl::OkStatus();
 }
 
-class GraphBuilder {
+class GraphBuilder : public BodyImporter {
  public:
-  GraphBuilder(const onnx::GraphProto& proto, int64_t opset) : proto_(proto), opset_(opset) {
+  GraphBuilder(const onnx::GraphProto& proto, int64_t opset) : proto_(proto), opset_(opset), loops_(*this, opset) {
     for (const auto& info : proto.value_info()) onnx_infos_[info.name()] = &info;
     for (const auto& info : proto.output()) onnx_infos_[info.name()] = &info;
     CollectConsumed(proto);
@@ -370,6 +372,31 @@ class GraphBuilder {
     return std::move(graph_);
   }
 
+  // What the loop unroller reads and adds through (BodyImporter).
+  Graph& graph() override { return graph_; }
+  ValueId guard() const override { return guard_; }
+  void set_guard(ValueId guard) override { guard_ = guard; }
+
+  absl::StatusOr<ValueId> Find(const std::string& name) const override {
+    auto it = values_.find(name);
+    if (it == values_.end()) return absl::InvalidArgumentError(absl::StrCat("'", name, "' is not defined before use"));
+    return it->second;
+  }
+
+  absl::Status Bind(const std::string& name, ValueId value) override {
+    if (!values_.emplace(name, value).second) return absl::InvalidArgumentError(absl::StrCat("'", name, "' is defined twice"));
+    return absl::OkStatus();
+  }
+
+  absl::Status ImportNodes(const onnx::GraphProto& graph) override {
+    CollectConsumed(graph);
+    for (int i = 0; i < graph.node_size(); ++i) {
+      absl::Status status = AddNode(graph.node(i), i);
+      if (!status.ok()) return WithContext(status, NodeLabel(graph.node(i), i));
+    }
+    return absl::OkStatus();
+  }
+
  private:
   absl::Status AddNode(const onnx::NodeProto& proto, int index) {
     if (IsDefaultOnnxDomain(proto.domain())) RETURN_IF_ERROR(CheckAttributesKnown(proto, opset_));
@@ -378,6 +405,9 @@ class GraphBuilder {
       return AddConstantOutput(proto, std::move(data));
     }
     if (proto.op_type() == "If") return AddIf(proto, index);
+    const std::string node_name = proto.name().empty() ? absl::StrCat(proto.op_type(), "_", index) : proto.name();
+    if (proto.op_type() == "Scan") return loops_.AddScan(proto, node_name);
+    if (proto.op_type() == "Loop") return loops_.AddLoop(proto, node_name);
     if (IsCompileTimeOp(proto.op_type())) {
       // Shape and Size read only their input's type; the others, its values.
       const bool reads_values = proto.op_type() != "Shape" && proto.op_type() != "Size";
@@ -402,7 +432,7 @@ class GraphBuilder {
     node.op = proto.op_type() == "CastLike" ? OpKind::kCast
               : renamed                     ? *renamed
                                             : *OpKindFromOnnxName(proto.op_type(), proto.domain());
-    node.name = proto.name().empty() ? absl::StrCat(proto.op_type(), "_", index) : proto.name();
+    node.name = node_name;
     if (const int internal = FirstInternalInput(node.op); internal >= 0 && proto.input_size() > internal) {
       return absl::InvalidArgumentError(absl::StrCat(proto.op_type(), " takes at most ", internal, " inputs, got ",
                                                      proto.input_size()));
@@ -628,8 +658,8 @@ class GraphBuilder {
   // A node the importer adds itself (under the current guard); returns its output,
   // named `output_name` (an ONNX name the rest of the model may read) or after the node.
   absl::StatusOr<ValueId> AddSyntheticNode(OpKind op, const std::string& name, std::vector<ValueId> inputs,
-                                           const std::string& output_name) {
-    Node node{op, name, std::move(inputs), {kNoValue}, {}, guard_};
+                                           const std::string& output_name, AttributeMap attributes = {}) override {
+    Node node{op, name, std::move(inputs), {kNoValue}, std::move(attributes), guard_};
     ASSIGN_OR_RETURN(std::vector<TensorType> types, InferOutputTypes(graph_, node));
     const std::string value_name = output_name.empty() ? name : output_name;
     if (values_.count(value_name)) return absl::InvalidArgumentError(absl::StrCat("'", value_name, "' is defined twice"));
@@ -716,7 +746,8 @@ class GraphBuilder {
   std::unordered_map<std::string, ValueId> values_;
   std::unordered_map<std::string, const onnx::ValueInfoProto*> onnx_infos_;
   std::set<std::string> consumed_;
-  ValueId guard_ = kNoValue;  // while importing a run-time If's branch: its guard
+  ValueId guard_ = kNoValue;  // while importing a run-time If's branch or Loop iteration: its guard
+  LoopUnroller loops_;
 };
 
 absl::StatusOr<Graph> ImportModel(onnx::ModelProto model, const ImportOptions& options) {
