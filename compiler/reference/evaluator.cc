@@ -84,7 +84,12 @@ float ApplyElementwise(const ElementwiseFunction& f, float x) {
     case ElementwiseOp::kAsinh: return static_cast<float>(std::asinh(v));
     case ElementwiseOp::kAcosh: return static_cast<float>(std::acosh(v));
     case ElementwiseOp::kAtanh: return static_cast<float>(std::atanh(v));
+    case ElementwiseOp::kShrink:
+      return x < -f.alpha ? static_cast<float>(v + f.beta) : x > f.alpha ? static_cast<float>(v - f.beta) : 0.0f;
+    case ElementwiseOp::kSwish:
+      return static_cast<float>(v / (1.0 + std::exp(-f.alpha * v)));
     case ElementwiseOp::kNot: case ElementwiseOp::kCast: case ElementwiseOp::kIsNaN: case ElementwiseOp::kIsInf:
+    case ElementwiseOp::kBitwiseNot:
     case ElementwiseOp::kIdentity:
       return x;  // kIdentity
   }

@@ -57,6 +57,11 @@ constexpr AttributeChange kChanges[] = {
     {"CumProd", 26, "reverse", true},
     {"TensorScatter", 24, "axis", true},
     {"TensorScatter", 24, "mode", true},
+    {"Swish", 24, "alpha", true},
+    {"BitCast", 26, "to", true},
+    {"GroupNormalization", 18, "epsilon", true},
+    {"GroupNormalization", 18, "num_groups", true},
+    {"GroupNormalization", 21, "stash_type", true},
 };
 
 // The attributes `op` has at `opset`; nullopt when the library has no schema for it
