@@ -92,6 +92,10 @@ std::vector<HandCase> Cases() {
       {"ThresholdedRelu", "y = ThresholdedRelu(a)", {F({2}, {0.5f, 2})}, {F({2}, {0, 2})}},
       {"HardSigmoid", "y = HardSigmoid(a)", {F({4}, {0, 5, -5, 1})}, {F({4}, {0.5f, 1, 0, 0.7f})}},
       {"HardSwish", "y = HardSwish(a)", {F({4}, {0, 3, -3, 1})}, {F({4}, {0, 3, 0, 2.0f / 3})}, 14},
+      // Beyond +-lambd the bias is taken towards 0; inside, 0.
+      {"Shrink", "y = Shrink<lambd = 1.5, bias = 1.0>(a)", {F({5}, {-2, -1, 0, 1, 2})}, {F({5}, {-1, 0, 0, 0, 1})}},
+      // x sigmoid(2x): sigmoid(ln 3) = 3/4.
+      {"Swish", "y = Swish<alpha = 2.0>(a)", {F({2}, {0, kLn3 / 2})}, {F({2}, {0, 0.375f * kLn3})}, 24},
       {"Clip", "y = Clip(a, b, c)", {F({3}, {-1, 3, 7}), F({}, {0}), F({}, {6})}, {F({3}, {0, 3, 6})}},
       {"Softmax", "y = Softmax(a)", {F({1, 2}, {0, kLn3})}, {F({1, 2}, {0.25f, 0.75f})}},
       {"LogSoftmax", "y = LogSoftmax(a)", {F({1, 2}, {0, kLn3})}, {F({1, 2}, {-2 * kLn2, kLn3 - 2 * kLn2})}},
@@ -161,6 +165,9 @@ std::vector<HandCase> Cases() {
       {"LayerNormalization", "y = LayerNormalization<epsilon = 0.0>(a, b, c)",
        {F({1, 2}, {1, 3}), F({2}, {3, 3}), F({2}, {1, 1})}, {F({1, 2}, {-2, 4})}, 17},
       // Mean square (1 + 49) / 2 = 25, root 5: x / 5 times the scale.
+      // One group over both channels: mean 1, variance 1; then channel 1 is doubled and shifted by 10.
+      {"GroupNormalization", "y = GroupNormalization<num_groups = 1, epsilon = 0.0>(a, b, c)",
+       {F({1, 2, 2}, {0, 2, 0, 2}), F({2}, {1, 2}), F({2}, {0, 10})}, {F({1, 2, 2}, {-1, 1, 8, 12})}, 21},
       {"RMSNormalization", "y = RMSNormalization<epsilon = 0.0>(a, b)", {F({1, 2}, {1, 7}), F({2}, {10, 1})},
        {F({1, 2}, {2, 1.4f})}, 23},
       {"Flatten", "y = Flatten(a)", {F({1, 2, 2}, {1, 2, 3, 4})}, {F({1, 4}, {1, 2, 3, 4})}},
@@ -199,6 +206,13 @@ std::vector<HandCase> Cases() {
       {"BitwiseAnd", "y = BitwiseAnd(a, b)", {I32({3}, {12, -1, 5}), I32({1}, {10})}, {I32({3}, {8, 10, 0})}, 18},
       {"BitwiseOr", "y = BitwiseOr(a, b)", {I32({3}, {12, -16, 5}), I32({1}, {10})}, {I32({3}, {14, -6, 15})}, 18},
       {"BitwiseXor", "y = BitwiseXor(a, b)", {I32({3}, {12, -1, 5}), I32({1}, {10})}, {I32({3}, {6, -11, 15})}, 18},
+      // 1.0f is 0x3F800000; -2.0f is 0xC0000000 = -2^30 as int32.
+      {"BitCast", "y = BitCast<to = 6>(a)", {F({2}, {1, -2})}, {I32({2}, {0x3F800000, -1073741824})}, 26},
+      // ~x = -x - 1 in two's complement.
+      {"BitwiseNot", "y = BitwiseNot(a)", {I32({3}, {0, -1, 5})}, {I32({3}, {-1, 0, -6})}, 18},
+      // Row 0 reverses its first 2 steps; row 1's length 7 is clamped to its 3 steps.
+      {"ReverseSequence", "y = ReverseSequence<batch_axis = 0, time_axis = 1>(a, b)",
+       {F({2, 3}, {1, 2, 3, 4, 5, 6}), I64({2}, {2, 7})}, {F({2, 3}, {2, 1, 3, 6, 5, 4})}, 10},
       // Along axis 1: row 0 takes columns 0 and -1 (the last), row 1 columns 1 and 0.
       {"GatherElements", "y = GatherElements<axis = 1>(a, b)", {F({2, 2}, {1, 2, 3, 4}), I64({2, 2}, {0, -1, 1, 0})},
        {F({2, 2}, {1, 2, 4, 3})}},

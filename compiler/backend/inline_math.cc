@@ -206,13 +206,19 @@ llvm::Value* EmitElementwiseFunction(KernelContext& k, const ElementwiseFunction
       return b.CreateFMul(x, max0_min1(b.CreateFAdd(b.CreateFMul(x, k.Float(1.0f / 6.0f)), k.Float(0.5f))));
     case ElementwiseOp::kClip:
       return EmitClamp(k, x, k.Float(f.alpha), k.Float(f.beta));
+    case ElementwiseOp::kShrink:
+      return b.CreateSelect(less(x, -f.alpha), b.CreateFAdd(x, k.Float(f.beta)),
+                            b.CreateSelect(b.CreateFCmpOGT(x, k.Float(f.alpha)), b.CreateFSub(x, k.Float(f.beta)), k.Float(0.0f)));
+    case ElementwiseOp::kSwish:
+      return b.CreateFMul(x, EmitSigmoid(k, b.CreateFMul(x, k.Float(f.alpha))));
     case ElementwiseOp::kSin: case ElementwiseOp::kCos: case ElementwiseOp::kTan: case ElementwiseOp::kAsin:
     case ElementwiseOp::kAcos: case ElementwiseOp::kAtan: case ElementwiseOp::kSinh: case ElementwiseOp::kCosh:
     case ElementwiseOp::kAsinh: case ElementwiseOp::kAcosh: case ElementwiseOp::kAtanh:
       return EmitTrigonometric(k, f.op, x);
     case ElementwiseOp::kIdentity:
     case ElementwiseOp::kNot: case ElementwiseOp::kCast: case ElementwiseOp::kIsNaN: case ElementwiseOp::kIsInf:
-      return x;  // the last four change types: they run as typed kernels, never here
+    case ElementwiseOp::kBitwiseNot:
+      return x;  // the last five are not float functions: they run as typed kernels, never here
   }
   MODELC_UNREACHABLE("every case of the switch returns");
 }

@@ -146,7 +146,8 @@ llvm::Value* EmitTrigonometric(KernelContext& k, OpKind op, llvm::Value* x) {
     case ElementwiseOp::kSoftsign: case ElementwiseOp::kElu: case ElementwiseOp::kSelu: case ElementwiseOp::kCelu:
     case ElementwiseOp::kLeakyRelu: case ElementwiseOp::kThresholdedRelu: case ElementwiseOp::kHardSigmoid:
     case ElementwiseOp::kHardSwish: case ElementwiseOp::kNot: case ElementwiseOp::kCast: case ElementwiseOp::kIsNaN:
-    case ElementwiseOp::kIsInf: case ElementwiseOp::kClip: case ElementwiseOp::kIdentity:
+    case ElementwiseOp::kIsInf: case ElementwiseOp::kClip: case ElementwiseOp::kIdentity: case ElementwiseOp::kBitwiseNot:
+    case ElementwiseOp::kShrink: case ElementwiseOp::kSwish:
       return x;
   }
   MODELC_UNREACHABLE("every case of the switch returns");

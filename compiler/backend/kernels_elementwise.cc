@@ -316,6 +316,7 @@ llvm::Value* EmitTypedUnary(KernelContext& k, const ElementwiseFunction& f, llvm
   switch (AsUnaryOp(k.node.op)) {
     case UnaryOp::kCast: return Convert(k, x, from, to);
     case UnaryOp::kNot: return Bool(k, b.CreateNot(IsTrue(k, x)));
+    case UnaryOp::kBitwiseNot: return b.CreateNot(x);
     case UnaryOp::kIsNaN: return Bool(k, b.CreateFCmpUNO(x, x));
     case UnaryOp::kIsInf: {
       llvm::Value* positive = b.CreateFCmpOEQ(x, llvm::ConstantFP::getInfinity(x->getType()));
@@ -338,7 +339,7 @@ llvm::Value* EmitTypedUnary(KernelContext& k, const ElementwiseFunction& f, llvm
     case UnaryOp::kCelu: case UnaryOp::kLeakyRelu: case UnaryOp::kThresholdedRelu: case UnaryOp::kHardSigmoid:
     case UnaryOp::kHardSwish: case UnaryOp::kSin: case UnaryOp::kCos: case UnaryOp::kTan: case UnaryOp::kAsin:
     case UnaryOp::kAcos: case UnaryOp::kAtan: case UnaryOp::kSinh: case UnaryOp::kCosh: case UnaryOp::kAsinh:
-    case UnaryOp::kAcosh: case UnaryOp::kAtanh: return nullptr;
+    case UnaryOp::kAcosh: case UnaryOp::kAtanh: case UnaryOp::kShrink: case UnaryOp::kSwish: return nullptr;
   }
   MODELC_UNREACHABLE("every case of the switch returns");
 }

@@ -585,6 +585,14 @@ absl::StatusOr<ElementwiseFunction> UnaryFunction(OpKind op, const AttributeMap&
     case ElementwiseOp::kLeakyRelu:
       alpha = 0.01f;
       break;
+    case ElementwiseOp::kSwish:
+      alpha = 1.0f;
+      break;
+    case ElementwiseOp::kShrink: {  // lambd, bias
+      ASSIGN_OR_RETURN(alpha, attributes.GetFloat("lambd", 0.5f));
+      ASSIGN_OR_RETURN(beta, attributes.GetFloat("bias", 0.0f));
+      break;
+    }
     case ElementwiseOp::kSelu:
       alpha = 1.67326319217681884765625f;
       gamma = 1.05070102214813232421875f;
@@ -609,7 +617,7 @@ absl::StatusOr<ElementwiseFunction> UnaryFunction(OpKind op, const AttributeMap&
     case ElementwiseOp::kCast: case ElementwiseOp::kIsNaN: case ElementwiseOp::kSin: case ElementwiseOp::kCos:
     case ElementwiseOp::kTan: case ElementwiseOp::kAsin: case ElementwiseOp::kAcos: case ElementwiseOp::kAtan:
     case ElementwiseOp::kSinh: case ElementwiseOp::kCosh: case ElementwiseOp::kAsinh: case ElementwiseOp::kAcosh:
-    case ElementwiseOp::kAtanh: case ElementwiseOp::kIdentity:
+    case ElementwiseOp::kAtanh: case ElementwiseOp::kIdentity: case ElementwiseOp::kBitwiseNot:
       break;
   }
   ASSIGN_OR_RETURN(f.alpha, attributes.GetFloat(prefix + "alpha", alpha));
@@ -622,7 +630,8 @@ absl::StatusOr<ElementwiseFunction> UnaryFunction(OpKind op, const AttributeMap&
 }  // namespace
 
 bool IsFloatFunction(OpKind op) {
-  return op != OpKind::kCast && op != OpKind::kNot && op != OpKind::kIsNaN && op != OpKind::kIsInf;
+  return op != OpKind::kCast && op != OpKind::kNot && op != OpKind::kIsNaN && op != OpKind::kIsInf &&
+         op != OpKind::kBitwiseNot;
 }
 
 absl::StatusOr<ElementwiseFunction> ElementwiseFunctionOf(const Graph& graph, const Node& node) {

@@ -22,6 +22,7 @@ bool IsVectorEpilogue(const Epilogue& epilogue) {
     case ElementwiseOp::kSin: case ElementwiseOp::kCos: case ElementwiseOp::kTan: case ElementwiseOp::kAsin:
     case ElementwiseOp::kAcos: case ElementwiseOp::kAtan: case ElementwiseOp::kSinh: case ElementwiseOp::kCosh:
     case ElementwiseOp::kAsinh: case ElementwiseOp::kAcosh: case ElementwiseOp::kAtanh:
+    case ElementwiseOp::kBitwiseNot: case ElementwiseOp::kShrink: case ElementwiseOp::kSwish:
       return false;
   }
   MODELC_UNREACHABLE("every case of the switch returns");

@@ -89,7 +89,12 @@ T Elementwise(const ElementwiseFunction& f, T x) {
     case ElementwiseOp::kAsinh: return static_cast<T>(std::asinh(v));
     case ElementwiseOp::kAcosh: return static_cast<T>(std::acosh(v));
     case ElementwiseOp::kAtanh: return static_cast<T>(std::atanh(v));
+    case ElementwiseOp::kShrink:
+      return x < -f.alpha ? static_cast<T>(v + f.beta) : x > f.alpha ? static_cast<T>(v - f.beta) : T{0};
+    case ElementwiseOp::kSwish:
+      return static_cast<T>(v / (1.0 + std::exp(-f.alpha * v)));
     case ElementwiseOp::kNot: case ElementwiseOp::kCast: case ElementwiseOp::kIsNaN: case ElementwiseOp::kIsInf:
+    case ElementwiseOp::kBitwiseNot:
     case ElementwiseOp::kIdentity:
       return x;  // kIdentity
   }

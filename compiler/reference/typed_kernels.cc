@@ -207,6 +207,7 @@ absl::StatusOr<TensorData> Unary(const Graph& graph, const Node& node, const Ten
         switch (AsUnaryOp(node.op)) {
           case UnaryOp::kCast: result = Convert<O, T>(v, IsBool(out_type.element_type)); break;
           case UnaryOp::kNot: result = static_cast<O>(!v); break;
+          case UnaryOp::kBitwiseNot: result = static_cast<O>(static_cast<T>(~static_cast<Unsigned<T>>(v))); break;
           case UnaryOp::kIsNaN: result = static_cast<O>(std::isnan(static_cast<double>(v))); break;
           case UnaryOp::kIsInf: {
             const double d = static_cast<double>(v);
@@ -223,7 +224,7 @@ absl::StatusOr<TensorData> Unary(const Graph& graph, const Node& node, const Ten
           case UnaryOp::kThresholdedRelu: case UnaryOp::kHardSigmoid: case UnaryOp::kHardSwish: case UnaryOp::kSin:
           case UnaryOp::kCos: case UnaryOp::kTan: case UnaryOp::kAsin: case UnaryOp::kAcos: case UnaryOp::kAtan:
           case UnaryOp::kSinh: case UnaryOp::kCosh: case UnaryOp::kAsinh: case UnaryOp::kAcosh:
-          case UnaryOp::kAtanh: break;
+          case UnaryOp::kAtanh: case UnaryOp::kShrink: case UnaryOp::kSwish: break;
         }
         Write<O>(out, i, result);
       }

@@ -64,6 +64,11 @@ constexpr AttributeChange kChanges[] = {
     {"Col2Im", 18, "pads", true},
     {"Col2Im", 18, "strides", true},
     {"AffineGrid", 20, "align_corners", true},
+    {"Swish", 24, "alpha", true},
+    {"BitCast", 26, "to", true},
+    {"GroupNormalization", 18, "epsilon", true},
+    {"GroupNormalization", 18, "num_groups", true},
+    {"GroupNormalization", 21, "stash_type", true},
 };
 
 // The attributes `op` has at `opset`; nullopt when the library has no schema for it
