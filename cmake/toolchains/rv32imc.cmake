@@ -33,7 +33,7 @@ set(MODELC_FIRMWARE_STACK_BOUND_SLACK 16)
 # bounds the measured peak too, and the measured peak lies at most
 # MODELC_FIRMWARE_STACK_BOUND_SLACK bytes below it.
 set(MODELC_FIRMWARE_LIBRARY_FRAMES "__addsf3=16,__subsf3=16,__mulsf3=32,__divsf3=32,__floatsisf=16,__floatunsisf=16,\
-__adddf3=32,__subdf3=32,__muldf3=48,__divdf3=48,__floatsidf=16,__floatdidf=32,__fixdfdi=16,__extendsfdf2=16")
+__fixsfdi=16,__floatdisf=32,__adddf3=32,__subdf3=32,__muldf3=48,__divdf3=48,__floatsidf=16,__floatdidf=32,__fixdfdi=16,__extendsfdf2=16")
 # Timeouts come from the tests: a broken image spins forever.
 set(CMAKE_CROSSCOMPILING_EMULATOR qemu-system-riscv32 -M virt -cpu rv32,a=false,f=false,d=false -bios none
     -nographic -monitor none -serial none -semihosting-config enable=on,target=native -kernel)
