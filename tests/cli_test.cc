@@ -212,6 +212,46 @@ g (float[4] x, int64[2] size) => (float[6] y) {
   ASSERT_EQ(result.exit_code, 0) << result.output;
 }
 
+// Found by reading the new operators (each crashed the compiler, divided by zero in
+// generated code or allocated without bound before): refused with the node named, or
+// compiled, never a crash.
+TEST(Cli, NewOperatorsEdgeCasesAreRefusedOrCompiled) {
+  TemporaryFolder inputs, out;
+  const std::string one_hot = WriteFile(inputs, "one_hot.onnxtxt", R"(<ir_version: 9, opset_import: ["" : 20]>
+g (double[3] i) => (float[3,4] y) {
+  depth = Constant <value = int64 {4}> ()
+  values = Constant <value = float[2] {0, 1}> ()
+  y = OneHot(i, depth, values)
+}
+)");
+  ExpectCleanFailure("compile " + one_hot, 1, {"(OneHot)", "float64"});
+  const std::string unpool = WriteFile(inputs, "unpool.onnxtxt", R"(<ir_version: 9, opset_import: ["" : 20]>
+g (float[1,1,1] x, int64[1,1,1] idx) => (float[1,1,2] y) {
+  shape = Constant <value = int64[3] {1, 1, 2}> ()
+  y = MaxUnpool <kernel_shape = [1], pads = [1, 0]> (x, idx, shape)
+}
+)");
+  ExpectCleanFailure("compile " + unpool, 1, {"(MaxUnpool)", "invalid"});
+  const std::string scatter = WriteFile(inputs, "scatter.onnxtxt", R"(<ir_version: 9, opset_import: ["" : 20]>
+g (double[4] d, int64[1] idx, double[1] u) => (double[4] y) {
+  y = ScatterElements <reduction = "max"> (d, idx, u)
+}
+)");
+  CommandResult result = Modelc("compile " + scatter + " --name s -o " + out.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  // A stride of 2^32 is exact on a 64-bit host; a 32-bit core's index would wrap it to 0.
+  const std::string col2im = WriteFile(inputs, "col2im.onnxtxt", R"(<ir_version: 9, opset_import: ["" : 20]>
+g (float[1,1,5] x) => (float[1,1,1,5] y) {
+  image = Constant <value = int64[2] {1, 5}> ()
+  block = Constant <value = int64[2] {1, 1}> ()
+  y = Col2Im <strides = [4294967296, 1]> (x, image, block)
+}
+)");
+  result = Modelc("compile " + col2im + " --name c -o " + out.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  ExpectCleanFailure("compile " + col2im + " --target thumbv7em-none-eabihf", 1, {"(Col2Im)", "32-bit"});
+}
+
 // A window function's length: Range's limit is the float Cast of an int64 input. The
 // error names that input; frozen, the Cast is evaluated while importing.
 TEST(Cli, ParametersComputedFromAnInputNameIt) {

@@ -9,7 +9,12 @@
 
 namespace modelc {
 
-absl::Status CheckPlanUse(const Node& node, const NodePlan& plan, const PlanUse& use) {
+absl::Status CheckPlanUse(const Node& node, const NodePlan& plan, const PlanUse& use, int index_bits) {
+  if (use.index_overflow) {
+    return absl::UnimplementedError(absl::StrCat("node '", node.name, "' (", OpName(node.op), "): its number ",
+                                                 *use.index_overflow, " does not fit the target's ", index_bits,
+                                                 "-bit index arithmetic"));
+  }
   std::vector<std::string> errors = use.errors;
   for (const WorkspaceBuffer& buffer : plan.workspace) {
     if (std::find(use.workspace.begin(), use.workspace.end(), buffer.name) == use.workspace.end()) {
@@ -24,6 +29,13 @@ absl::Status CheckPlanUse(const Node& node, const NodePlan& plan, const PlanUse&
   if (errors.empty()) return absl::OkStatus();
   return absl::InternalError(absl::StrCat("node '", node.name, "' (", OpName(node.op), ", ",
                                           KernelVariantName(plan.kernel), " kernel): ", errors.front()));
+}
+
+llvm::Value* KernelContext::Int(int64_t v) {
+  const int bits = target.index_bits;
+  const bool fits = bits >= 64 || (v >= -(int64_t{1} << (bits - 1)) && v < (int64_t{1} << (bits - 1)));
+  if (!fits && !plan_use_.index_overflow) plan_use_.index_overflow = v;
+  return llvm::ConstantInt::get(Index(), static_cast<uint64_t>(v), /*IsSigned=*/true);
 }
 
 llvm::Value* KernelContext::Workspace(std::string_view name, int64_t bytes) {
@@ -245,6 +257,17 @@ void KernelContext::Loop(llvm::Value* begin, llvm::Value* end,
     loop_id->replaceOperandWith(0, loop_id);  // a loop ID refers to itself
     latch->setMetadata(llvm::LLVMContext::MD_loop, loop_id);
   }
+}
+
+void KernelContext::When(llvm::Value* condition, const std::function<void()>& body) {
+  llvm::Function* function = b.GetInsertBlock()->getParent();
+  llvm::BasicBlock* then = llvm::BasicBlock::Create(b.getContext(), "when", function);
+  llvm::BasicBlock* done = llvm::BasicBlock::Create(b.getContext(), "done", function);
+  b.CreateCondBr(condition, then, done);
+  b.SetInsertPoint(then);
+  body();
+  b.CreateBr(done);
+  b.SetInsertPoint(done);
 }
 
 void KernelContext::LoopNest(const Shape& dims, const std::vector<std::vector<int64_t>>& strides,

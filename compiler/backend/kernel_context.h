@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,10 +35,14 @@ struct PlanUse {
   std::vector<std::string> workspace;
   std::vector<std::string> constants;
   std::vector<std::string> errors;
+  // The first constant a kernel asked for that the target's index type cannot hold (a
+  // stride of 2^32 on a 32-bit core would wrap to 0): the node is refused, not compiled.
+  std::optional<int64_t> index_overflow;
 };
 
-// The error for `node` when its kernels' use of the plan and `plan` disagree.
-absl::Status CheckPlanUse(const Node& node, const NodePlan& plan, const PlanUse& use);
+// The error for `node` when its kernels' use of the plan and `plan` disagree, or when
+// one of its numbers does not fit the target's `index_bits`-bit index.
+absl::Status CheckPlanUse(const Node& node, const NodePlan& plan, const PlanUse& use, int index_bits);
 
 struct ValidRange {
   llvm::Value* begin;
@@ -84,7 +89,9 @@ class KernelContext {
   // Loop indices, element offsets and sizes are integers of the target's pointer width
   // (32 bits on Cortex-M; the driver refuses tensors a 32-bit index cannot address).
   llvm::Type* Index() { return b.getIntNTy(target.index_bits); }
-  llvm::Value* Int(int64_t v) { return llvm::ConstantInt::get(Index(), static_cast<uint64_t>(v), /*IsSigned=*/true); }
+  // The index constant v; one the index type cannot hold is recorded (PlanUse) and the
+  // node refused after it is emitted.
+  llvm::Value* Int(int64_t v);
   llvm::Value* Float(float v) { return llvm::ConstantFP::get(F32(), v); }
   // The constant v of `like`'s floating-point type (float or double, or a vector of
   // them: then splat), for code written once for both precisions.
@@ -122,6 +129,9 @@ class KernelContext {
   void Loop(int64_t count, const std::function<void(llvm::Value*)>& body, bool allow_unrolling = true) {
     Loop(Int(0), Int(count), body, allow_unrolling);
   }
+
+  // if (condition) body() at the builder's position; the builder continues after it.
+  void When(llvm::Value* condition, const std::function<void()>& body);
 
   // Loops over every index of `dims` in row-major order and calls
   // body(linear index, offsets), where offsets[o] = sum over d of index[d] * strides[o][d].

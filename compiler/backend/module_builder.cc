@@ -56,7 +56,7 @@ class ModuleBuilder {
     DefineDescriptor(generic);
     for (size_t n = 0; n < graph_.nodes().size(); ++n) {
       if (IsElided(buffers_, static_cast<int>(n))) continue;
-      RETURN_IF_ERROR(CheckPlanUse(graph_.nodes()[n], plan_.nodes[n], plan_use_[n]));
+      RETURN_IF_ERROR(CheckPlanUse(graph_.nodes()[n], plan_.nodes[n], plan_use_[n], request_.target.index_bits));
     }
     std::string errors;
     llvm::raw_string_ostream stream(errors);

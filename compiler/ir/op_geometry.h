@@ -65,7 +65,8 @@ struct WindowGeometry {
   int64_t dilation_h = 1, dilation_w = 1;
   int64_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
   int64_t in_d = 1, out_d = 1, kernel_d = 1, stride_d = 1, dilation_d = 1, pad_front = 0, pad_back = 0;
-  bool HasPadding() const { return pad_top + pad_left + pad_bottom + pad_right + pad_front + pad_back > 0; }
+  // Pads are never negative: or-ing them cannot overflow as a sum of huge pads can.
+  bool HasPadding() const { return (pad_top | pad_left | pad_bottom | pad_right | pad_front | pad_back) != 0; }
   // The output's spatial dimensions: [w], [h, w] or [d, h, w].
   Shape OutputSpatialShape() const;
 };

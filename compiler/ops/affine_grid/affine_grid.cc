@@ -61,6 +61,11 @@ absl::StatusOr<AffineGridGeometry> ResolveAffineGrid(const Graph& graph, const N
   g.out_shape.insert(g.out_shape.end(), g.extents.begin(), g.extents.end());
   g.out_shape.push_back(g.spatial);
   RETURN_IF_ERROR(CheckShapeSize(g.out_shape, "AffineGrid output"));
+  // The coordinate tables hold one entry per position of each extent: bounded by the
+  // output's size only when that is not zero (a batch of 0 with a 2^32 extent).
+  if (ElementCount(g.out_shape) == 0) {
+    return absl::UnimplementedError("AffineGrid with an empty output is not supported");
+  }
   return g;
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <vector>
 
 #include "compiler/backend/kernel_context.h"
 #include "compiler/ir/tensor.h"
@@ -29,6 +30,25 @@ inline CheckedIndex EmitCheckedIndex(KernelContext& k, DataType index_type, llvm
   index = b.CreateSelect(b.CreateICmpSLT(index, zero), b.CreateAdd(index, extent), index);
   llvm::Value* valid = b.CreateICmpULT(index, extent);  // still negative: a huge unsigned value
   return {valid, b.CreateSExtOrTrunc(b.CreateSelect(valid, index, zero), k.Index())};
+}
+
+// An index tuple of GatherND and ScatterND: coordinates d = 0 .. extents.size() - 1 at
+// indices[tuple * extents.size() + d], each checked against extents[d], give the element
+// offset base + sum of coordinate * strides[d]; 0 when any coordinate is outside.
+inline CheckedIndex EmitCheckedTupleOffset(KernelContext& k, DataType index_type, llvm::Value* indices,
+                                           llvm::Value* tuple, const std::vector<int64_t>& extents,
+                                           const std::vector<int64_t>& strides, llvm::Value* base) {
+  llvm::IRBuilder<>& b = k.b;
+  const int64_t tuple_size = static_cast<int64_t>(extents.size());
+  llvm::Value* valid = b.getTrue();
+  llvm::Value* offset = base;
+  for (int64_t d = 0; d < tuple_size; ++d) {
+    llvm::Value* at = b.CreateAdd(b.CreateMul(tuple, k.Int(tuple_size)), k.Int(d));
+    const CheckedIndex coordinate = EmitCheckedIndex(k, index_type, indices, at, extents[d]);
+    valid = b.CreateAnd(valid, coordinate.valid);
+    offset = b.CreateAdd(offset, b.CreateMul(coordinate.index, k.Int(strides[d])));
+  }
+  return {valid, b.CreateSelect(valid, offset, k.Int(0))};
 }
 
 // The same index on the reference side: nullopt when outside [-size, size).

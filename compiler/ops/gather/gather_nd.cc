@@ -111,19 +111,14 @@ absl::Status EmitGatherNDKernel(KernelContext& k) {
   if (g.batches * g.tuples == 0) return absl::OkStatus();  // an empty output
   const bool empty_data = ElementCount(k.graph.InputType(k.node, 0).shape) == 0;
   k.Loop(g.batches * g.tuples, [&](llvm::Value* tuple) {
-    llvm::Value* valid = empty_data ? b.getFalse() : b.getTrue();
-    llvm::Value* start = b.CreateMul(b.CreateSDiv(tuple, k.Int(g.tuples)), k.Int(g.batch_stride));
-    for (int64_t d = 0; d < g.tuple_size && !empty_data; ++d) {
-      llvm::Value* at = b.CreateAdd(b.CreateMul(tuple, k.Int(g.tuple_size)), k.Int(d));
-      const CheckedIndex index = EmitCheckedIndex(k, index_type, k.in[1], at, g.coordinate_extents[d]);
-      valid = b.CreateAnd(valid, index.valid);
-      start = b.CreateAdd(start, b.CreateMul(index.index, k.Int(g.coordinate_strides[d])));
-    }
-    start = b.CreateSelect(valid, start, k.Int(0));
+    const CheckedIndex start =
+        empty_data ? CheckedIndex{b.getFalse(), k.Int(0)}
+                   : EmitCheckedTupleOffset(k, index_type, k.in[1], tuple, g.coordinate_extents, g.coordinate_strides,
+                                            b.CreateMul(b.CreateSDiv(tuple, k.Int(g.tuples)), k.Int(g.batch_stride)));
     llvm::Value* first_out = b.CreateMul(tuple, k.Int(g.slice));
     k.Loop(g.slice, [&](llvm::Value* e) {
-      llvm::Value* value = empty_data ? k.Constant(type, 0.0) : k.LoadAs(type, k.in[0], b.CreateAdd(start, e));
-      k.StoreAs(type, b.CreateSelect(valid, value, k.Constant(type, 0.0)), k.out[0], b.CreateAdd(first_out, e));
+      llvm::Value* value = empty_data ? k.Constant(type, 0.0) : k.LoadAs(type, k.in[0], b.CreateAdd(start.index, e));
+      k.StoreAs(type, b.CreateSelect(start.valid, value, k.Constant(type, 0.0)), k.out[0], b.CreateAdd(first_out, e));
     });
   });
   return absl::OkStatus();

@@ -37,6 +37,10 @@ absl::StatusOr<LrnGeometry> ResolveLrn(const Graph& graph, const Node& node) {
   g.after = g.size / 2;  // ceil((size - 1) / 2)
   g.batch = x[0];
   g.channels = x[1];
+  // The window is clipped to the channels anyway; clamped, a huge size stays exact in the
+  // target's 32-bit index arithmetic.
+  g.before = std::min(g.before, g.channels);
+  g.after = std::min(g.after, g.channels);
   for (size_t d = 2; d < x.size(); ++d) g.inner *= x[d];
   return g;
 }

@@ -43,6 +43,8 @@ absl::StatusOr<OneHotGeometry> ResolveOneHot(const Graph& graph, const Node& nod
   const TensorType& indices = graph.InputType(node, 0);
   const TensorType& values = graph.InputType(node, 2);
   if (IsBool(indices.element_type)) return absl::InvalidArgumentError("OneHot's indices must be numbers");
+  // The kernel compares float32 or integer indices; float64 ones are not lowered.
+  if (IsFloat64(indices.element_type)) return absl::UnimplementedError("OneHot's indices of type float64 are not supported");
   if (values.shape != Shape{2}) {
     return absl::InvalidArgumentError(absl::StrCat("OneHot's values must be [off, on], of shape [2]; got ",
                                                    ShapeToString(values.shape)));

@@ -13,18 +13,6 @@
 namespace modelc {
 namespace {
 
-// Runs body() only when `condition` holds.
-void EmitWhen(KernelContext& k, llvm::Value* condition, const std::function<void()>& body) {
-  llvm::Function* function = k.b.GetInsertBlock()->getParent();
-  llvm::BasicBlock* then = llvm::BasicBlock::Create(k.b.getContext(), "when", function);
-  llvm::BasicBlock* done = llvm::BasicBlock::Create(k.b.getContext(), "done", function);
-  k.b.CreateCondBr(condition, then, done);
-  k.b.SetInsertPoint(then);
-  body();
-  k.b.CreateBr(done);
-  k.b.SetInsertPoint(done);
-}
-
 class RecurrentEmitter {
  public:
   RecurrentEmitter(KernelContext& k, const RecurrentGeometry& g) : k_(k), b_(k.b), g_(g) {
@@ -95,7 +83,7 @@ class RecurrentEmitter {
           length = b_.CreateSExtOrTrunc(k_.LoadAs(DataType::kInt32, k_.in[kRecurrentSequenceLengths], batch), k_.Index());
           length = k_.Min(length, k_.Int(g_.seq));
         }
-        EmitWhen(k_, b_.CreateICmpSLT(step, length), [&] {
+        k_.When(b_.CreateICmpSLT(step, length), [&] {
           llvm::Value* t = reverse ? b_.CreateSub(b_.CreateSub(length, k_.Int(1)), step) : step;
           EmitStep(d, t, batch);
         });
@@ -144,7 +132,7 @@ class RecurrentEmitter {
         llvm::Value* recurrent = b_.CreateFAdd(Dot(RRow(d, row), h, H), Bias(d, row, true));
         v = b_.CreateSelect(gate_row, b_.CreateFAdd(v, recurrent), v);
         if (g_.linear_before_reset) {  // keep R h + Rb of the candidate rows in reset_h
-          EmitWhen(k_, b_.CreateNot(gate_row), [&] { k_.Store(recurrent, reset_h_, b_.CreateSub(row, k_.Int(2 * H))); });
+          k_.When(b_.CreateNot(gate_row), [&] { k_.Store(recurrent, reset_h_, b_.CreateSub(row, k_.Int(2 * H))); });
         }
       }
       k_.Store(v, pre_, row);

@@ -109,23 +109,17 @@ absl::Status EmitScatterNDKernel(KernelContext& k) {
   const int64_t data_count = ElementCount(g.data_shape);
   EmitCopyOfData(k, type, data_count);
   if (data_count == 0) return absl::OkStatus();  // every tuple is outside or its slice is empty
+  const std::vector<int64_t> extents(g.data_shape.begin(), g.data_shape.begin() + g.tuple_size),
+      strides(g.data_strides.begin(), g.data_strides.begin() + g.tuple_size);
   k.Loop(g.tuples, [&](llvm::Value* t) {
-    llvm::Value* valid = b.getTrue();
-    llvm::Value* start = k.Int(0);
-    for (int64_t d = 0; d < g.tuple_size; ++d) {
-      llvm::Value* at = b.CreateAdd(b.CreateMul(t, k.Int(g.tuple_size)), k.Int(d));
-      const CheckedIndex index = EmitCheckedIndex(k, index_type, k.in[1], at, g.data_shape[d]);
-      valid = b.CreateAnd(valid, index.valid);
-      start = b.CreateAdd(start, b.CreateMul(index.index, k.Int(g.data_strides[d])));
-    }
-    start = b.CreateSelect(valid, start, k.Int(0));
+    const CheckedIndex start = EmitCheckedTupleOffset(k, index_type, k.in[1], t, extents, strides, k.Int(0));
     llvm::Value* first_update = b.CreateMul(t, k.Int(g.slice));
     k.Loop(g.slice, [&](llvm::Value* e) {
-      llvm::Value* target = b.CreateAdd(start, e);
+      llvm::Value* target = b.CreateAdd(start.index, e);
       llvm::Value* old_value = k.LoadAs(type, k.out[0], target);
       llvm::Value* update = k.LoadAs(type, k.in[2], b.CreateAdd(first_update, e));
       llvm::Value* combined = EmitCombineScatter(k, type, g.reduction, old_value, update);
-      k.StoreAs(type, b.CreateSelect(valid, combined, old_value), k.out[0], target);
+      k.StoreAs(type, b.CreateSelect(start.valid, combined, old_value), k.out[0], target);
     });
   });
   return absl::OkStatus();

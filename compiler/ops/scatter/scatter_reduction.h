@@ -59,7 +59,7 @@ T CombineScatter(ScatterReduction reduction, T element, T update) {
 inline llvm::Value* EmitCombineScatter(KernelContext& k, DataType type, ScatterReduction reduction,
                                        llvm::Value* element, llvm::Value* update) {
   llvm::IRBuilder<>& b = k.b;
-  const bool is_float = IsFloat(type), is_signed = IsSignedInteger(type);
+  const bool is_float = IsFloatingPoint(type), is_signed = IsSignedInteger(type);
   switch (reduction) {
     case ScatterReduction::kNone: return update;
     case ScatterReduction::kAdd: return is_float ? b.CreateFAdd(element, update) : b.CreateAdd(element, update);

@@ -62,18 +62,6 @@ bool Greater(T a, T b) {
   return a > b;
 }
 
-// Runs body() only when `condition` holds.
-void EmitWhen(KernelContext& k, llvm::Value* condition, const std::function<void()>& body) {
-  llvm::Function* function = k.b.GetInsertBlock()->getParent();
-  llvm::BasicBlock* then = llvm::BasicBlock::Create(k.b.getContext(), "when", function);
-  llvm::BasicBlock* done = llvm::BasicBlock::Create(k.b.getContext(), "done", function);
-  k.b.CreateCondBr(condition, then, done);
-  k.b.SetInsertPoint(then);
-  body();
-  k.b.CreateBr(done);
-  k.b.SetInsertPoint(done);
-}
-
 // The kernel's Greater.
 llvm::Value* EmitGreater(KernelContext& k, DataType type, llvm::Value* a, llvm::Value* b) {
   if (IsFloat(type)) return k.b.CreateAnd(k.b.CreateFCmpUGT(a, b), k.b.CreateFCmpORD(b, b));
@@ -181,7 +169,7 @@ absl::Status EmitTopKKernel(KernelContext& k) {
         llvm::Value* value = k.LoadAs(type, k.in[0], input(j));
         llvm::Value* last = k.LoadAs(type, k.out[0], entry(k.Int(g.k - 1)));
         // j is above every listed index: beating the last means coming strictly first.
-        EmitWhen(k, g.largest ? greater(value, last) : greater(last, value), [&] {
+        k.When(g.largest ? greater(value, last) : greater(last, value), [&] {
           b.CreateStore(value, carried_value);
           b.CreateStore(b.CreateSExt(j, k.I64()), carried_index);
           carry(k.Int(g.k));
