@@ -910,6 +910,25 @@ g (float[1,1,3,3] x) => (float[1,2,3,3] y) {
   EXPECT_FALSE(FileExists(out.File("bias.h")));
 }
 
+// ORT's QLinearSoftmax: its table is built from x's scale while compiling, and its
+// rows depend on the 'opset' attribute ORT's op carries; without either, refused.
+TEST(Cli, QLinearSoftmaxWithoutWhatItsTableNeedsIsRefused) {
+  TemporaryFolder inputs;
+  const std::string header = R"(<ir_version: 8, opset_import: ["" : 13, "com.microsoft" : 1]>
+g (int8[2,3] x, float xs) => (int8[2,3] y) {
+  xz = Constant<value = int8 {0}>()
+  ys = Constant<value = float {0.00390625}>()
+  yz = Constant<value = int8 {-128}>()
+)";
+  const std::string run_time_scale =
+      WriteFile(inputs, "scale.onnxtxt", header + "  y = com.microsoft.QLinearSoftmax<opset = 13>(x, xs, xz, ys, yz)\n}\n");
+  ExpectCleanFailure("compile " + run_time_scale, 1, {"(QLinearSoftmax)", "scale computed at run time"});
+  const std::string no_opset = WriteFile(inputs, "opset.onnxtxt",
+                                         header + "  s = Constant<value = float {0.5}>()\n"
+                                                  "  y = com.microsoft.QLinearSoftmax(x, s, xz, ys, yz)\n}\n");
+  ExpectCleanFailure("compile " + no_opset, 1, {"QLinearSoftmax", "'opset'"});
+}
+
 TEST(Cli, WeightsNamedAsInputsBecomeRunTimeInputs) {
   TemporaryFolder out;
   CommandResult result = Modelc("compile " + kModels + "/digits_cnn.onnx --inputs fc.bias --name cnn -o " + out.path());

@@ -406,6 +406,26 @@ std::vector<HandCase> Cases() {
        "  ys = Constant<value = float {0.25}>()\n  yz = Constant<value = int8 {1}>()\n"
        "  y = com.microsoft.QLinearAveragePool<kernel_shape = [2, 2]>(a, xs, xz, ys, yz)",
        {U8({1, 2, 2, 2}, {4, 5, 6, 8, 0, 0, 0, 1})}, {I8({1, 2, 1, 1}, {7, -5})}},
+      // ONNX Runtime 1.20.1's results (com.microsoft.QLinearSoftmax, CPU): ORT's own table
+      // arithmetic, not worked out by hand. Row [-128, 127, 0]: 127's share is all but 1,
+      // times floor(1 / y_scale) = 254: 254 - 128 = 126, never 127 (a float Softmax
+      // quantised would give 127). The second case is opset 1's form (the row is all of
+      // [2, 2], flattened at axis 1), of uint8; the third runs down axis 0.
+      {"com.microsoft.QLinearSoftmax",
+       "xs = Constant<value = float {0.1}>()\n  xz = Constant<value = int8 {0}>()\n"
+       "  ys = Constant<value = float {0.003921568859368563}>()\n  yz = Constant<value = int8 {-128}>()\n"
+       "  y = com.microsoft.QLinearSoftmax<opset = 13>(a, xs, xz, ys, yz)",
+       {I8({2, 3}, {10, 20, 30, -128, 127, 0})}, {I8({2, 3}, {-105, -66, 41, -128, 126, -128})}},
+      {"com.microsoft.QLinearSoftmax",
+       "xs = Constant<value = float {0.5}>()\n  xz = Constant<value = uint8 {3}>()\n"
+       "  ys = Constant<value = float {0.003921568859368563}>()\n  yz = Constant<value = uint8 {0}>()\n"
+       "  y = com.microsoft.QLinearSoftmax<opset = 1, axis = 1>(a, xs, xz, ys, yz)",
+       {U8({1, 2, 2}, {1, 5, 9, 2})}, {U8({1, 2, 2}, {4, 29, 215, 6})}, 13, "flattened_uint8"},
+      {"com.microsoft.QLinearSoftmax",
+       "xs = Constant<value = float {0.25}>()\n  xz = Constant<value = int8 {1}>()\n"
+       "  ys = Constant<value = float {0.003921568859368563}>()\n  yz = Constant<value = int8 {-128}>()\n"
+       "  y = com.microsoft.QLinearSoftmax<opset = 13, axis = 0>(a, xs, xz, ys, yz)",
+       {I8({3, 2}, {1, 2, 3, 4, 5, 7})}, {I8({3, 2}, {-81, -87, -50, -60, 1, 16})}, 13, "axis_0"},
   };
 }
 

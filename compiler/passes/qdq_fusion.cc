@@ -9,6 +9,9 @@
 //   quantisation already does, and goes (ORT's ReluQuantFusion)
 //   DQ(a), DQ(b) -> Add -> Q                     becomes  QLinearAdd(a, b)
 //   DQ(x) -> AveragePool / GlobalAveragePool -> Q becomes  QLinearAveragePool(x)
+//   DQ(x) -> Softmax -> Q (scales constant)      becomes  QLinearSoftmax(x): ORT's table
+//                                                arithmetic (at most one step below the
+//                                                float Softmax; ORT gives the same)
 //   DQ(x) -> MaxPool / Transpose / a view (ops.def's kPassesValuesThrough) -> Q with the
 //   same scale and zero point
 //                                                becomes  the op on x itself (it moves
@@ -176,18 +179,31 @@ int FusePassThrough(Graph& graph, const GraphUses& uses, int n) {
 }
 
 // DQ(a), DQ(b) -> Add -> Q: QLinearAdd; DQ(x) -> (Global)AveragePool -> Q:
-// QLinearAveragePool. Returns the removed nodes (Q, and a Relu it implies), or {}.
+// QLinearAveragePool; DQ(x) -> Softmax -> Q: QLinearSoftmax. Returns the removed nodes
+// (Q, and a Relu it implies), or {}.
 std::vector<int> FuseElementwiseOrPool(Graph& graph, const GraphUses& uses, int n) {
   const Node node = graph.nodes()[n];
   const bool add = node.op == OpKind::kAdd;
   const bool pool = node.op == OpKind::kAveragePool || node.op == OpKind::kGlobalAveragePool;
-  if ((!add && !pool) || node.guard != kNoValue) return {};
+  const bool softmax = node.op == OpKind::kSoftmax;
+  if ((!add && !pool && !softmax) || node.guard != kNoValue) return {};
   std::optional<QuantizedOperand> a = DequantizedInput(graph, node, 0);
   std::optional<QuantizedOperand> b = add ? DequantizedInput(graph, node, 1) : std::nullopt;
   std::optional<OutputQuantization> y = QuantizedOutput(graph, uses, node.outputs[0]);
   if (!a || !y || !PerTensor(graph, a->scale) || (add && (!b || !PerTensor(graph, b->scale)))) return {};
   Node fused = node;
-  if (add) {
+  if (softmax) {
+    // The table comes from x's scale and the multiplier from y's, both while compiling;
+    // x and y of one type, as ORT's fusion requires.
+    const DataType y_type = graph.value(graph.nodes()[y->q.node].outputs[0]).type.element_type;
+    if (!graph.IsConstant(a->scale) || !graph.IsConstant(y->q.scale) ||
+        graph.value(a->data).type.element_type != y_type) {
+      return {};
+    }
+    fused.op = OpKind::kQLinearSoftmax;
+    fused.inputs = {a->data, a->scale, ZeroPointOf(graph, *a, node.name + ".x"), y->q.scale,
+                    ZeroPointOf(graph, y->q, node.name + ".y")};
+  } else if (add) {
     fused.op = OpKind::kQLinearAdd;
     fused.inputs = {a->data, a->scale, ZeroPointOf(graph, *a, node.name + ".a"),
                     b->data, b->scale, ZeroPointOf(graph, *b, node.name + ".b"),

@@ -13,8 +13,9 @@ For each float model NAME.onnx in a folder with NAME.io.json and NAME.inputs.bin
                                (the input of the final DequantizeLinear -> Softmax), raw
                                int8 per sample: the integer path's reference. ORT runs a
                                trailing DQ -> Softmax -> Q as its QLinearSoftmax (a table
-                               approximation of its own), ONNX defines it as float
-                               Softmax: the two may differ by one step in the output.
+                               approximation of its own; ONNX defines it as float
+                               Softmax, one step above at most), and so does modelc
+                               (compiler/ops/qlinear_softmax): outputs bit for bit.
 
 Weights use 7 of their 8 bits (reduce_range): on x86-64 without VNNI, ORT multiplies
 uint8 activations by int8 weights with vpmaddubsw, which saturates a pair's sum at
