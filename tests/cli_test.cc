@@ -231,7 +231,7 @@ g (float[1,1,1] x, int64[1,1,1] idx) => (float[1,1,2] y) {
   y = MaxUnpool <kernel_shape = [1], pads = [1, 0]> (x, idx, shape)
 }
 )");
-  ExpectCleanFailure("compile " + unpool, 1, {"(MaxUnpool)", "invalid"});
+  ExpectCleanFailure("compile " + unpool, 1, {"(MaxUnpool)", "empty output"});
   const std::string scatter = WriteFile(inputs, "scatter.onnxtxt", R"(<ir_version: 9, opset_import: ["" : 20]>
 g (double[4] d, int64[1] idx, double[1] u) => (double[4] y) {
   y = ScatterElements <reduction = "max"> (d, idx, u)
@@ -876,6 +876,70 @@ g (int8[4] x, float[4] f) => (uint8[4] y, float[4] g) {
   }
   EXPECT_EQ(header.find("Q_IN_F_SCALE"), std::string::npos) << header;
   EXPECT_EQ(header.find("Q_OUT_G_SCALE"), std::string::npos) << header;
+}
+
+// The fused quantised ops (here DQ -> Softmax -> Q, which becomes QLinearSoftmax) still
+// state their int8 input's and output's pair in the header; and a pair without its zero
+// point (0 of the quantised type, uint8 here) is fused too.
+TEST(Cli, FusedQuantisedOpsKeepTheirPairsInTheHeader) {
+  TemporaryFolder inputs, out;
+  const std::string model = WriteFile(inputs, "sm.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (int8[2,5] x, uint8[2,5] u) => (int8[2,5] y, uint8[2,5] v) {
+  s = Constant<value = float {0.5}>()
+  z = Constant<value = int8 {-3}>()
+  d = DequantizeLinear(x, s, z)
+  e = Softmax(d)
+  t = Constant<value = float {0.00390625}>()
+  m = Constant<value = int8 {-128}>()
+  y = QuantizeLinear(e, t, m)
+  du = DequantizeLinear(u, s)
+  eu = Softmax(du)
+  v = QuantizeLinear(eu, t)
+}
+)");
+  CommandResult result = Modelc("compile " + model + " --name sm --dump-ir -o " + out.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(result.output.find("= Softmax("), std::string::npos) << result.output;  // both fused
+  const std::string header = ReadFileBytes(out.File("sm.h"));
+  for (const char* line : {"#define SM_IN_X_SCALE 0.5f\n", "#define SM_IN_X_ZERO_POINT (-3)\n",
+                           "#define SM_OUT_Y_SCALE 0.00390625f\n", "#define SM_OUT_Y_ZERO_POINT (-128)\n",
+                           "#define SM_OUT_V_ZERO_POINT (0)\n"}) {
+    EXPECT_NE(header.find(line), std::string::npos) << line << "\n" << header;
+  }
+}
+
+// Weight-only quantisation (float data, DequantizeLinear of constant int8 weights):
+// --weights-int8 keep, the default where the target has an FPU, keeps the 64 x 32
+// weights int8 (2,048 bytes, not 8,192 of floats); fold, and the default on a core
+// without an FPU (Cortex-M3), fold them into float weights.
+TEST(Cli, Int8WeightsStayInt8WhereKept) {
+  TemporaryFolder inputs;
+  std::string weights;
+  for (int i = 0; i < 64 * 32; ++i) weights += (i ? ", " : "") + std::to_string((i * 37) % 255 - 127);
+  const std::string model = WriteFile(inputs, "wo.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,64] x) => (float[1,32] y) {
+  w = Constant<value = int8[64,32] {)" + weights + R"(}>()
+  s = Constant<value = float {0.01}>()
+  d = DequantizeLinear(w, s)
+  y = MatMul(x, d)
+}
+)");
+  auto read_only_bytes = [&](const std::string& flags, bool kept) {
+    TemporaryFolder out;
+    CommandResult result = Modelc("compile " + model + " --name wo --dump-ir " + flags + " -o " + out.path());
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    EXPECT_EQ(result.output.find("modelc.Int8WeightsMatMul(") != std::string::npos, kept) << flags << result.output;
+    const std::string report = ReadFileBytes(out.File("wo.report.txt"));
+    const size_t at = report.find("read-only data ");
+    return at == std::string::npos ? int64_t{-1} : std::stoll(report.substr(at + 15));
+  };
+  const int64_t kept = read_only_bytes("", true), folded = read_only_bytes("--weights-int8 fold", false);
+  EXPECT_GE(kept, 2048);
+  EXPECT_LT(kept, 2048 + 1024);
+  EXPECT_GE(folded, 8192);
+  read_only_bytes("--target thumbv7em-none-eabihf", true);
+  read_only_bytes("--target thumbv7m-none-eabi", false);
+  read_only_bytes("--target thumbv7m-none-eabi --weights-int8 keep", true);
 }
 
 // A QDQ model whose int32 bias is not quantised with input scale x weight scale is

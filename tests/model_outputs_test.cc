@@ -193,6 +193,32 @@ TEST(Int8Models, MatchOnnxRuntime) {
   }
 }
 
+// Weight-only int8 (float data, int8 weights; tools/quantize/weight_only.py): the weights
+// kept int8 and dequantised in the kernel, and folded into floats, both as ORT computes
+// the model (which dequantises first: the kept form scales once per output, a rounding
+// apart), and the digits classified as the float model classifies them.
+TEST(WeightOnlyModels, MatchOnnxRuntime) {
+  const auto models = ModelsOfKind("weight_only");
+  ASSERT_EQ(models.size(), 2u);
+  for (const CompiledModelEntry* model : models) {
+    const std::vector<float> inputs = ReadFloats(model->data_prefix + ".inputs.bin");
+    const std::vector<float> references = ReadFloats(model->data_prefix + "_weight_only.ort_outputs.bin");
+    const size_t in_size = model->info->inputs[0].byte_size / 4, out_size = model->info->outputs[0].byte_size / 4;
+    ASSERT_EQ(references.size() * in_size, inputs.size() * out_size) << model->name;
+    std::vector<float> outputs;
+    for (size_t at = 0; at + in_size <= inputs.size(); at += in_size) {
+      std::vector<std::vector<float>> sample_outputs;
+      ASSERT_EQ(RunCompiled(*model->info, {{inputs.begin() + at, inputs.begin() + at + in_size}}, &sample_outputs),
+                MODELC_OK);
+      outputs.insert(outputs.end(), sample_outputs[0].begin(), sample_outputs[0].end());
+    }
+    EXPECT_TRUE(NearlyEqual(outputs, references, 1e-5, 1e-6)) << model->name;
+    const std::vector<int> labels = Labels(model->data_prefix + ".labels.txt");
+    EXPECT_EQ(Correct(outputs, labels), Correct(ReadFloats(model->data_prefix + ".ort_outputs.bin"), labels))
+        << model->name;
+  }
+}
+
 // The six benchmark networks quantised the same way (tests/data/int8), on four inputs
 // from the generator of ../shared's (seeds as tools/quantize's SHARED_TEST_SEEDS); the two
 // depthwise networks also with --optimize memory.

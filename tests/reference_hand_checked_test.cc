@@ -1,6 +1,8 @@
 // Every operator of the op table against a case worked out by hand: one small model
 // per case, its inputs, and outputs whose values follow from arithmetic or textbook
-// identities (sigmoid(ln 3) = 3/4, tanh(ln 2) = 3/5, ...), never from running code.
+// identities (sigmoid(ln 3) = 3/4, tanh(ln 2) = 3/5, ...), never from running our code
+// (an op defined by a framework's own approximation, ONNX Runtime's QLinearSoftmax, has
+// that framework's results, as its case says).
 // The reference evaluator computes each case; a last test fails when an operator of
 // compiler/ir/ops.def has no case here.
 #include <algorithm>
@@ -426,6 +428,13 @@ std::vector<HandCase> Cases() {
        "  ys = Constant<value = float {0.003921568859368563}>()\n  yz = Constant<value = int8 {-128}>()\n"
        "  y = com.microsoft.QLinearSoftmax<opset = 13, axis = 0>(a, xs, xz, ys, yz)",
        {I8({3, 2}, {1, 2, 3, 4, 5, 7})}, {I8({3, 2}, {-81, -87, -50, -60, 1, 16})}, 13, "axis_0"},
+      // w - zero point by column: [0, 2, -6] and [-2, 4, 6]. Row [1, 2, 3]: -14 * 0.5 + 0.5
+      // = -6.5 and 24 * 0.25 - 1 = 5; row [-1, 0.5, 2]: -11 * 0.5 + 0.5 = -5, 16 * 0.25 - 1 = 3.
+      {"modelc.Int8WeightsMatMul",
+       "w = Constant<value = int8[3, 2] {1, -2, 3, 4, -5, 6}>()\n"
+       "  s = Constant<value = float[2] {0.5, 0.25}>()\n  z = Constant<value = int8[2] {1, 0}>()\n"
+       "  c = Constant<value = float[2] {0.5, -1}>()\n  y = modelc.Int8WeightsMatMul(a, w, s, z, c)",
+       {F({2, 3}, {1, 2, 3, -1, 0.5f, 2})}, {F({2, 2}, {-6.5f, 5, -5, 3})}},
   };
 }
 
@@ -443,7 +452,8 @@ TEST_P(HandChecked, ReferenceEvaluatorGivesTheHandResult) {
   }
   testing::TemporaryFolder folder;
   const std::string path = folder.File("case.onnxtxt");
-  std::ofstream(path) << "<ir_version: 8, opset_import: [\"\" : " << c.opset << ", \"com.microsoft\" : 1]>\n"
+  std::ofstream(path) << "<ir_version: 8, opset_import: [\"\" : " << c.opset
+                      << ", \"com.microsoft\" : 1, \"modelc\" : 1]>\n"
                       << signature << ") {\n  " << c.body << "\n}\n";
   absl::StatusOr<Graph> graph = ImportOnnxFile(path, {});
   ASSERT_TRUE(graph.ok()) << graph.status();

@@ -11,9 +11,9 @@ namespace modelc {
 
 absl::Status CheckPlanUse(const Node& node, const NodePlan& plan, const PlanUse& use, int index_bits) {
   if (use.index_overflow) {
-    return absl::UnimplementedError(absl::StrCat("node '", node.name, "' (", OpName(node.op), "): its number ",
-                                                 *use.index_overflow, " does not fit the target's ", index_bits,
-                                                 "-bit index arithmetic"));
+    return absl::UnimplementedError(absl::StrCat("node '", node.name, "' (", OpName(node.op),
+                                                 "): a size, stride or attribute value of ", *use.index_overflow,
+                                                 " does not fit the target's ", index_bits, "-bit index arithmetic"));
   }
   std::vector<std::string> errors = use.errors;
   for (const WorkspaceBuffer& buffer : plan.workspace) {

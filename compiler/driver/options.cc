@@ -60,6 +60,12 @@ options:
                          NAME.weights.bin instead of the object; the entry points take
                          `const void *weights` and refuse a blob of another model
   --weights embedded     the default: weights are read-only data in the object
+  --weights-int8 keep    weight-only quantised products (MatMul / Gemm of float data
+                         and DequantizeLinear of constant int8 weights) keep their
+                         weights int8 in flash, dequantised in the kernel (a quarter
+                         of the float weights); the default where the target has an FPU
+  --weights-int8 fold    fold such weights into float weights (the default on cores
+                         without an FPU: no int-to-float conversion per product)
   --optimize memory      the default on bare-metal targets (microcontrollers): no
                          kernel workspace in proportion to a whole tensor where a
                          smaller one does (e.g. a band of padded rows for a padded
@@ -77,7 +83,8 @@ options:
   --memory-svg           also write NAME.memory.svg, a picture of the memory plan
   --dump-ir              print the graph IR after all passes to standard output
   --dump-ir-after=PASS   print the graph IR after PASS (repeatable): "import", "all",
-                         or one of: fold-constants, eliminate-common-subexpressions,
+                         or one of: keep-int8-weights, fold-constants,
+                         eliminate-common-subexpressions,
                          fold-batchnorm, fuse-matmul-bias, fuse-layernorm, fuse-residual-add,
                          fuse-activations, globalize-pools, simplify-transposes,
                          eliminate-dead-nodes, prepare-constants (after the lowering
@@ -130,7 +137,7 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
     }
     static const std::set<std::string> kSingleValued = {"-o", "--output-dir", "--name", "--target", "--cpu",
                                                          "--weights", "--batch", "--max-ram", "--max-flash", "--max-model-size",
-                                                         "--optimize"};
+                                                         "--optimize", "--weights-int8"};
     if (kSingleValued.count(flag)) {
       const std::string canonical = flag == "-o" ? "--output-dir" : flag;
       if (!given_once.insert(canonical).second) return absl::InvalidArgumentError(absl::StrCat(flag, " is given twice"));
@@ -196,6 +203,12 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
         return absl::InvalidArgumentError(absl::StrCat("--weights takes 'external' or 'embedded', not '", given, "'"));
       }
       options.external_weights = given == "external";
+    } else if (flag == "--weights-int8") {
+      ASSIGN_OR_RETURN(const std::string given, take_value());
+      if (given != "keep" && given != "fold") {
+        return absl::InvalidArgumentError(absl::StrCat("--weights-int8 takes 'keep' or 'fold', not '", given, "'"));
+      }
+      options.keep_int8_weights = given == "keep";
     } else if (flag == "--optimize") {
       ASSIGN_OR_RETURN(const std::string given, take_value());
       if (given != "memory" && given != "balanced" && given != "speed") {

@@ -42,6 +42,10 @@ struct CompileOptions {
   bool external_weights = false;           // --weights external
   // --optimize memory|balanced|speed; unset: memory on bare-metal targets, speed elsewhere.
   std::optional<OptimizeFor> optimize;
+  // --weights-int8 keep|fold: weight-only int8 weights (DequantizeLinear of constant
+  // int8 weights before a float product) kept int8 and dequantised in the kernel, or
+  // folded into float weights; unset: keep where the target has an FPU.
+  std::optional<bool> keep_int8_weights;
 };
 
 // Parses the arguments after "compile". Errors are InvalidArgument with a message

@@ -939,7 +939,8 @@ int64_t MultiplyAccumulates(const Graph& graph, const Node& node) {
     }
   } else if (node.op == OpKind::kGemm) {
     if (auto g = ResolveGemm(graph, node); g.ok()) return g->m * g->n * g->k;
-  } else if (node.op == OpKind::kMatMul || node.op == OpKind::kMatMulInteger || node.op == OpKind::kQLinearMatMul) {
+  } else if (node.op == OpKind::kMatMul || node.op == OpKind::kMatMulInteger || node.op == OpKind::kQLinearMatMul ||
+             node.op == OpKind::kInt8WeightsMatMul) {  // the last: float data, int8 weights [K, N]
     if (!graph.HasInput(node, weights)) return 0;
     Shape b = graph.InputType(node, weights).shape;
     if (node.attributes.GetInt("transB", 0).value_or(0) != 0 && b.size() == 2) std::swap(b[0], b[1]);  // [N, K]

@@ -14,6 +14,9 @@ namespace modelc {
 // QDQ fusion: DequantizeLinear -> Conv / MatMul / Gemm -> QuantizeLinear becomes
 // QLinearConv / QLinearMatMul (integer kernels), as ONNX Runtime fuses them.
 [[nodiscard]] absl::Status FuseQuantizedOps(Graph& graph);
+// --weights-int8 keep: MatMul / Gemm of float data and DequantizeLinear of constant
+// int8 weights becomes Int8WeightsMatMul (the weights stay int8).
+[[nodiscard]] absl::Status KeepInt8Weights(Graph& graph);
 // Evaluates every node whose inputs are all constant (reference evaluator) and turns
 // its outputs into constants.
 [[nodiscard]] absl::Status FoldConstants(Graph& graph);
@@ -54,6 +57,8 @@ struct Pass {
   // Runs only under --optimize memory (the microcontroller default) or balanced: it
   // saves RAM at some cost in time.
   bool memory_first_only = false;
+  // Runs only under --weights-int8 keep (the default where the target has an FPU).
+  bool int8_weights_kept_only = false;
 };
 
 // The pipeline, in order. Names are what --dump-ir-after takes.

@@ -6,6 +6,7 @@ namespace modelc {
 const std::vector<Pass>& DefaultPipeline() {
   static const std::vector<Pass> kPipeline = {
       {"fuse-quantized-ops", FuseQuantizedOps},  // before folding turns DQ(weights) into floats
+      {"keep-int8-weights", KeepInt8Weights, /*memory_first_only=*/false, /*int8_weights_kept_only=*/true},
       {"fold-constants", FoldConstants},
       {"eliminate-common-subexpressions", EliminateCommonSubexpressions},
       {"sink-transposes", SinkTransposes},  // before the fusions: it brings Conv and Add together

@@ -22,6 +22,11 @@
 // A not transposed. A product's weights are kept as [N, K] (transposed once if given as
 // [K, N]). A pattern that does not qualify stays in float, computed as the file says. Runs before constant folding, which would otherwise
 // fold the weights' DequantizeLinear into float weights.
+//
+// KeepInt8Weights (--weights-int8 keep), after it: what is left of weight-only
+// quantisation, MatMul / Gemm(x, DQ(w)) with float x and constant int8/uint8 w per
+// tensor or per output column, becomes Int8WeightsMatMul, whose kernel dequantises w:
+// the weights stay int8 in flash instead of being folded into float weights.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -41,6 +46,7 @@ namespace {
 struct QuantizedOperand {
   int node = -1;
   ValueId data = kNoValue, scale = kNoValue, zero_point = kNoValue;
+  DataType type = DataType::kUInt8;  // the quantised tensor's (a QuantizeLinear's output)
   int64_t axis = 1;
 };
 
@@ -56,6 +62,7 @@ std::optional<QuantizedOperand> OperandOf(const Graph& graph, int node_index, Op
   }
   QuantizedOperand q;
   q.node = node_index;
+  q.type = type;
   q.data = node.inputs[0];
   q.scale = node.inputs[1];
   q.zero_point = graph.HasInput(node, 2) ? node.inputs[2] : kNoValue;
@@ -86,9 +93,8 @@ bool Constant(const Graph& graph, const QuantizedOperand& q) {
 // The zero point input of a fused node: the operand's, or a constant 0 of its type.
 ValueId ZeroPointOf(Graph& graph, const QuantizedOperand& q, const std::string& name) {
   if (q.zero_point != kNoValue) return q.zero_point;
-  const DataType type = graph.value(q.data).type.element_type;
   return graph.AddConstant(absl::StrCat(name, ".zero_point"),
-                           TensorData(TensorType{type, {}}, std::vector<uint8_t>(ByteSize(type), 0)));
+                           TensorData(TensorType{q.type, {}}, std::vector<uint8_t>(ByteSize(q.type), 0)));
 }
 
 // The bias's scale must be x_scale * w_scale (per channel), its zero point 0.
@@ -194,9 +200,10 @@ std::vector<int> FuseElementwiseOrPool(Graph& graph, const GraphUses& uses, int 
   Node fused = node;
   if (softmax) {
     // The table comes from x's scale and the multiplier from y's, both while compiling;
-    // x and y of one type, as ORT's fusion requires.
+    // constant parameters and x and y of one type, as ORT's fusion requires.
     const DataType y_type = graph.value(graph.nodes()[y->q.node].outputs[0]).type.element_type;
     if (!graph.IsConstant(a->scale) || !graph.IsConstant(y->q.scale) ||
+        (y->q.zero_point != kNoValue && !graph.IsConstant(y->q.zero_point)) ||
         graph.value(a->data).type.element_type != y_type) {
       return {};
     }
@@ -226,7 +233,63 @@ std::vector<int> FuseElementwiseOrPool(Graph& graph, const GraphUses& uses, int 
   return removed;
 }
 
+// A Gemm that is A x B (+ C): alpha = beta = 1, A not transposed (B may be).
+bool IsPlainProduct(const Node& gemm) {
+  return gemm.attributes.GetInt("transA", 0).value_or(1) == 0 &&
+         gemm.attributes.GetFloat("alpha", 1.0f).value_or(0.0f) == 1.0f &&
+         gemm.attributes.GetFloat("beta", 1.0f).value_or(0.0f) == 1.0f;
+}
+
+// Gemm's C as the [N] float bias Int8WeightsMatMul adds: kNoValue when there is none,
+// nullopt when it cannot be one (not a float constant of [N] or [1, N]).
+std::optional<ValueId> GemmBiasAsColumns(Graph& graph, const Node& gemm, int64_t columns) {
+  if (!graph.HasInput(gemm, 2)) return kNoValue;
+  const ValueId c = gemm.inputs[2];
+  const TensorType& type = graph.value(c).type;
+  if (!graph.IsConstant(c) || !IsFloat(type.element_type) || type.ElementCount() != columns ||
+      (type.shape != Shape{columns} && type.shape != Shape{1, columns})) {
+    return std::nullopt;
+  }
+  if (type.shape.size() == 1) return c;
+  return graph.AddConstant(absl::StrCat(graph.value(c).name, ".flat"),
+                           TensorData(TensorType{DataType::kFloat32, {columns}}, graph.value(c).constant->bytes()));
+}
+
 }  // namespace
+
+absl::Status KeepInt8Weights(Graph& graph) {
+  for (size_t n = 0; n < graph.nodes().size(); ++n) {
+    const Node node = graph.nodes()[n];
+    const bool gemm = node.op == OpKind::kGemm;
+    if ((!gemm && node.op != OpKind::kMatMul) || node.guard != kNoValue) continue;
+    std::optional<QuantizedOperand> w = DequantizedInput(graph, node, 1);
+    if (!w || !Constant(graph, *w) || !IsFloat(graph.InputType(node, 0).element_type)) continue;
+    const TensorType& w_type = graph.value(w->data).type;
+    if ((w_type.element_type != DataType::kInt8 && w_type.element_type != DataType::kUInt8) ||
+        w_type.shape.size() != 2) {
+      continue;
+    }
+    // B of a Gemm may come as [N, K] (transB): the kernel reads [K, N], transposed once.
+    bool transposed = false;
+    ValueId bias = kNoValue;
+    if (gemm) {
+      if (!IsPlainProduct(node)) continue;
+      transposed = node.attributes.GetInt("transB", 0).value_or(0) != 0;
+      const std::optional<ValueId> columns_bias = GemmBiasAsColumns(graph, node, w_type.shape[transposed ? 0 : 1]);
+      if (!columns_bias) continue;
+      bias = *columns_bias;
+    }
+    if (!PerTensorOrAlong(graph, *w, transposed ? 0 : 1)) continue;
+    Node kept = node;
+    kept.op = OpKind::kInt8WeightsMatMul;
+    kept.attributes = AttributeMap();
+    kept.inputs = {node.inputs[0], transposed ? TransposedWeights(graph, w->data) : w->data, w->scale, w->zero_point};
+    if (bias != kNoValue) kept.inputs.push_back(bias);
+    while (kept.inputs.back() == kNoValue) kept.inputs.pop_back();
+    graph.mutable_nodes()[n] = std::move(kept);
+  }
+  return absl::OkStatus();
+}
 
 absl::Status FuseQuantizedOps(Graph& graph) {
   const GraphUses uses(graph);
@@ -257,11 +320,7 @@ absl::Status FuseQuantizedOps(Graph& graph) {
     } else {
       if (graph.value(w->data).type.shape.size() != 2 || graph.value(x->data).type.shape.size() != 2) continue;
       if (gemm) {
-        if (node.attributes.GetInt("transA", 0).value_or(1) != 0 ||
-            node.attributes.GetFloat("alpha", 1.0f).value_or(0.0f) != 1.0f ||
-            node.attributes.GetFloat("beta", 1.0f).value_or(0.0f) != 1.0f) {
-          continue;
-        }
+        if (!IsPlainProduct(node)) continue;
         transpose_weights = node.attributes.GetInt("transB", 0).value_or(0) != 0;
       }
       if (!PerTensorOrAlong(graph, *w, transpose_weights ? 0 : 1)) continue;

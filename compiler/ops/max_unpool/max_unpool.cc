@@ -51,9 +51,10 @@ absl::StatusOr<MaxUnpoolGeometry> ResolveMaxUnpool(const Graph& graph, const Nod
     }
     const std::optional<int64_t> size =
         ((CheckedInt(x[2 + d]) - 1) * strides[d] - pads[d] - pads[d + spatial] + kernel[d]).Get();
-    // Zero too: an empty unpooled tensor has no position for X's values to go to (and
-    // the kernel divides by its extents).
-    if (!size || *size < 1) return Invalid(absl::StrCat("MaxUnpool's output along spatial dimension ", d, " is invalid"));
+    if (!size || *size < 0) return Invalid(absl::StrCat("MaxUnpool's output along spatial dimension ", d, " is invalid"));
+    // An empty unpooled tensor has no position for X's values to go to (and the kernel
+    // divides by its extents).
+    if (*size == 0) return absl::UnimplementedError("MaxUnpool with an empty output is not supported");
     g.unpooled.push_back(*size);
   }
   g.out = g.unpooled;

@@ -23,6 +23,7 @@
 #include <cmath>
 #include <limits>
 
+#include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
 #include "compiler/ir/op_geometry.h"
 #include "compiler/ops/own_op_hooks.h"
@@ -121,7 +122,7 @@ absl::Status EmitQLinearSoftmaxKernel(KernelContext& k) {
   b.clearFastMathFlags();
   const SoftmaxGeometry& r = g.rows;
   const DataType type = g.x.type;
-  llvm::Value* table = k.ConstantFloats(g.table, "QLinearSoftmax's exponentials");
+  llvm::Value* table = k.ConstantFloats(g.table, "qlinear_softmax_exponentials");
   llvm::Value* multiplier = k.Float(g.multiplier);
   llvm::Value* largest = k.EntryAlloca(b.getInt32Ty());
   llvm::Value* sum = k.EntryAlloca(k.F32());

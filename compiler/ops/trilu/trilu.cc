@@ -33,6 +33,9 @@ absl::StatusOr<TriluGeometry> ResolveTrilu(const Graph& graph, const Node& node)
   }
   g.rows = x[x.size() - 2];
   g.cols = x[x.size() - 1];
+  // A diagonal beyond the matrix keeps all of it or none: clamped, k is exact in any
+  // core's index type (a k of 2^31 no longer wraps on a 32-bit one).
+  g.k = std::clamp(g.k, -g.rows, g.cols);
   g.batch = ElementCount(x) / std::max<int64_t>(g.rows * g.cols, 1);
   if (g.rows * g.cols == 0) g.batch = 0;
   return g;
