@@ -57,10 +57,12 @@ def _model_file(model, folder: pathlib.Path) -> pathlib.Path:
 def compile(model: Union[str, os.PathLike, "onnx.ModelProto", "keras.Model"], *, name: str = "model",  # noqa: A001
             target: Optional[str] = None, cpu: Optional[str] = None, outputs: Sequence[str] = (),
             inputs: Sequence[str] = (), batch: Optional[str] = None, dims: Optional[dict] = None,
+            optimize: Optional[str] = None, weights_int8: Optional[str] = None,
             output_dir: Union[str, os.PathLike, None] = None, extra_args: Sequence[str] = ()) -> Compiled:
     """Compiles `model` (a file path, an onnx.ModelProto or a Keras model) into output_dir (a new
     temporary folder by default) and returns the files and the report. The keywords are
-    modelc's flags: --name, --target, --cpu, --outputs, --inputs, --batch, --dim."""
+    modelc's flags: --name, --target, --cpu, --outputs, --inputs, --batch, --dim, --optimize
+    ("memory", "balanced", "speed"), --weights-int8 ("keep", "fold")."""
     folder = pathlib.Path(output_dir) if output_dir is not None else pathlib.Path(tempfile.mkdtemp(prefix="modelc-"))
     folder.mkdir(parents=True, exist_ok=True)
     arguments = [_binary(), "compile", str(_model_file(model, folder)), "--name", name, "-o", str(folder),
@@ -77,6 +79,10 @@ def compile(model: Union[str, os.PathLike, "onnx.ModelProto", "keras.Model"], *,
         arguments += ["--batch", batch]
     for symbol, value in (dims or {}).items():
         arguments += ["--dim", f"{symbol}={value}"]
+    if optimize:
+        arguments += ["--optimize", optimize]
+    if weights_int8:
+        arguments += ["--weights-int8", weights_int8]
     arguments += list(extra_args)
     result = subprocess.run(arguments, capture_output=True, text=True, check=False)
     if result.returncode != 0:

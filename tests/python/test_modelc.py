@@ -80,6 +80,24 @@ def test_compiled_model_matches_onnx_runtime(tmp_path, model, samples, pixels, c
         np.testing.assert_allclose(probabilities.reshape(-1), reference, atol=1e-4)
 
 
+def test_weight_only_int8_kept_or_folded(tmp_path):
+    """weights_int8= is --weights-int8: kept, the products read int8 weights (a quarter of
+    the float weights' bytes); folded, float weights. Both give ONNX Runtime's outputs."""
+    samples = np.fromfile(MODELS / "digits_mlp.inputs.bin", dtype=np.float32).reshape(-1, 1, 64)
+    references = np.fromfile(MODELS / "digits_mlp_weight_only.ort_outputs.bin", dtype=np.float32).reshape(-1, 1, 10)
+    ops, weights = {}, {}
+    for choice in ("keep", "fold"):
+        compiled = modelc.compile(MODELS / "digits_mlp_weight_only.onnx", output_dir=tmp_path / choice,
+                                  weights_int8=choice, optimize="speed")
+        ops[choice] = {node["op"] for node in compiled.report["nodes"]}
+        weights[choice] = sum(node["weight_bytes"] for node in compiled.report["nodes"])
+        run = modelc.load(compiled)
+        for sample, reference in zip(samples, references):
+            np.testing.assert_allclose(run(sample)[0], reference, rtol=1e-5, atol=1e-6)
+    assert "modelc.Int8WeightsMatMul" in ops["keep"] and "modelc.Int8WeightsMatMul" not in ops["fold"]
+    assert weights["keep"] * 3 < weights["fold"]
+
+
 def test_refusals_are_errors(tmp_path):
     broken = tmp_path / "broken.onnx"
     broken.write_bytes(b"\x08\x07\x3a\xff\xff")
