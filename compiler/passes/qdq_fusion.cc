@@ -240,19 +240,22 @@ bool IsPlainProduct(const Node& gemm) {
          gemm.attributes.GetFloat("beta", 1.0f).value_or(0.0f) == 1.0f;
 }
 
-// Gemm's C as the [N] float bias Int8WeightsMatMul adds: kNoValue when there is none,
-// nullopt when it cannot be one (not a float constant of [N] or [1, N]).
-std::optional<ValueId> GemmBiasAsColumns(Graph& graph, const Node& gemm, int64_t columns) {
-  if (!graph.HasInput(gemm, 2)) return kNoValue;
-  const ValueId c = gemm.inputs[2];
-  const TensorType& type = graph.value(c).type;
-  if (!graph.IsConstant(c) || !IsFloat(type.element_type) || type.ElementCount() != columns ||
-      (type.shape != Shape{columns} && type.shape != Shape{1, columns})) {
-    return std::nullopt;
-  }
-  if (type.shape.size() == 1) return c;
-  return graph.AddConstant(absl::StrCat(graph.value(c).name, ".flat"),
-                           TensorData(TensorType{DataType::kFloat32, {columns}}, graph.value(c).constant->bytes()));
+// A constant as a vector (a Gemm's [1, N] bias as the [N] the fused ops take): itself
+// when it is one, else a new constant of the same bytes.
+ValueId FlatConstant(Graph& graph, ValueId value) {
+  const TensorData& data = *graph.value(value).constant;
+  if (data.type().shape.size() == 1) return value;
+  return graph.AddConstant(absl::StrCat(graph.value(value).name, ".flat"),
+                           TensorData(TensorType{data.type().element_type, {data.type().ElementCount()}}, data.bytes()));
+}
+
+// Whether a Gemm's C can be the [N] float bias Int8WeightsMatMul adds: absent, or a
+// float constant of [N] or [1, N].
+bool IsColumnBias(const Graph& graph, const Node& gemm, int64_t columns) {
+  if (!graph.HasInput(gemm, 2)) return true;
+  const TensorType& type = graph.InputType(gemm, 2);
+  return graph.IsConstant(gemm.inputs[2]) && IsFloat(type.element_type) &&
+         (type.shape == Shape{columns} || type.shape == Shape{1, columns});
 }
 
 }  // namespace
@@ -270,21 +273,14 @@ absl::Status KeepInt8Weights(Graph& graph) {
       continue;
     }
     // B of a Gemm may come as [N, K] (transB): the kernel reads [K, N], transposed once.
-    bool transposed = false;
-    ValueId bias = kNoValue;
-    if (gemm) {
-      if (!IsPlainProduct(node)) continue;
-      transposed = node.attributes.GetInt("transB", 0).value_or(0) != 0;
-      const std::optional<ValueId> columns_bias = GemmBiasAsColumns(graph, node, w_type.shape[transposed ? 0 : 1]);
-      if (!columns_bias) continue;
-      bias = *columns_bias;
-    }
+    const bool transposed = gemm && node.attributes.GetInt("transB", 0).value_or(0) != 0;
+    if (gemm && (!IsPlainProduct(node) || !IsColumnBias(graph, node, w_type.shape[transposed ? 0 : 1]))) continue;
     if (!PerTensorOrAlong(graph, *w, transposed ? 0 : 1)) continue;
     Node kept = node;
     kept.op = OpKind::kInt8WeightsMatMul;
     kept.attributes = AttributeMap();
     kept.inputs = {node.inputs[0], transposed ? TransposedWeights(graph, w->data) : w->data, w->scale, w->zero_point};
-    if (bias != kNoValue) kept.inputs.push_back(bias);
+    if (gemm && graph.HasInput(node, 2)) kept.inputs.push_back(FlatConstant(graph, node.inputs[2]));
     while (kept.inputs.back() == kNoValue) kept.inputs.pop_back();
     graph.mutable_nodes()[n] = std::move(kept);
   }
@@ -339,16 +335,7 @@ absl::Status FuseQuantizedOps(Graph& graph) {
     fused.inputs = {x->data,      x->scale, ZeroPointOf(graph, *x, node.name + ".x"),
                     weights,      w->scale, ZeroPointOf(graph, *w, node.name + ".w"),
                     y->q.scale,   ZeroPointOf(graph, y->q, node.name + ".y")};
-    if (bias) {
-      ValueId bias_value = bias->data;
-      if (graph.value(bias_value).type.shape.size() != 1) {  // a Gemm's [1, N] bias as [N]
-        TensorData flat = *graph.value(bias_value).constant;
-        bias_value = graph.AddConstant(absl::StrCat(graph.value(bias_value).name, ".flat"),
-                                       TensorData(TensorType{DataType::kInt32, {flat.type().ElementCount()}},
-                                                  flat.bytes()));
-      }
-      fused.inputs.push_back(bias_value);
-    }
+    if (bias) fused.inputs.push_back(FlatConstant(graph, bias->data));
     if (!conv) {
       fused.attributes = AttributeMap();
       fused.attributes.Set("transB", int64_t{1});

@@ -31,21 +31,16 @@ absl::StatusOr<Int8WeightsMatMulGeometry> ResolveInt8WeightsMatMul(const Graph& 
   Int8WeightsMatMulGeometry g;
   const TensorType& x = graph.InputType(node, 0);
   const TensorType& w = graph.InputType(node, 1);
-  if (!IsFloat(x.element_type) || x.shape.empty()) {
-    return absl::InvalidArgumentError("Int8WeightsMatMul's x must be a float32 tensor of rank 1 or more");
-  }
+  if (!IsFloat(x.element_type)) return absl::InvalidArgumentError("Int8WeightsMatMul's x must be float32");
   if (w.shape.size() != 2 || !graph.IsConstant(node.inputs[1])) {
     return absl::InvalidArgumentError("Int8WeightsMatMul's w must be a constant [K, N] matrix");
   }
-  g.k = w.shape[0];
-  g.n = w.shape[1];
-  if (x.shape.back() != g.k) {
-    return absl::InvalidArgumentError(absl::StrCat("Int8WeightsMatMul: x ", ShapeToString(x.shape),
-                                                   " does not end in w's K = ", g.k));
-  }
-  g.rows = ElementCount(Shape(x.shape.begin(), x.shape.end() - 1));
-  g.out_shape = x.shape;
-  g.out_shape.back() = g.n;
+  // MatMul's shape rule; with a 2-D w every row of x (all batches) meets the same w.
+  ASSIGN_OR_RETURN(const MatMulGeometry product, ResolveMatMulShapes(x.shape, w.shape));
+  g.rows = product.batch_count * product.m;
+  g.k = product.k;
+  g.n = product.n;
+  g.out_shape = product.out_shape;
   ASSIGN_OR_RETURN(g.w, ResolveQuantizedOperand(graph, node, 1, 2, 3, int64_t{1}, "w"));
   if (g.w.zero_point_input >= 0) {
     if (!graph.IsConstant(node.inputs[3])) return absl::InvalidArgumentError("Int8WeightsMatMul's zero point must be constant");
