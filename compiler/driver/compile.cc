@@ -179,6 +179,9 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
 }
 
 absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
+  if (!options.quantize_calibration.empty()) {
+    return absl::InvalidArgumentError("--quantize is modelc compile's (RunCompileCommand), not the compiler's");
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<PlannedModel> planned, PlanModel(options, dump));
   const CodegenRequest& request = planned->request;
   if (options.dump_llvm) {

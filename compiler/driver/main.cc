@@ -1,5 +1,5 @@
 // The `modelc` command: argument dispatch and exit codes. The work is in compile.cc
-// and run_command.cc.
+// run_command.cc and quantize/quantize_command.cc.
 #include <iostream>
 #include <string>
 #include <vector>
@@ -9,6 +9,7 @@
 #include "compiler/driver/compile.h"
 #include "compiler/driver/options.h"
 #include "compiler/driver/run_command.h"
+#include "compiler/quantize/quantize_command.h"
 #include "modelc_git_commit.h"  // generated at build time: cmake/GitCommit.cmake
 
 namespace {
@@ -60,7 +61,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (args[0] == "run") return RunSubcommand(args, modelc::ParseRunOptions, modelc::RunModelOnFiles);
-  if (args[0] == "compile") return RunSubcommand(args, modelc::ParseCompileOptions, modelc::RunCompile);
+  if (args[0] == "quantize") return RunSubcommand(args, modelc::ParseQuantizeOptions, modelc::RunQuantize);
+  if (args[0] == "compile") return RunSubcommand(args, modelc::ParseCompileOptions, modelc::RunCompileCommand);
   std::cerr << "modelc: unknown command '" << args[0] << "' (see modelc --help)\n";
   return kExitUsageError;
 }

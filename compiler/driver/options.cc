@@ -16,6 +16,7 @@ namespace modelc {
 
 const char kUsage[] = R"(usage: modelc compile MODEL [MODEL...] [options]
        modelc run MODEL --input FILE... [run options] [compile options]
+       modelc quantize MODEL --calibration DIR -o OUT.onnx [quantize options]
        modelc targets      the targets modelc is tested on, with their CPUs
        modelc --version    modelc's version and commit, LLVM's, and its architectures
 
@@ -66,6 +67,9 @@ options:
                          of the float weights); the default where the target has an FPU
   --weights-int8 fold    fold such weights into float weights (the default on cores
                          without an FPU: no int-to-float conversion per product)
+  --quantize int8        quantise the float model first, as modelc quantize does (below),
+  --calibration DIR      on the samples in DIR, and compile the int8 model; writes
+                         NAME_int8.onnx and NAME_int8.quantize.txt beside the object
   --optimize memory      the default on bare-metal targets (microcontrollers): no
                          kernel workspace in proportion to a whole tensor where a
                          smaller one does (e.g. a band of padded rows for a padded
@@ -115,6 +119,24 @@ object into a shared library). Every compile option applies except -o, --target,
   --rtol R, --atol A     the tolerances (default 1e-3 and 1e-5)
   --save-outputs DIR     write each output as DIR/output_<i>.npy
 
+modelc quantize writes an int8 QDQ ONNX model of a float ONNX model (ONNX Runtime
+runs it too; modelc compiles it to integer kernels), calibrated on sample inputs run
+through the float model on this machine (it needs cc, as modelc run does):
+BatchNormalization folded into the Conv or Gemm before it; Conv, Gemm and MatMul
+weights int8, symmetric, per output channel, their biases int32; activations int8
+with a zero point (a Relu after a layer absorbed into its range); Add, average pools,
+Softmax and the ops that pass values through (MaxPool, Flatten, Reshape, ...) int8.
+It writes OUT.quantize.txt beside the model: each int8 tensor's scale, zero point,
+range and SQNR (float model against int8 model, on the calibration samples).
+  --calibration DIR      the samples, in name order: a .npy or .pb file per sample, or
+                         raw .bin files of whole samples of the input; a model with
+                         several inputs takes a subfolder per sample, one file per input
+  -o, --output FILE      the int8 model (and FILE's stem + .quantize.txt)
+  --method minmax        ranges from the smallest and largest values seen (default)
+  --method percentile    ranges keeping --percentile P percent of the values seen
+                         (default 99.999), cutting outliers evenly at both ends
+  --dim, --max-model-size  as for modelc compile
+
 other commands:
   modelc --help          this text
   modelc --version       the compiler version
@@ -125,6 +147,7 @@ exit status: 0 on success, 1 when the model cannot be compiled, 2 on a usage err
 absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string>& args) {
   CompileOptions options;
   std::vector<std::string> positional;
+  bool quantize = false;  // --quantize int8, which needs --calibration
   std::set<std::string> given_once;  // flags that take one value: a second one is an error, not "the last wins"
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -137,7 +160,8 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
     }
     static const std::set<std::string> kSingleValued = {"-o", "--output-dir", "--name", "--target", "--cpu",
                                                          "--weights", "--batch", "--max-ram", "--max-flash", "--max-model-size",
-                                                         "--optimize", "--weights-int8"};
+                                                         "--optimize", "--weights-int8", "--quantize",
+                                                         "--calibration"};
     if (kSingleValued.count(flag)) {
       const std::string canonical = flag == "-o" ? "--output-dir" : flag;
       if (!given_once.insert(canonical).second) return absl::InvalidArgumentError(absl::StrCat(flag, " is given twice"));
@@ -203,6 +227,13 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
         return absl::InvalidArgumentError(absl::StrCat("--weights takes 'external' or 'embedded', not '", given, "'"));
       }
       options.external_weights = given == "external";
+    } else if (flag == "--quantize") {
+      ASSIGN_OR_RETURN(const std::string given, take_value());
+      if (given != "int8") return absl::InvalidArgumentError(absl::StrCat("--quantize takes 'int8', not '", given, "'"));
+      quantize = true;
+    } else if (flag == "--calibration") {
+      ASSIGN_OR_RETURN(options.quantize_calibration, take_value());
+      if (options.quantize_calibration.empty()) return absl::InvalidArgumentError("--calibration needs a folder");
     } else if (flag == "--weights-int8") {
       ASSIGN_OR_RETURN(const std::string given, take_value());
       if (given != "keep" && given != "fold") {
@@ -269,6 +300,12 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
   }
   if (positional.size() == 1 && !options.connections.empty()) {
     return absl::InvalidArgumentError("--connect needs two or more model files");
+  }
+  if (quantize != !options.quantize_calibration.empty()) {
+    return absl::InvalidArgumentError("--quantize int8 and --calibration DIR go together");
+  }
+  if (quantize && positional.size() > 1) {
+    return absl::InvalidArgumentError("--quantize quantises one model: quantise each with modelc quantize first");
   }
   options.model_path = positional[0];
   options.model_paths = positional;

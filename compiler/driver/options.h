@@ -46,6 +46,10 @@ struct CompileOptions {
   // int8 weights before a float product) kept int8 and dequantised in the kernel, or
   // folded into float weights; unset: keep where the target has an FPU.
   std::optional<bool> keep_int8_weights;
+  // --quantize int8 --calibration DIR: the float model quantised first (as modelc
+  // quantize does, into NAME_int8.onnx and NAME_int8.quantize.txt beside the object),
+  // and that model compiled. Empty: the model compiles as given.
+  std::string quantize_calibration;
 };
 
 // Parses the arguments after "compile". Errors are InvalidArgument with a message

@@ -1,8 +1,6 @@
 // `modelc run`: the compiler, the host runner (runtime/host) and a temporary folder.
 #include "compiler/driver/run_command.h"
 
-#include <stdlib.h>
-
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -13,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "compiler/driver/compile.h"
+#include "compiler/driver/host_model.h"
 #include "compiler/util/status_macros.h"
 #include "modelc/host_runner.h"
 
@@ -20,67 +19,6 @@ namespace modelc {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Tensors from the host runner, released with it.
-class HostTensors {
- public:
-  explicit HostTensors(size_t count) : tensors_(count) {}
-  ~HostTensors() {
-    for (modelc_host_tensor& tensor : tensors_) modelc_host_tensor_free(&tensor);
-  }
-  HostTensors(const HostTensors&) = delete;
-  HostTensors& operator=(const HostTensors&) = delete;
-  modelc_host_tensor* data() { return tensors_.data(); }
-  modelc_host_tensor& operator[](size_t i) { return tensors_[i]; }
-  size_t size() const { return tensors_.size(); }
-
- private:
-  std::vector<modelc_host_tensor> tensors_;
-};
-
-// A folder of its own under $TMPDIR (or /tmp), removed with this object.
-class TemporaryFolder {
- public:
-  static absl::StatusOr<std::unique_ptr<TemporaryFolder>> Make() {
-    const char* base = getenv("TMPDIR");
-    std::string pattern = absl::StrCat(base && *base ? base : "/tmp", "/modelc-run-XXXXXX");
-    if (!mkdtemp(pattern.data())) return absl::InternalError("cannot create a temporary folder for the compiled model");
-    return std::unique_ptr<TemporaryFolder>(new TemporaryFolder(pattern));
-  }
-  ~TemporaryFolder() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  explicit TemporaryFolder(fs::path path) : path_(std::move(path)) {}
-  fs::path path_;
-};
-
-// A model loaded by the host runner, unloaded with this object.
-struct LoadedModel {
-  ~LoadedModel() { modelc_host_unload(handle); }
-  void* handle = nullptr;
-  const modelc_model_info* info = nullptr;
-};
-
-std::string TypeAndShape(const modelc_host_tensor& tensor) {
-  std::vector<int64_t> shape(tensor.shape, tensor.shape + tensor.rank);
-  return absl::StrCat(modelc_host_type_name(tensor.element_type), "[", absl::StrJoin(shape, ","), "]");
-}
-
-std::string ModelInputs(const modelc_model_info& model) {
-  std::vector<std::string> inputs;
-  for (uint32_t i = 0; i < model.input_count; ++i) {
-    modelc_host_tensor described{};
-    described.element_type = model.inputs[i].element_type;
-    described.rank = std::min<int32_t>(model.inputs[i].rank, MODELC_HOST_MAX_RANK);
-    std::memcpy(described.shape, model.inputs[i].shape, sizeof(int64_t) * described.rank);
-    inputs.push_back(absl::StrCat("'", model.inputs[i].name, "' ", TypeAndShape(described)));
-  }
-  return absl::StrJoin(inputs, ", ");
-}
 
 // The first values of a tensor, for the summary line.
 std::string FirstValues(const modelc_host_tensor& tensor, size_t most) {
@@ -150,6 +88,9 @@ absl::StatusOr<RunOptions> ParseRunOptions(const std::vector<std::string>& args)
     }
   }
   ASSIGN_OR_RETURN(options.compile, ParseCompileOptions(compile_args));
+  if (!options.compile.quantize_calibration.empty()) {
+    return absl::InvalidArgumentError("modelc run takes the model as it is: quantise it with modelc quantize first");
+  }
   if (options.compile.external_weights) {
     return absl::InvalidArgumentError("modelc run needs the weights in the object: drop --weights external");
   }
@@ -172,15 +113,8 @@ absl::Status RunModelOnFiles(const RunOptions& options, std::ostream& out) {
     }
   }
 
-  ASSIGN_OR_RETURN(std::unique_ptr<TemporaryFolder> folder, TemporaryFolder::Make());
-  CompileOptions compile = options.compile;
-  compile.output_dir = folder->path().string();
-  RETURN_IF_ERROR(RunCompile(compile, out));
-  LoadedModel model;
-  model.info = modelc_host_load((folder->path() / (compile.name + ".o")).c_str(), compile.name.c_str(),
-                                &model.handle, error, sizeof error);
-  if (!model.info) return absl::InternalError(error);
-  const modelc_model_info& info = *model.info;
+  ASSIGN_OR_RETURN(std::unique_ptr<HostModel> model, HostModel::Compile(options.compile, out));
+  const modelc_model_info& info = model->info();
   if (inputs.size() != info.input_count) {
     return absl::InvalidArgumentError(absl::StrCat(options.compile.model_path, " takes ", info.input_count,
                                                    " input(s), got ", inputs.size(), " --input file(s); its inputs: ",
@@ -196,10 +130,7 @@ absl::Status RunModelOnFiles(const RunOptions& options, std::ostream& out) {
                                                      "; the model's inputs: ", ModelInputs(info)));
     }
   }
-  HostTensors outputs(info.output_count);
-  if (modelc_host_run(&info, inputs.data(), outputs.data(), error, sizeof error)) {
-    return absl::InternalError(error);
-  }
+  ASSIGN_OR_RETURN(const HostTensors outputs, model->Run(inputs, "--input"));
 
   if (!options.save_dir.empty()) {
     std::error_code made;

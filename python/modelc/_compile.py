@@ -58,11 +58,14 @@ def compile(model: Union[str, os.PathLike, "onnx.ModelProto", "keras.Model"], *,
             target: Optional[str] = None, cpu: Optional[str] = None, outputs: Sequence[str] = (),
             inputs: Sequence[str] = (), batch: Optional[str] = None, dims: Optional[dict] = None,
             optimize: Optional[str] = None, weights_int8: Optional[str] = None,
+            quantize: Optional[str] = None, calibration: Union[str, os.PathLike, None] = None,
             output_dir: Union[str, os.PathLike, None] = None, extra_args: Sequence[str] = ()) -> Compiled:
     """Compiles `model` (a file path, an onnx.ModelProto or a Keras model) into output_dir (a new
     temporary folder by default) and returns the files and the report. The keywords are
     modelc's flags: --name, --target, --cpu, --outputs, --inputs, --batch, --dim, --optimize
-    ("memory", "balanced", "speed"), --weights-int8 ("keep", "fold")."""
+    ("memory", "balanced", "speed"), --weights-int8 ("keep", "fold"), --quantize ("int8": the
+    float model quantised first on the samples in the folder `calibration`, as quantize() does;
+    NAME_int8.onnx and NAME_int8.quantize.txt are written beside the object)."""
     folder = pathlib.Path(output_dir) if output_dir is not None else pathlib.Path(tempfile.mkdtemp(prefix="modelc-"))
     folder.mkdir(parents=True, exist_ok=True)
     arguments = [_binary(), "compile", str(_model_file(model, folder)), "--name", name, "-o", str(folder),
@@ -83,6 +86,8 @@ def compile(model: Union[str, os.PathLike, "onnx.ModelProto", "keras.Model"], *,
         arguments += ["--optimize", optimize]
     if weights_int8:
         arguments += ["--weights-int8", weights_int8]
+    if quantize or calibration is not None:
+        arguments += ["--quantize", str(quantize), "--calibration", str(calibration)]
     arguments += list(extra_args)
     result = subprocess.run(arguments, capture_output=True, text=True, check=False)
     if result.returncode != 0:
@@ -90,3 +95,35 @@ def compile(model: Union[str, os.PathLike, "onnx.ModelProto", "keras.Model"], *,
     report = json.loads((folder / f"{name}.report.json").read_text())
     return Compiled(name=name, object_path=folder / f"{name}.o", header_path=folder / f"{name}.h", report=report,
                     target=target)
+
+
+@dataclasses.dataclass(frozen=True)
+class Quantized:
+    """What `modelc quantize` wrote: the int8 QDQ ONNX model and its report (each int8
+    tensor's scale, zero point, range and SQNR against the float model, as text)."""
+
+    model_path: pathlib.Path
+    report_path: pathlib.Path
+    report: str
+
+
+def quantize(model: Union[str, os.PathLike, "onnx.ModelProto"], calibration: Union[str, os.PathLike], *,
+             output: Union[str, os.PathLike, None] = None, method: str = "minmax",
+             percentile: Optional[float] = None, dims: Optional[dict] = None) -> Quantized:
+    """`modelc quantize`: an int8 QDQ ONNX model of the float model `model`, calibrated on the
+    samples in the folder `calibration` (.npy / .pb files, raw .bin files, or a subfolder per
+    sample), written to `output` (model_int8.onnx in a new temporary folder by default).
+    method: "minmax" or "percentile" (keeping `percentile` percent of the values)."""
+    folder = pathlib.Path(tempfile.mkdtemp(prefix="modelc-"))
+    output = pathlib.Path(output) if output is not None else folder / "model_int8.onnx"
+    arguments = [_binary(), "quantize", str(_model_file(model, folder)), "--calibration", str(calibration),
+                 "-o", str(output), "--method", method]
+    if percentile is not None:
+        arguments += ["--percentile", str(percentile)]
+    for symbol, value in (dims or {}).items():
+        arguments += ["--dim", f"{symbol}={value}"]
+    result = subprocess.run(arguments, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise ModelcError((result.stderr or result.stdout).strip())
+    report_path = output.with_suffix(".quantize.txt")
+    return Quantized(model_path=output, report_path=report_path, report=report_path.read_text())

@@ -98,6 +98,28 @@ def test_weight_only_int8_kept_or_folded(tmp_path):
     assert weights["keep"] * 3 < weights["fold"]
 
 
+def test_quantize_int8_classifies_like_float(tmp_path):
+    """quantize= / calibration= is --quantize int8 --calibration: the float digits model
+    quantised on its calibration images runs integer kernels and classifies the test
+    images as ONNX Runtime's float outputs do (within one image); quantize() writes the
+    QDQ model and its SQNR report."""
+    calibration = MODELS.parent / "tests" / "data" / "calibration" / "digits"
+    samples = np.fromfile(MODELS / "digits_mlp.inputs.bin", dtype=np.float32).reshape(-1, 1, 64)
+    references = np.fromfile(MODELS / "digits_mlp.ort_outputs.bin", dtype=np.float32).reshape(-1, 10)
+    compiled = modelc.compile(MODELS / "digits_mlp.onnx", output_dir=tmp_path / "int8", quantize="int8",
+                              calibration=calibration)
+    assert "QLinearMatMul" in {node["op"] for node in compiled.report["nodes"]}
+    run = modelc.load(compiled)
+    classes = [int(np.argmax(run(sample)[0])) for sample in samples]
+    assert sum(a != b for a, b in zip(classes, np.argmax(references, axis=1))) <= 1
+    quantized = modelc.quantize(MODELS / "digits_mlp.onnx", calibration, output=tmp_path / "q" / "mlp_int8.onnx",
+                                method="percentile", percentile=99.9)
+    assert quantized.model_path.exists() and "99.9 percentile" in quantized.report
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(modelc.ModelcError, match="no samples"):
+        modelc.quantize(MODELS / "digits_mlp.onnx", tmp_path / "empty")
+
+
 def test_refusals_are_errors(tmp_path):
     broken = tmp_path / "broken.onnx"
     broken.write_bytes(b"\x08\x07\x3a\xff\xff")
