@@ -56,7 +56,10 @@ absl::StatusOr<int> FoldBatchNormalizations(onnx::ModelProto* model) {
     for (const std::string& output : graph->node(n).output()) producer[output] = n, used.insert(output);
   }
   std::set<std::string> graph_outputs;
-  for (const onnx::ValueInfoProto& output : graph->output()) graph_outputs.insert(output.name());
+  for (const onnx::ValueInfoProto& output : graph->output()) graph_outputs.insert(output.name()), used.insert(output.name());
+  for (const onnx::ValueInfoProto& input : graph->input()) used.insert(input.name());
+  for (const onnx::ValueInfoProto& info : graph->value_info()) used.insert(info.name());
+  for (const onnx::NodeProto& node : graph->node()) used.insert(node.input().begin(), node.input().end());
   auto unique = [&](const std::string& wanted) {
     std::string name = wanted;
     for (int k = 1; used.count(name); ++k) name = absl::StrCat(wanted, "_", k);
@@ -106,6 +109,8 @@ absl::StatusOr<int> FoldBatchNormalizations(onnx::ModelProto* model) {
       if (!b) continue;
       bias = *b;
       bias_dims.assign(initializers.at(layer.input(2))->dims().begin(), initializers.at(layer.input(2))->dims().end());
+      // Per output channel only: [N], or a Gemm's [1, N] (not [N, 1], which adds per row).
+      if (bias_dims != std::vector<int64_t>{channels} && !(gemm && bias_dims == std::vector<int64_t>{1, channels})) continue;
     }
     const onnx::AttributeProto* epsilon_attribute = Attribute(bn, "epsilon");
     const float epsilon = epsilon_attribute ? epsilon_attribute->f() : 1e-5f;

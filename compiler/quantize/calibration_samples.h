@@ -15,11 +15,20 @@
 
 namespace modelc {
 
-// At most this many samples are read (calibration needs hundreds, not millions).
+// Entries are taken in natural order (input_2.pb before input_10.pb); entries that are
+// neither regular files nor folders (pipes, devices) are skipped. At most this many
+// samples, and this many bytes of them, are read (calibration needs hundreds of
+// samples, not millions); more is refused, not truncated.
 inline constexpr size_t kMaxCalibrationSamples = 100000;
+inline constexpr uint64_t kMaxCalibrationBytes = uint64_t{1} << 30;
 
-absl::StatusOr<std::vector<HostTensors>> ReadCalibrationSamples(const std::string& folder,
-                                                                const modelc_model_info& model);
+struct CalibrationSample {
+  HostTensors inputs;  // one per model input, in order
+  std::string source;  // the file (and sample index in a raw file), for messages
+};
+
+absl::StatusOr<std::vector<CalibrationSample>> ReadCalibrationSamples(const std::string& folder,
+                                                                      const modelc_model_info& model);
 
 }  // namespace modelc
 

@@ -142,11 +142,10 @@ bool HasConstantWeights(const ModelFacts& facts, const onnx::NodeProto& node) {
 }
 
 // A constant's values, or an error naming where it is read.
-absl::StatusOr<TensorData> ConstantData(const onnx::TensorProto& constant, const std::string& where) {
+absl::StatusOr<TensorData> ConstantData(const std::string& name, const onnx::TensorProto& constant,
+                                        const std::string& where) {
   absl::StatusOr<TensorData> data = TensorDataFromOnnx(constant);
-  if (!data.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(where, ": '", constant.name(), "': ", data.status().message()));
-  }
+  if (!data.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": '", name, "': ", data.status().message()));
   return data;
 }
 
@@ -161,15 +160,17 @@ onnx::TensorProto MakeTensor(const std::string& name, int32_t type, const std::v
   return t;
 }
 
-// Symmetric int8 weights: per slice along `axis` (or per tensor when axis < 0).
+// Symmetric int8 weights: per slice along `axis` (or per tensor when axis < 0), each
+// slice's scale its largest magnitude / 127, at least `min_scales` (one per slice, or
+// empty). A scale below float32's smallest normal number is 1 (the slice is zeros, or
+// as good as).
 struct QuantizedWeights {
   std::vector<int8_t> values;
   std::vector<float> scales;
 };
 
-absl::StatusOr<QuantizedWeights> QuantizeWeights(const TensorData& weights, int axis) {
-  const std::vector<float> w = weights.Floats();
-  const Shape& shape = weights.type().shape;
+QuantizedWeights QuantizeWeights(const std::vector<float>& w, const Shape& shape, int axis,
+                                 const std::vector<float>& min_scales) {
   int64_t inner = 1, channels = 1;
   if (axis >= 0) {
     channels = shape[axis];
@@ -177,12 +178,12 @@ absl::StatusOr<QuantizedWeights> QuantizeWeights(const TensorData& weights, int 
   }
   auto channel_of = [&](size_t i) { return axis < 0 ? 0 : static_cast<int64_t>(i / inner) % channels; };
   std::vector<float> absmax(channels, 0.0f);
-  for (size_t i = 0; i < w.size(); ++i) {
-    if (!std::isfinite(w[i])) return absl::InvalidArgumentError("its weights hold NaN or infinity");
-    absmax[channel_of(i)] = std::max(absmax[channel_of(i)], std::fabs(w[i]));
-  }
+  for (size_t i = 0; i < w.size(); ++i) absmax[channel_of(i)] = std::max(absmax[channel_of(i)], std::fabs(w[i]));
   QuantizedWeights q;
-  for (float m : absmax) q.scales.push_back(m > 0 ? m / kWeightLimit : 1.0f);
+  for (int64_t c = 0; c < channels; ++c) {
+    float scale = std::max(absmax[c] / kWeightLimit, min_scales.empty() ? 0.0f : min_scales[c]);
+    q.scales.push_back(scale >= std::numeric_limits<float>::min() ? scale : 1.0f);
+  }
   q.values.resize(w.size());
   for (size_t i = 0; i < w.size(); ++i) {
     const float v = std::nearbyint(w[i] / q.scales[channel_of(i)]);
@@ -276,6 +277,17 @@ class QdqWriter {
     return out;
   }
 
+  // The DequantizeLinear of int8 weights `values` made of the constant `weights`: the
+  // one made before when another node's came out the same.
+  std::string DequantizedWeights(const std::string& weights, const std::vector<int64_t>& dims,
+                                 const std::vector<int8_t>& values, const std::vector<float>& scales, int axis) {
+    std::string key = absl::StrCat(weights, "/", axis, "/");
+    key.append(reinterpret_cast<const char*>(scales.data()), scales.size() * sizeof(float));
+    auto [it, added] = weights_made_.emplace(key, "");
+    if (added) it->second = EmitDequantize(weights, onnx::TensorProto::INT8, dims, values.data(), values.size(), scales, axis);
+    return it->second;
+  }
+
   bool per_channel() const { return per_channel_; }
   const ActivationQuantization& Parameters(const std::string& activation) const { return parameters_.at(activation); }
 
@@ -283,39 +295,58 @@ class QdqWriter {
   const std::map<std::string, ActivationQuantization>& parameters_;
   bool per_channel_;
   std::set<std::string> used_;
+  std::map<std::string, std::string> weights_made_;  // weights, axis and scales -> their DequantizeLinear
   std::vector<onnx::NodeProto> nodes_;
   std::vector<onnx::TensorProto> initializers_;
 };
 
-// The int8 weights (input 1) and int32 bias (input 2) of a Conv / Gemm / MatMul.
+// The int8 weights (input 1) and int32 bias (input 2) of a Conv / Gemm / MatMul. A
+// bias too large for int32 at scale x_scale * w_scale widens that channel's weight
+// scale until it fits (as ONNX Runtime's quantiser does). The weights of several nodes
+// are quantised once when they come out the same.
 absl::Status RewriteWeights(const std::map<std::string, const onnx::TensorProto*>& constants, QdqWriter& writer,
                             onnx::NodeProto& node, const std::string& x) {
   const std::string where = absl::StrCat("node '", node.name(), "' (", node.op_type(), ")");
-  ASSIGN_OR_RETURN(const TensorData w, ConstantData(*constants.at(node.input(1)), where));
+  ASSIGN_OR_RETURN(const TensorData w, ConstantData(node.input(1), *constants.at(node.input(1)), where));
   const bool conv = node.op_type() == "Conv";
   const bool transposed = node.op_type() == "Gemm" && IntAttribute(node, "transB", 0) != 0;
   const int weight_axis = !writer.per_channel() ? -1 : (conv || transposed ? 0 : 1);
-  absl::StatusOr<QuantizedWeights> q = QuantizeWeights(w, weight_axis);
-  if (!q.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", q.status().message()));
-  const std::vector<int64_t> w_dims(w.type().shape.begin(), w.type().shape.end());
-  const std::string weights = node.input(1);
-  node.set_input(1, writer.EmitDequantize(weights, onnx::TensorProto::INT8, w_dims, q->values.data(),
-                                          q->values.size(), q->scales, weight_axis));
-  if (node.input_size() < 3 || node.input(2).empty()) return absl::OkStatus();
-
-  ASSIGN_OR_RETURN(const TensorData b, ConstantData(*constants.at(node.input(2)), where));
-  const std::vector<float> bias = b.Floats();
+  const int64_t channels = weight_axis < 0 ? 1 : w.type().shape[weight_axis];
+  const bool has_bias = node.input_size() > 2 && !node.input(2).empty();
+  std::vector<float> bias;
+  std::vector<int64_t> b_dims;
+  if (has_bias) {
+    ASSIGN_OR_RETURN(const TensorData b, ConstantData(node.input(2), *constants.at(node.input(2)), where));
+    bias = b.Floats();
+    b_dims.assign(b.type().shape.begin(), b.type().shape.end());
+  }
   const float x_scale = writer.Parameters(x).scale;
+  constexpr double kInt32Limit = 2147483647.0 * 0.999;  // a margin for the float rounding of the scale
+  std::vector<float> min_scales(channels, 0.0f);
+  for (size_t c = 0; c < bias.size(); ++c) {
+    const double needed = std::fabs(static_cast<double>(bias[c])) / (kInt32Limit * x_scale);
+    float& floor = min_scales[weight_axis < 0 ? 0 : c % channels];
+    floor = std::max(floor, static_cast<float>(needed));
+  }
+  const QuantizedWeights q = QuantizeWeights(w.Floats(), w.type().shape, weight_axis, min_scales);
+  const std::vector<int64_t> w_dims(w.type().shape.begin(), w.type().shape.end());
+  node.set_input(1, writer.DequantizedWeights(node.input(1), w_dims, q.values, q.scales, weight_axis));
+  if (!has_bias) return absl::OkStatus();
+
   std::vector<float> bias_scales;
-  for (float s : q->scales) bias_scales.push_back(x_scale * s);
+  for (float s : q.scales) {
+    bias_scales.push_back(x_scale * s);
+    if (!(bias_scales.back() >= std::numeric_limits<float>::min())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": input scale ", x_scale, " x weight scale ", s,
+          " underflows float32; activations this small cannot be quantised with an int32 bias"));
+    }
+  }
   std::vector<int32_t> values(bias.size());
   for (size_t c = 0; c < bias.size(); ++c) {
     const double v = std::nearbyint(static_cast<double>(bias[c]) / bias_scales[c % bias_scales.size()]);
-    if (!std::isfinite(bias[c])) return absl::InvalidArgumentError(absl::StrCat(where, ": its bias holds NaN or infinity"));
-    values[c] = static_cast<int32_t>(std::clamp(v, double{std::numeric_limits<int32_t>::min()},
-                                                double{std::numeric_limits<int32_t>::max()}));
+    values[c] = static_cast<int32_t>(std::clamp(v, -2147483647.0, 2147483647.0));
   }
-  const std::vector<int64_t> b_dims(b.type().shape.begin(), b.type().shape.end());
   const int bias_axis = weight_axis < 0 ? -1 : static_cast<int>(b_dims.size()) - 1;
   node.set_input(2, writer.EmitDequantize(absl::StrCat(node.input(2), "_", node.name()), onnx::TensorProto::INT32,
                                           b_dims, values.data(), values.size() * 4, bias_scales, bias_axis));
@@ -323,13 +354,13 @@ absl::Status RewriteWeights(const std::map<std::string, const onnx::TensorProto*
 }
 
 // A constant Add operand as int8, per tensor, from its own range.
-absl::StatusOr<std::string> RewriteConstantOperand(const onnx::TensorProto& constant, QdqWriter& writer,
-                                                   const std::string& where) {
-  ASSIGN_OR_RETURN(const TensorData data, ConstantData(constant, where));
+absl::StatusOr<std::string> RewriteConstantOperand(const std::string& base, const onnx::TensorProto& constant,
+                                                   QdqWriter& writer, const std::string& where) {
+  ASSIGN_OR_RETURN(const TensorData data, ConstantData(base, constant, where));
   const std::vector<float> v = data.Floats();
   float lo = 0, hi = 0;
   for (float x : v) {
-    if (!std::isfinite(x)) return absl::InvalidArgumentError(absl::StrCat(where, ": '", constant.name(), "' holds NaN or infinity"));
+    if (!std::isfinite(x)) return absl::InvalidArgumentError(absl::StrCat(where, ": '", base, "' holds NaN or infinity"));
     lo = std::min(lo, x);
     hi = std::max(hi, x);
   }
@@ -339,7 +370,6 @@ absl::StatusOr<std::string> RewriteConstantOperand(const onnx::TensorProto& cons
     q[i] = static_cast<int8_t>(std::clamp(std::nearbyint(v[i] / p.scale) + p.zero_point, -128.0f, 127.0f));
   }
   const std::vector<int64_t> dims(data.type().shape.begin(), data.type().shape.end());
-  const std::string base = constant.name();
   const std::string values = writer.Unique(base + "_quantized"), scale = writer.Unique(base + "_scale"),
                     zero_point = writer.Unique(base + "_zero_point"),
                     out = writer.Unique(base + "_DequantizeLinear_Output");
@@ -355,6 +385,17 @@ absl::StatusOr<std::string> RewriteConstantOperand(const onnx::TensorProto& cons
   dq.add_output(out);
   writer.nodes().push_back(std::move(dq));
   return out;
+}
+
+// That a constant the quantiser reads holds numbers (checked before calibration, so
+// the message names the node, not the NaN it would spread).
+absl::Status CheckFinite(const std::map<std::string, const onnx::TensorProto*>& constants, const std::string& name,
+                         const std::string& where) {
+  ASSIGN_OR_RETURN(const TensorData data, ConstantData(name, *constants.at(name), where));
+  for (float v : data.Floats()) {
+    if (!std::isfinite(v)) return absl::InvalidArgumentError(absl::StrCat(where, ": '", name, "' holds NaN or infinity"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -376,6 +417,7 @@ absl::StatusOr<QuantizationPlan> PlanQuantization(const onnx::ModelProto& model,
   QuantizationPlan plan;
   plan.per_channel = opset >= 13;
   const ModelFacts facts(model, imported);
+  const std::map<std::string, const onnx::TensorProto*> constants = Constants(model.graph());
   std::set<std::string> quantized;
   auto add = [&](const std::string& name) {
     if (quantized.insert(name).second) plan.activations.push_back(name);
@@ -387,6 +429,10 @@ absl::StatusOr<QuantizationPlan> PlanQuantization(const onnx::ModelProto& model,
     const std::string& op = node.op_type();
     if (op == "Conv" || op == "Gemm" || op == "MatMul") {
       if (!HasConstantWeights(facts, node)) continue;
+      const std::string where = absl::StrCat("node '", node.name(), "' (", op, ")");
+      for (int i = 1; i < std::min(node.input_size(), 3); ++i) {
+        if (!node.input(i).empty()) RETURN_IF_ERROR(CheckFinite(constants, node.input(i), where));
+      }
       add(node.input(0));
       add(facts.AbsorbingOutput(node));
       plan.quantized_nodes.insert(n);
@@ -398,8 +444,12 @@ absl::StatusOr<QuantizationPlan> PlanQuantization(const onnx::ModelProto& model,
       const bool b = facts.IsFloatActivation(node.input(1)) || b_constant;
       if (!a || !b || (a_constant && b_constant)) continue;
       for (const std::string& input : node.input()) {
-        if (facts.IsConstant(input)) plan.constant_activations.insert(input);
-        else add(input);
+        if (facts.IsConstant(input)) {
+          RETURN_IF_ERROR(CheckFinite(constants, input, absl::StrCat("node '", node.name(), "' (Add)")));
+          plan.constant_activations.insert(input);
+        } else {
+          add(input);
+        }
       }
       add(facts.AbsorbingOutput(node));
       plan.quantized_nodes.insert(n);
@@ -437,6 +487,7 @@ ActivationQuantization ActivationParameters(float min, float max) {
   if (!(hi > lo)) return ActivationQuantization{};
   ActivationQuantization p;
   p.scale = static_cast<float>((hi - lo) / 255.0);
+  if (!(p.scale >= std::numeric_limits<float>::min()) || !std::isfinite(p.scale)) return ActivationQuantization{};
   p.zero_point = static_cast<int8_t>(std::clamp(std::nearbyint(-128.0 - lo / p.scale), -128.0, 127.0));
   return p;
 }
@@ -482,7 +533,7 @@ absl::StatusOr<QdqModel> WriteQdqModel(const onnx::ModelProto& model, const Quan
         if (!plan.constant_activations.count(node.input(i))) continue;
         if (!constant_read_as.count(node.input(i))) {
           ASSIGN_OR_RETURN(constant_read_as[node.input(i)],
-                           RewriteConstantOperand(*constants.at(node.input(i)), writer,
+                           RewriteConstantOperand(node.input(i), *constants.at(node.input(i)), writer,
                                                   absl::StrCat("node '", node.name(), "' (Add)")));
         }
         node.set_input(i, constant_read_as.at(node.input(i)));
@@ -526,10 +577,30 @@ absl::StatusOr<QdqModel> WriteQdqModel(const onnx::ModelProto& model, const Quan
     if (!unread_constant) *out->add_node() = std::move(node);
   }
   out->clear_initializer();
+  std::set<std::string> dropped;  // initializers nothing reads any more
   for (const onnx::TensorProto& t : graph.initializer()) {
     if (read.count(t.name())) *out->add_initializer() = t;
+    else dropped.insert(t.name());
   }
-  for (onnx::TensorProto& t : writer.initializers()) *out->add_initializer() = std::move(t);
+  // Initializers listed as graph inputs too (as older exporters write them) leave the
+  // inputs with them; before IR version 4 every initializer must be an input, so the
+  // new ones are listed as well.
+  google::protobuf::RepeatedPtrField<onnx::ValueInfoProto> inputs;
+  for (const onnx::ValueInfoProto& input : graph.input()) {
+    if (!dropped.count(input.name())) *inputs.Add() = input;
+  }
+  for (onnx::TensorProto& t : writer.initializers()) {
+    if (model.ir_version() < 4) {
+      onnx::ValueInfoProto* input = inputs.Add();
+      input->set_name(t.name());
+      onnx::TypeProto::Tensor* type = input->mutable_type()->mutable_tensor_type();
+      type->set_elem_type(t.data_type());
+      onnx::TensorShapeProto* shape = type->mutable_shape();
+      for (int64_t d : t.dims()) shape->add_dim()->set_dim_value(d);
+    }
+    *out->add_initializer() = std::move(t);
+  }
+  out->mutable_input()->Swap(&inputs);
   result.model.set_producer_name("modelc quantize");
   return result;
 }

@@ -94,17 +94,17 @@ absl::StatusOr<std::unique_ptr<HostModel>> CompileForHost(const CompileOptions& 
 
 // Calibrated parameters of the plan's measured activations.
 absl::StatusOr<std::map<std::string, ActivationQuantization>> Calibrate(
-    const QuantizeOptions& options, const HostModel& model, const std::vector<HostTensors>& samples,
+    const QuantizeOptions& options, const HostModel& model, const std::vector<CalibrationSample>& samples,
     const std::vector<std::string>& calibrated, const std::map<std::string, TensorSlot>& slots) {
   std::map<std::string, TensorRange> ranges;
   std::vector<HostTensors> outputs;  // kept for the histogram pass when it is cheap
-  for (size_t s = 0; s < samples.size(); ++s) {
-    ASSIGN_OR_RETURN(HostTensors out, model.Run(samples[s], absl::StrCat("calibration sample ", s)));
+  for (const CalibrationSample& sample : samples) {
+    ASSIGN_OR_RETURN(HostTensors out, model.Run(sample.inputs, sample.source));
     for (const std::string& name : calibrated) {
-      ranges[name].Observe(FloatValues(At(slots.at(name), samples[s], out)));
+      ranges[name].Observe(FloatValues(At(slots.at(name), sample.inputs, out)));
       if (!ranges[name].finite()) {
         return absl::InvalidArgumentError(absl::StrCat(
-            "calibration sample ", s, " makes tensor '", name, "' NaN or infinite; the float model cannot be calibrated on it"));
+            sample.source, ": the float model's tensor '", name, "' is NaN or infinite on this sample"));
       }
     }
   }
@@ -113,10 +113,10 @@ absl::StatusOr<std::map<std::string, ActivationQuantization>> Calibrate(
   if (options.method == CalibrationMethod::kPercentile) {
     std::map<std::string, TensorHistogram> histograms;
     for (const std::string& name : calibrated) histograms.emplace(name, TensorHistogram(bounds[name].first, bounds[name].second));
-    for (size_t s = 0; s < samples.size(); ++s) {
-      ASSIGN_OR_RETURN(HostTensors out, model.Run(samples[s], absl::StrCat("calibration sample ", s)));
+    for (const CalibrationSample& sample : samples) {
+      ASSIGN_OR_RETURN(HostTensors out, model.Run(sample.inputs, sample.source));
       for (const std::string& name : calibrated) {
-        histograms.at(name).Observe(FloatValues(At(slots.at(name), samples[s], out)));
+        histograms.at(name).Observe(FloatValues(At(slots.at(name), sample.inputs, out)));
       }
     }
     for (const std::string& name : calibrated) bounds[name] = histograms.at(name).PercentileRange(options.percentile);
@@ -152,6 +152,7 @@ std::string QuantizeReportPath(const std::string& output_path) {
 
 absl::StatusOr<QuantizeOptions> ParseQuantizeOptions(const std::vector<std::string>& args) {
   QuantizeOptions options;
+  bool percentile_given = false;
   for (size_t i = 0; i < args.size(); ++i) {
     std::string flag = args[i], value;
     bool inline_value = false;
@@ -176,6 +177,7 @@ absl::StatusOr<QuantizeOptions> ParseQuantizeOptions(const std::vector<std::stri
       else return absl::InvalidArgumentError(absl::StrCat("--method is minmax or percentile, not '", method, "'"));
     } else if (flag == "--percentile") {
       ASSIGN_OR_RETURN(const std::string given, take());
+      percentile_given = true;
       if (!absl::SimpleAtod(given, &options.percentile) || !(options.percentile > 50) || options.percentile > 100) {
         return absl::InvalidArgumentError(absl::StrCat("--percentile expects a number in (50, 100], got '", given, "'"));
       }
@@ -194,6 +196,9 @@ absl::StatusOr<QuantizeOptions> ParseQuantizeOptions(const std::vector<std::stri
     }
   }
   if (options.model_path.empty()) return absl::InvalidArgumentError("modelc quantize needs a model");
+  if (percentile_given && options.method != CalibrationMethod::kPercentile) {
+    return absl::InvalidArgumentError("--percentile goes with --method percentile");
+  }
   if (options.calibration_folder.empty()) return absl::InvalidArgumentError("modelc quantize needs --calibration DIR");
   if (options.output_path.empty()) return absl::InvalidArgumentError("modelc quantize needs -o FILE (the int8 model)");
   return options;
@@ -243,7 +248,7 @@ absl::Status RunQuantize(const QuantizeOptions& options, std::ostream& out) {
   RETURN_IF_ERROR(WriteModel(model, float_path));
   ASSIGN_OR_RETURN(std::unique_ptr<HostModel> float_model,
                    CompileForHost(compile, float_path, "modelc_quantize_float", ExtraOutputs(model, plan.activations)));
-  ASSIGN_OR_RETURN(const std::vector<HostTensors> samples,
+  ASSIGN_OR_RETURN(const std::vector<CalibrationSample> samples,
                    ReadCalibrationSamples(options.calibration_folder, float_model->info()));
   ASSIGN_OR_RETURN(const auto float_slots, Slots(float_model->info(), plan.activations));
   ASSIGN_OR_RETURN(const auto calibrated, Calibrate(options, *float_model, samples, plan.Calibrated(), float_slots));
@@ -263,13 +268,12 @@ absl::Status RunQuantize(const QuantizeOptions& options, std::ostream& out) {
   }
   ASSIGN_OR_RETURN(const auto int8_slots, Slots((*int8_model)->info(), int8_tensors));
   std::map<std::string, NoiseEnergy> energy;
-  for (size_t s = 0; s < samples.size(); ++s) {
-    const std::string label = absl::StrCat("calibration sample ", s);
-    ASSIGN_OR_RETURN(const HostTensors float_out, float_model->Run(samples[s], label));
-    ASSIGN_OR_RETURN(const HostTensors int8_out, (*int8_model)->Run(samples[s], label));
+  for (const CalibrationSample& sample : samples) {
+    ASSIGN_OR_RETURN(const HostTensors float_out, float_model->Run(sample.inputs, sample.source));
+    ASSIGN_OR_RETURN(const HostTensors int8_out, (*int8_model)->Run(sample.inputs, sample.source));
     for (const std::string& a : plan.activations) {
-      const std::span<const float> x = FloatValues(At(float_slots.at(a), samples[s], float_out));
-      const modelc_host_tensor& q = At(int8_slots.at(qdq->int8_tensor.at(a)), samples[s], int8_out);
+      const std::span<const float> x = FloatValues(At(float_slots.at(a), sample.inputs, float_out));
+      const modelc_host_tensor& q = At(int8_slots.at(qdq->int8_tensor.at(a)), sample.inputs, int8_out);
       const ActivationQuantization& p = parameters.at(a);
       if (q.element_type != MODELC_INT8 || q.byte_size != x.size()) {
         return absl::InternalError(absl::StrCat("tensor '", a, "': its int8 form is ", TypeAndShape(q)));
@@ -340,7 +344,9 @@ absl::Status RunCompileCommand(const CompileOptions& options, std::ostream& out)
   QuantizeOptions quantize;
   quantize.model_path = options.model_path;
   quantize.calibration_folder = options.quantize_calibration;
-  for (const auto& [symbol, value] : options.dims) {
+  std::map<std::string, int64_t> dims = options.dims;
+  if (!options.batch_symbol.empty()) dims.emplace(options.batch_symbol, 1);  // calibration: one sample per run
+  for (const auto& [symbol, value] : dims) {
     quantize.compile_args.insert(quantize.compile_args.end(), {"--dim", absl::StrCat(symbol, "=", value)});
   }
   if (options.max_model_size) {
@@ -352,14 +358,17 @@ absl::Status RunCompileCommand(const CompileOptions& options, std::ostream& out)
   if (made) return absl::InvalidArgumentError(absl::StrCat("cannot create the output folder ", options.output_dir));
   quantize.output_path = (fs::path(options.output_dir) / (options.name + "_int8.onnx")).string();
   absl::Status status = RunQuantize(quantize, out);
-  if (status.ok()) {
-    CompileOptions quantized = options;
-    quantized.quantize_calibration.clear();
-    quantized.model_path = quantize.output_path;
-    quantized.model_paths = {quantize.output_path};
-    status = RunCompile(quantized, out);
+  if (!status.ok()) {  // it wrote nothing; a folder made for it goes too (if still empty)
+    std::error_code ignored;
+    if (new_folder) fs::remove(options.output_dir, ignored);
+    return status;
   }
-  if (!status.ok()) {  // nothing left behind: the quantised model, its report, a folder made for them
+  CompileOptions quantized = options;
+  quantized.quantize_calibration.clear();
+  quantized.model_path = quantize.output_path;
+  quantized.model_paths = {quantize.output_path};
+  status = RunCompile(quantized, out);
+  if (!status.ok()) {  // all files or none: the quantised model and report this run wrote
     std::error_code ignored;
     fs::remove(quantize.output_path, ignored);
     fs::remove(QuantizeReportPath(quantize.output_path), ignored);

@@ -66,6 +66,8 @@ def compile(model: Union[str, os.PathLike, "onnx.ModelProto", "keras.Model"], *,
     ("memory", "balanced", "speed"), --weights-int8 ("keep", "fold"), --quantize ("int8": the
     float model quantised first on the samples in the folder `calibration`, as quantize() does;
     NAME_int8.onnx and NAME_int8.quantize.txt are written beside the object)."""
+    if (quantize is None) != (calibration is None):
+        raise ValueError("quantize= and calibration= go together (quantize=\"int8\", calibration=FOLDER)")
     folder = pathlib.Path(output_dir) if output_dir is not None else pathlib.Path(tempfile.mkdtemp(prefix="modelc-"))
     folder.mkdir(parents=True, exist_ok=True)
     arguments = [_binary(), "compile", str(_model_file(model, folder)), "--name", name, "-o", str(folder),
@@ -86,8 +88,8 @@ def compile(model: Union[str, os.PathLike, "onnx.ModelProto", "keras.Model"], *,
         arguments += ["--optimize", optimize]
     if weights_int8:
         arguments += ["--weights-int8", weights_int8]
-    if quantize or calibration is not None:
-        arguments += ["--quantize", str(quantize), "--calibration", str(calibration)]
+    if quantize is not None:
+        arguments += ["--quantize", quantize, "--calibration", str(calibration)]
     arguments += list(extra_args)
     result = subprocess.run(arguments, capture_output=True, text=True, check=False)
     if result.returncode != 0:
@@ -114,7 +116,8 @@ def quantize(model: Union[str, os.PathLike, "onnx.ModelProto"], calibration: Uni
     samples in the folder `calibration` (.npy / .pb files, raw .bin files, or a subfolder per
     sample), written to `output` (model_int8.onnx in a new temporary folder by default).
     method: "minmax" or "percentile" (keeping `percentile` percent of the values)."""
-    folder = pathlib.Path(tempfile.mkdtemp(prefix="modelc-"))
+    needs_folder = output is None or not isinstance(model, (str, os.PathLike))
+    folder = pathlib.Path(tempfile.mkdtemp(prefix="modelc-")) if needs_folder else None
     output = pathlib.Path(output) if output is not None else folder / "model_int8.onnx"
     arguments = [_binary(), "quantize", str(_model_file(model, folder)), "--calibration", str(calibration),
                  "-o", str(output), "--method", method]
