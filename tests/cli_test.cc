@@ -254,6 +254,24 @@ g (float[1,1,5] x) => (float[1,1,1,5] y) {
 
 // A window function's length: Range's limit is the float Cast of an int64 input. The
 // error names that input; frozen, the Cast is evaluated while importing.
+// Matrix products with an empty dimension (m, k or n 0) compile: their tiles are never
+// empty (an n of 0 divided by zero while planning them).
+TEST(Cli, EmptyMatrixProductsCompile) {
+  TemporaryFolder inputs;
+  const std::vector<std::string> products = {
+      "float[1,4] x) => (float[1,0] y) <float[4,0] w = {}> {\n  y = MatMul(x, w)\n}",
+      "float[1,4] x) => (float[1,0] y) <float[4,0] w = {}> {\n  y = Gemm(x, w)\n}",
+      "float[0,4] x) => (float[0,3] y) <float[4,3] w = {1,2,3,4,5,6,7,8,9,10,11,12}> {\n  y = MatMul(x, w)\n}",
+      "float[1,0] x) => (float[1,3] y) <float[0,3] w = {}> {\n  y = MatMul(x, w)\n}"};
+  for (size_t i = 0; i < products.size(); ++i) {
+    const std::string model = WriteFile(inputs, "empty" + std::to_string(i) + ".onnxtxt",
+                                        "<ir_version: 8, opset_import: [\"\" : 13]>\ng (" + products[i] + "\n");
+    TemporaryFolder out;
+    const CommandResult result = Modelc("compile " + model + " -o " + out.path());
+    EXPECT_EQ(result.exit_code, 0) << products[i] << "\n" << result.output;
+  }
+}
+
 TEST(Cli, ParametersComputedFromAnInputNameIt) {
   TemporaryFolder inputs, out;
   const std::string model = WriteFile(inputs, "ramp.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 17]>

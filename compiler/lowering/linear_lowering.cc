@@ -12,10 +12,11 @@ KernelTiles MatrixProductTiles(const LoweringTarget& target, int64_t m, int64_t 
   KernelTiles tiles;
   tiles.lanes = std::max<int64_t>(1, target.vector_lanes);
   const int64_t column_vectors = (n + tiles.lanes - 1) / tiles.lanes;
-  tiles.vectors = std::min<int64_t>(column_vectors, m == 1 ? 8 : 4);
+  // At least one vector and one row: an empty product (n or m 0) runs no tile at all.
+  tiles.vectors = std::clamp<int64_t>(column_vectors, 1, m == 1 ? 8 : 4);
   const int64_t registers = target.vector_registers;
   tiles.rows = std::clamp<int64_t>((registers - 1 - tiles.vectors) / tiles.vectors, 1, 6);
-  tiles.rows = std::min(tiles.rows, m);
+  tiles.rows = std::clamp<int64_t>(m, 1, tiles.rows);
   return tiles;
 }
 
