@@ -240,6 +240,39 @@ g (float[2,3] x) => (float[2,2] y) <float[3,2] w = {1, 2, 3, 4, 5, 6}, float[2,1
   ASSERT_EQ(row_int8.size(), 1u);
   EXPECT_TRUE(NearlyEqual(row_int8[0], row_float[0], 0.02, 0.05));
 
+  // A Clip from 0 to 6 (Relu6) after a layer: absorbed into the layer's output range,
+  // which then ends at 6 at most, and dropped; both products integer kernels.
+  const std::string relu6 = WriteFile(folder, "relu6.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,4] x) => (float[1,2] y) <float[4,3] w = {1, -2, 0.5, 1, -1, 2, 1.5, -0.5, 1, 2, 1, -1},
+    float[3] b = {0.1, -0.2, 0.3}, float lo = {0.0}, float hi = {6.0}, float[3,2] w2 = {0.5, -1, 1, 0.25, -0.5, 1}> {
+  p = Gemm(x, w, b)
+  q = Clip(p, lo, hi)
+  y = MatMul(q, w2)
+}
+)");
+  TemporaryFolder relu6_samples;
+  std::vector<float> relu6_data;
+  for (int i = 0; i < 64; ++i) relu6_data.push_back(static_cast<float>((i * 37) % 19) * 0.8f - 7.0f);
+  WriteFile(relu6_samples, "samples.bin", FloatBytes(relu6_data));
+  const std::string relu6_quantized = folder.File("relu6_int8.onnx");
+  const CommandResult relu6_result =
+      Modelc("quantize " + relu6 + " --calibration " + relu6_samples.path() + " -o " + relu6_quantized);
+  ASSERT_EQ(relu6_result.exit_code, 0) << relu6_result.output;
+  const auto relu6_rows = ReportRows(ReadFileBytes(folder.File("relu6_int8.quantize.txt")));
+  ASSERT_TRUE(relu6_rows.count("q") && !relu6_rows.count("p"));
+  EXPECT_EQ(relu6_rows.at("q")[1], -128);
+  EXPECT_LE(relu6_rows.at("q")[3], 6.0 + 1e-6);
+  const CommandResult relu6_compiled = Modelc("compile " + relu6_quantized + " -o " + folder.path());
+  ASSERT_EQ(relu6_compiled.exit_code, 0) << relu6_compiled.output;
+  const std::string relu6_report = ReadFileBytes(folder.File("relu6_int8.report.txt"));
+  EXPECT_NE(relu6_report.find("QLinearMatMul x2"), std::string::npos) << relu6_report;
+  EXPECT_EQ(relu6_report.find("Clip"), std::string::npos) << relu6_report;
+  for (const std::vector<float>& sample : {std::vector<float>{3, -1, 2, 0.5f}, std::vector<float>{-4, 6, 1, -2}}) {
+    const auto f = RunOn(relu6, {sample}), q = RunOn(relu6_quantized, {sample});
+    ASSERT_EQ(q.size(), 1u);
+    EXPECT_TRUE(NearlyEqual(q[0], f[0], 0.02, 0.15)) << q[0][0] << " " << q[0][1] << " vs " << f[0][0] << " " << f[0][1];
+  }
+
   // Eleven inputs, input i of i + 1 values, each through its own MatMul into one sum.
   std::string many = "<ir_version: 8, opset_import: [\"\" : 13]>\ng (";
   std::string initializers, body;

@@ -124,8 +124,9 @@ runs it too; modelc compiles it to integer kernels), calibrated on sample inputs
 through the float model on this machine (it needs cc, as modelc run does):
 BatchNormalization folded into the Conv or Gemm before it; Conv, Gemm and MatMul
 weights int8, symmetric, per output channel, their biases int32; activations int8
-with a zero point (a Relu after a layer absorbed into its range); Add, average pools,
-Softmax and the ops that pass values through (MaxPool, Flatten, Reshape, ...) int8.
+with a zero point (a Relu or Clip from 0 after a layer absorbed into its range); Add,
+average pools, Softmax and the ops that pass values through (MaxPool, Flatten,
+Reshape, ...) int8.
 It writes OUT.quantize.txt beside the model: each int8 tensor's scale, zero point,
 range and SQNR (float model against int8 model, on the calibration samples).
   --calibration DIR      the samples, in name order: a .npy or .pb file per sample, or

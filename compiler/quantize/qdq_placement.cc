@@ -92,18 +92,51 @@ class ModelFacts {
   bool IsFloatConstant(const std::string& name, std::optional<int64_t> rank = std::nullopt) const {
     return !name.empty() && IsConstant(name) && IsFloat(name, rank);
   }
-  // The tensor whose range a product's or Add's output takes: its own, or that of a
-  // Relu that is its only reader.
-  std::string AbsorbingOutput(const onnx::NodeProto& node) const {
+  // The tensor whose range a product's or Add's output takes: its own, or that of the
+  // activation that is its only reader: a Relu (kept: the fused kernel implies it from
+  // the zero point -128), or a Clip from 0 (to 6, say), which the quantisation itself
+  // computes exactly (its range [0, at most the Clip's max] saturates where the Clip
+  // clips), so the QDQ model drops it: `absorbed_clip` is its node index, else -1.
+  struct Absorbing {
+    std::string output;
+    int absorbed_clip = -1;
+  };
+  Absorbing AbsorbingOutput(const onnx::NodeProto& node, int64_t opset) const {
     const std::string& y = node.output(0);
     auto it = readers_.find(y);
-    if (graph_outputs_.count(y) || it == readers_.end() || it->second.size() != 1) return y;
+    if (graph_outputs_.count(y) || it == readers_.end() || it->second.size() != 1) return {y};
     const onnx::NodeProto& reader = graph_.node(it->second[0]);
-    if (reader.op_type() == "Relu" && reader.domain().empty() && IsFloat(reader.output(0))) return reader.output(0);
-    return y;
+    if (!reader.domain().empty() || reader.output_size() != 1 || !IsFloat(reader.output(0))) return {y};
+    if (reader.op_type() == "Relu") return {reader.output(0)};
+    if (reader.op_type() == "Clip" && ClipsFromZero(reader, opset)) return {reader.output(0), it->second[0]};
+    return {y};
   }
 
  private:
+  // A Clip whose lower bound is 0 and upper bound positive (or absent).
+  bool ClipsFromZero(const onnx::NodeProto& clip, int64_t opset) const {
+    std::optional<float> low, high;
+    if (opset < 11) {
+      for (const onnx::AttributeProto& a : clip.attribute()) {
+        if (a.name() == "min") low = a.f();
+        if (a.name() == "max") high = a.f();
+      }
+    } else {
+      auto scalar = [&](int i) -> std::optional<float> {
+        if (clip.input_size() <= i || clip.input(i).empty() || !IsConstant(clip.input(i))) return std::nullopt;
+        absl::StatusOr<TensorData> data = TensorDataFromOnnx(*constants_.at(clip.input(i)));
+        if (!data.ok() || data->type().element_type != DataType::kFloat32 || data->type().ElementCount() != 1) {
+          return std::nullopt;
+        }
+        return data->Floats()[0];
+      };
+      low = scalar(1);
+      high = scalar(2);
+      if (clip.input_size() > 2 && !clip.input(2).empty() && !high) return false;  // a run-time bound
+    }
+    return low && *low == 0.0f && (!high || *high > 0.0f);
+  }
+
   const onnx::GraphProto& graph_;
   std::map<std::string, const onnx::TensorProto*> constants_;
   std::map<std::string, TensorType> types_;
@@ -434,7 +467,9 @@ absl::StatusOr<QuantizationPlan> PlanQuantization(const onnx::ModelProto& model,
         if (!node.input(i).empty()) RETURN_IF_ERROR(CheckFinite(constants, node.input(i), where));
       }
       add(node.input(0));
-      add(facts.AbsorbingOutput(node));
+      const ModelFacts::Absorbing absorbing = facts.AbsorbingOutput(node, opset);
+      add(absorbing.output);
+      if (absorbing.absorbed_clip >= 0) plan.absorbed_clips[absorbing.absorbed_clip] = node.output(0);
       plan.quantized_nodes.insert(n);
       plan.int8_weight_nodes.insert(n);
     } else if (op == "Add") {
@@ -451,7 +486,9 @@ absl::StatusOr<QuantizationPlan> PlanQuantization(const onnx::ModelProto& model,
           add(input);
         }
       }
-      add(facts.AbsorbingOutput(node));
+      const ModelFacts::Absorbing absorbing = facts.AbsorbingOutput(node, opset);
+      add(absorbing.output);
+      if (absorbing.absorbed_clip >= 0) plan.absorbed_clips[absorbing.absorbed_clip] = node.output(0);
       plan.quantized_nodes.insert(n);
     } else if (op == "AveragePool" || op == "GlobalAveragePool" || op == "Softmax") {
       if (node.input_size() != 1 || node.output_size() != 1 || !facts.IsFloatActivation(node.input(0)) ||
@@ -525,8 +562,14 @@ absl::StatusOr<QdqModel> WriteQdqModel(const onnx::ModelProto& model, const Quan
     read_as[input.name()] = dequantized;
   }
   std::map<std::string, std::string> constant_read_as;  // quantised Add constants, made once
+  std::map<std::string, std::string> written_as;  // an absorbed Clip's input -> its output
+  for (const auto& [clip, input] : plan.absorbed_clips) written_as[input] = graph.node(clip).output(0);
   for (int n = 0; n < graph.node_size(); ++n) {
+    if (plan.absorbed_clips.count(n)) continue;
     onnx::NodeProto node = graph.node(n);
+    for (int o = 0; o < node.output_size(); ++o) {
+      if (auto it = written_as.find(node.output(o)); it != written_as.end()) node.set_output(o, it->second);
+    }
     const std::string x = node.input_size() > 0 ? node.input(0) : "";
     if (plan.quantized_nodes.count(n) && node.op_type() == "Add") {
       for (int i = 0; i < node.input_size(); ++i) {

@@ -8,7 +8,8 @@
 // Each float activation such a node reads or writes gets a Q/DQ pair after its
 // producer; a Relu that is the only reader of a Conv, Gemm, MatMul or Add output is
 // absorbed into the range (the pair follows the Relu, whose zero point -128 makes the
-// quantisation itself the Relu). Weights are int8, symmetric, per output channel; a
+// quantisation itself the Relu), and so is a Clip from 0 (Relu6), which the QDQ model
+// then drops: its range [0, at most its max] saturates where it clips. Weights are int8, symmetric, per output channel; a
 // bias int32 with scale input scale x weight scale; activations int8 with a zero point.
 #ifndef MODELC_QUANTIZE_QDQ_PLACEMENT_H_
 #define MODELC_QUANTIZE_QDQ_PLACEMENT_H_
@@ -36,6 +37,10 @@ struct QuantizationPlan {
   // them the Conv / Gemm / MatMul whose constant weights become int8.
   std::set<int> quantized_nodes;
   std::set<int> int8_weight_nodes;
+  // Clip nodes from 0 (Relu6 and the like) after a quantised node, dropped from the QDQ
+  // model (their quantisation computes them): Clip's index -> the output it reads,
+  // which the node before it then writes under the Clip's output name.
+  std::map<int, std::string> absorbed_clips;
   // The constant operands of quantised Adds, quantised per tensor from their values.
   std::set<std::string> constant_activations;
   // Per-channel weights need opset 13 (DequantizeLinear's axis); older: per tensor.
