@@ -4,10 +4,10 @@
 #   scripts/sanitize-test.sh [FUZZ_SECONDS]
 # 1. builds build-sanitize (-DMODELC_SANITIZE=ON -DMODELC_FUZZERS=ON; -O1 with line
 #    tables only: a cheaper build than -O2 -g whose reports still name files and lines)
-#    and runs the whole test suite there. The cross tests only build their checks there,
-#    for five of the nine targets (tests/CMakeLists.txt says why): modelc compiles every
-#    model for them under the sanitizers; QEMU's runs of the generated code are left to
-#    the normal build;
+#    and runs the test suite there (all but the older ONNX node tests, see below). The
+#    cross tests only build their checks there, for five of the nine targets
+#    (tests/CMakeLists.txt says why): modelc compiles every model for them under the
+#    sanitizers; QEMU's runs of the generated code are left to the normal build;
 # 2. runs the two libFuzzer targets (tests/fuzz) at once for FUZZ_SECONDS (default 60)
 #    from a seed corpus of the project's models, the fuzz reproducers and ONNX's node
 #    tests, prints each one's executions, exec/s and crashes, and fails on any crash
@@ -33,7 +33,9 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # which llvm-19-dev brings), not whichever llvm-symbolizer is first on the PATH.
 export ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-19/bin/llvm-symbolizer
 start=$SECONDS
-ctest --test-dir "$build" --output-on-failure -j "$(nproc)"
+# Not conformance.onnx_node (Debian's ONNX 1.14 node tests): 842 of its 932 tests are in
+# the current release's set, which runs here; the Release build runs both.
+ctest --test-dir "$build" --output-on-failure -j "$(nproc)" -E '^conformance\.onnx_node$'
 echo "sanitize-test: ctest $((SECONDS - start)) s"
 start=$SECONDS
 

@@ -228,15 +228,21 @@ std::set<std::string> ReadList(const fs::path& path) {
 int main(int argc, char** argv) {
   fs::path data, expected_file, work;
   std::string filter;
+  int shard = 0, shards = 1;  // --shard K/N: every N-th test from the K-th (0-based), in name order
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--data") data = argv[i + 1];
     else if (flag == "--expected") expected_file = argv[i + 1];
     else if (flag == "--work") work = argv[i + 1];
     else if (flag == "--filter") filter = argv[i + 1];
+    else if (flag == "--shard" && std::sscanf(argv[i + 1], "%d/%d", &shard, &shards) != 2) shards = 0;
+  }
+  if (shards < 1 || shard < 0 || shard >= shards) {
+    std::cerr << "--shard takes K/N with 0 <= K < N\n";
+    return 2;
   }
   if (data.empty() || work.empty()) {
-    std::cerr << "usage: modelc_conformance --data DIR --expected FILE --work DIR [--filter TEXT]\n";
+    std::cerr << "usage: modelc_conformance --data DIR --expected FILE --work DIR [--filter TEXT] [--shard K/N]\n";
     return 2;
   }
   if (!fs::is_directory(data)) {
@@ -251,6 +257,9 @@ int main(int argc, char** argv) {
     }
   }
   std::sort(tests.begin(), tests.end());
+  std::vector<fs::path> sharded;
+  for (size_t t = shard; t < tests.size(); t += shards) sharded.push_back(tests[t]);
+  tests.swap(sharded);
   const std::set<std::string> expected = expected_file.empty() ? std::set<std::string>{} : ReadList(expected_file);
 
   int passed = 0, passed_frozen = 0, failed = 0, unsupported = 0, regressions = 0;
