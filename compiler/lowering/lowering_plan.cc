@@ -71,6 +71,8 @@ const char* Name(QuantizedProductKernel kernel) {
       return "direct";
     case QuantizedProductKernel::kDspPairs:
       return "dsp-pairs";
+    case QuantizedProductKernel::kDspPairsInRegisters:
+      return "dsp-pairs-registers";
   }
   return "unknown";
 }

@@ -45,6 +45,8 @@ enum class QuantizedProductKernel {  // QLinearConv, ConvInteger, QLinearMatMul,
   kDirect,                            // (lowering/quantized_product_lowering.h): one int32 dot
                                       // product per output over the valid taps
   kDspPairs,                          // a window (a row of A) as int16 pairs, two products per SMLAD
+  kDspPairsInRegisters,               // QLinearMatMul: the same pairs unpacked from A in registers
+                                      // (SXTB16), no workspace
 };
 using KernelVariant = std::variant<std::monostate, ConvKernel, MatrixProductKernel, PoolKernel, QuantizedProductKernel>;
 

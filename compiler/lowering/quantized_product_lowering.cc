@@ -95,7 +95,7 @@ absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& nod
                                              bool workspace_free) {
   NodePlan plan;
   plan.kernel = QuantizedProductKernel::kDirect;
-  if (workspace_free || !target.dsp_pairs || node.op != OpKind::kQLinearMatMul) return plan;
+  if (!target.dsp_pairs || node.op != OpKind::kQLinearMatMul) return plan;
   ASSIGN_OR_RETURN(int64_t trans_b, node.attributes.GetInt("transB", 0));
   const Shape& a = graph.InputType(node, 0).shape;
   const Shape& b = graph.InputType(node, 3).shape;
@@ -103,6 +103,10 @@ absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& nod
                      graph.InputType(node, 3).element_type == DataType::kInt8 && ZeroWeightZeroPoint(graph, node, 5) &&
                      b[0] >= 2 && b[1] >= 4;
   if (!pairs) return plan;
+  if (workspace_free) {
+    plan.kernel = QuantizedProductKernel::kDspPairsInRegisters;
+    return plan;
+  }
   plan.kernel = QuantizedProductKernel::kDspPairs;
   plan.workspace.push_back({"window_pairs", 0, WindowPairsBytes(b[1])});
   return plan;

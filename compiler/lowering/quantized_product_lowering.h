@@ -24,7 +24,9 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
 
 // The same for a QLinearMatMul whose B is a constant int8 [N, K] (a Gemm's transB, as the
 // QDQ fusion keeps it) with zero point 0, one matrix, N >= 2: each row of A, a -
-// a_zero_point, widened once into "window_pairs", then two columns at a time.
+// a_zero_point, widened once into "window_pairs", then two columns at a time; or, with
+// `workspace_free`, kDspPairsInRegisters: each 4 bytes of A unpacked into two int16
+// pairs in registers (SXTB16 / UXTB16, SSUB16 of the zero point), shared by four columns.
 absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& node, const LoweringTarget& target,
                                              bool workspace_free);
 

@@ -16,6 +16,7 @@
 #include "compiler/ops/quantize/dsp_pairs.h"
 #include "compiler/ops/quantize/quantization.h"
 #include "compiler/util/status_macros.h"
+#include "llvm/IR/IntrinsicsARM.h"
 
 namespace modelc {
 namespace {
@@ -124,6 +125,36 @@ absl::StatusOr<std::vector<TensorData>> EvaluateQLinearMatMul(const Graph& graph
   return EvaluateMatMulInteger(graph, node, inputs);
 }
 
+// The columns [first, first + count) of a dsp-pairs kernel's row: their indices, the
+// offsets of their weight rows in B ([N, K]), and their sums zeroed.
+struct PairsColumns {
+  std::vector<llvm::Value*> j, rows;
+};
+PairsColumns StartPairsColumns(KernelContext& k, const MatMulGeometry& p, llvm::Value* first, int count,
+                               llvm::Value* const* sums) {
+  PairsColumns columns;
+  for (int c = 0; c < count; ++c) {
+    columns.j.push_back(k.b.CreateAdd(first, k.Int(c)));
+    columns.rows.push_back(k.b.CreateMul(columns.j.back(), k.Int(p.k)));
+    k.b.CreateStore(k.b.getInt32(0), sums[c]);
+  }
+  return columns;
+}
+
+// Row i of those columns' outputs: each sum plus its bias, requantised and stored.
+void StorePairsColumns(KernelContext& k, const QuantizedMatMulGeometry& g, llvm::Value* i, llvm::Value* a_scale,
+                       llvm::Value* y_scale, llvm::Value* y_zero_point, const PairsColumns& columns,
+                       llvm::Value* const* sums) {
+  llvm::IRBuilder<>& b = k.b;
+  for (size_t c = 0; c < columns.j.size(); ++c) {
+    llvm::Value* sum = b.CreateLoad(b.getInt32Ty(), sums[c]);
+    if (g.bias_input >= 0) sum = b.CreateAdd(sum, k.LoadAs(DataType::kInt32, k.in[g.bias_input], columns.j[c]));
+    llvm::Value* multiplier = EmitRequantizationMultiplier(k, a_scale, EmitLoadScale(k, g.b, columns.j[c]), y_scale);
+    k.StoreAs(g.y->type, EmitRequantize(k, sum, multiplier, y_zero_point, g.y->type), k.out[0],
+              b.CreateAdd(b.CreateMul(i, k.Int(g.product.n)), columns.j[c]));
+  }
+}
+
 // QuantizedProductKernel::kDspPairs (lowering/quantized_product_lowering.h), for one
 // matrix with B stored [N, K]: each row of A, a - a_zero_point as int16, into
 // "window_pairs", then two columns at a time, two products per SMLAD (dsp_pairs.h).
@@ -147,24 +178,77 @@ void EmitDspPairsMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
                     b.CreateInBoundsGEP(i16, window, EmitStoredTap(b, t)));
     });
     auto columns_from = [&](llvm::Value* first, int count) {
-      std::vector<llvm::Value*> j, rows;
-      for (int c = 0; c < count; ++c) {
-        j.push_back(b.CreateAdd(first, k.Int(c)));
-        rows.push_back(b.CreateMul(j.back(), k.Int(p.k)));
-        b.CreateStore(b.getInt32(0), sums[c]);
-      }
-      EmitPairsDotProducts(k, window, k.in[g.b_input], rows, p.k, {sums, sums + count});
-      for (int c = 0; c < count; ++c) {
-        llvm::Value* sum = b.CreateLoad(i32, sums[c]);
-        if (g.bias_input >= 0) sum = b.CreateAdd(sum, k.LoadAs(DataType::kInt32, k.in[g.bias_input], j[c]));
-        llvm::Value* multiplier = EmitRequantizationMultiplier(k, a_scale, EmitLoadScale(k, g.b, j[c]), y_scale);
-        k.StoreAs(g.y->type, EmitRequantize(k, sum, multiplier, y_zero_point, g.y->type), k.out[0],
-                  b.CreateAdd(b.CreateMul(i, k.Int(p.n)), j[c]));
-      }
+      const PairsColumns columns = StartPairsColumns(k, p, first, count, sums);
+      EmitPairsDotProducts(k, window, k.in[g.b_input], columns.rows, p.k, {sums, sums + count});
+      StorePairsColumns(k, g, i, a_scale, y_scale, y_zero_point, columns, sums);
     };
     k.Loop(p.n / 2, [&](llvm::Value* pair) { columns_from(b.CreateMul(pair, k.Int(2)), 2); },
            /*allow_unrolling=*/false);
     if (p.n % 2 != 0) columns_from(k.Int(p.n - 1), 1);
+  });
+}
+
+// QuantizedProductKernel::kDspPairsInRegisters: the pairs of kDspPairs without the
+// window buffer. Each 4 bytes of a row of A, one 32-bit load, become two int16 pairs
+// (bytes 0 and 2, then 1 and 3: SXTB16, or UXTB16 for uint8, then SSUB16 of the zero
+// point in both halves), shared by up to four columns, each taking its 4 weight bytes
+// the same way and two SMLADs. The taps after the last whole 4 one at a time.
+void EmitDspPairsInRegistersMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
+  const MatMulGeometry& p = g.product;
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Type* i32 = b.getInt32Ty();
+  llvm::Function* unpack_a = llvm::Intrinsic::getDeclaration(
+      &k.module, g.a_type == DataType::kUInt8 ? llvm::Intrinsic::arm_uxtb16 : llvm::Intrinsic::arm_sxtb16);
+  llvm::Function* sxtb16 = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_sxtb16);
+  llvm::Function* ssub16 = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_ssub16);
+  llvm::Function* smlad = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_smlad);
+  auto rotated = [&](llvm::Value* word) { return b.CreateIntrinsic(llvm::Intrinsic::fshr, {i32}, {word, word, b.getInt32(8)}); };
+  llvm::Value* y_scale = EmitLoadScale(k, *g.y, k.Int(0));
+  llvm::Value* y_zero_point = EmitLoadZeroPoint(k, *g.y, k.Int(0));
+  constexpr int kColumns = 4;
+  llvm::Value* sums[kColumns];
+  for (llvm::Value*& sum : sums) sum = k.EntryAlloca(i32);
+  const int64_t whole = p.k / 4 * 4;
+  k.Loop(p.m, [&](llvm::Value* i) {
+    llvm::Value* a_zero_point = EmitLoadZeroPoint(k, g.a, i);
+    llvm::Value* a_scale = EmitLoadScale(k, g.a, i);
+    llvm::Value* zero_point_pair = b.CreateOr(b.CreateAnd(a_zero_point, b.getInt32(0xFFFF)), b.CreateShl(a_zero_point, 16));
+    llvm::Value* a_row = b.CreateMul(i, k.Int(p.k));
+    auto columns_from = [&](llvm::Value* first, int count) {
+      const PairsColumns columns = StartPairsColumns(k, p, first, count, sums);
+      const std::vector<llvm::Value*>& rows = columns.rows;
+      k.Loop(p.k / 4, [&](llvm::Value* q) {
+        llvm::Value* tap = b.CreateMul(q, k.Int(4));
+        llvm::Value* a_bytes = b.CreateAlignedLoad(
+            i32, b.CreateInBoundsGEP(b.getInt8Ty(), k.in[g.a_input], b.CreateAdd(a_row, tap)), llvm::Align(1));
+        llvm::Value* even = b.CreateCall(ssub16, {b.CreateCall(unpack_a, {a_bytes}), zero_point_pair});
+        llvm::Value* odd = b.CreateCall(ssub16, {b.CreateCall(unpack_a, {rotated(a_bytes)}), zero_point_pair});
+        for (int c = 0; c < count; ++c) {
+          llvm::Value* w_bytes = b.CreateAlignedLoad(
+              i32, b.CreateInBoundsGEP(b.getInt8Ty(), k.in[g.b_input], b.CreateAdd(rows[c], tap)), llvm::Align(1));
+          llvm::Value* sum = b.CreateLoad(i32, sums[c]);
+          sum = b.CreateCall(smlad, {even, b.CreateCall(sxtb16, {w_bytes}), sum});
+          sum = b.CreateCall(smlad, {odd, b.CreateCall(sxtb16, {rotated(w_bytes)}), sum});
+          b.CreateStore(sum, sums[c]);
+        }
+      });
+      for (int64_t t = whole; t < p.k; ++t) {
+        llvm::Value* x = EmitWidenToInt32(k, k.LoadAs(g.a_type, k.in[g.a_input], b.CreateAdd(a_row, k.Int(t))), g.a_type);
+        llvm::Value* centred = b.CreateSub(x, a_zero_point);
+        for (int c = 0; c < count; ++c) {
+          llvm::Value* w = b.CreateSExt(k.LoadAs(DataType::kInt8, k.in[g.b_input], b.CreateAdd(rows[c], k.Int(t))), i32);
+          b.CreateStore(b.CreateAdd(b.CreateLoad(i32, sums[c]), b.CreateMul(centred, w)), sums[c]);
+        }
+      }
+      StorePairsColumns(k, g, i, a_scale, y_scale, y_zero_point, columns, sums);
+    };
+    k.Loop(p.n / kColumns, [&](llvm::Value* group) { columns_from(b.CreateMul(group, k.Int(kColumns)), kColumns); },
+           /*allow_unrolling=*/false);
+    for (int64_t first = p.n / kColumns * kColumns; first < p.n;) {  // the last 1 to 3 columns
+      const int count = static_cast<int>(std::min<int64_t>(p.n - first, 2));
+      columns_from(k.Int(first), count);
+      first += count;
+    }
   });
 }
 
@@ -174,6 +258,10 @@ absl::Status EmitMatMulIntegerKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(QuantizedMatMulGeometry g, ResolveQuantizedMatMul(k.graph, k.node));
   if (std::get<QuantizedProductKernel>(k.plan.kernel) == QuantizedProductKernel::kDspPairs) {
     EmitDspPairsMatMul(k, g);  // planned only for QLinearMatMul (g.y) with B as [N, K]
+    return absl::OkStatus();
+  }
+  if (std::get<QuantizedProductKernel>(k.plan.kernel) == QuantizedProductKernel::kDspPairsInRegisters) {
+    EmitDspPairsInRegistersMatMul(k, g);  // the same conditions
     return absl::OkStatus();
   }
   const MatMulGeometry& p = g.product;
