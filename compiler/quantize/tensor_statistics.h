@@ -30,7 +30,7 @@ class TensorHistogram {
   TensorHistogram(float min, float max);
   void Observe(std::span<const float> values);
   // The range that keeps `percentile` percent of the values, cutting half of the rest
-  // at each end (ONNX Runtime's percentile calibration for asymmetric activations).
+  // at each end.
   std::pair<float, float> PercentileRange(double percentile) const;
 
  private:
