@@ -303,6 +303,39 @@ g (float[1,4] x) => (float[1,2] y) <float[4,3] w = {1, -2, 0.5, 1, -1, 2, 1.5, -
   EXPECT_TRUE(NearlyEqual(many_int8[0], many_float[0], 0.02, 0.02));
 }
 
+// Older exporters' models (IR version 3: every initializer also a graph input) keep a
+// valid interface: the float weights' inputs go with them, the new initializers are
+// listed; a run-time batch (--batch) calibrates one sample per run and compiles batched.
+TEST(Quantize, OldExportersAndRunTimeBatches) {
+  TemporaryFolder folder, samples;
+  WriteFile(samples, "samples.bin", FloatBytes({0.5f, -1, 2, 1, 0, -0.5f, 1, 1}));
+  const std::string old_ir = WriteFile(folder, "old_ir.onnxtxt", R"(<ir_version: 3, opset_import: ["" : 11]>
+g (float[1,4] x, float[4,3] w, float[3] b) => (float[1,3] y) <float[4,3] w = {1, -2, 0.5, 1, -1, 2, 1.5, -0.5, 1, 2, 1, -1},
+                                                              float[3] b = {0.1, -0.2, 0.3}> {
+  y = Gemm(x, w, b)
+}
+)");
+  const std::string quantized = folder.File("old_ir_int8.onnx");
+  const CommandResult result = Modelc("quantize " + old_ir + " --calibration " + samples.path() + " -o " + quantized);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const std::vector<float> x = {0.5f, -1, 2, 1};
+  const auto f = RunOn(old_ir, {x}), q = RunOn(quantized, {x});
+  ASSERT_EQ(q.size(), 1u) << "the int8 model takes x alone, as the float model";
+  EXPECT_TRUE(NearlyEqual(q[0], f[0], 0.02, 0.05));
+
+  const std::string batched = WriteFile(folder, "batched.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[N,4] x) => (float[N,3] y) <float[4,3] w = {1, -2, 0.5, 1, -1, 2, 1.5, -0.5, 1, 2, 1, -1}> {
+  y = MatMul(x, w)
+}
+)");
+  TemporaryFolder out;
+  const CommandResult compiled = Modelc("compile " + batched + " --batch N --quantize int8 --calibration " +
+                                        samples.path() + " -o " + out.path());
+  ASSERT_EQ(compiled.exit_code, 0) << compiled.output;
+  EXPECT_NE(ReadFileBytes(out.File("batched.h")).find("batched_run_batched"), std::string::npos);
+  EXPECT_NE(ReadFileBytes(out.File("batched.report.txt")).find("QLinearMatMul"), std::string::npos);
+}
+
 // `compile --quantize` never removes a file it did not write: here the model itself
 // has the name the quantised model would take.
 TEST(Quantize, CompileQuantizeKeepsFilesItDidNotWrite) {

@@ -129,9 +129,10 @@ average pools, Softmax and the ops that pass values through (MaxPool, Flatten,
 Reshape, ...) int8.
 It writes OUT.quantize.txt beside the model: each int8 tensor's scale, zero point,
 range and SQNR (float model against int8 model, on the calibration samples).
-  --calibration DIR      the samples, in name order: a .npy or .pb file per sample, or
-                         raw .bin files of whole samples of the input; a model with
-                         several inputs takes a subfolder per sample, one file per input
+  --calibration DIR      the samples, in natural name order (input_2 before input_10):
+                         a .npy or .pb file per sample, or raw .bin files of whole
+                         samples of the input; a model with several inputs takes a
+                         subfolder per sample, one file per input
   -o, --output FILE      the int8 model (and FILE's stem + .quantize.txt)
   --method minmax        ranges from the smallest and largest values seen (default)
   --method percentile    ranges keeping --percentile P percent of the values seen
