@@ -273,6 +273,41 @@ g (float[1,4] x) => (float[1,2] y) <float[4,3] w = {1, -2, 0.5, 1, -1, 2, 1.5, -
     EXPECT_TRUE(NearlyEqual(q[0], f[0], 0.02, 0.15)) << q[0][0] << " " << q[0][1] << " vs " << f[0][0] << " " << f[0][1];
   }
 
+  // A Clip that calibration only ever sees give 0 (its range all zeros: scale 1, zero
+  // point 0, which do not clip) stays; the int8 output still ends at 6. And a layer
+  // output a subgraph reads is neither absorbed nor renamed away.
+  const std::string clip_out = WriteFile(folder, "clip_out.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,2] x) => (float[1,2] y) <float[2,2] w = {1, -1, -1, 1}, float lo = {0.0}, float hi = {6.0}> {
+  p = MatMul(x, w)
+  y = Clip(p, lo, hi)
+}
+)");
+  TemporaryFolder zero_samples;
+  WriteFile(zero_samples, "samples.bin", FloatBytes({-8, -8, -1, -1}));
+  const std::string kept = folder.File("clip_out_int8.onnx");
+  const CommandResult kept_result = Modelc("quantize " + clip_out + " --calibration " + zero_samples.path() + " -o " + kept);
+  ASSERT_EQ(kept_result.exit_code, 0) << kept_result.output;
+  const auto kept_out = RunOn(kept, {{-8, 0}});
+  ASSERT_EQ(kept_out.size(), 1u);
+  EXPECT_EQ(kept_out[0], (std::vector<float>{0, 6})) << "the float model's [0, 6]";
+  const std::string branches = WriteFile(folder, "branches.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,4] x, bool c) => (float[1,3] q, float[1,3] z) <float[4,3] w = {1, -2, 0.5, 1, -1, 2, 1.5, -0.5, 1, 2, 1, -1},
+                                                           float lo = {0.0}, float hi = {6.0}> {
+  p = MatMul(x, w)
+  q = Clip(p, lo, hi)
+  z = If(c) <then_branch = g1 () => (float[1,3] t) { t = Identity(p) },
+             else_branch = g2 () => (float[1,3] e) { e = Neg(p) }>
+}
+)");
+  TemporaryFolder branch_samples;
+  std::filesystem::create_directory(branch_samples.File("s0"));
+  WriteFile(branch_samples, "s0/input_0.npy", Npy("<f4", 4, 4).substr(0, 128) + FloatBytes({3, -1, 2, 0.5f}));
+  WriteFile(branch_samples, "s0/input_1.npy",
+            Npy("|b1", 1, 1).substr(0, 128) + std::string(1, '\1'));
+  const CommandResult branch_result = Modelc("quantize " + branches + " --calibration " + branch_samples.path() +
+                                             " -o " + folder.File("branches_int8.onnx"));
+  EXPECT_EQ(branch_result.exit_code, 0) << branch_result.output;
+
   // Eleven inputs, input i of i + 1 values, each through its own MatMul into one sum.
   std::string many = "<ir_version: 8, opset_import: [\"\" : 13]>\ng (";
   std::string initializers, body;

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "compiler/frontend/onnx/tensor_conversion.h"
+#include "compiler/quantize/subgraph_reads.h"
 #include "compiler/util/status_macros.h"
 
 namespace modelc {
@@ -55,6 +56,8 @@ absl::StatusOr<int> FoldBatchNormalizations(onnx::ModelProto* model) {
     for (const std::string& input : graph->node(n).input()) readers[input].push_back(n);
     for (const std::string& output : graph->node(n).output()) producer[output] = n, used.insert(output);
   }
+  // A tensor a subgraph reads is never renamed away.
+  for (const std::string& name : NamesReadBySubgraphs(*graph)) readers[name].push_back(-1);
   std::set<std::string> graph_outputs;
   for (const onnx::ValueInfoProto& output : graph->output()) graph_outputs.insert(output.name()), used.insert(output.name());
   for (const onnx::ValueInfoProto& input : graph->input()) used.insert(input.name());

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "compiler/frontend/onnx/tensor_conversion.h"
+#include "compiler/quantize/subgraph_reads.h"
 #include "compiler/util/status_macros.h"
 
 namespace modelc {
@@ -64,6 +65,8 @@ class ModelFacts {
     for (int n = 0; n < graph_.node_size(); ++n) {
       for (const std::string& input : graph_.node(n).input()) readers_[input].push_back(n);
     }
+    // A subgraph's reads count as readers (never a Relu or Clip to absorb): -1.
+    for (const std::string& name : NamesReadBySubgraphs(graph_)) readers_[name].push_back(-1);
     for (const onnx::ValueInfoProto& output : graph_.output()) graph_outputs_.insert(output.name());
     for (const onnx::ValueInfoProto& input : graph_.input()) graph_inputs_.insert(input.name());
   }
@@ -100,21 +103,26 @@ class ModelFacts {
   struct Absorbing {
     std::string output;
     int absorbed_clip = -1;
+    float clip_max = std::numeric_limits<float>::infinity();
   };
   Absorbing AbsorbingOutput(const onnx::NodeProto& node, int64_t opset) const {
     const std::string& y = node.output(0);
     auto it = readers_.find(y);
     if (graph_outputs_.count(y) || it == readers_.end() || it->second.size() != 1) return {y};
+    if (it->second[0] < 0) return {y};  // read by a subgraph only
     const onnx::NodeProto& reader = graph_.node(it->second[0]);
     if (!reader.domain().empty() || reader.output_size() != 1 || !IsFloat(reader.output(0))) return {y};
     if (reader.op_type() == "Relu") return {reader.output(0)};
-    if (reader.op_type() == "Clip" && ClipsFromZero(reader, opset)) return {reader.output(0), it->second[0]};
+    if (reader.op_type() != "Clip") return {y};
+    if (std::optional<float> max = ClipFromZeroMax(reader, opset)) return {reader.output(0), it->second[0], *max};
+    return {y};
     return {y};
   }
 
  private:
-  // A Clip whose lower bound is 0 and upper bound positive (or absent).
-  bool ClipsFromZero(const onnx::NodeProto& clip, int64_t opset) const {
+  // A Clip whose lower bound is 0 and upper bound positive: its upper bound (infinity
+  // when absent); nothing for other Clips.
+  std::optional<float> ClipFromZeroMax(const onnx::NodeProto& clip, int64_t opset) const {
     std::optional<float> low, high;
     if (opset < 11) {
       for (const onnx::AttributeProto& a : clip.attribute()) {
@@ -132,9 +140,10 @@ class ModelFacts {
       };
       low = scalar(1);
       high = scalar(2);
-      if (clip.input_size() > 2 && !clip.input(2).empty() && !high) return false;  // a run-time bound
+      if (clip.input_size() > 2 && !clip.input(2).empty() && !high) return std::nullopt;  // a run-time bound
     }
-    return low && *low == 0.0f && (!high || *high > 0.0f);
+    if (!low || *low != 0.0f || (high && !(*high > 0.0f))) return std::nullopt;
+    return high.value_or(std::numeric_limits<float>::infinity());
   }
 
   const onnx::GraphProto& graph_;
@@ -469,7 +478,9 @@ absl::StatusOr<QuantizationPlan> PlanQuantization(const onnx::ModelProto& model,
       add(node.input(0));
       const ModelFacts::Absorbing absorbing = facts.AbsorbingOutput(node, opset);
       add(absorbing.output);
-      if (absorbing.absorbed_clip >= 0) plan.absorbed_clips[absorbing.absorbed_clip] = node.output(0);
+      if (absorbing.absorbed_clip >= 0) {
+        plan.absorbed_clips[absorbing.absorbed_clip] = QuantizationPlan::AbsorbedClip{node.output(0), absorbing.clip_max};
+      }
       plan.quantized_nodes.insert(n);
       plan.int8_weight_nodes.insert(n);
     } else if (op == "Add") {
@@ -488,7 +499,9 @@ absl::StatusOr<QuantizationPlan> PlanQuantization(const onnx::ModelProto& model,
       }
       const ModelFacts::Absorbing absorbing = facts.AbsorbingOutput(node, opset);
       add(absorbing.output);
-      if (absorbing.absorbed_clip >= 0) plan.absorbed_clips[absorbing.absorbed_clip] = node.output(0);
+      if (absorbing.absorbed_clip >= 0) {
+        plan.absorbed_clips[absorbing.absorbed_clip] = QuantizationPlan::AbsorbedClip{node.output(0), absorbing.clip_max};
+      }
       plan.quantized_nodes.insert(n);
     } else if (op == "AveragePool" || op == "GlobalAveragePool" || op == "Softmax") {
       if (node.input_size() != 1 || node.output_size() != 1 || !facts.IsFloatActivation(node.input(0)) ||
@@ -562,10 +575,22 @@ absl::StatusOr<QdqModel> WriteQdqModel(const onnx::ModelProto& model, const Quan
     read_as[input.name()] = dequantized;
   }
   std::map<std::string, std::string> constant_read_as;  // quantised Add constants, made once
-  std::map<std::string, std::string> written_as;  // an absorbed Clip's input -> its output
-  for (const auto& [clip, input] : plan.absorbed_clips) written_as[input] = graph.node(clip).output(0);
+  // An absorbed Clip is dropped when its output's quantisation does its clipping: zero
+  // point -128 (the range starts at 0, below which QuantizeLinear saturates) and its max
+  // quantised to the top code 127 (so does everything above it). A range calibration saw
+  // as all zeros (scale 1, zero point 0) does not: that Clip stays.
+  std::map<std::string, std::string> written_as;  // a dropped Clip's input -> its output
+  std::set<int> dropped_clips;
+  for (const auto& [clip, absorbed] : plan.absorbed_clips) {
+    const ActivationQuantization& p = parameters.at(graph.node(clip).output(0));
+    const bool max_saturates = std::isinf(absorbed.max) || std::nearbyint(absorbed.max / p.scale) - 128.0f >= 127.0f;
+    if (p.zero_point == -128 && max_saturates) {
+      written_as[absorbed.input] = graph.node(clip).output(0);
+      dropped_clips.insert(clip);
+    }
+  }
   for (int n = 0; n < graph.node_size(); ++n) {
-    if (plan.absorbed_clips.count(n)) continue;
+    if (dropped_clips.count(n)) continue;
     onnx::NodeProto node = graph.node(n);
     for (int o = 0; o < node.output_size(); ++o) {
       if (auto it = written_as.find(node.output(o)); it != written_as.end()) node.set_output(o, it->second);

@@ -38,9 +38,14 @@ struct QuantizationPlan {
   std::set<int> quantized_nodes;
   std::set<int> int8_weight_nodes;
   // Clip nodes from 0 (Relu6 and the like) after a quantised node, dropped from the QDQ
-  // model (their quantisation computes them): Clip's index -> the output it reads,
-  // which the node before it then writes under the Clip's output name.
-  std::map<int, std::string> absorbed_clips;
+  // model when their output's quantisation computes them (WriteQdqModel checks the
+  // calibrated parameters): Clip's index -> the output it reads, which the node before
+  // it then writes under the Clip's output name, and its upper bound.
+  struct AbsorbedClip {
+    std::string input;
+    float max = 0;  // infinity when the Clip has none
+  };
+  std::map<int, AbsorbedClip> absorbed_clips;
   // The constant operands of quantised Adds, quantised per tensor from their values.
   std::set<std::string> constant_activations;
   // Per-channel weights need opset 13 (DequantizeLinear's axis); older: per tensor.
