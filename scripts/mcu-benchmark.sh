@@ -6,9 +6,12 @@
 # when the counter misses its calibration, and reports no figures for a model whose
 # output differs from ONNX Runtime's. Prints a table; writes
 # build/benchmark/mcu-TARGET.json. Called by scripts/benchmark.sh --target TARGET.
-#   scripts/mcu-benchmark.sh --target cortex-m3|cortex-m4|cortex-m7|cortex-m33|cortex-m55 [--optimize memory|balanced|speed] [MODEL_DIR]
+#   scripts/mcu-benchmark.sh --target cortex-m3|cortex-m4|cortex-m7|cortex-m33|cortex-m55 [--optimize memory|balanced|speed]
+#                            [--requantize float|fixed-point] [MODEL_DIR]
 # --optimize is modelc's (default: memory, its default for microcontrollers); a speed or
 # balanced run writes build/benchmark/mcu-TARGET-speed.json or -balanced.json.
+# --requantize is modelc's too (default: the target's, fixed point on the FPU-less
+# Cortex-M3); given, the file name says it (mcu-TARGET-fixed-point.json).
 # MODEL_DIR (default ../shared/models) holds NAME.onnx, NAME.input.bin and
 # NAME.ort_out.bin (ONNX Runtime's outputs for that input). The int8 networks of
 # tests/data/int8 (NAME_int8.onnx) run beside them, checked against the reference
@@ -19,11 +22,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
-  echo "usage: scripts/benchmark.sh --target cortex-m3|cortex-m4|cortex-m7|cortex-m33|cortex-m55 [--optimize memory|balanced|speed] [MODEL_DIR]" >&2
+  echo "usage: scripts/benchmark.sh --target cortex-m3|cortex-m4|cortex-m7|cortex-m33|cortex-m55 [--optimize memory|balanced|speed] [--requantize float|fixed-point] [MODEL_DIR]" >&2
   exit 2
 }
 target=""
 optimize=memory
+requantize=""
 models=""
 while [ $# -gt 0 ]; do
   case $1 in
@@ -39,6 +43,12 @@ while [ $# -gt 0 ]; do
       shift 2
       ;;
     --optimize=*) optimize=${1#--optimize=}; shift ;;
+    --requantize)
+      [ $# -ge 2 ] || { echo "mcu-benchmark: error: --requantize needs a value" >&2; usage; }
+      requantize=$2
+      shift 2
+      ;;
+    --requantize=*) requantize=${1#--requantize=}; shift ;;
     -h | --help) usage ;;
     -*) echo "mcu-benchmark: error: unknown option '$1'" >&2; usage ;;
     *) [ -z "$models" ] || usage; models=$1; shift ;;
@@ -55,6 +65,18 @@ case $optimize in
   speed) suffix="-speed" ;;
   *) echo "mcu-benchmark: error: --optimize takes 'memory', 'balanced' or 'speed', not '$optimize'" >&2; exit 2 ;;
 esac
+case $requantize in
+  "") ;;
+  float | fixed-point) suffix="$suffix-$requantize" ;;
+  *) echo "mcu-benchmark: error: --requantize takes 'float' or 'fixed-point', not '$requantize'" >&2; exit 2 ;;
+esac
+# The int8 networks' references requantise as the images will: fixed point where asked,
+# or by default on a core without an FPU (its toolchain file says so).
+reference_flags=()
+if [ "$requantize" = fixed-point ] ||
+   { [ -z "$requantize" ] && grep -q "^set(MODELC_FIXED_POINT_REQUANTIZATION ON)" "cmake/toolchains/$target.cmake"; }; then
+  reference_flags=(--requantize fixed-point)
+fi
 if [ -z "$models" ]; then
   models=../shared/models
   if [ ! -d "$models" ]; then
@@ -88,7 +110,7 @@ for model in "$models"/*.onnx; do
 done
 int8_networks=(tests/data/int8/*_int8.onnx)
 if [ -f "${int8_networks[0]}" ]; then
-  build/tests/modelc_reference_data --networks "$stage" "${int8_networks[@]}"
+  build/tests/modelc_reference_data "${reference_flags[@]}" --networks "$stage" "${int8_networks[@]}"
   for model in "${int8_networks[@]}"; do
     stem=$(basename "$model" .onnx)
     ln -s "$PWD/$model" "$stage/$stem.onnx"
@@ -101,7 +123,8 @@ work=build/mcu-benchmark/$target$suffix
 mkdir -p "$work" build/benchmark
 cmake -S tools/mcu_benchmark -B "$work" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_TOOLCHAIN_FILE="$PWD/cmake/toolchains/$target.cmake" -DMODELC_EXECUTABLE="$PWD/build/modelc" \
-  -DMCU_BENCHMARK_MODELS="$models" -DMCU_BENCHMARK_OPTIMIZE="$optimize" > "$work/configure.log" 2>&1 ||
+  -DMCU_BENCHMARK_MODELS="$models" -DMCU_BENCHMARK_OPTIMIZE="$optimize" -DMCU_BENCHMARK_REQUANTIZE="$requantize" \
+  > "$work/configure.log" 2>&1 ||
   { cat "$work/configure.log" >&2; echo "mcu-benchmark: error: configuring $work failed" >&2; exit 1; }
 sed -n 's/^-- mcu benchmark: /mcu-benchmark: /p' "$work/configure.log"
 # A model modelc cannot compile leaves its image out (no stale image from an earlier

@@ -960,6 +960,47 @@ g (float[1,64] x) => (float[1,32] y) {
   read_only_bytes("--target thumbv7m-none-eabi --weights-int8 keep", true);
 }
 
+// How the quantised products scale their int32 sums, per target: by a float multiplier
+// (ONNX Runtime's form) where there is an FPU, by an int32 multiplier and shift on the
+// FPU-less Cortex-M3; --requantize overrides both ways. The report says which for every
+// node and the fixed-point kernels read their multiplier table (the plan's constant
+// "requantization"). A model cannot choose it: the attribute is modelc's own, refused
+// in a model file.
+TEST(Cli, RequantizationFormFollowsTheTarget) {
+  const std::string model = std::string(MODELC_INT8_DIR) + "/lenet_int8.onnx";
+  auto form = [&](const std::string& flags) -> std::string {
+    TemporaryFolder out;
+    CommandResult result = Modelc("compile " + model + " --name m --dump-plan " + flags + " -o " + out.path());
+    EXPECT_EQ(result.exit_code, 0) << flags << result.output;
+    const std::string report = ReadFileBytes(out.File("m.report.txt"));
+    const bool fixed = report.find("] fixed-point requantisation") != std::string::npos;
+    const bool floats = report.find("] float requantisation") != std::string::npos;
+    EXPECT_NE(fixed, floats) << flags << "\n" << report;  // one form for every node
+    EXPECT_EQ(result.output.find("constant requantization: ") != std::string::npos, fixed) << flags;
+    return fixed ? "fixed-point" : floats ? "float" : "none";
+  };
+  EXPECT_EQ(form(""), "float");
+  EXPECT_EQ(form("--requantize fixed-point"), "fixed-point");
+  EXPECT_EQ(form("--target thumbv7m-none-eabi"), "fixed-point");
+  EXPECT_EQ(form("--target thumbv7m-none-eabi --requantize float"), "float");
+  EXPECT_EQ(form("--target thumbv7em-none-eabihf"), "float");
+  ExpectCleanFailure("compile " + model + " --requantize double", 2,
+                     {"--requantize takes 'float' or 'fixed-point', not 'double'"});
+  TemporaryFolder inputs;
+  const std::string marked = WriteFile(inputs, "marked.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (int8[1,4] a, float ys) => (int8[1,2] y) {
+  as = Constant<value = float {0.5}>()
+  az = Constant<value = int8 {0}>()
+  b = Constant<value = int8[4,2] {1, 2, 3, 4, 5, 6, 7, 8}>()
+  bs = Constant<value = float {0.25}>()
+  bz = Constant<value = int8 {0}>()
+  yz = Constant<value = int8 {0}>()
+  y = QLinearMatMul<fixed_point_requantization = 1>(a, as, az, b, bs, bz, ys, yz)
+}
+)");
+  ExpectCleanFailure("compile " + marked, 1, {"marked.onnxtxt", "QLinearMatMul", "no attribute 'fixed_point_requantization'"});
+}
+
 // A QDQ model whose int32 bias is not quantised with input scale x weight scale is
 // inconsistent: refused, naming the node, and no file is written.
 TEST(Cli, QuantisedBiasWithTheWrongScaleIsRefused) {

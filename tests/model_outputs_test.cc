@@ -128,13 +128,21 @@ int Correct(const std::vector<float>& probabilities, const std::vector<int>& lab
   return correct;
 }
 
+// How close an int8 model must come to ORT: bit for bit (ORT's float requantisation), or,
+// requantised in fixed point (--requantize fixed-point), its outputs equal on at least
+// 99.9% of the elements and never more than one quantisation step apart. (A product
+// rounded the other way inside the network moves its later int8 tensors by a step or
+// more: those are reported, not bounded.)
+enum class Agreement { kBitExact, kWithinOneStep };
+
 // Runs an int8 model compiled with its last int8 tensor as a second output on each
 // sample, and checks against ORT's references at `reference_prefix` (.ort_outputs.bin,
 // .ort_last_int8.bin): the last int8 tensor and the output (after the int8 Softmax,
-// which is ORT's QLinearSoftmax arithmetic) bit for bit. Returns the outputs, one sample
-// after another.
+// which is ORT's QLinearSoftmax arithmetic) as `agreement` says. Returns the outputs,
+// one sample after another.
 std::vector<float> CheckAgainstOnnxRuntime(const CompiledModelEntry& model, const std::vector<std::vector<float>>& samples,
-                                           const std::string& reference_prefix) {
+                                           const std::string& reference_prefix,
+                                           Agreement agreement = Agreement::kBitExact) {
   const modelc_model_info& info = *model.info;
   std::vector<float> all_outputs;
   if (info.output_count != 2 || info.outputs[1].element_type != MODELC_INT8) {
@@ -150,8 +158,10 @@ std::vector<float> CheckAgainstOnnxRuntime(const CompiledModelEntry& model, cons
     ADD_FAILURE() << model.name << ": the references do not match the samples";
     return all_outputs;
   }
-  size_t exact = 0;
+  const bool exact_only = agreement == Agreement::kBitExact;
+  size_t exact = 0, last_exact = 0;
   float most_steps = 0;
+  int most_last_steps = 0;
   for (size_t s = 0; s < samples.size(); ++s) {
     std::vector<float> output(out_size);
     std::string last(last_size, '\0');
@@ -159,17 +169,29 @@ std::vector<float> CheckAgainstOnnxRuntime(const CompiledModelEntry& model, cons
     void* out[] = {output.data(), last.data()};
     AlignedBuffer scratch(info.scratch_size, info.scratch_alignment);
     EXPECT_EQ(info.run(in, out, scratch.data()), MODELC_OK) << model.name;
-    EXPECT_EQ(last, last_references.substr(s * last_size, last_size)) << model.name << " sample " << s;
+    const std::string expected_last = last_references.substr(s * last_size, last_size);
+    if (exact_only) EXPECT_EQ(last, expected_last) << model.name << " sample " << s;
+    for (size_t i = 0; i < last_size; ++i) {
+      const int steps = std::abs(static_cast<int8_t>(last[i]) - static_cast<int8_t>(expected_last[i]));
+      last_exact += steps == 0;
+      most_last_steps = std::max(most_last_steps, steps);
+    }
     for (size_t i = 0; i < out_size; ++i) {
       const float expected = references[s * out_size + i];
       exact += output[i] == expected;
       most_steps = std::max(most_steps, std::fabs(output[i] - expected) / step);
-      EXPECT_EQ(output[i], expected) << model.name << " sample " << s << " element " << i;
+      if (exact_only) EXPECT_EQ(output[i], expected) << model.name << " sample " << s << " element " << i;
     }
     all_outputs.insert(all_outputs.end(), output.begin(), output.end());
   }
-  std::printf("%s: last int8 tensor bit-exact with ORT on %zu inputs; outputs %zu of %zu (at most %.0f step apart)\n",
-              model.name.c_str(), samples.size(), exact, samples.size() * out_size, most_steps);
+  const size_t outputs = samples.size() * out_size, lasts = samples.size() * last_size;
+  if (!exact_only) {  // the bound, on the model's outputs (the last int8 tensor is only reported)
+    EXPECT_GE(exact, outputs * 999 / 1000) << model.name << ": outputs";
+    EXPECT_LE(most_steps, 1.0f + 1e-3f) << model.name << ": outputs";
+  }
+  std::printf("%s: last int8 tensor equal to ORT's on %zu of %zu elements (at most %d step apart) over %zu inputs; "
+              "outputs %zu of %zu (at most %.0f step apart)\n",
+              model.name.c_str(), last_exact, lasts, most_last_steps, samples.size(), exact, outputs, most_steps);
   return all_outputs;
 }
 
@@ -229,6 +251,33 @@ TEST(Int8Networks, MatchOnnxRuntime) {
     std::vector<std::vector<float>> samples;
     for (uint32_t seed : {12345u, 1u, 2u, 3u}) samples.push_back(Mulberry32Floats(seed, model->info->inputs[0].byte_size / 4));
     CheckAgainstOnnxRuntime(*model, samples, model->data_prefix);
+  }
+}
+
+// The same int8 networks and digits models requantised in fixed point (--requantize
+// fixed-point, as on cores without an FPU: TFLite's int32 multiplier and shift), against
+// ORT's float requantisation: within one step, equal on at least 99.9% of the elements;
+// the digits still classified within one image of the float model.
+TEST(Int8FixedPoint, WithinOneStepOfOnnxRuntime) {
+  const auto models = ModelsOfKind("int8_fixed_point");
+  ASSERT_EQ(models.size(), 6u);
+  for (const CompiledModelEntry* model : models) {
+    std::vector<std::vector<float>> samples;
+    for (uint32_t seed : {12345u, 1u, 2u, 3u}) samples.push_back(Mulberry32Floats(seed, model->info->inputs[0].byte_size / 4));
+    CheckAgainstOnnxRuntime(*model, samples, model->data_prefix, Agreement::kWithinOneStep);
+  }
+  const auto digits = ModelsOfKind("int8_digits_fixed_point");
+  ASSERT_EQ(digits.size(), 2u);
+  for (const CompiledModelEntry* model : digits) {
+    const std::vector<float> inputs = ReadFloats(model->data_prefix + ".inputs.bin");
+    const size_t in_size = model->info->inputs[0].byte_size / 4;
+    std::vector<std::vector<float>> samples;
+    for (size_t at = 0; at + in_size <= inputs.size(); at += in_size) samples.emplace_back(&inputs[at], &inputs[at] + in_size);
+    const std::vector<float> outputs =
+        CheckAgainstOnnxRuntime(*model, samples, model->data_prefix + "_int8", Agreement::kWithinOneStep);
+    const std::vector<int> labels = Labels(model->data_prefix + ".labels.txt");
+    const int float_correct = Correct(ReadFloats(model->data_prefix + ".ort_outputs.bin"), labels);
+    EXPECT_LE(std::abs(Correct(outputs, labels) - float_correct), 1) << model->name;
   }
 }
 

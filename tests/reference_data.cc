@@ -9,6 +9,8 @@
 // as the integer ops it compiles to (QLinearConv, ...), whose references are the
 // evaluator's own code, not the kernels'.
 //   modelc_reference_data --networks OUT_DIR MODEL...
+// With --requantize fixed-point (first), the quantised products requantise in fixed
+// point (passes.h's RequantizeInFixedPoint), as they compile for cores without an FPU.
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -31,13 +33,16 @@ bool WriteFloats(const std::filesystem::path& path, const std::vector<std::vecto
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool networks = argc > 1 && std::string(argv[1]) == "--networks";
-  if (networks) {
+  auto take_flag = [&](const char* flag) {
+    if (argc < 2 || std::string(argv[1]) != flag) return false;
     ++argv;
     --argc;
-  }
+    return true;
+  };
+  const bool fixed_point = take_flag("--requantize") && take_flag("fixed-point");
+  const bool networks = take_flag("--networks");
   if (argc < 3) {
-    std::fprintf(stderr, "usage: modelc_reference_data [--networks] OUT_DIR MODEL...\n");
+    std::fprintf(stderr, "usage: modelc_reference_data [--requantize fixed-point] [--networks] OUT_DIR MODEL...\n");
     return 2;
   }
   const std::filesystem::path out(argv[1]);
@@ -48,7 +53,14 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "modelc_reference_data: %s\n", std::string(graph.status().message()).c_str());
       return 1;
     }
-    for (const modelc::Pass& pass : networks ? modelc::DefaultPipeline() : std::vector<modelc::Pass>()) {
+    std::vector<modelc::Pass> passes;
+    for (const modelc::Pass& pass : modelc::DefaultPipeline()) {
+      if (networks ? pass.RunsWith(/*memory_first=*/true, /*keep_int8_weights=*/true, fixed_point)
+                   : fixed_point && pass.fixed_point_requantization_only) {
+        passes.push_back(pass);
+      }
+    }
+    for (const modelc::Pass& pass : passes) {
       if (absl::Status status = pass.run(*graph); !status.ok()) {
         std::fprintf(stderr, "modelc_reference_data: %s: %s\n", argv[m], std::string(status.message()).c_str());
         return 1;

@@ -115,13 +115,16 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
   const OptimizeFor goal = options.optimize.value_or(target.bare_metal ? OptimizeFor::kMemory : OptimizeFor::kSpeed);
   const bool memory_first = goal != OptimizeFor::kSpeed;
   const bool keep_int8_weights = options.keep_int8_weights.value_or(target.hardware_float);
+  const bool fixed_point_requantization = options.fixed_point_requantization.value_or(!target.hardware_float);
   for (const Pass& pass : DefaultPipeline()) {
-    if (pass.memory_first_only && !memory_first) {
-      if (wants_dump(pass.name)) dump << "# " << pass.name << " skipped: it runs under --optimize memory or balanced\n";
-      continue;
-    }
-    if (pass.int8_weights_kept_only && !keep_int8_weights) {
-      if (wants_dump(pass.name)) dump << "# " << pass.name << " skipped: it runs under --weights-int8 keep\n";
+    if (!pass.RunsWith(memory_first, keep_int8_weights, fixed_point_requantization)) {
+      if (wants_dump(pass.name)) {
+        dump << "# " << pass.name << " skipped: it runs under "
+             << (pass.memory_first_only ? "--optimize memory or balanced"
+                 : pass.int8_weights_kept_only ? "--weights-int8 keep"
+                                               : "--requantize fixed-point")
+             << "\n";
+      }
       continue;
     }
     absl::Status status = pass.run(graph);

@@ -67,6 +67,13 @@ options:
                          of the float weights); the default where the target has an FPU
   --weights-int8 fold    fold such weights into float weights (the default on cores
                          without an FPU: no int-to-float conversion per product)
+  --requantize float     int8 convolutions and matrix products scale their int32 sums
+                         by a float multiplier, as ONNX Runtime does (bit-exact with
+                         it); the default where the target has an FPU
+  --requantize fixed-point
+                         by an int32 multiplier and shift per output channel, as
+                         TFLite's reference kernels do: integers only; the default on
+                         cores without an FPU (at most one step from the float form)
   --quantize int8        quantise the float model first, as modelc quantize does (below),
   --calibration DIR      on the samples in DIR, and compile the int8 model; writes
                          NAME_int8.onnx and NAME_int8.quantize.txt beside the object
@@ -91,7 +98,8 @@ options:
                          eliminate-common-subexpressions,
                          fold-batchnorm, fuse-matmul-bias, fuse-layernorm, fuse-residual-add,
                          fuse-activations, globalize-pools, simplify-transposes,
-                         eliminate-dead-nodes, prepare-constants (after the lowering
+                         eliminate-dead-nodes, requantize-fixed-point,
+                         prepare-constants (after the lowering
                          plan: the kernels' repacked and transformed constants)
   --dump-llvm            print the generated LLVM IR (before optimisation)
   --dump-plan            print the lowering plan: per node its kernel, tiles and
@@ -162,7 +170,7 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
     }
     static const std::set<std::string> kSingleValued = {"-o", "--output-dir", "--name", "--target", "--cpu",
                                                          "--weights", "--batch", "--max-ram", "--max-flash", "--max-model-size",
-                                                         "--optimize", "--weights-int8", "--quantize",
+                                                         "--optimize", "--weights-int8", "--requantize", "--quantize",
                                                          "--calibration"};
     if (kSingleValued.count(flag)) {
       const std::string canonical = flag == "-o" ? "--output-dir" : flag;
@@ -242,6 +250,13 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
         return absl::InvalidArgumentError(absl::StrCat("--weights-int8 takes 'keep' or 'fold', not '", given, "'"));
       }
       options.keep_int8_weights = given == "keep";
+    } else if (flag == "--requantize") {
+      ASSIGN_OR_RETURN(const std::string given, take_value());
+      if (given != "float" && given != "fixed-point") {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--requantize takes 'float' or 'fixed-point', not '", given, "'"));
+      }
+      options.fixed_point_requantization = given == "fixed-point";
     } else if (flag == "--optimize") {
       ASSIGN_OR_RETURN(const std::string given, take_value());
       if (given != "memory" && given != "balanced" && given != "speed") {

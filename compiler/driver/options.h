@@ -46,6 +46,10 @@ struct CompileOptions {
   // int8 weights before a float product) kept int8 and dequantised in the kernel, or
   // folded into float weights; unset: keep where the target has an FPU.
   std::optional<bool> keep_int8_weights;
+  // --requantize float|fixed-point: how quantised convolutions and matrix products scale
+  // their int32 sums to int8 (ONNX Runtime's float multiplier, or TFLite's int32
+  // multiplier and shift); unset: float where the target has an FPU, else fixed point.
+  std::optional<bool> fixed_point_requantization;
   // --quantize int8 --calibration DIR: the float model quantised first (as modelc
   // quantize does, into NAME_int8.onnx and NAME_int8.quantize.txt beside the object),
   // and that model compiled. Empty: the model compiles as given.

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "compiler/ir/op_geometry.h"
 #include "compiler/ir/uses.h"
+#include "compiler/ops/quantize/fixed_point_multiplier.h"
 
 namespace modelc {
 namespace {
@@ -132,9 +133,12 @@ std::string WriteReport(const CodegenRequest& request, const ObjectFile& object,
     };
     const std::string guard = node.guard == kNoValue ? "" : absl::StrCat("  (only when ", graph.value(node.guard).name, ")");
     const KernelVariant& kernel = plan.nodes[n].kernel;
-    const std::string kernel_text = std::holds_alternative<std::monostate>(kernel)
-                                        ? ""
-                                        : absl::StrCat("  [", KernelVariantName(kernel), "]");
+    const char* requantization = RequantizationName(node);
+    const std::string kernel_text =
+        std::holds_alternative<std::monostate>(kernel)
+            ? ""
+            : absl::StrCat("  [", KernelVariantName(kernel), "]",
+                           requantization ? absl::StrCat(" ", requantization, " requantisation") : "");
     absl::StrAppend(&r, absl::StrFormat("  %3d: %s '%s' %s -> %s%s%s%s\n", n, DescribeOp(node), node.name,
                                         names(node.inputs), names(node.outputs),
                                         IsElided(buffers, static_cast<int>(n)) ? "  (view, no code)" : "", kernel_text,

@@ -3,6 +3,7 @@
 
 #include "compiler/ir/op_geometry.h"
 #include "compiler/ir/uses.h"
+#include "compiler/ops/quantize/fixed_point_multiplier.h"
 #include "nlohmann/json.hpp"
 
 namespace modelc {
@@ -35,6 +36,7 @@ std::string WriteJsonReport(const CodegenRequest& request, const ObjectFile& obj
                      {"no_code", IsElided(buffers, static_cast<int>(n))}, {"output_shapes", shapes},
                      {"macs", node_macs}, {"weight_bytes", weight_bytes}, {"live_tensor_bytes", live[n].tensors},
                      {"workspace_bytes", live[n].workspace}, {"workspace", workspace}});
+    if (const char* requantization = RequantizationName(node)) nodes.back()["requantization"] = requantization;
   }
   Json tensors = Json::array();
   for (ValueId id = 0; id < static_cast<ValueId>(graph.values().size()); ++id) {

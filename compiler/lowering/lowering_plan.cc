@@ -13,6 +13,7 @@
 #include "compiler/lowering/pool_lowering.h"
 #include "compiler/lowering/quantized_product_lowering.h"
 #include "compiler/lowering/recurrent_lowering.h"
+#include "compiler/ops/quantize/fixed_point_multiplier.h"
 #include "compiler/ops/recurrent/recurrent.h"
 #include "compiler/util/status_macros.h"
 
@@ -198,8 +199,11 @@ absl::StatusOr<LoweringPlan> PlanLowering(const Graph& graph, const LoweringOpti
 
 void AddPreparedConstant(Graph& graph, const Node& node, const std::string& role, const std::vector<float>& values,
                          NodePlan& plan) {
-  const ValueId value = graph.AddConstant(absl::StrCat(node.name, ".", role),
-                                          TensorData::FromFloats({static_cast<int64_t>(values.size())}, values));
+  AddPreparedConstant(graph, node, role, TensorData::FromFloats({static_cast<int64_t>(values.size())}, values), plan);
+}
+
+void AddPreparedConstant(Graph& graph, const Node& node, const std::string& role, TensorData data, NodePlan& plan) {
+  const ValueId value = graph.AddConstant(absl::StrCat(node.name, ".", role), std::move(data));
   plan.constants.push_back({role, value});
 }
 
@@ -211,6 +215,8 @@ absl::Status PrepareConstants(Graph& graph, LoweringPlan& plan) {
       RETURN_IF_ERROR(PrepareConvConstants(graph, node, node_plan));
     } else if (node.op == OpKind::kGemm || node.op == OpKind::kMatMul) {
       RETURN_IF_ERROR(PrepareMatrixProductConstants(graph, node, node_plan));
+    } else if (RequantizesInFixedPoint(node)) {
+      RETURN_IF_ERROR(PrepareFixedPointRequantization(graph, node, node_plan));
     } else if (node.op == OpKind::kBatchNormalization && graph.IsConstant(node.inputs[1]) &&
                graph.IsConstant(node.inputs[2]) && graph.IsConstant(node.inputs[3]) && graph.IsConstant(node.inputs[4])) {
       ASSIGN_OR_RETURN(BatchNormGeometry g, ResolveBatchNorm(graph, node));
@@ -243,8 +249,10 @@ std::string PrintLoweringPlan(const Graph& graph, const LoweringPlan& plan) {
   for (size_t n = 0; n < graph.nodes().size(); ++n) {
     const Node& node = graph.nodes()[n];
     const NodePlan& node_plan = plan.nodes[n];
-    absl::StrAppend(&text, absl::StrFormat("  %d '%s' %s: %s%s%s\n", n, node.name, DescribeOp(node),
+    const char* requantization = RequantizationName(node);
+    absl::StrAppend(&text, absl::StrFormat("  %d '%s' %s: %s%s%s%s\n", n, node.name, DescribeOp(node),
                                            KernelVariantName(node_plan.kernel), TilesText(node_plan.tiles),
+                                           requantization ? absl::StrCat(", ", requantization, " requantisation") : "",
                                            node_plan.reads_input_in_place ? ", reads its input in place"
                                            : node_plan.writes_over_consumed_input ? ", writes over its consumed input"
                                                                                : ""));

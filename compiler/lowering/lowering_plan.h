@@ -159,9 +159,10 @@ absl::StatusOr<LoweringPlan> PlanLowering(const Graph& graph, const LoweringOpti
 absl::Status PrepareConstants(Graph& graph, LoweringPlan& plan);
 
 // Adds `values` to `graph` as the constant `role` of `node`'s kernel (named
-// NODE.ROLE, float32[count]) and records it in `plan`.
+// NODE.ROLE, float32[count], or the tensor given) and records it in `plan`.
 void AddPreparedConstant(Graph& graph, const Node& node, const std::string& role, const std::vector<float>& values,
                          NodePlan& plan);
+void AddPreparedConstant(Graph& graph, const Node& node, const std::string& role, TensorData data, NodePlan& plan);
 
 // The prepared constants as text (--dump-ir-after=prepare-constants): which node's
 // kernel reads each, and its type.

@@ -2,10 +2,12 @@
 #include "compiler/lowering/quantized_product_lowering.h"
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "compiler/ir/op_geometry.h"
 #include "compiler/lowering/conv_lowering.h"
+#include "compiler/ops/quantize/fixed_point_multiplier.h"
 #include "compiler/util/status_macros.h"
 
 namespace modelc {
@@ -67,6 +69,20 @@ void PlanWritingOverInput(const Graph& graph, const Node& node, const ConvGeomet
 }
 
 }  // namespace
+
+absl::Status PrepareFixedPointRequantization(Graph& graph, const Node& node, NodePlan& plan) {
+  RETURN_IF_ERROR(CheckFixedPointRequantizable(graph, node));
+  std::vector<int32_t> pairs;
+  for (const FixedPointMultiplier& m : ProductFixedPointMultipliers(graph, node)) {
+    pairs.push_back(m.multiplier);
+    pairs.push_back(m.shift);
+  }
+  std::vector<uint8_t> bytes(pairs.size() * sizeof(int32_t));
+  std::memcpy(bytes.data(), pairs.data(), bytes.size());
+  const TensorType type{DataType::kInt32, {static_cast<int64_t>(pairs.size())}};
+  AddPreparedConstant(graph, node, "requantization", TensorData(type, std::move(bytes)), plan);
+  return absl::OkStatus();
+}
 
 int64_t WindowPairsBytes(int64_t taps) { return (taps + 3) / 4 * 4 * 2; }
 

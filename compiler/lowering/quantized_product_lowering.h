@@ -30,6 +30,12 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
 absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& node, const LoweringTarget& target,
                                              bool workspace_free);
 
+// A QLinearConv or QLinearMatMul that requantises in fixed point
+// (kFixedPointRequantization): its multipliers as the prepared constant
+// "requantization", int32 [2 x count] (mantissa, shift per weight scale), computed once
+// here from its constant scales.
+absl::Status PrepareFixedPointRequantization(Graph& graph, const Node& node, NodePlan& plan);
+
 // The bytes of "window_pairs" for a window of `taps` (padded to whole groups of 4).
 int64_t WindowPairsBytes(int64_t taps);
 

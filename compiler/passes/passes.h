@@ -50,6 +50,9 @@ namespace modelc {
 [[nodiscard]] absl::Status SimplifyTransposes(Graph& graph);
 // Drops nodes whose outputs nobody reads.
 [[nodiscard]] absl::Status EliminateDeadNodes(Graph& graph);
+// --requantize fixed-point: QLinearConv and QLinearMatMul with constant scales requantise
+// with an int32 multiplier and shift (TFLite's arithmetic), not float operations.
+[[nodiscard]] absl::Status RequantizeInFixedPoint(Graph& graph);
 
 struct Pass {
   const char* name;
@@ -59,6 +62,13 @@ struct Pass {
   bool memory_first_only = false;
   // Runs only under --weights-int8 keep (the default where the target has an FPU).
   bool int8_weights_kept_only = false;
+  // Runs only under --requantize fixed-point (the default where the target has no FPU).
+  bool fixed_point_requantization_only = false;
+  // Whether it runs for these choices.
+  bool RunsWith(bool memory_first, bool keep_int8_weights, bool fixed_point_requantization) const {
+    return (!memory_first_only || memory_first) && (!int8_weights_kept_only || keep_int8_weights) &&
+           (!fixed_point_requantization_only || fixed_point_requantization);
+  }
 };
 
 // The pipeline, in order. Names are what --dump-ir-after takes.

@@ -22,6 +22,8 @@ const std::vector<Pass>& DefaultPipeline() {
       {"globalize-pools", GlobalizePools},
       {"simplify-transposes", SimplifyTransposes},
       {"eliminate-dead-nodes", EliminateDeadNodes},
+      {"requantize-fixed-point", RequantizeInFixedPoint, /*memory_first_only=*/false, /*int8_weights_kept_only=*/false,
+       /*fixed_point_requantization_only=*/true},
   };
   return kPipeline;
 }

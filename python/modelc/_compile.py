@@ -57,13 +57,14 @@ def _model_file(model, folder: pathlib.Path) -> pathlib.Path:
 def compile(model: Union[str, os.PathLike, "onnx.ModelProto", "keras.Model"], *, name: str = "model",  # noqa: A001
             target: Optional[str] = None, cpu: Optional[str] = None, outputs: Sequence[str] = (),
             inputs: Sequence[str] = (), batch: Optional[str] = None, dims: Optional[dict] = None,
-            optimize: Optional[str] = None, weights_int8: Optional[str] = None,
+            optimize: Optional[str] = None, weights_int8: Optional[str] = None, requantize: Optional[str] = None,
             quantize: Optional[str] = None, calibration: Union[str, os.PathLike, None] = None,
             output_dir: Union[str, os.PathLike, None] = None, extra_args: Sequence[str] = ()) -> Compiled:
     """Compiles `model` (a file path, an onnx.ModelProto or a Keras model) into output_dir (a new
     temporary folder by default) and returns the files and the report. The keywords are
     modelc's flags: --name, --target, --cpu, --outputs, --inputs, --batch, --dim, --optimize
-    ("memory", "balanced", "speed"), --weights-int8 ("keep", "fold"), --quantize ("int8": the
+    ("memory", "balanced", "speed"), --weights-int8 ("keep", "fold"), --requantize ("float",
+    "fixed-point"), --quantize ("int8": the
     float model quantised first on the samples in the folder `calibration`, as quantize() does;
     NAME_int8.onnx and NAME_int8.quantize.txt are written beside the object)."""
     if (quantize is None) != (calibration is None):
@@ -88,6 +89,8 @@ def compile(model: Union[str, os.PathLike, "onnx.ModelProto", "keras.Model"], *,
         arguments += ["--optimize", optimize]
     if weights_int8:
         arguments += ["--weights-int8", weights_int8]
+    if requantize:
+        arguments += ["--requantize", requantize]
     if quantize is not None:
         arguments += ["--quantize", quantize, "--calibration", str(calibration)]
     arguments += list(extra_args)

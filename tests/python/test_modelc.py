@@ -98,6 +98,21 @@ def test_weight_only_int8_kept_or_folded(tmp_path):
     assert weights["keep"] * 3 < weights["fold"]
 
 
+def test_requantize_float_or_fixed_point(tmp_path):
+    """requantize= is --requantize: the report says which form each int8 product uses, and
+    both give ONNX Runtime's outputs for the int8 digits model (the fixed-point form can
+    differ by a step where a product lies at a half; not on these images)."""
+    samples = np.fromfile(MODELS / "digits_mlp.inputs.bin", dtype=np.float32).reshape(-1, 1, 64)
+    references = np.fromfile(MODELS / "digits_mlp_int8.ort_outputs.bin", dtype=np.float32).reshape(-1, 1, 10)
+    for choice in ("float", "fixed-point"):
+        compiled = modelc.compile(MODELS / "digits_mlp_int8.onnx", output_dir=tmp_path / choice, requantize=choice)
+        forms = {node["requantization"] for node in compiled.report["nodes"] if "requantization" in node}
+        assert forms == {choice}
+        run = modelc.load(compiled)
+        for sample, reference in zip(samples, references):
+            np.testing.assert_array_equal(run(sample)[0], reference)
+
+
 def test_quantize_int8_classifies_like_float(tmp_path):
     """quantize= / calibration= is --quantize int8 --calibration: the float digits model
     quantised on its calibration images runs integer kernels and classifies the test

@@ -4,7 +4,8 @@
 //   ConvInteger: y = conv(x - x_zero_point, w - w_zero_point), int32
 //   QLinearConv: the same accumulator plus the int32 bias B, requantised to int8/uint8
 //                with the multiplier x_scale * w_scale[m] / y_scale (quantization.h's
-//                rounding rule)
+//                rounding rule; TFLite's fixed-point form, fixed_point_multiplier.h,
+//                when the node carries kFixedPointRequantization)
 // The input's parameters are per tensor; the weights' per tensor or per output channel.
 // A QLinearConv may carry a fused QLinearAdd (inputs 9-13, op_geometry.h): each output
 // element, requantised, is then added to the addend's element at the same position by
@@ -18,6 +19,7 @@
 #include "compiler/lowering/quantized_product_lowering.h"
 #include "compiler/ops/own_op_hooks.h"
 #include "compiler/ops/quantize/dsp_pairs.h"
+#include "compiler/ops/quantize/product_requantizer.h"
 #include "compiler/ops/quantize/quantization.h"
 #include "compiler/util/status_macros.h"
 
@@ -68,6 +70,7 @@ absl::StatusOr<QuantizedConvGeometry> ResolveQuantizedConv(const Graph& graph, c
   ASSIGN_OR_RETURN(g.w, ResolveQuantizedOperand(graph, node, g.w_input, qlinear ? 4 : -1, qlinear ? 5 : 3, 0, "w"));
   if (!qlinear) return g;
   ASSIGN_OR_RETURN(g.y, ResolveQuantization(graph, node, 6, 7, OutputShape(g), std::nullopt, "y"));
+  if (RequantizesInFixedPoint(node)) RETURN_IF_ERROR(CheckFixedPointRequantizable(graph, node));
   if (graph.HasInput(node, 8)) {
     g.bias_input = 8;
     const TensorType& bias = graph.InputType(node, 8);
@@ -118,6 +121,7 @@ absl::StatusOr<std::vector<TensorData>> EvaluateConvInteger(const Graph& graph, 
   if (g.y) qy = ReadQuantization(*g.y, inputs);
   const std::vector<int32_t> bias = g.bias_input >= 0 ? ElementsAsInt32(*inputs[g.bias_input]) : std::vector<int32_t>();
   const int64_t channels = g.conv.InChannelsPerGroup(), per_group = g.conv.OutChannelsPerGroup();
+  const bool fixed_point = RequantizesInFixedPoint(node);
   std::vector<int32_t> out;
   out.reserve(s.batch * g.conv.out_channels * s.out_h * s.out_w);
   for (int64_t n = 0; n < s.batch; ++n)
@@ -144,8 +148,14 @@ absl::StatusOr<std::vector<TensorData>> EvaluateConvInteger(const Graph& graph, 
             continue;
           }
           if (!bias.empty()) accumulator = static_cast<int32_t>(static_cast<uint32_t>(accumulator) + bias[m]);
-          const float multiplier = RequantizationMultiplier(qx.scale[0], qw.scale[pw], qy->scale[0]);
-          out.push_back(Requantize(accumulator, multiplier, qy->zero_point[0], g.y->type));
+          if (fixed_point) {
+            out.push_back(RequantizeFixedPoint(accumulator,
+                                               ProductFixedPointMultiplier(qx.scale[0], qw.scale[pw], qy->scale[0]),
+                                               qy->zero_point[0], g.y->type));
+          } else {
+            const float multiplier = RequantizationMultiplier(qx.scale[0], qw.scale[pw], qy->scale[0]);
+            out.push_back(Requantize(accumulator, multiplier, qy->zero_point[0], g.y->type));
+          }
         }
     }
   if (g.sum) {
@@ -170,6 +180,7 @@ class ChannelOutput {
  public:
   ChannelOutput(KernelContext& k, const QuantizedConvGeometry& g) : k_(k), g_(g) {
     if (!g.y) return;
+    requantizer_.emplace(k, g.w, *g.y);
     x_scale_ = EmitLoadScale(k, g.x, k.Int(0));
     y_scale_ = EmitLoadScale(k, *g.y, k.Int(0));
     y_zero_point_ = EmitLoadZeroPoint(k, *g.y, k.Int(0));
@@ -180,16 +191,16 @@ class ChannelOutput {
     sum_zero_point_ = EmitLoadZeroPoint(k, *g.sum, k.Int(0));
   }
   DataType Type() const { return g_.OutType(); }
-  // Loads channel m's bias and multiplier, for Finish.
+  // Loads channel m's bias and multiplier (float, or fixed point), for Finish.
   void Channel(llvm::Value* m) {
     if (!g_.y) return;
     bias_ = g_.bias_input >= 0 ? k_.LoadAs(DataType::kInt32, k_.in[g_.bias_input], m) : k_.b.getInt32(0);
-    multiplier_ = EmitRequantizationMultiplier(k_, x_scale_, EmitLoadScale(k_, g_.w, m), y_scale_);
+    channel_ = requantizer_->Load(x_scale_, m);
   }
   // The value to store at output element `at` (an Index() integer).
   llvm::Value* Finish(llvm::Value* sum, llvm::Value* at) {
     if (!g_.y) return sum;
-    llvm::Value* y = EmitRequantize(k_, k_.b.CreateAdd(sum, bias_), multiplier_, y_zero_point_, g_.y->type);
+    llvm::Value* y = requantizer_->Apply(channel_, k_.b.CreateAdd(sum, bias_), y_zero_point_, g_.y->type);
     if (!g_.sum) return y;
     llvm::Value* addend =
         EmitWidenToInt32(k_, k_.LoadAs(g_.addend_type, k_.in[kQLinearConvAddendInput], at), g_.addend_type);
@@ -203,8 +214,9 @@ class ChannelOutput {
   llvm::Value* x_scale_ = nullptr;
   llvm::Value* y_scale_ = nullptr;
   llvm::Value* y_zero_point_ = nullptr;
+  std::optional<ProductRequantizer> requantizer_;
   llvm::Value* bias_ = nullptr;
-  llvm::Value* multiplier_ = nullptr;
+  ProductRequantizer::Channel channel_;
   llvm::Value* addend_scale_ = nullptr;
   llvm::Value* addend_zero_point_ = nullptr;
   llvm::Value* sum_scale_ = nullptr;

@@ -2,7 +2,8 @@
 // numpy's broadcasting, products accumulated in int32.
 //   MatMulInteger: y = (A - a_zero_point) x (B - b_zero_point), int32
 //   QLinearMatMul: the same accumulator requantised to int8/uint8 with the multiplier
-//                  a_scale * b_scale / y_scale (quantization.h's rounding rule)
+//                  a_scale * b_scale / y_scale (quantization.h's rounding rule; in fixed
+//                  point, fixed_point_multiplier.h, with kFixedPointRequantization)
 // Zero points (and scales) are per tensor, per row of a 2-D A, or per column of a 2-D B.
 // QLinearMatMul's internal input 8, an int32 bias per column added to the accumulator,
 // and its internal attribute transB (B given as [N, K]) are a quantised Gemm's
@@ -14,6 +15,7 @@
 #include "compiler/lowering/quantized_product_lowering.h"
 #include "compiler/ops/own_op_hooks.h"
 #include "compiler/ops/quantize/dsp_pairs.h"
+#include "compiler/ops/quantize/product_requantizer.h"
 #include "compiler/ops/quantize/quantization.h"
 #include "compiler/util/status_macros.h"
 #include "llvm/IR/IntrinsicsARM.h"
@@ -57,6 +59,7 @@ absl::StatusOr<QuantizedMatMulGeometry> ResolveQuantizedMatMul(const Graph& grap
                                                 axis_if_matrix(g.b_input, g.b_transposed ? 0 : 1), "b"));
   if (qlinear) {
     ASSIGN_OR_RETURN(g.y, ResolveQuantization(graph, node, 6, 7, g.product.out_shape, std::nullopt, "y"));
+    if (RequantizesInFixedPoint(node)) RETURN_IF_ERROR(CheckFixedPointRequantizable(graph, node));
     if (graph.HasInput(node, kQLinearMatMulBiasInput)) {
       g.bias_input = kQLinearMatMulBiasInput;
       const TensorType& bias = graph.InputType(node, kQLinearMatMulBiasInput);
@@ -113,6 +116,9 @@ absl::StatusOr<std::vector<TensorData>> EvaluateMatMulInteger(const Graph& graph
         int32_t& y = out[(batch * p.m + i) * p.n + j];
         if (!qy) {
           y = accumulator;
+        } else if (RequantizesInFixedPoint(node)) {
+          y = RequantizeFixedPoint(accumulator, ProductFixedPointMultiplier(qa.scale[pa], qb.scale[pb], qy->scale[0]),
+                                   qy->zero_point[0], g.y->type);
         } else {
           const float multiplier = RequantizationMultiplier(qa.scale[pa], qb.scale[pb], qy->scale[0]);
           y = Requantize(accumulator, multiplier, qy->zero_point[0], g.y->type);
@@ -143,14 +149,14 @@ PairsColumns StartPairsColumns(KernelContext& k, const MatMulGeometry& p, llvm::
 
 // Row i of those columns' outputs: each sum plus its bias, requantised and stored.
 void StorePairsColumns(KernelContext& k, const QuantizedMatMulGeometry& g, llvm::Value* i, llvm::Value* a_scale,
-                       llvm::Value* y_scale, llvm::Value* y_zero_point, const PairsColumns& columns,
+                       ProductRequantizer& requantizer, llvm::Value* y_zero_point, const PairsColumns& columns,
                        llvm::Value* const* sums) {
   llvm::IRBuilder<>& b = k.b;
   for (size_t c = 0; c < columns.j.size(); ++c) {
     llvm::Value* sum = b.CreateLoad(b.getInt32Ty(), sums[c]);
     if (g.bias_input >= 0) sum = b.CreateAdd(sum, k.LoadAs(DataType::kInt32, k.in[g.bias_input], columns.j[c]));
-    llvm::Value* multiplier = EmitRequantizationMultiplier(k, a_scale, EmitLoadScale(k, g.b, columns.j[c]), y_scale);
-    k.StoreAs(g.y->type, EmitRequantize(k, sum, multiplier, y_zero_point, g.y->type), k.out[0],
+    const ProductRequantizer::Channel channel = requantizer.Load(a_scale, columns.j[c]);
+    k.StoreAs(g.y->type, requantizer.Apply(channel, sum, y_zero_point, g.y->type), k.out[0],
               b.CreateAdd(b.CreateMul(i, k.Int(g.product.n)), columns.j[c]));
   }
 }
@@ -165,7 +171,7 @@ void EmitDspPairsMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
   llvm::Type* i32 = b.getInt32Ty();
   llvm::Value* window = k.Workspace("window_pairs", WindowPairsBytes(p.k));
   EmitZeroWindowTail(k, window, p.k);
-  llvm::Value* y_scale = EmitLoadScale(k, *g.y, k.Int(0));
+  ProductRequantizer requantizer(k, g.b, *g.y);
   llvm::Value* y_zero_point = EmitLoadZeroPoint(k, *g.y, k.Int(0));
   llvm::Value* sums[2] = {k.EntryAlloca(i32), k.EntryAlloca(i32)};
   k.Loop(p.m, [&](llvm::Value* i) {
@@ -180,7 +186,7 @@ void EmitDspPairsMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
     auto columns_from = [&](llvm::Value* first, int count) {
       const PairsColumns columns = StartPairsColumns(k, p, first, count, sums);
       EmitPairsDotProducts(k, window, k.in[g.b_input], columns.rows, p.k, {sums, sums + count});
-      StorePairsColumns(k, g, i, a_scale, y_scale, y_zero_point, columns, sums);
+      StorePairsColumns(k, g, i, a_scale, requantizer, y_zero_point, columns, sums);
     };
     k.Loop(p.n / 2, [&](llvm::Value* pair) { columns_from(b.CreateMul(pair, k.Int(2)), 2); },
            /*allow_unrolling=*/false);
@@ -203,7 +209,7 @@ void EmitDspPairsInRegistersMatMul(KernelContext& k, const QuantizedMatMulGeomet
   llvm::Function* ssub16 = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_ssub16);
   llvm::Function* smlad = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_smlad);
   auto rotated = [&](llvm::Value* word) { return b.CreateIntrinsic(llvm::Intrinsic::fshr, {i32}, {word, word, b.getInt32(8)}); };
-  llvm::Value* y_scale = EmitLoadScale(k, *g.y, k.Int(0));
+  ProductRequantizer requantizer(k, g.b, *g.y);
   llvm::Value* y_zero_point = EmitLoadZeroPoint(k, *g.y, k.Int(0));
   constexpr int kColumns = 4;
   llvm::Value* sums[kColumns];
@@ -240,7 +246,7 @@ void EmitDspPairsInRegistersMatMul(KernelContext& k, const QuantizedMatMulGeomet
           b.CreateStore(b.CreateAdd(b.CreateLoad(i32, sums[c]), b.CreateMul(centred, w)), sums[c]);
         }
       }
-      StorePairsColumns(k, g, i, a_scale, y_scale, y_zero_point, columns, sums);
+      StorePairsColumns(k, g, i, a_scale, requantizer, y_zero_point, columns, sums);
     };
     k.Loop(p.n / kColumns, [&](llvm::Value* group) { columns_from(b.CreateMul(group, k.Int(kColumns)), kColumns); },
            /*allow_unrolling=*/false);
@@ -268,7 +274,8 @@ absl::Status EmitMatMulIntegerKernel(KernelContext& k) {
   llvm::IRBuilder<>& b = k.b;
   llvm::Value* a_offsets = p.batch_count > 1 ? k.ConstantIndices(p.a_batch_offsets, "a_batch_offsets") : nullptr;
   llvm::Value* b_offsets = p.batch_count > 1 ? k.ConstantIndices(p.b_batch_offsets, "b_batch_offsets") : nullptr;
-  llvm::Value* y_scale = g.y ? EmitLoadScale(k, *g.y, k.Int(0)) : nullptr;
+  std::optional<ProductRequantizer> requantizer;
+  if (g.y) requantizer.emplace(k, g.b, *g.y);
   llvm::Value* y_zero_point = g.y ? EmitLoadZeroPoint(k, *g.y, k.Int(0)) : nullptr;
   llvm::Value* accumulator = k.EntryAlloca(b.getInt32Ty());
   k.Loop(p.batch_count, [&](llvm::Value* batch) {
@@ -301,8 +308,8 @@ absl::Status EmitMatMulIntegerKernel(KernelContext& k) {
           k.StoreAs(DataType::kInt32, sum, k.out[0], at);
           return;
         }
-        llvm::Value* multiplier = EmitRequantizationMultiplier(k, a_scale, EmitLoadScale(k, g.b, j), y_scale);
-        k.StoreAs(g.y->type, EmitRequantize(k, sum, multiplier, y_zero_point, g.y->type), k.out[0], at);
+        const ProductRequantizer::Channel channel = requantizer->Load(a_scale, j);
+        k.StoreAs(g.y->type, requantizer->Apply(channel, sum, y_zero_point, g.y->type), k.out[0], at);
       });
     });
   });

@@ -1,0 +1,87 @@
+#include "compiler/ops/quantize/fixed_point_multiplier.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "compiler/ops/quantize/quantization.h"
+
+namespace modelc {
+namespace {
+
+// The inputs holding a quantised product's scales (QLinearConv's x, w, y; QLinearMatMul's
+// a, b, y: the same positions).
+constexpr int kInputScale = 1, kWeightScale = 4, kOutputScale = 6;
+
+}  // namespace
+
+bool RequantizesInFixedPoint(const Node& node) {
+  const absl::StatusOr<int64_t> value = node.attributes.GetInt(kFixedPointRequantization, 0);
+  return value.ok() && *value != 0;
+}
+
+const char* RequantizationName(const Node& node) {
+  if (node.op != OpKind::kQLinearConv && node.op != OpKind::kQLinearMatMul) return nullptr;
+  return RequantizesInFixedPoint(node) ? "fixed-point" : "float";
+}
+
+absl::Status CheckFixedPointRequantizable(const Graph& graph, const Node& node) {
+  if (node.op != OpKind::kQLinearConv && node.op != OpKind::kQLinearMatMul) {
+    return absl::InvalidArgumentError(absl::StrCat(kFixedPointRequantization, " applies to QLinearConv and "
+                                                   "QLinearMatMul, not ", OpName(node.op)));
+  }
+  const struct {
+    int input;
+    const char* what;
+    bool per_tensor;
+  } scales[] = {{kInputScale, "input", true}, {kWeightScale, "weight", false}, {kOutputScale, "output", true}};
+  for (const auto& scale : scales) {
+    if (!graph.HasInput(node, scale.input) || !graph.IsConstant(node.inputs[scale.input])) {
+      return absl::InvalidArgumentError(absl::StrCat("fixed-point requantisation needs a constant ", scale.what,
+                                                     " scale"));
+    }
+    if (scale.per_tensor && graph.InputType(node, scale.input).ElementCount() != 1) {
+      return absl::InvalidArgumentError(absl::StrCat("fixed-point requantisation needs one ", scale.what,
+                                                     " scale for the whole tensor"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+FixedPointMultiplier QuantizeMultiplier(double real_multiplier) {
+  if (!(real_multiplier > 0.0)) return {};
+  int exponent = 0;
+  const double mantissa = std::frexp(real_multiplier, &exponent);  // in [0.5, 1)
+  int64_t fixed = std::llround(mantissa * 2147483648.0);            // halves away from zero
+  if (fixed == (int64_t{1} << 31)) {
+    fixed /= 2;
+    ++exponent;
+  }
+  if (exponent < -31) return {};  // below 2^-32: every int32 sum scales to 0
+  if (exponent > 30) return {INT32_MAX, 30};  // a multiplier of 2^30 or more saturates anyway
+  return {static_cast<int32_t>(fixed), exponent};
+}
+
+FixedPointMultiplier ProductFixedPointMultiplier(float input_scale, float weight_scale, float output_scale) {
+  return QuantizeMultiplier(static_cast<double>(input_scale) * static_cast<double>(weight_scale) /
+                            static_cast<double>(output_scale));
+}
+
+std::vector<FixedPointMultiplier> ProductFixedPointMultipliers(const Graph& graph, const Node& node) {
+  auto floats = [&](int input) { return graph.value(node.inputs[input]).constant->Floats(); };
+  const float input_scale = floats(kInputScale)[0], output_scale = floats(kOutputScale)[0];
+  std::vector<FixedPointMultiplier> multipliers;
+  for (float weight_scale : floats(kWeightScale)) {
+    multipliers.push_back(ProductFixedPointMultiplier(input_scale, weight_scale, output_scale));
+  }
+  return multipliers;
+}
+
+int32_t RequantizeFixedPoint(int32_t accumulator, FixedPointMultiplier m, int32_t zero_point, DataType type) {
+  const int total_shift = 31 - m.shift;  // in [1, 62]
+  const int64_t product = static_cast<int64_t>(accumulator) * m.multiplier;  // below 2^62 in magnitude
+  const int64_t value = ((product + (int64_t{1} << (total_shift - 1))) >> total_shift) + zero_point;
+  return static_cast<int32_t>(std::clamp<int64_t>(value, QuantizedMin(type), QuantizedMax(type)));
+}
+
+}  // namespace modelc

@@ -1,0 +1,63 @@
+// Fixed-point requantisation: a quantised product's int32 sum scaled to its int8/uint8
+// output with integer arithmetic only. The real multiplier
+// input_scale x weight_scale / output_scale (each widened to double, then two double
+// operations) becomes a Q31 mantissa in [2^30, 2^31) and a power-of-two exponent, as
+// TensorFlow Lite's QuantizeMultiplier makes them; the sum times the mantissa (a 64-bit
+// product) is shifted right by 31 - exponent with one rounding, halves up (TFLite's
+// TFLITE_SINGLE_ROUNDING form, CMSIS-NN's arm_nn_requantize with
+// CMSIS_NN_USE_SINGLE_ROUNDING), offset by the zero point and clamped.
+//
+// One rounding keeps it within 2^-31 (relative) of the exact product, so it agrees
+// with ONNX Runtime's float form (quantization.h) except where a product lies within
+// that of a half (and at exact halves, which ORT rounds to even). gemmlowp's two
+// roundings (TFLite's default build: SaturatingRoundingDoublingHighMul, then
+// RoundingDivideByPOT) round first to 2^-(right shift) and so move values up to that
+// far from a half: 0.6% of the outputs of random layers, which then spread through a
+// network. That form is TFLite's semantics, for its frontend (issue #17), not here.
+//
+// A node computes this way when it carries kFixedPointRequantization (set by the
+// requantize-fixed-point pass: `--requantize fixed-point`, the default on cores
+// without an FPU, where the float form costs a libgcc call per operation).
+#ifndef MODELC_OPS_QUANTIZE_FIXED_POINT_MULTIPLIER_H_
+#define MODELC_OPS_QUANTIZE_FIXED_POINT_MULTIPLIER_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "compiler/ir/graph.h"
+
+namespace modelc {
+
+// The node attribute (int, 1) that makes a QLinearConv or QLinearMatMul requantise in
+// fixed point.
+inline constexpr char kFixedPointRequantization[] = "fixed_point_requantization";
+bool RequantizesInFixedPoint(const Node& node);
+// "fixed-point" or "float" for a QLinearConv / QLinearMatMul (the report and the plan
+// say which), nullptr for other ops.
+const char* RequantizationName(const Node& node);
+// Whether `node` (QLinearConv, QLinearMatMul) can: its input, weight and output scales
+// constants, the input's and output's per tensor. Otherwise the message says why.
+absl::Status CheckFixedPointRequantizable(const Graph& graph, const Node& node);
+
+// A real multiplier as mantissa x 2^(shift - 31): multiplier in [2^30, 2^31) (0 for a
+// multiplier below 2^-32), shift in [-31, 30].
+struct FixedPointMultiplier {
+  int32_t multiplier = 0;
+  int32_t shift = 0;
+};
+FixedPointMultiplier QuantizeMultiplier(double real_multiplier);
+// input_scale x weight_scale / output_scale, as TFLite forms it, quantised.
+FixedPointMultiplier ProductFixedPointMultiplier(float input_scale, float weight_scale, float output_scale);
+// One per weight scale of a QLinearConv / QLinearMatMul whose scales are constants
+// (inputs 1, 4 and 6 of both ops): what the kernel reads, as its prepared constant
+// "requantization" (int32 pairs: multiplier, shift).
+std::vector<FixedPointMultiplier> ProductFixedPointMultipliers(const Graph& graph, const Node& node);
+
+// The output: the accumulator times the multiplier, rounded once (halves up), plus
+// `zero_point`, clamped to `type`'s range.
+int32_t RequantizeFixedPoint(int32_t accumulator, FixedPointMultiplier m, int32_t zero_point, DataType type);
+
+}  // namespace modelc
+
+#endif  // MODELC_OPS_QUANTIZE_FIXED_POINT_MULTIPLIER_H_

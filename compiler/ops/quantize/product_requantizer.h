@@ -1,0 +1,53 @@
+// The kernels' side of requantisation: what a quantised product (QLinearConv,
+// QLinearMatMul) emits to scale an output channel's int32 sum to its int8/uint8 output,
+// in ONNX Runtime's float form (quantization.h) or TFLite's fixed-point form
+// (fixed_point_multiplier.h), as the node says.
+#ifndef MODELC_OPS_QUANTIZE_PRODUCT_REQUANTIZER_H_
+#define MODELC_OPS_QUANTIZE_PRODUCT_REQUANTIZER_H_
+
+#include "compiler/ops/quantize/fixed_point_multiplier.h"
+#include "compiler/ops/quantize/quantization.h"
+#include "llvm/IR/Value.h"
+
+namespace modelc {
+
+class KernelContext;
+
+// RequantizeFixedPoint in generated code: `multiplier` and `shift` i32 values (loaded
+// from the prepared table); returns an integer of `type`'s width. With
+// `multipliers_below_half` (every shift at most -1, as int8 layers' are) the same
+// integers from one 32 x 32 -> 64 product and 32-bit shifts.
+llvm::Value* EmitRequantizeFixedPoint(KernelContext& k, llvm::Value* accumulator, llvm::Value* multiplier,
+                                      llvm::Value* shift, llvm::Value* zero_point, DataType type,
+                                      bool multipliers_below_half);
+
+// What a quantised product's kernel uses for each output channel (column): the float
+// multiplier (ONNX Runtime's form, from the scales) or the fixed-point pair (from the
+// prepared table), chosen by the node's attribute.
+class ProductRequantizer {
+ public:
+  // `weights`: the weight operand's parameters (per tensor or per channel); the output
+  // scale is read once here.
+  ProductRequantizer(KernelContext& k, const QuantizationParameters& weights, const QuantizationParameters& output);
+  struct Channel {
+    llvm::Value* multiplier = nullptr;  // float (float form) or i32
+    llvm::Value* shift = nullptr;       // i32, fixed point only
+  };
+  // Channel `channel`'s multiplier; `input_scale` the input's (float form only; a
+  // matrix product's A may have one per row).
+  Channel Load(llvm::Value* input_scale, llvm::Value* channel);
+  // The requantised output of `accumulator`, an integer of `type`'s width.
+  llvm::Value* Apply(const Channel& channel, llvm::Value* accumulator, llvm::Value* zero_point, DataType type);
+
+ private:
+  KernelContext& k_;
+  const QuantizationParameters weights_;
+  bool fixed_point_ = false;
+  bool multipliers_below_half_ = true;  // fixed point: every shift at most -1
+  llvm::Value* output_scale_ = nullptr;
+  llvm::Value* table_ = nullptr;
+};
+
+}  // namespace modelc
+
+#endif  // MODELC_OPS_QUANTIZE_PRODUCT_REQUANTIZER_H_
