@@ -2,8 +2,11 @@
 #include "compiler/driver/compile.h"
 
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <optional>
 #include <set>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/c_names.h"
@@ -16,6 +19,7 @@
 #include "compiler/driver/report.h"
 #include "compiler/driver/report_json.h"
 #include "compiler/frontend/model_import.h"
+#include "compiler/ir/op_geometry.h"
 #include "compiler/ir/printer.h"
 #include "compiler/ir/verifier.h"
 #include "compiler/lowering/lowering_plan.h"
@@ -69,6 +73,69 @@ absl::StatusOr<Graph> ImportModels(const CompileOptions& options, const std::map
   return LinkGraphs(std::move(models), connections);
 }
 
+// What the pipeline's optional passes follow.
+struct PipelineChoices {
+  bool memory_first = false;                // --optimize memory or balanced
+  bool keep_int8_weights = false;           // --weights-int8 keep
+  bool fixed_point_requantization = false;  // --requantize fixed-point
+  bool fuse_input_quantize = true;          // fuse-input-quantize, where memory_first runs it
+};
+
+// Runs the default pipeline on `graph`, verifying after each pass, and dumps as asked.
+absl::Status RunPipeline(Graph& graph, const PipelineChoices& choices, const std::string& model_path,
+                         const std::function<bool(const std::string&)>& wants_dump, std::ostream& dump) {
+  for (const Pass& pass : DefaultPipeline()) {
+    if (!pass.RunsWith(choices.memory_first, choices.keep_int8_weights, choices.fixed_point_requantization)) {
+      if (wants_dump(pass.name)) {
+        dump << "# " << pass.name << " skipped: it runs under "
+             << (pass.memory_first_only ? "--optimize memory or balanced"
+                 : pass.int8_weights_kept_only ? "--weights-int8 keep"
+                                               : "--requantize fixed-point")
+             << "\n";
+      }
+      continue;
+    }
+    if (pass.run == FuseInputQuantize && !choices.fuse_input_quantize) continue;
+    absl::Status status = pass.run(graph);
+    if (status.ok()) status = VerifyGraph(graph);
+    if (!status.ok()) {
+      return absl::Status(status.code(), absl::StrCat(model_path, ": pass ", pass.name, ": ", status.message()));
+    }
+    if (wants_dump(pass.name)) dump << "# after " << pass.name << "\n" << PrintGraph(graph);
+  }
+  return absl::OkStatus();
+}
+
+// The lowering plan; under --optimize memory or balanced, planned again with the kernels
+// whose workspace would lift the arena above the activation bound (more than balanced
+// allows) replaced by their workspace-free forms.
+absl::StatusOr<LoweringPlan> PlanWithinTheBound(const Graph& graph, LoweringOptions lowering, OptimizeFor goal,
+                                                const TargetDescription& target) {
+  ASSIGN_OR_RETURN(LoweringPlan plan, PlanLowering(graph, lowering));
+  if (goal == OptimizeFor::kSpeed) return plan;
+  const BufferAssignment buffers = AssignBuffers(graph, plan, target.buffer_alignment);
+  const int64_t allowed = goal == OptimizeFor::kBalanced ? BalancedAllowance(buffers.activation_bound) : 0;
+  const std::set<std::string> direct = WorkspaceFreeKernelsAboveTheBound(graph, plan, buffers, allowed);
+  if (direct.empty()) return plan;
+  for (const Node& node : graph.nodes()) {
+    if (!direct.count(node.name)) continue;
+    if (node.op == OpKind::kConv) {
+      lowering.forced_kernels.emplace(node.name, ConvKernel::kDirect);  // --kernel wins
+    } else {
+      lowering.workspace_free.insert(node.name);
+    }
+  }
+  return PlanLowering(graph, lowering);
+}
+
+// Whether a convolution quantises its float input as it reads it (fuse-input-quantize).
+bool FusesInputQuantize(const Graph& graph) {
+  for (const Node& node : graph.nodes()) {
+    if (node.attributes.Has(kFusedQuantizeInput)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& options, std::ostream& dump) {
@@ -113,53 +180,43 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
     return absl::Status(selected.code(), absl::StrCat(options.model_path, ": ", selected.message()));
   }
   const OptimizeFor goal = options.optimize.value_or(target.bare_metal ? OptimizeFor::kMemory : OptimizeFor::kSpeed);
-  const bool memory_first = goal != OptimizeFor::kSpeed;
-  const bool keep_int8_weights = options.keep_int8_weights.value_or(target.hardware_float);
-  const bool fixed_point_requantization = options.fixed_point_requantization.value_or(!target.hardware_float);
-  for (const Pass& pass : DefaultPipeline()) {
-    if (!pass.RunsWith(memory_first, keep_int8_weights, fixed_point_requantization)) {
-      if (wants_dump(pass.name)) {
-        dump << "# " << pass.name << " skipped: it runs under "
-             << (pass.memory_first_only ? "--optimize memory or balanced"
-                 : pass.int8_weights_kept_only ? "--weights-int8 keep"
-                                               : "--requantize fixed-point")
-             << "\n";
-      }
-      continue;
-    }
-    absl::Status status = pass.run(graph);
-    if (status.ok()) status = VerifyGraph(graph);
-    if (!status.ok()) {
-      return absl::Status(status.code(), absl::StrCat(options.model_path, ": pass ", pass.name, ": ",
-                                                      status.message()));
-    }
-    if (wants_dump(pass.name)) dump << "# after " << pass.name << "\n" << PrintGraph(graph);
-  }
-  if (options.dump_ir) dump << PrintGraph(graph);
+  PipelineChoices choices;
+  choices.memory_first = goal != OptimizeFor::kSpeed;
+  choices.keep_int8_weights = options.keep_int8_weights.value_or(target.hardware_float);
+  choices.fixed_point_requantization = options.fixed_point_requantization.value_or(!target.hardware_float);
+  // fuse-input-quantize saves RAM only where the quantised input's copy is at the peak,
+  // and costs time everywhere (a libgcc division per read without an FPU): a copy of the
+  // graph goes through the pipeline without it, and the fusion stays only if it lowers
+  // the scratch.
+  std::optional<Graph> unfused;
+  if (choices.memory_first) unfused = graph;
+  RETURN_IF_ERROR(RunPipeline(graph, choices, options.model_path, wants_dump, dump));
 
   LoweringOptions lowering;
-  lowering.target = {target.vector_lanes, target.vector_registers, memory_first, target.dsp_pairs};
+  lowering.target = {target.vector_lanes, target.vector_registers, choices.memory_first, target.dsp_pairs};
   lowering.trace = options.trace;
   for (const auto& [node, variant_name] : options.forced_kernels) {
     const std::optional<ConvKernel> kernel = ConvKernelFromName(variant_name);
     if (!kernel) return absl::InvalidArgumentError(absl::StrCat("--kernel: no convolution kernel named '", variant_name, "'"));
     lowering.forced_kernels[node] = *kernel;
   }
-  absl::StatusOr<LoweringPlan> plan = PlanLowering(graph, lowering);
-  if (plan.ok() && memory_first) {  // kernels whose workspace would lift the arena above the bound, again
-    const BufferAssignment buffers = AssignBuffers(graph, *plan, target.buffer_alignment);
-    const int64_t allowed = goal == OptimizeFor::kBalanced ? BalancedAllowance(buffers.activation_bound) : 0;
-    const std::set<std::string> direct = WorkspaceFreeKernelsAboveTheBound(graph, *plan, buffers, allowed);
-    for (const Node& node : graph.nodes()) {
-      if (!direct.count(node.name)) continue;
-      if (node.op == OpKind::kConv) {
-        lowering.forced_kernels.emplace(node.name, ConvKernel::kDirect);  // --kernel wins
-      } else {
-        lowering.workspace_free.insert(node.name);
+  absl::StatusOr<LoweringPlan> plan = PlanWithinTheBound(graph, lowering, goal, target);
+  if (plan.ok() && unfused && FusesInputQuantize(graph)) {
+    choices.fuse_input_quantize = false;
+    std::ostringstream unused_dump;
+    if (RunPipeline(*unfused, choices, options.model_path, [](const std::string&) { return false; }, unused_dump).ok()) {
+      absl::StatusOr<LoweringPlan> unfused_plan = PlanWithinTheBound(*unfused, lowering, goal, target);
+      if (unfused_plan.ok() && AssignBuffers(*unfused, *unfused_plan, target.buffer_alignment).scratch_size <=
+                                   AssignBuffers(graph, *plan, target.buffer_alignment).scratch_size) {
+        graph = *std::move(unfused);
+        plan = std::move(unfused_plan);
+        if (wants_dump("fuse-input-quantize")) {
+          dump << "# fuse-input-quantize undone: it lowers no scratch here\n" << PrintGraph(graph);
+        }
       }
     }
-    if (!direct.empty()) plan = PlanLowering(graph, lowering);
   }
+  if (options.dump_ir) dump << PrintGraph(graph);
   if (plan.ok()) {
     if (absl::Status prepared = PrepareConstants(graph, *plan); !prepared.ok()) plan = prepared;
   }

@@ -4,7 +4,8 @@
 //   node benchmark.js --modelc PATH --work DIR [--runs N] MODEL_DIR...
 //
 // For every NAME.onnx in the folders with an input file (NAME.input.bin, or the first
-// sample of NAME.inputs.bin): compile it with modelc (timed), link the object into
+// sample of NAME.inputs.bin; for NAME_int8.onnx, NAME's input beside it or in
+// ../shared/models, where the int8 networks of tests/data/int8 come from): compile it with modelc (timed), link the object into
 // tools/benchmark/run_model.c, time it (warm-up, then N runs: median, p10, p90), time
 // ONNX Runtime on the same input (intra-op threads 1, all graph optimisations), and
 // check both outputs agree. ORT's fixed per-call cost is measured on a one-Identity
@@ -35,8 +36,9 @@ const modelc = path.resolve(option('--modelc', path.join(root, 'build', 'modelc'
 const work = path.resolve(option('--work', path.join(root, 'build', 'benchmark')));
 const runs = Number(option('--runs', '2000'));
 const rounds = Number(option('--rounds', '5'));
-const folders = args.length ? args : [path.join(root, 'build', 'benchmark', 'generated'),
-                                      path.join(root, '..', 'shared', 'models'), path.join(root, 'models')];
+const shared = path.join(root, '..', 'shared', 'models');
+const folders = args.length ? args : [path.join(root, 'build', 'benchmark', 'generated'), shared,
+                                      path.join(root, 'models'), path.join(root, 'tests', 'data', 'int8')];
 
 function percentiles(times) {
   const sorted = [...times].sort((a, b) => a - b);
@@ -71,7 +73,11 @@ function findInput(folder, name) {
   for (const file of [`${name}.input.bin`, `${name}.inputs.bin`]) {
     if (fs.existsSync(path.join(folder, file))) return path.join(folder, file);
   }
-  return null;
+  // An int8 model takes its float model's input: beside it (models/digits_*_int8), or
+  // in ../shared (the networks of tests/data/int8 were quantised from those).
+  if (!name.endsWith('_int8')) return null;
+  const float = name.slice(0, -'_int8'.length);
+  return findInput(folder, float) || (folder !== shared ? findInput(shared, float) : null);
 }
 
 async function main() {
