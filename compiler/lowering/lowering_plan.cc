@@ -74,6 +74,10 @@ const char* Name(QuantizedProductKernel kernel) {
       return "dsp-pairs";
     case QuantizedProductKernel::kDspPairsInRegisters:
       return "dsp-pairs-registers";
+    case QuantizedProductKernel::kWindowDot:
+      return "window-dot";
+    case QuantizedProductKernel::kPlaneRows:
+      return "plane-rows";
   }
   return "unknown";
 }
@@ -215,8 +219,9 @@ absl::Status PrepareConstants(Graph& graph, LoweringPlan& plan) {
       RETURN_IF_ERROR(PrepareConvConstants(graph, node, node_plan));
     } else if (node.op == OpKind::kGemm || node.op == OpKind::kMatMul) {
       RETURN_IF_ERROR(PrepareMatrixProductConstants(graph, node, node_plan));
-    } else if (RequantizesInFixedPoint(node)) {
-      RETURN_IF_ERROR(PrepareFixedPointRequantization(graph, node, node_plan));
+    } else if (node.op == OpKind::kQLinearConv || node.op == OpKind::kConvInteger ||
+               node.op == OpKind::kQLinearMatMul) {
+      RETURN_IF_ERROR(PrepareQuantizedProductConstants(graph, node, node_plan));
     } else if (node.op == OpKind::kBatchNormalization && graph.IsConstant(node.inputs[1]) &&
                graph.IsConstant(node.inputs[2]) && graph.IsConstant(node.inputs[3]) && graph.IsConstant(node.inputs[4])) {
       ASSIGN_OR_RETURN(BatchNormGeometry g, ResolveBatchNorm(graph, node));

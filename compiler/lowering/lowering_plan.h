@@ -47,6 +47,10 @@ enum class QuantizedProductKernel {  // QLinearConv, ConvInteger, QLinearMatMul,
   kDspPairs,                          // a window (a row of A) as int16 pairs, two products per SMLAD
   kDspPairsInRegisters,               // QLinearMatMul: the same pairs unpacked from A in registers
                                       // (SXTB16), no workspace
+  kWindowDot,                         // convolutions with vector units: a window as int16, then
+                                      // vector dot products with int16 weights per output channel
+  kPlaneRows,                         // with vector units: the group's input channels as padded
+                                      // int16 planes, vectors of output positions
 };
 using KernelVariant = std::variant<std::monostate, ConvKernel, MatrixProductKernel, PoolKernel, QuantizedProductKernel>;
 

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "compiler/ir/graph.h"
+#include "compiler/ir/op_geometry.h"
 #include "compiler/lowering/lowering_plan.h"
 
 namespace modelc {
@@ -30,11 +31,33 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
 absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& node, const LoweringTarget& target,
                                              bool workspace_free);
 
-// A QLinearConv or QLinearMatMul that requantises in fixed point
-// (kFixedPointRequantization): its multipliers as the prepared constant
-// "requantization", int32 [2 x count] (mantissa, shift per weight scale), computed once
-// here from its constant scales.
-absl::Status PrepareFixedPointRequantization(Graph& graph, const Node& node, NodePlan& plan);
+// Elsewhere, on targets with vector units (x86-64, AArch64, RISC-V V; not with Arm's DSP
+// extension, which has its pairs) a convolution whose weights are a constant int8 or
+// uint8 tensor with constant zero points runs as kWindowDot: each output pixel's window,
+// x - x_zero_point, widened once into the workspace buffer "window_int16" (zero-padded
+// to whole vectors of kWindowDotLanes), then each output channel of its group a vector
+// dot product with its weights, w - w_zero_point as int16 (the prepared constant
+// "weights_int16", [M, padded taps]), 32-bit sums.
+// A 2-D depthwise convolution there (one input and one output channel per group) with
+// the same stride (at most 4) on both axes runs as kPlaneRows instead: its group's input
+// channels, x - x_zero_point as int16 with their
+// zero borders, into "padded_planes" (PaddedPlanesBytes), then per output channel
+// kWindowDotLanes output positions at a time, counted through the rows at the padded
+// width (narrow rows fill the vectors too): per input channel and tap one vector load
+// (every stride-th element) times the weight, the lanes requantised together.
+inline constexpr int64_t kWindowDotLanes = 16;
+int64_t WindowDotTaps(int64_t taps);  // taps rounded up to whole vectors
+// One padded plane's elements (with the rows a last vector reads past), and the bytes of
+// `planes` of them with a vector's overrun.
+int64_t PaddedPlaneElements(const WindowGeometry& window);
+int64_t PaddedPlanesBytes(const WindowGeometry& window, int64_t planes);
+
+// The constants a quantised product's kernel reads: "weights_int16" for kWindowDot (and
+// "multipliers", the float form's, where its scales are constants); for a
+// QLinearConv or QLinearMatMul that requantises in fixed point
+// (kFixedPointRequantization) its multipliers, "requantization", int32 [2 x count]
+// (mantissa, shift per weight scale), computed once here from its constant scales.
+absl::Status PrepareQuantizedProductConstants(Graph& graph, const Node& node, NodePlan& plan);
 
 // The bytes of "window_pairs" for a window of `taps` (padded to whole groups of 4).
 int64_t WindowPairsBytes(int64_t taps);

@@ -77,6 +77,16 @@ std::vector<FixedPointMultiplier> ProductFixedPointMultipliers(const Graph& grap
   return multipliers;
 }
 
+std::vector<float> ProductFloatMultipliers(const Graph& graph, const Node& node) {
+  auto floats = [&](int input) { return graph.value(node.inputs[input]).constant->Floats(); };
+  const float input_scale = floats(kInputScale)[0], output_scale = floats(kOutputScale)[0];
+  std::vector<float> multipliers;
+  for (float weight_scale : floats(kWeightScale)) {
+    multipliers.push_back(RequantizationMultiplier(input_scale, weight_scale, output_scale));
+  }
+  return multipliers;
+}
+
 int32_t RequantizeFixedPoint(int32_t accumulator, FixedPointMultiplier m, int32_t zero_point, DataType type) {
   const int total_shift = 31 - m.shift;  // in [1, 62]
   const int64_t product = static_cast<int64_t>(accumulator) * m.multiplier;  // below 2^62 in magnitude

@@ -54,6 +54,11 @@ FixedPointMultiplier ProductFixedPointMultiplier(float input_scale, float weight
 // "requantization" (int32 pairs: multiplier, shift).
 std::vector<FixedPointMultiplier> ProductFixedPointMultipliers(const Graph& graph, const Node& node);
 
+// The float form's multipliers of the same node (quantization.h's
+// RequantizationMultiplier, one per weight scale): a kernel that would otherwise compute
+// them per output reads them as its prepared constant "multipliers".
+std::vector<float> ProductFloatMultipliers(const Graph& graph, const Node& node);
+
 // The output: the accumulator times the multiplier, rounded once (halves up), plus
 // `zero_point`, clamped to `type`'s range.
 int32_t RequantizeFixedPoint(int32_t accumulator, FixedPointMultiplier m, int32_t zero_point, DataType type);

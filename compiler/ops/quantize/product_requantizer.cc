@@ -8,27 +8,30 @@ llvm::Value* EmitRequantizeFixedPoint(KernelContext& k, llvm::Value* accumulator
                                       llvm::Value* shift, llvm::Value* zero_point, DataType type,
                                       bool multipliers_below_half) {
   llvm::IRBuilder<>& b = k.b;
-  llvm::Type* i32 = b.getInt32Ty();
-  llvm::Type* i64 = b.getInt64Ty();
-  llvm::Value* product = b.CreateMul(b.CreateSExt(accumulator, i64), b.CreateSExt(multiplier, i64));  // |.| < 2^62
+  auto splat = [&](llvm::Value* scalar) { return SplatLike(b, accumulator, scalar); };  // vectors: every lane
+  llvm::Type* i32 = LanesOf(accumulator, b.getInt32Ty());
+  llvm::Type* i64 = LanesOf(accumulator, b.getInt64Ty());
+  llvm::Value* product = b.CreateMul(b.CreateSExt(accumulator, i64), b.CreateSExt(splat(multiplier), i64));  // < 2^62
   if (multipliers_below_half) {
     // shift <= -1, so the total shift t = 31 - shift is 32 or more, and
     // floor((p + 2^(t-1)) / 2^t) = (floor(p / 2^(t-1)) + 1) >> 1, where
     // floor(p / 2^(t-1)) = (p >> 31) >> (-1 - shift) and p >> 31 fits in 32 bits: one
     // SMULL, then 32-bit shifts (not a 64-bit variable shift), and a 32-bit clamp (SSAT).
-    llvm::Value* high = b.CreateTrunc(b.CreateAShr(product, b.getInt64(31)), i32);
-    llvm::Value* halves = b.CreateAShr(high, b.CreateNot(shift));  // -1 - shift
-    llvm::Value* value = b.CreateAdd(b.CreateAShr(b.CreateAdd(halves, b.getInt32(1)), b.getInt32(1)), zero_point);
-    value = b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, value, b.getInt32(QuantizedMin(type)));
-    value = b.CreateBinaryIntrinsic(llvm::Intrinsic::smin, value, b.getInt32(QuantizedMax(type)));
-    return b.CreateTrunc(value, k.Elem(type));
+    llvm::Value* high = b.CreateTrunc(b.CreateAShr(product, splat(b.getInt64(31))), i32);
+    llvm::Value* halves = b.CreateAShr(high, splat(b.CreateNot(shift)));  // -1 - shift
+    llvm::Value* one = splat(b.getInt32(1));
+    llvm::Value* value = b.CreateAdd(b.CreateAShr(b.CreateAdd(halves, one), one), splat(zero_point));
+    value = b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, value, splat(b.getInt32(QuantizedMin(type))));
+    value = b.CreateBinaryIntrinsic(llvm::Intrinsic::smin, value, splat(b.getInt32(QuantizedMax(type))));
+    return b.CreateTrunc(value, LanesOf(accumulator, k.Elem(type)));
   }
-  llvm::Value* total_shift = b.CreateZExt(b.CreateSub(b.getInt32(31), shift), i64);  // in [1, 62]
-  llvm::Value* half = b.CreateShl(b.getInt64(1), b.CreateSub(total_shift, b.getInt64(1)));
-  llvm::Value* value = b.CreateAdd(b.CreateAShr(b.CreateAdd(product, half), total_shift), b.CreateSExt(zero_point, i64));
-  value = b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, value, b.getInt64(QuantizedMin(type)));
-  value = b.CreateBinaryIntrinsic(llvm::Intrinsic::smin, value, b.getInt64(QuantizedMax(type)));
-  return b.CreateTrunc(value, k.Elem(type));
+  llvm::Value* total_shift = splat(b.CreateZExt(b.CreateSub(b.getInt32(31), shift), b.getInt64Ty()));  // in [1, 62]
+  llvm::Value* half = b.CreateShl(splat(b.getInt64(1)), b.CreateSub(total_shift, splat(b.getInt64(1))));
+  llvm::Value* value =
+      b.CreateAdd(b.CreateAShr(b.CreateAdd(product, half), total_shift), b.CreateSExt(splat(zero_point), i64));
+  value = b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, value, splat(b.getInt64(QuantizedMin(type))));
+  value = b.CreateBinaryIntrinsic(llvm::Intrinsic::smin, value, splat(b.getInt64(QuantizedMax(type))));
+  return b.CreateTrunc(value, LanesOf(accumulator, k.Elem(type)));
 }
 
 ProductRequantizer::ProductRequantizer(KernelContext& k, const QuantizationParameters& weights,
@@ -42,12 +45,15 @@ ProductRequantizer::ProductRequantizer(KernelContext& k, const QuantizationParam
       const std::vector<int32_t> values = pairs ? pairs->Elements<int32_t>() : std::vector<int32_t>{0, 0};
       for (size_t i = 1; i < values.size(); i += 2) multipliers_below_half_ &= values[i] <= -1;
     }
+  } else if (k.plan.FindConstant("multipliers") != nullptr) {
+    table_ = k.PreparedConstant("multipliers");  // the float multipliers, prepared
   } else {
     output_scale_ = EmitLoadScale(k, output, k.Int(0));
   }
 }
 
 ProductRequantizer::Channel ProductRequantizer::Load(llvm::Value* input_scale, llvm::Value* channel) {
+  if (!fixed_point_ && table_ != nullptr) return {k_.Load(table_, weights_.PerTensor() ? k_.Int(0) : channel)};
   if (!fixed_point_) {
     return {EmitRequantizationMultiplier(k_, input_scale, EmitLoadScale(k_, weights_, channel), output_scale_)};
   }

@@ -16,14 +16,16 @@ class KernelContext;
 // RequantizeFixedPoint in generated code: `multiplier` and `shift` i32 values (loaded
 // from the prepared table); returns an integer of `type`'s width. With
 // `multipliers_below_half` (every shift at most -1, as int8 layers' are) the same
-// integers from one 32 x 32 -> 64 product and 32-bit shifts.
+// integers from one 32 x 32 -> 64 product and 32-bit shifts. A vector `accumulator` (the
+// other values scalars) gives a vector.
 llvm::Value* EmitRequantizeFixedPoint(KernelContext& k, llvm::Value* accumulator, llvm::Value* multiplier,
                                       llvm::Value* shift, llvm::Value* zero_point, DataType type,
                                       bool multipliers_below_half);
 
 // What a quantised product's kernel uses for each output channel (column): the float
-// multiplier (ONNX Runtime's form, from the scales) or the fixed-point pair (from the
-// prepared table), chosen by the node's attribute.
+// multiplier (ONNX Runtime's form, from the scales, or from the prepared table
+// "multipliers" where the plan made one) or the fixed-point pair (from the prepared
+// table "requantization"), chosen by the node's attribute.
 class ProductRequantizer {
  public:
   // `weights`: the weight operand's parameters (per tensor or per channel); the output
@@ -36,7 +38,8 @@ class ProductRequantizer {
   // Channel `channel`'s multiplier; `input_scale` the input's (float form only; a
   // matrix product's A may have one per row).
   Channel Load(llvm::Value* input_scale, llvm::Value* channel);
-  // The requantised output of `accumulator`, an integer of `type`'s width.
+  // The requantised output of `accumulator`, an integer of `type`'s width (or a vector
+  // of them, for a vector of accumulators of the channel).
   llvm::Value* Apply(const Channel& channel, llvm::Value* accumulator, llvm::Value* zero_point, DataType type);
 
  private:
@@ -45,7 +48,7 @@ class ProductRequantizer {
   bool fixed_point_ = false;
   bool multipliers_below_half_ = true;  // fixed point: every shift at most -1
   llvm::Value* output_scale_ = nullptr;
-  llvm::Value* table_ = nullptr;
+  llvm::Value* table_ = nullptr;  // "requantization" (fixed point) or "multipliers" (float)
 };
 
 }  // namespace modelc

@@ -19,6 +19,20 @@ std::string ShapeText(const Shape& shape) {
 
 }  // namespace
 
+llvm::Type* LanesOf(llvm::Value* like, llvm::Type* element) {
+  if (auto* vector = llvm::dyn_cast<llvm::FixedVectorType>(like->getType())) {
+    return llvm::FixedVectorType::get(element, vector->getNumElements());
+  }
+  return element;
+}
+
+llvm::Value* SplatLike(llvm::IRBuilder<>& b, llvm::Value* like, llvm::Value* scalar) {
+  if (auto* vector = llvm::dyn_cast<llvm::FixedVectorType>(like->getType())) {
+    return b.CreateVectorSplat(vector->getNumElements(), scalar);
+  }
+  return scalar;
+}
+
 bool IsQuantizedType(DataType type, QuantizedTypes accepted) {
   const bool eight_bit = type == DataType::kInt8 || type == DataType::kUInt8;
   const bool sixteen_bit = type == DataType::kInt16 || type == DataType::kUInt16;
@@ -295,7 +309,8 @@ llvm::Value* EmitRequantize(KernelContext& k, llvm::Value* accumulator, llvm::Va
                             llvm::Value* zero_point, DataType type) {
   llvm::IRBuilderBase::FastMathFlagGuard exact(k.b);
   k.b.clearFastMathFlags();
-  llvm::Value* scaled = k.b.CreateFMul(k.b.CreateSIToFP(accumulator, k.F32()), multiplier);
+  llvm::Value* scaled = k.b.CreateFMul(k.b.CreateSIToFP(accumulator, LanesOf(accumulator, k.F32())),
+                                       SplatLike(k.b, accumulator, multiplier));
   return EmitRoundToQuantized(k, scaled, zero_point, type);
 }
 
@@ -303,8 +318,9 @@ llvm::Value* EmitRoundToQuantized(KernelContext& k, llvm::Value* scaled, llvm::V
   llvm::IRBuilder<>& b = k.b;
   llvm::IRBuilderBase::FastMathFlagGuard exact(b);
   b.clearFastMathFlags();
-  llvm::Value* low = b.CreateSIToFP(b.CreateSub(b.getInt32(QuantizedMin(type)), zero_point), k.F32());
-  llvm::Value* high = b.CreateSIToFP(b.CreateSub(b.getInt32(QuantizedMax(type)), zero_point), k.F32());
+  auto splat = [&](llvm::Value* scalar) { return SplatLike(b, scaled, scalar); };
+  llvm::Value* low = splat(b.CreateSIToFP(b.CreateSub(b.getInt32(QuantizedMin(type)), zero_point), k.F32()));
+  llvm::Value* high = splat(b.CreateSIToFP(b.CreateSub(b.getInt32(QuantizedMax(type)), zero_point), k.F32()));
   llvm::Value* v = b.CreateSelect(b.CreateFCmpOGT(scaled, low), scaled, low);
   v = b.CreateSelect(b.CreateFCmpOLT(v, high), v, high);
   // In [-65535, 65535] (16-bit types with their zero point; [-383, 383] for 8-bit
@@ -312,9 +328,9 @@ llvm::Value* EmitRoundToQuantized(KernelContext& k, llvm::Value* scaled, llvm::V
   // the sum's low mantissa bits then hold: its bits minus those of 1.5 * 2^23 are the
   // integer, with no float-to-integer conversion (cheaper on every core, and QEMU 7.2
   // cannot translate RVV's vfcvt.rtz).
-  llvm::Value* biased = b.CreateBitCast(b.CreateFAdd(v, k.Float(12582912.0f)), b.getInt32Ty());
-  llvm::Value* integer = b.CreateAdd(b.CreateSub(biased, b.getInt32(0x4B400000)), zero_point);
-  return b.CreateTrunc(integer, k.Elem(type));
+  llvm::Value* biased = b.CreateBitCast(b.CreateFAdd(v, splat(k.Float(12582912.0f))), LanesOf(scaled, b.getInt32Ty()));
+  llvm::Value* integer = b.CreateAdd(b.CreateSub(biased, splat(b.getInt32(0x4B400000))), splat(zero_point));
+  return b.CreateTrunc(integer, LanesOf(scaled, k.Elem(type)));
 }
 
 llvm::Value* EmitLoadScale(KernelContext& k, const QuantizationParameters& q, llvm::Value* index) {

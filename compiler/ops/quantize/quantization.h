@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "compiler/ir/graph.h"
 #include "compiler/ir/tensor.h"
+#include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Value.h"
 
 namespace modelc {
@@ -122,13 +123,18 @@ struct QuantizedTerm {
 int32_t QuantizedSum(QuantizedTerm a, QuantizedTerm b, float c_scale, int32_t c_zero_point, DataType c_type);
 
 // The same rule in generated code: `scaled` a float, `zero_point` an i32; returns an
-// integer of `type`'s width.
+// integer of `type`'s width. EmitRoundToQuantized and EmitRequantize also take vectors
+// (`scaled`, `accumulator`) with scalar parameters, and return vectors.
 llvm::Value* EmitRoundToQuantized(KernelContext& k, llvm::Value* scaled, llvm::Value* zero_point, DataType type);
 // RequantizationMultiplier and Requantize in generated code (floats, an i32).
 llvm::Value* EmitRequantizationMultiplier(KernelContext& k, llvm::Value* input_scale, llvm::Value* weight_scale,
                                           llvm::Value* output_scale);
 llvm::Value* EmitRequantize(KernelContext& k, llvm::Value* accumulator, llvm::Value* multiplier,
                             llvm::Value* zero_point, DataType type);
+// `element`, or a vector of it as long as `like` when `like` is a vector; `scalar`
+// splatted to `like`'s lanes when it is a vector.
+llvm::Type* LanesOf(llvm::Value* like, llvm::Type* element);
+llvm::Value* SplatLike(llvm::IRBuilder<>& b, llvm::Value* like, llvm::Value* scalar);
 // Parameter `index` (an Index() integer) of the pair, as a float / an i32 (zero when
 // the zero point is absent).
 llvm::Value* EmitLoadScale(KernelContext& k, const QuantizationParameters& q, llvm::Value* index);

@@ -197,6 +197,14 @@ class ChannelOutput {
     bias_ = g_.bias_input >= 0 ? k_.LoadAs(DataType::kInt32, k_.in[g_.bias_input], m) : k_.b.getInt32(0);
     channel_ = requantizer_->Load(x_scale_, m);
   }
+  // Whether FinishLanes can finish a vector of one channel's sums: a QLinearConv
+  // without a fused sum (whose addend is read per element).
+  bool FinishesLanes() const { return g_.y && !g_.sum; }
+  // Those sums plus the channel's bias, requantised: a vector of the output type.
+  llvm::Value* FinishLanes(llvm::Value* sums) {
+    return requantizer_->Apply(channel_, k_.b.CreateAdd(sums, SplatLike(k_.b, sums, bias_)), y_zero_point_,
+                               g_.y->type);
+  }
   // The value to store at output element `at` (an Index() integer).
   llvm::Value* Finish(llvm::Value* sum, llvm::Value* at) {
     if (!g_.y) return sum;
@@ -309,12 +317,222 @@ void EmitDspPairsConv(KernelContext& k, const QuantizedConvGeometry& g) {
   });
 }
 
+// A stack slot for a vector, aligned to 16 bytes only: the generated functions do not
+// realign the stack for a vector type's natural (wider) alignment.
+llvm::Value* VectorSlot(KernelContext& k, llvm::Type* vector) {
+  auto* slot = llvm::cast<llvm::AllocaInst>(k.EntryAlloca(vector));
+  slot->setAlignment(llvm::Align(16));
+  return slot;
+}
+
+// QuantizedProductKernel::kWindowDot (lowering/quantized_product_lowering.h): per output
+// pixel, its window (x - x_zero_point as int16, 0 outside the image and past the last
+// tap) into "window_int16", then per output channel of its group the dot product with
+// its row of "weights_int16" (w - w_zero_point), kWindowDotLanes products at a time in
+// vector registers, summed across the lanes at the end.
+void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
+  const WindowGeometry& s = g.conv.window;
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Type* i16 = b.getInt16Ty();
+  llvm::Type* i32 = b.getInt32Ty();
+  auto* halves = llvm::FixedVectorType::get(i16, kWindowDotLanes);
+  auto* words = llvm::FixedVectorType::get(i32, kWindowDotLanes);
+  const int64_t channels = g.conv.InChannelsPerGroup(), per_group = g.conv.OutChannelsPerGroup();
+  const int64_t taps = channels * s.kernel_h * s.kernel_w, padded = WindowDotTaps(taps);
+  const int64_t plane_size = s.in_h * s.in_w, out_plane_size = s.out_h * s.out_w;
+  llvm::Value* window = k.Workspace("window_int16", padded * 2);
+  llvm::Value* weights = k.PreparedConstant("weights_int16");
+  for (int64_t t = taps; t < padded; ++t) b.CreateStore(b.getInt16(0), b.CreateInBoundsGEP(i16, window, k.Int(t)));
+  llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
+  InputReader input(k, g);
+  ChannelOutput output(k, g);
+  llvm::Value* sums = VectorSlot(k, words);
+  k.Loop(s.batch * g.conv.groups, [&](llvm::Value* image_group) {
+    llvm::Value* first_plane = b.CreateMul(image_group, k.Int(channels));  // n * C + group * Cg
+    llvm::Value* group = b.CreateSRem(image_group, k.Int(g.conv.groups));
+    llvm::Value* n = b.CreateSDiv(image_group, k.Int(g.conv.groups));
+    k.Loop(s.out_h, [&](llvm::Value* oh) {
+      llvm::Value* h_base = b.CreateSub(b.CreateMul(oh, k.Int(s.stride_h)), k.Int(s.pad_top));
+      k.Loop(s.out_w, [&](llvm::Value* ow) {
+        llvm::Value* w_base = b.CreateSub(b.CreateMul(ow, k.Int(s.stride_w)), k.Int(s.pad_left));
+        // The window, tap t = (c * kernel_h + kh) * kernel_w + kw as the weights are laid
+        // out: inside the image a plain copy, at the border padding taps are 0.
+        llvm::Value* interior = b.CreateAnd(
+            b.CreateAnd(b.CreateICmpSGE(h_base, k.Int(0)),
+                        b.CreateICmpSLT(b.CreateAdd(h_base, k.Int((s.kernel_h - 1) * s.dilation_h)), k.Int(s.in_h))),
+            b.CreateAnd(b.CreateICmpSGE(w_base, k.Int(0)),
+                        b.CreateICmpSLT(b.CreateAdd(w_base, k.Int((s.kernel_w - 1) * s.dilation_w)), k.Int(s.in_w))));
+        k.When(interior, [&] {
+          k.LoopNest({channels, s.kernel_h, s.kernel_w}, {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}},
+                     [&](llvm::Value* t, const std::vector<llvm::Value*>& at) {
+            llvm::Value* ih = b.CreateAdd(h_base, b.CreateMul(at[1], k.Int(s.dilation_h)));
+            llvm::Value* iw = b.CreateAdd(w_base, b.CreateMul(at[2], k.Int(s.dilation_w)));
+            llvm::Value* plane = b.CreateMul(b.CreateAdd(first_plane, at[0]), k.Int(plane_size));
+            llvm::Value* x = input.Load(b.CreateAdd(plane, b.CreateAdd(b.CreateMul(ih, k.Int(s.in_w)), iw)));
+            b.CreateStore(b.CreateTrunc(b.CreateSub(x, x_zero_point), i16), b.CreateInBoundsGEP(i16, window, t));
+          });
+        });
+        k.When(b.CreateNot(interior), [&] {
+          k.LoopNest({channels, s.kernel_h, s.kernel_w}, {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}},
+                     [&](llvm::Value* t, const std::vector<llvm::Value*>& at) {
+            llvm::Value* ih = b.CreateAdd(h_base, b.CreateMul(at[1], k.Int(s.dilation_h)));
+            llvm::Value* iw = b.CreateAdd(w_base, b.CreateMul(at[2], k.Int(s.dilation_w)));
+            llvm::Value* inside = b.CreateAnd(b.CreateICmpULT(ih, k.Int(s.in_h)), b.CreateICmpULT(iw, k.Int(s.in_w)));
+            // Read a valid element (the plane's first) where the tap is padding.
+            llvm::Value* offset = b.CreateSelect(inside, b.CreateAdd(b.CreateMul(ih, k.Int(s.in_w)), iw), k.Int(0));
+            llvm::Value* plane = b.CreateMul(b.CreateAdd(first_plane, at[0]), k.Int(plane_size));
+            llvm::Value* x = input.Load(b.CreateAdd(plane, offset));
+            llvm::Value* centred = b.CreateSelect(inside, b.CreateSub(x, x_zero_point), b.getInt32(0));
+            b.CreateStore(b.CreateTrunc(centred, i16), b.CreateInBoundsGEP(i16, window, t));
+          });
+        });
+        llvm::Value* out_pixel = b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow);
+        k.Loop(per_group, [&](llvm::Value* in_group) {
+          llvm::Value* m = b.CreateAdd(b.CreateMul(group, k.Int(per_group)), in_group);
+          llvm::Value* row = b.CreateMul(m, k.Int(padded));
+          b.CreateAlignedStore(llvm::Constant::getNullValue(words), sums, llvm::Align(16));
+          k.Loop(padded / kWindowDotLanes, [&](llvm::Value* q) {
+            llvm::Value* tap = b.CreateMul(q, k.Int(kWindowDotLanes));
+            llvm::Value* x = b.CreateAlignedLoad(halves, b.CreateInBoundsGEP(i16, window, tap), llvm::Align(2));
+            llvm::Value* w =
+                b.CreateAlignedLoad(halves, b.CreateInBoundsGEP(i16, weights, b.CreateAdd(row, tap)), llvm::Align(2));
+            llvm::Value* products = b.CreateMul(b.CreateSExt(x, words), b.CreateSExt(w, words));
+            b.CreateAlignedStore(b.CreateAdd(b.CreateAlignedLoad(words, sums, llvm::Align(16)), products), sums,
+                                 llvm::Align(16));
+          });
+          llvm::Value* sum = b.CreateAddReduce(b.CreateAlignedLoad(words, sums, llvm::Align(16)));
+          output.Channel(m);
+          llvm::Value* image_channel = b.CreateAdd(b.CreateMul(n, k.Int(g.conv.out_channels)), m);
+          llvm::Value* at = b.CreateAdd(b.CreateMul(image_channel, k.Int(out_plane_size)), out_pixel);
+          k.StoreAs(output.Type(), output.Finish(sum, at), k.out[0], at);
+        }, /*allow_unrolling=*/false);
+      });
+    });
+  });
+}
+
+// QuantizedProductKernel::kPlaneRows: per image and group, the group's input channels
+// (x - x_zero_point as int16, zeros in the border) into "padded_planes", `columns`
+// elements a row; then per output channel of the group kWindowDotLanes output positions
+// at a time, counted through the rows at the padded width (f = oh * columns + ow, so
+// narrow rows fill the lanes too): with the stride s of both axes, input channel c's tap
+// (kh, kw) of position f is element s * f + kh * dilation_h * columns + kw * dilation_w
+// of plane c, one vector load (every s-th element) times the weight (w - w_zero_point,
+// splatted), summed in int32 lanes. The lanes are requantised together (one channel's
+// multiplier) unless a fused sum needs them one at a time; those at a real output
+// position (ow < out_w, oh < out_h) are stored, the others (which read past rows and
+// into the next plane or the buffer's slack) dropped.
+void EmitPlaneRowsConv(KernelContext& k, const QuantizedConvGeometry& g) {
+  const WindowGeometry& s = g.conv.window;
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Type* i16 = b.getInt16Ty();
+  llvm::Type* i32 = b.getInt32Ty();
+  const int64_t lanes = kWindowDotLanes, stride = s.stride_w;
+  auto* words = llvm::FixedVectorType::get(i32, lanes);
+  auto* loaded = llvm::FixedVectorType::get(i16, lanes * stride);
+  std::vector<int> every_stride;
+  for (int64_t i = 0; i < lanes; ++i) every_stride.push_back(static_cast<int>(i * stride));
+  const int64_t channels = g.conv.InChannelsPerGroup(), per_group = g.conv.OutChannelsPerGroup();
+  const int64_t rows = s.in_h + s.pad_top + s.pad_bottom, columns = s.in_w + s.pad_left + s.pad_right;
+  const int64_t plane_elements = PaddedPlaneElements(s);
+  const int64_t plane_size = s.in_h * s.in_w, out_plane_size = s.out_h * s.out_w;
+  const int64_t taps = s.kernel_h * s.kernel_w, chunks = (s.out_h * columns + lanes - 1) / lanes;
+  llvm::Value* planes = k.Workspace("padded_planes", PaddedPlanesBytes(s, channels));
+  llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
+  InputReader input(k, g);
+  ChannelOutput output(k, g);
+  const bool lanes_finished = output.FinishesLanes();
+  llvm::Value* sums = VectorSlot(k, words);
+  llvm::Value* lane_results = VectorSlot(k, words);  // the finished lanes (narrower), or the sums
+  k.Loop(s.batch * g.conv.groups, [&](llvm::Value* image_group) {
+    llvm::Value* first_plane = b.CreateMul(image_group, k.Int(channels));  // n * C + group * Cg
+    llvm::Value* group = b.CreateSRem(image_group, k.Int(g.conv.groups));
+    llvm::Value* n = b.CreateSDiv(image_group, k.Int(g.conv.groups));
+    k.Loop(channels, [&](llvm::Value* c) {
+      llvm::Value* in_plane = b.CreateMul(b.CreateAdd(first_plane, c), k.Int(plane_size));
+      llvm::Value* padded = b.CreateMul(c, k.Int(plane_elements));
+      k.Loop(rows, [&](llvm::Value* r) {
+        llvm::Value* ih = b.CreateSub(r, k.Int(s.pad_top));
+        llvm::Value* row_inside = b.CreateICmpULT(ih, k.Int(s.in_h));
+        llvm::Value* row = b.CreateAdd(padded, b.CreateMul(r, k.Int(columns)));
+        k.Loop(columns, [&](llvm::Value* q) {
+          llvm::Value* iw = b.CreateSub(q, k.Int(s.pad_left));
+          llvm::Value* inside = b.CreateAnd(row_inside, b.CreateICmpULT(iw, k.Int(s.in_w)));
+          llvm::Value* offset = b.CreateSelect(inside, b.CreateAdd(b.CreateMul(ih, k.Int(s.in_w)), iw), k.Int(0));
+          llvm::Value* x = input.Load(b.CreateAdd(in_plane, offset));
+          llvm::Value* centred = b.CreateSelect(inside, b.CreateSub(x, x_zero_point), b.getInt32(0));
+          b.CreateStore(b.CreateTrunc(centred, i16), b.CreateInBoundsGEP(i16, planes, b.CreateAdd(row, q)));
+        });
+      });
+    });
+    k.Loop(per_group, [&](llvm::Value* in_group) {
+      llvm::Value* m = b.CreateAdd(b.CreateMul(group, k.Int(per_group)), in_group);
+      llvm::Value* w_zero_point = EmitLoadZeroPoint(k, g.w, m);
+      llvm::Value* filter = b.CreateMul(m, k.Int(channels * taps));
+      output.Channel(m);
+      llvm::Value* out_plane =
+          b.CreateMul(b.CreateAdd(b.CreateMul(n, k.Int(g.conv.out_channels)), m), k.Int(out_plane_size));
+      k.Loop(chunks, [&](llvm::Value* chunk) {
+        llvm::Value* first = b.CreateMul(chunk, k.Int(lanes));  // the chunk's first position f
+        llvm::Value* start = b.CreateMul(first, k.Int(stride));
+        b.CreateAlignedStore(llvm::Constant::getNullValue(words), sums, llvm::Align(16));
+        k.Loop(channels, [&](llvm::Value* c) {
+          llvm::Value* plane = b.CreateAdd(b.CreateMul(c, k.Int(plane_elements)), start);
+          llvm::Value* weights = b.CreateAdd(filter, b.CreateMul(c, k.Int(taps)));
+          for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
+            for (int64_t kw = 0; kw < s.kernel_w; ++kw) {
+              llvm::Value* w = EmitWidenToInt32(
+                  k, k.LoadAs(g.w_type, k.in[g.w_input], b.CreateAdd(weights, k.Int(kh * s.kernel_w + kw))), g.w_type);
+              llvm::Value* weight = b.CreateVectorSplat(lanes, b.CreateSub(w, w_zero_point));
+              llvm::Value* at = b.CreateAdd(plane, k.Int(kh * s.dilation_h * columns + kw * s.dilation_w));
+              llvm::Value* x = b.CreateAlignedLoad(loaded, b.CreateInBoundsGEP(i16, planes, at), llvm::Align(2));
+              if (stride > 1) x = b.CreateShuffleVector(x, every_stride);
+              llvm::Value* sum = b.CreateAlignedLoad(words, sums, llvm::Align(16));
+              b.CreateAlignedStore(b.CreateAdd(sum, b.CreateMul(b.CreateSExt(x, words), weight)), sums,
+                                   llvm::Align(16));
+            }
+          }
+        }, /*allow_unrolling=*/false);
+        // The lanes finished together where the output allows (requantised as a vector),
+        // else one at a time; then each lane at a real output position stored.
+        llvm::Value* totals = b.CreateAlignedLoad(words, sums, llvm::Align(16));
+        if (lanes_finished) b.CreateAlignedStore(output.FinishLanes(totals), lane_results, llvm::Align(16));
+        else b.CreateAlignedStore(totals, lane_results, llvm::Align(16));
+        k.Loop(lanes, [&](llvm::Value* lane) {
+          llvm::Value* f = b.CreateAdd(first, lane);
+          llvm::Value* oh = b.CreateSDiv(f, k.Int(columns));
+          llvm::Value* ow = b.CreateSRem(f, k.Int(columns));
+          k.When(b.CreateAnd(b.CreateICmpSLT(ow, k.Int(s.out_w)), b.CreateICmpSLT(oh, k.Int(s.out_h))), [&] {
+            llvm::Value* at = b.CreateAdd(out_plane, b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow));
+            if (lanes_finished) {
+              llvm::Type* element = k.Elem(output.Type());
+              k.StoreAs(output.Type(), b.CreateLoad(element, b.CreateInBoundsGEP(element, lane_results, lane)),
+                        k.out[0], at);
+            } else {
+              llvm::Value* sum = b.CreateLoad(i32, b.CreateInBoundsGEP(i32, lane_results, lane));
+              k.StoreAs(output.Type(), output.Finish(sum, at), k.out[0], at);
+            }
+          });
+        }, /*allow_unrolling=*/false);
+      }, /*allow_unrolling=*/false);
+    });
+  });
+}
+
 // Direct convolution, planar: one int32 dot product per output element over the taps
 // inside the image (the valid kernel rows and columns are computed per output pixel).
 absl::Status EmitConvIntegerKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(QuantizedConvGeometry g, ResolveQuantizedConv(k.graph, k.node));
   if (std::get<QuantizedProductKernel>(k.plan.kernel) == QuantizedProductKernel::kDspPairs) {
     EmitDspPairsConv(k, g);
+    return absl::OkStatus();
+  }
+  if (std::get<QuantizedProductKernel>(k.plan.kernel) == QuantizedProductKernel::kWindowDot) {
+    EmitWindowDotConv(k, g);
+    return absl::OkStatus();
+  }
+  if (std::get<QuantizedProductKernel>(k.plan.kernel) == QuantizedProductKernel::kPlaneRows) {
+    EmitPlaneRowsConv(k, g);
     return absl::OkStatus();
   }
   const WindowGeometry& s = g.conv.window;
