@@ -170,7 +170,9 @@ std::vector<float> CheckAgainstOnnxRuntime(const CompiledModelEntry& model, cons
     AlignedBuffer scratch(info.scratch_size, info.scratch_alignment);
     EXPECT_EQ(info.run(in, out, scratch.data()), MODELC_OK) << model.name;
     const std::string expected_last = last_references.substr(s * last_size, last_size);
-    if (exact_only) EXPECT_EQ(last, expected_last) << model.name << " sample " << s;
+    if (exact_only) {
+      EXPECT_EQ(last, expected_last) << model.name << " sample " << s;
+    }
     for (size_t i = 0; i < last_size; ++i) {
       const int steps = std::abs(static_cast<int8_t>(last[i]) - static_cast<int8_t>(expected_last[i]));
       last_exact += steps == 0;
@@ -180,7 +182,9 @@ std::vector<float> CheckAgainstOnnxRuntime(const CompiledModelEntry& model, cons
       const float expected = references[s * out_size + i];
       exact += output[i] == expected;
       most_steps = std::max(most_steps, std::fabs(output[i] - expected) / step);
-      if (exact_only) EXPECT_EQ(output[i], expected) << model.name << " sample " << s << " element " << i;
+      if (exact_only) {
+        EXPECT_EQ(output[i], expected) << model.name << " sample " << s << " element " << i;
+      }
     }
     all_outputs.insert(all_outputs.end(), output.begin(), output.end());
   }
@@ -199,20 +203,33 @@ std::vector<float> CheckAgainstOnnxRuntime(const CompiledModelEntry& model, cons
 // op up to the last int8 tensor) bit for bit as ORT computes it; the output, after the
 // Softmax that ORT (and modelc) compute as QLinearSoftmax's table arithmetic, bit for bit
 // too; and the digits classified within one image of the float model.
+// An int8 benchmark network's four inputs: the generator of ../shared's, seeds as
+// tools/quantize's SHARED_TEST_SEEDS.
+std::vector<std::vector<float>> NetworkSamples(const CompiledModelEntry& model) {
+  std::vector<std::vector<float>> samples;
+  for (uint32_t seed : {12345u, 1u, 2u, 3u}) samples.push_back(Mulberry32Floats(seed, model.info->inputs[0].byte_size / 4));
+  return samples;
+}
+
+// A digits model quantised to int8 (models/NAME_int8.onnx, data prefix models/NAME) on
+// its test images: against ORT's int8 outputs as `agreement` says, and classifying
+// within one image of the float model.
+void CheckInt8Digits(const CompiledModelEntry& model, Agreement agreement) {
+  const std::vector<float> inputs = ReadFloats(model.data_prefix + ".inputs.bin");
+  const size_t in_size = model.info->inputs[0].byte_size / 4;
+  std::vector<std::vector<float>> samples;
+  for (size_t at = 0; at + in_size <= inputs.size(); at += in_size) samples.emplace_back(&inputs[at], &inputs[at] + in_size);
+  const std::vector<float> outputs = CheckAgainstOnnxRuntime(model, samples, model.data_prefix + "_int8", agreement);
+  const std::vector<int> labels = Labels(model.data_prefix + ".labels.txt");
+  ASSERT_EQ(labels.size(), samples.size()) << model.name;
+  const int float_correct = Correct(ReadFloats(model.data_prefix + ".ort_outputs.bin"), labels);
+  EXPECT_LE(std::abs(Correct(outputs, labels) - float_correct), 1) << model.name;
+}
+
 TEST(Int8Models, MatchOnnxRuntime) {
   const auto models = ModelsOfKind("int8");
   ASSERT_EQ(models.size(), 2u);
-  for (const CompiledModelEntry* model : models) {
-    const std::vector<float> inputs = ReadFloats(model->data_prefix + ".inputs.bin");
-    const size_t in_size = model->info->inputs[0].byte_size / 4;
-    std::vector<std::vector<float>> samples;
-    for (size_t at = 0; at + in_size <= inputs.size(); at += in_size) samples.emplace_back(&inputs[at], &inputs[at] + in_size);
-    const std::vector<float> outputs = CheckAgainstOnnxRuntime(*model, samples, model->data_prefix + "_int8");
-    const std::vector<int> labels = Labels(model->data_prefix + ".labels.txt");
-    ASSERT_EQ(labels.size(), samples.size()) << model->name;
-    const int float_correct = Correct(ReadFloats(model->data_prefix + ".ort_outputs.bin"), labels);
-    EXPECT_LE(std::abs(Correct(outputs, labels) - float_correct), 1) << model->name;
-  }
+  for (const CompiledModelEntry* model : models) CheckInt8Digits(*model, Agreement::kBitExact);
 }
 
 // Weight-only int8 (float data, int8 weights; tools/quantize/weight_only.py): the weights
@@ -248,9 +265,7 @@ TEST(Int8Networks, MatchOnnxRuntime) {
   const auto models = ModelsOfKind("int8_network");
   ASSERT_EQ(models.size(), 8u);
   for (const CompiledModelEntry* model : models) {
-    std::vector<std::vector<float>> samples;
-    for (uint32_t seed : {12345u, 1u, 2u, 3u}) samples.push_back(Mulberry32Floats(seed, model->info->inputs[0].byte_size / 4));
-    CheckAgainstOnnxRuntime(*model, samples, model->data_prefix);
+    CheckAgainstOnnxRuntime(*model, NetworkSamples(*model), model->data_prefix);
   }
 }
 
@@ -262,23 +277,11 @@ TEST(Int8FixedPoint, WithinOneStepOfOnnxRuntime) {
   const auto models = ModelsOfKind("int8_fixed_point");
   ASSERT_EQ(models.size(), 6u);
   for (const CompiledModelEntry* model : models) {
-    std::vector<std::vector<float>> samples;
-    for (uint32_t seed : {12345u, 1u, 2u, 3u}) samples.push_back(Mulberry32Floats(seed, model->info->inputs[0].byte_size / 4));
-    CheckAgainstOnnxRuntime(*model, samples, model->data_prefix, Agreement::kWithinOneStep);
+    CheckAgainstOnnxRuntime(*model, NetworkSamples(*model), model->data_prefix, Agreement::kWithinOneStep);
   }
   const auto digits = ModelsOfKind("int8_digits_fixed_point");
   ASSERT_EQ(digits.size(), 2u);
-  for (const CompiledModelEntry* model : digits) {
-    const std::vector<float> inputs = ReadFloats(model->data_prefix + ".inputs.bin");
-    const size_t in_size = model->info->inputs[0].byte_size / 4;
-    std::vector<std::vector<float>> samples;
-    for (size_t at = 0; at + in_size <= inputs.size(); at += in_size) samples.emplace_back(&inputs[at], &inputs[at] + in_size);
-    const std::vector<float> outputs =
-        CheckAgainstOnnxRuntime(*model, samples, model->data_prefix + "_int8", Agreement::kWithinOneStep);
-    const std::vector<int> labels = Labels(model->data_prefix + ".labels.txt");
-    const int float_correct = Correct(ReadFloats(model->data_prefix + ".ort_outputs.bin"), labels);
-    EXPECT_LE(std::abs(Correct(outputs, labels) - float_correct), 1) << model->name;
-  }
+  for (const CompiledModelEntry* model : digits) CheckInt8Digits(*model, Agreement::kWithinOneStep);
 }
 
 // --outputs and --inputs: the compiled model's last output is the cut's output, its only

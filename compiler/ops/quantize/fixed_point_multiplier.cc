@@ -67,24 +67,27 @@ FixedPointMultiplier ProductFixedPointMultiplier(float input_scale, float weight
                             static_cast<double>(output_scale));
 }
 
-std::vector<FixedPointMultiplier> ProductFixedPointMultipliers(const Graph& graph, const Node& node) {
+namespace {
+
+// make(input scale, weight scale, output scale) for each weight scale of a quantised
+// product whose scales are constants.
+template <typename Multiplier>
+std::vector<Multiplier> PerWeightScale(const Graph& graph, const Node& node, Multiplier (*make)(float, float, float)) {
   auto floats = [&](int input) { return graph.value(node.inputs[input]).constant->Floats(); };
   const float input_scale = floats(kInputScale)[0], output_scale = floats(kOutputScale)[0];
-  std::vector<FixedPointMultiplier> multipliers;
-  for (float weight_scale : floats(kWeightScale)) {
-    multipliers.push_back(ProductFixedPointMultiplier(input_scale, weight_scale, output_scale));
-  }
+  std::vector<Multiplier> multipliers;
+  for (float weight_scale : floats(kWeightScale)) multipliers.push_back(make(input_scale, weight_scale, output_scale));
   return multipliers;
 }
 
+}  // namespace
+
+std::vector<FixedPointMultiplier> ProductFixedPointMultipliers(const Graph& graph, const Node& node) {
+  return PerWeightScale(graph, node, &ProductFixedPointMultiplier);
+}
+
 std::vector<float> ProductFloatMultipliers(const Graph& graph, const Node& node) {
-  auto floats = [&](int input) { return graph.value(node.inputs[input]).constant->Floats(); };
-  const float input_scale = floats(kInputScale)[0], output_scale = floats(kOutputScale)[0];
-  std::vector<float> multipliers;
-  for (float weight_scale : floats(kWeightScale)) {
-    multipliers.push_back(RequantizationMultiplier(input_scale, weight_scale, output_scale));
-  }
-  return multipliers;
+  return PerWeightScale(graph, node, &RequantizationMultiplier);
 }
 
 int32_t RequantizeFixedPoint(int32_t accumulator, FixedPointMultiplier m, int32_t zero_point, DataType type) {

@@ -13,6 +13,8 @@
 // and it may quantise a float32 input as it reads it (kFusedQuantizeInput, by
 // QuantizeLinear's rule with the x pair), so the model input's int8 copy never exists.
 // Both ops live here: shape rule, reference and kernel (the hooks of own_op_hooks.h).
+#include <functional>
+
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
 #include "compiler/ir/op_geometry.h"
@@ -253,6 +255,71 @@ class InputReader {
   llvm::Value* zero_point_ = nullptr;
 };
 
+// One output pixel's window, x - x_zero_point as int16 (0 where a tap is padding), tap
+// t = (c * kernel_h + kh) * kernel_w + kw (the weights' order) stored at slot(t) of
+// `window`. `first_plane` is the group's first input plane, (h_base, w_base) the
+// window's top left corner. With `plain_inside`, a window wholly inside the image is
+// copied without the padding checks (faster, twice the code).
+void EmitWindowInt16(KernelContext& k, const QuantizedConvGeometry& g, InputReader& input, llvm::Value* window,
+                     llvm::Value* first_plane, llvm::Value* h_base, llvm::Value* w_base, llvm::Value* x_zero_point,
+                     const std::function<llvm::Value*(llvm::Value*)>& slot, bool plain_inside) {
+  const WindowGeometry& s = g.conv.window;
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Type* i16 = b.getInt16Ty();
+  const int64_t plane_size = s.in_h * s.in_w;
+  auto fill = [&](bool checked) {
+    k.LoopNest({g.conv.InChannelsPerGroup(), s.kernel_h, s.kernel_w}, {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}},
+               [&](llvm::Value* t, const std::vector<llvm::Value*>& at) {
+      llvm::Value* ih = b.CreateAdd(h_base, b.CreateMul(at[1], k.Int(s.dilation_h)));
+      llvm::Value* iw = b.CreateAdd(w_base, b.CreateMul(at[2], k.Int(s.dilation_w)));
+      llvm::Value* offset = b.CreateAdd(b.CreateMul(ih, k.Int(s.in_w)), iw);
+      llvm::Value* inside = nullptr;
+      if (checked) {  // read a valid element (the plane's first) where the tap is padding
+        inside = b.CreateAnd(b.CreateICmpULT(ih, k.Int(s.in_h)), b.CreateICmpULT(iw, k.Int(s.in_w)));
+        offset = b.CreateSelect(inside, offset, k.Int(0));
+      }
+      llvm::Value* plane = b.CreateMul(b.CreateAdd(first_plane, at[0]), k.Int(plane_size));
+      llvm::Value* centred = b.CreateSub(input.Load(b.CreateAdd(plane, offset)), x_zero_point);
+      if (checked) centred = b.CreateSelect(inside, centred, b.getInt32(0));
+      b.CreateStore(b.CreateTrunc(centred, i16), b.CreateInBoundsGEP(i16, window, slot(t)));
+    });
+  };
+  if (!plain_inside) {
+    fill(/*checked=*/true);
+    return;
+  }
+  llvm::Value* interior = b.CreateAnd(
+      b.CreateAnd(b.CreateICmpSGE(h_base, k.Int(0)),
+                  b.CreateICmpSLT(b.CreateAdd(h_base, k.Int((s.kernel_h - 1) * s.dilation_h)), k.Int(s.in_h))),
+      b.CreateAnd(b.CreateICmpSGE(w_base, k.Int(0)),
+                  b.CreateICmpSLT(b.CreateAdd(w_base, k.Int((s.kernel_w - 1) * s.dilation_w)), k.Int(s.in_w))));
+  k.When(interior, [&] { fill(/*checked=*/false); });
+  k.When(b.CreateNot(interior), [&] { fill(/*checked=*/true); });
+}
+
+// For each image, group and output pixel: the pixel's window into `window`
+// (EmitWindowInt16), then per_pixel(group, n, out_pixel), out_pixel = oh * out_w + ow.
+void ForEachPixelWindow(KernelContext& k, const QuantizedConvGeometry& g, InputReader& input, llvm::Value* window,
+                        llvm::Value* x_zero_point, const std::function<llvm::Value*(llvm::Value*)>& slot,
+                        bool plain_inside,
+                        const std::function<void(llvm::Value*, llvm::Value*, llvm::Value*)>& per_pixel) {
+  const WindowGeometry& s = g.conv.window;
+  llvm::IRBuilder<>& b = k.b;
+  k.Loop(s.batch * g.conv.groups, [&](llvm::Value* image_group) {
+    llvm::Value* first_plane = b.CreateMul(image_group, k.Int(g.conv.InChannelsPerGroup()));  // n * C + group * Cg
+    llvm::Value* group = b.CreateSRem(image_group, k.Int(g.conv.groups));
+    llvm::Value* n = b.CreateSDiv(image_group, k.Int(g.conv.groups));
+    k.Loop(s.out_h, [&](llvm::Value* oh) {
+      llvm::Value* h_base = b.CreateSub(b.CreateMul(oh, k.Int(s.stride_h)), k.Int(s.pad_top));
+      k.Loop(s.out_w, [&](llvm::Value* ow) {
+        llvm::Value* w_base = b.CreateSub(b.CreateMul(ow, k.Int(s.stride_w)), k.Int(s.pad_left));
+        EmitWindowInt16(k, g, input, window, first_plane, h_base, w_base, x_zero_point, slot, plain_inside);
+        per_pixel(group, n, b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow));
+      });
+    });
+  });
+}
+
 // QuantizedProductKernel::kDspPairs (lowering/quantized_product_lowering.h): per output pixel,
 // its window (x - x_zero_point as int16, 0 outside the image) into "window_pairs", then
 // two output channels at a time, each 4 taps as two SMLADs of a 32-bit window load and
@@ -260,60 +327,37 @@ class InputReader {
 void EmitDspPairsConv(KernelContext& k, const QuantizedConvGeometry& g) {
   const WindowGeometry& s = g.conv.window;
   llvm::IRBuilder<>& b = k.b;
-  llvm::Type* i16 = b.getInt16Ty();
   llvm::Type* i32 = b.getInt32Ty();
   const int64_t channels = g.conv.InChannelsPerGroup(), per_group = g.conv.OutChannelsPerGroup();
   const int64_t taps = channels * s.kernel_h * s.kernel_w;
-  const int64_t plane_size = s.in_h * s.in_w, out_plane_size = s.out_h * s.out_w;
+  const int64_t out_plane_size = s.out_h * s.out_w;
   llvm::Value* window = k.Workspace("window_pairs", WindowPairsBytes(taps));
   EmitZeroWindowTail(k, window, taps);
   llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
   InputReader input(k, g);
   ChannelOutput output(k, g);
   llvm::Value* sums[2] = {k.EntryAlloca(i32), k.EntryAlloca(i32)};
-  k.Loop(s.batch * g.conv.groups, [&](llvm::Value* image_group) {
-    llvm::Value* first_plane = b.CreateMul(image_group, k.Int(channels));  // n * C + group * Cg
-    llvm::Value* group = b.CreateSRem(image_group, k.Int(g.conv.groups));
-    llvm::Value* n = b.CreateSDiv(image_group, k.Int(g.conv.groups));
-    k.Loop(s.out_h, [&](llvm::Value* oh) {
-      llvm::Value* h_base = b.CreateSub(b.CreateMul(oh, k.Int(s.stride_h)), k.Int(s.pad_top));
-      k.Loop(s.out_w, [&](llvm::Value* ow) {
-        llvm::Value* w_base = b.CreateSub(b.CreateMul(ow, k.Int(s.stride_w)), k.Int(s.pad_left));
-        // The window, tap t = (c * kernel_h + kh) * kernel_w + kw as the weights are laid out.
-        k.LoopNest({channels, s.kernel_h, s.kernel_w}, {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}},
-                   [&](llvm::Value* t, const std::vector<llvm::Value*>& at) {
-          llvm::Value* ih = b.CreateAdd(h_base, b.CreateMul(at[1], k.Int(s.dilation_h)));
-          llvm::Value* iw = b.CreateAdd(w_base, b.CreateMul(at[2], k.Int(s.dilation_w)));
-          llvm::Value* inside = b.CreateAnd(b.CreateICmpULT(ih, k.Int(s.in_h)), b.CreateICmpULT(iw, k.Int(s.in_w)));
-          // Read a valid element (the plane's first) where the tap is padding.
-          llvm::Value* offset = b.CreateSelect(inside, b.CreateAdd(b.CreateMul(ih, k.Int(s.in_w)), iw), k.Int(0));
-          llvm::Value* plane = b.CreateMul(b.CreateAdd(first_plane, at[0]), k.Int(plane_size));
-          llvm::Value* x = input.Load(b.CreateAdd(plane, offset));
-          llvm::Value* centred = b.CreateSelect(inside, b.CreateSub(x, x_zero_point), b.getInt32(0));
-          b.CreateStore(b.CreateTrunc(centred, i16), b.CreateInBoundsGEP(i16, window, EmitStoredTap(b, t)));
-        });
-        llvm::Value* out_pixel = b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow);
-        // Output channels `count` (1 or 2) from group * per_group + first.
-        auto channels_from = [&](llvm::Value* first, int count) {
-          std::vector<llvm::Value*> m, weights;
-          for (int i = 0; i < count; ++i) {
-            m.push_back(b.CreateAdd(b.CreateMul(group, k.Int(per_group)), b.CreateAdd(first, k.Int(i))));
-            weights.push_back(b.CreateMul(m.back(), k.Int(taps)));
-            b.CreateStore(b.getInt32(0), sums[i]);
-          }
-          EmitPairsDotProducts(k, window, k.in[g.w_input], weights, taps, {sums, sums + count});
-          for (int i = 0; i < count; ++i) {
-            output.Channel(m[i]);
-            llvm::Value* image_channel = b.CreateAdd(b.CreateMul(n, k.Int(g.conv.out_channels)), m[i]);
-            llvm::Value* at = b.CreateAdd(b.CreateMul(image_channel, k.Int(out_plane_size)), out_pixel);
-            k.StoreAs(output.Type(), output.Finish(b.CreateLoad(i32, sums[i]), at), k.out[0], at);
-          }
-        };
-        k.Loop(per_group / 2, [&](llvm::Value* pair) { channels_from(b.CreateMul(pair, k.Int(2)), 2); },
-               /*allow_unrolling=*/false);
-        if (per_group % 2 != 0) channels_from(k.Int(per_group - 1), 1);
-      });
-    });
+  ForEachPixelWindow(k, g, input, window, x_zero_point, [&](llvm::Value* t) { return EmitStoredTap(b, t); },
+                     /*plain_inside=*/false, [&](llvm::Value* group, llvm::Value* n, llvm::Value* out_pixel) {
+    // Output channels `count` (1 or 2) from group * per_group + first.
+    auto channels_from = [&](llvm::Value* first, int count) {
+      std::vector<llvm::Value*> m, weights;
+      for (int i = 0; i < count; ++i) {
+        m.push_back(b.CreateAdd(b.CreateMul(group, k.Int(per_group)), b.CreateAdd(first, k.Int(i))));
+        weights.push_back(b.CreateMul(m.back(), k.Int(taps)));
+        b.CreateStore(b.getInt32(0), sums[i]);
+      }
+      EmitPairsDotProducts(k, window, k.in[g.w_input], weights, taps, {sums, sums + count});
+      for (int i = 0; i < count; ++i) {
+        output.Channel(m[i]);
+        llvm::Value* image_channel = b.CreateAdd(b.CreateMul(n, k.Int(g.conv.out_channels)), m[i]);
+        llvm::Value* at = b.CreateAdd(b.CreateMul(image_channel, k.Int(out_plane_size)), out_pixel);
+        k.StoreAs(output.Type(), output.Finish(b.CreateLoad(i32, sums[i]), at), k.out[0], at);
+      }
+    };
+    k.Loop(per_group / 2, [&](llvm::Value* pair) { channels_from(b.CreateMul(pair, k.Int(2)), 2); },
+           /*allow_unrolling=*/false);
+    if (per_group % 2 != 0) channels_from(k.Int(per_group - 1), 1);
   });
 }
 
@@ -339,7 +383,7 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   auto* words = llvm::FixedVectorType::get(i32, kWindowDotLanes);
   const int64_t channels = g.conv.InChannelsPerGroup(), per_group = g.conv.OutChannelsPerGroup();
   const int64_t taps = channels * s.kernel_h * s.kernel_w, padded = WindowDotTaps(taps);
-  const int64_t plane_size = s.in_h * s.in_w, out_plane_size = s.out_h * s.out_w;
+  const int64_t out_plane_size = s.out_h * s.out_w;
   llvm::Value* window = k.Workspace("window_int16", padded * 2);
   llvm::Value* weights = k.PreparedConstant("weights_int16");
   for (int64_t t = taps; t < padded; ++t) b.CreateStore(b.getInt16(0), b.CreateInBoundsGEP(i16, window, k.Int(t)));
@@ -347,67 +391,27 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   InputReader input(k, g);
   ChannelOutput output(k, g);
   llvm::Value* sums = VectorSlot(k, words);
-  k.Loop(s.batch * g.conv.groups, [&](llvm::Value* image_group) {
-    llvm::Value* first_plane = b.CreateMul(image_group, k.Int(channels));  // n * C + group * Cg
-    llvm::Value* group = b.CreateSRem(image_group, k.Int(g.conv.groups));
-    llvm::Value* n = b.CreateSDiv(image_group, k.Int(g.conv.groups));
-    k.Loop(s.out_h, [&](llvm::Value* oh) {
-      llvm::Value* h_base = b.CreateSub(b.CreateMul(oh, k.Int(s.stride_h)), k.Int(s.pad_top));
-      k.Loop(s.out_w, [&](llvm::Value* ow) {
-        llvm::Value* w_base = b.CreateSub(b.CreateMul(ow, k.Int(s.stride_w)), k.Int(s.pad_left));
-        // The window, tap t = (c * kernel_h + kh) * kernel_w + kw as the weights are laid
-        // out: inside the image a plain copy, at the border padding taps are 0.
-        llvm::Value* interior = b.CreateAnd(
-            b.CreateAnd(b.CreateICmpSGE(h_base, k.Int(0)),
-                        b.CreateICmpSLT(b.CreateAdd(h_base, k.Int((s.kernel_h - 1) * s.dilation_h)), k.Int(s.in_h))),
-            b.CreateAnd(b.CreateICmpSGE(w_base, k.Int(0)),
-                        b.CreateICmpSLT(b.CreateAdd(w_base, k.Int((s.kernel_w - 1) * s.dilation_w)), k.Int(s.in_w))));
-        k.When(interior, [&] {
-          k.LoopNest({channels, s.kernel_h, s.kernel_w}, {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}},
-                     [&](llvm::Value* t, const std::vector<llvm::Value*>& at) {
-            llvm::Value* ih = b.CreateAdd(h_base, b.CreateMul(at[1], k.Int(s.dilation_h)));
-            llvm::Value* iw = b.CreateAdd(w_base, b.CreateMul(at[2], k.Int(s.dilation_w)));
-            llvm::Value* plane = b.CreateMul(b.CreateAdd(first_plane, at[0]), k.Int(plane_size));
-            llvm::Value* x = input.Load(b.CreateAdd(plane, b.CreateAdd(b.CreateMul(ih, k.Int(s.in_w)), iw)));
-            b.CreateStore(b.CreateTrunc(b.CreateSub(x, x_zero_point), i16), b.CreateInBoundsGEP(i16, window, t));
-          });
-        });
-        k.When(b.CreateNot(interior), [&] {
-          k.LoopNest({channels, s.kernel_h, s.kernel_w}, {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}},
-                     [&](llvm::Value* t, const std::vector<llvm::Value*>& at) {
-            llvm::Value* ih = b.CreateAdd(h_base, b.CreateMul(at[1], k.Int(s.dilation_h)));
-            llvm::Value* iw = b.CreateAdd(w_base, b.CreateMul(at[2], k.Int(s.dilation_w)));
-            llvm::Value* inside = b.CreateAnd(b.CreateICmpULT(ih, k.Int(s.in_h)), b.CreateICmpULT(iw, k.Int(s.in_w)));
-            // Read a valid element (the plane's first) where the tap is padding.
-            llvm::Value* offset = b.CreateSelect(inside, b.CreateAdd(b.CreateMul(ih, k.Int(s.in_w)), iw), k.Int(0));
-            llvm::Value* plane = b.CreateMul(b.CreateAdd(first_plane, at[0]), k.Int(plane_size));
-            llvm::Value* x = input.Load(b.CreateAdd(plane, offset));
-            llvm::Value* centred = b.CreateSelect(inside, b.CreateSub(x, x_zero_point), b.getInt32(0));
-            b.CreateStore(b.CreateTrunc(centred, i16), b.CreateInBoundsGEP(i16, window, t));
-          });
-        });
-        llvm::Value* out_pixel = b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow);
-        k.Loop(per_group, [&](llvm::Value* in_group) {
-          llvm::Value* m = b.CreateAdd(b.CreateMul(group, k.Int(per_group)), in_group);
-          llvm::Value* row = b.CreateMul(m, k.Int(padded));
-          b.CreateAlignedStore(llvm::Constant::getNullValue(words), sums, llvm::Align(16));
-          k.Loop(padded / kWindowDotLanes, [&](llvm::Value* q) {
-            llvm::Value* tap = b.CreateMul(q, k.Int(kWindowDotLanes));
-            llvm::Value* x = b.CreateAlignedLoad(halves, b.CreateInBoundsGEP(i16, window, tap), llvm::Align(2));
-            llvm::Value* w =
-                b.CreateAlignedLoad(halves, b.CreateInBoundsGEP(i16, weights, b.CreateAdd(row, tap)), llvm::Align(2));
-            llvm::Value* products = b.CreateMul(b.CreateSExt(x, words), b.CreateSExt(w, words));
-            b.CreateAlignedStore(b.CreateAdd(b.CreateAlignedLoad(words, sums, llvm::Align(16)), products), sums,
-                                 llvm::Align(16));
-          });
-          llvm::Value* sum = b.CreateAddReduce(b.CreateAlignedLoad(words, sums, llvm::Align(16)));
-          output.Channel(m);
-          llvm::Value* image_channel = b.CreateAdd(b.CreateMul(n, k.Int(g.conv.out_channels)), m);
-          llvm::Value* at = b.CreateAdd(b.CreateMul(image_channel, k.Int(out_plane_size)), out_pixel);
-          k.StoreAs(output.Type(), output.Finish(sum, at), k.out[0], at);
-        }, /*allow_unrolling=*/false);
+  ForEachPixelWindow(k, g, input, window, x_zero_point, [](llvm::Value* t) { return t; }, /*plain_inside=*/true,
+                     [&](llvm::Value* group, llvm::Value* n, llvm::Value* out_pixel) {
+    k.Loop(per_group, [&](llvm::Value* in_group) {
+      llvm::Value* m = b.CreateAdd(b.CreateMul(group, k.Int(per_group)), in_group);
+      llvm::Value* row = b.CreateMul(m, k.Int(padded));
+      b.CreateAlignedStore(llvm::Constant::getNullValue(words), sums, llvm::Align(16));
+      k.Loop(padded / kWindowDotLanes, [&](llvm::Value* q) {
+        llvm::Value* tap = b.CreateMul(q, k.Int(kWindowDotLanes));
+        llvm::Value* x = b.CreateAlignedLoad(halves, b.CreateInBoundsGEP(i16, window, tap), llvm::Align(2));
+        llvm::Value* w =
+            b.CreateAlignedLoad(halves, b.CreateInBoundsGEP(i16, weights, b.CreateAdd(row, tap)), llvm::Align(2));
+        llvm::Value* products = b.CreateMul(b.CreateSExt(x, words), b.CreateSExt(w, words));
+        b.CreateAlignedStore(b.CreateAdd(b.CreateAlignedLoad(words, sums, llvm::Align(16)), products), sums,
+                             llvm::Align(16));
       });
-    });
+      llvm::Value* sum = b.CreateAddReduce(b.CreateAlignedLoad(words, sums, llvm::Align(16)));
+      output.Channel(m);
+      llvm::Value* image_channel = b.CreateAdd(b.CreateMul(n, k.Int(g.conv.out_channels)), m);
+      llvm::Value* at = b.CreateAdd(b.CreateMul(image_channel, k.Int(out_plane_size)), out_pixel);
+      k.StoreAs(output.Type(), output.Finish(sum, at), k.out[0], at);
+    }, /*allow_unrolling=*/false);
   });
 }
 
