@@ -22,8 +22,8 @@ TEST(FixedPointMultiplier, MantissaAndExponentOfTheRealMultiplier) {
   expect(0.25, 1 << 30, -1);
   expect(1.0, 1 << 30, 1);
   expect(0.75, 3 << 29, 0);
-  expect(0.0, 0, 0);
-  expect(1e-12, 0, 0);                 // below 2^-32: every int32 sum scales to 0
+  expect(0.0, 0, -31);
+  expect(1e-12, 0, -31);               // below 2^-32: every int32 sum scales to 0
   expect(0x1p40, INT32_MAX, 30);       // saturates
   expect(0.5 * (1.0 - 0x1p-33), 1 << 30, 0);  // the mantissa rounds up to 2^31: one more exponent
 }
@@ -41,6 +41,7 @@ TEST(FixedPointMultiplier, OneRoundingHalvesUpThenTheZeroPointAndTheClamp) {
   EXPECT_EQ(RequantizeFixedPoint(-1000, quarter, 10, DataType::kUInt8), 0);
   EXPECT_EQ(RequantizeFixedPoint(INT32_MAX, QuantizeMultiplier(0x1p40), 0, DataType::kInt8), 127);
   EXPECT_EQ(RequantizeFixedPoint(INT32_MIN, QuantizeMultiplier(0x1p40), 0, DataType::kInt8), -128);
+  EXPECT_EQ(RequantizeFixedPoint(INT32_MAX, QuantizeMultiplier(1e-12), 7, DataType::kInt8), 7);
 }
 
 // Scales and sums of the sizes int8 layers have: the fixed-point form equals the float

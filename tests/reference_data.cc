@@ -39,10 +39,14 @@ int main(int argc, char** argv) {
     --argc;
     return true;
   };
-  const bool fixed_point = take_flag("--requantize") && take_flag("fixed-point");
+  bool fixed_point = false;
+  if (take_flag("--requantize")) {
+    fixed_point = take_flag("fixed-point");
+    if (!fixed_point && !take_flag("float")) argc = 0;  // a usage error below
+  }
   const bool networks = take_flag("--networks");
   if (argc < 3) {
-    std::fprintf(stderr, "usage: modelc_reference_data [--requantize fixed-point] [--networks] OUT_DIR MODEL...\n");
+    std::fprintf(stderr, "usage: modelc_reference_data [--requantize float|fixed-point] [--networks] OUT_DIR MODEL...\n");
     return 2;
   }
   const std::filesystem::path out(argv[1]);

@@ -1,6 +1,7 @@
 // import -> verify -> plan buffers -> generate object + header + report -> write.
 #include "compiler/driver/compile.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -189,7 +190,9 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
   // graph goes through the pipeline without it, and the fusion stays only if it lowers
   // the scratch.
   std::optional<Graph> unfused;
-  if (choices.memory_first) unfused = graph;
+  const bool quantizes = std::any_of(graph.nodes().begin(), graph.nodes().end(),
+                                     [](const Node& node) { return node.op == OpKind::kQuantizeLinear; });
+  if (choices.memory_first && quantizes) unfused = graph;
   RETURN_IF_ERROR(RunPipeline(graph, choices, options.model_path, wants_dump, dump));
 
   LoweringOptions lowering;
@@ -210,8 +213,9 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
                                    AssignBuffers(graph, *plan, target.buffer_alignment).scratch_size) {
         graph = *std::move(unfused);
         plan = std::move(unfused_plan);
-        if (wants_dump("fuse-input-quantize")) {
-          dump << "# fuse-input-quantize undone: it lowers no scratch here\n" << PrintGraph(graph);
+        if (!options.dump_ir_after.empty()) {  // the dumps after it showed the fused graph
+          dump << "# fuse-input-quantize undone: it lowers no scratch here; the graph compiled:\n"
+               << PrintGraph(graph);
         }
       }
     }

@@ -150,7 +150,12 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   const bool pairs = !workspace_free && target.dsp_pairs && graph.IsConstant(node.inputs[weights]) &&
                      graph.InputType(node, weights).element_type == DataType::kInt8 &&
                      ZeroWeightZeroPoint(graph, node, weight_zero_point) && g.OutChannelsPerGroup() >= 2 && taps >= 4;
-  const bool window_dot = !pairs && !workspace_free && !target.dsp_pairs && target.vector_lanes >= 4 && taps >= 16 &&
+  // The vector kernels are speed-first (--optimize speed, the default off bare metal):
+  // their int16 copies cost workspace and, for window-dot, twice the weights' bytes, and
+  // the direct depthwise kernel can write over its input where memory comes first.
+  const bool vectors = !pairs && !workspace_free && !target.memory_first && !target.dsp_pairs &&
+                       target.vector_lanes >= 4;
+  const bool window_dot = vectors && taps >= 16 &&
                           graph.IsConstant(node.inputs[weights]) &&
                           (!graph.HasInput(node, weight_zero_point) ||
                            graph.IsConstant(node.inputs[weight_zero_point]));
@@ -158,8 +163,7 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   // input serves every output channel, and measured faster (x86-64, AVX2: resnet8_int8
   // 1.65 against 3.89 ms; plane rows reload every input channel's vector per output
   // channel).
-  const bool plane_rows = !pairs && !workspace_free && !target.dsp_pairs && target.vector_lanes >= 4 &&
-                          g.InChannelsPerGroup() == 1 && g.OutChannelsPerGroup() == 1 &&
+  const bool plane_rows = vectors && g.InChannelsPerGroup() == 1 && g.OutChannelsPerGroup() == 1 &&
                           g.window.spatial_rank == 2 && g.window.stride_w <= 4 && g.window.stride_h == g.window.stride_w;
   NodePlan plan;
   plan.kernel = pairs        ? QuantizedProductKernel::kDspPairs

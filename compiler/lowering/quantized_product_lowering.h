@@ -31,8 +31,8 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
 absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& node, const LoweringTarget& target,
                                              bool workspace_free);
 
-// Elsewhere, on targets with vector units (x86-64, AArch64, RISC-V V; not with Arm's DSP
-// extension, which has its pairs) a convolution whose weights are a constant int8 or
+// Elsewhere, under --optimize speed on targets with vector units (x86-64, AArch64,
+// RISC-V V; not with Arm's DSP extension, which has its pairs) a convolution whose weights are a constant int8 or
 // uint8 tensor with constant zero points runs as kWindowDot: each output pixel's window,
 // x - x_zero_point, widened once into the workspace buffer "window_int16" (zero-padded
 // to whole vectors of kWindowDotLanes), then each output channel of its group a vector

@@ -49,7 +49,10 @@ absl::Status CheckFixedPointRequantizable(const Graph& graph, const Node& node) 
 }
 
 FixedPointMultiplier QuantizeMultiplier(double real_multiplier) {
-  if (!(real_multiplier > 0.0)) return {};
+  // Zero, or below 2^-32 (every int32 sum scales to 0): mantissa 0, with a shift below
+  // -1 like every int8 layer's, so the node keeps the kernels' 32-bit path.
+  constexpr FixedPointMultiplier kZero = {0, -31};
+  if (!(real_multiplier > 0.0)) return kZero;
   int exponent = 0;
   const double mantissa = std::frexp(real_multiplier, &exponent);  // in [0.5, 1)
   int64_t fixed = std::llround(mantissa * 2147483648.0);            // halves away from zero
@@ -57,7 +60,7 @@ FixedPointMultiplier QuantizeMultiplier(double real_multiplier) {
     fixed /= 2;
     ++exponent;
   }
-  if (exponent < -31) return {};  // below 2^-32: every int32 sum scales to 0
+  if (exponent < -31) return kZero;
   if (exponent > 30) return {INT32_MAX, 30};  // a multiplier of 2^30 or more saturates anyway
   return {static_cast<int32_t>(fixed), exponent};
 }

@@ -40,8 +40,8 @@ const char* RequantizationName(const Node& node);
 // constants, the input's and output's per tensor. Otherwise the message says why.
 absl::Status CheckFixedPointRequantizable(const Graph& graph, const Node& node);
 
-// A real multiplier as mantissa x 2^(shift - 31): multiplier in [2^30, 2^31) (0 for a
-// multiplier below 2^-32), shift in [-31, 30].
+// A real multiplier as mantissa x 2^(shift - 31): multiplier in [2^30, 2^31) (0, with
+// shift -31, for zero or a multiplier below 2^-32), shift in [-31, 30].
 struct FixedPointMultiplier {
   int32_t multiplier = 0;
   int32_t shift = 0;
