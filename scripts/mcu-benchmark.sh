@@ -117,6 +117,21 @@ if [ -f "${int8_networks[0]}" ]; then
     mv "$stage/$stem.reference.bin" "$stage/$stem.ort_out.bin"
   done
 fi
+# The MLPerf-Tiny-style TFLite models (tests/data/tflite: 3 samples each,
+# tests/data/tflite_int8: 12) on their first sample, against the TFLite reference
+# kernels' output for it.
+for entry in "tflite 3" "tflite_int8 12"; do
+  read -r folder samples <<< "$entry"
+  model=tests/data/$folder/ds_cnn_kws.tflite
+  [ -f "$model" ] || continue
+  stem=${folder}_ds_cnn_kws
+  ln -s "$PWD/$model" "$stage/$stem.tflite"
+  for data in "inputs input" "outputs ort_out"; do
+    read -r kind suffix <<< "$data"
+    file=${model%.tflite}.$kind.bin
+    head -c $(( $(stat -c %s "$file") / samples )) "$file" > "$stage/$stem.$suffix.bin"
+  done
+done
 models=$(realpath "$stage")
 
 work=build/mcu-benchmark/$target$suffix

@@ -1484,6 +1484,7 @@ struct TfliteChain {
   bool reversed = false;             // operators listed last first: each reads a tensor written later
   size_t bias_bytes = 16;
   std::optional<uint64_t> bias_offset = std::nullopt;
+  std::optional<float> int8_scale = std::nullopt;  // every tensor int8, quantised by this scale (zero point 0)
 };
 
 std::string TfliteChainBytes(const TfliteChain& chain) {
@@ -1496,11 +1497,19 @@ std::string TfliteChainBytes(const TfliteChain& chain) {
   const int count = static_cast<int>(chain.codes.size());
   std::vector<flatbuffers::Offset<tfl::Tensor>> tensors;
   const std::vector<int32_t> shape = {1, 4}, bias_shape = {4};
+  const tfl::TensorType type = chain.int8_scale ? tfl::TensorType::INT8 : tfl::TensorType::FLOAT32;
+  auto quantization = [&]() -> flatbuffers::Offset<tfl::QuantizationParameters> {
+    if (!chain.int8_scale) return 0;
+    const std::vector<float> scale = {*chain.int8_scale};
+    const std::vector<int64_t> zero_point = {0};
+    return tfl::CreateQuantizationParametersDirect(b, &scale, &zero_point);
+  };
   for (int t = 0; t <= count; ++t) {
-    tensors.push_back(tfl::CreateTensorDirect(b, &shape, tfl::TensorType::FLOAT32, 0, t == 0 ? "x" : ("t" + std::to_string(t)).c_str()));
+    tensors.push_back(tfl::CreateTensorDirect(b, &shape, type, 0, t == 0 ? "x" : ("t" + std::to_string(t)).c_str(),
+                                              quantization()));
   }
   const int bias = count + 1;
-  tensors.push_back(tfl::CreateTensorDirect(b, &bias_shape, tfl::TensorType::FLOAT32, 1, "bias"));
+  tensors.push_back(tfl::CreateTensorDirect(b, &bias_shape, type, 1, "bias", quantization()));
   std::vector<flatbuffers::Offset<tfl::Operator>> operators;
   for (int k = 0; k < count; ++k) {
     std::vector<int32_t> inputs = {k}, outputs = {k + 1};
@@ -1587,6 +1596,15 @@ TEST(Cli, BadTfliteInputsFailCleanly) {
   ExpectCleanFailure("compile " + unsupported, 1,
                      {unsupported, "unsupported operators (3): operator 1 (TRANSPOSE_CONV, version 1), "
                                    "operator 2 (CUSTOM 'MyOp', version 1), operator 3 (GELU, version 1)"});
+  // int8 operators: those supported in float only are named so, all at once; a
+  // quantised tensor's parameters are checked.
+  const std::string int8_ops = WriteFile(
+      inputs, "int8_ops.tflite", TfliteChainBytes({.codes = {{22, ""}, {19, ""}, {0, ""}}, .bias_bytes = 4, .int8_scale = 0.5f}));
+  ExpectCleanFailure("compile " + int8_ops, 1,
+                     {int8_ops, "unsupported operators (2): operator 1 (int8 RELU, version 1), operator 2 (int8 ADD, version 1)"});
+  const std::string bad_scale =
+      WriteFile(inputs, "bad_scale.tflite", TfliteChainBytes({.codes = {{22, ""}}, .bias_bytes = 4, .int8_scale = -1.0f}));
+  ExpectCleanFailure("compile " + bad_scale, 1, {bad_scale, "tensor 'x' has scale -1, which is not positive"});
   ExpectCleanFailure("compile " + std::string(MODELC_TFLITE_DIR) + "/ds_cnn_kws.tflite --dim N=1", 1,
                      {"--dim N: a TFLite model's shapes have no symbolic dimensions"});
   ExpectCleanFailure("compile " + std::string(MODELC_TFLITE_DIR) + "/ds_cnn_kws.tflite --batch N", 1,
@@ -1607,6 +1625,26 @@ TEST(Cli, TfliteModelsKeepOnlyEdgeTransposes) {
   for (const auto& [name, transposes] : expected) {
     TemporaryFolder out;
     CommandResult result = Modelc("compile " + std::string(MODELC_TFLITE_DIR) + "/" + name + ".tflite --dump-ir -o " + out.path());
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+    int count = 0;
+    for (const std::string& line : Lines(result.output)) count += line.find("= Transpose(") != std::string::npos;
+    EXPECT_EQ(count, transposes) << name << "\n" << result.output;
+  }
+}
+
+// The int8 models (tests/data/tflite_int8) the same way: the input's and output's
+// Transposes (none for single-channel tensors), one per output of `pools` (four), and
+// `dense`'s and `activation_bounds`' flatten taken into the int8 weights.
+TEST(Cli, TfliteInt8ModelsKeepOnlyEdgeTransposes) {
+  const std::map<std::string, int> expected = {
+      {"activation_bounds", 1}, {"conv", 2},       {"dense", 1}, {"depthwise", 2},
+      {"ds_cnn_kws", 0},        {"float_edges", 1}, {"pools", 5},
+  };
+  for (const auto& [name, transposes] : expected) {
+    TemporaryFolder out;
+    CommandResult result =
+        Modelc("compile " + std::string(MODELC_TFLITE_DIR) + "/../tflite_int8/" + name + ".tflite --dump-ir -o " +
+               out.path());
     ASSERT_EQ(result.exit_code, 0) << result.output;
     int count = 0;
     for (const std::string& line : Lines(result.output)) count += line.find("= Transpose(") != std::string::npos;

@@ -44,6 +44,31 @@ TEST(FixedPointMultiplier, OneRoundingHalvesUpThenTheZeroPointAndTheClamp) {
   EXPECT_EQ(RequantizeFixedPoint(INT32_MAX, QuantizeMultiplier(1e-12), 7, DataType::kInt8), 7);
 }
 
+// TFLite's two roundings (gemmlowp's SaturatingRoundingDoublingHighMul, then
+// RoundingDivideByPOT), worked by hand from their published definitions: x * 0.25 is
+// first x / 2 rounded (a nudge of 2^30, or 1 - 2^30 below zero, then truncation), then
+// that / 2 rounded with halves away from zero. 1.25 becomes 2.5 -> 3, then 1.5 -> 2 (one
+// rounding: 1); -1.5 becomes -3 -> -2 (one rounding, halves up: -1).
+TEST(FixedPointMultiplier, TwoRoundingsAsTflitesReferenceKernels) {
+  const FixedPointMultiplier quarter = QuantizeMultiplier(0.25);
+  const auto twice = [&](int32_t sum, int32_t zero_point = 0) {
+    return RequantizeFixedPoint(sum, quarter, zero_point, DataType::kInt8, FixedPointRounding::kDouble);
+  };
+  EXPECT_EQ(twice(5), 2);
+  EXPECT_EQ(RequantizeFixedPoint(5, quarter, 0, DataType::kInt8), 1);
+  EXPECT_EQ(twice(-6), -2);
+  EXPECT_EQ(twice(6), 2);    // 1.5: 3, then 1.5 -> 2
+  EXPECT_EQ(twice(-5), -1);  // -1.25: -2.5 -> -2 (the nudge below zero), then -1
+  EXPECT_EQ(twice(-7), -2);  // -1.75: -3.5 -> -3, then -1.5 -> -2
+  EXPECT_EQ(twice(400, 10), 110);
+  EXPECT_EQ(twice(1000, 10), 127);
+  EXPECT_EQ(twice(-1000, 10), -128);
+  // A multiplier of 1 or more: the sum shifted left first (3 x 2^1 x 0.75 = 4.5 -> 5).
+  EXPECT_EQ(RequantizeFixedPoint(3, QuantizeMultiplier(1.5), 0, DataType::kInt8, FixedPointRounding::kDouble), 5);
+  // A zero multiplier (shift -31) gives the zero point.
+  EXPECT_EQ(RequantizeFixedPoint(INT32_MAX, QuantizeMultiplier(0.0), 7, DataType::kInt8, FixedPointRounding::kDouble), 7);
+}
+
 // Scales and sums of the sizes int8 layers have: the fixed-point form equals the float
 // one on all but a few in a million (products within float32's rounding of a half).
 TEST(FixedPointMultiplier, AgreesWithTheFloatFormAwayFromHalves) {

@@ -99,6 +99,47 @@ TEST(TfliteModels, MatchTfliteReferenceKernels) {
   }
 }
 
+// int8 TFLite models (tests/data/tflite_int8): NAME.inputs.bin holds each sample's inputs
+// in the model's order and NAME.outputs.bin the TFLite interpreter's outputs for it (its
+// reference kernels), each tensor in its own element type (int8, or float32 at a float
+// edge). Every output byte must be the interpreter's.
+TEST(TfliteInt8Models, BitExactWithTfliteReferenceKernels) {
+  const auto models = ModelsOfKind("tflite_int8");
+  EXPECT_EQ(models.size(), 7u);
+  for (const CompiledModelEntry* model : models) {
+    const modelc_model_info& info = *model->info;
+    const std::string inputs = ReadFileBytes(model->data_prefix + ".inputs.bin");
+    const std::string references = ReadFileBytes(model->data_prefix + ".outputs.bin");
+    size_t in_size = 0, out_size = 0;
+    for (uint32_t i = 0; i < info.input_count; ++i) in_size += info.inputs[i].byte_size;
+    for (uint32_t o = 0; o < info.output_count; ++o) out_size += info.outputs[o].byte_size;
+    ASSERT_GT(in_size, 0u) << model->name;
+    const size_t samples = inputs.size() / in_size;
+    ASSERT_EQ(samples, 12u) << model->name;
+    ASSERT_EQ(references.size(), samples * out_size) << model->name;
+    size_t equal = 0, elements = 0;
+    for (size_t s = 0; s < samples; ++s) {
+      std::vector<const void*> in;
+      for (uint32_t i = 0, at = 0; i < info.input_count; at += info.inputs[i].byte_size, ++i) {
+        in.push_back(inputs.data() + s * in_size + at);
+      }
+      std::string outputs(out_size, '\0');
+      std::vector<void*> out;
+      for (uint32_t o = 0, at = 0; o < info.output_count; at += info.outputs[o].byte_size, ++o) {
+        out.push_back(outputs.data() + at);
+      }
+      AlignedBuffer scratch(info.scratch_size, info.scratch_alignment);
+      ASSERT_EQ(info.run(in.data(), out.data(), scratch.data()), MODELC_OK) << model->name;
+      const std::string expected = references.substr(s * out_size, out_size);
+      EXPECT_EQ(outputs, expected) << model->name << " sample " << s;
+      for (size_t b = 0; b < out_size; ++b) equal += outputs[b] == expected[b];
+      elements += out_size;
+    }
+    std::printf("%s: %zu of %zu output bytes equal to TFLite's reference kernels over %zu samples\n", model->name.c_str(),
+                equal, elements, samples);
+  }
+}
+
 // The scale of the DequantizeLinear writing the graph's first output (its quantisation
 // step), read from the model.
 float OutputStep(const std::string& model_path) {

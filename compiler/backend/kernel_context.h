@@ -254,10 +254,13 @@ absl::Status EmitElementwiseKernel(KernelContext& k);  // Unary, Binary, Clip, V
 absl::Status EmitReduceKernel(KernelContext& k);       // the Reduce family (kernels_reduce.cc)
 absl::Status EmitIndexMapKernel(KernelContext& k);     // the IndexMap family (kernels_data_movement.cc)
 // MaxPool, AveragePool (kernels_window.cc); with `quantized_average`, QLinearAveragePool:
-// the windows' sums of x - x_zero_point in int32, requantised.
+// the windows' sums of x - x_zero_point in int32, requantised (`integer_average`:
+// TFLite's int8 average instead, for y quantised as x: the sum of the x values
+// divided by the count in integers, halves away from zero).
 struct QuantizedAverage {
   const QuantizationParameters& x;
   const QuantizationParameters& y;
+  bool integer_average = false;
 };
 absl::Status EmitPoolKernel(KernelContext& k, const QuantizedAverage* quantized_average = nullptr);
 absl::Status EmitGlobalPoolKernel(KernelContext& k);   // GlobalAveragePool, GlobalMaxPool

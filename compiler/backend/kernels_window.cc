@@ -240,7 +240,19 @@ absl::Status EmitPoolKernel(KernelContext& k, const QuantizedAverage* quantized_
             if (depths) count = b.CreateMul(count, RangeSize(k, *depths));
           }
           llvm::Value* divisor = b.CreateSIToFP(k.Max(count, k.Int(1)), k.F32());
-          if (quantised) {  // ((sum * x_scale) / count) / y_scale, requantised
+          if (quantised && quantized_average->integer_average) {
+            // TFLite's: s = sum + count * x_zero_point (the x values' sum), then
+            // (s +- count / 2) / count truncated, the sign's way, clamped.
+            llvm::Value* divisor_int = b.CreateSExtOrTrunc(k.Max(count, k.Int(1)), b.getInt32Ty());
+            llvm::Value* sum = b.CreateAdd(result, b.CreateMul(divisor_int, x_zero_point));
+            llvm::Value* half = b.CreateSDiv(divisor_int, b.getInt32(2));
+            llvm::Value* numerator = b.CreateSelect(b.CreateICmpSGT(sum, b.getInt32(0)), b.CreateAdd(sum, half),
+                                                    b.CreateSub(sum, half));
+            llvm::Value* average = b.CreateSDiv(numerator, divisor_int);
+            average = b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, average, b.getInt32(QuantizedMin(k.OutType())));
+            average = b.CreateBinaryIntrinsic(llvm::Intrinsic::smin, average, b.getInt32(QuantizedMax(k.OutType())));
+            result = b.CreateTrunc(average, k.Elem(k.OutType()));
+          } else if (quantised) {  // ((sum * x_scale) / count) / y_scale, requantised
             const QuantizationParameters& x = quantized_average->x;
             const QuantizationParameters& y = quantized_average->y;
             llvm::Value* real = b.CreateFMul(b.CreateSIToFP(result, k.F32()), EmitLoadScale(k, x, k.Int(0)));

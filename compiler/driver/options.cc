@@ -20,7 +20,7 @@ const char kUsage[] = R"(usage: modelc compile MODEL [MODEL...] [options]
        modelc targets      the targets modelc is tested on, with their CPUs
        modelc --version    modelc's version and commit, LLVM's, and its architectures
 
-Compiles an ONNX model (binary .onnx or ONNX text syntax) or a float32 TFLite model
+Compiles an ONNX model (binary .onnx or ONNX text syntax) or a float32 or int8 TFLite model
 (.tflite, told by its content) into NAME.o, NAME.h and NAME.report.txt. The object
 needs no allocator, no libm and no runtime library.
 

@@ -13,11 +13,12 @@ namespace modelc {
 absl::Status RequantizeInFixedPoint(Graph& graph) {
   for (size_t n = 0; n < graph.nodes().size(); ++n) {
     const Node& node = graph.nodes()[n];
-    if ((node.op != OpKind::kQLinearConv && node.op != OpKind::kQLinearMatMul) ||
+    // A node that already says how it rounds (the TFLite frontend's) keeps its form.
+    if ((node.op != OpKind::kQLinearConv && node.op != OpKind::kQLinearMatMul) || RequantizesInFixedPoint(node) ||
         !CheckFixedPointRequantizable(graph, node).ok()) {
       continue;
     }
-    graph.mutable_nodes()[n].attributes.Set(kFixedPointRequantization, int64_t{1});
+    graph.mutable_nodes()[n].attributes.Set(kFixedPointRequantization, static_cast<int64_t>(FixedPointRounding::kSingle));
   }
   return absl::OkStatus();
 }

@@ -16,8 +16,9 @@
 //   - a Softmax, LogSoftmax or Hardmax along one axis: the axis maps through p.
 // R then reads x and a new Transpose after R writes R's old output, under its name.
 // A Transpose that keeps the batch first, read only by a flatten to [batch, features]
-// read only as the A of a Gemm with constant B, is absorbed into B instead: B's
-// feature rows (or columns, with transB) are permuted to the untransposed order.
+// read only as the A of a Gemm (or a 2-D QLinearMatMul) with constant B, is absorbed
+// into B instead: B's feature rows (or columns, with transB) are permuted to the
+// untransposed order.
 // Each step removes a Transpose or moves it past one more node, so the pass ends; it
 // never adds a Transpose (a Transpose read by several nodes stays where it is). Nodes
 // under a guard (If branches) are left alone. After: no Transpose reads a Transpose,
@@ -278,11 +279,30 @@ class TransposeSinker {
     const int gemm_index = OnlyReader(uses, reshape.outputs[0]);
     if (gemm_index < 0) return false;
     const Node& gemm = graph_.nodes()[gemm_index];
-    if (gemm.op != OpKind::kGemm || gemm.guard != kNoValue || gemm.inputs[0] != reshape.outputs[0] ||
-        gemm.inputs[1] == reshape.outputs[0] || !graph_.IsConstant(gemm.inputs[1])) {
+    // A Gemm's B is input 1; a QLinearMatMul's (the TFLite frontend's int8 fully
+    // connected layer, 2-D, maybe transB) input 3, whose scales are per column: the
+    // rows' order is free to change.
+    const int b_input = gemm.op == OpKind::kQLinearMatMul ? 3 : 1;
+    if ((gemm.op != OpKind::kGemm && gemm.op != OpKind::kQLinearMatMul) || gemm.guard != kNoValue ||
+        gemm.inputs[0] != reshape.outputs[0] || !graph_.HasInput(gemm, b_input) ||
+        gemm.inputs[b_input] == reshape.outputs[0] || !graph_.IsConstant(gemm.inputs[b_input])) {
       return false;
     }
-    ASSIGN_OR_RETURN(const GemmGeometry g, ResolveGemm(graph_, gemm));
+    struct {
+      bool trans_a = false, trans_b = false;
+      int64_t k = 0, n = 0;
+    } g;
+    if (gemm.op == OpKind::kGemm) {
+      ASSIGN_OR_RETURN(const GemmGeometry gemm_geometry, ResolveGemm(graph_, gemm));
+      g = {gemm_geometry.trans_a, gemm_geometry.trans_b, gemm_geometry.k, gemm_geometry.n};
+    } else {
+      const Shape& b = graph_.value(gemm.inputs[b_input]).type.shape;
+      ASSIGN_OR_RETURN(const int64_t trans_b, gemm.attributes.GetInt("transB", 0));
+      if (b.size() != 2) return false;
+      g.trans_b = trans_b != 0;
+      g.k = g.trans_b ? b[1] : b[0];
+      g.n = g.trans_b ? b[0] : b[1];
+    }
     if (g.trans_a || g.k != flat[1]) return false;
     // The transposed tensor's feature index of each of x's features.
     const Shape features(source.begin() + 1, source.end());
@@ -298,7 +318,7 @@ class TransposeSinker {
       transposed_feature[f] = t;
       for (int64_t d = static_cast<int64_t>(features.size()) - 1; d >= 0 && ++index[d] == features[d]; --d) index[d] = 0;
     }
-    const TensorData& weights = *graph_.value(gemm.inputs[1]).constant;
+    const TensorData& weights = *graph_.value(gemm.inputs[b_input]).constant;
     const int64_t element = ByteSize(weights.type().element_type);
     std::vector<uint8_t> bytes(weights.bytes().size());
     for (int64_t f = 0; f < g.k; ++f) {
@@ -309,10 +329,10 @@ class TransposeSinker {
         std::memcpy(&bytes[to * element], &weights.bytes()[from * element], element);
       }
     }
-    const ValueId permuted = graph_.AddConstant(absl::StrCat(graph_.value(gemm.inputs[1]).name, ".untransposed"),
+    const ValueId permuted = graph_.AddConstant(absl::StrCat(graph_.value(gemm.inputs[b_input]).name, ".untransposed"),
                                                 TensorData(weights.type(), std::move(bytes)));
     graph_.mutable_nodes()[reshape_index].inputs[0] = x;
-    graph_.mutable_nodes()[gemm_index].inputs[1] = permuted;
+    graph_.mutable_nodes()[gemm_index].inputs[b_input] = permuted;
     return true;
   }
 

@@ -6,9 +6,10 @@
  * MODEL_SCRATCH_SIZE and MODEL_SCRATCH_ALIGNMENT (the header's macros); benchmark_data.h
  * holds benchmark_input (the inputs, concatenated in order) and benchmark_reference
  * (the expected outputs, likewise). The model is called through its descriptor's
- * generic entry point, so one program serves any float32 model.
+ * generic entry point, so one program serves any float32 or int8 model.
  * Prints one `result:` line; exit status 0 only when every output is within
- * kTolerance of the reference. */
+ * kTolerance of the reference (all outputs float32), or equal to it byte for byte (an
+ * int8 output: a TFLite int8 model against the TFLite reference kernels). */
 #include <stdint.h>
 #include <string.h>
 
@@ -26,7 +27,7 @@
 static const float kTolerance = 1e-4f; /* as the firmware sample and the cross tests */
 
 static _Alignas(MODEL_SCRATCH_ALIGNMENT) unsigned char scratch[MODEL_SCRATCH_SIZE > 0 ? MODEL_SCRATCH_SIZE : 1];
-static _Alignas(16) float outputs[sizeof benchmark_reference / sizeof(float)];
+static _Alignas(16) unsigned char outputs[sizeof benchmark_reference];
 
 static _Noreturn void Fail(const char *message) {
   semihosting_write("result: error ");
@@ -41,7 +42,9 @@ static void Split(const modelc_tensor_info *tensors, uint32_t count, const unsig
                   const void **pointers) {
   uint32_t offset = 0;
   for (uint32_t i = 0; i < count; ++i) {
-    if (tensors[i].element_type != MODELC_FLOAT32) Fail("a tensor is not float32 (only float32 models are benchmarked)");
+    if (tensors[i].element_type != MODELC_FLOAT32 && tensors[i].element_type != MODELC_INT8) {
+      Fail("a tensor is neither float32 nor int8 (only those models are benchmarked)");
+    }
     pointers[i] = base + offset;
     offset += (uint32_t)tensors[i].byte_size;
   }
@@ -71,12 +74,19 @@ int main(void) {
   const uint32_t wraps = instruction_counter_wraps();
   const uint32_t stack = stack_usage_since_paint(stack_before_call);
 
+  int exact = 0;
+  for (uint32_t i = 0; i < model->output_count; ++i) exact |= model->outputs[i].element_type != MODELC_FLOAT32;
   float worst = 0.0f;
-  const float *reference = (const float *)benchmark_reference;
-  for (uint32_t i = 0; i < sizeof outputs / sizeof(float); ++i) {
-    float difference = outputs[i] - reference[i];
-    if (difference < 0) difference = -difference;
-    if (!(difference <= worst)) worst = difference; /* NaN counts as worst */
+  if (exact) {
+    worst = memcmp(outputs, benchmark_reference, sizeof outputs) == 0 ? 0.0f : 1.0f;
+  } else {
+    const float *reference = (const float *)benchmark_reference;
+    const float *values = (const float *)outputs;
+    for (uint32_t i = 0; i < sizeof outputs / sizeof(float); ++i) {
+      float difference = values[i] - reference[i];
+      if (difference < 0) difference = -difference;
+      if (!(difference <= worst)) worst = difference; /* NaN counts as worst */
+    }
   }
   const int ok = status == MODELC_OK && worst <= kTolerance;
   uint32_t worst_bits;

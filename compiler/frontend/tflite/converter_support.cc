@@ -1,6 +1,10 @@
 // The converters' shared checks and node sequences.
 #include "compiler/frontend/tflite/converter_support.h"
 
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
 #include "compiler/util/status_macros.h"
 
 namespace modelc::tflite_converters {
@@ -52,6 +56,64 @@ absl::StatusOr<ValueId> ApplyActivation(SubgraphImporter& s, tfl::ActivationFunc
 
 absl::Status ExpectRank(const Shape& shape, size_t rank, const char* what) {
   if (shape.size() != rank) return Invalid(absl::StrCat(what, " must have rank ", rank, ", not ", ShapeToString(shape)));
+  return absl::OkStatus();
+}
+
+QuantizationValues AddQuantization(SubgraphImporter& s, const TensorQuantization& q, const std::string& role) {
+  const Shape shape = q.PerTensor() ? Shape{} : Shape{static_cast<int64_t>(q.scales.size())};
+  std::vector<int8_t> zero_points(q.zero_points.begin(), q.zero_points.end());  // checked to be int8 on reading
+  std::vector<uint8_t> bytes(zero_points.size());
+  std::memcpy(bytes.data(), zero_points.data(), bytes.size());
+  QuantizationValues values;
+  values.scale = s.AddConstant(role + "_scale", TensorData::FromFloats(shape, q.scales));
+  values.zero_point = s.AddConstant(role + "_zero_point", TensorData(TensorType{DataType::kInt8, shape}, std::move(bytes)));
+  return values;
+}
+
+absl::StatusOr<TensorQuantization> RequiredQuantization(const std::optional<TensorQuantization>& q, const char* what,
+                                                        bool per_tensor) {
+  if (!q) return absl::UnimplementedError(absl::StrCat(what, " is not quantised, in an int8 operator"));
+  if (per_tensor && !q->PerTensor()) {
+    return absl::UnimplementedError(absl::StrCat(what, " is quantised per channel; modelc takes one scale for it"));
+  }
+  return *q;
+}
+
+absl::StatusOr<ValueId> ApplyQuantizedActivation(SubgraphImporter& s, tfl::ActivationFunctionType function, ValueId x,
+                                                 const TensorQuantization& output) {
+  const float scale = output.scales[0];
+  const int64_t zero_point = output.zero_points[0];
+  // TFLite's quantize(f): zero_point + round(f / scale), halves away from zero.
+  auto quantize = [&](float f) { return zero_point + static_cast<int64_t>(std::round(f / scale)); };
+  int64_t low = -128, high = 127;
+  switch (function) {
+    case tfl::ActivationFunctionType::NONE: return x;
+    case tfl::ActivationFunctionType::RELU: low = std::max(low, quantize(0.0f)); break;
+    case tfl::ActivationFunctionType::RELU6:
+      low = std::max(low, quantize(0.0f));
+      high = std::min(high, quantize(6.0f));
+      break;
+    case tfl::ActivationFunctionType::RELU_N1_TO_1:
+      low = std::max(low, quantize(-1.0f));
+      high = std::min(high, quantize(1.0f));
+      break;
+    default:
+      return absl::UnimplementedError(absl::StrCat("the fused activation ", tfl::EnumNameActivationFunctionType(function),
+                                                   " on an int8 output is not supported"));
+  }
+  if (low <= -128 && high >= 127) return x;
+  if (low > high) return Invalid(absl::StrCat("the fused activation's range is empty for the output's quantisation"));
+  auto int8_constant = [&](const std::string& role, int64_t value) {
+    const int8_t v = static_cast<int8_t>(value);
+    return s.AddConstant(role, TensorData(TensorType{DataType::kInt8, {}}, std::vector<uint8_t>{static_cast<uint8_t>(v)}));
+  };
+  return s.AddNode(OpKind::kClip, "activation", {x, int8_constant("activation_min", low), int8_constant("activation_max", high)});
+}
+
+absl::Status ExpectSameQuantization(SubgraphImporter& s) {
+  if (s.InputQuantization(0) != s.OutputQuantization(0)) {
+    return absl::UnimplementedError("its output is quantised differently from its input (a requantisation)");
+  }
   return absl::OkStatus();
 }
 

@@ -24,6 +24,27 @@ absl::Status Invalid(const std::string& message);
 absl::Status ExpectArity(SubgraphImporter& s, int min_inputs, int max_inputs, int outputs);
 absl::Status ExpectRank(const Shape& shape, size_t rank, const char* what);
 
+// --- Quantised (int8) operators. ---
+// A quantised tensor's scale (float32) and zero point (int8) as graph constants: a
+// scalar each for one pair, vectors for one pair per channel.
+struct QuantizationValues {
+  ValueId scale = kNoValue;
+  ValueId zero_point = kNoValue;
+};
+QuantizationValues AddQuantization(SubgraphImporter& s, const TensorQuantization& q, const std::string& role);
+// Input i's / output o's quantisation, which must be there, per tensor (for data) or
+// not (for weights); `what` names it in the error.
+absl::StatusOr<TensorQuantization> RequiredQuantization(const std::optional<TensorQuantization>& q, const char* what,
+                                                        bool per_tensor);
+// A fused activation on an int8 output: the output clamped to what TFLite's
+// CalculateActivationRangeQuantized gives (the activation's bounds quantised, halves
+// away from zero, within int8), as an int8 Clip when that is narrower than int8.
+absl::StatusOr<ValueId> ApplyQuantizedActivation(SubgraphImporter& s, tfl::ActivationFunctionType function, ValueId x,
+                                                 const TensorQuantization& output);
+// An operator that moves int8 values without changing them (RESHAPE, SQUEEZE, a max
+// pool): its output must be quantised as its input.
+absl::Status ExpectSameQuantization(SubgraphImporter& s);
+
 // The operator's options, which must be there.
 template <typename Options>
 absl::StatusOr<const Options*> Required(const Options* options, const char* name) {

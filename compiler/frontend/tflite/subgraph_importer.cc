@@ -1,6 +1,7 @@
 // Subgraph 0 into the IR, one operator at a time.
 #include "compiler/frontend/tflite/subgraph_importer.h"
 
+#include <cmath>
 #include <cstring>
 #include <set>
 
@@ -60,13 +61,56 @@ absl::StatusOr<DataType> SubgraphImporter::ElementType(int t) const {
     return absl::UnimplementedError(absl::StrCat(what, " has type ", tfl::EnumNameTensorType(tensor.type()),
                                                  ", which modelc does not support"));
   }
-  const auto* quantization = tensor.quantization();
-  if (quantization && quantization->scale() && quantization->scale()->size() > 0 && !IsFloat(*type)) {
-    return absl::UnimplementedError(absl::StrCat(what, " is quantised (", DataTypeName(*type),
-                                                 "); quantised TFLite models are not supported yet"));
+  if (const std::optional<TensorQuantization> q = Quantization(t)) {
+    // int8 data and weights, int32 biases: TFLite's full-integer int8 models.
+    if (*type != DataType::kInt8 && *type != DataType::kInt32) {
+      return absl::UnimplementedError(absl::StrCat(what, " is quantised ", DataTypeName(*type),
+                                                   "; modelc reads quantised int8 (and int32 bias) tensors only"));
+    }
+    const Shape shape = DeclaredShape(tensor);
+    if (q->zero_points.size() != q->scales.size() ||
+        (!q->PerTensor() && (q->axis < 0 || q->axis >= static_cast<int64_t>(shape.size()) ||
+                             shape[q->axis] != static_cast<int64_t>(q->scales.size())))) {
+      return absl::InvalidArgumentError(absl::StrCat(what, " has ", q->scales.size(), " scales and ",
+                                                     q->zero_points.size(), " zero points for axis ", q->axis,
+                                                     " of ", ShapeToString(shape)));
+    }
+    for (size_t c = 0; c < q->scales.size(); ++c) {
+      if (!(q->scales[c] > 0.0f) || !std::isfinite(q->scales[c])) {
+        return absl::InvalidArgumentError(absl::StrCat(what, " has scale ", q->scales[c], ", which is not positive"));
+      }
+      const int64_t zero_point = q->zero_points[c];
+      if (*type == DataType::kInt8 ? zero_point < -128 || zero_point > 127 : zero_point != 0) {
+        return absl::InvalidArgumentError(absl::StrCat(what, " has zero point ", zero_point, ", which ",
+                                                       DataTypeName(*type), " cannot have"));
+      }
+    }
   }
   return *type;
 }
+
+std::optional<TensorQuantization> SubgraphImporter::Quantization(int t) const {
+  const tfl::QuantizationParameters* q = file_.tensor(t).quantization();
+  if (!file_.IsQuantized(t)) return std::nullopt;
+  TensorQuantization result;
+  result.scales.assign(q->scale()->begin(), q->scale()->end());
+  if (q->zero_point() && q->zero_point()->size() > 0) {
+    result.zero_points.assign(q->zero_point()->begin(), q->zero_point()->end());
+  } else {
+    result.zero_points.assign(result.scales.size(), 0);  // absent: zero
+  }
+  result.axis = q->quantized_dimension();
+  return result;
+}
+
+std::optional<TensorQuantization> SubgraphImporter::InputQuantization(int i) const {
+  return HasInput(i) ? Quantization(op().inputs()->Get(i)) : std::nullopt;
+}
+std::optional<TensorQuantization> SubgraphImporter::OutputQuantization(int o) const {
+  return Quantization(op().outputs()->Get(o));
+}
+
+bool SubgraphImporter::IsQuantizedOperator() const { return file_.HasQuantizedTensor(op()); }
 
 absl::StatusOr<TensorData> SubgraphImporter::ConstantData(int t) const {
   const std::span<const uint8_t> bytes = file_.ConstantBytes(t);
@@ -154,7 +198,7 @@ absl::Status SubgraphImporter::ImportOperator(int index) {
   const int32_t code = BuiltinCode(file_.OperatorCodeOf(op()));
   label_ = absl::StrCat(BuiltinOperatorName(code), "_", index);
   first_node_of_operator_ = static_cast<int>(graph_.nodes().size());
-  const OperatorConverter convert = FindOperatorConverter(code);
+  const OperatorConverter convert = FindOperatorConverter(code, IsQuantizedOperator());
   if (!convert) return absl::UnimplementedError("unsupported operator");  // refused before, as a list
   absl::Status status = convert(*this);
   if (status.ok()) {

@@ -6,6 +6,7 @@
 #ifndef MODELC_FRONTEND_TFLITE_SUBGRAPH_IMPORTER_H_
 #define MODELC_FRONTEND_TFLITE_SUBGRAPH_IMPORTER_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,16 @@
 #include "compiler/ir/graph.h"
 
 namespace modelc {
+
+// A quantised tensor's parameters (TFLite's QuantizationParameters): real value =
+// scale * (q - zero_point), one pair per tensor or one per index of `axis`.
+struct TensorQuantization {
+  std::vector<float> scales;
+  std::vector<int64_t> zero_points;
+  int64_t axis = 0;
+  bool PerTensor() const { return scales.size() == 1; }
+  bool operator==(const TensorQuantization&) const = default;
+};
 
 class SubgraphImporter {
  public:
@@ -36,6 +47,12 @@ class SubgraphImporter {
   // Input i's or output o's declared shape (the input must be present).
   Shape InputShape(int i) const;
   Shape OutputShape(int o) const;
+  // Input i's or output o's quantisation, nullopt for a float (or unquantised) tensor.
+  std::optional<TensorQuantization> InputQuantization(int i) const;
+  std::optional<TensorQuantization> OutputQuantization(int o) const;
+  // Whether any of the operator's tensors is quantised (only converters marked so take
+  // quantised operators: tflite_operators.cc).
+  bool IsQuantizedOperator() const;
   // Input i's contents, which must be constant (`what` names the input in the error);
   // not a graph value unless Input(i) makes it one.
   absl::StatusOr<TensorData> ConstantInput(int i, const std::string& what);
@@ -54,6 +71,7 @@ class SubgraphImporter {
   absl::StatusOr<ValueId> TensorValue(int tensor_index);
   absl::StatusOr<TensorData> ConstantData(int tensor_index) const;
   absl::StatusOr<DataType> ElementType(int tensor_index) const;
+  std::optional<TensorQuantization> Quantization(int tensor_index) const;
   absl::Status ImportOperator(int index);
 
   const TfliteFile& file_;

@@ -195,4 +195,19 @@ absl::StatusOr<TfliteFile> ReadTfliteFile(const std::string& path, int64_t max_f
   return file;
 }
 
+bool TfliteFile::IsQuantized(int tensor_index) const {
+  const tflite_format::QuantizationParameters* q = tensor(tensor_index).quantization();
+  return q && q->scale() && q->scale()->size() > 0;
+}
+
+bool TfliteFile::HasQuantizedTensor(const tflite_format::Operator& op) const {
+  for (const auto* list : {op.inputs(), op.outputs()}) {
+    if (!list) continue;
+    for (int32_t t : *list) {
+      if (t >= 0 && IsQuantized(t)) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace modelc

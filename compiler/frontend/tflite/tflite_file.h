@@ -30,6 +30,10 @@ class TfliteFile {
   const tflite_format::OperatorCode& OperatorCodeOf(const tflite_format::Operator& op) const {
     return *model().operator_codes()->Get(op.opcode_index());
   }
+  // Whether the tensor carries quantisation parameters (a scale), and whether any
+  // tensor an operator reads or writes does.
+  bool IsQuantized(int tensor_index) const;
+  bool HasQuantizedTensor(const tflite_format::Operator& op) const;
   // A tensor's constant bytes (its buffer's data, or the bytes its buffer's offset and
   // size name in the file); empty for a tensor computed at run time.
   std::span<const uint8_t> ConstantBytes(int tensor_index) const;

@@ -23,10 +23,14 @@ absl::Status RefuseUnsupportedOperators(const TfliteFile& file) {
   for (int o = 0; o < file.OperatorCount(); ++o) {
     const tflite_format::OperatorCode& code = file.OperatorCodeOf(file.op(o));
     const int32_t builtin = BuiltinCode(code);
-    if (FindOperatorConverter(builtin)) continue;
+    const bool quantized = file.HasQuantizedTensor(file.op(o));
+    if (FindOperatorConverter(builtin, quantized)) continue;
     std::string name = BuiltinOperatorName(builtin);
     if (builtin == kCustomCode && code.custom_code()) name = absl::StrCat("CUSTOM '", code.custom_code()->str(), "'");
-    unsupported.push_back(absl::StrCat("operator ", o, " (", name, ", version ", code.version(), ")"));
+    // A builtin supported in float only is named with "int8" when its tensors are quantised.
+    const bool float_only = FindOperatorConverter(builtin, false) != nullptr;
+    unsupported.push_back(absl::StrCat("operator ", o, " (", float_only ? "int8 " : "", name, ", version ",
+                                       code.version(), ")"));
   }
   if (unsupported.empty()) return absl::OkStatus();
   return absl::UnimplementedError(

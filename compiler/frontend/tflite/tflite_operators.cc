@@ -9,6 +9,7 @@
 #include "compiler/frontend/tflite/converter_support.h"
 #include "compiler/frontend/tflite/window_converters.h"
 #include "compiler/ir/op_geometry.h"
+#include "compiler/ops/quantize/half_rounding.h"
 #include "compiler/util/status_macros.h"
 
 namespace modelc {
@@ -42,6 +43,8 @@ enum BuiltinCode : int32_t {
   kMaximum = 55,
   kMinimum = 57,
   kExpandDims = 70,
+  kDequantize = 6,
+  kQuantize = 114,
   kSum = 74,
   kLeakyRelu = 98,
   kHardSwish = 117,
@@ -269,38 +272,76 @@ absl::Status ConvertPad(SubgraphImporter& s) {
   return s.DefineOutput(0, y);
 }
 
+// float32 -> int8: x / scale (one float division), rounded with halves away from zero
+// (TFLite's reference AffineQuantize), plus the zero point, saturated.
+absl::Status ConvertQuantize(SubgraphImporter& s) {
+  RETURN_IF_ERROR(ExpectArity(s, 1, 1, 1));
+  if (s.InputQuantization(0)) {
+    return absl::UnimplementedError("a QUANTIZE from one int8 quantisation to another is not supported");
+  }
+  ASSIGN_OR_RETURN(TensorQuantization q, RequiredQuantization(s.OutputQuantization(0), "the output", true));
+  const QuantizationValues pair = AddQuantization(s, q, "y");
+  ASSIGN_OR_RETURN(ValueId x, s.Input(0));
+  AttributeMap attributes;
+  attributes.Set(kRoundHalfAwayFromZero, int64_t{1});
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kQuantizeLinear, "quantize", {x, pair.scale, pair.zero_point},
+                                        std::move(attributes)));
+  return s.DefineOutput(0, y);
+}
+
+// int8 -> float32: (q - zero_point) * scale, as ONNX's DequantizeLinear (the same float).
+absl::Status ConvertDequantize(SubgraphImporter& s) {
+  RETURN_IF_ERROR(ExpectArity(s, 1, 1, 1));
+  ASSIGN_OR_RETURN(TensorQuantization q, RequiredQuantization(s.InputQuantization(0), "the input", true));
+  const QuantizationValues pair = AddQuantization(s, q, "x");
+  ASSIGN_OR_RETURN(ValueId x, s.Input(0));
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kDequantizeLinear, "dequantize", {x, pair.scale, pair.zero_point}));
+  return s.DefineOutput(0, y);
+}
+
+// A converter for int8 operators that only move values (the reshapes): float or int8
+// alike, the output quantised as the input.
+template <OperatorConverter convert>
+absl::Status MovingValues(SubgraphImporter& s) {
+  if (s.IsQuantizedOperator()) RETURN_IF_ERROR(ExpectSameQuantization(s));
+  return convert(s);
+}
+
 struct SupportedOperator {
   int32_t code;
   OperatorConverter convert;
+  bool int8 = false;  // also converts the operator with quantised (int8) tensors
 };
 
 // Every builtin operator the TFLite frontend supports.
 constexpr SupportedOperator kSupportedOperators[] = {
     {kAdd, ConvertAdd},
-    {kAveragePool2D, ConvertAveragePool2D},
+    {kAveragePool2D, ConvertAveragePool2D, true},
     {kConcatenation, ConvertConcatenation},
-    {kConv2D, ConvertConv2D},
-    {kDepthwiseConv2D, ConvertDepthwiseConv2D},
-    {kFullyConnected, ConvertFullyConnected},
+    {kConv2D, ConvertConv2D, true},
+    {kDepthwiseConv2D, ConvertDepthwiseConv2D, true},
+    {kFullyConnected, ConvertFullyConnected, true},
     {kLogistic, ConvertLogistic},
-    {kMaxPool2D, ConvertMaxPool2D},
+    {kMaxPool2D, ConvertMaxPool2D, true},
     {kMul, ConvertMul},
     {kRelu, ConvertRelu},
     {kReluN1To1, ConvertReluN1To1},
     {kRelu6, ConvertRelu6},
-    {kReshape, ConvertReshape},
+    {kReshape, MovingValues<ConvertReshape>, true},
     {kSoftmax, ConvertSoftmax},
     {kTanh, ConvertTanh},
     {kPad, ConvertPad},
     {kMean, ConvertMean},
     {kSub, ConvertSub},
-    {kSqueeze, ConvertSqueeze},
+    {kSqueeze, MovingValues<ConvertSqueeze>, true},
     {kTranspose, ConvertTranspose},
     {kDiv, ConvertDiv},
     {kPrelu, ConvertPrelu},
     {kMaximum, ConvertMaximum},
     {kMinimum, ConvertMinimum},
-    {kExpandDims, ConvertExpandDims},
+    {kExpandDims, MovingValues<ConvertExpandDims>, true},
+    {kQuantize, ConvertQuantize, true},
+    {kDequantize, ConvertDequantize, true},
     {kSum, ConvertSum},
     {kLeakyRelu, ConvertLeakyRelu},
     {kHardSwish, ConvertHardSwish},
@@ -309,9 +350,9 @@ constexpr SupportedOperator kSupportedOperators[] = {
 }  // namespace
 }  // namespace tflite_converters
 
-OperatorConverter FindOperatorConverter(int32_t builtin_code) {
+OperatorConverter FindOperatorConverter(int32_t builtin_code, bool quantized) {
   for (const tflite_converters::SupportedOperator& supported : tflite_converters::kSupportedOperators) {
-    if (supported.code == builtin_code) return supported.convert;
+    if (supported.code == builtin_code && (supported.int8 || !quantized)) return supported.convert;
   }
   return nullptr;
 }

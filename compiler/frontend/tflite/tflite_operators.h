@@ -21,8 +21,10 @@ namespace modelc {
 
 using OperatorConverter = absl::Status (*)(SubgraphImporter& importer);
 
-// The converter of a builtin operator code, or nullptr when modelc does not support it.
-OperatorConverter FindOperatorConverter(int32_t builtin_code);
+// The converter of a builtin operator code, or nullptr when modelc does not support it
+// (or, for an operator with quantised tensors, `quantized`, does not support its int8
+// form).
+OperatorConverter FindOperatorConverter(int32_t builtin_code, bool quantized);
 
 }  // namespace modelc
 

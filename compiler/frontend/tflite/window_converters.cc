@@ -5,6 +5,8 @@
 #include "compiler/frontend/tflite/converter_support.h"
 #include "compiler/frontend/tflite/tflite_padding.h"
 #include "compiler/ir/op_geometry.h"
+#include "compiler/ops/quantize/fixed_point_multiplier.h"
+#include "compiler/ops/quantize/half_rounding.h"
 #include "compiler/util/status_macros.h"
 
 namespace modelc::tflite_converters {
@@ -36,21 +38,68 @@ absl::StatusOr<AttributeMap> WindowAttributes(const Shape& nhwc, const Window& w
   return attributes;
 }
 
-// Conv in NCHW between two transposes: input NHWC, weights permuted to OIHW.
+// The operands of an int8 product (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED) in
+// QLinearConv's and QLinearMatMul's order: x, its scale and zero point, the weights
+// (`weights`, already a graph constant in the op's layout), theirs (one pair per output
+// channel, along `weights_axis` of TFLite's filter, or one), the output's, then the
+// bias when there is one (int32, added to the sums as they are). The products
+// requantise as TFLite's reference kernels do: fixed point, two roundings.
+absl::StatusOr<std::vector<ValueId>> QuantizedProductInputs(SubgraphImporter& s, ValueId x, ValueId weights,
+                                                            int64_t weights_axis, int64_t output_channels) {
+  ASSIGN_OR_RETURN(TensorQuantization qx, RequiredQuantization(s.InputQuantization(0), "the input", true));
+  ASSIGN_OR_RETURN(TensorQuantization qw, RequiredQuantization(s.InputQuantization(1), "the filter", false));
+  ASSIGN_OR_RETURN(TensorQuantization qy, RequiredQuantization(s.OutputQuantization(0), "the output", true));
+  if (!qw.PerTensor() && (qw.axis != weights_axis || static_cast<int64_t>(qw.scales.size()) != output_channels)) {
+    return Invalid(absl::StrCat("the filter's ", qw.scales.size(), " scales along axis ", qw.axis,
+                                " are not one per output channel (", output_channels, " along axis ", weights_axis, ")"));
+  }
+  const QuantizationValues x_pair = AddQuantization(s, qx, "x"), w_pair = AddQuantization(s, qw, "w"),
+                           y_pair = AddQuantization(s, qy, "y");
+  std::vector<ValueId> inputs = {x, x_pair.scale, x_pair.zero_point, weights, w_pair.scale, w_pair.zero_point,
+                                 y_pair.scale, y_pair.zero_point};
+  if (s.HasInput(2)) {
+    ASSIGN_OR_RETURN(TensorData bias, s.ConstantInput(2, "the bias"));
+    if (bias.type() != TensorType{DataType::kInt32, {output_channels}}) {
+      return Invalid(absl::StrCat("the bias is ", bias.type().ToString(), ", not int32 [", output_channels, "]"));
+    }
+    ASSIGN_OR_RETURN(ValueId bias_value, s.Input(2));
+    inputs.push_back(bias_value);
+  }
+  return inputs;
+}
+
+void SetTfliteRequantization(AttributeMap& attributes) {
+  attributes.Set(kFixedPointRequantization, static_cast<int64_t>(FixedPointRounding::kDouble));
+}
+
+// Conv in NCHW between two transposes: input NHWC, weights permuted to OIHW; an int8
+// operator becomes a QLinearConv.
 absl::Status ConvolutionThroughNchw(SubgraphImporter& s, const std::vector<int64_t>& weights_to_oihw, int64_t groups,
                                     AttributeMap attributes, tfl::ActivationFunctionType activation) {
   ASSIGN_OR_RETURN(TensorData filter, s.ConstantInput(1, "the filter"));
-  const ValueId weights = s.AddConstant("weights_oihw", PermuteTensorData(filter, weights_to_oihw));
+  const TensorData oihw = PermuteTensorData(filter, weights_to_oihw);
+  const int64_t output_channels = oihw.type().shape[0];
+  const ValueId weights = s.AddConstant("weights_oihw", oihw);
   ASSIGN_OR_RETURN(ValueId input, s.Input(0));
   ASSIGN_OR_RETURN(ValueId nchw, Transposed(s, input, kToChannelsFirst, "to_nchw"));
-  std::vector<ValueId> inputs = {nchw, weights};
-  if (s.HasInput(2)) {
-    ASSIGN_OR_RETURN(ValueId bias, s.Input(2));
-    inputs.push_back(bias);
-  }
   attributes.Set("group", groups);
-  ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kConv, "conv", std::move(inputs), std::move(attributes)));
-  ASSIGN_OR_RETURN(y, ApplyActivation(s, activation, y));
+  ValueId y = kNoValue;
+  if (s.IsQuantizedOperator()) {
+    // The filter's output-channel axis: the one that becomes OIHW's first.
+    const int64_t weights_axis = weights_to_oihw[0];
+    ASSIGN_OR_RETURN(std::vector<ValueId> inputs, QuantizedProductInputs(s, nchw, weights, weights_axis, output_channels));
+    SetTfliteRequantization(attributes);
+    ASSIGN_OR_RETURN(y, s.AddNode(OpKind::kQLinearConv, "conv", std::move(inputs), std::move(attributes)));
+    ASSIGN_OR_RETURN(y, ApplyQuantizedActivation(s, activation, y, *s.OutputQuantization(0)));
+  } else {
+    std::vector<ValueId> inputs = {nchw, weights};
+    if (s.HasInput(2)) {
+      ASSIGN_OR_RETURN(ValueId bias, s.Input(2));
+      inputs.push_back(bias);
+    }
+    ASSIGN_OR_RETURN(y, s.AddNode(OpKind::kConv, "conv", std::move(inputs), std::move(attributes)));
+    ASSIGN_OR_RETURN(y, ApplyActivation(s, activation, y));
+  }
   ASSIGN_OR_RETURN(y, Transposed(s, y, kToChannelsLast, "to_nhwc"));
   return s.DefineOutput(0, y);
 }
@@ -66,8 +115,27 @@ absl::Status ConvertPool(SubgraphImporter& s, OpKind pool) {
   ASSIGN_OR_RETURN(AttributeMap attributes, WindowAttributes(x, window, options->padding()));
   ASSIGN_OR_RETURN(ValueId input, s.Input(0));
   ASSIGN_OR_RETURN(ValueId nchw, Transposed(s, input, kToChannelsFirst, "to_nchw"));
-  ASSIGN_OR_RETURN(ValueId y, s.AddNode(pool, "pool", {nchw}, std::move(attributes)));
-  ASSIGN_OR_RETURN(y, ApplyActivation(s, options->fused_activation_function(), y));
+  ValueId y = kNoValue;
+  if (s.IsQuantizedOperator()) {
+    // TFLite's int8 pools keep their input's quantisation. The max is the int8 max; the
+    // average is TFLite's integer one (the window's sum over its element count,
+    // halves away from zero), QLinearAveragePool marked to compute so.
+    RETURN_IF_ERROR(ExpectSameQuantization(s));
+    ASSIGN_OR_RETURN(TensorQuantization q, RequiredQuantization(s.InputQuantization(0), "the input", true));
+    if (pool == OpKind::kMaxPool) {
+      ASSIGN_OR_RETURN(y, s.AddNode(pool, "pool", {nchw}, std::move(attributes)));
+    } else {
+      const QuantizationValues x_pair = AddQuantization(s, q, "x"), y_pair = AddQuantization(s, q, "y");
+      attributes.Set(kRoundHalfAwayFromZero, int64_t{1});
+      ASSIGN_OR_RETURN(y, s.AddNode(OpKind::kQLinearAveragePool, "pool",
+                                    {nchw, x_pair.scale, x_pair.zero_point, y_pair.scale, y_pair.zero_point},
+                                    std::move(attributes)));
+    }
+    ASSIGN_OR_RETURN(y, ApplyQuantizedActivation(s, options->fused_activation_function(), y, q));
+  } else {
+    ASSIGN_OR_RETURN(y, s.AddNode(pool, "pool", {nchw}, std::move(attributes)));
+    ASSIGN_OR_RETURN(y, ApplyActivation(s, options->fused_activation_function(), y));
+  }
   ASSIGN_OR_RETURN(y, Transposed(s, y, kToChannelsLast, "to_nhwc"));
   return s.DefineOutput(0, y);
 }
@@ -134,15 +202,26 @@ absl::Status ConvertFullyConnected(SubgraphImporter& s) {
     ASSIGN_OR_RETURN(input, Reshaped(s, input, {rows, depth}, "rows"));
   }
   ASSIGN_OR_RETURN(ValueId w, s.Input(1));
-  std::vector<ValueId> inputs = {input, w};
-  if (s.HasInput(2)) {
-    ASSIGN_OR_RETURN(ValueId bias, s.Input(2));
-    inputs.push_back(bias);
-  }
+  const tfl::ActivationFunctionType activation =
+      options ? options->fused_activation_function() : tfl::ActivationFunctionType::NONE;
   AttributeMap attributes;
   attributes.Set("transB", int64_t{1});
-  ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kGemm, "gemm", std::move(inputs), std::move(attributes)));
-  ASSIGN_OR_RETURN(y, ApplyActivation(s, options ? options->fused_activation_function() : tfl::ActivationFunctionType::NONE, y));
+  ValueId y = kNoValue;
+  if (s.IsQuantizedOperator()) {
+    // QLinearMatMul of the rows and the weights [units, depth] (transB), with its bias.
+    ASSIGN_OR_RETURN(std::vector<ValueId> inputs, QuantizedProductInputs(s, input, w, 0, units));
+    SetTfliteRequantization(attributes);
+    ASSIGN_OR_RETURN(y, s.AddNode(OpKind::kQLinearMatMul, "matmul", std::move(inputs), std::move(attributes)));
+    ASSIGN_OR_RETURN(y, ApplyQuantizedActivation(s, activation, y, *s.OutputQuantization(0)));
+  } else {
+    std::vector<ValueId> inputs = {input, w};
+    if (s.HasInput(2)) {
+      ASSIGN_OR_RETURN(ValueId bias, s.Input(2));
+      inputs.push_back(bias);
+    }
+    ASSIGN_OR_RETURN(y, s.AddNode(OpKind::kGemm, "gemm", std::move(inputs), std::move(attributes)));
+    ASSIGN_OR_RETURN(y, ApplyActivation(s, activation, y));
+  }
   const Shape declared = s.OutputShape(0);
   if (declared != Shape{rows, units}) {
     if (ElementCount(declared) != rows * units) {

@@ -5,7 +5,12 @@
 // attributes. Each window's sum of (x - x_zero_point) is exact in int32, then
 //   y = round_half_even(((sum * x_scale) / count) / y_scale) + y_zero_point, saturated
 // (the float operations of dequantise, average, quantise, in that order, on the exact
-// sum). The kernel is the pool kernels' window walk (kernels_window.cc).
+// sum). With kRoundHalfAwayFromZero (the TFLite frontend's int8 AVERAGE_POOL_2D, whose
+// y is quantised as x) TFLite's integer average instead: s = the window's sum of x,
+//   y = (s > 0 ? s + count / 2 : s - count / 2) / count (truncated), saturated.
+// The kernel is the pool kernels' window walk (kernels_window.cc).
+#include <algorithm>
+
 #include "compiler/backend/kernel_context.h"
 #include "compiler/ir/op_geometry.h"
 #include "compiler/ops/own_op_hooks.h"
@@ -33,7 +38,24 @@ absl::StatusOr<QLinearAveragePoolGeometry> ResolveQLinearAveragePool(const Graph
   g.out_shape.push_back(s.out_w);
   ASSIGN_OR_RETURN(g.x, ResolveQuantizedOperand(graph, node, 0, 1, 2, std::nullopt, "x"));
   ASSIGN_OR_RETURN(g.y, ResolveQuantization(graph, node, 3, 4, g.out_shape, std::nullopt, "y"));
+  if (HalfRoundingOf(node) == HalfRounding::kAwayFromZero) {
+    // The integer average keeps x's quantisation: y's must be the same constants.
+    auto same = [&](int a, int b) {
+      return graph.HasInput(node, a) && graph.HasInput(node, b) && graph.IsConstant(node.inputs[a]) &&
+             graph.IsConstant(node.inputs[b]) && graph.InputType(node, a) == graph.InputType(node, b) &&
+             graph.value(node.inputs[a]).constant->bytes() == graph.value(node.inputs[b]).constant->bytes();
+    };
+    if (!same(1, 3) || !same(2, 4)) {
+      return absl::InvalidArgumentError("the integer average needs y quantised as x (the same constant scale and zero point)");
+    }
+  }
   return g;
+}
+
+// TFLite's int8 average: the sum of the x values over `count`, halves away from zero.
+int32_t IntegerAverage(int32_t sum_of_x, int64_t count) {
+  const int32_t n = static_cast<int32_t>(count), half = n / 2;
+  return (sum_of_x > 0 ? sum_of_x + half : sum_of_x - half) / n;
 }
 
 float RequantizedAverage(int32_t sum, int64_t count, float x_scale, float y_scale) {
@@ -73,6 +95,11 @@ absl::StatusOr<std::vector<TensorData>> EvaluateQLinearAveragePool(const Graph& 
             ++inside;
           }
         const int64_t count = std::max<int64_t>(g.pool.count_include_pad ? padded : inside, 1);
+        if (HalfRoundingOf(node) == HalfRounding::kAwayFromZero) {
+          const int32_t average = IntegerAverage(sum + static_cast<int32_t>(count) * qx.zero_point[0], count);
+          y.push_back(std::clamp(average, QuantizedMin(g.y.type), QuantizedMax(g.y.type)));
+          continue;
+        }
         y.push_back(RoundToQuantized(RequantizedAverage(sum, count, qx.scale[0], qy.scale[0]), qy.zero_point[0],
                                      g.y.type));
       }
@@ -81,7 +108,7 @@ absl::StatusOr<std::vector<TensorData>> EvaluateQLinearAveragePool(const Graph& 
 
 absl::Status EmitQLinearAveragePoolKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(QLinearAveragePoolGeometry g, ResolveQLinearAveragePool(k.graph, k.node));
-  const QuantizedAverage average{g.x, g.y};
+  const QuantizedAverage average{g.x, g.y, HalfRoundingOf(k.node) == HalfRounding::kAwayFromZero};
   return EmitPoolKernel(k, &average);
 }
 

@@ -20,9 +20,16 @@ bool RequantizesInFixedPoint(const Node& node) {
   return value.ok() && *value != 0;
 }
 
+FixedPointRounding FixedPointRoundingOf(const Node& node) {
+  const absl::StatusOr<int64_t> value = node.attributes.GetInt(kFixedPointRequantization, 0);
+  return value.ok() && *value == static_cast<int64_t>(FixedPointRounding::kDouble) ? FixedPointRounding::kDouble
+                                                                                   : FixedPointRounding::kSingle;
+}
+
 const char* RequantizationName(const Node& node) {
   if (node.op != OpKind::kQLinearConv && node.op != OpKind::kQLinearMatMul) return nullptr;
-  return RequantizesInFixedPoint(node) ? "fixed-point" : "float";
+  if (!RequantizesInFixedPoint(node)) return "float";
+  return FixedPointRoundingOf(node) == FixedPointRounding::kDouble ? "fixed-point-tflite" : "fixed-point";
 }
 
 absl::Status CheckFixedPointRequantizable(const Graph& graph, const Node& node) {
@@ -93,7 +100,37 @@ std::vector<float> ProductFloatMultipliers(const Graph& graph, const Node& node)
   return PerWeightScale(graph, node, &RequantizationMultiplier);
 }
 
-int32_t RequantizeFixedPoint(int32_t accumulator, FixedPointMultiplier m, int32_t zero_point, DataType type) {
+namespace {
+
+// gemmlowp's two steps, as TFLite's reference kernels take them: the high half of twice
+// the product, rounded to nearest with halves away from zero (the multiplier is
+// positive, so the one saturating case, INT32_MIN x INT32_MIN, cannot happen) ...
+int32_t RoundingDoublingHighMultiply(int32_t a, int32_t b) {
+  const int64_t product = static_cast<int64_t>(a) * b;
+  const int64_t nudge = product >= 0 ? (int64_t{1} << 30) : 1 - (int64_t{1} << 30);
+  return static_cast<int32_t>((product + nudge) / (int64_t{1} << 31));  // truncates toward zero
+}
+
+// ... then divided by 2^exponent, rounded to nearest, halves away from zero.
+int32_t RoundingDivideByPowerOfTwo(int32_t x, int exponent) {
+  const int32_t mask = static_cast<int32_t>((int64_t{1} << exponent) - 1);
+  const int32_t remainder = x & mask;
+  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+}  // namespace
+
+int32_t RequantizeFixedPoint(int32_t accumulator, FixedPointMultiplier m, int32_t zero_point, DataType type,
+                             FixedPointRounding rounding) {
+  if (rounding == FixedPointRounding::kDouble) {
+    // A left shift (a multiplier of 1 or more) wraps as int32, as TFLite's does.
+    const int32_t shifted = static_cast<int32_t>(static_cast<uint32_t>(accumulator) << std::max(m.shift, 0));
+    const int64_t value =
+        int64_t{RoundingDivideByPowerOfTwo(RoundingDoublingHighMultiply(shifted, m.multiplier), std::max(-m.shift, 0))} +
+        zero_point;
+    return static_cast<int32_t>(std::clamp<int64_t>(value, QuantizedMin(type), QuantizedMax(type)));
+  }
   const int total_shift = 31 - m.shift;  // in [1, 62]
   const int64_t product = static_cast<int64_t>(accumulator) * m.multiplier;  // below 2^62 in magnitude
   const int64_t value = ((product + (int64_t{1} << (total_shift - 1))) >> total_shift) + zero_point;

@@ -13,11 +13,13 @@
 // roundings (TFLite's default build: SaturatingRoundingDoublingHighMul, then
 // RoundingDivideByPOT) round first to 2^-(right shift) and so move values up to that
 // far from a half: 0.6% of the outputs of random layers, which then spread through a
-// network. That form is TFLite's semantics, for its frontend (issue #17), not here.
+// network. That form is TFLite's semantics: the TFLite frontend asks for it on the
+// products it makes, so that they give the TFLite reference kernels' integers.
 //
-// A node computes this way when it carries kFixedPointRequantization (set by the
-// requantize-fixed-point pass: `--requantize fixed-point`, the default on cores
-// without an FPU, where the float form costs a libgcc call per operation).
+// A node computes this way when it carries kFixedPointRequantization: 1 (one rounding;
+// set by the requantize-fixed-point pass: `--requantize fixed-point`, the default on
+// cores without an FPU, where the float form costs a libgcc call per operation) or 2
+// (TFLite's two roundings; set by the TFLite frontend, whatever the target).
 #ifndef MODELC_OPS_QUANTIZE_FIXED_POINT_MULTIPLIER_H_
 #define MODELC_OPS_QUANTIZE_FIXED_POINT_MULTIPLIER_H_
 
@@ -29,12 +31,18 @@
 
 namespace modelc {
 
-// The node attribute (int, 1) that makes a QLinearConv or QLinearMatMul requantise in
-// fixed point.
+// The node attribute (int: FixedPointRounding's value) that makes a QLinearConv or
+// QLinearMatMul requantise in fixed point, rounding as it says.
 inline constexpr char kFixedPointRequantization[] = "fixed_point_requantization";
+enum class FixedPointRounding : int64_t {
+  kSingle = 1,  // the 64-bit product shifted right once, halves up
+  kDouble = 2,  // TFLite's default: SaturatingRoundingDoublingHighMul, RoundingDivideByPOT
+};
 bool RequantizesInFixedPoint(const Node& node);
-// "fixed-point" or "float" for a QLinearConv / QLinearMatMul (the report and the plan
-// say which), nullptr for other ops.
+// The node's rounding (kSingle for a node that does not requantise in fixed point).
+FixedPointRounding FixedPointRoundingOf(const Node& node);
+// "fixed-point", "fixed-point-tflite" (two roundings) or "float" for a QLinearConv /
+// QLinearMatMul (the report and the plan say which), nullptr for other ops.
 const char* RequantizationName(const Node& node);
 // Whether `node` (QLinearConv, QLinearMatMul) can: its input, weight and output scales
 // constants, the input's and output's per tensor. Otherwise the message says why.
@@ -59,9 +67,11 @@ std::vector<FixedPointMultiplier> ProductFixedPointMultipliers(const Graph& grap
 // them per output reads them as its prepared constant "multipliers".
 std::vector<float> ProductFloatMultipliers(const Graph& graph, const Node& node);
 
-// The output: the accumulator times the multiplier, rounded once (halves up), plus
+// The output: the accumulator times the multiplier, rounded once (halves up) or twice
+// (each time halves away from zero, as TFLite's MultiplyByQuantizedMultiplier), plus
 // `zero_point`, clamped to `type`'s range.
-int32_t RequantizeFixedPoint(int32_t accumulator, FixedPointMultiplier m, int32_t zero_point, DataType type);
+int32_t RequantizeFixedPoint(int32_t accumulator, FixedPointMultiplier m, int32_t zero_point, DataType type,
+                             FixedPointRounding rounding = FixedPointRounding::kSingle);
 
 }  // namespace modelc
 

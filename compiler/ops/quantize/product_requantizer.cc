@@ -6,11 +6,42 @@ namespace modelc {
 
 llvm::Value* EmitRequantizeFixedPoint(KernelContext& k, llvm::Value* accumulator, llvm::Value* multiplier,
                                       llvm::Value* shift, llvm::Value* zero_point, DataType type,
-                                      bool multipliers_below_half) {
+                                      bool multipliers_below_half, FixedPointRounding rounding) {
   llvm::IRBuilder<>& b = k.b;
   auto splat = [&](llvm::Value* scalar) { return SplatLike(b, accumulator, scalar); };  // vectors: every lane
   llvm::Type* i32 = LanesOf(accumulator, b.getInt32Ty());
   llvm::Type* i64 = LanesOf(accumulator, b.getInt64Ty());
+  if (rounding == FixedPointRounding::kDouble) {
+    // fixed_point_multiplier.cc's RequantizeFixedPoint: the accumulator shifted left by
+    // max(shift, 0); gemmlowp's doubled product's high half, which for a multiplier
+    // m >= 0 is (a m + 2^30) >> 31 (its nudge and truncation toward zero give that
+    // floor: a negative a m is at most -2^30, so a m + 1 - 2^30 < 0 and truncating it
+    // is flooring it plus 2^31 - 1); then divided by 2^e, e = max(-shift, 0), halves
+    // away from zero: (h + 2^(e-1) - [h < 0]) >> e for e >= 1, h itself for e = 0.
+    llvm::Value* zero = splat(b.getInt32(0));
+    llvm::Value* one = splat(b.getInt32(1));
+    llvm::Value* shift_vector = splat(shift);
+    llvm::Value* shifted = accumulator;
+    if (!multipliers_below_half) {
+      shifted = b.CreateShl(accumulator, b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, shift_vector, zero));
+    }
+    llvm::Value* product = b.CreateMul(b.CreateSExt(shifted, i64), b.CreateSExt(splat(multiplier), i64));
+    llvm::Value* high =
+        b.CreateTrunc(b.CreateAShr(b.CreateAdd(product, splat(b.getInt64(int64_t{1} << 30))), splat(b.getInt64(31))), i32);
+    // Below one half every shift is at most -1, so e = -shift >= 1.
+    llvm::Value* exponent = b.CreateNeg(shift_vector);
+    if (!multipliers_below_half) exponent = b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, exponent, zero);
+    llvm::Value* half = b.CreateAShr(b.CreateShl(one, exponent), one);  // 2^(e-1), 0 for e = 0
+    llvm::Value* below_zero = b.CreateZExt(b.CreateICmpSLT(high, zero), i32);
+    if (!multipliers_below_half) {
+      below_zero = b.CreateAnd(below_zero, b.CreateZExt(b.CreateICmpSGT(exponent, zero), i32));
+    }
+    llvm::Value* value = b.CreateAShr(b.CreateSub(b.CreateAdd(high, half), below_zero), exponent);
+    value = b.CreateAdd(value, splat(zero_point));
+    value = b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, value, splat(b.getInt32(QuantizedMin(type))));
+    value = b.CreateBinaryIntrinsic(llvm::Intrinsic::smin, value, splat(b.getInt32(QuantizedMax(type))));
+    return b.CreateTrunc(value, LanesOf(accumulator, k.Elem(type)));
+  }
   llvm::Value* product = b.CreateMul(b.CreateSExt(accumulator, i64), b.CreateSExt(splat(multiplier), i64));  // < 2^62
   if (multipliers_below_half) {
     // shift <= -1, so the total shift t = 31 - shift is 32 or more, and
@@ -36,7 +67,7 @@ llvm::Value* EmitRequantizeFixedPoint(KernelContext& k, llvm::Value* accumulator
 
 ProductRequantizer::ProductRequantizer(KernelContext& k, const QuantizationParameters& weights,
                                        const QuantizationParameters& output)
-    : k_(k), weights_(weights), fixed_point_(RequantizesInFixedPoint(k.node)) {
+    : k_(k), weights_(weights), fixed_point_(RequantizesInFixedPoint(k.node)), rounding_(FixedPointRoundingOf(k.node)) {
   if (fixed_point_) {
     table_ = k.PreparedConstant("requantization");
     // Whether every multiplier is below 1/2 (every shift, the odd entries, at most -1).
@@ -66,7 +97,7 @@ llvm::Value* ProductRequantizer::Apply(const Channel& channel, llvm::Value* accu
                                        DataType type) {
   if (!fixed_point_) return EmitRequantize(k_, accumulator, channel.multiplier, zero_point, type);
   return EmitRequantizeFixedPoint(k_, accumulator, channel.multiplier, channel.shift, zero_point, type,
-                                  multipliers_below_half_);
+                                  multipliers_below_half_, rounding_);
 }
 
 }  // namespace modelc

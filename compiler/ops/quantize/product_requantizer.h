@@ -17,10 +17,12 @@ class KernelContext;
 // from the prepared table); returns an integer of `type`'s width. With
 // `multipliers_below_half` (every shift at most -1, as int8 layers' are) the same
 // integers from one 32 x 32 -> 64 product and 32-bit shifts. A vector `accumulator` (the
-// other values scalars) gives a vector.
+// other values scalars) gives a vector. `rounding` kDouble: TFLite's two roundings
+// (with `multipliers_below_half`, no left shift and a division by at least 2).
 llvm::Value* EmitRequantizeFixedPoint(KernelContext& k, llvm::Value* accumulator, llvm::Value* multiplier,
                                       llvm::Value* shift, llvm::Value* zero_point, DataType type,
-                                      bool multipliers_below_half);
+                                      bool multipliers_below_half,
+                                      FixedPointRounding rounding = FixedPointRounding::kSingle);
 
 // What a quantised product's kernel uses for each output channel (column): the float
 // multiplier (ONNX Runtime's form, from the scales, or from the prepared table
@@ -46,6 +48,7 @@ class ProductRequantizer {
   KernelContext& k_;
   const QuantizationParameters weights_;
   bool fixed_point_ = false;
+  FixedPointRounding rounding_ = FixedPointRounding::kSingle;
   bool multipliers_below_half_ = true;  // fixed point: every shift at most -1
   llvm::Value* output_scale_ = nullptr;
   llvm::Value* table_ = nullptr;  // "requantization" (fixed point) or "multipliers" (float)

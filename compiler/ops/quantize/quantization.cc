@@ -269,12 +269,13 @@ QuantizationValues ReadQuantization(const QuantizationParameters& q, const std::
   return values;
 }
 
-int32_t RoundToQuantized(float scaled, int32_t zero_point, DataType type) {
+int32_t RoundToQuantized(float scaled, int32_t zero_point, DataType type, HalfRounding halves) {
   const float low = static_cast<float>(QuantizedMin(type) - zero_point);
   const float high = static_cast<float>(QuantizedMax(type) - zero_point);
   if (!(scaled > low)) scaled = low;
   if (!(scaled < high)) scaled = high;
-  return static_cast<int32_t>(std::nearbyint(scaled)) + zero_point;
+  const float rounded = halves == HalfRounding::kAwayFromZero ? std::round(scaled) : std::nearbyint(scaled);
+  return static_cast<int32_t>(rounded) + zero_point;
 }
 
 float RequantizationMultiplier(float input_scale, float weight_scale, float output_scale) {
@@ -285,8 +286,8 @@ int32_t Requantize(int32_t accumulator, float multiplier, int32_t zero_point, Da
   return RoundToQuantized(static_cast<float>(accumulator) * multiplier, zero_point, type);
 }
 
-int32_t Quantize(float x, float scale, int32_t zero_point, DataType type) {
-  return RoundToQuantized(x / scale, zero_point, type);
+int32_t Quantize(float x, float scale, int32_t zero_point, DataType type, HalfRounding halves) {
+  return RoundToQuantized(x / scale, zero_point, type, halves);
 }
 
 float Dequantize(int32_t value, float scale, int32_t zero_point) {
@@ -314,7 +315,8 @@ llvm::Value* EmitRequantize(KernelContext& k, llvm::Value* accumulator, llvm::Va
   return EmitRoundToQuantized(k, scaled, zero_point, type);
 }
 
-llvm::Value* EmitRoundToQuantized(KernelContext& k, llvm::Value* scaled, llvm::Value* zero_point, DataType type) {
+llvm::Value* EmitRoundToQuantized(KernelContext& k, llvm::Value* scaled, llvm::Value* zero_point, DataType type,
+                                  HalfRounding halves) {
   llvm::IRBuilder<>& b = k.b;
   llvm::IRBuilderBase::FastMathFlagGuard exact(b);
   b.clearFastMathFlags();
@@ -329,7 +331,18 @@ llvm::Value* EmitRoundToQuantized(KernelContext& k, llvm::Value* scaled, llvm::V
   // integer, with no float-to-integer conversion (cheaper on every core, and QEMU 7.2
   // cannot translate RVV's vfcvt.rtz).
   llvm::Value* biased = b.CreateBitCast(b.CreateFAdd(v, splat(k.Float(12582912.0f))), LanesOf(scaled, b.getInt32Ty()));
-  llvm::Value* integer = b.CreateAdd(b.CreateSub(biased, splat(b.getInt32(0x4B400000))), splat(zero_point));
+  llvm::Value* integer = b.CreateSub(biased, splat(b.getInt32(0x4B400000)));
+  if (halves == HalfRounding::kAwayFromZero) {
+    // A half rounded to even went toward zero when the value minus its rounding
+    // (exact: both small) is +1/2 for a positive value or -1/2 for a negative one:
+    // one step further away then.
+    llvm::Value* remainder = b.CreateFSub(v, b.CreateSIToFP(integer, LanesOf(scaled, k.F32())));
+    llvm::Value* zero = splat(k.Float(0.0f));
+    llvm::Value* up = b.CreateAnd(b.CreateFCmpOEQ(remainder, splat(k.Float(0.5f))), b.CreateFCmpOGT(v, zero));
+    llvm::Value* down = b.CreateAnd(b.CreateFCmpOEQ(remainder, splat(k.Float(-0.5f))), b.CreateFCmpOLT(v, zero));
+    integer = b.CreateAdd(integer, b.CreateSub(b.CreateZExt(up, integer->getType()), b.CreateZExt(down, integer->getType())));
+  }
+  integer = b.CreateAdd(integer, splat(zero_point));
   return b.CreateTrunc(integer, LanesOf(scaled, k.Elem(type)));
 }
 
@@ -348,10 +361,11 @@ llvm::Value* EmitWidenToInt32(KernelContext& k, llvm::Value* value, DataType typ
                                : k.b.CreateZExtOrTrunc(value, k.b.getInt32Ty());
 }
 
-llvm::Value* EmitQuantize(KernelContext& k, llvm::Value* x, llvm::Value* scale, llvm::Value* zero_point, DataType type) {
+llvm::Value* EmitQuantize(KernelContext& k, llvm::Value* x, llvm::Value* scale, llvm::Value* zero_point, DataType type,
+                          HalfRounding halves) {
   llvm::IRBuilderBase::FastMathFlagGuard exact(k.b);
   k.b.clearFastMathFlags();
-  return EmitRoundToQuantized(k, k.b.CreateFDiv(x, scale), zero_point, type);
+  return EmitRoundToQuantized(k, k.b.CreateFDiv(x, scale), zero_point, type, halves);
 }
 
 llvm::Value* EmitDequantize(KernelContext& k, llvm::Value* value, llvm::Value* scale, llvm::Value* zero_point) {

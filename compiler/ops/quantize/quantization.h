@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "compiler/ir/graph.h"
 #include "compiler/ir/tensor.h"
+#include "compiler/ops/quantize/half_rounding.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Value.h"
 
@@ -98,8 +99,9 @@ std::vector<int32_t> ElementsAsInt32(const TensorData& tensor);
 TensorData TensorFromInt32(const TensorType& type, const std::vector<int32_t>& values);
 
 // The rounding rule on the host: `scaled` (float32, already scaled) clamped, rounded
-// half to even and offset by `zero_point`, in `type`'s range.
-int32_t RoundToQuantized(float scaled, int32_t zero_point, DataType type);
+// (halves to even unless told) and offset by `zero_point`, in `type`'s range.
+int32_t RoundToQuantized(float scaled, int32_t zero_point, DataType type,
+                         HalfRounding halves = HalfRounding::kToEven);
 
 // A quantised product's output: its int32 accumulator times the multiplier
 // input_scale * weight_scale / output_scale (two float32 operations, in ORT's order),
@@ -108,7 +110,7 @@ float RequantizationMultiplier(float input_scale, float weight_scale, float outp
 int32_t Requantize(int32_t accumulator, float multiplier, int32_t zero_point, DataType type);
 
 // QuantizeLinear's element: x / scale (one float32 division), rounded by the rule.
-int32_t Quantize(float x, float scale, int32_t zero_point, DataType type);
+int32_t Quantize(float x, float scale, int32_t zero_point, DataType type, HalfRounding halves = HalfRounding::kToEven);
 // DequantizeLinear's element: (value - zero_point) * scale, one float32 product.
 float Dequantize(int32_t value, float scale, int32_t zero_point);
 
@@ -125,7 +127,8 @@ int32_t QuantizedSum(QuantizedTerm a, QuantizedTerm b, float c_scale, int32_t c_
 // The same rule in generated code: `scaled` a float, `zero_point` an i32; returns an
 // integer of `type`'s width. EmitRoundToQuantized and EmitRequantize also take vectors
 // (`scaled`, `accumulator`) with scalar parameters, and return vectors.
-llvm::Value* EmitRoundToQuantized(KernelContext& k, llvm::Value* scaled, llvm::Value* zero_point, DataType type);
+llvm::Value* EmitRoundToQuantized(KernelContext& k, llvm::Value* scaled, llvm::Value* zero_point, DataType type,
+                                  HalfRounding halves = HalfRounding::kToEven);
 // RequantizationMultiplier and Requantize in generated code (floats, an i32).
 llvm::Value* EmitRequantizationMultiplier(KernelContext& k, llvm::Value* input_scale, llvm::Value* weight_scale,
                                           llvm::Value* output_scale);
@@ -143,7 +146,8 @@ llvm::Value* EmitLoadZeroPoint(KernelContext& k, const QuantizationParameters& q
 llvm::Value* EmitWidenToInt32(KernelContext& k, llvm::Value* value, DataType type);
 // Quantize in generated code (x, scale floats; zero_point an i32), exact whatever the
 // builder's fast-math flags; returns an integer of `type`'s width.
-llvm::Value* EmitQuantize(KernelContext& k, llvm::Value* x, llvm::Value* scale, llvm::Value* zero_point, DataType type);
+llvm::Value* EmitQuantize(KernelContext& k, llvm::Value* x, llvm::Value* scale, llvm::Value* zero_point, DataType type,
+                          HalfRounding halves = HalfRounding::kToEven);
 // Dequantize in generated code (value, zero_point i32s; scale a float), exact.
 llvm::Value* EmitDequantize(KernelContext& k, llvm::Value* value, llvm::Value* scale, llvm::Value* zero_point);
 // QuantizedSum in generated code: each term's value and zero point i32s, its scale a

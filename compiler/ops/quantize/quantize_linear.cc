@@ -2,7 +2,8 @@
 // per tensor, per axis (opset 13's `axis`, default 1) or per block along the axis
 // (opset 21's `block_size`: the parameters have x's shape but for ceil(x's dimension /
 // block_size) along the axis).
-//   QuantizeLinear:   y = round_half_even(x / y_scale) + y_zero_point, saturated
+//   QuantizeLinear:   y = round_half_even(x / y_scale) + y_zero_point, saturated (halves
+//                     away from zero with kRoundHalfAwayFromZero: TFLite's QUANTIZE)
 //   DequantizeLinear: y = (x - x_zero_point) * x_scale (x also int32)
 // Both ops live here: shape rule, reference and kernel (the hooks of own_op_hooks.h);
 // the rounding rule is quantization.h's, shared with the quantised convolutions and
@@ -201,7 +202,7 @@ absl::StatusOr<std::vector<TensorData>> EvaluateQuantizeLinear(const Graph& grap
   std::vector<int32_t> y(x.size());
   for (size_t e = 0; e < x.size(); ++e) {
     const int64_t p = g.ParameterOf(static_cast<int64_t>(e));
-    y[e] = Quantize(x[e], q.scale[p], q.zero_point[p], g.q.type);
+    y[e] = Quantize(x[e], q.scale[p], q.zero_point[p], g.q.type, HalfRoundingOf(node));
   }
   return std::vector<TensorData>{TensorFromInt32(graph.value(node.outputs[0]).type, y)};
 }
@@ -224,7 +225,8 @@ absl::Status EmitQuantizeLinearKernel(KernelContext& k) {
   llvm::IRBuilderBase::FastMathFlagGuard exact(k.b);
   k.b.clearFastMathFlags();
   LoopWithParameters(k, g, [&](llvm::Value* e, llvm::Value* scale, llvm::Value* zero_point) {
-    k.StoreAs(g.q.type, EmitQuantize(k, k.Load(k.in[0], e), scale, zero_point, g.q.type), k.out[0], e);
+    k.StoreAs(g.q.type, EmitQuantize(k, k.Load(k.in[0], e), scale, zero_point, g.q.type, HalfRoundingOf(k.node)),
+              k.out[0], e);
   });
   return absl::OkStatus();
 }

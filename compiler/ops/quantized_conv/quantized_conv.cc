@@ -114,7 +114,7 @@ absl::StatusOr<std::vector<TensorData>> EvaluateConvInteger(const Graph& graph, 
   const QuantizationValues qx = ReadQuantization(g.x, inputs), qw = ReadQuantization(g.w, inputs);
   std::vector<int32_t> x;
   if (g.quantizes_input) {
-    for (float value : inputs[g.x_input]->Floats()) x.push_back(Quantize(value, qx.scale[0], qx.zero_point[0], g.x_type));
+    for (float value : inputs[g.x_input]->Floats()) x.push_back(Quantize(value, qx.scale[0], qx.zero_point[0], g.x_type, HalfRoundingOf(node)));
   } else {
     x = ElementsAsInt32(*inputs[g.x_input]);
   }
@@ -153,7 +153,7 @@ absl::StatusOr<std::vector<TensorData>> EvaluateConvInteger(const Graph& graph, 
           if (fixed_point) {
             out.push_back(RequantizeFixedPoint(accumulator,
                                                ProductFixedPointMultiplier(qx.scale[0], qw.scale[pw], qy->scale[0]),
-                                               qy->zero_point[0], g.y->type));
+                                               qy->zero_point[0], g.y->type, FixedPointRoundingOf(node)));
           } else {
             const float multiplier = RequantizationMultiplier(qx.scale[0], qw.scale[pw], qy->scale[0]);
             out.push_back(Requantize(accumulator, multiplier, qy->zero_point[0], g.y->type));
@@ -245,7 +245,7 @@ class InputReader {
   llvm::Value* Load(llvm::Value* index) {
     if (!g_.quantizes_input) return EmitWidenToInt32(k_, k_.LoadAs(g_.x_type, k_.in[g_.x_input], index), g_.x_type);
     llvm::Value* x = k_.LoadAs(DataType::kFloat32, k_.in[g_.x_input], index);
-    return EmitWidenToInt32(k_, EmitQuantize(k_, x, scale_, zero_point_, g_.x_type), g_.x_type);
+    return EmitWidenToInt32(k_, EmitQuantize(k_, x, scale_, zero_point_, g_.x_type, HalfRoundingOf(k_.node)), g_.x_type);
   }
 
  private:

@@ -118,7 +118,7 @@ absl::StatusOr<std::vector<TensorData>> EvaluateMatMulInteger(const Graph& graph
           y = accumulator;
         } else if (RequantizesInFixedPoint(node)) {
           y = RequantizeFixedPoint(accumulator, ProductFixedPointMultiplier(qa.scale[pa], qb.scale[pb], qy->scale[0]),
-                                   qy->zero_point[0], g.y->type);
+                                   qy->zero_point[0], g.y->type, FixedPointRoundingOf(node));
         } else {
           const float multiplier = RequantizationMultiplier(qa.scale[pa], qb.scale[pb], qy->scale[0]);
           y = Requantize(accumulator, multiplier, qy->zero_point[0], g.y->type);

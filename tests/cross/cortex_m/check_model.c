@@ -3,7 +3,7 @@
  * sample for most models), and compares every output with the stored reference (the
  * reference evaluator's for an operator model, ONNX Runtime's for a benchmark network,
  * TFLite's reference kernels' for a TFLite model) within the host op tests' tolerance (1e-5 + 1e-4 * |expected|;
- * NaN matches NaN). It also measures the stack the call used (painting) and prints it
+ * NaN matches NaN), or, with MODEL_EXACT_OUTPUTS (int8 TFLite models), byte for byte. It also measures the stack the call used (painting) and prints it
  * beside the bound modelc's report states (MODEL_STACK_BOUND: the generated frames along
  * the deepest chain of calls). The measurement may exceed the bound by at most
  * MODEL_LIBRARY_STACK bytes, the frames of the library functions the object calls
@@ -28,7 +28,12 @@
 #define MAX_TENSORS 64
 
 static _Alignas(MODEL_SCRATCH_ALIGNMENT) unsigned char scratch[MODEL_SCRATCH_SIZE > 0 ? MODEL_SCRATCH_SIZE : 1];
+#if defined(MODEL_EXACT_OUTPUTS)
+/* int8 models (MODEL_EXACT_OUTPUTS): every output byte must be the reference's. */
+static _Alignas(16) unsigned char outputs[sizeof model_references];
+#else
 static _Alignas(16) float outputs[sizeof model_references / sizeof(float)];
+#endif
 
 static int Fail(const char *message) {
   semihosting_write("error: ");
@@ -68,8 +73,11 @@ int main(void) {
     if (used > stack_used) stack_used = used;
     if (status != MODELC_OK) return Fail("the model returned an error status");
   }
-  const float *expected = (const float *)model_references;
   uint32_t mismatches = 0;
+#if defined(MODEL_EXACT_OUTPUTS)
+  for (uint32_t i = 0; i < sizeof outputs; ++i) mismatches += outputs[i] != model_references[i];
+#else
+  const float *expected = (const float *)model_references;
   for (uint32_t i = 0; i < sizeof outputs / sizeof(float); ++i) {
     const float a = outputs[i], e = expected[i];
     const float difference = a > e ? a - e : e - a;
@@ -77,6 +85,7 @@ int main(void) {
     const int both_nan = a != a && e != e;
     if (!both_nan && !(difference <= 1e-5f + 1e-4f * magnitude)) ++mismatches;
   }
+#endif
   semihosting_write(model->name);
   semihosting_write(": stack measured ");
   semihosting_write_int((long)stack_used);

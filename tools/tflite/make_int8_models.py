@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""Builds the int8 TFLite test models of tests/data/tflite_int8 and their references.
+
+Small Keras models, each covering the int8 builtin operators the TFLite frontend takes
+(with the fused activations the converter folds into them), plus an int8 DS-CNN-like
+keyword spotter, converted by TensorFlow's TFLiteConverter to full-integer int8 with a
+representative dataset (random inputs). Most keep int8 inputs and outputs (the model's
+edges are int8 tensors); `float_edges` keeps float ones (QUANTIZE and DEQUANTIZE at its
+edges). For each, several inputs and the outputs of the TFLite interpreter running its
+reference kernels (OpResolverType.BUILTIN_REF) are written beside it:
+
+  NAME.tflite        the model
+  NAME.inputs.bin    for each sample, each model input in the model's input order, in
+                     its own element type (int8 or float32), row-major, declared shape
+  NAME.outputs.bin   for each sample, each model output the same way
+
+Inputs are random floats in [-1, 1] quantised with the input's scale and zero point
+(int8 inputs) or the floats themselves. The script prints the builtin operators of each
+model. Run it from the repository root with the venv of tools/tflite/requirements.txt:
+
+  /work/venv/tflite/bin/python tools/tflite/make_int8_models.py tests/data/tflite_int8
+"""
+import argparse
+import os
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import tensorflow as tf  # noqa: E402
+
+# The float models' script, beside this one: the same weight randomisation and
+# reference interpreter.
+from make_models import randomize_batch_norms, randomize_biases, reference_interpreter  # noqa: E402
+
+layers = tf.keras.layers
+SAMPLES = 12
+CALIBRATION_SAMPLES = 32
+
+
+def conv():
+    """CONV_2D: SAME with fused RELU6, stride 2 SAME with fused RELU, dilated SAME, VALID
+    with a rectangular kernel and no activation."""
+    x = layers.Input((9, 10, 3), batch_size=1, name="image")
+    y = layers.Conv2D(8, 3, padding="same", activation="relu6", name="conv_relu6")(x)
+    y = layers.Conv2D(6, 3, strides=2, padding="same", activation="relu", name="conv_stride2")(y)
+    y = layers.Conv2D(5, 3, dilation_rate=2, padding="same", name="conv_dilated")(y)
+    y = layers.Conv2D(4, (1, 3), padding="valid", name="conv_rect")(y)
+    return tf.keras.Model(x, y)
+
+
+def depthwise():
+    """DEPTHWISE_CONV_2D with a depth multiplier, stride 2 SAME, fused RELU; then VALID
+    with fused RELU6; then a 1x1 CONV_2D (the pointwise half of a separable block)."""
+    x = layers.Input((9, 8, 4), batch_size=1, name="image")
+    y = layers.DepthwiseConv2D(3, strides=2, padding="same", depth_multiplier=2, activation="relu", name="dw_a")(x)
+    y = layers.DepthwiseConv2D(3, padding="valid", activation="relu6", name="dw_b")(y)
+    y = layers.Conv2D(6, 1, name="pointwise")(y)
+    return tf.keras.Model(x, y)
+
+
+def pools():
+    """MAX_POOL_2D and AVERAGE_POOL_2D, SAME (the average counts only the window's
+    elements inside the image: 4, 6 or 9 of them) and VALID, each an output."""
+    x = layers.Input((9, 7, 3), batch_size=1, name="image")
+    y = layers.Conv2D(4, 3, padding="same", name="conv")(x)
+    return tf.keras.Model(x, [
+        layers.MaxPooling2D(3, strides=2, padding="same", name="max_same")(y),
+        layers.AveragePooling2D(3, strides=2, padding="same", name="avg_same")(y),
+        layers.MaxPooling2D(2, strides=2, padding="valid", name="max_valid")(y),
+        layers.AveragePooling2D(2, strides=2, padding="valid", name="avg_valid")(y),
+    ])
+
+
+def dense():
+    """FULLY_CONNECTED with fused RELU, a bias-free one and a plain one, after a flatten
+    (RESHAPE) of a conv's output."""
+    x = layers.Input((4, 4, 3), batch_size=1, name="image")
+    y = layers.Conv2D(4, 3, padding="same", activation="relu", name="conv")(x)
+    y = layers.Flatten(name="flatten")(y)
+    y = layers.Dense(16, activation="relu", name="fc_relu")(y)
+    y = layers.Dense(12, use_bias=False, name="fc_nobias")(y)
+    y = layers.Dense(10, name="fc")(y)
+    return tf.keras.Model(x, y)
+
+
+def float_edges():
+    """Float input and output around an int8 network: QUANTIZE, CONV_2D,
+    DEPTHWISE_CONV_2D, a global AVERAGE_POOL_2D, RESHAPE, FULLY_CONNECTED, DEQUANTIZE."""
+    x = layers.Input((8, 8, 2), batch_size=1, name="image")
+    y = layers.Conv2D(8, 3, strides=2, padding="same", activation="relu", name="conv")(x)
+    y = layers.DepthwiseConv2D(3, padding="same", activation="relu6", name="dw")(y)
+    y = layers.AveragePooling2D(4, name="pool")(y)
+    y = layers.Flatten(name="flatten")(y)
+    y = layers.Dense(5, name="logits")(y)
+    return tf.keras.Model(x, y)
+
+
+def ds_cnn_kws():
+    """An int8 DS-CNN-like keyword spotter (MLPerf Tiny's architecture at 32 channels)
+    up to its logits: a 10x4 stride-2 conv, four depthwise-separable blocks, global
+    average pool, 12 classes (its Softmax is not here: int8 SOFTMAX is not supported yet)."""
+    x = layers.Input((49, 10, 1), batch_size=1, name="mfcc")
+    y = layers.Conv2D(32, (10, 4), strides=2, padding="same", use_bias=False, name="conv1")(x)
+    y = layers.BatchNormalization(name="bn1")(y)
+    y = layers.ReLU(name="relu1")(y)
+    for block in range(4):
+        y = layers.DepthwiseConv2D(3, padding="same", use_bias=False, name=f"dw{block}")(y)
+        y = layers.BatchNormalization(name=f"dw_bn{block}")(y)
+        y = layers.ReLU(name=f"dw_relu{block}")(y)
+        y = layers.Conv2D(32, 1, use_bias=False, name=f"pw{block}")(y)
+        y = layers.BatchNormalization(name=f"pw_bn{block}")(y)
+        y = layers.ReLU(name=f"pw_relu{block}")(y)
+    y = layers.AveragePooling2D(pool_size=(25, 5), name="pool")(y)
+    y = layers.Flatten(name="flatten")(y)
+    y = layers.Dense(12, name="logits")(y)
+    return tf.keras.Model(x, y)
+
+
+def activation_bounds():
+    """Three CONV_2D and a FULLY_CONNECTED without activations, whose output ranges
+    the converter calibrates on both signs; set_fused_activations then gives them RELU,
+    RELU6, RELU_N1_TO_1 and RELU, so that the int8 clamp to the activation's bounds
+    (quantised by the output's scale) is what decides their outputs."""
+    x = layers.Input((6, 6, 3), batch_size=1, name="image")
+    y = layers.Conv2D(6, 3, padding="same", name="conv_relu")(x)
+    y = layers.Conv2D(6, 3, padding="same", name="conv_relu6")(y)
+    y = layers.Lambda(lambda t: t * 4.0, name="wider")(y)
+    y = layers.Conv2D(4, 3, padding="same", name="conv_relu_n1_to_1")(y)
+    y = layers.Flatten(name="flatten")(y)
+    y = layers.Dense(8, name="fc_relu")(y)
+    return tf.keras.Model(x, y)
+
+
+def set_fused_activations(flatbuffer, activations):
+    """Gives the model's CONV_2D and FULLY_CONNECTED operators, in order, the fused
+    activations named (ActivationFunctionType names), leaving their tensors' quantisation
+    as the converter calibrated it without them."""
+    import flatbuffers  # pylint: disable=import-outside-toplevel
+    from tensorflow.lite.python import schema_py_generated as schema  # pylint: disable=import-outside-toplevel
+    model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(flatbuffer, 0))
+    codes = [max(c.builtinCode, c.deprecatedBuiltinCode) for c in model.operatorCodes]
+    wanted = iter(activations)
+    for op in model.subgraphs[0].operators:
+        if codes[op.opcodeIndex] in (schema.BuiltinOperator.CONV_2D, schema.BuiltinOperator.FULLY_CONNECTED):
+            name = next(wanted, None)
+            if name is not None:
+                op.builtinOptions.fusedActivationFunction = getattr(schema.ActivationFunctionType, name)
+    assert next(wanted, None) is None, "fewer operators than activations"
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
+# name: (builder, int8 edges)
+MODELS = {
+    "conv": (conv, True),
+    "depthwise": (depthwise, True),
+    "pools": (pools, True),
+    "dense": (dense, True),
+    "float_edges": (float_edges, False),
+    "ds_cnn_kws": (ds_cnn_kws, True),
+    "activation_bounds": (activation_bounds, True),
+}
+
+
+def convert(model, rng, int8_edges):
+    shapes = [tuple(i.shape) for i in model.inputs]
+
+    def representative_dataset():
+        for _ in range(CALIBRATION_SAMPLES):
+            yield [rng.uniform(-1.0, 1.0, s).astype(np.float32) for s in shapes]
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = representative_dataset
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    if int8_edges:
+        converter.inference_input_type = tf.int8
+        converter.inference_output_type = tf.int8
+    return converter.convert()
+
+
+def sample_input(detail, rng):
+    real = rng.uniform(-1.0, 1.0, detail["shape"]).astype(np.float32)
+    if detail["dtype"] == np.float32:
+        return real
+    assert detail["dtype"] == np.int8, detail
+    scale, zero_point = detail["quantization"]
+    return np.clip(np.round(real / scale) + zero_point, -128, 127).astype(np.int8)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("output_dir")
+    args = parser.parse_args()
+    os.makedirs(args.output_dir, exist_ok=True)
+    for index, (name, (build, int8_edges)) in enumerate(MODELS.items()):
+        tf.keras.utils.set_random_seed(3000 + index)
+        rng = np.random.default_rng(4000 + index)
+        model = build()
+        randomize_batch_norms(model, rng)
+        randomize_biases(model, rng)
+        flatbuffer = convert(model, rng, int8_edges)
+        if name == "activation_bounds":
+            flatbuffer = set_fused_activations(flatbuffer, ["RELU", "RELU6", "RELU_N1_TO_1", "RELU"])
+        interpreter = reference_interpreter(flatbuffer)
+        operators = sorted({op["op_name"] for op in interpreter._get_ops_details()})  # pylint: disable=protected-access
+        inputs, outputs = [], []
+        for _ in range(SAMPLES):
+            for detail in interpreter.get_input_details():
+                sample = sample_input(detail, rng)
+                interpreter.set_tensor(detail["index"], sample)
+                inputs.append(sample.tobytes())
+            interpreter.invoke()
+            for detail in interpreter.get_output_details():
+                outputs.append(interpreter.get_tensor(detail["index"]).tobytes())
+        path = os.path.join(args.output_dir, name)
+        with open(path + ".tflite", "wb") as f:
+            f.write(flatbuffer)
+        with open(path + ".inputs.bin", "wb") as f:
+            f.write(b"".join(inputs))
+        with open(path + ".outputs.bin", "wb") as f:
+            f.write(b"".join(outputs))
+        edges = [(tuple(d["shape"]), d["dtype"].__name__) for d in interpreter.get_input_details()]
+        ends = [(tuple(d["shape"]), d["dtype"].__name__) for d in interpreter.get_output_details()]
+        print(f"{name}: {len(flatbuffer)} bytes, inputs {edges}, outputs {ends}, operators {operators}")
+
+
+if __name__ == "__main__":
+    main()
