@@ -117,14 +117,15 @@ if [ -f "${int8_networks[0]}" ]; then
     mv "$stage/$stem.reference.bin" "$stage/$stem.ort_out.bin"
   done
 fi
-# The MLPerf-Tiny-style TFLite models (tests/data/tflite: 3 samples each,
-# tests/data/tflite_int8: 12) on their first sample, against the TFLite reference
-# kernels' output for it.
-for entry in "tflite 3" "tflite_int8 12"; do
-  read -r folder samples <<< "$entry"
-  model=tests/data/$folder/ds_cnn_kws.tflite
+# The MLPerf-Tiny-style TFLite models (tests/data/tflite, tests/data/tflite_int8; the
+# samples each file holds) on their first sample, against the TFLite reference kernels'
+# output for it.
+for entry in "tflite ds_cnn_kws 3" "tflite_int8 ds_cnn_kws 12" "tflite_int8 resnet8 12" \
+             "tflite_int8 mobilenet_v1_025_vww 3" "tflite_int8 fc_autoencoder 12"; do
+  read -r folder name samples <<< "$entry"
+  model=tests/data/$folder/$name.tflite
   [ -f "$model" ] || continue
-  stem=${folder}_ds_cnn_kws
+  stem=${folder}_$name
   ln -s "$PWD/$model" "$stage/$stem.tflite"
   for data in "inputs input" "outputs ort_out"; do
     read -r kind suffix <<< "$data"

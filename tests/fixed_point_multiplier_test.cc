@@ -69,6 +69,25 @@ TEST(FixedPointMultiplier, TwoRoundingsAsTflitesReferenceKernels) {
   EXPECT_EQ(RequantizeFixedPoint(INT32_MAX, QuantizeMultiplier(0.0), 7, DataType::kInt8, FixedPointRounding::kDouble), 7);
 }
 
+// TFLite's int8 ADD worked by hand: equal input scales and an output scale twice as
+// coarse make 1 + 0 a half (0.5): the input multipliers are 1/2 ({2^30, 0}), the sum's
+// 2^-20 ({2^30, -19}); 1 << 20 scales to 2^19, which the sum's multiplier takes to 2^18
+// and then divides by 2^19, halves away from zero: 1 (ONNX Runtime's QLinearAdd rounds
+// that half to even: 0); -1 gives -1; 3 + 0 is 1.5, which both round to 2.
+TEST(FixedPointMultiplier, AddsAsTflitesReferenceKernel) {
+  const FixedPointAdd add = TfliteAddMultipliers(0.1f, 0.1f, 0.2f);
+  EXPECT_EQ(add.a.multiplier, 1 << 30);
+  EXPECT_EQ(add.a.shift, 0);
+  EXPECT_EQ(add.sum.multiplier, 1 << 30);
+  EXPECT_EQ(add.sum.shift, -19);
+  EXPECT_EQ(TfliteAdd(add, 1, 0, 0, 0, 0, DataType::kInt8), 1);
+  EXPECT_EQ(QuantizedSum({1, 0.1f, 0}, {0, 0.1f, 0}, 0.2f, 0, DataType::kInt8), 0);
+  EXPECT_EQ(TfliteAdd(add, -1, 0, 0, 0, 0, DataType::kInt8), -1);
+  EXPECT_EQ(TfliteAdd(add, 3, 0, 0, 0, 0, DataType::kInt8), 2);
+  EXPECT_EQ(TfliteAdd(add, 10, 3, -5, 2, 7, DataType::kInt8), 7 + 0);  // (7 - 7) / 2 = 0, plus 7
+  EXPECT_EQ(TfliteAdd(add, 127, -128, 127, -128, 100, DataType::kInt8), 127);  // saturates
+}
+
 // Scales and sums of the sizes int8 layers have: the fixed-point form equals the float
 // one on all but a few in a million (products within float32's rounding of a half).
 TEST(FixedPointMultiplier, AgreesWithTheFloatFormAwayFromHalves) {

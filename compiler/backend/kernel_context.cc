@@ -304,6 +304,11 @@ llvm::Value* KernelContext::ConstantFloats(const std::vector<float>& values, con
   return constants_.Place(b, weights_, bytes, absl::StrCat(symbol_prefix_, "_", node.name, "_", purpose));
 }
 
+llvm::Value* KernelContext::ConstantInt32s(const std::vector<int32_t>& values, const std::string& purpose) {
+  const std::string bytes(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(int32_t));
+  return constants_.Place(b, weights_, bytes, absl::StrCat(symbol_prefix_, "_", node.name, "_", purpose));
+}
+
 llvm::Value* KernelContext::ConstantIndices(const std::vector<int64_t>& values, const std::string& purpose) {
   std::string bytes;
   if (target.index_bits == 64) {

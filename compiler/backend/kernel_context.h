@@ -144,6 +144,8 @@ class KernelContext {
   // A constant float array in read-only data (a table the kernel computes from the
 // geometry; weights the kernel reads repacked come from PreparedConstant), as a pointer.
   llvm::Value* ConstantFloats(const std::vector<float>& values, const std::string& purpose);
+  // The same for int32 values (fixed-point tables).
+  llvm::Value* ConstantInt32s(const std::vector<int32_t>& values, const std::string& purpose);
   // The same for offsets and flags, as Index() integers.
   llvm::Value* ConstantIndices(const std::vector<int64_t>& values, const std::string& purpose);
 

@@ -10,6 +10,7 @@
 //              convolution's output with the convolution's own output pair (the same
 //              constants), so it adds the integers the convolution wrote as they are.
 #include "compiler/ir/op_geometry.h"
+#include "compiler/ops/quantize/fixed_point_multiplier.h"
 #include "compiler/passes/fusion_util.h"
 #include "compiler/passes/passes.h"
 
@@ -66,6 +67,9 @@ absl::Status FuseResidualAdd(Graph& graph) {
   for (size_t n = 0; n < graph.nodes().size(); ++n) {
     const Node& add = graph.nodes()[n];
     if (add.op != OpKind::kAdd && add.op != OpKind::kQLinearAdd) continue;
+    // TFLite's integer sum (the TFLite frontend's ADD) stays a node of its own: the fused
+    // kernel sums as ONNX Runtime's QLinearAdd does.
+    if (RequantizesInFixedPoint(add)) continue;
     const int second = add.op == OpKind::kAdd ? 1 : 3;  // the second operand's input
     ResidualCandidate best;
     for (const int operand : {0, second}) {

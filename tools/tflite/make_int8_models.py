@@ -4,10 +4,12 @@
 Small Keras models, each covering the int8 builtin operators the TFLite frontend takes
 (with the fused activations the converter folds into them), plus an int8 DS-CNN-like
 keyword spotter, converted by TensorFlow's TFLiteConverter to full-integer int8 with a
-representative dataset (random inputs). Most keep int8 inputs and outputs (the model's
+representative dataset (random inputs); the MLPerf Tiny architectures (DS-CNN, ResNet-8,
+MobileNetV1-0.25 visual wake words, the FC autoencoder) among them. Most keep int8 inputs and outputs (the model's
 edges are int8 tensors); `float_edges` keeps float ones (QUANTIZE and DEQUANTIZE at its
 edges). For each, several inputs and the outputs of the TFLite interpreter running its
-reference kernels (OpResolverType.BUILTIN_REF) are written beside it:
+reference kernels (OpResolverType.BUILTIN_REF) are written beside it (twelve samples, three
+for MobileNet's larger images):
 
   NAME.tflite        the model
   NAME.inputs.bin    for each sample, each model input in the model's input order, in
@@ -96,9 +98,9 @@ def float_edges():
 
 
 def ds_cnn_kws():
-    """An int8 DS-CNN-like keyword spotter (MLPerf Tiny's architecture at 32 channels)
-    up to its logits: a 10x4 stride-2 conv, four depthwise-separable blocks, global
-    average pool, 12 classes (its Softmax is not here: int8 SOFTMAX is not supported yet)."""
+    """An int8 DS-CNN-like keyword spotter (MLPerf Tiny's architecture at 32 channels):
+    a 10x4 stride-2 conv, four depthwise-separable blocks, global average pool, 12
+    classes, SOFTMAX."""
     x = layers.Input((49, 10, 1), batch_size=1, name="mfcc")
     y = layers.Conv2D(32, (10, 4), strides=2, padding="same", use_bias=False, name="conv1")(x)
     y = layers.BatchNormalization(name="bn1")(y)
@@ -113,6 +115,91 @@ def ds_cnn_kws():
     y = layers.AveragePooling2D(pool_size=(25, 5), name="pool")(y)
     y = layers.Flatten(name="flatten")(y)
     y = layers.Dense(12, name="logits")(y)
+    y = layers.Softmax(name="probs")(y)
+    return tf.keras.Model(x, y)
+
+
+def add():
+    """ADD of two int8 tensors of different scales, with a fused RELU, and with a
+    broadcast constant (one value per channel)."""
+    x = layers.Input((6, 5, 3), batch_size=1, name="image")
+    p = layers.Conv2D(4, 3, padding="same", name="conv_p")(x)
+    q = layers.Conv2D(4, 1, name="conv_q")(x)
+    q = layers.Lambda(lambda t: t * 3.0, name="wider")(q)
+    offsets = tf.constant(np.array([0.5, -0.25, 1.0, -0.75], np.float32))
+    return tf.keras.Model(x, [
+        layers.Add(name="sum")([p, q]),
+        layers.ReLU(name="sum_relu")(layers.Add(name="sum_b")([q, p])),
+        layers.Lambda(lambda t: t + offsets, name="broadcast")(p),
+    ])
+
+
+def softmax():
+    """SOFTMAX of a FULLY_CONNECTED layer's 10 logits, and of a convolution's 6 channels
+    at every pixel (rows along the last axis)."""
+    x = layers.Input((5, 4, 3), batch_size=1, name="image")
+    c = layers.Conv2D(6, 3, padding="same", name="conv")(x)
+    logits = layers.Dense(10, name="logits")(layers.Flatten(name="flatten")(c))
+    return tf.keras.Model(x, [layers.Softmax(name="probs")(logits), layers.Softmax(name="pixel_probs")(c)])
+
+
+def resnet8():
+    """MLPerf Tiny's CIFAR-10 ResNet-8: three residual stacks (16, 32
+    and 64 channels; the last two stride 2 with a 1x1 convolution on the shortcut), each
+    ending in ADD with a fused RELU; 8x8 average pool, 10 classes, SOFTMAX."""
+    x = layers.Input((32, 32, 3), batch_size=1, name="image")
+    y = layers.Conv2D(16, 3, padding="same", name="conv0")(x)
+    y = layers.BatchNormalization(name="bn0")(y)
+    y = layers.ReLU(name="relu0")(y)
+    for stack, (filters, stride) in enumerate([(16, 1), (32, 2), (64, 2)]):
+        z = layers.Conv2D(filters, 3, strides=stride, padding="same", name=f"s{stack}_conv_a")(y)
+        z = layers.BatchNormalization(name=f"s{stack}_bn_a")(z)
+        z = layers.ReLU(name=f"s{stack}_relu_a")(z)
+        z = layers.Conv2D(filters, 3, padding="same", name=f"s{stack}_conv_b")(z)
+        z = layers.BatchNormalization(name=f"s{stack}_bn_b")(z)
+        if stride != 1:
+            y = layers.Conv2D(filters, 1, strides=stride, name=f"s{stack}_shortcut")(y)
+        y = layers.ReLU(name=f"s{stack}_relu")(layers.Add(name=f"s{stack}_add")([y, z]))
+    y = layers.AveragePooling2D(8, name="pool")(y)
+    y = layers.Flatten(name="flatten")(y)
+    y = layers.Dense(10, name="logits")(y)
+    y = layers.Softmax(name="probs")(y)
+    return tf.keras.Model(x, y)
+
+
+def mobilenet_v1_025_vww():
+    """MLPerf Tiny's visual wake words MobileNetV1 (width 0.25, 96x96 RGB): a stride-2
+    convolution, 13 depthwise-separable blocks with RELU6 (BatchNorm folded by the
+    converter), 3x3 average pool, 2 classes, SOFTMAX."""
+    x = layers.Input((96, 96, 3), batch_size=1, name="image")
+    y = layers.Conv2D(8, 3, strides=2, padding="same", use_bias=False, name="conv0")(x)
+    y = layers.BatchNormalization(name="bn0")(y)
+    y = layers.ReLU(6.0, name="relu0")(y)
+    blocks = [(16, 1), (32, 2), (32, 1), (64, 2), (64, 1), (128, 2)] + [(128, 1)] * 5 + [(256, 2), (256, 1)]
+    for index, (filters, stride) in enumerate(blocks):
+        y = layers.DepthwiseConv2D(3, strides=stride, padding="same", use_bias=False, name=f"dw{index}")(y)
+        y = layers.BatchNormalization(name=f"dw_bn{index}")(y)
+        y = layers.ReLU(6.0, name=f"dw_relu{index}")(y)
+        y = layers.Conv2D(filters, 1, use_bias=False, name=f"pw{index}")(y)
+        y = layers.BatchNormalization(name=f"pw_bn{index}")(y)
+        y = layers.ReLU(6.0, name=f"pw_relu{index}")(y)
+    y = layers.AveragePooling2D(3, name="pool")(y)
+    y = layers.Flatten(name="flatten")(y)
+    y = layers.Dense(2, name="logits")(y)
+    y = layers.Softmax(name="probs")(y)
+    return tf.keras.Model(x, y)
+
+
+def fc_autoencoder():
+    """MLPerf Tiny's anomaly-detection autoencoder: 640 -> 128 x 4 -> 8 -> 128 x 4 -> 640,
+    FULLY_CONNECTED layers with BatchNorm (folded) and RELU, the last one linear."""
+    x = layers.Input((640,), batch_size=1, name="features")
+    y = x
+    for index, units in enumerate([128, 128, 128, 128, 8, 128, 128, 128, 128]):
+        y = layers.Dense(units, name=f"fc{index}")(y)
+        y = layers.BatchNormalization(name=f"bn{index}")(y)
+        y = layers.ReLU(name=f"relu{index}")(y)
+    y = layers.Dense(640, name="reconstruction")(y)
     return tf.keras.Model(x, y)
 
 
@@ -151,15 +238,20 @@ def set_fused_activations(flatbuffer, activations):
     return bytes(builder.Output())
 
 
-# name: (builder, int8 edges)
+# name: (builder, int8 edges, samples)
 MODELS = {
-    "conv": (conv, True),
-    "depthwise": (depthwise, True),
-    "pools": (pools, True),
-    "dense": (dense, True),
-    "float_edges": (float_edges, False),
-    "ds_cnn_kws": (ds_cnn_kws, True),
-    "activation_bounds": (activation_bounds, True),
+    "conv": (conv, True, SAMPLES),
+    "depthwise": (depthwise, True, SAMPLES),
+    "pools": (pools, True, SAMPLES),
+    "dense": (dense, True, SAMPLES),
+    "float_edges": (float_edges, False, SAMPLES),
+    "ds_cnn_kws": (ds_cnn_kws, True, SAMPLES),
+    "activation_bounds": (activation_bounds, True, SAMPLES),
+    "add": (add, True, SAMPLES),
+    "softmax": (softmax, True, SAMPLES),
+    "resnet8": (resnet8, True, SAMPLES),
+    "mobilenet_v1_025_vww": (mobilenet_v1_025_vww, True, 3),  # 27 KB per input
+    "fc_autoencoder": (fc_autoencoder, True, SAMPLES),
 }
 
 
@@ -194,7 +286,7 @@ def main():
     parser.add_argument("output_dir")
     args = parser.parse_args()
     os.makedirs(args.output_dir, exist_ok=True)
-    for index, (name, (build, int8_edges)) in enumerate(MODELS.items()):
+    for index, (name, (build, int8_edges, samples)) in enumerate(MODELS.items()):
         tf.keras.utils.set_random_seed(3000 + index)
         rng = np.random.default_rng(4000 + index)
         model = build()
@@ -206,7 +298,7 @@ def main():
         interpreter = reference_interpreter(flatbuffer)
         operators = sorted({op["op_name"] for op in interpreter._get_ops_details()})  # pylint: disable=protected-access
         inputs, outputs = [], []
-        for _ in range(SAMPLES):
+        for _ in range(samples):
             for detail in interpreter.get_input_details():
                 sample = sample_input(detail, rng)
                 interpreter.set_tensor(detail["index"], sample)

@@ -9,6 +9,7 @@
 #include "compiler/frontend/tflite/converter_support.h"
 #include "compiler/frontend/tflite/window_converters.h"
 #include "compiler/ir/op_geometry.h"
+#include "compiler/ops/quantize/fixed_point_multiplier.h"
 #include "compiler/ops/quantize/half_rounding.h"
 #include "compiler/util/status_macros.h"
 
@@ -59,8 +60,31 @@ absl::Status ConvertBinary(SubgraphImporter& s, OpKind op, tfl::ActivationFuncti
   return s.DefineOutput(0, y);
 }
 
+// int8: QLinearAdd summing as TFLite's ADD (fixed_point_multiplier.h's TfliteAdd), then
+// the fused activation's clamp.
+absl::Status ConvertQuantizedAdd(SubgraphImporter& s, tfl::ActivationFunctionType activation) {
+  RETURN_IF_ERROR(ExpectArity(s, 2, 2, 1));
+  ASSIGN_OR_RETURN(TensorQuantization qa, RequiredQuantization(s.InputQuantization(0), "input 0", true));
+  ASSIGN_OR_RETURN(TensorQuantization qb, RequiredQuantization(s.InputQuantization(1), "input 1", true));
+  ASSIGN_OR_RETURN(TensorQuantization qc, RequiredQuantization(s.OutputQuantization(0), "the output", true));
+  ASSIGN_OR_RETURN(ValueId a, s.Input(0));
+  ASSIGN_OR_RETURN(ValueId b, s.Input(1));
+  const QuantizationValues a_pair = AddQuantization(s, qa, "a"), b_pair = AddQuantization(s, qb, "b"),
+                           c_pair = AddQuantization(s, qc, "c");
+  AttributeMap attributes;
+  attributes.Set(kFixedPointRequantization, static_cast<int64_t>(FixedPointRounding::kDouble));
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kQLinearAdd, "add",
+                                        {a, a_pair.scale, a_pair.zero_point, b, b_pair.scale, b_pair.zero_point,
+                                         c_pair.scale, c_pair.zero_point},
+                                        std::move(attributes)));
+  ASSIGN_OR_RETURN(y, ApplyQuantizedActivation(s, activation, y, qc));
+  return s.DefineOutput(0, y);
+}
+
 absl::Status ConvertAdd(SubgraphImporter& s) {
-  return ConvertBinary(s, OpKind::kAdd, ActivationOf(s.op().builtin_options_as_AddOptions()));
+  const tfl::ActivationFunctionType activation = ActivationOf(s.op().builtin_options_as_AddOptions());
+  if (s.IsQuantizedOperator()) return ConvertQuantizedAdd(s, activation);
+  return ConvertBinary(s, OpKind::kAdd, activation);
 }
 absl::Status ConvertSub(SubgraphImporter& s) {
   return ConvertBinary(s, OpKind::kSub, ActivationOf(s.op().builtin_options_as_SubOptions()));
@@ -116,10 +140,32 @@ absl::Status ConvertClip(SubgraphImporter& s, float low, float high) {
 absl::Status ConvertRelu6(SubgraphImporter& s) { return ConvertClip(s, 0.0f, 6.0f); }
 absl::Status ConvertReluN1To1(SubgraphImporter& s) { return ConvertClip(s, -1.0f, 1.0f); }
 
+// int8: QLinearSoftmax computing as TFLite's reference kernel (tflite_softmax.h), whose
+// output TFLite quantises with scale 1/256 and zero point -128; beta 1.
+absl::Status ConvertQuantizedSoftmax(SubgraphImporter& s, float beta) {
+  if (beta != 1.0f) return absl::UnimplementedError(absl::StrCat("an int8 SOFTMAX with beta ", beta, " is not supported"));
+  ASSIGN_OR_RETURN(TensorQuantization qx, RequiredQuantization(s.InputQuantization(0), "the input", true));
+  ASSIGN_OR_RETURN(TensorQuantization qy, RequiredQuantization(s.OutputQuantization(0), "the output", true));
+  if (static_cast<double>(qx.scales[0]) * (1 << 26) >= (1 << 30)) {
+    return absl::UnimplementedError(absl::StrCat("an int8 SOFTMAX of input scale ", qx.scales[0], " is not supported"));
+  }
+  ASSIGN_OR_RETURN(ValueId x, s.Input(0));
+  const QuantizationValues x_pair = AddQuantization(s, qx, "x"), y_pair = AddQuantization(s, qy, "y");
+  AttributeMap attributes;
+  attributes.Set("axis", int64_t{-1});
+  attributes.Set("opset", int64_t{13});
+  attributes.Set(kFixedPointRequantization, static_cast<int64_t>(FixedPointRounding::kDouble));
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kQLinearSoftmax, "softmax",
+                                        {x, x_pair.scale, x_pair.zero_point, y_pair.scale, y_pair.zero_point},
+                                        std::move(attributes)));
+  return s.DefineOutput(0, y);
+}
+
 // softmax(beta * x) along the last dimension.
 absl::Status ConvertSoftmax(SubgraphImporter& s) {
   RETURN_IF_ERROR(ExpectArity(s, 1, 1, 1));
   ASSIGN_OR_RETURN(const tfl::SoftmaxOptions* options, Required(s.op().builtin_options_as_SoftmaxOptions(), "SoftmaxOptions"));
+  if (s.IsQuantizedOperator()) return ConvertQuantizedSoftmax(s, options->beta());
   ASSIGN_OR_RETURN(ValueId x, s.Input(0));
   if (options->beta() != 1.0f) {
     const ValueId beta = s.AddConstant("beta", TensorData::FromFloats({}, std::vector<float>{options->beta()}));
@@ -315,7 +361,7 @@ struct SupportedOperator {
 
 // Every builtin operator the TFLite frontend supports.
 constexpr SupportedOperator kSupportedOperators[] = {
-    {kAdd, ConvertAdd},
+    {kAdd, ConvertAdd, true},
     {kAveragePool2D, ConvertAveragePool2D, true},
     {kConcatenation, ConvertConcatenation},
     {kConv2D, ConvertConv2D, true},
@@ -328,7 +374,7 @@ constexpr SupportedOperator kSupportedOperators[] = {
     {kReluN1To1, ConvertReluN1To1},
     {kRelu6, ConvertRelu6},
     {kReshape, MovingValues<ConvertReshape>, true},
-    {kSoftmax, ConvertSoftmax},
+    {kSoftmax, ConvertSoftmax, true},
     {kTanh, ConvertTanh},
     {kPad, ConvertPad},
     {kMean, ConvertMean},

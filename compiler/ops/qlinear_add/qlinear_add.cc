@@ -5,11 +5,15 @@
 // which is also what DequantizeLinear -> Add -> QuantizeLinear computes, operation for
 // operation: the QDQ fusion (passes/qdq_fusion.cc) makes it, so the float tensors
 // between never exist. Inputs: a, a_scale, a_zero_point, b, b_scale, b_zero_point,
-// c_scale, c_zero_point; parameters per tensor.
+// c_scale, c_zero_point; parameters per tensor. With kFixedPointRequantization = 2 (the
+// TFLite frontend's int8 ADD; constant scales) TFLite's integer sum instead
+// (fixed_point_multiplier.h's TfliteAdd).
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
 #include "compiler/ir/op_geometry.h"
 #include "compiler/ops/own_op_hooks.h"
+#include "compiler/ops/quantize/fixed_point_multiplier.h"
+#include "compiler/ops/quantize/product_requantizer.h"
 #include "compiler/ops/quantize/quantization.h"
 #include "compiler/reference/index_walk.h"
 #include "compiler/util/status_macros.h"
@@ -36,7 +40,23 @@ absl::StatusOr<QLinearAddGeometry> ResolveQLinearAdd(const Graph& graph, const N
   g.b_type = graph.InputType(node, 3).element_type;
   g.a_strides = BroadcastStrides(a, g.out_shape);
   g.b_strides = BroadcastStrides(b, g.out_shape);
+  if (RequantizesInFixedPoint(node)) {
+    if (FixedPointRoundingOf(node) != FixedPointRounding::kDouble) {
+      return absl::InvalidArgumentError("QLinearAdd sums in fixed point only as TFLite's ADD (two roundings)");
+    }
+    for (int input : {1, 4, 6}) {
+      if (!graph.IsConstant(node.inputs[input]) || graph.InputType(node, input).ElementCount() != 1) {
+        return absl::InvalidArgumentError("TFLite's integer sum needs constant scales, one per tensor");
+      }
+    }
+  }
   return g;
+}
+
+// TFLite's parameters of a QLinearAdd that sums as its ADD.
+FixedPointAdd TfliteAddOf(const Graph& graph, const Node& node) {
+  auto scale = [&](int input) { return graph.value(node.inputs[input]).constant->Floats()[0]; };
+  return TfliteAddMultipliers(scale(1), scale(4), scale(6));
 }
 
 }  // namespace
@@ -55,8 +75,15 @@ absl::StatusOr<std::vector<TensorData>> EvaluateQLinearAdd(const Graph& graph, c
   const QuantizationValues qa = ReadQuantization(g.a, inputs), qb = ReadQuantization(g.b, inputs),
                            qc = ReadQuantization(g.c, inputs);
   std::vector<int32_t> c(ElementCount(g.out_shape));
+  const bool tflite = RequantizesInFixedPoint(node);
+  const FixedPointAdd add = tflite ? TfliteAddOf(graph, node) : FixedPointAdd{};
   ForEachBroadcast(g.out_shape, {graph.InputType(node, 0).shape, graph.InputType(node, 3).shape},
                    [&](int64_t e, const std::vector<int64_t>& at) {
+                     if (tflite) {
+                       c[e] = TfliteAdd(add, a[at[0]], qa.zero_point[0], b[at[1]], qb.zero_point[0], qc.zero_point[0],
+                                        g.c.type);
+                       return;
+                     }
                      c[e] = QuantizedSum({a[at[0]], qa.scale[0], qa.zero_point[0]},
                                          {b[at[1]], qb.scale[0], qb.zero_point[0]}, qc.scale[0], qc.zero_point[0],
                                          g.c.type);
@@ -72,9 +99,24 @@ absl::Status EmitQLinearAddKernel(KernelContext& k) {
   llvm::Value* a_zero_point = EmitLoadZeroPoint(k, g.a, k.Int(0));
   llvm::Value* b_zero_point = EmitLoadZeroPoint(k, g.b, k.Int(0));
   llvm::Value* c_zero_point = EmitLoadZeroPoint(k, g.c, k.Int(0));
+  const bool tflite = RequantizesInFixedPoint(k.node);
+  const FixedPointAdd add = tflite ? TfliteAddOf(k.graph, k.node) : FixedPointAdd{};
   k.LoopNest(g.out_shape, {g.a_strides, g.b_strides}, [&](llvm::Value* e, const std::vector<llvm::Value*>& at) {
     llvm::Value* a = EmitWidenToInt32(k, k.LoadAs(g.a_type, k.in[0], at[0]), g.a_type);
     llvm::Value* b = EmitWidenToInt32(k, k.LoadAs(g.b_type, k.in[3], at[1]), g.b_type);
+    if (tflite) {  // fixed_point_multiplier.h's TfliteAdd, its multipliers constants here
+      llvm::IRBuilder<>& ir = k.b;
+      auto scaled = [&](llvm::Value* value, llvm::Value* zero_point, FixedPointMultiplier m) {
+        llvm::Value* shifted = ir.CreateShl(ir.CreateSub(value, zero_point), FixedPointAdd::kLeftShift);
+        return EmitMultiplyByFixedPoint(k, shifted, ir.getInt32(m.multiplier), ir.getInt32(m.shift), m.shift <= -1);
+      };
+      llvm::Value* sum = ir.CreateAdd(scaled(a, a_zero_point, add.a), scaled(b, b_zero_point, add.b));
+      k.StoreAs(g.c.type,
+                EmitRequantizeFixedPoint(k, sum, ir.getInt32(add.sum.multiplier), ir.getInt32(add.sum.shift), c_zero_point,
+                                         g.c.type, add.sum.shift <= -1, FixedPointRounding::kDouble),
+                k.out[0], e);
+      return;
+    }
     k.StoreAs(g.c.type,
               EmitQuantizedSum(k, {a, a_scale, a_zero_point}, {b, b_scale, b_zero_point}, c_scale, c_zero_point, g.c.type),
               k.out[0], e);

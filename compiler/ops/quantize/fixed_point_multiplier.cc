@@ -100,18 +100,13 @@ std::vector<float> ProductFloatMultipliers(const Graph& graph, const Node& node)
   return PerWeightScale(graph, node, &RequantizationMultiplier);
 }
 
-namespace {
-
-// gemmlowp's two steps, as TFLite's reference kernels take them: the high half of twice
-// the product, rounded to nearest with halves away from zero (the multiplier is
-// positive, so the one saturating case, INT32_MIN x INT32_MIN, cannot happen) ...
-int32_t RoundingDoublingHighMultiply(int32_t a, int32_t b) {
-  const int64_t product = static_cast<int64_t>(a) * b;
+int32_t SaturatingRoundingDoublingHighMul(int32_t a, int32_t b) {
+  if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
+  const int64_t product = int64_t{a} * b;
   const int64_t nudge = product >= 0 ? (int64_t{1} << 30) : 1 - (int64_t{1} << 30);
   return static_cast<int32_t>((product + nudge) / (int64_t{1} << 31));  // truncates toward zero
 }
 
-// ... then divided by 2^exponent, rounded to nearest, halves away from zero.
 int32_t RoundingDivideByPowerOfTwo(int32_t x, int exponent) {
   const int32_t mask = static_cast<int32_t>((int64_t{1} << exponent) - 1);
   const int32_t remainder = x & mask;
@@ -119,16 +114,34 @@ int32_t RoundingDivideByPowerOfTwo(int32_t x, int exponent) {
   return (x >> exponent) + (remainder > threshold ? 1 : 0);
 }
 
-}  // namespace
+int32_t MultiplyByFixedPoint(int32_t x, FixedPointMultiplier m) {
+  // A left shift (a multiplier of 1 or more) wraps as int32, as TFLite's does.
+  const int32_t shifted = static_cast<int32_t>(static_cast<uint32_t>(x) << std::max(m.shift, 0));
+  return RoundingDivideByPowerOfTwo(SaturatingRoundingDoublingHighMul(shifted, m.multiplier), std::max(-m.shift, 0));
+}
+
+FixedPointAdd TfliteAddMultipliers(float a_scale, float b_scale, float c_scale) {
+  FixedPointAdd add;
+  const double twice_max_input_scale = 2.0 * static_cast<double>(std::max(a_scale, b_scale));
+  add.a = QuantizeMultiplier(static_cast<double>(a_scale) / twice_max_input_scale);
+  add.b = QuantizeMultiplier(static_cast<double>(b_scale) / twice_max_input_scale);
+  add.sum = QuantizeMultiplier(twice_max_input_scale /
+                               static_cast<double>(static_cast<float>(1 << FixedPointAdd::kLeftShift) * c_scale));
+  return add;
+}
+
+int32_t TfliteAdd(const FixedPointAdd& add, int32_t a, int32_t a_zero_point, int32_t b, int32_t b_zero_point,
+                  int32_t c_zero_point, DataType type) {
+  const int32_t scaled_a = MultiplyByFixedPoint((a - a_zero_point) * (1 << FixedPointAdd::kLeftShift), add.a);
+  const int32_t scaled_b = MultiplyByFixedPoint((b - b_zero_point) * (1 << FixedPointAdd::kLeftShift), add.b);
+  const int64_t value = int64_t{MultiplyByFixedPoint(scaled_a + scaled_b, add.sum)} + c_zero_point;
+  return static_cast<int32_t>(std::clamp<int64_t>(value, QuantizedMin(type), QuantizedMax(type)));
+}
 
 int32_t RequantizeFixedPoint(int32_t accumulator, FixedPointMultiplier m, int32_t zero_point, DataType type,
                              FixedPointRounding rounding) {
   if (rounding == FixedPointRounding::kDouble) {
-    // A left shift (a multiplier of 1 or more) wraps as int32, as TFLite's does.
-    const int32_t shifted = static_cast<int32_t>(static_cast<uint32_t>(accumulator) << std::max(m.shift, 0));
-    const int64_t value =
-        int64_t{RoundingDivideByPowerOfTwo(RoundingDoublingHighMultiply(shifted, m.multiplier), std::max(-m.shift, 0))} +
-        zero_point;
+    const int64_t value = int64_t{MultiplyByFixedPoint(accumulator, m)} + zero_point;
     return static_cast<int32_t>(std::clamp<int64_t>(value, QuantizedMin(type), QuantizedMax(type)));
   }
   const int total_shift = 31 - m.shift;  // in [1, 62]

@@ -73,6 +73,31 @@ std::vector<float> ProductFloatMultipliers(const Graph& graph, const Node& node)
 int32_t RequantizeFixedPoint(int32_t accumulator, FixedPointMultiplier m, int32_t zero_point, DataType type,
                              FixedPointRounding rounding = FixedPointRounding::kSingle);
 
+// gemmlowp's primitives on int32, as TFLite's reference kernels use them:
+// a x b x 2 / 2^32 rounded to nearest (a nudge of 2^30, or 1 - 2^30 below zero, then
+// truncation toward zero); INT32_MIN x INT32_MIN saturates to INT32_MAX ...
+int32_t SaturatingRoundingDoublingHighMul(int32_t a, int32_t b);
+// ... and x / 2^exponent (exponent in [0, 31]) rounded to nearest, halves away from zero.
+int32_t RoundingDivideByPowerOfTwo(int32_t x, int exponent);
+
+// x times the multiplier with TFLite's two roundings (its MultiplyByQuantizedMultiplier):
+// an int32, neither offset nor clamped.
+int32_t MultiplyByFixedPoint(int32_t x, FixedPointMultiplier m);
+
+// TFLite's int8 ADD (reference_integer_ops::Add, with its Prepare's parameters): each
+// operand less its zero point, shifted left by 20, scaled by its scale over twice the
+// larger input scale; the two summed; the sum scaled by twice the larger input scale
+// over 2^20 x the output's; every scaling MultiplyByFixedPoint; then the output's zero
+// point and the clamp. QLinearAdd computes this when it carries
+// kFixedPointRequantization = 2 (the TFLite frontend's ADD).
+struct FixedPointAdd {
+  static constexpr int kLeftShift = 20;
+  FixedPointMultiplier a, b, sum;
+};
+FixedPointAdd TfliteAddMultipliers(float a_scale, float b_scale, float c_scale);
+int32_t TfliteAdd(const FixedPointAdd& add, int32_t a, int32_t a_zero_point, int32_t b, int32_t b_zero_point,
+                  int32_t c_zero_point, DataType type);
+
 }  // namespace modelc
 
 #endif  // MODELC_OPS_QUANTIZE_FIXED_POINT_MULTIPLIER_H_

@@ -4,6 +4,39 @@
 
 namespace modelc {
 
+llvm::Value* EmitMultiplyByFixedPoint(KernelContext& k, llvm::Value* x, llvm::Value* multiplier, llvm::Value* shift,
+                                      bool multipliers_below_half) {
+  // fixed_point_multiplier.cc's MultiplyByFixedPoint: x shifted left by max(shift, 0);
+  // gemmlowp's doubled product's high half, which for a multiplier m >= 0 is
+  // (x m + 2^30) >> 31 (its nudge and truncation toward zero give that floor: a negative
+  // x m is at most -2^30, so x m + 1 - 2^30 < 0 and truncating it is flooring it plus
+  // 2^31 - 1); then divided by 2^e, e = max(-shift, 0), halves away from zero:
+  // (h + 2^(e-1) - [h < 0]) >> e for e >= 1, h itself for e = 0.
+  llvm::IRBuilder<>& b = k.b;
+  auto splat = [&](llvm::Value* scalar) { return SplatLike(b, x, scalar); };
+  llvm::Type* i32 = LanesOf(x, b.getInt32Ty());
+  llvm::Type* i64 = LanesOf(x, b.getInt64Ty());
+  llvm::Value* zero = splat(b.getInt32(0));
+  llvm::Value* one = splat(b.getInt32(1));
+  llvm::Value* shift_vector = splat(shift);
+  llvm::Value* shifted = x;
+  if (!multipliers_below_half) {
+    shifted = b.CreateShl(x, b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, shift_vector, zero));
+  }
+  llvm::Value* product = b.CreateMul(b.CreateSExt(shifted, i64), b.CreateSExt(splat(multiplier), i64));
+  llvm::Value* high =
+      b.CreateTrunc(b.CreateAShr(b.CreateAdd(product, splat(b.getInt64(int64_t{1} << 30))), splat(b.getInt64(31))), i32);
+  // Below one half every shift is at most -1, so e = -shift >= 1.
+  llvm::Value* exponent = b.CreateNeg(shift_vector);
+  if (!multipliers_below_half) exponent = b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, exponent, zero);
+  llvm::Value* half = b.CreateAShr(b.CreateShl(one, exponent), one);  // 2^(e-1), 0 for e = 0
+  llvm::Value* below_zero = b.CreateZExt(b.CreateICmpSLT(high, zero), i32);
+  if (!multipliers_below_half) {
+    below_zero = b.CreateAnd(below_zero, b.CreateZExt(b.CreateICmpSGT(exponent, zero), i32));
+  }
+  return b.CreateAShr(b.CreateSub(b.CreateAdd(high, half), below_zero), exponent);
+}
+
 llvm::Value* EmitRequantizeFixedPoint(KernelContext& k, llvm::Value* accumulator, llvm::Value* multiplier,
                                       llvm::Value* shift, llvm::Value* zero_point, DataType type,
                                       bool multipliers_below_half, FixedPointRounding rounding) {
@@ -12,31 +45,7 @@ llvm::Value* EmitRequantizeFixedPoint(KernelContext& k, llvm::Value* accumulator
   llvm::Type* i32 = LanesOf(accumulator, b.getInt32Ty());
   llvm::Type* i64 = LanesOf(accumulator, b.getInt64Ty());
   if (rounding == FixedPointRounding::kDouble) {
-    // fixed_point_multiplier.cc's RequantizeFixedPoint: the accumulator shifted left by
-    // max(shift, 0); gemmlowp's doubled product's high half, which for a multiplier
-    // m >= 0 is (a m + 2^30) >> 31 (its nudge and truncation toward zero give that
-    // floor: a negative a m is at most -2^30, so a m + 1 - 2^30 < 0 and truncating it
-    // is flooring it plus 2^31 - 1); then divided by 2^e, e = max(-shift, 0), halves
-    // away from zero: (h + 2^(e-1) - [h < 0]) >> e for e >= 1, h itself for e = 0.
-    llvm::Value* zero = splat(b.getInt32(0));
-    llvm::Value* one = splat(b.getInt32(1));
-    llvm::Value* shift_vector = splat(shift);
-    llvm::Value* shifted = accumulator;
-    if (!multipliers_below_half) {
-      shifted = b.CreateShl(accumulator, b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, shift_vector, zero));
-    }
-    llvm::Value* product = b.CreateMul(b.CreateSExt(shifted, i64), b.CreateSExt(splat(multiplier), i64));
-    llvm::Value* high =
-        b.CreateTrunc(b.CreateAShr(b.CreateAdd(product, splat(b.getInt64(int64_t{1} << 30))), splat(b.getInt64(31))), i32);
-    // Below one half every shift is at most -1, so e = -shift >= 1.
-    llvm::Value* exponent = b.CreateNeg(shift_vector);
-    if (!multipliers_below_half) exponent = b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, exponent, zero);
-    llvm::Value* half = b.CreateAShr(b.CreateShl(one, exponent), one);  // 2^(e-1), 0 for e = 0
-    llvm::Value* below_zero = b.CreateZExt(b.CreateICmpSLT(high, zero), i32);
-    if (!multipliers_below_half) {
-      below_zero = b.CreateAnd(below_zero, b.CreateZExt(b.CreateICmpSGT(exponent, zero), i32));
-    }
-    llvm::Value* value = b.CreateAShr(b.CreateSub(b.CreateAdd(high, half), below_zero), exponent);
+    llvm::Value* value = EmitMultiplyByFixedPoint(k, accumulator, multiplier, shift, multipliers_below_half);
     value = b.CreateAdd(value, splat(zero_point));
     value = b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, value, splat(b.getInt32(QuantizedMin(type))));
     value = b.CreateBinaryIntrinsic(llvm::Intrinsic::smin, value, splat(b.getInt32(QuantizedMax(type))));

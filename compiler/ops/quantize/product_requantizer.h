@@ -13,6 +13,11 @@ namespace modelc {
 
 class KernelContext;
 
+// MultiplyByFixedPoint in generated code: `x` an i32 (or a vector of them), `multiplier`
+// and `shift` i32 values; with `multipliers_below_half` the shift must be at most -1.
+llvm::Value* EmitMultiplyByFixedPoint(KernelContext& k, llvm::Value* x, llvm::Value* multiplier, llvm::Value* shift,
+                                      bool multipliers_below_half);
+
 // RequantizeFixedPoint in generated code: `multiplier` and `shift` i32 values (loaded
 // from the prepared table); returns an integer of `type`'s width. With
 // `multipliers_below_half` (every shift at most -1, as int8 layers' are) the same
