@@ -1633,6 +1633,24 @@ TEST(Cli, TfliteModelsKeepOnlyEdgeTransposes) {
   }
 }
 
+// An int8 model's header states its int8 input's and output's quantisation, as TFLite's
+// interpreter reports them (input: scale 0.00784299522638321, zero point -1; output: the
+// softmax's 1/256 and -128), so firmware can quantise its data and read the results.
+TEST(Cli, TfliteInt8HeaderStatesTheEdgesQuantisation) {
+  TemporaryFolder out;
+  CommandResult result = Modelc("compile " + std::string(MODELC_TFLITE_DIR) + "/../tflite_int8/ds_cnn_kws.tflite --name kws -o " +
+                                out.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const std::string header = ReadFileBytes(out.File("kws.h"));
+  for (const char* line : {"#define KWS_IN_SERVING_DEFAULT_MFCC_0_SCALE 0.00784299523f",
+                           "#define KWS_IN_SERVING_DEFAULT_MFCC_0_ZERO_POINT (-1)",
+                           "#define KWS_OUT_STATEFULPARTITIONEDCALL_0_SCALE 0.00390625f",
+                           "#define KWS_OUT_STATEFULPARTITIONEDCALL_0_ZERO_POINT (-128)",
+                           "int kws_run(const int8_t *serving_default_mfcc_0, int8_t *StatefulPartitionedCall_0"}) {
+    EXPECT_NE(header.find(line), std::string::npos) << line << "\n" << header;
+  }
+}
+
 // The int8 models (tests/data/tflite_int8) the same way: the input's and output's
 // Transposes (none for single-channel tensors), one per output of `pools` (four), and
 // `dense`'s and `activation_bounds`' flatten taken into the int8 weights.

@@ -435,6 +435,15 @@ std::vector<HandCase> Cases() {
        "  s = Constant<value = float[2] {0.5, 0.25}>()\n  z = Constant<value = int8[2] {1, 0}>()\n"
        "  c = Constant<value = float[2] {0.5, -1}>()\n  y = modelc.Int8WeightsMatMul(a, w, s, z, c)",
        {F({2, 3}, {1, 2, 3, -1, 0.5f, 2})}, {F({2, 2}, {-6.5f, 5, -5, 3})}},
+      // x - 2 = [8, -22, -2, 125] times 0.5 / 1.5 = 1/3 ({1431655765, -1}) with TFLite's two
+      // roundings: 8 m / 2^31 = 5.83 -> 5, / 2 = 2.5 -> 3; -22: -15.17 -> -15, -7.5 -> -8
+      // (one rounding would give -7); -2: -1.83 -> -1, -0.5 -> -1; 125: 83.8 -> 83,
+      // 41.5 -> 42; then the zero point -3.
+      {"modelc.Requantize",
+       "xs = Constant<value = float {0.5}>()\n  xz = Constant<value = int8 {2}>()\n"
+       "  ys = Constant<value = float {1.5}>()\n  yz = Constant<value = int8 {-3}>()\n"
+       "  y = modelc.Requantize(a, xs, xz, ys, yz)",
+       {I8({4}, {10, -20, 0, 127})}, {I8({4}, {0, -11, -4, 39})}},
   };
 }
 

@@ -143,6 +143,21 @@ def softmax():
     return tf.keras.Model(x, [layers.Softmax(name="probs")(logits), layers.Softmax(name="pixel_probs")(c)])
 
 
+def moves():
+    """Operators that move int8 values: CONCATENATION, PAD (with the zero point),
+    TRANSPOSE, MAXIMUM; the converter puts a requantising QUANTIZE (int8 to int8) before
+    the ones that need their inputs at the output's scale."""
+    x = layers.Input((6, 5, 3), batch_size=1, name="image")
+    a = layers.Conv2D(4, 3, padding="same", name="conv_a")(x)
+    b = layers.Conv2D(4, 1, name="conv_b")(x)
+    joined = layers.Concatenate(axis=-1, name="joined")([a, b])
+    return tf.keras.Model(x, [
+        layers.ZeroPadding2D(((1, 0), (2, 1)), name="pad")(joined),
+        layers.Lambda(lambda t: tf.transpose(t, [0, 2, 1, 3]), name="transpose")(joined),
+        layers.Maximum(name="maximum")([a, b]),
+    ])
+
+
 def resnet8():
     """MLPerf Tiny's CIFAR-10 ResNet-8: three residual stacks (16, 32
     and 64 channels; the last two stride 2 with a 1x1 convolution on the shortcut), each
@@ -252,6 +267,7 @@ MODELS = {
     "resnet8": (resnet8, True, SAMPLES),
     "mobilenet_v1_025_vww": (mobilenet_v1_025_vww, True, 3),  # 27 KB per input
     "fc_autoencoder": (fc_autoencoder, True, SAMPLES),
+    "moves": (moves, True, SAMPLES),  # new models go last: each model's seeds follow its place
 }
 
 

@@ -96,12 +96,18 @@ absl::Status ConvertMul(SubgraphImporter& s) {
 absl::Status ConvertDiv(SubgraphImporter& s) {
   return ConvertBinary(s, OpKind::kDiv, ActivationOf(s.op().builtin_options_as_DivOptions()));
 }
-absl::Status ConvertMaximum(SubgraphImporter& s) {
-  return ConvertBinary(s, OpKind::kMax, tfl::ActivationFunctionType::NONE);
+// int8 too: the larger (smaller) code where both inputs are quantised as the output.
+absl::Status ConvertExtremum(SubgraphImporter& s, OpKind op) {
+  if (s.IsQuantizedOperator()) {
+    RETURN_IF_ERROR(ExpectArity(s, 2, 2, 1));
+    if (s.InputQuantization(0) != s.OutputQuantization(0) || s.InputQuantization(1) != s.OutputQuantization(0)) {
+      return absl::UnimplementedError("its int8 inputs are quantised differently from its output");
+    }
+  }
+  return ConvertBinary(s, op, tfl::ActivationFunctionType::NONE);
 }
-absl::Status ConvertMinimum(SubgraphImporter& s) {
-  return ConvertBinary(s, OpKind::kMin, tfl::ActivationFunctionType::NONE);
-}
+absl::Status ConvertMaximum(SubgraphImporter& s) { return ConvertExtremum(s, OpKind::kMax); }
+absl::Status ConvertMinimum(SubgraphImporter& s) { return ConvertExtremum(s, OpKind::kMin); }
 // The slope broadcasts to the input as numpy does, as ONNX's PRelu's.
 absl::Status ConvertPrelu(SubgraphImporter& s) {
   return ConvertBinary(s, OpKind::kPRelu, tfl::ActivationFunctionType::NONE);
@@ -190,7 +196,19 @@ absl::Status ConvertConcatenation(SubgraphImporter& s) {
   AttributeMap attributes;
   attributes.Set("axis", axis);
   ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kConcat, "concat", std::move(inputs), std::move(attributes)));
-  ASSIGN_OR_RETURN(y, ApplyActivation(s, options->fused_activation_function(), y));
+  if (s.IsQuantizedOperator()) {
+    // int8: the values moved as they are, every input quantised as the output (TFLite's
+    // converter requantises inputs to that end; other scales would need TFLite's
+    // per-input rescaling).
+    for (int i = 0; i < s.InputCount(); ++i) {
+      if (s.InputQuantization(i) != s.OutputQuantization(0)) {
+        return absl::UnimplementedError("an int8 CONCATENATION of inputs quantised differently from its output");
+      }
+    }
+    ASSIGN_OR_RETURN(y, ApplyQuantizedActivation(s, options->fused_activation_function(), y, *s.OutputQuantization(0)));
+  } else {
+    ASSIGN_OR_RETURN(y, ApplyActivation(s, options->fused_activation_function(), y));
+  }
   return s.DefineOutput(0, y);
 }
 
@@ -314,20 +332,34 @@ absl::Status ConvertPad(SubgraphImporter& s) {
   }
   const ValueId pads_value = s.AddConstant("pads", TensorData::FromInt64s({2 * rank}, pads));
   ASSIGN_OR_RETURN(ValueId x, s.Input(0));
-  ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kPad, "pad", {x, pads_value}));
+  std::vector<ValueId> inputs = {x, pads_value};
+  if (s.IsQuantizedOperator()) {
+    // int8: padded with the zero point (a real 0), as TFLite pads.
+    RETURN_IF_ERROR(ExpectSameQuantization(s));
+    const int8_t zero_point = static_cast<int8_t>(s.OutputQuantization(0)->zero_points[0]);
+    inputs.push_back(s.AddConstant("pad_value", TensorData(TensorType{DataType::kInt8, {}},
+                                                           std::vector<uint8_t>{static_cast<uint8_t>(zero_point)})));
+  }
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kPad, "pad", std::move(inputs)));
   return s.DefineOutput(0, y);
 }
 
 // float32 -> int8: x / scale (one float division), rounded with halves away from zero
 // (TFLite's reference AffineQuantize), plus the zero point, saturated.
+// int8 -> int8 (the converter's requantisation before an operator that needs one
+// scale): modelc.Requantize, TFLite's fixed point.
 absl::Status ConvertQuantize(SubgraphImporter& s) {
   RETURN_IF_ERROR(ExpectArity(s, 1, 1, 1));
-  if (s.InputQuantization(0)) {
-    return absl::UnimplementedError("a QUANTIZE from one int8 quantisation to another is not supported");
-  }
   ASSIGN_OR_RETURN(TensorQuantization q, RequiredQuantization(s.OutputQuantization(0), "the output", true));
   const QuantizationValues pair = AddQuantization(s, q, "y");
   ASSIGN_OR_RETURN(ValueId x, s.Input(0));
+  if (s.InputQuantization(0)) {
+    ASSIGN_OR_RETURN(TensorQuantization qx, RequiredQuantization(s.InputQuantization(0), "the input", true));
+    const QuantizationValues x_pair = AddQuantization(s, qx, "x");
+    ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kRequantize, "requantize",
+                                          {x, x_pair.scale, x_pair.zero_point, pair.scale, pair.zero_point}));
+    return s.DefineOutput(0, y);
+  }
   AttributeMap attributes;
   attributes.Set(kRoundHalfAwayFromZero, int64_t{1});
   ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kQuantizeLinear, "quantize", {x, pair.scale, pair.zero_point},
@@ -363,7 +395,7 @@ struct SupportedOperator {
 constexpr SupportedOperator kSupportedOperators[] = {
     {kAdd, ConvertAdd, true},
     {kAveragePool2D, ConvertAveragePool2D, true},
-    {kConcatenation, ConvertConcatenation},
+    {kConcatenation, ConvertConcatenation, true},
     {kConv2D, ConvertConv2D, true},
     {kDepthwiseConv2D, ConvertDepthwiseConv2D, true},
     {kFullyConnected, ConvertFullyConnected, true},
@@ -376,15 +408,15 @@ constexpr SupportedOperator kSupportedOperators[] = {
     {kReshape, MovingValues<ConvertReshape>, true},
     {kSoftmax, ConvertSoftmax, true},
     {kTanh, ConvertTanh},
-    {kPad, ConvertPad},
+    {kPad, ConvertPad, true},
     {kMean, ConvertMean},
     {kSub, ConvertSub},
     {kSqueeze, MovingValues<ConvertSqueeze>, true},
-    {kTranspose, ConvertTranspose},
+    {kTranspose, MovingValues<ConvertTranspose>, true},
     {kDiv, ConvertDiv},
     {kPrelu, ConvertPrelu},
-    {kMaximum, ConvertMaximum},
-    {kMinimum, ConvertMinimum},
+    {kMaximum, ConvertMaximum, true},
+    {kMinimum, ConvertMinimum, true},
     {kExpandDims, MovingValues<ConvertExpandDims>, true},
     {kQuantize, ConvertQuantize, true},
     {kDequantize, ConvertDequantize, true},

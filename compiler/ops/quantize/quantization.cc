@@ -186,17 +186,20 @@ std::optional<TensorQuantization> ConstantPair(const Graph& graph, const Node& n
 // Which inputs hold the pair describing input `i` of a quantised op, or {-1, -1}.
 std::pair<int, int> PairOfInput(OpKind op, int i) {
   const bool qlinear = op == OpKind::kQLinearConv || op == OpKind::kQLinearMatMul || op == OpKind::kQLinearAdd ||
-                       op == OpKind::kQLinearAveragePool || op == OpKind::kQLinearSoftmax;
+                       op == OpKind::kQLinearAveragePool || op == OpKind::kQLinearSoftmax || op == OpKind::kRequantize;
   if ((op == OpKind::kDequantizeLinear || qlinear) && i == 0) return {1, 2};
   if ((op == OpKind::kQLinearConv || op == OpKind::kQLinearMatMul || op == OpKind::kQLinearAdd) && i == 3) return {4, 5};
   if (op == OpKind::kQLinearConv && i == kQLinearConvAddendInput) return {i + 1, i + 2};
   return {-1, -1};
 }
 
-std::optional<TensorQuantization> QuantizationOfValue(const Graph& graph, ValueId value, int depth) {
+// `from_producer`: the value's producer may say (false once the search has gone down to
+// a reader's output, so that it never walks back up to where it came from).
+std::optional<TensorQuantization> QuantizationOfValue(const Graph& graph, ValueId value, int depth,
+                                                      bool from_producer) {
   const DataType type = graph.value(value).type.element_type;
   if ((type != DataType::kInt8 && type != DataType::kUInt8) || depth > 64) return std::nullopt;
-  if (const int producer = graph.value(value).producer; producer >= 0) {
+  if (const int producer = graph.value(value).producer; from_producer && producer >= 0) {
     const Node& node = graph.nodes()[producer];
     if (node.op == OpKind::kQuantizeLinear) return ConstantPair(graph, node, 1, 2);
     if (node.op == OpKind::kQLinearConv && graph.HasInput(node, kQLinearConvAddendInput)) {  // the fused sum's
@@ -205,11 +208,11 @@ std::optional<TensorQuantization> QuantizationOfValue(const Graph& graph, ValueI
     if (node.op == OpKind::kQLinearConv || node.op == OpKind::kQLinearMatMul || node.op == OpKind::kQLinearAdd) {
       return ConstantPair(graph, node, 6, 7);
     }
-    if (node.op == OpKind::kQLinearAveragePool || node.op == OpKind::kQLinearSoftmax) {
+    if (node.op == OpKind::kQLinearAveragePool || node.op == OpKind::kQLinearSoftmax || node.op == OpKind::kRequantize) {
       return ConstantPair(graph, node, 3, 4);
     }
     if (GetOpInfo(node.op).Has(op_traits::kPassesValuesThrough)) {
-      return QuantizationOfValue(graph, node.inputs[0], depth + 1);
+      return QuantizationOfValue(graph, node.inputs[0], depth + 1, /*from_producer=*/true);
     }
   }
   for (const Node& node : graph.nodes()) {
@@ -219,7 +222,7 @@ std::optional<TensorQuantization> QuantizationOfValue(const Graph& graph, ValueI
       if (scale >= 0) {
         if (auto q = ConstantPair(graph, node, scale, zero_point)) return q;
       } else if (i == 0 && GetOpInfo(node.op).Has(op_traits::kPassesValuesThrough)) {
-        if (auto q = QuantizationOfValue(graph, node.outputs[0], depth + 1)) return q;
+        if (auto q = QuantizationOfValue(graph, node.outputs[0], depth + 1, /*from_producer=*/false)) return q;
       }
     }
   }
@@ -229,7 +232,7 @@ std::optional<TensorQuantization> QuantizationOfValue(const Graph& graph, ValueI
 }  // namespace
 
 std::optional<TensorQuantization> QuantizationOfValue(const Graph& graph, ValueId value) {
-  return QuantizationOfValue(graph, value, 0);
+  return QuantizationOfValue(graph, value, 0, /*from_producer=*/true);
 }
 
 std::vector<int32_t> ElementsAsInt32(const TensorData& tensor) {
