@@ -88,6 +88,17 @@ TEST(FixedPointMultiplier, AddsAsTflitesReferenceKernel) {
   EXPECT_EQ(TfliteAdd(add, 127, -128, 127, -128, 100, DataType::kInt8), 127);  // saturates
 }
 
+// TFLite's int8 MEAN folds 1 / count into the multiplier: input / output scale 2 is
+// {2^30, 2}; 35 elements: s = floor(log2 35) = 5, 2^30 << 5 / 35 = 981706810 (truncated),
+// shift 2 - 5 = -3. A sum of 35 codes 3 above the zero point, 105, is a mean of 3, which
+// scales to 6: 105 x 981706810 / 2^31 = 48.0 -> 48, / 8 = 6.
+TEST(FixedPointMultiplier, MeanFoldsTheCountAsTflite) {
+  const FixedPointMultiplier m = TfliteMeanMultiplier(0.1f, 0.05f, 35);
+  EXPECT_EQ(m.multiplier, 981706810);
+  EXPECT_EQ(m.shift, -3);
+  EXPECT_EQ(RequantizeFixedPoint(105, m, 0, DataType::kInt8, FixedPointRounding::kDouble), 6);
+}
+
 // Scales and sums of the sizes int8 layers have: the fixed-point form equals the float
 // one on all but a few in a million (products within float32's rounding of a half).
 TEST(FixedPointMultiplier, AgreesWithTheFloatFormAwayFromHalves) {

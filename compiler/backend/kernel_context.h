@@ -263,6 +263,10 @@ struct QuantizedAverage {
   const QuantizationParameters& x;
   const QuantizationParameters& y;
   bool integer_average = false;
+  // TFLite's int8 MEAN instead (windows without padding): each sum of x - x_zero_point
+  // times this Q31 multiplier and shift (1 / count folded in: TfliteMeanMultiplier),
+  // two roundings, plus y's zero point.
+  std::optional<std::pair<int32_t, int32_t>> mean_multiplier_and_shift;
 };
 absl::Status EmitPoolKernel(KernelContext& k, const QuantizedAverage* quantized_average = nullptr);
 absl::Status EmitGlobalPoolKernel(KernelContext& k);   // GlobalAveragePool, GlobalMaxPool

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
+#include "compiler/ops/quantize/product_requantizer.h"
 #include "compiler/ops/quantize/quantization.h"
 #include "compiler/ir/op_geometry.h"
 #include "compiler/util/status_macros.h"
@@ -240,7 +241,12 @@ absl::Status EmitPoolKernel(KernelContext& k, const QuantizedAverage* quantized_
             if (depths) count = b.CreateMul(count, RangeSize(k, *depths));
           }
           llvm::Value* divisor = b.CreateSIToFP(k.Max(count, k.Int(1)), k.F32());
-          if (quantised && quantized_average->integer_average) {
+          if (quantised && quantized_average->mean_multiplier_and_shift) {
+            const auto [multiplier, shift] = *quantized_average->mean_multiplier_and_shift;
+            result = EmitRequantizeFixedPoint(k, result, b.getInt32(multiplier), b.getInt32(shift),
+                                              EmitLoadZeroPoint(k, quantized_average->y, k.Int(0)), k.OutType(),
+                                              shift <= -1, FixedPointRounding::kDouble);
+          } else if (quantised && quantized_average->integer_average) {
             // TFLite's: s = sum + count * x_zero_point (the x values' sum), then
             // (s +- count / 2) / count truncated, the sign's way, clamped.
             llvm::Value* divisor_int = b.CreateSExtOrTrunc(k.Max(count, k.Int(1)), b.getInt32Ty());

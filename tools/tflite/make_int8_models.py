@@ -158,6 +158,17 @@ def moves():
     ])
 
 
+def mean():
+    """MEAN over height and width (Keras's GlobalAveragePooling2D), with keep_dims false
+    and true."""
+    x = layers.Input((5, 7, 6), batch_size=1, name="image")
+    c = layers.Conv2D(8, 3, padding="same", name="conv")(x)
+    return tf.keras.Model(x, [
+        layers.GlobalAveragePooling2D(name="global_mean")(c),
+        layers.Lambda(lambda t: tf.reduce_mean(t, axis=[1, 2], keepdims=True), name="kept_mean")(c),
+    ])
+
+
 def resnet8():
     """MLPerf Tiny's CIFAR-10 ResNet-8: three residual stacks (16, 32
     and 64 channels; the last two stride 2 with a 1x1 convolution on the shortcut), each
@@ -268,6 +279,7 @@ MODELS = {
     "mobilenet_v1_025_vww": (mobilenet_v1_025_vww, True, 3),  # 27 KB per input
     "fc_autoencoder": (fc_autoencoder, True, SAMPLES),
     "moves": (moves, True, SAMPLES),  # new models go last: each model's seeds follow its place
+    "mean": (mean, True, SAMPLES),
 }
 
 

@@ -4,6 +4,7 @@
 #include "compiler/frontend/tflite/tflite_operators.h"
 
 #include <optional>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "compiler/frontend/tflite/converter_support.h"
@@ -310,7 +311,43 @@ absl::Status ConvertReduction(SubgraphImporter& s, OpKind op) {
   return s.DefineOutput(0, y);
 }
 
-absl::Status ConvertMean(SubgraphImporter& s) { return ConvertReduction(s, OpKind::kReduceMean); }
+// int8 MEAN over height and width of an NHWC tensor (Keras's GlobalAveragePooling2D):
+// a window of the whole image, QLinearAveragePool computing TFLite's MEAN
+// (kFixedPointRequantization = 2: TfliteMeanMultiplier), between the layout Transposes.
+absl::Status ConvertQuantizedMean(SubgraphImporter& s) {
+  RETURN_IF_ERROR(ExpectArity(s, 2, 2, 1));
+  const Shape x = s.InputShape(0);
+  ASSIGN_OR_RETURN(std::vector<int64_t> axes, s.ConstantInputInts(1, "the axes"));
+  std::set<int64_t> reduced;
+  for (int64_t axis : axes) {
+    ASSIGN_OR_RETURN(int64_t a, NormalizeAxis(axis, static_cast<int64_t>(x.size())));
+    reduced.insert(a);
+  }
+  if (x.size() != 4 || reduced != std::set<int64_t>{1, 2}) {
+    return absl::UnimplementedError("an int8 MEAN other than over the height and width of an NHWC tensor is not supported");
+  }
+  ASSIGN_OR_RETURN(TensorQuantization qx, RequiredQuantization(s.InputQuantization(0), "the input", true));
+  ASSIGN_OR_RETURN(TensorQuantization qy, RequiredQuantization(s.OutputQuantization(0), "the output", true));
+  ASSIGN_OR_RETURN(ValueId input, s.Input(0));
+  ASSIGN_OR_RETURN(ValueId nchw, Transposed(s, input, kToChannelsFirst, "to_nchw"));
+  const QuantizationValues x_pair = AddQuantization(s, qx, "x"), y_pair = AddQuantization(s, qy, "y");
+  AttributeMap attributes;
+  attributes.Set("kernel_shape", std::vector<int64_t>{x[1], x[2]});
+  attributes.Set(kFixedPointRequantization, static_cast<int64_t>(FixedPointRounding::kDouble));
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kQLinearAveragePool, "mean",
+                                        {nchw, x_pair.scale, x_pair.zero_point, y_pair.scale, y_pair.zero_point},
+                                        std::move(attributes)));
+  ASSIGN_OR_RETURN(y, Transposed(s, y, kToChannelsLast, "to_nhwc"));
+  if (s.OutputShape(0) != Shape{x[0], 1, 1, x[3]}) {
+    ASSIGN_OR_RETURN(y, Reshaped(s, y, s.OutputShape(0), "output_shape"));
+  }
+  return s.DefineOutput(0, y);
+}
+
+absl::Status ConvertMean(SubgraphImporter& s) {
+  if (s.IsQuantizedOperator()) return ConvertQuantizedMean(s);
+  return ConvertReduction(s, OpKind::kReduceMean);
+}
 absl::Status ConvertSum(SubgraphImporter& s) { return ConvertReduction(s, OpKind::kReduceSum); }
 
 // Zero padding; TFLite's paddings are [rank, 2] (before, after), ONNX's all befores then
@@ -409,7 +446,7 @@ constexpr SupportedOperator kSupportedOperators[] = {
     {kSoftmax, ConvertSoftmax, true},
     {kTanh, ConvertTanh},
     {kPad, ConvertPad, true},
-    {kMean, ConvertMean},
+    {kMean, ConvertMean, true},
     {kSub, ConvertSub},
     {kSqueeze, MovingValues<ConvertSqueeze>, true},
     {kTranspose, MovingValues<ConvertTranspose>, true},

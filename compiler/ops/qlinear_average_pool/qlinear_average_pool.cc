@@ -8,12 +8,17 @@
 // sum). With kRoundHalfAwayFromZero (the TFLite frontend's int8 AVERAGE_POOL_2D, whose
 // y is quantised as x) TFLite's integer average instead: s = the window's sum of x,
 //   y = (s > 0 ? s + count / 2 : s - count / 2) / count (truncated), saturated.
+// With kFixedPointRequantization = 2 (the TFLite frontend's int8 MEAN over height and
+// width; windows without padding, constant scales) TFLite's MEAN instead:
+//   y = MultiplyByFixedPoint(sum(x - x_zero_point), TfliteMeanMultiplier(...)) + y_zero_point
+// (fixed_point_multiplier.h), saturated.
 // The kernel is the pool kernels' window walk (kernels_window.cc).
 #include <algorithm>
 
 #include "compiler/backend/kernel_context.h"
 #include "compiler/ir/op_geometry.h"
 #include "compiler/ops/own_op_hooks.h"
+#include "compiler/ops/quantize/fixed_point_multiplier.h"
 #include "compiler/ops/quantize/quantization.h"
 #include "compiler/util/status_macros.h"
 
@@ -38,6 +43,13 @@ absl::StatusOr<QLinearAveragePoolGeometry> ResolveQLinearAveragePool(const Graph
   g.out_shape.push_back(s.out_w);
   ASSIGN_OR_RETURN(g.x, ResolveQuantizedOperand(graph, node, 0, 1, 2, std::nullopt, "x"));
   ASSIGN_OR_RETURN(g.y, ResolveQuantization(graph, node, 3, 4, g.out_shape, std::nullopt, "y"));
+  if (RequantizesInFixedPoint(node)) {
+    const WindowGeometry& w = g.pool.window;
+    if (w.pad_top || w.pad_left || w.pad_bottom || w.pad_right || !graph.IsConstant(node.inputs[1]) ||
+        !graph.IsConstant(node.inputs[3])) {
+      return absl::InvalidArgumentError("TFLite's int8 mean needs windows without padding and constant scales");
+    }
+  }
   if (HalfRoundingOf(node) == HalfRounding::kAwayFromZero) {
     // The integer average keeps x's quantisation: y's must be the same constants.
     auto same = [&](int a, int b) {
@@ -50,6 +62,13 @@ absl::StatusOr<QLinearAveragePoolGeometry> ResolveQLinearAveragePool(const Graph
     }
   }
   return g;
+}
+
+// TFLite's int8 MEAN's multiplier, for a node that computes it.
+std::optional<FixedPointMultiplier> TfliteMeanOf(const Graph& graph, const Node& node, const QLinearAveragePoolGeometry& g) {
+  if (!RequantizesInFixedPoint(node)) return std::nullopt;
+  auto scale = [&](int input) { return graph.value(node.inputs[input]).constant->Floats()[0]; };
+  return TfliteMeanMultiplier(scale(1), scale(3), g.pool.window.kernel_h * g.pool.window.kernel_w);
 }
 
 // TFLite's int8 average: the sum of the x values over `count`, halves away from zero.
@@ -78,6 +97,7 @@ absl::StatusOr<std::vector<TensorData>> EvaluateQLinearAveragePool(const Graph& 
   const std::vector<int32_t> x = ElementsAsInt32(*inputs[0]);
   const QuantizationValues qx = ReadQuantization(g.x, inputs), qy = ReadQuantization(g.y, inputs);
   std::vector<int32_t> y;
+  const std::optional<FixedPointMultiplier> mean = TfliteMeanOf(graph, node, g);
   for (int64_t plane = 0; plane < s.batch * s.channels; ++plane)
     for (int64_t oh = 0; oh < s.out_h; ++oh)
       for (int64_t ow = 0; ow < s.out_w; ++ow) {
@@ -95,6 +115,10 @@ absl::StatusOr<std::vector<TensorData>> EvaluateQLinearAveragePool(const Graph& 
             ++inside;
           }
         const int64_t count = std::max<int64_t>(g.pool.count_include_pad ? padded : inside, 1);
+        if (mean) {
+          y.push_back(RequantizeFixedPoint(sum, *mean, qy.zero_point[0], g.y.type, FixedPointRounding::kDouble));
+          continue;
+        }
         if (HalfRoundingOf(node) == HalfRounding::kAwayFromZero) {
           const int32_t average = IntegerAverage(sum + static_cast<int32_t>(count) * qx.zero_point[0], count);
           y.push_back(std::clamp(average, QuantizedMin(g.y.type), QuantizedMax(g.y.type)));
@@ -108,7 +132,10 @@ absl::StatusOr<std::vector<TensorData>> EvaluateQLinearAveragePool(const Graph& 
 
 absl::Status EmitQLinearAveragePoolKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(QLinearAveragePoolGeometry g, ResolveQLinearAveragePool(k.graph, k.node));
-  const QuantizedAverage average{g.x, g.y, HalfRoundingOf(k.node) == HalfRounding::kAwayFromZero};
+  QuantizedAverage average{g.x, g.y, HalfRoundingOf(k.node) == HalfRounding::kAwayFromZero};
+  if (const std::optional<FixedPointMultiplier> mean = TfliteMeanOf(k.graph, k.node, g)) {
+    average.mean_multiplier_and_shift = std::make_pair(mean->multiplier, mean->shift);
+  }
   return EmitPoolKernel(k, &average);
 }
 

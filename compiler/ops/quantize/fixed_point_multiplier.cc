@@ -150,4 +150,13 @@ int32_t RequantizeFixedPoint(int32_t accumulator, FixedPointMultiplier m, int32_
   return static_cast<int32_t>(std::clamp<int64_t>(value, QuantizedMin(type), QuantizedMax(type)));
 }
 
+FixedPointMultiplier TfliteMeanMultiplier(float input_scale, float output_scale, int64_t count) {
+  FixedPointMultiplier m = QuantizeMultiplier(static_cast<double>(input_scale) / static_cast<double>(output_scale));
+  int shift = 63 - __builtin_clzll(static_cast<uint64_t>(count));
+  shift = std::min({shift, 32, 31 + m.shift});
+  m.multiplier = static_cast<int32_t>((static_cast<int64_t>(m.multiplier) << shift) / count);
+  m.shift -= shift;
+  return m;
+}
+
 }  // namespace modelc

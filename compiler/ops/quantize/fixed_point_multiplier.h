@@ -98,6 +98,13 @@ FixedPointAdd TfliteAddMultipliers(float a_scale, float b_scale, float c_scale);
 int32_t TfliteAdd(const FixedPointAdd& add, int32_t a, int32_t a_zero_point, int32_t b, int32_t b_zero_point,
                   int32_t c_zero_point, DataType type);
 
+// TFLite's int8 MEAN (reference_ops::QuantizedMeanOrSum): the multiplier of
+// input_scale / output_scale (QuantizeMultiplier) with 1 / count folded in: shifted left
+// by s = min(floor(log2 count), 32, 31 + its shift), divided by count (int64, truncated),
+// its shift less s. The mean of codes x is then
+// MultiplyByFixedPoint(sum(x - x_zero_point), that) + y_zero_point, saturated.
+FixedPointMultiplier TfliteMeanMultiplier(float input_scale, float output_scale, int64_t count);
+
 }  // namespace modelc
 
 #endif  // MODELC_OPS_QUANTIZE_FIXED_POINT_MULTIPLIER_H_
