@@ -153,7 +153,10 @@ absl::Status ConvertQuantizedSoftmax(SubgraphImporter& s, float beta) {
   if (beta != 1.0f) return absl::UnimplementedError(absl::StrCat("an int8 SOFTMAX with beta ", beta, " is not supported"));
   ASSIGN_OR_RETURN(TensorQuantization qx, RequiredQuantization(s.InputQuantization(0), "the input", true));
   ASSIGN_OR_RETURN(TensorQuantization qy, RequiredQuantization(s.OutputQuantization(0), "the output", true));
-  if (static_cast<double>(qx.scales[0]) * (1 << 26) >= (1 << 30)) {
+  // TFLite's PreprocessSoftmaxScaling needs beta x scale x 2^26 in [1, 2^30): a multiplier
+  // of at least one, as a left shift.
+  const double scaled = static_cast<double>(qx.scales[0]) * (1 << 26);
+  if (!(scaled >= 1.0) || scaled >= (1 << 30)) {
     return absl::UnimplementedError(absl::StrCat("an int8 SOFTMAX of input scale ", qx.scales[0], " is not supported"));
   }
   ASSIGN_OR_RETURN(ValueId x, s.Input(0));
@@ -323,7 +326,7 @@ absl::Status ConvertQuantizedMean(SubgraphImporter& s) {
     ASSIGN_OR_RETURN(int64_t a, NormalizeAxis(axis, static_cast<int64_t>(x.size())));
     reduced.insert(a);
   }
-  if (x.size() != 4 || reduced != std::set<int64_t>{1, 2}) {
+  if (x.size() != 4 || reduced != std::set<int64_t>{1, 2} || x[1] < 1 || x[2] < 1) {
     return absl::UnimplementedError("an int8 MEAN other than over the height and width of an NHWC tensor is not supported");
   }
   ASSIGN_OR_RETURN(TensorQuantization qx, RequiredQuantization(s.InputQuantization(0), "the input", true));

@@ -9,6 +9,13 @@
 // permuted at import), its fused activation, and Transpose(NCHW -> NHWC). The
 // transpose-sinking pass (compiler/passes/transpose_sinking.cc) cancels the pairs
 // between layers; what remains is in the report of issue #17's first landing.
+//
+// int8 (quantised tensors): an operator marked so in the table becomes the IR's
+// quantised ops (QLinearConv, QLinearMatMul, QLinearAdd, QLinearAveragePool,
+// QLinearSoftmax, QuantizeLinear, DequantizeLinear, modelc.Requantize, or the plain op on
+// int8 codes where only values move) carrying the attributes that make them compute as
+// TFLite's reference kernels do (kFixedPointRequantization = 2, kRoundHalfAwayFromZero);
+// docs/tflite.md#int8-models lists each rule.
 #ifndef MODELC_FRONTEND_TFLITE_TFLITE_OPERATORS_H_
 #define MODELC_FRONTEND_TFLITE_TFLITE_OPERATORS_H_
 
