@@ -1008,7 +1008,30 @@ g (int8[1,4] a, float ys) => (int8[1,2] y) {
   y = QLinearMatMul<fixed_point_requantization = 1>(a, as, az, b, bs, bz, ys, yz)
 }
 )");
-  ExpectCleanFailure("compile " + marked, 1, {"marked.onnxtxt", "QLinearMatMul", "no attribute 'fixed_point_requantization'"});
+  ExpectCleanFailure("compile " + marked, 1,
+                     {"marked.onnxtxt", "QLinearMatMul", "no attribute 'fixed_point_requantization'"});
+  // Nor on ONNX Runtime's ops, whose attributes take no schema check (the importer
+  // reserves the names): TFLite's arithmetic is the TFLite frontend's to ask for.
+  const std::string softmax = WriteFile(inputs, "softmax.onnxtxt",
+                                        R"(<ir_version: 8, opset_import: ["" : 13, "com.microsoft" : 1]>
+g (int8[1,4] x) => (int8[1,4] y) {
+  xs = Constant<value = float {0.000000001}>()
+  xz = Constant<value = int8 {0}>()
+  ys = Constant<value = float {0.00390625}>()
+  yz = Constant<value = int8 {-128}>()
+  y = com.microsoft.QLinearSoftmax<opset = 13, fixed_point_requantization = 2>(x, xs, xz, ys, yz)
+}
+)");
+  ExpectCleanFailure("compile " + softmax, 1,
+                     {"softmax.onnxtxt", "attribute 'fixed_point_requantization' is reserved"});
+  const std::string quantize = WriteFile(inputs, "quantize.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[4] x) => (int8[4] y) {
+  s = Constant<value = float {0.5}>()
+  z = Constant<value = int8 {0}>()
+  y = QuantizeLinear<round_half_away_from_zero = 1>(x, s, z)
+}
+)");
+  ExpectCleanFailure("compile " + quantize, 1, {"quantize.onnxtxt", "no attribute 'round_half_away_from_zero'"});
 }
 
 // A QDQ model whose int32 bias is not quantised with input scale x weight scale is

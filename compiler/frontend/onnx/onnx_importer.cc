@@ -24,6 +24,8 @@
 #include "compiler/frontend/onnx/model_loader.h"
 #include "compiler/frontend/onnx/op_versions.h"
 #include "compiler/frontend/onnx/tensor_conversion.h"
+#include "compiler/ops/quantize/fixed_point_multiplier.h"
+#include "compiler/ops/quantize/half_rounding.h"
 #include "compiler/ir/op_geometry.h"
 #include "compiler/ir/shape_inference.h"
 #include "compiler/ops/own_op_hooks.h"
@@ -290,7 +292,10 @@ absl::StatusOr<TensorData> ConstantNodeValue(const onnx::NodeProto& node) {
 absl::StatusOr<AttributeMap> ConvertAttributes(const onnx::NodeProto& node) {
   AttributeMap map;
   for (const onnx::AttributeProto& attribute : node.attribute()) {
-    if (attribute.name().rfind("fused_", 0) == 0) {
+    // The passes' attributes, and those the TFLite frontend sets to make an op compute as
+    // TFLite's reference kernels (any domain: com.microsoft's ops take no schema check).
+    if (attribute.name().rfind("fused_", 0) == 0 || attribute.name() == kFixedPointRequantization ||
+        attribute.name() == kRoundHalfAwayFromZero) {
       return absl::InvalidArgumentError(absl::StrCat("attribute '", attribute.name(),
                                                      "' is reserved for the compiler's own use"));
     }

@@ -83,8 +83,14 @@ absl::StatusOr<ValueId> ApplyQuantizedActivation(SubgraphImporter& s, tfl::Activ
                                                  const TensorQuantization& output) {
   const float scale = output.scales[0];
   const int64_t zero_point = output.zero_points[0];
-  // TFLite's quantize(f): zero_point + round(f / scale), halves away from zero.
-  auto quantize = [&](float f) { return zero_point + static_cast<int64_t>(std::round(f / scale)); };
+  if (!(scale > 0.0f) || !std::isfinite(scale)) {
+    return Invalid(absl::StrCat("the output has scale ", scale, ", which is not positive"));
+  }
+  // TFLite's quantize(f): zero_point + round(f / scale), halves away from zero (held
+  // within +-512 first: beyond int8 either way, and no overflowing conversion).
+  auto quantize = [&](float f) {
+    return zero_point + static_cast<int64_t>(std::round(std::clamp(f / scale, -512.0f, 512.0f)));
+  };
   int64_t low = -128, high = 127;
   switch (function) {
     case tfl::ActivationFunctionType::NONE: return x;

@@ -196,7 +196,14 @@ absl::StatusOr<TfliteFile> ReadTfliteFile(const std::string& path, int64_t max_f
 }
 
 bool TfliteFile::IsQuantized(int tensor_index) const {
-  const tflite_format::QuantizationParameters* q = tensor(tensor_index).quantization();
+  const tflite_format::Tensor& t = tensor(tensor_index);
+  // Parameters on a float tensor (a converter's leftover) quantise nothing: ignored.
+  const tflite_format::TensorType type = t.type();
+  if (type == tflite_format::TensorType::FLOAT32 || type == tflite_format::TensorType::FLOAT16 ||
+      type == tflite_format::TensorType::FLOAT64) {
+    return false;
+  }
+  const tflite_format::QuantizationParameters* q = t.quantization();
   return q && q->scale() && q->scale()->size() > 0;
 }
 

@@ -30,8 +30,8 @@ class TfliteFile {
   const tflite_format::OperatorCode& OperatorCodeOf(const tflite_format::Operator& op) const {
     return *model().operator_codes()->Get(op.opcode_index());
   }
-  // Whether the tensor carries quantisation parameters (a scale), and whether any
-  // tensor an operator reads or writes does.
+  // Whether the tensor is quantised (an integer tensor with a scale; a float one's
+  // parameters are ignored), and whether any tensor an operator reads or writes is.
   bool IsQuantized(int tensor_index) const;
   bool HasQuantizedTensor(const tflite_format::Operator& op) const;
   // A tensor's constant bytes (its buffer's data, or the bytes its buffer's offset and

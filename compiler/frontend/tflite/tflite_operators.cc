@@ -153,12 +153,6 @@ absl::Status ConvertQuantizedSoftmax(SubgraphImporter& s, float beta) {
   if (beta != 1.0f) return absl::UnimplementedError(absl::StrCat("an int8 SOFTMAX with beta ", beta, " is not supported"));
   ASSIGN_OR_RETURN(TensorQuantization qx, RequiredQuantization(s.InputQuantization(0), "the input", true));
   ASSIGN_OR_RETURN(TensorQuantization qy, RequiredQuantization(s.OutputQuantization(0), "the output", true));
-  // TFLite's PreprocessSoftmaxScaling needs beta x scale x 2^26 in [1, 2^30): a multiplier
-  // of at least one, as a left shift.
-  const double scaled = static_cast<double>(qx.scales[0]) * (1 << 26);
-  if (!(scaled >= 1.0) || scaled >= (1 << 30)) {
-    return absl::UnimplementedError(absl::StrCat("an int8 SOFTMAX of input scale ", qx.scales[0], " is not supported"));
-  }
   ASSIGN_OR_RETURN(ValueId x, s.Input(0));
   const QuantizationValues x_pair = AddQuantization(s, qx, "x"), y_pair = AddQuantization(s, qy, "y");
   AttributeMap attributes;
@@ -196,6 +190,11 @@ absl::Status ConvertConcatenation(SubgraphImporter& s) {
     ASSIGN_OR_RETURN(ValueId input, s.Input(i));
     inputs.push_back(input);
   }
+  // TFLite's kernel ignores a fused activation here ("not supported" in its Prepare's
+  // words): refused rather than applied or dropped.
+  if (options->fused_activation_function() != tfl::ActivationFunctionType::NONE) {
+    return absl::UnimplementedError("a fused activation on CONCATENATION (which TFLite ignores) is not supported");
+  }
   ASSIGN_OR_RETURN(int64_t axis, NormalizeAxis(options->axis(), static_cast<int64_t>(s.InputShape(0).size())));
   AttributeMap attributes;
   attributes.Set("axis", axis);
@@ -209,9 +208,6 @@ absl::Status ConvertConcatenation(SubgraphImporter& s) {
         return absl::UnimplementedError("an int8 CONCATENATION of inputs quantised differently from its output");
       }
     }
-    ASSIGN_OR_RETURN(y, ApplyQuantizedActivation(s, options->fused_activation_function(), y, *s.OutputQuantization(0)));
-  } else {
-    ASSIGN_OR_RETURN(y, ApplyActivation(s, options->fused_activation_function(), y));
   }
   return s.DefineOutput(0, y);
 }
@@ -331,6 +327,9 @@ absl::Status ConvertQuantizedMean(SubgraphImporter& s) {
   }
   ASSIGN_OR_RETURN(TensorQuantization qx, RequiredQuantization(s.InputQuantization(0), "the input", true));
   ASSIGN_OR_RETURN(TensorQuantization qy, RequiredQuantization(s.OutputQuantization(0), "the output", true));
+  // Where the output is quantised as the input, TFLite's versions and TFLite Micro take
+  // other paths (a plain mean of the codes, or a rounded division): refused, not guessed.
+  if (qx == qy) return absl::UnimplementedError("an int8 MEAN whose output is quantised as its input is not supported");
   ASSIGN_OR_RETURN(ValueId input, s.Input(0));
   ASSIGN_OR_RETURN(ValueId nchw, Transposed(s, input, kToChannelsFirst, "to_nchw"));
   const QuantizationValues x_pair = AddQuantization(s, qx, "x"), y_pair = AddQuantization(s, qy, "y");

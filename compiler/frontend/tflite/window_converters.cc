@@ -49,6 +49,10 @@ absl::StatusOr<std::vector<ValueId>> QuantizedProductInputs(SubgraphImporter& s,
   ASSIGN_OR_RETURN(TensorQuantization qx, RequiredQuantization(s.InputQuantization(0), "the input", true));
   ASSIGN_OR_RETURN(TensorQuantization qw, RequiredQuantization(s.InputQuantization(1), "the filter", false));
   ASSIGN_OR_RETURN(TensorQuantization qy, RequiredQuantization(s.OutputQuantization(0), "the output", true));
+  // TFLite's int8 kernels take symmetric weights (their Prepare checks zero points of 0).
+  for (int64_t zero_point : qw.zero_points) {
+    if (zero_point != 0) return absl::UnimplementedError(absl::StrCat("the filter has zero point ", zero_point, ", not 0"));
+  }
   if (!qw.PerTensor() && (qw.axis != weights_axis || static_cast<int64_t>(qw.scales.size()) != output_channels)) {
     return Invalid(absl::StrCat("the filter's ", qw.scales.size(), " scales along axis ", qw.axis,
                                 " are not one per output channel (", output_channels, " along axis ", weights_axis, ")"));

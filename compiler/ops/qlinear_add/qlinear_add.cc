@@ -49,6 +49,12 @@ absl::StatusOr<QLinearAddGeometry> ResolveQLinearAdd(const Graph& graph, const N
         return absl::InvalidArgumentError("TFLite's integer sum needs constant scales, one per tensor");
       }
     }
+    // TFLite's Prepare wants every multiplier below one (QuantizeMultiplierSmallerThanOneExp):
+    // the output's scale more than twice the larger input's over 2^20.
+    auto scale = [&](int input) { return graph.value(node.inputs[input]).constant->Floats()[0]; };
+    if (TfliteAddMultipliers(scale(1), scale(4), scale(6)).sum.shift > 0) {
+      return absl::InvalidArgumentError("TFLite's integer sum needs an output scale above the inputs' / 2^19");
+    }
   }
   return g;
 }

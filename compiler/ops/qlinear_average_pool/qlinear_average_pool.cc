@@ -49,6 +49,9 @@ absl::StatusOr<QLinearAveragePoolGeometry> ResolveQLinearAveragePool(const Graph
         !graph.IsConstant(node.inputs[3])) {
       return absl::InvalidArgumentError("TFLite's int8 mean needs windows without padding and constant scales");
     }
+    if (w.kernel_h * w.kernel_w > (int64_t{1} << 23)) {  // the int32 sum of codes less the zero point
+      return absl::UnimplementedError("TFLite's int8 mean over more than 2^23 elements is not supported");
+    }
   }
   if (HalfRoundingOf(node) == HalfRounding::kAwayFromZero) {
     // The integer average keeps x's quantisation: y's must be the same constants.

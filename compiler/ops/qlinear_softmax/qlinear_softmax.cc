@@ -79,7 +79,14 @@ absl::StatusOr<QLinearSoftmaxGeometry> ResolveQLinearSoftmax(const Graph& graph,
       return absl::InvalidArgumentError("TFLite's int8 softmax needs int8 data and y quantised with scale 1/256 and "
                                         "zero point -128");
     }
-    if (g.rows.axis_dim > TfliteSoftmax::kLongestRow) {
+    // PreprocessSoftmaxScaling needs x_scale x 2^26 in [1, 2^30): a multiplier of at least
+    // one, as a left shift of at most 30.
+    const double scaled = x_scale * (1 << (31 - TfliteSoftmax::kScaledDiffIntegerBits));
+    if (!(scaled >= 1.0) || scaled >= (1 << 30)) {
+      return absl::UnimplementedError(absl::StrCat("TFLite's int8 softmax of input scale ", x_scale,
+                                                   " is not supported"));
+    }
+    if (g.rows.axis_dim < 1 || g.rows.axis_dim > TfliteSoftmax::kLongestRow) {
       return absl::UnimplementedError(absl::StrCat("TFLite's int8 softmax of rows of ", g.rows.axis_dim,
                                                    " elements is not supported (at most ", TfliteSoftmax::kLongestRow, ")"));
     }

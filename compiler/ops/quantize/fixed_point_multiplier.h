@@ -32,7 +32,9 @@
 namespace modelc {
 
 // The node attribute (int: FixedPointRounding's value) that makes a QLinearConv or
-// QLinearMatMul requantise in fixed point, rounding as it says.
+// QLinearMatMul requantise in fixed point, rounding as it says (and QLinearAdd,
+// QLinearSoftmax, QLinearAveragePool compute as TFLite's ADD, SOFTMAX, MEAN with 2). Set
+// by passes and the TFLite frontend; the ONNX importer refuses it in a model file.
 inline constexpr char kFixedPointRequantization[] = "fixed_point_requantization";
 enum class FixedPointRounding : int64_t {
   kSingle = 1,  // the 64-bit product shifted right once, halves up

@@ -12,7 +12,7 @@ enum class HalfRounding { kToEven, kAwayFromZero };
 
 // The node attribute (int, 1) that makes a QuantizeLinear (or a QLinearConv that
 // quantises its input, kFusedQuantizeInput) round halves away from zero: the TFLite
-// frontend's QUANTIZE. Not an ONNX attribute, so a model file cannot set it.
+// frontend's QUANTIZE. The ONNX importer refuses it in a model file (any domain).
 inline constexpr char kRoundHalfAwayFromZero[] = "round_half_away_from_zero";
 
 inline HalfRounding HalfRoundingOf(const Node& node) {

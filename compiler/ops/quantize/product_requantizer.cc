@@ -10,8 +10,9 @@ llvm::Value* EmitMultiplyByFixedPoint(KernelContext& k, llvm::Value* x, llvm::Va
   // gemmlowp's doubled product's high half, which for a multiplier m >= 0 is
   // (x m + 2^30) >> 31 (its nudge and truncation toward zero give that floor: a negative
   // x m is at most -2^30, so x m + 1 - 2^30 < 0 and truncating it is flooring it plus
-  // 2^31 - 1); then divided by 2^e, e = max(-shift, 0), halves away from zero:
-  // (h + 2^(e-1) - [h < 0]) >> e for e >= 1, h itself for e = 0.
+  // 2^31 - 1); then divided by 2^e, e = max(-shift, 0), halves away from zero as
+  // gemmlowp's RoundingDivideByPOT writes it, which cannot overflow (e up to 31):
+  // (h >> e) + [(h & mask) > (mask >> 1) + [h < 0]], mask = 2^e - 1.
   llvm::IRBuilder<>& b = k.b;
   auto splat = [&](llvm::Value* scalar) { return SplatLike(b, x, scalar); };
   llvm::Type* i32 = LanesOf(x, b.getInt32Ty());
@@ -29,12 +30,10 @@ llvm::Value* EmitMultiplyByFixedPoint(KernelContext& k, llvm::Value* x, llvm::Va
   // Below one half every shift is at most -1, so e = -shift >= 1.
   llvm::Value* exponent = b.CreateNeg(shift_vector);
   if (!multipliers_below_half) exponent = b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, exponent, zero);
-  llvm::Value* half = b.CreateAShr(b.CreateShl(one, exponent), one);  // 2^(e-1), 0 for e = 0
-  llvm::Value* below_zero = b.CreateZExt(b.CreateICmpSLT(high, zero), i32);
-  if (!multipliers_below_half) {
-    below_zero = b.CreateAnd(below_zero, b.CreateZExt(b.CreateICmpSGT(exponent, zero), i32));
-  }
-  return b.CreateAShr(b.CreateSub(b.CreateAdd(high, half), below_zero), exponent);
+  llvm::Value* mask = b.CreateSub(b.CreateShl(one, exponent), one);  // 2^31 - 1 for e = 31 (wraps right)
+  llvm::Value* threshold = b.CreateAdd(b.CreateAShr(mask, one), b.CreateZExt(b.CreateICmpSLT(high, zero), i32));
+  llvm::Value* rounds_away = b.CreateZExt(b.CreateICmpSGT(b.CreateAnd(high, mask), threshold), i32);
+  return b.CreateAdd(b.CreateAShr(high, exponent), rounds_away);
 }
 
 llvm::Value* EmitRequantizeFixedPoint(KernelContext& k, llvm::Value* accumulator, llvm::Value* multiplier,
@@ -46,7 +45,9 @@ llvm::Value* EmitRequantizeFixedPoint(KernelContext& k, llvm::Value* accumulator
   llvm::Type* i64 = LanesOf(accumulator, b.getInt64Ty());
   if (rounding == FixedPointRounding::kDouble) {
     llvm::Value* value = EmitMultiplyByFixedPoint(k, accumulator, multiplier, shift, multipliers_below_half);
-    value = b.CreateAdd(value, splat(zero_point));
+    // Saturating, as the host's 64-bit sum clamped (a multiplier of 1 or more can bring
+    // the product near the int32 limits).
+    value = b.CreateBinaryIntrinsic(llvm::Intrinsic::sadd_sat, value, splat(zero_point));
     value = b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, value, splat(b.getInt32(QuantizedMin(type))));
     value = b.CreateBinaryIntrinsic(llvm::Intrinsic::smin, value, splat(b.getInt32(QuantizedMax(type))));
     return b.CreateTrunc(value, LanesOf(accumulator, k.Elem(type)));
