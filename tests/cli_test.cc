@@ -1659,7 +1659,7 @@ TEST(Cli, TfliteModelsKeepOnlyEdgeTransposes) {
 // An int8 model's header states its int8 input's and output's quantisation, as TFLite's
 // interpreter reports them (input: scale 0.00784299522638321, zero point -1; output: the
 // softmax's 1/256 and -128), so firmware can quantise its data and read the results.
-TEST(Cli, TfliteInt8HeaderStatesTheEdgesQuantisation) {
+TEST(Cli, TfliteInt8HeaderStatesTheEdgesQuantisationAndTakesTheUsersFlags) {
   TemporaryFolder out;
   CommandResult result = Modelc("compile " + std::string(MODELC_TFLITE_DIR) + "/../tflite_int8/ds_cnn_kws.tflite --name kws -o " +
                                 out.path());
@@ -1672,6 +1672,25 @@ TEST(Cli, TfliteInt8HeaderStatesTheEdgesQuantisation) {
                            "int kws_run(const int8_t *serving_default_mfcc_0, int8_t *StatefulPartitionedCall_0"}) {
     EXPECT_NE(header.find(line), std::string::npos) << line << "\n" << header;
   }
+  // The users' flags on an int8 model's TFLite names: its pooled features as an output
+  // too (with external weights and a trace), and as the input of the head alone; the
+  // tensor's quantisation as the interpreter reports it (0.0025848327204585075, -128).
+  TemporaryFolder both, head;
+  const std::string model = std::string(MODELC_TFLITE_DIR) + "/../tflite_int8/ds_cnn_kws.tflite";
+  result = Modelc("compile " + model + " --name kws --outputs model_5/pool/AvgPool --trace --weights external -o " +
+                  both.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const std::string both_header = ReadFileBytes(both.File("kws.h"));
+  EXPECT_NE(both_header.find("#define KWS_OUT_MODEL_5_POOL_AVGPOOL_SCALE 0.00258483272f"), std::string::npos) << both_header;
+  EXPECT_NE(both_header.find("int8_t *StatefulPartitionedCall_0, int8_t *model_5_pool_AvgPool, const void *weights"),
+            std::string::npos) << both_header;
+  EXPECT_TRUE(FileExists(both.File("kws.weights.bin")));
+  result = Modelc("compile " + model + " --name head --inputs model_5/pool/AvgPool -o " + head.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const std::string head_header = ReadFileBytes(head.File("head.h"));
+  EXPECT_NE(head_header.find("#define HEAD_IN_MODEL_5_POOL_AVGPOOL_ZERO_POINT (-128)"), std::string::npos) << head_header;
+  EXPECT_NE(head_header.find("int head_run(const int8_t *model_5_pool_AvgPool, int8_t *StatefulPartitionedCall_0"),
+            std::string::npos) << head_header;
 }
 
 // The int8 models (tests/data/tflite_int8) the same way: the input's and output's
