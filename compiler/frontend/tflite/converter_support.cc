@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "compiler/ops/quantize/fixed_point_multiplier.h"
 #include "compiler/util/status_macros.h"
 
 namespace modelc::tflite_converters {
@@ -70,6 +71,14 @@ QuantizationValues AddQuantization(SubgraphImporter& s, const TensorQuantization
   return values;
 }
 
+ValueId AddInt8Scalar(SubgraphImporter& s, const std::string& role, int8_t value) {
+  return s.AddConstant(role, TensorData(TensorType{DataType::kInt8, {}}, std::vector<uint8_t>{static_cast<uint8_t>(value)}));
+}
+
+void SetTfliteArithmetic(AttributeMap& attributes) {
+  attributes.Set(kFixedPointRequantization, static_cast<int64_t>(FixedPointRounding::kDouble));
+}
+
 absl::StatusOr<TensorQuantization> RequiredQuantization(const std::optional<TensorQuantization>& q, const char* what,
                                                         bool per_tensor) {
   if (!q) return absl::UnimplementedError(absl::StrCat(what, " is not quantised, in an int8 operator"));
@@ -109,11 +118,9 @@ absl::StatusOr<ValueId> ApplyQuantizedActivation(SubgraphImporter& s, tfl::Activ
   }
   if (low <= -128 && high >= 127) return x;
   if (low > high) return Invalid(absl::StrCat("the fused activation's range is empty for the output's quantisation"));
-  auto int8_constant = [&](const std::string& role, int64_t value) {
-    const int8_t v = static_cast<int8_t>(value);
-    return s.AddConstant(role, TensorData(TensorType{DataType::kInt8, {}}, std::vector<uint8_t>{static_cast<uint8_t>(v)}));
-  };
-  return s.AddNode(OpKind::kClip, "activation", {x, int8_constant("activation_min", low), int8_constant("activation_max", high)});
+  return s.AddNode(OpKind::kClip, "activation",
+                   {x, AddInt8Scalar(s, "activation_min", static_cast<int8_t>(low)),
+                    AddInt8Scalar(s, "activation_max", static_cast<int8_t>(high))});
 }
 
 absl::Status ExpectSameQuantization(SubgraphImporter& s) {

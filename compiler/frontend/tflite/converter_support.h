@@ -32,6 +32,11 @@ struct QuantizationValues {
   ValueId zero_point = kNoValue;
 };
 QuantizationValues AddQuantization(SubgraphImporter& s, const TensorQuantization& q, const std::string& role);
+// An int8 scalar constant (a clamp bound, a padding value).
+ValueId AddInt8Scalar(SubgraphImporter& s, const std::string& role, int8_t value);
+// Marks a quantised op to compute as TFLite's reference kernel for it
+// (kFixedPointRequantization = 2: fixed_point_multiplier.h).
+void SetTfliteArithmetic(AttributeMap& attributes);
 // Input i's / output o's quantisation, which must be there, per tensor (for data) or
 // not (for weights); `what` names it in the error.
 absl::StatusOr<TensorQuantization> RequiredQuantization(const std::optional<TensorQuantization>& q, const char* what,

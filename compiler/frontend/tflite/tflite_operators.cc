@@ -10,7 +10,6 @@
 #include "compiler/frontend/tflite/converter_support.h"
 #include "compiler/frontend/tflite/window_converters.h"
 #include "compiler/ir/op_geometry.h"
-#include "compiler/ops/quantize/fixed_point_multiplier.h"
 #include "compiler/ops/quantize/half_rounding.h"
 #include "compiler/util/status_macros.h"
 
@@ -73,7 +72,7 @@ absl::Status ConvertQuantizedAdd(SubgraphImporter& s, tfl::ActivationFunctionTyp
   const QuantizationValues a_pair = AddQuantization(s, qa, "a"), b_pair = AddQuantization(s, qb, "b"),
                            c_pair = AddQuantization(s, qc, "c");
   AttributeMap attributes;
-  attributes.Set(kFixedPointRequantization, static_cast<int64_t>(FixedPointRounding::kDouble));
+  SetTfliteArithmetic(attributes);
   ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kQLinearAdd, "add",
                                         {a, a_pair.scale, a_pair.zero_point, b, b_pair.scale, b_pair.zero_point,
                                          c_pair.scale, c_pair.zero_point},
@@ -158,7 +157,7 @@ absl::Status ConvertQuantizedSoftmax(SubgraphImporter& s, float beta) {
   AttributeMap attributes;
   attributes.Set("axis", int64_t{-1});
   attributes.Set("opset", int64_t{13});
-  attributes.Set(kFixedPointRequantization, static_cast<int64_t>(FixedPointRounding::kDouble));
+  SetTfliteArithmetic(attributes);
   ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kQLinearSoftmax, "softmax",
                                         {x, x_pair.scale, x_pair.zero_point, y_pair.scale, y_pair.zero_point},
                                         std::move(attributes)));
@@ -335,7 +334,7 @@ absl::Status ConvertQuantizedMean(SubgraphImporter& s) {
   const QuantizationValues x_pair = AddQuantization(s, qx, "x"), y_pair = AddQuantization(s, qy, "y");
   AttributeMap attributes;
   attributes.Set("kernel_shape", std::vector<int64_t>{x[1], x[2]});
-  attributes.Set(kFixedPointRequantization, static_cast<int64_t>(FixedPointRounding::kDouble));
+  SetTfliteArithmetic(attributes);
   ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kQLinearAveragePool, "mean",
                                         {nchw, x_pair.scale, x_pair.zero_point, y_pair.scale, y_pair.zero_point},
                                         std::move(attributes)));
@@ -375,9 +374,7 @@ absl::Status ConvertPad(SubgraphImporter& s) {
   if (s.IsQuantizedOperator()) {
     // int8: padded with the zero point (a real 0), as TFLite pads.
     RETURN_IF_ERROR(ExpectSameQuantization(s));
-    const int8_t zero_point = static_cast<int8_t>(s.OutputQuantization(0)->zero_points[0]);
-    inputs.push_back(s.AddConstant("pad_value", TensorData(TensorType{DataType::kInt8, {}},
-                                                           std::vector<uint8_t>{static_cast<uint8_t>(zero_point)})));
+    inputs.push_back(AddInt8Scalar(s, "pad_value", static_cast<int8_t>(s.OutputQuantization(0)->zero_points[0])));
   }
   ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kPad, "pad", std::move(inputs)));
   return s.DefineOutput(0, y);

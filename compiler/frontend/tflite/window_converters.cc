@@ -5,7 +5,6 @@
 #include "compiler/frontend/tflite/converter_support.h"
 #include "compiler/frontend/tflite/tflite_padding.h"
 #include "compiler/ir/op_geometry.h"
-#include "compiler/ops/quantize/fixed_point_multiplier.h"
 #include "compiler/ops/quantize/half_rounding.h"
 #include "compiler/util/status_macros.h"
 
@@ -72,10 +71,6 @@ absl::StatusOr<std::vector<ValueId>> QuantizedProductInputs(SubgraphImporter& s,
   return inputs;
 }
 
-void SetTfliteRequantization(AttributeMap& attributes) {
-  attributes.Set(kFixedPointRequantization, static_cast<int64_t>(FixedPointRounding::kDouble));
-}
-
 // Conv in NCHW between two transposes: input NHWC, weights permuted to OIHW; an int8
 // operator becomes a QLinearConv.
 absl::Status ConvolutionThroughNchw(SubgraphImporter& s, const std::vector<int64_t>& weights_to_oihw, int64_t groups,
@@ -92,7 +87,7 @@ absl::Status ConvolutionThroughNchw(SubgraphImporter& s, const std::vector<int64
     // The filter's output-channel axis: the one that becomes OIHW's first.
     const int64_t weights_axis = weights_to_oihw[0];
     ASSIGN_OR_RETURN(std::vector<ValueId> inputs, QuantizedProductInputs(s, nchw, weights, weights_axis, output_channels));
-    SetTfliteRequantization(attributes);
+    SetTfliteArithmetic(attributes);
     ASSIGN_OR_RETURN(y, s.AddNode(OpKind::kQLinearConv, "conv", std::move(inputs), std::move(attributes)));
     ASSIGN_OR_RETURN(y, ApplyQuantizedActivation(s, activation, y, *s.OutputQuantization(0)));
   } else {
@@ -214,7 +209,7 @@ absl::Status ConvertFullyConnected(SubgraphImporter& s) {
   if (s.IsQuantizedOperator()) {
     // QLinearMatMul of the rows and the weights [units, depth] (transB), with its bias.
     ASSIGN_OR_RETURN(std::vector<ValueId> inputs, QuantizedProductInputs(s, input, w, 0, units));
-    SetTfliteRequantization(attributes);
+    SetTfliteArithmetic(attributes);
     ASSIGN_OR_RETURN(y, s.AddNode(OpKind::kQLinearMatMul, "matmul", std::move(inputs), std::move(attributes)));
     ASSIGN_OR_RETURN(y, ApplyQuantizedActivation(s, activation, y, *s.OutputQuantization(0)));
   } else {

@@ -33,6 +33,7 @@
 #include "compiler/ir/op_geometry.h"
 #include "compiler/ops/own_op_hooks.h"
 #include "compiler/ops/quantize/fixed_point_multiplier.h"
+#include "compiler/ops/quantize/product_requantizer.h"
 #include "compiler/ops/quantize/quantization.h"
 #include "compiler/ops/quantize/tflite_softmax.h"
 #include "compiler/util/status_macros.h"
@@ -151,7 +152,8 @@ absl::StatusOr<std::vector<TensorData>> EvaluateQLinearSoftmax(const Graph& grap
 
 namespace {
 
-// gemmlowp's primitives (tflite_softmax.h) on i32 values in generated code.
+// gemmlowp's primitives (fixed_point_multiplier.h) on i32 values in generated code, beside
+// product_requantizer.h's EmitRoundingDivideByPowerOfTwo.
 llvm::Value* EmitSaturatingRoundingDoublingHighMul(llvm::IRBuilder<>& b, llvm::Value* x, llvm::Value* y) {
   llvm::Value* overflow = b.CreateAnd(b.CreateICmpEQ(x, b.getInt32(INT32_MIN)), b.CreateICmpEQ(y, b.getInt32(INT32_MIN)));
   llvm::Value* product = b.CreateMul(b.CreateSExt(x, b.getInt64Ty()), b.CreateSExt(y, b.getInt64Ty()));
@@ -159,16 +161,6 @@ llvm::Value* EmitSaturatingRoundingDoublingHighMul(llvm::IRBuilder<>& b, llvm::V
                                       b.getInt64(1 - (int64_t{1} << 30)));
   llvm::Value* high = b.CreateTrunc(b.CreateSDiv(b.CreateAdd(product, nudge), b.getInt64(int64_t{1} << 31)), b.getInt32Ty());
   return b.CreateSelect(overflow, b.getInt32(INT32_MAX), high);
-}
-
-llvm::Value* EmitRoundingDivideByPowerOfTwo(llvm::IRBuilder<>& b, llvm::Value* x, llvm::Value* exponent) {
-  llvm::Value* mask = b.CreateTrunc(b.CreateSub(b.CreateShl(b.getInt64(1), b.CreateZExt(exponent, b.getInt64Ty())),
-                                                b.getInt64(1)),
-                                    b.getInt32Ty());
-  llvm::Value* remainder = b.CreateAnd(x, mask);
-  llvm::Value* threshold =
-      b.CreateAdd(b.CreateAShr(mask, b.getInt32(1)), b.CreateZExt(b.CreateICmpSLT(x, b.getInt32(0)), b.getInt32Ty()));
-  return b.CreateAdd(b.CreateAShr(x, exponent), b.CreateZExt(b.CreateICmpSGT(remainder, threshold), b.getInt32Ty()));
 }
 
 llvm::Value* EmitSaturatingShiftLeft(llvm::IRBuilder<>& b, llvm::Value* x, int exponent) {

@@ -30,10 +30,17 @@ llvm::Value* EmitMultiplyByFixedPoint(KernelContext& k, llvm::Value* x, llvm::Va
   // Below one half every shift is at most -1, so e = -shift >= 1.
   llvm::Value* exponent = b.CreateNeg(shift_vector);
   if (!multipliers_below_half) exponent = b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, exponent, zero);
+  return EmitRoundingDivideByPowerOfTwo(b, high, exponent);
+}
+
+llvm::Value* EmitRoundingDivideByPowerOfTwo(llvm::IRBuilder<>& b, llvm::Value* x, llvm::Value* exponent) {
+  llvm::Type* i32 = x->getType();
+  llvm::Value* zero = SplatLike(b, x, b.getInt32(0));
+  llvm::Value* one = SplatLike(b, x, b.getInt32(1));
   llvm::Value* mask = b.CreateSub(b.CreateShl(one, exponent), one);  // 2^31 - 1 for e = 31 (wraps right)
-  llvm::Value* threshold = b.CreateAdd(b.CreateAShr(mask, one), b.CreateZExt(b.CreateICmpSLT(high, zero), i32));
-  llvm::Value* rounds_away = b.CreateZExt(b.CreateICmpSGT(b.CreateAnd(high, mask), threshold), i32);
-  return b.CreateAdd(b.CreateAShr(high, exponent), rounds_away);
+  llvm::Value* threshold = b.CreateAdd(b.CreateAShr(mask, one), b.CreateZExt(b.CreateICmpSLT(x, zero), i32));
+  llvm::Value* rounds_away = b.CreateZExt(b.CreateICmpSGT(b.CreateAnd(x, mask), threshold), i32);
+  return b.CreateAdd(b.CreateAShr(x, exponent), rounds_away);
 }
 
 llvm::Value* EmitRequantizeFixedPoint(KernelContext& k, llvm::Value* accumulator, llvm::Value* multiplier,

@@ -7,6 +7,7 @@
 
 #include "compiler/ops/quantize/fixed_point_multiplier.h"
 #include "compiler/ops/quantize/quantization.h"
+#include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Value.h"
 
 namespace modelc {
@@ -17,6 +18,11 @@ class KernelContext;
 // and `shift` i32 values; with `multipliers_below_half` the shift must be at most -1.
 llvm::Value* EmitMultiplyByFixedPoint(KernelContext& k, llvm::Value* x, llvm::Value* multiplier, llvm::Value* shift,
                                       bool multipliers_below_half);
+
+// gemmlowp's RoundingDivideByPOT in generated code: x (i32 or a vector of them) / 2^exponent
+// (the same type, each in [0, 31]), rounded to nearest, halves away from zero, without
+// overflow (fixed_point_multiplier.h's RoundingDivideByPowerOfTwo).
+llvm::Value* EmitRoundingDivideByPowerOfTwo(llvm::IRBuilder<>& b, llvm::Value* x, llvm::Value* exponent);
 
 // RequantizeFixedPoint in generated code: `multiplier` and `shift` i32 values (loaded
 // from the prepared table); returns an integer of `type`'s width. With
