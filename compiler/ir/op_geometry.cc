@@ -926,6 +926,12 @@ int FirstInternalInput(OpKind op) {
   return -1;
 }
 
+Shape ConvDataShape(const Graph& graph, const Node& node) {
+  const Shape& x = graph.InputType(node, 0).shape;
+  if (x.size() != 4 || node.attributes.GetInt(kFusedChannelsLastInput, 0).value_or(0) == 0) return x;
+  return {x[0], x[3], x[1], x[2]};
+}
+
 int64_t MultiplyAccumulates(const Graph& graph, const Node& node) {
   // The quantised forms: the same products on int8 data (QLinearConv's and
   // QLinearMatMul's weights are input 3).
@@ -933,7 +939,7 @@ int64_t MultiplyAccumulates(const Graph& graph, const Node& node) {
   const int weights = qlinear ? 3 : 1;
   if (node.op == OpKind::kConv || node.op == OpKind::kConvInteger || node.op == OpKind::kQLinearConv) {
     if (!graph.HasInput(node, weights)) return 0;
-    if (auto g = ResolveConvShapes(node, graph.InputType(node, 0).shape, graph.InputType(node, weights).shape); g.ok()) {
+    if (auto g = ResolveConvShapes(node, ConvDataShape(graph, node), graph.InputType(node, weights).shape); g.ok()) {
       return g->window.batch * g->out_channels * g->window.out_h * g->window.out_w * g->InChannelsPerGroup() *
              g->window.kernel_h * g->window.kernel_w;
     }

@@ -194,6 +194,14 @@ inline constexpr int kQLinearConvAddendInput = 9;
 // passes/input_quantize_fusion.cc): input 0 is float32, quantised by QuantizeLinear's
 // rule with the x pair (inputs 1, 2), so the int8 copy of the input never exists.
 inline constexpr char kFusedQuantizeInput[] = "fused_quantize_input";
+// A QLinearConv that reads its input x stored channels-last, [N, H, W, C], a graph input
+// in the user's layout (internal attribute, passes/transpose_sinking.cc): the layout
+// Transpose to NCHW that a channels-last model needs before it is absorbed into the
+// kernel's addressing. The convolution itself is as if x were the NCHW tensor.
+inline constexpr char kFusedChannelsLastInput[] = "fused_channels_last_input";
+// A convolution's data input's shape as NCHW: x's, or x's NHWC shape permuted when the
+// node carries kFusedChannelsLastInput.
+Shape ConvDataShape(const Graph& graph, const Node& node);
 // A QLinearMatMul made from a quantised Gemm (passes/qdq_fusion.cc): input 8, its bias.
 inline constexpr int kQLinearMatMulBiasInput = 8;
 // The first input of `op` that only modelc's passes give it (the three above), or -1. A

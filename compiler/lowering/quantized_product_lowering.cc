@@ -144,7 +144,7 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
                                            bool workspace_free) {
   const bool qlinear = node.op == OpKind::kQLinearConv;
   const int weights = qlinear ? 3 : 1, weight_zero_point = qlinear ? 5 : 3;
-  ASSIGN_OR_RETURN(ConvGeometry g, ResolveConvShapes(node, graph.InputType(node, 0).shape,
+  ASSIGN_OR_RETURN(ConvGeometry g, ResolveConvShapes(node, ConvDataShape(graph, node),
                                                      graph.InputType(node, weights).shape));
   const int64_t taps = g.InChannelsPerGroup() * g.window.kernel_h * g.window.kernel_w;
   const bool pairs = !workspace_free && target.dsp_pairs && graph.IsConstant(node.inputs[weights]) &&

@@ -9,6 +9,8 @@
 //     operand is T itself, another Transpose with the same perm (read through), a
 //     constant (permuted to match, after broadcasting it to the full rank) or a single
 //     element;
+//   - a QLinearAdd quantised per tensor (its two data operands, inputs 0 and 3, as the
+//     element-wise ones', every scale and zero point a single element);
 //   - a Concat whose inputs are all such: its axis maps through p;
 //   - a Pad with constant pads (no axes input): the pads map through p;
 //   - a Reduce with constant axes: the axes map through p; without keepdims what is left
@@ -19,6 +21,10 @@
 // read only as the A of a Gemm (or a 2-D QLinearMatMul) with constant B, is absorbed
 // into B instead: B's feature rows (or columns, with transB) are permuted to the
 // untransposed order.
+// Last, a Transpose from NHWC to NCHW of a graph input (a channels-last model's image),
+// read only as the data input of QLinearConvs, is absorbed into them: they read the
+// graph input where it is, channels-last (kFusedChannelsLastInput), and the copy that
+// the Transpose made is gone.
 // Each step removes a Transpose or moves it past one more node, so the pass ends; it
 // never adds a Transpose (a Transpose read by several nodes stays where it is). Nodes
 // under a guard (If branches) are left alone. After: no Transpose reads a Transpose,
@@ -79,6 +85,7 @@ class TransposeSinker {
       ASSIGN_OR_RETURN(bool changed, Step());
       if (!changed) break;
     }
+    RETURN_IF_ERROR(AbsorbIntoChannelsLastConvolutions());
     RemoveUnreadTransposes();
     return absl::OkStatus();
   }
@@ -186,6 +193,17 @@ class TransposeSinker {
       for (size_t i = 0; i < reader.inputs.size(); ++i) {
         reader.inputs[i] = *OperandInSourceLayout(reader.inputs[i], y, x, p, operand_name(i), true);
       }
+    } else if (reader.op == OpKind::kQLinearAdd) {
+      if (graph_.value(reader.outputs[0]).type.Rank() != rank) return false;
+      for (size_t i = 0; i < reader.inputs.size(); ++i) {
+        const bool data = i == 0 || i == 3;
+        if (data ? !OperandInSourceLayout(reader.inputs[i], y, x, p, "", false)
+                 : reader.inputs[i] != kNoValue &&
+                       (reader.inputs[i] == y || graph_.value(reader.inputs[i]).type.ElementCount() != 1)) {
+          return false;
+        }
+      }
+      for (size_t i : {0, 3}) reader.inputs[i] = *OperandInSourceLayout(reader.inputs[i], y, x, p, operand_name(i), true);
     } else if (reader.op == OpKind::kClip) {
       if (reader.inputs[0] != y) return false;
       for (size_t i = 1; i < reader.inputs.size(); ++i) {
@@ -334,6 +352,36 @@ class TransposeSinker {
     graph_.mutable_nodes()[reshape_index].inputs[0] = x;
     graph_.mutable_nodes()[gemm_index].inputs[b_input] = permuted;
     return true;
+  }
+
+  absl::Status AbsorbIntoChannelsLastConvolutions() {
+    const GraphUses uses(graph_);
+    const std::vector<ValueId>& inputs = graph_.inputs();
+    for (size_t n = 0; n < graph_.nodes().size(); ++n) {
+      const Node& transpose = graph_.nodes()[n];
+      if (transpose.op != OpKind::kTranspose || transpose.guard != kNoValue) continue;
+      const ValueId x = transpose.inputs[0], y = transpose.outputs[0];
+      ASSIGN_OR_RETURN(const Permutation p, PermutationOf(graph_, transpose));
+      if (p != Permutation{0, 3, 1, 2} || uses.IsGraphOutput(y) || !uses.IsUsed(y) ||
+          std::find(inputs.begin(), inputs.end(), x) == inputs.end()) {
+        continue;
+      }
+      const std::vector<int>& readers = uses.Consumers(y);
+      const bool all_convolutions = std::all_of(readers.begin(), readers.end(), [&](int r) {
+        const Node& reader = graph_.nodes()[r];
+        return reader.op == OpKind::kQLinearConv && reader.guard == kNoValue && reader.inputs[0] == y &&
+               std::count(reader.inputs.begin(), reader.inputs.end(), y) == 1 &&
+               !reader.attributes.Has(kFusedChannelsLastInput);
+      });
+      if (!all_convolutions) continue;
+      for (int r : readers) {
+        Node& reader = graph_.mutable_nodes()[r];
+        if (reader.inputs[0] != y) continue;  // a reader listed twice
+        reader.inputs[0] = x;
+        reader.attributes.Set(kFusedChannelsLastInput, int64_t{1});
+      }
+    }
+    return absl::OkStatus();
   }
 
   // The rewritten reader replaces the old one and writes a new value; a Transpose by

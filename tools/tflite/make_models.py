@@ -36,7 +36,9 @@ REQUIRED_OPERATORS = {
     "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "ADD", "SUB", "MUL", "AVERAGE_POOL_2D",
     "MAX_POOL_2D", "MEAN", "RESHAPE", "SQUEEZE", "SOFTMAX", "LOGISTIC", "TANH", "RELU", "RELU6",
     "RELU_N1_TO_1", "CONCATENATION", "PAD", "MAXIMUM", "MINIMUM", "DIV", "PRELU", "LEAKY_RELU",
-    "HARD_SWISH", "TRANSPOSE", "SUM", "EXPAND_DIMS",
+    "HARD_SWISH", "TRANSPOSE", "SUM", "EXPAND_DIMS", "PADV2", "STRIDED_SLICE", "SLICE", "SPLIT",
+    "SPLIT_V", "PACK", "UNPACK", "GATHER", "ARG_MAX", "ARG_MIN", "CAST", "RESIZE_NEAREST_NEIGHBOR",
+    "RESIZE_BILINEAR", "BATCH_MATMUL", "TRANSPOSE_CONV",
 }
 
 
@@ -192,6 +194,51 @@ def ds_cnn_kws():
     return tf.keras.Model(x, y)
 
 
+def slicing():
+    """PADV2, STRIDED_SLICE (begin/end masks, negative strides, a shrunk axis), SLICE,
+    SPLIT, SPLIT_V, PACK, UNPACK, GATHER (constant indices), ARG_MAX and ARG_MIN (int32
+    and int64, made float by CAST)."""
+    x = layers.Input((6, 5, 4), batch_size=1, name="image")
+    padded = layers.Lambda(lambda t: tf.pad(t, [[0, 0], [1, 0], [2, 1], [0, 0]], constant_values=0.5),
+                           name="padv2")(x)
+    strided = layers.Lambda(lambda t: t[:, 1::2, ::-2, 1:3], name="strided_slice")(padded)
+    shrunk = layers.Lambda(lambda t: t[:, 2, 1:, :], name="strided_slice_shrink")(x)
+    sliced = layers.Lambda(lambda t: tf.slice(t, [0, 1, 0, 1], [1, 4, -1, 2]), name="slice")(x)
+    halves = layers.Lambda(lambda t: tf.split(t, 2, axis=3), name="split")(x)
+    parts = layers.Lambda(lambda t: tf.split(t, [1, 3, 2], axis=1), name="split_v")(x)
+    stacked = layers.Lambda(lambda t: tf.stack([t[0] * 2.0, t[1]], axis=2), name="pack")(halves)
+    rows = layers.Lambda(lambda t: tf.unstack(t, axis=1), name="unpack")(parts[1])
+    rows_sum = layers.Add(name="rows_sum")([rows[0], rows[2]])
+    gathered = layers.Lambda(lambda t: tf.gather(t, [3, 0, 0, 2], axis=2), name="gather")(x)
+    largest = layers.Lambda(lambda t: tf.cast(tf.argmax(t, axis=3, output_type=tf.int32), tf.float32),
+                            name="arg_max")(x)
+    smallest = layers.Lambda(lambda t: tf.cast(tf.argmin(t, axis=1), tf.float32), name="arg_min")(x)
+    return tf.keras.Model(x, [strided, shrunk, sliced, stacked, rows_sum, parts[2], gathered, largest, smallest])
+
+
+def resizing_and_products():
+    """RESIZE_NEAREST_NEIGHBOR and RESIZE_BILINEAR (half-pixel centres, aligned corners,
+    neither), TRANSPOSE_CONV (SAME and VALID, with a bias and a fused RELU), BATCH_MATMUL
+    (adjoints, a broadcast batch)."""
+    x = layers.Input((5, 4, 3), batch_size=1, name="image")
+    a = layers.Input((2, 4, 6), batch_size=1, name="a")
+    b = layers.Input((2, 5, 6), batch_size=1, name="b")
+    nearest = layers.UpSampling2D((2, 3), interpolation="nearest", name="up_nearest")(x)
+    bilinear = layers.UpSampling2D(2, interpolation="bilinear", name="up_bilinear")(x)
+    aligned = layers.Lambda(lambda t: tf.compat.v1.image.resize_bilinear(t, [9, 7], align_corners=True),
+                            name="aligned_bilinear")(x)
+    aligned_nearest = layers.Lambda(
+        lambda t: tf.compat.v1.image.resize_nearest_neighbor(t, [7, 9], align_corners=True), name="aligned_nearest")(x)
+    plain = layers.Lambda(lambda t: tf.compat.v1.image.resize_bilinear(t, [8, 6]), name="plain_bilinear")(x)
+    shrunk = layers.Lambda(lambda t: tf.compat.v1.image.resize_nearest_neighbor(t, [3, 3]), name="plain_nearest")(x)
+    up = layers.Conv2DTranspose(4, 3, strides=2, padding="same", activation="relu", name="deconv_same")(x)
+    up_valid = layers.Conv2DTranspose(2, (2, 3), strides=(1, 2), padding="valid", name="deconv_valid")(x)
+    product = layers.Lambda(lambda t: tf.matmul(t[0], t[1], transpose_b=True), name="batch_matmul")([a, b])
+    weights = tf.constant(np.linspace(-1.0, 1.0, 4 * 3, dtype=np.float32).reshape(4, 3))
+    adjoint = layers.Lambda(lambda t: tf.matmul(t, weights, transpose_a=True), name="batch_matmul_adj")(product)
+    return tf.keras.Model([x, a, b], [nearest, bilinear, aligned, aligned_nearest, plain, shrunk, up, up_valid, adjoint])
+
+
 MODELS = {
     "conv_same_relu6": conv_same_relu6,
     "conv_valid_dilated": conv_valid_dilated,
@@ -202,6 +249,8 @@ MODELS = {
     "shapes": shapes,
     "ds_cnn_kws": ds_cnn_kws,
     "more_operators": more_operators,
+    "slicing": slicing,
+    "resizing_and_products": resizing_and_products,
 }
 
 

@@ -36,6 +36,12 @@ absl::StatusOr<ValueId> Reshaped(SubgraphImporter& s, ValueId x, const Shape& sh
   return s.AddNode(OpKind::kReshape, role, {x, target});
 }
 
+absl::StatusOr<ValueId> Cast(SubgraphImporter& s, ValueId x, DataType to) {
+  AttributeMap attributes;
+  attributes.Set("to", static_cast<int64_t>(to));  // DataType's values are ONNX's codes
+  return s.AddNode(OpKind::kCast, "cast", {x}, std::move(attributes));
+}
+
 absl::StatusOr<ValueId> Clipped(SubgraphImporter& s, ValueId x, float low, float high, const std::string& role) {
   const ValueId min = s.AddConstant(role + "_min", TensorData::FromFloats({}, std::vector<float>{low}));
   const ValueId max = s.AddConstant(role + "_max", TensorData::FromFloats({}, std::vector<float>{high}));

@@ -65,6 +65,7 @@ tfl::ActivationFunctionType ActivationOf(const Options* options) {
 absl::StatusOr<ValueId> Transposed(SubgraphImporter& s, ValueId x, const std::vector<int64_t>& perm,
                                    const std::string& role);
 absl::StatusOr<ValueId> Reshaped(SubgraphImporter& s, ValueId x, const Shape& shape, const std::string& role);
+absl::StatusOr<ValueId> Cast(SubgraphImporter& s, ValueId x, DataType to);
 absl::StatusOr<ValueId> Clipped(SubgraphImporter& s, ValueId x, float low, float high, const std::string& role);
 // A fused activation function as the node after the op (the activation-fusion pass
 // folds it into a Conv or Gemm); x itself for NONE.

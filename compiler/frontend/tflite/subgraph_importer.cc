@@ -50,6 +50,8 @@ bool SubgraphImporter::HasInput(int i) const { return i >= 0 && i < InputCount()
 
 Shape SubgraphImporter::InputShape(int i) const { return DeclaredShape(file_.tensor(op().inputs()->Get(i))); }
 Shape SubgraphImporter::OutputShape(int o) const { return DeclaredShape(file_.tensor(op().outputs()->Get(o))); }
+absl::StatusOr<DataType> SubgraphImporter::InputType(int i) const { return ElementType(op().inputs()->Get(i)); }
+absl::StatusOr<DataType> SubgraphImporter::OutputType(int o) const { return ElementType(op().outputs()->Get(o)); }
 
 absl::StatusOr<DataType> SubgraphImporter::ElementType(int t) const {
   const tfl::Tensor& tensor = file_.tensor(t);

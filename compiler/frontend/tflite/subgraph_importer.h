@@ -47,6 +47,9 @@ class SubgraphImporter {
   // Input i's or output o's declared shape (the input must be present).
   Shape InputShape(int i) const;
   Shape OutputShape(int o) const;
+  // Input i's or output o's element type (an error for a type the IR lacks).
+  absl::StatusOr<DataType> InputType(int i) const;
+  absl::StatusOr<DataType> OutputType(int o) const;
   // Input i's or output o's quantisation, nullopt for a float (or unquantised) tensor.
   std::optional<TensorQuantization> InputQuantization(int i) const;
   std::optional<TensorQuantization> OutputQuantization(int o) const;

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "compiler/frontend/tflite/converter_support.h"
+#include "compiler/frontend/tflite/slice_converters.h"
 #include "compiler/frontend/tflite/window_converters.h"
 #include "compiler/ir/op_geometry.h"
 #include "compiler/ops/quantize/half_rounding.h"
@@ -49,6 +50,21 @@ enum BuiltinCode : int32_t {
   kSum = 74,
   kLeakyRelu = 98,
   kHardSwish = 117,
+  kResizeBilinear = 23,
+  kGather = 36,
+  kStridedSlice = 45,
+  kSplit = 49,
+  kCast = 53,
+  kArgMax = 56,
+  kPadV2 = 60,
+  kSlice = 65,
+  kTransposeConv = 67,
+  kArgMin = 79,
+  kPack = 83,
+  kUnpack = 88,
+  kResizeNearestNeighbor = 97,
+  kSplitV = 102,
+  kBatchMatMul = 126,
 };
 
 absl::Status ConvertBinary(SubgraphImporter& s, OpKind op, tfl::ActivationFunctionType activation) {
@@ -351,10 +367,10 @@ absl::Status ConvertMean(SubgraphImporter& s) {
 }
 absl::Status ConvertSum(SubgraphImporter& s) { return ConvertReduction(s, OpKind::kReduceSum); }
 
-// Zero padding; TFLite's paddings are [rank, 2] (before, after), ONNX's all befores then
-// all afters.
-absl::Status ConvertPad(SubgraphImporter& s) {
-  RETURN_IF_ERROR(ExpectArity(s, 2, 2, 1));
+// PAD (zero padding) and PADV2 (padding with a constant scalar, input 2); TFLite's
+// paddings are [rank, 2] (before, after), ONNX's all befores then all afters.
+absl::Status ConvertPadding(SubgraphImporter& s, bool with_value) {
+  RETURN_IF_ERROR(ExpectArity(s, with_value ? 3 : 2, with_value ? 3 : 2, 1));
   const int64_t rank = static_cast<int64_t>(s.InputShape(0).size());
   ASSIGN_OR_RETURN(std::vector<int64_t> paddings, s.ConstantInputInts(1, "the paddings"));
   if (static_cast<int64_t>(paddings.size()) != 2 * rank) {
@@ -375,8 +391,51 @@ absl::Status ConvertPad(SubgraphImporter& s) {
     // int8: padded with the zero point (a real 0), as TFLite pads.
     RETURN_IF_ERROR(ExpectSameQuantization(s));
     inputs.push_back(AddInt8Scalar(s, "pad_value", static_cast<int8_t>(s.OutputQuantization(0)->zero_points[0])));
+  } else if (with_value) {
+    ASSIGN_OR_RETURN(TensorData value, s.ConstantInput(2, "the padding value"));
+    ASSIGN_OR_RETURN(DataType type, s.InputType(0));
+    if (value.type().ElementCount() != 1 || value.type().element_type != type) {
+      return Invalid(absl::StrCat("the padding value is ", value.type().ToString(), ", not one element of the input's type"));
+    }
+    inputs.push_back(s.AddConstant("pad_value", TensorData(TensorType{type, {}}, value.bytes())));
   }
   ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kPad, "pad", std::move(inputs)));
+  return s.DefineOutput(0, y);
+}
+
+absl::Status ConvertPad(SubgraphImporter& s) { return ConvertPadding(s, false); }
+absl::Status ConvertPadV2(SubgraphImporter& s) { return ConvertPadding(s, true); }
+
+// ARG_MAX / ARG_MIN over one constant axis, the first index of the extreme (as ONNX's
+// select_last_index 0), the axis dropped; int64 as the IR computes it, cast when the
+// model asks for int32.
+absl::Status ConvertArgExtremum(SubgraphImporter& s, OpKind op) {
+  RETURN_IF_ERROR(ExpectArity(s, 2, 2, 1));
+  ASSIGN_OR_RETURN(std::vector<int64_t> axis, s.ConstantInputInts(1, "the axis"));
+  if (axis.size() != 1) return Invalid(absl::StrCat("the axis holds ", axis.size(), " values, not 1"));
+  ASSIGN_OR_RETURN(int64_t normalized, NormalizeAxis(axis[0], static_cast<int64_t>(s.InputShape(0).size())));
+  AttributeMap attributes;
+  attributes.Set("axis", normalized);
+  attributes.Set("keepdims", int64_t{0});
+  ASSIGN_OR_RETURN(ValueId x, s.Input(0));
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(op, OpName(op), {x}, std::move(attributes)));
+  ASSIGN_OR_RETURN(DataType type, s.OutputType(0));
+  if (type != DataType::kInt64) {
+    ASSIGN_OR_RETURN(y, Cast(s, y, type));
+  }
+  return s.DefineOutput(0, y);
+}
+
+absl::Status ConvertArgMax(SubgraphImporter& s) { return ConvertArgExtremum(s, OpKind::kArgMax); }
+absl::Status ConvertArgMin(SubgraphImporter& s) { return ConvertArgExtremum(s, OpKind::kArgMin); }
+
+// CAST between the element types the IR has (a float to an integer truncates toward
+// zero, in TFLite and in the IR's Cast).
+absl::Status ConvertCast(SubgraphImporter& s) {
+  RETURN_IF_ERROR(ExpectArity(s, 1, 1, 1));
+  ASSIGN_OR_RETURN(ValueId x, s.Input(0));
+  ASSIGN_OR_RETURN(DataType type, s.OutputType(0));
+  ASSIGN_OR_RETURN(ValueId y, Cast(s, x, type));
   return s.DefineOutput(0, y);
 }
 
@@ -459,6 +518,21 @@ constexpr SupportedOperator kSupportedOperators[] = {
     {kSum, ConvertSum},
     {kLeakyRelu, ConvertLeakyRelu},
     {kHardSwish, ConvertHardSwish},
+    {kResizeBilinear, ConvertResizeBilinear},
+    {kGather, ConvertGather},
+    {kStridedSlice, ConvertStridedSlice},
+    {kSplit, ConvertSplit},
+    {kCast, ConvertCast},
+    {kArgMax, ConvertArgMax},
+    {kPadV2, ConvertPadV2},
+    {kSlice, ConvertSlice},
+    {kTransposeConv, ConvertTransposeConv},
+    {kArgMin, ConvertArgMin},
+    {kPack, ConvertPack},
+    {kUnpack, ConvertUnpack},
+    {kResizeNearestNeighbor, ConvertResizeNearestNeighbor},
+    {kSplitV, ConvertSplitV},
+    {kBatchMatMul, ConvertBatchMatMul},
 };
 
 }  // namespace

@@ -2,6 +2,8 @@
 // into the IR's NCHW Conv, pools and Gemm.
 #include "compiler/frontend/tflite/window_converters.h"
 
+#include <algorithm>
+
 #include "compiler/frontend/tflite/converter_support.h"
 #include "compiler/frontend/tflite/tflite_padding.h"
 #include "compiler/ir/op_geometry.h"
@@ -229,6 +231,128 @@ absl::Status ConvertFullyConnected(SubgraphImporter& s) {
     }
     ASSIGN_OR_RETURN(y, Reshaped(s, y, declared, "output_shape"));
   }
+  return s.DefineOutput(0, y);
+}
+
+// TRANSPOSE_CONV (output_shape, filter [O, KH, KW, I], x, bias): the IR's ConvTranspose
+// in NCHW between two transposes, the filter permuted to [I, O, KH, KW]. TFLite pads as
+// the forward convolution from the declared output to the input would
+// (ComputePaddingHeightWidth on the output's size): the output starts `before` rows
+// into the full transposed convolution and ends where the declared size does, which in
+// ONNX's terms is pads (before, full - before - size) or, when that end is negative,
+// an output_padding of that many rows instead.
+absl::Status ConvertTransposeConv(SubgraphImporter& s) {
+  RETURN_IF_ERROR(ExpectArity(s, 3, 4, 1));
+  ASSIGN_OR_RETURN(const tfl::TransposeConvOptions* options,
+                   Required(s.op().builtin_options_as_TransposeConvOptions(), "TransposeConvOptions"));
+  ASSIGN_OR_RETURN(std::vector<int64_t> output_shape, s.ConstantInputInts(0, "the output shape"));
+  const Shape filter = s.InputShape(1), x = s.InputShape(2);  // [O,KH,KW,I], [N,H,W,I]
+  RETURN_IF_ERROR(ExpectRank(x, 4, "the input"));
+  RETURN_IF_ERROR(ExpectRank(filter, 4, "the filter"));
+  if (output_shape != s.OutputShape(0) || output_shape.size() != 4 || output_shape[0] != x[0] ||
+      output_shape[3] != filter[0] || filter[3] != x[3]) {
+    return Invalid(absl::StrCat("a filter ", ShapeToString(filter), " does not take an input ", ShapeToString(x),
+                                " to the output shape ", ShapeToString(output_shape)));
+  }
+  ASSIGN_OR_RETURN(TflitePaddingKind kind, PaddingKind(options->padding()));
+  const int64_t strides[2] = {options->stride_h(), options->stride_w()};
+  std::vector<int64_t> pads(4), output_padding(2);
+  for (int d = 0; d < 2; ++d) {
+    const int64_t in = x[1 + d], out = output_shape[1 + d], k = filter[1 + d];
+    absl::StatusOr<TflitePadding> forward = ComputeTflitePadding(kind, out, k, strides[d], 1);
+    if (!forward.ok()) return Invalid(absl::StrCat(d == 0 ? "height: " : "width: ", forward.status().message()));
+    if (forward->output != in) {
+      return Invalid(absl::StrCat("an output of ", out, (d == 0 ? " rows" : " columns"), " is not what an input of ", in,
+                                  " gives with stride ", strides[d]));
+    }
+    const int64_t full = strides[d] * (in - 1) + k, after = full - forward->before - out;
+    pads[d] = forward->before;
+    pads[2 + d] = std::max<int64_t>(after, 0);
+    output_padding[d] = std::max<int64_t>(-after, 0);
+  }
+  AttributeMap attributes;
+  attributes.Set("kernel_shape", std::vector<int64_t>{filter[1], filter[2]});
+  attributes.Set("strides", std::vector<int64_t>{strides[0], strides[1]});
+  attributes.Set("pads", pads);
+  attributes.Set("output_padding", output_padding);
+  ASSIGN_OR_RETURN(TensorData weights, s.ConstantInput(1, "the filter"));
+  std::vector<ValueId> inputs;
+  ASSIGN_OR_RETURN(ValueId input, s.Input(2));
+  ASSIGN_OR_RETURN(ValueId nchw, Transposed(s, input, kToChannelsFirst, "to_nchw"));
+  inputs = {nchw, s.AddConstant("weights_iohw", PermuteTensorData(weights, {3, 0, 1, 2}))};
+  if (s.HasInput(3)) {
+    ASSIGN_OR_RETURN(ValueId bias, s.Input(3));
+    inputs.push_back(bias);
+  }
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kConvTranspose, "conv_transpose", std::move(inputs),
+                                        std::move(attributes)));
+  ASSIGN_OR_RETURN(y, ApplyActivation(s, options->fused_activation_function(), y));
+  ASSIGN_OR_RETURN(y, Transposed(s, y, kToChannelsLast, "to_nhwc"));
+  return s.DefineOutput(0, y);
+}
+
+// RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR (x NHWC, size [2]): the IR's Resize of
+// height and width to `size`, its coordinate rule TFLite's (reference_ops
+// ResizeBilinear / GetNearestNeighbor): half-pixel centres, aligned corners, or
+// neither (output index times input over output); nearest rounds down, or halves up
+// with aligned corners (TfLiteRound), as ONNX's tf_half_pixel_for_nn, align_corners and
+// asymmetric modes do.
+absl::Status ConvertResize(SubgraphImporter& s, bool bilinear, bool align_corners, bool half_pixel_centers) {
+  RETURN_IF_ERROR(ExpectArity(s, 2, 2, 1));
+  if (align_corners && half_pixel_centers) {
+    return Invalid("align_corners and half_pixel_centers are both set (TFLite refuses that)");
+  }
+  const Shape x = s.InputShape(0);
+  RETURN_IF_ERROR(ExpectRank(x, 4, "the input"));
+  ASSIGN_OR_RETURN(std::vector<int64_t> size, s.ConstantInputInts(1, "the size"));
+  if (size.size() != 2 || size[0] < 1 || size[1] < 1) {
+    return Invalid(absl::StrCat("the size ", ShapeToString(size), " is not a height and a width"));
+  }
+  AttributeMap attributes;
+  attributes.Set("mode", std::string(bilinear ? "linear" : "nearest"));
+  const char* transform = align_corners        ? "align_corners"
+                          : !half_pixel_centers ? "asymmetric"
+                          : bilinear            ? "half_pixel"
+                                                : "tf_half_pixel_for_nn";
+  attributes.Set("coordinate_transformation_mode", std::string(transform));
+  attributes.Set("nearest_mode", std::string(align_corners ? "round_prefer_ceil" : "floor"));
+  const ValueId sizes = s.AddConstant("sizes", TensorData::FromInt64s({4}, std::vector<int64_t>{x[0], size[0], size[1], x[3]}));
+  ASSIGN_OR_RETURN(ValueId input, s.Input(0));
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kResize, "resize", {input, kNoValue, kNoValue, sizes},
+                                        std::move(attributes)));
+  return s.DefineOutput(0, y);
+}
+
+absl::Status ConvertResizeBilinear(SubgraphImporter& s) {
+  const tfl::ResizeBilinearOptions* options = s.op().builtin_options_as_ResizeBilinearOptions();
+  return ConvertResize(s, true, options && options->align_corners(), options && options->half_pixel_centers());
+}
+
+absl::Status ConvertResizeNearestNeighbor(SubgraphImporter& s) {
+  const tfl::ResizeNearestNeighborOptions* options = s.op().builtin_options_as_ResizeNearestNeighborOptions();
+  return ConvertResize(s, false, options && options->align_corners(), options && options->half_pixel_centers());
+}
+
+// BATCH_MATMUL: a MatMul (batch dimensions broadcast as numpy's), an operand whose
+// adjoint flag is set first transposed in its last two dimensions.
+absl::Status ConvertBatchMatMul(SubgraphImporter& s) {
+  RETURN_IF_ERROR(ExpectArity(s, 2, 2, 1));
+  const tfl::BatchMatMulOptions* options = s.op().builtin_options_as_BatchMatMulOptions();
+  const bool adjoint[2] = {options && options->adj_x(), options && options->adj_y()};
+  std::vector<ValueId> operands;
+  for (int i = 0; i < 2; ++i) {
+    const Shape shape = s.InputShape(i);
+    if (shape.size() < 2) return Invalid(absl::StrCat("input ", i, " has rank ", shape.size(), ", not 2 or more"));
+    ASSIGN_OR_RETURN(ValueId operand, s.Input(i));
+    if (adjoint[i]) {
+      std::vector<int64_t> perm(shape.size());
+      for (size_t d = 0; d < perm.size(); ++d) perm[d] = static_cast<int64_t>(d);
+      std::swap(perm[perm.size() - 1], perm[perm.size() - 2]);
+      ASSIGN_OR_RETURN(operand, Transposed(s, operand, perm, absl::StrCat("adjoint", i)));
+    }
+    operands.push_back(operand);
+  }
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kMatMul, "matmul", std::move(operands)));
   return s.DefineOutput(0, y);
 }
 

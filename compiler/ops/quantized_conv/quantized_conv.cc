@@ -33,6 +33,7 @@ struct QuantizedConvGeometry {
   int x_input = 0, w_input = 1, bias_input = -1;
   DataType x_type = DataType::kUInt8, w_type = DataType::kUInt8;  // x's: its quantised type
   bool quantizes_input = false;  // x is float32, quantised on reading (kFusedQuantizeInput)
+  bool channels_last_input = false;  // x is stored [N, H, W, C] (kFusedChannelsLastInput)
   QuantizationParameters x, w;              // per tensor; per tensor or per output channel
   std::optional<QuantizationParameters> y;  // QLinearConv's output; none: int32 out
   // A fused QLinearAdd: the addend (input 9) and the sum's pair; the output is the sum.
@@ -55,8 +56,12 @@ absl::StatusOr<QuantizedConvGeometry> ResolveQuantizedConv(const Graph& graph, c
   g.w_input = qlinear ? 3 : 1;
   g.x_type = graph.InputType(node, g.x_input).element_type;
   g.w_type = graph.InputType(node, g.w_input).element_type;
-  ASSIGN_OR_RETURN(g.conv, ResolveConvShapes(node, graph.InputType(node, g.x_input).shape,
-                                             graph.InputType(node, g.w_input).shape));
+  ASSIGN_OR_RETURN(int64_t channels_last, node.attributes.GetInt(kFusedChannelsLastInput, 0));
+  g.channels_last_input = channels_last != 0;
+  if (g.channels_last_input && (!qlinear || graph.InputType(node, g.x_input).Rank() != 4)) {
+    return absl::InvalidArgumentError("only a 2-D QLinearConv reads a channels-last input");
+  }
+  ASSIGN_OR_RETURN(g.conv, ResolveConvShapes(node, ConvDataShape(graph, node), graph.InputType(node, g.w_input).shape));
   ASSIGN_OR_RETURN(int64_t quantizes_input, node.attributes.GetInt(kFusedQuantizeInput, 0));
   g.quantizes_input = qlinear && quantizes_input != 0;
   if (g.quantizes_input) {
@@ -112,11 +117,14 @@ absl::StatusOr<std::vector<TensorData>> EvaluateConvInteger(const Graph& graph, 
   ASSIGN_OR_RETURN(QuantizedConvGeometry g, ResolveQuantizedConv(graph, node));
   const WindowGeometry& s = g.conv.window;
   const QuantizationValues qx = ReadQuantization(g.x, inputs), qw = ReadQuantization(g.w, inputs);
+  // The reference reads x as NCHW, a channels-last input permuted so first.
+  const TensorData planar = g.channels_last_input ? PermuteTensorData(*inputs[g.x_input], {0, 3, 1, 2}) : TensorData();
+  const TensorData& x_data = g.channels_last_input ? planar : *inputs[g.x_input];
   std::vector<int32_t> x;
   if (g.quantizes_input) {
-    for (float value : inputs[g.x_input]->Floats()) x.push_back(Quantize(value, qx.scale[0], qx.zero_point[0], g.x_type, HalfRoundingOf(node)));
+    for (float value : x_data.Floats()) x.push_back(Quantize(value, qx.scale[0], qx.zero_point[0], g.x_type, HalfRoundingOf(node)));
   } else {
-    x = ElementsAsInt32(*inputs[g.x_input]);
+    x = ElementsAsInt32(x_data);
   }
   const std::vector<int32_t> w = ElementsAsInt32(*inputs[g.w_input]);
   std::optional<QuantizationValues> qy;
@@ -233,8 +241,11 @@ class ChannelOutput {
   llvm::Value* sum_zero_point_ = nullptr;
 };
 
-// Element `index` of the input x as an i32 in its quantised type: loaded, or, when the
+// An element of the input x as an i32 in its quantised type: loaded, or, when the
 // convolution quantises its input (kFusedQuantizeInput), a float32 loaded and quantised.
+// The element is given as its plane (n * C + c) and its offset in the plane
+// (ih * in_w + iw), wherever x stores it: planar, or channels-last
+// (kFusedChannelsLastInput: pixel n * H * W + offset, channel c).
 class InputReader {
  public:
   InputReader(KernelContext& k, const QuantizedConvGeometry& g) : k_(k), g_(g) {
@@ -242,13 +253,24 @@ class InputReader {
     scale_ = EmitLoadScale(k, g.x, k.Int(0));
     zero_point_ = EmitLoadZeroPoint(k, g.x, k.Int(0));
   }
+  llvm::Value* Load(llvm::Value* plane, llvm::Value* offset) {
+    llvm::IRBuilder<>& b = k_.b;
+    const WindowGeometry& s = g_.conv.window;
+    const int64_t plane_size = s.in_h * s.in_w, channels = s.channels;
+    if (!g_.channels_last_input) return Load(b.CreateAdd(b.CreateMul(plane, k_.Int(plane_size)), offset));
+    llvm::Value* n = s.batch == 1 ? k_.Int(0) : b.CreateUDiv(plane, k_.Int(channels));
+    llvm::Value* c = s.batch == 1 ? plane : b.CreateURem(plane, k_.Int(channels));
+    llvm::Value* pixel = b.CreateAdd(b.CreateMul(n, k_.Int(plane_size)), offset);
+    return Load(b.CreateAdd(b.CreateMul(pixel, k_.Int(channels)), c));
+  }
+
+ private:
   llvm::Value* Load(llvm::Value* index) {
     if (!g_.quantizes_input) return EmitWidenToInt32(k_, k_.LoadAs(g_.x_type, k_.in[g_.x_input], index), g_.x_type);
     llvm::Value* x = k_.LoadAs(DataType::kFloat32, k_.in[g_.x_input], index);
     return EmitWidenToInt32(k_, EmitQuantize(k_, x, scale_, zero_point_, g_.x_type, HalfRoundingOf(k_.node)), g_.x_type);
   }
 
- private:
   KernelContext& k_;
   const QuantizedConvGeometry& g_;
   llvm::Value* scale_ = nullptr;
@@ -266,7 +288,6 @@ void EmitWindowInt16(KernelContext& k, const QuantizedConvGeometry& g, InputRead
   const WindowGeometry& s = g.conv.window;
   llvm::IRBuilder<>& b = k.b;
   llvm::Type* i16 = b.getInt16Ty();
-  const int64_t plane_size = s.in_h * s.in_w;
   auto fill = [&](bool checked) {
     k.LoopNest({g.conv.InChannelsPerGroup(), s.kernel_h, s.kernel_w}, {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}},
                [&](llvm::Value* t, const std::vector<llvm::Value*>& at) {
@@ -278,8 +299,7 @@ void EmitWindowInt16(KernelContext& k, const QuantizedConvGeometry& g, InputRead
         inside = b.CreateAnd(b.CreateICmpULT(ih, k.Int(s.in_h)), b.CreateICmpULT(iw, k.Int(s.in_w)));
         offset = b.CreateSelect(inside, offset, k.Int(0));
       }
-      llvm::Value* plane = b.CreateMul(b.CreateAdd(first_plane, at[0]), k.Int(plane_size));
-      llvm::Value* centred = b.CreateSub(input.Load(b.CreateAdd(plane, offset)), x_zero_point);
+      llvm::Value* centred = b.CreateSub(input.Load(b.CreateAdd(first_plane, at[0]), offset), x_zero_point);
       if (checked) centred = b.CreateSelect(inside, centred, b.getInt32(0));
       b.CreateStore(b.CreateTrunc(centred, i16), b.CreateInBoundsGEP(i16, window, slot(t)));
     });
@@ -439,7 +459,7 @@ void EmitPlaneRowsConv(KernelContext& k, const QuantizedConvGeometry& g) {
   const int64_t channels = g.conv.InChannelsPerGroup(), per_group = g.conv.OutChannelsPerGroup();
   const int64_t rows = s.in_h + s.pad_top + s.pad_bottom, columns = s.in_w + s.pad_left + s.pad_right;
   const int64_t plane_elements = PaddedPlaneElements(s);
-  const int64_t plane_size = s.in_h * s.in_w, out_plane_size = s.out_h * s.out_w;
+  const int64_t out_plane_size = s.out_h * s.out_w;
   const int64_t taps = s.kernel_h * s.kernel_w, chunks = (s.out_h * columns + lanes - 1) / lanes;
   llvm::Value* planes = k.Workspace("padded_planes", PaddedPlanesBytes(s, channels));
   llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
@@ -453,7 +473,7 @@ void EmitPlaneRowsConv(KernelContext& k, const QuantizedConvGeometry& g) {
     llvm::Value* group = b.CreateSRem(image_group, k.Int(g.conv.groups));
     llvm::Value* n = b.CreateSDiv(image_group, k.Int(g.conv.groups));
     k.Loop(channels, [&](llvm::Value* c) {
-      llvm::Value* in_plane = b.CreateMul(b.CreateAdd(first_plane, c), k.Int(plane_size));
+      llvm::Value* in_plane = b.CreateAdd(first_plane, c);
       llvm::Value* padded = b.CreateMul(c, k.Int(plane_elements));
       k.Loop(rows, [&](llvm::Value* r) {
         llvm::Value* ih = b.CreateSub(r, k.Int(s.pad_top));
@@ -463,7 +483,7 @@ void EmitPlaneRowsConv(KernelContext& k, const QuantizedConvGeometry& g) {
           llvm::Value* iw = b.CreateSub(q, k.Int(s.pad_left));
           llvm::Value* inside = b.CreateAnd(row_inside, b.CreateICmpULT(iw, k.Int(s.in_w)));
           llvm::Value* offset = b.CreateSelect(inside, b.CreateAdd(b.CreateMul(ih, k.Int(s.in_w)), iw), k.Int(0));
-          llvm::Value* x = input.Load(b.CreateAdd(in_plane, offset));
+          llvm::Value* x = input.Load(in_plane, offset);
           llvm::Value* centred = b.CreateSelect(inside, b.CreateSub(x, x_zero_point), b.getInt32(0));
           b.CreateStore(b.CreateTrunc(centred, i16), b.CreateInBoundsGEP(i16, planes, b.CreateAdd(row, q)));
         });
@@ -542,7 +562,7 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
   const WindowGeometry& s = g.conv.window;
   llvm::IRBuilder<>& b = k.b;
   const int64_t channels = g.conv.InChannelsPerGroup(), per_group = g.conv.OutChannelsPerGroup();
-  const int64_t plane_size = s.in_h * s.in_w, out_plane_size = s.out_h * s.out_w;
+  const int64_t out_plane_size = s.out_h * s.out_w;
   const int64_t taps = s.kernel_h * s.kernel_w;
   llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
   InputReader input(k, g);
@@ -565,15 +585,15 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
         ValidRange cols = k.ValidIndices(w_base, s.dilation_w, s.in_w, s.kernel_w);
         b.CreateStore(b.getInt32(0), accumulator);
         k.Loop(channels, [&](llvm::Value* c) {
-          llvm::Value* plane = b.CreateMul(b.CreateAdd(first_plane, c), k.Int(plane_size));
+          llvm::Value* plane = b.CreateAdd(first_plane, c);
           llvm::Value* filter = b.CreateMul(b.CreateAdd(b.CreateMul(m, k.Int(channels)), c), k.Int(taps));
           k.Loop(rows.begin, rows.end, [&](llvm::Value* kh) {
             llvm::Value* ih = b.CreateAdd(h_base, b.CreateMul(kh, k.Int(s.dilation_h)));
-            llvm::Value* in_row = b.CreateAdd(plane, b.CreateMul(ih, k.Int(s.in_w)));
+            llvm::Value* in_row = b.CreateMul(ih, k.Int(s.in_w));
             llvm::Value* w_row = b.CreateAdd(filter, b.CreateMul(kh, k.Int(s.kernel_w)));
             k.Loop(cols.begin, cols.end, [&](llvm::Value* kw) {
               llvm::Value* iw = b.CreateAdd(w_base, b.CreateMul(kw, k.Int(s.dilation_w)));
-              llvm::Value* x = input.Load(b.CreateAdd(in_row, iw));
+              llvm::Value* x = input.Load(plane, b.CreateAdd(in_row, iw));
               llvm::Value* w = EmitWidenToInt32(k, k.LoadAs(g.w_type, k.in[g.w_input], b.CreateAdd(w_row, kw)), g.w_type);
               llvm::Value* product = b.CreateMul(b.CreateSub(x, x_zero_point), b.CreateSub(w, w_zero_point));
               b.CreateStore(b.CreateAdd(b.CreateLoad(i32, accumulator), product), accumulator);
