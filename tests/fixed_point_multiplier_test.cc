@@ -120,5 +120,24 @@ TEST(FixedPointMultiplier, AgreesWithTheFloatFormAwayFromHalves) {
   EXPECT_LE(most, 1);
 }
 
+// TFLite's int8 SUB is its ADD with the second multiplier negated; its MUL's multiplier
+// comes from a_scale * b_scale / c_scale computed in float (mul.cc's Prepare), so the
+// Q31 mantissa keeps a float's 24 bits: its low 7 bits are 0, where the double
+// quotient's are not (here: 0.1 * 0.3 / 0.7).
+TEST(FixedPointMultiplier, SubtractsAndMultipliesAsTflite) {
+  const FixedPointAdd add = TfliteAddMultipliers(0.02f, 0.05f, 0.1f), sub = TfliteSubMultipliers(0.02f, 0.05f, 0.1f);
+  EXPECT_EQ(sub.a.multiplier, add.a.multiplier);
+  EXPECT_EQ(sub.b.multiplier, -add.b.multiplier);
+  EXPECT_EQ(sub.b.shift, add.b.shift);
+  // a = 10 at 0.02 and b = 4 at 0.05 are both 0.2: their difference is 0 (zero point 3),
+  // their sum 0.4 (4 steps of 0.1 above it).
+  EXPECT_EQ(TfliteAdd(sub, 10, 0, 4, 0, 3, DataType::kInt8), 3);
+  EXPECT_EQ(TfliteAdd(add, 10, 0, 4, 0, 3, DataType::kInt8), 7);
+  const FixedPointMultiplier mul = TfliteMulMultiplier(0.1f, 0.3f, 0.7f);
+  EXPECT_EQ(mul.multiplier % 128, 0) << mul.multiplier;
+  EXPECT_NE(QuantizeMultiplier(0.1 * 0.3 / 0.7).multiplier % 128, 0);
+  EXPECT_EQ(mul.shift, QuantizeMultiplier(0.1 * 0.3 / 0.7).shift);
+}
+
 }  // namespace
 }  // namespace modelc

@@ -9,9 +9,12 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <set>
 
 #include "compiler/frontend/onnx/onnx_importer.h"
+#include "compiler/ops/quantize/fixed_point_multiplier.h"
 #include "compiler/reference/evaluator.h"
 #include "gtest/gtest.h"
 #include "tests/tensor_literals.h"
@@ -41,7 +44,54 @@ struct HandCase {
   std::vector<TensorData> expected;
   int opset = 13;
   const char* variant = "";  // tells apart the cases of one op (the test's name)
+  // A form only a frontend or pass makes (its attributes are reserved in model files):
+  // the graph built here instead of from `body`.
+  std::function<Graph()> graph = nullptr;
 };
+
+// A graph of one `op` node reading `inputs` (graph inputs a, b, ... where `constants`
+// has no entry, else the constant) with `attributes`, its one output y of type `out`.
+Graph OneNodeGraph(OpKind op, const std::vector<TensorType>& inputs, const std::map<int, TensorData>& constants,
+                   AttributeMap attributes, const TensorType& out) {
+  Graph graph;
+  std::vector<ValueId> operands;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (const auto c = constants.find(static_cast<int>(i)); c != constants.end()) {
+      operands.push_back(graph.AddConstant("c" + std::to_string(i), c->second));
+    } else {
+      operands.push_back(graph.AddValue(std::string(1, static_cast<char>('a' + graph.inputs().size())), inputs[i]));
+      graph.AddInput(operands.back());
+    }
+  }
+  const ValueId y = graph.AddValue("y", out);
+  graph.AddNode(Node{op, "node", operands, {y}, std::move(attributes)});
+  graph.AddOutput(y);
+  return graph;
+}
+
+// TFLite's int8 MUL (the frontend's QLinearMul, fixed point): a at 0.5 (zero point 2)
+// times b at 0.25 (-1) into 0.75 (5). The multiplier 0.125 / 0.75 in float is
+// 11184811 x 2^-26, so 1431655808 x 2^-31 with shift -2. Products (a - 2)(b + 1):
+// 40, -176, -8, 12625; times 1431655808 / 2^31 (0.6666667), halves up: 27, -117, -5,
+// 8417; over 4, halves away from zero: 7, -29, -1, 2104; plus 5: 12, -24, 4, 127
+// (saturated). As reals: 4 x 1.25 / 0.75 = 6.7 -> 7 + 5, -11 x 2 / 0.75 = -29.3 -> -29 + 5.
+Graph TfliteMulGraph() {
+  const TensorType a{DataType::kInt8, {4}}, scalar{DataType::kFloat32, {}}, zero{DataType::kInt8, {}};
+  AttributeMap attributes;
+  attributes.Set(kFixedPointRequantization, int64_t{2});
+  auto f = [](float v) { return F({}, {v}); };
+  auto q = [](int v) { return I8({}, {v}); };
+  return OneNodeGraph(OpKind::kQLinearMul, {a, scalar, zero, a, scalar, zero, scalar, zero},
+                      {{1, f(0.5f)}, {2, q(2)}, {4, f(0.25f)}, {5, q(-1)}, {6, f(0.75f)}, {7, q(5)}},
+                      std::move(attributes), a);
+}
+
+// A table of 256 whose entry i is 127 - i: x -> -1 - x.
+std::string ReversingTable() {
+  std::string values;
+  for (int i = 0; i < 256; ++i) values += (i ? ", " : "") + std::to_string(127 - i);
+  return values;
+}
 
 std::string CaseName(const HandCase& c) {
   return std::string(c.op) + (*c.variant ? std::string("_") + c.variant : std::string());
@@ -444,6 +494,13 @@ std::vector<HandCase> Cases() {
        "  ys = Constant<value = float {1.5}>()\n  yz = Constant<value = int8 {-3}>()\n"
        "  y = modelc.Requantize(a, xs, xz, ys, yz)",
        {I8({4}, {10, -20, 0, 127})}, {I8({4}, {0, -11, -4, 39})}},
+      {"com.microsoft.QLinearMul", "", {I8({4}, {10, -20, 3, 127}), I8({4}, {4, 7, -9, 100})},
+       {I8({4}, {12, -24, 4, 127})}, 13, "tflite", TfliteMulGraph},
+      {"modelc.TableLookup",
+       "t = Constant<value = int8[256] {" + ReversingTable() + "}>()\n"
+       "  s = Constant<value = float {1.0}>()\n  z = Constant<value = int8 {0}>()\n"
+       "  y = modelc.TableLookup(a, t, s, z)",
+       {I8({4}, {-128, 0, 5, 127})}, {I8({4}, {127, -1, -6, -128})}},
   };
 }
 
@@ -464,7 +521,7 @@ TEST_P(HandChecked, ReferenceEvaluatorGivesTheHandResult) {
   std::ofstream(path) << "<ir_version: 8, opset_import: [\"\" : " << c.opset
                       << ", \"com.microsoft\" : 1, \"modelc\" : 1]>\n"
                       << signature << ") {\n  " << c.body << "\n}\n";
-  absl::StatusOr<Graph> graph = ImportOnnxFile(path, {});
+  absl::StatusOr<Graph> graph = c.graph ? absl::StatusOr<Graph>(c.graph()) : ImportOnnxFile(path, {});
   ASSERT_TRUE(graph.ok()) << graph.status();
   absl::StatusOr<std::vector<TensorData>> out = EvaluateGraph(*graph, c.inputs);
   ASSERT_TRUE(out.ok()) << out.status();

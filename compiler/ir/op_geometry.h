@@ -202,6 +202,10 @@ inline constexpr char kFusedChannelsLastInput[] = "fused_channels_last_input";
 // A convolution's data input's shape as NCHW: x's, or x's NHWC shape permuted when the
 // node carries kFusedChannelsLastInput.
 Shape ConvDataShape(const Graph& graph, const Node& node);
+// A QLinearAdd that subtracts its second operand (internal attribute, the TFLite
+// frontend's int8 SUB): its scale enters negated (ONNX Runtime's form), or its fixed-point
+// multiplier does (TFLite's, which computes SUB with its ADD kernel that way).
+inline constexpr char kFusedSubtract[] = "fused_subtract";
 // A QLinearMatMul made from a quantised Gemm (passes/qdq_fusion.cc): input 8, its bias.
 inline constexpr int kQLinearMatMulBiasInput = 8;
 // The first input of `op` that only modelc's passes give it (the three above), or -1. A

@@ -69,7 +69,7 @@ absl::Status FuseResidualAdd(Graph& graph) {
     if (add.op != OpKind::kAdd && add.op != OpKind::kQLinearAdd) continue;
     // TFLite's integer sum (the TFLite frontend's ADD) stays a node of its own: the fused
     // kernel sums as ONNX Runtime's QLinearAdd does.
-    if (RequantizesInFixedPoint(add)) continue;
+    if (RequantizesInFixedPoint(add) || add.attributes.Has(kFusedSubtract)) continue;
     const int second = add.op == OpKind::kAdd ? 1 : 3;  // the second operand's input
     ResidualCandidate best;
     for (const int operand : {0, second}) {

@@ -9,7 +9,7 @@
 //     operand is T itself, another Transpose with the same perm (read through), a
 //     constant (permuted to match, after broadcasting it to the full rank) or a single
 //     element;
-//   - a QLinearAdd quantised per tensor (its two data operands, inputs 0 and 3, as the
+//   - a QLinearAdd or QLinearMul quantised per tensor (its two data operands, inputs 0 and 3, as the
 //     element-wise ones', every scale and zero point a single element);
 //   - a Concat whose inputs are all such: its axis maps through p;
 //   - a Pad with constant pads (no axes input): the pads map through p;
@@ -193,7 +193,7 @@ class TransposeSinker {
       for (size_t i = 0; i < reader.inputs.size(); ++i) {
         reader.inputs[i] = *OperandInSourceLayout(reader.inputs[i], y, x, p, operand_name(i), true);
       }
-    } else if (reader.op == OpKind::kQLinearAdd) {
+    } else if (reader.op == OpKind::kQLinearAdd || reader.op == OpKind::kQLinearMul) {
       if (graph_.value(reader.outputs[0]).type.Rank() != rank) return false;
       for (size_t i = 0; i < reader.inputs.size(); ++i) {
         const bool data = i == 0 || i == 3;

@@ -244,6 +244,41 @@ def activation_bounds():
     return tf.keras.Model(x, y)
 
 
+def mul_sub():
+    """MUL and SUB of two int8 tensors of different scales (SUB: TFLite's ADD with the
+    second input's multiplier negated), with fused RELU, with a broadcast constant, and a
+    product whose multiplier is above one."""
+    x = layers.Input((6, 5, 3), batch_size=1, name="image")
+    p = layers.Conv2D(4, 3, padding="same", name="conv_p")(x)
+    q = layers.Conv2D(4, 1, name="conv_q")(x)
+    q = layers.Lambda(lambda t: t * 3.0, name="wider")(q)
+    gains = tf.constant(np.array([0.5, -0.25, 2.0, -0.75], np.float32))
+    offsets = tf.constant(np.array([0.5, -1.25, 1.0, 0.0], np.float32))
+    return tf.keras.Model(x, [
+        layers.Multiply(name="product")([p, q]),
+        layers.ReLU(name="product_relu")(layers.Multiply(name="product_b")([q, p])),
+        layers.Lambda(lambda t: t * gains, name="scaled")(p),
+        layers.Subtract(name="difference")([p, q]),
+        layers.ReLU(name="difference_relu")(layers.Subtract(name="difference_b")([q, p])),
+        layers.Lambda(lambda t: offsets - t, name="broadcast_difference")(p),
+        layers.Lambda(lambda t: t * t * 0.01, name="small_square")(q),
+    ])
+
+
+def activations():
+    """Standalone int8 RELU, RELU6, RELU_N1_TO_1 and LEAKY_RELU (each requantises: a
+    table made while compiling), on the model input and on a convolution's output."""
+    x = layers.Input((6, 5, 3), batch_size=1, name="image")
+    c = layers.Conv2D(4, 3, padding="same", name="conv")(x)
+    return tf.keras.Model(x, [
+        layers.ReLU(name="relu")(x),
+        layers.ReLU(max_value=6.0, name="relu6")(x),
+        layers.Lambda(lambda t: tf.clip_by_value(t, -1.0, 1.0), name="relu_n1_to_1")(x),
+        layers.LeakyReLU(alpha=0.2, name="leaky")(c),
+        layers.LeakyReLU(alpha=0.0, name="leaky_zero")(c),
+    ])
+
+
 def set_fused_activations(flatbuffer, activations):
     """Gives the model's CONV_2D and FULLY_CONNECTED operators, in order, the fused
     activations named (ActivationFunctionType names), leaving their tensors' quantisation
@@ -280,6 +315,8 @@ MODELS = {
     "fc_autoencoder": (fc_autoencoder, True, SAMPLES),
     "moves": (moves, True, SAMPLES),  # new models go last: each model's seeds follow its place
     "mean": (mean, True, SAMPLES),
+    "mul_sub": (mul_sub, True, SAMPLES),
+    "activations": (activations, True, SAMPLES),
 }
 
 

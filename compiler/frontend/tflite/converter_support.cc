@@ -81,6 +81,15 @@ ValueId AddInt8Scalar(SubgraphImporter& s, const std::string& role, int8_t value
   return s.AddConstant(role, TensorData(TensorType{DataType::kInt8, {}}, std::vector<uint8_t>{static_cast<uint8_t>(value)}));
 }
 
+absl::StatusOr<ValueId> TableLookup(SubgraphImporter& s, ValueId x, const Int8Table& table,
+                                    const TensorQuantization& output) {
+  std::vector<uint8_t> bytes(table.size());
+  for (size_t i = 0; i < table.size(); ++i) bytes[i] = static_cast<uint8_t>(table[i]);
+  const ValueId table_value = s.AddConstant("table", TensorData(TensorType{DataType::kInt8, {256}}, std::move(bytes)));
+  const QuantizationValues y = AddQuantization(s, output, "y");
+  return s.AddNode(OpKind::kTableLookup, "table_lookup", {x, table_value, y.scale, y.zero_point});
+}
+
 void SetTfliteArithmetic(AttributeMap& attributes) {
   attributes.Set(kFixedPointRequantization, static_cast<int64_t>(FixedPointRounding::kDouble));
 }

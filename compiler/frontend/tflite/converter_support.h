@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "compiler/frontend/tflite/subgraph_importer.h"
+#include "compiler/ops/quantize/tflite_activation_tables.h"
 
 namespace modelc::tflite_converters {
 
@@ -46,6 +47,9 @@ absl::StatusOr<TensorQuantization> RequiredQuantization(const std::optional<Tens
 // away from zero, within int8), as an int8 Clip when that is narrower than int8.
 absl::StatusOr<ValueId> ApplyQuantizedActivation(SubgraphImporter& s, tfl::ActivationFunctionType function, ValueId x,
                                                  const TensorQuantization& output);
+// y = table[x + 128] for int8 x (a TableLookup), y quantised as `output`.
+absl::StatusOr<ValueId> TableLookup(SubgraphImporter& s, ValueId x, const Int8Table& table,
+                                    const TensorQuantization& output);
 // An operator that moves int8 values without changing them (RESHAPE, SQUEEZE, a max
 // pool): its output must be quantised as its input.
 absl::Status ExpectSameQuantization(SubgraphImporter& s);

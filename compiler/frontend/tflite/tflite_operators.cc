@@ -3,6 +3,8 @@
 // IR nodes; the IR's shape rules and the declared shape of every output check the rest.
 #include "compiler/frontend/tflite/tflite_operators.h"
 
+#include <cmath>
+#include <functional>
 #include <optional>
 #include <set>
 
@@ -12,6 +14,7 @@
 #include "compiler/frontend/tflite/window_converters.h"
 #include "compiler/ir/op_geometry.h"
 #include "compiler/ops/quantize/half_rounding.h"
+#include "compiler/ops/quantize/tflite_activation_tables.h"
 #include "compiler/util/status_macros.h"
 
 namespace modelc {
@@ -76,9 +79,13 @@ absl::Status ConvertBinary(SubgraphImporter& s, OpKind op, tfl::ActivationFuncti
   return s.DefineOutput(0, y);
 }
 
-// int8: QLinearAdd summing as TFLite's ADD (fixed_point_multiplier.h's TfliteAdd), then
-// the fused activation's clamp.
-absl::Status ConvertQuantizedAdd(SubgraphImporter& s, tfl::ActivationFunctionType activation) {
+// int8 ADD, SUB and MUL: QLinearAdd summing as TFLite's ADD (fixed_point_multiplier.h's
+// TfliteAdd), subtracting as its SUB (kFusedSubtract), or QLinearMul multiplying as its
+// MUL, then the fused activation's clamp.
+enum class QuantizedArithmetic { kAdd, kSubtract, kMultiply };
+
+absl::Status ConvertQuantizedArithmetic(SubgraphImporter& s, QuantizedArithmetic arithmetic,
+                                        tfl::ActivationFunctionType activation) {
   RETURN_IF_ERROR(ExpectArity(s, 2, 2, 1));
   ASSIGN_OR_RETURN(TensorQuantization qa, RequiredQuantization(s.InputQuantization(0), "input 0", true));
   ASSIGN_OR_RETURN(TensorQuantization qb, RequiredQuantization(s.InputQuantization(1), "input 1", true));
@@ -89,7 +96,10 @@ absl::Status ConvertQuantizedAdd(SubgraphImporter& s, tfl::ActivationFunctionTyp
                            c_pair = AddQuantization(s, qc, "c");
   AttributeMap attributes;
   SetTfliteArithmetic(attributes);
-  ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kQLinearAdd, "add",
+  if (arithmetic == QuantizedArithmetic::kSubtract) attributes.Set(kFusedSubtract, int64_t{1});
+  const bool product = arithmetic == QuantizedArithmetic::kMultiply;
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(product ? OpKind::kQLinearMul : OpKind::kQLinearAdd,
+                                        product ? "mul" : arithmetic == QuantizedArithmetic::kAdd ? "add" : "sub",
                                         {a, a_pair.scale, a_pair.zero_point, b, b_pair.scale, b_pair.zero_point,
                                          c_pair.scale, c_pair.zero_point},
                                         std::move(attributes)));
@@ -99,14 +109,18 @@ absl::Status ConvertQuantizedAdd(SubgraphImporter& s, tfl::ActivationFunctionTyp
 
 absl::Status ConvertAdd(SubgraphImporter& s) {
   const tfl::ActivationFunctionType activation = ActivationOf(s.op().builtin_options_as_AddOptions());
-  if (s.IsQuantizedOperator()) return ConvertQuantizedAdd(s, activation);
+  if (s.IsQuantizedOperator()) return ConvertQuantizedArithmetic(s, QuantizedArithmetic::kAdd, activation);
   return ConvertBinary(s, OpKind::kAdd, activation);
 }
 absl::Status ConvertSub(SubgraphImporter& s) {
-  return ConvertBinary(s, OpKind::kSub, ActivationOf(s.op().builtin_options_as_SubOptions()));
+  const tfl::ActivationFunctionType activation = ActivationOf(s.op().builtin_options_as_SubOptions());
+  if (s.IsQuantizedOperator()) return ConvertQuantizedArithmetic(s, QuantizedArithmetic::kSubtract, activation);
+  return ConvertBinary(s, OpKind::kSub, activation);
 }
 absl::Status ConvertMul(SubgraphImporter& s) {
-  return ConvertBinary(s, OpKind::kMul, ActivationOf(s.op().builtin_options_as_MulOptions()));
+  const tfl::ActivationFunctionType activation = ActivationOf(s.op().builtin_options_as_MulOptions());
+  if (s.IsQuantizedOperator()) return ConvertQuantizedArithmetic(s, QuantizedArithmetic::kMultiply, activation);
+  return ConvertBinary(s, OpKind::kMul, activation);
 }
 
 absl::Status ConvertDiv(SubgraphImporter& s) {
@@ -140,9 +154,31 @@ absl::Status ConvertLogistic(SubgraphImporter& s) { return ConvertUnary(s, OpKin
 // x * relu6(x + 3) / 6, which is ONNX's HardSwish (alpha 1/6, beta 1/2).
 absl::Status ConvertHardSwish(SubgraphImporter& s) { return ConvertUnary(s, OpKind::kHardSwish); }
 
+// int8 RELU, RELU6, RELU_N1_TO_1 and LEAKY_RELU requantise each code by arithmetic of
+// their own (tflite_activation_tables.h): a TableLookup of the table made here.
+absl::Status ConvertQuantizedActivation(SubgraphImporter& s, const std::function<Int8Table(Int8Quantization,
+                                                                                             Int8Quantization)>& table) {
+  RETURN_IF_ERROR(ExpectArity(s, 1, 1, 1));
+  ASSIGN_OR_RETURN(TensorQuantization qx, RequiredQuantization(s.InputQuantization(0), "the input", true));
+  ASSIGN_OR_RETURN(TensorQuantization qy, RequiredQuantization(s.OutputQuantization(0), "the output", true));
+  ASSIGN_OR_RETURN(ValueId x, s.Input(0));
+  ASSIGN_OR_RETURN(ValueId y, TableLookup(s, x, table({qx.scales[0], static_cast<int32_t>(qx.zero_points[0])},
+                                                      {qy.scales[0], static_cast<int32_t>(qy.zero_points[0])}),
+                                          qy));
+  return s.DefineOutput(0, y);
+}
+
 absl::Status ConvertLeakyRelu(SubgraphImporter& s) {
   RETURN_IF_ERROR(ExpectArity(s, 1, 1, 1));
   const tfl::LeakyReluOptions* options = s.op().builtin_options_as_LeakyReluOptions();
+  if (s.IsQuantizedOperator()) {
+    const float alpha = options ? options->alpha() : 0.0f;
+    if (!(alpha >= 0.0f) || !std::isfinite(alpha)) {
+      return absl::UnimplementedError(absl::StrCat("an int8 LEAKY_RELU with alpha ", alpha, " is not supported"));
+    }
+    return ConvertQuantizedActivation(
+        s, [alpha](Int8Quantization x, Int8Quantization y) { return TfliteLeakyReluTable(x, y, alpha); });
+  }
   AttributeMap attributes;
   attributes.Set("alpha", options ? options->alpha() : 0.0f);
   ASSIGN_OR_RETURN(ValueId x, s.Input(0));
@@ -150,9 +186,18 @@ absl::Status ConvertLeakyRelu(SubgraphImporter& s) {
   return s.DefineOutput(0, y);
 }
 absl::Status ConvertTanh(SubgraphImporter& s) { return ConvertUnary(s, OpKind::kTanh); }
-absl::Status ConvertRelu(SubgraphImporter& s) { return ConvertUnary(s, OpKind::kRelu); }
+absl::Status ConvertRelu(SubgraphImporter& s) {
+  if (s.IsQuantizedOperator()) {
+    return ConvertQuantizedActivation(s, [](Int8Quantization x, Int8Quantization y) { return TfliteReluTable(x, y, 0.0f); });
+  }
+  return ConvertUnary(s, OpKind::kRelu);
+}
 
 absl::Status ConvertClip(SubgraphImporter& s, float low, float high) {
+  if (s.IsQuantizedOperator()) {
+    return ConvertQuantizedActivation(
+        s, [low, high](Int8Quantization x, Int8Quantization y) { return TfliteReluTable(x, y, low, high); });
+  }
   RETURN_IF_ERROR(ExpectArity(s, 1, 1, 1));
   ASSIGN_OR_RETURN(ValueId x, s.Input(0));
   ASSIGN_OR_RETURN(ValueId y, Clipped(s, x, low, high, "clip"));
@@ -496,16 +541,16 @@ constexpr SupportedOperator kSupportedOperators[] = {
     {kFullyConnected, ConvertFullyConnected, true},
     {kLogistic, ConvertLogistic},
     {kMaxPool2D, ConvertMaxPool2D, true},
-    {kMul, ConvertMul},
-    {kRelu, ConvertRelu},
-    {kReluN1To1, ConvertReluN1To1},
-    {kRelu6, ConvertRelu6},
+    {kMul, ConvertMul, true},
+    {kRelu, ConvertRelu, true},
+    {kReluN1To1, ConvertReluN1To1, true},
+    {kRelu6, ConvertRelu6, true},
     {kReshape, MovingValues<ConvertReshape>, true},
     {kSoftmax, ConvertSoftmax, true},
     {kTanh, ConvertTanh},
     {kPad, ConvertPad, true},
     {kMean, ConvertMean, true},
-    {kSub, ConvertSub},
+    {kSub, ConvertSub, true},
     {kSqueeze, MovingValues<ConvertSqueeze>, true},
     {kTranspose, MovingValues<ConvertTranspose>, true},
     {kDiv, ConvertDiv},
@@ -516,7 +561,7 @@ constexpr SupportedOperator kSupportedOperators[] = {
     {kQuantize, ConvertQuantize, true},
     {kDequantize, ConvertDequantize, true},
     {kSum, ConvertSum},
-    {kLeakyRelu, ConvertLeakyRelu},
+    {kLeakyRelu, ConvertLeakyRelu, true},
     {kHardSwish, ConvertHardSwish},
     {kResizeBilinear, ConvertResizeBilinear},
     {kGather, ConvertGather},

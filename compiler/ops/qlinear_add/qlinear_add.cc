@@ -7,7 +7,9 @@
 // between never exist. Inputs: a, a_scale, a_zero_point, b, b_scale, b_zero_point,
 // c_scale, c_zero_point; parameters per tensor. With kFixedPointRequantization = 2 (the
 // TFLite frontend's int8 ADD; constant scales) TFLite's integer sum instead
-// (fixed_point_multiplier.h's TfliteAdd).
+// (fixed_point_multiplier.h's TfliteAdd). With kFusedSubtract (the TFLite frontend's
+// int8 SUB) b is subtracted: its scale negated, or in TFLite's form its multiplier
+// (TfliteSubMultipliers), as TFLite's SUB runs its ADD kernel.
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
 #include "compiler/ir/op_geometry.h"
@@ -26,6 +28,7 @@ struct QLinearAddGeometry {
   DataType a_type, b_type;
   Shape out_shape;
   std::vector<int64_t> a_strides, b_strides;  // a and b broadcast to out_shape
+  bool subtracts = false;                     // c = a - b (kFusedSubtract)
 };
 
 absl::StatusOr<QLinearAddGeometry> ResolveQLinearAdd(const Graph& graph, const Node& node) {
@@ -40,6 +43,8 @@ absl::StatusOr<QLinearAddGeometry> ResolveQLinearAdd(const Graph& graph, const N
   g.b_type = graph.InputType(node, 3).element_type;
   g.a_strides = BroadcastStrides(a, g.out_shape);
   g.b_strides = BroadcastStrides(b, g.out_shape);
+  ASSIGN_OR_RETURN(int64_t subtracts, node.attributes.GetInt(kFusedSubtract, 0));
+  g.subtracts = subtracts != 0;
   if (RequantizesInFixedPoint(node)) {
     if (FixedPointRoundingOf(node) != FixedPointRounding::kDouble) {
       return absl::InvalidArgumentError("QLinearAdd sums in fixed point only as TFLite's ADD (two roundings)");
@@ -59,10 +64,11 @@ absl::StatusOr<QLinearAddGeometry> ResolveQLinearAdd(const Graph& graph, const N
   return g;
 }
 
-// TFLite's parameters of a QLinearAdd that sums as its ADD.
-FixedPointAdd TfliteAddOf(const Graph& graph, const Node& node) {
+// TFLite's parameters of a QLinearAdd that sums as its ADD (or subtracts as its SUB).
+FixedPointAdd TfliteAddOf(const Graph& graph, const Node& node, const QLinearAddGeometry& g) {
   auto scale = [&](int input) { return graph.value(node.inputs[input]).constant->Floats()[0]; };
-  return TfliteAddMultipliers(scale(1), scale(4), scale(6));
+  return g.subtracts ? TfliteSubMultipliers(scale(1), scale(4), scale(6))
+                     : TfliteAddMultipliers(scale(1), scale(4), scale(6));
 }
 
 }  // namespace
@@ -82,7 +88,8 @@ absl::StatusOr<std::vector<TensorData>> EvaluateQLinearAdd(const Graph& graph, c
                            qc = ReadQuantization(g.c, inputs);
   std::vector<int32_t> c(ElementCount(g.out_shape));
   const bool tflite = RequantizesInFixedPoint(node);
-  const FixedPointAdd add = tflite ? TfliteAddOf(graph, node) : FixedPointAdd{};
+  const FixedPointAdd add = tflite ? TfliteAddOf(graph, node, g) : FixedPointAdd{};
+  const float b_sign = g.subtracts ? -1.0f : 1.0f;
   ForEachBroadcast(g.out_shape, {graph.InputType(node, 0).shape, graph.InputType(node, 3).shape},
                    [&](int64_t e, const std::vector<int64_t>& at) {
                      if (tflite) {
@@ -91,7 +98,8 @@ absl::StatusOr<std::vector<TensorData>> EvaluateQLinearAdd(const Graph& graph, c
                        return;
                      }
                      c[e] = QuantizedSum({a[at[0]], qa.scale[0], qa.zero_point[0]},
-                                         {b[at[1]], qb.scale[0], qb.zero_point[0]}, qc.scale[0], qc.zero_point[0],
+                                         {b[at[1]], b_sign * qb.scale[0], qb.zero_point[0]}, qc.scale[0],
+                                         qc.zero_point[0],
                                          g.c.type);
                    });
   return std::vector<TensorData>{TensorFromInt32(graph.value(node.outputs[0]).type, c)};
@@ -101,12 +109,13 @@ absl::Status EmitQLinearAddKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(QLinearAddGeometry g, ResolveQLinearAdd(k.graph, k.node));
   llvm::Value* a_scale = EmitLoadScale(k, g.a, k.Int(0));
   llvm::Value* b_scale = EmitLoadScale(k, g.b, k.Int(0));
+  if (g.subtracts) b_scale = k.b.CreateFNeg(b_scale);
   llvm::Value* c_scale = EmitLoadScale(k, g.c, k.Int(0));
   llvm::Value* a_zero_point = EmitLoadZeroPoint(k, g.a, k.Int(0));
   llvm::Value* b_zero_point = EmitLoadZeroPoint(k, g.b, k.Int(0));
   llvm::Value* c_zero_point = EmitLoadZeroPoint(k, g.c, k.Int(0));
   const bool tflite = RequantizesInFixedPoint(k.node);
-  const FixedPointAdd add = tflite ? TfliteAddOf(k.graph, k.node) : FixedPointAdd{};
+  const FixedPointAdd add = tflite ? TfliteAddOf(k.graph, k.node, g) : FixedPointAdd{};
   k.LoopNest(g.out_shape, {g.a_strides, g.b_strides}, [&](llvm::Value* e, const std::vector<llvm::Value*>& at) {
     llvm::Value* a = EmitWidenToInt32(k, k.LoadAs(g.a_type, k.in[0], at[0]), g.a_type);
     llvm::Value* b = EmitWidenToInt32(k, k.LoadAs(g.b_type, k.in[3], at[1]), g.b_type);

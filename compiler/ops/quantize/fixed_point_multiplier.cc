@@ -130,6 +130,17 @@ FixedPointAdd TfliteAddMultipliers(float a_scale, float b_scale, float c_scale) 
   return add;
 }
 
+FixedPointAdd TfliteSubMultipliers(float a_scale, float b_scale, float c_scale) {
+  FixedPointAdd sub = TfliteAddMultipliers(a_scale, b_scale, c_scale);
+  sub.b.multiplier = -sub.b.multiplier;  // in [2^30, 2^31): its negation fits
+  return sub;
+}
+
+FixedPointMultiplier TfliteMulMultiplier(float a_scale, float b_scale, float c_scale) {
+  const float quotient = a_scale * b_scale / c_scale;  // float, as TFLite's Prepare
+  return QuantizeMultiplier(static_cast<double>(quotient));
+}
+
 int32_t TfliteAdd(const FixedPointAdd& add, int32_t a, int32_t a_zero_point, int32_t b, int32_t b_zero_point,
                   int32_t c_zero_point, DataType type) {
   const int32_t scaled_a = MultiplyByFixedPoint((a - a_zero_point) * (1 << FixedPointAdd::kLeftShift), add.a);

@@ -97,6 +97,14 @@ struct FixedPointAdd {
   FixedPointMultiplier a, b, sum;
 };
 FixedPointAdd TfliteAddMultipliers(float a_scale, float b_scale, float c_scale);
+// TFLite's int8 SUB: its ADD with the second input's multiplier negated (sub.cc's
+// PrepareGeneralSubOp, op_sign -1).
+FixedPointAdd TfliteSubMultipliers(float a_scale, float b_scale, float c_scale);
+// TFLite's int8 MUL (reference_integer_ops::Mul): (a - a_zero_point)(b - b_zero_point)
+// scaled by the multiplier of a_scale * b_scale / c_scale, that quotient computed in
+// float as mul.cc's Prepare computes it (then QuantizeMultiplier), plus c_zero_point,
+// saturated.
+FixedPointMultiplier TfliteMulMultiplier(float a_scale, float b_scale, float c_scale);
 int32_t TfliteAdd(const FixedPointAdd& add, int32_t a, int32_t a_zero_point, int32_t b, int32_t b_zero_point,
                   int32_t c_zero_point, DataType type);
 

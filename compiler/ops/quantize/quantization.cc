@@ -186,9 +186,13 @@ std::optional<TensorQuantization> ConstantPair(const Graph& graph, const Node& n
 // Which inputs hold the pair describing input `i` of a quantised op, or {-1, -1}.
 std::pair<int, int> PairOfInput(OpKind op, int i) {
   const bool qlinear = op == OpKind::kQLinearConv || op == OpKind::kQLinearMatMul || op == OpKind::kQLinearAdd ||
-                       op == OpKind::kQLinearAveragePool || op == OpKind::kQLinearSoftmax || op == OpKind::kRequantize;
+                       op == OpKind::kQLinearMul || op == OpKind::kQLinearAveragePool || op == OpKind::kQLinearSoftmax || op == OpKind::kRequantize;
   if ((op == OpKind::kDequantizeLinear || qlinear) && i == 0) return {1, 2};
-  if ((op == OpKind::kQLinearConv || op == OpKind::kQLinearMatMul || op == OpKind::kQLinearAdd) && i == 3) return {4, 5};
+  if ((op == OpKind::kQLinearConv || op == OpKind::kQLinearMatMul || op == OpKind::kQLinearAdd ||
+       op == OpKind::kQLinearMul) &&
+      i == 3) {
+    return {4, 5};
+  }
   if (op == OpKind::kQLinearConv && i == kQLinearConvAddendInput) return {i + 1, i + 2};
   return {-1, -1};
 }
@@ -205,9 +209,11 @@ std::optional<TensorQuantization> QuantizationOfValue(const Graph& graph, ValueI
     if (node.op == OpKind::kQLinearConv && graph.HasInput(node, kQLinearConvAddendInput)) {  // the fused sum's
       return ConstantPair(graph, node, kQLinearConvAddendInput + 3, kQLinearConvAddendInput + 4);
     }
-    if (node.op == OpKind::kQLinearConv || node.op == OpKind::kQLinearMatMul || node.op == OpKind::kQLinearAdd) {
+    if (node.op == OpKind::kQLinearConv || node.op == OpKind::kQLinearMatMul || node.op == OpKind::kQLinearAdd ||
+        node.op == OpKind::kQLinearMul) {
       return ConstantPair(graph, node, 6, 7);
     }
+    if (node.op == OpKind::kTableLookup) return ConstantPair(graph, node, 2, 3);
     if (node.op == OpKind::kQLinearAveragePool || node.op == OpKind::kQLinearSoftmax || node.op == OpKind::kRequantize) {
       return ConstantPair(graph, node, 3, 4);
     }

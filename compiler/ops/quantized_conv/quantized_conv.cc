@@ -243,9 +243,9 @@ class ChannelOutput {
 
 // An element of the input x as an i32 in its quantised type: loaded, or, when the
 // convolution quantises its input (kFusedQuantizeInput), a float32 loaded and quantised.
-// The element is given as its plane (n * C + c) and its offset in the plane
-// (ih * in_w + iw), wherever x stores it: planar, or channels-last
-// (kFusedChannelsLastInput: pixel n * H * W + offset, channel c).
+// Index(plane, offset) finds the element of plane n * C + c at offset ih * in_w + iw in
+// it wherever x stores it: planar, or channels-last (kFusedChannelsLastInput: pixel
+// n * H * W + offset, channel c); the next column's element is ColumnStride() further.
 class InputReader {
  public:
   InputReader(KernelContext& k, const QuantizedConvGeometry& g) : k_(k), g_(g) {
@@ -253,18 +253,17 @@ class InputReader {
     scale_ = EmitLoadScale(k, g.x, k.Int(0));
     zero_point_ = EmitLoadZeroPoint(k, g.x, k.Int(0));
   }
-  llvm::Value* Load(llvm::Value* plane, llvm::Value* offset) {
+  llvm::Value* Index(llvm::Value* plane, llvm::Value* offset) {
     llvm::IRBuilder<>& b = k_.b;
     const WindowGeometry& s = g_.conv.window;
     const int64_t plane_size = s.in_h * s.in_w, channels = s.channels;
-    if (!g_.channels_last_input) return Load(b.CreateAdd(b.CreateMul(plane, k_.Int(plane_size)), offset));
+    if (!g_.channels_last_input) return b.CreateAdd(b.CreateMul(plane, k_.Int(plane_size)), offset);
     llvm::Value* n = s.batch == 1 ? k_.Int(0) : b.CreateUDiv(plane, k_.Int(channels));
     llvm::Value* c = s.batch == 1 ? plane : b.CreateURem(plane, k_.Int(channels));
     llvm::Value* pixel = b.CreateAdd(b.CreateMul(n, k_.Int(plane_size)), offset);
-    return Load(b.CreateAdd(b.CreateMul(pixel, k_.Int(channels)), c));
+    return b.CreateAdd(b.CreateMul(pixel, k_.Int(channels)), c);
   }
-
- private:
+  int64_t ColumnStride() const { return g_.channels_last_input ? g_.conv.window.channels : 1; }
   llvm::Value* Load(llvm::Value* index) {
     if (!g_.quantizes_input) return EmitWidenToInt32(k_, k_.LoadAs(g_.x_type, k_.in[g_.x_input], index), g_.x_type);
     llvm::Value* x = k_.LoadAs(DataType::kFloat32, k_.in[g_.x_input], index);
@@ -299,7 +298,7 @@ void EmitWindowInt16(KernelContext& k, const QuantizedConvGeometry& g, InputRead
         inside = b.CreateAnd(b.CreateICmpULT(ih, k.Int(s.in_h)), b.CreateICmpULT(iw, k.Int(s.in_w)));
         offset = b.CreateSelect(inside, offset, k.Int(0));
       }
-      llvm::Value* centred = b.CreateSub(input.Load(b.CreateAdd(first_plane, at[0]), offset), x_zero_point);
+      llvm::Value* centred = b.CreateSub(input.Load(input.Index(b.CreateAdd(first_plane, at[0]), offset)), x_zero_point);
       if (checked) centred = b.CreateSelect(inside, centred, b.getInt32(0));
       b.CreateStore(b.CreateTrunc(centred, i16), b.CreateInBoundsGEP(i16, window, slot(t)));
     });
@@ -483,7 +482,7 @@ void EmitPlaneRowsConv(KernelContext& k, const QuantizedConvGeometry& g) {
           llvm::Value* iw = b.CreateSub(q, k.Int(s.pad_left));
           llvm::Value* inside = b.CreateAnd(row_inside, b.CreateICmpULT(iw, k.Int(s.in_w)));
           llvm::Value* offset = b.CreateSelect(inside, b.CreateAdd(b.CreateMul(ih, k.Int(s.in_w)), iw), k.Int(0));
-          llvm::Value* x = input.Load(in_plane, offset);
+          llvm::Value* x = input.Load(input.Index(in_plane, offset));
           llvm::Value* centred = b.CreateSelect(inside, b.CreateSub(x, x_zero_point), b.getInt32(0));
           b.CreateStore(b.CreateTrunc(centred, i16), b.CreateInBoundsGEP(i16, planes, b.CreateAdd(row, q)));
         });
@@ -589,11 +588,11 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
           llvm::Value* filter = b.CreateMul(b.CreateAdd(b.CreateMul(m, k.Int(channels)), c), k.Int(taps));
           k.Loop(rows.begin, rows.end, [&](llvm::Value* kh) {
             llvm::Value* ih = b.CreateAdd(h_base, b.CreateMul(kh, k.Int(s.dilation_h)));
-            llvm::Value* in_row = b.CreateMul(ih, k.Int(s.in_w));
+            llvm::Value* in_row = input.Index(plane, b.CreateMul(ih, k.Int(s.in_w)));
             llvm::Value* w_row = b.CreateAdd(filter, b.CreateMul(kh, k.Int(s.kernel_w)));
             k.Loop(cols.begin, cols.end, [&](llvm::Value* kw) {
               llvm::Value* iw = b.CreateAdd(w_base, b.CreateMul(kw, k.Int(s.dilation_w)));
-              llvm::Value* x = input.Load(plane, b.CreateAdd(in_row, iw));
+              llvm::Value* x = input.Load(b.CreateAdd(in_row, b.CreateMul(iw, k.Int(input.ColumnStride()))));
               llvm::Value* w = EmitWidenToInt32(k, k.LoadAs(g.w_type, k.in[g.w_input], b.CreateAdd(w_row, kw)), g.w_type);
               llvm::Value* product = b.CreateMul(b.CreateSub(x, x_zero_point), b.CreateSub(w, w_zero_point));
               b.CreateStore(b.CreateAdd(b.CreateLoad(i32, accumulator), product), accumulator);
