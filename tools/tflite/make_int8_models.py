@@ -279,6 +279,20 @@ def activations():
     ])
 
 
+def logistic_tanh():
+    """int8 LOGISTIC and TANH (TensorFlow's reference kernels fill a table for each while
+    preparing), on the model input and on a convolution's wider output."""
+    x = layers.Input((6, 5, 3), batch_size=1, name="image")
+    c = layers.Conv2D(4, 3, padding="same", name="conv")(x)
+    c = layers.Lambda(lambda t: t * 4.0, name="x4")(c)
+    return tf.keras.Model(x, [
+        layers.Activation("sigmoid", name="logistic")(x),
+        layers.Activation("tanh", name="tanh")(x),
+        layers.Activation("sigmoid", name="logistic_wide")(c),
+        layers.Activation("tanh", name="tanh_wide")(c),
+    ])
+
+
 def set_fused_activations(flatbuffer, activations):
     """Gives the model's CONV_2D and FULLY_CONNECTED operators, in order, the fused
     activations named (ActivationFunctionType names), leaving their tensors' quantisation
@@ -317,6 +331,7 @@ MODELS = {
     "mean": (mean, True, SAMPLES),
     "mul_sub": (mul_sub, True, SAMPLES),
     "activations": (activations, True, SAMPLES),
+    "logistic_tanh": (logistic_tanh, True, SAMPLES),
 }
 
 

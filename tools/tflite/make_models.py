@@ -38,7 +38,7 @@ REQUIRED_OPERATORS = {
     "RELU_N1_TO_1", "CONCATENATION", "PAD", "MAXIMUM", "MINIMUM", "DIV", "PRELU", "LEAKY_RELU",
     "HARD_SWISH", "TRANSPOSE", "SUM", "EXPAND_DIMS", "PADV2", "STRIDED_SLICE", "SLICE", "SPLIT",
     "SPLIT_V", "PACK", "UNPACK", "GATHER", "ARG_MAX", "ARG_MIN", "CAST", "RESIZE_NEAREST_NEIGHBOR",
-    "RESIZE_BILINEAR", "BATCH_MATMUL", "TRANSPOSE_CONV",
+    "RESIZE_BILINEAR", "BATCH_MATMUL", "TRANSPOSE_CONV", "UNIDIRECTIONAL_SEQUENCE_LSTM",
 }
 
 
@@ -239,6 +239,15 @@ def resizing_and_products():
     return tf.keras.Model([x, a, b], [nearest, bilinear, aligned, aligned_nearest, plain, shrunk, up, up_valid, adjoint])
 
 
+def lstm():
+    """UNIDIRECTIONAL_SEQUENCE_LSTM (Keras LSTM layers: whole sequences, and the last step
+    by a STRIDED_SLICE), its state starting at zero on every run."""
+    x = layers.Input((6, 5), batch_size=1, name="sequence")
+    y = layers.LSTM(8, return_sequences=True, name="lstm_sequence")(x)
+    last = layers.LSTM(4, name="lstm_last")(y)
+    return tf.keras.Model(x, [y, last])
+
+
 MODELS = {
     "conv_same_relu6": conv_same_relu6,
     "conv_valid_dilated": conv_valid_dilated,
@@ -251,6 +260,7 @@ MODELS = {
     "more_operators": more_operators,
     "slicing": slicing,
     "resizing_and_products": resizing_and_products,
+    "lstm": lstm,
 }
 
 
@@ -336,6 +346,9 @@ def main():
         covered.update(operators)
         inputs, outputs = [], []
         for _ in range(SAMPLES):
+            # Each sample from the models' initial state (an LSTM's state tensors are
+            # variables, which the interpreter would otherwise carry from the last run).
+            interpreter.reset_all_variables()
             for detail in interpreter.get_input_details():
                 assert detail["dtype"] == np.float32, (name, detail)
                 sample = rng.uniform(-1.0, 1.0, detail["shape"]).astype(np.float32)

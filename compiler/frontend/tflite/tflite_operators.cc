@@ -150,12 +150,9 @@ absl::Status ConvertUnary(SubgraphImporter& s, OpKind op) {
   return s.DefineOutput(0, y);
 }
 
-absl::Status ConvertLogistic(SubgraphImporter& s) { return ConvertUnary(s, OpKind::kSigmoid); }
-// x * relu6(x + 3) / 6, which is ONNX's HardSwish (alpha 1/6, beta 1/2).
-absl::Status ConvertHardSwish(SubgraphImporter& s) { return ConvertUnary(s, OpKind::kHardSwish); }
-
-// int8 RELU, RELU6, RELU_N1_TO_1 and LEAKY_RELU requantise each code by arithmetic of
-// their own (tflite_activation_tables.h): a TableLookup of the table made here.
+// int8 RELU, RELU6, RELU_N1_TO_1, LEAKY_RELU, LOGISTIC and TANH map each code by
+// arithmetic of their own (tflite_activation_tables.h): a TableLookup of the table made
+// here.
 absl::Status ConvertQuantizedActivation(SubgraphImporter& s, const std::function<Int8Table(Int8Quantization,
                                                                                              Int8Quantization)>& table) {
   RETURN_IF_ERROR(ExpectArity(s, 1, 1, 1));
@@ -167,6 +164,20 @@ absl::Status ConvertQuantizedActivation(SubgraphImporter& s, const std::function
                                           qy));
   return s.DefineOutput(0, y);
 }
+
+// int8 LOGISTIC (its output quantised 1/256, -128, as TFLite requires) and TANH (an
+// output scale that is a power of two, where TFLite's multiplying by its inverse and
+// dividing by it agree): tables as TensorFlow's reference kernels fill them.
+absl::Status ConvertLogistic(SubgraphImporter& s) {
+  if (!s.IsQuantizedOperator()) return ConvertUnary(s, OpKind::kSigmoid);
+  const std::optional<TensorQuantization> qy = s.OutputQuantization(0);
+  if (qy && (qy->scales.size() != 1 || qy->scales[0] != 1.0f / 256 || qy->zero_points[0] != -128)) {
+    return absl::UnimplementedError("an int8 LOGISTIC whose output is not quantised with scale 1/256, zero point -128");
+  }
+  return ConvertQuantizedActivation(s, TfliteLogisticTable);
+}
+// x * relu6(x + 3) / 6, which is ONNX's HardSwish (alpha 1/6, beta 1/2).
+absl::Status ConvertHardSwish(SubgraphImporter& s) { return ConvertUnary(s, OpKind::kHardSwish); }
 
 absl::Status ConvertLeakyRelu(SubgraphImporter& s) {
   RETURN_IF_ERROR(ExpectArity(s, 1, 1, 1));
@@ -185,7 +196,15 @@ absl::Status ConvertLeakyRelu(SubgraphImporter& s) {
   ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kLeakyRelu, "leaky_relu", {x}, std::move(attributes)));
   return s.DefineOutput(0, y);
 }
-absl::Status ConvertTanh(SubgraphImporter& s) { return ConvertUnary(s, OpKind::kTanh); }
+absl::Status ConvertTanh(SubgraphImporter& s) {
+  if (!s.IsQuantizedOperator()) return ConvertUnary(s, OpKind::kTanh);
+  const std::optional<TensorQuantization> qy = s.OutputQuantization(0);
+  int exponent = 0;
+  if (qy && (qy->scales.size() != 1 || std::frexp(qy->scales[0], &exponent) != 0.5f)) {
+    return absl::UnimplementedError("an int8 TANH whose output scale is not a power of two");
+  }
+  return ConvertQuantizedActivation(s, TfliteTanhTable);
+}
 absl::Status ConvertRelu(SubgraphImporter& s) {
   if (s.IsQuantizedOperator()) {
     return ConvertQuantizedActivation(s, [](Int8Quantization x, Int8Quantization y) { return TfliteReluTable(x, y, 0.0f); });
@@ -539,7 +558,7 @@ constexpr SupportedOperator kSupportedOperators[] = {
     {kConv2D, ConvertConv2D, true},
     {kDepthwiseConv2D, ConvertDepthwiseConv2D, true},
     {kFullyConnected, ConvertFullyConnected, true},
-    {kLogistic, ConvertLogistic},
+    {kLogistic, ConvertLogistic, true},
     {kMaxPool2D, ConvertMaxPool2D, true},
     {kMul, ConvertMul, true},
     {kRelu, ConvertRelu, true},
@@ -547,7 +566,7 @@ constexpr SupportedOperator kSupportedOperators[] = {
     {kRelu6, ConvertRelu6, true},
     {kReshape, MovingValues<ConvertReshape>, true},
     {kSoftmax, ConvertSoftmax, true},
-    {kTanh, ConvertTanh},
+    {kTanh, ConvertTanh, true},
     {kPad, ConvertPad, true},
     {kMean, ConvertMean, true},
     {kSub, ConvertSub, true},

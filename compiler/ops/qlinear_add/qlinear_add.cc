@@ -23,26 +23,13 @@
 namespace modelc {
 namespace {
 
-struct QLinearAddGeometry {
-  QuantizationParameters a, b, c;
-  DataType a_type, b_type;
-  Shape out_shape;
-  std::vector<int64_t> a_strides, b_strides;  // a and b broadcast to out_shape
-  bool subtracts = false;                     // c = a - b (kFusedSubtract)
+struct QLinearAddGeometry : QuantizedBinaryOperands {
+  bool subtracts = false;  // c = a - b (kFusedSubtract)
 };
 
 absl::StatusOr<QLinearAddGeometry> ResolveQLinearAdd(const Graph& graph, const Node& node) {
   QLinearAddGeometry g;
-  const Shape& a = graph.InputType(node, 0).shape;
-  const Shape& b = graph.InputType(node, 3).shape;
-  ASSIGN_OR_RETURN(g.a, ResolveQuantizedOperand(graph, node, 0, 1, 2, std::nullopt, "a"));
-  ASSIGN_OR_RETURN(g.b, ResolveQuantizedOperand(graph, node, 3, 4, 5, std::nullopt, "b"));
-  ASSIGN_OR_RETURN(g.out_shape, BroadcastShapes(a, b));
-  ASSIGN_OR_RETURN(g.c, ResolveQuantization(graph, node, 6, 7, g.out_shape, std::nullopt, "c"));
-  g.a_type = graph.InputType(node, 0).element_type;
-  g.b_type = graph.InputType(node, 3).element_type;
-  g.a_strides = BroadcastStrides(a, g.out_shape);
-  g.b_strides = BroadcastStrides(b, g.out_shape);
+  ASSIGN_OR_RETURN(static_cast<QuantizedBinaryOperands&>(g), ResolveQuantizedBinaryOperands(graph, node));
   ASSIGN_OR_RETURN(int64_t subtracts, node.attributes.GetInt(kFusedSubtract, 0));
   g.subtracts = subtracts != 0;
   if (RequantizesInFixedPoint(node)) {

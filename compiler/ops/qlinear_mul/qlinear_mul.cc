@@ -20,11 +20,7 @@
 namespace modelc {
 namespace {
 
-struct QLinearMulGeometry {
-  QuantizationParameters a, b, c;
-  DataType a_type, b_type;
-  Shape out_shape;
-  std::vector<int64_t> a_strides, b_strides;  // a and b broadcast to out_shape
+struct QLinearMulGeometry : QuantizedBinaryOperands {
   FixedPointMultiplier multiplier;
   int32_t a_zero_point = 0, b_zero_point = 0, c_zero_point = 0;
 };
@@ -34,22 +30,13 @@ absl::StatusOr<QLinearMulGeometry> ResolveQLinearMul(const Graph& graph, const N
     return absl::UnimplementedError("QLinearMul is supported only as TFLite's int8 MUL (a .tflite model)");
   }
   QLinearMulGeometry g;
-  const Shape& a = graph.InputType(node, 0).shape;
-  const Shape& b = graph.InputType(node, 3).shape;
-  ASSIGN_OR_RETURN(g.a, ResolveQuantizedOperand(graph, node, 0, 1, 2, std::nullopt, "a"));
-  ASSIGN_OR_RETURN(g.b, ResolveQuantizedOperand(graph, node, 3, 4, 5, std::nullopt, "b"));
-  ASSIGN_OR_RETURN(g.out_shape, BroadcastShapes(a, b));
-  ASSIGN_OR_RETURN(g.c, ResolveQuantization(graph, node, 6, 7, g.out_shape, std::nullopt, "c"));
+  ASSIGN_OR_RETURN(static_cast<QuantizedBinaryOperands&>(g), ResolveQuantizedBinaryOperands(graph, node));
   for (int input : {1, 2, 4, 5, 6, 7}) {
     if (!graph.HasInput(node, input) || !graph.IsConstant(node.inputs[input]) ||
         graph.InputType(node, input).ElementCount() != 1) {
       return absl::InvalidArgumentError("TFLite's integer product needs constant scales and zero points, one per tensor");
     }
   }
-  g.a_type = graph.InputType(node, 0).element_type;
-  g.b_type = graph.InputType(node, 3).element_type;
-  g.a_strides = BroadcastStrides(a, g.out_shape);
-  g.b_strides = BroadcastStrides(b, g.out_shape);
   auto scale = [&](int input) { return graph.value(node.inputs[input]).constant->Floats()[0]; };
   auto zero_point = [&](int input) { return ElementsAsInt32(*graph.value(node.inputs[input]).constant)[0]; };
   g.multiplier = TfliteMulMultiplier(scale(1), scale(4), scale(6));

@@ -167,6 +167,21 @@ absl::StatusOr<QuantizationParameters> ResolveQuantizedOperand(const Graph& grap
   return q;
 }
 
+absl::StatusOr<QuantizedBinaryOperands> ResolveQuantizedBinaryOperands(const Graph& graph, const Node& node) {
+  QuantizedBinaryOperands g;
+  const Shape& a = graph.InputType(node, 0).shape;
+  const Shape& b = graph.InputType(node, 3).shape;
+  ASSIGN_OR_RETURN(g.a, ResolveQuantizedOperand(graph, node, 0, 1, 2, std::nullopt, "a"));
+  ASSIGN_OR_RETURN(g.b, ResolveQuantizedOperand(graph, node, 3, 4, 5, std::nullopt, "b"));
+  ASSIGN_OR_RETURN(g.out_shape, BroadcastShapes(a, b));
+  ASSIGN_OR_RETURN(g.c, ResolveQuantization(graph, node, 6, 7, g.out_shape, std::nullopt, "c"));
+  g.a_type = graph.InputType(node, 0).element_type;
+  g.b_type = graph.InputType(node, 3).element_type;
+  g.a_strides = BroadcastStrides(a, g.out_shape);
+  g.b_strides = BroadcastStrides(b, g.out_shape);
+  return g;
+}
+
 namespace {
 
 // The constant per-tensor pair at inputs (scale, zero_point) of `node`, if there is one.

@@ -67,6 +67,17 @@ absl::StatusOr<QuantizationParameters> ResolveQuantizedOperand(const Graph& grap
                                                                int scale_input, int zero_point_input,
                                                                std::optional<int64_t> axis, absl::string_view what);
 
+// The operands of a quantised element-wise binary op laid out as QLinearAdd's (a, its
+// scale, zero point, b, its scale, zero point, c's scale, zero point), per tensor, a and
+// b broadcast to the output's shape (numpy's rules): QLinearAdd and QLinearMul.
+struct QuantizedBinaryOperands {
+  QuantizationParameters a, b, c;
+  DataType a_type = DataType::kInt8, b_type = DataType::kInt8;
+  Shape out_shape;
+  std::vector<int64_t> a_strides, b_strides;
+};
+absl::StatusOr<QuantizedBinaryOperands> ResolveQuantizedBinaryOperands(const Graph& graph, const Node& node);
+
 // The scale and zero point of an int8/uint8 tensor of the graph, when one constant pair
 // (per tensor) describes it: the pair of the op writing it (QuantizeLinear,
 // QLinearConv, QLinearMatMul) or of an op reading it, through ops that pass quantised

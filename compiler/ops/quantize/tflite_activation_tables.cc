@@ -10,6 +10,20 @@ namespace {
 
 int8_t ClampInt8(int64_t value) { return static_cast<int8_t>(std::clamp<int64_t>(value, -128, 127)); }
 
+// LUTPopulate<int8_t>: `transform` of each code's float value, requantised.
+Int8Table PopulatedTable(Int8Quantization x, Int8Quantization y, float (*transform)(float)) {
+  const float inverse_scale = 1.0f / y.scale;
+  Int8Table table;
+  for (int32_t code = -128; code <= 127; ++code) {
+    const float value = x.scale * static_cast<float>(code - x.zero_point);
+    const float rescaled = std::round(transform(value) * inverse_scale);  // TfLiteRound
+    // Saturated before the cast: a huge scale makes rescaled overflow int32.
+    const float clamped = std::clamp(rescaled + static_cast<float>(y.zero_point), -129.0f, 128.0f);
+    table[code + 128] = ClampInt8(static_cast<int64_t>(clamped));
+  }
+  return table;
+}
+
 }  // namespace
 
 Int8Table TfliteReluTable(Int8Quantization x, Int8Quantization y, float low, float high) {
@@ -37,6 +51,17 @@ Int8Table TfliteLeakyReluTable(Int8Quantization x, Int8Quantization y, float alp
         ClampInt8(int64_t{y.zero_point} + MultiplyByFixedPoint(centred, centred >= 0 ? identity : scaled));
   }
   return table;
+}
+
+Int8Table TfliteLogisticTable(Int8Quantization x, Int8Quantization y) {
+  return PopulatedTable(x, y, [](float v) {
+    const float e = static_cast<float>(std::exp(-static_cast<double>(v)));
+    return 1.0f / (1.0f + e);
+  });
+}
+
+Int8Table TfliteTanhTable(Int8Quantization x, Int8Quantization y) {
+  return PopulatedTable(x, y, [](float v) { return static_cast<float>(std::tanh(static_cast<double>(v))); });
 }
 
 }  // namespace modelc

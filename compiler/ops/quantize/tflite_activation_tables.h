@@ -9,6 +9,13 @@
 //   LEAKY_RELU (reference_ops::QuantizeLeakyRelu): the same with input_scale /
 //     output_scale for codes at or above the zero point and input_scale * alpha /
 //     output_scale below it (both quotients in float), clamped to int8.
+//   LOGISTIC, TANH (TensorFlow 2.15's reference kernels, which for int8 fill a table
+//     while preparing: LUTPopulate): each code dequantised in float, through
+//     1 / (1 + exp(-v)) or tanh(v) in float, times 1 / output_scale, rounded half away
+//     from zero, plus the output's zero point, clamped. The exponential and tanh are
+//     computed in double and rounded to float (the float functions' result but for the
+//     last bit in rare cases, and the same on every host). TFLite Micro computes these
+//     two by gemmlowp's fixed point instead, which differs by a step here and there.
 #ifndef MODELC_OPS_QUANTIZE_TFLITE_ACTIVATION_TABLES_H_
 #define MODELC_OPS_QUANTIZE_TFLITE_ACTIVATION_TABLES_H_
 
@@ -30,6 +37,8 @@ Int8Table TfliteReluTable(Int8Quantization x, Int8Quantization y, float low,
                           float high = std::numeric_limits<float>::infinity());
 // alpha must be 0 or more.
 Int8Table TfliteLeakyReluTable(Int8Quantization x, Int8Quantization y, float alpha);
+Int8Table TfliteLogisticTable(Int8Quantization x, Int8Quantization y);
+Int8Table TfliteTanhTable(Int8Quantization x, Int8Quantization y);
 
 }  // namespace modelc
 
