@@ -14,6 +14,7 @@
 #include <set>
 
 #include "compiler/frontend/onnx/onnx_importer.h"
+#include "compiler/ir/op_geometry.h"
 #include "compiler/ops/quantize/fixed_point_multiplier.h"
 #include "compiler/reference/evaluator.h"
 #include "gtest/gtest.h"
@@ -84,6 +85,20 @@ Graph TfliteMulGraph() {
   return OneNodeGraph(OpKind::kQLinearMul, {a, scalar, zero, a, scalar, zero, scalar, zero},
                       {{1, f(0.5f)}, {2, q(2)}, {4, f(0.25f)}, {5, q(-1)}, {6, f(0.75f)}, {7, q(5)}},
                       std::move(attributes), a);
+}
+
+// The TFLite frontend's LSTM with a cell clip of 1/4: every gate's input 100 (weights
+// 100, x = 1), so i = f = o = 1 and g = tanh(100) = 1 in float; the cell 0 + 1 x 1 = 1 is
+// clipped to 1/4, so h = tanh(1/4) = 0.24491866 (tanh(1) = 0.76159416 without the clip).
+Graph ClippedCellLstmGraph() {
+  AttributeMap attributes;
+  attributes.Set("hidden_size", int64_t{1});
+  attributes.Set(kFusedCellClip, 0.25f);
+  return OneNodeGraph(OpKind::kLSTM,
+                      {TensorType{DataType::kFloat32, {1, 1, 1}}, TensorType{DataType::kFloat32, {1, 4, 1}},
+                       TensorType{DataType::kFloat32, {1, 4, 1}}},
+                      {{1, F({1, 4, 1}, {100, 100, 100, 100})}, {2, F({1, 4, 1}, {0, 0, 0, 0})}}, std::move(attributes),
+                      TensorType{DataType::kFloat32, {1, 1, 1, 1}});
 }
 
 // A table of 256 whose entry i is 127 - i: x -> -1 - x.
@@ -376,6 +391,7 @@ std::vector<HandCase> Cases() {
        "  y, z = LSTM<hidden_size = 1>(a, w, r, , , , b)",
        {F({1, 1, 1}, {5}), F({1, 1, 1}, {1})},
        {F({1, 1, 1, 1}, {0.5f * 0.462117157f}), F({1, 1, 1}, {0.5f * 0.462117157f})}, 14},
+      {"LSTM", "", {F({1, 1, 1}, {1})}, {F({1, 1, 1, 1}, {0.244918662f})}, 14, "cell_clip", ClippedCellLstmGraph},
       // Quantised ops. x / 0.5 = 0.5, 1.5, 2.5 round half to even to 0, 2, 2; -600 and
       // 2000 saturate; plus the zero point 10.
       {"QuantizeLinear",

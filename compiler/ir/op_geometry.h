@@ -206,6 +206,9 @@ Shape ConvDataShape(const Graph& graph, const Node& node);
 // frontend's int8 SUB): its scale enters negated (ONNX Runtime's form), or its fixed-point
 // multiplier does (TFLite's, which computes SUB with its ADD kernel that way).
 inline constexpr char kFusedSubtract[] = "fused_subtract";
+// An LSTM whose new cell state is clipped to [-v, v] after each step (internal attribute,
+// float; the TFLite frontend's UNIDIRECTIONAL_SEQUENCE_LSTM with cell_clip v).
+inline constexpr char kFusedCellClip[] = "fused_cell_clip";
 // A QLinearMatMul made from a quantised Gemm (passes/qdq_fusion.cc): input 8, its bias.
 inline constexpr int kQLinearMatMulBiasInput = 8;
 // The first input of `op` that only modelc's passes give it (the three above), or -1. A

@@ -293,6 +293,16 @@ def logistic_tanh():
     ])
 
 
+def hard_swish():
+    """int8 HARD_SWISH (TFLite's int16 fixed point), on the model input and on a
+    convolution's wider output."""
+    x = layers.Input((6, 5, 3), batch_size=1, name="image")
+    c = layers.Conv2D(4, 3, padding="same", name="conv")(x)
+    c = layers.Lambda(lambda t: t * 4.0, name="x4")(c)
+    swish = lambda t: t * tf.nn.relu6(t + 3.0) * (1.0 / 6.0)  # noqa: E731
+    return tf.keras.Model(x, [layers.Lambda(swish, name="hard_swish")(x), layers.Lambda(swish, name="hard_swish_wide")(c)])
+
+
 def set_fused_activations(flatbuffer, activations):
     """Gives the model's CONV_2D and FULLY_CONNECTED operators, in order, the fused
     activations named (ActivationFunctionType names), leaving their tensors' quantisation
@@ -332,6 +342,7 @@ MODELS = {
     "mul_sub": (mul_sub, True, SAMPLES),
     "activations": (activations, True, SAMPLES),
     "logistic_tanh": (logistic_tanh, True, SAMPLES),
+    "hard_swish": (hard_swish, True, SAMPLES),
 }
 
 

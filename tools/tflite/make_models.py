@@ -239,6 +239,19 @@ def resizing_and_products():
     return tf.keras.Model([x, a, b], [nearest, bilinear, aligned, aligned_nearest, plain, shrunk, up, up_valid, adjoint])
 
 
+def nearest_rounding():
+    """RESIZE_NEAREST_NEIGHBOR where TFLite's float arithmetic picks another pixel than
+    the same rule in double would: 14 -> 18 rows (9 x float(14/18) is just above 7),
+    14 -> 23 rows with aligned corners, 4 -> 41 columns with half-pixel centres."""
+    x = layers.Input((14, 4, 2), batch_size=1, name="image")
+    return tf.keras.Model(x, [
+        layers.Lambda(lambda t: tf.compat.v1.image.resize_nearest_neighbor(t, [18, 4]), name="rows")(x),
+        layers.Lambda(lambda t: tf.compat.v1.image.resize_nearest_neighbor(t, [23, 4], align_corners=True),
+                      name="aligned_rows")(x),
+        layers.Lambda(lambda t: tf.image.resize(t, [14, 41], method="nearest"), name="half_pixel_columns")(x),
+    ])
+
+
 def lstm():
     """UNIDIRECTIONAL_SEQUENCE_LSTM (Keras LSTM layers: whole sequences, and the last step
     by a STRIDED_SLICE), its state starting at zero on every run."""
@@ -260,6 +273,7 @@ MODELS = {
     "more_operators": more_operators,
     "slicing": slicing,
     "resizing_and_products": resizing_and_products,
+    "nearest_rounding": nearest_rounding,
     "lstm": lstm,
 }
 

@@ -91,7 +91,7 @@ absl::Status ConvertStridedSlice(SubgraphImporter& s) {
   ASSIGN_OR_RETURN(std::vector<int64_t> end, s.ConstantInputInts(2, "the end"));
   ASSIGN_OR_RETURN(std::vector<int64_t> strides, s.ConstantInputInts(3, "the strides"));
   const size_t count = begin.size();
-  if (end.size() != count || strides.size() != count || static_cast<int64_t>(count) > rank) {
+  if (end.size() != count || strides.size() != count || static_cast<int64_t>(count) > rank || count > 32) {
     return Invalid(absl::StrCat("begin, end and strides hold ", begin.size(), ", ", end.size(), " and ",
                                 strides.size(), " values for an input of rank ", rank));
   }
@@ -100,7 +100,10 @@ absl::Status ConvertStridedSlice(SubgraphImporter& s) {
     const int64_t dim = x[d], bit = int64_t{1} << d;
     if (dim < 1) return Invalid(absl::StrCat("dimension ", d, " of the input is empty"));
     if (options->shrink_axis_mask() & bit) {
-      int64_t index = begin[d] < 0 ? begin[d] + dim : begin[d];
+      if (options->begin_mask() & bit) {
+        return absl::UnimplementedError(absl::StrCat("a STRIDED_SLICE axis ", d, " both shrunk and begin-masked"));
+      }
+      const int64_t index = begin[d] < 0 ? begin[d] + dim : begin[d];
       if (index < 0 || index >= dim) {
         return Invalid(absl::StrCat("index ", begin[d], " of a shrunk axis is outside dimension ", d, " (", dim, ")"));
       }
@@ -117,7 +120,14 @@ absl::Status ConvertStridedSlice(SubgraphImporter& s) {
     };
     const int64_t start = resolve(begin[d], options->begin_mask() & bit, step > 0 ? 0 : dim - 1);
     const int64_t stop = resolve(end[d], options->end_mask() & bit, step > 0 ? dim : -1);
-    ranges.push_back({static_cast<int64_t>(d), start, stop, step});
+    // A negative stride starting before the first element: TFLite's versions disagree
+    // on it (empty, or the first element); refused rather than guessed.
+    if (step < 0 && start < 0) {
+      return absl::UnimplementedError(absl::StrCat("a STRIDED_SLICE starting before axis ", d, "'s first element with a negative stride"));
+    }
+    // Strides beyond the dimension take the first element only: held to dim + 1 so
+    // that no later arithmetic overflows.
+    ranges.push_back({static_cast<int64_t>(d), start, stop, std::clamp(step, -(dim + 1), dim + 1)});
   }
   ASSIGN_OR_RETURN(ValueId input, s.Input(0));
   ASSIGN_OR_RETURN(ValueId y, Sliced(s, input, ranges, "slice"));
@@ -146,10 +156,10 @@ absl::Status ConvertSlice(SubgraphImporter& s) {
   ASSIGN_OR_RETURN(std::vector<int64_t> size, ConstantVector(s, 2, "the sizes", x.size()));
   std::vector<SliceRange> ranges;
   for (size_t d = 0; d < x.size(); ++d) {
-    const int64_t stop = size[d] == -1 ? x[d] : begin[d] + size[d];
-    if (begin[d] < 0 || size[d] < -1 || stop > x[d]) {
+    if (begin[d] < 0 || begin[d] > x[d] || size[d] < -1 || size[d] > x[d] - begin[d]) {
       return Invalid(absl::StrCat("begin ", begin[d], " and size ", size[d], " do not fit dimension ", d, " (", x[d], ")"));
     }
+    const int64_t stop = size[d] == -1 ? x[d] : begin[d] + size[d];
     ranges.push_back({static_cast<int64_t>(d), begin[d], stop, 1});
   }
   ASSIGN_OR_RETURN(ValueId input, s.Input(0));
@@ -179,8 +189,8 @@ absl::Status ConvertSplitV(SubgraphImporter& s) {
   int64_t known = 0, rest = -1;
   for (size_t p = 0; p < sizes.size(); ++p) {
     if (sizes[p] == -1 && rest < 0) rest = static_cast<int64_t>(p);
-    else if (sizes[p] < 0) return Invalid(absl::StrCat("part size ", sizes[p], " is not valid"));
-    else known += sizes[p];
+    else if (sizes[p] < 0 || sizes[p] > x[axis]) return Invalid(absl::StrCat("part size ", sizes[p], " is not valid"));
+    else known += sizes[p];  // each at most the dimension: no overflow for any count a file holds
   }
   if (rest >= 0 && known <= x[axis]) sizes[rest] = x[axis] - known, known = x[axis];
   if (known != x[axis]) {
@@ -203,6 +213,10 @@ absl::Status ConvertPack(SubgraphImporter& s) {
   shape.insert(shape.begin() + axis, 1);
   std::vector<ValueId> parts;
   for (int i = 0; i < s.InputCount(); ++i) {
+    if (s.InputShape(i) != s.InputShape(0)) {
+      return Invalid(absl::StrCat("input ", i, " is ", ShapeToString(s.InputShape(i)), ", not input 0's ",
+                                  ShapeToString(s.InputShape(0))));
+    }
     ASSIGN_OR_RETURN(ValueId input, s.Input(i));
     ASSIGN_OR_RETURN(ValueId part, Reshaped(s, input, shape, absl::StrCat("expand", i)));
     parts.push_back(part);

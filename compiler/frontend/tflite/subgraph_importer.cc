@@ -1,6 +1,7 @@
 // Subgraph 0 into the IR, one operator at a time.
 #include "compiler/frontend/tflite/subgraph_importer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <set>
@@ -115,12 +116,25 @@ std::optional<TensorQuantization> SubgraphImporter::OutputQuantization(int o) co
 bool SubgraphImporter::IsQuantizedOperator() const { return file_.HasQuantizedTensor(op()); }
 
 absl::StatusOr<TensorData> SubgraphImporter::ConstantData(int t) const {
+  ASSIGN_OR_RETURN(DataType type, ElementType(t));  // refuses a variable first
   const std::span<const uint8_t> bytes = file_.ConstantBytes(t);
   if (bytes.empty()) {  // ReadTfliteFile checked the order, so this is a tensor of size 0
     return absl::InvalidArgumentError(absl::StrCat("tensor '", names_[t], "' is read but holds no value"));
   }
-  ASSIGN_OR_RETURN(DataType type, ElementType(t));
   return TensorData(TensorType{type, DeclaredShape(file_.tensor(t))}, std::vector<uint8_t>(bytes.begin(), bytes.end()));
+}
+
+absl::Status SubgraphImporter::ExpectZeroState(int i, const Shape& shape, const std::string& what) const {
+  if (!HasInput(i)) return absl::InvalidArgumentError(absl::StrCat(what, " (input ", i, ") is missing"));
+  const int t = op().inputs()->Get(i);
+  const tfl::Tensor& tensor = file_.tensor(t);
+  const std::span<const uint8_t> bytes = file_.ConstantBytes(t);
+  if (!tensor.is_variable() || tensor.type() != tfl::TensorType::FLOAT32 || DeclaredShape(tensor) != shape ||
+      std::any_of(bytes.begin(), bytes.end(), [](uint8_t b) { return b != 0; })) {
+    return absl::UnimplementedError(absl::StrCat(what, " (tensor '", names_[t], "') must be a float32 ", ShapeToString(shape),
+                                                 " variable starting at zero"));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ValueId> SubgraphImporter::TensorValue(int t) {

@@ -61,6 +61,9 @@ class SubgraphImporter {
   absl::StatusOr<TensorData> ConstantInput(int i, const std::string& what);
   // The same, for an int32 or int64 tensor, as int64 values.
   absl::StatusOr<std::vector<int64_t>> ConstantInputInts(int i, const std::string& what);
+  // Whether input i is a float32 variable of shape `shape` that starts at zero (no
+  // buffer, or zeros): an LSTM's state, which modelc starts from zero on every run.
+  absl::Status ExpectZeroState(int i, const Shape& shape, const std::string& what) const;
   // Appends a node LABEL/ROLE whose one output, named the same, has the type the IR's
   // shape rule gives it; returns that output.
   absl::StatusOr<ValueId> AddNode(OpKind op, const std::string& role, std::vector<ValueId> inputs,

@@ -150,7 +150,9 @@ absl::StatusOr<TfliteFile> ReadTfliteFile(const std::string& path, int64_t max_f
                                     " bytes) but its buffer ", tensor.buffer(), " holds ", held, " bytes"));
       }
     }
-    available[t] = held > 0;
+    // A variable's value before the first run is its buffer, or zeros (the LSTM
+    // converter reads it so; any other reader refuses it).
+    available[t] = held > 0 || tensor.is_variable();
   }
   const tfl::SubGraph& subgraph = file.subgraph();
   for (const auto* list : {subgraph.inputs(), subgraph.outputs()}) {

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "compiler/frontend/tflite/converter_support.h"
+#include "compiler/frontend/tflite/recurrent_converters.h"
 #include "compiler/frontend/tflite/slice_converters.h"
 #include "compiler/frontend/tflite/window_converters.h"
 #include "compiler/ir/op_geometry.h"
@@ -68,6 +69,7 @@ enum BuiltinCode : int32_t {
   kResizeNearestNeighbor = 97,
   kSplitV = 102,
   kBatchMatMul = 126,
+  kUnidirectionalSequenceLstm = 44,
 };
 
 absl::Status ConvertBinary(SubgraphImporter& s, OpKind op, tfl::ActivationFunctionType activation) {
@@ -87,6 +89,7 @@ enum class QuantizedArithmetic { kAdd, kSubtract, kMultiply };
 absl::Status ConvertQuantizedArithmetic(SubgraphImporter& s, QuantizedArithmetic arithmetic,
                                         tfl::ActivationFunctionType activation) {
   RETURN_IF_ERROR(ExpectArity(s, 2, 2, 1));
+  RETURN_IF_ERROR(s.OutputType(0).status());  // the output's quantisation checked first
   ASSIGN_OR_RETURN(TensorQuantization qa, RequiredQuantization(s.InputQuantization(0), "input 0", true));
   ASSIGN_OR_RETURN(TensorQuantization qb, RequiredQuantization(s.InputQuantization(1), "input 1", true));
   ASSIGN_OR_RETURN(TensorQuantization qc, RequiredQuantization(s.OutputQuantization(0), "the output", true));
@@ -153,15 +156,19 @@ absl::Status ConvertUnary(SubgraphImporter& s, OpKind op) {
 // int8 RELU, RELU6, RELU_N1_TO_1, LEAKY_RELU, LOGISTIC and TANH map each code by
 // arithmetic of their own (tflite_activation_tables.h): a TableLookup of the table made
 // here.
-absl::Status ConvertQuantizedActivation(SubgraphImporter& s, const std::function<Int8Table(Int8Quantization,
-                                                                                             Int8Quantization)>& table) {
+absl::Status ConvertQuantizedActivation(
+    SubgraphImporter& s, const std::function<absl::StatusOr<Int8Table>(Int8Quantization, Int8Quantization)>& table) {
   RETURN_IF_ERROR(ExpectArity(s, 1, 1, 1));
+  // Both tensors' types and quantisation checked (positive, finite scales) before the
+  // table is computed from them.
+  RETURN_IF_ERROR(s.InputType(0).status());
+  RETURN_IF_ERROR(s.OutputType(0).status());
   ASSIGN_OR_RETURN(TensorQuantization qx, RequiredQuantization(s.InputQuantization(0), "the input", true));
   ASSIGN_OR_RETURN(TensorQuantization qy, RequiredQuantization(s.OutputQuantization(0), "the output", true));
   ASSIGN_OR_RETURN(ValueId x, s.Input(0));
-  ASSIGN_OR_RETURN(ValueId y, TableLookup(s, x, table({qx.scales[0], static_cast<int32_t>(qx.zero_points[0])},
-                                                      {qy.scales[0], static_cast<int32_t>(qy.zero_points[0])}),
-                                          qy));
+  ASSIGN_OR_RETURN(Int8Table values, table({qx.scales[0], static_cast<int32_t>(qx.zero_points[0])},
+                                            {qy.scales[0], static_cast<int32_t>(qy.zero_points[0])}));
+  ASSIGN_OR_RETURN(ValueId y, TableLookup(s, x, values, qy));
   return s.DefineOutput(0, y);
 }
 
@@ -176,8 +183,7 @@ absl::Status ConvertLogistic(SubgraphImporter& s) {
   }
   return ConvertQuantizedActivation(s, TfliteLogisticTable);
 }
-// x * relu6(x + 3) / 6, which is ONNX's HardSwish (alpha 1/6, beta 1/2).
-absl::Status ConvertHardSwish(SubgraphImporter& s) { return ConvertUnary(s, OpKind::kHardSwish); }
+
 
 absl::Status ConvertLeakyRelu(SubgraphImporter& s) {
   RETURN_IF_ERROR(ExpectArity(s, 1, 1, 1));
@@ -196,6 +202,18 @@ absl::Status ConvertLeakyRelu(SubgraphImporter& s) {
   ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kLeakyRelu, "leaky_relu", {x}, std::move(attributes)));
   return s.DefineOutput(0, y);
 }
+// x * relu6(x + 3) / 6, which is ONNX's HardSwish (alpha 1/6, beta 1/2); int8: a table
+// of TFLite's int16 fixed point (tflite_activation_tables.h).
+absl::Status ConvertHardSwish(SubgraphImporter& s) {
+  if (!s.IsQuantizedOperator()) return ConvertUnary(s, OpKind::kHardSwish);
+  return ConvertQuantizedActivation(s, [](Int8Quantization x, Int8Quantization y) -> absl::StatusOr<Int8Table> {
+    if (!TfliteHardSwishSupported(x, y)) {
+      return absl::UnimplementedError("an int8 HARD_SWISH whose output scale is not above its input's / 128");
+    }
+    return TfliteHardSwishTable(x, y);
+  });
+}
+
 absl::Status ConvertTanh(SubgraphImporter& s) {
   if (!s.IsQuantizedOperator()) return ConvertUnary(s, OpKind::kTanh);
   const std::optional<TensorQuantization> qy = s.OutputQuantization(0);
@@ -434,7 +452,7 @@ absl::Status ConvertSum(SubgraphImporter& s) { return ConvertReduction(s, OpKind
 // PAD (zero padding) and PADV2 (padding with a constant scalar, input 2); TFLite's
 // paddings are [rank, 2] (before, after), ONNX's all befores then all afters.
 absl::Status ConvertPadding(SubgraphImporter& s, bool with_value) {
-  RETURN_IF_ERROR(ExpectArity(s, with_value ? 3 : 2, with_value ? 3 : 2, 1));
+  RETURN_IF_ERROR(ExpectArity(s, 2, with_value ? 3 : 2, 1));  // PADV2's value may be left out: 0
   const int64_t rank = static_cast<int64_t>(s.InputShape(0).size());
   ASSIGN_OR_RETURN(std::vector<int64_t> paddings, s.ConstantInputInts(1, "the paddings"));
   if (static_cast<int64_t>(paddings.size()) != 2 * rank) {
@@ -455,7 +473,7 @@ absl::Status ConvertPadding(SubgraphImporter& s, bool with_value) {
     // int8: padded with the zero point (a real 0), as TFLite pads.
     RETURN_IF_ERROR(ExpectSameQuantization(s));
     inputs.push_back(AddInt8Scalar(s, "pad_value", static_cast<int8_t>(s.OutputQuantization(0)->zero_points[0])));
-  } else if (with_value) {
+  } else if (with_value && s.HasInput(2)) {
     ASSIGN_OR_RETURN(TensorData value, s.ConstantInput(2, "the padding value"));
     ASSIGN_OR_RETURN(DataType type, s.InputType(0));
     if (value.type().ElementCount() != 1 || value.type().element_type != type) {
@@ -581,7 +599,7 @@ constexpr SupportedOperator kSupportedOperators[] = {
     {kDequantize, ConvertDequantize, true},
     {kSum, ConvertSum},
     {kLeakyRelu, ConvertLeakyRelu, true},
-    {kHardSwish, ConvertHardSwish},
+    {kHardSwish, ConvertHardSwish, true},
     {kResizeBilinear, ConvertResizeBilinear},
     {kGather, ConvertGather},
     {kStridedSlice, ConvertStridedSlice},
@@ -597,6 +615,7 @@ constexpr SupportedOperator kSupportedOperators[] = {
     {kResizeNearestNeighbor, ConvertResizeNearestNeighbor},
     {kSplitV, ConvertSplitV},
     {kBatchMatMul, ConvertBatchMatMul},
+    {kUnidirectionalSequenceLstm, ConvertUnidirectionalSequenceLstm},
 };
 
 }  // namespace

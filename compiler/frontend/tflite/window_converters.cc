@@ -3,6 +3,7 @@
 #include "compiler/frontend/tflite/window_converters.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "compiler/frontend/tflite/converter_support.h"
 #include "compiler/frontend/tflite/tflite_padding.h"
@@ -291,35 +292,66 @@ absl::Status ConvertTransposeConv(SubgraphImporter& s) {
   return s.DefineOutput(0, y);
 }
 
-// RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR (x NHWC, size [2]): the IR's Resize of
-// height and width to `size`, its coordinate rule TFLite's (reference_ops
-// ResizeBilinear / GetNearestNeighbor): half-pixel centres, aligned corners, or
-// neither (output index times input over output); nearest rounds down, or halves up
-// with aligned corners (TfLiteRound), as ONNX's tf_half_pixel_for_nn, align_corners and
-// asymmetric modes do.
+// TFLite's GetNearestNeighbor (reference_ops::ResizeNearestNeighbor) for every output
+// index along one axis, in its float arithmetic: (i + offset) * scale, floored, or rounded
+// half away from zero with aligned corners, at most in - 1 (and at least 0).
+std::vector<int64_t> TfliteNearestIndices(int64_t in, int64_t out, bool align_corners, bool half_pixel_centers) {
+  const float scale = align_corners && out > 1 ? static_cast<float>(in - 1) / static_cast<float>(out - 1)
+                                               : static_cast<float>(in) / static_cast<float>(out);
+  const float offset = half_pixel_centers ? 0.5f : 0.0f;
+  std::vector<int64_t> indices(out);
+  for (int64_t i = 0; i < out; ++i) {
+    const float position = (static_cast<float>(i) + offset) * scale;
+    int64_t index = static_cast<int64_t>(align_corners ? std::round(position) : std::floor(position));
+    index = std::min(index, in - 1);
+    if (half_pixel_centers) index = std::max<int64_t>(index, 0);
+    indices[i] = index;
+  }
+  return indices;
+}
+
+// RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR (x NHWC, size [2], the declared output's
+// height and width). Bilinear: the IR's Resize of height and width, its coordinate rule
+// TFLite's (reference_ops::ResizeBilinear): half-pixel centres, aligned corners, or
+// neither (output index times input over output), which ONNX's half_pixel,
+// align_corners and asymmetric modes compute (in double; the weights agree to float
+// rounding). Nearest: a Gather along the height and one along the width, of the indices
+// TFLite computes in float (TfliteNearestIndices), so every output is the input element
+// TFLite's kernel picks, even where float and double rounding part.
 absl::Status ConvertResize(SubgraphImporter& s, bool bilinear, bool align_corners, bool half_pixel_centers) {
   RETURN_IF_ERROR(ExpectArity(s, 2, 2, 1));
   if (align_corners && half_pixel_centers) {
     return Invalid("align_corners and half_pixel_centers are both set (TFLite refuses that)");
   }
-  const Shape x = s.InputShape(0);
+  const Shape x = s.InputShape(0), declared = s.OutputShape(0);
   RETURN_IF_ERROR(ExpectRank(x, 4, "the input"));
+  RETURN_IF_ERROR(ExpectRank(declared, 4, "the output"));
   ASSIGN_OR_RETURN(std::vector<int64_t> size, s.ConstantInputInts(1, "the size"));
-  if (size.size() != 2 || size[0] < 1 || size[1] < 1) {
-    return Invalid(absl::StrCat("the size ", ShapeToString(size), " is not a height and a width"));
+  if (size.size() != 2 || size[0] < 1 || size[1] < 1 || size[0] != declared[1] || size[1] != declared[2] ||
+      x[1] < 1 || x[2] < 1) {
+    return Invalid(absl::StrCat("the size ", ShapeToString(size), " is not the declared output's height and width ",
+                                ShapeToString(declared), " of an input ", ShapeToString(x)));
+  }
+  ASSIGN_OR_RETURN(ValueId y, s.Input(0));
+  if (!bilinear) {
+    for (int axis : {1, 2}) {
+      const std::vector<int64_t> indices =
+          TfliteNearestIndices(x[axis], size[axis - 1], align_corners, half_pixel_centers);
+      const std::string role = axis == 1 ? "rows" : "columns";
+      const ValueId indices_value =
+          s.AddConstant(role, TensorData::FromInt64s({static_cast<int64_t>(indices.size())}, indices));
+      AttributeMap attributes;
+      attributes.Set("axis", int64_t{axis});
+      ASSIGN_OR_RETURN(y, s.AddNode(OpKind::kGather, "gather_" + role, {y, indices_value}, std::move(attributes)));
+    }
+    return s.DefineOutput(0, y);
   }
   AttributeMap attributes;
-  attributes.Set("mode", std::string(bilinear ? "linear" : "nearest"));
-  const char* transform = align_corners        ? "align_corners"
-                          : !half_pixel_centers ? "asymmetric"
-                          : bilinear            ? "half_pixel"
-                                                : "tf_half_pixel_for_nn";
+  attributes.Set("mode", std::string("linear"));
+  const char* transform = align_corners ? "align_corners" : half_pixel_centers ? "half_pixel" : "asymmetric";
   attributes.Set("coordinate_transformation_mode", std::string(transform));
-  attributes.Set("nearest_mode", std::string(align_corners ? "round_prefer_ceil" : "floor"));
   const ValueId sizes = s.AddConstant("sizes", TensorData::FromInt64s({4}, std::vector<int64_t>{x[0], size[0], size[1], x[3]}));
-  ASSIGN_OR_RETURN(ValueId input, s.Input(0));
-  ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kResize, "resize", {input, kNoValue, kNoValue, sizes},
-                                        std::move(attributes)));
+  ASSIGN_OR_RETURN(y, s.AddNode(OpKind::kResize, "resize", {y, kNoValue, kNoValue, sizes}, std::move(attributes)));
   return s.DefineOutput(0, y);
 }
 

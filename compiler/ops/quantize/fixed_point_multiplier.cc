@@ -60,6 +60,7 @@ FixedPointMultiplier QuantizeMultiplier(double real_multiplier) {
   // -1 like every int8 layer's, so the node keeps the kernels' 32-bit path.
   constexpr FixedPointMultiplier kZero = {0, -31};
   if (!(real_multiplier > 0.0)) return kZero;
+  if (!std::isfinite(real_multiplier)) return {INT32_MAX, 30};  // an overflowing quotient of scales
   int exponent = 0;
   const double mantissa = std::frexp(real_multiplier, &exponent);  // in [0.5, 1)
   int64_t fixed = std::llround(mantissa * 2147483648.0);            // halves away from zero

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "compiler/ops/quantize/fixed_point_multiplier.h"
 
@@ -24,14 +25,88 @@ Int8Table PopulatedTable(Int8Quantization x, Int8Quantization y, float (*transfo
   return table;
 }
 
+// gemmlowp's and TFLite's int16 primitives.
+int16_t SaturatingRoundingDoublingHighMul16(int16_t a, int16_t b) {
+  if (a == INT16_MIN && b == INT16_MIN) return INT16_MAX;
+  const int32_t product = int32_t{a} * b;
+  const int32_t nudge = product >= 0 ? (1 << 14) : 1 - (1 << 14);
+  return static_cast<int16_t>((product + nudge) / (1 << 15));  // truncates toward zero
+}
+
+int16_t SaturatingDoublingHighMul16(int16_t a, int16_t b) {  // rounding toward zero
+  if (a == INT16_MIN && b == INT16_MIN) return INT16_MAX;
+  return static_cast<int16_t>((int32_t{a} * b) / (1 << 15));
+}
+
+int16_t RoundingDivideByPowerOfTwo16(int16_t x, int exponent) {
+  const int32_t mask = (1 << exponent) - 1;
+  const int32_t remainder = x & mask;
+  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return static_cast<int16_t>((x >> exponent) + (remainder > threshold ? 1 : 0));
+}
+
+int16_t SaturatingLeftShift16(int16_t value, int amount) {
+  return static_cast<int16_t>(std::clamp<int64_t>(int64_t{value} * (int64_t{1} << amount), INT16_MIN, INT16_MAX));
+}
+
+// DownScaleInt32ToInt16Multiplier: a Q31 multiplier rounded to Q15.
+int16_t Int16Multiplier(int32_t multiplier) {
+  constexpr int32_t kRoundingOffset = 1 << 15;
+  if (multiplier >= INT32_MAX - kRoundingOffset) return INT16_MAX;
+  return static_cast<int16_t>((multiplier + kRoundingOffset) >> 16);
+}
+
+struct HardSwishParameters {
+  FixedPointMultiplier output, reluish;
+};
+
+HardSwishParameters HardSwishPrepare(Int8Quantization x, Int8Quantization y) {
+  const float hires_input_scale = (1.0f / 128.0f) * x.scale;
+  const float reluish_scale = 3.0f / 32768.0f;
+  return {QuantizeMultiplier(static_cast<double>(hires_input_scale / y.scale)),
+          QuantizeMultiplier(static_cast<double>(hires_input_scale / reluish_scale))};
+}
+
 }  // namespace
+
+bool TfliteHardSwishSupported(Int8Quantization x, Int8Quantization y) {
+  const HardSwishParameters p = HardSwishPrepare(x, y);
+  // The output exponent at most 0, and shifts a 16-bit value can take.
+  return p.output.shift <= 0 && p.output.shift > -16 && p.reluish.shift > -16 && p.reluish.shift < 16;
+}
+
+Int8Table TfliteHardSwishTable(Int8Quantization x, Int8Quantization y) {
+  const HardSwishParameters p = HardSwishPrepare(x, y);
+  const int16_t output_multiplier = Int16Multiplier(p.output.multiplier);
+  const int16_t reluish_multiplier = Int16Multiplier(p.reluish.multiplier);
+  Int8Table table;
+  for (int32_t code = -128; code <= 127; ++code) {
+    const int16_t input = static_cast<int16_t>(code - x.zero_point);
+    const int16_t hires = static_cast<int16_t>(input * (1 << 7));
+    const int16_t preshift = SaturatingRoundingDoublingHighMul16(hires, output_multiplier);
+    int16_t reluish = hires;
+    if (p.reluish.shift > 0) reluish = SaturatingLeftShift16(reluish, p.reluish.shift - 1);
+    reluish = SaturatingRoundingDoublingHighMul16(reluish, reluish_multiplier);
+    if (p.reluish.shift > 0) reluish = SaturatingLeftShift16(reluish, 1);
+    if (p.reluish.shift < 0) reluish = RoundingDivideByPowerOfTwo16(reluish, -p.reluish.shift);
+    reluish = static_cast<int16_t>((int32_t{reluish} + (1 << 15)) >> 1);
+    const int16_t product = SaturatingDoublingHighMul16(reluish, preshift);
+    const int32_t output = RoundingDivideByPowerOfTwo16(product, -p.output.shift) + y.zero_point;
+    table[code + 128] = ClampInt8(output);
+  }
+  return table;
+}
 
 Int8Table TfliteReluTable(Int8Quantization x, Int8Quantization y, float low, float high) {
   const float quotient = x.scale / y.scale;  // float, as ReluPrepare
   const FixedPointMultiplier multiplier = QuantizeMultiplier(static_cast<double>(quotient));
-  const int64_t lowest = std::max<int64_t>(-128, y.zero_point + static_cast<int64_t>(std::roundf(low / y.scale)));
-  const int64_t highest =
-      std::isinf(high) ? 127 : std::min<int64_t>(127, y.zero_point + static_cast<int64_t>(std::roundf(high / y.scale)));
+  // A bound's code, the quotient held within +-512 first (beyond int8 either way, and no
+  // overflowing conversion for a tiny output scale).
+  auto code_of = [&](float bound) {
+    return y.zero_point + static_cast<int64_t>(std::roundf(std::clamp(bound / y.scale, -512.0f, 512.0f)));
+  };
+  const int64_t lowest = std::max<int64_t>(-128, code_of(low));
+  const int64_t highest = std::isinf(high) ? 127 : std::min<int64_t>(127, code_of(high));
   Int8Table table;
   for (int32_t code = -128; code <= 127; ++code) {
     const int64_t value = int64_t{y.zero_point} + MultiplyByFixedPoint(code - x.zero_point, multiplier);

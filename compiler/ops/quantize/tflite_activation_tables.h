@@ -9,6 +9,11 @@
 //   LEAKY_RELU (reference_ops::QuantizeLeakyRelu): the same with input_scale /
 //     output_scale for codes at or above the zero point and input_scale * alpha /
 //     output_scale below it (both quotients in float), clamped to int8.
+//   HARD_SWISH (reference_ops::HardSwish with HardSwishPrepare's parameters): int16
+//     fixed point; the code less the zero point at a 1/128 finer scale, scaled to the
+//     output ("preshift") and to a "relu-ish" value in [-1, 1] (3.0 as 32768, saturating),
+//     that moved to [0, 1], the two multiplied (a doubling high multiply rounding toward
+//     zero), shifted right to the output scale, plus the zero point, clamped.
 //   LOGISTIC, TANH (TensorFlow 2.15's reference kernels, which for int8 fill a table
 //     while preparing: LUTPopulate): each code dequantised in float, through
 //     1 / (1 + exp(-v)) or tanh(v) in float, times 1 / output_scale, rounded half away
@@ -38,6 +43,9 @@ Int8Table TfliteReluTable(Int8Quantization x, Int8Quantization y, float low,
 // alpha must be 0 or more.
 Int8Table TfliteLeakyReluTable(Int8Quantization x, Int8Quantization y, float alpha);
 Int8Table TfliteLogisticTable(Int8Quantization x, Int8Quantization y);
+// Its output multiplier must not be above one (HardSwishPrepare's check).
+bool TfliteHardSwishSupported(Int8Quantization x, Int8Quantization y);
+Int8Table TfliteHardSwishTable(Int8Quantization x, Int8Quantization y);
 Int8Table TfliteTanhTable(Int8Quantization x, Int8Quantization y);
 
 }  // namespace modelc

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "compiler/ir/op_geometry.h"
 #include "compiler/ops/own_op_hooks.h"
 #include "compiler/reference/evaluator.h"
 #include "compiler/util/status_macros.h"
@@ -80,6 +81,10 @@ absl::StatusOr<RecurrentGeometry> ResolveRecurrent(const Graph& graph, const Nod
   }
   ASSIGN_OR_RETURN(g.clip, node.attributes.GetFloat("clip", 0.0f));
   if (g.clip < 0.0f) return Invalid("clip must not be negative");
+  ASSIGN_OR_RETURN(g.cell_clip, node.attributes.GetFloat(kFusedCellClip, 0.0f));
+  if (!(g.cell_clip >= 0.0f) || (g.cell_clip > 0.0f && node.op != OpKind::kLSTM)) {
+    return Invalid("a cell clip must be 0 or more, on an LSTM");
+  }
   ASSIGN_OR_RETURN(int64_t input_forget, node.attributes.GetInt("input_forget", 0));
   g.input_forget = input_forget != 0;
   ASSIGN_OR_RETURN(int64_t linear_before_reset, node.attributes.GetInt("linear_before_reset", 0));
@@ -165,6 +170,7 @@ std::vector<FloatTensor> Recurrent(OpKind op, const RecurrentGeometry& g, const 
             const double forget = g.input_forget ? 1.0 - i : f(0, clip(gate(2 * H + j) + peephole(2, j) * c[j]));
             const double candidate = f(1, clip(gate(3 * H + j)));
             next_c[j] = forget * c[j] + i * candidate;
+            if (g.cell_clip > 0.0f) next_c[j] = std::clamp(next_c[j], -double{g.cell_clip}, double{g.cell_clip});
             const double o = f(0, clip(gate(H + j) + peephole(1, j) * next_c[j]));
             next_h[j] = o * f(2, next_c[j]);
           }

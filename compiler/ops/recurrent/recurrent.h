@@ -26,6 +26,7 @@ struct RecurrentGeometry {
   bool reverse_only = false;    // direction = reverse (one direction, run backwards)
   bool batch_first = false;     // layout = 1
   float clip = 0.0f;            // 0: none; else gate inputs are clipped to [-clip, clip]
+  float cell_clip = 0.0f;       // LSTM (kFusedCellClip): 0 none; else each new cell state to [-it, it]
   bool input_forget = false;    // LSTM: f = 1 - i
   bool linear_before_reset = false;  // GRU
   // f, g[, h] per direction: RNN uses f; GRU f (gates) and g (candidate); LSTM f, g, h.

@@ -179,6 +179,7 @@ class RecurrentEmitter {
                                               : Apply(d, 0, Clip(b_.CreateFAdd(pre(2), peephole(2, previous_c))));
         llvm::Value* candidate = Apply(d, 1, Clip(pre(3)));
         llvm::Value* next_c = b_.CreateFAdd(b_.CreateFMul(forget, previous_c), b_.CreateFMul(i, candidate));
+        if (g_.cell_clip > 0.0f) next_c = EmitClamp(k_, next_c, k_.Float(-g_.cell_clip), k_.Float(g_.cell_clip));
         llvm::Value* o = Apply(d, 0, Clip(b_.CreateFAdd(pre(1), peephole(1, next_c))));
         next = b_.CreateFMul(o, Apply(d, 2, next_c));
         k_.Store(next_c, c, j);
