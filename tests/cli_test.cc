@@ -1622,10 +1622,10 @@ TEST(Cli, BadTfliteInputsFailCleanly) {
   // int8 operators: those supported in float only are named so, all at once; a
   // quantised tensor's parameters are checked.
   const std::string int8_ops = WriteFile(
-      inputs, "int8_ops.tflite", TfliteChainBytes({.codes = {{22, ""}, {117, ""}, {0, ""}, {54, ""}}, .bias_bytes = 4,
+      inputs, "int8_ops.tflite", TfliteChainBytes({.codes = {{22, ""}, {74, ""}, {0, ""}, {54, ""}}, .bias_bytes = 4,
                                                    .int8_scale = 0.5f}));
   ExpectCleanFailure("compile " + int8_ops, 1,
-                     {int8_ops, "unsupported operators (2): operator 1 (int8 HARD_SWISH, version 1), operator 3 (int8 PRELU, version 1)"});
+                     {int8_ops, "unsupported operators (2): operator 1 (int8 SUM, version 1), operator 3 (int8 PRELU, version 1)"});
   const std::string bad_scale =
       WriteFile(inputs, "bad_scale.tflite", TfliteChainBytes({.codes = {{22, ""}}, .bias_bytes = 4, .int8_scale = -1.0f}));
   ExpectCleanFailure("compile " + bad_scale, 1, {bad_scale, "tensor 'x' has scale -1, which is not positive"});

@@ -153,9 +153,9 @@ absl::Status ConvertUnary(SubgraphImporter& s, OpKind op) {
   return s.DefineOutput(0, y);
 }
 
-// int8 RELU, RELU6, RELU_N1_TO_1, LEAKY_RELU, LOGISTIC and TANH map each code by
-// arithmetic of their own (tflite_activation_tables.h): a TableLookup of the table made
-// here.
+// int8 RELU, RELU6, RELU_N1_TO_1, LEAKY_RELU, HARD_SWISH, LOGISTIC and TANH map each
+// code by arithmetic of their own (tflite_activation_tables.h): a TableLookup of the
+// table made here.
 absl::Status ConvertQuantizedActivation(
     SubgraphImporter& s, const std::function<absl::StatusOr<Int8Table>(Int8Quantization, Int8Quantization)>& table) {
   RETURN_IF_ERROR(ExpectArity(s, 1, 1, 1));

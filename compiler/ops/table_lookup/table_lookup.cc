@@ -1,7 +1,7 @@
 // TableLookup (modelc's own, internal): an element-wise function of an 8-bit quantised
 // tensor given as its table, y = table[x - min(x's type)]: 256 entries of y's type,
 // made while compiling by whoever knows the function's integer arithmetic (the TFLite
-// frontend's int8 RELU, RELU6, RELU_N1_TO_1, LEAKY_RELU, LOGISTIC and TANH:
+// frontend's int8 RELU, RELU6, RELU_N1_TO_1, LEAKY_RELU, HARD_SWISH, LOGISTIC and TANH:
 // tflite_activation_tables.h).
 // Inputs x, table (a constant [256]), y_scale, y_zero_point (constants, per tensor: the
 // output's quantisation, which the table already applies; the header states it). May
