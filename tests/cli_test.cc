@@ -1646,7 +1646,7 @@ TEST(Cli, TfliteModelsKeepOnlyEdgeTransposes) {
       {"ds_cnn_kws", 0},      {"elementwise", 0},        {"pools", 3}, {"shapes", 2},
       {"more_operators", 1},  // its TRANSPOSE operator, a model output
       {"slicing", 0},         {"resizing_and_products", 4},  // the TRANSPOSE_CONVs' input and outputs, an adjoint
-      {"nearest_rounding", 0}, {"lstm", 0},
+      {"nearest_rounding", 0}, {"lstm", 0},           {"lstm_variant", 0},
   };
   for (const auto& [name, transposes] : expected) {
     TemporaryFolder out;

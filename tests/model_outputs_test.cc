@@ -64,7 +64,7 @@ TEST(ShippedModels, DifferentInputsGiveDifferentOutputs) {
 // (its reference kernels, OpResolverType.BUILTIN_REF).
 TEST(TfliteModels, MatchTfliteReferenceKernels) {
   const auto models = ModelsOfKind("tflite");
-  EXPECT_EQ(models.size(), 13u);
+  EXPECT_EQ(models.size(), 14u);
   for (const CompiledModelEntry* model : models) {
     const modelc_model_info& info = *model->info;
     const std::vector<float> inputs = ReadFloats(model->data_prefix + ".inputs.bin");

@@ -81,7 +81,7 @@ Graph TfliteMulGraph() {
   AttributeMap attributes;
   attributes.Set(kFixedPointRequantization, int64_t{2});
   auto f = [](float v) { return F({}, {v}); };
-  auto q = [](int v) { return I8({}, {v}); };
+  auto q = [](int v) { return I8({}, {static_cast<int8_t>(v)}); };
   return OneNodeGraph(OpKind::kQLinearMul, {a, scalar, zero, a, scalar, zero, scalar, zero},
                       {{1, f(0.5f)}, {2, q(2)}, {4, f(0.25f)}, {5, q(-1)}, {6, f(0.75f)}, {7, q(5)}},
                       std::move(attributes), a);

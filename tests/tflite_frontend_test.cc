@@ -6,6 +6,7 @@
 #include "compiler/frontend/model_file.h"
 #include "compiler/frontend/model_import.h"
 #include "compiler/frontend/tflite/tflite_padding.h"
+#include "compiler/ops/quantize/tflite_activation_tables.h"
 #include "gtest/gtest.h"
 #include "tests/test_support.h"
 
@@ -75,6 +76,21 @@ TEST(TfliteFrontend, ImportsSubgraphZeroAsDeclared) {
     }
   }
   EXPECT_TRUE(found_pad);
+}
+
+// TANH's table as TensorFlow 2.15's interpreter fills it (BUILTIN_REF, a one-operator
+// model of each quantisation, every code): these three entries are where tanh computed
+// in double and rounded to float gives the neighbouring code; the C library's tanhf, as
+// TFLite's lambda calls it, gives TFLite's.
+TEST(TfliteActivationTables, TanhUsesTheFloatFunctionAsTflite) {
+  struct Case {
+    float scale;
+    int32_t zero_point, code, expected;
+  } cases[] = {{0x1.3a72a6p-6f, -86, -94, -20}, {0x1.a76d1ep-7f, -29, -96, -90}, {0x1.9d87a6p-7f, 102, 86, -25}};
+  for (const Case& c : cases) {
+    const Int8Table table = TfliteTanhTable({c.scale, c.zero_point}, {1.0f / 128, 0});
+    EXPECT_EQ(table[c.code + 128], c.expected) << c.scale << " " << c.zero_point << " " << c.code;
+  }
 }
 
 }  // namespace

@@ -261,6 +261,46 @@ def lstm():
     return tf.keras.Model(x, [y, last])
 
 
+def lstm_variant():
+    """UNIDIRECTIONAL_SEQUENCE_LSTM as Keras never writes it, made by edit_lstm below:
+    time-major input, a batch of three, peepholes, a cell clip of 0.05 that binds."""
+    x = layers.Input((6, 5), batch_size=3, name="sequence")
+    return tf.keras.Model(x, layers.LSTM(8, return_sequences=True, name="lstm")(x))
+
+
+def edit_lstm(flatbuffer, rng):
+    """The lstm_variant model's one UNIDIRECTIONAL_SEQUENCE_LSTM made time-major (its
+    input and output [time, batch, ...]), given random peepholes, and its cell clip set
+    to 0.05, so that the interpreter computes each of those paths."""
+    from tensorflow.lite.python import schema_py_generated as schema  # pylint: disable=import-outside-toplevel
+    model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(flatbuffer, 0))
+    subgraph = model.subgraphs[0]
+    (op,) = [op for op in subgraph.operators
+             if max(model.operatorCodes[op.opcodeIndex].builtinCode,
+                    model.operatorCodes[op.opcodeIndex].deprecatedBuiltinCode)
+             == schema.BuiltinOperator.UNIDIRECTIONAL_SEQUENCE_LSTM]
+    op.builtinOptions.timeMajor = True
+    op.builtinOptions.cellClip = 0.05
+    for t in (op.inputs[0], op.outputs[0]):
+        batch, time, depth = subgraph.tensors[t].shape
+        subgraph.tensors[t].shape = np.array([time, batch, depth], np.int32)
+    hidden = subgraph.tensors[op.inputs[1]].shape[0]
+    inputs = list(op.inputs)
+    for k in (9, 10, 11):
+        buffer = schema.BufferT()
+        buffer.data = rng.uniform(-1.0, 1.0, hidden).astype(np.float32).view(np.uint8)
+        model.buffers.append(buffer)
+        tensor = schema.TensorT()
+        tensor.shape, tensor.type, tensor.buffer = np.array([hidden], np.int32), schema.TensorType.FLOAT32, len(model.buffers) - 1
+        tensor.name = f"peephole{k}".encode()
+        subgraph.tensors.append(tensor)
+        inputs[k] = len(subgraph.tensors) - 1
+    op.inputs = np.array(inputs, np.int32)
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
 MODELS = {
     "conv_same_relu6": conv_same_relu6,
     "conv_valid_dilated": conv_valid_dilated,
@@ -275,6 +315,7 @@ MODELS = {
     "resizing_and_products": resizing_and_products,
     "nearest_rounding": nearest_rounding,
     "lstm": lstm,
+    "lstm_variant": lstm_variant,
 }
 
 
@@ -355,6 +396,8 @@ def main():
             flatbuffer = restore_first_reshape(flatbuffer, "SQUEEZE")
         if name == "more_operators":
             flatbuffer = restore_first_reshape(flatbuffer, "EXPAND_DIMS")
+        if name == "lstm_variant":
+            flatbuffer = edit_lstm(flatbuffer, rng)
         interpreter = reference_interpreter(flatbuffer)
         operators = builtin_operators(interpreter)
         covered.update(operators)

@@ -92,8 +92,8 @@ absl::Status ConvertUnidirectionalSequenceLstm(SubgraphImporter& s) {
     ASSIGN_OR_RETURN(TensorData p, Stacked(s, {9, 11, 10}, {hidden}, "the peepholes"));
     inputs[7] = s.AddConstant("p_iof", std::move(p));
   }
-  RETURN_IF_ERROR(s.ExpectZeroState(18, {batch, hidden}, "the output state"));
-  RETURN_IF_ERROR(s.ExpectZeroState(19, {batch, hidden}, "the cell state"));
+  RETURN_IF_ERROR(s.ClaimZeroState(18, {batch, hidden}, "the output state"));
+  RETURN_IF_ERROR(s.ClaimZeroState(19, {batch, hidden}, "the cell state"));
   AttributeMap attributes;
   attributes.Set("hidden_size", hidden);
   attributes.Set("layout", int64_t{options->time_major() ? 0 : 1});

@@ -124,7 +124,7 @@ absl::StatusOr<TensorData> SubgraphImporter::ConstantData(int t) const {
   return TensorData(TensorType{type, DeclaredShape(file_.tensor(t))}, std::vector<uint8_t>(bytes.begin(), bytes.end()));
 }
 
-absl::Status SubgraphImporter::ExpectZeroState(int i, const Shape& shape, const std::string& what) const {
+absl::Status SubgraphImporter::ClaimZeroState(int i, const Shape& shape, const std::string& what) {
   if (!HasInput(i)) return absl::InvalidArgumentError(absl::StrCat(what, " (input ", i, ") is missing"));
   const int t = op().inputs()->Get(i);
   const tfl::Tensor& tensor = file_.tensor(t);
@@ -133,6 +133,9 @@ absl::Status SubgraphImporter::ExpectZeroState(int i, const Shape& shape, const 
       std::any_of(bytes.begin(), bytes.end(), [](uint8_t b) { return b != 0; })) {
     return absl::UnimplementedError(absl::StrCat(what, " (tensor '", names_[t], "') must be a float32 ", ShapeToString(shape),
                                                  " variable starting at zero"));
+  }
+  if (!claimed_states_.insert(t).second) {
+    return absl::UnimplementedError(absl::StrCat(what, " (tensor '", names_[t], "') is a state another input or operator uses"));
   }
   return absl::OkStatus();
 }

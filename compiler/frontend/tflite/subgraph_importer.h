@@ -7,6 +7,7 @@
 #define MODELC_FRONTEND_TFLITE_SUBGRAPH_IMPORTER_H_
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -61,9 +62,11 @@ class SubgraphImporter {
   absl::StatusOr<TensorData> ConstantInput(int i, const std::string& what);
   // The same, for an int32 or int64 tensor, as int64 values.
   absl::StatusOr<std::vector<int64_t>> ConstantInputInts(int i, const std::string& what);
-  // Whether input i is a float32 variable of shape `shape` that starts at zero (no
-  // buffer, or zeros): an LSTM's state, which modelc starts from zero on every run.
-  absl::Status ExpectZeroState(int i, const Shape& shape, const std::string& what) const;
+  // Claims input i as an LSTM's state: a float32 variable of shape `shape` that starts at
+  // zero (no buffer, or zeros), which modelc starts from zero on every run. A variable
+  // claimed already (shared by two states or two operators) is refused: TFLite would
+  // carry one state into the other.
+  absl::Status ClaimZeroState(int i, const Shape& shape, const std::string& what);
   // Appends a node LABEL/ROLE whose one output, named the same, has the type the IR's
   // shape rule gives it; returns that output.
   absl::StatusOr<ValueId> AddNode(OpKind op, const std::string& role, std::vector<ValueId> inputs,
@@ -84,6 +87,7 @@ class SubgraphImporter {
   Graph graph_;
   std::vector<std::string> names_;          // per tensor: its name, made unique
   std::vector<ValueId> values_;             // per tensor: its value once known
+  std::set<int> claimed_states_;            // variables claimed as an LSTM's state
   int operator_index_ = -1;
   std::string label_;
   int first_node_of_operator_ = 0;          // the current operator's nodes start here

@@ -327,8 +327,10 @@ absl::Status ConvertResize(SubgraphImporter& s, bool bilinear, bool align_corner
   RETURN_IF_ERROR(ExpectRank(x, 4, "the input"));
   RETURN_IF_ERROR(ExpectRank(declared, 4, "the output"));
   ASSIGN_OR_RETURN(std::vector<int64_t> size, s.ConstantInputInts(1, "the size"));
-  if (size.size() != 2 || size[0] < 1 || size[1] < 1 || size[0] != declared[1] || size[1] != declared[2] ||
-      x[1] < 1 || x[2] < 1) {
+  // At most 2^20 rows and columns: the nearest indices are made while compiling.
+  constexpr int64_t kLargestSide = int64_t{1} << 20;
+  if (size.size() != 2 || size[0] < 1 || size[1] < 1 || size[0] > kLargestSide || size[1] > kLargestSide ||
+      size[0] != declared[1] || size[1] != declared[2] || x[1] < 1 || x[2] < 1) {
     return Invalid(absl::StrCat("the size ", ShapeToString(size), " is not the declared output's height and width ",
                                 ShapeToString(declared), " of an input ", ShapeToString(x)));
   }

@@ -128,15 +128,15 @@ Int8Table TfliteLeakyReluTable(Int8Quantization x, Int8Quantization y, float alp
   return table;
 }
 
+// The float functions, as TFLite's lambdas call them (std::exp and std::tanh of a float:
+// the C library's expf and tanhf; computing in double and rounding gave another float
+// often enough to change a TANH table's entry now and then).
 Int8Table TfliteLogisticTable(Int8Quantization x, Int8Quantization y) {
-  return PopulatedTable(x, y, [](float v) {
-    const float e = static_cast<float>(std::exp(-static_cast<double>(v)));
-    return 1.0f / (1.0f + e);
-  });
+  return PopulatedTable(x, y, [](float v) { return 1.0f / (1.0f + std::exp(-v)); });
 }
 
 Int8Table TfliteTanhTable(Int8Quantization x, Int8Quantization y) {
-  return PopulatedTable(x, y, [](float v) { return static_cast<float>(std::tanh(static_cast<double>(v))); });
+  return PopulatedTable(x, y, [](float v) { return std::tanh(v); });
 }
 
 }  // namespace modelc

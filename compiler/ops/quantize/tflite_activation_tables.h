@@ -17,10 +17,10 @@
 //   LOGISTIC, TANH (TensorFlow 2.15's reference kernels, which for int8 fill a table
 //     while preparing: LUTPopulate): each code dequantised in float, through
 //     1 / (1 + exp(-v)) or tanh(v) in float, times 1 / output_scale, rounded half away
-//     from zero, plus the output's zero point, clamped. The exponential and tanh are
-//     computed in double and rounded to float (the float functions' result but for the
-//     last bit in rare cases, and the same on every host). TFLite Micro computes these
-//     two by gemmlowp's fixed point instead, which differs by a step here and there.
+//     from zero, plus the output's zero point, clamped. The exponential and tanh are the
+//     C library's float functions, as TFLite's (so a table follows the compiling host's
+//     libm, as TFLite's follows the interpreter's). TFLite Micro computes these two by
+//     gemmlowp's fixed point instead, which differs by a step here and there.
 #ifndef MODELC_OPS_QUANTIZE_TFLITE_ACTIVATION_TABLES_H_
 #define MODELC_OPS_QUANTIZE_TFLITE_ACTIVATION_TABLES_H_
 
