@@ -110,11 +110,7 @@ absl::StatusOr<ValueId> ApplyQuantizedActivation(SubgraphImporter& s, tfl::Activ
   if (!(scale > 0.0f) || !std::isfinite(scale)) {
     return Invalid(absl::StrCat("the output has scale ", scale, ", which is not positive"));
   }
-  // TFLite's quantize(f): zero_point + round(f / scale), halves away from zero (held
-  // within +-512 first: beyond int8 either way, and no overflowing conversion).
-  auto quantize = [&](float f) {
-    return zero_point + static_cast<int64_t>(std::round(std::clamp(f / scale, -512.0f, 512.0f)));
-  };
+  auto quantize = [&](float f) { return TfliteQuantizedBound(f, scale, zero_point); };
   int64_t low = -128, high = 127;
   switch (function) {
     case tfl::ActivationFunctionType::NONE: return x;

@@ -184,7 +184,6 @@ absl::Status ConvertLogistic(SubgraphImporter& s) {
   return ConvertQuantizedActivation(s, TfliteLogisticTable);
 }
 
-
 absl::Status ConvertLeakyRelu(SubgraphImporter& s) {
   RETURN_IF_ERROR(ExpectArity(s, 1, 1, 1));
   const tfl::LeakyReluOptions* options = s.op().builtin_options_as_LeakyReluOptions();

@@ -25,7 +25,7 @@ Int8Table PopulatedTable(Int8Quantization x, Int8Quantization y, float (*transfo
   return table;
 }
 
-// gemmlowp's and TFLite's int16 primitives.
+// gemmlowp's and TFLite's int16 primitives (its RoundingDivideByPOT is the int32 one's).
 int16_t SaturatingRoundingDoublingHighMul16(int16_t a, int16_t b) {
   if (a == INT16_MIN && b == INT16_MIN) return INT16_MAX;
   const int32_t product = int32_t{a} * b;
@@ -36,13 +36,6 @@ int16_t SaturatingRoundingDoublingHighMul16(int16_t a, int16_t b) {
 int16_t SaturatingDoublingHighMul16(int16_t a, int16_t b) {  // rounding toward zero
   if (a == INT16_MIN && b == INT16_MIN) return INT16_MAX;
   return static_cast<int16_t>((int32_t{a} * b) / (1 << 15));
-}
-
-int16_t RoundingDivideByPowerOfTwo16(int16_t x, int exponent) {
-  const int32_t mask = (1 << exponent) - 1;
-  const int32_t remainder = x & mask;
-  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-  return static_cast<int16_t>((x >> exponent) + (remainder > threshold ? 1 : 0));
 }
 
 int16_t SaturatingLeftShift16(int16_t value, int amount) {
@@ -69,6 +62,10 @@ HardSwishParameters HardSwishPrepare(Int8Quantization x, Int8Quantization y) {
 
 }  // namespace
 
+int64_t TfliteQuantizedBound(float bound, float scale, int64_t zero_point) {
+  return zero_point + static_cast<int64_t>(std::round(std::clamp(bound / scale, -512.0f, 512.0f)));
+}
+
 bool TfliteHardSwishSupported(Int8Quantization x, Int8Quantization y) {
   const HardSwishParameters p = HardSwishPrepare(x, y);
   // The output exponent at most 0, and shifts a 16-bit value can take.
@@ -88,10 +85,11 @@ Int8Table TfliteHardSwishTable(Int8Quantization x, Int8Quantization y) {
     if (p.reluish.shift > 0) reluish = SaturatingLeftShift16(reluish, p.reluish.shift - 1);
     reluish = SaturatingRoundingDoublingHighMul16(reluish, reluish_multiplier);
     if (p.reluish.shift > 0) reluish = SaturatingLeftShift16(reluish, 1);
-    if (p.reluish.shift < 0) reluish = RoundingDivideByPowerOfTwo16(reluish, -p.reluish.shift);
+    // gemmlowp's int16 RoundingDivideByPOT: the int32 one on an int16 value.
+    if (p.reluish.shift < 0) reluish = static_cast<int16_t>(RoundingDivideByPowerOfTwo(reluish, -p.reluish.shift));
     reluish = static_cast<int16_t>((int32_t{reluish} + (1 << 15)) >> 1);
     const int16_t product = SaturatingDoublingHighMul16(reluish, preshift);
-    const int32_t output = RoundingDivideByPowerOfTwo16(product, -p.output.shift) + y.zero_point;
+    const int32_t output = RoundingDivideByPowerOfTwo(product, -p.output.shift) + y.zero_point;
     table[code + 128] = ClampInt8(output);
   }
   return table;
@@ -100,13 +98,8 @@ Int8Table TfliteHardSwishTable(Int8Quantization x, Int8Quantization y) {
 Int8Table TfliteReluTable(Int8Quantization x, Int8Quantization y, float low, float high) {
   const float quotient = x.scale / y.scale;  // float, as ReluPrepare
   const FixedPointMultiplier multiplier = QuantizeMultiplier(static_cast<double>(quotient));
-  // A bound's code, the quotient held within +-512 first (beyond int8 either way, and no
-  // overflowing conversion for a tiny output scale).
-  auto code_of = [&](float bound) {
-    return y.zero_point + static_cast<int64_t>(std::roundf(std::clamp(bound / y.scale, -512.0f, 512.0f)));
-  };
-  const int64_t lowest = std::max<int64_t>(-128, code_of(low));
-  const int64_t highest = std::isinf(high) ? 127 : std::min<int64_t>(127, code_of(high));
+  const int64_t lowest = std::max<int64_t>(-128, TfliteQuantizedBound(low, y.scale, y.zero_point));
+  const int64_t highest = std::isinf(high) ? 127 : std::min<int64_t>(127, TfliteQuantizedBound(high, y.scale, y.zero_point));
   Int8Table table;
   for (int32_t code = -128; code <= 127; ++code) {
     const int64_t value = int64_t{y.zero_point} + MultiplyByFixedPoint(code - x.zero_point, multiplier);

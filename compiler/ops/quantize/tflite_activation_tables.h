@@ -37,6 +37,12 @@ struct Int8Quantization {
 
 using Int8Table = std::array<int8_t, 256>;  // entry x + 128 for input code x
 
+// An activation's real bound as an output code, as TFLite's
+// CalculateActivationRangeQuantized quantises it: zero_point + bound / scale rounded half
+// away from zero, the quotient held within +-512 first (beyond int8 either way, and no
+// overflowing conversion for a tiny scale). Not clamped to int8.
+int64_t TfliteQuantizedBound(float bound, float scale, int64_t zero_point);
+
 // low / high: the activation's real bounds (infinity for none above).
 Int8Table TfliteReluTable(Int8Quantization x, Int8Quantization y, float low,
                           float high = std::numeric_limits<float>::infinity());
