@@ -6,6 +6,7 @@
 
 #include "compiler/frontend/onnx/onnx_importer.h"
 #include "gtest/gtest.h"
+#include "tflite_int8_dense_batched.h"
 #include "tests/compiled_model_registry.h"
 #include "tests/test_support.h"
 
@@ -106,7 +107,7 @@ TEST(TfliteModels, MatchTfliteReferenceKernels) {
 // edge). Every output byte must be the interpreter's.
 TEST(TfliteInt8Models, BitExactWithTfliteReferenceKernels) {
   const auto models = ModelsOfKind("tflite_int8");
-  EXPECT_EQ(models.size(), 18u);
+  EXPECT_EQ(models.size(), 22u);
   for (const CompiledModelEntry* model : models) {
     const modelc_model_info& info = *model->info;
     const std::string inputs = ReadFileBytes(model->data_prefix + ".inputs.bin");
@@ -139,6 +140,24 @@ TEST(TfliteInt8Models, BitExactWithTfliteReferenceKernels) {
     }
     std::printf("%s: %zu of %zu output bytes equal to TFLite's reference kernels over %zu samples\n", model->name.c_str(),
                 equal, elements, samples);
+  }
+}
+
+// --batch on an int8 TFLite model converted for one sample (tests/data/tflite_int8/dense,
+// compiled with --batch batch): its twelve samples run at once by NAME_run_batched give,
+// byte for byte, what TFLite's interpreter gave for each sample alone.
+TEST(TfliteInt8Models, RunTimeBatchRunsEachSampleAsTheInterpreter) {
+  const std::string prefix = std::string(MODELC_SOURCE_DIR) + "/tests/data/tflite_int8/dense";
+  const std::string inputs = ReadFileBytes(prefix + ".inputs.bin"), references = ReadFileBytes(prefix + ".outputs.bin");
+  ASSERT_EQ(inputs.size(), 12u * 48u);  // int8 [1, 4, 4, 3] per sample
+  ASSERT_EQ(references.size(), 12u * 10u);
+  AlignedBuffer scratch(TFLITE_INT8_DENSE_BATCHED_SCRATCH_SIZE, TFLITE_INT8_DENSE_BATCHED_SCRATCH_ALIGNMENT);
+  for (int64_t batch : {12, 5}) {
+    std::string outputs(batch * 10, '\0');
+    ASSERT_EQ(tflite_int8_dense_batched_run_batched(batch, reinterpret_cast<const int8_t*>(inputs.data()),
+                                                   reinterpret_cast<int8_t*>(outputs.data()), scratch.data()),
+              MODELC_OK);
+    EXPECT_EQ(outputs, references.substr(0, batch * 10)) << "batch " << batch;
   }
 }
 

@@ -87,6 +87,31 @@ Graph TfliteMulGraph() {
                       std::move(attributes), a);
 }
 
+// TFLite's int8 PRELU (the frontend's QLinearMul with fused_prelu): the operands of
+// TfliteMulGraph, b the alpha. Where a - 2 >= 0, that times the multiplier of 0.5 / 0.75
+// in float (11184811 x 2^-24: 1431655808 x 2^-31, shift 0): 8 -> 5.33 -> 5, 1 -> 0.67 ->
+// 1, 0 -> 0, plus 5: 10, 6, 5. Below, MUL's product: -22 x 8 -> -24 as there.
+Graph TflitePreluGraph() {
+  Graph graph = TfliteMulGraph();
+  graph.mutable_nodes()[0].attributes.Set(kFusedPrelu, int64_t{1});
+  return graph;
+}
+
+// TFLite's int8 SUM (the frontend's QLinearAveragePool with fused_sum) of four codes at
+// 0.5 (zero point 2) into 0.75 (5): sum(x - 2) = 8 - 22 + 1 + 125 = 112, times the
+// multiplier of 0.5 / 0.75 (1431655765 x 2^-31, shift 0): 74.67 -> 75, plus 5: 80. (MEAN's
+// multiplier would fold in 1/4: 18.67 -> 19, 24.)
+Graph TfliteSumGraph() {
+  const TensorType x{DataType::kInt8, {1, 1, 1, 4}}, scalar{DataType::kFloat32, {}}, zero{DataType::kInt8, {}};
+  AttributeMap attributes;
+  attributes.Set(kFixedPointRequantization, int64_t{2});
+  attributes.Set(kFusedSum, int64_t{1});
+  attributes.Set("kernel_shape", std::vector<int64_t>{1, 4});
+  return OneNodeGraph(OpKind::kQLinearAveragePool, {x, scalar, zero, scalar, zero},
+                      {{1, F({}, {0.5f})}, {2, I8({}, {2})}, {3, F({}, {0.75f})}, {4, I8({}, {5})}},
+                      std::move(attributes), TensorType{DataType::kInt8, {1, 1, 1, 1}});
+}
+
 // The TFLite frontend's LSTM with a cell clip of 1/4: every gate's input 100 (weights
 // 100, x = 1), so i = f = o = 1 and g = tanh(100) = 1 in float; the cell 0 + 1 x 1 = 1 is
 // clipped to 1/4, so h = tanh(1/4) = 0.24491866 (tanh(1) = 0.76159416 without the clip).
@@ -512,6 +537,10 @@ std::vector<HandCase> Cases() {
        {I8({4}, {10, -20, 0, 127})}, {I8({4}, {0, -11, -4, 39})}},
       {"com.microsoft.QLinearMul", "", {I8({4}, {10, -20, 3, 127}), I8({4}, {4, 7, -9, 100})},
        {I8({4}, {12, -24, 4, 127})}, 13, "tflite", TfliteMulGraph},
+      {"com.microsoft.QLinearMul", "", {I8({4}, {10, -20, 3, 2}), I8({4}, {4, 7, -9, 100})},
+       {I8({4}, {10, -24, 6, 5})}, 13, "tflite_prelu", TflitePreluGraph},
+      {"com.microsoft.QLinearAveragePool", "", {I8({1, 1, 1, 4}, {10, -20, 3, 127})}, {I8({1, 1, 1, 1}, {80})}, 13,
+       "tflite_sum", TfliteSumGraph},
       {"modelc.TableLookup",
        "t = Constant<value = int8[256] {" + ReversingTable() + "}>()\n"
        "  s = Constant<value = float {1.0}>()\n  z = Constant<value = int8 {0}>()\n"

@@ -19,6 +19,7 @@
 #include "compiler/driver/output_files.h"
 #include "compiler/driver/report.h"
 #include "compiler/driver/report_json.h"
+#include "compiler/frontend/model_file.h"
 #include "compiler/frontend/model_import.h"
 #include "compiler/ir/op_geometry.h"
 #include "compiler/ir/printer.h"
@@ -163,7 +164,11 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
   }
   ASSIGN_OR_RETURN(Graph graph, ImportModels(options, dims));
   RETURN_IF_ERROR(VerifyGraph(graph));
-  if (!options.batch_symbol.empty()) {
+  // A TFLite model's shapes are static, for one sample (the importer checks): it cannot be
+  // imported for two, and NAME_run_batched runs it once per sample as TFLite's
+  // interpreter would be run. ONNX and Keras models bind their batch dimension to two
+  // samples, which must not interact.
+  if (!options.batch_symbol.empty() && DetectModelFormat(options.model_path) != ModelFormat::kTflite) {
     dims[options.batch_symbol] = 2;
     ASSIGN_OR_RETURN(Graph pair, ImportModelFile(options.model_path, ImportOptionsOf(options, dims, true)));
     if (absl::Status independent = CheckSamplesIndependent(graph, pair, options.batch_symbol); !independent.ok()) {

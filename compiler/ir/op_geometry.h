@@ -209,6 +209,14 @@ inline constexpr char kFusedSubtract[] = "fused_subtract";
 // An LSTM whose new cell state is clipped to [-v, v] after each step (internal attribute,
 // float; the TFLite frontend's UNIDIRECTIONAL_SEQUENCE_LSTM with cell_clip v).
 inline constexpr char kFusedCellClip[] = "fused_cell_clip";
+// A QLinearAveragePool that computes TFLite's int8 SUM (internal attribute, with
+// kFixedPointRequantization; the TFLite frontend): its windows' sums, requantised by the
+// multiplier of x_scale / y_scale without MEAN's 1 / count folded in.
+inline constexpr char kFusedSum[] = "fused_sum";
+// A QLinearMul that computes TFLite's int8 PRELU (internal attribute, with
+// kFixedPointRequantization; the TFLite frontend): a (x) times b (alpha) where
+// a - a_zero_point < 0, else a alone requantised by the multiplier of a_scale / c_scale.
+inline constexpr char kFusedPrelu[] = "fused_prelu";
 // A QLinearMatMul made from a quantised Gemm (passes/qdq_fusion.cc): input 8, its bias.
 inline constexpr int kQLinearMatMulBiasInput = 8;
 // The first input of `op` that only modelc's passes give it (the three above), or -1. A

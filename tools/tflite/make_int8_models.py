@@ -8,8 +8,9 @@ representative dataset (random inputs); the MLPerf Tiny architectures (DS-CNN, R
 MobileNetV1-0.25 visual wake words, the FC autoencoder) among them. Most keep int8 inputs and outputs (the model's
 edges are int8 tensors); `float_edges` keeps float ones (QUANTIZE and DEQUANTIZE at its
 edges). For each, several inputs and the outputs of the TFLite interpreter running its
-reference kernels (OpResolverType.BUILTIN_REF) are written beside it (twelve samples, three
-for MobileNet's larger images):
+reference kernels (OpResolverType.BUILTIN_REF; TFLite Micro's for the models of
+MICRO_REFERENCES, where a reference kernel is wrong) are written beside it (twelve samples,
+three for MobileNet's larger images):
 
   NAME.tflite        the model
   NAME.inputs.bin    for each sample, each model input in the model's input order, in
@@ -18,12 +19,15 @@ for MobileNet's larger images):
 
 Inputs are random floats in [-1, 1] quantised with the input's scale and zero point
 (int8 inputs) or the floats themselves. The script prints the builtin operators of each
-model. Run it from the repository root with the venv of tools/tflite/requirements.txt:
+model. Run it from the repository root with the venv of tools/tflite/requirements.txt, and
+TFLM_PYTHON naming the python of a venv of tools/tflite/requirements-micro.txt:
 
-  /work/venv/tflite/bin/python tools/tflite/make_int8_models.py tests/data/tflite_int8
+  TFLM_PYTHON=/work/venv/tflm/bin/python \
+    /work/venv/tflite/bin/python tools/tflite/make_int8_models.py tests/data/tflite_int8
 """
 import argparse
 import os
+import subprocess
 
 import numpy as np
 
@@ -303,6 +307,87 @@ def hard_swish():
     return tf.keras.Model(x, [layers.Lambda(swish, name="hard_swish")(x), layers.Lambda(swish, name="hard_swish_wide")(c)])
 
 
+def slicing():
+    """int8 PADV2 (a value quantised as the output), STRIDED_SLICE (masks, a negative
+    stride, a shrunk axis), SLICE, SPLIT, SPLIT_V, PACK, UNPACK, GATHER, ARG_MAX (int32)
+    and ARG_MIN (int64): the values move as they are (every output of a split used: the
+    converter leaves an unused one float; so it does with more than ten model outputs).
+    The converter names UNPACK's outputs in an order that varies from run to run: a new
+    conversion may differ from the committed file in those names alone."""
+    x = layers.Input((6, 5, 4), batch_size=1, name="image")
+    c = layers.Conv2D(4, 1, name="conv")(x)
+    padded = layers.Lambda(lambda t: tf.pad(t, [[0, 0], [1, 0], [2, 1], [0, 0]], constant_values=0.5),
+                           name="padv2")(c)
+    strided = layers.Lambda(lambda t: t[:, 1::2, ::-2, 1:3], name="strided_slice")(padded)
+    shrunk = layers.Lambda(lambda t: t[:, 2, 1:, :], name="strided_slice_shrink")(c)
+    sliced = layers.Lambda(lambda t: tf.slice(t, [0, 1, 0, 1], [1, 4, -1, 2]), name="slice")(c)
+    halves = layers.Lambda(lambda t: tf.split(t, 2, axis=3), name="split")(c)
+    parts = layers.Lambda(lambda t: tf.split(t, [1, 3, 2], axis=1), name="split_v")(c)
+    stacked = layers.Lambda(lambda t: tf.stack([t[0], t[1]], axis=2), name="pack")(halves)
+    rows = layers.Lambda(lambda t: tf.unstack(t, axis=1), name="unpack")(parts[1])
+    gathered = layers.Lambda(lambda t: tf.gather(t, [3, 0, 0, 2], axis=2), name="gather")(c)
+    largest = layers.Lambda(lambda t: tf.argmax(t, axis=3, output_type=tf.int32), name="arg_max")(c)
+    smallest = layers.Lambda(lambda t: tf.argmin(t, axis=1), name="arg_min")(c)
+    restacked = layers.Lambda(lambda t: tf.stack([t[2], t[0], t[1]], axis=3), name="pack_rows")(rows)
+    return tf.keras.Model(x, [strided, shrunk, sliced, stacked, parts[0], restacked, parts[2], gathered, largest, smallest])
+
+
+def reductions():
+    """int8 PRELU (alpha shared over height and width, and one alpha per element, both
+    of both signs) and MEAN over other axes than height and width (channels; rows)."""
+    x = layers.Input((5, 6, 4), batch_size=1, name="image")
+    c = layers.Conv2D(6, 3, padding="same", name="conv")(x)
+    model = tf.keras.Model(x, [
+        layers.PReLU(shared_axes=[1, 2], name="prelu")(c),
+        layers.PReLU(name="prelu_full")(x),
+        layers.Lambda(lambda t: tf.reduce_mean(t, axis=3), name="mean_channels")(c),
+        layers.Lambda(lambda t: tf.reduce_mean(t, axis=1), name="mean_rows")(c),
+    ])
+    alphas = np.random.default_rng(17)
+    for layer in model.layers:
+        if isinstance(layer, layers.PReLU):
+            shape = layer.get_weights()[0].shape
+            layer.set_weights([alphas.uniform(-0.5, 0.8, shape).astype(np.float32)])
+    return model
+
+
+def sums():
+    """int8 SUM over height and width, and over channels (kept). Its references come from
+    TFLite Micro (micro_references.py): TF 2.15's reference SUM kernel reads int8 data as
+    uint8 (tensorflow/tensorflow#102490, LiteRT#4079: an int8 SUM of 128 twos gives -1),
+    and its builtin kernel computes in float (optimized_ops::QuantizedMeanOrSum: one step
+    off here and there); TFLite Micro runs reference_ops::QuantizedMeanOrSum's integer
+    arithmetic on the int8 data, which the reference kernel means to."""
+    x = layers.Input((5, 6, 4), batch_size=1, name="image")
+    c = layers.Conv2D(6, 3, padding="same", name="conv")(x)
+    return tf.keras.Model(x, [
+        layers.Lambda(lambda t: tf.reduce_sum(t, axis=[1, 2]), name="sum")(c),
+        layers.Lambda(lambda t: tf.reduce_sum(t, axis=3, keepdims=True), name="sum_channels")(c),
+    ])
+
+
+def products():
+    """int8 TRANSPOSE_CONV (SAME at stride 2 with a bias and a fused RELU, VALID at strides
+    1 and 2 with a kernel wider than its stride, VALID at stride 3 with a 2 x 2 kernel: the
+    zeros stuffed after the last row and column are cropped) and BATCH_MATMUL of two int8 tensors (a batch of 2; the first
+    input's adjoint). The matrices' shapes are alike: the calibrator feeds the inputs in
+    another order than the model's."""
+    a = layers.Input((2, 4, 4), batch_size=1, name="a")
+    b = layers.Input((2, 4, 4), batch_size=1, name="b")
+    x = layers.Input((5, 4, 3), batch_size=1, name="image")
+    # [height, width, output channels, input channels]; an output of 14 x 11 where the
+    # stuffed input reaches 15 x 12.
+    crop_filter = tf.constant(np.random.default_rng(23).uniform(-0.5, 0.5, (2, 2, 3, 3)).astype(np.float32))
+    return tf.keras.Model([a, b, x], [
+        layers.Conv2DTranspose(4, 3, strides=2, padding="same", activation="relu", name="deconv_same")(x),
+        layers.Conv2DTranspose(2, (2, 3), strides=(1, 2), padding="valid", name="deconv_valid")(x),
+        layers.Lambda(lambda t: tf.nn.conv2d_transpose(t, crop_filter, [1, 14, 11, 3], 3, padding="VALID"),
+                      name="deconv_crop")(x),
+        layers.Lambda(lambda t: tf.matmul(t[0], t[1]), name="batch_matmul")([a, b]),
+        layers.Lambda(lambda t: tf.matmul(t[0], t[1], adjoint_a=True), name="batch_matmul_adjoint")([a, b]),
+    ])
+
+
 def set_fused_activations(flatbuffer, activations):
     """Gives the model's CONV_2D and FULLY_CONNECTED operators, in order, the fused
     activations named (ActivationFunctionType names), leaving their tensors' quantisation
@@ -343,7 +428,16 @@ MODELS = {
     "activations": (activations, True, SAMPLES),
     "logistic_tanh": (logistic_tanh, True, SAMPLES),
     "hard_swish": (hard_swish, True, SAMPLES),
+    "slicing": (slicing, True, SAMPLES),
+    "reductions": (reductions, True, SAMPLES),
+    "sums": (sums, True, SAMPLES),
+    "products": (products, True, SAMPLES),
 }
+# Models whose references come from TFLite Micro (the reason in each builder's
+# documentation): micro_references.py, run by the Python of $TFLM_PYTHON (a venv of
+# requirements-micro.txt), rewrites their outputs; every other model's references come
+# from the TFLite interpreter's reference kernels.
+MICRO_REFERENCES = {"sums"}
 
 
 def convert(model, rng, int8_edges):
@@ -404,6 +498,11 @@ def main():
             f.write(b"".join(inputs))
         with open(path + ".outputs.bin", "wb") as f:
             f.write(b"".join(outputs))
+        if name in MICRO_REFERENCES:
+            micro = os.environ.get("TFLM_PYTHON")
+            if not micro:
+                raise SystemExit(f"{name}: set TFLM_PYTHON to the python of a venv of requirements-micro.txt")
+            subprocess.run([micro, os.path.join(os.path.dirname(__file__), "micro_references.py"), path], check=True)
         edges = [(tuple(d["shape"]), d["dtype"].__name__) for d in interpreter.get_input_details()]
         ends = [(tuple(d["shape"]), d["dtype"].__name__) for d in interpreter.get_output_details()]
         print(f"{name}: {len(flatbuffer)} bytes, inputs {edges}, outputs {ends}, operators {operators}")

@@ -135,8 +135,18 @@ absl::StatusOr<ValueId> ApplyQuantizedActivation(SubgraphImporter& s, tfl::Activ
 }
 
 absl::Status ExpectSameQuantization(SubgraphImporter& s) {
-  if (s.InputQuantization(0) != s.OutputQuantization(0)) {
-    return absl::UnimplementedError("its output is quantised differently from its input (a requantisation)");
+  const std::optional<TensorQuantization> output = s.OutputQuantization(0);
+  auto is_int8 = [](const absl::StatusOr<DataType>& type) { return type.ok() && *type == DataType::kInt8; };
+  for (int i = 0; i < s.InputCount(); ++i) {
+    if (s.HasInput(i) && is_int8(s.InputType(i)) && s.InputQuantization(i) != output) {
+      return absl::UnimplementedError(
+          absl::StrCat("its output is quantised differently from its input ", i, " (a requantisation)"));
+    }
+  }
+  for (int o = 1; o < s.OutputCount(); ++o) {
+    if (s.OutputQuantization(o) != output) {
+      return absl::UnimplementedError(absl::StrCat("its output ", o, " is quantised differently from its output 0"));
+    }
   }
   return absl::OkStatus();
 }

@@ -51,7 +51,8 @@ absl::StatusOr<ValueId> ApplyQuantizedActivation(SubgraphImporter& s, tfl::Activ
 absl::StatusOr<ValueId> TableLookup(SubgraphImporter& s, ValueId x, const Int8Table& table,
                                     const TensorQuantization& output);
 // An operator that moves int8 values without changing them (RESHAPE, SQUEEZE, a max
-// pool): its output must be quantised as its input.
+// pool, a slice, GATHER): its int8 inputs and all its outputs must be quantised as its
+// output 0.
 absl::Status ExpectSameQuantization(SubgraphImporter& s);
 
 // The operator's options, which must be there.

@@ -38,14 +38,33 @@ absl::Status RefuseUnsupportedOperators(const TfliteFile& file) {
 }
 
 // TFLite shapes are static and its inputs cannot be bound by name yet: the flags that
-// act on ONNX's symbolic dimensions and inputs are refused, not ignored.
+// act on ONNX's symbolic dimensions and inputs are refused, not ignored. --batch binds its
+// symbol to one sample (compile.cc), the model's own batch (ExpectOneSample).
 absl::Status RefuseOnnxOnlyOptions(const ImportOptions& options) {
-  if (!options.dims.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(DimensionFlag(options, options.dims.begin()->first),
-                                                   ": a TFLite model's shapes have no symbolic dimensions"));
+  for (const auto& [symbol, value] : options.dims) {
+    if (symbol == options.batch_symbol && value == 1) continue;
+    return absl::InvalidArgumentError(
+        absl::StrCat(DimensionFlag(options, symbol), ": a TFLite model's shapes have no symbolic dimensions"));
   }
   if (!options.frozen.empty()) {
     return absl::UnimplementedError("--freeze is not supported for TFLite models yet");
+  }
+  return absl::OkStatus();
+}
+
+// --batch on a TFLite model: the model is converted for one sample (every input's and
+// output's first dimension 1), and NAME_run_batched runs it once per sample, as the
+// interpreter invoked once per sample would.
+absl::Status ExpectOneSample(const Graph& graph, const std::string& symbol) {
+  for (const std::vector<ValueId>* edge : {&graph.inputs(), &graph.outputs()}) {
+    for (ValueId id : *edge) {
+      const Value& value = graph.value(id);
+      if (value.type.shape.empty() || value.type.shape[0] != 1) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--batch ", symbol, ": every input and output of a TFLite model must have 1 as its first dimension (one "
+            "sample, which NAME_run_batched runs once per sample); '", value.name, "' is ", value.type.ToString()));
+      }
+    }
   }
   return absl::OkStatus();
 }
@@ -54,7 +73,9 @@ absl::StatusOr<Graph> Import(const std::string& path, const ImportOptions& optio
   RETURN_IF_ERROR(RefuseOnnxOnlyOptions(options));
   ASSIGN_OR_RETURN(TfliteFile file, ReadTfliteFile(path, options.max_file_bytes));
   RETURN_IF_ERROR(RefuseUnsupportedOperators(file));
-  return SubgraphImporter(file).Import();
+  ASSIGN_OR_RETURN(Graph graph, SubgraphImporter(file).Import());
+  if (!options.batch_symbol.empty()) RETURN_IF_ERROR(ExpectOneSample(graph, options.batch_symbol));
+  return graph;
 }
 
 }  // namespace

@@ -84,7 +84,9 @@ absl::Status ConvertBinary(SubgraphImporter& s, OpKind op, tfl::ActivationFuncti
 // int8 ADD, SUB and MUL: QLinearAdd summing as TFLite's ADD (fixed_point_multiplier.h's
 // TfliteAdd), subtracting as its SUB (kFusedSubtract), or QLinearMul multiplying as its
 // MUL, then the fused activation's clamp.
-enum class QuantizedArithmetic { kAdd, kSubtract, kMultiply };
+// int8 PRELU: QLinearMul multiplying by alpha where x is below its zero point and
+// requantising x alone elsewhere (kFusedPrelu), as TFLite's PRELU.
+enum class QuantizedArithmetic { kAdd, kSubtract, kMultiply, kPrelu };
 
 absl::Status ConvertQuantizedArithmetic(SubgraphImporter& s, QuantizedArithmetic arithmetic,
                                         tfl::ActivationFunctionType activation) {
@@ -100,9 +102,13 @@ absl::Status ConvertQuantizedArithmetic(SubgraphImporter& s, QuantizedArithmetic
   AttributeMap attributes;
   SetTfliteArithmetic(attributes);
   if (arithmetic == QuantizedArithmetic::kSubtract) attributes.Set(kFusedSubtract, int64_t{1});
-  const bool product = arithmetic == QuantizedArithmetic::kMultiply;
-  ASSIGN_OR_RETURN(ValueId y, s.AddNode(product ? OpKind::kQLinearMul : OpKind::kQLinearAdd,
-                                        product ? "mul" : arithmetic == QuantizedArithmetic::kAdd ? "add" : "sub",
+  if (arithmetic == QuantizedArithmetic::kPrelu) attributes.Set(kFusedPrelu, int64_t{1});
+  const bool product = arithmetic == QuantizedArithmetic::kMultiply || arithmetic == QuantizedArithmetic::kPrelu;
+  const char* role = arithmetic == QuantizedArithmetic::kMultiply ? "mul"
+                     : arithmetic == QuantizedArithmetic::kPrelu  ? "prelu"
+                     : arithmetic == QuantizedArithmetic::kAdd    ? "add"
+                                                                  : "sub";
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(product ? OpKind::kQLinearMul : OpKind::kQLinearAdd, role,
                                         {a, a_pair.scale, a_pair.zero_point, b, b_pair.scale, b_pair.zero_point,
                                          c_pair.scale, c_pair.zero_point},
                                         std::move(attributes)));
@@ -143,6 +149,9 @@ absl::Status ConvertMaximum(SubgraphImporter& s) { return ConvertExtremum(s, OpK
 absl::Status ConvertMinimum(SubgraphImporter& s) { return ConvertExtremum(s, OpKind::kMin); }
 // The slope broadcasts to the input as numpy does, as ONNX's PRelu's.
 absl::Status ConvertPrelu(SubgraphImporter& s) {
+  if (s.IsQuantizedOperator()) {
+    return ConvertQuantizedArithmetic(s, QuantizedArithmetic::kPrelu, tfl::ActivationFunctionType::NONE);
+  }
   return ConvertBinary(s, OpKind::kPRelu, tfl::ActivationFunctionType::NONE);
 }
 
@@ -406,47 +415,83 @@ absl::Status ConvertReduction(SubgraphImporter& s, OpKind op) {
   return s.DefineOutput(0, y);
 }
 
-// int8 MEAN over height and width of an NHWC tensor (Keras's GlobalAveragePooling2D):
-// a window of the whole image, QLinearAveragePool computing TFLite's MEAN
-// (kFixedPointRequantization = 2: TfliteMeanMultiplier), between the layout Transposes.
-absl::Status ConvertQuantizedMean(SubgraphImporter& s) {
+// int8 MEAN and SUM (reference_ops::QuantizedMeanOrSum): each output is
+// MultiplyByFixedPoint(sum(x - x_zero_point), m) + y_zero_point, saturated, m the
+// multiplier of x_scale / y_scale with MEAN's 1 / count folded in (TfliteMeanMultiplier)
+// or not (SUM: kFusedSum). A QLinearAveragePool computes it over one window: over height
+// and width of an NHWC tensor (Keras's GlobalAveragePooling2D) on the NCHW tensor,
+// between the layout Transposes, which cancel against the convolutions'; over other
+// axes on [1, kept, 1, reduced], the input transposed to put the reduced axes last
+// (where they are not already) and reshaped.
+absl::Status ConvertQuantizedReduction(SubgraphImporter& s, bool sum) {
   RETURN_IF_ERROR(ExpectArity(s, 2, 2, 1));
   const Shape x = s.InputShape(0);
+  const int64_t rank = static_cast<int64_t>(x.size());
   ASSIGN_OR_RETURN(std::vector<int64_t> axes, s.ConstantInputInts(1, "the axes"));
   std::set<int64_t> reduced;
   for (int64_t axis : axes) {
-    ASSIGN_OR_RETURN(int64_t a, NormalizeAxis(axis, static_cast<int64_t>(x.size())));
+    ASSIGN_OR_RETURN(int64_t a, NormalizeAxis(axis, rank));
     reduced.insert(a);
   }
-  if (x.size() != 4 || reduced != std::set<int64_t>{1, 2} || x[1] < 1 || x[2] < 1) {
-    return absl::UnimplementedError("an int8 MEAN other than over the height and width of an NHWC tensor is not supported");
+  int64_t kept_count = 1, reduced_count = 1;
+  std::vector<int64_t> perm;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (!reduced.contains(d)) perm.push_back(d), kept_count *= x[d];
+  }
+  for (int64_t d : reduced) perm.push_back(d), reduced_count *= x[d];
+  const char* name = sum ? "SUM" : "MEAN";
+  if (reduced.empty() || reduced_count < 1 || kept_count < 1) {
+    return absl::UnimplementedError(absl::StrCat("an int8 ", name, " over no axis or an empty one is not supported"));
   }
   ASSIGN_OR_RETURN(TensorQuantization qx, RequiredQuantization(s.InputQuantization(0), "the input", true));
   ASSIGN_OR_RETURN(TensorQuantization qy, RequiredQuantization(s.OutputQuantization(0), "the output", true));
   // Where the output is quantised as the input, TFLite's versions and TFLite Micro take
-  // other paths (a plain mean of the codes, or a rounded division): refused, not guessed.
-  if (qx == qy) return absl::UnimplementedError("an int8 MEAN whose output is quantised as its input is not supported");
+  // other paths (a plain mean or sum of the codes, or a rounded division): refused, not
+  // guessed.
+  if (qx == qy) {
+    return absl::UnimplementedError(absl::StrCat("an int8 ", name, " whose output is quantised as its input is not supported"));
+  }
   ASSIGN_OR_RETURN(ValueId input, s.Input(0));
-  ASSIGN_OR_RETURN(ValueId nchw, Transposed(s, input, kToChannelsFirst, "to_nchw"));
+  const bool image = rank == 4 && reduced == std::set<int64_t>{1, 2};
+  ValueId pooled = input;
+  std::vector<int64_t> kernel = {1, reduced_count};
+  if (image) {
+    ASSIGN_OR_RETURN(pooled, Transposed(s, input, kToChannelsFirst, "to_nchw"));
+    kernel = {x[1], x[2]};
+  } else {
+    bool in_order = true;
+    for (int64_t d = 0; d < rank; ++d) in_order = in_order && perm[d] == d;
+    if (!in_order) {
+      ASSIGN_OR_RETURN(pooled, Transposed(s, input, perm, "reduced_last"));
+    }
+    ASSIGN_OR_RETURN(pooled, Reshaped(s, pooled, Shape{1, kept_count, 1, reduced_count}, "as_window"));
+  }
   const QuantizationValues x_pair = AddQuantization(s, qx, "x"), y_pair = AddQuantization(s, qy, "y");
   AttributeMap attributes;
-  attributes.Set("kernel_shape", std::vector<int64_t>{x[1], x[2]});
+  attributes.Set("kernel_shape", kernel);
   SetTfliteArithmetic(attributes);
-  ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kQLinearAveragePool, "mean",
-                                        {nchw, x_pair.scale, x_pair.zero_point, y_pair.scale, y_pair.zero_point},
+  if (sum) attributes.Set(kFusedSum, int64_t{1});
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kQLinearAveragePool, sum ? "sum" : "mean",
+                                        {pooled, x_pair.scale, x_pair.zero_point, y_pair.scale, y_pair.zero_point},
                                         std::move(attributes)));
-  ASSIGN_OR_RETURN(y, Transposed(s, y, kToChannelsLast, "to_nhwc"));
-  if (s.OutputShape(0) != Shape{x[0], 1, 1, x[3]}) {
+  if (image) {
+    ASSIGN_OR_RETURN(y, Transposed(s, y, kToChannelsLast, "to_nhwc"));
+  }
+  const Shape pooled_shape = image ? Shape{x[0], 1, 1, x[3]} : Shape{1, kept_count, 1, 1};
+  if (s.OutputShape(0) != pooled_shape) {
     ASSIGN_OR_RETURN(y, Reshaped(s, y, s.OutputShape(0), "output_shape"));
   }
   return s.DefineOutput(0, y);
 }
 
 absl::Status ConvertMean(SubgraphImporter& s) {
-  if (s.IsQuantizedOperator()) return ConvertQuantizedMean(s);
+  if (s.IsQuantizedOperator()) return ConvertQuantizedReduction(s, false);
   return ConvertReduction(s, OpKind::kReduceMean);
 }
-absl::Status ConvertSum(SubgraphImporter& s) { return ConvertReduction(s, OpKind::kReduceSum); }
+absl::Status ConvertSum(SubgraphImporter& s) {
+  if (s.IsQuantizedOperator()) return ConvertQuantizedReduction(s, true);
+  return ConvertReduction(s, OpKind::kReduceSum);
+}
 
 // PAD (zero padding) and PADV2 (padding with a constant scalar, input 2); TFLite's
 // paddings are [rank, 2] (before, after), ONNX's all befores then all afters.
@@ -468,11 +513,14 @@ absl::Status ConvertPadding(SubgraphImporter& s, bool with_value) {
   const ValueId pads_value = s.AddConstant("pads", TensorData::FromInt64s({2 * rank}, pads));
   ASSIGN_OR_RETURN(ValueId x, s.Input(0));
   std::vector<ValueId> inputs = {x, pads_value};
-  if (s.IsQuantizedOperator()) {
+  if (s.IsQuantizedOperator() && !(with_value && s.HasInput(2))) {
     // int8: padded with the zero point (a real 0), as TFLite pads.
     RETURN_IF_ERROR(ExpectSameQuantization(s));
     inputs.push_back(AddInt8Scalar(s, "pad_value", static_cast<int8_t>(s.OutputQuantization(0)->zero_points[0])));
   } else if (with_value && s.HasInput(2)) {
+    // PADV2's value, of the input's type: for int8, the stored code itself (TFLite
+    // requires it quantised as the output).
+    if (s.IsQuantizedOperator()) RETURN_IF_ERROR(ExpectSameQuantization(s));
     ASSIGN_OR_RETURN(TensorData value, s.ConstantInput(2, "the padding value"));
     ASSIGN_OR_RETURN(DataType type, s.InputType(0));
     if (value.type().ElementCount() != 1 || value.type().element_type != type) {
@@ -590,30 +638,30 @@ constexpr SupportedOperator kSupportedOperators[] = {
     {kSqueeze, MovingValues<ConvertSqueeze>, true},
     {kTranspose, MovingValues<ConvertTranspose>, true},
     {kDiv, ConvertDiv},
-    {kPrelu, ConvertPrelu},
+    {kPrelu, ConvertPrelu, true},
     {kMaximum, ConvertMaximum, true},
     {kMinimum, ConvertMinimum, true},
     {kExpandDims, MovingValues<ConvertExpandDims>, true},
     {kQuantize, ConvertQuantize, true},
     {kDequantize, ConvertDequantize, true},
-    {kSum, ConvertSum},
+    {kSum, ConvertSum, true},
     {kLeakyRelu, ConvertLeakyRelu, true},
     {kHardSwish, ConvertHardSwish, true},
     {kResizeBilinear, ConvertResizeBilinear},
-    {kGather, ConvertGather},
-    {kStridedSlice, ConvertStridedSlice},
-    {kSplit, ConvertSplit},
+    {kGather, MovingValues<ConvertGather>, true},
+    {kStridedSlice, MovingValues<ConvertStridedSlice>, true},
+    {kSplit, MovingValues<ConvertSplit>, true},
     {kCast, ConvertCast},
-    {kArgMax, ConvertArgMax},
-    {kPadV2, ConvertPadV2},
-    {kSlice, ConvertSlice},
-    {kTransposeConv, ConvertTransposeConv},
-    {kArgMin, ConvertArgMin},
-    {kPack, ConvertPack},
-    {kUnpack, ConvertUnpack},
-    {kResizeNearestNeighbor, ConvertResizeNearestNeighbor},
-    {kSplitV, ConvertSplitV},
-    {kBatchMatMul, ConvertBatchMatMul},
+    {kArgMax, ConvertArgMax, true},
+    {kPadV2, ConvertPadV2, true},
+    {kSlice, MovingValues<ConvertSlice>, true},
+    {kTransposeConv, ConvertTransposeConv, true},
+    {kArgMin, ConvertArgMin, true},
+    {kPack, MovingValues<ConvertPack>, true},
+    {kUnpack, MovingValues<ConvertUnpack>, true},
+    {kResizeNearestNeighbor, MovingValues<ConvertResizeNearestNeighbor>, true},
+    {kSplitV, MovingValues<ConvertSplitV>, true},
+    {kBatchMatMul, ConvertBatchMatMul, true},
     {kUnidirectionalSequenceLstm, ConvertUnidirectionalSequenceLstm},
 };
 

@@ -47,8 +47,9 @@ absl::StatusOr<AttributeMap> WindowAttributes(const Shape& nhwc, const Window& w
 // bias when there is one (int32, added to the sums as they are). The products
 // requantise as TFLite's reference kernels do: fixed point, two roundings.
 absl::StatusOr<std::vector<ValueId>> QuantizedProductInputs(SubgraphImporter& s, ValueId x, ValueId weights,
-                                                            int64_t weights_axis, int64_t output_channels) {
-  ASSIGN_OR_RETURN(TensorQuantization qx, RequiredQuantization(s.InputQuantization(0), "the input", true));
+                                                            int64_t weights_axis, int64_t output_channels,
+                                                            int x_input = 0, int bias_input = 2) {
+  ASSIGN_OR_RETURN(TensorQuantization qx, RequiredQuantization(s.InputQuantization(x_input), "the input", true));
   ASSIGN_OR_RETURN(TensorQuantization qw, RequiredQuantization(s.InputQuantization(1), "the filter", false));
   ASSIGN_OR_RETURN(TensorQuantization qy, RequiredQuantization(s.OutputQuantization(0), "the output", true));
   // TFLite's int8 kernels take symmetric weights (their Prepare checks zero points of 0).
@@ -63,12 +64,12 @@ absl::StatusOr<std::vector<ValueId>> QuantizedProductInputs(SubgraphImporter& s,
                            y_pair = AddQuantization(s, qy, "y");
   std::vector<ValueId> inputs = {x, x_pair.scale, x_pair.zero_point, weights, w_pair.scale, w_pair.zero_point,
                                  y_pair.scale, y_pair.zero_point};
-  if (s.HasInput(2)) {
-    ASSIGN_OR_RETURN(TensorData bias, s.ConstantInput(2, "the bias"));
+  if (s.HasInput(bias_input)) {
+    ASSIGN_OR_RETURN(TensorData bias, s.ConstantInput(bias_input, "the bias"));
     if (bias.type() != TensorType{DataType::kInt32, {output_channels}}) {
       return Invalid(absl::StrCat("the bias is ", bias.type().ToString(), ", not int32 [", output_channels, "]"));
     }
-    ASSIGN_OR_RETURN(ValueId bias_value, s.Input(2));
+    ASSIGN_OR_RETURN(ValueId bias_value, s.Input(bias_input));
     inputs.push_back(bias_value);
   }
   return inputs;
@@ -242,6 +243,81 @@ absl::Status ConvertFullyConnected(SubgraphImporter& s) {
 // into the full transposed convolution and ends where the declared size does, which in
 // ONNX's terms is pads (before, full - before - size) or, when that end is negative,
 // an output_padding of that many rows instead.
+// int8 TRANSPOSE_CONV (reference_integer_ops::TransposeConv: each output the int32 sum
+// of (x - x_zero_point) * w over the inputs that reach it, plus the bias, requantised per
+// output channel as CONV_2D's) as the convolution that sums the same products: x with
+// stride - 1 zero-point rows and columns stuffed between its own (codes that add 0), padded
+// with the zero point by kernel - 1 - pad before and what makes the output's size after,
+// convolved at stride 1 by the filter turned half a turn. The sums are TFLite's, exactly
+// (int32, every term equal), so are the outputs; the stuffed zeros cost stride_h x
+// stride_w times the multiply-accumulates of TFLite's scatter.
+absl::Status QuantizedTransposeConv(SubgraphImporter& s, const Shape& filter, const Shape& x, const int64_t strides[2],
+                                    const std::vector<int64_t>& pads, const std::vector<int64_t>& output_padding) {
+  ASSIGN_OR_RETURN(TensorQuantization qx, RequiredQuantization(s.InputQuantization(2), "the input", true));
+  const int8_t zero_point = static_cast<int8_t>(qx.zero_points[0]);
+  const int64_t n = x[0], rows = x[1], columns = x[2], channels = x[3];
+  const int64_t out_channels = filter[0], kh = filter[1], kw = filter[2];
+  // The filter [O, KH, KW, I] as OIHW turned half a turn: w'[o][i][a][b] = w[o][KH-1-a][KW-1-b][i].
+  ASSIGN_OR_RETURN(TensorData weights, s.ConstantInput(1, "the filter"));
+  if (weights.type().element_type != DataType::kInt8) return Invalid("the filter is not int8");
+  std::vector<uint8_t> turned(weights.bytes().size());
+  for (int64_t o = 0; o < out_channels; ++o)
+    for (int64_t i = 0; i < channels; ++i)
+      for (int64_t a = 0; a < kh; ++a)
+        for (int64_t b = 0; b < kw; ++b) {
+          turned[((o * channels + i) * kh + a) * kw + b] =
+              weights.bytes()[((o * kh + (kh - 1 - a)) * kw + (kw - 1 - b)) * channels + i];
+        }
+  const ValueId w = s.AddConstant("weights_turned", TensorData(TensorType{DataType::kInt8, {out_channels, channels, kh, kw}},
+                                                               std::move(turned)));
+  ASSIGN_OR_RETURN(ValueId input, s.Input(2));
+  ASSIGN_OR_RETURN(ValueId stuffed, Transposed(s, input, kToChannelsFirst, "to_nchw"));
+  const ValueId zero = AddInt8Scalar(s, "zero_point", zero_point);
+  if (strides[0] > 1 || strides[1] > 1) {
+    ASSIGN_OR_RETURN(stuffed, Reshaped(s, stuffed, Shape{n, channels, rows, 1, columns, 1}, "rows_apart"));
+    const std::vector<int64_t> gaps = {0, 0, 0, 0, 0, 0, 0, 0, 0, strides[0] - 1, 0, strides[1] - 1};
+    ASSIGN_OR_RETURN(stuffed, s.AddNode(OpKind::kPad, "stuff",
+                                        {stuffed, s.AddConstant("stuff_pads", TensorData::FromInt64s({12}, gaps)), zero}));
+    ASSIGN_OR_RETURN(stuffed, Reshaped(s, stuffed, Shape{n, channels, rows * strides[0], columns * strides[1]}, "stuffed"));
+  }
+  // Rows before: kernel - 1 - pad; after: what the output needs beyond the last input row
+  // (the stuffed tensor ends stride - 1 zero rows after it).
+  const int64_t in_sizes[2] = {rows, columns}, kernel[2] = {kh, kw};
+  std::vector<int64_t> border(8, 0);
+  std::vector<int64_t> crop_end = {n, channels, rows * strides[0], columns * strides[1]};
+  bool crop = false;
+  for (int d = 0; d < 2; ++d) {
+    const int64_t before = kernel[d] - 1 - pads[d];
+    const int64_t out = (in_sizes[d] - 1) * strides[d] + kernel[d] - pads[d] - pads[2 + d] + output_padding[d];
+    const int64_t after = out + kernel[d] - 1 - before - in_sizes[d] * strides[d];
+    if (before < 0) return absl::UnimplementedError("an int8 TRANSPOSE_CONV padded by more than its kernel is not supported");
+    border[2 + d] = before;
+    if (after >= 0) {
+      border[6 + d] = after;
+    } else {
+      crop_end[2 + d] += after;
+      crop = true;
+    }
+  }
+  if (crop) {
+    const ValueId starts = s.AddConstant("crop_starts", TensorData::FromInt64s({4}, std::vector<int64_t>{0, 0, 0, 0}));
+    const ValueId ends = s.AddConstant("crop_ends", TensorData::FromInt64s({4}, crop_end));
+    ASSIGN_OR_RETURN(stuffed, s.AddNode(OpKind::kSlice, "crop", {stuffed, starts, ends}));
+  }
+  ASSIGN_OR_RETURN(stuffed, s.AddNode(OpKind::kPad, "border",
+                                      {stuffed, s.AddConstant("border_pads", TensorData::FromInt64s({8}, border)), zero}));
+  ASSIGN_OR_RETURN(std::vector<ValueId> inputs, QuantizedProductInputs(s, stuffed, w, 0, out_channels, 2, 3));
+  AttributeMap attributes;
+  attributes.Set("kernel_shape", std::vector<int64_t>{kh, kw});
+  SetTfliteArithmetic(attributes);
+  ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kQLinearConv, "conv", std::move(inputs), std::move(attributes)));
+  ASSIGN_OR_RETURN(const tfl::TransposeConvOptions* options,
+                   Required(s.op().builtin_options_as_TransposeConvOptions(), "TransposeConvOptions"));
+  ASSIGN_OR_RETURN(y, ApplyQuantizedActivation(s, options->fused_activation_function(), y, *s.OutputQuantization(0)));
+  ASSIGN_OR_RETURN(y, Transposed(s, y, kToChannelsLast, "to_nhwc"));
+  return s.DefineOutput(0, y);
+}
+
 absl::Status ConvertTransposeConv(SubgraphImporter& s) {
   RETURN_IF_ERROR(ExpectArity(s, 3, 4, 1));
   ASSIGN_OR_RETURN(const tfl::TransposeConvOptions* options,
@@ -271,6 +347,7 @@ absl::Status ConvertTransposeConv(SubgraphImporter& s) {
     pads[2 + d] = std::max<int64_t>(after, 0);
     output_padding[d] = std::max<int64_t>(-after, 0);
   }
+  if (s.IsQuantizedOperator()) return QuantizedTransposeConv(s, filter, x, strides, pads, output_padding);
   AttributeMap attributes;
   attributes.Set("kernel_shape", std::vector<int64_t>{filter[1], filter[2]});
   attributes.Set("strides", std::vector<int64_t>{strides[0], strides[1]});
@@ -385,6 +462,23 @@ absl::Status ConvertBatchMatMul(SubgraphImporter& s) {
       ASSIGN_OR_RETURN(operand, Transposed(s, operand, perm, absl::StrCat("adjoint", i)));
     }
     operands.push_back(operand);
+  }
+  if (s.IsQuantizedOperator()) {
+    // int8: reference_ops::BatchMatMul, sum((a - a_zero_point)(b - b_zero_point)) in int32
+    // requantised by the multiplier of a_scale * b_scale / y_scale (in double, as
+    // GetQuantizedConvolutionMultipler), saturated: QLinearMatMul in TFLite's fixed point.
+    ASSIGN_OR_RETURN(TensorQuantization qa, RequiredQuantization(s.InputQuantization(0), "input 0", true));
+    ASSIGN_OR_RETURN(TensorQuantization qb, RequiredQuantization(s.InputQuantization(1), "input 1", true));
+    ASSIGN_OR_RETURN(TensorQuantization qy, RequiredQuantization(s.OutputQuantization(0), "the output", true));
+    const QuantizationValues a_pair = AddQuantization(s, qa, "a"), b_pair = AddQuantization(s, qb, "b"),
+                             y_pair = AddQuantization(s, qy, "y");
+    AttributeMap attributes;
+    SetTfliteArithmetic(attributes);
+    ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kQLinearMatMul, "matmul",
+                                          {operands[0], a_pair.scale, a_pair.zero_point, operands[1], b_pair.scale,
+                                           b_pair.zero_point, y_pair.scale, y_pair.zero_point},
+                                          std::move(attributes)));
+    return s.DefineOutput(0, y);
   }
   ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kMatMul, "matmul", std::move(operands)));
   return s.DefineOutput(0, y);

@@ -11,7 +11,8 @@
 // With kFixedPointRequantization = 2 (the TFLite frontend's int8 MEAN over height and
 // width; windows without padding, constant scales) TFLite's MEAN instead:
 //   y = MultiplyByFixedPoint(sum(x - x_zero_point), TfliteMeanMultiplier(...)) + y_zero_point
-// (fixed_point_multiplier.h), saturated.
+// (fixed_point_multiplier.h), saturated; with kFusedSum as well (its int8 SUM) the
+// multiplier's count is 1: the sum requantised.
 // The kernel is the pool kernels' window walk (kernels_window.cc).
 #include <algorithm>
 
@@ -29,6 +30,7 @@ struct QLinearAveragePoolGeometry {
   PoolGeometry pool;
   QuantizationParameters x, y;
   Shape out_shape;
+  int64_t sum = 0;  // kFusedSum: TFLite's SUM, not its MEAN
 };
 
 absl::StatusOr<QLinearAveragePoolGeometry> ResolveQLinearAveragePool(const Graph& graph, const Node& node) {
@@ -43,6 +45,10 @@ absl::StatusOr<QLinearAveragePoolGeometry> ResolveQLinearAveragePool(const Graph
   g.out_shape.push_back(s.out_w);
   ASSIGN_OR_RETURN(g.x, ResolveQuantizedOperand(graph, node, 0, 1, 2, std::nullopt, "x"));
   ASSIGN_OR_RETURN(g.y, ResolveQuantization(graph, node, 3, 4, g.out_shape, std::nullopt, "y"));
+  ASSIGN_OR_RETURN(g.sum, node.attributes.GetInt(kFusedSum, 0));
+  if (g.sum != 0 && !RequantizesInFixedPoint(node)) {
+    return absl::InvalidArgumentError("a QLinearAveragePool summing its windows needs TFLite's fixed-point requantisation");
+  }
   if (RequantizesInFixedPoint(node)) {
     const WindowGeometry& w = g.pool.window;
     if (w.pad_top || w.pad_left || w.pad_bottom || w.pad_right || !graph.IsConstant(node.inputs[1]) ||
@@ -71,7 +77,7 @@ absl::StatusOr<QLinearAveragePoolGeometry> ResolveQLinearAveragePool(const Graph
 std::optional<FixedPointMultiplier> TfliteMeanOf(const Graph& graph, const Node& node, const QLinearAveragePoolGeometry& g) {
   if (!RequantizesInFixedPoint(node)) return std::nullopt;
   auto scale = [&](int input) { return graph.value(node.inputs[input]).constant->Floats()[0]; };
-  return TfliteMeanMultiplier(scale(1), scale(3), g.pool.window.kernel_h * g.pool.window.kernel_w);
+  return TfliteMeanMultiplier(scale(1), scale(3), g.sum != 0 ? 1 : g.pool.window.kernel_h * g.pool.window.kernel_w);
 }
 
 // TFLite's int8 average: the sum of the x values over `count`, halves away from zero.

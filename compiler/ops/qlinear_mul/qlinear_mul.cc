@@ -3,10 +3,16 @@
 // frontend; constant scales, one per tensor): reference_integer_ops::Mul,
 //   c = MultiplyByFixedPoint((a - a_zero_point) * (b - b_zero_point),
 //                            TfliteMulMultiplier(a_scale, b_scale, c_scale)) + c_zero_point
-// saturated (fixed_point_multiplier.h). ONNX Runtime's com.microsoft op of that name
+// saturated (fixed_point_multiplier.h). With kFusedPrelu, TFLite's int8 PRELU
+// (reference_ops::BroadcastPrelu4DSlow; b is alpha): where a - a_zero_point >= 0,
+//   c = MultiplyByFixedPoint(a - a_zero_point, TflitePreluPositiveMultiplier(a_scale, c_scale))
+//       + c_zero_point
+// instead, saturated. ONNX Runtime's com.microsoft op of that name
 // (float requantisation) is refused until it is measured against ONNX Runtime. Inputs
 // as QLinearAdd's: a, a_scale, a_zero_point, b, b_scale, b_zero_point, c_scale,
 // c_zero_point.
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
 #include "compiler/ir/op_geometry.h"
@@ -22,6 +28,7 @@ namespace {
 
 struct QLinearMulGeometry : QuantizedBinaryOperands {
   FixedPointMultiplier multiplier;
+  std::optional<FixedPointMultiplier> prelu_positive;  // kFusedPrelu: a's multiplier where a >= a_zero_point
   int32_t a_zero_point = 0, b_zero_point = 0, c_zero_point = 0;
 };
 
@@ -40,6 +47,8 @@ absl::StatusOr<QLinearMulGeometry> ResolveQLinearMul(const Graph& graph, const N
   auto scale = [&](int input) { return graph.value(node.inputs[input]).constant->Floats()[0]; };
   auto zero_point = [&](int input) { return ElementsAsInt32(*graph.value(node.inputs[input]).constant)[0]; };
   g.multiplier = TfliteMulMultiplier(scale(1), scale(4), scale(6));
+  ASSIGN_OR_RETURN(int64_t prelu, node.attributes.GetInt(kFusedPrelu, 0));
+  if (prelu != 0) g.prelu_positive = TflitePreluPositiveMultiplier(scale(1), scale(6));
   g.a_zero_point = zero_point(2);
   g.b_zero_point = zero_point(5);
   g.c_zero_point = zero_point(7);
@@ -62,7 +71,13 @@ absl::StatusOr<std::vector<TensorData>> EvaluateQLinearMul(const Graph& graph, c
   std::vector<int32_t> c(ElementCount(g.out_shape));
   ForEachBroadcast(g.out_shape, {graph.InputType(node, 0).shape, graph.InputType(node, 3).shape},
                    [&](int64_t e, const std::vector<int64_t>& at) {
-                     const int32_t product = (a[at[0]] - g.a_zero_point) * (b[at[1]] - g.b_zero_point);
+                     const int32_t x = a[at[0]] - g.a_zero_point;
+                     if (g.prelu_positive && x >= 0) {
+                       c[e] = RequantizeFixedPoint(x, *g.prelu_positive, g.c_zero_point, g.c.type,
+                                                   FixedPointRounding::kDouble);
+                       return;
+                     }
+                     const int32_t product = x * (b[at[1]] - g.b_zero_point);
                      c[e] = RequantizeFixedPoint(product, g.multiplier, g.c_zero_point, g.c.type,
                                                  FixedPointRounding::kDouble);
                    });
@@ -77,10 +92,20 @@ absl::Status EmitQLinearMulKernel(KernelContext& k) {
                                  b.getInt32(g.a_zero_point));
     llvm::Value* y = b.CreateSub(EmitWidenToInt32(k, k.LoadAs(g.b_type, k.in[3], at[1]), g.b_type),
                                  b.getInt32(g.b_zero_point));
+    llvm::Value* value = b.CreateMul(x, y);
+    llvm::Value* multiplier = b.getInt32(g.multiplier.multiplier);
+    llvm::Value* shift = b.getInt32(g.multiplier.shift);
+    bool right_shift = g.multiplier.shift <= -1;
+    if (g.prelu_positive) {  // one requantisation of the operands x's sign picks
+      llvm::Value* positive = b.CreateICmpSGE(x, b.getInt32(0));
+      value = b.CreateSelect(positive, x, value);
+      multiplier = b.CreateSelect(positive, b.getInt32(g.prelu_positive->multiplier), multiplier);
+      shift = b.CreateSelect(positive, b.getInt32(g.prelu_positive->shift), shift);
+      right_shift = right_shift && g.prelu_positive->shift <= -1;
+    }
     k.StoreAs(g.c.type,
-              EmitRequantizeFixedPoint(k, b.CreateMul(x, y), b.getInt32(g.multiplier.multiplier),
-                                       b.getInt32(g.multiplier.shift), b.getInt32(g.c_zero_point), g.c.type,
-                                       g.multiplier.shift <= -1, FixedPointRounding::kDouble),
+              EmitRequantizeFixedPoint(k, value, multiplier, shift, b.getInt32(g.c_zero_point), g.c.type, right_shift,
+                                       FixedPointRounding::kDouble),
               k.out[0], e);
   });
   return absl::OkStatus();

@@ -142,6 +142,11 @@ FixedPointMultiplier TfliteMulMultiplier(float a_scale, float b_scale, float c_s
   return QuantizeMultiplier(static_cast<double>(quotient));
 }
 
+FixedPointMultiplier TflitePreluPositiveMultiplier(float x_scale, float y_scale) {
+  const float quotient = x_scale / y_scale;  // float, as TFLite's Prepare
+  return QuantizeMultiplier(static_cast<double>(quotient));
+}
+
 int32_t TfliteAdd(const FixedPointAdd& add, int32_t a, int32_t a_zero_point, int32_t b, int32_t b_zero_point,
                   int32_t c_zero_point, DataType type) {
   const int32_t scaled_a = MultiplyByFixedPoint((a - a_zero_point) * (1 << FixedPointAdd::kLeftShift), add.a);

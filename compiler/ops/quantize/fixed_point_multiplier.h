@@ -105,6 +105,10 @@ FixedPointAdd TfliteSubMultipliers(float a_scale, float b_scale, float c_scale);
 // float as mul.cc's Prepare computes it (then QuantizeMultiplier), plus c_zero_point,
 // saturated.
 FixedPointMultiplier TfliteMulMultiplier(float a_scale, float b_scale, float c_scale);
+// TFLite's int8 PRELU where x >= its zero point: the multiplier of x_scale / y_scale,
+// that quotient in float as activations.cc's PreluPrepare computes it. (Where x is below,
+// the product with alpha's multiplier is TfliteMulMultiplier's.)
+FixedPointMultiplier TflitePreluPositiveMultiplier(float x_scale, float y_scale);
 int32_t TfliteAdd(const FixedPointAdd& add, int32_t a, int32_t a_zero_point, int32_t b, int32_t b_zero_point,
                   int32_t c_zero_point, DataType type);
 
