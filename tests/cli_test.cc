@@ -1715,6 +1715,7 @@ TEST(Cli, TfliteInt8ModelsKeepOnlyEdgeTransposes) {
       {"sums", 1},        // the same, read by both SUMs
       {"reductions", 2},  // the same, and the MEAN over rows' move of the rows last
       {"products", 5},    // TRANSPOSE_CONV's input and its three 4-D outputs; an adjoint
+      {"resizing", 0},    // both resizes read and write NHWC
   };
   for (const auto& [name, transposes] : expected) {
     TemporaryFolder out;

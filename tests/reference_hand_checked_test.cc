@@ -541,6 +541,13 @@ std::vector<HandCase> Cases() {
        {I8({4}, {10, -24, 6, 5})}, 13, "tflite_prelu", TflitePreluGraph},
       {"com.microsoft.QLinearAveragePool", "", {I8({1, 1, 1, 4}, {10, -20, 3, 127})}, {I8({1, 1, 1, 1}, {80})}, 13,
        "tflite_sum", TfliteSumGraph},
+      // TFLite's integer bilinear resize, 2 x 2 -> 3 x 3 (no flags): scale (2048 + 1) / 3 =
+      // 683; rows and columns (lower, upper, weight): (0, 0, 0), (0, 1, 683), (1, 1, 342).
+      // Codes 0, 100 / -100, 50: e.g. the centre (-100 x 683 x 341 + 100 x 341 x 683 +
+      // 50 x 683^2) = 23324450, plus 2^19, over 2^20 truncated: 22; the edge between 0
+      // and 100: 100 x 1024 x 683 -> 67.2 -> 67; between 0 and -100: -67.
+      {"modelc.ResizeBilinearInteger", "y = modelc.ResizeBilinearInteger<size = [3, 3]>(a)",
+       {I8({1, 2, 2, 1}, {0, 100, -100, 50})}, {I8({1, 3, 3, 1}, {0, 67, 100, -67, 22, 67, -100, 0, 50})}},
       {"modelc.TableLookup",
        "t = Constant<value = int8[256] {" + ReversingTable() + "}>()\n"
        "  s = Constant<value = float {1.0}>()\n  z = Constant<value = int8 {0}>()\n"

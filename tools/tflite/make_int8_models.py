@@ -388,6 +388,24 @@ def products():
     ])
 
 
+def resizing():
+    """int8 RESIZE_BILINEAR (TFLite's integer interpolation: half-pixel centres, aligned
+    corners, neither; up and down) and RESIZE_NEAREST_NEIGHBOR (half-pixel centres,
+    aligned corners, neither)."""
+    x = layers.Input((5, 4, 3), batch_size=1, name="image")
+    return tf.keras.Model(x, [
+        layers.UpSampling2D(2, interpolation="bilinear", name="up_bilinear")(x),
+        layers.Lambda(lambda t: tf.compat.v1.image.resize_bilinear(t, [9, 7], align_corners=True),
+                      name="aligned_bilinear")(x),
+        layers.Lambda(lambda t: tf.compat.v1.image.resize_bilinear(t, [8, 6]), name="plain_bilinear")(x),
+        layers.Lambda(lambda t: tf.image.resize(t, [3, 3], method="bilinear"), name="down_bilinear")(x),
+        layers.UpSampling2D((2, 3), interpolation="nearest", name="up_nearest")(x),
+        layers.Lambda(lambda t: tf.compat.v1.image.resize_nearest_neighbor(t, [7, 9], align_corners=True),
+                      name="aligned_nearest")(x),
+        layers.Lambda(lambda t: tf.compat.v1.image.resize_nearest_neighbor(t, [3, 3]), name="plain_nearest")(x),
+    ])
+
+
 def set_fused_activations(flatbuffer, activations):
     """Gives the model's CONV_2D and FULLY_CONNECTED operators, in order, the fused
     activations named (ActivationFunctionType names), leaving their tensors' quantisation
@@ -432,6 +450,7 @@ MODELS = {
     "reductions": (reductions, True, SAMPLES),
     "sums": (sums, True, SAMPLES),
     "products": (products, True, SAMPLES),
+    "resizing": (resizing, True, SAMPLES),
 }
 # Models whose references come from TFLite Micro (the reason in each builder's
 # documentation): micro_references.py, run by the Python of $TFLM_PYTHON (a venv of

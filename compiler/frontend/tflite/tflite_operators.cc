@@ -647,7 +647,7 @@ constexpr SupportedOperator kSupportedOperators[] = {
     {kSum, ConvertSum, true},
     {kLeakyRelu, ConvertLeakyRelu, true},
     {kHardSwish, ConvertHardSwish, true},
-    {kResizeBilinear, ConvertResizeBilinear},
+    {kResizeBilinear, ConvertResizeBilinear, true},
     {kGather, MovingValues<ConvertGather>, true},
     {kStridedSlice, MovingValues<ConvertStridedSlice>, true},
     {kSplit, MovingValues<ConvertSplit>, true},

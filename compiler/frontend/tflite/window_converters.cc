@@ -426,6 +426,16 @@ absl::Status ConvertResize(SubgraphImporter& s, bool bilinear, bool align_corner
     return s.DefineOutput(0, y);
   }
   AttributeMap attributes;
+  if (s.IsQuantizedOperator()) {
+    // int8: TFLite's integer interpolation (modelc.ResizeBilinearInteger) on the codes,
+    // the output quantised as the input.
+    RETURN_IF_ERROR(ExpectSameQuantization(s));
+    attributes.Set("size", size);
+    attributes.Set("align_corners", int64_t{align_corners});
+    attributes.Set("half_pixel_centers", int64_t{half_pixel_centers});
+    ASSIGN_OR_RETURN(y, s.AddNode(OpKind::kResizeBilinearInteger, "resize", {y}, std::move(attributes)));
+    return s.DefineOutput(0, y);
+  }
   attributes.Set("mode", std::string("linear"));
   const char* transform = align_corners ? "align_corners" : half_pixel_centers ? "half_pixel" : "asymmetric";
   attributes.Set("coordinate_transformation_mode", std::string(transform));
