@@ -199,6 +199,11 @@ inline constexpr char kFusedQuantizeInput[] = "fused_quantize_input";
 // Transpose to NCHW that a channels-last model needs before it is absorbed into the
 // kernel's addressing. The convolution itself is as if x were the NCHW tensor.
 inline constexpr char kFusedChannelsLastInput[] = "fused_channels_last_input";
+// A QLinearConv that writes its output channels-last, [N, H, W, C] (internal attribute,
+// passes/channels_last_output.cc): the layout Transpose to NHWC that read it alone, a
+// channels-last model's, absorbed into the kernel's stores. The convolution itself is
+// as if y were the NCHW tensor.
+inline constexpr char kFusedChannelsLastOutput[] = "fused_channels_last_output";
 // A convolution's data input's shape as NCHW: x's, or x's NHWC shape permuted when the
 // node carries kFusedChannelsLastInput.
 Shape ConvDataShape(const Graph& graph, const Node& node);

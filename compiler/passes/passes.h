@@ -46,6 +46,9 @@ namespace modelc {
 [[nodiscard]] absl::Status FuseActivations(Graph& graph);
 // An AveragePool or MaxPool whose window is the whole plane becomes the global pool.
 [[nodiscard]] absl::Status GlobalizePools(Graph& graph);
+// A Transpose NCHW -> NHWC that alone reads a 2-D QLinearConv's output is absorbed: the
+// convolution stores channels-last (fused_channels_last_output).
+[[nodiscard]] absl::Status AbsorbOutputTransposes(Graph& graph);
 // A Transpose that only moves size-1 dimensions becomes a Reshape (a view).
 [[nodiscard]] absl::Status SimplifyTransposes(Graph& graph);
 // Drops nodes whose outputs nobody reads.

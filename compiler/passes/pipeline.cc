@@ -20,6 +20,7 @@ const std::vector<Pass>& DefaultPipeline() {
       {"fuse-input-quantize", FuseInputQuantize, /*memory_first_only=*/true},
       {"fuse-activations", FuseActivations},
       {"globalize-pools", GlobalizePools},
+      {"absorb-output-transposes", AbsorbOutputTransposes},  // after the fusions: the epilogue is final
       {"simplify-transposes", SimplifyTransposes},
       {"eliminate-dead-nodes", EliminateDeadNodes},
       {"requantize-fixed-point", RequantizeInFixedPoint, /*memory_first_only=*/false, /*int8_weights_kept_only=*/false,

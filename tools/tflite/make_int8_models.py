@@ -334,7 +334,8 @@ def slicing():
 
 def reductions():
     """int8 PRELU (alpha shared over height and width, and one alpha per element, both
-    of both signs) and MEAN over other axes than height and width (channels; rows)."""
+    of both signs) and MEAN over other axes than height and width (channels; rows; rows
+    and channels, kept)."""
     x = layers.Input((5, 6, 4), batch_size=1, name="image")
     c = layers.Conv2D(6, 3, padding="same", name="conv")(x)
     model = tf.keras.Model(x, [
@@ -342,6 +343,7 @@ def reductions():
         layers.PReLU(name="prelu_full")(x),
         layers.Lambda(lambda t: tf.reduce_mean(t, axis=3), name="mean_channels")(c),
         layers.Lambda(lambda t: tf.reduce_mean(t, axis=1), name="mean_rows")(c),
+        layers.Lambda(lambda t: tf.reduce_mean(t, axis=[1, 3], keepdims=True), name="mean_rows_channels")(c),
     ])
     alphas = np.random.default_rng(17)
     for layer in model.layers:
@@ -367,24 +369,28 @@ def sums():
 
 
 def products():
-    """int8 TRANSPOSE_CONV (SAME at stride 2 with a bias and a fused RELU, VALID at strides
-    1 and 2 with a kernel wider than its stride, VALID at stride 3 with a 2 x 2 kernel: the
-    zeros stuffed after the last row and column are cropped) and BATCH_MATMUL of two int8 tensors (a batch of 2; the first
-    input's adjoint). The matrices' shapes are alike: the calibrator feeds the inputs in
-    another order than the model's."""
+    """int8 TRANSPOSE_CONV (SAME at stride 2 with a bias; VALID at strides 1 and 2 with a
+    kernel wider than its stride; VALID at stride 3 with a 2 x 2 kernel, no bias: the zeros
+    stuffed after the last row and column are cut; this one, the file's first, given a
+    fused RELU after conversion, which binds), reading a convolution's output (a zero point other than 0,
+    which the stuffed rows must hold), and BATCH_MATMUL of two int8 tensors (a batch of 2;
+    with the first input's adjoint, and the second's). The matrices' shapes are alike: the
+    calibrator feeds the inputs in another order than the model's."""
     a = layers.Input((2, 4, 4), batch_size=1, name="a")
     b = layers.Input((2, 4, 4), batch_size=1, name="b")
     x = layers.Input((5, 4, 3), batch_size=1, name="image")
+    c = layers.Conv2D(3, 1, name="conv")(x)
     # [height, width, output channels, input channels]; an output of 14 x 11 where the
     # stuffed input reaches 15 x 12.
     crop_filter = tf.constant(np.random.default_rng(23).uniform(-0.5, 0.5, (2, 2, 3, 3)).astype(np.float32))
     return tf.keras.Model([a, b, x], [
-        layers.Conv2DTranspose(4, 3, strides=2, padding="same", activation="relu", name="deconv_same")(x),
-        layers.Conv2DTranspose(2, (2, 3), strides=(1, 2), padding="valid", name="deconv_valid")(x),
+        layers.Conv2DTranspose(4, 3, strides=2, padding="same", name="deconv_same")(c),
+        layers.Conv2DTranspose(2, (2, 3), strides=(1, 2), padding="valid", name="deconv_valid")(c),
         layers.Lambda(lambda t: tf.nn.conv2d_transpose(t, crop_filter, [1, 14, 11, 3], 3, padding="VALID"),
-                      name="deconv_crop")(x),
+                      name="deconv_crop")(c),
         layers.Lambda(lambda t: tf.matmul(t[0], t[1]), name="batch_matmul")([a, b]),
         layers.Lambda(lambda t: tf.matmul(t[0], t[1], adjoint_a=True), name="batch_matmul_adjoint")([a, b]),
+        layers.Lambda(lambda t: tf.matmul(t[0], t[1], adjoint_b=True), name="batch_matmul_adjoint_b")([a, b]),
     ])
 
 
@@ -406,17 +412,17 @@ def resizing():
     ])
 
 
-def set_fused_activations(flatbuffer, activations):
-    """Gives the model's CONV_2D and FULLY_CONNECTED operators, in order, the fused
-    activations named (ActivationFunctionType names), leaving their tensors' quantisation
-    as the converter calibrated it without them."""
+def set_fused_activations(flatbuffer, activations, operators=("CONV_2D", "FULLY_CONNECTED")):
+    """Gives the model's operators of the kinds named (CONV_2D and FULLY_CONNECTED unless
+    told), in order, the fused activations named (ActivationFunctionType names), leaving
+    their tensors' quantisation as the converter calibrated it without them."""
     import flatbuffers  # pylint: disable=import-outside-toplevel
     from tensorflow.lite.python import schema_py_generated as schema  # pylint: disable=import-outside-toplevel
     model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(flatbuffer, 0))
     codes = [max(c.builtinCode, c.deprecatedBuiltinCode) for c in model.operatorCodes]
     wanted = iter(activations)
     for op in model.subgraphs[0].operators:
-        if codes[op.opcodeIndex] in (schema.BuiltinOperator.CONV_2D, schema.BuiltinOperator.FULLY_CONNECTED):
+        if codes[op.opcodeIndex] in [getattr(schema.BuiltinOperator, kind) for kind in operators]:
             name = next(wanted, None)
             if name is not None:
                 op.builtinOptions.fusedActivationFunction = getattr(schema.ActivationFunctionType, name)
@@ -499,6 +505,8 @@ def main():
         flatbuffer = convert(model, rng, int8_edges)
         if name == "activation_bounds":
             flatbuffer = set_fused_activations(flatbuffer, ["RELU", "RELU6", "RELU_N1_TO_1", "RELU"])
+        if name == "products":  # a RELU that binds, on the file's first TRANSPOSE_CONV
+            flatbuffer = set_fused_activations(flatbuffer, ["RELU"], operators=("TRANSPOSE_CONV",))
         interpreter = reference_interpreter(flatbuffer)
         operators = sorted({op["op_name"] for op in interpreter._get_ops_details()})  # pylint: disable=protected-access
         inputs, outputs = [], []

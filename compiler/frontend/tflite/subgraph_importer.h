@@ -24,7 +24,11 @@ struct TensorQuantization {
   std::vector<int64_t> zero_points;
   int64_t axis = 0;
   bool PerTensor() const { return scales.size() == 1; }
-  bool operator==(const TensorQuantization&) const = default;
+  // The same scales and zero points (and axis, for per-channel ones: a per-tensor
+  // tensor's quantized_dimension means nothing).
+  bool operator==(const TensorQuantization& other) const {
+    return scales == other.scales && zero_points == other.zero_points && (PerTensor() || axis == other.axis);
+  }
 };
 
 class SubgraphImporter {

@@ -54,7 +54,8 @@ absl::Status RefuseOnnxOnlyOptions(const ImportOptions& options) {
 
 // --batch on a TFLite model: the model is converted for one sample (every input's and
 // output's first dimension 1), and NAME_run_batched runs it once per sample, as the
-// interpreter invoked once per sample would.
+// interpreter invoked once per sample would with its variables reset before each (a
+// compiled model keeps no state).
 absl::Status ExpectOneSample(const Graph& graph, const std::string& symbol) {
   for (const std::vector<ValueId>* edge : {&graph.inputs(), &graph.outputs()}) {
     for (ValueId id : *edge) {

@@ -104,10 +104,13 @@ absl::Status ConvertQuantizedArithmetic(SubgraphImporter& s, QuantizedArithmetic
   if (arithmetic == QuantizedArithmetic::kSubtract) attributes.Set(kFusedSubtract, int64_t{1});
   if (arithmetic == QuantizedArithmetic::kPrelu) attributes.Set(kFusedPrelu, int64_t{1});
   const bool product = arithmetic == QuantizedArithmetic::kMultiply || arithmetic == QuantizedArithmetic::kPrelu;
-  const char* role = arithmetic == QuantizedArithmetic::kMultiply ? "mul"
-                     : arithmetic == QuantizedArithmetic::kPrelu  ? "prelu"
-                     : arithmetic == QuantizedArithmetic::kAdd    ? "add"
-                                                                  : "sub";
+  const char* role = "add";
+  switch (arithmetic) {
+    case QuantizedArithmetic::kAdd: role = "add"; break;
+    case QuantizedArithmetic::kSubtract: role = "sub"; break;
+    case QuantizedArithmetic::kMultiply: role = "mul"; break;
+    case QuantizedArithmetic::kPrelu: role = "prelu"; break;
+  }
   ASSIGN_OR_RETURN(ValueId y, s.AddNode(product ? OpKind::kQLinearMul : OpKind::kQLinearAdd, role,
                                         {a, a_pair.scale, a_pair.zero_point, b, b_pair.scale, b_pair.zero_point,
                                          c_pair.scale, c_pair.zero_point},
@@ -513,14 +516,14 @@ absl::Status ConvertPadding(SubgraphImporter& s, bool with_value) {
   const ValueId pads_value = s.AddConstant("pads", TensorData::FromInt64s({2 * rank}, pads));
   ASSIGN_OR_RETURN(ValueId x, s.Input(0));
   std::vector<ValueId> inputs = {x, pads_value};
+  // int8: the input, the output and PADV2's value all quantised alike.
+  if (s.IsQuantizedOperator()) RETURN_IF_ERROR(ExpectSameQuantization(s));
   if (s.IsQuantizedOperator() && !(with_value && s.HasInput(2))) {
     // int8: padded with the zero point (a real 0), as TFLite pads.
-    RETURN_IF_ERROR(ExpectSameQuantization(s));
     inputs.push_back(AddInt8Scalar(s, "pad_value", static_cast<int8_t>(s.OutputQuantization(0)->zero_points[0])));
   } else if (with_value && s.HasInput(2)) {
     // PADV2's value, of the input's type: for int8, the stored code itself (TFLite
     // requires it quantised as the output).
-    if (s.IsQuantizedOperator()) RETURN_IF_ERROR(ExpectSameQuantization(s));
     ASSIGN_OR_RETURN(TensorData value, s.ConstantInput(2, "the padding value"));
     ASSIGN_OR_RETURN(DataType type, s.InputType(0));
     if (value.type().ElementCount() != 1 || value.type().element_type != type) {

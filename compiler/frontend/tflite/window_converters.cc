@@ -40,15 +40,16 @@ absl::StatusOr<AttributeMap> WindowAttributes(const Shape& nhwc, const Window& w
   return attributes;
 }
 
-// The operands of an int8 product (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED) in
-// QLinearConv's and QLinearMatMul's order: x, its scale and zero point, the weights
-// (`weights`, already a graph constant in the op's layout), theirs (one pair per output
-// channel, along `weights_axis` of TFLite's filter, or one), the output's, then the
-// bias when there is one (int32, added to the sums as they are). The products
+// The operands of an int8 product (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED,
+// TRANSPOSE_CONV) in QLinearConv's and QLinearMatMul's order: x (quantised as the
+// operator's input `x_input`), its scale and zero point, the weights (`weights`, already a
+// graph constant in the op's layout), theirs (one pair per output channel, along
+// `weights_axis` of TFLite's filter, or one), the output's, then the bias (the
+// operator's input `bias_input`) when there is one (int32, added to the sums as they are). The products
 // requantise as TFLite's reference kernels do: fixed point, two roundings.
 absl::StatusOr<std::vector<ValueId>> QuantizedProductInputs(SubgraphImporter& s, ValueId x, ValueId weights,
                                                             int64_t weights_axis, int64_t output_channels,
-                                                            int x_input = 0, int bias_input = 2) {
+                                                            int x_input, int bias_input) {
   ASSIGN_OR_RETURN(TensorQuantization qx, RequiredQuantization(s.InputQuantization(x_input), "the input", true));
   ASSIGN_OR_RETURN(TensorQuantization qw, RequiredQuantization(s.InputQuantization(1), "the filter", false));
   ASSIGN_OR_RETURN(TensorQuantization qy, RequiredQuantization(s.OutputQuantization(0), "the output", true));
@@ -90,7 +91,8 @@ absl::Status ConvolutionThroughNchw(SubgraphImporter& s, const std::vector<int64
   if (s.IsQuantizedOperator()) {
     // The filter's output-channel axis: the one that becomes OIHW's first.
     const int64_t weights_axis = weights_to_oihw[0];
-    ASSIGN_OR_RETURN(std::vector<ValueId> inputs, QuantizedProductInputs(s, nchw, weights, weights_axis, output_channels));
+    ASSIGN_OR_RETURN(std::vector<ValueId> inputs, QuantizedProductInputs(s, nchw, weights, weights_axis, output_channels,
+                                                                                  /*x_input=*/0, /*bias_input=*/2));
     SetTfliteArithmetic(attributes);
     ASSIGN_OR_RETURN(y, s.AddNode(OpKind::kQLinearConv, "conv", std::move(inputs), std::move(attributes)));
     ASSIGN_OR_RETURN(y, ApplyQuantizedActivation(s, activation, y, *s.OutputQuantization(0)));
@@ -212,7 +214,8 @@ absl::Status ConvertFullyConnected(SubgraphImporter& s) {
   ValueId y = kNoValue;
   if (s.IsQuantizedOperator()) {
     // QLinearMatMul of the rows and the weights [units, depth] (transB), with its bias.
-    ASSIGN_OR_RETURN(std::vector<ValueId> inputs, QuantizedProductInputs(s, input, w, 0, units));
+    ASSIGN_OR_RETURN(std::vector<ValueId> inputs,
+                     QuantizedProductInputs(s, input, w, 0, units, /*x_input=*/0, /*bias_input=*/2));
     SetTfliteArithmetic(attributes);
     ASSIGN_OR_RETURN(y, s.AddNode(OpKind::kQLinearMatMul, "matmul", std::move(inputs), std::move(attributes)));
     ASSIGN_OR_RETURN(y, ApplyQuantizedActivation(s, activation, y, *s.OutputQuantization(0)));
@@ -236,27 +239,32 @@ absl::Status ConvertFullyConnected(SubgraphImporter& s) {
   return s.DefineOutput(0, y);
 }
 
-// TRANSPOSE_CONV (output_shape, filter [O, KH, KW, I], x, bias): the IR's ConvTranspose
-// in NCHW between two transposes, the filter permuted to [I, O, KH, KW]. TFLite pads as
-// the forward convolution from the declared output to the input would
-// (ComputePaddingHeightWidth on the output's size): the output starts `before` rows
-// into the full transposed convolution and ends where the declared size does, which in
-// ONNX's terms is pads (before, full - before - size) or, when that end is negative,
-// an output_padding of that many rows instead.
 // int8 TRANSPOSE_CONV (reference_integer_ops::TransposeConv: each output the int32 sum
 // of (x - x_zero_point) * w over the inputs that reach it, plus the bias, requantised per
 // output channel as CONV_2D's) as the convolution that sums the same products: x with
 // stride - 1 zero-point rows and columns stuffed between its own (codes that add 0), padded
-// with the zero point by kernel - 1 - pad before and what makes the output's size after,
-// convolved at stride 1 by the filter turned half a turn. The sums are TFLite's, exactly
-// (int32, every term equal), so are the outputs; the stuffed zeros cost stride_h x
-// stride_w times the multiply-accumulates of TFLite's scatter.
-absl::Status QuantizedTransposeConv(SubgraphImporter& s, const Shape& filter, const Shape& x, const int64_t strides[2],
-                                    const std::vector<int64_t>& pads, const std::vector<int64_t>& output_padding) {
+// with the zero point by kernel - 1 - `before` (TFLite's padding) and cut or padded at the
+// end to the output's size, convolved at stride 1 by the filter turned half a turn. The
+// sums are TFLite's, exactly (int32, every term equal), so are the outputs. The price: the
+// stuffed copy of the input (channels x stride_h x stride_w times its size) and stride_h x
+// stride_w times the multiply-accumulates of TFLite's scatter; a stride that would stuff
+// far more rows than the output has is refused.
+absl::Status QuantizedTransposeConv(SubgraphImporter& s, const Shape& filter, const Shape& x, const int64_t out[2],
+                                    const int64_t strides[2], const int64_t before[2],
+                                    tfl::ActivationFunctionType activation) {
   ASSIGN_OR_RETURN(TensorQuantization qx, RequiredQuantization(s.InputQuantization(2), "the input", true));
-  const int8_t zero_point = static_cast<int8_t>(qx.zero_points[0]);
   const int64_t n = x[0], rows = x[1], columns = x[2], channels = x[3];
   const int64_t out_channels = filter[0], kh = filter[1], kw = filter[2];
+  const int64_t in_sizes[2] = {rows, columns}, kernel[2] = {kh, kw};
+  std::vector<int64_t> border(8, 0);
+  for (int d = 0; d < 2; ++d) {
+    if (in_sizes[d] * strides[d] > 2 * out[d] + kernel[d]) {
+      return absl::UnimplementedError(absl::StrCat("an int8 TRANSPOSE_CONV whose stride ", strides[d],
+                                                   " spreads its input far beyond its output (", out[d], ")"));
+    }
+    border[2 + d] = kernel[d] - 1 - before[d];  // TFLite's padding is at most kernel - 1
+    border[6 + d] = out[d] + kernel[d] - 1 - border[2 + d] - in_sizes[d] * strides[d];  // negative: cut
+  }
   // The filter [O, KH, KW, I] as OIHW turned half a turn: w'[o][i][a][b] = w[o][KH-1-a][KW-1-b][i].
   ASSIGN_OR_RETURN(TensorData weights, s.ConstantInput(1, "the filter"));
   if (weights.type().element_type != DataType::kInt8) return Invalid("the filter is not int8");
@@ -272,7 +280,7 @@ absl::Status QuantizedTransposeConv(SubgraphImporter& s, const Shape& filter, co
                                                                std::move(turned)));
   ASSIGN_OR_RETURN(ValueId input, s.Input(2));
   ASSIGN_OR_RETURN(ValueId stuffed, Transposed(s, input, kToChannelsFirst, "to_nchw"));
-  const ValueId zero = AddInt8Scalar(s, "zero_point", zero_point);
+  const ValueId zero = AddInt8Scalar(s, "zero_point", static_cast<int8_t>(qx.zero_points[0]));
   if (strides[0] > 1 || strides[1] > 1) {
     ASSIGN_OR_RETURN(stuffed, Reshaped(s, stuffed, Shape{n, channels, rows, 1, columns, 1}, "rows_apart"));
     const std::vector<int64_t> gaps = {0, 0, 0, 0, 0, 0, 0, 0, 0, strides[0] - 1, 0, strides[1] - 1};
@@ -280,44 +288,26 @@ absl::Status QuantizedTransposeConv(SubgraphImporter& s, const Shape& filter, co
                                         {stuffed, s.AddConstant("stuff_pads", TensorData::FromInt64s({12}, gaps)), zero}));
     ASSIGN_OR_RETURN(stuffed, Reshaped(s, stuffed, Shape{n, channels, rows * strides[0], columns * strides[1]}, "stuffed"));
   }
-  // Rows before: kernel - 1 - pad; after: what the output needs beyond the last input row
-  // (the stuffed tensor ends stride - 1 zero rows after it).
-  const int64_t in_sizes[2] = {rows, columns}, kernel[2] = {kh, kw};
-  std::vector<int64_t> border(8, 0);
-  std::vector<int64_t> crop_end = {n, channels, rows * strides[0], columns * strides[1]};
-  bool crop = false;
-  for (int d = 0; d < 2; ++d) {
-    const int64_t before = kernel[d] - 1 - pads[d];
-    const int64_t out = (in_sizes[d] - 1) * strides[d] + kernel[d] - pads[d] - pads[2 + d] + output_padding[d];
-    const int64_t after = out + kernel[d] - 1 - before - in_sizes[d] * strides[d];
-    if (before < 0) return absl::UnimplementedError("an int8 TRANSPOSE_CONV padded by more than its kernel is not supported");
-    border[2 + d] = before;
-    if (after >= 0) {
-      border[6 + d] = after;
-    } else {
-      crop_end[2 + d] += after;
-      crop = true;
-    }
-  }
-  if (crop) {
-    const ValueId starts = s.AddConstant("crop_starts", TensorData::FromInt64s({4}, std::vector<int64_t>{0, 0, 0, 0}));
-    const ValueId ends = s.AddConstant("crop_ends", TensorData::FromInt64s({4}, crop_end));
-    ASSIGN_OR_RETURN(stuffed, s.AddNode(OpKind::kSlice, "crop", {stuffed, starts, ends}));
-  }
   ASSIGN_OR_RETURN(stuffed, s.AddNode(OpKind::kPad, "border",
                                       {stuffed, s.AddConstant("border_pads", TensorData::FromInt64s({8}, border)), zero}));
-  ASSIGN_OR_RETURN(std::vector<ValueId> inputs, QuantizedProductInputs(s, stuffed, w, 0, out_channels, 2, 3));
+  ASSIGN_OR_RETURN(std::vector<ValueId> inputs,
+                   QuantizedProductInputs(s, stuffed, w, 0, out_channels, /*x_input=*/2, /*bias_input=*/3));
   AttributeMap attributes;
   attributes.Set("kernel_shape", std::vector<int64_t>{kh, kw});
   SetTfliteArithmetic(attributes);
   ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kQLinearConv, "conv", std::move(inputs), std::move(attributes)));
-  ASSIGN_OR_RETURN(const tfl::TransposeConvOptions* options,
-                   Required(s.op().builtin_options_as_TransposeConvOptions(), "TransposeConvOptions"));
-  ASSIGN_OR_RETURN(y, ApplyQuantizedActivation(s, options->fused_activation_function(), y, *s.OutputQuantization(0)));
+  ASSIGN_OR_RETURN(y, ApplyQuantizedActivation(s, activation, y, *s.OutputQuantization(0)));
   ASSIGN_OR_RETURN(y, Transposed(s, y, kToChannelsLast, "to_nhwc"));
   return s.DefineOutput(0, y);
 }
 
+// TRANSPOSE_CONV (output_shape, filter [O, KH, KW, I], x, bias): the IR's ConvTranspose
+// in NCHW between two transposes, the filter permuted to [I, O, KH, KW]. TFLite pads as
+// the forward convolution from the declared output to the input would
+// (ComputePaddingHeightWidth on the output's size): the output starts `before` rows
+// into the full transposed convolution and ends where the declared size does, which in
+// ONNX's terms is pads (before, full - before - size) or, when that end is negative,
+// an output_padding of that many rows instead. int8: QuantizedTransposeConv.
 absl::Status ConvertTransposeConv(SubgraphImporter& s) {
   RETURN_IF_ERROR(ExpectArity(s, 3, 4, 1));
   ASSIGN_OR_RETURN(const tfl::TransposeConvOptions* options,
@@ -347,7 +337,10 @@ absl::Status ConvertTransposeConv(SubgraphImporter& s) {
     pads[2 + d] = std::max<int64_t>(after, 0);
     output_padding[d] = std::max<int64_t>(-after, 0);
   }
-  if (s.IsQuantizedOperator()) return QuantizedTransposeConv(s, filter, x, strides, pads, output_padding);
+  if (s.IsQuantizedOperator()) {
+    const int64_t out[2] = {output_shape[1], output_shape[2]}, before[2] = {pads[0], pads[1]};
+    return QuantizedTransposeConv(s, filter, x, out, strides, before, options->fused_activation_function());
+  }
   AttributeMap attributes;
   attributes.Set("kernel_shape", std::vector<int64_t>{filter[1], filter[2]});
   attributes.Set("strides", std::vector<int64_t>{strides[0], strides[1]});

@@ -30,7 +30,7 @@ struct QLinearAveragePoolGeometry {
   PoolGeometry pool;
   QuantizationParameters x, y;
   Shape out_shape;
-  int64_t sum = 0;  // kFusedSum: TFLite's SUM, not its MEAN
+  bool sum = false;  // kFusedSum: TFLite's SUM, not its MEAN
 };
 
 absl::StatusOr<QLinearAveragePoolGeometry> ResolveQLinearAveragePool(const Graph& graph, const Node& node) {
@@ -45,18 +45,19 @@ absl::StatusOr<QLinearAveragePoolGeometry> ResolveQLinearAveragePool(const Graph
   g.out_shape.push_back(s.out_w);
   ASSIGN_OR_RETURN(g.x, ResolveQuantizedOperand(graph, node, 0, 1, 2, std::nullopt, "x"));
   ASSIGN_OR_RETURN(g.y, ResolveQuantization(graph, node, 3, 4, g.out_shape, std::nullopt, "y"));
-  ASSIGN_OR_RETURN(g.sum, node.attributes.GetInt(kFusedSum, 0));
-  if (g.sum != 0 && !RequantizesInFixedPoint(node)) {
+  ASSIGN_OR_RETURN(int64_t sum, node.attributes.GetInt(kFusedSum, 0));
+  g.sum = sum != 0;
+  if (g.sum && !RequantizesInFixedPoint(node)) {
     return absl::InvalidArgumentError("a QLinearAveragePool summing its windows needs TFLite's fixed-point requantisation");
   }
   if (RequantizesInFixedPoint(node)) {
     const WindowGeometry& w = g.pool.window;
     if (w.pad_top || w.pad_left || w.pad_bottom || w.pad_right || !graph.IsConstant(node.inputs[1]) ||
         !graph.IsConstant(node.inputs[3])) {
-      return absl::InvalidArgumentError("TFLite's int8 mean needs windows without padding and constant scales");
+      return absl::InvalidArgumentError("TFLite's int8 mean or sum needs windows without padding and constant scales");
     }
     if (w.kernel_h * w.kernel_w > (int64_t{1} << 23)) {  // the int32 sum of codes less the zero point
-      return absl::UnimplementedError("TFLite's int8 mean over more than 2^23 elements is not supported");
+      return absl::UnimplementedError("TFLite's int8 mean or sum over more than 2^23 elements is not supported");
     }
   }
   if (HalfRoundingOf(node) == HalfRounding::kAwayFromZero) {
@@ -77,7 +78,7 @@ absl::StatusOr<QLinearAveragePoolGeometry> ResolveQLinearAveragePool(const Graph
 std::optional<FixedPointMultiplier> TfliteMeanOf(const Graph& graph, const Node& node, const QLinearAveragePoolGeometry& g) {
   if (!RequantizesInFixedPoint(node)) return std::nullopt;
   auto scale = [&](int input) { return graph.value(node.inputs[input]).constant->Floats()[0]; };
-  return TfliteMeanMultiplier(scale(1), scale(3), g.sum != 0 ? 1 : g.pool.window.kernel_h * g.pool.window.kernel_w);
+  return TfliteMeanMultiplier(scale(1), scale(3), g.sum ? 1 : g.pool.window.kernel_h * g.pool.window.kernel_w);
 }
 
 // TFLite's int8 average: the sum of the x values over `count`, halves away from zero.

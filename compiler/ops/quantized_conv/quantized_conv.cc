@@ -12,6 +12,9 @@
 // QLinearAdd's arithmetic (QuantizedSum), read just before the sum is written there;
 // and it may quantise a float32 input as it reads it (kFusedQuantizeInput, by
 // QuantizeLinear's rule with the x pair), so the model input's int8 copy never exists.
+// It may read its input channels-last (kFusedChannelsLastInput) and write its output
+// channels-last (kFusedChannelsLastOutput): the arithmetic is the NCHW one, only the
+// addresses change.
 // Both ops live here: shape rule, reference and kernel (the hooks of own_op_hooks.h).
 #include <functional>
 
@@ -34,6 +37,7 @@ struct QuantizedConvGeometry {
   DataType x_type = DataType::kUInt8, w_type = DataType::kUInt8;  // x's: its quantised type
   bool quantizes_input = false;  // x is float32, quantised on reading (kFusedQuantizeInput)
   bool channels_last_input = false;  // x is stored [N, H, W, C] (kFusedChannelsLastInput)
+  bool channels_last_output = false;  // y is stored [N, H, W, C] (kFusedChannelsLastOutput)
   QuantizationParameters x, w;              // per tensor; per tensor or per output channel
   std::optional<QuantizationParameters> y;  // QLinearConv's output; none: int32 out
   // A fused QLinearAdd: the addend (input 9) and the sum's pair; the output is the sum.
@@ -50,6 +54,12 @@ Shape OutputShape(const QuantizedConvGeometry& g) {
   return out;
 }
 
+// The output as stored: OutputShape, or [N, H, W, C] channels-last.
+Shape StoredOutputShape(const QuantizedConvGeometry& g) {
+  const Shape out = OutputShape(g);
+  return g.channels_last_output ? Shape{out[0], out[2], out[3], out[1]} : out;
+}
+
 absl::StatusOr<QuantizedConvGeometry> ResolveQuantizedConv(const Graph& graph, const Node& node) {
   const bool qlinear = node.op == OpKind::kQLinearConv;
   QuantizedConvGeometry g;
@@ -61,7 +71,13 @@ absl::StatusOr<QuantizedConvGeometry> ResolveQuantizedConv(const Graph& graph, c
   if (g.channels_last_input && (!qlinear || graph.InputType(node, g.x_input).Rank() != 4)) {
     return absl::InvalidArgumentError("only a 2-D QLinearConv reads a channels-last input");
   }
+  ASSIGN_OR_RETURN(int64_t channels_last_output, node.attributes.GetInt(kFusedChannelsLastOutput, 0));
+  g.channels_last_output = channels_last_output != 0;
   ASSIGN_OR_RETURN(g.conv, ResolveConvShapes(node, ConvDataShape(graph, node), graph.InputType(node, g.w_input).shape));
+  if (g.channels_last_output && (!qlinear || g.conv.window.spatial_rank != 2 ||
+                                 graph.HasInput(node, kQLinearConvAddendInput))) {
+    return absl::InvalidArgumentError("only a 2-D QLinearConv without a fused sum writes a channels-last output");
+  }
   ASSIGN_OR_RETURN(int64_t quantizes_input, node.attributes.GetInt(kFusedQuantizeInput, 0));
   g.quantizes_input = qlinear && quantizes_input != 0;
   if (g.quantizes_input) {
@@ -106,7 +122,7 @@ absl::Status UpgradeQLinearConv(Node& node, int64_t opset) { return absl::OkStat
 
 absl::StatusOr<std::vector<TensorType>> InferConvInteger(const Graph& graph, const Node& node, DataType) {
   ASSIGN_OR_RETURN(QuantizedConvGeometry g, ResolveQuantizedConv(graph, node));
-  return std::vector<TensorType>{TensorType{g.OutType(), OutputShape(g)}};
+  return std::vector<TensorType>{TensorType{g.OutType(), StoredOutputShape(g)}};
 }
 absl::StatusOr<std::vector<TensorType>> InferQLinearConv(const Graph& graph, const Node& node, DataType) {
   return InferConvInteger(graph, node, DataType::kInt32);
@@ -176,7 +192,9 @@ absl::StatusOr<std::vector<TensorData>> EvaluateConvInteger(const Graph& graph, 
                             qs.scale[0], qs.zero_point[0], g.sum->type);
     }
   }
-  return std::vector<TensorData>{TensorFromInt32(graph.value(node.outputs[0]).type, out)};
+  const TensorData planar_out = TensorFromInt32(TensorType{g.OutType(), OutputShape(g)}, out);
+  if (g.channels_last_output) return std::vector<TensorData>{PermuteTensorData(planar_out, {0, 2, 3, 1})};
+  return std::vector<TensorData>{planar_out};
 }
 absl::StatusOr<std::vector<TensorData>> EvaluateQLinearConv(const Graph& graph, const Node& node,
                                                             const std::vector<const TensorData*>& inputs) {
@@ -214,6 +232,16 @@ class ChannelOutput {
   llvm::Value* FinishLanes(llvm::Value* sums) {
     return requantizer_->Apply(channel_, k_.b.CreateAdd(sums, SplatLike(k_.b, sums, bias_)), y_zero_point_,
                                g_.y->type);
+  }
+  // Where output channel m of image n at pixel `pixel` (oh * out_w + ow) is stored: the
+  // NCHW position, or the NHWC one (kFusedChannelsLastOutput).
+  llvm::Value* Position(llvm::Value* n, llvm::Value* m, llvm::Value* pixel) {
+    llvm::IRBuilder<>& b = k_.b;
+    const int64_t plane = g_.conv.window.out_h * g_.conv.window.out_w, channels = g_.conv.out_channels;
+    if (g_.channels_last_output) {
+      return b.CreateAdd(b.CreateMul(b.CreateAdd(b.CreateMul(n, k_.Int(plane)), pixel), k_.Int(channels)), m);
+    }
+    return b.CreateAdd(b.CreateMul(b.CreateAdd(b.CreateMul(n, k_.Int(channels)), m), k_.Int(plane)), pixel);
   }
   // The value to store at output element `at` (an Index() integer).
   llvm::Value* Finish(llvm::Value* sum, llvm::Value* at) {
@@ -349,7 +377,6 @@ void EmitDspPairsConv(KernelContext& k, const QuantizedConvGeometry& g) {
   llvm::Type* i32 = b.getInt32Ty();
   const int64_t channels = g.conv.InChannelsPerGroup(), per_group = g.conv.OutChannelsPerGroup();
   const int64_t taps = channels * s.kernel_h * s.kernel_w;
-  const int64_t out_plane_size = s.out_h * s.out_w;
   llvm::Value* window = k.Workspace("window_pairs", WindowPairsBytes(taps));
   EmitZeroWindowTail(k, window, taps);
   llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
@@ -369,8 +396,7 @@ void EmitDspPairsConv(KernelContext& k, const QuantizedConvGeometry& g) {
       EmitPairsDotProducts(k, window, k.in[g.w_input], weights, taps, {sums, sums + count});
       for (int i = 0; i < count; ++i) {
         output.Channel(m[i]);
-        llvm::Value* image_channel = b.CreateAdd(b.CreateMul(n, k.Int(g.conv.out_channels)), m[i]);
-        llvm::Value* at = b.CreateAdd(b.CreateMul(image_channel, k.Int(out_plane_size)), out_pixel);
+        llvm::Value* at = output.Position(n, m[i], out_pixel);
         k.StoreAs(output.Type(), output.Finish(b.CreateLoad(i32, sums[i]), at), k.out[0], at);
       }
     };
@@ -402,7 +428,6 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   auto* words = llvm::FixedVectorType::get(i32, kWindowDotLanes);
   const int64_t channels = g.conv.InChannelsPerGroup(), per_group = g.conv.OutChannelsPerGroup();
   const int64_t taps = channels * s.kernel_h * s.kernel_w, padded = WindowDotTaps(taps);
-  const int64_t out_plane_size = s.out_h * s.out_w;
   llvm::Value* window = k.Workspace("window_int16", padded * 2);
   llvm::Value* weights = k.PreparedConstant("weights_int16");
   for (int64_t t = taps; t < padded; ++t) b.CreateStore(b.getInt16(0), b.CreateInBoundsGEP(i16, window, k.Int(t)));
@@ -427,8 +452,7 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
       });
       llvm::Value* sum = b.CreateAddReduce(b.CreateAlignedLoad(words, sums, llvm::Align(16)));
       output.Channel(m);
-      llvm::Value* image_channel = b.CreateAdd(b.CreateMul(n, k.Int(g.conv.out_channels)), m);
-      llvm::Value* at = b.CreateAdd(b.CreateMul(image_channel, k.Int(out_plane_size)), out_pixel);
+      llvm::Value* at = output.Position(n, m, out_pixel);
       k.StoreAs(output.Type(), output.Finish(sum, at), k.out[0], at);
     }, /*allow_unrolling=*/false);
   });
@@ -458,7 +482,6 @@ void EmitPlaneRowsConv(KernelContext& k, const QuantizedConvGeometry& g) {
   const int64_t channels = g.conv.InChannelsPerGroup(), per_group = g.conv.OutChannelsPerGroup();
   const int64_t rows = s.in_h + s.pad_top + s.pad_bottom, columns = s.in_w + s.pad_left + s.pad_right;
   const int64_t plane_elements = PaddedPlaneElements(s);
-  const int64_t out_plane_size = s.out_h * s.out_w;
   const int64_t taps = s.kernel_h * s.kernel_w, chunks = (s.out_h * columns + lanes - 1) / lanes;
   llvm::Value* planes = k.Workspace("padded_planes", PaddedPlanesBytes(s, channels));
   llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
@@ -493,8 +516,6 @@ void EmitPlaneRowsConv(KernelContext& k, const QuantizedConvGeometry& g) {
       llvm::Value* w_zero_point = EmitLoadZeroPoint(k, g.w, m);
       llvm::Value* filter = b.CreateMul(m, k.Int(channels * taps));
       output.Channel(m);
-      llvm::Value* out_plane =
-          b.CreateMul(b.CreateAdd(b.CreateMul(n, k.Int(g.conv.out_channels)), m), k.Int(out_plane_size));
       k.Loop(chunks, [&](llvm::Value* chunk) {
         llvm::Value* first = b.CreateMul(chunk, k.Int(lanes));  // the chunk's first position f
         llvm::Value* start = b.CreateMul(first, k.Int(stride));
@@ -526,7 +547,7 @@ void EmitPlaneRowsConv(KernelContext& k, const QuantizedConvGeometry& g) {
           llvm::Value* oh = b.CreateSDiv(f, k.Int(columns));
           llvm::Value* ow = b.CreateSRem(f, k.Int(columns));
           k.When(b.CreateAnd(b.CreateICmpSLT(ow, k.Int(s.out_w)), b.CreateICmpSLT(oh, k.Int(s.out_h))), [&] {
-            llvm::Value* at = b.CreateAdd(out_plane, b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow));
+            llvm::Value* at = output.Position(n, m, b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow));
             if (lanes_finished) {
               llvm::Type* element = k.Elem(output.Type());
               k.StoreAs(output.Type(), b.CreateLoad(element, b.CreateInBoundsGEP(element, lane_results, lane)),
@@ -561,7 +582,6 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
   const WindowGeometry& s = g.conv.window;
   llvm::IRBuilder<>& b = k.b;
   const int64_t channels = g.conv.InChannelsPerGroup(), per_group = g.conv.OutChannelsPerGroup();
-  const int64_t out_plane_size = s.out_h * s.out_w;
   const int64_t taps = s.kernel_h * s.kernel_w;
   llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
   InputReader input(k, g);
@@ -575,7 +595,6 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
         b.CreateAdd(b.CreateMul(n, k.Int(s.channels)), b.CreateMul(b.CreateSDiv(m, k.Int(per_group)), k.Int(channels)));
     llvm::Value* w_zero_point = EmitLoadZeroPoint(k, g.w, m);
     output.Channel(m);
-    llvm::Value* out_plane = b.CreateMul(image_channel, k.Int(out_plane_size));
     k.Loop(s.out_h, [&](llvm::Value* oh) {
       llvm::Value* h_base = b.CreateSub(b.CreateMul(oh, k.Int(s.stride_h)), k.Int(s.pad_top));
       ValidRange rows = k.ValidIndices(h_base, s.dilation_h, s.in_h, s.kernel_h);
@@ -599,7 +618,7 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
             });
           });
         });
-        llvm::Value* at = b.CreateAdd(out_plane, b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow));
+        llvm::Value* at = output.Position(n, m, b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow));
         k.StoreAs(output.Type(), output.Finish(b.CreateLoad(i32, accumulator), at), k.out[0], at);
       });
     });
