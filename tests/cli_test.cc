@@ -1705,7 +1705,7 @@ TEST(Cli, TfliteInt8HeaderStatesTheEdgesQuantisationAndTakesTheUsersFlags) {
 // Transpose to NHWC that alone reads its output is absorbed too (it stores channels-last):
 // conv, depthwise, softmax, add, slicing and the rest lose the one before their 4-D
 // outputs. Left: the pools' (one per output), Transposes of a convolution's output that
-// has two readers (sums, reductions), moves' TRANSPOSE operator, float_edges' input (a
+// has two readers (sums, reductions, same_scale_means), moves' TRANSPOSE operator, float_edges' input (a
 // QUANTIZE reads it before the Transpose), and products' adjoints and a TRANSPOSE_CONV
 // whose fused RELU (set after conversion, so that it binds) stays a Clip after it.
 TEST(Cli, TfliteInt8ModelsKeepOnlyEdgeTransposes) {
@@ -1713,8 +1713,8 @@ TEST(Cli, TfliteInt8ModelsKeepOnlyEdgeTransposes) {
       {"ds_cnn_kws", 0}, {"resnet8", 0},  {"mobilenet_v1_025_vww", 0}, {"fc_autoencoder", 0}, {"dense", 0},
       {"mean", 0},       {"conv", 0},     {"activation_bounds", 0},    {"depthwise", 0},      {"softmax", 0},
       {"add", 0},        {"slicing", 0},  {"resizing", 0},             {"mul_sub", 0},        {"activations", 0},
-      {"logistic_tanh", 0}, {"hard_swish", 0}, {"float_edges", 1},     {"moves", 1},          {"sums", 1},
-      {"reductions", 3}, {"products", 3}, {"pools", 4},
+      {"logistic_tanh", 0}, {"hard_swish", 0}, {"float_edges", 1},     {"moves", 1},          {"sums", 2},
+      {"reductions", 3}, {"products", 3}, {"pools", 4},  {"same_scale_means", 1},
   };
   for (const auto& [name, transposes] : expected) {
     TemporaryFolder out;

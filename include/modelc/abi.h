@@ -29,7 +29,7 @@
 #define MODELC_UINT64 13
 
 typedef struct modelc_tensor_info {
-  const char *name;      /* the tensor's name in the ONNX model */
+  const char *name;      /* the tensor's name in the model */
   int32_t element_type;  /* MODELC_FLOAT32, MODELC_INT64, ... */
   int32_t rank;
   const int64_t *shape;  /* rank entries */

@@ -354,7 +354,8 @@ def reductions():
 
 
 def sums():
-    """int8 SUM over height and width, and over channels (kept). Its references come from
+    """int8 SUM over height and width, over channels (kept), and over rows with the output
+    quantised as the input (set after conversion; the sum saturates). Its references come from
     TFLite Micro (micro_references.py): TF 2.15's reference SUM kernel reads int8 data as
     uint8 (tensorflow/tensorflow#102490, LiteRT#4079: an int8 SUM of 128 twos gives -1),
     and its builtin kernel computes in float (optimized_ops::QuantizedMeanOrSum: one step
@@ -365,6 +366,21 @@ def sums():
     return tf.keras.Model(x, [
         layers.Lambda(lambda t: tf.reduce_sum(t, axis=[1, 2]), name="sum")(c),
         layers.Lambda(lambda t: tf.reduce_sum(t, axis=3, keepdims=True), name="sum_channels")(c),
+        layers.Lambda(lambda t: tf.reduce_sum(t, axis=1), name="sum_rows")(c),
+    ])
+
+
+def same_scale_means():
+    """int8 MEAN whose output is quantised as its input (set after conversion: the
+    converter gives a MEAN its own scale), over height and width (kept, and not) and over
+    rows: TensorFlow 2.15's reference kernel and TFLite Micro both run
+    reference_ops::QuantizedMeanOrSum's integer arithmetic on it as on any other."""
+    x = layers.Input((5, 6, 4), batch_size=1, name="image")
+    c = layers.Conv2D(6, 3, padding="same", name="conv")(x)
+    return tf.keras.Model(x, [
+        layers.Lambda(lambda t: tf.reduce_mean(t, axis=[1, 2], keepdims=True), name="kept_mean")(c),
+        layers.Lambda(lambda t: tf.reduce_mean(t, axis=[1, 2]), name="global_mean")(c),
+        layers.Lambda(lambda t: tf.reduce_mean(t, axis=1), name="mean_rows")(c),
     ])
 
 
@@ -412,6 +428,25 @@ def resizing():
     ])
 
 
+def quantise_outputs_as_inputs(flatbuffer, operator, indices):
+    """Gives the operators `operator` (a BuiltinOperator name) at positions `indices` among
+    those of the model (in order) their input's quantisation on their output, which
+    the converter had given its own."""
+    import flatbuffers  # pylint: disable=import-outside-toplevel
+    from tensorflow.lite.python import schema_py_generated as schema  # pylint: disable=import-outside-toplevel
+    model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(flatbuffer, 0))
+    codes = [max(c.builtinCode, c.deprecatedBuiltinCode) for c in model.operatorCodes]
+    tensors = model.subgraphs[0].tensors
+    chosen = [op for op in model.subgraphs[0].operators
+              if codes[op.opcodeIndex] == getattr(schema.BuiltinOperator, operator)]
+    for i in indices:
+        source, target = tensors[chosen[i].inputs[0]].quantization, tensors[chosen[i].outputs[0]].quantization
+        target.scale, target.zeroPoint = list(source.scale), list(source.zeroPoint)
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
 def set_fused_activations(flatbuffer, activations, operators=("CONV_2D", "FULLY_CONNECTED")):
     """Gives the model's operators of the kinds named (CONV_2D and FULLY_CONNECTED unless
     told), in order, the fused activations named (ActivationFunctionType names), leaving
@@ -457,6 +492,7 @@ MODELS = {
     "sums": (sums, True, SAMPLES),
     "products": (products, True, SAMPLES),
     "resizing": (resizing, True, SAMPLES),
+    "same_scale_means": (same_scale_means, True, SAMPLES),
 }
 # Models whose references come from TFLite Micro (the reason in each builder's
 # documentation): micro_references.py, run by the Python of $TFLM_PYTHON (a venv of
@@ -505,6 +541,10 @@ def main():
         flatbuffer = convert(model, rng, int8_edges)
         if name == "activation_bounds":
             flatbuffer = set_fused_activations(flatbuffer, ["RELU", "RELU6", "RELU_N1_TO_1", "RELU"])
+        if name == "same_scale_means":
+            flatbuffer = quantise_outputs_as_inputs(flatbuffer, "MEAN", [0, 1, 2])
+        if name == "sums":  # the SUM over rows (the file's order: checked by its shape in the test data)
+            flatbuffer = quantise_outputs_as_inputs(flatbuffer, "SUM", [2])
         if name == "products":  # a RELU that binds, on the file's first TRANSPOSE_CONV
             flatbuffer = set_fused_activations(flatbuffer, ["RELU"], operators=("TRANSPOSE_CONV",))
         interpreter = reference_interpreter(flatbuffer)

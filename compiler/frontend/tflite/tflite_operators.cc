@@ -448,12 +448,9 @@ absl::Status ConvertQuantizedReduction(SubgraphImporter& s, bool sum) {
   }
   ASSIGN_OR_RETURN(TensorQuantization qx, RequiredQuantization(s.InputQuantization(0), "the input", true));
   ASSIGN_OR_RETURN(TensorQuantization qy, RequiredQuantization(s.OutputQuantization(0), "the output", true));
-  // Where the output is quantised as the input, TFLite's versions and TFLite Micro take
-  // other paths (a plain mean or sum of the codes, or a rounded division): refused, not
-  // guessed.
-  if (qx == qy) {
-    return absl::UnimplementedError(absl::StrCat("an int8 ", name, " whose output is quantised as its input is not supported"));
-  }
+  // An output quantised as the input takes the same arithmetic in TensorFlow 2.15's
+  // reference kernel and in TFLite Micro (test model same_scale_means; older TFLite
+  // Micro versions divided the codes instead).
   ASSIGN_OR_RETURN(ValueId input, s.Input(0));
   const bool image = rank == 4 && reduced == std::set<int64_t>{1, 2};
   ValueId pooled = input;
