@@ -1715,6 +1715,7 @@ TEST(Cli, TfliteInt8ModelsKeepOnlyEdgeTransposes) {
       {"add", 0},        {"slicing", 0},  {"resizing", 0},             {"mul_sub", 0},        {"activations", 0},
       {"logistic_tanh", 0}, {"hard_swish", 0}, {"float_edges", 1},     {"moves", 1},          {"sums", 2},
       {"reductions", 3}, {"products", 3}, {"pools", 4},  {"same_scale_means", 1},
+      {"written_over", 0},
   };
   for (const auto& [name, transposes] : expected) {
     TemporaryFolder out;

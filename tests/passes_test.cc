@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_split.h"
 
+#include "compiler/driver/options.h"
 #include "compiler/frontend/onnx/onnx_importer.h"
 #include "compiler/ir/printer.h"
 #include "compiler/ir/verifier.h"
@@ -327,6 +328,13 @@ TEST(Passes, DecomposedLayerNormBecomesOneNode) {
               {FuseLayerNormalization},
               "graph layernorm_decomposed(%x: float32[2,3,8]) -> (%y)\n"
               "  %y: float32[2,3,8] = LayerNormalization(%x, %gamma, %beta) {axis=2, epsilon=9.99999975e-06}  # Div_9\n");
+}
+
+// --dump-ir-after names every pass of the pipeline in its help.
+TEST(Passes, TheHelpNamesEveryPass) {
+  for (const Pass& pass : DefaultPipeline()) {
+    EXPECT_NE(std::string(kUsage).find(pass.name), std::string::npos) << pass.name;
+  }
 }
 
 TEST(Passes, TheDefaultPipelineFusesAWholeModel) {

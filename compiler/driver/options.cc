@@ -94,10 +94,11 @@ options:
   --memory-svg           also write NAME.memory.svg, a picture of the memory plan
   --dump-ir              print the graph IR after all passes to standard output
   --dump-ir-after=PASS   print the graph IR after PASS (repeatable): "import", "all",
-                         or one of: keep-int8-weights, fold-constants,
-                         eliminate-common-subexpressions,
+                         or one of: fuse-quantized-ops, keep-int8-weights, fold-constants,
+                         eliminate-common-subexpressions, sink-transposes,
                          fold-batchnorm, fuse-matmul-bias, fuse-layernorm, fuse-residual-add,
-                         fuse-activations, globalize-pools, simplify-transposes,
+                         fuse-input-quantize, fuse-activations, globalize-pools,
+                         absorb-output-transposes, simplify-transposes,
                          eliminate-dead-nodes, requantize-fixed-point,
                          prepare-constants (after the lowering
                          plan: the kernels' repacked and transformed constants)

@@ -59,13 +59,16 @@ int64_t DepthwisePixelOverrun(const WindowGeometry& w) {
 // pointwise convolution (1x1, stride 1, unpadded, one group) copies each pixel's
 // channels before writing that pixel's outputs; the direct kernel of a depthwise one
 // reads each window just before writing its pixel (DepthwisePixelOverrun ahead). One
-// image, planar, outputs as wide as inputs (QLinearConv's int8/uint8), an input no
+// image, planar input and output (an NHWC one, kFusedChannelsLastInput or
+// kFusedChannelsLastOutput, puts a pixel's outputs where later pixels' inputs are
+// still unread), outputs as wide as inputs (QLinearConv's int8/uint8), an input no
 // other node reads.
 void PlanWritingOverInput(const Graph& graph, const Node& node, const ConvGeometry& g, int64_t output_bytes,
                           NodePlan& plan) {
   const WindowGeometry& w = g.window;
   if (w.batch != 1 || w.spatial_rank != 2 || !InputBufferIsFreeToTake(graph, node) ||
-      ByteSize(graph.InputType(node, 0).element_type) != output_bytes) {
+      ByteSize(graph.InputType(node, 0).element_type) != output_bytes ||
+      node.attributes.Has(kFusedChannelsLastInput) || node.attributes.Has(kFusedChannelsLastOutput)) {
     return;
   }
   const bool pointwise = IsUnitPointwise(w) && g.groups == 1;

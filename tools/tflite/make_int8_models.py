@@ -428,6 +428,22 @@ def resizing():
     ])
 
 
+def written_over():
+    """Convolutions that store channels-last (their NHWC Transpose absorbed: a reshape
+    that keeps the channels last follows) and whose input no other node reads: a
+    depthwise one after a pointwise one, a pointwise one after a 3 x 3 one. Under
+    --optimize memory a planar kernel may write such an input over as it reads it; with
+    NHWC stores it must not (a review's finding: 734 of 768 bytes wrong on the M4)."""
+    x = layers.Input((8, 8, 4), batch_size=1, name="image")
+    d = layers.Conv2D(4, 1, name="pw0")(x)
+    d = layers.DepthwiseConv2D(3, padding="same", name="dw")(d)
+    d = layers.Dense(3, name="dense_dw")(layers.Reshape((64, 4), name="rows_dw")(d))
+    p = layers.Conv2D(8, 3, padding="same", name="c1")(x)
+    p = layers.Conv2D(8, 1, name="pw1")(p)
+    p = layers.Dense(3, name="dense_pw")(layers.Reshape((64, 8), name="rows_pw")(p))
+    return tf.keras.Model(x, [d, p])
+
+
 def quantise_outputs_as_inputs(flatbuffer, operator, indices):
     """Gives the operators `operator` (a BuiltinOperator name) at positions `indices` among
     those of the model (in order) their input's quantisation on their output, which
@@ -493,6 +509,7 @@ MODELS = {
     "products": (products, True, SAMPLES),
     "resizing": (resizing, True, SAMPLES),
     "same_scale_means": (same_scale_means, True, SAMPLES),
+    "written_over": (written_over, True, SAMPLES),
 }
 # Models whose references come from TFLite Micro (the reason in each builder's
 # documentation): micro_references.py, run by the Python of $TFLM_PYTHON (a venv of

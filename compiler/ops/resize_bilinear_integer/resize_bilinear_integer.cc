@@ -10,9 +10,9 @@
 // (columns the same). Each output is then
 //   s = x[y0][x0] (1024 - dy)(1024 - dx) + x[y1][x0] dy (1024 - dx)
 //     + x[y0][x1] (1024 - dy) dx + x[y1][x1] dy dx,
-//   (s + (s > 0 ? 2^19 : -2^19)) / 2^20 (truncating), converted to x's type (wrapping,
-//   as TFLite's static_cast: d may be negative near the first row with half-pixel
-//   centres, so s may leave the range).
+//   (s + (s > 0 ? 2^19 : -2^19)) / 2^20 (truncating), converted to x's type as TFLite's
+//   static_cast (d is negative only near the first row with half-pixel centres, where
+//   y0 = y1: the result stays within the inputs' range, so the conversion never wraps).
 // The coordinates are made while compiling (tables of the kernel); a geometry that
 // would read outside the input (TFLite reads out of bounds there) or could overflow
 // int32 is refused.
@@ -115,7 +115,7 @@ absl::StatusOr<std::vector<TensorData>> EvaluateResizeBilinearInteger(const Grap
                             int64_t{at(n, r.lower, q.upper, c)} * (1024 - r.weight) * q.weight +
                             int64_t{at(n, r.upper, q.upper, c)} * r.weight * q.weight;
           const int64_t rounded = (s + (s > 0 ? (1 << 19) : -(1 << 19))) / (1 << 20);
-          // The conversion to x's type wraps, as TFLite's static_cast does.
+          // Within x's range (see above), converted as TFLite's static_cast.
           y.push_back(g.type == DataType::kInt8 ? static_cast<int8_t>(rounded) : static_cast<uint8_t>(rounded));
         }
   return std::vector<TensorData>{TensorFromInt32(graph.value(node.outputs[0]).type, y)};
