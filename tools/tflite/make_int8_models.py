@@ -444,43 +444,50 @@ def written_over():
     return tf.keras.Model(x, [d, p])
 
 
+def edit_model(flatbuffer, edit):
+    """The model with edit(model, schema) applied to its object form (schema_py_generated's
+    ModelT), packed again."""
+    import flatbuffers  # pylint: disable=import-outside-toplevel
+    from tensorflow.lite.python import schema_py_generated as schema  # pylint: disable=import-outside-toplevel
+    model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(flatbuffer, 0))
+    edit(model, schema)
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
+def operators_of(model, schema, kinds):
+    """Subgraph 0's operators of the builtin kinds named, in order."""
+    codes = [max(c.builtinCode, c.deprecatedBuiltinCode) for c in model.operatorCodes]
+    wanted = [getattr(schema.BuiltinOperator, kind) for kind in kinds]
+    return [op for op in model.subgraphs[0].operators if codes[op.opcodeIndex] in wanted]
+
+
 def quantise_outputs_as_inputs(flatbuffer, operator, indices):
     """Gives the operators `operator` (a BuiltinOperator name) at positions `indices` among
     those of the model (in order) their input's quantisation on their output, which
     the converter had given its own."""
-    import flatbuffers  # pylint: disable=import-outside-toplevel
-    from tensorflow.lite.python import schema_py_generated as schema  # pylint: disable=import-outside-toplevel
-    model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(flatbuffer, 0))
-    codes = [max(c.builtinCode, c.deprecatedBuiltinCode) for c in model.operatorCodes]
-    tensors = model.subgraphs[0].tensors
-    chosen = [op for op in model.subgraphs[0].operators
-              if codes[op.opcodeIndex] == getattr(schema.BuiltinOperator, operator)]
-    for i in indices:
-        source, target = tensors[chosen[i].inputs[0]].quantization, tensors[chosen[i].outputs[0]].quantization
-        target.scale, target.zeroPoint = list(source.scale), list(source.zeroPoint)
-    builder = flatbuffers.Builder(1024)
-    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
-    return bytes(builder.Output())
+    def edit(model, schema):
+        tensors = model.subgraphs[0].tensors
+        chosen = operators_of(model, schema, [operator])
+        for i in indices:
+            source, target = tensors[chosen[i].inputs[0]].quantization, tensors[chosen[i].outputs[0]].quantization
+            target.scale, target.zeroPoint = list(source.scale), list(source.zeroPoint)
+    return edit_model(flatbuffer, edit)
 
 
 def set_fused_activations(flatbuffer, activations, operators=("CONV_2D", "FULLY_CONNECTED")):
     """Gives the model's operators of the kinds named (CONV_2D and FULLY_CONNECTED unless
     told), in order, the fused activations named (ActivationFunctionType names), leaving
     their tensors' quantisation as the converter calibrated it without them."""
-    import flatbuffers  # pylint: disable=import-outside-toplevel
-    from tensorflow.lite.python import schema_py_generated as schema  # pylint: disable=import-outside-toplevel
-    model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(flatbuffer, 0))
-    codes = [max(c.builtinCode, c.deprecatedBuiltinCode) for c in model.operatorCodes]
-    wanted = iter(activations)
-    for op in model.subgraphs[0].operators:
-        if codes[op.opcodeIndex] in [getattr(schema.BuiltinOperator, kind) for kind in operators]:
+    def edit(model, schema):
+        wanted = iter(activations)
+        for op in operators_of(model, schema, operators):
             name = next(wanted, None)
             if name is not None:
                 op.builtinOptions.fusedActivationFunction = getattr(schema.ActivationFunctionType, name)
-    assert next(wanted, None) is None, "fewer operators than activations"
-    builder = flatbuffers.Builder(1024)
-    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
-    return bytes(builder.Output())
+        assert next(wanted, None) is None, "fewer operators than activations"
+    return edit_model(flatbuffer, edit)
 
 
 # name: (builder, int8 edges, samples)
