@@ -6,10 +6,10 @@
 # when the counter misses its calibration, and reports no figures for a model whose
 # output differs from ONNX Runtime's. Prints a table; writes
 # build/benchmark/mcu-TARGET.json. Called by scripts/benchmark.sh --target TARGET.
-#   scripts/mcu-benchmark.sh --target cortex-m3|cortex-m4|cortex-m7|cortex-m33|cortex-m55 [--optimize memory|balanced|speed]
+#   scripts/mcu-benchmark.sh --target cortex-m3|cortex-m4|cortex-m7|cortex-m33|cortex-m55 [--optimize memory|balanced|speed|size]
 #                            [--requantize float|fixed-point] [MODEL_DIR]
 # --optimize is modelc's (default: memory, its default for microcontrollers); a speed or
-# balanced run writes build/benchmark/mcu-TARGET-speed.json or -balanced.json.
+# balanced or size run writes build/benchmark/mcu-TARGET-speed.json, -balanced.json or -size.json.
 # --requantize is modelc's too (default: the target's, fixed point on the FPU-less
 # Cortex-M3); given, the file name says it (mcu-TARGET-fixed-point.json).
 # MODEL_DIR (default ../shared/models) holds NAME.onnx, NAME.input.bin and
@@ -22,7 +22,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
-  echo "usage: scripts/benchmark.sh --target cortex-m3|cortex-m4|cortex-m7|cortex-m33|cortex-m55 [--optimize memory|balanced|speed] [--requantize float|fixed-point] [MODEL_DIR]" >&2
+  echo "usage: scripts/benchmark.sh --target cortex-m3|cortex-m4|cortex-m7|cortex-m33|cortex-m55 [--optimize memory|balanced|speed|size] [--requantize float|fixed-point] [MODEL_DIR]" >&2
   exit 2
 }
 target=""
@@ -63,7 +63,8 @@ case $optimize in
   memory) suffix="" ;;
   balanced) suffix="-balanced" ;;
   speed) suffix="-speed" ;;
-  *) echo "mcu-benchmark: error: --optimize takes 'memory', 'balanced' or 'speed', not '$optimize'" >&2; exit 2 ;;
+  size) suffix="-size" ;;
+  *) echo "mcu-benchmark: error: --optimize takes 'memory', 'balanced', 'speed' or 'size', not '$optimize'" >&2; exit 2 ;;
 esac
 case $requantize in
   "") ;;
@@ -128,9 +129,9 @@ for entry in "tflite ds_cnn_kws 3" "tflite_int8 ds_cnn_kws 12" "tflite_int8 resn
   stem=${folder}_$name
   ln -s "$PWD/$model" "$stage/$stem.tflite"
   for data in "inputs input" "outputs ort_out"; do
-    read -r kind suffix <<< "$data"
+    read -r kind ending <<< "$data"
     file=${model%.tflite}.$kind.bin
-    head -c $(( $(stat -c %s "$file") / samples )) "$file" > "$stage/$stem.$suffix.bin"
+    head -c $(( $(stat -c %s "$file") / samples )) "$file" > "$stage/$stem.$ending.bin"
   done
 done
 models=$(realpath "$stage")

@@ -22,6 +22,12 @@ const std::string kTestModels = MODELC_TEST_MODELS_DIR;
 
 std::set<std::string> UndefinedSymbols(const std::string& object);  // below
 
+// The code bytes a report's flash line states ("flash: N bytes (code C, ..."), or -1.
+int64_t ReportedCodeBytes(const std::string& report) {
+  const size_t at = report.find("bytes (code ");
+  return at == std::string::npos ? -1 : std::stoll(report.substr(at + 12));
+}
+
 CommandResult Modelc(const std::string& arguments) {
   return RunCommand(std::string(MODELC_BINARY) + " " + arguments);
 }
@@ -615,7 +621,51 @@ TEST(Cli, MemoryFirstOnMicrocontrollersKeepsScratchAtTheBound) {
   EXPECT_NE(memory_report.find("scratch / activation bound: 1.000\n"), std::string::npos) << memory_report;
   EXPECT_NE(speed_report.find("bytes above it: kernel workspaces"), std::string::npos) << speed_report;
   EXPECT_NE(speed_report.find("padded_input"), std::string::npos) << speed_report;
-  ExpectCleanFailure("compile " + model + " --optimize size", 2, {"--optimize takes 'memory', 'balanced' or 'speed'"});
+  ExpectCleanFailure("compile " + model + " --optimize tiny", 2, {"--optimize takes 'memory', 'balanced', 'speed' or 'size'"});
+}
+
+// --optimize size: node functions of the same shape are merged (the int8 DS-CNN's four
+// depthwise and four pointwise convolutions run in one function each: three QLinearConv
+// functions for nine nodes, against nine in the default mode), the report says the mode
+// and the code is less than half the default's. Outputs: the _size models of
+// model_outputs_test.cc and the Cortex-M4/M55 firmware checks.
+TEST(Cli, SizeModeSharesOneFunctionBetweenNodesOfTheSameShape) {
+  const std::string model =
+      std::string(MODELC_TFLITE_DIR) + "/../tflite_int8/ds_cnn_kws.tflite --target thumbv7em-none-eabihf --name k";
+  TemporaryFolder memory, size;
+  ASSERT_EQ(Modelc("compile " + model + " -o " + memory.path()).exit_code, 0);
+  ASSERT_EQ(Modelc("compile " + model + " --optimize size -o " + size.path()).exit_code, 0);
+  auto conv_functions = [](const std::string& object) {
+    int count = 0;
+    for (int node = 0; node < 9; ++node) count += object.find("k.node" + std::to_string(node) + ".QLinearConv") != std::string::npos;
+    return count;
+  };
+  EXPECT_EQ(conv_functions(ReadFileBytes(memory.File("k.o"))), 9);
+  EXPECT_EQ(conv_functions(ReadFileBytes(size.File("k.o"))), 3);
+  const std::string memory_report = ReadFileBytes(memory.File("k.report.txt"));
+  const std::string size_report = ReadFileBytes(size.File("k.report.txt"));
+  EXPECT_NE(memory_report.find("optimize:     memory\n"), std::string::npos) << memory_report;
+  EXPECT_NE(size_report.find("optimize:     size\n"), std::string::npos) << size_report;
+  EXPECT_LT(2 * ReportedCodeBytes(size_report), ReportedCodeBytes(memory_report)) << size_report << memory_report;
+}
+
+// The code-size targets for --optimize size on Cortex-M4 (what plain C reaches),
+// on the six benchmark networks (skipped without ../shared/models); instructions per
+// inference are the benchmark's (scripts/benchmark.sh --target cortex-m4 --optimize size).
+TEST(Cli, SizeModeMeetsTheCodeTargetsOnCortexM4) {
+  const std::string shared = MODELC_SHARED_MODELS;
+  if (!FileExists(shared + "/mlp.onnx")) GTEST_SKIP() << "../shared/models is not present";
+  const std::map<std::string, int64_t> most_code_bytes = {
+      {"mlp", 1000},     {"lenet", 3000},        {"ds_cnn_kws", 7000}, {"resnet8", 10000},
+      {"mobilenet_v1_025_vww", 25000}, {"fc_autoencoder_ad", 2500}};
+  for (const auto& [name, most] : most_code_bytes) {
+    TemporaryFolder out;
+    ASSERT_EQ(Modelc("compile " + shared + "/" + name + ".onnx --target thumbv7em-none-eabihf --cpu cortex-m4 "
+                     "--optimize size --name m -o " + out.path()).exit_code, 0) << name;
+    const int64_t code = ReportedCodeBytes(ReadFileBytes(out.File("m.report.txt")));
+    EXPECT_GT(code, 0) << name;
+    EXPECT_LE(code, most) << name;
+  }
 }
 
 // An int8 residual block's QLinearAdd is fused into the QLinearConv that feeds it, which

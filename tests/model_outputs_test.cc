@@ -107,7 +107,7 @@ TEST(TfliteModels, MatchTfliteReferenceKernels) {
 // edge). Every output byte must be the interpreter's.
 TEST(TfliteInt8Models, BitExactWithTfliteReferenceKernels) {
   const auto models = ModelsOfKind("tflite_int8");
-  EXPECT_EQ(models.size(), 26u);  // the 25 files, written_over also in memory mode
+  EXPECT_EQ(models.size(), 51u);  // the 25 files, each also with --optimize size; written_over in memory mode
   for (const CompiledModelEntry* model : models) {
     const modelc_model_info& info = *model->info;
     const std::string inputs = ReadFileBytes(model->data_prefix + ".inputs.bin");
@@ -322,10 +322,10 @@ TEST(WeightOnlyModels, MatchOnnxRuntime) {
 
 // The six benchmark networks quantised the same way (tests/data/int8), on four inputs
 // from the generator of ../shared's (seeds as tools/quantize's SHARED_TEST_SEEDS); the two
-// depthwise networks also with --optimize memory.
+// depthwise networks also with --optimize memory, all six with --optimize size.
 TEST(Int8Networks, MatchOnnxRuntime) {
   const auto models = ModelsOfKind("int8_network");
-  ASSERT_EQ(models.size(), 8u);
+  ASSERT_EQ(models.size(), 14u);
   for (const CompiledModelEntry* model : models) {
     CheckAgainstOnnxRuntime(*model, NetworkSamples(*model), model->data_prefix);
   }
@@ -390,11 +390,12 @@ TEST(ExportedModels, MatchOnnxRuntime) {
 }
 
 // ../shared/models: one input and ORT's output per model (skipped without ../shared);
-// the six, and the three convolution networks again with --optimize memory.
+// the six, the three convolution networks again with --optimize memory, and the six with
+// --optimize size.
 TEST(SharedModels, MatchOnnxRuntime) {
   const auto models = ModelsOfKind("shared");
   if (models.empty()) GTEST_SKIP() << "../shared/models is not present in this checkout";
-  EXPECT_EQ(models.size(), 9u);
+  EXPECT_EQ(models.size(), 15u);
   for (const CompiledModelEntry* model : models) {
     const std::vector<float> input = ReadFloats(model->data_prefix + ".input.bin");
     const std::vector<float> reference = ReadFloats(model->data_prefix + ".ort_out.bin");

@@ -28,6 +28,7 @@ struct CodegenRequest {
   bool trace = false;    // also emit NAME_run_traced, calling a callback after every operator
   bool batched = false;  // also emit NAME_run_batched, looping the one-sample graph over a batch
   bool external_weights = false;  // constants in NAME.weights.bin, passed at run time
+  std::string optimized_for = "speed";  // --optimize's word, for the report (the plan holds what it decided)
 };
 
 struct ObjectFile {

@@ -62,9 +62,16 @@ llvm::Value* KernelContext::PreparedConstant(std::string_view role) {
     return llvm::ConstantPointerNull::get(b.getPtrTy());
   }
   plan_use_.constants.push_back(std::string(role));
-  const std::vector<uint8_t>& data = graph.value(constant->value).constant->bytes();
-  return constants_.Place(b, weights_, std::string(reinterpret_cast<const char*>(data.data()), data.size()),
-                          absl::StrCat(symbol_prefix_, "_", node.name, "_", std::string(role)));
+  if (!prepared_arguments_.empty()) return prepared_arguments_[constant - plan.constants.data()];
+  return PlacePreparedConstant(constants_, b, weights_, graph, symbol_prefix_, node, *constant);
+}
+
+llvm::Value* PlacePreparedConstant(ConstantStore& constants, llvm::IRBuilder<>& builder, llvm::Value* weights,
+                                   const Graph& graph, const std::string& symbol_prefix, const Node& node,
+                                   const PreparedConstant& constant) {
+  const std::vector<uint8_t>& data = graph.value(constant.value).constant->bytes();
+  return constants.Place(builder, weights, std::string(reinterpret_cast<const char*>(data.data()), data.size()),
+                         absl::StrCat(symbol_prefix, "_", node.name, "_", constant.role));
 }
 
 llvm::Value* KernelContext::Address(llvm::Value* base, llvm::Value* index) {
@@ -225,10 +232,36 @@ std::vector<llvm::Value*> EmitTransposeSquare(llvm::IRBuilder<>& b, std::vector<
 }
 
 llvm::BranchInst* EmitCountedLoop(llvm::IRBuilder<>& b, llvm::Value* begin, llvm::Value* end,
-                                  const std::function<void(llvm::Value*)>& body) {
+                                  const std::function<void(llvm::Value*)>& body, bool rotated) {
   llvm::LLVMContext& context = b.getContext();
   llvm::Function* function = b.GetInsertBlock()->getParent();
   llvm::BasicBlock* preheader = b.GetInsertBlock();
+  const auto* first = llvm::dyn_cast<llvm::ConstantInt>(begin);
+  const auto* last = llvm::dyn_cast<llvm::ConstantInt>(end);
+  if (rotated) {
+    if (first && last && first->getSExtValue() >= last->getSExtValue()) return nullptr;
+    if (first && last && first->getSExtValue() + 1 == last->getSExtValue()) {
+      body(begin);
+      return nullptr;
+    }
+    llvm::BasicBlock* body_block = llvm::BasicBlock::Create(context, "loop", function);
+    llvm::BasicBlock* exit = llvm::BasicBlock::Create(context, "exit", function);
+    if (first && last) {
+      b.CreateBr(body_block);
+    } else {  // run-time bounds: entered only when there is an iteration
+      b.CreateCondBr(b.CreateICmpSLT(begin, end), body_block, exit);
+    }
+    b.SetInsertPoint(body_block);
+    llvm::PHINode* index = b.CreatePHI(begin->getType(), 2, "i");
+    index->addIncoming(begin, preheader);
+    body(index);
+    llvm::Value* next = b.CreateAdd(index, llvm::ConstantInt::get(begin->getType(), 1), "", /*HasNUW=*/true,
+                                    /*HasNSW=*/true);
+    index->addIncoming(next, b.GetInsertBlock());
+    llvm::BranchInst* latch = b.CreateCondBr(b.CreateICmpSLT(next, end), body_block, exit);
+    b.SetInsertPoint(exit);
+    return latch;
+  }
   llvm::BasicBlock* header = llvm::BasicBlock::Create(context, "loop", function);
   llvm::BasicBlock* body_block = llvm::BasicBlock::Create(context, "body", function);
   llvm::BasicBlock* exit = llvm::BasicBlock::Create(context, "exit", function);
@@ -249,11 +282,21 @@ llvm::BranchInst* EmitCountedLoop(llvm::IRBuilder<>& b, llvm::Value* begin, llvm
 
 void KernelContext::Loop(llvm::Value* begin, llvm::Value* end,
                          const std::function<void(llvm::Value*)>& body, bool allow_unrolling) {
-  llvm::BranchInst* latch = EmitCountedLoop(b, begin, end, body);
-  if (!allow_unrolling) {
+  const bool size = lowering.target.code_size_first;
+  const int64_t loops_before = ++loops_emitted_;
+  llvm::BranchInst* latch = EmitCountedLoop(b, begin, end, body, size);
+  const bool innermost = loops_emitted_ == loops_before;
+  const auto* first = llvm::dyn_cast<llvm::ConstantInt>(begin);
+  const auto* last = llvm::dyn_cast<llvm::ConstantInt>(end);
+  // --optimize size unrolls nothing, except an innermost loop of a few iterations (a
+  // row of kernel taps): its loop bookkeeping would cost about as much as its body.
+  const bool unroll_fully = size && allow_unrolling && innermost && first && last &&
+                            last->getSExtValue() - first->getSExtValue() <= kSizeModeFullUnroll;
+  if (latch && (!allow_unrolling || unroll_fully)) {
     llvm::LLVMContext& c = b.getContext();
-    llvm::MDNode* disable = llvm::MDNode::get(c, {llvm::MDString::get(c, "llvm.loop.unroll.disable")});
-    llvm::MDNode* loop_id = llvm::MDNode::getDistinct(c, {nullptr, disable});
+    llvm::MDNode* hint =
+        llvm::MDNode::get(c, {llvm::MDString::get(c, unroll_fully ? "llvm.loop.unroll.full" : "llvm.loop.unroll.disable")});
+    llvm::MDNode* loop_id = llvm::MDNode::getDistinct(c, {nullptr, hint});
     loop_id->replaceOperandWith(0, loop_id);  // a loop ID refers to itself
     latch->setMetadata(llvm::LLVMContext::MD_loop, loop_id);
   }
@@ -291,6 +334,16 @@ llvm::Value* KernelContext::ReassociableAdd(llvm::Value* a, llvm::Value* c) {
   auto* sum = llvm::cast<llvm::Instruction>(b.CreateFAdd(a, c));
   sum->setHasAllowReassoc(true);
   return sum;
+}
+
+llvm::Value* KernelContext::ShapeParameter(int64_t value) {
+  if (shape_table_ == nullptr) return Int(value);
+  Int(value);  // the same range check as a constant's
+  llvm::Function* function = b.GetInsertBlock()->getParent();
+  llvm::IRBuilder<> entry(&function->getEntryBlock(), function->getEntryBlock().begin());
+  llvm::Value* at = entry.CreateConstInBoundsGEP1_64(Index(), shape_table_, shape_table_entries_.size());
+  shape_table_entries_.push_back(value);
+  return entry.CreateLoad(Index(), at);
 }
 
 llvm::Value* KernelContext::EntryAlloca(llvm::Type* type) {

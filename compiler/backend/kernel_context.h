@@ -22,10 +22,15 @@
 
 namespace modelc {
 
-// for (i = begin; i < end; ++i) body(i) at the builder's position, with a 64-bit
-// induction variable; returns the loop's latch branch (for loop metadata).
+// for (i = begin; i < end; ++i) body(i) at the builder's position, the induction
+// variable of begin's type; returns the loop's latch branch (for loop metadata).
+// `rotated` (--optimize size): what LLVM's size pipeline would leave undone, done here.
+// The loop tests at the bottom only (run-time bounds: after a test before it); with
+// constant bounds no iteration emits nothing and one emits the body once (no latch:
+// nullptr). O3 does the same its own way (measured: doing it here costs up to 1.4% on
+// Cortex-M4 there).
 llvm::BranchInst* EmitCountedLoop(llvm::IRBuilder<>& b, llvm::Value* begin, llvm::Value* end,
-                                  const std::function<void(llvm::Value*)>& body);
+                                  const std::function<void(llvm::Value*)>& body, bool rotated = false);
 
 // What a node's kernels asked of its plan (the kernel, and in trace builds the planar
 // copy after it), checked against the lowering plan once the module is built: every
@@ -77,8 +82,22 @@ class KernelContext {
   // `bytes` (checked against the plan: CheckPlanUse).
   llvm::Value* Workspace(std::string_view name, int64_t bytes);
   // The constant the plan prepared for this kernel under `role` (repacked or
-  // transformed weights, a folded scale), placed like the model's weights.
+  // transformed weights, a folded scale), placed like the model's weights, or the
+  // node function's argument for it (TakePreparedConstantsAsArguments).
   llvm::Value* PreparedConstant(std::string_view role);
+  // The node's function receives its prepared constants as arguments, one per
+  // constant of the plan in its order (--optimize size: module_builder.cc).
+  void TakePreparedConstantsAsArguments(std::vector<llvm::Value*> arguments) {
+    prepared_arguments_ = std::move(arguments);
+  }
+  // A number of the kernel's shape (a loop bound, a stride) as an index value: the
+  // constant, or, once the node's function takes a shape table (--optimize size), the
+  // table's next entry, read at the function's entry. Nodes whose kernels differ only in
+  // such numbers then have the same body, and share one function.
+  llvm::Value* ShapeParameter(int64_t value);
+  void TakeShapeTable(llvm::Value* table) { shape_table_ = table; }
+  // The entries ShapeParameter gave out, in order: the table the node's call passes.
+  const std::vector<int64_t>& shape_table_entries() const { return shape_table_entries_; }
   // How `value` is stored when channels-last, nullopt when planar.
   const std::optional<ChannelsLastStorage>& ChannelsLast(ValueId value) const {
     return lowering.values[value].channels_last;
@@ -165,7 +184,18 @@ class KernelContext {
   std::string symbol_prefix_;
   ConstantStore& constants_;
   llvm::Value* weights_;  // the node function's blob pointer (--weights external), or nullptr
+  int64_t loops_emitted_ = 0;  // by Loop, to tell an innermost loop
+  static constexpr int64_t kSizeModeFullUnroll = 4;
+  std::vector<llvm::Value*> prepared_arguments_;  // empty: the kernel places its prepared constants
+  llvm::Value* shape_table_ = nullptr;             // nullptr: ShapeParameter gives constants
+  std::vector<int64_t> shape_table_entries_;
 };
+
+// Places node `node`'s prepared constant (embedded, or in the blob through `weights`)
+// under its symbol: `symbol_prefix` is the node's (MODEL.NODE).
+llvm::Value* PlacePreparedConstant(ConstantStore& constants, llvm::IRBuilder<>& builder, llvm::Value* weights,
+                                   const Graph& graph, const std::string& symbol_prefix, const Node& node,
+                                   const PreparedConstant& constant);
 
 // Inline math: no libm calls may appear in generated code.
 // sqrt: one instruction with an FPU, else the object's own function (soft_sqrt.cc).

@@ -76,6 +76,9 @@ class PanelProduct {
                int64_t rows)
       : k_(k), b_(k.b), p_(p), source_(source), epilogue_(epilogue), rows_(rows) {
     type_ = source.lanes > 1 ? static_cast<llvm::Type*>(llvm::FixedVectorType::get(k.F32(), source.lanes)) : k.F32();
+    // The numbers two fully connected layers of the same tile differ in: shared (size mode).
+    inner_ = k.ShapeParameter(p.k);
+    panel_step_ = k.ShapeParameter(source.panel_step);
   }
 
   void Emit() {
@@ -84,7 +87,7 @@ class PanelProduct {
     const int64_t full_row_tiles = p_.m / rows_, rest_rows = p_.m % rows_;
     auto panels = [&](llvm::Value* first_row, int64_t rows) {
       if (full_panels > 0) {
-        k_.Loop(full_panels, [&](llvm::Value* panel) {
+        k_.Loop(k_.Int(0), k_.ShapeParameter(full_panels), [&](llvm::Value* panel) {
           EmitTile(first_row, rows, panel, source_.panel_vectors, source_.lanes, source_.row_stride);
         }, /*allow_unrolling=*/false);
       }
@@ -112,8 +115,8 @@ class PanelProduct {
       slot = k_.EntryAlloca(type_);
       b_.CreateStore(llvm::Constant::getNullValue(type_), slot);
     }
-    llvm::Value* panel_b = k_.Address(source_.b, b_.CreateMul(panel, k_.Int(source_.panel_step)));
-    k_.Loop(p_.k, [&](llvm::Value* inner) {
+    llvm::Value* panel_b = k_.Address(source_.b, b_.CreateMul(panel, panel_step_));
+    k_.Loop(k_.Int(0), inner_, [&](llvm::Value* inner) {
       llvm::Value* b_row = k_.Address(panel_b, b_.CreateMul(inner, k_.Int(row_stride)));
       std::vector<llvm::Value*> columns(vectors);
       for (int64_t v = 0; v < vectors; ++v) {
@@ -124,7 +127,7 @@ class PanelProduct {
       for (int64_t r = 0; r < rows; ++r) {
         llvm::Value* row = b_.CreateAdd(first_row, k_.Int(r));
         llvm::Value* a = k_.Load(p_.a, p_.a_transposed ? b_.CreateAdd(b_.CreateMul(inner, k_.Int(p_.m)), row)
-                                                       : b_.CreateAdd(b_.CreateMul(row, k_.Int(p_.k)), inner));
+                                                       : b_.CreateAdd(b_.CreateMul(row, inner_), inner));
         if (lanes > 1) a = b_.CreateVectorSplat(lanes, a);
         for (int64_t v = 0; v < vectors; ++v) {
           llvm::Value* slot = acc[r * vectors + v];
@@ -167,6 +170,8 @@ class PanelProduct {
   const Epilogue& epilogue_;
   const int64_t rows_;
   llvm::Type* type_;
+  llvm::Value* inner_;       // K
+  llvm::Value* panel_step_;  // source_.panel_step
 };
 
 // A constant B, repacked into the panels of the node's tiles by the plan ("b_panels").

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/c_names.h"
 #include "compiler/backend/kernel_context.h"
+#include "compiler/ir/op_geometry.h"
 #include "compiler/ir/printer.h"
 #include "compiler/util/status_macros.h"
 #include "llvm/IR/Verifier.h"
@@ -173,6 +174,32 @@ class ModuleBuilder {
     return nullptr;
   }
 
+  std::string NodeSymbolPrefix(const Node& node) const {
+    return absl::StrCat(names_.prefix, ".", SanitizeCIdentifier(node.name));
+  }
+
+  // --optimize size. Then a node's function also takes its prepared constants (repacked
+  // weights) as arguments, after the blob pointer, in its plan's order, instead of
+  // naming them, and last its shape table (KernelContext::ShapeParameter): nodes of the
+  // same shape, or whose kernels differ only in the table's numbers, have the same body,
+  // and LLVM's MergeFunctions keeps one of them (ds_cnn's four depthwise and four
+  // pointwise convolutions become one function each: object_emitter.cc).
+  bool CodeSizeFirst() const { return plan_.target.code_size_first; }
+
+  // The node's shape table in read-only data (nullptr when its kernel read none).
+  llvm::Value* ShapeTable(const Node& node, const std::vector<int64_t>& entries) {
+    if (entries.empty()) return llvm::ConstantPointerNull::get(builder_.getPtrTy());
+    llvm::Type* index = builder_.getIntNTy(request_.target.index_bits);
+    std::vector<llvm::Constant*> values;
+    for (int64_t entry : entries) values.push_back(llvm::ConstantInt::get(index, static_cast<uint64_t>(entry), true));
+    llvm::ArrayType* type = llvm::ArrayType::get(index, values.size());
+    auto* table = new llvm::GlobalVariable(*module_, type, /*isConstant=*/true, llvm::GlobalValue::PrivateLinkage,
+                                           llvm::ConstantArray::get(type, values),
+                                           absl::StrCat(NodeSymbolPrefix(node), ".shape"));
+    table->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
+    return table;
+  }
+
   absl::Status EmitNodeBody(int n, const Node& node, llvm::Function* function) {
     builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", function));
     std::vector<llvm::Value*> inputs, outputs;
@@ -181,10 +208,16 @@ class ModuleBuilder {
     for (size_t o = 0; o < node.outputs.size(); ++o) outputs.push_back(function->getArg(arg++));
     llvm::Value* workspace = buffers_.workspace_offset[n] >= 0 ? function->getArg(arg++) : nullptr;
     llvm::Value* weights = External() ? function->getArg(arg++) : nullptr;
-    KernelContext kernel(builder_, *module_, graph_, node, inputs, outputs,
-                         absl::StrCat(names_.prefix, ".", SanitizeCIdentifier(node.name)), workspace, plan_,
+    KernelContext kernel(builder_, *module_, graph_, node, inputs, outputs, NodeSymbolPrefix(node), workspace, plan_,
                          plan_.nodes[n], plan_use_[n], request_.target, constants_, weights);
+    if (CodeSizeFirst()) {
+      std::vector<llvm::Value*> prepared;
+      for (size_t c = 0; c < plan_.nodes[n].constants.size(); ++c) prepared.push_back(function->getArg(arg++));
+      kernel.TakePreparedConstantsAsArguments(std::move(prepared));
+      kernel.TakeShapeTable(function->getArg(arg++));
+    }
     RETURN_IF_ERROR(EmitKernel(kernel));
+    shape_tables_[n] = kernel.shape_table_entries();
     builder_.CreateRetVoid();
     return absl::OkStatus();
   }
@@ -202,7 +235,15 @@ class ModuleBuilder {
         args.push_back(builder_.CreateInBoundsGEP(builder_.getInt8Ty(), graph_function->getArg(TensorCount()),
                                                   builder_.getInt64(buffers_.workspace_offset[n])));
       }
-      if (External()) args.push_back(graph_function->getArg(GraphWeightsArg()));
+      llvm::Value* weights = External() ? graph_function->getArg(GraphWeightsArg()) : nullptr;
+      if (weights) args.push_back(weights);
+      if (CodeSizeFirst()) {
+        for (const PreparedConstant& constant : plan_.nodes[n].constants) {
+          args.push_back(PlacePreparedConstant(constants_, builder_, weights, graph_, NodeSymbolPrefix(node), node,
+                                               constant));
+        }
+        args.push_back(ShapeTable(node, shape_tables_[n]));
+      }
       builder_.CreateCall(node_function, args);
     }
     if (request_.trace) EmitTraceCalls(n, node, graph_function);
@@ -216,7 +257,8 @@ class ModuleBuilder {
         node_functions.push_back(nullptr);  // its output already is its inputs' bytes: no code
         continue;
       }
-      size_t pointer_args = node.outputs.size() + (buffers_.workspace_offset[n] >= 0 ? 1 : 0) + (External() ? 1 : 0);
+      size_t pointer_args = node.outputs.size() + (buffers_.workspace_offset[n] >= 0 ? 1 : 0) + (External() ? 1 : 0) +
+                            (CodeSizeFirst() ? plan_.nodes[n].constants.size() + 1 : 0);
       for (ValueId input : node.inputs) pointer_args += input != kNoValue;
       llvm::Function* function = CreateFunction(
           absl::StrCat(names_.prefix, ".node", n, ".", OpName(node.op)), builder_.getVoidTy(),
@@ -230,6 +272,11 @@ class ModuleBuilder {
       // measurable, and the report's stack bound counts a node's frame on top of the
       // graph's.
       function->addFnAttr(llvm::Attribute::NoInline);
+      // Size mode lets LLVM's machine outliner share instruction sequences (every function
+      // is minsize), but not out of the convolutions' and matrix products' loops, where a
+      // call per iteration costs more than it saves (measured on Cortex-M4:
+      // fc_autoencoder_ad 944k -> 1,169k instructions for 190 bytes).
+      if (CodeSizeFirst() && MultiplyAccumulates(graph_, node) > 0) function->addFnAttr("nooutline");
       absl::Status status = EmitNodeBody(static_cast<int>(n), node, function);
       if (!status.ok()) {
         return absl::Status(status.code(), absl::StrCat("node '", node.name, "' (", OpName(node.op),
@@ -480,6 +527,7 @@ class ModuleBuilder {
   const LoweringPlan& plan_;
   const BufferAssignment& buffers_;
   std::vector<PlanUse> plan_use_;  // per node, checked against the plan after emission
+  std::vector<std::vector<int64_t>> shape_tables_ = std::vector<std::vector<int64_t>>(graph_.nodes().size());
   llvm::LLVMContext& context_;
   std::unique_ptr<llvm::Module> module_;
   llvm::IRBuilder<> builder_;

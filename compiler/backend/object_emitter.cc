@@ -1,5 +1,6 @@
 // The LLVM half of code generation: build the module, run the target's O3 pipeline
-// (loop and SLP vectorisation on), and emit an object file into memory.
+// (loop and SLP vectorisation on; Oz under --optimize size), and emit an object file
+// into memory.
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/codegen.h"
 #include "compiler/backend/llvm_target_machine.h"
@@ -10,16 +11,33 @@
 #include "llvm/Object/ELFObjectFile.h"
 #include "llvm/Object/ObjectFile.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/Transforms/IPO/MergeFunctions.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace modelc {
 namespace {
 
-void Optimize(llvm::Module& module, llvm::TargetMachine& machine) {
+// O3, or under --optimize size (the plan's code_size_first) LLVM's Oz pipeline with
+// every function marked minsize (which also lets the machine outliner share repeated
+// instruction sequences, outside the functions module_builder.cc marks nooutline), no
+// unrolling (kernel_context.cc unrolls the few loops that pay for it) and no
+// interleaving; identical node functions merged first. The vectorisers stay on: on a
+// core with vectors they still pack a tile's accumulators (Cortex-M55, mlp: 652k -> 240k
+// instructions), on one without they do nothing.
+void Optimize(llvm::Module& module, llvm::TargetMachine& machine, const LoweringTarget& plan_target) {
+  const bool size = plan_target.code_size_first;
   llvm::PipelineTuningOptions tuning;
   tuning.LoopVectorization = true;
   tuning.SLPVectorization = true;
-  tuning.LoopUnrolling = true;
+  tuning.LoopUnrolling = !size;
+  tuning.LoopInterleaving = !size;
+  if (size) {
+    for (llvm::Function& function : module) {
+      if (function.isDeclaration()) continue;
+      function.addFnAttr(llvm::Attribute::MinSize);
+      function.addFnAttr(llvm::Attribute::OptimizeForSize);
+    }
+  }
   llvm::PassBuilder passes(&machine, tuning);
   llvm::LoopAnalysisManager loops;
   llvm::FunctionAnalysisManager functions;
@@ -30,7 +48,14 @@ void Optimize(llvm::Module& module, llvm::TargetMachine& machine) {
   passes.registerFunctionAnalyses(functions);
   passes.registerLoopAnalyses(loops);
   passes.crossRegisterProxies(loops, functions, cgscc, modules);
-  passes.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(module, modules);
+  if (size) {
+    // Before the optimiser: afterwards each node's function would have its constant
+    // arguments propagated into it (each is called once), and no two would be alike.
+    llvm::ModulePassManager merge;
+    merge.addPass(llvm::MergeFunctionsPass());
+    merge.run(module, modules);
+  }
+  passes.buildPerModuleDefaultPipeline(size ? llvm::OptimizationLevel::Oz : llvm::OptimizationLevel::O3).run(module, modules);
 }
 
 // Sums the sizes of the object's allocated sections by kind (ELF flags), and bounds
@@ -88,7 +113,7 @@ absl::StatusOr<ObjectFile> GenerateObjectFile(const CodegenRequest& request) {
   std::string weights_blob;
   ASSIGN_OR_RETURN(std::unique_ptr<llvm::Module> module, BuildModule(request, context, &weights_blob));
   module->setDataLayout(machine->createDataLayout());
-  Optimize(*module, *machine);
+  Optimize(*module, *machine, request.plan->target);
   llvm::SmallVector<char, 0> buffer;
   llvm::raw_svector_ostream stream(buffer);
   llvm::legacy::PassManager codegen;

@@ -201,7 +201,8 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
   RETURN_IF_ERROR(RunPipeline(graph, choices, options.model_path, wants_dump, dump));
 
   LoweringOptions lowering;
-  lowering.target = {target.vector_lanes, target.vector_registers, choices.memory_first, target.dsp_pairs};
+  lowering.target = {target.vector_lanes, target.vector_registers, choices.memory_first, target.dsp_pairs,
+                     goal == OptimizeFor::kSize};
   lowering.trace = options.trace;
   for (const auto& [node, variant_name] : options.forced_kernels) {
     const std::optional<ConvKernel> kernel = ConvKernelFromName(variant_name);
@@ -237,7 +238,8 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
   auto planned = std::unique_ptr<PlannedModel>(new PlannedModel{target, std::move(graph), *std::move(plan), {}, {}});
   planned->buffers = AssignBuffers(planned->graph, planned->plan, target.buffer_alignment);
   planned->request = CodegenRequest{&planned->graph, &planned->plan, &planned->buffers, options.name, target,
-                                    options.trace, !options.batch_symbol.empty(), options.external_weights};
+                                    options.trace, !options.batch_symbol.empty(), options.external_weights,
+                                    OptimizeForName(goal)};
   if (absl::Status fits = CheckIndexWidth(planned->request); !fits.ok()) {
     return absl::Status(fits.code(), absl::StrCat(options.model_path, ": ", fits.message()));
   }

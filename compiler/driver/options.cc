@@ -86,6 +86,9 @@ options:
                          kernel (e.g. int8 convolutions' DSP-pairs window buffers)
   --optimize speed       the default elsewhere: the fastest kernels, whatever their
                          workspace
+  --optimize size        as memory, with the least code: no unrolling, matrix tiles
+                         without remainders, LLVM's size pipeline (code bytes in
+                         the report)
   --trace                also emit NAME_run_traced, which calls a callback after every
                          operator with each tensor it produced (name, shape, data);
                          without the flag nothing of it is in the object
@@ -154,6 +157,27 @@ other commands:
 
 exit status: 0 on success, 1 when the model cannot be compiled, 2 on a usage error.
 )";
+
+const char* OptimizeForName(OptimizeFor goal) {
+  switch (goal) {
+    case OptimizeFor::kMemory:
+      return "memory";
+    case OptimizeFor::kBalanced:
+      return "balanced";
+    case OptimizeFor::kSpeed:
+      return "speed";
+    case OptimizeFor::kSize:
+      return "size";
+  }
+  return "?";
+}
+
+std::optional<OptimizeFor> OptimizeForFromName(const std::string& name) {
+  for (OptimizeFor goal : {OptimizeFor::kMemory, OptimizeFor::kBalanced, OptimizeFor::kSpeed, OptimizeFor::kSize}) {
+    if (name == OptimizeForName(goal)) return goal;
+  }
+  return std::nullopt;
+}
 
 absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string>& args) {
   CompileOptions options;
@@ -260,13 +284,12 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
       options.fixed_point_requantization = given == "fixed-point";
     } else if (flag == "--optimize") {
       ASSIGN_OR_RETURN(const std::string given, take_value());
-      if (given != "memory" && given != "balanced" && given != "speed") {
+      const std::optional<OptimizeFor> goal = OptimizeForFromName(given);
+      if (!goal) {
         return absl::InvalidArgumentError(
-            absl::StrCat("--optimize takes 'memory', 'balanced' or 'speed', not '", given, "'"));
+            absl::StrCat("--optimize takes 'memory', 'balanced', 'speed' or 'size', not '", given, "'"));
       }
-      options.optimize = given == "memory"     ? OptimizeFor::kMemory
-                         : given == "balanced" ? OptimizeFor::kBalanced
-                                               : OptimizeFor::kSpeed;
+      options.optimize = goal;
     } else if (flag == "--batch") {
       ASSIGN_OR_RETURN(const std::string given, take_value());
       options.batch_symbol = given;

@@ -13,7 +13,10 @@
 namespace modelc {
 
 // What --optimize favours (memory_first.h says how each plans kernels).
-enum class OptimizeFor { kMemory, kBalanced, kSpeed };
+enum class OptimizeFor { kMemory, kBalanced, kSpeed, kSize };
+// The flag's word for each ("memory", ...), and back (nullopt for any other word).
+const char* OptimizeForName(OptimizeFor goal);
+std::optional<OptimizeFor> OptimizeForFromName(const std::string& name);
 
 struct CompileOptions {
   std::string model_path;                // the first model (messages, report)
@@ -40,7 +43,7 @@ struct CompileOptions {
   bool trace = false;                      // --trace
   std::string batch_symbol;                // --batch: a run-time batch over this symbolic dimension
   bool external_weights = false;           // --weights external
-  // --optimize memory|balanced|speed; unset: memory on bare-metal targets, speed elsewhere.
+  // --optimize memory|balanced|speed|size; unset: memory on bare-metal targets, speed elsewhere.
   std::optional<OptimizeFor> optimize;
   // --weights-int8 keep|fold: weight-only int8 weights (DequantizeLinear of constant
   // int8 weights before a float product) kept int8 and dequantised in the kernel, or

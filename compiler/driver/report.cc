@@ -62,7 +62,8 @@ std::string WriteReport(const CodegenRequest& request, const ObjectFile& object,
   const BufferAssignment& buffers = *request.buffers;
   std::string r = absl::StrCat("modelc report for '", request.model_name, "'\n");
   absl::StrAppend(&r, "model file:   ", model_path, "\n");
-  absl::StrAppend(&r, "target:       ", request.target.triple, " (cpu ", request.target.cpu, ")\n\n");
+  absl::StrAppend(&r, "target:       ", request.target.triple, " (cpu ", request.target.cpu, ")\n");
+  absl::StrAppend(&r, "optimize:     ", request.optimized_for, "\n\n");
 
   std::map<std::string, int> histogram;
   for (const Node& node : graph.nodes()) histogram[DescribeOp(node)]++;

@@ -56,6 +56,7 @@ std::string WriteJsonReport(const CodegenRequest& request, const ObjectFile& obj
       {"model", request.model_name},
       {"model_file", model_path},
       {"target", {{"triple", request.target.triple}, {"cpu", request.target.cpu}}},
+      {"optimize", request.optimized_for},
       {"totals",
        {{"macs", macs}, {"weight_bytes", weight_bytes}, {"scratch_bytes", buffers.scratch_size},
         {"scratch_alignment", buffers.scratch_alignment}, {"activation_bound_bytes", buffers.activation_bound},

@@ -8,15 +8,33 @@
 #include "compiler/util/status_macros.h"
 
 namespace modelc {
+namespace {
+
+// Under --optimize size: the widest tile side up to `widest` that divides `count`, if
+// one at least half as wide exists (no remainder tile: the kernel's loop body is
+// emitted once, not twice); else `widest`. A vector-matrix product's tile is also at
+// most four vectors wide there, not eight (Cortex-M4, mlp: 1,408 -> 1,106 code bytes,
+// 681k -> 829k instructions, 1.09x the memory mode's).
+int64_t DividingSide(int64_t count, int64_t widest) {
+  for (int64_t side = widest; side * 2 >= widest && side >= 1; --side) {
+    if (count % side == 0) return side;
+  }
+  return widest;
+}
+
+}  // namespace
+
 KernelTiles MatrixProductTiles(const LoweringTarget& target, int64_t m, int64_t n) {
   KernelTiles tiles;
   tiles.lanes = std::max<int64_t>(1, target.vector_lanes);
   const int64_t column_vectors = (n + tiles.lanes - 1) / tiles.lanes;
   // At least one vector and one row: an empty product (n or m 0) runs no tile at all.
-  tiles.vectors = std::clamp<int64_t>(column_vectors, 1, m == 1 ? 8 : 4);
+  tiles.vectors = std::clamp<int64_t>(column_vectors, 1, m == 1 && !target.code_size_first ? 8 : 4);
+  if (target.code_size_first) tiles.vectors = DividingSide(column_vectors, tiles.vectors);
   const int64_t registers = target.vector_registers;
   tiles.rows = std::clamp<int64_t>((registers - 1 - tiles.vectors) / tiles.vectors, 1, 6);
   tiles.rows = std::clamp<int64_t>(m, 1, tiles.rows);
+  if (target.code_size_first) tiles.rows = DividingSide(m, tiles.rows);
   return tiles;
 }
 

@@ -63,7 +63,7 @@ def compile(model: Union[str, os.PathLike, "onnx.ModelProto", "keras.Model"], *,
     """Compiles `model` (a file path, an onnx.ModelProto or a Keras model) into output_dir (a new
     temporary folder by default) and returns the files and the report. The keywords are
     modelc's flags: --name, --target, --cpu, --outputs, --inputs, --batch, --dim, --optimize
-    ("memory", "balanced", "speed"), --weights-int8 ("keep", "fold"), --requantize ("float",
+    ("memory", "balanced", "speed", "size"), --weights-int8 ("keep", "fold"), --requantize ("float",
     "fixed-point"), --quantize ("int8": the
     float model quantised first on the samples in the folder `calibration`, as quantize() does;
     NAME_int8.onnx and NAME_int8.quantize.txt are written beside the object)."""
