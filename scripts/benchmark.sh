@@ -8,7 +8,7 @@
 #   scripts/benchmark.sh [--runs N] [MODEL_DIR...]
 # With --target, the instruction-count benchmark on a microcontroller under QEMU instead
 # (scripts/mcu-benchmark.sh):
-#   scripts/benchmark.sh --target cortex-m3|cortex-m4|cortex-m7|cortex-m33|cortex-m55 [--optimize memory|speed] [MODEL_DIR]
+#   scripts/benchmark.sh --target cortex-m3|cortex-m4|cortex-m7|cortex-m33|cortex-m55 [--optimize memory|balanced|speed|size] [MODEL_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for argument in "$@"; do

@@ -20,9 +20,12 @@
 #include "compiler/frontend/onnx/onnx_importer.h"
 #include "compiler/reference/evaluator.h"
 #include "ext_cnn.h"
+#include "ext_cnn_size.h"
 #include "if_runtime.h"
+#include "if_runtime_size.h"
 #include "traced_channels_last.h"
 #include "traced_cnn.h"
+#include "traced_cnn_size.h"
 #include "gtest/gtest.h"
 #include "tests/test_support.h"
 
@@ -213,6 +216,24 @@ TEST(Contract, ExternalWeightsRunLikeOnnxRuntimeAndRefuseOtherBlobs) {
   EXPECT_EQ(ext_cnn_check_weights(weights.data(), weights.size()), MODELC_ERROR_WEIGHTS);
 }
 
+// The same model with --optimize size, whose node calls place the repacked weights in the
+// blob: its own blob runs it like ONNX Runtime, the default mode's blob is refused.
+TEST(Contract, SizeModeExternalWeightsRunLikeOnnxRuntime) {
+  Blob weights(MODELC_EXT_CNN_SIZE_WEIGHTS), other(MODELC_EXT_CNN_WEIGHTS);
+  ASSERT_EQ(weights.size(), EXT_CNN_SIZE_WEIGHTS_BYTES);
+  EXPECT_EQ(ext_cnn_size_check_weights(weights.data(), weights.size()), MODELC_OK);
+  EXPECT_EQ(ext_cnn_size_check_weights(other.data(), other.size()), MODELC_ERROR_WEIGHTS);
+  const std::vector<float> images = ReadFloats(std::string(MODELC_SOURCE_DIR) + "/models/digits_cnn.inputs.bin");
+  const std::vector<float> references = ReadFloats(std::string(MODELC_SOURCE_DIR) + "/models/digits_cnn.ort_outputs.bin");
+  AlignedBuffer scratch(EXT_CNN_SIZE_SCRATCH_SIZE, EXT_CNN_SIZE_SCRATCH_ALIGNMENT);
+  std::vector<float> probs(10);
+  for (size_t s = 0; s < 8; ++s) {
+    ASSERT_EQ(ext_cnn_size_run(images.data() + s * 64, probs.data(), weights.data(), scratch.data()), MODELC_OK);
+    EXPECT_TRUE(NearlyEqual(probs, {references.begin() + s * 10, references.begin() + (s + 1) * 10}, 0.0, 1e-4));
+  }
+  EXPECT_EQ(ext_cnn_size_run(images.data(), probs.data(), other.data(), scratch.data()), MODELC_ERROR_WEIGHTS);
+}
+
 struct TraceLog {
   std::vector<std::string> names;
   std::vector<std::vector<int64_t>> shapes;
@@ -246,6 +267,24 @@ TEST(Contract, TraceHookSeesEveryOperatorsOutputInOrder) {
   ASSERT_EQ(traced_cnn_run_traced_generic(inputs, outputs, scratch.data(), RecordTensor, &generic_log), MODELC_OK);
   EXPECT_EQ(generic_log.names, log.names);
   EXPECT_EQ(plain, traced);
+}
+
+// With --optimize size the trace sees the same tensors with the same values.
+TEST(Contract, SizeModeTraceSeesTheSameTensors) {
+  const std::vector<float> image = Image(3);
+  std::vector<float> speed_out(10), size_out(10);
+  TraceLog speed_log, size_log;
+  AlignedBuffer speed_scratch(TRACED_CNN_SCRATCH_SIZE, TRACED_CNN_SCRATCH_ALIGNMENT);
+  AlignedBuffer size_scratch(TRACED_CNN_SIZE_SCRATCH_SIZE, TRACED_CNN_SIZE_SCRATCH_ALIGNMENT);
+  ASSERT_EQ(traced_cnn_run_traced(image.data(), speed_out.data(), speed_scratch.data(), RecordTensor, &speed_log),
+            MODELC_OK);
+  ASSERT_EQ(traced_cnn_size_run_traced(image.data(), size_out.data(), size_scratch.data(), RecordTensor, &size_log),
+            MODELC_OK);
+  ASSERT_EQ(size_log.names, speed_log.names);
+  EXPECT_EQ(size_log.shapes, speed_log.shapes);
+  for (size_t t = 0; t < speed_log.data.size(); ++t) {
+    EXPECT_TRUE(NearlyEqual(size_log.data[t], speed_log.data[t], 1e-5, 1e-6)) << speed_log.names[t];
+  }
 }
 
 // Depthwise and pointwise convolutions that keep their tensors channels-last, some
@@ -292,7 +331,11 @@ TEST(Contract, TraceShowsChannelsLastTensorsInOnnxLayout) {
 // -x; inside the then branch, inner picks 2x or 4x. Only the taken branch runs: the
 // trace sees the tensors of that branch and no others.
 TEST(Contract, RunTimeIfRunsOnlyTheTakenBranch) {
-  AlignedBuffer scratch(IF_RUNTIME_SCRATCH_SIZE, IF_RUNTIME_SCRATCH_ALIGNMENT);
+  // The default build and the --optimize size one (whose guarded nodes' calls pass their
+  // constants and shape tables inside the branch).
+  using RunTraced = int (*)(const uint8_t*, const uint8_t*, const float*, float*, void*, modelc_trace_fn, void*);
+  AlignedBuffer scratch(std::max(IF_RUNTIME_SCRATCH_SIZE, IF_RUNTIME_SIZE_SCRATCH_SIZE),
+                        std::max(IF_RUNTIME_SCRATCH_ALIGNMENT, IF_RUNTIME_SIZE_SCRATCH_ALIGNMENT));
   const std::vector<float> x = {1, -2, 3.5f, 0};
   struct Case {
     uint8_t cond, inner;
@@ -300,15 +343,17 @@ TEST(Contract, RunTimeIfRunsOnlyTheTakenBranch) {
     const char* taken;      // a tensor of the branch that must run
     const char* not_taken;  // one that must not
   };
-  for (const Case& c : {Case{1, 1, 2, "doubled", "negated"}, Case{1, 0, 4, "four_times", "negated"},
-                        Case{0, 1, -1, "negated", "doubled"}, Case{0, 0, -1, "negated", "four_times"}}) {
-    std::vector<float> y(4, 99.0f);
-    TraceLog log;
-    ASSERT_EQ(if_runtime_run_traced(&c.cond, &c.inner, x.data(), y.data(), scratch.data(), RecordTensor, &log), MODELC_OK);
-    for (size_t i = 0; i < x.size(); ++i) EXPECT_EQ(y[i], c.factor * x[i]) << int(c.cond) << int(c.inner) << " element " << i;
-    auto traced = [&](const char* name) { return std::find(log.names.begin(), log.names.end(), name) != log.names.end(); };
-    EXPECT_TRUE(traced(c.taken)) << c.taken;
-    EXPECT_FALSE(traced(c.not_taken)) << c.not_taken;
+  for (const RunTraced run_traced : {RunTraced{if_runtime_run_traced}, RunTraced{if_runtime_size_run_traced}}) {
+    for (const Case& c : {Case{1, 1, 2, "doubled", "negated"}, Case{1, 0, 4, "four_times", "negated"},
+                          Case{0, 1, -1, "negated", "doubled"}, Case{0, 0, -1, "negated", "four_times"}}) {
+      std::vector<float> y(4, 99.0f);
+      TraceLog log;
+      ASSERT_EQ(run_traced(&c.cond, &c.inner, x.data(), y.data(), scratch.data(), RecordTensor, &log), MODELC_OK);
+      for (size_t i = 0; i < x.size(); ++i) EXPECT_EQ(y[i], c.factor * x[i]) << int(c.cond) << int(c.inner) << " element " << i;
+      auto traced = [&](const char* name) { return std::find(log.names.begin(), log.names.end(), name) != log.names.end(); };
+      EXPECT_TRUE(traced(c.taken)) << c.taken;
+      EXPECT_FALSE(traced(c.not_taken)) << c.not_taken;
+    }
   }
 }
 

@@ -283,9 +283,9 @@ llvm::BranchInst* EmitCountedLoop(llvm::IRBuilder<>& b, llvm::Value* begin, llvm
 void KernelContext::Loop(llvm::Value* begin, llvm::Value* end,
                          const std::function<void(llvm::Value*)>& body, bool allow_unrolling) {
   const bool size = lowering.target.code_size_first;
-  const int64_t loops_before = ++loops_emitted_;
+  const int64_t loops_with_this_one = ++loops_emitted_;
   llvm::BranchInst* latch = EmitCountedLoop(b, begin, end, body, size);
-  const bool innermost = loops_emitted_ == loops_before;
+  const bool innermost = loops_emitted_ == loops_with_this_one;  // its body emitted no loop
   const auto* first = llvm::dyn_cast<llvm::ConstantInt>(begin);
   const auto* last = llvm::dyn_cast<llvm::ConstantInt>(end);
   // --optimize size unrolls nothing, except an innermost loop of a few iterations (a

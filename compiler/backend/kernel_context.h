@@ -185,6 +185,9 @@ class KernelContext {
   ConstantStore& constants_;
   llvm::Value* weights_;  // the node function's blob pointer (--weights external), or nullptr
   int64_t loops_emitted_ = 0;  // by Loop, to tell an innermost loop
+  // --optimize size unrolls an innermost loop of at most this many iterations, fully (a
+  // row of 3x3 taps; on Cortex-M4, when it was chosen: resnet8 66.5M -> 61.7M
+  // instructions for 456 bytes of code, ds_cnn_kws 9.40M -> 8.69M for 60).
   static constexpr int64_t kSizeModeFullUnroll = 4;
   std::vector<llvm::Value*> prepared_arguments_;  // empty: the kernel places its prepared constants
   llvm::Value* shape_table_ = nullptr;             // nullptr: ShapeParameter gives constants

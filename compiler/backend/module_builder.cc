@@ -30,7 +30,7 @@ class ModuleBuilder {
  public:
   ModuleBuilder(const CodegenRequest& request, llvm::LLVMContext& context)
       : request_(request), graph_(*request.graph), plan_(*request.plan), buffers_(*request.buffers),
-        plan_use_(graph_.nodes().size()), context_(context),
+        plan_use_(graph_.nodes().size()), shape_tables_(graph_.nodes().size()), context_(context),
         module_(std::make_unique<llvm::Module>(request.model_name, context)), builder_(context),
         names_(MakeModelCNames(request.model_name, graph_)),
         constants_(*module_, request.target.buffer_alignment, request.external_weights) {
@@ -527,7 +527,7 @@ class ModuleBuilder {
   const LoweringPlan& plan_;
   const BufferAssignment& buffers_;
   std::vector<PlanUse> plan_use_;  // per node, checked against the plan after emission
-  std::vector<std::vector<int64_t>> shape_tables_ = std::vector<std::vector<int64_t>>(graph_.nodes().size());
+  std::vector<std::vector<int64_t>> shape_tables_;  // per node, ShapeParameter's entries (--optimize size)
   llvm::LLVMContext& context_;
   std::unique_ptr<llvm::Module> module_;
   llvm::IRBuilder<> builder_;

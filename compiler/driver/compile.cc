@@ -77,7 +77,7 @@ absl::StatusOr<Graph> ImportModels(const CompileOptions& options, const std::map
 
 // What the pipeline's optional passes follow.
 struct PipelineChoices {
-  bool memory_first = false;                // --optimize memory or balanced
+  bool memory_first = false;                // --optimize memory, balanced or size
   bool keep_int8_weights = false;           // --weights-int8 keep
   bool fixed_point_requantization = false;  // --requantize fixed-point
   bool fuse_input_quantize = true;          // fuse-input-quantize, where memory_first runs it
@@ -90,7 +90,7 @@ absl::Status RunPipeline(Graph& graph, const PipelineChoices& choices, const std
     if (!pass.RunsWith(choices.memory_first, choices.keep_int8_weights, choices.fixed_point_requantization)) {
       if (wants_dump(pass.name)) {
         dump << "# " << pass.name << " skipped: it runs under "
-             << (pass.memory_first_only ? "--optimize memory or balanced"
+             << (pass.memory_first_only ? "--optimize memory, balanced or size"
                  : pass.int8_weights_kept_only ? "--weights-int8 keep"
                                                : "--requantize fixed-point")
              << "\n";
@@ -108,7 +108,7 @@ absl::Status RunPipeline(Graph& graph, const PipelineChoices& choices, const std
   return absl::OkStatus();
 }
 
-// The lowering plan; under --optimize memory or balanced, planned again with the kernels
+// The lowering plan; under --optimize memory, balanced or size, planned again with the kernels
 // whose workspace would lift the arena above the activation bound (more than balanced
 // allows) replaced by their workspace-free forms.
 absl::StatusOr<LoweringPlan> PlanWithinTheBound(const Graph& graph, LoweringOptions lowering, OptimizeFor goal,
@@ -201,8 +201,11 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
   RETURN_IF_ERROR(RunPipeline(graph, choices, options.model_path, wants_dump, dump));
 
   LoweringOptions lowering;
-  lowering.target = {target.vector_lanes, target.vector_registers, choices.memory_first, target.dsp_pairs,
-                     goal == OptimizeFor::kSize};
+  lowering.target = {.vector_lanes = target.vector_lanes,
+                     .vector_registers = target.vector_registers,
+                     .memory_first = choices.memory_first,
+                     .dsp_pairs = target.dsp_pairs,
+                     .code_size_first = goal == OptimizeFor::kSize};
   lowering.trace = options.trace;
   for (const auto& [node, variant_name] : options.forced_kernels) {
     const std::optional<ConvKernel> kernel = ConvKernelFromName(variant_name);
@@ -237,9 +240,15 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
   if (options.dump_plan) dump << PrintLoweringPlan(graph, *plan);
   auto planned = std::unique_ptr<PlannedModel>(new PlannedModel{target, std::move(graph), *std::move(plan), {}, {}});
   planned->buffers = AssignBuffers(planned->graph, planned->plan, target.buffer_alignment);
-  planned->request = CodegenRequest{&planned->graph, &planned->plan, &planned->buffers, options.name, target,
-                                    options.trace, !options.batch_symbol.empty(), options.external_weights,
-                                    OptimizeForName(goal)};
+  planned->request = CodegenRequest{.graph = &planned->graph,
+                                    .plan = &planned->plan,
+                                    .buffers = &planned->buffers,
+                                    .model_name = options.name,
+                                    .target = target,
+                                    .trace = options.trace,
+                                    .batched = !options.batch_symbol.empty(),
+                                    .external_weights = options.external_weights,
+                                    .optimized_for = OptimizeForName(goal)};
   if (absl::Status fits = CheckIndexWidth(planned->request); !fits.ok()) {
     return absl::Status(fits.code(), absl::StrCat(options.model_path, ": ", fits.message()));
   }

@@ -86,9 +86,10 @@ options:
                          kernel (e.g. int8 convolutions' DSP-pairs window buffers)
   --optimize speed       the default elsewhere: the fastest kernels, whatever their
                          workspace
-  --optimize size        as memory, with the least code: no unrolling, matrix tiles
-                         without remainders, LLVM's size pipeline (code bytes in
-                         the report)
+  --optimize size        as memory (the same scratch), with the least code: node
+                         functions of the same shape shared, no unrolling but of
+                         innermost loops of up to four iterations, LLVM's size
+                         pipeline (code bytes in the report)
   --trace                also emit NAME_run_traced, which calls a callback after every
                          operator with each tensor it produced (name, shape, data);
                          without the flag nothing of it is in the object

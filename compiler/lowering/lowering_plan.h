@@ -132,11 +132,11 @@ struct LoweringTarget {
   bool memory_first = false;
   // Arm's DSP extension (Cortex-M4, M7, M33, M55): int8 products in pairs (SMLAD).
   bool dsp_pairs = false;
-  // --optimize size (memory-first too): the least code. Matrix tiles of at most four
-  // vectors and without a remainder tile where a divisor allows; in the backend, node
-  // functions of the same shape merged, loops rotated by the emitter, no unrolling but
-  // of innermost loops of a few iterations, no vectorising beyond the target's vector
-  // width, every function optimised for size.
+  // --optimize size (memory-first too): the least code. Here, matrix tiles of at most
+  // four vectors, without a remainder tile where a divisor allows (linear_lowering.cc);
+  // the backend reads the flag for the rest: node functions shared between nodes of the
+  // same shape (module_builder.cc), the loops' form (kernel_context.cc), LLVM's size
+  // pipeline (object_emitter.cc). docs/memory-planning.md lists every piece.
   bool code_size_first = false;
 };
 

@@ -60,8 +60,8 @@ namespace modelc {
 struct Pass {
   const char* name;
   absl::Status (*run)(Graph& graph);
-  // Runs only under --optimize memory (the microcontroller default) or balanced: it
-  // saves RAM at some cost in time.
+  // Runs only under the memory-first modes, --optimize memory (the microcontroller
+  // default), balanced or size: it saves RAM at some cost in time.
   bool memory_first_only = false;
   // Runs only under --weights-int8 keep (the default where the target has an FPU).
   bool int8_weights_kept_only = false;
