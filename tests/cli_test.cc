@@ -1160,6 +1160,26 @@ TEST(Cli, ExternalWeightsAreAFourthFileAndDeterministic) {
   ExpectCleanFailure("compile " + kModels + "/digits_cnn.onnx --weights sideways", 2, {"--weights"});
 }
 
+// The blob holds what the kernels read and nothing else: a matrix product reads its
+// repacked panels, not the model's weight tensor, which therefore is not in the blob
+// (digits_mlp's blob was twice its weights). Held against the embedded object's
+// read-only data (the same constants, plus tables and the descriptor), in both modes.
+TEST(Cli, ExternalWeightsHoldOnlyWhatTheKernelsRead) {
+  for (const std::string mode : {"speed", "size"}) {
+    TemporaryFolder external, embedded;
+    const std::string model = kModels + "/digits_mlp.onnx --name m --optimize " + mode;
+    ASSERT_EQ(Modelc("compile " + model + " --weights external -o " + external.path()).exit_code, 0);
+    ASSERT_EQ(Modelc("compile " + model + " -o " + embedded.path()).exit_code, 0);
+    const std::string report = ReadFileBytes(embedded.File("m.report.txt"));
+    const size_t at = report.find("read-only data ");
+    ASSERT_NE(at, std::string::npos) << report;
+    const int64_t read_only = std::stoll(report.substr(at + 15));
+    const int64_t blob = static_cast<int64_t>(ReadFileBytes(external.File("m.weights.bin")).size());
+    EXPECT_GT(blob, read_only / 2) << mode;
+    EXPECT_LE(blob, read_only + 64 * 8) << mode << ": header and alignment aside, no more than the embedded constants";
+  }
+}
+
 TEST(Cli, ConnectionsAreCheckedAtCompileTime) {
   const std::string cuts = std::string(MODELC_TEST_MODELS_DIR) + "/../data/cuts/";
   const std::string models = cuts + "digits_cnn_features.onnx " + cuts + "joint_head.onnx ";
