@@ -294,8 +294,8 @@ void KernelContext::Loop(llvm::Value* begin, llvm::Value* end,
                             last->getSExtValue() - first->getSExtValue() <= kSizeModeFullUnroll;
   if (latch && (!allow_unrolling || unroll_fully)) {
     llvm::LLVMContext& c = b.getContext();
-    llvm::MDNode* hint =
-        llvm::MDNode::get(c, {llvm::MDString::get(c, unroll_fully ? "llvm.loop.unroll.full" : "llvm.loop.unroll.disable")});
+    const char* request = unroll_fully ? "llvm.loop.unroll.full" : "llvm.loop.unroll.disable";
+    llvm::MDNode* hint = llvm::MDNode::get(c, {llvm::MDString::get(c, request)});
     llvm::MDNode* loop_id = llvm::MDNode::getDistinct(c, {nullptr, hint});
     loop_id->replaceOperandWith(0, loop_id);  // a loop ID refers to itself
     latch->setMetadata(llvm::LLVMContext::MD_loop, loop_id);

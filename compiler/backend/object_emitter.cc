@@ -11,8 +11,8 @@
 #include "llvm/Object/ELFObjectFile.h"
 #include "llvm/Object/ObjectFile.h"
 #include "llvm/Passes/PassBuilder.h"
-#include "llvm/Transforms/IPO/MergeFunctions.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Transforms/IPO/MergeFunctions.h"
 
 namespace modelc {
 namespace {
@@ -55,7 +55,8 @@ void Optimize(llvm::Module& module, llvm::TargetMachine& machine, const Lowering
     merge.addPass(llvm::MergeFunctionsPass());
     merge.run(module, modules);
   }
-  passes.buildPerModuleDefaultPipeline(size ? llvm::OptimizationLevel::Oz : llvm::OptimizationLevel::O3).run(module, modules);
+  const llvm::OptimizationLevel level = size ? llvm::OptimizationLevel::Oz : llvm::OptimizationLevel::O3;
+  passes.buildPerModuleDefaultPipeline(level).run(module, modules);
 }
 
 // Sums the sizes of the object's allocated sections by kind (ELF flags), and bounds
