@@ -28,6 +28,12 @@ int64_t ReportedCodeBytes(const std::string& report) {
   return at == std::string::npos ? -1 : std::stoll(report.substr(at + 12));
 }
 
+// The scratch bytes a report states ("scratch:      N bytes"), or -1.
+int64_t ReportedScratchBytes(const std::string& report) {
+  const size_t at = report.find("scratch:");
+  return at == std::string::npos ? -1 : std::stoll(report.substr(report.find_first_not_of(' ', at + 8)));
+}
+
 CommandResult Modelc(const std::string& arguments) {
   return RunCommand(std::string(MODELC_BINARY) + " " + arguments);
 }
@@ -405,6 +411,50 @@ TEST(Cli, ReportSeparatesTheActivationBoundFromKernelWorkspaces) {
   EXPECT_NE(direct.find("activation bound: 8192 bytes"), std::string::npos) << direct;
   EXPECT_NE(direct.find("scratch:      8192 bytes"), std::string::npos) << direct;
   EXPECT_NE(direct.find("scratch / activation bound: 1.000\n"), std::string::npos) << direct;
+}
+
+// --optimize memory where a padded copy, even a band of rows, would lift the arena above
+// the activation bound: the blocked kernel reads the input where it lies (blocked-clipped),
+// not the direct kernel, and the scratch is the bound; --optimize speed keeps the copies.
+TEST(Cli, MemoryModeReadsPaddedInputsInPlaceAtThePeak) {
+  const std::string model = kTestModels + "/conv_chain_padded.onnxtxt --target thumbv7em-none-eabihf --cpu cortex-m4";
+  for (const std::string mode : {"memory", "speed"}) {
+    TemporaryFolder out;
+    CommandResult result = Modelc("compile " + model + " --optimize " + mode + " --dump-plan --name c -o " + out.path());
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+    const std::string report = ReadFileBytes(out.File("c.report.txt"));
+    if (mode == "memory") {
+      EXPECT_NE(result.output.find("'Conv_15' Conv: blocked-clipped"), std::string::npos) << result.output;
+      EXPECT_NE(result.output.find("'Conv_16' Conv: blocked-clipped"), std::string::npos) << result.output;
+      EXPECT_NE(report.find("scratch / activation bound: 1.000\n"), std::string::npos) << report;
+    } else {
+      EXPECT_EQ(result.output.find("blocked-clipped"), std::string::npos) << result.output;
+      EXPECT_NE(report.find("padded_input"), std::string::npos) << report;
+    }
+  }
+}
+
+// Cortex-M55's plans use Helium's four lanes, and memory mode still keeps the scratch of a
+// scalar core's plan: channels-last tensors (bordered, never written in place) are taken
+// only where they need no more scratch than planar ones.
+TEST(Cli, HeliumPlansKeepTheMemoryModesScratch) {
+  auto compile = [](const std::string& target, const std::string& mode) {
+    TemporaryFolder out;
+    CommandResult result = Modelc("compile " + kTestModels + "/conv_channels_last.onnxtxt --target " + target +
+                                  " --optimize " + mode + " --dump-plan --name c -o " + out.path());
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    return std::make_pair(result.output, ReadFileBytes(out.File("c.report.txt")));
+  };
+  const std::string m55 = "thumbv8.1m.main-none-eabihf --cpu cortex-m55", m4 = "thumbv7em-none-eabihf --cpu cortex-m4";
+  const auto [speed_plan, speed_report] = compile(m55, "speed");
+  EXPECT_NE(speed_plan.find("lowering plan (vector lanes 4"), std::string::npos) << speed_plan;
+  EXPECT_NE(speed_plan.find(": channels-last"), std::string::npos) << speed_plan;
+  const auto [memory_plan, memory_report] = compile(m55, "memory");
+  const auto [scalar_plan, scalar_report] = compile(m4, "memory");
+  EXPECT_NE(scalar_plan.find("lowering plan (vector lanes 1"), std::string::npos) << scalar_plan;
+  const int64_t scratch = ReportedScratchBytes(memory_report), scalar = ReportedScratchBytes(scalar_report);
+  EXPECT_GT(scratch, 0);
+  EXPECT_LE(scratch, scalar) << memory_plan;
 }
 
 // Budgets: a model over --max-ram is refused naming the step at the peak and what is
@@ -1258,12 +1308,12 @@ std::set<std::string> UndefinedSymbols(const std::string& object) {
 
 // The stack bound covers the generated frames only: the report names the functions the
 // object calls from the user's C library (memset in ARM's spelling, clearing a padded
-// copy on Cortex-M), exactly the object's undefined symbols, whose frames add to it,
-// each with the generated frames in use at its deepest call.
+// copy on Cortex-M under --optimize speed), exactly the object's undefined symbols, whose
+// frames add to it, each with the generated frames in use at its deepest call.
 TEST(Cli, StackBoundNamesTheLibraryFunctionsItLeavesOut) {
   TemporaryFolder out;
-  ASSERT_EQ(Modelc("compile " + kTestModels + "/conv_chain_padded.onnxtxt --target thumbv7em-none-eabihf --name m -o " +
-                   out.path() + " --report-json").exit_code, 0);
+  ASSERT_EQ(Modelc("compile " + kTestModels + "/conv_chain_padded.onnxtxt --target thumbv7em-none-eabihf "
+                   "--optimize speed --name m -o " + out.path() + " --report-json").exit_code, 0);
   const std::set<std::string> undefined = UndefinedSymbols(out.File("m.o"));
   ASSERT_FALSE(undefined.empty());  // else this test checks nothing: find a model that calls memset
   const nlohmann::json report = nlohmann::json::parse(ReadFileBytes(out.File("m.report.json")));

@@ -78,7 +78,7 @@ TEST(LoweringPlan, EveryConvolutionVariantAddressesExactlyItsPlannedWorkspace) {
       {"recurrent.onnxtxt", "x86-64-v4", {}},
       {"conv_winograd.onnxtxt", "x86-64-v2",
        {{"Conv_12", ConvKernel::kBlocked}, {"Conv_13", ConvKernel::kDirect},
-        {"Conv_16", ConvKernel::kChannelTiles}}},
+        {"Conv_16", ConvKernel::kChannelTiles}, {"Conv_18", ConvKernel::kBlockedClipped}}},
   };
   std::set<KernelVariant> covered;
   for (const Case& c : cases) {
@@ -86,7 +86,7 @@ TEST(LoweringPlan, EveryConvolutionVariantAddressesExactlyItsPlannedWorkspace) {
     EXPECT_TRUE(Emit(compilation, compilation.plan).ok()) << c.model << " " << c.cpu;
     for (const NodePlan& node : compilation.plan.nodes) covered.insert(node.kernel);
   }
-  for (ConvKernel variant : {ConvKernel::kDirect, ConvKernel::kBlocked,
+  for (ConvKernel variant : {ConvKernel::kDirect, ConvKernel::kBlocked, ConvKernel::kBlockedClipped,
                                 ConvKernel::kChannelTiles, ConvKernel::kPointwiseProduct,
                                 ConvKernel::kChannelsLastDepthwise, ConvKernel::kWinograd}) {
     EXPECT_TRUE(covered.count(KernelVariant(variant))) << KernelVariantName(variant);

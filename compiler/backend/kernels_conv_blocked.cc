@@ -10,10 +10,14 @@
 // channel before the next band. Tiles narrower than the vector (row ends) run the same
 // code with one lane. Writing over its input (the plan's writes_over_consumed_input), the
 // kernel iterates the convolution's own rows and copies bands of them, padded or not.
+// The clipped form (the plan's blocked-clipped) copies nothing: it reads the input where
+// it lies, a row above or below it from a constant zero row, and the tiles at the row
+// ends (emitted one by one, their first column known) load only the lanes inside it.
 // The node's fused epilogue (residual, activation) runs on each finished plane.
 #include <algorithm>
 #include <functional>
 #include <optional>
+#include <vector>
 
 #include "compiler/backend/kernel_context.h"
 #include "compiler/ir/op_geometry.h"
@@ -23,6 +27,12 @@
 
 namespace modelc {
 namespace {
+
+// Where a tile's columns lie (the clipped form): all inside the input; at a row end
+// whose first column is known while compiling (taps unrolled, constant lane masks); at a
+// row end found at run time (--optimize size: one loop over the row ends' tiles, masks
+// computed per tap).
+enum class TileColumns { kInside, kEdgeKnown, kEdgeAtRunTime };
 
 class BlockedConv {
  public:
@@ -45,6 +55,9 @@ class BlockedConv {
       case ConvKernel::kBlocked:
         EmitBlocked();
         return;
+      case ConvKernel::kBlockedClipped:
+        EmitBlockedClipped();
+        return;
       case ConvKernel::kDirect:
       case ConvKernel::kChannelsLastDepthwise:
       case ConvKernel::kWinograd:
@@ -61,6 +74,18 @@ class BlockedConv {
       return;
     }
     source_ = EmitZeroPaddedCopy(k_, s_);
+    k_.Loop(s_.batch, [&](llvm::Value* n) {
+      ForEachChannelBlock([&](llvm::Value* group, llvm::Value* first_oc, int64_t size) {
+        EmitBlock(n, group, first_oc, size);
+      });
+    });
+  }
+
+  void EmitBlockedClipped() {
+    packed_ = k_.PreparedConstant("blocked_weights");
+    clipped_ = true;
+    source_ = k_.in[0];
+    zero_row_ = k_.ConstantFloats(std::vector<float>(s_.in_w, 0.0f), "zero_row");
     k_.Loop(s_.batch, [&](llvm::Value* n) {
       ForEachChannelBlock([&](llvm::Value* group, llvm::Value* first_oc, int64_t size) {
         EmitBlock(n, group, first_oc, size);
@@ -151,6 +176,10 @@ class BlockedConv {
   // The tiles of `rows` output rows from oh0 for one block of output channels.
   void EmitRowTiles(llvm::Value* n, llvm::Value* group, llvm::Value* first_oc, int64_t size, llvm::Value* oh0,
                     int64_t rows) {
+    if (clipped_) {
+      EmitClippedRowTiles(n, group, first_oc, size, oh0, rows);
+      return;
+    }
     const int64_t wide = tiles_.vectors * tiles_.lanes;
     const int64_t wide_tiles = s_.out_w / wide;
     // The rest of the row is one more tile of whole vectors whose last vector has only
@@ -167,6 +196,45 @@ class BlockedConv {
     }
     if (rest > 0) {
       EmitTile(n, group, first_oc, size, oh0, rows, k_.Int(wide_tiles * wide), rest_vectors, tiles_.lanes, tail);
+    }
+  }
+
+  // The clipped form's tiles of a row: the edge tiles one by one at their columns, the
+  // interior ones in a loop (conv_lowering.h's SplitClippedRow).
+  void EmitClippedRowTiles(llvm::Value* n, llvm::Value* group, llvm::Value* first_oc, int64_t size, llvm::Value* oh0,
+                           int64_t rows) {
+    const ClippedRowTiles split = SplitClippedRow(s_, tiles_);
+    const bool size_first = k_.lowering.target.code_size_first;
+    const TileColumns edge = size_first ? TileColumns::kEdgeAtRunTime : TileColumns::kEdgeKnown;
+    auto edge_tile = [&](int64_t t) {
+      EmitTile(n, group, first_oc, size, oh0, rows, k_.Int(t * split.wide), tiles_.vectors, tiles_.lanes, tiles_.lanes,
+               edge, t * split.wide);
+    };
+    const int64_t interior = split.interior_end - split.interior_begin;
+    if (size_first && split.full_tiles > interior) {  // one loop over the full tiles at both ends
+      k_.Loop(split.full_tiles - interior, [&](llvm::Value* i) {
+        llvm::Value* t = b_.CreateAdd(i, b_.CreateSelect(b_.CreateICmpSGE(i, k_.Int(split.interior_begin)),
+                                                         k_.Int(interior), k_.Int(0)));
+        EmitTile(n, group, first_oc, size, oh0, rows, b_.CreateMul(t, k_.Int(split.wide)), tiles_.vectors,
+                 tiles_.lanes, tiles_.lanes, edge);
+      }, /*allow_unrolling=*/false);
+    } else {
+      for (int64_t t = 0; t < split.interior_begin; ++t) edge_tile(t);
+    }
+    if (interior > 0) {
+      k_.Loop(k_.Int(split.interior_begin), k_.Int(split.interior_end), [&](llvm::Value* t) {
+        EmitTile(n, group, first_oc, size, oh0, rows, b_.CreateMul(t, k_.Int(split.wide)), tiles_.vectors,
+                 tiles_.lanes, tiles_.lanes, TileColumns::kInside);
+      });
+    }
+    if (!size_first) {
+      for (int64_t t = split.interior_end; t < split.full_tiles; ++t) edge_tile(t);
+    }
+    if (split.rest > 0) {
+      const int64_t rest_vectors = (split.rest + tiles_.lanes - 1) / tiles_.lanes;
+      const int64_t tail = split.rest - (rest_vectors - 1) * tiles_.lanes;
+      const int64_t ow0 = split.full_tiles * split.wide;
+      EmitTile(n, group, first_oc, size, oh0, rows, k_.Int(ow0), rest_vectors, tiles_.lanes, tail, edge, ow0);
     }
   }
 
@@ -189,9 +257,12 @@ class BlockedConv {
 
   // Accumulates a [size output channels] x [rows output rows from oh0] x [vectors x
   // lanes pixels] tile in registers; the last vector of a row has `last_lanes` valid
-  // lanes (masked when fewer than `lanes`).
+  // lanes (masked when fewer than `lanes`). The clipped form says where the columns lie;
+  // an edge tile loads only the lanes inside the input (none: no product), its first
+  // column known (`known_ow0`, its taps unrolled) or not.
   void EmitTile(llvm::Value* n, llvm::Value* group, llvm::Value* first_oc, int64_t size, llvm::Value* oh0, int64_t rows,
-                llvm::Value* ow0, int64_t vectors, int64_t lanes, int64_t last_lanes) {
+                llvm::Value* ow0, int64_t vectors, int64_t lanes, int64_t last_lanes,
+                TileColumns columns = TileColumns::kInside, int64_t known_ow0 = 0) {
     llvm::Type* type = lanes > 1 ? static_cast<llvm::Type*>(llvm::FixedVectorType::get(k_.F32(), lanes)) : k_.F32();
     const int64_t per_channel = rows * vectors;
     std::vector<llvm::Value*> accumulators(size * per_channel);
@@ -214,6 +285,17 @@ class BlockedConv {
       k_.Loop(s_.kernel_h, [&](llvm::Value* kh) {
         std::vector<llvm::Value*> row_starts(rows);
         for (int64_t r = 0; r < rows; ++r) {
+          if (clipped_) {  // rows outside the input read the zero row
+            llvm::Value* row = b_.CreateSub(b_.CreateAdd(b_.CreateMul(b_.CreateAdd(oh0, k_.Int(r)), k_.Int(s_.stride_h)),
+                                                         b_.CreateMul(kh, k_.Int(s_.dilation_h))),
+                                            k_.Int(s_.pad_top));
+            llvm::Value* inside = b_.CreateICmpULT(row, k_.Int(s_.in_h));
+            llvm::Value* clamped = b_.CreateSelect(inside, row, k_.Int(0));
+            llvm::Value* start = k_.Address(source_, b_.CreateMul(b_.CreateAdd(b_.CreateMul(channel, k_.Int(s_.in_h)),
+                                                                               clamped), k_.Int(s_.in_w)));
+            row_starts[r] = b_.CreateSelect(inside, start, zero_row_);
+            continue;
+          }
           if (band_rows_ > 0) {  // the band holds this group's rows from its first output row's first
             llvm::Value* band_row = b_.CreateAdd(b_.CreateSub(oh0, band_first_row_), k_.Int(r));
             llvm::Value* row = b_.CreateAdd(b_.CreateMul(band_row, k_.Int(s_.stride_h)),
@@ -227,14 +309,23 @@ class BlockedConv {
           row_starts[r] = k_.Address(source_, b_.CreateMul(b_.CreateAdd(b_.CreateMul(channel, k_.Int(source_h_)), row),
                                                            k_.Int(source_w_)));
         }
-        k_.Loop(s_.kernel_w, [&](llvm::Value* kw) {
+        auto column_taps = [&](llvm::Value* kw, std::optional<int64_t> edge_kw) {
           std::vector<llvm::Value*> pixels(per_channel);
           for (int64_t r = 0; r < rows; ++r)
             for (int64_t u = 0; u < vectors; ++u) {
               llvm::Value* column = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(ow0, k_.Int(u * lanes)), k_.Int(s_.stride_w)),
                                                  b_.CreateMul(kw, k_.Int(s_.dilation_w)));
-              pixels[r * vectors + u] = LoadPixels(k_.Address(row_starts[r], column), lanes, type,
-                                                   u + 1 == vectors ? last_lanes : lanes);
+              const int64_t valid = u + 1 == vectors ? last_lanes : lanes;
+              if (edge_kw) {
+                pixels[r * vectors + u] = LoadLanesInside(row_starts[r], known_ow0 + u * lanes, *edge_kw, valid, lanes, type);
+                continue;
+              }
+              if (clipped_) column = b_.CreateSub(column, k_.Int(s_.pad_left));
+              if (columns == TileColumns::kEdgeAtRunTime) {
+                pixels[r * vectors + u] = LoadLanesInsideAtRunTime(row_starts[r], column, valid, lanes, type);
+                continue;
+              }
+              pixels[r * vectors + u] = LoadPixels(k_.Address(row_starts[r], column), lanes, type, valid);
             }
           llvm::Value* tap = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(b_.CreateMul(ic, k_.Int(s_.kernel_h)), kh),
                                                        k_.Int(s_.kernel_w)), kw);
@@ -243,13 +334,19 @@ class BlockedConv {
             llvm::Value* w = k_.Load(tap_weights, k_.Int(j));
             if (lanes > 1) w = b_.CreateVectorSplat(lanes, w);
             for (int64_t i = 0; i < per_channel; ++i) {
+              if (pixels[i] == nullptr) continue;  // every lane outside the input
               llvm::Value* slot = accumulators[j * per_channel + i];
               llvm::Value* sum = b_.CreateIntrinsic(llvm::Intrinsic::fmuladd, {type},
                                                     {w, pixels[i], b_.CreateLoad(type, slot)});
               b_.CreateStore(sum, slot);
             }
           }
-        });
+        };
+        if (columns == TileColumns::kEdgeKnown) {
+          for (int64_t kw = 0; kw < s_.kernel_w; ++kw) column_taps(k_.Int(kw), kw);
+        } else {
+          k_.Loop(s_.kernel_w, [&](llvm::Value* kw) { column_taps(kw, std::nullopt); });
+        }
       }, /*allow_unrolling=*/small_tile);  // big tiles: a row's taps unrolled is enough
     }, /*allow_unrolling=*/false);         // the channels stay a loop: compile time, code size
     for (int64_t j = 0; j < size; ++j) {
@@ -376,6 +473,63 @@ class BlockedConv {
     });
   }
 
+  // An edge tile's vector of `lanes` pixels from output column `ow`, tap column `kw`, of
+  // the input row at `row_start` (or the zero row): only the lanes of the first `valid`
+  // whose input columns are inside the row are read, the others are zero; nullptr when
+  // none is.
+  llvm::Value* LoadLanesInside(llvm::Value* row_start, int64_t ow, int64_t kw, int64_t valid, int64_t lanes,
+                               llvm::Type* type) {
+    std::vector<int64_t> inside;  // lanes whose column is inside the row
+    const int64_t first_column = ow * s_.stride_w + kw * s_.dilation_w - s_.pad_left;
+    for (int64_t l = 0; l < valid; ++l) {
+      const int64_t column = first_column + l * s_.stride_w;
+      if (column >= 0 && column < s_.in_w) inside.push_back(l);
+    }
+    if (inside.empty()) return nullptr;
+    if (lanes == 1) return k_.Load(row_start, k_.Int(first_column));
+    const bool contiguous_prefix = first_column >= 0 && inside.size() == static_cast<size_t>(valid);
+    if (contiguous_prefix) return LoadPixels(k_.Address(row_start, k_.Int(first_column)), lanes, type, valid);
+    llvm::Value* zero = llvm::Constant::getNullValue(type);
+    if (s_.stride_w == 1) {  // one masked load; the address of a masked-off lane may lie outside the row
+      std::vector<llvm::Constant*> mask(lanes, b_.getInt1(false));
+      for (int64_t l : inside) mask[l] = b_.getInt1(true);
+      llvm::Value* at = b_.CreateGEP(k_.F32(), row_start, k_.Int(first_column));
+      return b_.CreateMaskedLoad(type, at, llvm::Align(4), llvm::ConstantVector::get(mask), zero);
+    }
+    llvm::Value* vector = zero;
+    for (int64_t l : inside) {
+      vector = b_.CreateInsertElement(vector, k_.Load(row_start, k_.Int(first_column + l * s_.stride_w)), b_.getInt64(l));
+    }
+    return vector;
+  }
+
+  // The same with the first column known only at run time: each lane's column is
+  // checked (one unsigned comparison), a masked load where the lanes are contiguous.
+  llvm::Value* LoadLanesInsideAtRunTime(llvm::Value* row_start, llvm::Value* first_column, int64_t valid,
+                                        int64_t lanes, llvm::Type* type) {
+    if (lanes > 1 && s_.stride_w == 1) {
+      std::vector<llvm::Constant*> offsets;
+      for (int64_t l = 0; l < lanes; ++l) offsets.push_back(llvm::ConstantInt::get(k_.Index(), l));
+      llvm::Value* columns = b_.CreateAdd(b_.CreateVectorSplat(lanes, first_column), llvm::ConstantVector::get(offsets));
+      llvm::Value* inside = b_.CreateICmpULT(columns, llvm::ConstantVector::getSplat(
+                                                          llvm::ElementCount::getFixed(lanes),
+                                                          llvm::ConstantInt::get(k_.Index(), s_.in_w)));
+      llvm::Value* mask = b_.CreateAnd(inside, k_.LaneMask(lanes, valid));
+      llvm::Value* at = b_.CreateGEP(k_.F32(), row_start, first_column);
+      return b_.CreateMaskedLoad(type, at, llvm::Align(4), mask, llvm::Constant::getNullValue(type));
+    }
+    llvm::Value* vector = lanes > 1 ? llvm::Constant::getNullValue(type) : nullptr;
+    for (int64_t l = 0; l < valid; ++l) {
+      llvm::Value* column = b_.CreateAdd(first_column, k_.Int(l * s_.stride_w));
+      llvm::Value* inside = b_.CreateICmpULT(column, k_.Int(s_.in_w));
+      llvm::Value* value = k_.Load(row_start, b_.CreateSelect(inside, column, k_.Int(0)));
+      value = b_.CreateSelect(inside, value, k_.Float(0.0f));
+      if (lanes == 1) return value;
+      vector = b_.CreateInsertElement(vector, value, b_.getInt64(l));
+    }
+    return vector;
+  }
+
   // `lanes` pixels from `start`, `stride_w` apart; only the first `valid` lanes are read.
   llvm::Value* LoadPixels(llvm::Value* start, int64_t lanes, llvm::Type* type, int64_t valid) {
     return k_.LoadStridedLanes(type, start, s_.stride_w, valid, lanes, CanOverreadOneFloat());
@@ -385,6 +539,7 @@ class BlockedConv {
   // float is inside the buffer (the padded workspace has slack after it; otherwise the
   // widest tile must stay clear of the row's end).
   bool CanOverreadOneFloat() const {
+    if (clipped_) return false;  // the input where it lies: nothing after it is known to be ours
     if (s_.HasPadding()) return true;
     const int64_t last_column = (s_.out_w - 1) * s_.stride_w + (s_.kernel_w - 1) * s_.dilation_w;
     return last_column + 1 < source_w_;
@@ -403,6 +558,8 @@ class BlockedConv {
   const int64_t taps_;                              // input channels per group x kernel height x width
   llvm::Value* packed_ = nullptr;
   llvm::Value* source_ = nullptr;
+  bool clipped_ = false;              // blocked-clipped: source_ is the input itself
+  llvm::Value* zero_row_ = nullptr;   // with clipped_: what rows outside the input read
   int64_t band_rows_ = 0;  // padded rows per channel in the row band; 0: a whole padded copy
   llvm::Value* band_first_row_ = nullptr;  // the first output row the current band serves
 };

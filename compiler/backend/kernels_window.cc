@@ -22,6 +22,7 @@ absl::Status EmitConvKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(Epilogue epilogue, ResolveEpilogue(k.graph, k.node));
   switch (std::get<ConvKernel>(k.plan.kernel)) {
     case ConvKernel::kBlocked:
+    case ConvKernel::kBlockedClipped:
     case ConvKernel::kChannelTiles:
     case ConvKernel::kPointwiseProduct:
       EmitBlockedConv(k, g, epilogue);

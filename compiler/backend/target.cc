@@ -181,7 +181,7 @@ absl::StatusOr<TargetDescription> DescribeTarget(const std::string& triple, cons
   } else if (parsed.isAArch64()) {
     target.vector_lanes = 4;
     target.vector_registers = 32;
-  } else if (parsed.isARM() && has("+mve.fp")) {
+  } else if ((parsed.isARM() || parsed.isThumb()) && has("+mve.fp")) {
     target.vector_lanes = 4;
     target.vector_registers = 8;
   } else if (parsed.isRISCV() && has("+v")) {

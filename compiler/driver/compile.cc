@@ -24,6 +24,7 @@
 #include "compiler/ir/op_geometry.h"
 #include "compiler/ir/printer.h"
 #include "compiler/ir/verifier.h"
+#include "compiler/lowering/conv_lowering.h"
 #include "compiler/lowering/lowering_plan.h"
 #include "compiler/passes/graph_linking.h"
 #include "compiler/passes/passes.h"
@@ -108,26 +109,57 @@ absl::Status RunPipeline(Graph& graph, const PipelineChoices& choices, const std
   return absl::OkStatus();
 }
 
-// The lowering plan; under --optimize memory, balanced or size, planned again with the kernels
-// whose workspace would lift the arena above the activation bound (more than balanced
-// allows) replaced by their workspace-free forms.
-absl::StatusOr<LoweringPlan> PlanWithinTheBound(const Graph& graph, LoweringOptions lowering, OptimizeFor goal,
-                                                const TargetDescription& target) {
-  ASSIGN_OR_RETURN(LoweringPlan plan, PlanLowering(graph, lowering));
-  if (goal == OptimizeFor::kSpeed) return plan;
+// Under --optimize memory, balanced or size: `plan` planned again with the kernels whose
+// workspace would lift the arena above the activation bound (more than balanced allows)
+// replaced by their workspace-free forms; a convolution the user forced keeps its kernel.
+absl::StatusOr<LoweringPlan> RefineWithinTheBound(const Graph& graph, LoweringOptions lowering,
+                                                  const LoweringPlan& plan, OptimizeFor goal,
+                                                  const std::map<std::string, ConvKernel>& user_forced,
+                                                  const TargetDescription& target) {
   const BufferAssignment buffers = AssignBuffers(graph, plan, target.buffer_alignment);
   const int64_t allowed = goal == OptimizeFor::kBalanced ? BalancedAllowance(buffers.activation_bound) : 0;
   const std::set<std::string> direct = WorkspaceFreeKernelsAboveTheBound(graph, plan, buffers, allowed);
   if (direct.empty()) return plan;
   for (const Node& node : graph.nodes()) {
     if (!direct.count(node.name)) continue;
-    if (node.op == OpKind::kConv) {
-      lowering.forced_kernels.emplace(node.name, ConvKernel::kDirect);  // --kernel wins
-    } else {
+    if (node.op != OpKind::kConv) {
       lowering.workspace_free.insert(node.name);
+    } else if (!user_forced.count(node.name)) {
+      lowering.forced_kernels[node.name] = WorkspaceFreeConvKernel(graph, node, lowering.target);
     }
   }
   return PlanLowering(graph, lowering);
+}
+
+// The lowering plan; under --optimize memory, balanced or size refined within the bound
+// (above), and where it stores tensors channels-last, compared with the plan that keeps
+// every tensor planar (every convolution the user did not force run by the blocked
+// kernel, which may write over its input): channels-last tensors may carry borders and
+// their kernels never write in place, so the planar plan is taken when it needs less
+// scratch (balanced: less by more than its allowance). Ties go to the vector layouts.
+absl::StatusOr<LoweringPlan> PlanWithinTheBound(const Graph& graph, const LoweringOptions& lowering,
+                                                OptimizeFor goal, const TargetDescription& target) {
+  ASSIGN_OR_RETURN(LoweringPlan plan, PlanLowering(graph, lowering));
+  if (goal == OptimizeFor::kSpeed) return plan;
+  ASSIGN_OR_RETURN(plan, RefineWithinTheBound(graph, lowering, plan, goal, lowering.forced_kernels, target));
+  const bool channels_last = std::any_of(plan.values.begin(), plan.values.end(),
+                                         [](const ValuePlan& value) { return value.channels_last.has_value(); });
+  if (!channels_last) return plan;
+  LoweringOptions planar = lowering;
+  for (const Node& node : graph.nodes()) {
+    if (node.op == OpKind::kConv && graph.IsConstant(node.inputs[1])) {
+      planar.forced_kernels.emplace(node.name, ConvKernel::kBlocked);  // --kernel wins
+    }
+  }
+  absl::StatusOr<LoweringPlan> planar_plan = PlanLowering(graph, planar);
+  if (planar_plan.ok()) {
+    planar_plan = RefineWithinTheBound(graph, planar, *planar_plan, goal, lowering.forced_kernels, target);
+  }
+  if (!planar_plan.ok()) return plan;
+  const int64_t scratch = AssignBuffers(graph, plan, target.buffer_alignment).scratch_size;
+  const BufferAssignment planar_buffers = AssignBuffers(graph, *planar_plan, target.buffer_alignment);
+  const int64_t allowed = goal == OptimizeFor::kBalanced ? BalancedAllowance(planar_buffers.activation_bound) : 0;
+  return scratch <= planar_buffers.scratch_size + allowed ? plan : *std::move(planar_plan);
 }
 
 // Whether a convolution quantises its float input as it reads it (fuse-input-quantize).

@@ -14,7 +14,8 @@ std::set<std::string> WorkspaceFreeKernelsAboveTheBound(const Graph& graph, cons
     const NodePlan& node_plan = plan.nodes[step];
     const ConvKernel* kernel = std::get_if<ConvKernel>(&node_plan.kernel);
     const QuantizedProductKernel* quantized = std::get_if<QuantizedProductKernel>(&node_plan.kernel);
-    const bool has_workspace_free_form = (kernel != nullptr && *kernel != ConvKernel::kDirect) ||
+    const bool has_workspace_free_form = (kernel != nullptr && *kernel != ConvKernel::kDirect &&
+                                          *kernel != ConvKernel::kBlockedClipped) ||
                                          (quantized != nullptr && *quantized != QuantizedProductKernel::kDirect);
     // A kernel writing over its input keeps its workspace: that is what lets it.
     if (!has_workspace_free_form || node_plan.workspace.empty() || node_plan.writes_over_consumed_input) continue;

@@ -1,8 +1,10 @@
 // --optimize memory: no kernel workspace may lift the arena above the activation bound
 // (the most bytes of tensors live at one step). Where a convolution's workspace does, at
-// a step whose tensors already fill the bound, that convolution is planned again with
-// the direct kernel, which clips its windows at the borders and needs no workspace; so
-// is a quantised convolution whose int16 window buffer (dsp-pairs) does.
+// a step whose tensors already fill the bound, that convolution is planned again with a
+// form that needs none: blocked-clipped (the blocked tiles reading the input where it
+// lies, taps outside it skipped), or the direct kernel where that cannot run (weights
+// given at run time); so is a quantised convolution whose int16 window buffer
+// (dsp-pairs) would, with its direct kernel.
 #ifndef MODELC_DRIVER_MEMORY_FIRST_H_
 #define MODELC_DRIVER_MEMORY_FIRST_H_
 
@@ -16,7 +18,7 @@
 
 namespace modelc {
 
-// The convolutions to plan again with the direct kernel, by node name: those whose
+// The convolutions to plan again without a workspace, by node name: those whose
 // workspace, added to the tensors live at their step, exceeds the activation bound by
 // more than `allowed_bytes` (0 for --optimize memory).
 std::set<std::string> WorkspaceFreeKernelsAboveTheBound(const Graph& graph, const LoweringPlan& plan,

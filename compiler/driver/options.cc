@@ -117,8 +117,9 @@ options:
   --max-model-size BYTES refuse model files larger than this before reading them
                          (default 512M; at most 2G - 1, protobuf's limit)
   --kernel NODE=VARIANT  run convolution NODE with VARIANT (repeatable; for tests and
-                         experiments): direct, blocked, channel-tiles, winograd,
-                         channels-last-depthwise. Refused when it cannot run the node
+                         experiments): direct, blocked, blocked-clipped,
+                         channel-tiles, winograd, channels-last-depthwise. Refused
+                         when it cannot run the node
 
 modelc run compiles MODEL for this machine into a temporary folder, runs it on the
 given inputs and prints its outputs (it needs a C compiler, $CC or cc, to link the

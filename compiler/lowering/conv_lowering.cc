@@ -15,6 +15,8 @@ constexpr int64_t kWinogradPositions = 16;  // the 4x4 transform
 
 bool HasConstantWeights(const Graph& graph, const Node& node) { return graph.IsConstant(node.inputs[1]); }
 
+KernelTiles BlockedTiles(const ConvGeometry& conv, const WindowGeometry& s, const LoweringTarget& target);
+
 // Output channels fill whole vectors of the target's lanes, in one group.
 bool HasChannelVectors(const ConvGeometry& conv, int64_t lanes) {
   return lanes >= 2 && conv.groups == 1 && conv.out_channels % lanes == 0;
@@ -22,14 +24,21 @@ bool HasChannelVectors(const ConvGeometry& conv, int64_t lanes) {
 
 // What each variant needs to run at all (nullopt), or why it cannot.
 std::optional<std::string> CannotRun(ConvKernel variant, const Graph& graph, const Node& node,
-                                     const ConvGeometry& conv, int64_t lanes) {
+                                     const ConvGeometry& conv, const LoweringTarget& target) {
   const WindowGeometry& w = conv.window;
+  const int64_t lanes = target.vector_lanes;
   const bool constant = HasConstantWeights(graph, node);
   switch (variant) {
     case ConvKernel::kDirect:
       return std::nullopt;
     case ConvKernel::kBlocked:
       if (!constant) return "needs constant weights";
+      return std::nullopt;
+    case ConvKernel::kBlockedClipped:
+      if (!constant || w.spatial_rank > 2) return "needs constant weights and at most two spatial dimensions";
+      if (SplitClippedRow(w, BlockedTiles(conv, w, target)).EdgeTiles() > kMaxClippedEdgeTiles) {
+        return absl::StrCat("needs rows whose windows leave the input in at most ", kMaxClippedEdgeTiles, " tiles");
+      }
       return std::nullopt;
     case ConvKernel::kChannelTiles:
       if (!constant || !HasChannelVectors(conv, lanes)) {
@@ -57,13 +66,15 @@ std::optional<std::string> CannotRun(ConvKernel variant, const Graph& graph, con
   return "is unknown";
 }
 
-bool PrefersChannelsLastDepthwise(const Graph& graph, const Node& node, const ConvGeometry& conv, int64_t lanes) {
-  return !CannotRun(ConvKernel::kChannelsLastDepthwise, graph, node, conv, lanes) &&
-         IsNarrowRow(conv.window.out_w, lanes);
+bool PrefersChannelsLastDepthwise(const Graph& graph, const Node& node, const ConvGeometry& conv,
+                                  const LoweringTarget& target) {
+  return !CannotRun(ConvKernel::kChannelsLastDepthwise, graph, node, conv, target) &&
+         IsNarrowRow(conv.window.out_w, target.vector_lanes);
 }
 
-bool PrefersWinograd(const Graph& graph, const Node& node, const ConvGeometry& conv, int64_t lanes) {
-  if (lanes < 4 || CannotRun(ConvKernel::kWinograd, graph, node, conv, lanes)) return false;
+bool PrefersWinograd(const Graph& graph, const Node& node, const ConvGeometry& conv, const LoweringTarget& target) {
+  const int64_t lanes = target.vector_lanes;
+  if (lanes < 4 || CannotRun(ConvKernel::kWinograd, graph, node, conv, target)) return false;
   const WindowGeometry& w = conv.window;
   // A block of tile rows gives the products at least a whole vector of columns, and a
   // tile row fills 80% of its own vectors (the output transform interleaves halves of
@@ -146,7 +157,7 @@ struct InPlaceBands {
 
 // --optimize memory: how the blocked kernel can write its output over its input
 // (NodePlan::writes_over_consumed_input), or nullopt. A pointwise convolution (1x1, stride
-// 1, unpadded, one group) by bands of one tile's rows across all input channels: each
+// 1, unpadded, one group) by bands of one output row across all input channels: each
 // band's outputs land on input rows it has just copied, or past the input. A depthwise
 // convolution by bands of its tile's rows, its output starting DepthwiseBandOverrun
 // ahead of its input (a row for a stride-1 3x3; nothing for stride 2) when that is less
@@ -160,7 +171,9 @@ std::optional<InPlaceBands> PlanInPlaceBands(const Graph& graph, const Node& nod
       graph.InputType(node, 0).element_type != graph.value(node.outputs[0]).type.element_type) {
     return std::nullopt;
   }
-  if (IsUnitPointwise(w) && conv.groups == 1) return InPlaceBands{tiles.rows, 0};
+  // A pointwise convolution's band is one output row: its copy is the workspace at the
+  // step, and more rows per tile save little when every tap is one load.
+  if (IsUnitPointwise(w) && conv.groups == 1) return InPlaceBands{1, 0};
   if (!IsDepthwise(conv)) return std::nullopt;
   const int64_t overrun = DepthwiseBandOverrun(w, tiles.rows);
   if (overrun < w.in_h * w.in_w) return InPlaceBands{tiles.rows, overrun * 4};
@@ -215,6 +228,22 @@ WindowGeometry IteratedWindow(const WindowGeometry& w) {
   return iterated;
 }
 
+ClippedRowTiles SplitClippedRow(const WindowGeometry& w, const KernelTiles& tiles) {
+  ClippedRowTiles split;
+  split.wide = tiles.vectors * tiles.lanes;
+  split.full_tiles = w.out_w / split.wide;
+  split.rest = w.out_w % split.wide;
+  // Tile t reads columns t * wide * stride - pad_left to ((t + 1) * wide - 1) * stride +
+  // (kernel_w - 1) * dilation - pad_left.
+  const int64_t step = split.wide * w.stride_w;
+  split.interior_begin = std::min(split.full_tiles, (w.pad_left + step - 1) / step);
+  const int64_t reach = (split.wide - 1) * w.stride_w + (w.kernel_w - 1) * w.dilation_w - w.pad_left;
+  const int64_t last_fitting = w.in_w - 1 - reach;  // the last first column whose tile fits
+  split.interior_end = last_fitting < 0 ? 0 : std::min(split.full_tiles, last_fitting / step + 1);
+  split.interior_end = std::max(split.interior_end, split.interior_begin);
+  return split;
+}
+
 int64_t WinogradLanes(int64_t out_w, int64_t vector_lanes) {
   const int64_t tiles_w = out_w / 2;
   int64_t lanes = 1;
@@ -232,7 +261,7 @@ absl::StatusOr<ChannelsLastRole> ConvChannelsLastRole(const Graph& graph, const 
                                                       std::optional<ConvKernel> forced) {
   const int64_t lanes = target.vector_lanes;
   if (forced) {
-    if (std::optional<std::string> why = CannotRun(*forced, graph, node, conv, lanes)) {
+    if (std::optional<std::string> why = CannotRun(*forced, graph, node, conv, target)) {
       return absl::InvalidArgumentError(absl::StrCat("--kernel: node '", node.name, "' (Conv) cannot run as ",
                                                      KernelVariantName(*forced), ": it ", *why));
     }
@@ -240,7 +269,7 @@ absl::StatusOr<ChannelsLastRole> ConvChannelsLastRole(const Graph& graph, const 
   const WindowGeometry& w = conv.window;
   ChannelsLastRole role;
   const bool depthwise = forced ? *forced == ConvKernel::kChannelsLastDepthwise
-                                : PrefersChannelsLastDepthwise(graph, node, conv, lanes);
+                                : PrefersChannelsLastDepthwise(graph, node, conv, target);
   if (depthwise) {
     role.depthwise = true;
     role.pad_top = w.pad_top, role.pad_left = w.pad_left, role.pad_bottom = w.pad_bottom, role.pad_right = w.pad_right;
@@ -252,8 +281,16 @@ absl::StatusOr<ChannelsLastRole> ConvChannelsLastRole(const Graph& graph, const 
   }
   role.pointwise = IsChannelVectorPointwise(graph, node, conv, lanes);
   role.channel_tiled_producer = HasConstantWeights(graph, node) && HasChannelVectors(conv, lanes) &&
-                                !PrefersWinograd(graph, node, conv, lanes) && IsNarrowRow(w.out_w, lanes);
+                                !PrefersWinograd(graph, node, conv, target) && IsNarrowRow(w.out_w, lanes);
   return role;
+}
+
+ConvKernel WorkspaceFreeConvKernel(const Graph& graph, const Node& node, const LoweringTarget& target) {
+  const absl::StatusOr<ConvGeometry> conv = ResolveConv(graph, node);
+  if (conv.ok() && !CannotRun(ConvKernel::kBlockedClipped, graph, node, *conv, target)) {
+    return ConvKernel::kBlockedClipped;
+  }
+  return ConvKernel::kDirect;
 }
 
 NodePlan PlanConv(const Graph& graph, const Node& node, const ConvGeometry& conv, const LoweringTarget& target,
@@ -266,9 +303,9 @@ NodePlan PlanConv(const Graph& graph, const Node& node, const ConvGeometry& conv
     kernel = *forced;
   } else if (!HasConstantWeights(graph, node)) {
     kernel = ConvKernel::kDirect;
-  } else if (PrefersChannelsLastDepthwise(graph, node, conv, lanes)) {
+  } else if (PrefersChannelsLastDepthwise(graph, node, conv, target)) {
     kernel = ConvKernel::kChannelsLastDepthwise;
-  } else if (PrefersWinograd(graph, node, conv, lanes)) {
+  } else if (PrefersWinograd(graph, node, conv, target)) {
     kernel = ConvKernel::kWinograd;
   } else if (output && IsChannelVectorPointwise(graph, node, conv, lanes)) {
     kernel = ConvKernel::kPointwiseProduct;
@@ -284,6 +321,9 @@ NodePlan PlanConv(const Graph& graph, const Node& node, const ConvGeometry& conv
   switch (kernel) {
     case ConvKernel::kDirect:
       break;
+    case ConvKernel::kBlockedClipped:  // no workspace: it reads the input where it lies
+      plan.tiles = BlockedTiles(conv, w, target);
+      break;
     case ConvKernel::kBlocked:
       plan.tiles = BlockedTiles(conv, IteratedWindow(w), target);
       if (target.memory_first) {
@@ -291,6 +331,7 @@ NodePlan PlanConv(const Graph& graph, const Node& node, const ConvGeometry& conv
         if (const std::optional<InPlaceBands> bands =
                 PlanInPlaceBands(graph, node, conv, own_window_tiles, !input && !output)) {
           plan.tiles = own_window_tiles;
+          plan.tiles.rows = std::min(plan.tiles.rows, bands->rows);
           if (bands->rows != plan.tiles.rows) plan.tiles.band_rows = bands->rows;
           plan.writes_over_consumed_input = true;
           plan.output_lead_bytes = bands->output_lead_bytes;
@@ -374,7 +415,8 @@ absl::Status PrepareConvConstants(Graph& graph, const Node& node, NodePlan& plan
   const std::vector<float> weights = graph.value(node.inputs[1]).constant->Floats();
   const int64_t taps = conv.InChannelsPerGroup() * w.kernel_h * w.kernel_w;
   switch (kernel) {
-    case ConvKernel::kBlocked: {
+    case ConvKernel::kBlocked:
+    case ConvKernel::kBlockedClipped: {
       // W[oc][tap] -> per block of output channels, [tap][channel in block].
       std::vector<float> packed(weights.size());
       const int64_t per_group = conv.OutChannelsPerGroup(), block = plan.tiles.channel_block;

@@ -8,7 +8,9 @@
 // channels-last; a 3x3 stride-1 one with enough channels and wide enough tile rows by
 // Winograd; a 1x1 one writing a channels-last tensor as a matrix product; one reading
 // or writing a channels-last tensor, or whose rows are narrow, with output channels in
-// the lanes; any other by pixel vectors in register tiles.
+// the lanes; any other by pixel vectors in register tiles. --optimize memory plans again
+// a convolution whose workspace lifts the arena above the activation bound with
+// blocked-clipped (WorkspaceFreeConvKernel; compiler/driver/memory_first.h).
 #ifndef MODELC_LOWERING_CONV_LOWERING_H_
 #define MODELC_LOWERING_CONV_LOWERING_H_
 
@@ -53,6 +55,19 @@ bool IsNarrowRow(int64_t width, int64_t lanes);
 // images still fill whole vectors).
 WindowGeometry IteratedWindow(const WindowGeometry& w);
 
+// The blocked-clipped kernel's tiles along an output row: `full_tiles` tiles of `wide`
+// (vectors x lanes) columns, then one of `rest` columns. Those of [interior_begin,
+// interior_end) read only columns inside the input (whole vectors, in a loop); the
+// others, at the row's ends, are emitted one by one with the lanes outside it masked.
+struct ClippedRowTiles {
+  int64_t wide = 0, full_tiles = 0, rest = 0;
+  int64_t interior_begin = 0, interior_end = 0;
+  int64_t EdgeTiles() const { return full_tiles - (interior_end - interior_begin) + (rest > 0 ? 1 : 0); }
+};
+ClippedRowTiles SplitClippedRow(const WindowGeometry& w, const KernelTiles& tiles);
+// At most this many edge tiles per row (each is a loop nest of its own in the code).
+inline constexpr int64_t kMaxClippedEdgeTiles = 4;
+
 // Winograd's vectors: `lanes` tiles of one tile row (a power of two, at most the
 // target's), and how many tile rows one block of products covers.
 int64_t WinogradLanes(int64_t out_w, int64_t vector_lanes);
@@ -77,6 +92,11 @@ std::vector<float> TapMajorWeights(const std::vector<float>& weights, int64_t ch
 // Winograd's U_xi[oc][c] = (G g G^T)[xi / 4][xi % 4] for each 3x3 filter g of (oc, c),
 // as [16][out_channels][channels], computed in double precision.
 std::vector<float> WinogradWeights(const std::vector<float>& weights, int64_t out_channels, int64_t channels);
+
+// The variant without a workspace that --optimize memory runs where another's would
+// lift the scratch above the activation bound: blocked-clipped where it can run, else
+// direct.
+ConvKernel WorkspaceFreeConvKernel(const Graph& graph, const Node& node, const LoweringTarget& target);
 
 // The variant that runs the convolution, once the layouts of its input and output are
 // known, with its tiles and workspace.

@@ -20,7 +20,8 @@
 namespace modelc {
 namespace {
 
-constexpr ConvKernel kConvKernels[] = {ConvKernel::kDirect, ConvKernel::kBlocked, ConvKernel::kChannelTiles,
+constexpr ConvKernel kConvKernels[] = {ConvKernel::kDirect, ConvKernel::kBlocked, ConvKernel::kBlockedClipped,
+                                       ConvKernel::kChannelTiles,
                                        ConvKernel::kPointwiseProduct, ConvKernel::kChannelsLastDepthwise,
                                        ConvKernel::kWinograd};
 
@@ -32,6 +33,8 @@ const char* Name(ConvKernel kernel) {
       return "direct";
     case ConvKernel::kBlocked:
       return "blocked";
+    case ConvKernel::kBlockedClipped:
+      return "blocked-clipped";
     case ConvKernel::kChannelTiles:
       return "channel-tiles";
     case ConvKernel::kPointwiseProduct:

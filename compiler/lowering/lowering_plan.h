@@ -27,6 +27,8 @@ namespace modelc {
 enum class ConvKernel {          // lowering/conv_lowering.h
   kDirect,                       // weights given at run time: one tap at a time over valid outputs
   kBlocked,                      // pixel vectors x a block of output channels in registers
+  kBlockedClipped,               // the same tiles reading the input where it lies, taps outside
+                                 // it skipped (no padded copy, no workspace: --optimize memory)
   kChannelTiles,                 // output channels in the lanes (narrow rows, channels-last ends)
   kPointwiseProduct,             // 1x1 with a channels-last output: a register-tiled matrix product
   kChannelsLastDepthwise,        // depthwise with channels in the lanes
