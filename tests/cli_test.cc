@@ -434,6 +434,21 @@ TEST(Cli, MemoryModeReadsPaddedInputsInPlaceAtThePeak) {
   }
 }
 
+// A convolution with a fused residual whose epilogue runs on finished planes (HardSigmoid
+// after the sum): the direct kernel writes its output over the residual and the blocked
+// ones cannot, so at the peak memory mode keeps the direct kernel there.
+TEST(Cli, MemoryModeKeepsTheDirectKernelThatWritesOverAResidual) {
+  const std::string model = kTestModels + "/conv_residual_plane_epilogue.onnxtxt --target thumbv7em-none-eabihf "
+                                          "--cpu cortex-m4 --name c";
+  TemporaryFolder out, clipped;
+  CommandResult result = Modelc("compile " + model + " --dump-plan -o " + out.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("'Conv_5' Conv+Add+HardSigmoid: direct"), std::string::npos) << result.output;
+  ASSERT_EQ(Modelc("compile " + model + " --kernel Conv_5=blocked-clipped -o " + clipped.path()).exit_code, 0);
+  EXPECT_LT(ReportedScratchBytes(ReadFileBytes(out.File("c.report.txt"))),
+            ReportedScratchBytes(ReadFileBytes(clipped.File("c.report.txt"))));
+}
+
 // Cortex-M55's plans use Helium's four lanes, and memory mode still keeps the scratch of a
 // scalar core's plan: channels-last tensors (bordered, never written in place) are taken
 // only where they need no more scratch than planar ones.

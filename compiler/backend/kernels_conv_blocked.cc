@@ -30,14 +30,17 @@ namespace {
 
 // Where a tile's columns lie (the clipped form): all inside the input; at a row end
 // whose first column is known while compiling (taps unrolled, constant lane masks); at a
-// row end found at run time (--optimize size: one loop over the row ends' tiles, masks
-// computed per tap).
+// row end found at run time (the plan's row_end_masks_at_run_time: one loop over the row
+// ends' tiles, masks computed per tap).
 enum class TileColumns { kInside, kEdgeKnown, kEdgeAtRunTime };
 
 class BlockedConv {
  public:
   BlockedConv(KernelContext& k, const ConvGeometry& g, const Epilogue& epilogue)
-      : k_(k), b_(k.b), g_(g), window_(k.plan.writes_over_consumed_input ? g.window : IteratedWindow(g.window)),
+      : k_(k), b_(k.b), g_(g),
+        window_(k.plan.writes_over_consumed_input || std::get<ConvKernel>(k.plan.kernel) == ConvKernel::kBlockedClipped
+                    ? g.window
+                    : IteratedWindow(g.window)),
         s_(window_), epilogue_(epilogue),
         tiles_(k.plan.tiles), input_channels_last_(k.ChannelsLast(k.node.inputs[0]).has_value()),
         output_(k.ChannelsLast(k.node.outputs[0])), source_h_(s_.in_h + s_.pad_top + s_.pad_bottom),
@@ -199,19 +202,20 @@ class BlockedConv {
     }
   }
 
-  // The clipped form's tiles of a row: the edge tiles one by one at their columns, the
-  // interior ones in a loop (conv_lowering.h's SplitClippedRow).
+  // The clipped form's tiles of a row (conv_lowering.h's SplitClippedRow): the interior
+  // ones in a loop; the edge tiles one by one at their columns, or (the plan's
+  // row_end_masks_at_run_time) the full ones in one loop.
   void EmitClippedRowTiles(llvm::Value* n, llvm::Value* group, llvm::Value* first_oc, int64_t size, llvm::Value* oh0,
                            int64_t rows) {
     const ClippedRowTiles split = SplitClippedRow(s_, tiles_);
-    const bool size_first = k_.lowering.target.code_size_first;
-    const TileColumns edge = size_first ? TileColumns::kEdgeAtRunTime : TileColumns::kEdgeKnown;
+    const bool at_run_time = k_.plan.row_end_masks_at_run_time;
+    const TileColumns edge = at_run_time ? TileColumns::kEdgeAtRunTime : TileColumns::kEdgeKnown;
     auto edge_tile = [&](int64_t t) {
       EmitTile(n, group, first_oc, size, oh0, rows, k_.Int(t * split.wide), tiles_.vectors, tiles_.lanes, tiles_.lanes,
                edge, t * split.wide);
     };
     const int64_t interior = split.interior_end - split.interior_begin;
-    if (size_first && split.full_tiles > interior) {  // one loop over the full tiles at both ends
+    if (at_run_time && split.full_tiles > interior) {  // one loop over the full tiles at both ends
       k_.Loop(split.full_tiles - interior, [&](llvm::Value* i) {
         llvm::Value* t = b_.CreateAdd(i, b_.CreateSelect(b_.CreateICmpSGE(i, k_.Int(split.interior_begin)),
                                                          k_.Int(interior), k_.Int(0)));
@@ -227,7 +231,7 @@ class BlockedConv {
                  tiles_.lanes, tiles_.lanes, TileColumns::kInside);
       });
     }
-    if (!size_first) {
+    if (!at_run_time) {
       for (int64_t t = split.interior_end; t < split.full_tiles; ++t) edge_tile(t);
     }
     if (split.rest > 0) {
@@ -313,13 +317,13 @@ class BlockedConv {
           std::vector<llvm::Value*> pixels(per_channel);
           for (int64_t r = 0; r < rows; ++r)
             for (int64_t u = 0; u < vectors; ++u) {
-              llvm::Value* column = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(ow0, k_.Int(u * lanes)), k_.Int(s_.stride_w)),
-                                                 b_.CreateMul(kw, k_.Int(s_.dilation_w)));
               const int64_t valid = u + 1 == vectors ? last_lanes : lanes;
               if (edge_kw) {
                 pixels[r * vectors + u] = LoadLanesInside(row_starts[r], known_ow0 + u * lanes, *edge_kw, valid, lanes, type);
                 continue;
               }
+              llvm::Value* column = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(ow0, k_.Int(u * lanes)), k_.Int(s_.stride_w)),
+                                                 b_.CreateMul(kw, k_.Int(s_.dilation_w)));
               if (clipped_) column = b_.CreateSub(column, k_.Int(s_.pad_left));
               if (columns == TileColumns::kEdgeAtRunTime) {
                 pixels[r * vectors + u] = LoadLanesInsideAtRunTime(row_starts[r], column, valid, lanes, type);

@@ -2,9 +2,10 @@
 // (the most bytes of tensors live at one step). Where a convolution's workspace does, at
 // a step whose tensors already fill the bound, that convolution is planned again with a
 // form that needs none: blocked-clipped (the blocked tiles reading the input where it
-// lies, taps outside it skipped), or the direct kernel where that cannot run (weights
-// given at run time); so is a quantised convolution whose int16 window buffer
-// (dsp-pairs) would, with its direct kernel.
+// lies: rows outside it read a zero row, lanes outside it are masked), or the direct
+// kernel where that cannot run (weights given at run time) or where it writes over a
+// fused residual that blocked-clipped cannot; so is a quantised convolution whose int16
+// window buffer (dsp-pairs) would, with its direct kernel.
 #ifndef MODELC_DRIVER_MEMORY_FIRST_H_
 #define MODELC_DRIVER_MEMORY_FIRST_H_
 

@@ -86,7 +86,7 @@ options:
                          kernel (e.g. int8 convolutions' DSP-pairs window buffers)
   --optimize speed       the default elsewhere: the fastest kernels, whatever their
                          workspace
-  --optimize size        as memory (the same scratch), with the least code: node
+  --optimize size        planned as memory, with the least code: scalar tiles, node
                          functions of the same shape shared, no unrolling but of
                          innermost loops of up to four iterations, LLVM's size
                          pipeline (code bytes in the report)

@@ -36,9 +36,6 @@ std::optional<std::string> CannotRun(ConvKernel variant, const Graph& graph, con
       return std::nullopt;
     case ConvKernel::kBlockedClipped:
       if (!constant || w.spatial_rank > 2) return "needs constant weights and at most two spatial dimensions";
-      if (SplitClippedRow(w, BlockedTiles(conv, w, target)).EdgeTiles() > kMaxClippedEdgeTiles) {
-        return absl::StrCat("needs rows whose windows leave the input in at most ", kMaxClippedEdgeTiles, " tiles");
-      }
       return std::nullopt;
     case ConvKernel::kChannelTiles:
       if (!constant || !HasChannelVectors(conv, lanes)) {
@@ -244,6 +241,12 @@ ClippedRowTiles SplitClippedRow(const WindowGeometry& w, const KernelTiles& tile
   return split;
 }
 
+bool ClippedRowEndsAtRunTime(const WindowGeometry& w, const KernelTiles& tiles, const LoweringTarget& target) {
+  constexpr int64_t kMostEdgeTilesOneByOne = 4, kMostUnrolledTaps = 7;
+  return target.code_size_first || w.kernel_w > kMostUnrolledTaps ||
+         SplitClippedRow(w, tiles).EdgeTiles() > kMostEdgeTilesOneByOne;
+}
+
 int64_t WinogradLanes(int64_t out_w, int64_t vector_lanes) {
   const int64_t tiles_w = out_w / 2;
   int64_t lanes = 1;
@@ -287,10 +290,12 @@ absl::StatusOr<ChannelsLastRole> ConvChannelsLastRole(const Graph& graph, const 
 
 ConvKernel WorkspaceFreeConvKernel(const Graph& graph, const Node& node, const LoweringTarget& target) {
   const absl::StatusOr<ConvGeometry> conv = ResolveConv(graph, node);
-  if (conv.ok() && !CannotRun(ConvKernel::kBlockedClipped, graph, node, *conv, target)) {
-    return ConvKernel::kBlockedClipped;
-  }
-  return ConvKernel::kDirect;
+  if (!conv.ok() || CannotRun(ConvKernel::kBlockedClipped, graph, node, *conv, target)) return ConvKernel::kDirect;
+  // A fused residual whose epilogue runs on finished planes (a Sigmoid after the sum, say):
+  // the direct kernel writes its output over the residual, the blocked ones cannot.
+  const absl::StatusOr<Epilogue> epilogue = ResolveEpilogue(graph, node);
+  if (!epilogue.ok() || (epilogue->residual && !IsVectorEpilogue(*epilogue))) return ConvKernel::kDirect;
+  return ConvKernel::kBlockedClipped;
 }
 
 NodePlan PlanConv(const Graph& graph, const Node& node, const ConvGeometry& conv, const LoweringTarget& target,
@@ -323,6 +328,7 @@ NodePlan PlanConv(const Graph& graph, const Node& node, const ConvGeometry& conv
       break;
     case ConvKernel::kBlockedClipped:  // no workspace: it reads the input where it lies
       plan.tiles = BlockedTiles(conv, w, target);
+      plan.row_end_masks_at_run_time = ClippedRowEndsAtRunTime(w, plan.tiles, target);
       break;
     case ConvKernel::kBlocked:
       plan.tiles = BlockedTiles(conv, IteratedWindow(w), target);

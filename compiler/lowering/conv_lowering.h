@@ -65,8 +65,11 @@ struct ClippedRowTiles {
   int64_t EdgeTiles() const { return full_tiles - (interior_end - interior_begin) + (rest > 0 ? 1 : 0); }
 };
 ClippedRowTiles SplitClippedRow(const WindowGeometry& w, const KernelTiles& tiles);
-// At most this many edge tiles per row (each is a loop nest of its own in the code).
-inline constexpr int64_t kMaxClippedEdgeTiles = 4;
+// Whether the row ends' tiles run in one loop with lane masks computed at run time
+// (NodePlan::row_end_masks_at_run_time): under --optimize size, and where emitting them
+// one by one with their taps unrolled would cost much code (more than four such tiles
+// per row, or kernels more than seven taps wide).
+bool ClippedRowEndsAtRunTime(const WindowGeometry& w, const KernelTiles& tiles, const LoweringTarget& target);
 
 // Winograd's vectors: `lanes` tiles of one tile row (a power of two, at most the
 // target's), and how many tile rows one block of products covers.
@@ -95,7 +98,8 @@ std::vector<float> WinogradWeights(const std::vector<float>& weights, int64_t ou
 
 // The variant without a workspace that --optimize memory runs where another's would
 // lift the scratch above the activation bound: blocked-clipped where it can run, else
-// direct.
+// direct (also where the direct kernel writes over a fused residual whose epilogue runs
+// on finished planes, which blocked-clipped cannot).
 ConvKernel WorkspaceFreeConvKernel(const Graph& graph, const Node& node, const LoweringTarget& target);
 
 // The variant that runs the convolution, once the layouts of its input and output are

@@ -27,8 +27,9 @@ namespace modelc {
 enum class ConvKernel {          // lowering/conv_lowering.h
   kDirect,                       // weights given at run time: one tap at a time over valid outputs
   kBlocked,                      // pixel vectors x a block of output channels in registers
-  kBlockedClipped,               // the same tiles reading the input where it lies, taps outside
-                                 // it skipped (no padded copy, no workspace: --optimize memory)
+  kBlockedClipped,               // the same tiles reading the input where it lies: rows outside
+                                 // it read a zero row, lanes outside it are masked (no padded
+                                 // copy, no workspace: --optimize memory)
   kChannelTiles,                 // output channels in the lanes (narrow rows, channels-last ends)
   kPointwiseProduct,             // 1x1 with a channels-last output: a register-tiled matrix product
   kChannelsLastDepthwise,        // depthwise with channels in the lanes
@@ -96,6 +97,10 @@ struct NodePlan {
   // A channels-last depthwise convolution whose input is stored with exactly its
   // padding: it reads its windows in place (no copy, no workspace).
   bool reads_input_in_place = false;
+  // blocked-clipped: the tiles at the row ends run in one loop with their lane masks
+  // computed at run time, instead of one by one with their taps unrolled and constant
+  // masks (ClippedRowEndsAtRunTime, conv_lowering.h).
+  bool row_end_masks_at_run_time = false;
   // The kernel reads this input at each output position before it writes there, and
   // nowhere else (a Conv's fused residual): the output may take the input's buffer
   // when the input dies here.
