@@ -290,8 +290,8 @@ class BlockedConv {
         std::vector<llvm::Value*> row_starts(rows);
         for (int64_t r = 0; r < rows; ++r) {
           if (clipped_) {  // rows outside the input read the zero row
-            llvm::Value* row = b_.CreateSub(b_.CreateAdd(b_.CreateMul(b_.CreateAdd(oh0, k_.Int(r)), k_.Int(s_.stride_h)),
-                                                         b_.CreateMul(kh, k_.Int(s_.dilation_h))),
+            llvm::Value* first = b_.CreateMul(b_.CreateAdd(oh0, k_.Int(r)), k_.Int(s_.stride_h));
+            llvm::Value* row = b_.CreateSub(b_.CreateAdd(first, b_.CreateMul(kh, k_.Int(s_.dilation_h))),
                                             k_.Int(s_.pad_top));
             llvm::Value* inside = b_.CreateICmpULT(row, k_.Int(s_.in_h));
             llvm::Value* clamped = b_.CreateSelect(inside, row, k_.Int(0));
@@ -319,7 +319,8 @@ class BlockedConv {
             for (int64_t u = 0; u < vectors; ++u) {
               const int64_t valid = u + 1 == vectors ? last_lanes : lanes;
               if (edge_kw) {
-                pixels[r * vectors + u] = LoadLanesInside(row_starts[r], known_ow0 + u * lanes, *edge_kw, valid, lanes, type);
+                pixels[r * vectors + u] =
+                    LoadLanesInside(row_starts[r], known_ow0 + u * lanes, *edge_kw, valid, lanes, type);
                 continue;
               }
               llvm::Value* column = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(ow0, k_.Int(u * lanes)), k_.Int(s_.stride_w)),
@@ -502,7 +503,8 @@ class BlockedConv {
     }
     llvm::Value* vector = zero;
     for (int64_t l : inside) {
-      vector = b_.CreateInsertElement(vector, k_.Load(row_start, k_.Int(first_column + l * s_.stride_w)), b_.getInt64(l));
+      llvm::Value* value = k_.Load(row_start, k_.Int(first_column + l * s_.stride_w));
+      vector = b_.CreateInsertElement(vector, value, b_.getInt64(l));
     }
     return vector;
   }
@@ -514,7 +516,8 @@ class BlockedConv {
     if (lanes > 1 && s_.stride_w == 1) {
       std::vector<llvm::Constant*> offsets;
       for (int64_t l = 0; l < lanes; ++l) offsets.push_back(llvm::ConstantInt::get(k_.Index(), l));
-      llvm::Value* columns = b_.CreateAdd(b_.CreateVectorSplat(lanes, first_column), llvm::ConstantVector::get(offsets));
+      llvm::Value* columns =
+          b_.CreateAdd(b_.CreateVectorSplat(lanes, first_column), llvm::ConstantVector::get(offsets));
       llvm::Value* inside = b_.CreateICmpULT(columns, llvm::ConstantVector::getSplat(
                                                           llvm::ElementCount::getFixed(lanes),
                                                           llvm::ConstantInt::get(k_.Index(), s_.in_w)));
