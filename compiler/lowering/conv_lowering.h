@@ -58,7 +58,8 @@ WindowGeometry IteratedWindow(const WindowGeometry& w);
 // The blocked-clipped kernel's tiles along an output row: `full_tiles` tiles of `wide`
 // (vectors x lanes) columns, then one of `rest` columns. Those of [interior_begin,
 // interior_end) read only columns inside the input (whole vectors, in a loop); the
-// others, at the row's ends, are emitted one by one with the lanes outside it masked.
+// others, at the row's ends, load only the lanes inside it (ClippedRowEndsAtRunTime says
+// how).
 struct ClippedRowTiles {
   int64_t wide = 0, full_tiles = 0, rest = 0;
   int64_t interior_begin = 0, interior_end = 0;
