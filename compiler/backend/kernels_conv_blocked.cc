@@ -12,7 +12,8 @@
 // kernel iterates the convolution's own rows and copies bands of them, padded or not.
 // The clipped form (the plan's blocked-clipped) copies nothing: it reads the input where
 // it lies, a row above or below it from a constant zero row, and the tiles at the row
-// ends (emitted one by one, their first column known) load only the lanes inside it.
+// ends load only the lanes inside it (their masks known while compiling, or computed at
+// run time where the plan says so).
 // The node's fused epilogue (residual, activation) runs on each finished plane.
 #include <algorithm>
 #include <functional>
@@ -37,10 +38,8 @@ enum class TileColumns { kInside, kEdgeKnown, kEdgeAtRunTime };
 class BlockedConv {
  public:
   BlockedConv(KernelContext& k, const ConvGeometry& g, const Epilogue& epilogue)
-      : k_(k), b_(k.b), g_(g),
-        window_(k.plan.writes_over_consumed_input || std::get<ConvKernel>(k.plan.kernel) == ConvKernel::kBlockedClipped
-                    ? g.window
-                    : IteratedWindow(g.window)),
+      : k_(k), b_(k.b), g_(g), clipped_(std::get<ConvKernel>(k.plan.kernel) == ConvKernel::kBlockedClipped),
+        window_(k.plan.writes_over_consumed_input || clipped_ ? g.window : IteratedWindow(g.window)),
         s_(window_), epilogue_(epilogue),
         tiles_(k.plan.tiles), input_channels_last_(k.ChannelsLast(k.node.inputs[0]).has_value()),
         output_(k.ChannelsLast(k.node.outputs[0])), source_h_(s_.in_h + s_.pad_top + s_.pad_bottom),
@@ -86,7 +85,6 @@ class BlockedConv {
 
   void EmitBlockedClipped() {
     packed_ = k_.PreparedConstant("blocked_weights");
-    clipped_ = true;
     source_ = k_.in[0];
     zero_row_ = k_.ConstantFloats(std::vector<float>(s_.in_w, 0.0f), "zero_row");
     k_.Loop(s_.batch, [&](llvm::Value* n) {
@@ -555,6 +553,7 @@ class BlockedConv {
   KernelContext& k_;
   llvm::IRBuilder<>& b_;
   const ConvGeometry& g_;
+  const bool clipped_;  // blocked-clipped: source_ is the input itself
   WindowGeometry window_;  // the geometry the kernel iterates (see the constructor)
   const WindowGeometry& s_;
   const Epilogue& epilogue_;
@@ -565,8 +564,7 @@ class BlockedConv {
   const int64_t taps_;                              // input channels per group x kernel height x width
   llvm::Value* packed_ = nullptr;
   llvm::Value* source_ = nullptr;
-  bool clipped_ = false;              // blocked-clipped: source_ is the input itself
-  llvm::Value* zero_row_ = nullptr;   // with clipped_: what rows outside the input read
+  llvm::Value* zero_row_ = nullptr;  // with clipped_: what rows outside the input read
   int64_t band_rows_ = 0;  // padded rows per channel in the row band; 0: a whole padded copy
   llvm::Value* band_first_row_ = nullptr;  // the first output row the current band serves
 };

@@ -109,6 +109,12 @@ absl::Status RunPipeline(Graph& graph, const PipelineChoices& choices, const std
   return absl::OkStatus();
 }
 
+// How far above the activation bound a kernel's workspace may lift the arena: balanced's
+// allowance, nothing for memory and size.
+int64_t AllowedAboveTheBound(OptimizeFor goal, const BufferAssignment& buffers) {
+  return goal == OptimizeFor::kBalanced ? BalancedAllowance(buffers.activation_bound) : 0;
+}
+
 // Under --optimize memory, balanced or size: `plan` planned again with the kernels whose
 // workspace would lift the arena above the activation bound (more than balanced allows)
 // replaced by their workspace-free forms; a convolution the user forced keeps its kernel.
@@ -117,8 +123,8 @@ absl::StatusOr<LoweringPlan> RefineWithinTheBound(const Graph& graph, LoweringOp
                                                   const std::map<std::string, ConvKernel>& user_forced,
                                                   const TargetDescription& target) {
   const BufferAssignment buffers = AssignBuffers(graph, plan, target.buffer_alignment);
-  const int64_t allowed = goal == OptimizeFor::kBalanced ? BalancedAllowance(buffers.activation_bound) : 0;
-  const std::set<std::string> direct = WorkspaceFreeKernelsAboveTheBound(graph, plan, buffers, allowed);
+  const std::set<std::string> direct =
+      WorkspaceFreeKernelsAboveTheBound(graph, plan, buffers, AllowedAboveTheBound(goal, buffers));
   if (direct.empty()) return plan;
   for (const Node& node : graph.nodes()) {
     if (!direct.count(node.name)) continue;
@@ -158,7 +164,7 @@ absl::StatusOr<LoweringPlan> PlanWithinTheBound(const Graph& graph, const Loweri
   if (!planar_plan.ok()) return plan;
   const int64_t scratch = AssignBuffers(graph, plan, target.buffer_alignment).scratch_size;
   const BufferAssignment planar_buffers = AssignBuffers(graph, *planar_plan, target.buffer_alignment);
-  const int64_t allowed = goal == OptimizeFor::kBalanced ? BalancedAllowance(planar_buffers.activation_bound) : 0;
+  const int64_t allowed = AllowedAboveTheBound(goal, planar_buffers);
   return scratch <= planar_buffers.scratch_size + allowed ? plan : *std::move(planar_plan);
 }
 
