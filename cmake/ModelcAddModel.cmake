@@ -3,7 +3,8 @@
 #                  [DIMS <symbol=value>...] [FREEZE <input=values>...] [OUTPUT_DIR <dir>]
 #                  [OUTPUTS <tensor>...] [INPUTS <tensor>...] [BATCH <symbol>]
 #                  [WEIGHTS external|embedded] [TRACE] [LINK <more.onnx>...]
-#                  [CONNECT <model:tensor=model:tensor>...] [OPTIONS <extra flags>...])
+#                  [CONNECT <model:tensor=model:tensor>...] [POOLS <name=bytes>...]
+#                  [OPTIONS <extra flags>...])
 #
 # Compiles an ONNX model with modelc at build time and makes <target> a static library
 # holding the generated object; linking <target> also puts the folder of NAME.h on the
@@ -15,10 +16,12 @@
 # FREEZE, OUTPUTS, INPUTS, BATCH, WEIGHTS and TRACE are modelc's --freeze, --outputs,
 # --inputs, --batch, --weights and --trace (see `modelc --help`); LINK adds models compiled into the same
 # object, CONNECT (modelc's --connect) feeds outputs of one into inputs of another; with WEIGHTS external the target property
-# MODELC_WEIGHTS_FILE names the blob to pass at run time.
+# MODELC_WEIGHTS_FILE names the blob to pass at run time. POOLS (modelc's --pool, fastest
+# first, e.g. POOLS dtcm=64K sram=256K) splits the scratch over memory regions the
+# firmware places itself: the entry points then take one pointer per pool.
 function(modelc_add_model target)
   cmake_parse_arguments(PARSE_ARGV 1 ARG "TRACE" "MODEL;NAME;TARGET_TRIPLE;CPU;OUTPUT_DIR;BATCH;WEIGHTS"
-                        "DIMS;FREEZE;OPTIONS;OUTPUTS;INPUTS;LINK;CONNECT")
+                        "DIMS;FREEZE;OPTIONS;OUTPUTS;INPUTS;LINK;CONNECT;POOLS")
   if(NOT ARG_MODEL)
     message(FATAL_ERROR "modelc_add_model(${target}): MODEL is required")
   endif()
@@ -58,6 +61,9 @@ function(modelc_add_model target)
   endif()
   foreach(dim IN LISTS ARG_DIMS)
     list(APPEND flags --dim ${dim})
+  endforeach()
+  foreach(pool IN LISTS ARG_POOLS)
+    list(APPEND flags --pool ${pool})
   endforeach()
   foreach(frozen IN LISTS ARG_FREEZE)
     list(APPEND flags --freeze ${frozen})

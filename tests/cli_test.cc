@@ -495,6 +495,44 @@ TEST(Cli, BudgetsRefuseModelsThatDoNotFit) {
   ExpectCleanFailure("compile " + model + " --max-ram " + std::to_string(scratch - 1), 1, {"--max-ram"});
 }
 
+// --pool: the header's macros and prototype per pool (no single scratch), the report's
+// pools and placements, the JSON's and the picture's; bad pool flags, and pools too small,
+// are refused in one line (the latter naming a tensor and the bytes the plan needs).
+TEST(Cli, PoolsSplitTheScratchAndAreNamedEverywhere) {
+  const std::string model = kModels + "/digits_cnn.onnx --target thumbv7em-none-eabihf --cpu cortex-m4";
+  TemporaryFolder out;
+  CommandResult pooled = Modelc("compile " + model + " --pool tcm=1K --pool sram=64K --report-json --memory-svg" +
+                                " --name cnn -o " + out.path());
+  ASSERT_EQ(pooled.exit_code, 0) << pooled.output;
+  const std::string header = ReadFileBytes(out.File("cnn.h"));
+  for (const char* text : {"#define CNN_POOL_COUNT 2\n", "#define CNN_POOL_TCM_SIZE ", "#define CNN_POOL_TCM_ALIGNMENT ",
+                           "#define CNN_POOL_SRAM_SIZE ", "void *pool_tcm, void *pool_sram);",
+                           "void *const *outputs, void *const *pools);"}) {
+    EXPECT_NE(header.find(text), std::string::npos) << text;
+  }
+  EXPECT_EQ(header.find("#define CNN_SCRATCH_SIZE"), std::string::npos);
+  const std::string report = ReadFileBytes(out.File("cnn.report.txt"));
+  for (const char* text : {"pools:        tcm ", " of 1024 bytes, sram ", "pool tcm @", "pool sram @"}) {
+    EXPECT_NE(report.find(text), std::string::npos) << text << "\n" << report;
+  }
+  const nlohmann::json json = nlohmann::json::parse(ReadFileBytes(out.File("cnn.report.json")));
+  ASSERT_EQ(json["totals"]["pools"].size(), 2u);
+  EXPECT_EQ(json["totals"]["pools"][0]["name"], "tcm");
+  EXPECT_EQ(json["totals"]["pools"][1]["capacity_bytes"], 65536);
+  EXPECT_LE(json["totals"]["pools"][0]["bytes"].get<int64_t>(), 1024);
+  EXPECT_EQ(json["totals"]["scratch_bytes"].get<int64_t>(),
+            json["totals"]["pools"][0]["bytes"].get<int64_t>() + json["totals"]["pools"][1]["bytes"].get<int64_t>());
+  for (const auto& tensor : json["tensors"]) EXPECT_TRUE(tensor.contains("pool")) << tensor.dump();
+  EXPECT_NE(ReadFileBytes(out.File("cnn.memory.svg")).find(">pool sram ("), std::string::npos);
+
+  ExpectCleanFailure("compile " + model + " --pool tcm=64", 1,
+                     {"--pool: the pools (tcm 64 bytes) have no room for tensor '", "the plan needs at least "});
+  ExpectCleanFailure("compile " + model + " --pool 1x=1K", 2, {"must be a C identifier"});
+  ExpectCleanFailure("compile " + model + " --pool tcm=1K --pool TCM=2K", 2, {"give the same macros"});
+  ExpectCleanFailure("compile " + model + " --pool tcm", 2, {"--pool expects NAME=BYTES"});
+  ExpectCleanFailure("compile " + model + " --pool tcm=-1", 2, {"--pool expects a positive number of bytes"});
+}
+
 // --report-json and --memory-svg for every model of the tests: the JSON agrees with the
 // header and the text report, and the picture has one rectangle per scratch tensor and
 // workspace buffer (a path for a buffer whose bytes in use change from step to step;
@@ -1367,6 +1405,34 @@ std::vector<std::string> WritableSections(const std::string& object) {
   return writable;
 }
 
+// The weights and everything derived from them (repacked panels, transformed filters)
+// are in sections named .rodata.NAME.*, so that a linker script can put them in another
+// memory (docs/runtime.md): small ones too, which LLVM would otherwise merge into
+// .rodata.cst16 etc. (on Arm, where code keeps its literals in .text, no such section is
+// left). Together they hold nearly all the weights' bytes the report states: a kernel may
+// keep a few as immediates in its code (digits_cnn's 40-byte Gemm bias on Cortex-M4).
+TEST(Cli, WeightsAreInSectionsNamedAfterTheModel) {
+  TemporaryFolder out;
+  for (const std::string target : {"", " --target thumbv7em-none-eabihf --cpu cortex-m4",
+                                   " --target thumbv8.1m.main-none-eabihf --cpu cortex-m55 --optimize size"}) {
+    ASSERT_EQ(Modelc("compile " + kModels + "/digits_cnn.onnx --name cnn -o " + out.path() + target).exit_code, 0);
+    const std::string report = ReadFileBytes(out.File("cnn.report.txt"));
+    const size_t at = report.find("weights:      ");
+    ASSERT_NE(at, std::string::npos);
+    const int64_t weight_bytes = std::stoll(report.substr(at + 14));
+    int64_t in_weight_sections = 0;
+    for (const std::string& line : Lines(RunCommand("readelf -S -W " + out.File("cnn.o")).output)) {
+      std::istringstream fields(line.substr(line.find(']') == std::string::npos ? 0 : line.find(']') + 1));
+      std::string name, type, address, offset, size;
+      fields >> name >> type >> address >> offset >> size;
+      if (name.rfind(".rodata", 0) != 0 || type != "PROGBITS") continue;
+      if (name.rfind(".rodata.cnn.", 0) == 0) in_weight_sections += std::stoll(size, nullptr, 16);
+      if (!target.empty()) EXPECT_NE(name.rfind(".rodata.cst", 0), 0u) << name << target;
+    }
+    EXPECT_GE(in_weight_sections, weight_bytes * 99 / 100) << target;
+  }
+}
+
 TEST(Cli, HostObjectsAreFreestanding) {
   TemporaryFolder out;
   std::vector<std::string> models = {kModels + "/digits_mlp.onnx", kModels + "/digits_cnn.onnx"};
@@ -1601,6 +1667,33 @@ TEST(CliRun, RunsAModelOnTensorFilesAndChecksItsOutputs) {
   EXPECT_NE(wrong.output.find("is float32[6]; the model's inputs: 'x' float32[3,4,5]"), std::string::npos)
       << wrong.output;
   EXPECT_TRUE(temporary.Files().empty()) << "the temporary folder was left behind";
+}
+
+// A float32 NumPy file (format 1.0) of `shape` holding `count` values.
+std::string NpyFloat32(const std::string& shape, const float* values, size_t count) {
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
+  while ((10 + header.size() + 1) % 64 != 0) header += ' ';
+  header += '\n';
+  std::string file = std::string("\x93NUMPY\x01\x00", 8);
+  file += static_cast<char>(header.size() & 0xFF);
+  file += static_cast<char>(header.size() >> 8);
+  file += header;
+  file.append(reinterpret_cast<const char*>(values), count * sizeof(float));
+  return file;
+}
+
+// modelc run with --pool: the host runner allocates each pool on its own and the model
+// still gives ONNX Runtime's output.
+TEST(CliRun, RunsAModelWhoseScratchIsInPools) {
+  const std::vector<float> images = ReadFloats(kModels + "/digits_cnn.inputs.bin");
+  const std::vector<float> references = ReadFloats(kModels + "/digits_cnn.ort_outputs.bin");
+  TemporaryFolder folder;
+  const std::string input = WriteFile(folder, "image.npy", NpyFloat32("(1, 1, 8, 8)", images.data() + 64, 64));
+  const std::string expected = WriteFile(folder, "probs.npy", NpyFloat32("(1, 10)", references.data() + 10, 10));
+  CommandResult ran = Modelc("run " + kModels + "/digits_cnn.onnx --pool fast=1K --pool slow=64K --input " + input +
+                             " --expect " + expected + " --rtol 1e-4");
+  EXPECT_EQ(ran.exit_code, 0) << ran.output;
+  EXPECT_NE(ran.output.find("matches " + expected), std::string::npos) << ran.output;
 }
 
 TEST(CliRun, RefusesWhatItCannotDo) {

@@ -23,6 +23,7 @@
 #include "ext_cnn_size.h"
 #include "if_runtime.h"
 #include "if_runtime_size.h"
+#include "pooled_cnn.h"
 #include "traced_channels_last.h"
 #include "traced_cnn.h"
 #include "traced_cnn_size.h"
@@ -238,6 +239,47 @@ TEST(Contract, SizeModeExternalWeightsRunLikeOnnxRuntime) {
   AlignedBuffer scratch(EXT_CNN_SIZE_SCRATCH_SIZE, EXT_CNN_SIZE_SCRATCH_ALIGNMENT);
   std::vector<float> probs(10);
   EXPECT_EQ(ext_cnn_size_run(images.data(), probs.data(), other.data(), scratch.data()), MODELC_ERROR_WEIGHTS);
+}
+
+// --pool: the scratch split over two separately allocated pools; the typed entry takes
+// a pointer per pool, the generic one an array of them, and both run the model like ONNX
+// Runtime. The descriptor and the header agree; a missing or misaligned pool is refused.
+TEST(Contract, PoolsRunLikeOnnxRuntimeFromSeparateAllocations) {
+  const modelc_model_info& info = pooled_cnn_model_info;
+  ASSERT_EQ(info.pool_count, 2u);
+  EXPECT_EQ(POOLED_CNN_POOL_COUNT, 2);
+  EXPECT_STREQ(info.pools[0].name, "fast");
+  EXPECT_STREQ(info.pools[1].name, "slow");
+  EXPECT_EQ(info.pools[0].size, POOLED_CNN_POOL_FAST_SIZE);
+  EXPECT_EQ(info.pools[1].size, POOLED_CNN_POOL_SLOW_SIZE);
+  EXPECT_EQ(info.pools[0].alignment, POOLED_CNN_POOL_FAST_ALIGNMENT);
+  EXPECT_GT(POOLED_CNN_POOL_FAST_SIZE, 0u);
+  EXPECT_LE(POOLED_CNN_POOL_FAST_SIZE, 1024u);
+  EXPECT_GT(POOLED_CNN_POOL_SLOW_SIZE, 0u);
+  EXPECT_EQ(info.scratch_size, uint64_t{POOLED_CNN_POOL_FAST_SIZE} + POOLED_CNN_POOL_SLOW_SIZE);
+
+  const std::vector<float> images = ReadFloats(std::string(MODELC_SOURCE_DIR) + "/models/digits_cnn.inputs.bin");
+  const std::vector<float> references = ReadFloats(std::string(MODELC_SOURCE_DIR) + "/models/digits_cnn.ort_outputs.bin");
+  AlignedBuffer fast(POOLED_CNN_POOL_FAST_SIZE, POOLED_CNN_POOL_FAST_ALIGNMENT);
+  AlignedBuffer slow(POOLED_CNN_POOL_SLOW_SIZE, POOLED_CNN_POOL_SLOW_ALIGNMENT);
+  std::vector<float> probs(10), generic_probs(10);
+  for (size_t s = 0; s < 8; ++s) {
+    const std::vector<float> expected(references.begin() + s * 10, references.begin() + (s + 1) * 10);
+    std::memset(fast.data(), 0xA5, POOLED_CNN_POOL_FAST_SIZE);  // stale bytes must not matter
+    ASSERT_EQ(pooled_cnn_run(images.data() + s * 64, probs.data(), fast.data(), slow.data()), MODELC_OK);
+    EXPECT_TRUE(NearlyEqual(probs, expected, 0.0, 1e-4)) << "image " << s;
+    const void* inputs[] = {images.data() + s * 64};
+    void* outputs[] = {generic_probs.data()};
+    void* pools[] = {fast.data(), slow.data()};
+    ASSERT_EQ(info.run(inputs, outputs, pools), MODELC_OK);
+    EXPECT_EQ(generic_probs, probs);
+  }
+  EXPECT_EQ(pooled_cnn_run(images.data(), probs.data(), fast.data(), nullptr), MODELC_ERROR_NULL_POINTER);
+  EXPECT_EQ(pooled_cnn_run(images.data(), probs.data(), static_cast<char*>(fast.data()) + 4, slow.data()),
+            MODELC_ERROR_MISALIGNED);
+  const void* inputs[] = {images.data()};
+  void* outputs[] = {probs.data()};
+  EXPECT_EQ(info.run(inputs, outputs, nullptr), MODELC_ERROR_NULL_POINTER);
 }
 
 struct TraceLog {

@@ -2,6 +2,7 @@
 // guarantees (no overlap while live, alignment, between lower bound and naive) on
 // many random tables.
 #include "compiler/planning/memory_planner.h"
+#include "compiler/planning/pool_planner.h"
 
 #include <random>
 
@@ -77,6 +78,71 @@ TEST(MemoryPlanner, IsDeterministic) {
 
 namespace modelc {
 namespace {
+
+// Pools (--pool): the most-touched bytes go to the first pool when the total is the
+// same either way; no pool is filled beyond its capacity; buffers live together stay
+// apart within a pool; too small pools name the buffer that did not fit.
+TEST(PoolPlanner, PutsTheMostTouchedBytesInTheFastestPool) {
+  // Two 64-byte buffers live together; the second is touched ten times as often.
+  const std::vector<BufferRequest> requests = {{64, 0, 1}, {64, 0, 1}};
+  const PoolPlan plan = PlanPools(requests, {10.0, 100.0}, {64, 1024}, 16);
+  ASSERT_EQ(plan.unplaced, -1);
+  EXPECT_EQ(plan.pool[1], 0);
+  EXPECT_EQ(plan.pool[0], 1);
+  EXPECT_EQ(plan.sizes, (std::vector<int64_t>{64, 64}));
+  // Touched the other way round, they swap.
+  const PoolPlan swapped = PlanPools(requests, {100.0, 10.0}, {64, 1024}, 16);
+  EXPECT_EQ(swapped.pool[0], 0);
+  EXPECT_EQ(swapped.pool[1], 1);
+}
+
+TEST(PoolPlanner, PrefersTheFewestBytesInAllOverTouches) {
+  // With 64 bytes of fast pool: a 16-byte buffer touched most per byte (step 0), a
+  // 48-byte one (steps 0-1), a 64-byte one (step 1). The dense one first puts the 48 beside
+  // it and the 64 in the slow pool (64 + 64 bytes); the 64 first gives 64 + 48.
+  const std::vector<BufferRequest> requests = {{16, 0, 0}, {48, 0, 1}, {64, 1, 1}};
+  const PoolPlan plan = PlanPools(requests, {1000.0, 10.0, 10.0}, {64, 1024}, 16);
+  ASSERT_EQ(plan.unplaced, -1);
+  EXPECT_EQ(plan.sizes, (std::vector<int64_t>{64, 48}));
+  EXPECT_EQ(plan.pool[2], 0);
+}
+
+TEST(PoolPlanner, RandomTablesRespectCapacitiesAndKeepLiveBuffersApart) {
+  std::mt19937 random(11);
+  for (int trial = 0; trial < 200; ++trial) {
+    std::vector<BufferRequest> requests(1 + random() % 30);
+    std::vector<double> touches;
+    for (BufferRequest& r : requests) {
+      r.size = 1 + random() % 3000;
+      r.first_step = random() % 20;
+      r.last_step = r.first_step + random() % 6;
+      touches.push_back(static_cast<double>(random() % 1000));
+    }
+    const std::vector<int64_t> capacities = {1 + static_cast<int64_t>(random() % 8000), int64_t{1} << 30};
+    const PoolPlan plan = PlanPools(requests, touches, capacities, 16);
+    ASSERT_EQ(plan.unplaced, -1) << "the second pool holds everything";
+    for (size_t i = 0; i < requests.size(); ++i) {
+      const int pool = plan.pool[i];
+      ASSERT_EQ(plan.offsets[i] % 16, 0);
+      ASSERT_LE(plan.offsets[i] + requests[i].size, plan.sizes[pool]);
+      ASSERT_LE(plan.sizes[pool], capacities[pool]);
+      for (size_t j = i + 1; j < requests.size(); ++j) {
+        if (plan.pool[j] != pool) continue;
+        const bool live_together = requests[i].first_step <= requests[j].last_step &&
+                                   requests[j].first_step <= requests[i].last_step;
+        const bool apart = plan.offsets[i] + requests[i].size <= plan.offsets[j] ||
+                           plan.offsets[j] + requests[j].size <= plan.offsets[i];
+        ASSERT_TRUE(!live_together || apart) << "trial " << trial << ": buffers " << i << " and " << j;
+      }
+    }
+  }
+}
+
+TEST(PoolPlanner, SaysWhichBufferFitsNowhere) {
+  const std::vector<BufferRequest> requests = {{64, 0, 1}, {256, 0, 1}};
+  const PoolPlan plan = PlanPools(requests, {1.0, 1.0}, {128, 128}, 16);
+  EXPECT_EQ(plan.unplaced, 1);
+}
 
 TEST(BufferAssignment, ElementwiseChainRunsInPlaceButNeverOverGraphInputs) {
   Graph graph;

@@ -16,8 +16,8 @@
 namespace modelc {
 
 // Version of the generated ABI (entry points, descriptor layout); stored in the
-// descriptor and the header.
-inline constexpr int kGeneratedAbiVersion = 1;
+// descriptor and the header. 2: the descriptor ends with the pools (--pool).
+inline constexpr int kGeneratedAbiVersion = 2;
 
 struct CodegenRequest {
   const Graph* graph = nullptr;

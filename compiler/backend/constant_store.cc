@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "llvm/TargetParser/Triple.h"
 
 namespace modelc {
 
@@ -26,6 +27,10 @@ llvm::Value* ConstantStore::Place(llvm::IRBuilder<>& builder, llvm::Value* weigh
                                             llvm::GlobalValue::InternalLinkage, data, name);
     global->setAlignment(llvm::Align(alignment_));
     global->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
+    // Its own section, .rodata.NAME... (NAME: the model's), also where LLVM would merge a
+    // small constant into .rodata.cst4 etc.: a linker script finds every weight byte by
+    // that prefix (docs/runtime.md).
+    if (llvm::Triple(module_.getTargetTriple()).isOSBinFormatELF()) global->setSection(absl::StrCat(".rodata.", name));
     return global;
   }
   while (payload_.size() % 64 != 0) payload_.push_back('\0');

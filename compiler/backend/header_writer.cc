@@ -1,5 +1,7 @@
 // The generated C header: self-contained (only <stdint.h>), usable from C and C++,
 // declaring the typed and generic entry points, size constants and the descriptor.
+#include <set>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -30,8 +32,21 @@ std::string GenerateHeader(const CodegenRequest& request, const ObjectFile& obje
       "#ifndef ", guard, "\n#define ", guard, "\n\n", kAbiHeaderText,
       "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
   absl::StrAppend(&h, "#define ", m, "_ABI_VERSION ", kGeneratedAbiVersion, "\n");
-  absl::StrAppend(&h, "#define ", m, "_SCRATCH_SIZE ", request.buffers->scratch_size, "u\n");
-  absl::StrAppend(&h, "#define ", m, "_SCRATCH_ALIGNMENT ", request.buffers->scratch_alignment, "u\n");
+  const BufferAssignment& buffers = *request.buffers;
+  if (buffers.pools.empty()) {
+    absl::StrAppend(&h, "#define ", m, "_SCRATCH_SIZE ", buffers.scratch_size, "u\n");
+    absl::StrAppend(&h, "#define ", m, "_SCRATCH_ALIGNMENT ", buffers.scratch_alignment, "u\n");
+  } else {
+    absl::StrAppend(&h, "/* Compiled with --pool: the scratch is in ", buffers.pools.size(),
+                    " pools, each passed by a pointer of its own\n   (fastest first; ", buffers.scratch_size,
+                    " bytes in all). */\n");
+    absl::StrAppend(&h, "#define ", m, "_POOL_COUNT ", buffers.pools.size(), "\n");
+    for (const ArenaPool& pool : buffers.pools) {
+      const std::string macro = absl::StrCat(m, "_POOL_", absl::AsciiStrToUpper(pool.name));
+      absl::StrAppend(&h, "#define ", macro, "_SIZE ", pool.size, "u  /* of the ", pool.capacity, " offered */\n");
+      absl::StrAppend(&h, "#define ", macro, "_ALIGNMENT ", buffers.scratch_alignment, "u\n");
+    }
+  }
   absl::StrAppend(&h, "#define ", m, "_SCRATCH_LOWER_BOUND ", request.buffers->activation_bound,
                   "u  /* activation bound: most bytes of tensors live at one step */\n");
   absl::StrAppend(&h, "#define ", m, "_INPUT_COUNT ", graph.inputs().size(), "\n");
@@ -66,9 +81,23 @@ std::string GenerateHeader(const CodegenRequest& request, const ObjectFile& obje
                                   names.outputs[i]));
   }
   if (request.external_weights) params.push_back("const void *weights");
-  params.push_back("void *scratch");
-  absl::StrAppend(&h, "\n/* Runs the model. scratch: ", m, "_SCRATCH_SIZE bytes aligned to ", m,
-                  "_SCRATCH_ALIGNMENT\n   (may be NULL when the size is 0). */\n");
+  if (buffers.pools.empty()) {
+    params.push_back("void *scratch");
+    absl::StrAppend(&h, "\n/* Runs the model. scratch: ", m, "_SCRATCH_SIZE bytes aligned to ", m,
+                    "_SCRATCH_ALIGNMENT\n   (may be NULL when the size is 0). */\n");
+  } else {
+    // A parameter's name is only a comment to C, but two alike are an error: a tensor
+    // named pool_NAME keeps its name and the pool's parameter gets a trailing '_'.
+    std::set<std::string> taken(names.inputs.begin(), names.inputs.end());
+    taken.insert(names.outputs.begin(), names.outputs.end());
+    for (const ArenaPool& pool : buffers.pools) {
+      std::string name = absl::StrCat("pool_", pool.name);
+      while (taken.count(name)) name += "_";
+      params.push_back(absl::StrCat("void *", name));
+    }
+    absl::StrAppend(&h, "\n/* Runs the model. pool_NAME: ", m, "_POOL_NAME_SIZE bytes aligned to ", m,
+                    "_POOL_NAME_ALIGNMENT\n   (may be NULL when the size is 0). The pools must not overlap. */\n");
+  }
   absl::StrAppend(&h, "int ", p, "_run(", absl::StrJoin(params, ", "), ");\n\n");
   if (request.batched) {
     std::vector<std::string> batched = {"int64_t batch"};
@@ -87,11 +116,15 @@ std::string GenerateHeader(const CodegenRequest& request, const ObjectFile& obje
     absl::StrAppend(&h, "int ", p, "_run_traced(", absl::StrJoin(traced, ", "), ");\n");
     absl::StrAppend(&h, "int ", p, "_run_traced_generic(const void *const *inputs, void *const *outputs, ",
                     request.external_weights ? "const void *weights, " : "",
-                    "void *scratch, modelc_trace_fn trace, void *user);\n\n");
+                    buffers.pools.empty() ? "void *scratch" : "void *const *pools",
+                    ", modelc_trace_fn trace, void *user);\n\n");
   }
-  absl::StrAppend(&h, "/* The same, with inputs and outputs as arrays of pointers in model order. */\n");
+  absl::StrAppend(&h, "/* The same, with inputs and outputs as arrays of pointers in model order",
+                  buffers.pools.empty() ? "" : ", and the pools\n   as an array of their pointers in the order above",
+                  ". */\n");
   absl::StrAppend(&h, "int ", p, "_run_generic(const void *const *inputs, void *const *outputs, ",
-                  request.external_weights ? "const void *weights, " : "", "void *scratch);\n\n");
+                  request.external_weights ? "const void *weights, " : "",
+                  buffers.pools.empty() ? "void *scratch" : "void *const *pools", ");\n\n");
   if (request.external_weights) {
     absl::StrAppend(&h, "/* Compiled with --weights external: `weights` is the blob ", p, ".weights.bin (",
                     m, "_WEIGHTS_BYTES bytes, 64-byte aligned; flash, a file, a download). A blob of another\n"

@@ -1,12 +1,14 @@
 // Module layout of a compiled model NAME:
-//   NAME_run(in..., out..., scratch)      typed entry point, checks pointers
-//   NAME_run_generic(inputs, outputs, scratch)
+//   NAME_run(in..., out..., scratch)      typed entry point, checks pointers (with
+//                                         --pool: one pointer per pool for the scratch)
+//   NAME_run_generic(inputs, outputs, scratch)   (with --pool: an array of pool pointers)
 //   NAME_model_info                       descriptor: names, types, shapes, sizes, entry
 //   internal NAME.graph                   calls one internal function per node in order
 //   internal constants                    weights (read-only data)
 // Nothing is writable at run time except the caller's buffers: no mutable globals.
 #include "compiler/backend/module_builder.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -70,9 +72,19 @@ class ModuleBuilder {
  private:
   size_t TensorCount() const { return graph_.inputs().size() + graph_.outputs().size(); }
   bool External() const { return request_.external_weights; }
-  // Graph function arguments: inputs..., outputs..., scratch[, weights][, trace, user].
-  size_t GraphWeightsArg() const { return TensorCount() + 1; }
-  size_t GraphTraceArg() const { return TensorCount() + 1 + (External() ? 1 : 0); }
+  // The arenas the scratch is in: one, or one per --pool.
+  size_t ArenaCount() const { return std::max<size_t>(1, buffers_.pools.size()); }
+  int64_t ArenaSize(size_t arena) const {
+    return buffers_.pools.empty() ? buffers_.scratch_size : buffers_.pools[arena].size;
+  }
+  // Graph function arguments: inputs..., outputs..., arenas...[, weights][, trace, user].
+  size_t GraphWeightsArg() const { return TensorCount() + ArenaCount(); }
+  size_t GraphTraceArg() const { return TensorCount() + ArenaCount() + (External() ? 1 : 0); }
+  // Bytes `offset` into arena `arena`, inside the graph function.
+  llvm::Value* ArenaPointer(int arena, int64_t offset, llvm::Function* graph_function) {
+    return builder_.CreateInBoundsGEP(builder_.getInt8Ty(), graph_function->getArg(TensorCount() + arena),
+                                      builder_.getInt64(offset));
+  }
   // What the model ID covers: the model's name and IR (constants by name and type only).
   std::string Structure() const { return absl::StrCat(names_.prefix, "\n", PrintGraph(graph_)); }
   llvm::Type* Ptr() { return builder_.getPtrTy(); }
@@ -92,13 +104,13 @@ class ModuleBuilder {
     return function;
   }
 
-  // (inputs..., outputs..., scratch[, trace callback, its user pointer])
+  // (inputs..., outputs..., arenas...[, weights][, trace callback, its user pointer])
   llvm::Function* DeclareGraphFunction() {
     llvm::Function* function = CreateFunction(absl::StrCat(names_.prefix, ".graph"), builder_.getVoidTy(),
-                                              TensorCount() + 1 + (External() ? 1 : 0) + (request_.trace ? 2 : 0),
+                                              GraphWeightsArg() + (External() ? 1 : 0) + (request_.trace ? 2 : 0),
                                               llvm::GlobalValue::InternalLinkage);
-    // Callers promise that no output buffer overlaps any input, output or the scratch.
-    for (size_t i = 0; i <= TensorCount(); ++i) function->getArg(i)->addAttr(llvm::Attribute::NoAlias);
+    // Callers promise that no output buffer overlaps any input, output, the scratch or a pool.
+    for (size_t i = 0; i < GraphWeightsArg(); ++i) function->getArg(i)->addAttr(llvm::Attribute::NoAlias);
     return function;
   }
 
@@ -116,8 +128,7 @@ class ModuleBuilder {
     for (ValueId output : node.outputs) {
       llvm::Value* data = PointerTo(output, graph_function);
       if (const auto& storage = plan_.values[output].channels_last) {
-        llvm::Value* workspace = builder_.CreateInBoundsGEP(builder_.getInt8Ty(), graph_function->getArg(TensorCount()),
-                                                            builder_.getInt64(buffers_.workspace_offset[n]));
+        llvm::Value* workspace = ArenaPointer(buffers_.workspace_pool[n], buffers_.workspace_offset[n], graph_function);
         KernelContext kernel(builder_, *module_, graph_, node, {}, {}, absl::StrCat(names_.prefix, ".trace"), workspace,
                              plan_, plan_.nodes[n], plan_use_[n], request_.target, constants_, nullptr);
         llvm::Value* planar = kernel.Workspace("planar_copy", graph_.value(output).type.ByteSize());
@@ -166,8 +177,7 @@ class ModuleBuilder {
       case StorageKind::kConstant:
         return ConstantPointer(root, graph_function);
       case StorageKind::kScratch:
-        return builder_.CreateInBoundsGEP(builder_.getInt8Ty(), graph_function->getArg(TensorCount()),
-                                          builder_.getInt64(storage.offset));
+        return ArenaPointer(storage.pool, storage.offset, graph_function);
       case StorageKind::kUnused:
         break;
     }
@@ -239,8 +249,7 @@ class ModuleBuilder {
       }
       for (ValueId output : node.outputs) args.push_back(PointerTo(output, graph_function));
       if (buffers_.workspace_offset[n] >= 0) {
-        args.push_back(builder_.CreateInBoundsGEP(builder_.getInt8Ty(), graph_function->getArg(TensorCount()),
-                                                  builder_.getInt64(buffers_.workspace_offset[n])));
+        args.push_back(ArenaPointer(buffers_.workspace_pool[n], buffers_.workspace_offset[n], graph_function));
       }
       llvm::Value* weights = External() ? graph_function->getArg(GraphWeightsArg()) : nullptr;
       if (weights) args.push_back(weights);
@@ -364,11 +373,11 @@ class ModuleBuilder {
     ReturnIf(builder_.CreateNot(ok), kStatusWrongWeights, function);
   }
 
-  // NAME_run(inputs..., outputs...[, weights], scratch), or NAME_run_traced(..., trace, user).
+  // NAME_run(inputs..., outputs...[, weights], scratch or pools...), or NAME_run_traced(..., trace, user).
   llvm::Function* DefineTypedEntry(llvm::Function* graph_function, bool traced) {
     const size_t weights_args = External() ? 1 : 0;
     llvm::Function* run = CreateFunction(absl::StrCat(names_.prefix, traced ? "_run_traced" : "_run"),
-                                         builder_.getInt32Ty(), TensorCount() + weights_args + 1 + (traced ? 2 : 0),
+                                         builder_.getInt32Ty(), TensorCount() + weights_args + ArenaCount() + (traced ? 2 : 0),
                                          llvm::GlobalValue::ExternalLinkage);
     builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", run));
     std::vector<llvm::Value*> args;
@@ -377,9 +386,11 @@ class ModuleBuilder {
       CheckPointer(run->getArg(i), ByteSize(graph_.value(id).type.element_type), run);
       args.push_back(run->getArg(i));
     }
-    llvm::Value* scratch = run->getArg(TensorCount() + weights_args);
-    if (buffers_.scratch_size > 0) CheckPointer(scratch, buffers_.scratch_alignment, run);
-    args.push_back(scratch);
+    for (size_t arena = 0; arena < ArenaCount(); ++arena) {
+      llvm::Value* pointer = run->getArg(TensorCount() + weights_args + arena);
+      if (ArenaSize(arena) > 0) CheckPointer(pointer, buffers_.scratch_alignment, run);
+      args.push_back(pointer);
+    }
     if (External()) {
       llvm::Value* weights = run->getArg(TensorCount());
       CheckPointer(weights, 64, run);
@@ -388,7 +399,7 @@ class ModuleBuilder {
     }
     if (request_.trace) {  // the untraced entry passes no callback
       llvm::Value* none = llvm::ConstantPointerNull::get(builder_.getPtrTy());
-      const size_t trace_arg = TensorCount() + weights_args + 1;
+      const size_t trace_arg = TensorCount() + weights_args + ArenaCount();
       args.push_back(traced ? static_cast<llvm::Value*>(run->getArg(trace_arg)) : none);
       args.push_back(traced ? static_cast<llvm::Value*>(run->getArg(trace_arg + 1)) : none);
     }
@@ -426,11 +437,11 @@ class ModuleBuilder {
     builder_.CreateRet(builder_.CreateSelect(same, builder_.getInt32(0), builder_.getInt32(kStatusWrongWeights)));
   }
 
-  // NAME_run_batched(int64 batch, inputs..., outputs..., scratch): NAME_run on each
-  // sample in turn, every tensor advancing by its one-sample size. The scratch is reused.
+  // NAME_run_batched(int64 batch, inputs..., outputs..., scratch or pools...): NAME_run on
+  // each sample in turn, every tensor advancing by its one-sample size. The scratch is reused.
   void DefineBatchedEntry(llvm::Function* run) {
     std::vector<llvm::Type*> params = {builder_.getInt64Ty()};
-    params.insert(params.end(), TensorCount() + (External() ? 1 : 0) + 1, Ptr());
+    params.insert(params.end(), TensorCount() + (External() ? 1 : 0) + ArenaCount(), Ptr());
     llvm::Function* batched = llvm::Function::Create(
         llvm::FunctionType::get(builder_.getInt32Ty(), params, false), llvm::GlobalValue::ExternalLinkage,
         absl::StrCat(names_.prefix, "_run_batched"), module_.get());
@@ -451,7 +462,7 @@ class ModuleBuilder {
     builder_.CreateRet(builder_.getInt32(0));
   }
 
-  // NAME_run_generic(inputs, outputs[, weights], scratch), or with `traced`
+  // NAME_run_generic(inputs, outputs[, weights], scratch or an array of pools), or with `traced`
   // NAME_run_traced_generic(..., trace, user): arrays of pointers in model order.
   llvm::Function* DefineGenericEntry(llvm::Function* run, bool traced) {
     const unsigned fixed = External() ? 4 : 3;
@@ -469,7 +480,15 @@ class ModuleBuilder {
       }
     }
     if (External()) args.push_back(generic->getArg(2));  // weights
-    args.push_back(generic->getArg(External() ? 3 : 2));  // scratch
+    llvm::Value* scratch = generic->getArg(External() ? 3 : 2);
+    if (buffers_.pools.empty()) {
+      args.push_back(scratch);
+    } else {  // an array of the pools' pointers
+      ReturnIf(builder_.CreateIsNull(scratch), kStatusNullPointer, generic);
+      for (size_t pool = 0; pool < buffers_.pools.size(); ++pool) {
+        args.push_back(builder_.CreateLoad(Ptr(), builder_.CreateInBoundsGEP(Ptr(), scratch, builder_.getInt64(pool))));
+      }
+    }
     if (traced) {
       args.push_back(generic->getArg(fixed));
       args.push_back(generic->getArg(fixed + 1));
@@ -505,11 +524,29 @@ class ModuleBuilder {
                                     absl::StrCat(names_.prefix, ".", purpose, "_info"));
   }
 
+  // The descriptor's modelc_pool_info entries (a null pointer without --pool).
+  llvm::Constant* PoolInfoArray() {
+    if (buffers_.pools.empty()) return llvm::ConstantPointerNull::get(builder_.getPtrTy());
+    auto* pool_info = llvm::StructType::create(context_, {Ptr(), builder_.getInt64Ty(), builder_.getInt64Ty()},
+                                               "modelc_pool_info");
+    std::vector<llvm::Constant*> infos;
+    for (size_t p = 0; p < buffers_.pools.size(); ++p) {
+      infos.push_back(llvm::ConstantStruct::get(
+          pool_info, {CString(buffers_.pools[p].name, absl::StrCat("pool", p)),
+                      builder_.getInt64(buffers_.pools[p].size), builder_.getInt64(buffers_.scratch_alignment)}));
+    }
+    auto* array_type = llvm::ArrayType::get(pool_info, infos.size());
+    return new llvm::GlobalVariable(*module_, array_type, true, llvm::GlobalValue::PrivateLinkage,
+                                    llvm::ConstantArray::get(array_type, infos),
+                                    absl::StrCat(names_.prefix, ".pool_info"));
+  }
+
   void DefineDescriptor(llvm::Function* generic) {
     llvm::Type* i32 = builder_.getInt32Ty();
     llvm::Type* i64 = builder_.getInt64Ty();
     auto* model_info = llvm::StructType::create(
-        context_, {Ptr(), i32, i32, i32, Ptr(), Ptr(), i64, i64, i64, Ptr(), Ptr(), i64}, "modelc_model_info");
+        context_, {Ptr(), i32, i32, i32, Ptr(), Ptr(), i64, i64, i64, Ptr(), Ptr(), i64, i32, Ptr()},
+        "modelc_model_info");
     llvm::Constant* fields[] = {
         CString(names_.prefix, "model_name"),
         builder_.getInt32(kGeneratedAbiVersion),
@@ -523,6 +560,8 @@ class ModuleBuilder {
         External() ? llvm::ConstantPointerNull::get(builder_.getPtrTy()) : static_cast<llvm::Constant*>(generic),
         External() ? static_cast<llvm::Constant*>(generic) : llvm::ConstantPointerNull::get(builder_.getPtrTy()),
         builder_.getInt64(External() ? constants_.BlobBytes() : 0),
+        builder_.getInt32(static_cast<uint32_t>(buffers_.pools.size())),
+        PoolInfoArray(),
     };
     new llvm::GlobalVariable(*module_, model_info, true, llvm::GlobalValue::ExternalLinkage,
                              llvm::ConstantStruct::get(model_info, fields),

@@ -30,6 +30,7 @@
 #include "compiler/passes/passes.h"
 #include "compiler/passes/subgraph_selection.h"
 #include "compiler/planning/buffer_assignment.h"
+#include "compiler/planning/pool_planner.h"
 #include "compiler/util/status_macros.h"
 
 namespace modelc {
@@ -282,6 +283,9 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
   if (options.dump_plan) dump << PrintLoweringPlan(graph, *plan);
   auto planned = std::unique_ptr<PlannedModel>(new PlannedModel{target, std::move(graph), *std::move(plan), {}, {}});
   planned->buffers = AssignBuffers(planned->graph, planned->plan, target.buffer_alignment);
+  if (absl::Status pooled = AssignPools(planned->graph, planned->plan, options.pools, planned->buffers); !pooled.ok()) {
+    return absl::Status(pooled.code(), absl::StrCat(options.model_path, ": --pool: ", pooled.message()));
+  }
   planned->request = CodegenRequest{.graph = &planned->graph,
                                     .plan = &planned->plan,
                                     .buffers = &planned->buffers,

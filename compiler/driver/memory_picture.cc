@@ -58,9 +58,12 @@ std::string DrawMemoryPlan(const CodegenRequest& request) {
   for (ValueId id = 0; id < static_cast<ValueId>(graph.values().size()); ++id) {
     if (buffers.root[id] != id || buffers.storage[id].kind != StorageKind::kScratch) continue;
     const BufferRequest& lifetime = buffers.lifetimes[id];
-    const int64_t offset = buffers.storage[id].offset;
-    const std::string title = absl::StrFormat("'%s' %d bytes @%d, steps %d..%d", Escape(graph.value(id).name),
-                                              lifetime.size, offset, lifetime.first_step, lifetime.last_step);
+    const Storage& storage = buffers.storage[id];
+    const int64_t offset = PoolStart(buffers, storage.pool) + storage.offset;
+    const std::string title =
+        absl::StrFormat("'%s' %d bytes %s, steps %d..%d", Escape(graph.value(id).name), lifetime.size,
+                        Escape(ArenaPlaceText(buffers, storage.pool, storage.offset)), lifetime.first_step,
+                        lifetime.last_step);
     const char* colour = plan.values[id].channels_last ? "#59a14f" : "#4e79a7";
     if (lifetime.step_sizes.empty()) {
       absl::StrAppend(&svg, rect(x(lifetime.first_step), y(offset), x(lifetime.last_step + 1),
@@ -78,11 +81,22 @@ std::string DrawMemoryPlan(const CodegenRequest& request) {
   }
   for (size_t n = 0; n < graph.nodes().size(); ++n) {
     for (const WorkspaceBuffer& buffer : plan.nodes[n].workspace) {
+      const int pool = buffers.workspace_pool[n];
       const int64_t offset = buffers.workspace_offset[n] + buffer.offset;
-      absl::StrAppend(&svg, rect(x(n), y(offset), x(n + 1), y(offset + buffer.bytes), "#e15759",
-                                 absl::StrFormat("workspace %s of '%s' %d bytes @%d, step %d", Escape(buffer.name),
-                                                 Escape(graph.nodes()[n].name), buffer.bytes, offset, n)));
+      const int64_t drawn_at = PoolStart(buffers, pool) + offset;
+      absl::StrAppend(&svg, rect(x(n), y(drawn_at), x(n + 1), y(drawn_at + buffer.bytes), "#e15759",
+                                 absl::StrFormat("workspace %s of '%s' %d bytes %s, step %d", Escape(buffer.name),
+                                                 Escape(graph.nodes()[n].name), buffer.bytes,
+                                                 Escape(ArenaPlaceText(buffers, pool, offset)), n)));
     }
+  }
+  // With --pool, the pools one below the other, fastest first: a line where each starts.
+  for (size_t p = 0; p < buffers.pools.size(); ++p) {
+    const double top = y(static_cast<double>(PoolStart(buffers, static_cast<int>(p))));
+    absl::StrAppend(&svg, absl::StrFormat(
+        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\" stroke-width=\"1\"/>\n"
+        "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\">pool %s (%d bytes)</text>\n",
+        kLeft, top, kLeft + kWidth, top, kLeft + 4, top + 11, Escape(buffers.pools[p].name), buffers.pools[p].size));
   }
   if (!live.empty()) {  // over the rectangles: an outline around the step with the most bytes live
     absl::StrAppend(&svg, absl::StrFormat(

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -112,6 +113,13 @@ options:
   --max-ram BYTES        refuse the model when its scratch needs more (a plain number,
                          or with K or M for KiB or MiB), naming the step at the peak
                          and what is live there
+  --pool NAME=BYTES      split the scratch over memory regions passed separately
+                         (repeatable, fastest first, e.g. --pool dtcm=64K --pool
+                         sram=256K): the most-touched tensors go to the first pool with
+                         room; the entry points take one pointer per pool (void
+                         *pool_NAME) instead of the scratch, the generic one an array of
+                         them; macros NAME_POOL_<POOL>_SIZE and _ALIGNMENT. Refused,
+                         naming a tensor, when the pools are too small
   --max-flash BYTES      refuse the model when its code and read-only data need more,
                          naming the largest weights
   --max-model-size BYTES refuse model files larger than this before reading them
@@ -180,6 +188,29 @@ std::optional<OptimizeFor> OptimizeForFromName(const std::string& name) {
   }
   return std::nullopt;
 }
+
+namespace {
+
+// Pools: a parameter and two macros each; more than a handful is a mistake.
+constexpr size_t kMaxPools = 8;
+constexpr size_t kMaxPoolNameLength = 32;
+
+// A byte count: a plain number, or with K, M or G for KiB, MiB or GiB; at most 1 TiB.
+absl::StatusOr<int64_t> ParseBytes(const std::string& flag, std::string digits, const std::string& given) {
+  int64_t unit = 1;
+  if (!digits.empty() && (digits.back() == 'K' || digits.back() == 'M' || digits.back() == 'G')) {
+    unit = int64_t{1} << (digits.back() == 'K' ? 10 : digits.back() == 'M' ? 20 : 30);
+    digits.pop_back();
+  }
+  int64_t bytes = 0;
+  if (!absl::SimpleAtoi(digits, &bytes) || bytes < 1 || bytes > (int64_t{1} << 40) / unit) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, " expects a positive number of bytes (e.g. 65536 or 64K), got '", given, "'"));
+  }
+  return bytes * unit;
+}
+
+}  // namespace
 
 absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string>& args) {
   CompileOptions options;
@@ -307,23 +338,35 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
       options.dump_plan = true;
     } else if (flag == "--max-ram" || flag == "--max-flash" || flag == "--max-model-size") {
       ASSIGN_OR_RETURN(const std::string given, take_value());
-      std::string digits = given;
-      int64_t unit = 1;
-      if (!digits.empty() && (digits.back() == 'K' || digits.back() == 'M' || digits.back() == 'G')) {
-        unit = int64_t{1} << (digits.back() == 'K' ? 10 : digits.back() == 'M' ? 20 : 30);
-        digits.pop_back();
-      }
-      int64_t bytes = 0;
-      if (!absl::SimpleAtoi(digits, &bytes) || bytes < 1 || bytes > (int64_t{1} << 40) / unit) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(flag, " expects a positive number of bytes (e.g. 65536 or 64K), got '", given, "'"));
-      }
-      if (flag == "--max-model-size" && bytes * unit > kMaxModelFileBytes) {
+      ASSIGN_OR_RETURN(const int64_t bytes, ParseBytes(flag, given, given));
+      if (flag == "--max-model-size" && bytes > kMaxModelFileBytes) {
         return absl::InvalidArgumentError(absl::StrCat("--max-model-size can be at most ", kMaxModelFileBytes,
                                                        " bytes: protobuf cannot read a larger model file"));
       }
       (flag == "--max-ram" ? options.max_ram : flag == "--max-flash" ? options.max_flash : options.max_model_size) =
-          bytes * unit;
+          bytes;
+    } else if (flag == "--pool") {
+      ASSIGN_OR_RETURN(const std::string given, take_value());
+      const size_t equals = given.find('=');
+      if (equals == std::string::npos) {
+        return absl::InvalidArgumentError(absl::StrCat("--pool expects NAME=BYTES (e.g. dtcm=64K), got '", given, "'"));
+      }
+      PoolRequest pool{given.substr(0, equals), 0};
+      ASSIGN_OR_RETURN(pool.capacity, ParseBytes(flag, given.substr(equals + 1), given));
+      if (!IsValidCIdentifier(pool.name) || pool.name.size() > kMaxPoolNameLength) {
+        return absl::InvalidArgumentError(absl::StrCat("--pool: the pool name in '", given, "' must be a C identifier of at most ",
+                                                       kMaxPoolNameLength, " characters (it names a parameter and macros)"));
+      }
+      for (const PoolRequest& other : options.pools) {
+        if (absl::AsciiStrToUpper(other.name) == absl::AsciiStrToUpper(pool.name)) {
+          return absl::InvalidArgumentError(absl::StrCat("--pool names '", other.name, "' and '", pool.name,
+                                                         "' give the same macros: name them apart"));
+        }
+      }
+      if (options.pools.size() == kMaxPools) {
+        return absl::InvalidArgumentError(absl::StrCat("--pool: at most ", kMaxPools, " pools"));
+      }
+      options.pools.push_back(std::move(pool));
     } else if (flag == "--kernel") {
       ASSIGN_OR_RETURN(const std::string given, take_value());
       const size_t equals = given.rfind('=');

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "compiler/planning/pool_planner.h"
 
 namespace modelc {
 
@@ -36,6 +37,7 @@ struct CompileOptions {
   std::optional<int64_t> max_ram;    // --max-ram: bytes of scratch the model may need
   std::optional<int64_t> max_flash;  // --max-flash: bytes of code and read-only data
   std::optional<int64_t> max_model_size;  // --max-model-size: bytes a model file may hold
+  std::vector<PoolRequest> pools;          // --pool NAME=BYTES, in the order given (fastest first)
   bool report_json = false;          // --report-json: also NAME.report.json
   bool memory_svg = false;           // --memory-svg: also NAME.memory.svg
   std::vector<std::string> extra_outputs;  // --outputs

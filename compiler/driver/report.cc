@@ -40,8 +40,8 @@ std::string StorageText(const BufferAssignment& buffers, const Graph& graph, Val
       text = "weights";
       break;
     case StorageKind::kScratch:
-      text = absl::StrFormat("scratch @%d live %d..%d", storage.offset, buffers.lifetimes[root].first_step,
-                             buffers.lifetimes[root].last_step);
+      text = absl::StrFormat("%s live %d..%d", ArenaPlaceText(buffers, storage.pool, storage.offset),
+                             buffers.lifetimes[root].first_step, buffers.lifetimes[root].last_step);
       break;
     case StorageKind::kUnused:
       text = "unused";
@@ -90,7 +90,13 @@ std::string WriteReport(const CodegenRequest& request, const ObjectFile& object,
   for (const Node& node : graph.nodes()) macs += MultiplyAccumulates(graph, node);
   absl::StrAppend(&r, "MACs:         ", macs, " (Conv, Gemm and MatMul multiply-accumulates per run)\n");
   absl::StrAppend(&r, "weights:      ", weight_bytes, " bytes in ", weight_tensors, " tensors (model data)\n");
-  absl::StrAppend(&r, "scratch:      ", buffers.scratch_size, " bytes, alignment ", buffers.scratch_alignment, "\n");
+  absl::StrAppend(&r, "scratch:      ", buffers.scratch_size, " bytes, alignment ", buffers.scratch_alignment,
+                  buffers.pools.empty() ? "" : " (in the pools below)", "\n");
+  if (!buffers.pools.empty()) {
+    absl::StrAppend(&r, "pools:        ", absl::StrJoin(buffers.pools, ", ", [](std::string* out, const ArenaPool& pool) {
+                      absl::StrAppend(out, pool.name, " ", pool.size, " of ", pool.capacity, " bytes");
+                    }), " (--pool, fastest first)\n");
+  }
   absl::StrAppend(&r, "activation bound: ", buffers.activation_bound,
                   " bytes (most bytes of tensors live at one step of this order, without kernel workspaces)\n");
   absl::StrAppend(&r, "plain bound:  ", buffers.plain_activation_bound,
@@ -119,7 +125,9 @@ std::string WriteReport(const CodegenRequest& request, const ObjectFile& object,
   absl::StrAppend(&r, "scratch / activation bound: ", ratio(buffers.scratch_size, buffers.activation_bound),
                   buffers.scratch_size > buffers.activation_bound
                       ? absl::StrCat(" (", buffers.scratch_size - buffers.activation_bound,
-                                     " bytes above it: kernel workspaces and alignment)")
+                                     " bytes above it: kernel workspaces and alignment",
+                                     buffers.pools.empty() ? "" : ", tensors that no pool split could pack as tight",
+                                     ")")
                       : std::string(),
                   "\n");
   absl::StrAppend(&r, "scratch / live peak: ", ratio(buffers.scratch_size, buffers.live_peak), "\n\n");
@@ -169,8 +177,10 @@ std::string WriteReport(const CodegenRequest& request, const ObjectFile& object,
     if (IsElided(buffers, static_cast<int>(n))) continue;
     for (const WorkspaceBuffer& buffer : plan.nodes[n].workspace) {
       any_workspace = true;
-      absl::StrAppend(&r, absl::StrFormat("  %3d: '%s' %-20s %9d bytes  scratch @%d\n", n, graph.nodes()[n].name,
-                                          buffer.name, buffer.bytes, buffers.workspace_offset[n] + buffer.offset));
+      absl::StrAppend(&r, absl::StrFormat("  %3d: '%s' %-20s %9d bytes  %s\n", n, graph.nodes()[n].name, buffer.name,
+                                          buffer.bytes,
+                                          ArenaPlaceText(buffers, buffers.workspace_pool[n],
+                                                         buffers.workspace_offset[n] + buffer.offset)));
     }
   }
   if (!any_workspace) absl::StrAppend(&r, "  none\n");

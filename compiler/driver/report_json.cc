@@ -28,6 +28,7 @@ std::string WriteJsonReport(const CodegenRequest& request, const ObjectFile& obj
     for (const WorkspaceBuffer& buffer : plan.nodes[n].workspace) {
       workspace.push_back({{"name", buffer.name}, {"bytes", buffer.bytes},
                            {"offset", buffers.workspace_offset[n] + buffer.offset}});
+      if (!buffers.pools.empty()) workspace.back()["pool"] = buffers.pools[buffers.workspace_pool[n]].name;
     }
     const int64_t node_macs = MultiplyAccumulates(graph, node);
     macs += node_macs;
@@ -46,6 +47,7 @@ std::string WriteJsonReport(const CodegenRequest& request, const ObjectFile& obj
                        {"offset", buffers.storage[id].offset}, {"first_step", lifetime.first_step},
                        {"last_step", lifetime.last_step},
                        {"layout", plan.values[id].channels_last ? "channels-last" : "planar"}});
+    if (!buffers.pools.empty()) tensors.back()["pool"] = buffers.pools[buffers.storage[id].pool].name;
   }
   const std::vector<bool> referenced = ReferencedValues(graph);
   int64_t weight_bytes = 0;
@@ -64,6 +66,13 @@ std::string WriteJsonReport(const CodegenRequest& request, const ObjectFile& obj
         {"live_peak_bytes", buffers.live_peak}, {"flash_bytes", object.code_bytes + object.read_only_bytes},
         {"code_bytes", object.code_bytes}, {"read_only_bytes", object.read_only_bytes},
         {"stack_bound_bytes", object.stack_bound_bytes},
+        {"pools", [&] {
+           Json pools = Json::array();
+           for (const ArenaPool& pool : buffers.pools) {
+             pools.push_back({{"name", pool.name}, {"bytes", pool.size}, {"capacity_bytes", pool.capacity}});
+           }
+           return pools;
+         }()},
         {"external_functions", object.external_functions},
         {"external_call_depths", object.external_call_depths}}},
       {"nodes", nodes},

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
+
 #include "compiler/ir/index_map.h"
 #include "compiler/ir/op_geometry.h"
 #include "compiler/planning/memory_planner.h"
@@ -259,6 +261,7 @@ BufferAssignment AssignBuffers(const Graph& graph, const LoweringPlan& plan, int
     result.lifetimes[scratch_values[i]] = requests[i];
   }
   result.workspace_offset.assign(graph.nodes().size(), -1);
+  result.workspace_pool.assign(graph.nodes().size(), 0);
   for (size_t w = 0; w < workspace_nodes.size(); ++w) {
     result.workspace_offset[workspace_nodes[w]] = placement.offsets[scratch_values.size() + w];
   }
@@ -278,6 +281,17 @@ BufferAssignment AssignBuffers(const Graph& graph, const LoweringPlan& plan, int
     if (result.storage[root[id]].kind == StorageKind::kOutput) result.storage[id] = result.storage[root[id]];
   }
   return result;
+}
+
+std::string ArenaPlaceText(const BufferAssignment& buffers, int pool, int64_t offset) {
+  if (buffers.pools.empty()) return absl::StrCat("scratch @", offset);
+  return absl::StrCat("pool ", buffers.pools[pool].name, " @", offset);
+}
+
+int64_t PoolStart(const BufferAssignment& buffers, int pool) {
+  int64_t start = 0;
+  for (int p = 0; p < pool; ++p) start += buffers.pools[p].size;
+  return start;
 }
 
 bool IsLiveAt(const BufferAssignment& buffers, ValueId id, int step) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "compiler/ir/graph.h"
@@ -20,6 +21,15 @@ struct Storage {
   StorageKind kind = StorageKind::kUnused;
   int index = -1;      // input or output position for kInput / kOutput
   int64_t offset = 0;  // byte offset in the arena for kScratch
+  int pool = 0;        // kScratch with --pool: the pool (BufferAssignment::pools) the offset is in
+};
+
+// One region the scratch arena is split over (--pool NAME=BYTES): the caller passes a
+// pointer to each.
+struct ArenaPool {
+  std::string name;      // a C identifier
+  int64_t capacity = 0;  // the bytes the user offered
+  int64_t size = 0;      // the bytes the plan uses (<= capacity): what the header asks for
 };
 
 struct BufferAssignment {
@@ -33,8 +43,14 @@ struct BufferAssignment {
   std::vector<bool> elided;
   // For every value, the step range over which its bytes are live (scratch values).
   std::vector<BufferRequest> lifetimes;
-  // Per node: the arena offset of its workspace, or -1 when it needs none.
+  // Per node: the arena offset of its workspace, or -1 when it needs none, and the pool
+  // it is in (with --pool).
   std::vector<int64_t> workspace_offset;
+  std::vector<int> workspace_pool;
+  // --pool: the regions the arena is split over, fastest first, each passed to the entry
+  // points by a pointer of its own; scratch_size is then their sizes' sum. Empty: one
+  // arena of scratch_size bytes.
+  std::vector<ArenaPool> pools;
   int64_t scratch_size = 0;
   int64_t scratch_alignment = 16;
   // The most bytes of intermediate tensors live at one step of this execution order
@@ -49,6 +65,11 @@ struct BufferAssignment {
   // reach at best.
   int64_t live_peak = 0;
 };
+
+// Where bytes of the arena are, for people: "scratch @OFFSET", or with --pool "pool NAME @OFFSET".
+std::string ArenaPlaceText(const BufferAssignment& buffers, int pool, int64_t offset);
+// Where pool `pool` starts when the pools are drawn end to end, fastest first (0 without --pool).
+int64_t PoolStart(const BufferAssignment& buffers, int pool);
 
 // Outputs that share their input's storage, unless one is a graph output: views
 // (Reshape, Squeeze, ...: offset 0) and index-map ops whose every output is one

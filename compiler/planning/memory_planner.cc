@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <limits>
 #include <numeric>
 #include <random>
 
@@ -34,40 +35,52 @@ int64_t BytesInUseDuring(const BufferRequest& placed, const BufferRequest& reque
   return AlignUp(std::max<int64_t>(bytes, 1), alignment);
 }
 
-// Places buffers in the given order, each into the smallest gap among the already
-// placed buffers that are live at the same time, or above them all.
+// Places buffers in the given order, each where BestFitOffset puts it.
 MemoryPlan PlaceInOrder(const std::vector<BufferRequest>& requests, const std::vector<int>& order,
                         int64_t alignment) {
   MemoryPlan plan;
   plan.offsets.assign(requests.size(), -1);
   std::vector<int> placed;
   for (int index : order) {
-    const BufferRequest& request = requests[index];
-    const int64_t size = AlignUp(std::max<int64_t>(request.size, 1), alignment);
-    std::vector<std::pair<int64_t, int64_t>> busy;  // [begin, end) of conflicting buffers
-    for (int other : placed) {
-      if (!LifetimesOverlap(request, requests[other])) continue;
-      busy.push_back({plan.offsets[other], plan.offsets[other] + BytesInUseDuring(requests[other], request, alignment)});
-    }
-    std::sort(busy.begin(), busy.end());
-    int64_t best_offset = -1, best_gap = 0, cursor = 0;
-    for (const auto& [begin, end] : busy) {
-      const int64_t gap = begin - cursor;
-      if (gap >= size && (best_offset < 0 || gap < best_gap)) {
-        best_offset = cursor;
-        best_gap = gap;
-      }
-      cursor = std::max(cursor, end);
-    }
-    if (best_offset < 0) best_offset = cursor;
-    plan.offsets[index] = best_offset;
-    plan.arena_size = std::max(plan.arena_size, best_offset + size);
+    const int64_t offset =
+        *BestFitOffset(requests, placed, plan.offsets, index, alignment, std::numeric_limits<int64_t>::max());
+    plan.offsets[index] = offset;
+    plan.arena_size = std::max(plan.arena_size, offset + PaddedSize(requests[index], alignment));
     placed.push_back(index);
   }
   return plan;
 }
 
 }  // namespace
+
+int64_t PaddedSize(const BufferRequest& request, int64_t alignment) {
+  return AlignUp(std::max<int64_t>(request.size, 1), alignment);
+}
+
+std::optional<int64_t> BestFitOffset(const std::vector<BufferRequest>& requests, const std::vector<int>& placed,
+                                     const std::vector<int64_t>& offsets, int index, int64_t alignment,
+                                     int64_t capacity) {
+  const BufferRequest& request = requests[index];
+  const int64_t size = PaddedSize(request, alignment);
+  std::vector<std::pair<int64_t, int64_t>> busy;  // [begin, end) of conflicting buffers
+  for (int other : placed) {
+    if (!LifetimesOverlap(request, requests[other])) continue;
+    busy.push_back({offsets[other], offsets[other] + BytesInUseDuring(requests[other], request, alignment)});
+  }
+  std::sort(busy.begin(), busy.end());
+  int64_t best_offset = -1, best_gap = 0, cursor = 0;
+  for (const auto& [begin, end] : busy) {
+    const int64_t gap = begin - cursor;
+    if (gap >= size && (best_offset < 0 || gap < best_gap)) {
+      best_offset = cursor;
+      best_gap = gap;
+    }
+    cursor = std::max(cursor, end);
+  }
+  if (best_offset < 0) best_offset = cursor;
+  if (best_offset > capacity - size) return std::nullopt;
+  return best_offset;
+}
 
 int64_t LiveBytesBound(const std::vector<BufferRequest>& requests) {
   int last = -1;

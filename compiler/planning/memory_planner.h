@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace modelc {
@@ -33,6 +34,16 @@ struct MemoryPlan {
 };
 
 MemoryPlan PlanMemory(const std::vector<BufferRequest>& requests, int64_t alignment);
+
+// A request's bytes in the arena: its size rounded up to the alignment (at least one unit).
+int64_t PaddedSize(const BufferRequest& request, int64_t alignment);
+
+// Where requests[index] goes among the `placed` requests (at `offsets`) live at the same
+// steps: the start of the smallest gap that holds it, else above them all; nullopt when
+// that place would end beyond `capacity` bytes.
+std::optional<int64_t> BestFitOffset(const std::vector<BufferRequest>& requests, const std::vector<int>& placed,
+                                     const std::vector<int64_t>& offsets, int index, int64_t alignment,
+                                     int64_t capacity);
 
 // The most bytes of `requests` live at any one step.
 int64_t LiveBytesBound(const std::vector<BufferRequest>& requests);

@@ -3,8 +3,8 @@
  * a program needs only the model's header; a generic program that drives models it
  * does not know at build time can include this file instead. Plain C, no dependencies
  * beyond <stdint.h>. */
-#ifndef MODELC_COMMON_ABI_1
-#define MODELC_COMMON_ABI_1
+#ifndef MODELC_COMMON_ABI_2
+#define MODELC_COMMON_ABI_2
 #include <stdint.h>
 
 /* Status codes returned by every modelc entry point. */
@@ -36,6 +36,14 @@ typedef struct modelc_tensor_info {
   uint64_t byte_size;
 } modelc_tensor_info;
 
+/* One memory pool of a model compiled with --pool NAME=BYTES: the caller passes a
+ * pointer to `size` bytes aligned to `alignment` for each, in the descriptor's order. */
+typedef struct modelc_pool_info {
+  const char *name;
+  uint64_t size;
+  uint64_t alignment;
+} modelc_pool_info;
+
 /* The descriptor NAME_model_info: everything a generic program needs to run a model. */
 typedef struct modelc_model_info {
   const char *name;
@@ -48,14 +56,20 @@ typedef struct modelc_model_info {
   uint64_t scratch_alignment;         /* their required alignment */
   uint64_t scratch_lower_bound;       /* activation bound: most bytes of tensors live at one
                                          step, without kernel workspaces */
+  /* `scratch`: scratch_size bytes; for a model with pools (pool_count > 0), a
+   * `void *const *` array of pool_count pointers, one per pool, instead. */
   int (*run)(const void *const *inputs, void *const *outputs, void *scratch);
   /* Models compiled with --weights external: `run` is NULL, this takes the blob
    * (NAME.weights.bin, weights_bytes long, 64-byte aligned). NULL otherwise. */
   int (*run_with_weights)(const void *const *inputs, void *const *outputs, const void *weights, void *scratch);
   uint64_t weights_bytes;
+  /* Models compiled with --pool: the pools, fastest first; scratch_size is the sum of
+   * their sizes. 0 and NULL otherwise. */
+  uint32_t pool_count;
+  const modelc_pool_info *pools;
 } modelc_model_info;
 /* Called by NAME_run_traced (models compiled with --trace) after every operator, once
  * per tensor it produced: the tensor's name, type and shape, and its data, valid during
  * the call only. `user` is the pointer given to NAME_run_traced. */
 typedef void (*modelc_trace_fn)(void *user, const modelc_tensor_info *tensor, const void *data);
-#endif /* MODELC_COMMON_ABI_1 */
+#endif /* MODELC_COMMON_ABI_2 */

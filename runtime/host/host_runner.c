@@ -34,10 +34,22 @@ int modelc_host_run(const modelc_model_info *model, const modelc_host_tensor *in
   }
   const void **in = calloc(model->input_count + 1, sizeof *in);
   void **out = calloc(model->output_count + 1, sizeof *out);
+  /* The scratch, or (--pool) each pool in an allocation of its own and their pointers. */
   const uint64_t alignment = model->scratch_alignment ? model->scratch_alignment : 1;
-  void *scratch = aligned_alloc(alignment, (model->scratch_size / alignment + 1) * alignment);
+  void *scratch = NULL;
+  void **pools = calloc(model->pool_count + 1, sizeof *pools);
+  int failed = !pools;
+  if (model->pool_count == 0) {
+    scratch = aligned_alloc(alignment, (model->scratch_size / alignment + 1) * alignment);
+    failed |= !scratch;
+  }
+  for (uint32_t p = 0; p < model->pool_count && !failed; ++p) {
+    const uint64_t pool_alignment = model->pools[p].alignment ? model->pools[p].alignment : 1;
+    pools[p] = aligned_alloc(pool_alignment, (model->pools[p].size / pool_alignment + 1) * pool_alignment);
+    failed |= !pools[p];
+  }
   memset(outputs, 0, model->output_count * sizeof *outputs);
-  int failed = !in || !out || !scratch;
+  failed |= !in || !out;
   for (uint32_t o = 0; o < model->output_count && !failed; ++o) {
     const modelc_tensor_info *info = &model->outputs[o];
     modelc_host_tensor *t = &outputs[o];
@@ -55,11 +67,13 @@ int modelc_host_run(const modelc_model_info *model, const modelc_host_tensor *in
   int status = MODELC_OK;
   if (!failed) {
     for (uint32_t i = 0; i < model->input_count; ++i) in[i] = inputs[i].data;
-    status = model->run(in, out, scratch);
+    status = model->run(in, out, model->pool_count ? (void *)pools : scratch);
   }
   free(in);
   free(out);
   free(scratch);
+  for (uint32_t p = 0; pools && p < model->pool_count; ++p) free(pools[p]);
+  free(pools);
   if (failed) {
     for (uint32_t o = 0; o < model->output_count; ++o) modelc_host_tensor_free(&outputs[o]);
     return modelc_host_fail(error, error_size, "out of memory running model '%s'", model->name);

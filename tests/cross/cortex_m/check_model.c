@@ -9,7 +9,8 @@
  * MODEL_LIBRARY_STACK bytes, the frames of the library functions the object calls
  * (libgcc's float helpers, memset), and, with MODEL_STACK_BOUND_SLACK, lie at most that
  * far below it (the bound is tight; the lowest word of a frame may stay unwritten).
- * Where the toolchain file knows the library's frames, MODEL_STACK_EXPECTED is the bound
+ * With MODEL_POOLS (a model compiled with two pools, dtcm and sram) the scratch is those
+ * pools, in the memories the board script names. Where the toolchain file knows the library's frames, MODEL_STACK_EXPECTED is the bound
  * through the library calls too (cmake/ReportStackBound.cmake), which the measurement
  * may neither exceed nor lie more than MODEL_STACK_BOUND_SLACK below. Exit status 0
  * only when every check passes. */
@@ -27,7 +28,20 @@
 
 #define MAX_TENSORS 64
 
+#if defined(MODEL_POOLS)
+/* A model compiled with --pool dtcm=... --pool sram=...: each pool in the section the
+ * board script (boards/mps3_an547_pools.ld) puts in that memory; the generic entry point
+ * takes their pointers in an array, fastest first. */
+static _Alignas(MODEL_POOL_DTCM_ALIGNMENT) unsigned char pool_dtcm[MODEL_POOL_DTCM_SIZE > 0 ? MODEL_POOL_DTCM_SIZE : 1]
+    __attribute__((section(".pool_dtcm")));
+static _Alignas(MODEL_POOL_SRAM_ALIGNMENT) unsigned char pool_sram[MODEL_POOL_SRAM_SIZE > 0 ? MODEL_POOL_SRAM_SIZE : 1]
+    __attribute__((section(".pool_sram")));
+static void *const pools[2] = {pool_dtcm, pool_sram};
+#define SCRATCH_ARGUMENT ((void *)pools)
+#else
 static _Alignas(MODEL_SCRATCH_ALIGNMENT) unsigned char scratch[MODEL_SCRATCH_SIZE > 0 ? MODEL_SCRATCH_SIZE : 1];
+#define SCRATCH_ARGUMENT scratch
+#endif
 #if defined(MODEL_EXACT_OUTPUTS)
 /* int8 models (MODEL_EXACT_OUTPUTS): every output byte must be the reference's. */
 static _Alignas(16) unsigned char outputs[sizeof model_references];
@@ -44,6 +58,22 @@ static int Fail(const char *message) {
 
 int main(void) {
   const modelc_model_info *model = &MODEL_INFO;
+#if defined(MODEL_POOLS)
+  /* Both pools in use, and where their memories are (DTCM 0x30000000, SRAM 0x31000000). */
+  if (model->pool_count != 2 || model->pools[0].size == 0 || model->pools[1].size == 0) {
+    return Fail("the model does not use both pools");
+  }
+  if (((uintptr_t)pool_dtcm >> 24) != 0x30 || ((uintptr_t)pool_sram >> 24) != 0x31) {
+    return Fail("the pools are not in the DTCM and the SRAM");
+  }
+  semihosting_write("pools: ");
+  for (uint32_t p = 0; p < model->pool_count; ++p) {
+    semihosting_write(model->pools[p].name);
+    semihosting_write(" ");
+    semihosting_write_int((long)model->pools[p].size);
+    semihosting_write(p == 0 ? " bytes at 0x30..., " : " bytes at 0x31...\n");
+  }
+#endif
   if (model->input_count > MAX_TENSORS || model->output_count > MAX_TENSORS) return Fail("too many tensors");
   const void *inputs[MAX_TENSORS];
   void *output_pointers[MAX_TENSORS];
@@ -68,7 +98,7 @@ int main(void) {
     }
     const void *stack_before_call = current_stack_pointer();
     stack_paint();
-    const int status = model->run(inputs, output_pointers, scratch);
+    const int status = model->run(inputs, output_pointers, SCRATCH_ARGUMENT);
     const uint32_t used = stack_used_since_paint(stack_before_call);
     if (used > stack_used) stack_used = used;
     if (status != MODELC_OK) return Fail("the model returned an error status");
