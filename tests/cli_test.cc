@@ -495,6 +495,27 @@ TEST(Cli, BudgetsRefuseModelsThatDoNotFit) {
   ExpectCleanFailure("compile " + model + " --max-ram " + std::to_string(scratch - 1), 1, {"--max-ram"});
 }
 
+// --optimize memory (also balanced and size) tries other execution orders on a graph with
+// branches and keeps the one whose plan needs the least scratch: branches_reordered runs
+// one branch to its end before the other, in about half speed mode's scratch; speed
+// mode keeps the model's order.
+// The reports of `model` compiled as m with the flags `first`, and with --optimize speed.
+std::pair<std::string, std::string> ReportsWithFlagsThenSpeed(const std::string& model, const std::string& first) {
+  TemporaryFolder one, other;
+  EXPECT_EQ(Modelc("compile " + model + first + " --name m -o " + one.path()).exit_code, 0);
+  EXPECT_EQ(Modelc("compile " + model + " --optimize speed --name m -o " + other.path()).exit_code, 0);
+  return {ReadFileBytes(one.File("m.report.txt")), ReadFileBytes(other.File("m.report.txt"))};
+}
+
+TEST(Cli, MemoryModeRunsOneBranchToItsEndFirst) {
+  const auto [memory_report, speed_report] =
+      ReportsWithFlagsThenSpeed(kTestModels + "/branches_reordered.onnxtxt", " --optimize memory");
+  EXPECT_LT(ReportedScratchBytes(memory_report), 4096 + 256) << memory_report;
+  EXPECT_GE(ReportedScratchBytes(speed_report), 2 * 4096) << speed_report;
+  EXPECT_NE(memory_report.find("    1: Exp 'Exp_5' a -> ea"), std::string::npos) << memory_report;
+  EXPECT_NE(speed_report.find("    1: Mul 'Mul_4' x, cb -> b"), std::string::npos) << speed_report;
+}
+
 // --pool: the header's macros and prototype per pool (no single scratch), the report's
 // pools and placements, the JSON's and the picture's; bad pool flags, and pools too small,
 // are refused in one line (the latter naming a tensor and the bytes the plan needs).
@@ -715,12 +736,8 @@ TEST(Cli, Int8ProductsUseSmladOnlyWhereTheCoreHasIt) {
 // arena above the activation bound (here a padded convolution whose padded copy would);
 // --optimize speed keeps the copy, and the report says how far above the bound it is.
 TEST(Cli, MemoryFirstOnMicrocontrollersKeepsScratchAtTheBound) {
-  const std::string model = kTestModels + "/conv_chain_padded.onnxtxt --target thumbv7em-none-eabihf --name m";
-  TemporaryFolder first, fast;
-  ASSERT_EQ(Modelc("compile " + model + " -o " + first.path()).exit_code, 0);
-  ASSERT_EQ(Modelc("compile " + model + " --optimize speed -o " + fast.path()).exit_code, 0);
-  const std::string memory_report = ReadFileBytes(first.File("m.report.txt"));
-  const std::string speed_report = ReadFileBytes(fast.File("m.report.txt"));
+  const std::string model = kTestModels + "/conv_chain_padded.onnxtxt --target thumbv7em-none-eabihf";
+  const auto [memory_report, speed_report] = ReportsWithFlagsThenSpeed(model, "");  // the default mode, then speed
   EXPECT_NE(memory_report.find("scratch / activation bound: 1.000\n"), std::string::npos) << memory_report;
   EXPECT_NE(speed_report.find("bytes above it: kernel workspaces"), std::string::npos) << speed_report;
   EXPECT_NE(speed_report.find("padded_input"), std::string::npos) << speed_report;

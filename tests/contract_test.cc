@@ -24,6 +24,7 @@
 #include "if_runtime.h"
 #include "if_runtime_size.h"
 #include "pooled_cnn.h"
+#include "pooled_ext_cnn.h"
 #include "traced_channels_last.h"
 #include "traced_cnn.h"
 #include "traced_cnn_size.h"
@@ -241,8 +242,23 @@ TEST(Contract, SizeModeExternalWeightsRunLikeOnnxRuntime) {
   EXPECT_EQ(ext_cnn_size_run(images.data(), probs.data(), other.data(), scratch.data()), MODELC_ERROR_WEIGHTS);
 }
 
+struct TraceLog {
+  std::vector<std::string> names;
+  std::vector<std::vector<int64_t>> shapes;
+  std::vector<std::vector<float>> data;
+};
+
+void RecordTensor(void* user, const modelc_tensor_info* tensor, const void* data) {
+  auto* log = static_cast<TraceLog*>(user);
+  log->names.push_back(tensor->name);
+  log->shapes.emplace_back(tensor->shape, tensor->shape + tensor->rank);
+  const float* values = static_cast<const float*>(data);
+  log->data.emplace_back(values, values + tensor->byte_size / 4);
+}
+
 // --pool: the scratch split over two separately allocated pools; the typed entry takes
-// a pointer per pool, the generic one an array of them, and both run the model like ONNX
+// a pointer per pool, the descriptor's run_with_pools an array of them (its `run` is
+// NULL: no program can pass it a scratch buffer), and both run the model like ONNX
 // Runtime. The descriptor and the header agree; a missing or misaligned pool is refused.
 TEST(Contract, PoolsRunLikeOnnxRuntimeFromSeparateAllocations) {
   const modelc_model_info& info = pooled_cnn_model_info;
@@ -257,6 +273,9 @@ TEST(Contract, PoolsRunLikeOnnxRuntimeFromSeparateAllocations) {
   EXPECT_LE(POOLED_CNN_POOL_FAST_SIZE, 1024u);
   EXPECT_GT(POOLED_CNN_POOL_SLOW_SIZE, 0u);
   EXPECT_EQ(info.scratch_size, uint64_t{POOLED_CNN_POOL_FAST_SIZE} + POOLED_CNN_POOL_SLOW_SIZE);
+  EXPECT_EQ(info.run, nullptr);
+  EXPECT_EQ(info.run_with_weights, nullptr);
+  ASSERT_NE(info.run_with_pools, nullptr);
 
   const std::vector<float> images = ReadFloats(std::string(MODELC_SOURCE_DIR) + "/models/digits_cnn.inputs.bin");
   const std::vector<float> references = ReadFloats(std::string(MODELC_SOURCE_DIR) + "/models/digits_cnn.ort_outputs.bin");
@@ -266,12 +285,13 @@ TEST(Contract, PoolsRunLikeOnnxRuntimeFromSeparateAllocations) {
   for (size_t s = 0; s < 8; ++s) {
     const std::vector<float> expected(references.begin() + s * 10, references.begin() + (s + 1) * 10);
     std::memset(fast.data(), 0xA5, POOLED_CNN_POOL_FAST_SIZE);  // stale bytes must not matter
+    std::memset(slow.data(), 0x5A, POOLED_CNN_POOL_SLOW_SIZE);
     ASSERT_EQ(pooled_cnn_run(images.data() + s * 64, probs.data(), fast.data(), slow.data()), MODELC_OK);
     EXPECT_TRUE(NearlyEqual(probs, expected, 0.0, 1e-4)) << "image " << s;
     const void* inputs[] = {images.data() + s * 64};
     void* outputs[] = {generic_probs.data()};
     void* pools[] = {fast.data(), slow.data()};
-    ASSERT_EQ(info.run(inputs, outputs, pools), MODELC_OK);
+    ASSERT_EQ(info.run_with_pools(inputs, outputs, nullptr, pools), MODELC_OK);
     EXPECT_EQ(generic_probs, probs);
   }
   EXPECT_EQ(pooled_cnn_run(images.data(), probs.data(), fast.data(), nullptr), MODELC_ERROR_NULL_POINTER);
@@ -279,21 +299,41 @@ TEST(Contract, PoolsRunLikeOnnxRuntimeFromSeparateAllocations) {
             MODELC_ERROR_MISALIGNED);
   const void* inputs[] = {images.data()};
   void* outputs[] = {probs.data()};
-  EXPECT_EQ(info.run(inputs, outputs, nullptr), MODELC_ERROR_NULL_POINTER);
+  EXPECT_EQ(info.run_with_pools(inputs, outputs, nullptr, nullptr), MODELC_ERROR_NULL_POINTER);
 }
 
-struct TraceLog {
-  std::vector<std::string> names;
-  std::vector<std::vector<int64_t>> shapes;
-  std::vector<std::vector<float>> data;
-};
-
-void RecordTensor(void* user, const modelc_tensor_info* tensor, const void* data) {
-  auto* log = static_cast<TraceLog*>(user);
-  log->names.push_back(tensor->name);
-  log->shapes.emplace_back(tensor->shape, tensor->shape + tensor->rank);
-  const float* values = static_cast<const float*>(data);
-  log->data.emplace_back(values, values + tensor->byte_size / 4);
+// Pools with external weights and the trace hook: the typed entries take the weights,
+// then a pointer per pool, then the callback; run_with_pools takes the weights too.
+TEST(Contract, PoolsWithExternalWeightsAndTheTraceHookRunLikeOnnxRuntime) {
+  const modelc_model_info& info = pooled_ext_cnn_model_info;
+  ASSERT_EQ(info.pool_count, 2u);
+  EXPECT_EQ(info.run, nullptr);
+  EXPECT_EQ(info.run_with_weights, nullptr);
+  ASSERT_NE(info.run_with_pools, nullptr);
+  Blob weights(MODELC_POOLED_EXT_CNN_WEIGHTS);
+  const std::vector<float> images = ReadFloats(std::string(MODELC_SOURCE_DIR) + "/models/digits_cnn.inputs.bin");
+  const std::vector<float> references = ReadFloats(std::string(MODELC_SOURCE_DIR) + "/models/digits_cnn.ort_outputs.bin");
+  AlignedBuffer fast(POOLED_EXT_CNN_POOL_FAST_SIZE, POOLED_EXT_CNN_POOL_FAST_ALIGNMENT);
+  AlignedBuffer slow(POOLED_EXT_CNN_POOL_SLOW_SIZE, POOLED_EXT_CNN_POOL_SLOW_ALIGNMENT);
+  std::vector<float> probs(10), traced_probs(10), generic_probs(10);
+  for (size_t s = 0; s < 8; ++s) {
+    const std::vector<float> expected(references.begin() + s * 10, references.begin() + (s + 1) * 10);
+    ASSERT_EQ(pooled_ext_cnn_run(images.data() + s * 64, probs.data(), weights.data(), fast.data(), slow.data()),
+              MODELC_OK);
+    EXPECT_TRUE(NearlyEqual(probs, expected, 0.0, 1e-4)) << "image " << s;
+    TraceLog log;
+    ASSERT_EQ(pooled_ext_cnn_run_traced(images.data() + s * 64, traced_probs.data(), weights.data(), fast.data(),
+                                        slow.data(), RecordTensor, &log),
+              MODELC_OK);
+    EXPECT_EQ(traced_probs, probs);
+    ASSERT_FALSE(log.names.empty());
+    EXPECT_EQ(log.data.back(), probs) << "the last traced tensor is the output";
+    const void* inputs[] = {images.data() + s * 64};
+    void* outputs[] = {generic_probs.data()};
+    void* pools[] = {fast.data(), slow.data()};
+    ASSERT_EQ(info.run_with_pools(inputs, outputs, weights.data(), pools), MODELC_OK);
+    EXPECT_EQ(generic_probs, probs);
+  }
 }
 
 TEST(Contract, TraceHookSeesEveryOperatorsOutputInOrder) {

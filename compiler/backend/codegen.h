@@ -12,12 +12,13 @@
 #include "compiler/ir/graph.h"
 #include "compiler/lowering/lowering_plan.h"
 #include "compiler/planning/buffer_assignment.h"
+#include "include/modelc/abi.h"
 
 namespace modelc {
 
-// Version of the generated ABI (entry points, descriptor layout); stored in the
-// descriptor and the header. 2: the descriptor ends with the pools (--pool).
-inline constexpr int kGeneratedAbiVersion = 2;
+// Version of the generated ABI (entry points, descriptor layout), as include/modelc/abi.h
+// declares it; stored in the descriptor and the header.
+inline constexpr int kGeneratedAbiVersion = MODELC_ABI_VERSION;
 
 struct CodegenRequest {
   const Graph* graph = nullptr;

@@ -16,12 +16,32 @@ uint64_t Fnv1a64(const std::string& bytes, uint64_t hash) {
   return hash;
 }
 
+namespace {
+
+// Whether an embedded constant's initializer is exactly `bytes` (all zeros become a
+// zero initializer, not an array of bytes).
+bool HoldsBytes(const llvm::GlobalVariable& global, const std::string& bytes) {
+  const llvm::Constant* initializer = global.getInitializer();
+  if (const auto* data = llvm::dyn_cast<llvm::ConstantDataSequential>(initializer)) {
+    return data->getRawDataValues() == bytes;
+  }
+  const auto* type = llvm::dyn_cast<llvm::ArrayType>(initializer->getType());
+  return llvm::isa<llvm::ConstantAggregateZero>(initializer) && type && type->getNumElements() == bytes.size() &&
+         bytes.find_first_not_of('\0') == std::string::npos;
+}
+
+}  // namespace
+
 ConstantStore::ConstantStore(llvm::Module& module, int64_t alignment, bool external)
     : module_(module), alignment_(alignment), external_(external) {}
 
 llvm::Value* ConstantStore::Place(llvm::IRBuilder<>& builder, llvm::Value* weights, const std::string& bytes,
                                   const std::string& name) {
   if (!external_) {
+    std::vector<llvm::GlobalVariable*>& same_hash = placed_by_hash_[Fnv1a64(bytes)];
+    for (llvm::GlobalVariable* placed : same_hash) {
+      if (HoldsBytes(*placed, bytes)) return placed;
+    }
     llvm::Constant* data = llvm::ConstantDataArray::getRaw(bytes, bytes.size(), builder.getInt8Ty());
     auto* global = new llvm::GlobalVariable(module_, data->getType(), /*isConstant=*/true,
                                             llvm::GlobalValue::InternalLinkage, data, name);
@@ -31,6 +51,7 @@ llvm::Value* ConstantStore::Place(llvm::IRBuilder<>& builder, llvm::Value* weigh
     // small constant into .rodata.cst4 etc.: a linker script finds every weight byte by
     // that prefix (docs/runtime.md).
     if (llvm::Triple(module_.getTargetTriple()).isOSBinFormatELF()) global->setSection(absl::StrCat(".rodata.", name));
+    same_hash.push_back(global);
     return global;
   }
   while (payload_.size() % 64 != 0) payload_.push_back('\0');

@@ -14,7 +14,9 @@
 #define MODELC_BACKEND_CONSTANT_STORE_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Module.h"
@@ -32,8 +34,8 @@ class ConstantStore {
   ConstantStore(llvm::Module& module, int64_t alignment, bool external);
 
   bool external() const { return external_; }
-  // The bytes as constant data: a global (embedded) or `weights` + offset (external;
-  // `weights` is the current function's blob pointer).
+  // The bytes as constant data: a global (embedded; the same global for the same bytes)
+  // or `weights` + offset (external; `weights` is the current function's blob pointer).
   llvm::Value* Place(llvm::IRBuilder<>& builder, llvm::Value* weights, const std::string& bytes,
                      const std::string& name);
   // The finished blob; `structure` describes the model (its IR without values) and
@@ -48,6 +50,9 @@ class ConstantStore {
   bool external_;
   std::string payload_;
   std::string layout_;  // offsets and sizes, for the ID
+  // Embedded globals by the hash of their bytes: identical constants are placed once
+  // (each is in a section of its own, which LLVM's constant merging leaves alone).
+  std::map<uint64_t, std::vector<llvm::GlobalVariable*>> placed_by_hash_;
 };
 
 }  // namespace modelc

@@ -93,6 +93,7 @@ std::string GenerateHeader(const CodegenRequest& request, const ObjectFile& obje
     for (const ArenaPool& pool : buffers.pools) {
       std::string name = absl::StrCat("pool_", pool.name);
       while (taken.count(name)) name += "_";
+      taken.insert(name);
       params.push_back(absl::StrCat("void *", name));
     }
     absl::StrAppend(&h, "\n/* Runs the model. pool_NAME: ", m, "_POOL_NAME_SIZE bytes aligned to ", m,

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "compiler/backend/c_names.h"
 #include "compiler/ir/op_geometry.h"
 #include "compiler/lowering/conv_lowering.h"
 
@@ -66,12 +67,22 @@ llvm::Value* KernelContext::PreparedConstant(std::string_view role) {
   return PlacePreparedConstant(constants_, b, weights_, graph, symbol_prefix_, node, *constant);
 }
 
+namespace {
+
+// The name of a constant a node's kernel places (its symbol, and its section
+// .rodata.NAME): the node's symbol prefix, its name as a C identifier, and what it is.
+std::string NodeConstantName(const std::string& symbol_prefix, const Node& node, const std::string& purpose) {
+  return absl::StrCat(symbol_prefix, "_", SanitizeCIdentifier(node.name), "_", purpose);
+}
+
+}  // namespace
+
 llvm::Value* PlacePreparedConstant(ConstantStore& constants, llvm::IRBuilder<>& builder, llvm::Value* weights,
                                    const Graph& graph, const std::string& symbol_prefix, const Node& node,
                                    const PreparedConstant& constant) {
   const std::vector<uint8_t>& data = graph.value(constant.value).constant->bytes();
   return constants.Place(builder, weights, std::string(reinterpret_cast<const char*>(data.data()), data.size()),
-                         absl::StrCat(symbol_prefix, "_", node.name, "_", constant.role));
+                         NodeConstantName(symbol_prefix, node, constant.role));
 }
 
 llvm::Value* KernelContext::Address(llvm::Value* base, llvm::Value* index) {
@@ -354,12 +365,12 @@ llvm::Value* KernelContext::EntryAlloca(llvm::Type* type) {
 
 llvm::Value* KernelContext::ConstantFloats(const std::vector<float>& values, const std::string& purpose) {
   const std::string bytes(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float));
-  return constants_.Place(b, weights_, bytes, absl::StrCat(symbol_prefix_, "_", node.name, "_", purpose));
+  return constants_.Place(b, weights_, bytes, NodeConstantName(symbol_prefix_, node, purpose));
 }
 
 llvm::Value* KernelContext::ConstantInt32s(const std::vector<int32_t>& values, const std::string& purpose) {
   const std::string bytes(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(int32_t));
-  return constants_.Place(b, weights_, bytes, absl::StrCat(symbol_prefix_, "_", node.name, "_", purpose));
+  return constants_.Place(b, weights_, bytes, NodeConstantName(symbol_prefix_, node, purpose));
 }
 
 llvm::Value* KernelContext::ConstantIndices(const std::vector<int64_t>& values, const std::string& purpose) {
@@ -370,7 +381,7 @@ llvm::Value* KernelContext::ConstantIndices(const std::vector<int64_t>& values, 
     std::vector<int32_t> narrow(values.begin(), values.end());
     bytes.assign(reinterpret_cast<const char*>(narrow.data()), narrow.size() * sizeof(int32_t));
   }
-  return constants_.Place(b, weights_, bytes, absl::StrCat(symbol_prefix_, "_", node.name, "_", purpose));
+  return constants_.Place(b, weights_, bytes, NodeConstantName(symbol_prefix_, node, purpose));
 }
 
 ValidRange KernelContext::ValidIndices(llvm::Value* base, int64_t step, int64_t limit, int64_t count) {

@@ -524,6 +524,19 @@ class ModuleBuilder {
                                     absl::StrCat(names_.prefix, ".", purpose, "_info"));
   }
 
+  // The descriptor's run_with_pools(inputs, outputs, weights, pools): the generic entry,
+  // with the weights when it takes them.
+  llvm::Function* DefineRunWithPools(llvm::Function* generic) {
+    llvm::Function* entry = CreateFunction(absl::StrCat(names_.prefix, ".run_with_pools"), builder_.getInt32Ty(), 4,
+                                           llvm::GlobalValue::InternalLinkage);
+    builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", entry));
+    std::vector<llvm::Value*> args = {entry->getArg(0), entry->getArg(1)};
+    if (External()) args.push_back(entry->getArg(2));
+    args.push_back(entry->getArg(3));
+    builder_.CreateRet(builder_.CreateCall(generic, args));
+    return entry;
+  }
+
   // The descriptor's modelc_pool_info entries (a null pointer without --pool).
   llvm::Constant* PoolInfoArray() {
     if (buffers_.pools.empty()) return llvm::ConstantPointerNull::get(builder_.getPtrTy());
@@ -545,8 +558,12 @@ class ModuleBuilder {
     llvm::Type* i32 = builder_.getInt32Ty();
     llvm::Type* i64 = builder_.getInt64Ty();
     auto* model_info = llvm::StructType::create(
-        context_, {Ptr(), i32, i32, i32, Ptr(), Ptr(), i64, i64, i64, Ptr(), Ptr(), i64, i32, Ptr()},
+        context_, {Ptr(), i32, i32, i32, Ptr(), Ptr(), i64, i64, i64, Ptr(), Ptr(), i64, i32, Ptr(), Ptr()},
         "modelc_model_info");
+    // Exactly one entry is set, so that a program reading the descriptor cannot pass a
+    // scratch buffer where the entry expects an array of pools, or forget the weights.
+    llvm::Constant* none = llvm::ConstantPointerNull::get(builder_.getPtrTy());
+    const bool pools = !buffers_.pools.empty();
     llvm::Constant* fields[] = {
         CString(names_.prefix, "model_name"),
         builder_.getInt32(kGeneratedAbiVersion),
@@ -557,11 +574,12 @@ class ModuleBuilder {
         builder_.getInt64(buffers_.scratch_size),
         builder_.getInt64(buffers_.scratch_alignment),
         builder_.getInt64(buffers_.activation_bound),
-        External() ? llvm::ConstantPointerNull::get(builder_.getPtrTy()) : static_cast<llvm::Constant*>(generic),
-        External() ? static_cast<llvm::Constant*>(generic) : llvm::ConstantPointerNull::get(builder_.getPtrTy()),
+        External() || pools ? none : static_cast<llvm::Constant*>(generic),
+        External() && !pools ? static_cast<llvm::Constant*>(generic) : none,
         builder_.getInt64(External() ? constants_.BlobBytes() : 0),
         builder_.getInt32(static_cast<uint32_t>(buffers_.pools.size())),
         PoolInfoArray(),
+        pools ? static_cast<llvm::Constant*>(DefineRunWithPools(generic)) : none,
     };
     new llvm::GlobalVariable(*module_, model_info, true, llvm::GlobalValue::ExternalLinkage,
                              llvm::ConstantStruct::get(model_info, fields),

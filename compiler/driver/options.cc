@@ -353,9 +353,10 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
       }
       PoolRequest pool{given.substr(0, equals), 0};
       ASSIGN_OR_RETURN(pool.capacity, ParseBytes(flag, given.substr(equals + 1), given));
-      if (!IsValidCIdentifier(pool.name) || pool.name.size() > kMaxPoolNameLength) {
+      // No trailing '_': NAME_POOL_<POOL>_SIZE would hold "__", reserved to the implementation.
+      if (!IsValidCIdentifier(pool.name) || pool.name.back() == '_' || pool.name.size() > kMaxPoolNameLength) {
         return absl::InvalidArgumentError(absl::StrCat("--pool: the pool name in '", given, "' must be a C identifier of at most ",
-                                                       kMaxPoolNameLength, " characters (it names a parameter and macros)"));
+                                                       kMaxPoolNameLength, " characters, not ending in '_' (it names a parameter and macros)"));
       }
       for (const PoolRequest& other : options.pools) {
         if (absl::AsciiStrToUpper(other.name) == absl::AsciiStrToUpper(pool.name)) {

@@ -7,6 +7,10 @@
 #define MODELC_COMMON_ABI_2
 #include <stdint.h>
 
+/* The abi_version of descriptors laid out as below (NAME_ABI_VERSION of their headers).
+ * 2: the descriptor ends with the pools and run_with_pools (--pool). */
+#define MODELC_ABI_VERSION 2u
+
 /* Status codes returned by every modelc entry point. */
 #define MODELC_OK 0
 #define MODELC_ERROR_NULL_POINTER 1 /* an input, output or needed scratch pointer is NULL */
@@ -56,8 +60,8 @@ typedef struct modelc_model_info {
   uint64_t scratch_alignment;         /* their required alignment */
   uint64_t scratch_lower_bound;       /* activation bound: most bytes of tensors live at one
                                          step, without kernel workspaces */
-  /* `scratch`: scratch_size bytes; for a model with pools (pool_count > 0), a
-   * `void *const *` array of pool_count pointers, one per pool, instead. */
+  /* `scratch`: scratch_size bytes. NULL for models compiled with --weights external
+   * (run_with_weights) or --pool (run_with_pools). */
   int (*run)(const void *const *inputs, void *const *outputs, void *scratch);
   /* Models compiled with --weights external: `run` is NULL, this takes the blob
    * (NAME.weights.bin, weights_bytes long, 64-byte aligned). NULL otherwise. */
@@ -67,6 +71,10 @@ typedef struct modelc_model_info {
    * their sizes. 0 and NULL otherwise. */
   uint32_t pool_count;
   const modelc_pool_info *pools;
+  /* Models compiled with --pool (`run` and `run_with_weights` are NULL): `pools` is an
+   * array of pool_count pointers, `weights` the blob with --weights external, else
+   * ignored. NULL otherwise. */
+  int (*run_with_pools)(const void *const *inputs, void *const *outputs, const void *weights, void *const *pools);
 } modelc_model_info;
 /* Called by NAME_run_traced (models compiled with --trace) after every operator, once
  * per tensor it produced: the tensor's name, type and shape, and its data, valid during

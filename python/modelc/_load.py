@@ -31,7 +31,7 @@ class _ModelInfo(ctypes.Structure):
                 ("outputs", ctypes.POINTER(_TensorInfo)), ("scratch_size", ctypes.c_uint64),
                 ("scratch_alignment", ctypes.c_uint64), ("scratch_lower_bound", ctypes.c_uint64),
                 ("run", _RUN), ("run_with_weights", ctypes.c_void_p), ("weights_bytes", ctypes.c_uint64),
-                ("pool_count", ctypes.c_uint32), ("pools", ctypes.c_void_p)]
+                ("pool_count", ctypes.c_uint32), ("pools", ctypes.c_void_p), ("run_with_pools", ctypes.c_void_p)]
 
 
 class Model:
@@ -41,10 +41,10 @@ class Model:
     def __init__(self, library: ctypes.CDLL, info: _ModelInfo):
         self._library = library  # keeps the code loaded
         self._info = info
-        if not info.run:
-            raise ModelcError("the model takes external weights; compile it with embedded weights to load it")
         if info.pool_count:
             raise ModelcError("the model was compiled with --pool (for firmware); compile it without to load it")
+        if not info.run:
+            raise ModelcError("the model takes external weights; compile it with embedded weights to load it")
         self.inputs = [self._describe(info.inputs[i]) for i in range(info.input_count)]
         self.outputs = [self._describe(info.outputs[i]) for i in range(info.output_count)]
         alignment = int(info.scratch_alignment) or 1

@@ -17,7 +17,11 @@ const char *modelc_host_type_name(int32_t element_type) {
 
 int modelc_host_run(const modelc_model_info *model, const modelc_host_tensor *inputs, modelc_host_tensor *outputs,
                     char *error, size_t error_size) {
-  if (!model->run) {
+  if (model->abi_version != MODELC_ABI_VERSION) {
+    return modelc_host_fail(error, error_size, "model '%s' was compiled for ABI version %u, this runner reads version %u",
+                            model->name, model->abi_version, MODELC_ABI_VERSION);
+  }
+  if (!model->run && !model->run_with_pools) {
     return modelc_host_fail(error, error_size, "model '%s' takes external weights; compile it with embedded weights to run it here",
                 model->name);
   }
@@ -67,7 +71,7 @@ int modelc_host_run(const modelc_model_info *model, const modelc_host_tensor *in
   int status = MODELC_OK;
   if (!failed) {
     for (uint32_t i = 0; i < model->input_count; ++i) in[i] = inputs[i].data;
-    status = model->run(in, out, model->pool_count ? (void *)pools : scratch);
+    status = model->pool_count ? model->run_with_pools(in, out, NULL, pools) : model->run(in, out, scratch);
   }
   free(in);
   free(out);

@@ -37,10 +37,10 @@ static _Alignas(MODEL_POOL_DTCM_ALIGNMENT) unsigned char pool_dtcm[MODEL_POOL_DT
 static _Alignas(MODEL_POOL_SRAM_ALIGNMENT) unsigned char pool_sram[MODEL_POOL_SRAM_SIZE > 0 ? MODEL_POOL_SRAM_SIZE : 1]
     __attribute__((section(".pool_sram")));
 static void *const pools[2] = {pool_dtcm, pool_sram};
-#define SCRATCH_ARGUMENT ((void *)pools)
+#define RUN(inputs, outputs) model->run_with_pools(inputs, outputs, NULL, pools)
 #else
 static _Alignas(MODEL_SCRATCH_ALIGNMENT) unsigned char scratch[MODEL_SCRATCH_SIZE > 0 ? MODEL_SCRATCH_SIZE : 1];
-#define SCRATCH_ARGUMENT scratch
+#define RUN(inputs, outputs) model->run(inputs, outputs, scratch)
 #endif
 #if defined(MODEL_EXACT_OUTPUTS)
 /* int8 models (MODEL_EXACT_OUTPUTS): every output byte must be the reference's. */
@@ -98,7 +98,7 @@ int main(void) {
     }
     const void *stack_before_call = current_stack_pointer();
     stack_paint();
-    const int status = model->run(inputs, output_pointers, SCRATCH_ARGUMENT);
+    const int status = RUN(inputs, output_pointers);
     const uint32_t used = stack_used_since_paint(stack_before_call);
     if (used > stack_used) stack_used = used;
     if (status != MODELC_OK) return Fail("the model returned an error status");
