@@ -280,7 +280,8 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
                      .vector_registers = size_first ? 16 : target.vector_registers,
                      .memory_first = choices.memory_first,
                      .dsp_pairs = target.dsp_pairs,
-                     .code_size_first = size_first};
+                     .code_size_first = size_first,
+                     .flash_first = target.bare_metal};
   lowering.trace = options.trace;
   for (const auto& [node, variant_name] : options.forced_kernels) {
     const std::optional<ConvKernel> kernel = ConvKernelFromName(variant_name);

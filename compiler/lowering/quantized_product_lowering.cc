@@ -112,16 +112,28 @@ absl::Status PrepareQuantizedProductConstants(Graph& graph, const Node& node, No
     const std::vector<int32_t> w = IntegerElements(weights);
     const int64_t out_channels = weights.type().shape[0];
     const int64_t taps = static_cast<int64_t>(w.size()) / out_channels, padded = WindowDotTaps(taps);
-    std::vector<int16_t> widened(out_channels * padded, 0);
+    std::vector<int16_t> centred(out_channels * padded, 0);
     for (int64_t m = 0; m < out_channels; ++m) {
       const int32_t zero_point = zero_points[zero_points.size() == 1 ? 0 : m];
-      for (int64_t t = 0; t < taps; ++t) widened[m * padded + t] = static_cast<int16_t>(w[m * taps + t] - zero_point);
+      for (int64_t t = 0; t < taps; ++t) centred[m * padded + t] = static_cast<int16_t>(w[m * taps + t] - zero_point);
     }
-    std::vector<uint8_t> bytes(widened.size() * sizeof(int16_t));
-    std::memcpy(bytes.data(), widened.data(), bytes.size());
-    AddPreparedConstant(graph, node, "weights_int16",
-                        TensorData(TensorType{DataType::kInt16, {static_cast<int64_t>(widened.size())}}, std::move(bytes)),
-                        plan);
+    // int8 where the plan keeps them so and every centred weight fits (as many bytes as the
+    // model's weights), else int16.
+    const bool fits_int8 = plan.int8_window_weights && std::all_of(centred.begin(), centred.end(), [](int16_t v) {
+                             return v >= -128 && v <= 127;
+                           });
+    const int64_t count = static_cast<int64_t>(centred.size());
+    std::vector<uint8_t> bytes;
+    if (fits_int8) {
+      for (int16_t v : centred) bytes.push_back(static_cast<uint8_t>(static_cast<int8_t>(v)));
+      AddPreparedConstant(graph, node, "weights_int8", TensorData(TensorType{DataType::kInt8, {count}}, std::move(bytes)),
+                          plan);
+    } else {
+      bytes.resize(centred.size() * sizeof(int16_t));
+      std::memcpy(bytes.data(), centred.data(), bytes.size());
+      AddPreparedConstant(graph, node, "weights_int16", TensorData(TensorType{DataType::kInt16, {count}}, std::move(bytes)),
+                          plan);
+    }
     // Its channel loop runs per output pixel: the float multipliers once, here.
     if (qlinear && !RequantizesInFixedPoint(node) && CheckFixedPointRequantizable(graph, node).ok()) {
       AddPreparedConstant(graph, node, "multipliers", ProductFloatMultipliers(graph, node), plan);
@@ -150,14 +162,12 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   ASSIGN_OR_RETURN(ConvGeometry g, ResolveConvShapes(node, ConvDataShape(graph, node),
                                                      graph.InputType(node, weights).shape));
   const int64_t taps = g.InChannelsPerGroup() * g.window.kernel_h * g.window.kernel_w;
-  const bool pairs = !workspace_free && target.dsp_pairs && graph.IsConstant(node.inputs[weights]) &&
-                     graph.InputType(node, weights).element_type == DataType::kInt8 &&
-                     ZeroWeightZeroPoint(graph, node, weight_zero_point) && g.OutChannelsPerGroup() >= 2 && taps >= 4;
   // The vector kernels are speed-first (--optimize speed, the default off bare metal):
-  // their int16 copies cost workspace and, for window-dot, twice the weights' bytes, and
-  // the direct depthwise kernel can write over its input where memory comes first.
-  const bool vectors = !pairs && !workspace_free && !target.memory_first && !target.dsp_pairs &&
-                       target.vector_lanes >= 4;
+  // their int16 windows and planes cost workspace, and the direct depthwise kernel can
+  // write over its input where memory comes first. With vector lanes they run in place
+  // of Arm's DSP pairs too (Cortex-M55's Helium: resnet8_int8 27.3 -> 18.5 M instructions,
+  // docs/benchmarks.md).
+  const bool vectors = !workspace_free && !target.memory_first && target.vector_lanes >= 4;
   const bool window_dot = vectors && taps >= 16 &&
                           graph.IsConstant(node.inputs[weights]) &&
                           (!graph.HasInput(node, weight_zero_point) ||
@@ -168,6 +178,9 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   // channel).
   const bool plane_rows = vectors && g.InChannelsPerGroup() == 1 && g.OutChannelsPerGroup() == 1 &&
                           g.window.spatial_rank == 2 && g.window.stride_w <= 4 && g.window.stride_h == g.window.stride_w;
+  const bool pairs = !window_dot && !plane_rows && !workspace_free && target.dsp_pairs &&
+                     graph.IsConstant(node.inputs[weights]) && graph.InputType(node, weights).element_type == DataType::kInt8 &&
+                     ZeroWeightZeroPoint(graph, node, weight_zero_point) && g.OutChannelsPerGroup() >= 2 && taps >= 4;
   NodePlan plan;
   plan.kernel = pairs        ? QuantizedProductKernel::kDspPairs
                 : plane_rows ? QuantizedProductKernel::kPlaneRows
@@ -177,6 +190,7 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   if (pairs) plan.workspace.push_back({"window_pairs", 0, WindowPairsBytes(taps)});
   if (plan.kernel == KernelVariant(QuantizedProductKernel::kWindowDot)) {
     plan.workspace.push_back({"window_int16", 0, WindowDotTaps(taps) * 2});
+    plan.int8_window_weights = target.flash_first;
   }
   if (target.memory_first && qlinear) {
     PlanWritingOverInput(graph, node, g, ByteSize(graph.value(node.outputs[0]).type.element_type), plan);

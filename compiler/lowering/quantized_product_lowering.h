@@ -32,12 +32,15 @@ absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& nod
                                              bool workspace_free);
 
 // Elsewhere, under --optimize speed on targets with vector units (x86-64, AArch64,
-// RISC-V V; not with Arm's DSP extension, which has its pairs) a convolution whose weights are a constant int8 or
+// RISC-V V, Cortex-M55's Helium, whose window-dot and plane rows take the place of its
+// DSP pairs) a convolution whose weights are a constant int8 or
 // uint8 tensor with constant zero points runs as kWindowDot: each output pixel's window,
 // x - x_zero_point, widened once into the workspace buffer "window_int16" (zero-padded
 // to whole vectors of kWindowDotLanes), then each output channel of its group a vector
-// dot product with its weights, w - w_zero_point as int16 (the prepared constant
-// "weights_int16", [M, padded taps]), 32-bit sums.
+// dot product with its weights, w - w_zero_point, 32-bit sums. The weights are the
+// prepared constant "weights_int8" ([M, padded taps], widened as they are loaded) on
+// bare-metal targets (LoweringTarget::flash_first) where every w - w_zero_point fits
+// int8 (symmetric int8 weights), else "weights_int16".
 // A 2-D depthwise convolution there (one input and one output channel per group) with
 // the same stride (at most 4) on both axes runs as kPlaneRows instead: its group's input
 // channels, x - x_zero_point as int16 with their
@@ -52,7 +55,7 @@ int64_t WindowDotTaps(int64_t taps);  // taps rounded up to whole vectors
 int64_t PaddedPlaneElements(const WindowGeometry& window);
 int64_t PaddedPlanesBytes(const WindowGeometry& window, int64_t planes);
 
-// The constants a quantised product's kernel reads: "weights_int16" for kWindowDot (and
+// The constants a quantised product's kernel reads: "weights_int8" or "weights_int16" for kWindowDot (and
 // "multipliers", the float form's, where its scales are constants); for a
 // QLinearConv or QLinearMatMul that requantises in fixed point
 // (kFixedPointRequantization) its multipliers, "requantization", int32 [2 x count]

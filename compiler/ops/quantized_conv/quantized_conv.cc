@@ -417,8 +417,9 @@ llvm::Value* VectorSlot(KernelContext& k, llvm::Type* vector) {
 // QuantizedProductKernel::kWindowDot (lowering/quantized_product_lowering.h): per output
 // pixel, its window (x - x_zero_point as int16, 0 outside the image and past the last
 // tap) into "window_int16", then per output channel of its group the dot product with
-// its row of "weights_int16" (w - w_zero_point), kWindowDotLanes products at a time in
-// vector registers, summed across the lanes at the end.
+// its row of "weights_int8" or "weights_int16" (w - w_zero_point, whichever the plan
+// prepared), kWindowDotLanes products at a time in vector registers, summed across the
+// lanes at the end.
 void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   const WindowGeometry& s = g.conv.window;
   llvm::IRBuilder<>& b = k.b;
@@ -429,7 +430,10 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   const int64_t channels = g.conv.InChannelsPerGroup(), per_group = g.conv.OutChannelsPerGroup();
   const int64_t taps = channels * s.kernel_h * s.kernel_w, padded = WindowDotTaps(taps);
   llvm::Value* window = k.Workspace("window_int16", padded * 2);
-  llvm::Value* weights = k.PreparedConstant("weights_int16");
+  const bool int8_weights = k.plan.FindConstant("weights_int8") != nullptr;
+  llvm::Type* weight = int8_weights ? b.getInt8Ty() : i16;
+  auto* weight_vector = llvm::FixedVectorType::get(weight, kWindowDotLanes);
+  llvm::Value* weights = k.PreparedConstant(int8_weights ? "weights_int8" : "weights_int16");
   for (int64_t t = taps; t < padded; ++t) b.CreateStore(b.getInt16(0), b.CreateInBoundsGEP(i16, window, k.Int(t)));
   llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
   InputReader input(k, g);
@@ -444,8 +448,8 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
       k.Loop(padded / kWindowDotLanes, [&](llvm::Value* q) {
         llvm::Value* tap = b.CreateMul(q, k.Int(kWindowDotLanes));
         llvm::Value* x = b.CreateAlignedLoad(halves, b.CreateInBoundsGEP(i16, window, tap), llvm::Align(2));
-        llvm::Value* w =
-            b.CreateAlignedLoad(halves, b.CreateInBoundsGEP(i16, weights, b.CreateAdd(row, tap)), llvm::Align(2));
+        llvm::Value* w = b.CreateAlignedLoad(weight_vector, b.CreateInBoundsGEP(weight, weights, b.CreateAdd(row, tap)),
+                                             llvm::Align(int8_weights ? 1 : 2));
         llvm::Value* products = b.CreateMul(b.CreateSExt(x, words), b.CreateSExt(w, words));
         b.CreateAlignedStore(b.CreateAdd(b.CreateAlignedLoad(words, sums, llvm::Align(16)), products), sums,
                              llvm::Align(16));
