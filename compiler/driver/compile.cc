@@ -171,23 +171,31 @@ absl::StatusOr<LoweringPlan> PlanWithinTheBound(const Graph& graph, const Loweri
   return scratch <= planar_buffers.scratch_size + allowed ? plan : *std::move(planar_plan);
 }
 
+// A graph in the execution order chosen for it and, when choosing planned it, its plan.
+struct OrderedGraph {
+  Graph graph;
+  std::optional<LoweringPlan> plan;
+};
+
 // Under --optimize memory, balanced or size, on a graph with branches: the graph in the
 // alternative execution order (execution_order.h) whose plan needs the least scratch,
 // when that is less than in its own order. Only orders whose plain peak is below the own
 // order's are planned, so a chain, or a graph no order helps, costs no planning.
-Graph OrderedForLeastScratch(Graph graph, const LoweringOptions& lowering, OptimizeFor goal,
-                             const TargetDescription& target) {
+OrderedGraph OrderedForLeastScratch(Graph graph, const LoweringOptions& lowering, OptimizeFor goal,
+                                    const TargetDescription& target) {
   std::vector<int> own(graph.nodes().size());
   std::iota(own.begin(), own.end(), 0);
   const int64_t own_peak = PlainPeakOfOrder(graph, own);
   std::optional<int64_t> least_scratch;
-  std::optional<Graph> best;
+  std::optional<OrderedGraph> best;
+  std::optional<LoweringPlan> own_plan;
   for (const std::vector<int>& order : AlternativeExecutionOrders(graph)) {
     if (PlainPeakOfOrder(graph, order) >= own_peak) continue;
     if (!least_scratch) {
       absl::StatusOr<LoweringPlan> plan = PlanWithinTheBound(graph, lowering, goal, target);
-      if (!plan.ok()) return graph;  // the caller reports the own order's error
+      if (!plan.ok()) return {std::move(graph), std::nullopt};  // the caller reports the own order's error
       least_scratch = AssignBuffers(graph, *plan, target.buffer_alignment).scratch_size;
+      own_plan = *std::move(plan);
     }
     Graph candidate = WithNodesInOrder(graph, order);
     absl::StatusOr<LoweringPlan> plan = PlanWithinTheBound(candidate, lowering, goal, target);
@@ -195,10 +203,10 @@ Graph OrderedForLeastScratch(Graph graph, const LoweringOptions& lowering, Optim
     const int64_t scratch = AssignBuffers(candidate, *plan, target.buffer_alignment).scratch_size;
     if (scratch < *least_scratch) {
       least_scratch = scratch;
-      best = std::move(candidate);
+      best = OrderedGraph{std::move(candidate), *std::move(plan)};
     }
   }
-  return best ? *std::move(best) : std::move(graph);
+  return best ? *std::move(best) : OrderedGraph{std::move(graph), std::move(own_plan)};
 }
 
 // Whether a convolution quantises its float input as it reads it (fuse-input-quantize).
@@ -288,14 +296,22 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
     if (!kernel) return absl::InvalidArgumentError(absl::StrCat("--kernel: no convolution kernel named '", variant_name, "'"));
     lowering.forced_kernels[node] = *kernel;
   }
-  if (choices.memory_first) graph = OrderedForLeastScratch(std::move(graph), lowering, goal, target);
-  absl::StatusOr<LoweringPlan> plan = PlanWithinTheBound(graph, lowering, goal, target);
+  std::optional<LoweringPlan> ordered_plan;
+  if (choices.memory_first) {
+    OrderedGraph ordered = OrderedForLeastScratch(std::move(graph), lowering, goal, target);
+    graph = std::move(ordered.graph);
+    ordered_plan = std::move(ordered.plan);
+  }
+  absl::StatusOr<LoweringPlan> plan =
+      ordered_plan ? *std::move(ordered_plan) : PlanWithinTheBound(graph, lowering, goal, target);
   if (plan.ok() && unfused && FusesInputQuantize(graph)) {
     choices.fuse_input_quantize = false;
     std::ostringstream unused_dump;
     if (RunPipeline(*unfused, choices, options.model_path, [](const std::string&) { return false; }, unused_dump).ok()) {
-      unfused = OrderedForLeastScratch(*std::move(unfused), lowering, goal, target);
-      absl::StatusOr<LoweringPlan> unfused_plan = PlanWithinTheBound(*unfused, lowering, goal, target);
+      OrderedGraph ordered = OrderedForLeastScratch(*std::move(unfused), lowering, goal, target);
+      unfused = std::move(ordered.graph);
+      absl::StatusOr<LoweringPlan> unfused_plan =
+          ordered.plan ? *std::move(ordered.plan) : PlanWithinTheBound(*unfused, lowering, goal, target);
       if (unfused_plan.ok() && AssignBuffers(*unfused, *unfused_plan, target.buffer_alignment).scratch_size <=
                                    AssignBuffers(graph, *plan, target.buffer_alignment).scratch_size) {
         graph = *std::move(unfused);

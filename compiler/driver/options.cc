@@ -115,8 +115,9 @@ options:
                          and what is live there
   --pool NAME=BYTES      split the scratch over memory regions passed separately
                          (repeatable, fastest first, e.g. --pool dtcm=64K --pool
-                         sram=256K): the most-touched tensors go to the first pool with
-                         room; the entry points take one pointer per pool (void
+                         sram=256K): the placement with the fewest bytes in all, ties
+                         to the most-touched tensors in the first pool; the entry points
+                         take one pointer per pool (void
                          *pool_NAME) instead of the scratch, the generic one an array of
                          them; macros NAME_POOL_<POOL>_SIZE and _ALIGNMENT. Refused,
                          naming a tensor, when the pools are too small

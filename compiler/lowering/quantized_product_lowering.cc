@@ -162,12 +162,13 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   ASSIGN_OR_RETURN(ConvGeometry g, ResolveConvShapes(node, ConvDataShape(graph, node),
                                                      graph.InputType(node, weights).shape));
   const int64_t taps = g.InChannelsPerGroup() * g.window.kernel_h * g.window.kernel_w;
-  // The vector kernels are speed-first (--optimize speed, the default off bare metal):
-  // their int16 windows and planes cost workspace, and the direct depthwise kernel can
-  // write over its input where memory comes first. With vector lanes they run in place
-  // of Arm's DSP pairs too (Cortex-M55's Helium: resnet8_int8 27.3 -> 18.5 M instructions,
-  // docs/benchmarks.md).
-  const bool vectors = !workspace_free && !target.memory_first && target.vector_lanes >= 4;
+  // The vector kernels, with vector lanes, in place of Arm's DSP pairs too (Cortex-M55's
+  // Helium: resnet8_int8 27.3 -> 18.5 M instructions in speed mode, docs/benchmarks.md).
+  // Window-dot's workspace is one window, as the pairs' is: every mode takes it (where
+  // memory comes first, RefineWithinTheBound replaces it wherever even that lifts the
+  // arena above the activation bound). Plane rows' padded planes are speed-first, and
+  // there the direct depthwise kernel writes over its input where memory comes first.
+  const bool vectors = !workspace_free && target.vector_lanes >= 4;
   const bool window_dot = vectors && taps >= 16 &&
                           graph.IsConstant(node.inputs[weights]) &&
                           (!graph.HasInput(node, weight_zero_point) ||
@@ -176,7 +177,7 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   // input serves every output channel, and measured faster (x86-64, AVX2: resnet8_int8
   // 1.65 against 3.89 ms; plane rows reload every input channel's vector per output
   // channel).
-  const bool plane_rows = vectors && g.InChannelsPerGroup() == 1 && g.OutChannelsPerGroup() == 1 &&
+  const bool plane_rows = vectors && !target.memory_first && g.InChannelsPerGroup() == 1 && g.OutChannelsPerGroup() == 1 &&
                           g.window.spatial_rank == 2 && g.window.stride_w <= 4 && g.window.stride_h == g.window.stride_w;
   const bool pairs = !window_dot && !plane_rows && !workspace_free && target.dsp_pairs &&
                      graph.IsConstant(node.inputs[weights]) && graph.InputType(node, weights).element_type == DataType::kInt8 &&

@@ -31,20 +31,20 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
 absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& node, const LoweringTarget& target,
                                              bool workspace_free);
 
-// Elsewhere, under --optimize speed on targets with vector units (x86-64, AArch64,
-// RISC-V V, Cortex-M55's Helium, whose window-dot and plane rows take the place of its
-// DSP pairs) a convolution whose weights are a constant int8 or
-// uint8 tensor with constant zero points runs as kWindowDot: each output pixel's window,
-// x - x_zero_point, widened once into the workspace buffer "window_int16" (zero-padded
-// to whole vectors of kWindowDotLanes), then each output channel of its group a vector
-// dot product with its weights, w - w_zero_point, 32-bit sums. The weights are the
-// prepared constant "weights_int8" ([M, padded taps], widened as they are loaded) on
-// bare-metal targets (LoweringTarget::flash_first) where every w - w_zero_point fits
-// int8 (symmetric int8 weights), else "weights_int16".
-// A 2-D depthwise convolution there (one input and one output channel per group) with
-// the same stride (at most 4) on both axes runs as kPlaneRows instead: its group's input
-// channels, x - x_zero_point as int16 with their
-// zero borders, into "padded_planes" (PaddedPlanesBytes), then per output channel
+// Elsewhere, on targets with vector units (x86-64, AArch64, RISC-V V, Cortex-M55's
+// Helium, whose window-dot and plane rows take the place of its DSP pairs; not under
+// --optimize size, which plans scalar tiles) a convolution whose weights are a constant
+// int8 or uint8 tensor with constant zero points runs as kWindowDot: each output pixel's
+// window, x - x_zero_point, widened once into the workspace buffer "window_int16"
+// (zero-padded to whole vectors of kWindowDotLanes), then each output channel of its
+// group a vector dot product with its weights, w - w_zero_point, 32-bit sums. The
+// weights are the prepared constant "weights_int8" ([M, padded taps], widened as they
+// are loaded) on bare-metal targets (LoweringTarget::flash_first) where every
+// w - w_zero_point fits int8 (symmetric int8 weights), else "weights_int16".
+// Under --optimize speed a 2-D depthwise convolution there (one input and one output
+// channel per group) with the same stride (at most 4) on both axes runs as kPlaneRows
+// instead: its group's input channels, x - x_zero_point as int16 with their zero
+// borders, into "padded_planes" (PaddedPlanesBytes), then per output channel
 // kWindowDotLanes output positions at a time, counted through the rows at the padded
 // width (narrow rows fill the vectors too): per input channel and tap one vector load
 // (every stride-th element) times the weight, the lanes requantised together.

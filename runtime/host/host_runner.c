@@ -21,7 +21,7 @@ int modelc_host_run(const modelc_model_info *model, const modelc_host_tensor *in
     return modelc_host_fail(error, error_size, "model '%s' was compiled for ABI version %u, this runner reads version %u",
                             model->name, model->abi_version, MODELC_ABI_VERSION);
   }
-  if (!model->run && !model->run_with_pools) {
+  if (model->weights_bytes != 0 || (!model->run && !model->run_with_pools)) {
     return modelc_host_fail(error, error_size, "model '%s' takes external weights; compile it with embedded weights to run it here",
                 model->name);
   }
