@@ -96,18 +96,22 @@ int64_t LiveBytesBound(const std::vector<BufferRequest>& requests) {
   return bound;
 }
 
-MemoryPlan PlanMemory(const std::vector<BufferRequest>& requests, int64_t alignment) {
-  std::vector<int> identity(requests.size());
-  std::iota(identity.begin(), identity.end(), 0);
-  auto lifetime = [&](int i) { return requests[i].last_step - requests[i].first_step; };
-  const std::vector<std::function<bool(int, int)>> orderings = {
-      [&](int a, int b) { return requests[a].size > requests[b].size; },
-      [&](int a, int b) { return lifetime(a) > lifetime(b); },
-      [&](int a, int b) { return requests[a].first_step < requests[b].first_step; },
-      [&](int a, int b) {
+std::vector<std::function<bool(int, int)>> PlacementOrderings(const std::vector<BufferRequest>& requests) {
+  auto lifetime = [&requests](int i) { return requests[i].last_step - requests[i].first_step; };
+  return {
+      [&requests](int a, int b) { return requests[a].size > requests[b].size; },
+      [lifetime](int a, int b) { return lifetime(a) > lifetime(b); },
+      [&requests](int a, int b) { return requests[a].first_step < requests[b].first_step; },
+      [&requests, lifetime](int a, int b) {
         return requests[a].size * (lifetime(a) + 1) > requests[b].size * (lifetime(b) + 1);
       },
   };
+}
+
+MemoryPlan PlanMemory(const std::vector<BufferRequest>& requests, int64_t alignment) {
+  std::vector<int> identity(requests.size());
+  std::iota(identity.begin(), identity.end(), 0);
+  const std::vector<std::function<bool(int, int)>> orderings = PlacementOrderings(requests);
   MemoryPlan best;
   best.lower_bound = LiveBytesBound(requests);
   best.arena_size = -1;

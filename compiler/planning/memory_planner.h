@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -34,6 +35,10 @@ struct MemoryPlan {
 };
 
 MemoryPlan PlanMemory(const std::vector<BufferRequest>& requests, int64_t alignment);
+
+// The orders the planner tries requests in, as comparisons of their indices: largest
+// first, longest-lived first, earliest first, most bytes x steps first.
+std::vector<std::function<bool(int, int)>> PlacementOrderings(const std::vector<BufferRequest>& requests);
 
 // A request's bytes in the arena: its size rounded up to the alignment (at least one unit).
 int64_t PaddedSize(const BufferRequest& request, int64_t alignment);

@@ -1,10 +1,10 @@
-// Placement over several pools: the most-touched bytes first, into the fastest pool with room.
+// Placement over several pools: the fewest bytes in all, then the most touches in the fastest pool.
 #include "compiler/planning/pool_planner.h"
 
 #include <algorithm>
 #include <functional>
-#include <optional>
 #include <numeric>
+#include <optional>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -58,18 +58,10 @@ PoolPlan PlanPools(const std::vector<BufferRequest>& requests, const std::vector
   const int count = static_cast<int>(requests.size());
   std::vector<double> per_byte(count);
   for (int i = 0; i < count; ++i) per_byte[i] = touches[i] / static_cast<double>(PaddedSize(requests[i], alignment));
-  auto lifetime = [&](int i) { return requests[i].last_step - requests[i].first_step; };
   // The most touched per byte first; then the one-arena planner's orderings, which may
   // pack the pools tighter.
-  const std::vector<std::function<bool(int, int)>> orderings = {
-      [&](int a, int b) { return per_byte[a] > per_byte[b]; },
-      [&](int a, int b) { return requests[a].size > requests[b].size; },
-      [&](int a, int b) { return lifetime(a) > lifetime(b); },
-      [&](int a, int b) { return requests[a].first_step < requests[b].first_step; },
-      [&](int a, int b) {
-        return requests[a].size * (lifetime(a) + 1) > requests[b].size * (lifetime(b) + 1);
-      },
-  };
+  std::vector<std::function<bool(int, int)>> orderings = {[&](int a, int b) { return per_byte[a] > per_byte[b]; }};
+  for (auto& ordering : PlacementOrderings(requests)) orderings.push_back(std::move(ordering));
   std::vector<int> identity(count);
   std::iota(identity.begin(), identity.end(), 0);
   auto total = [](const PoolPlan& plan) { return std::accumulate(plan.sizes.begin(), plan.sizes.end(), int64_t{0}); };
