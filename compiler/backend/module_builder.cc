@@ -376,9 +376,9 @@ class ModuleBuilder {
   // NAME_run(inputs..., outputs...[, weights], scratch or pools...), or NAME_run_traced(..., trace, user).
   llvm::Function* DefineTypedEntry(llvm::Function* graph_function, bool traced) {
     const size_t weights_args = External() ? 1 : 0;
+    const size_t arguments = TensorCount() + weights_args + ArenaCount() + (traced ? 2 : 0);
     llvm::Function* run = CreateFunction(absl::StrCat(names_.prefix, traced ? "_run_traced" : "_run"),
-                                         builder_.getInt32Ty(), TensorCount() + weights_args + ArenaCount() + (traced ? 2 : 0),
-                                         llvm::GlobalValue::ExternalLinkage);
+                                         builder_.getInt32Ty(), arguments, llvm::GlobalValue::ExternalLinkage);
     builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", run));
     std::vector<llvm::Value*> args;
     for (size_t i = 0; i < TensorCount(); ++i) {

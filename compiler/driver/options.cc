@@ -356,8 +356,9 @@ absl::StatusOr<CompileOptions> ParseCompileOptions(const std::vector<std::string
       ASSIGN_OR_RETURN(pool.capacity, ParseBytes(flag, given.substr(equals + 1), given));
       // No trailing '_': NAME_POOL_<POOL>_SIZE would hold "__", reserved to the implementation.
       if (!IsValidCIdentifier(pool.name) || pool.name.back() == '_' || pool.name.size() > kMaxPoolNameLength) {
-        return absl::InvalidArgumentError(absl::StrCat("--pool: the pool name in '", given, "' must be a C identifier of at most ",
-                                                       kMaxPoolNameLength, " characters, not ending in '_' (it names a parameter and macros)"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("--pool: the pool name in '", given, "' must be a C identifier of at most ", kMaxPoolNameLength,
+                         " characters, not ending in '_' (it names a parameter and macros)"));
       }
       for (const PoolRequest& other : options.pools) {
         if (absl::AsciiStrToUpper(other.name) == absl::AsciiStrToUpper(pool.name)) {

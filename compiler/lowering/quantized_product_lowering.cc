@@ -180,7 +180,8 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   const bool plane_rows = vectors && !target.memory_first && g.InChannelsPerGroup() == 1 && g.OutChannelsPerGroup() == 1 &&
                           g.window.spatial_rank == 2 && g.window.stride_w <= 4 && g.window.stride_h == g.window.stride_w;
   const bool pairs = !window_dot && !plane_rows && !workspace_free && target.dsp_pairs &&
-                     graph.IsConstant(node.inputs[weights]) && graph.InputType(node, weights).element_type == DataType::kInt8 &&
+                     graph.IsConstant(node.inputs[weights]) &&
+                     graph.InputType(node, weights).element_type == DataType::kInt8 &&
                      ZeroWeightZeroPoint(graph, node, weight_zero_point) && g.OutChannelsPerGroup() >= 2 && taps >= 4;
   NodePlan plan;
   plan.kernel = pairs        ? QuantizedProductKernel::kDspPairs

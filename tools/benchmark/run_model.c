@@ -29,7 +29,7 @@ static void *Buffer(size_t bytes, size_t alignment) {
 
 int main(int argc, char **argv) {
   const modelc_model_info *m = &MODEL_INFO;
-  if (argc != 4) return 2;
+  if (argc != 4 || !m->run) return 2; /* run is NULL with --weights external or --pool */
   const int runs = atoi(argv[3]);
   const void *inputs[64];
   void *outputs[64];

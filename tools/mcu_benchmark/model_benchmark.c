@@ -53,7 +53,7 @@ static void Split(const modelc_tensor_info *tensors, uint32_t count, const unsig
 
 int main(void) {
   const modelc_model_info *model = &MODEL_INFO;
-  if (model->run == NULL) Fail("the model takes external weights (compile it with embedded weights)");
+  if (model->run == NULL) Fail("the model takes external weights or pools (compile it without them)");
   if (model->input_count > kMaxTensors || model->output_count > kMaxTensors) Fail("too many inputs or outputs");
   const void *inputs[kMaxTensors];
   const void *output_pointers[kMaxTensors];

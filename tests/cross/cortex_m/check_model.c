@@ -10,7 +10,8 @@
  * (libgcc's float helpers, memset), and, with MODEL_STACK_BOUND_SLACK, lie at most that
  * far below it (the bound is tight; the lowest word of a frame may stay unwritten).
  * With MODEL_POOLS (a model compiled with two pools, dtcm and sram) the scratch is those
- * pools, in the memories the board script names. Where the toolchain file knows the library's frames, MODEL_STACK_EXPECTED is the bound
+ * pools, in the memories the board script names.
+ * Where the toolchain file knows the library's frames, MODEL_STACK_EXPECTED is the bound
  * through the library calls too (cmake/ReportStackBound.cmake), which the measurement
  * may neither exceed nor lie more than MODEL_STACK_BOUND_SLACK below. Exit status 0
  * only when every check passes. */
