@@ -12,13 +12,12 @@
 
 #include "compiler/backend/codegen.h"
 #include "compiler/backend/target.h"
-#include "compiler/frontend/onnx/onnx_importer.h"
 #include "compiler/lowering/linear_lowering.h"
 #include "compiler/lowering/lowering_plan.h"
-#include "compiler/passes/passes.h"
 #include "compiler/planning/buffer_assignment.h"
 #include "compiler/reference/evaluator.h"
 #include "gtest/gtest.h"
+#include "tests/test_support.h"
 
 namespace modelc {
 namespace {
@@ -33,20 +32,14 @@ struct Compilation {
 
 Compilation Prepare(const std::string& model, const std::string& cpu,
                     const std::map<std::string, ConvKernel>& forced = {}) {
-  absl::StatusOr<Graph> graph = ImportOnnxFile(kTestModels + "/" + model, {});
-  EXPECT_TRUE(graph.ok()) << graph.status();
-  for (const Pass& pass : DefaultPipeline()) {
-    if (pass.RunsWith(/*memory_first=*/true, /*keep_int8_weights=*/true, /*fixed_point_requantization=*/false)) {
-      EXPECT_TRUE(pass.run(*graph).ok()) << pass.name;
-    }
-  }
+  Graph graph = testing::OptimisedTestModel(kTestModels + "/" + model);
   absl::StatusOr<TargetDescription> target = DescribeTarget("x86_64-linux-gnu", cpu);
   EXPECT_TRUE(target.ok()) << target.status();
   absl::StatusOr<LoweringPlan> plan =
-      PlanLowering(*graph, LoweringOptions{{target->vector_lanes, target->vector_registers}, false, forced});
+      PlanLowering(graph, LoweringOptions{{target->vector_lanes, target->vector_registers}, false, forced});
   EXPECT_TRUE(plan.ok()) << plan.status();
-  EXPECT_TRUE(PrepareConstants(*graph, *plan).ok());
-  return {std::move(*graph), *target, std::move(*plan)};
+  EXPECT_TRUE(PrepareConstants(graph, *plan).ok());
+  return {std::move(graph), *target, std::move(*plan)};
 }
 
 absl::Status Emit(const Compilation& compilation, const LoweringPlan& plan) {

@@ -1,19 +1,16 @@
 // The memory planner on tables of lifetimes: exact offsets for small cases, and the
 // guarantees (no overlap while live, alignment, between lower bound and naive) on
-// many random tables.
+// many random tables; the pool planner and the execution orders likewise.
 #include "compiler/planning/memory_planner.h"
 
 #include <filesystem>
 #include <numeric>
-
-#include "compiler/frontend/onnx/onnx_importer.h"
-#include "compiler/passes/passes.h"
-#include "compiler/planning/execution_order.h"
-#include "compiler/planning/pool_planner.h"
-
 #include <random>
 
+#include "compiler/planning/execution_order.h"
+#include "compiler/planning/pool_planner.h"
 #include "gtest/gtest.h"
+#include "tests/test_support.h"
 
 namespace modelc {
 namespace {
@@ -161,17 +158,7 @@ TEST(PoolPlanner, SaysWhichBufferFitsNowhere) {
 // Execution orders: every alternative of every test model keeps each node after the
 // producers of what it reads; on a graph with two independent branches the plain peak
 // of the order that finishes one branch first is lower than the model's own order's.
-Graph OptimisedTestModel(const std::string& path) {
-  absl::StatusOr<Graph> graph = ImportOnnxFile(path, {});
-  EXPECT_TRUE(graph.ok()) << path << ": " << graph.status();
-  if (!graph.ok()) return Graph();
-  for (const Pass& pass : DefaultPipeline()) {
-    if (pass.RunsWith(/*memory_first=*/true, /*keep_int8_weights=*/true, /*fixed_point_requantization=*/false)) {
-      EXPECT_TRUE(pass.run(*graph).ok()) << path << ": " << pass.name;
-    }
-  }
-  return *std::move(graph);
-}
+using testing::OptimisedTestModel;
 
 TEST(ExecutionOrder, AlternativesRunEveryNodeAfterWhatItReads) {
   int models_with_alternatives = 0;

@@ -12,7 +12,22 @@
 #include <random>
 #include <sstream>
 
+#include "compiler/frontend/onnx/onnx_importer.h"
+#include "compiler/passes/passes.h"
+
 namespace modelc::testing {
+
+Graph OptimisedTestModel(const std::string& path) {
+  absl::StatusOr<Graph> graph = ImportOnnxFile(path, {});
+  EXPECT_TRUE(graph.ok()) << path << ": " << graph.status();
+  if (!graph.ok()) return Graph();
+  for (const Pass& pass : DefaultPipeline()) {
+    if (pass.RunsWith(/*memory_first=*/true, /*keep_int8_weights=*/true, /*fixed_point_requantization=*/false)) {
+      EXPECT_TRUE(pass.run(*graph).ok()) << path << ": " << pass.name;
+    }
+  }
+  return *std::move(graph);
+}
 
 std::string ReadFileBytes(const std::string& path) {
   std::ifstream file(path, std::ios::binary);

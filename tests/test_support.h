@@ -7,10 +7,16 @@
 #include <string>
 #include <vector>
 
+#include "compiler/ir/graph.h"
 #include "gtest/gtest.h"
 #include "modelc/abi.h"
 
 namespace modelc::testing {
+
+// An ONNX model file imported and run through the default pipeline as memory-first
+// modes run it (int8 weights kept, float requantisation); a failure fails the test and
+// gives an empty graph.
+Graph OptimisedTestModel(const std::string& path);
 
 std::vector<float> ReadFloats(const std::string& path);
 // `count` floats uniform in [-1, 1) from mulberry32 seeded with `seed`: the generator of
