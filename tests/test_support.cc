@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -57,12 +58,22 @@ std::vector<float> Mulberry32Floats(uint32_t seed, size_t count) {
 
 bool FileExists(const std::string& path) { return std::filesystem::exists(path); }
 
-AlignedBuffer::AlignedBuffer(uint64_t size, uint64_t alignment) {
-  const uint64_t rounded = (std::max<uint64_t>(size, 1) + alignment - 1) / alignment * alignment;
+AlignedBuffer::AlignedBuffer(uint64_t size, uint64_t alignment) : size_(size) {
+  const uint64_t rounded = (size + kGuardBytes + alignment - 1) / alignment * alignment;
   data_ = std::aligned_alloc(alignment, rounded);
+  std::memset(static_cast<unsigned char*>(data_) + size, kGuardValue, rounded - size);
 }
 
-AlignedBuffer::~AlignedBuffer() { std::free(data_); }
+AlignedBuffer::~AlignedBuffer() {
+  const auto* guard = static_cast<const unsigned char*>(data_) + size_;
+  for (uint64_t i = 0; i < kGuardBytes; ++i) {
+    if (guard[i] != kGuardValue) {
+      ADD_FAILURE() << "a kernel wrote past the end of a " << size_ << "-byte arena (byte " << size_ + i << ")";
+      break;
+    }
+  }
+  std::free(data_);
+}
 
 int RunCompiled(const modelc_model_info& info, const std::vector<std::vector<float>>& inputs,
                 std::vector<std::vector<float>>* outputs) {

@@ -26,7 +26,9 @@ std::vector<float> Mulberry32Floats(uint32_t seed, size_t count);
 std::string ReadFileBytes(const std::string& path);
 bool FileExists(const std::string& path);
 
-// A buffer aligned as the model asks, for scratch.
+// A buffer aligned as the model asks, for scratch or a pool, followed by guard bytes:
+// the test fails when the buffer is destroyed with a guard byte changed (a kernel wrote
+// past the end of the arena, which ends at its top tensor's last byte).
 class AlignedBuffer {
  public:
   AlignedBuffer(uint64_t size, uint64_t alignment);
@@ -36,7 +38,10 @@ class AlignedBuffer {
   void* data() const { return data_; }
 
  private:
+  static constexpr uint64_t kGuardBytes = 256;
+  static constexpr unsigned char kGuardValue = 0xC5;
   void* data_;
+  uint64_t size_;
 };
 
 // Runs a compiled model through its generic entry; returns its status code.

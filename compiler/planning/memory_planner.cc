@@ -1,6 +1,9 @@
 // Best-fit placement over several candidate orderings (by size, lifetime, start,
 // size x lifetime, then seeded shuffles while the live-bytes bound is not reached);
-// the smallest arena wins.
+// the smallest arena wins. Buffers are padded to the alignment where another follows;
+// the arena ends at its top buffer's last byte (no kernel writes past a tensor's end:
+// graph outputs are the caller's exact-size buffers, and the tests' arenas end in guard
+// bytes).
 #include "compiler/planning/memory_planner.h"
 
 #include <algorithm>
@@ -45,7 +48,7 @@ MemoryPlan PlaceInOrder(const std::vector<BufferRequest>& requests, const std::v
     const int64_t offset =
         *BestFitOffset(requests, placed, plan.offsets, index, alignment, std::numeric_limits<int64_t>::max());
     plan.offsets[index] = offset;
-    plan.arena_size = std::max(plan.arena_size, offset + PaddedSize(requests[index], alignment));
+    plan.arena_size = std::max(plan.arena_size, offset + requests[index].size);
     placed.push_back(index);
   }
   return plan;

@@ -29,7 +29,7 @@ struct BufferRequest {
 
 struct MemoryPlan {
   std::vector<int64_t> offsets;  // one per request
-  int64_t arena_size = 0;
+  int64_t arena_size = 0;  // up to the top buffer's last byte, unpadded
   // The most bytes live at any one step: no placement can use less.
   int64_t lower_bound = 0;
 };

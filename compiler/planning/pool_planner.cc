@@ -32,7 +32,7 @@ PoolPlan PlaceFastestFirst(const std::vector<BufferRequest>& requests, const std
       if (!at) continue;
       result.pool[index] = p;
       result.offsets[index] = *at;
-      result.sizes[p] = std::max(result.sizes[p], *at + PaddedSize(requests[index], alignment));
+      result.sizes[p] = std::max(result.sizes[p], *at + requests[index].size);
       placed[p].push_back(index);
     }
     if (result.pool[index] < 0) {

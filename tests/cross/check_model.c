@@ -39,9 +39,13 @@ int main(int argc, char **argv) {
     return 2;
   }
   const long samples = input_bytes / in_size;
-  void *scratch = aligned_alloc(model->scratch_alignment,
-                                (model->scratch_size + model->scratch_alignment) / model->scratch_alignment *
-                                    model->scratch_alignment);
+  /* Guard bytes after the scratch must come back unchanged: the arena ends at its top
+   * tensor's last byte, and no kernel may write past it. */
+  enum { kGuardBytes = 64, kGuardValue = 0xC5 };
+  const size_t scratch_bytes = (model->scratch_size + kGuardBytes + model->scratch_alignment - 1) /
+                               model->scratch_alignment * model->scratch_alignment;
+  unsigned char *scratch = aligned_alloc(model->scratch_alignment, scratch_bytes);
+  memset(scratch + model->scratch_size, kGuardValue, scratch_bytes - model->scratch_size);
   float *output = aligned_alloc(64, (size_t)(out_size + 63) / 64 * 64);
   int failures = 0;
   double worst = 0.0;
@@ -56,6 +60,12 @@ int main(int argc, char **argv) {
       const double difference = fabs((double)output[i] - references[s * (out_size / 4) + i]);
       if (!(difference <= 1e-4)) ++failures;
       if (difference > worst || difference != difference) worst = difference;
+    }
+  }
+  for (size_t i = model->scratch_size; i < scratch_bytes; ++i) {
+    if (scratch[i] != kGuardValue) {
+      fprintf(stderr, "%s: a kernel wrote past the end of the scratch (byte %zu)\n", model->name, i);
+      return 1;
     }
   }
   printf("%s: %ld samples, max |diff| %.3g, %s\n", model->name, samples, worst, failures ? "FAILED" : "ok");

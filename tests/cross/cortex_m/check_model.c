@@ -29,19 +29,28 @@
 
 #define MAX_TENSORS 64
 
+/* Every arena is followed by guard bytes that must come back unchanged: the arena ends
+ * at its top tensor's last byte, and no kernel may write past it. */
+#define GUARD_BYTES 64
+#define GUARD_VALUE 0xC5
+#define GUARDED_ARENA(name, size, alignment) \
+  struct {                                   \
+    _Alignas(alignment) unsigned char bytes[(size) > 0 ? (size) : 1]; \
+    unsigned char guard[GUARD_BYTES];        \
+  } name
 #if defined(MODEL_POOLS)
 /* A model compiled with --pool dtcm=... --pool sram=...: each pool in the section the
  * board script (boards/mps3_an547_pools.ld) puts in that memory; the generic entry point
  * takes their pointers in an array, fastest first. */
-static _Alignas(MODEL_POOL_DTCM_ALIGNMENT) unsigned char pool_dtcm[MODEL_POOL_DTCM_SIZE > 0 ? MODEL_POOL_DTCM_SIZE : 1]
-    __attribute__((section(".pool_dtcm")));
-static _Alignas(MODEL_POOL_SRAM_ALIGNMENT) unsigned char pool_sram[MODEL_POOL_SRAM_SIZE > 0 ? MODEL_POOL_SRAM_SIZE : 1]
-    __attribute__((section(".pool_sram")));
-static void *const pools[2] = {pool_dtcm, pool_sram};
+static GUARDED_ARENA(pool_dtcm, MODEL_POOL_DTCM_SIZE, MODEL_POOL_DTCM_ALIGNMENT) __attribute__((section(".pool_dtcm")));
+static GUARDED_ARENA(pool_sram, MODEL_POOL_SRAM_SIZE, MODEL_POOL_SRAM_ALIGNMENT) __attribute__((section(".pool_sram")));
+static void *const pools[2] = {pool_dtcm.bytes, pool_sram.bytes};
+static unsigned char *const guards[] = {pool_dtcm.guard, pool_sram.guard};
 #define RUN(inputs, outputs) model->run_with_pools(inputs, outputs, NULL, pools)
 #else
-static _Alignas(MODEL_SCRATCH_ALIGNMENT) unsigned char scratch[MODEL_SCRATCH_SIZE > 0 ? MODEL_SCRATCH_SIZE : 1];
-#define RUN(inputs, outputs) model->run(inputs, outputs, scratch)
+static GUARDED_ARENA(scratch, MODEL_SCRATCH_SIZE, MODEL_SCRATCH_ALIGNMENT);
+static unsigned char *const guards[] = {scratch.guard};
+#define RUN(inputs, outputs) model->run(inputs, outputs, scratch.bytes)
 #endif
 #if defined(MODEL_EXACT_OUTPUTS)
 /* int8 models (MODEL_EXACT_OUTPUTS): every output byte must be the reference's. */
@@ -64,7 +73,7 @@ int main(void) {
   if (model->pool_count != 2 || model->pools[0].size == 0 || model->pools[1].size == 0) {
     return Fail("the model does not use both pools");
   }
-  if (((uintptr_t)pool_dtcm >> 24) != 0x30 || ((uintptr_t)pool_sram >> 24) != 0x31) {
+  if (((uintptr_t)pool_dtcm.bytes >> 24) != 0x30 || ((uintptr_t)pool_sram.bytes >> 24) != 0x31) {
     return Fail("the pools are not in the DTCM and the SRAM");
   }
   semihosting_write("pools: ");
@@ -85,6 +94,7 @@ int main(void) {
   if (samples < 1 || samples * input_bytes != sizeof model_inputs) return Fail("the input data does not match the model");
   if (samples * output_bytes != sizeof outputs) return Fail("the reference data does not match the model");
   memset(outputs, 0xFF, sizeof outputs); /* NaN: an output never written cannot match a number */
+  for (uint32_t g = 0; g < sizeof guards / sizeof guards[0]; ++g) memset(guards[g], GUARD_VALUE, GUARD_BYTES);
   uint32_t stack_used = 0;
   for (uint32_t sample = 0; sample < samples; ++sample) {
     uint32_t offset = sample * input_bytes;
@@ -103,6 +113,11 @@ int main(void) {
     const uint32_t used = stack_used_since_paint(stack_before_call);
     if (used > stack_used) stack_used = used;
     if (status != MODELC_OK) return Fail("the model returned an error status");
+  }
+  for (uint32_t g = 0; g < sizeof guards / sizeof guards[0]; ++g) {
+    for (uint32_t i = 0; i < GUARD_BYTES; ++i) {
+      if (guards[g][i] != GUARD_VALUE) return Fail("a kernel wrote past the end of the scratch");
+    }
   }
   uint32_t mismatches = 0;
 #if defined(MODEL_EXACT_OUTPUTS)
