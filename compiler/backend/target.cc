@@ -172,6 +172,8 @@ absl::StatusOr<TargetDescription> DescribeTarget(const std::string& triple, cons
                                                    "FPU, e.g. --cpu cortex-m4"));
   }
   target.dsp_pairs = (parsed.isARM() || parsed.isThumb()) && has("+dsp");
+  target.x86_int16_pairs = parsed.isX86() && has("+avx2");
+  target.helium = (parsed.isARM() || parsed.isThumb()) && has("+mve");
   target.hardware_float = parsed.isARM() || parsed.isThumb() ? has("+vfp2sp")
                           : parsed.isRISCV()                 ? has("+f")
                                                              : true;

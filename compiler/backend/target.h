@@ -21,6 +21,8 @@ struct TargetDescription {
   int vector_registers = 16;      // how many such registers the target has
   int index_bits = 64;            // loop indices and element offsets: the pointer width
   bool dsp_pairs = false;         // Arm's DSP extension: SMLAD, two 16-bit products per instruction
+  bool x86_int16_pairs = false;   // AVX2's VPMADDWD: 16 int16 products summed in pairs into 8 int32
+  bool helium = false;            // Arm's M-profile vector extension: VMLADAV sums a vector's products
   bool hardware_float = true;     // an FPU: float arithmetic and sqrt are instructions, not
                                   // compiler-runtime calls (false on Cortex-M3, RV32IMC)
 };

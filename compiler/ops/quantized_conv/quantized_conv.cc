@@ -19,6 +19,7 @@
 #include <functional>
 
 #include "absl/strings/str_cat.h"
+#include "llvm/IR/IntrinsicsX86.h"
 #include "compiler/backend/kernel_context.h"
 #include "compiler/ir/op_geometry.h"
 #include "compiler/lowering/quantized_product_lowering.h"
@@ -414,47 +415,77 @@ llvm::Value* VectorSlot(KernelContext& k, llvm::Type* vector) {
   return slot;
 }
 
+// How window-dot's products of kWindowDotLanes taps join the sums, by what the target
+// does best: x86 with AVX2 sums them in pairs as it makes them (VPMADDWD; a pair never
+// saturates, each |x - zp| * |w - zp| being at most 255 * 255), into 8 int32 lanes;
+// Helium sums each 8 into one scalar (VMLADAVA.S16 on 8 taps loaded as such); elsewhere
+// 16 int32 lanes. The lanes are summed once, after the last step.
+enum class WindowDotSums { kLanes, kPairedLanes, kScalar };
+
+// Helium's window-dot steps stay a loop past this many taps: unrolled further, its
+// loads spill registers (lenet_int8's 160-tap layer: 600 bytes of stack).
+constexpr int64_t kHeliumUnrolledTaps = 0;
+
+WindowDotSums WindowDotSumsFor(const TargetDescription& target) {
+  if (target.x86_int16_pairs) return WindowDotSums::kPairedLanes;
+  return target.helium ? WindowDotSums::kScalar : WindowDotSums::kLanes;
+}
+
 // QuantizedProductKernel::kWindowDot (lowering/quantized_product_lowering.h): per output
 // pixel, its window (x - x_zero_point as int16, 0 outside the image and past the last
 // tap) into "window_int16", then per output channel of its group the dot product with
 // its row of "weights_int8" or "weights_int16" (w - w_zero_point, whichever the plan
-// prepared), kWindowDotLanes products at a time in vector registers, summed across the
-// lanes at the end.
+// prepared), kWindowDotLanes products a step (WindowDotSums).
 void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   const WindowGeometry& s = g.conv.window;
   llvm::IRBuilder<>& b = k.b;
   llvm::Type* i16 = b.getInt16Ty();
   llvm::Type* i32 = b.getInt32Ty();
-  auto* halves = llvm::FixedVectorType::get(i16, kWindowDotLanes);
-  auto* words = llvm::FixedVectorType::get(i32, kWindowDotLanes);
   const int64_t channels = g.conv.InChannelsPerGroup(), per_group = g.conv.OutChannelsPerGroup();
   const int64_t taps = channels * s.kernel_h * s.kernel_w, padded = WindowDotTaps(taps);
   llvm::Value* window = k.Workspace("window_int16", padded * 2);
   const bool int8_weights = k.plan.FindConstant("weights_int8") != nullptr;
   llvm::Type* weight = int8_weights ? b.getInt8Ty() : i16;
-  auto* weight_vector = llvm::FixedVectorType::get(weight, kWindowDotLanes);
   llvm::Value* weights = k.PreparedConstant(int8_weights ? "weights_int8" : "weights_int16");
   for (int64_t t = taps; t < padded; ++t) b.CreateStore(b.getInt16(0), b.CreateInBoundsGEP(i16, window, k.Int(t)));
   llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
   InputReader input(k, g);
   ChannelOutput output(k, g);
-  llvm::Value* sums = VectorSlot(k, words);
+  const WindowDotSums form = WindowDotSumsFor(k.target);
+  // Taps loaded at a time, and the sums' type.
+  const int64_t loaded = form == WindowDotSums::kScalar ? 8 : kWindowDotLanes;
+  llvm::Type* sums_type = form == WindowDotSums::kScalar        ? i32
+                          : form == WindowDotSums::kPairedLanes ? llvm::FixedVectorType::get(i32, loaded / 2)
+                                                                : llvm::FixedVectorType::get(i32, loaded);
+  auto* x_vector = llvm::FixedVectorType::get(i16, loaded);
+  auto* w_vector = llvm::FixedVectorType::get(weight, loaded);
+  auto* products_vector = llvm::FixedVectorType::get(i32, loaded);
+  llvm::Value* sums = VectorSlot(k, sums_type);
   ForEachPixelWindow(k, g, input, window, x_zero_point, [](llvm::Value* t) { return t; }, /*plain_inside=*/true,
                      [&](llvm::Value* group, llvm::Value* n, llvm::Value* out_pixel) {
     k.Loop(per_group, [&](llvm::Value* in_group) {
       llvm::Value* m = b.CreateAdd(b.CreateMul(group, k.Int(per_group)), in_group);
-      llvm::Value* row = b.CreateMul(m, k.Int(padded));
-      b.CreateAlignedStore(llvm::Constant::getNullValue(words), sums, llvm::Align(16));
+      llvm::Value* row = b.CreateInBoundsGEP(weight, weights, b.CreateMul(m, k.Int(padded)));
+      b.CreateAlignedStore(llvm::Constant::getNullValue(sums_type), sums, llvm::Align(16));
       k.Loop(padded / kWindowDotLanes, [&](llvm::Value* q) {
-        llvm::Value* tap = b.CreateMul(q, k.Int(kWindowDotLanes));
-        llvm::Value* x = b.CreateAlignedLoad(halves, b.CreateInBoundsGEP(i16, window, tap), llvm::Align(2));
-        llvm::Value* w = b.CreateAlignedLoad(weight_vector, b.CreateInBoundsGEP(weight, weights, b.CreateAdd(row, tap)),
-                                             llvm::Align(int8_weights ? 1 : 2));
-        llvm::Value* products = b.CreateMul(b.CreateSExt(x, words), b.CreateSExt(w, words));
-        b.CreateAlignedStore(b.CreateAdd(b.CreateAlignedLoad(words, sums, llvm::Align(16)), products), sums,
-                             llvm::Align(16));
-      });
-      llvm::Value* sum = b.CreateAddReduce(b.CreateAlignedLoad(words, sums, llvm::Align(16)));
+        llvm::Value* step_taps = b.CreateMul(q, k.Int(kWindowDotLanes));
+        llvm::Value* x_taps = b.CreateInBoundsGEP(i16, window, step_taps);
+        llvm::Value* w_taps = b.CreateInBoundsGEP(weight, row, step_taps);
+        for (int64_t first = 0; first < kWindowDotLanes; first += loaded) {
+          llvm::Value* x = b.CreateAlignedLoad(x_vector, b.CreateInBoundsGEP(i16, x_taps, k.Int(first)), llvm::Align(2));
+          llvm::Value* w = b.CreateAlignedLoad(w_vector, b.CreateInBoundsGEP(weight, w_taps, k.Int(first)),
+                                               llvm::Align(int8_weights ? 1 : 2));
+          llvm::Value* step =
+              form == WindowDotSums::kPairedLanes
+                  ? b.CreateIntrinsic(llvm::Intrinsic::x86_avx2_pmadd_wd, {}, {x, b.CreateSExt(w, x_vector)})
+                  : b.CreateMul(b.CreateSExt(x, products_vector), b.CreateSExt(w, products_vector));
+          if (form == WindowDotSums::kScalar) step = b.CreateAddReduce(step);
+          b.CreateAlignedStore(b.CreateAdd(b.CreateAlignedLoad(sums_type, sums, llvm::Align(16)), step), sums,
+                               llvm::Align(16));
+        }
+      }, /*allow_unrolling=*/form != WindowDotSums::kScalar || padded <= kHeliumUnrolledTaps);
+      llvm::Value* sum = b.CreateAlignedLoad(sums_type, sums, llvm::Align(16));
+      if (form != WindowDotSums::kScalar) sum = b.CreateAddReduce(sum);
       output.Channel(m);
       llvm::Value* at = output.Position(n, m, out_pixel);
       k.StoreAs(output.Type(), output.Finish(sum, at), k.out[0], at);
