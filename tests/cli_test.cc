@@ -788,6 +788,29 @@ TEST(Cli, SizeModeMeetsTheCodeTargetsOnCortexM4) {
   }
 }
 
+// The int8 convolutions' window-dot kernel as each target's plan records it: on a
+// Cortex-M55 the window holds int8 codes (VMLADAVA.S8) with the input zero point folded
+// into the bias, the weights int8 as in the model; on the host an int16 window and int16
+// weights (VPMADDWD pairs on x86). Outputs: Int8Networks (host), firmware.net_* and
+// firmware.speed_net_* (Cortex-M55), and the op model window_codes (uint8 codes).
+TEST(Cli, Int8WindowDotKeepsCodesOnHelium) {
+  const std::string model = std::string(MODELC_INT8_DIR) + "/resnet8_int8.onnx";
+  TemporaryFolder m55, host;
+  const CommandResult helium = Modelc("compile " + model + " --target thumbv8.1m.main-none-eabihf --cpu cortex-m55 "
+                                      "--optimize speed --dump-plan --name r -o " + m55.path());
+  ASSERT_EQ(helium.exit_code, 0) << helium.output;
+  EXPECT_NE(helium.output.find("'conv_12_node' QLinearConv: window-dot"), std::string::npos) << helium.output;
+  for (const char* piece : {"workspace window_codes @0, 144 bytes", "constant bias_folded: %conv_12_node.bias_folded int32[16]",
+                            "constant weights_int8: %conv_12_node.weights_int8 int8[2304]"}) {
+    EXPECT_NE(helium.output.find(piece), std::string::npos) << piece;
+  }
+  EXPECT_EQ(helium.output.find("window_int16"), std::string::npos) << helium.output;
+  const CommandResult x86 = Modelc("compile " + model + " --optimize speed --dump-plan --name r -o " + host.path());
+  ASSERT_EQ(x86.exit_code, 0) << x86.output;
+  EXPECT_NE(x86.output.find("constant weights_int16: %conv_12_node.weights_int16 int16[2304]"), std::string::npos);
+  EXPECT_EQ(x86.output.find("window_codes"), std::string::npos) << x86.output;
+}
+
 // An int8 residual block's QLinearAdd is fused into the QLinearConv that feeds it, which
 // writes each sum over the skip tensor's element it has just read: resnet8_int8's arena
 // on a Cortex-M4 is two 32x32x16 int8 tensors (32,768 bytes), not three. Its outputs

@@ -289,7 +289,8 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
                      .memory_first = choices.memory_first,
                      .dsp_pairs = target.dsp_pairs,
                      .code_size_first = size_first,
-                     .flash_first = target.bare_metal};
+                     .flash_first = target.bare_metal,
+                     .int8_vector_dot = target.helium};
   lowering.trace = options.trace;
   for (const auto& [node, variant_name] : options.forced_kernels) {
     const std::optional<ConvKernel> kernel = ConvKernelFromName(variant_name);

@@ -122,6 +122,14 @@ struct NodePlan {
   // first), instead of an int16 copy of twice the bytes, which is faster on x86
   // (resnet8_int8: 581 against 680 us) and for some networks on Cortex-M55.
   bool int8_window_weights = false;
+  // kWindowDot on a target whose vector dot product takes int8 (LoweringTarget::
+  // int8_vector_dot), with an int8 or uint8 input and int8 weights: the window holds the
+  // input's codes as int8 ("window_codes": uint8 ones minus 128; the zero point's code
+  // where a tap is padding), half the int16 window, sixteen products an instruction; the
+  // zero point's share of each sum, its code times the row's weight sum, comes off the
+  // bias ("bias_folded", made while compiling: the input zero point and the bias are
+  // constants).
+  bool int8_window_codes = false;
 
   int64_t WorkspaceBytes() const;
   const WorkspaceBuffer* FindWorkspace(std::string_view name) const;
@@ -152,6 +160,9 @@ struct LoweringTarget {
   // Bare-metal targets: the weights live in a microcontroller's flash, where their bytes
   // count for more than a widening load's instructions (window-dot keeps int8 weights).
   bool flash_first = false;
+  // Helium: a vector of sixteen int8 products summed into a scalar by one instruction
+  // (VMLADAVA.S8); window-dot keeps its window as int8 codes (NodePlan::int8_window_codes).
+  bool int8_vector_dot = false;
 };
 
 struct LoweringOptions {

@@ -83,6 +83,10 @@ void PlanWritingOverInput(const Graph& graph, const Node& node, const ConvGeomet
   }
 }
 
+// QLinearConv's and ConvInteger's input zero point; QLinearConv's bias.
+constexpr int kXZeroPointInput = 2;
+constexpr int kQLinearConvBiasInput = 8;
+
 }  // namespace
 
 int64_t PaddedPlaneElements(const WindowGeometry& w) {
@@ -100,30 +104,74 @@ int64_t PaddedPlanesBytes(const WindowGeometry& w, int64_t planes) {
 
 int64_t WindowDotTaps(int64_t taps) { return (taps + kWindowDotLanes - 1) / kWindowDotLanes * kWindowDotLanes; }
 
+namespace {
+
+// Window-dot's weights, w - w_zero_point, one row of WindowDotTaps(taps) per output
+// channel (zeros past the last tap).
+struct CentredWeights {
+  std::vector<int16_t> values;
+  int64_t out_channels = 0;
+  int64_t padded = 0;
+  bool FitInt8() const {
+    return std::all_of(values.begin(), values.end(), [](int16_t v) { return v >= -128 && v <= 127; });
+  }
+};
+
+CentredWeights CentreWindowDotWeights(const Graph& graph, const Node& node) {
+  const bool qlinear = node.op == OpKind::kQLinearConv;
+  const TensorData& weights = *graph.value(node.inputs[qlinear ? 3 : 1]).constant;
+  const int zero_point_input = qlinear ? 5 : 3;
+  const std::vector<int32_t> zero_points =
+      graph.HasInput(node, zero_point_input) ? IntegerElements(*graph.value(node.inputs[zero_point_input]).constant)
+                                             : std::vector<int32_t>{0};
+  const std::vector<int32_t> w = IntegerElements(weights);
+  CentredWeights centred;
+  centred.out_channels = weights.type().shape[0];
+  const int64_t taps = static_cast<int64_t>(w.size()) / centred.out_channels;
+  centred.padded = WindowDotTaps(taps);
+  centred.values.assign(centred.out_channels * centred.padded, 0);
+  for (int64_t m = 0; m < centred.out_channels; ++m) {
+    const int32_t zero_point = zero_points[zero_points.size() == 1 ? 0 : m];
+    for (int64_t t = 0; t < taps; ++t) {
+      centred.values[m * centred.padded + t] = static_cast<int16_t>(w[m * taps + t] - zero_point);
+    }
+  }
+  return centred;
+}
+
+}  // namespace
+
 absl::Status PrepareQuantizedProductConstants(Graph& graph, const Node& node, NodePlan& plan) {
   if (const auto* kernel = std::get_if<QuantizedProductKernel>(&plan.kernel);
       kernel && *kernel == QuantizedProductKernel::kWindowDot) {
     const bool qlinear = node.op == OpKind::kQLinearConv;
-    const TensorData& weights = *graph.value(node.inputs[qlinear ? 3 : 1]).constant;
-    const int zero_point_input = qlinear ? 5 : 3;
-    const std::vector<int32_t> zero_points =
-        graph.HasInput(node, zero_point_input) ? IntegerElements(*graph.value(node.inputs[zero_point_input]).constant)
-                                               : std::vector<int32_t>{0};
-    const std::vector<int32_t> w = IntegerElements(weights);
-    const int64_t out_channels = weights.type().shape[0];
-    const int64_t taps = static_cast<int64_t>(w.size()) / out_channels, padded = WindowDotTaps(taps);
-    std::vector<int16_t> centred(out_channels * padded, 0);
-    for (int64_t m = 0; m < out_channels; ++m) {
-      const int32_t zero_point = zero_points[zero_points.size() == 1 ? 0 : m];
-      for (int64_t t = 0; t < taps; ++t) centred[m * padded + t] = static_cast<int16_t>(w[m * taps + t] - zero_point);
-    }
+    const CentredWeights weights = CentreWindowDotWeights(graph, node);
+    const std::vector<int16_t>& centred = weights.values;
     // int8 where the plan keeps them so and every centred weight fits (as many bytes as the
     // model's weights), else int16.
-    const bool fits_int8 = plan.int8_window_weights && std::all_of(centred.begin(), centred.end(), [](int16_t v) {
-                             return v >= -128 && v <= 127;
-                           });
+    const bool fits_int8 = plan.int8_window_weights && weights.FitInt8();
     const int64_t count = static_cast<int64_t>(centred.size());
     std::vector<uint8_t> bytes;
+    if (plan.int8_window_codes) {
+      // The bias less the input zero point's share of each row's sum: (zp - offset) x the
+      // row's weights summed, offset 128 for uint8 codes (stored as int8), else 0.
+      const std::vector<int32_t> x_zero_point =
+          graph.HasInput(node, kXZeroPointInput)
+              ? IntegerElements(*graph.value(node.inputs[kXZeroPointInput]).constant)
+              : std::vector<int32_t>{0};
+      const int32_t zero_point_code =
+          x_zero_point[0] - (graph.InputType(node, 0).element_type == DataType::kUInt8 ? 128 : 0);
+      std::vector<int32_t> biases(weights.out_channels, 0);
+      if (qlinear && graph.HasInput(node, kQLinearConvBiasInput)) {
+        const auto bias = graph.value(node.inputs[kQLinearConvBiasInput]).constant->Elements<int32_t>();
+        biases.assign(bias.begin(), bias.end());
+      }
+      for (int64_t i = 0; i < count; ++i) biases[i / weights.padded] -= zero_point_code * centred[i];
+      std::vector<uint8_t> bias_bytes(biases.size() * sizeof(int32_t));
+      std::memcpy(bias_bytes.data(), biases.data(), bias_bytes.size());
+      AddPreparedConstant(graph, node, "bias_folded",
+                          TensorData(TensorType{DataType::kInt32, {weights.out_channels}}, std::move(bias_bytes)), plan);
+    }
     if (fits_int8) {
       for (int16_t v : centred) bytes.push_back(static_cast<uint8_t>(static_cast<int8_t>(v)));
       AddPreparedConstant(graph, node, "weights_int8", TensorData(TensorType{DataType::kInt8, {count}}, std::move(bytes)),
@@ -191,8 +239,16 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   if (plane_rows) plan.workspace.push_back({"padded_planes", 0, PaddedPlanesBytes(g.window, g.InChannelsPerGroup())});
   if (pairs) plan.workspace.push_back({"window_pairs", 0, WindowPairsBytes(taps)});
   if (plan.kernel == KernelVariant(QuantizedProductKernel::kWindowDot)) {
-    plan.workspace.push_back({"window_int16", 0, WindowDotTaps(taps) * 2});
     plan.int8_window_weights = target.flash_first;
+    const DataType x_type = graph.InputType(node, 0).element_type;
+    const bool qlinear_bias = qlinear && graph.HasInput(node, kQLinearConvBiasInput);
+    plan.int8_window_codes = target.int8_vector_dot && plan.int8_window_weights &&
+                             (x_type == DataType::kInt8 || x_type == DataType::kUInt8) &&
+                             (!graph.HasInput(node, kXZeroPointInput) || graph.IsConstant(node.inputs[kXZeroPointInput])) &&
+                             (!qlinear_bias || graph.IsConstant(node.inputs[kQLinearConvBiasInput])) &&
+                             CentreWindowDotWeights(graph, node).FitInt8();
+    plan.workspace.push_back(plan.int8_window_codes ? WorkspaceBuffer{"window_codes", 0, WindowDotTaps(taps)}
+                                                    : WorkspaceBuffer{"window_int16", 0, WindowDotTaps(taps) * 2});
   }
   if (target.memory_first && qlinear) {
     PlanWritingOverInput(graph, node, g, ByteSize(graph.value(node.outputs[0]).type.element_type), plan);

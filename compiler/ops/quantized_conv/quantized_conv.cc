@@ -220,10 +220,15 @@ class ChannelOutput {
     sum_zero_point_ = EmitLoadZeroPoint(k, *g.sum, k.Int(0));
   }
   DataType Type() const { return g_.OutType(); }
+  // The biases to add in place of the node's own: a kernel's prepared ones, which it adds
+  // itself where the node has no requantisation (ConvInteger).
+  void UseBiases(llvm::Value* biases) { biases_ = biases; }
   // Loads channel m's bias and multiplier (float, or fixed point), for Finish.
   void Channel(llvm::Value* m) {
     if (!g_.y) return;
-    bias_ = g_.bias_input >= 0 ? k_.LoadAs(DataType::kInt32, k_.in[g_.bias_input], m) : k_.b.getInt32(0);
+    bias_ = biases_                ? k_.LoadAs(DataType::kInt32, biases_, m)
+            : g_.bias_input >= 0 ? k_.LoadAs(DataType::kInt32, k_.in[g_.bias_input], m)
+                                 : k_.b.getInt32(0);
     channel_ = requantizer_->Load(x_scale_, m);
   }
   // Whether FinishLanes can finish a vector of one channel's sums: a QLinearConv
@@ -262,6 +267,7 @@ class ChannelOutput {
   llvm::Value* y_scale_ = nullptr;
   llvm::Value* y_zero_point_ = nullptr;
   std::optional<ProductRequantizer> requantizer_;
+  llvm::Value* biases_ = nullptr;
   llvm::Value* bias_ = nullptr;
   ProductRequantizer::Channel channel_;
   llvm::Value* addend_scale_ = nullptr;
@@ -305,17 +311,28 @@ class InputReader {
   llvm::Value* zero_point_ = nullptr;
 };
 
-// One output pixel's window, x - x_zero_point as int16 (0 where a tap is padding), tap
-// t = (c * kernel_h + kh) * kernel_w + kw (the weights' order) stored at slot(t) of
-// `window`. `first_plane` is the group's first input plane, (h_base, w_base) the
-// window's top left corner. With `plain_inside`, a window wholly inside the image is
-// copied without the padding checks (faster, twice the code).
-void EmitWindowInt16(KernelContext& k, const QuantizedConvGeometry& g, InputReader& input, llvm::Value* window,
-                     llvm::Value* first_plane, llvm::Value* h_base, llvm::Value* w_base, llvm::Value* x_zero_point,
-                     const std::function<llvm::Value*(llvm::Value*)>& slot, bool plain_inside) {
+// How a window stores its taps: x - `subtracted` as `element` (x - x_zero_point as int16,
+// or the codes themselves as int8), `padding` where a tap is padding (both i32 values).
+struct WindowForm {
+  llvm::Type* element;
+  llvm::Value* subtracted;
+  llvm::Value* padding;
+};
+
+// The int16 form: x - x_zero_point, 0 where a tap is padding.
+WindowForm CentredInt16(KernelContext& k, llvm::Value* x_zero_point) {
+  return {k.b.getInt16Ty(), x_zero_point, k.b.getInt32(0)};
+}
+
+// One output pixel's window in `form`, tap t = (c * kernel_h + kh) * kernel_w + kw (the
+// weights' order) stored at slot(t) of `window`. `first_plane` is the group's first input
+// plane, (h_base, w_base) the window's top left corner. With `plain_inside`, a window
+// wholly inside the image is copied without the padding checks (faster, twice the code).
+void EmitWindow(KernelContext& k, const QuantizedConvGeometry& g, InputReader& input, llvm::Value* window,
+                llvm::Value* first_plane, llvm::Value* h_base, llvm::Value* w_base, const WindowForm& form,
+                const std::function<llvm::Value*(llvm::Value*)>& slot, bool plain_inside) {
   const WindowGeometry& s = g.conv.window;
   llvm::IRBuilder<>& b = k.b;
-  llvm::Type* i16 = b.getInt16Ty();
   auto fill = [&](bool checked) {
     k.LoopNest({g.conv.InChannelsPerGroup(), s.kernel_h, s.kernel_w}, {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}},
                [&](llvm::Value* t, const std::vector<llvm::Value*>& at) {
@@ -327,9 +344,9 @@ void EmitWindowInt16(KernelContext& k, const QuantizedConvGeometry& g, InputRead
         inside = b.CreateAnd(b.CreateICmpULT(ih, k.Int(s.in_h)), b.CreateICmpULT(iw, k.Int(s.in_w)));
         offset = b.CreateSelect(inside, offset, k.Int(0));
       }
-      llvm::Value* centred = b.CreateSub(input.Load(input.Index(b.CreateAdd(first_plane, at[0]), offset)), x_zero_point);
-      if (checked) centred = b.CreateSelect(inside, centred, b.getInt32(0));
-      b.CreateStore(b.CreateTrunc(centred, i16), b.CreateInBoundsGEP(i16, window, slot(t)));
+      llvm::Value* value = b.CreateSub(input.Load(input.Index(b.CreateAdd(first_plane, at[0]), offset)), form.subtracted);
+      if (checked) value = b.CreateSelect(inside, value, form.padding);
+      b.CreateStore(b.CreateTrunc(value, form.element), b.CreateInBoundsGEP(form.element, window, slot(t)));
     });
   };
   if (!plain_inside) {
@@ -346,9 +363,9 @@ void EmitWindowInt16(KernelContext& k, const QuantizedConvGeometry& g, InputRead
 }
 
 // For each image, group and output pixel: the pixel's window into `window`
-// (EmitWindowInt16), then per_pixel(group, n, out_pixel), out_pixel = oh * out_w + ow.
+// (EmitWindow), then per_pixel(group, n, out_pixel), out_pixel = oh * out_w + ow.
 void ForEachPixelWindow(KernelContext& k, const QuantizedConvGeometry& g, InputReader& input, llvm::Value* window,
-                        llvm::Value* x_zero_point, const std::function<llvm::Value*(llvm::Value*)>& slot,
+                        const WindowForm& form, const std::function<llvm::Value*(llvm::Value*)>& slot,
                         bool plain_inside,
                         const std::function<void(llvm::Value*, llvm::Value*, llvm::Value*)>& per_pixel) {
   const WindowGeometry& s = g.conv.window;
@@ -361,7 +378,7 @@ void ForEachPixelWindow(KernelContext& k, const QuantizedConvGeometry& g, InputR
       llvm::Value* h_base = b.CreateSub(b.CreateMul(oh, k.Int(s.stride_h)), k.Int(s.pad_top));
       k.Loop(s.out_w, [&](llvm::Value* ow) {
         llvm::Value* w_base = b.CreateSub(b.CreateMul(ow, k.Int(s.stride_w)), k.Int(s.pad_left));
-        EmitWindowInt16(k, g, input, window, first_plane, h_base, w_base, x_zero_point, slot, plain_inside);
+        EmitWindow(k, g, input, window, first_plane, h_base, w_base, form, slot, plain_inside);
         per_pixel(group, n, b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow));
       });
     });
@@ -384,7 +401,7 @@ void EmitDspPairsConv(KernelContext& k, const QuantizedConvGeometry& g) {
   InputReader input(k, g);
   ChannelOutput output(k, g);
   llvm::Value* sums[2] = {k.EntryAlloca(i32), k.EntryAlloca(i32)};
-  ForEachPixelWindow(k, g, input, window, x_zero_point, [&](llvm::Value* t) { return EmitStoredTap(b, t); },
+  ForEachPixelWindow(k, g, input, window, CentredInt16(k, x_zero_point), [&](llvm::Value* t) { return EmitStoredTap(b, t); },
                      /*plain_inside=*/false, [&](llvm::Value* group, llvm::Value* n, llvm::Value* out_pixel) {
     // Output channels `count` (1 or 2) from group * per_group + first.
     auto channels_from = [&](llvm::Value* first, int count) {
@@ -418,13 +435,14 @@ llvm::Value* VectorSlot(KernelContext& k, llvm::Type* vector) {
 // How window-dot's products of kWindowDotLanes taps join the sums, by what the target
 // does best: x86 with AVX2 sums them in pairs as it makes them (VPMADDWD; a pair never
 // saturates, each |x - zp| * |w - zp| being at most 255 * 255), into 8 int32 lanes;
-// Helium sums each 8 into one scalar (VMLADAVA.S16 on 8 taps loaded as such); elsewhere
-// 16 int32 lanes. The lanes are summed once, after the last step.
+// Helium sums each 8 int16 products (VMLADAVA.S16 on 8 taps loaded as such), or 16 int8
+// ones (VMLADAVA.S8, NodePlan::int8_window_codes), into one scalar; elsewhere 16 int32
+// lanes. The lanes are summed once, after the last step.
 enum class WindowDotSums { kLanes, kPairedLanes, kScalar };
 
 // Helium's window-dot steps stay a loop past this many taps: unrolled further, its
 // loads spill registers (lenet_int8's 160-tap layer: 600 bytes of stack).
-constexpr int64_t kHeliumUnrolledTaps = 0;
+constexpr int64_t kHeliumUnrolledTaps = 64;
 
 WindowDotSums WindowDotSumsFor(const TargetDescription& target) {
   if (target.x86_int16_pairs) return WindowDotSums::kPairedLanes;
@@ -432,36 +450,48 @@ WindowDotSums WindowDotSumsFor(const TargetDescription& target) {
 }
 
 // QuantizedProductKernel::kWindowDot (lowering/quantized_product_lowering.h): per output
-// pixel, its window (x - x_zero_point as int16, 0 outside the image and past the last
-// tap) into "window_int16", then per output channel of its group the dot product with
-// its row of "weights_int8" or "weights_int16" (w - w_zero_point, whichever the plan
+// pixel, its window into the workspace (x - x_zero_point as int16 in "window_int16", 0
+// outside the image and past the last tap; or, NodePlan::int8_window_codes, the codes as
+// int8 in "window_codes"), then per output channel of its group the dot product with its
+// row of "weights_int8" or "weights_int16" (w - w_zero_point, whichever the plan
 // prepared), kWindowDotLanes products a step (WindowDotSums).
 void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   const WindowGeometry& s = g.conv.window;
   llvm::IRBuilder<>& b = k.b;
-  llvm::Type* i16 = b.getInt16Ty();
   llvm::Type* i32 = b.getInt32Ty();
   const int64_t channels = g.conv.InChannelsPerGroup(), per_group = g.conv.OutChannelsPerGroup();
   const int64_t taps = channels * s.kernel_h * s.kernel_w, padded = WindowDotTaps(taps);
-  llvm::Value* window = k.Workspace("window_int16", padded * 2);
-  const bool int8_weights = k.plan.FindConstant("weights_int8") != nullptr;
-  llvm::Type* weight = int8_weights ? b.getInt8Ty() : i16;
-  llvm::Value* weights = k.PreparedConstant(int8_weights ? "weights_int8" : "weights_int16");
-  for (int64_t t = taps; t < padded; ++t) b.CreateStore(b.getInt16(0), b.CreateInBoundsGEP(i16, window, k.Int(t)));
+  const bool codes = k.plan.int8_window_codes;
   llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
+  // The codes form stores x - offset, a uint8 input's codes made int8 (x - 128); the
+  // zero point's share of each sum, (x_zero_point - offset) times the row's weight sum,
+  // comes off with the bias ("bias_folded"): the sum over taps of (x - zp) * w' either way.
+  llvm::Value* code_offset = b.getInt32(g.x_type == DataType::kUInt8 ? 128 : 0);
+  llvm::Value* zero_point_code = b.CreateSub(x_zero_point, code_offset);
+  const WindowForm form = codes ? WindowForm{b.getInt8Ty(), code_offset, zero_point_code}
+                                : CentredInt16(k, x_zero_point);
+  llvm::Value* window = k.Workspace(codes ? "window_codes" : "window_int16", padded * (codes ? 1 : 2));
+  const bool int8_weights = k.plan.FindConstant("weights_int8") != nullptr;
+  llvm::Type* weight = int8_weights ? b.getInt8Ty() : b.getInt16Ty();
+  llvm::Value* weights = k.PreparedConstant(int8_weights ? "weights_int8" : "weights_int16");
+  llvm::Value* folded_biases = codes ? k.PreparedConstant("bias_folded") : nullptr;
+  for (int64_t t = taps; t < padded; ++t) {
+    b.CreateStore(llvm::Constant::getNullValue(form.element), b.CreateInBoundsGEP(form.element, window, k.Int(t)));
+  }
   InputReader input(k, g);
   ChannelOutput output(k, g);
-  const WindowDotSums form = WindowDotSumsFor(k.target);
+  if (codes) output.UseBiases(folded_biases);
+  const WindowDotSums sums_form = WindowDotSumsFor(k.target);
   // Taps loaded at a time, and the sums' type.
-  const int64_t loaded = form == WindowDotSums::kScalar ? 8 : kWindowDotLanes;
-  llvm::Type* sums_type = form == WindowDotSums::kScalar        ? i32
-                          : form == WindowDotSums::kPairedLanes ? llvm::FixedVectorType::get(i32, loaded / 2)
-                                                                : llvm::FixedVectorType::get(i32, loaded);
-  auto* x_vector = llvm::FixedVectorType::get(i16, loaded);
+  const int64_t loaded = sums_form == WindowDotSums::kScalar && !codes ? 8 : kWindowDotLanes;
+  llvm::Type* sums_type = sums_form == WindowDotSums::kScalar        ? i32
+                          : sums_form == WindowDotSums::kPairedLanes ? llvm::FixedVectorType::get(i32, loaded / 2)
+                                                                     : llvm::FixedVectorType::get(i32, loaded);
+  auto* x_vector = llvm::FixedVectorType::get(form.element, loaded);
   auto* w_vector = llvm::FixedVectorType::get(weight, loaded);
   auto* products_vector = llvm::FixedVectorType::get(i32, loaded);
   llvm::Value* sums = VectorSlot(k, sums_type);
-  ForEachPixelWindow(k, g, input, window, x_zero_point, [](llvm::Value* t) { return t; }, /*plain_inside=*/true,
+  ForEachPixelWindow(k, g, input, window, form, [](llvm::Value* t) { return t; }, /*plain_inside=*/true,
                      [&](llvm::Value* group, llvm::Value* n, llvm::Value* out_pixel) {
     k.Loop(per_group, [&](llvm::Value* in_group) {
       llvm::Value* m = b.CreateAdd(b.CreateMul(group, k.Int(per_group)), in_group);
@@ -469,23 +499,25 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
       b.CreateAlignedStore(llvm::Constant::getNullValue(sums_type), sums, llvm::Align(16));
       k.Loop(padded / kWindowDotLanes, [&](llvm::Value* q) {
         llvm::Value* step_taps = b.CreateMul(q, k.Int(kWindowDotLanes));
-        llvm::Value* x_taps = b.CreateInBoundsGEP(i16, window, step_taps);
+        llvm::Value* x_taps = b.CreateInBoundsGEP(form.element, window, step_taps);
         llvm::Value* w_taps = b.CreateInBoundsGEP(weight, row, step_taps);
         for (int64_t first = 0; first < kWindowDotLanes; first += loaded) {
-          llvm::Value* x = b.CreateAlignedLoad(x_vector, b.CreateInBoundsGEP(i16, x_taps, k.Int(first)), llvm::Align(2));
+          llvm::Value* x = b.CreateAlignedLoad(x_vector, b.CreateInBoundsGEP(form.element, x_taps, k.Int(first)),
+                                               llvm::Align(codes ? 1 : 2));
           llvm::Value* w = b.CreateAlignedLoad(w_vector, b.CreateInBoundsGEP(weight, w_taps, k.Int(first)),
                                                llvm::Align(int8_weights ? 1 : 2));
           llvm::Value* step =
-              form == WindowDotSums::kPairedLanes
+              sums_form == WindowDotSums::kPairedLanes
                   ? b.CreateIntrinsic(llvm::Intrinsic::x86_avx2_pmadd_wd, {}, {x, b.CreateSExt(w, x_vector)})
                   : b.CreateMul(b.CreateSExt(x, products_vector), b.CreateSExt(w, products_vector));
-          if (form == WindowDotSums::kScalar) step = b.CreateAddReduce(step);
+          if (sums_form == WindowDotSums::kScalar) step = b.CreateAddReduce(step);
           b.CreateAlignedStore(b.CreateAdd(b.CreateAlignedLoad(sums_type, sums, llvm::Align(16)), step), sums,
                                llvm::Align(16));
         }
-      }, /*allow_unrolling=*/form != WindowDotSums::kScalar || padded <= kHeliumUnrolledTaps);
+      }, /*allow_unrolling=*/sums_form != WindowDotSums::kScalar || padded <= kHeliumUnrolledTaps);
       llvm::Value* sum = b.CreateAlignedLoad(sums_type, sums, llvm::Align(16));
-      if (form != WindowDotSums::kScalar) sum = b.CreateAddReduce(sum);
+      if (sums_form != WindowDotSums::kScalar) sum = b.CreateAddReduce(sum);
+      if (codes && !g.y) sum = b.CreateAdd(sum, k.LoadAs(DataType::kInt32, folded_biases, m));
       output.Channel(m);
       llvm::Value* at = output.Position(n, m, out_pixel);
       k.StoreAs(output.Type(), output.Finish(sum, at), k.out[0], at);
