@@ -788,12 +788,14 @@ TEST(Cli, SizeModeMeetsTheCodeTargetsOnCortexM4) {
   }
 }
 
-// The int8 convolutions' window-dot kernel as each target's plan records it: on a
-// Cortex-M55 the window holds int8 codes (VMLADAVA.S8) with the input zero point folded
+// The int8 convolutions' kernels as each target's plan records them: on a Cortex-M55
+// window-dot's window holds int8 codes (VMLADAVA.S8) with the input zero point folded
 // into the bias, the weights int8 as in the model; on the host an int16 window and int16
-// weights (VPMADDWD pairs on x86). Outputs: Int8Networks (host), firmware.net_* and
-// firmware.speed_net_* (Cortex-M55), and the op model window_codes (uint8 codes).
-TEST(Cli, Int8WindowDotKeepsCodesOnHelium) {
+// weights (VPMADDWD pairs on x86); on a Cortex-M4 in memory mode the direct kernels at
+// the RAM peak run their interior pixels unrolled, which the M55 does not. Outputs:
+// Int8Networks (host), firmware.net_* and firmware.speed_net_* (Cortex-M4, M55), and
+// the op model window_codes (uint8 codes).
+TEST(Cli, Int8ConvolutionKernelsAsEachCorePlansThem) {
   const std::string model = std::string(MODELC_INT8_DIR) + "/resnet8_int8.onnx";
   TemporaryFolder m55, host;
   const CommandResult helium = Modelc("compile " + model + " --target thumbv8.1m.main-none-eabihf --cpu cortex-m55 "
@@ -809,6 +811,26 @@ TEST(Cli, Int8WindowDotKeepsCodesOnHelium) {
   ASSERT_EQ(x86.exit_code, 0) << x86.output;
   EXPECT_NE(x86.output.find("constant weights_int16: %conv_12_node.weights_int16 int16[2304]"), std::string::npos);
   EXPECT_EQ(x86.output.find("window_codes"), std::string::npos) << x86.output;
+  const std::string direct = "'conv_12_node' QLinearConv: direct, float requantisation";
+  TemporaryFolder m4, m55_memory;
+  const CommandResult scalar =
+      Modelc("compile " + model + " --target thumbv7em-none-eabihf --dump-plan --name r -o " + m4.path());
+  ASSERT_EQ(scalar.exit_code, 0) << scalar.output;
+  EXPECT_NE(scalar.output.find(direct + ", interior unrolled"), std::string::npos) << scalar.output;
+  const CommandResult vector = Modelc("compile " + model + " --target thumbv8.1m.main-none-eabihf --cpu cortex-m55 "
+                                      "--dump-plan --name r -o " + m55_memory.path());
+  ASSERT_EQ(vector.exit_code, 0) << vector.output;
+  EXPECT_NE(vector.output.find(direct + "\n"), std::string::npos) << vector.output;
+  // The op model that runs the codes' uint8 and ConvInteger forms on the M55 gets them.
+  TemporaryFolder codes;
+  const CommandResult uint8_codes =
+      Modelc("compile " + std::string(MODELC_TEST_MODELS_DIR) + "/window_codes.onnxtxt --target "
+             "thumbv8.1m.main-none-eabihf --cpu cortex-m55 --dump-plan --name c -o " + codes.path());
+  ASSERT_EQ(uint8_codes.exit_code, 0) << uint8_codes.output;
+  for (const char* piece : {"constant bias_folded: %QLinearConv_9.bias_folded int32[4]",
+                            "constant bias_folded: %ConvInteger_13.bias_folded int32[2]"}) {
+    EXPECT_NE(uint8_codes.output.find(piece), std::string::npos) << uint8_codes.output;
+  }
 }
 
 // An int8 residual block's QLinearAdd is fused into the QLinearConv that feeds it, which

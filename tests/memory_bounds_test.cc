@@ -130,6 +130,7 @@ TEST(MemoryBounds, SharedNetworksFitUnderTheirPlainActivationBound) {
     const int64_t m4 = CompiledScratch(model, kCortexM4);
     const int64_t host = CompiledScratch(model, "--optimize memory");
     EXPECT_GT(m4, 0) << name;
+    EXPECT_GT(host, 0) << name;
     EXPECT_LE(m4, bound) << name << " on Cortex-M4";
     EXPECT_LE(host, bound) << name << " on the host";
     if (in_place_target.count(name)) {

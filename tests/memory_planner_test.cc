@@ -38,6 +38,8 @@ TEST(MemoryPlanner, AlignsEveryOffset) {
   const std::vector<BufferRequest> requests = {{3, 0, 2}, {5, 1, 3}, {7, 2, 4}};
   MemoryPlan plan = PlanMemory(requests, 64);
   for (int64_t offset : plan.offsets) EXPECT_EQ(offset % 64, 0);
+  // Padding only between buffers: the arena ends at the top buffer's last byte.
+  EXPECT_EQ(plan.arena_size, 64 + 64 + 3);
 }
 
 TEST(MemoryPlanner, RandomTablesKeepLiveBuffersApartAndBeatTheNaivePlan) {
@@ -147,6 +149,16 @@ TEST(PoolPlanner, RandomTablesRespectCapacitiesAndKeepLiveBuffersApart) {
       }
     }
   }
+}
+
+// A pool of exactly the size a plan reported holds that plan: the capacity counts a
+// buffer up to its last byte, not its padded end.
+TEST(PoolPlanner, APoolOfTheReportedSizeHoldsItsBuffers) {
+  const std::vector<BufferRequest> requests = {{40, 0, 1}, {24, 1, 2}};
+  const PoolPlan plan = PlanPools(requests, {1.0, 1.0}, {40 + 8 + 24, 1024}, 16);
+  EXPECT_LT(plan.unplaced, 0);
+  EXPECT_EQ(plan.pool, (std::vector<int>{0, 0}));
+  EXPECT_EQ(plan.sizes[0], 48 + 24);
 }
 
 TEST(PoolPlanner, SaysWhichBufferFitsNowhere) {

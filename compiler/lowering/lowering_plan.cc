@@ -258,9 +258,10 @@ std::string PrintLoweringPlan(const Graph& graph, const LoweringPlan& plan) {
     const Node& node = graph.nodes()[n];
     const NodePlan& node_plan = plan.nodes[n];
     const char* requantization = RequantizationName(node);
-    absl::StrAppend(&text, absl::StrFormat("  %d '%s' %s: %s%s%s%s\n", n, node.name, DescribeOp(node),
+    absl::StrAppend(&text, absl::StrFormat("  %d '%s' %s: %s%s%s%s%s\n", n, node.name, DescribeOp(node),
                                            KernelVariantName(node_plan.kernel), TilesText(node_plan.tiles),
                                            requantization ? absl::StrCat(", ", requantization, " requantisation") : "",
+                                           node_plan.unrolled_interior ? ", interior unrolled" : "",
                                            node_plan.reads_input_in_place ? ", reads its input in place"
                                            : node_plan.writes_over_consumed_input ? ", writes over its consumed input"
                                            : node_plan.row_end_masks_at_run_time  ? ", row-end masks at run time"

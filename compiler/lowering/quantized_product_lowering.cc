@@ -161,12 +161,15 @@ absl::Status PrepareQuantizedProductConstants(Graph& graph, const Node& node, No
               : std::vector<int32_t>{0};
       const int32_t zero_point_code =
           x_zero_point[0] - (graph.InputType(node, 0).element_type == DataType::kUInt8 ? 128 : 0);
-      std::vector<int32_t> biases(weights.out_channels, 0);
+      std::vector<int64_t> folded(weights.out_channels, 0);
       if (qlinear && graph.HasInput(node, kQLinearConvBiasInput)) {
         const auto bias = graph.value(node.inputs[kQLinearConvBiasInput]).constant->Elements<int32_t>();
-        biases.assign(bias.begin(), bias.end());
+        folded.assign(bias.begin(), bias.end());
       }
-      for (int64_t i = 0; i < count; ++i) biases[i / weights.padded] -= zero_point_code * centred[i];
+      for (int64_t i = 0; i < count; ++i) folded[i / weights.padded] -= int64_t{zero_point_code} * centred[i];
+      // Wrapped to int32 as the kernel's int32 sums wrap.
+      std::vector<int32_t> biases;
+      for (int64_t v : folded) biases.push_back(static_cast<int32_t>(static_cast<uint32_t>(v)));
       std::vector<uint8_t> bias_bytes(biases.size() * sizeof(int32_t));
       std::memcpy(bias_bytes.data(), biases.data(), bias_bytes.size());
       AddPreparedConstant(graph, node, "bias_folded",
@@ -250,6 +253,9 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
     plan.workspace.push_back(plan.int8_window_codes ? WorkspaceBuffer{"window_codes", 0, WindowDotTaps(taps)}
                                                     : WorkspaceBuffer{"window_int16", 0, WindowDotTaps(taps) * 2});
   }
+  plan.unrolled_interior = plan.kernel == KernelVariant(QuantizedProductKernel::kDirect) &&
+                           target.vector_lanes == 1 && !target.code_size_first &&
+                           g.window.kernel_h * g.window.kernel_w <= kDirectUnrolledTaps;
   if (target.memory_first && qlinear) {
     PlanWritingOverInput(graph, node, g, ByteSize(graph.value(node.outputs[0]).type.element_type), plan);
   }

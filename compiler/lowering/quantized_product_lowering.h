@@ -40,7 +40,11 @@ absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& nod
 // group a vector dot product with its weights, w - w_zero_point, 32-bit sums. The
 // weights are the prepared constant "weights_int8" ([M, padded taps], widened as they
 // are loaded) on bare-metal targets (LoweringTarget::flash_first) where every
-// w - w_zero_point fits int8 (symmetric int8 weights), else "weights_int16".
+// w - w_zero_point fits int8 (symmetric int8 weights), else "weights_int16". On Helium
+// (LoweringTarget::int8_vector_dot) with int8 weights, an 8-bit input and constant zero
+// point and bias, the window holds the input's int8 codes instead ("window_codes",
+// NodePlan::int8_window_codes) and the zero point's share of each sum comes off the
+// prepared bias "bias_folded".
 // Under --optimize speed a 2-D depthwise convolution there (one input and one output
 // channel per group) with the same stride (at most 4) on both axes runs as kPlaneRows
 // instead: its group's input channels, x - x_zero_point as int16 with their zero
@@ -49,6 +53,10 @@ absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& nod
 // width (narrow rows fill the vectors too): per input channel and tap one vector load
 // (every stride-th element) times the weight, the lanes requantised together.
 inline constexpr int64_t kWindowDotLanes = 16;
+// The direct kernel's windows of at most this many taps a plane (3x3) may run their
+// interior pixels unrolled (NodePlan::unrolled_interior); larger ones stay loops
+// (ds_cnn_kws_int8's 10x4 first layer, unrolled, spilled registers and ran slower).
+inline constexpr int64_t kDirectUnrolledTaps = 9;
 int64_t WindowDotTaps(int64_t taps);  // taps rounded up to whole vectors
 // One padded plane's elements (with the rows a last vector reads past), and the bytes of
 // `planes` of them with a vector's overrun.
@@ -56,6 +64,7 @@ int64_t PaddedPlaneElements(const WindowGeometry& window);
 int64_t PaddedPlanesBytes(const WindowGeometry& window, int64_t planes);
 
 // The constants a quantised product's kernel reads: "weights_int8" or "weights_int16" for kWindowDot (and
+// "bias_folded" with int8 window codes,
 // "multipliers", the float form's, where its scales are constants); for a
 // QLinearConv or QLinearMatMul that requantises in fixed point
 // (kFixedPointRequantization) its multipliers, "requantization", int32 [2 x count]

@@ -81,7 +81,8 @@ std::optional<int64_t> BestFitOffset(const std::vector<BufferRequest>& requests,
     cursor = std::max(cursor, end);
   }
   if (best_offset < 0) best_offset = cursor;
-  if (best_offset > capacity - size) return std::nullopt;
+  // Room up to its last byte: the arena (or pool) need not hold its padding.
+  if (best_offset > capacity - request.size) return std::nullopt;
   return best_offset;
 }
 
@@ -136,7 +137,7 @@ MemoryPlan PlanMemory(const std::vector<BufferRequest>& requests, int64_t alignm
   std::vector<int> by_size = identity;
   std::stable_sort(by_size.begin(), by_size.end(), orderings[0]);
   std::mt19937 random(20261122);
-  for (int attempt = 0; attempt < kShuffledAttempts && best.arena_size > AlignUp(best.lower_bound, alignment);
+  for (int attempt = 0; attempt < kShuffledAttempts && best.arena_size > best.lower_bound;
        ++attempt) {
     std::vector<int> order = by_size;
     for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[random() % i]);

@@ -433,8 +433,8 @@ llvm::Value* VectorSlot(KernelContext& k, llvm::Type* vector) {
 }
 
 // How window-dot's products of kWindowDotLanes taps join the sums, by what the target
-// does best: x86 with AVX2 sums them in pairs as it makes them (VPMADDWD; a pair never
-// saturates, each |x - zp| * |w - zp| being at most 255 * 255), into 8 int32 lanes;
+// does best: x86 with AVX2 sums them in pairs as it makes them (VPMADDWD: each pair's
+// sum, at most 2 * 255 * 255, fits its int32 lane), into 8 int32 lanes;
 // Helium sums each 8 int16 products (VMLADAVA.S16 on 8 taps loaded as such), or 16 int8
 // ones (VMLADAVA.S8, NodePlan::int8_window_codes), into one scalar; elsewhere 16 int32
 // lanes. The lanes are summed once, after the last step.
@@ -481,7 +481,8 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   InputReader input(k, g);
   ChannelOutput output(k, g);
   if (codes) output.UseBiases(folded_biases);
-  const WindowDotSums sums_form = WindowDotSumsFor(k.target);
+  // The codes form is planned for Helium's int8 VMLADAVA only (int8_vector_dot).
+  const WindowDotSums sums_form = codes ? WindowDotSums::kScalar : WindowDotSumsFor(k.target);
   // Taps loaded at a time, and the sums' type.
   const int64_t loaded = sums_form == WindowDotSums::kScalar && !codes ? 8 : kWindowDotLanes;
   llvm::Type* sums_type = sums_form == WindowDotSums::kScalar        ? i32
@@ -664,11 +665,14 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
     output.Channel(m);
     k.Loop(s.out_h, [&](llvm::Value* oh) {
       llvm::Value* h_base = b.CreateSub(b.CreateMul(oh, k.Int(s.stride_h)), k.Int(s.pad_top));
-      ValidRange rows = k.ValidIndices(h_base, s.dilation_h, s.in_h, s.kernel_h);
+      const ValidRange valid_rows = k.ValidIndices(h_base, s.dilation_h, s.in_h, s.kernel_h);
       k.Loop(s.out_w, [&](llvm::Value* ow) {
         llvm::Value* w_base = b.CreateSub(b.CreateMul(ow, k.Int(s.stride_w)), k.Int(s.pad_left));
-        ValidRange cols = k.ValidIndices(w_base, s.dilation_w, s.in_w, s.kernel_w);
+        const ValidRange valid_cols = k.ValidIndices(w_base, s.dilation_w, s.in_w, s.kernel_w);
         b.CreateStore(b.getInt32(0), accumulator);
+        // NodePlan::unrolled_interior: a window wholly inside the image runs its taps in
+        // loops of constant bounds, which LLVM unrolls.
+        auto accumulate = [&](const ValidRange& rows, const ValidRange& cols) {
         k.Loop(channels, [&](llvm::Value* c) {
           llvm::Value* plane = b.CreateAdd(first_plane, c);
           llvm::Value* filter = b.CreateMul(b.CreateAdd(b.CreateMul(m, k.Int(channels)), c), k.Int(taps));
@@ -685,6 +689,16 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
             });
           });
         });
+        };
+        if (!k.plan.unrolled_interior) {
+          accumulate(valid_rows, valid_cols);
+        } else {
+          llvm::Value* interior = b.CreateAnd(
+              b.CreateAnd(b.CreateICmpEQ(valid_rows.begin, k.Int(0)), b.CreateICmpEQ(valid_rows.end, k.Int(s.kernel_h))),
+              b.CreateAnd(b.CreateICmpEQ(valid_cols.begin, k.Int(0)), b.CreateICmpEQ(valid_cols.end, k.Int(s.kernel_w))));
+          k.When(interior, [&] { accumulate({k.Int(0), k.Int(s.kernel_h)}, {k.Int(0), k.Int(s.kernel_w)}); });
+          k.When(b.CreateNot(interior), [&] { accumulate(valid_rows, valid_cols); });
+        }
         llvm::Value* at = output.Position(n, m, b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow));
         k.StoreAs(output.Type(), output.Finish(b.CreateLoad(i32, accumulator), at), k.out[0], at);
       });
