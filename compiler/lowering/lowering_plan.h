@@ -130,11 +130,11 @@ struct NodePlan {
   // bias ("bias_folded", made while compiling: the input zero point and the bias are
   // constants).
   bool int8_window_codes = false;
-  // A quantised convolution's direct kernel on a core without vector lanes, not under
-  // --optimize size, with windows of at most kDirectUnrolledTaps taps a plane: the
-  // pixels whose window lies inside the image run their taps unrolled (resnet8_int8 on
-  // Cortex-M4, memory mode: 75.2 -> 44.7 M instructions, 0.9 KB more code; on
-  // Cortex-M55 the same ran slower, 23.8 -> 28.9 M).
+  // A quantised convolution's direct kernel on a core without vector lanes (float or
+  // integer), not under --optimize size, with windows of at most kDirectUnrolledTaps
+  // taps a plane: the pixels whose window lies inside the image run their taps unrolled
+  // (resnet8_int8 on Cortex-M4, memory mode: 75.2 -> 44.7 M instructions, 0.9 KB more
+  // code; on Cortex-M55 the same ran slower, 23.8 -> 28.9 M).
   bool unrolled_interior = false;
 
   int64_t WorkspaceBytes() const;

@@ -254,7 +254,7 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
                                                     : WorkspaceBuffer{"window_int16", 0, WindowDotTaps(taps) * 2});
   }
   plan.unrolled_interior = plan.kernel == KernelVariant(QuantizedProductKernel::kDirect) &&
-                           target.vector_lanes == 1 && !target.code_size_first &&
+                           target.vector_lanes == 1 && !target.int8_vector_dot && !target.code_size_first &&
                            g.window.kernel_h * g.window.kernel_w <= kDirectUnrolledTaps;
   if (target.memory_first && qlinear) {
     PlanWritingOverInput(graph, node, g, ByteSize(graph.value(node.outputs[0]).type.element_type), plan);
