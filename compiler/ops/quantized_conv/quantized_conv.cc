@@ -220,15 +220,16 @@ class ChannelOutput {
     sum_zero_point_ = EmitLoadZeroPoint(k, *g.sum, k.Int(0));
   }
   DataType Type() const { return g_.OutType(); }
-  // The biases to add in place of the node's own: a kernel's prepared ones, which it adds
-  // itself where the node has no requantisation (ConvInteger).
+  // The int32 biases to add in place of the node's own: a kernel's prepared ones (also
+  // where the node has none, as ConvInteger, whose sums are its output).
   void UseBiases(llvm::Value* biases) { biases_ = biases; }
   // Loads channel m's bias and multiplier (float, or fixed point), for Finish.
   void Channel(llvm::Value* m) {
+    if (biases_) bias_ = k_.LoadAs(DataType::kInt32, biases_, m);
     if (!g_.y) return;
-    bias_ = biases_                ? k_.LoadAs(DataType::kInt32, biases_, m)
-            : g_.bias_input >= 0 ? k_.LoadAs(DataType::kInt32, k_.in[g_.bias_input], m)
-                                 : k_.b.getInt32(0);
+    if (!biases_) {
+      bias_ = g_.bias_input >= 0 ? k_.LoadAs(DataType::kInt32, k_.in[g_.bias_input], m) : k_.b.getInt32(0);
+    }
     channel_ = requantizer_->Load(x_scale_, m);
   }
   // Whether FinishLanes can finish a vector of one channel's sums: a QLinearConv
@@ -251,7 +252,7 @@ class ChannelOutput {
   }
   // The value to store at output element `at` (an Index() integer).
   llvm::Value* Finish(llvm::Value* sum, llvm::Value* at) {
-    if (!g_.y) return sum;
+    if (!g_.y) return biases_ ? k_.b.CreateAdd(sum, bias_) : sum;
     llvm::Value* y = requantizer_->Apply(channel_, k_.b.CreateAdd(sum, bias_), y_zero_point_, g_.y->type);
     if (!g_.sum) return y;
     llvm::Value* addend =
@@ -474,13 +475,12 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   const bool int8_weights = k.plan.FindConstant("weights_int8") != nullptr;
   llvm::Type* weight = int8_weights ? b.getInt8Ty() : b.getInt16Ty();
   llvm::Value* weights = k.PreparedConstant(int8_weights ? "weights_int8" : "weights_int16");
-  llvm::Value* folded_biases = codes ? k.PreparedConstant("bias_folded") : nullptr;
   for (int64_t t = taps; t < padded; ++t) {
     b.CreateStore(llvm::Constant::getNullValue(form.element), b.CreateInBoundsGEP(form.element, window, k.Int(t)));
   }
   InputReader input(k, g);
   ChannelOutput output(k, g);
-  if (codes) output.UseBiases(folded_biases);
+  if (codes) output.UseBiases(k.PreparedConstant("bias_folded"));
   // The codes form is planned for Helium's int8 VMLADAVA only (int8_vector_dot).
   const WindowDotSums sums_form = codes ? WindowDotSums::kScalar : WindowDotSumsFor(k.target);
   // Taps loaded at a time, and the sums' type.
@@ -518,7 +518,6 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
       }, /*allow_unrolling=*/sums_form != WindowDotSums::kScalar || padded <= kHeliumUnrolledTaps);
       llvm::Value* sum = b.CreateAlignedLoad(sums_type, sums, llvm::Align(16));
       if (sums_form != WindowDotSums::kScalar) sum = b.CreateAddReduce(sum);
-      if (codes && !g.y) sum = b.CreateAdd(sum, k.LoadAs(DataType::kInt32, folded_biases, m));
       output.Channel(m);
       llvm::Value* at = output.Position(n, m, out_pixel);
       k.StoreAs(output.Type(), output.Finish(sum, at), k.out[0], at);
