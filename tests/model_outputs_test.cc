@@ -331,6 +331,16 @@ TEST(Int8Networks, MatchOnnxRuntime) {
   }
 }
 
+// resnet8_int8 compiled for the x86 generations this machine runs besides its own plan
+// (tests/CMakeLists.txt): AVX2's window-dot pairs, AVX-VNNI's channel lanes in 256 bits.
+TEST(Int8Networks, OtherX86GenerationsMatchOnnxRuntime) {
+  const auto models = ModelsOfKind("int8_x86");
+  if (models.empty()) GTEST_SKIP() << "this machine runs neither AVX2 nor AVX-VNNI";
+  for (const CompiledModelEntry* model : models) {
+    CheckAgainstOnnxRuntime(*model, NetworkSamples(*model), model->data_prefix);
+  }
+}
+
 // The same int8 networks and digits models requantised in fixed point (--requantize
 // fixed-point, as on cores without an FPU: TFLite's int32 multiplier and shift), against
 // ORT's float requantisation: within one step, equal on at least 99.9% of the elements;

@@ -179,6 +179,7 @@ absl::StatusOr<TargetDescription> DescribeTarget(const std::string& triple, cons
                                                              : true;
   if (parsed.isX86()) {
     target.vector_lanes = has("+avx512f") ? 16 : has("+avx") ? 8 : 4;
+    target.x86_byte_quad_lanes = has("+avx512vnni") && has("+avx512vl") ? 16 : has("+avxvnni") ? 8 : 0;
     target.vector_registers = has("+avx512f") ? 32 : 16;
   } else if (parsed.isAArch64()) {
     target.vector_lanes = 4;

@@ -290,7 +290,8 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
                      .dsp_pairs = target.dsp_pairs,
                      .code_size_first = size_first,
                      .flash_first = target.bare_metal,
-                     .int8_vector_dot = target.helium};
+                     .int8_vector_dot = target.helium,
+                     .byte_quad_lanes = size_first ? 0 : target.x86_byte_quad_lanes};
   lowering.trace = options.trace;
   for (const auto& [node, variant_name] : options.forced_kernels) {
     const std::optional<ConvKernel> kernel = ConvKernelFromName(variant_name);

@@ -81,6 +81,10 @@ const char* Name(QuantizedProductKernel kernel) {
       return "window-dot";
     case QuantizedProductKernel::kPlaneRows:
       return "plane-rows";
+    case QuantizedProductKernel::kChannelLanes:
+      return "channel-lanes";
+    case QuantizedProductKernel::kPixelLanes:
+      return "pixel-lanes";
   }
   return "unknown";
 }

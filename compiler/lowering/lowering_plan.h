@@ -54,6 +54,10 @@ enum class QuantizedProductKernel {  // QLinearConv, ConvInteger, QLinearMatMul,
                                       // codes), then vector dot products per output channel
   kPlaneRows,                         // with vector units: the group's input channels as padded
                                       // int16 planes, vectors of output positions
+  kChannelLanes,                      // x86 with VPDPBUSD: a window as uint8 codes, output channels
+                                      // in the lanes, four taps a lane per instruction
+  kPixelLanes,                        // x86 with VPDPBUSD, pointwise: pixels in the lanes, four
+                                      // input channels a lane per instruction
 };
 using KernelVariant = std::variant<std::monostate, ConvKernel, MatrixProductKernel, PoolKernel, QuantizedProductKernel>;
 
@@ -130,6 +134,12 @@ struct NodePlan {
   // bias ("bias_folded", made while compiling: the input zero point and the bias are
   // constants).
   bool int8_window_codes = false;
+  // What a codes kernel (int8_window_codes, kChannelLanes) subtracts from each input code
+  // to store it in its window, and so how much of each sum the prepared bias
+  // "bias_folded" takes off with the zero point's share: 128 for uint8 codes kept as
+  // int8 (Helium's signed products), -128 for int8 codes kept as uint8 (VPDPBUSD's
+  // unsigned operand), else 0. Decided with the kernel, read by both.
+  int32_t window_code_offset = 0;
   // A quantised convolution's direct kernel on a core without vector lanes (float or
   // integer), not under --optimize size, with windows of at most kDirectUnrolledTaps
   // taps a plane: the pixels whose window lies inside the image run their taps unrolled
@@ -169,6 +179,10 @@ struct LoweringTarget {
   // Helium: a vector of sixteen int8 products summed into a scalar by one instruction
   // (VMLADAVA.S8); window-dot keeps its window as int8 codes (NodePlan::int8_window_codes).
   bool int8_vector_dot = false;
+  // x86's VPDPBUSD: four uint8 x int8 products summed into each int32 lane, in vectors of
+  // up to this many lanes (0: none); quantised convolutions put their output channels in
+  // the lanes (QuantizedProductKernel::kChannelLanes).
+  int64_t byte_quad_lanes = 0;
 };
 
 struct LoweringOptions {

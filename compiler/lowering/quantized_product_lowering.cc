@@ -74,7 +74,8 @@ void PlanWritingOverInput(const Graph& graph, const Node& node, const ConvGeomet
   const bool pointwise = IsUnitPointwise(w) && g.groups == 1;
   const bool depthwise = IsDepthwise(g);
   const QuantizedProductKernel kernel = std::get<QuantizedProductKernel>(plan.kernel);
-  if (pointwise && (kernel == QuantizedProductKernel::kDspPairs || kernel == QuantizedProductKernel::kWindowDot)) {
+  if (pointwise && (kernel == QuantizedProductKernel::kDspPairs || kernel == QuantizedProductKernel::kWindowDot ||
+                    kernel == QuantizedProductKernel::kChannelLanes || kernel == QuantizedProductKernel::kPixelLanes)) {
     plan.writes_over_consumed_input = true;
   } else if (depthwise && std::get<QuantizedProductKernel>(plan.kernel) == QuantizedProductKernel::kDirect &&
              w.out_h * w.out_w <= w.in_h * w.in_w) {
@@ -100,6 +101,11 @@ int64_t PaddedPlaneElements(const WindowGeometry& w) {
 
 int64_t PaddedPlanesBytes(const WindowGeometry& w, int64_t planes) {
   return (planes * PaddedPlaneElements(w) + kWindowDotLanes * w.stride_w) * 2;
+}
+
+int64_t PlaneOutputsBytes(const WindowGeometry& w) {
+  const int64_t columns = w.in_w + w.pad_left + w.pad_right;
+  return (w.out_h * columns + kWindowDotLanes - 1) / kWindowDotLanes * kWindowDotLanes;
 }
 
 int64_t WindowDotTaps(int64_t taps) { return (taps + kWindowDotLanes - 1) / kWindowDotLanes * kWindowDotLanes; }
@@ -139,12 +145,76 @@ CentredWeights CentreWindowDotWeights(const Graph& graph, const Node& node) {
   return centred;
 }
 
+// "bias_folded": the bias less the input zero point's share of each row's sum,
+// (x_zero_point - NodePlan::window_code_offset) times the row's centred weights summed.
+void AddFoldedBiases(Graph& graph, const Node& node, const CentredWeights& weights, NodePlan& plan) {
+  const std::vector<int32_t> x_zero_point = graph.HasInput(node, kXZeroPointInput)
+                                                ? IntegerElements(*graph.value(node.inputs[kXZeroPointInput]).constant)
+                                                : std::vector<int32_t>{0};
+  const int32_t zero_point_code = x_zero_point[0] - plan.window_code_offset;
+  std::vector<int64_t> folded(weights.out_channels, 0);
+  if (node.op == OpKind::kQLinearConv && graph.HasInput(node, kQLinearConvBiasInput)) {
+    const auto bias = graph.value(node.inputs[kQLinearConvBiasInput]).constant->Elements<int32_t>();
+    folded.assign(bias.begin(), bias.end());
+  }
+  for (size_t i = 0; i < weights.values.size(); ++i) {
+    folded[i / weights.padded] -= int64_t{zero_point_code} * weights.values[i];
+  }
+  // Wrapped to int32 as the kernel's int32 sums wrap.
+  std::vector<int32_t> biases;
+  for (int64_t v : folded) biases.push_back(static_cast<int32_t>(static_cast<uint32_t>(v)));
+  std::vector<uint8_t> bytes(biases.size() * sizeof(int32_t));
+  std::memcpy(bytes.data(), biases.data(), bytes.size());
+  AddPreparedConstant(graph, node, "bias_folded",
+                      TensorData(TensorType{DataType::kInt32, {weights.out_channels}}, std::move(bytes)), plan);
+}
+
+// "multipliers": a QLinearConv's float multipliers, made once here where its scales are
+// constants (its kernels load them per output pixel).
+void AddFloatMultipliers(Graph& graph, const Node& node, NodePlan& plan) {
+  if (node.op == OpKind::kQLinearConv && !RequantizesInFixedPoint(node) && CheckFixedPointRequantizable(graph, node).ok()) {
+    AddPreparedConstant(graph, node, "multipliers", ProductFloatMultipliers(graph, node), plan);
+  }
+}
+
+// kChannelLanes' constants: "weights_quads", the centred int8 weights of each block of
+// `lanes` output channels as VPDPBUSD reads them, [M / lanes][padded taps / 4][lanes][4]
+// (zeros past the last tap); "bias_folded"; "multipliers".
+void PrepareChannelLanesConstants(Graph& graph, const Node& node, NodePlan& plan) {
+  const CentredWeights weights = CentreWindowDotWeights(graph, node);
+  const int64_t lanes = plan.tiles.channel_block, quads = weights.padded / 4;
+  std::vector<uint8_t> bytes(weights.values.size());
+  for (int64_t m = 0; m < weights.out_channels; ++m) {
+    for (int64_t t = 0; t < weights.padded; ++t) {
+      const int64_t at = ((m / lanes * quads + t / 4) * lanes + m % lanes) * 4 + t % 4;
+      bytes[at] = static_cast<uint8_t>(static_cast<int8_t>(weights.values[m * weights.padded + t]));
+    }
+  }
+  const TensorType type{DataType::kInt8, {static_cast<int64_t>(bytes.size())}};
+  AddPreparedConstant(graph, node, "weights_quads", TensorData(type, std::move(bytes)), plan);
+  AddFoldedBiases(graph, node, weights, plan);
+  AddFloatMultipliers(graph, node, plan);
+}
+
+// kPixelLanes' constants: "weights_int8", the centred weights as int8 rows of
+// WindowDotTaps(input channels) (zeros past the last); "bias_folded"; "multipliers".
+void PreparePixelLanesConstants(Graph& graph, const Node& node, NodePlan& plan) {
+  const CentredWeights weights = CentreWindowDotWeights(graph, node);
+  std::vector<uint8_t> bytes;
+  for (int16_t v : weights.values) bytes.push_back(static_cast<uint8_t>(static_cast<int8_t>(v)));
+  const TensorType type{DataType::kInt8, {static_cast<int64_t>(bytes.size())}};
+  AddPreparedConstant(graph, node, "weights_int8", TensorData(type, std::move(bytes)), plan);
+  AddFoldedBiases(graph, node, weights, plan);
+  AddFloatMultipliers(graph, node, plan);
+}
+
 }  // namespace
 
 absl::Status PrepareQuantizedProductConstants(Graph& graph, const Node& node, NodePlan& plan) {
-  if (const auto* kernel = std::get_if<QuantizedProductKernel>(&plan.kernel);
-      kernel && *kernel == QuantizedProductKernel::kWindowDot) {
-    const bool qlinear = node.op == OpKind::kQLinearConv;
+  const auto* kernel = std::get_if<QuantizedProductKernel>(&plan.kernel);
+  if (kernel && *kernel == QuantizedProductKernel::kChannelLanes) PrepareChannelLanesConstants(graph, node, plan);
+  if (kernel && *kernel == QuantizedProductKernel::kPixelLanes) PreparePixelLanesConstants(graph, node, plan);
+  if (kernel && *kernel == QuantizedProductKernel::kWindowDot) {
     const CentredWeights weights = CentreWindowDotWeights(graph, node);
     const std::vector<int16_t>& centred = weights.values;
     // int8 where the plan keeps them so and every centred weight fits (as many bytes as the
@@ -152,29 +222,7 @@ absl::Status PrepareQuantizedProductConstants(Graph& graph, const Node& node, No
     const bool fits_int8 = plan.int8_window_weights && weights.FitInt8();
     const int64_t count = static_cast<int64_t>(centred.size());
     std::vector<uint8_t> bytes;
-    if (plan.int8_window_codes) {
-      // The bias less the input zero point's share of each row's sum: (zp - offset) x the
-      // row's weights summed, offset 128 for uint8 codes (stored as int8), else 0.
-      const std::vector<int32_t> x_zero_point =
-          graph.HasInput(node, kXZeroPointInput)
-              ? IntegerElements(*graph.value(node.inputs[kXZeroPointInput]).constant)
-              : std::vector<int32_t>{0};
-      const int32_t zero_point_code =
-          x_zero_point[0] - (graph.InputType(node, 0).element_type == DataType::kUInt8 ? 128 : 0);
-      std::vector<int64_t> folded(weights.out_channels, 0);
-      if (qlinear && graph.HasInput(node, kQLinearConvBiasInput)) {
-        const auto bias = graph.value(node.inputs[kQLinearConvBiasInput]).constant->Elements<int32_t>();
-        folded.assign(bias.begin(), bias.end());
-      }
-      for (int64_t i = 0; i < count; ++i) folded[i / weights.padded] -= int64_t{zero_point_code} * centred[i];
-      // Wrapped to int32 as the kernel's int32 sums wrap.
-      std::vector<int32_t> biases;
-      for (int64_t v : folded) biases.push_back(static_cast<int32_t>(static_cast<uint32_t>(v)));
-      std::vector<uint8_t> bias_bytes(biases.size() * sizeof(int32_t));
-      std::memcpy(bias_bytes.data(), biases.data(), bias_bytes.size());
-      AddPreparedConstant(graph, node, "bias_folded",
-                          TensorData(TensorType{DataType::kInt32, {weights.out_channels}}, std::move(bias_bytes)), plan);
-    }
+    if (plan.int8_window_codes) AddFoldedBiases(graph, node, weights, plan);
     if (fits_int8) {
       for (int16_t v : centred) bytes.push_back(static_cast<uint8_t>(static_cast<int8_t>(v)));
       AddPreparedConstant(graph, node, "weights_int8", TensorData(TensorType{DataType::kInt8, {count}}, std::move(bytes)),
@@ -185,10 +233,7 @@ absl::Status PrepareQuantizedProductConstants(Graph& graph, const Node& node, No
       AddPreparedConstant(graph, node, "weights_int16", TensorData(TensorType{DataType::kInt16, {count}}, std::move(bytes)),
                           plan);
     }
-    // Its channel loop runs per output pixel: the float multipliers once, here.
-    if (qlinear && !RequantizesInFixedPoint(node) && CheckFixedPointRequantizable(graph, node).ok()) {
-      AddPreparedConstant(graph, node, "multipliers", ProductFloatMultipliers(graph, node), plan);
-    }
+    AddFloatMultipliers(graph, node, plan);
   }
   if (!RequantizesInFixedPoint(node)) return absl::OkStatus();
   RETURN_IF_ERROR(CheckFixedPointRequantizable(graph, node));
@@ -220,10 +265,10 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   // arena above the activation bound). Plane rows' padded planes are speed-first, and
   // there the direct depthwise kernel writes over its input where memory comes first.
   const bool vectors = !workspace_free && target.vector_lanes >= 4;
-  const bool window_dot = vectors && taps >= 16 &&
-                          graph.IsConstant(node.inputs[weights]) &&
-                          (!graph.HasInput(node, weight_zero_point) ||
-                           graph.IsConstant(node.inputs[weight_zero_point]));
+  const bool constant_weights = graph.IsConstant(node.inputs[weights]) &&
+                                (!graph.HasInput(node, weight_zero_point) ||
+                                 graph.IsConstant(node.inputs[weight_zero_point]));
+  const bool window_dot = vectors && taps >= 16 && constant_weights;
   // Depthwise only: with more input channels per group the window's one pass over the
   // input serves every output channel, and measured faster (x86-64, AVX2: resnet8_int8
   // 1.65 against 3.89 ms; plane rows reload every input channel's vector per output
@@ -234,24 +279,70 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
                      graph.IsConstant(node.inputs[weights]) &&
                      graph.InputType(node, weights).element_type == DataType::kInt8 &&
                      ZeroWeightZeroPoint(graph, node, weight_zero_point) && g.OutChannelsPerGroup() >= 2 && taps >= 4;
+  // An 8-bit input with a constant zero point and a constant bias: a codes kernel's
+  // window holds the input's codes, the zero point's share folded into "bias_folded".
+  const DataType x_type = graph.InputType(node, 0).element_type;
+  const bool codes_fold = (x_type == DataType::kInt8 || x_type == DataType::kUInt8) &&
+                          (!graph.HasInput(node, kXZeroPointInput) || graph.IsConstant(node.inputs[kXZeroPointInput])) &&
+                          (!qlinear || !graph.HasInput(node, kQLinearConvBiasInput) ||
+                           graph.IsConstant(node.inputs[kQLinearConvBiasInput]));
+  // x86 with VPDPBUSD: output channels in the lanes, a whole number of vectors of them
+  // per group (16, else 8), where every centred weight fits int8; windows of at least
+  // one quad of taps (zeros pad them to whole steps of 16).
+  const int64_t per_group = g.OutChannelsPerGroup();
+  const int64_t channel_lanes = target.byte_quad_lanes >= 16 && per_group % 16 == 0 ? 16
+                                : target.byte_quad_lanes >= 8 && per_group % 8 == 0 ? 8
+                                                                                     : 0;
+  const bool byte_quads = vectors && target.byte_quad_lanes > 0 && constant_weights && codes_fold &&
+                          CentreWindowDotWeights(graph, node).FitInt8();
+  const bool channel_block = byte_quads && !plane_rows && taps >= 4 && channel_lanes > 0;
+  // A pointwise QLinearConv of planar tensors there puts pixels in the lanes instead
+  // where they fill at least 3/4 of them: no window copied per pixel, each output
+  // channel's pixels stored as one vector.
+  const int64_t pixel_lanes = target.byte_quad_lanes >= 16 ? 16 : 8;
+  const int64_t pixels = g.window.out_h * g.window.out_w;
+  const bool pixel_block = byte_quads && !plane_rows && IsUnitPointwise(g.window) && g.groups == 1 && qlinear &&
+                           g.window.channels >= 4 && !graph.HasInput(node, kQLinearConvAddendInput) &&
+                           !node.attributes.Has(kFusedChannelsLastInput) &&
+                           !node.attributes.Has(kFusedChannelsLastOutput) &&
+                           4 * pixels >= 3 * ((pixels + pixel_lanes - 1) / pixel_lanes * pixel_lanes);
   NodePlan plan;
-  plan.kernel = pairs        ? QuantizedProductKernel::kDspPairs
-                : plane_rows ? QuantizedProductKernel::kPlaneRows
-                : window_dot ? QuantizedProductKernel::kWindowDot
-                             : QuantizedProductKernel::kDirect;
-  if (plane_rows) plan.workspace.push_back({"padded_planes", 0, PaddedPlanesBytes(g.window, g.InChannelsPerGroup())});
+  plan.kernel = pairs           ? QuantizedProductKernel::kDspPairs
+                : plane_rows    ? QuantizedProductKernel::kPlaneRows
+                : pixel_block   ? QuantizedProductKernel::kPixelLanes
+                : channel_block ? QuantizedProductKernel::kChannelLanes
+                : window_dot    ? QuantizedProductKernel::kWindowDot
+                                : QuantizedProductKernel::kDirect;
+  if (plane_rows) {
+    const int64_t planes_bytes = PaddedPlanesBytes(g.window, g.InChannelsPerGroup());
+    plan.workspace.push_back({"padded_planes", 0, planes_bytes});
+    // A QLinearConv without a fused sum finishes a vector of positions at once: stored
+    // whole into "plane_outputs" (the padded width's positions, one output channel),
+    // whose real ones are then copied out row by row.
+    if (qlinear && !graph.HasInput(node, kQLinearConvAddendInput)) {
+      plan.workspace.push_back({"plane_outputs", planes_bytes, PlaneOutputsBytes(g.window)});
+    }
+  }
   if (pairs) plan.workspace.push_back({"window_pairs", 0, WindowPairsBytes(taps)});
   if (plan.kernel == KernelVariant(QuantizedProductKernel::kWindowDot)) {
     plan.int8_window_weights = target.flash_first;
-    const DataType x_type = graph.InputType(node, 0).element_type;
-    const bool qlinear_bias = qlinear && graph.HasInput(node, kQLinearConvBiasInput);
-    plan.int8_window_codes = target.int8_vector_dot && plan.int8_window_weights &&
-                             (x_type == DataType::kInt8 || x_type == DataType::kUInt8) &&
-                             (!graph.HasInput(node, kXZeroPointInput) || graph.IsConstant(node.inputs[kXZeroPointInput])) &&
-                             (!qlinear_bias || graph.IsConstant(node.inputs[kQLinearConvBiasInput])) &&
+    plan.int8_window_codes = target.int8_vector_dot && plan.int8_window_weights && codes_fold &&
                              CentreWindowDotWeights(graph, node).FitInt8();
+    if (plan.int8_window_codes) plan.window_code_offset = x_type == DataType::kUInt8 ? 128 : 0;  // int8 codes
     plan.workspace.push_back(plan.int8_window_codes ? WorkspaceBuffer{"window_codes", 0, WindowDotTaps(taps)}
                                                     : WorkspaceBuffer{"window_int16", 0, WindowDotTaps(taps) * 2});
+  }
+  if (plan.kernel == KernelVariant(QuantizedProductKernel::kPixelLanes)) {
+    plan.tiles.lanes = pixel_lanes;
+    const int64_t out_channels = g.out_channels;
+    plan.tiles.channel_block = out_channels % 8 == 0 ? 8 : out_channels % 4 == 0 ? 4 : out_channels % 2 == 0 ? 2 : 1;
+    plan.window_code_offset = x_type == DataType::kInt8 ? -128 : 0;  // uint8 codes
+    plan.workspace.push_back({"pixel_quads", 0, (g.window.channels + 3) / 4 * 4 * pixel_lanes});
+  }
+  if (plan.kernel == KernelVariant(QuantizedProductKernel::kChannelLanes)) {
+    plan.tiles.channel_block = channel_lanes;
+    plan.window_code_offset = x_type == DataType::kInt8 ? -128 : 0;  // uint8 codes
+    plan.workspace.push_back({"window_codes", 0, WindowDotTaps(taps)});
   }
   plan.unrolled_interior = plan.kernel == KernelVariant(QuantizedProductKernel::kDirect) &&
                            target.vector_lanes == 1 && !target.int8_vector_dot && !target.code_size_first &&

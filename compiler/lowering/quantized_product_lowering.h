@@ -45,13 +45,25 @@ absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& nod
 // point and bias, the window holds the input's int8 codes instead ("window_codes",
 // NodePlan::int8_window_codes) and the zero point's share of each sum comes off the
 // prepared bias "bias_folded".
+// On x86 with VPDPBUSD (LoweringTarget::byte_quad_lanes) such a convolution with an
+// 8-bit input, constant input zero point and bias, and centred weights that fit int8
+// runs on the input's codes as uint8 (int8 ones plus 128, NodePlan::window_code_offset)
+// instead, the zero point's share folded into "bias_folded": a pointwise QLinearConv of
+// planar tensors without a fused sum whose pixels fill at least 3/4 of the vectors as
+// kPixelLanes (NodePlan::tiles.lanes pixels in the lanes, each 4 input channels side by
+// side in "pixel_quads", rows of "weights_int8", tiles.channel_block output channels at a
+// time), else, where its groups' output channels fill whole vectors of 16 or 8, as
+// kChannelLanes (each output pixel's window into "window_codes", the output channels in
+// the lanes, "weights_quads" as VPDPBUSD reads them, tiles.channel_block the lanes).
 // Under --optimize speed a 2-D depthwise convolution there (one input and one output
 // channel per group) with the same stride (at most 4) on both axes runs as kPlaneRows
 // instead: its group's input channels, x - x_zero_point as int16 with their zero
 // borders, into "padded_planes" (PaddedPlanesBytes), then per output channel
 // kWindowDotLanes output positions at a time, counted through the rows at the padded
 // width (narrow rows fill the vectors too): per input channel and tap one vector load
-// (every stride-th element) times the weight, the lanes requantised together.
+// (every stride-th element) times the weight, the lanes requantised together and stored
+// whole into "plane_outputs", whose real positions are then copied out row by row (a
+// fused sum's lanes are finished and stored one by one instead).
 inline constexpr int64_t kWindowDotLanes = 16;
 // The direct kernel's windows of at most this many taps a plane (3x3) may run their
 // interior pixels unrolled (NodePlan::unrolled_interior); larger ones stay loops
@@ -62,9 +74,13 @@ int64_t WindowDotTaps(int64_t taps);  // taps rounded up to whole vectors
 // `planes` of them with a vector's overrun.
 int64_t PaddedPlaneElements(const WindowGeometry& window);
 int64_t PaddedPlanesBytes(const WindowGeometry& window, int64_t planes);
+// The bytes of plane rows' "plane_outputs": one output channel's positions counted
+// through the rows at the padded width, in whole vectors (int8/uint8 outputs).
+int64_t PlaneOutputsBytes(const WindowGeometry& window);
 
 // The constants a quantised product's kernel reads: "weights_int8" or "weights_int16" for kWindowDot (and
-// "bias_folded" with int8 window codes,
+// "bias_folded" with int8 window codes; "weights_quads" or "weights_int8" with
+// "bias_folded" for kChannelLanes and kPixelLanes,
 // "multipliers", the float form's, where its scales are constants); for a
 // QLinearConv or QLinearMatMul that requantises in fixed point
 // (kFixedPointRequantization) its multipliers, "requantization", int32 [2 x count]

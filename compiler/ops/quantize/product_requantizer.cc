@@ -18,7 +18,6 @@ llvm::Value* EmitMultiplyByFixedPoint(KernelContext& k, llvm::Value* x, llvm::Va
   llvm::Type* i32 = LanesOf(x, b.getInt32Ty());
   llvm::Type* i64 = LanesOf(x, b.getInt64Ty());
   llvm::Value* zero = splat(b.getInt32(0));
-  llvm::Value* one = splat(b.getInt32(1));
   llvm::Value* shift_vector = splat(shift);
   llvm::Value* shifted = x;
   if (!multipliers_below_half) {
@@ -73,7 +72,7 @@ llvm::Value* EmitRequantizeFixedPoint(KernelContext& k, llvm::Value* accumulator
     value = b.CreateBinaryIntrinsic(llvm::Intrinsic::smin, value, splat(b.getInt32(QuantizedMax(type))));
     return b.CreateTrunc(value, LanesOf(accumulator, k.Elem(type)));
   }
-  llvm::Value* total_shift = splat(b.CreateZExt(b.CreateSub(b.getInt32(31), shift), b.getInt64Ty()));  // in [1, 62]
+  llvm::Value* total_shift = b.CreateZExt(b.CreateSub(splat(b.getInt32(31)), splat(shift)), i64);  // in [1, 62]
   llvm::Value* half = b.CreateShl(splat(b.getInt64(1)), b.CreateSub(total_shift, splat(b.getInt64(1))));
   llvm::Value* value =
       b.CreateAdd(b.CreateAShr(b.CreateAdd(product, half), total_shift), b.CreateSExt(splat(zero_point), i64));
@@ -108,6 +107,27 @@ ProductRequantizer::Channel ProductRequantizer::Load(llvm::Value* input_scale, l
   llvm::Value* pair = weights_.PerTensor() ? k_.Int(0) : k_.b.CreateMul(channel, k_.Int(2));
   return {k_.LoadAs(DataType::kInt32, table_, pair),
           k_.LoadAs(DataType::kInt32, table_, k_.b.CreateAdd(pair, k_.Int(1)))};
+}
+
+std::optional<ProductRequantizer::Channel> ProductRequantizer::LoadLanes(llvm::Value* first_channel, int64_t lanes) {
+  llvm::IRBuilder<>& b = k_.b;
+  if (!fixed_point_ && table_ == nullptr) return std::nullopt;
+  if (weights_.PerTensor()) return Load(nullptr, k_.Int(0));  // scalars, splatted as applied
+  if (!fixed_point_) {
+    return Channel{b.CreateAlignedLoad(llvm::FixedVectorType::get(k_.F32(), lanes),
+                                       b.CreateInBoundsGEP(k_.F32(), table_, first_channel), llvm::Align(4))};
+  }
+  // The pairs (multiplier, shift) of `lanes` channels, split into the two vectors.
+  llvm::Type* i32 = b.getInt32Ty();
+  llvm::Value* pairs = b.CreateAlignedLoad(llvm::FixedVectorType::get(i32, 2 * lanes),
+                                           b.CreateInBoundsGEP(i32, table_, b.CreateMul(first_channel, k_.Int(2))),
+                                           llvm::Align(4));
+  std::vector<int> multipliers, shifts;
+  for (int64_t lane = 0; lane < lanes; ++lane) {
+    multipliers.push_back(static_cast<int>(2 * lane));
+    shifts.push_back(static_cast<int>(2 * lane + 1));
+  }
+  return Channel{b.CreateShuffleVector(pairs, multipliers), b.CreateShuffleVector(pairs, shifts)};
 }
 
 llvm::Value* ProductRequantizer::Apply(const Channel& channel, llvm::Value* accumulator, llvm::Value* zero_point,

@@ -5,6 +5,8 @@
 #ifndef MODELC_OPS_QUANTIZE_PRODUCT_REQUANTIZER_H_
 #define MODELC_OPS_QUANTIZE_PRODUCT_REQUANTIZER_H_
 
+#include <optional>
+
 #include "compiler/ops/quantize/fixed_point_multiplier.h"
 #include "compiler/ops/quantize/quantization.h"
 #include "llvm/IR/IRBuilder.h"
@@ -51,6 +53,10 @@ class ProductRequantizer {
   // Channel `channel`'s multiplier; `input_scale` the input's (float form only; a
   // matrix product's A may have one per row).
   Channel Load(llvm::Value* input_scale, llvm::Value* channel);
+  // Channels first_channel .. + lanes - 1's multipliers as vectors (or, where the
+  // weights have one scale, the scalars every lane shares), from the prepared table;
+  // none without one (float multipliers of scales given at run time).
+  std::optional<Channel> LoadLanes(llvm::Value* first_channel, int64_t lanes);
   // The requantised output of `accumulator`, an integer of `type`'s width (or a vector
   // of them, for a vector of accumulators of the channel).
   llvm::Value* Apply(const Channel& channel, llvm::Value* accumulator, llvm::Value* zero_point, DataType type);

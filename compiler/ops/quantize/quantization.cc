@@ -27,6 +27,7 @@ llvm::Type* LanesOf(llvm::Value* like, llvm::Type* element) {
 }
 
 llvm::Value* SplatLike(llvm::IRBuilder<>& b, llvm::Value* like, llvm::Value* scalar) {
+  if (scalar->getType()->isVectorTy()) return scalar;  // one value a lane already
   if (auto* vector = llvm::dyn_cast<llvm::FixedVectorType>(like->getType())) {
     return b.CreateVectorSplat(vector->getNumElements(), scalar);
   }

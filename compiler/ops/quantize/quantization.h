@@ -146,7 +146,8 @@ llvm::Value* EmitRequantizationMultiplier(KernelContext& k, llvm::Value* input_s
 llvm::Value* EmitRequantize(KernelContext& k, llvm::Value* accumulator, llvm::Value* multiplier,
                             llvm::Value* zero_point, DataType type);
 // `element`, or a vector of it as long as `like` when `like` is a vector; `scalar`
-// splatted to `like`'s lanes when it is a vector.
+// splatted to `like`'s lanes when it is a vector (a vector `scalar`, one value a lane,
+// as it is).
 llvm::Type* LanesOf(llvm::Value* like, llvm::Type* element);
 llvm::Value* SplatLike(llvm::IRBuilder<>& b, llvm::Value* like, llvm::Value* scalar);
 // Parameter `index` (an Index() integer) of the pair, as a float / an i32 (zero when

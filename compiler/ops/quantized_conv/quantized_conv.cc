@@ -240,6 +240,22 @@ class ChannelOutput {
     return requantizer_->Apply(channel_, k_.b.CreateAdd(sums, SplatLike(k_.b, sums, bias_)), y_zero_point_,
                                g_.y->type);
   }
+  // The values to store for a vector of the sums of `lanes` channels from
+  // `first_channel` (the prepared biases added): a vector of the output type; none where
+  // they are finished one at a time (a fused sum, float multipliers not prepared).
+  std::optional<llvm::Value*> FinishChannels(llvm::Value* sums, llvm::Value* first_channel, int64_t lanes) {
+    llvm::IRBuilder<>& b = k_.b;
+    if (biases_) {
+      sums = b.CreateAdd(sums, b.CreateAlignedLoad(sums->getType(), b.CreateInBoundsGEP(b.getInt32Ty(), biases_,
+                                                                                          first_channel),
+                                                   llvm::Align(4)));
+    }
+    if (!g_.y) return sums;
+    if (!biases_ || g_.sum) return std::nullopt;
+    const std::optional<ProductRequantizer::Channel> channels = requantizer_->LoadLanes(first_channel, lanes);
+    if (!channels) return std::nullopt;
+    return requantizer_->Apply(*channels, sums, y_zero_point_, g_.y->type);
+  }
   // Where output channel m of image n at pixel `pixel` (oh * out_w + ow) is stored: the
   // NCHW position, or the NHWC one (kFusedChannelsLastOutput).
   llvm::Value* Position(llvm::Value* n, llvm::Value* m, llvm::Value* pixel) {
@@ -323,6 +339,16 @@ struct WindowForm {
 // The int16 form: x - x_zero_point, 0 where a tap is padding.
 WindowForm CentredInt16(KernelContext& k, llvm::Value* x_zero_point) {
   return {k.b.getInt16Ty(), x_zero_point, k.b.getInt32(0)};
+}
+
+// The codes form (NodePlan::int8_window_codes, kChannelLanes): x - offset as a byte
+// (NodePlan::window_code_offset: a uint8 input's codes made int8, x - 128, or an int8
+// input's made uint8, x + 128), the zero point's code where a tap is padding. The zero
+// point's share of each sum, (x_zero_point - offset) times the row's weight sum, comes
+// off with the bias ("bias_folded"): the sum over taps of (x - zp) * w' either way.
+WindowForm InputCodes(KernelContext& k, llvm::Value* x_zero_point) {
+  llvm::Value* offset = k.b.getInt32(k.plan.window_code_offset);
+  return {k.b.getInt8Ty(), offset, k.b.CreateSub(x_zero_point, offset)};
 }
 
 // One output pixel's window in `form`, tap t = (c * kernel_h + kh) * kernel_w + kw (the
@@ -464,13 +490,7 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   const int64_t taps = channels * s.kernel_h * s.kernel_w, padded = WindowDotTaps(taps);
   const bool codes = k.plan.int8_window_codes;
   llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
-  // The codes form stores x - offset, a uint8 input's codes made int8 (x - 128); the
-  // zero point's share of each sum, (x_zero_point - offset) times the row's weight sum,
-  // comes off with the bias ("bias_folded"): the sum over taps of (x - zp) * w' either way.
-  llvm::Value* code_offset = b.getInt32(g.x_type == DataType::kUInt8 ? 128 : 0);
-  llvm::Value* zero_point_code = b.CreateSub(x_zero_point, code_offset);
-  const WindowForm form = codes ? WindowForm{b.getInt8Ty(), code_offset, zero_point_code}
-                                : CentredInt16(k, x_zero_point);
+  const WindowForm form = codes ? InputCodes(k, x_zero_point) : CentredInt16(k, x_zero_point);
   llvm::Value* window = k.Workspace(codes ? "window_codes" : "window_int16", padded * (codes ? 1 : 2));
   const bool int8_weights = k.plan.FindConstant("weights_int8") != nullptr;
   llvm::Type* weight = int8_weights ? b.getInt8Ty() : b.getInt16Ty();
@@ -525,6 +545,183 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   });
 }
 
+// QuantizedProductKernel::kChannelLanes (lowering/quantized_product_lowering.h): per
+// output pixel, its window of the input's codes as uint8 into "window_codes" (InputCodes),
+// then per block of NodePlan::tiles.channel_block output channels of its group their
+// sums in the int32 lanes of a vector: each 4 taps one VPDPBUSD, the window's 4 bytes in
+// every lane times each channel's 4 weights ("weights_quads"), into four sums in turn so
+// that the instructions overlap. The block is finished as a vector where the output
+// allows (ChannelOutput::FinishChannels), else lane by lane, and each lane stored at its
+// channel's position (one vector store where the output is channels-last).
+void EmitChannelLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
+  const WindowGeometry& s = g.conv.window;
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Type* i8 = b.getInt8Ty();
+  llvm::Type* i32 = b.getInt32Ty();
+  const int64_t lanes = k.plan.tiles.channel_block, per_group = g.conv.OutChannelsPerGroup();
+  const int64_t taps = g.conv.InChannelsPerGroup() * s.kernel_h * s.kernel_w, padded = WindowDotTaps(taps);
+  constexpr int64_t kSums = 4;  // quads in a step of kWindowDotLanes taps, one sum each
+  static_assert(kWindowDotLanes == 4 * kSums);
+  auto* words = llvm::FixedVectorType::get(i32, lanes);
+  const llvm::Intrinsic::ID dot =
+      lanes == 16 ? llvm::Intrinsic::x86_avx512_vpdpbusd_512 : llvm::Intrinsic::x86_avx512_vpdpbusd_256;
+  llvm::Type* dot_operand = llvm::Intrinsic::getType(b.getContext(), dot)->getParamType(1);
+  llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
+  const WindowForm form = InputCodes(k, x_zero_point);
+  llvm::Value* window = k.Workspace("window_codes", padded);
+  for (int64_t t = taps; t < padded; ++t) b.CreateStore(b.getInt8(0), b.CreateInBoundsGEP(i8, window, k.Int(t)));
+  llvm::Value* weights = k.PreparedConstant("weights_quads");
+  InputReader input(k, g);
+  ChannelOutput output(k, g);
+  output.UseBiases(k.PreparedConstant("bias_folded"));
+  llvm::Value* sums[kSums];
+  for (llvm::Value*& sum : sums) sum = VectorSlot(k, words);
+  llvm::Value* totals = VectorSlot(k, words);
+  ForEachPixelWindow(k, g, input, window, form, [](llvm::Value* t) { return t; }, /*plain_inside=*/true,
+                     [&](llvm::Value* group, llvm::Value* n, llvm::Value* out_pixel) {
+    k.Loop(per_group / lanes, [&](llvm::Value* block) {
+      llvm::Value* first = b.CreateAdd(b.CreateMul(group, k.Int(per_group)), b.CreateMul(block, k.Int(lanes)));
+      // The block's weights: [padded / 4][lanes][4] bytes from first * padded.
+      llvm::Value* block_weights = b.CreateInBoundsGEP(i8, weights, b.CreateMul(first, k.Int(padded)));
+      for (llvm::Value* sum : sums) b.CreateAlignedStore(llvm::Constant::getNullValue(words), sum, llvm::Align(16));
+      k.Loop(padded / kWindowDotLanes, [&](llvm::Value* step) {
+        for (int64_t i = 0; i < kSums; ++i) {
+          llvm::Value* quad = b.CreateAdd(b.CreateMul(step, k.Int(kSums)), k.Int(i));
+          llvm::Value* codes = b.CreateAlignedLoad(i32, b.CreateInBoundsGEP(i8, window, b.CreateMul(quad, k.Int(4))),
+                                                   llvm::Align(1));
+          llvm::Value* quad_weights = b.CreateAlignedLoad(
+              words, b.CreateInBoundsGEP(i8, block_weights, b.CreateMul(quad, k.Int(lanes * 4))), llvm::Align(4));
+          llvm::Value* sum = b.CreateAlignedLoad(words, sums[i], llvm::Align(16));
+          llvm::Value* next = b.CreateIntrinsic(
+              dot, {}, {sum, b.CreateBitCast(b.CreateVectorSplat(lanes, codes), dot_operand),
+                        b.CreateBitCast(quad_weights, dot_operand)});
+          b.CreateAlignedStore(next, sums[i], llvm::Align(16));
+        }
+      });
+      llvm::Value* total = b.CreateAlignedLoad(words, sums[0], llvm::Align(16));
+      for (int64_t i = 1; i < kSums; ++i) total = b.CreateAdd(total, b.CreateAlignedLoad(words, sums[i], llvm::Align(16)));
+      const std::optional<llvm::Value*> finished = output.FinishChannels(total, first, lanes);
+      llvm::Type* element = k.Elem(output.Type());
+      if (finished && g.channels_last_output) {
+        b.CreateAlignedStore(*finished, b.CreateInBoundsGEP(element, k.out[0], output.Position(n, first, out_pixel)),
+                             llvm::Align(1));
+      } else if (finished) {
+        for (int64_t lane = 0; lane < lanes; ++lane) {
+          llvm::Value* at = output.Position(n, b.CreateAdd(first, k.Int(lane)), out_pixel);
+          b.CreateStore(b.CreateExtractElement(*finished, lane), b.CreateInBoundsGEP(element, k.out[0], at));
+        }
+      } else {
+        b.CreateAlignedStore(total, totals, llvm::Align(16));
+        k.Loop(lanes, [&](llvm::Value* lane) {
+          llvm::Value* m = b.CreateAdd(first, lane);
+          output.Channel(m);
+          llvm::Value* at = output.Position(n, m, out_pixel);
+          llvm::Value* sum = b.CreateLoad(i32, b.CreateInBoundsGEP(i32, totals, lane));
+          k.StoreAs(output.Type(), output.Finish(sum, at), k.out[0], at);
+        }, /*allow_unrolling=*/false);
+      }
+    }, /*allow_unrolling=*/false);
+  });
+}
+
+// QuantizedProductKernel::kPixelLanes (lowering/quantized_product_lowering.h): a
+// pointwise convolution of planar tensors, per chunk of NodePlan::tiles.lanes pixels of
+// an image: the chunk's input codes as uint8 (InputCodes), each 4 input channels of a
+// pixel side by side in its lane ("pixel_quads": [channels / 4][lanes][4], zeros past the
+// last channel and pixel), then per block of NodePlan::tiles.channel_block output
+// channels one sum a channel, the chunk's pixels in its int32 lanes: each 4 input
+// channels one VPDPBUSD of the chunk's quads times the channel's 4 weights in every lane
+// ("weights_int8" rows), the block's channels taking turns so that the instructions
+// overlap. Each channel's lanes are requantised together and stored as one vector (the
+// last chunk's masked to its pixels).
+void EmitPixelLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
+  const WindowGeometry& s = g.conv.window;
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Type* i8 = b.getInt8Ty();
+  llvm::Type* i32 = b.getInt32Ty();
+  const int64_t lanes = k.plan.tiles.lanes, block = k.plan.tiles.channel_block;
+  const int64_t channels = s.channels, out_channels = g.conv.out_channels, pixels = s.out_h * s.out_w;
+  const int64_t quads = (channels + 3) / 4, row = WindowDotTaps(channels);
+  auto* words = llvm::FixedVectorType::get(i32, lanes);
+  auto* codes_type = llvm::FixedVectorType::get(i8, lanes);
+  const llvm::Intrinsic::ID dot =
+      lanes == 16 ? llvm::Intrinsic::x86_avx512_vpdpbusd_512 : llvm::Intrinsic::x86_avx512_vpdpbusd_256;
+  llvm::Type* dot_operand = llvm::Intrinsic::getType(b.getContext(), dot)->getParamType(1);
+  const WindowForm form = InputCodes(k, EmitLoadZeroPoint(k, g.x, k.Int(0)));
+  llvm::Value* offset = b.CreateVectorSplat(lanes, b.CreateTrunc(form.subtracted, i8));
+  llvm::Value* chunk_quads = k.Workspace("pixel_quads", quads * lanes * 4);
+  llvm::Value* weights = k.PreparedConstant("weights_int8");
+  ChannelOutput output(k, g);
+  output.UseBiases(k.PreparedConstant("bias_folded"));
+  llvm::Type* element = k.Elem(output.Type());
+  std::vector<llvm::Value*> sums(block);
+  for (llvm::Value*& sum : sums) sum = VectorSlot(k, words);
+  // Lane l of four vectors a, b, c, d side by side: a[l], b[l], c[l], d[l].
+  std::vector<int> halves, quad_order;
+  for (int i = 0; i < 2 * lanes; ++i) halves.push_back(i);
+  for (int l = 0; l < lanes; ++l) {
+    for (int j = 0; j < 4; ++j) quad_order.push_back(static_cast<int>(j * lanes + l));
+  }
+  // The chunk of `valid` pixels from `first` of image n.
+  auto chunk = [&](llvm::Value* n, llvm::Value* first, int64_t valid) {
+    auto fill_quad = [&](llvm::Value* q, int64_t present) {  // input channels 4q .. 4q + present - 1
+      std::vector<llvm::Value*> codes;
+      for (int64_t j = 0; j < 4; ++j) {
+        if (j >= present) {
+          codes.push_back(llvm::Constant::getNullValue(codes_type));
+          continue;
+        }
+        llvm::Value* c = b.CreateAdd(b.CreateMul(q, k.Int(4)), k.Int(j));
+        llvm::Value* at = b.CreateInBoundsGEP(
+            i8, k.in[g.x_input], b.CreateAdd(b.CreateMul(b.CreateAdd(b.CreateMul(n, k.Int(channels)), c), k.Int(pixels)),
+                                             first));
+        llvm::Value* x = valid == lanes ? static_cast<llvm::Value*>(b.CreateAlignedLoad(codes_type, at, llvm::Align(1)))
+                                        : b.CreateMaskedLoad(codes_type, at, llvm::Align(1), k.LaneMask(lanes, valid),
+                                                             llvm::Constant::getNullValue(codes_type));
+        codes.push_back(b.CreateSub(x, offset));
+      }
+      llvm::Value* interleaved = b.CreateShuffleVector(b.CreateShuffleVector(codes[0], codes[1], halves),
+                                                       b.CreateShuffleVector(codes[2], codes[3], halves), quad_order);
+      b.CreateAlignedStore(interleaved, b.CreateInBoundsGEP(i8, chunk_quads, b.CreateMul(q, k.Int(lanes * 4))),
+                           llvm::Align(1));
+    };
+    k.Loop(channels / 4, [&](llvm::Value* q) { fill_quad(q, 4); });
+    if (channels % 4 != 0) fill_quad(k.Int(channels / 4), channels % 4);
+    k.Loop(out_channels / block, [&](llvm::Value* channel_block) {
+      llvm::Value* first_channel = b.CreateMul(channel_block, k.Int(block));
+      for (llvm::Value* sum : sums) b.CreateAlignedStore(llvm::Constant::getNullValue(words), sum, llvm::Align(16));
+      k.Loop(quads, [&](llvm::Value* q) {
+        llvm::Value* x = b.CreateAlignedLoad(words, b.CreateInBoundsGEP(i8, chunk_quads, b.CreateMul(q, k.Int(lanes * 4))),
+                                             llvm::Align(1));
+        x = b.CreateBitCast(x, dot_operand);
+        for (int64_t j = 0; j < block; ++j) {
+          llvm::Value* m = b.CreateAdd(first_channel, k.Int(j));
+          llvm::Value* w = b.CreateAlignedLoad(
+              i32, b.CreateInBoundsGEP(i8, weights, b.CreateAdd(b.CreateMul(m, k.Int(row)), b.CreateMul(q, k.Int(4)))),
+              llvm::Align(1));
+          llvm::Value* sum = b.CreateAlignedLoad(words, sums[j], llvm::Align(16));
+          b.CreateAlignedStore(
+              b.CreateIntrinsic(dot, {}, {sum, x, b.CreateBitCast(b.CreateVectorSplat(lanes, w), dot_operand)}),
+              sums[j], llvm::Align(16));
+        }
+      });
+      for (int64_t j = 0; j < block; ++j) {
+        llvm::Value* m = b.CreateAdd(first_channel, k.Int(j));
+        output.Channel(m);
+        llvm::Value* y = output.FinishLanes(b.CreateAlignedLoad(words, sums[j], llvm::Align(16)));
+        llvm::Value* at = b.CreateInBoundsGEP(element, k.out[0], output.Position(n, m, first));
+        if (valid == lanes) b.CreateAlignedStore(y, at, llvm::Align(1));
+        else b.CreateMaskedStore(y, at, llvm::Align(1), k.LaneMask(lanes, valid));
+      }
+    }, /*allow_unrolling=*/false);
+  };
+  k.Loop(s.batch, [&](llvm::Value* n) {
+    k.Loop(pixels / lanes, [&](llvm::Value* chunk_index) { chunk(n, b.CreateMul(chunk_index, k.Int(lanes)), lanes); },
+           /*allow_unrolling=*/false);
+    if (pixels % lanes != 0) chunk(n, k.Int(pixels - pixels % lanes), pixels % lanes);
+  });
+}
+
 // QuantizedProductKernel::kPlaneRows: per image and group, the group's input channels
 // (x - x_zero_point as int16, zeros in the border) into "padded_planes", `columns`
 // elements a row; then per output channel of the group kWindowDotLanes output positions
@@ -555,6 +752,9 @@ void EmitPlaneRowsConv(KernelContext& k, const QuantizedConvGeometry& g) {
   InputReader input(k, g);
   ChannelOutput output(k, g);
   const bool lanes_finished = output.FinishesLanes();
+  // Where the plan gave the finished lanes a buffer, the positions of one output channel.
+  const WorkspaceBuffer* staged = k.plan.FindWorkspace("plane_outputs");
+  llvm::Value* plane_outputs = staged && lanes_finished ? k.Workspace("plane_outputs", staged->bytes) : nullptr;
   llvm::Value* sums = VectorSlot(k, words);
   llvm::Value* lane_results = VectorSlot(k, words);  // the finished lanes (narrower), or the sums
   k.Loop(s.batch * g.conv.groups, [&](llvm::Value* image_group) {
@@ -564,18 +764,29 @@ void EmitPlaneRowsConv(KernelContext& k, const QuantizedConvGeometry& g) {
     k.Loop(channels, [&](llvm::Value* c) {
       llvm::Value* in_plane = b.CreateAdd(first_plane, c);
       llvm::Value* padded = b.CreateMul(c, k.Int(plane_elements));
+      // Each row: the border's zeros, and an image row's elements centred (a loop LLVM
+      // vectorises where the input is planar).
       k.Loop(rows, [&](llvm::Value* r) {
         llvm::Value* ih = b.CreateSub(r, k.Int(s.pad_top));
-        llvm::Value* row_inside = b.CreateICmpULT(ih, k.Int(s.in_h));
         llvm::Value* row = b.CreateAdd(padded, b.CreateMul(r, k.Int(columns)));
-        k.Loop(columns, [&](llvm::Value* q) {
-          llvm::Value* iw = b.CreateSub(q, k.Int(s.pad_left));
-          llvm::Value* inside = b.CreateAnd(row_inside, b.CreateICmpULT(iw, k.Int(s.in_w)));
-          llvm::Value* offset = b.CreateSelect(inside, b.CreateAdd(b.CreateMul(ih, k.Int(s.in_w)), iw), k.Int(0));
-          llvm::Value* x = input.Load(input.Index(in_plane, offset));
-          llvm::Value* centred = b.CreateSelect(inside, b.CreateSub(x, x_zero_point), b.getInt32(0));
-          b.CreateStore(b.CreateTrunc(centred, i16), b.CreateInBoundsGEP(i16, planes, b.CreateAdd(row, q)));
+        auto zeros = [&](llvm::Value* from, int64_t count) {
+          if (count == 0) return;
+          k.Loop(count, [&](llvm::Value* q) {
+            b.CreateStore(b.getInt16(0), b.CreateInBoundsGEP(i16, planes, b.CreateAdd(from, q)));
+          });
+        };
+        llvm::Value* image_row = b.CreateICmpULT(ih, k.Int(s.in_h));
+        k.When(image_row, [&] {
+          zeros(row, s.pad_left);
+          llvm::Value* first = b.CreateAdd(row, k.Int(s.pad_left));
+          k.Loop(s.in_w, [&](llvm::Value* iw) {
+            llvm::Value* x = input.Load(input.Index(in_plane, b.CreateAdd(b.CreateMul(ih, k.Int(s.in_w)), iw)));
+            b.CreateStore(b.CreateTrunc(b.CreateSub(x, x_zero_point), i16),
+                          b.CreateInBoundsGEP(i16, planes, b.CreateAdd(first, iw)));
+          });
+          zeros(b.CreateAdd(first, k.Int(s.in_w)), s.pad_right);
         });
+        k.When(b.CreateNot(image_row), [&] { zeros(row, columns); });
       });
     });
     k.Loop(per_group, [&](llvm::Value* in_group) {
@@ -607,6 +818,11 @@ void EmitPlaneRowsConv(KernelContext& k, const QuantizedConvGeometry& g) {
         // The lanes finished together where the output allows (requantised as a vector),
         // else one at a time; then each lane at a real output position stored.
         llvm::Value* totals = b.CreateAlignedLoad(words, sums, llvm::Align(16));
+        if (plane_outputs) {
+          b.CreateAlignedStore(output.FinishLanes(totals), b.CreateInBoundsGEP(k.Elem(output.Type()), plane_outputs, first),
+                               llvm::Align(1));
+          return;
+        }
         if (lanes_finished) b.CreateAlignedStore(output.FinishLanes(totals), lane_results, llvm::Align(16));
         else b.CreateAlignedStore(totals, lane_results, llvm::Align(16));
         k.Loop(lanes, [&](llvm::Value* lane) {
@@ -626,6 +842,16 @@ void EmitPlaneRowsConv(KernelContext& k, const QuantizedConvGeometry& g) {
           });
         }, /*allow_unrolling=*/false);
       }, /*allow_unrolling=*/false);
+      if (!plane_outputs) return;
+      llvm::Type* element = k.Elem(output.Type());
+      k.Loop(s.out_h, [&](llvm::Value* oh) {
+        k.Loop(s.out_w, [&](llvm::Value* ow) {
+          llvm::Value* value = b.CreateLoad(
+              element, b.CreateInBoundsGEP(element, plane_outputs, b.CreateAdd(b.CreateMul(oh, k.Int(columns)), ow)));
+          llvm::Value* at = output.Position(n, m, b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow));
+          b.CreateStore(value, b.CreateInBoundsGEP(element, k.out[0], at));
+        });
+      }, /*allow_unrolling=*/false);
     });
   });
 }
@@ -644,6 +870,14 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
   }
   if (std::get<QuantizedProductKernel>(k.plan.kernel) == QuantizedProductKernel::kPlaneRows) {
     EmitPlaneRowsConv(k, g);
+    return absl::OkStatus();
+  }
+  if (std::get<QuantizedProductKernel>(k.plan.kernel) == QuantizedProductKernel::kChannelLanes) {
+    EmitChannelLanesConv(k, g);
+    return absl::OkStatus();
+  }
+  if (std::get<QuantizedProductKernel>(k.plan.kernel) == QuantizedProductKernel::kPixelLanes) {
+    EmitPixelLanesConv(k, g);
     return absl::OkStatus();
   }
   const WindowGeometry& s = g.conv.window;
