@@ -791,8 +791,8 @@ TEST(Cli, SizeModeMeetsTheCodeTargetsOnCortexM4) {
 // The int8 convolutions' kernels as each target's plan records them: on a Cortex-M55
 // window-dot's window holds int8 codes (VMLADAVA.S8) with the input zero point folded
 // into the bias, the weights int8 as in the model; on x86 with AVX2 an int16 window and
-// int16 weights (VPMADDWD pairs), with VNNI channel-lanes (pixel-lanes where pointwise);
-// on a Cortex-M4 in memory mode the direct kernels at
+// int16 weights (VPMADDWD pairs), with VNNI pixel-lanes (or channel-lanes where rows are
+// short); on a Cortex-M4 in memory mode the direct kernels at
 // the RAM peak run their interior pixels unrolled, which the M55 does not. Outputs:
 // Int8Networks (host), firmware.net_* and firmware.speed_net_* (Cortex-M4, M55), and
 // the op model window_codes (uint8 codes).
@@ -814,31 +814,36 @@ TEST(Cli, Int8ConvolutionKernelsAsEachCorePlansThem) {
   ASSERT_EQ(x86.exit_code, 0) << x86.output;
   EXPECT_NE(x86.output.find("constant weights_int16: %conv_12_node.weights_int16 int16[2304]"), std::string::npos);
   EXPECT_EQ(x86.output.find("window_codes"), std::string::npos) << x86.output;
-  // With VPDPBUSD the output channels fill the lanes: 16 of them in 512 bits
-  // (AVX512-VNNI), 8 in 256 (AVX-VNNI); the window holds the int8 input's codes plus 128.
+  // With VPDPBUSD (16 lanes in 512 bits with AVX512-VNNI, 8 in 256 with AVX-VNNI), the
+  // input's codes as uint8: resnet8's 3x3 convolution puts 16 or 8 pixels of an output
+  // row in the lanes, from a padded copy of its input (16 x 34 x 34 bytes and a vector's
+  // overrun), 144 taps as 36 quads; ds_cnn's pointwise ones read their input in place;
+  // its first, 5 pixels a row, puts its 64 output channels in the lanes instead.
   for (const auto& [cpu, lanes] : {std::pair{"sapphirerapids", 16}, std::pair{"alderlake", 8}}) {
-    TemporaryFolder folder;
-    const CommandResult vnni = Modelc("compile " + model + x86_64 + cpu + " --dump-plan --name r -o " + folder.path());
-    ASSERT_EQ(vnni.exit_code, 0) << vnni.output;
+    TemporaryFolder resnet_folder, ds_cnn_folder;
+    const CommandResult resnet = Modelc("compile " + model + x86_64 + cpu + " --dump-plan --name r -o " + resnet_folder.path());
+    ASSERT_EQ(resnet.exit_code, 0) << resnet.output;
+    const std::string quads = std::to_string(36 * 4 * lanes);
     for (const std::string& piece :
-         {"'conv_12_node' QLinearConv: channel-lanes (channel block " + std::to_string(lanes) + ")",
-          std::string("workspace window_codes @0, 144 bytes"),
-          std::string("constant weights_quads: %conv_12_node.weights_quads int8[2304]"),
+         {"'conv_12_node' QLinearConv: pixel-lanes (lanes " + std::to_string(lanes) + ", channel block 8)",
+          "workspace pixel_taps @0, " + quads + " bytes", "workspace pixel_quads @" + quads + ", " + quads + " bytes",
+          "workspace padded_codes @" + std::to_string(2 * 36 * 4 * lanes) + ", " + std::to_string(16 * 34 * 34 + lanes) +
+              " bytes",
+          std::string("constant weights_int8: %conv_12_node.weights_int8 int8[2304]"),
           std::string("constant bias_folded: %conv_12_node.bias_folded int32[16]")}) {
-      EXPECT_NE(vnni.output.find(piece), std::string::npos) << cpu << ": " << piece << "\n" << vnni.output;
+      EXPECT_NE(resnet.output.find(piece), std::string::npos) << cpu << ": " << piece << "\n" << resnet.output;
     }
-  }
-  // A pointwise convolution puts pixels in the lanes instead: ds_cnn's 125 (8 vectors of
-  // 16, the last 13 full), 64 input channels as 16 quads a pixel.
-  TemporaryFolder pointwise;
-  const CommandResult pixels =
-      Modelc("compile " + std::string(MODELC_INT8_DIR) + "/ds_cnn_kws_int8.onnx" + x86_64 +
-             "sapphirerapids --dump-plan --name d -o " + pointwise.path());
-  ASSERT_EQ(pixels.exit_code, 0) << pixels.output;
-  for (const char* piece : {"'conv_21_node' QLinearConv: pixel-lanes (lanes 16, channel block 8)",
-                            "workspace pixel_quads @0, 1024 bytes",
-                            "constant weights_int8: %conv_21_node.weights_int8 int8[4096]"}) {
-    EXPECT_NE(pixels.output.find(piece), std::string::npos) << piece << "\n" << pixels.output;
+    const CommandResult ds_cnn = Modelc("compile " + std::string(MODELC_INT8_DIR) + "/ds_cnn_kws_int8.onnx" + x86_64 +
+                                        cpu + " --dump-plan --name d -o " + ds_cnn_folder.path());
+    ASSERT_EQ(ds_cnn.exit_code, 0) << ds_cnn.output;
+    for (const std::string& piece :
+         {"'conv_3_node' QLinearConv: channel-lanes (channel block " + std::to_string(lanes) + ")",
+          std::string("workspace window_codes @0, 48 bytes"),
+          std::string("constant weights_quads: %conv_3_node.weights_quads int8[3072]"),
+          "'conv_21_node' QLinearConv: pixel-lanes (lanes " + std::to_string(lanes) + ", channel block 8)",
+          "workspace pixel_taps @0, " + std::to_string(64 * lanes) + " bytes"}) {
+      EXPECT_NE(ds_cnn.output.find(piece), std::string::npos) << cpu << ": " << piece << "\n" << ds_cnn.output;
+    }
   }
   const std::string direct = "'conv_12_node' QLinearConv: direct, float requantisation";
   TemporaryFolder m4, m55_memory;

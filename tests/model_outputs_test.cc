@@ -60,6 +60,26 @@ TEST(ShippedModels, DifferentInputsGiveDifferentOutputs) {
   }
 }
 
+// The floats of one sample of `count` tensors (NAME.inputs.bin and NAME.outputs.bin keep
+// samples one after another, each its tensors in the model's order), and sample s's
+// tensors from such a file's floats.
+size_t SampleFloats(const modelc_tensor_info* tensors, uint32_t count) {
+  size_t floats = 0;
+  for (uint32_t i = 0; i < count; ++i) floats += tensors[i].byte_size / 4;
+  return floats;
+}
+std::vector<std::vector<float>> SampleTensors(const std::vector<float>& all, const modelc_tensor_info* tensors,
+                                              uint32_t count, size_t s) {
+  std::vector<std::vector<float>> sample;
+  size_t at = s * SampleFloats(tensors, count);
+  for (uint32_t i = 0; i < count; ++i) {
+    const size_t size = tensors[i].byte_size / 4;
+    sample.emplace_back(all.begin() + at, all.begin() + at + size);
+    at += size;
+  }
+  return sample;
+}
+
 // Float TFLite models (tests/data/tflite): NAME.inputs.bin holds each sample's inputs
 // in the model's order, NAME.outputs.bin the TFLite interpreter's outputs for each
 // (its reference kernels, OpResolverType.BUILTIN_REF).
@@ -70,28 +90,21 @@ TEST(TfliteModels, MatchTfliteReferenceKernels) {
     const modelc_model_info& info = *model->info;
     const std::vector<float> inputs = ReadFloats(model->data_prefix + ".inputs.bin");
     const std::vector<float> references = ReadFloats(model->data_prefix + ".outputs.bin");
-    size_t in_size = 0, out_size = 0;
-    for (uint32_t i = 0; i < info.input_count; ++i) in_size += info.inputs[i].byte_size / 4;
-    for (uint32_t o = 0; o < info.output_count; ++o) out_size += info.outputs[o].byte_size / 4;
+    const size_t in_size = SampleFloats(info.inputs, info.input_count);
     ASSERT_GT(in_size, 0u) << model->name;
     const size_t samples = inputs.size() / in_size;
     ASSERT_EQ(samples, 3u) << model->name;
-    ASSERT_EQ(references.size(), samples * out_size) << model->name;
+    ASSERT_EQ(references.size(), samples * SampleFloats(info.outputs, info.output_count)) << model->name;
     double largest_error = 0.0;
-    for (size_t s = 0, in_at = 0, out_at = 0; s < samples; ++s) {
-      std::vector<std::vector<float>> sample, outputs;
-      for (uint32_t i = 0; i < info.input_count; ++i) {
-        const size_t size = info.inputs[i].byte_size / 4;
-        sample.emplace_back(inputs.begin() + in_at, inputs.begin() + in_at + size);
-        in_at += size;
-      }
-      ASSERT_EQ(RunCompiled(info, sample, &outputs), MODELC_OK) << model->name;
+    for (size_t s = 0; s < samples; ++s) {
+      std::vector<std::vector<float>> outputs;
+      ASSERT_EQ(RunCompiled(info, SampleTensors(inputs, info.inputs, info.input_count, s), &outputs), MODELC_OK)
+          << model->name;
+      const std::vector<std::vector<float>> expected = SampleTensors(references, info.outputs, info.output_count, s);
       for (uint32_t o = 0; o < info.output_count; ++o) {
-        const std::vector<float> expected(references.begin() + out_at, references.begin() + out_at + outputs[o].size());
-        out_at += outputs[o].size();
-        EXPECT_TRUE(NearlyEqual(outputs[o], expected, 0.0, kTolerance)) << model->name << " sample " << s << " output " << o;
-        for (size_t e = 0; e < expected.size(); ++e) {
-          largest_error = std::max(largest_error, static_cast<double>(std::fabs(outputs[o][e] - expected[e])));
+        EXPECT_TRUE(NearlyEqual(outputs[o], expected[o], 0.0, kTolerance)) << model->name << " sample " << s << " output " << o;
+        for (size_t e = 0; e < expected[o].size(); ++e) {
+          largest_error = std::max(largest_error, static_cast<double>(std::fabs(outputs[o][e] - expected[o][e])));
         }
       }
     }
@@ -332,12 +345,41 @@ TEST(Int8Networks, MatchOnnxRuntime) {
 }
 
 // resnet8_int8 compiled for the x86 generations this machine runs besides its own plan
-// (tests/CMakeLists.txt): AVX2's window-dot pairs, AVX-VNNI's channel lanes in 256 bits.
+// (tests/CMakeLists.txt): AVX2's window-dot pairs, AVX-VNNI's pixel and channel lanes in
+// 256 bits.
 TEST(Int8Networks, OtherX86GenerationsMatchOnnxRuntime) {
   const auto models = ModelsOfKind("int8_x86");
   if (models.empty()) GTEST_SKIP() << "this machine runs neither AVX2 nor AVX-VNNI";
   for (const CompiledModelEntry* model : models) {
     CheckAgainstOnnxRuntime(*model, NetworkSamples(*model), model->data_prefix);
+  }
+}
+
+// The op model byte_quad_lanes (tools/quantize/make_byte_quad_lanes.py: the int8
+// convolutions x86's VPDPBUSD kernels take, in every variant) on ONNX Runtime's four
+// inputs, every output element equal to ORT's: as this machine's plan compiles it, and
+// for the other x86 generations it runs (tests/CMakeLists.txt).
+TEST(Int8OpModels, MatchOnnxRuntimeExactly) {
+  const auto models = ModelsOfKind("int8_ops");
+  ASSERT_GE(models.size(), 1u);
+  for (const CompiledModelEntry* model : models) {
+    const modelc_model_info& info = *model->info;
+    const std::vector<float> inputs = ReadFloats(model->data_prefix + ".inputs.bin");
+    const std::vector<float> references = ReadFloats(model->data_prefix + ".ort_outputs.bin");
+    const size_t in_size = SampleFloats(info.inputs, info.input_count);
+    ASSERT_GT(in_size, 0u) << model->name;
+    const size_t samples = inputs.size() / in_size;
+    ASSERT_EQ(samples, 4u) << model->name;
+    ASSERT_EQ(references.size(), samples * SampleFloats(info.outputs, info.output_count)) << model->name;
+    for (size_t s = 0; s < samples; ++s) {
+      std::vector<std::vector<float>> outputs;
+      ASSERT_EQ(RunCompiled(info, SampleTensors(inputs, info.inputs, info.input_count, s), &outputs), MODELC_OK);
+      const std::vector<std::vector<float>> expected = SampleTensors(references, info.outputs, info.output_count, s);
+      for (uint32_t o = 0; o < info.output_count; ++o) {
+        EXPECT_TRUE(NearlyEqual(outputs[o], expected[o], 0.0, 0.0))
+            << model->name << " output '" << info.outputs[o].name << "' sample " << s;
+      }
+    }
   }
 }
 

@@ -108,6 +108,12 @@ int64_t PlaneOutputsBytes(const WindowGeometry& w) {
   return (w.out_h * columns + kWindowDotLanes - 1) / kWindowDotLanes * kWindowDotLanes;
 }
 
+int64_t PaddedCodesBytes(const WindowGeometry& w, int64_t lanes) {
+  // The last chunk of a row loads stride * lanes bytes from at most the last plane's
+  // last byte: that many more cover it.
+  return w.channels * (w.in_h + w.pad_top + w.pad_bottom) * (w.in_w + w.pad_left + w.pad_right) + w.stride_w * lanes;
+}
+
 int64_t WindowDotTaps(int64_t taps) { return (taps + kWindowDotLanes - 1) / kWindowDotLanes * kWindowDotLanes; }
 
 namespace {
@@ -197,7 +203,7 @@ void PrepareChannelLanesConstants(Graph& graph, const Node& node, NodePlan& plan
 }
 
 // kPixelLanes' constants: "weights_int8", the centred weights as int8 rows of
-// WindowDotTaps(input channels) (zeros past the last); "bias_folded"; "multipliers".
+// WindowDotTaps(taps) (zeros past the last); "bias_folded"; "multipliers".
 void PreparePixelLanesConstants(Graph& graph, const Node& node, NodePlan& plan) {
   const CentredWeights weights = CentreWindowDotWeights(graph, node);
   std::vector<uint8_t> bytes;
@@ -296,16 +302,20 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   const bool byte_quads = vectors && target.byte_quad_lanes > 0 && constant_weights && codes_fold &&
                           CentreWindowDotWeights(graph, node).FitInt8();
   const bool channel_block = byte_quads && !plane_rows && taps >= 4 && channel_lanes > 0;
-  // A pointwise QLinearConv of planar tensors there puts pixels in the lanes instead
-  // where they fill at least 3/4 of them: no window copied per pixel, each output
-  // channel's pixels stored as one vector.
-  const int64_t pixel_lanes = target.byte_quad_lanes >= 16 ? 16 : 8;
-  const int64_t pixels = g.window.out_h * g.window.out_w;
-  const bool pixel_block = byte_quads && !plane_rows && IsUnitPointwise(g.window) && g.groups == 1 && qlinear &&
-                           g.window.channels >= 4 && !graph.HasInput(node, kQLinearConvAddendInput) &&
+  // Or pixels in the lanes (a QLinearConv of planar tensors, one group, 2-D): a pointwise
+  // one's through each image's plane, any other's along each output row, from a padded
+  // copy of its input's codes (speed first: the copy is a whole input), where they fill
+  // at least 3/4 of vectors of 16, else of 8.
+  const bool pointwise_plane = IsUnitPointwise(g.window);
+  const int64_t span = pointwise_plane ? g.window.out_h * g.window.out_w : g.window.out_w;
+  auto fills = [&](int64_t lanes) {
+    return target.byte_quad_lanes >= lanes && 4 * span >= 3 * ((span + lanes - 1) / lanes * lanes);
+  };
+  const int64_t pixel_lanes = fills(16) ? 16 : fills(8) ? 8 : 0;
+  const bool pixel_block = byte_quads && pixel_lanes > 0 && !plane_rows && qlinear && g.groups == 1 &&
+                           g.window.spatial_rank == 2 && taps >= 4 && (pointwise_plane || !target.memory_first) &&
                            !node.attributes.Has(kFusedChannelsLastInput) &&
-                           !node.attributes.Has(kFusedChannelsLastOutput) &&
-                           4 * pixels >= 3 * ((pixels + pixel_lanes - 1) / pixel_lanes * pixel_lanes);
+                           !node.attributes.Has(kFusedChannelsLastOutput);
   NodePlan plan;
   plan.kernel = pairs           ? QuantizedProductKernel::kDspPairs
                 : plane_rows    ? QuantizedProductKernel::kPlaneRows
@@ -337,7 +347,10 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
     const int64_t out_channels = g.out_channels;
     plan.tiles.channel_block = out_channels % 8 == 0 ? 8 : out_channels % 4 == 0 ? 4 : out_channels % 2 == 0 ? 2 : 1;
     plan.window_code_offset = x_type == DataType::kInt8 ? -128 : 0;  // uint8 codes
-    plan.workspace.push_back({"pixel_quads", 0, (g.window.channels + 3) / 4 * 4 * pixel_lanes});
+    const int64_t tap_bytes = (taps + 3) / 4 * 4 * pixel_lanes;
+    plan.workspace.push_back({"pixel_taps", 0, tap_bytes});
+    plan.workspace.push_back({"pixel_quads", tap_bytes, tap_bytes});
+    if (!pointwise_plane) plan.workspace.push_back({"padded_codes", 2 * tap_bytes, PaddedCodesBytes(g.window, pixel_lanes)});
   }
   if (plan.kernel == KernelVariant(QuantizedProductKernel::kChannelLanes)) {
     plan.tiles.channel_block = channel_lanes;

@@ -48,11 +48,13 @@ absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& nod
 // On x86 with VPDPBUSD (LoweringTarget::byte_quad_lanes) such a convolution with an
 // 8-bit input, constant input zero point and bias, and centred weights that fit int8
 // runs on the input's codes as uint8 (int8 ones plus 128, NodePlan::window_code_offset)
-// instead, the zero point's share folded into "bias_folded": a pointwise QLinearConv of
-// planar tensors without a fused sum whose pixels fill at least 3/4 of the vectors as
-// kPixelLanes (NodePlan::tiles.lanes pixels in the lanes, each 4 input channels side by
-// side in "pixel_quads", rows of "weights_int8", tiles.channel_block output channels at a
-// time), else, where its groups' output channels fill whole vectors of 16 or 8, as
+// instead, the zero point's share folded into "bias_folded": a 2-D QLinearConv of planar
+// tensors and one group as kPixelLanes where its pixels fill at least 3/4 of the vectors
+// (NodePlan::tiles.lanes pixels in the lanes: a pointwise one's through each image's
+// plane, read in place, any other's along each output row from "padded_codes", a copy
+// of the input's codes with the border, not where memory comes first; each 4 taps side
+// by side in "pixel_quads", rows of "weights_int8", tiles.channel_block output channels
+// at a time), else, where its groups' output channels fill whole vectors of 16 or 8, as
 // kChannelLanes (each output pixel's window into "window_codes", the output channels in
 // the lanes, "weights_quads" as VPDPBUSD reads them, tiles.channel_block the lanes).
 // Under --optimize speed a 2-D depthwise convolution there (one input and one output
@@ -74,6 +76,9 @@ int64_t WindowDotTaps(int64_t taps);  // taps rounded up to whole vectors
 // `planes` of them with a vector's overrun.
 int64_t PaddedPlaneElements(const WindowGeometry& window);
 int64_t PaddedPlanesBytes(const WindowGeometry& window, int64_t planes);
+// The bytes of pixel-lanes' "padded_codes": an image's input codes inside its border,
+// and the last chunk's overrun.
+int64_t PaddedCodesBytes(const WindowGeometry& window, int64_t lanes);
 // The bytes of plane rows' "plane_outputs": one output channel's positions counted
 // through the rows at the padded width, in whole vectors (int8/uint8 outputs).
 int64_t PlaneOutputsBytes(const WindowGeometry& window);

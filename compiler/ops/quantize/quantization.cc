@@ -382,8 +382,8 @@ llvm::Value* EmitLoadZeroPoint(KernelContext& k, const QuantizationParameters& q
 }
 
 llvm::Value* EmitWidenToInt32(KernelContext& k, llvm::Value* value, DataType type) {
-  return IsSignedInteger(type) ? k.b.CreateSExtOrTrunc(value, k.b.getInt32Ty())
-                               : k.b.CreateZExtOrTrunc(value, k.b.getInt32Ty());
+  llvm::Type* i32 = LanesOf(value, k.b.getInt32Ty());
+  return IsSignedInteger(type) ? k.b.CreateSExtOrTrunc(value, i32) : k.b.CreateZExtOrTrunc(value, i32);
 }
 
 llvm::Value* EmitQuantize(KernelContext& k, llvm::Value* x, llvm::Value* scale, llvm::Value* zero_point, DataType type,
@@ -396,7 +396,8 @@ llvm::Value* EmitQuantize(KernelContext& k, llvm::Value* x, llvm::Value* scale, 
 llvm::Value* EmitDequantize(KernelContext& k, llvm::Value* value, llvm::Value* scale, llvm::Value* zero_point) {
   llvm::IRBuilderBase::FastMathFlagGuard exact(k.b);
   k.b.clearFastMathFlags();
-  return k.b.CreateFMul(k.b.CreateSIToFP(k.b.CreateSub(value, zero_point), k.F32()), scale);
+  return k.b.CreateFMul(k.b.CreateSIToFP(k.b.CreateSub(value, SplatLike(k.b, value, zero_point)), LanesOf(value, k.F32())),
+                        SplatLike(k.b, value, scale));
 }
 
 llvm::Value* EmitQuantizedSum(KernelContext& k, EmittedQuantizedTerm a, EmittedQuantizedTerm b, llvm::Value* c_scale,
@@ -405,7 +406,7 @@ llvm::Value* EmitQuantizedSum(KernelContext& k, EmittedQuantizedTerm a, EmittedQ
   k.b.clearFastMathFlags();
   llvm::Value* sum = k.b.CreateFAdd(EmitDequantize(k, a.value, a.scale, a.zero_point),
                                     EmitDequantize(k, b.value, b.scale, b.zero_point));
-  return EmitRoundToQuantized(k, k.b.CreateFDiv(sum, c_scale), c_zero_point, c_type);
+  return EmitRoundToQuantized(k, k.b.CreateFDiv(sum, SplatLike(k.b, sum, c_scale)), c_zero_point, c_type);
 }
 
 }  // namespace modelc

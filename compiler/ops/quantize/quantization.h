@@ -154,13 +154,15 @@ llvm::Value* SplatLike(llvm::IRBuilder<>& b, llvm::Value* like, llvm::Value* sca
 // the zero point is absent).
 llvm::Value* EmitLoadScale(KernelContext& k, const QuantizationParameters& q, llvm::Value* index);
 llvm::Value* EmitLoadZeroPoint(KernelContext& k, const QuantizationParameters& q, llvm::Value* index);
-// An integer element of `type` widened to i32 (sign- or zero-extended).
+// An integer element of `type` widened to i32 (sign- or zero-extended); a vector of them
+// to a vector of i32.
 llvm::Value* EmitWidenToInt32(KernelContext& k, llvm::Value* value, DataType type);
 // Quantize in generated code (x, scale floats; zero_point an i32), exact whatever the
 // builder's fast-math flags; returns an integer of `type`'s width.
 llvm::Value* EmitQuantize(KernelContext& k, llvm::Value* x, llvm::Value* scale, llvm::Value* zero_point, DataType type,
                           HalfRounding halves = HalfRounding::kToEven);
-// Dequantize in generated code (value, zero_point i32s; scale a float), exact.
+// Dequantize in generated code (value, zero_point i32s; scale a float), exact; `value`
+// may be a vector (the scalars apply to every lane).
 llvm::Value* EmitDequantize(KernelContext& k, llvm::Value* value, llvm::Value* scale, llvm::Value* zero_point);
 // QuantizedSum in generated code: each term's value and zero point i32s, its scale a
 // float; exact float operations whatever the builder's fast-math flags. Returns an

@@ -256,6 +256,24 @@ class ChannelOutput {
     if (!channels) return std::nullopt;
     return requantizer_->Apply(*channels, sums, y_zero_point_, g_.y->type);
   }
+  // A vector of one channel's sums for `valid` consecutive output elements from `at` (an
+  // Index() integer), finished as Finish finishes each: a vector of the output type. A
+  // QLinearConv's only (y given).
+  llvm::Value* FinishConsecutiveLanes(llvm::Value* sums, llvm::Value* at, int64_t valid) {
+    llvm::IRBuilder<>& b = k_.b;
+    llvm::Value* y = requantizer_->Apply(channel_, b.CreateAdd(sums, SplatLike(b, sums, bias_)), y_zero_point_,
+                                         g_.y->type);
+    if (!g_.sum) return y;
+    const int64_t lanes = llvm::cast<llvm::FixedVectorType>(sums->getType())->getNumElements();
+    auto* addend_type = llvm::FixedVectorType::get(k_.Elem(g_.addend_type), lanes);
+    llvm::Value* from = b.CreateInBoundsGEP(k_.Elem(g_.addend_type), k_.in[kQLinearConvAddendInput], at);
+    llvm::Value* addend = valid == lanes ? static_cast<llvm::Value*>(b.CreateAlignedLoad(addend_type, from, llvm::Align(1)))
+                                         : b.CreateMaskedLoad(addend_type, from, llvm::Align(1), k_.LaneMask(lanes, valid),
+                                                              llvm::Constant::getNullValue(addend_type));
+    return EmitQuantizedSum(k_, {EmitWidenToInt32(k_, y, g_.y->type), y_scale_, y_zero_point_},
+                            {EmitWidenToInt32(k_, addend, g_.addend_type), addend_scale_, addend_zero_point_},
+                            sum_scale_, sum_zero_point_, g_.sum->type);
+  }
   // Where output channel m of image n at pixel `pixel` (oh * out_w + ow) is stored: the
   // NCHW position, or the NHWC one (kFusedChannelsLastOutput).
   llvm::Value* Position(llvm::Value* n, llvm::Value* m, llvm::Value* pixel) {
@@ -545,6 +563,17 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   });
 }
 
+// VPDPBUSD on a vector of `lanes` (16 or 8) int32 sums: each lane's sum plus the four
+// products of its uint8 codes and int8 weights (four bytes a lane of `codes` and
+// `weights`, vectors of as many i32).
+llvm::Value* EmitByteQuadDot(llvm::IRBuilder<>& b, llvm::Value* sums, llvm::Value* codes, llvm::Value* weights) {
+  const int64_t lanes = llvm::cast<llvm::FixedVectorType>(sums->getType())->getNumElements();
+  const llvm::Intrinsic::ID dot =
+      lanes == 16 ? llvm::Intrinsic::x86_avx512_vpdpbusd_512 : llvm::Intrinsic::x86_avx512_vpdpbusd_256;
+  llvm::Type* operand = llvm::Intrinsic::getType(b.getContext(), dot)->getParamType(1);  // <N x i32> or <4N x i8>
+  return b.CreateIntrinsic(dot, {}, {sums, b.CreateBitCast(codes, operand), b.CreateBitCast(weights, operand)});
+}
+
 // QuantizedProductKernel::kChannelLanes (lowering/quantized_product_lowering.h): per
 // output pixel, its window of the input's codes as uint8 into "window_codes" (InputCodes),
 // then per block of NodePlan::tiles.channel_block output channels of its group their
@@ -563,9 +592,6 @@ void EmitChannelLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
   constexpr int64_t kSums = 4;  // quads in a step of kWindowDotLanes taps, one sum each
   static_assert(kWindowDotLanes == 4 * kSums);
   auto* words = llvm::FixedVectorType::get(i32, lanes);
-  const llvm::Intrinsic::ID dot =
-      lanes == 16 ? llvm::Intrinsic::x86_avx512_vpdpbusd_512 : llvm::Intrinsic::x86_avx512_vpdpbusd_256;
-  llvm::Type* dot_operand = llvm::Intrinsic::getType(b.getContext(), dot)->getParamType(1);
   llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
   const WindowForm form = InputCodes(k, x_zero_point);
   llvm::Value* window = k.Workspace("window_codes", padded);
@@ -592,10 +618,8 @@ void EmitChannelLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
           llvm::Value* quad_weights = b.CreateAlignedLoad(
               words, b.CreateInBoundsGEP(i8, block_weights, b.CreateMul(quad, k.Int(lanes * 4))), llvm::Align(4));
           llvm::Value* sum = b.CreateAlignedLoad(words, sums[i], llvm::Align(16));
-          llvm::Value* next = b.CreateIntrinsic(
-              dot, {}, {sum, b.CreateBitCast(b.CreateVectorSplat(lanes, codes), dot_operand),
-                        b.CreateBitCast(quad_weights, dot_operand)});
-          b.CreateAlignedStore(next, sums[i], llvm::Align(16));
+          b.CreateAlignedStore(EmitByteQuadDot(b, sum, b.CreateVectorSplat(lanes, codes), quad_weights), sums[i],
+                               llvm::Align(16));
         }
       });
       llvm::Value* total = b.CreateAlignedLoad(words, sums[0], llvm::Align(16));
@@ -624,16 +648,19 @@ void EmitChannelLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
   });
 }
 
-// QuantizedProductKernel::kPixelLanes (lowering/quantized_product_lowering.h): a
-// pointwise convolution of planar tensors, per chunk of NodePlan::tiles.lanes pixels of
-// an image: the chunk's input codes as uint8 (InputCodes), each 4 input channels of a
-// pixel side by side in its lane ("pixel_quads": [channels / 4][lanes][4], zeros past the
-// last channel and pixel), then per block of NodePlan::tiles.channel_block output
-// channels one sum a channel, the chunk's pixels in its int32 lanes: each 4 input
-// channels one VPDPBUSD of the chunk's quads times the channel's 4 weights in every lane
-// ("weights_int8" rows), the block's channels taking turns so that the instructions
-// overlap. Each channel's lanes are requantised together and stored as one vector (the
-// last chunk's masked to its pixels).
+// QuantizedProductKernel::kPixelLanes (lowering/quantized_product_lowering.h): a 2-D
+// convolution of planar tensors (one group) with NodePlan::tiles.lanes output pixels in
+// the lanes. A pointwise one (1x1, stride 1, unpadded) takes them through each image's
+// plane, reading its input in place; any other along each output row, from
+// "padded_codes": the image's input codes (InputCodes) inside the border's zero-point
+// codes, made once an image. Per chunk of pixels: each tap's codes for the chunk's
+// pixels as uint8, one vector a tap ("pixel_taps"), then each 4 taps side by side in a
+// lane ("pixel_quads": [taps / 4][lanes][4], zeros past the last tap), then per block of
+// NodePlan::tiles.channel_block output channels one sum a channel in the int32 lanes:
+// each quad one VPDPBUSD of the chunk's quads times the channel's 4 weights in every
+// lane ("weights_int8" rows), the block's channels taking turns so that the
+// instructions overlap. Each channel's lanes are requantised together (a fused sum's
+// addends read as a vector too) and stored as one vector (masked to the chunk's pixels).
 void EmitPixelLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
   const WindowGeometry& s = g.conv.window;
   llvm::IRBuilder<>& b = k.b;
@@ -641,84 +668,144 @@ void EmitPixelLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
   llvm::Type* i32 = b.getInt32Ty();
   const int64_t lanes = k.plan.tiles.lanes, block = k.plan.tiles.channel_block;
   const int64_t channels = s.channels, out_channels = g.conv.out_channels, pixels = s.out_h * s.out_w;
-  const int64_t quads = (channels + 3) / 4, row = WindowDotTaps(channels);
+  const int64_t taps = channels * s.kernel_h * s.kernel_w, quads = (taps + 3) / 4, row = WindowDotTaps(taps);
+  const int64_t rows = s.in_h + s.pad_top + s.pad_bottom, columns = s.in_w + s.pad_left + s.pad_right;
   auto* words = llvm::FixedVectorType::get(i32, lanes);
   auto* codes_type = llvm::FixedVectorType::get(i8, lanes);
-  const llvm::Intrinsic::ID dot =
-      lanes == 16 ? llvm::Intrinsic::x86_avx512_vpdpbusd_512 : llvm::Intrinsic::x86_avx512_vpdpbusd_256;
-  llvm::Type* dot_operand = llvm::Intrinsic::getType(b.getContext(), dot)->getParamType(1);
   const WindowForm form = InputCodes(k, EmitLoadZeroPoint(k, g.x, k.Int(0)));
   llvm::Value* offset = b.CreateVectorSplat(lanes, b.CreateTrunc(form.subtracted, i8));
-  llvm::Value* chunk_quads = k.Workspace("pixel_quads", quads * lanes * 4);
+  llvm::Value* tap_codes = k.Workspace("pixel_taps", quads * 4 * lanes);
+  llvm::Value* chunk_quads = k.Workspace("pixel_quads", quads * 4 * lanes);
+  const WorkspaceBuffer* padded_buffer = k.plan.FindWorkspace("padded_codes");
+  llvm::Value* padded = padded_buffer ? k.Workspace("padded_codes", padded_buffer->bytes) : nullptr;
   llvm::Value* weights = k.PreparedConstant("weights_int8");
   ChannelOutput output(k, g);
   output.UseBiases(k.PreparedConstant("bias_folded"));
   llvm::Type* element = k.Elem(output.Type());
   std::vector<llvm::Value*> sums(block);
   for (llvm::Value*& sum : sums) sum = VectorSlot(k, words);
+  for (int64_t t = taps; t < quads * 4; ++t) {  // past the last tap (whose weights are zeros)
+    b.CreateAlignedStore(llvm::Constant::getNullValue(codes_type),
+                         b.CreateInBoundsGEP(i8, tap_codes, k.Int(t * lanes)), llvm::Align(1));
+  }
   // Lane l of four vectors a, b, c, d side by side: a[l], b[l], c[l], d[l].
-  std::vector<int> halves, quad_order;
+  std::vector<int> halves, quad_order, every_stride;
   for (int i = 0; i < 2 * lanes; ++i) halves.push_back(i);
   for (int l = 0; l < lanes; ++l) {
     for (int j = 0; j < 4; ++j) quad_order.push_back(static_cast<int>(j * lanes + l));
+    every_stride.push_back(static_cast<int>(l * s.stride_w));
   }
-  // The chunk of `valid` pixels from `first` of image n.
-  auto chunk = [&](llvm::Value* n, llvm::Value* first, int64_t valid) {
-    auto fill_quad = [&](llvm::Value* q, int64_t present) {  // input channels 4q .. 4q + present - 1
-      std::vector<llvm::Value*> codes;
-      for (int64_t j = 0; j < 4; ++j) {
-        if (j >= present) {
-          codes.push_back(llvm::Constant::getNullValue(codes_type));
-          continue;
-        }
-        llvm::Value* c = b.CreateAdd(b.CreateMul(q, k.Int(4)), k.Int(j));
+  // Image n's codes into "padded_codes": plane c, row r at (c * rows + r) * columns.
+  auto fill_padded = [&](llvm::Value* n) {
+    llvm::Value* zero_point_code = b.CreateTrunc(form.padding, i8);
+    k.Loop(channels, [&](llvm::Value* c) {
+      llvm::Value* image_plane = b.CreateMul(b.CreateAdd(b.CreateMul(n, k.Int(channels)), c), k.Int(s.in_h * s.in_w));
+      k.Loop(rows, [&](llvm::Value* r) {
+        llvm::Value* ih = b.CreateSub(r, k.Int(s.pad_top));
+        llvm::Value* row_start = b.CreateMul(b.CreateAdd(b.CreateMul(c, k.Int(rows)), r), k.Int(columns));
+        auto border = [&](llvm::Value* from, int64_t count) {
+          if (count == 0) return;
+          k.Loop(count, [&](llvm::Value* q) {
+            b.CreateStore(zero_point_code, b.CreateInBoundsGEP(i8, padded, b.CreateAdd(from, q)));
+          });
+        };
+        llvm::Value* image_row = b.CreateICmpULT(ih, k.Int(s.in_h));
+        k.When(image_row, [&] {
+          border(row_start, s.pad_left);
+          llvm::Value* first = b.CreateAdd(row_start, k.Int(s.pad_left));
+          llvm::Value* source = b.CreateAdd(image_plane, b.CreateMul(ih, k.Int(s.in_w)));
+          k.Loop(s.in_w, [&](llvm::Value* iw) {
+            llvm::Value* x = b.CreateLoad(i8, b.CreateInBoundsGEP(i8, k.in[g.x_input], b.CreateAdd(source, iw)));
+            b.CreateStore(b.CreateSub(x, b.CreateTrunc(form.subtracted, i8)),
+                          b.CreateInBoundsGEP(i8, padded, b.CreateAdd(first, iw)));
+          });
+          border(b.CreateAdd(first, k.Int(s.in_w)), s.pad_right);
+        });
+        k.When(b.CreateNot(image_row), [&] { border(row_start, columns); });
+      });
+    });
+  };
+  // The chunk of `valid` pixels of image n from output pixel `first` (oh * out_w + ow).
+  auto chunk = [&](llvm::Value* n, llvm::Value* first, llvm::Value* oh, llvm::Value* ow, int64_t valid) {
+    if (padded) {
+      llvm::Value* origin = b.CreateAdd(b.CreateMul(b.CreateMul(oh, k.Int(s.stride_h)), k.Int(columns)),
+                                        b.CreateMul(ow, k.Int(s.stride_w)));
+      auto* loaded = llvm::FixedVectorType::get(i8, lanes * s.stride_w);
+      k.LoopNest({channels, s.kernel_h, s.kernel_w}, {{rows * columns, s.dilation_h * columns, s.dilation_w}},
+                 [&](llvm::Value* t, const std::vector<llvm::Value*>& at) {
+        llvm::Value* codes = b.CreateAlignedLoad(loaded, b.CreateInBoundsGEP(i8, padded, b.CreateAdd(origin, at[0])),
+                                                 llvm::Align(1));
+        if (s.stride_w > 1) codes = b.CreateShuffleVector(codes, every_stride);
+        b.CreateAlignedStore(codes, b.CreateInBoundsGEP(i8, tap_codes, b.CreateMul(t, k.Int(lanes))), llvm::Align(1));
+      });
+    } else {
+      k.Loop(channels, [&](llvm::Value* c) {
         llvm::Value* at = b.CreateInBoundsGEP(
-            i8, k.in[g.x_input], b.CreateAdd(b.CreateMul(b.CreateAdd(b.CreateMul(n, k.Int(channels)), c), k.Int(pixels)),
-                                             first));
+            i8, k.in[g.x_input],
+            b.CreateAdd(b.CreateMul(b.CreateAdd(b.CreateMul(n, k.Int(channels)), c), k.Int(pixels)), first));
         llvm::Value* x = valid == lanes ? static_cast<llvm::Value*>(b.CreateAlignedLoad(codes_type, at, llvm::Align(1)))
                                         : b.CreateMaskedLoad(codes_type, at, llvm::Align(1), k.LaneMask(lanes, valid),
                                                              llvm::Constant::getNullValue(codes_type));
-        codes.push_back(b.CreateSub(x, offset));
+        b.CreateAlignedStore(b.CreateSub(x, offset), b.CreateInBoundsGEP(i8, tap_codes, b.CreateMul(c, k.Int(lanes))),
+                             llvm::Align(1));
+      });
+    }
+    k.Loop(quads, [&](llvm::Value* q) {
+      std::vector<llvm::Value*> codes;
+      for (int64_t j = 0; j < 4; ++j) {
+        llvm::Value* t = b.CreateAdd(b.CreateMul(q, k.Int(4)), k.Int(j));
+        codes.push_back(b.CreateAlignedLoad(codes_type, b.CreateInBoundsGEP(i8, tap_codes, b.CreateMul(t, k.Int(lanes))),
+                                            llvm::Align(1)));
       }
       llvm::Value* interleaved = b.CreateShuffleVector(b.CreateShuffleVector(codes[0], codes[1], halves),
                                                        b.CreateShuffleVector(codes[2], codes[3], halves), quad_order);
       b.CreateAlignedStore(interleaved, b.CreateInBoundsGEP(i8, chunk_quads, b.CreateMul(q, k.Int(lanes * 4))),
                            llvm::Align(1));
-    };
-    k.Loop(channels / 4, [&](llvm::Value* q) { fill_quad(q, 4); });
-    if (channels % 4 != 0) fill_quad(k.Int(channels / 4), channels % 4);
+    });
     k.Loop(out_channels / block, [&](llvm::Value* channel_block) {
       llvm::Value* first_channel = b.CreateMul(channel_block, k.Int(block));
       for (llvm::Value* sum : sums) b.CreateAlignedStore(llvm::Constant::getNullValue(words), sum, llvm::Align(16));
       k.Loop(quads, [&](llvm::Value* q) {
         llvm::Value* x = b.CreateAlignedLoad(words, b.CreateInBoundsGEP(i8, chunk_quads, b.CreateMul(q, k.Int(lanes * 4))),
                                              llvm::Align(1));
-        x = b.CreateBitCast(x, dot_operand);
         for (int64_t j = 0; j < block; ++j) {
           llvm::Value* m = b.CreateAdd(first_channel, k.Int(j));
           llvm::Value* w = b.CreateAlignedLoad(
               i32, b.CreateInBoundsGEP(i8, weights, b.CreateAdd(b.CreateMul(m, k.Int(row)), b.CreateMul(q, k.Int(4)))),
               llvm::Align(1));
           llvm::Value* sum = b.CreateAlignedLoad(words, sums[j], llvm::Align(16));
-          b.CreateAlignedStore(
-              b.CreateIntrinsic(dot, {}, {sum, x, b.CreateBitCast(b.CreateVectorSplat(lanes, w), dot_operand)}),
-              sums[j], llvm::Align(16));
+          b.CreateAlignedStore(EmitByteQuadDot(b, sum, x, b.CreateVectorSplat(lanes, w)), sums[j], llvm::Align(16));
         }
       });
       for (int64_t j = 0; j < block; ++j) {
         llvm::Value* m = b.CreateAdd(first_channel, k.Int(j));
         output.Channel(m);
-        llvm::Value* y = output.FinishLanes(b.CreateAlignedLoad(words, sums[j], llvm::Align(16)));
-        llvm::Value* at = b.CreateInBoundsGEP(element, k.out[0], output.Position(n, m, first));
+        llvm::Value* position = output.Position(n, m, first);
+        llvm::Value* y =
+            output.FinishConsecutiveLanes(b.CreateAlignedLoad(words, sums[j], llvm::Align(16)), position, valid);
+        llvm::Value* at = b.CreateInBoundsGEP(element, k.out[0], position);
         if (valid == lanes) b.CreateAlignedStore(y, at, llvm::Align(1));
         else b.CreateMaskedStore(y, at, llvm::Align(1), k.LaneMask(lanes, valid));
       }
     }, /*allow_unrolling=*/false);
   };
   k.Loop(s.batch, [&](llvm::Value* n) {
-    k.Loop(pixels / lanes, [&](llvm::Value* chunk_index) { chunk(n, b.CreateMul(chunk_index, k.Int(lanes)), lanes); },
-           /*allow_unrolling=*/false);
-    if (pixels % lanes != 0) chunk(n, k.Int(pixels - pixels % lanes), pixels % lanes);
+    if (!padded) {
+      k.Loop(pixels / lanes, [&](llvm::Value* index) {
+        chunk(n, b.CreateMul(index, k.Int(lanes)), nullptr, nullptr, lanes);
+      }, /*allow_unrolling=*/false);
+      if (pixels % lanes != 0) chunk(n, k.Int(pixels - pixels % lanes), nullptr, nullptr, pixels % lanes);
+      return;
+    }
+    fill_padded(n);
+    k.Loop(s.out_h, [&](llvm::Value* oh) {
+      auto at = [&](llvm::Value* ow, int64_t valid) {
+        chunk(n, b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow), oh, ow, valid);
+      };
+      k.Loop(s.out_w / lanes, [&](llvm::Value* index) { at(b.CreateMul(index, k.Int(lanes)), lanes); },
+             /*allow_unrolling=*/false);
+      if (s.out_w % lanes != 0) at(k.Int(s.out_w - s.out_w % lanes), s.out_w % lanes);
+    }, /*allow_unrolling=*/false);
   });
 }
 

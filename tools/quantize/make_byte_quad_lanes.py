@@ -1,0 +1,156 @@
+"""Writes the op model tests/models/byte_quad_lanes.onnxtxt (int8 convolutions in the
+forms x86's VPDPBUSD kernels take: channel-lanes and pixel-lanes, int8 and uint8 inputs,
+per-tensor and per-channel weights, a bias or none, groups, dilation, a fused QDQ sum,
+masked last vectors) and ONNX Runtime's outputs for it on four inputs,
+tests/data/int8_ops/byte_quad_lanes.{inputs,ort_outputs}.bin (float32: each sample's
+inputs, then its outputs, in graph order). Weights from numpy's default_rng(14), inputs
+uniform in [-1.5, 2.5) from default_rng(1). Deterministic: running it again gives the
+same bytes.
+
+    python3 -m venv .venv && .venv/bin/pip install -r tools/quantize/requirements.txt
+    .venv/bin/python tools/quantize/make_byte_quad_lanes.py
+"""
+import pathlib
+
+import numpy as np
+import onnx
+import onnx.parser
+import onnxruntime as ort
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SAMPLES = 4
+
+
+def model_text():
+    r = np.random.default_rng(14)
+
+    def lit(a):
+        return ', '.join(str(int(v)) for v in a.flatten())
+
+    def flit(a):
+        return ', '.join(repr(float(v)) for v in a.flatten())
+
+    w1 = r.integers(-127, 128, (16, 8, 3, 3))
+    s1 = np.round(r.uniform(0.002, 0.01, 16), 5)
+    b1 = r.integers(-3000, 3000, 16)
+    w2 = r.integers(-127, 128, (16, 4, 3, 3))
+    w3 = r.integers(0, 256, (8, 8, 2, 2))
+    w4 = r.integers(0, 256, (16, 8, 3, 3))
+    b4 = r.integers(-3000, 3000, 16)
+    w5 = r.integers(-127, 128, (24, 8, 1, 1))
+    b5 = r.integers(-3000, 3000, 24)
+    w6 = r.integers(-127, 128, (4, 6, 1, 1))
+    s6 = np.round(r.uniform(0.002, 0.01, 4), 5)
+    w7 = r.integers(-127, 128, (8, 8, 3, 3))
+    s7 = np.round(r.uniform(0.002, 0.01, 8), 5)
+    b7 = r.integers(-3000, 3000, 8)
+    w8 = r.integers(0, 256, (8, 8, 3, 3))
+    return f'''<ir_version: 8, opset_import: ["" : 13]>
+byte_quad_lanes (float[1,8,7,7] x, float[1,6,5,5] x2) => (float[1,16,4,4] conv_a, float[1,16,7,7] conv_b, float[1,8,6,6] conv_c, float[1,16,4,4] conv_d, float[1,24,7,7] conv_e, float[1,4,5,5] conv_f, float[1,8,7,7] conv_g, float[1,8,7,7] conv_i) {{
+  # int8 convolutions as x86 with VPDPBUSD runs them (AVX512-VNNI: 16 lanes, AVX-VNNI:
+  # 8), on the input's codes as uint8 (int8 ones plus 128). Output channels in the lanes
+  # (channel-lanes) where rows are short: a: int8 input, per-channel weights and a bias,
+  # stride 2; b: two groups of 8 output channels, per-tensor weights, no bias; c:
+  # ConvInteger of a uint8 input (int32 sums out); d: a uint8 input and uint8 weights
+  # (zero point 128), per-tensor, with a bias. Pixels in the lanes (pixel-lanes): the
+  # pointwise e (49 pixels read in place, the last vector's one pixel masked), 24 output
+  # channels, per-tensor weights and a bias, and f, a uint8 input of 6 channels (one
+  # quad and a half), per-channel weights, no bias; and rows of 7 pixels (a vector of 8,
+  # the last lane masked) from a padded copy of the input: g, dilated, its sum with x (a
+  # QDQ Add, fused into the convolution) read as vectors; i, uint8 input and weights.
+  xs = Constant<value = float {{0.02}}>()
+  xz = Constant<value = int8 {{-5}}>()
+  xq = QuantizeLinear(x, xs, xz)
+  w1 = Constant<value = int8[16,8,3,3] {{{lit(w1)}}}>()
+  w1s = Constant<value = float[16] {{{flit(s1)}}}>()
+  w1z = Constant<value = int8[16] {{{lit(np.zeros(16,int))}}}>()
+  b1 = Constant<value = int32[16] {{{lit(b1)}}}>()
+  y1s = Constant<value = float {{0.08}}>()
+  y1z = Constant<value = int8 {{3}}>()
+  y1 = QLinearConv<pads = [1, 1, 1, 1], strides = [2, 2]>(xq, xs, xz, w1, w1s, w1z, y1s, y1z, b1)
+  conv_a = DequantizeLinear(y1, y1s, y1z)
+  w2 = Constant<value = int8[16,4,3,3] {{{lit(w2)}}}>()
+  w2s = Constant<value = float {{0.006}}>()
+  w2z = Constant<value = int8 {{0}}>()
+  y2s = Constant<value = float {{0.05}}>()
+  y2z = Constant<value = int8 {{-7}}>()
+  y2 = QLinearConv<pads = [1, 1, 1, 1], group = 2>(xq, xs, xz, w2, w2s, w2z, y2s, y2z)
+  conv_b = DequantizeLinear(y2, y2s, y2z)
+  xuz = Constant<value = uint8 {{120}}>()
+  xu = QuantizeLinear(x, xs, xuz)
+  w3 = Constant<value = uint8[8,8,2,2] {{{lit(w3)}}}>()
+  w3z = Constant<value = uint8 {{128}}>()
+  c3 = ConvInteger(xu, w3, xuz, w3z)
+  one = Constant<value = float {{1}}>()
+  conv_c = DequantizeLinear(c3, one)
+  w4 = Constant<value = uint8[16,8,3,3] {{{lit(w4)}}}>()
+  w4s = Constant<value = float {{0.004}}>()
+  w4z = Constant<value = uint8 {{128}}>()
+  b4 = Constant<value = int32[16] {{{lit(b4)}}}>()
+  y4s = Constant<value = float {{0.07}}>()
+  y4z = Constant<value = uint8 {{125}}>()
+  y4 = QLinearConv<pads = [1, 1, 1, 1], strides = [2, 2]>(xu, xs, xuz, w4, w4s, w4z, y4s, y4z, b4)
+  conv_d = DequantizeLinear(y4, y4s, y4z)
+  w5 = Constant<value = int8[24,8,1,1] {{{lit(w5)}}}>()
+  w5s = Constant<value = float {{0.005}}>()
+  w5z = Constant<value = int8 {{0}}>()
+  b5 = Constant<value = int32[24] {{{lit(b5)}}}>()
+  y5s = Constant<value = float {{0.04}}>()
+  y5z = Constant<value = int8 {{-2}}>()
+  y5 = QLinearConv(xq, xs, xz, w5, w5s, w5z, y5s, y5z, b5)
+  conv_e = DequantizeLinear(y5, y5s, y5z)
+  x2z = Constant<value = uint8 {{100}}>()
+  x2q = QuantizeLinear(x2, xs, x2z)
+  w6 = Constant<value = int8[4,6,1,1] {{{lit(w6)}}}>()
+  w6s = Constant<value = float[4] {{{flit(s6)}}}>()
+  w6z = Constant<value = int8[4] {{0, 0, 0, 0}}>()
+  y6s = Constant<value = float {{0.03}}>()
+  y6z = Constant<value = uint8 {{110}}>()
+  y6 = QLinearConv(x2q, xs, x2z, w6, w6s, w6z, y6s, y6z)
+  conv_f = DequantizeLinear(y6, y6s, y6z)
+  w7 = Constant<value = int8[8,8,3,3] {{{lit(w7)}}}>()
+  w7s = Constant<value = float[8] {{{flit(s7)}}}>()
+  w7z = Constant<value = int8[8] {{{lit(np.zeros(8,int))}}}>()
+  b7 = Constant<value = int32[8] {{{lit(b7)}}}>()
+  y7s = Constant<value = float {{0.06}}>()
+  y7z = Constant<value = int8 {{4}}>()
+  y7 = QLinearConv<pads = [2, 2, 2, 2], dilations = [2, 2]>(xq, xs, xz, w7, w7s, w7z, y7s, y7z, b7)
+  d7 = DequantizeLinear(y7, y7s, y7z)
+  dx = DequantizeLinear(xq, xs, xz)
+  sum7 = Add(d7, dx)
+  s7s = Constant<value = float {{0.07}}>()
+  s7z = Constant<value = int8 {{-3}}>()
+  q7 = QuantizeLinear(sum7, s7s, s7z)
+  conv_g = DequantizeLinear(q7, s7s, s7z)
+  w8 = Constant<value = uint8[8,8,3,3] {{{lit(w8)}}}>()
+  w8s = Constant<value = float {{0.003}}>()
+  w8z = Constant<value = uint8 {{128}}>()
+  y8s = Constant<value = float {{0.05}}>()
+  y8z = Constant<value = uint8 {{130}}>()
+  y8 = QLinearConv<pads = [1, 1, 1, 1]>(xu, xs, xuz, w8, w8s, w8z, y8s, y8z)
+  conv_i = DequantizeLinear(y8, y8s, y8z)
+}}
+'''
+
+
+def main():
+    text = model_text()
+    (ROOT / 'tests/models/byte_quad_lanes.onnxtxt').write_text(text)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    session = ort.InferenceSession(onnx.parser.parse_model(text).SerializeToString(), options,
+                                   providers=['CPUExecutionProvider'])
+    rng = np.random.default_rng(1)
+    inputs, outputs = [], []
+    for _ in range(SAMPLES):
+        feeds = {i.name: rng.uniform(-1.5, 2.5, i.shape).astype(np.float32) for i in session.get_inputs()}
+        inputs += [feeds[i.name].ravel() for i in session.get_inputs()]
+        outputs += [o.astype(np.float32).ravel() for o in session.run(None, feeds)]
+    data = ROOT / 'tests/data/int8_ops'
+    data.mkdir(parents=True, exist_ok=True)
+    np.concatenate(inputs).tofile(data / 'byte_quad_lanes.inputs.bin')
+    np.concatenate(outputs).tofile(data / 'byte_quad_lanes.ort_outputs.bin')
+
+
+if __name__ == '__main__':
+    main()
