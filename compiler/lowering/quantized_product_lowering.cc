@@ -84,9 +84,10 @@ void PlanWritingOverInput(const Graph& graph, const Node& node, const ConvGeomet
   }
 }
 
-// QLinearConv's and ConvInteger's input zero point; QLinearConv's bias.
+// QLinearConv's and ConvInteger's input zero point (QLinearMatMul's A's); QLinearConv's
+// bias (a quantised Gemm's QLinearMatMul's, passes/qdq_fusion.cc).
 constexpr int kXZeroPointInput = 2;
-constexpr int kQLinearConvBiasInput = 8;
+constexpr int kQLinearBiasInput = 8;
 
 }  // namespace
 
@@ -130,7 +131,7 @@ struct CentredWeights {
 };
 
 CentredWeights CentreWindowDotWeights(const Graph& graph, const Node& node) {
-  const bool qlinear = node.op == OpKind::kQLinearConv;
+  const bool qlinear = node.op == OpKind::kQLinearConv || node.op == OpKind::kQLinearMatMul;  // weights: input 3
   const TensorData& weights = *graph.value(node.inputs[qlinear ? 3 : 1]).constant;
   const int zero_point_input = qlinear ? 5 : 3;
   const std::vector<int32_t> zero_points =
@@ -159,8 +160,8 @@ void AddFoldedBiases(Graph& graph, const Node& node, const CentredWeights& weigh
                                                 : std::vector<int32_t>{0};
   const int32_t zero_point_code = x_zero_point[0] - plan.window_code_offset;
   std::vector<int64_t> folded(weights.out_channels, 0);
-  if (node.op == OpKind::kQLinearConv && graph.HasInput(node, kQLinearConvBiasInput)) {
-    const auto bias = graph.value(node.inputs[kQLinearConvBiasInput]).constant->Elements<int32_t>();
+  if ((node.op == OpKind::kQLinearConv || node.op == OpKind::kQLinearMatMul) && graph.HasInput(node, kQLinearBiasInput)) {
+    const auto bias = graph.value(node.inputs[kQLinearBiasInput]).constant->Elements<int32_t>();
     folded.assign(bias.begin(), bias.end());
   }
   for (size_t i = 0; i < weights.values.size(); ++i) {
@@ -175,10 +176,11 @@ void AddFoldedBiases(Graph& graph, const Node& node, const CentredWeights& weigh
                       TensorData(TensorType{DataType::kInt32, {weights.out_channels}}, std::move(bytes)), plan);
 }
 
-// "multipliers": a QLinearConv's float multipliers, made once here where its scales are
-// constants (its kernels load them per output pixel).
+// "multipliers": a QLinearConv's or QLinearMatMul's float multipliers, made once here
+// where its scales are constants (its kernels load them per output pixel or row).
 void AddFloatMultipliers(Graph& graph, const Node& node, NodePlan& plan) {
-  if (node.op == OpKind::kQLinearConv && !RequantizesInFixedPoint(node) && CheckFixedPointRequantizable(graph, node).ok()) {
+  if ((node.op == OpKind::kQLinearConv || node.op == OpKind::kQLinearMatMul) && !RequantizesInFixedPoint(node) &&
+      CheckFixedPointRequantizable(graph, node).ok()) {
     AddPreparedConstant(graph, node, "multipliers", ProductFloatMultipliers(graph, node), plan);
   }
 }
@@ -255,6 +257,34 @@ absl::Status PrepareQuantizedProductConstants(Graph& graph, const Node& node, No
   return absl::OkStatus();
 }
 
+namespace {
+
+// x86 with VPDPBUSD: the lanes (16, else 8) of a QLinearMatMul that runs as
+// kChannelLanes, else 0: one matrix A [M, K] of 8-bit codes with its one scale and zero
+// point constants, a constant B given as [N, K] (transB) whose centred weights fit int8,
+// N a whole number of vectors, constant scales and bias.
+int64_t ByteQuadColumnLanes(const Graph& graph, const Node& node, const LoweringTarget& target) {
+  if (node.op != OpKind::kQLinearMatMul || target.byte_quad_lanes == 0) return 0;
+  const absl::StatusOr<int64_t> trans_b = node.attributes.GetInt("transB", 0);
+  const Shape& a = graph.InputType(node, 0).shape;
+  const Shape& b = graph.InputType(node, 3).shape;
+  const DataType a_type = graph.InputType(node, 0).element_type;
+  if (!trans_b.ok() || *trans_b == 0 || a.size() != 2 || b.size() != 2 || a[1] < 4 ||
+      (a_type != DataType::kInt8 && a_type != DataType::kUInt8) || !graph.IsConstant(node.inputs[3]) ||
+      !CheckFixedPointRequantizable(graph, node).ok()) {
+    return 0;
+  }
+  for (int input : {kXZeroPointInput, 5, kQLinearBiasInput}) {
+    if (graph.HasInput(node, input) && !graph.IsConstant(node.inputs[input])) return 0;
+  }
+  if (graph.HasInput(node, kXZeroPointInput) && graph.InputType(node, kXZeroPointInput).ElementCount() != 1) return 0;
+  if (!CentreWindowDotWeights(graph, node).FitInt8()) return 0;
+  const int64_t lanes = target.byte_quad_lanes >= 16 && b[0] % 16 == 0 ? 16 : b[0] % 8 == 0 ? 8 : 0;
+  return lanes;
+}
+
+}  // namespace
+
 int64_t WindowPairsBytes(int64_t taps) { return (taps + 3) / 4 * 4 * 2; }
 
 absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node, const LoweringTarget& target,
@@ -290,8 +320,8 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   const DataType x_type = graph.InputType(node, 0).element_type;
   const bool codes_fold = (x_type == DataType::kInt8 || x_type == DataType::kUInt8) &&
                           (!graph.HasInput(node, kXZeroPointInput) || graph.IsConstant(node.inputs[kXZeroPointInput])) &&
-                          (!qlinear || !graph.HasInput(node, kQLinearConvBiasInput) ||
-                           graph.IsConstant(node.inputs[kQLinearConvBiasInput]));
+                          (!qlinear || !graph.HasInput(node, kQLinearBiasInput) ||
+                           graph.IsConstant(node.inputs[kQLinearBiasInput]));
   // x86 with VPDPBUSD: output channels in the lanes, a whole number of vectors of them
   // per group (16, else 8), where every centred weight fits int8; windows of at least
   // one quad of taps (zeros pad them to whole steps of 16).
@@ -372,6 +402,13 @@ absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& nod
                                              bool workspace_free) {
   NodePlan plan;
   plan.kernel = QuantizedProductKernel::kDirect;
+  if (const int64_t lanes = ByteQuadColumnLanes(graph, node, target); lanes > 0 && !workspace_free) {
+    plan.kernel = QuantizedProductKernel::kChannelLanes;
+    plan.tiles.channel_block = lanes;
+    plan.window_code_offset = graph.InputType(node, 0).element_type == DataType::kInt8 ? -128 : 0;  // uint8 codes
+    plan.workspace.push_back({"window_codes", 0, WindowDotTaps(graph.InputType(node, 0).shape[1])});
+    return plan;
+  }
   if (!target.dsp_pairs || node.op != OpKind::kQLinearMatMul) return plan;
   ASSIGN_OR_RETURN(int64_t trans_b, node.attributes.GetInt("transB", 0));
   const Shape& a = graph.InputType(node, 0).shape;

@@ -23,7 +23,12 @@ namespace modelc {
 absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node, const LoweringTarget& target,
                                            bool workspace_free);
 
-// The same for a QLinearMatMul whose B is a constant int8 [N, K] (a Gemm's transB, as the
+// On x86 with VPDPBUSD a QLinearMatMul of one matrix A (8-bit, its scale and zero point
+// constants) and a constant B given as [N, K] whose centred weights fit int8, N a whole
+// number of vectors of 16 or 8, constant scales and bias, runs as kChannelLanes: each row
+// of A's codes as uint8 into "window_codes", NodePlan::tiles.channel_block columns in the
+// lanes of "weights_quads", "bias_folded". Elsewhere:
+// the same for a QLinearMatMul whose B is a constant int8 [N, K] (a Gemm's transB, as the
 // QDQ fusion keeps it) with zero point 0, one matrix, N >= 2: each row of A, a -
 // a_zero_point, widened once into "window_pairs", then two columns at a time; or, with
 // `workspace_free`, kDspPairsInRegisters: each 4 bytes of A unpacked into two int16

@@ -1,7 +1,7 @@
 """Writes the op model tests/models/byte_quad_lanes.onnxtxt (int8 convolutions in the
 forms x86's VPDPBUSD kernels take: channel-lanes and pixel-lanes, int8 and uint8 inputs,
 per-tensor and per-channel weights, a bias or none, groups, dilation, a fused QDQ sum,
-masked last vectors) and ONNX Runtime's outputs for it on four inputs,
+masked last vectors; a QDQ Gemm) and ONNX Runtime's outputs for it on four inputs,
 tests/data/int8_ops/byte_quad_lanes.{inputs,ort_outputs}.bin (float32: each sample's
 inputs, then its outputs, in graph order). Weights from numpy's default_rng(14), inputs
 uniform in [-1.5, 2.5) from default_rng(1). Deterministic: running it again gives the
@@ -45,8 +45,11 @@ def model_text():
     s7 = np.round(r.uniform(0.002, 0.01, 8), 5)
     b7 = r.integers(-3000, 3000, 8)
     w8 = r.integers(0, 256, (8, 8, 3, 3))
+    w9 = r.integers(-127, 128, (16, 392))
+    s9 = np.round(r.uniform(0.0005, 0.002, 16), 6)
+    b9 = r.integers(-3000, 3000, 16)
     return f'''<ir_version: 8, opset_import: ["" : 13]>
-byte_quad_lanes (float[1,8,7,7] x, float[1,6,5,5] x2) => (float[1,16,4,4] conv_a, float[1,16,7,7] conv_b, float[1,8,6,6] conv_c, float[1,16,4,4] conv_d, float[1,24,7,7] conv_e, float[1,4,5,5] conv_f, float[1,8,7,7] conv_g, float[1,8,7,7] conv_i) {{
+byte_quad_lanes (float[1,8,7,7] x, float[1,6,5,5] x2) => (float[1,16,4,4] conv_a, float[1,16,7,7] conv_b, float[1,8,6,6] conv_c, float[1,16,4,4] conv_d, float[1,24,7,7] conv_e, float[1,4,5,5] conv_f, float[1,8,7,7] conv_g, float[1,8,7,7] conv_i, float[1,16] gemm_j) {{
   # int8 convolutions as x86 with VPDPBUSD runs them (AVX512-VNNI: 16 lanes, AVX-VNNI:
   # 8), on the input's codes as uint8 (int8 ones plus 128). Output channels in the lanes
   # (channel-lanes) where rows are short: a: int8 input, per-channel weights and a bias,
@@ -58,6 +61,8 @@ byte_quad_lanes (float[1,8,7,7] x, float[1,6,5,5] x2) => (float[1,16,4,4] conv_a
   # quad and a half), per-channel weights, no bias; and rows of 7 pixels (a vector of 8,
   # the last lane masked) from a padded copy of the input: g, dilated, its sum with x (a
   # QDQ Add, fused into the convolution) read as vectors; i, uint8 input and weights.
+  # And a matrix product with its columns in the lanes: j, a QDQ Gemm (per-channel
+  # weights, a bias) of x's 392 codes.
   xs = Constant<value = float {{0.02}}>()
   xz = Constant<value = int8 {{-5}}>()
   xq = QuantizeLinear(x, xs, xz)
@@ -129,6 +134,21 @@ byte_quad_lanes (float[1,8,7,7] x, float[1,6,5,5] x2) => (float[1,16,4,4] conv_a
   y8z = Constant<value = uint8 {{130}}>()
   y8 = QLinearConv<pads = [1, 1, 1, 1]>(xu, xs, xuz, w8, w8s, w8z, y8s, y8z)
   conv_i = DequantizeLinear(y8, y8s, y8z)
+  flat = Flatten(xq)
+  a9 = DequantizeLinear(flat, xs, xz)
+  w9 = Constant<value = int8[16,392] {{{lit(w9)}}}>()
+  w9s = Constant<value = float[16] {{{flit(s9)}}}>()
+  w9z = Constant<value = int8[16] {{{lit(np.zeros(16, int))}}}>()
+  d9 = DequantizeLinear<axis = 0>(w9, w9s, w9z)
+  b9 = Constant<value = int32[16] {{{lit(b9)}}}>()
+  b9s = Constant<value = float[16] {{{flit(np.float32(0.02) * s9.astype(np.float32))}}}>()
+  b9z = Constant<value = int32[16] {{{lit(np.zeros(16, int))}}}>()
+  e9 = DequantizeLinear<axis = 0>(b9, b9s, b9z)
+  g9 = Gemm<transB = 1>(a9, d9, e9)
+  y9s = Constant<value = float {{0.09}}>()
+  y9z = Constant<value = int8 {{1}}>()
+  q9 = QuantizeLinear(g9, y9s, y9z)
+  gemm_j = DequantizeLinear(q9, y9s, y9z)
 }}
 '''
 

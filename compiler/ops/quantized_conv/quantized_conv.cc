@@ -24,6 +24,7 @@
 #include "compiler/ir/op_geometry.h"
 #include "compiler/lowering/quantized_product_lowering.h"
 #include "compiler/ops/own_op_hooks.h"
+#include "compiler/ops/quantize/byte_quads.h"
 #include "compiler/ops/quantize/dsp_pairs.h"
 #include "compiler/ops/quantize/product_requantizer.h"
 #include "compiler/ops/quantize/quantization.h"
@@ -563,23 +564,12 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   });
 }
 
-// VPDPBUSD on a vector of `lanes` (16 or 8) int32 sums: each lane's sum plus the four
-// products of its uint8 codes and int8 weights (four bytes a lane of `codes` and
-// `weights`, vectors of as many i32).
-llvm::Value* EmitByteQuadDot(llvm::IRBuilder<>& b, llvm::Value* sums, llvm::Value* codes, llvm::Value* weights) {
-  const int64_t lanes = llvm::cast<llvm::FixedVectorType>(sums->getType())->getNumElements();
-  const llvm::Intrinsic::ID dot =
-      lanes == 16 ? llvm::Intrinsic::x86_avx512_vpdpbusd_512 : llvm::Intrinsic::x86_avx512_vpdpbusd_256;
-  llvm::Type* operand = llvm::Intrinsic::getType(b.getContext(), dot)->getParamType(1);  // <N x i32> or <4N x i8>
-  return b.CreateIntrinsic(dot, {}, {sums, b.CreateBitCast(codes, operand), b.CreateBitCast(weights, operand)});
-}
-
 // QuantizedProductKernel::kChannelLanes (lowering/quantized_product_lowering.h): per
 // output pixel, its window of the input's codes as uint8 into "window_codes" (InputCodes),
 // then per block of NodePlan::tiles.channel_block output channels of its group their
-// sums in the int32 lanes of a vector: each 4 taps one VPDPBUSD, the window's 4 bytes in
-// every lane times each channel's 4 weights ("weights_quads"), into four sums in turn so
-// that the instructions overlap. The block is finished as a vector where the output
+// sums in the int32 lanes of a vector (EmitQuadRowSums: each 4 taps one VPDPBUSD, the
+// window's 4 bytes in every lane times each channel's 4 weights, "weights_quads"). The
+// block is finished as a vector where the output
 // allows (ChannelOutput::FinishChannels), else lane by lane, and each lane stored at its
 // channel's position (one vector store where the output is channels-last).
 void EmitChannelLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
@@ -589,8 +579,6 @@ void EmitChannelLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
   llvm::Type* i32 = b.getInt32Ty();
   const int64_t lanes = k.plan.tiles.channel_block, per_group = g.conv.OutChannelsPerGroup();
   const int64_t taps = g.conv.InChannelsPerGroup() * s.kernel_h * s.kernel_w, padded = WindowDotTaps(taps);
-  constexpr int64_t kSums = 4;  // quads in a step of kWindowDotLanes taps, one sum each
-  static_assert(kWindowDotLanes == 4 * kSums);
   auto* words = llvm::FixedVectorType::get(i32, lanes);
   llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
   const WindowForm form = InputCodes(k, x_zero_point);
@@ -600,8 +588,6 @@ void EmitChannelLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
   InputReader input(k, g);
   ChannelOutput output(k, g);
   output.UseBiases(k.PreparedConstant("bias_folded"));
-  llvm::Value* sums[kSums];
-  for (llvm::Value*& sum : sums) sum = VectorSlot(k, words);
   llvm::Value* totals = VectorSlot(k, words);
   ForEachPixelWindow(k, g, input, window, form, [](llvm::Value* t) { return t; }, /*plain_inside=*/true,
                      [&](llvm::Value* group, llvm::Value* n, llvm::Value* out_pixel) {
@@ -609,21 +595,7 @@ void EmitChannelLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
       llvm::Value* first = b.CreateAdd(b.CreateMul(group, k.Int(per_group)), b.CreateMul(block, k.Int(lanes)));
       // The block's weights: [padded / 4][lanes][4] bytes from first * padded.
       llvm::Value* block_weights = b.CreateInBoundsGEP(i8, weights, b.CreateMul(first, k.Int(padded)));
-      for (llvm::Value* sum : sums) b.CreateAlignedStore(llvm::Constant::getNullValue(words), sum, llvm::Align(16));
-      k.Loop(padded / kWindowDotLanes, [&](llvm::Value* step) {
-        for (int64_t i = 0; i < kSums; ++i) {
-          llvm::Value* quad = b.CreateAdd(b.CreateMul(step, k.Int(kSums)), k.Int(i));
-          llvm::Value* codes = b.CreateAlignedLoad(i32, b.CreateInBoundsGEP(i8, window, b.CreateMul(quad, k.Int(4))),
-                                                   llvm::Align(1));
-          llvm::Value* quad_weights = b.CreateAlignedLoad(
-              words, b.CreateInBoundsGEP(i8, block_weights, b.CreateMul(quad, k.Int(lanes * 4))), llvm::Align(4));
-          llvm::Value* sum = b.CreateAlignedLoad(words, sums[i], llvm::Align(16));
-          b.CreateAlignedStore(EmitByteQuadDot(b, sum, b.CreateVectorSplat(lanes, codes), quad_weights), sums[i],
-                               llvm::Align(16));
-        }
-      });
-      llvm::Value* total = b.CreateAlignedLoad(words, sums[0], llvm::Align(16));
-      for (int64_t i = 1; i < kSums; ++i) total = b.CreateAdd(total, b.CreateAlignedLoad(words, sums[i], llvm::Align(16)));
+      llvm::Value* total = EmitQuadRowSums(k, window, block_weights, padded, lanes);
       const std::optional<llvm::Value*> finished = output.FinishChannels(total, first, lanes);
       llvm::Type* element = k.Elem(output.Type());
       if (finished && g.channels_last_output) {

@@ -14,6 +14,7 @@
 #include "compiler/ir/op_geometry.h"
 #include "compiler/lowering/quantized_product_lowering.h"
 #include "compiler/ops/own_op_hooks.h"
+#include "compiler/ops/quantize/byte_quads.h"
 #include "compiler/ops/quantize/dsp_pairs.h"
 #include "compiler/ops/quantize/product_requantizer.h"
 #include "compiler/ops/quantize/quantization.h"
@@ -258,12 +259,56 @@ void EmitDspPairsInRegistersMatMul(KernelContext& k, const QuantizedMatMulGeomet
   });
 }
 
+// QuantizedProductKernel::kChannelLanes (lowering/quantized_product_lowering.h), for one
+// matrix with B stored [N, K]: each row of A as uint8 codes (a - NodePlan::
+// window_code_offset) into "window_codes" (zeros to a whole number of kWindowDotLanes),
+// then NodePlan::tiles.channel_block columns at a time their sums in the lanes
+// (EmitQuadRowSums on "weights_quads"), plus "bias_folded" (the bias less A's zero
+// point's share), requantised together and stored as one vector.
+void EmitChannelLanesMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
+  const MatMulGeometry& p = g.product;
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Type* i8 = b.getInt8Ty();
+  llvm::Type* i32 = b.getInt32Ty();
+  const int64_t lanes = k.plan.tiles.channel_block, padded = WindowDotTaps(p.k);
+  llvm::Value* window = k.Workspace("window_codes", padded);
+  for (int64_t t = p.k; t < padded; ++t) b.CreateStore(b.getInt8(0), b.CreateInBoundsGEP(i8, window, k.Int(t)));
+  llvm::Value* offset = b.getInt8(static_cast<uint8_t>(k.plan.window_code_offset));
+  llvm::Value* weights = k.PreparedConstant("weights_quads");
+  llvm::Value* biases = k.PreparedConstant("bias_folded");
+  ProductRequantizer requantizer(k, g.b, *g.y);
+  llvm::Value* y_zero_point = EmitLoadZeroPoint(k, *g.y, k.Int(0));
+  llvm::Type* element = k.Elem(g.y->type);
+  k.Loop(p.m, [&](llvm::Value* i) {
+    llvm::Value* a_row = b.CreateMul(i, k.Int(p.k));
+    k.Loop(p.k, [&](llvm::Value* t) {
+      llvm::Value* x = b.CreateLoad(i8, b.CreateInBoundsGEP(i8, k.in[g.a_input], b.CreateAdd(a_row, t)));
+      b.CreateStore(b.CreateSub(x, offset), b.CreateInBoundsGEP(i8, window, t));
+    });
+    k.Loop(p.n / lanes, [&](llvm::Value* block) {
+      llvm::Value* first = b.CreateMul(block, k.Int(lanes));
+      llvm::Value* sums = EmitQuadRowSums(k, window, b.CreateInBoundsGEP(i8, weights, b.CreateMul(first, k.Int(padded))),
+                                          padded, lanes);
+      sums = b.CreateAdd(sums, b.CreateAlignedLoad(sums->getType(), b.CreateInBoundsGEP(i32, biases, first),
+                                                   llvm::Align(4)));
+      const ProductRequantizer::Channel columns = *requantizer.LoadLanes(first, lanes);  // scales constant: planned so
+      b.CreateAlignedStore(requantizer.Apply(columns, sums, y_zero_point, g.y->type),
+                           b.CreateInBoundsGEP(element, k.out[0], b.CreateAdd(b.CreateMul(i, k.Int(p.n)), first)),
+                           llvm::Align(1));
+    }, /*allow_unrolling=*/false);
+  });
+}
+
 // One dot product per output element, over K, in int32; the operands' parameters are
 // loaded once per row (A) and per column (B).
 absl::Status EmitMatMulIntegerKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(QuantizedMatMulGeometry g, ResolveQuantizedMatMul(k.graph, k.node));
   if (std::get<QuantizedProductKernel>(k.plan.kernel) == QuantizedProductKernel::kDspPairs) {
     EmitDspPairsMatMul(k, g);  // planned only for QLinearMatMul (g.y) with B as [N, K]
+    return absl::OkStatus();
+  }
+  if (std::get<QuantizedProductKernel>(k.plan.kernel) == QuantizedProductKernel::kChannelLanes) {
+    EmitChannelLanesMatMul(k, g);  // planned only for QLinearMatMul of one matrix, B as [N, K]
     return absl::OkStatus();
   }
   if (std::get<QuantizedProductKernel>(k.plan.kernel) == QuantizedProductKernel::kDspPairsInRegisters) {

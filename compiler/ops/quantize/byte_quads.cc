@@ -1,0 +1,47 @@
+#include "compiler/ops/quantize/byte_quads.h"
+
+#include "compiler/backend/kernel_context.h"
+#include "compiler/lowering/quantized_product_lowering.h"
+#include "llvm/IR/IntrinsicsX86.h"
+
+namespace modelc {
+
+llvm::Value* EmitByteQuadDot(llvm::IRBuilder<>& b, llvm::Value* sums, llvm::Value* codes, llvm::Value* weights) {
+  const int64_t lanes = llvm::cast<llvm::FixedVectorType>(sums->getType())->getNumElements();
+  const llvm::Intrinsic::ID dot =
+      lanes == 16 ? llvm::Intrinsic::x86_avx512_vpdpbusd_512 : llvm::Intrinsic::x86_avx512_vpdpbusd_256;
+  llvm::Type* operand = llvm::Intrinsic::getType(b.getContext(), dot)->getParamType(1);  // <N x i32> or <4N x i8>
+  return b.CreateIntrinsic(dot, {}, {sums, b.CreateBitCast(codes, operand), b.CreateBitCast(weights, operand)});
+}
+
+llvm::Value* EmitQuadRowSums(KernelContext& k, llvm::Value* codes, llvm::Value* quads, int64_t padded, int64_t lanes) {
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Type* i8 = b.getInt8Ty();
+  llvm::Type* i32 = b.getInt32Ty();
+  auto* words = llvm::FixedVectorType::get(i32, lanes);
+  constexpr int64_t kSums = 4;  // quads in a step of kWindowDotLanes codes, one sum each
+  static_assert(kWindowDotLanes == 4 * kSums);
+  llvm::Value* sums[kSums];
+  for (llvm::Value*& sum : sums) {
+    auto* slot = llvm::cast<llvm::AllocaInst>(k.EntryAlloca(words));
+    slot->setAlignment(llvm::Align(16));  // the functions do not realign the stack for wider
+    sum = slot;
+    b.CreateAlignedStore(llvm::Constant::getNullValue(words), sum, llvm::Align(16));
+  }
+  k.Loop(padded / kWindowDotLanes, [&](llvm::Value* step) {
+    for (int64_t i = 0; i < kSums; ++i) {
+      llvm::Value* quad = b.CreateAdd(b.CreateMul(step, k.Int(kSums)), k.Int(i));
+      llvm::Value* four = b.CreateAlignedLoad(i32, b.CreateInBoundsGEP(i8, codes, b.CreateMul(quad, k.Int(4))),
+                                              llvm::Align(1));
+      llvm::Value* weights =
+          b.CreateAlignedLoad(words, b.CreateInBoundsGEP(i8, quads, b.CreateMul(quad, k.Int(lanes * 4))), llvm::Align(4));
+      llvm::Value* sum = b.CreateAlignedLoad(words, sums[i], llvm::Align(16));
+      b.CreateAlignedStore(EmitByteQuadDot(b, sum, b.CreateVectorSplat(lanes, four), weights), sums[i], llvm::Align(16));
+    }
+  });
+  llvm::Value* total = b.CreateAlignedLoad(words, sums[0], llvm::Align(16));
+  for (int64_t i = 1; i < kSums; ++i) total = b.CreateAdd(total, b.CreateAlignedLoad(words, sums[i], llvm::Align(16)));
+  return total;
+}
+
+}  // namespace modelc

@@ -1,0 +1,30 @@
+// The uint8 x int8 dot products of the byte-quad kernels on x86 with VPDPBUSD
+// (AVX512-VNNI, AVX-VNNI; QuantizedProductKernel::kChannelLanes and kPixelLanes,
+// lowering/quantized_product_lowering.h): each int32 lane of a vector takes four products
+// an instruction, four uint8 codes times four int8 weights.
+#ifndef MODELC_OPS_QUANTIZE_BYTE_QUADS_H_
+#define MODELC_OPS_QUANTIZE_BYTE_QUADS_H_
+
+#include <cstdint>
+
+#include "llvm/IR/IRBuilder.h"
+
+namespace modelc {
+
+class KernelContext;
+
+// VPDPBUSD on a vector of 16 or 8 int32 sums: each lane's sum plus the four products of
+// its uint8 codes and int8 weights (four bytes a lane of `codes` and `weights`, vectors
+// of as many i32).
+llvm::Value* EmitByteQuadDot(llvm::IRBuilder<>& b, llvm::Value* sums, llvm::Value* codes, llvm::Value* weights);
+
+// The dot products of `padded` uint8 codes from `codes` (a whole number of
+// kWindowDotLanes) with `lanes` rows of int8 weights stored as VPDPBUSD reads them,
+// [padded / 4][lanes][4] bytes from `quads` (a block of "weights_quads"): each 4 codes in
+// every lane, into four sums in turn (their instructions overlap), added at the end. A
+// vector of `lanes` i32.
+llvm::Value* EmitQuadRowSums(KernelContext& k, llvm::Value* codes, llvm::Value* quads, int64_t padded, int64_t lanes);
+
+}  // namespace modelc
+
+#endif  // MODELC_OPS_QUANTIZE_BYTE_QUADS_H_
