@@ -355,10 +355,10 @@ TEST(Int8Networks, OtherX86GenerationsMatchOnnxRuntime) {
   }
 }
 
-// The op model byte_quad_lanes (tools/quantize/make_byte_quad_lanes.py: the int8
-// convolutions x86's VPDPBUSD kernels take, in every variant) on ONNX Runtime's four
-// inputs, every output element equal to ORT's: as this machine's plan compiles it, and
-// for the other x86 generations it runs (tests/CMakeLists.txt).
+// The op model byte_quad_lanes (tools/quantize/make_byte_quad_lanes.py: int8
+// convolutions and a Gemm in the forms x86's VPDPBUSD kernels take) on ONNX Runtime's
+// four inputs, every output element equal to ORT's: as this machine's plan compiles it,
+// in memory mode, and for the other x86 generations it runs (tests/CMakeLists.txt).
 TEST(Int8OpModels, MatchOnnxRuntimeExactly) {
   const auto models = ModelsOfKind("int8_ops");
   ASSERT_GE(models.size(), 1u);

@@ -266,10 +266,11 @@ std::string PrintLoweringPlan(const Graph& graph, const LoweringPlan& plan) {
                                            KernelVariantName(node_plan.kernel), TilesText(node_plan.tiles),
                                            requantization ? absl::StrCat(", ", requantization, " requantisation") : "",
                                            node_plan.unrolled_interior ? ", interior unrolled" : "",
-                                           node_plan.reads_input_in_place ? ", reads its input in place"
-                                           : node_plan.writes_over_consumed_input ? ", writes over its consumed input"
-                                           : node_plan.row_end_masks_at_run_time  ? ", row-end masks at run time"
-                                                                                  : ""));
+                                           absl::StrCat(node_plan.reads_input_in_place ? ", reads its input in place" : "",
+                                                        node_plan.writes_over_consumed_input
+                                                            ? ", writes over its consumed input"
+                                                        : node_plan.row_end_masks_at_run_time ? ", row-end masks at run time"
+                                                                                              : "")));
     for (const WorkspaceBuffer& buffer : node_plan.workspace) {
       absl::StrAppend(&text, absl::StrFormat("      workspace %s @%d, %d bytes\n", buffer.name, buffer.offset,
                                              buffer.bytes));

@@ -56,8 +56,9 @@ enum class QuantizedProductKernel {  // QLinearConv, ConvInteger, QLinearMatMul,
                                       // int16 planes, vectors of output positions
   kChannelLanes,                      // x86 with VPDPBUSD: a window as uint8 codes, output channels
                                       // in the lanes, four taps a lane per instruction
-  kPixelLanes,                        // x86 with VPDPBUSD, pointwise: pixels in the lanes, four
-                                      // input channels a lane per instruction
+  kPixelLanes,                        // x86 with VPDPBUSD: pixels of an output row (a pointwise
+                                      // convolution's plane) in the lanes, four taps a lane per
+                                      // instruction
 };
 using KernelVariant = std::variant<std::monostate, ConvKernel, MatrixProductKernel, PoolKernel, QuantizedProductKernel>;
 
@@ -99,7 +100,9 @@ struct NodePlan {
   std::vector<WorkspaceBuffer> workspace;
   std::vector<PreparedConstant> constants;
   // A channels-last depthwise convolution whose input is stored with exactly its
-  // padding: it reads its windows in place (no copy, no workspace).
+  // padding, or a pointwise int8 convolution with pixels in the lanes (kPixelLanes, which
+  // otherwise gathers its taps from a padded copy): it reads its input in place (no
+  // copy, no workspace for one).
   bool reads_input_in_place = false;
   // blocked-clipped: the tiles at the row ends run in one loop with their lane masks
   // computed at run time, instead of one by one with their taps unrolled and constant
@@ -134,7 +137,7 @@ struct NodePlan {
   // bias ("bias_folded", made while compiling: the input zero point and the bias are
   // constants).
   bool int8_window_codes = false;
-  // What a codes kernel (int8_window_codes, kChannelLanes) subtracts from each input code
+  // What a codes kernel (int8_window_codes, kChannelLanes, kPixelLanes) subtracts from each input code
   // to store it in its window, and so how much of each sum the prepared bias
   // "bias_folded" takes off with the zero point's share: 128 for uint8 codes kept as
   // int8 (Helium's signed products), -128 for int8 codes kept as uint8 (VPDPBUSD's
@@ -180,8 +183,9 @@ struct LoweringTarget {
   // (VMLADAVA.S8); window-dot keeps its window as int8 codes (NodePlan::int8_window_codes).
   bool int8_vector_dot = false;
   // x86's VPDPBUSD: four uint8 x int8 products summed into each int32 lane, in vectors of
-  // up to this many lanes (0: none); quantised convolutions put their output channels in
-  // the lanes (QuantizedProductKernel::kChannelLanes).
+  // up to this many lanes (0: none); quantised convolutions put pixels or output channels
+  // in the lanes (QuantizedProductKernel::kPixelLanes, kChannelLanes), a quantised
+  // Gemm's matrix product its columns (kChannelLanes).
   int64_t byte_quad_lanes = 0;
 };
 

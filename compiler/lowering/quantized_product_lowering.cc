@@ -380,6 +380,7 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
     const int64_t tap_bytes = (taps + 3) / 4 * 4 * pixel_lanes;
     plan.workspace.push_back({"pixel_taps", 0, tap_bytes});
     plan.workspace.push_back({"pixel_quads", tap_bytes, tap_bytes});
+    plan.reads_input_in_place = pointwise_plane;
     if (!pointwise_plane) plan.workspace.push_back({"padded_codes", 2 * tap_bytes, PaddedCodesBytes(g.window, pixel_lanes)});
   }
   if (plan.kernel == KernelVariant(QuantizedProductKernel::kChannelLanes)) {

@@ -1,7 +1,7 @@
 """Writes the op model tests/models/byte_quad_lanes.onnxtxt (int8 convolutions in the
 forms x86's VPDPBUSD kernels take: channel-lanes and pixel-lanes, int8 and uint8 inputs,
 per-tensor and per-channel weights, a bias or none, groups, dilation, a fused QDQ sum,
-masked last vectors; a QDQ Gemm) and ONNX Runtime's outputs for it on four inputs,
+masked last vectors, strides, two images; a QDQ Gemm) and ONNX Runtime's outputs for it on four inputs,
 tests/data/int8_ops/byte_quad_lanes.{inputs,ort_outputs}.bin (float32: each sample's
 inputs, then its outputs, in graph order). Weights from numpy's default_rng(14), inputs
 uniform in [-1.5, 2.5) from default_rng(1). Deterministic: running it again gives the
@@ -48,8 +48,13 @@ def model_text():
     w9 = r.integers(-127, 128, (16, 392))
     s9 = np.round(r.uniform(0.0005, 0.002, 16), 6)
     b9 = r.integers(-3000, 3000, 16)
+    w10 = r.integers(-127, 128, (16, 4, 3, 3))
+    s10 = np.round(r.uniform(0.002, 0.01, 16), 5)
+    b10 = r.integers(-3000, 3000, 16)
+    w11 = r.integers(-127, 128, (8, 4, 1, 1))
+    w12 = r.integers(-127, 128, (16, 4, 3, 3))
     return f'''<ir_version: 8, opset_import: ["" : 13]>
-byte_quad_lanes (float[1,8,7,7] x, float[1,6,5,5] x2) => (float[1,16,4,4] conv_a, float[1,16,7,7] conv_b, float[1,8,6,6] conv_c, float[1,16,4,4] conv_d, float[1,24,7,7] conv_e, float[1,4,5,5] conv_f, float[1,8,7,7] conv_g, float[1,8,7,7] conv_i, float[1,16] gemm_j) {{
+byte_quad_lanes (float[1,8,7,7] x, float[1,6,5,5] x2, float[2,4,24,24] x3) => (float[1,16,4,4] conv_a, float[1,16,7,7] conv_b, float[1,8,6,6] conv_c, float[1,16,4,4] conv_d, float[1,24,7,7] conv_e, float[1,4,5,5] conv_f, float[1,8,7,7] conv_g, float[1,8,7,7] conv_i, float[1,16] gemm_j, float[2,16,12,12] conv_k, float[2,8,24,24] conv_l, float[2,16,3,3] conv_m) {{
   # int8 convolutions as x86 with VPDPBUSD runs them (AVX512-VNNI: 16 lanes, AVX-VNNI:
   # 8), on the input's codes as uint8 (int8 ones plus 128). Output channels in the lanes
   # (channel-lanes) where rows are short: a: int8 input, per-channel weights and a bias,
@@ -62,7 +67,9 @@ byte_quad_lanes (float[1,8,7,7] x, float[1,6,5,5] x2) => (float[1,16,4,4] conv_a
   # the last lane masked) from a padded copy of the input: g, dilated, its sum with x (a
   # QDQ Add, fused into the convolution) read as vectors; i, uint8 input and weights.
   # And a matrix product with its columns in the lanes: j, a QDQ Gemm (per-channel
-  # weights, a bias) of x's 392 codes.
+  # weights, a bias) of x's 392 codes. Two images (x3): k, stride 2, rows of 12 pixels
+  # in a vector of 16 (every other input column); l, pointwise through each image's
+  # plane; m, stride 8, its output channels in the lanes.
   xs = Constant<value = float {{0.02}}>()
   xz = Constant<value = int8 {{-5}}>()
   xq = QuantizeLinear(x, xs, xz)
@@ -149,6 +156,31 @@ byte_quad_lanes (float[1,8,7,7] x, float[1,6,5,5] x2) => (float[1,16,4,4] conv_a
   y9z = Constant<value = int8 {{1}}>()
   q9 = QuantizeLinear(g9, y9s, y9z)
   gemm_j = DequantizeLinear(q9, y9s, y9z)
+  x3s = Constant<value = float {{0.03}}>()
+  x3z = Constant<value = int8 {{9}}>()
+  x3q = QuantizeLinear(x3, x3s, x3z)
+  w10 = Constant<value = int8[16,4,3,3] {{{lit(w10)}}}>()
+  w10s = Constant<value = float[16] {{{flit(s10)}}}>()
+  w10z = Constant<value = int8[16] {{{lit(np.zeros(16, int))}}}>()
+  b10 = Constant<value = int32[16] {{{lit(b10)}}}>()
+  y10s = Constant<value = float {{0.05}}>()
+  y10z = Constant<value = int8 {{-6}}>()
+  y10 = QLinearConv<pads = [1, 1, 1, 1], strides = [2, 2]>(x3q, x3s, x3z, w10, w10s, w10z, y10s, y10z, b10)
+  conv_k = DequantizeLinear(y10, y10s, y10z)
+  w11 = Constant<value = int8[8,4,1,1] {{{lit(w11)}}}>()
+  w11s = Constant<value = float {{0.007}}>()
+  w11z = Constant<value = int8 {{0}}>()
+  y11s = Constant<value = float {{0.02}}>()
+  y11z = Constant<value = int8 {{2}}>()
+  y11 = QLinearConv(x3q, x3s, x3z, w11, w11s, w11z, y11s, y11z)
+  conv_l = DequantizeLinear(y11, y11s, y11z)
+  w12 = Constant<value = int8[16,4,3,3] {{{lit(w12)}}}>()
+  w12s = Constant<value = float {{0.004}}>()
+  w12z = Constant<value = int8 {{0}}>()
+  y12s = Constant<value = float {{0.04}}>()
+  y12z = Constant<value = int8 {{0}}>()
+  y12 = QLinearConv<strides = [8, 8]>(x3q, x3s, x3z, w12, w12s, w12z, y12s, y12z)
+  conv_m = DequantizeLinear(y12, y12s, y12z)
 }}
 '''
 

@@ -360,7 +360,7 @@ WindowForm CentredInt16(KernelContext& k, llvm::Value* x_zero_point) {
   return {k.b.getInt16Ty(), x_zero_point, k.b.getInt32(0)};
 }
 
-// The codes form (NodePlan::int8_window_codes, kChannelLanes): x - offset as a byte
+// The codes form (NodePlan::int8_window_codes, kChannelLanes, kPixelLanes): x - offset as a byte
 // (NodePlan::window_code_offset: a uint8 input's codes made int8, x - 128, or an int8
 // input's made uint8, x + 128), the zero point's code where a tap is padding. The zero
 // point's share of each sum, (x_zero_point - offset) times the row's weight sum, comes
@@ -369,6 +369,10 @@ WindowForm InputCodes(KernelContext& k, llvm::Value* x_zero_point) {
   llvm::Value* offset = k.b.getInt32(k.plan.window_code_offset);
   return {k.b.getInt8Ty(), offset, k.b.CreateSub(x_zero_point, offset)};
 }
+
+// Windows of at most this many taps (or one tap a plane) are copied with their channels
+// unrolled.
+constexpr int64_t kWindowUnrolledTaps = 64;
 
 // One output pixel's window in `form`, tap t = (c * kernel_h + kh) * kernel_w + kw (the
 // weights' order) stored at slot(t) of `window`. `first_plane` is the group's first input
@@ -379,18 +383,30 @@ void EmitWindow(KernelContext& k, const QuantizedConvGeometry& g, InputReader& i
                 const std::function<llvm::Value*(llvm::Value*)>& slot, bool plain_inside) {
   const WindowGeometry& s = g.conv.window;
   llvm::IRBuilder<>& b = k.b;
+  // Past kWindowUnrolledTaps taps the channels of a window of several taps a plane stay
+  // a loop (unrolled whole, such a window spilled its hoisted addresses to the stack:
+  // Cortex-M55 resnet8_int8's code 36% larger), each one's kernel_h x kernel_w taps
+  // unrolled; a pointwise window's, one tap a channel, LLVM unrolls as it sees fit.
+  const int64_t plane_taps = s.kernel_h * s.kernel_w;
+  const bool unrolled = plane_taps == 1 || g.conv.InChannelsPerGroup() * plane_taps <= kWindowUnrolledTaps;
+  auto for_each_tap = [&](const std::function<void(llvm::Value*, llvm::Value*, llvm::Value*, llvm::Value*)>& body) {
+    k.Loop(g.conv.InChannelsPerGroup(), [&](llvm::Value* c) {
+      k.LoopNest({s.kernel_h, s.kernel_w}, {{1, 0}, {0, 1}}, [&](llvm::Value* tap, const std::vector<llvm::Value*>& at) {
+        body(b.CreateAdd(b.CreateMul(c, k.Int(plane_taps)), tap), c, at[0], at[1]);
+      });
+    }, /*allow_unrolling=*/unrolled);
+  };
   auto fill = [&](bool checked) {
-    k.LoopNest({g.conv.InChannelsPerGroup(), s.kernel_h, s.kernel_w}, {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}},
-               [&](llvm::Value* t, const std::vector<llvm::Value*>& at) {
-      llvm::Value* ih = b.CreateAdd(h_base, b.CreateMul(at[1], k.Int(s.dilation_h)));
-      llvm::Value* iw = b.CreateAdd(w_base, b.CreateMul(at[2], k.Int(s.dilation_w)));
+    for_each_tap([&](llvm::Value* t, llvm::Value* c, llvm::Value* kh, llvm::Value* kw) {
+      llvm::Value* ih = b.CreateAdd(h_base, b.CreateMul(kh, k.Int(s.dilation_h)));
+      llvm::Value* iw = b.CreateAdd(w_base, b.CreateMul(kw, k.Int(s.dilation_w)));
       llvm::Value* offset = b.CreateAdd(b.CreateMul(ih, k.Int(s.in_w)), iw);
       llvm::Value* inside = nullptr;
       if (checked) {  // read a valid element (the plane's first) where the tap is padding
         inside = b.CreateAnd(b.CreateICmpULT(ih, k.Int(s.in_h)), b.CreateICmpULT(iw, k.Int(s.in_w)));
         offset = b.CreateSelect(inside, offset, k.Int(0));
       }
-      llvm::Value* value = b.CreateSub(input.Load(input.Index(b.CreateAdd(first_plane, at[0]), offset)), form.subtracted);
+      llvm::Value* value = b.CreateSub(input.Load(input.Index(b.CreateAdd(first_plane, c), offset)), form.subtracted);
       if (checked) value = b.CreateSelect(inside, value, form.padding);
       b.CreateStore(b.CreateTrunc(value, form.element), b.CreateInBoundsGEP(form.element, window, slot(t)));
     });
@@ -648,8 +664,11 @@ void EmitPixelLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
   llvm::Value* offset = b.CreateVectorSplat(lanes, b.CreateTrunc(form.subtracted, i8));
   llvm::Value* tap_codes = k.Workspace("pixel_taps", quads * 4 * lanes);
   llvm::Value* chunk_quads = k.Workspace("pixel_quads", quads * 4 * lanes);
-  const WorkspaceBuffer* padded_buffer = k.plan.FindWorkspace("padded_codes");
-  llvm::Value* padded = padded_buffer ? k.Workspace("padded_codes", padded_buffer->bytes) : nullptr;
+  // A pointwise convolution reads its input in place (NodePlan::reads_input_in_place),
+  // any other gathers its taps from the padded copy.
+  llvm::Value* padded = k.plan.reads_input_in_place
+                            ? nullptr
+                            : k.Workspace("padded_codes", k.plan.FindWorkspace("padded_codes")->bytes);
   llvm::Value* weights = k.PreparedConstant("weights_int8");
   ChannelOutput output(k, g);
   output.UseBiases(k.PreparedConstant("bias_folded"));

@@ -265,7 +265,7 @@ void EmitDspPairsInRegistersMatMul(KernelContext& k, const QuantizedMatMulGeomet
 // then NodePlan::tiles.channel_block columns at a time their sums in the lanes
 // (EmitQuadRowSums on "weights_quads"), plus "bias_folded" (the bias less A's zero
 // point's share), requantised together and stored as one vector.
-void EmitChannelLanesMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
+absl::Status EmitChannelLanesMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
   const MatMulGeometry& p = g.product;
   llvm::IRBuilder<>& b = k.b;
   llvm::Type* i8 = b.getInt8Ty();
@@ -279,6 +279,11 @@ void EmitChannelLanesMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) 
   ProductRequantizer requantizer(k, g.b, *g.y);
   llvm::Value* y_zero_point = EmitLoadZeroPoint(k, *g.y, k.Int(0));
   llvm::Type* element = k.Elem(g.y->type);
+  // The columns' multipliers are vector loads from a prepared table: the plan takes this
+  // kernel only where the scales are constants (ByteQuadColumnLanes).
+  if (!k.plan.FindConstant(RequantizesInFixedPoint(k.node) ? "requantization" : "multipliers")) {
+    return absl::InternalError("channel-lanes planned for a matrix product without prepared multipliers");
+  }
   k.Loop(p.m, [&](llvm::Value* i) {
     llvm::Value* a_row = b.CreateMul(i, k.Int(p.k));
     k.Loop(p.k, [&](llvm::Value* t) {
@@ -291,12 +296,13 @@ void EmitChannelLanesMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) 
                                           padded, lanes);
       sums = b.CreateAdd(sums, b.CreateAlignedLoad(sums->getType(), b.CreateInBoundsGEP(i32, biases, first),
                                                    llvm::Align(4)));
-      const ProductRequantizer::Channel columns = *requantizer.LoadLanes(first, lanes);  // scales constant: planned so
+      const ProductRequantizer::Channel columns = *requantizer.LoadLanes(first, lanes);
       b.CreateAlignedStore(requantizer.Apply(columns, sums, y_zero_point, g.y->type),
                            b.CreateInBoundsGEP(element, k.out[0], b.CreateAdd(b.CreateMul(i, k.Int(p.n)), first)),
                            llvm::Align(1));
     }, /*allow_unrolling=*/false);
   });
+  return absl::OkStatus();
 }
 
 // One dot product per output element, over K, in int32; the operands' parameters are
@@ -308,8 +314,7 @@ absl::Status EmitMatMulIntegerKernel(KernelContext& k) {
     return absl::OkStatus();
   }
   if (std::get<QuantizedProductKernel>(k.plan.kernel) == QuantizedProductKernel::kChannelLanes) {
-    EmitChannelLanesMatMul(k, g);  // planned only for QLinearMatMul of one matrix, B as [N, K]
-    return absl::OkStatus();
+    return EmitChannelLanesMatMul(k, g);  // planned only for QLinearMatMul of one matrix, B as [N, K]
   }
   if (std::get<QuantizedProductKernel>(k.plan.kernel) == QuantizedProductKernel::kDspPairsInRegisters) {
     EmitDspPairsInRegistersMatMul(k, g);  // the same conditions
