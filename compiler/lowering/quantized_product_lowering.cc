@@ -84,6 +84,10 @@ void PlanWritingOverInput(const Graph& graph, const Node& node, const ConvGeomet
   }
 }
 
+// The code offset of VPDPBUSD's kernels, whose windows hold uint8 codes: an int8
+// input's codes plus 128 (NodePlan::window_code_offset).
+int32_t UnsignedCodeOffset(DataType x_type) { return x_type == DataType::kInt8 ? -128 : 0; }
+
 // QLinearConv's and ConvInteger's input zero point (QLinearMatMul's A's); QLinearConv's
 // bias (a quantised Gemm's QLinearMatMul's, passes/qdq_fusion.cc).
 constexpr int kXZeroPointInput = 2;
@@ -376,7 +380,7 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
     plan.tiles.lanes = pixel_lanes;
     const int64_t out_channels = g.out_channels;
     plan.tiles.channel_block = out_channels % 8 == 0 ? 8 : out_channels % 4 == 0 ? 4 : out_channels % 2 == 0 ? 2 : 1;
-    plan.window_code_offset = x_type == DataType::kInt8 ? -128 : 0;  // uint8 codes
+    plan.window_code_offset = UnsignedCodeOffset(x_type);
     const int64_t tap_bytes = (taps + 3) / 4 * 4 * pixel_lanes;
     plan.workspace.push_back({"pixel_taps", 0, tap_bytes});
     plan.workspace.push_back({"pixel_quads", tap_bytes, tap_bytes});
@@ -385,7 +389,7 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   }
   if (plan.kernel == KernelVariant(QuantizedProductKernel::kChannelLanes)) {
     plan.tiles.channel_block = channel_lanes;
-    plan.window_code_offset = x_type == DataType::kInt8 ? -128 : 0;  // uint8 codes
+    plan.window_code_offset = UnsignedCodeOffset(x_type);
     plan.workspace.push_back({"window_codes", 0, WindowDotTaps(taps)});
   }
   plan.unrolled_interior = plan.kernel == KernelVariant(QuantizedProductKernel::kDirect) &&
@@ -406,7 +410,7 @@ absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& nod
   if (const int64_t lanes = ByteQuadColumnLanes(graph, node, target); lanes > 0 && !workspace_free) {
     plan.kernel = QuantizedProductKernel::kChannelLanes;
     plan.tiles.channel_block = lanes;
-    plan.window_code_offset = graph.InputType(node, 0).element_type == DataType::kInt8 ? -128 : 0;  // uint8 codes
+    plan.window_code_offset = UnsignedCodeOffset(graph.InputType(node, 0).element_type);
     plan.workspace.push_back({"window_codes", 0, WindowDotTaps(graph.InputType(node, 0).shape[1])});
     return plan;
   }

@@ -585,9 +585,9 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
 // then per block of NodePlan::tiles.channel_block output channels of its group their
 // sums in the int32 lanes of a vector (EmitQuadRowSums: each 4 taps one VPDPBUSD, the
 // window's 4 bytes in every lane times each channel's 4 weights, "weights_quads"). The
-// block is finished as a vector where the output
-// allows (ChannelOutput::FinishChannels), else lane by lane, and each lane stored at its
-// channel's position (one vector store where the output is channels-last).
+// block is finished as a vector where the output allows (ChannelOutput::FinishChannels),
+// else lane by lane, and each lane stored at its channel's position (one vector store
+// where the output is channels-last).
 void EmitChannelLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
   const WindowGeometry& s = g.conv.window;
   llvm::IRBuilder<>& b = k.b;
