@@ -126,9 +126,10 @@ llvm::Value* KernelContext::LaneMask(int64_t lanes, int64_t valid) {
   return llvm::ConstantVector::get(bits);
 }
 
-llvm::Value* KernelContext::LoadLanes(llvm::Type* type, llvm::Value* at, int64_t valid, int64_t lanes) {
-  if (valid == lanes) return b.CreateAlignedLoad(type, at, llvm::Align(4));
-  return b.CreateMaskedLoad(type, at, llvm::Align(4), LaneMask(lanes, valid), llvm::Constant::getNullValue(type));
+llvm::Value* KernelContext::LoadLanes(llvm::Type* type, llvm::Value* at, int64_t valid, int64_t lanes,
+                                      llvm::Align align) {
+  if (valid == lanes) return b.CreateAlignedLoad(type, at, align);
+  return b.CreateMaskedLoad(type, at, align, LaneMask(lanes, valid), llvm::Constant::getNullValue(type));
 }
 
 llvm::Value* KernelContext::LoadStridedLanes(llvm::Type* type, llvm::Value* at, int64_t stride, int64_t valid,
@@ -154,11 +155,11 @@ llvm::Value* KernelContext::LoadStridedLanes(llvm::Type* type, llvm::Value* at, 
   return vector;
 }
 
-void KernelContext::StoreLanes(llvm::Value* value, llvm::Value* at, int64_t valid, int64_t lanes) {
+void KernelContext::StoreLanes(llvm::Value* value, llvm::Value* at, int64_t valid, int64_t lanes, llvm::Align align) {
   if (valid == lanes) {
-    b.CreateAlignedStore(value, at, llvm::Align(4));
+    b.CreateAlignedStore(value, at, align);
   } else {
-    b.CreateMaskedStore(value, at, llvm::Align(4), LaneMask(lanes, valid));
+    b.CreateMaskedStore(value, at, align, LaneMask(lanes, valid));
   }
 }
 
@@ -357,10 +358,12 @@ llvm::Value* KernelContext::ShapeParameter(int64_t value) {
   return entry.CreateLoad(Index(), at);
 }
 
-llvm::Value* KernelContext::EntryAlloca(llvm::Type* type) {
+llvm::Value* KernelContext::EntryAlloca(llvm::Type* type, llvm::MaybeAlign align) {
   llvm::Function* function = b.GetInsertBlock()->getParent();
   llvm::IRBuilder<> entry(&function->getEntryBlock(), function->getEntryBlock().begin());
-  return entry.CreateAlloca(type);
+  llvm::AllocaInst* slot = entry.CreateAlloca(type);
+  if (align) slot->setAlignment(*align);
+  return slot;
 }
 
 llvm::Value* KernelContext::ConstantFloats(const std::vector<float>& values, const std::string& purpose) {

@@ -130,10 +130,12 @@ class KernelContext {
   llvm::Value* Constant(DataType type, double value);
   // <lanes x i1> with the first `valid` lanes set (masked loads and stores).
   llvm::Value* LaneMask(int64_t lanes, int64_t valid);
-  // A `type` value (a vector of `lanes` floats, or a float when lanes is 1) from `at`,
-  // only the first `valid` lanes read (the rest zero); StoreLanes writes only those.
-  llvm::Value* LoadLanes(llvm::Type* type, llvm::Value* at, int64_t valid, int64_t lanes);
-  void StoreLanes(llvm::Value* value, llvm::Value* at, int64_t valid, int64_t lanes);
+  // A `type` value (a vector of `lanes` floats, or a float when lanes is 1; or of other
+  // elements, `align` theirs) from `at`, only the first `valid` lanes read (the rest
+  // zero); StoreLanes writes only those.
+  llvm::Value* LoadLanes(llvm::Type* type, llvm::Value* at, int64_t valid, int64_t lanes,
+                         llvm::Align align = llvm::Align(4));
+  void StoreLanes(llvm::Value* value, llvm::Value* at, int64_t valid, int64_t lanes, llvm::Align align = llvm::Align(4));
   // The same for elements `stride` apart from `at` (lane l reads at[l * stride]): one
   // load when contiguous, two loads and the even lanes for stride 2, single loads
   // otherwise. Reads nothing past the last valid element, unless `may_overread_one`
@@ -157,8 +159,10 @@ class KernelContext {
   void LoopNest(const Shape& dims, const std::vector<std::vector<int64_t>>& strides,
                 const std::function<void(llvm::Value*, const std::vector<llvm::Value*>&)>& body);
 
-  // A stack slot for a scalar accumulator, created in the function's entry block.
-  llvm::Value* EntryAlloca(llvm::Type* type);
+  // A stack slot for an accumulator, created in the function's entry block; a vector's
+  // with `align` 16 (the generated functions do not realign the stack for a vector
+  // type's natural, wider alignment).
+  llvm::Value* EntryAlloca(llvm::Type* type, llvm::MaybeAlign align = std::nullopt);
 
   // A constant float array in read-only data (a table the kernel computes from the
 // geometry; weights the kernel reads repacked come from PreparedConstant), as a pointer.

@@ -84,6 +84,17 @@ void PlanWritingOverInput(const Graph& graph, const Node& node, const ConvGeomet
   }
 }
 
+// QLinearConv and QLinearMatMul: weights (B) at input 3, a bias at input 8 (a quantised
+// Gemm's, passes/qdq_fusion.cc), requantised outputs; ConvInteger's weights are input 1.
+bool IsQLinearProduct(const Node& node) { return node.op == OpKind::kQLinearConv || node.op == OpKind::kQLinearMatMul; }
+
+// The lanes (16, else 8; 0: neither) whose whole vectors `count` output channels or
+// columns fill with VPDPBUSD.
+int64_t WholeByteQuadVectors(int64_t count, const LoweringTarget& target) {
+  if (target.byte_quad_lanes >= 16 && count % 16 == 0) return 16;
+  return target.byte_quad_lanes >= 8 && count % 8 == 0 ? 8 : 0;
+}
+
 // The code offset of VPDPBUSD's kernels, whose windows hold uint8 codes: an int8
 // input's codes plus 128 (NodePlan::window_code_offset).
 int32_t UnsignedCodeOffset(DataType x_type) { return x_type == DataType::kInt8 ? -128 : 0; }
@@ -135,7 +146,7 @@ struct CentredWeights {
 };
 
 CentredWeights CentreWindowDotWeights(const Graph& graph, const Node& node) {
-  const bool qlinear = node.op == OpKind::kQLinearConv || node.op == OpKind::kQLinearMatMul;  // weights: input 3
+  const bool qlinear = IsQLinearProduct(node);  // weights: input 3
   const TensorData& weights = *graph.value(node.inputs[qlinear ? 3 : 1]).constant;
   const int zero_point_input = qlinear ? 5 : 3;
   const std::vector<int32_t> zero_points =
@@ -164,7 +175,7 @@ void AddFoldedBiases(Graph& graph, const Node& node, const CentredWeights& weigh
                                                 : std::vector<int32_t>{0};
   const int32_t zero_point_code = x_zero_point[0] - plan.window_code_offset;
   std::vector<int64_t> folded(weights.out_channels, 0);
-  if ((node.op == OpKind::kQLinearConv || node.op == OpKind::kQLinearMatMul) && graph.HasInput(node, kQLinearBiasInput)) {
+  if (IsQLinearProduct(node) && graph.HasInput(node, kQLinearBiasInput)) {
     const auto bias = graph.value(node.inputs[kQLinearBiasInput]).constant->Elements<int32_t>();
     folded.assign(bias.begin(), bias.end());
   }
@@ -183,8 +194,7 @@ void AddFoldedBiases(Graph& graph, const Node& node, const CentredWeights& weigh
 // "multipliers": a QLinearConv's or QLinearMatMul's float multipliers, made once here
 // where its scales are constants (its kernels load them per output pixel or row).
 void AddFloatMultipliers(Graph& graph, const Node& node, NodePlan& plan) {
-  if ((node.op == OpKind::kQLinearConv || node.op == OpKind::kQLinearMatMul) && !RequantizesInFixedPoint(node) &&
-      CheckFixedPointRequantizable(graph, node).ok()) {
+  if (IsQLinearProduct(node) && !RequantizesInFixedPoint(node) && CheckFixedPointRequantizable(graph, node).ok()) {
     AddPreparedConstant(graph, node, "multipliers", ProductFloatMultipliers(graph, node), plan);
   }
 }
@@ -283,8 +293,7 @@ int64_t ByteQuadColumnLanes(const Graph& graph, const Node& node, const Lowering
   }
   if (graph.HasInput(node, kXZeroPointInput) && graph.InputType(node, kXZeroPointInput).ElementCount() != 1) return 0;
   if (!CentreWindowDotWeights(graph, node).FitInt8()) return 0;
-  const int64_t lanes = target.byte_quad_lanes >= 16 && b[0] % 16 == 0 ? 16 : b[0] % 8 == 0 ? 8 : 0;
-  return lanes;
+  return WholeByteQuadVectors(b[0], target);
 }
 
 }  // namespace
@@ -326,15 +335,15 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
                           (!graph.HasInput(node, kXZeroPointInput) || graph.IsConstant(node.inputs[kXZeroPointInput])) &&
                           (!qlinear || !graph.HasInput(node, kQLinearBiasInput) ||
                            graph.IsConstant(node.inputs[kQLinearBiasInput]));
+  // And constant weights whose centred values fit int8: the codes kernels' (worked out
+  // only on the targets that have them).
+  const bool codes_ready = (target.byte_quad_lanes > 0 || target.int8_vector_dot) && constant_weights && codes_fold &&
+                           CentreWindowDotWeights(graph, node).FitInt8();
   // x86 with VPDPBUSD: output channels in the lanes, a whole number of vectors of them
   // per group (16, else 8), where every centred weight fits int8; windows of at least
   // one quad of taps (zeros pad them to whole steps of 16).
-  const int64_t per_group = g.OutChannelsPerGroup();
-  const int64_t channel_lanes = target.byte_quad_lanes >= 16 && per_group % 16 == 0 ? 16
-                                : target.byte_quad_lanes >= 8 && per_group % 8 == 0 ? 8
-                                                                                     : 0;
-  const bool byte_quads = vectors && target.byte_quad_lanes > 0 && constant_weights && codes_fold &&
-                          CentreWindowDotWeights(graph, node).FitInt8();
+  const int64_t channel_lanes = WholeByteQuadVectors(g.OutChannelsPerGroup(), target);
+  const bool byte_quads = vectors && target.byte_quad_lanes > 0 && codes_ready;
   const bool channel_block = byte_quads && !plane_rows && taps >= 4 && channel_lanes > 0;
   // Or pixels in the lanes (a QLinearConv of planar tensors, one group, 2-D): a pointwise
   // one's through each image's plane, any other's along each output row, from a padded
@@ -370,8 +379,7 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   if (pairs) plan.workspace.push_back({"window_pairs", 0, WindowPairsBytes(taps)});
   if (plan.kernel == KernelVariant(QuantizedProductKernel::kWindowDot)) {
     plan.int8_window_weights = target.flash_first;
-    plan.int8_window_codes = target.int8_vector_dot && plan.int8_window_weights && codes_fold &&
-                             CentreWindowDotWeights(graph, node).FitInt8();
+    plan.int8_window_codes = target.int8_vector_dot && plan.int8_window_weights && codes_ready;
     if (plan.int8_window_codes) plan.window_code_offset = x_type == DataType::kUInt8 ? 128 : 0;  // int8 codes
     plan.workspace.push_back(plan.int8_window_codes ? WorkspaceBuffer{"window_codes", 0, WindowDotTaps(taps)}
                                                     : WorkspaceBuffer{"window_int16", 0, WindowDotTaps(taps) * 2});

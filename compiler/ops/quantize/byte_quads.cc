@@ -23,9 +23,7 @@ llvm::Value* EmitQuadRowSums(KernelContext& k, llvm::Value* codes, llvm::Value* 
   static_assert(kWindowDotLanes == 4 * kSums);
   llvm::Value* sums[kSums];
   for (llvm::Value*& sum : sums) {
-    auto* slot = llvm::cast<llvm::AllocaInst>(k.EntryAlloca(words));
-    slot->setAlignment(llvm::Align(16));  // the functions do not realign the stack for wider
-    sum = slot;
+    sum = k.EntryAlloca(words, llvm::Align(16));
     b.CreateAlignedStore(llvm::Constant::getNullValue(words), sum, llvm::Align(16));
   }
   k.Loop(padded / kWindowDotLanes, [&](llvm::Value* step) {

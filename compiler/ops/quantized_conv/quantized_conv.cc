@@ -262,15 +262,12 @@ class ChannelOutput {
   // QLinearConv's only (y given).
   llvm::Value* FinishConsecutiveLanes(llvm::Value* sums, llvm::Value* at, int64_t valid) {
     llvm::IRBuilder<>& b = k_.b;
-    llvm::Value* y = requantizer_->Apply(channel_, b.CreateAdd(sums, SplatLike(b, sums, bias_)), y_zero_point_,
-                                         g_.y->type);
+    llvm::Value* y = FinishLanes(sums);
     if (!g_.sum) return y;
     const int64_t lanes = llvm::cast<llvm::FixedVectorType>(sums->getType())->getNumElements();
     auto* addend_type = llvm::FixedVectorType::get(k_.Elem(g_.addend_type), lanes);
     llvm::Value* from = b.CreateInBoundsGEP(k_.Elem(g_.addend_type), k_.in[kQLinearConvAddendInput], at);
-    llvm::Value* addend = valid == lanes ? static_cast<llvm::Value*>(b.CreateAlignedLoad(addend_type, from, llvm::Align(1)))
-                                         : b.CreateMaskedLoad(addend_type, from, llvm::Align(1), k_.LaneMask(lanes, valid),
-                                                              llvm::Constant::getNullValue(addend_type));
+    llvm::Value* addend = k_.LoadLanes(addend_type, from, valid, lanes, llvm::Align(1));
     return EmitQuantizedSum(k_, {EmitWidenToInt32(k_, y, g_.y->type), y_scale_, y_zero_point_},
                             {EmitWidenToInt32(k_, addend, g_.addend_type), addend_scale_, addend_zero_point_},
                             sum_scale_, sum_zero_point_, g_.sum->type);
@@ -486,14 +483,6 @@ void EmitDspPairsConv(KernelContext& k, const QuantizedConvGeometry& g) {
   });
 }
 
-// A stack slot for a vector, aligned to 16 bytes only: the generated functions do not
-// realign the stack for a vector type's natural (wider) alignment.
-llvm::Value* VectorSlot(KernelContext& k, llvm::Type* vector) {
-  auto* slot = llvm::cast<llvm::AllocaInst>(k.EntryAlloca(vector));
-  slot->setAlignment(llvm::Align(16));
-  return slot;
-}
-
 // How window-dot's products of kWindowDotLanes taps join the sums, by what the target
 // does best: x86 with AVX2 sums them in pairs as it makes them (VPMADDWD: each pair's
 // sum, at most 2 * 255 * 255, fits its int32 lane), into 8 int32 lanes;
@@ -546,7 +535,7 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   auto* x_vector = llvm::FixedVectorType::get(form.element, loaded);
   auto* w_vector = llvm::FixedVectorType::get(weight, loaded);
   auto* products_vector = llvm::FixedVectorType::get(i32, loaded);
-  llvm::Value* sums = VectorSlot(k, sums_type);
+  llvm::Value* sums = k.EntryAlloca(sums_type, llvm::Align(16));
   ForEachPixelWindow(k, g, input, window, form, [](llvm::Value* t) { return t; }, /*plain_inside=*/true,
                      [&](llvm::Value* group, llvm::Value* n, llvm::Value* out_pixel) {
     k.Loop(per_group, [&](llvm::Value* in_group) {
@@ -604,7 +593,7 @@ void EmitChannelLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
   InputReader input(k, g);
   ChannelOutput output(k, g);
   output.UseBiases(k.PreparedConstant("bias_folded"));
-  llvm::Value* totals = VectorSlot(k, words);
+  llvm::Value* totals = k.EntryAlloca(words, llvm::Align(16));
   ForEachPixelWindow(k, g, input, window, form, [](llvm::Value* t) { return t; }, /*plain_inside=*/true,
                      [&](llvm::Value* group, llvm::Value* n, llvm::Value* out_pixel) {
     k.Loop(per_group / lanes, [&](llvm::Value* block) {
@@ -674,7 +663,7 @@ void EmitPixelLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
   output.UseBiases(k.PreparedConstant("bias_folded"));
   llvm::Type* element = k.Elem(output.Type());
   std::vector<llvm::Value*> sums(block);
-  for (llvm::Value*& sum : sums) sum = VectorSlot(k, words);
+  for (llvm::Value*& sum : sums) sum = k.EntryAlloca(words, llvm::Align(16));
   for (int64_t t = taps; t < quads * 4; ++t) {  // past the last tap (whose weights are zeros)
     b.CreateAlignedStore(llvm::Constant::getNullValue(codes_type),
                          b.CreateInBoundsGEP(i8, tap_codes, k.Int(t * lanes)), llvm::Align(1));
@@ -734,9 +723,7 @@ void EmitPixelLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
         llvm::Value* at = b.CreateInBoundsGEP(
             i8, k.in[g.x_input],
             b.CreateAdd(b.CreateMul(b.CreateAdd(b.CreateMul(n, k.Int(channels)), c), k.Int(pixels)), first));
-        llvm::Value* x = valid == lanes ? static_cast<llvm::Value*>(b.CreateAlignedLoad(codes_type, at, llvm::Align(1)))
-                                        : b.CreateMaskedLoad(codes_type, at, llvm::Align(1), k.LaneMask(lanes, valid),
-                                                             llvm::Constant::getNullValue(codes_type));
+        llvm::Value* x = k.LoadLanes(codes_type, at, valid, lanes, llvm::Align(1));
         b.CreateAlignedStore(b.CreateSub(x, offset), b.CreateInBoundsGEP(i8, tap_codes, b.CreateMul(c, k.Int(lanes))),
                              llvm::Align(1));
       });
@@ -774,9 +761,7 @@ void EmitPixelLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
         llvm::Value* position = output.Position(n, m, first);
         llvm::Value* y =
             output.FinishConsecutiveLanes(b.CreateAlignedLoad(words, sums[j], llvm::Align(16)), position, valid);
-        llvm::Value* at = b.CreateInBoundsGEP(element, k.out[0], position);
-        if (valid == lanes) b.CreateAlignedStore(y, at, llvm::Align(1));
-        else b.CreateMaskedStore(y, at, llvm::Align(1), k.LaneMask(lanes, valid));
+        k.StoreLanes(y, b.CreateInBoundsGEP(element, k.out[0], position), valid, lanes, llvm::Align(1));
       }
     }, /*allow_unrolling=*/false);
   };
@@ -833,8 +818,8 @@ void EmitPlaneRowsConv(KernelContext& k, const QuantizedConvGeometry& g) {
   // Where the plan gave the finished lanes a buffer, the positions of one output channel.
   const WorkspaceBuffer* staged = k.plan.FindWorkspace("plane_outputs");
   llvm::Value* plane_outputs = staged && lanes_finished ? k.Workspace("plane_outputs", staged->bytes) : nullptr;
-  llvm::Value* sums = VectorSlot(k, words);
-  llvm::Value* lane_results = VectorSlot(k, words);  // the finished lanes (narrower), or the sums
+  llvm::Value* sums = k.EntryAlloca(words, llvm::Align(16));
+  llvm::Value* lane_results = k.EntryAlloca(words, llvm::Align(16));  // the finished lanes (narrower), or the sums
   k.Loop(s.batch * g.conv.groups, [&](llvm::Value* image_group) {
     llvm::Value* first_plane = b.CreateMul(image_group, k.Int(channels));  // n * C + group * Cg
     llvm::Value* group = b.CreateSRem(image_group, k.Int(g.conv.groups));
