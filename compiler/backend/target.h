@@ -28,6 +28,10 @@ struct TargetDescription {
   int x86_byte_quad_lanes = 0;
   bool hardware_float = true;     // an FPU: float arithmetic and sqrt are instructions, not
                                   // compiler-runtime calls (false on Cortex-M3, RV32IMC)
+  // Arm with an FPU and the DSP extension (Cortex-M4F, M7, M33, M55): VCVTR rounds a
+  // float to int32 as FPSCR says (to nearest, halves to even, as the float additions of
+  // the generic form also assume), saturating; QADD and SSAT/USAT saturate integers.
+  bool arm_saturating_round = false;
 };
 
 // Empty triple means the machine the compiler runs on; empty cpu means the host CPU

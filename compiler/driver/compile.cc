@@ -120,24 +120,33 @@ int64_t AllowedAboveTheBound(OptimizeFor goal, const BufferAssignment& buffers) 
 
 // Under --optimize memory, balanced or size: `plan` planned again with the kernels whose
 // workspace would lift the arena above the activation bound (more than balanced allows)
-// replaced by their workspace-free forms; a convolution the user forced keeps its kernel.
+// given their smallest workspace (a dsp-pairs convolution's one window instead of two),
+// and those still above it, or without a smaller form, replaced by their workspace-free
+// forms; a convolution the user forced keeps its kernel.
 absl::StatusOr<LoweringPlan> RefineWithinTheBound(const Graph& graph, LoweringOptions lowering,
                                                   const LoweringPlan& plan, OptimizeFor goal,
                                                   const std::map<std::string, ConvKernel>& user_forced,
                                                   const TargetDescription& target) {
-  const BufferAssignment buffers = AssignBuffers(graph, plan, target.buffer_alignment);
-  const std::set<std::string> direct =
-      WorkspaceFreeKernelsAboveTheBound(graph, plan, buffers, AllowedAboveTheBound(goal, buffers));
-  if (direct.empty()) return plan;
-  for (const Node& node : graph.nodes()) {
-    if (!direct.count(node.name)) continue;
-    if (node.op != OpKind::kConv) {
-      lowering.workspace_free.insert(node.name);
-    } else if (!user_forced.count(node.name)) {
-      lowering.forced_kernels[node.name] = WorkspaceFreeConvKernel(graph, node, lowering.target);
+  LoweringPlan refined = plan;
+  for (int round = 0; round < 2; ++round) {
+    const BufferAssignment buffers = AssignBuffers(graph, refined, target.buffer_alignment);
+    const std::set<std::string> above =
+        WorkspaceFreeKernelsAboveTheBound(graph, refined, buffers, AllowedAboveTheBound(goal, buffers));
+    if (above.empty()) return refined;
+    for (size_t n = 0; n < graph.nodes().size(); ++n) {
+      const Node& node = graph.nodes()[n];
+      if (!above.count(node.name)) continue;
+      if (refined.nodes[n].tiles.pixels > 1) {
+        lowering.narrow_workspace.insert(node.name);
+      } else if (node.op != OpKind::kConv) {
+        lowering.workspace_free.insert(node.name);
+      } else if (!user_forced.count(node.name)) {
+        lowering.forced_kernels[node.name] = WorkspaceFreeConvKernel(graph, node, lowering.target);
+      }
     }
+    ASSIGN_OR_RETURN(refined, PlanLowering(graph, lowering));
   }
-  return PlanLowering(graph, lowering);
+  return refined;
 }
 
 // The lowering plan; under --optimize memory, balanced or size refined within the bound

@@ -17,8 +17,12 @@ std::set<std::string> WorkspaceFreeKernelsAboveTheBound(const Graph& graph, cons
     const bool has_workspace_free_form = (kernel != nullptr && *kernel != ConvKernel::kDirect &&
                                           *kernel != ConvKernel::kBlockedClipped) ||
                                          (quantized != nullptr && *quantized != QuantizedProductKernel::kDirect);
-    // A kernel writing over its input keeps its workspace: that is what lets it.
-    if (!has_workspace_free_form || node_plan.workspace.empty() || node_plan.writes_over_consumed_input) continue;
+    // A kernel writing over its input keeps its workspace, that is what lets it, unless
+    // it can take a smaller one (a dsp-pairs convolution's one window instead of two).
+    if (!has_workspace_free_form || node_plan.workspace.empty() ||
+        (node_plan.writes_over_consumed_input && node_plan.tiles.pixels <= 1)) {
+      continue;
+    }
     if (live[step].Total() > buffers.activation_bound + allowed_bytes) direct.insert(graph.nodes()[step].name);
   }
   return direct;

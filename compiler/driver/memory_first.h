@@ -19,9 +19,10 @@
 
 namespace modelc {
 
-// The convolutions to plan again without a workspace, by node name: those whose
-// workspace, added to the tensors live at their step, exceeds the activation bound by
-// more than `allowed_bytes` (0 for --optimize memory).
+// The convolutions to plan again with a smaller workspace (NodePlan::tiles.pixels > 1)
+// or without one, by node name: those whose workspace, added to the tensors live at
+// their step, exceeds the activation bound by more than `allowed_bytes` (0 for
+// --optimize memory).
 std::set<std::string> WorkspaceFreeKernelsAboveTheBound(const Graph& graph, const LoweringPlan& plan,
                                                         const BufferAssignment& buffers, int64_t allowed_bytes);
 

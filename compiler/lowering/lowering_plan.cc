@@ -101,6 +101,7 @@ std::string TilesText(const KernelTiles& tiles) {
   add("channel block", tiles.channel_block);
   add("rows", tiles.rows);
   add("band rows", tiles.band_rows);
+  add("pixels", tiles.pixels);
   return text.empty() ? text : absl::StrCat(" (", text, ")");
 }
 
@@ -192,7 +193,8 @@ absl::StatusOr<LoweringPlan> PlanLowering(const Graph& graph, const LoweringOpti
       ASSIGN_OR_RETURN(node_plan, PlanPool(graph, node, options.target));
     } else if (node.op == OpKind::kQLinearConv || node.op == OpKind::kConvInteger) {
       ASSIGN_OR_RETURN(node_plan,
-                       PlanQuantizedConv(graph, node, options.target, options.workspace_free.count(node.name) > 0));
+                       PlanQuantizedConv(graph, node, options.target, options.workspace_free.count(node.name) > 0,
+                                         options.narrow_workspace.count(node.name) > 0));
     } else if (node.op == OpKind::kQLinearMatMul || node.op == OpKind::kMatMulInteger) {
       ASSIGN_OR_RETURN(node_plan,
                        PlanQuantizedMatMul(graph, node, options.target, options.workspace_free.count(node.name) > 0));

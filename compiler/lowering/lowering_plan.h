@@ -74,6 +74,7 @@ struct KernelTiles {
   int64_t channel_block = 0;  // output channels per tile
   int64_t rows = 0;           // output rows (Winograd: tile rows) per tile
   int64_t band_rows = 0;      // output rows per band of copied input rows (0: a tile's rows)
+  int64_t pixels = 0;         // output pixels per tile (dsp-pairs: windows filled at once)
 };
 
 // One temporary buffer of a node, inside its workspace (which the memory planner
@@ -199,6 +200,10 @@ struct LoweringOptions {
   // Quantised convolutions to run without workspace, by node name (--optimize memory,
   // where their window buffer would lift the arena above the activation bound).
   std::set<std::string> workspace_free;
+  // Quantised convolutions to run with their smallest workspace, by node name: one
+  // pixel's window instead of two (memory and balanced modes, where two lift the arena
+  // above the activation bound by more than the mode allows).
+  std::set<std::string> narrow_workspace;
 };
 
 struct LoweringPlan {

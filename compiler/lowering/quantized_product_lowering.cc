@@ -84,6 +84,12 @@ void PlanWritingOverInput(const Graph& graph, const Node& node, const ConvGeomet
   }
 }
 
+// The direct kernel's output channels at a time (of one group): 4, else 2, else 1,
+// whichever divides the group's (1 under --optimize size: the least code). Each input
+// element is loaded once for them all; more sums than 4 would not stay in a Cortex-M4's
+// registers beside the pointers.
+int64_t DirectChannelBlock(int64_t per_group) { return per_group % 4 == 0 ? 4 : per_group % 2 == 0 ? 2 : 1; }
+
 // QLinearConv and QLinearMatMul: weights (B) at input 3, a bias at input 8 (a quantised
 // Gemm's, passes/qdq_fusion.cc), requantised outputs; ConvInteger's weights are input 1.
 bool IsQLinearProduct(const Node& node) { return node.op == OpKind::kQLinearConv || node.op == OpKind::kQLinearMatMul; }
@@ -201,7 +207,7 @@ void AddFloatMultipliers(Graph& graph, const Node& node, NodePlan& plan) {
 
 // kChannelLanes' constants: "weights_quads", the centred int8 weights of each block of
 // `lanes` output channels as VPDPBUSD reads them, [M / lanes][padded taps / 4][lanes][4]
-// (zeros past the last tap); "bias_folded"; "multipliers".
+// (zeros past the last tap); "bias_folded".
 void PrepareChannelLanesConstants(Graph& graph, const Node& node, NodePlan& plan) {
   const CentredWeights weights = CentreWindowDotWeights(graph, node);
   const int64_t lanes = plan.tiles.channel_block, quads = weights.padded / 4;
@@ -215,11 +221,10 @@ void PrepareChannelLanesConstants(Graph& graph, const Node& node, NodePlan& plan
   const TensorType type{DataType::kInt8, {static_cast<int64_t>(bytes.size())}};
   AddPreparedConstant(graph, node, "weights_quads", TensorData(type, std::move(bytes)), plan);
   AddFoldedBiases(graph, node, weights, plan);
-  AddFloatMultipliers(graph, node, plan);
 }
 
 // kPixelLanes' constants: "weights_int8", the centred weights as int8 rows of
-// WindowDotTaps(taps) (zeros past the last); "bias_folded"; "multipliers".
+// WindowDotTaps(taps) (zeros past the last); "bias_folded".
 void PreparePixelLanesConstants(Graph& graph, const Node& node, NodePlan& plan) {
   const CentredWeights weights = CentreWindowDotWeights(graph, node);
   std::vector<uint8_t> bytes;
@@ -227,7 +232,6 @@ void PreparePixelLanesConstants(Graph& graph, const Node& node, NodePlan& plan) 
   const TensorType type{DataType::kInt8, {static_cast<int64_t>(bytes.size())}};
   AddPreparedConstant(graph, node, "weights_int8", TensorData(type, std::move(bytes)), plan);
   AddFoldedBiases(graph, node, weights, plan);
-  AddFloatMultipliers(graph, node, plan);
 }
 
 }  // namespace
@@ -255,8 +259,11 @@ absl::Status PrepareQuantizedProductConstants(Graph& graph, const Node& node, No
       AddPreparedConstant(graph, node, "weights_int16", TensorData(TensorType{DataType::kInt16, {count}}, std::move(bytes)),
                           plan);
     }
-    AddFloatMultipliers(graph, node, plan);
   }
+  // Every kernel reads its float multipliers from the table where the scales allow one:
+  // no division per output (14 cycles on a Cortex-M4), and the weights' scales it
+  // replaces are not placed.
+  AddFloatMultipliers(graph, node, plan);
   if (!RequantizesInFixedPoint(node)) return absl::OkStatus();
   RETURN_IF_ERROR(CheckFixedPointRequantizable(graph, node));
   std::vector<int32_t> pairs;
@@ -301,7 +308,7 @@ int64_t ByteQuadColumnLanes(const Graph& graph, const Node& node, const Lowering
 int64_t WindowPairsBytes(int64_t taps) { return (taps + 3) / 4 * 4 * 2; }
 
 absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node, const LoweringTarget& target,
-                                           bool workspace_free) {
+                                           bool workspace_free, bool narrow_workspace) {
   const bool qlinear = node.op == OpKind::kQLinearConv;
   const int weights = qlinear ? 3 : 1, weight_zero_point = qlinear ? 5 : 3;
   ASSIGN_OR_RETURN(ConvGeometry g, ResolveConvShapes(node, ConvDataShape(graph, node),
@@ -376,7 +383,12 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
       plan.workspace.push_back({"plane_outputs", planes_bytes, PlaneOutputsBytes(g.window)});
     }
   }
-  if (pairs) plan.workspace.push_back({"window_pairs", 0, WindowPairsBytes(taps)});
+  if (pairs) {
+    // Two pixels' windows at a time, each 4 weights unpacked once for both (not under
+    // --optimize size: twice the requantisation code).
+    plan.tiles.pixels = narrow_workspace || target.code_size_first || g.window.out_h * g.window.out_w < 2 ? 1 : 2;
+    plan.workspace.push_back({"window_pairs", 0, plan.tiles.pixels * WindowPairsBytes(taps)});
+  }
   if (plan.kernel == KernelVariant(QuantizedProductKernel::kWindowDot)) {
     plan.int8_window_weights = target.flash_first;
     plan.int8_window_codes = target.int8_vector_dot && plan.int8_window_weights && codes_ready;
@@ -399,6 +411,9 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
     plan.tiles.channel_block = channel_lanes;
     plan.window_code_offset = UnsignedCodeOffset(x_type);
     plan.workspace.push_back({"window_codes", 0, WindowDotTaps(taps)});
+  }
+  if (plan.kernel == KernelVariant(QuantizedProductKernel::kDirect)) {
+    plan.tiles.channel_block = target.code_size_first ? 1 : DirectChannelBlock(g.OutChannelsPerGroup());
   }
   plan.unrolled_interior = plan.kernel == KernelVariant(QuantizedProductKernel::kDirect) &&
                            target.vector_lanes == 1 && !target.int8_vector_dot && !target.code_size_first &&

@@ -18,10 +18,12 @@ namespace modelc {
 // pixel's window, x - x_zero_point, is widened once into the workspace buffer
 // "window_pairs" (each 4 taps stored in the order 0, 2, 1, 3, the order in which
 // SXTB16 unpacks 4 weight bytes), then every output channel of its group takes two
-// products per SMLAD. Elsewhere, for a depthwise node, or `workspace_free`, the direct
-// kernel.
+// products per SMLAD; two pixels' windows at a time (NodePlan::tiles.pixels), each 4
+// weights unpacked once for both, one with `narrow_workspace`. Elsewhere, for a
+// depthwise node, or `workspace_free`, the direct kernel, NodePlan::tiles.channel_block
+// output channels at a time.
 absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node, const LoweringTarget& target,
-                                           bool workspace_free);
+                                           bool workspace_free, bool narrow_workspace);
 
 // On x86 with VPDPBUSD a QLinearMatMul of one matrix A (8-bit, its scale and zero point
 // constants) and a constant B given as [N, K] whose centred weights fit int8, N a whole

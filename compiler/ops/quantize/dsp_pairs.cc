@@ -21,32 +21,43 @@ void EmitZeroWindowTail(KernelContext& k, llvm::Value* window, int64_t taps) {
   }
 }
 
-void EmitPairsDotProducts(KernelContext& k, llvm::Value* window, llvm::Value* weights,
+void EmitPairsDotProducts(KernelContext& k, const std::vector<llvm::Value*>& windows, llvm::Value* weights,
                           const std::vector<llvm::Value*>& rows, int64_t taps, const std::vector<llvm::Value*>& sums) {
   llvm::IRBuilder<>& b = k.b;
   llvm::Type* i16 = b.getInt16Ty();
   llvm::Type* i32 = b.getInt32Ty();
   llvm::Function* sxtb16 = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_sxtb16);
   llvm::Function* smlad = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_smlad);
+  auto sum_of = [&](size_t w, size_t i) { return sums[w * rows.size() + i]; };
   k.Loop(taps / 4, [&](llvm::Value* q) {
-    llvm::Value* pairs = b.CreateInBoundsGEP(i16, window, b.CreateMul(q, k.Int(4)));
-    llvm::Value* even = b.CreateAlignedLoad(i32, pairs, llvm::Align(4));
-    llvm::Value* odd = b.CreateAlignedLoad(i32, b.CreateInBoundsGEP(i16, pairs, k.Int(2)), llvm::Align(4));
+    std::vector<llvm::Value*> even, odd;
+    for (llvm::Value* window : windows) {
+      llvm::Value* pairs = b.CreateInBoundsGEP(i16, window, b.CreateMul(q, k.Int(4)));
+      even.push_back(b.CreateAlignedLoad(i32, pairs, llvm::Align(4)));
+      odd.push_back(b.CreateAlignedLoad(i32, b.CreateInBoundsGEP(i16, pairs, k.Int(2)), llvm::Align(4)));
+    }
     for (size_t i = 0; i < rows.size(); ++i) {
       llvm::Value* at = b.CreateAdd(rows[i], b.CreateMul(q, k.Int(4)));
       llvm::Value* bytes = b.CreateAlignedLoad(i32, b.CreateInBoundsGEP(b.getInt8Ty(), weights, at), llvm::Align(1));
       llvm::Value* rotated = b.CreateIntrinsic(llvm::Intrinsic::fshr, {i32}, {bytes, bytes, b.getInt32(8)});
-      llvm::Value* sum = b.CreateLoad(i32, sums[i]);
-      sum = b.CreateCall(smlad, {even, b.CreateCall(sxtb16, {bytes}), sum});
-      sum = b.CreateCall(smlad, {odd, b.CreateCall(sxtb16, {rotated}), sum});
-      b.CreateStore(sum, sums[i]);
+      llvm::Value* even_weights = b.CreateCall(sxtb16, {bytes});
+      llvm::Value* odd_weights = b.CreateCall(sxtb16, {rotated});
+      for (size_t w = 0; w < windows.size(); ++w) {
+        llvm::Value* sum = b.CreateLoad(i32, sum_of(w, i));
+        sum = b.CreateCall(smlad, {even[w], even_weights, sum});
+        sum = b.CreateCall(smlad, {odd[w], odd_weights, sum});
+        b.CreateStore(sum, sum_of(w, i));
+      }
     }
   });
   for (int64_t t = taps / 4 * 4; t < taps; ++t) {
-    llvm::Value* centred = b.CreateSExt(b.CreateLoad(i16, b.CreateInBoundsGEP(i16, window, k.Int(StoredTap(t)))), i32);
     for (size_t i = 0; i < rows.size(); ++i) {
-      llvm::Value* w = b.CreateSExt(k.LoadAs(DataType::kInt8, weights, b.CreateAdd(rows[i], k.Int(t))), i32);
-      b.CreateStore(b.CreateAdd(b.CreateLoad(i32, sums[i]), b.CreateMul(centred, w)), sums[i]);
+      llvm::Value* w8 = b.CreateSExt(k.LoadAs(DataType::kInt8, weights, b.CreateAdd(rows[i], k.Int(t))), i32);
+      for (size_t w = 0; w < windows.size(); ++w) {
+        llvm::Value* centred =
+            b.CreateSExt(b.CreateLoad(i16, b.CreateInBoundsGEP(i16, windows[w], k.Int(StoredTap(t)))), i32);
+        b.CreateStore(b.CreateAdd(b.CreateLoad(i32, sum_of(w, i)), b.CreateMul(centred, w8)), sum_of(w, i));
+      }
     }
   }
 }

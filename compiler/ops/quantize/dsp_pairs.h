@@ -24,10 +24,11 @@ int64_t StoredTap(int64_t t);
 // group's missing taps then add nothing. Once per kernel.
 void EmitZeroWindowTail(KernelContext& k, llvm::Value* window, int64_t taps);
 
-// sums[i] (i32 allocas) += sum over t < taps of window[t] * weights[rows[i] + t], rows[i]
-// the element offset of row i in the int8 array `weights`: each whole 4 taps as two
-// SMLADs of 32-bit window loads and SXTB16 of 4 weight bytes, the rest one at a time.
-void EmitPairsDotProducts(KernelContext& k, llvm::Value* window, llvm::Value* weights,
+// sums[w * rows.size() + i] (i32 allocas) += sum over t < taps of windows[w][t] *
+// weights[rows[i] + t], rows[i] the element offset of row i in the int8 array `weights`:
+// each whole 4 taps as two SMLADs a window and row, of 32-bit window loads and SXTB16 of
+// 4 weight bytes (unpacked once for every window), the rest one at a time.
+void EmitPairsDotProducts(KernelContext& k, const std::vector<llvm::Value*>& windows, llvm::Value* weights,
                           const std::vector<llvm::Value*>& rows, int64_t taps, const std::vector<llvm::Value*>& sums);
 
 }  // namespace modelc

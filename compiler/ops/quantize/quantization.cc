@@ -7,6 +7,7 @@
 #include "compiler/backend/kernel_context.h"
 #include "compiler/ir/op_geometry.h"
 #include "compiler/util/status_macros.h"
+#include "llvm/IR/IntrinsicsARM.h"
 
 namespace modelc {
 namespace {
@@ -337,6 +338,20 @@ llvm::Value* EmitRequantize(KernelContext& k, llvm::Value* accumulator, llvm::Va
   k.b.clearFastMathFlags();
   llvm::Value* scaled = k.b.CreateFMul(k.b.CreateSIToFP(accumulator, LanesOf(accumulator, k.F32())),
                                        SplatLike(k.b, accumulator, multiplier));
+  const int bits = static_cast<int>(ByteSize(type)) * 8;
+  if (k.target.arm_saturating_round && !accumulator->getType()->isVectorTy() && bits <= 16) {
+    // Rounded (halves to even) and saturated by VCVTR, the zero point added by QADD, the
+    // type's range by SSAT/USAT: the same integer as clamping first (the bounds are
+    // integers) in 4 instructions where the float compares take 10 on a Cortex-M4.
+    llvm::IRBuilder<>& b = k.b;
+    llvm::Value* rounded = b.CreateBitCast(b.CreateIntrinsic(llvm::Intrinsic::arm_vcvtr, {k.F32()}, {scaled}),
+                                           b.getInt32Ty());
+    llvm::Value* shifted = b.CreateIntrinsic(llvm::Intrinsic::arm_qadd, {}, {rounded, zero_point});
+    const bool is_signed = QuantizedMin(type) < 0;
+    llvm::Value* saturated = b.CreateIntrinsic(is_signed ? llvm::Intrinsic::arm_ssat : llvm::Intrinsic::arm_usat, {},
+                                               {shifted, b.getInt32(bits)});
+    return b.CreateTrunc(saturated, k.Elem(type));
+  }
   return EmitRoundToQuantized(k, scaled, zero_point, type);
 }
 

@@ -444,42 +444,78 @@ void ForEachPixelWindow(KernelContext& k, const QuantizedConvGeometry& g, InputR
   });
 }
 
-// QuantizedProductKernel::kDspPairs (lowering/quantized_product_lowering.h): per output pixel,
-// its window (x - x_zero_point as int16, 0 outside the image) into "window_pairs", then
-// two output channels at a time, each 4 taps as two SMLADs of a 32-bit window load and
-// SXTB16 of 4 int8 weights; the taps past the last whole 4 one at a time.
+// QuantizedProductKernel::kDspPairs (lowering/quantized_product_lowering.h): per
+// NodePlan::tiles.pixels consecutive output pixels (an odd last one alone), each one's
+// window (x - x_zero_point as int16, 0 outside the image) into "window_pairs", one after
+// the other; then two output channels at a time, each 4 taps as two SMLADs a pixel of
+// 32-bit window loads and SXTB16 of 4 int8 weights, unpacked once for all the pixels; the
+// taps past the last whole 4 one at a time.
 void EmitDspPairsConv(KernelContext& k, const QuantizedConvGeometry& g) {
   const WindowGeometry& s = g.conv.window;
   llvm::IRBuilder<>& b = k.b;
   llvm::Type* i32 = b.getInt32Ty();
   const int64_t channels = g.conv.InChannelsPerGroup(), per_group = g.conv.OutChannelsPerGroup();
-  const int64_t taps = channels * s.kernel_h * s.kernel_w;
-  llvm::Value* window = k.Workspace("window_pairs", WindowPairsBytes(taps));
-  EmitZeroWindowTail(k, window, taps);
+  const int64_t taps = channels * s.kernel_h * s.kernel_w, window_bytes = WindowPairsBytes(taps);
+  const int64_t pixels = std::max<int64_t>(k.plan.tiles.pixels, 1), out_pixels = s.out_h * s.out_w;
+  llvm::Value* workspace = k.Workspace("window_pairs", pixels * window_bytes);
+  std::vector<llvm::Value*> windows, sums;
+  for (int64_t p = 0; p < pixels; ++p) {
+    windows.push_back(b.CreateInBoundsGEP(b.getInt8Ty(), workspace, k.Int(p * window_bytes)));
+    EmitZeroWindowTail(k, windows.back(), taps);
+    for (int i = 0; i < 2; ++i) sums.push_back(k.EntryAlloca(i32));
+  }
   llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
+  const WindowForm form = CentredInt16(k, x_zero_point);
   InputReader input(k, g);
   ChannelOutput output(k, g);
-  llvm::Value* sums[2] = {k.EntryAlloca(i32), k.EntryAlloca(i32)};
-  ForEachPixelWindow(k, g, input, window, CentredInt16(k, x_zero_point), [&](llvm::Value* t) { return EmitStoredTap(b, t); },
-                     /*plain_inside=*/false, [&](llvm::Value* group, llvm::Value* n, llvm::Value* out_pixel) {
-    // Output channels `count` (1 or 2) from group * per_group + first.
-    auto channels_from = [&](llvm::Value* first, int count) {
-      std::vector<llvm::Value*> m, weights;
-      for (int i = 0; i < count; ++i) {
-        m.push_back(b.CreateAdd(b.CreateMul(group, k.Int(per_group)), b.CreateAdd(first, k.Int(i))));
-        weights.push_back(b.CreateMul(m.back(), k.Int(taps)));
-        b.CreateStore(b.getInt32(0), sums[i]);
+  k.Loop(s.batch * g.conv.groups, [&](llvm::Value* image_group) {
+    llvm::Value* first_plane = b.CreateMul(image_group, k.Int(channels));  // n * C + group * Cg
+    llvm::Value* group = b.CreateSRem(image_group, k.Int(g.conv.groups));
+    llvm::Value* n = b.CreateSDiv(image_group, k.Int(g.conv.groups));
+    // Output pixels first .. first + count - 1 (oh * out_w + ow): their windows, then
+    // every output channel of the group at them.
+    auto pixels_from = [&](llvm::Value* first, int64_t count) {
+      std::vector<llvm::Value*> pixel;
+      for (int64_t p = 0; p < count; ++p) {
+        pixel.push_back(b.CreateAdd(first, k.Int(p)));
+        llvm::Value* oh = b.CreateUDiv(pixel[p], k.Int(s.out_w));
+        llvm::Value* ow = b.CreateURem(pixel[p], k.Int(s.out_w));
+        llvm::Value* h_base = b.CreateSub(b.CreateMul(oh, k.Int(s.stride_h)), k.Int(s.pad_top));
+        llvm::Value* w_base = b.CreateSub(b.CreateMul(ow, k.Int(s.stride_w)), k.Int(s.pad_left));
+        EmitWindow(k, g, input, windows[p], first_plane, h_base, w_base, form,
+                   [&](llvm::Value* t) { return EmitStoredTap(b, t); }, /*plain_inside=*/false);
       }
-      EmitPairsDotProducts(k, window, k.in[g.w_input], weights, taps, {sums, sums + count});
-      for (int i = 0; i < count; ++i) {
-        output.Channel(m[i]);
-        llvm::Value* at = output.Position(n, m[i], out_pixel);
-        k.StoreAs(output.Type(), output.Finish(b.CreateLoad(i32, sums[i]), at), k.out[0], at);
-      }
+      // Output channels `count_channels` (1 or 2) from group * per_group + first_channel;
+      // the sum of pixel p and channel i in tile_sums[p * count_channels + i].
+      auto channels_from = [&](llvm::Value* first_channel, int count_channels) {
+        std::vector<llvm::Value*> m, rows, tile_sums;
+        for (int i = 0; i < count_channels; ++i) {
+          m.push_back(b.CreateAdd(b.CreateMul(group, k.Int(per_group)), b.CreateAdd(first_channel, k.Int(i))));
+          rows.push_back(b.CreateMul(m.back(), k.Int(taps)));
+        }
+        for (int64_t p = 0; p < count; ++p) {
+          for (int i = 0; i < count_channels; ++i) {
+            tile_sums.push_back(sums[p * 2 + i]);
+            b.CreateStore(b.getInt32(0), tile_sums.back());
+          }
+        }
+        EmitPairsDotProducts(k, {windows.begin(), windows.begin() + count}, k.in[g.w_input], rows, taps, tile_sums);
+        for (int i = 0; i < count_channels; ++i) {
+          output.Channel(m[i]);
+          for (int64_t p = 0; p < count; ++p) {
+            llvm::Value* at = output.Position(n, m[i], pixel[p]);
+            k.StoreAs(output.Type(), output.Finish(b.CreateLoad(i32, tile_sums[p * count_channels + i]), at), k.out[0],
+                      at);
+          }
+        }
+      };
+      k.Loop(per_group / 2, [&](llvm::Value* pair) { channels_from(b.CreateMul(pair, k.Int(2)), 2); },
+             /*allow_unrolling=*/false);
+      if (per_group % 2 != 0) channels_from(k.Int(per_group - 1), 1);
     };
-    k.Loop(per_group / 2, [&](llvm::Value* pair) { channels_from(b.CreateMul(pair, k.Int(2)), 2); },
+    k.Loop(out_pixels / pixels, [&](llvm::Value* tile) { pixels_from(b.CreateMul(tile, k.Int(pixels)), pixels); },
            /*allow_unrolling=*/false);
-    if (per_group % 2 != 0) channels_from(k.Int(per_group - 1), 1);
+    if (out_pixels % pixels != 0) pixels_from(k.Int(out_pixels - out_pixels % pixels), out_pixels % pixels);
   });
 }
 
@@ -947,31 +983,44 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
   llvm::IRBuilder<>& b = k.b;
   const int64_t channels = g.conv.InChannelsPerGroup(), per_group = g.conv.OutChannelsPerGroup();
   const int64_t taps = s.kernel_h * s.kernel_w;
+  // NodePlan::tiles.channel_block output channels of one group at a time, each input
+  // element loaded once for all of them.
+  const int64_t block = std::max<int64_t>(k.plan.tiles.channel_block, 1);
   llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
   InputReader input(k, g);
-  ChannelOutput output(k, g);
-  llvm::Value* accumulator = k.EntryAlloca(b.getInt32Ty());
+  std::vector<ChannelOutput> outputs;
+  std::vector<llvm::Value*> accumulators;
+  for (int64_t i = 0; i < block; ++i) {
+    outputs.emplace_back(k, g);
+    accumulators.push_back(k.EntryAlloca(b.getInt32Ty()));
+  }
   llvm::Type* i32 = b.getInt32Ty();
-  k.Loop(s.batch * g.conv.out_channels, [&](llvm::Value* image_channel) {
-    llvm::Value* n = b.CreateSDiv(image_channel, k.Int(g.conv.out_channels));
-    llvm::Value* m = b.CreateSRem(image_channel, k.Int(g.conv.out_channels));
-    llvm::Value* first_plane =
-        b.CreateAdd(b.CreateMul(n, k.Int(s.channels)), b.CreateMul(b.CreateSDiv(m, k.Int(per_group)), k.Int(channels)));
-    llvm::Value* w_zero_point = EmitLoadZeroPoint(k, g.w, m);
-    output.Channel(m);
+  const int64_t blocks = g.conv.out_channels / block;
+  k.Loop(s.batch * blocks, [&](llvm::Value* image_block) {
+    llvm::Value* n = b.CreateSDiv(image_block, k.Int(blocks));
+    llvm::Value* first = b.CreateMul(b.CreateSRem(image_block, k.Int(blocks)), k.Int(block));
+    llvm::Value* first_plane = b.CreateAdd(b.CreateMul(n, k.Int(s.channels)),
+                                           b.CreateMul(b.CreateSDiv(first, k.Int(per_group)), k.Int(channels)));
+    std::vector<llvm::Value*> m, w_zero_points;
+    for (int64_t i = 0; i < block; ++i) {
+      m.push_back(b.CreateAdd(first, k.Int(i)));
+      w_zero_points.push_back(EmitLoadZeroPoint(k, g.w, m[i]));
+      outputs[i].Channel(m[i]);
+    }
     k.Loop(s.out_h, [&](llvm::Value* oh) {
       llvm::Value* h_base = b.CreateSub(b.CreateMul(oh, k.Int(s.stride_h)), k.Int(s.pad_top));
       const ValidRange valid_rows = k.ValidIndices(h_base, s.dilation_h, s.in_h, s.kernel_h);
       k.Loop(s.out_w, [&](llvm::Value* ow) {
         llvm::Value* w_base = b.CreateSub(b.CreateMul(ow, k.Int(s.stride_w)), k.Int(s.pad_left));
         const ValidRange valid_cols = k.ValidIndices(w_base, s.dilation_w, s.in_w, s.kernel_w);
-        b.CreateStore(b.getInt32(0), accumulator);
+        for (llvm::Value* accumulator : accumulators) b.CreateStore(b.getInt32(0), accumulator);
         // NodePlan::unrolled_interior: a window wholly inside the image runs its taps in
         // loops of constant bounds, which LLVM unrolls.
         auto accumulate = [&](const ValidRange& rows, const ValidRange& cols) {
+        const bool constant_bounds = llvm::isa<llvm::Constant>(cols.begin) && llvm::isa<llvm::Constant>(cols.end);
         k.Loop(channels, [&](llvm::Value* c) {
           llvm::Value* plane = b.CreateAdd(first_plane, c);
-          llvm::Value* filter = b.CreateMul(b.CreateAdd(b.CreateMul(m, k.Int(channels)), c), k.Int(taps));
+          llvm::Value* filter = b.CreateMul(b.CreateAdd(b.CreateMul(first, k.Int(channels)), c), k.Int(taps));
           k.Loop(rows.begin, rows.end, [&](llvm::Value* kh) {
             llvm::Value* ih = b.CreateAdd(h_base, b.CreateMul(kh, k.Int(s.dilation_h)));
             llvm::Value* in_row = input.Index(plane, b.CreateMul(ih, k.Int(s.in_w)));
@@ -979,10 +1028,15 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
             k.Loop(cols.begin, cols.end, [&](llvm::Value* kw) {
               llvm::Value* iw = b.CreateAdd(w_base, b.CreateMul(kw, k.Int(s.dilation_w)));
               llvm::Value* x = input.Load(b.CreateAdd(in_row, b.CreateMul(iw, k.Int(input.ColumnStride()))));
-              llvm::Value* w = EmitWidenToInt32(k, k.LoadAs(g.w_type, k.in[g.w_input], b.CreateAdd(w_row, kw)), g.w_type);
-              llvm::Value* product = b.CreateMul(b.CreateSub(x, x_zero_point), b.CreateSub(w, w_zero_point));
-              b.CreateStore(b.CreateAdd(b.CreateLoad(i32, accumulator), product), accumulator);
-            });
+              llvm::Value* centred = b.CreateSub(x, x_zero_point);
+              for (int64_t i = 0; i < block; ++i) {
+                // Channel first + i's row of weights is i rows of channels * taps further.
+                llvm::Value* w_at = b.CreateAdd(b.CreateAdd(w_row, kw), k.Int(i * channels * taps));
+                llvm::Value* w = EmitWidenToInt32(k, k.LoadAs(g.w_type, k.in[g.w_input], w_at), g.w_type);
+                llvm::Value* product = b.CreateMul(centred, b.CreateSub(w, w_zero_points[i]));
+                b.CreateStore(b.CreateAdd(b.CreateLoad(i32, accumulators[i]), product), accumulators[i]);
+              }
+            }, /*allow_unrolling=*/block == 1 || constant_bounds);
           });
         });
         };
@@ -995,8 +1049,11 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
           k.When(interior, [&] { accumulate({k.Int(0), k.Int(s.kernel_h)}, {k.Int(0), k.Int(s.kernel_w)}); });
           k.When(b.CreateNot(interior), [&] { accumulate(valid_rows, valid_cols); });
         }
-        llvm::Value* at = output.Position(n, m, b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow));
-        k.StoreAs(output.Type(), output.Finish(b.CreateLoad(i32, accumulator), at), k.out[0], at);
+        llvm::Value* pixel = b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow);
+        for (int64_t i = 0; i < block; ++i) {
+          llvm::Value* at = outputs[i].Position(n, m[i], pixel);
+          k.StoreAs(outputs[i].Type(), outputs[i].Finish(b.CreateLoad(i32, accumulators[i]), at), k.out[0], at);
+        }
       });
     });
   });

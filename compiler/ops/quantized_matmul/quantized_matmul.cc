@@ -186,7 +186,7 @@ void EmitDspPairsMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
     });
     auto columns_from = [&](llvm::Value* first, int count) {
       const PairsColumns columns = StartPairsColumns(k, p, first, count, sums);
-      EmitPairsDotProducts(k, window, k.in[g.b_input], columns.rows, p.k, {sums, sums + count});
+      EmitPairsDotProducts(k, {window}, k.in[g.b_input], columns.rows, p.k, {sums, sums + count});
       StorePairsColumns(k, g, i, a_scale, requantizer, y_zero_point, columns, sums);
     };
     k.Loop(p.n / 2, [&](llvm::Value* pair) { columns_from(b.CreateMul(pair, k.Int(2)), 2); },
