@@ -28,9 +28,10 @@ struct TargetDescription {
   int x86_byte_quad_lanes = 0;
   bool hardware_float = true;     // an FPU: float arithmetic and sqrt are instructions, not
                                   // compiler-runtime calls (false on Cortex-M3, RV32IMC)
-  // Arm with an FPU and the DSP extension (Cortex-M4F, M7, M33, M55): VCVTR rounds a
-  // float to int32 as FPSCR says (to nearest, halves to even, as the float additions of
-  // the generic form also assume), saturating; QADD and SSAT/USAT saturate integers.
+  // Arm with an FPU and the DSP extension but no Helium (Cortex-M4F, M7, M33): VCVTR
+  // rounds a float to int32 as FPSCR says (to nearest, halves to even, as the float
+  // additions of the generic form also assume), saturating; QADD and SSAT/USAT saturate
+  // integers. (The M55 keeps the generic form, which LLVM vectorises.)
   bool arm_saturating_round = false;
 };
 

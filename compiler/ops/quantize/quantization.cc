@@ -338,8 +338,10 @@ llvm::Value* EmitRequantize(KernelContext& k, llvm::Value* accumulator, llvm::Va
   k.b.clearFastMathFlags();
   llvm::Value* scaled = k.b.CreateFMul(k.b.CreateSIToFP(accumulator, LanesOf(accumulator, k.F32())),
                                        SplatLike(k.b, accumulator, multiplier));
-  const int bits = static_cast<int>(ByteSize(type)) * 8;
-  if (k.target.arm_saturating_round && !accumulator->getType()->isVectorTy() && bits <= 16) {
+  const bool saturable = type == DataType::kInt8 || type == DataType::kUInt8 || type == DataType::kInt16 ||
+                         type == DataType::kUInt16;
+  if (k.target.arm_saturating_round && !accumulator->getType()->isVectorTy() && saturable) {
+    const int bits = static_cast<int>(ByteSize(type)) * 8;
     // Rounded (halves to even) and saturated by VCVTR, the zero point added by QADD, the
     // type's range by SSAT/USAT: the same integer as clamping first (the bounds are
     // integers) in 4 instructions where the float compares take 10 on a Cortex-M4.
