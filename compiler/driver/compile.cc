@@ -122,7 +122,8 @@ int64_t AllowedAboveTheBound(OptimizeFor goal, const BufferAssignment& buffers) 
 // workspace would lift the arena above the activation bound (more than balanced allows)
 // given their smallest workspace (a dsp-pairs convolution's one window instead of two),
 // and those still above it, or without a smaller form, replaced by their workspace-free
-// forms; a convolution the user forced keeps its kernel.
+// forms (the second round's are not narrowed: its plan is not checked again); a
+// convolution the user forced keeps its kernel.
 absl::StatusOr<LoweringPlan> RefineWithinTheBound(const Graph& graph, LoweringOptions lowering,
                                                   const LoweringPlan& plan, OptimizeFor goal,
                                                   const std::map<std::string, ConvKernel>& user_forced,
@@ -136,7 +137,7 @@ absl::StatusOr<LoweringPlan> RefineWithinTheBound(const Graph& graph, LoweringOp
     for (size_t n = 0; n < graph.nodes().size(); ++n) {
       const Node& node = graph.nodes()[n];
       if (!above.count(node.name)) continue;
-      if (refined.nodes[n].tiles.pixels > 1) {
+      if (round == 0 && refined.nodes[n].tiles.pixels > 1) {
         lowering.narrow_workspace.insert(node.name);
       } else if (node.op != OpKind::kConv) {
         lowering.workspace_free.insert(node.name);

@@ -85,9 +85,9 @@ void PlanWritingOverInput(const Graph& graph, const Node& node, const ConvGeomet
 }
 
 // The direct kernel's output channels at a time (of one group): 4, else 2, else 1,
-// whichever divides the group's (1 under --optimize size: the least code). Each input
-// element is loaded once for them all; more sums than 4 would not stay in a Cortex-M4's
-// registers beside the pointers.
+// whichever divides the group's (the planner takes 1 under --optimize size: the least
+// code). Each input element is loaded once for them all; more sums than 4 would not stay
+// in a Cortex-M4's registers beside the pointers.
 int64_t DirectChannelBlock(int64_t per_group) { return per_group % 4 == 0 ? 4 : per_group % 2 == 0 ? 2 : 1; }
 
 // QLinearConv and QLinearMatMul: weights (B) at input 3, a bias at input 8 (a quantised
@@ -316,9 +316,10 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   const int64_t taps = g.InChannelsPerGroup() * g.window.kernel_h * g.window.kernel_w;
   // The vector kernels, with vector lanes, in place of Arm's DSP pairs too (Cortex-M55's
   // Helium: resnet8_int8 27.3 -> 18.5 M instructions in speed mode, docs/benchmarks.md).
-  // Window-dot's workspace is one window, as the pairs' is: every mode takes it (where
-  // memory comes first, RefineWithinTheBound replaces it wherever even that lifts the
-  // arena above the activation bound). Plane rows' padded planes are speed-first, and
+  // Window-dot's workspace is one window, the pairs' two (or one): every mode takes it
+  // (where memory comes first, RefineWithinTheBound gives the pairs one window, then
+  // replaces the kernel, wherever the workspace lifts the arena above the activation
+  // bound). Plane rows' padded planes are speed-first, and
   // there the direct depthwise kernel writes over its input where memory comes first.
   const bool vectors = !workspace_free && target.vector_lanes >= 4;
   const bool constant_weights = graph.IsConstant(node.inputs[weights]) &&

@@ -92,14 +92,15 @@ int64_t PlaneOutputsBytes(const WindowGeometry& window);
 
 // The constants a quantised product's kernel reads: "weights_int8" or "weights_int16" for kWindowDot (and
 // "bias_folded" with int8 window codes; "weights_quads" or "weights_int8" with
-// "bias_folded" for kChannelLanes and kPixelLanes,
-// "multipliers", the float form's, where its scales are constants); for a
+// "bias_folded" for kChannelLanes and kPixelLanes); for every kernel
+// "multipliers", the float form's, where its scales are constants; for a
 // QLinearConv or QLinearMatMul that requantises in fixed point
 // (kFixedPointRequantization) its multipliers, "requantization", int32 [2 x count]
 // (mantissa, shift per weight scale), computed once here from its constant scales.
 absl::Status PrepareQuantizedProductConstants(Graph& graph, const Node& node, NodePlan& plan);
 
-// The bytes of "window_pairs" for a window of `taps` (padded to whole groups of 4).
+// The bytes of one window of `taps` in "window_pairs" (padded to whole groups of 4); a
+// convolution's buffer holds NodePlan::tiles.pixels of them.
 int64_t WindowPairsBytes(int64_t taps);
 
 }  // namespace modelc

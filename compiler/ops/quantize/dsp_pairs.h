@@ -21,7 +21,7 @@ llvm::Value* EmitStoredTap(llvm::IRBuilder<>& b, llvm::Value* t);
 int64_t StoredTap(int64_t t);
 
 // Zeroes the stored positions of taps [taps, taps rounded up to 4) of `window`: the last
-// group's missing taps then add nothing. Once per kernel.
+// group's missing taps then add nothing. Once per window, at the kernel's start.
 void EmitZeroWindowTail(KernelContext& k, llvm::Value* window, int64_t taps);
 
 // sums[w * rows.size() + i] (i32 allocas) += sum over t < taps of windows[w][t] *

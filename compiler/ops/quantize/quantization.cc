@@ -344,7 +344,8 @@ llvm::Value* EmitRequantize(KernelContext& k, llvm::Value* accumulator, llvm::Va
     const int bits = static_cast<int>(ByteSize(type)) * 8;
     // Rounded (halves to even) and saturated by VCVTR, the zero point added by QADD, the
     // type's range by SSAT/USAT: the same integer as clamping first (the bounds are
-    // integers) in 4 instructions where the float compares take 10 on a Cortex-M4.
+    // integers) in 4 instructions where the float compares take 10 on a Cortex-M4. Only
+    // a NaN (broken scales) differs: the zero point here, the type's minimum there.
     llvm::IRBuilder<>& b = k.b;
     llvm::Value* rounded = b.CreateBitCast(b.CreateIntrinsic(llvm::Intrinsic::arm_vcvtr, {k.F32()}, {scaled}),
                                            b.getInt32Ty());
