@@ -85,10 +85,13 @@ void PlanWritingOverInput(const Graph& graph, const Node& node, const ConvGeomet
 }
 
 // The direct kernel's output channels at a time (of one group): 4, else 2, else 1,
-// whichever divides the group's (the planner takes 1 under --optimize size: the least
-// code). Each input element is loaded once for them all; more sums than 4 would not stay
-// in a Cortex-M4's registers beside the pointers.
-int64_t DirectChannelBlock(int64_t per_group) { return per_group % 4 == 0 ? 4 : per_group % 2 == 0 ? 2 : 1; }
+// whichever divides the group's; 1 under --optimize size (the least code). Each input
+// element is loaded once for them all; more sums than 4 would not stay in a Cortex-M4's
+// registers beside the pointers.
+int64_t DirectChannelBlock(int64_t per_group, const LoweringTarget& target) {
+  if (target.code_size_first) return 1;
+  return per_group % 4 == 0 ? 4 : per_group % 2 == 0 ? 2 : 1;
+}
 
 // QLinearConv and QLinearMatMul: weights (B) at input 3, a bias at input 8 (a quantised
 // Gemm's, passes/qdq_fusion.cc), requantised outputs; ConvInteger's weights are input 1.
@@ -414,7 +417,7 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
     plan.workspace.push_back({"window_codes", 0, WindowDotTaps(taps)});
   }
   if (plan.kernel == KernelVariant(QuantizedProductKernel::kDirect)) {
-    plan.tiles.channel_block = target.code_size_first ? 1 : DirectChannelBlock(g.OutChannelsPerGroup());
+    plan.tiles.channel_block = DirectChannelBlock(g.OutChannelsPerGroup(), target);
   }
   plan.unrolled_interior = plan.kernel == KernelVariant(QuantizedProductKernel::kDirect) &&
                            target.vector_lanes == 1 && !target.int8_vector_dot && !target.code_size_first &&

@@ -350,9 +350,8 @@ llvm::Value* EmitRequantize(KernelContext& k, llvm::Value* accumulator, llvm::Va
     llvm::Value* rounded = b.CreateBitCast(b.CreateIntrinsic(llvm::Intrinsic::arm_vcvtr, {k.F32()}, {scaled}),
                                            b.getInt32Ty());
     llvm::Value* shifted = b.CreateIntrinsic(llvm::Intrinsic::arm_qadd, {}, {rounded, zero_point});
-    const bool is_signed = QuantizedMin(type) < 0;
-    llvm::Value* saturated = b.CreateIntrinsic(is_signed ? llvm::Intrinsic::arm_ssat : llvm::Intrinsic::arm_usat, {},
-                                               {shifted, b.getInt32(bits)});
+    const llvm::Intrinsic::ID saturate = IsSignedInteger(type) ? llvm::Intrinsic::arm_ssat : llvm::Intrinsic::arm_usat;
+    llvm::Value* saturated = b.CreateIntrinsic(saturate, {}, {shifted, b.getInt32(bits)});
     return b.CreateTrunc(saturated, k.Elem(type));
   }
   return EmitRoundToQuantized(k, scaled, zero_point, type);
