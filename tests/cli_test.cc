@@ -1967,15 +1967,17 @@ TEST(Cli, BadTfliteInputsFailCleanly) {
                      {"--batch N: every input and output of a TFLite model must have 1 as its first dimension"});
 }
 
-// Issue #17's first landing runs convolutions and pools NCHW between Transposes; the
+// Issue #17's first landing runs float convolutions NCHW between Transposes; the
 // transpose-sinking pass cancels the pairs between layers. What is left in each test
 // model's lowered graph (--dump-ir), to see any change: the input's Transpose before
 // the first convolution and the output's after the last (those of single-channel
-// tensors become views); `dense`'s flatten takes its Transpose into the weights.
+// tensors become views); `dense`'s flatten takes its Transpose into the weights. Pools
+// read and write channels-last: `pools` reads its image where it is, and its Concats
+// of pools' outputs join NHWC tensors.
 TEST(Cli, TfliteModelsKeepOnlyEdgeTransposes) {
   const std::map<std::string, int> expected = {
       {"conv_same_relu6", 2}, {"conv_valid_dilated", 2}, {"dense", 1},   {"depthwise", 2},
-      {"ds_cnn_kws", 0},      {"elementwise", 0},        {"pools", 3}, {"shapes", 2},
+      {"ds_cnn_kws", 0},      {"elementwise", 0},        {"pools", 0}, {"shapes", 2},
       {"more_operators", 1},  // its TRANSPOSE operator, a model output
       {"slicing", 0},         {"resizing_and_products", 4},  // the TRANSPOSE_CONVs' input and outputs, an adjoint
       {"nearest_rounding", 0}, {"lstm", 0},           {"lstm_variant", 0},
@@ -2033,18 +2035,21 @@ TEST(Cli, TfliteInt8HeaderStatesTheEdgesQuantisationAndTakesTheUsersFlags) {
 // QLinearAdd cancel, and flattens go into the int8 weights. An int8 convolution's
 // Transpose to NHWC that alone reads its output is absorbed too (it stores channels-last):
 // conv, depthwise, softmax, add, slicing and the rest lose the one before their 4-D
-// outputs. Left: the pools' (one per output), Transposes of a convolution's output that
-// has two readers (sums, reductions, same_scale_means), moves' TRANSPOSE operator, float_edges' input (a
-// QUANTIZE reads it before the Transpose), and products' adjoints and a TRANSPOSE_CONV
-// whose fused RELU (set after conversion, so that it binds) stays a Clip after it.
+// outputs; pools read and write channels-last (channels_last_pools: the model's inputs
+// where they are, a chain of pools, a pool shared by an output and a convolution), and
+// float_edges' first convolution reads its QUANTIZE's NHWC output. Left: Transposes of
+// a convolution's output that has two readers (sums, reductions, same_scale_means: a
+// reduction's "reduced axes last"), moves' TRANSPOSE operator, and products' adjoints
+// and a TRANSPOSE_CONV whose fused RELU (set after conversion, so that it binds) stays a
+// Clip after it.
 TEST(Cli, TfliteInt8ModelsKeepOnlyEdgeTransposes) {
   const std::map<std::string, int> expected = {
       {"ds_cnn_kws", 0}, {"resnet8", 0},  {"mobilenet_v1_025_vww", 0}, {"fc_autoencoder", 0}, {"dense", 0},
       {"mean", 0},       {"conv", 0},     {"activation_bounds", 0},    {"depthwise", 0},      {"softmax", 0},
       {"add", 0},        {"slicing", 0},  {"resizing", 0},             {"mul_sub", 0},        {"activations", 0},
-      {"logistic_tanh", 0}, {"hard_swish", 0}, {"float_edges", 1},     {"moves", 1},          {"sums", 2},
-      {"reductions", 3}, {"products", 3}, {"pools", 4},  {"same_scale_means", 1},
-      {"written_over", 0},
+      {"logistic_tanh", 0}, {"hard_swish", 0}, {"float_edges", 0},     {"moves", 1},          {"sums", 2},
+      {"reductions", 3}, {"products", 3}, {"pools", 0},  {"same_scale_means", 1},
+      {"written_over", 0}, {"channels_last_pools", 0},
   };
   for (const auto& [name, transposes] : expected) {
     TemporaryFolder out;

@@ -309,6 +309,35 @@ g (float[1,2,5,4] x) => (float[1,5,4,3] y, float[1,4,5,3] z) {
               "  %z: float32[1,4,5,3] = DequantizeLinear(%t2, %ys, %yz)  # DequantizeLinear_13\n");
 }
 
+// Pools in a channels-last model: one alone reading an NHWC -> NCHW Transpose reads and
+// writes NHWC, and the Transpose sinks below it to cancel the next; a Transpose read by
+// two pools goes into both, and the Concat of their outputs, read by a Transpose to
+// NHWC, joins their channels-last outputs. The reference evaluator of the graph before
+// (NCHW pools) is the check.
+TEST(Passes, PoolsReadAndWriteChannelsLast) {
+  CheckPasses(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,5,6,3] x, float[1,5,6,3] z) => (float[1,3,3,3] y, float[1,4,5,6] w) {
+  a = Transpose <perm = [0,3,1,2]> (x)
+  m = MaxPool <kernel_shape = [3, 3], pads = [1, 1, 1, 1], strides = [2, 2]> (a)
+  y = Transpose <perm = [0,2,3,1]> (m)
+  e = Transpose <perm = [0,3,1,2]> (z)
+  p = AveragePool <kernel_shape = [2, 2]> (e)
+  l = LpPool <kernel_shape = [2, 2], p = 1> (e)
+  c = Concat <axis = 1> (p, l)
+  w = Transpose <perm = [0,2,3,1]> (c)
+}
+)", {SinkTransposes, AbsorbOutputTransposes},
+              "graph g(%x: float32[1,5,6,3], %z: float32[1,5,6,3]) -> (%y, %w)\n"
+              "  %m.before_transpose: float32[1,3,3,3] = MaxPool(%x) {fused_channels_last_input=1, "
+              "fused_channels_last_output=1, kernel_shape=[3,3], pads=[1,1,1,1], strides=[2,2]}  # MaxPool_1\n"
+              "  %y: float32[1,3,3,3] = Identity(%m.before_transpose)  # Transpose_2\n"
+              "  %p.channels_last: float32[1,4,5,3] = AveragePool(%z) {fused_channels_last_input=1, "
+              "fused_channels_last_output=1, kernel_shape=[2,2]}  # AveragePool_4\n"
+              "  %l.channels_last: float32[1,4,5,3] = LpPool(%z) {fused_channels_last_input=1, "
+              "fused_channels_last_output=1, kernel_shape=[2,2], p=1}  # LpPool_5\n"
+              "  %w: float32[1,4,5,6] = Concat(%p.channels_last, %l.channels_last) {axis=3}  # Concat_6\n");
+}
+
 TEST(Passes, WholePlanePoolsBecomeGlobalPools) {
   CheckPasses(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,2,5,3] x) => (float[1,2,1,1] avg, float[1,2,1,1] max, float[1,2,1,1] padded) {

@@ -1,4 +1,5 @@
-// Sliding-window kernels over NCHW data (1-D ops have height 1).
+// Sliding-window kernels over NCHW data (1-D ops have height 1; a 2-D pool may read or
+// write channels-last, NHWC).
 // Conv: for each output plane, bias first, then for every (input channel, kh, kw) tap
 // an update `out[oh, ow] += w * x[ih, iw]` over exactly the output positions whose input
 // is inside the image, so the innermost loop has no bounds checks and vectorises.
@@ -184,6 +185,8 @@ absl::Status EmitPoolKernel(KernelContext& k, const QuantizedAverage* quantized_
   };
   auto at = [&](llvm::Value* base, llvm::Value* index) { return b.CreateInBoundsGEP(k.Elem(type), base, index); };
   const int64_t in_area = s.in_h * s.in_w, out_area = s.out_h * s.out_w;
+  // Rows and columns as the tensors store them: planar, or channels-last (a 2-D pool's).
+  const PlaneStrides in = g.InputStrides(), out = g.OutputStrides();
   // One output plane (a depth slice's, for 3-D windows): `depths` (nullptr below 3-D)
   // are the window's depths from `d_base`, each an input plane of in_area values.
   auto output_plane = [&](llvm::Value* in_volume, llvm::Value* out_slice, llvm::Value* d_base,
@@ -198,9 +201,10 @@ absl::Status EmitPoolKernel(KernelContext& k, const QuantizedAverage* quantized_
         auto window_plane = [&](llvm::Value* in_plane) {
           k.Loop(rows.begin, rows.end, [&](llvm::Value* kh) {
             llvm::Value* ih = b.CreateAdd(h_base, b.CreateMul(kh, k.Int(s.dilation_h)));
-            llvm::Value* in_row = at(in_plane, b.CreateMul(ih, k.Int(s.in_w)));
+            llvm::Value* in_row = at(in_plane, b.CreateMul(ih, k.Int(in.row)));
             k.Loop(cols.begin, cols.end, [&](llvm::Value* kw) {
-              llvm::Value* v = k.LoadAs(type, in_row, b.CreateAdd(w_base, b.CreateMul(kw, k.Int(s.dilation_w))));
+              llvm::Value* iw = b.CreateAdd(w_base, b.CreateMul(kw, k.Int(s.dilation_w)));
+              llvm::Value* v = k.LoadAs(type, in_row, b.CreateMul(iw, k.Int(in.column)));
               llvm::Value* acc = b.CreateLoad(sum_type, accumulator);
               if (quantised) {
                 b.CreateStore(b.CreateAdd(acc, b.CreateSub(EmitWidenToInt32(k, v, type), x_zero_point)), accumulator);
@@ -269,21 +273,27 @@ absl::Status EmitPoolKernel(KernelContext& k, const QuantizedAverage* quantized_
             result = b.CreateFDiv(result, divisor);
           }
         }
-        k.StoreAs(k.OutType(), result, out_slice, b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow));
+        k.StoreAs(k.OutType(), result, out_slice,
+                  b.CreateAdd(b.CreateMul(oh, k.Int(out.row)), b.CreateMul(ow, k.Int(out.column))));
       });
     });
   };
-  k.Loop(s.batch * s.channels, [&](llvm::Value* plane) {
-    llvm::Value* in_volume = at(k.in[0], b.CreateMul(plane, k.Int(s.in_d * in_area)));
-    llvm::Value* out_volume = at(k.out[0], b.CreateMul(plane, k.Int(s.out_d * out_area)));
-    if (s.spatial_rank < 3) {
-      output_plane(in_volume, out_volume, nullptr, nullptr);
-      return;
-    }
-    k.Loop(s.out_d, [&](llvm::Value* od) {
-      llvm::Value* d_base = b.CreateSub(b.CreateMul(od, k.Int(s.stride_d)), k.Int(s.pad_front));
-      const ValidRange depths = k.ValidIndices(d_base, s.dilation_d, s.in_d, s.kernel_d);
-      output_plane(in_volume, at(out_volume, b.CreateMul(od, k.Int(out_area))), d_base, &depths);
+  auto plane_start = [&](const PlaneStrides& strides, llvm::Value* n, llvm::Value* c) {
+    return b.CreateAdd(b.CreateMul(n, k.Int(strides.batch)), b.CreateMul(c, k.Int(strides.channel)));
+  };
+  k.Loop(s.batch, [&](llvm::Value* n) {
+    k.Loop(s.channels, [&](llvm::Value* c) {
+      llvm::Value* in_volume = at(k.in[0], plane_start(in, n, c));
+      llvm::Value* out_volume = at(k.out[0], plane_start(out, n, c));
+      if (s.spatial_rank < 3) {
+        output_plane(in_volume, out_volume, nullptr, nullptr);
+        return;
+      }
+      k.Loop(s.out_d, [&](llvm::Value* od) {
+        llvm::Value* d_base = b.CreateSub(b.CreateMul(od, k.Int(s.stride_d)), k.Int(s.pad_front));
+        const ValidRange depths = k.ValidIndices(d_base, s.dilation_d, s.in_d, s.kernel_d);
+        output_plane(in_volume, at(out_volume, b.CreateMul(od, k.Int(out_area))), d_base, &depths);
+      });
     });
   });
   return absl::OkStatus();

@@ -437,10 +437,37 @@ absl::StatusOr<InstanceNormGeometry> ResolveInstanceNorm(const Graph& graph, con
   return g;
 }
 
+PlaneStrides PoolGeometry::InputStrides() const {
+  const WindowGeometry& s = window;
+  if (channels_last_input) return {s.in_h * s.in_w * s.channels, 1, s.in_w * s.channels, s.channels};
+  return {s.channels * s.in_d * s.in_h * s.in_w, s.in_d * s.in_h * s.in_w, s.in_w, 1};
+}
+
+PlaneStrides PoolGeometry::OutputStrides() const {
+  const WindowGeometry& s = window;
+  if (channels_last_output) return {s.out_h * s.out_w * s.channels, 1, s.out_w * s.channels, s.channels};
+  return {s.channels * s.out_d * s.out_h * s.out_w, s.out_d * s.out_h * s.out_w, s.out_w, 1};
+}
+
+Shape PoolGeometry::OutputShape() const {
+  if (channels_last_output) return {window.batch, window.out_h, window.out_w, window.channels};
+  Shape out{window.batch, window.channels};
+  for (int64_t size : window.OutputSpatialShape()) out.push_back(size);
+  return out;
+}
+
 absl::StatusOr<PoolGeometry> ResolvePool(const Graph& graph, const Node& node) {
-  const Shape& x = graph.InputType(node, 0).shape;
-  if (x.size() < 3) return Invalid("pooling input must have rank 3 or more");
+  const Shape& stored = graph.InputType(node, 0).shape;
+  if (stored.size() < 3) return Invalid("pooling input must have rank 3 or more");
   PoolGeometry g;
+  ASSIGN_OR_RETURN(int64_t channels_last_input, node.attributes.GetInt(kFusedChannelsLastInput, 0));
+  ASSIGN_OR_RETURN(int64_t channels_last_output, node.attributes.GetInt(kFusedChannelsLastOutput, 0));
+  g.channels_last_input = channels_last_input != 0;
+  g.channels_last_output = channels_last_output != 0;
+  if ((g.channels_last_input || g.channels_last_output) && (stored.size() != 4 || node.outputs.size() != 1)) {
+    return Invalid("a channels-last pool needs a 4-D input and one output");
+  }
+  const Shape x = ChannelsFirstDataShape(graph, node);
   ASSIGN_OR_RETURN(std::vector<int64_t> kernel, node.attributes.GetInts("kernel_shape", {}));
   if (kernel.empty()) return Invalid("attribute 'kernel_shape' is required");
   ASSIGN_OR_RETURN(int64_t storage_order, node.attributes.GetInt("storage_order", 0));
@@ -454,6 +481,12 @@ absl::StatusOr<PoolGeometry> ResolvePool(const Graph& graph, const Node& node) {
   ASSIGN_OR_RETURN(g.p, node.attributes.GetInt("p", 2));
   if (g.p < 1) return Invalid(absl::StrCat("LpPool's p is ", g.p, ", which must be at least 1"));
   return g;
+}
+
+bool PoolMayBeChannelsLast(const Graph& graph, const Node& node) {
+  const bool pool = node.op == OpKind::kMaxPool || node.op == OpKind::kAveragePool || node.op == OpKind::kLpPool ||
+                    node.op == OpKind::kQLinearAveragePool;
+  return pool && node.outputs.size() == 1 && node.guard == kNoValue && graph.InputType(node, 0).Rank() == 4;
 }
 
 absl::StatusOr<SoftmaxGeometry> ResolveSoftmax(const Graph& graph, const Node& node) {
@@ -926,7 +959,7 @@ int FirstInternalInput(OpKind op) {
   return -1;
 }
 
-Shape ConvDataShape(const Graph& graph, const Node& node) {
+Shape ChannelsFirstDataShape(const Graph& graph, const Node& node) {
   const Shape& x = graph.InputType(node, 0).shape;
   if (x.size() != 4 || node.attributes.GetInt(kFusedChannelsLastInput, 0).value_or(0) == 0) return x;
   return {x[0], x[3], x[1], x[2]};
@@ -939,7 +972,7 @@ int64_t MultiplyAccumulates(const Graph& graph, const Node& node) {
   const int weights = qlinear ? 3 : 1;
   if (node.op == OpKind::kConv || node.op == OpKind::kConvInteger || node.op == OpKind::kQLinearConv) {
     if (!graph.HasInput(node, weights)) return 0;
-    if (auto g = ResolveConvShapes(node, ConvDataShape(graph, node), graph.InputType(node, weights).shape); g.ok()) {
+    if (auto g = ResolveConvShapes(node, ChannelsFirstDataShape(graph, node), graph.InputType(node, weights).shape); g.ok()) {
       return g->window.batch * g->out_channels * g->window.out_h * g->window.out_w * g->InChannelsPerGroup() *
              g->window.kernel_h * g->window.kernel_w;
     }

@@ -108,13 +108,30 @@ struct InstanceNormGeometry {
 absl::StatusOr<InstanceNormGeometry> ResolveInstanceNorm(const Graph& graph, const Node& node);
 
 // MaxPool, AveragePool, LpPool (and MaxPool's form with indices): 1-D to 3-D windows.
+// Where a 2-D window op's tensor keeps element (n, c, h, w): its offset is
+// n * batch + c * channel + h * row + w * column.
+struct PlaneStrides {
+  int64_t batch = 0, channel = 0, row = 0, column = 0;
+};
+
 struct PoolGeometry {
   WindowGeometry window;
   bool count_include_pad = false;  // AveragePool only
   int64_t p = 2;                   // LpPool only: the norm's order, at least 1
   bool column_major_indices = false;  // MaxPool's indices (storage_order 1): the first spatial dimension fastest
+  // A 2-D pool (one output) may read its input and write its output channels-last,
+  // [N, H, W, C] (kFusedChannelsLastInput, kFusedChannelsLastOutput): the window walk
+  // is the NCHW one, only the addresses differ. The window describes the NCHW tensors.
+  bool channels_last_input = false, channels_last_output = false;
+  // A 3-D window's (NCDHW only) depth slices are in_h * in_w (out_h * out_w) apart.
+  PlaneStrides InputStrides() const;
+  PlaneStrides OutputStrides() const;
+  Shape OutputShape() const;  // [N, C, spatial...], or [N, H, W, C] channels-last
 };
 absl::StatusOr<PoolGeometry> ResolvePool(const Graph& graph, const Node& node);
+// A MaxPool, AveragePool, LpPool or QLinearAveragePool that may read or write
+// channels-last: a 2-D window (4-D input), one output, not under a guard.
+bool PoolMayBeChannelsLast(const Graph& graph, const Node& node);
 
 // Softmax over the middle dimension of [outer, axis_dim, inner].
 struct SoftmaxGeometry {
@@ -194,19 +211,19 @@ inline constexpr int kQLinearConvAddendInput = 9;
 // passes/input_quantize_fusion.cc): input 0 is float32, quantised by QuantizeLinear's
 // rule with the x pair (inputs 1, 2), so the int8 copy of the input never exists.
 inline constexpr char kFusedQuantizeInput[] = "fused_quantize_input";
-// A QLinearConv that reads its input x stored channels-last, [N, H, W, C], a graph input
-// in the user's layout (internal attribute, passes/transpose_sinking.cc): the layout
-// Transpose to NCHW that a channels-last model needs before it is absorbed into the
-// kernel's addressing. The convolution itself is as if x were the NCHW tensor.
+// A QLinearConv or a 2-D pool that reads its input x stored channels-last, [N, H, W, C]
+// (internal attribute, passes/transpose_sinking.cc): the layout Transpose to NCHW that
+// a channels-last model needs before it is absorbed into the kernel's addressing. The
+// op itself is as if x were the NCHW tensor.
 inline constexpr char kFusedChannelsLastInput[] = "fused_channels_last_input";
-// A QLinearConv that writes its output channels-last, [N, H, W, C] (internal attribute,
-// passes/channels_last_output.cc): the layout Transpose to NHWC that read it alone, a
-// channels-last model's, absorbed into the kernel's stores. The convolution itself is
-// as if y were the NCHW tensor.
+// A QLinearConv or a 2-D pool that writes its output channels-last, [N, H, W, C]
+// (internal attribute, passes/channels_last_output.cc and transpose_sinking.cc): the
+// layout Transpose to NHWC that read it alone, a channels-last model's, absorbed into
+// the kernel's stores. The op itself is as if y were the NCHW tensor.
 inline constexpr char kFusedChannelsLastOutput[] = "fused_channels_last_output";
-// A convolution's data input's shape as NCHW: x's, or x's NHWC shape permuted when the
-// node carries kFusedChannelsLastInput.
-Shape ConvDataShape(const Graph& graph, const Node& node);
+// A convolution's or pool's data input's shape as NCHW: x's, or x's NHWC shape
+// permuted when the node carries kFusedChannelsLastInput.
+Shape ChannelsFirstDataShape(const Graph& graph, const Node& node);
 // A QLinearAdd that subtracts its second operand (internal attribute, the TFLite
 // frontend's int8 SUB): its scale enters negated (ONNX Runtime's form), or its fixed-point
 // multiplier does (TFLite's, which computes SUB with its ADD kernel that way).

@@ -190,9 +190,7 @@ Shape WindowOutputShape(int64_t batch, int64_t channels, int spatial_rank, int64
 
 absl::StatusOr<Types> InferPool(const Graph& graph, const Node& node, DataType out_type) {
   ASSIGN_OR_RETURN(PoolGeometry g, ResolvePool(graph, node));
-  Shape out{g.window.batch, g.window.channels};
-  for (int64_t size : g.window.OutputSpatialShape()) out.push_back(size);
-  return WithShape(out_type, out);
+  return WithShape(out_type, g.OutputShape());
 }
 
 absl::StatusOr<Types> InferGlobalPool(const Graph& graph, const Node& node, DataType out_type) {

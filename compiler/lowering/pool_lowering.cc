@@ -18,9 +18,9 @@ absl::StatusOr<NodePlan> PlanPool(const Graph& graph, const Node& node, const Lo
                       (s.out_w - 1) * s.stride_w + (s.kernel_w - 1) * s.dilation_w < s.in_w;
   // The vector rows are float vectors of maxima or averages over 1-D and 2-D windows;
   // int8 and uint8 windows (a quantised model's MaxPool), LpPool and 3-D windows take
-  // the clipped windows.
+  // the clipped windows, and so do channels-last tensors (whose columns are strided).
   const bool vectors = inside && IsFloat(graph.InputType(node, 0).element_type) && s.spatial_rank < 3 &&
-                       node.op != OpKind::kLpPool;
+                       node.op != OpKind::kLpPool && !g.channels_last_input && !g.channels_last_output;
   NodePlan plan;
   plan.kernel = vectors ? PoolKernel::kVectorRows : PoolKernel::kClippedWindows;
   if (vectors) plan.tiles.lanes = std::max<int64_t>(1, target.vector_lanes);

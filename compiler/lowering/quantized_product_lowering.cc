@@ -314,7 +314,7 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
                                            bool workspace_free, bool narrow_workspace) {
   const bool qlinear = node.op == OpKind::kQLinearConv;
   const int weights = qlinear ? 3 : 1, weight_zero_point = qlinear ? 5 : 3;
-  ASSIGN_OR_RETURN(ConvGeometry g, ResolveConvShapes(node, ConvDataShape(graph, node),
+  ASSIGN_OR_RETURN(ConvGeometry g, ResolveConvShapes(node, ChannelsFirstDataShape(graph, node),
                                                      graph.InputType(node, weights).shape));
   const int64_t taps = g.InChannelsPerGroup() * g.window.kernel_h * g.window.kernel_w;
   // The vector kernels, with vector lanes, in place of Arm's DSP pairs too (Cortex-M55's

@@ -1,11 +1,16 @@
 // Channels-last outputs: a Transpose from NCHW to NHWC that alone reads a 2-D
-// QLinearConv's output (a channels-last model's layout Transpose, left where nothing
-// after it cancels it: before a model output, a slice, a shared reader) is absorbed into
-// the convolution, which then stores its output channels-last (kFusedChannelsLastOutput)
-// as the Transpose's value: the copy the Transpose made is gone, and with it its cycles
-// and its share of the arena. Not for a convolution with a fused sum (its addend is
-// NCHW), one under a guard, or one whose own output is a graph output. Runs after the
-// fusions, so that the convolution's epilogue is final.
+// QLinearConv's or pool's output (a channels-last model's layout Transpose, left where
+// nothing after it cancels it: before a model output, a slice, a shared reader) is
+// absorbed into its writer, which then stores its output channels-last
+// (kFusedChannelsLastOutput) as the Transpose's value: the copy the Transpose made is
+// gone, and with it its cycles and its share of the arena. Not for a convolution with a
+// fused sum (its addend is NCHW), a node under a guard, or one whose own output is a
+// graph output. A Concat of such writers' outputs (each read by the Concat alone) that
+// the Transpose alone reads passes it on: its writers store channels-last, and it joins
+// the NHWC tensors. Runs after the fusions, so that the convolution's epilogue is final.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
 #include "compiler/ir/op_geometry.h"
 #include "compiler/ir/shape_inference.h"
 #include "compiler/ir/uses.h"
@@ -13,6 +18,32 @@
 #include "compiler/util/status_macros.h"
 
 namespace modelc {
+
+namespace {
+
+// A node that may store its output channels-last: a 2-D QLinearConv without a fused sum
+// or a 2-D pool, not under a guard, not doing so already.
+bool MayWriteChannelsLast(const Graph& graph, const Node& writer) {
+  const bool convolution = writer.op == OpKind::kQLinearConv && writer.guard == kNoValue &&
+                           writer.outputs.size() == 1 && !graph.HasInput(writer, kQLinearConvAddendInput) &&
+                           graph.InputType(writer, 0).Rank() == 4;
+  return (convolution || PoolMayBeChannelsLast(graph, writer)) && !writer.attributes.Has(kFusedChannelsLastOutput);
+}
+
+// The writer stores channels-last into `output`, whose type must be what it then writes.
+absl::Status WriteChannelsLast(Graph& graph, int writer_index, ValueId output) {
+  Node writer = graph.nodes()[writer_index];
+  writer.attributes.Set(kFusedChannelsLastOutput, int64_t{1});
+  writer.outputs[0] = output;
+  ASSIGN_OR_RETURN(std::vector<TensorType> types, InferOutputTypes(graph, writer));
+  if (types[0] != graph.value(output).type) {
+    return absl::InternalError("a channels-last output changed the writer's output type");
+  }
+  graph.mutable_nodes()[writer_index] = std::move(writer);
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::Status AbsorbOutputTransposes(Graph& graph) {
   const GraphUses uses(graph);
@@ -25,23 +56,42 @@ absl::Status AbsorbOutputTransposes(Graph& graph) {
     const Node& transpose = graph.nodes()[t];
     if (transpose.op != OpKind::kTranspose || transpose.guard != kNoValue) continue;
     ASSIGN_OR_RETURN(std::vector<int64_t> perm, transpose.attributes.GetInts("perm", {}));
-    const ValueId x = transpose.inputs[0];
+    const ValueId x = transpose.inputs[0], y = transpose.outputs[0];
     if (perm != std::vector<int64_t>{0, 2, 3, 1} || producer[x] < 0 || !uses.OnlyReadBy(x, static_cast<int>(t))) {
       continue;
     }
-    Node conv = graph.nodes()[producer[x]];
-    if (conv.op != OpKind::kQLinearConv || conv.guard != kNoValue || conv.outputs.size() != 1 ||
-        conv.attributes.Has(kFusedChannelsLastOutput) || graph.HasInput(conv, kQLinearConvAddendInput) ||
-        graph.InputType(conv, 0).Rank() != 4) {
+    const int writer = producer[x];
+    if (MayWriteChannelsLast(graph, graph.nodes()[writer])) {
+      RETURN_IF_ERROR(WriteChannelsLast(graph, writer, y));
+      removed[t] = true;
       continue;
     }
-    conv.attributes.Set(kFusedChannelsLastOutput, int64_t{1});
-    conv.outputs[0] = transpose.outputs[0];
-    ASSIGN_OR_RETURN(std::vector<TensorType> types, InferOutputTypes(graph, conv));
-    if (types[0] != graph.value(transpose.outputs[0]).type) {
-      return absl::InternalError("a channels-last output changed the convolution's output type");
+    // A Concat of such writers' outputs, each read by the Concat alone: they store
+    // channels-last and the Concat joins the NHWC tensors along the axis's new place.
+    Node concat = graph.nodes()[writer];
+    if (concat.op != OpKind::kConcat || concat.guard != kNoValue) continue;
+    const bool joins_writers = std::all_of(concat.inputs.begin(), concat.inputs.end(), [&](ValueId input) {
+      return input != kNoValue && producer[input] >= 0 && uses.OnlyReadBy(input, writer) &&
+             std::count(concat.inputs.begin(), concat.inputs.end(), input) == 1 &&
+             MayWriteChannelsLast(graph, graph.nodes()[producer[input]]);
+    });
+    if (!joins_writers) continue;
+    ASSIGN_OR_RETURN(int64_t axis_attribute, concat.attributes.GetInt("axis", 0));
+    ASSIGN_OR_RETURN(int64_t axis, NormalizeAxis(axis_attribute, 4));
+    for (ValueId& input : concat.inputs) {
+      const Shape& nchw = graph.value(input).type.shape;
+      const ValueId nhwc = graph.AddValue(absl::StrCat(graph.value(input).name, ".channels_last"),
+                                          TensorType{graph.value(input).type.element_type,
+                                                     {nchw[0], nchw[2], nchw[3], nchw[1]}});
+      RETURN_IF_ERROR(WriteChannelsLast(graph, producer[input], nhwc));
+      input = nhwc;
     }
-    graph.mutable_nodes()[producer[x]] = std::move(conv);
+    constexpr int64_t kNhwcPlaceOfNchwAxis[] = {0, 3, 1, 2};
+    concat.attributes.Set("axis", kNhwcPlaceOfNchwAxis[axis]);
+    concat.outputs[0] = y;
+    ASSIGN_OR_RETURN(std::vector<TensorType> types, InferOutputTypes(graph, concat));
+    if (types[0] != graph.value(y).type) return absl::InternalError("a channels-last Concat changed its output type");
+    graph.mutable_nodes()[writer] = std::move(concat);
     removed[t] = true;
   }
   graph.RemoveNodes(removed);

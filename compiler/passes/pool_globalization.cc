@@ -17,7 +17,7 @@ absl::Status GlobalizePools(Graph& graph) {
     const bool whole_plane = w.kernel_h == w.in_h && w.kernel_w == w.in_w && w.kernel_d == w.in_d && w.out_h == 1 &&
                              w.out_w == 1 && w.out_d == 1 && !w.HasPadding() && w.dilation_h == 1 &&
                              w.dilation_w == 1 && w.dilation_d == 1;
-    if (!whole_plane) continue;
+    if (!whole_plane || g.channels_last_input || g.channels_last_output) continue;  // the global pools are NCHW
     node.op = node.op == OpKind::kAveragePool ? OpKind::kGlobalAveragePool : OpKind::kGlobalMaxPool;
     node.attributes = AttributeMap{};
   }

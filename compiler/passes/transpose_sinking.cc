@@ -15,16 +15,18 @@
 //   - a Pad with constant pads (no axes input): the pads map through p;
 //   - a Reduce with constant axes: the axes map through p; without keepdims what is left
 //     of p (often nothing) follows the reduction;
-//   - a Softmax, LogSoftmax or Hardmax along one axis: the axis maps through p.
+//   - a Softmax, LogSoftmax or Hardmax along one axis: the axis maps through p;
+//   - a 2-D pool, when T is NHWC -> NCHW: the pool reads x and writes its output
+//     channels-last (kFusedChannelsLastInput and kFusedChannelsLastOutput).
 // R then reads x and a new Transpose after R writes R's old output, under its name.
 // A Transpose that keeps the batch first, read only by a flatten to [batch, features]
 // read only as the A of a Gemm (or a 2-D QLinearMatMul) with constant B, is absorbed
 // into B instead: B's feature rows (or columns, with transB) are permuted to the
 // untransposed order.
-// Last, a Transpose from NHWC to NCHW of a graph input (a channels-last model's image),
-// read only as the data input of QLinearConvs, is absorbed into them: they read the
-// graph input where it is, channels-last (kFusedChannelsLastInput), and the copy that
-// the Transpose made is gone.
+// Last, a Transpose from NHWC to NCHW (a channels-last model's image, or what sinking
+// left before a layer) read only as the data input of QLinearConvs and 2-D pools is
+// absorbed into them: they read its input where it is, channels-last
+// (kFusedChannelsLastInput), and the copy that the Transpose made is gone.
 // Each step removes a Transpose or moves it past one more node, so the pass ends; it
 // never adds a Transpose (a Transpose read by several nodes stays where it is). Nodes
 // under a guard (If branches) are left alone. After: no Transpose reads a Transpose,
@@ -85,7 +87,7 @@ class TransposeSinker {
       ASSIGN_OR_RETURN(bool changed, Step());
       if (!changed) break;
     }
-    RETURN_IF_ERROR(AbsorbIntoChannelsLastConvolutions());
+    RETURN_IF_ERROR(AbsorbIntoChannelsLastReaders());
     RemoveUnreadTransposes();
     return absl::OkStatus();
   }
@@ -260,6 +262,16 @@ class TransposeSinker {
         after.clear();
         for (int64_t source : kept) after.push_back(std::lower_bound(sorted.begin(), sorted.end(), source) - sorted.begin());
       }
+    } else if (PoolMayBeChannelsLast(graph_, reader)) {
+      // NHWC to NCHW before a 2-D pool: the pool reads and writes channels-last.
+      if (p != Permutation{0, 3, 1, 2} || std::count(reader.inputs.begin(), reader.inputs.end(), y) != 1 ||
+          reader.inputs[0] != y || reader.attributes.Has(kFusedChannelsLastInput) ||
+          reader.attributes.Has(kFusedChannelsLastOutput)) {
+        return false;
+      }
+      reader.inputs[0] = x;
+      reader.attributes.Set(kFusedChannelsLastInput, int64_t{1});
+      reader.attributes.Set(kFusedChannelsLastOutput, int64_t{1});
     } else if (reader.op == OpKind::kSoftmax || reader.op == OpKind::kLogSoftmax || reader.op == OpKind::kHardmax) {
       ASSIGN_OR_RETURN(int64_t coerce_2d, reader.attributes.GetInt("coerce_to_2d", 0));
       if (coerce_2d || reader.inputs[0] != y) return false;
@@ -354,26 +366,23 @@ class TransposeSinker {
     return true;
   }
 
-  absl::Status AbsorbIntoChannelsLastConvolutions() {
+  absl::Status AbsorbIntoChannelsLastReaders() {
     const GraphUses uses(graph_);
-    const std::vector<ValueId>& inputs = graph_.inputs();
     for (size_t n = 0; n < graph_.nodes().size(); ++n) {
       const Node& transpose = graph_.nodes()[n];
       if (transpose.op != OpKind::kTranspose || transpose.guard != kNoValue) continue;
       const ValueId x = transpose.inputs[0], y = transpose.outputs[0];
       ASSIGN_OR_RETURN(const Permutation p, PermutationOf(graph_, transpose));
-      if (p != Permutation{0, 3, 1, 2} || uses.IsGraphOutput(y) || !uses.IsUsed(y) ||
-          std::find(inputs.begin(), inputs.end(), x) == inputs.end()) {
-        continue;
-      }
+      if (p != Permutation{0, 3, 1, 2} || uses.IsGraphOutput(y) || !uses.IsUsed(y)) continue;
       const std::vector<int>& readers = uses.Consumers(y);
-      const bool all_convolutions = std::all_of(readers.begin(), readers.end(), [&](int r) {
+      const bool all_channels_last = std::all_of(readers.begin(), readers.end(), [&](int r) {
         const Node& reader = graph_.nodes()[r];
-        return reader.op == OpKind::kQLinearConv && reader.guard == kNoValue && reader.inputs[0] == y &&
-               std::count(reader.inputs.begin(), reader.inputs.end(), y) == 1 &&
+        const bool kind = (reader.op == OpKind::kQLinearConv && reader.guard == kNoValue) ||
+                          PoolMayBeChannelsLast(graph_, reader);
+        return kind && reader.inputs[0] == y && std::count(reader.inputs.begin(), reader.inputs.end(), y) == 1 &&
                !reader.attributes.Has(kFusedChannelsLastInput);
       });
-      if (!all_convolutions) continue;
+      if (!all_channels_last) continue;
       for (int r : readers) {
         Node& reader = graph_.mutable_nodes()[r];
         if (reader.inputs[0] != y) continue;  // a reader listed twice

@@ -215,39 +215,42 @@ FloatTensor Conv(const ConvGeometry& g, const FloatTensor& x, const FloatTensor&
 }
 
 // MaxPool, AveragePool and LpPool over 1-D to 3-D windows (depth 1 below 3-D).
+// Either tensor may be channels-last (a 2-D pool's; its strides say where).
 FloatTensor Pool(OpKind op, const PoolGeometry& g, const FloatTensor& x) {
   const WindowGeometry& s = g.window;
+  const PlaneStrides in = g.InputStrides(), at = g.OutputStrides();
   FloatTensor out(s.batch * s.channels * s.out_d * s.out_h * s.out_w);
-  for (int64_t plane = 0; plane < s.batch * s.channels; ++plane)
-    for (int64_t od = 0; od < s.out_d; ++od)
-      for (int64_t oh = 0; oh < s.out_h; ++oh)
-        for (int64_t ow = 0; ow < s.out_w; ++ow) {
-          double sum = 0.0, sum_of_powers = 0.0;
-          float maximum = -std::numeric_limits<float>::infinity();
-          int64_t inside = 0, inside_padded = 0;
-          for (int64_t kd = 0; kd < s.kernel_d; ++kd)
-            for (int64_t kh = 0; kh < s.kernel_h; ++kh)
-              for (int64_t kw = 0; kw < s.kernel_w; ++kw) {
-                const int64_t id = od * s.stride_d - s.pad_front + kd * s.dilation_d;
-                const int64_t ih = oh * s.stride_h - s.pad_top + kh * s.dilation_h;
-                const int64_t iw = ow * s.stride_w - s.pad_left + kw * s.dilation_w;
-                if (id >= -s.pad_front && id < s.in_d + s.pad_back && ih >= -s.pad_top && ih < s.in_h + s.pad_bottom &&
-                    iw >= -s.pad_left && iw < s.in_w + s.pad_right) {
-                  ++inside_padded;
+  for (int64_t n = 0; n < s.batch; ++n)
+    for (int64_t c = 0; c < s.channels; ++c)
+      for (int64_t od = 0; od < s.out_d; ++od)
+        for (int64_t oh = 0; oh < s.out_h; ++oh)
+          for (int64_t ow = 0; ow < s.out_w; ++ow) {
+            double sum = 0.0, sum_of_powers = 0.0;
+            float maximum = -std::numeric_limits<float>::infinity();
+            int64_t inside = 0, inside_padded = 0;
+            for (int64_t kd = 0; kd < s.kernel_d; ++kd)
+              for (int64_t kh = 0; kh < s.kernel_h; ++kh)
+                for (int64_t kw = 0; kw < s.kernel_w; ++kw) {
+                  const int64_t id = od * s.stride_d - s.pad_front + kd * s.dilation_d;
+                  const int64_t ih = oh * s.stride_h - s.pad_top + kh * s.dilation_h;
+                  const int64_t iw = ow * s.stride_w - s.pad_left + kw * s.dilation_w;
+                  if (id >= -s.pad_front && id < s.in_d + s.pad_back && ih >= -s.pad_top && ih < s.in_h + s.pad_bottom &&
+                      iw >= -s.pad_left && iw < s.in_w + s.pad_right) {
+                    ++inside_padded;
+                  }
+                  if (id < 0 || id >= s.in_d || ih < 0 || ih >= s.in_h || iw < 0 || iw >= s.in_w) continue;
+                  const float v = x[n * in.batch + c * in.channel + id * s.in_h * s.in_w + ih * in.row + iw * in.column];
+                  maximum = std::max(maximum, v);
+                  sum += v;
+                  sum_of_powers += std::pow(std::fabs(static_cast<double>(v)), static_cast<double>(g.p));
+                  ++inside;
                 }
-                if (id < 0 || id >= s.in_d || ih < 0 || ih >= s.in_h || iw < 0 || iw >= s.in_w) continue;
-                const float v = x[((plane * s.in_d + id) * s.in_h + ih) * s.in_w + iw];
-                maximum = std::max(maximum, v);
-                sum += v;
-                sum_of_powers += std::pow(std::fabs(static_cast<double>(v)), static_cast<double>(g.p));
-                ++inside;
-              }
-          const int64_t divisor = g.count_include_pad ? inside_padded : inside;
-          float result = static_cast<float>(sum / std::max<int64_t>(divisor, 1));
-          if (op == OpKind::kMaxPool) result = maximum;
-          if (op == OpKind::kLpPool) result = static_cast<float>(std::pow(sum_of_powers, 1.0 / static_cast<double>(g.p)));
-          out[((plane * s.out_d + od) * s.out_h + oh) * s.out_w + ow] = result;
-        }
+            const int64_t divisor = g.count_include_pad ? inside_padded : inside;
+            float result = static_cast<float>(sum / std::max<int64_t>(divisor, 1));
+            if (op == OpKind::kMaxPool) result = maximum;
+            if (op == OpKind::kLpPool) result = static_cast<float>(std::pow(sum_of_powers, 1.0 / static_cast<double>(g.p)));
+            out[n * at.batch + c * at.channel + od * s.out_h * s.out_w + oh * at.row + ow * at.column] = result;
+          }
   return out;
 }
 

@@ -444,6 +444,21 @@ def written_over():
     return tf.keras.Model(x, [d, p])
 
 
+def channels_last_pools():
+    """Pools that read and write the model's NHWC tensors where they are: on input `a`
+    a MAX_POOL_2D (SAME, stride 2) then an AVERAGE_POOL_2D (VALID, stride 1), each the
+    only reader of the one before; input `b` read by an AVERAGE_POOL_2D (SAME: 4, 6 or
+    9 elements in a window), an output, and a MAX_POOL_2D (VALID) before a 1x1 CONV_2D."""
+    a = layers.Input((9, 8, 4), batch_size=1, name="a")
+    b = layers.Input((9, 8, 4), batch_size=1, name="b")  # as `a`: the calibration feeds inputs in its own order
+    chained = layers.MaxPooling2D(3, strides=2, padding="same", name="max_same")(a)
+    chained = layers.AveragePooling2D(2, strides=1, padding="valid", name="avg_valid")(chained)
+    shared_average = layers.AveragePooling2D(3, strides=2, padding="same", name="avg_same")(b)
+    shared_max = layers.MaxPooling2D(2, strides=2, padding="valid", name="max_valid")(b)
+    pointwise = layers.Conv2D(5, 1, name="pointwise")(shared_max)
+    return tf.keras.Model([a, b], [chained, shared_average, pointwise])
+
+
 def edit_model(flatbuffer, edit):
     """The model with edit(model, schema) applied to its object form (schema_py_generated's
     ModelT), packed again."""
@@ -517,6 +532,7 @@ MODELS = {
     "resizing": (resizing, True, SAMPLES),
     "same_scale_means": (same_scale_means, True, SAMPLES),
     "written_over": (written_over, True, SAMPLES),
+    "channels_last_pools": (channels_last_pools, True, SAMPLES),
 }
 # Models whose references come from TFLite Micro (the reason in each builder's
 # documentation): micro_references.py, run by the Python of $TFLM_PYTHON (a venv of
@@ -554,9 +570,12 @@ def sample_input(detail, rng):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("output_dir")
+    parser.add_argument("--only", nargs="*", default=None, help="these models alone (each keeps its seeds)")
     args = parser.parse_args()
     os.makedirs(args.output_dir, exist_ok=True)
     for index, (name, (build, int8_edges, samples)) in enumerate(MODELS.items()):
+        if args.only is not None and name not in args.only:
+            continue
         tf.keras.utils.set_random_seed(3000 + index)
         rng = np.random.default_rng(4000 + index)
         model = build()

@@ -30,8 +30,7 @@ absl::Status UpgradeMaxPoolWithIndices(Node& node, int64_t opset) { return absl:
 absl::StatusOr<std::vector<TensorType>> InferMaxPoolWithIndices(const Graph& graph, const Node& node,
                                                                 DataType out_type) {
   ASSIGN_OR_RETURN(PoolGeometry g, ResolvePool(graph, node));
-  Shape out{g.window.batch, g.window.channels};
-  for (int64_t size : g.window.OutputSpatialShape()) out.push_back(size);
+  const Shape out = g.OutputShape();
   return std::vector<TensorType>{TensorType{out_type, out}, TensorType{DataType::kInt64, out}};
 }
 

@@ -40,9 +40,7 @@ absl::StatusOr<QLinearAveragePoolGeometry> ResolveQLinearAveragePool(const Graph
   ASSIGN_OR_RETURN(g.pool, ResolvePool(graph, node));
   const WindowGeometry& s = g.pool.window;
   if (s.spatial_rank == 3) return absl::UnimplementedError("3-D QLinearAveragePool is not supported");
-  g.out_shape = {s.batch, s.channels};
-  if (s.spatial_rank == 2) g.out_shape.push_back(s.out_h);
-  g.out_shape.push_back(s.out_w);
+  g.out_shape = g.pool.OutputShape();
   ASSIGN_OR_RETURN(g.x, ResolveQuantizedOperand(graph, node, 0, 1, 2, std::nullopt, "x"));
   ASSIGN_OR_RETURN(g.y, ResolveQuantization(graph, node, 3, 4, g.out_shape, std::nullopt, "y"));
   ASSIGN_OR_RETURN(int64_t sum, node.attributes.GetInt(kFusedSum, 0));
@@ -106,37 +104,39 @@ absl::StatusOr<std::vector<TensorData>> EvaluateQLinearAveragePool(const Graph& 
   const WindowGeometry& s = g.pool.window;
   const std::vector<int32_t> x = ElementsAsInt32(*inputs[0]);
   const QuantizationValues qx = ReadQuantization(g.x, inputs), qy = ReadQuantization(g.y, inputs);
-  std::vector<int32_t> y;
   const std::optional<FixedPointMultiplier> mean = TfliteMeanOf(graph, node, g);
-  for (int64_t plane = 0; plane < s.batch * s.channels; ++plane)
-    for (int64_t oh = 0; oh < s.out_h; ++oh)
-      for (int64_t ow = 0; ow < s.out_w; ++ow) {
-        int32_t sum = 0;
-        int64_t inside = 0, padded = 0;
-        for (int64_t kh = 0; kh < s.kernel_h; ++kh)
-          for (int64_t kw = 0; kw < s.kernel_w; ++kw) {
-            const int64_t ih = oh * s.stride_h - s.pad_top + kh * s.dilation_h;
-            const int64_t iw = ow * s.stride_w - s.pad_left + kw * s.dilation_w;
-            const bool in_padding = ih >= -s.pad_top && ih < s.in_h + s.pad_bottom && iw >= -s.pad_left &&
-                                    iw < s.in_w + s.pad_right;
-            padded += in_padding;
-            if (ih < 0 || ih >= s.in_h || iw < 0 || iw >= s.in_w) continue;
-            sum += x[(plane * s.in_h + ih) * s.in_w + iw] - qx.zero_point[0];
-            ++inside;
+  const PlaneStrides in = g.pool.InputStrides(), at = g.pool.OutputStrides();
+  std::vector<int32_t> y(s.batch * s.channels * s.out_h * s.out_w);
+  for (int64_t n = 0; n < s.batch; ++n)
+    for (int64_t c = 0; c < s.channels; ++c)
+      for (int64_t oh = 0; oh < s.out_h; ++oh)
+        for (int64_t ow = 0; ow < s.out_w; ++ow) {
+          int32_t sum = 0;
+          int64_t inside = 0, padded = 0;
+          for (int64_t kh = 0; kh < s.kernel_h; ++kh)
+            for (int64_t kw = 0; kw < s.kernel_w; ++kw) {
+              const int64_t ih = oh * s.stride_h - s.pad_top + kh * s.dilation_h;
+              const int64_t iw = ow * s.stride_w - s.pad_left + kw * s.dilation_w;
+              const bool in_padding = ih >= -s.pad_top && ih < s.in_h + s.pad_bottom && iw >= -s.pad_left &&
+                                      iw < s.in_w + s.pad_right;
+              padded += in_padding;
+              if (ih < 0 || ih >= s.in_h || iw < 0 || iw >= s.in_w) continue;
+              sum += x[n * in.batch + c * in.channel + ih * in.row + iw * in.column] - qx.zero_point[0];
+              ++inside;
+            }
+          const int64_t count = std::max<int64_t>(g.pool.count_include_pad ? padded : inside, 1);
+          int32_t& result = y[n * at.batch + c * at.channel + oh * at.row + ow * at.column];
+          if (mean) {
+            result = RequantizeFixedPoint(sum, *mean, qy.zero_point[0], g.y.type, FixedPointRounding::kDouble);
+            continue;
           }
-        const int64_t count = std::max<int64_t>(g.pool.count_include_pad ? padded : inside, 1);
-        if (mean) {
-          y.push_back(RequantizeFixedPoint(sum, *mean, qy.zero_point[0], g.y.type, FixedPointRounding::kDouble));
-          continue;
+          if (HalfRoundingOf(node) == HalfRounding::kAwayFromZero) {
+            const int32_t average = IntegerAverage(sum + static_cast<int32_t>(count) * qx.zero_point[0], count);
+            result = std::clamp(average, QuantizedMin(g.y.type), QuantizedMax(g.y.type));
+            continue;
+          }
+          result = RoundToQuantized(RequantizedAverage(sum, count, qx.scale[0], qy.scale[0]), qy.zero_point[0], g.y.type);
         }
-        if (HalfRoundingOf(node) == HalfRounding::kAwayFromZero) {
-          const int32_t average = IntegerAverage(sum + static_cast<int32_t>(count) * qx.zero_point[0], count);
-          y.push_back(std::clamp(average, QuantizedMin(g.y.type), QuantizedMax(g.y.type)));
-          continue;
-        }
-        y.push_back(RoundToQuantized(RequantizedAverage(sum, count, qx.scale[0], qy.scale[0]), qy.zero_point[0],
-                                     g.y.type));
-      }
   return std::vector<TensorData>{TensorFromInt32(graph.value(node.outputs[0]).type, y)};
 }
 

@@ -75,7 +75,7 @@ absl::StatusOr<QuantizedConvGeometry> ResolveQuantizedConv(const Graph& graph, c
   }
   ASSIGN_OR_RETURN(int64_t channels_last_output, node.attributes.GetInt(kFusedChannelsLastOutput, 0));
   g.channels_last_output = channels_last_output != 0;
-  ASSIGN_OR_RETURN(g.conv, ResolveConvShapes(node, ConvDataShape(graph, node), graph.InputType(node, g.w_input).shape));
+  ASSIGN_OR_RETURN(g.conv, ResolveConvShapes(node, ChannelsFirstDataShape(graph, node), graph.InputType(node, g.w_input).shape));
   if (g.channels_last_output && (!qlinear || g.conv.window.spatial_rank != 2 ||
                                  graph.HasInput(node, kQLinearConvAddendInput))) {
     return absl::InvalidArgumentError("only a 2-D QLinearConv without a fused sum writes a channels-last output");
