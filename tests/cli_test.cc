@@ -1992,6 +1992,24 @@ TEST(Cli, TfliteModelsKeepOnlyEdgeTransposes) {
   }
 }
 
+// TFLite's requantisation takes its short form (one rounding multiply of 2x, an add and
+// a shift) where the plan bounds every accumulator below 2^30 from the constants: every
+// convolution and fully connected layer of ResNet-8 (3 x 3 x 64 products at most).
+TEST(Cli, TfliteRequantisationIsShortWhereTheAccumulatorsAreBounded) {
+  TemporaryFolder out;
+  CommandResult result = Modelc("compile " + std::string(MODELC_TFLITE_DIR) +
+                                "/../tflite_int8/resnet8.tflite --target thumbv7em-none-eabihf --dump-plan -o " +
+                                out.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  int fixed_point = 0, bounded = 0;
+  for (const std::string& line : Lines(result.output)) {
+    fixed_point += line.find("fixed-point-tflite requantisation") != std::string::npos;
+    bounded += line.find("fixed-point-tflite requantisation (accumulators below 2^30)") != std::string::npos;
+  }
+  EXPECT_EQ(fixed_point, 10) << result.output;  // nine convolutions, one fully connected layer
+  EXPECT_EQ(bounded, fixed_point) << result.output;
+}
+
 // An int8 model's header states its int8 input's and output's quantisation, as TFLite's
 // interpreter reports them (input: scale 0.00784299522638321, zero point -1; output: the
 // softmax's 1/256 and -128), so firmware can quantise its data and read the results.

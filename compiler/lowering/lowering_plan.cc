@@ -266,7 +266,11 @@ std::string PrintLoweringPlan(const Graph& graph, const LoweringPlan& plan) {
     const char* requantization = RequantizationName(node);
     absl::StrAppend(&text, absl::StrFormat("  %d '%s' %s: %s%s%s%s%s\n", n, node.name, DescribeOp(node),
                                            KernelVariantName(node_plan.kernel), TilesText(node_plan.tiles),
-                                           requantization ? absl::StrCat(", ", requantization, " requantisation") : "",
+                                           requantization ? absl::StrCat(", ", requantization, " requantisation",
+                                                                         node_plan.accumulators_below_2_30
+                                                                             ? " (accumulators below 2^30)"
+                                                                             : "")
+                                                          : "",
                                            node_plan.unrolled_interior ? ", interior unrolled" : "",
                                            absl::StrCat(node_plan.reads_input_in_place ? ", reads its input in place" : "",
                                                         node_plan.writes_over_consumed_input

@@ -150,6 +150,11 @@ struct NodePlan {
   // (resnet8_int8 on Cortex-M4, memory mode: 75.2 -> 44.7 M instructions, 0.9 KB more
   // code; on Cortex-M55 the same ran slower, 23.8 -> 28.9 M).
   bool unrolled_interior = false;
+  // A quantised product requantised in TFLite's fixed point whose every accumulator is below 2^30
+  // in magnitude (bounded from its constant weights, zero points and bias): TFLite's
+  // doubled high product is then one rounding multiply of 2x (SMMULR on Arm) and its
+  // division by 2^e one add and shift (product_requantizer.h).
+  bool accumulators_below_2_30 = false;
 
   int64_t WorkspaceBytes() const;
   const WorkspaceBuffer* FindWorkspace(std::string_view name) const;

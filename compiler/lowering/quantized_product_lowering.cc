@@ -2,6 +2,7 @@
 #include "compiler/lowering/quantized_product_lowering.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -239,6 +240,45 @@ void PreparePixelLanesConstants(Graph& graph, const Node& node, NodePlan& plan) 
 
 }  // namespace
 
+// Whether every accumulator of a QLinearConv or QLinearMatMul is below 2^30 in
+// magnitude whatever its input codes: products per output times the largest
+// |w - w_zero_point| times the largest |x - x_zero_point|, plus the largest |bias|, from
+// its constants (weights, zero points and bias must be constants).
+bool AccumulatorsBelow2To30(const Graph& graph, const Node& node) {
+  const int w_input = 3, w_zero_point_input = 5;
+  for (int input : {w_input, w_zero_point_input, kXZeroPointInput}) {
+    if (!graph.HasInput(node, input) || !graph.IsConstant(node.inputs[input])) return false;
+  }
+  if (graph.HasInput(node, kQLinearBiasInput) && !graph.IsConstant(node.inputs[kQLinearBiasInput])) return false;
+  auto largest_difference = [](const std::vector<int32_t>& values, const std::vector<int32_t>& zero_points) {
+    int64_t largest = 0;
+    for (int32_t zero_point : zero_points) {
+      for (int32_t v : values) largest = std::max<int64_t>(largest, std::abs(int64_t{v} - zero_point));
+    }
+    return largest;
+  };
+  const std::vector<int32_t> weights = IntegerElements(*graph.value(node.inputs[w_input]).constant);
+  const int64_t largest_w = largest_difference(
+      {*std::min_element(weights.begin(), weights.end()), *std::max_element(weights.begin(), weights.end())},
+      IntegerElements(*graph.value(node.inputs[w_zero_point_input]).constant));
+  const DataType x_type = graph.InputType(node, kXZeroPointInput).element_type;
+  if (x_type != DataType::kInt8 && x_type != DataType::kUInt8) return false;
+  const std::vector<int32_t> x_codes = x_type == DataType::kInt8 ? std::vector<int32_t>{-128, 127}
+                                                                  : std::vector<int32_t>{0, 255};
+  const int64_t largest_x =
+      largest_difference(x_codes, IntegerElements(*graph.value(node.inputs[kXZeroPointInput]).constant));
+  const Shape& w_shape = graph.InputType(node, w_input).shape;
+  const int64_t products = node.op == OpKind::kQLinearConv
+                               ? (w_shape.empty() || w_shape[0] == 0 ? 0 : ElementCount(w_shape) / w_shape[0])
+                               : (graph.InputType(node, 0).shape.empty() ? 0 : graph.InputType(node, 0).shape.back());
+  int64_t largest_bias = 0;
+  if (graph.HasInput(node, kQLinearBiasInput)) {
+    largest_bias = largest_difference(IntegerElements(*graph.value(node.inputs[kQLinearBiasInput]).constant), {0});
+  }
+  if (weights.empty() || products > (int64_t{1} << 30)) return false;  // the product below cannot overflow
+  return products * largest_w * largest_x + largest_bias < (int64_t{1} << 30);
+}
+
 absl::Status PrepareQuantizedProductConstants(Graph& graph, const Node& node, NodePlan& plan) {
   const auto* kernel = std::get_if<QuantizedProductKernel>(&plan.kernel);
   if (kernel && *kernel == QuantizedProductKernel::kChannelLanes) PrepareChannelLanesConstants(graph, node, plan);
@@ -278,6 +318,8 @@ absl::Status PrepareQuantizedProductConstants(Graph& graph, const Node& node, No
   std::memcpy(bytes.data(), pairs.data(), bytes.size());
   const TensorType type{DataType::kInt32, {static_cast<int64_t>(pairs.size())}};
   AddPreparedConstant(graph, node, "requantization", TensorData(type, std::move(bytes)), plan);
+  plan.accumulators_below_2_30 =
+      FixedPointRoundingOf(node) == FixedPointRounding::kDouble && AccumulatorsBelow2To30(graph, node);
   return absl::OkStatus();
 }
 

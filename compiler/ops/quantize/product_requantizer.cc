@@ -44,13 +44,31 @@ llvm::Value* EmitRoundingDivideByPowerOfTwo(llvm::IRBuilder<>& b, llvm::Value* x
 
 llvm::Value* EmitRequantizeFixedPoint(KernelContext& k, llvm::Value* accumulator, llvm::Value* multiplier,
                                       llvm::Value* shift, llvm::Value* zero_point, DataType type,
-                                      bool multipliers_below_half, FixedPointRounding rounding) {
+                                      bool multipliers_below_half, FixedPointRounding rounding,
+                                      bool accumulator_below_2_30) {
   llvm::IRBuilder<>& b = k.b;
   auto splat = [&](llvm::Value* scalar) { return SplatLike(b, accumulator, scalar); };  // vectors: every lane
   llvm::Type* i32 = LanesOf(accumulator, b.getInt32Ty());
   llvm::Type* i64 = LanesOf(accumulator, b.getInt64Ty());
   if (rounding == FixedPointRounding::kDouble) {
-    llvm::Value* value = EmitMultiplyByFixedPoint(k, accumulator, multiplier, shift, multipliers_below_half);
+    llvm::Value* value;
+    if (multipliers_below_half && accumulator_below_2_30) {
+      // |x| < 2^30, so 2x fits: gemmlowp's doubled high product (x m + 2^30) >> 31 (m >= 0)
+      // is (2x m + 2^31) >> 32, SMMULR's. Then x = q 2^e + r (0 <= r < 2^e, e = -shift >= 1)
+      // rounds up in RoundingDivideByPOT when r > 2^(e-1) - 1 + [x < 0], which is when
+      // r + 2^(e-1) - [x < 0] reaches 2^e: (h + 2^(e-1) + (h >> 31)) >> e, and
+      // |h| <= |x| < 2^30 keeps the sum inside int32.
+      llvm::Value* doubled = b.CreateShl(accumulator, splat(b.getInt32(1)), "", /*HasNUW=*/false, /*HasNSW=*/true);
+      llvm::Value* product = b.CreateMul(b.CreateSExt(doubled, i64), b.CreateSExt(splat(multiplier), i64));
+      llvm::Value* high = b.CreateTrunc(
+          b.CreateAShr(b.CreateAdd(product, splat(b.getInt64(int64_t{1} << 31))), splat(b.getInt64(32))), i32);
+      llvm::Value* exponent = b.CreateNeg(splat(shift));
+      llvm::Value* half = b.CreateShl(splat(b.getInt32(1)), b.CreateSub(exponent, splat(b.getInt32(1))));
+      llvm::Value* sum = b.CreateAdd(b.CreateAdd(high, half), b.CreateAShr(high, splat(b.getInt32(31))));
+      value = b.CreateAShr(sum, exponent);
+    } else {
+      value = EmitMultiplyByFixedPoint(k, accumulator, multiplier, shift, multipliers_below_half);
+    }
     // Saturating, as the host's 64-bit sum clamped (a multiplier of 1 or more can bring
     // the product near the int32 limits).
     value = b.CreateBinaryIntrinsic(llvm::Intrinsic::sadd_sat, value, splat(zero_point));
@@ -134,7 +152,7 @@ llvm::Value* ProductRequantizer::Apply(const Channel& channel, llvm::Value* accu
                                        DataType type) {
   if (!fixed_point_) return EmitRequantize(k_, accumulator, channel.multiplier, zero_point, type);
   return EmitRequantizeFixedPoint(k_, accumulator, channel.multiplier, channel.shift, zero_point, type,
-                                  multipliers_below_half_, rounding_);
+                                  multipliers_below_half_, rounding_, k_.plan.accumulators_below_2_30);
 }
 
 }  // namespace modelc

@@ -32,10 +32,14 @@ llvm::Value* EmitRoundingDivideByPowerOfTwo(llvm::IRBuilder<>& b, llvm::Value* x
 // integers from one 32 x 32 -> 64 product and 32-bit shifts. A vector `accumulator` (the
 // other values scalars) gives a vector. `rounding` kDouble: TFLite's two roundings
 // (with `multipliers_below_half`, no left shift and a division by at least 2).
+// With `accumulator_below_2_30` as well (kDouble): the doubled high product as one
+// rounding multiply of 2x, (2x m + 2^31) >> 32, and the division by 2^e as
+// (h + 2^(e-1) - [h < 0]) >> e, the same integers in about half the instructions.
 llvm::Value* EmitRequantizeFixedPoint(KernelContext& k, llvm::Value* accumulator, llvm::Value* multiplier,
                                       llvm::Value* shift, llvm::Value* zero_point, DataType type,
                                       bool multipliers_below_half,
-                                      FixedPointRounding rounding = FixedPointRounding::kSingle);
+                                      FixedPointRounding rounding = FixedPointRounding::kSingle,
+                                      bool accumulator_below_2_30 = false);
 
 // What a quantised product's kernel uses for each output channel (column): the float
 // multiplier (ONNX Runtime's form, from the scales, or from the prepared table
