@@ -2010,6 +2010,43 @@ TEST(Cli, TfliteRequantisationIsShortWhereTheAccumulatorsAreBounded) {
   EXPECT_EQ(bounded, fixed_point) << result.output;
 }
 
+// The bound counts the bias: `dense` with its last biased FULLY_CONNECTED's first bias set to
+// 2^30 (in the file's buffer) keeps the long form for that layer alone.
+TEST(Cli, TfliteRequantisationBoundCountsTheBias) {
+  const std::string model = std::string(MODELC_TFLITE_DIR) + "/../tflite_int8/dense.tflite";
+  std::string bytes = ReadFileBytes(model);
+  const tfl::Model& parsed = *tfl::GetModel(bytes.data());
+  const tfl::SubGraph& graph = *parsed.subgraphs()->Get(0);
+  const tfl::Buffer* bias = nullptr;
+  for (const tfl::Operator* op : *graph.operators()) {
+    const tfl::OperatorCode& code = *parsed.operator_codes()->Get(op->opcode_index());
+    const int32_t builtin = std::max<int32_t>(code.builtin_code(), code.deprecated_builtin_code());
+    if (builtin != 9 || op->inputs()->size() < 3 || op->inputs()->Get(2) < 0) continue;  // FULLY_CONNECTED, a bias
+    bias = parsed.buffers()->Get(graph.tensors()->Get(op->inputs()->Get(2))->buffer());
+  }
+  ASSERT_TRUE(bias != nullptr && bias->data() != nullptr && bias->data()->size() >= 4);
+  const size_t at = static_cast<size_t>(reinterpret_cast<const char*>(bias->data()->data()) - bytes.data());
+  const int32_t large = int32_t{1} << 30;
+  bytes.replace(at, 4, reinterpret_cast<const char*>(&large), 4);
+  auto bounded_and_all = [](const std::string& path) {
+    TemporaryFolder out;
+    CommandResult result = Modelc("compile " + path + " --dump-plan -o " + out.path());
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    std::pair<int, int> counts;
+    for (const std::string& line : Lines(result.output)) {
+      counts.first += line.find("(accumulators below 2^30)") != std::string::npos;
+      counts.second += line.find("fixed-point-tflite requantisation") != std::string::npos;
+    }
+    return counts;
+  };
+  TemporaryFolder inputs;
+  const auto [bounded, all] = bounded_and_all(model);
+  const auto [patched_bounded, patched_all] = bounded_and_all(WriteFile(inputs, "large_bias.tflite", bytes));
+  EXPECT_EQ(bounded, all);
+  EXPECT_EQ(patched_all, all);
+  EXPECT_EQ(patched_bounded, all - 1);
+}
+
 // An int8 model's header states its int8 input's and output's quantisation, as TFLite's
 // interpreter reports them (input: scale 0.00784299522638321, zero point -1; output: the
 // softmax's 1/256 and -128), so firmware can quantise its data and read the results.
@@ -2055,18 +2092,20 @@ TEST(Cli, TfliteInt8HeaderStatesTheEdgesQuantisationAndTakesTheUsersFlags) {
 // conv, depthwise, softmax, add, slicing and the rest lose the one before their 4-D
 // outputs; pools read and write channels-last (channels_last_pools: the model's inputs
 // where they are, a chain of pools, a pool shared by an output and a convolution), and
-// float_edges' first convolution reads its QUANTIZE's NHWC output. Left: Transposes of
-// a convolution's output that has two readers (sums, reductions, same_scale_means: a
-// reduction's "reduced axes last"), moves' TRANSPOSE operator, and products' adjoints
-// and a TRANSPOSE_CONV whose fused RELU (set after conversion, so that it binds) stays a
-// Clip after it.
+// float_edges' first convolution reads its QUANTIZE's NHWC output; a MEAN or SUM over
+// axes next to each other is a window of rows over a view of the NHWC tensor, and pools
+// sharing a convolution's output with its NHWC Transpose read that form (sums,
+// same_scale_means). Left: a MEAN over height and channels, not next to each other
+// (reductions: a Transpose puts them last), moves' TRANSPOSE operator, and products'
+// adjoints and a TRANSPOSE_CONV whose fused RELU (set after conversion, so that it binds)
+// stays a Clip after it.
 TEST(Cli, TfliteInt8ModelsKeepOnlyEdgeTransposes) {
   const std::map<std::string, int> expected = {
       {"ds_cnn_kws", 0}, {"resnet8", 0},  {"mobilenet_v1_025_vww", 0}, {"fc_autoencoder", 0}, {"dense", 0},
       {"mean", 0},       {"conv", 0},     {"activation_bounds", 0},    {"depthwise", 0},      {"softmax", 0},
       {"add", 0},        {"slicing", 0},  {"resizing", 0},             {"mul_sub", 0},        {"activations", 0},
-      {"logistic_tanh", 0}, {"hard_swish", 0}, {"float_edges", 0},     {"moves", 1},          {"sums", 2},
-      {"reductions", 3}, {"products", 3}, {"pools", 0},  {"same_scale_means", 1},
+      {"logistic_tanh", 0}, {"hard_swish", 0}, {"float_edges", 0},     {"moves", 1},          {"sums", 0},
+      {"reductions", 1}, {"products", 3}, {"pools", 0},  {"same_scale_means", 0},
       {"written_over", 0}, {"channels_last_pools", 0},
   };
   for (const auto& [name, transposes] : expected) {

@@ -107,13 +107,13 @@ struct InstanceNormGeometry {
 };
 absl::StatusOr<InstanceNormGeometry> ResolveInstanceNorm(const Graph& graph, const Node& node);
 
-// MaxPool, AveragePool, LpPool (and MaxPool's form with indices): 1-D to 3-D windows.
 // Where a 2-D window op's tensor keeps element (n, c, h, w): its offset is
 // n * batch + c * channel + h * row + w * column.
 struct PlaneStrides {
   int64_t batch = 0, channel = 0, row = 0, column = 0;
 };
 
+// MaxPool, AveragePool, LpPool (and MaxPool's form with indices): 1-D to 3-D windows.
 struct PoolGeometry {
   WindowGeometry window;
   bool count_include_pad = false;  // AveragePool only

@@ -240,16 +240,21 @@ void PreparePixelLanesConstants(Graph& graph, const Node& node, NodePlan& plan) 
 
 }  // namespace
 
+namespace {
+
 // Whether every accumulator of a QLinearConv or QLinearMatMul is below 2^30 in
 // magnitude whatever its input codes: products per output times the largest
-// |w - w_zero_point| times the largest |x - x_zero_point|, plus the largest |bias|, from
-// its constants (weights, zero points and bias must be constants).
+// |w - w_zero_point| times the largest |x - x_zero_point|, plus the largest |bias| (int32),
+// from its constants (weights, zero points and bias must be constants).
 bool AccumulatorsBelow2To30(const Graph& graph, const Node& node) {
   const int w_input = 3, w_zero_point_input = 5;
   for (int input : {w_input, w_zero_point_input, kXZeroPointInput}) {
     if (!graph.HasInput(node, input) || !graph.IsConstant(node.inputs[input])) return false;
   }
   if (graph.HasInput(node, kQLinearBiasInput) && !graph.IsConstant(node.inputs[kQLinearBiasInput])) return false;
+  const DataType x_type = graph.InputType(node, kXZeroPointInput).element_type;
+  const std::vector<int32_t> weights = IntegerElements(*graph.value(node.inputs[w_input]).constant);
+  if (weights.empty() || (x_type != DataType::kInt8 && x_type != DataType::kUInt8)) return false;
   auto largest_difference = [](const std::vector<int32_t>& values, const std::vector<int32_t>& zero_points) {
     int64_t largest = 0;
     for (int32_t zero_point : zero_points) {
@@ -257,12 +262,9 @@ bool AccumulatorsBelow2To30(const Graph& graph, const Node& node) {
     }
     return largest;
   };
-  const std::vector<int32_t> weights = IntegerElements(*graph.value(node.inputs[w_input]).constant);
   const int64_t largest_w = largest_difference(
       {*std::min_element(weights.begin(), weights.end()), *std::max_element(weights.begin(), weights.end())},
       IntegerElements(*graph.value(node.inputs[w_zero_point_input]).constant));
-  const DataType x_type = graph.InputType(node, kXZeroPointInput).element_type;
-  if (x_type != DataType::kInt8 && x_type != DataType::kUInt8) return false;
   const std::vector<int32_t> x_codes = x_type == DataType::kInt8 ? std::vector<int32_t>{-128, 127}
                                                                   : std::vector<int32_t>{0, 255};
   const int64_t largest_x =
@@ -273,11 +275,15 @@ bool AccumulatorsBelow2To30(const Graph& graph, const Node& node) {
                                : (graph.InputType(node, 0).shape.empty() ? 0 : graph.InputType(node, 0).shape.back());
   int64_t largest_bias = 0;
   if (graph.HasInput(node, kQLinearBiasInput)) {
-    largest_bias = largest_difference(IntegerElements(*graph.value(node.inputs[kQLinearBiasInput]).constant), {0});
+    const TensorData& bias = *graph.value(node.inputs[kQLinearBiasInput]).constant;
+    if (bias.type().element_type != DataType::kInt32) return false;
+    largest_bias = largest_difference(bias.Elements<int32_t>(), {0});
   }
-  if (weights.empty() || products > (int64_t{1} << 30)) return false;  // the product below cannot overflow
+  if (products > (int64_t{1} << 30)) return false;  // the product below cannot overflow
   return products * largest_w * largest_x + largest_bias < (int64_t{1} << 30);
 }
+
+}  // namespace
 
 absl::Status PrepareQuantizedProductConstants(Graph& graph, const Node& node, NodePlan& plan) {
   const auto* kernel = std::get_if<QuantizedProductKernel>(&plan.kernel);

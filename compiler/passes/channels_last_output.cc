@@ -7,7 +7,10 @@
 // fused sum (its addend is NCHW), a node under a guard, or one whose own output is a
 // graph output. A Concat of such writers' outputs (each read by the Concat alone) that
 // the Transpose alone reads passes it on: its writers store channels-last, and it joins
-// the NHWC tensors. Runs after the fusions, so that the convolution's epilogue is final.
+// the NHWC tensors. Where the Transpose shares the writer's output with pools,
+// convolutions and other Transposes, they read its NHWC output instead (pools and
+// convolutions channels-last, Transposes recomposed) so that it can be absorbed. Runs
+// after the fusions, so that the convolution's epilogue is final.
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -43,9 +46,82 @@ absl::Status WriteChannelsLast(Graph& graph, int writer_index, ValueId output) {
   return absl::OkStatus();
 }
 
+// Before: x (NCHW, written by a node that may store channels-last) read by the
+// Transpose `to_nhwc` (perm [0, 2, 3, 1], giving y) and by others. Each other reader that
+// is a 2-D pool or an int8 convolution (x its data input only) reads y channels-last
+// instead, and each other Transpose of x transposes y (its perm composed with the
+// inverse of [0, 2, 3, 1]): then `to_nhwc` alone reads x, and the writer can absorb it.
+// Returns whether that happened (nothing is changed otherwise).
+bool ReadThroughTheChannelsLastForm(Graph& graph, int to_nhwc) {
+  const GraphUses uses(graph);
+  const ValueId x = graph.nodes()[to_nhwc].inputs[0], y = graph.nodes()[to_nhwc].outputs[0];
+  if (uses.IsGraphOutput(x) || uses.IsGraphOutput(y)) return false;
+  const std::vector<int>& readers = uses.Consumers(x);
+  auto reads_nhwc = [&](const Node& reader) {
+    const bool kind = (reader.op == OpKind::kQLinearConv && reader.guard == kNoValue) ||
+                      PoolMayBeChannelsLast(graph, reader);
+    return kind && reader.inputs[0] == x && std::count(reader.inputs.begin(), reader.inputs.end(), x) == 1 &&
+           !reader.attributes.Has(kFusedChannelsLastInput);
+  };
+  auto transposes = [&](const Node& reader) {
+    return reader.op == OpKind::kTranspose && reader.guard == kNoValue && reader.attributes.GetInts("perm", {}).ok() &&
+           reader.attributes.GetInts("perm", {})->size() == 4;
+  };
+  bool others = false;
+  for (int r : readers) {
+    if (r == to_nhwc) continue;
+    const Node& reader = graph.nodes()[r];
+    if (!reads_nhwc(reader) && !transposes(reader)) return false;
+    others = true;
+  }
+  if (!others) return false;
+  constexpr int64_t kFromNhwc[] = {0, 3, 1, 2};  // the inverse of [0, 2, 3, 1]
+  for (int r : readers) {
+    if (r == to_nhwc) continue;
+    Node& reader = graph.mutable_nodes()[r];
+    if (reader.op == OpKind::kTranspose) {
+      const std::vector<int64_t> perm = *reader.attributes.GetInts("perm", {});
+      std::vector<int64_t> composed(4);
+      for (size_t d = 0; d < 4; ++d) composed[d] = kFromNhwc[perm[d]];
+      reader.attributes.Set("perm", composed);
+    } else {
+      reader.attributes.Set(kFusedChannelsLastInput, int64_t{1});
+    }
+    reader.inputs[0] = y;
+  }
+  // The rewired readers may come before the Transpose: it moves to just after x's writer.
+  std::vector<Node> nodes = graph.nodes();
+  int writer = -1;
+  for (size_t n = 0; n < nodes.size(); ++n) {
+    if (std::find(nodes[n].outputs.begin(), nodes[n].outputs.end(), x) != nodes[n].outputs.end()) writer = static_cast<int>(n);
+  }
+  Node moved = std::move(nodes[to_nhwc]);
+  nodes.erase(nodes.begin() + to_nhwc);
+  nodes.insert(nodes.begin() + writer + 1, std::move(moved));
+  graph.SetNodes(std::move(nodes));
+  return true;
+}
+
 }  // namespace
 
 absl::Status AbsorbOutputTransposes(Graph& graph) {
+  // First, where a writer's output is read by its NHWC Transpose and by readers that can
+  // take the NHWC form as well, they do: the Transpose is then its only reader.
+  for (size_t t = 0; t < graph.nodes().size(); ++t) {
+    const Node& transpose = graph.nodes()[t];
+    if (transpose.op != OpKind::kTranspose || transpose.guard != kNoValue) continue;
+    ASSIGN_OR_RETURN(std::vector<int64_t> perm, transpose.attributes.GetInts("perm", {}));
+    if (perm != std::vector<int64_t>{0, 2, 3, 1}) continue;
+    const ValueId x = transpose.inputs[0];
+    int writer = -1;
+    for (size_t n = 0; n < t; ++n) {
+      const std::vector<ValueId>& outputs = graph.nodes()[n].outputs;
+      if (std::find(outputs.begin(), outputs.end(), x) != outputs.end()) writer = static_cast<int>(n);
+    }
+    if (writer >= 0 && MayWriteChannelsLast(graph, graph.nodes()[writer])) {
+      ReadThroughTheChannelsLastForm(graph, static_cast<int>(t));
+    }
+  }
   const GraphUses uses(graph);
   std::vector<bool> removed(graph.nodes().size(), false);
   std::vector<int> producer(graph.values().size(), -1);

@@ -423,9 +423,10 @@ absl::Status ConvertReduction(SubgraphImporter& s, OpKind op) {
 // multiplier of x_scale / y_scale with MEAN's 1 / count folded in (TfliteMeanMultiplier)
 // or not (SUM: kFusedSum). A QLinearAveragePool computes it over one window: over height
 // and width of an NHWC tensor (Keras's GlobalAveragePooling2D) on the NCHW tensor,
-// between the layout Transposes, which cancel against the convolutions'; over other
-// axes on [1, kept, 1, reduced], the input transposed to put the reduced axes last
-// (where they are not already) and reshaped.
+// between the layout Transposes, which cancel against the convolutions'; over axes next
+// to each other with kept ones after them, a window of rows over the input viewed as
+// [1, before, reduced, after]; over other axes on [1, kept, 1, reduced], the input
+// transposed to put the reduced axes last (where they are not already) and reshaped.
 absl::Status ConvertQuantizedReduction(SubgraphImporter& s, bool sum) {
   RETURN_IF_ERROR(ExpectArity(s, 2, 2, 1));
   const Shape x = s.InputShape(0);
@@ -453,11 +454,23 @@ absl::Status ConvertQuantizedReduction(SubgraphImporter& s, bool sum) {
   // Micro versions divided the codes instead).
   ASSIGN_OR_RETURN(ValueId input, s.Input(0));
   const bool image = rank == 4 && reduced == std::set<int64_t>{1, 2};
+  // Reduced axes next to each other with kept ones after them (one height, say): a
+  // window of `reduced_count` rows over [1, before, reduced, after], no Transpose.
+  const bool contiguous = *reduced.rbegin() - *reduced.begin() + 1 == static_cast<int64_t>(reduced.size());
+  int64_t after_count = 1;
+  for (int64_t d = *reduced.rbegin() + 1; d < rank; ++d) after_count *= x[d];
   ValueId pooled = input;
   std::vector<int64_t> kernel = {1, reduced_count};
+  Shape pooled_shape{1, kept_count, 1, 1};
   if (image) {
     ASSIGN_OR_RETURN(pooled, Transposed(s, input, kToChannelsFirst, "to_nchw"));
     kernel = {x[1], x[2]};
+    pooled_shape = {x[0], 1, 1, x[3]};
+  } else if (contiguous && after_count > 1) {
+    ASSIGN_OR_RETURN(pooled,
+                     Reshaped(s, pooled, Shape{1, kept_count / after_count, reduced_count, after_count}, "as_window"));
+    kernel = {reduced_count, 1};
+    pooled_shape = {1, kept_count / after_count, 1, after_count};
   } else {
     bool in_order = true;
     for (int64_t d = 0; d < rank; ++d) in_order = in_order && perm[d] == d;
@@ -477,7 +490,6 @@ absl::Status ConvertQuantizedReduction(SubgraphImporter& s, bool sum) {
   if (image) {
     ASSIGN_OR_RETURN(y, Transposed(s, y, kToChannelsLast, "to_nhwc"));
   }
-  const Shape pooled_shape = image ? Shape{x[0], 1, 1, x[3]} : Shape{1, kept_count, 1, 1};
   if (s.OutputShape(0) != pooled_shape) {
     ASSIGN_OR_RETURN(y, Reshaped(s, y, s.OutputShape(0), "output_shape"));
   }

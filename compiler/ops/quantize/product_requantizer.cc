@@ -53,10 +53,10 @@ llvm::Value* EmitRequantizeFixedPoint(KernelContext& k, llvm::Value* accumulator
   if (rounding == FixedPointRounding::kDouble) {
     llvm::Value* value;
     if (multipliers_below_half && accumulator_below_2_30) {
-      // |x| < 2^30, so 2x fits: gemmlowp's doubled high product (x m + 2^30) >> 31 (m >= 0)
-      // is (2x m + 2^31) >> 32, SMMULR's. Then x = q 2^e + r (0 <= r < 2^e, e = -shift >= 1)
-      // rounds up in RoundingDivideByPOT when r > 2^(e-1) - 1 + [x < 0], which is when
-      // r + 2^(e-1) - [x < 0] reaches 2^e: (h + 2^(e-1) + (h >> 31)) >> e, and
+      // |x| < 2^30, so 2x fits: gemmlowp's doubled high product h = (x m + 2^30) >> 31
+      // is (2x m + 2^31) >> 32, SMMULR's. Then h = q 2^e + r (0 <= r < 2^e, e = -shift >= 1)
+      // rounds up in RoundingDivideByPOT when r > 2^(e-1) - 1 + [h < 0], which is when
+      // r + 2^(e-1) - [h < 0] reaches 2^e: (h + 2^(e-1) + (h >> 31)) >> e, and
       // |h| <= |x| < 2^30 keeps the sum inside int32.
       llvm::Value* doubled = b.CreateShl(accumulator, splat(b.getInt32(1)), "", /*HasNUW=*/false, /*HasNSW=*/true);
       llvm::Value* product = b.CreateMul(b.CreateSExt(doubled, i64), b.CreateSExt(splat(multiplier), i64));
