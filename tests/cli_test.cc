@@ -2010,8 +2010,8 @@ TEST(Cli, TfliteRequantisationIsShortWhereTheAccumulatorsAreBounded) {
   EXPECT_EQ(bounded, fixed_point) << result.output;
 }
 
-// The bound counts the bias: `dense` with its last biased FULLY_CONNECTED's first bias set to
-// 2^30 (in the file's buffer) keeps the long form for that layer alone.
+// The bound counts the bias: `dense` with its last biased FULLY_CONNECTED's last bias set
+// to -2^30 (in the file's buffer) keeps the long form for that layer alone.
 TEST(Cli, TfliteRequantisationBoundCountsTheBias) {
   const std::string model = std::string(MODELC_TFLITE_DIR) + "/../tflite_int8/dense.tflite";
   std::string bytes = ReadFileBytes(model);
@@ -2025,8 +2025,10 @@ TEST(Cli, TfliteRequantisationBoundCountsTheBias) {
     bias = parsed.buffers()->Get(graph.tensors()->Get(op->inputs()->Get(2))->buffer());
   }
   ASSERT_TRUE(bias != nullptr && bias->data() != nullptr && bias->data()->size() >= 4);
-  const size_t at = static_cast<size_t>(reinterpret_cast<const char*>(bias->data()->data()) - bytes.data());
-  const int32_t large = int32_t{1} << 30;
+  // Its last element, negative: the bound takes every element's magnitude.
+  const size_t at = static_cast<size_t>(reinterpret_cast<const char*>(bias->data()->data()) - bytes.data()) +
+                    bias->data()->size() - 4;
+  const int32_t large = -(int32_t{1} << 30);
   bytes.replace(at, 4, reinterpret_cast<const char*>(&large), 4);
   auto bounded_and_all = [](const std::string& path) {
     TemporaryFolder out;

@@ -339,11 +339,12 @@ g (float[1,5,6,3] x, float[1,5,6,3] z) => (float[1,3,3,3] y, float[1,4,5,6] w) {
 }
 
 TEST(Passes, ReadersOfAConvolutionOutputTakeItsChannelsLastForm) {
-  // The QLinearConv's output is read by its NHWC Transpose, a MaxPool and another
-  // Transpose: the pool reads the NHWC form channels-last, the other Transpose
-  // transposes it (perm recomposed), and the convolution then stores channels-last.
+  // The QLinearConv's output is read by a MaxPool, its NHWC Transpose (after the pool:
+  // it moves up to the convolution) and another Transpose: the pool reads the NHWC
+  // form channels-last, the other Transpose transposes it (perm recomposed: NHWC to
+  // [N, W, C, H] is [0, 2, 3, 1]), and the convolution then stores channels-last.
   CheckPasses(R"(<ir_version: 8, opset_import: ["" : 13]>
-g (float[1,2,5,4] x) => (float[1,5,4,3] y, float[1,3,2,2] m, float[1,4,5,3] z) {
+g (float[1,2,5,4] x) => (float[1,3,2,2] m, float[1,5,4,3] y, float[1,4,3,5] z) {
   s = Constant<value = float {0.05}>()
   zp = Constant<value = int8 {-3}>()
   w = Constant<value = int8[3,2,3,3] {-9, -13, -17, 20, 16, 12, 8, 4, 0, -4, -8, -12, -16, -20, 17, 13, 9, 5, 1, -3, -7, -11, -15, -19, 18, 14, 10, 6, 2, -2, -6, -10, -14, -18, 19, 15, 11, 7, 3, -1, -5, -9, -13, -17, 20, 16, 12, 8, 4, 0, -4, -8, -12, -16}>()
@@ -353,23 +354,23 @@ g (float[1,2,5,4] x) => (float[1,5,4,3] y, float[1,3,2,2] m, float[1,4,5,3] z) {
   yz = Constant<value = int8 {2}>()
   q = QuantizeLinear(x, s, zp)
   c = QLinearConv<pads = [1, 1, 1, 1]>(q, s, zp, w, ws, wz, ys, yz)
-  t = Transpose<perm = [0, 2, 3, 1]>(c)
-  y = DequantizeLinear(t, ys, yz)
   p = MaxPool<kernel_shape = [2, 2], strides = [2, 2]>(c)
   m = DequantizeLinear(p, ys, yz)
-  t2 = Transpose<perm = [0, 3, 2, 1]>(c)
+  t = Transpose<perm = [0, 2, 3, 1]>(c)
+  y = DequantizeLinear(t, ys, yz)
+  t2 = Transpose<perm = [0, 3, 1, 2]>(c)
   z = DequantizeLinear(t2, ys, yz)
 }
 )", {AbsorbOutputTransposes},
-              "graph g(%x: float32[1,2,5,4]) -> (%y, %m, %z)\n"
+              "graph g(%x: float32[1,2,5,4]) -> (%m, %y, %z)\n"
               "  %q: int8[1,2,5,4] = QuantizeLinear(%x, %s, %zp)  # QuantizeLinear_7\n"
               "  %t: int8[1,5,4,3] = QLinearConv(%q, %s, %zp, %w, %ws, %wz, %ys, %yz) "
               "{fused_channels_last_output=1, pads=[1,1,1,1]}  # QLinearConv_8\n"
-              "  %y: float32[1,5,4,3] = DequantizeLinear(%t, %ys, %yz)  # DequantizeLinear_10\n"
-              "  %p: int8[1,3,2,2] = MaxPool(%t) {fused_channels_last_input=1, kernel_shape=[2,2], strides=[2,2]}  # MaxPool_11\n"
-              "  %m: float32[1,3,2,2] = DequantizeLinear(%p, %ys, %yz)  # DequantizeLinear_12\n"
-              "  %t2: int8[1,4,5,3] = Transpose(%t) {perm=[0,2,1,3]}  # Transpose_13\n"
-              "  %z: float32[1,4,5,3] = DequantizeLinear(%t2, %ys, %yz)  # DequantizeLinear_14\n");
+              "  %p: int8[1,3,2,2] = MaxPool(%t) {fused_channels_last_input=1, kernel_shape=[2,2], strides=[2,2]}  # MaxPool_9\n"
+              "  %m: float32[1,3,2,2] = DequantizeLinear(%p, %ys, %yz)  # DequantizeLinear_10\n"
+              "  %y: float32[1,5,4,3] = DequantizeLinear(%t, %ys, %yz)  # DequantizeLinear_12\n"
+              "  %t2: int8[1,4,3,5] = Transpose(%t) {perm=[0,2,3,1]}  # Transpose_13\n"
+              "  %z: float32[1,4,3,5] = DequantizeLinear(%t2, %ys, %yz)  # DequantizeLinear_14\n");
 }
 
 TEST(Passes, WholePlanePoolsBecomeGlobalPools) {
