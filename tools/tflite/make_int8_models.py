@@ -459,6 +459,22 @@ def channels_last_pools():
     return tf.keras.Model([a, b], [chained, shared_average, pointwise])
 
 
+def adjacent_means():
+    """int8 MEAN over axes next to each other with kept axes after them, each a window of
+    rows over a view of the NHWC tensor (no Transpose): over columns (rows before,
+    channels after), kept; over rows given as a negative axis; over the rows of a
+    rank-3 tensor. (No SUM: TensorFlow 2.15's reference SUM kernel is wrong for int8,
+    see `sums`.)"""
+    x = layers.Input((5, 6, 4), batch_size=1, name="image")
+    c = layers.Conv2D(6, 1, name="conv")(x)
+    rows = layers.Reshape((5, 36), name="rows")(c)
+    return tf.keras.Model(x, [
+        layers.Lambda(lambda t: tf.reduce_mean(t, axis=2, keepdims=True), name="mean_columns")(c),
+        layers.Lambda(lambda t: tf.reduce_mean(t, axis=-3), name="mean_rows")(c),
+        layers.Lambda(lambda t: tf.reduce_mean(t, axis=1), name="mean_reshaped_rows")(rows),
+    ])
+
+
 def edit_model(flatbuffer, edit):
     """The model with edit(model, schema) applied to its object form (schema_py_generated's
     ModelT), packed again."""
@@ -533,6 +549,7 @@ MODELS = {
     "same_scale_means": (same_scale_means, True, SAMPLES),
     "written_over": (written_over, True, SAMPLES),
     "channels_last_pools": (channels_last_pools, True, SAMPLES),
+    "adjacent_means": (adjacent_means, True, SAMPLES),
 }
 # Models whose references come from TFLite Micro (the reason in each builder's
 # documentation): micro_references.py, run by the Python of $TFLM_PYTHON (a venv of
