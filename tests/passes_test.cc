@@ -278,12 +278,9 @@ g (float[1,4,1,3] x) => (float[4,1,1,3] y, float[3,4,1,1] z) {
               "  %z: float32[3,4,1,1] = Transpose(%x) {perm=[3,1,0,2]}  # Transpose_1\n");
 }
 
-TEST(Passes, ConvolutionOutputTransposeIsAbsorbed) {
-  // The QLinearConv read only by a Transpose to NHWC stores channels-last instead; the
-  // one read by another permutation keeps its Transpose.
-  CheckPasses(R"(<ir_version: 8, opset_import: ["" : 13]>
-g (float[1,2,5,4] x) => (float[1,5,4,3] y, float[1,4,5,3] z) {
-  s = Constant<value = float {0.05}>()
+// An int8 convolution of x [1, 2, 5, 4] (3 output channels, 3 x 3, padded), c, for the
+// channels-last tests' models.
+constexpr char kQuantizedConvolution[] = R"(  s = Constant<value = float {0.05}>()
   zp = Constant<value = int8 {-3}>()
   w = Constant<value = int8[3,2,3,3] {-9, -13, -17, 20, 16, 12, 8, 4, 0, -4, -8, -12, -16, -20, 17, 13, 9, 5, 1, -3, -7, -11, -15, -19, 18, 14, 10, 6, 2, -2, -6, -10, -14, -18, 19, 15, 11, 7, 3, -1, -5, -9, -13, -17, 20, 16, 12, 8, 4, 0, -4, -8, -12, -16}>()
   ws = Constant<value = float {0.02}>()
@@ -291,7 +288,14 @@ g (float[1,2,5,4] x) => (float[1,5,4,3] y, float[1,4,5,3] z) {
   ys = Constant<value = float {0.1}>()
   yz = Constant<value = int8 {2}>()
   q = QuantizeLinear(x, s, zp)
-  c = QLinearConv<pads = [1, 1, 1, 1]>(q, s, zp, w, ws, wz, ys, yz)
+  c = QLinearConv<pads = [1, 1, 1, 1]>(q, s, zp, w, ws, wz, ys, yz))";
+
+TEST(Passes, ConvolutionOutputTransposeIsAbsorbed) {
+  // The QLinearConv read only by a Transpose to NHWC stores channels-last instead; the
+  // one read by another permutation keeps its Transpose.
+  CheckPasses(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,2,5,4] x) => (float[1,5,4,3] y, float[1,4,5,3] z) {
+)" + std::string(kQuantizedConvolution) + R"(
   t = Transpose<perm = [0, 2, 3, 1]>(c)
   y = DequantizeLinear(t, ys, yz)
   c2 = QLinearConv<pads = [1, 1, 1, 1]>(q, s, zp, w, ws, wz, ys, yz)
@@ -345,15 +349,7 @@ TEST(Passes, ReadersOfAConvolutionOutputTakeItsChannelsLastForm) {
   // [N, W, C, H] is [0, 2, 3, 1]), and the convolution then stores channels-last.
   CheckPasses(R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[1,2,5,4] x) => (float[1,3,2,2] m, float[1,5,4,3] y, float[1,4,3,5] z) {
-  s = Constant<value = float {0.05}>()
-  zp = Constant<value = int8 {-3}>()
-  w = Constant<value = int8[3,2,3,3] {-9, -13, -17, 20, 16, 12, 8, 4, 0, -4, -8, -12, -16, -20, 17, 13, 9, 5, 1, -3, -7, -11, -15, -19, 18, 14, 10, 6, 2, -2, -6, -10, -14, -18, 19, 15, 11, 7, 3, -1, -5, -9, -13, -17, 20, 16, 12, 8, 4, 0, -4, -8, -12, -16}>()
-  ws = Constant<value = float {0.02}>()
-  wz = Constant<value = int8 {0}>()
-  ys = Constant<value = float {0.1}>()
-  yz = Constant<value = int8 {2}>()
-  q = QuantizeLinear(x, s, zp)
-  c = QLinearConv<pads = [1, 1, 1, 1]>(q, s, zp, w, ws, wz, ys, yz)
+)" + std::string(kQuantizedConvolution) + R"(
   p = MaxPool<kernel_shape = [2, 2], strides = [2, 2]>(c)
   m = DequantizeLinear(p, ys, yz)
   t = Transpose<perm = [0, 2, 3, 1]>(c)

@@ -489,6 +489,12 @@ bool PoolMayBeChannelsLast(const Graph& graph, const Node& node) {
   return pool && node.outputs.size() == 1 && node.guard == kNoValue && graph.InputType(node, 0).Rank() == 4;
 }
 
+bool MayReadChannelsLast(const Graph& graph, const Node& reader, ValueId x) {
+  const bool kind = (reader.op == OpKind::kQLinearConv && reader.guard == kNoValue) || PoolMayBeChannelsLast(graph, reader);
+  return kind && !reader.inputs.empty() && reader.inputs[0] == x &&
+         std::count(reader.inputs.begin(), reader.inputs.end(), x) == 1 && !reader.attributes.Has(kFusedChannelsLastInput);
+}
+
 absl::StatusOr<SoftmaxGeometry> ResolveSoftmax(const Graph& graph, const Node& node) {
   const Shape& x = graph.InputType(node, 0).shape;
   const int64_t rank = static_cast<int64_t>(x.size());

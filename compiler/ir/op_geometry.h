@@ -132,6 +132,10 @@ absl::StatusOr<PoolGeometry> ResolvePool(const Graph& graph, const Node& node);
 // A MaxPool, AveragePool, LpPool or QLinearAveragePool that may read or write
 // channels-last: a 2-D window (4-D input), one output, not under a guard.
 bool PoolMayBeChannelsLast(const Graph& graph, const Node& node);
+// Whether `reader`, a QLinearConv or such a pool not under a guard, reads `x` as its data
+// input only and not channels-last already: it may read x's NHWC form instead
+// (kFusedChannelsLastInput).
+bool MayReadChannelsLast(const Graph& graph, const Node& reader, ValueId x);
 
 // Softmax over the middle dimension of [outer, axis_dim, inner].
 struct SoftmaxGeometry {

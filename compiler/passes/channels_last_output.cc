@@ -46,23 +46,17 @@ absl::Status WriteChannelsLast(Graph& graph, int writer_index, ValueId output) {
   return absl::OkStatus();
 }
 
-// Before: x (NCHW, written by a node that may store channels-last) read by the
+// Before: x (NCHW, written by node `writer`, which may store channels-last) read by the
 // Transpose `to_nhwc` (perm [0, 2, 3, 1], giving y) and by others. Each other reader that
 // is a 2-D pool or an int8 convolution (x its data input only) reads y channels-last
 // instead, and each other Transpose of x transposes y (its perm composed with the
 // inverse of [0, 2, 3, 1]): then `to_nhwc` alone reads x, and the writer can absorb it.
 // Returns whether that happened (nothing is changed otherwise).
-bool ReadThroughTheChannelsLastForm(Graph& graph, int to_nhwc) {
+bool ReadThroughTheChannelsLastForm(Graph& graph, int writer, int to_nhwc) {
   const GraphUses uses(graph);
   const ValueId x = graph.nodes()[to_nhwc].inputs[0], y = graph.nodes()[to_nhwc].outputs[0];
   if (uses.IsGraphOutput(x) || uses.IsGraphOutput(y)) return false;
   const std::vector<int>& readers = uses.Consumers(x);
-  auto reads_nhwc = [&](const Node& reader) {
-    const bool kind = (reader.op == OpKind::kQLinearConv && reader.guard == kNoValue) ||
-                      PoolMayBeChannelsLast(graph, reader);
-    return kind && reader.inputs[0] == x && std::count(reader.inputs.begin(), reader.inputs.end(), x) == 1 &&
-           !reader.attributes.Has(kFusedChannelsLastInput);
-  };
   auto transposes = [&](const Node& reader) {
     return reader.op == OpKind::kTranspose && reader.guard == kNoValue && reader.attributes.GetInts("perm", {}).ok() &&
            reader.attributes.GetInts("perm", {})->size() == 4;
@@ -71,7 +65,7 @@ bool ReadThroughTheChannelsLastForm(Graph& graph, int to_nhwc) {
   for (int r : readers) {
     if (r == to_nhwc) continue;
     const Node& reader = graph.nodes()[r];
-    if (!reads_nhwc(reader) && !transposes(reader)) return false;
+    if (!MayReadChannelsLast(graph, reader, x) && !transposes(reader)) return false;
     others = true;
   }
   if (!others) return false;
@@ -91,10 +85,6 @@ bool ReadThroughTheChannelsLastForm(Graph& graph, int to_nhwc) {
   }
   // The rewired readers may come before the Transpose: it moves to just after x's writer.
   std::vector<Node> nodes = graph.nodes();
-  int writer = -1;
-  for (size_t n = 0; n < nodes.size(); ++n) {
-    if (std::find(nodes[n].outputs.begin(), nodes[n].outputs.end(), x) != nodes[n].outputs.end()) writer = static_cast<int>(n);
-  }
   Node moved = std::move(nodes[to_nhwc]);
   nodes.erase(nodes.begin() + to_nhwc);
   nodes.insert(nodes.begin() + writer + 1, std::move(moved));
@@ -119,7 +109,7 @@ absl::Status AbsorbOutputTransposes(Graph& graph) {
       if (std::find(outputs.begin(), outputs.end(), x) != outputs.end()) writer = static_cast<int>(n);
     }
     if (writer >= 0 && MayWriteChannelsLast(graph, graph.nodes()[writer])) {
-      ReadThroughTheChannelsLastForm(graph, static_cast<int>(t));
+      ReadThroughTheChannelsLastForm(graph, writer, static_cast<int>(t));
     }
   }
   const GraphUses uses(graph);

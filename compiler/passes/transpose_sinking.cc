@@ -376,11 +376,7 @@ class TransposeSinker {
       if (p != Permutation{0, 3, 1, 2} || uses.IsGraphOutput(y) || !uses.IsUsed(y)) continue;
       const std::vector<int>& readers = uses.Consumers(y);
       const bool all_channels_last = std::all_of(readers.begin(), readers.end(), [&](int r) {
-        const Node& reader = graph_.nodes()[r];
-        const bool kind = (reader.op == OpKind::kQLinearConv && reader.guard == kNoValue) ||
-                          PoolMayBeChannelsLast(graph_, reader);
-        return kind && reader.inputs[0] == y && std::count(reader.inputs.begin(), reader.inputs.end(), y) == 1 &&
-               !reader.attributes.Has(kFusedChannelsLastInput);
+        return MayReadChannelsLast(graph_, graph_.nodes()[r], y);
       });
       if (!all_channels_last) continue;
       for (int r : readers) {
