@@ -83,9 +83,12 @@ std::vector<std::vector<float>> SampleTensors(const std::vector<float>& all, con
 // Float TFLite models (tests/data/tflite): NAME.inputs.bin holds each sample's inputs
 // in the model's order, NAME.outputs.bin the TFLite interpreter's outputs for each
 // (its reference kernels, OpResolverType.BUILTIN_REF).
+// The models whose convolutions read or write NHWC also compile in the other kernels
+// that can ("tflite_variants": scalar, SSE's 4 lanes on x86, some forced; tests/CMakeLists.txt).
 TEST(TfliteModels, MatchTfliteReferenceKernels) {
-  const auto models = ModelsOfKind("tflite");
-  EXPECT_EQ(models.size(), 14u);
+  auto models = ModelsOfKind("tflite");
+  EXPECT_EQ(models.size(), 15u);
+  for (const CompiledModelEntry* model : ModelsOfKind("tflite_variants")) models.push_back(model);
   for (const CompiledModelEntry* model : models) {
     const modelc_model_info& info = *model->info;
     const std::vector<float> inputs = ReadFloats(model->data_prefix + ".inputs.bin");

@@ -342,6 +342,32 @@ g (float[1,5,6,3] x, float[1,5,6,3] z) => (float[1,3,3,3] y, float[1,4,5,6] w) {
               "  %w: float32[1,4,5,6] = Concat(%p.channels_last, %l.channels_last) {axis=3}  # Concat_6\n");
 }
 
+TEST(Passes, FloatConvolutionsReadAndWriteChannelsLast) {
+  // The image's NHWC->NCHW Transpose, read by two convolutions (one padded, one a
+  // strided depthwise), is absorbed into both; each output's NHWC Transpose into its
+  // writer. A convolution with a fused sum keeps its planar output (its addend's layout).
+  CheckPasses(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1,5,6,3] x, float[4,3,3,3] k, float[4] bias, float[3,1,2,2] d, float[1,4,5,6] r)
+    => (float[1,5,6,4] y, float[1,2,3,3] z, float[1,4,5,6] s) {
+  a = Transpose <perm = [0,3,1,2]> (x)
+  c = Conv <pads = [1,1,1,1]> (a, k, bias)
+  y = Transpose <perm = [0,2,3,1]> (c)
+  e = Conv <group = 3, strides = [2,2]> (a, d)
+  z = Transpose <perm = [0,2,3,1]> (e)
+  f = Conv <pads = [1,1,1,1]> (a, k)
+  s = Add (f, r)
+}
+)", {SinkTransposes, FuseResidualAdd, AbsorbOutputTransposes},
+              "graph g(%x: float32[1,5,6,3], %k: float32[4,3,3,3], %bias: float32[4], %d: float32[3,1,2,2], "
+              "%r: float32[1,4,5,6]) -> (%y, %z, %s)\n"
+              "  %y: float32[1,5,6,4] = Conv(%x, %k, %bias) {fused_channels_last_input=1, "
+              "fused_channels_last_output=1, pads=[1,1,1,1]}  # Conv_1\n"
+              "  %z: float32[1,2,3,3] = Conv(%x, %d) {fused_channels_last_input=1, fused_channels_last_output=1, "
+              "group=3, strides=[2,2]}  # Conv_3\n"
+              "  %s: float32[1,4,5,6] = Conv(%x, %k, _, %r) {fused_channels_last_input=1, fused_residual=1, "
+              "pads=[1,1,1,1]}  # Conv_5\n");
+}
+
 TEST(Passes, ReadersOfAConvolutionOutputTakeItsChannelsLastForm) {
   // The QLinearConv's output is read by a MaxPool, its NHWC Transpose (after the pool:
   // it moves up to the convolution) and another Transpose: the pool reads the NHWC

@@ -199,13 +199,48 @@ llvm::Value* EmitStoredPixel(KernelContext& k, const ChannelsLastStorage& storag
   return b.CreateAdd(b.CreateMul(row, k.Int(storage.Columns())), column);
 }
 
-llvm::Value* EmitZeroPaddedCopy(KernelContext& k, const WindowGeometry& w) {
-  if (!w.HasPadding()) return k.in[0];
+llvm::Value* EmitZeroPaddedCopy(KernelContext& k, const WindowGeometry& w, PaddedCopy layout) {
+  if (!w.HasPadding() && layout != PaddedCopy::kChannelsLastToPlanar) return k.in[0];
   llvm::IRBuilder<>& b = k.b;
   const int64_t source_w = w.in_w + w.pad_left + w.pad_right;
   const int64_t plane_size = (w.in_h + w.pad_top + w.pad_bottom) * source_w;
   // Vector loads of the last pixels may read past the planes (stride 2): slack after them.
   llvm::Value* copy = k.Workspace("padded_input", w.batch * w.channels * plane_size * 4 + kPaddedCopySlackBytes);
+  if (layout == PaddedCopy::kChannelsLast) {  // row by row into the border of each image
+    const int64_t row_floats = w.in_w * w.channels;
+    k.Loop(w.batch, [&](llvm::Value* n) {
+      llvm::Value* base = k.Address(copy, b.CreateMul(n, k.Int(plane_size * w.channels)));
+      llvm::Value* input = k.Address(k.in[0], b.CreateMul(n, k.Int(w.in_h * row_floats)));
+      EmitZeroPaddingBorder(k, base, w, w.channels);
+      k.Loop(w.in_h, [&](llvm::Value* row) {
+        llvm::Value* interior =
+            b.CreateAdd(b.CreateMul(b.CreateAdd(row, k.Int(w.pad_top)), k.Int(source_w)), k.Int(w.pad_left));
+        b.CreateMemCpy(k.Address(base, b.CreateMul(interior, k.Int(w.channels))), llvm::MaybeAlign(4),
+                       k.Address(input, b.CreateMul(row, k.Int(row_floats))), llvm::MaybeAlign(4),
+                       k.Int(row_floats * 4));
+      });
+    }, /*allow_unrolling=*/false);
+    return copy;
+  }
+  if (layout == PaddedCopy::kChannelsLastToPlanar) {  // each plane gathers its channel's pixels
+    k.Loop(w.batch, [&](llvm::Value* n) {
+      k.Loop(w.channels, [&](llvm::Value* c) {
+        llvm::Value* base =
+            k.Address(copy, b.CreateMul(b.CreateAdd(b.CreateMul(n, k.Int(w.channels)), c), k.Int(plane_size)));
+        llvm::Value* input = k.Address(k.in[0], b.CreateAdd(b.CreateMul(n, k.Int(w.in_h * w.in_w * w.channels)), c));
+        EmitZeroPaddingBorder(k, base, w, 1);
+        k.Loop(w.in_h, [&](llvm::Value* row) {
+          llvm::Value* interior = k.Address(
+              base, b.CreateAdd(b.CreateMul(b.CreateAdd(row, k.Int(w.pad_top)), k.Int(source_w)), k.Int(w.pad_left)));
+          llvm::Value* input_row = k.Address(input, b.CreateMul(row, k.Int(w.in_w * w.channels)));
+          k.Loop(w.in_w, [&](llvm::Value* column) {
+            k.Store(k.Load(input_row, b.CreateMul(column, k.Int(w.channels))), interior, column);
+          });
+        });
+      }, /*allow_unrolling=*/false);
+    }, /*allow_unrolling=*/false);
+    return copy;
+  }
   k.Loop(w.batch * w.channels, [&](llvm::Value* plane) {
     llvm::Value* base = k.Address(copy, b.CreateMul(plane, k.Int(plane_size)));
     llvm::Value* input = k.Address(k.in[0], b.CreateMul(plane, k.Int(w.in_h * w.in_w)));

@@ -98,10 +98,6 @@ class KernelContext {
   void TakeShapeTable(llvm::Value* table) { shape_table_ = table; }
   // The entries ShapeParameter gave out, in order: the table the node's call passes.
   const std::vector<int64_t>& shape_table_entries() const { return shape_table_entries_; }
-  // How `value` is stored when channels-last, nullopt when planar.
-  const std::optional<ChannelsLastStorage>& ChannelsLast(ValueId value) const {
-    return lowering.values[value].channels_last;
-  }
 
   llvm::Type* F32() { return b.getFloatTy(); }
   llvm::Type* I64() { return b.getInt64Ty(); }
@@ -238,10 +234,16 @@ void EmitZeroBorder(KernelContext& k, llvm::Value* image, const ChannelsLastStor
 // from the image's start.
 llvm::Value* EmitStoredPixel(KernelContext& k, const ChannelsLastStorage& storage, llvm::Value* pixel);
 
-// The planes a convolution's taps read: its input itself when there is no padding,
-// otherwise a copy in the workspace buffer "padded_input" with the padding border
-// zeroed (lowering/conv_lowering.h plans it).
-llvm::Value* EmitZeroPaddedCopy(KernelContext& k, const WindowGeometry& w);
+// How a convolution's input is stored, and how its taps read it.
+enum class PaddedCopy {
+  kPlanar,                // NCHW, read as NCHW
+  kChannelsLast,          // NHWC, read as NHWC
+  kChannelsLastToPlanar,  // NHWC, read as NCHW: the copy transposes, padded or not
+};
+// The planes a convolution's taps read: its input itself when there is no padding (and
+// nothing to transpose), otherwise a copy in the workspace buffer "padded_input" with
+// the padding border zeroed (lowering/conv_lowering.h plans it).
+llvm::Value* EmitZeroPaddedCopy(KernelContext& k, const WindowGeometry& w, PaddedCopy layout = PaddedCopy::kPlanar);
 
 // out[M, N] = A[M, K] x B[K, N], all row-major, B given at run time: the register
 // tiles of the matrix product kernel (kernels_linear.cc), no epilogue.

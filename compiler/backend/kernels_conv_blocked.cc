@@ -5,7 +5,8 @@
 // tap, U input vectors are loaded once and each of the OCB weights (repacked at compile
 // time to be adjacent) is broadcast and multiplied into U accumulators. Inputs with
 // padding are first copied into a zero-bordered workspace, so no tap needs a bounds
-// check: the whole input at once, or (the plan's "padded_rows", --optimize memory) one
+// check (an NHWC input, kFusedChannelsLastInput, is always copied, into planes): the
+// whole input at once, or (the plan's "padded_rows", --optimize memory) one
 // band of rows at a time, the rows one block of output rows reads, for every output
 // channel before the next band. Tiles narrower than the vector (row ends) run the same
 // code with one lane. Writing over its input (the plan's writes_over_consumed_input), the
@@ -41,8 +42,8 @@ class BlockedConv {
       : k_(k), b_(k.b), g_(g), clipped_(std::get<ConvKernel>(k.plan.kernel) == ConvKernel::kBlockedClipped),
         window_(k.plan.writes_over_consumed_input || clipped_ ? g.window : IteratedWindow(g.window)),
         s_(window_), epilogue_(epilogue),
-        tiles_(k.plan.tiles), input_channels_last_(k.ChannelsLast(k.node.inputs[0]).has_value()),
-        output_(k.ChannelsLast(k.node.outputs[0])), source_h_(s_.in_h + s_.pad_top + s_.pad_bottom),
+        tiles_(k.plan.tiles), input_channels_last_(k.plan.channels_last_input.has_value()),
+        output_(k.plan.channels_last_output), source_h_(s_.in_h + s_.pad_top + s_.pad_bottom),
         source_w_(s_.in_w + s_.pad_left + s_.pad_right), taps_(g.InChannelsPerGroup() * s_.kernel_h * s_.kernel_w) {}
 
   // The blocked, channel-tiled and pointwise-product variants (the plan says which).
@@ -75,24 +76,31 @@ class BlockedConv {
       EmitBlockedByRowBands();
       return;
     }
-    source_ = EmitZeroPaddedCopy(k_, s_);
+    source_ = EmitZeroPaddedCopy(k_, s_, input_channels_last_ ? PaddedCopy::kChannelsLastToPlanar : PaddedCopy::kPlanar);
     k_.Loop(s_.batch, [&](llvm::Value* n) {
       ForEachChannelBlock([&](llvm::Value* group, llvm::Value* first_oc, int64_t size) {
         EmitBlock(n, group, first_oc, size);
       });
+      EmitImageEpilogue(n);
     });
   }
 
+  // An NHWC input (scalar tiles only) is read where it lies too, a pixel's channel
+  // `channels` floats from the next pixel's, the zero row as wide.
   void EmitBlockedClipped() {
     packed_ = k_.PreparedConstant("blocked_weights");
     source_ = k_.in[0];
-    zero_row_ = k_.ConstantFloats(std::vector<float>(s_.in_w, 0.0f), "zero_row");
+    zero_row_ = k_.ConstantFloats(std::vector<float>(s_.in_w * ClippedPixelStride(), 0.0f), "zero_row");
     k_.Loop(s_.batch, [&](llvm::Value* n) {
       ForEachChannelBlock([&](llvm::Value* group, llvm::Value* first_oc, int64_t size) {
         EmitBlock(n, group, first_oc, size);
       });
+      EmitImageEpilogue(n);
     });
   }
+
+  // How far apart the clipped form reads a row's pixels: 1 in planes, the channels NHWC.
+  int64_t ClippedPixelStride() const { return input_channels_last_ ? s_.channels : 1; }
 
   // Calls body(group, first output channel, channels) for each block of output channels.
   void ForEachChannelBlock(const std::function<void(llvm::Value*, llvm::Value*, int64_t)>& body) {
@@ -171,6 +179,7 @@ class BlockedConv {
         }, /*allow_unrolling=*/false);
       });
       ForEachChannelBlock([&](llvm::Value*, llvm::Value* first_oc, int64_t size) { EmitPlaneEpilogues(n, first_oc, size); });
+      EmitImageEpilogue(n);
     });
   }
 
@@ -240,9 +249,10 @@ class BlockedConv {
     }
   }
 
-  // The fused epilogue on each finished output plane, unless applied while storing.
+  // The fused epilogue on each finished output plane, unless applied while storing (an
+  // NHWC output's: EmitImageEpilogue).
   void EmitPlaneEpilogues(llvm::Value* n, llvm::Value* first_oc, int64_t size) {
-    if (epilogue_.Empty() || IsVectorEpilogue(epilogue_)) return;
+    if (epilogue_.Empty() || IsVectorEpilogue(epilogue_) || output_) return;
     const int64_t area = s_.out_h * s_.out_w;
     for (int64_t j = 0; j < size; ++j) {
       llvm::Value* plane = b_.CreateMul(b_.CreateAdd(b_.CreateMul(n, k_.Int(g_.out_channels)),
@@ -250,6 +260,14 @@ class BlockedConv {
       EmitEpilogueLoop(k_, epilogue_, k_.Address(k_.out[0], plane),
                        epilogue_.residual ? k_.Address(k_.in[kConvResidualInput], plane) : nullptr, area);
     }
+  }
+
+  // An NHWC output's fused epilogue, unless applied while storing, on its whole image n
+  // once every block is done (its planes interleave; an NHWC writer has no fused sum).
+  void EmitImageEpilogue(llvm::Value* n) {
+    if (!output_ || epilogue_.Empty() || IsVectorEpilogue(epilogue_)) return;
+    const int64_t image_floats = g_.out_channels * s_.out_h * s_.out_w;
+    EmitEpilogueLoop(k_, epilogue_, k_.Address(k_.out[0], b_.CreateMul(n, k_.Int(image_floats))), nullptr, image_floats);
   }
 
   void EmitBlock(llvm::Value* n, llvm::Value* group, llvm::Value* first_oc, int64_t size) {
@@ -293,8 +311,13 @@ class BlockedConv {
                                             k_.Int(s_.pad_top));
             llvm::Value* inside = b_.CreateICmpULT(row, k_.Int(s_.in_h));
             llvm::Value* clamped = b_.CreateSelect(inside, row, k_.Int(0));
-            llvm::Value* start = k_.Address(source_, b_.CreateMul(b_.CreateAdd(b_.CreateMul(channel, k_.Int(s_.in_h)),
-                                                                               clamped), k_.Int(s_.in_w)));
+            llvm::Value* start =
+                input_channels_last_
+                    ? k_.Address(source_, b_.CreateAdd(b_.CreateMul(b_.CreateAdd(b_.CreateMul(n, k_.Int(s_.in_h)), clamped),
+                                                                    k_.Int(s_.in_w * s_.channels)),
+                                                       b_.CreateSub(channel, b_.CreateMul(n, k_.Int(s_.channels)))))
+                    : k_.Address(source_, b_.CreateMul(b_.CreateAdd(b_.CreateMul(channel, k_.Int(s_.in_h)), clamped),
+                                                       k_.Int(s_.in_w)));
             row_starts[r] = b_.CreateSelect(inside, start, zero_row_);
             continue;
           }
@@ -328,6 +351,7 @@ class BlockedConv {
                 pixels[r * vectors + u] = LoadLanesInsideAtRunTime(row_starts[r], column, valid, lanes, type);
                 continue;
               }
+              if (clipped_ && input_channels_last_) column = b_.CreateMul(column, k_.Int(s_.channels));
               pixels[r * vectors + u] = LoadPixels(k_.Address(row_starts[r], column), lanes, type, valid);
             }
           llvm::Value* tap = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(b_.CreateMul(ic, k_.Int(s_.kernel_h)), kh),
@@ -352,6 +376,21 @@ class BlockedConv {
         }
       }, /*allow_unrolling=*/small_tile);  // big tiles: a row's taps unrolled is enough
     }, /*allow_unrolling=*/false);         // the channels stay a loop: compile time, code size
+    if (output_) {  // NHWC, scalar tiles: each sum to its pixel's channel
+      MODELC_CHECK(lanes == 1 && !output_->HasBorder(), "the blocked kernel writes NHWC from scalar tiles only");
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t u = 0; u < vectors; ++u) {
+          llvm::Value* pixel = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(b_.CreateMul(n, k_.Int(s_.out_h)),
+                                                                      b_.CreateAdd(oh0, k_.Int(r))), k_.Int(s_.out_w)),
+                                            b_.CreateAdd(ow0, k_.Int(u)));
+          llvm::Value* first = b_.CreateAdd(b_.CreateMul(pixel, k_.Int(g_.out_channels)), first_oc);
+          for (int64_t j = 0; j < size; ++j) {
+            llvm::Value* value = b_.CreateLoad(type, accumulators[j * per_channel + r * vectors + u]);
+            EmitStoreWithEpilogue(k_, epilogue_, value, b_.CreateAdd(first, k_.Int(j)), 1, 1);
+          }
+        }
+      return;
+    }
     for (int64_t j = 0; j < size; ++j) {
       llvm::Value* plane = b_.CreateAdd(b_.CreateMul(n, k_.Int(g_.out_channels)), b_.CreateAdd(first_oc, k_.Int(j)));
       for (int64_t r = 0; r < rows; ++r) {
@@ -383,20 +422,21 @@ class BlockedConv {
     }, /*allow_unrolling=*/false);
   }
 
-  // Output channels [oc0, oc0 + lanes) x output pixels [q0, q0 + pixels) of the
-  // flattened plane (so narrow rows still give a full tile of independent sums): one
-  // channel vector per pixel, accumulated over every (input channel, kh, kw) tap with
-  // the pixel broadcast; then transposed in registers (a butterfly of shuffles; missing
-  // pixels are zero vectors) into one vector of pixels per channel, which are
-  // contiguous in the output plane (a masked store for a shorter tile); a channels-last
-  // output stores each pixel's vector as it is. A channels-last input (a pointwise
-  // convolution: no padding) is read at [pixel][input channel].
-  void EmitChannelTile(llvm::Value* n, llvm::Value* oc0, llvm::Value* q0, int64_t pixels, llvm::Value* packed,
-                       llvm::Value* windows) {
+  // Output channels [oc0, oc0 + channels) (a whole vector's, but for the last block) x
+  // output pixels [q0, q0 + pixels) of the flattened plane (so narrow rows still give a
+  // full tile of independent sums): one channel vector per pixel, accumulated over every
+  // (input channel, kh, kw) tap with the pixel broadcast; then transposed in registers (a
+  // butterfly of shuffles; missing pixels are zero vectors) into one vector of pixels per
+  // channel, which are contiguous in the output plane (a masked store for a shorter
+  // tile); a channels-last output stores each pixel's vector as it is (masked for a
+  // shorter block). A channels-last input (or its padded copy, channels-last too) is
+  // read at [pixel][input channel].
+  void EmitChannelTile(llvm::Value* n, llvm::Value* oc0, int64_t channels, llvm::Value* q0, int64_t pixels,
+                       llvm::Value* packed, llvm::Value* windows) {
     const int64_t lanes = tiles_.lanes;
     llvm::Type* type = llvm::FixedVectorType::get(k_.F32(), lanes);
     llvm::Value* bias = llvm::Constant::getNullValue(type);
-    if (g_.has_bias) bias = b_.CreateAlignedLoad(type, k_.Address(k_.in[2], oc0), llvm::Align(4));
+    if (g_.has_bias) bias = k_.LoadLanes(type, k_.Address(k_.in[2], oc0), channels, lanes);
     std::vector<llvm::Value*> acc(pixels), starts(pixels);
     for (int64_t p = 0; p < pixels; ++p) {
       acc[p] = k_.EntryAlloca(type);
@@ -416,8 +456,8 @@ class BlockedConv {
         llvm::Value* row = k_.Address(plane, b_.CreateMul(b_.CreateMul(kh, k_.Int(s_.dilation_h)), k_.Int(source_w_ * pixel_stride)));
         k_.Loop(s_.kernel_w, [&](llvm::Value* kw) {
           llvm::Value* tap = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(b_.CreateMul(ic, k_.Int(s_.kernel_h)), kh), k_.Int(s_.kernel_w)), kw);
-          llvm::Value* weights = b_.CreateAlignedLoad(
-              type, k_.Address(packed, b_.CreateAdd(b_.CreateMul(tap, k_.Int(oc_total)), oc0)), llvm::Align(4));
+          llvm::Value* weights =
+              k_.LoadLanes(type, k_.Address(packed, b_.CreateAdd(b_.CreateMul(tap, k_.Int(oc_total)), oc0)), channels, lanes);
           llvm::Value* column = b_.CreateMul(kw, k_.Int(s_.dilation_w));
           for (int64_t p = 0; p < pixels; ++p) {
             llvm::Value* pixel = b_.CreateMul(b_.CreateAdd(starts[p], column), k_.Int(pixel_stride));
@@ -433,14 +473,15 @@ class BlockedConv {
       for (int64_t p = 0; p < pixels; ++p) {
         llvm::Value* pixel = EmitStoredPixel(k_, *output_, b_.CreateAdd(q0, k_.Int(p)));
         EmitStoreWithEpilogue(k_, epilogue_, b_.CreateLoad(type, acc[p]),
-                              b_.CreateAdd(image, b_.CreateAdd(b_.CreateMul(pixel, k_.Int(oc_total)), oc0)), lanes, lanes);
+                              b_.CreateAdd(image, b_.CreateAdd(b_.CreateMul(pixel, k_.Int(oc_total)), oc0)), channels,
+                              lanes);
       }
       return;
     }
     std::vector<llvm::Value*> rows(lanes, llvm::Constant::getNullValue(type));
     for (int64_t p = 0; p < pixels; ++p) rows[p] = b_.CreateLoad(type, acc[p]);
     rows = EmitTransposeSquare(b_, rows);
-    for (int64_t l = 0; l < lanes; ++l) {  // rows[l]: channel oc0 + l
+    for (int64_t l = 0; l < channels; ++l) {  // rows[l]: channel oc0 + l
       llvm::Value* at = b_.CreateAdd(b_.CreateMul(b_.CreateAdd(b_.CreateMul(n, k_.Int(oc_total)), b_.CreateAdd(oc0, k_.Int(l))),
                                                   k_.Int(area)), q0);
       EmitStoreWithEpilogue(k_, epilogue_, rows[l], at, pixels, lanes);
@@ -457,15 +498,21 @@ class BlockedConv {
       window.push_back((q / s_.out_w) * s_.stride_h * source_w_ + (q % s_.out_w) * s_.stride_w);
     }
     llvm::Value* windows = k_.ConstantIndices(window, "channel_tiled_windows");
-    source_ = EmitZeroPaddedCopy(k_, s_);
+    source_ = EmitZeroPaddedCopy(k_, s_, input_channels_last_ ? PaddedCopy::kChannelsLast : PaddedCopy::kPlanar);
     const int64_t area = s_.out_h * s_.out_w;
     const int64_t full_tiles = area / lanes, rest_pixels = area % lanes;
     k_.Loop(s_.batch, [&](llvm::Value* n) {
-      k_.Loop(g_.out_channels / lanes, [&](llvm::Value* block) {
-        llvm::Value* oc0 = b_.CreateMul(block, k_.Int(lanes));
-        k_.Loop(full_tiles, [&](llvm::Value* t) { EmitChannelTile(n, oc0, b_.CreateMul(t, k_.Int(lanes)), lanes, packed, windows); });
-        if (rest_pixels > 0) EmitChannelTile(n, oc0, k_.Int(full_tiles * lanes), rest_pixels, packed, windows);
-      });
+      // Blocks of `lanes` output channels; the last may hold fewer (masked loads and stores).
+      auto channel_block = [&](llvm::Value* oc0, int64_t channels) {
+        k_.Loop(full_tiles, [&](llvm::Value* t) {
+          EmitChannelTile(n, oc0, channels, b_.CreateMul(t, k_.Int(lanes)), lanes, packed, windows);
+        });
+        if (rest_pixels > 0) EmitChannelTile(n, oc0, channels, k_.Int(full_tiles * lanes), rest_pixels, packed, windows);
+      };
+      k_.Loop(g_.out_channels / lanes, [&](llvm::Value* block) { channel_block(b_.CreateMul(block, k_.Int(lanes)), lanes); });
+      if (const int64_t rest_channels = g_.out_channels % lanes; rest_channels > 0) {
+        channel_block(k_.Int(g_.out_channels - rest_channels), rest_channels);
+      }
       const int64_t image_floats = output_ ? output_->ImageFloats() : g_.out_channels * area;
       llvm::Value* image = b_.CreateMul(n, k_.Int(image_floats));
       if (!epilogue_.Empty() && !IsVectorEpilogue(epilogue_)) {
@@ -489,7 +536,7 @@ class BlockedConv {
       if (column >= 0 && column < s_.in_w) inside.push_back(l);
     }
     if (inside.empty()) return nullptr;
-    if (lanes == 1) return k_.Load(row_start, k_.Int(first_column));
+    if (lanes == 1) return k_.Load(row_start, k_.Int(first_column * ClippedPixelStride()));
     const bool contiguous_prefix = first_column >= 0 && inside.size() == static_cast<size_t>(valid);
     if (contiguous_prefix) return LoadPixels(k_.Address(row_start, k_.Int(first_column)), lanes, type, valid);
     llvm::Value* zero = llvm::Constant::getNullValue(type);
@@ -527,7 +574,9 @@ class BlockedConv {
     for (int64_t l = 0; l < valid; ++l) {
       llvm::Value* column = b_.CreateAdd(first_column, k_.Int(l * s_.stride_w));
       llvm::Value* inside = b_.CreateICmpULT(column, k_.Int(s_.in_w));
-      llvm::Value* value = k_.Load(row_start, b_.CreateSelect(inside, column, k_.Int(0)));
+      llvm::Value* at = b_.CreateSelect(inside, column, k_.Int(0));
+      if (input_channels_last_) at = b_.CreateMul(at, k_.Int(s_.channels));  // scalar tiles only
+      llvm::Value* value = k_.Load(row_start, at);
       value = b_.CreateSelect(inside, value, k_.Float(0.0f));
       if (lanes == 1) return value;
       vector = b_.CreateInsertElement(vector, value, b_.getInt64(l));

@@ -34,7 +34,7 @@ class ChannelsLastDepthwise {
       : k_(k), b_(k.b), g_(g), w_(g.window), epilogue_(epilogue), lanes_(k.plan.tiles.lanes),
         type_(llvm::FixedVectorType::get(k.F32(), lanes_)),
         source_w_(w_.in_w + w_.pad_left + w_.pad_right),
-        input_(k.ChannelsLast(k.node.inputs[0])), output_(k.ChannelsLast(k.node.outputs[0])) {}
+        input_(k.plan.channels_last_input), output_(k.plan.channels_last_output) {}
 
   void Emit() {
     // Weights as [tap][channel]: a tap's weights for a block of channels are one vector.

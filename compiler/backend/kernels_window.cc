@@ -1,5 +1,5 @@
-// Sliding-window kernels over NCHW data (1-D ops have height 1; a 2-D pool may read or
-// write channels-last, NHWC).
+// Sliding-window kernels over NCHW data (1-D ops have height 1; a 2-D pool or Conv may
+// read or write channels-last, NHWC).
 // Conv: for each output plane, bias first, then for every (input channel, kh, kw) tap
 // an update `out[oh, ow] += w * x[ih, iw]` over exactly the output positions whose input
 // is inside the image, so the innermost loop has no bounds checks and vectorises.
@@ -37,33 +37,33 @@ absl::Status EmitConvKernel(KernelContext& k) {
     case ConvKernel::kDirect:
       break;
   }
-  // The direct kernel (weights given at run time, or forced).
+  // The direct kernel (weights given at run time, forced, or an NHWC node's fallback).
+  // Either tensor may be channels-last: a plane's pixel p lies p * column from its start.
   const WindowGeometry& s = g.window;
   llvm::IRBuilder<>& b = k.b;
-  const int64_t in_area = s.in_h * s.in_w, out_area = s.out_h * s.out_w;
+  const PlaneStrides in = g.InputStrides(), at = g.OutputStrides();
+  const int64_t out_area = s.out_h * s.out_w;
   const int64_t taps = s.kernel_h * s.kernel_w;
   const int64_t in_per_group = g.InChannelsPerGroup(), out_per_group = g.OutChannelsPerGroup();
   k.Loop(s.batch, [&](llvm::Value* n) {
     k.Loop(g.groups, [&](llvm::Value* group) {
       k.Loop(out_per_group, [&](llvm::Value* local_oc) {
         llvm::Value* oc = b.CreateAdd(b.CreateMul(group, k.Int(out_per_group)), local_oc);
-        llvm::Value* out_plane =
-            k.Address(k.out[0], b.CreateMul(b.CreateAdd(b.CreateMul(n, k.Int(g.out_channels)), oc), k.Int(out_area)));
+        llvm::Value* plane_offset = b.CreateAdd(b.CreateMul(n, k.Int(at.batch)), b.CreateMul(oc, k.Int(at.channel)));
+        llvm::Value* out_plane = k.Address(k.out[0], plane_offset);
         llvm::Value* bias = g.has_bias ? k.Load(k.in[2], oc) : k.Float(0.0f);
         // Sums start from bias + residual: each residual element is read before its
         // output element is first written, so the output may take the residual's buffer
-        // (the plan's output_over_input).
-        llvm::Value* residual_plane =
-            epilogue.residual ? k.Address(k.in[kConvResidualInput], b.CreateMul(b.CreateAdd(
-                                    b.CreateMul(n, k.Int(g.out_channels)), oc), k.Int(out_area)))
-                              : nullptr;
+        // (the plan's output_over_input). The residual is stored as the output is.
+        llvm::Value* residual_plane = epilogue.residual ? k.Address(k.in[kConvResidualInput], plane_offset) : nullptr;
         k.Loop(out_area, [&](llvm::Value* p) {
-          k.Store(residual_plane ? b.CreateFAdd(bias, k.Load(residual_plane, p)) : bias, out_plane, p);
+          llvm::Value* pixel = b.CreateMul(p, k.Int(at.column));
+          k.Store(residual_plane ? b.CreateFAdd(bias, k.Load(residual_plane, pixel)) : bias, out_plane, pixel);
         });
         k.Loop(in_per_group, [&](llvm::Value* local_ic) {
           llvm::Value* ic = b.CreateAdd(b.CreateMul(group, k.Int(in_per_group)), local_ic);
           llvm::Value* in_plane =
-              k.Address(k.in[0], b.CreateMul(b.CreateAdd(b.CreateMul(n, k.Int(s.channels)), ic), k.Int(in_area)));
+              k.Address(k.in[0], b.CreateAdd(b.CreateMul(n, k.Int(in.batch)), b.CreateMul(ic, k.Int(in.channel))));
           llvm::Value* weights =
               k.Address(k.in[1], b.CreateMul(b.CreateAdd(b.CreateMul(oc, k.Int(in_per_group)), local_ic), k.Int(taps)));
           k.Loop(s.kernel_h, [&](llvm::Value* kh) {
@@ -75,22 +75,31 @@ absl::Status EmitConvKernel(KernelContext& k) {
               llvm::Value* weight = k.Load(weights, b.CreateAdd(b.CreateMul(kh, k.Int(s.kernel_w)), kw));
               k.Loop(rows.begin, rows.end, [&](llvm::Value* oh) {
                 llvm::Value* ih = b.CreateAdd(b.CreateMul(oh, k.Int(s.stride_h)), h_offset);
-                llvm::Value* in_row = k.Address(in_plane, b.CreateMul(ih, k.Int(s.in_w)));
-                llvm::Value* out_row = k.Address(out_plane, b.CreateMul(oh, k.Int(s.out_w)));
+                llvm::Value* in_row = k.Address(in_plane, b.CreateMul(ih, k.Int(in.row)));
+                llvm::Value* out_row = k.Address(out_plane, b.CreateMul(oh, k.Int(at.row)));
                 k.Loop(cols.begin, cols.end, [&](llvm::Value* ow) {
                   llvm::Value* iw = b.CreateAdd(b.CreateMul(ow, k.Int(s.stride_w)), w_offset);
-                  llvm::Value* sum = b.CreateFAdd(k.Load(out_row, ow), b.CreateFMul(weight, k.Load(in_row, iw)));
-                  k.Store(sum, out_row, ow);
+                  llvm::Value* out_column = b.CreateMul(ow, k.Int(at.column));
+                  llvm::Value* sum = b.CreateFAdd(k.Load(out_row, out_column),
+                                                  b.CreateFMul(weight, k.Load(in_row, b.CreateMul(iw, k.Int(in.column)))));
+                  k.Store(sum, out_row, out_column);
                 });
               });
             });
           });
         });
-        // The finished plane is still in cache: activate it now.
-        EmitEpilogueLoop(k, Epilogue{epilogue.activation, /*residual=*/false}, out_plane, nullptr, out_area);
+        // The finished plane is still in cache: activate it now (a planar one; an NHWC
+        // output's planes interleave, and are activated once all are done).
+        if (!g.channels_last_output) {
+          EmitEpilogueLoop(k, Epilogue{epilogue.activation, /*residual=*/false}, out_plane, nullptr, out_area);
+        }
       });
     });
   });
+  if (g.channels_last_output) {
+    EmitEpilogueLoop(k, Epilogue{epilogue.activation, /*residual=*/false}, k.out[0], nullptr,
+                     s.batch * g.out_channels * out_area);
+  }
   return absl::OkStatus();
 }
 

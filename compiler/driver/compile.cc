@@ -152,7 +152,7 @@ absl::StatusOr<LoweringPlan> RefineWithinTheBound(const Graph& graph, LoweringOp
 
 // The lowering plan; under --optimize memory, balanced or size refined within the bound
 // (above), and where it stores tensors channels-last, compared with the plan that keeps
-// every tensor planar (every convolution the user did not force run by the blocked
+// every tensor planar (every NCHW convolution the user did not force run by the blocked
 // kernel, which may write over its input): channels-last tensors may carry borders and
 // their kernels never write in place, so the planar plan is taken when it needs less
 // scratch (balanced: less by more than its allowance). Ties go to the vector layouts.
@@ -166,7 +166,9 @@ absl::StatusOr<LoweringPlan> PlanWithinTheBound(const Graph& graph, const Loweri
   if (!channels_last) return plan;
   LoweringOptions planar = lowering;
   for (const Node& node : graph.nodes()) {
-    if (node.op == OpKind::kConv && graph.IsConstant(node.inputs[1])) {
+    if (node.op != OpKind::kConv || !graph.IsConstant(node.inputs[1])) continue;
+    const absl::StatusOr<ConvGeometry> conv = ResolveConv(graph, node);
+    if (conv.ok() && !conv->ChannelsLast()) {  // one reading or writing NHWC keeps its kernel
       planar.forced_kernels.emplace(node.name, ConvKernel::kBlocked);  // --kernel wins
     }
   }

@@ -307,9 +307,37 @@ absl::StatusOr<MatMulGeometry> ResolveMatMulShapes(Shape a, Shape b) {
   return g;
 }
 
+PlaneStrides WindowPlaneStrides(int64_t channels, int64_t depth, int64_t height, int64_t width, bool channels_last) {
+  if (channels_last) return {height * width * channels, 1, width * channels, channels};
+  return {channels * depth * height * width, depth * height * width, width, 1};
+}
+
+PlaneStrides ConvGeometry::InputStrides() const {
+  return WindowPlaneStrides(window.channels, 1, window.in_h, window.in_w, channels_last_input);
+}
+
+PlaneStrides ConvGeometry::OutputStrides() const {
+  return WindowPlaneStrides(out_channels, 1, window.out_h, window.out_w, channels_last_output);
+}
+
+Shape ConvGeometry::OutputShape() const {
+  if (channels_last_output) return {window.batch, window.out_h, window.out_w, out_channels};
+  Shape out{window.batch, out_channels};
+  for (int64_t size : window.OutputSpatialShape()) out.push_back(size);
+  return out;
+}
+
 absl::StatusOr<ConvGeometry> ResolveConv(const Graph& graph, const Node& node) {
-  ASSIGN_OR_RETURN(ConvGeometry g, ResolveConvShapes(node, graph.InputType(node, 0).shape, graph.InputType(node, 1).shape));
+  ASSIGN_OR_RETURN(int64_t channels_last_input, node.attributes.GetInt(kFusedChannelsLastInput, 0));
+  ASSIGN_OR_RETURN(int64_t channels_last_output, node.attributes.GetInt(kFusedChannelsLastOutput, 0));
+  if ((channels_last_input != 0 || channels_last_output != 0) && graph.InputType(node, 0).Rank() != 4) {
+    return Invalid("a channels-last convolution needs a 4-D input");
+  }
+  ASSIGN_OR_RETURN(ConvGeometry g,
+                   ResolveConvShapes(node, ChannelsFirstDataShape(graph, node), graph.InputType(node, 1).shape));
   ASSIGN_OR_RETURN(g.has_bias, HasChannelBias(graph, node, g.out_channels, "Conv"));
+  g.channels_last_input = channels_last_input != 0;
+  g.channels_last_output = channels_last_output != 0;
   return g;
 }
 
@@ -438,15 +466,11 @@ absl::StatusOr<InstanceNormGeometry> ResolveInstanceNorm(const Graph& graph, con
 }
 
 PlaneStrides PoolGeometry::InputStrides() const {
-  const WindowGeometry& s = window;
-  if (channels_last_input) return {s.in_h * s.in_w * s.channels, 1, s.in_w * s.channels, s.channels};
-  return {s.channels * s.in_d * s.in_h * s.in_w, s.in_d * s.in_h * s.in_w, s.in_w, 1};
+  return WindowPlaneStrides(window.channels, window.in_d, window.in_h, window.in_w, channels_last_input);
 }
 
 PlaneStrides PoolGeometry::OutputStrides() const {
-  const WindowGeometry& s = window;
-  if (channels_last_output) return {s.out_h * s.out_w * s.channels, 1, s.out_w * s.channels, s.channels};
-  return {s.channels * s.out_d * s.out_h * s.out_w, s.out_d * s.out_h * s.out_w, s.out_w, 1};
+  return WindowPlaneStrides(window.channels, window.out_d, window.out_h, window.out_w, channels_last_output);
 }
 
 Shape PoolGeometry::OutputShape() const {
@@ -489,8 +513,13 @@ bool PoolMayBeChannelsLast(const Graph& graph, const Node& node) {
   return pool && node.outputs.size() == 1 && node.guard == kNoValue && graph.InputType(node, 0).Rank() == 4;
 }
 
+bool ConvMayBeChannelsLast(const Graph& graph, const Node& node) {
+  const bool convolution = node.op == OpKind::kConv || node.op == OpKind::kQLinearConv;
+  return convolution && node.outputs.size() == 1 && node.guard == kNoValue && graph.InputType(node, 0).Rank() == 4;
+}
+
 bool MayReadChannelsLast(const Graph& graph, const Node& reader, ValueId x) {
-  const bool kind = (reader.op == OpKind::kQLinearConv && reader.guard == kNoValue) || PoolMayBeChannelsLast(graph, reader);
+  const bool kind = ConvMayBeChannelsLast(graph, reader) || PoolMayBeChannelsLast(graph, reader);
   return kind && !reader.inputs.empty() && reader.inputs[0] == x &&
          std::count(reader.inputs.begin(), reader.inputs.end(), x) == 1 && !reader.attributes.Has(kFusedChannelsLastInput);
 }

@@ -71,13 +71,31 @@ struct WindowGeometry {
   Shape OutputSpatialShape() const;
 };
 
+// Where a 2-D window op's tensor keeps element (n, c, h, w): its offset is
+// n * batch + c * channel + h * row + w * column.
+struct PlaneStrides {
+  int64_t batch = 0, channel = 0, row = 0, column = 0;
+};
+// The same for `channels` planes of depth x height x width, planar (NCDHW) or
+// channels-last (NHWC, depth 1).
+PlaneStrides WindowPlaneStrides(int64_t channels, int64_t depth, int64_t height, int64_t width, bool channels_last);
+
 struct ConvGeometry {
   WindowGeometry window;
   int64_t out_channels = 0;
   int64_t groups = 1;
   bool has_bias = false;
+  // A 2-D Conv may read its input and write its output channels-last, [N, H, W, C]
+  // (kFusedChannelsLastInput, kFusedChannelsLastOutput): the arithmetic is the NCHW
+  // one, only the addresses differ. The window describes the NCHW tensors. (ResolveConv
+  // reads them; QLinearConv keeps its own.)
+  bool channels_last_input = false, channels_last_output = false;
   int64_t InChannelsPerGroup() const { return window.channels / groups; }
   int64_t OutChannelsPerGroup() const { return out_channels / groups; }
+  bool ChannelsLast() const { return channels_last_input || channels_last_output; }
+  PlaneStrides InputStrides() const;
+  PlaneStrides OutputStrides() const;
+  Shape OutputShape() const;  // [N, C, spatial...], or [N, H, W, C] channels-last
 };
 absl::StatusOr<ConvGeometry> ResolveConv(const Graph& graph, const Node& node);
 // The same for input x and weights w, from the node's attributes, without a bias
@@ -107,12 +125,6 @@ struct InstanceNormGeometry {
 };
 absl::StatusOr<InstanceNormGeometry> ResolveInstanceNorm(const Graph& graph, const Node& node);
 
-// Where a 2-D window op's tensor keeps element (n, c, h, w): its offset is
-// n * batch + c * channel + h * row + w * column.
-struct PlaneStrides {
-  int64_t batch = 0, channel = 0, row = 0, column = 0;
-};
-
 // MaxPool, AveragePool, LpPool (and MaxPool's form with indices): 1-D to 3-D windows.
 struct PoolGeometry {
   WindowGeometry window;
@@ -132,9 +144,11 @@ absl::StatusOr<PoolGeometry> ResolvePool(const Graph& graph, const Node& node);
 // A MaxPool, AveragePool, LpPool or QLinearAveragePool that may read or write
 // channels-last: a 2-D window (4-D input), one output, not under a guard.
 bool PoolMayBeChannelsLast(const Graph& graph, const Node& node);
-// Whether `reader`, a QLinearConv or such a pool not under a guard, reads `x` as its data
-// input only and not channels-last already: it may read x's NHWC form instead
-// (kFusedChannelsLastInput).
+// A 2-D Conv (float) or QLinearConv, not under a guard, that may read or write
+// channels-last.
+bool ConvMayBeChannelsLast(const Graph& graph, const Node& node);
+// Whether `reader`, such a convolution or pool, reads `x` as its data input only and not
+// channels-last already: it may read x's NHWC form instead (kFusedChannelsLastInput).
 bool MayReadChannelsLast(const Graph& graph, const Node& reader, ValueId x);
 
 // Softmax over the middle dimension of [outer, axis_dim, inner].

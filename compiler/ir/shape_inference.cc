@@ -254,8 +254,7 @@ absl::StatusOr<Types> InferMatMul(const Graph& graph, const Node& node, DataType
 absl::StatusOr<Types> InferConv(const Graph& graph, const Node& node, DataType out_type) {
   ASSIGN_OR_RETURN(ConvGeometry g, ResolveConv(graph, node));
   ASSIGN_OR_RETURN(Epilogue epilogue, ResolveEpilogue(graph, node));
-  const Shape out = WindowOutputShape(g.window.batch, g.out_channels, g.window.spatial_rank, g.window.out_h,
-                                      g.window.out_w);
+  const Shape out = g.OutputShape();
   if (epilogue.residual && graph.InputType(node, kConvResidualInput).shape != out) {
     return absl::InvalidArgumentError("the fused residual must have the output's shape");
   }

@@ -28,20 +28,24 @@ std::optional<std::string> CannotRun(ConvKernel variant, const Graph& graph, con
   const WindowGeometry& w = conv.window;
   const int64_t lanes = target.vector_lanes;
   const bool constant = HasConstantWeights(graph, node);
+  constexpr char kPlanarOnly[] = "reads and writes planar (NCHW) tensors only, and the node reads or writes NHWC";
   switch (variant) {
     case ConvKernel::kDirect:
       return std::nullopt;
-    case ConvKernel::kBlocked:
+    case ConvKernel::kBlocked:  // its copy of the input may transpose an NHWC one
+      if (conv.channels_last_output && lanes > 1) {
+        return "writes an NHWC output only from scalar tiles (a core without vector lanes)";
+      }
       if (!constant) return "needs constant weights";
       return std::nullopt;
     case ConvKernel::kBlockedClipped:
+      if (conv.ChannelsLast() && lanes > 1) {
+        return "reads and writes NHWC only from scalar tiles (a core without vector lanes)";
+      }
       if (!constant || w.spatial_rank > 2) return "needs constant weights and at most two spatial dimensions";
       return std::nullopt;
-    case ConvKernel::kChannelTiles:
-      if (!constant || !HasChannelVectors(conv, lanes)) {
-        return absl::StrCat("needs constant weights, one group and output channels in whole vectors of ", lanes,
-                            " lanes");
-      }
+    case ConvKernel::kChannelTiles:  // the last block of output channels may fill part of a vector
+      if (!constant || conv.groups != 1 || lanes < 2) return "needs constant weights, one group and vector lanes";
       return std::nullopt;
     case ConvKernel::kChannelsLastDepthwise:
       if (!constant || lanes < 2 || !IsDepthwise(conv) || w.channels % lanes != 0) {
@@ -50,6 +54,7 @@ std::optional<std::string> CannotRun(ConvKernel variant, const Graph& graph, con
       }
       return std::nullopt;
     case ConvKernel::kWinograd:
+      if (conv.ChannelsLast()) return kPlanarOnly;
       if (!constant || w.spatial_rank != 2 || w.kernel_h != 3 || w.kernel_w != 3 || w.stride_h != 1 ||
           w.stride_w != 1 || w.dilation_h != 1 || w.dilation_w != 1 || conv.groups != 1 || w.out_h % 2 != 0 ||
           w.out_w % 2 != 0 || WinogradLanes(w.out_w, lanes) < 2) {
@@ -86,12 +91,14 @@ bool IsChannelVectorPointwise(const Graph& graph, const Node& node, const ConvGe
   return HasConstantWeights(graph, node) && HasChannelVectors(conv, lanes) && IsUnitPointwise(conv.window);
 }
 
-// The zero-padded copy of the input planes the taps read (0 without padding).
-int64_t PaddedInputBytes(const WindowGeometry& w) {
-  if (!w.HasPadding()) return 0;
+// The zero-padded copy of the input planes the taps read.
+int64_t CopiedInputBytes(const WindowGeometry& w) {
   return w.batch * w.channels * (w.in_h + w.pad_top + w.pad_bottom) * (w.in_w + w.pad_left + w.pad_right) * 4 +
          kPaddedCopySlackBytes;
 }
+
+// The same where the kernel reads an unpadded input in place (0).
+int64_t PaddedInputBytes(const WindowGeometry& w) { return w.HasPadding() ? CopiedInputBytes(w) : 0; }
 
 int64_t RowBandBytes(const WindowGeometry& w, int64_t groups, int64_t output_rows) {
   const int64_t source_w = w.in_w + w.pad_left + w.pad_right;
@@ -271,6 +278,7 @@ absl::StatusOr<ChannelsLastRole> ConvChannelsLastRole(const Graph& graph, const 
   }
   const WindowGeometry& w = conv.window;
   ChannelsLastRole role;
+  if (conv.ChannelsLast()) return role;  // its NHWC tensors are no planner layouts
   const bool depthwise = forced ? *forced == ConvKernel::kChannelsLastDepthwise
                                 : PrefersChannelsLastDepthwise(graph, node, conv, target);
   if (depthwise) {
@@ -299,30 +307,51 @@ ConvKernel WorkspaceFreeConvKernel(const Graph& graph, const Node& node, const L
 }
 
 NodePlan PlanConv(const Graph& graph, const Node& node, const ConvGeometry& conv, const LoweringTarget& target,
-                  const std::optional<ChannelsLastStorage>& input, const std::optional<ChannelsLastStorage>& output,
-                  std::optional<ConvKernel> forced) {
+                  const std::optional<ChannelsLastStorage>& input_layout,
+                  const std::optional<ChannelsLastStorage>& output_layout, std::optional<ConvKernel> forced) {
   const int64_t lanes = target.vector_lanes;
   const WindowGeometry& w = conv.window;
+  // A node reading or writing NHWC itself: that tensor is channels-last storage without
+  // a border (its role kept the planner from giving these values layouts).
+  const std::optional<ChannelsLastStorage> input =
+      conv.channels_last_input ? std::optional(ChannelsLastStorage{w.batch, w.channels, w.in_h, w.in_w}) : input_layout;
+  const std::optional<ChannelsLastStorage> output =
+      conv.channels_last_output ? std::optional(ChannelsLastStorage{w.batch, conv.out_channels, w.out_h, w.out_w})
+                                : output_layout;
+  // The kernels that can read and write NHWC: depthwise with channels in the lanes,
+  // pointwise as a matrix product, channel tiles; the blocked one reads NHWC (its copy of
+  // the input transposes it) and, from scalar tiles, writes it; else the direct kernel.
+  const bool depthwise = conv.ChannelsLast() ? !CannotRun(ConvKernel::kChannelsLastDepthwise, graph, node, conv, target)
+                                             : PrefersChannelsLastDepthwise(graph, node, conv, target);
+  // Channel tiles where the output channels fill whole vectors and the layouts or narrow
+  // rows ask for them, or where nothing else writes NHWC well.
+  const bool channel_tiles =
+      !CannotRun(ConvKernel::kChannelTiles, graph, node, conv, target) &&
+      (HasChannelVectors(conv, lanes) ? input || output || IsNarrowRow(IteratedWindow(w).out_w, lanes)
+                                      : conv.channels_last_output);
   ConvKernel kernel;
   if (forced) {
     kernel = *forced;
   } else if (!HasConstantWeights(graph, node)) {
     kernel = ConvKernel::kDirect;
-  } else if (PrefersChannelsLastDepthwise(graph, node, conv, target)) {
+  } else if (depthwise) {
     kernel = ConvKernel::kChannelsLastDepthwise;
   } else if (PrefersWinograd(graph, node, conv, target)) {
     kernel = ConvKernel::kWinograd;
   } else if (output && IsChannelVectorPointwise(graph, node, conv, lanes)) {
     kernel = ConvKernel::kPointwiseProduct;
-  } else if (input || output ||
-             (HasChannelVectors(conv, lanes) && IsNarrowRow(IteratedWindow(w).out_w, lanes))) {
+  } else if (channel_tiles) {
     kernel = ConvKernel::kChannelTiles;
-  } else {
+  } else if (!CannotRun(ConvKernel::kBlocked, graph, node, conv, target)) {
     kernel = ConvKernel::kBlocked;
+  } else {
+    kernel = ConvKernel::kDirect;
   }
 
   NodePlan plan;
   plan.kernel = kernel;
+  plan.channels_last_input = input;
+  plan.channels_last_output = output;
   switch (kernel) {
     case ConvKernel::kDirect:
       break;
@@ -332,7 +361,9 @@ NodePlan PlanConv(const Graph& graph, const Node& node, const ConvGeometry& conv
       break;
     case ConvKernel::kBlocked:
       plan.tiles = BlockedTiles(conv, IteratedWindow(w), target);
-      if (target.memory_first) {
+      if (conv.channels_last_input) {  // the whole input, transposed to planes as it is copied
+        AddBuffer(plan, "padded_input", CopiedInputBytes(w));
+      } else if (target.memory_first) {
         const KernelTiles own_window_tiles = BlockedTiles(conv, w, target);
         if (const std::optional<InPlaceBands> bands =
                 PlanInPlaceBands(graph, node, conv, own_window_tiles, !input && !output)) {

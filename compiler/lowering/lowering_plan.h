@@ -100,6 +100,11 @@ struct NodePlan {
   KernelTiles tiles;
   std::vector<WorkspaceBuffer> workspace;
   std::vector<PreparedConstant> constants;
+  // A float convolution's data input and output where they are stored channels-last:
+  // the value's planner layout (ChooseChannelsLastStorage), or, for a node that reads or
+  // writes an NHWC tensor itself (kFusedChannelsLastInput/Output), that tensor, seen as
+  // channels-last storage without a border. nullopt: planar. Its kernels read these.
+  std::optional<ChannelsLastStorage> channels_last_input, channels_last_output;
   // A channels-last depthwise convolution whose input is stored with exactly its
   // padding, or a pointwise int8 convolution with pixels in the lanes (kPixelLanes, which
   // otherwise gathers its taps from a padded copy): it reads its input in place (no

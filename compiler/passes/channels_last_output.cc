@@ -1,5 +1,5 @@
 // Channels-last outputs: a Transpose from NCHW to NHWC that alone reads a 2-D
-// QLinearConv's or pool's output (a channels-last model's layout Transpose, left where
+// convolution's (float or int8) or pool's output (a channels-last model's layout Transpose, left where
 // nothing after it cancels it: before a model output, a slice, a shared reader) is
 // absorbed into its writer, which then stores its output channels-last
 // (kFusedChannelsLastOutput) as the Transpose's value: the copy the Transpose made is
@@ -24,12 +24,10 @@ namespace modelc {
 
 namespace {
 
-// A node that may store its output channels-last: a 2-D QLinearConv without a fused sum
-// or a 2-D pool, not under a guard, not doing so already.
+// A node that may store its output channels-last: a 2-D convolution (float or int8)
+// without a fused sum or a 2-D pool, not under a guard, not doing so already.
 bool MayWriteChannelsLast(const Graph& graph, const Node& writer) {
-  const bool convolution = writer.op == OpKind::kQLinearConv && writer.guard == kNoValue &&
-                           writer.outputs.size() == 1 && !graph.HasInput(writer, kQLinearConvAddendInput) &&
-                           graph.InputType(writer, 0).Rank() == 4;
+  const bool convolution = ConvMayBeChannelsLast(graph, writer) && !graph.HasInput(writer, FirstInternalInput(writer.op));
   return (convolution || PoolMayBeChannelsLast(graph, writer)) && !writer.attributes.Has(kFusedChannelsLastOutput);
 }
 
@@ -48,7 +46,7 @@ absl::Status WriteChannelsLast(Graph& graph, int writer_index, ValueId output) {
 
 // Before: x (NCHW, written by node `writer`, which may store channels-last) read by the
 // Transpose `to_nhwc` (perm [0, 2, 3, 1], giving y) and by others. Each other reader that
-// is a 2-D pool or an int8 convolution (x its data input only) reads y channels-last
+// is a 2-D pool or convolution (x its data input only) reads y channels-last
 // instead, and each other Transpose of x transposes y (its perm composed with the
 // inverse of [0, 2, 3, 1]): then `to_nhwc` alone reads x, and the writer can absorb it.
 // Returns whether that happened (nothing is changed otherwise).

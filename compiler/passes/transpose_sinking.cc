@@ -24,8 +24,8 @@
 // into B instead: B's feature rows (or columns, with transB) are permuted to the
 // untransposed order.
 // Last, a Transpose from NHWC to NCHW (a channels-last model's image, or what sinking
-// left before a layer) read only as the data input of QLinearConvs and 2-D pools is
-// absorbed into them: they read its input where it is, channels-last
+// left before a layer) read only as the data input of 2-D convolutions (float or int8)
+// and pools is absorbed into them: they read its input where it is, channels-last
 // (kFusedChannelsLastInput), and the copy that the Transpose made is gone.
 // Each step removes a Transpose or moves it past one more node, so the pass ends; it
 // never adds a Transpose (a Transpose read by several nodes stays where it is). Nodes

@@ -192,6 +192,7 @@ FloatTensor Conv(const ConvGeometry& g, const FloatTensor& x, const FloatTensor&
   const WindowGeometry& s = g.window;
   FloatTensor out(s.batch * g.out_channels * s.out_h * s.out_w);
   const int64_t icg = g.InChannelsPerGroup(), ocg = g.OutChannelsPerGroup();
+  const PlaneStrides in = g.InputStrides(), at = g.OutputStrides();  // planar or channels-last
   for (int64_t n = 0; n < s.batch; ++n)
     for (int64_t oc = 0; oc < g.out_channels; ++oc) {
       const int64_t group = oc / ocg;
@@ -205,10 +206,10 @@ FloatTensor Conv(const ConvGeometry& g, const FloatTensor& x, const FloatTensor&
                 const int64_t iw = ow * s.stride_w - s.pad_left + kw * s.dilation_w;
                 if (ih < 0 || ih >= s.in_h || iw < 0 || iw >= s.in_w) continue;
                 const int64_t channel = group * icg + ic;
-                sum += static_cast<double>(x[((n * s.channels + channel) * s.in_h + ih) * s.in_w + iw]) *
+                sum += static_cast<double>(x[n * in.batch + channel * in.channel + ih * in.row + iw * in.column]) *
                        w[((oc * icg + ic) * s.kernel_h + kh) * s.kernel_w + kw];
               }
-          out[((n * g.out_channels + oc) * s.out_h + oh) * s.out_w + ow] = static_cast<float>(sum);
+          out[n * at.batch + oc * at.channel + oh * at.row + ow * at.column] = static_cast<float>(sum);
         }
     }
   return out;
