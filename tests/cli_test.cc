@@ -1977,7 +1977,7 @@ TEST(Cli, TfliteModelsKeepOnlyEdgeTransposes) {
       {"conv_same_relu6", 0}, {"conv_valid_dilated", 0}, {"dense", 0},   {"depthwise", 0},
       {"ds_cnn_kws", 0},      {"elementwise", 0},        {"pools", 0}, {"shapes", 0},
       {"more_operators", 1},  // its TRANSPOSE operator, a model output
-      {"slicing", 0},         {"resizing_and_products", 4},  // the TRANSPOSE_CONVs' input and outputs, an adjoint
+      {"slicing", 0},         {"resizing_and_products", 0},  // TRANSPOSE_CONVs read and write NHWC, adjoints in MatMul
       {"nearest_rounding", 0}, {"lstm", 0},           {"lstm_variant", 0},
       {"channels_last_convs", 0},
   };
@@ -2097,16 +2097,17 @@ TEST(Cli, TfliteInt8HeaderStatesTheEdgesQuantisationAndTakesTheUsersFlags) {
 // axes next to each other is a window of rows over a view of the NHWC tensor, and pools
 // sharing a convolution's output with its NHWC Transpose read that form (sums,
 // same_scale_means). Left: a MEAN over height and channels, not next to each other
-// (reductions: a Transpose puts them last), moves' TRANSPOSE operator, and products'
-// adjoints and a TRANSPOSE_CONV whose fused RELU (set after conversion, so that it binds)
-// stays a Clip after it.
+// (reductions: a Transpose puts them last) and moves' TRANSPOSE operator. products'
+// BATCH_MATMUL adjoints are read in place (transA, transB), and its TRANSPOSE_CONV's
+// fused RELU, set after conversion so that it binds, stays a Clip after it, which runs on
+// the NHWC tensor the convolution writes.
 TEST(Cli, TfliteInt8ModelsKeepOnlyEdgeTransposes) {
   const std::map<std::string, int> expected = {
       {"ds_cnn_kws", 0}, {"resnet8", 0},  {"mobilenet_v1_025_vww", 0}, {"fc_autoencoder", 0}, {"dense", 0},
       {"mean", 0},       {"conv", 0},     {"activation_bounds", 0},    {"depthwise", 0},      {"softmax", 0},
       {"add", 0},        {"slicing", 0},  {"resizing", 0},             {"mul_sub", 0},        {"activations", 0},
       {"logistic_tanh", 0}, {"hard_swish", 0}, {"float_edges", 0},     {"moves", 1},          {"sums", 0},
-      {"reductions", 1}, {"products", 3}, {"pools", 0},  {"same_scale_means", 0},
+      {"reductions", 1}, {"products", 0}, {"pools", 0},  {"same_scale_means", 0},
       {"written_over", 0}, {"channels_last_pools", 0}, {"adjacent_means", 0},
   };
   for (const auto& [name, transposes] : expected) {

@@ -343,12 +343,13 @@ g (float[1,5,6,3] x, float[1,5,6,3] z) => (float[1,3,3,3] y, float[1,4,5,6] w) {
 }
 
 TEST(Passes, FloatConvolutionsReadAndWriteChannelsLast) {
-  // The image's NHWC->NCHW Transpose, read by two convolutions (one padded, one a
-  // strided depthwise), is absorbed into both; each output's NHWC Transpose into its
-  // writer. A convolution with a fused sum keeps its planar output (its addend's layout).
+  // The image's NHWC->NCHW Transpose, read by three convolutions (one padded, one a
+  // strided depthwise, one transposed), is absorbed into all; each output's NHWC
+  // Transpose into its writer, also through the Relu after the ConvTranspose. A
+  // convolution with a fused sum keeps its planar output (its addend's layout).
   CheckPasses(R"(<ir_version: 8, opset_import: ["" : 13]>
-g (float[1,5,6,3] x, float[4,3,3,3] k, float[4] bias, float[3,1,2,2] d, float[1,4,5,6] r)
-    => (float[1,5,6,4] y, float[1,2,3,3] z, float[1,4,5,6] s) {
+g (float[1,5,6,3] x, float[4,3,3,3] k, float[4] bias, float[3,1,2,2] d, float[1,4,5,6] r, float[3,2,2,3] kt)
+    => (float[1,5,6,4] y, float[1,2,3,3] z, float[1,4,5,6] s, float[1,10,13,2] v) {
   a = Transpose <perm = [0,3,1,2]> (x)
   c = Conv <pads = [1,1,1,1]> (a, k, bias)
   y = Transpose <perm = [0,2,3,1]> (c)
@@ -356,16 +357,42 @@ g (float[1,5,6,3] x, float[4,3,3,3] k, float[4] bias, float[3,1,2,2] d, float[1,
   z = Transpose <perm = [0,2,3,1]> (e)
   f = Conv <pads = [1,1,1,1]> (a, k)
   s = Add (f, r)
+  t = ConvTranspose <strides = [2,2]> (a, kt)
+  u = Relu (t)
+  v = Transpose <perm = [0,2,3,1]> (u)
 }
 )", {SinkTransposes, FuseResidualAdd, AbsorbOutputTransposes},
               "graph g(%x: float32[1,5,6,3], %k: float32[4,3,3,3], %bias: float32[4], %d: float32[3,1,2,2], "
-              "%r: float32[1,4,5,6]) -> (%y, %z, %s)\n"
+              "%r: float32[1,4,5,6], %kt: float32[3,2,2,3]) -> (%y, %z, %s, %v)\n"
               "  %y: float32[1,5,6,4] = Conv(%x, %k, %bias) {fused_channels_last_input=1, "
               "fused_channels_last_output=1, pads=[1,1,1,1]}  # Conv_1\n"
               "  %z: float32[1,2,3,3] = Conv(%x, %d) {fused_channels_last_input=1, fused_channels_last_output=1, "
               "group=3, strides=[2,2]}  # Conv_3\n"
               "  %s: float32[1,4,5,6] = Conv(%x, %k, _, %r) {fused_channels_last_input=1, fused_residual=1, "
-              "pads=[1,1,1,1]}  # Conv_5\n");
+              "pads=[1,1,1,1]}  # Conv_5\n"
+              "  %t.channels_last: float32[1,10,13,2] = ConvTranspose(%x, %kt) {fused_channels_last_input=1, "
+              "fused_channels_last_output=1, strides=[2,2]}  # ConvTranspose_7\n"
+              "  %v: float32[1,10,13,2] = Relu(%t.channels_last)  # Relu_8\n");
+}
+
+TEST(Passes, AdjointTransposesGoIntoMatrixProducts) {
+  // Transposes of the last two dimensions read only as a MatMul's A or B (TFLite's
+  // BATCH_MATMUL adjoints) become its transA and transB; one also read elsewhere stays.
+  CheckPasses(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[2,4,3] a, float[2,5,4] b, float[2,3,5] c) => (float[2,3,5] y, float[2,3,3] z, float[2,5,3] w) {
+  at = Transpose <perm = [0,2,1]> (a)
+  bt = Transpose <perm = [0,2,1]> (b)
+  y = MatMul (at, bt)
+  ct = Transpose <perm = [0,2,1]> (c)
+  z = MatMul (c, ct)
+  w = Relu (ct)
+}
+)", {SinkTransposes},
+              "graph g(%a: float32[2,4,3], %b: float32[2,5,4], %c: float32[2,3,5]) -> (%y, %z, %w)\n"
+              "  %y: float32[2,3,5] = MatMul(%a, %b) {transA=1, transB=1}  # MatMul_2\n"
+              "  %ct: float32[2,5,3] = Transpose(%c) {perm=[0,2,1]}  # Transpose_3\n"
+              "  %z: float32[2,3,3] = MatMul(%c, %ct)  # MatMul_4\n"
+              "  %w: float32[2,5,3] = Relu(%ct)  # Relu_5\n");
 }
 
 TEST(Passes, ReadersOfAConvolutionOutputTakeItsChannelsLastForm) {

@@ -15,7 +15,8 @@
 // it lies, a row above or below it from a constant zero row, and the tiles at the row
 // ends load only the lanes inside it (their masks known while compiling, or computed at
 // run time where the plan says so).
-// The node's fused epilogue (residual, activation) runs on each finished plane.
+// The node's fused epilogue (residual, activation) runs on each finished plane (an NHWC
+// output's: on each finished image).
 #include <algorithm>
 #include <functional>
 #include <optional>

@@ -254,9 +254,14 @@ absl::Status EmitMatMulKernel(KernelContext& k) {
     auto offset = [&](llvm::Value* table) {
       return k.b.CreateLoad(k.Index(), k.b.CreateInBoundsGEP(k.Index(), table, batch));
     };
-    MatrixOperands p{k.Address(k.in[0], offset(a_offsets)), false,
+    MatrixOperands p{k.Address(k.in[0], offset(a_offsets)), g.a_transposed,
                      k.Address(k.out[0], k.b.CreateMul(batch, k.Int(g.m * g.n))), g.m, g.n, g.k, 1.0f, {}};
-    EmitRunTimeBProduct(k, p, k.Address(k.in[1], offset(b_offsets)), k.plan.tiles, epilogue);
+    llvm::Value* b_matrix = k.Address(k.in[1], offset(b_offsets));
+    if (std::get<MatrixProductKernel>(k.plan.kernel) == MatrixProductKernel::kRankOneUpdates) {
+      EmitRankOneUpdates(k, p, b_matrix, epilogue);  // B stored [N, K]
+    } else {
+      EmitRunTimeBProduct(k, p, b_matrix, k.plan.tiles, epilogue);
+    }
   }, /*allow_unrolling=*/false);
   return absl::OkStatus();
 }

@@ -1,5 +1,6 @@
 // Upsampling kernels: Resize / Upsample (separable taps, ir/resize.h) and
-// ConvTranspose (each output gathers the inputs that land on it). Straightforward
+// ConvTranspose (each output gathers the inputs that land on it; a 2-D one may read
+// and write channels-last, through its strides). Straightforward
 // scalar loop nests: these ops are rare in the models we target and correct first.
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
@@ -78,6 +79,7 @@ absl::Status EmitConvTransposeKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(ConvTransposeGeometry g, ResolveConvTranspose(k.graph, k.node));
   llvm::IRBuilder<>& b = k.b;
   const int64_t icg = g.InChannelsPerGroup(), ocg = g.OutChannelsPerGroup();
+  const PlaneStrides in = g.InputStrides(), out = g.OutputStrides();  // planar or channels-last
   llvm::Value* sum = k.EntryAlloca(k.F32());
   // Input index along one axis for output index o and tap t, and whether it exists.
   auto source = [&](llvm::Value* o, llvm::Value* t, int64_t pad, int64_t dilation, int64_t stride, int64_t extent) {
@@ -104,8 +106,8 @@ absl::Status EmitConvTransposeKernel(KernelContext& k) {
         llvm::Value* valid = b.CreateAnd(valid_h, valid_w);
         k.Loop(icg, [&](llvm::Value* j) {
           llvm::Value* ic = b.CreateAdd(b.CreateMul(group, k.Int(icg)), j);
-          llvm::Value* x_at = b.CreateAdd(b.CreateMul(b.CreateAdd(b.CreateMul(b.CreateAdd(b.CreateMul(n, k.Int(g.in_channels)), ic),
-                                                                              k.Int(g.in_h)), ih), k.Int(g.in_w)), iw);
+          llvm::Value* x_at = b.CreateAdd(b.CreateAdd(b.CreateMul(n, k.Int(in.batch)), b.CreateMul(ic, k.Int(in.channel))),
+                                          b.CreateAdd(b.CreateMul(ih, k.Int(in.row)), b.CreateMul(iw, k.Int(in.column))));
           llvm::Value* w_at = b.CreateAdd(b.CreateMul(b.CreateAdd(b.CreateMul(b.CreateAdd(b.CreateMul(ic, k.Int(ocg)), oc_in_group),
                                                                               k.Int(g.kernel_h)), kh), k.Int(g.kernel_w)), kw);
           llvm::Value* product = b.CreateFMul(k.Load(k.in[0], b.CreateSelect(valid, x_at, k.Int(0))), k.Load(k.in[1], w_at));
@@ -114,7 +116,9 @@ absl::Status EmitConvTransposeKernel(KernelContext& k) {
         });
       });
     });
-    k.Store(b.CreateLoad(k.F32(), sum), k.out[0], at);
+    llvm::Value* y_at = b.CreateAdd(b.CreateAdd(b.CreateMul(n, k.Int(out.batch)), b.CreateMul(oc, k.Int(out.channel))),
+                                    b.CreateAdd(b.CreateMul(oh, k.Int(out.row)), b.CreateMul(ow, k.Int(out.column))));
+    k.Store(b.CreateLoad(k.F32(), sum), k.out[0], y_at);
   });
   return absl::OkStatus();
 }

@@ -268,7 +268,21 @@ absl::StatusOr<GemmGeometry> ResolveGemm(const Graph& graph, const Node& node) {
 }
 
 absl::StatusOr<MatMulGeometry> ResolveMatMul(const Graph& graph, const Node& node) {
-  return ResolveMatMulShapes(graph.InputType(node, 0).shape, graph.InputType(node, 1).shape);
+  return ResolveMatMulOperands(node, graph.InputType(node, 0).shape, graph.InputType(node, 1).shape);
+}
+
+absl::StatusOr<MatMulGeometry> ResolveMatMulOperands(const Node& node, Shape a, Shape b) {
+  ASSIGN_OR_RETURN(int64_t trans_a, node.attributes.GetInt("transA", 0));
+  ASSIGN_OR_RETURN(int64_t trans_b, node.attributes.GetInt("transB", 0));
+  if ((trans_a != 0 && a.size() < 2) || (trans_b != 0 && b.size() < 2)) {
+    return Invalid("a transposed operand needs rank 2 or more");
+  }
+  if (trans_a != 0) std::swap(a[a.size() - 2], a[a.size() - 1]);
+  if (trans_b != 0) std::swap(b[b.size() - 2], b[b.size() - 1]);
+  ASSIGN_OR_RETURN(MatMulGeometry g, ResolveMatMulShapes(std::move(a), std::move(b)));
+  g.a_transposed = trans_a != 0;
+  g.b_transposed = trans_b != 0;
+  return g;
 }
 
 absl::StatusOr<MatMulGeometry> ResolveMatMulShapes(Shape a, Shape b) {
@@ -367,8 +381,27 @@ absl::StatusOr<ConvGeometry> ResolveConvShapes(const Node& node, const Shape& x,
   return g;
 }
 
+PlaneStrides ConvTransposeGeometry::InputStrides() const {
+  return WindowPlaneStrides(in_channels, 1, in_h, in_w, channels_last_input);
+}
+
+PlaneStrides ConvTransposeGeometry::OutputStrides() const {
+  return WindowPlaneStrides(out_channels, 1, out_h, out_w, channels_last_output);
+}
+
+Shape ConvTransposeGeometry::OutputShape() const {
+  if (channels_last_output) return {batch, out_h, out_w, out_channels};
+  if (spatial_rank == 2) return {batch, out_channels, out_h, out_w};
+  return {batch, out_channels, out_w};
+}
+
 absl::StatusOr<ConvTransposeGeometry> ResolveConvTranspose(const Graph& graph, const Node& node) {
-  const Shape& x = graph.InputType(node, 0).shape;
+  ASSIGN_OR_RETURN(int64_t channels_last_input, node.attributes.GetInt(kFusedChannelsLastInput, 0));
+  ASSIGN_OR_RETURN(int64_t channels_last_output, node.attributes.GetInt(kFusedChannelsLastOutput, 0));
+  if ((channels_last_input != 0 || channels_last_output != 0) && graph.InputType(node, 0).Rank() != 4) {
+    return Invalid("a channels-last ConvTranspose needs a 4-D input");
+  }
+  const Shape x = ChannelsFirstDataShape(graph, node);
   const Shape& w = graph.InputType(node, 1).shape;
   if (x.size() != 3 && x.size() != 4) {
     return absl::UnimplementedError(absl::StrCat("only 1-D and 2-D ConvTranspose is supported, input has rank ", x.size()));
@@ -446,6 +479,8 @@ absl::StatusOr<ConvTransposeGeometry> ResolveConvTranspose(const Graph& graph, c
   g.pad_top = two_d ? pads[0] : 0;
   g.pad_left = pads[spatial - 1];
   ASSIGN_OR_RETURN(g.has_bias, HasChannelBias(graph, node, g.out_channels, "ConvTranspose"));
+  g.channels_last_input = channels_last_input != 0;
+  g.channels_last_output = channels_last_output != 0;
   return g;
 }
 
@@ -514,7 +549,7 @@ bool PoolMayBeChannelsLast(const Graph& graph, const Node& node) {
 }
 
 bool ConvMayBeChannelsLast(const Graph& graph, const Node& node) {
-  const bool convolution = node.op == OpKind::kConv || node.op == OpKind::kQLinearConv;
+  const bool convolution = node.op == OpKind::kConv || node.op == OpKind::kConvTranspose || node.op == OpKind::kQLinearConv;
   return convolution && node.outputs.size() == 1 && node.guard == kNoValue && graph.InputType(node, 0).Rank() == 4;
 }
 
@@ -1016,9 +1051,8 @@ int64_t MultiplyAccumulates(const Graph& graph, const Node& node) {
   } else if (node.op == OpKind::kMatMul || node.op == OpKind::kMatMulInteger || node.op == OpKind::kQLinearMatMul ||
              node.op == OpKind::kInt8WeightsMatMul) {  // the last: float data, int8 weights [K, N]
     if (!graph.HasInput(node, weights)) return 0;
-    Shape b = graph.InputType(node, weights).shape;
-    if (node.attributes.GetInt("transB", 0).value_or(0) != 0 && b.size() == 2) std::swap(b[0], b[1]);  // [N, K]
-    if (auto g = ResolveMatMulShapes(graph.InputType(node, 0).shape, b); g.ok()) {
+    if (auto g = ResolveMatMulOperands(node, graph.InputType(node, 0).shape, graph.InputType(node, weights).shape);
+        g.ok()) {
       return g->batch_count * g->m * g->n * g->k;
     }
   }

@@ -48,9 +48,19 @@ struct MatMulGeometry {
   int64_t batch_count = 1;
   std::vector<int64_t> a_batch_offsets;  // element offset of each batch's matrix in A
   std::vector<int64_t> b_batch_offsets;
+  // An operand stored transposed in its last two dimensions (the internal attributes
+  // transA and transB of a MatMul or QLinearMatMul: an adjoint's Transpose absorbed, or a
+  // fully connected layer's [N, K] weights): A as [..., K, M], B as [..., N, K].
+  bool a_transposed = false, b_transposed = false;
+  // Where a batch's element (i, t) of A and (t, j) of B lie from the batch's matrix.
+  int64_t AIndex(int64_t i, int64_t t) const { return a_transposed ? t * m + i : i * k + t; }
+  int64_t BIndex(int64_t t, int64_t j) const { return b_transposed ? j * k + t : t * n + j; }
 };
 absl::StatusOr<MatMulGeometry> ResolveMatMul(const Graph& graph, const Node& node);
-// The same for operands of shapes a and b (MatMulInteger, QLinearMatMul).
+// The same for operands of shapes a and b as stored (MatMulInteger, QLinearMatMul), and
+// `node`'s transA and transB (operands of rank 2 or more).
+absl::StatusOr<MatMulGeometry> ResolveMatMulOperands(const Node& node, Shape a, Shape b);
+// The same for operands of shapes a and b, neither transposed.
 absl::StatusOr<MatMulGeometry> ResolveMatMulShapes(Shape a, Shape b);
 
 // 1-D, 2-D and 3-D windows share one geometry: a 1-D op has height 1, and only a 3-D
@@ -112,8 +122,13 @@ struct ConvTransposeGeometry {
   int64_t kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
   int64_t pad_top = 0, pad_left = 0;
   bool has_bias = false;
+  // A 2-D ConvTranspose may read and write channels-last, as a Conv (ConvGeometry).
+  bool channels_last_input = false, channels_last_output = false;
   int64_t InChannelsPerGroup() const { return in_channels / groups; }
   int64_t OutChannelsPerGroup() const { return out_channels / groups; }
+  PlaneStrides InputStrides() const;
+  PlaneStrides OutputStrides() const;
+  Shape OutputShape() const;  // [N, C, spatial...], or [N, H, W, C] channels-last
 };
 absl::StatusOr<ConvTransposeGeometry> ResolveConvTranspose(const Graph& graph, const Node& node);
 
@@ -144,8 +159,8 @@ absl::StatusOr<PoolGeometry> ResolvePool(const Graph& graph, const Node& node);
 // A MaxPool, AveragePool, LpPool or QLinearAveragePool that may read or write
 // channels-last: a 2-D window (4-D input), one output, not under a guard.
 bool PoolMayBeChannelsLast(const Graph& graph, const Node& node);
-// A 2-D Conv (float) or QLinearConv, not under a guard, that may read or write
-// channels-last.
+// A 2-D Conv (float), ConvTranspose or QLinearConv, not under a guard, that may read or
+// write channels-last.
 bool ConvMayBeChannelsLast(const Graph& graph, const Node& node);
 // Whether `reader`, such a convolution or pool, reads `x` as its data input only and not
 // channels-last already: it may read x's NHWC form instead (kFusedChannelsLastInput).

@@ -311,7 +311,7 @@ absl::StatusOr<Types> InferUpsample(const Graph& graph, const Node& node, DataTy
 
 absl::StatusOr<Types> InferConvTranspose(const Graph& graph, const Node& node, DataType out_type) {
   ASSIGN_OR_RETURN(ConvTransposeGeometry g, ResolveConvTranspose(graph, node));
-  return WithShape(out_type, WindowOutputShape(g.batch, g.out_channels, g.spatial_rank, g.out_h, g.out_w));
+  return WithShape(out_type, g.OutputShape());
 }
 
 absl::StatusOr<Types> InferInstanceNormalization(const Graph& graph, const Node& node, DataType out_type) {

@@ -28,7 +28,8 @@ std::vector<std::optional<ChannelsLastStorage>> ChooseChannelsLastStorage(const 
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       if (node.inputs[i] == kNoValue) continue;
       ReaderSummary& summary = readers[node.inputs[i]];
-      if (i != 0 || (!role.depthwise && !role.pointwise)) {  // read as weights, bias or residual, or planar
+      // Read as weights, bias or residual, planar, or as the NHWC tensor it is.
+      if (i != 0 || role.reads_nhwc || (!role.depthwise && !role.pointwise)) {
         summary.refused = true;
         continue;
       }

@@ -39,6 +39,8 @@ struct ChannelsLastRole {
   bool pointwise = false;
   // Can only write channels-last (output channels in the lanes, planar input).
   bool channel_tiled_producer = false;
+  // Reads an NHWC tensor itself (kFusedChannelsLastInput): its input takes no layout.
+  bool reads_nhwc = false;
   // The padding of a depthwise convolution (its readers' border), pads t, l, b, r.
   int64_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
 };

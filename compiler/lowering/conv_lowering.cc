@@ -278,7 +278,8 @@ absl::StatusOr<ChannelsLastRole> ConvChannelsLastRole(const Graph& graph, const 
   }
   const WindowGeometry& w = conv.window;
   ChannelsLastRole role;
-  if (conv.ChannelsLast()) return role;  // its NHWC tensors are no planner layouts
+  if (conv.channels_last_output) return role;  // its NHWC output is no planner layout
+  role.reads_nhwc = conv.channels_last_input;
   const bool depthwise = forced ? *forced == ConvKernel::kChannelsLastDepthwise
                                 : PrefersChannelsLastDepthwise(graph, node, conv, target);
   if (depthwise) {

@@ -8,9 +8,14 @@
 // channels-last; a 3x3 stride-1 one with enough channels and wide enough tile rows by
 // Winograd; a 1x1 one writing a channels-last tensor as a matrix product; one reading
 // or writing a channels-last tensor, or whose rows are narrow, with output channels in
-// the lanes; any other by pixel vectors in register tiles. --optimize memory plans again
-// a convolution whose workspace lifts the arena above the activation bound with
-// blocked-clipped (WorkspaceFreeConvKernel; compiler/driver/memory_first.h).
+// the lanes; any other by pixel vectors in register tiles. A convolution that reads or
+// writes an NHWC tensor itself (kFusedChannelsLastInput/Output) takes only the kernels
+// that can: depthwise channels-last whatever its rows, the matrix product, channel
+// tiles (also with a last partial block of output channels), pixel tiles reading NHWC
+// (their copy transposes it) and, on scalar cores, writing it, else the direct kernel
+// (CannotRun says which refuse). --optimize memory plans again a convolution whose
+// workspace lifts the arena above the activation bound with blocked-clipped
+// (WorkspaceFreeConvKernel; compiler/driver/memory_first.h; scalar cores only for NHWC).
 #ifndef MODELC_LOWERING_CONV_LOWERING_H_
 #define MODELC_LOWERING_CONV_LOWERING_H_
 

@@ -75,9 +75,12 @@ absl::StatusOr<NodePlan> PlanMatrixProduct(const Graph& graph, const Node& node,
                                     [](int64_t offset) { return offset == 0; });
   bool stacked_a = true;  // batch i of A starts right after batch i - 1
   for (int64_t i = 0; i < g.batch_count; ++i) stacked_a = stacked_a && g.a_batch_offsets[i] == i * g.m * g.k;
-  if (constant_b && shared_b && stacked_a) {  // one B for every batch: the batches are more rows of A
+  if (constant_b && shared_b && stacked_a && !g.a_transposed && !g.b_transposed) {
+    // One B for every batch: the batches are more rows of A.
     plan.kernel = MatrixProductKernel::kPanels;
     plan.tiles = MatrixProductTiles(target, g.batch_count * g.m, g.n);
+  } else if (g.b_transposed) {  // an adjoint B, [N, K], read in place
+    plan.kernel = MatrixProductKernel::kRankOneUpdates;
   } else {
     plan.kernel = MatrixProductKernel::kRunTimeB;
     plan.tiles = MatrixProductTiles(target, g.m, g.n);

@@ -341,7 +341,8 @@ int64_t ByteQuadColumnLanes(const Graph& graph, const Node& node, const Lowering
   const Shape& a = graph.InputType(node, 0).shape;
   const Shape& b = graph.InputType(node, 3).shape;
   const DataType a_type = graph.InputType(node, 0).element_type;
-  if (!trans_b.ok() || *trans_b == 0 || a.size() != 2 || b.size() != 2 || a[1] < 4 ||
+  const absl::StatusOr<int64_t> trans_a = node.attributes.GetInt("transA", 0);
+  if (!trans_b.ok() || *trans_b == 0 || !trans_a.ok() || *trans_a != 0 || a.size() != 2 || b.size() != 2 || a[1] < 4 ||
       (a_type != DataType::kInt8 && a_type != DataType::kUInt8) || !graph.IsConstant(node.inputs[3]) ||
       !CheckFixedPointRequantizable(graph, node).ok()) {
     return 0;
@@ -490,10 +491,11 @@ absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& nod
     return plan;
   }
   if (!target.dsp_pairs || node.op != OpKind::kQLinearMatMul) return plan;
+  ASSIGN_OR_RETURN(int64_t trans_a, node.attributes.GetInt("transA", 0));
   ASSIGN_OR_RETURN(int64_t trans_b, node.attributes.GetInt("transB", 0));
   const Shape& a = graph.InputType(node, 0).shape;
   const Shape& b = graph.InputType(node, 3).shape;
-  const bool pairs = trans_b != 0 && a.size() == 2 && b.size() == 2 && graph.IsConstant(node.inputs[3]) &&
+  const bool pairs = trans_a == 0 && trans_b != 0 && a.size() == 2 && b.size() == 2 && graph.IsConstant(node.inputs[3]) &&
                      graph.InputType(node, 3).element_type == DataType::kInt8 && ZeroWeightZeroPoint(graph, node, 5) &&
                      b[0] >= 2 && b[1] >= 4;
   if (!pairs) return plan;

@@ -1,13 +1,15 @@
 // Channels-last outputs: a Transpose from NCHW to NHWC that alone reads a 2-D
-// convolution's (float or int8) or pool's output (a channels-last model's layout Transpose, left where
-// nothing after it cancels it: before a model output, a slice, a shared reader) is
-// absorbed into its writer, which then stores its output channels-last
-// (kFusedChannelsLastOutput) as the Transpose's value: the copy the Transpose made is
-// gone, and with it its cycles and its share of the arena. Not for a convolution with a
-// fused sum (its addend is NCHW), a node under a guard, or one whose own output is a
-// graph output. A Concat of such writers' outputs (each read by the Concat alone) that
-// the Transpose alone reads passes it on: its writers store channels-last, and it joins
-// the NHWC tensors. Where the Transpose shares the writer's output with pools,
+// convolution's (float, transposed or int8) or pool's output (a channels-last model's
+// layout Transpose, left where nothing after it cancels it: before a model output, a
+// slice, a shared reader) is absorbed into its writer, which then stores its output
+// channels-last (kFusedChannelsLastOutput) as the Transpose's value: the copy the
+// Transpose made is gone, and with it its cycles and its share of the arena. Not for a
+// convolution with a fused sum (its addend is NCHW), a node under a guard, or one whose
+// own output is a graph output. A Concat of such writers' outputs (each read by the
+// Concat alone) that the Transpose alone reads passes it on: its writers store
+// channels-last, and it joins the NHWC tensors; so does an element-wise op of one such
+// output (an activation left after its writer: a Relu after a ConvTranspose, an int8
+// Clip after a QLinearConv), which then runs on the NHWC tensor. Where the Transpose shares the writer's output with pools,
 // convolutions and other Transposes, they read its NHWC output instead (pools and
 // convolutions channels-last, Transposes recomposed) so that it can be absorbed. Runs
 // after the fusions, so that the convolution's epilogue is final.
@@ -27,8 +29,22 @@ namespace {
 // A node that may store its output channels-last: a 2-D convolution (float or int8)
 // without a fused sum or a 2-D pool, not under a guard, not doing so already.
 bool MayWriteChannelsLast(const Graph& graph, const Node& writer) {
-  const bool convolution = ConvMayBeChannelsLast(graph, writer) && !graph.HasInput(writer, FirstInternalInput(writer.op));
+  const int internal = FirstInternalInput(writer.op);  // a fused sum's addend, say: NCHW
+  const bool convolution = ConvMayBeChannelsLast(graph, writer) && (internal < 0 || !graph.HasInput(writer, internal));
   return (convolution || PoolMayBeChannelsLast(graph, writer)) && !writer.attributes.Has(kFusedChannelsLastOutput);
+}
+
+// An element-wise op of one tensor, the same in any layout: a unary op (Relu, ...) or a
+// Clip whose bounds are single elements (an activation left after its writer).
+bool IsElementwiseOfOne(const Graph& graph, const Node& node) {
+  if (node.guard != kNoValue || node.outputs.size() != 1 || node.inputs.empty() || node.inputs[0] == kNoValue) {
+    return false;
+  }
+  if (GetOpInfo(node.op).family == OpFamily::kUnary) return node.inputs.size() == 1;
+  if (node.op != OpKind::kClip) return false;
+  return std::all_of(node.inputs.begin() + 1, node.inputs.end(), [&](ValueId bound) {
+    return bound == kNoValue || (bound != node.inputs[0] && graph.value(bound).type.ElementCount() == 1);
+  });
 }
 
 // The writer stores channels-last into `output`, whose type must be what it then writes.
@@ -127,6 +143,27 @@ absl::Status AbsorbOutputTransposes(Graph& graph) {
     const int writer = producer[x];
     if (MayWriteChannelsLast(graph, graph.nodes()[writer])) {
       RETURN_IF_ERROR(WriteChannelsLast(graph, writer, y));
+      removed[t] = true;
+      continue;
+    }
+    // An element-wise op of one tensor that such a writer writes for it alone: the writer
+    // stores channels-last and the op runs on the NHWC tensor, into the Transpose's value.
+    if (Node activation = graph.nodes()[writer]; IsElementwiseOfOne(graph, activation)) {
+      const ValueId input = activation.inputs[0];
+      if (producer[input] < 0 || !uses.OnlyReadBy(input, writer) || uses.IsGraphOutput(input) ||
+          !MayWriteChannelsLast(graph, graph.nodes()[producer[input]])) {
+        continue;
+      }
+      const Shape& nchw = graph.value(input).type.shape;
+      const ValueId nhwc = graph.AddValue(absl::StrCat(graph.value(input).name, ".channels_last"),
+                                          TensorType{graph.value(input).type.element_type,
+                                                     {nchw[0], nchw[2], nchw[3], nchw[1]}});
+      RETURN_IF_ERROR(WriteChannelsLast(graph, producer[input], nhwc));
+      activation.inputs[0] = nhwc;
+      activation.outputs[0] = y;
+      ASSIGN_OR_RETURN(std::vector<TensorType> types, InferOutputTypes(graph, activation));
+      if (types[0] != graph.value(y).type) return absl::InternalError("a channels-last activation changed its type");
+      graph.mutable_nodes()[writer] = std::move(activation);
       removed[t] = true;
       continue;
     }

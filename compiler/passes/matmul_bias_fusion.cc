@@ -17,7 +17,10 @@ absl::Status FuseMatMulBias(Graph& graph) {
       const int producer = SoleProducer(graph, uses, product, static_cast<int>(n));
       if (producer < 0 || !graph.IsConstant(bias)) continue;
       const Node& matmul = graph.nodes()[producer];
-      if (matmul.op != OpKind::kMatMul || HasFusedEpilogue(matmul) || !graph.IsConstant(matmul.inputs[1])) continue;
+      if (matmul.op != OpKind::kMatMul || HasFusedEpilogue(matmul) || !graph.IsConstant(matmul.inputs[1]) ||
+          matmul.attributes.Has("transA") || matmul.attributes.Has("transB")) {  // an absorbed adjoint
+        continue;
+      }
       const Shape& a = graph.InputType(matmul, 0).shape;
       const Shape& b = graph.InputType(matmul, 1).shape;
       const Shape& c = graph.value(bias).type.shape;

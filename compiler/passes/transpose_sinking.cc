@@ -23,10 +23,12 @@
 // read only as the A of a Gemm (or a 2-D QLinearMatMul) with constant B, is absorbed
 // into B instead: B's feature rows (or columns, with transB) are permuted to the
 // untransposed order.
-// Last, a Transpose from NHWC to NCHW (a channels-last model's image, or what sinking
+// Then a Transpose from NHWC to NCHW (a channels-last model's image, or what sinking
 // left before a layer) read only as the data input of 2-D convolutions (float or int8)
 // and pools is absorbed into them: they read its input where it is, channels-last
-// (kFusedChannelsLastInput), and the copy that the Transpose made is gone.
+// (kFusedChannelsLastInput), and the copy that the Transpose made is gone. Last, a
+// Transpose of the last two dimensions read only as the A or B of MatMuls and
+// QLinearMatMuls (TFLite's BATCH_MATMUL adjoints) is absorbed into them (transA, transB).
 // Each step removes a Transpose or moves it past one more node, so the pass ends; it
 // never adds a Transpose (a Transpose read by several nodes stays where it is). Nodes
 // under a guard (If branches) are left alone. After: no Transpose reads a Transpose,
@@ -88,6 +90,7 @@ class TransposeSinker {
       if (!changed) break;
     }
     RETURN_IF_ERROR(AbsorbIntoChannelsLastReaders());
+    RETURN_IF_ERROR(AbsorbIntoMatrixProducts());
     RemoveUnreadTransposes();
     return absl::OkStatus();
   }
@@ -384,6 +387,47 @@ class TransposeSinker {
         if (reader.inputs[0] != y) continue;  // a reader listed twice
         reader.inputs[0] = x;
         reader.attributes.Set(kFusedChannelsLastInput, int64_t{1});
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // A Transpose swapping the last two dimensions (an adjoint operand: TFLite's
+  // BATCH_MATMUL) read only as the A or B of MatMuls and QLinearMatMuls, which do not
+  // transpose that operand already, is absorbed into them: they read x where it is
+  // (transA, transB; MatMulGeometry::AIndex/BIndex).
+  absl::Status AbsorbIntoMatrixProducts() {
+    const GraphUses uses(graph_);
+    for (size_t n = 0; n < graph_.nodes().size(); ++n) {
+      const Node& transpose = graph_.nodes()[n];
+      if (transpose.op != OpKind::kTranspose || transpose.guard != kNoValue) continue;
+      const ValueId x = transpose.inputs[0], y = transpose.outputs[0];
+      ASSIGN_OR_RETURN(const Permutation p, PermutationOf(graph_, transpose));
+      const size_t rank = p.size();
+      Permutation adjoint(rank);
+      std::iota(adjoint.begin(), adjoint.end(), 0);
+      if (rank < 2) continue;
+      std::swap(adjoint[rank - 2], adjoint[rank - 1]);
+      if (p != adjoint || uses.IsGraphOutput(y) || !uses.IsUsed(y)) continue;
+      // The attribute each reader sets: "transA" or "transB", or empty when it cannot.
+      auto attribute = [&](const Node& reader) -> const char* {
+        const bool product = reader.op == OpKind::kMatMul || reader.op == OpKind::kQLinearMatMul;
+        const int b_input = reader.op == OpKind::kQLinearMatMul ? 3 : 1;
+        if (!product || reader.guard != kNoValue || std::count(reader.inputs.begin(), reader.inputs.end(), y) != 1) {
+          return "";
+        }
+        const char* name = reader.inputs[0] == y ? "transA" : reader.inputs[b_input] == y ? "transB" : "";
+        return *name != '\0' && reader.attributes.GetInt(name, 0).value_or(1) == 0 ? name : "";
+      };
+      const std::vector<int>& readers = uses.Consumers(y);
+      if (!std::all_of(readers.begin(), readers.end(), [&](int r) { return *attribute(graph_.nodes()[r]) != '\0'; })) {
+        continue;
+      }
+      for (int r : readers) {
+        Node& reader = graph_.mutable_nodes()[r];
+        const char* name = attribute(reader);
+        std::replace(reader.inputs.begin(), reader.inputs.end(), y, x);
+        reader.attributes.Set(name, int64_t{1});
       }
     }
     return absl::OkStatus();

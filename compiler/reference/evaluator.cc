@@ -179,7 +179,7 @@ FloatTensor MatMul(const MatMulGeometry& g, const FloatTensor& a, const FloatTen
     for (int64_t i = 0; i < g.m; ++i) {
       for (int64_t j = 0; j < g.n; ++j) {
         double sum = 0.0;
-        for (int64_t p = 0; p < g.k; ++p) sum += static_cast<double>(am[i * g.k + p]) * bm[p * g.n + j];
+        for (int64_t p = 0; p < g.k; ++p) sum += static_cast<double>(am[g.AIndex(i, p)]) * bm[g.BIndex(p, j)];
         om[i * g.n + j] = static_cast<float>(sum);
       }
     }
@@ -285,6 +285,7 @@ FloatTensor ConvTranspose(const ConvTransposeGeometry& g, const FloatTensor& x, 
                           const FloatTensor* bias) {
   FloatTensor out(g.batch * g.out_channels * g.out_h * g.out_w);
   const int64_t icg = g.InChannelsPerGroup(), ocg = g.OutChannelsPerGroup();
+  const PlaneStrides in = g.InputStrides(), at = g.OutputStrides();  // planar or channels-last
   for (int64_t n = 0; n < g.batch; ++n)
     for (int64_t oc = 0; oc < g.out_channels; ++oc) {
       const int64_t group = oc / ocg, oc_in_group = oc % ocg;
@@ -298,11 +299,11 @@ FloatTensor ConvTranspose(const ConvTransposeGeometry& g, const FloatTensor& x, 
               const int64_t ih = th / g.stride_h, iw = tw / g.stride_w;
               if (ih >= g.in_h || iw >= g.in_w) continue;
               for (int64_t ic = group * icg; ic < (group + 1) * icg; ++ic) {
-                sum += static_cast<double>(x[((n * g.in_channels + ic) * g.in_h + ih) * g.in_w + iw]) *
+                sum += static_cast<double>(x[n * in.batch + ic * in.channel + ih * in.row + iw * in.column]) *
                        w[((ic * ocg + oc_in_group) * g.kernel_h + kh) * g.kernel_w + kw];
               }
             }
-          out[((n * g.out_channels + oc) * g.out_h + oh) * g.out_w + ow] = static_cast<float>(sum);
+          out[n * at.batch + oc * at.channel + oh * at.row + ow * at.column] = static_cast<float>(sum);
         }
     }
   return out;

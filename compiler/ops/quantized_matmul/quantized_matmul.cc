@@ -27,8 +27,6 @@ namespace {
 struct QuantizedMatMulGeometry {
   MatMulGeometry product;
   int a_input = 0, b_input = 1, bias_input = -1;
-  bool b_transposed = false;  // B stored [N, K]: element (t, j) at j * K + t
-  int64_t BIndex(int64_t t, int64_t j) const { return b_transposed ? j * product.k + t : t * product.n + j; }
   DataType a_type = DataType::kUInt8, b_type = DataType::kUInt8;
   QuantizationParameters a, b;          // per tensor or per row (a), per column (b)
   std::optional<QuantizationParameters> y;  // QLinearMatMul's output; none: int32 out
@@ -41,23 +39,20 @@ absl::StatusOr<QuantizedMatMulGeometry> ResolveQuantizedMatMul(const Graph& grap
   g.b_input = qlinear ? 3 : 1;
   g.a_type = graph.InputType(node, g.a_input).element_type;
   g.b_type = graph.InputType(node, g.b_input).element_type;
-  ASSIGN_OR_RETURN(int64_t trans_b, node.attributes.GetInt("transB", 0));
-  Shape b_shape = graph.InputType(node, g.b_input).shape;
-  if (trans_b != 0) {
-    if (!qlinear || b_shape.size() != 2) return absl::InvalidArgumentError("transB takes a 2-D B of QLinearMatMul");
-    g.b_transposed = true;
-    std::swap(b_shape[0], b_shape[1]);
+  if (!qlinear && (node.attributes.Has("transA") || node.attributes.Has("transB"))) {
+    return absl::InvalidArgumentError("transA and transB take QLinearMatMul's operands");
   }
-  ASSIGN_OR_RETURN(g.product, ResolveMatMulShapes(graph.InputType(node, g.a_input).shape, b_shape));
+  ASSIGN_OR_RETURN(g.product, ResolveMatMulOperands(node, graph.InputType(node, g.a_input).shape,
+                                                    graph.InputType(node, g.b_input).shape));
   // Per row of a 2-D A (axis 0), per column of a 2-D B (axis 1).
   auto axis_if_matrix = [&](int input, int64_t axis) -> std::optional<int64_t> {
     if (graph.InputType(node, input).shape.size() == 2) return axis;
     return std::nullopt;
   };
   ASSIGN_OR_RETURN(g.a, ResolveQuantizedOperand(graph, node, g.a_input, qlinear ? 1 : -1, 2,
-                                                axis_if_matrix(g.a_input, 0), "a"));
+                                                axis_if_matrix(g.a_input, g.product.a_transposed ? 1 : 0), "a"));
   ASSIGN_OR_RETURN(g.b, ResolveQuantizedOperand(graph, node, g.b_input, qlinear ? 4 : -1, qlinear ? 5 : 3,
-                                                axis_if_matrix(g.b_input, g.b_transposed ? 0 : 1), "b"));
+                                                axis_if_matrix(g.b_input, g.product.b_transposed ? 0 : 1), "b"));
   if (qlinear) {
     ASSIGN_OR_RETURN(g.y, ResolveQuantization(graph, node, 6, 7, g.product.out_shape, std::nullopt, "y"));
     if (RequantizesInFixedPoint(node)) RETURN_IF_ERROR(CheckFixedPointRequantizable(graph, node));
@@ -109,8 +104,8 @@ absl::StatusOr<std::vector<TensorData>> EvaluateMatMulInteger(const Graph& graph
         const int64_t pa = ParameterOf(g.a, i, 0, true), pb = ParameterOf(g.b, 0, j, false);
         int64_t sum = 0;
         for (int64_t t = 0; t < p.k; ++t) {
-          sum += static_cast<int64_t>(a[p.a_batch_offsets[batch] + i * p.k + t] - qa.zero_point[pa]) *
-                 (b[p.b_batch_offsets[batch] + g.BIndex(t, j)] - qb.zero_point[pb]);
+          sum += static_cast<int64_t>(a[p.a_batch_offsets[batch] + p.AIndex(i, t)] - qa.zero_point[pa]) *
+                 (b[p.b_batch_offsets[batch] + p.BIndex(t, j)] - qb.zero_point[pb]);
         }
         if (!bias.empty()) sum += bias[j];
         const int32_t accumulator = static_cast<int32_t>(static_cast<uint32_t>(sum));  // int32 wraps, as the kernel's
@@ -335,16 +330,19 @@ absl::Status EmitMatMulIntegerKernel(KernelContext& k) {
     llvm::Value* a_base = offset(a_offsets);
     llvm::Value* b_base = offset(b_offsets);
     k.Loop(p.m, [&](llvm::Value* i) {
-      llvm::Value* a_row = b.CreateAdd(a_base, b.CreateMul(i, k.Int(p.k)));
+      // A's row i: K elements 1 apart, or M apart (transposed).
+      llvm::Value* a_row = b.CreateAdd(a_base, p.a_transposed ? i : b.CreateMul(i, k.Int(p.k)));
+      const int64_t a_step = p.a_transposed ? p.m : 1;
       llvm::Value* a_zero_point = EmitLoadZeroPoint(k, g.a, i);
       llvm::Value* a_scale = g.y ? EmitLoadScale(k, g.a, i) : nullptr;
       k.Loop(p.n, [&](llvm::Value* j) {
         llvm::Value* b_zero_point = EmitLoadZeroPoint(k, g.b, j);
         b.CreateStore(b.getInt32(0), accumulator);
         k.Loop(p.k, [&](llvm::Value* t) {
-          llvm::Value* x = EmitWidenToInt32(k, k.LoadAs(g.a_type, k.in[g.a_input], b.CreateAdd(a_row, t)), g.a_type);
+          llvm::Value* x = EmitWidenToInt32(
+              k, k.LoadAs(g.a_type, k.in[g.a_input], b.CreateAdd(a_row, b.CreateMul(t, k.Int(a_step)))), g.a_type);
           llvm::Value* w = EmitWidenToInt32(
-              k, k.LoadAs(g.b_type, k.in[g.b_input], b.CreateAdd(b_base, g.b_transposed
+              k, k.LoadAs(g.b_type, k.in[g.b_input], b.CreateAdd(b_base, p.b_transposed
                                                                          ? b.CreateAdd(b.CreateMul(j, k.Int(p.k)), t)
                                                                          : b.CreateAdd(b.CreateMul(t, k.Int(p.n)), j))),
               g.b_type);
