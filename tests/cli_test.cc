@@ -1278,6 +1278,16 @@ g (int8[1,4] x) => (int8[1,4] y) {
 )");
   ExpectCleanFailure("compile " + softmax, 1,
                      {"softmax.onnxtxt", "attribute 'fixed_point_requantization' is reserved"});
+  // A matrix product's transposed operands are transpose sinking's (an absorbed adjoint),
+  // whatever the opset (QLinearMatMul has no schema below opset 10 to refuse them).
+  const std::string product = WriteFile(inputs, "product.onnxtxt", R"(<ir_version: 9, opset_import: ["" : 9]>
+g (uint8[2,3] a, uint8[4,3] b) => (uint8[2,4] y) {
+  s = Constant<value = float {0.5}>()
+  z = Constant<value = uint8 {0}>()
+  y = QLinearMatMul<transB = 1>(a, s, z, b, s, z, s, z)
+}
+)");
+  ExpectCleanFailure("compile " + product, 1, {"product.onnxtxt", "attribute 'transB' is reserved"});
   const std::string quantize = WriteFile(inputs, "quantize.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>
 g (float[4] x) => (int8[4] y) {
   s = Constant<value = float {0.5}>()

@@ -270,9 +270,14 @@ bool AccumulatorsBelow2To30(const Graph& graph, const Node& node) {
   const int64_t largest_x =
       largest_difference(x_codes, IntegerElements(*graph.value(node.inputs[kXZeroPointInput]).constant));
   const Shape& w_shape = graph.InputType(node, w_input).shape;
-  const int64_t products = node.op == OpKind::kQLinearConv
-                               ? (w_shape.empty() || w_shape[0] == 0 ? 0 : ElementCount(w_shape) / w_shape[0])
-                               : (graph.InputType(node, 0).shape.empty() ? 0 : graph.InputType(node, 0).shape.back());
+  int64_t products = 0;  // per output: a window's taps, or a matrix product's K (A may be stored transposed)
+  if (node.op == OpKind::kQLinearConv) {
+    products = w_shape.empty() || w_shape[0] == 0 ? 0 : ElementCount(w_shape) / w_shape[0];
+  } else {
+    const absl::StatusOr<MatMulGeometry> product = ResolveMatMulOperands(node, graph.InputType(node, 0).shape, w_shape);
+    if (!product.ok()) return false;
+    products = product->k;
+  }
   int64_t largest_bias = 0;
   if (graph.HasInput(node, kQLinearBiasInput)) {
     const TensorData& bias = *graph.value(node.inputs[kQLinearBiasInput]).constant;

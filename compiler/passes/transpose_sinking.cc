@@ -35,6 +35,7 @@
 // and no Transpose output is unread.
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <numeric>
 
 #include "absl/strings/str_cat.h"
@@ -330,8 +331,10 @@ class TransposeSinker {
       g = {gemm_geometry.trans_a, gemm_geometry.trans_b, gemm_geometry.k, gemm_geometry.n};
     } else {
       const Shape& b = graph_.value(gemm.inputs[b_input]).type.shape;
+      ASSIGN_OR_RETURN(const int64_t trans_a, gemm.attributes.GetInt("transA", 0));
       ASSIGN_OR_RETURN(const int64_t trans_b, gemm.attributes.GetInt("transB", 0));
       if (b.size() != 2) return false;
+      g.trans_a = trans_a != 0;
       g.trans_b = trans_b != 0;
       g.k = g.trans_b ? b[1] : b[0];
       g.n = g.trans_b ? b[0] : b[1];
@@ -369,27 +372,38 @@ class TransposeSinker {
     return true;
   }
 
-  absl::Status AbsorbIntoChannelsLastReaders() {
+  // Each Transpose whose perm `absorbs` accepts, read (and no graph output) only by
+  // readers that `can_read` its input x in place of its output y, is absorbed into them:
+  // `read` rewrites each (after every reader said yes; the Transpose is then unread).
+  absl::Status AbsorbTransposes(const std::function<bool(const Permutation&)>& absorbs,
+                                const std::function<bool(const Node& reader, ValueId y)>& can_read,
+                                const std::function<void(Node& reader, ValueId y, ValueId x)>& read) {
     const GraphUses uses(graph_);
     for (size_t n = 0; n < graph_.nodes().size(); ++n) {
       const Node& transpose = graph_.nodes()[n];
       if (transpose.op != OpKind::kTranspose || transpose.guard != kNoValue) continue;
       const ValueId x = transpose.inputs[0], y = transpose.outputs[0];
       ASSIGN_OR_RETURN(const Permutation p, PermutationOf(graph_, transpose));
-      if (p != Permutation{0, 3, 1, 2} || uses.IsGraphOutput(y) || !uses.IsUsed(y)) continue;
+      if (!absorbs(p) || uses.IsGraphOutput(y) || !uses.IsUsed(y)) continue;
       const std::vector<int>& readers = uses.Consumers(y);
-      const bool all_channels_last = std::all_of(readers.begin(), readers.end(), [&](int r) {
-        return MayReadChannelsLast(graph_, graph_.nodes()[r], y);
-      });
-      if (!all_channels_last) continue;
+      if (!std::all_of(readers.begin(), readers.end(), [&](int r) { return can_read(graph_.nodes()[r], y); })) {
+        continue;
+      }
       for (int r : readers) {
         Node& reader = graph_.mutable_nodes()[r];
-        if (reader.inputs[0] != y) continue;  // a reader listed twice
-        reader.inputs[0] = x;
-        reader.attributes.Set(kFusedChannelsLastInput, int64_t{1});
+        if (std::find(reader.inputs.begin(), reader.inputs.end(), y) != reader.inputs.end()) read(reader, y, x);
       }
     }
     return absl::OkStatus();
+  }
+
+  absl::Status AbsorbIntoChannelsLastReaders() {
+    return AbsorbTransposes([](const Permutation& p) { return p == Permutation{0, 3, 1, 2}; },
+                            [&](const Node& reader, ValueId y) { return MayReadChannelsLast(graph_, reader, y); },
+                            [](Node& reader, ValueId, ValueId x) {
+                              reader.inputs[0] = x;
+                              reader.attributes.Set(kFusedChannelsLastInput, int64_t{1});
+                            });
   }
 
   // A Transpose swapping the last two dimensions (an adjoint operand: TFLite's
@@ -397,40 +411,29 @@ class TransposeSinker {
   // transpose that operand already, is absorbed into them: they read x where it is
   // (transA, transB; MatMulGeometry::AIndex/BIndex).
   absl::Status AbsorbIntoMatrixProducts() {
-    const GraphUses uses(graph_);
-    for (size_t n = 0; n < graph_.nodes().size(); ++n) {
-      const Node& transpose = graph_.nodes()[n];
-      if (transpose.op != OpKind::kTranspose || transpose.guard != kNoValue) continue;
-      const ValueId x = transpose.inputs[0], y = transpose.outputs[0];
-      ASSIGN_OR_RETURN(const Permutation p, PermutationOf(graph_, transpose));
-      const size_t rank = p.size();
-      Permutation adjoint(rank);
-      std::iota(adjoint.begin(), adjoint.end(), 0);
-      if (rank < 2) continue;
-      std::swap(adjoint[rank - 2], adjoint[rank - 1]);
-      if (p != adjoint || uses.IsGraphOutput(y) || !uses.IsUsed(y)) continue;
-      // The attribute each reader sets: "transA" or "transB", or empty when it cannot.
-      auto attribute = [&](const Node& reader) -> const char* {
-        const bool product = reader.op == OpKind::kMatMul || reader.op == OpKind::kQLinearMatMul;
-        const int b_input = reader.op == OpKind::kQLinearMatMul ? 3 : 1;
-        if (!product || reader.guard != kNoValue || std::count(reader.inputs.begin(), reader.inputs.end(), y) != 1) {
-          return "";
-        }
-        const char* name = reader.inputs[0] == y ? "transA" : reader.inputs[b_input] == y ? "transB" : "";
-        return *name != '\0' && reader.attributes.GetInt(name, 0).value_or(1) == 0 ? name : "";
-      };
-      const std::vector<int>& readers = uses.Consumers(y);
-      if (!std::all_of(readers.begin(), readers.end(), [&](int r) { return *attribute(graph_.nodes()[r]) != '\0'; })) {
-        continue;
+    auto adjoint = [](const Permutation& p) {
+      if (p.size() < 2) return false;
+      Permutation swapped(p.size());
+      std::iota(swapped.begin(), swapped.end(), 0);
+      std::swap(swapped[p.size() - 2], swapped[p.size() - 1]);
+      return p == swapped;
+    };
+    // The attribute a reader of y sets: "transA" or "transB", or empty when it cannot.
+    auto attribute = [](const Node& reader, ValueId y) -> std::string {
+      const bool product = reader.op == OpKind::kMatMul || reader.op == OpKind::kQLinearMatMul;
+      if (!product || reader.guard != kNoValue || std::count(reader.inputs.begin(), reader.inputs.end(), y) != 1) {
+        return "";
       }
-      for (int r : readers) {
-        Node& reader = graph_.mutable_nodes()[r];
-        const char* name = attribute(reader);
-        std::replace(reader.inputs.begin(), reader.inputs.end(), y, x);
-        reader.attributes.Set(name, int64_t{1});
-      }
-    }
-    return absl::OkStatus();
+      const size_t b_input = reader.op == OpKind::kQLinearMatMul ? 3 : 1;
+      const std::string name = reader.inputs[0] == y ? "transA" : reader.inputs[b_input] == y ? "transB" : "";
+      return !name.empty() && reader.attributes.GetInt(name, 0).value_or(1) == 0 ? name : "";
+    };
+    return AbsorbTransposes(adjoint, [&](const Node& reader, ValueId y) { return !attribute(reader, y).empty(); },
+                            [&](Node& reader, ValueId y, ValueId x) {
+                              const std::string name = attribute(reader, y);
+                              std::replace(reader.inputs.begin(), reader.inputs.end(), y, x);
+                              reader.attributes.Set(name, int64_t{1});
+                            });
   }
 
   // The rewritten reader replaces the old one and writes a new value; a Transpose by

@@ -294,8 +294,13 @@ absl::StatusOr<AttributeMap> ConvertAttributes(const onnx::NodeProto& node) {
   for (const onnx::AttributeProto& attribute : node.attribute()) {
     // The passes' attributes, and those the TFLite frontend sets to make an op compute as
     // TFLite's reference kernels (any domain: com.microsoft's ops take no schema check).
+    // A matrix product's transposed operands (transpose sinking's, a TFLite fully
+    // connected layer's weights) are the compiler's too: ONNX's MatMuls have none.
+    const bool product = node.op_type() == "MatMul" || node.op_type() == "QLinearMatMul" ||
+                         node.op_type() == "MatMulInteger";
     if (attribute.name().rfind("fused_", 0) == 0 || attribute.name() == kFixedPointRequantization ||
-        attribute.name() == kRoundHalfAwayFromZero) {
+        attribute.name() == kRoundHalfAwayFromZero ||
+        (product && (attribute.name() == "transA" || attribute.name() == "transB"))) {
       return absl::InvalidArgumentError(absl::StrCat("attribute '", attribute.name(),
                                                      "' is reserved for the compiler's own use"));
     }
