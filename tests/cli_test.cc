@@ -1977,11 +1977,10 @@ TEST(Cli, BadTfliteInputsFailCleanly) {
                      {"--batch N: every input and output of a TFLite model must have 1 as its first dimension"});
 }
 
-// Issue #17's first landing runs float convolutions NCHW between Transposes; the
-// transpose-sinking pass cancels the pairs between layers. What is left in each test
-// model's lowered graph (--dump-ir), to see any change. Convolutions and pools read
-// and write channels-last: the first reads the image where it is, the last writes the
-// model's NHWC output (`pools`' Concats of pools' outputs join NHWC tensors).
+// What is left in each float test model's lowered graph (--dump-ir), to see any change:
+// convolutions (TRANSPOSE_CONV too) and pools read the image where it is and write the
+// NHWC outputs, `pools`' Concats join NHWC tensors, BATCH_MATMUL's adjoints are read in
+// place; only more_operators' own TRANSPOSE stays.
 TEST(Cli, TfliteModelsKeepOnlyEdgeTransposes) {
   const std::map<std::string, int> expected = {
       {"conv_same_relu6", 0}, {"conv_valid_dilated", 0}, {"dense", 0},   {"depthwise", 0},

@@ -343,8 +343,8 @@ g (float[1,5,6,3] x, float[1,5,6,3] z) => (float[1,3,3,3] y, float[1,4,5,6] w) {
 }
 
 TEST(Passes, FloatConvolutionsReadAndWriteChannelsLast) {
-  // The image's NHWC->NCHW Transpose, read by three convolutions (one padded, one a
-  // strided depthwise, one transposed), is absorbed into all; each output's NHWC
+  // The image's NHWC->NCHW Transpose, read by four convolutions (two padded, one of them
+  // summing r; a strided depthwise; a transposed one), is absorbed into all; each output's NHWC
   // Transpose into its writer, also through the Relu after the ConvTranspose. A
   // convolution with a fused sum keeps its planar output (its addend's layout).
   CheckPasses(R"(<ir_version: 8, opset_import: ["" : 13]>

@@ -240,7 +240,7 @@ enum class PaddedCopy {
   kChannelsLast,          // NHWC, read as NHWC
   kChannelsLastToPlanar,  // NHWC, read as NCHW: the copy transposes, padded or not
 };
-// The planes a convolution's taps read: its input itself when there is no padding (and
+// What a convolution's taps read: its input itself when there is no padding (and
 // nothing to transpose), otherwise a copy in the workspace buffer "padded_input" with
 // the padding border zeroed (lowering/conv_lowering.h plans it).
 llvm::Value* EmitZeroPaddedCopy(KernelContext& k, const WindowGeometry& w, PaddedCopy layout = PaddedCopy::kPlanar);

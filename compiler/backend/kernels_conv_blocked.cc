@@ -5,8 +5,9 @@
 // tap, U input vectors are loaded once and each of the OCB weights (repacked at compile
 // time to be adjacent) is broadcast and multiplied into U accumulators. Inputs with
 // padding are first copied into a zero-bordered workspace, so no tap needs a bounds
-// check (an NHWC input, kFusedChannelsLastInput, is always copied, into planes): the
-// whole input at once, or (the plan's "padded_rows", --optimize memory) one
+// check (the blocked form copies an NHWC input, kFusedChannelsLastInput, into planes
+// even unpadded; the clipped form reads it in place, scalar tiles only): the whole
+// input at once, or (the plan's "padded_rows", --optimize memory) one
 // band of rows at a time, the rows one block of output rows reads, for every output
 // channel before the next band. Tiles narrower than the vector (row ends) run the same
 // code with one lane. Writing over its input (the plan's writes_over_consumed_input), the

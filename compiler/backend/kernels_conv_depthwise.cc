@@ -1,6 +1,6 @@
 // Depthwise convolution with the channels in the vector lanes, for narrow rows (small
 // images late in a network, keyword-spotting spectrograms) where vectors of pixels
-// would be mostly empty. Per image:
+// would be mostly empty; also, whatever its rows, one reading or writing NHWC itself. Per image:
 //  1. the windows read a padded channels-last image, [row][column][channel]: the input
 //     itself when it is stored so (the plan reads it in place), else a copy in the
 //     workspace buffer "channels_last_image":

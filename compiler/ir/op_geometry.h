@@ -244,12 +244,14 @@ inline constexpr int kQLinearConvAddendInput = 9;
 // passes/input_quantize_fusion.cc): input 0 is float32, quantised by QuantizeLinear's
 // rule with the x pair (inputs 1, 2), so the int8 copy of the input never exists.
 inline constexpr char kFusedQuantizeInput[] = "fused_quantize_input";
-// A QLinearConv or a 2-D pool that reads its input x stored channels-last, [N, H, W, C]
+// A 2-D convolution (Conv, ConvTranspose, QLinearConv) or pool that reads its input x
+// stored channels-last, [N, H, W, C]
 // (internal attribute, passes/transpose_sinking.cc): the layout Transpose to NCHW that
 // a channels-last model needs before it is absorbed into the kernel's addressing. The
 // op itself is as if x were the NCHW tensor.
 inline constexpr char kFusedChannelsLastInput[] = "fused_channels_last_input";
-// A QLinearConv or a 2-D pool that writes its output channels-last, [N, H, W, C]
+// A 2-D convolution (Conv, ConvTranspose, QLinearConv) or pool that writes its output
+// channels-last, [N, H, W, C]
 // (internal attribute, passes/channels_last_output.cc and transpose_sinking.cc): the
 // layout Transpose to NHWC that read it alone, a channels-last model's, absorbed into
 // the kernel's stores. The op itself is as if y were the NCHW tensor.

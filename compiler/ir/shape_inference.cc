@@ -180,14 +180,6 @@ Types SameShapeAsInput(const Graph& graph, const Node& node, DataType out_type) 
 
 Types WithShape(DataType out_type, Shape shape) { return Types{TensorType{out_type, std::move(shape)}}; }
 
-// N, C and the spatial sizes of a window op's output.
-Shape WindowOutputShape(int64_t batch, int64_t channels, int spatial_rank, int64_t out_h, int64_t out_w) {
-  Shape out{batch, channels};
-  if (spatial_rank == 2) out.push_back(out_h);
-  out.push_back(out_w);
-  return out;
-}
-
 absl::StatusOr<Types> InferPool(const Graph& graph, const Node& node, DataType out_type) {
   ASSIGN_OR_RETURN(PoolGeometry g, ResolvePool(graph, node));
   return WithShape(out_type, g.OutputShape());

@@ -322,6 +322,9 @@ NodePlan PlanConv(const Graph& graph, const Node& node, const ConvGeometry& conv
   // The kernels that can read and write NHWC: depthwise with channels in the lanes,
   // pointwise as a matrix product, channel tiles; the blocked one reads NHWC (its copy of
   // the input transposes it) and, from scalar tiles, writes it; else the direct kernel.
+  // (A depthwise convolution reading or writing NHWC takes it whatever its rows; its
+  // planner role, ConvChannelsLastRole, offers a channels-last layout only for narrow
+  // ones, else its output is planar, which the kernel writes too.)
   const bool depthwise = conv.ChannelsLast() ? !CannotRun(ConvKernel::kChannelsLastDepthwise, graph, node, conv, target)
                                              : PrefersChannelsLastDepthwise(graph, node, conv, target);
   // Channel tiles where the output channels fill whole vectors and the layouts or narrow

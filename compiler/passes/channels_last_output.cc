@@ -9,9 +9,10 @@
 // Concat alone) that the Transpose alone reads passes it on: its writers store
 // channels-last, and it joins the NHWC tensors; so does an element-wise op of one such
 // output (an activation left after its writer: a Relu after a ConvTranspose, an int8
-// Clip after a QLinearConv), which then runs on the NHWC tensor. Where the Transpose shares the writer's output with pools,
-// convolutions and other Transposes, they read its NHWC output instead (pools and
-// convolutions channels-last, Transposes recomposed) so that it can be absorbed. Runs
+// Clip after a QLinearConv), which then runs on the NHWC tensor. Where the Transpose
+// shares the writer's output with pools, convolutions and other Transposes, they read
+// its NHWC output instead (pools and convolutions channels-last, Transposes recomposed)
+// so that it can be absorbed. Runs
 // after the fusions, so that the convolution's epilogue is final.
 #include <algorithm>
 
@@ -26,8 +27,8 @@ namespace modelc {
 
 namespace {
 
-// A node that may store its output channels-last: a 2-D convolution (float or int8)
-// without a fused sum or a 2-D pool, not under a guard, not doing so already.
+// A node that may store its output channels-last: a 2-D convolution (float, transposed
+// or int8) without a fused sum or a 2-D pool, not under a guard, not doing so already.
 bool MayWriteChannelsLast(const Graph& graph, const Node& writer) {
   const int internal = FirstInternalInput(writer.op);  // a fused sum's addend, say: NCHW
   const bool convolution = ConvMayBeChannelsLast(graph, writer) && (internal < 0 || !graph.HasInput(writer, internal));

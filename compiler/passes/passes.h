@@ -24,7 +24,9 @@ namespace modelc {
 [[nodiscard]] absl::Status EliminateCommonSubexpressions(Graph& graph);
 // A Transpose read only by a layout-agnostic op (element-wise, Concat, Pad, Reduce,
 // Softmax) moves below it; two Transposes in a row become one, or none when they
-// cancel (transpose_sinking.cc). Channels-last models lose their per-layer pairs.
+// cancel (transpose_sinking.cc). Channels-last models lose their per-layer pairs;
+// Transposes to NCHW read only by convolutions and pools, and adjoints read only by
+// matrix products, are absorbed into them.
 [[nodiscard]] absl::Status SinkTransposes(Graph& graph);
 // BatchNormalization after a Conv or Gemm with constant weights becomes part of the
 // weights and bias. A BatchNormalization left alone is lowered as a per-channel scale
@@ -46,8 +48,9 @@ namespace modelc {
 [[nodiscard]] absl::Status FuseActivations(Graph& graph);
 // An AveragePool or MaxPool whose window is the whole plane becomes the global pool.
 [[nodiscard]] absl::Status GlobalizePools(Graph& graph);
-// A Transpose NCHW -> NHWC that alone reads a 2-D QLinearConv's output is absorbed: the
-// convolution stores channels-last (fused_channels_last_output).
+// A Transpose NCHW -> NHWC that alone reads a 2-D convolution's or pool's output
+// (through a Concat or an activation) is absorbed: the writer stores channels-last
+// (fused_channels_last_output).
 [[nodiscard]] absl::Status AbsorbOutputTransposes(Graph& graph);
 // A Transpose that only moves size-1 dimensions becomes a Reshape (a view).
 [[nodiscard]] absl::Status SimplifyTransposes(Graph& graph);

@@ -24,8 +24,8 @@
 // into B instead: B's feature rows (or columns, with transB) are permuted to the
 // untransposed order.
 // Then a Transpose from NHWC to NCHW (a channels-last model's image, or what sinking
-// left before a layer) read only as the data input of 2-D convolutions (float or int8)
-// and pools is absorbed into them: they read its input where it is, channels-last
+// left before a layer) read only as the data input of 2-D convolutions (float,
+// transposed or int8) and pools is absorbed into them: they read its input where it is, channels-last
 // (kFusedChannelsLastInput), and the copy that the Transpose made is gone. Last, a
 // Transpose of the last two dimensions read only as the A or B of MatMuls and
 // QLinearMatMuls (TFLite's BATCH_MATMUL adjoints) is absorbed into them (transA, transB).
