@@ -61,6 +61,17 @@ absl::Status WriteChannelsLast(Graph& graph, int writer_index, ValueId output) {
   return absl::OkStatus();
 }
 
+// The writer of `nchw` (node writer_index) stores it channels-last instead, into a new
+// value named after it, which is returned.
+absl::StatusOr<ValueId> WriteChannelsLastCopyOf(Graph& graph, int writer_index, ValueId nchw) {
+  const Shape& shape = graph.value(nchw).type.shape;
+  const ValueId nhwc = graph.AddValue(absl::StrCat(graph.value(nchw).name, ".channels_last"),
+                                      TensorType{graph.value(nchw).type.element_type,
+                                                 {shape[0], shape[2], shape[3], shape[1]}});
+  RETURN_IF_ERROR(WriteChannelsLast(graph, writer_index, nhwc));
+  return nhwc;
+}
+
 // Before: x (NCHW, written by node `writer`, which may store channels-last) read by the
 // Transpose `to_nhwc` (perm [0, 2, 3, 1], giving y) and by others. Each other reader that
 // is a 2-D pool or convolution (x its data input only) reads y channels-last
@@ -155,12 +166,7 @@ absl::Status AbsorbOutputTransposes(Graph& graph) {
           !MayWriteChannelsLast(graph, graph.nodes()[producer[input]])) {
         continue;
       }
-      const Shape& nchw = graph.value(input).type.shape;
-      const ValueId nhwc = graph.AddValue(absl::StrCat(graph.value(input).name, ".channels_last"),
-                                          TensorType{graph.value(input).type.element_type,
-                                                     {nchw[0], nchw[2], nchw[3], nchw[1]}});
-      RETURN_IF_ERROR(WriteChannelsLast(graph, producer[input], nhwc));
-      activation.inputs[0] = nhwc;
+      ASSIGN_OR_RETURN(activation.inputs[0], WriteChannelsLastCopyOf(graph, producer[input], input));
       activation.outputs[0] = y;
       ASSIGN_OR_RETURN(std::vector<TensorType> types, InferOutputTypes(graph, activation));
       if (types[0] != graph.value(y).type) return absl::InternalError("a channels-last activation changed its type");
@@ -181,12 +187,7 @@ absl::Status AbsorbOutputTransposes(Graph& graph) {
     ASSIGN_OR_RETURN(int64_t axis_attribute, concat.attributes.GetInt("axis", 0));
     ASSIGN_OR_RETURN(int64_t axis, NormalizeAxis(axis_attribute, 4));
     for (ValueId& input : concat.inputs) {
-      const Shape& nchw = graph.value(input).type.shape;
-      const ValueId nhwc = graph.AddValue(absl::StrCat(graph.value(input).name, ".channels_last"),
-                                          TensorType{graph.value(input).type.element_type,
-                                                     {nchw[0], nchw[2], nchw[3], nchw[1]}});
-      RETURN_IF_ERROR(WriteChannelsLast(graph, producer[input], nhwc));
-      input = nhwc;
+      ASSIGN_OR_RETURN(input, WriteChannelsLastCopyOf(graph, producer[input], input));
     }
     constexpr int64_t kNhwcPlaceOfNchwAxis[] = {0, 3, 1, 2};
     concat.attributes.Set("axis", kNhwcPlaceOfNchwAxis[axis]);
