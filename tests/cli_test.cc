@@ -1961,11 +1961,11 @@ TEST(Cli, BadTfliteInputsFailCleanly) {
   // int8 operators: those supported in float only are named so, all at once; a
   // quantised tensor's parameters are checked.
   const std::string int8_ops = WriteFile(
-      inputs, "int8_ops.tflite", TfliteChainBytes({.codes = {{22, ""}, {42, ""}, {0, ""}, {44, ""}}, .bias_bytes = 4,
+      inputs, "int8_ops.tflite", TfliteChainBytes({.codes = {{22, ""}, {42, ""}, {0, ""}, {53, ""}}, .bias_bytes = 4,
                                                    .int8_scale = 0.5f}));
   ExpectCleanFailure("compile " + int8_ops, 1,
                      {int8_ops, "unsupported operators (2): operator 1 (int8 DIV, version 1), "
-                                "operator 3 (int8 UNIDIRECTIONAL_SEQUENCE_LSTM, version 1)"});
+                                "operator 3 (int8 CAST, version 1)"});
   const std::string bad_scale =
       WriteFile(inputs, "bad_scale.tflite", TfliteChainBytes({.codes = {{22, ""}}, .bias_bytes = 4, .int8_scale = -1.0f}));
   ExpectCleanFailure("compile " + bad_scale, 1, {bad_scale, "tensor 'x' has scale -1, which is not positive"});
@@ -2057,6 +2057,41 @@ TEST(Cli, TfliteRequantisationBoundCountsTheBias) {
   EXPECT_EQ(patched_bounded, all - 1);
 }
 
+// The int8 LSTM test model: its header states every edge's quantisation as TFLite's
+// interpreter reports it (output 0 is a STRIDED_SLICE of the second LSTM's sequence, an
+// index map that keeps its input's); an LSTM whose cell state's scale is not a power of
+// two (patched to 1.5 x 2^-13) is refused, as TFLite's Prepare refuses it.
+TEST(Cli, TfliteInt8LstmStatesItsEdgesAndRefusesACellScaleNotAPowerOfTwo) {
+  const std::string model = std::string(MODELC_TFLITE_DIR) + "/../tflite_int8/lstm.tflite";
+  TemporaryFolder out;
+  CommandResult result = Modelc("compile " + model + " -o " + out.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const std::string header = ReadFileBytes(out.File("lstm.h"));
+  for (const char* line : {"#define LSTM_IN_SERVING_DEFAULT_SEQUENCE_0_SCALE 0.00780334417f",
+                           "#define LSTM_IN_SERVING_DEFAULT_SEQUENCE_0_ZERO_POINT (0)",
+                           "#define LSTM_OUT_STATEFULPARTITIONEDCALL_0_SCALE 0.00309718587f",
+                           "#define LSTM_OUT_STATEFULPARTITIONEDCALL_0_ZERO_POINT (24)",
+                           "#define LSTM_OUT_STATEFULPARTITIONEDCALL_1_ZERO_POINT (10)",
+                           "#define LSTM_OUT_STATEFULPARTITIONEDCALL_2_ZERO_POINT (-24)"}) {
+    EXPECT_NE(header.find(line), std::string::npos) << line << "\n" << header;
+  }
+  std::string bytes = ReadFileBytes(model);
+  const tfl::Model& parsed = *tfl::GetModel(bytes.data());
+  const tfl::SubGraph& graph = *parsed.subgraphs()->Get(0);
+  const tfl::Operator& first = *graph.operators()->Get(0);  // the LSTM on the input
+  const tfl::Tensor& cell = *graph.tensors()->Get(first.inputs()->Get(19));
+  ASSERT_TRUE(cell.quantization() && cell.quantization()->scale() && cell.quantization()->scale()->size() == 1);
+  ASSERT_EQ(cell.quantization()->scale()->Get(0), std::ldexp(1.0f, -13));
+  const size_t at = static_cast<size_t>(reinterpret_cast<const char*>(cell.quantization()->scale()->data()) - bytes.data());
+  const float patched = std::ldexp(1.5f, -13);
+  bytes.replace(at, 4, reinterpret_cast<const char*>(&patched), 4);
+  TemporaryFolder inputs;
+  const std::string path = WriteFile(inputs, "cell_scale.tflite", bytes);
+  ExpectCleanFailure("compile " + path, 1,
+                     {path, "operator 0 (UNIDIRECTIONAL_SEQUENCE_LSTM", "cell state's scale 0.000183105 (zero point 0) is "
+                                                                         "not a power of two in 2^-30 .. 2^-9"});
+}
+
 // An int8 model's header states its int8 input's and output's quantisation, as TFLite's
 // interpreter reports them (input: scale 0.00784299522638321, zero point -1; output: the
 // softmax's 1/256 and -128), so firmware can quantise its data and read the results.
@@ -2116,8 +2151,8 @@ TEST(Cli, TfliteInt8ModelsKeepOnlyEdgeTransposes) {
       {"mean", 0},       {"conv", 0},     {"activation_bounds", 0},    {"depthwise", 0},      {"softmax", 0},
       {"add", 0},        {"slicing", 0},  {"resizing", 0},             {"mul_sub", 0},        {"activations", 0},
       {"logistic_tanh", 0}, {"hard_swish", 0}, {"float_edges", 0},     {"moves", 1},          {"sums", 0},
-      {"reductions", 1}, {"products", 0}, {"pools", 0},  {"same_scale_means", 0},
-      {"written_over", 0}, {"channels_last_pools", 0}, {"adjacent_means", 0},
+      {"reductions", 0}, {"products", 0}, {"pools", 0},  {"same_scale_means", 0},
+      {"written_over", 0}, {"channels_last_pools", 0}, {"adjacent_means", 0}, {"lstm", 0},
   };
   for (const auto& [name, transposes] : expected) {
     TemporaryFolder out;

@@ -548,6 +548,19 @@ std::vector<HandCase> Cases() {
       // and 100: 100 x 1024 x 683 -> 67.2 -> 67; between 0 and -100: -67.
       {"modelc.ResizeBilinearInteger", "y = modelc.ResizeBilinearInteger<size = [3, 3]>(a)",
        {I8({1, 2, 2, 1}, {0, 100, -100, 50})}, {I8({1, 3, 3, 1}, {0, 67, 100, -67, 22, 67, -100, 0, 50})}},
+      // One unit, zero weights and biases, every multiplier 1 (2^30, shift 1): each gate's
+      // sum is 0, so i = f = o = logistic(0) = 16384 and g = tanh(0) = 0; the cell stays 0.
+      // Its exponent -16 (15 + e < 0): TFLite's tanh writes nothing and h comes from o i =
+      // 2^28, times 2^-28 (2^30, shift -27) = 1, plus the hidden zero point 3: 4 at each step.
+      {"modelc.QuantizedLstm",
+       "xs = Constant<value = float {0.5}>()\n  xz = Constant<value = int8 {0}>()\n"
+       "  w = Constant<value = int8[4, 1] {0, 0, 0, 0}>()\n  r = Constant<value = int8[4, 1] {0, 0, 0, 0}>()\n"
+       "  b = Constant<value = int32[8] {0, 0, 0, 0, 0, 0, 0, 0}>()\n"
+       "  ys = Constant<value = float {0.25}>()\n  yz = Constant<value = int8 {3}>()\n"
+       "  y = modelc.QuantizedLstm<layout = 1, gate_multipliers = [1073741824, 1, 1073741824, 1, 1073741824, 1, "
+       "1073741824, 1, 1073741824, 1, 1073741824, 1, 1073741824, 1, 1073741824, 1], hidden_multiplier = "
+       "[1073741824, -27], hidden_zero_point = 3, state_zero_point = 3, cell_exponent = -16>(a, xs, xz, w, r, b, ys, yz)",
+       {I8({1, 2, 1}, {5, -7})}, {I8({1, 2, 1}, {4, 4})}},
       {"modelc.TableLookup",
        "t = Constant<value = int8[256] {" + ReversingTable() + "}>()\n"
        "  s = Constant<value = float {1.0}>()\n  z = Constant<value = int8 {0}>()\n"

@@ -201,6 +201,9 @@ absl::StatusOr<LoweringPlan> PlanLowering(const Graph& graph, const LoweringOpti
     } else if (IsRecurrent(node.op)) {
       ASSIGN_OR_RETURN(RecurrentGeometry recurrent, ResolveRecurrent(graph, node));
       node_plan = PlanRecurrent(recurrent);
+    } else if (node.op == OpKind::kQuantizedLstm) {
+      ASSIGN_OR_RETURN(QuantizedLstmGeometry lstm, ResolveQuantizedLstm(graph, node));
+      node_plan = PlanQuantizedLstm(lstm);
     }
     if (!options.trace) continue;
     for (ValueId output : node.outputs) {  // the planar copy runs after the kernel: the same bytes serve

@@ -18,4 +18,15 @@ NodePlan PlanRecurrent(const RecurrentGeometry& recurrent) {
   return plan;
 }
 
+NodePlan PlanQuantizedLstm(const QuantizedLstmGeometry& lstm) {
+  NodePlan plan;
+  // Every batch entry's int16 cell state, one step's four int16 gates, then every batch
+  // entry's int8 hidden state.
+  const int64_t cell_bytes = lstm.batch * lstm.units * 2, gate_bytes = 4 * lstm.units * 2;
+  plan.workspace.push_back({"cell_state", 0, cell_bytes});
+  plan.workspace.push_back({"gates", cell_bytes, gate_bytes});
+  plan.workspace.push_back({"hidden_state", cell_bytes + gate_bytes, lstm.batch * lstm.units});
+  return plan;
+}
+
 }  // namespace modelc

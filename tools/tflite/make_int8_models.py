@@ -522,6 +522,24 @@ def set_fused_activations(flatbuffer, activations, operators=("CONV_2D", "FULLY_
 
 
 # name: (builder, int8 edges, samples)
+def lstm():
+    """UNIDIRECTIONAL_SEQUENCE_LSTMs, TFLite's integer kernel (int8 weights and hidden
+    state, int16 cell state of a power-of-two scale, gates in Q3.12): one returning its
+    sequence, read by a second returning its last step (the converter's STRIDED_SLICE),
+    and one on the input whose small weights keep its cell state below 2^-15 x 32768
+    (TFLite's tanh of such a cell state is the quirk docs/tflite.md describes)."""
+    x = layers.Input((6, 5), batch_size=1, name="sequence")
+    wide = tf.keras.initializers.RandomUniform(-1.0, 1.0)  # a cell state of several units: more integer bits
+    sequence = layers.LSTM(8, return_sequences=True, name="lstm_sequence", kernel_initializer=wide,
+                           recurrent_initializer=wide)(x)
+    last = layers.LSTM(4, name="lstm_last")(sequence)
+    small = layers.LSTM(3, return_sequences=True, name="lstm_small",
+                        kernel_initializer=tf.keras.initializers.RandomUniform(-0.02, 0.02),
+                        recurrent_initializer=tf.keras.initializers.RandomUniform(-0.02, 0.02),
+                        bias_initializer="zeros")(x)
+    return tf.keras.Model(x, [sequence, last, small])
+
+
 MODELS = {
     "conv": (conv, True, SAMPLES),
     "depthwise": (depthwise, True, SAMPLES),
@@ -550,6 +568,7 @@ MODELS = {
     "written_over": (written_over, True, SAMPLES),
     "channels_last_pools": (channels_last_pools, True, SAMPLES),
     "adjacent_means": (adjacent_means, True, SAMPLES),
+    "lstm": (lstm, True, SAMPLES),
 }
 # Models whose references come from TFLite Micro (the reason in each builder's
 # documentation): micro_references.py, run by the Python of $TFLM_PYTHON (a venv of
@@ -611,6 +630,7 @@ def main():
         operators = sorted({op["op_name"] for op in interpreter._get_ops_details()})  # pylint: disable=protected-access
         inputs, outputs = [], []
         for _ in range(samples):
+            interpreter.reset_all_variables()  # an LSTM's states: each sample starts from zero
             for detail in interpreter.get_input_details():
                 sample = sample_input(detail, rng)
                 interpreter.set_tensor(detail["index"], sample)

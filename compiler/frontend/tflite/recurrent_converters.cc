@@ -13,11 +13,14 @@
 // states; 20-23 layer normalisation.
 #include "compiler/frontend/tflite/recurrent_converters.h"
 
+#include <cmath>
 #include <cstring>
+#include <span>
 
 #include "absl/strings/str_cat.h"
 #include "compiler/frontend/tflite/converter_support.h"
 #include "compiler/ir/op_geometry.h"
+#include "compiler/ops/quantize/fixed_point_multiplier.h"
 #include "compiler/util/status_macros.h"
 
 namespace modelc::tflite_converters {
@@ -40,6 +43,121 @@ absl::StatusOr<TensorData> Stacked(SubgraphImporter& s, const std::vector<int>& 
   Shape stacked = {1, shape[0] * static_cast<int64_t>(inputs.size())};
   stacked.insert(stacked.end(), shape.begin() + 1, shape.end());
   return TensorData(TensorType{DataType::kFloat32, stacked}, std::move(bytes));
+}
+
+// TFLite's integer LSTM ("8x8->16"), as unidirectional_sequence_lstm.cc's Prepare makes
+// its parameters (PopulateQuantizedLstmParams8x8_16, PopulatePrecomputedZPTimesWeightsWithBias):
+// a QuantizedLstm (ops/quantized_lstm/quantized_lstm.h) with
+// - each gate's two multipliers from float32 quotients, weight scale x input (or hidden
+//   state) scale / 2^-12, the gates' scale; the hidden multiplier from 2^-15 / s x 2^-15
+//   in double stored to float (s the scale of intermediate tensor 4);
+// - the zero points of x and of the hidden state folded into the biases: bias - zp x the
+//   weights' row sum, in int32;
+// - the cell state's scale a power of two 2^e, e at most -9 (TFLite's rule) and at least
+//   -30; the cell clip as clip / 2^e in float, truncated, within int16.
+absl::Status ConvertQuantizedLstm(SubgraphImporter& s, const tfl::UnidirectionalSequenceLSTMOptions& options,
+                                  int64_t batch, int64_t hidden, int64_t features) {
+  for (int i = 9; i < 12; ++i) {
+    if (s.HasInput(i)) return absl::UnimplementedError("an int8 LSTM with peepholes is not supported");
+  }
+  ASSIGN_OR_RETURN(TensorQuantization x, RequiredQuantization(s.InputQuantization(0), "the input", true));
+  ASSIGN_OR_RETURN(TensorQuantization state, RequiredQuantization(s.InputQuantization(18), "the output state", true));
+  ASSIGN_OR_RETURN(TensorQuantization cell, RequiredQuantization(s.InputQuantization(19), "the cell state", true));
+  ASSIGN_OR_RETURN(TensorQuantization y, RequiredQuantization(s.OutputQuantization(0), "the output", true));
+  ASSIGN_OR_RETURN(TensorQuantization hidden_q,
+                   RequiredQuantization(s.IntermediateQuantization(4), "intermediate tensor 4 (the hidden state's)", true));
+  ASSIGN_OR_RETURN(DataType x_type, s.InputType(0));
+  ASSIGN_OR_RETURN(DataType y_type, s.OutputType(0));
+  if (x_type != DataType::kInt8 || y_type != DataType::kInt8) {
+    return absl::UnimplementedError("an integer LSTM other than int8 in and out (int16x8) is not supported");
+  }
+  // The cell state's scale: 2^e (TFLite's CheckedLog2, then its rule e <= -9).
+  const float cell_scale = cell.scales[0];
+  const double log2_scale = std::log2(static_cast<double>(cell_scale));
+  const double exponent = std::round(log2_scale);
+  if (!(cell_scale > 0.0f) || std::fabs(log2_scale - exponent) >= 1e-3 || exponent > -9 || exponent < -30 ||
+      cell.zero_points[0] != 0) {
+    return absl::UnimplementedError(absl::StrCat("an int8 LSTM whose cell state's scale ", cell_scale, " (zero point ",
+                                                 cell.zero_points[0], ") is not a power of two in 2^-30 .. 2^-9 with zero point 0"));
+  }
+  std::vector<int8_t> weights, recurrent;
+  std::vector<int32_t> biases(8 * hidden);
+  std::vector<int64_t> multipliers;
+  const float gates_scale = static_cast<float>(std::pow(2.0, -12));  // Q3.12
+  const int64_t x_zero_point = x.zero_points[0], state_zero_point = state.zero_points[0];
+  for (int q = 0; q < 4; ++q) {  // TFLite's gate order i, f, g (its "cell"), o: inputs 1 + q, 5 + q, 12 + q
+    struct Half {
+      int input;
+      int64_t columns, zero_point;
+      float scale;
+      std::vector<int8_t>* matrix;
+      int32_t* biases;
+    };
+    const Half halves[] = {{1 + q, features, x_zero_point, x.scales[0], &weights, &biases[q * hidden]},
+                           {5 + q, hidden, state_zero_point, state.scales[0], &recurrent, &biases[(4 + q) * hidden]}};
+    for (const Half& half : halves) {
+      ASSIGN_OR_RETURN(TensorQuantization wq, RequiredQuantization(s.InputQuantization(half.input), "an LSTM weight", true));
+      ASSIGN_OR_RETURN(TensorData w, s.ConstantInput(half.input, "an LSTM weight"));
+      if (w.type() != TensorType{DataType::kInt8, {hidden, half.columns}} || wq.zero_points[0] != 0) {
+        return Invalid(absl::StrCat("LSTM weight (input ", half.input, ") is ", w.type().ToString(), ", not int8 [",
+                                    hidden, ",", half.columns, "] with zero point 0"));
+      }
+      const std::span<const int8_t> values(reinterpret_cast<const int8_t*>(w.bytes().data()), w.bytes().size());
+      half.matrix->insert(half.matrix->end(), values.begin(), values.end());
+      for (int64_t j = 0; j < hidden; ++j) {
+        int32_t row_sum = 0;
+        for (int64_t c = 0; c < half.columns; ++c) row_sum += values[j * half.columns + c];
+        half.biases[j] = static_cast<int32_t>(-half.zero_point * row_sum);
+      }
+      const float effective = wq.scales[0] * half.scale / gates_scale;
+      const FixedPointMultiplier m = QuantizeMultiplier(effective);
+      multipliers.push_back(m.multiplier);
+      multipliers.push_back(m.shift);
+    }
+    ASSIGN_OR_RETURN(TensorData bias, s.ConstantInput(12 + q, "an LSTM bias"));
+    if (bias.type() != TensorType{DataType::kInt32, {hidden}}) {
+      return Invalid(absl::StrCat("LSTM bias (input ", 12 + q, ") is ", bias.type().ToString(), ", not int32 [", hidden, "]"));
+    }
+    for (int64_t j = 0; j < hidden; ++j) {
+      int32_t value;
+      std::memcpy(&value, bias.bytes().data() + j * sizeof(value), sizeof(value));
+      biases[q * hidden + j] += value;
+    }
+  }
+  const FixedPointMultiplier hidden_multiplier =
+      QuantizeMultiplier(static_cast<float>(std::pow(2.0, -15) / static_cast<double>(hidden_q.scales[0]) * std::pow(2.0, -15)));
+  int64_t cell_clip = 0;
+  if (options.cell_clip() > 0.0f) {
+    cell_clip = static_cast<int16_t>(std::min(std::max(options.cell_clip() / cell_scale, -32768.0f), 32767.0f));
+  }
+  RETURN_IF_ERROR(s.ClaimZeroState(18, {batch, hidden}, "the output state", tfl::TensorType::INT8,
+                                   static_cast<uint8_t>(static_cast<int8_t>(state_zero_point))));
+  RETURN_IF_ERROR(s.ClaimZeroState(19, {batch, hidden}, "the cell state", tfl::TensorType::INT16));
+  std::vector<ValueId> inputs(8, kNoValue);
+  ASSIGN_OR_RETURN(inputs[0], s.Input(0));
+  const QuantizationValues qx = AddQuantization(s, x, "x");
+  inputs[1] = qx.scale;
+  inputs[2] = qx.zero_point;
+  auto bytes_of = [](const auto& values) {
+    const auto* begin = reinterpret_cast<const uint8_t*>(values.data());
+    return std::vector<uint8_t>(begin, begin + values.size() * sizeof(values[0]));
+  };
+  inputs[3] = s.AddConstant("w_ifgo", TensorData(TensorType{DataType::kInt8, {4 * hidden, features}}, bytes_of(weights)));
+  inputs[4] = s.AddConstant("r_ifgo", TensorData(TensorType{DataType::kInt8, {4 * hidden, hidden}}, bytes_of(recurrent)));
+  inputs[5] = s.AddConstant("b_ifgo", TensorData(TensorType{DataType::kInt32, {8 * hidden}}, bytes_of(biases)));
+  const QuantizationValues qy = AddQuantization(s, y, "y");
+  inputs[6] = qy.scale;
+  inputs[7] = qy.zero_point;
+  AttributeMap attributes;
+  attributes.Set("layout", int64_t{options.time_major() ? 0 : 1});
+  attributes.Set("gate_multipliers", multipliers);
+  attributes.Set("hidden_multiplier", std::vector<int64_t>{hidden_multiplier.multiplier, hidden_multiplier.shift});
+  attributes.Set("hidden_zero_point", hidden_q.zero_points[0]);
+  attributes.Set("state_zero_point", state_zero_point);
+  attributes.Set("cell_exponent", static_cast<int64_t>(exponent));
+  attributes.Set("cell_clip", cell_clip);
+  ASSIGN_OR_RETURN(ValueId out, s.AddNode(OpKind::kQuantizedLstm, "lstm", std::move(inputs), std::move(attributes)));
+  return s.DefineOutput(0, out);
 }
 
 }  // namespace
@@ -76,6 +194,7 @@ absl::Status ConvertUnidirectionalSequenceLstm(SubgraphImporter& s) {
   if (hidden < 1 || w[1] != features) {
     return Invalid(absl::StrCat("input-to-input weights ", ShapeToString(w), " do not take inputs of ", features));
   }
+  if (s.IsQuantizedOperator()) return ConvertQuantizedLstm(s, *options, batch, hidden, features);
   // ONNX's gate order: i, o, f, c.
   ASSIGN_OR_RETURN(TensorData weights, Stacked(s, {1, 4, 2, 3}, {hidden, features}, "the input weights"));
   ASSIGN_OR_RETURN(TensorData recurrent, Stacked(s, {5, 8, 6, 7}, {hidden, hidden}, "the recurrent weights"));

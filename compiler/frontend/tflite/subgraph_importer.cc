@@ -113,6 +113,14 @@ std::optional<TensorQuantization> SubgraphImporter::OutputQuantization(int o) co
   return Quantization(op().outputs()->Get(o));
 }
 
+std::optional<TensorQuantization> SubgraphImporter::IntermediateQuantization(int k) const {
+  const flatbuffers::Vector<int32_t>* intermediates = op().intermediates();
+  if (!intermediates || k < 0 || k >= static_cast<int>(intermediates->size())) return std::nullopt;
+  const int t = intermediates->Get(k);
+  if (t < 0 || t >= file_.TensorCount()) return std::nullopt;
+  return Quantization(t);
+}
+
 bool SubgraphImporter::IsQuantizedOperator() const { return file_.HasQuantizedTensor(op()); }
 
 absl::StatusOr<TensorData> SubgraphImporter::ConstantData(int t) const {
@@ -124,15 +132,18 @@ absl::StatusOr<TensorData> SubgraphImporter::ConstantData(int t) const {
   return TensorData(TensorType{type, DeclaredShape(file_.tensor(t))}, std::vector<uint8_t>(bytes.begin(), bytes.end()));
 }
 
-absl::Status SubgraphImporter::ClaimZeroState(int i, const Shape& shape, const std::string& what) {
+absl::Status SubgraphImporter::ClaimZeroState(int i, const Shape& shape, const std::string& what, tfl::TensorType type,
+                                              uint8_t fill) {
   if (!HasInput(i)) return absl::InvalidArgumentError(absl::StrCat(what, " (input ", i, ") is missing"));
   const int t = op().inputs()->Get(i);
   const tfl::Tensor& tensor = file_.tensor(t);
   const std::span<const uint8_t> bytes = file_.ConstantBytes(t);
-  if (!tensor.is_variable() || tensor.type() != tfl::TensorType::FLOAT32 || DeclaredShape(tensor) != shape ||
-      std::any_of(bytes.begin(), bytes.end(), [](uint8_t b) { return b != 0; })) {
-    return absl::UnimplementedError(absl::StrCat(what, " (tensor '", names_[t], "') must be a float32 ", ShapeToString(shape),
-                                                 " variable starting at zero"));
+  if (!tensor.is_variable() || tensor.type() != type || DeclaredShape(tensor) != shape ||
+      std::any_of(bytes.begin(), bytes.end(), [fill](uint8_t b) { return b != fill; })) {
+    const char* type_name = type == tfl::TensorType::FLOAT32 ? "float32" : type == tfl::TensorType::INT8 ? "int8" : "int16";
+    return absl::UnimplementedError(absl::StrCat(what, " (tensor '", names_[t], "') must be a ", type_name, " ",
+                                                 ShapeToString(shape), " variable starting at ",
+                                                 fill == 0 ? "zero" : "its zero point"));
   }
   if (!claimed_states_.insert(t).second) {
     return absl::UnimplementedError(absl::StrCat(what, " (tensor '", names_[t], "') is a state another input or operator uses"));

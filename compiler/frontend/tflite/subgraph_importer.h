@@ -58,6 +58,9 @@ class SubgraphImporter {
   // Input i's or output o's quantisation, nullopt for a float (or unquantised) tensor.
   std::optional<TensorQuantization> InputQuantization(int i) const;
   std::optional<TensorQuantization> OutputQuantization(int o) const;
+  // Intermediate tensor k's quantisation (an int8 LSTM's), nullopt where the operator has
+  // no such tensor or it is not quantised.
+  std::optional<TensorQuantization> IntermediateQuantization(int k) const;
   // Whether any of the operator's tensors is quantised (only converters marked so take
   // quantised operators: tflite_operators.cc).
   bool IsQuantizedOperator() const;
@@ -66,11 +69,13 @@ class SubgraphImporter {
   absl::StatusOr<TensorData> ConstantInput(int i, const std::string& what);
   // The same, for an int32 or int64 tensor, as int64 values.
   absl::StatusOr<std::vector<int64_t>> ConstantInputInts(int i, const std::string& what);
-  // Claims input i as an LSTM's state: a float32 variable of shape `shape` that starts at
-  // zero (no buffer, or zeros), which modelc starts from zero on every run. A variable
-  // claimed already (shared by two states or two operators) is refused: TFLite would
-  // carry one state into the other.
-  absl::Status ClaimZeroState(int i, const Shape& shape, const std::string& what);
+  // Claims input i as an LSTM's state: a variable of `type` (float32, or an int8 LSTM's
+  // int8 and int16 states) and shape `shape` whose buffer is absent or holds only bytes
+  // `fill` (what TFLite's reset writes: zero, an int8 state's zero point), which modelc
+  // starts from there on every run. A variable claimed already (shared by two states or
+  // two operators) is refused: TFLite would carry one state into the other.
+  absl::Status ClaimZeroState(int i, const Shape& shape, const std::string& what,
+                              tflite_format::TensorType type = tflite_format::TensorType::FLOAT32, uint8_t fill = 0);
   // Appends a node LABEL/ROLE whose one output, named the same, has the type the IR's
   // shape rule gives it; returns that output.
   absl::StatusOr<ValueId> AddNode(OpKind op, const std::string& role, std::vector<ValueId> inputs,

@@ -459,10 +459,36 @@ absl::Status ConvertQuantizedReduction(SubgraphImporter& s, bool sum) {
   const bool contiguous = *reduced.rbegin() - *reduced.begin() + 1 == static_cast<int64_t>(reduced.size());
   int64_t after_count = 1;
   for (int64_t d = *reduced.rbegin() + 1; d < rank; ++d) after_count *= x[d];
+  // Two runs of reduced axes with one run of kept ones between and none after (height
+  // and channels of NHWC, width kept): a window of the first run's rows by the second
+  // run's columns, stepping a whole run of columns, over [1, before, first, kept x second].
+  std::vector<std::pair<int64_t, int64_t>> runs;  // [first, last] of each run of reduced axes
+  for (int64_t d : reduced) {
+    if (!runs.empty() && runs.back().second == d - 1) {
+      runs.back().second = d;
+    } else {
+      runs.push_back({d, d});
+    }
+  }
+  auto count_of = [&](int64_t first, int64_t last) {
+    int64_t count = 1;
+    for (int64_t d = first; d <= last; ++d) count *= x[d];
+    return count;
+  };
+  const bool two_runs = runs.size() == 2 && runs[1].second == rank - 1;
   ValueId pooled = input;
   std::vector<int64_t> kernel = {1, reduced_count};
+  std::vector<int64_t> strides;
   Shape pooled_shape{1, kept_count, 1, 1};
-  if (image) {
+  if (two_runs && !image) {
+    const int64_t before = count_of(0, runs[0].first - 1), first = count_of(runs[0].first, runs[0].second),
+                  between = count_of(runs[0].second + 1, runs[1].first - 1),
+                  second = count_of(runs[1].first, runs[1].second);
+    ASSIGN_OR_RETURN(pooled, Reshaped(s, pooled, Shape{1, before, first, between * second}, "as_window"));
+    kernel = {first, second};
+    strides = {1, second};
+    pooled_shape = {1, before, 1, between};
+  } else if (image) {
     ASSIGN_OR_RETURN(pooled, Transposed(s, input, kToChannelsFirst, "to_nchw"));
     kernel = {x[1], x[2]};
     pooled_shape = {x[0], 1, 1, x[3]};
@@ -482,6 +508,7 @@ absl::Status ConvertQuantizedReduction(SubgraphImporter& s, bool sum) {
   const QuantizationValues x_pair = AddQuantization(s, qx, "x"), y_pair = AddQuantization(s, qy, "y");
   AttributeMap attributes;
   attributes.Set("kernel_shape", kernel);
+  if (!strides.empty()) attributes.Set("strides", strides);
   SetTfliteArithmetic(attributes);
   if (sum) attributes.Set(kFusedSum, int64_t{1});
   ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kQLinearAveragePool, sum ? "sum" : "mean",
@@ -674,7 +701,7 @@ constexpr SupportedOperator kSupportedOperators[] = {
     {kResizeNearestNeighbor, MovingValues<ConvertResizeNearestNeighbor>, true},
     {kSplitV, MovingValues<ConvertSplitV>, true},
     {kBatchMatMul, ConvertBatchMatMul, true},
-    {kUnidirectionalSequenceLstm, ConvertUnidirectionalSequenceLstm},
+    {kUnidirectionalSequenceLstm, ConvertUnidirectionalSequenceLstm, true},
 };
 
 }  // namespace

@@ -203,7 +203,8 @@ std::optional<TensorQuantization> ConstantPair(const Graph& graph, const Node& n
 // Which inputs hold the pair describing input `i` of a quantised op, or {-1, -1}.
 std::pair<int, int> PairOfInput(OpKind op, int i) {
   const bool qlinear = op == OpKind::kQLinearConv || op == OpKind::kQLinearMatMul || op == OpKind::kQLinearAdd ||
-                       op == OpKind::kQLinearMul || op == OpKind::kQLinearAveragePool || op == OpKind::kQLinearSoftmax || op == OpKind::kRequantize;
+                       op == OpKind::kQLinearMul || op == OpKind::kQLinearAveragePool || op == OpKind::kQLinearSoftmax || op == OpKind::kRequantize ||
+                       op == OpKind::kQuantizedLstm;
   if ((op == OpKind::kDequantizeLinear || qlinear) && i == 0) return {1, 2};
   if ((op == OpKind::kQLinearConv || op == OpKind::kQLinearMatMul || op == OpKind::kQLinearAdd ||
        op == OpKind::kQLinearMul) &&
@@ -231,10 +232,13 @@ std::optional<TensorQuantization> QuantizationOfValue(const Graph& graph, ValueI
       return ConstantPair(graph, node, 6, 7);
     }
     if (node.op == OpKind::kTableLookup) return ConstantPair(graph, node, 2, 3);
+    if (node.op == OpKind::kQuantizedLstm) return ConstantPair(graph, node, 6, 7);
     if (node.op == OpKind::kQLinearAveragePool || node.op == OpKind::kQLinearSoftmax || node.op == OpKind::kRequantize) {
       return ConstantPair(graph, node, 3, 4);
     }
-    if (GetOpInfo(node.op).Has(op_traits::kPassesValuesThrough)) {
+    // Each output element one of the input's (or, for an index map such as a Slice or a
+    // Pad, a fill code of its type): the input's quantisation.
+    if (GetOpInfo(node.op).Has(op_traits::kPassesValuesThrough) || GetOpInfo(node.op).family == OpFamily::kIndexMap) {
       return QuantizationOfValue(graph, node.inputs[0], depth + 1, /*from_producer=*/true);
     }
   }
