@@ -119,10 +119,10 @@ if [ -f "${int8_networks[0]}" ]; then
   done
 fi
 # The MLPerf-Tiny-style TFLite models (tests/data/tflite, tests/data/tflite_int8; the
-# samples each file holds) on their first sample, against the TFLite reference kernels'
-# output for it.
+# samples each file holds) and the int8 LSTM test model on their first sample, against
+# the TFLite reference kernels' output for it.
 for entry in "tflite ds_cnn_kws 3" "tflite_int8 ds_cnn_kws 12" "tflite_int8 resnet8 12" \
-             "tflite_int8 mobilenet_v1_025_vww 3" "tflite_int8 fc_autoencoder 12"; do
+             "tflite_int8 mobilenet_v1_025_vww 3" "tflite_int8 fc_autoencoder 12" "tflite_int8 lstm 12"; do
   read -r folder name samples <<< "$entry"
   model=tests/data/$folder/$name.tflite
   [ -f "$model" ] || continue
