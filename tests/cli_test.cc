@@ -2152,7 +2152,7 @@ TEST(Cli, TfliteInt8ModelsKeepOnlyEdgeTransposes) {
       {"add", 0},        {"slicing", 0},  {"resizing", 0},             {"mul_sub", 0},        {"activations", 0},
       {"logistic_tanh", 0}, {"hard_swish", 0}, {"float_edges", 0},     {"moves", 1},          {"sums", 0},
       {"reductions", 0}, {"products", 0}, {"pools", 0},  {"same_scale_means", 0},
-      {"written_over", 0}, {"channels_last_pools", 0}, {"adjacent_means", 0}, {"lstm", 0},
+      {"written_over", 0}, {"channels_last_pools", 0}, {"adjacent_means", 0}, {"lstm", 0}, {"lstm_variant", 0},
   };
   for (const auto& [name, transposes] : expected) {
     TemporaryFolder out;

@@ -80,25 +80,28 @@ TEST(TfliteFrontend, ImportsSubgraphZeroAsDeclared) {
 }
 
 // The reference evaluator's QuantizedLstm (the oracle beside the kernel, sharing only
-// gemmlowp_int16.h's functions with it) gives TFLite's bytes on the int8 LSTM model's
-// first two samples: three LSTMs, cell state scales 2^-13, 2^-15 and 2^-20.
+// gemmlowp_int16.h's functions with it) gives TFLite's bytes on the int8 LSTM models'
+// first two samples: `lstm`'s three LSTMs (cell state scales 2^-13, 2^-15 and 2^-20) and
+// `lstm_variant` (time-major, a batch of three, a cell clip that binds).
 TEST(TfliteFrontend, QuantizedLstmReferenceGivesTflitesBytes) {
-  const std::string prefix = kTfliteDir + "/../tflite_int8/lstm";
-  absl::StatusOr<Graph> graph = ImportModelFile(prefix + ".tflite", {});
-  ASSERT_TRUE(graph.ok()) << graph.status();
-  std::ifstream inputs(prefix + ".inputs.bin", std::ios::binary), outputs(prefix + ".outputs.bin", std::ios::binary);
-  for (int sample = 0; sample < 2; ++sample) {
-    const TensorType& x_type = graph->value(graph->inputs()[0]).type;
-    std::vector<uint8_t> x(x_type.ByteSize());
-    inputs.read(reinterpret_cast<char*>(x.data()), static_cast<std::streamsize>(x.size()));
-    absl::StatusOr<std::vector<TensorData>> y = EvaluateGraph(*graph, {TensorData(x_type, x)});
-    ASSERT_TRUE(y.ok()) << y.status();
-    ASSERT_EQ(y->size(), 3u);
-    for (const TensorData& output : *y) {
-      std::vector<uint8_t> expected(output.bytes().size());
-      outputs.read(reinterpret_cast<char*>(expected.data()), static_cast<std::streamsize>(expected.size()));
-      ASSERT_TRUE(inputs && outputs);
-      EXPECT_EQ(output.bytes(), expected) << "sample " << sample;
+  for (const auto& [name, output_count] : {std::pair<std::string, size_t>{"lstm", 3}, {"lstm_variant", 1}}) {
+    const std::string prefix = kTfliteDir + "/../tflite_int8/" + name;
+    absl::StatusOr<Graph> graph = ImportModelFile(prefix + ".tflite", {});
+    ASSERT_TRUE(graph.ok()) << graph.status();
+    std::ifstream inputs(prefix + ".inputs.bin", std::ios::binary), outputs(prefix + ".outputs.bin", std::ios::binary);
+    for (int sample = 0; sample < 2; ++sample) {
+      const TensorType& x_type = graph->value(graph->inputs()[0]).type;
+      std::vector<uint8_t> x(x_type.ByteSize());
+      inputs.read(reinterpret_cast<char*>(x.data()), static_cast<std::streamsize>(x.size()));
+      absl::StatusOr<std::vector<TensorData>> y = EvaluateGraph(*graph, {TensorData(x_type, x)});
+      ASSERT_TRUE(y.ok()) << y.status();
+      ASSERT_EQ(y->size(), output_count);
+      for (const TensorData& output : *y) {
+        std::vector<uint8_t> expected(output.bytes().size());
+        outputs.read(reinterpret_cast<char*>(expected.data()), static_cast<std::streamsize>(expected.size()));
+        ASSERT_TRUE(inputs && outputs);
+        EXPECT_EQ(output.bytes(), expected) << name << " sample " << sample;
+      }
     }
   }
 }

@@ -521,7 +521,6 @@ def set_fused_activations(flatbuffer, activations, operators=("CONV_2D", "FULLY_
     return edit_model(flatbuffer, edit)
 
 
-# name: (builder, int8 edges, samples)
 def lstm():
     """UNIDIRECTIONAL_SEQUENCE_LSTMs, TFLite's integer kernel (int8 weights and hidden
     state, int16 cell state of a power-of-two scale, gates in Q3.12): one returning its
@@ -540,6 +539,33 @@ def lstm():
     return tf.keras.Model(x, [sequence, last, small])
 
 
+def lstm_variant():
+    """An int8 UNIDIRECTIONAL_SEQUENCE_LSTM as Keras never writes it, made by
+    time_major_lstm below: time-major input and output, a batch of three, a cell clip
+    that binds."""
+    x = layers.Input((6, 5), batch_size=3, name="sequence")
+    wide = tf.keras.initializers.RandomUniform(-1.0, 1.0)
+    return tf.keras.Model(x, layers.LSTM(6, return_sequences=True, name="lstm", kernel_initializer=wide,
+                                         recurrent_initializer=wide)(x))
+
+
+def time_major_lstm(flatbuffer):
+    """The model's UNIDIRECTIONAL_SEQUENCE_LSTM made time-major (its input and output
+    [time, batch, ...]) with a cell clip of 0.3 (the converter writes 10)."""
+    def edit(model, schema):
+        (op,) = operators_of(model, schema, ["UNIDIRECTIONAL_SEQUENCE_LSTM"])
+        op.builtinOptions.timeMajor = True
+        op.builtinOptions.cellClip = 0.3
+        for t in (op.inputs[0], op.outputs[0]):
+            tensor = model.subgraphs[0].tensors[t]
+            batch, time, depth = tensor.shape
+            tensor.shape = np.array([time, batch, depth], np.int32)
+            if tensor.shapeSignature is not None:
+                tensor.shapeSignature = np.array([time, batch, depth], np.int32)
+    return edit_model(flatbuffer, edit)
+
+
+# name: (builder, int8 edges, samples)
 MODELS = {
     "conv": (conv, True, SAMPLES),
     "depthwise": (depthwise, True, SAMPLES),
@@ -569,6 +595,7 @@ MODELS = {
     "channels_last_pools": (channels_last_pools, True, SAMPLES),
     "adjacent_means": (adjacent_means, True, SAMPLES),
     "lstm": (lstm, True, SAMPLES),
+    "lstm_variant": (lstm_variant, True, SAMPLES),
 }
 # Models whose references come from TFLite Micro (the reason in each builder's
 # documentation): micro_references.py, run by the Python of $TFLM_PYTHON (a venv of
@@ -624,6 +651,8 @@ def main():
             flatbuffer = quantise_outputs_as_inputs(flatbuffer, "MEAN", [0, 1, 2])
         if name == "sums":  # the SUM over rows (the file's order: checked by its shape in the test data)
             flatbuffer = quantise_outputs_as_inputs(flatbuffer, "SUM", [2])
+        if name == "lstm_variant":
+            flatbuffer = time_major_lstm(flatbuffer)
         if name == "products":  # a RELU that binds, on the file's first TRANSPOSE_CONV
             flatbuffer = set_fused_activations(flatbuffer, ["RELU"], operators=("TRANSPOSE_CONV",))
         interpreter = reference_interpreter(flatbuffer)
