@@ -2060,8 +2060,10 @@ TEST(Cli, TfliteRequantisationBoundCountsTheBias) {
 // The int8 LSTM test model: its header states every edge's quantisation as TFLite's
 // interpreter reports it (output 0 is a STRIDED_SLICE of the second LSTM's sequence, an
 // index map that keeps its input's); an LSTM whose cell state's scale is not a power of
-// two (patched to 1.5 x 2^-13) is refused, as TFLite's Prepare refuses it.
-TEST(Cli, TfliteInt8LstmStatesItsEdgesAndRefusesACellScaleNotAPowerOfTwo) {
+// two (patched to 1.5 x 2^-13) is refused, as TFLite's Prepare refuses it, and one whose
+// hidden state's quantisation (an intermediate tensor, not a graph value) has a negative
+// scale is refused as any tensor's would be.
+TEST(Cli, TfliteInt8LstmStatesItsEdgesAndRefusesBadScales) {
   const std::string model = std::string(MODELC_TFLITE_DIR) + "/../tflite_int8/lstm.tflite";
   TemporaryFolder out;
   CommandResult result = Modelc("compile " + model + " -o " + out.path());
@@ -2082,14 +2084,24 @@ TEST(Cli, TfliteInt8LstmStatesItsEdgesAndRefusesACellScaleNotAPowerOfTwo) {
   const tfl::Tensor& cell = *graph.tensors()->Get(first.inputs()->Get(19));
   ASSERT_TRUE(cell.quantization() && cell.quantization()->scale() && cell.quantization()->scale()->size() == 1);
   ASSERT_EQ(cell.quantization()->scale()->Get(0), std::ldexp(1.0f, -13));
-  const size_t at = static_cast<size_t>(reinterpret_cast<const char*>(cell.quantization()->scale()->data()) - bytes.data());
-  const float patched = std::ldexp(1.5f, -13);
-  bytes.replace(at, 4, reinterpret_cast<const char*>(&patched), 4);
+  auto patched_scale = [&](const tfl::Tensor& tensor, float scale) {
+    std::string patched = bytes;
+    const size_t at =
+        static_cast<size_t>(reinterpret_cast<const char*>(tensor.quantization()->scale()->data()) - bytes.data());
+    patched.replace(at, 4, reinterpret_cast<const char*>(&scale), 4);
+    return patched;
+  };
   TemporaryFolder inputs;
-  const std::string path = WriteFile(inputs, "cell_scale.tflite", bytes);
+  const std::string path = WriteFile(inputs, "cell_scale.tflite", patched_scale(cell, std::ldexp(1.5f, -13)));
   ExpectCleanFailure("compile " + path, 1,
-                     {path, "operator 0 (UNIDIRECTIONAL_SEQUENCE_LSTM", "cell state's scale 0.000183105 (zero point 0) is "
-                                                                         "not a power of two in 2^-30 .. 2^-9"});
+                     {path, "operator 0 (UNIDIRECTIONAL_SEQUENCE_LSTM",
+                      "cell state's scale 0.000183105 is not a power of two in 2^-30 .. 1"});
+  ASSERT_TRUE(first.intermediates() && first.intermediates()->size() == 5);
+  const tfl::Tensor& hidden = *graph.tensors()->Get(first.intermediates()->Get(4));
+  ASSERT_TRUE(hidden.quantization() && hidden.quantization()->scale() && hidden.quantization()->scale()->size() == 1);
+  const std::string negative = WriteFile(inputs, "hidden_scale.tflite", patched_scale(hidden, -0.01f));
+  ExpectCleanFailure("compile " + negative, 1,
+                     {negative, "operator 0 (UNIDIRECTIONAL_SEQUENCE_LSTM", "has scale -0.01, which is not positive"});
 }
 
 // An int8 model's header states its int8 input's and output's quantisation, as TFLite's

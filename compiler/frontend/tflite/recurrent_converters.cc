@@ -45,6 +45,10 @@ absl::StatusOr<TensorData> Stacked(SubgraphImporter& s, const std::vector<int>& 
   return TensorData(TensorType{DataType::kFloat32, stacked}, std::move(bytes));
 }
 
+// int64 to int32 as TFLite's int32 arithmetic wraps (its overflow is undefined in C++;
+// the hardware wraps).
+int32_t WrapToInt32(int64_t v) { return static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(v))); }
+
 // TFLite's integer LSTM ("8x8->16"), as unidirectional_sequence_lstm.cc's Prepare makes
 // its parameters (PopulateQuantizedLstmParams8x8_16, PopulatePrecomputedZPTimesWeightsWithBias):
 // a QuantizedLstm (ops/quantized_lstm/quantized_lstm.h) with
@@ -53,38 +57,64 @@ absl::StatusOr<TensorData> Stacked(SubgraphImporter& s, const std::vector<int>& 
 //   in double stored to float (s the scale of intermediate tensor 4);
 // - the zero points of x and of the hidden state folded into the biases: bias - zp x the
 //   weights' row sum, in int32;
-// - the cell state's scale a power of two 2^e, e at most -9 (TFLite's rule) and at least
-//   -30; the cell clip as clip / 2^e in float, truncated, within int16.
+// - the cell state's scale a power of two 2^e, e in -30 .. 0 (TensorFlow 2.15's
+//   unidirectional kernel dropped lstm.cc's e <= -9); the cell clip as clip / 2^e in
+//   float, truncated, within int16.
 absl::Status ConvertQuantizedLstm(SubgraphImporter& s, const tfl::UnidirectionalSequenceLSTMOptions& options,
                                   int64_t batch, int64_t hidden, int64_t features) {
   for (int i = 9; i < 12; ++i) {
     if (s.HasInput(i)) return absl::UnimplementedError("an int8 LSTM with peepholes is not supported");
   }
+  for (int i : {2, 3, 4, 6, 7, 8, 13, 14, 15}) {  // 1, 5 and 12 checked by the caller
+    if (!s.HasInput(i)) return Invalid(absl::StrCat("input ", i, " (a gate's weights or bias) is missing"));
+  }
+  // TFLite's 8x8->16 kernel: five intermediate tensors, the fifth the hidden state's
+  // quantisation (the first four are its gates', Q3.12, unread without layer
+  // normalisation).
+  if (s.IntermediateCount() != 5) {
+    return absl::UnimplementedError(absl::StrCat("an int8 LSTM with ", s.IntermediateCount(),
+                                                 " intermediate tensors (TFLite's 8x8->16 kernel has 5) is not supported"));
+  }
   ASSIGN_OR_RETURN(TensorQuantization x, RequiredQuantization(s.InputQuantization(0), "the input", true));
-  ASSIGN_OR_RETURN(TensorQuantization state, RequiredQuantization(s.InputQuantization(18), "the output state", true));
-  ASSIGN_OR_RETURN(TensorQuantization cell, RequiredQuantization(s.InputQuantization(19), "the cell state", true));
+  ASSIGN_OR_RETURN(TensorQuantization state, s.RequiredInputQuantization(18, "the output state"));
+  ASSIGN_OR_RETURN(TensorQuantization cell, s.RequiredInputQuantization(19, "the cell state"));
   ASSIGN_OR_RETURN(TensorQuantization y, RequiredQuantization(s.OutputQuantization(0), "the output", true));
-  ASSIGN_OR_RETURN(TensorQuantization hidden_q,
-                   RequiredQuantization(s.IntermediateQuantization(4), "intermediate tensor 4 (the hidden state's)", true));
+  ASSIGN_OR_RETURN(TensorQuantization hidden_q, s.RequiredIntermediateQuantization(4, "the hidden state's quantisation"));
   ASSIGN_OR_RETURN(DataType x_type, s.InputType(0));
   ASSIGN_OR_RETURN(DataType y_type, s.OutputType(0));
   if (x_type != DataType::kInt8 || y_type != DataType::kInt8) {
     return absl::UnimplementedError("an integer LSTM other than int8 in and out (int16x8) is not supported");
   }
-  // The cell state's scale: 2^e (TFLite's CheckedLog2, then its rule e <= -9).
+  for (const TensorQuantization* q : {&state, &cell, &hidden_q}) {
+    if (!q->PerTensor()) return Invalid("an LSTM's state and hidden quantisation must be per tensor");
+  }
+  const int64_t state_zero_point = state.zero_points[0];
+  RETURN_IF_ERROR(s.ClaimZeroState(18, {batch, hidden}, "the output state", tfl::TensorType::INT8,
+                                   static_cast<uint8_t>(static_cast<int8_t>(state_zero_point))));
+  RETURN_IF_ERROR(s.ClaimZeroState(19, {batch, hidden}, "the cell state", tfl::TensorType::INT16));
+  // The cell state's scale: 2^e (TFLite's CheckedLog2). TensorFlow 2.15's unidirectional
+  // kernel no longer requires e <= -9; modelc's limits: e >= -30 (TFLite's rounding
+  // division of i g by 2^(30 + e)) and e <= 0.
   const float cell_scale = cell.scales[0];
   const double log2_scale = std::log2(static_cast<double>(cell_scale));
   const double exponent = std::round(log2_scale);
-  if (!(cell_scale > 0.0f) || std::fabs(log2_scale - exponent) >= 1e-3 || exponent > -9 || exponent < -30 ||
-      cell.zero_points[0] != 0) {
-    return absl::UnimplementedError(absl::StrCat("an int8 LSTM whose cell state's scale ", cell_scale, " (zero point ",
-                                                 cell.zero_points[0], ") is not a power of two in 2^-30 .. 2^-9 with zero point 0"));
+  if (std::fabs(log2_scale - exponent) >= 1e-3 || exponent > 0 || exponent < -30) {
+    return absl::UnimplementedError(absl::StrCat("an int8 LSTM whose cell state's scale ", cell_scale,
+                                                 " is not a power of two in 2^-30 .. 1"));
   }
   std::vector<int8_t> weights, recurrent;
   std::vector<int32_t> biases(8 * hidden);
   std::vector<int64_t> multipliers;
   const float gates_scale = static_cast<float>(std::pow(2.0, -12));  // Q3.12
-  const int64_t x_zero_point = x.zero_points[0], state_zero_point = state.zero_points[0];
+  const int64_t x_zero_point = x.zero_points[0];
+  // TFLite's Prepare forms the effective scales in float and quantises them; a quotient
+  // of 2^31 or more (hostile scales) would overflow its shifts.
+  auto multiplier_of = [](float effective, const char* what) -> absl::StatusOr<FixedPointMultiplier> {
+    if (!(effective < 2147483648.0f)) {
+      return absl::UnimplementedError(absl::StrCat("an int8 LSTM whose ", what, " scale ", effective, " is too large"));
+    }
+    return QuantizeMultiplier(effective);
+  };
   for (int q = 0; q < 4; ++q) {  // TFLite's gate order i, f, g (its "cell"), o: inputs 1 + q, 5 + q, 12 + q
     struct Half {
       int input;
@@ -105,12 +135,11 @@ absl::Status ConvertQuantizedLstm(SubgraphImporter& s, const tfl::Unidirectional
       const std::span<const int8_t> values(reinterpret_cast<const int8_t*>(w.bytes().data()), w.bytes().size());
       half.matrix->insert(half.matrix->end(), values.begin(), values.end());
       for (int64_t j = 0; j < hidden; ++j) {
-        int32_t row_sum = 0;
+        int64_t row_sum = 0;
         for (int64_t c = 0; c < half.columns; ++c) row_sum += values[j * half.columns + c];
-        half.biases[j] = static_cast<int32_t>(-half.zero_point * row_sum);
+        half.biases[j] = WrapToInt32(-half.zero_point * row_sum);
       }
-      const float effective = wq.scales[0] * half.scale / gates_scale;
-      const FixedPointMultiplier m = QuantizeMultiplier(effective);
+      ASSIGN_OR_RETURN(const FixedPointMultiplier m, multiplier_of(wq.scales[0] * half.scale / gates_scale, "gate"));
       multipliers.push_back(m.multiplier);
       multipliers.push_back(m.shift);
     }
@@ -121,18 +150,17 @@ absl::Status ConvertQuantizedLstm(SubgraphImporter& s, const tfl::Unidirectional
     for (int64_t j = 0; j < hidden; ++j) {
       int32_t value;
       std::memcpy(&value, bias.bytes().data() + j * sizeof(value), sizeof(value));
-      biases[q * hidden + j] += value;
+      biases[q * hidden + j] = WrapToInt32(int64_t{biases[q * hidden + j]} + value);
     }
   }
-  const FixedPointMultiplier hidden_multiplier =
-      QuantizeMultiplier(static_cast<float>(std::pow(2.0, -15) / static_cast<double>(hidden_q.scales[0]) * std::pow(2.0, -15)));
+  ASSIGN_OR_RETURN(const FixedPointMultiplier hidden_multiplier,
+                   multiplier_of(static_cast<float>(std::pow(2.0, -15) / static_cast<double>(hidden_q.scales[0]) *
+                                                    std::pow(2.0, -15)),
+                                 "hidden"));
   int64_t cell_clip = 0;
   if (options.cell_clip() > 0.0f) {
     cell_clip = static_cast<int16_t>(std::min(std::max(options.cell_clip() / cell_scale, -32768.0f), 32767.0f));
   }
-  RETURN_IF_ERROR(s.ClaimZeroState(18, {batch, hidden}, "the output state", tfl::TensorType::INT8,
-                                   static_cast<uint8_t>(static_cast<int8_t>(state_zero_point))));
-  RETURN_IF_ERROR(s.ClaimZeroState(19, {batch, hidden}, "the cell state", tfl::TensorType::INT16));
   std::vector<ValueId> inputs(8, kNoValue);
   ASSIGN_OR_RETURN(inputs[0], s.Input(0));
   const QuantizationValues qx = AddQuantization(s, x, "x");

@@ -70,26 +70,59 @@ absl::StatusOr<DataType> SubgraphImporter::ElementType(int t) const {
       return absl::UnimplementedError(absl::StrCat(what, " is quantised ", DataTypeName(*type),
                                                    "; modelc reads quantised int8 (and int32 bias) tensors only"));
     }
-    const Shape shape = DeclaredShape(tensor);
-    if (q->zero_points.size() != q->scales.size() ||
-        (!q->PerTensor() && (q->axis < 0 || q->axis >= static_cast<int64_t>(shape.size()) ||
-                             shape[q->axis] != static_cast<int64_t>(q->scales.size())))) {
-      return absl::InvalidArgumentError(absl::StrCat(what, " has ", q->scales.size(), " scales and ",
-                                                     q->zero_points.size(), " zero points for axis ", q->axis,
-                                                     " of ", ShapeToString(shape)));
-    }
-    for (size_t c = 0; c < q->scales.size(); ++c) {
-      if (!(q->scales[c] > 0.0f) || !std::isfinite(q->scales[c])) {
-        return absl::InvalidArgumentError(absl::StrCat(what, " has scale ", q->scales[c], ", which is not positive"));
-      }
-      const int64_t zero_point = q->zero_points[c];
-      if (*type == DataType::kInt8 ? zero_point < -128 || zero_point > 127 : zero_point != 0) {
-        return absl::InvalidArgumentError(absl::StrCat(what, " has zero point ", zero_point, ", which ",
-                                                       DataTypeName(*type), " cannot have"));
-      }
-    }
+    RETURN_IF_ERROR(CheckQuantization(t, *q, *type));
   }
   return *type;
+}
+
+// The scales positive and finite, one zero point each that `type` can hold (int8's
+// range, else 0), per-axis ones along an axis of the tensor's length.
+absl::Status SubgraphImporter::CheckQuantization(int t, const TensorQuantization& q, DataType type) const {
+  const std::string what = absl::StrCat("tensor '", names_[t], "'");
+  const Shape shape = DeclaredShape(file_.tensor(t));
+  if (q.zero_points.size() != q.scales.size() ||
+      (!q.PerTensor() && (q.axis < 0 || q.axis >= static_cast<int64_t>(shape.size()) ||
+                          shape[q.axis] != static_cast<int64_t>(q.scales.size())))) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " has ", q.scales.size(), " scales and ", q.zero_points.size(),
+                                                   " zero points for axis ", q.axis, " of ", ShapeToString(shape)));
+  }
+  for (size_t c = 0; c < q.scales.size(); ++c) {
+    if (!(q.scales[c] > 0.0f) || !std::isfinite(q.scales[c])) {
+      return absl::InvalidArgumentError(absl::StrCat(what, " has scale ", q.scales[c], ", which is not positive"));
+    }
+    const int64_t zero_point = q.zero_points[c];
+    if (type == DataType::kInt8 ? zero_point < -128 || zero_point > 127 : zero_point != 0) {
+      return absl::InvalidArgumentError(absl::StrCat(what, " has zero point ", zero_point, ", which ",
+                                                     DataTypeName(type), " cannot have"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<TensorQuantization> SubgraphImporter::CheckedQuantizationOf(int t, const std::string& what) const {
+  const std::optional<TensorQuantization> q = Quantization(t);
+  const std::optional<DataType> type = DataTypeOfTflite(file_.tensor(t).type());
+  if (!q || !type) return absl::InvalidArgumentError(absl::StrCat(what, " (tensor '", names_[t], "') is not quantised"));
+  RETURN_IF_ERROR(CheckQuantization(t, *q, *type));
+  return *q;
+}
+
+absl::StatusOr<TensorQuantization> SubgraphImporter::RequiredInputQuantization(int i, const std::string& what) const {
+  if (!HasInput(i)) return absl::InvalidArgumentError(absl::StrCat(what, " (input ", i, ") is missing"));
+  return CheckedQuantizationOf(op().inputs()->Get(i), what);
+}
+
+int SubgraphImporter::IntermediateCount() const {
+  const flatbuffers::Vector<int32_t>* intermediates = op().intermediates();
+  return intermediates ? static_cast<int>(intermediates->size()) : 0;
+}
+
+absl::StatusOr<TensorQuantization> SubgraphImporter::RequiredIntermediateQuantization(int k, const std::string& what) const {
+  const int t = k >= 0 && k < IntermediateCount() ? op().intermediates()->Get(k) : -1;
+  if (t < 0 || t >= file_.TensorCount()) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " (intermediate ", k, ") names no tensor"));
+  }
+  return CheckedQuantizationOf(t, what);
 }
 
 std::optional<TensorQuantization> SubgraphImporter::Quantization(int t) const {
@@ -113,14 +146,6 @@ std::optional<TensorQuantization> SubgraphImporter::OutputQuantization(int o) co
   return Quantization(op().outputs()->Get(o));
 }
 
-std::optional<TensorQuantization> SubgraphImporter::IntermediateQuantization(int k) const {
-  const flatbuffers::Vector<int32_t>* intermediates = op().intermediates();
-  if (!intermediates || k < 0 || k >= static_cast<int>(intermediates->size())) return std::nullopt;
-  const int t = intermediates->Get(k);
-  if (t < 0 || t >= file_.TensorCount()) return std::nullopt;
-  return Quantization(t);
-}
-
 bool SubgraphImporter::IsQuantizedOperator() const { return file_.HasQuantizedTensor(op()); }
 
 absl::StatusOr<TensorData> SubgraphImporter::ConstantData(int t) const {
@@ -140,8 +165,8 @@ absl::Status SubgraphImporter::ClaimZeroState(int i, const Shape& shape, const s
   const std::span<const uint8_t> bytes = file_.ConstantBytes(t);
   if (!tensor.is_variable() || tensor.type() != type || DeclaredShape(tensor) != shape ||
       std::any_of(bytes.begin(), bytes.end(), [fill](uint8_t b) { return b != fill; })) {
-    const char* type_name = type == tfl::TensorType::FLOAT32 ? "float32" : type == tfl::TensorType::INT8 ? "int8" : "int16";
-    return absl::UnimplementedError(absl::StrCat(what, " (tensor '", names_[t], "') must be a ", type_name, " ",
+    const char* type_name = type == tfl::TensorType::FLOAT32 ? "a float32" : type == tfl::TensorType::INT8 ? "an int8" : "an int16";
+    return absl::UnimplementedError(absl::StrCat(what, " (tensor '", names_[t], "') must be ", type_name, " ",
                                                  ShapeToString(shape), " variable starting at ",
                                                  fill == 0 ? "zero" : "its zero point"));
   }

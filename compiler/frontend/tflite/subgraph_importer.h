@@ -58,9 +58,12 @@ class SubgraphImporter {
   // Input i's or output o's quantisation, nullopt for a float (or unquantised) tensor.
   std::optional<TensorQuantization> InputQuantization(int i) const;
   std::optional<TensorQuantization> OutputQuantization(int o) const;
-  // Intermediate tensor k's quantisation (an int8 LSTM's), nullopt where the operator has
-  // no such tensor or it is not quantised.
-  std::optional<TensorQuantization> IntermediateQuantization(int k) const;
+  // Input i's (an LSTM state's, say) or intermediate tensor k's (an int8 LSTM's)
+  // quantisation, checked as a value's is (positive finite scales, zero points its type
+  // can hold); an error naming `what` where the tensor is missing or not quantised.
+  absl::StatusOr<TensorQuantization> RequiredInputQuantization(int i, const std::string& what) const;
+  absl::StatusOr<TensorQuantization> RequiredIntermediateQuantization(int k, const std::string& what) const;
+  int IntermediateCount() const;
   // Whether any of the operator's tensors is quantised (only converters marked so take
   // quantised operators: tflite_operators.cc).
   bool IsQuantizedOperator() const;
@@ -90,6 +93,8 @@ class SubgraphImporter {
   absl::StatusOr<TensorData> ConstantData(int tensor_index) const;
   absl::StatusOr<DataType> ElementType(int tensor_index) const;
   std::optional<TensorQuantization> Quantization(int tensor_index) const;
+  absl::Status CheckQuantization(int tensor_index, const TensorQuantization& q, DataType type) const;
+  absl::StatusOr<TensorQuantization> CheckedQuantizationOf(int tensor_index, const std::string& what) const;
   absl::Status ImportOperator(int index);
 
   const TfliteFile& file_;

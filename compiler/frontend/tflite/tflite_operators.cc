@@ -425,8 +425,11 @@ absl::Status ConvertReduction(SubgraphImporter& s, OpKind op) {
 // and width of an NHWC tensor (Keras's GlobalAveragePooling2D) on the NCHW tensor,
 // between the layout Transposes, which cancel against the convolutions'; over axes next
 // to each other with kept ones after them, a window of rows over the input viewed as
-// [1, before, reduced, after]; over other axes on [1, kept, 1, reduced], the input
-// transposed to put the reduced axes last (where they are not already) and reshaped.
+// [1, before, reduced, after]; over two runs of axes with kept ones between and none
+// after, a window of the first run's rows by the second's columns stepping a whole
+// second run over [1, before, first, between x second]; over other axes on [1, kept, 1,
+// reduced], the input transposed to put the reduced axes last (where they are not
+// already) and reshaped.
 absl::Status ConvertQuantizedReduction(SubgraphImporter& s, bool sum) {
   RETURN_IF_ERROR(ExpectArity(s, 2, 2, 1));
   const Shape x = s.InputShape(0);

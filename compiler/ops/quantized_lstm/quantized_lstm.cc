@@ -112,7 +112,7 @@ absl::StatusOr<QuantizedLstmGeometry> ResolveQuantizedLstm(const Graph& graph, c
   ASSIGN_OR_RETURN(int64_t cell_exponent, node.attributes.GetInt("cell_exponent", -15));
   ASSIGN_OR_RETURN(int64_t cell_clip, node.attributes.GetInt("cell_clip", 0));
   if (hidden_zero_point < -128 || hidden_zero_point > 127 || state_zero_point < -128 || state_zero_point > 127 ||
-      cell_exponent < -30 || cell_exponent > -9 || cell_clip < 0 || cell_clip > 32767) {
+      cell_exponent < -30 || cell_exponent > 0 || cell_clip < 0 || cell_clip > 32767) {
     return absl::InvalidArgumentError(absl::StrCat("QuantizedLstm's zero points (", hidden_zero_point, ", ",
                                                    state_zero_point, "), cell exponent ", cell_exponent, " or clip ",
                                                    cell_clip, " are out of range"));
@@ -152,8 +152,8 @@ absl::StatusOr<std::vector<TensorData>> EvaluateQuantizedLstm(const Graph& graph
       for (int64_t row = 0; row < kGates * units; ++row) {
         const int q = static_cast<int>(row / units);
         int32_t input_sum = bias[row], recurrent_sum = bias[kGates * units + row];
-        for (int64_t f = 0; f < g.features; ++f) input_sum += w[row * g.features + f] * x_t[f];
-        for (int64_t k = 0; k < units; ++k) recurrent_sum += r[row * units + k] * h[k];
+        for (int64_t f = 0; f < g.features; ++f) input_sum = WrappingAdd(input_sum, w[row * g.features + f] * x_t[f]);
+        for (int64_t k = 0; k < units; ++k) recurrent_sum = WrappingAdd(recurrent_sum, r[row * units + k] * h[k]);
         int32_t s = Saturate(MultiplyByFixedPoint(input_sum, g.input_multipliers[q]), -32768, 32767);
         s = Saturate(WrappingAdd(MultiplyByFixedPoint(recurrent_sum, g.recurrent_multipliers[q]), s), -32768, 32767);
         gates[row] = q == kCellGate ? functions.Tanh(s, kGateIntegerBits) : functions.Logistic(s, kGateIntegerBits);
