@@ -2095,7 +2095,7 @@ TEST(Cli, TfliteInt8LstmStatesItsEdgesAndRefusesBadScales) {
   const std::string path = WriteFile(inputs, "cell_scale.tflite", patched_scale(cell, std::ldexp(1.5f, -13)));
   ExpectCleanFailure("compile " + path, 1,
                      {path, "operator 0 (UNIDIRECTIONAL_SEQUENCE_LSTM",
-                      "cell state's scale 0.000183105 is not a power of two in 2^-30 .. 1"});
+                      "cell state's scale 0.000183105 is not a power of two in 2^-30 .. 2^-9"});
   ASSERT_TRUE(first.intermediates() && first.intermediates()->size() == 5);
   const tfl::Tensor& hidden = *graph.tensors()->Get(first.intermediates()->Get(4));
   ASSERT_TRUE(hidden.quantization() && hidden.quantization()->scale() && hidden.quantization()->scale()->size() == 1);

@@ -57,9 +57,8 @@ int32_t WrapToInt32(int64_t v) { return static_cast<int32_t>(static_cast<uint32_
 //   in double stored to float (s the scale of intermediate tensor 4);
 // - the zero points of x and of the hidden state folded into the biases: bias - zp x the
 //   weights' row sum, in int32;
-// - the cell state's scale a power of two 2^e, e in -30 .. 0 (TensorFlow 2.15's
-//   unidirectional kernel dropped lstm.cc's e <= -9); the cell clip as clip / 2^e in
-//   float, truncated, within int16.
+// - the cell state's scale a power of two 2^e, e in -30 .. -9; the cell clip as clip / 2^e
+//   in float, truncated, within int16.
 absl::Status ConvertQuantizedLstm(SubgraphImporter& s, const tfl::UnidirectionalSequenceLSTMOptions& options,
                                   int64_t batch, int64_t hidden, int64_t features) {
   for (int i = 9; i < 12; ++i) {
@@ -79,39 +78,43 @@ absl::Status ConvertQuantizedLstm(SubgraphImporter& s, const tfl::Unidirectional
   ASSIGN_OR_RETURN(TensorQuantization state, s.RequiredInputQuantization(18, "the output state"));
   ASSIGN_OR_RETURN(TensorQuantization cell, s.RequiredInputQuantization(19, "the cell state"));
   ASSIGN_OR_RETURN(TensorQuantization y, RequiredQuantization(s.OutputQuantization(0), "the output", true));
-  ASSIGN_OR_RETURN(TensorQuantization hidden_q, s.RequiredIntermediateQuantization(4, "the hidden state's quantisation"));
+  ASSIGN_OR_RETURN(TensorQuantization hidden_q, s.RequiredIntermediateQuantization(4, "the hidden state"));
   ASSIGN_OR_RETURN(DataType x_type, s.InputType(0));
   ASSIGN_OR_RETURN(DataType y_type, s.OutputType(0));
   if (x_type != DataType::kInt8 || y_type != DataType::kInt8) {
     return absl::UnimplementedError("an integer LSTM other than int8 in and out (int16x8) is not supported");
   }
-  for (const TensorQuantization* q : {&state, &cell, &hidden_q}) {
-    if (!q->PerTensor()) return Invalid("an LSTM's state and hidden quantisation must be per tensor");
+  for (const auto& [q, what] : {std::pair{&state, "the output state"}, {&cell, "the cell state"},
+                                 {&hidden_q, "the hidden state (intermediate 4)"}}) {
+    if (!q->PerTensor()) return Invalid(absl::StrCat(what, " must be quantised per tensor"));
   }
   const int64_t state_zero_point = state.zero_points[0];
   RETURN_IF_ERROR(s.ClaimZeroState(18, {batch, hidden}, "the output state", tfl::TensorType::INT8,
                                    static_cast<uint8_t>(static_cast<int8_t>(state_zero_point))));
   RETURN_IF_ERROR(s.ClaimZeroState(19, {batch, hidden}, "the cell state", tfl::TensorType::INT16));
-  // The cell state's scale: 2^e (TFLite's CheckedLog2). TensorFlow 2.15's unidirectional
-  // kernel no longer requires e <= -9; modelc's limits: e >= -30 (TFLite's rounding
-  // division of i g by 2^(30 + e)) and e <= 0.
+  // The cell state's scale: 2^e (TFLite's CheckedLog2), e <= -9 as lstm.cc requires
+  // (TensorFlow 2.15's unidirectional kernel has that check commented out, but its tanh
+  // of such a cell state, with more than 6 integer bits, asserts in debug builds and
+  // computes nothing in release ones) and e >= -30 (its rounding division of i g by
+  // 2^(30 + e)).
   const float cell_scale = cell.scales[0];
   const double log2_scale = std::log2(static_cast<double>(cell_scale));
   const double exponent = std::round(log2_scale);
-  if (std::fabs(log2_scale - exponent) >= 1e-3 || exponent > 0 || exponent < -30) {
+  if (std::fabs(log2_scale - exponent) >= 1e-3 || exponent > -9 || exponent < -30) {
     return absl::UnimplementedError(absl::StrCat("an int8 LSTM whose cell state's scale ", cell_scale,
-                                                 " is not a power of two in 2^-30 .. 1"));
+                                                 " is not a power of two in 2^-30 .. 2^-9"));
   }
   std::vector<int8_t> weights, recurrent;
   std::vector<int32_t> biases(8 * hidden);
   std::vector<int64_t> multipliers;
   const float gates_scale = static_cast<float>(std::pow(2.0, -12));  // Q3.12
   const int64_t x_zero_point = x.zero_points[0];
-  // TFLite's Prepare forms the effective scales in float and quantises them; a quotient
-  // of 2^31 or more (hostile scales) would overflow its shifts.
-  auto multiplier_of = [](float effective, const char* what) -> absl::StatusOr<FixedPointMultiplier> {
-    if (!(effective < 2147483648.0f)) {
-      return absl::UnimplementedError(absl::StrCat("an int8 LSTM whose ", what, " scale ", effective, " is too large"));
+  // TFLite's Prepare forms the effective scales in float and quantises them; from about
+  // 2^30 up (hostile scales) its multiplier needs a left shift of 31, which overflows.
+  auto multiplier_of = [](float effective, const std::string& what) -> absl::StatusOr<FixedPointMultiplier> {
+    if (!(effective < 536870912.0f)) {  // 2^29
+      return absl::UnimplementedError(absl::StrCat("an int8 LSTM whose ", what, " effective scale ", effective,
+                                                   " is 2^29 or more"));
     }
     return QuantizeMultiplier(effective);
   };
@@ -139,7 +142,8 @@ absl::Status ConvertQuantizedLstm(SubgraphImporter& s, const tfl::Unidirectional
         for (int64_t c = 0; c < half.columns; ++c) row_sum += values[j * half.columns + c];
         half.biases[j] = WrapToInt32(-half.zero_point * row_sum);
       }
-      ASSIGN_OR_RETURN(const FixedPointMultiplier m, multiplier_of(wq.scales[0] * half.scale / gates_scale, "gate"));
+      ASSIGN_OR_RETURN(const FixedPointMultiplier m,
+                       multiplier_of(wq.scales[0] * half.scale / gates_scale, absl::StrCat("input ", half.input, "'s")));
       multipliers.push_back(m.multiplier);
       multipliers.push_back(m.shift);
     }
@@ -156,7 +160,7 @@ absl::Status ConvertQuantizedLstm(SubgraphImporter& s, const tfl::Unidirectional
   ASSIGN_OR_RETURN(const FixedPointMultiplier hidden_multiplier,
                    multiplier_of(static_cast<float>(std::pow(2.0, -15) / static_cast<double>(hidden_q.scales[0]) *
                                                     std::pow(2.0, -15)),
-                                 "hidden"));
+                                 "hidden state's"));
   int64_t cell_clip = 0;
   if (options.cell_clip() > 0.0f) {
     cell_clip = static_cast<int16_t>(std::min(std::max(options.cell_clip() / cell_scale, -32768.0f), 32767.0f));

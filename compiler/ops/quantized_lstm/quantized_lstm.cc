@@ -5,6 +5,7 @@
 #include "compiler/ops/quantized_lstm/quantized_lstm.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
@@ -72,7 +73,7 @@ struct GeneratedArithmetic {
 // gemmlowp's 16-bit logistic (`tanh` false) or tanh of `integer_bits` as a private
 // function of the object (one per kind and integer bits, however many LSTMs call it: a
 // model's LSTMs share their activations' code), with the calling kernel's function
-// attributes (target, size options), never inlined.
+// attributes (its target's CPU and features), never inlined.
 llvm::Function* ActivationFunction(KernelContext& k, bool tanh, int integer_bits) {
   const std::string name = absl::StrCat(tanh ? "modelc.gemmlowp_tanh_q" : "modelc.gemmlowp_logistic_q", integer_bits);
   if (llvm::Function* existing = k.module.getFunction(name)) return existing;
@@ -81,7 +82,6 @@ llvm::Function* ActivationFunction(KernelContext& k, bool tanh, int integer_bits
   llvm::Function* function = llvm::Function::Create(llvm::FunctionType::get(i32, {i32}, false),
                                                     llvm::GlobalValue::PrivateLinkage, name, k.module);
   llvm::AttrBuilder attributes(context, k.b.GetInsertBlock()->getParent()->getAttributes().getFnAttrs());
-  attributes.removeAttribute(llvm::Attribute::AlwaysInline);
   attributes.addAttribute(llvm::Attribute::NoInline);
   function->addFnAttrs(attributes);
   function->setDoesNotAccessMemory();
@@ -136,7 +136,7 @@ absl::StatusOr<QuantizedLstmGeometry> ResolveQuantizedLstm(const Graph& graph, c
   ASSIGN_OR_RETURN(int64_t cell_exponent, node.attributes.GetInt("cell_exponent", -15));
   ASSIGN_OR_RETURN(int64_t cell_clip, node.attributes.GetInt("cell_clip", 0));
   if (hidden_zero_point < -128 || hidden_zero_point > 127 || state_zero_point < -128 || state_zero_point > 127 ||
-      cell_exponent < -30 || cell_exponent > 0 || cell_clip < 0 || cell_clip > 32767) {
+      cell_exponent < -30 || cell_exponent > -9 || cell_clip < 0 || cell_clip > 32767) {
     return absl::InvalidArgumentError(absl::StrCat("QuantizedLstm's zero points (", hidden_zero_point, ", ",
                                                    state_zero_point, "), cell exponent ", cell_exponent, " or clip ",
                                                    cell_clip, " are out of range"));
@@ -216,15 +216,25 @@ absl::Status EmitQuantizedLstmKernel(KernelContext& k) {
   llvm::Value* table = k.ConstantInt32s(multipliers, "lstm_gate_multipliers");
   GeneratedArithmetic arithmetic{b};
   GemmlowpInt16<GeneratedArithmetic> functions(arithmetic);
-  // With several LSTMs in the model, on a core without vector lanes, their activations
-  // are shared functions (the code of each once: Cortex-M4, the lstm test model, 8,556 ->
-  // 6,952 code bytes for 0.4% more instructions); a model's only LSTM, or any on a vector
-  // core (where LLVM vectorises the inlined activations over the units: the Cortex-M55
-  // ran 6% more instructions with calls), computes them in place.
-  const bool shared = k.target.vector_lanes == 1 &&
-                      std::count_if(k.graph.nodes().begin(), k.graph.nodes().end(),
-                                    [](const Node& n) { return n.op == OpKind::kQuantizedLstm; }) > 1;
-  auto activation = [&](bool tanh, int integer_bits, llvm::Value* x) -> llvm::Value* {
+  // An activation that several LSTMs of the model compute (the gates' always, the cell
+  // state's where their cell scales agree) is a shared function on a core that does not
+  // vectorise it (Cortex-M4, the lstm test model: 8,556 -> 6,952 code bytes for 0.4%
+  // more instructions) and under --optimize size; one LSTM's own, or any on a vector core
+  // in the other modes (LLVM vectorises the inlined activations over the units: the
+  // Cortex-M55 ran 6% more instructions with calls), is computed in place.
+  const bool vector_core = k.target.helium || k.target.vector_lanes > 1;
+  const bool may_share = !vector_core || k.lowering.target.code_size_first;
+  auto lstms_with_cell_bits = [&](std::optional<int> bits) {
+    return std::count_if(k.graph.nodes().begin(), k.graph.nodes().end(), [&](const Node& n) {
+      if (n.op != OpKind::kQuantizedLstm) return false;
+      if (!bits) return true;
+      absl::StatusOr<QuantizedLstmGeometry> other = ResolveQuantizedLstm(k.graph, n);
+      return other.ok() && other->CellTanhIntegerBits() == *bits;
+    });
+  };
+  const bool share_gates = may_share && lstms_with_cell_bits(std::nullopt) > 1;
+  const bool share_cell = may_share && lstms_with_cell_bits(g.CellTanhIntegerBits()) > 1;
+  auto activation = [&](bool shared, bool tanh, int integer_bits, llvm::Value* x) -> llvm::Value* {
     if (shared) return b.CreateCall(ActivationFunction(k, tanh, integer_bits), {x});
     return tanh ? functions.Tanh(x, integer_bits) : functions.Logistic(x, integer_bits);
   };
@@ -275,8 +285,9 @@ absl::Status EmitQuantizedLstmKernel(KernelContext& k) {
           const auto [mh, sh] = multiplier(gate, 1);
           s = saturate(b.CreateAdd(EmitMultiplyByFixedPoint(k, recurrent_sum, mh, sh, false), s), -32768, 32767);
           llvm::Value* is_cell_gate = b.CreateICmpEQ(gate, k.Int(kCellGate));
-          k.When(is_cell_gate, [&] { b.CreateStore(activation(true, kGateIntegerBits, s), activated); });
-          k.When(b.CreateNot(is_cell_gate), [&] { b.CreateStore(activation(false, kGateIntegerBits, s), activated); });
+          k.When(is_cell_gate, [&] { b.CreateStore(activation(share_gates, true, kGateIntegerBits, s), activated); });
+          k.When(b.CreateNot(is_cell_gate),
+                 [&] { b.CreateStore(activation(share_gates, false, kGateIntegerBits, s), activated); });
           k.StoreAs(DataType::kInt16, b.CreateTrunc(b.CreateLoad(b.getInt32Ty(), activated), b.getInt16Ty()), gates, row);
         });
       });
@@ -293,7 +304,7 @@ absl::Status EmitQuantizedLstmKernel(KernelContext& k) {
         if (g.cell_clip > 0) c = saturate(c, -g.cell_clip, g.cell_clip);
         k.StoreAs(DataType::kInt16, b.CreateTrunc(c, b.getInt16Ty()), cell, state);
         const int bits = g.CellTanhIntegerBits();
-        llvm::Value* t = bits >= 0 ? activation(true, bits, c) : i;
+        llvm::Value* t = bits >= 0 ? activation(share_cell, true, bits, c) : i;
         llvm::Value* h = EmitMultiplyByFixedPoint(k, b.CreateMul(gate(3), t), b.getInt32(g.hidden_multiplier.multiplier),
                                                   b.getInt32(g.hidden_multiplier.shift), false);
         h = b.CreateTrunc(saturate(b.CreateAdd(h, b.getInt32(g.hidden_zero_point)), -128, 127), b.getInt8Ty());
