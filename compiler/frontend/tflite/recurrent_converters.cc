@@ -15,7 +15,6 @@
 
 #include <cmath>
 #include <cstring>
-#include <span>
 
 #include "absl/strings/str_cat.h"
 #include "compiler/frontend/tflite/converter_support.h"
@@ -44,10 +43,6 @@ absl::StatusOr<TensorData> Stacked(SubgraphImporter& s, const std::vector<int>& 
   stacked.insert(stacked.end(), shape.begin() + 1, shape.end());
   return TensorData(TensorType{DataType::kFloat32, stacked}, std::move(bytes));
 }
-
-// int64 to int32 as TFLite's int32 arithmetic wraps (its overflow is undefined in C++;
-// the hardware wraps).
-int32_t WrapToInt32(int64_t v) { return static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(v))); }
 
 // TFLite's integer LSTM ("8x8->16"), as unidirectional_sequence_lstm.cc's Prepare makes
 // its parameters (PopulateQuantizedLstmParams8x8_16, PopulatePrecomputedZPTimesWeightsWithBias):
@@ -135,12 +130,13 @@ absl::Status ConvertQuantizedLstm(SubgraphImporter& s, const tfl::Unidirectional
         return Invalid(absl::StrCat("LSTM weight (input ", half.input, ") is ", w.type().ToString(), ", not int8 [",
                                     hidden, ",", half.columns, "] with zero point 0"));
       }
-      const std::span<const int8_t> values(reinterpret_cast<const int8_t*>(w.bytes().data()), w.bytes().size());
+      const std::vector<int8_t> values = w.Elements<int8_t>();
       half.matrix->insert(half.matrix->end(), values.begin(), values.end());
       for (int64_t j = 0; j < hidden; ++j) {
-        int64_t row_sum = 0;
-        for (int64_t c = 0; c < half.columns; ++c) row_sum += values[j * half.columns + c];
-        half.biases[j] = WrapToInt32(-half.zero_point * row_sum);
+        // TFLite's int32 row sum times the zero point, wrapping as its int32 does.
+        uint32_t row_sum = 0;
+        for (int64_t c = 0; c < half.columns; ++c) row_sum += static_cast<uint32_t>(values[j * half.columns + c]);
+        half.biases[j] = static_cast<int32_t>(static_cast<uint32_t>(-half.zero_point) * row_sum);
       }
       ASSIGN_OR_RETURN(const FixedPointMultiplier m,
                        multiplier_of(wq.scales[0] * half.scale / gates_scale, absl::StrCat("input ", half.input, "'s")));
@@ -151,11 +147,8 @@ absl::Status ConvertQuantizedLstm(SubgraphImporter& s, const tfl::Unidirectional
     if (bias.type() != TensorType{DataType::kInt32, {hidden}}) {
       return Invalid(absl::StrCat("LSTM bias (input ", 12 + q, ") is ", bias.type().ToString(), ", not int32 [", hidden, "]"));
     }
-    for (int64_t j = 0; j < hidden; ++j) {
-      int32_t value;
-      std::memcpy(&value, bias.bytes().data() + j * sizeof(value), sizeof(value));
-      biases[q * hidden + j] = WrapToInt32(int64_t{biases[q * hidden + j]} + value);
-    }
+    const std::vector<int32_t> values = bias.Elements<int32_t>();
+    for (int64_t j = 0; j < hidden; ++j) biases[q * hidden + j] = WrappingAdd(biases[q * hidden + j], values[j]);
   }
   ASSIGN_OR_RETURN(const FixedPointMultiplier hidden_multiplier,
                    multiplier_of(static_cast<float>(std::pow(2.0, -15) / static_cast<double>(hidden_q.scales[0]) *

@@ -457,15 +457,8 @@ absl::Status ConvertQuantizedReduction(SubgraphImporter& s, bool sum) {
   // Micro versions divided the codes instead).
   ASSIGN_OR_RETURN(ValueId input, s.Input(0));
   const bool image = rank == 4 && reduced == std::set<int64_t>{1, 2};
-  // Reduced axes next to each other with kept ones after them (one height, say): a
-  // window of `reduced_count` rows over [1, before, reduced, after], no Transpose.
-  const bool contiguous = *reduced.rbegin() - *reduced.begin() + 1 == static_cast<int64_t>(reduced.size());
-  int64_t after_count = 1;
-  for (int64_t d = *reduced.rbegin() + 1; d < rank; ++d) after_count *= x[d];
-  // Two runs of reduced axes with one run of kept ones between and none after (height
-  // and channels of NHWC, width kept): a window of the first run's rows by the second
-  // run's columns, stepping a whole run of columns, over [1, before, first, kept x second].
-  std::vector<std::pair<int64_t, int64_t>> runs;  // [first, last] of each run of reduced axes
+  // The runs of reduced axes next to each other, [first, last] each.
+  std::vector<std::pair<int64_t, int64_t>> runs;
   for (int64_t d : reduced) {
     if (!runs.empty() && runs.back().second == d - 1) {
       runs.back().second = d;
@@ -478,12 +471,19 @@ absl::Status ConvertQuantizedReduction(SubgraphImporter& s, bool sum) {
     for (int64_t d = first; d <= last; ++d) count *= x[d];
     return count;
   };
+  // Reduced axes next to each other with kept ones after them (one height, say): a
+  // window of `reduced_count` rows over [1, before, reduced, after], no Transpose.
+  const bool contiguous = runs.size() == 1;
+  const int64_t after_count = count_of(runs.back().second + 1, rank - 1);
+  // Two runs with one run of kept axes between and none after (height and channels of
+  // NHWC, width kept): a window of the first run's rows by the second run's columns,
+  // stepping a whole run of columns, over [1, before, first, kept x second].
   const bool two_runs = runs.size() == 2 && runs[1].second == rank - 1;
   ValueId pooled = input;
   std::vector<int64_t> kernel = {1, reduced_count};
   std::vector<int64_t> strides;
   Shape pooled_shape{1, kept_count, 1, 1};
-  if (two_runs && !image) {
+  if (two_runs) {  // never the image's height and width, one run
     const int64_t before = count_of(0, runs[0].first - 1), first = count_of(runs[0].first, runs[0].second),
                   between = count_of(runs[0].second + 1, runs[1].first - 1),
                   second = count_of(runs[1].first, runs[1].second);

@@ -86,6 +86,12 @@ int32_t RoundingDivideByPowerOfTwo(int32_t x, int exponent);
 // an int32, neither offset nor clamped.
 int32_t MultiplyByFixedPoint(int32_t x, FixedPointMultiplier m);
 
+// x + y in int32 as TFLite's kernels add (their overflow is undefined in C++; the
+// hardware wraps), without signed overflow here.
+inline int32_t WrappingAdd(int32_t x, int32_t y) {
+  return static_cast<int32_t>(static_cast<uint32_t>(x) + static_cast<uint32_t>(y));
+}
+
 // TFLite's int8 ADD (reference_integer_ops::Add, with its Prepare's parameters): each
 // operand less its zero point, shifted left by 20, scaled by its scale over twice the
 // larger input scale; the two summed; the sum scaled by twice the larger input scale

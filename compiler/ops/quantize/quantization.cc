@@ -228,11 +228,10 @@ std::optional<TensorQuantization> QuantizationOfValue(const Graph& graph, ValueI
       return ConstantPair(graph, node, kQLinearConvAddendInput + 3, kQLinearConvAddendInput + 4);
     }
     if (node.op == OpKind::kQLinearConv || node.op == OpKind::kQLinearMatMul || node.op == OpKind::kQLinearAdd ||
-        node.op == OpKind::kQLinearMul) {
+        node.op == OpKind::kQLinearMul || node.op == OpKind::kQuantizedLstm) {
       return ConstantPair(graph, node, 6, 7);
     }
     if (node.op == OpKind::kTableLookup) return ConstantPair(graph, node, 2, 3);
-    if (node.op == OpKind::kQuantizedLstm) return ConstantPair(graph, node, 6, 7);
     if (node.op == OpKind::kQLinearAveragePool || node.op == OpKind::kQLinearSoftmax || node.op == OpKind::kRequantize) {
       return ConstantPair(graph, node, 3, 4);
     }

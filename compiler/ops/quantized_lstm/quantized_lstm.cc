@@ -94,8 +94,6 @@ llvm::Function* ActivationFunction(KernelContext& k, bool tanh, int integer_bits
 }
 
 int32_t Saturate(int64_t v, int32_t low, int32_t high) { return static_cast<int32_t>(std::clamp<int64_t>(v, low, high)); }
-// int32 addition as TFLite's kernel does it (wrapping where it would overflow).
-int32_t WrappingAdd(int32_t x, int32_t y) { return static_cast<int32_t>(static_cast<uint32_t>(x) + static_cast<uint32_t>(y)); }
 
 }  // namespace
 
