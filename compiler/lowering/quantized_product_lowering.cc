@@ -364,6 +364,19 @@ int64_t ByteQuadColumnLanes(const Graph& graph, const Node& node, const Lowering
 
 int64_t WindowPairsBytes(int64_t taps) { return (taps + 3) / 4 * 4 * 2; }
 
+bool DirectKernelPairsPixels(const Graph& graph, const Node& node, const ConvGeometry& g,
+                             const LoweringTarget& target) {
+  const int weights = node.op == OpKind::kQLinearConv ? 3 : 1;
+  const int weight_zero_point = node.op == OpKind::kQLinearConv ? 5 : 3;
+  const WindowGeometry& w = g.window;
+  const DataType x_type = graph.InputType(node, 0).element_type;
+  return target.dsp_pairs && !target.code_size_first && w.spatial_rank == 2 && w.kernel_w == 3 && w.kernel_h >= 2 &&
+         w.dilation_w == 1 && (w.stride_w == 1 || w.stride_w == 2) && w.out_w >= 2 &&
+         (x_type == DataType::kInt8 || x_type == DataType::kUInt8) && !node.attributes.Has(kFusedChannelsLastInput) &&
+         graph.IsConstant(node.inputs[weights]) && graph.InputType(node, weights).element_type == DataType::kInt8 &&
+         ZeroWeightZeroPoint(graph, node, weight_zero_point);
+}
+
 absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node, const LoweringTarget& target,
                                            bool workspace_free, bool narrow_workspace) {
   const bool qlinear = node.op == OpKind::kQLinearConv;
@@ -476,6 +489,10 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   plan.unrolled_interior = plan.kernel == KernelVariant(QuantizedProductKernel::kDirect) &&
                            target.vector_lanes == 1 && !target.int8_vector_dot && !target.code_size_first &&
                            g.window.kernel_h * g.window.kernel_w <= kDirectUnrolledTaps;
+  if (plan.kernel == KernelVariant(QuantizedProductKernel::kDirect) && target.vector_lanes == 1 &&
+      !target.int8_vector_dot && DirectKernelPairsPixels(graph, node, g, target)) {
+    plan.tiles.pixels = 2;
+  }
   if (target.memory_first && qlinear) {
     PlanWritingOverInput(graph, node, g, ByteSize(graph.value(node.outputs[0]).type.element_type), plan);
   }
