@@ -171,7 +171,8 @@ absl::StatusOr<TargetDescription> DescribeTarget(const std::string& triple, cons
                                                    "' has no FPU: use a soft-float triple (...-eabi) or a CPU with an "
                                                    "FPU, e.g. --cpu cortex-m4"));
   }
-  target.dsp_pairs = (parsed.isARM() || parsed.isThumb()) && has("+dsp");
+  // The int8 kernels unpack 32-bit loads with SXTB16 as little-endian bytes.
+  target.dsp_pairs = (parsed.isARM() || parsed.isThumb()) && parsed.isLittleEndian() && has("+dsp");
   target.x86_int16_pairs = parsed.isX86() && has("+avx2");
   target.helium = (parsed.isARM() || parsed.isThumb()) && has("+mve");
   target.hardware_float = parsed.isARM() || parsed.isThumb() ? has("+vfp2sp")

@@ -41,7 +41,9 @@ bool ZeroWeightZeroPoint(const Graph& graph, const Node& node, int zero_point_in
 // its pixel is written) must start so that no pixel lands on an input element a later
 // pixel of its channel reads: the most by which a pixel's position passes the lowest
 // element any later window reads. Channel 0's; a later channel has more room when an
-// output plane is no larger than an input plane.
+// output plane is no larger than an input plane. Two pixels at a time (the direct
+// kernel's pairs, DirectKernelPairsPixels), both windows read before either pixel is
+// written and no byte outside them, need no more: the first pixel is only written later.
 int64_t DepthwisePixelOverrun(const WindowGeometry& w) {
   const int64_t pixels = w.out_h * w.out_w;
   std::vector<int64_t> lowest_read_from(pixels + 1, w.in_h * w.in_w);  // by any pixel from this one on
@@ -59,7 +61,8 @@ int64_t DepthwisePixelOverrun(const WindowGeometry& w) {
 // (NodePlan::writes_over_consumed_input) and how far ahead: the window-pairs kernel of a
 // pointwise convolution (1x1, stride 1, unpadded, one group) copies each pixel's
 // channels before writing that pixel's outputs; the direct kernel of a depthwise one
-// reads each window just before writing its pixel (DepthwisePixelOverrun ahead). One
+// reads each window (or pair of windows) just before writing its pixel (or pair)
+// (DepthwisePixelOverrun ahead). One
 // image, planar input and output (an NHWC one, kFusedChannelsLastInput or
 // kFusedChannelsLastOutput, puts a pixel's outputs where later pixels' inputs are
 // still unread), outputs as wide as inputs (QLinearConv's int8/uint8), an input no
@@ -370,7 +373,10 @@ bool DirectKernelPairsPixels(const Graph& graph, const Node& node, const ConvGeo
   const int weight_zero_point = node.op == OpKind::kQLinearConv ? 5 : 3;
   const WindowGeometry& w = g.window;
   const DataType x_type = graph.InputType(node, 0).element_type;
-  return target.dsp_pairs && !target.code_size_first && w.spatial_rank == 2 && w.kernel_w == 3 && w.kernel_h >= 2 &&
+  // kernel_h >= 2: the last kernel row's weights are read as the word ending with them
+  // (from the byte before), which lies inside the output channel's weights only then.
+  return target.dsp_pairs && target.vector_lanes == 1 && !target.code_size_first && w.spatial_rank == 2 &&
+         w.kernel_w == 3 && w.kernel_h >= 2 &&
          w.dilation_w == 1 && (w.stride_w == 1 || w.stride_w == 2) && w.out_w >= 2 &&
          (x_type == DataType::kInt8 || x_type == DataType::kUInt8) && !node.attributes.Has(kFusedChannelsLastInput) &&
          graph.IsConstant(node.inputs[weights]) && graph.InputType(node, weights).element_type == DataType::kInt8 &&
@@ -489,8 +495,7 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   plan.unrolled_interior = plan.kernel == KernelVariant(QuantizedProductKernel::kDirect) &&
                            target.vector_lanes == 1 && !target.int8_vector_dot && !target.code_size_first &&
                            g.window.kernel_h * g.window.kernel_w <= kDirectUnrolledTaps;
-  if (plan.kernel == KernelVariant(QuantizedProductKernel::kDirect) && target.vector_lanes == 1 &&
-      !target.int8_vector_dot && DirectKernelPairsPixels(graph, node, g, target)) {
+  if (plan.kernel == KernelVariant(QuantizedProductKernel::kDirect) && DirectKernelPairsPixels(graph, node, g, target)) {
     plan.tiles.pixels = 2;
   }
   if (target.memory_first && qlinear) {

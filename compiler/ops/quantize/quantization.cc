@@ -335,28 +335,43 @@ llvm::Value* EmitRequantizationMultiplier(KernelContext& k, llvm::Value* input_s
   return k.b.CreateFDiv(k.b.CreateFMul(input_scale, weight_scale), output_scale);
 }
 
+namespace {
+
+// Where the rounding rule (halves to even) of one float may take Arm's saturating form
+// (EmitSaturatingRoundToQuantized): a scalar, an 8- or 16-bit type, a core with an FPU
+// and the DSP extension but no Helium (LoweringTarget's arm_saturating_round).
+bool SaturatingRoundApplies(const KernelContext& k, llvm::Value* scaled, DataType type) {
+  const bool saturable = type == DataType::kInt8 || type == DataType::kUInt8 || type == DataType::kInt16 ||
+                         type == DataType::kUInt16;
+  return k.target.arm_saturating_round && !scaled->getType()->isVectorTy() && saturable;
+}
+
+// Rounded (halves to even) and saturated by VCVTR, the zero point added by QADD, the
+// type's range by SSAT/USAT: the same integer as clamping first (the bounds are
+// integers) in 4 instructions where the float compares take 10 on a Cortex-M4. Only a
+// NaN differs: the zero point here, the type's minimum there.
+llvm::Value* EmitSaturatingRoundToQuantized(KernelContext& k, llvm::Value* scaled, llvm::Value* zero_point,
+                                            DataType type) {
+  llvm::IRBuilder<>& b = k.b;
+  const int bits = static_cast<int>(ByteSize(type)) * 8;
+  llvm::Value* rounded = b.CreateBitCast(b.CreateIntrinsic(llvm::Intrinsic::arm_vcvtr, {k.F32()}, {scaled}),
+                                         b.getInt32Ty());
+  llvm::Value* shifted = b.CreateIntrinsic(llvm::Intrinsic::arm_qadd, {}, {rounded, zero_point});
+  const llvm::Intrinsic::ID saturate = IsSignedInteger(type) ? llvm::Intrinsic::arm_ssat : llvm::Intrinsic::arm_usat;
+  llvm::Value* saturated = b.CreateIntrinsic(saturate, {}, {shifted, b.getInt32(bits)});
+  return b.CreateTrunc(saturated, k.Elem(type));
+}
+
+}  // namespace
+
 llvm::Value* EmitRequantize(KernelContext& k, llvm::Value* accumulator, llvm::Value* multiplier,
                             llvm::Value* zero_point, DataType type) {
   llvm::IRBuilderBase::FastMathFlagGuard exact(k.b);
   k.b.clearFastMathFlags();
   llvm::Value* scaled = k.b.CreateFMul(k.b.CreateSIToFP(accumulator, LanesOf(accumulator, k.F32())),
                                        SplatLike(k.b, accumulator, multiplier));
-  const bool saturable = type == DataType::kInt8 || type == DataType::kUInt8 || type == DataType::kInt16 ||
-                         type == DataType::kUInt16;
-  if (k.target.arm_saturating_round && !accumulator->getType()->isVectorTy() && saturable) {
-    const int bits = static_cast<int>(ByteSize(type)) * 8;
-    // Rounded (halves to even) and saturated by VCVTR, the zero point added by QADD, the
-    // type's range by SSAT/USAT: the same integer as clamping first (the bounds are
-    // integers) in 4 instructions where the float compares take 10 on a Cortex-M4. Only
-    // a NaN (broken scales) differs: the zero point here, the type's minimum there.
-    llvm::IRBuilder<>& b = k.b;
-    llvm::Value* rounded = b.CreateBitCast(b.CreateIntrinsic(llvm::Intrinsic::arm_vcvtr, {k.F32()}, {scaled}),
-                                           b.getInt32Ty());
-    llvm::Value* shifted = b.CreateIntrinsic(llvm::Intrinsic::arm_qadd, {}, {rounded, zero_point});
-    const llvm::Intrinsic::ID saturate = IsSignedInteger(type) ? llvm::Intrinsic::arm_ssat : llvm::Intrinsic::arm_usat;
-    llvm::Value* saturated = b.CreateIntrinsic(saturate, {}, {shifted, b.getInt32(bits)});
-    return b.CreateTrunc(saturated, k.Elem(type));
-  }
+  // An integer times the multiplier is a NaN only where the scales are broken.
+  if (SaturatingRoundApplies(k, scaled, type)) return EmitSaturatingRoundToQuantized(k, scaled, zero_point, type);
   return EmitRoundToQuantized(k, scaled, zero_point, type);
 }
 
@@ -410,7 +425,14 @@ llvm::Value* EmitQuantize(KernelContext& k, llvm::Value* x, llvm::Value* scale, 
                           HalfRounding halves) {
   llvm::IRBuilderBase::FastMathFlagGuard exact(k.b);
   k.b.clearFastMathFlags();
-  return EmitRoundToQuantized(k, k.b.CreateFDiv(x, scale), zero_point, type, halves);
+  llvm::Value* scaled = k.b.CreateFDiv(x, scale);
+  if (halves != HalfRounding::kToEven || !SaturatingRoundApplies(k, scaled, type)) {
+    return EmitRoundToQuantized(k, scaled, zero_point, type, halves);
+  }
+  // A NaN input gives the type's minimum, as the clamping form does.
+  llvm::Value* minimum = llvm::ConstantInt::get(k.Elem(type), QuantizedMin(type), /*IsSigned=*/true);
+  return k.b.CreateSelect(k.b.CreateFCmpUNO(scaled, scaled), minimum,
+                          EmitSaturatingRoundToQuantized(k, scaled, zero_point, type));
 }
 
 llvm::Value* EmitDequantize(KernelContext& k, llvm::Value* value, llvm::Value* scale, llvm::Value* zero_point) {

@@ -965,7 +965,10 @@ void EmitPlaneRowsConv(KernelContext& k, const QuantizedConvGeometry& g) {
 // SXTB16 (UXTB16 for uint8 codes): a pixel's taps 0 and 2 are one pair, times the row's
 // weights 0 and 2 in one SMLAD; its tap 1 is a half, times weight 1 in one SMLABB or
 // SMLATB. The codes are not centred: each sum starts at -x_zero_point times its
-// channel's weight sum (every tap of an inside window counts), made once per block.
+// channel's weight sum (every tap of an inside window counts), made once per image and
+// block of channels. The loads read no byte outside the two windows, and both windows
+// are read before either pixel is written: a depthwise layer writing over its input
+// (NodePlan::writes_over_consumed_input) needs no more lead than one pixel at a time.
 // The direct kernel's rows of at most this many pixels are written out pair by pair.
 constexpr int64_t kDirectWrittenOutColumns = 5;
 
@@ -982,12 +985,12 @@ class DirectPixelPairs {
   // -x_zero_point times their weight sums.
   void StartBlock(llvm::Value* first, llvm::Value* x_zero_point) {
     llvm::IRBuilder<>& b = k_.b;
-    const int64_t row = Row();
+    const int64_t per_channel = WeightsPerChannel();
     for (int64_t i = 0; i < block_; ++i) {
-      llvm::Value* filter = b.CreateMul(b.CreateAdd(first, k_.Int(i)), k_.Int(row));
+      llvm::Value* weights = b.CreateMul(b.CreateAdd(first, k_.Int(i)), k_.Int(per_channel));
       b.CreateStore(b.getInt32(0), starts_[i]);
-      k_.Loop(row, [&](llvm::Value* t) {
-        llvm::Value* w = b.CreateSExt(k_.LoadAs(DataType::kInt8, k_.in[g_.w_input], b.CreateAdd(filter, t)),
+      k_.Loop(per_channel, [&](llvm::Value* t) {
+        llvm::Value* w = b.CreateSExt(k_.LoadAs(DataType::kInt8, k_.in[g_.w_input], b.CreateAdd(weights, t)),
                                       b.getInt32Ty());
         b.CreateStore(b.CreateAdd(b.CreateLoad(b.getInt32Ty(), starts_[i]), w), starts_[i]);
       }, /*allow_unrolling=*/false);
@@ -1003,7 +1006,7 @@ class DirectPixelPairs {
     llvm::Type* i32 = b.getInt32Ty();
     llvm::Type* i8 = b.getInt8Ty();
     const WindowGeometry& s = g_.conv.window;
-    const int64_t channels = g_.conv.InChannelsPerGroup(), row = Row();
+    const int64_t channels = g_.conv.InChannelsPerGroup(), per_channel = WeightsPerChannel();
     llvm::Function* unpack = llvm::Intrinsic::getDeclaration(
         &k_.module, g_.x_type == DataType::kUInt8 ? llvm::Intrinsic::arm_uxtb16 : llvm::Intrinsic::arm_sxtb16);
     llvm::Function* sxtb16 = llvm::Intrinsic::getDeclaration(&k_.module, llvm::Intrinsic::arm_sxtb16);
@@ -1022,7 +1025,9 @@ class DirectPixelPairs {
     }
     k_.Loop(channels, [&](llvm::Value* c) {
       llvm::Value* plane = b.CreateMul(b.CreateAdd(first_plane, c), k_.Int(s.in_h * s.in_w));
-      llvm::Value* filter = b.CreateMul(b.CreateAdd(b.CreateMul(first, k_.Int(channels)), c), k_.Int(s.kernel_h * 3));
+      // Output channel first's kernel for input channel c; channel first + i's is i
+      // output channels' weights further.
+      llvm::Value* kernel = b.CreateMul(b.CreateAdd(b.CreateMul(first, k_.Int(channels)), c), k_.Int(s.kernel_h * 3));
       for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
         llvm::Value* ih = b.CreateAdd(h_base, k_.Int(kh * s.dilation_h));
         llvm::Value* at = b.CreateAdd(plane, b.CreateAdd(b.CreateMul(ih, k_.Int(s.in_w)), w_base));
@@ -1041,10 +1046,10 @@ class DirectPixelPairs {
         }
         for (int64_t i = 0; i < block_; ++i) {
           // The row's weights w0 w1 w2, read as a word from w0 (bytes w0 w1 w2 and the
-          // next row's first), or from the byte before for the filter's last row (which
+          // next row's first), or from the byte before for the kernel's last row (which
           // may end the weights): (w0, w2) and w1 in the bottom half.
           const bool last_row = kh + 1 == s.kernel_h;
-          llvm::Value* w_row = b.CreateAdd(filter, k_.Int(i * row + kh * 3 - (last_row ? 1 : 0)));
+          llvm::Value* w_row = b.CreateAdd(kernel, k_.Int(i * per_channel + kh * 3 - (last_row ? 1 : 0)));
           llvm::Value* weights = word_at(k_.in[g_.w_input], w_row);
           llvm::Value* outer = b.CreateCall(sxtb16, {last_row ? rotated(weights, 8) : weights});
           llvm::Value* middle = b.CreateCall(sxtb16, {rotated(weights, last_row ? 16 : 8)});
@@ -1063,7 +1068,8 @@ class DirectPixelPairs {
   llvm::Value* Sum(int64_t p, int64_t i) { return k_.b.CreateLoad(k_.b.getInt32Ty(), sums_[p][i]); }
 
  private:
-  int64_t Row() const { return g_.conv.InChannelsPerGroup() * g_.conv.window.kernel_h * 3; }
+  // One output channel's weights: its group's input channels' kernels.
+  int64_t WeightsPerChannel() const { return g_.conv.InChannelsPerGroup() * g_.conv.window.kernel_h * 3; }
 
   KernelContext& k_;
   const QuantizedConvGeometry& g_;
@@ -1073,7 +1079,9 @@ class DirectPixelPairs {
 };
 
 // Direct convolution, planar: one int32 dot product per output element over the taps
-// inside the image (the valid kernel rows and columns are computed per output pixel).
+// inside the image (the valid kernel rows and columns are computed per output pixel);
+// with NodePlan::tiles.pixels 2, two pixels at a time where both windows lie inside
+// (DirectPixelPairs).
 absl::Status EmitConvIntegerKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(QuantizedConvGeometry g, ResolveQuantizedConv(k.graph, k.node));
   if (std::get<QuantizedProductKernel>(k.plan.kernel) == QuantizedProductKernel::kDspPairs) {
