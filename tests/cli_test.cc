@@ -732,6 +732,30 @@ TEST(Cli, Int8ProductsUseSmladOnlyWhereTheCoreHasIt) {
   EXPECT_NE(host_report.find("QLinearConv 'conv1'"), std::string::npos) << host_report;
 }
 
+// A quantised Gemm on a Cortex-M55 runs as row-dot: A's int8 codes read in place, 16
+// products a VMLADAVA.S8, four columns at a time, A's zero point folded into the
+// prepared bias, no workspace (in memory mode too); on a Cortex-M4 the DSP pairs.
+// Outputs: the op model row_dot and the int8 networks' firmware checks (Cortex-M55).
+TEST(Cli, Int8MatrixProductsOnHeliumAreRowDots) {
+  const std::string model = kTestModels + "/row_dot.onnxtxt --dump-plan --name r";
+  TemporaryFolder m55, m4;
+  const CommandResult helium =
+      Modelc("compile " + model + " --target thumbv8.1m.main-none-eabihf --cpu cortex-m55 -o " + m55.path());
+  ASSERT_EQ(helium.exit_code, 0) << helium.output;
+  for (const char* piece : {"'Gemm_12' QLinearMatMul: row-dot, float requantisation\n",
+                            "constant bias_folded: %Gemm_12.bias_folded int32[6]",
+                            "'Gemm_25' QLinearMatMul: row-dot, float requantisation\n"}) {
+    EXPECT_NE(helium.output.find(piece), std::string::npos) << piece << "\n" << helium.output;
+  }
+  EXPECT_EQ(helium.output.find("workspace"), std::string::npos) << helium.output;
+  const CommandResult disassembly = RunCommand("llvm-objdump-19 -d " + m55.File("r.o"));
+  ASSERT_EQ(disassembly.exit_code, 0) << disassembly.output;
+  EXPECT_NE(disassembly.output.find("vmlava.s8"), std::string::npos) << disassembly.output;
+  const CommandResult dsp = Modelc("compile " + model + " --target thumbv7em-none-eabihf --cpu cortex-m4 -o " + m4.path());
+  ASSERT_EQ(dsp.exit_code, 0) << dsp.output;
+  EXPECT_EQ(dsp.output.find("row-dot"), std::string::npos) << dsp.output;
+}
+
 // On a microcontroller the default is --optimize memory: no kernel workspace lifts the
 // arena above the activation bound (here a padded convolution whose padded copy would);
 // --optimize speed keeps the copy, and the report says how far above the bound it is.

@@ -85,6 +85,8 @@ const char* Name(QuantizedProductKernel kernel) {
       return "channel-lanes";
     case QuantizedProductKernel::kPixelLanes:
       return "pixel-lanes";
+    case QuantizedProductKernel::kRowDot:
+      return "row-dot";
   }
   return "unknown";
 }

@@ -59,6 +59,8 @@ enum class QuantizedProductKernel {  // QLinearConv, ConvInteger, QLinearMatMul,
   kPixelLanes,                        // x86 with VPDPBUSD: pixels of an output row (a pointwise
                                       // convolution's plane) in the lanes, four taps a lane per
                                       // instruction
+  kRowDot,                            // QLinearMatMul on Helium: A's int8 codes read in place, 16
+                                      // products a VMLADAVA, four columns at a time, no workspace
 };
 using KernelVariant = std::variant<std::monostate, ConvKernel, MatrixProductKernel, PoolKernel, QuantizedProductKernel>;
 

@@ -296,6 +296,9 @@ bool AccumulatorsBelow2To30(const Graph& graph, const Node& node) {
 absl::Status PrepareQuantizedProductConstants(Graph& graph, const Node& node, NodePlan& plan) {
   const auto* kernel = std::get_if<QuantizedProductKernel>(&plan.kernel);
   if (kernel && *kernel == QuantizedProductKernel::kChannelLanes) PrepareChannelLanesConstants(graph, node, plan);
+  if (kernel && *kernel == QuantizedProductKernel::kRowDot) {
+    AddFoldedBiases(graph, node, CentreWindowDotWeights(graph, node), plan);
+  }
   if (kernel && *kernel == QuantizedProductKernel::kPixelLanes) PreparePixelLanesConstants(graph, node, plan);
   if (kernel && *kernel == QuantizedProductKernel::kWindowDot) {
     const CentredWeights weights = CentreWindowDotWeights(graph, node);
@@ -361,6 +364,27 @@ int64_t ByteQuadColumnLanes(const Graph& graph, const Node& node, const Lowering
   if (graph.HasInput(node, kXZeroPointInput) && graph.InputType(node, kXZeroPointInput).ElementCount() != 1) return 0;
   if (!CentreWindowDotWeights(graph, node).FitInt8()) return 0;
   return WholeByteQuadVectors(b[0], target);
+}
+
+// Helium (int8 VMLADAVA): a QLinearMatMul of one int8 matrix A [M, K], K >= 16, with
+// its one zero point and scale constants, and a constant int8 B given as [N, K] (transB)
+// with zero point 0, a constant bias or none: kRowDot.
+bool HeliumRowDot(const Graph& graph, const Node& node, const LoweringTarget& target) {
+  if (node.op != OpKind::kQLinearMatMul || !target.int8_vector_dot) return false;
+  const absl::StatusOr<int64_t> trans_a = node.attributes.GetInt("transA", 0);
+  const absl::StatusOr<int64_t> trans_b = node.attributes.GetInt("transB", 0);
+  const Shape& a = graph.InputType(node, 0).shape;
+  const Shape& b = graph.InputType(node, 3).shape;
+  if (!trans_a.ok() || *trans_a != 0 || !trans_b.ok() || *trans_b == 0 || a.size() != 2 || b.size() != 2 ||
+      a[1] < kWindowDotLanes || graph.InputType(node, 0).element_type != DataType::kInt8 ||
+      !graph.IsConstant(node.inputs[3]) || graph.InputType(node, 3).element_type != DataType::kInt8 ||
+      !ZeroWeightZeroPoint(graph, node, 5)) {
+    return false;
+  }
+  for (int input : {kXZeroPointInput, kQLinearBiasInput}) {
+    if (graph.HasInput(node, input) && !graph.IsConstant(node.inputs[input])) return false;
+  }
+  return !graph.HasInput(node, kXZeroPointInput) || graph.InputType(node, kXZeroPointInput).ElementCount() == 1;
 }
 
 }  // namespace
@@ -515,6 +539,10 @@ absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& nod
     plan.tiles.channel_block = lanes;
     plan.window_code_offset = UnsignedCodeOffset(graph.InputType(node, 0).element_type);
     plan.workspace.push_back({"window_codes", 0, WindowDotTaps(graph.InputType(node, 0).shape[1])});
+    return plan;
+  }
+  if (HeliumRowDot(graph, node, target)) {
+    plan.kernel = QuantizedProductKernel::kRowDot;
     return plan;
   }
   if (!target.dsp_pairs || node.op != OpKind::kQLinearMatMul) return plan;

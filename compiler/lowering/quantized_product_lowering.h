@@ -35,6 +35,12 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
 // a_zero_point, widened once into "window_pairs", then two columns at a time; or, with
 // `workspace_free`, kDspPairsInRegisters: each 4 bytes of A unpacked into two int16
 // pairs in registers (SXTB16 / UXTB16, SSUB16 of the zero point), shared by four columns.
+// Before those, on Helium (LoweringTarget::int8_vector_dot) a QLinearMatMul of one int8
+// matrix A [M, K], K >= 16, its zero point and scale constants, and a constant int8 B
+// given as [N, K] with zero point 0 and a constant bias or none runs as kRowDot in every
+// mode: A's codes read in place, 16 products a VMLADAVA.S8 into a scalar sum, four
+// columns at a time (each 16 bytes of A loaded once for them), the last K % 16 one at a
+// time; A's zero point's share comes off the prepared bias "bias_folded"; no workspace.
 absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& node, const LoweringTarget& target,
                                              bool workspace_free);
 

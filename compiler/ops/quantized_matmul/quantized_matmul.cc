@@ -300,6 +300,73 @@ absl::Status EmitChannelLanesMatMul(KernelContext& k, const QuantizedMatMulGeome
   return absl::OkStatus();
 }
 
+// QuantizedProductKernel::kRowDot (lowering/quantized_product_lowering.h), Helium: for
+// each row of A (int8 codes, read in place) kRowDotColumns columns of B ([N, K], int8,
+// zero point 0) at a time, each 16 codes of A loaded once and multiplied with each
+// column's 16 weights, the products summed into the column's scalar sum (LLVM makes
+// each step one VMLADAVA.S8); the last K % 16 taps one at a time; then "bias_folded"
+// (the bias less A's zero point times the column's weight sum) added, requantised and
+// stored.
+constexpr int kRowDotColumns = 4;
+void EmitRowDotMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
+  const MatMulGeometry& p = g.product;
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Type* i8 = b.getInt8Ty();
+  llvm::Type* i32 = b.getInt32Ty();
+  auto* codes = llvm::FixedVectorType::get(i8, kWindowDotLanes);
+  auto* products = llvm::FixedVectorType::get(i32, kWindowDotLanes);
+  llvm::Value* biases = k.PreparedConstant("bias_folded");
+  ProductRequantizer requantizer(k, g.b, *g.y);
+  llvm::Value* y_zero_point = EmitLoadZeroPoint(k, *g.y, k.Int(0));
+  llvm::Value* a_scale = EmitLoadScale(k, g.a, k.Int(0));
+  llvm::Value* sums[kRowDotColumns];
+  for (llvm::Value*& sum : sums) sum = k.EntryAlloca(i32);
+  const int64_t whole = p.k / kWindowDotLanes * kWindowDotLanes;
+  k.Loop(p.m, [&](llvm::Value* i) {
+    llvm::Value* a_row = b.CreateMul(i, k.Int(p.k));
+    auto columns_from = [&](llvm::Value* first, int count) {
+      std::vector<llvm::Value*> j, rows;
+      for (int c = 0; c < count; ++c) {
+        j.push_back(b.CreateAdd(first, k.Int(c)));
+        rows.push_back(b.CreateMul(j.back(), k.Int(p.k)));
+        b.CreateStore(b.getInt32(0), sums[c]);
+      }
+      k.Loop(p.k / kWindowDotLanes, [&](llvm::Value* q) {
+        llvm::Value* tap = b.CreateMul(q, k.Int(kWindowDotLanes));
+        llvm::Value* a = b.CreateSExt(
+            b.CreateAlignedLoad(codes, b.CreateInBoundsGEP(i8, k.in[g.a_input], b.CreateAdd(a_row, tap)), llvm::Align(1)),
+            products);
+        for (int c = 0; c < count; ++c) {
+          llvm::Value* w = b.CreateSExt(
+              b.CreateAlignedLoad(codes, b.CreateInBoundsGEP(i8, k.in[g.b_input], b.CreateAdd(rows[c], tap)),
+                                  llvm::Align(1)),
+              products);
+          b.CreateStore(b.CreateAdd(b.CreateLoad(i32, sums[c]), b.CreateAddReduce(b.CreateMul(a, w))), sums[c]);
+        }
+      }, /*allow_unrolling=*/false);
+      for (int64_t t = whole; t < p.k; ++t) {
+        llvm::Value* x = b.CreateSExt(k.LoadAs(DataType::kInt8, k.in[g.a_input], b.CreateAdd(a_row, k.Int(t))), i32);
+        for (int c = 0; c < count; ++c) {
+          llvm::Value* w = b.CreateSExt(k.LoadAs(DataType::kInt8, k.in[g.b_input], b.CreateAdd(rows[c], k.Int(t))), i32);
+          b.CreateStore(b.CreateAdd(b.CreateLoad(i32, sums[c]), b.CreateMul(x, w)), sums[c]);
+        }
+      }
+      for (int c = 0; c < count; ++c) {
+        llvm::Value* sum = b.CreateAdd(b.CreateLoad(i32, sums[c]), k.LoadAs(DataType::kInt32, biases, j[c]));
+        const ProductRequantizer::Channel channel = requantizer.Load(a_scale, j[c]);
+        k.StoreAs(g.y->type, requantizer.Apply(channel, sum, y_zero_point, g.y->type), k.out[0],
+                  b.CreateAdd(b.CreateMul(i, k.Int(p.n)), j[c]));
+      }
+    };
+    k.Loop(p.n / kRowDotColumns, [&](llvm::Value* group) {
+      columns_from(b.CreateMul(group, k.Int(kRowDotColumns)), kRowDotColumns);
+    }, /*allow_unrolling=*/false);
+    for (int64_t first = p.n / kRowDotColumns * kRowDotColumns; first < p.n; ++first) {
+      columns_from(k.Int(first), 1);  // the last 1 to 3 columns
+    }
+  });
+}
+
 // One dot product per output element, over K, in int32; the operands' parameters are
 // loaded once per row (A) and per column (B).
 absl::Status EmitMatMulIntegerKernel(KernelContext& k) {
@@ -313,6 +380,10 @@ absl::Status EmitMatMulIntegerKernel(KernelContext& k) {
   }
   if (std::get<QuantizedProductKernel>(k.plan.kernel) == QuantizedProductKernel::kDspPairsInRegisters) {
     EmitDspPairsInRegistersMatMul(k, g);  // the same conditions
+    return absl::OkStatus();
+  }
+  if (std::get<QuantizedProductKernel>(k.plan.kernel) == QuantizedProductKernel::kRowDot) {
+    EmitRowDotMatMul(k, g);  // planned only for QLinearMatMul of one int8 matrix, B as [N, K]
     return absl::OkStatus();
   }
   const MatMulGeometry& p = g.product;
