@@ -754,6 +754,16 @@ TEST(Cli, Int8MatrixProductsOnHeliumAreRowDots) {
   const CommandResult dsp = Modelc("compile " + model + " --target thumbv7em-none-eabihf --cpu cortex-m4 -o " + m4.path());
   ASSERT_EQ(dsp.exit_code, 0) << dsp.output;
   EXPECT_EQ(dsp.output.find("row-dot"), std::string::npos) << dsp.output;
+  // Each column keeps its own accumulating VMLAVA through the loop, also where the
+  // requantisation after it is vectorised (float, the ONNX networks): no sums merged
+  // into a vector by non-accumulating VMLAVs.
+  TemporaryFolder mlp;
+  ASSERT_EQ(Modelc("compile " + std::string(MODELC_INT8_DIR) + "/mlp_int8.onnx --target thumbv8.1m.main-none-eabihf "
+                   "--cpu cortex-m55 --name m -o " + mlp.path()).exit_code, 0);
+  const CommandResult mlp_code = RunCommand("llvm-objdump-19 -d " + mlp.File("m.o"));
+  ASSERT_EQ(mlp_code.exit_code, 0) << mlp_code.output;
+  EXPECT_NE(mlp_code.output.find("vmlava.s8"), std::string::npos) << mlp_code.output;
+  EXPECT_EQ(mlp_code.output.find("vmlav.s8"), std::string::npos) << mlp_code.output;
 }
 
 // On a microcontroller the default is --optimize memory: no kernel workspace lifts the

@@ -366,8 +366,8 @@ int64_t ByteQuadColumnLanes(const Graph& graph, const Node& node, const Lowering
   return WholeByteQuadVectors(b[0], target);
 }
 
-// Helium (int8 VMLADAVA): a QLinearMatMul of one int8 matrix A [M, K], K >= 16, with
-// its one zero point and scale constants, and a constant int8 B given as [N, K] (transB)
+// Helium (int8 VMLADAVA): a QLinearMatMul of one int8 matrix A [M, K], K >= 16, whose
+// zero point (if any) is one constant, and a constant int8 B given as [N, K] (transB)
 // with zero point 0, a constant bias or none: kRowDot.
 bool HeliumRowDot(const Graph& graph, const Node& node, const LoweringTarget& target) {
   if (node.op != OpKind::kQLinearMatMul || !target.int8_vector_dot) return false;

@@ -36,7 +36,7 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
 // `workspace_free`, kDspPairsInRegisters: each 4 bytes of A unpacked into two int16
 // pairs in registers (SXTB16 / UXTB16, SSUB16 of the zero point), shared by four columns.
 // Before those, on Helium (LoweringTarget::int8_vector_dot) a QLinearMatMul of one int8
-// matrix A [M, K], K >= 16, its zero point and scale constants, and a constant int8 B
+// matrix A [M, K], K >= 16, its zero point (if any) one constant, and a constant int8 B
 // given as [N, K] with zero point 0 and a constant bias or none runs as kRowDot in every
 // mode: A's codes read in place, 16 products a VMLADAVA.S8 into a scalar sum, four
 // columns at a time (each 16 bytes of A loaded once for them), the last K % 16 one at a

@@ -370,7 +370,8 @@ llvm::Value* EmitRequantize(KernelContext& k, llvm::Value* accumulator, llvm::Va
   k.b.clearFastMathFlags();
   llvm::Value* scaled = k.b.CreateFMul(k.b.CreateSIToFP(accumulator, LanesOf(accumulator, k.F32())),
                                        SplatLike(k.b, accumulator, multiplier));
-  // An integer times the multiplier is a NaN only where the scales are broken.
+  // An integer times the multiplier is a NaN only where the multiplier is not finite
+  // (broken scales, or a quotient of scales that overflows): the zero point here.
   if (SaturatingRoundApplies(k, scaled, type)) return EmitSaturatingRoundToQuantized(k, scaled, zero_point, type);
   return EmitRoundToQuantized(k, scaled, zero_point, type);
 }
