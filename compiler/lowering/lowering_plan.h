@@ -126,8 +126,9 @@ struct NodePlan {
   // convolution's rows across its channels; a depthwise convolution's band of one
   // channel's rows, or its whole plane); the int8 pointwise kernel copies each pixel's
   // channels (its window pairs); the int8 depthwise kernel reads each window (or pair of
-  // windows) just before writing its pixel (or pair). The output may take input 0's buffer when the input dies here,
-  // also when the two sizes differ (the buffer is the larger).
+  // windows) just before writing its pixel (or pair). The output may take input 0's
+  // buffer when the input dies here, also when the two sizes differ (the buffer is the
+  // larger).
   bool writes_over_consumed_input = false;
   // With writes_over_consumed_input: the output starts this many bytes before input 0 in
   // their buffer (a stride-1 depthwise convolution's outputs land this far ahead of the

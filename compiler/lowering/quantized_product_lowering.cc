@@ -400,8 +400,8 @@ bool DirectKernelPairsPixels(const Graph& graph, const Node& node, const ConvGeo
   // kernel_h >= 2: the last kernel row's weights are read as the word ending with them
   // (from the byte before), which lies inside the output channel's weights only then.
   return target.dsp_pairs && target.vector_lanes == 1 && !target.code_size_first && w.spatial_rank == 2 &&
-         w.kernel_w == 3 && w.kernel_h >= 2 &&
-         w.dilation_w == 1 && (w.stride_w == 1 || w.stride_w == 2) && w.out_w >= 2 &&
+         w.kernel_w == 3 && w.kernel_h >= 2 && w.dilation_w == 1 && (w.stride_w == 1 || w.stride_w == 2) &&
+         w.out_w >= 2 &&
          (x_type == DataType::kInt8 || x_type == DataType::kUInt8) && !node.attributes.Has(kFusedChannelsLastInput) &&
          graph.IsConstant(node.inputs[weights]) && graph.InputType(node, weights).element_type == DataType::kInt8 &&
          ZeroWeightZeroPoint(graph, node, weight_zero_point);

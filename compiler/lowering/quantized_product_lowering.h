@@ -85,13 +85,12 @@ inline constexpr int64_t kWindowDotLanes = 16;
 // (ds_cnn_kws_int8's 10x4 first layer, unrolled, spilled registers and ran slower).
 inline constexpr int64_t kDirectUnrolledTaps = 9;
 // Whether the direct kernel, on Arm's DSP extension without vector lanes, takes two
-// output pixels side by side at a time where both windows lie inside the
-// image (NodePlan::tiles.pixels 2, "pixels 2" in --dump-plan; no workspace): a 2-D
-// window 3 wide and at least 2 high, stride 1 or 2 across, no dilation across, rows of
-// at least 2 pixels, an int8 or uint8 input stored planar, constant int8 weights with
-// zero point 0. Each
-// kernel row of an input channel is then a 32-bit load of the codes unpacked into
-// halfword pairs, taps 0 and 2 one SMLAD with the row's weights 0 and 2 (unpacked
+// output pixels side by side at a time where both windows lie inside the image
+// (NodePlan::tiles.pixels 2, "pixels 2" in --dump-plan; no workspace): a 2-D window 3
+// wide and at least 2 high, stride 1 or 2 across, no dilation across, rows of at least
+// 2 pixels, an int8 or uint8 input stored planar, constant int8 weights with zero point
+// 0. Each kernel row of an input channel is then a 32-bit load of the codes unpacked
+// into halfword pairs, taps 0 and 2 one SMLAD with the row's weights 0 and 2 (unpacked
 // once for both pixels), tap 1 one SMLABB or SMLATB; not under --optimize size.
 bool DirectKernelPairsPixels(const Graph& graph, const Node& node, const ConvGeometry& g,
                              const LoweringTarget& target);

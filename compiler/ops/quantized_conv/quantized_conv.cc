@@ -958,20 +958,20 @@ void EmitPlaneRowsConv(KernelContext& k, const QuantizedConvGeometry& g) {
   });
 }
 
+// The direct kernel's rows of at most this many pixels are written out pair by pair.
+constexpr int64_t kDirectWrittenOutColumns = 5;
+
 // NodePlan::tiles.pixels == 2 on the direct kernel (lowering/quantized_product_lowering.h,
-// DirectKernelPairsPixels): two output pixels side by side whose windows lie wholly inside the
-// image, for a block of output channels. Each kernel row of an input channel is one
-// 32-bit load of the input's codes (two at stride 2), unpacked into halfword pairs by
-// SXTB16 (UXTB16 for uint8 codes): a pixel's taps 0 and 2 are one pair, times the row's
+// DirectKernelPairsPixels): two output pixels side by side whose windows lie wholly
+// inside the image, for a block of output channels. Each kernel row of an input channel
+// is one 32-bit load of the input's codes (two at stride 2), unpacked into halfword
+// pairs by SXTB16 (UXTB16 for uint8 codes): a pixel's taps 0 and 2 are one pair, times the row's
 // weights 0 and 2 in one SMLAD; its tap 1 is a half, times weight 1 in one SMLABB or
 // SMLATB. The codes are not centred: each sum starts at -x_zero_point times its
 // channel's weight sum (every tap of an inside window counts), made once per image and
 // block of channels. The loads read no byte outside the two windows, and both windows
 // are read before either pixel is written: a depthwise layer writing over its input
 // (NodePlan::writes_over_consumed_input) needs no more lead than one pixel at a time.
-// The direct kernel's rows of at most this many pixels are written out pair by pair.
-constexpr int64_t kDirectWrittenOutColumns = 5;
-
 class DirectPixelPairs {
  public:
   DirectPixelPairs(KernelContext& k, const QuantizedConvGeometry& g, int64_t block) : k_(k), g_(g), block_(block) {
@@ -1227,7 +1227,7 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
       };
       // A short row is written out pair by pair, so that each one's border tests fold
       // (ds_cnn's rows of 5 pixels: as a loop, ds_cnn_kws_int8 ran 20% slower on a
-      // Cortex-M4); a longer one stays a loop (mobilenet's rows of 6 and 3 written out:
+      // Cortex-M4); a longer one stays a loop (mobilenet's rows of 6 written out too:
       // 2.5% faster for 5.3 KB more code).
       if (s.out_w <= kDirectWrittenOutColumns) {
         for (int64_t pair = 0; pair < row_pairs; ++pair) pair_at(k.Int(pair));
