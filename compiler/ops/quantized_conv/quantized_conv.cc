@@ -533,6 +533,8 @@ enum class WindowDotSums { kLanes, kPairedLanes, kScalar };
 // Helium's window-dot steps stay a loop past this many taps: unrolled further, its
 // loads spill registers (lenet_int8's 160-tap layer: 600 bytes of stack).
 constexpr int64_t kHeliumUnrolledTaps = 64;
+// Helium's window-dot on int8 codes: output channels summed at a time.
+constexpr int64_t kWindowDotChannels = 4;
 
 WindowDotSums WindowDotSumsFor(const TargetDescription& target) {
   if (target.x86_int16_pairs) return WindowDotSums::kPairedLanes;
@@ -575,8 +577,49 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   auto* w_vector = llvm::FixedVectorType::get(weight, loaded);
   auto* products_vector = llvm::FixedVectorType::get(i32, loaded);
   llvm::Value* sums = k.EntryAlloca(sums_type, llvm::Align(16));
+  // Helium's int8 codes: kWindowDotChannels output channels at a time, each 16 taps of
+  // the window loaded once for them and each channel's sum its own VMLADAVA.S8 (the MVE
+  // intrinsic, so that LLVM keeps the sums apart); the group's last channels one at a time.
+  const bool channel_blocks = codes && int8_weights;
+  std::vector<llvm::Value*> block_sums;
+  for (int64_t c = 0; channel_blocks && c < kWindowDotChannels; ++c) block_sums.push_back(k.EntryAlloca(i32));
+  auto channels_from = [&](llvm::Value* n, llvm::Value* out_pixel, llvm::Value* first, int64_t count) {
+    std::vector<llvm::Value*> rows;
+    for (int64_t c = 0; c < count; ++c) {
+      rows.push_back(b.CreateInBoundsGEP(weight, weights, b.CreateMul(b.CreateAdd(first, k.Int(c)), k.Int(padded))));
+      b.CreateStore(b.getInt32(0), block_sums[c]);
+    }
+    k.Loop(padded / kWindowDotLanes, [&](llvm::Value* q) {
+      llvm::Value* step_taps = b.CreateMul(q, k.Int(kWindowDotLanes));
+      llvm::Value* x = b.CreateAlignedLoad(x_vector, b.CreateInBoundsGEP(form.element, window, step_taps), llvm::Align(1));
+      for (int64_t c = 0; c < count; ++c) {
+        llvm::Value* w = b.CreateAlignedLoad(w_vector, b.CreateInBoundsGEP(weight, rows[c], step_taps), llvm::Align(1));
+        llvm::Value* sum = b.CreateLoad(i32, block_sums[c]);
+        b.CreateStore(b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vmldava, {x_vector},
+                                        {b.getInt32(0), b.getInt32(0), b.getInt32(0), sum, x, w}),
+                      block_sums[c]);
+      }
+    }, /*allow_unrolling=*/padded <= kHeliumUnrolledTaps);
+    for (int64_t c = 0; c < count; ++c) {
+      llvm::Value* m = b.CreateAdd(first, k.Int(c));
+      output.Channel(m);
+      llvm::Value* at = output.Position(n, m, out_pixel);
+      k.StoreAs(output.Type(), output.Finish(b.CreateLoad(i32, block_sums[c]), at), k.out[0], at);
+    }
+  };
   ForEachPixelWindow(k, g, input, window, form, [](llvm::Value* t) { return t; }, /*plain_inside=*/true,
                      [&](llvm::Value* group, llvm::Value* n, llvm::Value* out_pixel) {
+    if (channel_blocks) {
+      llvm::Value* group_first = b.CreateMul(group, k.Int(per_group));
+      k.Loop(per_group / kWindowDotChannels, [&](llvm::Value* block) {
+        channels_from(n, out_pixel, b.CreateAdd(group_first, b.CreateMul(block, k.Int(kWindowDotChannels))),
+                      kWindowDotChannels);
+      }, /*allow_unrolling=*/false);
+      for (int64_t c = per_group / kWindowDotChannels * kWindowDotChannels; c < per_group; ++c) {
+        channels_from(n, out_pixel, b.CreateAdd(group_first, k.Int(c)), 1);
+      }
+      return;
+    }
     k.Loop(per_group, [&](llvm::Value* in_group) {
       llvm::Value* m = b.CreateAdd(b.CreateMul(group, k.Int(per_group)), in_group);
       llvm::Value* row = b.CreateInBoundsGEP(weight, weights, b.CreateMul(m, k.Int(padded)));
