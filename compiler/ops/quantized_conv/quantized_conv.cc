@@ -29,6 +29,7 @@
 #include "compiler/ops/own_op_hooks.h"
 #include "compiler/ops/quantize/byte_quads.h"
 #include "compiler/ops/quantize/dsp_pairs.h"
+#include "compiler/ops/quantize/helium_byte_dots.h"
 #include "compiler/ops/quantize/product_requantizer.h"
 #include "compiler/ops/quantize/quantization.h"
 #include "compiler/util/status_macros.h"
@@ -578,8 +579,8 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   auto* products_vector = llvm::FixedVectorType::get(i32, loaded);
   llvm::Value* sums = k.EntryAlloca(sums_type, llvm::Align(16));
   // Helium's int8 codes: kWindowDotChannels output channels at a time, each 16 taps of
-  // the window loaded once for them and each channel's sum its own VMLADAVA.S8 (the MVE
-  // intrinsic, so that LLVM keeps the sums apart); the group's last channels one at a time.
+  // the window loaded once for them (EmitHeliumByteDots); the group's last channels one
+  // at a time.
   const bool channel_blocks = codes && int8_weights;
   std::vector<llvm::Value*> block_sums;
   for (int64_t c = 0; channel_blocks && c < kWindowDotChannels; ++c) block_sums.push_back(k.EntryAlloca(i32));
@@ -589,17 +590,8 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
       rows.push_back(b.CreateInBoundsGEP(weight, weights, b.CreateMul(b.CreateAdd(first, k.Int(c)), k.Int(padded))));
       b.CreateStore(b.getInt32(0), block_sums[c]);
     }
-    k.Loop(padded / kWindowDotLanes, [&](llvm::Value* q) {
-      llvm::Value* step_taps = b.CreateMul(q, k.Int(kWindowDotLanes));
-      llvm::Value* x = b.CreateAlignedLoad(x_vector, b.CreateInBoundsGEP(form.element, window, step_taps), llvm::Align(1));
-      for (int64_t c = 0; c < count; ++c) {
-        llvm::Value* w = b.CreateAlignedLoad(w_vector, b.CreateInBoundsGEP(weight, rows[c], step_taps), llvm::Align(1));
-        llvm::Value* sum = b.CreateLoad(i32, block_sums[c]);
-        b.CreateStore(b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vmldava, {x_vector},
-                                        {b.getInt32(0), b.getInt32(0), b.getInt32(0), sum, x, w}),
-                      block_sums[c]);
-      }
-    }, /*allow_unrolling=*/padded <= kHeliumUnrolledTaps);
+    EmitHeliumByteDots(k, window, rows, padded / kWindowDotLanes, {block_sums.begin(), block_sums.begin() + count},
+                       /*allow_unrolling=*/padded <= kHeliumUnrolledTaps);
     for (int64_t c = 0; c < count; ++c) {
       llvm::Value* m = b.CreateAdd(first, k.Int(c));
       output.Channel(m);

@@ -16,6 +16,7 @@
 #include "compiler/ops/own_op_hooks.h"
 #include "compiler/ops/quantize/byte_quads.h"
 #include "compiler/ops/quantize/dsp_pairs.h"
+#include "compiler/ops/quantize/helium_byte_dots.h"
 #include "compiler/ops/quantize/product_requantizer.h"
 #include "compiler/ops/quantize/quantization.h"
 #include "compiler/util/status_macros.h"
@@ -304,9 +305,7 @@ absl::Status EmitChannelLanesMatMul(KernelContext& k, const QuantizedMatMulGeome
 // each row of A (int8 codes, read in place) kRowDotColumns columns of B ([N, K], int8,
 // zero point 0) at a time, each 16 codes of A loaded once and multiplied with each
 // column's 16 weights, the products summed into the column's scalar sum by one
-// VMLADAVA.S8 (the MVE intrinsic: as a vector reduction LLVM merged the four sums into
-// one vector where the requantisation after the loop is vectorised, 3 instructions more
-// a step); the last K % 16 taps one at a time; then "bias_folded" (the bias less A's
+// VMLADAVA.S8 (EmitHeliumByteDots); the last K % 16 taps one at a time; then "bias_folded" (the bias less A's
 // zero point times the column's weight sum) added, requantised and stored.
 constexpr int kRowDotColumns = 4;
 void EmitRowDotMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
@@ -314,17 +313,12 @@ void EmitRowDotMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
   llvm::IRBuilder<>& b = k.b;
   llvm::Type* i8 = b.getInt8Ty();
   llvm::Type* i32 = b.getInt32Ty();
-  auto* codes = llvm::FixedVectorType::get(i8, kWindowDotLanes);
   llvm::Value* biases = k.PreparedConstant("bias_folded");
   ProductRequantizer requantizer(k, g.b, *g.y);
   llvm::Value* y_zero_point = EmitLoadZeroPoint(k, *g.y, k.Int(0));
-  auto dot_step = [&](llvm::Value* sum, llvm::Value* a, llvm::Value* w) {  // sum + a . w, signed
-    return b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vmldava, {codes},
-                             {b.getInt32(0), b.getInt32(0), b.getInt32(0), sum, a, w});
-  };
   llvm::Value* sums[kRowDotColumns];
   for (llvm::Value*& sum : sums) sum = k.EntryAlloca(i32);
-  const int64_t whole = p.k / kWindowDotLanes * kWindowDotLanes;
+  const int64_t whole = p.k / kHeliumByteDotLanes * kHeliumByteDotLanes;
   k.Loop(p.m, [&](llvm::Value* i) {
     llvm::Value* a_row = b.CreateMul(i, k.Int(p.k));
     llvm::Value* a_scale = EmitLoadScale(k, g.a, i);  // per tensor, or the row's
@@ -335,16 +329,10 @@ void EmitRowDotMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
         rows.push_back(b.CreateMul(j.back(), k.Int(p.k)));
         b.CreateStore(b.getInt32(0), sums[c]);
       }
-      k.Loop(p.k / kWindowDotLanes, [&](llvm::Value* q) {
-        llvm::Value* tap = b.CreateMul(q, k.Int(kWindowDotLanes));
-        llvm::Value* a =
-            b.CreateAlignedLoad(codes, b.CreateInBoundsGEP(i8, k.in[g.a_input], b.CreateAdd(a_row, tap)), llvm::Align(1));
-        for (int c = 0; c < count; ++c) {
-          llvm::Value* w = b.CreateAlignedLoad(codes, b.CreateInBoundsGEP(i8, k.in[g.b_input], b.CreateAdd(rows[c], tap)),
-                                               llvm::Align(1));
-          b.CreateStore(dot_step(b.CreateLoad(i32, sums[c]), a, w), sums[c]);
-        }
-      }, /*allow_unrolling=*/false);
+      std::vector<llvm::Value*> weight_rows;
+      for (llvm::Value* row : rows) weight_rows.push_back(b.CreateInBoundsGEP(i8, k.in[g.b_input], row));
+      EmitHeliumByteDots(k, b.CreateInBoundsGEP(i8, k.in[g.a_input], a_row), weight_rows, p.k / kHeliumByteDotLanes,
+                         {sums, sums + count}, /*allow_unrolling=*/false);
       for (int64_t t = whole; t < p.k; ++t) {
         llvm::Value* x = b.CreateSExt(k.LoadAs(DataType::kInt8, k.in[g.a_input], b.CreateAdd(a_row, k.Int(t))), i32);
         for (int c = 0; c < count; ++c) {

@@ -1,0 +1,27 @@
+#include "compiler/ops/quantize/helium_byte_dots.h"
+
+#include "compiler/backend/kernel_context.h"
+#include "llvm/IR/IntrinsicsARM.h"
+
+namespace modelc {
+
+void EmitHeliumByteDots(KernelContext& k, llvm::Value* codes, const std::vector<llvm::Value*>& rows, int64_t steps,
+                        const std::vector<llvm::Value*>& sums, bool allow_unrolling) {
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Type* i8 = b.getInt8Ty();
+  llvm::Type* i32 = b.getInt32Ty();
+  auto* lanes = llvm::FixedVectorType::get(i8, kHeliumByteDotLanes);
+  k.Loop(steps, [&](llvm::Value* q) {
+    llvm::Value* step = b.CreateMul(q, k.Int(kHeliumByteDotLanes));
+    llvm::Value* x = b.CreateAlignedLoad(lanes, b.CreateInBoundsGEP(i8, codes, step), llvm::Align(1));
+    for (size_t c = 0; c < rows.size(); ++c) {
+      llvm::Value* w = b.CreateAlignedLoad(lanes, b.CreateInBoundsGEP(i8, rows[c], step), llvm::Align(1));
+      // Signed (unsigned 0), adding (subtract 0), lane by lane (exchange 0).
+      b.CreateStore(b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vmldava, {lanes},
+                                      {b.getInt32(0), b.getInt32(0), b.getInt32(0), b.CreateLoad(i32, sums[c]), x, w}),
+                    sums[c]);
+    }
+  }, allow_unrolling);
+}
+
+}  // namespace modelc
