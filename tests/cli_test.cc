@@ -2005,6 +2005,22 @@ TEST(Cli, BadTfliteInputsFailCleanly) {
   const std::string bad_scale =
       WriteFile(inputs, "bad_scale.tflite", TfliteChainBytes({.codes = {{22, ""}}, .bias_bytes = 4, .int8_scale = -1.0f}));
   ExpectCleanFailure("compile " + bad_scale, 1, {bad_scale, "tensor 'x' has scale -1, which is not positive"});
+  // A CONV_2D whose input has no channels (found by the fuzzer: the group count was 0,
+  // then a divisor).
+  std::string no_channels = ReadFileBytes(std::string(MODELC_TFLITE_DIR) + "/conv_same_relu6.tflite");
+  {
+    const tfl::Model& parsed = *tfl::GetModel(no_channels.data());
+    const tfl::SubGraph& graph = *parsed.subgraphs()->Get(0);
+    const tfl::Operator& conv = *graph.operators()->Get(0);
+    const tfl::OperatorCode& code = *parsed.operator_codes()->Get(conv.opcode_index());
+    ASSERT_EQ(std::max<int32_t>(code.builtin_code(), code.deprecated_builtin_code()), 3);  // CONV_2D
+    const flatbuffers::Vector<int32_t>& shape = *graph.tensors()->Get(conv.inputs()->Get(0))->shape();
+    ASSERT_EQ(shape.size(), 4u);
+    const size_t at = static_cast<size_t>(reinterpret_cast<const char*>(shape.data()) - no_channels.data()) + 12;
+    no_channels.replace(at, 4, std::string(4, '\0'));
+  }
+  const std::string no_channels_path = WriteFile(inputs, "no_channels.tflite", no_channels);
+  ExpectCleanFailure("compile " + no_channels_path, 1, {no_channels_path, "CONV_2D", "does not fit an input [1,"});
   ExpectCleanFailure("compile " + std::string(MODELC_TFLITE_DIR) + "/ds_cnn_kws.tflite --dim N=1", 1,
                      {"--dim N: a TFLite model's shapes have no symbolic dimensions"});
   // --batch runs a model converted for one sample once per sample: lstm_variant is

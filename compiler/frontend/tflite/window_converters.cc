@@ -153,7 +153,7 @@ absl::Status ConvertConv2D(SubgraphImporter& s) {
   const Shape x = s.InputShape(0), filter = s.InputShape(1);  // [N,H,W,C], [O,KH,KW,I]
   RETURN_IF_ERROR(ExpectRank(x, 4, "the input"));
   RETURN_IF_ERROR(ExpectRank(filter, 4, "the filter"));
-  if (filter[3] < 1 || x[3] % filter[3] != 0 || filter[0] % (x[3] / filter[3]) != 0) {
+  if (filter[3] < 1 || x[3] < filter[3] || x[3] % filter[3] != 0 || filter[0] % (x[3] / filter[3]) != 0) {
     return Invalid(absl::StrCat("a filter ", ShapeToString(filter), " does not fit an input ", ShapeToString(x)));
   }
   const Window window{filter[1], filter[2], options->stride_h(), options->stride_w(), options->dilation_h_factor(),
