@@ -766,6 +766,41 @@ TEST(Cli, Int8MatrixProductsOnHeliumAreRowDots) {
   EXPECT_EQ(mlp_code.output.find("vmlav.s8"), std::string::npos) << mlp_code.output;
 }
 
+// Depthwise int8 convolutions on a Cortex-M55 in memory mode run on the direct kernel
+// four pixels of a row at a time (no workspace, writing over their inputs as before);
+// its products are VMLAs of a row's codes, masked loads where a lane's tap is padding,
+// and its fixed-point requantisation VQRDMULH (TFLite's DS-CNN). Not on a Cortex-M4 nor
+// under --optimize size. Outputs: the op model direct_row_lanes and the int8 networks'
+// firmware checks (Cortex-M55).
+TEST(Cli, DepthwiseInt8OnHeliumTakesRowsFourPixelsAtATime) {
+  const std::string model = kTestModels + "/direct_row_lanes.onnxtxt --dump-plan --name d";
+  TemporaryFolder m55, size, m4, kws;
+  const CommandResult helium =
+      Modelc("compile " + model + " --target thumbv8.1m.main-none-eabihf --cpu cortex-m55 -o " + m55.path());
+  ASSERT_EQ(helium.exit_code, 0) << helium.output;
+  for (const char* piece : {"'Conv_11' QLinearConv: direct (lanes 4, channel block 1), float requantisation, writes over its consumed input\n",
+                            "'Conv_20' QLinearConv: direct (lanes 4, channel block 1)",
+                            "'Conv_29' QLinearConv: direct (lanes 4, channel block 1)"}) {
+    EXPECT_NE(helium.output.find(piece), std::string::npos) << piece << "\n" << helium.output;
+  }
+  EXPECT_EQ(helium.output.find("workspace"), std::string::npos) << helium.output;
+  const CommandResult disassembly = RunCommand("llvm-objdump-19 -d " + m55.File("d.o"));
+  ASSERT_EQ(disassembly.exit_code, 0) << disassembly.output;
+  EXPECT_NE(disassembly.output.find("vldrbt.s32"), std::string::npos) << disassembly.output;
+  EXPECT_NE(disassembly.output.find("vmla.i32"), std::string::npos) << disassembly.output;
+  for (const std::string& other : {std::string(" --target thumbv8.1m.main-none-eabihf --cpu cortex-m55 --optimize size -o ") + size.path(),
+                                   std::string(" --target thumbv7em-none-eabihf --cpu cortex-m4 -o ") + m4.path()}) {
+    const CommandResult result = Modelc("compile " + model + other);
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+    EXPECT_EQ(result.output.find("lanes 4"), std::string::npos) << result.output;
+  }
+  ASSERT_EQ(Modelc("compile " + std::string(MODELC_TFLITE_DIR) + "/../tflite_int8/ds_cnn_kws.tflite --target "
+                   "thumbv8.1m.main-none-eabihf --cpu cortex-m55 --name k -o " + kws.path()).exit_code, 0);
+  const CommandResult kws_code = RunCommand("llvm-objdump-19 -d " + kws.File("k.o"));
+  ASSERT_EQ(kws_code.exit_code, 0) << kws_code.output;
+  EXPECT_NE(kws_code.output.find("vqrdmulh.s32"), std::string::npos) << kws_code.output;
+}
+
 // On a microcontroller the default is --optimize memory: no kernel workspace lifts the
 // arena above the activation bound (here a padded convolution whose padded copy would);
 // --optimize speed keeps the copy, and the report says how far above the bound it is.

@@ -407,6 +407,21 @@ bool DirectKernelPairsPixels(const Graph& graph, const Node& node, const ConvGeo
          ZeroWeightZeroPoint(graph, node, weight_zero_point);
 }
 
+int64_t DirectKernelRowLanes(const Graph& graph, const Node& node, const ConvGeometry& g,
+                             const LoweringTarget& target) {
+  const WindowGeometry& w = g.window;
+  const DataType x_type = graph.InputType(node, 0).element_type;
+  const bool admitted =
+      target.int8_vector_dot && target.vector_lanes >= 4 && !target.code_size_first &&
+      node.op == OpKind::kQLinearConv && IsDepthwise(g) && w.spatial_rank == 2 && w.stride_w == 1 &&
+      w.dilation_w == 1 && w.kernel_h * w.kernel_w <= kDirectLanesTaps &&
+      (x_type == DataType::kInt8 || x_type == DataType::kUInt8) && !node.attributes.Has(kFusedChannelsLastInput) &&
+      !node.attributes.Has(kFusedChannelsLastOutput) && !node.attributes.Has(kFusedQuantizeInput) &&
+      !graph.HasInput(node, kQLinearConvAddendInput) && graph.IsConstant(node.inputs[3]) &&
+      graph.InputType(node, 3).element_type == DataType::kInt8 && ZeroWeightZeroPoint(graph, node, 5);
+  return admitted ? 4 : 0;
+}
+
 absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node, const LoweringTarget& target,
                                            bool workspace_free, bool narrow_workspace) {
   const bool qlinear = node.op == OpKind::kQLinearConv;
@@ -521,6 +536,9 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
                            g.window.kernel_h * g.window.kernel_w <= kDirectUnrolledTaps;
   if (plan.kernel == KernelVariant(QuantizedProductKernel::kDirect) && DirectKernelPairsPixels(graph, node, g, target)) {
     plan.tiles.pixels = 2;
+  }
+  if (plan.kernel == KernelVariant(QuantizedProductKernel::kDirect)) {
+    plan.tiles.lanes = DirectKernelRowLanes(graph, node, g, target);
   }
   if (target.memory_first && qlinear) {
     PlanWritingOverInput(graph, node, g, ByteSize(graph.value(node.outputs[0]).type.element_type), plan);

@@ -1,8 +1,50 @@
 #include "compiler/ops/quantize/product_requantizer.h"
 
+#include <optional>
+#include <vector>
+
 #include "compiler/backend/kernel_context.h"
+#include "llvm/IR/IntrinsicsARM.h"
+#include "llvm/Support/MathExtras.h"
 
 namespace modelc {
+namespace {
+
+// gemmlowp's doubled high product of x and a multiplier m >= 0 (vectors of i32 with
+// Helium's, else none): (x m + 2^30) >> 31, which is VQRDMULH's (2 x m + 2^31) >> 32
+// (gemmlowp's nudge and truncation toward zero give that floor, see
+// EmitMultiplyByFixedPoint; VQRDMULH saturates only x = m = -2^31, and m >= 0), one
+// instruction a vector of 4 lanes where the 64-bit products would be made lane by lane.
+std::optional<llvm::Value*> HeliumDoublingHighProduct(KernelContext& k, llvm::Value* x, llvm::Value* multipliers) {
+  auto* type = llvm::dyn_cast<llvm::FixedVectorType>(x->getType());
+  if (!k.target.helium || type == nullptr || !type->getElementType()->isIntegerTy(32) || type->getNumElements() < 4 ||
+      !llvm::isPowerOf2_64(type->getNumElements())) {
+    return std::nullopt;
+  }
+  llvm::IRBuilder<>& b = k.b;
+  auto* quad = llvm::FixedVectorType::get(b.getInt32Ty(), 4);
+  std::vector<llvm::Value*> quads;
+  auto part = [&](llvm::Value* v, int64_t first) {
+    if (type->getNumElements() == 4) return v;
+    const int at = static_cast<int>(first);
+    return b.CreateShuffleVector(v, {at, at + 1, at + 2, at + 3});
+  };
+  for (int64_t first = 0; first < type->getNumElements(); first += 4) {
+    quads.push_back(b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vqrdmulh, {quad}, {part(x, first), part(multipliers, first)}));
+  }
+  // Joined back in pairs: 4 + 4 -> 8, 8 + 8 -> 16, ...
+  while (quads.size() > 1) {
+    std::vector<llvm::Value*> joined;
+    const int64_t width = llvm::cast<llvm::FixedVectorType>(quads[0]->getType())->getNumElements();
+    std::vector<int> both;
+    for (int64_t l = 0; l < 2 * width; ++l) both.push_back(static_cast<int>(l));
+    for (size_t i = 0; i + 1 < quads.size(); i += 2) joined.push_back(b.CreateShuffleVector(quads[i], quads[i + 1], both));
+    quads = std::move(joined);
+  }
+  return quads[0];
+}
+
+}  // namespace
 
 llvm::Value* EmitMultiplyByFixedPoint(KernelContext& k, llvm::Value* x, llvm::Value* multiplier, llvm::Value* shift,
                                       bool multipliers_below_half) {
@@ -23,9 +65,14 @@ llvm::Value* EmitMultiplyByFixedPoint(KernelContext& k, llvm::Value* x, llvm::Va
   if (!multipliers_below_half) {
     shifted = b.CreateShl(x, b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, shift_vector, zero));
   }
-  llvm::Value* product = b.CreateMul(b.CreateSExt(shifted, i64), b.CreateSExt(splat(multiplier), i64));
-  llvm::Value* high =
-      b.CreateTrunc(b.CreateAShr(b.CreateAdd(product, splat(b.getInt64(int64_t{1} << 30))), splat(b.getInt64(31))), i32);
+  llvm::Value* high = nullptr;
+  if (std::optional<llvm::Value*> helium = HeliumDoublingHighProduct(k, shifted, splat(multiplier))) {
+    high = *helium;
+  } else {
+    llvm::Value* product = b.CreateMul(b.CreateSExt(shifted, i64), b.CreateSExt(splat(multiplier), i64));
+    high = b.CreateTrunc(b.CreateAShr(b.CreateAdd(product, splat(b.getInt64(int64_t{1} << 30))), splat(b.getInt64(31))),
+                         i32);
+  }
   // Below one half every shift is at most -1, so e = -shift >= 1.
   llvm::Value* exponent = b.CreateNeg(shift_vector);
   if (!multipliers_below_half) exponent = b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, exponent, zero);
@@ -58,10 +105,15 @@ llvm::Value* EmitRequantizeFixedPoint(KernelContext& k, llvm::Value* accumulator
       // rounds up in RoundingDivideByPOT when r > 2^(e-1) - 1 + [h < 0], which is when
       // r + 2^(e-1) - [h < 0] reaches 2^e: (h + 2^(e-1) + (h >> 31)) >> e, and
       // |h| <= |x| < 2^30 keeps the sum inside int32.
-      llvm::Value* doubled = b.CreateShl(accumulator, splat(b.getInt32(1)), "", /*HasNUW=*/false, /*HasNSW=*/true);
-      llvm::Value* product = b.CreateMul(b.CreateSExt(doubled, i64), b.CreateSExt(splat(multiplier), i64));
-      llvm::Value* high = b.CreateTrunc(
-          b.CreateAShr(b.CreateAdd(product, splat(b.getInt64(int64_t{1} << 31))), splat(b.getInt64(32))), i32);
+      llvm::Value* high = nullptr;
+      if (std::optional<llvm::Value*> helium = HeliumDoublingHighProduct(k, accumulator, splat(multiplier))) {
+        high = *helium;
+      } else {
+        llvm::Value* doubled = b.CreateShl(accumulator, splat(b.getInt32(1)), "", /*HasNUW=*/false, /*HasNSW=*/true);
+        llvm::Value* product = b.CreateMul(b.CreateSExt(doubled, i64), b.CreateSExt(splat(multiplier), i64));
+        high = b.CreateTrunc(
+            b.CreateAShr(b.CreateAdd(product, splat(b.getInt64(int64_t{1} << 31))), splat(b.getInt64(32))), i32);
+      }
       llvm::Value* exponent = b.CreateNeg(splat(shift));
       llvm::Value* half = b.CreateShl(splat(b.getInt32(1)), b.CreateSub(exponent, splat(b.getInt32(1))));
       llvm::Value* sum = b.CreateAdd(b.CreateAdd(high, half), b.CreateAShr(high, splat(b.getInt32(31))));

@@ -993,6 +993,131 @@ void EmitPlaneRowsConv(KernelContext& k, const QuantizedConvGeometry& g) {
   });
 }
 
+// NodePlan::tiles.lanes on the direct kernel (lowering/quantized_product_lowering.h,
+// DirectKernelRowLanes): a depthwise convolution on Helium, `lanes` output pixels of a
+// row at a time in int32 lanes. Per channel its weights are loaded once; per kernel
+// row that lies inside the image, each tap is one load of the lanes' input codes,
+// widened, times the tap's weight (one VMLA). The codes are not centred: the sums start
+// at -x_zero_point times the weights of the kernel rows taken, and a lane whose tap is
+// in the padding (or which is past the row's last pixel) reads the zero point's code
+// in its place (a masked load: no byte outside the lanes' windows is read), which then
+// adds nothing. Vectors whose taps all lie inside the row load without masks. The
+// lanes are requantised together and stored as one vector (masked past the row's end).
+// Every lane's window is read before any of its pixels is written: a layer writing
+// over its input (NodePlan::writes_over_consumed_input) needs no more lead than one
+// pixel at a time.
+constexpr int64_t kDirectWrittenOutVectors = 2;
+void EmitDirectRowLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
+  const WindowGeometry& s = g.conv.window;
+  llvm::IRBuilder<>& b = k.b;
+  const int64_t lanes = k.plan.tiles.lanes, taps = s.kernel_h * s.kernel_w;
+  llvm::Type* i8 = b.getInt8Ty();
+  llvm::Type* i32 = b.getInt32Ty();
+  auto* codes_type = llvm::FixedVectorType::get(i8, lanes);
+  auto* words = llvm::FixedVectorType::get(i32, lanes);
+  const bool unsigned_codes = g.x_type == DataType::kUInt8;
+  llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
+  std::vector<llvm::Constant*> steps;
+  for (int64_t l = 0; l < lanes; ++l) steps.push_back(llvm::ConstantInt::get(k.Index(), l));
+  llvm::Value* lane_steps = llvm::ConstantVector::get(steps);
+  llvm::Value* zero_point_codes = b.CreateVectorSplat(lanes, b.CreateTrunc(x_zero_point, i8));
+  ChannelOutput output(k, g);
+  llvm::Value* sums = k.EntryAlloca(words, llvm::Align(16));
+  const int64_t vectors = (s.out_w + lanes - 1) / lanes;
+  k.Loop(s.batch * s.channels, [&](llvm::Value* plane) {  // output channel m of image n reads input plane n * C + m
+    llvm::Value* m = s.batch == 1 ? plane : b.CreateURem(plane, k.Int(s.channels));
+    output.Channel(m);
+    std::vector<llvm::Value*> weights, row_sums;
+    for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
+      llvm::Value* row_sum = b.getInt32(0);
+      for (int64_t kw = 0; kw < s.kernel_w; ++kw) {
+        llvm::Value* at = b.CreateAdd(b.CreateMul(m, k.Int(taps)), k.Int(kh * s.kernel_w + kw));
+        weights.push_back(b.CreateSExt(k.LoadAs(DataType::kInt8, k.in[g.w_input], at), i32));
+        row_sum = b.CreateAdd(row_sum, weights.back());
+      }
+      row_sums.push_back(row_sum);
+    }
+    llvm::Value* in_plane = b.CreateMul(plane, k.Int(s.in_h * s.in_w));
+    llvm::Value* out_plane = b.CreateMul(plane, k.Int(s.out_h * s.out_w));
+    k.Loop(s.out_h, [&](llvm::Value* oh) {
+      llvm::Value* h_base = b.CreateSub(b.CreateMul(oh, k.Int(s.stride_h)), k.Int(s.pad_top));
+      llvm::Value* rows_inside =
+          b.CreateAnd(b.CreateICmpSGE(h_base, k.Int(0)),
+                      b.CreateICmpSLT(b.CreateAdd(h_base, k.Int((s.kernel_h - 1) * s.dilation_h)), k.Int(s.in_h)));
+      // A row whose window's kernel rows may leave the image takes each only where it
+      // lies inside (`checked`), and starts at those rows' weight sums.
+      auto output_row = [&](bool checked) {
+        // The kernel rows taken, and their weights' sum.
+        std::vector<llvm::Value*> row_inside;
+        llvm::Value* weight_sum = b.getInt32(0);
+        for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
+          llvm::Value* ih = b.CreateAdd(h_base, k.Int(kh * s.dilation_h));
+          row_inside.push_back(checked ? b.CreateICmpULT(ih, k.Int(s.in_h)) : b.getTrue());
+          weight_sum = b.CreateAdd(weight_sum, checked ? b.CreateSelect(row_inside.back(), row_sums[kh], b.getInt32(0))
+                                                       : row_sums[kh]);
+        }
+        llvm::Value* start = b.CreateVectorSplat(lanes, b.CreateMul(b.CreateNeg(x_zero_point), weight_sum));
+        auto row_vector = [&](llvm::Value* vector) {
+          llvm::Value* ow = b.CreateMul(vector, k.Int(lanes));
+          llvm::Value* w_base = b.CreateSub(ow, k.Int(s.pad_left));
+          llvm::Value* columns_inside = b.CreateAnd(
+              b.CreateAnd(b.CreateICmpSGE(w_base, k.Int(0)),
+                          b.CreateICmpSLT(b.CreateAdd(w_base, k.Int(lanes - 1 + s.kernel_w - 1)), k.Int(s.in_w))),
+              b.CreateICmpSLE(b.CreateAdd(ow, k.Int(lanes)), k.Int(s.out_w)));
+          auto pixels = [&](bool masked) {
+            // Lane l is pixel ow + l; tap column kw reads input column w_base + kw + l.
+            llvm::Value* pixel_lanes = b.CreateAdd(b.CreateVectorSplat(lanes, ow), lane_steps);
+            llvm::Value* real = b.CreateICmpSLT(pixel_lanes, b.CreateVectorSplat(lanes, k.Int(s.out_w)));
+            std::vector<llvm::Value*> column_masks;
+            for (int64_t kw = 0; masked && kw < s.kernel_w; ++kw) {
+              llvm::Value* iw = b.CreateAdd(b.CreateVectorSplat(lanes, b.CreateAdd(w_base, k.Int(kw))), lane_steps);
+              column_masks.push_back(b.CreateAnd(real, b.CreateICmpULT(iw, b.CreateVectorSplat(lanes, k.Int(s.in_w)))));
+            }
+            b.CreateAlignedStore(start, sums, llvm::Align(16));
+            auto tap = [&](int64_t kh, int64_t kw) {
+              llvm::Value* ih = b.CreateAdd(h_base, k.Int(kh * s.dilation_h));
+              llvm::Value* at = b.CreateAdd(in_plane, b.CreateAdd(b.CreateMul(ih, k.Int(s.in_w)), b.CreateAdd(w_base, k.Int(kw))));
+              // Not inbounds: a masked vector's first address may lie before the input.
+              llvm::Value* from = b.CreateGEP(i8, k.in[g.x_input], at);
+              llvm::Value* codes =
+                  masked ? static_cast<llvm::Value*>(b.CreateMaskedLoad(codes_type, from, llvm::Align(1),
+                                                                        column_masks[kw], zero_point_codes))
+                         : b.CreateAlignedLoad(codes_type, from, llvm::Align(1));
+              llvm::Value* widened = unsigned_codes ? b.CreateZExt(codes, words) : b.CreateSExt(codes, words);
+              llvm::Value* weight = b.CreateVectorSplat(lanes, weights[kh * s.kernel_w + kw]);
+              llvm::Value* total = b.CreateAlignedLoad(words, sums, llvm::Align(16));
+              b.CreateAlignedStore(b.CreateAdd(total, b.CreateMul(widened, weight)), sums, llvm::Align(16));
+            };
+            for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
+              auto kernel_row = [&] {
+                for (int64_t kw = 0; kw < s.kernel_w; ++kw) tap(kh, kw);
+              };
+              if (checked) k.When(row_inside[kh], kernel_row);  // where it lies inside the image
+              else kernel_row();
+            }
+            llvm::Value* y = output.FinishLanes(b.CreateAlignedLoad(words, sums, llvm::Align(16)));
+            llvm::Value* to = b.CreateInBoundsGEP(k.Elem(output.Type()), k.out[0],
+                                                  b.CreateAdd(out_plane, b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow)));
+            if (masked) b.CreateMaskedStore(y, to, llvm::Align(1), real);
+            else b.CreateAlignedStore(y, to, llvm::Align(1));
+          };
+          k.When(columns_inside, [&] { pixels(false); });
+          k.When(b.CreateNot(columns_inside), [&] { pixels(true); });
+        };
+        // A row of at most kDirectWrittenOutVectors vectors is written out vector by
+        // vector, so that their masks are constants.
+        if (vectors <= kDirectWrittenOutVectors) {
+          for (int64_t vector = 0; vector < vectors; ++vector) row_vector(k.Int(vector));
+        } else {
+          k.Loop(vectors, row_vector, /*allow_unrolling=*/false);
+        }
+      };
+      k.When(rows_inside, [&] { output_row(false); });
+      k.When(b.CreateNot(rows_inside), [&] { output_row(true); });
+    }, /*allow_unrolling=*/false);
+  }, /*allow_unrolling=*/false);
+}
+
 // The direct kernel's rows of at most this many pixels are written out pair by pair.
 constexpr int64_t kDirectWrittenOutColumns = 5;
 
@@ -1137,6 +1262,10 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
   }
   if (std::get<QuantizedProductKernel>(k.plan.kernel) == QuantizedProductKernel::kPixelLanes) {
     EmitPixelLanesConv(k, g);
+    return absl::OkStatus();
+  }
+  if (k.plan.tiles.lanes > 0) {
+    EmitDirectRowLanesConv(k, g);
     return absl::OkStatus();
   }
   const WindowGeometry& s = g.conv.window;
