@@ -767,7 +767,8 @@ TEST(Cli, Int8MatrixProductsOnHeliumAreRowDots) {
 }
 
 // Depthwise int8 convolutions on a Cortex-M55 in memory mode run on the direct kernel
-// four pixels of a row at a time (no workspace, writing over their inputs as before);
+// four pixels of a row at a time (no workspace, writing over their inputs as before),
+// and so does a convolution whose window-dot window would lift the arena;
 // its products are VMLAs of a row's codes, masked loads where a lane's tap is padding,
 // and its fixed-point requantisation VQRDMULH (TFLite's DS-CNN). Not on a Cortex-M4 nor
 // under --optimize size. Outputs: the op model direct_row_lanes and the int8 networks'
@@ -794,6 +795,14 @@ TEST(Cli, DepthwiseInt8OnHeliumTakesRowsFourPixelsAtATime) {
     ASSERT_EQ(result.exit_code, 0) << result.output;
     EXPECT_EQ(result.output.find("lanes 4"), std::string::npos) << result.output;
   }
+  // A grouped convolution whose window would lift the arena: four output channels at a
+  // time (op model direct_row_lanes_grouped).
+  TemporaryFolder grouped;
+  const CommandResult blocks = Modelc("compile " + kTestModels + "/direct_row_lanes_grouped.onnxtxt --dump-plan "
+                                      "--target thumbv8.1m.main-none-eabihf --cpu cortex-m55 -o " + grouped.path());
+  ASSERT_EQ(blocks.exit_code, 0) << blocks.output;
+  EXPECT_NE(blocks.output.find("'Conv_15' QLinearConv: direct (lanes 4, channel block 4), float requantisation\n"),
+            std::string::npos) << blocks.output;
   ASSERT_EQ(Modelc("compile " + std::string(MODELC_TFLITE_DIR) + "/../tflite_int8/ds_cnn_kws.tflite --target "
                    "thumbv8.1m.main-none-eabihf --cpu cortex-m55 --name k -o " + kws.path()).exit_code, 0);
   const CommandResult kws_code = RunCommand("llvm-objdump-19 -d " + kws.File("k.o"));
@@ -916,8 +925,9 @@ TEST(Cli, Int8ConvolutionKernelsAsEachCorePlansThem) {
   }
   // The direct kernel takes 4 of its 16 output channels at a time (each input element
   // loaded once for them) and reads its float multipliers from a table; on Arm's DSP
-  // extension without vector lanes two pixels at a time where both windows are inside.
-  const std::string direct = "'conv_12_node' QLinearConv: direct (channel block 4), float requantisation";
+  // extension without vector lanes two pixels at a time where both windows are inside;
+  // on Helium four pixels of a row in a vector's lanes.
+  const std::string direct = "'conv_12_node' QLinearConv: direct (lanes 4, channel block 4), float requantisation";
   const std::string direct_pairs = "'conv_12_node' QLinearConv: direct (channel block 4, pixels 2), float requantisation";
   TemporaryFolder m4, m55_memory;
   const CommandResult scalar =

@@ -413,7 +413,7 @@ int64_t DirectKernelRowLanes(const Graph& graph, const Node& node, const ConvGeo
   const DataType x_type = graph.InputType(node, 0).element_type;
   const bool admitted =
       target.int8_vector_dot && target.vector_lanes >= 4 && !target.code_size_first &&
-      node.op == OpKind::kQLinearConv && IsDepthwise(g) && w.spatial_rank == 2 && w.stride_w == 1 &&
+      node.op == OpKind::kQLinearConv && w.spatial_rank == 2 && w.stride_w <= 2 &&
       w.dilation_w == 1 && w.kernel_h * w.kernel_w <= kDirectLanesTaps &&
       (x_type == DataType::kInt8 || x_type == DataType::kUInt8) && !node.attributes.Has(kFusedChannelsLastInput) &&
       !node.attributes.Has(kFusedChannelsLastOutput) && !node.attributes.Has(kFusedQuantizeInput) &&

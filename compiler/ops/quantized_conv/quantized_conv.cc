@@ -994,18 +994,20 @@ void EmitPlaneRowsConv(KernelContext& k, const QuantizedConvGeometry& g) {
 }
 
 // NodePlan::tiles.lanes on the direct kernel (lowering/quantized_product_lowering.h,
-// DirectKernelRowLanes): a depthwise convolution on Helium, `lanes` output pixels of a
-// row at a time in int32 lanes. Per channel its weights are loaded once; per kernel
-// row that lies inside the image, each tap is one load of the lanes' input codes,
-// widened, times the tap's weight (one VMLA). The codes are not centred: the sums start
-// at -x_zero_point times the weights of the kernel rows taken, and a lane whose tap is
-// in the padding (or which is past the row's last pixel) reads the zero point's code
-// in its place (a masked load: no byte outside the lanes' windows is read), which then
-// adds nothing. Vectors whose taps all lie inside the row load without masks. The
-// lanes are requantised together and stored as one vector (masked past the row's end).
-// Every lane's window is read before any of its pixels is written: a layer writing
-// over its input (NodePlan::writes_over_consumed_input) needs no more lead than one
-// pixel at a time.
+// DirectKernelRowLanes): on Helium, `lanes` output pixels of a row at a time in int32
+// lanes, for NodePlan::tiles.channel_block output channels of a group. Per input channel
+// of the group and kernel row that lies inside the image, each tap is one load of the
+// lanes' input codes (stride 2: twice as many, the even ones taken), widened, times each
+// channel's weight for the tap (one VMLA each; a depthwise layer's weights loaded once
+// per channel). The codes are not centred: the sums start at -x_zero_point times the
+// weights of the kernel rows taken, and a lane whose tap is in the padding (or which is past
+// the row's last pixel) reads the zero point's code in its place (a masked load: no
+// byte outside the image row is read), which then adds nothing. Vectors whose loads
+// all lie inside the row load without masks. The lanes are requantised together and
+// stored as one vector (masked past the row's end). Every lane's window is read before
+// any of its pixels is written, and a byte read outside the windows (stride 2's odd
+// one after the last lane's tap) is dropped: a layer writing over its input
+// (NodePlan::writes_over_consumed_input) needs no more lead than one pixel at a time.
 constexpr int64_t kDirectWrittenOutVectors = 2;
 void EmitDirectRowLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
   const WindowGeometry& s = g.conv.window;
@@ -1013,32 +1015,84 @@ void EmitDirectRowLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
   const int64_t lanes = k.plan.tiles.lanes, taps = s.kernel_h * s.kernel_w;
   llvm::Type* i8 = b.getInt8Ty();
   llvm::Type* i32 = b.getInt32Ty();
-  auto* codes_type = llvm::FixedVectorType::get(i8, lanes);
+  // At stride 2 a tap's load takes 2 * lanes codes, of which the lanes' are the even ones
+  // (VLDRB.S16 and VMOVLB.S16).
+  const int64_t stride = s.stride_w, span = stride * lanes;
+  auto* codes_type = llvm::FixedVectorType::get(i8, span);
   auto* words = llvm::FixedVectorType::get(i32, lanes);
+  std::vector<int> every_stride;
+  for (int64_t l = 0; l < lanes; ++l) every_stride.push_back(static_cast<int>(l * stride));
   const bool unsigned_codes = g.x_type == DataType::kUInt8;
   llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
+  // Byte j of a tap's load: column j further, pixel j / stride further.
+  std::vector<llvm::Constant*> columns, pixels;
+  for (int64_t j = 0; j < span; ++j) {
+    columns.push_back(llvm::ConstantInt::get(k.Index(), j));
+    pixels.push_back(llvm::ConstantInt::get(k.Index(), j / stride));
+  }
+  llvm::Value* byte_columns = llvm::ConstantVector::get(columns);
+  llvm::Value* byte_pixels = llvm::ConstantVector::get(pixels);
   std::vector<llvm::Constant*> steps;
   for (int64_t l = 0; l < lanes; ++l) steps.push_back(llvm::ConstantInt::get(k.Index(), l));
   llvm::Value* lane_steps = llvm::ConstantVector::get(steps);
-  llvm::Value* zero_point_codes = b.CreateVectorSplat(lanes, b.CreateTrunc(x_zero_point, i8));
-  ChannelOutput output(k, g);
-  llvm::Value* sums = k.EntryAlloca(words, llvm::Align(16));
+  llvm::Value* zero_point_codes = b.CreateVectorSplat(span, b.CreateTrunc(x_zero_point, i8));
+  // NodePlan::tiles.channel_block output channels of one group at a time, each tap's
+  // codes loaded once for them all.
+  const int64_t channels = g.conv.InChannelsPerGroup(), per_group = g.conv.OutChannelsPerGroup();
+  const int64_t block = std::max<int64_t>(k.plan.tiles.channel_block, 1), blocks = g.conv.out_channels / block;
+  std::vector<ChannelOutput> outputs;
+  std::vector<llvm::Value*> sums;
+  std::vector<std::vector<llvm::Value*>> row_sum_slots(block);  // [i][kh]: over the input channels
+  for (int64_t i = 0; i < block; ++i) {
+    outputs.emplace_back(k, g);
+    sums.push_back(k.EntryAlloca(words, llvm::Align(16)));
+    for (int64_t kh = 0; kh < s.kernel_h; ++kh) row_sum_slots[i].push_back(k.EntryAlloca(i32));
+  }
   const int64_t vectors = (s.out_w + lanes - 1) / lanes;
-  k.Loop(s.batch * s.channels, [&](llvm::Value* plane) {  // output channel m of image n reads input plane n * C + m
-    llvm::Value* m = s.batch == 1 ? plane : b.CreateURem(plane, k.Int(s.channels));
-    output.Channel(m);
-    std::vector<llvm::Value*> weights, row_sums;
-    for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
-      llvm::Value* row_sum = b.getInt32(0);
-      for (int64_t kw = 0; kw < s.kernel_w; ++kw) {
-        llvm::Value* at = b.CreateAdd(b.CreateMul(m, k.Int(taps)), k.Int(kh * s.kernel_w + kw));
-        weights.push_back(b.CreateSExt(k.LoadAs(DataType::kInt8, k.in[g.w_input], at), i32));
-        row_sum = b.CreateAdd(row_sum, weights.back());
-      }
-      row_sums.push_back(row_sum);
+  k.Loop(s.batch * blocks, [&](llvm::Value* image_block) {
+    llvm::Value* n = s.batch == 1 ? k.Int(0) : b.CreateSDiv(image_block, k.Int(blocks));
+    llvm::Value* first = b.CreateMul(s.batch == 1 ? image_block : b.CreateSRem(image_block, k.Int(blocks)), k.Int(block));
+    llvm::Value* first_plane = b.CreateAdd(b.CreateMul(n, k.Int(s.channels)),
+                                           b.CreateMul(b.CreateSDiv(first, k.Int(per_group)), k.Int(channels)));
+    std::vector<llvm::Value*> m;
+    for (int64_t i = 0; i < block; ++i) {
+      m.push_back(b.CreateAdd(first, k.Int(i)));
+      outputs[i].Channel(m[i]);
     }
-    llvm::Value* in_plane = b.CreateMul(plane, k.Int(s.in_h * s.in_w));
-    llvm::Value* out_plane = b.CreateMul(plane, k.Int(s.out_h * s.out_w));
+    // Output channel m's weight for input channel c (of its group) and tap t; one
+    // channel's alone (a depthwise layer's) loaded once here, as its kernel rows' sums.
+    auto weight_at = [&](int64_t i, llvm::Value* c, int64_t t) {
+      llvm::Value* at = b.CreateAdd(b.CreateMul(b.CreateAdd(b.CreateMul(m[i], k.Int(channels)), c), k.Int(taps)), k.Int(t));
+      return b.CreateSExt(k.LoadAs(DataType::kInt8, k.in[g.w_input], at), i32);
+    };
+    std::vector<llvm::Value*> single_weights;
+    if (channels == 1 && block == 1) {
+      for (int64_t t = 0; t < taps; ++t) single_weights.push_back(weight_at(0, k.Int(0), t));
+    }
+    auto weight = [&](int64_t i, llvm::Value* c, int64_t t) {
+      return single_weights.empty() ? weight_at(i, c, t) : single_weights[t];
+    };
+    for (int64_t i = 0; i < block; ++i) {
+      for (llvm::Value* slot : row_sum_slots[i]) b.CreateStore(b.getInt32(0), slot);
+    }
+    // Each input channel of the group (a depthwise layer's one not as a loop).
+    auto for_each_channel = [&](const std::function<void(llvm::Value*)>& body) {
+      if (channels == 1) body(k.Int(0));
+      else k.Loop(channels, body, /*allow_unrolling=*/false);
+    };
+    for_each_channel([&](llvm::Value* c) {
+      for (int64_t i = 0; i < block; ++i) {
+        for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
+          llvm::Value* row_sum = b.CreateLoad(i32, row_sum_slots[i][kh]);
+          for (int64_t kw = 0; kw < s.kernel_w; ++kw) row_sum = b.CreateAdd(row_sum, weight(i, c, kh * s.kernel_w + kw));
+          b.CreateStore(row_sum, row_sum_slots[i][kh]);
+        }
+      }
+    });
+    std::vector<std::vector<llvm::Value*>> row_sums(block);
+    for (int64_t i = 0; i < block; ++i) {
+      for (llvm::Value* slot : row_sum_slots[i]) row_sums[i].push_back(b.CreateLoad(i32, slot));
+    }
     k.Loop(s.out_h, [&](llvm::Value* oh) {
       llvm::Value* h_base = b.CreateSub(b.CreateMul(oh, k.Int(s.stride_h)), k.Int(s.pad_top));
       llvm::Value* rows_inside =
@@ -1047,59 +1101,82 @@ void EmitDirectRowLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
       // A row whose window's kernel rows may leave the image takes each only where it
       // lies inside (`checked`), and starts at those rows' weight sums.
       auto output_row = [&](bool checked) {
-        // The kernel rows taken, and their weights' sum.
         std::vector<llvm::Value*> row_inside;
-        llvm::Value* weight_sum = b.getInt32(0);
         for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
           llvm::Value* ih = b.CreateAdd(h_base, k.Int(kh * s.dilation_h));
           row_inside.push_back(checked ? b.CreateICmpULT(ih, k.Int(s.in_h)) : b.getTrue());
-          weight_sum = b.CreateAdd(weight_sum, checked ? b.CreateSelect(row_inside.back(), row_sums[kh], b.getInt32(0))
-                                                       : row_sums[kh]);
         }
-        llvm::Value* start = b.CreateVectorSplat(lanes, b.CreateMul(b.CreateNeg(x_zero_point), weight_sum));
+        std::vector<llvm::Value*> starts;
+        for (int64_t i = 0; i < block; ++i) {
+          llvm::Value* weight_sum = b.getInt32(0);
+          for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
+            weight_sum = b.CreateAdd(weight_sum, checked ? b.CreateSelect(row_inside[kh], row_sums[i][kh], b.getInt32(0))
+                                                         : row_sums[i][kh]);
+          }
+          starts.push_back(b.CreateVectorSplat(lanes, b.CreateMul(b.CreateNeg(x_zero_point), weight_sum)));
+        }
         auto row_vector = [&](llvm::Value* vector) {
           llvm::Value* ow = b.CreateMul(vector, k.Int(lanes));
-          llvm::Value* w_base = b.CreateSub(ow, k.Int(s.pad_left));
+          llvm::Value* w_base = b.CreateSub(b.CreateMul(ow, k.Int(stride)), k.Int(s.pad_left));
           llvm::Value* columns_inside = b.CreateAnd(
               b.CreateAnd(b.CreateICmpSGE(w_base, k.Int(0)),
-                          b.CreateICmpSLT(b.CreateAdd(w_base, k.Int(lanes - 1 + s.kernel_w - 1)), k.Int(s.in_w))),
+                          b.CreateICmpSLT(b.CreateAdd(w_base, k.Int(span - 1 + s.kernel_w - 1)), k.Int(s.in_w))),
               b.CreateICmpSLE(b.CreateAdd(ow, k.Int(lanes)), k.Int(s.out_w)));
           auto pixels = [&](bool masked) {
-            // Lane l is pixel ow + l; tap column kw reads input column w_base + kw + l.
-            llvm::Value* pixel_lanes = b.CreateAdd(b.CreateVectorSplat(lanes, ow), lane_steps);
-            llvm::Value* real = b.CreateICmpSLT(pixel_lanes, b.CreateVectorSplat(lanes, k.Int(s.out_w)));
+            // Lane l is pixel ow + l; tap column kw reads input column w_base + kw + l *
+            // stride, byte l * stride of the tap's load.
+            llvm::Value* real = b.CreateICmpSLT(b.CreateAdd(b.CreateVectorSplat(lanes, ow), lane_steps),
+                                                b.CreateVectorSplat(lanes, k.Int(s.out_w)));
+            llvm::Value* real_bytes = b.CreateICmpSLT(b.CreateAdd(b.CreateVectorSplat(span, ow), byte_pixels),
+                                                      b.CreateVectorSplat(span, k.Int(s.out_w)));
             std::vector<llvm::Value*> column_masks;
             for (int64_t kw = 0; masked && kw < s.kernel_w; ++kw) {
-              llvm::Value* iw = b.CreateAdd(b.CreateVectorSplat(lanes, b.CreateAdd(w_base, k.Int(kw))), lane_steps);
-              column_masks.push_back(b.CreateAnd(real, b.CreateICmpULT(iw, b.CreateVectorSplat(lanes, k.Int(s.in_w)))));
+              llvm::Value* iw = b.CreateAdd(b.CreateVectorSplat(span, b.CreateAdd(w_base, k.Int(kw))), byte_columns);
+              column_masks.push_back(
+                  b.CreateAnd(real_bytes, b.CreateICmpULT(iw, b.CreateVectorSplat(span, k.Int(s.in_w)))));
             }
-            b.CreateAlignedStore(start, sums, llvm::Align(16));
-            auto tap = [&](int64_t kh, int64_t kw) {
+            for (int64_t i = 0; i < block; ++i) b.CreateAlignedStore(starts[i], sums[i], llvm::Align(16));
+            auto tap = [&](llvm::Value* c, int64_t kh, int64_t kw) {
               llvm::Value* ih = b.CreateAdd(h_base, k.Int(kh * s.dilation_h));
-              llvm::Value* at = b.CreateAdd(in_plane, b.CreateAdd(b.CreateMul(ih, k.Int(s.in_w)), b.CreateAdd(w_base, k.Int(kw))));
+              llvm::Value* plane = b.CreateMul(b.CreateAdd(first_plane, c), k.Int(s.in_h * s.in_w));
+              llvm::Value* at =
+                  b.CreateAdd(plane, b.CreateAdd(b.CreateMul(ih, k.Int(s.in_w)), b.CreateAdd(w_base, k.Int(kw))));
               // Not inbounds: a masked vector's first address may lie before the input.
               llvm::Value* from = b.CreateGEP(i8, k.in[g.x_input], at);
               llvm::Value* codes =
                   masked ? static_cast<llvm::Value*>(b.CreateMaskedLoad(codes_type, from, llvm::Align(1),
                                                                         column_masks[kw], zero_point_codes))
                          : b.CreateAlignedLoad(codes_type, from, llvm::Align(1));
-              llvm::Value* widened = unsigned_codes ? b.CreateZExt(codes, words) : b.CreateSExt(codes, words);
-              llvm::Value* weight = b.CreateVectorSplat(lanes, weights[kh * s.kernel_w + kw]);
-              llvm::Value* total = b.CreateAlignedLoad(words, sums, llvm::Align(16));
-              b.CreateAlignedStore(b.CreateAdd(total, b.CreateMul(widened, weight)), sums, llvm::Align(16));
-            };
-            for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
-              auto kernel_row = [&] {
-                for (int64_t kw = 0; kw < s.kernel_w; ++kw) tap(kh, kw);
+              auto widen = [&](llvm::Value* v, llvm::Type* to) {
+                return unsigned_codes ? b.CreateZExt(v, to) : b.CreateSExt(v, to);
               };
-              if (checked) k.When(row_inside[kh], kernel_row);  // where it lies inside the image
-              else kernel_row();
+              if (stride > 1) {  // widened to halfwords as loaded, then the even ones to words
+                codes = b.CreateShuffleVector(widen(codes, llvm::FixedVectorType::get(b.getInt16Ty(), span)),
+                                              every_stride);
+              }
+              llvm::Value* widened = widen(codes, words);
+              for (int64_t i = 0; i < block; ++i) {
+                llvm::Value* w = b.CreateVectorSplat(lanes, weight(i, c, kh * s.kernel_w + kw));
+                llvm::Value* total = b.CreateAlignedLoad(words, sums[i], llvm::Align(16));
+                b.CreateAlignedStore(b.CreateAdd(total, b.CreateMul(widened, w)), sums[i], llvm::Align(16));
+              }
+            };
+            for_each_channel([&](llvm::Value* c) {
+              for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
+                auto kernel_row = [&] {
+                  for (int64_t kw = 0; kw < s.kernel_w; ++kw) tap(c, kh, kw);
+                };
+                if (checked) k.When(row_inside[kh], kernel_row);  // where it lies inside the image
+                else kernel_row();
+              }
+            });
+            llvm::Value* pixel = b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow);
+            for (int64_t i = 0; i < block; ++i) {
+              llvm::Value* y = outputs[i].FinishLanes(b.CreateAlignedLoad(words, sums[i], llvm::Align(16)));
+              llvm::Value* to = b.CreateInBoundsGEP(k.Elem(outputs[i].Type()), k.out[0], outputs[i].Position(n, m[i], pixel));
+              if (masked) b.CreateMaskedStore(y, to, llvm::Align(1), real);
+              else b.CreateAlignedStore(y, to, llvm::Align(1));
             }
-            llvm::Value* y = output.FinishLanes(b.CreateAlignedLoad(words, sums, llvm::Align(16)));
-            llvm::Value* to = b.CreateInBoundsGEP(k.Elem(output.Type()), k.out[0],
-                                                  b.CreateAdd(out_plane, b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow)));
-            if (masked) b.CreateMaskedStore(y, to, llvm::Align(1), real);
-            else b.CreateAlignedStore(y, to, llvm::Align(1));
           };
           k.When(columns_inside, [&] { pixels(false); });
           k.When(b.CreateNot(columns_inside), [&] { pixels(true); });
