@@ -781,7 +781,8 @@ TEST(Cli, DepthwiseInt8OnHeliumTakesRowsFourPixelsAtATime) {
   ASSERT_EQ(helium.exit_code, 0) << helium.output;
   for (const char* piece : {"'Conv_11' QLinearConv: direct (lanes 4, channel block 1), float requantisation, writes over its consumed input\n",
                             "'Conv_20' QLinearConv: direct (lanes 4, channel block 1)",
-                            "'Conv_29' QLinearConv: direct (lanes 4, channel block 1)"}) {
+                            "'Conv_29' QLinearConv: direct (lanes 4, channel block 1)",
+                            "'Conv_38' QLinearConv: direct (lanes 4, channel block 1)"}) {
     EXPECT_NE(helium.output.find(piece), std::string::npos) << piece << "\n" << helium.output;
   }
   EXPECT_EQ(helium.output.find("workspace"), std::string::npos) << helium.output;
@@ -789,6 +790,7 @@ TEST(Cli, DepthwiseInt8OnHeliumTakesRowsFourPixelsAtATime) {
   ASSERT_EQ(disassembly.exit_code, 0) << disassembly.output;
   EXPECT_NE(disassembly.output.find("vldrbt.s32"), std::string::npos) << disassembly.output;
   EXPECT_NE(disassembly.output.find("vmla.i32"), std::string::npos) << disassembly.output;
+  EXPECT_NE(disassembly.output.find("vmovlb.u16"), std::string::npos) << disassembly.output;  // Conv_38: stride 2
   for (const std::string& other : {std::string(" --target thumbv8.1m.main-none-eabihf --cpu cortex-m55 --optimize size -o ") + size.path(),
                                    std::string(" --target thumbv7em-none-eabihf --cpu cortex-m4 -o ") + m4.path()}) {
     const CommandResult result = Modelc("compile " + model + other);

@@ -71,7 +71,7 @@ std::optional<ConvKernel> ConvKernelFromName(std::string_view name);
 
 // Tile sizes a kernel runs with (0: not used by that kernel).
 struct KernelTiles {
-  int64_t lanes = 0;          // floats per vector
+  int64_t lanes = 0;          // floats per vector (int8 kernels: pixels in a vector's lanes)
   int64_t vectors = 0;        // vectors per tile row
   int64_t channel_block = 0;  // output channels per tile
   int64_t rows = 0;           // output rows (Winograd: tile rows) per tile

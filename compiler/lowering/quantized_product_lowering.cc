@@ -44,6 +44,9 @@ bool ZeroWeightZeroPoint(const Graph& graph, const Node& node, int zero_point_in
 // output plane is no larger than an input plane. Two pixels at a time (the direct
 // kernel's pairs, DirectKernelPairsPixels), both windows read before either pixel is
 // written and no byte outside them, need no more: the first pixel is only written later.
+// Nor do four (the row lanes on Helium, DirectKernelRowLanes): a vector's pixels are
+// written only after all four windows are read, and the one byte it may read outside
+// them (stride 2's, after the last lane's tap) is dropped whatever it holds.
 int64_t DepthwisePixelOverrun(const WindowGeometry& w) {
   const int64_t pixels = w.out_h * w.out_w;
   std::vector<int64_t> lowest_read_from(pixels + 1, w.in_h * w.in_w);  // by any pixel from this one on
@@ -411,14 +414,16 @@ int64_t DirectKernelRowLanes(const Graph& graph, const Node& node, const ConvGeo
                              const LoweringTarget& target) {
   const WindowGeometry& w = g.window;
   const DataType x_type = graph.InputType(node, 0).element_type;
+  constexpr int kWeights = 3, kWeightZeroPoint = 5;  // QLinearConv's
   const bool admitted =
       target.int8_vector_dot && target.vector_lanes >= 4 && !target.code_size_first &&
-      node.op == OpKind::kQLinearConv && w.spatial_rank == 2 && w.stride_w <= 2 &&
+      node.op == OpKind::kQLinearConv && w.batch == 1 && w.spatial_rank == 2 && w.stride_w <= 2 &&
       w.dilation_w == 1 && w.kernel_h * w.kernel_w <= kDirectLanesTaps &&
       (x_type == DataType::kInt8 || x_type == DataType::kUInt8) && !node.attributes.Has(kFusedChannelsLastInput) &&
       !node.attributes.Has(kFusedChannelsLastOutput) && !node.attributes.Has(kFusedQuantizeInput) &&
-      !graph.HasInput(node, kQLinearConvAddendInput) && graph.IsConstant(node.inputs[3]) &&
-      graph.InputType(node, 3).element_type == DataType::kInt8 && ZeroWeightZeroPoint(graph, node, 5);
+      !graph.HasInput(node, kQLinearConvAddendInput) && graph.IsConstant(node.inputs[kWeights]) &&
+      graph.InputType(node, kWeights).element_type == DataType::kInt8 &&
+      ZeroWeightZeroPoint(graph, node, kWeightZeroPoint);
   return admitted ? 4 : 0;
 }
 

@@ -98,16 +98,17 @@ bool DirectKernelPairsPixels(const Graph& graph, const Node& node, const ConvGeo
 // on Helium (NodePlan::tiles.lanes, "lanes 4" in --dump-plan; no workspace), or 0: a
 // QLinearConv of planar 8-bit tensors, 2-D, stride 1 or 2 and no dilation across,
 // kernels of at most kDirectLanesTaps taps a plane, constant int8 weights with zero
-// point 0, no fused sum, not under --optimize size. That is every depthwise layer in
-// memory mode, and any convolution whose window-dot window would lift the arena above
-// the activation bound (resnet8's 16-channel 32x32 layer). Each tap is then one load
+// point 0, no fused sum, one image, not under --optimize size. That is memory mode's
+// depthwise layers of 3x3 kernels or smaller, and any such convolution whose
+// window-dot window would lift the arena above the activation bound (resnet8's
+// 16-channel 32x32 layer). Each tap is then one load
 // of the row's codes into the lanes (masked where a lane's tap is padding or past the
 // row, the zero point's code in its place; at stride 2 VLDRB.S16 and VMOVLB.S16) times
 // each of the block's output channels' weight, one VMLA a tap and channel for four
 // pixels.
 int64_t DirectKernelRowLanes(const Graph& graph, const Node& node, const ConvGeometry& g,
                              const LoweringTarget& target);
-inline constexpr int64_t kDirectLanesTaps = 9;  // 3x3: the weights stay in registers
+inline constexpr int64_t kDirectLanesTaps = 9;  // 3x3: a depthwise layer's weights stay in registers
 int64_t WindowDotTaps(int64_t taps);  // taps rounded up to whole vectors
 // One padded plane's elements (with the rows a last vector reads past), and the bytes of
 // `planes` of them with a vector's overrun.

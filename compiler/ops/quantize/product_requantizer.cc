@@ -10,11 +10,12 @@
 namespace modelc {
 namespace {
 
-// gemmlowp's doubled high product of x and a multiplier m >= 0 (vectors of i32 with
+// gemmlowp's doubled high product of x and a multiplier m (vectors of i32 with
 // Helium's, else none): (x m + 2^30) >> 31, which is VQRDMULH's (2 x m + 2^31) >> 32
-// (gemmlowp's nudge and truncation toward zero give that floor, see
-// EmitMultiplyByFixedPoint; VQRDMULH saturates only x = m = -2^31, and m >= 0), one
-// instruction a vector of 4 lanes where the 64-bit products would be made lane by lane.
+// for every x and m, a negative m too (a SUB's): gemmlowp's nudge and truncation toward
+// zero give that floor (see EmitMultiplyByFixedPoint), and both saturate x = m = -2^31
+// to 2^31 - 1. One instruction a vector of 4 lanes where the 64-bit products would be
+// made lane by lane.
 std::optional<llvm::Value*> HeliumDoublingHighProduct(KernelContext& k, llvm::Value* x, llvm::Value* multipliers) {
   auto* type = llvm::dyn_cast<llvm::FixedVectorType>(x->getType());
   if (!k.target.helium || type == nullptr || !type->getElementType()->isIntegerTy(32) || type->getNumElements() < 4 ||

@@ -592,6 +592,19 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
     }
     EmitHeliumByteDots(k, window, rows, padded / kWindowDotLanes, {block_sums.begin(), block_sums.begin() + count},
                        /*allow_unrolling=*/padded <= kHeliumUnrolledTaps);
+    // A whole block's sums finished together where the output allows (one vector of
+    // requantisation, VQRDMULH for TFLite's), each lane then stored at its channel.
+    if (count == kWindowDotChannels) {
+      llvm::Value* block = llvm::PoisonValue::get(llvm::FixedVectorType::get(i32, count));
+      for (int64_t c = 0; c < count; ++c) block = b.CreateInsertElement(block, b.CreateLoad(i32, block_sums[c]), c);
+      if (std::optional<llvm::Value*> finished = output.FinishChannels(block, first, count)) {
+        for (int64_t c = 0; c < count; ++c) {
+          llvm::Value* at = output.Position(n, b.CreateAdd(first, k.Int(c)), out_pixel);
+          k.StoreAs(output.Type(), b.CreateExtractElement(*finished, c), k.out[0], at);
+        }
+        return;
+      }
+    }
     for (int64_t c = 0; c < count; ++c) {
       llvm::Value* m = b.CreateAdd(first, k.Int(c));
       output.Channel(m);
@@ -1318,7 +1331,8 @@ class DirectPixelPairs {
 // Direct convolution, planar: one int32 dot product per output element over the taps
 // inside the image (the valid kernel rows and columns are computed per output pixel);
 // with NodePlan::tiles.pixels 2, two pixels at a time where both windows lie inside
-// (DirectPixelPairs).
+// (DirectPixelPairs); with NodePlan::tiles.lanes, a row's pixels in a vector's lanes
+// (EmitDirectRowLanesConv).
 absl::Status EmitConvIntegerKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(QuantizedConvGeometry g, ResolveQuantizedConv(k.graph, k.node));
   if (std::get<QuantizedProductKernel>(k.plan.kernel) == QuantizedProductKernel::kDspPairs) {
