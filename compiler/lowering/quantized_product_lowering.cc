@@ -421,7 +421,7 @@ int64_t DirectKernelRowLanes(const Graph& graph, const Node& node, const ConvGeo
       w.dilation_w == 1 && w.kernel_h * w.kernel_w <= kDirectLanesTaps &&
       (x_type == DataType::kInt8 || x_type == DataType::kUInt8) && !node.attributes.Has(kFusedChannelsLastInput) &&
       !node.attributes.Has(kFusedChannelsLastOutput) && !node.attributes.Has(kFusedQuantizeInput) &&
-      !graph.HasInput(node, kQLinearConvAddendInput) && graph.IsConstant(node.inputs[kWeights]) &&
+      graph.IsConstant(node.inputs[kWeights]) &&
       graph.InputType(node, kWeights).element_type == DataType::kInt8 &&
       ZeroWeightZeroPoint(graph, node, kWeightZeroPoint);
   return admitted ? 4 : 0;

@@ -98,7 +98,7 @@ bool DirectKernelPairsPixels(const Graph& graph, const Node& node, const ConvGeo
 // on Helium (NodePlan::tiles.lanes, "lanes 4" in --dump-plan; no workspace), or 0: a
 // QLinearConv of planar 8-bit tensors, 2-D, stride 1 or 2 and no dilation across,
 // kernels of at most kDirectLanesTaps taps a plane, constant int8 weights with zero
-// point 0, no fused sum, one image, not under --optimize size. That is memory mode's
+// point 0, one image, not under --optimize size. That is memory mode's
 // depthwise layers of 3x3 kernels or smaller, and any such convolution whose
 // window-dot window would lift the arena above the activation bound (resnet8's
 // 16-channel 32x32 layer). Each tap is then one load

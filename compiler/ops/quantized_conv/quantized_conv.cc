@@ -263,15 +263,18 @@ class ChannelOutput {
   }
   // A vector of one channel's sums for `valid` consecutive output elements from `at` (an
   // Index() integer), finished as Finish finishes each: a vector of the output type. A
-  // QLinearConv's only (y given).
-  llvm::Value* FinishConsecutiveLanes(llvm::Value* sums, llvm::Value* at, int64_t valid) {
+  // QLinearConv's only (y given). With `lane_mask`, the lanes it sets are those.
+  llvm::Value* FinishConsecutiveLanes(llvm::Value* sums, llvm::Value* at, int64_t valid,
+                                      llvm::Value* lane_mask = nullptr) {
     llvm::IRBuilder<>& b = k_.b;
     llvm::Value* y = FinishLanes(sums);
     if (!g_.sum) return y;
     const int64_t lanes = llvm::cast<llvm::FixedVectorType>(sums->getType())->getNumElements();
     auto* addend_type = llvm::FixedVectorType::get(k_.Elem(g_.addend_type), lanes);
     llvm::Value* from = b.CreateInBoundsGEP(k_.Elem(g_.addend_type), k_.in[kQLinearConvAddendInput], at);
-    llvm::Value* addend = k_.LoadLanes(addend_type, from, valid, lanes, llvm::Align(1));
+    llvm::Value* addend =
+        lane_mask ? b.CreateMaskedLoad(addend_type, from, llvm::Align(1), lane_mask, llvm::Constant::getNullValue(addend_type))
+                  : k_.LoadLanes(addend_type, from, valid, lanes, llvm::Align(1));
     return EmitQuantizedSum(k_, {EmitWidenToInt32(k_, y, g_.y->type), y_scale_, y_zero_point_},
                             {EmitWidenToInt32(k_, addend, g_.addend_type), addend_scale_, addend_zero_point_},
                             sum_scale_, sum_zero_point_, g_.sum->type);
@@ -1017,7 +1020,8 @@ void EmitPlaneRowsConv(KernelContext& k, const QuantizedConvGeometry& g) {
 // the row's last pixel) reads the zero point's code in its place (a masked load: no
 // byte outside the image row is read), which then adds nothing. Vectors whose loads
 // all lie inside the row load without masks. The lanes are requantised together and
-// stored as one vector (masked past the row's end). Every lane's window is read before
+// stored as one vector (masked past the row's end), a fused sum's addends read as one
+// vector just before (at the output's positions). Every lane's window is read before
 // any of its pixels is written, and a byte read outside the windows (stride 2's odd
 // one after the last lane's tap) is dropped: a layer writing over its input
 // (NodePlan::writes_over_consumed_input) needs no more lead than one pixel at a time.
@@ -1185,8 +1189,11 @@ void EmitDirectRowLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
             });
             llvm::Value* pixel = b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow);
             for (int64_t i = 0; i < block; ++i) {
-              llvm::Value* y = outputs[i].FinishLanes(b.CreateAlignedLoad(words, sums[i], llvm::Align(16)));
-              llvm::Value* to = b.CreateInBoundsGEP(k.Elem(outputs[i].Type()), k.out[0], outputs[i].Position(n, m[i], pixel));
+              // A fused sum's addends read as a vector (masked as the store) just before it.
+              llvm::Value* position = outputs[i].Position(n, m[i], pixel);
+              llvm::Value* y = outputs[i].FinishConsecutiveLanes(b.CreateAlignedLoad(words, sums[i], llvm::Align(16)),
+                                                                 position, lanes, masked ? real : nullptr);
+              llvm::Value* to = b.CreateInBoundsGEP(k.Elem(outputs[i].Type()), k.out[0], position);
               if (masked) b.CreateMaskedStore(y, to, llvm::Align(1), real);
               else b.CreateAlignedStore(y, to, llvm::Align(1));
             }
