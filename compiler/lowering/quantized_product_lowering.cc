@@ -394,36 +394,39 @@ bool HeliumRowDot(const Graph& graph, const Node& node, const LoweringTarget& ta
 
 int64_t WindowPairsBytes(int64_t taps) { return (taps + 3) / 4 * 4 * 2; }
 
-bool DirectKernelPairsPixels(const Graph& graph, const Node& node, const ConvGeometry& g,
-                             const LoweringTarget& target) {
+namespace {
+
+// The direct kernel's uncentred forms (pixel pairs, row lanes): an 8-bit input read
+// planar (its codes, not a float quantised on reading) and constant int8 weights whose
+// zero point is 0 (QLinearConv's at input 3, ConvInteger's at 1).
+bool DirectKernelReadsCodes(const Graph& graph, const Node& node) {
   const int weights = node.op == OpKind::kQLinearConv ? 3 : 1;
   const int weight_zero_point = node.op == OpKind::kQLinearConv ? 5 : 3;
-  const WindowGeometry& w = g.window;
   const DataType x_type = graph.InputType(node, 0).element_type;
+  return (x_type == DataType::kInt8 || x_type == DataType::kUInt8) && !node.attributes.Has(kFusedChannelsLastInput) &&
+         graph.IsConstant(node.inputs[weights]) && graph.InputType(node, weights).element_type == DataType::kInt8 &&
+         ZeroWeightZeroPoint(graph, node, weight_zero_point);
+}
+
+}  // namespace
+
+bool DirectKernelPairsPixels(const Graph& graph, const Node& node, const ConvGeometry& g,
+                             const LoweringTarget& target) {
+  const WindowGeometry& w = g.window;
   // kernel_h >= 2: the last kernel row's weights are read as the word ending with them
   // (from the byte before), which lies inside the output channel's weights only then.
   return target.dsp_pairs && target.vector_lanes == 1 && !target.code_size_first && w.spatial_rank == 2 &&
          w.kernel_w == 3 && w.kernel_h >= 2 && w.dilation_w == 1 && (w.stride_w == 1 || w.stride_w == 2) &&
-         w.out_w >= 2 &&
-         (x_type == DataType::kInt8 || x_type == DataType::kUInt8) && !node.attributes.Has(kFusedChannelsLastInput) &&
-         graph.IsConstant(node.inputs[weights]) && graph.InputType(node, weights).element_type == DataType::kInt8 &&
-         ZeroWeightZeroPoint(graph, node, weight_zero_point);
+         w.out_w >= 2 && DirectKernelReadsCodes(graph, node);
 }
 
 int64_t DirectKernelRowLanes(const Graph& graph, const Node& node, const ConvGeometry& g,
                              const LoweringTarget& target) {
   const WindowGeometry& w = g.window;
-  const DataType x_type = graph.InputType(node, 0).element_type;
-  constexpr int kWeights = 3, kWeightZeroPoint = 5;  // QLinearConv's
-  const bool admitted =
-      target.int8_vector_dot && target.vector_lanes >= 4 && !target.code_size_first &&
-      node.op == OpKind::kQLinearConv && w.batch == 1 && w.spatial_rank == 2 && w.stride_w <= 2 &&
-      w.dilation_w == 1 && w.kernel_h * w.kernel_w <= kDirectLanesTaps &&
-      (x_type == DataType::kInt8 || x_type == DataType::kUInt8) && !node.attributes.Has(kFusedChannelsLastInput) &&
-      !node.attributes.Has(kFusedChannelsLastOutput) && !node.attributes.Has(kFusedQuantizeInput) &&
-      graph.IsConstant(node.inputs[kWeights]) &&
-      graph.InputType(node, kWeights).element_type == DataType::kInt8 &&
-      ZeroWeightZeroPoint(graph, node, kWeightZeroPoint);
+  const bool admitted = target.int8_vector_dot && target.vector_lanes >= 4 && !target.code_size_first &&
+                        node.op == OpKind::kQLinearConv && w.batch == 1 && w.spatial_rank == 2 && w.stride_w <= 2 &&
+                        w.dilation_w == 1 && w.kernel_h * w.kernel_w <= kDirectLanesTaps &&
+                        !node.attributes.Has(kFusedChannelsLastOutput) && DirectKernelReadsCodes(graph, node);
   return admitted ? 4 : 0;
 }
 
