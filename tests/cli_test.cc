@@ -805,6 +805,25 @@ TEST(Cli, DepthwiseInt8OnHeliumTakesRowsFourPixelsAtATime) {
   ASSERT_EQ(blocks.exit_code, 0) << blocks.output;
   EXPECT_NE(blocks.output.find("'Conv_15' QLinearConv: direct (lanes 4, channel block 4), float requantisation\n"),
             std::string::npos) << blocks.output;
+  // The other admitted shapes (op model direct_row_lanes_shapes): a channel multiplier of
+  // 2, kernels 1x5 (stride 2 across), 5x1 and 1x9, a grouped 1x4 on rows of three vectors;
+  // under --optimize speed the stride-2-across one, which plane rows do not take.
+  const std::string shapes = kTestModels + "/direct_row_lanes_shapes.onnxtxt --dump-plan --target "
+                             "thumbv8.1m.main-none-eabihf --cpu cortex-m55 -o ";
+  TemporaryFolder shapes_memory, shapes_speed;
+  const CommandResult memory = Modelc("compile " + shapes + shapes_memory.path());
+  ASSERT_EQ(memory.exit_code, 0) << memory.output;
+  for (const char* piece : {"'Conv_15' QLinearConv: direct (lanes 4, channel block 2)",
+                            "'Conv_24' QLinearConv: direct (lanes 4, channel block 1)",
+                            "'Conv_37' QLinearConv: direct (lanes 4, channel block 1)",
+                            "'Conv_50' QLinearConv: direct (lanes 4, channel block 4)",
+                            "'Conv_59' QLinearConv: direct (lanes 4, channel block 1)"}) {
+    EXPECT_NE(memory.output.find(piece), std::string::npos) << piece << "\n" << memory.output;
+  }
+  const CommandResult speed = Modelc("compile " + shapes + shapes_speed.path() + " --optimize speed");
+  ASSERT_EQ(speed.exit_code, 0) << speed.output;
+  EXPECT_NE(speed.output.find("'Conv_24' QLinearConv: direct (lanes 4, channel block 1)"), std::string::npos)
+      << speed.output;
   ASSERT_EQ(Modelc("compile " + std::string(MODELC_TFLITE_DIR) + "/../tflite_int8/ds_cnn_kws.tflite --target "
                    "thumbv8.1m.main-none-eabihf --cpu cortex-m55 --name k -o " + kws.path()).exit_code, 0);
   const CommandResult kws_code = RunCommand("llvm-objdump-19 -d " + kws.File("k.o"));
