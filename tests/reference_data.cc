@@ -2,12 +2,14 @@
 // evaluator (the Cortex-M firmware checks, tests/cross/cortex_m): for each model,
 // OUT_DIR/NAME.input.bin (every input, concatenated, random as op_kernels_test.cc's
 // first seed) and OUT_DIR/NAME.reference.bin (the reference evaluator's outputs).
+// The graph goes through the compiler's passes before the reference evaluator runs it,
+// so a QDQ file is evaluated as the integer ops it compiles to (QLinearConv, ...), whose
+// references are the evaluator's own code, not the kernels': the raw graph computes in
+// float between its QuantizeLinear nodes and can land a step away at a tie
+// (op_kernels_test.cc compares with both on the host).
 //   modelc_reference_data OUT_DIR MODEL...
 // With --networks, for the int8 benchmark networks (tests/data/int8): the input is the
-// generator's seed 12345 (as ../shared's inputs), and the graph goes through the
-// compiler's passes before the reference evaluator runs it, so a QDQ file is evaluated
-// as the integer ops it compiles to (QLinearConv, ...), whose references are the
-// evaluator's own code, not the kernels'.
+// generator's seed 12345 (as ../shared's inputs).
 //   modelc_reference_data --networks OUT_DIR MODEL...
 // With --requantize fixed-point (first), the quantised products requantise in fixed
 // point (passes.h's RequantizeInFixedPoint), as they compile for cores without an FPU.
@@ -59,8 +61,7 @@ int main(int argc, char** argv) {
     }
     std::vector<modelc::Pass> passes;
     for (const modelc::Pass& pass : modelc::DefaultPipeline()) {
-      if (networks ? pass.RunsWith(/*memory_first=*/true, /*keep_int8_weights=*/true, fixed_point)
-                   : fixed_point && pass.fixed_point_requantization_only) {
+      if (pass.RunsWith(/*memory_first=*/true, /*keep_int8_weights=*/true, fixed_point)) {
         passes.push_back(pass);
       }
     }
