@@ -5,6 +5,7 @@
 #include <map>
 #include <fstream>
 #include <set>
+#include <regex>
 #include <sstream>
 #include <tuple>
 
@@ -829,6 +830,10 @@ TEST(Cli, DepthwiseInt8OnHeliumTakesRowsFourPixelsAtATime) {
   const CommandResult kws_code = RunCommand("llvm-objdump-19 -d " + kws.File("k.o"));
   ASSERT_EQ(kws_code.exit_code, 0) << kws_code.output;
   EXPECT_NE(kws_code.output.find("vqrdmulh.s32"), std::string::npos) << kws_code.output;
+  // Its window-dot layers store each block of 4 output channels (planes apart) by one
+  // scatter store, a vector of offsets.
+  EXPECT_TRUE(std::regex_search(kws_code.output, std::regex(R"(vstrb\.32\s+q[0-7], \[r[0-9]+, q[0-7]\])")))
+      << kws_code.output;
 }
 
 // On a microcontroller the default is --optimize memory: no kernel workspace lifts the

@@ -289,6 +289,41 @@ class ChannelOutput {
     }
     return b.CreateAdd(b.CreateMul(b.CreateAdd(b.CreateMul(n, k_.Int(channels)), m), k_.Int(plane)), pixel);
   }
+  // Stores a vector of values of output channels first, first + 1, ... of image n at
+  // pixel `pixel`: one vector store where the output is channels-last, else the
+  // channels' planes apart: on Helium one scatter store (VSTRB.32 with a vector of
+  // offsets, each lane's low bits), elsewhere lane by lane.
+  void StoreChannels(llvm::Value* values, llvm::Value* n, llvm::Value* first, llvm::Value* pixel) {
+    llvm::IRBuilder<>& b = k_.b;
+    llvm::Type* element = k_.Elem(Type());
+    llvm::Value* at = b.CreateInBoundsGEP(element, k_.out[0], Position(n, first, pixel));
+    if (g_.channels_last_output) {
+      b.CreateAlignedStore(values, at, llvm::Align(1));
+      return;
+    }
+    auto* type = llvm::cast<llvm::FixedVectorType>(values->getType());
+    const int64_t lanes = type->getNumElements(), plane = g_.conv.window.out_h * g_.conv.window.out_w;
+    const unsigned bits = type->getScalarSizeInBits();
+    if (k_.target.helium && lanes == 4) {
+      // The words the values were narrowed from, else the values widened.
+      llvm::Value* words = bits == 32 ? values : nullptr;
+      if (auto* narrowed = llvm::dyn_cast<llvm::TruncInst>(values); narrowed && bits != 32) words = narrowed->getOperand(0);
+      if (!words) words = b.CreateSExt(values, llvm::FixedVectorType::get(b.getInt32Ty(), lanes));
+      std::vector<llvm::Constant*> offsets;
+      for (int64_t lane = 0; lane < lanes; ++lane) {
+        offsets.push_back(b.getInt32(static_cast<int32_t>(lane * plane * bits / 8)));
+      }
+      llvm::Value* offset_vector = llvm::ConstantVector::get(offsets);
+      b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vstr_scatter_offset,
+                        {at->getType(), offset_vector->getType(), words->getType()},
+                        {at, offset_vector, words, b.getInt32(bits), b.getInt32(0)});
+      return;
+    }
+    for (int64_t lane = 0; lane < lanes; ++lane) {
+      b.CreateStore(b.CreateExtractElement(values, lane),
+                    b.CreateInBoundsGEP(element, at, k_.Int(lane * plane)));
+    }
+  }
   // The value to store at output element `at` (an Index() integer).
   llvm::Value* Finish(llvm::Value* sum, llvm::Value* at) {
     if (!g_.y) return biases_ ? k_.b.CreateAdd(sum, bias_) : sum;
@@ -596,15 +631,13 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
     EmitHeliumByteDots(k, window, rows, padded / kWindowDotLanes, {block_sums.begin(), block_sums.begin() + count},
                        /*allow_unrolling=*/padded <= kHeliumUnrolledTaps);
     // A whole block's sums finished together where the output allows (one vector of
-    // requantisation, VQRDMULH for TFLite's), each lane then stored at its channel.
+    // requantisation, VQRDMULH for TFLite's), then stored by one scatter store
+    // (ChannelOutput::StoreChannels).
     if (count == kWindowDotChannels) {
       llvm::Value* block = llvm::PoisonValue::get(llvm::FixedVectorType::get(i32, count));
       for (int64_t c = 0; c < count; ++c) block = b.CreateInsertElement(block, b.CreateLoad(i32, block_sums[c]), c);
       if (std::optional<llvm::Value*> finished = output.FinishChannels(block, first, count)) {
-        for (int64_t c = 0; c < count; ++c) {
-          llvm::Value* at = output.Position(n, b.CreateAdd(first, k.Int(c)), out_pixel);
-          k.StoreAs(output.Type(), b.CreateExtractElement(*finished, c), k.out[0], at);
-        }
+        output.StoreChannels(*finished, n, first, out_pixel);
         return;
       }
     }
@@ -692,15 +725,8 @@ void EmitChannelLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
       llvm::Value* block_weights = b.CreateInBoundsGEP(i8, weights, b.CreateMul(first, k.Int(padded)));
       llvm::Value* total = EmitQuadRowSums(k, window, block_weights, padded, lanes);
       const std::optional<llvm::Value*> finished = output.FinishChannels(total, first, lanes);
-      llvm::Type* element = k.Elem(output.Type());
-      if (finished && g.channels_last_output) {
-        b.CreateAlignedStore(*finished, b.CreateInBoundsGEP(element, k.out[0], output.Position(n, first, out_pixel)),
-                             llvm::Align(1));
-      } else if (finished) {
-        for (int64_t lane = 0; lane < lanes; ++lane) {
-          llvm::Value* at = output.Position(n, b.CreateAdd(first, k.Int(lane)), out_pixel);
-          b.CreateStore(b.CreateExtractElement(*finished, lane), b.CreateInBoundsGEP(element, k.out[0], at));
-        }
+      if (finished) {
+        output.StoreChannels(*finished, n, first, out_pixel);
       } else {
         b.CreateAlignedStore(total, totals, llvm::Align(16));
         k.Loop(lanes, [&](llvm::Value* lane) {
