@@ -798,16 +798,19 @@ TEST(Cli, DepthwiseInt8OnHeliumTakesRowsFourPixelsAtATime) {
     ASSERT_EQ(result.exit_code, 0) << result.output;
     EXPECT_EQ(result.output.find("lanes 4"), std::string::npos) << result.output;
   }
-  // A grouped convolution whose window would lift the arena: four output channels at a
-  // time (op model direct_row_lanes_grouped).
+  // A grouped convolution whose window would lift the arena: two output channels for
+  // three vectors of pixels at a time (op model direct_row_lanes_grouped; the loop of
+  // such steps in direct_row_lanes_vectors).
   TemporaryFolder grouped;
   const CommandResult blocks = Modelc("compile " + kTestModels + "/direct_row_lanes_grouped.onnxtxt --dump-plan "
                                       "--target thumbv8.1m.main-none-eabihf --cpu cortex-m55 -o " + grouped.path());
   ASSERT_EQ(blocks.exit_code, 0) << blocks.output;
-  EXPECT_NE(blocks.output.find("'Conv_15' QLinearConv: direct (lanes 4, channel block 4), float requantisation\n"),
+  EXPECT_NE(blocks.output.find("'Conv_15' QLinearConv: direct (lanes 4, vectors 3, channel block 2), float "
+                                "requantisation\n"),
             std::string::npos) << blocks.output;
   // The other admitted shapes (op model direct_row_lanes_shapes): a channel multiplier of
-  // 2, kernels 1x5 (stride 2 across), 5x1 and 1x9, a grouped 1x4 on rows of three vectors;
+  // 2, kernels 1x5 (stride 2 across), 5x1 and 1x9, a grouped 1x4 on rows of three vectors
+  // (one step of three);
   // under --optimize speed the stride-2-across one, which plane rows do not take.
   const std::string shapes = kTestModels + "/direct_row_lanes_shapes.onnxtxt --dump-plan --target "
                              "thumbv8.1m.main-none-eabihf --cpu cortex-m55 -o ";
@@ -817,7 +820,7 @@ TEST(Cli, DepthwiseInt8OnHeliumTakesRowsFourPixelsAtATime) {
   for (const char* piece : {"'Conv_15' QLinearConv: direct (lanes 4, channel block 2)",
                             "'Conv_24' QLinearConv: direct (lanes 4, channel block 1)",
                             "'Conv_37' QLinearConv: direct (lanes 4, channel block 1)",
-                            "'Conv_50' QLinearConv: direct (lanes 4, channel block 4)",
+                            "'Conv_50' QLinearConv: direct (lanes 4, vectors 3, channel block 2)",
                             "'Conv_59' QLinearConv: direct (lanes 4, channel block 1)"}) {
     EXPECT_NE(memory.output.find(piece), std::string::npos) << piece << "\n" << memory.output;
   }
@@ -952,8 +955,9 @@ TEST(Cli, Int8ConvolutionKernelsAsEachCorePlansThem) {
   // The direct kernel takes 4 of its 16 output channels at a time (each input element
   // loaded once for them) and reads its float multipliers from a table; on Arm's DSP
   // extension without vector lanes two pixels at a time where both windows are inside;
-  // on Helium four pixels of a row in a vector's lanes.
-  const std::string direct = "'conv_12_node' QLinearConv: direct (lanes 4, channel block 4), float requantisation";
+  // on Helium four pixels of a row in a vector's lanes, three vectors for 2 channels.
+  const std::string direct =
+      "'conv_12_node' QLinearConv: direct (lanes 4, vectors 3, channel block 2), float requantisation";
   const std::string direct_pairs = "'conv_12_node' QLinearConv: direct (channel block 4, pixels 2), float requantisation";
   TemporaryFolder m4, m55_memory;
   const CommandResult scalar =

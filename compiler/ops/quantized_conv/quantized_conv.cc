@@ -1051,7 +1051,7 @@ void EmitPlaneRowsConv(KernelContext& k, const QuantizedConvGeometry& g) {
 // any of its pixels is written, and a byte read outside the windows (stride 2's odd
 // one after the last lane's tap) is dropped: a layer writing over its input
 // (NodePlan::writes_over_consumed_input) needs no more lead than one pixel at a time.
-constexpr int64_t kDirectWrittenOutVectors = 2;
+constexpr int64_t kDirectWrittenOutSteps = 3;
 void EmitDirectRowLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
   const WindowGeometry& s = g.conv.window;
   llvm::IRBuilder<>& b = k.b;
@@ -1084,11 +1084,13 @@ void EmitDirectRowLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
   const int64_t channels = g.conv.InChannelsPerGroup(), per_group = g.conv.OutChannelsPerGroup();
   const int64_t block = std::max<int64_t>(k.plan.tiles.channel_block, 1), blocks = g.conv.out_channels / block;
   std::vector<ChannelOutput> outputs;
-  std::vector<llvm::Value*> sums;
+  // NodePlan::tiles.vectors vectors of pixels at a time: each weight loaded once for them.
+  const int64_t step = std::max<int64_t>(k.plan.tiles.vectors, 1);
+  std::vector<std::vector<llvm::Value*>> sums(step);  // [p][i]
   std::vector<std::vector<llvm::Value*>> row_sum_slots(block);  // [i][kh]: over the input channels
   for (int64_t i = 0; i < block; ++i) {
     outputs.emplace_back(k, g);
-    sums.push_back(k.EntryAlloca(words, llvm::Align(16)));
+    for (int64_t p = 0; p < step; ++p) sums[p].push_back(k.EntryAlloca(words, llvm::Align(16)));
     for (int64_t kh = 0; kh < s.kernel_h; ++kh) row_sum_slots[i].push_back(k.EntryAlloca(i32));
   }
   const int64_t vectors = (s.out_w + lanes - 1) / lanes;
@@ -1158,50 +1160,62 @@ void EmitDirectRowLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
           }
           starts.push_back(b.CreateVectorSplat(lanes, b.CreateMul(b.CreateNeg(x_zero_point), weight_sum)));
         }
-        auto row_vector = [&](llvm::Value* vector) {
+        // `count` vectors of the row from vector `vector` (an Index() integer), each
+        // tap's codes of one vector loaded at a time, each weight once for them all.
+        auto row_vectors = [&](llvm::Value* vector, int64_t count) {
           llvm::Value* ow = b.CreateMul(vector, k.Int(lanes));
           llvm::Value* w_base = b.CreateSub(b.CreateMul(ow, k.Int(stride)), k.Int(s.pad_left));
           llvm::Value* columns_inside = b.CreateAnd(
               b.CreateAnd(b.CreateICmpSGE(w_base, k.Int(0)),
-                          b.CreateICmpSLT(b.CreateAdd(w_base, k.Int(span - 1 + s.kernel_w - 1)), k.Int(s.in_w))),
-              b.CreateICmpSLE(b.CreateAdd(ow, k.Int(lanes)), k.Int(s.out_w)));
+                          b.CreateICmpSLT(b.CreateAdd(w_base, k.Int(count * span - 1 + s.kernel_w - 1)), k.Int(s.in_w))),
+              b.CreateICmpSLE(b.CreateAdd(ow, k.Int(count * lanes)), k.Int(s.out_w)));
           auto pixels = [&](bool masked) {
-            // Lane l is pixel ow + l; tap column kw reads input column w_base + kw + l *
-            // stride, byte l * stride of the tap's load.
-            llvm::Value* real = b.CreateICmpSLT(b.CreateAdd(b.CreateVectorSplat(lanes, ow), lane_steps),
-                                                b.CreateVectorSplat(lanes, k.Int(s.out_w)));
-            llvm::Value* real_bytes = b.CreateICmpSLT(b.CreateAdd(b.CreateVectorSplat(span, ow), byte_pixels),
-                                                      b.CreateVectorSplat(span, k.Int(s.out_w)));
-            std::vector<llvm::Value*> column_masks;
-            for (int64_t kw = 0; masked && kw < s.kernel_w; ++kw) {
-              llvm::Value* iw = b.CreateAdd(b.CreateVectorSplat(span, b.CreateAdd(w_base, k.Int(kw))), byte_columns);
-              column_masks.push_back(
-                  b.CreateAnd(real_bytes, b.CreateICmpULT(iw, b.CreateVectorSplat(span, k.Int(s.in_w)))));
+            // Lane l of vector p is pixel ow + p * lanes + l; tap column kw reads input
+            // column w_base + p * span + kw + l * stride, byte l * stride of the tap's load.
+            std::vector<llvm::Value*> real(count);
+            std::vector<std::vector<llvm::Value*>> column_masks(count);
+            for (int64_t p = 0; masked && p < count; ++p) {
+              llvm::Value* vector_ow = b.CreateAdd(ow, k.Int(p * lanes));
+              real[p] = b.CreateICmpSLT(b.CreateAdd(b.CreateVectorSplat(lanes, vector_ow), lane_steps),
+                                        b.CreateVectorSplat(lanes, k.Int(s.out_w)));
+              llvm::Value* real_bytes = b.CreateICmpSLT(b.CreateAdd(b.CreateVectorSplat(span, vector_ow), byte_pixels),
+                                                        b.CreateVectorSplat(span, k.Int(s.out_w)));
+              for (int64_t kw = 0; kw < s.kernel_w; ++kw) {
+                llvm::Value* iw = b.CreateAdd(b.CreateVectorSplat(span, b.CreateAdd(w_base, k.Int(p * span + kw))),
+                                              byte_columns);
+                column_masks[p].push_back(
+                    b.CreateAnd(real_bytes, b.CreateICmpULT(iw, b.CreateVectorSplat(span, k.Int(s.in_w)))));
+              }
             }
-            for (int64_t i = 0; i < block; ++i) b.CreateAlignedStore(starts[i], sums[i], llvm::Align(16));
+            for (int64_t p = 0; p < count; ++p) {
+              for (int64_t i = 0; i < block; ++i) b.CreateAlignedStore(starts[i], sums[p][i], llvm::Align(16));
+            }
             auto tap = [&](llvm::Value* c, int64_t kh, int64_t kw) {
               llvm::Value* ih = b.CreateAdd(h_base, k.Int(kh * s.dilation_h));
               llvm::Value* plane = b.CreateMul(b.CreateAdd(first_plane, c), k.Int(s.in_h * s.in_w));
               llvm::Value* at =
                   b.CreateAdd(plane, b.CreateAdd(b.CreateMul(ih, k.Int(s.in_w)), b.CreateAdd(w_base, k.Int(kw))));
-              // Not inbounds: a masked vector's first address may lie before the input.
-              llvm::Value* from = b.CreateGEP(i8, k.in[g.x_input], at);
-              llvm::Value* codes =
-                  masked ? static_cast<llvm::Value*>(b.CreateMaskedLoad(codes_type, from, llvm::Align(1),
-                                                                        column_masks[kw], zero_point_codes))
-                         : b.CreateAlignedLoad(codes_type, from, llvm::Align(1));
-              auto widen = [&](llvm::Value* v, llvm::Type* to) {
-                return unsigned_codes ? b.CreateZExt(v, to) : b.CreateSExt(v, to);
-              };
-              if (stride > 1) {  // widened to halfwords as loaded, then the even ones to words
-                codes = b.CreateShuffleVector(widen(codes, llvm::FixedVectorType::get(b.getInt16Ty(), span)),
-                                              every_stride);
-              }
-              llvm::Value* widened = widen(codes, words);
-              for (int64_t i = 0; i < block; ++i) {
-                llvm::Value* w = b.CreateVectorSplat(lanes, weight(i, c, kh * s.kernel_w + kw));
-                llvm::Value* total = b.CreateAlignedLoad(words, sums[i], llvm::Align(16));
-                b.CreateAlignedStore(b.CreateAdd(total, b.CreateMul(widened, w)), sums[i], llvm::Align(16));
+              std::vector<llvm::Value*> w;
+              for (int64_t i = 0; i < block; ++i) w.push_back(b.CreateVectorSplat(lanes, weight(i, c, kh * s.kernel_w + kw)));
+              for (int64_t p = 0; p < count; ++p) {
+                // Not inbounds: a masked vector's first address may lie before the input.
+                llvm::Value* from = b.CreateGEP(i8, k.in[g.x_input], b.CreateAdd(at, k.Int(p * span)));
+                llvm::Value* codes =
+                    masked ? static_cast<llvm::Value*>(b.CreateMaskedLoad(codes_type, from, llvm::Align(1),
+                                                                          column_masks[p][kw], zero_point_codes))
+                           : b.CreateAlignedLoad(codes_type, from, llvm::Align(1));
+                auto widen = [&](llvm::Value* v, llvm::Type* to) {
+                  return unsigned_codes ? b.CreateZExt(v, to) : b.CreateSExt(v, to);
+                };
+                if (stride > 1) {  // widened to halfwords as loaded, then the even ones to words
+                  codes = b.CreateShuffleVector(widen(codes, llvm::FixedVectorType::get(b.getInt16Ty(), span)),
+                                                every_stride);
+                }
+                llvm::Value* widened = widen(codes, words);
+                for (int64_t i = 0; i < block; ++i) {
+                  llvm::Value* total = b.CreateAlignedLoad(words, sums[p][i], llvm::Align(16));
+                  b.CreateAlignedStore(b.CreateAdd(total, b.CreateMul(widened, w[i])), sums[p][i], llvm::Align(16));
+                }
               }
             };
             for_each_channel([&](llvm::Value* c) {
@@ -1213,26 +1227,33 @@ void EmitDirectRowLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
                 else kernel_row();
               }
             });
-            llvm::Value* pixel = b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow);
-            for (int64_t i = 0; i < block; ++i) {
-              // A fused sum's addends read as a vector (masked as the store) just before it.
-              llvm::Value* position = outputs[i].Position(n, m[i], pixel);
-              llvm::Value* y = outputs[i].FinishConsecutiveLanes(b.CreateAlignedLoad(words, sums[i], llvm::Align(16)),
-                                                                 position, lanes, masked ? real : nullptr);
-              llvm::Value* to = b.CreateInBoundsGEP(k.Elem(outputs[i].Type()), k.out[0], position);
-              if (masked) b.CreateMaskedStore(y, to, llvm::Align(1), real);
-              else b.CreateAlignedStore(y, to, llvm::Align(1));
+            for (int64_t p = 0; p < count; ++p) {
+              llvm::Value* pixel = b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), b.CreateAdd(ow, k.Int(p * lanes)));
+              for (int64_t i = 0; i < block; ++i) {
+                // A fused sum's addends read as a vector (masked as the store) just before it.
+                llvm::Value* position = outputs[i].Position(n, m[i], pixel);
+                llvm::Value* y = outputs[i].FinishConsecutiveLanes(
+                    b.CreateAlignedLoad(words, sums[p][i], llvm::Align(16)), position, lanes, masked ? real[p] : nullptr);
+                llvm::Value* to = b.CreateInBoundsGEP(k.Elem(outputs[i].Type()), k.out[0], position);
+                if (masked) b.CreateMaskedStore(y, to, llvm::Align(1), real[p]);
+                else b.CreateAlignedStore(y, to, llvm::Align(1));
+              }
             }
           };
           k.When(columns_inside, [&] { pixels(false); });
           k.When(b.CreateNot(columns_inside), [&] { pixels(true); });
         };
-        // A row of at most kDirectWrittenOutVectors vectors is written out vector by
-        // vector, so that their masks are constants.
-        if (vectors <= kDirectWrittenOutVectors) {
-          for (int64_t vector = 0; vector < vectors; ++vector) row_vector(k.Int(vector));
+        // NodePlan::tiles.vectors vectors at a time (the row's last ones fewer); a row of at
+        // most kDirectWrittenOutSteps such steps is written out, so that their masks are
+        // constants (and a step inside the row has none).
+        if ((vectors + step - 1) / step <= kDirectWrittenOutSteps) {
+          for (int64_t vector = 0; vector < vectors; vector += step) {
+            row_vectors(k.Int(vector), std::min(step, vectors - vector));
+          }
         } else {
-          k.Loop(vectors, row_vector, /*allow_unrolling=*/false);
+          k.Loop(vectors / step, [&](llvm::Value* tile) { row_vectors(b.CreateMul(tile, k.Int(step)), step); },
+                 /*allow_unrolling=*/false);
+          if (vectors % step != 0) row_vectors(k.Int(vectors / step * step), vectors % step);
         }
       };
       k.When(rows_inside, [&] { output_row(false); });
