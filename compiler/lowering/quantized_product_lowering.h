@@ -105,7 +105,8 @@ bool DirectKernelPairsPixels(const Graph& graph, const Node& node, const ConvGeo
 // of the row's codes into the lanes (masked where a lane's tap is padding or past the
 // row, the zero point's code in its place; at stride 2 VLDRB.S16 and VMOVLB.S16) times
 // each of the block's output channels' weight, one VMLA a tap and channel for four
-// pixels.
+// pixels; with more than one input channel a group, three vectors of pixels for two
+// output channels (NodePlan::tiles.vectors, set by PlanQuantizedConv).
 int64_t DirectKernelRowLanes(const Graph& graph, const Node& node, const ConvGeometry& g,
                              const LoweringTarget& target);
 inline constexpr int64_t kDirectLanesTaps = 9;  // 3x3: a depthwise layer's weights stay in registers

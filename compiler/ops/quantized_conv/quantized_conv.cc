@@ -1037,7 +1037,8 @@ void EmitPlaneRowsConv(KernelContext& k, const QuantizedConvGeometry& g) {
 
 // NodePlan::tiles.lanes on the direct kernel (lowering/quantized_product_lowering.h,
 // DirectKernelRowLanes): on Helium, `lanes` output pixels of a row at a time in int32
-// lanes, for NodePlan::tiles.channel_block output channels of a group. Per input channel
+// lanes, NodePlan::tiles.vectors such vectors (1 if 0) for NodePlan::tiles.channel_block
+// output channels of a group, each tap's weight loaded once for them. Per input channel
 // of the group and kernel row that lies inside the image, each tap is one load of the
 // lanes' input codes (stride 2: twice as many, the even ones taken), widened, times each
 // channel's weight for the tap (one VMLA each; a depthwise layer's weights loaded once
@@ -1050,7 +1051,8 @@ void EmitPlaneRowsConv(KernelContext& k, const QuantizedConvGeometry& g) {
 // vector just before (at the output's positions). Every lane's window is read before
 // any of its pixels is written, and a byte read outside the windows (stride 2's odd
 // one after the last lane's tap) is dropped: a layer writing over its input
-// (NodePlan::writes_over_consumed_input) needs no more lead than one pixel at a time.
+// (NodePlan::writes_over_consumed_input, a depthwise one: one vector a step) needs no
+// more lead than one pixel at a time.
 constexpr int64_t kDirectWrittenOutSteps = 3;
 void EmitDirectRowLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
   const WindowGeometry& s = g.conv.window;
