@@ -305,10 +305,15 @@ class ChannelOutput {
     const int64_t lanes = type->getNumElements(), plane = g_.conv.window.out_h * g_.conv.window.out_w;
     const unsigned bits = type->getScalarSizeInBits();
     if (k_.target.helium && lanes == 4) {
-      // The words the values were narrowed from, else the values widened.
+      // The words the values were narrowed from (not a fixed-point requantisation's
+      // 64-bit lanes), else the values widened: the store takes each lane's low bits.
+      auto* words_type = llvm::FixedVectorType::get(b.getInt32Ty(), lanes);
       llvm::Value* words = bits == 32 ? values : nullptr;
-      if (auto* narrowed = llvm::dyn_cast<llvm::TruncInst>(values); narrowed && bits != 32) words = narrowed->getOperand(0);
-      if (!words) words = b.CreateSExt(values, llvm::FixedVectorType::get(b.getInt32Ty(), lanes));
+      if (auto* narrowed = llvm::dyn_cast<llvm::TruncInst>(values);
+          narrowed && bits != 32 && narrowed->getOperand(0)->getType() == words_type) {
+        words = narrowed->getOperand(0);
+      }
+      if (!words) words = b.CreateSExt(values, words_type);
       std::vector<llvm::Constant*> offsets;
       for (int64_t lane = 0; lane < lanes; ++lane) {
         offsets.push_back(b.getInt32(static_cast<int32_t>(lane * plane * bits / 8)));
