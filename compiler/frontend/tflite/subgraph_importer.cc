@@ -131,7 +131,10 @@ std::optional<TensorQuantization> SubgraphImporter::Quantization(int t) const {
   TensorQuantization result;
   result.scales.assign(q->scale()->begin(), q->scale()->end());
   if (q->zero_point() && q->zero_point()->size() > 0) {
-    result.zero_points.assign(q->zero_point()->begin(), q->zero_point()->end());
+    // Copied as bytes: flatbuffers' verifier checks a vector's length word for 4-byte
+    // alignment, not its 8-byte elements, which a corrupt file can misalign.
+    result.zero_points.resize(q->zero_point()->size());
+    std::memcpy(result.zero_points.data(), q->zero_point()->Data(), result.zero_points.size() * sizeof(int64_t));
   } else {
     result.zero_points.assign(result.scales.size(), 0);  // absent: zero
   }
