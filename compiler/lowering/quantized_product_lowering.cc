@@ -542,26 +542,20 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
     plan.workspace.push_back({"window_codes", 0, WindowDotTaps(taps)});
   }
   if (plan.kernel == KernelVariant(QuantizedProductKernel::kDirect)) {
-    plan.tiles.channel_block = DirectChannelBlock(g.OutChannelsPerGroup(), target);
-  }
-  plan.unrolled_interior = plan.kernel == KernelVariant(QuantizedProductKernel::kDirect) &&
-                           target.vector_lanes == 1 && !target.int8_vector_dot && !target.code_size_first &&
-                           g.window.kernel_h * g.window.kernel_w <= kDirectUnrolledTaps;
-  if (plan.kernel == KernelVariant(QuantizedProductKernel::kDirect) && DirectKernelPairsPixels(graph, node, g, target)) {
-    plan.tiles.pixels = 2;
-  }
-  if (plan.kernel == KernelVariant(QuantizedProductKernel::kDirect)) {
     plan.tiles.lanes = DirectKernelRowLanes(graph, node, g, target);
     // With more than one input channel a group each weight is loaded per tap: the row
     // lanes then take 2 output channels for 3 vectors of pixels, each tap's weight
     // loaded once for 12 pixels and its codes once for both channels: 11 instructions
     // per tap and input channel for 24 products, against 9 for 16 with 4 channels of one
     // vector (the 6 sums and a vector of codes fit Helium's 8 vector registers).
-    if (plan.tiles.lanes > 0 && g.InChannelsPerGroup() > 1 && g.OutChannelsPerGroup() % 2 == 0) {
-      plan.tiles.channel_block = 2;
-      plan.tiles.vectors = 3;
-    }
+    const bool row_steps = plan.tiles.lanes > 0 && g.InChannelsPerGroup() > 1 && g.OutChannelsPerGroup() % 2 == 0;
+    plan.tiles.channel_block = row_steps ? 2 : DirectChannelBlock(g.OutChannelsPerGroup(), target);
+    if (row_steps) plan.tiles.vectors = 3;
+    if (DirectKernelPairsPixels(graph, node, g, target)) plan.tiles.pixels = 2;
   }
+  plan.unrolled_interior = plan.kernel == KernelVariant(QuantizedProductKernel::kDirect) &&
+                           target.vector_lanes == 1 && !target.int8_vector_dot && !target.code_size_first &&
+                           g.window.kernel_h * g.window.kernel_w <= kDirectUnrolledTaps;
   if (target.memory_first && qlinear) {
     PlanWritingOverInput(graph, node, g, ByteSize(graph.value(node.outputs[0]).type.element_type), plan);
   }

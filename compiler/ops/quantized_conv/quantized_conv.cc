@@ -1073,6 +1073,9 @@ void EmitDirectRowLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
   std::vector<int> every_stride;
   for (int64_t l = 0; l < lanes; ++l) every_stride.push_back(static_cast<int>(l * stride));
   const bool unsigned_codes = g.x_type == DataType::kUInt8;
+  auto widen = [&](llvm::Value* v, llvm::Type* to) {
+    return unsigned_codes ? b.CreateZExt(v, to) : b.CreateSExt(v, to);
+  };
   llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
   // Byte j of a tap's load: column j further, pixel j / stride further.
   std::vector<llvm::Constant*> columns, pixels;
@@ -1211,9 +1214,6 @@ void EmitDirectRowLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
                     masked ? static_cast<llvm::Value*>(b.CreateMaskedLoad(codes_type, from, llvm::Align(1),
                                                                           column_masks[p][kw], zero_point_codes))
                            : b.CreateAlignedLoad(codes_type, from, llvm::Align(1));
-                auto widen = [&](llvm::Value* v, llvm::Type* to) {
-                  return unsigned_codes ? b.CreateZExt(v, to) : b.CreateSExt(v, to);
-                };
                 if (stride > 1) {  // widened to halfwords as loaded, then the even ones to words
                   codes = b.CreateShuffleVector(widen(codes, llvm::FixedVectorType::get(b.getInt16Ty(), span)),
                                                 every_stride);
