@@ -839,6 +839,45 @@ TEST(Cli, DepthwiseInt8OnHeliumTakesRowsFourPixelsAtATime) {
       << kws_code.output;
 }
 
+// On a Cortex-M55, window-dot gathers a window whose every tap lies at most 255 bytes
+// past its corner straight into vector registers: no "window_codes" workspace, a
+// predicated byte gather (VLDRB.U8 with a vector of offsets) per 16 taps, lane masks per
+// output row and column as a prepared constant. So memory mode takes window-dot for
+// the TFLite DS-CNN's 10x4 first layer (the direct kernel before: the window would have
+// lifted the arena) at the same scratch. Not on a Cortex-M4. Outputs: the op model
+// window_dot_gathered (two images, dilation, uint8 codes, 3 vectors) and the TFLite
+// int8 models' firmware checks.
+TEST(Cli, WindowDotOnHeliumGathersSmallWindowsIntoRegisters) {
+  const std::string model = kTestModels + "/window_dot_gathered.onnxtxt --dump-plan --name g";
+  TemporaryFolder m55, m4, kws;
+  const CommandResult helium =
+      Modelc("compile " + model + " --target thumbv8.1m.main-none-eabihf --cpu cortex-m55 -o " + m55.path());
+  ASSERT_EQ(helium.exit_code, 0) << helium.output;
+  for (const char* piece : {"'Conv_15' QLinearConv: window-dot, float requantisation, reads its input in place\n",
+                            "constant gather_masks: %Conv_15.gather_masks int16[34]\n",  // (5 rows + 12 columns) x 2
+                            "'Conv_31' QLinearConv: window-dot, float requantisation, reads its input in place\n",
+                            "constant gather_masks: %Conv_31.gather_masks int16[36]\n"}) {  // (7 + 5) x 3
+    EXPECT_NE(helium.output.find(piece), std::string::npos) << piece << "\n" << helium.output;
+  }
+  EXPECT_EQ(helium.output.find("workspace"), std::string::npos) << helium.output;
+  const CommandResult disassembly = RunCommand("llvm-objdump-19 -d " + m55.File("g.o"));
+  ASSERT_EQ(disassembly.exit_code, 0) << disassembly.output;
+  EXPECT_TRUE(std::regex_search(disassembly.output, std::regex(R"(vldrbt\.u8\s+q[0-7], \[r[0-9]+, q[0-7]\])")))
+      << disassembly.output;
+  const CommandResult dsp = Modelc("compile " + model + " --target thumbv7em-none-eabihf --cpu cortex-m4 -o " + m4.path());
+  ASSERT_EQ(dsp.exit_code, 0) << dsp.output;
+  EXPECT_EQ(dsp.output.find("reads its input in place"), std::string::npos) << dsp.output;
+  const CommandResult tflite = Modelc("compile " + std::string(MODELC_TFLITE_DIR) +
+                                      "/../tflite_int8/ds_cnn_kws.tflite --dump-plan --target "
+                                      "thumbv8.1m.main-none-eabihf --cpu cortex-m55 --name k -o " + kws.path());
+  ASSERT_EQ(tflite.exit_code, 0) << tflite.output;
+  EXPECT_NE(tflite.output.find("'CONV_2D_0/conv' QLinearConv: window-dot, fixed-point-tflite requantisation "
+                               "(accumulators below 2^30), reads its input in place\n"),
+            std::string::npos) << tflite.output;
+  const std::string report = ReadFileBytes(kws.File("k.report.txt"));
+  EXPECT_NE(report.find("scratch:      4080 bytes"), std::string::npos) << report;
+}
+
 // On a microcontroller the default is --optimize memory: no kernel workspace lifts the
 // arena above the activation bound (here a padded convolution whose padded copy would);
 // --optimize speed keeps the copy, and the report says how far above the bound it is.

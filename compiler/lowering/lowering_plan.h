@@ -108,8 +108,10 @@ struct NodePlan {
   // channels-last storage without a border. nullopt: planar. Its kernels read these.
   std::optional<ChannelsLastStorage> channels_last_input, channels_last_output;
   // A channels-last depthwise convolution whose input is stored with exactly its
-  // padding, or a pointwise int8 convolution with pixels in the lanes (kPixelLanes, which
-  // otherwise gathers its taps from a padded copy): it reads its input in place (no
+  // padding, a pointwise int8 convolution with pixels in the lanes (kPixelLanes, which
+  // otherwise gathers its taps from a padded copy), or Helium's window-dot on int8 codes
+  // gathering each small window straight into vector registers (instead of
+  // "window_codes"; quantized_product_lowering.h): it reads its input in place (no
   // copy, no workspace for one).
   bool reads_input_in_place = false;
   // blocked-clipped: the tiles at the row ends run in one loop with their lane masks

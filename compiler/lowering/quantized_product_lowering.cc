@@ -296,6 +296,46 @@ bool AccumulatorsBelow2To30(const Graph& graph, const Node& node) {
 
 }  // namespace
 
+namespace {
+
+// A gathered window's lane masks (NodePlan::reads_input_in_place on window-dot):
+// "gather_masks", int16 [(out_h + out_w) * vectors], 16 lanes a vector: per output row
+// the lanes whose tap row lies inside the image (and whose tap is a real one), then per
+// output column those whose tap column does; a pixel's vector gathers the lanes of
+// both.
+absl::Status AddGatheredWindowMasks(Graph& graph, const Node& node, NodePlan& plan) {
+  const int weights = node.op == OpKind::kQLinearConv ? 3 : 1;
+  ASSIGN_OR_RETURN(ConvGeometry g, ResolveConvShapes(node, ChannelsFirstDataShape(graph, node),
+                                                     graph.InputType(node, weights).shape));
+  const WindowGeometry& w = g.window;
+  const int64_t taps = g.InChannelsPerGroup() * w.kernel_h * w.kernel_w;
+  const int64_t vectors = WindowDotTaps(taps) / kWindowDotLanes;
+  std::vector<uint16_t> masks;
+  auto add_masks = [&](int64_t count, int64_t stride, int64_t pad, int64_t size, bool rows) {
+    for (int64_t out = 0; out < count; ++out) {
+      for (int64_t v = 0; v < vectors; ++v) {
+        uint16_t mask = 0;
+        for (int64_t lane = 0; lane < kWindowDotLanes; ++lane) {
+          const int64_t t = v * kWindowDotLanes + lane, plane_tap = t % (w.kernel_h * w.kernel_w);
+          const int64_t at = out * stride - pad + (rows ? plane_tap / w.kernel_w * w.dilation_h
+                                                        : plane_tap % w.kernel_w * w.dilation_w);
+          if (t < taps && at >= 0 && at < size) mask |= static_cast<uint16_t>(1u << lane);
+        }
+        masks.push_back(mask);
+      }
+    }
+  };
+  add_masks(w.out_h, w.stride_h, w.pad_top, w.in_h, /*rows=*/true);
+  add_masks(w.out_w, w.stride_w, w.pad_left, w.in_w, /*rows=*/false);
+  std::vector<uint8_t> bytes(masks.size() * sizeof(uint16_t));
+  std::memcpy(bytes.data(), masks.data(), bytes.size());
+  const TensorType type{DataType::kInt16, {static_cast<int64_t>(masks.size())}};
+  AddPreparedConstant(graph, node, "gather_masks", TensorData(type, std::move(bytes)), plan);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status PrepareQuantizedProductConstants(Graph& graph, const Node& node, NodePlan& plan) {
   const auto* kernel = std::get_if<QuantizedProductKernel>(&plan.kernel);
   if (kernel && *kernel == QuantizedProductKernel::kChannelLanes) PrepareChannelLanesConstants(graph, node, plan);
@@ -312,6 +352,7 @@ absl::Status PrepareQuantizedProductConstants(Graph& graph, const Node& node, No
     const int64_t count = static_cast<int64_t>(centred.size());
     std::vector<uint8_t> bytes;
     if (plan.int8_window_codes) AddFoldedBiases(graph, node, weights, plan);
+    if (plan.reads_input_in_place) RETURN_IF_ERROR(AddGatheredWindowMasks(graph, node, plan));
     if (fits_int8) {
       for (int16_t v : centred) bytes.push_back(static_cast<uint8_t>(static_cast<int8_t>(v)));
       AddPreparedConstant(graph, node, "weights_int8", TensorData(TensorType{DataType::kInt8, {count}}, std::move(bytes)),
@@ -406,6 +447,22 @@ bool DirectKernelReadsCodes(const Graph& graph, const Node& node) {
   return (x_type == DataType::kInt8 || x_type == DataType::kUInt8) && !node.attributes.Has(kFusedChannelsLastInput) &&
          graph.IsConstant(node.inputs[weights]) && graph.InputType(node, weights).element_type == DataType::kInt8 &&
          ZeroWeightZeroPoint(graph, node, weight_zero_point);
+}
+
+// Whether Helium's window-dot on int8 codes gathers each window straight into vector
+// registers (WindowDotGathersCodes in the header).
+bool WindowDotGathersCodes(const Node& node, const ConvGeometry& g) {
+  const WindowGeometry& w = g.window;
+  const int64_t taps = g.InChannelsPerGroup() * w.kernel_h * w.kernel_w;
+  if (w.spatial_rank != 2 || WindowDotTaps(taps) > kGatheredWindowTaps || node.attributes.Has(kFusedQuantizeInput)) {
+    return false;
+  }
+  // Tap offsets from the window's corner as bytes.
+  const int64_t last_in_plane = (w.kernel_h - 1) * w.dilation_h * w.in_w + (w.kernel_w - 1) * w.dilation_w;
+  const int64_t last_offset = node.attributes.Has(kFusedChannelsLastInput)
+                                  ? last_in_plane * w.channels + g.InChannelsPerGroup() - 1
+                                  : (g.InChannelsPerGroup() - 1) * w.in_h * w.in_w + last_in_plane;
+  return last_offset <= 255;
 }
 
 }  // namespace
@@ -522,8 +579,11 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
     plan.int8_window_weights = target.flash_first;
     plan.int8_window_codes = target.int8_vector_dot && plan.int8_window_weights && codes_ready;
     if (plan.int8_window_codes) plan.window_code_offset = x_type == DataType::kUInt8 ? 128 : 0;  // int8 codes
-    plan.workspace.push_back(plan.int8_window_codes ? WorkspaceBuffer{"window_codes", 0, WindowDotTaps(taps)}
-                                                    : WorkspaceBuffer{"window_int16", 0, WindowDotTaps(taps) * 2});
+    plan.reads_input_in_place = plan.int8_window_codes && WindowDotGathersCodes(node, g);
+    if (!plan.reads_input_in_place) {
+      plan.workspace.push_back(plan.int8_window_codes ? WorkspaceBuffer{"window_codes", 0, WindowDotTaps(taps)}
+                                                      : WorkspaceBuffer{"window_int16", 0, WindowDotTaps(taps) * 2});
+    }
   }
   if (plan.kernel == KernelVariant(QuantizedProductKernel::kPixelLanes)) {
     plan.tiles.lanes = pixel_lanes;

@@ -58,6 +58,16 @@ absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& nod
 // point and bias, the window holds the input's int8 codes instead ("window_codes",
 // NodePlan::int8_window_codes) and the zero point's share of each sum comes off the
 // prepared bias "bias_folded".
+// A window of at most kGatheredWindowTaps codes (padded) of a 2-D convolution (its
+// input planar or channels-last) whose every tap lies at most 255 bytes past the
+// window's corner (small images: the first layers of DS-CNN, LeNet and ResNet-8) is
+// gathered straight into vector registers instead (NodePlan::reads_input_in_place, no
+// workspace): per 16 taps one VLDRB.U8 gather of the codes at constant byte offsets,
+// predicated on the taps inside the image (the lanes of the output row's and column's
+// masks in the prepared constant "gather_masks"), the zero point's code selected where
+// a tap is padding. Every mode takes it, memory mode too, where "window_codes" would
+// lift the arena above the activation bound (the TFLite DS-CNN's 10x4 first layer ran
+// on the direct kernel there: 231 K instructions).
 // On x86 with VPDPBUSD (LoweringTarget::byte_quad_lanes) such a convolution with an
 // 8-bit input, constant input zero point and bias, and centred weights that fit int8
 // runs on the input's codes as uint8 (int8 ones plus 128, NodePlan::window_code_offset)
@@ -80,6 +90,7 @@ absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& nod
 // whole into "plane_outputs", whose real positions are then copied out row by row (a
 // fused sum's lanes are finished and stored one by one instead).
 inline constexpr int64_t kWindowDotLanes = 16;
+inline constexpr int64_t kGatheredWindowTaps = 48;  // three vector registers of codes
 // The direct kernel's windows of at most this many taps a plane (3x3) may run their
 // interior pixels unrolled (NodePlan::unrolled_interior); larger ones stay loops
 // (ds_cnn_kws_int8's 10x4 first layer, unrolled, spilled registers and ran slower).

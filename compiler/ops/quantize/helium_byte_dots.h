@@ -24,6 +24,10 @@ inline constexpr int64_t kHeliumByteDotLanes = 16;
 // after the loop is vectorised (3 more instructions a step).
 void EmitHeliumByteDots(KernelContext& k, llvm::Value* codes, const std::vector<llvm::Value*>& rows, int64_t steps,
                         const std::vector<llvm::Value*>& sums, bool allow_unrolling);
+// The same for codes already in vectors of 16 int8 (a gathered window), step q's in
+// code_vectors[q].
+void EmitHeliumByteDots(KernelContext& k, const std::vector<llvm::Value*>& code_vectors,
+                        const std::vector<llvm::Value*>& rows, const std::vector<llvm::Value*>& sums);
 
 }  // namespace modelc
 

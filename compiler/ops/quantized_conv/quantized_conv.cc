@@ -468,12 +468,23 @@ void EmitWindow(KernelContext& k, const QuantizedConvGeometry& g, InputReader& i
   k.When(b.CreateNot(interior), [&] { fill(/*checked=*/true); });
 }
 
-// For each image, group and output pixel: the pixel's window into `window`
-// (EmitWindow), then per_pixel(group, n, out_pixel), out_pixel = oh * out_w + ow.
-void ForEachPixelWindow(KernelContext& k, const QuantizedConvGeometry& g, InputReader& input, llvm::Value* window,
-                        const WindowForm& form, const std::function<llvm::Value*(llvm::Value*)>& slot,
-                        bool plain_inside,
-                        const std::function<void(llvm::Value*, llvm::Value*, llvm::Value*)>& per_pixel) {
+// Where an output pixel's window lies: the group's first input plane (n * C + group *
+// Cg) and the window's top left corner; the group, the image and the pixel (oh * out_w
+// + ow, and oh and ow).
+struct PixelWindow {
+  llvm::Value* first_plane;
+  llvm::Value* h_base;
+  llvm::Value* w_base;
+  llvm::Value* group;
+  llvm::Value* n;
+  llvm::Value* out_pixel;
+  llvm::Value* oh;
+  llvm::Value* ow;
+};
+
+// For each image, group and output pixel: per_pixel(where its window lies).
+void ForEachPixel(KernelContext& k, const QuantizedConvGeometry& g,
+                  const std::function<void(const PixelWindow&)>& per_pixel) {
   const WindowGeometry& s = g.conv.window;
   llvm::IRBuilder<>& b = k.b;
   k.Loop(s.batch * g.conv.groups, [&](llvm::Value* image_group) {
@@ -484,11 +495,71 @@ void ForEachPixelWindow(KernelContext& k, const QuantizedConvGeometry& g, InputR
       llvm::Value* h_base = b.CreateSub(b.CreateMul(oh, k.Int(s.stride_h)), k.Int(s.pad_top));
       k.Loop(s.out_w, [&](llvm::Value* ow) {
         llvm::Value* w_base = b.CreateSub(b.CreateMul(ow, k.Int(s.stride_w)), k.Int(s.pad_left));
-        EmitWindow(k, g, input, window, first_plane, h_base, w_base, form, slot, plain_inside);
-        per_pixel(group, n, b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow));
+        per_pixel({first_plane, h_base, w_base, group, n, b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow), oh, ow});
       });
     });
   });
+}
+
+// For each image, group and output pixel: the pixel's window into `window`
+// (EmitWindow), then per_pixel(group, n, out_pixel), out_pixel = oh * out_w + ow.
+void ForEachPixelWindow(KernelContext& k, const QuantizedConvGeometry& g, InputReader& input, llvm::Value* window,
+                        const WindowForm& form, const std::function<llvm::Value*(llvm::Value*)>& slot,
+                        bool plain_inside,
+                        const std::function<void(llvm::Value*, llvm::Value*, llvm::Value*)>& per_pixel) {
+  ForEachPixel(k, g, [&](const PixelWindow& at) {
+    EmitWindow(k, g, input, window, at.first_plane, at.h_base, at.w_base, form, slot, plain_inside);
+    per_pixel(at.group, at.n, at.out_pixel);
+  });
+}
+
+// Window-dot's gathered window (NodePlan::reads_input_in_place on Helium's int8 codes,
+// lowering/quantized_product_lowering.h): the window at `at` in `form`, 16 taps a
+// vector of int8 codes (tap t in lane t % 16 of vector t / 16, the weights' order), each
+// vector one predicated gather of bytes at constant offsets from the window's corner
+// (wherever `input` stores it; non-inbounds: the corner of a window in the border lies
+// outside the image), on the lanes of both the output row's and the output column's
+// masks ("gather_masks"); the other lanes (padding, past the last tap) take the zero
+// point's code.
+std::vector<llvm::Value*> GatherWindowCodes(KernelContext& k, const QuantizedConvGeometry& g, InputReader& input,
+                                            const PixelWindow& at, const WindowForm& form) {
+  const WindowGeometry& s = g.conv.window;
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Type* i8 = b.getInt8Ty();
+  llvm::Type* i16 = b.getInt16Ty();
+  const int64_t lanes = kHeliumByteDotLanes, plane_taps = s.kernel_h * s.kernel_w;
+  const int64_t taps = g.conv.InChannelsPerGroup() * plane_taps, vectors = WindowDotTaps(taps) / lanes;
+  auto* vector = llvm::FixedVectorType::get(i8, lanes);
+  auto* predicate = llvm::FixedVectorType::get(b.getInt1Ty(), lanes);
+  llvm::Value* corner = input.Index(at.first_plane, b.CreateAdd(b.CreateMul(at.h_base, k.Int(s.in_w)), at.w_base));
+  llvm::Value* base = b.CreateGEP(k.Elem(g.x_type), k.in[g.x_input], corner);
+  llvm::Value* masks = k.PreparedConstant("gather_masks");
+  llvm::Value* row_masks = b.CreateInBoundsGEP(i16, masks, b.CreateMul(at.oh, k.Int(vectors)));
+  llvm::Value* column_masks =
+      b.CreateInBoundsGEP(i16, masks, b.CreateMul(b.CreateAdd(at.ow, k.Int(s.out_h)), k.Int(vectors)));
+  llvm::Value* offset = b.CreateVectorSplat(lanes, b.getInt8(static_cast<uint8_t>(k.plan.window_code_offset)));
+  llvm::Value* padding = b.CreateVectorSplat(lanes, b.CreateTrunc(form.padding, i8));
+  std::vector<llvm::Value*> codes;
+  for (int64_t v = 0; v < vectors; ++v) {
+    std::vector<llvm::Constant*> offsets;
+    for (int64_t t = v * lanes; t < (v + 1) * lanes; ++t) {
+      const int64_t c = t / plane_taps, in_plane = t % plane_taps / s.kernel_w * s.dilation_h * s.in_w +
+                                                   t % s.kernel_w * s.dilation_w;
+      const int64_t tap_offset = g.channels_last_input ? in_plane * s.channels + c : c * s.in_h * s.in_w + in_plane;
+      offsets.push_back(b.getInt8(static_cast<uint8_t>(t < taps ? tap_offset : 0)));
+    }
+    llvm::Value* mask = b.CreateAnd(b.CreateLoad(i16, b.CreateInBoundsGEP(i16, row_masks, k.Int(v))),
+                                    b.CreateLoad(i16, b.CreateInBoundsGEP(i16, column_masks, k.Int(v))));
+    llvm::Value* inside =
+        b.CreateIntrinsic(llvm::Intrinsic::arm_mve_pred_i2v, {predicate}, {b.CreateZExt(mask, b.getInt32Ty())});
+    llvm::Value* offset_vector = llvm::ConstantVector::get(offsets);
+    // Bytes (8 bits), offsets unscaled (shift 0), zero-extended (unsigned 1).
+    llvm::Value* gathered = b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vldr_gather_offset_predicated,
+                                              {vector, base->getType(), offset_vector->getType(), predicate},
+                                              {base, offset_vector, b.getInt32(8), b.getInt32(0), b.getInt32(1), inside});
+    codes.push_back(b.CreateSelect(inside, b.CreateSub(gathered, offset), padding));
+  }
+  return codes;
 }
 
 // QuantizedProductKernel::kDspPairs (lowering/quantized_product_lowering.h): per
@@ -588,9 +659,10 @@ WindowDotSums WindowDotSumsFor(const TargetDescription& target) {
 // QuantizedProductKernel::kWindowDot (lowering/quantized_product_lowering.h): per output
 // pixel, its window into the workspace (x - x_zero_point as int16 in "window_int16", 0
 // outside the image and past the last tap; or, NodePlan::int8_window_codes, the codes as
-// int8 in "window_codes"), then per output channel of its group the dot product with its
-// row of "weights_int8" or "weights_int16" (w - w_zero_point, whichever the plan
-// prepared), kWindowDotLanes products a step (WindowDotSums).
+// int8 in "window_codes", or gathered into vector registers where the plan reads the
+// input in place, GatherWindowCodes), then per output channel of its group the dot
+// product with its row of "weights_int8" or "weights_int16" (w - w_zero_point,
+// whichever the plan prepared), kWindowDotLanes products a step (WindowDotSums).
 void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   const WindowGeometry& s = g.conv.window;
   llvm::IRBuilder<>& b = k.b;
@@ -598,13 +670,15 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   const int64_t channels = g.conv.InChannelsPerGroup(), per_group = g.conv.OutChannelsPerGroup();
   const int64_t taps = channels * s.kernel_h * s.kernel_w, padded = WindowDotTaps(taps);
   const bool codes = k.plan.int8_window_codes;
+  // Helium's gathered window (planned only on int8 codes and weights): in registers.
+  const bool gathered = k.plan.reads_input_in_place;
   llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
   const WindowForm form = codes ? InputCodes(k, x_zero_point) : CentredInt16(k, x_zero_point);
-  llvm::Value* window = k.Workspace(codes ? "window_codes" : "window_int16", padded * (codes ? 1 : 2));
+  llvm::Value* window = gathered ? nullptr : k.Workspace(codes ? "window_codes" : "window_int16", padded * (codes ? 1 : 2));
   const bool int8_weights = k.plan.FindConstant("weights_int8") != nullptr;
   llvm::Type* weight = int8_weights ? b.getInt8Ty() : b.getInt16Ty();
   llvm::Value* weights = k.PreparedConstant(int8_weights ? "weights_int8" : "weights_int16");
-  for (int64_t t = taps; t < padded; ++t) {
+  for (int64_t t = taps; window && t < padded; ++t) {
     b.CreateStore(llvm::Constant::getNullValue(form.element), b.CreateInBoundsGEP(form.element, window, k.Int(t)));
   }
   InputReader input(k, g);
@@ -627,14 +701,20 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   const bool channel_blocks = codes && int8_weights;
   std::vector<llvm::Value*> block_sums;
   for (int64_t c = 0; channel_blocks && c < kWindowDotChannels; ++c) block_sums.push_back(k.EntryAlloca(i32));
+  std::vector<llvm::Value*> window_vectors;  // the gathered window's
   auto channels_from = [&](llvm::Value* n, llvm::Value* out_pixel, llvm::Value* first, int64_t count) {
     std::vector<llvm::Value*> rows;
     for (int64_t c = 0; c < count; ++c) {
       rows.push_back(b.CreateInBoundsGEP(weight, weights, b.CreateMul(b.CreateAdd(first, k.Int(c)), k.Int(padded))));
       b.CreateStore(b.getInt32(0), block_sums[c]);
     }
-    EmitHeliumByteDots(k, window, rows, padded / kWindowDotLanes, {block_sums.begin(), block_sums.begin() + count},
-                       /*allow_unrolling=*/padded <= kHeliumUnrolledTaps);
+    const std::vector<llvm::Value*> sums_of_block(block_sums.begin(), block_sums.begin() + count);
+    if (gathered) {
+      EmitHeliumByteDots(k, window_vectors, rows, sums_of_block);
+    } else {
+      EmitHeliumByteDots(k, window, rows, padded / kWindowDotLanes, sums_of_block,
+                         /*allow_unrolling=*/padded <= kHeliumUnrolledTaps);
+    }
     // A whole block's sums finished together where the output allows (one vector of
     // requantisation, VQRDMULH for TFLite's), then stored by one scatter store
     // (ChannelOutput::StoreChannels).
@@ -653,8 +733,7 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
       k.StoreAs(output.Type(), output.Finish(b.CreateLoad(i32, block_sums[c]), at), k.out[0], at);
     }
   };
-  ForEachPixelWindow(k, g, input, window, form, [](llvm::Value* t) { return t; }, /*plain_inside=*/true,
-                     [&](llvm::Value* group, llvm::Value* n, llvm::Value* out_pixel) {
+  auto per_pixel = [&](llvm::Value* group, llvm::Value* n, llvm::Value* out_pixel) {
     if (channel_blocks) {
       llvm::Value* group_first = b.CreateMul(group, k.Int(per_group));
       k.Loop(per_group / kWindowDotChannels, [&](llvm::Value* block) {
@@ -694,7 +773,15 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
       llvm::Value* at = output.Position(n, m, out_pixel);
       k.StoreAs(output.Type(), output.Finish(sum, at), k.out[0], at);
     }, /*allow_unrolling=*/false);
-  });
+  };
+  if (gathered) {
+    ForEachPixel(k, g, [&](const PixelWindow& at) {
+      window_vectors = GatherWindowCodes(k, g, input, at, form);
+      per_pixel(at.group, at.n, at.out_pixel);
+    });
+    return;
+  }
+  ForEachPixelWindow(k, g, input, window, form, [](llvm::Value* t) { return t; }, /*plain_inside=*/true, per_pixel);
 }
 
 // QuantizedProductKernel::kChannelLanes (lowering/quantized_product_lowering.h): per
