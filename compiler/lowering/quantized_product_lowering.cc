@@ -148,6 +148,12 @@ int64_t PaddedCodesBytes(const WindowGeometry& w, int64_t lanes) {
 
 int64_t WindowDotTaps(int64_t taps) { return (taps + kWindowDotLanes - 1) / kWindowDotLanes * kWindowDotLanes; }
 
+int64_t WindowTapOffset(const WindowGeometry& w, bool channels_last_input, int64_t tap) {
+  const int64_t plane_taps = w.kernel_h * w.kernel_w, c = tap / plane_taps;
+  const int64_t in_plane = tap % plane_taps / w.kernel_w * w.dilation_h * w.in_w + tap % w.kernel_w * w.dilation_w;
+  return channels_last_input ? in_plane * w.channels + c : c * w.in_h * w.in_w + in_plane;
+}
+
 namespace {
 
 // Window-dot's weights, w - w_zero_point, one row of WindowDotTaps(taps) per output
@@ -294,9 +300,6 @@ bool AccumulatorsBelow2To30(const Graph& graph, const Node& node) {
   return products * largest_w * largest_x + largest_bias < (int64_t{1} << 30);
 }
 
-}  // namespace
-
-namespace {
 
 // A gathered window's lane masks (NodePlan::reads_input_in_place on window-dot):
 // "gather_masks", int16 [(out_h + out_w) * vectors], 16 lanes a vector: per output row
@@ -450,19 +453,15 @@ bool DirectKernelReadsCodes(const Graph& graph, const Node& node) {
 }
 
 // Whether Helium's window-dot on int8 codes gathers each window straight into vector
-// registers (WindowDotGathersCodes in the header).
+// registers (the header's kWindowDot paragraph): every tap at most 255 bytes past the
+// corner, the last tap the farthest.
 bool WindowDotGathersCodes(const Node& node, const ConvGeometry& g) {
   const WindowGeometry& w = g.window;
   const int64_t taps = g.InChannelsPerGroup() * w.kernel_h * w.kernel_w;
   if (w.spatial_rank != 2 || WindowDotTaps(taps) > kGatheredWindowTaps || node.attributes.Has(kFusedQuantizeInput)) {
     return false;
   }
-  // Tap offsets from the window's corner as bytes.
-  const int64_t last_in_plane = (w.kernel_h - 1) * w.dilation_h * w.in_w + (w.kernel_w - 1) * w.dilation_w;
-  const int64_t last_offset = node.attributes.Has(kFusedChannelsLastInput)
-                                  ? last_in_plane * w.channels + g.InChannelsPerGroup() - 1
-                                  : (g.InChannelsPerGroup() - 1) * w.in_h * w.in_w + last_in_plane;
-  return last_offset <= 255;
+  return WindowTapOffset(w, node.attributes.Has(kFusedChannelsLastInput), taps - 1) <= 255;
 }
 
 }  // namespace

@@ -60,14 +60,15 @@ absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& nod
 // prepared bias "bias_folded".
 // A window of at most kGatheredWindowTaps codes (padded) of a 2-D convolution (its
 // input planar or channels-last) whose every tap lies at most 255 bytes past the
-// window's corner (small images: the first layers of DS-CNN, LeNet and ResNet-8) is
-// gathered straight into vector registers instead (NodePlan::reads_input_in_place, no
-// workspace): per 16 taps one VLDRB.U8 gather of the codes at constant byte offsets,
-// predicated on the taps inside the image (the lanes of the output row's and column's
-// masks in the prepared constant "gather_masks"), the zero point's code selected where
-// a tap is padding. Every mode takes it, memory mode too, where "window_codes" would
-// lift the arena above the activation bound (the TFLite DS-CNN's 10x4 first layer ran
-// on the direct kernel there: 231 K instructions).
+// window's corner (WindowTapOffset; small images: the first layers of DS-CNN, LeNet
+// and the TFLite ResNet-8, channels-last) is gathered straight into vector registers
+// instead (NodePlan::reads_input_in_place, no workspace): per 16 taps one VLDRB.U8
+// gather of the codes at constant byte offsets, predicated on the taps inside the
+// image (the lanes of the output row's and column's masks in the prepared constant
+// "gather_masks"), the zero point's code selected where a tap is padding. Every mode
+// takes it, memory mode too, where "window_codes" would lift the arena above the
+// activation bound (the TFLite DS-CNN's 10x4 first layer ran on the direct kernel
+// there: 231 K instructions).
 // On x86 with VPDPBUSD (LoweringTarget::byte_quad_lanes) such a convolution with an
 // 8-bit input, constant input zero point and bias, and centred weights that fit int8
 // runs on the input's codes as uint8 (int8 ones plus 128, NodePlan::window_code_offset)
@@ -122,6 +123,11 @@ int64_t DirectKernelRowLanes(const Graph& graph, const Node& node, const ConvGeo
                              const LoweringTarget& target);
 inline constexpr int64_t kDirectLanesTaps = 9;  // 3x3: a depthwise layer's weights stay in registers
 int64_t WindowDotTaps(int64_t taps);  // taps rounded up to whole vectors
+// The byte offset of tap `tap` of a window of 8-bit codes (the weights' order: (c *
+// kernel_h + kh) * kernel_w + kw) from its corner: c * in_h * in_w + kh * dilation_h *
+// in_w + kw * dilation_w where the input is planar, (kh * dilation_h * in_w + kw *
+// dilation_w) * channels + c where it is channels-last (a gathered window's offsets).
+int64_t WindowTapOffset(const WindowGeometry& window, bool channels_last_input, int64_t tap);
 // One padded plane's elements (with the rows a last vector reads past), and the bytes of
 // `planes` of them with a vector's overrun.
 int64_t PaddedPlaneElements(const WindowGeometry& window);

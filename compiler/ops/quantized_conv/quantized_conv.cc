@@ -527,8 +527,8 @@ std::vector<llvm::Value*> GatherWindowCodes(KernelContext& k, const QuantizedCon
   llvm::IRBuilder<>& b = k.b;
   llvm::Type* i8 = b.getInt8Ty();
   llvm::Type* i16 = b.getInt16Ty();
-  const int64_t lanes = kHeliumByteDotLanes, plane_taps = s.kernel_h * s.kernel_w;
-  const int64_t taps = g.conv.InChannelsPerGroup() * plane_taps, vectors = WindowDotTaps(taps) / lanes;
+  const int64_t lanes = kHeliumByteDotLanes;
+  const int64_t taps = g.conv.InChannelsPerGroup() * s.kernel_h * s.kernel_w, vectors = WindowDotTaps(taps) / lanes;
   auto* vector = llvm::FixedVectorType::get(i8, lanes);
   auto* predicate = llvm::FixedVectorType::get(b.getInt1Ty(), lanes);
   llvm::Value* corner = input.Index(at.first_plane, b.CreateAdd(b.CreateMul(at.h_base, k.Int(s.in_w)), at.w_base));
@@ -543,10 +543,7 @@ std::vector<llvm::Value*> GatherWindowCodes(KernelContext& k, const QuantizedCon
   for (int64_t v = 0; v < vectors; ++v) {
     std::vector<llvm::Constant*> offsets;
     for (int64_t t = v * lanes; t < (v + 1) * lanes; ++t) {
-      const int64_t c = t / plane_taps, in_plane = t % plane_taps / s.kernel_w * s.dilation_h * s.in_w +
-                                                   t % s.kernel_w * s.dilation_w;
-      const int64_t tap_offset = g.channels_last_input ? in_plane * s.channels + c : c * s.in_h * s.in_w + in_plane;
-      offsets.push_back(b.getInt8(static_cast<uint8_t>(t < taps ? tap_offset : 0)));
+      offsets.push_back(b.getInt8(static_cast<uint8_t>(t < taps ? WindowTapOffset(s, g.channels_last_input, t) : 0)));
     }
     llvm::Value* mask = b.CreateAnd(b.CreateLoad(i16, b.CreateInBoundsGEP(i16, row_masks, k.Int(v))),
                                     b.CreateLoad(i16, b.CreateInBoundsGEP(i16, column_masks, k.Int(v))));
@@ -670,12 +667,16 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   const int64_t channels = g.conv.InChannelsPerGroup(), per_group = g.conv.OutChannelsPerGroup();
   const int64_t taps = channels * s.kernel_h * s.kernel_w, padded = WindowDotTaps(taps);
   const bool codes = k.plan.int8_window_codes;
-  // Helium's gathered window (planned only on int8 codes and weights): in registers.
-  const bool gathered = k.plan.reads_input_in_place;
+  const bool int8_weights = k.plan.FindConstant("weights_int8") != nullptr;
+  // Helium's int8 codes: kWindowDotChannels output channels at a time, each 16 taps of
+  // the window loaded once for them (EmitHeliumByteDots); the group's last channels one
+  // at a time. The window gathered into registers where the plan reads the input in
+  // place (planned on int8 codes and weights only), else in the workspace.
+  const bool channel_blocks = codes && int8_weights;
+  const bool gathered = k.plan.reads_input_in_place && channel_blocks;
   llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
   const WindowForm form = codes ? InputCodes(k, x_zero_point) : CentredInt16(k, x_zero_point);
   llvm::Value* window = gathered ? nullptr : k.Workspace(codes ? "window_codes" : "window_int16", padded * (codes ? 1 : 2));
-  const bool int8_weights = k.plan.FindConstant("weights_int8") != nullptr;
   llvm::Type* weight = int8_weights ? b.getInt8Ty() : b.getInt16Ty();
   llvm::Value* weights = k.PreparedConstant(int8_weights ? "weights_int8" : "weights_int16");
   for (int64_t t = taps; window && t < padded; ++t) {
@@ -695,10 +696,6 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   auto* w_vector = llvm::FixedVectorType::get(weight, loaded);
   auto* products_vector = llvm::FixedVectorType::get(i32, loaded);
   llvm::Value* sums = k.EntryAlloca(sums_type, llvm::Align(16));
-  // Helium's int8 codes: kWindowDotChannels output channels at a time, each 16 taps of
-  // the window loaded once for them (EmitHeliumByteDots); the group's last channels one
-  // at a time.
-  const bool channel_blocks = codes && int8_weights;
   std::vector<llvm::Value*> block_sums;
   for (int64_t c = 0; channel_blocks && c < kWindowDotChannels; ++c) block_sums.push_back(k.EntryAlloca(i32));
   std::vector<llvm::Value*> window_vectors;  // the gathered window's
