@@ -876,6 +876,37 @@ TEST(Cli, WindowDotOnHeliumGathersSmallWindowsIntoRegisters) {
   EXPECT_NE(report.find("scratch:      4080 bytes"), std::string::npos) << report;
 }
 
+// On Arm's DSP extension without vector lanes (Cortex-M4) the direct kernel reads a
+// kernel 4 wide a row at a time as one word of 4 codes (memory mode's kernels where a
+// window buffer would lift the arena: the TFLite DS-CNN's 10x4 first layer, whose
+// channels-last input of one channel is stored as a planar one); the words are
+// centred by SSUB16 and multiplied by SMLAD. Not under --optimize size, nor on the
+// Cortex-M55 (its window-dot gathers the window instead). Outputs: the op models
+// direct_word_rows and direct_word_rows_uint8 and the DS-CNN firmware checks.
+TEST(Cli, DirectKernelOnDspCoresReadsRowsOfFourAsWords) {
+  TemporaryFolder m4, size, kws;
+  const std::string model = kTestModels + "/direct_word_rows.onnxtxt --dump-plan --name w";
+  const CommandResult dsp = Modelc("compile " + model + " --target thumbv7em-none-eabihf --cpu cortex-m4 -o " + m4.path());
+  ASSERT_EQ(dsp.exit_code, 0) << dsp.output;
+  EXPECT_NE(dsp.output.find("'Conv_15' QLinearConv: direct (channel block 4), float requantisation, word rows\n"),
+            std::string::npos) << dsp.output;
+  const CommandResult code = RunCommand("llvm-objdump-19 -d " + m4.File("w.o"));
+  ASSERT_EQ(code.exit_code, 0) << code.output;
+  EXPECT_NE(code.output.find("ssub16"), std::string::npos) << code.output;
+  EXPECT_NE(code.output.find("smlad"), std::string::npos) << code.output;
+  const CommandResult small =
+      Modelc("compile " + model + " --target thumbv7em-none-eabihf --cpu cortex-m4 --optimize size -o " + size.path());
+  ASSERT_EQ(small.exit_code, 0) << small.output;
+  EXPECT_EQ(small.output.find("word rows"), std::string::npos) << small.output;
+  const CommandResult tflite = Modelc("compile " + std::string(MODELC_TFLITE_DIR) +
+                                      "/../tflite_int8/ds_cnn_kws.tflite --dump-plan --target thumbv7em-none-eabihf "
+                                      "--cpu cortex-m4 --name k -o " + kws.path());
+  ASSERT_EQ(tflite.exit_code, 0) << tflite.output;
+  EXPECT_NE(tflite.output.find("'CONV_2D_0/conv' QLinearConv: direct (channel block 4), fixed-point-tflite "
+                               "requantisation (accumulators below 2^30), word rows\n"),
+            std::string::npos) << tflite.output;
+}
+
 // On a microcontroller the default is --optimize memory: no kernel workspace lifts the
 // arena above the activation bound (here a padded convolution whose padded copy would);
 // --optimize speed keeps the copy, and the report says how far above the bound it is.
@@ -1309,6 +1340,50 @@ g (int8[4] x, float[4] f) => (uint8[4] y, float[4] g) {
   }
   EXPECT_EQ(header.find("Q_IN_F_SCALE"), std::string::npos) << header;
   EXPECT_EQ(header.find("Q_OUT_G_SCALE"), std::string::npos) << header;
+}
+
+// Through a Concat: its int8 output states its inputs' pair where they share one (not
+// where they differ and nothing reads it), and an int8 input read by a Concat states the
+// pair its output is read with. A chain of 30 Concats each reading the last one's
+// output twice (2^30 paths back to the input) is searched value by value, not path by
+// path.
+TEST(Cli, ConcatenatedQuantisedTensorsStateTheirPair) {
+  TemporaryFolder inputs, out, deep_out;
+  const std::string model = WriteFile(inputs, "cq.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[2] a, float[2] b, int8[2] i, int8[3] j) => (int8[4] y, int8[4] n, float[5] d) {
+  s = Constant<value = float {0.5}>()
+  z = Constant<value = int8 {-3}>()
+  t = Constant<value = float {0.25}>()
+  aq = QuantizeLinear(a, s, z)
+  bq = QuantizeLinear(b, s, z)
+  y = Concat<axis = 0>(aq, bq)
+  bt = QuantizeLinear(b, t, z)
+  n = Concat<axis = 0>(aq, bt)
+  ij = Concat<axis = 0>(i, j)
+  d = DequantizeLinear(ij, t, z)
+}
+)");
+  CommandResult result = Modelc("compile " + model + " --name cq -o " + out.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const std::string header = ReadFileBytes(out.File("cq.h"));
+  for (const char* line : {"#define CQ_OUT_Y_SCALE 0.5f\n", "#define CQ_OUT_Y_ZERO_POINT (-3)\n",
+                           "#define CQ_IN_I_SCALE 0.25f\n", "#define CQ_IN_J_SCALE 0.25f\n",
+                           "#define CQ_IN_J_ZERO_POINT (-3)\n"}) {
+    EXPECT_NE(header.find(line), std::string::npos) << line << "\n" << header;
+  }
+  EXPECT_EQ(header.find("CQ_OUT_N_SCALE"), std::string::npos) << header;
+  const std::string deep = WriteFile(inputs, "deep.onnxtxt", std::string(R"(<ir_version: 8, opset_import: ["" : 13]>
+g (float[1] a) => (int8[1] c30) {
+  s = Constant<value = float {0.5}>()
+  z = Constant<value = int8 {-3}>()
+  st = Constant<value = int64[1] {0}>()
+  en = Constant<value = int64[1] {1}>()
+  ax = Constant<value = int64[1] {0}>()
+  c0 = QuantizeLinear(a, s, z)
+)") + "  j1 = Concat<axis = 0>(c0, c0)\n  c1 = Slice(j1, st, en, ax)\n  j2 = Concat<axis = 0>(c1, c1)\n  c2 = Slice(j2, st, en, ax)\n  j3 = Concat<axis = 0>(c2, c2)\n  c3 = Slice(j3, st, en, ax)\n  j4 = Concat<axis = 0>(c3, c3)\n  c4 = Slice(j4, st, en, ax)\n  j5 = Concat<axis = 0>(c4, c4)\n  c5 = Slice(j5, st, en, ax)\n  j6 = Concat<axis = 0>(c5, c5)\n  c6 = Slice(j6, st, en, ax)\n  j7 = Concat<axis = 0>(c6, c6)\n  c7 = Slice(j7, st, en, ax)\n  j8 = Concat<axis = 0>(c7, c7)\n  c8 = Slice(j8, st, en, ax)\n  j9 = Concat<axis = 0>(c8, c8)\n  c9 = Slice(j9, st, en, ax)\n  j10 = Concat<axis = 0>(c9, c9)\n  c10 = Slice(j10, st, en, ax)\n  j11 = Concat<axis = 0>(c10, c10)\n  c11 = Slice(j11, st, en, ax)\n  j12 = Concat<axis = 0>(c11, c11)\n  c12 = Slice(j12, st, en, ax)\n  j13 = Concat<axis = 0>(c12, c12)\n  c13 = Slice(j13, st, en, ax)\n  j14 = Concat<axis = 0>(c13, c13)\n  c14 = Slice(j14, st, en, ax)\n  j15 = Concat<axis = 0>(c14, c14)\n  c15 = Slice(j15, st, en, ax)\n  j16 = Concat<axis = 0>(c15, c15)\n  c16 = Slice(j16, st, en, ax)\n  j17 = Concat<axis = 0>(c16, c16)\n  c17 = Slice(j17, st, en, ax)\n  j18 = Concat<axis = 0>(c17, c17)\n  c18 = Slice(j18, st, en, ax)\n  j19 = Concat<axis = 0>(c18, c18)\n  c19 = Slice(j19, st, en, ax)\n  j20 = Concat<axis = 0>(c19, c19)\n  c20 = Slice(j20, st, en, ax)\n  j21 = Concat<axis = 0>(c20, c20)\n  c21 = Slice(j21, st, en, ax)\n  j22 = Concat<axis = 0>(c21, c21)\n  c22 = Slice(j22, st, en, ax)\n  j23 = Concat<axis = 0>(c22, c22)\n  c23 = Slice(j23, st, en, ax)\n  j24 = Concat<axis = 0>(c23, c23)\n  c24 = Slice(j24, st, en, ax)\n  j25 = Concat<axis = 0>(c24, c24)\n  c25 = Slice(j25, st, en, ax)\n  j26 = Concat<axis = 0>(c25, c25)\n  c26 = Slice(j26, st, en, ax)\n  j27 = Concat<axis = 0>(c26, c26)\n  c27 = Slice(j27, st, en, ax)\n  j28 = Concat<axis = 0>(c27, c27)\n  c28 = Slice(j28, st, en, ax)\n  j29 = Concat<axis = 0>(c28, c28)\n  c29 = Slice(j29, st, en, ax)\n  j30 = Concat<axis = 0>(c29, c29)\n  c30 = Slice(j30, st, en, ax)\n}\n");
+  const CommandResult deep_result = Modelc("compile " + deep + " --name deep -o " + deep_out.path());
+  ASSERT_EQ(deep_result.exit_code, 0) << deep_result.output;
+  EXPECT_NE(ReadFileBytes(deep_out.File("deep.h")).find("#define DEEP_OUT_C30_SCALE 0.5f\n"), std::string::npos);
 }
 
 // The fused quantised ops (here DQ -> Softmax -> Q, which becomes QLinearSoftmax) still

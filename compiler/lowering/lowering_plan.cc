@@ -276,7 +276,9 @@ std::string PrintLoweringPlan(const Graph& graph, const LoweringPlan& plan) {
                                                                              ? " (accumulators below 2^30)"
                                                                              : "")
                                                           : "",
-                                           node_plan.unrolled_interior ? ", interior unrolled" : "",
+                                           node_plan.unrolled_interior ? ", interior unrolled"
+                                           : node_plan.word_rows       ? ", word rows"
+                                                                       : "",  // never both
                                            absl::StrCat(node_plan.reads_input_in_place ? ", reads its input in place" : "",
                                                         node_plan.writes_over_consumed_input
                                                             ? ", writes over its consumed input"

@@ -160,6 +160,11 @@ struct NodePlan {
   // (resnet8_int8 on Cortex-M4, memory mode: 75.2 -> 44.7 M instructions, 0.9 KB more
   // code; on Cortex-M55 the same ran slower, 23.8 -> 28.9 M).
   bool unrolled_interior = false;
+  // The direct kernel on Arm's DSP extension without vector lanes, kernels 4 wide
+  // (DS-CNN's 10x4 first layer): each kernel row of an input channel one 32-bit load of
+  // four codes and one of four weights, two SMLADs (DirectKernelWordRows,
+  // quantized_product_lowering.h); "word rows" in --dump-plan.
+  bool word_rows = false;
   // A quantised product requantised in TFLite's fixed point whose every accumulator is below 2^30
   // in magnitude (bounded from its constant weights, zero points and bias): TFLite's
   // doubled high product is then one rounding multiply of 2x (SMMULR on Arm) and its

@@ -440,14 +440,18 @@ int64_t WindowPairsBytes(int64_t taps) { return (taps + 3) / 4 * 4 * 2; }
 
 namespace {
 
-// The direct kernel's uncentred forms (pixel pairs, row lanes): an 8-bit input read
-// planar (its codes, not a float quantised on reading) and constant int8 weights whose
-// zero point is 0 (QLinearConv's at input 3, ConvInteger's at 1).
-bool DirectKernelReadsCodes(const Graph& graph, const Node& node) {
+// The direct kernel's uncentred forms (pixel pairs, row lanes, word rows): an 8-bit
+// input read planar (its codes, not a float quantised on reading; channels-last where
+// `one_channel_channels_last` allows it and it has one channel, stored as planar) and
+// constant int8 weights whose zero point is 0 (QLinearConv's at input 3, ConvInteger's
+// at 1).
+bool DirectKernelReadsCodes(const Graph& graph, const Node& node, bool one_channel_channels_last = false) {
   const int weights = node.op == OpKind::kQLinearConv ? 3 : 1;
   const int weight_zero_point = node.op == OpKind::kQLinearConv ? 5 : 3;
-  const DataType x_type = graph.InputType(node, 0).element_type;
-  return (x_type == DataType::kInt8 || x_type == DataType::kUInt8) && !node.attributes.Has(kFusedChannelsLastInput) &&
+  const TensorType& x = graph.InputType(node, 0);
+  const bool planar = !node.attributes.Has(kFusedChannelsLastInput) ||
+                      (one_channel_channels_last && x.Rank() == 4 && x.shape[3] == 1);
+  return (x.element_type == DataType::kInt8 || x.element_type == DataType::kUInt8) && planar &&
          graph.IsConstant(node.inputs[weights]) && graph.InputType(node, weights).element_type == DataType::kInt8 &&
          ZeroWeightZeroPoint(graph, node, weight_zero_point);
 }
@@ -474,6 +478,16 @@ bool DirectKernelPairsPixels(const Graph& graph, const Node& node, const ConvGeo
   return target.dsp_pairs && target.vector_lanes == 1 && !target.code_size_first && w.spatial_rank == 2 &&
          w.kernel_w == 3 && w.kernel_h >= 2 && w.dilation_w == 1 && (w.stride_w == 1 || w.stride_w == 2) &&
          w.out_w >= 2 && DirectKernelReadsCodes(graph, node);
+}
+
+bool DirectKernelWordRows(const Graph& graph, const Node& node, const ConvGeometry& g, const LoweringTarget& target) {
+  const WindowGeometry& w = g.window;
+  if (!target.dsp_pairs || target.vector_lanes != 1 || target.code_size_first || w.spatial_rank != 2 ||
+      w.kernel_w != 4 || w.dilation_w != 1 || w.in_w < 4) {
+    return false;
+  }
+  // A channels-last input of one channel as a planar one (TFLite's DS-CNN).
+  return DirectKernelReadsCodes(graph, node, /*one_channel_channels_last=*/true);
 }
 
 int64_t DirectKernelRowLanes(const Graph& graph, const Node& node, const ConvGeometry& g,
@@ -611,10 +625,11 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
     plan.tiles.channel_block = row_steps ? 2 : DirectChannelBlock(g.OutChannelsPerGroup(), target);
     if (row_steps) plan.tiles.vectors = 3;
     if (DirectKernelPairsPixels(graph, node, g, target)) plan.tiles.pixels = 2;
+    plan.word_rows = DirectKernelWordRows(graph, node, g, target);
   }
   plan.unrolled_interior = plan.kernel == KernelVariant(QuantizedProductKernel::kDirect) &&
                            target.vector_lanes == 1 && !target.int8_vector_dot && !target.code_size_first &&
-                           g.window.kernel_h * g.window.kernel_w <= kDirectUnrolledTaps;
+                           !plan.word_rows && g.window.kernel_h * g.window.kernel_w <= kDirectUnrolledTaps;
   if (target.memory_first && qlinear) {
     PlanWritingOverInput(graph, node, g, ByteSize(graph.value(node.outputs[0]).type.element_type), plan);
   }

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
@@ -215,10 +216,17 @@ std::pair<int, int> PairOfInput(OpKind op, int i) {
   return {-1, -1};
 }
 
+// What the search found for a value, by the direction it was asked in (each value
+// searched once: Concats of Concats branch out, 2^n paths through n of them).
+using QuantizationSearches = std::map<std::pair<ValueId, bool>, std::optional<TensorQuantization>>;
+
+std::optional<TensorQuantization> QuantizationOfValue(const Graph& graph, ValueId value, int depth,
+                                                      bool from_producer, QuantizationSearches& found);
+
 // `from_producer`: the value's producer may say (false once the search has gone down to
 // a reader's output, so that it never walks back up to where it came from).
-std::optional<TensorQuantization> QuantizationOfValue(const Graph& graph, ValueId value, int depth,
-                                                      bool from_producer) {
+std::optional<TensorQuantization> SearchQuantizationOfValue(const Graph& graph, ValueId value, int depth,
+                                                            bool from_producer, QuantizationSearches& found) {
   const DataType type = graph.value(value).type.element_type;
   if ((type != DataType::kInt8 && type != DataType::kUInt8) || depth > 64) return std::nullopt;
   if (const int producer = graph.value(value).producer; from_producer && producer >= 0) {
@@ -238,7 +246,22 @@ std::optional<TensorQuantization> QuantizationOfValue(const Graph& graph, ValueI
     // Each output element one of the input's (or, for an index map such as a Slice or a
     // Pad, a fill code of its type): the input's quantisation.
     if (GetOpInfo(node.op).Has(op_traits::kPassesValuesThrough) || GetOpInfo(node.op).family == OpFamily::kIndexMap) {
-      return QuantizationOfValue(graph, node.inputs[0], depth + 1, /*from_producer=*/true);
+      return QuantizationOfValue(graph, node.inputs[0], depth + 1, /*from_producer=*/true, found);
+    }
+    // Each output element one of the inputs' (a Concat): their quantisation where they
+    // share one; else its readers'.
+    if (node.op == OpKind::kConcat) {
+      std::optional<TensorQuantization> shared;
+      for (ValueId input : node.inputs) {
+        const std::optional<TensorQuantization> q =
+            QuantizationOfValue(graph, input, depth + 1, /*from_producer=*/true, found);
+        if (!q || (shared && (q->scale != shared->scale || q->zero_point != shared->zero_point))) {
+          shared.reset();
+          break;
+        }
+        shared = q;
+      }
+      if (shared) return shared;
     }
   }
   for (const Node& node : graph.nodes()) {
@@ -247,18 +270,30 @@ std::optional<TensorQuantization> QuantizationOfValue(const Graph& graph, ValueI
       const auto [scale, zero_point] = PairOfInput(node.op, i);
       if (scale >= 0) {
         if (auto q = ConstantPair(graph, node, scale, zero_point)) return q;
-      } else if (i == 0 && GetOpInfo(node.op).Has(op_traits::kPassesValuesThrough)) {
-        if (auto q = QuantizationOfValue(graph, node.outputs[0], depth + 1, /*from_producer=*/false)) return q;
+      } else if ((i == 0 && GetOpInfo(node.op).Has(op_traits::kPassesValuesThrough)) || node.op == OpKind::kConcat) {
+        // Its values read as the output's (a Concat's: every input's).
+        if (auto q = QuantizationOfValue(graph, node.outputs[0], depth + 1, /*from_producer=*/false, found)) return q;
       }
     }
   }
   return std::nullopt;
 }
 
+std::optional<TensorQuantization> QuantizationOfValue(const Graph& graph, ValueId value, int depth,
+                                                      bool from_producer, QuantizationSearches& found) {
+  const std::pair<ValueId, bool> key{value, from_producer};
+  if (const auto known = found.find(key); known != found.end()) return known->second;
+  found[key] = std::nullopt;  // while searching: a cycle back here finds nothing
+  const std::optional<TensorQuantization> q = SearchQuantizationOfValue(graph, value, depth, from_producer, found);
+  found[key] = q;
+  return q;
+}
+
 }  // namespace
 
 std::optional<TensorQuantization> QuantizationOfValue(const Graph& graph, ValueId value) {
-  return QuantizationOfValue(graph, value, 0, /*from_producer=*/true);
+  QuantizationSearches found;
+  return QuantizationOfValue(graph, value, 0, /*from_producer=*/true, found);
 }
 
 std::vector<int32_t> ElementsAsInt32(const TensorData& tensor) {

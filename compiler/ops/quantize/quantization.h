@@ -81,8 +81,10 @@ absl::StatusOr<QuantizedBinaryOperands> ResolveQuantizedBinaryOperands(const Gra
 // The scale and zero point of an int8/uint8 tensor of the graph, when one constant pair
 // (per tensor) describes it: the pair of the op writing it (QuantizeLinear,
 // QLinearConv, QLinearMatMul) or of an op reading it, through ops that pass quantised
-// values through (ops.def's kPassesValuesThrough). The header states it for int8
-// inputs and outputs, so firmware can quantise its data and read the results.
+// values through (ops.def's kPassesValuesThrough, index maps such as Split and Slice,
+// and a Concat: its inputs' pair where they share one, else its readers'). The header
+// states it for int8 inputs and outputs, so firmware can quantise its data and read
+// the results.
 struct TensorQuantization {
   float scale = 1.0f;
   int32_t zero_point = 0;

@@ -1473,6 +1473,75 @@ class DirectPixelPairs {
   std::array<std::vector<llvm::Value*>, 2> sums_;
 };
 
+// NodePlan::word_rows on the direct kernel (DirectKernelWordRows,
+// lowering/quantized_product_lowering.h): adds to accumulators[i] the products of output
+// channel first + i over the window at (h_base, w_base) (`first_plane` its group's first
+// input plane), its kernel rows `rows` inside the image, none where no column `cols`
+// is. Each kernel row of an input channel is one 32-bit load of 4 codes from column
+// load = min(max(w_base, 0), in_w - 4), so that the word lies in the row: byte j holds
+// tap j + d (d = load - w_base), so the word is shifted up by d bytes (a window over
+// the left border) or down by -d (the right), the zero point's code filling the taps
+// in the border; then unpacked into the pairs (c0, c2) and (c1, c3) and centred (SSUB16
+// of the zero point), and per output channel its row of weights, one 32-bit load,
+// unpacked the same way: two SMLADs.
+void AccumulateWordRows(KernelContext& k, const QuantizedConvGeometry& g, llvm::Value* x_zero_point,
+                        llvm::Value* first, llvm::Value* first_plane, llvm::Value* h_base, llvm::Value* w_base,
+                        const ValidRange& rows, const ValidRange& cols, const std::vector<llvm::Value*>& accumulators) {
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Type* i32 = b.getInt32Ty();
+  llvm::Type* i8 = b.getInt8Ty();
+  const WindowGeometry& s = g.conv.window;
+  const int64_t channels = g.conv.InChannelsPerGroup(), row_taps = 4, taps = s.kernel_h * row_taps;
+  llvm::Function* unpack = llvm::Intrinsic::getDeclaration(
+      &k.module, g.x_type == DataType::kUInt8 ? llvm::Intrinsic::arm_uxtb16 : llvm::Intrinsic::arm_sxtb16);
+  llvm::Function* sxtb16 = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_sxtb16);
+  llvm::Function* ssub16 = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_ssub16);
+  llvm::Function* smlad = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_smlad);
+  auto rotated = [&](llvm::Value* word) { return b.CreateIntrinsic(llvm::Intrinsic::fshr, {i32}, {word, word, b.getInt32(8)}); };
+  auto word_at = [&](llvm::Value* base, llvm::Value* at) {
+    return b.CreateAlignedLoad(i32, b.CreateInBoundsGEP(i8, base, at), llvm::Align(1));
+  };
+  auto to_i32 = [&](llvm::Value* v) { return b.CreateSExtOrTrunc(v, i32); };
+  llvm::Value* load = b.CreateBinaryIntrinsic(
+      llvm::Intrinsic::smin, b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, w_base, k.Int(0)), k.Int(s.in_w - row_taps));
+  llvm::Value* d = to_i32(b.CreateSub(load, w_base));  // -3 .. 3 where a column is inside
+  llvm::Value* up = b.CreateMul(b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, d, b.getInt32(0)), b.getInt32(8));
+  llvm::Value* down = b.CreateMul(b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, b.CreateNeg(d), b.getInt32(0)), b.getInt32(8));
+  llvm::Value* zp = to_i32(x_zero_point);
+  llvm::Value* kept = b.CreateLShr(b.CreateShl(b.getInt32(0xffffffff), up), down);
+  llvm::Value* fill = b.CreateAnd(b.CreateMul(b.CreateAnd(zp, b.getInt32(0xff)), b.getInt32(0x01010101)), b.CreateNot(kept));
+  llvm::Value* zero_points = b.CreateOr(b.CreateAnd(zp, b.getInt32(0xffff)), b.CreateShl(zp, b.getInt32(16)));
+  llvm::Value* rows_end = b.CreateSelect(b.CreateICmpSLT(cols.begin, cols.end), rows.end, rows.begin);
+  // A window inside across (d = 0) takes its words as they are, in a copy of the loop
+  // without the shifts (fewer live registers: no spills on a Cortex-M4).
+  auto accumulate = [&](bool shifted) {
+  k.Loop(channels, [&](llvm::Value* c) {
+    llvm::Value* plane = b.CreateMul(b.CreateAdd(first_plane, c), k.Int(s.in_h * s.in_w));
+    // Output channel first's weights for input channel c; channel first + i's are i
+    // output channels' weights further.
+    llvm::Value* kernel = b.CreateMul(b.CreateAdd(b.CreateMul(first, k.Int(channels)), c), k.Int(taps));
+    k.Loop(rows.begin, rows_end, [&](llvm::Value* kh) {
+      llvm::Value* ih = b.CreateAdd(h_base, b.CreateMul(kh, k.Int(s.dilation_h)));
+      llvm::Value* codes = word_at(k.in[g.x_input], b.CreateAdd(plane, b.CreateAdd(b.CreateMul(ih, k.Int(s.in_w)), load)));
+      if (shifted) codes = b.CreateOr(b.CreateLShr(b.CreateShl(codes, up), down), fill);
+      llvm::Value* even = b.CreateCall(ssub16, {b.CreateCall(unpack, {codes}), zero_points});
+      llvm::Value* odd = b.CreateCall(ssub16, {b.CreateCall(unpack, {rotated(codes)}), zero_points});
+      for (size_t i = 0; i < accumulators.size(); ++i) {
+        llvm::Value* at = b.CreateAdd(kernel, b.CreateAdd(k.Int(static_cast<int64_t>(i) * channels * taps),
+                                                          b.CreateMul(kh, k.Int(row_taps))));
+        llvm::Value* weights = word_at(k.in[g.w_input], at);
+        llvm::Value* sum = b.CreateLoad(i32, accumulators[i]);
+        sum = b.CreateCall(smlad, {even, b.CreateCall(sxtb16, {weights}), sum});
+        b.CreateStore(b.CreateCall(smlad, {odd, b.CreateCall(sxtb16, {rotated(weights)}), sum}), accumulators[i]);
+      }
+    }, /*allow_unrolling=*/false);
+  }, /*allow_unrolling=*/false);
+  };
+  llvm::Value* inside = b.CreateICmpEQ(d, b.getInt32(0));
+  k.When(inside, [&] { accumulate(/*shifted=*/false); });
+  k.When(b.CreateNot(inside), [&] { accumulate(/*shifted=*/true); });
+}
+
 // Direct convolution, planar: one int32 dot product per output element over the taps
 // inside the image (the valid kernel rows and columns are computed per output pixel);
 // with NodePlan::tiles.pixels 2, two pixels at a time where both windows lie inside
@@ -1569,7 +1638,10 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
           });
         });
         };
-        if (!k.plan.unrolled_interior) {
+        if (k.plan.word_rows) {
+          AccumulateWordRows(k, g, x_zero_point, first, first_plane, h_base, w_base, valid_rows, valid_cols,
+                             accumulators);
+        } else if (!k.plan.unrolled_interior) {
           accumulate(valid_rows, valid_cols);
         } else {
           llvm::Value* interior = b.CreateAnd(
