@@ -894,6 +894,12 @@ TEST(Cli, DirectKernelOnDspCoresReadsRowsOfFourAsWords) {
   ASSERT_EQ(code.exit_code, 0) << code.output;
   EXPECT_NE(code.output.find("ssub16"), std::string::npos) << code.output;
   EXPECT_NE(code.output.find("smlad"), std::string::npos) << code.output;
+  TemporaryFolder m4_uint8;
+  const CommandResult uint8_codes = Modelc("compile " + kTestModels + "/direct_word_rows_uint8.onnxtxt --dump-plan "
+                                           "--target thumbv7em-none-eabihf --cpu cortex-m4 -o " + m4_uint8.path());
+  ASSERT_EQ(uint8_codes.exit_code, 0) << uint8_codes.output;
+  EXPECT_NE(uint8_codes.output.find("'ConvInteger_8' ConvInteger: direct (channel block 1), word rows\n"),
+            std::string::npos) << uint8_codes.output;
   const CommandResult small =
       Modelc("compile " + model + " --target thumbv7em-none-eabihf --cpu cortex-m4 --optimize size -o " + size.path());
   ASSERT_EQ(small.exit_code, 0) << small.output;

@@ -109,12 +109,13 @@ bool DirectKernelPairsPixels(const Graph& graph, const Node& node, const ConvGeo
 // Whether the direct kernel, on Arm's DSP extension without vector lanes, reads each
 // kernel row of an input channel as words (NodePlan::word_rows, "word rows" in
 // --dump-plan; no workspace): kernels 4 wide, no dilation across, rows of at least 4,
-// an int8 or uint8 input stored planar, constant int8 weights with zero point 0; not
-// under --optimize size. Each kernel row is then one 32-bit load of 4 codes (from the
-// row's first column inside the image, clamped so that the word lies in the row),
-// unpacked into halfword pairs by SXTB16 (UXTB16) and centred by SSUB16, and per output
-// channel one load of the row's 4 weights, shifted by the clamp (the taps in the border
-// get none), unpacked by SXTB16: two SMLADs for 4 products. Kernel rows in the border
+// an int8 or uint8 input stored planar (or channels-last with one channel), constant
+// int8 weights with zero point 0; not under --optimize size. Each kernel row is then
+// one 32-bit load of 4 codes (from the row's first column inside the image, clamped so
+// that the word lies in the row, then shifted so that byte t holds tap t, the zero
+// point's code filling the taps in the border), unpacked into halfword pairs by SXTB16
+// (UXTB16) and centred by SSUB16, and per output channel one load of the row's 4
+// weights, unpacked by SXTB16: two SMLADs for 4 products. Kernel rows in the border
 // are skipped. DS-CNN's 10x4 first layer, which memory mode keeps off the DSP pairs
 // (their window would lift the arena above the activation bound).
 bool DirectKernelWordRows(const Graph& graph, const Node& node, const ConvGeometry& g, const LoweringTarget& target);

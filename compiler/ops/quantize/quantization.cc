@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
@@ -216,9 +217,10 @@ std::pair<int, int> PairOfInput(OpKind op, int i) {
   return {-1, -1};
 }
 
-// What the search found for a value, by the direction it was asked in (each value
-// searched once: Concats of Concats branch out, 2^n paths through n of them).
-using QuantizationSearches = std::map<std::pair<ValueId, bool>, std::optional<TensorQuantization>>;
+// What the search found for a value, by the direction it was asked in and the depth it
+// was reached at (each searched once: Concats of Concats branch out, 2^n paths through n
+// of them; the depth, because the search stops at a limit).
+using QuantizationSearches = std::map<std::tuple<ValueId, bool, int>, std::optional<TensorQuantization>>;
 
 std::optional<TensorQuantization> QuantizationOfValue(const Graph& graph, ValueId value, int depth,
                                                       bool from_producer, QuantizationSearches& found);
@@ -281,9 +283,8 @@ std::optional<TensorQuantization> SearchQuantizationOfValue(const Graph& graph, 
 
 std::optional<TensorQuantization> QuantizationOfValue(const Graph& graph, ValueId value, int depth,
                                                       bool from_producer, QuantizationSearches& found) {
-  const std::pair<ValueId, bool> key{value, from_producer};
+  const std::tuple<ValueId, bool, int> key{value, from_producer, depth};
   if (const auto known = found.find(key); known != found.end()) return known->second;
-  found[key] = std::nullopt;  // while searching: a cycle back here finds nothing
   const std::optional<TensorQuantization> q = SearchQuantizationOfValue(graph, value, depth, from_producer, found);
   found[key] = q;
   return q;
