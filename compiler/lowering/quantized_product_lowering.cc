@@ -300,7 +300,6 @@ bool AccumulatorsBelow2To30(const Graph& graph, const Node& node) {
   return products * largest_w * largest_x + largest_bias < (int64_t{1} << 30);
 }
 
-
 // A gathered window's lane masks (NodePlan::reads_input_in_place on window-dot):
 // "gather_masks", int16 [(out_h + out_w) * vectors], 16 lanes a vector: per output row
 // the lanes whose tap row lies inside the image (and whose tap is a real one), then per

@@ -1515,27 +1515,28 @@ void AccumulateWordRows(KernelContext& k, const QuantizedConvGeometry& g, llvm::
   // A window inside across (d = 0) takes its words as they are, in a copy of the loop
   // without the shifts (fewer live registers: no spills on a Cortex-M4).
   auto accumulate = [&](bool shifted) {
-  k.Loop(channels, [&](llvm::Value* c) {
-    llvm::Value* plane = b.CreateMul(b.CreateAdd(first_plane, c), k.Int(s.in_h * s.in_w));
-    // Output channel first's weights for input channel c; channel first + i's are i
-    // output channels' weights further.
-    llvm::Value* kernel = b.CreateMul(b.CreateAdd(b.CreateMul(first, k.Int(channels)), c), k.Int(taps));
-    k.Loop(rows.begin, rows_end, [&](llvm::Value* kh) {
-      llvm::Value* ih = b.CreateAdd(h_base, b.CreateMul(kh, k.Int(s.dilation_h)));
-      llvm::Value* codes = word_at(k.in[g.x_input], b.CreateAdd(plane, b.CreateAdd(b.CreateMul(ih, k.Int(s.in_w)), load)));
-      if (shifted) codes = b.CreateOr(b.CreateLShr(b.CreateShl(codes, up), down), fill);
-      llvm::Value* even = b.CreateCall(ssub16, {b.CreateCall(unpack, {codes}), zero_points});
-      llvm::Value* odd = b.CreateCall(ssub16, {b.CreateCall(unpack, {rotated(codes)}), zero_points});
-      for (size_t i = 0; i < accumulators.size(); ++i) {
-        llvm::Value* at = b.CreateAdd(kernel, b.CreateAdd(k.Int(static_cast<int64_t>(i) * channels * taps),
-                                                          b.CreateMul(kh, k.Int(row_taps))));
-        llvm::Value* weights = word_at(k.in[g.w_input], at);
-        llvm::Value* sum = b.CreateLoad(i32, accumulators[i]);
-        sum = b.CreateCall(smlad, {even, b.CreateCall(sxtb16, {weights}), sum});
-        b.CreateStore(b.CreateCall(smlad, {odd, b.CreateCall(sxtb16, {rotated(weights)}), sum}), accumulators[i]);
-      }
+    k.Loop(channels, [&](llvm::Value* c) {
+      llvm::Value* plane = b.CreateMul(b.CreateAdd(first_plane, c), k.Int(s.in_h * s.in_w));
+      // Output channel first's weights for input channel c; channel first + i's are i
+      // output channels' weights further.
+      llvm::Value* kernel = b.CreateMul(b.CreateAdd(b.CreateMul(first, k.Int(channels)), c), k.Int(taps));
+      k.Loop(rows.begin, rows_end, [&](llvm::Value* kh) {
+        llvm::Value* ih = b.CreateAdd(h_base, b.CreateMul(kh, k.Int(s.dilation_h)));
+        llvm::Value* row = b.CreateAdd(plane, b.CreateMul(ih, k.Int(s.in_w)));
+        llvm::Value* codes = word_at(k.in[g.x_input], b.CreateAdd(row, load));
+        if (shifted) codes = b.CreateOr(b.CreateLShr(b.CreateShl(codes, up), down), fill);
+        llvm::Value* even = b.CreateCall(ssub16, {b.CreateCall(unpack, {codes}), zero_points});
+        llvm::Value* odd = b.CreateCall(ssub16, {b.CreateCall(unpack, {rotated(codes)}), zero_points});
+        for (size_t i = 0; i < accumulators.size(); ++i) {
+          llvm::Value* at = b.CreateAdd(kernel, b.CreateAdd(k.Int(static_cast<int64_t>(i) * channels * taps),
+                                                            b.CreateMul(kh, k.Int(row_taps))));
+          llvm::Value* weights = word_at(k.in[g.w_input], at);
+          llvm::Value* sum = b.CreateLoad(i32, accumulators[i]);
+          sum = b.CreateCall(smlad, {even, b.CreateCall(sxtb16, {weights}), sum});
+          b.CreateStore(b.CreateCall(smlad, {odd, b.CreateCall(sxtb16, {rotated(weights)}), sum}), accumulators[i]);
+        }
+      }, /*allow_unrolling=*/false);
     }, /*allow_unrolling=*/false);
-  }, /*allow_unrolling=*/false);
   };
   llvm::Value* inside = b.CreateICmpEQ(d, b.getInt32(0));
   k.When(inside, [&] { accumulate(/*shifted=*/false); });
