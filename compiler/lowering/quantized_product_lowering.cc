@@ -300,15 +300,20 @@ bool AccumulatorsBelow2To30(const Graph& graph, const Node& node) {
   return products * largest_w * largest_x + largest_bias < (int64_t{1} << 30);
 }
 
+// A quantised convolution's geometry: its data input's shape (NCHW, also where it reads
+// NHWC) and its weights' (QLinearConv's input 3, ConvInteger's 1).
+absl::StatusOr<ConvGeometry> QuantizedConvShapes(const Graph& graph, const Node& node) {
+  const int weights = node.op == OpKind::kQLinearConv ? 3 : 1;
+  return ResolveConvShapes(node, ChannelsFirstDataShape(graph, node), graph.InputType(node, weights).shape);
+}
+
 // A gathered window's lane masks (NodePlan::reads_input_in_place on window-dot):
 // "gather_masks", int16 [(out_h + out_w) * vectors], 16 lanes a vector: per output row
 // the lanes whose tap row lies inside the image (and whose tap is a real one), then per
 // output column those whose tap column does; a pixel's vector gathers the lanes of
 // both.
 absl::Status AddGatheredWindowMasks(Graph& graph, const Node& node, NodePlan& plan) {
-  const int weights = node.op == OpKind::kQLinearConv ? 3 : 1;
-  ASSIGN_OR_RETURN(ConvGeometry g, ResolveConvShapes(node, ChannelsFirstDataShape(graph, node),
-                                                     graph.InputType(node, weights).shape));
+  ASSIGN_OR_RETURN(ConvGeometry g, QuantizedConvShapes(graph, node));
   const WindowGeometry& w = g.window;
   const int64_t taps = g.InChannelsPerGroup() * w.kernel_h * w.kernel_w;
   const int64_t vectors = WindowDotTaps(taps) / kWindowDotLanes;
@@ -503,8 +508,7 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
                                            bool workspace_free, bool narrow_workspace) {
   const bool qlinear = node.op == OpKind::kQLinearConv;
   const int weights = qlinear ? 3 : 1, weight_zero_point = qlinear ? 5 : 3;
-  ASSIGN_OR_RETURN(ConvGeometry g, ResolveConvShapes(node, ChannelsFirstDataShape(graph, node),
-                                                     graph.InputType(node, weights).shape));
+  ASSIGN_OR_RETURN(ConvGeometry g, QuantizedConvShapes(graph, node));
   const int64_t taps = g.InChannelsPerGroup() * g.window.kernel_h * g.window.kernel_w;
   // The vector kernels, with vector lanes, in place of Arm's DSP pairs too (Cortex-M55's
   // Helium: resnet8_int8 27.3 -> 18.5 M instructions in speed mode, docs/benchmarks.md).

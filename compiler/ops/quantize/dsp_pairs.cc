@@ -62,4 +62,33 @@ void EmitPairsDotProducts(KernelContext& k, const std::vector<llvm::Value*>& win
   }
 }
 
+namespace {
+
+llvm::Value* RotatedByte(llvm::IRBuilder<>& b, llvm::Value* word) {
+  return b.CreateIntrinsic(llvm::Intrinsic::fshr, {b.getInt32Ty()}, {word, word, b.getInt32(8)});
+}
+
+}  // namespace
+
+CentredQuad EmitCentredQuad(KernelContext& k, llvm::Value* word, bool unsigned_codes, llvm::Value* zero_points) {
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Function* unpack = llvm::Intrinsic::getDeclaration(
+      &k.module, unsigned_codes ? llvm::Intrinsic::arm_uxtb16 : llvm::Intrinsic::arm_sxtb16);
+  llvm::Function* ssub16 = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_ssub16);
+  return {b.CreateCall(ssub16, {b.CreateCall(unpack, {word}), zero_points}),
+          b.CreateCall(ssub16, {b.CreateCall(unpack, {RotatedByte(b, word)}), zero_points})};
+}
+
+llvm::Value* EmitZeroPointPair(llvm::IRBuilder<>& b, llvm::Value* zero_point) {
+  return b.CreateOr(b.CreateAnd(zero_point, b.getInt32(0xFFFF)), b.CreateShl(zero_point, 16));
+}
+
+llvm::Value* EmitQuadProducts(KernelContext& k, const CentredQuad& codes, llvm::Value* weights, llvm::Value* sum) {
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Function* sxtb16 = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_sxtb16);
+  llvm::Function* smlad = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_smlad);
+  sum = b.CreateCall(smlad, {codes.even, b.CreateCall(sxtb16, {weights}), sum});
+  return b.CreateCall(smlad, {codes.odd, b.CreateCall(sxtb16, {RotatedByte(b, weights)}), sum});
+}
+
 }  // namespace modelc

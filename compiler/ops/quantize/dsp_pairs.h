@@ -31,6 +31,21 @@ void EmitZeroWindowTail(KernelContext& k, llvm::Value* window, int64_t taps);
 void EmitPairsDotProducts(KernelContext& k, const std::vector<llvm::Value*>& windows, llvm::Value* weights,
                           const std::vector<llvm::Value*>& rows, int64_t taps, const std::vector<llvm::Value*>& sums);
 
+// Four 8-bit codes of a 32-bit word as two halfword pairs, (c0, c2) and (c1, c3) (SXTB16,
+// or UXTB16 for uint8, of the word and of the word rotated by 8), each less the zero
+// point (SSUB16 of `zero_points`, EmitZeroPointPair's): shared by the weights the codes
+// meet (the direct kernel's word rows, the matrix product's pairs in registers).
+struct CentredQuad {
+  llvm::Value* even;
+  llvm::Value* odd;
+};
+CentredQuad EmitCentredQuad(KernelContext& k, llvm::Value* word, bool unsigned_codes, llvm::Value* zero_points);
+// A zero point (i32) in both 16-bit halves of a word.
+llvm::Value* EmitZeroPointPair(llvm::IRBuilder<>& b, llvm::Value* zero_point);
+// `sum` plus the 4 products of `codes` with the 4 int8 weights of the word `weights`
+// (unpacked the same way): two SMLADs.
+llvm::Value* EmitQuadProducts(KernelContext& k, const CentredQuad& codes, llvm::Value* weights, llvm::Value* sum);
+
 }  // namespace modelc
 
 #endif  // MODELC_OPS_QUANTIZE_DSP_PAIRS_H_

@@ -1481,9 +1481,8 @@ class DirectPixelPairs {
 // load = min(max(w_base, 0), in_w - 4), so that the word lies in the row: byte j holds
 // tap j + d (d = load - w_base), so the word is shifted up by d bytes (a window over
 // the left border) or down by -d (the right), the zero point's code filling the taps
-// in the border; then unpacked into the pairs (c0, c2) and (c1, c3) and centred (SSUB16
-// of the zero point), and per output channel its row of weights, one 32-bit load,
-// unpacked the same way: two SMLADs.
+// in the border; then unpacked into centred pairs (EmitCentredQuad), and per output
+// channel its row of weights, one 32-bit load, two SMLADs (EmitQuadProducts).
 void AccumulateWordRows(KernelContext& k, const QuantizedConvGeometry& g, llvm::Value* x_zero_point,
                         llvm::Value* first, llvm::Value* first_plane, llvm::Value* h_base, llvm::Value* w_base,
                         const ValidRange& rows, const ValidRange& cols, const std::vector<llvm::Value*>& accumulators) {
@@ -1492,12 +1491,6 @@ void AccumulateWordRows(KernelContext& k, const QuantizedConvGeometry& g, llvm::
   llvm::Type* i8 = b.getInt8Ty();
   const WindowGeometry& s = g.conv.window;
   const int64_t channels = g.conv.InChannelsPerGroup(), row_taps = 4, taps = s.kernel_h * row_taps;
-  llvm::Function* unpack = llvm::Intrinsic::getDeclaration(
-      &k.module, g.x_type == DataType::kUInt8 ? llvm::Intrinsic::arm_uxtb16 : llvm::Intrinsic::arm_sxtb16);
-  llvm::Function* sxtb16 = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_sxtb16);
-  llvm::Function* ssub16 = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_ssub16);
-  llvm::Function* smlad = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_smlad);
-  auto rotated = [&](llvm::Value* word) { return b.CreateIntrinsic(llvm::Intrinsic::fshr, {i32}, {word, word, b.getInt32(8)}); };
   auto word_at = [&](llvm::Value* base, llvm::Value* at) {
     return b.CreateAlignedLoad(i32, b.CreateInBoundsGEP(i8, base, at), llvm::Align(1));
   };
@@ -1510,7 +1503,7 @@ void AccumulateWordRows(KernelContext& k, const QuantizedConvGeometry& g, llvm::
   llvm::Value* zp = to_i32(x_zero_point);
   llvm::Value* kept = b.CreateLShr(b.CreateShl(b.getInt32(0xffffffff), up), down);
   llvm::Value* fill = b.CreateAnd(b.CreateMul(b.CreateAnd(zp, b.getInt32(0xff)), b.getInt32(0x01010101)), b.CreateNot(kept));
-  llvm::Value* zero_points = b.CreateOr(b.CreateAnd(zp, b.getInt32(0xffff)), b.CreateShl(zp, b.getInt32(16)));
+  llvm::Value* zero_points = EmitZeroPointPair(b, zp);
   llvm::Value* rows_end = b.CreateSelect(b.CreateICmpSLT(cols.begin, cols.end), rows.end, rows.begin);
   // A window inside across (d = 0) takes its words as they are, in a copy of the loop
   // without the shifts (fewer live registers: no spills on a Cortex-M4).
@@ -1525,15 +1518,12 @@ void AccumulateWordRows(KernelContext& k, const QuantizedConvGeometry& g, llvm::
         llvm::Value* row = b.CreateAdd(plane, b.CreateMul(ih, k.Int(s.in_w)));
         llvm::Value* codes = word_at(k.in[g.x_input], b.CreateAdd(row, load));
         if (shifted) codes = b.CreateOr(b.CreateLShr(b.CreateShl(codes, up), down), fill);
-        llvm::Value* even = b.CreateCall(ssub16, {b.CreateCall(unpack, {codes}), zero_points});
-        llvm::Value* odd = b.CreateCall(ssub16, {b.CreateCall(unpack, {rotated(codes)}), zero_points});
+        const CentredQuad quad = EmitCentredQuad(k, codes, g.x_type == DataType::kUInt8, zero_points);
         for (size_t i = 0; i < accumulators.size(); ++i) {
           llvm::Value* at = b.CreateAdd(kernel, b.CreateAdd(k.Int(static_cast<int64_t>(i) * channels * taps),
                                                             b.CreateMul(kh, k.Int(row_taps))));
           llvm::Value* weights = word_at(k.in[g.w_input], at);
-          llvm::Value* sum = b.CreateLoad(i32, accumulators[i]);
-          sum = b.CreateCall(smlad, {even, b.CreateCall(sxtb16, {weights}), sum});
-          b.CreateStore(b.CreateCall(smlad, {odd, b.CreateCall(sxtb16, {rotated(weights)}), sum}), accumulators[i]);
+          b.CreateStore(EmitQuadProducts(k, quad, weights, b.CreateLoad(i32, accumulators[i])), accumulators[i]);
         }
       }, /*allow_unrolling=*/false);
     }, /*allow_unrolling=*/false);

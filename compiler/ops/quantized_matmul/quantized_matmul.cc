@@ -200,12 +200,6 @@ void EmitDspPairsInRegistersMatMul(KernelContext& k, const QuantizedMatMulGeomet
   const MatMulGeometry& p = g.product;
   llvm::IRBuilder<>& b = k.b;
   llvm::Type* i32 = b.getInt32Ty();
-  llvm::Function* unpack_a = llvm::Intrinsic::getDeclaration(
-      &k.module, g.a_type == DataType::kUInt8 ? llvm::Intrinsic::arm_uxtb16 : llvm::Intrinsic::arm_sxtb16);
-  llvm::Function* sxtb16 = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_sxtb16);
-  llvm::Function* ssub16 = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_ssub16);
-  llvm::Function* smlad = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_smlad);
-  auto rotated = [&](llvm::Value* word) { return b.CreateIntrinsic(llvm::Intrinsic::fshr, {i32}, {word, word, b.getInt32(8)}); };
   ProductRequantizer requantizer(k, g.b, *g.y);
   llvm::Value* y_zero_point = EmitLoadZeroPoint(k, *g.y, k.Int(0));
   constexpr int kColumns = 4;
@@ -215,7 +209,7 @@ void EmitDspPairsInRegistersMatMul(KernelContext& k, const QuantizedMatMulGeomet
   k.Loop(p.m, [&](llvm::Value* i) {
     llvm::Value* a_zero_point = EmitLoadZeroPoint(k, g.a, i);
     llvm::Value* a_scale = EmitLoadScale(k, g.a, i);
-    llvm::Value* zero_point_pair = b.CreateOr(b.CreateAnd(a_zero_point, b.getInt32(0xFFFF)), b.CreateShl(a_zero_point, 16));
+    llvm::Value* zero_point_pair = EmitZeroPointPair(b, a_zero_point);
     llvm::Value* a_row = b.CreateMul(i, k.Int(p.k));
     auto columns_from = [&](llvm::Value* first, int count) {
       const PairsColumns columns = StartPairsColumns(k, p, first, count, sums);
@@ -224,15 +218,11 @@ void EmitDspPairsInRegistersMatMul(KernelContext& k, const QuantizedMatMulGeomet
         llvm::Value* tap = b.CreateMul(q, k.Int(4));
         llvm::Value* a_bytes = b.CreateAlignedLoad(
             i32, b.CreateInBoundsGEP(b.getInt8Ty(), k.in[g.a_input], b.CreateAdd(a_row, tap)), llvm::Align(1));
-        llvm::Value* even = b.CreateCall(ssub16, {b.CreateCall(unpack_a, {a_bytes}), zero_point_pair});
-        llvm::Value* odd = b.CreateCall(ssub16, {b.CreateCall(unpack_a, {rotated(a_bytes)}), zero_point_pair});
+        const CentredQuad a_quad = EmitCentredQuad(k, a_bytes, g.a_type == DataType::kUInt8, zero_point_pair);
         for (int c = 0; c < count; ++c) {
           llvm::Value* w_bytes = b.CreateAlignedLoad(
               i32, b.CreateInBoundsGEP(b.getInt8Ty(), k.in[g.b_input], b.CreateAdd(rows[c], tap)), llvm::Align(1));
-          llvm::Value* sum = b.CreateLoad(i32, sums[c]);
-          sum = b.CreateCall(smlad, {even, b.CreateCall(sxtb16, {w_bytes}), sum});
-          sum = b.CreateCall(smlad, {odd, b.CreateCall(sxtb16, {rotated(w_bytes)}), sum});
-          b.CreateStore(sum, sums[c]);
+          b.CreateStore(EmitQuadProducts(k, a_quad, w_bytes, b.CreateLoad(i32, sums[c])), sums[c]);
         }
       });
       for (int64_t t = whole; t < p.k; ++t) {
