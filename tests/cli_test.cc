@@ -1209,6 +1209,55 @@ TEST(Cli, HostileNamesCannotInjectCodeIntoTheHeader) {
         << line;
     for (unsigned char c : line) EXPECT_TRUE(c >= 0x20 && c < 0x7f) << line;
   }
+  // An int8 output's name also makes its scale and zero point macros (here through a
+  // Concat): their names are identifiers made from it, their comment escaped.
+  onnx::ModelProto quantised;
+  quantised.set_ir_version(8);
+  quantised.add_opset_import()->set_version(13);
+  onnx::GraphProto* q_graph = quantised.mutable_graph();
+  q_graph->set_name("q");
+  const std::string joined = "J*/ #define EVIL 1 /*\n#error joined";
+  onnx::ValueInfoProto* q_input = q_graph->add_input();
+  q_input->set_name("a");
+  q_input->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  q_input->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(2);
+  onnx::ValueInfoProto* q_output = q_graph->add_output();
+  q_output->set_name(joined);
+  q_output->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::INT8);
+  q_output->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(4);
+  onnx::TensorProto* scale = q_graph->add_initializer();
+  scale->set_name("s");
+  scale->set_data_type(onnx::TensorProto::FLOAT);
+  scale->add_float_data(0.5f);
+  onnx::TensorProto* zero_point = q_graph->add_initializer();
+  zero_point->set_name("z");
+  zero_point->set_data_type(onnx::TensorProto::INT8);
+  zero_point->add_int32_data(-3);
+  onnx::NodeProto* quantize = q_graph->add_node();
+  quantize->set_op_type("QuantizeLinear");
+  for (const char* in : {"a", "s", "z"}) quantize->add_input(in);
+  quantize->add_output("aq");
+  onnx::NodeProto* concat = q_graph->add_node();
+  concat->set_op_type("Concat");
+  concat->add_input("aq");
+  concat->add_input("aq");
+  concat->add_output(joined);
+  concat->add_attribute()->set_name("axis");
+  concat->mutable_attribute(0)->set_type(onnx::AttributeProto::INT);
+  concat->mutable_attribute(0)->set_i(0);
+  TemporaryFolder q_folder;
+  const std::string q_path = WriteFile(q_folder, "q.onnx", quantised.SerializeAsString());
+  ASSERT_EQ(Modelc("compile " + q_path + " --name q -o " + q_folder.path()).exit_code, 0);
+  const std::string q_header = ReadFileBytes(q_folder.File("q.h"));
+  EXPECT_NE(q_header.find("_SCALE 0.5f\n"), std::string::npos) << q_header;
+  const std::string q_main = WriteFile(q_folder, "main.c", "#include \"q.h\"\nint main(void) { return 0; }\n");
+  const CommandResult q_compiled =
+      RunCommand("cc -std=c11 -Wall -Wextra -Werror -fsyntax-only -I" + q_folder.path() + " " + q_main + " 2>&1");
+  EXPECT_EQ(q_compiled.exit_code, 0) << q_compiled.output << "\n" << q_header;
+  for (const std::string& line : Lines(q_header)) {
+    EXPECT_TRUE(line.rfind("#error", 0) == std::string::npos && line.rfind("#define EVIL", 0) == std::string::npos)
+        << line;
+  }
 }
 
 // Names a C compiler reserves are never generated, and a refused --name comes with one
