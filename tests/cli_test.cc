@@ -1059,6 +1059,25 @@ TEST(Cli, Int8ConvolutionKernelsAsEachCorePlansThem) {
   }
 }
 
+// The TFLite frontend's int8 ADDs are fused the same way, summing as TFLite's ADD
+// (fused_tflite_sum): the TFLite ResNet-8's arena on a Cortex-M4 is two 32x32x16 int8
+// tensors (32,768 bytes), not three. Outputs stay bit-exact with TFLite's reference
+// kernels (TfliteInt8Models; residual_sums puts half its sums on a half, where TFLite's
+// ADD and ONNX Runtime's QLinearAdd round apart).
+TEST(Cli, TfliteResidualSumsWriteOverTheSkipTensor) {
+  const std::string model = std::string(MODELC_TFLITE_DIR) + "/../tflite_int8/resnet8.tflite";
+  TemporaryFolder out;
+  CommandResult result =
+      Modelc("compile " + model + " --target thumbv7em-none-eabihf --dump-ir --name r -o " + out.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  int fused = 0;
+  for (const std::string& line : Lines(result.output)) fused += line.find("fused_tflite_sum=1") != std::string::npos;
+  EXPECT_EQ(fused, 3) << result.output;  // one per residual stage
+  const std::string report = ReadFileBytes(out.File("r.report.txt"));
+  EXPECT_EQ(report.find("QLinearAdd"), std::string::npos) << report;
+  EXPECT_NE(report.find("scratch:      32768 bytes"), std::string::npos) << report;
+}
+
 // An int8 residual block's QLinearAdd is fused into the QLinearConv that feeds it, which
 // writes each sum over the skip tensor's element it has just read: resnet8_int8's arena
 // on a Cortex-M4 is two 32x32x16 int8 tensors (32,768 bytes), not three. Its outputs

@@ -8,7 +8,9 @@
 //   quantised: QLinearAdd(QLinearConv, x) -> QLinearConv with x, its pair and the sum's
 //              pair as inputs 9-13 (op_geometry.h), when the QLinearAdd reads the
 //              convolution's output with the convolution's own output pair (the same
-//              constants), so it adds the integers the convolution wrote as they are.
+//              constants), so it adds the integers the convolution wrote as they are;
+//              a QLinearAdd summing as TFLite's ADD marks the convolution
+//              kFusedTfliteSum, so it sums that way.
 #include "compiler/ir/op_geometry.h"
 #include "compiler/ops/quantize/fixed_point_multiplier.h"
 #include "compiler/passes/fusion_util.h"
@@ -55,6 +57,8 @@ void AbsorbSum(Graph& graph, const ResidualCandidate& fused, int sum) {
     for (int i = 0; i < 3; ++i) conv.inputs[kQLinearConvAddendInput + i] = add.inputs[fused.addend + i];
     conv.inputs[kQLinearConvAddendInput + 3] = add.inputs[6];
     conv.inputs[kQLinearConvAddendInput + 4] = graph.HasInput(add, 7) ? add.inputs[7] : kNoValue;
+    // TFLite's integer sum (the TFLite frontend's ADD) keeps its arithmetic.
+    if (RequantizesInFixedPoint(add)) conv.attributes.Set(kFusedTfliteSum, int64_t{1});
   }
   TakeOverOutput(graph, fused.conv, sum);
 }
@@ -67,9 +71,8 @@ absl::Status FuseResidualAdd(Graph& graph) {
   for (size_t n = 0; n < graph.nodes().size(); ++n) {
     const Node& add = graph.nodes()[n];
     if (add.op != OpKind::kAdd && add.op != OpKind::kQLinearAdd) continue;
-    // TFLite's integer sum (the TFLite frontend's ADD) stays a node of its own: the fused
-    // kernel sums as ONNX Runtime's QLinearAdd does.
-    if (RequantizesInFixedPoint(add) || add.attributes.Has(kFusedSubtract)) continue;
+    // A difference (the TFLite frontend's SUB) stays a node of its own.
+    if (add.attributes.Has(kFusedSubtract)) continue;
     const int second = add.op == OpKind::kAdd ? 1 : 3;  // the second operand's input
     ResidualCandidate best;
     for (const int operand : {0, second}) {

@@ -475,6 +475,35 @@ def adjacent_means():
     ])
 
 
+def residual_sums():
+    """Residual blocks whose ADD the compiler fuses into the convolution before it (the
+    sum written over the skip tensor): a 3x3 convolution's output added to its own
+    input, then a stride-2 stage whose 1x1 shortcut and 3x3 path meet in an ADD. Each
+    ADD's inputs are given one scale and its output twice that (halves_of_sums), so half
+    of its sums fall on a half, where TFLite's ADD (halves away from zero) and a float
+    sum rounding halves to even part."""
+    x = layers.Input((9, 10, 3), batch_size=1, name="image")
+    y = layers.ReLU(name="relu0")(layers.Conv2D(8, 3, padding="same", name="conv0")(x))
+    z = layers.Conv2D(8, 3, padding="same", name="conv1")(y)
+    y = layers.Add(name="add0")([y, z])
+    s = layers.Conv2D(16, 1, strides=2, name="shortcut")(y)
+    v = layers.Conv2D(16, 3, strides=2, padding="same", name="conv2")(y)
+    return tf.keras.Model(x, layers.Add(name="add1")([s, v]))
+
+
+def halves_of_sums(flatbuffer):
+    """Gives both inputs of every ADD the larger of their scales, and its output twice
+    that (zero points as calibrated)."""
+    def edit(model, schema):
+        tensors = model.subgraphs[0].tensors
+        for op in operators_of(model, schema, ["ADD"]):
+            a, b = (tensors[i].quantization for i in op.inputs)
+            scale = max(a.scale[0], b.scale[0])
+            a.scale, b.scale = [scale], [scale]
+            tensors[op.outputs[0]].quantization.scale = [2.0 * scale]
+    return edit_model(flatbuffer, edit)
+
+
 def edit_model(flatbuffer, edit):
     """The model with edit(model, schema) applied to its object form (schema_py_generated's
     ModelT), packed again."""
@@ -596,6 +625,7 @@ MODELS = {
     "adjacent_means": (adjacent_means, True, SAMPLES),
     "lstm": (lstm, True, SAMPLES),
     "lstm_variant": (lstm_variant, True, SAMPLES),
+    "residual_sums": (residual_sums, True, SAMPLES),
 }
 # Models whose references come from TFLite Micro (the reason in each builder's
 # documentation): micro_references.py, run by the Python of $TFLM_PYTHON (a venv of
@@ -653,6 +683,8 @@ def main():
             flatbuffer = quantise_outputs_as_inputs(flatbuffer, "SUM", [2])
         if name == "lstm_variant":
             flatbuffer = time_major_lstm(flatbuffer)
+        if name == "residual_sums":
+            flatbuffer = halves_of_sums(flatbuffer)
         if name == "products":  # a RELU that binds, on the file's first TRANSPOSE_CONV
             flatbuffer = set_fused_activations(flatbuffer, ["RELU"], operators=("TRANSPOSE_CONV",))
         interpreter = reference_interpreter(flatbuffer)

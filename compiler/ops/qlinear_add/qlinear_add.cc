@@ -10,6 +10,8 @@
 // (fixed_point_multiplier.h's TfliteAdd). With kFusedSubtract (the TFLite frontend's
 // int8 SUB) b is subtracted: its scale negated, or in TFLite's form its multiplier
 // (TfliteSubMultipliers), as TFLite's SUB runs its ADD kernel.
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
 #include "compiler/ir/op_geometry.h"
@@ -25,6 +27,8 @@ namespace {
 
 struct QLinearAddGeometry : QuantizedBinaryOperands {
   bool subtracts = false;  // c = a - b (kFusedSubtract)
+  // TFLite's parameters where it sums as TFLite's ADD (or subtracts as its SUB).
+  std::optional<FixedPointAdd> tflite;
 };
 
 absl::StatusOr<QLinearAddGeometry> ResolveQLinearAdd(const Graph& graph, const Node& node) {
@@ -36,26 +40,9 @@ absl::StatusOr<QLinearAddGeometry> ResolveQLinearAdd(const Graph& graph, const N
     if (FixedPointRoundingOf(node) != FixedPointRounding::kDouble) {
       return absl::InvalidArgumentError("QLinearAdd sums in fixed point only as TFLite's ADD (two roundings)");
     }
-    for (int input : {1, 4, 6}) {
-      if (!graph.IsConstant(node.inputs[input]) || graph.InputType(node, input).ElementCount() != 1) {
-        return absl::InvalidArgumentError("TFLite's integer sum needs constant scales, one per tensor");
-      }
-    }
-    // TFLite's Prepare wants every multiplier below one (QuantizeMultiplierSmallerThanOneExp):
-    // the output's scale more than twice the larger input's over 2^20.
-    auto scale = [&](int input) { return graph.value(node.inputs[input]).constant->Floats()[0]; };
-    if (TfliteAddMultipliers(scale(1), scale(4), scale(6)).sum.shift > 0) {
-      return absl::InvalidArgumentError("TFLite's integer sum needs an output scale above the inputs' / 2^19");
-    }
+    ASSIGN_OR_RETURN(g.tflite, TfliteAddOfConstantScales(graph, node, 1, 4, 6, g.subtracts));
   }
   return g;
-}
-
-// TFLite's parameters of a QLinearAdd that sums as its ADD (or subtracts as its SUB).
-FixedPointAdd TfliteAddOf(const Graph& graph, const Node& node, const QLinearAddGeometry& g) {
-  auto scale = [&](int input) { return graph.value(node.inputs[input]).constant->Floats()[0]; };
-  return g.subtracts ? TfliteSubMultipliers(scale(1), scale(4), scale(6))
-                     : TfliteAddMultipliers(scale(1), scale(4), scale(6));
 }
 
 }  // namespace
@@ -74,13 +61,11 @@ absl::StatusOr<std::vector<TensorData>> EvaluateQLinearAdd(const Graph& graph, c
   const QuantizationValues qa = ReadQuantization(g.a, inputs), qb = ReadQuantization(g.b, inputs),
                            qc = ReadQuantization(g.c, inputs);
   std::vector<int32_t> c(ElementCount(g.out_shape));
-  const bool tflite = RequantizesInFixedPoint(node);
-  const FixedPointAdd add = tflite ? TfliteAddOf(graph, node, g) : FixedPointAdd{};
   const float b_sign = g.subtracts ? -1.0f : 1.0f;
   ForEachBroadcast(g.out_shape, {graph.InputType(node, 0).shape, graph.InputType(node, 3).shape},
                    [&](int64_t e, const std::vector<int64_t>& at) {
-                     if (tflite) {
-                       c[e] = TfliteAdd(add, a[at[0]], qa.zero_point[0], b[at[1]], qb.zero_point[0], qc.zero_point[0],
+                     if (g.tflite) {
+                       c[e] = TfliteAdd(*g.tflite, a[at[0]], qa.zero_point[0], b[at[1]], qb.zero_point[0], qc.zero_point[0],
                                         g.c.type);
                        return;
                      }
@@ -101,20 +86,8 @@ absl::Status EmitQLinearAddKernel(KernelContext& k) {
   llvm::Value* a_zero_point = EmitLoadZeroPoint(k, g.a, k.Int(0));
   llvm::Value* b_zero_point = EmitLoadZeroPoint(k, g.b, k.Int(0));
   llvm::Value* c_zero_point = EmitLoadZeroPoint(k, g.c, k.Int(0));
-  const bool tflite = RequantizesInFixedPoint(k.node);
-  const FixedPointAdd add = tflite ? TfliteAddOf(k.graph, k.node, g) : FixedPointAdd{};
-  // fixed_point_multiplier.h's TfliteAdd of two i32 values (or vectors of them), its
-  // multipliers constants here: the output type's value (or vector).
   auto tflite_add = [&](llvm::Value* a, llvm::Value* b) {
-    llvm::IRBuilder<>& ir = k.b;
-    auto scaled = [&](llvm::Value* value, llvm::Value* zero_point, FixedPointMultiplier m) {
-      llvm::Value* shifted = ir.CreateShl(ir.CreateSub(value, SplatLike(ir, value, zero_point)),
-                                          SplatLike(ir, value, ir.getInt32(FixedPointAdd::kLeftShift)));
-      return EmitMultiplyByFixedPoint(k, shifted, ir.getInt32(m.multiplier), ir.getInt32(m.shift), m.shift <= -1);
-    };
-    llvm::Value* sum = ir.CreateAdd(scaled(a, a_zero_point, add.a), scaled(b, b_zero_point, add.b));
-    return EmitRequantizeFixedPoint(k, sum, ir.getInt32(add.sum.multiplier), ir.getInt32(add.sum.shift), c_zero_point,
-                                    g.c.type, add.sum.shift <= -1, FixedPointRounding::kDouble);
+    return EmitTfliteAdd(k, *g.tflite, a, a_zero_point, b, b_zero_point, c_zero_point, g.c.type);
   };
   // On Helium, two inputs of the output's shape, a whole number of vectors: four
   // elements at a time in a vector's lanes (the doubled high products one VQRDMULH a
@@ -123,7 +96,7 @@ absl::Status EmitQLinearAddKernel(KernelContext& k) {
   const Shape& a_shape = k.graph.InputType(k.node, 0).shape;
   const Shape& b_shape = k.graph.InputType(k.node, 3).shape;
   const int64_t count = ElementCount(g.out_shape);
-  if (tflite && k.target.helium && a_shape == g.out_shape && b_shape == g.out_shape && count % kLanes == 0) {
+  if (g.tflite && k.target.helium && a_shape == g.out_shape && b_shape == g.out_shape && count % kLanes == 0) {
     auto lanes_of = [&](DataType type) { return llvm::FixedVectorType::get(k.Elem(type), kLanes); };
     k.Loop(count / kLanes, [&](llvm::Value* v) {
       llvm::Value* first = k.b.CreateMul(v, k.Int(kLanes));
@@ -139,7 +112,7 @@ absl::Status EmitQLinearAddKernel(KernelContext& k) {
   k.LoopNest(g.out_shape, {g.a_strides, g.b_strides}, [&](llvm::Value* e, const std::vector<llvm::Value*>& at) {
     llvm::Value* a = EmitWidenToInt32(k, k.LoadAs(g.a_type, k.in[0], at[0]), g.a_type);
     llvm::Value* b = EmitWidenToInt32(k, k.LoadAs(g.b_type, k.in[3], at[1]), g.b_type);
-    if (tflite) {
+    if (g.tflite) {
       k.StoreAs(g.c.type, tflite_add(a, b), k.out[0], e);
       return;
     }

@@ -155,6 +155,27 @@ int32_t TfliteAdd(const FixedPointAdd& add, int32_t a, int32_t a_zero_point, int
   return static_cast<int32_t>(std::clamp<int64_t>(value, QuantizedMin(type), QuantizedMax(type)));
 }
 
+absl::StatusOr<FixedPointAdd> TfliteAddOfConstantScales(const Graph& graph, const Node& node, int a_scale,
+                                                        int b_scale, int c_scale, bool subtracts) {
+  float scales[3];
+  const int inputs[3] = {a_scale, b_scale, c_scale};
+  for (int i = 0; i < 3; ++i) {
+    if (!graph.HasInput(node, inputs[i]) || !graph.IsConstant(node.inputs[inputs[i]]) ||
+        graph.InputType(node, inputs[i]).ElementCount() != 1) {
+      return absl::InvalidArgumentError("TFLite's integer sum needs constant scales, one per tensor");
+    }
+    scales[i] = graph.value(node.inputs[inputs[i]]).constant->Floats()[0];
+  }
+  // TFLite's Prepare wants every multiplier below one (QuantizeMultiplierSmallerThanOneExp):
+  // the output's scale more than twice the larger input's over 2^20.
+  const FixedPointAdd add = subtracts ? TfliteSubMultipliers(scales[0], scales[1], scales[2])
+                                      : TfliteAddMultipliers(scales[0], scales[1], scales[2]);
+  if (add.sum.shift > 0) {
+    return absl::InvalidArgumentError("TFLite's integer sum needs an output scale above the inputs' / 2^19");
+  }
+  return add;
+}
+
 int32_t RequantizeFixedPoint(int32_t accumulator, FixedPointMultiplier m, int32_t zero_point, DataType type,
                              FixedPointRounding rounding) {
   if (rounding == FixedPointRounding::kDouble) {

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "compiler/ir/graph.h"
 
 namespace modelc {
@@ -117,6 +118,12 @@ FixedPointMultiplier TfliteMulMultiplier(float a_scale, float b_scale, float c_s
 FixedPointMultiplier TflitePreluPositiveMultiplier(float x_scale, float y_scale);
 int32_t TfliteAdd(const FixedPointAdd& add, int32_t a, int32_t a_zero_point, int32_t b, int32_t b_zero_point,
                   int32_t c_zero_point, DataType type);
+// The parameters of `node`'s sum as TFLite's ADD (SUB with `subtracts`) computes it,
+// from its constant scales at inputs a_scale, b_scale and c_scale (QLinearAdd's 1, 4, 6;
+// a QLinearConv's fused sum's 6, 10, 12): refused, saying why, where a scale is not one
+// constant or TFLite's Prepare would (a multiplier of one or more).
+absl::StatusOr<FixedPointAdd> TfliteAddOfConstantScales(const Graph& graph, const Node& node, int a_scale,
+                                                        int b_scale, int c_scale, bool subtracts);
 
 // TFLite's int8 MEAN (reference_ops::QuantizedMeanOrSum): the multiplier of
 // input_scale / output_scale (QuantizeMultiplier) with 1 / count folded in: shifted left

@@ -152,6 +152,19 @@ llvm::Value* EmitRequantizeFixedPoint(KernelContext& k, llvm::Value* accumulator
   return b.CreateTrunc(value, LanesOf(accumulator, k.Elem(type)));
 }
 
+llvm::Value* EmitTfliteAdd(KernelContext& k, const FixedPointAdd& add, llvm::Value* a, llvm::Value* a_zero_point,
+                           llvm::Value* b, llvm::Value* b_zero_point, llvm::Value* c_zero_point, DataType c_type) {
+  llvm::IRBuilder<>& ir = k.b;
+  auto scaled = [&](llvm::Value* value, llvm::Value* zero_point, FixedPointMultiplier m) {
+    llvm::Value* shifted = ir.CreateShl(ir.CreateSub(value, SplatLike(ir, value, zero_point)),
+                                        SplatLike(ir, value, ir.getInt32(FixedPointAdd::kLeftShift)));
+    return EmitMultiplyByFixedPoint(k, shifted, ir.getInt32(m.multiplier), ir.getInt32(m.shift), m.shift <= -1);
+  };
+  llvm::Value* sum = ir.CreateAdd(scaled(a, a_zero_point, add.a), scaled(b, b_zero_point, add.b));
+  return EmitRequantizeFixedPoint(k, sum, ir.getInt32(add.sum.multiplier), ir.getInt32(add.sum.shift), c_zero_point,
+                                  c_type, add.sum.shift <= -1, FixedPointRounding::kDouble);
+}
+
 ProductRequantizer::ProductRequantizer(KernelContext& k, const QuantizationParameters& weights,
                                        const QuantizationParameters& output)
     : k_(k), weights_(weights), fixed_point_(RequantizesInFixedPoint(k.node)), rounding_(FixedPointRoundingOf(k.node)) {

@@ -41,6 +41,12 @@ llvm::Value* EmitRequantizeFixedPoint(KernelContext& k, llvm::Value* accumulator
                                       FixedPointRounding rounding = FixedPointRounding::kSingle,
                                       bool accumulator_below_2_30 = false);
 
+// TfliteAdd in generated code: a, b and their zero points, c's, i32 values (a and b may
+// be vectors of them, the zero points then apply to every lane), `add`'s multipliers
+// constants. Returns an integer of `c_type`'s width.
+llvm::Value* EmitTfliteAdd(KernelContext& k, const FixedPointAdd& add, llvm::Value* a, llvm::Value* a_zero_point,
+                           llvm::Value* b, llvm::Value* b_zero_point, llvm::Value* c_zero_point, DataType c_type);
+
 // What a quantised product's kernel uses for each output channel (column): the float
 // multiplier (ONNX Runtime's form, from the scales, or from the prepared table
 // "multipliers" where the plan made one) or the fixed-point pair (from the prepared

@@ -9,7 +9,8 @@
 // The input's parameters are per tensor; the weights' per tensor or per output channel.
 // A QLinearConv may carry a fused QLinearAdd (inputs 9-13, op_geometry.h): each output
 // element, requantised, is then added to the addend's element at the same position by
-// QLinearAdd's arithmetic (QuantizedSum), read just before the sum is written there;
+// QLinearAdd's arithmetic (QuantizedSum; TFLite's ADD's, TfliteAdd, with
+// kFusedTfliteSum), read just before the sum is written there;
 // and it may quantise a float32 input as it reads it (kFusedQuantizeInput, by
 // QuantizeLinear's rule with the x pair), so the model input's int8 copy never exists.
 // It may read its input channels-last (kFusedChannelsLastInput) and write its output
@@ -49,6 +50,8 @@ struct QuantizedConvGeometry {
   // A fused QLinearAdd: the addend (input 9) and the sum's pair; the output is the sum.
   std::optional<QuantizationParameters> addend, sum;
   DataType addend_type = DataType::kInt8;
+  // Where the fused sum adds as TFLite's ADD (kFusedTfliteSum): its parameters.
+  std::optional<FixedPointAdd> tflite_sum;
   DataType OutType() const { return sum ? sum->type : y ? y->type : DataType::kInt32; }
 };
 
@@ -117,6 +120,10 @@ absl::StatusOr<QuantizedConvGeometry> ResolveQuantizedConv(const Graph& graph, c
     g.addend_type = graph.InputType(node, a).element_type;
     ASSIGN_OR_RETURN(g.addend, ResolveQuantizedOperand(graph, node, a, a + 1, a + 2, std::nullopt, "addend"));
     ASSIGN_OR_RETURN(g.sum, ResolveQuantization(graph, node, a + 3, a + 4, OutputShape(g), std::nullopt, "sum"));
+    ASSIGN_OR_RETURN(int64_t tflite_sum, node.attributes.GetInt(kFusedTfliteSum, 0));
+    if (tflite_sum != 0) {
+      ASSIGN_OR_RETURN(g.tflite_sum, TfliteAddOfConstantScales(graph, node, 6, a + 1, a + 3, /*subtracts=*/false));
+    }
   }
   return g;
 }
@@ -194,6 +201,11 @@ absl::StatusOr<std::vector<TensorData>> EvaluateConvInteger(const Graph& graph, 
     const std::vector<int32_t> addend = ElementsAsInt32(*inputs[kQLinearConvAddendInput]);
     const QuantizationValues qa = ReadQuantization(*g.addend, inputs), qs = ReadQuantization(*g.sum, inputs);
     for (size_t e = 0; e < out.size(); ++e) {
+      if (g.tflite_sum) {
+        out[e] = TfliteAdd(*g.tflite_sum, out[e], qy->zero_point[0], addend[e], qa.zero_point[0], qs.zero_point[0],
+                           g.sum->type);
+        continue;
+      }
       out[e] = QuantizedSum({out[e], qy->scale[0], qy->zero_point[0]}, {addend[e], qa.scale[0], qa.zero_point[0]},
                             qs.scale[0], qs.zero_point[0], g.sum->type);
     }
@@ -209,7 +221,8 @@ absl::StatusOr<std::vector<TensorData>> EvaluateQLinearConv(const Graph& graph, 
 
 // What an output channel's int32 sum becomes: itself (ConvInteger), or plus the bias
 // and requantised (QLinearConv), then with a fused QLinearAdd added to the addend's
-// element at the output's position; the channel's parameters loaded once.
+// element at the output's position (as TFLite's ADD adds, kFusedTfliteSum); the
+// channel's parameters loaded once.
 class ChannelOutput {
  public:
   ChannelOutput(KernelContext& k, const QuantizedConvGeometry& g) : k_(k), g_(g) {
@@ -245,21 +258,52 @@ class ChannelOutput {
     return requantizer_->Apply(channel_, k_.b.CreateAdd(sums, SplatLike(k_.b, sums, bias_)), y_zero_point_,
                                g_.y->type);
   }
-  // The values to store for a vector of the sums of `lanes` channels from
-  // `first_channel` (the prepared biases added): a vector of the output type; none where
-  // they are finished one at a time (a fused sum, float multipliers not prepared).
-  std::optional<llvm::Value*> FinishChannels(llvm::Value* sums, llvm::Value* first_channel, int64_t lanes) {
+  // The values to store for a vector of the sums of `lanes` channels from `first` of
+  // image n at pixel `pixel` (the prepared biases added): a vector of the output type,
+  // with a fused sum's addends read from the channels' positions (LoadChannels); none
+  // where they are finished one at a time (float multipliers not prepared).
+  std::optional<llvm::Value*> FinishChannels(llvm::Value* sums, llvm::Value* n, llvm::Value* first,
+                                             llvm::Value* pixel, int64_t lanes) {
     llvm::IRBuilder<>& b = k_.b;
     if (biases_) {
-      sums = b.CreateAdd(sums, b.CreateAlignedLoad(sums->getType(), b.CreateInBoundsGEP(b.getInt32Ty(), biases_,
-                                                                                          first_channel),
+      sums = b.CreateAdd(sums, b.CreateAlignedLoad(sums->getType(), b.CreateInBoundsGEP(b.getInt32Ty(), biases_, first),
                                                    llvm::Align(4)));
     }
     if (!g_.y) return sums;
-    if (!biases_ || g_.sum) return std::nullopt;
-    const std::optional<ProductRequantizer::Channel> channels = requantizer_->LoadLanes(first_channel, lanes);
+    if (!biases_) return std::nullopt;
+    const std::optional<ProductRequantizer::Channel> channels = requantizer_->LoadLanes(first, lanes);
     if (!channels) return std::nullopt;
-    return requantizer_->Apply(*channels, sums, y_zero_point_, g_.y->type);
+    llvm::Value* y = requantizer_->Apply(*channels, sums, y_zero_point_, g_.y->type);
+    if (!g_.sum) return y;
+    return Sum(EmitWidenToInt32(k_, y, g_.y->type), LoadChannels(n, first, pixel, lanes));
+  }
+  // The addends (as i32) at the positions of `lanes` output channels from `first` of
+  // image n at pixel `pixel` (a fused sum's output is planar): the channels' planes
+  // apart, on Helium one gather load (VLDRB.S32 or .U32 with a vector of offsets),
+  // elsewhere lane by lane.
+  llvm::Value* LoadChannels(llvm::Value* n, llvm::Value* first, llvm::Value* pixel, int64_t lanes) {
+    llvm::IRBuilder<>& b = k_.b;
+    llvm::Type* element = k_.Elem(g_.addend_type);
+    auto* words_type = llvm::FixedVectorType::get(b.getInt32Ty(), lanes);
+    llvm::Value* at = b.CreateInBoundsGEP(element, k_.in[kQLinearConvAddendInput], Position(n, first, pixel));
+    const int64_t plane = g_.conv.window.out_h * g_.conv.window.out_w;
+    const unsigned bytes = element->getScalarSizeInBits() / 8;
+    if (k_.target.helium && lanes == 4 && bytes <= 2) {
+      std::vector<llvm::Constant*> offsets;
+      for (int64_t lane = 0; lane < lanes; ++lane) offsets.push_back(b.getInt32(static_cast<int32_t>(lane * plane * bytes)));
+      llvm::Value* offset_vector = llvm::ConstantVector::get(offsets);
+      // Elements of `bytes`, offsets unscaled (shift 0), extended as the addend's type.
+      return b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vldr_gather_offset,
+                               {words_type, at->getType(), offset_vector->getType()},
+                               {at, offset_vector, b.getInt32(bytes * 8), b.getInt32(0),
+                                b.getInt32(IsSignedInteger(g_.addend_type) ? 0 : 1)});
+    }
+    llvm::Value* addends = llvm::PoisonValue::get(words_type);
+    for (int64_t lane = 0; lane < lanes; ++lane) {
+      llvm::Value* addend = b.CreateLoad(element, b.CreateInBoundsGEP(element, at, k_.Int(lane * plane)));
+      addends = b.CreateInsertElement(addends, EmitWidenToInt32(k_, addend, g_.addend_type), lane);
+    }
+    return addends;
   }
   // A vector of one channel's sums for `valid` consecutive output elements from `at` (an
   // Index() integer), finished as Finish finishes each: a vector of the output type. A
@@ -275,9 +319,7 @@ class ChannelOutput {
     llvm::Value* addend =
         lane_mask ? b.CreateMaskedLoad(addend_type, from, llvm::Align(1), lane_mask, llvm::Constant::getNullValue(addend_type))
                   : k_.LoadLanes(addend_type, from, valid, lanes, llvm::Align(1));
-    return EmitQuantizedSum(k_, {EmitWidenToInt32(k_, y, g_.y->type), y_scale_, y_zero_point_},
-                            {EmitWidenToInt32(k_, addend, g_.addend_type), addend_scale_, addend_zero_point_},
-                            sum_scale_, sum_zero_point_, g_.sum->type);
+    return Sum(EmitWidenToInt32(k_, y, g_.y->type), EmitWidenToInt32(k_, addend, g_.addend_type));
   }
   // Where output channel m of image n at pixel `pixel` (oh * out_w + ow) is stored: the
   // NCHW position, or the NHWC one (kFusedChannelsLastOutput).
@@ -336,11 +378,21 @@ class ChannelOutput {
     if (!g_.sum) return y;
     llvm::Value* addend =
         EmitWidenToInt32(k_, k_.LoadAs(g_.addend_type, k_.in[kQLinearConvAddendInput], at), g_.addend_type);
-    return EmitQuantizedSum(k_, {EmitWidenToInt32(k_, y, g_.y->type), y_scale_, y_zero_point_},
-                            {addend, addend_scale_, addend_zero_point_}, sum_scale_, sum_zero_point_, g_.sum->type);
+    return Sum(EmitWidenToInt32(k_, y, g_.y->type), addend);
   }
 
  private:
+  // The fused sum of requantised outputs y and the addends at their positions (i32
+  // values, or vectors of them), as QLinearAdd or TFLite's ADD adds them.
+  llvm::Value* Sum(llvm::Value* y, llvm::Value* addend) {
+    if (g_.tflite_sum) {
+      return EmitTfliteAdd(k_, *g_.tflite_sum, y, y_zero_point_, addend, addend_zero_point_, sum_zero_point_,
+                           g_.sum->type);
+    }
+    return EmitQuantizedSum(k_, {y, y_scale_, y_zero_point_}, {addend, addend_scale_, addend_zero_point_}, sum_scale_,
+                            sum_zero_point_, g_.sum->type);
+  }
+
   KernelContext& k_;
   const QuantizedConvGeometry& g_;
   llvm::Value* x_scale_ = nullptr;
@@ -718,7 +770,7 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
     if (count == kWindowDotChannels) {
       llvm::Value* block = llvm::PoisonValue::get(llvm::FixedVectorType::get(i32, count));
       for (int64_t c = 0; c < count; ++c) block = b.CreateInsertElement(block, b.CreateLoad(i32, block_sums[c]), c);
-      if (std::optional<llvm::Value*> finished = output.FinishChannels(block, first, count)) {
+      if (std::optional<llvm::Value*> finished = output.FinishChannels(block, n, first, out_pixel, count)) {
         output.StoreChannels(*finished, n, first, out_pixel);
         return;
       }
@@ -813,7 +865,7 @@ void EmitChannelLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
       // The block's weights: [padded / 4][lanes][4] bytes from first * padded.
       llvm::Value* block_weights = b.CreateInBoundsGEP(i8, weights, b.CreateMul(first, k.Int(padded)));
       llvm::Value* total = EmitQuadRowSums(k, window, block_weights, padded, lanes);
-      const std::optional<llvm::Value*> finished = output.FinishChannels(total, first, lanes);
+      const std::optional<llvm::Value*> finished = output.FinishChannels(total, n, first, out_pixel, lanes);
       if (finished) {
         output.StoreChannels(*finished, n, first, out_pixel);
       } else {
