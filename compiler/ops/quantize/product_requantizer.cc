@@ -45,6 +45,31 @@ std::optional<llvm::Value*> HeliumDoublingHighProduct(KernelContext& k, llvm::Va
   return quads[0];
 }
 
+// gemmlowp's doubled high product of x and the multiplier (an i32) where |x| < 2^30, so
+// 2x fits: h = (x m + 2^30) >> 31 is (2x m + 2^31) >> 32, SMMULR's (VQRDMULH's on
+// Helium's vectors).
+llvm::Value* EmitShortDoublingHighProduct(KernelContext& k, llvm::Value* x, llvm::Value* multiplier) {
+  llvm::IRBuilder<>& b = k.b;
+  auto splat = [&](llvm::Value* scalar) { return SplatLike(b, x, scalar); };
+  if (std::optional<llvm::Value*> helium = HeliumDoublingHighProduct(k, x, splat(multiplier))) return *helium;
+  llvm::Value* doubled = b.CreateShl(x, splat(b.getInt32(1)), "", /*HasNUW=*/false, /*HasNSW=*/true);
+  llvm::Value* product = b.CreateMul(b.CreateSExt(doubled, LanesOf(x, b.getInt64Ty())),
+                                     b.CreateSExt(splat(multiplier), LanesOf(x, b.getInt64Ty())));
+  return b.CreateTrunc(b.CreateAShr(b.CreateAdd(product, splat(b.getInt64(int64_t{1} << 31))), splat(b.getInt64(32))),
+                       LanesOf(x, b.getInt32Ty()));
+}
+
+// RoundingDivideByPOT of such a product h (|h| <= |x| < 2^30) by 2^e, e (an i32) >= 1:
+// h = q 2^e + r (0 <= r < 2^e) rounds up when r > 2^(e-1) - 1 + [h < 0], which is when
+// r + 2^(e-1) - [h < 0] reaches 2^e: (h + 2^(e-1) + (h >> 31)) >> e, the sum inside int32.
+llvm::Value* EmitShortRoundingDivide(KernelContext& k, llvm::Value* high, llvm::Value* exponent) {
+  llvm::IRBuilder<>& b = k.b;
+  auto splat = [&](llvm::Value* scalar) { return SplatLike(b, high, scalar); };
+  llvm::Value* e = splat(exponent);
+  llvm::Value* half = b.CreateShl(splat(b.getInt32(1)), b.CreateSub(e, splat(b.getInt32(1))));
+  return b.CreateAShr(b.CreateAdd(b.CreateAdd(high, half), b.CreateAShr(high, splat(b.getInt32(31)))), e);
+}
+
 }  // namespace
 
 llvm::Value* EmitMultiplyByFixedPoint(KernelContext& k, llvm::Value* x, llvm::Value* multiplier, llvm::Value* shift,
@@ -101,24 +126,7 @@ llvm::Value* EmitRequantizeFixedPoint(KernelContext& k, llvm::Value* accumulator
   if (rounding == FixedPointRounding::kDouble) {
     llvm::Value* value;
     if (multipliers_below_half && accumulator_below_2_30) {
-      // |x| < 2^30, so 2x fits: gemmlowp's doubled high product h = (x m + 2^30) >> 31
-      // is (2x m + 2^31) >> 32, SMMULR's. Then h = q 2^e + r (0 <= r < 2^e, e = -shift >= 1)
-      // rounds up in RoundingDivideByPOT when r > 2^(e-1) - 1 + [h < 0], which is when
-      // r + 2^(e-1) - [h < 0] reaches 2^e: (h + 2^(e-1) + (h >> 31)) >> e, and
-      // |h| <= |x| < 2^30 keeps the sum inside int32.
-      llvm::Value* high = nullptr;
-      if (std::optional<llvm::Value*> helium = HeliumDoublingHighProduct(k, accumulator, splat(multiplier))) {
-        high = *helium;
-      } else {
-        llvm::Value* doubled = b.CreateShl(accumulator, splat(b.getInt32(1)), "", /*HasNUW=*/false, /*HasNSW=*/true);
-        llvm::Value* product = b.CreateMul(b.CreateSExt(doubled, i64), b.CreateSExt(splat(multiplier), i64));
-        high = b.CreateTrunc(
-            b.CreateAShr(b.CreateAdd(product, splat(b.getInt64(int64_t{1} << 31))), splat(b.getInt64(32))), i32);
-      }
-      llvm::Value* exponent = b.CreateNeg(splat(shift));
-      llvm::Value* half = b.CreateShl(splat(b.getInt32(1)), b.CreateSub(exponent, splat(b.getInt32(1))));
-      llvm::Value* sum = b.CreateAdd(b.CreateAdd(high, half), b.CreateAShr(high, splat(b.getInt32(31))));
-      value = b.CreateAShr(sum, exponent);
+      value = EmitShortRoundingDivide(k, EmitShortDoublingHighProduct(k, accumulator, multiplier), b.CreateNeg(shift));
     } else {
       value = EmitMultiplyByFixedPoint(k, accumulator, multiplier, shift, multipliers_below_half);
     }
@@ -155,14 +163,21 @@ llvm::Value* EmitRequantizeFixedPoint(KernelContext& k, llvm::Value* accumulator
 llvm::Value* EmitTfliteAdd(KernelContext& k, const FixedPointAdd& add, llvm::Value* a, llvm::Value* a_zero_point,
                            llvm::Value* b, llvm::Value* b_zero_point, llvm::Value* c_zero_point, DataType c_type) {
   llvm::IRBuilder<>& ir = k.b;
+  // An operand of 8-bit codes less its zero point, shifted left by 20, lies below 2^28
+  // in magnitude, and its multiplier (its scale over twice the larger one, negated for
+  // a SUB's second operand) at most 1/2 in magnitude: shift <= 0, so MultiplyByFixedPoint
+  // is the short product, then (for shift < 0) the short division.
   auto scaled = [&](llvm::Value* value, llvm::Value* zero_point, FixedPointMultiplier m) {
     llvm::Value* shifted = ir.CreateShl(ir.CreateSub(value, SplatLike(ir, value, zero_point)),
                                         SplatLike(ir, value, ir.getInt32(FixedPointAdd::kLeftShift)));
-    return EmitMultiplyByFixedPoint(k, shifted, ir.getInt32(m.multiplier), ir.getInt32(m.shift), m.shift <= -1);
+    llvm::Value* high = EmitShortDoublingHighProduct(k, shifted, ir.getInt32(m.multiplier));
+    return m.shift == 0 ? high : EmitShortRoundingDivide(k, high, ir.getInt32(-m.shift));
   };
+  // The two scaled operands each lie below 2^27 in magnitude: their sum below 2^30.
   llvm::Value* sum = ir.CreateAdd(scaled(a, a_zero_point, add.a), scaled(b, b_zero_point, add.b));
   return EmitRequantizeFixedPoint(k, sum, ir.getInt32(add.sum.multiplier), ir.getInt32(add.sum.shift), c_zero_point,
-                                  c_type, add.sum.shift <= -1, FixedPointRounding::kDouble);
+                                  c_type, add.sum.shift <= -1, FixedPointRounding::kDouble,
+                                  /*accumulator_below_2_30=*/true);
 }
 
 ProductRequantizer::ProductRequantizer(KernelContext& k, const QuantizationParameters& weights,
