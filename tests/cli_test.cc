@@ -1062,8 +1062,8 @@ TEST(Cli, Int8ConvolutionKernelsAsEachCorePlansThem) {
 // The TFLite frontend's int8 ADDs are fused the same way, summing as TFLite's ADD
 // (fused_tflite_sum): the TFLite ResNet-8's arena on a Cortex-M4 is two 32x32x16 int8
 // tensors (32,768 bytes), not three. Outputs stay bit-exact with TFLite's reference
-// kernels (TfliteInt8Models; residual_sums puts half its sums on a half, where TFLite's
-// ADD and ONNX Runtime's QLinearAdd round apart).
+// kernels (TfliteInt8Models; residual_sums puts a quarter of its sums on a half, where
+// TFLite's ADD and ONNX Runtime's QLinearAdd round apart).
 TEST(Cli, TfliteResidualSumsWriteOverTheSkipTensor) {
   const std::string model = std::string(MODELC_TFLITE_DIR) + "/../tflite_int8/resnet8.tflite";
   TemporaryFolder out;
@@ -1076,6 +1076,19 @@ TEST(Cli, TfliteResidualSumsWriteOverTheSkipTensor) {
   const std::string report = ReadFileBytes(out.File("r.report.txt"));
   EXPECT_EQ(report.find("QLinearAdd"), std::string::npos) << report;
   EXPECT_NE(report.find("scratch:      32768 bytes"), std::string::npos) << report;
+  // residual_sums: both ADDs fused (the convolution the first's second operand, the
+  // second's first); its SUB of a convolution's output stays a node of its own.
+  TemporaryFolder sums;
+  result = Modelc("compile " + std::string(MODELC_TFLITE_DIR) + "/../tflite_int8/residual_sums.tflite --dump-ir -o " +
+                  sums.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  int sums_fused = 0, differences = 0;
+  for (const std::string& line : Lines(result.output)) {
+    sums_fused += line.find("fused_tflite_sum=1") != std::string::npos;
+    differences += line.find("QLinearAdd(") != std::string::npos && line.find("fused_subtract=1") != std::string::npos;
+  }
+  EXPECT_EQ(sums_fused, 2) << result.output;
+  EXPECT_EQ(differences, 1) << result.output;
 }
 
 // An int8 residual block's QLinearAdd is fused into the QLinearConv that feeds it, which

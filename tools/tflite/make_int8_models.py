@@ -476,31 +476,37 @@ def adjacent_means():
 
 
 def residual_sums():
-    """Residual blocks whose ADD the compiler fuses into the convolution before it (the
-    sum written over the skip tensor): a 3x3 convolution's output added to its own
-    input, then a stride-2 stage whose 1x1 shortcut and 3x3 path meet in an ADD. Each
-    ADD's inputs are given one scale and its output twice that (halves_of_sums), so half
-    of its sums fall on a half, where TFLite's ADD (halves away from zero) and a float
-    sum rounding halves to even part."""
+    """Residual blocks whose ADD the compiler fuses into the convolution before it: a 3x3
+    convolution's output added to its own input (the convolution's output the ADD's
+    second operand), then a stride-2 stage whose 1x1 shortcut and 3x3 path meet in an
+    ADD (an output of the model), whose sum a 1x1 convolution's output less it (a SUB,
+    which stays a node of its own) follows. Each ADD's operands are given scales s and
+    2s (the first's the smaller at the first ADD, the larger at the second) and its
+    output 4s (uneven_sum_scales): a quarter of its sums fall on a half, where TFLite's
+    ADD (halves away from zero) and a float sum rounding halves to even part, and the
+    two operands' multipliers differ (1/4 and 1/2)."""
     x = layers.Input((9, 10, 3), batch_size=1, name="image")
     y = layers.ReLU(name="relu0")(layers.Conv2D(8, 3, padding="same", name="conv0")(x))
     z = layers.Conv2D(8, 3, padding="same", name="conv1")(y)
     y = layers.Add(name="add0")([y, z])
     s = layers.Conv2D(16, 1, strides=2, name="shortcut")(y)
     v = layers.Conv2D(16, 3, strides=2, padding="same", name="conv2")(y)
-    return tf.keras.Model(x, layers.Add(name="add1")([s, v]))
+    total = layers.Add(name="add1")([s, v])
+    d = layers.Conv2D(16, 1, name="conv3")(total)
+    return tf.keras.Model(x, [total, layers.Subtract(name="sub")([d, total])])
 
 
-def halves_of_sums(flatbuffer):
-    """Gives both inputs of every ADD the larger of their scales, and its output twice
-    that (zero points as calibrated)."""
+def uneven_sum_scales(flatbuffer):
+    """Gives the operands of the model's ADDs (in order) scales s and 2s, s the larger
+    of their calibrated ones (the smaller first at even ADDs, second at odd ones), and
+    each ADD's output 4s (zero points as calibrated)."""
     def edit(model, schema):
         tensors = model.subgraphs[0].tensors
-        for op in operators_of(model, schema, ["ADD"]):
+        for k, op in enumerate(operators_of(model, schema, ["ADD"])):
             a, b = (tensors[i].quantization for i in op.inputs)
             scale = max(a.scale[0], b.scale[0])
-            a.scale, b.scale = [scale], [scale]
-            tensors[op.outputs[0]].quantization.scale = [2.0 * scale]
+            a.scale, b.scale = ([scale], [2.0 * scale]) if k % 2 == 0 else ([2.0 * scale], [scale])
+            tensors[op.outputs[0]].quantization.scale = [4.0 * scale]
     return edit_model(flatbuffer, edit)
 
 
@@ -684,7 +690,7 @@ def main():
         if name == "lstm_variant":
             flatbuffer = time_major_lstm(flatbuffer)
         if name == "residual_sums":
-            flatbuffer = halves_of_sums(flatbuffer)
+            flatbuffer = uneven_sum_scales(flatbuffer)
         if name == "products":  # a RELU that binds, on the file's first TRANSPOSE_CONV
             flatbuffer = set_fused_activations(flatbuffer, ["RELU"], operators=("TRANSPOSE_CONV",))
         interpreter = reference_interpreter(flatbuffer)

@@ -59,7 +59,8 @@ llvm::Value* EmitShortDoublingHighProduct(KernelContext& k, llvm::Value* x, llvm
                        LanesOf(x, b.getInt32Ty()));
 }
 
-// RoundingDivideByPOT of such a product h (|h| <= |x| < 2^30) by 2^e, e (an i32) >= 1:
+// RoundingDivideByPOT of such a product h (|h| <= |x| < 2^30) by 2^e, e >= 1 (an i32, or
+// a vector of them like h):
 // h = q 2^e + r (0 <= r < 2^e) rounds up when r > 2^(e-1) - 1 + [h < 0], which is when
 // r + 2^(e-1) - [h < 0] reaches 2^e: (h + 2^(e-1) + (h >> 31)) >> e, the sum inside int32.
 llvm::Value* EmitShortRoundingDivide(KernelContext& k, llvm::Value* high, llvm::Value* exponent) {
@@ -126,7 +127,8 @@ llvm::Value* EmitRequantizeFixedPoint(KernelContext& k, llvm::Value* accumulator
   if (rounding == FixedPointRounding::kDouble) {
     llvm::Value* value;
     if (multipliers_below_half && accumulator_below_2_30) {
-      value = EmitShortRoundingDivide(k, EmitShortDoublingHighProduct(k, accumulator, multiplier), b.CreateNeg(shift));
+      value = EmitShortRoundingDivide(k, EmitShortDoublingHighProduct(k, accumulator, multiplier),
+                                      b.CreateNeg(splat(shift)));
     } else {
       value = EmitMultiplyByFixedPoint(k, accumulator, multiplier, shift, multipliers_below_half);
     }

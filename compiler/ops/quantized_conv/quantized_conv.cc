@@ -232,10 +232,11 @@ class ChannelOutput {
     y_scale_ = EmitLoadScale(k, *g.y, k.Int(0));
     y_zero_point_ = EmitLoadZeroPoint(k, *g.y, k.Int(0));
     if (!g.sum) return;
-    addend_scale_ = EmitLoadScale(k, *g.addend, k.Int(0));
     addend_zero_point_ = EmitLoadZeroPoint(k, *g.addend, k.Int(0));
-    sum_scale_ = EmitLoadScale(k, *g.sum, k.Int(0));
     sum_zero_point_ = EmitLoadZeroPoint(k, *g.sum, k.Int(0));
+    if (g.tflite_sum) return;  // its multipliers are constants
+    addend_scale_ = EmitLoadScale(k, *g.addend, k.Int(0));
+    sum_scale_ = EmitLoadScale(k, *g.sum, k.Int(0));
   }
   DataType Type() const { return g_.OutType(); }
   // The int32 biases to add in place of the node's own: a kernel's prepared ones (also
@@ -275,10 +276,10 @@ class ChannelOutput {
     if (!channels) return std::nullopt;
     llvm::Value* y = requantizer_->Apply(*channels, sums, y_zero_point_, g_.y->type);
     if (!g_.sum) return y;
-    return Sum(EmitWidenToInt32(k_, y, g_.y->type), LoadChannels(n, first, pixel, lanes));
+    return Sum(y, LoadChannels(n, first, pixel, lanes));
   }
-  // The addends (as i32) at the positions of `lanes` output channels from `first` of
-  // image n at pixel `pixel` (a fused sum's output is planar): the channels' planes
+  // The addends (8-bit, as i32) at the positions of `lanes` output channels from `first`
+  // of image n at pixel `pixel` (a fused sum's output is planar): the channels' planes
   // apart, on Helium one gather load (VLDRB.S32 or .U32 with a vector of offsets),
   // elsewhere lane by lane.
   llvm::Value* LoadChannels(llvm::Value* n, llvm::Value* first, llvm::Value* pixel, int64_t lanes) {
@@ -287,15 +288,12 @@ class ChannelOutput {
     auto* words_type = llvm::FixedVectorType::get(b.getInt32Ty(), lanes);
     llvm::Value* at = b.CreateInBoundsGEP(element, k_.in[kQLinearConvAddendInput], Position(n, first, pixel));
     const int64_t plane = g_.conv.window.out_h * g_.conv.window.out_w;
-    const unsigned bytes = element->getScalarSizeInBits() / 8;
-    if (k_.target.helium && lanes == 4 && bytes <= 2) {
-      std::vector<llvm::Constant*> offsets;
-      for (int64_t lane = 0; lane < lanes; ++lane) offsets.push_back(b.getInt32(static_cast<int32_t>(lane * plane * bytes)));
-      llvm::Value* offset_vector = llvm::ConstantVector::get(offsets);
-      // Elements of `bytes`, offsets unscaled (shift 0), extended as the addend's type.
+    if (k_.target.helium && lanes == 4) {
+      llvm::Value* offset_vector = PlaneOffsets(lanes, 1);
+      // Bytes, offsets unscaled (shift 0), extended as the addend's type.
       return b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vldr_gather_offset,
                                {words_type, at->getType(), offset_vector->getType()},
-                               {at, offset_vector, b.getInt32(bytes * 8), b.getInt32(0),
+                               {at, offset_vector, b.getInt32(8), b.getInt32(0),
                                 b.getInt32(IsSignedInteger(g_.addend_type) ? 0 : 1)});
     }
     llvm::Value* addends = llvm::PoisonValue::get(words_type);
@@ -319,7 +317,7 @@ class ChannelOutput {
     llvm::Value* addend =
         lane_mask ? b.CreateMaskedLoad(addend_type, from, llvm::Align(1), lane_mask, llvm::Constant::getNullValue(addend_type))
                   : k_.LoadLanes(addend_type, from, valid, lanes, llvm::Align(1));
-    return Sum(EmitWidenToInt32(k_, y, g_.y->type), EmitWidenToInt32(k_, addend, g_.addend_type));
+    return Sum(y, EmitWidenToInt32(k_, addend, g_.addend_type));
   }
   // Where output channel m of image n at pixel `pixel` (oh * out_w + ow) is stored: the
   // NCHW position, or the NHWC one (kFusedChannelsLastOutput).
@@ -356,11 +354,7 @@ class ChannelOutput {
         words = narrowed->getOperand(0);
       }
       if (!words) words = b.CreateSExt(values, words_type);
-      std::vector<llvm::Constant*> offsets;
-      for (int64_t lane = 0; lane < lanes; ++lane) {
-        offsets.push_back(b.getInt32(static_cast<int32_t>(lane * plane * bits / 8)));
-      }
-      llvm::Value* offset_vector = llvm::ConstantVector::get(offsets);
+      llvm::Value* offset_vector = PlaneOffsets(lanes, bits / 8);
       b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vstr_scatter_offset,
                         {at->getType(), offset_vector->getType(), words->getType()},
                         {at, offset_vector, words, b.getInt32(bits), b.getInt32(0)});
@@ -371,6 +365,16 @@ class ChannelOutput {
                     b.CreateInBoundsGEP(element, at, k_.Int(lane * plane)));
     }
   }
+  // The byte offsets of `lanes` output channels' elements at one position, elements of
+  // `bytes`: a constant vector of i32, one plane apart.
+  llvm::Value* PlaneOffsets(int64_t lanes, int64_t bytes) {
+    const int64_t plane = g_.conv.window.out_h * g_.conv.window.out_w;
+    std::vector<llvm::Constant*> offsets;
+    for (int64_t lane = 0; lane < lanes; ++lane) {
+      offsets.push_back(k_.b.getInt32(static_cast<int32_t>(lane * plane * bytes)));
+    }
+    return llvm::ConstantVector::get(offsets);
+  }
   // The value to store at output element `at` (an Index() integer).
   llvm::Value* Finish(llvm::Value* sum, llvm::Value* at) {
     if (!g_.y) return biases_ ? k_.b.CreateAdd(sum, bias_) : sum;
@@ -378,13 +382,15 @@ class ChannelOutput {
     if (!g_.sum) return y;
     llvm::Value* addend =
         EmitWidenToInt32(k_, k_.LoadAs(g_.addend_type, k_.in[kQLinearConvAddendInput], at), g_.addend_type);
-    return Sum(EmitWidenToInt32(k_, y, g_.y->type), addend);
+    return Sum(y, addend);
   }
 
  private:
-  // The fused sum of requantised outputs y and the addends at their positions (i32
-  // values, or vectors of them), as QLinearAdd or TFLite's ADD adds them.
+  // The fused sum of requantised outputs y (of the output pair's type) and the addends
+  // at their positions (i32 values, or vectors of them), as QLinearAdd or TFLite's ADD
+  // adds them.
   llvm::Value* Sum(llvm::Value* y, llvm::Value* addend) {
+    y = EmitWidenToInt32(k_, y, g_.y->type);
     if (g_.tflite_sum) {
       return EmitTfliteAdd(k_, *g_.tflite_sum, y, y_zero_point_, addend, addend_zero_point_, sum_zero_point_,
                            g_.sum->type);
