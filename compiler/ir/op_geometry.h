@@ -241,8 +241,9 @@ inline constexpr int kConvResidualInput = 3;
 // the sum's; the convolution's own output pair (6, 7) is the sum's first term's.
 inline constexpr int kQLinearConvAddendInput = 9;
 // Its fused sum adds as TFLite's int8 ADD (fixed_point_multiplier.h's TfliteAdd, the
-// convolution's output its first operand) instead of as ONNX Runtime's QLinearAdd: set by
-// residual fusion on absorbing the TFLite frontend's ADD (kFixedPointRequantization 2).
+// convolution's output as its first operand: the ADD is symmetric, so either operand of
+// the original) instead of as ONNX Runtime's QLinearAdd: set by residual fusion on
+// absorbing the TFLite frontend's ADD (kFixedPointRequantization 2).
 inline constexpr char kFusedTfliteSum[] = "fused_tflite_sum";
 // A QLinearConv that quantises its input as it reads it (internal attribute,
 // passes/input_quantize_fusion.cc): input 0 is float32, quantised by QuantizeLinear's
