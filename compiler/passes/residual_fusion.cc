@@ -39,10 +39,7 @@ bool FusesAsQuantizedResidual(const Graph& graph, const Node& conv, const Node& 
     return false;
   }
   // TFLite's integer sum, where the kernel can add as it does (its scales constants).
-  if (RequantizesInFixedPoint(add) && (FixedPointRoundingOf(add) != FixedPointRounding::kDouble ||
-                                       !TfliteAddOfConstantScales(graph, add, 1, 4, 6, /*subtracts=*/false).ok())) {
-    return false;
-  }
+  if (RequantizesInFixedPoint(add) && !TfliteSumOf(graph, add).ok()) return false;
   const Shape& out = graph.value(add.outputs[0]).type.shape;
   const ValueId add_zero_point = graph.HasInput(add, operand + 2) ? add.inputs[operand + 2] : kNoValue;
   return SameConstant(graph, conv.inputs[6], add.inputs[operand + 1]) &&

@@ -37,10 +37,7 @@ absl::StatusOr<QLinearAddGeometry> ResolveQLinearAdd(const Graph& graph, const N
   ASSIGN_OR_RETURN(int64_t subtracts, node.attributes.GetInt(kFusedSubtract, 0));
   g.subtracts = subtracts != 0;
   if (RequantizesInFixedPoint(node)) {
-    if (FixedPointRoundingOf(node) != FixedPointRounding::kDouble) {
-      return absl::InvalidArgumentError("QLinearAdd sums in fixed point only as TFLite's ADD (two roundings)");
-    }
-    ASSIGN_OR_RETURN(g.tflite, TfliteAddOfConstantScales(graph, node, 1, 4, 6, g.subtracts));
+    ASSIGN_OR_RETURN(g.tflite, TfliteSumOf(graph, node));
   }
   return g;
 }

@@ -4,7 +4,9 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "compiler/ir/op_geometry.h"
 #include "compiler/ops/quantize/quantization.h"
+#include "compiler/util/status_macros.h"
 
 namespace modelc {
 namespace {
@@ -174,6 +176,14 @@ absl::StatusOr<FixedPointAdd> TfliteAddOfConstantScales(const Graph& graph, cons
     return absl::InvalidArgumentError("TFLite's integer sum needs an output scale above the inputs' / 2^19");
   }
   return add;
+}
+
+absl::StatusOr<FixedPointAdd> TfliteSumOf(const Graph& graph, const Node& add) {
+  if (FixedPointRoundingOf(add) != FixedPointRounding::kDouble) {
+    return absl::InvalidArgumentError("QLinearAdd sums in fixed point only as TFLite's ADD (two roundings)");
+  }
+  ASSIGN_OR_RETURN(int64_t subtracts, add.attributes.GetInt(kFusedSubtract, 0));
+  return TfliteAddOfConstantScales(graph, add, 1, 4, 6, subtracts != 0);
 }
 
 int32_t RequantizeFixedPoint(int32_t accumulator, FixedPointMultiplier m, int32_t zero_point, DataType type,

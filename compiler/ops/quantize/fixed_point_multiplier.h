@@ -124,6 +124,10 @@ int32_t TfliteAdd(const FixedPointAdd& add, int32_t a, int32_t a_zero_point, int
 // constant or TFLite's Prepare would (a multiplier of one or more).
 absl::StatusOr<FixedPointAdd> TfliteAddOfConstantScales(const Graph& graph, const Node& node, int a_scale,
                                                         int b_scale, int c_scale, bool subtracts);
+// Those of a QLinearAdd carrying kFixedPointRequantization (the TFLite frontend's ADD,
+// or SUB with kFusedSubtract): refused, saying why, unless it rounds twice as TFLite's
+// does and TfliteAddOfConstantScales accepts its scales (inputs 1, 4, 6).
+absl::StatusOr<FixedPointAdd> TfliteSumOf(const Graph& graph, const Node& add);
 
 // TFLite's int8 MEAN (reference_ops::QuantizedMeanOrSum): the multiplier of
 // input_scale / output_scale (QuantizeMultiplier) with 1 / count folded in: shifted left
