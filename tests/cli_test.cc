@@ -876,6 +876,49 @@ TEST(Cli, WindowDotOnHeliumGathersSmallWindowsIntoRegisters) {
   EXPECT_NE(report.find("scratch:      4080 bytes"), std::string::npos) << report;
 }
 
+// On a Cortex-M55, window-dot reads a planar input of whole runs of 16 channels in
+// place, run by run (two VLDRB.U16 gathers a plane apart joined by VSLI per kernel
+// position): memory mode, where a window buffer would lift the arena above the
+// activation bound, takes it for the TFLite ResNet-8's 3x3 layers beside its two 16 KB
+// tensors (the direct kernel before), and every mode where it is faster than the copy
+// (one run, at most 8 blocks of output channels); the 64-channel layers keep their
+// copies. Outputs: the op model window_dot_channel_runs (also forced workspace-free)
+// and the ResNet-8s' firmware checks.
+TEST(Cli, WindowDotOnHeliumReadsChannelRunsInPlace) {
+  const std::string model = std::string(MODELC_TFLITE_DIR) + "/../tflite_int8/resnet8.tflite --dump-plan --name r "
+                            "--target thumbv8.1m.main-none-eabihf --cpu cortex-m55";
+  const std::string runs = ", reads its input in place by channel runs\n";
+  TemporaryFolder memory, balanced;
+  const CommandResult planned = Modelc("compile " + model + " -o " + memory.path());
+  ASSERT_EQ(planned.exit_code, 0) << planned.output;
+  auto planned_by_runs = [&](const std::string& plan, const std::string& node) {
+    return std::regex_search(plan, std::regex("'" + node + "' QLinearConv: window-dot[^\\n]*" + runs));
+  };
+  for (const char* node : {"CONV_2D_1/conv", "CONV_2D_2/conv", "CONV_2D_5/conv"}) {
+    EXPECT_TRUE(planned_by_runs(planned.output, node)) << node << "\n" << planned.output;
+  }
+  EXPECT_EQ(planned.output.find("QLinearConv: direct"), std::string::npos) << planned.output;
+  EXPECT_NE(ReadFileBytes(memory.File("r.report.txt")).find("scratch:      32768 bytes"), std::string::npos);
+  const CommandResult disassembly = RunCommand("llvm-objdump-19 -d " + memory.File("r.o"));
+  ASSERT_EQ(disassembly.exit_code, 0) << disassembly.output;
+  EXPECT_TRUE(std::regex_search(disassembly.output, std::regex(R"(vldrb\.u16\s+q[0-7], \[r[0-9]+, q[0-7]\])")));
+  EXPECT_NE(disassembly.output.find("vsli.16"), std::string::npos);
+  const CommandResult faster = Modelc("compile " + model + " --optimize balanced -o " + balanced.path());
+  ASSERT_EQ(faster.exit_code, 0) << faster.output;
+  EXPECT_TRUE(planned_by_runs(faster.output, "CONV_2D_1/conv")) << faster.output;
+  EXPECT_TRUE(std::regex_search(faster.output, std::regex("'CONV_2D_9/conv' QLinearConv: window-dot[^\\n]*\n"
+                                                          "      workspace window_codes @0, 576 bytes")))
+      << faster.output;
+  TemporaryFolder forced;
+  const CommandResult op = Modelc("compile " + kTestModels + "/window_dot_channel_runs.onnxtxt --dump-plan --target "
+                                  "thumbv8.1m.main-none-eabihf --cpu cortex-m55 --kernel Conv_15=workspace-free -o " +
+                                  forced.path());
+  ASSERT_EQ(op.exit_code, 0) << op.output;
+  for (const char* node : {"Conv_15", "Conv_31", "Conv_47"}) {
+    EXPECT_TRUE(planned_by_runs(op.output, node)) << node << "\n" << op.output;
+  }
+}
+
 // On Arm's DSP extension without vector lanes (Cortex-M4) the direct kernel reads a
 // kernel 4 wide a row at a time as one word of 4 codes (memory mode's kernels where a
 // window buffer would lift the arena: the TFLite DS-CNN's 10x4 first layer, whose
@@ -983,9 +1026,14 @@ TEST(Cli, Int8ConvolutionKernelsAsEachCorePlansThem) {
   const CommandResult helium = Modelc("compile " + model + " --target thumbv8.1m.main-none-eabihf --cpu cortex-m55 "
                                       "--optimize speed --dump-plan --name r -o " + m55.path());
   ASSERT_EQ(helium.exit_code, 0) << helium.output;
-  EXPECT_NE(helium.output.find("'conv_12_node' QLinearConv: window-dot"), std::string::npos) << helium.output;
-  for (const char* piece : {"workspace window_codes @0, 144 bytes", "constant bias_folded: %conv_12_node.bias_folded int32[16]",
-                            "constant weights_int8: %conv_12_node.weights_int8 int8[2304]"}) {
+  // (Its 16-channel 3x3 layers read their windows in place by channel runs; the
+  // 32-channel ones copy them.)
+  for (const char* piece : {"'conv_12_node' QLinearConv: window-dot, float requantisation, reads its input in place "
+                            "by channel runs\n",
+                            "constant bias_folded: %conv_12_node.bias_folded int32[16]",
+                            "constant weights_int8: %conv_12_node.weights_int8 int8[2304]",
+                            "'conv_40_node' QLinearConv: window-dot, float requantisation\n"
+                            "      workspace window_codes @0, 288 bytes\n"}) {
     EXPECT_NE(helium.output.find(piece), std::string::npos) << piece;
   }
   EXPECT_EQ(helium.output.find("window_int16"), std::string::npos) << helium.output;
@@ -1026,12 +1074,15 @@ TEST(Cli, Int8ConvolutionKernelsAsEachCorePlansThem) {
       EXPECT_NE(ds_cnn.output.find(piece), std::string::npos) << cpu << ": " << piece << "\n" << ds_cnn.output;
     }
   }
-  // The direct kernel takes 4 of its 16 output channels at a time (each input element
-  // loaded once for them) and reads its float multipliers from a table; on Arm's DSP
-  // extension without vector lanes two pixels at a time where both windows are inside;
-  // on Helium four pixels of a row in a vector's lanes, three vectors for 2 channels.
+  // The direct kernel (memory mode's at the RAM peak) takes 4 of its 16 output channels
+  // at a time (each input element loaded once for them) and reads its float multipliers
+  // from a table; on Arm's DSP extension without vector lanes two pixels at a time where
+  // both windows are inside. Helium's window-dot reads those windows by channel runs
+  // instead (WindowDotOnHeliumReadsChannelRunsInPlace); its direct kernel puts four
+  // pixels of a row in a vector's lanes, three vectors for 2 channels
+  // (direct_row_lanes_vectors).
   const std::string direct =
-      "'conv_12_node' QLinearConv: direct (lanes 4, vectors 3, channel block 2), float requantisation";
+      "'Conv_15' QLinearConv: direct (lanes 4, vectors 3, channel block 2), float requantisation";
   const std::string direct_pairs = "'conv_12_node' QLinearConv: direct (channel block 4, pixels 2), float requantisation";
   TemporaryFolder m4, m55_memory;
   const CommandResult scalar =
@@ -1040,8 +1091,9 @@ TEST(Cli, Int8ConvolutionKernelsAsEachCorePlansThem) {
   EXPECT_NE(scalar.output.find(direct_pairs + ", interior unrolled"), std::string::npos) << scalar.output;
   EXPECT_NE(scalar.output.find("constant multipliers: %conv_12_node.multipliers float32[16]"), std::string::npos)
       << scalar.output;
-  const CommandResult vector = Modelc("compile " + model + " --target thumbv8.1m.main-none-eabihf --cpu cortex-m55 "
-                                      "--dump-plan --name r -o " + m55_memory.path());
+  const CommandResult vector =
+      Modelc("compile " + std::string(MODELC_TEST_MODELS_DIR) + "/direct_row_lanes_vectors.onnxtxt --target "
+             "thumbv8.1m.main-none-eabihf --cpu cortex-m55 --dump-plan --name r -o " + m55_memory.path());
   ASSERT_EQ(vector.exit_code, 0) << vector.output;
   EXPECT_NE(vector.output.find(direct + "\n"), std::string::npos) << vector.output;
   // The op model that runs the codes' uint8 and ConvInteger forms on the M55 gets them.
@@ -1383,6 +1435,9 @@ TEST(Cli, ForcedKernelsMustRunTheirNode) {
   ExpectCleanFailure("compile " + model + " --kernel Conv_12", 2, {"--kernel expects NODE=VARIANT"});
   ExpectCleanFailure("compile " + kModels + "/digits_mlp.onnx --kernel fc1=direct", 1,
                      {"node 'fc1' (Gemm) is no convolution"});
+  ExpectCleanFailure("compile " + model + " --kernel Conv_12=workspace-free", 1,
+                     {"node 'Conv_12' (Conv) is no quantised convolution; workspace-free is theirs"});
+  ExpectCleanFailure("compile " + model + " --kernel nowhere=workspace-free", 1, {"--kernel: no node named 'nowhere'"});
 }
 
 TEST(Cli, IntegerAndBoolTensorsAreTypedInTheHeader) {

@@ -306,6 +306,20 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
                      .byte_quad_lanes = size_first ? 0 : target.x86_byte_quad_lanes};
   lowering.trace = options.trace;
   for (const auto& [node, variant_name] : options.forced_kernels) {
+    if (variant_name == kWorkspaceFreeVariant) {
+      const auto named = std::find_if(graph.nodes().begin(), graph.nodes().end(),
+                                      [&](const Node& n) { return n.name == node; });
+      if (named == graph.nodes().end()) {
+        return absl::InvalidArgumentError(absl::StrCat("--kernel: no node named '", node, "'"));
+      }
+      if (named->op != OpKind::kQLinearConv && named->op != OpKind::kConvInteger) {
+        return absl::InvalidArgumentError(absl::StrCat("--kernel: node '", node, "' (", OpName(named->op), ") is no ",
+                                                       "quantised convolution; ", kWorkspaceFreeVariant,
+                                                       " is theirs"));
+      }
+      lowering.workspace_free.insert(node);
+      continue;
+    }
     const std::optional<ConvKernel> kernel = ConvKernelFromName(variant_name);
     if (!kernel) return absl::InvalidArgumentError(absl::StrCat("--kernel: no convolution kernel named '", variant_name, "'"));
     lowering.forced_kernels[node] = *kernel;

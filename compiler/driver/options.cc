@@ -128,7 +128,9 @@ options:
   --kernel NODE=VARIANT  run convolution NODE with VARIANT (repeatable; for tests and
                          experiments): direct, blocked, blocked-clipped,
                          channel-tiles, winograd, channels-last-depthwise. Refused
-                         when it cannot run the node
+                         when it cannot run the node. For a quantised convolution,
+                         workspace-free: the kernel memory mode takes where a
+                         workspace would lift the arena above the activation bound
 
 modelc run compiles MODEL for this machine into a temporary folder, runs it on the
 given inputs and prints its outputs (it needs a C compiler, $CC or cc, to link the

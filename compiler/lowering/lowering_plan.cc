@@ -279,7 +279,10 @@ std::string PrintLoweringPlan(const Graph& graph, const LoweringPlan& plan) {
                                            node_plan.unrolled_interior ? ", interior unrolled"
                                            : node_plan.word_rows       ? ", word rows"
                                                                        : "",  // never both
-                                           absl::StrCat(node_plan.reads_input_in_place ? ", reads its input in place" : "",
+                                           absl::StrCat(node_plan.window_channel_runs
+                                                            ? ", reads its input in place by channel runs"
+                                                        : node_plan.reads_input_in_place ? ", reads its input in place"
+                                                                                         : "",
                                                         node_plan.writes_over_consumed_input
                                                             ? ", writes over its consumed input"
                                                         : node_plan.row_end_masks_at_run_time ? ", row-end masks at run time"

@@ -148,6 +148,10 @@ struct NodePlan {
   // bias ("bias_folded", made while compiling: the input zero point and the bias are
   // constants).
   bool int8_window_codes = false;
+  // Window-dot on int8 codes reading its input in place by runs of 16 input channels at
+  // each kernel position, its weights' rows in that order (quantized_product_lowering.h),
+  // instead of a small window gathered whole ("gather_masks").
+  bool window_channel_runs = false;
   // What a codes kernel (int8_window_codes, kChannelLanes, kPixelLanes) subtracts from each input code
   // to store it in its window, and so how much of each sum the prepared bias
   // "bias_folded" takes off with the zero point's share: 128 for uint8 codes kept as
@@ -210,6 +214,10 @@ struct LoweringTarget {
   int64_t byte_quad_lanes = 0;
 };
 
+// --kernel NODE=workspace-free: a quantised convolution planned as memory mode plans it
+// where its workspace would lift the arena above the activation bound.
+inline constexpr char kWorkspaceFreeVariant[] = "workspace-free";
+
 struct LoweringOptions {
   LoweringTarget target;
   // With trace, a node that writes a channels-last tensor gets workspace for a planar
@@ -218,7 +226,8 @@ struct LoweringOptions {
   // Convolution kernels forced by node name (tests, --kernel); each must run its node.
   std::map<std::string, ConvKernel> forced_kernels;
   // Quantised convolutions to run without workspace, by node name (--optimize memory,
-  // where their window buffer would lift the arena above the activation bound).
+  // where their window buffer would lift the arena above the activation bound; tests:
+  // --kernel NODE=workspace-free, kWorkspaceFreeVariant).
   std::set<std::string> workspace_free;
   // Quantised convolutions to run with their smallest workspace, by node name: one
   // pixel's window instead of two (memory and balanced modes, where two lift the arena

@@ -5,12 +5,8 @@
 
 namespace modelc {
 
-namespace {
-
-// sums[c] += the dot product of the int8 codes `x` with the 16 weights from rows[c] +
-// `step` bytes.
-void EmitStep(KernelContext& k, llvm::Value* x, llvm::Value* step, const std::vector<llvm::Value*>& rows,
-              const std::vector<llvm::Value*>& sums) {
+void EmitHeliumByteDotStep(KernelContext& k, llvm::Value* x, llvm::Value* step, const std::vector<llvm::Value*>& rows,
+                           const std::vector<llvm::Value*>& sums) {
   llvm::IRBuilder<>& b = k.b;
   llvm::Type* i8 = b.getInt8Ty();
   llvm::Type* i32 = b.getInt32Ty();
@@ -24,8 +20,6 @@ void EmitStep(KernelContext& k, llvm::Value* x, llvm::Value* step, const std::ve
   }
 }
 
-}  // namespace
-
 void EmitHeliumByteDots(KernelContext& k, llvm::Value* codes, const std::vector<llvm::Value*>& rows, int64_t steps,
                         const std::vector<llvm::Value*>& sums, bool allow_unrolling) {
   llvm::IRBuilder<>& b = k.b;
@@ -33,14 +27,14 @@ void EmitHeliumByteDots(KernelContext& k, llvm::Value* codes, const std::vector<
   k.Loop(steps, [&](llvm::Value* q) {
     llvm::Value* step = b.CreateMul(q, k.Int(kHeliumByteDotLanes));
     llvm::Value* x = b.CreateAlignedLoad(lanes, b.CreateInBoundsGEP(b.getInt8Ty(), codes, step), llvm::Align(1));
-    EmitStep(k, x, step, rows, sums);
+    EmitHeliumByteDotStep(k, x, step, rows, sums);
   }, allow_unrolling);
 }
 
 void EmitHeliumByteDots(KernelContext& k, const std::vector<llvm::Value*>& code_vectors,
                         const std::vector<llvm::Value*>& rows, const std::vector<llvm::Value*>& sums) {
   for (size_t q = 0; q < code_vectors.size(); ++q) {
-    EmitStep(k, code_vectors[q], k.Int(static_cast<int64_t>(q) * kHeliumByteDotLanes), rows, sums);
+    EmitHeliumByteDotStep(k, code_vectors[q], k.Int(static_cast<int64_t>(q) * kHeliumByteDotLanes), rows, sums);
   }
 }
 

@@ -28,6 +28,10 @@ void EmitHeliumByteDots(KernelContext& k, llvm::Value* codes, const std::vector<
 // code_vectors[q].
 void EmitHeliumByteDots(KernelContext& k, const std::vector<llvm::Value*>& code_vectors,
                         const std::vector<llvm::Value*>& rows, const std::vector<llvm::Value*>& sums);
+// One step of them: sums[c] += the dot product of the 16 int8 `codes` (a vector) with
+// the 16 weights from rows[c] + `step` bytes.
+void EmitHeliumByteDotStep(KernelContext& k, llvm::Value* codes, llvm::Value* step,
+                           const std::vector<llvm::Value*>& rows, const std::vector<llvm::Value*>& sums);
 
 }  // namespace modelc
 
