@@ -901,8 +901,9 @@ TEST(Cli, WindowDotOnHeliumReadsChannelRunsInPlace) {
   EXPECT_NE(ReadFileBytes(memory.File("r.report.txt")).find("scratch:      32768 bytes"), std::string::npos);
   const CommandResult disassembly = RunCommand("llvm-objdump-19 -d " + memory.File("r.o"));
   ASSERT_EQ(disassembly.exit_code, 0) << disassembly.output;
-  EXPECT_TRUE(std::regex_search(disassembly.output, std::regex(R"(vldrb\.u16\s+q[0-7], \[r[0-9]+, q[0-7]\])")));
-  EXPECT_NE(disassembly.output.find("vsli.16"), std::string::npos);
+  EXPECT_TRUE(std::regex_search(disassembly.output, std::regex(R"(vldrb\.u16\s+q[0-7], \[r[0-9]+, q[0-7]\])")))
+      << disassembly.output;
+  EXPECT_NE(disassembly.output.find("vsli.16"), std::string::npos) << disassembly.output;
   const CommandResult faster = Modelc("compile " + model + " --optimize balanced -o " + balanced.path());
   ASSERT_EQ(faster.exit_code, 0) << faster.output;
   EXPECT_TRUE(planned_by_runs(faster.output, "CONV_2D_1/conv")) << faster.output;
@@ -1096,6 +1097,13 @@ TEST(Cli, Int8ConvolutionKernelsAsEachCorePlansThem) {
              "thumbv8.1m.main-none-eabihf --cpu cortex-m55 --dump-plan --name r -o " + m55_memory.path());
   ASSERT_EQ(vector.exit_code, 0) << vector.output;
   EXPECT_NE(vector.output.find(direct + "\n"), std::string::npos) << vector.output;
+  TemporaryFolder m55_runs;
+  const CommandResult runs = Modelc("compile " + model + " --target thumbv8.1m.main-none-eabihf --cpu cortex-m55 "
+                                    "--dump-plan --name r -o " + m55_runs.path());
+  ASSERT_EQ(runs.exit_code, 0) << runs.output;
+  EXPECT_NE(runs.output.find("'conv_12_node' QLinearConv: window-dot, float requantisation, reads its input in place "
+                             "by channel runs\n"),
+            std::string::npos) << runs.output;
   // The op model that runs the codes' uint8 and ConvInteger forms on the M55 gets them.
   TemporaryFolder codes;
   const CommandResult uint8_codes =
@@ -1436,7 +1444,7 @@ TEST(Cli, ForcedKernelsMustRunTheirNode) {
   ExpectCleanFailure("compile " + kModels + "/digits_mlp.onnx --kernel fc1=direct", 1,
                      {"node 'fc1' (Gemm) is no convolution"});
   ExpectCleanFailure("compile " + model + " --kernel Conv_12=workspace-free", 1,
-                     {"node 'Conv_12' (Conv) is no quantised convolution; workspace-free is theirs"});
+                     {"node 'Conv_12' (Conv): workspace-free applies to quantised convolutions"});
   ExpectCleanFailure("compile " + model + " --kernel nowhere=workspace-free", 1, {"--kernel: no node named 'nowhere'"});
 }
 

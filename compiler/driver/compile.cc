@@ -313,9 +313,9 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
         return absl::InvalidArgumentError(absl::StrCat("--kernel: no node named '", node, "'"));
       }
       if (named->op != OpKind::kQLinearConv && named->op != OpKind::kConvInteger) {
-        return absl::InvalidArgumentError(absl::StrCat("--kernel: node '", node, "' (", OpName(named->op), ") is no ",
-                                                       "quantised convolution; ", kWorkspaceFreeVariant,
-                                                       " is theirs"));
+        return absl::InvalidArgumentError(absl::StrCat("--kernel: node '", node, "' (", OpName(named->op), "): ",
+                                                       kWorkspaceFreeVariant,
+                                                       " applies to quantised convolutions (QLinearConv, ConvInteger)"));
       }
       lowering.workspace_free.insert(node);
       continue;

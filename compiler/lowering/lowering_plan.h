@@ -110,9 +110,10 @@ struct NodePlan {
   // A channels-last depthwise convolution whose input is stored with exactly its
   // padding, a pointwise int8 convolution with pixels in the lanes (kPixelLanes, which
   // otherwise gathers its taps from a padded copy), or Helium's window-dot on int8 codes
-  // gathering each small window straight into vector registers (instead of
-  // "window_codes"; quantized_product_lowering.h): it reads its input in place (no
-  // copy, no workspace for one).
+  // gathering each small window straight into vector registers, or each window by
+  // channel runs (window_channel_runs; both instead of "window_codes",
+  // quantized_product_lowering.h): it reads its input in place (no copy, no workspace
+  // for one).
   bool reads_input_in_place = false;
   // blocked-clipped: the tiles at the row ends run in one loop with their lane masks
   // computed at run time, instead of one by one with their taps unrolled and constant

@@ -81,9 +81,10 @@ void PlanWritingOverInput(const Graph& graph, const Node& node, const ConvGeomet
   const bool pointwise = IsUnitPointwise(w) && g.groups == 1;
   const bool depthwise = IsDepthwise(g);
   const QuantizedProductKernel kernel = std::get<QuantizedProductKernel>(plan.kernel);
-  // (Window-dot copies each window first unless it reads its input in place.)
-  const bool window_copied = kernel == QuantizedProductKernel::kWindowDot && !plan.reads_input_in_place;
-  if (pointwise && (kernel == QuantizedProductKernel::kDspPairs || window_copied ||
+  // (Window-dot reads each pixel's window, copied or gathered, before it writes there;
+  // by channel runs it reads the window again for each block of output channels.)
+  const bool window_read_first = kernel == QuantizedProductKernel::kWindowDot && !plan.window_channel_runs;
+  if (pointwise && (kernel == QuantizedProductKernel::kDspPairs || window_read_first ||
                     kernel == QuantizedProductKernel::kChannelLanes || kernel == QuantizedProductKernel::kPixelLanes)) {
     plan.writes_over_consumed_input = true;
   } else if (depthwise && std::get<QuantizedProductKernel>(plan.kernel) == QuantizedProductKernel::kDirect &&
@@ -158,6 +159,15 @@ int64_t WindowTapOffset(const WindowGeometry& w, bool channels_last_input, int64
 
 int64_t ChannelRunLaneChannel(int64_t lane) { return lane % 2 * (kChannelRunLanes / 2) + lane / 2; }
 
+ChannelBlock ChannelRunBlock(int64_t per_group, int64_t in_group) {
+  int64_t first = in_group / kChannelRunBlock * kChannelRunBlock;
+  for (int64_t count : {kChannelRunBlock, kWindowDotChannels, int64_t{1}}) {
+    first = first + (in_group - first) / count * count;
+    if (first + count <= per_group) return {first, count};
+  }
+  return {in_group, 1};  // (not reached: a block of one always fits)
+}
+
 int64_t ChannelRunWeightIndex(const ConvGeometry& conv, int64_t m, int64_t tap) {
   const WindowGeometry& w = conv.window;
   const int64_t plane_taps = w.kernel_h * w.kernel_w, c = tap / plane_taps;
@@ -165,11 +175,10 @@ int64_t ChannelRunWeightIndex(const ConvGeometry& conv, int64_t m, int64_t tap) 
   int64_t lane = 0;
   while (ChannelRunLaneChannel(lane) != c % kChannelRunLanes) ++lane;
   const int64_t per_group = conv.OutChannelsPerGroup(), in_group = m % per_group;
-  const int64_t blocked = per_group / kWindowDotChannels * kWindowDotChannels;
-  const int64_t block_first = in_group < blocked ? in_group / kWindowDotChannels * kWindowDotChannels : in_group;
-  const int64_t block = in_group < blocked ? kWindowDotChannels : 1;
+  const ChannelBlock block = ChannelRunBlock(per_group, in_group);
   const int64_t padded = WindowDotTaps(conv.InChannelsPerGroup() * plane_taps);
-  return (m - in_group + block_first) * padded + (step * block + in_group - block_first) * kChannelRunLanes + lane;
+  return (m - in_group + block.first) * padded + (step * block.count + in_group - block.first) * kChannelRunLanes +
+         lane;
 }
 
 namespace {
@@ -498,6 +507,10 @@ bool WindowDotGathersCodes(const Node& node, const ConvGeometry& g) {
   return WindowTapOffset(w, node.attributes.Has(kFusedChannelsLastInput), taps - 1) <= 255;
 }
 
+// Window-dot reads its windows by channel runs in every mode only with at most this
+// many output channels per group (PlanQuantizedConv).
+constexpr int64_t kRunsFasterChannels = 32;
+
 // Whether window-dot on int8 codes can read its input in place by runs of input
 // channels (the header's kWindowDot paragraph): a planar input, whole runs of channels
 // a group, each run's last plane at most 65,535 bytes past its first.
@@ -588,14 +601,15 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   // runs in place by channel runs (no window copied) where the plan may give it no
   // workspace (memory mode above the activation bound: ResNet-8's 3x3 layers, instead of
   // the direct kernel), and where that is faster: one run a group, a kernel of several
-  // positions, at most 8 blocks of output channels (Cortex-M55, ResNet-8's 16-channel 3x3
-  // layers: 0.73 against 0.90 M instructions, 0.34 against 0.36 M at stride 2). The copy
-  // serves every block of a pixel, the runs gather again for each: with more blocks or
-  // runs the copy is faster (the 32- and 64-channel layers: 0.84 against 0.67 M).
+  // positions, at most kRunsFasterChannels output channels, a window too large to gather
+  // whole (Cortex-M55, ResNet-8's 16-channel 3x3 layers: 0.66 against 0.90 M
+  // instructions, 0.33 against 0.36 M at stride 2). The copy serves every block of a
+  // pixel, the runs gather again for each: with more blocks or runs the copy is faster
+  // (the 32- and 64-channel layers: 0.73 against 0.67 M, 0.83 against 0.54 M).
   const bool runs_possible = target.vector_lanes >= 4 && target.int8_vector_dot && target.flash_first && codes_ready &&
                              WindowDotGathersChannelRuns(node, g);
   const bool runs_faster = g.InChannelsPerGroup() == kChannelRunLanes && g.window.kernel_h * g.window.kernel_w > 1 &&
-                           g.OutChannelsPerGroup() <= 8 * kWindowDotChannels;
+                           g.OutChannelsPerGroup() <= kRunsFasterChannels && !WindowDotGathersCodes(node, g);
   const bool channel_runs = runs_possible && (workspace_free || (window_dot && runs_faster));
   // x86 with VPDPBUSD: output channels in the lanes, a whole number of vectors of them
   // per group (16, else 8), where every centred weight fits int8; windows of at least
@@ -644,11 +658,8 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
     plan.int8_window_weights = target.flash_first;
     plan.int8_window_codes = target.int8_vector_dot && plan.int8_window_weights && codes_ready;
     if (plan.int8_window_codes) plan.window_code_offset = x_type == DataType::kUInt8 ? 128 : 0;  // int8 codes
-    // Where memory comes first a pointwise layer keeps "window_codes": copying each
-    // pixel's window first, it may write over its consumed input (PlanWritingOverInput).
-    const bool in_place = plan.int8_window_codes && !(target.memory_first && qlinear && IsUnitPointwise(g.window));
     plan.window_channel_runs = channel_runs;
-    plan.reads_input_in_place = channel_runs || (in_place && WindowDotGathersCodes(node, g));
+    plan.reads_input_in_place = channel_runs || (plan.int8_window_codes && WindowDotGathersCodes(node, g));
     if (!plan.reads_input_in_place) {
       plan.workspace.push_back(plan.int8_window_codes ? WorkspaceBuffer{"window_codes", 0, WindowDotTaps(taps)}
                                                       : WorkspaceBuffer{"window_int16", 0, WindowDotTaps(taps) * 2});

@@ -68,8 +68,7 @@ absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& nod
 // "gather_masks"), the zero point's code selected where a tap is padding. Every mode
 // takes it, memory mode too, where "window_codes" would lift the arena above the
 // activation bound (the TFLite DS-CNN's 10x4 first layer ran on the direct kernel
-// there: 231 K instructions); but a pointwise layer keeps its copy where memory comes
-// first, to write over its consumed input.
+// there: 231 K instructions).
 // A wider window of a planar input whose input channels a group come in runs of 16
 // (kChannelRunLanes), none of them farther than 65,535 bytes from the first, is read in
 // place too, by runs (NodePlan::window_channel_runs; ResNet-8's 3x3 layers, planar after
@@ -81,7 +80,7 @@ absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& nod
 // Each block of output channels gathers the window again, where the copy serves them
 // all: the runs are taken where the plan may give the layer no workspace (memory mode
 // above the activation bound; the direct kernel before, 0.55 to 0.61 instructions per
-// MAC against 0.30 to 0.37) and where they are faster than the copy (PlanQuantizedConv).
+// MAC against 0.28 to 0.36) and where they are faster than the copy (PlanQuantizedConv).
 // On x86 with VPDPBUSD (LoweringTarget::byte_quad_lanes) such a convolution with an
 // 8-bit input, constant input zero point and bias, and centred weights that fit int8
 // runs on the input's codes as uint8 (int8 ones plus 128, NodePlan::window_code_offset)
@@ -109,6 +108,9 @@ inline constexpr int64_t kChannelRunLanes = 16;     // a run's input channels: o
 // Helium's window-dot on int8 codes: output channels summed at a time (a group's last
 // per_group % kWindowDotChannels one at a time).
 inline constexpr int64_t kWindowDotChannels = 4;
+// By channel runs 8 at a time (their sums stay in the Cortex-M55's registers beside the
+// pointers: each run gathered half as often), then 4, then one (ChannelRunBlock).
+inline constexpr int64_t kChannelRunBlock = 8;
 // The direct kernel's windows of at most this many taps a plane (3x3) may run their
 // interior pixels unrolled (NodePlan::unrolled_interior); larger ones stay loops
 // (ds_cnn_kws_int8's 10x4 first layer, unrolled, spilled registers and ran slower).
@@ -161,11 +163,18 @@ int64_t WindowTapOffset(const WindowGeometry& window, bool channels_last_input, 
 // Window-dot's channel runs (NodePlan::window_channel_runs): the input channel, within
 // its run, of a vector's lane: lanes 0, 2, .., 14 channels 0 to 7 (the first gather's,
 // VLDRB.U16 leaves each code in a lane's low byte), lanes 1, 3, .., 15 channels 8 to 15
-// (the second's, VMOVNT puts them in the high bytes).
+// (the second's, VSLI puts them in the high bytes).
 int64_t ChannelRunLaneChannel(int64_t lane);
+// The block of output channels that the channel runs sum channel `in_group` of a group
+// of `per_group` with: {its first channel in the group, its channels}.
+struct ChannelBlock {
+  int64_t first;
+  int64_t count;
+};
+ChannelBlock ChannelRunBlock(int64_t per_group, int64_t in_group);
 // And where output channel m's weight for tap t = (c * kernel_h + kh) * kernel_w + kw
-// lies in "weights_int8": the block of output channels (kWindowDotChannels, or one)
-// keeps its rows' 16 weights of each step side by side, one step after the other; step
+// lies in "weights_int8": its block of output channels (ChannelRunBlock) keeps its
+// rows' 16 weights of each step side by side, one step after the other; step
 // (c / kChannelRunLanes * kernel_h + kh) * kernel_w + kw, in the lane holding c's
 // channel. So one pointer walks a block's weights.
 int64_t ChannelRunWeightIndex(const ConvGeometry& conv, int64_t m, int64_t tap);

@@ -645,6 +645,7 @@ void EmitChannelRunDots(KernelContext& k, const QuantizedConvGeometry& g, InputR
   llvm::IRBuilder<>& b = k.b;
   llvm::Type* i8 = b.getInt8Ty();
   llvm::Type* i16 = b.getInt16Ty();
+  static_assert(kChannelRunLanes == kHeliumByteDotLanes, "a run's codes are one step of the dot products");
   const int64_t lanes = kChannelRunLanes, half = lanes / 2;
   auto* halves = llvm::FixedVectorType::get(i16, half);
   auto* predicate = llvm::FixedVectorType::get(b.getInt1Ty(), half);
@@ -812,13 +813,15 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   const int64_t taps = channels * s.kernel_h * s.kernel_w, padded = WindowDotTaps(taps);
   const bool codes = k.plan.int8_window_codes;
   const bool int8_weights = k.plan.FindConstant("weights_int8") != nullptr;
-  // Helium's int8 codes: kWindowDotChannels output channels at a time, each 16 taps of
-  // the window loaded once for them (EmitHeliumByteDots); the group's last channels one
-  // at a time. The window gathered into registers where the plan reads the input in
-  // place (planned on int8 codes and weights only), else in the workspace.
+  // Helium's int8 codes: kWindowDotChannels output channels at a time (kChannelRunBlock
+  // by channel runs, then ChannelRunBlock's), each 16 taps of the window loaded once for
+  // them (EmitHeliumByteDots); the group's last channels one at a time. The window
+  // gathered into registers where the plan reads the input in place (planned on int8
+  // codes and weights only), else in the workspace.
   const bool channel_blocks = codes && int8_weights;
   const bool gathered = k.plan.reads_input_in_place && channel_blocks;
   const bool channel_runs = gathered && k.plan.window_channel_runs;
+  const int64_t most_channels = channel_runs ? kChannelRunBlock : kWindowDotChannels;  // a block's
   llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
   const WindowForm form = codes ? InputCodes(k, x_zero_point) : CentredInt16(k, x_zero_point);
   llvm::Value* window = gathered ? nullptr : k.Workspace(codes ? "window_codes" : "window_int16", padded * (codes ? 1 : 2));
@@ -842,7 +845,7 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   auto* products_vector = llvm::FixedVectorType::get(i32, loaded);
   llvm::Value* sums = k.EntryAlloca(sums_type, llvm::Align(16));
   std::vector<llvm::Value*> block_sums;
-  for (int64_t c = 0; channel_blocks && c < kWindowDotChannels; ++c) block_sums.push_back(k.EntryAlloca(i32));
+  for (int64_t c = 0; channel_blocks && c < most_channels; ++c) block_sums.push_back(k.EntryAlloca(i32));
   std::vector<llvm::Value*> window_vectors;  // the gathered window's
   const PixelWindow* pixel_window = nullptr;  // the channel runs' pixel, and whether its window lies inside
   bool window_inside = false;
@@ -864,14 +867,24 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
       EmitHeliumByteDots(k, window, rows, padded / kWindowDotLanes, sums_of_block,
                          /*allow_unrolling=*/padded <= kHeliumUnrolledTaps);
     }
-    // A whole block's sums finished together where the output allows (one vector of
-    // requantisation, VQRDMULH for TFLite's), then stored by one scatter store
-    // (ChannelOutput::StoreChannels).
-    if (count == kWindowDotChannels) {
-      llvm::Value* block = llvm::PoisonValue::get(llvm::FixedVectorType::get(i32, count));
-      for (int64_t c = 0; c < count; ++c) block = b.CreateInsertElement(block, b.CreateLoad(i32, block_sums[c]), c);
-      if (std::optional<llvm::Value*> finished = output.FinishChannels(block, n, first, out_pixel, count)) {
-        output.StoreChannels(*finished, n, first, out_pixel);
+    // A whole block's sums finished together where the output allows (a vector of
+    // requantisation per 4 channels, VQRDMULH for TFLite's), then stored by one scatter
+    // store each (ChannelOutput::StoreChannels).
+    if (count % kWindowDotChannels == 0) {
+      std::vector<std::pair<llvm::Value*, llvm::Value*>> finished;  // each 4 channels' first and values
+      for (int64_t part = 0; part < count; part += kWindowDotChannels) {
+        llvm::Value* block = llvm::PoisonValue::get(llvm::FixedVectorType::get(i32, kWindowDotChannels));
+        for (int64_t c = 0; c < kWindowDotChannels; ++c) {
+          block = b.CreateInsertElement(block, b.CreateLoad(i32, block_sums[part + c]), c);
+        }
+        llvm::Value* part_first = part == 0 ? first : b.CreateAdd(first, k.Int(part));
+        const std::optional<llvm::Value*> values =
+            output.FinishChannels(block, n, part_first, out_pixel, kWindowDotChannels);
+        if (!values) break;  // (the output allows all or none)
+        finished.emplace_back(part_first, *values);
+      }
+      if (static_cast<int64_t>(finished.size()) * kWindowDotChannels == count) {
+        for (const auto& [part_first, values] : finished) output.StoreChannels(values, n, part_first, out_pixel);
         return;
       }
     }
@@ -885,12 +898,15 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   auto per_pixel = [&](llvm::Value* group, llvm::Value* n, llvm::Value* out_pixel) {
     if (channel_blocks) {
       llvm::Value* group_first = b.CreateMul(group, k.Int(per_group));
-      k.Loop(per_group / kWindowDotChannels, [&](llvm::Value* block) {
-        channels_from(n, out_pixel, b.CreateAdd(group_first, b.CreateMul(block, k.Int(kWindowDotChannels))),
-                      kWindowDotChannels);
+      k.Loop(per_group / most_channels, [&](llvm::Value* block) {
+        channels_from(n, out_pixel, b.CreateAdd(group_first, b.CreateMul(block, k.Int(most_channels))),
+                      most_channels);
       }, /*allow_unrolling=*/false);
-      for (int64_t c = per_group / kWindowDotChannels * kWindowDotChannels; c < per_group; ++c) {
-        channels_from(n, out_pixel, b.CreateAdd(group_first, k.Int(c)), 1);
+      // The last ones one at a time; by channel runs as their weights are laid out.
+      for (int64_t c = per_group / most_channels * most_channels; c < per_group;) {
+        const ChannelBlock block = channel_runs ? ChannelRunBlock(per_group, c) : ChannelBlock{c, 1};
+        channels_from(n, out_pixel, b.CreateAdd(group_first, k.Int(block.first)), block.count);
+        c += block.count;
       }
       return;
     }
