@@ -614,10 +614,11 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   // instructions, 0.33 against 0.36 M at stride 2). The copy serves every block of a
   // pixel, the runs gather again for each: with more blocks or runs the copy is faster
   // (the 32- and 64-channel layers: 0.73 against 0.67 M, 0.83 against 0.54 M).
+  const bool gathers_whole = WindowDotGathersCodes(node, g);
   const bool runs_possible = target.vector_lanes >= 4 && target.int8_vector_dot && target.flash_first && codes_ready &&
                              WindowDotGathersChannelRuns(node, g);
   const bool runs_faster = g.InChannelsPerGroup() == kChannelRunLanes && g.window.kernel_h * g.window.kernel_w > 1 &&
-                           g.OutChannelsPerGroup() <= kRunsFasterChannels && !WindowDotGathersCodes(node, g);
+                           g.OutChannelsPerGroup() <= kRunsFasterChannels && !gathers_whole;
   const bool channel_runs = runs_possible && (workspace_free || (window_dot && runs_faster));
   // x86 with VPDPBUSD: output channels in the lanes, a whole number of vectors of them
   // per group (16, else 8), where every centred weight fits int8; windows of at least
@@ -667,7 +668,7 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
     plan.int8_window_codes = target.int8_vector_dot && plan.int8_window_weights && codes_ready;
     if (plan.int8_window_codes) plan.window_code_offset = x_type == DataType::kUInt8 ? 128 : 0;  // int8 codes
     plan.window_channel_runs = channel_runs;
-    plan.reads_input_in_place = channel_runs || (plan.int8_window_codes && WindowDotGathersCodes(node, g));
+    plan.reads_input_in_place = channel_runs || (plan.int8_window_codes && gathers_whole);
     if (!plan.reads_input_in_place) {
       plan.workspace.push_back(plan.int8_window_codes ? WorkspaceBuffer{"window_codes", 0, WindowDotTaps(taps)}
                                                       : WorkspaceBuffer{"window_int16", 0, WindowDotTaps(taps) * 2});
