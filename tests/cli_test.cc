@@ -768,12 +768,14 @@ TEST(Cli, Int8MatrixProductsOnHeliumAreRowDots) {
 }
 
 // Depthwise int8 convolutions on a Cortex-M55 in memory mode run on the direct kernel
-// four pixels of a row at a time (no workspace, writing over their inputs as before),
-// and so does a convolution whose window-dot window would lift the arena (and is too
-// large to gather into registers); its products are VMLAs of a row's codes, masked loads where a lane's tap is padding,
-// and its fixed-point requantisation VQRDMULH (TFLite's DS-CNN). Not on a Cortex-M4 nor
-// under --optimize size. Outputs: the op model direct_row_lanes and the int8 networks'
-// firmware checks (Cortex-M55).
+// four pixels of a row at a time (no workspace, writing over their inputs as before)
+// unless, at stride 1, a padded copy of one plane fits within the activation bound
+// (plane rows, writing over their inputs too); so does a convolution whose window-dot
+// window would lift the arena (and is too large to gather into registers); its products
+// are VMLAs of a row's codes, masked loads where a lane's tap is padding, and its
+// fixed-point requantisation VQRDMULH (TFLite's DS-CNN). Not on a Cortex-M4 nor under
+// --optimize size. Outputs: the op model direct_row_lanes (and with plane rows' layers
+// forced workspace-free) and the int8 networks' firmware checks (Cortex-M55).
 TEST(Cli, DepthwiseInt8OnHeliumTakesRowsFourPixelsAtATime) {
   const std::string model = kTestModels + "/direct_row_lanes.onnxtxt --dump-plan --name d";
   TemporaryFolder m55, size, m4, kws;
@@ -782,11 +784,13 @@ TEST(Cli, DepthwiseInt8OnHeliumTakesRowsFourPixelsAtATime) {
   ASSERT_EQ(helium.exit_code, 0) << helium.output;
   for (const char* piece : {"'Conv_11' QLinearConv: direct (lanes 4, channel block 1), float requantisation, writes over its consumed input\n",
                             "'Conv_20' QLinearConv: direct (lanes 4, channel block 1)",
-                            "'Conv_29' QLinearConv: direct (lanes 4, channel block 1)",
+                            "'Conv_29' QLinearConv: plane-rows, float requantisation, writes over its consumed input\n",
                             "'Conv_38' QLinearConv: direct (lanes 4, channel block 1)"}) {
     EXPECT_NE(helium.output.find(piece), std::string::npos) << piece << "\n" << helium.output;
   }
-  EXPECT_EQ(helium.output.find("workspace"), std::string::npos) << helium.output;
+  // The plan's only workspace is the plane rows' (of one plane).
+  EXPECT_GT(helium.output.find("workspace"), helium.output.find("'Conv_29'")) << helium.output;
+  EXPECT_EQ(helium.output.find("workspace", helium.output.find("'Conv_38'")), std::string::npos) << helium.output;
   const CommandResult disassembly = RunCommand("llvm-objdump-19 -d " + m55.File("d.o"));
   ASSERT_EQ(disassembly.exit_code, 0) << disassembly.output;
   EXPECT_NE(disassembly.output.find("vldrbt.s32"), std::string::npos) << disassembly.output;
@@ -819,15 +823,41 @@ TEST(Cli, DepthwiseInt8OnHeliumTakesRowsFourPixelsAtATime) {
   ASSERT_EQ(memory.exit_code, 0) << memory.output;
   for (const char* piece : {"'Conv_15' QLinearConv: direct (lanes 4, channel block 2)",
                             "'Conv_24' QLinearConv: direct (lanes 4, channel block 1)",
-                            "'Conv_37' QLinearConv: direct (lanes 4, channel block 1)",
+                            "'Conv_37' QLinearConv: plane-rows",
                             "'Conv_50' QLinearConv: direct (lanes 4, vectors 3, channel block 2)",
                             "'Conv_59' QLinearConv: direct (lanes 4, channel block 1)"}) {
     EXPECT_NE(memory.output.find(piece), std::string::npos) << piece << "\n" << memory.output;
   }
+  // Speed mode's too where the row lanes run: not the DSP pairs (the channel
+  // multiplier of 2, the grouped 1x4), not plane rows at stride 2 across.
   const CommandResult speed = Modelc("compile " + shapes + shapes_speed.path() + " --optimize speed");
   ASSERT_EQ(speed.exit_code, 0) << speed.output;
-  EXPECT_NE(speed.output.find("'Conv_24' QLinearConv: direct (lanes 4, channel block 1)"), std::string::npos)
-      << speed.output;
+  for (const char* piece : {"'Conv_15' QLinearConv: direct (lanes 4, channel block 2)",
+                            "'Conv_24' QLinearConv: direct (lanes 4, channel block 1)",
+                            "'Conv_50' QLinearConv: direct (lanes 4, vectors 3, channel block 2)"}) {
+    EXPECT_NE(speed.output.find(piece), std::string::npos) << piece << "\n" << speed.output;
+  }
+  // TFLite's MobileNet in memory mode: plane rows for the stride-1 depthwise layers
+  // (the 48x48 one's padded plane of 5 KB below the activation bound), the row lanes at
+  // stride 2, as in speed mode; its DS-CNN's planes would lift the arena: row lanes.
+  for (const char* optimize : {"memory", "speed"}) {
+    TemporaryFolder folder;
+    const CommandResult vww = Modelc("compile " + std::string(MODELC_TFLITE_DIR) +
+                                     "/../tflite_int8/mobilenet_v1_025_vww.tflite --dump-plan --target "
+                                     "thumbv8.1m.main-none-eabihf --cpu cortex-m55 --optimize " + optimize +
+                                     " -o " + folder.path());
+    ASSERT_EQ(vww.exit_code, 0) << vww.output;
+    EXPECT_NE(vww.output.find("'DEPTHWISE_CONV_2D_1/conv' QLinearConv: plane-rows"), std::string::npos) << vww.output;
+    EXPECT_NE(vww.output.find("'DEPTHWISE_CONV_2D_3/conv' QLinearConv: direct (lanes 4"), std::string::npos)
+        << vww.output;
+  }
+  TemporaryFolder kws_plan;
+  const CommandResult kws_memory = Modelc("compile " + std::string(MODELC_TFLITE_DIR) +
+                                          "/../tflite_int8/ds_cnn_kws.tflite --dump-plan --target "
+                                          "thumbv8.1m.main-none-eabihf --cpu cortex-m55 -o " + kws_plan.path());
+  ASSERT_EQ(kws_memory.exit_code, 0) << kws_memory.output;
+  EXPECT_NE(kws_memory.output.find("'DEPTHWISE_CONV_2D_1/conv' QLinearConv: direct (lanes 4"), std::string::npos)
+      << kws_memory.output;
   ASSERT_EQ(Modelc("compile " + std::string(MODELC_TFLITE_DIR) + "/../tflite_int8/ds_cnn_kws.tflite --target "
                    "thumbv8.1m.main-none-eabihf --cpu cortex-m55 --name k -o " + kws.path()).exit_code, 0);
   const CommandResult kws_code = RunCommand("llvm-objdump-19 -d " + kws.File("k.o"));

@@ -240,8 +240,11 @@ TEST(BufferAssignment, ElementwiseChainRunsInPlaceButNeverOverGraphInputs) {
   EXPECT_EQ(buffers.root[c], buffers.root[a]);
   EXPECT_EQ(buffers.storage[y].kind, StorageKind::kOutput);
   EXPECT_EQ(buffers.scratch_size, 256);
-  EXPECT_FALSE(SharesStorageWithInput(buffers, graph.nodes()[0]));
-  EXPECT_TRUE(SharesStorageWithInput(buffers, graph.nodes()[1]));
+  EXPECT_FALSE(SharesStorageInPlace(buffers, graph.nodes()[0], x));
+  EXPECT_FALSE(SharesStorageInPlace(buffers, graph.nodes()[0], a));
+  EXPECT_TRUE(SharesStorageInPlace(buffers, graph.nodes()[1], a));
+  EXPECT_TRUE(SharesStorageInPlace(buffers, graph.nodes()[1], b));
+  EXPECT_FALSE(SharesStorageInPlace(buffers, graph.nodes()[2], shape));
 }
 
 TEST(BufferAssignment, ScatterRunsInPlaceOverDataUnlessItsUpdatesLiveThereToo) {

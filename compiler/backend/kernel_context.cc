@@ -7,6 +7,9 @@
 #include "compiler/backend/c_names.h"
 #include "compiler/ir/op_geometry.h"
 #include "compiler/lowering/conv_lowering.h"
+#include "llvm/Analysis/ValueTracking.h"
+#include "llvm/IR/Instructions.h"
+#include "llvm/IR/MDBuilder.h"
 
 namespace modelc {
 
@@ -37,6 +40,26 @@ llvm::Value* KernelContext::Int(int64_t v) {
   const bool fits = bits >= 64 || (v >= -(int64_t{1} << (bits - 1)) && v < (int64_t{1} << (bits - 1)));
   if (!fits && !plan_use_.index_overflow) plan_use_.index_overflow = v;
   return llvm::ConstantInt::get(Index(), static_cast<uint64_t>(v), /*IsSigned=*/true);
+}
+
+void KernelContext::KeepWorkspaceApart() {
+  if (workspace_ == nullptr) return;
+  llvm::MDBuilder md(b.getContext());
+  llvm::MDNode* domain = md.createAnonymousAliasScopeDomain("workspace");
+  llvm::MDNode* scope = llvm::MDNode::get(b.getContext(), {md.createAnonymousAliasScope(domain, "workspace")});
+  for (llvm::BasicBlock& block : *b.GetInsertBlock()->getParent()) {
+    for (llvm::Instruction& instruction : block) {
+      llvm::Value* pointer = llvm::getLoadStorePointerOperand(&instruction);
+      if (pointer == nullptr) continue;
+      const llvm::Value* object = llvm::getUnderlyingObject(pointer, /*MaxLookup=*/0);
+      if (object == workspace_) {
+        instruction.setMetadata(llvm::LLVMContext::MD_alias_scope, scope);
+      } else if (llvm::isa<llvm::Argument>(object) || llvm::isa<llvm::AllocaInst>(object) ||
+                 llvm::isa<llvm::GlobalValue>(object)) {
+        instruction.setMetadata(llvm::LLVMContext::MD_noalias, scope);
+      }
+    }
+  }
 }
 
 llvm::Value* KernelContext::Workspace(std::string_view name, int64_t bytes) {

@@ -81,6 +81,13 @@ class KernelContext {
   // The start of the node's workspace buffer `name`, of which the kernel addresses
   // `bytes` (checked against the plan: CheckPlanUse).
   llvm::Value* Workspace(std::string_view name, int64_t bytes);
+  // Tells LLVM, by alias scopes on the loads and stores emitted so far, that the
+  // workspace shares no byte with the tensors and the stack slots they reach, as the
+  // plan places it (the node function's workspace argument says so only where no output
+  // is written over an input: module_builder.cc). For kernels whose copies into or out
+  // of the workspace are loops for LLVM to vectorise. An access whose object is unknown
+  // (a pointer selected at run time) is left as it is.
+  void KeepWorkspaceApart();
   // The constant the plan prepared for this kernel under `role` (repacked or
   // transformed weights, a folded scale), placed like the model's weights, or the
   // node function's argument for it (TakePreparedConstantsAsArguments).

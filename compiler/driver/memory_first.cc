@@ -18,9 +18,12 @@ std::set<std::string> WorkspaceFreeKernelsAboveTheBound(const Graph& graph, cons
                                           *kernel != ConvKernel::kBlockedClipped) ||
                                          (quantized != nullptr && *quantized != QuantizedProductKernel::kDirect);
     // A kernel writing over its input keeps its workspace, that is what lets it, unless
-    // it can take a smaller one (a dsp-pairs convolution's one window instead of two).
-    if (!has_workspace_free_form || node_plan.workspace.empty() ||
-        (node_plan.writes_over_consumed_input && node_plan.tiles.pixels <= 1)) {
+    // it can take a smaller one (a dsp-pairs convolution's one window instead of two) or
+    // its workspace-free form writes over its input as well (plane rows: a depthwise
+    // layer's direct kernel).
+    const bool workspace_lets_it_write_over = node_plan.writes_over_consumed_input && node_plan.tiles.pixels <= 1 &&
+                                              !(quantized != nullptr && *quantized == QuantizedProductKernel::kPlaneRows);
+    if (!has_workspace_free_form || node_plan.workspace.empty() || workspace_lets_it_write_over) {
       continue;
     }
     if (live[step].Total() > buffers.activation_bound + allowed_bytes) direct.insert(graph.nodes()[step].name);

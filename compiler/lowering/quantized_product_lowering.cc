@@ -87,10 +87,11 @@ void PlanWritingOverInput(const Graph& graph, const Node& node, const ConvGeomet
   if (pointwise && (kernel == QuantizedProductKernel::kDspPairs || window_read_first ||
                     kernel == QuantizedProductKernel::kChannelLanes || kernel == QuantizedProductKernel::kPixelLanes)) {
     plan.writes_over_consumed_input = true;
-  } else if (depthwise && std::get<QuantizedProductKernel>(plan.kernel) == QuantizedProductKernel::kDirect &&
-             w.out_h * w.out_w <= w.in_h * w.in_w) {
+  } else if (depthwise && kernel == QuantizedProductKernel::kDirect && w.out_h * w.out_w <= w.in_h * w.in_w) {
     plan.writes_over_consumed_input = true;
     plan.output_lead_bytes = DepthwisePixelOverrun(w) * output_bytes;
+  } else if (depthwise && kernel == QuantizedProductKernel::kPlaneRows && w.out_h * w.out_w <= w.in_h * w.in_w) {
+    plan.writes_over_consumed_input = true;  // each channel's plane copied before its output is written
   }
 }
 
@@ -564,8 +565,9 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   // Window-dot's workspace is one window, the pairs' two (or one): every mode takes it
   // (where memory comes first, RefineWithinTheBound gives the pairs one window, then
   // replaces the kernel, wherever the workspace lifts the arena above the activation
-  // bound). Plane rows' padded planes are speed-first, and
-  // there the direct depthwise kernel writes over its input where memory comes first.
+  // bound). So do plane rows' padded copies of one plane (a depthwise layer's direct
+  // kernel in their place where they would lift it); either writes over its input where
+  // memory comes first.
   const bool vectors = !workspace_free && target.vector_lanes >= 4;
   const bool constant_weights = graph.IsConstant(node.inputs[weights]) &&
                                 (!graph.HasInput(node, weight_zero_point) ||
@@ -579,8 +581,11 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   // Depthwise only: with more input channels per group the window's one pass over the
   // input serves every output channel, and measured faster (x86-64, AVX2: resnet8_int8
   // 1.65 against 3.89 ms; plane rows reload every input channel's vector per output
-  // channel).
-  const bool plane_rows = vectors && !target.memory_first && g.InChannelsPerGroup() == 1 && g.OutChannelsPerGroup() == 1 &&
+  // channel). Not at stride 2 where the direct kernel's row lanes run (Helium): each
+  // vector's load takes twice the codes and drops half (TFLite MobileNet's four stride-2
+  // depthwise layers 0.72 M instructions, against 0.26 M by the row lanes).
+  const bool plane_rows = vectors && g.InChannelsPerGroup() == 1 && g.OutChannelsPerGroup() == 1 &&
+                          (g.window.stride_w == 1 || DirectKernelRowLanes(graph, node, g, target) == 0) &&
                           g.window.spatial_rank == 2 && g.window.stride_w <= 4 && g.window.stride_h == g.window.stride_w;
   // On Arm's DSP extension without vector lanes the direct kernel's pixel pairs beat the
   // DSP pairs' window copy at stride 1 with 16 input channels a group or more and at most
@@ -590,7 +595,12 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   // layer, 1.05 against 1.23 M).
   const bool direct_pixels_faster = DirectKernelPairsPixels(graph, node, g, target) && g.window.stride_w == 1 &&
                                     g.InChannelsPerGroup() >= 16 && g.OutChannelsPerGroup() <= 16;
-  const bool pairs = !window_dot && !plane_rows && !workspace_free && !direct_pixels_faster && target.dsp_pairs &&
+  // Nor where Helium's row lanes run the direct kernel: they load each tap's codes once
+  // for 4 pixels and both channels of a channel multiplier of 2 (op model
+  // direct_row_lanes_shapes, Cortex-M55: that layer 44,039 instructions on the DSP pairs,
+  // 7,332 on the row lanes; a grouped 1x4 one 30,473 against 9,510).
+  const bool pairs = !window_dot && !plane_rows && !workspace_free && !direct_pixels_faster &&
+                     DirectKernelRowLanes(graph, node, g, target) == 0 && target.dsp_pairs &&
                      graph.IsConstant(node.inputs[weights]) &&
                      graph.InputType(node, weights).element_type == DataType::kInt8 &&
                      ZeroWeightZeroPoint(graph, node, weight_zero_point) && g.OutChannelsPerGroup() >= 2 && taps >= 4;

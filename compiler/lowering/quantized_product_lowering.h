@@ -93,9 +93,10 @@ absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& nod
 // at a time), else, where its groups' output channels fill whole vectors of 16 or 8, as
 // kChannelLanes (each output pixel's window into "window_codes", the output channels in
 // the lanes, "weights_quads" as VPDPBUSD reads them, tiles.channel_block the lanes).
-// Under --optimize speed a 2-D depthwise convolution there (one input and one output
-// channel per group) with the same stride (at most 4) on both axes runs as kPlaneRows
-// instead: its group's input channels, x - x_zero_point as int16 with their zero
+// A 2-D depthwise convolution there (one input and one output channel per group) with
+// the same stride (at most 4) on both axes, but for Helium's row lanes at stride 2, runs
+// as kPlaneRows instead (where memory comes first, wherever its workspace stays within
+// the activation bound, writing over its input): its group's input channels, x - x_zero_point as int16 with their zero
 // borders, into "padded_planes" (PaddedPlanesBytes), then per output channel
 // kWindowDotLanes output positions at a time, counted through the rows at the padded
 // width (narrow rows fill the vectors too): per input channel and tap one vector load

@@ -41,11 +41,10 @@ std::vector<int> InPlaceCandidates(const Graph& graph, const Node& node) {
 
 bool IsElided(const BufferAssignment& buffers, int node_index) { return buffers.elided[node_index]; }
 
-bool SharesStorageWithInput(const BufferAssignment& buffers, const Node& node) {
-  for (ValueId output : node.outputs) {
-    for (ValueId input : node.inputs) {
-      if (input != kNoValue && buffers.root[input] == buffers.root[output]) return true;
-    }
+bool SharesStorageInPlace(const BufferAssignment& buffers, const Node& node, ValueId value) {
+  const bool output = std::find(node.outputs.begin(), node.outputs.end(), value) != node.outputs.end();
+  for (ValueId other : output ? node.inputs : node.outputs) {
+    if (other != kNoValue && buffers.root[other] == buffers.root[value]) return true;
   }
   return false;
 }

@@ -102,9 +102,10 @@ int PeakStep(const std::vector<LiveBytes>& live);
 // Whether scratch value `id` owns bytes that are live at `step`.
 bool IsLiveAt(const BufferAssignment& buffers, ValueId id, int step);
 
-// True when some output of the node lives in the same bytes as one of its inputs
-// (in-place execution): its kernel must not assume the pointers are distinct.
-bool SharesStorageWithInput(const BufferAssignment& buffers, const Node& node);
+// True when `value`, an input or output of the node, lives in the same bytes as one of
+// its outputs or inputs respectively (in-place execution): its kernel must not assume
+// that pointer distinct from the other's.
+bool SharesStorageInPlace(const BufferAssignment& buffers, const Node& node, ValueId value);
 
 }  // namespace modelc
 
