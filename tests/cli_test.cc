@@ -789,6 +789,7 @@ TEST(Cli, DepthwiseInt8OnHeliumTakesRowsFourPixelsAtATime) {
     EXPECT_NE(helium.output.find(piece), std::string::npos) << piece << "\n" << helium.output;
   }
   // The plan's only workspace is the plane rows' (of one plane).
+  ASSERT_NE(helium.output.find("workspace"), std::string::npos) << helium.output;
   EXPECT_GT(helium.output.find("workspace"), helium.output.find("'Conv_29'")) << helium.output;
   EXPECT_EQ(helium.output.find("workspace", helium.output.find("'Conv_38'")), std::string::npos) << helium.output;
   const CommandResult disassembly = RunCommand("llvm-objdump-19 -d " + m55.File("d.o"));
@@ -802,12 +803,19 @@ TEST(Cli, DepthwiseInt8OnHeliumTakesRowsFourPixelsAtATime) {
     ASSERT_EQ(result.exit_code, 0) << result.output;
     EXPECT_EQ(result.output.find("lanes 4"), std::string::npos) << result.output;
   }
-  // A grouped convolution whose window would lift the arena: two output channels for
-  // three vectors of pixels at a time (op model direct_row_lanes_grouped; the loop of
-  // such steps in direct_row_lanes_vectors).
+  // A grouped convolution whose window buffer would lift the arena: gathered by halfword
+  // offsets; forced workspace-free, two output channels for three vectors of pixels at
+  // a time (op model direct_row_lanes_grouped, its firmware checks; the loop of such
+  // steps in direct_row_lanes_vectors).
   TemporaryFolder grouped;
-  const CommandResult blocks = Modelc("compile " + kTestModels + "/direct_row_lanes_grouped.onnxtxt --dump-plan "
-                                      "--target thumbv8.1m.main-none-eabihf --cpu cortex-m55 -o " + grouped.path());
+  const std::string grouped_model = "compile " + kTestModels + "/direct_row_lanes_grouped.onnxtxt --dump-plan "
+                                    "--target thumbv8.1m.main-none-eabihf --cpu cortex-m55 -o " + grouped.path();
+  const CommandResult gathers = Modelc(grouped_model);
+  ASSERT_EQ(gathers.exit_code, 0) << gathers.output;
+  EXPECT_NE(gathers.output.find("'Conv_15' QLinearConv: window-dot, float requantisation, reads its input in place "
+                                "by halfword gathers\n"),
+            std::string::npos) << gathers.output;
+  const CommandResult blocks = Modelc(grouped_model + " --kernel Conv_15=workspace-free");
   ASSERT_EQ(blocks.exit_code, 0) << blocks.output;
   EXPECT_NE(blocks.output.find("'Conv_15' QLinearConv: direct (lanes 4, vectors 3, channel block 2), float "
                                 "requantisation\n"),
@@ -874,8 +882,11 @@ TEST(Cli, DepthwiseInt8OnHeliumTakesRowsFourPixelsAtATime) {
 // predicated byte gather (VLDRB.U8 with a vector of offsets) per 16 taps, lane masks per
 // output row and column as a prepared constant. So memory mode takes window-dot for
 // the TFLite DS-CNN's 10x4 first layer (the direct kernel before: the window would have
-// lifted the arena) at the same scratch. Outputs: the op model window_dot_gathered (two
-// images, dilation, uint8 codes, 3 vectors, two groups) and the TFLite int8 models'
+// lifted the arena) at the same scratch. Taps up to 65,535 bytes apart are gathered by
+// two VLDRB.U16 gathers of halfword offsets per 16 taps, joined by VSLI.16: the DS-CNN's
+// pointwise layers of 32 planar channels (no window buffer: 16 bytes less scratch).
+// Outputs: the op models window_dot_gathered (two images, dilation, uint8 codes, 3
+// vectors, two groups) and window_dot_halfword_gathers, and the TFLite int8 models'
 // firmware checks (channels-last inputs).
 TEST(Cli, WindowDotOnHeliumGathersSmallWindowsIntoRegisters) {
   const std::string model = kTestModels + "/window_dot_gathered.onnxtxt --dump-plan --name g";
@@ -903,7 +914,28 @@ TEST(Cli, WindowDotOnHeliumGathersSmallWindowsIntoRegisters) {
                                "(accumulators below 2^30), reads its input in place\n"),
             std::string::npos) << tflite.output;
   const std::string report = ReadFileBytes(kws.File("k.report.txt"));
-  EXPECT_NE(report.find("scratch:      4080 bytes"), std::string::npos) << report;
+  EXPECT_NE(tflite.output.find("'CONV_2D_2/conv' QLinearConv: window-dot, fixed-point-tflite requantisation "
+                               "(accumulators below 2^30), reads its input in place by halfword gathers, writes over "
+                               "its consumed input\n"),
+            std::string::npos) << tflite.output;
+  EXPECT_NE(report.find("scratch:      4064 bytes"), std::string::npos) << report;
+  TemporaryFolder halfwords;
+  const CommandResult far = Modelc("compile " + kTestModels + "/window_dot_halfword_gathers.onnxtxt --dump-plan "
+                                   "--target thumbv8.1m.main-none-eabihf --cpu cortex-m55 --name h -o " +
+                                   halfwords.path());
+  ASSERT_EQ(far.exit_code, 0) << far.output;
+  for (const char* piece : {"'Conv_15' QLinearConv: window-dot, float requantisation, reads its input in place by "
+                            "halfword gathers\n",
+                            "'Conv_31' QLinearConv: window-dot, float requantisation, reads its input in place by "
+                            "halfword gathers\n"}) {
+    EXPECT_NE(far.output.find(piece), std::string::npos) << piece << "\n" << far.output;
+  }
+  EXPECT_EQ(far.output.find("window_codes"), std::string::npos) << far.output;
+  const CommandResult far_code = RunCommand("llvm-objdump-19 -d " + halfwords.File("h.o"));
+  ASSERT_EQ(far_code.exit_code, 0) << far_code.output;
+  EXPECT_TRUE(std::regex_search(far_code.output, std::regex(R"(vldrbt\.u16\s+q[0-7], \[r[0-9]+, q[0-7]\])")))
+      << far_code.output;
+  EXPECT_NE(far_code.output.find("vsli.16"), std::string::npos) << far_code.output;
 }
 
 // On a Cortex-M55, window-dot reads a planar input of whole runs of 16 channels in

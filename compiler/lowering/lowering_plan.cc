@@ -281,6 +281,8 @@ std::string PrintLoweringPlan(const Graph& graph, const LoweringPlan& plan) {
                                                                        : "",  // never both
                                            absl::StrCat(node_plan.window_channel_runs
                                                             ? ", reads its input in place by channel runs"
+                                                        : node_plan.window_gather_halfwords
+                                                            ? ", reads its input in place by halfword gathers"
                                                         : node_plan.reads_input_in_place ? ", reads its input in place"
                                                                                          : "",
                                                         node_plan.writes_over_consumed_input

@@ -153,6 +153,10 @@ struct NodePlan {
   // each kernel position, its weights' rows in that order (quantized_product_lowering.h),
   // instead of a small window gathered whole ("gather_masks").
   bool window_channel_runs = false;
+  // A small window gathered whole whose farthest tap lies more than 255 bytes past its
+  // corner (at most 65,535): each 16 taps two gathers of halfword offsets, the even
+  // taps' and the odd ones', joined (quantized_product_lowering.h), not one of bytes.
+  bool window_gather_halfwords = false;
   // What a codes kernel (int8_window_codes, kChannelLanes, kPixelLanes) subtracts from each input code
   // to store it in its window, and so how much of each sum the prepared bias
   // "bias_folded" takes off with the zero point's share: 128 for uint8 codes kept as

@@ -65,7 +65,8 @@ int64_t DepthwisePixelOverrun(const WindowGeometry& w) {
 // pointwise convolution (1x1, stride 1, unpadded, one group) copies each pixel's
 // channels before writing that pixel's outputs; the direct kernel of a depthwise one
 // reads each window (or pair of windows) just before writing its pixel (or pair)
-// (DepthwisePixelOverrun ahead). One
+// (DepthwisePixelOverrun ahead); plane rows copy each channel's plane before writing
+// its output plane, no larger. One
 // image, planar input and output (an NHWC one, kFusedChannelsLastInput or
 // kFusedChannelsLastOutput, puts a pixel's outputs where later pixels' inputs are
 // still unread), outputs as wide as inputs (QLinearConv's int8/uint8), an input no
@@ -496,16 +497,18 @@ bool DirectKernelReadsCodes(const Graph& graph, const Node& node, bool one_chann
          ZeroWeightZeroPoint(graph, node, weight_zero_point);
 }
 
-// Whether Helium's window-dot on int8 codes gathers each window straight into vector
-// registers (the header's kWindowDot paragraph): every tap at most 255 bytes past the
-// corner, the last tap the farthest.
-bool WindowDotGathersCodes(const Node& node, const ConvGeometry& g) {
+// How far past its corner the farthest tap of a window that Helium's window-dot on int8
+// codes may gather straight into vector registers lies (the header's kWindowDot
+// paragraph: by byte offsets up to 255, else by halfword offsets up to 65,535; the last
+// tap is the farthest); -1 where it gathers none (too many taps, not 2-D, a float input
+// quantised as it is read).
+int64_t WindowDotGatherReach(const Node& node, const ConvGeometry& g) {
   const WindowGeometry& w = g.window;
   const int64_t taps = g.InChannelsPerGroup() * w.kernel_h * w.kernel_w;
   if (w.spatial_rank != 2 || WindowDotTaps(taps) > kGatheredWindowTaps || node.attributes.Has(kFusedQuantizeInput)) {
-    return false;
+    return -1;
   }
-  return WindowTapOffset(w, node.attributes.Has(kFusedChannelsLastInput), taps - 1) <= 255;
+  return WindowTapOffset(w, node.attributes.Has(kFusedChannelsLastInput), taps - 1);
 }
 
 // Window-dot reads its windows by channel runs in every mode only with at most this
@@ -581,11 +584,14 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   // Depthwise only: with more input channels per group the window's one pass over the
   // input serves every output channel, and measured faster (x86-64, AVX2: resnet8_int8
   // 1.65 against 3.89 ms; plane rows reload every input channel's vector per output
-  // channel). Not at stride 2 where the direct kernel's row lanes run (Helium): each
-  // vector's load takes twice the codes and drops half (TFLite MobileNet's four stride-2
-  // depthwise layers 0.72 M instructions, against 0.26 M by the row lanes).
+  // channel). Where Helium's row lanes run the direct kernel (then in every mode) only at
+  // stride 1: at stride 2 each vector's load takes twice the codes and drops half (TFLite
+  // MobileNet's four stride-2 depthwise layers 0.72 M instructions, against 0.26 M by the
+  // row lanes), at stride 1 the row lanes' masks at the rows' borders cost more (its 6x6
+  // layers 0.11 against 0.07 M). Elsewhere not where memory comes first (not measured).
+  const int64_t row_lanes = DirectKernelRowLanes(graph, node, g, target);
   const bool plane_rows = vectors && g.InChannelsPerGroup() == 1 && g.OutChannelsPerGroup() == 1 &&
-                          (g.window.stride_w == 1 || DirectKernelRowLanes(graph, node, g, target) == 0) &&
+                          (row_lanes > 0 ? g.window.stride_w == 1 : !target.memory_first) &&
                           g.window.spatial_rank == 2 && g.window.stride_w <= 4 && g.window.stride_h == g.window.stride_w;
   // On Arm's DSP extension without vector lanes the direct kernel's pixel pairs beat the
   // DSP pairs' window copy at stride 1 with 16 input channels a group or more and at most
@@ -595,12 +601,12 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   // layer, 1.05 against 1.23 M).
   const bool direct_pixels_faster = DirectKernelPairsPixels(graph, node, g, target) && g.window.stride_w == 1 &&
                                     g.InChannelsPerGroup() >= 16 && g.OutChannelsPerGroup() <= 16;
-  // Nor where Helium's row lanes run the direct kernel: they load each tap's codes once
-  // for 4 pixels and both channels of a channel multiplier of 2 (op model
-  // direct_row_lanes_shapes, Cortex-M55: that layer 44,039 instructions on the DSP pairs,
-  // 7,332 on the row lanes; a grouped 1x4 one 30,473 against 9,510).
+  // Nor for a grouped convolution where Helium's row lanes run the direct kernel: they
+  // load each tap's codes once for 4 pixels and both channels of a channel multiplier of
+  // 2 (op model direct_row_lanes_shapes, Cortex-M55: that layer 44,039 instructions on
+  // the DSP pairs, 7,332 on the row lanes; a grouped 1x4 one 30,473 against 9,510).
   const bool pairs = !window_dot && !plane_rows && !workspace_free && !direct_pixels_faster &&
-                     DirectKernelRowLanes(graph, node, g, target) == 0 && target.dsp_pairs &&
+                     !(g.groups > 1 && row_lanes > 0) && target.dsp_pairs &&
                      graph.IsConstant(node.inputs[weights]) &&
                      graph.InputType(node, weights).element_type == DataType::kInt8 &&
                      ZeroWeightZeroPoint(graph, node, weight_zero_point) && g.OutChannelsPerGroup() >= 2 && taps >= 4;
@@ -624,7 +630,12 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   // instructions, 0.33 against 0.36 M at stride 2). The copy serves every block of a
   // pixel, the runs gather again for each: with more blocks or runs the copy is faster
   // (the 32- and 64-channel layers: 0.73 against 0.67 M, 0.83 against 0.54 M).
-  const bool gathers_whole = WindowDotGathersCodes(node, g);
+  const int64_t gather_reach = WindowDotGatherReach(node, g);
+  const bool gathers_whole = gather_reach >= 0 && gather_reach <= 255;
+  // Farther taps by halfword offsets: MobileNet's first layer on its channels-last image
+  // (rows 288 bytes apart) copied its window byte by byte (Cortex-M55: 0.47 M
+  // instructions).
+  const bool gathers_halfwords = gather_reach > 255 && gather_reach <= 65535;
   const bool runs_possible = target.vector_lanes >= 4 && target.int8_vector_dot && target.flash_first && codes_ready &&
                              WindowDotGathersChannelRuns(node, g);
   const bool runs_faster = g.InChannelsPerGroup() == kChannelRunLanes && g.window.kernel_h * g.window.kernel_w > 1 &&
@@ -678,7 +689,9 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
     plan.int8_window_codes = target.int8_vector_dot && plan.int8_window_weights && codes_ready;
     if (plan.int8_window_codes) plan.window_code_offset = x_type == DataType::kUInt8 ? 128 : 0;  // int8 codes
     plan.window_channel_runs = channel_runs;
-    plan.reads_input_in_place = channel_runs || (plan.int8_window_codes && gathers_whole);
+    plan.window_gather_halfwords = !channel_runs && plan.int8_window_codes && gathers_halfwords;
+    plan.reads_input_in_place =
+        channel_runs || (plan.int8_window_codes && gathers_whole) || plan.window_gather_halfwords;
     if (!plan.reads_input_in_place) {
       plan.workspace.push_back(plan.int8_window_codes ? WorkspaceBuffer{"window_codes", 0, WindowDotTaps(taps)}
                                                       : WorkspaceBuffer{"window_int16", 0, WindowDotTaps(taps) * 2});

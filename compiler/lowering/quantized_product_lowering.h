@@ -45,7 +45,7 @@ absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& nod
                                              bool workspace_free);
 
 // Elsewhere, on targets with vector units (x86-64, AArch64, RISC-V V, Cortex-M55's
-// Helium, whose window-dot and plane rows take the place of its DSP pairs; not under
+// Helium, whose window-dot, plane rows and row lanes take the place of its DSP pairs; not under
 // --optimize size, which plans scalar tiles) a convolution whose weights are a constant
 // int8 or uint8 tensor with constant zero points runs as kWindowDot: each output pixel's
 // window, x - x_zero_point, widened once into the workspace buffer "window_int16"
@@ -68,7 +68,12 @@ absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& nod
 // "gather_masks"), the zero point's code selected where a tap is padding. Every mode
 // takes it, memory mode too, where "window_codes" would lift the arena above the
 // activation bound (the TFLite DS-CNN's 10x4 first layer ran on the direct kernel
-// there: 231 K instructions).
+// there: 231 K instructions). Where the farthest tap lies more than 255 bytes past the
+// corner but at most 65,535 (MobileNet's first layer on its NHWC image, pointwise
+// layers of up to 48 planar channels), each 16 taps are two VLDRB.U16 gathers of
+// halfword offsets, the even taps' and the odd ones' (each lane predicated on its
+// tap's mask bit, spread over the lane's two bits), joined by VSLI.16 #8 into the
+// taps' order (NodePlan::window_gather_halfwords).
 // A wider window of a planar input whose input channels a group come in runs of 16
 // (kChannelRunLanes), none of them farther than 65,535 bytes from the first, is read in
 // place too, by runs (NodePlan::window_channel_runs; ResNet-8's 3x3 layers, planar after
@@ -143,10 +148,12 @@ bool DirectKernelWordRows(const Graph& graph, const Node& node, const ConvGeomet
 // on Helium (NodePlan::tiles.lanes, "lanes 4" in --dump-plan; no workspace), or 0: a
 // QLinearConv of planar 8-bit tensors, 2-D, stride 1 or 2 and no dilation across,
 // kernels of at most kDirectLanesTaps taps a plane, constant int8 weights with zero
-// point 0, one image, not under --optimize size. That is memory mode's
-// depthwise layers of 3x3 kernels or smaller, and any such convolution whose
-// window-dot window would lift the arena above the activation bound (resnet8's
-// 16-channel 32x32 layer). Each tap is then one load
+// point 0, one image, not under --optimize size. That is the depthwise layers of 3x3
+// kernels or smaller at stride 2 in every mode, and at stride 1 where memory comes
+// first and plane rows' padded plane would lift the arena above the activation bound;
+// grouped convolutions the DSP pairs would take; and any such convolution whose
+// window-dot window would lift the arena (resnet8's 16-channel 32x32 layer). Each tap
+// is then one load
 // of the row's codes into the lanes (masked where a lane's tap is padding or past the
 // row, the zero point's code in its place; at stride 2 VLDRB.S16 and VMOVLB.S16) times
 // each of the block's output channels' weight, one VMLA a tap and channel for four

@@ -605,21 +605,47 @@ std::vector<llvm::Value*> GatherWindowCodes(KernelContext& k, const QuantizedCon
       b.CreateInBoundsGEP(i16, masks, b.CreateMul(b.CreateAdd(at.ow, k.Int(s.out_h)), k.Int(vectors)));
   llvm::Value* offset = b.CreateVectorSplat(lanes, b.getInt8(static_cast<uint8_t>(k.plan.window_code_offset)));
   llvm::Value* padding = b.CreateVectorSplat(lanes, b.CreateTrunc(form.padding, i8));
+  auto tap_offset = [&](int64_t t) { return t < taps ? WindowTapOffset(s, g.channels_last_input, t) : 0; };
+  // Bytes (8 bits), offsets unscaled (shift 0), zero-extended (unsigned 1), into `type`'s
+  // lanes, those of `mask` (one bit a byte lane) only.
+  auto gather = [&](llvm::FixedVectorType* type, llvm::Value* offsets, llvm::Value* mask) {
+    auto* lane_predicate = llvm::FixedVectorType::get(b.getInt1Ty(), type->getNumElements());
+    llvm::Value* on = b.CreateIntrinsic(llvm::Intrinsic::arm_mve_pred_i2v, {lane_predicate}, {mask});
+    return b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vldr_gather_offset_predicated,
+                             {type, base->getType(), offsets->getType(), lane_predicate},
+                             {base, offsets, b.getInt32(8), b.getInt32(0), b.getInt32(1), on});
+  };
   std::vector<llvm::Value*> codes;
   for (int64_t v = 0; v < vectors; ++v) {
-    std::vector<llvm::Constant*> offsets;
-    for (int64_t t = v * lanes; t < (v + 1) * lanes; ++t) {
-      offsets.push_back(b.getInt8(static_cast<uint8_t>(t < taps ? WindowTapOffset(s, g.channels_last_input, t) : 0)));
+    llvm::Value* mask = b.CreateZExt(b.CreateAnd(b.CreateLoad(i16, b.CreateInBoundsGEP(i16, row_masks, k.Int(v))),
+                                                 b.CreateLoad(i16, b.CreateInBoundsGEP(i16, column_masks, k.Int(v)))),
+                                     b.getInt32Ty());
+    llvm::Value* gathered;
+    if (k.plan.window_gather_halfwords) {
+      // Halfword lane j of the first gather the vector's tap 2j, of the second 2j + 1,
+      // each lane's predicate bits both its tap's (mask bit 2j or 2j + 1, spread over two
+      // bits by * 3); the second's codes into the high bytes (VSLI.16 #8): byte lane 2j
+      // the first's, 2j + 1 the second's, the taps' order.
+      auto* halves = llvm::FixedVectorType::get(i16, lanes / 2);
+      std::vector<llvm::Value*> parts;
+      for (int64_t part = 0; part < 2; ++part) {
+        std::vector<llvm::Constant*> offsets;
+        for (int64_t j = 0; j < lanes / 2; ++j) {
+          offsets.push_back(b.getInt16(static_cast<uint16_t>(tap_offset(v * lanes + 2 * j + part))));
+        }
+        llvm::Value* part_mask = b.CreateMul(b.CreateAnd(b.CreateLShr(mask, part), b.getInt32(0x5555)), b.getInt32(3));
+        parts.push_back(gather(halves, llvm::ConstantVector::get(offsets), part_mask));
+      }
+      gathered = b.CreateBitCast(
+          b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vsli, {halves}, {parts[0], parts[1], b.getInt32(8)}), vector);
+    } else {
+      std::vector<llvm::Constant*> offsets;
+      for (int64_t t = v * lanes; t < (v + 1) * lanes; ++t) {
+        offsets.push_back(b.getInt8(static_cast<uint8_t>(tap_offset(t))));
+      }
+      gathered = gather(vector, llvm::ConstantVector::get(offsets), mask);
     }
-    llvm::Value* mask = b.CreateAnd(b.CreateLoad(i16, b.CreateInBoundsGEP(i16, row_masks, k.Int(v))),
-                                    b.CreateLoad(i16, b.CreateInBoundsGEP(i16, column_masks, k.Int(v))));
-    llvm::Value* inside =
-        b.CreateIntrinsic(llvm::Intrinsic::arm_mve_pred_i2v, {predicate}, {b.CreateZExt(mask, b.getInt32Ty())});
-    llvm::Value* offset_vector = llvm::ConstantVector::get(offsets);
-    // Bytes (8 bits), offsets unscaled (shift 0), zero-extended (unsigned 1).
-    llvm::Value* gathered = b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vldr_gather_offset_predicated,
-                                              {vector, base->getType(), offset_vector->getType(), predicate},
-                                              {base, offset_vector, b.getInt32(8), b.getInt32(0), b.getInt32(1), inside});
+    llvm::Value* inside = b.CreateIntrinsic(llvm::Intrinsic::arm_mve_pred_i2v, {predicate}, {mask});
     codes.push_back(b.CreateSelect(inside, b.CreateSub(gathered, offset), padding));
   }
   return codes;
@@ -1524,7 +1550,7 @@ void EmitDirectRowLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
         // border's are written out masked (a run of more than kDirectWrittenOutSteps
         // loops), so that their masks are constants. (A step that chose its form at run
         // time had LLVM merge both forms' tails and sign-extend the loads apart from
-        // them: 54 instructions a vector of MobileNet's 3x3 depthwise layers, not 36.)
+        // them: 54 instructions a vector of MobileNet's 3x3 depthwise layers, not 29.)
         auto steps_from = [&](int64_t first, int64_t last, bool masked) {  // steps [first, last)
           if (last - first <= kDirectWrittenOutSteps) {
             for (int64_t t = first; t < last; ++t) row_vectors(k.Int(t * step), step, masked);
