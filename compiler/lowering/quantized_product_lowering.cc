@@ -568,9 +568,9 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   // Window-dot's workspace is one window, the pairs' two (or one): every mode takes it
   // (where memory comes first, RefineWithinTheBound gives the pairs one window, then
   // replaces the kernel, wherever the workspace lifts the arena above the activation
-  // bound). So do plane rows' padded copies of one plane (a depthwise layer's direct
-  // kernel in their place where they would lift it); either writes over its input where
-  // memory comes first.
+  // bound). So do plane rows' padded copies of one plane where they take the place of
+  // Helium's row lanes at stride 1 (the row lanes where they would lift it); either
+  // writes over its input where memory comes first.
   const bool vectors = !workspace_free && target.vector_lanes >= 4;
   const bool constant_weights = graph.IsConstant(node.inputs[weights]) &&
                                 (!graph.HasInput(node, weight_zero_point) ||
@@ -626,7 +626,7 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   // workspace (memory mode above the activation bound: ResNet-8's 3x3 layers, instead of
   // the direct kernel), and where that is faster: one run a group, a kernel of several
   // positions, at most kRunsFasterChannels output channels, a window too large to gather
-  // whole (Cortex-M55, ResNet-8's 16-channel 3x3 layers: 0.66 against 0.90 M
+  // whole by byte offsets (Cortex-M55, ResNet-8's 16-channel 3x3 layers: 0.66 against 0.90 M
   // instructions, 0.33 against 0.36 M at stride 2). The copy serves every block of a
   // pixel, the runs gather again for each: with more blocks or runs the copy is faster
   // (the 32- and 64-channel layers: 0.73 against 0.67 M, 0.83 against 0.54 M).

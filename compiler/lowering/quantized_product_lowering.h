@@ -100,8 +100,9 @@ absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& nod
 // the lanes, "weights_quads" as VPDPBUSD reads them, tiles.channel_block the lanes).
 // A 2-D depthwise convolution there (one input and one output channel per group) with
 // the same stride (at most 4) on both axes, but for Helium's row lanes at stride 2, runs
-// as kPlaneRows instead (where memory comes first, wherever its workspace stays within
-// the activation bound, writing over its input): its group's input channels, x - x_zero_point as int16 with their zero
+// as kPlaneRows instead (where memory comes first only in place of Helium's row lanes at
+// stride 1, wherever its workspace stays within the activation bound, writing over its
+// input): its group's input channels, x - x_zero_point as int16 with their zero
 // borders, into "padded_planes" (PaddedPlanesBytes), then per output channel
 // kWindowDotLanes output positions at a time, counted through the rows at the padded
 // width (narrow rows fill the vectors too): per input channel and tap one vector load
@@ -152,8 +153,8 @@ bool DirectKernelWordRows(const Graph& graph, const Node& node, const ConvGeomet
 // kernels or smaller at stride 2 in every mode, and at stride 1 where memory comes
 // first and plane rows' padded plane would lift the arena above the activation bound;
 // grouped convolutions the DSP pairs would take; and any such convolution whose
-// window-dot window would lift the arena (resnet8's 16-channel 32x32 layer). Each tap
-// is then one load
+// window-dot window buffer would lift the arena where it reads neither by channel runs
+// nor by gathers. Each tap is then one load
 // of the row's codes into the lanes (masked where a lane's tap is padding or past the
 // row, the zero point's code in its place; at stride 2 VLDRB.S16 and VMOVLB.S16) times
 // each of the block's output channels' weight, one VMLA a tap and channel for four

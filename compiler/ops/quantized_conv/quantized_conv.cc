@@ -583,10 +583,11 @@ void ForEachPixelWindow(KernelContext& k, const QuantizedConvGeometry& g, InputR
 // lowering/quantized_product_lowering.h): the window at `at` in `form`, 16 taps a
 // vector of int8 codes (tap t in lane t % 16 of vector t / 16, the weights' order), each
 // vector one predicated gather of bytes at constant offsets from the window's corner
-// (wherever `input` stores it; non-inbounds: the corner of a window in the border lies
-// outside the image), on the lanes of both the output row's and the output column's
-// masks ("gather_masks"); the other lanes (padding, past the last tap) take the zero
-// point's code.
+// (two of halfword offsets, the even and the odd taps, joined, where the plan says
+// window_gather_halfwords; wherever `input` stores it; non-inbounds: the corner of a
+// window in the border lies outside the image), on the lanes of both the output row's
+// and the output column's masks ("gather_masks"); the other lanes (padding, past the
+// last tap) take the zero point's code.
 std::vector<llvm::Value*> GatherWindowCodes(KernelContext& k, const QuantizedConvGeometry& g, InputReader& input,
                                             const PixelWindow& at, const WindowForm& form) {
   const WindowGeometry& s = g.conv.window;
