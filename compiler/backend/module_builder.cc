@@ -286,18 +286,14 @@ class ModuleBuilder {
       // across the channels' loop and spilled them (Cortex-M4: TFLite DS-CNN in
       // balanced mode 2.24 -> 2.28 M instructions, mobilenet_v1_025_vww_int8 17.18 ->
       // 17.47 M). A kernel that needs it says so itself (KernelContext::KeepWorkspaceApart).
-      std::vector<ValueId> arg_values;
+      std::vector<bool> shared;  // per tensor argument (inputs given, then outputs): in place
       for (ValueId input : node.inputs) {
-        if (input != kNoValue) arg_values.push_back(input);
+        if (input != kNoValue) shared.push_back(SharesStorageInPlace(buffers_, node, input));
       }
-      arg_values.insert(arg_values.end(), node.outputs.begin(), node.outputs.end());
-      bool in_place = false;
-      for (ValueId value : arg_values) in_place = in_place || SharesStorageInPlace(buffers_, node, value);
+      for (ValueId output : node.outputs) shared.push_back(SharesStorageInPlace(buffers_, node, output));
+      const bool in_place = std::find(shared.begin(), shared.end(), true) != shared.end();
       for (auto& arg : function->args()) {
-        const bool tensor = arg.getArgNo() < arg_values.size();
-        if (tensor ? !SharesStorageInPlace(buffers_, node, arg_values[arg.getArgNo()]) : !in_place) {
-          arg.addAttr(llvm::Attribute::NoAlias);
-        }
+        if (arg.getArgNo() < shared.size() ? !shared[arg.getArgNo()] : !in_place) arg.addAttr(llvm::Attribute::NoAlias);
       }
       // Each node stays its own function: inlined, all of them formed one huge block
       // whose instruction scheduling grows quadratically (40 small elementwise nodes:

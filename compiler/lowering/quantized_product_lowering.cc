@@ -88,11 +88,11 @@ void PlanWritingOverInput(const Graph& graph, const Node& node, const ConvGeomet
   if (pointwise && (kernel == QuantizedProductKernel::kDspPairs || window_read_first ||
                     kernel == QuantizedProductKernel::kChannelLanes || kernel == QuantizedProductKernel::kPixelLanes)) {
     plan.writes_over_consumed_input = true;
-  } else if (depthwise && kernel == QuantizedProductKernel::kDirect && w.out_h * w.out_w <= w.in_h * w.in_w) {
+  } else if (depthwise && (kernel == QuantizedProductKernel::kDirect || kernel == QuantizedProductKernel::kPlaneRows) &&
+             w.out_h * w.out_w <= w.in_h * w.in_w) {
     plan.writes_over_consumed_input = true;
-    plan.output_lead_bytes = DepthwisePixelOverrun(w) * output_bytes;
-  } else if (depthwise && kernel == QuantizedProductKernel::kPlaneRows && w.out_h * w.out_w <= w.in_h * w.in_w) {
-    plan.writes_over_consumed_input = true;  // each channel's plane copied before its output is written
+    // Plane rows copy each channel's plane before writing its output: no lead.
+    if (kernel == QuantizedProductKernel::kDirect) plan.output_lead_bytes = DepthwisePixelOverrun(w) * output_bytes;
   }
 }
 
