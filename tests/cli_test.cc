@@ -1084,7 +1084,7 @@ TEST(Cli, SizeModeMeetsTheCodeTargetsOnCortexM4) {
 // short); on a Cortex-M4 in memory mode the direct kernels at
 // the RAM peak run their interior pixels unrolled, which the M55 does not. Outputs:
 // Int8Networks (host), firmware.net_* and firmware.speed_net_* (Cortex-M4, M55), and
-// the op model window_codes (uint8 codes).
+// the op models window_codes (uint8 codes) and window_codes_quantized_input.
 TEST(Cli, Int8ConvolutionKernelsAsEachCorePlansThem) {
   const std::string model = std::string(MODELC_INT8_DIR) + "/resnet8_int8.onnx";
   TemporaryFolder m55, host;
@@ -1181,6 +1181,23 @@ TEST(Cli, Int8ConvolutionKernelsAsEachCorePlansThem) {
                             "'QLinearConv_9' QLinearConv: window-dot, float requantisation\n      workspace window_codes",
                             "'ConvInteger_13' ConvInteger: window-dot\n      workspace window_codes"}) {
     EXPECT_NE(uint8_codes.output.find(piece), std::string::npos) << uint8_codes.output;
+  }
+  // So does a convolution that quantises its float input as it reads it (memory mode's
+  // fusion): the window holds the codes it quantised, not an int16 copy.
+  TemporaryFolder quantizing;
+  const CommandResult fused =
+      Modelc("compile " + std::string(MODELC_TEST_MODELS_DIR) + "/window_codes_quantized_input.onnxtxt --target "
+             "thumbv8.1m.main-none-eabihf --cpu cortex-m55 --dump-ir --dump-plan --name c -o " + quantizing.path());
+  ASSERT_EQ(fused.exit_code, 0) << fused.output;
+  for (const char* piece : {"{fused_quantize_input=1, pads=[1,1,1,1], strides=[2,2]}  # QLinearConv_9",
+                            "{fused_quantize_input=1, pads=[0,0,1,1], strides=[2,2]}  # QLinearConv_19",
+                            "'QLinearConv_9' QLinearConv: window-dot, float requantisation\n"
+                            "      workspace window_codes @0, 32 bytes\n"
+                            "      constant bias_folded: %QLinearConv_9.bias_folded int32[5]",
+                            "'QLinearConv_19' QLinearConv: window-dot, float requantisation\n"
+                            "      workspace window_codes @0, 32 bytes\n"
+                            "      constant bias_folded: %QLinearConv_19.bias_folded int32[4]"}) {
+    EXPECT_NE(fused.output.find(piece), std::string::npos) << piece << "\n" << fused.output;
   }
 }
 
@@ -1938,6 +1955,21 @@ TEST(Cli, StackBoundNamesTheLibraryFunctionsItLeavesOut) {
   ASSERT_NE(stack, std::string::npos) << text;
   const std::string stack_line = text.substr(stack, text.find('\n', stack) - stack);
   for (const std::string& name : undefined) EXPECT_NE(stack_line.find(name), std::string::npos) << stack_line;
+}
+
+// On a microcontroller the kernels' copy and fill loops stay inline, vectorised, not
+// calls to the user's memcpy and memset (newlib-nano's are byte loops): the op model
+// direct_row_lanes_long_rows, whose plane rows copy each output row out and clear the
+// padded planes' border rows, called both on the Cortex-M55 in speed mode. Size mode
+// may call them (smaller code).
+TEST(Cli, MicrocontrollerKernelsKeepTheirCopyLoopsInline) {
+  TemporaryFolder out;
+  const std::string compile = "compile " + kTestModels + "/direct_row_lanes_long_rows.onnxtxt --target "
+                              "thumbv8.1m.main-none-eabihf --cpu cortex-m55 --name m -o " + out.path();
+  const CommandResult speed = Modelc(compile + " --optimize speed --dump-plan");
+  ASSERT_EQ(speed.exit_code, 0) << speed.output;
+  ASSERT_NE(speed.output.find("workspace plane_outputs"), std::string::npos) << speed.output;  // what it is about
+  EXPECT_EQ(UndefinedSymbols(out.File("m.o")), std::set<std::string>{});
 }
 
 // Sections that would be writable at run time: .data* (except .data.rel.ro, read-only
