@@ -773,9 +773,10 @@ TEST(Cli, Int8MatrixProductsOnHeliumAreRowDots) {
 // (plane rows, writing over their inputs too); so does a convolution whose window-dot
 // window would lift the arena (and is too large to gather into registers); its products
 // are VMLAs of a row's codes, masked loads where a lane's tap is padding, and its
-// fixed-point requantisation VQRDMULH (TFLite's DS-CNN). Not on a Cortex-M4 nor under
-// --optimize size. Outputs: the op model direct_row_lanes (and with plane rows' layers
-// forced workspace-free) and the int8 networks' firmware checks (Cortex-M55).
+// fixed-point requantisation VQRDMULH (TFLite's DS-CNN, whose rows of 5 run lanes
+// across rows). Not on a Cortex-M4 nor under --optimize size. Outputs: the op models
+// direct_row_lanes (and with plane rows' layers forced workspace-free) and
+// direct_lanes_across_rows, and the int8 networks' firmware checks (Cortex-M55).
 TEST(Cli, DepthwiseInt8OnHeliumTakesRowsFourPixelsAtATime) {
   const std::string model = kTestModels + "/direct_row_lanes.onnxtxt --dump-plan --name d";
   TemporaryFolder m55, size, m4, kws;
@@ -821,8 +822,8 @@ TEST(Cli, DepthwiseInt8OnHeliumTakesRowsFourPixelsAtATime) {
                                 "requantisation\n"),
             std::string::npos) << blocks.output;
   // The other admitted shapes (op model direct_row_lanes_shapes): a channel multiplier of
-  // 2, kernels 1x5 (stride 2 across), 5x1 and 1x9, a grouped 1x4 on rows of three vectors
-  // (one step of three);
+  // 2, kernels 1x5 (stride 2 across), 5x1 (on rows of 10: its lanes across rows) and 1x9,
+  // a grouped 1x4 on rows of three vectors (one step of three);
   // under --optimize speed the stride-2-across one, which plane rows do not take.
   const std::string shapes = kTestModels + "/direct_row_lanes_shapes.onnxtxt --dump-plan --target "
                              "thumbv8.1m.main-none-eabihf --cpu cortex-m55 -o ";
@@ -833,7 +834,8 @@ TEST(Cli, DepthwiseInt8OnHeliumTakesRowsFourPixelsAtATime) {
                             "'Conv_24' QLinearConv: direct (lanes 4, channel block 1)",
                             "'Conv_37' QLinearConv: plane-rows",
                             "'Conv_50' QLinearConv: direct (lanes 4, vectors 3, channel block 2)",
-                            "'Conv_59' QLinearConv: direct (lanes 4, channel block 1)"}) {
+                            "'Conv_59' QLinearConv: direct (lanes 4, channel block 1), float requantisation, "
+                            "lanes across rows"}) {
     EXPECT_NE(memory.output.find(piece), std::string::npos) << piece << "\n" << memory.output;
   }
   // Speed mode's too where the row lanes run: not the DSP pairs (the channel
@@ -846,26 +848,49 @@ TEST(Cli, DepthwiseInt8OnHeliumTakesRowsFourPixelsAtATime) {
     EXPECT_NE(speed.output.find(piece), std::string::npos) << piece << "\n" << speed.output;
   }
   // TFLite's MobileNet in memory mode: plane rows for the stride-1 depthwise layers
-  // (the 48x48 one's padded plane of 5 KB below the activation bound), the row lanes at
-  // stride 2, as in speed mode; its DS-CNN's planes would lift the arena: row lanes.
+  // (the 48x48 one's padded plane of 5 KB below the activation bound; its 6x6 and 3x3
+  // ones too, whose planes would loop too few vectors by lanes across rows), the row
+  // lanes at stride 2, as in speed mode. Its DS-CNN's rows of 5 take the lanes across
+  // rows in every mode (op model direct_lanes_across_rows).
   for (const char* optimize : {"memory", "speed"}) {
-    TemporaryFolder folder;
-    const CommandResult vww = Modelc("compile " + std::string(MODELC_TFLITE_DIR) +
-                                     "/../tflite_int8/mobilenet_v1_025_vww.tflite --dump-plan --target "
-                                     "thumbv8.1m.main-none-eabihf --cpu cortex-m55 --optimize " + optimize +
-                                     " -o " + folder.path());
+    TemporaryFolder folder, kws_plan;
+    auto plan_of = [&](const char* model, const TemporaryFolder& out) {
+      return Modelc("compile " + std::string(MODELC_TFLITE_DIR) + "/../tflite_int8/" + model + " --dump-plan --target "
+                    "thumbv8.1m.main-none-eabihf --cpu cortex-m55 --optimize " + optimize + " -o " + out.path());
+    };
+    const CommandResult vww = plan_of("mobilenet_v1_025_vww.tflite", folder);
     ASSERT_EQ(vww.exit_code, 0) << vww.output;
     EXPECT_NE(vww.output.find("'DEPTHWISE_CONV_2D_1/conv' QLinearConv: plane-rows"), std::string::npos) << vww.output;
     EXPECT_NE(vww.output.find("'DEPTHWISE_CONV_2D_3/conv' QLinearConv: direct (lanes 4"), std::string::npos)
         << vww.output;
+    EXPECT_NE(vww.output.find("'DEPTHWISE_CONV_2D_13/conv' QLinearConv: plane-rows"), std::string::npos) << vww.output;
+    EXPECT_NE(vww.output.find("'DEPTHWISE_CONV_2D_25/conv' QLinearConv: plane-rows"), std::string::npos) << vww.output;
+    EXPECT_EQ(vww.output.find("lanes across rows"), std::string::npos) << vww.output;
+    const CommandResult kws_layers = plan_of("ds_cnn_kws.tflite", kws_plan);
+    ASSERT_EQ(kws_layers.exit_code, 0) << kws_layers.output;
+    for (const char* layer : {"1", "3", "5", "7"}) {
+      EXPECT_NE(kws_layers.output.find(std::string("'DEPTHWISE_CONV_2D_") + layer + "/conv' QLinearConv: direct (lanes 4, "
+                                       "channel block 1), fixed-point-tflite requantisation (accumulators below 2^30), "
+                                       "lanes across rows"),
+                std::string::npos) << layer << "\n" << kws_layers.output;
+    }
   }
-  TemporaryFolder kws_plan;
-  const CommandResult kws_memory = Modelc("compile " + std::string(MODELC_TFLITE_DIR) +
-                                          "/../tflite_int8/ds_cnn_kws.tflite --dump-plan --target "
-                                          "thumbv8.1m.main-none-eabihf --cpu cortex-m55 -o " + kws_plan.path());
-  ASSERT_EQ(kws_memory.exit_code, 0) << kws_memory.output;
-  EXPECT_NE(kws_memory.output.find("'DEPTHWISE_CONV_2D_1/conv' QLinearConv: direct (lanes 4"), std::string::npos)
-      << kws_memory.output;
+  // The op model's two layers in every mode but size, writing over their inputs where
+  // memory comes first.
+  for (const char* optimize : {"memory", "balanced", "speed", "size"}) {
+    TemporaryFolder folder;
+    const CommandResult across = Modelc("compile " + kTestModels + "/direct_lanes_across_rows.onnxtxt --dump-plan "
+                                        "--target thumbv8.1m.main-none-eabihf --cpu cortex-m55 --optimize " +
+                                        optimize + " -o " + folder.path());
+    ASSERT_EQ(across.exit_code, 0) << across.output;
+    const bool size = std::string(optimize) == "size", speed = std::string(optimize) == "speed";
+    for (const char* layer : {"'Conv_15'", "'Conv_31'"}) {
+      const std::string plan = std::string(layer) + " QLinearConv: direct (" + (size ? "" : "lanes 4, ") +
+                               "channel block 1), float requantisation" + (size ? "" : ", lanes across rows") +
+                               (speed ? "\n" : ", writes over its consumed input\n");
+      EXPECT_NE(across.output.find(plan), std::string::npos) << plan << "\n" << across.output;
+    }
+  }
   ASSERT_EQ(Modelc("compile " + std::string(MODELC_TFLITE_DIR) + "/../tflite_int8/ds_cnn_kws.tflite --target "
                    "thumbv8.1m.main-none-eabihf --cpu cortex-m55 --name k -o " + kws.path()).exit_code, 0);
   const CommandResult kws_code = RunCommand("llvm-objdump-19 -d " + kws.File("k.o"));

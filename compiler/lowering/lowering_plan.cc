@@ -276,9 +276,10 @@ std::string PrintLoweringPlan(const Graph& graph, const LoweringPlan& plan) {
                                                                              ? " (accumulators below 2^30)"
                                                                              : "")
                                                           : "",
-                                           node_plan.unrolled_interior ? ", interior unrolled"
-                                           : node_plan.word_rows       ? ", word rows"
-                                                                       : "",  // never both
+                                           node_plan.unrolled_interior   ? ", interior unrolled"
+                                           : node_plan.word_rows         ? ", word rows"
+                                           : node_plan.lanes_across_rows ? ", lanes across rows"
+                                                                         : "",  // never two
                                            absl::StrCat(node_plan.window_channel_runs
                                                             ? ", reads its input in place by channel runs"
                                                         : node_plan.window_gather_halfwords

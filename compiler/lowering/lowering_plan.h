@@ -174,6 +174,12 @@ struct NodePlan {
   // four codes and one of four weights, two SMLADs (DirectKernelWordRows,
   // quantized_product_lowering.h); "word rows" in --dump-plan.
   bool word_rows = false;
+  // The direct kernel's row lanes on Helium (tiles.lanes) through a depthwise layer at
+  // stride 1 whose output plane is its input's size and whose rows leave lanes idle
+  // (DS-CNN's 5 columns): consecutive pixels of the plane in the lanes, across rows
+  // (DirectKernelLanesAcrossRows, quantized_product_lowering.h); "lanes across rows" in
+  // --dump-plan.
+  bool lanes_across_rows = false;
   // A quantised product requantised in TFLite's fixed point whose every accumulator is below 2^30
   // in magnitude (bounded from its constant weights, zero points and bias): TFLite's
   // doubled high product is then one rounding multiply of 2x (SMMULR on Arm) and its

@@ -45,8 +45,9 @@ bool ZeroWeightZeroPoint(const Graph& graph, const Node& node, int zero_point_in
 // kernel's pairs, DirectKernelPairsPixels), both windows read before either pixel is
 // written and no byte outside them, need no more: the first pixel is only written later.
 // Nor do four (the row lanes on Helium, DirectKernelRowLanes): a vector's pixels are
-// written only after all four windows are read, and the one byte it may read outside
-// them (stride 2's, after the last lane's tap) is dropped whatever it holds.
+// written only after all four windows are read, and what it may read outside them
+// (stride 2's byte after the last lane's tap; across rows, a neighbouring row's code in
+// place of a tap outside a lane's row) is dropped whatever it holds.
 int64_t DepthwisePixelOverrun(const WindowGeometry& w) {
   const int64_t pixels = w.out_h * w.out_w;
   std::vector<int64_t> lowest_read_from(pixels + 1, w.in_h * w.in_w);  // by any pixel from this one on
@@ -557,6 +558,30 @@ int64_t DirectKernelRowLanes(const Graph& graph, const Node& node, const ConvGeo
   return admitted ? 4 : 0;
 }
 
+VectorRange LanesAcrossRowsLooped(const WindowGeometry& w, int64_t lanes) {
+  const int64_t pixels = w.in_h * w.in_w, vectors = (pixels + lanes - 1) / lanes;
+  // The lowest load is lane 0's tap (0, 0), the highest the last lane's last tap.
+  const int64_t below = w.pad_top * w.in_w + w.pad_left;
+  const int64_t above = (w.kernel_h - 1 - w.pad_top) * w.in_w + w.kernel_w - 1 - w.pad_left;
+  VectorRange range;
+  range.first = std::min(vectors, (below + lanes - 1) / lanes);
+  const int64_t last_first_pixel = pixels - above - lanes;  // of a looped vector
+  range.end = last_first_pixel < 0 ? range.first : std::clamp(last_first_pixel / lanes + 1, range.first, vectors);
+  return range;
+}
+
+bool DirectKernelLanesAcrossRows(const ConvGeometry& g, int64_t lanes) {
+  const WindowGeometry& w = g.window;
+  if (lanes <= 0 || g.InChannelsPerGroup() != 1 || g.OutChannelsPerGroup() != 1 || w.stride_h != 1 ||
+      w.stride_w != 1 || w.dilation_h != 1 || w.dilation_w != 1 || w.out_h != w.in_h || w.out_w != w.in_w ||
+      w.out_w % lanes == 0) {
+    return false;
+  }
+  const VectorRange looped = LanesAcrossRowsLooped(w, lanes);
+  const int64_t vectors = (w.in_h * w.in_w + lanes - 1) / lanes;
+  return 4 * (looped.end - looped.first) >= 3 * vectors;
+}
+
 absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node, const LoweringTarget& target,
                                            bool workspace_free, bool narrow_workspace) {
   const bool qlinear = node.op == OpKind::kQLinearConv;
@@ -588,10 +613,14 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   // stride 1: at stride 2 each vector's load takes twice the codes and drops half (TFLite
   // MobileNet's four stride-2 depthwise layers 0.72 M instructions, against 0.26 M by the
   // row lanes), at stride 1 the row lanes' masks at the rows' borders cost more (its 6x6
-  // layers 0.11 against 0.07 M). Elsewhere not where memory comes first (not measured).
+  // layers 0.11 against 0.07 M); nor where the row lanes run across rows (TFLite
+  // DS-CNN's rows of 5, speed mode: the model 0.53 -> 0.47 M instructions, its scratch
+  // 600 bytes less).
+  // Elsewhere not where memory comes first (not measured).
   const int64_t row_lanes = DirectKernelRowLanes(graph, node, g, target);
   const bool plane_rows = vectors && g.InChannelsPerGroup() == 1 && g.OutChannelsPerGroup() == 1 &&
-                          (row_lanes > 0 ? g.window.stride_w == 1 : !target.memory_first) &&
+                          (row_lanes > 0 ? g.window.stride_w == 1 && !DirectKernelLanesAcrossRows(g, row_lanes)
+                                         : !target.memory_first) &&
                           g.window.spatial_rank == 2 && g.window.stride_w <= 4 && g.window.stride_h == g.window.stride_w;
   // On Arm's DSP extension without vector lanes the direct kernel's pixel pairs beat the
   // DSP pairs' window copy at stride 1 with 16 input channels a group or more and at most
@@ -731,6 +760,7 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
     if (row_steps) plan.tiles.vectors = 3;
     if (DirectKernelPairsPixels(graph, node, g, target)) plan.tiles.pixels = 2;
     plan.word_rows = DirectKernelWordRows(graph, node, g, target);
+    plan.lanes_across_rows = DirectKernelLanesAcrossRows(g, plan.tiles.lanes);
   }
   plan.unrolled_interior = plan.kernel == KernelVariant(QuantizedProductKernel::kDirect) &&
                            target.vector_lanes == 1 && !target.int8_vector_dot && !target.code_size_first &&

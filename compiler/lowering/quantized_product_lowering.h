@@ -151,7 +151,8 @@ bool DirectKernelWordRows(const Graph& graph, const Node& node, const ConvGeomet
 // kernels of at most kDirectLanesTaps taps a plane, constant int8 weights with zero
 // point 0, one image, not under --optimize size. That is the depthwise layers of 3x3
 // kernels or smaller at stride 2 in every mode, and at stride 1 where memory comes
-// first and plane rows' padded plane would lift the arena above the activation bound;
+// first and plane rows' padded plane would lift the arena above the activation bound,
+// or in every mode where the lanes run across rows (DirectKernelLanesAcrossRows);
 // grouped convolutions the DSP pairs would take; and any such convolution whose
 // window-dot window buffer would lift the arena where it reads neither by channel runs
 // nor by gathers. Each tap is then one load
@@ -163,6 +164,24 @@ bool DirectKernelWordRows(const Graph& graph, const Node& node, const ConvGeomet
 int64_t DirectKernelRowLanes(const Graph& graph, const Node& node, const ConvGeometry& g,
                              const LoweringTarget& target);
 inline constexpr int64_t kDirectLanesTaps = 9;  // 3x3: a depthwise layer's weights stay in registers
+// Whether the row lanes (`lanes` of them) run through the plane across rows instead
+// (NodePlan::lanes_across_rows), in every mode, in place of plane rows too: a depthwise
+// layer (one input and one output channel a group) at stride 1 without dilation whose
+// output plane is its input's size, with rows that leave lanes of their last vector idle
+// (DS-CNN's 5 columns: 2 vectors a row for 5 pixels), and at least 3/4 of the plane's
+// vectors looped (LanesAcrossRowsLooped: MobileNet's 6x6 and 3x3 planes ran slower so
+// than by plane rows, with a lead over the consumed input that lifted the arena).
+// Consecutive pixels of the plane then share a vector whatever their row: each tap is
+// one load at a constant offset from the vector's first pixel, a lane whose tap lies
+// outside its row or the image taking the zero point's code.
+bool DirectKernelLanesAcrossRows(const ConvGeometry& g, int64_t lanes);
+// The vectors of `lanes` pixels of the plane that lanes across rows loop over, [first,
+// end): those whose every load (each lane's every tap, its row or not) lies in the
+// plane, and so every kernel row in the image; the others are written out.
+struct VectorRange {
+  int64_t first = 0, end = 0;
+};
+VectorRange LanesAcrossRowsLooped(const WindowGeometry& w, int64_t lanes);
 int64_t WindowDotTaps(int64_t taps);  // taps rounded up to whole vectors
 // The byte offset of tap `tap` of a window of 8-bit codes (the weights' order: (c *
 // kernel_h + kh) * kernel_w + kw) from its corner: c * in_h * in_w + kh * dilation_h *

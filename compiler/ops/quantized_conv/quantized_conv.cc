@@ -1579,6 +1579,124 @@ void EmitDirectRowLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
   }, /*allow_unrolling=*/false);
 }
 
+// NodePlan::lanes_across_rows (DirectKernelLanesAcrossRows): the row lanes through a
+// depthwise layer's plane across rows. Vector v holds pixels f = v * lanes + l of the
+// plane (oh * W + ow, the output as wide as the input); tap (kh, kw) of them is input
+// element f + (kh - pad_top) * W + (kw - pad_left), one load of the lanes' codes. A lane
+// whose tap lies outside its row (column ow + kw - pad_left outside [0, W)) or above or
+// below the image takes the zero point's code in its place, which adds nothing: the
+// sums start at -x_zero_point times the channel's weight sum. The vectors between the
+// first and the last whose every load lies in the plane, and every kernel row in the
+// image, loop: each lane's column carried from vector to vector, their loads whole, the
+// codes of a tap outside a lane's row (a neighbouring row's) replaced. The others are
+// written out, their loads masked (constants): nothing read outside the lanes' windows,
+// nor past the plane's last pixel, whose lanes are not stored. A vector's windows are
+// all read before its pixels are written; the codes read outside them are dropped
+// whatever they hold: over a consumed input the direct kernel's lead holds.
+void EmitDirectLanesAcrossRowsConv(KernelContext& k, const QuantizedConvGeometry& g) {
+  const WindowGeometry& s = g.conv.window;
+  llvm::IRBuilder<>& b = k.b;
+  const int64_t lanes = k.plan.tiles.lanes, width = s.in_w, pixels = s.in_h * s.in_w;
+  const int64_t taps = s.kernel_h * s.kernel_w, vectors = (pixels + lanes - 1) / lanes;
+  llvm::Type* i32 = b.getInt32Ty();
+  auto* codes_type = llvm::FixedVectorType::get(b.getInt8Ty(), lanes);
+  auto* words = llvm::FixedVectorType::get(i32, lanes);
+  auto* indices = llvm::FixedVectorType::get(k.Index(), lanes);
+  const bool unsigned_codes = g.x_type == DataType::kUInt8;
+  llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
+  llvm::Value* zero_point_codes = b.CreateVectorSplat(lanes, b.CreateTrunc(x_zero_point, b.getInt8Ty()));
+  auto splat = [&](llvm::Value* v) { return b.CreateVectorSplat(lanes, v); };
+  const VectorRange looped = LanesAcrossRowsLooped(s, lanes);
+  const int64_t head = looped.first, tail = looped.end;
+  ChannelOutput output(k, g);
+  llvm::Value* columns = k.EntryAlloca(indices, llvm::Align(16));  // the loop's lanes' ow
+  k.Loop(s.batch * s.channels, [&](llvm::Value* plane) {
+    llvm::Value* n = s.batch == 1 ? k.Int(0) : b.CreateSDiv(plane, k.Int(s.channels));
+    llvm::Value* m = s.batch == 1 ? plane : b.CreateSRem(plane, k.Int(s.channels));
+    output.Channel(m);
+    llvm::Value* input_plane = b.CreateMul(plane, k.Int(pixels));
+    std::vector<llvm::Value*> weights;
+    llvm::Value* weight_sum = b.getInt32(0);
+    for (int64_t t = 0; t < taps; ++t) {
+      weights.push_back(
+          b.CreateSExt(k.LoadAs(DataType::kInt8, k.in[g.w_input], b.CreateAdd(b.CreateMul(m, k.Int(taps)), k.Int(t))), i32));
+      weight_sum = b.CreateAdd(weight_sum, weights[t]);
+    }
+    llvm::Value* start = splat(b.CreateMul(b.CreateNeg(x_zero_point), weight_sum));
+    // The vector of pixels from `first`: looped, its lanes' columns `ow`; or written out,
+    // its first pixel `fixed_first` (its lanes' taps known when compiling).
+    auto vector_at = [&](llvm::Value* first, llvm::Value* ow, std::optional<int64_t> fixed_first) {
+      // Where the lanes read tap (kh, kw): nullptr for every lane.
+      auto tap_mask = [&](int64_t kh, int64_t kw) -> llvm::Value* {
+        const int64_t offset = kw - s.pad_left;  // ow + offset must lie in [0, W)
+        if (fixed_first) {
+          std::vector<llvm::Constant*> bits;
+          bool all = true;
+          for (int64_t l = 0; l < lanes; ++l) {
+            const int64_t pixel = *fixed_first + l, ih = pixel / width + kh - s.pad_top, iw = pixel % width + offset;
+            const bool on = pixel < pixels && ih >= 0 && ih < s.in_h && iw >= 0 && iw < width;
+            bits.push_back(b.getInt1(on));
+            all = all && on;
+          }
+          return all ? nullptr : llvm::ConstantVector::get(bits);
+        }
+        llvm::Value* mask = nullptr;
+        auto also = [&](llvm::Value* condition) { mask = mask ? b.CreateAnd(mask, condition) : condition; };
+        if (offset < 0) also(b.CreateICmpSGE(ow, splat(k.Int(-offset))));
+        if (offset > 0) also(b.CreateICmpSLT(ow, splat(k.Int(width - offset))));
+        return mask;
+      };
+      llvm::Value* sum = start;
+      // A kernel column's loads one after the other (one mask).
+      for (int64_t kw = 0; kw < s.kernel_w; ++kw) {
+        std::vector<llvm::Value*> column;
+        for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
+          llvm::Value* mask = tap_mask(kh, kw);
+          // Not inbounds: a written-out vector's first address may lie before the input.
+          llvm::Value* from = b.CreateGEP(
+              b.getInt8Ty(), k.in[g.x_input],
+              b.CreateAdd(input_plane, b.CreateAdd(first, k.Int((kh - s.pad_top) * width + kw - s.pad_left))));
+          llvm::Value* codes = nullptr;
+          if (!mask) codes = b.CreateAlignedLoad(codes_type, from, llvm::Align(1));
+          else if (fixed_first) codes = b.CreateMaskedLoad(codes_type, from, llvm::Align(1), mask, zero_point_codes);
+          else codes = b.CreateSelect(mask, b.CreateAlignedLoad(codes_type, from, llvm::Align(1)), zero_point_codes);
+          column.push_back(unsigned_codes ? b.CreateZExt(codes, words) : b.CreateSExt(codes, words));
+        }
+        for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
+          sum = b.CreateAdd(sum, b.CreateMul(column[kh], splat(weights[kh * s.kernel_w + kw])));
+        }
+      }
+      llvm::Value* real = nullptr;  // the lanes at a pixel, where not all are
+      if (fixed_first && *fixed_first + lanes > pixels) {
+        std::vector<llvm::Constant*> bits;
+        for (int64_t l = 0; l < lanes; ++l) bits.push_back(b.getInt1(*fixed_first + l < pixels));
+        real = llvm::ConstantVector::get(bits);
+      }
+      llvm::Value* position = output.Position(n, m, first);
+      llvm::Value* y = output.FinishConsecutiveLanes(sum, position, lanes, real);
+      llvm::Value* to = b.CreateInBoundsGEP(k.Elem(output.Type()), k.out[0], position);
+      if (real) b.CreateMaskedStore(y, to, llvm::Align(1), real);
+      else b.CreateAlignedStore(y, to, llvm::Align(1));
+    };
+    auto written_out = [&](int64_t v) { vector_at(k.Int(v * lanes), nullptr, v * lanes); };
+    for (int64_t v = 0; v < head; ++v) written_out(v);
+    if (tail > head) {
+      std::vector<llvm::Constant*> first_columns;
+      for (int64_t l = 0; l < lanes; ++l) first_columns.push_back(llvm::ConstantInt::get(k.Index(), (head * lanes + l) % width));
+      b.CreateAlignedStore(llvm::ConstantVector::get(first_columns), columns, llvm::Align(16));
+      k.Loop(tail - head, [&](llvm::Value* i) {
+        llvm::Value* ow = b.CreateAlignedLoad(indices, columns, llvm::Align(16));
+        vector_at(b.CreateMul(b.CreateAdd(i, k.Int(head)), k.Int(lanes)), ow, std::nullopt);
+        // The next vector's columns: lanes % W further, less W past the row.
+        llvm::Value* next = b.CreateAdd(ow, splat(k.Int(lanes % width)));
+        next = b.CreateSelect(b.CreateICmpSGE(next, splat(k.Int(width))), b.CreateSub(next, splat(k.Int(width))), next);
+        b.CreateAlignedStore(next, columns, llvm::Align(16));
+      }, /*allow_unrolling=*/false);
+    }
+    for (int64_t v = tail; v < vectors; ++v) written_out(v);
+  }, /*allow_unrolling=*/false);
+}
+
 // The direct kernel's rows of at most this many pixels are written out pair by pair.
 constexpr int64_t kDirectWrittenOutColumns = 5;
 
@@ -1787,7 +1905,8 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
     return absl::OkStatus();
   }
   if (k.plan.tiles.lanes > 0) {
-    EmitDirectRowLanesConv(k, g);
+    if (k.plan.lanes_across_rows) EmitDirectLanesAcrossRowsConv(k, g);
+    else EmitDirectRowLanesConv(k, g);
     return absl::OkStatus();
   }
   const WindowGeometry& s = g.conv.window;
