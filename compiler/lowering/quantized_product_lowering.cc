@@ -574,12 +574,12 @@ bool DirectKernelLanesAcrossRows(const ConvGeometry& g, int64_t lanes) {
   const WindowGeometry& w = g.window;
   if (lanes <= 0 || g.InChannelsPerGroup() != 1 || g.OutChannelsPerGroup() != 1 || w.stride_h != 1 ||
       w.stride_w != 1 || w.dilation_h != 1 || w.dilation_w != 1 || w.out_h != w.in_h || w.out_w != w.in_w ||
-      w.out_w % lanes == 0) {
+      w.out_w % lanes == 0 || w.out_w >= 2 * lanes) {
     return false;
   }
   const VectorRange looped = LanesAcrossRowsLooped(w, lanes);
-  const int64_t vectors = (w.in_h * w.in_w + lanes - 1) / lanes;
-  return 4 * (looped.end - looped.first) >= 3 * vectors;
+  const int64_t vectors = (w.in_h * w.in_w + lanes - 1) / lanes, looped_vectors = looped.end - looped.first;
+  return 4 * looped_vectors >= 3 * vectors && vectors - looped_vectors <= kLanesAcrossRowsWrittenOut;
 }
 
 absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node, const LoweringTarget& target,
@@ -618,9 +618,9 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   // 600 bytes less).
   // Elsewhere not where memory comes first (not measured).
   const int64_t row_lanes = DirectKernelRowLanes(graph, node, g, target);
+  const bool lanes_across_rows = DirectKernelLanesAcrossRows(g, row_lanes);
   const bool plane_rows = vectors && g.InChannelsPerGroup() == 1 && g.OutChannelsPerGroup() == 1 &&
-                          (row_lanes > 0 ? g.window.stride_w == 1 && !DirectKernelLanesAcrossRows(g, row_lanes)
-                                         : !target.memory_first) &&
+                          (row_lanes > 0 ? g.window.stride_w == 1 && !lanes_across_rows : !target.memory_first) &&
                           g.window.spatial_rank == 2 && g.window.stride_w <= 4 && g.window.stride_h == g.window.stride_w;
   // On Arm's DSP extension without vector lanes the direct kernel's pixel pairs beat the
   // DSP pairs' window copy at stride 1 with 16 input channels a group or more and at most
@@ -749,7 +749,7 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
     plan.workspace.push_back({"window_codes", 0, WindowDotTaps(taps)});
   }
   if (plan.kernel == KernelVariant(QuantizedProductKernel::kDirect)) {
-    plan.tiles.lanes = DirectKernelRowLanes(graph, node, g, target);
+    plan.tiles.lanes = row_lanes;
     // With more than one input channel a group each weight is loaded per tap: the row
     // lanes then take 2 output channels for 3 vectors of pixels, each tap's weight
     // loaded once for 12 pixels and its codes once for both channels: 11 instructions
@@ -760,7 +760,7 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
     if (row_steps) plan.tiles.vectors = 3;
     if (DirectKernelPairsPixels(graph, node, g, target)) plan.tiles.pixels = 2;
     plan.word_rows = DirectKernelWordRows(graph, node, g, target);
-    plan.lanes_across_rows = DirectKernelLanesAcrossRows(g, plan.tiles.lanes);
+    plan.lanes_across_rows = lanes_across_rows;
   }
   plan.unrolled_interior = plan.kernel == KernelVariant(QuantizedProductKernel::kDirect) &&
                            target.vector_lanes == 1 && !target.int8_vector_dot && !target.code_size_first &&

@@ -167,17 +167,22 @@ inline constexpr int64_t kDirectLanesTaps = 9;  // 3x3: a depthwise layer's weig
 // Whether the row lanes (`lanes` of them) run through the plane across rows instead
 // (NodePlan::lanes_across_rows), in every mode, in place of plane rows too: a depthwise
 // layer (one input and one output channel a group) at stride 1 without dilation whose
-// output plane is its input's size, with rows that leave lanes of their last vector idle
-// (DS-CNN's 5 columns: 2 vectors a row for 5 pixels), and at least 3/4 of the plane's
-// vectors looped (LanesAcrossRowsLooped: MobileNet's 6x6 and 3x3 planes ran slower so
-// than by plane rows, with a lead over the consumed input that lifted the arena).
-// Consecutive pixels of the plane then share a vector whatever their row: each tap is
-// one load at a constant offset from the vector's first pixel, a lane whose tap lies
-// outside its row or the image taking the zero point's code.
+// output plane is its input's size, with rows narrower than two vectors that leave
+// lanes of their last vector idle (DS-CNN's 5 columns: 2 vectors a row for 5 pixels;
+// measured there only), at least 3/4 of the plane's vectors looped and at most
+// kLanesAcrossRowsWrittenOut written out (LanesAcrossRowsLooped: MobileNet's 6x6 and 3x3
+// planes, 5 of 9 and none of 3 looped, ran slower so than by plane rows, with a lead
+// over the consumed input that lifted the arena). Consecutive pixels of the plane then
+// share a vector whatever their row: each tap is one load at a constant offset from the
+// vector's first pixel, a lane whose tap lies outside its row or the image taking the
+// zero point's code.
 bool DirectKernelLanesAcrossRows(const ConvGeometry& g, int64_t lanes);
+// Vectors written out (about 90 bytes of code each), at most: DS-CNN's planes write 5.
+inline constexpr int64_t kLanesAcrossRowsWrittenOut = 8;
 // The vectors of `lanes` pixels of the plane that lanes across rows loop over, [first,
-// end): those whose every load (each lane's every tap, its row or not) lies in the
-// plane, and so every kernel row in the image; the others are written out.
+// end): those whose every load (each lane's every tap, inside its row or not) lies in
+// the plane. A tap inside its row and inside the plane lies in the image. The others
+// are written out.
 struct VectorRange {
   int64_t first = 0, end = 0;
 };

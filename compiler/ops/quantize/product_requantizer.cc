@@ -1,5 +1,6 @@
 #include "compiler/ops/quantize/product_requantizer.h"
 
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -16,14 +17,16 @@ namespace {
 // zero give that floor (see EmitMultiplyByFixedPoint), and both saturate x = m = -2^31
 // to 2^31 - 1. One instruction a vector of 4 lanes where the 64-bit products would be
 // made lane by lane.
-std::optional<llvm::Value*> HeliumDoublingHighProduct(KernelContext& k, llvm::Value* x, llvm::Value* multipliers) {
+// A Helium instruction `quad_op` applied to vectors of i32 whose lanes are a multiple of
+// 4 (x and its operand alike), 4 lanes at a time; none elsewhere.
+std::optional<llvm::Value*> ByHeliumQuads(KernelContext& k, llvm::Value* x, llvm::Value* operand,
+                                          const std::function<llvm::Value*(llvm::Value*, llvm::Value*)>& quad_op) {
   auto* type = llvm::dyn_cast<llvm::FixedVectorType>(x->getType());
   if (!k.target.helium || type == nullptr || !type->getElementType()->isIntegerTy(32) || type->getNumElements() < 4 ||
       !llvm::isPowerOf2_64(type->getNumElements())) {
     return std::nullopt;
   }
   llvm::IRBuilder<>& b = k.b;
-  auto* quad = llvm::FixedVectorType::get(b.getInt32Ty(), 4);
   std::vector<llvm::Value*> quads;
   auto part = [&](llvm::Value* v, int64_t first) {
     if (type->getNumElements() == 4) return v;
@@ -31,7 +34,7 @@ std::optional<llvm::Value*> HeliumDoublingHighProduct(KernelContext& k, llvm::Va
     return b.CreateShuffleVector(v, {at, at + 1, at + 2, at + 3});
   };
   for (int64_t first = 0; first < type->getNumElements(); first += 4) {
-    quads.push_back(b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vqrdmulh, {quad}, {part(x, first), part(multipliers, first)}));
+    quads.push_back(quad_op(part(x, first), part(operand, first)));
   }
   // Joined back in pairs: 4 + 4 -> 8, 8 + 8 -> 16, ...
   while (quads.size() > 1) {
@@ -43,6 +46,12 @@ std::optional<llvm::Value*> HeliumDoublingHighProduct(KernelContext& k, llvm::Va
     quads = std::move(joined);
   }
   return quads[0];
+}
+
+std::optional<llvm::Value*> HeliumDoublingHighProduct(KernelContext& k, llvm::Value* x, llvm::Value* multipliers) {
+  return ByHeliumQuads(k, x, multipliers, [&](llvm::Value* quad, llvm::Value* multiplier) {
+    return k.b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vqrdmulh, {quad->getType()}, {quad, multiplier});
+  });
 }
 
 // gemmlowp's doubled high product of x and the multiplier (an i32) where |x| < 2^30, so
@@ -63,10 +72,21 @@ llvm::Value* EmitShortDoublingHighProduct(KernelContext& k, llvm::Value* x, llvm
 // a vector of them like h):
 // h = q 2^e + r (0 <= r < 2^e) rounds up when r > 2^(e-1) - 1 + [h < 0], which is when
 // r + 2^(e-1) - [h < 0] reaches 2^e: (h + 2^(e-1) + (h >> 31)) >> e, the sum inside int32.
+// On Helium, VRSHL.S32 by -e shifts right rounding, adding 2^(e-1) first (without
+// overflow): VRSHL of h + (h >> 31), 3 instructions a vector where the shifts took 7.
 llvm::Value* EmitShortRoundingDivide(KernelContext& k, llvm::Value* high, llvm::Value* exponent) {
   llvm::IRBuilder<>& b = k.b;
   auto splat = [&](llvm::Value* scalar) { return SplatLike(b, high, scalar); };
   llvm::Value* e = splat(exponent);
+  if (std::optional<llvm::Value*> helium =
+          ByHeliumQuads(k, high, b.CreateNeg(e), [&](llvm::Value* quad, llvm::Value* shifts) {
+            llvm::Value* nudged = b.CreateAdd(quad, b.CreateAShr(quad, SplatLike(b, quad, b.getInt32(31))));
+            return b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vshl_vector, {quad->getType(), shifts->getType()},
+                                     {nudged, shifts, /*saturate=*/b.getInt32(0), /*round=*/b.getInt32(1),
+                                      /*unsigned=*/b.getInt32(0)});
+          })) {
+    return *helium;
+  }
   llvm::Value* half = b.CreateShl(splat(b.getInt32(1)), b.CreateSub(e, splat(b.getInt32(1))));
   return b.CreateAShr(b.CreateAdd(b.CreateAdd(high, half), b.CreateAShr(high, splat(b.getInt32(31)))), e);
 }

@@ -1585,9 +1585,9 @@ void EmitDirectRowLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
 // element f + (kh - pad_top) * W + (kw - pad_left), one load of the lanes' codes. A lane
 // whose tap lies outside its row (column ow + kw - pad_left outside [0, W)) or above or
 // below the image takes the zero point's code in its place, which adds nothing: the
-// sums start at -x_zero_point times the channel's weight sum. The vectors between the
-// first and the last whose every load lies in the plane, and every kernel row in the
-// image, loop: each lane's column carried from vector to vector, their loads whole, the
+// sums start at -x_zero_point times the channel's weight sum. The vectors whose every
+// load lies in the plane (LanesAcrossRowsLooped; a tap inside its row is then inside the
+// image) loop: each lane's column carried from vector to vector, their loads whole, the
 // codes of a tap outside a lane's row (a neighbouring row's) replaced. The others are
 // written out, their loads masked (constants): nothing read outside the lanes' windows,
 // nor past the plane's last pixel, whose lanes are not stored. A vector's windows are
@@ -1610,11 +1610,10 @@ void EmitDirectLanesAcrossRowsConv(KernelContext& k, const QuantizedConvGeometry
   const int64_t head = looped.first, tail = looped.end;
   ChannelOutput output(k, g);
   llvm::Value* columns = k.EntryAlloca(indices, llvm::Align(16));  // the loop's lanes' ow
-  k.Loop(s.batch * s.channels, [&](llvm::Value* plane) {
-    llvm::Value* n = s.batch == 1 ? k.Int(0) : b.CreateSDiv(plane, k.Int(s.channels));
-    llvm::Value* m = s.batch == 1 ? plane : b.CreateSRem(plane, k.Int(s.channels));
+  llvm::Value* n = k.Int(0);  // one image (DirectKernelRowLanes)
+  k.Loop(s.channels, [&](llvm::Value* m) {
     output.Channel(m);
-    llvm::Value* input_plane = b.CreateMul(plane, k.Int(pixels));
+    llvm::Value* input_plane = b.CreateMul(m, k.Int(pixels));
     std::vector<llvm::Value*> weights;
     llvm::Value* weight_sum = b.getInt32(0);
     for (int64_t t = 0; t < taps; ++t) {
@@ -1905,8 +1904,14 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
     return absl::OkStatus();
   }
   if (k.plan.tiles.lanes > 0) {
-    if (k.plan.lanes_across_rows) EmitDirectLanesAcrossRowsConv(k, g);
-    else EmitDirectRowLanesConv(k, g);
+    if (!k.plan.lanes_across_rows) {
+      EmitDirectRowLanesConv(k, g);
+      return absl::OkStatus();
+    }
+    if (g.conv.window.batch != 1 || !DirectKernelLanesAcrossRows(g.conv, k.plan.tiles.lanes)) {
+      return absl::InternalError("the plan runs lanes across rows where they do not apply");
+    }
+    EmitDirectLanesAcrossRowsConv(k, g);
     return absl::OkStatus();
   }
   const WindowGeometry& s = g.conv.window;
