@@ -615,8 +615,7 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   // row lanes), at stride 1 the row lanes' masks at the rows' borders cost more (its 6x6
   // layers 0.11 against 0.07 M); nor where the row lanes run across rows (TFLite
   // DS-CNN's rows of 5, speed mode: the model 0.53 -> 0.47 M instructions, its scratch
-  // 600 bytes less).
-  // Elsewhere not where memory comes first (not measured).
+  // 600 bytes less). Elsewhere not where memory comes first (not measured).
   const int64_t row_lanes = DirectKernelRowLanes(graph, node, g, target);
   const bool lanes_across_rows = DirectKernelLanesAcrossRows(g, row_lanes);
   const bool plane_rows = vectors && g.InChannelsPerGroup() == 1 && g.OutChannelsPerGroup() == 1 &&

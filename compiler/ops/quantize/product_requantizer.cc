@@ -11,12 +11,6 @@
 namespace modelc {
 namespace {
 
-// gemmlowp's doubled high product of x and a multiplier m (vectors of i32 with
-// Helium's, else none): (x m + 2^30) >> 31, which is VQRDMULH's (2 x m + 2^31) >> 32
-// for every x and m, a negative m too (a SUB's): gemmlowp's nudge and truncation toward
-// zero give that floor (see EmitMultiplyByFixedPoint), and both saturate x = m = -2^31
-// to 2^31 - 1. One instruction a vector of 4 lanes where the 64-bit products would be
-// made lane by lane.
 // A Helium instruction `quad_op` applied to vectors of i32 whose lanes are a multiple of
 // 4 (x and its operand alike), 4 lanes at a time; none elsewhere.
 std::optional<llvm::Value*> ByHeliumQuads(KernelContext& k, llvm::Value* x, llvm::Value* operand,
@@ -48,6 +42,12 @@ std::optional<llvm::Value*> ByHeliumQuads(KernelContext& k, llvm::Value* x, llvm
   return quads[0];
 }
 
+// gemmlowp's doubled high product of x and a multiplier m (vectors of i32 with
+// Helium's, else none): (x m + 2^30) >> 31, which is VQRDMULH's (2 x m + 2^31) >> 32
+// for every x and m, a negative m too (a SUB's): gemmlowp's nudge and truncation toward
+// zero give that floor (see EmitMultiplyByFixedPoint), and both saturate x = m = -2^31
+// to 2^31 - 1. One instruction a vector of 4 lanes where the 64-bit products would be
+// made lane by lane.
 std::optional<llvm::Value*> HeliumDoublingHighProduct(KernelContext& k, llvm::Value* x, llvm::Value* multipliers) {
   return ByHeliumQuads(k, x, multipliers, [&](llvm::Value* quad, llvm::Value* multiplier) {
     return k.b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vqrdmulh, {quad->getType()}, {quad, multiplier});
