@@ -289,7 +289,8 @@ std::string PrintLoweringPlan(const Graph& graph, const LoweringPlan& plan) {
                                                         node_plan.writes_over_consumed_input
                                                             ? ", writes over its consumed input"
                                                         : node_plan.row_end_masks_at_run_time ? ", row-end masks at run time"
-                                                                                              : "")));
+                                                                                              : "",
+                                                        node_plan.pairs_at_borders ? ", pairs to the borders" : "")));
     for (const WorkspaceBuffer& buffer : node_plan.workspace) {
       absl::StrAppend(&text, absl::StrFormat("      workspace %s @%d, %d bytes\n", buffer.name, buffer.offset,
                                              buffer.bytes));

@@ -174,6 +174,10 @@ struct NodePlan {
   // four codes and one of four weights, two SMLADs (DirectKernelWordRows,
   // quantized_product_lowering.h); "word rows" in --dump-plan.
   bool word_rows = false;
+  // The direct kernel's pixel pairs (tiles.pixels 2) also where a window reaches over the
+  // image's border, at stride 1 (DirectKernelPairsAtBorders,
+  // quantized_product_lowering.h); "pairs to the borders" in --dump-plan.
+  bool pairs_at_borders = false;
   // The direct kernel's row lanes on Helium (tiles.lanes) through a depthwise layer at
   // stride 1 whose output plane is its input's size and whose rows leave lanes idle
   // (DS-CNN's 5 columns): consecutive pixels of the plane in the lanes, across rows

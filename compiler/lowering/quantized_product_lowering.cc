@@ -538,6 +538,16 @@ bool DirectKernelPairsPixels(const Graph& graph, const Node& node, const ConvGeo
          w.out_w >= 2 && DirectKernelReadsCodes(graph, node);
 }
 
+bool DirectKernelPairsAtBorders(const WindowGeometry& w) {
+  if (w.stride_w != 1 || w.in_w < 4) return false;
+  for (int64_t ow = 0; ow < w.out_w; ow += 2) {
+    const int64_t w_base = ow - w.pad_left;
+    const int64_t shift = std::clamp<int64_t>(w_base, 0, w.in_w - 4) - w_base;  // bytes, up or down
+    if (shift < -3 || shift > 3) return false;
+  }
+  return true;
+}
+
 bool DirectKernelWordRows(const Graph& graph, const Node& node, const ConvGeometry& g, const LoweringTarget& target) {
   const WindowGeometry& w = g.window;
   if (!target.dsp_pairs || target.vector_lanes != 1 || target.code_size_first || w.spatial_rank != 2 ||
@@ -758,6 +768,7 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
     plan.tiles.channel_block = row_steps ? 2 : DirectChannelBlock(g.OutChannelsPerGroup(), target);
     if (row_steps) plan.tiles.vectors = 3;
     if (DirectKernelPairsPixels(graph, node, g, target)) plan.tiles.pixels = 2;
+    plan.pairs_at_borders = plan.tiles.pixels == 2 && DirectKernelPairsAtBorders(g.window);
     plan.word_rows = DirectKernelWordRows(graph, node, g, target);
     plan.lanes_across_rows = lanes_across_rows;
   }

@@ -132,6 +132,15 @@ inline constexpr int64_t kDirectUnrolledTaps = 9;
 // once for both pixels), tap 1 one SMLABB or SMLATB; not under --optimize size.
 bool DirectKernelPairsPixels(const Graph& graph, const Node& node, const ConvGeometry& g,
                              const LoweringTarget& target);
+// Whether the direct kernel's pixel pairs (DirectKernelPairsPixels) also take the pairs
+// whose windows reach over the image's border (NodePlan::pairs_at_borders): at stride 1,
+// rows of at least 4 input columns, each pair's 4 columns at most 3 outside the row.
+// Each kernel row's word is then read from the pair's first column clamped into the row
+// (at most in_w - 4) and shifted so that byte j holds the pair's column j, the zero
+// point's code filling the columns outside the row; a kernel row outside the image is
+// the zero point's code throughout (the sums' start counts every tap). An odd row's last
+// pixel is the first of a pair whose second is not stored.
+bool DirectKernelPairsAtBorders(const WindowGeometry& w);
 // Whether the direct kernel, on Arm's DSP extension without vector lanes, reads each
 // kernel row of an input channel as words (NodePlan::word_rows, "word rows" in
 // --dump-plan; no workspace): kernels 4 wide, no dilation across, rows of at least 4,

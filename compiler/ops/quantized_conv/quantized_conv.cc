@@ -1750,8 +1750,13 @@ class DirectPixelPairs {
 
   // The sums of the pixels whose windows' top left corners are (h_base, w_base) and
   // (h_base, w_base + stride_w), both inside the image, for the block from `first`;
-  // `first_plane` is the group's first input plane.
-  void Accumulate(llvm::Value* first, llvm::Value* first_plane, llvm::Value* h_base, llvm::Value* w_base) {
+  // `first_plane` is the group's first input plane. With `border_zero_point` (the
+  // input's zero point; NodePlan::pairs_at_borders, stride 1) the windows may reach
+  // over the border: each kernel row's word is read inside its row and shifted, the
+  // zero point's code filling the columns outside it and the rows outside the image
+  // (DirectKernelPairsAtBorders).
+  void Accumulate(llvm::Value* first, llvm::Value* first_plane, llvm::Value* h_base, llvm::Value* w_base,
+                  llvm::Value* border_zero_point = nullptr) {
     llvm::IRBuilder<>& b = k_.b;
     llvm::Type* i32 = b.getInt32Ty();
     llvm::Type* i8 = b.getInt8Ty();
@@ -1773,6 +1778,24 @@ class DirectPixelPairs {
       llvm::Value* start = b.CreateLoad(i32, starts_[i]);
       for (auto& sums : sums_) b.CreateStore(start, sums[i]);
     }
+    // At the border: the words' column, clamped into the row, the bits each word is
+    // shifted up (left border) or down (right), and the zero point's code in the bytes
+    // the shifts empty.
+    llvm::Value* column = w_base;
+    llvm::Value *up = nullptr, *down = nullptr, *fill = nullptr, *zero_points = nullptr;
+    if (border_zero_point) {
+      column = b.CreateBinaryIntrinsic(llvm::Intrinsic::smin,
+                                       b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, w_base, k_.Int(0)),
+                                       k_.Int(s.in_w - 4));
+      llvm::Value* shift = b.CreateSExtOrTrunc(b.CreateSub(column, w_base), i32);  // -3 .. 3 bytes
+      up = b.CreateMul(b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, shift, b.getInt32(0)), b.getInt32(8));
+      down = b.CreateMul(b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, b.CreateNeg(shift), b.getInt32(0)),
+                         b.getInt32(8));
+      llvm::Value* kept = b.CreateLShr(b.CreateShl(b.getInt32(0xffffffff), up), down);
+      zero_points = b.CreateMul(b.CreateAnd(b.CreateSExtOrTrunc(border_zero_point, i32), b.getInt32(0xff)),
+                                b.getInt32(0x01010101));
+      fill = b.CreateAnd(zero_points, b.CreateNot(kept));
+    }
     k_.Loop(channels, [&](llvm::Value* c) {
       llvm::Value* plane = b.CreateMul(b.CreateAdd(first_plane, c), k_.Int(s.in_h * s.in_w));
       // Output channel first's kernel for input channel c; channel first + i's is i
@@ -1780,9 +1803,18 @@ class DirectPixelPairs {
       llvm::Value* kernel = b.CreateMul(b.CreateAdd(b.CreateMul(first, k_.Int(channels)), c), k_.Int(s.kernel_h * 3));
       for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
         llvm::Value* ih = b.CreateAdd(h_base, k_.Int(kh * s.dilation_h));
-        llvm::Value* at = b.CreateAdd(plane, b.CreateAdd(b.CreateMul(ih, k_.Int(s.in_w)), w_base));
+        llvm::Value* row_inside = nullptr;
+        if (border_zero_point) {  // a row outside the image is read at row 0, then replaced
+          row_inside = b.CreateICmpULT(ih, k_.Int(s.in_h));
+          ih = b.CreateSelect(row_inside, ih, k_.Int(0));
+        }
+        llvm::Value* at = b.CreateAdd(plane, b.CreateAdd(b.CreateMul(ih, k_.Int(s.in_w)), column));
         // Codes c0 c1 c2 c3 from the first pixel's first tap: (c0, c2) and (c1, c3).
         llvm::Value* codes = word_at(k_.in[g_.x_input], at);
+        if (border_zero_point) {
+          codes = b.CreateSelect(row_inside, b.CreateOr(b.CreateLShr(b.CreateShl(codes, up), down), fill),
+                                 zero_points);
+        }
         llvm::Value* even = b.CreateCall(unpack, {codes});
         llvm::Value* odd = b.CreateCall(unpack, {rotated(codes, 8)});
         // The second pixel's taps 0 and 2, and the halfword pair whose top is its tap 1:
@@ -1943,6 +1975,9 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
   }
   llvm::Type* i32 = b.getInt32Ty();
   const bool pairs = k.plan.tiles.pixels == 2;
+  if (k.plan.pairs_at_borders && (!pairs || !DirectKernelPairsAtBorders(s))) {
+    return absl::InternalError("the plan runs pixel pairs to the borders where they do not apply");
+  }
   std::optional<DirectPixelPairs> pair_sums;
   if (pairs) pair_sums.emplace(k, g, block);
   const int64_t blocks = g.conv.out_channels / block;
@@ -2026,17 +2061,31 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
                                      b.CreateICmpSLT(b.CreateAdd(w_base, k.Int(s.stride_w + s.kernel_w - 1)),
                                                      k.Int(s.in_w))));
         if (s.out_w % 2 != 0) inside = b.CreateAnd(inside, b.CreateICmpSLT(ow, k.Int(s.out_w - 1)));
-        k.When(inside, [&] {
-          pair_sums->Accumulate(first, first_plane, h_base, w_base);
+        // `border_zero_point`: the pair may reach over the border, and an odd row's last
+        // pair stores only its first pixel (DirectKernelPairsAtBorders).
+        auto both_pixels = [&](llvm::Value* border_zero_point) {
+          pair_sums->Accumulate(first, first_plane, h_base, w_base, border_zero_point);
           llvm::Value* pixel = b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow);
           for (int64_t p = 0; p < 2; ++p) {
-            llvm::Value* at_pixel = b.CreateAdd(pixel, k.Int(p));
-            for (int64_t i = 0; i < block; ++i) {
-              llvm::Value* at = outputs[i].Position(n, m[i], at_pixel);
-              k.StoreAs(outputs[i].Type(), outputs[i].Finish(pair_sums->Sum(p, i), at), k.out[0], at);
+            auto store = [&] {
+              llvm::Value* at_pixel = b.CreateAdd(pixel, k.Int(p));
+              for (int64_t i = 0; i < block; ++i) {
+                llvm::Value* at = outputs[i].Position(n, m[i], at_pixel);
+                k.StoreAs(outputs[i].Type(), outputs[i].Finish(pair_sums->Sum(p, i), at), k.out[0], at);
+              }
+            };
+            if (p == 1 && border_zero_point && s.out_w % 2 != 0) {
+              k.When(b.CreateICmpSLT(b.CreateAdd(ow, k.Int(1)), k.Int(s.out_w)), store);
+            } else {
+              store();
             }
           }
-        });
+        };
+        k.When(inside, [&] { both_pixels(nullptr); });
+        if (k.plan.pairs_at_borders) {
+          k.When(b.CreateNot(inside), [&] { both_pixels(x_zero_point); });
+          return;
+        }
         // Else each pixel alone (an odd row's last pair has one). Two copies of the
         // pixel's code: as a loop of two, mobilenet_v1_025_vww_int8 ran 9% slower on a
         // Cortex-M4 for 2.6 KB less code.
