@@ -482,31 +482,40 @@ int64_t WindowPairsBytes(int64_t taps) { return (taps + 3) / 4 * 4 * 2; }
 
 namespace {
 
-// The direct kernel's uncentred forms (pixel pairs, row lanes, word rows): an 8-bit
-// input read planar (its codes, not a float quantised on reading; channels-last where
-// `one_channel_channels_last` allows it and it has one channel, stored as planar) and
-// constant int8 weights whose zero point is 0 (QLinearConv's at input 3, ConvInteger's
-// at 1).
+// Whether the tensor a quantised product reads holds its input's codes (8-bit
+// elements), which a kernel may then read in place, by bytes: not a float input it
+// quantises as it reads it (kFusedQuantizeInput), whose codes only the kernels that
+// copy a window make (InputReader). The one answer for the direct kernel's uncentred
+// forms, window-dot's gathers and channel runs, and the pixel lanes.
+bool InputHoldsCodes(const Graph& graph, const Node& node) {
+  const DataType x = graph.InputType(node, 0).element_type;
+  return !node.attributes.Has(kFusedQuantizeInput) && (x == DataType::kInt8 || x == DataType::kUInt8);
+}
+
+// The direct kernel's uncentred forms (pixel pairs, row lanes, word rows): an input
+// holding its codes read planar (channels-last where `one_channel_channels_last` allows
+// it and it has one channel, stored as planar) and constant int8 weights whose zero
+// point is 0 (QLinearConv's at input 3, ConvInteger's at 1).
 bool DirectKernelReadsCodes(const Graph& graph, const Node& node, bool one_channel_channels_last = false) {
   const int weights = node.op == OpKind::kQLinearConv ? 3 : 1;
   const int weight_zero_point = node.op == OpKind::kQLinearConv ? 5 : 3;
   const TensorType& x = graph.InputType(node, 0);
   const bool planar = !node.attributes.Has(kFusedChannelsLastInput) ||
                       (one_channel_channels_last && x.Rank() == 4 && x.shape[3] == 1);
-  return (x.element_type == DataType::kInt8 || x.element_type == DataType::kUInt8) && planar &&
-         graph.IsConstant(node.inputs[weights]) && graph.InputType(node, weights).element_type == DataType::kInt8 &&
+  return InputHoldsCodes(graph, node) && planar && graph.IsConstant(node.inputs[weights]) &&
+         graph.InputType(node, weights).element_type == DataType::kInt8 &&
          ZeroWeightZeroPoint(graph, node, weight_zero_point);
 }
 
 // How far past its corner the farthest tap of a window that Helium's window-dot on int8
 // codes may gather straight into vector registers lies (the header's kWindowDot
 // paragraph: by byte offsets up to 255, else by halfword offsets up to 65,535; the last
-// tap is the farthest); -1 where it gathers none (too many taps, not 2-D, a float input
-// quantised as it is read).
-int64_t WindowDotGatherReach(const Node& node, const ConvGeometry& g) {
+// tap is the farthest); -1 where it gathers none (too many taps, not 2-D, an input not
+// holding its codes).
+int64_t WindowDotGatherReach(const Graph& graph, const Node& node, const ConvGeometry& g) {
   const WindowGeometry& w = g.window;
   const int64_t taps = g.InChannelsPerGroup() * w.kernel_h * w.kernel_w;
-  if (w.spatial_rank != 2 || WindowDotTaps(taps) > kGatheredWindowTaps || node.attributes.Has(kFusedQuantizeInput)) {
+  if (w.spatial_rank != 2 || WindowDotTaps(taps) > kGatheredWindowTaps || !InputHoldsCodes(graph, node)) {
     return -1;
   }
   return WindowTapOffset(w, node.attributes.Has(kFusedChannelsLastInput), taps - 1);
@@ -517,12 +526,12 @@ int64_t WindowDotGatherReach(const Node& node, const ConvGeometry& g) {
 constexpr int64_t kRunsFasterChannels = 32;
 
 // Whether window-dot on int8 codes can read its input in place by runs of input
-// channels (the header's kWindowDot paragraph): a planar input, whole runs of channels
-// a group, each run's last plane at most 65,535 bytes past its first.
-bool WindowDotGathersChannelRuns(const Node& node, const ConvGeometry& g) {
+// channels (the header's kWindowDot paragraph): a planar input holding its codes, whole
+// runs of channels a group, each run's last plane at most 65,535 bytes past its first.
+bool WindowDotGathersChannelRuns(const Graph& graph, const Node& node, const ConvGeometry& g) {
   const WindowGeometry& w = g.window;
-  return w.spatial_rank == 2 && g.InChannelsPerGroup() % kChannelRunLanes == 0 &&
-         !node.attributes.Has(kFusedQuantizeInput) && !node.attributes.Has(kFusedChannelsLastInput) &&
+  return w.spatial_rank == 2 && g.InChannelsPerGroup() % kChannelRunLanes == 0 && InputHoldsCodes(graph, node) &&
+         !node.attributes.Has(kFusedChannelsLastInput) &&
          (kChannelRunLanes - 1) * w.in_h * w.in_w <= 65535;
 }
 
@@ -651,8 +660,8 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   // An 8-bit input with a constant zero point and a constant bias: a codes kernel's
   // window holds the input's codes, the zero point's share folded into "bias_folded". A
   // float32 input quantised as it is read has codes of its zero point's type, which the
-  // kernels that copy the window quantise into it (InputReader; not the pixel lanes,
-  // which copy the input's bytes): Cortex-M55, mobilenet_v1_025_vww_int8's first layer
+  // kernels that copy the window quantise into it (InputReader; not those that read the
+  // input's bytes, InputHoldsCodes): Cortex-M55, mobilenet_v1_025_vww_int8's first layer
   // in memory mode 1.03 -> 0.62 M instructions (int16 window: 7 VMLAV of 4 products per
   // output channel, with weights reloaded from the stack).
   const bool quantizes_input = node.attributes.Has(kFusedQuantizeInput);
@@ -674,14 +683,14 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   // instructions, 0.33 against 0.36 M at stride 2). The copy serves every block of a
   // pixel, the runs gather again for each: with more blocks or runs the copy is faster
   // (the 32- and 64-channel layers: 0.73 against 0.67 M, 0.83 against 0.54 M).
-  const int64_t gather_reach = WindowDotGatherReach(node, g);
+  const int64_t gather_reach = WindowDotGatherReach(graph, node, g);
   const bool gathers_whole = gather_reach >= 0 && gather_reach <= 255;
   // Farther taps by halfword offsets: MobileNet's first layer on its channels-last image
   // (rows 288 bytes apart) copied its window byte by byte (Cortex-M55: 0.47 M
   // instructions).
   const bool gathers_halfwords = gather_reach > 255 && gather_reach <= 65535;
   const bool runs_possible = target.vector_lanes >= 4 && target.int8_vector_dot && target.flash_first && codes_ready &&
-                             WindowDotGathersChannelRuns(node, g);
+                             WindowDotGathersChannelRuns(graph, node, g);
   const bool runs_faster = g.InChannelsPerGroup() == kChannelRunLanes && g.window.kernel_h * g.window.kernel_w > 1 &&
                            g.OutChannelsPerGroup() <= kRunsFasterChannels && !gathers_whole;
   const bool channel_runs = runs_possible && (workspace_free || (window_dot && runs_faster));
@@ -701,8 +710,9 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
     return target.byte_quad_lanes >= lanes && 4 * span >= 3 * ((span + lanes - 1) / lanes * lanes);
   };
   const int64_t pixel_lanes = fills(16) ? 16 : fills(8) ? 8 : 0;
-  const bool pixel_block = byte_quads && pixel_lanes > 0 && !plane_rows && qlinear && g.groups == 1 && !quantizes_input &&
-                           g.window.spatial_rank == 2 && taps >= 4 && (pointwise_plane || !target.memory_first) &&
+  const bool pixel_block = byte_quads && pixel_lanes > 0 && !plane_rows && qlinear && g.groups == 1 &&
+                           InputHoldsCodes(graph, node) && g.window.spatial_rank == 2 && taps >= 4 &&
+                           (pointwise_plane || !target.memory_first) &&
                            !node.attributes.Has(kFusedChannelsLastInput) &&
                            !node.attributes.Has(kFusedChannelsLastOutput);
   NodePlan plan;
