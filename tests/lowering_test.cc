@@ -14,6 +14,7 @@
 #include "compiler/backend/target.h"
 #include "compiler/lowering/linear_lowering.h"
 #include "compiler/lowering/lowering_plan.h"
+#include "compiler/lowering/quantized_product_lowering.h"
 #include "compiler/planning/buffer_assignment.h"
 #include "compiler/reference/evaluator.h"
 #include "gtest/gtest.h"
@@ -236,6 +237,26 @@ TEST(PrepareConstants, PanelsHoldEveryElementOfBOnce) {
   for (int64_t row = 0; row < k; ++row)
     for (int64_t col = 0; col < n; ++col) transposed[col * k + row] = b[row * n + col];
   EXPECT_EQ(PackPanels(transposed, /*transposed=*/true, k, n, tiles), packed);
+}
+
+// The direct kernel's pixel pairs run to the borders where each pair's word of 4 columns,
+// read inside its row, is at most 3 bytes off the pair's first column: at stride 1
+// across, on rows of at least 4 columns.
+TEST(DirectKernelPairsAtBorders, AdmitsShiftsOfAtMostThreeBytes) {
+  auto window = [](int64_t in_w, int64_t pad_left, int64_t pad_right, int64_t stride_w) {
+    WindowGeometry w;
+    w.in_h = 5, w.in_w = in_w, w.kernel_h = 3, w.kernel_w = 3, w.stride_w = stride_w;
+    w.pad_top = w.pad_bottom = 1, w.pad_left = pad_left, w.pad_right = pad_right;
+    w.out_h = 5, w.out_w = (in_w + pad_left + pad_right - 3) / stride_w + 1;
+    return w;
+  };
+  EXPECT_TRUE(DirectKernelPairsAtBorders(window(5, 1, 1, 1)));   // DS-CNN's rows
+  EXPECT_TRUE(DirectKernelPairsAtBorders(window(4, 2, 2, 1)));   // shifts 2, 0, -2
+  EXPECT_TRUE(DirectKernelPairsAtBorders(window(8, 3, 3, 1)));   // shifts 3 .. -3
+  EXPECT_FALSE(DirectKernelPairsAtBorders(window(7, 3, 3, 1)));  // odd rows: the last pair's second pixel -4
+  EXPECT_FALSE(DirectKernelPairsAtBorders(window(8, 4, 1, 1)));  // the first pair 4 bytes left of its row
+  EXPECT_FALSE(DirectKernelPairsAtBorders(window(3, 1, 1, 1)));  // rows narrower than a word
+  EXPECT_FALSE(DirectKernelPairsAtBorders(window(48, 0, 1, 2)));  // stride 2 across
 }
 
 TEST(LoweringPlan, RecurrentStatesLiveInNamedBuffers) {

@@ -43,7 +43,9 @@ bool ZeroWeightZeroPoint(const Graph& graph, const Node& node, int zero_point_in
 // element any later window reads. Channel 0's; a later channel has more room when an
 // output plane is no larger than an input plane. Two pixels at a time (the direct
 // kernel's pairs, DirectKernelPairsPixels), both windows read before either pixel is
-// written and no byte outside them, need no more: the first pixel is only written later.
+// written and no byte outside them kept (at the borders, DirectKernelPairsAtBorders,
+// bytes beside them are read and dropped), need no more: the first pixel is only written
+// later.
 // Nor do four (the row lanes on Helium, DirectKernelRowLanes): a vector's pixels are
 // written only after all four windows are read, and what it may read outside them
 // (stride 2's byte after the last lane's tap; across rows, a neighbouring row's code in
@@ -784,7 +786,8 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   }
   plan.unrolled_interior = plan.kernel == KernelVariant(QuantizedProductKernel::kDirect) &&
                            target.vector_lanes == 1 && !target.int8_vector_dot && !target.code_size_first &&
-                           !plan.word_rows && g.window.kernel_h * g.window.kernel_w <= kDirectUnrolledTaps;
+                           !plan.word_rows && !plan.pairs_at_borders &&  // no pixel alone
+                           g.window.kernel_h * g.window.kernel_w <= kDirectUnrolledTaps;
   if (target.memory_first && qlinear) {
     PlanWritingOverInput(graph, node, g, ByteSize(graph.value(node.outputs[0]).type.element_type), plan);
   }

@@ -1713,13 +1713,15 @@ constexpr int64_t kDirectWrittenOutColumns = 5;
 
 // NodePlan::tiles.pixels == 2 on the direct kernel (lowering/quantized_product_lowering.h,
 // DirectKernelPairsPixels): two output pixels side by side whose windows lie wholly
-// inside the image, for a block of output channels. Each kernel row of an input channel
+// inside the image (with NodePlan::pairs_at_borders any two, Accumulate), for a block of
+// output channels. Each kernel row of an input channel
 // is one 32-bit load of the input's codes (two at stride 2), unpacked into halfword
 // pairs by SXTB16 (UXTB16 for uint8 codes): a pixel's taps 0 and 2 are one pair, times the row's
 // weights 0 and 2 in one SMLAD; its tap 1 is a half, times weight 1 in one SMLABB or
 // SMLATB. The codes are not centred: each sum starts at -x_zero_point times its
-// channel's weight sum (every tap of an inside window counts), made once per image and
-// block of channels. The loads read no byte outside the two windows, and both windows
+// channel's weight sum (every tap counts: one in the border holds the zero point's
+// code), made once per image and block of channels. No byte outside the two windows is
+// kept (at the borders bytes beside them are read and dropped), and both windows
 // are read before either pixel is written: a depthwise layer writing over its input
 // (NodePlan::writes_over_consumed_input) needs no more lead than one pixel at a time.
 class DirectPixelPairs {
@@ -1749,14 +1751,14 @@ class DirectPixelPairs {
   }
 
   // The sums of the pixels whose windows' top left corners are (h_base, w_base) and
-  // (h_base, w_base + stride_w), both inside the image, for the block from `first`;
-  // `first_plane` is the group's first input plane. With `border_zero_point` (the
-  // input's zero point; NodePlan::pairs_at_borders, stride 1) the windows may reach
-  // over the border: each kernel row's word is read inside its row and shifted, the
-  // zero point's code filling the columns outside it and the rows outside the image
-  // (DirectKernelPairsAtBorders).
+  // (h_base, w_base + stride_w), for the block from `first`; `first_plane` is the
+  // group's first input plane. Without `border_zero_point` both windows lie inside the
+  // image. With it (the input's zero point; NodePlan::pairs_at_borders, stride 1 across)
+  // they may reach over the border: each kernel row's word is read inside its row and
+  // shifted, the zero point's code filling the columns outside it and, unless
+  // `rows_inside`, the rows outside the image (DirectKernelPairsAtBorders).
   void Accumulate(llvm::Value* first, llvm::Value* first_plane, llvm::Value* h_base, llvm::Value* w_base,
-                  llvm::Value* border_zero_point = nullptr) {
+                  llvm::Value* border_zero_point = nullptr, bool rows_inside = false) {
     llvm::IRBuilder<>& b = k_.b;
     llvm::Type* i32 = b.getInt32Ty();
     llvm::Type* i8 = b.getInt8Ty();
@@ -1804,7 +1806,7 @@ class DirectPixelPairs {
       for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
         llvm::Value* ih = b.CreateAdd(h_base, k_.Int(kh * s.dilation_h));
         llvm::Value* row_inside = nullptr;
-        if (border_zero_point) {  // a row outside the image is read at row 0, then replaced
+        if (border_zero_point && !rows_inside) {  // a row outside the image: row 0 read, then replaced
           row_inside = b.CreateICmpULT(ih, k_.Int(s.in_h));
           ih = b.CreateSelect(row_inside, ih, k_.Int(0));
         }
@@ -1812,8 +1814,8 @@ class DirectPixelPairs {
         // Codes c0 c1 c2 c3 from the first pixel's first tap: (c0, c2) and (c1, c3).
         llvm::Value* codes = word_at(k_.in[g_.x_input], at);
         if (border_zero_point) {
-          codes = b.CreateSelect(row_inside, b.CreateOr(b.CreateLShr(b.CreateShl(codes, up), down), fill),
-                                 zero_points);
+          codes = b.CreateOr(b.CreateLShr(b.CreateShl(codes, up), down), fill);
+          if (row_inside) codes = b.CreateSelect(row_inside, codes, zero_points);
         }
         llvm::Value* even = b.CreateCall(unpack, {codes});
         llvm::Value* odd = b.CreateCall(unpack, {rotated(codes, 8)});
@@ -1922,8 +1924,8 @@ void AccumulateWordRows(KernelContext& k, const QuantizedConvGeometry& g, llvm::
 
 // Direct convolution, planar: one int32 dot product per output element over the taps
 // inside the image (the valid kernel rows and columns are computed per output pixel);
-// with NodePlan::tiles.pixels 2, two pixels at a time where both windows lie inside
-// (DirectPixelPairs); with NodePlan::tiles.lanes, a row's pixels in a vector's lanes
+// with NodePlan::tiles.pixels 2, two pixels at a time where both windows lie inside, or
+// everywhere with NodePlan::pairs_at_borders (DirectPixelPairs); with NodePlan::tiles.lanes, a row's pixels in a vector's lanes
 // (EmitDirectRowLanesConv).
 absl::Status EmitConvIntegerKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(QuantizedConvGeometry g, ResolveQuantizedConv(k.graph, k.node));
@@ -2048,7 +2050,8 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
         k.Loop(s.out_w, pixel_at);
         return;
       }
-      // Two pixels at a time where both windows lie inside the image, else each alone.
+      // Two pixels at a time where both windows lie inside the image, else to the borders
+      // (NodePlan::pairs_at_borders) or each alone.
       llvm::Value* rows_inside = b.CreateAnd(b.CreateICmpEQ(valid_rows.begin, k.Int(0)),
                                              b.CreateICmpEQ(valid_rows.end, k.Int(s.kernel_h)));
       const int64_t row_pairs = (s.out_w + 1) / 2;
@@ -2061,10 +2064,11 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
                                      b.CreateICmpSLT(b.CreateAdd(w_base, k.Int(s.stride_w + s.kernel_w - 1)),
                                                      k.Int(s.in_w))));
         if (s.out_w % 2 != 0) inside = b.CreateAnd(inside, b.CreateICmpSLT(ow, k.Int(s.out_w - 1)));
-        // `border_zero_point`: the pair may reach over the border, and an odd row's last
+        // `border_zero_point`: the pair may reach over the border (beside the row, and
+        // above or below the image unless `rows_known_inside`), and an odd row's last
         // pair stores only its first pixel (DirectKernelPairsAtBorders).
-        auto both_pixels = [&](llvm::Value* border_zero_point) {
-          pair_sums->Accumulate(first, first_plane, h_base, w_base, border_zero_point);
+        auto both_pixels = [&](llvm::Value* border_zero_point, bool rows_known_inside) {
+          pair_sums->Accumulate(first, first_plane, h_base, w_base, border_zero_point, rows_known_inside);
           llvm::Value* pixel = b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow);
           for (int64_t p = 0; p < 2; ++p) {
             auto store = [&] {
@@ -2081,9 +2085,18 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
             }
           }
         };
-        k.When(inside, [&] { both_pixels(nullptr); });
+        k.When(inside, [&] { both_pixels(nullptr, true); });
         if (k.plan.pairs_at_borders) {
-          k.When(b.CreateNot(inside), [&] { both_pixels(x_zero_point); });
+          k.When(b.CreateNot(inside), [&] {
+            // With more input channels than one a group, the rows inside the image skip
+            // the row tests in a copy of the pair's code (quantized_product_lowering.h).
+            if (channels == 1) {
+              both_pixels(x_zero_point, false);
+              return;
+            }
+            k.When(rows_inside, [&] { both_pixels(x_zero_point, true); });
+            k.When(b.CreateNot(rows_inside), [&] { both_pixels(x_zero_point, false); });
+          });
           return;
         }
         // Else each pixel alone (an odd row's last pair has one). Two copies of the
