@@ -1925,8 +1925,8 @@ void AccumulateWordRows(KernelContext& k, const QuantizedConvGeometry& g, llvm::
 // Direct convolution, planar: one int32 dot product per output element over the taps
 // inside the image (the valid kernel rows and columns are computed per output pixel);
 // with NodePlan::tiles.pixels 2, two pixels at a time where both windows lie inside, or
-// everywhere with NodePlan::pairs_at_borders (DirectPixelPairs); with NodePlan::tiles.lanes, a row's pixels in a vector's lanes
-// (EmitDirectRowLanesConv).
+// everywhere with NodePlan::pairs_at_borders (DirectPixelPairs); with
+// NodePlan::tiles.lanes, a row's pixels in a vector's lanes (EmitDirectRowLanesConv).
 absl::Status EmitConvIntegerKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(QuantizedConvGeometry g, ResolveQuantizedConv(k.graph, k.node));
   if (std::get<QuantizedProductKernel>(k.plan.kernel) == QuantizedProductKernel::kDspPairs) {
