@@ -175,7 +175,7 @@ struct NodePlan {
   // quantized_product_lowering.h); "word rows" in --dump-plan.
   bool word_rows = false;
   // The direct kernel's pixel pairs (tiles.pixels 2) also where a window reaches over the
-  // image's border, at stride 1 (DirectKernelPairsAtBorders,
+  // image's border, at stride 1 across (DirectKernelPairsAtBorders,
   // quantized_product_lowering.h); "pairs to the borders" in --dump-plan.
   bool pairs_at_borders = false;
   // The direct kernel's row lanes on Helium (tiles.lanes) through a depthwise layer at

@@ -136,15 +136,15 @@ bool DirectKernelPairsPixels(const Graph& graph, const Node& node, const ConvGeo
 // Whether the direct kernel's pixel pairs (DirectKernelPairsPixels) also take the pairs
 // whose windows reach over the image's border (NodePlan::pairs_at_borders): at stride 1
 // across, rows of at least 4 input columns, each pair's 4 columns at most 3 outside the
-// row. No pixel then runs alone (NodePlan::unrolled_interior is not set).
-// Each kernel row's word is then read from the pair's first column clamped into the row
-// (at most in_w - 4) and shifted so that byte j holds the pair's column j, the zero
+// row. Each kernel row's word is then read from the pair's first column clamped into the
+// row (at most in_w - 4) and shifted so that byte j holds the pair's column j, the zero
 // point's code filling the columns outside the row; a kernel row outside the image is
 // the zero point's code throughout (row 0 read, then replaced; the sums' start counts
 // every tap). An odd row's last pixel is the first of a pair whose second is not stored.
 // With more than one input channel a group the pairs of rows inside the image skip the
 // row tests (a copy of the pair's code: Cortex-M4, TFLite ResNet-8 24.01 -> 23.44 M
-// instructions for 3.4 KB of code; DS-CNN's depthwise layers ran 2.9% slower so).
+// instructions for 3.4 KB of code; DS-CNN's depthwise layers ran 2.9% slower so). No
+// pixel runs alone then (NodePlan::unrolled_interior is not set).
 bool DirectKernelPairsAtBorders(const WindowGeometry& w);
 // Whether the direct kernel, on Arm's DSP extension without vector lanes, reads each
 // kernel row of an input channel as words (NodePlan::word_rows, "word rows" in

@@ -1756,9 +1756,9 @@ class DirectPixelPairs {
   // image. With it (the input's zero point; NodePlan::pairs_at_borders, stride 1 across)
   // they may reach over the border: each kernel row's word is read inside its row and
   // shifted, the zero point's code filling the columns outside it and, unless
-  // `rows_inside`, the rows outside the image (DirectKernelPairsAtBorders).
+  // `rows_known_inside`, the rows outside the image (DirectKernelPairsAtBorders).
   void Accumulate(llvm::Value* first, llvm::Value* first_plane, llvm::Value* h_base, llvm::Value* w_base,
-                  llvm::Value* border_zero_point = nullptr, bool rows_inside = false) {
+                  llvm::Value* border_zero_point = nullptr, bool rows_known_inside = false) {
     llvm::IRBuilder<>& b = k_.b;
     llvm::Type* i32 = b.getInt32Ty();
     llvm::Type* i8 = b.getInt8Ty();
@@ -1806,7 +1806,7 @@ class DirectPixelPairs {
       for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
         llvm::Value* ih = b.CreateAdd(h_base, k_.Int(kh * s.dilation_h));
         llvm::Value* row_inside = nullptr;
-        if (border_zero_point && !rows_inside) {  // a row outside the image: row 0 read, then replaced
+        if (border_zero_point && !rows_known_inside) {  // a row outside the image: row 0 read, then replaced
           row_inside = b.CreateICmpULT(ih, k_.Int(s.in_h));
           ih = b.CreateSelect(row_inside, ih, k_.Int(0));
         }
