@@ -1711,6 +1711,41 @@ void EmitDirectLanesAcrossRowsConv(KernelContext& k, const QuantizedConvGeometry
 // The direct kernel's rows of at most this many pixels are written out pair by pair.
 constexpr int64_t kDirectWrittenOutColumns = 5;
 
+// A window's 4 columns from `w_base` read as one 32-bit word inside their row (in_w >= 4,
+// a column of the 4 inside): from `column`, clamp(w_base, 0, in_w - 4), then Placed
+// shifts it up (left border) or down (right) so that byte j holds column w_base + j,
+// the zero point's code in the bytes the shifts empty (the columns outside the row).
+struct RowWord {
+  llvm::Value* column;
+  llvm::Value* shift;             // column - w_base (i32): -3 .. 3 bytes, 0 where all 4 lie in the row
+  llvm::Value* up;                // bits
+  llvm::Value* down;              // bits
+  llvm::Value* fill;              // the zero point's code in the emptied bytes
+  llvm::Value* zero_point_codes;  // ... in all 4
+
+  llvm::Value* Placed(llvm::IRBuilder<>& b, llvm::Value* word) const {
+    return b.CreateOr(b.CreateLShr(b.CreateShl(word, up), down), fill);
+  }
+};
+
+RowWord EmitRowWord(KernelContext& k, llvm::Value* w_base, int64_t in_w, llvm::Value* zero_point) {
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Type* i32 = b.getInt32Ty();
+  RowWord word;
+  word.column = b.CreateBinaryIntrinsic(llvm::Intrinsic::smin,
+                                        b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, w_base, k.Int(0)),
+                                        k.Int(in_w - 4));
+  word.shift = b.CreateSExtOrTrunc(b.CreateSub(word.column, w_base), i32);
+  word.up = b.CreateMul(b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, word.shift, b.getInt32(0)), b.getInt32(8));
+  word.down = b.CreateMul(b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, b.CreateNeg(word.shift), b.getInt32(0)),
+                          b.getInt32(8));
+  llvm::Value* kept = b.CreateLShr(b.CreateShl(b.getInt32(0xffffffff), word.up), word.down);
+  word.zero_point_codes =
+      b.CreateMul(b.CreateAnd(b.CreateSExtOrTrunc(zero_point, i32), b.getInt32(0xff)), b.getInt32(0x01010101));
+  word.fill = b.CreateAnd(word.zero_point_codes, b.CreateNot(kept));
+  return word;
+}
+
 // NodePlan::tiles.pixels == 2 on the direct kernel (lowering/quantized_product_lowering.h,
 // DirectKernelPairsPixels): two output pixels side by side whose windows lie wholly
 // inside the image (with NodePlan::pairs_at_borders any two, Accumulate), for a block of
@@ -1780,24 +1815,10 @@ class DirectPixelPairs {
       llvm::Value* start = b.CreateLoad(i32, starts_[i]);
       for (auto& sums : sums_) b.CreateStore(start, sums[i]);
     }
-    // At the border: the words' column, clamped into the row, the bits each word is
-    // shifted up (left border) or down (right), and the zero point's code in the bytes
-    // the shifts empty.
-    llvm::Value* column = w_base;
-    llvm::Value *up = nullptr, *down = nullptr, *fill = nullptr, *zero_points = nullptr;
-    if (border_zero_point) {
-      column = b.CreateBinaryIntrinsic(llvm::Intrinsic::smin,
-                                       b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, w_base, k_.Int(0)),
-                                       k_.Int(s.in_w - 4));
-      llvm::Value* shift = b.CreateSExtOrTrunc(b.CreateSub(column, w_base), i32);  // -3 .. 3 bytes
-      up = b.CreateMul(b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, shift, b.getInt32(0)), b.getInt32(8));
-      down = b.CreateMul(b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, b.CreateNeg(shift), b.getInt32(0)),
-                         b.getInt32(8));
-      llvm::Value* kept = b.CreateLShr(b.CreateShl(b.getInt32(0xffffffff), up), down);
-      zero_points = b.CreateMul(b.CreateAnd(b.CreateSExtOrTrunc(border_zero_point, i32), b.getInt32(0xff)),
-                                b.getInt32(0x01010101));
-      fill = b.CreateAnd(zero_points, b.CreateNot(kept));
-    }
+    // At the border each kernel row's word is read inside its row (RowWord).
+    std::optional<RowWord> border;
+    if (border_zero_point) border = EmitRowWord(k_, w_base, s.in_w, border_zero_point);
+    llvm::Value* column = border ? border->column : w_base;
     k_.Loop(channels, [&](llvm::Value* c) {
       llvm::Value* plane = b.CreateMul(b.CreateAdd(first_plane, c), k_.Int(s.in_h * s.in_w));
       // Output channel first's kernel for input channel c; channel first + i's is i
@@ -1806,16 +1827,16 @@ class DirectPixelPairs {
       for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
         llvm::Value* ih = b.CreateAdd(h_base, k_.Int(kh * s.dilation_h));
         llvm::Value* row_inside = nullptr;
-        if (border_zero_point && !rows_known_inside) {  // a row outside the image: row 0 read, then replaced
+        if (border && !rows_known_inside) {  // a row outside the image: row 0 read, then replaced
           row_inside = b.CreateICmpULT(ih, k_.Int(s.in_h));
           ih = b.CreateSelect(row_inside, ih, k_.Int(0));
         }
         llvm::Value* at = b.CreateAdd(plane, b.CreateAdd(b.CreateMul(ih, k_.Int(s.in_w)), column));
         // Codes c0 c1 c2 c3 from the first pixel's first tap: (c0, c2) and (c1, c3).
         llvm::Value* codes = word_at(k_.in[g_.x_input], at);
-        if (border_zero_point) {
-          codes = b.CreateOr(b.CreateLShr(b.CreateShl(codes, up), down), fill);
-          if (row_inside) codes = b.CreateSelect(row_inside, codes, zero_points);
+        if (border) {
+          codes = border->Placed(b, codes);
+          if (row_inside) codes = b.CreateSelect(row_inside, codes, border->zero_point_codes);
         }
         llvm::Value* even = b.CreateCall(unpack, {codes});
         llvm::Value* odd = b.CreateCall(unpack, {rotated(codes, 8)});
@@ -1884,17 +1905,10 @@ void AccumulateWordRows(KernelContext& k, const QuantizedConvGeometry& g, llvm::
     return b.CreateAlignedLoad(i32, b.CreateInBoundsGEP(i8, base, at), llvm::Align(1));
   };
   auto to_i32 = [&](llvm::Value* v) { return b.CreateSExtOrTrunc(v, i32); };
-  llvm::Value* load = b.CreateBinaryIntrinsic(
-      llvm::Intrinsic::smin, b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, w_base, k.Int(0)), k.Int(s.in_w - row_taps));
-  llvm::Value* d = to_i32(b.CreateSub(load, w_base));  // -3 .. 3 where a column is inside
-  llvm::Value* up = b.CreateMul(b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, d, b.getInt32(0)), b.getInt32(8));
-  llvm::Value* down = b.CreateMul(b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, b.CreateNeg(d), b.getInt32(0)), b.getInt32(8));
-  llvm::Value* zp = to_i32(x_zero_point);
-  llvm::Value* kept = b.CreateLShr(b.CreateShl(b.getInt32(0xffffffff), up), down);
-  llvm::Value* fill = b.CreateAnd(b.CreateMul(b.CreateAnd(zp, b.getInt32(0xff)), b.getInt32(0x01010101)), b.CreateNot(kept));
-  llvm::Value* zero_points = EmitZeroPointPair(b, zp);
+  const RowWord word = EmitRowWord(k, w_base, s.in_w, x_zero_point);
+  llvm::Value* zero_points = EmitZeroPointPair(b, to_i32(x_zero_point));
   llvm::Value* rows_end = b.CreateSelect(b.CreateICmpSLT(cols.begin, cols.end), rows.end, rows.begin);
-  // A window inside across (d = 0) takes its words as they are, in a copy of the loop
+  // A window inside across (shift 0) takes its words as they are, in a copy of the loop
   // without the shifts (fewer live registers: no spills on a Cortex-M4).
   auto accumulate = [&](bool shifted) {
     k.Loop(channels, [&](llvm::Value* c) {
@@ -1905,8 +1919,8 @@ void AccumulateWordRows(KernelContext& k, const QuantizedConvGeometry& g, llvm::
       k.Loop(rows.begin, rows_end, [&](llvm::Value* kh) {
         llvm::Value* ih = b.CreateAdd(h_base, b.CreateMul(kh, k.Int(s.dilation_h)));
         llvm::Value* row = b.CreateAdd(plane, b.CreateMul(ih, k.Int(s.in_w)));
-        llvm::Value* codes = word_at(k.in[g.x_input], b.CreateAdd(row, load));
-        if (shifted) codes = b.CreateOr(b.CreateLShr(b.CreateShl(codes, up), down), fill);
+        llvm::Value* codes = word_at(k.in[g.x_input], b.CreateAdd(row, word.column));
+        if (shifted) codes = word.Placed(b, codes);
         const CentredQuad quad = EmitCentredQuad(k, codes, g.x_type == DataType::kUInt8, zero_points);
         for (size_t i = 0; i < accumulators.size(); ++i) {
           llvm::Value* at = b.CreateAdd(kernel, b.CreateAdd(k.Int(static_cast<int64_t>(i) * channels * taps),
@@ -1917,7 +1931,7 @@ void AccumulateWordRows(KernelContext& k, const QuantizedConvGeometry& g, llvm::
       }, /*allow_unrolling=*/false);
     }, /*allow_unrolling=*/false);
   };
-  llvm::Value* inside = b.CreateICmpEQ(d, b.getInt32(0));
+  llvm::Value* inside = b.CreateICmpEQ(word.shift, b.getInt32(0));
   k.When(inside, [&] { accumulate(/*shifted=*/false); });
   k.When(b.CreateNot(inside), [&] { accumulate(/*shifted=*/true); });
 }
