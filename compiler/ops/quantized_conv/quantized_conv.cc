@@ -663,7 +663,9 @@ constexpr size_t kEvenSumRegisters = 7;
 // ChannelRunLaneChannel), its 16 weights of each row at the step's offset (the block's
 // rows side by side, ChannelRunWeightIndex).
 // Unless the window lies `inside` the image, the gathers are predicated on the
-// position's lying inside and the zero point's code taken where it does not.
+// position's lying inside and the zero point's code taken where it does not, each
+// kernel row's positions written out (Cortex-M55, TFLite ResNet-8: 3.46 -> 3.43 M
+// instructions for 848 bytes of code).
 // Called once per block of output channels: the input's address passes through an
 // empty inline assembly statement first, so that LLVM gathers the window again for
 // each block instead of hoisting the gathers out of the blocks' loop and keeping the
@@ -687,8 +689,8 @@ void EmitChannelRunDots(KernelContext& k, const QuantizedConvGeometry& g, InputR
     }
     offsets.push_back(llvm::ConstantVector::get(elements));
   }
-  llvm::Value* offset = b.CreateVectorSplat(lanes, b.getInt8(static_cast<uint8_t>(k.plan.window_code_offset)));
-  llvm::Value* padding = b.CreateVectorSplat(lanes, b.CreateTrunc(form.padding, i8));
+  llvm::Value* less_offset = b.CreateNeg(b.CreateTrunc(form.subtracted, i8));  // added to a position's codes
+  llvm::Value* padding = b.CreateTrunc(form.padding, i8);
   llvm::Value* x = k.in[g.x_input];
   x = b.CreateCall(llvm::InlineAsm::get(llvm::FunctionType::get(x->getType(), {x->getType()}, false), "", "=r,0",
                                         /*hasSideEffects=*/true),
@@ -711,7 +713,7 @@ void EmitChannelRunDots(KernelContext& k, const QuantizedConvGeometry& g, InputR
     llvm::Value* first = input.Index(b.CreateAdd(at.first_plane, b.CreateMul(run, k.Int(lanes))), k.Int(0));
     llvm::Value* ih = b.CreateAdd(at.h_base, b.CreateMul(kh, k.Int(s.dilation_h)));
     llvm::Value* row = b.CreateAdd(first, b.CreateMul(ih, k.Int(s.in_w)));
-    k.Loop(s.kernel_w, [&](llvm::Value* kw) {
+    auto position_at = [&](llvm::Value* kw) {
       llvm::Value* iw = b.CreateAdd(at.w_base, b.CreateMul(kw, k.Int(s.dilation_w)));
       llvm::Value* base = b.CreateGEP(k.Elem(g.x_type), x, b.CreateAdd(row, iw));
       llvm::Value* position_inside =
@@ -734,12 +736,24 @@ void EmitChannelRunDots(KernelContext& k, const QuantizedConvGeometry& g, InputR
       llvm::Value* codes = b.CreateBitCast(
           b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vsli, {halves}, {parts[0], parts[1], b.getInt32(8)}),
           llvm::FixedVectorType::get(i8, lanes));
-      codes = b.CreateSub(codes, offset);
-      if (!inside) codes = b.CreateSelect(position_inside, codes, padding);
+      // A position outside the image gathered no codes (its lanes zero): the padding's
+      // code (the zero point's, less the offset) added in their place. (Its codes replaced
+      // by a select, LLVM branched on each position and repeated the dot products on
+      // either side.)
+      llvm::Value* added = inside ? less_offset : b.CreateSelect(position_inside, less_offset, padding);
+      codes = b.CreateAdd(codes, b.CreateVectorSplat(lanes, added));
       llvm::Value* position = b.CreateAdd(b.CreateMul(run_row, k.Int(s.kernel_w)), kw);
       EmitHeliumByteDotStep(k, codes, b.CreateMul(position, k.Int(lanes * static_cast<int64_t>(rows.size()))), rows,
                             sums);
-    });
+    };
+    // The positions of a window that leaves the image written out: as a loop, LLVM made
+    // it a low-overhead one whose count took r14 from the sums (kept an ordinary loop,
+    // TFLite ResNet-8 3.46 M instructions, as before).
+    if (inside) {
+      k.Loop(s.kernel_w, position_at);
+    } else {
+      for (int64_t kw = 0; kw < s.kernel_w; ++kw) position_at(k.Int(kw));
+    }
   }, /*allow_unrolling=*/false);
 }
 
