@@ -120,7 +120,8 @@ int64_t AllowedAboveTheBound(OptimizeFor goal, const BufferAssignment& buffers) 
 
 // Under --optimize memory, balanced or size: `plan` planned again with the kernels whose
 // workspace would lift the arena above the activation bound (more than balanced allows)
-// given their smallest workspace (a dsp-pairs convolution's one window instead of two),
+// given their smallest workspace (a dsp-pairs convolution's two windows of codes in the
+// bytes of one int16 window, else one window instead of two),
 // and those still above it, or without a smaller form, replaced by their workspace-free
 // forms (the second round's are not narrowed: its plan is not checked again); a
 // convolution the user forced keeps its kernel.
@@ -137,7 +138,7 @@ absl::StatusOr<LoweringPlan> RefineWithinTheBound(const Graph& graph, LoweringOp
     for (size_t n = 0; n < graph.nodes().size(); ++n) {
       const Node& node = graph.nodes()[n];
       if (!above.count(node.name)) continue;
-      if (round == 0 && refined.nodes[n].tiles.pixels > 1) {
+      if (round == 0 && refined.nodes[n].HasNarrowerWorkspace()) {
         lowering.narrow_workspace.insert(node.name);
       } else if (node.op != OpKind::kConv) {
         lowering.workspace_free.insert(node.name);

@@ -18,10 +18,9 @@ std::set<std::string> WorkspaceFreeKernelsAboveTheBound(const Graph& graph, cons
                                           *kernel != ConvKernel::kBlockedClipped) ||
                                          (quantized != nullptr && *quantized != QuantizedProductKernel::kDirect);
     // A kernel writing over its input keeps its workspace, that is what lets it, unless
-    // it can take a smaller one (a dsp-pairs convolution's one window instead of two) or
-    // its workspace-free form writes over its input as well (plane rows: a depthwise
-    // layer's direct kernel).
-    const bool workspace_lets_it_write_over = node_plan.writes_over_consumed_input && node_plan.tiles.pixels <= 1 &&
+    // it can take a smaller one (NodePlan::HasNarrowerWorkspace) or its workspace-free
+    // form writes over its input as well (plane rows: a depthwise layer's direct kernel).
+    const bool workspace_lets_it_write_over = node_plan.writes_over_consumed_input && !node_plan.HasNarrowerWorkspace() &&
                                               !(quantized != nullptr && *quantized == QuantizedProductKernel::kPlaneRows);
     if (!has_workspace_free_form || node_plan.workspace.empty() || workspace_lets_it_write_over) {
       continue;

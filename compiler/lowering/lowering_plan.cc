@@ -18,6 +18,12 @@
 #include "compiler/util/status_macros.h"
 
 namespace modelc {
+
+bool NodePlan::HasNarrowerWorkspace() const {
+  const auto* quantized = std::get_if<QuantizedProductKernel>(&kernel);
+  return quantized && *quantized == QuantizedProductKernel::kDspPairs && tiles.pixels > 1 && !int8_window_codes;
+}
+
 namespace {
 
 constexpr ConvKernel kConvKernels[] = {ConvKernel::kDirect, ConvKernel::kBlocked, ConvKernel::kBlockedClipped,

@@ -98,6 +98,11 @@ struct PreparedConstant {
 };
 
 struct NodePlan {
+  // Whether the kernel has a form of less workspace to take before a workspace-free one
+  // (RefineWithinTheBound): dsp-pairs' two int16 windows (two windows of codes in the
+  // bytes of one, else one window).
+  bool HasNarrowerWorkspace() const;
+
   KernelVariant kernel;
   KernelTiles tiles;
   std::vector<WorkspaceBuffer> workspace;
@@ -147,7 +152,10 @@ struct NodePlan {
   // where a tap is padding), half the int16 window, sixteen products an instruction; the
   // zero point's share of each sum, its code times the row's weight sum, comes off the
   // bias ("bias_folded", made while compiling: the input zero point and the bias are
-  // constants).
+  // constants). kDspPairs whose two int16 windows would lift the arena: two windows of
+  // the input's codes in the bytes of one ("window_codes", unpacked by SXTB16 or UXTB16
+  // as the weights are; quantized_product_lowering.h), the zero point's share off
+  // "bias_folded" the same way.
   bool int8_window_codes = false;
   // Window-dot on int8 codes reading its input in place by runs of 16 input channels at
   // each kernel position, its weights' rows in that order (quantized_product_lowering.h),

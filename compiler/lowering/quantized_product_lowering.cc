@@ -382,6 +382,9 @@ absl::Status PrepareQuantizedProductConstants(Graph& graph, const Node& node, No
     AddFoldedBiases(graph, node, CentreWindowDotWeights(graph, node), plan);
   }
   if (kernel && *kernel == QuantizedProductKernel::kPixelLanes) PreparePixelLanesConstants(graph, node, plan);
+  if (kernel && *kernel == QuantizedProductKernel::kDspPairs && plan.int8_window_codes) {
+    AddFoldedBiases(graph, node, CentreWindowDotWeights(graph, node), plan);
+  }
   if (kernel && *kernel == QuantizedProductKernel::kWindowDot) {
     const CentredWeights weights = CentreWindowDotWeights(graph, node);
     const std::vector<int16_t>& centred = weights.values;
@@ -736,9 +739,15 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   }
   if (pairs) {
     // Two pixels' windows at a time, each 4 weights unpacked once for both (not under
-    // --optimize size: twice the requantisation code).
-    plan.tiles.pixels = narrow_workspace || target.code_size_first || g.window.out_h * g.window.out_w < 2 ? 1 : 2;
-    plan.workspace.push_back({"window_pairs", 0, plan.tiles.pixels * WindowPairsBytes(taps)});
+    // --optimize size: twice the requantisation code). Narrowed (their int16 windows
+    // would lift the arena), two windows of the input's codes in the bytes of one where
+    // the zero point's share folds into the bias, else one window.
+    const bool two = !target.code_size_first && g.window.out_h * g.window.out_w >= 2;
+    plan.int8_window_codes = two && narrow_workspace && codes_fold && constant_weights;
+    plan.tiles.pixels = two && (!narrow_workspace || plan.int8_window_codes) ? 2 : 1;
+    plan.workspace.push_back(plan.int8_window_codes
+                                 ? WorkspaceBuffer{"window_codes", 0, plan.tiles.pixels * WindowPairsBytes(taps) / 2}
+                                 : WorkspaceBuffer{"window_pairs", 0, plan.tiles.pixels * WindowPairsBytes(taps)});
   }
   if (plan.kernel == KernelVariant(QuantizedProductKernel::kWindowDot)) {
     plan.int8_window_weights = target.flash_first;

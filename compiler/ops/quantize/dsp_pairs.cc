@@ -22,16 +22,28 @@ void EmitZeroWindowTail(KernelContext& k, llvm::Value* window, int64_t taps) {
 }
 
 void EmitPairsDotProducts(KernelContext& k, const std::vector<llvm::Value*>& windows, llvm::Value* weights,
-                          const std::vector<llvm::Value*>& rows, int64_t taps, const std::vector<llvm::Value*>& sums) {
+                          const std::vector<llvm::Value*>& rows, int64_t taps, const std::vector<llvm::Value*>& sums,
+                          PairsWindow form) {
   llvm::IRBuilder<>& b = k.b;
   llvm::Type* i16 = b.getInt16Ty();
   llvm::Type* i32 = b.getInt32Ty();
   llvm::Function* sxtb16 = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_sxtb16);
   llvm::Function* smlad = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_smlad);
+  llvm::Function* unpack_codes = llvm::Intrinsic::getDeclaration(
+      &k.module, form == PairsWindow::kUInt8Codes ? llvm::Intrinsic::arm_uxtb16 : llvm::Intrinsic::arm_sxtb16);
+  const bool codes = form != PairsWindow::kCentredInt16;
   auto sum_of = [&](size_t w, size_t i) { return sums[w * rows.size() + i]; };
   k.Loop(taps / 4, [&](llvm::Value* q) {
     std::vector<llvm::Value*> even, odd;
     for (llvm::Value* window : windows) {
+      if (codes) {
+        llvm::Value* word =
+            b.CreateAlignedLoad(i32, b.CreateInBoundsGEP(b.getInt8Ty(), window, b.CreateMul(q, k.Int(4))), llvm::Align(4));
+        llvm::Value* rotated = b.CreateIntrinsic(llvm::Intrinsic::fshr, {i32}, {word, word, b.getInt32(8)});
+        even.push_back(b.CreateCall(unpack_codes, {word}));
+        odd.push_back(b.CreateCall(unpack_codes, {rotated}));
+        continue;
+      }
       llvm::Value* pairs = b.CreateInBoundsGEP(i16, window, b.CreateMul(q, k.Int(4)));
       even.push_back(b.CreateAlignedLoad(i32, pairs, llvm::Align(4)));
       odd.push_back(b.CreateAlignedLoad(i32, b.CreateInBoundsGEP(i16, pairs, k.Int(2)), llvm::Align(4)));
@@ -55,7 +67,10 @@ void EmitPairsDotProducts(KernelContext& k, const std::vector<llvm::Value*>& win
       llvm::Value* w8 = b.CreateSExt(k.LoadAs(DataType::kInt8, weights, b.CreateAdd(rows[i], k.Int(t))), i32);
       for (size_t w = 0; w < windows.size(); ++w) {
         llvm::Value* centred =
-            b.CreateSExt(b.CreateLoad(i16, b.CreateInBoundsGEP(i16, windows[w], k.Int(StoredTap(t)))), i32);
+            form == PairsWindow::kCentredInt16
+                ? b.CreateSExt(b.CreateLoad(i16, b.CreateInBoundsGEP(i16, windows[w], k.Int(StoredTap(t)))), i32)
+                : b.CreateIntCast(b.CreateLoad(b.getInt8Ty(), b.CreateInBoundsGEP(b.getInt8Ty(), windows[w], k.Int(t))),
+                                  i32, /*isSigned=*/form == PairsWindow::kInt8Codes);
         b.CreateStore(b.CreateAdd(b.CreateLoad(i32, sum_of(w, i)), b.CreateMul(centred, w8)), sum_of(w, i));
       }
     }

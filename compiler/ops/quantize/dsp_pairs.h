@@ -24,12 +24,19 @@ int64_t StoredTap(int64_t t);
 // group's missing taps then add nothing. Once per window, at the kernel's start.
 void EmitZeroWindowTail(KernelContext& k, llvm::Value* window, int64_t taps);
 
+// How a window holds its taps: int16 (x - x_zero_point) in StoredTap's order, or the
+// input's 8-bit codes in order, unpacked as they are loaded (SXTB16, UXTB16 for uint8
+// codes), as the weights are.
+enum class PairsWindow { kCentredInt16, kInt8Codes, kUInt8Codes };
+
 // sums[w * rows.size() + i] (i32 allocas) += sum over t < taps of windows[w][t] *
 // weights[rows[i] + t], rows[i] the element offset of row i in the int8 array `weights`:
-// each whole 4 taps as two SMLADs a window and row, of 32-bit window loads and SXTB16 of
-// 4 weight bytes (unpacked once for every window), the rest one at a time.
+// each whole 4 taps as two SMLADs a window and row, of 32-bit window loads (unpacked
+// into pairs where the window holds codes) and SXTB16 of 4 weight bytes (unpacked once
+// for every window), the rest one at a time.
 void EmitPairsDotProducts(KernelContext& k, const std::vector<llvm::Value*>& windows, llvm::Value* weights,
-                          const std::vector<llvm::Value*>& rows, int64_t taps, const std::vector<llvm::Value*>& sums);
+                          const std::vector<llvm::Value*>& rows, int64_t taps, const std::vector<llvm::Value*>& sums,
+                          PairsWindow form = PairsWindow::kCentredInt16);
 
 // Four 8-bit codes of a 32-bit word as two halfword pairs, (c0, c2) and (c1, c3) (SXTB16,
 // or UXTB16 for uint8, of the word and of the word rotated by 8), each less the zero

@@ -768,19 +768,26 @@ void EmitDspPairsConv(KernelContext& k, const QuantizedConvGeometry& g) {
   llvm::IRBuilder<>& b = k.b;
   llvm::Type* i32 = b.getInt32Ty();
   const int64_t channels = g.conv.InChannelsPerGroup(), per_group = g.conv.OutChannelsPerGroup();
-  const int64_t taps = channels * s.kernel_h * s.kernel_w, window_bytes = WindowPairsBytes(taps);
+  // NodePlan::int8_window_codes: each window the input's codes, in the bytes of half an
+  // int16 window; the zero point's share off the prepared biases.
+  const bool codes = k.plan.int8_window_codes;
+  const int64_t taps = channels * s.kernel_h * s.kernel_w, window_bytes = WindowPairsBytes(taps) / (codes ? 2 : 1);
   const int64_t pixels = std::max<int64_t>(k.plan.tiles.pixels, 1), out_pixels = s.out_h * s.out_w;
-  llvm::Value* workspace = k.Workspace("window_pairs", pixels * window_bytes);
+  llvm::Value* workspace = k.Workspace(codes ? "window_codes" : "window_pairs", pixels * window_bytes);
   std::vector<llvm::Value*> windows, sums;
   for (int64_t p = 0; p < pixels; ++p) {
     windows.push_back(b.CreateInBoundsGEP(b.getInt8Ty(), workspace, k.Int(p * window_bytes)));
-    EmitZeroWindowTail(k, windows.back(), taps);
+    if (!codes) EmitZeroWindowTail(k, windows.back(), taps);
     for (int i = 0; i < 2; ++i) sums.push_back(k.EntryAlloca(i32));
   }
   llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
-  const WindowForm form = CentredInt16(k, x_zero_point);
+  const WindowForm form = codes ? InputCodes(k, x_zero_point) : CentredInt16(k, x_zero_point);
+  const PairsWindow pairs_window = !codes                          ? PairsWindow::kCentredInt16
+                                   : g.x_type == DataType::kUInt8 ? PairsWindow::kUInt8Codes
+                                                                  : PairsWindow::kInt8Codes;
   InputReader input(k, g);
   ChannelOutput output(k, g);
+  if (codes) output.UseBiases(k.PreparedConstant("bias_folded"));
   k.Loop(s.batch * g.conv.groups, [&](llvm::Value* image_group) {
     llvm::Value* first_plane = b.CreateMul(image_group, k.Int(channels));  // n * C + group * Cg
     llvm::Value* group = b.CreateSRem(image_group, k.Int(g.conv.groups));
@@ -796,7 +803,7 @@ void EmitDspPairsConv(KernelContext& k, const QuantizedConvGeometry& g) {
         llvm::Value* h_base = b.CreateSub(b.CreateMul(oh, k.Int(s.stride_h)), k.Int(s.pad_top));
         llvm::Value* w_base = b.CreateSub(b.CreateMul(ow, k.Int(s.stride_w)), k.Int(s.pad_left));
         EmitWindow(k, g, input, windows[p], first_plane, h_base, w_base, form,
-                   [&](llvm::Value* t) { return EmitStoredTap(b, t); }, /*plain_inside=*/false);
+                   [&](llvm::Value* t) { return codes ? t : EmitStoredTap(b, t); }, /*plain_inside=*/false);
       }
       // Output channels `count_channels` (1 or 2) from group * per_group + first_channel;
       // the sum of pixel p and channel i in tile_sums[p * count_channels + i].
@@ -812,7 +819,8 @@ void EmitDspPairsConv(KernelContext& k, const QuantizedConvGeometry& g) {
             b.CreateStore(b.getInt32(0), tile_sums.back());
           }
         }
-        EmitPairsDotProducts(k, {windows.begin(), windows.begin() + count}, k.in[g.w_input], rows, taps, tile_sums);
+        EmitPairsDotProducts(k, {windows.begin(), windows.begin() + count}, k.in[g.w_input], rows, taps, tile_sums,
+                             pairs_window);
         for (int i = 0; i < count_channels; ++i) {
           output.Channel(m[i]);
           for (int64_t p = 0; p < count; ++p) {
