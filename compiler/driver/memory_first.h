@@ -19,7 +19,7 @@
 
 namespace modelc {
 
-// The convolutions to plan again with a smaller workspace (NodePlan::tiles.pixels > 1)
+// The convolutions to plan again with a smaller workspace (NodePlan::HasNarrowerWorkspace)
 // or without one, by node name: those whose workspace, added to the tensors live at
 // their step, exceeds the activation bound by more than `allowed_bytes` (0 for
 // --optimize memory).

@@ -615,8 +615,8 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   // The vector kernels, with vector lanes, in place of Arm's DSP pairs too (Cortex-M55's
   // Helium: resnet8_int8 27.3 -> 18.5 M instructions in speed mode, docs/benchmarks.md).
   // Window-dot's workspace is one window, the pairs' two (or one): every mode takes it
-  // (where memory comes first, RefineWithinTheBound gives the pairs one window, then
-  // replaces the kernel, wherever the workspace lifts the arena above the activation
+  // (where memory comes first, RefineWithinTheBound gives the pairs two windows of codes
+  // in the bytes of one, or one window, then replaces the kernel, wherever the workspace lifts the arena above the activation
   // bound). So do plane rows' padded copies of one plane where they take the place of
   // Helium's row lanes at stride 1 (the row lanes where they would lift it); either
   // writes over its input where memory comes first.

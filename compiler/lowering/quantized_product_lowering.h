@@ -243,7 +243,7 @@ int64_t PaddedCodesBytes(const WindowGeometry& window, int64_t lanes);
 int64_t PlaneOutputsBytes(const WindowGeometry& window);
 
 // The constants a quantised product's kernel reads: "weights_int8" or "weights_int16" for kWindowDot (and
-// "bias_folded" with int8 window codes; "weights_quads" or "weights_int8" with
+// "bias_folded" with int8 window codes, as for kDspPairs with them; "weights_quads" or "weights_int8" with
 // "bias_folded" for kChannelLanes and kPixelLanes); for every kernel
 // "multipliers", the float form's, where its scales are constants; for a
 // QLinearConv or QLinearMatMul that requantises in fixed point

@@ -1,7 +1,8 @@
 // The int16-pairs dot products of the dsp-pairs kernels (QuantizedProductKernel::kDspPairs,
 // lowering/quantized_product_lowering.h) on Arm's DSP extension: a window of int16
-// values (x - x_zero_point) in the workspace buffer "window_pairs", against rows of
-// int8 weights, two products per SMLAD.
+// values (x - x_zero_point) in the workspace buffer "window_pairs", or of the input's
+// 8-bit codes in "window_codes" (NodePlan::int8_window_codes), against rows of int8
+// weights, two products per SMLAD.
 #ifndef MODELC_OPS_QUANTIZE_DSP_PAIRS_H_
 #define MODELC_OPS_QUANTIZE_DSP_PAIRS_H_
 

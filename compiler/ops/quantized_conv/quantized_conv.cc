@@ -663,7 +663,7 @@ constexpr size_t kEvenSumRegisters = 7;
 // ChannelRunLaneChannel), its 16 weights of each row at the step's offset (the block's
 // rows side by side, ChannelRunWeightIndex).
 // Unless the window lies `inside` the image, the gathers are predicated on the
-// position's lying inside and the zero point's code taken where it does not, each
+// position's lying inside and the zero point's code added where it does not, each
 // kernel row's positions written out (Cortex-M55, TFLite ResNet-8: 3.46 -> 3.43 M
 // instructions for 848 bytes of code).
 // Called once per block of output channels: the input's address passes through an
@@ -760,9 +760,11 @@ void EmitChannelRunDots(KernelContext& k, const QuantizedConvGeometry& g, InputR
 // QuantizedProductKernel::kDspPairs (lowering/quantized_product_lowering.h): per
 // NodePlan::tiles.pixels consecutive output pixels (an odd last one alone), each one's
 // window (x - x_zero_point as int16, 0 outside the image) into "window_pairs", one after
-// the other; then two output channels at a time, each 4 taps as two SMLADs a pixel of
-// 32-bit window loads and SXTB16 of 4 int8 weights, unpacked once for all the pixels; the
-// taps past the last whole 4 one at a time.
+// the other (NodePlan::int8_window_codes: the input's codes, the zero point's where a tap
+// is padding, into "window_codes"); then two output channels at a time, each 4 taps as
+// two SMLADs a pixel of 32-bit window loads (unpacked where they hold codes) and SXTB16
+// of 4 int8 weights, unpacked once for all the pixels; the taps past the last whole 4 one
+// at a time.
 void EmitDspPairsConv(KernelContext& k, const QuantizedConvGeometry& g) {
   const WindowGeometry& s = g.conv.window;
   llvm::IRBuilder<>& b = k.b;
