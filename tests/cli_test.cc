@@ -785,7 +785,9 @@ TEST(Cli, DspPairsNarrowedTakeTwoWindowsOfCodes) {
         "'Conv_35' QLinearConv: dsp-pairs (pixels 2), float requantisation, writes over its consumed input\n"
         "      workspace window_codes @0, 8 bytes\n      constant bias_folded: %Conv_35.bias_folded int32[16]\n",
         "'Conv_55' QLinearConv: dsp-pairs (pixels 2), float requantisation\n      workspace window_codes @0, 40 bytes\n"
-        "      constant bias_folded: %Conv_55.bias_folded int32[8]\n"}) {
+        "      constant bias_folded: %Conv_55.bias_folded int32[8]\n",
+        "'ConvInteger_68' ConvInteger: dsp-pairs (pixels 2)\n      workspace window_codes @0, 40 bytes\n"
+        "      constant bias_folded: %ConvInteger_68.bias_folded int32[2]\n"}) {
     EXPECT_NE(narrowed.output.find(piece), std::string::npos) << piece << "\n" << narrowed.output;
   }
   const CommandResult fastest = Modelc("compile " + model + speed.path() + " --optimize speed");
