@@ -21,6 +21,22 @@ void EmitZeroWindowTail(KernelContext& k, llvm::Value* window, int64_t taps) {
   }
 }
 
+namespace {
+
+llvm::Value* RotatedByte(llvm::IRBuilder<>& b, llvm::Value* word) {
+  return b.CreateIntrinsic(llvm::Intrinsic::fshr, {b.getInt32Ty()}, {word, word, b.getInt32(8)});
+}
+
+// Bytes 0 and 2 (`odd`: 1 and 3) of a word of 8-bit codes as a halfword pair: SXTB16
+// (UXTB16 for uint8 codes) of the word (rotated by 8).
+llvm::Value* UnpackedCodes(KernelContext& k, llvm::Value* word, bool unsigned_codes, bool odd) {
+  llvm::Function* unpack = llvm::Intrinsic::getDeclaration(
+      &k.module, unsigned_codes ? llvm::Intrinsic::arm_uxtb16 : llvm::Intrinsic::arm_sxtb16);
+  return k.b.CreateCall(unpack, {odd ? RotatedByte(k.b, word) : word});
+}
+
+}  // namespace
+
 void EmitPairsDotProducts(KernelContext& k, const std::vector<llvm::Value*>& windows, llvm::Value* weights,
                           const std::vector<llvm::Value*>& rows, int64_t taps, const std::vector<llvm::Value*>& sums,
                           PairsWindow form) {
@@ -29,8 +45,6 @@ void EmitPairsDotProducts(KernelContext& k, const std::vector<llvm::Value*>& win
   llvm::Type* i32 = b.getInt32Ty();
   llvm::Function* sxtb16 = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_sxtb16);
   llvm::Function* smlad = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_smlad);
-  llvm::Function* unpack_codes = llvm::Intrinsic::getDeclaration(
-      &k.module, form == PairsWindow::kUInt8Codes ? llvm::Intrinsic::arm_uxtb16 : llvm::Intrinsic::arm_sxtb16);
   const bool codes = form != PairsWindow::kCentredInt16;
   auto sum_of = [&](size_t w, size_t i) { return sums[w * rows.size() + i]; };
   k.Loop(taps / 4, [&](llvm::Value* q) {
@@ -39,9 +53,8 @@ void EmitPairsDotProducts(KernelContext& k, const std::vector<llvm::Value*>& win
       if (codes) {
         llvm::Value* word =
             b.CreateAlignedLoad(i32, b.CreateInBoundsGEP(b.getInt8Ty(), window, b.CreateMul(q, k.Int(4))), llvm::Align(4));
-        llvm::Value* rotated = b.CreateIntrinsic(llvm::Intrinsic::fshr, {i32}, {word, word, b.getInt32(8)});
-        even.push_back(b.CreateCall(unpack_codes, {word}));
-        odd.push_back(b.CreateCall(unpack_codes, {rotated}));
+        even.push_back(UnpackedCodes(k, word, form == PairsWindow::kUInt8Codes, /*odd=*/false));
+        odd.push_back(UnpackedCodes(k, word, form == PairsWindow::kUInt8Codes, /*odd=*/true));
         continue;
       }
       llvm::Value* pairs = b.CreateInBoundsGEP(i16, window, b.CreateMul(q, k.Int(4)));
@@ -77,21 +90,11 @@ void EmitPairsDotProducts(KernelContext& k, const std::vector<llvm::Value*>& win
   }
 }
 
-namespace {
-
-llvm::Value* RotatedByte(llvm::IRBuilder<>& b, llvm::Value* word) {
-  return b.CreateIntrinsic(llvm::Intrinsic::fshr, {b.getInt32Ty()}, {word, word, b.getInt32(8)});
-}
-
-}  // namespace
-
 CentredQuad EmitCentredQuad(KernelContext& k, llvm::Value* word, bool unsigned_codes, llvm::Value* zero_points) {
   llvm::IRBuilder<>& b = k.b;
-  llvm::Function* unpack = llvm::Intrinsic::getDeclaration(
-      &k.module, unsigned_codes ? llvm::Intrinsic::arm_uxtb16 : llvm::Intrinsic::arm_sxtb16);
   llvm::Function* ssub16 = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_ssub16);
-  return {b.CreateCall(ssub16, {b.CreateCall(unpack, {word}), zero_points}),
-          b.CreateCall(ssub16, {b.CreateCall(unpack, {RotatedByte(b, word)}), zero_points})};
+  return {b.CreateCall(ssub16, {UnpackedCodes(k, word, unsigned_codes, /*odd=*/false), zero_points}),
+          b.CreateCall(ssub16, {UnpackedCodes(k, word, unsigned_codes, /*odd=*/true), zero_points})};
 }
 
 llvm::Value* EmitZeroPointPair(llvm::IRBuilder<>& b, llvm::Value* zero_point) {
