@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <vector>
 
 #include "compiler/ir/op_geometry.h"
@@ -164,13 +165,37 @@ int64_t WindowTapOffset(const WindowGeometry& w, bool channels_last_input, int64
 
 int64_t ChannelRunLaneChannel(int64_t lane) { return lane % 2 * (kChannelRunLanes / 2) + lane / 2; }
 
-ChannelBlock ChannelRunBlock(int64_t per_group, int64_t in_group) {
-  int64_t first = in_group / kChannelRunBlock * kChannelRunBlock;
-  for (int64_t count : {kChannelRunBlock, kWindowDotChannels, int64_t{1}}) {
+namespace {
+
+// The block of a group's output channels that channel `in_group` is summed in, where
+// blocks of counts[0] channels come first, then of counts[1], .., the last count 1.
+ChannelBlock BlockOf(int64_t per_group, int64_t in_group, std::initializer_list<int64_t> counts) {
+  int64_t first = in_group / *counts.begin() * *counts.begin();
+  for (int64_t count : counts) {
     first = first + (in_group - first) / count * count;
     if (first + count <= per_group) return {first, count};
   }
   return {in_group, 1};  // (not reached: a block of one always fits)
+}
+
+// Where output channel m's 16 weights of step `step` begin in "weights_int8" laid out by
+// blocks of output channels (each step's rows side by side).
+int64_t BlockedStepIndex(const ConvGeometry& conv, const ChannelBlock& block, int64_t m, int64_t step) {
+  static_assert(kChannelRunLanes == kWindowDotLanes, "a run's codes are one step of the dot products");
+  const int64_t per_group = conv.OutChannelsPerGroup(), in_group = m % per_group;
+  const WindowGeometry& w = conv.window;
+  const int64_t padded = WindowDotTaps(conv.InChannelsPerGroup() * w.kernel_h * w.kernel_w);
+  return (m - in_group + block.first) * padded + (step * block.count + in_group - block.first) * kWindowDotLanes;
+}
+
+}  // namespace
+
+ChannelBlock ChannelRunBlock(int64_t per_group, int64_t in_group) {
+  return BlockOf(per_group, in_group, {kChannelRunBlock, kWindowDotChannels, 1});
+}
+
+ChannelBlock WindowDotBlock(int64_t per_group, int64_t in_group) {
+  return BlockOf(per_group, in_group, {kWindowDotChannels, 1});
 }
 
 int64_t ChannelRunWeightIndex(const ConvGeometry& conv, int64_t m, int64_t tap) {
@@ -179,11 +204,13 @@ int64_t ChannelRunWeightIndex(const ConvGeometry& conv, int64_t m, int64_t tap) 
   const int64_t step = c / kChannelRunLanes * plane_taps + tap % plane_taps;
   int64_t lane = 0;
   while (ChannelRunLaneChannel(lane) != c % kChannelRunLanes) ++lane;
-  const int64_t per_group = conv.OutChannelsPerGroup(), in_group = m % per_group;
-  const ChannelBlock block = ChannelRunBlock(per_group, in_group);
-  const int64_t padded = WindowDotTaps(conv.InChannelsPerGroup() * plane_taps);
-  return (m - in_group + block.first) * padded + (step * block.count + in_group - block.first) * kChannelRunLanes +
-         lane;
+  const ChannelBlock block = ChannelRunBlock(conv.OutChannelsPerGroup(), m % conv.OutChannelsPerGroup());
+  return BlockedStepIndex(conv, block, m, step) + lane;
+}
+
+int64_t WindowDotWeightIndex(const ConvGeometry& conv, int64_t m, int64_t tap) {
+  const ChannelBlock block = WindowDotBlock(conv.OutChannelsPerGroup(), m % conv.OutChannelsPerGroup());
+  return BlockedStepIndex(conv, block, m, tap / kWindowDotLanes) + tap % kWindowDotLanes;
 }
 
 namespace {
@@ -402,8 +429,10 @@ absl::Status PrepareQuantizedProductConstants(Graph& graph, const Node& node, No
       ASSIGN_OR_RETURN(ConvGeometry g, QuantizedConvShapes(graph, node));
       for (int64_t i = 0; i < count; ++i) {
         const int64_t m = i / weights.padded, tap = i % weights.padded;
-        bytes[plan.window_channel_runs ? ChannelRunWeightIndex(g, m, tap) : i] =
-            static_cast<uint8_t>(static_cast<int8_t>(centred[i]));
+        const int64_t at = plan.window_channel_runs ? ChannelRunWeightIndex(g, m, tap)
+                           : plan.int8_window_codes ? WindowDotWeightIndex(g, m, tap)
+                                                    : i;
+        bytes[at] = static_cast<uint8_t>(static_cast<int8_t>(centred[i]));
       }
       AddPreparedConstant(graph, node, "weights_int8", TensorData(TensorType{DataType::kInt8, {count}}, std::move(bytes)),
                           plan);

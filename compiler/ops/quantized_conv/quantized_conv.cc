@@ -877,8 +877,9 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   const bool codes = k.plan.int8_window_codes;
   const bool int8_weights = k.plan.FindConstant("weights_int8") != nullptr;
   // Helium's int8 codes: kWindowDotChannels output channels at a time (kChannelRunBlock
-  // by channel runs, then ChannelRunBlock's), each 16 taps of the window loaded once for
-  // them (EmitHeliumByteDots); the group's last channels one at a time. The window
+  // by channel runs), the group's last ones in smaller blocks (ChannelRunBlock,
+  // WindowDotBlock), each 16 taps of the window loaded once for them
+  // (EmitHeliumByteDots), each block's rows of weights side by side. The window
   // gathered into registers where the plan reads the input in place (planned on int8
   // codes and weights only), else in the workspace.
   const bool channel_blocks = codes && int8_weights;
@@ -915,9 +916,8 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   auto channels_from = [&](llvm::Value* n, llvm::Value* out_pixel, llvm::Value* first, int64_t count) {
     std::vector<llvm::Value*> rows;
     for (int64_t c = 0; c < count; ++c) {
-      // The channel runs' block keeps each step's rows side by side (ChannelRunWeightIndex).
-      llvm::Value* row = channel_runs ? b.CreateAdd(b.CreateMul(first, k.Int(padded)), k.Int(c * kChannelRunLanes))
-                                      : b.CreateMul(b.CreateAdd(first, k.Int(c)), k.Int(padded));
+      // A block keeps each step's rows side by side (ChannelRunWeightIndex, WindowDotWeightIndex).
+      llvm::Value* row = b.CreateAdd(b.CreateMul(first, k.Int(padded)), k.Int(c * kWindowDotLanes));
       rows.push_back(b.CreateInBoundsGEP(weight, weights, row));
       b.CreateStore(b.getInt32(0), block_sums[c]);
     }
@@ -925,9 +925,9 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
     if (channel_runs) {
       EmitChannelRunDots(k, g, input, *pixel_window, window_inside, form, rows, sums_of_block);
     } else if (gathered) {
-      EmitHeliumByteDots(k, window_vectors, rows, sums_of_block);
+      EmitHeliumByteDots(k, window_vectors, rows, count * kWindowDotLanes, sums_of_block);
     } else {
-      EmitHeliumByteDots(k, window, rows, padded / kWindowDotLanes, sums_of_block,
+      EmitHeliumByteDots(k, window, rows, count * kWindowDotLanes, padded / kWindowDotLanes, sums_of_block,
                          /*allow_unrolling=*/padded <= kHeliumUnrolledTaps);
     }
     // A whole block's sums finished together where the output allows (a vector of
@@ -967,7 +967,7 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
       }, /*allow_unrolling=*/false);
       // The last ones one at a time; by channel runs as their weights are laid out.
       for (int64_t c = per_group / most_channels * most_channels; c < per_group;) {
-        const ChannelBlock block = channel_runs ? ChannelRunBlock(per_group, c) : ChannelBlock{c, 1};
+        const ChannelBlock block = channel_runs ? ChannelRunBlock(per_group, c) : WindowDotBlock(per_group, c);
         channels_from(n, out_pixel, b.CreateAdd(group_first, k.Int(block.first)), block.count);
         c += block.count;
       }

@@ -321,7 +321,8 @@ void EmitRowDotMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
       }
       std::vector<llvm::Value*> weight_rows;
       for (llvm::Value* row : rows) weight_rows.push_back(b.CreateInBoundsGEP(i8, k.in[g.b_input], row));
-      EmitHeliumByteDots(k, b.CreateInBoundsGEP(i8, k.in[g.a_input], a_row), weight_rows, p.k / kHeliumByteDotLanes,
+      EmitHeliumByteDots(k, b.CreateInBoundsGEP(i8, k.in[g.a_input], a_row), weight_rows, kHeliumByteDotLanes,
+                         p.k / kHeliumByteDotLanes,
                          {sums, sums + count}, /*allow_unrolling=*/false);
       for (int64_t t = whole; t < p.k; ++t) {
         llvm::Value* x = b.CreateSExt(k.LoadAs(DataType::kInt8, k.in[g.a_input], b.CreateAdd(a_row, k.Int(t))), i32);
