@@ -802,6 +802,29 @@ TEST(Cli, DspPairsNarrowedTakeTwoWindowsOfCodes) {
   EXPECT_EQ(smallest.output.find("pixels 2"), std::string::npos) << smallest.output;
 }
 
+// A matrix product's DSP pairs in registers (memory mode, no workspace) unpack A's codes
+// as they are where its zero point is one constant: its share comes off "bias_folded"
+// (NodePlan::zero_point_in_bias). The pairs' window (speed mode) holds A less its zero
+// point and keeps the node's bias. The op model's firmware checks compare the outputs.
+TEST(Cli, DspPairsInRegistersFoldTheZeroPointIntoTheBias) {
+  const std::string model =
+      kTestModels + "/qlinear_matmul_pairs.onnxtxt --target thumbv7em-none-eabihf --cpu cortex-m4 --dump-plan --name d -o ";
+  TemporaryFolder memory, speed;
+  const CommandResult registers = Modelc("compile " + model + memory.path());
+  ASSERT_EQ(registers.exit_code, 0) << registers.output;
+  for (const char* gemm : {"Gemm_15", "Gemm_20"}) {
+    const std::string piece = absl::StrCat("'", gemm, "' QLinearMatMul: dsp-pairs-registers, float requantisation\n",
+                                           "      constant bias_folded: %", gemm, ".bias_folded int32[7]\n");
+    EXPECT_NE(registers.output.find(piece), std::string::npos) << piece << "\n" << registers.output;
+  }
+  const CommandResult window = Modelc("compile " + model + speed.path() + " --optimize speed");
+  ASSERT_EQ(window.exit_code, 0) << window.output;
+  EXPECT_NE(window.output.find("'Gemm_15' QLinearMatMul: dsp-pairs, float requantisation\n"
+                               "      workspace window_pairs @0, 24 bytes\n"),
+            std::string::npos) << window.output;
+  EXPECT_EQ(window.output.find("bias_folded"), std::string::npos) << window.output;
+}
+
 // On Arm's DSP extension without vector lanes the direct kernel's pixel pairs run to the
 // image's borders at stride 1 across (DirectKernelPairsAtBorders: words read inside their
 // rows and shifted, the zero point's code outside), not at stride 2 across nor under

@@ -157,6 +157,11 @@ struct NodePlan {
   // as the weights are; quantized_product_lowering.h), the zero point's share off
   // "bias_folded" the same way.
   bool int8_window_codes = false;
+  // kDspPairsInRegisters with A's zero point one constant (or none) and a constant bias
+  // (or none): A's words unpacked into pairs of its codes as they are (SXTB16, UXTB16
+  // for uint8), no SSUB16 of the zero point; its share of each sum, the zero point times
+  // the column's weight sum, comes off the bias ("bias_folded", made while compiling).
+  bool zero_point_in_bias = false;
   // Window-dot on int8 codes reading its input in place by runs of 16 input channels at
   // each kernel position, its weights' rows in that order (quantized_product_lowering.h),
   // instead of a small window gathered whole ("gather_masks").

@@ -405,7 +405,8 @@ absl::Status AddGatheredWindowMasks(Graph& graph, const Node& node, NodePlan& pl
 absl::Status PrepareQuantizedProductConstants(Graph& graph, const Node& node, NodePlan& plan) {
   const auto* kernel = std::get_if<QuantizedProductKernel>(&plan.kernel);
   if (kernel && *kernel == QuantizedProductKernel::kChannelLanes) PrepareChannelLanesConstants(graph, node, plan);
-  if (kernel && *kernel == QuantizedProductKernel::kRowDot) {
+  if (kernel && (*kernel == QuantizedProductKernel::kRowDot ||
+                 (*kernel == QuantizedProductKernel::kDspPairsInRegisters && plan.zero_point_in_bias))) {
     AddFoldedBiases(graph, node, CentreWindowDotWeights(graph, node), plan);
   }
   if (kernel && *kernel == QuantizedProductKernel::kPixelLanes) PreparePixelLanesConstants(graph, node, plan);
@@ -489,6 +490,16 @@ int64_t ByteQuadColumnLanes(const Graph& graph, const Node& node, const Lowering
   return WholeByteQuadVectors(b[0], target);
 }
 
+// Whether a QLinearMatMul's A has one constant zero point (or none) and its bias is a
+// constant (or absent): its share of the sums can come off the bias while compiling
+// ("bias_folded").
+bool OneConstantZeroPointAndBias(const Graph& graph, const Node& node) {
+  for (int input : {kXZeroPointInput, kQLinearBiasInput}) {
+    if (graph.HasInput(node, input) && !graph.IsConstant(node.inputs[input])) return false;
+  }
+  return !graph.HasInput(node, kXZeroPointInput) || graph.InputType(node, kXZeroPointInput).ElementCount() == 1;
+}
+
 // Helium (int8 VMLADAVA): a QLinearMatMul of one int8 matrix A [M, K], K >= 16, whose
 // zero point (if any) is one constant, and a constant int8 B given as [N, K] (transB)
 // with zero point 0, a constant bias or none: kRowDot.
@@ -504,10 +515,7 @@ bool HeliumRowDot(const Graph& graph, const Node& node, const LoweringTarget& ta
       !ZeroWeightZeroPoint(graph, node, 5)) {
     return false;
   }
-  for (int input : {kXZeroPointInput, kQLinearBiasInput}) {
-    if (graph.HasInput(node, input) && !graph.IsConstant(node.inputs[input])) return false;
-  }
-  return !graph.HasInput(node, kXZeroPointInput) || graph.InputType(node, kXZeroPointInput).ElementCount() == 1;
+  return OneConstantZeroPointAndBias(graph, node);
 }
 
 }  // namespace
@@ -860,6 +868,7 @@ absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& nod
   if (!pairs) return plan;
   if (workspace_free) {
     plan.kernel = QuantizedProductKernel::kDspPairsInRegisters;
+    plan.zero_point_in_bias = OneConstantZeroPointAndBias(graph, node);
     return plan;
   }
   plan.kernel = QuantizedProductKernel::kDspPairs;

@@ -90,18 +90,22 @@ void EmitPairsDotProducts(KernelContext& k, const std::vector<llvm::Value*>& win
   }
 }
 
-CentredQuad EmitCentredQuad(KernelContext& k, llvm::Value* word, bool unsigned_codes, llvm::Value* zero_points) {
+QuadPairs EmitCentredQuad(KernelContext& k, llvm::Value* word, bool unsigned_codes, llvm::Value* zero_points) {
   llvm::IRBuilder<>& b = k.b;
   llvm::Function* ssub16 = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_ssub16);
   return {b.CreateCall(ssub16, {UnpackedCodes(k, word, unsigned_codes, /*odd=*/false), zero_points}),
           b.CreateCall(ssub16, {UnpackedCodes(k, word, unsigned_codes, /*odd=*/true), zero_points})};
 }
 
+QuadPairs UnpackedQuad(KernelContext& k, llvm::Value* word, bool unsigned_codes) {
+  return {UnpackedCodes(k, word, unsigned_codes, /*odd=*/false), UnpackedCodes(k, word, unsigned_codes, /*odd=*/true)};
+}
+
 llvm::Value* EmitZeroPointPair(llvm::IRBuilder<>& b, llvm::Value* zero_point) {
   return b.CreateOr(b.CreateAnd(zero_point, b.getInt32(0xFFFF)), b.CreateShl(zero_point, 16));
 }
 
-llvm::Value* EmitQuadProducts(KernelContext& k, const CentredQuad& codes, llvm::Value* weights, llvm::Value* sum) {
+llvm::Value* EmitQuadProducts(KernelContext& k, const QuadPairs& codes, llvm::Value* weights, llvm::Value* sum) {
   llvm::IRBuilder<>& b = k.b;
   llvm::Function* sxtb16 = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_sxtb16);
   llvm::Function* smlad = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_smlad);

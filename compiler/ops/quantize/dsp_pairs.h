@@ -40,19 +40,23 @@ void EmitPairsDotProducts(KernelContext& k, const std::vector<llvm::Value*>& win
                           PairsWindow form = PairsWindow::kCentredInt16);
 
 // Four 8-bit codes of a 32-bit word as two halfword pairs, (c0, c2) and (c1, c3) (SXTB16,
-// or UXTB16 for uint8, of the word and of the word rotated by 8), each less the zero
-// point (SSUB16 of `zero_points`, EmitZeroPointPair's): shared by the weights the codes
-// meet (the direct kernel's word rows, the matrix product's pairs in registers).
-struct CentredQuad {
+// or UXTB16 for uint8, of the word and of the word rotated by 8): shared by the weights
+// the codes meet (the direct kernel's word rows, the matrix product's pairs in
+// registers).
+struct QuadPairs {
   llvm::Value* even;
   llvm::Value* odd;
 };
-CentredQuad EmitCentredQuad(KernelContext& k, llvm::Value* word, bool unsigned_codes, llvm::Value* zero_points);
+// Those pairs each less the zero point (SSUB16 of `zero_points`, EmitZeroPointPair's).
+QuadPairs EmitCentredQuad(KernelContext& k, llvm::Value* word, bool unsigned_codes, llvm::Value* zero_points);
+// Those pairs of the codes as they are (a kernel whose prepared bias takes the zero
+// point's share off).
+QuadPairs UnpackedQuad(KernelContext& k, llvm::Value* word, bool unsigned_codes);
 // A zero point (i32) in both 16-bit halves of a word.
 llvm::Value* EmitZeroPointPair(llvm::IRBuilder<>& b, llvm::Value* zero_point);
 // `sum` plus the 4 products of `codes` with the 4 int8 weights of the word `weights`
 // (unpacked the same way): two SMLADs.
-llvm::Value* EmitQuadProducts(KernelContext& k, const CentredQuad& codes, llvm::Value* weights, llvm::Value* sum);
+llvm::Value* EmitQuadProducts(KernelContext& k, const QuadPairs& codes, llvm::Value* weights, llvm::Value* sum);
 
 }  // namespace modelc
 

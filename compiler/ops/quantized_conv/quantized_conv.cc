@@ -1945,7 +1945,7 @@ void AccumulateWordRows(KernelContext& k, const QuantizedConvGeometry& g, llvm::
         llvm::Value* row = b.CreateAdd(plane, b.CreateMul(ih, k.Int(s.in_w)));
         llvm::Value* codes = word_at(k.in[g.x_input], b.CreateAdd(row, word.column));
         if (shifted) codes = word.Placed(b, codes);
-        const CentredQuad quad = EmitCentredQuad(k, codes, g.x_type == DataType::kUInt8, zero_points);
+        const QuadPairs quad = EmitCentredQuad(k, codes, g.x_type == DataType::kUInt8, zero_points);
         for (size_t i = 0; i < accumulators.size(); ++i) {
           llvm::Value* at = b.CreateAdd(kernel, b.CreateAdd(k.Int(static_cast<int64_t>(i) * channels * taps),
                                                             b.CreateMul(kh, k.Int(row_taps))));

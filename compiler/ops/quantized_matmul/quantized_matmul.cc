@@ -144,14 +144,16 @@ PairsColumns StartPairsColumns(KernelContext& k, const MatMulGeometry& p, llvm::
   return columns;
 }
 
-// Row i of those columns' outputs: each sum plus its bias, requantised and stored.
+// Row i of those columns' outputs: each sum plus its bias (the node's, or with
+// `folded_biases` those), requantised and stored.
 void StorePairsColumns(KernelContext& k, const QuantizedMatMulGeometry& g, llvm::Value* i, llvm::Value* a_scale,
                        ProductRequantizer& requantizer, llvm::Value* y_zero_point, const PairsColumns& columns,
-                       llvm::Value* const* sums) {
+                       llvm::Value* const* sums, llvm::Value* folded_biases = nullptr) {
   llvm::IRBuilder<>& b = k.b;
+  llvm::Value* biases = folded_biases ? folded_biases : g.bias_input >= 0 ? k.in[g.bias_input] : nullptr;
   for (size_t c = 0; c < columns.j.size(); ++c) {
     llvm::Value* sum = b.CreateLoad(b.getInt32Ty(), sums[c]);
-    if (g.bias_input >= 0) sum = b.CreateAdd(sum, k.LoadAs(DataType::kInt32, k.in[g.bias_input], columns.j[c]));
+    if (biases) sum = b.CreateAdd(sum, k.LoadAs(DataType::kInt32, biases, columns.j[c]));
     const ProductRequantizer::Channel channel = requantizer.Load(a_scale, columns.j[c]);
     k.StoreAs(g.y->type, requantizer.Apply(channel, sum, y_zero_point, g.y->type), k.out[0],
               b.CreateAdd(b.CreateMul(i, k.Int(g.product.n)), columns.j[c]));
@@ -194,8 +196,10 @@ void EmitDspPairsMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
 // QuantizedProductKernel::kDspPairsInRegisters: the pairs of kDspPairs without the
 // window buffer. Each 4 bytes of a row of A, one 32-bit load, become two int16 pairs
 // (bytes 0 and 2, then 1 and 3: SXTB16, or UXTB16 for uint8, then SSUB16 of the zero
-// point in both halves), shared by up to four columns, each taking its 4 weight bytes
-// the same way and two SMLADs. The taps after the last whole 4 one at a time.
+// point in both halves, or, NodePlan::zero_point_in_bias, the codes as they are and
+// "bias_folded" in place of the bias), shared by up to four columns, each taking its 4
+// weight bytes the same way and two SMLADs. The taps after the last whole 4 one at a
+// time.
 void EmitDspPairsInRegistersMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
   const MatMulGeometry& p = g.product;
   llvm::IRBuilder<>& b = k.b;
@@ -206,10 +210,12 @@ void EmitDspPairsInRegistersMatMul(KernelContext& k, const QuantizedMatMulGeomet
   llvm::Value* sums[kColumns];
   for (llvm::Value*& sum : sums) sum = k.EntryAlloca(i32);
   const int64_t whole = p.k / 4 * 4;
+  const bool codes = k.plan.zero_point_in_bias;
+  llvm::Value* folded_biases = codes ? k.PreparedConstant("bias_folded") : nullptr;
   k.Loop(p.m, [&](llvm::Value* i) {
-    llvm::Value* a_zero_point = EmitLoadZeroPoint(k, g.a, i);
+    llvm::Value* a_zero_point = codes ? b.getInt32(0) : EmitLoadZeroPoint(k, g.a, i);
     llvm::Value* a_scale = EmitLoadScale(k, g.a, i);
-    llvm::Value* zero_point_pair = EmitZeroPointPair(b, a_zero_point);
+    llvm::Value* zero_point_pair = codes ? nullptr : EmitZeroPointPair(b, a_zero_point);
     llvm::Value* a_row = b.CreateMul(i, k.Int(p.k));
     auto columns_from = [&](llvm::Value* first, int count) {
       const PairsColumns columns = StartPairsColumns(k, p, first, count, sums);
@@ -218,7 +224,9 @@ void EmitDspPairsInRegistersMatMul(KernelContext& k, const QuantizedMatMulGeomet
         llvm::Value* tap = b.CreateMul(q, k.Int(4));
         llvm::Value* a_bytes = b.CreateAlignedLoad(
             i32, b.CreateInBoundsGEP(b.getInt8Ty(), k.in[g.a_input], b.CreateAdd(a_row, tap)), llvm::Align(1));
-        const CentredQuad a_quad = EmitCentredQuad(k, a_bytes, g.a_type == DataType::kUInt8, zero_point_pair);
+        const bool unsigned_codes = g.a_type == DataType::kUInt8;
+        const QuadPairs a_quad = codes ? UnpackedQuad(k, a_bytes, unsigned_codes)
+                                         : EmitCentredQuad(k, a_bytes, unsigned_codes, zero_point_pair);
         for (int c = 0; c < count; ++c) {
           llvm::Value* w_bytes = b.CreateAlignedLoad(
               i32, b.CreateInBoundsGEP(b.getInt8Ty(), k.in[g.b_input], b.CreateAdd(rows[c], tap)), llvm::Align(1));
@@ -233,7 +241,7 @@ void EmitDspPairsInRegistersMatMul(KernelContext& k, const QuantizedMatMulGeomet
           b.CreateStore(b.CreateAdd(b.CreateLoad(i32, sums[c]), b.CreateMul(centred, w)), sums[c]);
         }
       }
-      StorePairsColumns(k, g, i, a_scale, requantizer, y_zero_point, columns, sums);
+      StorePairsColumns(k, g, i, a_scale, requantizer, y_zero_point, columns, sums, folded_biases);
     };
     k.Loop(p.n / kColumns, [&](llvm::Value* group) { columns_from(b.CreateMul(group, k.Int(kColumns)), kColumns); },
            /*allow_unrolling=*/false);
