@@ -213,6 +213,9 @@ absl::StatusOr<LoweringPlan> PlanLowering(const Graph& graph, const LoweringOpti
       ASSIGN_OR_RETURN(QuantizedLstmGeometry lstm, ResolveQuantizedLstm(graph, node));
       node_plan = PlanQuantizedLstm(lstm);
     }
+    if (node.op == OpKind::kQLinearConv || node.op == OpKind::kQLinearMatMul) {
+      node_plan.requantization_planes = options.target.int8_vector_dot;
+    }
     if (!options.trace) continue;
     for (ValueId output : node.outputs) {  // the planar copy runs after the kernel: the same bytes serve
       if (layouts[output]) node_plan.workspace.push_back({"planar_copy", 0, graph.value(output).type.ByteSize()});

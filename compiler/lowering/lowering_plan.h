@@ -202,6 +202,12 @@ struct NodePlan {
   // doubled high product is then one rounding multiply of 2x (SMMULR on Arm) and its
   // division by 2^e one add and shift (product_requantizer.h).
   bool accumulators_below_2_30 = false;
+  // A quantised product's fixed-point table ("requantization") as two planes, every
+  // channel's multiplier then every channel's shift, in place of (multiplier, shift)
+  // pairs: on Helium (LoweringTarget::int8_vector_dot) 4 channels' multipliers are one
+  // VLDRW and their shifts another. (The pairs' VLD20/VLD21 write a pair of adjacent
+  // vector registers, around which LLVM moved the others.)
+  bool requantization_planes = false;
 
   int64_t WorkspaceBytes() const;
   const WorkspaceBuffer* FindWorkspace(std::string_view name) const;

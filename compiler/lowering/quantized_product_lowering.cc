@@ -450,14 +450,16 @@ absl::Status PrepareQuantizedProductConstants(Graph& graph, const Node& node, No
   AddFloatMultipliers(graph, node, plan);
   if (!RequantizesInFixedPoint(node)) return absl::OkStatus();
   RETURN_IF_ERROR(CheckFixedPointRequantizable(graph, node));
-  std::vector<int32_t> pairs;
-  for (const FixedPointMultiplier& m : ProductFixedPointMultipliers(graph, node)) {
-    pairs.push_back(m.multiplier);
-    pairs.push_back(m.shift);
+  const std::vector<FixedPointMultiplier> multipliers = ProductFixedPointMultipliers(graph, node);
+  const int64_t channels = static_cast<int64_t>(multipliers.size());
+  std::vector<int32_t> table(2 * channels);
+  for (int64_t c = 0; c < channels; ++c) {
+    table[RequantizationTableIndex(channels, c, false, plan.requantization_planes)] = multipliers[c].multiplier;
+    table[RequantizationTableIndex(channels, c, true, plan.requantization_planes)] = multipliers[c].shift;
   }
-  std::vector<uint8_t> bytes(pairs.size() * sizeof(int32_t));
-  std::memcpy(bytes.data(), pairs.data(), bytes.size());
-  const TensorType type{DataType::kInt32, {static_cast<int64_t>(pairs.size())}};
+  std::vector<uint8_t> bytes(table.size() * sizeof(int32_t));
+  std::memcpy(bytes.data(), table.data(), bytes.size());
+  const TensorType type{DataType::kInt32, {static_cast<int64_t>(table.size())}};
   AddPreparedConstant(graph, node, "requantization", TensorData(type, std::move(bytes)), plan);
   plan.accumulators_below_2_30 =
       FixedPointRoundingOf(node) == FixedPointRounding::kDouble && AccumulatorsBelow2To30(graph, node);

@@ -62,8 +62,14 @@ FixedPointMultiplier QuantizeMultiplier(double real_multiplier);
 FixedPointMultiplier ProductFixedPointMultiplier(float input_scale, float weight_scale, float output_scale);
 // One per weight scale of a QLinearConv / QLinearMatMul whose scales are constants
 // (inputs 1, 4 and 6 of both ops): what the kernel reads, as its prepared constant
-// "requantization" (int32 pairs: multiplier, shift).
+// "requantization" (int32: RequantizationTableIndex).
 std::vector<FixedPointMultiplier> ProductFixedPointMultipliers(const Graph& graph, const Node& node);
+// Where channel `channel` of `channels` keeps its multiplier (or, `shift`, its shift) in
+// "requantization": (multiplier, shift) pairs, or with `planes`
+// (NodePlan::requantization_planes) every multiplier, then every shift.
+inline int64_t RequantizationTableIndex(int64_t channels, int64_t channel, bool shift, bool planes) {
+  return planes ? (shift ? channels : 0) + channel : 2 * channel + (shift ? 1 : 0);
+}
 
 // The float form's multipliers of the same node (quantization.h's
 // RequantizationMultiplier, one per weight scale): a kernel that would otherwise compute

@@ -207,11 +207,14 @@ ProductRequantizer::ProductRequantizer(KernelContext& k, const QuantizationParam
     : k_(k), weights_(weights), fixed_point_(RequantizesInFixedPoint(k.node)), rounding_(FixedPointRoundingOf(k.node)) {
   if (fixed_point_) {
     table_ = k.PreparedConstant("requantization");
-    // Whether every multiplier is below 1/2 (every shift, the odd entries, at most -1).
+    // Whether every multiplier is below 1/2 (every shift at most -1).
     if (const PreparedConstant* table = k.plan.FindConstant("requantization")) {
-      const std::optional<TensorData>& pairs = k.graph.value(table->value).constant;
-      const std::vector<int32_t> values = pairs ? pairs->Elements<int32_t>() : std::vector<int32_t>{0, 0};
-      for (size_t i = 1; i < values.size(); i += 2) multipliers_below_half_ &= values[i] <= -1;
+      const std::optional<TensorData>& entries = k.graph.value(table->value).constant;
+      const std::vector<int32_t> values = entries ? entries->Elements<int32_t>() : std::vector<int32_t>{0, 0};
+      channels_ = static_cast<int64_t>(values.size()) / 2;
+      for (int64_t c = 0; c < channels_; ++c) {
+        multipliers_below_half_ &= values[RequantizationTableIndex(channels_, c, true, k.plan.requantization_planes)] <= -1;
+      }
     }
   } else if (k.plan.FindConstant("multipliers") != nullptr) {
     table_ = k.PreparedConstant("multipliers");  // the float multipliers, prepared
@@ -225,7 +228,14 @@ ProductRequantizer::Channel ProductRequantizer::Load(llvm::Value* input_scale, l
   if (!fixed_point_) {
     return {EmitRequantizationMultiplier(k_, input_scale, EmitLoadScale(k_, weights_, channel), output_scale_)};
   }
-  llvm::Value* pair = weights_.PerTensor() ? k_.Int(0) : k_.b.CreateMul(channel, k_.Int(2));
+  if (weights_.PerTensor()) {
+    return {k_.LoadAs(DataType::kInt32, table_, k_.Int(0)), k_.LoadAs(DataType::kInt32, table_, k_.Int(1))};
+  }
+  if (k_.plan.requantization_planes) {
+    return {k_.LoadAs(DataType::kInt32, table_, channel),
+            k_.LoadAs(DataType::kInt32, table_, k_.b.CreateAdd(channel, k_.Int(channels_)))};
+  }
+  llvm::Value* pair = k_.b.CreateMul(channel, k_.Int(2));
   return {k_.LoadAs(DataType::kInt32, table_, pair),
           k_.LoadAs(DataType::kInt32, table_, k_.b.CreateAdd(pair, k_.Int(1)))};
 }
@@ -238,8 +248,15 @@ std::optional<ProductRequantizer::Channel> ProductRequantizer::LoadLanes(llvm::V
     return Channel{b.CreateAlignedLoad(llvm::FixedVectorType::get(k_.F32(), lanes),
                                        b.CreateInBoundsGEP(k_.F32(), table_, first_channel), llvm::Align(4))};
   }
-  // The pairs (multiplier, shift) of `lanes` channels, split into the two vectors.
   llvm::Type* i32 = b.getInt32Ty();
+  if (k_.plan.requantization_planes) {  // a vector from each plane
+    auto* vector = llvm::FixedVectorType::get(i32, lanes);
+    return Channel{b.CreateAlignedLoad(vector, b.CreateInBoundsGEP(i32, table_, first_channel), llvm::Align(4)),
+                   b.CreateAlignedLoad(vector,
+                                       b.CreateInBoundsGEP(i32, table_, b.CreateAdd(first_channel, k_.Int(channels_))),
+                                       llvm::Align(4))};
+  }
+  // The pairs (multiplier, shift) of `lanes` channels, split into the two vectors.
   llvm::Value* pairs = b.CreateAlignedLoad(llvm::FixedVectorType::get(i32, 2 * lanes),
                                            b.CreateInBoundsGEP(i32, table_, b.CreateMul(first_channel, k_.Int(2))),
                                            llvm::Align(4));

@@ -50,7 +50,8 @@ llvm::Value* EmitTfliteAdd(KernelContext& k, const FixedPointAdd& add, llvm::Val
 // What a quantised product's kernel uses for each output channel (column): the float
 // multiplier (ONNX Runtime's form, from the scales, or from the prepared table
 // "multipliers" where the plan made one) or the fixed-point pair (from the prepared
-// table "requantization"), chosen by the node's attribute.
+// table "requantization": pairs, or NodePlan::requantization_planes' two planes),
+// chosen by the node's attribute.
 class ProductRequantizer {
  public:
   // `weights`: the weight operand's parameters (per tensor or per channel); the output
@@ -79,6 +80,7 @@ class ProductRequantizer {
   bool multipliers_below_half_ = true;  // fixed point: every shift at most -1
   llvm::Value* output_scale_ = nullptr;
   llvm::Value* table_ = nullptr;  // "requantization" (fixed point) or "multipliers" (float)
+  int64_t channels_ = 1;          // fixed point: the table's channels
 };
 
 }  // namespace modelc

@@ -548,9 +548,10 @@ struct PixelWindow {
   llvm::Value* ow;
 };
 
-// For each image, group and output pixel: per_pixel(where its window lies).
+// For each image, group and output pixel: per_pixel(where its window lies); the pixels'
+// loops unrolled where LLVM finds it worth it and `allow_unrolling`.
 void ForEachPixel(KernelContext& k, const QuantizedConvGeometry& g,
-                  const std::function<void(const PixelWindow&)>& per_pixel) {
+                  const std::function<void(const PixelWindow&)>& per_pixel, bool allow_unrolling = true) {
   const WindowGeometry& s = g.conv.window;
   llvm::IRBuilder<>& b = k.b;
   k.Loop(s.batch * g.conv.groups, [&](llvm::Value* image_group) {
@@ -562,8 +563,8 @@ void ForEachPixel(KernelContext& k, const QuantizedConvGeometry& g,
       k.Loop(s.out_w, [&](llvm::Value* ow) {
         llvm::Value* w_base = b.CreateSub(b.CreateMul(ow, k.Int(s.stride_w)), k.Int(s.pad_left));
         per_pixel({first_plane, h_base, w_base, group, n, b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow), oh, ow});
-      });
-    });
+      }, allow_unrolling);
+    }, allow_unrolling);
   });
 }
 
@@ -572,11 +573,12 @@ void ForEachPixel(KernelContext& k, const QuantizedConvGeometry& g,
 void ForEachPixelWindow(KernelContext& k, const QuantizedConvGeometry& g, InputReader& input, llvm::Value* window,
                         const WindowForm& form, const std::function<llvm::Value*(llvm::Value*)>& slot,
                         bool plain_inside,
-                        const std::function<void(llvm::Value*, llvm::Value*, llvm::Value*)>& per_pixel) {
+                        const std::function<void(llvm::Value*, llvm::Value*, llvm::Value*)>& per_pixel,
+                        bool allow_unrolling = true) {
   ForEachPixel(k, g, [&](const PixelWindow& at) {
     EmitWindow(k, g, input, window, at.first_plane, at.h_base, at.w_base, form, slot, plain_inside);
     per_pixel(at.group, at.n, at.out_pixel);
-  });
+  }, allow_unrolling);
 }
 
 // Window-dot's gathered window (NodePlan::reads_input_in_place on Helium's int8 codes,
@@ -1020,7 +1022,8 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
     });
     return;
   }
-  ForEachPixelWindow(k, g, input, window, form, [](llvm::Value* t) { return t; }, /*plain_inside=*/true, per_pixel);
+  ForEachPixelWindow(k, g, input, window, form, [](llvm::Value* t) { return t; }, /*plain_inside=*/true, per_pixel,
+                     /*allow_unrolling=*/!channel_blocks);
 }
 
 // QuantizedProductKernel::kChannelLanes (lowering/quantized_product_lowering.h): per
