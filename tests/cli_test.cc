@@ -802,6 +802,22 @@ TEST(Cli, DspPairsNarrowedTakeTwoWindowsOfCodes) {
   EXPECT_EQ(smallest.output.find("pixels 2"), std::string::npos) << smallest.output;
 }
 
+// Helium's window-dot on int8 codes from its window's copy, in memory mode too, where a
+// float tensor before it holds the RAM peak (the op model's firmware checks compare its
+// outputs, each block's weights side by side: WindowDotWeightIndex).
+TEST(Cli, WindowDotBlocksOnCodesKeepTheirWindowInMemoryMode) {
+  TemporaryFolder out;
+  const CommandResult plan = Modelc("compile " + kTestModels +
+                                    "/window_dot_weight_blocks.onnxtxt --target thumbv8.1m.main-none-eabihf --cpu "
+                                    "cortex-m55 --dump-plan --name d -o " + out.path());
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  const char* piece =
+      "'Conv_16' QLinearConv: window-dot, float requantisation\n      workspace window_codes @0, 80 bytes\n"
+      "      constant bias_folded: %Conv_16.bias_folded int32[20]\n"
+      "      constant weights_int8: %Conv_16.weights_int8 int8[1600]\n";
+  EXPECT_NE(plan.output.find(piece), std::string::npos) << piece << "\n" << plan.output;
+}
+
 // A matrix product's DSP pairs in registers (memory mode, no workspace) unpack A's codes
 // as they are where its zero point is one constant: its share comes off "bias_folded"
 // (NodePlan::zero_point_in_bias). The pairs' window (speed mode) holds A less its zero

@@ -214,7 +214,7 @@ absl::StatusOr<LoweringPlan> PlanLowering(const Graph& graph, const LoweringOpti
       node_plan = PlanQuantizedLstm(lstm);
     }
     if (node.op == OpKind::kQLinearConv || node.op == OpKind::kQLinearMatMul) {
-      node_plan.requantization_planes = options.target.int8_vector_dot;
+      node_plan.requantization_planes = options.target.int8_vector_dot && !options.target.code_size_first;
     }
     if (!options.trace) continue;
     for (ValueId output : node.outputs) {  // the planar copy runs after the kernel: the same bytes serve

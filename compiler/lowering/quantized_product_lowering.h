@@ -40,7 +40,10 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
 // QDQ fusion keeps it) with zero point 0, one matrix, N >= 2: each row of A, a -
 // a_zero_point, widened once into "window_pairs", then two columns at a time; or, with
 // `workspace_free`, kDspPairsInRegisters: each 4 bytes of A unpacked into two int16
-// pairs in registers (SXTB16 / UXTB16, SSUB16 of the zero point), shared by four columns.
+// pairs in registers (SXTB16 / UXTB16; SSUB16 of the zero point, or, where A's zero
+// point is one constant and the bias a constant or none, NodePlan::zero_point_in_bias:
+// the codes as they are, the zero point's share off "bias_folded"), shared by four
+// columns.
 // Before those, on Helium (LoweringTarget::int8_vector_dot) a QLinearMatMul of one int8
 // matrix A [M, K], K >= 16, its zero point (if any) one constant, and a constant int8 B
 // given as [N, K] with zero point 0 and a constant bias or none runs as kRowDot in every
@@ -57,8 +60,10 @@ absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& nod
 // window, x - x_zero_point, widened once into the workspace buffer "window_int16"
 // (zero-padded to whole vectors of kWindowDotLanes), then each output channel of its
 // group a vector dot product with its weights, w - w_zero_point, 32-bit sums. The
-// weights are the prepared constant "weights_int8" ([M, padded taps], widened as they
-// are loaded) on bare-metal targets (LoweringTarget::flash_first) where every
+// weights are the prepared constant "weights_int8" ([M, padded taps]; with
+// NodePlan::int8_window_codes or window_channel_runs each block of output channels'
+// rows side by side by step, WindowDotWeightIndex, ChannelRunWeightIndex; widened as
+// they are loaded) on bare-metal targets (LoweringTarget::flash_first) where every
 // w - w_zero_point fits int8 (symmetric int8 weights), else "weights_int16". On Helium
 // (LoweringTarget::int8_vector_dot) with int8 weights, an 8-bit input and constant zero
 // point and bias, the window holds the input's int8 codes instead ("window_codes",
@@ -255,11 +260,14 @@ int64_t PlaneOutputsBytes(const WindowGeometry& window);
 
 // The constants a quantised product's kernel reads: "weights_int8" or "weights_int16" for kWindowDot (and
 // "bias_folded" with int8 window codes, as for kDspPairs with them; "weights_quads" or "weights_int8" with
-// "bias_folded" for kChannelLanes and kPixelLanes); for every kernel
+// "bias_folded" for kChannelLanes and kPixelLanes; "bias_folded" for kRowDot and, with
+// NodePlan::zero_point_in_bias, kDspPairsInRegisters); for every kernel
 // "multipliers", the float form's, where its scales are constants; for a
 // QLinearConv or QLinearMatMul that requantises in fixed point
 // (kFixedPointRequantization) its multipliers, "requantization", int32 [2 x count]
-// (mantissa, shift per weight scale), computed once here from its constant scales.
+// (mantissa and shift per weight scale, RequantizationTableIndex: pairs, or
+// NodePlan::requantization_planes' two planes), computed once here from its constant
+// scales.
 absl::Status PrepareQuantizedProductConstants(Graph& graph, const Node& node, NodePlan& plan);
 
 // The bytes of one window of `taps` in "window_pairs" (padded to whole groups of 4); a

@@ -97,7 +97,7 @@ QuadPairs EmitCentredQuad(KernelContext& k, llvm::Value* word, bool unsigned_cod
           b.CreateCall(ssub16, {UnpackedCodes(k, word, unsigned_codes, /*odd=*/true), zero_points})};
 }
 
-QuadPairs UnpackedQuad(KernelContext& k, llvm::Value* word, bool unsigned_codes) {
+QuadPairs EmitUnpackedQuad(KernelContext& k, llvm::Value* word, bool unsigned_codes) {
   return {UnpackedCodes(k, word, unsigned_codes, /*odd=*/false), UnpackedCodes(k, word, unsigned_codes, /*odd=*/true)};
 }
 

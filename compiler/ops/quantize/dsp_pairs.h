@@ -51,7 +51,7 @@ struct QuadPairs {
 QuadPairs EmitCentredQuad(KernelContext& k, llvm::Value* word, bool unsigned_codes, llvm::Value* zero_points);
 // Those pairs of the codes as they are (a kernel whose prepared bias takes the zero
 // point's share off).
-QuadPairs UnpackedQuad(KernelContext& k, llvm::Value* word, bool unsigned_codes);
+QuadPairs EmitUnpackedQuad(KernelContext& k, llvm::Value* word, bool unsigned_codes);
 // A zero point (i32) in both 16-bit halves of a word.
 llvm::Value* EmitZeroPointPair(llvm::IRBuilder<>& b, llvm::Value* zero_point);
 // `sum` plus the 4 products of `codes` with the 4 int8 weights of the word `weights`

@@ -210,10 +210,12 @@ ProductRequantizer::ProductRequantizer(KernelContext& k, const QuantizationParam
     // Whether every multiplier is below 1/2 (every shift at most -1).
     if (const PreparedConstant* table = k.plan.FindConstant("requantization")) {
       const std::optional<TensorData>& entries = k.graph.value(table->value).constant;
-      const std::vector<int32_t> values = entries ? entries->Elements<int32_t>() : std::vector<int32_t>{0, 0};
-      channels_ = static_cast<int64_t>(values.size()) / 2;
-      for (int64_t c = 0; c < channels_; ++c) {
-        multipliers_below_half_ &= values[RequantizationTableIndex(channels_, c, true, k.plan.requantization_planes)] <= -1;
+      channels_ = k.graph.value(table->value).type.shape[0] / 2;
+      const std::vector<int32_t> values = entries ? entries->Elements<int32_t>() : std::vector<int32_t>{};
+      const bool planes = k.plan.requantization_planes;
+      multipliers_below_half_ = !values.empty();
+      for (int64_t c = 0; c < channels_ && !values.empty(); ++c) {
+        multipliers_below_half_ &= values[RequantizationTableIndex(channels_, c, /*shift=*/true, planes)] <= -1;
       }
     }
   } else if (k.plan.FindConstant("multipliers") != nullptr) {
@@ -228,16 +230,18 @@ ProductRequantizer::Channel ProductRequantizer::Load(llvm::Value* input_scale, l
   if (!fixed_point_) {
     return {EmitRequantizationMultiplier(k_, input_scale, EmitLoadScale(k_, weights_, channel), output_scale_)};
   }
-  if (weights_.PerTensor()) {
+  if (weights_.PerTensor()) {  // one channel: pairs and planes alike
     return {k_.LoadAs(DataType::kInt32, table_, k_.Int(0)), k_.LoadAs(DataType::kInt32, table_, k_.Int(1))};
   }
-  if (k_.plan.requantization_planes) {
-    return {k_.LoadAs(DataType::kInt32, table_, channel),
-            k_.LoadAs(DataType::kInt32, table_, k_.b.CreateAdd(channel, k_.Int(channels_)))};
-  }
-  llvm::Value* pair = k_.b.CreateMul(channel, k_.Int(2));
-  return {k_.LoadAs(DataType::kInt32, table_, pair),
-          k_.LoadAs(DataType::kInt32, table_, k_.b.CreateAdd(pair, k_.Int(1)))};
+  return {k_.LoadAs(DataType::kInt32, table_, TableIndex(channel, /*shift=*/false)),
+          k_.LoadAs(DataType::kInt32, table_, TableIndex(channel, /*shift=*/true))};
+}
+
+llvm::Value* ProductRequantizer::TableIndex(llvm::Value* channel, bool shift) {
+  llvm::IRBuilder<>& b = k_.b;
+  if (k_.plan.requantization_planes) return shift ? b.CreateAdd(channel, k_.ShapeParameter(channels_)) : channel;
+  llvm::Value* pair = b.CreateMul(channel, k_.Int(2));
+  return shift ? b.CreateAdd(pair, k_.Int(1)) : pair;
 }
 
 std::optional<ProductRequantizer::Channel> ProductRequantizer::LoadLanes(llvm::Value* first_channel, int64_t lanes) {
@@ -251,14 +255,15 @@ std::optional<ProductRequantizer::Channel> ProductRequantizer::LoadLanes(llvm::V
   llvm::Type* i32 = b.getInt32Ty();
   if (k_.plan.requantization_planes) {  // a vector from each plane
     auto* vector = llvm::FixedVectorType::get(i32, lanes);
-    return Channel{b.CreateAlignedLoad(vector, b.CreateInBoundsGEP(i32, table_, first_channel), llvm::Align(4)),
-                   b.CreateAlignedLoad(vector,
-                                       b.CreateInBoundsGEP(i32, table_, b.CreateAdd(first_channel, k_.Int(channels_))),
-                                       llvm::Align(4))};
+    auto plane_vector = [&](bool shift) {
+      return b.CreateAlignedLoad(vector, b.CreateInBoundsGEP(i32, table_, TableIndex(first_channel, shift)),
+                                 llvm::Align(4));
+    };
+    return Channel{plane_vector(/*shift=*/false), plane_vector(/*shift=*/true)};
   }
   // The pairs (multiplier, shift) of `lanes` channels, split into the two vectors.
   llvm::Value* pairs = b.CreateAlignedLoad(llvm::FixedVectorType::get(i32, 2 * lanes),
-                                           b.CreateInBoundsGEP(i32, table_, b.CreateMul(first_channel, k_.Int(2))),
+                                           b.CreateInBoundsGEP(i32, table_, TableIndex(first_channel, /*shift=*/false)),
                                            llvm::Align(4));
   std::vector<int> multipliers, shifts;
   for (int64_t lane = 0; lane < lanes; ++lane) {

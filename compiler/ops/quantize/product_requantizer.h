@@ -79,6 +79,10 @@ class ProductRequantizer {
   FixedPointRounding rounding_ = FixedPointRounding::kSingle;
   bool multipliers_below_half_ = true;  // fixed point: every shift at most -1
   llvm::Value* output_scale_ = nullptr;
+  // Where `channel`'s multiplier (or, `shift`, its shift) lies in "requantization":
+  // RequantizationTableIndex in generated code.
+  llvm::Value* TableIndex(llvm::Value* channel, bool shift);
+
   llvm::Value* table_ = nullptr;  // "requantization" (fixed point) or "multipliers" (float)
   int64_t channels_ = 1;          // fixed point: the table's channels
 };

@@ -210,12 +210,12 @@ void EmitDspPairsInRegistersMatMul(KernelContext& k, const QuantizedMatMulGeomet
   llvm::Value* sums[kColumns];
   for (llvm::Value*& sum : sums) sum = k.EntryAlloca(i32);
   const int64_t whole = p.k / 4 * 4;
-  const bool codes = k.plan.zero_point_in_bias;
-  llvm::Value* folded_biases = codes ? k.PreparedConstant("bias_folded") : nullptr;
+  const bool folded = k.plan.zero_point_in_bias;
+  llvm::Value* folded_biases = folded ? k.PreparedConstant("bias_folded") : nullptr;
   k.Loop(p.m, [&](llvm::Value* i) {
-    llvm::Value* a_zero_point = codes ? b.getInt32(0) : EmitLoadZeroPoint(k, g.a, i);
+    llvm::Value* a_zero_point = folded ? b.getInt32(0) : EmitLoadZeroPoint(k, g.a, i);
     llvm::Value* a_scale = EmitLoadScale(k, g.a, i);
-    llvm::Value* zero_point_pair = codes ? nullptr : EmitZeroPointPair(b, a_zero_point);
+    llvm::Value* zero_point_pair = folded ? nullptr : EmitZeroPointPair(b, a_zero_point);
     llvm::Value* a_row = b.CreateMul(i, k.Int(p.k));
     auto columns_from = [&](llvm::Value* first, int count) {
       const PairsColumns columns = StartPairsColumns(k, p, first, count, sums);
@@ -225,7 +225,7 @@ void EmitDspPairsInRegistersMatMul(KernelContext& k, const QuantizedMatMulGeomet
         llvm::Value* a_bytes = b.CreateAlignedLoad(
             i32, b.CreateInBoundsGEP(b.getInt8Ty(), k.in[g.a_input], b.CreateAdd(a_row, tap)), llvm::Align(1));
         const bool unsigned_codes = g.a_type == DataType::kUInt8;
-        const QuadPairs a_quad = codes ? UnpackedQuad(k, a_bytes, unsigned_codes)
+        const QuadPairs a_quad = folded ? EmitUnpackedQuad(k, a_bytes, unsigned_codes)
                                          : EmitCentredQuad(k, a_bytes, unsigned_codes, zero_point_pair);
         for (int c = 0; c < count; ++c) {
           llvm::Value* w_bytes = b.CreateAlignedLoad(
