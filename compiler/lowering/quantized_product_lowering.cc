@@ -454,8 +454,8 @@ absl::Status PrepareQuantizedProductConstants(Graph& graph, const Node& node, No
   const int64_t channels = static_cast<int64_t>(multipliers.size());
   std::vector<int32_t> table(2 * channels);
   for (int64_t c = 0; c < channels; ++c) {
-    table[RequantizationTableIndex(channels, c, false, plan.requantization_planes)] = multipliers[c].multiplier;
-    table[RequantizationTableIndex(channels, c, true, plan.requantization_planes)] = multipliers[c].shift;
+    table[RequantizationTableIndex(channels, c, /*shift=*/false, plan.requantization_planes)] = multipliers[c].multiplier;
+    table[RequantizationTableIndex(channels, c, /*shift=*/true, plan.requantization_planes)] = multipliers[c].shift;
   }
   std::vector<uint8_t> bytes(table.size() * sizeof(int32_t));
   std::memcpy(bytes.data(), table.data(), bytes.size());
