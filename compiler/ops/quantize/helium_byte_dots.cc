@@ -27,6 +27,8 @@ void EmitHeliumByteDots(KernelContext& k, llvm::Value* codes, const std::vector<
   k.Loop(steps, [&](llvm::Value* q) {
     llvm::Value* step = b.CreateMul(q, k.Int(kHeliumByteDotLanes));
     llvm::Value* x = b.CreateAlignedLoad(lanes, b.CreateInBoundsGEP(b.getInt8Ty(), codes, step), llvm::Align(1));
+    // Consecutive rows' steps share the codes' offset (a second multiply, though merged
+    // later, moved row-dot's loads: its objects changed).
     EmitHeliumByteDotStep(k, x, row_step == kHeliumByteDotLanes ? step : b.CreateMul(q, k.Int(row_step)), rows, sums);
   }, allow_unrolling);
 }

@@ -211,11 +211,13 @@ ProductRequantizer::ProductRequantizer(KernelContext& k, const QuantizationParam
     if (const PreparedConstant* table = k.plan.FindConstant("requantization")) {
       const std::optional<TensorData>& entries = k.graph.value(table->value).constant;
       channels_ = k.graph.value(table->value).type.shape[0] / 2;
-      const std::vector<int32_t> values = entries ? entries->Elements<int32_t>() : std::vector<int32_t>{};
-      const bool planes = k.plan.requantization_planes;
-      multipliers_below_half_ = !values.empty();
-      for (int64_t c = 0; c < channels_ && !values.empty(); ++c) {
-        multipliers_below_half_ &= values[RequantizationTableIndex(channels_, c, /*shift=*/true, planes)] <= -1;
+      multipliers_below_half_ = entries.has_value();
+      if (entries) {
+        const std::vector<int32_t> values = entries->Elements<int32_t>();
+        const bool planes = k.plan.requantization_planes;
+        for (int64_t c = 0; c < channels_; ++c) {
+          multipliers_below_half_ &= values[RequantizationTableIndex(channels_, c, /*shift=*/true, planes)] <= -1;
+        }
       }
     }
   } else if (k.plan.FindConstant("multipliers") != nullptr) {
