@@ -201,7 +201,8 @@ ChannelBlock WindowDotBlock(int64_t per_group, int64_t in_group) {
 int64_t ChannelRunWeightIndex(const ConvGeometry& conv, int64_t m, int64_t tap) {
   const WindowGeometry& w = conv.window;
   const int64_t plane_taps = w.kernel_h * w.kernel_w, c = tap / plane_taps;
-  const int64_t step = c / kChannelRunLanes * plane_taps + tap % plane_taps;
+  const int64_t runs = conv.InChannelsPerGroup() / kChannelRunLanes, kh = tap % plane_taps / w.kernel_w;
+  const int64_t step = (kh * runs + c / kChannelRunLanes) * w.kernel_w + tap % w.kernel_w;
   int64_t lane = 0;
   while (ChannelRunLaneChannel(lane) != c % kChannelRunLanes) ++lane;
   const ChannelBlock block = ChannelRunBlock(conv.OutChannelsPerGroup(), m % conv.OutChannelsPerGroup());

@@ -234,8 +234,9 @@ ChannelBlock ChannelRunBlock(int64_t per_group, int64_t in_group);
 // And where output channel m's weight for tap t = (c * kernel_h + kh) * kernel_w + kw
 // lies in "weights_int8": its block of output channels (ChannelRunBlock) keeps its
 // rows' 16 weights of each step side by side, one step after the other; step
-// (c / kChannelRunLanes * kernel_h + kh) * kernel_w + kw, in the lane holding c's
-// channel. So one pointer walks a block's weights.
+// (kh * runs + c / kChannelRunLanes) * kernel_w + kw (runs = input channels a group /
+// kChannelRunLanes), in the lane holding c's channel. So one pointer walks a block's
+// weights.
 int64_t ChannelRunWeightIndex(const ConvGeometry& conv, int64_t m, int64_t tap);
 // The same for window-dot's blocks on int8 codes otherwise (kWindowDotChannels, then one).
 ChannelBlock WindowDotBlock(int64_t per_group, int64_t in_group);
