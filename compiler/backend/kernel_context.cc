@@ -383,6 +383,33 @@ void KernelContext::When(llvm::Value* condition, const std::function<void()>& bo
   b.SetInsertPoint(done);
 }
 
+std::vector<llvm::Value*> KernelContext::Either(llvm::Value* condition,
+                                                const std::function<std::vector<llvm::Value*>()>& then,
+                                                const std::function<std::vector<llvm::Value*>()>& otherwise) {
+  llvm::Function* function = b.GetInsertBlock()->getParent();
+  llvm::BasicBlock* then_block = llvm::BasicBlock::Create(b.getContext(), "then", function);
+  llvm::BasicBlock* otherwise_block = llvm::BasicBlock::Create(b.getContext(), "otherwise", function);
+  llvm::BasicBlock* joined = llvm::BasicBlock::Create(b.getContext(), "joined", function);
+  b.CreateCondBr(condition, then_block, otherwise_block);
+  b.SetInsertPoint(then_block);
+  const std::vector<llvm::Value*> then_values = then();
+  llvm::BasicBlock* then_end = b.GetInsertBlock();
+  b.CreateBr(joined);
+  b.SetInsertPoint(otherwise_block);
+  const std::vector<llvm::Value*> otherwise_values = otherwise();
+  llvm::BasicBlock* otherwise_end = b.GetInsertBlock();
+  b.CreateBr(joined);
+  b.SetInsertPoint(joined);
+  std::vector<llvm::Value*> values;
+  for (size_t i = 0; i < then_values.size(); ++i) {
+    llvm::PHINode* phi = b.CreatePHI(then_values[i]->getType(), 2);
+    phi->addIncoming(then_values[i], then_end);
+    phi->addIncoming(otherwise_values[i], otherwise_end);
+    values.push_back(phi);
+  }
+  return values;
+}
+
 void KernelContext::LoopNest(const Shape& dims, const std::vector<std::vector<int64_t>>& strides,
                              const std::function<void(llvm::Value*, const std::vector<llvm::Value*>&)>& body) {
   std::function<void(size_t, llvm::Value*, std::vector<llvm::Value*>)> level =

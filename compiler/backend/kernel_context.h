@@ -156,6 +156,10 @@ class KernelContext {
 
   // if (condition) body() at the builder's position; the builder continues after it.
   void When(llvm::Value* condition, const std::function<void()>& body);
+  // condition ? then() : otherwise(), two lists of values of the same types made on
+  // either branch, as one list where the branches join (where the builder continues).
+  std::vector<llvm::Value*> Either(llvm::Value* condition, const std::function<std::vector<llvm::Value*>()>& then,
+                                   const std::function<std::vector<llvm::Value*>()>& otherwise);
 
   // Loops over every index of `dims` in row-major order and calls
   // body(linear index, offsets), where offsets[o] = sum over d of index[d] * strides[o][d].

@@ -589,9 +589,11 @@ void ForEachPixelWindow(KernelContext& k, const QuantizedConvGeometry& g, InputR
 // window_gather_halfwords; wherever `input` stores it; non-inbounds: the corner of a
 // window in the border lies outside the image), on the lanes of both the output row's
 // and the output column's masks ("gather_masks"); the other lanes (padding, past the
-// last tap) take the zero point's code.
+// last tap) take the zero point's code. A window `inside` the image (WindowInside) is
+// gathered on every lane, without masks or selects: past the last tap its lanes read
+// the corner, whose weights are zeros.
 std::vector<llvm::Value*> GatherWindowCodes(KernelContext& k, const QuantizedConvGeometry& g, InputReader& input,
-                                            const PixelWindow& at, const WindowForm& form) {
+                                            const PixelWindow& at, const WindowForm& form, bool inside) {
   const WindowGeometry& s = g.conv.window;
   llvm::IRBuilder<>& b = k.b;
   llvm::Type* i8 = b.getInt8Ty();
@@ -612,6 +614,10 @@ std::vector<llvm::Value*> GatherWindowCodes(KernelContext& k, const QuantizedCon
   // Bytes (8 bits), offsets unscaled (shift 0), zero-extended (unsigned 1), into `type`'s
   // lanes, those of `mask` (one bit a byte lane) only.
   auto gather = [&](llvm::FixedVectorType* type, llvm::Value* offsets, llvm::Value* mask) {
+    if (inside) {
+      return b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vldr_gather_offset, {type, base->getType(), offsets->getType()},
+                               {base, offsets, b.getInt32(8), b.getInt32(0), b.getInt32(1)});
+    }
     auto* lane_predicate = llvm::FixedVectorType::get(b.getInt1Ty(), type->getNumElements());
     llvm::Value* on = b.CreateIntrinsic(llvm::Intrinsic::arm_mve_pred_i2v, {lane_predicate}, {mask});
     return b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vldr_gather_offset_predicated,
@@ -620,9 +626,11 @@ std::vector<llvm::Value*> GatherWindowCodes(KernelContext& k, const QuantizedCon
   };
   std::vector<llvm::Value*> codes;
   for (int64_t v = 0; v < vectors; ++v) {
-    llvm::Value* mask = b.CreateZExt(b.CreateAnd(b.CreateLoad(i16, b.CreateInBoundsGEP(i16, row_masks, k.Int(v))),
-                                                 b.CreateLoad(i16, b.CreateInBoundsGEP(i16, column_masks, k.Int(v)))),
-                                     b.getInt32Ty());
+    llvm::Value* mask =
+        inside ? b.getInt32(0xffff)
+               : b.CreateZExt(b.CreateAnd(b.CreateLoad(i16, b.CreateInBoundsGEP(i16, row_masks, k.Int(v))),
+                                          b.CreateLoad(i16, b.CreateInBoundsGEP(i16, column_masks, k.Int(v)))),
+                              b.getInt32Ty());
     llvm::Value* gathered;
     if (k.plan.window_gather_halfwords) {
       // Halfword lane j of the first gather the vector's tap 2j, of the second 2j + 1,
@@ -648,8 +656,12 @@ std::vector<llvm::Value*> GatherWindowCodes(KernelContext& k, const QuantizedCon
       }
       gathered = gather(vector, llvm::ConstantVector::get(offsets), mask);
     }
-    llvm::Value* inside = b.CreateIntrinsic(llvm::Intrinsic::arm_mve_pred_i2v, {predicate}, {mask});
-    codes.push_back(b.CreateSelect(inside, b.CreateSub(gathered, offset), padding));
+    if (inside) {
+      codes.push_back(b.CreateSub(gathered, offset));
+      continue;
+    }
+    llvm::Value* lanes_inside = b.CreateIntrinsic(llvm::Intrinsic::arm_mve_pred_i2v, {predicate}, {mask});
+    codes.push_back(b.CreateSelect(lanes_inside, b.CreateSub(gathered, offset), padding));
   }
   return codes;
 }
@@ -1020,7 +1032,13 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
         }
         return;
       }
-      window_vectors = GatherWindowCodes(k, g, input, at, form);
+      // Windows inside the image (most of them) gathered without masks, the others with
+      // them, and one copy of the blocks' code after (Cortex-M55, TFLite MobileNet's
+      // first layer 293,603 -> 236,689 instructions).
+      window_vectors = k.Either(
+          WindowInside(k, g, at.h_base, at.w_base),
+          [&] { return GatherWindowCodes(k, g, input, at, form, /*inside=*/true); },
+          [&] { return GatherWindowCodes(k, g, input, at, form, /*inside=*/false); });
       per_pixel(at.group, at.n, at.out_pixel);
     });
     return;
