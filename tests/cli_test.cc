@@ -841,6 +841,33 @@ TEST(Cli, DspPairsInRegistersFoldTheZeroPointIntoTheBias) {
   EXPECT_EQ(window.output.find("bias_folded"), std::string::npos) << window.output;
 }
 
+// The pairs in registers take a zero point computed at run time as it is (each 4 bytes
+// less it, SSUB16; the bias as given, no "bias_folded"), and fold a constant one into a
+// bias of their own where the product has none: the op models that check both paths'
+// outputs on the firmware take them.
+TEST(Cli, DspPairsInRegistersTakeARunTimeZeroPointAndFoldWithoutABias) {
+  // Each op model's plan on the Cortex-M4 (memory mode), and the node's lines it must hold.
+  const std::vector<std::pair<std::string, std::string>> plans = {
+      {"qlinear_matmul_pairs_runtime_zero_point",
+       "'Gemm_17' QLinearMatMul: dsp-pairs-registers, float requantisation\n"
+       "      constant multipliers: %Gemm_17.multipliers float32[7]\n"},
+      {"qlinear_matmul_pairs_no_bias",
+       "'MatMul_10' QLinearMatMul: dsp-pairs-registers, float requantisation\n"
+       "      constant bias_folded: %MatMul_10.bias_folded int32[6]\n"}};
+  for (const auto& [model, lines] : plans) {
+    TemporaryFolder out;
+    const CommandResult plan = Modelc("compile " + kTestModels + "/" + model +
+                                      ".onnxtxt --target thumbv7em-none-eabihf --cpu cortex-m4 --dump-plan --name d -o " +
+                                      out.path());
+    ASSERT_EQ(plan.exit_code, 0) << model << "\n" << plan.output;
+    EXPECT_NE(plan.output.find(lines), std::string::npos) << model << "\n" << plan.output;
+    // The run-time zero point's product keeps the bias as given.
+    if (model.find("runtime") != std::string::npos) {
+      EXPECT_EQ(plan.output.find("bias_folded"), std::string::npos) << plan.output;
+    }
+  }
+}
+
 // On Arm's DSP extension without vector lanes the direct kernel's pixel pairs run to the
 // image's borders at stride 1 across (DirectKernelPairsAtBorders: words read inside their
 // rows and shifted, the zero point's code outside), not at stride 2 across nor under

@@ -259,6 +259,30 @@ TEST(DirectKernelPairsAtBorders, AdmitsShiftsOfAtMostThreeBytes) {
   EXPECT_FALSE(DirectKernelPairsAtBorders(window(48, 0, 1, 2)));  // stride 2 across
 }
 
+// Window-dot's channel runs lay a block's weights out step by step, kernel rows outer
+// and runs of 16 input channels inner (the kernel's one loop), each step's rows side by
+// side, a channel's codes in lane 2 (c % 8) + (c % 16) / 8 (the two halfword gathers).
+// Indices worked by hand for 3 runs (48 channels) and for 2 groups of 2 runs whose 12
+// output channels make a block of 8 and one of 4.
+TEST(ChannelRunWeightIndex, KernelRowsOuterRunsInner) {
+  ConvGeometry three_runs;
+  three_runs.window.channels = 48, three_runs.window.kernel_h = 3, three_runs.window.kernel_w = 3;
+  three_runs.out_channels = 8;
+  auto tap = [](int64_t c, int64_t kh, int64_t kw) { return (c * 3 + kh) * 3 + kw; };
+  EXPECT_EQ(ChannelRunWeightIndex(three_runs, 7, tap(0, 0, 0)), 7 * 16);
+  EXPECT_EQ(ChannelRunWeightIndex(three_runs, 0, tap(17, 2, 1)), (22 * 8 + 0) * 16 + 2);   // step (2 * 3 + 1) * 3 + 1
+  EXPECT_EQ(ChannelRunWeightIndex(three_runs, 5, tap(40, 0, 2)), (8 * 8 + 5) * 16 + 1);    // step (0 * 3 + 2) * 3 + 2
+  EXPECT_EQ(ChannelRunWeightIndex(three_runs, 2, tap(47, 2, 2)), (26 * 8 + 2) * 16 + 15);  // the last step
+  ConvGeometry grouped;
+  grouped.window.channels = 64, grouped.window.kernel_h = 3, grouped.window.kernel_w = 3;
+  grouped.groups = 2, grouped.out_channels = 24;
+  const int64_t padded = 32 * 9;  // a group's taps, a whole number of 16
+  // Output channel 13: group 1's channel 1, in its block of 8; step (1 * 2 + 1) * 3 + 0.
+  EXPECT_EQ(ChannelRunWeightIndex(grouped, 13, tap(20, 1, 0)), 12 * padded + (9 * 8 + 1) * 16 + 8);
+  // Output channel 22: group 1's channel 10, in its block of 4 from 8; step (2 * 2 + 1) * 3 + 2.
+  EXPECT_EQ(ChannelRunWeightIndex(grouped, 22, tap(31, 2, 2)), 20 * padded + (17 * 4 + 2) * 16 + 15);
+}
+
 TEST(LoweringPlan, RecurrentStatesLiveInNamedBuffers) {
   const Compilation compilation = Prepare("recurrent.onnxtxt", "x86-64-v4");
   int lstm = -1;

@@ -7,6 +7,7 @@
 #include "compiler/backend/c_names.h"
 #include "compiler/ir/op_geometry.h"
 #include "compiler/lowering/conv_lowering.h"
+#include "compiler/util/status_macros.h"
 #include "llvm/Analysis/ValueTracking.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/MDBuilder.h"
@@ -400,8 +401,10 @@ std::vector<llvm::Value*> KernelContext::Either(llvm::Value* condition,
   llvm::BasicBlock* otherwise_end = b.GetInsertBlock();
   b.CreateBr(joined);
   b.SetInsertPoint(joined);
+  MODELC_CHECK(then_values.size() == otherwise_values.size(), "Either's branches made different numbers of values");
   std::vector<llvm::Value*> values;
   for (size_t i = 0; i < then_values.size(); ++i) {
+    MODELC_CHECK(then_values[i]->getType() == otherwise_values[i]->getType(), "Either's branches' values differ in type");
     llvm::PHINode* phi = b.CreatePHI(then_values[i]->getType(), 2);
     phi->addIncoming(then_values[i], then_end);
     phi->addIncoming(otherwise_values[i], otherwise_end);

@@ -76,7 +76,8 @@ absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& nod
 // instead (NodePlan::reads_input_in_place, no workspace): per 16 taps one VLDRB.U8
 // gather of the codes at constant byte offsets, predicated on the taps inside the
 // image (the lanes of the output row's and column's masks in the prepared constant
-// "gather_masks"), the zero point's code selected where a tap is padding. Every mode
+// "gather_masks"), the zero point's code selected where a tap is padding (a window
+// wholly inside the image gathered on every lane, without masks or selects). Every mode
 // takes it, memory mode too, where "window_codes" would lift the arena above the
 // activation bound (the TFLite DS-CNN's 10x4 first layer ran on the direct kernel
 // there: 231 K instructions). Where the farthest tap lies more than 255 bytes past the

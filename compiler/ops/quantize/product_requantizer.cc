@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "compiler/backend/kernel_context.h"
+#include "compiler/util/status_macros.h"
 #include "llvm/IR/IntrinsicsARM.h"
+#include "llvm/IR/PatternMatch.h"
 #include "llvm/Support/MathExtras.h"
 
 namespace modelc {
@@ -83,14 +85,16 @@ llvm::Value* EmitShortRoundingDivide(KernelContext& k, llvm::Value* high, llvm::
   llvm::IRBuilder<>& b = k.b;
   auto splat = [&](llvm::Value* scalar) { return SplatLike(b, high, scalar); };
   llvm::Value* e = splat(exponent);
-  llvm::ConstantInt* constant_exponent = llvm::dyn_cast<llvm::ConstantInt>(exponent);
-  if (auto* constant = llvm::dyn_cast<llvm::Constant>(exponent); constant && exponent->getType()->isVectorTy()) {
-    constant_exponent = llvm::dyn_cast_or_null<llvm::ConstantInt>(constant->getSplatValue());
-  }
+  const llvm::APInt* constant_exponent = nullptr;  // one constant e, a scalar or every lane's
+  const bool immediate = llvm::PatternMatch::match(exponent, llvm::PatternMatch::m_APInt(constant_exponent));
+  if (immediate) MODELC_CHECK(constant_exponent->sge(1) && constant_exponent->sle(32), "VRSHR shifts by 1 to 32");
+  // Per quad: the immediate e for VRSHR, else the vector -e for VRSHL.
+  llvm::Value* shift_operand = immediate ? b.getInt32(static_cast<uint32_t>(constant_exponent->getZExtValue()))
+                                         : b.CreateNeg(e);
   if (std::optional<llvm::Value*> helium = ByHeliumQuads(
-          k, high, constant_exponent ? constant_exponent : b.CreateNeg(e), [&](llvm::Value* quad, llvm::Value* shift) {
+          k, high, shift_operand, [&](llvm::Value* quad, llvm::Value* shift) {
             llvm::Value* nudged = b.CreateAdd(quad, b.CreateAShr(quad, SplatLike(b, quad, b.getInt32(31))));
-            if (constant_exponent) {
+            if (immediate) {
               return b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vrshr_imm, {quad->getType()},
                                        {nudged, shift, /*unsigned=*/b.getInt32(0)});
             }

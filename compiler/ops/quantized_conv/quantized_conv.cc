@@ -590,8 +590,8 @@ void ForEachPixelWindow(KernelContext& k, const QuantizedConvGeometry& g, InputR
 // window in the border lies outside the image), on the lanes of both the output row's
 // and the output column's masks ("gather_masks"); the other lanes (padding, past the
 // last tap) take the zero point's code. A window `inside` the image (WindowInside) is
-// gathered on every lane, without masks or selects: past the last tap its lanes read
-// the corner, whose weights are zeros.
+// gathered on every lane, without masks or selects: its lanes past the last tap read
+// the corner, and their weights are zeros.
 std::vector<llvm::Value*> GatherWindowCodes(KernelContext& k, const QuantizedConvGeometry& g, InputReader& input,
                                             const PixelWindow& at, const WindowForm& form, bool inside) {
   const WindowGeometry& s = g.conv.window;
@@ -604,12 +604,14 @@ std::vector<llvm::Value*> GatherWindowCodes(KernelContext& k, const QuantizedCon
   auto* predicate = llvm::FixedVectorType::get(b.getInt1Ty(), lanes);
   llvm::Value* corner = input.Index(at.first_plane, b.CreateAdd(b.CreateMul(at.h_base, k.Int(s.in_w)), at.w_base));
   llvm::Value* base = b.CreateGEP(k.Elem(g.x_type), k.in[g.x_input], corner);
-  llvm::Value* masks = k.PreparedConstant("gather_masks");
-  llvm::Value* row_masks = b.CreateInBoundsGEP(i16, masks, b.CreateMul(at.oh, k.Int(vectors)));
-  llvm::Value* column_masks =
-      b.CreateInBoundsGEP(i16, masks, b.CreateMul(b.CreateAdd(at.ow, k.Int(s.out_h)), k.Int(vectors)));
+  llvm::Value* row_masks = nullptr;  // a window in the border's
+  llvm::Value* column_masks = nullptr;
+  if (!inside) {
+    llvm::Value* masks = k.PreparedConstant("gather_masks");
+    row_masks = b.CreateInBoundsGEP(i16, masks, b.CreateMul(at.oh, k.Int(vectors)));
+    column_masks = b.CreateInBoundsGEP(i16, masks, b.CreateMul(b.CreateAdd(at.ow, k.Int(s.out_h)), k.Int(vectors)));
+  }
   llvm::Value* offset = b.CreateVectorSplat(lanes, b.getInt8(static_cast<uint8_t>(k.plan.window_code_offset)));
-  llvm::Value* padding = b.CreateVectorSplat(lanes, b.CreateTrunc(form.padding, i8));
   auto tap_offset = [&](int64_t t) { return t < taps ? WindowTapOffset(s, g.channels_last_input, t) : 0; };
   // Bytes (8 bits), offsets unscaled (shift 0), zero-extended (unsigned 1), into `type`'s
   // lanes, those of `mask` (one bit a byte lane) only.
@@ -661,6 +663,7 @@ std::vector<llvm::Value*> GatherWindowCodes(KernelContext& k, const QuantizedCon
       continue;
     }
     llvm::Value* lanes_inside = b.CreateIntrinsic(llvm::Intrinsic::arm_mve_pred_i2v, {predicate}, {mask});
+    llvm::Value* padding = b.CreateVectorSplat(lanes, b.CreateTrunc(form.padding, i8));
     codes.push_back(b.CreateSelect(lanes_inside, b.CreateSub(gathered, offset), padding));
   }
   return codes;
@@ -711,9 +714,9 @@ void EmitChannelRunDots(KernelContext& k, const QuantizedConvGeometry& g, InputR
                    {x});
   // Kernel rows and runs in one loop (nested, LLVM kept a pointer per row of weights and
   // kernel column, and spilled them: Cortex-M55, TFLite ResNet-8's 32-channel layer 1.13 M
-  // instructions, against 0.84 M so), the runs inner: a power of two of them splits the
-  // count by a shift and a mask, where the kernel's 3 rows took compares and spills
-  // (that layer 662,126 -> 642,564 instructions).
+  // instructions, against 0.84 M so, 2026-12-05), the runs inner: a power of two of them
+  // splits the count by a shift and a mask, where the kernel's 3 rows took compares and
+  // spills (that layer 662,126 -> 642,564 instructions, 2026-12-06).
   const int64_t runs = g.conv.InChannelsPerGroup() / lanes;
   k.Loop(runs * s.kernel_h, [&](llvm::Value* row_run) {
     // VMLADAVA sums into even registers: r0 to r12, and r14 unless it counts the loop (a
