@@ -129,6 +129,29 @@ absl::StatusOr<QuantizedConvGeometry> ResolveQuantizedConv(const Graph& graph, c
   return g;
 }
 
+// Helium's gather of bytes (8 bits) from `base` at `offsets` (unscaled: shift 0),
+// zero-extended (or, `signed_bytes`, sign-extended) into `type`'s lanes: every lane, or
+// with `predicate` (a vector of i1, a lane each) the lanes it holds, the others zero.
+llvm::Value* EmitByteGather(llvm::IRBuilder<>& b, llvm::FixedVectorType* type, llvm::Value* base, llvm::Value* offsets,
+                            llvm::Value* predicate = nullptr, bool signed_bytes = false) {
+  std::vector<llvm::Value*> operands = {base, offsets, b.getInt32(8), b.getInt32(0), b.getInt32(signed_bytes ? 0 : 1)};
+  if (predicate == nullptr) {
+    return b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vldr_gather_offset, {type, base->getType(), offsets->getType()},
+                             operands);
+  }
+  operands.push_back(predicate);
+  return b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vldr_gather_offset_predicated,
+                           {type, base->getType(), offsets->getType(), predicate->getType()}, operands);
+}
+
+// Two gathers of 8 halfword lanes as 16 bytes: the second's codes shifted into the high
+// bytes (VSLI.16 #8), so byte lane 2j holds the first's lane j, 2j + 1 the second's.
+llvm::Value* JoinHalfwordGathers(llvm::IRBuilder<>& b, llvm::Value* first, llvm::Value* second) {
+  auto* halves = llvm::cast<llvm::FixedVectorType>(first->getType());
+  return b.CreateBitCast(b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vsli, {halves}, {first, second, b.getInt32(8)}),
+                         llvm::FixedVectorType::get(b.getInt8Ty(), 2 * halves->getNumElements()));
+}
+
 }  // namespace
 
 absl::Status UpgradeConvInteger(Node& node, int64_t opset) { return absl::OkStatus(); }  // opset 10
@@ -290,12 +313,9 @@ class ChannelOutput {
     llvm::Value* at = b.CreateInBoundsGEP(element, k_.in[kQLinearConvAddendInput], Position(n, first, pixel));
     const int64_t plane = g_.conv.window.out_h * g_.conv.window.out_w;
     if (k_.target.helium && lanes == 4) {
-      llvm::Value* offset_vector = PlaneOffsets(lanes, 1);
-      // Bytes, offsets unscaled (shift 0), extended as the addend's type.
-      return b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vldr_gather_offset,
-                               {words_type, at->getType(), offset_vector->getType()},
-                               {at, offset_vector, b.getInt32(8), b.getInt32(0),
-                                b.getInt32(IsSignedInteger(g_.addend_type) ? 0 : 1)});
+      // Extended as the addend's type.
+      return EmitByteGather(b, words_type, at, PlaneOffsets(lanes, 1), /*predicate=*/nullptr,
+                            IsSignedInteger(g_.addend_type));
     }
     llvm::Value* addends = llvm::PoisonValue::get(words_type);
     for (int64_t lane = 0; lane < lanes; ++lane) {
@@ -613,18 +633,12 @@ std::vector<llvm::Value*> GatherWindowCodes(KernelContext& k, const QuantizedCon
   }
   llvm::Value* offset = b.CreateVectorSplat(lanes, b.getInt8(static_cast<uint8_t>(k.plan.window_code_offset)));
   auto tap_offset = [&](int64_t t) { return t < taps ? WindowTapOffset(s, g.channels_last_input, t) : 0; };
-  // Bytes (8 bits), offsets unscaled (shift 0), zero-extended (unsigned 1), into `type`'s
-  // lanes, those of `mask` (one bit a byte lane) only.
+  // Bytes into `type`'s lanes: every lane inside, else those of `mask` (a bit a lane) only.
   auto gather = [&](llvm::FixedVectorType* type, llvm::Value* offsets, llvm::Value* mask) {
-    if (inside) {
-      return b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vldr_gather_offset, {type, base->getType(), offsets->getType()},
-                               {base, offsets, b.getInt32(8), b.getInt32(0), b.getInt32(1)});
-    }
+    if (inside) return EmitByteGather(b, type, base, offsets);
     auto* lane_predicate = llvm::FixedVectorType::get(b.getInt1Ty(), type->getNumElements());
-    llvm::Value* on = b.CreateIntrinsic(llvm::Intrinsic::arm_mve_pred_i2v, {lane_predicate}, {mask});
-    return b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vldr_gather_offset_predicated,
-                             {type, base->getType(), offsets->getType(), lane_predicate},
-                             {base, offsets, b.getInt32(8), b.getInt32(0), b.getInt32(1), on});
+    return EmitByteGather(b, type, base, offsets,
+                          b.CreateIntrinsic(llvm::Intrinsic::arm_mve_pred_i2v, {lane_predicate}, {mask}));
   };
   std::vector<llvm::Value*> codes;
   for (int64_t v = 0; v < vectors; ++v) {
@@ -649,8 +663,7 @@ std::vector<llvm::Value*> GatherWindowCodes(KernelContext& k, const QuantizedCon
         llvm::Value* part_mask = b.CreateMul(b.CreateAnd(b.CreateLShr(mask, part), b.getInt32(0x5555)), b.getInt32(3));
         parts.push_back(gather(halves, llvm::ConstantVector::get(offsets), part_mask));
       }
-      gathered = b.CreateBitCast(
-          b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vsli, {halves}, {parts[0], parts[1], b.getInt32(8)}), vector);
+      gathered = JoinHalfwordGathers(b, parts[0], parts[1]);
     } else {
       std::vector<llvm::Constant*> offsets;
       for (int64_t t = v * lanes; t < (v + 1) * lanes; ++t) {
@@ -697,7 +710,6 @@ void EmitChannelRunDots(KernelContext& k, const QuantizedConvGeometry& g, InputR
   static_assert(kChannelRunLanes == kHeliumByteDotLanes, "a run's codes are one step of the dot products");
   const int64_t lanes = kChannelRunLanes, half = lanes / 2;
   auto* halves = llvm::FixedVectorType::get(i16, half);
-  auto* predicate = llvm::FixedVectorType::get(b.getInt1Ty(), half);
   std::vector<llvm::Value*> offsets;  // the two gathers'
   for (int64_t part = 0; part < 2; ++part) {
     std::vector<llvm::Constant*> elements;
@@ -741,21 +753,10 @@ void EmitChannelRunDots(KernelContext& k, const QuantizedConvGeometry& g, InputR
                  : b.CreateAnd(b.CreateICmpULT(ih, k.Int(s.in_h)), b.CreateICmpULT(iw, k.Int(s.in_w)));
       std::vector<llvm::Value*> parts;
       for (llvm::Value* part_offsets : offsets) {
-        // Bytes (8 bits), offsets unscaled (shift 0), zero-extended (unsigned 1).
-        std::vector<llvm::Value*> operands = {base, part_offsets, b.getInt32(8), b.getInt32(0), b.getInt32(1)};
-        if (inside) {
-          parts.push_back(b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vldr_gather_offset,
-                                            {halves, base->getType(), halves}, operands));
-          continue;
-        }
-        operands.push_back(b.CreateVectorSplat(half, position_inside));
-        parts.push_back(b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vldr_gather_offset_predicated,
-                                          {halves, base->getType(), halves, predicate}, operands));
+        parts.push_back(EmitByteGather(b, halves, base, part_offsets,
+                                       inside ? nullptr : b.CreateVectorSplat(half, position_inside)));
       }
-      // The second's codes into the high bytes (VSLI.16 #8): lane 2j the first's, 2j + 1 the second's.
-      llvm::Value* codes = b.CreateBitCast(
-          b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vsli, {halves}, {parts[0], parts[1], b.getInt32(8)}),
-          llvm::FixedVectorType::get(i8, lanes));
+      llvm::Value* codes = JoinHalfwordGathers(b, parts[0], parts[1]);
       // A position outside the image gathered no codes (its lanes zero): the padding's
       // code (the zero point's, less the offset) added in their place. (Its codes replaced
       // by a select, LLVM branched on each position and repeated the dot products on
