@@ -828,14 +828,14 @@ TEST(Cli, DspPairsInRegistersFoldTheZeroPointIntoTheBias) {
   TemporaryFolder memory, speed;
   const CommandResult registers = Modelc("compile " + model + memory.path());
   ASSERT_EQ(registers.exit_code, 0) << registers.output;
-  for (const char* gemm : {"Gemm_15", "Gemm_20"}) {
+  for (const char* gemm : {"Gemm_17", "Gemm_22"}) {
     const std::string piece = absl::StrCat("'", gemm, "' QLinearMatMul: dsp-pairs-registers, float requantisation\n",
                                            "      constant bias_folded: %", gemm, ".bias_folded int32[7]\n");
     EXPECT_NE(registers.output.find(piece), std::string::npos) << piece << "\n" << registers.output;
   }
   const CommandResult window = Modelc("compile " + model + speed.path() + " --optimize speed");
   ASSERT_EQ(window.exit_code, 0) << window.output;
-  EXPECT_NE(window.output.find("'Gemm_15' QLinearMatMul: dsp-pairs, float requantisation\n"
+  EXPECT_NE(window.output.find("'Gemm_17' QLinearMatMul: dsp-pairs, float requantisation\n"
                                "      workspace window_pairs @0, 24 bytes\n"),
             std::string::npos) << window.output;
   EXPECT_EQ(window.output.find("bias_folded"), std::string::npos) << window.output;
@@ -849,11 +849,11 @@ TEST(Cli, DspPairsInRegistersTakeARunTimeZeroPointAndFoldWithoutABias) {
   // Each op model's plan on the Cortex-M4 (memory mode), and the node's lines it must hold.
   const std::vector<std::pair<std::string, std::string>> plans = {
       {"qlinear_matmul_pairs_runtime_zero_point",
-       "'Gemm_17' QLinearMatMul: dsp-pairs-registers, float requantisation\n"
-       "      constant multipliers: %Gemm_17.multipliers float32[7]\n"},
+       "'Gemm_19' QLinearMatMul: dsp-pairs-registers, float requantisation\n"
+       "      constant multipliers: %Gemm_19.multipliers float32[7]\n"},
       {"qlinear_matmul_pairs_no_bias",
-       "'MatMul_10' QLinearMatMul: dsp-pairs-registers, float requantisation\n"
-       "      constant bias_folded: %MatMul_10.bias_folded int32[6]\n"}};
+       "'MatMul_12' QLinearMatMul: dsp-pairs-registers, float requantisation\n"
+       "      constant bias_folded: %MatMul_12.bias_folded int32[6]\n"}};
   for (const auto& [model, lines] : plans) {
     TemporaryFolder out;
     const CommandResult plan = Modelc("compile " + kTestModels + "/" + model +
@@ -866,6 +866,46 @@ TEST(Cli, DspPairsInRegistersTakeARunTimeZeroPointAndFoldWithoutABias) {
       EXPECT_EQ(plan.output.find("bias_folded"), std::string::npos) << plan.output;
     }
   }
+}
+
+// Where memory comes first and int8 products are DSP pairs, a matrix product whose A is
+// a model input's quantisation quantises it as it reads it (fuse-input-quantize-matmul):
+// the op model's four products on the Cortex-M4, three with the pairs in registers (a
+// constant zero point folded, with a bias or without; a run-time one kept) and one with
+// its window of pairs. Not in speed mode, nor on the Cortex-M55 (Helium's row-dot reads
+// the codes). The op model's firmware checks compare the outputs.
+TEST(Cli, MatMulOnDspPairsQuantizesAModelInputAsItReadsIt) {
+  const std::string model = kTestModels + "/qlinear_matmul_quantizing_pairs.onnxtxt --dump-ir --dump-plan --name q ";
+  auto fused_products = [](const std::string& output) {
+    size_t count = 0;
+    for (size_t at = output.find("fused_quantize_input=1"); at != std::string::npos;
+         at = output.find("fused_quantize_input=1", at + 1)) {
+      ++count;
+    }
+    return count;
+  };
+  TemporaryFolder m4, speed, m55;
+  const std::string m4_target = "--target thumbv7em-none-eabihf --cpu cortex-m4 ";
+  const CommandResult memory = Modelc("compile " + model + m4_target + "-o " + m4.path());
+  ASSERT_EQ(memory.exit_code, 0) << memory.output;
+  EXPECT_EQ(fused_products(memory.output), 4u) << memory.output;
+  for (const char* piece : {"'Gemm_14' QLinearMatMul: dsp-pairs-registers, float requantisation\n"
+                            "      constant bias_folded: %Gemm_14.bias_folded int32[37]\n",
+                            "'MatMul_27' QLinearMatMul: dsp-pairs-registers, float requantisation\n"
+                            "      constant bias_folded: %MatMul_27.bias_folded int32[3]\n",
+                            "'Gemm_47' QLinearMatMul: dsp-pairs-registers, float requantisation\n"
+                            "      constant multipliers: %Gemm_47.multipliers float32[5]\n",
+                            "'Gemm_64' QLinearMatMul: dsp-pairs, float requantisation\n"
+                            "      workspace window_pairs @0, 24 bytes\n"}) {
+    EXPECT_NE(memory.output.find(piece), std::string::npos) << piece << "\n" << memory.output;
+  }
+  const CommandResult fast = Modelc("compile " + model + m4_target + "--optimize speed -o " + speed.path());
+  ASSERT_EQ(fast.exit_code, 0) << fast.output;
+  EXPECT_EQ(fused_products(fast.output), 0u) << fast.output;
+  const CommandResult helium =
+      Modelc("compile " + model + "--target thumbv8.1m.main-none-eabihf --cpu cortex-m55 -o " + m55.path());
+  ASSERT_EQ(helium.exit_code, 0) << helium.output;
+  EXPECT_EQ(fused_products(helium.output), 0u) << helium.output;
 }
 
 // On Arm's DSP extension without vector lanes the direct kernel's pixel pairs run to the

@@ -23,7 +23,8 @@ Graph OptimisedTestModel(const std::string& path) {
   EXPECT_TRUE(graph.ok()) << path << ": " << graph.status();
   if (!graph.ok()) return Graph();
   for (const Pass& pass : DefaultPipeline()) {
-    if (pass.RunsWith(/*memory_first=*/true, /*keep_int8_weights=*/true, /*fixed_point_requantization=*/false)) {
+    if (pass.RunsWith(/*memory_first=*/true, /*keep_int8_weights=*/true, /*fixed_point_requantization=*/false,
+                      /*dsp_pair_products=*/false)) {
       EXPECT_TRUE(pass.run(*graph).ok()) << path << ": " << pass.name;
     }
   }

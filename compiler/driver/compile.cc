@@ -84,24 +84,29 @@ struct PipelineChoices {
   bool memory_first = false;                // --optimize memory, balanced or size
   bool keep_int8_weights = false;           // --weights-int8 keep
   bool fixed_point_requantization = false;  // --requantize fixed-point
-  bool fuse_input_quantize = true;          // fuse-input-quantize, where memory_first runs it
+  bool dsp_pair_products = false;           // int8 products are DSP pairs (Arm's DSP extension, no Helium)
+  bool fuse_input_quantize = true;          // fuse-input-quantize(-matmul), where the choices above run them
 };
 
 // Runs the default pipeline on `graph`, verifying after each pass, and dumps as asked.
 absl::Status RunPipeline(Graph& graph, const PipelineChoices& choices, const std::string& model_path,
                          const std::function<bool(const std::string&)>& wants_dump, std::ostream& dump) {
   for (const Pass& pass : DefaultPipeline()) {
-    if (!pass.RunsWith(choices.memory_first, choices.keep_int8_weights, choices.fixed_point_requantization)) {
+    if (!pass.RunsWith(choices.memory_first, choices.keep_int8_weights, choices.fixed_point_requantization,
+                       choices.dsp_pair_products)) {
       if (wants_dump(pass.name)) {
-        dump << "# " << pass.name << " skipped: it runs under "
-             << (pass.memory_first_only ? "--optimize memory, balanced or size"
-                 : pass.int8_weights_kept_only ? "--weights-int8 keep"
-                                               : "--requantize fixed-point")
+        dump << "# " << pass.name << " skipped: it runs "
+             << (pass.memory_first_only && !choices.memory_first ? "under --optimize memory, balanced or size"
+                 : pass.int8_weights_kept_only                   ? "under --weights-int8 keep"
+                 : pass.fixed_point_requantization_only          ? "under --requantize fixed-point"
+                                                                 : "where int8 products are DSP pairs")
              << "\n";
       }
       continue;
     }
-    if (pass.run == FuseInputQuantize && !choices.fuse_input_quantize) continue;
+    if ((pass.run == FuseInputQuantize || pass.run == FuseInputQuantizeIntoMatMul) && !choices.fuse_input_quantize) {
+      continue;
+    }
     absl::Status status = pass.run(graph);
     if (status.ok()) status = VerifyGraph(graph);
     if (!status.ok()) {
@@ -222,7 +227,8 @@ OrderedGraph OrderedForLeastScratch(Graph graph, const LoweringOptions& lowering
   return best ? *std::move(best) : OrderedGraph{std::move(graph), std::move(own_plan)};
 }
 
-// Whether a convolution quantises its float input as it reads it (fuse-input-quantize).
+// Whether a convolution or matrix product quantises its float input as it reads it
+// (fuse-input-quantize, fuse-input-quantize-matmul).
 bool FusesInputQuantize(const Graph& graph) {
   for (const Node& node : graph.nodes()) {
     if (node.attributes.Has(kFusedQuantizeInput)) return true;
@@ -282,10 +288,11 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
   choices.memory_first = goal != OptimizeFor::kSpeed;
   choices.keep_int8_weights = options.keep_int8_weights.value_or(target.hardware_float);
   choices.fixed_point_requantization = options.fixed_point_requantization.value_or(!target.hardware_float);
-  // fuse-input-quantize saves RAM only where the quantised input's copy is at the peak,
-  // and costs time everywhere (a libgcc division per read without an FPU): a copy of the
-  // graph goes through the pipeline without it, and the fusion stays only if it lowers
-  // the scratch.
+  choices.dsp_pair_products = target.dsp_pairs && !target.helium;
+  // fuse-input-quantize and fuse-input-quantize-matmul save RAM only where the quantised
+  // input's copy is at the peak, and cost time everywhere (a libgcc division per read
+  // without an FPU): a copy of the graph goes through the pipeline without them, and the
+  // fusions stay only if they lower the scratch.
   std::optional<Graph> unfused;
   const bool quantizes = std::any_of(graph.nodes().begin(), graph.nodes().end(),
                                      [](const Node& node) { return node.op == OpKind::kQuantizeLinear; });

@@ -102,7 +102,8 @@ options:
                          or one of: fuse-quantized-ops, keep-int8-weights, fold-constants,
                          eliminate-common-subexpressions, sink-transposes,
                          fold-batchnorm, fuse-matmul-bias, fuse-layernorm, fuse-residual-add,
-                         fuse-input-quantize, fuse-activations, globalize-pools,
+                         fuse-input-quantize, fuse-input-quantize-matmul,
+                         fuse-activations, globalize-pools,
                          absorb-output-transposes, simplify-transposes,
                          eliminate-dead-nodes, requantize-fixed-point,
                          prepare-constants (after the lowering

@@ -1,11 +1,12 @@
-// Input quantisation fusion: QuantizeLinear(x) read only by a QLinearConv, as its input
-// with the same scale and zero point, becomes that QLinearConv reading x itself and
-// quantising each element as it reads it (kFusedQuantizeInput, by QuantizeLinear's
-// rule, so the integers are the same). The quantised copy of x, a model input's in an
-// int8 network whose signature keeps float (mobilenet_v1_025_vww_int8's 27,648 bytes
-// beside its first convolution's output), then never takes RAM. Per-tensor parameters
-// only; the QuantizeLinear's default saturation and output type, and its rounding
-// (kRoundHalfAwayFromZero goes with it).
+// Input quantisation fusion: QuantizeLinear(x) read only by a QLinearConv (as its input)
+// or a QLinearMatMul (as its A), with the same scale and zero point, becomes that node
+// reading x itself and quantising each element as it reads it (kFusedQuantizeInput, by
+// QuantizeLinear's rule, so the integers are the same). The quantised copy of x, a model
+// input's in an int8 network whose signature keeps float (mobilenet_v1_025_vww_int8's
+// 27,648 bytes beside its first convolution's output, mlp_int8's 784 beside its first
+// layer's 256), then never takes RAM. Per-tensor parameters only; the QuantizeLinear's
+// default saturation and output type, and its rounding (kRoundHalfAwayFromZero goes
+// with it).
 // The convolution quantises each input element once per window it falls in (the direct
 // kernel: once per output channel too), so the fusion costs time: it is a memory-first
 // pass (--optimize memory; on x86-64 mobilenet_v1_025_vww_int8 would take 4.38 ms
@@ -18,6 +19,15 @@
 // scratch is lower with it (on the Cortex-M3, whose pointwise layers have no in-place
 // kernel, mobilenet_v1_025_vww_int8 keeps 55,296 bytes either way and takes 50.3M
 // instructions instead of 183.2M, each quantisation a libgcc division).
+// The matrix product quantises each element of A once per group of 32 columns (the DSP
+// pairs in registers, quantized_matmul.cc; 128 bytes of sums on the stack): Cortex-M4
+// mlp_int8 415,400 -> 479,680 instructions for 1,040 -> 384 bytes of scratch. Its other
+// kernels would quantise once per column or into a window as large as the copy, and
+// Helium's and x86-64's multiply 16 or 64 codes an instruction, against which each
+// quantisation (a division) weighs far more (Cortex-M55 mlp_int8 43,625 -> 388,937): so
+// only where products are DSP pairs (PipelineChoices, compile.cc), and only of a model
+// input's quantisation (a QuantizeLinear inside the network is rarely at the peak:
+// mobilenet_v1_025_vww_int8's classifier).
 #include <algorithm>
 
 #include "compiler/ir/op_geometry.h"
@@ -27,29 +37,33 @@
 
 namespace modelc {
 
-absl::Status FuseInputQuantize(Graph& graph) {
+namespace {
+
+// QuantizeLinear(x) -> `op` (its input 0) fused where the rules above allow; with
+// `model_inputs_only`, only where x is a model input.
+absl::Status FuseQuantizeInto(Graph& graph, OpKind op, bool model_inputs_only) {
   const GraphUses uses(graph);
   std::vector<bool> removed(graph.nodes().size(), false);
   for (size_t n = 0; n < graph.nodes().size(); ++n) {
-    const Node& conv = graph.nodes()[n];
-    if (conv.op != OpKind::kQLinearConv || conv.attributes.Has(kFusedQuantizeInput) || !graph.HasInput(conv, 2)) {
-      continue;
-    }
-    const int producer = SoleProducer(graph, uses, conv.inputs[0], static_cast<int>(n));
-    if (producer < 0 || removed[producer] || std::count(conv.inputs.begin(), conv.inputs.end(), conv.inputs[0]) != 1) {
+    const Node& product = graph.nodes()[n];
+    if (product.op != op || product.attributes.Has(kFusedQuantizeInput) || !graph.HasInput(product, 2)) continue;
+    const int producer = SoleProducer(graph, uses, product.inputs[0], static_cast<int>(n));
+    if (producer < 0 || removed[producer] ||
+        std::count(product.inputs.begin(), product.inputs.end(), product.inputs[0]) != 1) {
       continue;  // also an addend of a fused sum, say: it must exist
     }
     const Node& quantize = graph.nodes()[producer];
-    if (quantize.op != OpKind::kQuantizeLinear || quantize.guard != conv.guard ||
+    if (quantize.op != OpKind::kQuantizeLinear || quantize.guard != product.guard ||
         graph.value(quantize.inputs[0]).type.element_type != DataType::kFloat32 ||
         graph.value(quantize.inputs[1]).type.ElementCount() != 1 || quantize.attributes.Has("saturate") ||
-        quantize.attributes.Has("output_dtype") || quantize.attributes.Has("block_size")) {
+        quantize.attributes.Has("output_dtype") || quantize.attributes.Has("block_size") ||
+        (model_inputs_only && !graph.IsGraphInput(quantize.inputs[0]))) {
       continue;
     }
-    if (graph.value(conv.inputs[0]).type.ByteSize() <= graph.value(conv.outputs[0]).type.ByteSize()) continue;
+    if (graph.value(product.inputs[0]).type.ByteSize() <= graph.value(product.outputs[0]).type.ByteSize()) continue;
     const ValueId zero_point = graph.HasInput(quantize, 2) ? quantize.inputs[2] : kNoValue;
-    if (zero_point == kNoValue || !SameConstant(graph, quantize.inputs[1], conv.inputs[1]) ||
-        !SameConstant(graph, zero_point, conv.inputs[2])) {
+    if (zero_point == kNoValue || !SameConstant(graph, quantize.inputs[1], product.inputs[1]) ||
+        !SameConstant(graph, zero_point, product.inputs[2])) {
       continue;
     }
     Node& fused = graph.mutable_nodes()[n];
@@ -60,6 +74,16 @@ absl::Status FuseInputQuantize(Graph& graph) {
   }
   graph.RemoveNodes(removed);
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status FuseInputQuantize(Graph& graph) {
+  return FuseQuantizeInto(graph, OpKind::kQLinearConv, /*model_inputs_only=*/false);
+}
+
+absl::Status FuseInputQuantizeIntoMatMul(Graph& graph) {
+  return FuseQuantizeInto(graph, OpKind::kQLinearMatMul, /*model_inputs_only=*/true);
 }
 
 }  // namespace modelc

@@ -43,6 +43,8 @@ namespace modelc {
 // QuantizeLinear(x) read only by a QLinearConv becomes that QLinearConv quantising x as
 // it reads it (fused_quantize_input).
 [[nodiscard]] absl::Status FuseInputQuantize(Graph& graph);
+// The same for a QLinearMatMul's A, where x is a model input.
+[[nodiscard]] absl::Status FuseInputQuantizeIntoMatMul(Graph& graph);
 // An element-wise unary op (Relu, LeakyRelu, HardSwish, Sigmoid, ...) or a constant
 // Clip after a Conv, Gemm or MatMul becomes its epilogue.
 [[nodiscard]] absl::Status FuseActivations(Graph& graph);
@@ -70,10 +72,14 @@ struct Pass {
   bool int8_weights_kept_only = false;
   // Runs only under --requantize fixed-point (the default where the target has no FPU).
   bool fixed_point_requantization_only = false;
+  // Runs only where int8 products are DSP pairs (Arm's DSP extension without Helium).
+  bool dsp_pair_products_only = false;
   // Whether it runs for these choices.
-  bool RunsWith(bool memory_first, bool keep_int8_weights, bool fixed_point_requantization) const {
+  bool RunsWith(bool memory_first, bool keep_int8_weights, bool fixed_point_requantization,
+                bool dsp_pair_products) const {
     return (!memory_first_only || memory_first) && (!int8_weights_kept_only || keep_int8_weights) &&
-           (!fixed_point_requantization_only || fixed_point_requantization);
+           (!fixed_point_requantization_only || fixed_point_requantization) &&
+           (!dsp_pair_products_only || dsp_pair_products);
   }
 };
 

@@ -18,6 +18,8 @@ const std::vector<Pass>& DefaultPipeline() {
       {"eliminate-dead-nodes", EliminateDeadNodes},
       {"fuse-residual-add", FuseResidualAdd},
       {"fuse-input-quantize", FuseInputQuantize, /*memory_first_only=*/true},
+      {"fuse-input-quantize-matmul", FuseInputQuantizeIntoMatMul, /*memory_first_only=*/true,
+       /*int8_weights_kept_only=*/false, /*fixed_point_requantization_only=*/false, /*dsp_pair_products_only=*/true},
       {"fuse-activations", FuseActivations},
       {"globalize-pools", GlobalizePools},
       {"absorb-output-transposes", AbsorbOutputTransposes},  // after the fusions: the epilogue is final

@@ -105,6 +105,13 @@ llvm::Value* EmitZeroPointPair(llvm::IRBuilder<>& b, llvm::Value* zero_point) {
   return b.CreateOr(b.CreateAnd(zero_point, b.getInt32(0xFFFF)), b.CreateShl(zero_point, 16));
 }
 
+QuadPairs PackQuadPairs(llvm::IRBuilder<>& b, llvm::Value* const (&values)[4]) {
+  auto pair = [&](llvm::Value* low, llvm::Value* high) {
+    return b.CreateOr(b.CreateAnd(low, b.getInt32(0xFFFF)), b.CreateShl(high, 16));
+  };
+  return {pair(values[0], values[2]), pair(values[1], values[3])};
+}
+
 llvm::Value* EmitQuadProducts(KernelContext& k, const QuadPairs& codes, llvm::Value* weights, llvm::Value* sum) {
   llvm::IRBuilder<>& b = k.b;
   llvm::Function* sxtb16 = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_sxtb16);

@@ -52,6 +52,9 @@ QuadPairs EmitCentredQuad(KernelContext& k, llvm::Value* word, bool unsigned_cod
 // Those pairs of the codes as they are (a kernel whose prepared bias takes the zero
 // point's share off).
 QuadPairs EmitUnpackedQuad(KernelContext& k, llvm::Value* word, bool unsigned_codes);
+// Four i32 values that fit int16 as the same two pairs, (v0, v2) and (v1, v3): the codes
+// of a float A quantised as it is read (the matrix product's pairs in registers).
+QuadPairs PackQuadPairs(llvm::IRBuilder<>& b, llvm::Value* const (&values)[4]);
 // A zero point (i32) in both 16-bit halves of a word.
 llvm::Value* EmitZeroPointPair(llvm::IRBuilder<>& b, llvm::Value* zero_point);
 // `sum` plus the 4 products of `codes` with the 4 int8 weights of the word `weights`

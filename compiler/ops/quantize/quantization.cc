@@ -171,6 +171,15 @@ absl::StatusOr<QuantizationParameters> ResolveQuantizedOperand(const Graph& grap
   return q;
 }
 
+absl::StatusOr<QuantizationParameters> ResolveInputQuantizedOnReading(const Graph& graph, const Node& node,
+                                                                      absl::string_view what) {
+  if (graph.InputType(node, 0).element_type != DataType::kFloat32 || !graph.HasInput(node, 2)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("an input quantised on reading (", what, ") must be float32, with its zero point given"));
+  }
+  return ResolveQuantization(graph, node, 1, 2, graph.InputType(node, 0).shape, std::nullopt, what);
+}
+
 absl::StatusOr<QuantizedBinaryOperands> ResolveQuantizedBinaryOperands(const Graph& graph, const Node& node) {
   QuantizedBinaryOperands g;
   const Shape& a = graph.InputType(node, 0).shape;

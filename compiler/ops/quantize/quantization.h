@@ -66,6 +66,11 @@ absl::Status CheckConstantScale(const Graph& graph, const Node& node, int scale_
 absl::StatusOr<QuantizationParameters> ResolveQuantizedOperand(const Graph& graph, const Node& node, int data_input,
                                                                int scale_input, int zero_point_input,
                                                                std::optional<int64_t> axis, absl::string_view what);
+// The same for a float32 input 0 that a quantised product quantises as it reads it
+// (kFusedQuantizeInput): its scale (input 1) and zero point (input 2, required, which
+// gives the quantised type), per tensor.
+absl::StatusOr<QuantizationParameters> ResolveInputQuantizedOnReading(const Graph& graph, const Node& node,
+                                                                      absl::string_view what);
 
 // The operands of a quantised element-wise binary op laid out as QLinearAdd's (a, its
 // scale, zero point, b, its scale, zero point, c's scale, zero point), per tensor, a and

@@ -91,11 +91,7 @@ absl::StatusOr<QuantizedConvGeometry> ResolveQuantizedConv(const Graph& graph, c
   ASSIGN_OR_RETURN(int64_t quantizes_input, node.attributes.GetInt(kFusedQuantizeInput, 0));
   g.quantizes_input = qlinear && quantizes_input != 0;
   if (g.quantizes_input) {
-    if (g.x_type != DataType::kFloat32 || !graph.HasInput(node, 2)) {
-      return absl::InvalidArgumentError("an input quantised on reading must be float32, with its zero point given");
-    }
-    ASSIGN_OR_RETURN(g.x, ResolveQuantization(graph, node, 1, 2, graph.InputType(node, g.x_input).shape, std::nullopt,
-                                              "x"));
+    ASSIGN_OR_RETURN(g.x, ResolveInputQuantizedOnReading(graph, node, "x"));
     g.x_type = g.x.type;
   } else {
     ASSIGN_OR_RETURN(g.x, ResolveQuantizedOperand(graph, node, g.x_input, qlinear ? 1 : -1, 2, std::nullopt, "x"));

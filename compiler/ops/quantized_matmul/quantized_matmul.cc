@@ -7,7 +7,10 @@
 // Zero points (and scales) are per tensor, per row of a 2-D A, or per column of a 2-D B.
 // QLinearMatMul's internal input 8, an int32 bias per column added to the accumulator,
 // and its internal attribute transB (B given as [N, K]) are a quantised Gemm's
-// (passes/qdq_fusion.cc makes them; ONNX's op has 8 inputs and no attributes).
+// (passes/qdq_fusion.cc makes them; ONNX's op has 8 inputs and no attributes). A
+// QLinearMatMul may quantise a float32 A as it reads it (kFusedQuantizeInput, by
+// QuantizeLinear's rule with A's per-tensor scale and zero point;
+// passes/input_quantize_fusion.cc).
 // Both ops live here: shape rule, reference and kernel (the hooks of own_op_hooks.h).
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
@@ -28,7 +31,8 @@ namespace {
 struct QuantizedMatMulGeometry {
   MatMulGeometry product;
   int a_input = 0, b_input = 1, bias_input = -1;
-  DataType a_type = DataType::kUInt8, b_type = DataType::kUInt8;
+  DataType a_type = DataType::kUInt8, b_type = DataType::kUInt8;  // A's: its quantised type
+  bool quantizes_a = false;  // A is float32, quantised on reading (kFusedQuantizeInput)
   QuantizationParameters a, b;          // per tensor or per row (a), per column (b)
   std::optional<QuantizationParameters> y;  // QLinearMatMul's output; none: int32 out
   DataType OutType() const { return y ? y->type : DataType::kInt32; }
@@ -50,8 +54,15 @@ absl::StatusOr<QuantizedMatMulGeometry> ResolveQuantizedMatMul(const Graph& grap
     if (graph.InputType(node, input).shape.size() == 2) return axis;
     return std::nullopt;
   };
-  ASSIGN_OR_RETURN(g.a, ResolveQuantizedOperand(graph, node, g.a_input, qlinear ? 1 : -1, 2,
-                                                axis_if_matrix(g.a_input, g.product.a_transposed ? 1 : 0), "a"));
+  ASSIGN_OR_RETURN(int64_t quantizes_a, node.attributes.GetInt(kFusedQuantizeInput, 0));
+  g.quantizes_a = qlinear && quantizes_a != 0;
+  if (g.quantizes_a) {
+    ASSIGN_OR_RETURN(g.a, ResolveInputQuantizedOnReading(graph, node, "a"));
+    g.a_type = g.a.type;
+  } else {
+    ASSIGN_OR_RETURN(g.a, ResolveQuantizedOperand(graph, node, g.a_input, qlinear ? 1 : -1, 2,
+                                                  axis_if_matrix(g.a_input, g.product.a_transposed ? 1 : 0), "a"));
+  }
   ASSIGN_OR_RETURN(g.b, ResolveQuantizedOperand(graph, node, g.b_input, qlinear ? 4 : -1, qlinear ? 5 : 3,
                                                 axis_if_matrix(g.b_input, g.product.b_transposed ? 0 : 1), "b"));
   if (qlinear) {
@@ -75,6 +86,29 @@ int64_t ParameterOf(const QuantizationParameters& q, int64_t row, int64_t column
   return per_row ? row : column;
 }
 
+// Element `index` of A as an i32 in its quantised type: loaded, or, where the product
+// quantises its float32 A as it reads it (kFusedQuantizeInput), loaded and quantised.
+class ACodes {
+ public:
+  ACodes(KernelContext& k, const QuantizedMatMulGeometry& g) : k_(k), g_(g) {
+    if (!g.quantizes_a) return;
+    scale_ = EmitLoadScale(k, g.a, k.Int(0));
+    zero_point_ = EmitLoadZeroPoint(k, g.a, k.Int(0));
+  }
+  llvm::Value* Load(llvm::Value* index) const {
+    if (!g_.quantizes_a) return EmitWidenToInt32(k_, k_.LoadAs(g_.a_type, k_.in[g_.a_input], index), g_.a_type);
+    llvm::Value* x = k_.LoadAs(DataType::kFloat32, k_.in[g_.a_input], index);
+    llvm::Value* code = EmitQuantize(k_, x, scale_, zero_point_, g_.a_type, HalfRoundingOf(k_.node));
+    return EmitWidenToInt32(k_, code, g_.a_type);
+  }
+
+ private:
+  KernelContext& k_;
+  const QuantizedMatMulGeometry& g_;
+  llvm::Value* scale_ = nullptr;
+  llvm::Value* zero_point_ = nullptr;
+};
+
 }  // namespace
 
 absl::Status UpgradeMatMulInteger(Node& node, int64_t opset) { return absl::OkStatus(); }  // opset 10
@@ -92,9 +126,16 @@ absl::StatusOr<std::vector<TensorData>> EvaluateMatMulInteger(const Graph& graph
                                                               const std::vector<const TensorData*>& inputs) {
   ASSIGN_OR_RETURN(QuantizedMatMulGeometry g, ResolveQuantizedMatMul(graph, node));
   const MatMulGeometry& p = g.product;
-  const std::vector<int32_t> a = ElementsAsInt32(*inputs[g.a_input]);
-  const std::vector<int32_t> b = ElementsAsInt32(*inputs[g.b_input]);
   const QuantizationValues qa = ReadQuantization(g.a, inputs), qb = ReadQuantization(g.b, inputs);
+  std::vector<int32_t> a;
+  if (g.quantizes_a) {
+    for (float value : inputs[g.a_input]->Floats()) {
+      a.push_back(Quantize(value, qa.scale[0], qa.zero_point[0], g.a_type, HalfRoundingOf(node)));
+    }
+  } else {
+    a = ElementsAsInt32(*inputs[g.a_input]);
+  }
+  const std::vector<int32_t> b = ElementsAsInt32(*inputs[g.b_input]);
   std::optional<QuantizationValues> qy;
   if (g.y) qy = ReadQuantization(*g.y, inputs);
   const std::vector<int32_t> bias = g.bias_input >= 0 ? ElementsAsInt32(*inputs[g.bias_input]) : std::vector<int32_t>();
@@ -173,12 +214,13 @@ void EmitDspPairsMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
   ProductRequantizer requantizer(k, g.b, *g.y);
   llvm::Value* y_zero_point = EmitLoadZeroPoint(k, *g.y, k.Int(0));
   llvm::Value* sums[2] = {k.EntryAlloca(i32), k.EntryAlloca(i32)};
+  const ACodes a_codes(k, g);
   k.Loop(p.m, [&](llvm::Value* i) {
     llvm::Value* a_zero_point = EmitLoadZeroPoint(k, g.a, i);
     llvm::Value* a_scale = EmitLoadScale(k, g.a, i);
     llvm::Value* a_row = b.CreateMul(i, k.Int(p.k));
     k.Loop(p.k, [&](llvm::Value* t) {
-      llvm::Value* x = EmitWidenToInt32(k, k.LoadAs(g.a_type, k.in[g.a_input], b.CreateAdd(a_row, t)), g.a_type);
+      llvm::Value* x = a_codes.Load(b.CreateAdd(a_row, t));
       b.CreateStore(b.CreateTrunc(b.CreateSub(x, a_zero_point), i16),
                     b.CreateInBoundsGEP(i16, window, EmitStoredTap(b, t)));
     });
@@ -250,6 +292,86 @@ void EmitDspPairsInRegistersMatMul(KernelContext& k, const QuantizedMatMulGeomet
       columns_from(k.Int(first), count);
       first += count;
     }
+  });
+}
+
+// kDspPairsInRegisters for an A quantised as it is read (kFusedQuantizeInput): a
+// quantisation is a division, a rounding, a saturation and a NaN check (about 15
+// instructions on a Cortex-M4), so each 16 taps of a row of A are quantised once for a
+// group of up to kQuantizingGroupColumns columns, packed into eight int16 pairs
+// (PackQuadPairs) that each column of the group multiplies with its 16 weights (four
+// words, eight SMLADs: 26 instructions), its sum kept on the stack between steps. The
+// taps after the last whole 16: their whole 4s the same way, then one at a time. Groups
+// of 32 columns (128 bytes of stack): mlp_int8's first layer (K = 784, N = 256)
+// quantises each element 8 times, 415,400 -> 479,680 instructions for the model (groups
+// of 64: 435,680, with 256 bytes of sums; the kernel's own 4 columns, A's pairs in
+// registers: 1,059,040).
+constexpr int64_t kQuantizingGroupColumns = 32;
+constexpr int kQuantizingStepQuads = 4;
+void EmitQuantizingPairsMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
+  const MatMulGeometry& p = g.product;
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Type* i8 = b.getInt8Ty();
+  llvm::Type* i32 = b.getInt32Ty();
+  ProductRequantizer requantizer(k, g.b, *g.y);
+  llvm::Value* y_zero_point = EmitLoadZeroPoint(k, *g.y, k.Int(0));
+  const int64_t group = std::min(p.n, kQuantizingGroupColumns);
+  llvm::Value* sums = k.EntryAlloca(llvm::ArrayType::get(i32, group), llvm::Align(4));
+  const bool folded = k.plan.zero_point_in_bias;
+  llvm::Value* biases = folded ? k.PreparedConstant("bias_folded") : g.bias_input >= 0 ? k.in[g.bias_input] : nullptr;
+  const ACodes a_codes(k, g);
+  k.Loop(p.m, [&](llvm::Value* i) {
+    llvm::Value* a_zero_point = folded ? b.getInt32(0) : EmitLoadZeroPoint(k, g.a, i);
+    llvm::Value* a_scale = EmitLoadScale(k, g.a, i);
+    llvm::Value* a_row = b.CreateMul(i, k.Int(p.k));
+    auto sum_of = [&](llvm::Value* c) { return b.CreateInBoundsGEP(i32, sums, c); };
+    auto centred_code = [&](llvm::Value* t) { return b.CreateSub(a_codes.Load(b.CreateAdd(a_row, t)), a_zero_point); };
+    auto columns_from = [&](llvm::Value* first, int64_t count) {
+      k.Loop(count, [&](llvm::Value* c) { b.CreateStore(b.getInt32(0), sum_of(c)); });
+      // Taps [tap, tap + 4 * quads) of the columns: their codes quantised once.
+      auto quads_from = [&](llvm::Value* tap, int quads) {
+        std::vector<QuadPairs> pairs;
+        for (int q = 0; q < quads; ++q) {
+          llvm::Value* centred[4];
+          for (int t = 0; t < 4; ++t) centred[t] = centred_code(b.CreateAdd(tap, k.Int(4 * q + t)));
+          pairs.push_back(PackQuadPairs(b, centred));
+        }
+        k.Loop(count, [&](llvm::Value* c) {
+          llvm::Value* row = b.CreateAdd(b.CreateMul(b.CreateAdd(first, c), k.Int(p.k)), tap);
+          llvm::Value* sum = b.CreateLoad(i32, sum_of(c));
+          for (int q = 0; q < quads; ++q) {
+            llvm::Value* weights = b.CreateAlignedLoad(
+                i32, b.CreateInBoundsGEP(i8, k.in[g.b_input], b.CreateAdd(row, k.Int(4 * q))), llvm::Align(1));
+            sum = EmitQuadProducts(k, pairs[q], weights, sum);
+          }
+          b.CreateStore(sum, sum_of(c));
+        }, /*allow_unrolling=*/false);
+      };
+      constexpr int kStep = 4 * kQuantizingStepQuads;
+      k.Loop(p.k / kStep, [&](llvm::Value* step) { quads_from(b.CreateMul(step, k.Int(kStep)), kQuantizingStepQuads); },
+             /*allow_unrolling=*/false);
+      if (p.k % kStep >= 4) quads_from(k.Int(p.k / kStep * kStep), static_cast<int>(p.k % kStep / 4));
+      for (int64_t t = p.k / 4 * 4; t < p.k; ++t) {
+        llvm::Value* centred = centred_code(k.Int(t));
+        k.Loop(count, [&](llvm::Value* c) {
+          llvm::Value* w = b.CreateSExt(
+              k.LoadAs(DataType::kInt8, k.in[g.b_input], b.CreateAdd(b.CreateMul(b.CreateAdd(first, c), k.Int(p.k)),
+                                                                     k.Int(t))), i32);
+          b.CreateStore(b.CreateAdd(b.CreateLoad(i32, sum_of(c)), b.CreateMul(centred, w)), sum_of(c));
+        }, /*allow_unrolling=*/false);
+      }
+      k.Loop(count, [&](llvm::Value* c) {
+        llvm::Value* j = b.CreateAdd(first, c);
+        llvm::Value* sum = b.CreateLoad(i32, sum_of(c));
+        if (biases) sum = b.CreateAdd(sum, k.LoadAs(DataType::kInt32, biases, j));
+        const ProductRequantizer::Channel channel = requantizer.Load(a_scale, j);
+        k.StoreAs(g.y->type, requantizer.Apply(channel, sum, y_zero_point, g.y->type), k.out[0],
+                  b.CreateAdd(b.CreateMul(i, k.Int(p.n)), j));
+      }, /*allow_unrolling=*/false);
+    };
+    k.Loop(p.n / group, [&](llvm::Value* index) { columns_from(b.CreateMul(index, k.Int(group)), group); },
+           /*allow_unrolling=*/false);
+    if (p.n % group != 0) columns_from(k.Int(p.n / group * group), p.n % group);
   });
 }
 
@@ -359,18 +481,26 @@ void EmitRowDotMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
 // loaded once per row (A) and per column (B).
 absl::Status EmitMatMulIntegerKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(QuantizedMatMulGeometry g, ResolveQuantizedMatMul(k.graph, k.node));
-  if (std::get<QuantizedProductKernel>(k.plan.kernel) == QuantizedProductKernel::kDspPairs) {
+  const QuantizedProductKernel kernel = std::get<QuantizedProductKernel>(k.plan.kernel);
+  if (g.quantizes_a && (kernel == QuantizedProductKernel::kChannelLanes || kernel == QuantizedProductKernel::kRowDot)) {
+    return absl::InternalError("a kernel reading A's codes planned for a matrix product quantising its float A");
+  }
+  if (kernel == QuantizedProductKernel::kDspPairs) {
     EmitDspPairsMatMul(k, g);  // planned only for QLinearMatMul (g.y) with B as [N, K]
     return absl::OkStatus();
   }
-  if (std::get<QuantizedProductKernel>(k.plan.kernel) == QuantizedProductKernel::kChannelLanes) {
+  if (kernel == QuantizedProductKernel::kChannelLanes) {
     return EmitChannelLanesMatMul(k, g);  // planned only for QLinearMatMul of one matrix, B as [N, K]
   }
-  if (std::get<QuantizedProductKernel>(k.plan.kernel) == QuantizedProductKernel::kDspPairsInRegisters) {
-    EmitDspPairsInRegistersMatMul(k, g);  // the same conditions
+  if (kernel == QuantizedProductKernel::kDspPairsInRegisters) {  // the same conditions
+    if (g.quantizes_a) {
+      EmitQuantizingPairsMatMul(k, g);
+    } else {
+      EmitDspPairsInRegistersMatMul(k, g);
+    }
     return absl::OkStatus();
   }
-  if (std::get<QuantizedProductKernel>(k.plan.kernel) == QuantizedProductKernel::kRowDot) {
+  if (kernel == QuantizedProductKernel::kRowDot) {
     EmitRowDotMatMul(k, g);  // planned only for QLinearMatMul of one int8 matrix, B as [N, K]
     return absl::OkStatus();
   }
@@ -382,6 +512,7 @@ absl::Status EmitMatMulIntegerKernel(KernelContext& k) {
   if (g.y) requantizer.emplace(k, g.b, *g.y);
   llvm::Value* y_zero_point = g.y ? EmitLoadZeroPoint(k, *g.y, k.Int(0)) : nullptr;
   llvm::Value* accumulator = k.EntryAlloca(b.getInt32Ty());
+  const ACodes a_codes(k, g);
   k.Loop(p.batch_count, [&](llvm::Value* batch) {
     auto offset = [&](llvm::Value* table) {
       return table ? b.CreateLoad(k.Index(), b.CreateInBoundsGEP(k.Index(), table, batch)) : k.Int(0);
@@ -398,8 +529,7 @@ absl::Status EmitMatMulIntegerKernel(KernelContext& k) {
         llvm::Value* b_zero_point = EmitLoadZeroPoint(k, g.b, j);
         b.CreateStore(b.getInt32(0), accumulator);
         k.Loop(p.k, [&](llvm::Value* t) {
-          llvm::Value* x = EmitWidenToInt32(
-              k, k.LoadAs(g.a_type, k.in[g.a_input], b.CreateAdd(a_row, b.CreateMul(t, k.Int(a_step)))), g.a_type);
+          llvm::Value* x = a_codes.Load(b.CreateAdd(a_row, b.CreateMul(t, k.Int(a_step))));
           llvm::Value* w = EmitWidenToInt32(
               k, k.LoadAs(g.b_type, k.in[g.b_input], b.CreateAdd(b_base, p.b_transposed
                                                                          ? b.CreateAdd(b.CreateMul(j, k.Int(p.k)), t)
