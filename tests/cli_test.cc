@@ -906,6 +906,43 @@ TEST(Cli, MatMulOnDspPairsQuantizesAModelInputAsItReadsIt) {
       Modelc("compile " + model + "--target thumbv8.1m.main-none-eabihf --cpu cortex-m55 -o " + m55.path());
   ASSERT_EQ(helium.exit_code, 0) << helium.output;
   EXPECT_EQ(fused_products(helium.output), 0u) << helium.output;
+  // Nor where x is not a model input: the qlinear_matmul_pairs models view theirs by a
+  // Reshape, which keeps them on the pairs that read A's codes.
+  for (const char* pairs : {"qlinear_matmul_pairs", "qlinear_matmul_pairs_int8", "qlinear_matmul_pairs_no_bias",
+                            "qlinear_matmul_pairs_runtime_zero_point"}) {
+    TemporaryFolder out;
+    const CommandResult viewed = Modelc("compile " + kTestModels + "/" + pairs + ".onnxtxt --dump-ir --name p " +
+                                        m4_target + "-o " + out.path());
+    ASSERT_EQ(viewed.exit_code, 0) << pairs << "\n" << viewed.output;
+    EXPECT_EQ(fused_products(viewed.output), 0u) << pairs << "\n" << viewed.output;
+  }
+  // Nor, undone by the driver, where the product gets no DSP pairs (one column: its
+  // generic kernel would quantise each element once per column).
+  TemporaryFolder inputs, single;
+  const std::string one_column = WriteFile(inputs, "one_column.onnxtxt", R"(
+<ir_version: 8, opset_import: ["" : 13]>
+one_column (float[1,12] x) => (float[1,1] y) {
+  s = Constant<value = float {0.02}>()
+  z = Constant<value = int8 {-3}>()
+  xq = QuantizeLinear(x, s, z)
+  xd = DequantizeLinear(xq, s, z)
+  w = Constant<value = int8[12,1] {5, -8, 26, 93, -38, 40, 31, -60, 19, 98, -15, 105}>()
+  ws = Constant<value = float {0.004}>()
+  wz = Constant<value = int8 {0}>()
+  wd = DequantizeLinear(w, ws, wz)
+  r = MatMul(xd, wd)
+  ys = Constant<value = float {0.05}>()
+  yz = Constant<value = int8 {1}>()
+  yq = QuantizeLinear(r, ys, yz)
+  y = DequantizeLinear(yq, ys, yz)
+})");
+  const CommandResult undone = Modelc("compile " + one_column + " --dump-ir-after fuse-input-quantize-matmul " +
+                                      "--name o " + m4_target + "-o " + single.path());
+  ASSERT_EQ(undone.exit_code, 0) << undone.output;
+  const size_t undo = undone.output.find("# fuse-input-quantize undone");
+  ASSERT_NE(undo, std::string::npos) << undone.output;
+  EXPECT_EQ(fused_products(undone.output.substr(0, undo)), 1u) << undone.output;
+  EXPECT_EQ(fused_products(undone.output.substr(undo)), 0u) << undone.output;
 }
 
 // On Arm's DSP extension without vector lanes the direct kernel's pixel pairs run to the

@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
     }
     std::vector<modelc::Pass> passes;
     for (const modelc::Pass& pass : modelc::DefaultPipeline()) {
-      if (pass.RunsWith(/*memory_first=*/true, /*keep_int8_weights=*/true, fixed_point, /*dsp_pair_products=*/false)) {
+      if (pass.RunsWith(/*memory_first=*/true, /*keep_int8_weights=*/true, fixed_point, /*int8_dsp_pairs=*/false)) {
         passes.push_back(pass);
       }
     }

@@ -24,7 +24,7 @@ Graph OptimisedTestModel(const std::string& path) {
   if (!graph.ok()) return Graph();
   for (const Pass& pass : DefaultPipeline()) {
     if (pass.RunsWith(/*memory_first=*/true, /*keep_int8_weights=*/true, /*fixed_point_requantization=*/false,
-                      /*dsp_pair_products=*/false)) {
+                      /*int8_dsp_pairs=*/true)) {
       EXPECT_TRUE(pass.run(*graph).ok()) << path << ": " << pass.name;
     }
   }

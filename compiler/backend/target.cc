@@ -178,7 +178,8 @@ absl::StatusOr<TargetDescription> DescribeTarget(const std::string& triple, cons
   target.hardware_float = parsed.isARM() || parsed.isThumb() ? has("+vfp2sp")
                           : parsed.isRISCV()                 ? has("+f")
                                                              : true;
-  target.arm_saturating_round = target.dsp_pairs && target.hardware_float && !target.helium;
+  target.int8_dsp_pairs = target.dsp_pairs && !target.helium;
+  target.arm_saturating_round = target.int8_dsp_pairs && target.hardware_float;
   if (parsed.isX86()) {
     target.vector_lanes = has("+avx512f") ? 16 : has("+avx") ? 8 : 4;
     target.x86_byte_quad_lanes = has("+avx512vnni") && has("+avx512vl") ? 16 : has("+avxvnni") ? 8 : 0;

@@ -23,6 +23,9 @@ struct TargetDescription {
   bool dsp_pairs = false;         // Arm's DSP extension: SMLAD, two 16-bit products per instruction
   bool x86_int16_pairs = false;   // AVX2's VPMADDWD: 16 int16 products summed in pairs into 8 int32
   bool helium = false;            // Arm's M-profile vector extension: VMLADAV sums a vector's products
+  // The DSP extension without Helium (Cortex-M4, M7, M33): the int8 products' kernels are
+  // DSP pairs (Helium's multiply 16 codes an instruction instead).
+  bool int8_dsp_pairs = false;
   // x86's VPDPBUSD (AVX512-VNNI, AVX-VNNI): four uint8 x int8 products summed into each
   // int32 lane, in vectors of this many lanes (16: 512-bit, 8: 256-bit; 0: none).
   int x86_byte_quad_lanes = 0;

@@ -27,6 +27,7 @@
 #include "compiler/ir/verifier.h"
 #include "compiler/lowering/conv_lowering.h"
 #include "compiler/lowering/lowering_plan.h"
+#include "compiler/lowering/quantized_product_lowering.h"
 #include "compiler/passes/graph_linking.h"
 #include "compiler/passes/passes.h"
 #include "compiler/passes/subgraph_selection.h"
@@ -84,7 +85,7 @@ struct PipelineChoices {
   bool memory_first = false;                // --optimize memory, balanced or size
   bool keep_int8_weights = false;           // --weights-int8 keep
   bool fixed_point_requantization = false;  // --requantize fixed-point
-  bool dsp_pair_products = false;           // int8 products are DSP pairs (Arm's DSP extension, no Helium)
+  bool int8_dsp_pairs = false;              // the target's int8 products are DSP pairs
   bool fuse_input_quantize = true;          // fuse-input-quantize(-matmul), where the choices above run them
 };
 
@@ -93,7 +94,7 @@ absl::Status RunPipeline(Graph& graph, const PipelineChoices& choices, const std
                          const std::function<bool(const std::string&)>& wants_dump, std::ostream& dump) {
   for (const Pass& pass : DefaultPipeline()) {
     if (!pass.RunsWith(choices.memory_first, choices.keep_int8_weights, choices.fixed_point_requantization,
-                       choices.dsp_pair_products)) {
+                       choices.int8_dsp_pairs)) {
       if (wants_dump(pass.name)) {
         dump << "# " << pass.name << " skipped: it runs "
              << (pass.memory_first_only && !choices.memory_first ? "under --optimize memory, balanced or size"
@@ -236,6 +237,23 @@ bool FusesInputQuantize(const Graph& graph) {
   return false;
 }
 
+// The stack the matrix products quantising their A add (the quantising pairs' sums, the
+// largest frame's), or none where such a product got neither DSP pairs kernel: the
+// others read A's codes or would quantise each element once per column, so the fusions
+// are undone then.
+std::optional<int64_t> QuantizingProductsStack(const Graph& graph, const LoweringPlan& plan) {
+  int64_t bytes = 0;
+  for (size_t n = 0; n < graph.nodes().size(); ++n) {
+    const Node& node = graph.nodes()[n];
+    if (node.op != OpKind::kQLinearMatMul || !node.attributes.Has(kFusedQuantizeInput)) continue;
+    const auto* kernel = std::get_if<QuantizedProductKernel>(&plan.nodes[n].kernel);
+    if (kernel && *kernel == QuantizedProductKernel::kDspPairs) continue;  // quantised into its window
+    if (!kernel || *kernel != QuantizedProductKernel::kDspPairsInRegisters) return std::nullopt;
+    bytes = std::max(bytes, QuantizingPairsStackBytes(graph.value(node.outputs[0]).type.shape.back()));
+  }
+  return bytes;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& options, std::ostream& dump) {
@@ -288,11 +306,12 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
   choices.memory_first = goal != OptimizeFor::kSpeed;
   choices.keep_int8_weights = options.keep_int8_weights.value_or(target.hardware_float);
   choices.fixed_point_requantization = options.fixed_point_requantization.value_or(!target.hardware_float);
-  choices.dsp_pair_products = target.dsp_pairs && !target.helium;
+  choices.int8_dsp_pairs = target.int8_dsp_pairs;
   // fuse-input-quantize and fuse-input-quantize-matmul save RAM only where the quantised
   // input's copy is at the peak, and cost time everywhere (a libgcc division per read
   // without an FPU): a copy of the graph goes through the pipeline without them, and the
-  // fusions stay only if they lower the scratch.
+  // fusions stay only if they lower the scratch by more than the stack they add, with
+  // every fused matrix product on DSP pairs (QuantizingProductsStack).
   std::optional<Graph> unfused;
   const bool quantizes = std::any_of(graph.nodes().begin(), graph.nodes().end(),
                                      [](const Node& node) { return node.op == OpKind::kQuantizeLinear; });
@@ -348,8 +367,12 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
       unfused = std::move(ordered.graph);
       absl::StatusOr<LoweringPlan> unfused_plan =
           ordered.plan ? *std::move(ordered.plan) : PlanWithinTheBound(*unfused, lowering, goal, target);
-      if (unfused_plan.ok() && AssignBuffers(*unfused, *unfused_plan, target.buffer_alignment).scratch_size <=
-                                   AssignBuffers(graph, *plan, target.buffer_alignment).scratch_size) {
+      const std::optional<int64_t> added_stack = QuantizingProductsStack(graph, *plan);
+      const bool fusions_pay =
+          added_stack && unfused_plan.ok() &&
+          AssignBuffers(graph, *plan, target.buffer_alignment).scratch_size + *added_stack <
+              AssignBuffers(*unfused, *unfused_plan, target.buffer_alignment).scratch_size;
+      if (unfused_plan.ok() && !fusions_pay) {
         graph = *std::move(unfused);
         plan = std::move(unfused_plan);
         if (!options.dump_ir_after.empty()) {  // the dumps after it showed the fused graph

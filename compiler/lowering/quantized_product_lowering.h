@@ -3,6 +3,7 @@
 #ifndef MODELC_LOWERING_QUANTIZED_PRODUCT_LOWERING_H_
 #define MODELC_LOWERING_QUANTIZED_PRODUCT_LOWERING_H_
 
+#include <algorithm>
 #include <cstdint>
 
 #include "absl/status/statusor.h"
@@ -43,7 +44,9 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
 // pairs in registers (SXTB16 / UXTB16; SSUB16 of the zero point, or, where A's zero
 // point is one constant and the bias a constant or none, NodePlan::zero_point_in_bias:
 // the codes as they are, the zero point's share off "bias_folded"), shared by four
-// columns.
+// columns; for an A it quantises as it reads it (kFusedQuantizeInput), each 16 taps
+// quantised and packed into pairs once for up to kQuantizingPairsColumns columns, whose
+// int32 sums wait on the stack (QuantizingPairsStackBytes).
 // Before those, on Helium (LoweringTarget::int8_vector_dot) a QLinearMatMul of one int8
 // matrix A [M, K], K >= 16, its zero point (if any) one constant, and a constant int8 B
 // given as [N, K] with zero point 0 and a constant bias or none runs as kRowDot in every
@@ -52,6 +55,9 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
 // time; A's zero point's share comes off the prepared bias "bias_folded"; no workspace.
 absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& node, const LoweringTarget& target,
                                              bool workspace_free);
+inline constexpr int64_t kQuantizingPairsColumns = 32;
+// The stack bytes of those sums for a product of `columns` columns.
+inline int64_t QuantizingPairsStackBytes(int64_t columns) { return 4 * std::min(columns, kQuantizingPairsColumns); }
 
 // Elsewhere, on targets with vector units (x86-64, AArch64, RISC-V V, Cortex-M55's
 // Helium, whose window-dot, plane rows and row lanes take the place of its DSP pairs; not under

@@ -21,13 +21,15 @@
 // instructions instead of 183.2M, each quantisation a libgcc division).
 // The matrix product quantises each element of A once per group of 32 columns (the DSP
 // pairs in registers, quantized_matmul.cc; 128 bytes of sums on the stack): Cortex-M4
-// mlp_int8 415,400 -> 479,680 instructions for 1,040 -> 384 bytes of scratch. Its other
-// kernels would quantise once per column or into a window as large as the copy, and
-// Helium's and x86-64's multiply 16 or 64 codes an instruction, against which each
-// quantisation (a division) weighs far more (Cortex-M55 mlp_int8 43,625 -> 388,937): so
-// only where products are DSP pairs (PipelineChoices, compile.cc), and only of a model
-// input's quantisation (a QuantizeLinear inside the network is rarely at the peak:
-// mobilenet_v1_025_vww_int8's classifier).
+// mlp_int8 415,400 -> 479,680 instructions for 1,040 -> 384 bytes of scratch. Its
+// generic kernel would quantise once per column, the window of pairs into an int16 copy
+// twice the size of the int8 one, and Helium's and x86-64's kernels multiply 16 or 64
+// codes an instruction, against which each quantisation (a division) weighs far more
+// (Cortex-M55 mlp_int8 43,625 -> 388,937): so only where int8 products are DSP pairs
+// (TargetDescription::int8_dsp_pairs, through PipelineChoices, compile.cc), only of a
+// model input's quantisation (one inside the network is rarely at the peak:
+// mobilenet_v1_025_vww_int8's classifier), and the driver undoes it where the product
+// gets neither DSP pairs kernel or the scratch saved is no more than the sums' stack.
 #include <algorithm>
 
 #include "compiler/ir/op_geometry.h"

@@ -73,13 +73,13 @@ struct Pass {
   // Runs only under --requantize fixed-point (the default where the target has no FPU).
   bool fixed_point_requantization_only = false;
   // Runs only where int8 products are DSP pairs (Arm's DSP extension without Helium).
-  bool dsp_pair_products_only = false;
+  bool int8_dsp_pairs_only = false;
   // Whether it runs for these choices.
   bool RunsWith(bool memory_first, bool keep_int8_weights, bool fixed_point_requantization,
-                bool dsp_pair_products) const {
+                bool int8_dsp_pairs) const {
     return (!memory_first_only || memory_first) && (!int8_weights_kept_only || keep_int8_weights) &&
            (!fixed_point_requantization_only || fixed_point_requantization) &&
-           (!dsp_pair_products_only || dsp_pair_products);
+           (!int8_dsp_pairs_only || int8_dsp_pairs);
   }
 };
 

@@ -19,7 +19,7 @@ const std::vector<Pass>& DefaultPipeline() {
       {"fuse-residual-add", FuseResidualAdd},
       {"fuse-input-quantize", FuseInputQuantize, /*memory_first_only=*/true},
       {"fuse-input-quantize-matmul", FuseInputQuantizeIntoMatMul, /*memory_first_only=*/true,
-       /*int8_weights_kept_only=*/false, /*fixed_point_requantization_only=*/false, /*dsp_pair_products_only=*/true},
+       /*int8_weights_kept_only=*/false, /*fixed_point_requantization_only=*/false, /*int8_dsp_pairs_only=*/true},
       {"fuse-activations", FuseActivations},
       {"globalize-pools", GlobalizePools},
       {"absorb-output-transposes", AbsorbOutputTransposes},  // after the fusions: the epilogue is final

@@ -101,15 +101,21 @@ QuadPairs EmitUnpackedQuad(KernelContext& k, llvm::Value* word, bool unsigned_co
   return {UnpackedCodes(k, word, unsigned_codes, /*odd=*/false), UnpackedCodes(k, word, unsigned_codes, /*odd=*/true)};
 }
 
+namespace {
+
+// `low` in the low 16 bits of a word, `high` in the high 16 (both i32).
+llvm::Value* HalfwordPair(llvm::IRBuilder<>& b, llvm::Value* low, llvm::Value* high) {
+  return b.CreateOr(b.CreateAnd(low, b.getInt32(0xFFFF)), b.CreateShl(high, 16));
+}
+
+}  // namespace
+
 llvm::Value* EmitZeroPointPair(llvm::IRBuilder<>& b, llvm::Value* zero_point) {
-  return b.CreateOr(b.CreateAnd(zero_point, b.getInt32(0xFFFF)), b.CreateShl(zero_point, 16));
+  return HalfwordPair(b, zero_point, zero_point);
 }
 
 QuadPairs PackQuadPairs(llvm::IRBuilder<>& b, llvm::Value* const (&values)[4]) {
-  auto pair = [&](llvm::Value* low, llvm::Value* high) {
-    return b.CreateOr(b.CreateAnd(low, b.getInt32(0xFFFF)), b.CreateShl(high, 16));
-  };
-  return {pair(values[0], values[2]), pair(values[1], values[3])};
+  return {HalfwordPair(b, values[0], values[2]), HalfwordPair(b, values[1], values[3])};
 }
 
 llvm::Value* EmitQuadProducts(KernelContext& k, const QuadPairs& codes, llvm::Value* weights, llvm::Value* sum) {

@@ -298,7 +298,7 @@ void EmitDspPairsInRegistersMatMul(KernelContext& k, const QuantizedMatMulGeomet
 // kDspPairsInRegisters for an A quantised as it is read (kFusedQuantizeInput): a
 // quantisation is a division, a rounding, a saturation and a NaN check (about 15
 // instructions on a Cortex-M4), so each 16 taps of a row of A are quantised once for a
-// group of up to kQuantizingGroupColumns columns, packed into eight int16 pairs
+// group of up to kQuantizingPairsColumns columns, packed into eight int16 pairs
 // (PackQuadPairs) that each column of the group multiplies with its 16 weights (four
 // words, eight SMLADs: 26 instructions), its sum kept on the stack between steps. The
 // taps after the last whole 16: their whole 4s the same way, then one at a time. Groups
@@ -306,7 +306,6 @@ void EmitDspPairsInRegistersMatMul(KernelContext& k, const QuantizedMatMulGeomet
 // quantises each element 8 times, 415,400 -> 479,680 instructions for the model (groups
 // of 64: 435,680, with 256 bytes of sums; the kernel's own 4 columns, A's pairs in
 // registers: 1,059,040).
-constexpr int64_t kQuantizingGroupColumns = 32;
 constexpr int kQuantizingStepQuads = 4;
 void EmitQuantizingPairsMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
   const MatMulGeometry& p = g.product;
@@ -315,7 +314,7 @@ void EmitQuantizingPairsMatMul(KernelContext& k, const QuantizedMatMulGeometry& 
   llvm::Type* i32 = b.getInt32Ty();
   ProductRequantizer requantizer(k, g.b, *g.y);
   llvm::Value* y_zero_point = EmitLoadZeroPoint(k, *g.y, k.Int(0));
-  const int64_t group = std::min(p.n, kQuantizingGroupColumns);
+  const int64_t group = QuantizingPairsStackBytes(p.n) / 4;  // the columns one quantisation serves
   llvm::Value* sums = k.EntryAlloca(llvm::ArrayType::get(i32, group), llvm::Align(4));
   const bool folded = k.plan.zero_point_in_bias;
   llvm::Value* biases = folded ? k.PreparedConstant("bias_folded") : g.bias_input >= 0 ? k.in[g.bias_input] : nullptr;
