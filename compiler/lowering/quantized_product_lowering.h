@@ -56,8 +56,9 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
 absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& node, const LoweringTarget& target,
                                              bool workspace_free);
 inline constexpr int64_t kQuantizingPairsColumns = 32;
-// The stack bytes of those sums for a product of `columns` columns.
-inline int64_t QuantizingPairsStackBytes(int64_t columns) { return 4 * std::min(columns, kQuantizingPairsColumns); }
+// The columns of such a group for a product of `columns` columns, and their sums' bytes.
+inline int64_t QuantizingPairsGroup(int64_t columns) { return std::min(columns, kQuantizingPairsColumns); }
+inline int64_t QuantizingPairsStackBytes(int64_t columns) { return 4 * QuantizingPairsGroup(columns); }
 
 // Elsewhere, on targets with vector units (x86-64, AArch64, RISC-V V, Cortex-M55's
 // Helium, whose window-dot, plane rows and row lanes take the place of its DSP pairs; not under

@@ -314,7 +314,7 @@ void EmitQuantizingPairsMatMul(KernelContext& k, const QuantizedMatMulGeometry& 
   llvm::Type* i32 = b.getInt32Ty();
   ProductRequantizer requantizer(k, g.b, *g.y);
   llvm::Value* y_zero_point = EmitLoadZeroPoint(k, *g.y, k.Int(0));
-  const int64_t group = QuantizingPairsStackBytes(p.n) / 4;  // the columns one quantisation serves
+  const int64_t group = QuantizingPairsGroup(p.n);  // the columns one quantisation serves
   llvm::Value* sums = k.EntryAlloca(llvm::ArrayType::get(i32, group), llvm::Align(4));
   const bool folded = k.plan.zero_point_in_bias;
   llvm::Value* biases = folded ? k.PreparedConstant("bias_folded") : g.bias_input >= 0 ? k.in[g.bias_input] : nullptr;
