@@ -481,6 +481,19 @@ llvm::Value* EmitQuantize(KernelContext& k, llvm::Value* x, llvm::Value* scale, 
                           EmitSaturatingRoundToQuantized(k, scaled, zero_point, type));
 }
 
+InputCodeReader::InputCodeReader(KernelContext& k, DataType type, const QuantizationParameters* on_reading)
+    : k_(k), type_(type), quantizes_(on_reading != nullptr) {
+  if (!on_reading) return;
+  scale_ = EmitLoadScale(k, *on_reading, k.Int(0));
+  zero_point_ = EmitLoadZeroPoint(k, *on_reading, k.Int(0));
+}
+
+llvm::Value* InputCodeReader::Load(llvm::Value* index) const {
+  if (!quantizes_) return EmitWidenToInt32(k_, k_.LoadAs(type_, k_.in[0], index), type_);
+  llvm::Value* x = k_.LoadAs(DataType::kFloat32, k_.in[0], index);
+  return EmitWidenToInt32(k_, EmitQuantize(k_, x, scale_, zero_point_, type_, HalfRoundingOf(k_.node)), type_);
+}
+
 llvm::Value* EmitDequantize(KernelContext& k, llvm::Value* value, llvm::Value* scale, llvm::Value* zero_point) {
   llvm::IRBuilderBase::FastMathFlagGuard exact(k.b);
   k.b.clearFastMathFlags();

@@ -168,6 +168,23 @@ llvm::Value* EmitWidenToInt32(KernelContext& k, llvm::Value* value, DataType typ
 // builder's fast-math flags; returns an integer of `type`'s width.
 llvm::Value* EmitQuantize(KernelContext& k, llvm::Value* x, llvm::Value* scale, llvm::Value* zero_point, DataType type,
                           HalfRounding halves = HalfRounding::kToEven);
+// Input 0 of a quantised product (`node`, its codes of `type`) as i32 codes: loaded, or,
+// with `on_reading` (kFusedQuantizeInput: the product reads a float32 input and quantises
+// it by these per-tensor parameters, ResolveInputQuantizedOnReading), loaded and
+// quantised by QuantizeLinear's rule (the node's half rounding). The parameters are
+// loaded once, where the reader is made.
+class InputCodeReader {
+ public:
+  InputCodeReader(KernelContext& k, DataType type, const QuantizationParameters* on_reading);
+  llvm::Value* Load(llvm::Value* index) const;
+
+ private:
+  KernelContext& k_;
+  DataType type_;
+  bool quantizes_ = false;
+  llvm::Value* scale_ = nullptr;
+  llvm::Value* zero_point_ = nullptr;
+};
 // Dequantize in generated code (value, zero_point i32s; scale a float), exact; `value`
 // may be a vector (the scalars apply to every lane).
 llvm::Value* EmitDequantize(KernelContext& k, llvm::Value* value, llvm::Value* scale, llvm::Value* zero_point);

@@ -438,11 +438,8 @@ class ChannelOutput {
 // n * H * W + offset, channel c); the next column's element is ColumnStride() further.
 class InputReader {
  public:
-  InputReader(KernelContext& k, const QuantizedConvGeometry& g) : k_(k), g_(g) {
-    if (!g.quantizes_input) return;
-    scale_ = EmitLoadScale(k, g.x, k.Int(0));
-    zero_point_ = EmitLoadZeroPoint(k, g.x, k.Int(0));
-  }
+  InputReader(KernelContext& k, const QuantizedConvGeometry& g)
+      : k_(k), g_(g), codes_(k, g.x_type, g.quantizes_input ? &g.x : nullptr) {}
   llvm::Value* Index(llvm::Value* plane, llvm::Value* offset) {
     llvm::IRBuilder<>& b = k_.b;
     const WindowGeometry& s = g_.conv.window;
@@ -454,16 +451,11 @@ class InputReader {
     return b.CreateAdd(b.CreateMul(pixel, k_.Int(channels)), c);
   }
   int64_t ColumnStride() const { return g_.channels_last_input ? g_.conv.window.channels : 1; }
-  llvm::Value* Load(llvm::Value* index) {
-    if (!g_.quantizes_input) return EmitWidenToInt32(k_, k_.LoadAs(g_.x_type, k_.in[g_.x_input], index), g_.x_type);
-    llvm::Value* x = k_.LoadAs(DataType::kFloat32, k_.in[g_.x_input], index);
-    return EmitWidenToInt32(k_, EmitQuantize(k_, x, scale_, zero_point_, g_.x_type, HalfRoundingOf(k_.node)), g_.x_type);
-  }
+  llvm::Value* Load(llvm::Value* index) const { return codes_.Load(index); }
 
   KernelContext& k_;
   const QuantizedConvGeometry& g_;
-  llvm::Value* scale_ = nullptr;
-  llvm::Value* zero_point_ = nullptr;
+  const InputCodeReader codes_;
 };
 
 // How a window stores its taps: x - `subtracted` as `element` (x - x_zero_point as int16,

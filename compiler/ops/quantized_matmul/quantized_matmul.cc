@@ -86,29 +86,6 @@ int64_t ParameterOf(const QuantizationParameters& q, int64_t row, int64_t column
   return per_row ? row : column;
 }
 
-// Element `index` of A as an i32 in its quantised type: loaded, or, where the product
-// quantises its float32 A as it reads it (kFusedQuantizeInput), loaded and quantised.
-class ACodes {
- public:
-  ACodes(KernelContext& k, const QuantizedMatMulGeometry& g) : k_(k), g_(g) {
-    if (!g.quantizes_a) return;
-    scale_ = EmitLoadScale(k, g.a, k.Int(0));
-    zero_point_ = EmitLoadZeroPoint(k, g.a, k.Int(0));
-  }
-  llvm::Value* Load(llvm::Value* index) const {
-    if (!g_.quantizes_a) return EmitWidenToInt32(k_, k_.LoadAs(g_.a_type, k_.in[g_.a_input], index), g_.a_type);
-    llvm::Value* x = k_.LoadAs(DataType::kFloat32, k_.in[g_.a_input], index);
-    llvm::Value* code = EmitQuantize(k_, x, scale_, zero_point_, g_.a_type, HalfRoundingOf(k_.node));
-    return EmitWidenToInt32(k_, code, g_.a_type);
-  }
-
- private:
-  KernelContext& k_;
-  const QuantizedMatMulGeometry& g_;
-  llvm::Value* scale_ = nullptr;
-  llvm::Value* zero_point_ = nullptr;
-};
-
 }  // namespace
 
 absl::Status UpgradeMatMulInteger(Node& node, int64_t opset) { return absl::OkStatus(); }  // opset 10
@@ -214,7 +191,7 @@ void EmitDspPairsMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
   ProductRequantizer requantizer(k, g.b, *g.y);
   llvm::Value* y_zero_point = EmitLoadZeroPoint(k, *g.y, k.Int(0));
   llvm::Value* sums[2] = {k.EntryAlloca(i32), k.EntryAlloca(i32)};
-  const ACodes a_codes(k, g);
+  const InputCodeReader a_codes(k, g.a_type, g.quantizes_a ? &g.a : nullptr);
   k.Loop(p.m, [&](llvm::Value* i) {
     llvm::Value* a_zero_point = EmitLoadZeroPoint(k, g.a, i);
     llvm::Value* a_scale = EmitLoadScale(k, g.a, i);
@@ -318,7 +295,7 @@ void EmitQuantizingPairsMatMul(KernelContext& k, const QuantizedMatMulGeometry& 
   llvm::Value* sums = k.EntryAlloca(llvm::ArrayType::get(i32, group), llvm::Align(4));
   const bool folded = k.plan.zero_point_in_bias;
   llvm::Value* biases = folded ? k.PreparedConstant("bias_folded") : g.bias_input >= 0 ? k.in[g.bias_input] : nullptr;
-  const ACodes a_codes(k, g);
+  const InputCodeReader a_codes(k, g.a_type, g.quantizes_a ? &g.a : nullptr);
   k.Loop(p.m, [&](llvm::Value* i) {
     llvm::Value* a_zero_point = folded ? b.getInt32(0) : EmitLoadZeroPoint(k, g.a, i);
     llvm::Value* a_scale = EmitLoadScale(k, g.a, i);
@@ -511,7 +488,7 @@ absl::Status EmitMatMulIntegerKernel(KernelContext& k) {
   if (g.y) requantizer.emplace(k, g.b, *g.y);
   llvm::Value* y_zero_point = g.y ? EmitLoadZeroPoint(k, *g.y, k.Int(0)) : nullptr;
   llvm::Value* accumulator = k.EntryAlloca(b.getInt32Ty());
-  const ACodes a_codes(k, g);
+  const InputCodeReader a_codes(k, g.a_type, g.quantizes_a ? &g.a : nullptr);
   k.Loop(p.batch_count, [&](llvm::Value* batch) {
     auto offset = [&](llvm::Value* table) {
       return table ? b.CreateLoad(k.Index(), b.CreateInBoundsGEP(k.Index(), table, batch)) : k.Int(0);
