@@ -868,6 +868,13 @@ TEST(Cli, DspPairsInRegistersTakeARunTimeZeroPointAndFoldWithoutABias) {
   }
 }
 
+// How many times `piece` occurs in `text`.
+size_t Occurrences(const std::string& text, const std::string& piece) {
+  size_t found = 0;
+  for (size_t at = text.find(piece); at != std::string::npos; at = text.find(piece, at + 1)) ++found;
+  return found;
+}
+
 // Where memory comes first and int8 products are DSP pairs, a matrix product whose A is
 // a model input's quantisation quantises it as it reads it (fuse-input-quantize-matmul):
 // the op model's four products on the Cortex-M4, three with the pairs in registers (a
@@ -876,14 +883,7 @@ TEST(Cli, DspPairsInRegistersTakeARunTimeZeroPointAndFoldWithoutABias) {
 // the codes). The op model's firmware checks compare the outputs.
 TEST(Cli, MatMulOnDspPairsQuantizesAModelInputAsItReadsIt) {
   const std::string model = kTestModels + "/qlinear_matmul_quantizing_pairs.onnxtxt --dump-ir --dump-plan --name q ";
-  auto fused_products = [](const std::string& output) {
-    size_t count = 0;
-    for (size_t at = output.find("fused_quantize_input=1"); at != std::string::npos;
-         at = output.find("fused_quantize_input=1", at + 1)) {
-      ++count;
-    }
-    return count;
-  };
+  auto fused_products = [](const std::string& output) { return Occurrences(output, "fused_quantize_input=1"); };
   TemporaryFolder m4, speed, m55;
   const std::string m4_target = "--target thumbv7em-none-eabihf --cpu cortex-m4 ";
   const CommandResult memory = Modelc("compile " + model + m4_target + "-o " + m4.path());
@@ -891,11 +891,11 @@ TEST(Cli, MatMulOnDspPairsQuantizesAModelInputAsItReadsIt) {
   EXPECT_EQ(fused_products(memory.output), 4u) << memory.output;
   for (const char* piece : {"'Gemm_14' QLinearMatMul: dsp-pairs-registers, float requantisation\n"
                             "      constant bias_folded: %Gemm_14.bias_folded int32[37]\n",
-                            "'MatMul_27' QLinearMatMul: dsp-pairs-registers, float requantisation\n"
-                            "      constant bias_folded: %MatMul_27.bias_folded int32[3]\n",
-                            "'Gemm_47' QLinearMatMul: dsp-pairs-registers, float requantisation\n"
-                            "      constant multipliers: %Gemm_47.multipliers float32[5]\n",
-                            "'Gemm_64' QLinearMatMul: dsp-pairs, float requantisation\n"
+                            "'MatMul_28' QLinearMatMul: dsp-pairs-registers, float requantisation\n"
+                            "      constant bias_folded: %MatMul_28.bias_folded int32[3]\n",
+                            "'Gemm_48' QLinearMatMul: dsp-pairs-registers, float requantisation\n"
+                            "      constant multipliers: %Gemm_48.multipliers float32[5]\n",
+                            "'Gemm_65' QLinearMatMul: dsp-pairs, float requantisation\n"
                             "      workspace window_pairs @0, 24 bytes\n"}) {
     EXPECT_NE(memory.output.find(piece), std::string::npos) << piece << "\n" << memory.output;
   }
@@ -943,6 +943,67 @@ one_column (float[1,12] x) => (float[1,1] y) {
   ASSERT_NE(undo, std::string::npos) << undone.output;
   EXPECT_EQ(fused_products(undone.output.substr(0, undo)), 1u) << undone.output;
   EXPECT_EQ(fused_products(undone.output.substr(undo)), 0u) << undone.output;
+}
+
+// A DequantizeLinear alone reading a matrix product's output with the output's own
+// scale and zero point is fused into the product, which writes the floats
+// (fuse-output-dequantize-matmul), in every mode and on every target: the op model's u,
+// r and o; y, read back at another scale, keeps its DequantizeLinear. The op model's
+// firmware and host checks compare the outputs.
+TEST(Cli, MatMulWritesItsOutputDequantizedWhereOneDequantizeLinearReadsIt) {
+  const std::string model = kTestModels + "/qlinear_matmul_quantizing_pairs.onnxtxt --dump-ir --name q ";
+  for (const char* target : {"--target thumbv7em-none-eabihf --cpu cortex-m4 ",
+                             "--target thumbv7em-none-eabihf --cpu cortex-m4 --optimize speed ",
+                             "--target thumbv8.1m.main-none-eabihf --cpu cortex-m55 ", ""}) {
+    TemporaryFolder out;
+    const CommandResult result = Modelc("compile " + model + target + "-o " + out.path());
+    ASSERT_EQ(result.exit_code, 0) << target << "\n" << result.output;
+    EXPECT_EQ(Occurrences(result.output, "fused_dequantize_output=1"), 3u) << target << "\n" << result.output;
+    EXPECT_EQ(Occurrences(result.output, "= DequantizeLinear(%yq, %yds, %yz)"), 1u) << target << "\n" << result.output;
+  }
+}
+
+// DequantizeLinear -> BatchNormalization -> QuantizeLinear becomes QLinearChannelAffine,
+// int8 to int8 in place (fuse-quantized-batchnorm): the op model's two, on the host and
+// the Cortex-M4. Not where the normalisation's float output is also a model output, nor
+// of int32 codes (the op takes 8-bit ones). The op model's checks compare the outputs.
+TEST(Cli, QuantizedBatchNormalizationRunsOnCodesInPlace) {
+  for (const char* target : {"", "--target thumbv7em-none-eabihf --cpu cortex-m4 "}) {
+    TemporaryFolder out;
+    const CommandResult result = Modelc("compile " + kTestModels + "/qlinear_batchnorm.onnxtxt --dump-ir --name b " +
+                                        target + "-o " + out.path());
+    ASSERT_EQ(result.exit_code, 0) << target << "\n" << result.output;
+    EXPECT_EQ(Occurrences(result.output, "= modelc.QLinearChannelAffine("), 2u) << target << "\n" << result.output;
+    EXPECT_EQ(Occurrences(result.output, "BatchNormalization("), 0u) << target << "\n" << result.output;
+    const std::string report = ReadFileBytes(out.File("b.report.txt"));
+    for (const char* in_place : {"(in the buffer of 'xq')", "(in the buffer of 'vq')"}) {
+      EXPECT_NE(report.find(in_place), std::string::npos) << target << in_place << "\n" << report;
+    }
+  }
+  TemporaryFolder inputs, out;
+  const std::string kept = WriteFile(inputs, "kept.onnxtxt", R"(
+<ir_version: 8, opset_import: ["" : 13]>
+kept (int8[1,2,3] x, int32[1,2,3] a) => (float[1,2,3] n, int8[1,2,3] y, int8[1,2,3] z) {
+  xs = Constant<value = float {0.5}>()
+  xz = Constant<value = int8 {1}>()
+  xd = DequantizeLinear(x, xs, xz)
+  g = Constant<value = float[2] {1.5, -2}>()
+  b = Constant<value = float[2] {0.25, 1}>()
+  m = Constant<value = float[2] {0.1, -0.2}>()
+  v = Constant<value = float[2] {0.9, 1.1}>()
+  n = BatchNormalization(xd, g, b, m, v)
+  ys = Constant<value = float {0.25}>()
+  yz = Constant<value = int8 {-1}>()
+  y = QuantizeLinear(n, ys, yz)
+  as = Constant<value = float {0.001}>()
+  ad = DequantizeLinear(a, as)
+  an = BatchNormalization(ad, g, b, m, v)
+  z = QuantizeLinear(an, ys, yz)
+})");
+  const CommandResult result = Modelc("compile " + kept + " --dump-ir --name k -o " + out.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(Occurrences(result.output, "QLinearChannelAffine"), 0u) << result.output;
+  EXPECT_EQ(Occurrences(result.output, "= BatchNormalization("), 2u) << result.output;
 }
 
 // On Arm's DSP extension without vector lanes the direct kernel's pixel pairs run to the

@@ -526,6 +526,16 @@ std::vector<HandCase> Cases() {
        "  s = Constant<value = float[2] {0.5, 0.25}>()\n  z = Constant<value = int8[2] {1, 0}>()\n"
        "  c = Constant<value = float[2] {0.5, -1}>()\n  y = modelc.Int8WeightsMatMul(a, w, s, z, c)",
        {F({2, 3}, {1, 2, 3, -1, 0.5f, 2})}, {F({2, 2}, {-6.5f, 5, -5, 3})}},
+      // Channel 0: (x - 2) * 0.5 = 1, -2, 62.5; times 1.5 plus 0.25: 1.75, -2.75, 94; over
+      // 0.25: 7, -11, 376 (saturates: 127 after the zero point); minus 1: 6, -12, 127.
+      // Channel 1: 2.5, -0.5, -65; times -2 plus 1.125: -3.875, 2.125, 131.125; over 0.25:
+      // -15.5 (to even: -16), 8.5 (8), 524.5 (saturates); minus 1: -17, 7, 127.
+      {"modelc.QLinearChannelAffine",
+       "xs = Constant<value = float {0.5}>()\n  xz = Constant<value = int8 {2}>()\n"
+       "  s = Constant<value = float[2] {1.5, -2}>()\n  t = Constant<value = float[2] {0.25, 1.125}>()\n"
+       "  ys = Constant<value = float {0.25}>()\n  yz = Constant<value = int8 {-1}>()\n"
+       "  y = modelc.QLinearChannelAffine(a, xs, xz, s, t, ys, yz)",
+       {I8({1, 2, 3}, {4, -2, 127, 7, 1, -128})}, {I8({1, 2, 3}, {6, -12, 127, -17, 7, 127})}},
       // x - 2 = [8, -22, -2, 125] times 0.5 / 1.5 = 1/3 ({1431655765, -1}) with TFLite's two
       // roundings: 8 m / 2^31 = 5.83 -> 5, / 2 = 2.5 -> 3; -22: -15.17 -> -15, -7.5 -> -8
       // (one rounding would give -7); -2: -1.83 -> -1, -0.5 -> -1; 125: 83.8 -> 83,

@@ -2,6 +2,7 @@
 #include "compiler/backend/kernel_context.h"
 
 #include <algorithm>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/c_names.h"
@@ -351,6 +352,17 @@ llvm::BranchInst* EmitCountedLoop(llvm::IRBuilder<>& b, llvm::Value* begin, llvm
   return latch;
 }
 
+namespace {
+
+// Gives the loop whose latch is `latch` an ID holding `hint` (llvm.loop metadata).
+void SetLoopHint(llvm::BranchInst* latch, llvm::MDNode* hint) {
+  llvm::MDNode* loop_id = llvm::MDNode::getDistinct(latch->getContext(), {nullptr, hint});
+  loop_id->replaceOperandWith(0, loop_id);  // a loop ID refers to itself
+  latch->setMetadata(llvm::LLVMContext::MD_loop, loop_id);
+}
+
+}  // namespace
+
 void KernelContext::Loop(llvm::Value* begin, llvm::Value* end,
                          const std::function<void(llvm::Value*)>& body, bool allow_unrolling) {
   const bool size = lowering.target.code_size_first;
@@ -366,11 +378,26 @@ void KernelContext::Loop(llvm::Value* begin, llvm::Value* end,
   if (latch && (!allow_unrolling || unroll_fully)) {
     llvm::LLVMContext& c = b.getContext();
     const char* request = unroll_fully ? "llvm.loop.unroll.full" : "llvm.loop.unroll.disable";
-    llvm::MDNode* hint = llvm::MDNode::get(c, {llvm::MDString::get(c, request)});
-    llvm::MDNode* loop_id = llvm::MDNode::getDistinct(c, {nullptr, hint});
-    loop_id->replaceOperandWith(0, loop_id);  // a loop ID refers to itself
-    latch->setMetadata(llvm::LLVMContext::MD_loop, loop_id);
+    SetLoopHint(latch, llvm::MDNode::get(c, {llvm::MDString::get(c, request)}));
   }
+}
+
+void KernelContext::IndependentLoop(int64_t count, const std::function<void(llvm::Value*)>& body) {
+  llvm::Function* function = b.GetInsertBlock()->getParent();
+  std::set<const llvm::BasicBlock*> before;
+  for (const llvm::BasicBlock& block : *function) before.insert(&block);
+  ++loops_emitted_;
+  llvm::BranchInst* latch = EmitCountedLoop(b, Int(0), Int(count), body, lowering.target.code_size_first);
+  if (!latch) return;  // no loop: at most one iteration
+  llvm::LLVMContext& c = b.getContext();
+  llvm::MDNode* group = llvm::MDNode::getDistinct(c, {});
+  for (llvm::BasicBlock& block : *function) {  // the loop's blocks are the new ones
+    if (before.count(&block)) continue;
+    for (llvm::Instruction& instruction : block) {
+      if (instruction.mayReadOrWriteMemory()) instruction.setMetadata(llvm::LLVMContext::MD_access_group, group);
+    }
+  }
+  SetLoopHint(latch, llvm::MDNode::get(c, {llvm::MDString::get(c, "llvm.loop.parallel_accesses"), group}));
 }
 
 void KernelContext::When(llvm::Value* condition, const std::function<void()>& body) {

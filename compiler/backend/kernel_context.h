@@ -154,6 +154,15 @@ class KernelContext {
     Loop(Int(0), Int(count), body, allow_unrolling);
   }
 
+  // Loop(count, body) whose iterations share no memory one of them writes: iteration i
+  // reads and writes its own elements, also where the output is written over the input
+  // (the same pointer). Said to LLVM (llvm.loop.parallel_accesses on the loop, its loads
+  // and stores in one access group), it vectorises the loop without the run-time check
+  // that the output starts a vector away from the input, which an op in place fails.
+  // Every load and store of the body joins that promise: no value may pass from one
+  // iteration to the next through memory (a stack slot, a workspace).
+  void IndependentLoop(int64_t count, const std::function<void(llvm::Value*)>& body);
+
   // if (condition) body() at the builder's position; the builder continues after it.
   void When(llvm::Value* condition, const std::function<void()>& body);
   // condition ? then() : otherwise(), two lists of values of the same types made on

@@ -53,9 +53,12 @@ bool IsTailCall(llvm::Triple::ArchType arch, const llvm::object::RelocationRef& 
   const uint64_t type = relocation.getType();
   const uint64_t offset = relocation.getOffset();
   switch (arch) {
-    case llvm::Triple::arm:  // A32's R_ARM_JUMP24 also patches a conditional BL: a call
-      return false;
-    case llvm::Triple::thumb:  // B.W and B<c>.W; Thumb's BL, also in an IT block, is R_ARM_THM_CALL
+    // An Arm ELF object says arm whatever its code (a Cortex-M's is Thumb): Thumb's B.W
+    // and B<c>.W are the only jumps that patch R_ARM_THM_JUMP24 and R_ARM_THM_JUMP19
+    // (Thumb's BL, also in an IT block, is R_ARM_THM_CALL); A32's R_ARM_JUMP24 also
+    // patches a conditional BL, so it counts as a call.
+    case llvm::Triple::arm:
+    case llvm::Triple::thumb:
       return type == llvm::ELF::R_ARM_THM_JUMP24 || type == llvm::ELF::R_ARM_THM_JUMP19;
     case llvm::Triple::aarch64:
       return type == llvm::ELF::R_AARCH64_JUMP26;

@@ -249,6 +249,11 @@ inline constexpr char kFusedTfliteSum[] = "fused_tflite_sum";
 // passes/input_quantize_fusion.cc): input 0 is float32, quantised by QuantizeLinear's
 // rule with the x pair (inputs 1, 2), so the int8 copy of the input never exists.
 inline constexpr char kFusedQuantizeInput[] = "fused_quantize_input";
+// A QLinearMatMul that dequantises its output as it writes it (internal attribute,
+// passes/output_dequantize_fusion.cc): the output is float32, each element its code
+// (requantised as without it) dequantised by DequantizeLinear's rule with the y pair
+// (inputs 6, 7), so the int8 output never exists.
+inline constexpr char kFusedDequantizeOutput[] = "fused_dequantize_output";
 // A 2-D convolution (Conv, ConvTranspose, QLinearConv) or pool that reads its input x
 // stored channels-last, [N, H, W, C]
 // (internal attribute, passes/transpose_sinking.cc): the layout Transpose to NCHW that

@@ -32,6 +32,9 @@ namespace modelc {
 // weights and bias. A BatchNormalization left alone is lowered as a per-channel scale
 // and shift computed at compile time.
 [[nodiscard]] absl::Status FoldBatchNormalization(Graph& graph);
+// DequantizeLinear -> BatchNormalization (constant statistics) -> QuantizeLinear
+// becomes QLinearChannelAffine: int8 in and out, the float tensors between gone.
+[[nodiscard]] absl::Status FuseQuantizedBatchNormalization(Graph& graph);
 // MatMul(A, constant B) + constant bias, on matrices, becomes Gemm(A, B, bias).
 [[nodiscard]] absl::Status FuseMatMulBias(Graph& graph);
 // The decomposed layer normalisation exporters emit (ReduceMean, Sub, Pow, ReduceMean,
@@ -45,6 +48,9 @@ namespace modelc {
 [[nodiscard]] absl::Status FuseInputQuantize(Graph& graph);
 // The same for a QLinearMatMul's A, where x is a model input.
 [[nodiscard]] absl::Status FuseInputQuantizeIntoMatMul(Graph& graph);
+// DequantizeLinear of a QLinearMatMul's output, its only reader, becomes that product
+// writing the dequantised floats (fused_dequantize_output).
+[[nodiscard]] absl::Status FuseOutputDequantizeIntoMatMul(Graph& graph);
 // An element-wise unary op (Relu, LeakyRelu, HardSwish, Sigmoid, ...) or a constant
 // Clip after a Conv, Gemm or MatMul becomes its epilogue.
 [[nodiscard]] absl::Status FuseActivations(Graph& graph);

@@ -11,6 +11,7 @@ const std::vector<Pass>& DefaultPipeline() {
       {"eliminate-common-subexpressions", EliminateCommonSubexpressions},
       {"sink-transposes", SinkTransposes},  // before the fusions: it brings Conv and Add together
       {"fold-batchnorm", FoldBatchNormalization},
+      {"fuse-quantized-batchnorm", FuseQuantizedBatchNormalization},  // after folding: constant statistics
       {"fuse-matmul-bias", FuseMatMulBias},
       {"fuse-layernorm", FuseLayerNormalization},
       // The quantised ops' fusion leaves the DequantizeLinear nodes it bypassed: gone
@@ -20,6 +21,7 @@ const std::vector<Pass>& DefaultPipeline() {
       {"fuse-input-quantize", FuseInputQuantize, /*memory_first_only=*/true},
       {"fuse-input-quantize-matmul", FuseInputQuantizeIntoMatMul, /*memory_first_only=*/true,
        /*int8_weights_kept_only=*/false, /*fixed_point_requantization_only=*/false, /*int8_dsp_pairs_only=*/true},
+      {"fuse-output-dequantize-matmul", FuseOutputDequantizeIntoMatMul},
       {"fuse-activations", FuseActivations},
       {"globalize-pools", GlobalizePools},
       {"absorb-output-transposes", AbsorbOutputTransposes},  // after the fusions: the epilogue is final

@@ -23,6 +23,13 @@
 // [K, N]). A pattern that does not qualify stays in float, computed as the file says. Runs before constant folding, which would otherwise
 // fold the weights' DequantizeLinear into float weights.
 //
+// FuseQuantizedBatchNormalization, after constant folding (ORT's quantiser leaves the
+// statistics as DequantizeLinear of constants):
+//   DQ(x) -> BatchNormalization (constant statistics) -> Q
+//                                                becomes  QLinearChannelAffine(x): the
+//   scale and shift the normalisation folds to, computed in float per element between
+//   x's dequantisation and y's quantisation, int8 in and out (it may run in place)
+//
 // KeepInt8Weights (--weights-int8 keep), after it: what is left of weight-only
 // quantisation, MatMul / Gemm(x, DQ(w)) with float x and constant int8/uint8 w per
 // tensor or per output column, becomes Int8WeightsMatMul, whose kernel dequantises w:
@@ -34,6 +41,7 @@
 #include "absl/strings/str_cat.h"
 #include "compiler/ir/op_geometry.h"
 #include "compiler/ir/uses.h"
+#include "compiler/ops/quantize/half_rounding.h"
 #include "compiler/passes/fusion_util.h"
 #include "compiler/passes/passes.h"
 #include "compiler/util/status_macros.h"
@@ -164,6 +172,15 @@ std::optional<OutputQuantization> QuantizedOutput(const Graph& graph, const Grap
   if (out.relu >= 0 && !ZeroPointIsTypeMinimum(graph, *q)) return std::nullopt;
   out.q = *q;
   return out;
+}
+
+// Node `n` becomes `fused`, writing the output of the QuantizeLinear `y` found after it;
+// that QuantizeLinear (and a Relu it implies) marked in `removed`.
+void ReplaceUpToQuantization(Graph& graph, int n, Node fused, const OutputQuantization& y, std::vector<bool>& removed) {
+  fused.outputs = graph.nodes()[y.q.node].outputs;
+  graph.mutable_nodes()[n] = std::move(fused);
+  removed[y.q.node] = true;
+  if (y.relu >= 0) removed[y.relu] = true;
 }
 
 // DQ(x) -> op -> Q with the same parameters: the op reads x and writes Q's output.
@@ -340,10 +357,45 @@ absl::Status FuseQuantizedOps(Graph& graph) {
       fused.attributes = AttributeMap();
       fused.attributes.Set("transB", int64_t{1});
     }
-    fused.outputs = graph.nodes()[y->q.node].outputs;
-    graph.mutable_nodes()[n] = std::move(fused);
-    removed[y->q.node] = true;
-    if (y->relu >= 0) removed[y->relu] = true;
+    ReplaceUpToQuantization(graph, static_cast<int>(n), std::move(fused), *y, removed);
+  }
+  graph.RemoveNodes(removed);
+  return absl::OkStatus();
+}
+
+absl::Status FuseQuantizedBatchNormalization(Graph& graph) {
+  const GraphUses uses(graph);
+  std::vector<bool> removed(graph.nodes().size(), false);
+  for (size_t n = 0; n < graph.nodes().size(); ++n) {
+    const Node node = graph.nodes()[n];
+    if (node.op != OpKind::kBatchNormalization || HasFusedEpilogue(node) || node.guard != kNoValue) continue;
+    if (!std::all_of(node.inputs.begin() + 1, node.inputs.end(), [&](ValueId v) { return graph.IsConstant(v); })) {
+      continue;
+    }
+    std::optional<QuantizedOperand> x = DequantizedInput(graph, node, 0);
+    std::optional<OutputQuantization> y = QuantizedOutput(graph, uses, node.outputs[0]);
+    absl::StatusOr<BatchNormGeometry> geometry = ResolveBatchNorm(graph, node);
+    if (!x || !y || !PerTensor(graph, x->scale) || !geometry.ok()) continue;
+    // The op takes 8-bit codes (a DequantizeLinear also reads int32) and rounds halves to
+    // even, QuantizeLinear's default.
+    auto eight_bit = [&](ValueId v) {
+      const DataType type = graph.value(v).type.element_type;
+      return type == DataType::kInt8 || type == DataType::kUInt8;
+    };
+    if (!eight_bit(x->data) || !eight_bit(graph.nodes()[y->q.node].outputs[0]) ||
+        HalfRoundingOf(graph.nodes()[y->q.node]) != HalfRounding::kToEven) {
+      continue;
+    }
+    const BatchNormScaleShift folded = ResolveBatchNormScaleShift(graph, node, geometry->epsilon);
+    const Shape channels = {geometry->channels};
+    Node fused = node;
+    fused.op = OpKind::kQLinearChannelAffine;
+    fused.attributes = AttributeMap();
+    fused.inputs = {x->data, x->scale, ZeroPointOf(graph, *x, node.name + ".x"),
+                    graph.AddConstant(node.name + ".scale", TensorData::FromFloats(channels, folded.scale)),
+                    graph.AddConstant(node.name + ".shift", TensorData::FromFloats(channels, folded.shift)),
+                    y->q.scale, ZeroPointOf(graph, y->q, node.name + ".y")};
+    ReplaceUpToQuantization(graph, static_cast<int>(n), std::move(fused), *y, removed);
   }
   graph.RemoveNodes(removed);
   return absl::OkStatus();

@@ -299,4 +299,10 @@ llvm::Value* ProductRequantizer::Apply(const Channel& channel, llvm::Value* accu
                                   multipliers_below_half_, rounding_, k_.plan.accumulators_below_2_30);
 }
 
+llvm::Value* ProductRequantizer::ApplyDequantized(const Channel& channel, llvm::Value* accumulator,
+                                                  llvm::Value* zero_point, llvm::Value* scale, DataType type) {
+  if (!fixed_point_) return EmitRequantizeDequantized(k_, accumulator, channel.multiplier, zero_point, scale, type);
+  return EmitDequantize(k_, EmitWidenToInt32(k_, Apply(channel, accumulator, zero_point, type), type), scale, zero_point);
+}
+
 }  // namespace modelc

@@ -71,6 +71,11 @@ class ProductRequantizer {
   // The requantised output of `accumulator`, an integer of `type`'s width (or a vector
   // of them, for a vector of accumulators of the channel).
   llvm::Value* Apply(const Channel& channel, llvm::Value* accumulator, llvm::Value* zero_point, DataType type);
+  // That output dequantised by `scale` and `zero_point`, a float (or a vector of them):
+  // a product writing its output dequantised (EmitRequantizeDequantized in the float
+  // form).
+  llvm::Value* ApplyDequantized(const Channel& channel, llvm::Value* accumulator, llvm::Value* zero_point,
+                                llvm::Value* scale, DataType type);
 
  private:
   KernelContext& k_;

@@ -407,18 +407,55 @@ llvm::Value* EmitSaturatingRoundToQuantized(KernelContext& k, llvm::Value* scale
   return b.CreateTrunc(saturated, k.Elem(type));
 }
 
+// `scaled` clamped to [qmin - zero_point, qmax - zero_point] (NaN gives the lower
+// bound). In [-65535, 65535] (16-bit types with their zero point; [-383, 383] for 8-bit
+// ones), adding kRoundingBias = 1.5 * 2^23 rounds it to an integer, halves to even,
+// which the sum's low mantissa bits then hold: its bits minus those of kRoundingBias are
+// the integer, with no float-to-integer conversion (cheaper on every core, and QEMU 7.2
+// cannot translate RVV's vfcvt.rtz); the sum less kRoundingBias is it as a float.
+constexpr float kRoundingBias = 12582912.0f;
+llvm::Value* EmitClampToQuantized(KernelContext& k, llvm::Value* scaled, llvm::Value* zero_point, DataType type) {
+  llvm::IRBuilder<>& b = k.b;
+  auto splat = [&](llvm::Value* scalar) { return SplatLike(b, scaled, scalar); };
+  llvm::Value* low = splat(b.CreateSIToFP(b.CreateSub(b.getInt32(QuantizedMin(type)), zero_point), k.F32()));
+  llvm::Value* high = splat(b.CreateSIToFP(b.CreateSub(b.getInt32(QuantizedMax(type)), zero_point), k.F32()));
+  llvm::Value* v = b.CreateSelect(b.CreateFCmpOGT(scaled, low), scaled, low);
+  return b.CreateSelect(b.CreateFCmpOLT(v, high), v, high);
+}
+
+// A requantisation's value before rounding: the accumulator times its multiplier, one
+// float32 product (the caller clears the fast-math flags).
+llvm::Value* EmitScaledAccumulator(KernelContext& k, llvm::Value* accumulator, llvm::Value* multiplier) {
+  return k.b.CreateFMul(k.b.CreateSIToFP(accumulator, LanesOf(accumulator, k.F32())),
+                        SplatLike(k.b, accumulator, multiplier));
+}
+
 }  // namespace
 
 llvm::Value* EmitRequantize(KernelContext& k, llvm::Value* accumulator, llvm::Value* multiplier,
                             llvm::Value* zero_point, DataType type) {
   llvm::IRBuilderBase::FastMathFlagGuard exact(k.b);
   k.b.clearFastMathFlags();
-  llvm::Value* scaled = k.b.CreateFMul(k.b.CreateSIToFP(accumulator, LanesOf(accumulator, k.F32())),
-                                       SplatLike(k.b, accumulator, multiplier));
+  llvm::Value* scaled = EmitScaledAccumulator(k, accumulator, multiplier);
   // An integer times the multiplier is a NaN only where the multiplier is not finite
   // (broken scales, or a quotient of scales that overflows): the zero point here.
   if (SaturatingRoundApplies(k, scaled, type)) return EmitSaturatingRoundToQuantized(k, scaled, zero_point, type);
   return EmitRoundToQuantized(k, scaled, zero_point, type);
+}
+
+llvm::Value* EmitRequantizeDequantized(KernelContext& k, llvm::Value* accumulator, llvm::Value* multiplier,
+                                       llvm::Value* zero_point, llvm::Value* scale, DataType type) {
+  llvm::IRBuilder<>& b = k.b;
+  llvm::IRBuilderBase::FastMathFlagGuard exact(b);
+  b.clearFastMathFlags();
+  llvm::Value* scaled = EmitScaledAccumulator(k, accumulator, multiplier);
+  if (SaturatingRoundApplies(k, scaled, type)) {  // its integer, so that a NaN gives the same
+    llvm::Value* code = EmitWidenToInt32(k, EmitSaturatingRoundToQuantized(k, scaled, zero_point, type), type);
+    return EmitDequantize(k, code, scale, zero_point);
+  }
+  llvm::Value* bias = SplatLike(b, scaled, k.Float(kRoundingBias));
+  llvm::Value* steps = b.CreateFSub(b.CreateFAdd(EmitClampToQuantized(k, scaled, zero_point, type), bias), bias);
+  return b.CreateFMul(steps, SplatLike(b, steps, scale));
 }
 
 llvm::Value* EmitRoundToQuantized(KernelContext& k, llvm::Value* scaled, llvm::Value* zero_point, DataType type,
@@ -427,16 +464,8 @@ llvm::Value* EmitRoundToQuantized(KernelContext& k, llvm::Value* scaled, llvm::V
   llvm::IRBuilderBase::FastMathFlagGuard exact(b);
   b.clearFastMathFlags();
   auto splat = [&](llvm::Value* scalar) { return SplatLike(b, scaled, scalar); };
-  llvm::Value* low = splat(b.CreateSIToFP(b.CreateSub(b.getInt32(QuantizedMin(type)), zero_point), k.F32()));
-  llvm::Value* high = splat(b.CreateSIToFP(b.CreateSub(b.getInt32(QuantizedMax(type)), zero_point), k.F32()));
-  llvm::Value* v = b.CreateSelect(b.CreateFCmpOGT(scaled, low), scaled, low);
-  v = b.CreateSelect(b.CreateFCmpOLT(v, high), v, high);
-  // In [-65535, 65535] (16-bit types with their zero point; [-383, 383] for 8-bit
-  // ones): adding 1.5 * 2^23 rounds it to an integer, halves to even, which
-  // the sum's low mantissa bits then hold: its bits minus those of 1.5 * 2^23 are the
-  // integer, with no float-to-integer conversion (cheaper on every core, and QEMU 7.2
-  // cannot translate RVV's vfcvt.rtz).
-  llvm::Value* biased = b.CreateBitCast(b.CreateFAdd(v, splat(k.Float(12582912.0f))), LanesOf(scaled, b.getInt32Ty()));
+  llvm::Value* v = EmitClampToQuantized(k, scaled, zero_point, type);
+  llvm::Value* biased = b.CreateBitCast(b.CreateFAdd(v, splat(k.Float(kRoundingBias))), LanesOf(scaled, b.getInt32Ty()));
   llvm::Value* integer = b.CreateSub(biased, splat(b.getInt32(0x4B400000)));
   if (halves == HalfRounding::kAwayFromZero) {
     // A half rounded to even went toward zero when the value minus its rounding

@@ -168,6 +168,13 @@ llvm::Value* EmitWidenToInt32(KernelContext& k, llvm::Value* value, DataType typ
 // builder's fast-math flags; returns an integer of `type`'s width.
 llvm::Value* EmitQuantize(KernelContext& k, llvm::Value* x, llvm::Value* scale, llvm::Value* zero_point, DataType type,
                           HalfRounding halves = HalfRounding::kToEven);
+// EmitRequantize's integer dequantised by `scale` and `zero_point` (EmitDequantize: the
+// same floats) for a product writing its output dequantised. The integer less the zero
+// point is taken as the rounding leaves it, a float, without the integer between;
+// where Arm's saturating form applies, from its integer, so that a NaN gives what the
+// integer would.
+llvm::Value* EmitRequantizeDequantized(KernelContext& k, llvm::Value* accumulator, llvm::Value* multiplier,
+                                       llvm::Value* zero_point, llvm::Value* scale, DataType type);
 // Input 0 of a quantised product (`node`, its codes of `type`) as i32 codes: loaded, or,
 // with `on_reading` (kFusedQuantizeInput: the product reads a float32 input and quantises
 // it by these per-tensor parameters, ResolveInputQuantizedOnReading), loaded and

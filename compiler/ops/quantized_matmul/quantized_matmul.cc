@@ -10,7 +10,9 @@
 // (passes/qdq_fusion.cc makes them; ONNX's op has 8 inputs and no attributes). A
 // QLinearMatMul may quantise a float32 A as it reads it (kFusedQuantizeInput, by
 // QuantizeLinear's rule with A's per-tensor scale and zero point;
-// passes/input_quantize_fusion.cc).
+// passes/input_quantize_fusion.cc), and write its output dequantised, float32
+// (kFusedDequantizeOutput, DequantizeLinear's rule with y's pair;
+// passes/output_dequantize_fusion.cc).
 // Both ops live here: shape rule, reference and kernel (the hooks of own_op_hooks.h).
 #include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
@@ -33,9 +35,10 @@ struct QuantizedMatMulGeometry {
   int a_input = 0, b_input = 1, bias_input = -1;
   DataType a_type = DataType::kUInt8, b_type = DataType::kUInt8;  // A's: its quantised type
   bool quantizes_a = false;  // A is float32, quantised on reading (kFusedQuantizeInput)
+  bool dequantizes_y = false;  // y is float32, its codes dequantised (kFusedDequantizeOutput)
   QuantizationParameters a, b;          // per tensor or per row (a), per column (b)
-  std::optional<QuantizationParameters> y;  // QLinearMatMul's output; none: int32 out
-  DataType OutType() const { return y ? y->type : DataType::kInt32; }
+  std::optional<QuantizationParameters> y;  // QLinearMatMul's output's pair; none: int32 out
+  DataType OutType() const { return dequantizes_y ? DataType::kFloat32 : y ? y->type : DataType::kInt32; }
 };
 
 absl::StatusOr<QuantizedMatMulGeometry> ResolveQuantizedMatMul(const Graph& graph, const Node& node) {
@@ -67,6 +70,8 @@ absl::StatusOr<QuantizedMatMulGeometry> ResolveQuantizedMatMul(const Graph& grap
                                                 axis_if_matrix(g.b_input, g.product.b_transposed ? 0 : 1), "b"));
   if (qlinear) {
     ASSIGN_OR_RETURN(g.y, ResolveQuantization(graph, node, 6, 7, g.product.out_shape, std::nullopt, "y"));
+    ASSIGN_OR_RETURN(int64_t dequantizes_y, node.attributes.GetInt(kFusedDequantizeOutput, 0));
+    g.dequantizes_y = dequantizes_y != 0;
     if (RequantizesInFixedPoint(node)) RETURN_IF_ERROR(CheckFixedPointRequantizable(graph, node));
     if (graph.HasInput(node, kQLinearMatMulBiasInput)) {
       g.bias_input = kQLinearMatMulBiasInput;
@@ -139,12 +144,46 @@ absl::StatusOr<std::vector<TensorData>> EvaluateMatMulInteger(const Graph& graph
           y = Requantize(accumulator, multiplier, qy->zero_point[0], g.y->type);
         }
       }
+  if (g.dequantizes_y) {
+    std::vector<float> values;
+    for (int32_t code : out) values.push_back(Dequantize(code, qy->scale[0], qy->zero_point[0]));
+    return std::vector<TensorData>{TensorData::FromFloats(p.out_shape, values)};
+  }
   return std::vector<TensorData>{TensorFromInt32(graph.value(node.outputs[0]).type, out)};
 }
 absl::StatusOr<std::vector<TensorData>> EvaluateQLinearMatMul(const Graph& graph, const Node& node,
                                                               const std::vector<const TensorData*>& inputs) {
   return EvaluateMatMulInteger(graph, node, inputs);
 }
+
+// Writes a QLinearMatMul's outputs: a column's int32 sum (or a vector of consecutive
+// columns' sums, stored as one vector) requantised to y's code, stored as it is or, with
+// kFusedDequantizeOutput, dequantised by y's pair and stored as float32.
+class OutputWriter {
+ public:
+  OutputWriter(KernelContext& k, const QuantizedMatMulGeometry& g)
+      : k_(k), g_(g), requantizer_(k, g.b, *g.y), zero_point_(EmitLoadZeroPoint(k, *g.y, k.Int(0))),
+        scale_(g.dequantizes_y ? EmitLoadScale(k, *g.y, k.Int(0)) : nullptr) {}
+  ProductRequantizer& requantizer() { return requantizer_; }
+  void Store(const ProductRequantizer::Channel& channel, llvm::Value* sum, llvm::Value* index) {
+    llvm::Value* value = g_.dequantizes_y
+                             ? requantizer_.ApplyDequantized(channel, sum, zero_point_, scale_, g_.y->type)
+                             : requantizer_.Apply(channel, sum, zero_point_, g_.y->type);
+    if (!value->getType()->isVectorTy()) {
+      k_.StoreAs(g_.OutType(), value, k_.out[0], index);
+      return;
+    }
+    k_.b.CreateAlignedStore(value, k_.b.CreateInBoundsGEP(k_.Elem(g_.OutType()), k_.out[0], index),
+                            llvm::Align(ByteSize(g_.OutType())));
+  }
+
+ private:
+  KernelContext& k_;
+  const QuantizedMatMulGeometry& g_;
+  ProductRequantizer requantizer_;
+  llvm::Value* zero_point_;
+  llvm::Value* scale_;
+};
 
 // The columns [first, first + count) of a dsp-pairs kernel's row: their indices, the
 // offsets of their weight rows in B ([N, K]), and their sums zeroed.
@@ -165,16 +204,15 @@ PairsColumns StartPairsColumns(KernelContext& k, const MatMulGeometry& p, llvm::
 // Row i of those columns' outputs: each sum plus its bias (the node's, or with
 // `folded_biases` those), requantised and stored.
 void StorePairsColumns(KernelContext& k, const QuantizedMatMulGeometry& g, llvm::Value* i, llvm::Value* a_scale,
-                       ProductRequantizer& requantizer, llvm::Value* y_zero_point, const PairsColumns& columns,
-                       llvm::Value* const* sums, llvm::Value* folded_biases = nullptr) {
+                       OutputWriter& y, const PairsColumns& columns, llvm::Value* const* sums,
+                       llvm::Value* folded_biases = nullptr) {
   llvm::IRBuilder<>& b = k.b;
   llvm::Value* biases = folded_biases ? folded_biases : g.bias_input >= 0 ? k.in[g.bias_input] : nullptr;
   for (size_t c = 0; c < columns.j.size(); ++c) {
     llvm::Value* sum = b.CreateLoad(b.getInt32Ty(), sums[c]);
     if (biases) sum = b.CreateAdd(sum, k.LoadAs(DataType::kInt32, biases, columns.j[c]));
-    const ProductRequantizer::Channel channel = requantizer.Load(a_scale, columns.j[c]);
-    k.StoreAs(g.y->type, requantizer.Apply(channel, sum, y_zero_point, g.y->type), k.out[0],
-              b.CreateAdd(b.CreateMul(i, k.Int(g.product.n)), columns.j[c]));
+    const ProductRequantizer::Channel channel = y.requantizer().Load(a_scale, columns.j[c]);
+    y.Store(channel, sum, b.CreateAdd(b.CreateMul(i, k.Int(g.product.n)), columns.j[c]));
   }
 }
 
@@ -188,8 +226,7 @@ void EmitDspPairsMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
   llvm::Type* i32 = b.getInt32Ty();
   llvm::Value* window = k.Workspace("window_pairs", WindowPairsBytes(p.k));
   EmitZeroWindowTail(k, window, p.k);
-  ProductRequantizer requantizer(k, g.b, *g.y);
-  llvm::Value* y_zero_point = EmitLoadZeroPoint(k, *g.y, k.Int(0));
+  OutputWriter y(k, g);
   llvm::Value* sums[2] = {k.EntryAlloca(i32), k.EntryAlloca(i32)};
   const InputCodeReader a_codes(k, g.a_type, g.quantizes_a ? &g.a : nullptr);
   k.Loop(p.m, [&](llvm::Value* i) {
@@ -204,7 +241,7 @@ void EmitDspPairsMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
     auto columns_from = [&](llvm::Value* first, int count) {
       const PairsColumns columns = StartPairsColumns(k, p, first, count, sums);
       EmitPairsDotProducts(k, {window}, k.in[g.b_input], columns.rows, p.k, {sums, sums + count});
-      StorePairsColumns(k, g, i, a_scale, requantizer, y_zero_point, columns, sums);
+      StorePairsColumns(k, g, i, a_scale, y, columns, sums);
     };
     k.Loop(p.n / 2, [&](llvm::Value* pair) { columns_from(b.CreateMul(pair, k.Int(2)), 2); },
            /*allow_unrolling=*/false);
@@ -223,8 +260,7 @@ void EmitDspPairsInRegistersMatMul(KernelContext& k, const QuantizedMatMulGeomet
   const MatMulGeometry& p = g.product;
   llvm::IRBuilder<>& b = k.b;
   llvm::Type* i32 = b.getInt32Ty();
-  ProductRequantizer requantizer(k, g.b, *g.y);
-  llvm::Value* y_zero_point = EmitLoadZeroPoint(k, *g.y, k.Int(0));
+  OutputWriter y(k, g);
   constexpr int kColumns = 4;
   llvm::Value* sums[kColumns];
   for (llvm::Value*& sum : sums) sum = k.EntryAlloca(i32);
@@ -260,7 +296,7 @@ void EmitDspPairsInRegistersMatMul(KernelContext& k, const QuantizedMatMulGeomet
           b.CreateStore(b.CreateAdd(b.CreateLoad(i32, sums[c]), b.CreateMul(centred, w)), sums[c]);
         }
       }
-      StorePairsColumns(k, g, i, a_scale, requantizer, y_zero_point, columns, sums, folded_biases);
+      StorePairsColumns(k, g, i, a_scale, y, columns, sums, folded_biases);
     };
     k.Loop(p.n / kColumns, [&](llvm::Value* group) { columns_from(b.CreateMul(group, k.Int(kColumns)), kColumns); },
            /*allow_unrolling=*/false);
@@ -289,8 +325,7 @@ void EmitQuantizingPairsMatMul(KernelContext& k, const QuantizedMatMulGeometry& 
   llvm::IRBuilder<>& b = k.b;
   llvm::Type* i8 = b.getInt8Ty();
   llvm::Type* i32 = b.getInt32Ty();
-  ProductRequantizer requantizer(k, g.b, *g.y);
-  llvm::Value* y_zero_point = EmitLoadZeroPoint(k, *g.y, k.Int(0));
+  OutputWriter y(k, g);
   const int64_t group = QuantizingPairsGroup(p.n);  // the columns one quantisation serves
   llvm::Value* sums = k.EntryAlloca(llvm::ArrayType::get(i32, group), llvm::Align(4));
   const bool folded = k.plan.zero_point_in_bias;
@@ -340,9 +375,8 @@ void EmitQuantizingPairsMatMul(KernelContext& k, const QuantizedMatMulGeometry& 
         llvm::Value* j = b.CreateAdd(first, c);
         llvm::Value* sum = b.CreateLoad(i32, sum_of(c));
         if (biases) sum = b.CreateAdd(sum, k.LoadAs(DataType::kInt32, biases, j));
-        const ProductRequantizer::Channel channel = requantizer.Load(a_scale, j);
-        k.StoreAs(g.y->type, requantizer.Apply(channel, sum, y_zero_point, g.y->type), k.out[0],
-                  b.CreateAdd(b.CreateMul(i, k.Int(p.n)), j));
+        const ProductRequantizer::Channel channel = y.requantizer().Load(a_scale, j);
+        y.Store(channel, sum, b.CreateAdd(b.CreateMul(i, k.Int(p.n)), j));
       }, /*allow_unrolling=*/false);
     };
     k.Loop(p.n / group, [&](llvm::Value* index) { columns_from(b.CreateMul(index, k.Int(group)), group); },
@@ -368,9 +402,7 @@ absl::Status EmitChannelLanesMatMul(KernelContext& k, const QuantizedMatMulGeome
   llvm::Value* offset = b.getInt8(static_cast<uint8_t>(k.plan.window_code_offset));
   llvm::Value* weights = k.PreparedConstant("weights_quads");
   llvm::Value* biases = k.PreparedConstant("bias_folded");
-  ProductRequantizer requantizer(k, g.b, *g.y);
-  llvm::Value* y_zero_point = EmitLoadZeroPoint(k, *g.y, k.Int(0));
-  llvm::Type* element = k.Elem(g.y->type);
+  OutputWriter y(k, g);
   // The columns' multipliers are vector loads from a prepared table: the plan takes this
   // kernel only where the scales are constants (ByteQuadColumnLanes).
   if (!k.plan.FindConstant(RequantizesInFixedPoint(k.node) ? "requantization" : "multipliers")) {
@@ -388,10 +420,8 @@ absl::Status EmitChannelLanesMatMul(KernelContext& k, const QuantizedMatMulGeome
                                           padded, lanes);
       sums = b.CreateAdd(sums, b.CreateAlignedLoad(sums->getType(), b.CreateInBoundsGEP(i32, biases, first),
                                                    llvm::Align(4)));
-      const ProductRequantizer::Channel columns = *requantizer.LoadLanes(first, lanes);
-      b.CreateAlignedStore(requantizer.Apply(columns, sums, y_zero_point, g.y->type),
-                           b.CreateInBoundsGEP(element, k.out[0], b.CreateAdd(b.CreateMul(i, k.Int(p.n)), first)),
-                           llvm::Align(1));
+      const ProductRequantizer::Channel columns = *y.requantizer().LoadLanes(first, lanes);
+      y.Store(columns, sums, b.CreateAdd(b.CreateMul(i, k.Int(p.n)), first));
     }, /*allow_unrolling=*/false);
   });
   return absl::OkStatus();
@@ -410,8 +440,7 @@ void EmitRowDotMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
   llvm::Type* i8 = b.getInt8Ty();
   llvm::Type* i32 = b.getInt32Ty();
   llvm::Value* biases = k.PreparedConstant("bias_folded");
-  ProductRequantizer requantizer(k, g.b, *g.y);
-  llvm::Value* y_zero_point = EmitLoadZeroPoint(k, *g.y, k.Int(0));
+  OutputWriter y(k, g);
   llvm::Value* sums[kRowDotColumns];
   for (llvm::Value*& sum : sums) sum = k.EntryAlloca(i32);
   const int64_t whole = p.k / kHeliumByteDotLanes * kHeliumByteDotLanes;
@@ -439,9 +468,8 @@ void EmitRowDotMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
       }
       for (int c = 0; c < count; ++c) {
         llvm::Value* sum = b.CreateAdd(b.CreateLoad(i32, sums[c]), k.LoadAs(DataType::kInt32, biases, j[c]));
-        const ProductRequantizer::Channel channel = requantizer.Load(a_scale, j[c]);
-        k.StoreAs(g.y->type, requantizer.Apply(channel, sum, y_zero_point, g.y->type), k.out[0],
-                  b.CreateAdd(b.CreateMul(i, k.Int(p.n)), j[c]));
+        const ProductRequantizer::Channel channel = y.requantizer().Load(a_scale, j[c]);
+        y.Store(channel, sum, b.CreateAdd(b.CreateMul(i, k.Int(p.n)), j[c]));
       }
     };
     k.Loop(p.n / kRowDotColumns, [&](llvm::Value* group) {
@@ -484,9 +512,8 @@ absl::Status EmitMatMulIntegerKernel(KernelContext& k) {
   llvm::IRBuilder<>& b = k.b;
   llvm::Value* a_offsets = p.batch_count > 1 ? k.ConstantIndices(p.a_batch_offsets, "a_batch_offsets") : nullptr;
   llvm::Value* b_offsets = p.batch_count > 1 ? k.ConstantIndices(p.b_batch_offsets, "b_batch_offsets") : nullptr;
-  std::optional<ProductRequantizer> requantizer;
-  if (g.y) requantizer.emplace(k, g.b, *g.y);
-  llvm::Value* y_zero_point = g.y ? EmitLoadZeroPoint(k, *g.y, k.Int(0)) : nullptr;
+  std::optional<OutputWriter> y;
+  if (g.y) y.emplace(k, g);
   llvm::Value* accumulator = k.EntryAlloca(b.getInt32Ty());
   const InputCodeReader a_codes(k, g.a_type, g.quantizes_a ? &g.a : nullptr);
   k.Loop(p.batch_count, [&](llvm::Value* batch) {
@@ -521,8 +548,8 @@ absl::Status EmitMatMulIntegerKernel(KernelContext& k) {
           k.StoreAs(DataType::kInt32, sum, k.out[0], at);
           return;
         }
-        const ProductRequantizer::Channel channel = requantizer->Load(a_scale, j);
-        k.StoreAs(g.y->type, requantizer->Apply(channel, sum, y_zero_point, g.y->type), k.out[0], at);
+        const ProductRequantizer::Channel channel = y->requantizer().Load(a_scale, j);
+        y->Store(channel, sum, at);
       });
     });
   });
