@@ -171,13 +171,23 @@ absl::StatusOr<QuantizationParameters> ResolveQuantizedOperand(const Graph& grap
   return q;
 }
 
-absl::StatusOr<QuantizationParameters> ResolveInputQuantizedOnReading(const Graph& graph, const Node& node,
-                                                                      absl::string_view what) {
+absl::StatusOr<ProductInput> ResolveProductInput(const Graph& graph, const Node& node, bool qlinear,
+                                                 std::optional<int64_t> axis, absl::string_view what) {
+  ProductInput input;
+  ASSIGN_OR_RETURN(int64_t quantizes, node.attributes.GetInt(kFusedQuantizeInput, 0));
+  input.quantized_on_reading = qlinear && quantizes != 0;
+  if (!input.quantized_on_reading) {
+    ASSIGN_OR_RETURN(input.q, ResolveQuantizedOperand(graph, node, 0, qlinear ? 1 : -1, 2, axis, what));
+    input.type = graph.InputType(node, 0).element_type;
+    return input;
+  }
   if (graph.InputType(node, 0).element_type != DataType::kFloat32 || !graph.HasInput(node, 2)) {
     return absl::InvalidArgumentError(
         absl::StrCat("an input quantised on reading (", what, ") must be float32, with its zero point given"));
   }
-  return ResolveQuantization(graph, node, 1, 2, graph.InputType(node, 0).shape, std::nullopt, what);
+  ASSIGN_OR_RETURN(input.q, ResolveQuantization(graph, node, 1, 2, graph.InputType(node, 0).shape, std::nullopt, what));
+  input.type = input.q.type;
+  return input;
 }
 
 absl::StatusOr<QuantizedBinaryOperands> ResolveQuantizedBinaryOperands(const Graph& graph, const Node& node) {

@@ -66,11 +66,18 @@ absl::Status CheckConstantScale(const Graph& graph, const Node& node, int scale_
 absl::StatusOr<QuantizationParameters> ResolveQuantizedOperand(const Graph& graph, const Node& node, int data_input,
                                                                int scale_input, int zero_point_input,
                                                                std::optional<int64_t> axis, absl::string_view what);
-// The same for a float32 input 0 that a quantised product quantises as it reads it
-// (kFusedQuantizeInput): its scale (input 1) and zero point (input 2, required, which
-// gives the quantised type), per tensor.
-absl::StatusOr<QuantizationParameters> ResolveInputQuantizedOnReading(const Graph& graph, const Node& node,
-                                                                      absl::string_view what);
+// Input 0 of a quantised product (QLinearConv and QLinearMatMul, `qlinear`: their scale
+// is input 1; ConvInteger and MatMulInteger): its codes' pair (ResolveQuantizedOperand,
+// zero point input 2, per tensor or along `axis`), or, where a QLinear op quantises a
+// float32 input as it reads it (kFusedQuantizeInput), that input's pair, per tensor, the
+// zero point required (it gives the quantised type).
+struct ProductInput {
+  QuantizationParameters q;
+  DataType type = DataType::kUInt8;   // the codes' (the product's) type
+  bool quantized_on_reading = false;  // kFusedQuantizeInput
+};
+absl::StatusOr<ProductInput> ResolveProductInput(const Graph& graph, const Node& node, bool qlinear,
+                                                 std::optional<int64_t> axis, absl::string_view what);
 
 // The operands of a quantised element-wise binary op laid out as QLinearAdd's (a, its
 // scale, zero point, b, its scale, zero point, c's scale, zero point), per tensor, a and
@@ -177,7 +184,7 @@ llvm::Value* EmitRequantizeDequantized(KernelContext& k, llvm::Value* accumulato
                                        llvm::Value* zero_point, llvm::Value* scale, DataType type);
 // Input 0 of a quantised product (`node`, its codes of `type`) as i32 codes: loaded, or,
 // with `on_reading` (kFusedQuantizeInput: the product reads a float32 input and quantises
-// it by these per-tensor parameters, ResolveInputQuantizedOnReading), loaded and
+// it by these per-tensor parameters, ResolveProductInput), loaded and
 // quantised by QuantizeLinear's rule (the node's half rounding). The parameters are
 // loaded once, where the reader is made.
 class InputCodeReader {

@@ -74,7 +74,6 @@ absl::StatusOr<QuantizedConvGeometry> ResolveQuantizedConv(const Graph& graph, c
   const bool qlinear = node.op == OpKind::kQLinearConv;
   QuantizedConvGeometry g;
   g.w_input = qlinear ? 3 : 1;
-  g.x_type = graph.InputType(node, g.x_input).element_type;
   g.w_type = graph.InputType(node, g.w_input).element_type;
   ASSIGN_OR_RETURN(int64_t channels_last, node.attributes.GetInt(kFusedChannelsLastInput, 0));
   g.channels_last_input = channels_last != 0;
@@ -88,14 +87,10 @@ absl::StatusOr<QuantizedConvGeometry> ResolveQuantizedConv(const Graph& graph, c
                                  graph.HasInput(node, kQLinearConvAddendInput))) {
     return absl::InvalidArgumentError("only a 2-D QLinearConv without a fused sum writes a channels-last output");
   }
-  ASSIGN_OR_RETURN(int64_t quantizes_input, node.attributes.GetInt(kFusedQuantizeInput, 0));
-  g.quantizes_input = qlinear && quantizes_input != 0;
-  if (g.quantizes_input) {
-    ASSIGN_OR_RETURN(g.x, ResolveInputQuantizedOnReading(graph, node, "x"));
-    g.x_type = g.x.type;
-  } else {
-    ASSIGN_OR_RETURN(g.x, ResolveQuantizedOperand(graph, node, g.x_input, qlinear ? 1 : -1, 2, std::nullopt, "x"));
-  }
+  ASSIGN_OR_RETURN(const ProductInput x, ResolveProductInput(graph, node, qlinear, std::nullopt, "x"));
+  g.x = x.q;
+  g.x_type = x.type;
+  g.quantizes_input = x.quantized_on_reading;
   ASSIGN_OR_RETURN(g.w, ResolveQuantizedOperand(graph, node, g.w_input, qlinear ? 4 : -1, qlinear ? 5 : 3, 0, "w"));
   if (!qlinear) return g;
   ASSIGN_OR_RETURN(g.y, ResolveQuantization(graph, node, 6, 7, OutputShape(g), std::nullopt, "y"));

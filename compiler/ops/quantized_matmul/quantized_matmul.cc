@@ -45,7 +45,6 @@ absl::StatusOr<QuantizedMatMulGeometry> ResolveQuantizedMatMul(const Graph& grap
   const bool qlinear = node.op == OpKind::kQLinearMatMul;
   QuantizedMatMulGeometry g;
   g.b_input = qlinear ? 3 : 1;
-  g.a_type = graph.InputType(node, g.a_input).element_type;
   g.b_type = graph.InputType(node, g.b_input).element_type;
   if (!qlinear && (node.attributes.Has("transA") || node.attributes.Has("transB"))) {
     return absl::InvalidArgumentError("transA and transB take QLinearMatMul's operands");
@@ -57,15 +56,11 @@ absl::StatusOr<QuantizedMatMulGeometry> ResolveQuantizedMatMul(const Graph& grap
     if (graph.InputType(node, input).shape.size() == 2) return axis;
     return std::nullopt;
   };
-  ASSIGN_OR_RETURN(int64_t quantizes_a, node.attributes.GetInt(kFusedQuantizeInput, 0));
-  g.quantizes_a = qlinear && quantizes_a != 0;
-  if (g.quantizes_a) {
-    ASSIGN_OR_RETURN(g.a, ResolveInputQuantizedOnReading(graph, node, "a"));
-    g.a_type = g.a.type;
-  } else {
-    ASSIGN_OR_RETURN(g.a, ResolveQuantizedOperand(graph, node, g.a_input, qlinear ? 1 : -1, 2,
-                                                  axis_if_matrix(g.a_input, g.product.a_transposed ? 1 : 0), "a"));
-  }
+  ASSIGN_OR_RETURN(const ProductInput a, ResolveProductInput(graph, node, qlinear,
+                                                             axis_if_matrix(g.a_input, g.product.a_transposed ? 1 : 0), "a"));
+  g.a = a.q;
+  g.a_type = a.type;
+  g.quantizes_a = a.quantized_on_reading;
   ASSIGN_OR_RETURN(g.b, ResolveQuantizedOperand(graph, node, g.b_input, qlinear ? 4 : -1, qlinear ? 5 : 3,
                                                 axis_if_matrix(g.b_input, g.product.b_transposed ? 0 : 1), "b"));
   if (qlinear) {
