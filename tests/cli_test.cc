@@ -1251,8 +1251,9 @@ TEST(Cli, WindowDotOnHeliumGathersSmallWindowsIntoRegisters) {
 // activation bound, takes it for the TFLite ResNet-8's 3x3 layers beside its two 16 KB
 // tensors (the direct kernel before), and every mode where it is faster than the copy
 // (one run, at most 8 blocks of output channels); the 64-channel layers keep their
-// copies. Outputs: the op model window_dot_channel_runs (also forced workspace-free)
-// and the ResNet-8s' firmware checks.
+// copies (by runs too: WindowDotOnHeliumCopiesWindowsByChannelRuns). Outputs: the op
+// model window_dot_channel_runs (also forced workspace-free) and the ResNet-8s' firmware
+// checks.
 TEST(Cli, WindowDotOnHeliumReadsChannelRunsInPlace) {
   const std::string model = std::string(MODELC_TFLITE_DIR) + "/../tflite_int8/resnet8.tflite --dump-plan --name r "
                             "--target thumbv8.1m.main-none-eabihf --cpu cortex-m55";
@@ -1287,6 +1288,35 @@ TEST(Cli, WindowDotOnHeliumReadsChannelRunsInPlace) {
   for (const char* node : {"Conv_15", "Conv_31", "Conv_47"}) {
     EXPECT_TRUE(planned_by_runs(op.output, node)) << node << "\n" << op.output;
   }
+}
+
+// On a Cortex-M55, where window-dot copies the window of a planar input of whole runs
+// of 16 channels into its workspace (faster than the runs: more of them or more output
+// channels; memory mode within the bound), each run at a kernel position is gathered as
+// the runs read it in place and stored by one VSTRB.8 scatter, not code by code.
+// Outputs: the op model window_dot_copied_runs (uint8 codes, two groups of two runs,
+// border windows on every side; a pointwise layer over 64 channels) and the ResNet-8s'
+// firmware checks.
+TEST(Cli, WindowDotOnHeliumCopiesWindowsByChannelRuns) {
+  TemporaryFolder m55, resnet;
+  const CommandResult op = Modelc("compile " + kTestModels + "/window_dot_copied_runs.onnxtxt --dump-plan --name c "
+                                  "--target thumbv8.1m.main-none-eabihf --cpu cortex-m55 -o " + m55.path());
+  ASSERT_EQ(op.exit_code, 0) << op.output;
+  const std::string copies = " QLinearConv: window-dot, float requantisation, copies its windows by channel runs\n";
+  for (const char* node : {"'Conv_15'", "'Conv_31'"}) {
+    EXPECT_NE(op.output.find(node + copies), std::string::npos) << node << "\n" << op.output;
+  }
+  const CommandResult disassembly = RunCommand("llvm-objdump-19 -d " + m55.File("c.o"));
+  ASSERT_EQ(disassembly.exit_code, 0) << disassembly.output;
+  EXPECT_TRUE(std::regex_search(disassembly.output, std::regex(R"(vstrb\.8\s+q[0-7], \[r[0-9]+, q[0-7]\])")))
+      << disassembly.output;
+  const CommandResult resnet8 = Modelc("compile " + std::string(MODELC_TFLITE_DIR) +
+                                       "/../tflite_int8/resnet8.tflite --dump-plan --name r --target "
+                                       "thumbv8.1m.main-none-eabihf --cpu cortex-m55 -o " + resnet.path());
+  ASSERT_EQ(resnet8.exit_code, 0) << resnet8.output;
+  EXPECT_TRUE(std::regex_search(resnet8.output, std::regex("'CONV_2D_9/conv' QLinearConv: window-dot[^\\n]*, copies "
+                                                            "its windows by channel runs\n")))
+      << resnet8.output;
 }
 
 // On Arm's DSP extension without vector lanes (Cortex-M4) the direct kernel reads a
@@ -1397,13 +1427,13 @@ TEST(Cli, Int8ConvolutionKernelsAsEachCorePlansThem) {
                                       "--optimize speed --dump-plan --name r -o " + m55.path());
   ASSERT_EQ(helium.exit_code, 0) << helium.output;
   // (Its 16-channel 3x3 layers read their windows in place by channel runs; the
-  // 32-channel ones copy them.)
+  // 32-channel ones copy them, by runs too.)
   for (const char* piece : {"'conv_12_node' QLinearConv: window-dot, float requantisation, reads its input in place "
                             "by channel runs\n",
                             "constant bias_folded: %conv_12_node.bias_folded int32[16]",
                             "constant weights_int8: %conv_12_node.weights_int8 int8[2304]",
-                            "'conv_40_node' QLinearConv: window-dot, float requantisation\n"
-                            "      workspace window_codes @0, 288 bytes\n"}) {
+                            "'conv_40_node' QLinearConv: window-dot, float requantisation, copies its windows by "
+                            "channel runs\n      workspace window_codes @0, 288 bytes\n"}) {
     EXPECT_NE(helium.output.find(piece), std::string::npos) << piece;
   }
   EXPECT_EQ(helium.output.find("window_int16"), std::string::npos) << helium.output;

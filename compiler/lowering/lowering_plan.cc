@@ -294,6 +294,7 @@ std::string PrintLoweringPlan(const Graph& graph, const LoweringPlan& plan) {
                                                         : node_plan.window_gather_halfwords
                                                             ? ", reads its input in place by halfword gathers"
                                                         : node_plan.reads_input_in_place ? ", reads its input in place"
+                                                        : node_plan.window_copy_gathers  ? ", copies its windows by channel runs"
                                                                                          : "",
                                                         node_plan.writes_over_consumed_input
                                                             ? ", writes over its consumed input"

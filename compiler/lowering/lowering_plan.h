@@ -170,6 +170,10 @@ struct NodePlan {
   // corner (at most 65,535): each 16 taps two gathers of halfword offsets, the even
   // taps' and the odd ones', joined (quantized_product_lowering.h), not one of bytes.
   bool window_gather_halfwords = false;
+  // Window-dot's window of a planar input's int8 codes copied 16 input channels at a
+  // kernel position at a time, by two VLDRB.U16 gathers a plane apart and one VSTRB.8
+  // scatter (quantized_product_lowering.h), not code by code.
+  bool window_copy_gathers = false;
   // What a codes kernel (int8_window_codes, kChannelLanes, kPixelLanes) subtracts from each input code
   // to store it in its window, and so how much of each sum the prepared bias
   // "bias_folded" takes off with the zero point's share: 128 for uint8 codes kept as

@@ -727,7 +727,9 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   // whole by byte offsets (Cortex-M55, ResNet-8's 16-channel 3x3 layers: 0.66 against 0.90 M
   // instructions, 0.33 against 0.36 M at stride 2). The copy serves every block of a
   // pixel, the runs gather again for each: with more blocks or runs the copy is faster
-  // (the 32- and 64-channel layers: 0.73 against 0.67 M, 0.83 against 0.54 M).
+  // (the 32- and 64-channel layers: 0.73 against 0.67 M, 0.83 against 0.54 M). Still so
+  // with the copy by runs (NodePlan::window_copy_gathers, 2026-12-06): resnet8_int8 in
+  // balanced mode 3.06 M instructions, 3.13 M with its 16-channel layers copying.
   const int64_t gather_reach = WindowDotGatherReach(graph, node, g);
   const bool gathers_whole = gather_reach >= 0 && gather_reach <= 255;
   // Farther taps by halfword offsets: MobileNet's first layer on its channels-last image
@@ -797,6 +799,11 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
     plan.window_gather_halfwords = !channel_runs && plan.int8_window_codes && gathers_halfwords;
     plan.reads_input_in_place =
         channel_runs || (plan.int8_window_codes && gathers_whole) || plan.window_gather_halfwords;
+    // A copied window of such an input's codes by runs of channels too, each run's slots
+    // within 255 bytes of its first (at most 17 kernel positions).
+    plan.window_copy_gathers = plan.int8_window_codes && !plan.reads_input_in_place &&
+                               WindowDotGathersChannelRuns(graph, node, g) &&
+                               (kChannelRunLanes - 1) * g.window.kernel_h * g.window.kernel_w <= 255;
     if (!plan.reads_input_in_place) {
       plan.workspace.push_back(plan.int8_window_codes ? WorkspaceBuffer{"window_codes", 0, WindowDotTaps(taps)}
                                                       : WorkspaceBuffer{"window_int16", 0, WindowDotTaps(taps) * 2});

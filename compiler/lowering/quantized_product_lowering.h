@@ -105,6 +105,10 @@ inline int64_t QuantizingPairsStackBytes(int64_t columns) { return 4 * Quantizin
 // all: the runs are taken where the plan may give the layer no workspace (memory mode
 // above the activation bound; the direct kernel before, 0.55 to 0.61 instructions per
 // MAC against 0.28 to 0.36) and where they are faster than the copy (PlanQuantizedConv).
+// Where such an input's window is copied instead ("window_codes"), each run at a kernel
+// position is gathered the same way and stored by one VSTRB.8 scatter at its slots in
+// the weights' order, where they lie within 255 bytes (NodePlan::window_copy_gathers;
+// at most 17 kernel positions), not code by code.
 // On x86 with VPDPBUSD (LoweringTarget::byte_quad_lanes) such a convolution with an
 // 8-bit input, constant input zero point and bias, and centred weights that fit int8
 // runs on the input's codes as uint8 (int8 ones plus 128, NodePlan::window_code_offset)

@@ -665,16 +665,107 @@ std::vector<llvm::Value*> GatherWindowCodes(KernelContext& k, const QuantizedCon
   return codes;
 }
 
+// What GatherChannelRun adds to a run's gathered codes (bytes of `form`): less the
+// offset, or the padding's code where a position lies outside the image.
+struct ChannelRunAddends {
+  llvm::Value* less_offset;
+  llvm::Value* padding;
+};
+
+ChannelRunAddends ChannelRunAddendsOf(llvm::IRBuilder<>& b, const WindowForm& form) {
+  return {b.CreateNeg(b.CreateTrunc(form.subtracted, b.getInt8Ty())), b.CreateTrunc(form.padding, b.getInt8Ty())};
+}
+
+// The window's codes of kChannelRunLanes input channels at one kernel position, the
+// first channel's element at `base` (lane l channel ChannelRunLaneChannel(l)): two
+// VLDRB.U16 gathers of 8 codes a plane apart, the second's shifted into the high bytes
+// by VSLI, plus addends.less_offset. Where `position_inside` is given, the gathers are
+// predicated on it and addends.padding is added where it is false (the gathers' lanes
+// zero). (The codes replaced by a select, LLVM branched on each position and repeated
+// the dot products on either side.)
+llvm::Value* GatherChannelRun(llvm::IRBuilder<>& b, const WindowGeometry& s, llvm::Value* base,
+                              const ChannelRunAddends& addends, llvm::Value* position_inside) {
+  const int64_t lanes = kChannelRunLanes, half = lanes / 2;
+  std::vector<llvm::Value*> parts;
+  for (int64_t part = 0; part < 2; ++part) {
+    std::vector<llvm::Constant*> offsets;
+    for (int64_t j = 0; j < half; ++j) {
+      offsets.push_back(b.getInt16(static_cast<uint16_t>(ChannelRunLaneChannel(2 * j + part) * s.in_h * s.in_w)));
+    }
+    parts.push_back(EmitByteGather(b, llvm::FixedVectorType::get(b.getInt16Ty(), half), base,
+                                   llvm::ConstantVector::get(offsets),
+                                   position_inside ? b.CreateVectorSplat(half, position_inside) : nullptr));
+  }
+  llvm::Value* codes = JoinHalfwordGathers(b, parts[0], parts[1]);
+  llvm::Value* added =
+      position_inside ? b.CreateSelect(position_inside, addends.less_offset, addends.padding) : addends.less_offset;
+  return b.CreateAdd(codes, b.CreateVectorSplat(lanes, added));
+}
+
+// Window-dot's window copied by gathers (NodePlan::window_copy_gathers, Helium's int8
+// codes of a planar input, lowering/quantized_product_lowering.h): the window at `at`
+// into `window` in `form`, tap t = c * plane_taps + position (the weights' order),
+// kChannelRunLanes input channels at a kernel position at a time (GatherChannelRun),
+// stored by one VSTRB.8 scatter at their slots. A window `inside` the image runs the
+// runs of channels in a loop, the positions unrolled in it; one in the border runs the
+// positions in a loop, each one's gathers predicated on its lying inside the image, the
+// runs in a loop in it (Cortex-M55, resnet8_int8's 32- and 64-channel 3x3 layers: 1.44
+// and 6.1 instructions a code for the copy code by code, inside and in the border).
+void EmitWindowByChannelGathers(KernelContext& k, const QuantizedConvGeometry& g, llvm::Value* window,
+                                const PixelWindow& at, const WindowForm& form, bool inside) {
+  const WindowGeometry& s = g.conv.window;
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Type* i8 = b.getInt8Ty();
+  const int64_t lanes = kChannelRunLanes, plane_taps = s.kernel_h * s.kernel_w;
+  std::vector<llvm::Constant*> slot_offsets;
+  for (int64_t lane = 0; lane < lanes; ++lane) {
+    slot_offsets.push_back(b.getInt8(static_cast<uint8_t>(ChannelRunLaneChannel(lane) * plane_taps)));
+  }
+  llvm::Value* slots = llvm::ConstantVector::get(slot_offsets);
+  const ChannelRunAddends addends = ChannelRunAddendsOf(b, form);
+  // Run `run`'s codes at element `offset` of their planes, each stored at slot `tap` of
+  // its channel's taps.
+  auto copy_run = [&](llvm::Value* run, llvm::Value* offset, llvm::Value* tap, llvm::Value* position_inside) {
+    llvm::Value* run_plane = b.CreateAdd(at.first_plane, b.CreateMul(run, k.Int(lanes)));
+    llvm::Value* base = b.CreateGEP(i8, k.in[g.x_input], b.CreateAdd(b.CreateMul(run_plane, k.Int(s.in_h * s.in_w)), offset));
+    llvm::Value* run_slots = b.CreateGEP(i8, window, b.CreateAdd(b.CreateMul(run, k.Int(lanes * plane_taps)), tap));
+    llvm::Value* codes = GatherChannelRun(b, s, base, addends, position_inside);
+    b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vstr_scatter_offset, {window->getType(), slots->getType(), codes->getType()},
+                      {run_slots, slots, codes, b.getInt32(8), b.getInt32(0)});
+  };
+  const int64_t runs = g.conv.InChannelsPerGroup() / lanes;
+  auto offset_of = [&](llvm::Value* ih, llvm::Value* iw) { return b.CreateAdd(b.CreateMul(ih, k.Int(s.in_w)), iw); };
+  if (inside) {
+    k.Loop(runs, [&](llvm::Value* run) {
+      for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
+        for (int64_t kw = 0; kw < s.kernel_w; ++kw) {
+          copy_run(run,
+                   offset_of(b.CreateAdd(at.h_base, k.Int(kh * s.dilation_h)),
+                             b.CreateAdd(at.w_base, k.Int(kw * s.dilation_w))),
+                   k.Int(kh * s.kernel_w + kw), nullptr);
+        }
+      }
+    }, /*allow_unrolling=*/false);
+    return;
+  }
+  k.LoopNest({s.kernel_h, s.kernel_w}, {{1, 0}, {0, 1}}, [&](llvm::Value* tap, const std::vector<llvm::Value*>& position) {
+    llvm::Value* ih = b.CreateAdd(at.h_base, b.CreateMul(position[0], k.Int(s.dilation_h)));
+    llvm::Value* iw = b.CreateAdd(at.w_base, b.CreateMul(position[1], k.Int(s.dilation_w)));
+    llvm::Value* position_inside = b.CreateAnd(b.CreateICmpULT(ih, k.Int(s.in_h)), b.CreateICmpULT(iw, k.Int(s.in_w)));
+    llvm::Value* offset = offset_of(ih, iw);
+    k.Loop(runs, [&](llvm::Value* run) { copy_run(run, offset, tap, position_inside); }, /*allow_unrolling=*/false);
+  });
+}
+
 // The even general registers VMLADAVA can sum into beside a low-overhead loop's count.
 constexpr size_t kEvenSumRegisters = 7;
 
 // Window-dot's channel runs (NodePlan::window_channel_runs on Helium's int8 codes,
 // lowering/quantized_product_lowering.h): sums[c] += the window at `at` in `form` dotted
 // with rows[c], kernel row by kernel row and in each run by run of kChannelRunLanes
-// input channels (one loop), each row's positions unrolled: per position two VLDRB.U16
-// gathers of 8 codes a plane apart, the second's shifted into the high bytes by VSLI
-// (the lanes' channels ChannelRunLaneChannel), its 16 weights of each row at the step's
-// offset (the block's rows side by side, ChannelRunWeightIndex).
+// input channels (one loop), each row's positions unrolled: per position the run's
+// codes (GatherChannelRun), its 16 weights of each row at the step's offset (the
+// block's rows side by side, ChannelRunWeightIndex).
 // Unless the window lies `inside` the image, the gathers are predicated on the
 // position's lying inside and the zero point's code added where it does not, each
 // kernel row's positions written out (Cortex-M55, TFLite ResNet-8: 3.46 -> 3.43 M
@@ -688,21 +779,9 @@ void EmitChannelRunDots(KernelContext& k, const QuantizedConvGeometry& g, InputR
                         const std::vector<llvm::Value*>& sums) {
   const WindowGeometry& s = g.conv.window;
   llvm::IRBuilder<>& b = k.b;
-  llvm::Type* i8 = b.getInt8Ty();
-  llvm::Type* i16 = b.getInt16Ty();
   static_assert(kChannelRunLanes == kHeliumByteDotLanes, "a run's codes are one step of the dot products");
-  const int64_t lanes = kChannelRunLanes, half = lanes / 2;
-  auto* halves = llvm::FixedVectorType::get(i16, half);
-  std::vector<llvm::Value*> offsets;  // the two gathers'
-  for (int64_t part = 0; part < 2; ++part) {
-    std::vector<llvm::Constant*> elements;
-    for (int64_t j = 0; j < half; ++j) {
-      elements.push_back(b.getInt16(static_cast<uint16_t>(ChannelRunLaneChannel(2 * j + part) * s.in_h * s.in_w)));
-    }
-    offsets.push_back(llvm::ConstantVector::get(elements));
-  }
-  llvm::Value* less_offset = b.CreateNeg(b.CreateTrunc(form.subtracted, i8));  // added to a position's codes
-  llvm::Value* padding = b.CreateTrunc(form.padding, i8);
+  const int64_t lanes = kChannelRunLanes;
+  const ChannelRunAddends addends = ChannelRunAddendsOf(b, form);
   llvm::Value* x = k.in[g.x_input];
   x = b.CreateCall(llvm::InlineAsm::get(llvm::FunctionType::get(x->getType(), {x->getType()}, false), "", "=r,0",
                                         /*hasSideEffects=*/true),
@@ -732,20 +811,8 @@ void EmitChannelRunDots(KernelContext& k, const QuantizedConvGeometry& g, InputR
       llvm::Value* iw = b.CreateAdd(at.w_base, b.CreateMul(kw, k.Int(s.dilation_w)));
       llvm::Value* base = b.CreateGEP(k.Elem(g.x_type), x, b.CreateAdd(row, iw));
       llvm::Value* position_inside =
-          inside ? b.getTrue()
-                 : b.CreateAnd(b.CreateICmpULT(ih, k.Int(s.in_h)), b.CreateICmpULT(iw, k.Int(s.in_w)));
-      std::vector<llvm::Value*> parts;
-      for (llvm::Value* part_offsets : offsets) {
-        parts.push_back(EmitByteGather(b, halves, base, part_offsets,
-                                       inside ? nullptr : b.CreateVectorSplat(half, position_inside)));
-      }
-      llvm::Value* codes = JoinHalfwordGathers(b, parts[0], parts[1]);
-      // A position outside the image gathered no codes (its lanes zero): the padding's
-      // code (the zero point's, less the offset) added in their place. (Its codes replaced
-      // by a select, LLVM branched on each position and repeated the dot products on
-      // either side.)
-      llvm::Value* added = inside ? less_offset : b.CreateSelect(position_inside, less_offset, padding);
-      codes = b.CreateAdd(codes, b.CreateVectorSplat(lanes, added));
+          inside ? nullptr : b.CreateAnd(b.CreateICmpULT(ih, k.Int(s.in_h)), b.CreateICmpULT(iw, k.Int(s.in_w)));
+      llvm::Value* codes = GatherChannelRun(b, s, base, addends, position_inside);
       llvm::Value* position = b.CreateAdd(b.CreateMul(row_run, k.Int(s.kernel_w)), kw);
       EmitHeliumByteDotStep(k, codes, b.CreateMul(position, k.Int(lanes * static_cast<int64_t>(rows.size()))), rows,
                             sums);
@@ -1028,6 +1095,17 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
           [&] { return GatherWindowCodes(k, g, input, at, form, /*inside=*/false); });
       per_pixel(at.group, at.n, at.out_pixel);
     });
+    return;
+  }
+  if (k.plan.window_copy_gathers) {
+    ForEachPixel(k, g, [&](const PixelWindow& at) {
+      llvm::Value* interior = WindowInside(k, g, at.h_base, at.w_base);
+      for (bool inside : {true, false}) {
+        k.When(inside ? interior : b.CreateNot(interior),
+               [&] { EmitWindowByChannelGathers(k, g, window, at, form, inside); });
+      }
+      per_pixel(at.group, at.n, at.out_pixel);
+    }, /*allow_unrolling=*/false);
     return;
   }
   // Helium's channel blocks keep the pixels' loops rolled (unrolled, MobileNet's 3x3
