@@ -771,8 +771,9 @@ TEST(Cli, Int8MatrixProductsOnHeliumAreRowDots) {
 // above the activation bound in memory mode, two windows of the input's codes take the
 // bytes of one (NodePlan::int8_window_codes), the zero point's share off "bias_folded":
 // at the peak writing over its input, and below it within the codes' bytes. Speed mode
-// keeps the int16 windows, size mode one. The op model's firmware checks compare the
-// outputs.
+// keeps the int16 windows, size mode one. Except in size mode the copy is unrolled
+// (windows inside the image without the padding checks; NodePlan::window_copy_unrolled).
+// The op model's firmware checks compare the outputs.
 TEST(Cli, DspPairsNarrowedTakeTwoWindowsOfCodes) {
   const std::string model = kTestModels + "/dsp_pairs_window_codes.onnxtxt --target thumbv7em-none-eabihf --cpu "
                             "cortex-m4 --dump-plan --name d -o ";
@@ -780,26 +781,28 @@ TEST(Cli, DspPairsNarrowedTakeTwoWindowsOfCodes) {
   const CommandResult narrowed = Modelc("compile " + model + memory.path());
   ASSERT_EQ(narrowed.exit_code, 0) << narrowed.output;
   for (const char* piece :
-       {"'Conv_15' QLinearConv: dsp-pairs (pixels 2), float requantisation\n      workspace window_codes @0, 40 bytes\n"
-        "      constant bias_folded: %Conv_15.bias_folded int32[11]\n",
-        "'Conv_35' QLinearConv: dsp-pairs (pixels 2), float requantisation, writes over its consumed input\n"
+       {"'Conv_15' QLinearConv: dsp-pairs (pixels 2), float requantisation, window copy unrolled\n"
+        "      workspace window_codes @0, 40 bytes\n      constant bias_folded: %Conv_15.bias_folded int32[11]\n",
+        "'Conv_35' QLinearConv: dsp-pairs (pixels 2), float requantisation, window copy unrolled, writes over its "
+        "consumed input\n"
         "      workspace window_codes @0, 8 bytes\n      constant bias_folded: %Conv_35.bias_folded int32[16]\n",
-        "'Conv_55' QLinearConv: dsp-pairs (pixels 2), float requantisation\n      workspace window_codes @0, 40 bytes\n"
-        "      constant bias_folded: %Conv_55.bias_folded int32[8]\n",
-        "'ConvInteger_68' ConvInteger: dsp-pairs (pixels 2)\n      workspace window_codes @0, 40 bytes\n"
-        "      constant bias_folded: %ConvInteger_68.bias_folded int32[2]\n"}) {
+        "'Conv_55' QLinearConv: dsp-pairs (pixels 2), float requantisation, window copy unrolled\n"
+        "      workspace window_codes @0, 40 bytes\n      constant bias_folded: %Conv_55.bias_folded int32[8]\n",
+        "'ConvInteger_68' ConvInteger: dsp-pairs (pixels 2), window copy unrolled\n"
+        "      workspace window_codes @0, 40 bytes\n      constant bias_folded: %ConvInteger_68.bias_folded int32[2]\n"}) {
     EXPECT_NE(narrowed.output.find(piece), std::string::npos) << piece << "\n" << narrowed.output;
   }
   const CommandResult fastest = Modelc("compile " + model + speed.path() + " --optimize speed");
   ASSERT_EQ(fastest.exit_code, 0) << fastest.output;
-  EXPECT_NE(fastest.output.find("'Conv_15' QLinearConv: dsp-pairs (pixels 2), float requantisation\n"
-                                "      workspace window_pairs @0, 80 bytes\n"),
+  EXPECT_NE(fastest.output.find("'Conv_15' QLinearConv: dsp-pairs (pixels 2), float requantisation, window copy "
+                                "unrolled\n      workspace window_pairs @0, 80 bytes\n"),
             std::string::npos) << fastest.output;
   EXPECT_EQ(fastest.output.find("window_codes"), std::string::npos) << fastest.output;
   const CommandResult smallest = Modelc("compile " + model + size.path() + " --optimize size");
   ASSERT_EQ(smallest.exit_code, 0) << smallest.output;
   EXPECT_EQ(smallest.output.find("window_codes"), std::string::npos) << smallest.output;
   EXPECT_EQ(smallest.output.find("pixels 2"), std::string::npos) << smallest.output;
+  EXPECT_EQ(smallest.output.find("window copy unrolled"), std::string::npos) << smallest.output;
 }
 
 // Helium's window-dot on int8 codes from its window's copy, in memory mode too, where a

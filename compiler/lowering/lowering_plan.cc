@@ -286,6 +286,7 @@ std::string PrintLoweringPlan(const Graph& graph, const LoweringPlan& plan) {
                                                                              : "")
                                                           : "",
                                            node_plan.unrolled_interior   ? ", interior unrolled"
+                                           : node_plan.window_copy_unrolled ? ", window copy unrolled"
                                            : node_plan.word_rows         ? ", word rows"
                                            : node_plan.lanes_across_rows ? ", lanes across rows"
                                                                          : "",  // never two

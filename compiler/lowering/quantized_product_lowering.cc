@@ -787,6 +787,7 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
     const bool two = !target.code_size_first && g.window.out_h * g.window.out_w >= 2;
     plan.int8_window_codes = two && narrow_workspace && codes_fold && constant_weights;
     plan.tiles.pixels = two && (!narrow_workspace || plan.int8_window_codes) ? 2 : 1;
+    plan.window_copy_unrolled = !target.code_size_first;
     plan.workspace.push_back(plan.int8_window_codes
                                  ? WorkspaceBuffer{"window_codes", 0, plan.tiles.pixels * WindowPairsBytes(taps) / 2}
                                  : WorkspaceBuffer{"window_pairs", 0, plan.tiles.pixels * WindowPairsBytes(taps)});

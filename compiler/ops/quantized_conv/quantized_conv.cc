@@ -495,9 +495,12 @@ llvm::Value* WindowInside(KernelContext& k, const QuantizedConvGeometry& g, llvm
 // weights' order) stored at slot(t) of `window`. `first_plane` is the group's first input
 // plane, (h_base, w_base) the window's top left corner. With `plain_inside`, a window
 // wholly inside the image is copied without the padding checks (faster, twice the code).
+// With `channel_quads`, where the channels stay a loop, four of them a step, unrolled:
+// for a slot whose quads of taps stay together (slot(4q + u) = 4q + slot(u), as
+// StoredTap's), each tap's slot is then a constant offset from the step's.
 void EmitWindow(KernelContext& k, const QuantizedConvGeometry& g, InputReader& input, llvm::Value* window,
                 llvm::Value* first_plane, llvm::Value* h_base, llvm::Value* w_base, const WindowForm& form,
-                const std::function<llvm::Value*(llvm::Value*)>& slot, bool plain_inside) {
+                const std::function<llvm::Value*(llvm::Value*)>& slot, bool plain_inside, bool channel_quads = false) {
   const WindowGeometry& s = g.conv.window;
   llvm::IRBuilder<>& b = k.b;
   // Past kWindowUnrolledTaps taps the channels of a window of several taps a plane stay
@@ -506,11 +509,15 @@ void EmitWindow(KernelContext& k, const QuantizedConvGeometry& g, InputReader& i
   // unrolled; a pointwise window's, one tap a channel, LLVM unrolls as it sees fit.
   const int64_t plane_taps = s.kernel_h * s.kernel_w;
   const bool unrolled = plane_taps == 1 || g.conv.InChannelsPerGroup() * plane_taps <= kWindowUnrolledTaps;
+  const int64_t quad = channel_quads && !unrolled && g.conv.InChannelsPerGroup() % 4 == 0 ? 4 : 1;
   auto for_each_tap = [&](const std::function<void(llvm::Value*, llvm::Value*, llvm::Value*, llvm::Value*)>& body) {
-    k.Loop(g.conv.InChannelsPerGroup(), [&](llvm::Value* c) {
-      k.LoopNest({s.kernel_h, s.kernel_w}, {{1, 0}, {0, 1}}, [&](llvm::Value* tap, const std::vector<llvm::Value*>& at) {
-        body(b.CreateAdd(b.CreateMul(c, k.Int(plane_taps)), tap), c, at[0], at[1]);
-      });
+    k.Loop(g.conv.InChannelsPerGroup() / quad, [&](llvm::Value* q) {
+      for (int64_t j = 0; j < quad; ++j) {
+        llvm::Value* c = quad == 1 ? q : b.CreateAdd(b.CreateMul(q, k.Int(quad)), k.Int(j));
+        k.LoopNest({s.kernel_h, s.kernel_w}, {{1, 0}, {0, 1}}, [&](llvm::Value* tap, const std::vector<llvm::Value*>& at) {
+          body(b.CreateAdd(b.CreateMul(c, k.Int(plane_taps)), tap), c, at[0], at[1]);
+        });
+      }
     }, /*allow_unrolling=*/unrolled);
   };
   auto fill = [&](bool checked) {
@@ -727,10 +734,12 @@ void EmitWindowByChannelGathers(KernelContext& k, const QuantizedConvGeometry& g
   // its channel's taps.
   auto copy_run = [&](llvm::Value* run, llvm::Value* offset, llvm::Value* tap, llvm::Value* position_inside) {
     llvm::Value* run_plane = b.CreateAdd(at.first_plane, b.CreateMul(run, k.Int(lanes)));
-    llvm::Value* base = b.CreateGEP(i8, k.in[g.x_input], b.CreateAdd(b.CreateMul(run_plane, k.Int(s.in_h * s.in_w)), offset));
+    llvm::Value* base =
+        b.CreateGEP(i8, k.in[g.x_input], b.CreateAdd(b.CreateMul(run_plane, k.Int(s.in_h * s.in_w)), offset));
     llvm::Value* run_slots = b.CreateGEP(i8, window, b.CreateAdd(b.CreateMul(run, k.Int(lanes * plane_taps)), tap));
     llvm::Value* codes = GatherChannelRun(b, s, base, addends, position_inside);
-    b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vstr_scatter_offset, {window->getType(), slots->getType(), codes->getType()},
+    b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vstr_scatter_offset,
+                      {window->getType(), slots->getType(), codes->getType()},
                       {run_slots, slots, codes, b.getInt32(8), b.getInt32(0)});
   };
   const int64_t runs = g.conv.InChannelsPerGroup() / lanes;
@@ -748,7 +757,8 @@ void EmitWindowByChannelGathers(KernelContext& k, const QuantizedConvGeometry& g
     }, /*allow_unrolling=*/false);
     return;
   }
-  k.LoopNest({s.kernel_h, s.kernel_w}, {{1, 0}, {0, 1}}, [&](llvm::Value* tap, const std::vector<llvm::Value*>& position) {
+  const Shape positions = {s.kernel_h, s.kernel_w};
+  k.LoopNest(positions, {{1, 0}, {0, 1}}, [&](llvm::Value* tap, const std::vector<llvm::Value*>& position) {
     llvm::Value* ih = b.CreateAdd(at.h_base, b.CreateMul(position[0], k.Int(s.dilation_h)));
     llvm::Value* iw = b.CreateAdd(at.w_base, b.CreateMul(position[1], k.Int(s.dilation_w)));
     llvm::Value* position_inside = b.CreateAnd(b.CreateICmpULT(ih, k.Int(s.in_h)), b.CreateICmpULT(iw, k.Int(s.in_w)));
@@ -876,7 +886,8 @@ void EmitDspPairsConv(KernelContext& k, const QuantizedConvGeometry& g) {
         llvm::Value* h_base = b.CreateSub(b.CreateMul(oh, k.Int(s.stride_h)), k.Int(s.pad_top));
         llvm::Value* w_base = b.CreateSub(b.CreateMul(ow, k.Int(s.stride_w)), k.Int(s.pad_left));
         EmitWindow(k, g, input, windows[p], first_plane, h_base, w_base, form,
-                   [&](llvm::Value* t) { return codes ? t : EmitStoredTap(b, t); }, /*plain_inside=*/false);
+                   [&](llvm::Value* t) { return codes ? t : EmitStoredTap(b, t); },
+                   /*plain_inside=*/k.plan.window_copy_unrolled, /*channel_quads=*/k.plan.window_copy_unrolled);
       }
       // Output channels `count_channels` (1 or 2) from group * per_group + first_channel;
       // the sum of pixel p and channel i in tile_sums[p * count_channels + i].
