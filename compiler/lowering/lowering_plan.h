@@ -171,8 +171,9 @@ struct NodePlan {
   // taps' and the odd ones', joined (quantized_product_lowering.h), not one of bytes.
   bool window_gather_halfwords = false;
   // Window-dot's window of a planar input's int8 codes copied 16 input channels at a
-  // kernel position at a time, by two VLDRB.U16 gathers a plane apart and one VSTRB.8
-  // scatter (quantized_product_lowering.h), not code by code.
+  // kernel position at a time, by two VLDRB.U16 gathers of 8 codes a plane apart and
+  // one VSTRB.8 scatter (quantized_product_lowering.h: whole runs of 16 channels a
+  // group, at most 17 kernel positions), not code by code.
   bool window_copy_gathers = false;
   // What a codes kernel (int8_window_codes, kChannelLanes, kPixelLanes) subtracts from each input code
   // to store it in its window, and so how much of each sum the prepared bias
@@ -188,9 +189,9 @@ struct NodePlan {
   bool unrolled_interior = false;
   // The DSP pairs' window copy, not under --optimize size: a window inside the image
   // copied without the padding checks, and where the input channels stay a loop (more
-  // than 64 taps) four of them a step, unrolled, so that each tap's place in the pairs'
-  // order (StoredTap) is a constant offset (Cortex-M4, resnet8_int8: 23.84 -> 22.70 M
-  // instructions for 5.6 KB more code; lenet_int8 -10%).
+  // than 64 taps) and come in fours, four of them a step, unrolled, so that each tap's
+  // place in the pairs' order (StoredTap) is a constant offset (Cortex-M4, resnet8_int8:
+  // 23.84 -> 22.70 M instructions for 5.6 KB more code; lenet_int8 -10%).
   bool window_copy_unrolled = false;
   // The direct kernel on Arm's DSP extension without vector lanes, kernels 4 wide
   // (DS-CNN's 10x4 first layer): each kernel row of an input channel one 32-bit load of

@@ -729,7 +729,7 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   // pixel, the runs gather again for each: with more blocks or runs the copy is faster
   // (the 32- and 64-channel layers: 0.73 against 0.67 M, 0.83 against 0.54 M). Still so
   // with the copy by runs (NodePlan::window_copy_gathers, 2026-12-06): resnet8_int8 in
-  // balanced mode 3.06 M instructions, 3.13 M with its 16-channel layers copying.
+  // balanced mode 3.07 M instructions, 3.13 M with its 16-channel layers copying.
   const int64_t gather_reach = WindowDotGatherReach(graph, node, g);
   const bool gathers_whole = gather_reach >= 0 && gather_reach <= 255;
   // Farther taps by halfword offsets: MobileNet's first layer on its channels-last image

@@ -491,13 +491,28 @@ llvm::Value* WindowInside(KernelContext& k, const QuantizedConvGeometry& g, llvm
                   b.CreateICmpSLT(b.CreateAdd(w_base, k.Int((s.kernel_w - 1) * s.dilation_w)), k.Int(s.in_w))));
 }
 
+// body(true) where the window whose top left corner is (h_base, w_base) lies wholly
+// inside the image (WindowInside), else body(false): two branches, each its own code.
+void ForInsideOrBorder(KernelContext& k, const QuantizedConvGeometry& g, llvm::Value* h_base, llvm::Value* w_base,
+                       const std::function<void(bool inside)>& body) {
+  llvm::Value* interior = WindowInside(k, g, h_base, w_base);
+  k.When(interior, [&] { body(true); });
+  k.When(k.b.CreateNot(interior), [&] { body(false); });
+}
+
+// Whether input position (ih, iw) lies inside the image (i32 values; negative ones
+// compare as large unsigned ones).
+llvm::Value* PositionInside(KernelContext& k, const WindowGeometry& s, llvm::Value* ih, llvm::Value* iw) {
+  return k.b.CreateAnd(k.b.CreateICmpULT(ih, k.Int(s.in_h)), k.b.CreateICmpULT(iw, k.Int(s.in_w)));
+}
+
 // One output pixel's window in `form`, tap t = (c * kernel_h + kh) * kernel_w + kw (the
 // weights' order) stored at slot(t) of `window`. `first_plane` is the group's first input
 // plane, (h_base, w_base) the window's top left corner. With `plain_inside`, a window
 // wholly inside the image is copied without the padding checks (faster, twice the code).
-// With `channel_quads`, where the channels stay a loop, four of them a step, unrolled:
-// for a slot whose quads of taps stay together (slot(4q + u) = 4q + slot(u), as
-// StoredTap's), each tap's slot is then a constant offset from the step's.
+// With `channel_quads`, where the channels stay a loop and come in fours, four of them a
+// step, unrolled: for a slot whose quads of taps stay together (slot(4q + u) = 4q +
+// slot(u), as StoredTap's), each tap's slot is then a constant offset from the step's.
 void EmitWindow(KernelContext& k, const QuantizedConvGeometry& g, InputReader& input, llvm::Value* window,
                 llvm::Value* first_plane, llvm::Value* h_base, llvm::Value* w_base, const WindowForm& form,
                 const std::function<llvm::Value*(llvm::Value*)>& slot, bool plain_inside, bool channel_quads = false) {
@@ -527,7 +542,7 @@ void EmitWindow(KernelContext& k, const QuantizedConvGeometry& g, InputReader& i
       llvm::Value* offset = b.CreateAdd(b.CreateMul(ih, k.Int(s.in_w)), iw);
       llvm::Value* inside = nullptr;
       if (checked) {  // read a valid element (the plane's first) where the tap is padding
-        inside = b.CreateAnd(b.CreateICmpULT(ih, k.Int(s.in_h)), b.CreateICmpULT(iw, k.Int(s.in_w)));
+        inside = PositionInside(k, s, ih, iw);
         offset = b.CreateSelect(inside, offset, k.Int(0));
       }
       llvm::Value* value = b.CreateSub(input.Load(input.Index(b.CreateAdd(first_plane, c), offset)), form.subtracted);
@@ -539,9 +554,7 @@ void EmitWindow(KernelContext& k, const QuantizedConvGeometry& g, InputReader& i
     fill(/*checked=*/true);
     return;
   }
-  llvm::Value* interior = WindowInside(k, g, h_base, w_base);
-  k.When(interior, [&] { fill(/*checked=*/false); });
-  k.When(b.CreateNot(interior), [&] { fill(/*checked=*/true); });
+  ForInsideOrBorder(k, g, h_base, w_base, [&](bool inside) { fill(/*checked=*/!inside); });
 }
 
 // Where an output pixel's window lies: the group's first input plane (n * C + group *
@@ -718,8 +731,8 @@ llvm::Value* GatherChannelRun(llvm::IRBuilder<>& b, const WindowGeometry& s, llv
 // positions in a loop, each one's gathers predicated on its lying inside the image, the
 // runs in a loop in it (Cortex-M55, resnet8_int8's 32- and 64-channel 3x3 layers: 1.44
 // and 6.1 instructions a code for the copy code by code, inside and in the border).
-void EmitWindowByChannelGathers(KernelContext& k, const QuantizedConvGeometry& g, llvm::Value* window,
-                                const PixelWindow& at, const WindowForm& form, bool inside) {
+void EmitWindowByChannelGathers(KernelContext& k, const QuantizedConvGeometry& g, InputReader& input,
+                                llvm::Value* window, const PixelWindow& at, const WindowForm& form, bool inside) {
   const WindowGeometry& s = g.conv.window;
   llvm::IRBuilder<>& b = k.b;
   llvm::Type* i8 = b.getInt8Ty();
@@ -734,8 +747,7 @@ void EmitWindowByChannelGathers(KernelContext& k, const QuantizedConvGeometry& g
   // its channel's taps.
   auto copy_run = [&](llvm::Value* run, llvm::Value* offset, llvm::Value* tap, llvm::Value* position_inside) {
     llvm::Value* run_plane = b.CreateAdd(at.first_plane, b.CreateMul(run, k.Int(lanes)));
-    llvm::Value* base =
-        b.CreateGEP(i8, k.in[g.x_input], b.CreateAdd(b.CreateMul(run_plane, k.Int(s.in_h * s.in_w)), offset));
+    llvm::Value* base = b.CreateGEP(k.Elem(g.x_type), k.in[g.x_input], input.Index(run_plane, offset));
     llvm::Value* run_slots = b.CreateGEP(i8, window, b.CreateAdd(b.CreateMul(run, k.Int(lanes * plane_taps)), tap));
     llvm::Value* codes = GatherChannelRun(b, s, base, addends, position_inside);
     b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vstr_scatter_offset,
@@ -761,7 +773,7 @@ void EmitWindowByChannelGathers(KernelContext& k, const QuantizedConvGeometry& g
   k.LoopNest(positions, {{1, 0}, {0, 1}}, [&](llvm::Value* tap, const std::vector<llvm::Value*>& position) {
     llvm::Value* ih = b.CreateAdd(at.h_base, b.CreateMul(position[0], k.Int(s.dilation_h)));
     llvm::Value* iw = b.CreateAdd(at.w_base, b.CreateMul(position[1], k.Int(s.dilation_w)));
-    llvm::Value* position_inside = b.CreateAnd(b.CreateICmpULT(ih, k.Int(s.in_h)), b.CreateICmpULT(iw, k.Int(s.in_w)));
+    llvm::Value* position_inside = PositionInside(k, s, ih, iw);
     llvm::Value* offset = offset_of(ih, iw);
     k.Loop(runs, [&](llvm::Value* run) { copy_run(run, offset, tap, position_inside); }, /*allow_unrolling=*/false);
   });
@@ -821,7 +833,7 @@ void EmitChannelRunDots(KernelContext& k, const QuantizedConvGeometry& g, InputR
       llvm::Value* iw = b.CreateAdd(at.w_base, b.CreateMul(kw, k.Int(s.dilation_w)));
       llvm::Value* base = b.CreateGEP(k.Elem(g.x_type), x, b.CreateAdd(row, iw));
       llvm::Value* position_inside =
-          inside ? nullptr : b.CreateAnd(b.CreateICmpULT(ih, k.Int(s.in_h)), b.CreateICmpULT(iw, k.Int(s.in_w)));
+          inside ? nullptr : PositionInside(k, s, ih, iw);
       llvm::Value* codes = GatherChannelRun(b, s, base, addends, position_inside);
       llvm::Value* position = b.CreateAdd(b.CreateMul(row_run, k.Int(s.kernel_w)), kw);
       EmitHeliumByteDotStep(k, codes, b.CreateMul(position, k.Int(lanes * static_cast<int64_t>(rows.size()))), rows,
@@ -1090,11 +1102,10 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
         // Windows inside the image (most of them) gathered without predicates or
         // selects; the others' positions each tested.
         pixel_window = &at;
-        llvm::Value* interior = WindowInside(k, g, at.h_base, at.w_base);
-        for (bool inside : {true, false}) {
+        ForInsideOrBorder(k, g, at.h_base, at.w_base, [&](bool inside) {
           window_inside = inside;
-          k.When(inside ? interior : b.CreateNot(interior), [&] { per_pixel(at.group, at.n, at.out_pixel); });
-        }
+          per_pixel(at.group, at.n, at.out_pixel);
+        });
         return;
       }
       // Windows inside the image (most of them) gathered without masks, the others with
@@ -1110,11 +1121,8 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   }
   if (k.plan.window_copy_gathers) {
     ForEachPixel(k, g, [&](const PixelWindow& at) {
-      llvm::Value* interior = WindowInside(k, g, at.h_base, at.w_base);
-      for (bool inside : {true, false}) {
-        k.When(inside ? interior : b.CreateNot(interior),
-               [&] { EmitWindowByChannelGathers(k, g, window, at, form, inside); });
-      }
+      ForInsideOrBorder(k, g, at.h_base, at.w_base,
+                        [&](bool inside) { EmitWindowByChannelGathers(k, g, input, window, at, form, inside); });
       per_pixel(at.group, at.n, at.out_pixel);
     }, /*allow_unrolling=*/false);
     return;
