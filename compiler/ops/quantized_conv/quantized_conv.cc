@@ -832,8 +832,7 @@ void EmitChannelRunDots(KernelContext& k, const QuantizedConvGeometry& g, InputR
     auto position_at = [&](llvm::Value* kw) {
       llvm::Value* iw = b.CreateAdd(at.w_base, b.CreateMul(kw, k.Int(s.dilation_w)));
       llvm::Value* base = b.CreateGEP(k.Elem(g.x_type), x, b.CreateAdd(row, iw));
-      llvm::Value* position_inside =
-          inside ? nullptr : PositionInside(k, s, ih, iw);
+      llvm::Value* position_inside = inside ? nullptr : PositionInside(k, s, ih, iw);
       llvm::Value* codes = GatherChannelRun(b, s, base, addends, position_inside);
       llvm::Value* position = b.CreateAdd(b.CreateMul(row_run, k.Int(s.kernel_w)), kw);
       EmitHeliumByteDotStep(k, codes, b.CreateMul(position, k.Int(lanes * static_cast<int64_t>(rows.size()))), rows,
