@@ -1297,9 +1297,9 @@ TEST(Cli, WindowDotOnHeliumReadsChannelRunsInPlace) {
 // of 16 channels into its workspace (faster than the runs: more of them or more output
 // channels; memory mode within the bound), each run at a kernel position is gathered as
 // the runs read it in place and stored by one VSTRB.8 scatter, not code by code.
-// Outputs: the op model window_dot_copied_runs (uint8 codes, two groups of two runs,
-// border windows on every side; a pointwise layer over 64 channels) and the ResNet-8s'
-// firmware checks.
+// Outputs: the op models window_dot_copied_runs (uint8 codes, two groups of two runs,
+// border windows on every side; a pointwise layer over 64 channels) and
+// window_dot_copy_positions, and the ResNet-8s' firmware checks.
 TEST(Cli, WindowDotOnHeliumCopiesWindowsByChannelRuns) {
   TemporaryFolder m55, resnet;
   const CommandResult op = Modelc("compile " + kTestModels + "/window_dot_copied_runs.onnxtxt --dump-plan --name c "
@@ -1320,6 +1320,15 @@ TEST(Cli, WindowDotOnHeliumCopiesWindowsByChannelRuns) {
   EXPECT_TRUE(std::regex_search(resnet8.output, std::regex("'CONV_2D_9/conv' QLinearConv: window-dot[^\\n]*, copies "
                                                             "its windows by channel runs\n")))
       << resnet8.output;
+  // The limit: a run's slots within 255 bytes, at most 17 kernel positions (the op model
+  // window_dot_copy_positions: a 4x4 kernel by runs, a 5x5 one code by code).
+  TemporaryFolder positions;
+  const CommandResult limit = Modelc("compile " + kTestModels + "/window_dot_copy_positions.onnxtxt --dump-plan "
+                                     "--target thumbv8.1m.main-none-eabihf --cpu cortex-m55 -o " + positions.path());
+  ASSERT_EQ(limit.exit_code, 0) << limit.output;
+  EXPECT_NE(limit.output.find("'Conv_11'" + copies), std::string::npos) << limit.output;
+  EXPECT_NE(limit.output.find("'Conv_18' QLinearConv: window-dot, float requantisation\n      workspace window_codes"),
+            std::string::npos) << limit.output;
 }
 
 // On Arm's DSP extension without vector lanes (Cortex-M4) the direct kernel reads a
