@@ -1675,6 +1675,71 @@ g (float[1,1,4,4] x, float[1,1,4,4] r) => (float[1,1,4,4] y) {
   }
 }
 
+// ONNX Runtime's com.microsoft ops: an attribute its schema does not give the op is
+// refused, not ignored (RequantizationFormFollowsTheTarget: modelc's own); QGemm in a form
+// QLinearMatMul does not compute (alpha other than 1, a float output, a C per row and
+// column, too many inputs), a table activation's or QLinearConcat's quantisation computed
+// at run time (r) or a zero scale, a QLinearConcat input without its pair or of another
+// type, and a channels-last global average are refused naming the node; a scale computed
+// from constants is folded and taken.
+TEST(Cli, MicrosoftOpsOutsideTheirSchemasAndQGemmFormsNotComputedAreRefused) {
+  struct Case {
+    const char* node;
+    const char* says;
+  };
+  const Case cases[] = {
+      {"y = com.microsoft.QLinearAdd<foo = 1>(x, s, z, x, s, z, s, z)",
+       "node 'QLinearAdd_5' (QLinearAdd): com.microsoft.QLinearAdd has no attribute 'foo'"},
+      {"y = com.microsoft.QGemm<alpha = 2.0, transB = 1>(x, s, z, w, s, z, c, s, z)",
+       "node 'QGemm_5' (QGemm): QGemm with alpha 2 is not supported (only 1)"},
+      {"y = com.microsoft.QGemm<transB = 1>(x, s, z, w, s, z, c)",
+       "QGemm without y_scale and y_zero_point (a float or int32 output) is not supported"},
+      {"y = com.microsoft.QGemm<transB = 1>(x, s, z, w, s, z, cm, s, z)",
+       "QGemm's C of shape [2,4] is not supported (one element, [N] or [1, N]; N = 4)"},
+      {"y = com.microsoft.QLinearSigmoid(x, r, z, s, z)",
+       "com.microsoft.QLinearSigmoid's x_scale must be one float32 constant"},
+      {"y = com.microsoft.QGemm<transB = 1>(x, s, z, w, s, z, c, s, z, c)", "QGemm takes at most 9 inputs, got 10"},
+      {"n = Constant<value = float {0}>()\n  y = com.microsoft.QLinearLeakyRelu(x, s, z, n, z)",
+       "com.microsoft.QLinearLeakyRelu's y_scale is 0; it must be positive and finite"},
+      {"y = com.microsoft.QLinearGlobalAveragePool<channels_last = 1>(x, s, z, s, z)",
+       "QLinearGlobalAveragePool with channels_last = 1 is not supported"},
+      {"y = com.microsoft.QLinearConcat<axis = 0>(s, z, x, s)",
+       "QLinearConcat takes y_scale, y_zero_point and x, x_scale, x_zero_point for each input"},
+      {"y = com.microsoft.QLinearConcat<axis = 0>(s, z, x, r, z)",
+       "com.microsoft.QLinearConcat's x_scale must be one float32 constant"},
+      {"u = Constant<value = uint8 {0}>()\n  y = com.microsoft.QLinearConcat<axis = 0>(s, u, x, s, z)",
+       "com.microsoft.QLinearConcat's inputs and y_zero_point must be of one type"},
+  };
+  TemporaryFolder inputs;
+  for (const Case& c : cases) {
+    const std::string model = WriteFile(inputs, "microsoft.onnxtxt", absl::StrCat(R"(
+<ir_version: 8, opset_import: ["" : 13, "com.microsoft" : 1]>
+g (int8[2,4] x, float r) => (int8[2,4] y) {
+  s = Constant<value = float {0.1}>()
+  z = Constant<value = int8 {0}>()
+  w = Constant<value = int8[4,4] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}>()
+  c = Constant<value = int32[4] {1, 2, 3, 4}>()
+  cm = Constant<value = int32[2,4] {1, 2, 3, 4, 5, 6, 7, 8}>()
+  )", c.node, "\n}\n"));
+    ExpectCleanFailure("compile " + model, 1, {"microsoft.onnxtxt", c.says});
+  }
+  // Parameters computed from constants are constants: folded before the op is read.
+  const std::string folded = WriteFile(inputs, "folded.onnxtxt", R"(
+<ir_version: 8, opset_import: ["" : 13, "com.microsoft" : 1]>
+g (int8[2,4] x) => (int8[4,4] y) {
+  s = Constant<value = float {0.1}>()
+  two = Constant<value = float {2.0}>()
+  d = Mul(s, two)
+  z = Constant<value = int8 {0}>()
+  y = com.microsoft.QLinearConcat<axis = 0>(d, z, x, s, z, x, d, z)
+}
+)");
+  TemporaryFolder out;
+  const CommandResult compiled = Modelc("compile " + folded + " --dump-plan -o " + out.path());
+  ASSERT_EQ(compiled.exit_code, 0) << compiled.output;
+  EXPECT_NE(compiled.output.find("modelc.TableLookup"), std::string::npos) << compiled.output;
+}
+
 // On 32-bit targets generated code indexes with 32-bit integers: a tensor of 2.5 GiB is
 // refused there (naming it and the limit) and compiles for a 64-bit target.
 TEST(Cli, ThirtyTwoBitTargetsRefuseTensorsTheyCannotIndex) {
@@ -2069,8 +2134,8 @@ g (int8[1,4] a, float ys) => (int8[1,2] y) {
 )");
   ExpectCleanFailure("compile " + marked, 1,
                      {"marked.onnxtxt", "QLinearMatMul", "no attribute 'fixed_point_requantization'"});
-  // Nor on ONNX Runtime's ops, whose attributes take no schema check (the importer
-  // reserves the names): TFLite's arithmetic is the TFLite frontend's to ask for.
+  // Nor on ONNX Runtime's ops, whose schemas do not have it: TFLite's arithmetic is the
+  // TFLite frontend's to ask for.
   const std::string softmax = WriteFile(inputs, "softmax.onnxtxt",
                                         R"(<ir_version: 8, opset_import: ["" : 13, "com.microsoft" : 1]>
 g (int8[1,4] x) => (int8[1,4] y) {
@@ -2082,7 +2147,7 @@ g (int8[1,4] x) => (int8[1,4] y) {
 }
 )");
   ExpectCleanFailure("compile " + softmax, 1,
-                     {"softmax.onnxtxt", "attribute 'fixed_point_requantization' is reserved"});
+                     {"softmax.onnxtxt", "com.microsoft.QLinearSoftmax has no attribute 'fixed_point_requantization'"});
   // A matrix product's transposed operands are transpose sinking's (an absorbed adjoint),
   // whatever the opset (QLinearMatMul has no schema below opset 10 to refuse them).
   const std::string product = WriteFile(inputs, "product.onnxtxt", R"(<ir_version: 9, opset_import: ["" : 9]>

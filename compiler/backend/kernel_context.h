@@ -322,6 +322,9 @@ struct QuantizedAverage {
   const QuantizationParameters& x;
   const QuantizationParameters& y;
   bool integer_average = false;
+  // ONNX Runtime's QLinearGlobalAveragePool instead: each sum times x_scale / (y_scale *
+  // count), one multiplier.
+  bool one_multiplier = false;
   // TFLite's int8 MEAN instead (windows without padding): each sum of x - x_zero_point
   // times this Q31 multiplier and shift (1 / count folded in: TfliteMeanMultiplier),
   // two roundings, plus y's zero point.

@@ -272,11 +272,18 @@ absl::Status EmitPoolKernel(KernelContext& k, const QuantizedAverage* quantized_
             average = b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, average, b.getInt32(QuantizedMin(k.OutType())));
             average = b.CreateBinaryIntrinsic(llvm::Intrinsic::smin, average, b.getInt32(QuantizedMax(k.OutType())));
             result = b.CreateTrunc(average, k.Elem(k.OutType()));
-          } else if (quantised) {  // ((sum * x_scale) / count) / y_scale, requantised
+          } else if (quantised) {  // ((sum * x_scale) / count) / y_scale, or ORT's one multiplier, requantised
             const QuantizationParameters& x = quantized_average->x;
             const QuantizationParameters& y = quantized_average->y;
-            llvm::Value* real = b.CreateFMul(b.CreateSIToFP(result, k.F32()), EmitLoadScale(k, x, k.Int(0)));
-            llvm::Value* scaled = b.CreateFDiv(b.CreateFDiv(real, divisor), EmitLoadScale(k, y, k.Int(0)));
+            llvm::Value* scaled = nullptr;
+            if (quantized_average->one_multiplier) {
+              llvm::Value* x_scale = EmitLoadScale(k, x, k.Int(0));
+              llvm::Value* multiplier = b.CreateFDiv(x_scale, b.CreateFMul(EmitLoadScale(k, y, k.Int(0)), divisor));
+              scaled = b.CreateFMul(b.CreateSIToFP(result, k.F32()), multiplier);
+            } else {
+              llvm::Value* real = b.CreateFMul(b.CreateSIToFP(result, k.F32()), EmitLoadScale(k, x, k.Int(0)));
+              scaled = b.CreateFDiv(b.CreateFDiv(real, divisor), EmitLoadScale(k, y, k.Int(0)));
+            }
             result = EmitRoundToQuantized(k, scaled, EmitLoadZeroPoint(k, y, k.Int(0)), k.OutType());
           } else {
             result = b.CreateFDiv(result, divisor);

@@ -280,6 +280,11 @@ inline constexpr char kFusedCellClip[] = "fused_cell_clip";
 // kFixedPointRequantization; the TFLite frontend): its windows' sums, requantised by the
 // multiplier of x_scale / y_scale without MEAN's 1 / count folded in.
 inline constexpr char kFusedSum[] = "fused_sum";
+// A QLinearAveragePool that computes ONNX Runtime's QLinearGlobalAveragePool (internal
+// attribute; the ONNX frontend's reading of that com.microsoft op, microsoft_ops.h): each
+// window's sum of x - x_zero_point times one float multiplier, x_scale / (y_scale *
+// count), rounded half to even, plus y_zero_point (MLAS's portable and x86 arithmetic).
+inline constexpr char kFusedGlobalAverageScale[] = "fused_global_average_scale";
 // A QLinearMul that computes TFLite's int8 PRELU (internal attribute, with
 // kFixedPointRequantization; the TFLite frontend): a (x) times b (alpha) where
 // a - a_zero_point < 0, else a alone requantised by the multiplier of a_scale / c_scale.

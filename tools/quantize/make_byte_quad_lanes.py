@@ -10,25 +10,13 @@ same bytes.
     python3 -m venv .venv && .venv/bin/pip install -r tools/quantize/requirements.txt
     .venv/bin/python tools/quantize/make_byte_quad_lanes.py
 """
-import pathlib
-
 import numpy as np
-import onnx
-import onnx.parser
-import onnxruntime as ort
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-SAMPLES = 4
+from ort_op_model import flit, lit, write_op_model
 
 
 def model_text():
     r = np.random.default_rng(14)
-
-    def lit(a):
-        return ', '.join(str(int(v)) for v in a.flatten())
-
-    def flit(a):
-        return ', '.join(repr(float(v)) for v in a.flatten())
 
     w1 = r.integers(-127, 128, (16, 8, 3, 3))
     s1 = np.round(r.uniform(0.002, 0.01, 16), 5)
@@ -186,22 +174,7 @@ byte_quad_lanes (float[1,8,7,7] x, float[1,6,5,5] x2, float[2,4,24,24] x3) => (f
 
 
 def main():
-    text = model_text()
-    (ROOT / 'tests/models/byte_quad_lanes.onnxtxt').write_text(text)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    session = ort.InferenceSession(onnx.parser.parse_model(text).SerializeToString(), options,
-                                   providers=['CPUExecutionProvider'])
-    rng = np.random.default_rng(1)
-    inputs, outputs = [], []
-    for _ in range(SAMPLES):
-        feeds = {i.name: rng.uniform(-1.5, 2.5, i.shape).astype(np.float32) for i in session.get_inputs()}
-        inputs += [feeds[i.name].ravel() for i in session.get_inputs()]
-        outputs += [o.astype(np.float32).ravel() for o in session.run(None, feeds)]
-    data = ROOT / 'tests/data/int8_ops'
-    data.mkdir(parents=True, exist_ok=True)
-    np.concatenate(inputs).tofile(data / 'byte_quad_lanes.inputs.bin')
-    np.concatenate(outputs).tofile(data / 'byte_quad_lanes.ort_outputs.bin')
+    write_op_model('byte_quad_lanes', model_text(), 1)
 
 
 if __name__ == '__main__':

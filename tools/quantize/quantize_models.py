@@ -30,6 +30,8 @@ generator used); other models on their own inputs.
   python3 -m venv .venv && .venv/bin/pip install -r tools/quantize/requirements.txt
   .venv/bin/python tools/quantize/quantize_models.py models
   .venv/bin/python tools/quantize/quantize_models.py --shared ../shared/models tests/data/int8
+  .venv/bin/python tools/quantize/quantize_models.py --shared ../shared/models --qoperator \
+      tests/data/int8_qoperator ds_cnn_kws resnet8 lenet mlp fc_autoencoder_ad
 
 With --shared, the benchmark networks of ../shared/models (NAME.onnx and NAME.io.json)
 are quantised into the output folder. Their inputs come from the generator their
@@ -37,7 +39,10 @@ shipped input came from (mulberry32, uniform in [-1, 1); seed 12345 gives
 NAME.input.bin), so no input file is committed: calibration on seeds 100 to 115, test
 samples seeds 12345, 1, 2 and 3 (tests/test_support.h's Mulberry32Floats makes the same).
 Writes NAME_int8.onnx, NAME_int8.ort_outputs.bin, NAME_int8.ort_last_int8.bin,
-NAME_int8.last_int8.txt and NAME_int8.io.json.
+NAME_int8.last_int8.txt and NAME_int8.io.json. With --qoperator the same quantisation is
+written in ONNX Runtime's QOperator format (QLinearConv, com.microsoft's QGemm,
+QLinearAdd, QLinearAveragePool, QLinearSoftmax between one QuantizeLinear and one
+DequantizeLinear); its last int8 tensor is the final DequantizeLinear's input.
 
 Developer tool: the committed files are what the tests read. Deterministic for a given
 ONNX Runtime version.
@@ -80,9 +85,14 @@ def run_ort(model_path, input_name, samples):
 
 def last_quantised_tensor(model):
     """The int8 input of the DequantizeLinear feeding the op that writes the output
-    (through its QuantizeLinear/DequantizeLinear pair), if the model ends that way."""
+    (through its QuantizeLinear/DequantizeLinear pair), if the model ends that way; in
+    the QOperator format, the int8 tensor the final DequantizeLinear reads."""
     producer = {o: n for n in model.graph.node for o in n.output}
     node = producer.get(model.graph.output[0].name)
+    if node is not None and node.op_type == "DequantizeLinear":
+        writer = producer.get(node.input[0])
+        if writer is not None and writer.op_type != "QuantizeLinear":
+            return node.input[0]
     for op in ("DequantizeLinear", "QuantizeLinear"):
         if node is None or node.op_type != op:
             return None
@@ -131,7 +141,7 @@ def mulberry32(seed, count):
     return out
 
 
-def quantize_shared(shared, out_folder, name):
+def quantize_shared(shared, out_folder, name, quant_format=QuantFormat.QDQ):
     manifest = json.load(open(os.path.join(shared, name + ".io.json")))
     spec = manifest["inputs"][0]
     shape, input_name = spec["dims"], spec["name"]
@@ -143,7 +153,7 @@ def quantize_shared(shared, out_folder, name):
     out = os.path.join(out_folder, name + "_int8.onnx")
     prepared = os.path.join(out_folder, name + ".prepared.onnx")
     quant_pre_process(os.path.join(shared, name + ".onnx"), prepared, skip_symbolic_shape=True)
-    quantize_static(prepared, out, Samples(input_name, calibration), quant_format=QuantFormat.QDQ,
+    quantize_static(prepared, out, Samples(input_name, calibration), quant_format=quant_format,
                     per_channel=True, activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
                     calibrate_method=CalibrationMethod.MinMax, reduce_range=True,
                     extra_options={"ActivationSymmetric": False, "WeightSymmetric": True})
@@ -185,12 +195,15 @@ def write_references(folder, name, out, input_name, shape, samples, manifest, na
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", help="quantise the benchmark networks of this folder into FOLDER")
+    parser.add_argument("--qoperator", action="store_true",
+                        help="with --shared: ONNX Runtime's QOperator format (QLinearConv, QGemm, ...), not QDQ")
     parser.add_argument("folder")
     parser.add_argument("names", nargs="*", help="models to quantise (default: every NAME.io.json not _int8)")
     args = parser.parse_args()
     if args.shared:
         for name in args.names or sorted(f[:-len(".onnx")] for f in os.listdir(args.shared) if f.endswith(".onnx")):
-            quantize_shared(args.shared, args.folder, name)
+            quantize_shared(args.shared, args.folder, name,
+                            QuantFormat.QOperator if args.qoperator else QuantFormat.QDQ)
             print(f"{name}_int8: written; onnxruntime {ort.__version__}")
         return
     names = args.names or sorted(f[:-len(".io.json")] for f in os.listdir(args.folder)

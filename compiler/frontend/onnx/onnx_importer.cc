@@ -23,6 +23,7 @@
 #include "compiler/frontend/onnx/schema_functions.h"
 #include "compiler/frontend/onnx/model_loader.h"
 #include "compiler/frontend/onnx/op_versions.h"
+#include "compiler/frontend/onnx/microsoft_ops.h"
 #include "compiler/frontend/onnx/tensor_conversion.h"
 #include "compiler/ops/quantize/fixed_point_multiplier.h"
 #include "compiler/ops/quantize/half_rounding.h"
@@ -63,18 +64,22 @@ absl::StatusOr<int64_t> DefaultOpset(const onnx::ModelProto& model) {
   return absl::InvalidArgumentError("the model imports no opset of the default ONNX domain");
 }
 
-// An op of the default domain under an old name the op table does not use: Scatter
-// (opsets 9 and 10, deprecated in 11) is ScatterElements, with the same attribute.
-std::optional<OpKind> RenamedOp(const std::string& op_type) {
-  if (op_type == "Scatter") return OpKind::kScatterElements;
-  return std::nullopt;
+// An op under a name the op table does not use: Scatter (opsets 9 and 10, deprecated in
+// 11) is ScatterElements, with the same attribute; ONNX Runtime's QGemm,
+// QLinearGlobalAveragePool, QLinearSigmoid, QLinearLeakyRelu and QLinearConcat are ops of
+// modelc's own, read by ReadMicrosoftOp (microsoft_ops.h).
+std::optional<OpKind> RenamedOp(const onnx::NodeProto& node) {
+  if (IsDefaultOnnxDomain(node.domain()) && node.op_type() == "Scatter") return OpKind::kScatterElements;
+  return MicrosoftOpReadAs(node);
 }
 
 bool IsKnownOp(const onnx::NodeProto& node) {
-  if (!IsDefaultOnnxDomain(node.domain())) return OpKindFromOnnxName(node.op_type(), node.domain()).has_value();
+  if (!IsDefaultOnnxDomain(node.domain())) {
+    return OpKindFromOnnxName(node.op_type(), node.domain()).has_value() || RenamedOp(node);
+  }
   return node.op_type() == "Constant" || node.op_type() == "CastLike" || node.op_type() == "If" ||
          node.op_type() == "Scan" || node.op_type() == "Loop" || IsCompileTimeOp(node.op_type()) ||
-         OpKindFromOnnxName(node.op_type()) || RenamedOp(node.op_type());
+         OpKindFromOnnxName(node.op_type()) || RenamedOp(node);
 }
 
 // Lists the unsupported operators of a graph and of the graphs nested in its nodes
@@ -293,7 +298,7 @@ absl::StatusOr<AttributeMap> ConvertAttributes(const onnx::NodeProto& node) {
   AttributeMap map;
   for (const onnx::AttributeProto& attribute : node.attribute()) {
     // The passes' attributes, and those the TFLite frontend sets to make an op compute as
-    // TFLite's reference kernels (any domain: com.microsoft's ops take no schema check).
+    // TFLite's reference kernels (any domain: modelc's own ops take no schema check).
     // A matrix product's transposed operands (transpose sinking's, a TFLite fully
     // connected layer's weights) are the compiler's too: ONNX's MatMuls have none.
     const bool product = node.op_type() == "MatMul" || node.op_type() == "QLinearMatMul" ||
@@ -409,7 +414,7 @@ class GraphBuilder : public BodyImporter {
 
  private:
   absl::Status AddNode(const onnx::NodeProto& proto, int index) {
-    if (IsDefaultOnnxDomain(proto.domain())) RETURN_IF_ERROR(CheckAttributesKnown(proto, opset_));
+    RETURN_IF_ERROR(CheckAttributesKnown(proto, opset_));
     if (proto.op_type() == "Constant") {
       ASSIGN_OR_RETURN(TensorData data, ConstantNodeValue(proto));
       return AddConstantOutput(proto, std::move(data));
@@ -438,12 +443,14 @@ class GraphBuilder : public BodyImporter {
     }
     Node node;
     node.guard = guard_;
-    const std::optional<OpKind> renamed = IsDefaultOnnxDomain(proto.domain()) ? RenamedOp(proto.op_type()) : std::nullopt;
+    const std::optional<OpKind> renamed = RenamedOp(proto);
     node.op = proto.op_type() == "CastLike" ? OpKind::kCast
               : renamed                     ? *renamed
                                             : *OpKindFromOnnxName(proto.op_type(), proto.domain());
     node.name = node_name;
-    if (const int internal = FirstInternalInput(node.op); internal >= 0 && proto.input_size() > internal) {
+    // (QGemm's inputs are not QLinearMatMul's: ReadMicrosoftOp places them.)
+    const bool microsoft = MicrosoftOpReadAs(proto).has_value();
+    if (const int internal = FirstInternalInput(node.op); internal >= 0 && proto.input_size() > internal && !microsoft) {
       return absl::InvalidArgumentError(absl::StrCat(proto.op_type(), " takes at most ", internal, " inputs, got ",
                                                      proto.input_size()));
     }
@@ -467,6 +474,10 @@ class GraphBuilder : public BodyImporter {
       node.inputs.push_back(it->second);
     }
     while (!node.inputs.empty() && node.inputs.back() == kNoValue) node.inputs.pop_back();
+    if (microsoft) {  // the readers take constants (scales, weights, C) as constants
+      for (ValueId input : node.inputs) RETURN_IF_ERROR(FoldProducers(input));
+      RETURN_IF_ERROR(ReadMicrosoftOp(proto, graph_, node));
+    }
     if (GetOpInfo(node.op).Has(op_traits::kOnlyFirstInputIsData)) {
       for (size_t i = 1; i < node.inputs.size(); ++i) RETURN_IF_ERROR(FoldProducers(node.inputs[i]));
     }

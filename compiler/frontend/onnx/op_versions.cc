@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <optional>
 #include <set>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "onnx/defs/schema.h"
@@ -71,6 +72,28 @@ constexpr AttributeChange kChanges[] = {
     {"GroupNormalization", 21, "stash_type", true},
 };
 
+// The attributes of the com.microsoft ops modelc reads, from ONNX Runtime's operator
+// schemas (onnxruntime 1.20's get_all_operator_schema(); each is at version 1).
+// QLinearAdd, QLinearMul and QLinearSigmoid have none.
+constexpr std::pair<const char*, const char*> kMicrosoftAttributes[] = {
+    {"QGemm", "alpha"}, {"QGemm", "transA"}, {"QGemm", "transB"},
+    {"QLinearAveragePool", "auto_pad"}, {"QLinearAveragePool", "ceil_mode"},
+    {"QLinearAveragePool", "channels_last"}, {"QLinearAveragePool", "count_include_pad"},
+    {"QLinearAveragePool", "kernel_shape"}, {"QLinearAveragePool", "pads"}, {"QLinearAveragePool", "strides"},
+    {"QLinearConcat", "axis"},
+    {"QLinearGlobalAveragePool", "channels_last"},
+    {"QLinearLeakyRelu", "alpha"},
+    {"QLinearSoftmax", "axis"}, {"QLinearSoftmax", "opset"},
+};
+
+std::set<std::string> MicrosoftAttributes(const std::string& op) {
+  std::set<std::string> names;
+  for (const auto& [name, attribute] : kMicrosoftAttributes) {
+    if (op == name) names.insert(attribute);
+  }
+  return names;
+}
+
 // The attributes `op` has at `opset`; nullopt when the library has no schema for it
 // at an opset it knows (the op does not exist there: ONNX's checker says so).
 std::optional<std::set<std::string>> AttributesAt(const std::string& op, int64_t opset) {
@@ -95,12 +118,16 @@ std::optional<std::set<std::string>> AttributesAt(const std::string& op, int64_t
 }  // namespace
 
 absl::Status CheckAttributesKnown(const onnx::NodeProto& node, int64_t opset) {
-  const std::optional<std::set<std::string>> known = AttributesAt(node.op_type(), opset);
+  const bool microsoft = node.domain() == kMicrosoftDomain;
+  if (!microsoft && !IsDefaultOnnxDomain(node.domain())) return absl::OkStatus();
+  const std::optional<std::set<std::string>> known =
+      microsoft ? MicrosoftAttributes(node.op_type()) : AttributesAt(node.op_type(), opset);
   if (!known) return absl::OkStatus();
   for (const onnx::AttributeProto& attribute : node.attribute()) {
     if (known->count(attribute.name())) continue;
-    return absl::InvalidArgumentError(absl::StrCat(node.op_type(), " at opset ", opset, " has no attribute '",
-                                                   attribute.name(), "'"));
+    const std::string op = microsoft ? absl::StrCat(kMicrosoftDomain, ".", node.op_type())
+                                     : absl::StrCat(node.op_type(), " at opset ", opset);
+    return absl::InvalidArgumentError(absl::StrCat(op, " has no attribute '", attribute.name(), "'"));
   }
   return absl::OkStatus();
 }

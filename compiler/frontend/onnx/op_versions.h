@@ -28,8 +28,13 @@ inline constexpr int64_t kMaxOnnxLibraryIrVersion = 8;
 // ONNX's default operator domain: "" or its name "ai.onnx".
 inline bool IsDefaultOnnxDomain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
 
-// OK when every attribute of `node` (default domain) is one its op has at `opset`;
-// otherwise names the first that is not.
+// ONNX Runtime's operator domain, whose quantised ops (QLinearAdd, QGemm, ...) its
+// quantiser writes.
+inline constexpr char kMicrosoftDomain[] = "com.microsoft";
+
+// OK when every attribute of `node` is one its op has: at `opset` for the default
+// domain, in ONNX Runtime's schema for com.microsoft (op_versions.cc lists them); an op
+// of another domain is not checked. Otherwise names the first that is not.
 absl::Status CheckAttributesKnown(const onnx::NodeProto& node, int64_t opset);
 
 }  // namespace modelc

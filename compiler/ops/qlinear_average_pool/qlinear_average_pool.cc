@@ -12,7 +12,9 @@
 // width; windows without padding, constant scales) TFLite's MEAN instead:
 //   y = MultiplyByFixedPoint(sum(x - x_zero_point), TfliteMeanMultiplier(...)) + y_zero_point
 // (fixed_point_multiplier.h), saturated; with kFusedSum as well (its int8 SUM) the
-// multiplier's count is 1: the sum requantised.
+// multiplier's count is 1: the sum requantised. With kFusedGlobalAverageScale (ONNX
+// Runtime's QLinearGlobalAveragePool, as the ONNX frontend reads it) ORT's one multiplier:
+//   y = round_half_even(sum * (x_scale / (y_scale * count))) + y_zero_point, saturated.
 // The kernel is the pool kernels' window walk (kernels_window.cc).
 #include <algorithm>
 
@@ -31,6 +33,7 @@ struct QLinearAveragePoolGeometry {
   QuantizationParameters x, y;
   Shape out_shape;
   bool sum = false;  // kFusedSum: TFLite's SUM, not its MEAN
+  bool one_multiplier = false;  // kFusedGlobalAverageScale: ORT's QLinearGlobalAveragePool
 };
 
 absl::StatusOr<QLinearAveragePoolGeometry> ResolveQLinearAveragePool(const Graph& graph, const Node& node) {
@@ -45,6 +48,11 @@ absl::StatusOr<QLinearAveragePoolGeometry> ResolveQLinearAveragePool(const Graph
   ASSIGN_OR_RETURN(g.y, ResolveQuantization(graph, node, 3, 4, g.out_shape, std::nullopt, "y"));
   ASSIGN_OR_RETURN(int64_t sum, node.attributes.GetInt(kFusedSum, 0));
   g.sum = sum != 0;
+  ASSIGN_OR_RETURN(int64_t one_multiplier, node.attributes.GetInt(kFusedGlobalAverageScale, 0));
+  g.one_multiplier = one_multiplier != 0;
+  if (g.one_multiplier && (RequantizesInFixedPoint(node) || HalfRoundingOf(node) != HalfRounding::kToEven)) {
+    return absl::InvalidArgumentError("ONNX Runtime's global average takes neither fixed point nor another rounding");
+  }
   if (g.sum && !RequantizesInFixedPoint(node)) {
     return absl::InvalidArgumentError("a QLinearAveragePool summing its windows needs TFLite's fixed-point requantisation");
   }
@@ -85,7 +93,11 @@ int32_t IntegerAverage(int32_t sum_of_x, int64_t count) {
   return (sum_of_x > 0 ? sum_of_x + half : sum_of_x - half) / n;
 }
 
-float RequantizedAverage(int32_t sum, int64_t count, float x_scale, float y_scale) {
+// The average of a window's sum of x - x_zero_point in y's units, before rounding: the
+// float operations of dequantise, average, quantise, in that order, or ORT's one
+// multiplier of the global average.
+float RequantizedAverage(int32_t sum, int64_t count, float x_scale, float y_scale, bool one_multiplier) {
+  if (one_multiplier) return static_cast<float>(sum) * (x_scale / (y_scale * static_cast<float>(count)));
   return ((static_cast<float>(sum) * x_scale) / static_cast<float>(count)) / y_scale;
 }
 
@@ -135,14 +147,15 @@ absl::StatusOr<std::vector<TensorData>> EvaluateQLinearAveragePool(const Graph& 
             result = std::clamp(average, QuantizedMin(g.y.type), QuantizedMax(g.y.type));
             continue;
           }
-          result = RoundToQuantized(RequantizedAverage(sum, count, qx.scale[0], qy.scale[0]), qy.zero_point[0], g.y.type);
+          result = RoundToQuantized(RequantizedAverage(sum, count, qx.scale[0], qy.scale[0], g.one_multiplier),
+                                    qy.zero_point[0], g.y.type);
         }
   return std::vector<TensorData>{TensorFromInt32(graph.value(node.outputs[0]).type, y)};
 }
 
 absl::Status EmitQLinearAveragePoolKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(QLinearAveragePoolGeometry g, ResolveQLinearAveragePool(k.graph, k.node));
-  QuantizedAverage average{g.x, g.y, HalfRoundingOf(k.node) == HalfRounding::kAwayFromZero};
+  QuantizedAverage average{g.x, g.y, HalfRoundingOf(k.node) == HalfRounding::kAwayFromZero, g.one_multiplier};
   if (const std::optional<FixedPointMultiplier> mean = TfliteMeanOf(k.graph, k.node, g)) {
     average.mean_multiplier_and_shift = std::make_pair(mean->multiplier, mean->shift);
   }

@@ -2,7 +2,8 @@
 // tensor given as its table, y = table[x - min(x's type)]: 256 entries of y's type,
 // made while compiling by whoever knows the function's integer arithmetic (the TFLite
 // frontend's int8 RELU, RELU6, RELU_N1_TO_1, LEAKY_RELU, HARD_SWISH, LOGISTIC and TANH:
-// tflite_activation_tables.h).
+// tflite_activation_tables.h; the ONNX frontend's ONNX Runtime QLinearSigmoid,
+// QLinearLeakyRelu and QLinearConcat's requantised inputs: ort_activation_tables.h).
 // Inputs x, table (a constant [256]), y_scale, y_zero_point (constants, per tensor: the
 // output's quantisation, which the table already applies; the header states it). May
 // write over x.
