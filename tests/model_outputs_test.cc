@@ -372,13 +372,16 @@ TEST(Int8Networks, OtherX86GenerationsMatchOnnxRuntime) {
 // The op models byte_quad_lanes (tools/quantize/make_byte_quad_lanes.py: int8
 // convolutions and a Gemm in the forms x86's VPDPBUSD kernels take) and microsoft_ops
 // (make_microsoft_ops.py: ONNX Runtime's QGemm, QLinearGlobalAveragePool, QLinearSigmoid,
-// QLinearLeakyRelu and QLinearConcat) on ONNX Runtime's four inputs, every output element equal to
-// ORT's: as this machine's plan compiles them, byte_quad_lanes also in memory mode and
-// for the other x86 generations it runs (tests/CMakeLists.txt).
+// QLinearLeakyRelu and QLinearConcat) on ONNX Runtime's four inputs, every output
+// element equal to ORT's: as this machine's plan compiles them, byte_quad_lanes also in
+// memory mode and for the other x86 generations it runs (tests/CMakeLists.txt).
 TEST(Int8OpModels, MatchOnnxRuntimeExactly) {
   const auto models = ModelsOfKind("int8_ops");
-  ASSERT_TRUE(std::any_of(models.begin(), models.end(), [](const CompiledModelEntry* m) { return m->name == "byte_quad_lanes"; }));
-  ASSERT_TRUE(std::any_of(models.begin(), models.end(), [](const CompiledModelEntry* m) { return m->name == "microsoft_ops"; }));
+  auto registered = [&](const std::string& name) {
+    return std::any_of(models.begin(), models.end(), [&](const CompiledModelEntry* m) { return m->name == name; });
+  };
+  ASSERT_TRUE(registered("byte_quad_lanes"));
+  ASSERT_TRUE(registered("microsoft_ops"));
   for (const CompiledModelEntry* model : models) {
     const modelc_model_info& info = *model->info;
     const std::vector<float> inputs = ReadFloats(model->data_prefix + ".inputs.bin");

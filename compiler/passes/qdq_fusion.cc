@@ -36,7 +36,6 @@
 // the weights stay int8 in flash instead of being folded into float weights.
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "compiler/ir/op_geometry.h"
@@ -131,15 +130,8 @@ absl::Status CheckBias(const Graph& graph, const Node& node, const QuantizedOper
 // [K, N] int8 weights as [N, K] (each output column's weights contiguous), a new
 // constant; the old one, unreferenced, is not emitted.
 ValueId TransposedWeights(Graph& graph, ValueId weights) {
-  const TensorData& w = *graph.value(weights).constant;
-  const int64_t rows = w.type().shape[0], columns = w.type().shape[1];
-  const int64_t size = ByteSize(w.type().element_type);
-  std::vector<uint8_t> bytes(w.bytes().size());
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < columns; ++c)
-      std::memcpy(bytes.data() + (c * rows + r) * size, w.bytes().data() + (r * columns + c) * size, size);
   return graph.AddConstant(absl::StrCat(graph.value(weights).name, ".transposed"),
-                           TensorData(TensorType{w.type().element_type, {columns, rows}}, std::move(bytes)));
+                           PermuteTensorData(*graph.value(weights).constant, {1, 0}));
 }
 
 bool ZeroPointIsTypeMinimum(const Graph& graph, const QuantizedOperand& q) {

@@ -13,6 +13,15 @@
 namespace modelc {
 namespace {
 
+// The op as its messages name it: "com.microsoft.QLinearSigmoid".
+std::string MicrosoftOpName(const onnx::NodeProto& proto) { return absl::StrCat(kMicrosoftDomain, ".", proto.op_type()); }
+
+// That a table op's codes are 8-bit, as its tables' 256 entries take them.
+absl::Status CheckEightBit(const std::string& op, DataType type) {
+  if (type == DataType::kInt8 || type == DataType::kUInt8) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(op, " takes int8 or uint8, not ", DataTypeName(type)));
+}
+
 // The operands an op's reader takes: x (or A) present, at most `most` in all.
 absl::Status CheckOperands(const onnx::NodeProto& proto, const Node& node, size_t most) {
   if (node.inputs.empty() || node.inputs[0] == kNoValue) {
@@ -155,12 +164,10 @@ ValueId TableConstant(Graph& graph, const std::string& name, DataType type, cons
 // quantization.h's CheckConstantScale's, which the frontend, free of LLVM, cannot call.)
 absl::Status ReadQLinearActivation(const onnx::NodeProto& proto, Graph& graph, Node& node) {
   RETURN_IF_ERROR(CheckOperands(proto, node, 5));
-  const std::string op = absl::StrCat(kMicrosoftDomain, ".", proto.op_type());
+  const std::string op = MicrosoftOpName(proto);
   node.inputs.resize(5, kNoValue);
   const DataType type = graph.InputType(node, 0).element_type;
-  if (type != DataType::kInt8 && type != DataType::kUInt8) {
-    return absl::InvalidArgumentError(absl::StrCat(op, " takes int8 or uint8, not ", DataTypeName(type)));
-  }
+  RETURN_IF_ERROR(CheckEightBit(op, type));
   ASSIGN_OR_RETURN(const float x_scale, TableScale(graph, node, 1, op, "x_scale"));
   ASSIGN_OR_RETURN(const int32_t x_zero_point, TableZeroPoint(graph, node, 2, type, op, "x_zero_point"));
   ASSIGN_OR_RETURN(const float y_scale, TableScale(graph, node, 3, op, "y_scale"));
@@ -190,7 +197,7 @@ absl::Status ReadQLinearActivation(const onnx::NodeProto& proto, Graph& graph, N
 // (ORT copies those). The parameters must be constants (ORT builds the tables at run
 // time otherwise).
 absl::Status ReadQLinearConcat(const onnx::NodeProto& proto, Graph& graph, Node& node) {
-  const std::string op = absl::StrCat(kMicrosoftDomain, ".", proto.op_type());
+  const std::string op = MicrosoftOpName(proto);
   if (node.inputs.size() < 5 || (node.inputs.size() - 2) % 3 != 0 ||
       std::find(node.inputs.begin(), node.inputs.end(), kNoValue) != node.inputs.end()) {
     return absl::InvalidArgumentError(
@@ -202,9 +209,7 @@ absl::Status ReadQLinearConcat(const onnx::NodeProto& proto, Graph& graph, Node&
                                                  GetOpInfo(OpKind::kConcat).max_inputs, ")"));
   }
   const DataType type = graph.InputType(node, 1).element_type;
-  if (type != DataType::kInt8 && type != DataType::kUInt8) {
-    return absl::InvalidArgumentError(absl::StrCat(op, " takes int8 or uint8, not ", DataTypeName(type)));
-  }
+  RETURN_IF_ERROR(CheckEightBit(op, type));
   ASSIGN_OR_RETURN(const float y_scale, TableScale(graph, node, 0, op, "y_scale"));
   ASSIGN_OR_RETURN(const int32_t y_zero_point, TableZeroPoint(graph, node, 1, type, op, "y_zero_point"));
   std::vector<ValueId> parts;
