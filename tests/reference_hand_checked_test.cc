@@ -545,6 +545,16 @@ std::vector<HandCase> Cases() {
        "  ys = Constant<value = float {1.5}>()\n  yz = Constant<value = int8 {-3}>()\n"
        "  y = modelc.Requantize(a, xs, xz, ys, yz)",
        {I8({4}, {10, -20, 0, 127})}, {I8({4}, {0, -11, -4, 39})}},
+      // ONNX Runtime's arithmetic: a - 2 = [8, -22, 6, 125], b + 1 = [5, 8, 1, 101];
+      // products 40, -176, 6, 12625 times 0.5 x 0.25 / 0.5 = 0.25 plus the zero point 3,
+      // in float: 13, -41, 4.5 (to even: 4; rounding first would give 2 + 3 = 5), 3159.25
+      // (saturates).
+      {"com.microsoft.QLinearMul",
+       "as = Constant<value = float {0.5}>()\n  az = Constant<value = int8 {2}>()\n"
+       "  bs = Constant<value = float {0.25}>()\n  bz = Constant<value = int8 {-1}>()\n"
+       "  cs = Constant<value = float {0.5}>()\n  cz = Constant<value = int8 {3}>()\n"
+       "  y = com.microsoft.QLinearMul(a, as, az, b, bs, bz, cs, cz)",
+       {I8({4}, {10, -20, 8, 127}), I8({4}, {4, 7, 0, 100})}, {I8({4}, {13, -41, 4, 127})}},
       {"com.microsoft.QLinearMul", "", {I8({4}, {10, -20, 3, 127}), I8({4}, {4, 7, -9, 100})},
        {I8({4}, {12, -24, 4, 127})}, 13, "tflite", TfliteMulGraph},
       {"com.microsoft.QLinearMul", "", {I8({4}, {10, -20, 3, 2}), I8({4}, {4, 7, -9, 100})},

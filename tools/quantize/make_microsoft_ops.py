@@ -9,7 +9,12 @@ its own, in the forms ORT's quantiser and hand-made QOperator models give them.
   QLinearSigmoid and QLinearLeakyRelu: int8 and uint8, x's zero point absent, alpha
     given and default, every int8 code (past the logistic's clamp at +-18);
   QLinearConcat: int8 and uint8, inputs with the output's scale and zero point and
-    with others.
+    with others;
+  QLinearMul: int8 on inputs whose every product tells ORT's arithmetic (the zero point
+    added in float before rounding) from rounding first, uint8 by a constant scalar, a
+    column broadcast, c's zero point absent (ORT 1.20's type inference
+    fails on an absent a or b zero point), and a ratio of scales so large that products
+    pass 2^31 (x86's conversion then gives the type's minimum).
 Weights from numpy's default_rng(15), 7-bit as tools/quantize's networks' (ORT's x86
 products saturate otherwise); inputs from default_rng(2). Deterministic: running it
 again gives the same bytes.
@@ -35,7 +40,7 @@ def model_text():
     wd = r.integers(65, 192, (10, 40))
     ce = r.integers(-3000, 3000, 6)
     return f'''<ir_version: 8, opset_import: ["" : 13, "com.microsoft" : 1]>
-microsoft_ops (float[3,40] x, float[40,3] xt, float[40,6] z, float[2,3,7,7] p, float[1,4,5,3] pu, float[1,5,9] pl, float[1,6,1,1] po, float[4,64] a, float[6,40] zt, float[4,64] wide) => (float[3,12] gemm_a, float[3,12] gemm_b, float[3,8] gemm_c, float[3,10] gemm_d, float[3,6] gemm_e, float[2,3,1,1] pool_a, float[1,4,1,1] pool_b, float[1,5,1] pool_c, float[1,6,1,1] pool_d, float[4,64] sigmoid_a, float[4,64] sigmoid_b, float[4,64] leaky_a, float[4,64] leaky_b, float[3,6] gemm_f, float[4,64] sigmoid_c, float[4,192] concat_a, float[8,64] concat_b, float[4,64] concat_c) {{
+microsoft_ops (float[3,40] x, float[40,3] xt, float[40,6] z, float[2,3,7,7] p, float[1,4,5,3] pu, float[1,5,9] pl, float[1,6,1,1] po, float[4,64] a, float[6,40] zt, float[4,64] wide, float[4,64] ma, float[4,64] mb, float[4,1] col) => (float[3,12] gemm_a, float[3,12] gemm_b, float[3,8] gemm_c, float[3,10] gemm_d, float[3,6] gemm_e, float[2,3,1,1] pool_a, float[1,4,1,1] pool_b, float[1,5,1] pool_c, float[1,6,1,1] pool_d, float[4,64] sigmoid_a, float[4,64] sigmoid_b, float[4,64] leaky_a, float[4,64] leaky_b, float[3,6] gemm_f, float[4,64] sigmoid_c, float[4,192] concat_a, float[8,64] concat_b, float[4,64] concat_c, float[4,64] mul_a, float[4,64] mul_b, float[4,64] mul_c, float[4,64] mul_d, float[4,64] mul_e) {{
   # a: as ORT's quantiser writes a Gemm: B [N, K] (transB), per-column scales, C [N];
   # b: B [K, N], per tensor, C [1, N], y's zero point not 0; c: A given as [K, M]
   # (transA), B [K, N] per column, no C; d: uint8 A and B (zero point 128), C one
@@ -48,6 +53,9 @@ microsoft_ops (float[3,40] x, float[40,3] xt, float[40,6] z, float[2,3,7,7] p, f
   # (ORT 1.20 reads past the inputs of a QLinearSigmoid without y_zero_point).
   # QLinearConcat: a: int8 along axis 1, the middle input with y's pair (copied), the
   # others requantised; b: uint8 along axis 0; c: one input, copied, along axis -1.
+  # QLinearMul (ORT's x86 arithmetic): a: int8, every product a telling one; b: uint8
+  # by a constant scalar; c: int8 by a column; d: uint8, no c zero point; e: int8, the
+  # ratio of scales 6.3e5 (overflow past 2^31 gives -128).
   xs = Constant<value = float {{0.02}}>()
   xz = Constant<value = int8 {{-5}}>()
   xq = QuantizeLinear(x, xs, xz)
@@ -165,6 +173,35 @@ microsoft_ops (float[3,40] x, float[40,3] xt, float[40,6] z, float[2,3,7,7] p, f
   concat_b = DequantizeLinear(cqb, cbs, cbz)
   cqc = com.microsoft.QLinearConcat<axis = -1>(cas, caz, a3q, cas, caz)
   concat_c = DequantizeLinear(cqc, cas, caz)
+  mas = Constant<value = float {{{MUL_A[0]!r}}}>()
+  maz = Constant<value = int8 {{{MUL_A[1]}}}>()
+  maq = QuantizeLinear(ma, mas, maz)
+  mbs = Constant<value = float {{{MUL_A[2]!r}}}>()
+  mbz = Constant<value = int8 {{{MUL_A[3]}}}>()
+  mbq = QuantizeLinear(mb, mbs, mbz)
+  mcs = Constant<value = float {{{MUL_A[4]!r}}}>()
+  mcz = Constant<value = int8 {{{MUL_A[5]}}}>()
+  mqa = com.microsoft.QLinearMul(maq, mas, maz, mbq, mbs, mbz, mcs, mcz)
+  mul_a = DequantizeLinear(mqa, mcs, mcz)
+  mk = Constant<value = uint8 {{200}}>()
+  mks = Constant<value = float {{0.004}}>()
+  mkz = Constant<value = uint8 {{128}}>()
+  mbos = Constant<value = float {{0.03}}>()
+  mboz = Constant<value = uint8 {{100}}>()
+  mqb = com.microsoft.QLinearMul(auq, as, auz, mk, mks, mkz, mbos, mboz)
+  mul_b = DequantizeLinear(mqb, mbos, mboz)
+  colq = QuantizeLinear(col, a2s, a2z)
+  mccs = Constant<value = float {{0.04}}>()
+  mccz = Constant<value = int8 {{-3}}>()
+  mqc = com.microsoft.QLinearMul(aq, as, az, colq, a2s, a2z, mccs, mccz)
+  mul_c = DequantizeLinear(mqc, mccs, mccz)
+  mds = Constant<value = float {{0.02}}>()
+  mqd = com.microsoft.QLinearMul(au, aus, u0, auq, as, auz, mds)
+  mul_d = DequantizeLinear(mqd, mds)
+  mes = Constant<value = float {{1e-09}}>()
+  mez = Constant<value = int8 {{6}}>()
+  mqe = com.microsoft.QLinearMul(aq, as, az, a2q, a2s, a2z, mes, mez)
+  mul_e = DequantizeLinear(mqe, mes, mez)
 }}
 '''
 
@@ -199,10 +236,33 @@ def pool_input(shape, rng):
     return (codes.astype(np.float32) * POOL_X_SCALE).reshape(shape)
 
 
+# mul_a's a_scale, a_zero_point, b_scale, b_zero_point, c_scale, c_zero_point.
+MUL_A = (0.02, -5, 0.013, 3, 0.05, 7)
+
+
+def telling_products():
+    """The int8 code pairs (a, b) whose product ORT's x86 QLinearMul requantises (the
+    zero point added in float, then rounded) to another code than rounding first and
+    adding the zero point after: with mul_a's parameters."""
+    f = np.float32
+    sa, za, sb, zb, sc, zc = (f(MUL_A[0]), MUL_A[1], f(MUL_A[2]), MUL_A[3], f(MUL_A[4]), MUL_A[5])
+    a, b = (g.ravel() for g in np.meshgrid(np.arange(-128, 128), np.arange(-128, 128)))
+    scaled = ((a - za) * (b - zb)).astype(f) * ((sa * sb) / sc)
+    offset_first = np.clip(np.rint(scaled + f(zc)), -128, 127)
+    rounded_first = np.clip(np.rint(scaled) + zc, -128, 127)
+    telling = offset_first != rounded_first
+    return a[telling], b[telling]
+
+
 def designed_inputs(feeds, rng):
-    """The pools' inputs (pool_input), and `wide` over every code at its scale of 0.2."""
+    """The pools' inputs (pool_input), `wide` over every code at its scale of 0.2, and
+    mul_a's `ma` and `mb`: each element pair a telling product's (telling_products)."""
     designed = {name: pool_input(feeds[name].shape, rng) for name in POOL_INPUTS}
     designed['wide'] = rng.uniform(-26.0, 26.0, feeds['wide'].shape).astype(np.float32)
+    a, b = telling_products()
+    pick = rng.integers(0, len(a), feeds['ma'].shape)
+    designed['ma'] = ((a[pick] - MUL_A[1]) * np.float32(MUL_A[0])).astype(np.float32)
+    designed['mb'] = ((b[pick] - MUL_A[3]) * np.float32(MUL_A[2])).astype(np.float32)
     return designed
 
 

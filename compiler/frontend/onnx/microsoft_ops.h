@@ -1,7 +1,7 @@
 // ONNX Runtime's com.microsoft ops that modelc reads as other ops of its own, as ORT's
 // quantiser writes them in its QOperator format. (QLinearAdd, QLinearAveragePool and
-// QLinearSoftmax are ops of the table under their own names; so is QLinearMul, which
-// only the TFLite frontend makes.)
+// QLinearSoftmax are ops of the table under their own names; so is QLinearMul, whose
+// ORT arithmetic, and TFLite's, qlinear_mul.cc computes.)
 //
 // QGemm, a quantised Gemm, is the QLinearMatMul with an int32 bias that the QDQ fusion
 // makes of one (passes/qdq_fusion.cc). ORT computes it as the products of

@@ -370,6 +370,15 @@ int32_t Requantize(int32_t accumulator, float multiplier, int32_t zero_point, Da
   return RoundToQuantized(static_cast<float>(accumulator) * multiplier, zero_point, type);
 }
 
+// 2^31 as a float: x86's float-to-int32 conversion gives INT32_MIN from there up.
+constexpr float kTwoToThe31 = 2147483648.0f;
+
+int32_t RequantizeOffsetFirst(int32_t accumulator, float multiplier, int32_t zero_point, DataType type) {
+  const float offset = static_cast<float>(accumulator) * multiplier + static_cast<float>(zero_point);
+  if (!(offset < kTwoToThe31)) return QuantizedMin(type);
+  return RoundToQuantized(offset, 0, type);
+}
+
 int32_t Quantize(float x, float scale, int32_t zero_point, DataType type, HalfRounding halves) {
   return RoundToQuantized(x / scale, zero_point, type, halves);
 }
@@ -451,6 +460,18 @@ llvm::Value* EmitRequantize(KernelContext& k, llvm::Value* accumulator, llvm::Va
   // (broken scales, or a quotient of scales that overflows): the zero point here.
   if (SaturatingRoundApplies(k, scaled, type)) return EmitSaturatingRoundToQuantized(k, scaled, zero_point, type);
   return EmitRoundToQuantized(k, scaled, zero_point, type);
+}
+
+llvm::Value* EmitRequantizeOffsetFirst(KernelContext& k, llvm::Value* accumulator, llvm::Value* multiplier,
+                                       llvm::Value* zero_point, DataType type) {
+  llvm::IRBuilder<>& b = k.b;
+  llvm::IRBuilderBase::FastMathFlagGuard exact(b);
+  b.clearFastMathFlags();
+  llvm::Value* scaled = EmitScaledAccumulator(k, accumulator, multiplier);
+  llvm::Value* offset = b.CreateFAdd(scaled, SplatLike(b, scaled, b.CreateSIToFP(zero_point, k.F32())));
+  llvm::Value* minimum = SplatLike(b, offset, k.Float(static_cast<float>(QuantizedMin(type))));
+  offset = b.CreateSelect(b.CreateFCmpOLT(offset, SplatLike(b, offset, k.Float(kTwoToThe31))), offset, minimum);
+  return EmitRoundToQuantized(k, offset, b.getInt32(0), type);
 }
 
 llvm::Value* EmitRequantizeDequantized(KernelContext& k, llvm::Value* accumulator, llvm::Value* multiplier,

@@ -133,6 +133,13 @@ int32_t RoundToQuantized(float scaled, int32_t zero_point, DataType type,
 // by the rounding rule.
 float RequantizationMultiplier(float input_scale, float weight_scale, float output_scale);
 int32_t Requantize(int32_t accumulator, float multiplier, int32_t zero_point, DataType type);
+// The same with the zero point added before rounding, as ONNX Runtime's x86-64 build
+// requantises its com.microsoft QLinearMul (MLAS's qlmul.cpp, SSE2): float(accumulator)
+// times the multiplier plus float(zero_point), two float32 operations, rounded halves to
+// even (CVTPS2DQ), saturated. Adding the zero point first moves some halves (1.5 + 3
+// rounds to 4, round(1.5) + 3 is 5) and, far from zero, rounds the sum itself. At and
+// past 2^31 (or NaN) the conversion gives INT32_MIN: the type's minimum, as there.
+int32_t RequantizeOffsetFirst(int32_t accumulator, float multiplier, int32_t zero_point, DataType type);
 
 // QuantizeLinear's element: x / scale (one float32 division), rounded by the rule.
 int32_t Quantize(float x, float scale, int32_t zero_point, DataType type, HalfRounding halves = HalfRounding::kToEven);
@@ -154,11 +161,14 @@ int32_t QuantizedSum(QuantizedTerm a, QuantizedTerm b, float c_scale, int32_t c_
 // (`scaled`, `accumulator`) with scalar parameters, and return vectors.
 llvm::Value* EmitRoundToQuantized(KernelContext& k, llvm::Value* scaled, llvm::Value* zero_point, DataType type,
                                   HalfRounding halves = HalfRounding::kToEven);
-// RequantizationMultiplier and Requantize in generated code (floats, an i32).
+// RequantizationMultiplier, Requantize and RequantizeOffsetFirst in generated code
+// (floats, an i32).
 llvm::Value* EmitRequantizationMultiplier(KernelContext& k, llvm::Value* input_scale, llvm::Value* weight_scale,
                                           llvm::Value* output_scale);
 llvm::Value* EmitRequantize(KernelContext& k, llvm::Value* accumulator, llvm::Value* multiplier,
                             llvm::Value* zero_point, DataType type);
+llvm::Value* EmitRequantizeOffsetFirst(KernelContext& k, llvm::Value* accumulator, llvm::Value* multiplier,
+                                       llvm::Value* zero_point, DataType type);
 // `element`, or a vector of it as long as `like` when `like` is a vector; `scalar`
 // splatted to `like`'s lanes when it is a vector (a vector `scalar`, one value a lane,
 // as it is).
