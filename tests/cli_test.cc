@@ -1682,6 +1682,29 @@ g (float[1,1,4,4] x, float[1,1,4,4] r) => (float[1,1,4,4] y) {
 // at run time (r) or a zero scale, a QLinearConcat input without its pair or of another
 // type, and a channels-last global average are refused naming the node; a scale computed
 // from constants is folded and taken.
+// The QDQ patterns of tests/models/qdq_ops.onnxtxt become the integer ops ORT's QDQ
+// transformer makes of them (their outputs equal ORT's: Int8OpModels), none left in
+// float but the Mul whose DequantizeLinear a Relu also reads, which ORT multiplies in
+// float too: the GlobalAveragePools QLinearAveragePool, the Muls QLinearMul, Sigmoid
+// and LeakyRelu a TableLookup each, the Concat a Concat of int8 inputs, two requantised.
+TEST(Cli, QdqPatternsBecomeTheOpsOnnxRuntimeMakesOfThem) {
+  TemporaryFolder out;
+  const CommandResult result = Modelc("compile " + kTestModels + "/qdq_ops.onnxtxt --target thumbv7em-none-eabihf "
+                                      "--cpu cortex-m4 --dump-plan --name q -o " + out.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  for (const char* line :
+       {"'GlobalAveragePool_4' com.microsoft.QLinearAveragePool:", "'GlobalAveragePool_12' com.microsoft.QLinearAveragePool:",
+        "'Mul_24' com.microsoft.QLinearMul:", "'Mul_37' com.microsoft.QLinearMul:", "'Sigmoid_46' modelc.TableLookup:",
+        "'Sigmoid_55' modelc.TableLookup:", "'LeakyRelu_63' modelc.TableLookup:", "'LeakyRelu_71' modelc.TableLookup:",
+        "'Concat_88.requantized_0' modelc.TableLookup:", "'Concat_88.requantized_1' modelc.TableLookup:",
+        "'Concat_88' Concat:", "'Mul_95' Mul:", "'ccq' int8[4,160]"}) {
+    EXPECT_NE(result.output.find(line), std::string::npos) << line << "\n" << result.output;
+  }
+  for (const char* op : {" Sigmoid:", " LeakyRelu:", " GlobalAveragePool:"}) {
+    EXPECT_EQ(result.output.find(op), std::string::npos) << op << "\n" << result.output;
+  }
+}
+
 TEST(Cli, MicrosoftOpsOutsideTheirSchemasAndQGemmFormsNotComputedAreRefused) {
   struct Case {
     const char* node;

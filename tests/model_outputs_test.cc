@@ -370,9 +370,10 @@ TEST(Int8Networks, OtherX86GenerationsMatchOnnxRuntime) {
 }
 
 // The op models byte_quad_lanes (tools/quantize/make_byte_quad_lanes.py: int8
-// convolutions and a Gemm in the forms x86's VPDPBUSD kernels take) and microsoft_ops
+// convolutions and a Gemm in the forms x86's VPDPBUSD kernels take), microsoft_ops
 // (make_microsoft_ops.py: ONNX Runtime's QGemm, QLinearGlobalAveragePool, QLinearSigmoid,
-// QLinearLeakyRelu and QLinearConcat) on ONNX Runtime's four inputs, every output
+// QLinearLeakyRelu, QLinearConcat and QLinearMul) and qdq_ops (make_qdq_ops.py: the QDQ
+// patterns ORT replaces by those ops) on ONNX Runtime's four inputs, every output
 // element equal to ORT's: as this machine's plan compiles them, byte_quad_lanes also in
 // memory mode and for the other x86 generations it runs (tests/CMakeLists.txt).
 TEST(Int8OpModels, MatchOnnxRuntimeExactly) {
@@ -382,6 +383,7 @@ TEST(Int8OpModels, MatchOnnxRuntimeExactly) {
   };
   ASSERT_TRUE(registered("byte_quad_lanes"));
   ASSERT_TRUE(registered("microsoft_ops"));
+  ASSERT_TRUE(registered("qdq_ops"));
   for (const CompiledModelEntry* model : models) {
     const modelc_model_info& info = *model->info;
     const std::vector<float> inputs = ReadFloats(model->data_prefix + ".inputs.bin");

@@ -8,7 +8,22 @@
 //   ... -> Relu -> Q whose zero point is the type's minimum: the Relu is the clamp the
 //   quantisation already does, and goes (ORT's ReluQuantFusion)
 //   DQ(a), DQ(b) -> Add -> Q                     becomes  QLinearAdd(a, b)
-//   DQ(x) -> AveragePool / GlobalAveragePool -> Q becomes  QLinearAveragePool(x)
+//   DQ(a), DQ(b) -> Mul -> Q                     becomes  QLinearMul(a, b), ORT's
+//                                                arithmetic, where ORT replaces it
+//                                                (OrtReplacesPattern; elsewhere ORT
+//                                                multiplies in float, as the file says)
+//   DQ(x) -> AveragePool / GlobalAveragePool -> Q becomes  QLinearAveragePool(x) (a
+//                                                GlobalAveragePool ORT replaces with
+//                                                its QLinearGlobalAveragePool's one
+//                                                multiplier)
+//   DQ(x) -> Sigmoid / LeakyRelu -> Q (parameters constant, one 8-bit type)
+//                                                becomes  TableLookup(x) of ORT's table
+//                                                (ORT's QLinearSigmoid / QLinearLeakyRelu,
+//                                                which is also its float chain's result)
+//   DQ(x1), DQ(x2), ... -> Concat -> Q (parameters constant, one 8-bit type)
+//                                                becomes  Concat(x1, x2, ...), each input
+//                                                of another pair than y's requantised by
+//                                                ORT's table (a TableLookup)
 //   DQ(x) -> Softmax -> Q (scales constant)      becomes  QLinearSoftmax(x): ORT's table
 //                                                arithmetic (at most one step below the
 //                                                float Softmax; ORT gives the same)
@@ -41,6 +56,7 @@
 #include "compiler/ir/op_geometry.h"
 #include "compiler/ir/uses.h"
 #include "compiler/ops/quantize/half_rounding.h"
+#include "compiler/ops/quantize/ort_activation_tables.h"
 #include "compiler/passes/fusion_util.h"
 #include "compiler/passes/passes.h"
 #include "compiler/util/status_macros.h"
@@ -193,19 +209,47 @@ int FusePassThrough(Graph& graph, const GraphUses& uses, int n) {
   return y->q.node;
 }
 
-// DQ(a), DQ(b) -> Add -> Q: QLinearAdd; DQ(x) -> (Global)AveragePool -> Q:
-// QLinearAveragePool; DQ(x) -> Softmax -> Q: QLinearSoftmax. Returns the removed nodes
-// (Q, and a Relu it implies), or {}.
+// Whether ONNX Runtime's QDQ transformer replaces the pattern around a node by its
+// com.microsoft QLinear op (qdq_selectors.cc; node_unit.cc's CanCreateNodeGroup), given
+// the node's dequantised `inputs` and its output's quantisation `y` (QuantizedOutput:
+// read by that QuantizeLinear alone, not a graph output): each DequantizeLinear read by
+// the node alone (once) and not a graph output, and the only one of its tensor (ORT
+// merges DequantizeLinear nodes of one tensor first: one read by two ops replaces
+// neither); the inputs' and the output's quantised types one. Where it does not, ORT
+// computes the float op between.
+bool OrtReplacesPattern(const Graph& graph, const GraphUses& uses, const std::vector<QuantizedOperand>& inputs,
+                        const OutputQuantization& y) {
+  const DataType y_type = graph.value(graph.nodes()[y.q.node].outputs[0]).type.element_type;
+  for (const QuantizedOperand& x : inputs) {
+    const ValueId dequantized = graph.nodes()[x.node].outputs[0];
+    if (uses.IsGraphOutput(dequantized) || uses.Consumers(dequantized).size() != 1) return false;
+    const std::vector<int>& readers = uses.Consumers(x.data);
+    if (std::count_if(readers.begin(), readers.end(),
+                      [&](int r) { return graph.nodes()[r].op == OpKind::kDequantizeLinear; }) != 1) {
+      return false;
+    }
+    if (graph.value(x.data).type.element_type != y_type) return false;
+  }
+  return true;
+}
+
+// DQ(a), DQ(b) -> Add -> Q: QLinearAdd; DQ(a), DQ(b) -> Mul -> Q: QLinearMul, where ORT
+// makes one (OrtReplacesPattern; elsewhere the float product, left as it is, is ORT's);
+// DQ(x) -> (Global)AveragePool -> Q: QLinearAveragePool, a GlobalAveragePool that ORT
+// replaces with ORT's QLinearGlobalAveragePool arithmetic (kFusedGlobalAverageScale);
+// DQ(x) -> Softmax -> Q: QLinearSoftmax. Returns the removed nodes (Q, and a Relu it
+// implies), or {}.
 std::vector<int> FuseElementwiseOrPool(Graph& graph, const GraphUses& uses, int n) {
   const Node node = graph.nodes()[n];
-  const bool add = node.op == OpKind::kAdd;
+  const bool add = node.op == OpKind::kAdd, mul = node.op == OpKind::kMul;
   const bool pool = node.op == OpKind::kAveragePool || node.op == OpKind::kGlobalAveragePool;
   const bool softmax = node.op == OpKind::kSoftmax;
-  if ((!add && !pool && !softmax) || node.guard != kNoValue) return {};
+  if ((!add && !mul && !pool && !softmax) || node.guard != kNoValue) return {};
   std::optional<QuantizedOperand> a = DequantizedInput(graph, node, 0);
-  std::optional<QuantizedOperand> b = add ? DequantizedInput(graph, node, 1) : std::nullopt;
+  std::optional<QuantizedOperand> b = add || mul ? DequantizedInput(graph, node, 1) : std::nullopt;
   std::optional<OutputQuantization> y = QuantizedOutput(graph, uses, node.outputs[0]);
-  if (!a || !y || !PerTensor(graph, a->scale) || (add && (!b || !PerTensor(graph, b->scale)))) return {};
+  if (!a || !y || !PerTensor(graph, a->scale) || ((add || mul) && (!b || !PerTensor(graph, b->scale)))) return {};
+  if (mul && !OrtReplacesPattern(graph, uses, {*a, *b}, *y)) return {};
   Node fused = node;
   if (softmax) {
     // The table comes from x's scale and the multiplier from y's, both while compiling;
@@ -219,8 +263,8 @@ std::vector<int> FuseElementwiseOrPool(Graph& graph, const GraphUses& uses, int 
     fused.op = OpKind::kQLinearSoftmax;
     fused.inputs = {a->data, a->scale, ZeroPointOf(graph, *a, node.name + ".x"), y->q.scale,
                     ZeroPointOf(graph, y->q, node.name + ".y")};
-  } else if (add) {
-    fused.op = OpKind::kQLinearAdd;
+  } else if (add || mul) {
+    fused.op = add ? OpKind::kQLinearAdd : OpKind::kQLinearMul;
     fused.inputs = {a->data, a->scale, ZeroPointOf(graph, *a, node.name + ".a"),
                     b->data, b->scale, ZeroPointOf(graph, *b, node.name + ".b"),
                     y->q.scale, ZeroPointOf(graph, y->q, node.name + ".y")};
@@ -230,6 +274,7 @@ std::vector<int> FuseElementwiseOrPool(Graph& graph, const GraphUses& uses, int 
     if (node.op == OpKind::kGlobalAveragePool) {  // the window is the whole plane
       fused.attributes = AttributeMap();
       fused.attributes.Set("kernel_shape", std::vector<int64_t>(x.begin() + 2, x.end()));
+      if (OrtReplacesPattern(graph, uses, {*a}, *y)) fused.attributes.Set(kFusedGlobalAverageScale, int64_t{1});
     }
     fused.op = OpKind::kQLinearAveragePool;
     fused.inputs = {a->data, a->scale, ZeroPointOf(graph, *a, node.name + ".x"), y->q.scale,
@@ -240,6 +285,89 @@ std::vector<int> FuseElementwiseOrPool(Graph& graph, const GraphUses& uses, int 
   std::vector<int> removed = {y->q.node};
   if (y->relu >= 0) removed.push_back(y->relu);
   return removed;
+}
+
+// The pair of a quantised tensor or a QuantizeLinear, when both are constants (one
+// scale, positive and finite; the zero point 0 when absent).
+std::optional<OrtQuantization> ConstantPair(const Graph& graph, const QuantizedOperand& q) {
+  if (!graph.IsConstant(q.scale) || !PerTensor(graph, q.scale)) return std::nullopt;
+  if (q.zero_point != kNoValue && !graph.IsConstant(q.zero_point)) return std::nullopt;
+  OrtQuantization pair;
+  pair.scale = graph.value(q.scale).constant->Floats()[0];
+  if (!(pair.scale > 0.0f) || !std::isfinite(pair.scale)) return std::nullopt;
+  if (q.zero_point != kNoValue) {
+    const TensorData& z = *graph.value(q.zero_point).constant;
+    pair.zero_point = q.type == DataType::kInt8 ? int32_t{z.Elements<int8_t>()[0]} : int32_t{z.Elements<uint8_t>()[0]};
+  }
+  return pair;
+}
+
+// DQ(x) -> Sigmoid / LeakyRelu -> Q, constant parameters, x and y of one 8-bit type:
+// TableLookup of ORT's table for the QLinearSigmoid / QLinearLeakyRelu ORT makes of it
+// (ort_activation_tables.h), one load an element. That is also what ORT computes where
+// it keeps the float op: its table applies the function its float kernel does (MLAS's
+// logistic) to each dequantised code. Returns the removed nodes (Q), or {}.
+std::vector<int> FuseActivationTable(Graph& graph, const GraphUses& uses, int n) {
+  const Node node = graph.nodes()[n];
+  const bool sigmoid = node.op == OpKind::kSigmoid, leaky = node.op == OpKind::kLeakyRelu;
+  if ((!sigmoid && !leaky) || node.guard != kNoValue) return {};
+  std::optional<QuantizedOperand> x = DequantizedInput(graph, node, 0);
+  std::optional<OutputQuantization> y = QuantizedOutput(graph, uses, node.outputs[0]);
+  if (!x || !y || y->relu >= 0) return {};
+  const DataType type = graph.value(x->data).type.element_type;
+  if ((type != DataType::kInt8 && type != DataType::kUInt8) || y->q.type != type) return {};
+  const std::optional<OrtQuantization> x_pair = ConstantPair(graph, *x), y_pair = ConstantPair(graph, y->q);
+  if (!x_pair || !y_pair) return {};
+  std::vector<int32_t> table;
+  if (sigmoid) {
+    table = OrtSigmoidTable(*x_pair, *y_pair, type);
+  } else {
+    const absl::StatusOr<float> alpha = node.attributes.GetFloat("alpha", 0.01f);
+    if (!alpha.ok()) return {};
+    table = OrtLeakyReluTable(*x_pair, *y_pair, *alpha, type);
+  }
+  Node fused = node;
+  fused.op = OpKind::kTableLookup;
+  fused.attributes = AttributeMap();
+  fused.inputs = {x->data, graph.AddConstant(absl::StrCat(node.name, ".table"), TableTensor(type, table)),
+                  y->q.scale, ZeroPointOf(graph, y->q, node.name + ".y")};
+  fused.outputs = graph.nodes()[y->q.node].outputs;
+  graph.mutable_nodes()[n] = std::move(fused);
+  return {y->q.node};
+}
+
+// DQ(x1), DQ(x2), ... -> Concat -> Q, every parameter constant, one 8-bit type: Concat
+// of the inputs, each requantised to y's pair by ORT's table unless it has y's very
+// pair (AddRequantizingLookup: ORT's QLinearConcat, and its float chain's result too,
+// each code dequantised and quantised again). Returns the removed nodes (Q), or {}.
+std::vector<int> FuseConcat(Graph& graph, const GraphUses& uses, int n) {
+  const Node node = graph.nodes()[n];
+  if (node.op != OpKind::kConcat || node.guard != kNoValue) return {};
+  std::optional<OutputQuantization> y = QuantizedOutput(graph, uses, node.outputs[0]);
+  if (!y || y->relu >= 0 || (y->q.type != DataType::kInt8 && y->q.type != DataType::kUInt8)) return {};
+  const std::optional<OrtQuantization> y_pair = ConstantPair(graph, y->q);
+  if (!y_pair) return {};
+  std::vector<std::pair<QuantizedOperand, OrtQuantization>> parts;
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    std::optional<QuantizedOperand> x = DequantizedInput(graph, node, static_cast<int>(i));
+    if (!x || x->type != y->q.type) return {};
+    const std::optional<OrtQuantization> x_pair = ConstantPair(graph, *x);
+    if (!x_pair) return {};
+    parts.emplace_back(*x, *x_pair);
+  }
+  const ValueId y_zero_point = ZeroPointOf(graph, y->q, node.name + ".y");
+  Node fused = node;
+  fused.inputs.clear();
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const auto& [x, x_pair] = parts[i];
+    const bool same = x_pair.scale == y_pair->scale && x_pair.zero_point == y_pair->zero_point;
+    fused.inputs.push_back(same ? x.data
+                                : AddRequantizingLookup(graph, absl::StrCat(node.name, ".requantized_", i), kNoValue,
+                                                        x.data, x_pair, *y_pair, y->q.scale, y_zero_point, x.type));
+  }
+  fused.outputs = graph.nodes()[y->q.node].outputs;
+  graph.mutable_nodes()[n] = std::move(fused);
+  return {y->q.node};
 }
 
 // A Gemm that is A x B (+ C): alpha = beta = 1, A not transposed (B may be).
@@ -298,14 +426,26 @@ absl::Status KeepInt8Weights(Graph& graph) {
 
 absl::Status FuseQuantizedOps(Graph& graph) {
   const GraphUses uses(graph);
-  std::vector<bool> removed(graph.nodes().size(), false);
-  for (size_t n = 0; n < graph.nodes().size(); ++n) {
+  const size_t original = graph.nodes().size();
+  std::vector<bool> removed(original, false);
+  std::vector<std::vector<int>> added_before(original);  // nodes a fusion adds, to run before its node
+  for (size_t n = 0; n < original; ++n) {
     if (const int q = FusePassThrough(graph, uses, static_cast<int>(n)); q >= 0) {
       removed[q] = true;
       continue;
     }
     if (const std::vector<int> gone = FuseElementwiseOrPool(graph, uses, static_cast<int>(n)); !gone.empty()) {
       for (int g : gone) removed[g] = true;
+      continue;
+    }
+    if (const std::vector<int> gone = FuseActivationTable(graph, uses, static_cast<int>(n)); !gone.empty()) {
+      for (int g : gone) removed[g] = true;
+      continue;
+    }
+    const size_t before = graph.nodes().size();
+    if (const std::vector<int> gone = FuseConcat(graph, uses, static_cast<int>(n)); !gone.empty()) {
+      for (int g : gone) removed[g] = true;
+      for (size_t added = before; added < graph.nodes().size(); ++added) added_before[n].push_back(static_cast<int>(added));
       continue;
     }
     const Node node = graph.nodes()[n];
@@ -351,7 +491,12 @@ absl::Status FuseQuantizedOps(Graph& graph) {
     }
     ReplaceUpToQuantization(graph, static_cast<int>(n), std::move(fused), *y, removed);
   }
-  graph.RemoveNodes(removed);
+  std::vector<Node> kept;
+  for (size_t n = 0; n < original; ++n) {
+    for (int added : added_before[n]) kept.push_back(std::move(graph.mutable_nodes()[added]));
+    if (!removed[n]) kept.push_back(std::move(graph.mutable_nodes()[n]));
+  }
+  graph.SetNodes(std::move(kept));
   return absl::OkStatus();
 }
 

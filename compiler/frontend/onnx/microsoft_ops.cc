@@ -152,12 +152,6 @@ absl::StatusOr<int32_t> TableZeroPoint(const Graph& graph, const Node& node, int
   return type == DataType::kInt8 ? int32_t{value.Elements<int8_t>()[0]} : int32_t{value.Elements<uint8_t>()[0]};
 }
 
-// A table of 8-bit codes as a constant: each entry's low byte.
-ValueId TableConstant(Graph& graph, const std::string& name, DataType type, const std::vector<int32_t>& codes) {
-  return graph.AddConstant(name, TensorData(TensorType{type, {static_cast<int64_t>(codes.size())}},
-                                            std::vector<uint8_t>(codes.begin(), codes.end())));
-}
-
 // QLinearSigmoid and QLinearLeakyRelu(x, x_scale, x_zero_point, y_scale, y_zero_point) as
 // TableLookup of ORT's table (ort_activation_tables.h). Scales and zero points must be
 // constants (ORT builds the table at run time otherwise). (The scale checks are
@@ -185,7 +179,7 @@ absl::Status ReadQLinearActivation(const onnx::NodeProto& proto, Graph& graph, N
           ? node.inputs[4]
           : graph.AddConstant(absl::StrCat(node.name, ".y_zero_point"), TensorData(TensorType{type, {}}, {0}));
   node.op = OpKind::kTableLookup;
-  node.inputs = {node.inputs[0], TableConstant(graph, absl::StrCat(node.name, ".table"), type, table), node.inputs[3],
+  node.inputs = {node.inputs[0], graph.AddConstant(absl::StrCat(node.name, ".table"), TableTensor(type, table)), node.inputs[3],
                  y_zero_point_value};
   node.attributes = AttributeMap();
   return absl::OkStatus();
@@ -225,18 +219,9 @@ absl::Status ReadQLinearConcat(const onnx::NodeProto& proto, Graph& graph, Node&
       parts.push_back(x);
       continue;
     }
-    const std::string name = absl::StrCat(node.name, ".requantized_", (first - 2) / 3);
-    Node lookup;
-    lookup.op = OpKind::kTableLookup;
-    lookup.name = name;
-    lookup.guard = node.guard;
-    lookup.inputs = {x,
-                     TableConstant(graph, name + ".table", type,
-                                   OrtRequantizeTable({x_scale, x_zero_point}, {y_scale, y_zero_point}, type)),
-                     node.inputs[0], node.inputs[1]};
-    lookup.outputs = {graph.AddValue(name, graph.value(x).type)};
-    parts.push_back(lookup.outputs[0]);
-    graph.AddNode(std::move(lookup));
+    parts.push_back(AddRequantizingLookup(graph, absl::StrCat(node.name, ".requantized_", (first - 2) / 3), node.guard,
+                                          x, {x_scale, x_zero_point}, {y_scale, y_zero_point}, node.inputs[0],
+                                          node.inputs[1], type));
   }
   node.op = OpKind::kConcat;
   node.inputs = std::move(parts);

@@ -50,4 +50,22 @@ std::vector<int32_t> OrtRequantizeTable(OrtQuantization x, OrtQuantization y, Da
   return BuiltTable(x, y, type, [](float v) { return v; });
 }
 
+TensorData TableTensor(DataType type, const std::vector<int32_t>& codes) {
+  return TensorData(TensorType{type, {static_cast<int64_t>(codes.size())}}, std::vector<uint8_t>(codes.begin(), codes.end()));
+}
+
+ValueId AddRequantizingLookup(Graph& graph, const std::string& name, ValueId guard, ValueId x, OrtQuantization x_pair,
+                              OrtQuantization y_pair, ValueId y_scale, ValueId y_zero_point, DataType type) {
+  Node lookup;
+  lookup.op = OpKind::kTableLookup;
+  lookup.name = name;
+  lookup.guard = guard;
+  lookup.inputs = {x, graph.AddConstant(name + ".table", TableTensor(type, OrtRequantizeTable(x_pair, y_pair, type))),
+                   y_scale, y_zero_point};
+  lookup.outputs = {graph.AddValue(name, graph.value(x).type)};
+  const ValueId output = lookup.outputs[0];
+  graph.AddNode(std::move(lookup));
+  return output;
+}
+
 }  // namespace modelc

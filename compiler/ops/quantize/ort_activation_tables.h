@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "compiler/ir/data_type.h"
+#include "compiler/ir/graph.h"
+#include "compiler/ir/tensor.h"
 
 namespace modelc {
 
@@ -30,6 +32,16 @@ std::vector<int32_t> OrtSigmoidTable(OrtQuantization x, OrtQuantization y, DataT
 std::vector<int32_t> OrtLeakyReluTable(OrtQuantization x, OrtQuantization y, float alpha, DataType type);
 // The identity: x's codes requantised to y's pair (QLinearConcat's inputs of another pair).
 std::vector<int32_t> OrtRequantizeTable(OrtQuantization x, OrtQuantization y, DataType type);
+
+// A table of 8-bit codes as TableLookup's constant: each entry's low byte, of `type`.
+TensorData TableTensor(DataType type, const std::vector<int32_t>& codes);
+
+// `x` (codes of `type` with `x_pair`) requantised to y's pair as ORT's QLinearConcat
+// does an input of another pair: a TableLookup of OrtRequantizeTable named `name` (its
+// output too), added to `graph` under `guard`, reading the values `y_scale` and
+// `y_zero_point`. Returns its output.
+ValueId AddRequantizingLookup(Graph& graph, const std::string& name, ValueId guard, ValueId x, OrtQuantization x_pair,
+                              OrtQuantization y_pair, ValueId y_scale, ValueId y_zero_point, DataType type);
 
 }  // namespace modelc
 
