@@ -1675,18 +1675,13 @@ g (float[1,1,4,4] x, float[1,1,4,4] r) => (float[1,1,4,4] y) {
   }
 }
 
-// ONNX Runtime's com.microsoft ops: an attribute its schema does not give the op is
-// refused, not ignored (RequantizationFormFollowsTheTarget: modelc's own); QGemm in a form
-// QLinearMatMul does not compute (alpha other than 1, a float output, a C per row and
-// column, too many inputs), a table activation's or QLinearConcat's quantisation computed
-// at run time (r) or a zero scale, a QLinearConcat input without its pair or of another
-// type, and a channels-last global average are refused naming the node; a scale computed
-// from constants is folded and taken.
 // The QDQ patterns of tests/models/qdq_ops.onnxtxt become the integer ops ORT's QDQ
-// transformer makes of them (their outputs equal ORT's: Int8OpModels), none left in
-// float but the Mul whose DequantizeLinear a Relu also reads, which ORT multiplies in
-// float too: the GlobalAveragePools QLinearAveragePool, the Muls QLinearMul, Sigmoid
-// and LeakyRelu a TableLookup each, the Concat a Concat of int8 inputs, two requantised.
+// transformer makes of them (their outputs equal ORT's: Int8OpModels): the
+// GlobalAveragePools QLinearAveragePool, Sigmoid and LeakyRelu a TableLookup each, the
+// Concat a Concat of int8 inputs, two requantised; the Muls and Softmaxes ORT's x86
+// build replaces (their operands computed in one type: OrtComputedType) QLinearMul and
+// QLinearSoftmax, the int8 Mul and Softmax whose DequantizeLinear a Relu also reads
+// and the int8 Mul by a constant left in float as ORT leaves them.
 TEST(Cli, QdqPatternsBecomeTheOpsOnnxRuntimeMakesOfThem) {
   TemporaryFolder out;
   const CommandResult result = Modelc("compile " + kTestModels + "/qdq_ops.onnxtxt --target thumbv7em-none-eabihf "
@@ -1697,7 +1692,8 @@ TEST(Cli, QdqPatternsBecomeTheOpsOnnxRuntimeMakesOfThem) {
         "'Mul_24' com.microsoft.QLinearMul:", "'Mul_37' com.microsoft.QLinearMul:", "'Sigmoid_46' modelc.TableLookup:",
         "'Sigmoid_55' modelc.TableLookup:", "'LeakyRelu_63' modelc.TableLookup:", "'LeakyRelu_71' modelc.TableLookup:",
         "'Concat_88.requantized_0' modelc.TableLookup:", "'Concat_88.requantized_1' modelc.TableLookup:",
-        "'Concat_88' Concat:", "'Mul_95' Mul:", "'ccq' int8[4,160]"}) {
+        "'Concat_88' Concat:", "'Mul_95' Mul:", "'ccq' int8[4,160]", "'Softmax_103' com.microsoft.QLinearSoftmax:",
+        "'Softmax_111' Softmax:", "'Mul_121' com.microsoft.QLinearMul:", "'Mul_130' Mul:"}) {
     EXPECT_NE(result.output.find(line), std::string::npos) << line << "\n" << result.output;
   }
   for (const char* op : {" Sigmoid:", " LeakyRelu:", " GlobalAveragePool:"}) {
@@ -1705,6 +1701,13 @@ TEST(Cli, QdqPatternsBecomeTheOpsOnnxRuntimeMakesOfThem) {
   }
 }
 
+// ONNX Runtime's com.microsoft ops: an attribute its schema does not give the op is
+// refused, not ignored (RequantizationFormFollowsTheTarget: modelc's own); QGemm in a form
+// QLinearMatMul does not compute (alpha other than 1, a float output, a C per row and
+// column, too many inputs), a table activation's or QLinearConcat's quantisation computed
+// at run time (r) or a zero scale, a QLinearConcat input without its pair or of another
+// type, and a channels-last global average are refused naming the node; a scale computed
+// from constants is folded and taken.
 TEST(Cli, MicrosoftOpsOutsideTheirSchemasAndQGemmFormsNotComputedAreRefused) {
   struct Case {
     const char* node;

@@ -285,6 +285,11 @@ inline constexpr char kFusedSum[] = "fused_sum";
 // window's sum of x - x_zero_point times one float multiplier, x_scale / (y_scale *
 // count), rounded half to even, plus y_zero_point (MLAS's portable and x86 arithmetic).
 inline constexpr char kFusedGlobalAverageScale[] = "fused_global_average_scale";
+// A QLinearMul of int8 tensors that ONNX Runtime's x86-64 build computes in uint8
+// (internal attribute; the QDQ fusion's, qdq_fusion.cc's OrtComputedType): its
+// arithmetic with every code and zero point 128 up and the result 128 down. Only the
+// output's zero point, added in float before rounding, tells it from the int8 form.
+inline constexpr char kFusedUint8Arithmetic[] = "fused_uint8_arithmetic";
 // A QLinearMul that computes TFLite's int8 PRELU (internal attribute, with
 // kFixedPointRequantization; the TFLite frontend): a (x) times b (alpha) where
 // a - a_zero_point < 0, else a alone requantised by the multiplier of a_scale / c_scale.

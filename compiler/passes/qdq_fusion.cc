@@ -9,9 +9,10 @@
 //   quantisation already does, and goes (ORT's ReluQuantFusion)
 //   DQ(a), DQ(b) -> Add -> Q                     becomes  QLinearAdd(a, b)
 //   DQ(a), DQ(b) -> Mul -> Q                     becomes  QLinearMul(a, b), ORT's
-//                                                arithmetic, where ORT replaces it
-//                                                (OrtReplacesPattern; elsewhere ORT
-//                                                multiplies in float, as the file says)
+//                                                arithmetic, where ORT's x86 build
+//                                                replaces it (OrtReplacesPattern;
+//                                                elsewhere ORT multiplies in float, as
+//                                                the file says)
 //   DQ(x) -> AveragePool / GlobalAveragePool -> Q becomes  QLinearAveragePool(x) (a
 //                                                GlobalAveragePool ORT replaces with
 //                                                its QLinearGlobalAveragePool's one
@@ -24,7 +25,8 @@
 //                                                becomes  Concat(x1, x2, ...), each input
 //                                                of another pair than y's requantised by
 //                                                ORT's table (a TableLookup)
-//   DQ(x) -> Softmax -> Q (scales constant)      becomes  QLinearSoftmax(x): ORT's table
+//   DQ(x) -> Softmax -> Q (scales constant; where
+//   ORT replaces it, OrtReplacesPattern)         becomes  QLinearSoftmax(x): ORT's table
 //                                                arithmetic (at most one step below the
 //                                                float Softmax; ORT gives the same)
 //   DQ(x) -> MaxPool / Transpose / a view (ops.def's kPassesValuesThrough) -> Q with the
@@ -160,7 +162,8 @@ bool ZeroPointIsTypeMinimum(const Graph& graph, const QuantizedOperand& q) {
 }
 
 // The QuantizeLinear reading `value` (through a Relu the quantisation implies), if it is
-// the value's only reader: the index of the Q node, and the Relu's, or -1.
+// the value's only reader and rounds halves to even: the index of the Q node, and the
+// Relu's, or -1.
 struct OutputQuantization {
   QuantizedOperand q;
   int relu = -1;
@@ -176,7 +179,10 @@ std::optional<OutputQuantization> QuantizedOutput(const Graph& graph, const Grap
     reader = uses.Consumers(relu_out)[0];
   }
   std::optional<QuantizedOperand> q = OperandOf(graph, reader, OpKind::kQuantizeLinear);
-  if (!q || !PerTensor(graph, q->scale)) return std::nullopt;
+  // Halves away from zero (TFLite's QUANTIZE) are not the integer ops' rounding.
+  if (!q || !PerTensor(graph, q->scale) || HalfRoundingOf(graph.nodes()[reader]) != HalfRounding::kToEven) {
+    return std::nullopt;
+  }
   if (out.relu >= 0 && !ZeroPointIsTypeMinimum(graph, *q)) return std::nullopt;
   out.q = *q;
   return out;
@@ -209,26 +215,51 @@ int FusePassThrough(Graph& graph, const GraphUses& uses, int n) {
   return y->q.node;
 }
 
-// Whether ONNX Runtime's QDQ transformer replaces the pattern around a node by its
-// com.microsoft QLinear op (qdq_selectors.cc; node_unit.cc's CanCreateNodeGroup), given
-// the node's dequantised `inputs` and its output's quantisation `y` (QuantizedOutput:
-// read by that QuantizeLinear alone, not a graph output): each DequantizeLinear read by
-// the node alone (once) and not a graph output, and the only one of its tensor (ORT
-// merges DequantizeLinear nodes of one tensor first: one read by two ops replaces
-// neither); the inputs' and the output's quantised types one. Where it does not, ORT
-// computes the float op between.
+// Whether the zero point of a QuantizeLinear or DequantizeLinear `node` is one int8
+// constant.
+bool ZeroPointIsInt8Scalar(const Graph& graph, const Node& node) {
+  if (!graph.HasInput(node, 2) || !graph.IsConstant(node.inputs[2])) return false;
+  const TensorType& type = graph.InputType(node, 2);
+  return type.element_type == DataType::kInt8 && type.ElementCount() == 1;
+}
+
+// The 8-bit type ONNX Runtime's x86-64 build computes a quantised tensor in (the output
+// of a QuantizeLinear, the input of a DequantizeLinear). Its QDQS8ToU8Transformer
+// (qdq_s8_to_u8.cc) makes an int8 QuantizeLinear -> DequantizeLinear pair uint8, zero
+// points + 128, where the QuantizeLinear's output is read by that DequantizeLinear
+// alone and both zero points are one equal int8 constant; after EnsureUniqueDQForNodeUnit
+// has given each reader of a DequantizeLinear its own, so the DequantizeLinear must be
+// read once too. Other int8 tensors (constants, graph inputs, a QuantizeLinear read
+// twice) stay int8. Graph outputs do not count here (ORT's rule counts them): so that
+// asking for a tensor (--outputs) does not change how the others are computed.
+DataType OrtComputedType(const Graph& graph, const GraphUses& uses, ValueId quantized) {
+  const DataType type = graph.value(quantized).type.element_type;
+  const int q = graph.value(quantized).producer;
+  if (type != DataType::kInt8 || q < 0 || graph.nodes()[q].op != OpKind::kQuantizeLinear ||
+      uses.Consumers(quantized).size() != 1) {
+    return type;
+  }
+  const Node& dq = graph.nodes()[uses.Consumers(quantized)[0]];
+  if (dq.op != OpKind::kDequantizeLinear || uses.Consumers(dq.outputs[0]).size() > 1 ||
+      !ZeroPointIsInt8Scalar(graph, graph.nodes()[q]) ||
+      !ZeroPointIsInt8Scalar(graph, dq) ||
+      !SameConstant(graph, graph.nodes()[q].inputs[2], dq.inputs[2])) {
+    return type;
+  }
+  return DataType::kUInt8;
+}
+
+// Whether ONNX Runtime's x86-64 build replaces the pattern around a node by its
+// com.microsoft QLinear op (qdq_selectors.cc's unary, binary and variadic selectors;
+// node_unit.cc's CanCreateNodeGroup), given the node's dequantised `inputs` and its
+// output's quantisation `y` (QuantizedOutput: read by that QuantizeLinear alone, not a
+// graph output): the types ORT computes the inputs and the output in (OrtComputedType)
+// one. Where it does not, ORT computes the float op between.
 bool OrtReplacesPattern(const Graph& graph, const GraphUses& uses, const std::vector<QuantizedOperand>& inputs,
                         const OutputQuantization& y) {
-  const DataType y_type = graph.value(graph.nodes()[y.q.node].outputs[0]).type.element_type;
+  const DataType y_type = OrtComputedType(graph, uses, graph.nodes()[y.q.node].outputs[0]);
   for (const QuantizedOperand& x : inputs) {
-    const ValueId dequantized = graph.nodes()[x.node].outputs[0];
-    if (uses.IsGraphOutput(dequantized) || uses.Consumers(dequantized).size() != 1) return false;
-    const std::vector<int>& readers = uses.Consumers(x.data);
-    if (std::count_if(readers.begin(), readers.end(),
-                      [&](int r) { return graph.nodes()[r].op == OpKind::kDequantizeLinear; }) != 1) {
-      return false;
-    }
-    if (graph.value(x.data).type.element_type != y_type) return false;
+    if (OrtComputedType(graph, uses, x.data) != y_type) return false;
   }
   return true;
 }
@@ -237,8 +268,8 @@ bool OrtReplacesPattern(const Graph& graph, const GraphUses& uses, const std::ve
 // makes one (OrtReplacesPattern; elsewhere the float product, left as it is, is ORT's);
 // DQ(x) -> (Global)AveragePool -> Q: QLinearAveragePool, a GlobalAveragePool that ORT
 // replaces with ORT's QLinearGlobalAveragePool arithmetic (kFusedGlobalAverageScale);
-// DQ(x) -> Softmax -> Q: QLinearSoftmax. Returns the removed nodes (Q, and a Relu it
-// implies), or {}.
+// DQ(x) -> Softmax -> Q: QLinearSoftmax, where ORT makes one. Returns the removed nodes
+// (Q, and a Relu it implies), or {}.
 std::vector<int> FuseElementwiseOrPool(Graph& graph, const GraphUses& uses, int n) {
   const Node node = graph.nodes()[n];
   const bool add = node.op == OpKind::kAdd, mul = node.op == OpKind::kMul;
@@ -249,7 +280,11 @@ std::vector<int> FuseElementwiseOrPool(Graph& graph, const GraphUses& uses, int 
   std::optional<QuantizedOperand> b = add || mul ? DequantizedInput(graph, node, 1) : std::nullopt;
   std::optional<OutputQuantization> y = QuantizedOutput(graph, uses, node.outputs[0]);
   if (!a || !y || !PerTensor(graph, a->scale) || ((add || mul) && (!b || !PerTensor(graph, b->scale)))) return {};
-  if (mul && !OrtReplacesPattern(graph, uses, {*a, *b}, *y)) return {};
+  // ORT's QLinearMul and QLinearSoftmax are not its float chain's results: each only
+  // where ORT makes it.
+  if ((mul && !OrtReplacesPattern(graph, uses, {*a, *b}, *y)) || (softmax && !OrtReplacesPattern(graph, uses, {*a}, *y))) {
+    return {};
+  }
   Node fused = node;
   if (softmax) {
     // The table comes from x's scale and the multiplier from y's, both while compiling;
@@ -265,6 +300,12 @@ std::vector<int> FuseElementwiseOrPool(Graph& graph, const GraphUses& uses, int 
                     ZeroPointOf(graph, y->q, node.name + ".y")};
   } else if (add || mul) {
     fused.op = add ? OpKind::kQLinearAdd : OpKind::kQLinearMul;
+    // ORT's x86 build converts int8 pairs read once to uint8 (OrtComputedType), and its
+    // QLinearMul's rounding tells the two apart.
+    if (mul && y->q.type == DataType::kInt8 &&
+        OrtComputedType(graph, uses, graph.nodes()[y->q.node].outputs[0]) == DataType::kUInt8) {
+      fused.attributes.Set(kFusedUint8Arithmetic, int64_t{1});
+    }
     fused.inputs = {a->data, a->scale, ZeroPointOf(graph, *a, node.name + ".a"),
                     b->data, b->scale, ZeroPointOf(graph, *b, node.name + ".b"),
                     y->q.scale, ZeroPointOf(graph, y->q, node.name + ".y")};

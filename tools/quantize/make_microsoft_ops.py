@@ -240,16 +240,19 @@ def pool_input(shape, rng):
 MUL_A = (0.02, -5, 0.013, 3, 0.05, 7)
 
 
-def telling_products():
+def telling_products(shift=0):
     """The int8 code pairs (a, b) whose product ORT's x86 QLinearMul requantises (the
     zero point added in float, then rounded) to another code than rounding first and
-    adding the zero point after: with mul_a's parameters."""
+    adding the zero point after: with mul_a's parameters; with shift = 128 the uint8
+    pairs, every code and zero point 128 up."""
     f = np.float32
-    sa, za, sb, zb, sc, zc = (f(MUL_A[0]), MUL_A[1], f(MUL_A[2]), MUL_A[3], f(MUL_A[4]), MUL_A[5])
-    a, b = (g.ravel() for g in np.meshgrid(np.arange(-128, 128), np.arange(-128, 128)))
+    sa, za, sb, zb, sc, zc = (f(MUL_A[0]), MUL_A[1] + shift, f(MUL_A[2]), MUL_A[3] + shift, f(MUL_A[4]),
+                              MUL_A[5] + shift)
+    codes = np.arange(-128, 128) + shift
+    a, b = (g.ravel() for g in np.meshgrid(codes, codes))
     scaled = ((a - za) * (b - zb)).astype(f) * ((sa * sb) / sc)
-    offset_first = np.clip(np.rint(scaled + f(zc)), -128, 127)
-    rounded_first = np.clip(np.rint(scaled) + zc, -128, 127)
+    offset_first = np.clip(np.rint(scaled + f(zc)), codes[0], codes[-1])
+    rounded_first = np.clip(np.rint(scaled) + zc, codes[0], codes[-1])
     telling = offset_first != rounded_first
     return a[telling], b[telling]
 

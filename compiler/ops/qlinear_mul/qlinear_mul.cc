@@ -8,7 +8,9 @@
 //                               a_scale * b_scale / c_scale, c_zero_point)
 //   the product exact in int32, the ratio two float32 operations in that order, the
 //   zero point added in float before rounding (quantization.h). Scales may be run-time
-//   inputs. (ORT's portable build dequantises each operand first and its 32-bit Arm
+//   inputs. With kFusedUint8Arithmetic (int8 tensors ORT's x86 build converts to uint8)
+//   the zero point added is c_zero_point + 128, rounded and saturated as uint8, the
+//   result 128 down. (ORT's portable build dequantises each operand first and its 32-bit Arm
 //   build rounds halves away from zero: they can differ from this by a step.)
 // - TFLite's int8 MUL (kFixedPointRequantization = 2, set by the TFLite frontend;
 //   constant scales): reference_integer_ops::Mul,
@@ -36,6 +38,7 @@ namespace {
 
 struct QLinearMulGeometry : QuantizedBinaryOperands {
   bool tflite = false;  // TFLite's MUL (fixed point); ONNX Runtime's otherwise
+  int32_t uint8_offset = 0;  // 128 with kFusedUint8Arithmetic
   // TFLite's parameters.
   FixedPointMultiplier multiplier;
   std::optional<FixedPointMultiplier> prelu_positive;  // kFusedPrelu: a's multiplier where a >= a_zero_point
@@ -49,6 +52,11 @@ absl::StatusOr<QLinearMulGeometry> ResolveQLinearMul(const Graph& graph, const N
   g.tflite = RequantizesInFixedPoint(node);
   if (!g.tflite) {
     if (prelu != 0) return absl::InvalidArgumentError("a fused PReLU is TFLite's (fixed point) only");
+    ASSIGN_OR_RETURN(int64_t uint8_arithmetic, node.attributes.GetInt(kFusedUint8Arithmetic, 0));
+    if (uint8_arithmetic != 0) {
+      if (g.c.type != DataType::kInt8) return absl::InvalidArgumentError("uint8 arithmetic is for int8 tensors");
+      g.uint8_offset = 128;
+    }
     return g;
   }
   if (FixedPointRoundingOf(node) != FixedPointRounding::kDouble) {
@@ -91,7 +99,10 @@ absl::StatusOr<std::vector<TensorData>> EvaluateQLinearMul(const Graph& graph, c
     ForEachBroadcast(g.out_shape, {graph.InputType(node, 0).shape, graph.InputType(node, 3).shape},
                      [&](int64_t e, const std::vector<int64_t>& at) {
                        const int32_t product = (a[at[0]] - qa.zero_point[0]) * (b[at[1]] - qb.zero_point[0]);
-                       c[e] = RequantizeOffsetFirst(product, ratio, qc.zero_point[0], g.c.type);
+                       c[e] = g.uint8_offset == 0
+                                  ? RequantizeOffsetFirst(product, ratio, qc.zero_point[0], g.c.type)
+                                  : RequantizeOffsetFirst(product, ratio, qc.zero_point[0] + g.uint8_offset,
+                                                          DataType::kUInt8) - g.uint8_offset;
                      });
     return std::vector<TensorData>{TensorFromInt32(graph.value(node.outputs[0]).type, c)};
   }
@@ -118,11 +129,15 @@ absl::Status EmitQLinearMulKernel(KernelContext& k) {
                                                       EmitLoadScale(k, g.c, k.Int(0)));
     llvm::Value* a_zero_point = EmitLoadZeroPoint(k, g.a, k.Int(0));
     llvm::Value* b_zero_point = EmitLoadZeroPoint(k, g.b, k.Int(0));
-    llvm::Value* c_zero_point = EmitLoadZeroPoint(k, g.c, k.Int(0));
+    llvm::Value* c_zero_point = b.CreateAdd(EmitLoadZeroPoint(k, g.c, k.Int(0)), b.getInt32(g.uint8_offset));
+    const DataType rounded_type = g.uint8_offset == 0 ? g.c.type : DataType::kUInt8;
     k.LoopNest(g.out_shape, {g.a_strides, g.b_strides}, [&](llvm::Value* e, const std::vector<llvm::Value*>& at) {
       llvm::Value* x = b.CreateSub(EmitWidenToInt32(k, k.LoadAs(g.a_type, k.in[0], at[0]), g.a_type), a_zero_point);
       llvm::Value* y = b.CreateSub(EmitWidenToInt32(k, k.LoadAs(g.b_type, k.in[3], at[1]), g.b_type), b_zero_point);
-      k.StoreAs(g.c.type, EmitRequantizeOffsetFirst(k, b.CreateMul(x, y), ratio, c_zero_point, g.c.type), k.out[0], e);
+      llvm::Value* c = EmitRequantizeOffsetFirst(k, b.CreateMul(x, y), ratio, c_zero_point, rounded_type);
+      // 128 down from a uint8 code is the int8 code, in 8 bits (wrapping) as in 32.
+      if (g.uint8_offset != 0) c = b.CreateSub(c, llvm::ConstantInt::get(c->getType(), g.uint8_offset));
+      k.StoreAs(g.c.type, c, k.out[0], e);
     });
     return absl::OkStatus();
   }
