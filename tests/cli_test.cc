@@ -1680,8 +1680,9 @@ g (float[1,1,4,4] x, float[1,1,4,4] r) => (float[1,1,4,4] y) {
 // GlobalAveragePools QLinearAveragePool, Sigmoid and LeakyRelu a TableLookup each, the
 // Concat a Concat of int8 inputs, two requantised; the Muls and Softmaxes ORT's x86
 // build replaces (their operands computed in one type: OrtComputedType) QLinearMul and
-// QLinearSoftmax, the int8 Mul and Softmax whose DequantizeLinear a Relu also reads
-// and the int8 Mul by a constant left in float as ORT leaves them.
+// QLinearSoftmax, the int8 Mul and Softmax whose DequantizeLinear a Relu also reads (or
+// whose QuantizeLinear has a twin another op reads) and the int8 Mul by a constant left
+// in float as ORT leaves them.
 TEST(Cli, QdqPatternsBecomeTheOpsOnnxRuntimeMakesOfThem) {
   TemporaryFolder out;
   const CommandResult result = Modelc("compile " + kTestModels + "/qdq_ops.onnxtxt --target thumbv7em-none-eabihf "
@@ -1693,7 +1694,7 @@ TEST(Cli, QdqPatternsBecomeTheOpsOnnxRuntimeMakesOfThem) {
         "'Sigmoid_55' modelc.TableLookup:", "'LeakyRelu_63' modelc.TableLookup:", "'LeakyRelu_71' modelc.TableLookup:",
         "'Concat_88.requantized_0' modelc.TableLookup:", "'Concat_88.requantized_1' modelc.TableLookup:",
         "'Concat_88' Concat:", "'Mul_95' Mul:", "'ccq' int8[4,160]", "'Softmax_103' com.microsoft.QLinearSoftmax:",
-        "'Softmax_111' Softmax:", "'Mul_121' com.microsoft.QLinearMul:", "'Mul_130' Mul:"}) {
+        "'Softmax_111' Softmax:", "'Mul_121' com.microsoft.QLinearMul:", "'Mul_130' Mul:", "'Mul_150' Mul:"}) {
     EXPECT_NE(result.output.find(line), std::string::npos) << line << "\n" << result.output;
   }
   for (const char* op : {" Sigmoid:", " LeakyRelu:", " GlobalAveragePool:"}) {

@@ -215,35 +215,45 @@ int FusePassThrough(Graph& graph, const GraphUses& uses, int n) {
   return y->q.node;
 }
 
-// Whether the zero point of a QuantizeLinear or DequantizeLinear `node` is one int8
-// constant.
-bool ZeroPointIsInt8Scalar(const Graph& graph, const Node& node) {
-  if (!graph.HasInput(node, 2) || !graph.IsConstant(node.inputs[2])) return false;
+// The zero point of a QuantizeLinear or DequantizeLinear `node` when it is one int8
+// constant (of any shape).
+std::optional<int8_t> Int8ZeroPoint(const Graph& graph, const Node& node) {
+  if (!graph.HasInput(node, 2) || !graph.IsConstant(node.inputs[2])) return std::nullopt;
   const TensorType& type = graph.InputType(node, 2);
-  return type.element_type == DataType::kInt8 && type.ElementCount() == 1;
+  if (type.element_type != DataType::kInt8 || type.ElementCount() != 1) return std::nullopt;
+  return graph.value(node.inputs[2]).constant->Elements<int8_t>()[0];
 }
 
 // The 8-bit type ONNX Runtime's x86-64 build computes a quantised tensor in (the output
 // of a QuantizeLinear, the input of a DequantizeLinear). Its QDQS8ToU8Transformer
 // (qdq_s8_to_u8.cc) makes an int8 QuantizeLinear -> DequantizeLinear pair uint8, zero
 // points + 128, where the QuantizeLinear's output is read by that DequantizeLinear
-// alone and both zero points are one equal int8 constant; after EnsureUniqueDQForNodeUnit
-// has given each reader of a DequantizeLinear its own, so the DequantizeLinear must be
-// read once too. Other int8 tensors (constants, graph inputs, a QuantizeLinear read
-// twice) stay int8. Graph outputs do not count here (ORT's rule counts them): so that
-// asking for a tensor (--outputs) does not change how the others are computed.
+// alone and both zero points are one equal int8 constant. Before it, ORT merges
+// QuantizeLinear nodes alike (one per reader, as quantisers with dedicated pairs write
+// them) and EnsureUniqueDQForNodeUnit gives each reader of a DequantizeLinear its own:
+// so the readers of every QuantizeLinear alike, and of the DequantizeLinear, count.
+// Other int8 tensors (constants, graph inputs, a QuantizeLinear read twice) stay int8.
+// Graph outputs do not count here (ORT's rule counts the model's): so that asking for a
+// tensor (--outputs) does not change how the others are computed. (ORT 1.20.1's rule;
+// later versions also convert some int8 constants.)
 DataType OrtComputedType(const Graph& graph, const GraphUses& uses, ValueId quantized) {
   const DataType type = graph.value(quantized).type.element_type;
   const int q = graph.value(quantized).producer;
-  if (type != DataType::kInt8 || q < 0 || graph.nodes()[q].op != OpKind::kQuantizeLinear ||
-      uses.Consumers(quantized).size() != 1) {
-    return type;
+  if (type != DataType::kInt8 || q < 0 || graph.nodes()[q].op != OpKind::kQuantizeLinear) return type;
+  const Node& quantize = graph.nodes()[q];
+  size_t readers = 0;
+  for (int other : uses.Consumers(quantize.inputs[0])) {
+    const Node& alike = graph.nodes()[other];
+    if (alike.op == OpKind::kQuantizeLinear && SameConstant(graph, alike.inputs[1], quantize.inputs[1]) &&
+        Int8ZeroPoint(graph, alike) == Int8ZeroPoint(graph, quantize)) {
+      readers += uses.Consumers(alike.outputs[0]).size();
+    }
   }
+  if (readers != 1 || uses.Consumers(quantized).size() != 1) return type;
   const Node& dq = graph.nodes()[uses.Consumers(quantized)[0]];
-  if (dq.op != OpKind::kDequantizeLinear || uses.Consumers(dq.outputs[0]).size() > 1 ||
-      !ZeroPointIsInt8Scalar(graph, graph.nodes()[q]) ||
-      !ZeroPointIsInt8Scalar(graph, dq) ||
-      !SameConstant(graph, graph.nodes()[q].inputs[2], dq.inputs[2])) {
+  const std::optional<int8_t> zero_point = Int8ZeroPoint(graph, quantize);
+  if (dq.op != OpKind::kDequantizeLinear || uses.Consumers(dq.outputs[0]).size() > 1 || !zero_point ||
+      Int8ZeroPoint(graph, dq) != zero_point) {
     return type;
   }
   return DataType::kUInt8;

@@ -11,7 +11,9 @@ with those ops' arithmetic, not the float ops between, and some it leaves in flo
     (its QDQS8ToU8Transformer makes an int8 QuantizeLinear -> DequantizeLinear pair
     uint8 where the pair is read once): an int8 Mul whose DequantizeLinear a Relu also
     reads and one by an int8 constant, both left in float (one operand uint8, the other
-    int8), and a uint8 Mul whose DequantizeLinear a Relu also reads, replaced; and an
+    int8), the first again with a QuantizeLinear -> DequantizeLinear pair of its own for
+    each reader (dedicated pairs: ORT merges them), left in float too, and a uint8 Mul
+    whose DequantizeLinear a Relu also reads, replaced; and an
     int8 Mul ORT computes in uint8, with a_scale 0.5 - 2^-18 on products of +-1, where
     its output's zero point 128 up (added in float) rounds to another code;
   Softmax (QLinearSoftmax: ORT's table, at most a step below the float Softmax), and
@@ -33,7 +35,7 @@ from ort_op_model import write_op_model
 def model_text():
     sa, za, sb, zb, sc, zc = MUL_A
     return f'''<ir_version: 8, opset_import: ["" : 13]>
-qdq_ops (float[2,3,7,7] p, float[1,4,5,3] pu, float[4,64] ma, float[4,64] mb, float[4,64] wide, float[4,64] a, float[4,64] c1, float[4,32] c2, float[4,64] na, float[4,64] nb, float[6,10] sx, float[6,10] sy, float[4,64] ua, float[4,64] ub, float[4,64] ka, float[2,8] fa, float[2,8] fb) => (float[2,3,1,1] gap_a, float[1,4,1,1] gap_b, float[4,64] mul_a, float[4,64] mul_b, float[4,64] sigmoid_a, float[4,64] sigmoid_b, float[4,64] leaky_a, float[4,64] leaky_b, float[4,160] concat_a, float[4,64] mul_c, float[4,64] relu_c, float[6,10] softmax_a, float[6,10] softmax_b, float[6,10] relu_s, float[4,64] mul_d, float[4,64] relu_d, float[4,64] mul_e, float[2,8] mul_f) {{
+qdq_ops (float[2,3,7,7] p, float[1,4,5,3] pu, float[4,64] ma, float[4,64] mb, float[4,64] wide, float[4,64] a, float[4,64] c1, float[4,32] c2, float[4,64] na, float[4,64] nb, float[6,10] sx, float[6,10] sy, float[4,64] ua, float[4,64] ub, float[4,64] ka, float[2,8] fa, float[2,8] fb, float[4,64] ga, float[4,64] gb) => (float[2,3,1,1] gap_a, float[1,4,1,1] gap_b, float[4,64] mul_a, float[4,64] mul_b, float[4,64] sigmoid_a, float[4,64] sigmoid_b, float[4,64] leaky_a, float[4,64] leaky_b, float[4,160] concat_a, float[4,64] mul_c, float[4,64] relu_c, float[6,10] softmax_a, float[6,10] softmax_b, float[6,10] relu_s, float[4,64] mul_d, float[4,64] relu_d, float[4,64] mul_e, float[2,8] mul_f, float[4,64] mul_g, float[4,64] relu_g) {{
   # Each pattern's op output read by its QuantizeLinear alone, and no two
   # QuantizeLinear alike (ORT would merge them: an int8 one read twice stays int8 on
   # x86, and a pattern of int8 and uint8 tensors is not replaced).
@@ -181,6 +183,16 @@ qdq_ops (float[2,3,7,7] p, float[1,4,5,3] pu, float[4,64] ma, float[4,64] mb, fl
   fcz = Constant<value = int8 {{-5}}>()
   fcq = QuantizeLinear(fm, one, fcz)
   mul_f = DequantizeLinear(fcq, one, fcz)
+  dpaq = QuantizeLinear(ga, mas, maz)
+  dpad = DequantizeLinear(dpaq, mas, maz)
+  dpaq2 = QuantizeLinear(ga, mas, maz)
+  dpad2 = DequantizeLinear(dpaq2, mas, maz)
+  dpbq = QuantizeLinear(gb, mbs, mbz)
+  dpbd = DequantizeLinear(dpbq, mbs, mbz)
+  dpm = Mul(dpad, dpbd)
+  dpcq = QuantizeLinear(dpm, mcs, mcz)
+  mul_g = DequantizeLinear(dpcq, mcs, mcz)
+  relu_g = Relu(dpad2)
 }}
 '''
 
@@ -203,7 +215,7 @@ def designed_inputs(feeds, rng):
     with its constant b), `wide` over every code at its scale of 0.2."""
     designed = {name: pool_input(feeds[name].shape, rng) for name in ('p', 'pu')}
     a, b = telling_products()
-    for x, y in (('ma', 'mb'), ('na', 'nb')):
+    for x, y in (('ma', 'mb'), ('na', 'nb'), ('ga', 'gb')):
         pick = rng.integers(0, len(a), feeds[x].shape)
         designed[x] = ((a[pick] - MUL_A[1]) * np.float32(MUL_A[0])).astype(np.float32)
         designed[y] = ((b[pick] - MUL_A[3]) * np.float32(MUL_A[2])).astype(np.float32)
