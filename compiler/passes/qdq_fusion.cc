@@ -485,20 +485,19 @@ absl::Status FuseQuantizedOps(Graph& graph) {
       removed[q] = true;
       continue;
     }
-    if (const std::vector<int> gone = FuseElementwiseOrPool(graph, uses, static_cast<int>(n)); !gone.empty()) {
-      for (int g : gone) removed[g] = true;
-      continue;
-    }
-    if (const std::vector<int> gone = FuseActivationTable(graph, uses, static_cast<int>(n)); !gone.empty()) {
-      for (int g : gone) removed[g] = true;
-      continue;
-    }
-    const size_t before = graph.nodes().size();
-    if (const std::vector<int> gone = FuseConcat(graph, uses, static_cast<int>(n)); !gone.empty()) {
+    // The pattern fusions: each returns the nodes it removes ({} where it does not apply)
+    // and may add nodes, which run before node n.
+    bool fused_pattern = false;
+    for (auto fuse : {FuseElementwiseOrPool, FuseActivationTable, FuseConcat}) {
+      const size_t before = graph.nodes().size();
+      const std::vector<int> gone = fuse(graph, uses, static_cast<int>(n));
+      if (gone.empty()) continue;
       for (int g : gone) removed[g] = true;
       for (size_t added = before; added < graph.nodes().size(); ++added) added_before[n].push_back(static_cast<int>(added));
-      continue;
+      fused_pattern = true;
+      break;
     }
+    if (fused_pattern) continue;
     const Node node = graph.nodes()[n];
     const bool conv = node.op == OpKind::kConv, gemm = node.op == OpKind::kGemm, matmul = node.op == OpKind::kMatMul;
     if ((!conv && !gemm && !matmul) || HasFusedEpilogue(node) || node.guard != kNoValue) continue;
@@ -564,16 +563,13 @@ absl::Status FuseQuantizedBatchNormalization(Graph& graph) {
     std::optional<OutputQuantization> y = QuantizedOutput(graph, uses, node.outputs[0]);
     absl::StatusOr<BatchNormGeometry> geometry = ResolveBatchNorm(graph, node);
     if (!x || !y || !PerTensor(graph, x->scale) || !geometry.ok()) continue;
-    // The op takes 8-bit codes (a DequantizeLinear also reads int32) and rounds halves to
-    // even, QuantizeLinear's default.
+    // The op takes 8-bit codes (a DequantizeLinear also reads int32); QuantizedOutput
+    // took only a QuantizeLinear rounding halves to even.
     auto eight_bit = [&](ValueId v) {
       const DataType type = graph.value(v).type.element_type;
       return type == DataType::kInt8 || type == DataType::kUInt8;
     };
-    if (!eight_bit(x->data) || !eight_bit(graph.nodes()[y->q.node].outputs[0]) ||
-        HalfRoundingOf(graph.nodes()[y->q.node]) != HalfRounding::kToEven) {
-      continue;
-    }
+    if (!eight_bit(x->data) || !eight_bit(graph.nodes()[y->q.node].outputs[0])) continue;
     const BatchNormScaleShift folded = ResolveBatchNormScaleShift(graph, node, geometry->epsilon);
     const Shape channels = {geometry->channels};
     Node fused = node;
