@@ -5,6 +5,7 @@
 #include "compiler/backend/codegen.h"
 #include "compiler/backend/llvm_target_machine.h"
 #include "compiler/backend/module_builder.h"
+#include "compiler/backend/mve_conversion_fences.h"
 #include "compiler/backend/stack_bound.h"
 #include "compiler/util/status_macros.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -115,6 +116,7 @@ absl::StatusOr<ObjectFile> GenerateObjectFile(const CodegenRequest& request) {
   ASSIGN_OR_RETURN(std::unique_ptr<llvm::Module> module, BuildModule(request, context, &weights_blob));
   module->setDataLayout(machine->createDataLayout());
   Optimize(*module, *machine, request.plan->target);
+  if (request.target.helium) FenceMveFixedPointConversions(*module);
   llvm::SmallVector<char, 0> buffer;
   llvm::raw_svector_ostream stream(buffer);
   llvm::legacy::PassManager codegen;
