@@ -483,15 +483,17 @@ std::vector<HandCase> Cases() {
        "  y = QLinearConv(a, xs, xz, b, ws, wz, ys, yz, c)",
        {U8({1, 1, 2, 2}, {1, 2, 3, 4}), I8({2, 1, 1, 1}, {2, -1}), I32({2}, {1, 0})},
        {U8({1, 2, 2, 2}, {4, 4, 6, 6, 1, 0, 0, 0})}, 10},
-      // ONNX Runtime's com.microsoft ops. 0.5 * (a - 1) + 0.25 * (b - 0) over c_scale 0.5:
-      // (0 + 0.5) / 0.5 = 1, (2 + 1) / 0.5 = 6, (-1 + 0.25) / 0.5 = -1.5 (to even: -2),
-      // (63 + 0) / 0.5 = 126; plus 10, the last saturated.
+      // ONNX Runtime's com.microsoft ops. QLinearAdd as its x86-64 build computes it: a
+      // times 0.5 / 0.5 = 1 plus (b times 0.25 / 0.5 = 0.5 plus 11 - (1 x 1 + 0.5 x 0) =
+      // 10), fused multiply-adds: 1 + 1 + 10 = 12, 5 + 2 + 10 = 17, -1 + 0.5 + 10 = 9.5
+      // (to even: 10; the float chain rounds (-1 + 0.25) / 0.5 = -1.5 to -2 before adding
+      // 11: 9), 127 + 0 + 10 = 137 (saturates).
       {"com.microsoft.QLinearAdd",
        "as = Constant<value = float {0.5}>()\n  az = Constant<value = int8 {1}>()\n"
        "  bs = Constant<value = float {0.25}>()\n  bz = Constant<value = int8 {0}>()\n"
-       "  cs = Constant<value = float {0.5}>()\n  cz = Constant<value = int8 {10}>()\n"
+       "  cs = Constant<value = float {0.5}>()\n  cz = Constant<value = int8 {11}>()\n"
        "  y = com.microsoft.QLinearAdd(a, as, az, b, bs, bz, cs, cz)",
-       {I8({4}, {1, 5, -1, 128 - 1}), I8({4}, {2, 4, 1, 0})}, {I8({4}, {11, 16, 8, 127})}},
+       {I8({4}, {1, 5, -1, 128 - 1}), I8({4}, {2, 4, 1, 0})}, {I8({4}, {12, 17, 10, 127})}},
       // 2x2 windows of x - 3 = [[1, 2], [3, 5]] and [[-3, -3], [-3, -2]]: sums 11 and -11,
       // times 0.5, over 4, over 0.25: 5.5 (to even: 6) and -5.5 (-6), plus 1.
       {"com.microsoft.QLinearAveragePool",

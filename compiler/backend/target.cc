@@ -178,6 +178,10 @@ absl::StatusOr<TargetDescription> DescribeTarget(const std::string& triple, cons
   target.hardware_float = parsed.isARM() || parsed.isThumb() ? has("+vfp2sp")
                           : parsed.isRISCV()                 ? has("+f")
                                                              : true;
+  target.fused_multiply_add = parsed.isARM() || parsed.isThumb() ? has("+vfp4d16sp")
+                              : parsed.isX86()                   ? has("+fma")
+                              : parsed.isRISCV()                 ? has("+f")
+                                                                 : parsed.isAArch64();
   target.int8_dsp_pairs = target.dsp_pairs && !target.helium;
   target.arm_saturating_round = target.int8_dsp_pairs && target.hardware_float;
   if (parsed.isX86()) {

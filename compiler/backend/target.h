@@ -31,6 +31,10 @@ struct TargetDescription {
   int x86_byte_quad_lanes = 0;
   bool hardware_float = true;     // an FPU: float arithmetic and sqrt are instructions, not
                                   // compiler-runtime calls (false on Cortex-M3, RV32IMC)
+  // A float32 fused multiply-add instruction (one rounding): Arm's VFMA (FPv4 and later:
+  // Cortex-M4F, M7, M33, M55), x86's FMA3, AArch64, RISC-V's F. Without it a kernel that
+  // needs the fused result (ONNX Runtime's QLinearAdd) computes it in float64.
+  bool fused_multiply_add = false;
   // Arm with an FPU and the DSP extension but no Helium (Cortex-M4F, M7, M33): VCVTR
   // rounds a float to int32 as FPSCR says (to nearest, halves to even, as the float
   // additions of the generic form also assume), saturating; QADD and SSAT/USAT saturate

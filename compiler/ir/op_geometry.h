@@ -245,6 +245,16 @@ inline constexpr int kQLinearConvAddendInput = 9;
 // the original) instead of as ONNX Runtime's QLinearAdd: set by residual fusion on
 // absorbing the TFLite frontend's ADD (kFixedPointRequantization 2).
 inline constexpr char kFusedTfliteSum[] = "fused_tflite_sum";
+// How a QLinearAdd, or a QLinearConv's fused sum, adds (ops/quantize/quantized_sum.h's
+// SumForm; internal attributes). Without them ONNX Runtime's com.microsoft QLinearAdd as
+// its x86-64 build computes it. kFusedDequantizedSum: DequantizeLinear -> Add ->
+// QuantizeLinear instead, the float chain (the QDQ fusion's, where ORT does not replace
+// the pattern; copied to the convolution). kOrtSumOperandsSwapped: ORT's QLinearAdd
+// passes b as MLAS's first operand (a is one element over the innermost run of outputs;
+// pinned by transpose sinking, which changes the shapes that say so; a convolution's:
+// its addend is that operand). kFusedUint8Arithmetic (below) applies to the sum too.
+inline constexpr char kFusedDequantizedSum[] = "fused_dequantized_sum";
+inline constexpr char kOrtSumOperandsSwapped[] = "ort_sum_operands_swapped";
 // A QLinearConv that quantises its input as it reads it (internal attribute,
 // passes/input_quantize_fusion.cc): input 0 is float32, quantised by QuantizeLinear's
 // rule with the x pair (inputs 1, 2), so the int8 copy of the input never exists.
@@ -285,10 +295,11 @@ inline constexpr char kFusedSum[] = "fused_sum";
 // window's sum of x - x_zero_point times one float multiplier, x_scale / (y_scale *
 // count), rounded half to even, plus y_zero_point (MLAS's portable and x86 arithmetic).
 inline constexpr char kFusedGlobalAverageScale[] = "fused_global_average_scale";
-// A QLinearMul of int8 tensors that ONNX Runtime's x86-64 build computes in uint8
-// (internal attribute; the QDQ fusion's, qdq_fusion.cc's OrtComputedType): its
-// arithmetic with every code and zero point 128 up and the result 128 down. Only the
-// output's zero point, added in float before rounding, tells it from the int8 form.
+// A QLinearMul or QLinearAdd (or a QLinearConv's fused sum) of int8 tensors that ONNX
+// Runtime's x86-64 build computes in uint8 (internal attribute; the QDQ fusion's,
+// qdq_fusion.cc's OrtComputedType): its arithmetic with every int8 code and zero point
+// 128 up and the result 128 down. Only the zero points, added in float before rounding,
+// tell it from the int8 form.
 inline constexpr char kFusedUint8Arithmetic[] = "fused_uint8_arithmetic";
 // A QLinearMul that computes TFLite's int8 PRELU (internal attribute, with
 // kFixedPointRequantization; the TFLite frontend): a (x) times b (alpha) where

@@ -7,7 +7,11 @@
 //                                                (constant weights kept [N, K]: transB)
 //   ... -> Relu -> Q whose zero point is the type's minimum: the Relu is the clamp the
 //   quantisation already does, and goes (ORT's ReluQuantFusion)
-//   DQ(a), DQ(b) -> Add -> Q                     becomes  QLinearAdd(a, b)
+//   DQ(a), DQ(b) -> Add -> Q                     becomes  QLinearAdd(a, b): ORT's
+//                                                arithmetic where ORT's x86 build
+//                                                replaces the pattern (OrtReplacesPattern),
+//                                                elsewhere the float chain's
+//                                                (kFusedDequantizedSum)
 //   DQ(a), DQ(b) -> Mul -> Q                     becomes  QLinearMul(a, b), ORT's
 //                                                arithmetic, where ORT's x86 build
 //                                                replaces it (OrtReplacesPattern;
@@ -274,8 +278,9 @@ bool OrtReplacesPattern(const Graph& graph, const GraphUses& uses, const std::ve
   return true;
 }
 
-// DQ(a), DQ(b) -> Add -> Q: QLinearAdd; DQ(a), DQ(b) -> Mul -> Q: QLinearMul, where ORT
-// makes one (OrtReplacesPattern; elsewhere the float product, left as it is, is ORT's);
+// DQ(a), DQ(b) -> Add -> Q: QLinearAdd, in ORT's arithmetic where ORT makes one
+// (OrtReplacesPattern), else in the float chain's; DQ(a), DQ(b) -> Mul -> Q: QLinearMul,
+// where ORT makes one (elsewhere the float product, left as it is, is ORT's);
 // DQ(x) -> (Global)AveragePool -> Q: QLinearAveragePool, a GlobalAveragePool that ORT
 // replaces with ORT's QLinearGlobalAveragePool arithmetic (kFusedGlobalAverageScale);
 // DQ(x) -> Softmax -> Q: QLinearSoftmax, where ORT makes one. Returns the removed nodes
@@ -310,10 +315,12 @@ std::vector<int> FuseElementwiseOrPool(Graph& graph, const GraphUses& uses, int 
                     ZeroPointOf(graph, y->q, node.name + ".y")};
   } else if (add || mul) {
     fused.op = add ? OpKind::kQLinearAdd : OpKind::kQLinearMul;
-    // ORT's x86 build converts int8 pairs read once to uint8 (OrtComputedType), and its
-    // QLinearMul's rounding tells the two apart.
-    if (mul && y->q.type == DataType::kInt8 &&
-        OrtComputedType(graph, uses, graph.nodes()[y->q.node].outputs[0]) == DataType::kUInt8) {
+    if (add && !OrtReplacesPattern(graph, uses, {*a, *b}, *y)) {
+      fused.attributes.Set(kFusedDequantizedSum, int64_t{1});
+    } else if (y->q.type == DataType::kInt8 &&
+               OrtComputedType(graph, uses, graph.nodes()[y->q.node].outputs[0]) == DataType::kUInt8) {
+      // ORT's x86 build converts int8 pairs read once to uint8 (OrtComputedType), and
+      // its QLinearMul's and QLinearAdd's rounding tell the two apart.
       fused.attributes.Set(kFusedUint8Arithmetic, int64_t{1});
     }
     fused.inputs = {a->data, a->scale, ZeroPointOf(graph, *a, node.name + ".a"),

@@ -9,12 +9,15 @@
 //              pair as inputs 9-13 (op_geometry.h), when the QLinearAdd reads the
 //              convolution's output with the convolution's own output pair (the same
 //              constants), so it adds the integers the convolution wrote as they are;
-//              a QLinearAdd summing as TFLite's ADD marks the convolution
-//              kFusedTfliteSum, so it sums that way.
+//              the QLinearAdd's arithmetic (ops/quantize/sum_form.h's form)
+//              goes with it, its operand order as the convolution's output and the
+//              addend take the places of the sum's.
 #include "compiler/ir/op_geometry.h"
 #include "compiler/ops/quantize/fixed_point_multiplier.h"
+#include "compiler/ops/quantize/sum_form.h"
 #include "compiler/passes/fusion_util.h"
 #include "compiler/passes/passes.h"
+#include "compiler/util/status_macros.h"
 
 namespace modelc {
 namespace {
@@ -47,8 +50,9 @@ bool FusesAsQuantizedResidual(const Graph& graph, const Node& conv, const Node& 
          graph.value(add.inputs[addend]).type.shape == out;
 }
 
-void AbsorbSum(Graph& graph, const ResidualCandidate& fused, int sum) {
+absl::Status AbsorbSum(Graph& graph, const ResidualCandidate& fused, int sum) {
   const Node add = graph.nodes()[sum];
+  ASSIGN_OR_RETURN(const SumForm form, add.op == OpKind::kQLinearAdd ? SumFormOf(graph, add) : SumForm{});
   Node& conv = graph.mutable_nodes()[fused.conv];
   if (conv.op == OpKind::kConv) {
     conv.inputs.resize(kConvResidualInput + 1, kNoValue);
@@ -59,10 +63,16 @@ void AbsorbSum(Graph& graph, const ResidualCandidate& fused, int sum) {
     for (int i = 0; i < 3; ++i) conv.inputs[kQLinearConvAddendInput + i] = add.inputs[fused.addend + i];
     conv.inputs[kQLinearConvAddendInput + 3] = add.inputs[6];
     conv.inputs[kQLinearConvAddendInput + 4] = graph.HasInput(add, 7) ? add.inputs[7] : kNoValue;
-    // TFLite's integer sum (the TFLite frontend's ADD) keeps its arithmetic.
-    if (RequantizesInFixedPoint(add)) conv.attributes.Set(kFusedTfliteSum, int64_t{1});
+    // The sum's arithmetic, its operands now the convolution's output and the addend.
+    if (form.arithmetic == SumArithmetic::kTflite) conv.attributes.Set(kFusedTfliteSum, int64_t{1});
+    if (form.arithmetic == SumArithmetic::kDequantized) conv.attributes.Set(kFusedDequantizedSum, int64_t{1});
+    if (form.uint8) conv.attributes.Set(kFusedUint8Arithmetic, int64_t{1});
+    if (form.arithmetic == SumArithmetic::kOnnxRuntimeX86 && form.swapped != (fused.addend == 0)) {
+      conv.attributes.Set(kOrtSumOperandsSwapped, int64_t{1});
+    }
   }
   TakeOverOutput(graph, fused.conv, sum);
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -90,7 +100,7 @@ absl::Status FuseResidualAdd(Graph& graph) {
       if (producer > best.conv) best = {producer, addend};
     }
     if (best.conv < 0) continue;
-    AbsorbSum(graph, best, static_cast<int>(n));
+    RETURN_IF_ERROR(AbsorbSum(graph, best, static_cast<int>(n)));
     removed[n] = true;
   }
   graph.RemoveNodes(removed);

@@ -42,6 +42,7 @@
 #include "compiler/ir/op_geometry.h"
 #include "compiler/ir/shape_inference.h"
 #include "compiler/ir/uses.h"
+#include "compiler/ops/quantize/sum_form.h"
 #include "compiler/passes/passes.h"
 #include "compiler/util/status_macros.h"
 
@@ -208,6 +209,12 @@ class TransposeSinker {
                        (reader.inputs[i] == y || graph_.value(reader.inputs[i]).type.ElementCount() != 1)) {
           return false;
         }
+      }
+      // ONNX Runtime's QLinearAdd orders its operands by the shapes the model gives them:
+      // pinned before they change.
+      if (reader.op == OpKind::kQLinearAdd && !reader.attributes.Has(kOrtSumOperandsSwapped)) {
+        const bool swapped = OrtSwapsSumOperands(graph_.InputType(reader, 0).shape, graph_.InputType(reader, 3).shape);
+        reader.attributes.Set(kOrtSumOperandsSwapped, int64_t{swapped});
       }
       for (size_t i : {0, 3}) reader.inputs[i] = *OperandInSourceLayout(reader.inputs[i], y, x, p, operand_name(i), true);
     } else if (reader.op == OpKind::kClip) {

@@ -1,15 +1,15 @@
-// QLinearAdd: the sum of two quantised tensors (numpy broadcasting), requantised, as
-// ONNX Runtime's com.microsoft op of that name computes it (MLAS's reference form):
-//   c = round_half_even((a_scale * (a - a_zero_point) + b_scale * (b - b_zero_point))
-//                       / c_scale) + c_zero_point, saturated
-// which is also what DequantizeLinear -> Add -> QuantizeLinear computes, operation for
-// operation: the QDQ fusion (passes/qdq_fusion.cc) makes it, so the float tensors
-// between never exist. Inputs: a, a_scale, a_zero_point, b, b_scale, b_zero_point,
-// c_scale, c_zero_point; parameters per tensor. With kFixedPointRequantization = 2 (the
-// TFLite frontend's int8 ADD; constant scales) TFLite's integer sum instead
-// (fixed_point_multiplier.h's TfliteAdd). With kFusedSubtract (the TFLite frontend's
-// int8 SUB) b is subtracted: its scale negated, or in TFLite's form its multiplier
-// (TfliteSubMultipliers), as TFLite's SUB runs its ADD kernel.
+// QLinearAdd: the sum of two quantised tensors (numpy broadcasting), requantised. Inputs:
+// a, a_scale, a_zero_point, b, b_scale, b_zero_point, c_scale, c_zero_point; parameters
+// per tensor. Its arithmetic is one of quantized_sum.h's forms, recorded on the node:
+// ONNX Runtime's com.microsoft op of that name as its x86-64 build computes it (an ONNX
+// file's; the QDQ fusion's where ORT replaces DequantizeLinear -> Add -> QuantizeLinear
+// with it), the float chain DequantizeLinear -> Add -> QuantizeLinear (the QDQ fusion's
+// elsewhere, passes/qdq_fusion.cc: the float tensors between never exist), or, with
+// kFixedPointRequantization = 2 (the TFLite frontend's int8 ADD; constant scales),
+// TFLite's integer sum (fixed_point_multiplier.h's TfliteAdd). With kFusedSubtract (the
+// TFLite frontend's int8 SUB) b is subtracted: its scale negated in the float chain, or
+// in TFLite's form its multiplier (TfliteSubMultipliers), as TFLite's SUB runs its ADD
+// kernel.
 #include <optional>
 
 #include "absl/strings/str_cat.h"
@@ -19,6 +19,7 @@
 #include "compiler/ops/quantize/fixed_point_multiplier.h"
 #include "compiler/ops/quantize/product_requantizer.h"
 #include "compiler/ops/quantize/quantization.h"
+#include "compiler/ops/quantize/quantized_sum.h"
 #include "compiler/reference/index_walk.h"
 #include "compiler/util/status_macros.h"
 
@@ -27,6 +28,7 @@ namespace {
 
 struct QLinearAddGeometry : QuantizedBinaryOperands {
   bool subtracts = false;  // c = a - b (kFusedSubtract)
+  SumForm form;
   // TFLite's parameters where it sums as TFLite's ADD (or subtracts as its SUB).
   std::optional<FixedPointAdd> tflite;
 };
@@ -36,7 +38,8 @@ absl::StatusOr<QLinearAddGeometry> ResolveQLinearAdd(const Graph& graph, const N
   ASSIGN_OR_RETURN(static_cast<QuantizedBinaryOperands&>(g), ResolveQuantizedBinaryOperands(graph, node));
   ASSIGN_OR_RETURN(int64_t subtracts, node.attributes.GetInt(kFusedSubtract, 0));
   g.subtracts = subtracts != 0;
-  if (RequantizesInFixedPoint(node)) {
+  ASSIGN_OR_RETURN(g.form, SumFormOf(graph, node));
+  if (g.form.arithmetic == SumArithmetic::kTflite) {
     ASSIGN_OR_RETURN(g.tflite, TfliteSumOf(graph, node));
   }
   return g;
@@ -66,10 +69,9 @@ absl::StatusOr<std::vector<TensorData>> EvaluateQLinearAdd(const Graph& graph, c
                                         g.c.type);
                        return;
                      }
-                     c[e] = QuantizedSum({a[at[0]], qa.scale[0], qa.zero_point[0]},
-                                         {b[at[1]], b_sign * qb.scale[0], qb.zero_point[0]}, qc.scale[0],
-                                         qc.zero_point[0],
-                                         g.c.type);
+                     c[e] = QuantizedSumAs(g.form, {a[at[0]], qa.scale[0], qa.zero_point[0]}, g.a_type,
+                                           {b[at[1]], b_sign * qb.scale[0], qb.zero_point[0]}, g.b_type,
+                                           qc.scale[0], qc.zero_point[0], g.c.type);
                    });
   return std::vector<TensorData>{TensorFromInt32(graph.value(node.outputs[0]).type, c)};
 }
@@ -106,6 +108,12 @@ absl::Status EmitQLinearAddKernel(KernelContext& k) {
     }, /*allow_unrolling=*/false);
     return absl::OkStatus();
   }
+  std::optional<QuantizedSumEmitter> sum;
+  if (!g.tflite) {
+    sum.emplace(k, g.form, EmittedQuantizationPair{a_scale, a_zero_point}, g.a_type,
+                EmittedQuantizationPair{b_scale, b_zero_point}, g.b_type,
+                EmittedQuantizationPair{c_scale, c_zero_point}, g.c.type);
+  }
   k.LoopNest(g.out_shape, {g.a_strides, g.b_strides}, [&](llvm::Value* e, const std::vector<llvm::Value*>& at) {
     llvm::Value* a = EmitWidenToInt32(k, k.LoadAs(g.a_type, k.in[0], at[0]), g.a_type);
     llvm::Value* b = EmitWidenToInt32(k, k.LoadAs(g.b_type, k.in[3], at[1]), g.b_type);
@@ -113,9 +121,7 @@ absl::Status EmitQLinearAddKernel(KernelContext& k) {
       k.StoreAs(g.c.type, tflite_add(a, b), k.out[0], e);
       return;
     }
-    k.StoreAs(g.c.type,
-              EmitQuantizedSum(k, {a, a_scale, a_zero_point}, {b, b_scale, b_zero_point}, c_scale, c_zero_point, g.c.type),
-              k.out[0], e);
+    k.StoreAs(g.c.type, sum->Sum(a, b), k.out[0], e);
   });
   return absl::OkStatus();
 }

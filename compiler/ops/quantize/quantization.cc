@@ -374,7 +374,10 @@ int32_t Requantize(int32_t accumulator, float multiplier, int32_t zero_point, Da
 constexpr float kTwoToThe31 = 2147483648.0f;
 
 int32_t RequantizeOffsetFirst(int32_t accumulator, float multiplier, int32_t zero_point, DataType type) {
-  const float offset = static_cast<float>(accumulator) * multiplier + static_cast<float>(zero_point);
+  return RoundOffsetToQuantized(static_cast<float>(accumulator) * multiplier + static_cast<float>(zero_point), type);
+}
+
+int32_t RoundOffsetToQuantized(float offset, DataType type) {
   if (!(offset < kTwoToThe31)) return QuantizedMin(type);
   return RoundToQuantized(offset, 0, type);
 }
@@ -468,7 +471,14 @@ llvm::Value* EmitRequantizeOffsetFirst(KernelContext& k, llvm::Value* accumulato
   llvm::IRBuilderBase::FastMathFlagGuard exact(b);
   b.clearFastMathFlags();
   llvm::Value* scaled = EmitScaledAccumulator(k, accumulator, multiplier);
-  llvm::Value* offset = b.CreateFAdd(scaled, SplatLike(b, scaled, b.CreateSIToFP(zero_point, k.F32())));
+  return EmitRoundOffsetToQuantized(k, b.CreateFAdd(scaled, SplatLike(b, scaled, b.CreateSIToFP(zero_point, k.F32()))),
+                                    type);
+}
+
+llvm::Value* EmitRoundOffsetToQuantized(KernelContext& k, llvm::Value* offset, DataType type) {
+  llvm::IRBuilder<>& b = k.b;
+  llvm::IRBuilderBase::FastMathFlagGuard exact(b);
+  b.clearFastMathFlags();
   llvm::Value* minimum = SplatLike(b, offset, k.Float(static_cast<float>(QuantizedMin(type))));
   offset = b.CreateSelect(b.CreateFCmpOLT(offset, SplatLike(b, offset, k.Float(kTwoToThe31))), offset, minimum);
   return EmitRoundToQuantized(k, offset, b.getInt32(0), type);

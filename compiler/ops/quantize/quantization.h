@@ -140,6 +140,10 @@ int32_t Requantize(int32_t accumulator, float multiplier, int32_t zero_point, Da
 // rounds to 4, round(1.5) + 3 is 5) and, far from zero, rounds the sum itself. At and
 // past 2^31 (or NaN) the conversion gives INT32_MIN: the type's minimum, as there.
 int32_t RequantizeOffsetFirst(int32_t accumulator, float multiplier, int32_t zero_point, DataType type);
+// x86's rounding of a float already offset by the zero point, as MLAS's kernels round it
+// (CVTPS2DQ, then saturating packs): halves to even, saturated to `type`; at and past
+// 2^31 (or NaN) INT32_MIN, so the type's minimum.
+int32_t RoundOffsetToQuantized(float offset, DataType type);
 
 // QuantizeLinear's element: x / scale (one float32 division), rounded by the rule.
 int32_t Quantize(float x, float scale, int32_t zero_point, DataType type, HalfRounding halves = HalfRounding::kToEven);
@@ -169,6 +173,7 @@ llvm::Value* EmitRequantize(KernelContext& k, llvm::Value* accumulator, llvm::Va
                             llvm::Value* zero_point, DataType type);
 llvm::Value* EmitRequantizeOffsetFirst(KernelContext& k, llvm::Value* accumulator, llvm::Value* multiplier,
                                        llvm::Value* zero_point, DataType type);
+llvm::Value* EmitRoundOffsetToQuantized(KernelContext& k, llvm::Value* offset, DataType type);
 // `element`, or a vector of it as long as `like` when `like` is a vector; `scalar`
 // splatted to `like`'s lanes when it is a vector (a vector `scalar`, one value a lane,
 // as it is).

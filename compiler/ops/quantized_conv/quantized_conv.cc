@@ -9,8 +9,9 @@
 // The input's parameters are per tensor; the weights' per tensor or per output channel.
 // A QLinearConv may carry a fused QLinearAdd (inputs 9-13, op_geometry.h): each output
 // element, requantised, is then added to the addend's element at the same position by
-// QLinearAdd's arithmetic (QuantizedSum; TFLite's ADD's, TfliteAdd, with
-// kFusedTfliteSum), read just before the sum is written there;
+// the QLinearAdd's arithmetic (quantized_sum.h's form the node records: ONNX Runtime's,
+// the float chain's, or TFLite's ADD's, TfliteAdd), read just before the sum is written
+// there;
 // and it may quantise a float32 input as it reads it (kFusedQuantizeInput, by
 // QuantizeLinear's rule with the x pair), so the model input's int8 copy never exists.
 // It may read its input channels-last (kFusedChannelsLastInput) and write its output
@@ -34,6 +35,7 @@
 #include "compiler/ops/quantize/helium_byte_dots.h"
 #include "compiler/ops/quantize/product_requantizer.h"
 #include "compiler/ops/quantize/quantization.h"
+#include "compiler/ops/quantize/quantized_sum.h"
 #include "compiler/util/status_macros.h"
 
 namespace modelc {
@@ -51,6 +53,7 @@ struct QuantizedConvGeometry {
   // A fused QLinearAdd: the addend (input 9) and the sum's pair; the output is the sum.
   std::optional<QuantizationParameters> addend, sum;
   DataType addend_type = DataType::kInt8;
+  SumForm sum_form;
   // Where the fused sum adds as TFLite's ADD (kFusedTfliteSum): its parameters.
   std::optional<FixedPointAdd> tflite_sum;
   DataType OutType() const { return sum ? sum->type : y ? y->type : DataType::kInt32; }
@@ -112,8 +115,8 @@ absl::StatusOr<QuantizedConvGeometry> ResolveQuantizedConv(const Graph& graph, c
     g.addend_type = graph.InputType(node, a).element_type;
     ASSIGN_OR_RETURN(g.addend, ResolveQuantizedOperand(graph, node, a, a + 1, a + 2, std::nullopt, "addend"));
     ASSIGN_OR_RETURN(g.sum, ResolveQuantization(graph, node, a + 3, a + 4, OutputShape(g), std::nullopt, "sum"));
-    ASSIGN_OR_RETURN(int64_t tflite_sum, node.attributes.GetInt(kFusedTfliteSum, 0));
-    if (tflite_sum != 0) {
+    ASSIGN_OR_RETURN(g.sum_form, SumFormOf(graph, node));
+    if (g.sum_form.arithmetic == SumArithmetic::kTflite) {
       ASSIGN_OR_RETURN(g.tflite_sum, TfliteAddOfConstantScales(graph, node, 6, a + 1, a + 3, /*subtracts=*/false));
     }
   }
@@ -221,8 +224,9 @@ absl::StatusOr<std::vector<TensorData>> EvaluateConvInteger(const Graph& graph, 
                            g.sum->type);
         continue;
       }
-      out[e] = QuantizedSum({out[e], qy->scale[0], qy->zero_point[0]}, {addend[e], qa.scale[0], qa.zero_point[0]},
-                            qs.scale[0], qs.zero_point[0], g.sum->type);
+      out[e] = QuantizedSumAs(g.sum_form, {out[e], qy->scale[0], qy->zero_point[0]}, g.y->type,
+                              {addend[e], qa.scale[0], qa.zero_point[0]}, g.addend_type, qs.scale[0],
+                              qs.zero_point[0], g.sum->type);
     }
   }
   const TensorData planar_out = TensorFromInt32(TensorType{g.OutType(), OutputShape(g)}, out);
@@ -250,8 +254,9 @@ class ChannelOutput {
     addend_zero_point_ = EmitLoadZeroPoint(k, *g.addend, k.Int(0));
     sum_zero_point_ = EmitLoadZeroPoint(k, *g.sum, k.Int(0));
     if (g.tflite_sum) return;  // its multipliers are constants
-    addend_scale_ = EmitLoadScale(k, *g.addend, k.Int(0));
-    sum_scale_ = EmitLoadScale(k, *g.sum, k.Int(0));
+    sum_.emplace(k, g.sum_form, EmittedQuantizationPair{y_scale_, y_zero_point_}, g.y->type,
+                 EmittedQuantizationPair{EmitLoadScale(k, *g.addend, k.Int(0)), addend_zero_point_}, g.addend_type,
+                 EmittedQuantizationPair{EmitLoadScale(k, *g.sum, k.Int(0)), sum_zero_point_}, g.sum->type);
   }
   DataType Type() const { return g_.OutType(); }
   // The int32 biases to add in place of the node's own: a kernel's prepared ones (also
@@ -407,8 +412,7 @@ class ChannelOutput {
       return EmitTfliteAdd(k_, *g_.tflite_sum, y, y_zero_point_, addend, addend_zero_point_, sum_zero_point_,
                            g_.sum->type);
     }
-    return EmitQuantizedSum(k_, {y, y_scale_, y_zero_point_}, {addend, addend_scale_, addend_zero_point_}, sum_scale_,
-                            sum_zero_point_, g_.sum->type);
+    return sum_->Sum(y, addend);
   }
 
   KernelContext& k_;
@@ -420,10 +424,9 @@ class ChannelOutput {
   llvm::Value* biases_ = nullptr;
   llvm::Value* bias_ = nullptr;
   ProductRequantizer::Channel channel_;
-  llvm::Value* addend_scale_ = nullptr;
   llvm::Value* addend_zero_point_ = nullptr;
-  llvm::Value* sum_scale_ = nullptr;
   llvm::Value* sum_zero_point_ = nullptr;
+  std::optional<QuantizedSumEmitter> sum_;  // the sum's arithmetic but TFLite's
 };
 
 // An element of the input x as an i32 in its quantised type: loaded, or, when the
