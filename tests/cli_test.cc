@@ -648,6 +648,18 @@ bool IsSoftFloatHelper(const std::string& symbol) {
   return kHelpers.count(symbol) > 0;
 }
 
+// The soft-double helpers an object computing in float64 may call on those cores: ONNX
+// Runtime's QLinearAdd does where the core has no float32 fused multiply-add (the
+// fused results computed exactly in float64). docs/contract.md lists them.
+bool IsSoftDoubleHelper(const std::string& symbol) {
+  static const std::set<std::string> kHelpers = {
+      "__aeabi_dadd", "__aeabi_dsub", "__aeabi_dmul", "__aeabi_dcmpeq", "__aeabi_dcmplt", "__aeabi_dcmpun",
+      "__aeabi_i2d", "__aeabi_ui2d", "__aeabi_f2d", "__aeabi_d2f",
+      "__adddf3", "__subdf3", "__muldf3", "__eqdf2", "__ltdf2", "__unorddf2", "__floatsidf", "__floatunsidf",
+      "__extendsfdf2", "__truncdfsf2"};
+  return kHelpers.count(symbol) > 0;
+}
+
 bool IsMemoryFunction(const std::string& symbol) {
   return symbol.rfind("__aeabi_mem", 0) == 0 || symbol == "memcpy" || symbol == "memset" || symbol == "memmove";
 }
@@ -691,6 +703,24 @@ TEST(Cli, MicrocontrollerTriplesDefaultToTheirCore) {
     EXPECT_EQ(calls_helpers, soft_float) << triple;
   }
   ExpectCleanFailure("compile " + model + " --target thumbv7em-none-eabihf --cpu cortex-m3", 1, {"has no FPU"});
+}
+
+// ONNX Runtime's QLinearAdd (fused multiply-adds) on the tested cores without an FPU:
+// float64 helpers of the compiler runtime, never libm's fmaf.
+TEST(Cli, OrtQLinearAddNeedsNoLibmWithoutAnFpu) {
+  TemporaryFolder out;
+  for (const std::string triple : {"thumbv7m-none-eabi", "riscv32-unknown-elf"}) {
+    CommandResult compiled =
+        Modelc("compile " + kTestModels + "/qlinear_add.onnxtxt --target " + triple + " --name q -o " + out.path());
+    ASSERT_EQ(compiled.exit_code, 0) << triple << "\n" << compiled.output;
+    bool calls_double_helpers = false;
+    for (const std::string& symbol : UndefinedSymbols(out.File("q.o"))) {
+      calls_double_helpers |= IsSoftDoubleHelper(symbol);
+      EXPECT_TRUE(IsMemoryFunction(symbol) || IsSoftFloatHelper(symbol) || IsSoftDoubleHelper(symbol))
+          << triple << " needs '" << symbol << "'";
+    }
+    EXPECT_TRUE(calls_double_helpers) << triple;
+  }
 }
 
 // 32-bit cores count loops in 32 bits, which lets LLVM turn them into the M55's

@@ -36,7 +36,10 @@ void FenceMveFixedPointConversions(llvm::Module& module) {
   for (llvm::Function& function : module) {
     for (llvm::BasicBlock& block : function) {
       for (llvm::Instruction& instruction : block) {
-        const bool to_integer = llvm::isa<llvm::FPToSIInst>(instruction) || llvm::isa<llvm::FPToUIInst>(instruction);
+        const auto* intrinsic = llvm::dyn_cast<llvm::IntrinsicInst>(&instruction);
+        const bool to_integer = llvm::isa<llvm::FPToSIInst>(instruction) || llvm::isa<llvm::FPToUIInst>(instruction) ||
+                                (intrinsic && (intrinsic->getIntrinsicID() == llvm::Intrinsic::fptosi_sat ||
+                                               intrinsic->getIntrinsicID() == llvm::Intrinsic::fptoui_sat));
         for (unsigned i = 0; i < instruction.getNumOperands(); ++i) {
           const llvm::Value* operand = instruction.getOperand(i);
           if ((IsVectorProductByPowerOfTwo(&instruction) && IsVectorIntToFloat(operand)) ||

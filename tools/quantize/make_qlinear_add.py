@@ -11,7 +11,9 @@ on inputs chosen so that every element (or most) tells one arithmetic from anoth
     sums past 2^31 (x86's conversion then gives the type's minimum); add_e: add_c's
     shapes with b transposed from [1, 4, 4, 8] just before, a a constant: modelc moves
     the Transpose below the sum (sink-transposes), where the shapes would say a and b in
-    MLAS's order; the order is the model's.
+    MLAS's order; the order is the model's; add_f: a [1, 4, 1, 1] + b [1] and add_g:
+    [1] + [1], both b first too (ORT's broadcaster skips trailing 1s only among the
+    dimensions both shapes have).
   DequantizeLinear -> Add -> QuantizeLinear: qdq_a: int8 pairs read once, which ORT's x86
     build makes uint8 and replaces by QLinearAdd, on code pairs whose sum tells uint8
     from int8; qdq_b: int8, a's DequantizeLinear also read by a Relu, left in float by
@@ -45,7 +47,7 @@ def fma32(x, y, z):
     e = (p - (s - part)) + (w - part)
     bits = s.view(np.int64)
     truncated = np.where((e < 0) != (s < 0), bits - 1, bits)
-    return np.where(e != 0, truncated | 1, bits).view(np.float64).astype(F)
+    return np.where((e != 0) & ~np.isnan(e), truncated | 1, bits).view(np.float64).astype(F)
 
 
 def ort_sum(a, b, params, shift=0, swapped=False):
@@ -179,12 +181,13 @@ def model_text():
             qoperator_add('add_c', 'ca', 'cb', ORDER, False) + qoperator_add('add_d', 'oa', 'ob', OVERFLOW, False) +
             qoperator_add('add_e', f'int8[1,8,1,1] {{{", ".join([str(ORDER_A)] * 8)}}}', 'tb', ORDER, False,
                           b_layout='[0, 3, 1, 2]') +
+            qoperator_add('add_f', 'fa1', 'fb1', ORDER, False) + qoperator_add('add_g', 'ga1', 'gb1', ORDER, False) +
             qdq_add('qdq_a', 'da', 'db', UINT8, False) + qdq_add('qdq_b', 'ea', 'eb', HALVES, False, 'relu_b') +
             qdq_add('qdq_c', 'fa', 'fb', HALVES, True, 'relu_c') +
             residual_add('res_a', 'rx', 're', ORDER_UINT8, True, addend_first=True) +
             residual_add('res_b', 'sx', 'se', UINT8, False, addend_first=False))
     return f'''<ir_version: 8, opset_import: ["" : 13, "com.microsoft" : 1]>
-qlinear_add (float[4,64] qa, float[4,64] qb, float[4,64] ua, float[4,1] ub, float[1,8,1,1] ca, float[1,8,4,4] cb, float[2,8] oa, float[2,8] ob, float[1,4,4,8] tb, float[4,64] da, float[4,64] db, float[4,64] ea, float[4,64] eb, float[4,64] fa, float[4,64] fb, float[1,1,4,8] rx, float[1,1,4,8] re, float[1,1,4,8] sx, float[1,1,4,8] se) => (float[4,64] add_a, float[4,64] add_b, float[1,8,4,4] add_c, float[2,8] add_d, float[1,8,4,4] add_e, float[4,64] qdq_a, float[4,64] qdq_b, float[4,64] relu_b, float[4,64] qdq_c, float[4,64] relu_c, float[1,1,4,8] res_a, float[1,1,4,8] res_b) {{
+qlinear_add (float[4,64] qa, float[4,64] qb, float[4,64] ua, float[4,1] ub, float[1,8,1,1] ca, float[1,8,4,4] cb, float[2,8] oa, float[2,8] ob, float[1,4,4,8] tb, float[1,4,1,1] fa1, float[1] fb1, float[1] ga1, float[1] gb1, float[4,64] da, float[4,64] db, float[4,64] ea, float[4,64] eb, float[4,64] fa, float[4,64] fb, float[1,1,4,8] rx, float[1,1,4,8] re, float[1,1,4,8] sx, float[1,1,4,8] se) => (float[4,64] add_a, float[4,64] add_b, float[1,8,4,4] add_c, float[2,8] add_d, float[1,8,4,4] add_e, float[1,4,1,1] add_f, float[1] add_g, float[4,64] qdq_a, float[4,64] qdq_b, float[4,64] relu_b, float[4,64] qdq_c, float[4,64] relu_c, float[1,1,4,8] res_a, float[1,1,4,8] res_b) {{
   # Each QuantizeLinear and DequantizeLinear pair its own (ORT would merge pairs alike).
 {body}}}
 '''
@@ -220,6 +223,12 @@ def designed_inputs(feeds, rng):
     ta, tb = telling_pairs(ORDER, order_tells(False))
     b_codes = tb[ta == ORDER_A]
     designed['tb'] = values(b_codes[rng.integers(0, len(b_codes), feeds['tb'].shape)], ORDER, 1)
+    pick = rng.integers(0, len(ta))
+    designed['fa1'] = values(np.full(feeds['fa1'].shape, ta[pick]), ORDER, 0)
+    designed['fb1'] = values(np.full(feeds['fb1'].shape, tb[pick]), ORDER, 1)
+    pick = rng.integers(0, len(ta))
+    designed['ga1'] = values(np.full(feeds['ga1'].shape, ta[pick]), ORDER, 0)
+    designed['gb1'] = values(np.full(feeds['gb1'].shape, tb[pick]), ORDER, 1)
     return designed
 
 

@@ -9,15 +9,16 @@
 namespace modelc {
 
 bool OrtSwapsSumOperands(const Shape& a, const Shape& b) {
-  const size_t rank = std::max(a.size(), b.size());
-  // Right-aligned: the innermost dimension of the output longer than 1.
-  for (size_t i = 0; i < rank; ++i) {
+  // Right-aligned, from the innermost dimension: ORT's broadcaster passes over the
+  // dimensions both give as 1, but only among those both shapes have (at least the
+  // innermost); at the first other one, a of size 1 is the one-element operand.
+  const size_t shared = std::max<size_t>(std::min(a.size(), b.size()), 1);
+  for (size_t i = 0;; ++i) {
     const int64_t a_size = i < a.size() ? a[a.size() - 1 - i] : 1;
     const int64_t b_size = i < b.size() ? b[b.size() - 1 - i] : 1;
-    if (a_size == 1 && b_size == 1) continue;
+    if (a_size == 1 && b_size == 1 && i + 1 < shared) continue;
     return a_size == 1;
   }
-  return true;  // one element
 }
 
 absl::StatusOr<SumForm> SumFormOf(const Graph& graph, const Node& node) {

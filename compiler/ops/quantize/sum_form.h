@@ -21,8 +21,11 @@ struct SumForm {
 absl::StatusOr<SumForm> SumFormOf(const Graph& graph, const Node& node);
 
 // Whether ORT's broadcast loop hands a QLinearAdd's b to MLAS as its first operand: a
-// holds one element over the innermost run of outputs and b does not, or the output is
-// one element (ORT asks whether input 0 is that scalar first).
+// holds one element over the innermost run of outputs (ORT's broadcaster skips the
+// trailing dimensions both give as 1 only among those both shapes have, so a [1, C, 1, 1]
+// plus b [1] is such a run of one, and so is an output of one element: ORT asks about
+// input 0 first). Checked against ORT 1.20.1 on every broadcastable pair of shapes of
+// rank 0 to 3 with dimensions 1 and 2 (225 pairs).
 bool OrtSwapsSumOperands(const Shape& a, const Shape& b);
 
 }  // namespace modelc
