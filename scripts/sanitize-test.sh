@@ -5,9 +5,9 @@
 # 1. builds build-sanitize (-DMODELC_SANITIZE=ON -DMODELC_FUZZERS=ON; -O1 with line
 #    tables only: a cheaper build than -O2 -g whose reports still name files and lines)
 #    and runs the test suite there (all but the older ONNX node tests, see below). The
-#    cross tests only build their checks there, for three of the nine targets
+#    cross tests only compile their models there, for three of the nine targets
 #    (tests/CMakeLists.txt says why): modelc compiles every model for them under the
-#    sanitizers; QEMU's runs of the generated code are left to the normal build;
+#    sanitizers; the firmware's build and QEMU's runs are left to the normal build;
 # 2. runs the two libFuzzer targets (tests/fuzz) at once for FUZZ_SECONDS (default 60)
 #    from a seed corpus of the project's models, the fuzz reproducers and ONNX's node
 #    tests, prints each one's executions, exec/s and crashes, and fails on any crash
