@@ -20,6 +20,7 @@
 // Both ops live here: shape rule, reference and kernel (the hooks of own_op_hooks.h).
 #include <array>
 #include <functional>
+#include <numeric>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
@@ -1735,8 +1736,10 @@ void EmitDirectRowLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
 // below the image takes the zero point's code in its place, which adds nothing: the
 // sums start at -x_zero_point times the channel's weight sum. The vectors whose every
 // load lies in the plane (LanesAcrossRowsLooped; a tap inside its row is then inside the
-// image) loop: each lane's column carried from vector to vector, their loads whole, the
-// codes of a tap outside a lane's row (a neighbouring row's) replaced. The others are
+// image) loop by rounds of W / gcd(lanes, W) vectors (DS-CNN's 5), after which the lanes'
+// columns repeat: each vector's columns are constants, its loads whole, the codes of a
+// tap outside a lane's row (a neighbouring row's) replaced by a select on a constant
+// predicate (no columns carried, compared and wrapped at run time). The others are
 // written out, their loads masked (constants): nothing read outside the lanes' windows,
 // nor past the plane's last pixel, whose lanes are not stored. A vector's windows are
 // all read before its pixels are written; the codes read outside them are dropped
@@ -1749,7 +1752,6 @@ void EmitDirectLanesAcrossRowsConv(KernelContext& k, const QuantizedConvGeometry
   llvm::Type* i32 = b.getInt32Ty();
   auto* codes_type = llvm::FixedVectorType::get(b.getInt8Ty(), lanes);
   auto* words = llvm::FixedVectorType::get(i32, lanes);
-  auto* indices = llvm::FixedVectorType::get(k.Index(), lanes);
   const bool unsigned_codes = g.x_type == DataType::kUInt8;
   llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
   llvm::Value* zero_point_codes = b.CreateVectorSplat(lanes, b.CreateTrunc(x_zero_point, b.getInt8Ty()));
@@ -1757,7 +1759,6 @@ void EmitDirectLanesAcrossRowsConv(KernelContext& k, const QuantizedConvGeometry
   const VectorRange looped = LanesAcrossRowsLooped(s, lanes);
   const int64_t head = looped.first, tail = looped.end;
   ChannelOutput output(k, g);
-  llvm::Value* columns = k.EntryAlloca(indices, llvm::Align(16));  // the loop's lanes' ow
   llvm::Value* n = k.Int(0);  // one image (DirectKernelRowLanes)
   k.Loop(s.channels, [&](llvm::Value* m) {
     output.Channel(m);
@@ -1803,11 +1804,17 @@ void EmitDirectLanesAcrossRowsConv(KernelContext& k, const QuantizedConvGeometry
           llvm::Value* from = b.CreateGEP(
               b.getInt8Ty(), k.in[g.x_input],
               b.CreateAdd(input_plane, b.CreateAdd(first, k.Int((kh - s.pad_top) * width + kw - s.pad_left))));
-          llvm::Value* codes = nullptr;
-          if (!mask) codes = b.CreateAlignedLoad(codes_type, from, llvm::Align(1));
-          else if (fixed_first) codes = b.CreateMaskedLoad(codes_type, from, llvm::Align(1), mask, zero_point_codes);
-          else codes = b.CreateSelect(mask, b.CreateAlignedLoad(codes_type, from, llvm::Align(1)), zero_point_codes);
-          column.push_back(unsigned_codes ? b.CreateZExt(codes, words) : b.CreateSExt(codes, words));
+          auto widened = [&](llvm::Value* codes) {
+            return unsigned_codes ? b.CreateZExt(codes, words) : b.CreateSExt(codes, words);
+          };
+          if (!mask) {
+            column.push_back(widened(b.CreateAlignedLoad(codes_type, from, llvm::Align(1))));
+          } else if (fixed_first) {
+            column.push_back(widened(b.CreateMaskedLoad(codes_type, from, llvm::Align(1), mask, zero_point_codes)));
+          } else {  // selected as words (as bytes, LLVM inserts the lanes' codes one by one and widens after)
+            column.push_back(b.CreateSelect(mask, widened(b.CreateAlignedLoad(codes_type, from, llvm::Align(1))),
+                                            splat(x_zero_point)));
+          }
         }
         for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
           sum = b.CreateAdd(sum, b.CreateMul(column[kh], splat(weights[kh * s.kernel_w + kw])));
@@ -1827,19 +1834,23 @@ void EmitDirectLanesAcrossRowsConv(KernelContext& k, const QuantizedConvGeometry
     };
     auto written_out = [&](int64_t v) { vector_at(k.Int(v * lanes), nullptr, v * lanes); };
     for (int64_t v = 0; v < head; ++v) written_out(v);
-    if (tail > head) {
-      std::vector<llvm::Constant*> first_columns;
-      for (int64_t l = 0; l < lanes; ++l) first_columns.push_back(llvm::ConstantInt::get(k.Index(), (head * lanes + l) % width));
-      b.CreateAlignedStore(llvm::ConstantVector::get(first_columns), columns, llvm::Align(16));
-      k.Loop(tail - head, [&](llvm::Value* i) {
-        llvm::Value* ow = b.CreateAlignedLoad(indices, columns, llvm::Align(16));
-        vector_at(b.CreateMul(b.CreateAdd(i, k.Int(head)), k.Int(lanes)), ow, std::nullopt);
-        // The next vector's columns: lanes % W further, less W past the row.
-        llvm::Value* next = b.CreateAdd(ow, splat(k.Int(lanes % width)));
-        next = b.CreateSelect(b.CreateICmpSGE(next, splat(k.Int(width))), b.CreateSub(next, splat(k.Int(width))), next);
-        b.CreateAlignedStore(next, columns, llvm::Align(16));
+    // The looped vectors by rounds of `period` (their lanes' columns repeat with it), each
+    // vector's columns then constants; those past the last round written out so.
+    auto columns_of = [&](int64_t v) {  // vector v's lanes' columns, or those of v + period
+      std::vector<llvm::Constant*> ow;
+      for (int64_t l = 0; l < lanes; ++l) ow.push_back(llvm::ConstantInt::get(k.Index(), (v * lanes + l) % width));
+      return llvm::ConstantVector::get(ow);
+    };
+    const int64_t period = width / std::gcd(lanes, width), rounds = (tail - head) / period;
+    if (rounds > 0) {
+      k.Loop(rounds, [&](llvm::Value* round) {
+        llvm::Value* first = b.CreateAdd(k.Int(head), b.CreateMul(round, k.Int(period)));
+        for (int64_t v = head; v < head + period; ++v) {
+          vector_at(b.CreateMul(b.CreateAdd(first, k.Int(v - head)), k.Int(lanes)), columns_of(v), std::nullopt);
+        }
       }, /*allow_unrolling=*/false);
     }
+    for (int64_t v = head + rounds * period; v < tail; ++v) vector_at(k.Int(v * lanes), columns_of(v), std::nullopt);
     for (int64_t v = tail; v < vectors; ++v) written_out(v);
   }, /*allow_unrolling=*/false);
 }
