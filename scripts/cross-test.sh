@@ -28,10 +28,13 @@ if $build_only; then
   # Only modelc's outputs (each model's object, header and report): the firmware's C
   # code, its embedded data and its static libraries are the cross toolchain's work,
   # which the normal build does (about half of a bare-metal suite's build time).
-  mapfile -t reports < <(ninja -C "$build" -t targets all | sed -n 's|^\([^/][^:]*\.report\.txt\): CUSTOM_COMMAND$|\1|p')
+  # Ninja lists each output twice, relative and under the build folder's absolute path.
+  absolute=$(cd "$build" && pwd -P)
+  mapfile -t reports < <(ninja -C "$build" -t targets all | sed -n 's|^\(.*\.report\.txt\): CUSTOM_COMMAND$|\1|p' |
+                         while IFS= read -r report; do echo "${report#"$absolute"/}"; done | sort -u)
   [ "${#reports[@]}" -gt 0 ] || { echo "cross-test: no models to compile in $build" >&2; exit 1; }
   ninja -C "$build" "${reports[@]}"
-  echo "compiled the ${#reports[@]} models of $target's checks (not run: --build-only)"
+  echo "compiled the ${#reports[@]} models of $target's checks and samples (not run: --build-only)"
   exit 0
 fi
 cmake --build "$build"

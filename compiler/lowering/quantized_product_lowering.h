@@ -216,6 +216,9 @@ inline constexpr int64_t kDirectLanesTaps = 9;  // 3x3: a depthwise layer's weig
 // zero point's code.
 bool DirectKernelLanesAcrossRows(const ConvGeometry& g, int64_t lanes);
 // Vectors written out (about 90 bytes of code each), at most: DS-CNN's planes write 5.
+// The looped ones are emitted as one round of W / gcd(lanes, W) vectors and those past
+// the last round (about 65 bytes each on Helium): with 4 lanes at most 7 + 6 (W = 7),
+// DS-CNN's 5 + 2.
 inline constexpr int64_t kLanesAcrossRowsWrittenOut = 8;
 // The vectors of `lanes` pixels of the plane that lanes across rows loop over, [first,
 // end): those whose every load (each lane's every tap, inside its row or not) lies in
