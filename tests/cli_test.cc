@@ -1560,22 +1560,41 @@ TEST(Cli, Int8ConvolutionKernelsAsEachCorePlansThem) {
     EXPECT_NE(uint8_codes.output.find(piece), std::string::npos) << uint8_codes.output;
   }
   // So does a convolution that quantises its float input as it reads it (memory mode's
-  // fusion): the window holds the codes it quantised, not an int16 copy.
-  TemporaryFolder quantizing;
+  // fusion), from a band of the input's rows it quantised, each row padded by the zero
+  // point's code where the convolution pads (3 channels x 3 rows x 16 and x 13 codes).
+  TemporaryFolder quantizing, band;
   const CommandResult fused =
       Modelc("compile " + std::string(MODELC_TEST_MODELS_DIR) + "/window_codes_quantized_input.onnxtxt --target "
              "thumbv8.1m.main-none-eabihf --cpu cortex-m55 --dump-ir --dump-plan --name c -o " + quantizing.path());
   ASSERT_EQ(fused.exit_code, 0) << fused.output;
   for (const char* piece : {"{fused_quantize_input=1, pads=[1,1,1,1], strides=[2,2]}  # QLinearConv_9",
                             "{fused_quantize_input=1, pads=[0,0,1,1], strides=[2,2]}  # QLinearConv_19",
-                            "'QLinearConv_9' QLinearConv: window-dot, float requantisation\n"
-                            "      workspace window_codes @0, 32 bytes\n"
+                            "'QLinearConv_9' QLinearConv: window-dot, float requantisation, gathers its windows "
+                            "from a quantised band of rows\n"
+                            "      workspace quantized_band @0, 144 bytes\n"
                             "      constant bias_folded: %QLinearConv_9.bias_folded int32[8]",
-                            "'QLinearConv_19' QLinearConv: window-dot, float requantisation\n"
-                            "      workspace window_codes @0, 32 bytes\n"
+                            "'QLinearConv_19' QLinearConv: window-dot, float requantisation, gathers its windows "
+                            "from a quantised band of rows\n"
+                            "      workspace quantized_band @0, 117 bytes\n"
                             "      constant bias_folded: %QLinearConv_19.bias_folded int32[4]"}) {
     EXPECT_NE(fused.output.find(piece), std::string::npos) << piece << "\n" << fused.output;
   }
+  // Where the band would lift the arena (quantized_band's last convolution: 372 codes
+  // beside its 900-byte output, above the pooled tensor's 1,200 bytes), the window holds
+  // the codes it quantised (32) instead.
+  const CommandResult bands =
+      Modelc("compile " + std::string(MODELC_TEST_MODELS_DIR) + "/quantized_band.onnxtxt --target "
+             "thumbv8.1m.main-none-eabihf --cpu cortex-m55 --dump-plan --name b -o " + band.path());
+  ASSERT_EQ(bands.exit_code, 0) << bands.output;
+  for (const char* piece : {"'QLinearConv_9' QLinearConv: window-dot, float requantisation, gathers its windows "
+                            "from a quantised band of rows\n      workspace quantized_band @0, 156 bytes",
+                            "'QLinearConv_30' QLinearConv: window-dot, float requantisation, gathers its windows "
+                            "by halfwords from a quantised band of rows\n      workspace quantized_band @0, 369 bytes",
+                            "'QLinearConv_50' QLinearConv: window-dot, float requantisation\n"
+                            "      workspace window_codes @0, 32 bytes"}) {
+    EXPECT_NE(bands.output.find(piece), std::string::npos) << piece << "\n" << bands.output;
+  }
+  EXPECT_NE(ReadFileBytes(band.File("b.report.txt")).find("scratch:      1200 bytes"), std::string::npos);
 }
 
 // The TFLite frontend's int8 ADDs are fused the same way, summing as TFLite's ADD

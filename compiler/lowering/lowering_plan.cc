@@ -21,7 +21,8 @@ namespace modelc {
 
 bool NodePlan::HasNarrowerWorkspace() const {
   const auto* quantized = std::get_if<QuantizedProductKernel>(&kernel);
-  return quantized && *quantized == QuantizedProductKernel::kDspPairs && tiles.pixels > 1 && !int8_window_codes;
+  return quantized && ((*quantized == QuantizedProductKernel::kDspPairs && tiles.pixels > 1 && !int8_window_codes) ||
+                        quantized_band);
 }
 
 namespace {
@@ -290,7 +291,11 @@ std::string PrintLoweringPlan(const Graph& graph, const LoweringPlan& plan) {
                                            : node_plan.word_rows         ? ", word rows"
                                            : node_plan.lanes_across_rows ? ", lanes across rows"
                                                                          : "",  // never two
-                                           absl::StrCat(node_plan.window_channel_runs
+                                           absl::StrCat(node_plan.quantized_band
+                                                            ? node_plan.window_gather_halfwords
+                                                                  ? ", gathers its windows by halfwords from a quantised band of rows"
+                                                                  : ", gathers its windows from a quantised band of rows"
+                                                        : node_plan.window_channel_runs
                                                             ? ", reads its input in place by channel runs"
                                                         : node_plan.window_gather_halfwords
                                                             ? ", reads its input in place by halfword gathers"

@@ -163,6 +163,21 @@ int64_t WindowTapOffset(const WindowGeometry& w, bool channels_last_input, int64
   return channels_last_input ? in_plane * w.channels + c : c * w.in_h * w.in_w + in_plane;
 }
 
+WindowGeometry QuantizedBandWindow(const WindowGeometry& window) {
+  WindowGeometry band = window;
+  band.batch = 1;
+  band.in_h = (window.kernel_h - 1) * window.dilation_h + 1;
+  band.in_w = window.pad_left + window.in_w + window.pad_right;
+  band.out_h = 1;
+  band.pad_top = band.pad_left = band.pad_bottom = band.pad_right = 0;
+  return band;
+}
+
+int64_t QuantizedBandBytes(const WindowGeometry& window) {
+  const WindowGeometry band = QuantizedBandWindow(window);
+  return band.channels * band.in_h * band.in_w;
+}
+
 int64_t ChannelRunLaneChannel(int64_t lane) { return lane % 2 * (kChannelRunLanes / 2) + lane / 2; }
 
 namespace {
@@ -566,6 +581,20 @@ int64_t WindowDotGatherReach(const Graph& graph, const Node& node, const ConvGeo
   return WindowTapOffset(w, node.attributes.Has(kFusedChannelsLastInput), taps - 1);
 }
 
+// How far past its corner the farthest tap of a window in the quantised band lies
+// (NodePlan::quantized_band), or -1 where there is no band: an input holding its codes,
+// not 2-D, too many taps to gather, a band row or its rows too long for halfword offsets.
+int64_t QuantizedBandReach(const Node& node, const ConvGeometry& g) {
+  const WindowGeometry& w = g.window;
+  const int64_t taps = g.InChannelsPerGroup() * w.kernel_h * w.kernel_w;
+  if (w.spatial_rank != 2 || WindowDotTaps(taps) > kGatheredWindowTaps || !node.attributes.Has(kFusedQuantizeInput)) {
+    return -1;
+  }
+  const WindowGeometry band = QuantizedBandWindow(w);
+  if (band.in_h > 65535 || band.in_w > 65535) return -1;  // (pads and dilations of any size: no overflow below)
+  return WindowTapOffset(band, /*channels_last_input=*/false, taps - 1);
+}
+
 // Window-dot reads its windows by channel runs in every mode only with at most this
 // many output channels per group (PlanQuantizedConv).
 constexpr int64_t kRunsFasterChannels = 32;
@@ -797,15 +826,22 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
     plan.int8_window_codes = target.int8_vector_dot && plan.int8_window_weights && codes_ready;
     if (plan.int8_window_codes) plan.window_code_offset = x_type == DataType::kUInt8 ? 128 : 0;  // int8 codes
     plan.window_channel_runs = channel_runs;
-    plan.window_gather_halfwords = !channel_runs && plan.int8_window_codes && gathers_halfwords;
-    plan.reads_input_in_place =
-        channel_runs || (plan.int8_window_codes && gathers_whole) || plan.window_gather_halfwords;
+    // A float input quantised as it is read: a band of its rows, once per element (the
+    // header's kWindowDot paragraph), unless it would lift the arena.
+    const int64_t band_reach = QuantizedBandReach(node, g);
+    plan.quantized_band = plan.int8_window_codes && !narrow_workspace && band_reach >= 0 && band_reach <= 65535;
+    plan.window_gather_halfwords =
+        !channel_runs && plan.int8_window_codes && (plan.quantized_band ? band_reach > 255 : gathers_halfwords);
+    plan.reads_input_in_place = !plan.quantized_band && (channel_runs || (plan.int8_window_codes && gathers_whole) ||
+                                                         plan.window_gather_halfwords);
     // A copied window of such an input's codes by runs of channels too, each run's slots
     // within 255 bytes of its first (at most 17 kernel positions).
     plan.window_copy_gathers = plan.int8_window_codes && !plan.reads_input_in_place &&
                                WindowDotGathersChannelRuns(graph, node, g) &&
                                (kChannelRunLanes - 1) * g.window.kernel_h * g.window.kernel_w <= 255;
-    if (!plan.reads_input_in_place) {
+    if (plan.quantized_band) {
+      plan.workspace.push_back({"quantized_band", 0, QuantizedBandBytes(g.window)});
+    } else if (!plan.reads_input_in_place) {
       plan.workspace.push_back(plan.int8_window_codes ? WorkspaceBuffer{"window_codes", 0, WindowDotTaps(taps)}
                                                       : WorkspaceBuffer{"window_int16", 0, WindowDotTaps(taps) * 2});
     }

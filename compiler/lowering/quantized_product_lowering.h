@@ -93,6 +93,18 @@ inline int64_t QuantizingPairsStackBytes(int64_t columns) { return 4 * Quantizin
 // halfword offsets, the even taps' and the odd ones' (each lane predicated on its
 // tap's mask bit, spread over the lane's two bits), joined by VSLI.16 #8 into the
 // taps' order (NodePlan::window_gather_halfwords).
+// A convolution quantising its float input as it reads it (kFusedQuantizeInput), whose
+// window the same kernel would copy quantising each tap (once for each of the windows an
+// input element falls in: 2.25 times at stride 2 under a 3x3 kernel), quantises a band
+// of the input's rows instead, once per element (NodePlan::quantized_band, workspace
+// "quantized_band", QuantizedBandBytes): per output row the rows its windows read, every
+// input channel's, as codes, each row with the zero point's code on either side where
+// the convolution pads (rows outside the image all of it); the rows the next output row
+// reads again (kernel_h - stride_h under a kernel of adjacent rows) move up, the others
+// are quantised. Each window then lies inside the band (QuantizedBandWindow's geometry)
+// and is gathered without masks or selects, by halfword offsets where a tap lies more
+// than 255 bytes past the corner. Not where the band would lift the arena
+// (NodePlan::HasNarrowerWorkspace: the window copy then).
 // A wider window of a planar input whose input channels a group come in runs of 16
 // (kChannelRunLanes), none of them farther than 65,535 bytes from the first, is read in
 // place too, by runs (NodePlan::window_channel_runs; ResNet-8's 3x3 layers, planar after
@@ -234,6 +246,12 @@ int64_t WindowDotTaps(int64_t taps);  // taps rounded up to whole vectors
 // in_w + kw * dilation_w where the input is planar, (kh * dilation_h * in_w + kw *
 // dilation_w) * channels + c where it is channels-last (a gathered window's offsets).
 int64_t WindowTapOffset(const WindowGeometry& window, bool channels_last_input, int64_t tap);
+// The quantised band's geometry (NodePlan::quantized_band): one image, one output row,
+// its windows' rows (kernel_h rows apart by dilation_h) as in_h, each row padded on both
+// sides (pad_left + in_w + pad_right) as in_w, no padding; and its bytes (every input
+// channel's rows).
+WindowGeometry QuantizedBandWindow(const WindowGeometry& window);
+int64_t QuantizedBandBytes(const WindowGeometry& window);
 // Window-dot's channel runs (NodePlan::window_channel_runs): the input channel, within
 // its run, of a vector's lane: lanes 0, 2, .., 14 channels 0 to 7 (the first gather's,
 // VLDRB.U16 leaves each code in a lane's low byte), lanes 1, 3, .., 15 channels 8 to 15

@@ -608,18 +608,34 @@ void ForEachPixelWindow(KernelContext& k, const QuantizedConvGeometry& g, InputR
   }, allow_unrolling);
 }
 
-// Window-dot's gathered window (NodePlan::reads_input_in_place on Helium's int8 codes,
-// lowering/quantized_product_lowering.h): the window at `at` in `form`, 16 taps a
-// vector of int8 codes (tap t in lane t % 16 of vector t / 16, the weights' order), each
-// vector one predicated gather of bytes at constant offsets from the window's corner
-// (two of halfword offsets, the even and the odd taps, joined, where the plan says
-// window_gather_halfwords; wherever `input` stores it; non-inbounds: the corner of a
-// window in the border lies outside the image), on the lanes of both the output row's
-// and the output column's masks ("gather_masks"); the other lanes (padding, past the
-// last tap) take the zero point's code. A window `inside` the image (WindowInside) is
-// gathered on every lane, without masks or selects: its lanes past the last tap read
-// the corner, and their weights are zeros.
-std::vector<llvm::Value*> GatherWindowCodes(KernelContext& k, const QuantizedConvGeometry& g, InputReader& input,
+// Where window-dot gathers a window of codes from: the input in place
+// (NodePlan::reads_input_in_place), or the quantised band (NodePlan::quantized_band);
+// the geometry and layout its taps' offsets follow (WindowTapOffset), and the window's
+// top left tap.
+struct GatherSource {
+  const WindowGeometry& window;
+  bool channels_last;
+  llvm::Value* corner;  // bytes; not inbounds: the corner of a window in the border lies outside the image
+};
+
+GatherSource InPlaceSource(KernelContext& k, const QuantizedConvGeometry& g, InputReader& input,
+                           const PixelWindow& at) {
+  const WindowGeometry& s = g.conv.window;
+  llvm::Value* corner = input.Index(at.first_plane, k.b.CreateAdd(k.b.CreateMul(at.h_base, k.Int(s.in_w)), at.w_base));
+  return {s, g.channels_last_input, k.b.CreateGEP(k.Elem(g.x_type), k.in[g.x_input], corner)};
+}
+
+// Window-dot's gathered window (NodePlan::reads_input_in_place or quantized_band on
+// Helium's int8 codes, lowering/quantized_product_lowering.h): the window at `at` in
+// `form`, 16 taps a vector of int8 codes (tap t in lane t % 16 of vector t / 16, the
+// weights' order), each vector one predicated gather of bytes at constant offsets from
+// the window's corner in `from` (two of halfword offsets, the even and the odd taps,
+// joined, where the plan says window_gather_halfwords), on the lanes of both the output
+// row's and the output column's masks ("gather_masks"); the other lanes (padding, past
+// the last tap) take the zero point's code. A window `inside` the image (WindowInside;
+// every window of the band) is gathered on every lane, without masks or selects: its
+// lanes past the last tap read the corner, and their weights are zeros.
+std::vector<llvm::Value*> GatherWindowCodes(KernelContext& k, const QuantizedConvGeometry& g, const GatherSource& from,
                                             const PixelWindow& at, const WindowForm& form, bool inside) {
   const WindowGeometry& s = g.conv.window;
   llvm::IRBuilder<>& b = k.b;
@@ -629,8 +645,7 @@ std::vector<llvm::Value*> GatherWindowCodes(KernelContext& k, const QuantizedCon
   const int64_t taps = g.conv.InChannelsPerGroup() * s.kernel_h * s.kernel_w, vectors = WindowDotTaps(taps) / lanes;
   auto* vector = llvm::FixedVectorType::get(i8, lanes);
   auto* predicate = llvm::FixedVectorType::get(b.getInt1Ty(), lanes);
-  llvm::Value* corner = input.Index(at.first_plane, b.CreateAdd(b.CreateMul(at.h_base, k.Int(s.in_w)), at.w_base));
-  llvm::Value* base = b.CreateGEP(k.Elem(g.x_type), k.in[g.x_input], corner);
+  llvm::Value* base = from.corner;
   llvm::Value* row_masks = nullptr;  // a window in the border's
   llvm::Value* column_masks = nullptr;
   if (!inside) {
@@ -639,7 +654,7 @@ std::vector<llvm::Value*> GatherWindowCodes(KernelContext& k, const QuantizedCon
     column_masks = b.CreateInBoundsGEP(i16, masks, b.CreateMul(b.CreateAdd(at.ow, k.Int(s.out_h)), k.Int(vectors)));
   }
   llvm::Value* offset = b.CreateVectorSplat(lanes, b.getInt8(static_cast<uint8_t>(k.plan.window_code_offset)));
-  auto tap_offset = [&](int64_t t) { return t < taps ? WindowTapOffset(s, g.channels_last_input, t) : 0; };
+  auto tap_offset = [&](int64_t t) { return t < taps ? WindowTapOffset(from.window, from.channels_last, t) : 0; };
   // Bytes into `type`'s lanes: every lane inside, else those of `mask` (a bit a lane) only.
   auto gather = [&](llvm::FixedVectorType* type, llvm::Value* offsets, llvm::Value* mask) {
     if (inside) return EmitByteGather(b, type, base, offsets);
@@ -687,6 +702,76 @@ std::vector<llvm::Value*> GatherWindowCodes(KernelContext& k, const QuantizedCon
     codes.push_back(b.CreateSelect(lanes_inside, b.CreateSub(gathered, offset), padding));
   }
   return codes;
+}
+
+// NodePlan::quantized_band (lowering/quantized_product_lowering.h): for each image and
+// output row, the band "quantized_band" made ready, then for each group and output
+// column per_pixel(its window's place in the band, the band as the gathers' source). The
+// band holds channel c's band row r at (c * rows + r) * width (QuantizedBandWindow: rows
+// and width), input row oh * stride_h - pad_top + r at output row oh, its codes from
+// column pad_left. The zero point's code fills it once an image (the side padding, which
+// nothing writes again); then per output row the rows that it shares with the previous
+// one (rows - stride_h of them, where positive) move up, and the others are quantised,
+// those outside the image the zero point's code.
+void ForEachBandPixel(KernelContext& k, const QuantizedConvGeometry& g, InputReader& input, llvm::Value* x_zero_point,
+                      const std::function<void(const PixelWindow&, const GatherSource&)>& per_pixel) {
+  const WindowGeometry& s = g.conv.window;
+  const WindowGeometry band = QuantizedBandWindow(s);
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Type* i8 = b.getInt8Ty();
+  const int64_t rows = band.in_h, width = band.in_w, kept = std::max<int64_t>(rows - s.stride_h, 0);
+  llvm::Value* codes = k.Workspace("quantized_band", QuantizedBandBytes(s));
+  llvm::Value* zero_point_code = b.CreateTrunc(x_zero_point, i8);
+  auto band_row = [&](llvm::Value* c, llvm::Value* r) {  // its first code's place
+    return b.CreateInBoundsGEP(i8, codes, b.CreateAdd(b.CreateMul(b.CreateAdd(b.CreateMul(c, k.Int(rows)), r),
+                                                                  k.Int(width)), k.Int(s.pad_left)));
+  };
+  k.Loop(s.batch, [&](llvm::Value* n) {
+    b.CreateMemSet(codes, zero_point_code, QuantizedBandBytes(s), llvm::Align(1));
+    k.Loop(s.out_h, [&](llvm::Value* oh) {
+      llvm::Value* h_base = b.CreateSub(b.CreateMul(oh, k.Int(s.stride_h)), k.Int(s.pad_top));
+      llvm::Value* first_row = k.Int(0);  // the first band row quantised
+      if (kept > 0) {
+        llvm::Value* later = b.CreateICmpSGT(oh, k.Int(0));
+        k.When(later, [&] {
+          k.Loop(s.channels, [&](llvm::Value* c) {
+            llvm::Value* to = band_row(c, k.Int(0));
+            llvm::Value* from = band_row(c, k.Int(s.stride_h));
+            k.Loop(kept * width - s.pad_left - s.pad_right, [&](llvm::Value* j) {  // forward: `to` lies before `from`
+              b.CreateStore(b.CreateLoad(i8, b.CreateInBoundsGEP(i8, from, j)), b.CreateInBoundsGEP(i8, to, j));
+            });
+          });
+        });
+        first_row = b.CreateSelect(later, k.Int(kept), k.Int(0));
+      }
+      k.Loop(first_row, k.Int(rows), [&](llvm::Value* r) {
+        llvm::Value* ih = b.CreateAdd(h_base, r);
+        llvm::Value* inside = b.CreateICmpULT(ih, k.Int(s.in_h));  // (a negative one compares large)
+        k.Loop(s.channels, [&](llvm::Value* c) {
+          llvm::Value* to = band_row(c, r);
+          k.When(inside, [&] {
+            llvm::Value* plane = b.CreateAdd(b.CreateMul(n, k.Int(s.channels)), c);
+            llvm::Value* row_start = b.CreateMul(ih, k.Int(s.in_w));
+            k.IndependentLoop(s.in_w, [&](llvm::Value* iw) {
+              llvm::Value* code = input.Load(input.Index(plane, b.CreateAdd(row_start, iw)));
+              b.CreateStore(b.CreateTrunc(code, i8), b.CreateInBoundsGEP(i8, to, iw));
+            });
+          });
+          k.When(b.CreateNot(inside), [&] { b.CreateMemSet(to, zero_point_code, s.in_w, llvm::Align(1)); });
+        });
+      }, /*allow_unrolling=*/false);
+      k.Loop(g.conv.groups, [&](llvm::Value* group) {
+        llvm::Value* first_plane = b.CreateMul(group, k.Int(g.conv.InChannelsPerGroup()));
+        k.Loop(s.out_w, [&](llvm::Value* ow) {
+          llvm::Value* w_base = b.CreateMul(ow, k.Int(s.stride_w));  // in the band (its padding included)
+          const PixelWindow at{first_plane, k.Int(0), w_base, group, n,
+                               b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow), oh, ow};
+          llvm::Value* corner = b.CreateAdd(b.CreateMul(first_plane, k.Int(rows * width)), w_base);
+          per_pixel(at, {band, /*channels_last=*/false, b.CreateInBoundsGEP(i8, codes, corner)});
+        }, /*allow_unrolling=*/false);
+      }, /*allow_unrolling=*/false);
+    }, /*allow_unrolling=*/false);
+  }, /*allow_unrolling=*/false);
 }
 
 // What GatherChannelRun adds to a run's gathered codes (bytes of `form`): less the
@@ -960,7 +1045,8 @@ WindowDotSums WindowDotSumsFor(const TargetDescription& target) {
 // pixel, its window into the workspace (x - x_zero_point as int16 in "window_int16", 0
 // outside the image and past the last tap; or, NodePlan::int8_window_codes, the codes as
 // int8 in "window_codes", or gathered into vector registers where the plan reads the
-// input in place, GatherWindowCodes), then per output channel of its group the dot
+// input in place or quantises a band of its rows, GatherWindowCodes), then per output
+// channel of its group the dot
 // product with its row of "weights_int8" or "weights_int16" (w - w_zero_point,
 // whichever the plan prepared), kWindowDotLanes products a step (WindowDotSums). By
 // channel runs (NodePlan::window_channel_runs) each block of output channels gathers
@@ -980,7 +1066,7 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   // gathered into registers where the plan reads the input in place (planned on int8
   // codes and weights only), else in the workspace.
   const bool channel_blocks = codes && int8_weights;
-  const bool gathered = k.plan.reads_input_in_place && channel_blocks;
+  const bool gathered = (k.plan.reads_input_in_place || k.plan.quantized_band) && channel_blocks;
   const bool channel_runs = gathered && k.plan.window_channel_runs;
   const int64_t most_channels = channel_runs ? kChannelRunBlock : kWindowDotChannels;  // a block's
   llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
@@ -1099,6 +1185,13 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
       k.StoreAs(output.Type(), output.Finish(sum, at), k.out[0], at);
     }, /*allow_unrolling=*/false);
   };
+  if (gathered && k.plan.quantized_band) {
+    ForEachBandPixel(k, g, input, x_zero_point, [&](const PixelWindow& at, const GatherSource& band) {
+      window_vectors = GatherWindowCodes(k, g, band, at, form, /*inside=*/true);
+      per_pixel(at.group, at.n, at.out_pixel);
+    });
+    return;
+  }
   if (gathered) {
     ForEachPixel(k, g, [&](const PixelWindow& at) {
       if (channel_runs) {
@@ -1116,8 +1209,8 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
       // first layer 293,603 -> 236,689 instructions).
       window_vectors = k.Either(
           WindowInside(k, g, at.h_base, at.w_base),
-          [&] { return GatherWindowCodes(k, g, input, at, form, /*inside=*/true); },
-          [&] { return GatherWindowCodes(k, g, input, at, form, /*inside=*/false); });
+          [&] { return GatherWindowCodes(k, g, InPlaceSource(k, g, input, at), at, form, /*inside=*/true); },
+          [&] { return GatherWindowCodes(k, g, InPlaceSource(k, g, input, at), at, form, /*inside=*/false); });
       per_pixel(at.group, at.n, at.out_pixel);
     });
     return;
