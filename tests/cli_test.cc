@@ -1569,32 +1569,53 @@ TEST(Cli, Int8ConvolutionKernelsAsEachCorePlansThem) {
   ASSERT_EQ(fused.exit_code, 0) << fused.output;
   for (const char* piece : {"{fused_quantize_input=1, pads=[1,1,1,1], strides=[2,2]}  # QLinearConv_9",
                             "{fused_quantize_input=1, pads=[0,0,1,1], strides=[2,2]}  # QLinearConv_19",
-                            "'QLinearConv_9' QLinearConv: window-dot, float requantisation, gathers its windows "
-                            "from a quantised band of rows\n"
+                            "'QLinearConv_9' QLinearConv: window-dot, float requantisation, quantises a band of "
+                            "input rows\n"
                             "      workspace quantized_band @0, 144 bytes\n"
                             "      constant bias_folded: %QLinearConv_9.bias_folded int32[8]",
-                            "'QLinearConv_19' QLinearConv: window-dot, float requantisation, gathers its windows "
-                            "from a quantised band of rows\n"
+                            "'QLinearConv_19' QLinearConv: window-dot, float requantisation, quantises a band of "
+                            "input rows\n"
                             "      workspace quantized_band @0, 117 bytes\n"
                             "      constant bias_folded: %QLinearConv_19.bias_folded int32[4]"}) {
     EXPECT_NE(fused.output.find(piece), std::string::npos) << piece << "\n" << fused.output;
   }
-  // Where the band would lift the arena (quantized_band's last convolution: 372 codes
-  // beside its 900-byte output, above the pooled tensor's 1,200 bytes), the window holds
-  // the codes it quantised (32) instead.
+  // quantized_band's convolutions: a band each, except where it would lift the arena
+  // (QLinearConv_50: 372 codes beside its 900-byte output, above the pooled tensor's 1,200
+  // bytes) or quantise more elements than the windows' copies (QLinearConv_60, 1x1 at
+  // stride 2): there the window holds the codes it quantised.
   const CommandResult bands =
       Modelc("compile " + std::string(MODELC_TEST_MODELS_DIR) + "/quantized_band.onnxtxt --target "
              "thumbv8.1m.main-none-eabihf --cpu cortex-m55 --dump-plan --name b -o " + band.path());
   ASSERT_EQ(bands.exit_code, 0) << bands.output;
-  for (const char* piece : {"'QLinearConv_9' QLinearConv: window-dot, float requantisation, gathers its windows "
-                            "from a quantised band of rows\n      workspace quantized_band @0, 156 bytes",
-                            "'QLinearConv_30' QLinearConv: window-dot, float requantisation, gathers its windows "
-                            "by halfwords from a quantised band of rows\n      workspace quantized_band @0, 369 bytes",
+  for (const char* piece : {"'QLinearConv_9' QLinearConv: window-dot, float requantisation, quantises a band of "
+                            "input rows\n      workspace quantized_band @0, 156 bytes",
+                            "'QLinearConv_19' QLinearConv: window-dot, float requantisation, quantises a band of "
+                            "input rows\n      workspace quantized_band @0, 280 bytes",
+                            "'QLinearConv_30' QLinearConv: window-dot, float requantisation, quantises a band of "
+                            "input rows, gathered by halfwords\n      workspace quantized_band @0, 369 bytes",
+                            "'QLinearConv_40' QLinearConv: window-dot, float requantisation, quantises a band of "
+                            "input rows\n      workspace quantized_band @0, 136 bytes",
                             "'QLinearConv_50' QLinearConv: window-dot, float requantisation\n"
-                            "      workspace window_codes @0, 32 bytes"}) {
+                            "      workspace window_codes @0, 32 bytes",
+                            "'QLinearConv_60' QLinearConv: window-dot, float requantisation\n"
+                            "      workspace window_codes @0, 16 bytes"}) {
     EXPECT_NE(bands.output.find(piece), std::string::npos) << piece << "\n" << bands.output;
   }
   EXPECT_NE(ReadFileBytes(band.File("b.report.txt")).find("scratch:      1200 bytes"), std::string::npos);
+  // Arm's DSP pairs copy their windows from the band (after their two windows of pairs).
+  TemporaryFolder dsp;
+  const CommandResult pairs =
+      Modelc("compile " + std::string(MODELC_TEST_MODELS_DIR) + "/quantized_band.onnxtxt --target "
+             "thumbv7em-none-eabihf --cpu cortex-m4 --dump-plan --name b -o " + dsp.path());
+  ASSERT_EQ(pairs.exit_code, 0) << pairs.output;
+  for (const char* piece : {"'QLinearConv_9' QLinearConv: dsp-pairs (pixels 2), float requantisation, window copy "
+                            "unrolled, quantises a band of input rows\n      workspace window_pairs @0, 144 bytes\n"
+                            "      workspace quantized_band @144, 156 bytes",
+                            "'QLinearConv_19' QLinearConv: dsp-pairs (pixels 2), float requantisation, window copy "
+                            "unrolled, quantises a band of input rows\n      workspace window_pairs @0, 80 bytes\n"
+                            "      workspace quantized_band @80, 280 bytes"}) {
+    EXPECT_NE(pairs.output.find(piece), std::string::npos) << piece << "\n" << pairs.output;
+  }
 }
 
 // The TFLite frontend's int8 ADDs are fused the same way, summing as TFLite's ADD

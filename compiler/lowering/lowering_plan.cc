@@ -292,9 +292,10 @@ std::string PrintLoweringPlan(const Graph& graph, const LoweringPlan& plan) {
                                            : node_plan.lanes_across_rows ? ", lanes across rows"
                                                                          : "",  // never two
                                            absl::StrCat(node_plan.quantized_band
-                                                            ? node_plan.window_gather_halfwords
-                                                                  ? ", gathers its windows by halfwords from a quantised band of rows"
-                                                                  : ", gathers its windows from a quantised band of rows"
+                                                            ? (node_plan.window_gather_halfwords
+                                                                   ? ", quantises a band of input rows, gathered by "
+                                                                     "halfwords"
+                                                                   : ", quantises a band of input rows")
                                                         : node_plan.window_channel_runs
                                                             ? ", reads its input in place by channel runs"
                                                         : node_plan.window_gather_halfwords

@@ -582,16 +582,21 @@ int64_t WindowDotGatherReach(const Graph& graph, const Node& node, const ConvGeo
 }
 
 // How far past its corner the farthest tap of a window in the quantised band lies
-// (NodePlan::quantized_band), or -1 where there is no band: an input holding its codes,
-// not 2-D, too many taps to gather, a band row or its rows too long for halfword offsets.
+// (NodePlan::quantized_band; for the DSP pairs, which copy their windows, a bound of the
+// band's bytes), or -1 where there is no band: an input holding its codes, not 2-D, a
+// band row or its rows too long for halfword offsets, or a band that would quantise as
+// many elements as the windows' copies do (a stride wider than the kernel: whole rows
+// quantised, columns that no window reads among them; 1x1 at stride 2 on rows of 300,
+// Cortex-M55: 11% more instructions than the copies').
 int64_t QuantizedBandReach(const Node& node, const ConvGeometry& g) {
   const WindowGeometry& w = g.window;
   const int64_t taps = g.InChannelsPerGroup() * w.kernel_h * w.kernel_w;
-  if (w.spatial_rank != 2 || WindowDotTaps(taps) > kGatheredWindowTaps || !node.attributes.Has(kFusedQuantizeInput)) {
-    return -1;
-  }
+  if (w.spatial_rank != 2 || !node.attributes.Has(kFusedQuantizeInput)) return -1;
   const WindowGeometry band = QuantizedBandWindow(w);
-  if (band.in_h > 65535 || band.in_w > 65535) return -1;  // (pads and dilations of any size: no overflow below)
+  if (band.in_h > 65535 || band.in_w > 65535 || band.channels > 65535) return -1;  // (no overflow below)
+  const int64_t band_rows = band.in_h + (w.out_h - 1) * std::min(w.stride_h, band.in_h);  // quantised per image
+  const int64_t copied = g.groups * taps * w.out_h * w.out_w;                                // per image
+  if (w.channels * w.in_w * band_rows >= copied) return -1;
   return WindowTapOffset(band, /*channels_last_input=*/false, taps - 1);
 }
 
@@ -820,6 +825,13 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
     plan.workspace.push_back(plan.int8_window_codes
                                  ? WorkspaceBuffer{"window_codes", 0, plan.tiles.pixels * WindowPairsBytes(taps) / 2}
                                  : WorkspaceBuffer{"window_pairs", 0, plan.tiles.pixels * WindowPairsBytes(taps)});
+    // A float input quantised as it is read: a band of its rows beside the windows, once
+    // per element (the header's kDspPairs paragraph), unless it would lift the arena.
+    const int64_t band_reach = QuantizedBandReach(node, g);
+    plan.quantized_band = !narrow_workspace && band_reach >= 0 && band_reach <= 65535;
+    if (plan.quantized_band) {
+      plan.workspace.push_back({"quantized_band", plan.workspace.back().bytes, QuantizedBandBytes(g.window)});
+    }
   }
   if (plan.kernel == KernelVariant(QuantizedProductKernel::kWindowDot)) {
     plan.int8_window_weights = target.flash_first;
@@ -829,7 +841,8 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
     // A float input quantised as it is read: a band of its rows, once per element (the
     // header's kWindowDot paragraph), unless it would lift the arena.
     const int64_t band_reach = QuantizedBandReach(node, g);
-    plan.quantized_band = plan.int8_window_codes && !narrow_workspace && band_reach >= 0 && band_reach <= 65535;
+    plan.quantized_band = plan.int8_window_codes && !narrow_workspace && WindowDotTaps(taps) <= kGatheredWindowTaps &&
+                          band_reach >= 0 && band_reach <= 65535;
     plan.window_gather_halfwords =
         !channel_runs && plan.int8_window_codes && (plan.quantized_band ? band_reach > 255 : gathers_halfwords);
     plan.reads_input_in_place = !plan.quantized_band && (channel_runs || (plan.int8_window_codes && gathers_whole) ||

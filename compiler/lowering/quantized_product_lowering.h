@@ -26,7 +26,11 @@ namespace modelc {
 // unpacked by SXTB16 or UXTB16 as it is loaded, for each pair of output channels; the
 // zero point's share off "bias_folded"; Cortex-M4, TFLite DS-CNN's pointwise layers in
 // memory mode 2.24 -> 2.09 M instructions in all, 1.45 KB more code a layer); else one
-// int16 window. Elsewhere, for a
+// int16 window. A node quantising its float input as it reads it (kFusedQuantizeInput)
+// copies its windows from a quantised band of the input's rows instead, each element
+// quantised once, not once per window (NodePlan::quantized_band, "quantized_band" after
+// the windows; the kWindowDot paragraph below), unless `narrow_workspace`; each output
+// row's pixels then in tiles of their own. Elsewhere, for a
 // depthwise node, or `workspace_free`, the direct kernel, NodePlan::tiles.channel_block
 // output channels at a time.
 absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node, const LoweringTarget& target,
@@ -100,11 +104,12 @@ inline int64_t QuantizingPairsStackBytes(int64_t columns) { return 4 * Quantizin
 // "quantized_band", QuantizedBandBytes): per output row the rows its windows read, every
 // input channel's, as codes, each row with the zero point's code on either side where
 // the convolution pads (rows outside the image all of it); the rows the next output row
-// reads again (kernel_h - stride_h under a kernel of adjacent rows) move up, the others
+// reads again ((kernel_h - 1) * dilation_h + 1 - stride_h, where positive) move up, the others
 // are quantised. Each window then lies inside the band (QuantizedBandWindow's geometry)
-// and is gathered without masks or selects, by halfword offsets where a tap lies more
-// than 255 bytes past the corner. Not where the band would lift the arena
-// (NodePlan::HasNarrowerWorkspace: the window copy then).
+// and is gathered without masks or selects (windows of at most kGatheredWindowTaps
+// codes), by halfword offsets where a tap lies more than 255 bytes past the corner. Not
+// where the band would lift the arena (NodePlan::HasNarrowerWorkspace: the window copy
+// then).
 // A wider window of a planar input whose input channels a group come in runs of 16
 // (kChannelRunLanes), none of them farther than 65,535 bytes from the first, is read in
 // place too, by runs (NodePlan::window_channel_runs; ResNet-8's 3x3 layers, planar after

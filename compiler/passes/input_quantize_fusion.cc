@@ -8,8 +8,8 @@
 // default saturation and output type, and its rounding (kRoundHalfAwayFromZero goes
 // with it).
 // The convolution quantises each input element once per window it falls in (the direct
-// kernel: once per output channel too; Helium's window-dot once, a band of rows at a
-// time, NodePlan::quantized_band), so the fusion costs time: it is a memory-first
+// kernel: once per output channel too; Helium's window-dot and Arm's DSP pairs once, a
+// band of rows at a time, NodePlan::quantized_band), so the fusion costs time: it is a memory-first
 // pass (--optimize memory; on x86-64 mobilenet_v1_025_vww_int8 would take 4.38 ms
 // instead of 3.91), and only where the quantised copy is larger than the convolution's
 // output, so that the copy is what holds that step's RAM (mobilenet_v1_025_vww_int8's

@@ -439,6 +439,10 @@ class InputReader {
  public:
   InputReader(KernelContext& k, const QuantizedConvGeometry& g)
       : k_(k), g_(g), codes_(k, g.x_type, g.quantizes_input ? &g.x : nullptr) {}
+  // The codes of a quantised band at `band` (NodePlan::quantized_band), `g` the band's
+  // geometry (QuantizedBandWindow, planar, its codes already quantised).
+  InputReader(KernelContext& k, const QuantizedConvGeometry& g, llvm::Value* band)
+      : k_(k), g_(g), codes_(k, g.x_type, nullptr), band_(band) {}
   llvm::Value* Index(llvm::Value* plane, llvm::Value* offset) {
     llvm::IRBuilder<>& b = k_.b;
     const WindowGeometry& s = g_.conv.window;
@@ -450,11 +454,14 @@ class InputReader {
     return b.CreateAdd(b.CreateMul(pixel, k_.Int(channels)), c);
   }
   int64_t ColumnStride() const { return g_.channels_last_input ? g_.conv.window.channels : 1; }
-  llvm::Value* Load(llvm::Value* index) const { return codes_.Load(index); }
+  llvm::Value* Load(llvm::Value* index) const {
+    return band_ ? EmitWidenToInt32(k_, k_.LoadAs(g_.x_type, band_, index), g_.x_type) : codes_.Load(index);
+  }
 
   KernelContext& k_;
   const QuantizedConvGeometry& g_;
   const InputCodeReader codes_;
+  llvm::Value* band_ = nullptr;
 };
 
 // How a window stores its taps: x - `subtracted` as `element` (x - x_zero_point as int16,
@@ -517,9 +524,12 @@ llvm::Value* PositionInside(KernelContext& k, const WindowGeometry& s, llvm::Val
 // With `channel_quads`, where the channels stay a loop and come in fours, four of them a
 // step, unrolled: for a slot whose quads of taps stay together (slot(4q + u) = 4q +
 // slot(u), as StoredTap's), each tap's slot is then a constant offset from the step's.
+// With `inside_only`, every window lies inside the image (a quantised band's): copied
+// without the checks, and without the border's code.
 void EmitWindow(KernelContext& k, const QuantizedConvGeometry& g, InputReader& input, llvm::Value* window,
                 llvm::Value* first_plane, llvm::Value* h_base, llvm::Value* w_base, const WindowForm& form,
-                const std::function<llvm::Value*(llvm::Value*)>& slot, bool plain_inside, bool channel_quads = false) {
+                const std::function<llvm::Value*(llvm::Value*)>& slot, bool plain_inside, bool channel_quads = false,
+                bool inside_only = false) {
   const WindowGeometry& s = g.conv.window;
   llvm::IRBuilder<>& b = k.b;
   // Past kWindowUnrolledTaps taps the channels of a window of several taps a plane stay
@@ -554,8 +564,8 @@ void EmitWindow(KernelContext& k, const QuantizedConvGeometry& g, InputReader& i
       b.CreateStore(b.CreateTrunc(value, form.element), b.CreateInBoundsGEP(form.element, window, slot(t)));
     });
   };
-  if (!plain_inside) {
-    fill(/*checked=*/true);
+  if (inside_only || !plain_inside) {
+    fill(/*checked=*/!inside_only);
     return;
   }
   ForInsideOrBorder(k, g, h_base, w_base, [&](bool inside) { fill(/*checked=*/!inside); });
@@ -704,17 +714,17 @@ std::vector<llvm::Value*> GatherWindowCodes(KernelContext& k, const QuantizedCon
   return codes;
 }
 
-// NodePlan::quantized_band (lowering/quantized_product_lowering.h): for each image and
-// output row, the band "quantized_band" made ready, then for each group and output
-// column per_pixel(its window's place in the band, the band as the gathers' source). The
-// band holds channel c's band row r at (c * rows + r) * width (QuantizedBandWindow: rows
-// and width), input row oh * stride_h - pad_top + r at output row oh, its codes from
-// column pad_left. The zero point's code fills it once an image (the side padding, which
-// nothing writes again); then per output row the rows that it shares with the previous
-// one (rows - stride_h of them, where positive) move up, and the others are quantised,
-// those outside the image the zero point's code.
-void ForEachBandPixel(KernelContext& k, const QuantizedConvGeometry& g, InputReader& input, llvm::Value* x_zero_point,
-                      const std::function<void(const PixelWindow&, const GatherSource&)>& per_pixel) {
+// NodePlan::quantized_band (lowering/quantized_product_lowering.h): for each image n and
+// output row oh, the band "quantized_band" made ready, then per_row(n, oh, the band).
+// The band holds channel c's band row r at (c * rows + r) * width (QuantizedBandWindow:
+// rows and width), input row oh * stride_h - pad_top + r at output row oh, its codes
+// from column pad_left: output column ow's window has its corner at column ow *
+// stride_w of the group's first channel's rows. The zero point's code fills it once an
+// image (the side padding, which nothing writes again); then per output row the rows
+// that it shares with the previous one (rows - stride_h of them, where positive) move
+// up, and the others are quantised, those outside the image the zero point's code.
+void ForEachBandRow(KernelContext& k, const QuantizedConvGeometry& g, InputReader& input, llvm::Value* x_zero_point,
+                    const std::function<void(llvm::Value*, llvm::Value*, llvm::Value*)>& per_row) {
   const WindowGeometry& s = g.conv.window;
   const WindowGeometry band = QuantizedBandWindow(s);
   llvm::IRBuilder<>& b = k.b;
@@ -760,18 +770,19 @@ void ForEachBandPixel(KernelContext& k, const QuantizedConvGeometry& g, InputRea
           k.When(b.CreateNot(inside), [&] { b.CreateMemSet(to, zero_point_code, s.in_w, llvm::Align(1)); });
         });
       }, /*allow_unrolling=*/false);
-      k.Loop(g.conv.groups, [&](llvm::Value* group) {
-        llvm::Value* first_plane = b.CreateMul(group, k.Int(g.conv.InChannelsPerGroup()));
-        k.Loop(s.out_w, [&](llvm::Value* ow) {
-          llvm::Value* w_base = b.CreateMul(ow, k.Int(s.stride_w));  // in the band (its padding included)
-          const PixelWindow at{first_plane, k.Int(0), w_base, group, n,
-                               b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow), oh, ow};
-          llvm::Value* corner = b.CreateAdd(b.CreateMul(first_plane, k.Int(rows * width)), w_base);
-          per_pixel(at, {band, /*channels_last=*/false, b.CreateInBoundsGEP(i8, codes, corner)});
-        }, /*allow_unrolling=*/false);
-      }, /*allow_unrolling=*/false);
+      per_row(n, oh, codes);
     }, /*allow_unrolling=*/false);
   }, /*allow_unrolling=*/false);
+}
+
+// A quantised band's geometry as a convolution's (NodePlan::quantized_band): its input
+// the band's codes, planar (QuantizedBandWindow), the rest g's.
+QuantizedConvGeometry BandGeometry(const QuantizedConvGeometry& g) {
+  QuantizedConvGeometry band = g;
+  band.conv.window = QuantizedBandWindow(g.conv.window);
+  band.quantizes_input = false;
+  band.channels_last_input = false;
+  return band;
 }
 
 // What GatherChannelRun adds to a run's gathered codes (bytes of `form`): less the
@@ -971,56 +982,86 @@ void EmitDspPairsConv(KernelContext& k, const QuantizedConvGeometry& g) {
   InputReader input(k, g);
   ChannelOutput output(k, g);
   if (codes) output.UseBiases(k.PreparedConstant("bias_folded"));
+  auto slot = [&](llvm::Value* t) { return codes ? t : EmitStoredTap(b, t); };
+  // Output pixels first .. first + count - 1 (oh * out_w + ow) of image n and `group`:
+  // their windows (copy_window(pixel, window)), then every output channel of the group
+  // at them.
+  auto pixels_from = [&](llvm::Value* n, llvm::Value* group, llvm::Value* first, int64_t count,
+                         const std::function<void(llvm::Value*, llvm::Value*)>& copy_window) {
+    std::vector<llvm::Value*> pixel;
+    for (int64_t p = 0; p < count; ++p) {
+      pixel.push_back(b.CreateAdd(first, k.Int(p)));
+      copy_window(pixel[p], windows[p]);
+    }
+    // Output channels `count_channels` (1 or 2) from group * per_group + first_channel;
+    // the sum of pixel p and channel i in tile_sums[p * count_channels + i].
+    auto channels_from = [&](llvm::Value* first_channel, int count_channels) {
+      std::vector<llvm::Value*> m, rows, tile_sums;
+      for (int i = 0; i < count_channels; ++i) {
+        m.push_back(b.CreateAdd(b.CreateMul(group, k.Int(per_group)), b.CreateAdd(first_channel, k.Int(i))));
+        rows.push_back(b.CreateMul(m.back(), k.Int(taps)));
+      }
+      for (int64_t p = 0; p < count; ++p) {
+        for (int i = 0; i < count_channels; ++i) {
+          tile_sums.push_back(sums[p * 2 + i]);
+          b.CreateStore(b.getInt32(0), tile_sums.back());
+        }
+      }
+      EmitPairsDotProducts(k, {windows.begin(), windows.begin() + count}, k.in[g.w_input], rows, taps, tile_sums,
+                           pairs_window);
+      for (int i = 0; i < count_channels; ++i) {
+        output.Channel(m[i]);
+        for (int64_t p = 0; p < count; ++p) {
+          llvm::Value* at = output.Position(n, m[i], pixel[p]);
+          k.StoreAs(output.Type(), output.Finish(b.CreateLoad(i32, tile_sums[p * count_channels + i]), at), k.out[0],
+                    at);
+        }
+      }
+    };
+    k.Loop(per_group / 2, [&](llvm::Value* pair) { channels_from(b.CreateMul(pair, k.Int(2)), 2); },
+           /*allow_unrolling=*/false);
+    if (per_group % 2 != 0) channels_from(k.Int(per_group - 1), 1);
+  };
+  // The tiles of `pixels` from `first` through `count` pixels, the last one smaller.
+  auto tiles_of = [&](llvm::Value* n, llvm::Value* group, llvm::Value* first, int64_t count,
+                      const std::function<void(llvm::Value*, llvm::Value*)>& copy_window) {
+    k.Loop(count / pixels, [&](llvm::Value* tile) {
+      pixels_from(n, group, b.CreateAdd(first, b.CreateMul(tile, k.Int(pixels))), pixels, copy_window);
+    }, /*allow_unrolling=*/false);
+    if (count % pixels != 0) {
+      pixels_from(n, group, b.CreateAdd(first, k.Int(count - count % pixels)), count % pixels, copy_window);
+    }
+  };
+  if (k.plan.quantized_band) {
+    // Each output row's tiles from the band (its windows all inside it, its tiles within
+    // the row).
+    const QuantizedConvGeometry band = BandGeometry(g);
+    ForEachBandRow(k, g, input, x_zero_point, [&](llvm::Value* n, llvm::Value* oh, llvm::Value* codes) {
+      InputReader band_input(k, band, codes);
+      llvm::Value* row_first = b.CreateMul(oh, k.Int(s.out_w));
+      k.Loop(g.conv.groups, [&](llvm::Value* group) {
+        llvm::Value* first_plane = b.CreateMul(group, k.Int(channels));
+        tiles_of(n, group, row_first, s.out_w, [&](llvm::Value* pixel, llvm::Value* window) {
+          llvm::Value* w_base = b.CreateMul(b.CreateSub(pixel, row_first), k.Int(s.stride_w));
+          EmitWindow(k, band, band_input, window, first_plane, k.Int(0), w_base, form, slot,
+                     /*plain_inside=*/true, /*channel_quads=*/k.plan.window_copy_unrolled, /*inside_only=*/true);
+        });
+      }, /*allow_unrolling=*/false);
+    });
+    return;
+  }
   k.Loop(s.batch * g.conv.groups, [&](llvm::Value* image_group) {
     llvm::Value* first_plane = b.CreateMul(image_group, k.Int(channels));  // n * C + group * Cg
     llvm::Value* group = b.CreateSRem(image_group, k.Int(g.conv.groups));
     llvm::Value* n = b.CreateSDiv(image_group, k.Int(g.conv.groups));
-    // Output pixels first .. first + count - 1 (oh * out_w + ow): their windows, then
-    // every output channel of the group at them.
-    auto pixels_from = [&](llvm::Value* first, int64_t count) {
-      std::vector<llvm::Value*> pixel;
-      for (int64_t p = 0; p < count; ++p) {
-        pixel.push_back(b.CreateAdd(first, k.Int(p)));
-        llvm::Value* oh = b.CreateUDiv(pixel[p], k.Int(s.out_w));
-        llvm::Value* ow = b.CreateURem(pixel[p], k.Int(s.out_w));
-        llvm::Value* h_base = b.CreateSub(b.CreateMul(oh, k.Int(s.stride_h)), k.Int(s.pad_top));
-        llvm::Value* w_base = b.CreateSub(b.CreateMul(ow, k.Int(s.stride_w)), k.Int(s.pad_left));
-        EmitWindow(k, g, input, windows[p], first_plane, h_base, w_base, form,
-                   [&](llvm::Value* t) { return codes ? t : EmitStoredTap(b, t); },
-                   /*plain_inside=*/k.plan.window_copy_unrolled, /*channel_quads=*/k.plan.window_copy_unrolled);
-      }
-      // Output channels `count_channels` (1 or 2) from group * per_group + first_channel;
-      // the sum of pixel p and channel i in tile_sums[p * count_channels + i].
-      auto channels_from = [&](llvm::Value* first_channel, int count_channels) {
-        std::vector<llvm::Value*> m, rows, tile_sums;
-        for (int i = 0; i < count_channels; ++i) {
-          m.push_back(b.CreateAdd(b.CreateMul(group, k.Int(per_group)), b.CreateAdd(first_channel, k.Int(i))));
-          rows.push_back(b.CreateMul(m.back(), k.Int(taps)));
-        }
-        for (int64_t p = 0; p < count; ++p) {
-          for (int i = 0; i < count_channels; ++i) {
-            tile_sums.push_back(sums[p * 2 + i]);
-            b.CreateStore(b.getInt32(0), tile_sums.back());
-          }
-        }
-        EmitPairsDotProducts(k, {windows.begin(), windows.begin() + count}, k.in[g.w_input], rows, taps, tile_sums,
-                             pairs_window);
-        for (int i = 0; i < count_channels; ++i) {
-          output.Channel(m[i]);
-          for (int64_t p = 0; p < count; ++p) {
-            llvm::Value* at = output.Position(n, m[i], pixel[p]);
-            k.StoreAs(output.Type(), output.Finish(b.CreateLoad(i32, tile_sums[p * count_channels + i]), at), k.out[0],
-                      at);
-          }
-        }
-      };
-      k.Loop(per_group / 2, [&](llvm::Value* pair) { channels_from(b.CreateMul(pair, k.Int(2)), 2); },
-             /*allow_unrolling=*/false);
-      if (per_group % 2 != 0) channels_from(k.Int(per_group - 1), 1);
-    };
-    k.Loop(out_pixels / pixels, [&](llvm::Value* tile) { pixels_from(b.CreateMul(tile, k.Int(pixels)), pixels); },
-           /*allow_unrolling=*/false);
-    if (out_pixels % pixels != 0) pixels_from(k.Int(out_pixels - out_pixels % pixels), out_pixels % pixels);
+    tiles_of(n, group, k.Int(0), out_pixels, [&](llvm::Value* pixel, llvm::Value* window) {
+      llvm::Value* oh = b.CreateUDiv(pixel, k.Int(s.out_w));
+      llvm::Value* ow = b.CreateURem(pixel, k.Int(s.out_w));
+      llvm::Value* h_base = b.CreateSub(b.CreateMul(oh, k.Int(s.stride_h)), k.Int(s.pad_top));
+      llvm::Value* w_base = b.CreateSub(b.CreateMul(ow, k.Int(s.stride_w)), k.Int(s.pad_left));
+      EmitWindow(k, g, input, window, first_plane, h_base, w_base, form, slot,
+                 /*plain_inside=*/k.plan.window_copy_unrolled, /*channel_quads=*/k.plan.window_copy_unrolled);
+    });
   });
 }
 
@@ -1186,9 +1227,20 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
     }, /*allow_unrolling=*/false);
   };
   if (gathered && k.plan.quantized_band) {
-    ForEachBandPixel(k, g, input, x_zero_point, [&](const PixelWindow& at, const GatherSource& band) {
-      window_vectors = GatherWindowCodes(k, g, band, at, form, /*inside=*/true);
-      per_pixel(at.group, at.n, at.out_pixel);
+    const WindowGeometry band = QuantizedBandWindow(s);
+    ForEachBandRow(k, g, input, x_zero_point, [&](llvm::Value* n, llvm::Value* oh, llvm::Value* codes) {
+      k.Loop(g.conv.groups, [&](llvm::Value* group) {
+        llvm::Value* first_plane = b.CreateMul(group, k.Int(channels));
+        k.Loop(s.out_w, [&](llvm::Value* ow) {
+          llvm::Value* w_base = b.CreateMul(ow, k.Int(s.stride_w));  // in the band (its padding included)
+          const PixelWindow at{first_plane, k.Int(0), w_base, group, n,
+                               b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow), oh, ow};
+          llvm::Value* corner = b.CreateAdd(b.CreateMul(first_plane, k.Int(band.in_h * band.in_w)), w_base);
+          window_vectors = GatherWindowCodes(k, g, {band, /*channels_last=*/false, b.CreateInBoundsGEP(
+                                                       b.getInt8Ty(), codes, corner)}, at, form, /*inside=*/true);
+          per_pixel(at.group, at.n, at.out_pixel);
+        }, /*allow_unrolling=*/false);
+      }, /*allow_unrolling=*/false);
     });
     return;
   }
