@@ -100,7 +100,8 @@ struct PreparedConstant {
 struct NodePlan {
   // Whether the kernel has a form of less workspace to take before a workspace-free one
   // (RefineWithinTheBound): dsp-pairs' two int16 windows (two windows of codes in the
-  // bytes of one, else one window); window-dot's quantised band (its window copy).
+  // bytes of one, else one window); a quantised band (window-dot's window copy; the
+  // DSP pairs' narrower windows).
   bool HasNarrowerWorkspace() const;
 
   KernelVariant kernel;
@@ -170,9 +171,10 @@ struct NodePlan {
   // corner (at most 65,535): each 16 taps two gathers of halfword offsets, the even
   // taps' and the odd ones', joined (quantized_product_lowering.h), not one of bytes.
   bool window_gather_halfwords = false;
-  // Window-dot on int8 codes of a float input it quantises as it reads it: a band of the
-  // input's rows quantised once per element into "quantized_band", the windows gathered
-  // from it (quantized_product_lowering.h), not each window's taps quantised as copied.
+  // Window-dot on int8 codes, or the DSP pairs, of a float input it quantises as it reads
+  // it: a band of the input's rows quantised once per element into "quantized_band", the
+  // windows gathered or copied from it (quantized_product_lowering.h), not each window's
+  // taps quantised as copied.
   bool quantized_band = false;
   // Window-dot's window of a planar input's int8 codes copied 16 input channels at a
   // kernel position at a time, by two VLDRB.U16 gathers of 8 codes a plane apart and

@@ -593,10 +593,12 @@ int64_t QuantizedBandReach(const Node& node, const ConvGeometry& g) {
   const int64_t taps = g.InChannelsPerGroup() * w.kernel_h * w.kernel_w;
   if (w.spatial_rank != 2 || !node.attributes.Has(kFusedQuantizeInput)) return -1;
   const WindowGeometry band = QuantizedBandWindow(w);
-  if (band.in_h > 65535 || band.in_w > 65535 || band.channels > 65535) return -1;  // (no overflow below)
-  const int64_t band_rows = band.in_h + (w.out_h - 1) * std::min(w.stride_h, band.in_h);  // quantised per image
-  const int64_t copied = g.groups * taps * w.out_h * w.out_w;                                // per image
-  if (w.channels * w.in_w * band_rows >= copied) return -1;
+  if (band.in_h > 65535 || band.in_w > 65535 || band.channels > 65535) return -1;
+  // Elements per image, as doubles (a huge kernel over a huge output would overflow).
+  const double band_rows = static_cast<double>(band.in_h) +
+                           static_cast<double>(w.out_h - 1) * static_cast<double>(std::min(w.stride_h, band.in_h));
+  const double copied = static_cast<double>(g.groups * taps) * static_cast<double>(w.out_h) * static_cast<double>(w.out_w);
+  if (static_cast<double>(w.channels) * static_cast<double>(w.in_w) * band_rows >= copied) return -1;
   return WindowTapOffset(band, /*channels_last_input=*/false, taps - 1);
 }
 

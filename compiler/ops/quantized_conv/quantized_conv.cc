@@ -1036,8 +1036,8 @@ void EmitDspPairsConv(KernelContext& k, const QuantizedConvGeometry& g) {
     // Each output row's tiles from the band (its windows all inside it, its tiles within
     // the row).
     const QuantizedConvGeometry band = BandGeometry(g);
-    ForEachBandRow(k, g, input, x_zero_point, [&](llvm::Value* n, llvm::Value* oh, llvm::Value* codes) {
-      InputReader band_input(k, band, codes);
+    ForEachBandRow(k, g, input, x_zero_point, [&](llvm::Value* n, llvm::Value* oh, llvm::Value* band_codes) {
+      InputReader band_input(k, band, band_codes);
       llvm::Value* row_first = b.CreateMul(oh, k.Int(s.out_w));
       k.Loop(g.conv.groups, [&](llvm::Value* group) {
         llvm::Value* first_plane = b.CreateMul(group, k.Int(channels));
@@ -1087,9 +1087,9 @@ WindowDotSums WindowDotSumsFor(const TargetDescription& target) {
 // outside the image and past the last tap; or, NodePlan::int8_window_codes, the codes as
 // int8 in "window_codes", or gathered into vector registers where the plan reads the
 // input in place or quantises a band of its rows, GatherWindowCodes), then per output
-// channel of its group the dot
-// product with its row of "weights_int8" or "weights_int16" (w - w_zero_point,
-// whichever the plan prepared), kWindowDotLanes products a step (WindowDotSums). By
+// channel of its group the dot product with its row of "weights_int8" or
+// "weights_int16" (w - w_zero_point, whichever the plan prepared), kWindowDotLanes
+// products a step (WindowDotSums). By
 // channel runs (NodePlan::window_channel_runs) each block of output channels gathers
 // the window as it goes instead (EmitChannelRunDots).
 void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
@@ -1228,7 +1228,7 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   };
   if (gathered && k.plan.quantized_band) {
     const WindowGeometry band = QuantizedBandWindow(s);
-    ForEachBandRow(k, g, input, x_zero_point, [&](llvm::Value* n, llvm::Value* oh, llvm::Value* codes) {
+    ForEachBandRow(k, g, input, x_zero_point, [&](llvm::Value* n, llvm::Value* oh, llvm::Value* band_codes) {
       k.Loop(g.conv.groups, [&](llvm::Value* group) {
         llvm::Value* first_plane = b.CreateMul(group, k.Int(channels));
         k.Loop(s.out_w, [&](llvm::Value* ow) {
@@ -1237,7 +1237,7 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
                                b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow), oh, ow};
           llvm::Value* corner = b.CreateAdd(b.CreateMul(first_plane, k.Int(band.in_h * band.in_w)), w_base);
           window_vectors = GatherWindowCodes(k, g, {band, /*channels_last=*/false, b.CreateInBoundsGEP(
-                                                       b.getInt8Ty(), codes, corner)}, at, form, /*inside=*/true);
+                                                       b.getInt8Ty(), band_codes, corner)}, at, form, /*inside=*/true);
           per_pixel(at.group, at.n, at.out_pixel);
         }, /*allow_unrolling=*/false);
       }, /*allow_unrolling=*/false);
