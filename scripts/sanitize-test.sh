@@ -4,7 +4,8 @@
 #   scripts/sanitize-test.sh [FUZZ_SECONDS]
 # 1. builds build-sanitize (-DMODELC_SANITIZE=ON -DMODELC_FUZZERS=ON; -O1 with line
 #    tables only: a cheaper build than -O2 -g whose reports still name files and lines)
-#    and runs the test suite there (all but the older ONNX node tests, see below). The
+#    and runs the test suite there (all but the older ONNX node tests, see below;
+#    SANITIZE_OPTIMIZATION=-O0 for an unoptimised build, docs/testing.md). The
 #    cross tests only compile their models there, for three of the nine targets
 #    (tests/CMakeLists.txt says why): modelc compiles every model for them under the
 #    sanitizers; the firmware's build and QEMU's runs are left to the normal build;
@@ -20,9 +21,10 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh  # clang-19 and its sanitizer and libFuzzer runtimes (libclang-rt-19-dev)
 fuzz_seconds=${1:-60}
 build=build-sanitize
+optimization=${SANITIZE_OPTIMIZATION:--O1}
 CC=clang-19 CXX=clang++-19 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" \
+  -DCMAKE_C_FLAGS_RELWITHDEBINFO="$optimization -gline-tables-only -DNDEBUG" \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$optimization -gline-tables-only -DNDEBUG" \
   -DMODELC_SANITIZE=ON -DMODELC_FUZZERS=ON -DMODELC_BUILD_SAMPLES=OFF > /dev/null
 start=$SECONDS
 cmake --build "$build"

@@ -66,7 +66,7 @@ absl::Status ExpectRank(const Shape& shape, size_t rank, const char* what) {
   return absl::OkStatus();
 }
 
-QuantizationValues AddQuantization(SubgraphImporter& s, const TensorQuantization& q, const std::string& role) {
+QuantizationValues AddQuantization(SubgraphImporter& s, const TfliteQuantization& q, const std::string& role) {
   const Shape shape = q.PerTensor() ? Shape{} : Shape{static_cast<int64_t>(q.scales.size())};
   std::vector<int8_t> zero_points(q.zero_points.begin(), q.zero_points.end());  // checked to be int8 on reading
   std::vector<uint8_t> bytes(zero_points.size());
@@ -82,7 +82,7 @@ ValueId AddInt8Scalar(SubgraphImporter& s, const std::string& role, int8_t value
 }
 
 absl::StatusOr<ValueId> TableLookup(SubgraphImporter& s, ValueId x, const Int8Table& table,
-                                    const TensorQuantization& output) {
+                                    const TfliteQuantization& output) {
   std::vector<uint8_t> bytes(table.size());
   for (size_t i = 0; i < table.size(); ++i) bytes[i] = static_cast<uint8_t>(table[i]);
   const ValueId table_value = s.AddConstant("table", TensorData(TensorType{DataType::kInt8, {256}}, std::move(bytes)));
@@ -94,7 +94,7 @@ void SetTfliteArithmetic(AttributeMap& attributes) {
   attributes.Set(kFixedPointRequantization, static_cast<int64_t>(FixedPointRounding::kDouble));
 }
 
-absl::StatusOr<TensorQuantization> RequiredQuantization(const std::optional<TensorQuantization>& q, const char* what,
+absl::StatusOr<TfliteQuantization> RequiredQuantization(const std::optional<TfliteQuantization>& q, const char* what,
                                                         bool per_tensor) {
   if (!q) return absl::UnimplementedError(absl::StrCat(what, " is not quantised, in an int8 operator"));
   if (per_tensor && !q->PerTensor()) {
@@ -104,7 +104,7 @@ absl::StatusOr<TensorQuantization> RequiredQuantization(const std::optional<Tens
 }
 
 absl::StatusOr<ValueId> ApplyQuantizedActivation(SubgraphImporter& s, tfl::ActivationFunctionType function, ValueId x,
-                                                 const TensorQuantization& output) {
+                                                 const TfliteQuantization& output) {
   const float scale = output.scales[0];
   const int64_t zero_point = output.zero_points[0];
   if (!(scale > 0.0f) || !std::isfinite(scale)) {
@@ -135,7 +135,7 @@ absl::StatusOr<ValueId> ApplyQuantizedActivation(SubgraphImporter& s, tfl::Activ
 }
 
 absl::Status ExpectSameQuantization(SubgraphImporter& s) {
-  const std::optional<TensorQuantization> output = s.OutputQuantization(0);
+  const std::optional<TfliteQuantization> output = s.OutputQuantization(0);
   auto is_int8 = [](const absl::StatusOr<DataType>& type) { return type.ok() && *type == DataType::kInt8; };
   for (int i = 0; i < s.InputCount(); ++i) {
     if (s.HasInput(i) && is_int8(s.InputType(i)) && s.InputQuantization(i) != output) {

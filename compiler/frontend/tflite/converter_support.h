@@ -32,7 +32,7 @@ struct QuantizationValues {
   ValueId scale = kNoValue;
   ValueId zero_point = kNoValue;
 };
-QuantizationValues AddQuantization(SubgraphImporter& s, const TensorQuantization& q, const std::string& role);
+QuantizationValues AddQuantization(SubgraphImporter& s, const TfliteQuantization& q, const std::string& role);
 // An int8 scalar constant (a clamp bound, a padding value).
 ValueId AddInt8Scalar(SubgraphImporter& s, const std::string& role, int8_t value);
 // Marks a quantised op to compute as TFLite's reference kernel for it
@@ -40,16 +40,16 @@ ValueId AddInt8Scalar(SubgraphImporter& s, const std::string& role, int8_t value
 void SetTfliteArithmetic(AttributeMap& attributes);
 // Input i's / output o's quantisation, which must be there, per tensor (for data) or
 // not (for weights); `what` names it in the error.
-absl::StatusOr<TensorQuantization> RequiredQuantization(const std::optional<TensorQuantization>& q, const char* what,
+absl::StatusOr<TfliteQuantization> RequiredQuantization(const std::optional<TfliteQuantization>& q, const char* what,
                                                         bool per_tensor);
 // A fused activation on an int8 output: the output clamped to what TFLite's
 // CalculateActivationRangeQuantized gives (the activation's bounds quantised, halves
 // away from zero, within int8), as an int8 Clip when that is narrower than int8.
 absl::StatusOr<ValueId> ApplyQuantizedActivation(SubgraphImporter& s, tfl::ActivationFunctionType function, ValueId x,
-                                                 const TensorQuantization& output);
+                                                 const TfliteQuantization& output);
 // y = table[x + 128] for int8 x (a TableLookup), y quantised as `output`.
 absl::StatusOr<ValueId> TableLookup(SubgraphImporter& s, ValueId x, const Int8Table& table,
-                                    const TensorQuantization& output);
+                                    const TfliteQuantization& output);
 // An operator that moves int8 values without changing them (RESHAPE, SQUEEZE, a max
 // pool, a slice, GATHER): its int8 inputs and all its outputs must be quantised as its
 // output 0.

@@ -69,11 +69,11 @@ absl::Status ConvertQuantizedLstm(SubgraphImporter& s, const tfl::Unidirectional
     return absl::UnimplementedError(absl::StrCat("an int8 LSTM with ", s.IntermediateCount(),
                                                  " intermediate tensors (TFLite's 8x8->16 kernel has 5) is not supported"));
   }
-  ASSIGN_OR_RETURN(TensorQuantization x, RequiredQuantization(s.InputQuantization(0), "the input", true));
-  ASSIGN_OR_RETURN(TensorQuantization state, s.RequiredInputQuantization(18, "the output state"));
-  ASSIGN_OR_RETURN(TensorQuantization cell, s.RequiredInputQuantization(19, "the cell state"));
-  ASSIGN_OR_RETURN(TensorQuantization y, RequiredQuantization(s.OutputQuantization(0), "the output", true));
-  ASSIGN_OR_RETURN(TensorQuantization hidden_q, s.RequiredIntermediateQuantization(4, "the hidden state"));
+  ASSIGN_OR_RETURN(TfliteQuantization x, RequiredQuantization(s.InputQuantization(0), "the input", true));
+  ASSIGN_OR_RETURN(TfliteQuantization state, s.RequiredInputQuantization(18, "the output state"));
+  ASSIGN_OR_RETURN(TfliteQuantization cell, s.RequiredInputQuantization(19, "the cell state"));
+  ASSIGN_OR_RETURN(TfliteQuantization y, RequiredQuantization(s.OutputQuantization(0), "the output", true));
+  ASSIGN_OR_RETURN(TfliteQuantization hidden_q, s.RequiredIntermediateQuantization(4, "the hidden state"));
   ASSIGN_OR_RETURN(DataType x_type, s.InputType(0));
   ASSIGN_OR_RETURN(DataType y_type, s.OutputType(0));
   if (x_type != DataType::kInt8 || y_type != DataType::kInt8) {
@@ -124,7 +124,7 @@ absl::Status ConvertQuantizedLstm(SubgraphImporter& s, const tfl::Unidirectional
     const Half halves[] = {{1 + q, features, x_zero_point, x.scales[0], &weights, &biases[q * hidden]},
                            {5 + q, hidden, state_zero_point, state.scales[0], &recurrent, &biases[(4 + q) * hidden]}};
     for (const Half& half : halves) {
-      ASSIGN_OR_RETURN(TensorQuantization wq, RequiredQuantization(s.InputQuantization(half.input), "an LSTM weight", true));
+      ASSIGN_OR_RETURN(TfliteQuantization wq, RequiredQuantization(s.InputQuantization(half.input), "an LSTM weight", true));
       ASSIGN_OR_RETURN(TensorData w, s.ConstantInput(half.input, "an LSTM weight"));
       if (w.type() != TensorType{DataType::kInt8, {hidden, half.columns}} || wq.zero_points[0] != 0) {
         return Invalid(absl::StrCat("LSTM weight (input ", half.input, ") is ", w.type().ToString(), ", not int8 [",

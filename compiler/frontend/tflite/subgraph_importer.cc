@@ -64,7 +64,7 @@ absl::StatusOr<DataType> SubgraphImporter::ElementType(int t) const {
     return absl::UnimplementedError(absl::StrCat(what, " has type ", tfl::EnumNameTensorType(tensor.type()),
                                                  ", which modelc does not support"));
   }
-  if (const std::optional<TensorQuantization> q = Quantization(t)) {
+  if (const std::optional<TfliteQuantization> q = Quantization(t)) {
     // int8 data and weights, int32 biases: TFLite's full-integer int8 models.
     if (*type != DataType::kInt8 && *type != DataType::kInt32) {
       return absl::UnimplementedError(absl::StrCat(what, " is quantised ", DataTypeName(*type),
@@ -77,7 +77,7 @@ absl::StatusOr<DataType> SubgraphImporter::ElementType(int t) const {
 
 // The scales positive and finite, one zero point each that `type` can hold (int8's
 // range, else 0), per-axis ones along an axis of the tensor's length.
-absl::Status SubgraphImporter::CheckQuantization(int t, const TensorQuantization& q, DataType type) const {
+absl::Status SubgraphImporter::CheckQuantization(int t, const TfliteQuantization& q, DataType type) const {
   const std::string what = absl::StrCat("tensor '", names_[t], "'");
   const Shape shape = DeclaredShape(file_.tensor(t));
   if (q.zero_points.size() != q.scales.size() ||
@@ -99,15 +99,15 @@ absl::Status SubgraphImporter::CheckQuantization(int t, const TensorQuantization
   return absl::OkStatus();
 }
 
-absl::StatusOr<TensorQuantization> SubgraphImporter::CheckedQuantizationOf(int t, const std::string& what) const {
-  const std::optional<TensorQuantization> q = Quantization(t);
+absl::StatusOr<TfliteQuantization> SubgraphImporter::CheckedQuantizationOf(int t, const std::string& what) const {
+  const std::optional<TfliteQuantization> q = Quantization(t);
   const std::optional<DataType> type = DataTypeOfTflite(file_.tensor(t).type());
   if (!q || !type) return absl::InvalidArgumentError(absl::StrCat(what, " (tensor '", names_[t], "') is not quantised"));
   RETURN_IF_ERROR(CheckQuantization(t, *q, *type));
   return *q;
 }
 
-absl::StatusOr<TensorQuantization> SubgraphImporter::RequiredInputQuantization(int i, const std::string& what) const {
+absl::StatusOr<TfliteQuantization> SubgraphImporter::RequiredInputQuantization(int i, const std::string& what) const {
   if (!HasInput(i)) return absl::InvalidArgumentError(absl::StrCat(what, " (input ", i, ") is missing"));
   return CheckedQuantizationOf(op().inputs()->Get(i), what);
 }
@@ -117,7 +117,7 @@ int SubgraphImporter::IntermediateCount() const {
   return intermediates ? static_cast<int>(intermediates->size()) : 0;
 }
 
-absl::StatusOr<TensorQuantization> SubgraphImporter::RequiredIntermediateQuantization(int k, const std::string& what) const {
+absl::StatusOr<TfliteQuantization> SubgraphImporter::RequiredIntermediateQuantization(int k, const std::string& what) const {
   const int t = k >= 0 && k < IntermediateCount() ? op().intermediates()->Get(k) : -1;
   if (t < 0 || t >= file_.TensorCount()) {
     return absl::InvalidArgumentError(absl::StrCat(what, " (intermediate ", k, ") names no tensor"));
@@ -125,10 +125,10 @@ absl::StatusOr<TensorQuantization> SubgraphImporter::RequiredIntermediateQuantiz
   return CheckedQuantizationOf(t, what);
 }
 
-std::optional<TensorQuantization> SubgraphImporter::Quantization(int t) const {
+std::optional<TfliteQuantization> SubgraphImporter::Quantization(int t) const {
   const tfl::QuantizationParameters* q = file_.tensor(t).quantization();
   if (!file_.IsQuantized(t)) return std::nullopt;
-  TensorQuantization result;
+  TfliteQuantization result;
   result.scales.assign(q->scale()->begin(), q->scale()->end());
   if (q->zero_point() && q->zero_point()->size() > 0) {
     // Copied as bytes: flatbuffers' verifier checks a vector's length word for 4-byte
@@ -142,10 +142,10 @@ std::optional<TensorQuantization> SubgraphImporter::Quantization(int t) const {
   return result;
 }
 
-std::optional<TensorQuantization> SubgraphImporter::InputQuantization(int i) const {
+std::optional<TfliteQuantization> SubgraphImporter::InputQuantization(int i) const {
   return HasInput(i) ? Quantization(op().inputs()->Get(i)) : std::nullopt;
 }
-std::optional<TensorQuantization> SubgraphImporter::OutputQuantization(int o) const {
+std::optional<TfliteQuantization> SubgraphImporter::OutputQuantization(int o) const {
   return Quantization(op().outputs()->Get(o));
 }
 

@@ -19,14 +19,14 @@ namespace modelc {
 
 // A quantised tensor's parameters (TFLite's QuantizationParameters): real value =
 // scale * (q - zero_point), one pair per tensor or one per index of `axis`.
-struct TensorQuantization {
+struct TfliteQuantization {
   std::vector<float> scales;
   std::vector<int64_t> zero_points;
   int64_t axis = 0;
   bool PerTensor() const { return scales.size() == 1; }
   // The same scales and zero points (and axis, for per-channel ones: a per-tensor
   // tensor's quantized_dimension means nothing).
-  bool operator==(const TensorQuantization& other) const {
+  bool operator==(const TfliteQuantization& other) const {
     return scales == other.scales && zero_points == other.zero_points && (PerTensor() || axis == other.axis);
   }
 };
@@ -56,13 +56,13 @@ class SubgraphImporter {
   absl::StatusOr<DataType> InputType(int i) const;
   absl::StatusOr<DataType> OutputType(int o) const;
   // Input i's or output o's quantisation, nullopt for a float (or unquantised) tensor.
-  std::optional<TensorQuantization> InputQuantization(int i) const;
-  std::optional<TensorQuantization> OutputQuantization(int o) const;
+  std::optional<TfliteQuantization> InputQuantization(int i) const;
+  std::optional<TfliteQuantization> OutputQuantization(int o) const;
   // Input i's (an LSTM state's, say) or intermediate tensor k's (an int8 LSTM's)
   // quantisation, checked as a value's is (positive finite scales, zero points its type
   // can hold); an error naming `what` where the tensor is missing or not quantised.
-  absl::StatusOr<TensorQuantization> RequiredInputQuantization(int i, const std::string& what) const;
-  absl::StatusOr<TensorQuantization> RequiredIntermediateQuantization(int k, const std::string& what) const;
+  absl::StatusOr<TfliteQuantization> RequiredInputQuantization(int i, const std::string& what) const;
+  absl::StatusOr<TfliteQuantization> RequiredIntermediateQuantization(int k, const std::string& what) const;
   int IntermediateCount() const;
   // Whether any of the operator's tensors is quantised (only converters marked so take
   // quantised operators: tflite_operators.cc).
@@ -92,9 +92,9 @@ class SubgraphImporter {
   absl::StatusOr<ValueId> TensorValue(int tensor_index);
   absl::StatusOr<TensorData> ConstantData(int tensor_index) const;
   absl::StatusOr<DataType> ElementType(int tensor_index) const;
-  std::optional<TensorQuantization> Quantization(int tensor_index) const;
-  absl::Status CheckQuantization(int tensor_index, const TensorQuantization& q, DataType type) const;
-  absl::StatusOr<TensorQuantization> CheckedQuantizationOf(int tensor_index, const std::string& what) const;
+  std::optional<TfliteQuantization> Quantization(int tensor_index) const;
+  absl::Status CheckQuantization(int tensor_index, const TfliteQuantization& q, DataType type) const;
+  absl::StatusOr<TfliteQuantization> CheckedQuantizationOf(int tensor_index, const std::string& what) const;
   absl::Status ImportOperator(int index);
 
   const TfliteFile& file_;

@@ -92,9 +92,9 @@ absl::Status ConvertQuantizedArithmetic(SubgraphImporter& s, QuantizedArithmetic
                                         tfl::ActivationFunctionType activation) {
   RETURN_IF_ERROR(ExpectArity(s, 2, 2, 1));
   RETURN_IF_ERROR(s.OutputType(0).status());  // the output's quantisation checked first
-  ASSIGN_OR_RETURN(TensorQuantization qa, RequiredQuantization(s.InputQuantization(0), "input 0", true));
-  ASSIGN_OR_RETURN(TensorQuantization qb, RequiredQuantization(s.InputQuantization(1), "input 1", true));
-  ASSIGN_OR_RETURN(TensorQuantization qc, RequiredQuantization(s.OutputQuantization(0), "the output", true));
+  ASSIGN_OR_RETURN(TfliteQuantization qa, RequiredQuantization(s.InputQuantization(0), "input 0", true));
+  ASSIGN_OR_RETURN(TfliteQuantization qb, RequiredQuantization(s.InputQuantization(1), "input 1", true));
+  ASSIGN_OR_RETURN(TfliteQuantization qc, RequiredQuantization(s.OutputQuantization(0), "the output", true));
   ASSIGN_OR_RETURN(ValueId a, s.Input(0));
   ASSIGN_OR_RETURN(ValueId b, s.Input(1));
   const QuantizationValues a_pair = AddQuantization(s, qa, "a"), b_pair = AddQuantization(s, qb, "b"),
@@ -175,8 +175,8 @@ absl::Status ConvertQuantizedActivation(
   // table is computed from them.
   RETURN_IF_ERROR(s.InputType(0).status());
   RETURN_IF_ERROR(s.OutputType(0).status());
-  ASSIGN_OR_RETURN(TensorQuantization qx, RequiredQuantization(s.InputQuantization(0), "the input", true));
-  ASSIGN_OR_RETURN(TensorQuantization qy, RequiredQuantization(s.OutputQuantization(0), "the output", true));
+  ASSIGN_OR_RETURN(TfliteQuantization qx, RequiredQuantization(s.InputQuantization(0), "the input", true));
+  ASSIGN_OR_RETURN(TfliteQuantization qy, RequiredQuantization(s.OutputQuantization(0), "the output", true));
   ASSIGN_OR_RETURN(ValueId x, s.Input(0));
   ASSIGN_OR_RETURN(Int8Table values, table({qx.scales[0], static_cast<int32_t>(qx.zero_points[0])},
                                             {qy.scales[0], static_cast<int32_t>(qy.zero_points[0])}));
@@ -189,7 +189,7 @@ absl::Status ConvertQuantizedActivation(
 // dividing by it agree): tables as TensorFlow's reference kernels fill them.
 absl::Status ConvertLogistic(SubgraphImporter& s) {
   if (!s.IsQuantizedOperator()) return ConvertUnary(s, OpKind::kSigmoid);
-  const std::optional<TensorQuantization> qy = s.OutputQuantization(0);
+  const std::optional<TfliteQuantization> qy = s.OutputQuantization(0);
   if (qy && (qy->scales.size() != 1 || qy->scales[0] != 1.0f / 256 || qy->zero_points[0] != -128)) {
     return absl::UnimplementedError("an int8 LOGISTIC whose output is not quantised with scale 1/256, zero point -128");
   }
@@ -227,7 +227,7 @@ absl::Status ConvertHardSwish(SubgraphImporter& s) {
 
 absl::Status ConvertTanh(SubgraphImporter& s) {
   if (!s.IsQuantizedOperator()) return ConvertUnary(s, OpKind::kTanh);
-  const std::optional<TensorQuantization> qy = s.OutputQuantization(0);
+  const std::optional<TfliteQuantization> qy = s.OutputQuantization(0);
   int exponent = 0;
   if (qy && (qy->scales.size() != 1 || std::frexp(qy->scales[0], &exponent) != 0.5f)) {
     return absl::UnimplementedError("an int8 TANH whose output scale is not a power of two");
@@ -259,8 +259,8 @@ absl::Status ConvertReluN1To1(SubgraphImporter& s) { return ConvertClip(s, -1.0f
 // output TFLite quantises with scale 1/256 and zero point -128; beta 1.
 absl::Status ConvertQuantizedSoftmax(SubgraphImporter& s, float beta) {
   if (beta != 1.0f) return absl::UnimplementedError(absl::StrCat("an int8 SOFTMAX with beta ", beta, " is not supported"));
-  ASSIGN_OR_RETURN(TensorQuantization qx, RequiredQuantization(s.InputQuantization(0), "the input", true));
-  ASSIGN_OR_RETURN(TensorQuantization qy, RequiredQuantization(s.OutputQuantization(0), "the output", true));
+  ASSIGN_OR_RETURN(TfliteQuantization qx, RequiredQuantization(s.InputQuantization(0), "the input", true));
+  ASSIGN_OR_RETURN(TfliteQuantization qy, RequiredQuantization(s.OutputQuantization(0), "the output", true));
   ASSIGN_OR_RETURN(ValueId x, s.Input(0));
   const QuantizationValues x_pair = AddQuantization(s, qx, "x"), y_pair = AddQuantization(s, qy, "y");
   AttributeMap attributes;
@@ -450,8 +450,8 @@ absl::Status ConvertQuantizedReduction(SubgraphImporter& s, bool sum) {
   if (reduced.empty() || reduced_count < 1 || kept_count < 1) {
     return absl::UnimplementedError(absl::StrCat("an int8 ", name, " over no axis or an empty one is not supported"));
   }
-  ASSIGN_OR_RETURN(TensorQuantization qx, RequiredQuantization(s.InputQuantization(0), "the input", true));
-  ASSIGN_OR_RETURN(TensorQuantization qy, RequiredQuantization(s.OutputQuantization(0), "the output", true));
+  ASSIGN_OR_RETURN(TfliteQuantization qx, RequiredQuantization(s.InputQuantization(0), "the input", true));
+  ASSIGN_OR_RETURN(TfliteQuantization qy, RequiredQuantization(s.OutputQuantization(0), "the output", true));
   // An output quantised as the input takes the same arithmetic in TensorFlow 2.15's
   // reference kernel and in TFLite Micro (test model same_scale_means; older TFLite
   // Micro versions divided the codes instead).
@@ -616,11 +616,11 @@ absl::Status ConvertCast(SubgraphImporter& s) {
 // scale): modelc.Requantize, TFLite's fixed point.
 absl::Status ConvertQuantize(SubgraphImporter& s) {
   RETURN_IF_ERROR(ExpectArity(s, 1, 1, 1));
-  ASSIGN_OR_RETURN(TensorQuantization q, RequiredQuantization(s.OutputQuantization(0), "the output", true));
+  ASSIGN_OR_RETURN(TfliteQuantization q, RequiredQuantization(s.OutputQuantization(0), "the output", true));
   const QuantizationValues pair = AddQuantization(s, q, "y");
   ASSIGN_OR_RETURN(ValueId x, s.Input(0));
   if (s.InputQuantization(0)) {
-    ASSIGN_OR_RETURN(TensorQuantization qx, RequiredQuantization(s.InputQuantization(0), "the input", true));
+    ASSIGN_OR_RETURN(TfliteQuantization qx, RequiredQuantization(s.InputQuantization(0), "the input", true));
     const QuantizationValues x_pair = AddQuantization(s, qx, "x");
     ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kRequantize, "requantize",
                                           {x, x_pair.scale, x_pair.zero_point, pair.scale, pair.zero_point}));
@@ -636,7 +636,7 @@ absl::Status ConvertQuantize(SubgraphImporter& s) {
 // int8 -> float32: (q - zero_point) * scale, as ONNX's DequantizeLinear (the same float).
 absl::Status ConvertDequantize(SubgraphImporter& s) {
   RETURN_IF_ERROR(ExpectArity(s, 1, 1, 1));
-  ASSIGN_OR_RETURN(TensorQuantization q, RequiredQuantization(s.InputQuantization(0), "the input", true));
+  ASSIGN_OR_RETURN(TfliteQuantization q, RequiredQuantization(s.InputQuantization(0), "the input", true));
   const QuantizationValues pair = AddQuantization(s, q, "x");
   ASSIGN_OR_RETURN(ValueId x, s.Input(0));
   ASSIGN_OR_RETURN(ValueId y, s.AddNode(OpKind::kDequantizeLinear, "dequantize", {x, pair.scale, pair.zero_point}));

@@ -50,9 +50,9 @@ absl::StatusOr<AttributeMap> WindowAttributes(const Shape& nhwc, const Window& w
 absl::StatusOr<std::vector<ValueId>> QuantizedProductInputs(SubgraphImporter& s, ValueId x, ValueId weights,
                                                             int64_t weights_axis, int64_t output_channels,
                                                             int x_input, int bias_input) {
-  ASSIGN_OR_RETURN(TensorQuantization qx, RequiredQuantization(s.InputQuantization(x_input), "the input", true));
-  ASSIGN_OR_RETURN(TensorQuantization qw, RequiredQuantization(s.InputQuantization(1), "the filter", false));
-  ASSIGN_OR_RETURN(TensorQuantization qy, RequiredQuantization(s.OutputQuantization(0), "the output", true));
+  ASSIGN_OR_RETURN(TfliteQuantization qx, RequiredQuantization(s.InputQuantization(x_input), "the input", true));
+  ASSIGN_OR_RETURN(TfliteQuantization qw, RequiredQuantization(s.InputQuantization(1), "the filter", false));
+  ASSIGN_OR_RETURN(TfliteQuantization qy, RequiredQuantization(s.OutputQuantization(0), "the output", true));
   // TFLite's int8 kernels take symmetric weights (their Prepare checks zero points of 0).
   for (int64_t zero_point : qw.zero_points) {
     if (zero_point != 0) return absl::UnimplementedError(absl::StrCat("the filter has zero point ", zero_point, ", not 0"));
@@ -126,7 +126,7 @@ absl::Status ConvertPool(SubgraphImporter& s, OpKind pool) {
     // average is TFLite's integer one (the window's sum over its element count,
     // halves away from zero), QLinearAveragePool marked to compute so.
     RETURN_IF_ERROR(ExpectSameQuantization(s));
-    ASSIGN_OR_RETURN(TensorQuantization q, RequiredQuantization(s.InputQuantization(0), "the input", true));
+    ASSIGN_OR_RETURN(TfliteQuantization q, RequiredQuantization(s.InputQuantization(0), "the input", true));
     if (pool == OpKind::kMaxPool) {
       ASSIGN_OR_RETURN(y, s.AddNode(pool, "pool", {nchw}, std::move(attributes)));
     } else {
@@ -251,7 +251,7 @@ absl::Status ConvertFullyConnected(SubgraphImporter& s) {
 absl::Status QuantizedTransposeConv(SubgraphImporter& s, const Shape& filter, const Shape& x, const int64_t out[2],
                                     const int64_t strides[2], const int64_t before[2],
                                     tfl::ActivationFunctionType activation) {
-  ASSIGN_OR_RETURN(TensorQuantization qx, RequiredQuantization(s.InputQuantization(2), "the input", true));
+  ASSIGN_OR_RETURN(TfliteQuantization qx, RequiredQuantization(s.InputQuantization(2), "the input", true));
   const int64_t n = x[0], rows = x[1], columns = x[2], channels = x[3];
   const int64_t out_channels = filter[0], kh = filter[1], kw = filter[2];
   const int64_t in_sizes[2] = {rows, columns}, kernel[2] = {kh, kw};
@@ -477,9 +477,9 @@ absl::Status ConvertBatchMatMul(SubgraphImporter& s) {
     // int8: reference_ops::BatchMatMul, sum((a - a_zero_point)(b - b_zero_point)) in int32
     // requantised by the multiplier of a_scale * b_scale / y_scale (in double, as
     // GetQuantizedConvolutionMultipler), saturated: QLinearMatMul in TFLite's fixed point.
-    ASSIGN_OR_RETURN(TensorQuantization qa, RequiredQuantization(s.InputQuantization(0), "input 0", true));
-    ASSIGN_OR_RETURN(TensorQuantization qb, RequiredQuantization(s.InputQuantization(1), "input 1", true));
-    ASSIGN_OR_RETURN(TensorQuantization qy, RequiredQuantization(s.OutputQuantization(0), "the output", true));
+    ASSIGN_OR_RETURN(TfliteQuantization qa, RequiredQuantization(s.InputQuantization(0), "input 0", true));
+    ASSIGN_OR_RETURN(TfliteQuantization qb, RequiredQuantization(s.InputQuantization(1), "input 1", true));
+    ASSIGN_OR_RETURN(TfliteQuantization qy, RequiredQuantization(s.OutputQuantization(0), "the output", true));
     const QuantizationValues a_pair = AddQuantization(s, qa, "a"), b_pair = AddQuantization(s, qb, "b"),
                              y_pair = AddQuantization(s, qy, "y");
     AttributeMap attributes;
