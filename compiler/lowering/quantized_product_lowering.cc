@@ -584,10 +584,11 @@ int64_t WindowDotGatherReach(const Graph& graph, const Node& node, const ConvGeo
 // How far past its corner the farthest tap of a window in the quantised band lies
 // (NodePlan::quantized_band; for the DSP pairs, which copy their windows, a bound of the
 // band's bytes), or -1 where there is no band: an input holding its codes, not 2-D, a
-// band row or its rows too long for halfword offsets, or a band that would quantise as
-// many elements as the windows' copies do (a stride wider than the kernel: whole rows
-// quantised, columns that no window reads among them; 1x1 at stride 2 on rows of 300,
-// Cortex-M55: 11% more instructions than the copies').
+// band row, its rows or that tap too far for halfword offsets (65,535 bytes), or a band
+// that would quantise at least as many elements as the windows' copies do (a stride as
+// wide as the kernel or wider: whole rows quantised, columns that no window reads among
+// them; 1x1 at stride 2 on rows of 300, Cortex-M55: 11% more instructions than the
+// copies').
 int64_t QuantizedBandReach(const Node& node, const ConvGeometry& g) {
   const WindowGeometry& w = g.window;
   const int64_t taps = g.InChannelsPerGroup() * w.kernel_h * w.kernel_w;
@@ -599,7 +600,8 @@ int64_t QuantizedBandReach(const Node& node, const ConvGeometry& g) {
                            static_cast<double>(w.out_h - 1) * static_cast<double>(std::min(w.stride_h, band.in_h));
   const double copied = static_cast<double>(g.groups * taps) * static_cast<double>(w.out_h) * static_cast<double>(w.out_w);
   if (static_cast<double>(w.channels) * static_cast<double>(w.in_w) * band_rows >= copied) return -1;
-  return WindowTapOffset(band, /*channels_last_input=*/false, taps - 1);
+  const int64_t reach = WindowTapOffset(band, /*channels_last_input=*/false, taps - 1);
+  return reach <= 65535 ? reach : -1;
 }
 
 // Window-dot reads its windows by channel runs in every mode only with at most this
@@ -830,7 +832,7 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
     // A float input quantised as it is read: a band of its rows beside the windows, once
     // per element (the header's kDspPairs paragraph), unless it would lift the arena.
     const int64_t band_reach = QuantizedBandReach(node, g);
-    plan.quantized_band = !narrow_workspace && band_reach >= 0 && band_reach <= 65535;
+    plan.quantized_band = !narrow_workspace && band_reach >= 0;
     if (plan.quantized_band) {
       plan.workspace.push_back({"quantized_band", plan.workspace.back().bytes, QuantizedBandBytes(g.window)});
     }
@@ -844,7 +846,7 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
     // header's kWindowDot paragraph), unless it would lift the arena.
     const int64_t band_reach = QuantizedBandReach(node, g);
     plan.quantized_band = plan.int8_window_codes && !narrow_workspace && WindowDotTaps(taps) <= kGatheredWindowTaps &&
-                          band_reach >= 0 && band_reach <= 65535;
+                          band_reach >= 0;
     plan.window_gather_halfwords =
         !channel_runs && plan.int8_window_codes && (plan.quantized_band ? band_reach > 255 : gathers_halfwords);
     plan.reads_input_in_place = !plan.quantized_band && (channel_runs || (plan.int8_window_codes && gathers_whole) ||

@@ -775,6 +775,16 @@ void ForEachBandRow(KernelContext& k, const QuantizedConvGeometry& g, InputReade
   }, /*allow_unrolling=*/false);
 }
 
+// Where in ForEachBandRow's band (`band_codes`) the window lies whose group's first
+// channel is first_plane and whose corner is band column w_base (ow * stride_w).
+llvm::Value* BandCorner(KernelContext& k, const WindowGeometry& s, llvm::Value* band_codes, llvm::Value* first_plane,
+                        llvm::Value* w_base) {
+  const WindowGeometry band = QuantizedBandWindow(s);
+  llvm::IRBuilder<>& b = k.b;
+  return b.CreateInBoundsGEP(b.getInt8Ty(), band_codes,
+                             b.CreateAdd(b.CreateMul(first_plane, k.Int(band.in_h * band.in_w)), w_base));
+}
+
 // `value` through an empty inline assembly statement: the same value, which LLVM cannot
 // see through (nor hoist what is computed from it out of the loop it is made in).
 llvm::Value* OpaqueToOptimizer(llvm::IRBuilder<>& b, llvm::Value* value) {
@@ -1044,15 +1054,13 @@ void EmitDspPairsConv(KernelContext& k, const QuantizedConvGeometry& g) {
     // Each window's corner passes through OpaqueToOptimizer, its taps then read at
     // constant offsets from it (else LLVM kept an address per tap across the loop and
     // spilled them: Cortex-M4, MobileNet's first layer 80 bytes of stack).
-    const int64_t plane = band.conv.window.in_h * band.conv.window.in_w;
     ForEachBandRow(k, g, input, x_zero_point, [&](llvm::Value* n, llvm::Value* oh, llvm::Value* band_codes) {
       llvm::Value* row_first = b.CreateMul(oh, k.Int(s.out_w));
       k.Loop(g.conv.groups, [&](llvm::Value* group) {
         llvm::Value* first_plane = b.CreateMul(group, k.Int(channels));
         tiles_of(n, group, row_first, s.out_w, [&](llvm::Value* pixel, llvm::Value* window) {
           llvm::Value* w_base = b.CreateMul(b.CreateSub(pixel, row_first), k.Int(s.stride_w));
-          llvm::Value* corner = OpaqueToOptimizer(
-              b, b.CreateInBoundsGEP(b.getInt8Ty(), band_codes, b.CreateAdd(b.CreateMul(first_plane, k.Int(plane)), w_base)));
+          llvm::Value* corner = OpaqueToOptimizer(b, BandCorner(k, s, band_codes, first_plane, w_base));
           InputReader window_input(k, band, corner);
           EmitWindow(k, band, window_input, window, k.Int(0), k.Int(0), k.Int(0), form, slot,
                      /*plain_inside=*/true, /*channel_quads=*/k.plan.window_copy_unrolled, /*inside_only=*/true);
@@ -1246,9 +1254,9 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
           llvm::Value* w_base = b.CreateMul(ow, k.Int(s.stride_w));  // in the band (its padding included)
           const PixelWindow at{first_plane, k.Int(0), w_base, group, n,
                                b.CreateAdd(b.CreateMul(oh, k.Int(s.out_w)), ow), oh, ow};
-          llvm::Value* corner = b.CreateAdd(b.CreateMul(first_plane, k.Int(band.in_h * band.in_w)), w_base);
-          window_vectors = GatherWindowCodes(k, g, {band, /*channels_last=*/false, b.CreateInBoundsGEP(
-                                                       b.getInt8Ty(), band_codes, corner)}, at, form, /*inside=*/true);
+          window_vectors = GatherWindowCodes(k, g, {band, /*channels_last=*/false,
+                                                    BandCorner(k, s, band_codes, first_plane, w_base)},
+                                             at, form, /*inside=*/true);
           per_pixel(at.group, at.n, at.out_pixel);
         }, /*allow_unrolling=*/false);
       }, /*allow_unrolling=*/false);
