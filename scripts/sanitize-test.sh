@@ -3,7 +3,8 @@
 # checks float-to-integer casts), then its fuzzers; CI runs it after scripts/test.sh:
 #   scripts/sanitize-test.sh [FUZZ_SECONDS]
 # 1. builds build-sanitize (-DMODELC_SANITIZE=ON -DMODELC_FUZZERS=ON; -O1 with line
-#    tables only: a cheaper build than -O2 -g whose reports still name files and lines)
+#    tables only: a cheaper build than -O2 -g whose reports still name files and lines;
+#    the tests' own code -O0 in every build, tests/CMakeLists.txt)
 #    and runs the test suite there (all but the older ONNX node tests, see below;
 #    SANITIZE_OPTIMIZATION=-O0 for an unoptimised build, docs/testing.md). The
 #    cross tests only compile their models there, for three of the nine targets

@@ -585,10 +585,10 @@ int64_t WindowDotGatherReach(const Graph& graph, const Node& node, const ConvGeo
 // (NodePlan::quantized_band; for the DSP pairs, which copy their windows, a bound of the
 // band's bytes), or -1 where there is no band: an input holding its codes, not 2-D, a
 // band row, its rows or that tap too far for halfword offsets (65,535 bytes), or a band
-// that would quantise at least as many elements as the windows' copies do (a stride as
-// wide as the kernel or wider: whole rows quantised, columns that no window reads among
-// them; 1x1 at stride 2 on rows of 300, Cortex-M55: 11% more instructions than the
-// copies').
+// that would quantise at least as many elements as the windows' copies do (without
+// padding, a stride as wide as the kernel or wider: whole rows quantised, columns that
+// no window reads among them; 1x1 at stride 2 on rows of 300, Cortex-M55: 11% more
+// instructions than the copies').
 int64_t QuantizedBandReach(const Node& node, const ConvGeometry& g) {
   const WindowGeometry& w = g.window;
   const int64_t taps = g.InChannelsPerGroup() * w.kernel_h * w.kernel_w;

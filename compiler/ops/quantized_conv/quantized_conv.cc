@@ -239,6 +239,8 @@ absl::StatusOr<std::vector<TensorData>> EvaluateQLinearConv(const Graph& graph, 
   return EvaluateConvInteger(graph, node, inputs);
 }
 
+namespace {
+
 // What an output channel's int32 sum becomes: itself (ConvInteger), or plus the bias
 // and requantised (QLinearConv), then with a fused QLinearAdd added to the addend's
 // element at the output's position (as TFLite's ADD adds, kFusedTfliteSum); the
@@ -2246,6 +2248,8 @@ void AccumulateWordRows(KernelContext& k, const QuantizedConvGeometry& g, llvm::
   k.When(inside, [&] { accumulate(/*shifted=*/false); });
   k.When(b.CreateNot(inside), [&] { accumulate(/*shifted=*/true); });
 }
+
+}  // namespace
 
 // Direct convolution, planar: one int32 dot product per output element over the taps
 // inside the image (the valid kernel rows and columns are computed per output pixel);

@@ -151,6 +151,8 @@ absl::StatusOr<std::vector<TensorData>> EvaluateQLinearMatMul(const Graph& graph
   return EvaluateMatMulInteger(graph, node, inputs);
 }
 
+namespace {
+
 // Writes a QLinearMatMul's outputs: a column's int32 sum (or a vector of consecutive
 // columns' sums, stored as one vector) requantised to y's code, stored as it is or, with
 // kFusedDequantizeOutput, dequantised by y's pair and stored as float32.
@@ -475,6 +477,8 @@ void EmitRowDotMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
     }
   });
 }
+
+}  // namespace
 
 // One dot product per output element, over K, in int32; the operands' parameters are
 // loaded once per row (A) and per column (B).
