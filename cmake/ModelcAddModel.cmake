@@ -19,7 +19,8 @@
 # MODELC_WEIGHTS_FILE names the blob to pass at run time. POOLS (modelc's --pool, fastest
 # first, e.g. POOLS dtcm=64K sram=256K) splits the scratch over memory regions the
 # firmware places itself: the entry points then take one pointer per pool. The target
-# properties MODELC_OBJECT and MODELC_REPORT name the object and the report.
+# properties MODELC_OBJECT and MODELC_REPORT name the object and the report, and
+# MODELC_ARGUMENTS holds modelc's arguments (compile MODEL ... flags).
 function(modelc_add_model target)
   cmake_parse_arguments(PARSE_ARGV 1 ARG "TRACE" "MODEL;NAME;TARGET_TRIPLE;CPU;OUTPUT_DIR;BATCH;WEIGHTS"
                         "DIMS;FREEZE;OPTIONS;OUTPUTS;INPUTS;LINK;CONNECT;POOLS")
@@ -116,6 +117,7 @@ function(modelc_add_model target)
   target_include_directories(${target} INTERFACE ${ARG_OUTPUT_DIR})
   set_property(TARGET ${target} PROPERTY MODELC_REPORT ${report})
   set_property(TARGET ${target} PROPERTY MODELC_OBJECT ${object})
+  set_property(TARGET ${target} PROPERTY MODELC_ARGUMENTS compile ${model} ${linked} ${flags})
   # With OPTIONS --weights external: the blob the program must pass at run time.
   set_property(TARGET ${target} PROPERTY MODELC_WEIGHTS_FILE "${weights}")
 endfunction()

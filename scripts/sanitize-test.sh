@@ -5,11 +5,13 @@
 # 1. builds build-sanitize (-DMODELC_SANITIZE=ON -DMODELC_FUZZERS=ON; -O1 with line
 #    tables only: a cheaper build than -O2 -g whose reports still name files and lines;
 #    the tests' own code -O0 in every build, tests/CMakeLists.txt)
-#    and runs the test suite there (all but the older ONNX node tests, see below;
-#    SANITIZE_OPTIMIZATION=-O0 for an unoptimised build, docs/testing.md). The
-#    cross tests only compile their models there, for three of the nine targets
-#    (tests/CMakeLists.txt says why): modelc compiles every model for them under the
-#    sanitizers; the firmware's build and QEMU's runs are left to the normal build;
+#    and runs the whole test suite there (SANITIZE_OPTIMIZATION=-O0 for an
+#    unoptimised build, docs/testing.md). The conformance tests and the
+#    cross tests (all nine targets) only lower their models there (tests/CMakeLists.txt
+#    says why): modelc's stages up to the verified LLVM IR run under the sanitizers for
+#    every model; LLVM's code generation (not instrumented), running the models and
+#    comparing their answers, and the firmware's build and QEMU's runs are left to the
+#    normal build;
 # 2. runs the two libFuzzer targets (tests/fuzz) at once for FUZZ_SECONDS (default 60)
 #    from a seed corpus of the project's models, the fuzz reproducers and ONNX's node
 #    tests, prints each one's executions, exec/s and crashes, and fails on any crash
@@ -36,9 +38,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # which llvm-19-dev brings), not whichever llvm-symbolizer is first on the PATH.
 export ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-19/bin/llvm-symbolizer
 start=$SECONDS
-# Not conformance.onnx_node (Debian's ONNX 1.14 node tests): 842 of its 932 tests are in
-# the current release's set, which runs here; the Release build runs both.
-ctest --test-dir "$build" --output-on-failure -j "$(nproc)" -E '^conformance\.onnx_node$'
+ctest --test-dir "$build" --output-on-failure -j "$(nproc)"
 echo "sanitize-test: ctest $((SECONDS - start)) s"
 start=$SECONDS
 

@@ -62,6 +62,10 @@ absl::StatusOr<ObjectFile> GenerateObjectFile(const CodegenRequest& request);
 // The textual LLVM IR before optimisation (for --dump-llvm).
 absl::StatusOr<std::string> GenerateLlvmIr(const CodegenRequest& request);
 
+// The LLVM module built and verified, as GenerateObjectFile starts, and nothing more: no
+// optimisation, no code generation.
+absl::Status BuildVerifiedModule(const CodegenRequest& request);
+
 // The self-contained C header declaring the entry points and constants (the object
 // tells the weights blob's size).
 std::string GenerateHeader(const CodegenRequest& request, const ObjectFile& object);

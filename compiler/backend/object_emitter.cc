@@ -109,6 +109,12 @@ absl::StatusOr<std::string> GenerateLlvmIr(const CodegenRequest& request) {
   return text;
 }
 
+absl::Status BuildVerifiedModule(const CodegenRequest& request) {
+  llvm::LLVMContext context;
+  std::string ignored;
+  return BuildModule(request, context, &ignored).status();
+}
+
 absl::StatusOr<ObjectFile> GenerateObjectFile(const CodegenRequest& request) {
   ASSIGN_OR_RETURN(std::unique_ptr<llvm::TargetMachine> machine, CreateTargetMachine(request.target));
   llvm::LLVMContext context;

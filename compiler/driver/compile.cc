@@ -258,6 +258,9 @@ std::optional<int64_t> QuantizingProductsStack(const Graph& graph, const Lowerin
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& options, std::ostream& dump) {
+  if (!options.quantize_calibration.empty()) {
+    return absl::InvalidArgumentError("--quantize is modelc compile's (RunCompileCommand), not the compiler's");
+  }
   std::error_code error;
   const std::filesystem::path output_dir(options.output_dir);
   if (std::filesystem::exists(output_dir, error) && !std::filesystem::is_directory(output_dir, error)) {
@@ -415,10 +418,15 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
   return planned;
 }
 
-absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
-  if (!options.quantize_calibration.empty()) {
-    return absl::InvalidArgumentError("--quantize is modelc compile's (RunCompileCommand), not the compiler's");
+absl::Status LowerModel(const CompileOptions& options, std::ostream& dump) {
+  ASSIGN_OR_RETURN(std::unique_ptr<PlannedModel> planned, PlanModel(options, dump));
+  if (absl::Status built = BuildVerifiedModule(planned->request); !built.ok()) {
+    return absl::Status(built.code(), absl::StrCat(options.model_path, ": ", built.message()));
   }
+  return absl::OkStatus();
+}
+
+absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
   ASSIGN_OR_RETURN(std::unique_ptr<PlannedModel> planned, PlanModel(options, dump));
   const CodegenRequest& request = planned->request;
   if (options.dump_llvm) {

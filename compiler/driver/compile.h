@@ -34,6 +34,12 @@ struct PlannedModel {
 // Dumps requested by the options go to `dump`.
 [[nodiscard]] absl::Status RunCompile(const CompileOptions& options, std::ostream& dump);
 
+// RunCompile's stages up to the LLVM module, built and verified, and none after them:
+// no optimisation, no code generation, no files. The sanitizer build's tests run the
+// compiler's own code on many models this way (tests/lower_only.cc, the conformance
+// runner's --lower-only). Errors name the model file.
+[[nodiscard]] absl::Status LowerModel(const CompileOptions& options, std::ostream& dump);
+
 }  // namespace modelc
 
 #endif  // MODELC_DRIVER_COMPILE_H_

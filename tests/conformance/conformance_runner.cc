@@ -12,6 +12,15 @@
 // named in the expected-passing list does not pass.
 //
 //   modelc_conformance --data DIR --expected FILE --work DIR [--filter SUBSTRING]
+//                      [--shard K/N] [--skip-same-in OTHER_DIR] [--lower-only]
+// --lower-only (the sanitizer build's runs) takes each model only through the
+// compiler's stages up to the verified LLVM IR (modelc::LowerModel), freezing inputs as
+// a compile would: a test passes when it lowers. Nothing is run or compared, and no
+// test is reported as newly passing: the normal build's runs check the answers, and
+// LLVM's code generation is not instrumented.
+// --skip-same-in leaves out each test whose folder OTHER_DIR holds too, the same files
+// with the same bytes: a test another run covers (Debian's ONNX 1.14 node tests that
+// the current release's set repeats). A skipped test is no regression.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,6 +30,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <set>
 #include <sstream>
 #include <string>
@@ -69,7 +79,7 @@ bool ReadTensor(const fs::path& path, HostTensor* tensor, std::string* problem) 
 
 // In the child: compile, link, load, run every data set. Exits with the outcome kind
 // and writes the reason to `report`.
-[[noreturn]] void RunInChild(const fs::path& test, const fs::path& work, int report) {
+[[noreturn]] void RunInChild(const fs::path& test, const fs::path& work, bool lower_only, int report) {
   auto finish = [&](Kind kind, const std::string& reason) {
     if (!reason.empty()) (void)!write(report, reason.data(), reason.size());
     _exit(static_cast<int>(kind));
@@ -103,6 +113,10 @@ bool ReadTensor(const fs::path& path, HostTensor* tensor, std::string* problem) 
       }
     }
     std::ostringstream ignored;
+    if (lower_only) {
+      *compile_status = modelc::LowerModel(options, ignored);
+      return nullptr;
+    }
     *compile_status = modelc::RunCompile(options, ignored);
     if (!compile_status->ok()) return nullptr;
     char error[512] = "";
@@ -148,8 +162,11 @@ bool ReadTensor(const fs::path& path, HostTensor* tensor, std::string* problem) 
     const modelc_model_info* info = shared_info;
     if (freeze && entry.path().filename() != "test_data_set_0") {
       info = load(&entry.path(), base_name + "_" + std::to_string(data_sets), &compiled);
-      if (!info) finish(Kind::kFailed, "with inputs frozen to another data set: " + FirstLine(std::string(compiled.message())));
+      if (!compiled.ok()) {
+        finish(Kind::kFailed, "with inputs frozen to another data set: " + FirstLine(std::string(compiled.message())));
+      }
     }
+    if (lower_only) continue;
     std::vector<HostTensor> inputs(info->input_count), expected(info->output_count), outputs(info->output_count);
     std::string problem;
     for (uint32_t i = 0; i < info->input_count; ++i) {
@@ -191,13 +208,13 @@ bool ReadTensor(const fs::path& path, HostTensor* tensor, std::string* problem) 
   finish(Kind::kPassed, freeze ? "frozen" : "");
 }
 
-Outcome RunTest(const fs::path& test, const fs::path& work) {
+Outcome RunTest(const fs::path& test, const fs::path& work, bool lower_only) {
   int channel[2];
   if (pipe(channel) != 0) return {Kind::kFailed, "pipe failed"};
   const pid_t child = fork();
   if (child == 0) {
     close(channel[0]);
-    RunInChild(test, work, channel[1]);
+    RunInChild(test, work, lower_only, channel[1]);
   }
   close(channel[1]);
   std::string reason;
@@ -214,6 +231,33 @@ Outcome RunTest(const fs::path& test, const fs::path& work) {
   return {code == 0 ? Kind::kPassed : code == 2 ? Kind::kUnsupported : Kind::kFailed, reason};
 }
 
+// The regular files under `folder`, as paths relative to it, in order.
+std::vector<fs::path> FilesUnder(const fs::path& folder) {
+  std::vector<fs::path> files;
+  std::error_code error;
+  for (auto it = fs::recursive_directory_iterator(folder, error); !error && it != fs::recursive_directory_iterator();
+       it.increment(error)) {
+    if (it->is_regular_file()) files.push_back(it->path().lexically_relative(folder));
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::string FileBytes(const fs::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+}
+
+// Whether the two folders hold the same files (names and bytes).
+bool SameFiles(const fs::path& a, const fs::path& b) {
+  const std::vector<fs::path> files = FilesUnder(a);
+  if (files.empty() || files != FilesUnder(b)) return false;
+  for (const fs::path& file : files) {
+    if (fs::file_size(a / file) != fs::file_size(b / file) || FileBytes(a / file) != FileBytes(b / file)) return false;
+  }
+  return true;
+}
+
 std::set<std::string> ReadList(const fs::path& path) {
   std::set<std::string> names;
   std::ifstream file(path);
@@ -226,23 +270,32 @@ std::set<std::string> ReadList(const fs::path& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  fs::path data, expected_file, work;
+  fs::path data, expected_file, work, skip_same_in;
   std::string filter;
+  bool lower_only = false;
   int shard = 0, shards = 1;  // --shard K/N: every N-th test from the K-th (0-based), in name order
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
-    if (flag == "--data") data = argv[i + 1];
-    else if (flag == "--expected") expected_file = argv[i + 1];
-    else if (flag == "--work") work = argv[i + 1];
-    else if (flag == "--filter") filter = argv[i + 1];
-    else if (flag == "--shard" && std::sscanf(argv[i + 1], "%d/%d", &shard, &shards) != 2) shards = 0;
+    if (flag == "--lower-only") {
+      lower_only = true;
+      continue;
+    }
+    if (i + 1 == argc) break;
+    const char* value = argv[++i];
+    if (flag == "--data") data = value;
+    else if (flag == "--expected") expected_file = value;
+    else if (flag == "--work") work = value;
+    else if (flag == "--filter") filter = value;
+    else if (flag == "--skip-same-in") skip_same_in = value;
+    else if (flag == "--shard" && std::sscanf(value, "%d/%d", &shard, &shards) != 2) shards = 0;
   }
   if (shards < 1 || shard < 0 || shard >= shards) {
     std::cerr << "--shard takes K/N with 0 <= K < N\n";
     return 2;
   }
   if (data.empty() || work.empty()) {
-    std::cerr << "usage: modelc_conformance --data DIR --expected FILE --work DIR [--filter TEXT] [--shard K/N]\n";
+    std::cerr << "usage: modelc_conformance --data DIR --expected FILE --work DIR [--filter TEXT] [--shard K/N] "
+                 "[--skip-same-in DIR] [--lower-only]\n";
     return 2;
   }
   if (!fs::is_directory(data)) {
@@ -262,16 +315,20 @@ int main(int argc, char** argv) {
   tests.swap(sharded);
   const std::set<std::string> expected = expected_file.empty() ? std::set<std::string>{} : ReadList(expected_file);
 
-  int passed = 0, passed_frozen = 0, failed = 0, unsupported = 0, regressions = 0;
+  int passed = 0, passed_frozen = 0, failed = 0, unsupported = 0, regressions = 0, skipped = 0;
   std::vector<std::string> newly_passing;
   for (const fs::path& test : tests) {
     const std::string name = test.filename().string();
-    const Outcome outcome = RunTest(test, work);
+    if (!skip_same_in.empty() && SameFiles(test, skip_same_in / name)) {
+      ++skipped;
+      continue;
+    }
+    const Outcome outcome = RunTest(test, work, lower_only);
     switch (outcome.kind) {
       case Kind::kPassed:
         ++passed;
         if (outcome.reason == "frozen") ++passed_frozen;
-        if (!expected.count(name)) newly_passing.push_back(name);
+        if (!expected.count(name) && !lower_only) newly_passing.push_back(name);
         continue;
       case Kind::kFailed:
         ++failed;
@@ -288,9 +345,11 @@ int main(int argc, char** argv) {
     }
   }
   for (const std::string& name : newly_passing) std::cout << "new pass    " << name << " (add it to the expected list)\n";
-  std::cout << "conformance: " << passed << " passed (" << passed_frozen
+  std::cout << "conformance" << (lower_only ? " (--lower-only: passed is lowered, not run)" : "") << ": " << passed
+            << " passed (" << passed_frozen
             << " of them with shape or parameter inputs fixed by --freeze), " << failed << " failed, " << unsupported
-            << " unsupported, of " << tests.size() << " ONNX backend tests in " << data.string() << "; " << regressions
-            << " regressions against the expected list\n";
+            << " unsupported, of " << tests.size() << " ONNX backend tests in " << data.string();
+  if (!skip_same_in.empty()) std::cout << " (" << skipped << " skipped: the same in " << skip_same_in.string() << ")";
+  std::cout << "; " << regressions << " regressions against the expected list\n";
   return failed == 0 && regressions == 0 ? 0 : 1;
 }

@@ -1,7 +1,8 @@
 // libFuzzer target: one input is one model file (ONNX binary protobuf, or with
 // MODELC_FUZZ_TEXT_SYNTAX the text syntax), taken through every stage up to LLVM IR:
-// import and validation, passes, lowering plan, buffer placement, IR generation. A
-// refusal is a fine outcome; a crash, a sanitizer report or a leak is a finding.
+// import and validation, passes, lowering plan, buffer placement, IR generation and
+// verification (modelc::LowerModel). A refusal is a fine outcome; a crash, a sanitizer
+// report or a leak is a finding.
 #include <unistd.h>
 
 #include <cstddef>
@@ -11,7 +12,6 @@
 #include <sstream>
 #include <string>
 
-#include "compiler/backend/codegen.h"
 #include "compiler/driver/compile.h"
 
 namespace {
@@ -35,7 +35,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.model_paths = {ModelPath()};
   options.name = "fuzz";
   std::ostringstream dump;
-  absl::StatusOr<std::unique_ptr<modelc::PlannedModel>> planned = modelc::PlanModel(options, dump);
-  if (planned.ok()) (void)modelc::GenerateLlvmIr((*planned)->request);
+  (void)modelc::LowerModel(options, dump);
   return 0;
 }

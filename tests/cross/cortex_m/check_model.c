@@ -24,8 +24,13 @@
 #define STRINGIFY_VALUE(x) #x
 #define STRINGIFY(x) STRINGIFY_VALUE(x)
 #include STRINGIFY(MODEL_HEADER)
-#include STRINGIFY(DATA_HEADER)
 #include STRINGIFY(STACK_BOUND_HEADER)
+
+/* The stored samples' inputs and references, and room for the outputs (as many bytes as
+ * the references), from the check's generated NAME_data.c: the files as they are, put in
+ * by the assembler (.incbin), 16-byte aligned. */
+extern const unsigned char model_inputs[], model_inputs_end[], model_references[], model_references_end[];
+extern unsigned char model_outputs[];
 
 #define MAX_TENSORS 64
 
@@ -51,12 +56,6 @@ static unsigned char *const guards[] = {pool_dtcm.guard, pool_sram.guard};
 static GUARDED_ARENA(scratch, MODEL_SCRATCH_SIZE, MODEL_SCRATCH_ALIGNMENT);
 static unsigned char *const guards[] = {scratch.guard};
 #define RUN(inputs, outputs) model->run(inputs, outputs, scratch.bytes)
-#endif
-#if defined(MODEL_EXACT_OUTPUTS)
-/* int8 models (MODEL_EXACT_OUTPUTS): every output byte must be the reference's. */
-static _Alignas(16) unsigned char outputs[sizeof model_references];
-#else
-static _Alignas(16) float outputs[sizeof model_references / sizeof(float)];
 #endif
 
 static int Fail(const char *message) {
@@ -90,10 +89,12 @@ int main(void) {
   uint32_t input_bytes = 0, output_bytes = 0;
   for (uint32_t i = 0; i < model->input_count; ++i) input_bytes += (uint32_t)model->inputs[i].byte_size;
   for (uint32_t i = 0; i < model->output_count; ++i) output_bytes += (uint32_t)model->outputs[i].byte_size;
-  const uint32_t samples = input_bytes > 0 ? (uint32_t)(sizeof model_inputs / input_bytes) : 1;
-  if (samples < 1 || samples * input_bytes != sizeof model_inputs) return Fail("the input data does not match the model");
-  if (samples * output_bytes != sizeof outputs) return Fail("the reference data does not match the model");
-  memset(outputs, 0xFF, sizeof outputs); /* NaN: an output never written cannot match a number */
+  const uint32_t stored_input_bytes = (uint32_t)(model_inputs_end - model_inputs);
+  const uint32_t stored_output_bytes = (uint32_t)(model_references_end - model_references);
+  const uint32_t samples = input_bytes > 0 ? stored_input_bytes / input_bytes : 1;
+  if (samples < 1 || samples * input_bytes != stored_input_bytes) return Fail("the input data does not match the model");
+  if (samples * output_bytes != stored_output_bytes) return Fail("the reference data does not match the model");
+  memset(model_outputs, 0xFF, stored_output_bytes); /* NaN: an output never written cannot match a number */
   for (uint32_t g = 0; g < sizeof guards / sizeof guards[0]; ++g) memset(guards[g], GUARD_VALUE, GUARD_BYTES);
   uint32_t stack_used = 0;
   for (uint32_t sample = 0; sample < samples; ++sample) {
@@ -104,7 +105,7 @@ int main(void) {
     }
     offset = sample * output_bytes;
     for (uint32_t i = 0; i < model->output_count; ++i) {
-      output_pointers[i] = (unsigned char *)outputs + offset;
+      output_pointers[i] = model_outputs + offset;
       offset += (uint32_t)model->outputs[i].byte_size;
     }
     const void *stack_before_call = current_stack_pointer();
@@ -121,11 +122,12 @@ int main(void) {
   }
   uint32_t mismatches = 0;
 #if defined(MODEL_EXACT_OUTPUTS)
-  for (uint32_t i = 0; i < sizeof outputs; ++i) mismatches += outputs[i] != model_references[i];
+  /* int8 models: every output byte must be the reference's. */
+  for (uint32_t i = 0; i < stored_output_bytes; ++i) mismatches += model_outputs[i] != model_references[i];
 #else
-  const float *expected = (const float *)model_references;
-  for (uint32_t i = 0; i < sizeof outputs / sizeof(float); ++i) {
-    const float a = outputs[i], e = expected[i];
+  const float *actual = (const float *)model_outputs, *expected = (const float *)model_references;
+  for (uint32_t i = 0; i < stored_output_bytes / sizeof(float); ++i) {
+    const float a = actual[i], e = expected[i];
     const float difference = a > e ? a - e : e - a;
     const float magnitude = e < 0 ? -e : e;
     const int both_nan = a != a && e != e;
