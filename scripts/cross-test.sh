@@ -29,8 +29,8 @@ if $lower_only; then
   # The models' modelc commands (ninja lists each report twice, relative and under the
   # build folder's absolute path), each "cd FOLDER && MODELC compile ARGUMENTS" with
   # absolute paths and no quoting, as MODELC's argument lists, ';' after each: one
-  # process takes 25 of them in turn (the sanitizers' start-up, about 0.1 s, once), one
-  # process per core at a time.
+  # process takes 25 of them in turn (the sanitizers' start-up, about 0.1 s, once), as
+  # many processes at a time as cores (beside whatever else ctest runs).
   absolute=$(cd "$build" && pwd -P)
   mapfile -t reports < <(ninja -C "$build" -t targets all | sed -n 's|^\(.*\.report\.txt\): CUSTOM_COMMAND$|\1|p' |
                          while IFS= read -r report; do echo "${report#"$absolute"/}"; done | sort -u)

@@ -5,13 +5,14 @@
 # 1. builds build-sanitize (-DMODELC_SANITIZE=ON -DMODELC_FUZZERS=ON; -O1 with line
 #    tables only: a cheaper build than -O2 -g whose reports still name files and lines;
 #    the tests' own code -O0 in every build, tests/CMakeLists.txt)
-#    and runs the whole test suite there (SANITIZE_OPTIMIZATION=-O0 for an
-#    unoptimised build, docs/testing.md). The conformance tests and the
-#    cross tests (all nine targets) only lower their models there (tests/CMakeLists.txt
-#    says why): modelc's stages up to the verified LLVM IR run under the sanitizers for
-#    every model; LLVM's code generation (not instrumented), running the models and
-#    comparing their answers, and the firmware's build and QEMU's runs are left to the
-#    normal build;
+#    and runs the test suite there (SANITIZE_OPTIMIZATION=-O0 for an unoptimised
+#    build, docs/testing.md). The conformance tests, the cross tests (all nine targets)
+#    and lower_only.test_models (in place of the end-to-end model tests) only lower
+#    their models there (tests/CMakeLists.txt says why): modelc's stages up to the
+#    verified LLVM IR run under the sanitizers for every model; LLVM's code generation
+#    (not instrumented), running the models and comparing their answers, and the
+#    firmware's build and QEMU's runs are left to the normal build (docs/testing.md
+#    lists what else of modelc's code that leaves to the CLI tests);
 # 2. runs the two libFuzzer targets (tests/fuzz) at once for FUZZ_SECONDS (default 60)
 #    from a seed corpus of the project's models, the fuzz reproducers and ONNX's node
 #    tests, prints each one's executions, exec/s and crashes, and fails on any crash

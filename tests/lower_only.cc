@@ -5,11 +5,12 @@
 //   modelc_lower_only compile MODEL [compile options] [';' compile MODEL [options]]...
 //
 // Each ';'-separated argument list is one model's, taken in turn in this one process.
-// The sanitizer build's cross tests (tests/CMakeLists.txt) run it through
-// scripts/cross-test.sh --lower-only on every model of a cross target's checks: there
-// modelc's own code runs under ASan and UBSan, without the 80% of a compile that is
-// LLVM's uninstrumented optimisation and code generation (the normal build's cross tests
-// compile and run each of those objects), and without the sanitizers' start-up per model.
+// The sanitizer build runs it where tests compile many models only to run their code
+// (tests/CMakeLists.txt): scripts/cross-test.sh --lower-only on every model of a cross
+// target's checks, and lower_only.test_models on the models the end-to-end tests link.
+// There modelc's own code runs under ASan and UBSan without the 80% of a compile that
+// is LLVM's uninstrumented optimisation and code generation (the normal build compiles
+// and runs each of those objects), and without the sanitizers' start-up per model.
 // Exit status 0 when every model lowers; each failure is printed, naming the model.
 #include <iostream>
 #include <string>

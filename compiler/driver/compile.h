@@ -26,7 +26,8 @@ struct PlannedModel {
 };
 
 // The stages of RunCompile up to code generation; dumps requested by the options go to
-// `dump`. Errors name the model file.
+// `dump`. Errors name the model file. Refuses options with --quantize (modelc compile's
+// step before the compiler, RunCompileCommand).
 [[nodiscard]] absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& options,
                                                                       std::ostream& dump);
 
@@ -37,7 +38,8 @@ struct PlannedModel {
 // RunCompile's stages up to the LLVM module, built and verified, and none after them:
 // no optimisation, no code generation, no files. The sanitizer build's tests run the
 // compiler's own code on many models this way (tests/lower_only.cc, the conformance
-// runner's --lower-only). Errors name the model file.
+// runner's --lower-only, the fuzzers). PlanModel's dumps go to `dump`; --dump-llvm is
+// RunCompile's. Errors name the model file.
 [[nodiscard]] absl::Status LowerModel(const CompileOptions& options, std::ostream& dump);
 
 }  // namespace modelc

@@ -77,8 +77,9 @@ bool ReadTensor(const fs::path& path, HostTensor* tensor, std::string* problem) 
   return false;
 }
 
-// In the child: compile, link, load, run every data set. Exits with the outcome kind
-// and writes the reason to `report`.
+// In the child: compile, link, load, run every data set (with lower_only: lower the
+// model for each data set it is frozen to, and nothing more). Exits with the outcome
+// kind and writes the reason to `report`.
 [[noreturn]] void RunInChild(const fs::path& test, const fs::path& work, bool lower_only, int report) {
   auto finish = [&](Kind kind, const std::string& reason) {
     if (!reason.empty()) (void)!write(report, reason.data(), reason.size());
@@ -99,7 +100,8 @@ bool ReadTensor(const fs::path& path, HostTensor* tensor, std::string* problem) 
   }
   const std::string base_name = modelc::SanitizeCIdentifier(test.filename().string());
   // Compiles (freezing the named inputs to a data set's values when `frozen_from` is
-  // set), links and loads the model; returns its descriptor.
+  // set), links and loads the model; returns its descriptor. With lower_only it only
+  // lowers the model and returns null; `compile_status` tells how that went.
   std::vector<size_t> frozen;  // indices into graph_inputs
   auto load = [&](const fs::path* frozen_from, const std::string& name, absl::Status* compile_status)
       -> const modelc_model_info* {
@@ -274,28 +276,35 @@ int main(int argc, char** argv) {
   std::string filter;
   bool lower_only = false;
   int shard = 0, shards = 1;  // --shard K/N: every N-th test from the K-th (0-based), in name order
+  const char* usage =
+      "usage: modelc_conformance --data DIR --expected FILE --work DIR [--filter TEXT] [--shard K/N] "
+      "[--skip-same-in DIR] [--lower-only]\n";
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "--lower-only") {
       lower_only = true;
       continue;
     }
-    if (i + 1 == argc) break;
+    const bool takes_value = flag == "--data" || flag == "--expected" || flag == "--work" || flag == "--filter" ||
+                             flag == "--skip-same-in" || flag == "--shard";
+    if (!takes_value || i + 1 == argc) {
+      std::cerr << (takes_value ? "no value for " : "unknown flag ") << flag << "\n" << usage;
+      return 2;
+    }
     const char* value = argv[++i];
     if (flag == "--data") data = value;
     else if (flag == "--expected") expected_file = value;
     else if (flag == "--work") work = value;
     else if (flag == "--filter") filter = value;
     else if (flag == "--skip-same-in") skip_same_in = value;
-    else if (flag == "--shard" && std::sscanf(value, "%d/%d", &shard, &shards) != 2) shards = 0;
+    else if (std::sscanf(value, "%d/%d", &shard, &shards) != 2) shards = 0;
   }
   if (shards < 1 || shard < 0 || shard >= shards) {
     std::cerr << "--shard takes K/N with 0 <= K < N\n";
     return 2;
   }
   if (data.empty() || work.empty()) {
-    std::cerr << "usage: modelc_conformance --data DIR --expected FILE --work DIR [--filter TEXT] [--shard K/N] "
-                 "[--skip-same-in DIR] [--lower-only]\n";
+    std::cerr << usage;
     return 2;
   }
   if (!fs::is_directory(data)) {

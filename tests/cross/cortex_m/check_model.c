@@ -89,8 +89,9 @@ int main(void) {
   uint32_t input_bytes = 0, output_bytes = 0;
   for (uint32_t i = 0; i < model->input_count; ++i) input_bytes += (uint32_t)model->inputs[i].byte_size;
   for (uint32_t i = 0; i < model->output_count; ++i) output_bytes += (uint32_t)model->outputs[i].byte_size;
-  const uint32_t stored_input_bytes = (uint32_t)(model_inputs_end - model_inputs);
-  const uint32_t stored_output_bytes = (uint32_t)(model_references_end - model_references);
+  /* Addresses, not pointers, subtracted: the ends are symbols of their own to C. */
+  const uint32_t stored_input_bytes = (uint32_t)((uintptr_t)model_inputs_end - (uintptr_t)model_inputs);
+  const uint32_t stored_output_bytes = (uint32_t)((uintptr_t)model_references_end - (uintptr_t)model_references);
   const uint32_t samples = input_bytes > 0 ? stored_input_bytes / input_bytes : 1;
   if (samples < 1 || samples * input_bytes != stored_input_bytes) return Fail("the input data does not match the model");
   if (samples * output_bytes != stored_output_bytes) return Fail("the reference data does not match the model");
