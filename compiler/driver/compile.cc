@@ -40,6 +40,11 @@ namespace modelc {
 
 namespace {
 
+// A stage's error, naming the model file as every error of a compile does.
+absl::Status NamingModel(const CompileOptions& options, const absl::Status& status) {
+  return absl::Status(status.code(), absl::StrCat(options.model_path, ": ", status.message()));
+}
+
 // The frontend's options from the command line's; --freeze applies to one model only.
 ImportOptions ImportOptionsOf(const CompileOptions& options, const std::map<std::string, int64_t>& dims,
                               bool with_frozen) {
@@ -292,7 +297,7 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
     dims[options.batch_symbol] = 2;
     ASSIGN_OR_RETURN(Graph pair, ImportModelFile(options.model_path, ImportOptionsOf(options, dims, true)));
     if (absl::Status independent = CheckSamplesIndependent(graph, pair, options.batch_symbol); !independent.ok()) {
-      return absl::Status(independent.code(), absl::StrCat(options.model_path, ": ", independent.message()));
+      return NamingModel(options, independent);
     }
   }
   auto wants_dump = [&](const std::string& stage) {
@@ -303,7 +308,7 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
   };
   if (wants_dump("import")) dump << "# after import\n" << PrintGraph(graph);
   if (absl::Status selected = SelectSubgraph(graph, options.extra_outputs, options.cut_inputs); !selected.ok()) {
-    return absl::Status(selected.code(), absl::StrCat(options.model_path, ": ", selected.message()));
+    return NamingModel(options, selected);
   }
   const OptimizeFor goal = options.optimize.value_or(target.bare_metal ? OptimizeFor::kMemory : OptimizeFor::kSpeed);
   PipelineChoices choices;
@@ -390,7 +395,7 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
   if (plan.ok()) {
     if (absl::Status prepared = PrepareConstants(graph, *plan); !prepared.ok()) plan = prepared;
   }
-  if (!plan.ok()) return absl::Status(plan.status().code(), absl::StrCat(options.model_path, ": ", plan.status().message()));
+  if (!plan.ok()) return NamingModel(options, plan.status());
   if (wants_dump(kPrepareConstantsStage)) {
     dump << "# after " << kPrepareConstantsStage << "\n" << PrintGraph(graph) << PrintPreparedConstants(graph, *plan);
   }
@@ -410,20 +415,18 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
                                     .external_weights = options.external_weights,
                                     .optimized_for = OptimizeForName(goal)};
   if (absl::Status fits = CheckIndexWidth(planned->request); !fits.ok()) {
-    return absl::Status(fits.code(), absl::StrCat(options.model_path, ": ", fits.message()));
+    return NamingModel(options, fits);
   }
   if (absl::Status fits = CheckRamBudget(planned->request, options.max_ram); !fits.ok()) {
-    return absl::Status(fits.code(), absl::StrCat(options.model_path, ": ", fits.message()));
+    return NamingModel(options, fits);
   }
   return planned;
 }
 
 absl::Status LowerModel(const CompileOptions& options, std::ostream& dump) {
   ASSIGN_OR_RETURN(std::unique_ptr<PlannedModel> planned, PlanModel(options, dump));
-  if (absl::Status built = BuildVerifiedModule(planned->request); !built.ok()) {
-    return absl::Status(built.code(), absl::StrCat(options.model_path, ": ", built.message()));
-  }
-  return absl::OkStatus();
+  const absl::Status built = BuildVerifiedModule(planned->request);
+  return built.ok() ? built : NamingModel(options, built);
 }
 
 absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
@@ -434,11 +437,9 @@ absl::Status RunCompile(const CompileOptions& options, std::ostream& dump) {
     dump << ir;
   }
   absl::StatusOr<ObjectFile> object = GenerateObjectFile(request);
-  if (!object.ok()) {
-    return absl::Status(object.status().code(), absl::StrCat(options.model_path, ": ", object.status().message()));
-  }
+  if (!object.ok()) return NamingModel(options, object.status());
   if (absl::Status fits = CheckFlashBudget(request, *object, options.max_flash); !fits.ok()) {
-    return absl::Status(fits.code(), absl::StrCat(options.model_path, ": ", fits.message()));
+    return NamingModel(options, fits);
   }
   const std::filesystem::path dir(options.output_dir);
   std::vector<OutputFile> files = {
