@@ -171,7 +171,10 @@ inline constexpr int64_t kDirectUnrolledTaps = 9;
 // 2 pixels, an int8 or uint8 input stored planar, constant int8 weights with zero point
 // 0. Each kernel row of an input channel is then a 32-bit load of the codes unpacked
 // into halfword pairs, taps 0 and 2 one SMLAD with the row's weights 0 and 2 (unpacked
-// once for both pixels), tap 1 one SMLABB or SMLATB; not under --optimize size.
+// once for both pixels), tap 1 one SMLABB or SMLATB; not under --optimize size. In a
+// depthwise layer (one input channel a group) the sums start at the bias, and in an
+// output row inside the image the kernel rows are unpacked once for all its pairs, those
+// whose windows lie inside across running without the border's tests.
 bool DirectKernelPairsPixels(const Graph& graph, const Node& node, const ConvGeometry& g,
                              const LoweringTarget& target);
 // Whether the direct kernel's pixel pairs (DirectKernelPairsPixels) also take the pairs
