@@ -36,8 +36,10 @@ Compilation Prepare(const std::string& model, const std::string& cpu,
   Graph graph = testing::OptimisedTestModel(kTestModels + "/" + model);
   absl::StatusOr<TargetDescription> target = DescribeTarget("x86_64-linux-gnu", cpu);
   EXPECT_TRUE(target.ok()) << target.status();
-  absl::StatusOr<LoweringPlan> plan =
-      PlanLowering(graph, LoweringOptions{{target->vector_lanes, target->vector_registers}, false, forced});
+  LoweringOptions options;
+  options.target = {target->vector_lanes, target->vector_registers};
+  options.forced_kernels = forced;
+  absl::StatusOr<LoweringPlan> plan = PlanLowering(graph, options);
   EXPECT_TRUE(plan.ok()) << plan.status();
   EXPECT_TRUE(PrepareConstants(graph, *plan).ok());
   return {std::move(graph), *target, std::move(*plan)};

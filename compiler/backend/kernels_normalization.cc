@@ -44,6 +44,8 @@ absl::Status EmitBatchNormalizationKernel(KernelContext& k) {
   return absl::OkStatus();
 }
 
+namespace {
+
 // The mean of `count` contiguous floats and 1 / sqrt(variance + epsilon), in two passes
 // (mean, then the variance about it: no cancellation); `sum` is a float stack slot.
 std::pair<llvm::Value*, llvm::Value*> EmitMeanAndInverseStd(KernelContext& k, llvm::Value* group, int64_t count,
@@ -61,6 +63,8 @@ std::pair<llvm::Value*, llvm::Value*> EmitMeanAndInverseStd(KernelContext& k, ll
   llvm::Value* inv_std = b.CreateFDiv(k.Float(1.0f), EmitSqrt(k, b.CreateFAdd(variance, k.Float(epsilon))));
   return {mean, inv_std};
 }
+
+}  // namespace
 
 // Per group y = (x - mean) * inv_std * scale + bias. Mean and InvStdDev are written when
 // asked for.

@@ -239,6 +239,8 @@ absl::Status ConvertFullyConnected(SubgraphImporter& s) {
   return s.DefineOutput(0, y);
 }
 
+namespace {
+
 // int8 TRANSPOSE_CONV (reference_integer_ops::TransposeConv: each output the int32 sum
 // of (x - x_zero_point) * w over the inputs that reach it, plus the bias, requantised per
 // output channel as CONV_2D's) as the convolution that sums the same products: x with
@@ -308,6 +310,8 @@ absl::Status QuantizedTransposeConv(SubgraphImporter& s, const Shape& filter, co
   return s.DefineOutput(0, y);
 }
 
+}  // namespace
+
 // TRANSPOSE_CONV (output_shape, filter [O, KH, KW, I], x, bias): the IR's ConvTranspose
 // in NCHW between two transposes, the filter permuted to [I, O, KH, KW]. TFLite pads as
 // the forward convolution from the declared output to the input would
@@ -369,6 +373,8 @@ absl::Status ConvertTransposeConv(SubgraphImporter& s) {
   return s.DefineOutput(0, y);
 }
 
+namespace {
+
 // TFLite's GetNearestNeighbor (reference_ops::ResizeNearestNeighbor) for every output
 // index along one axis, in its float arithmetic: (i + offset) * scale, floored, or rounded
 // half away from zero with aligned corners, at most in - 1 (and at least 0).
@@ -386,6 +392,8 @@ std::vector<int64_t> TfliteNearestIndices(int64_t in, int64_t out, bool align_co
   }
   return indices;
 }
+
+}  // namespace
 
 // RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR (x NHWC, size [2], the declared output's
 // height and width). Bilinear: the IR's Resize of height and width, its coordinate rule
