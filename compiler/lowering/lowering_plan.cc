@@ -303,7 +303,10 @@ std::string PrintLoweringPlan(const Graph& graph, const LoweringPlan& plan) {
                                                         : node_plan.reads_input_in_place ? ", reads its input in place"
                                                         : node_plan.window_copy_gathers  ? ", copies its windows by channel runs"
                                                                                          : "",
-                                                        node_plan.writes_over_consumed_input
+                                                        node_plan.pixel_inputs_copied
+                                                            ? ", copies each pixel's inputs, writes over its consumed "
+                                                              "input"
+                                                        : node_plan.writes_over_consumed_input
                                                             ? ", writes over its consumed input"
                                                         : node_plan.row_end_masks_at_run_time ? ", row-end masks at run time"
                                                                                               : "",

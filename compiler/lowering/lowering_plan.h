@@ -139,6 +139,11 @@ struct NodePlan {
   // buffer when the input dies here, also when the two sizes differ (the buffer is the
   // larger).
   bool writes_over_consumed_input = false;
+  // The direct int8 kernel of a pointwise convolution writing over its input (cores with
+  // neither DSP pairs nor vector lanes: Cortex-M3, RV32IMC): pixel by pixel, the pixel's
+  // input codes copied into the workspace "pixel_codes" first, then every output channel
+  // from the copy ("copies each pixel's inputs" in --dump-plan).
+  bool pixel_inputs_copied = false;
   // With writes_over_consumed_input: the output starts this many bytes before input 0 in
   // their buffer (a stride-1 depthwise convolution's outputs land this far ahead of the
   // input its next band or pixel reads).

@@ -2306,6 +2306,61 @@ PairRange InsidePixelPairs(const WindowGeometry& s) {
   return range;
 }
 
+// NodePlan::pixel_inputs_copied on the direct kernel (lowering/quantized_product_lowering.h):
+// a pointwise convolution of one image and one group, pixel by pixel: the pixel's input
+// codes copied into "pixel_codes" (each quantised element read once), then
+// NodePlan::tiles.channel_block output channels at a time summed from the copy, each
+// copied code centred once for them, finished and stored at the pixel, over the input
+// channels the copy holds.
+absl::Status EmitPixelCopyPointwiseConv(KernelContext& k, const QuantizedConvGeometry& g) {
+  const WindowGeometry& s = g.conv.window;
+  if (s.batch != 1 || g.conv.groups != 1 || s.kernel_h * s.kernel_w != 1 || g.channels_last_input) {
+    return absl::InternalError("the plan copies a pixel's inputs where the convolution is not pointwise");
+  }
+  llvm::IRBuilder<>& b = k.b;
+  llvm::Type* i32 = b.getInt32Ty();
+  const int64_t channels = s.channels, plane = s.in_h * s.in_w;
+  const int64_t block = std::max<int64_t>(k.plan.tiles.channel_block, 1), blocks = g.conv.out_channels / block;
+  llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
+  llvm::Value* codes = k.Workspace("pixel_codes", channels * ByteSize(g.x_type));
+  InputReader input(k, g);
+  std::vector<ChannelOutput> outputs;
+  std::vector<llvm::Value*> accumulators;
+  for (int64_t i = 0; i < block; ++i) {
+    outputs.emplace_back(k, g);
+    accumulators.push_back(k.EntryAlloca(i32));
+  }
+  k.Loop(plane, [&](llvm::Value* pixel) {
+    k.Loop(channels, [&](llvm::Value* c) {
+      k.StoreAs(g.x_type, b.CreateTrunc(input.Load(input.Index(c, pixel)), k.Elem(g.x_type)), codes, c);
+    }, /*allow_unrolling=*/false);
+    k.Loop(blocks, [&](llvm::Value* block_index) {
+      llvm::Value* first = b.CreateMul(block_index, k.Int(block));
+      std::vector<llvm::Value*> m, w_zero_points;
+      for (int64_t i = 0; i < block; ++i) {
+        m.push_back(b.CreateAdd(first, k.Int(i)));
+        w_zero_points.push_back(EmitLoadZeroPoint(k, g.w, m[i]));
+        b.CreateStore(b.getInt32(0), accumulators[i]);
+      }
+      k.Loop(channels, [&](llvm::Value* c) {
+        llvm::Value* centred = b.CreateSub(EmitWidenToInt32(k, k.LoadAs(g.x_type, codes, c), g.x_type), x_zero_point);
+        for (int64_t i = 0; i < block; ++i) {
+          llvm::Value* w_at = b.CreateAdd(b.CreateMul(m[i], k.Int(channels)), c);
+          llvm::Value* w = EmitWidenToInt32(k, k.LoadAs(g.w_type, k.in[g.w_input], w_at), g.w_type);
+          llvm::Value* product = b.CreateMul(centred, b.CreateSub(w, w_zero_points[i]));
+          b.CreateStore(b.CreateAdd(b.CreateLoad(i32, accumulators[i]), product), accumulators[i]);
+        }
+      });
+      for (int64_t i = 0; i < block; ++i) {
+        outputs[i].Channel(m[i]);
+        llvm::Value* at = outputs[i].Position(k.Int(0), m[i], pixel);
+        k.StoreAs(outputs[i].Type(), outputs[i].Finish(b.CreateLoad(i32, accumulators[i]), at), k.out[0], at);
+      }
+    }, /*allow_unrolling=*/false);
+  }, /*allow_unrolling=*/false);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 // Direct convolution, planar: one int32 dot product per output element over the taps
@@ -2346,6 +2401,7 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
     EmitDirectLanesAcrossRowsConv(k, g);
     return absl::OkStatus();
   }
+  if (k.plan.pixel_inputs_copied) return EmitPixelCopyPointwiseConv(k, g);
   const WindowGeometry& s = g.conv.window;
   llvm::IRBuilder<>& b = k.b;
   const int64_t channels = g.conv.InChannelsPerGroup(), per_group = g.conv.OutChannelsPerGroup();
