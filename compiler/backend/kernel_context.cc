@@ -133,7 +133,14 @@ llvm::Value* KernelContext::LoadAs(DataType type, llvm::Value* base, llvm::Value
 }
 
 void KernelContext::StoreAs(DataType type, llvm::Value* value, llvm::Value* base, llvm::Value* index) {
-  b.CreateStore(value, b.CreateInBoundsGEP(Elem(type), base, index));
+  llvm::Type* element = Elem(type);
+  // An integer wider than the element (an i32 code, say) keeps its low bits: stored as
+  // it is, it would write past the element.
+  if (value->getType()->isIntegerTy() && element->isIntegerTy() &&
+      value->getType()->getIntegerBitWidth() > element->getIntegerBitWidth()) {
+    value = b.CreateTrunc(value, element);
+  }
+  b.CreateStore(value, b.CreateInBoundsGEP(element, base, index));
 }
 
 llvm::Value* KernelContext::Constant(DataType type, double value) {

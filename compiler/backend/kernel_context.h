@@ -128,6 +128,7 @@ class KernelContext {
   DataType InType(int i) const { return graph.InputType(node, i).element_type; }
   DataType OutType(int o = 0) const { return graph.value(node.outputs[o]).type.element_type; }
   llvm::Value* LoadAs(DataType type, llvm::Value* base, llvm::Value* index);
+  // Stores `value` as element `index` of `base`; a wider integer keeps its low bits.
   void StoreAs(DataType type, llvm::Value* value, llvm::Value* base, llvm::Value* index);
   // A constant of the given element type.
   llvm::Value* Constant(DataType type, double value);

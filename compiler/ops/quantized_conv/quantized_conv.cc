@@ -2332,7 +2332,7 @@ absl::Status EmitPixelCopyPointwiseConv(KernelContext& k, const QuantizedConvGeo
   }
   k.Loop(plane, [&](llvm::Value* pixel) {
     k.Loop(channels, [&](llvm::Value* c) {
-      k.StoreAs(g.x_type, b.CreateTrunc(input.Load(input.Index(c, pixel)), k.Elem(g.x_type)), codes, c);
+      k.StoreAs(g.x_type, input.Load(input.Index(c, pixel)), codes, c);
     }, /*allow_unrolling=*/false);
     k.Loop(blocks, [&](llvm::Value* block_index) {
       llvm::Value* first = b.CreateMul(block_index, k.Int(block));
