@@ -246,20 +246,11 @@ bool FusesInputQuantize(const Graph& graph) {
 // The stack the matrix products quantising their A add (the quantising pairs' sums, the
 // largest frame's), or none where such a product got neither DSP pairs kernel: the
 // others read A's codes or would quantise each element once per column, so the fusions
-// are undone then. Without an FPU (each quantisation a libgcc division) also none where
-// a convolution quantising its input reads an element more than once, having no band of
-// quantised rows (NodePlan::quantized_band: the direct kernel's windows quantise each
-// element once per window and block of output channels; Cortex-M3,
-// mobilenet_v1_025_vww_int8: 64.4 M instructions fused against 37.2 M, for 37,016 bytes of
-// scratch against 46,080).
-std::optional<int64_t> QuantizingProductsStack(const Graph& graph, const LoweringPlan& plan, bool hardware_float) {
+// are undone then.
+std::optional<int64_t> QuantizingProductsStack(const Graph& graph, const LoweringPlan& plan) {
   int64_t bytes = 0;
   for (size_t n = 0; n < graph.nodes().size(); ++n) {
     const Node& node = graph.nodes()[n];
-    if (node.op == OpKind::kQLinearConv && node.attributes.Has(kFusedQuantizeInput) && !hardware_float &&
-        !plan.nodes[n].quantized_band) {
-      return std::nullopt;
-    }
     if (node.op != OpKind::kQLinearMatMul || !node.attributes.Has(kFusedQuantizeInput)) continue;
     const auto* kernel = std::get_if<QuantizedProductKernel>(&plan.nodes[n].kernel);
     if (kernel && *kernel == QuantizedProductKernel::kDspPairs) continue;  // quantised into its window
@@ -267,6 +258,23 @@ std::optional<int64_t> QuantizingProductsStack(const Graph& graph, const Lowerin
     bytes = std::max(bytes, QuantizingPairsStackBytes(graph.value(node.outputs[0]).type.shape.back()));
   }
   return bytes;
+}
+
+// Whether a convolution quantising its input as it reads it reads an element more than
+// once without an FPU, where each quantisation is a libgcc division: one with no band of
+// quantised rows (NodePlan::quantized_band; the direct kernel's windows quantise each
+// element once per window and block of output channels). The fusion is undone there,
+// whatever scratch it saves (Cortex-M3, mobilenet_v1_025_vww_int8: 64.4 M instructions
+// fused against 36.8 M, for 37,016 bytes of scratch against 46,288).
+bool RepeatsSoftFloatQuantizations(const Graph& graph, const LoweringPlan& plan, const TargetDescription& target) {
+  if (target.hardware_float) return false;
+  for (size_t n = 0; n < graph.nodes().size(); ++n) {
+    const Node& node = graph.nodes()[n];
+    if (node.op == OpKind::kQLinearConv && node.attributes.Has(kFusedQuantizeInput) && !plan.nodes[n].quantized_band) {
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -385,16 +393,20 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
       unfused = std::move(ordered.graph);
       absl::StatusOr<LoweringPlan> unfused_plan =
           ordered.plan ? *std::move(ordered.plan) : PlanWithinTheBound(*unfused, lowering, goal, target);
-      const std::optional<int64_t> added_stack = QuantizingProductsStack(graph, *plan, target.hardware_float);
+      const std::optional<int64_t> added_stack = QuantizingProductsStack(graph, *plan);
+      const bool repeats_divisions = RepeatsSoftFloatQuantizations(graph, *plan, target);
       const bool fusions_pay =
-          added_stack && unfused_plan.ok() &&
+          added_stack && !repeats_divisions && unfused_plan.ok() &&
           AssignBuffers(graph, *plan, target.buffer_alignment).scratch_size + *added_stack <
               AssignBuffers(*unfused, *unfused_plan, target.buffer_alignment).scratch_size;
       if (unfused_plan.ok() && !fusions_pay) {
         graph = *std::move(unfused);
         plan = std::move(unfused_plan);
         if (!options.dump_ir_after.empty()) {  // the dumps after it showed the fused graph
-          dump << "# fuse-input-quantize undone: it lowers no scratch here; the graph compiled:\n"
+          dump << "# fuse-input-quantize undone: "
+               << (repeats_divisions ? "without an FPU it would quantise an element more than once"
+                                     : "it lowers no scratch here")
+               << "; the graph compiled:\n"
                << PrintGraph(graph);
         }
       }

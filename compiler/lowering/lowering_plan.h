@@ -139,10 +139,12 @@ struct NodePlan {
   // buffer when the input dies here, also when the two sizes differ (the buffer is the
   // larger).
   bool writes_over_consumed_input = false;
-  // The direct int8 kernel of a pointwise convolution writing over its input (cores with
-  // neither DSP pairs nor vector lanes: Cortex-M3, RV32IMC): pixel by pixel, the pixel's
-  // input codes copied into the workspace "pixel_codes" first, then every output channel
-  // from the copy ("copies each pixel's inputs" in --dump-plan).
+  // The direct int8 kernel of a pointwise convolution writing over its input (memory
+  // first: on cores with neither DSP pairs nor vector lanes, Cortex-M3 and RV32IMC, every
+  // int8 pointwise layer; elsewhere those the faster kernels do not take, as 1x1 layers of
+  // fewer than 4 input channels on the DSP pairs, or size mode's): pixel by pixel, the
+  // pixel's input codes copied into the workspace "pixel_codes" first, then every output
+  // channel from the copy ("copies each pixel's inputs" in --dump-plan).
   bool pixel_inputs_copied = false;
   // With writes_over_consumed_input: the output starts this many bytes before input 0 in
   // their buffer (a stride-1 depthwise convolution's outputs land this far ahead of the

@@ -99,8 +99,7 @@ void PlanWritingOverInput(const Graph& graph, const Node& node, const ConvGeomet
     // The direct kernel copies each pixel's input codes first (NodePlan::pixel_inputs_copied).
     plan.writes_over_consumed_input = true;
     plan.pixel_inputs_copied = true;
-    plan.unrolled_interior = false;  // (the copy's loop has no interior)
-    plan.workspace.push_back({"pixel_codes", 0, w.channels * output_bytes});
+    plan.workspace.push_back({"pixel_codes", plan.WorkspaceBytes(), w.channels * output_bytes});
   } else if (depthwise && (kernel == QuantizedProductKernel::kDirect || kernel == QuantizedProductKernel::kPlaneRows) &&
              w.out_h * w.out_w <= w.in_h * w.in_w) {
     plan.writes_over_consumed_input = true;
@@ -903,14 +902,15 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
     plan.word_rows = DirectKernelWordRows(graph, node, g, target);
     plan.lanes_across_rows = lanes_across_rows;
   }
-  plan.unrolled_interior = plan.kernel == KernelVariant(QuantizedProductKernel::kDirect) &&
-                           target.vector_lanes == 1 && !target.int8_vector_dot && !target.code_size_first &&
-                           !plan.word_rows && !plan.pairs_at_borders &&  // no pixel alone
-                           g.window.kernel_h * g.window.kernel_w <= kDirectUnrolledTaps;
   if (target.memory_first && qlinear) {
     PlanWritingOverInput(graph, node, g, ByteSize(graph.value(node.outputs[0]).type.element_type), workspace_free,
                          plan);
   }
+  plan.unrolled_interior = plan.kernel == KernelVariant(QuantizedProductKernel::kDirect) &&
+                           target.vector_lanes == 1 && !target.int8_vector_dot && !target.code_size_first &&
+                           !plan.word_rows && !plan.pairs_at_borders &&  // no pixel alone
+                           !plan.pixel_inputs_copied &&                  // no window
+                           g.window.kernel_h * g.window.kernel_w <= kDirectUnrolledTaps;
   // A fused sum reads each addend element just before writing the output there.
   if (qlinear && graph.HasInput(node, kQLinearConvAddendInput)) plan.output_over_input = kQLinearConvAddendInput;
   return plan;

@@ -17,9 +17,10 @@
 // ds_cnn_kws_int8: 490 against 8,000) the saving was none or 384 bytes on Cortex-M4,
 // for 30% and 46% more instructions. Where the step is not the model's peak it saves
 // nothing either: the driver (compile.cc) keeps the fusion only where the planned
-// scratch is lower with it (on the Cortex-M3, whose pointwise layers have no in-place
-// kernel, mobilenet_v1_025_vww_int8 keeps 55,296 bytes either way and takes 50.3M
-// instructions instead of 183.2M, each quantisation a libgcc division).
+// scratch is lower with it, and, without an FPU (each quantisation a libgcc division),
+// only where the convolution quantises each element once (a band of quantised rows; the
+// Cortex-M3's direct kernel has none: mobilenet_v1_025_vww_int8 would take 64.4 M
+// instructions instead of 36.8 M, for 37,016 bytes of scratch instead of 46,288).
 // The matrix product quantises each element of A once per group of 32 columns (the DSP
 // pairs in registers, quantized_matmul.cc; 128 bytes of sums on the stack): Cortex-M4
 // mlp_int8 415,400 -> 479,680 instructions for 1,040 -> 384 bytes of scratch. Its

@@ -393,8 +393,6 @@ std::vector<int64_t> TfliteNearestIndices(int64_t in, int64_t out, bool align_co
   return indices;
 }
 
-}  // namespace
-
 // RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR (x NHWC, size [2], the declared output's
 // height and width). Bilinear: the IR's Resize of height and width, its coordinate rule
 // TFLite's (reference_ops::ResizeBilinear): half-pixel centres, aligned corners, or
@@ -451,6 +449,8 @@ absl::Status ConvertResize(SubgraphImporter& s, bool bilinear, bool align_corner
   ASSIGN_OR_RETURN(y, s.AddNode(OpKind::kResize, "resize", {y, kNoValue, kNoValue, sizes}, std::move(attributes)));
   return s.DefineOutput(0, y);
 }
+
+}  // namespace
 
 absl::Status ConvertResizeBilinear(SubgraphImporter& s) {
   const tfl::ResizeBilinearOptions* options = s.op().builtin_options_as_ResizeBilinearOptions();

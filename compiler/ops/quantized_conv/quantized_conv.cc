@@ -29,6 +29,7 @@
 #include "llvm/IR/IntrinsicsX86.h"
 #include "compiler/backend/kernel_context.h"
 #include "compiler/ir/op_geometry.h"
+#include "compiler/lowering/conv_lowering.h"
 #include "compiler/lowering/quantized_product_lowering.h"
 #include "compiler/ops/own_op_hooks.h"
 #include "compiler/ops/quantize/byte_quads.h"
@@ -2119,6 +2120,8 @@ class DirectPixelPairs {
   // they may reach over the border: each kernel row's word is read inside its row and
   // shifted, the zero point's code filling the columns outside it and, unless
   // `rows_known_inside`, the rows outside the image (DirectKernelPairsAtBorders).
+  // `unpacked`: UnpackedRows' kernel rows (one input channel a group), else each row's
+  // weights loaded and unpacked here.
   void Accumulate(llvm::Value* first, llvm::Value* first_plane, llvm::Value* h_base, llvm::Value* w_base,
                   llvm::Value* border_zero_point = nullptr, bool rows_known_inside = false,
                   const std::vector<UnpackedKernelRow>* unpacked = nullptr) {
@@ -2314,8 +2317,9 @@ PairRange InsidePixelPairs(const WindowGeometry& s) {
 // channels the copy holds.
 absl::Status EmitPixelCopyPointwiseConv(KernelContext& k, const QuantizedConvGeometry& g) {
   const WindowGeometry& s = g.conv.window;
-  if (s.batch != 1 || g.conv.groups != 1 || s.kernel_h * s.kernel_w != 1 || g.channels_last_input) {
-    return absl::InternalError("the plan copies a pixel's inputs where the convolution is not pointwise");
+  if (s.batch != 1 || g.conv.groups != 1 || !IsUnitPointwise(s) || g.channels_last_input || g.channels_last_output ||
+      k.plan.tiles.lanes > 0) {
+    return absl::InternalError("the plan copies a pixel's inputs where the convolution is not pointwise and planar");
   }
   llvm::IRBuilder<>& b = k.b;
   llvm::Type* i32 = b.getInt32Ty();
@@ -2424,10 +2428,12 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
   }
   std::optional<DirectPixelPairs> pair_sums;
   if (pairs) pair_sums.emplace(k, g, block);
-  // A depthwise layer's pairs start their sums at the bias (one add an output fewer, one
-  // register fewer); with more input channels, ResNet-8's layers on a Cortex-M4 ran
-  // 0.7% slower so.
-  const bool bias_in_pair_sums = pairs && channels == 1;
+  // One input channel a group (a depthwise layer): the pairs start their sums at the
+  // bias (one add an output fewer, one register fewer; with more input channels,
+  // ResNet-8's layers on a Cortex-M4 ran 0.7% slower so), and a row inside the image
+  // unpacks its kernel rows once (below).
+  const bool one_input_channel = channels == 1;
+  const bool bias_in_pair_sums = pairs && one_input_channel;
   const int64_t blocks = g.conv.out_channels / block;
   k.Loop(s.batch * blocks, [&](llvm::Value* image_block) {
     llvm::Value* n = b.CreateSDiv(image_block, k.Int(blocks));
@@ -2506,9 +2512,9 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
                                              b.CreateICmpEQ(valid_rows.end, k.Int(s.kernel_h)));
       const int64_t row_pairs = (s.out_w + 1) / 2;
       // What is known of the pair's windows: `known_inside`, that they lie inside the
-      // image; `rows_known_inside`, that their rows do. `unpacked`: the kernel rows
-      // unpacked, or none.
-      auto pair_at = [&](llvm::Value* pair, bool known_inside, bool rows_known_inside,
+      // image; `row_known_inside`, that the output row's windows' rows do. `unpacked`: the
+      // kernel rows unpacked, or none.
+      auto pair_at = [&](llvm::Value* pair, bool known_inside, bool row_known_inside,
                          const std::vector<UnpackedKernelRow>* unpacked) {
         llvm::Value* ow = b.CreateMul(pair, k.Int(2));
         llvm::Value* w_base = b.CreateSub(b.CreateMul(ow, k.Int(s.stride_w)), k.Int(s.pad_left));
@@ -2549,8 +2555,8 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
           k.When(b.CreateNot(inside), [&] {
             // With more input channels than one a group, the rows inside the image skip
             // the row tests in a copy of the pair's code (quantized_product_lowering.h).
-            if (channels == 1 || rows_known_inside) {
-              both_pixels(x_zero_point, rows_known_inside);
+            if (one_input_channel || row_known_inside) {
+              both_pixels(x_zero_point, row_known_inside);
               return;
             }
             k.When(rows_inside, [&] { both_pixels(x_zero_point, true); });
@@ -2575,14 +2581,14 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
       // each one's border tests fold (ds_cnn's rows of 5 pixels: as a loop,
       // ds_cnn_kws_int8 ran 20% slower on a Cortex-M4); a longer one stays a loop
       // (mobilenet's rows of 6 written out too: 2.5% faster for 5.3 KB more code).
-      auto pairs_from = [&](int64_t begin, int64_t end, bool known_inside, bool rows_known_inside,
+      auto pairs_from = [&](int64_t begin, int64_t end, bool known_inside, bool row_known_inside,
                             const std::vector<UnpackedKernelRow>* unpacked) {
         if (s.out_w <= kDirectWrittenOutColumns) {
-          for (int64_t pair = begin; pair < end; ++pair) pair_at(k.Int(pair), known_inside, rows_known_inside, unpacked);
+          for (int64_t pair = begin; pair < end; ++pair) pair_at(k.Int(pair), known_inside, row_known_inside, unpacked);
           return;
         }
         k.Loop(k.Int(begin), k.Int(end),
-               [&](llvm::Value* pair) { pair_at(pair, known_inside, rows_known_inside, unpacked); },
+               [&](llvm::Value* pair) { pair_at(pair, known_inside, row_known_inside, unpacked); },
                /*allow_unrolling=*/false);
       };
       // In a depthwise layer's row inside the image, the kernel rows are unpacked once
@@ -2591,7 +2597,7 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
       // or bottom test every pair (Cortex-M4, memory mode: mobilenet_v1_025_vww_int8
       // 8.0% fewer instructions for 5.3 KB more code, ds_cnn_kws_int8 3.7% for 1.7 KB).
       const PairRange inside = InsidePixelPairs(s);
-      if (channels != 1 || inside.end == inside.first) {
+      if (!one_input_channel || inside.end == inside.first) {
         pairs_from(0, row_pairs, false, false, nullptr);
         return;
       }
