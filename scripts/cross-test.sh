@@ -28,9 +28,8 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
 if $lower_only; then
   # The models' modelc commands (ninja lists each report twice, relative and under the
   # build folder's absolute path), each "cd FOLDER && MODELC compile ARGUMENTS" with
-  # absolute paths and no quoting, as MODELC's argument lists, ';' after each: one
-  # process takes 25 of them in turn (the sanitizers' start-up, about 0.1 s, once), as
-  # many processes at a time as cores (beside whatever else ctest runs).
+  # absolute paths and no quoting, as MODELC's argument lists, ';' after each
+  # (scripts/lower-models.sh takes them).
   absolute=$(cd "$build" && pwd -P)
   mapfile -t reports < <(ninja -C "$build" -t targets all | sed -n 's|^\(.*\.report\.txt\): CUSTOM_COMMAND$|\1|p' |
                          while IFS= read -r report; do echo "${report#"$absolute"/}"; done | sort -u)
@@ -41,7 +40,7 @@ if $lower_only; then
     echo "cross-test: the models' commands in $build are not one plain modelc command each" >&2
     exit 1
   fi
-  xargs -P "$(nproc)" -L 25 "$modelc" < "$commands"
+  "$root/scripts/lower-models.sh" "$modelc" "$commands"
   echo "$(basename "$modelc") took the ${#reports[@]} models of $target's checks and samples (not run: --lower-only)"
   exit 0
 fi
