@@ -10,6 +10,7 @@
 #include "compiler/lowering/conv_lowering.h"
 #include "compiler/util/status_macros.h"
 #include "llvm/Analysis/ValueTracking.h"
+#include "llvm/IR/InlineAsm.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/MDBuilder.h"
 
@@ -310,6 +311,12 @@ std::vector<llvm::Value*> EmitTransposeSquare(llvm::IRBuilder<>& b, std::vector<
   return rows;
 }
 
+llvm::Value* OpaqueToOptimizer(llvm::IRBuilder<>& b, llvm::Value* value) {
+  return b.CreateCall(llvm::InlineAsm::get(llvm::FunctionType::get(value->getType(), {value->getType()}, false), "",
+                                           "=r,0", /*hasSideEffects=*/true),
+                      {value});
+}
+
 llvm::BranchInst* EmitCountedLoop(llvm::IRBuilder<>& b, llvm::Value* begin, llvm::Value* end,
                                   const std::function<void(llvm::Value*)>& body, bool rotated) {
   llvm::LLVMContext& context = b.getContext();
@@ -387,6 +394,34 @@ void KernelContext::Loop(llvm::Value* begin, llvm::Value* end,
     const char* request = unroll_fully ? "llvm.loop.unroll.full" : "llvm.loop.unroll.disable";
     SetLoopHint(latch, llvm::MDNode::get(c, {llvm::MDString::get(c, request)}));
   }
+}
+
+void KernelContext::WalkingLoop(int64_t count, const std::vector<llvm::Value*>& starts,
+                                const std::vector<int64_t>& steps,
+                                const std::function<void(const std::vector<llvm::Value*>&)>& body) {
+  ++loops_emitted_;
+  llvm::BasicBlock* preheader = b.GetInsertBlock();
+  llvm::Function* function = preheader->getParent();
+  llvm::BasicBlock* loop = llvm::BasicBlock::Create(b.getContext(), "walk", function);
+  llvm::BasicBlock* exit = llvm::BasicBlock::Create(b.getContext(), "walked", function);
+  llvm::Value* end = b.CreateInBoundsGEP(b.getInt8Ty(), starts[0], Int(count * steps[0]));
+  b.CreateBr(loop);
+  b.SetInsertPoint(loop);
+  std::vector<llvm::PHINode*> pointers;
+  for (llvm::Value* start : starts) {
+    pointers.push_back(b.CreatePHI(start->getType(), 2));
+    pointers.back()->addIncoming(start, preheader);
+  }
+  body({pointers.begin(), pointers.end()});
+  llvm::BasicBlock* latch = b.GetInsertBlock();
+  llvm::Value* first_next = nullptr;
+  for (size_t j = 0; j < pointers.size(); ++j) {
+    llvm::Value* next = OpaqueToOptimizer(b, b.CreateInBoundsGEP(b.getInt8Ty(), pointers[j], Int(steps[j])));
+    pointers[j]->addIncoming(next, latch);
+    if (j == 0) first_next = next;
+  }
+  b.CreateCondBr(b.CreateICmpNE(first_next, end), loop, exit);
+  b.SetInsertPoint(exit);
 }
 
 void KernelContext::IndependentLoop(int64_t count, const std::function<void(llvm::Value*)>& body) {

@@ -32,6 +32,10 @@ namespace modelc {
 llvm::BranchInst* EmitCountedLoop(llvm::IRBuilder<>& b, llvm::Value* begin, llvm::Value* end,
                                   const std::function<void(llvm::Value*)>& body, bool rotated = false);
 
+// `value` through an empty inline assembly statement: the same value, which LLVM cannot
+// see through (nor hoist what is computed from it out of the loop it is made in).
+llvm::Value* OpaqueToOptimizer(llvm::IRBuilder<>& b, llvm::Value* value);
+
 // What a node's kernels asked of its plan (the kernel, and in trace builds the planar
 // copy after it), checked against the lowering plan once the module is built: every
 // workspace buffer used is planned with exactly the bytes the emitter addresses, every
@@ -154,6 +158,14 @@ class KernelContext {
   void Loop(int64_t count, const std::function<void(llvm::Value*)>& body, bool allow_unrolling = true) {
     Loop(Int(0), Int(count), body, allow_unrolling);
   }
+
+  // A loop of `count` iterations (count >= 1) that walks pointers: iteration i calls
+  // body(at), at[j] = starts[j] + i * steps[j] bytes, each pointer in a register of its
+  // own. Each step passes through OpaqueToOptimizer: else LLVM's loop strength reduction
+  // rewrites the pointers as one index and their bases, two registers more. LLVM cannot
+  // count such a loop's iterations, so it unrolls none: a body wanting it unrolled is.
+  void WalkingLoop(int64_t count, const std::vector<llvm::Value*>& starts, const std::vector<int64_t>& steps,
+                   const std::function<void(const std::vector<llvm::Value*>&)>& body);
 
   // Loop(count, body) whose iterations share no memory one of them writes: iteration i
   // reads and writes its own elements, also where the output is written over the input

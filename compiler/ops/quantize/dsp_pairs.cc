@@ -23,6 +23,20 @@ void EmitZeroWindowTail(KernelContext& k, llvm::Value* window, int64_t taps) {
 
 namespace {
 
+// The dot products' whole quads of taps from this many on are kQuadsPerStep at a time,
+// in a loop that walks a pointer to the weights and one to the windows
+// (KernelContext::WalkingLoop; the other rows and windows a loop-invariant distance
+// from them). Fewer, an index loop LLVM unrolls fully. Cortex-M4, memory mode, against
+// the index loop everywhere (LLVM unrolling it by 4): MobileNet int8 14.35 M -> 13.49 M
+// instructions and 728 bytes less code, DS-CNN 5.25 M -> 4.86 M, ResNet-8 22.72 M ->
+// 21.61 M. From 8 quads: MobileNet 13.67 M; from 32: 13.60 M. 8 quads a step: 1.3% fewer
+// for 2.9 KB more code. --optimize size, flash first, walks one quad a step (Cortex-M4
+// MobileNet 7,430 -> 7,334 bytes of code and 4.3% fewer instructions than its index
+// loop, which LLVM's size pipeline does not unroll).
+constexpr int64_t kWalkedQuads = 16;
+constexpr int64_t kQuadsPerStep = 4;
+constexpr int64_t kQuadsPerStepForSize = 1;
+
 llvm::Value* RotatedByte(llvm::IRBuilder<>& b, llvm::Value* word) {
   return b.CreateIntrinsic(llvm::Intrinsic::fshr, {b.getInt32Ty()}, {word, word, b.getInt32(8)});
 }
@@ -47,23 +61,26 @@ void EmitPairsDotProducts(KernelContext& k, const std::vector<llvm::Value*>& win
   llvm::Function* smlad = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_smlad);
   const bool codes = form != PairsWindow::kCentredInt16;
   auto sum_of = [&](size_t w, size_t i) { return sums[w * rows.size() + i]; };
-  k.Loop(taps / 4, [&](llvm::Value* q) {
+  llvm::Type* i8 = b.getInt8Ty();
+  const int64_t quads = taps / 4, window_quad_bytes = codes ? 4 : 8;
+  // Each whole 4 taps: dot_quad(window_at(w), row_at(i)), the addresses of window w's
+  // and row i's 4 taps.
+  using Address = std::function<llvm::Value*(size_t)>;
+  auto dot_quad = [&](const Address& window_at, const Address& row_at) {
     std::vector<llvm::Value*> even, odd;
-    for (llvm::Value* window : windows) {
+    for (size_t w = 0; w < windows.size(); ++w) {
       if (codes) {
-        llvm::Value* word =
-            b.CreateAlignedLoad(i32, b.CreateInBoundsGEP(b.getInt8Ty(), window, b.CreateMul(q, k.Int(4))), llvm::Align(4));
+        llvm::Value* word = b.CreateAlignedLoad(i32, window_at(w), llvm::Align(4));
         even.push_back(UnpackedCodes(k, word, form == PairsWindow::kUInt8Codes, /*odd=*/false));
         odd.push_back(UnpackedCodes(k, word, form == PairsWindow::kUInt8Codes, /*odd=*/true));
         continue;
       }
-      llvm::Value* pairs = b.CreateInBoundsGEP(i16, window, b.CreateMul(q, k.Int(4)));
+      llvm::Value* pairs = window_at(w);
       even.push_back(b.CreateAlignedLoad(i32, pairs, llvm::Align(4)));
       odd.push_back(b.CreateAlignedLoad(i32, b.CreateInBoundsGEP(i16, pairs, k.Int(2)), llvm::Align(4)));
     }
     for (size_t i = 0; i < rows.size(); ++i) {
-      llvm::Value* at = b.CreateAdd(rows[i], b.CreateMul(q, k.Int(4)));
-      llvm::Value* bytes = b.CreateAlignedLoad(i32, b.CreateInBoundsGEP(b.getInt8Ty(), weights, at), llvm::Align(1));
+      llvm::Value* bytes = b.CreateAlignedLoad(i32, row_at(i), llvm::Align(1));
       llvm::Value* rotated = b.CreateIntrinsic(llvm::Intrinsic::fshr, {i32}, {bytes, bytes, b.getInt32(8)});
       llvm::Value* even_weights = b.CreateCall(sxtb16, {bytes});
       llvm::Value* odd_weights = b.CreateCall(sxtb16, {rotated});
@@ -74,7 +91,36 @@ void EmitPairsDotProducts(KernelContext& k, const std::vector<llvm::Value*>& win
         b.CreateStore(sum, sum_of(w, i));
       }
     }
-  });
+  };
+  if (quads >= kWalkedQuads) {
+    std::vector<llvm::Value*> row_offsets, window_offsets;
+    for (llvm::Value* row : rows) row_offsets.push_back(b.CreateSub(row, rows[0]));
+    for (llvm::Value* window : windows) {
+      window_offsets.push_back(b.CreateIntCast(b.CreatePtrDiff(i8, window, windows[0]), rows[0]->getType(), true));
+    }
+    // Quad q of the step at (weights, windows): its addresses.
+    auto quad_at = [&](llvm::Value* weights_at, llvm::Value* window_at, int64_t q) {
+      dot_quad(
+          [&](size_t w) {
+            return b.CreateInBoundsGEP(i8, window_at, b.CreateAdd(window_offsets[w], k.Int(q * window_quad_bytes)));
+          },
+          [&](size_t i) { return b.CreateInBoundsGEP(i8, weights_at, b.CreateAdd(row_offsets[i], k.Int(q * 4))); });
+    };
+    llvm::Value* row_start = b.CreateInBoundsGEP(i8, weights, rows[0]);
+    const int64_t per_step = k.lowering.target.code_size_first ? kQuadsPerStepForSize : kQuadsPerStep;
+    const int64_t steps = quads / per_step;
+    k.WalkingLoop(steps, {row_start, windows[0]}, {4 * per_step, window_quad_bytes * per_step},
+                  [&](const std::vector<llvm::Value*>& at) {
+                    for (int64_t q = 0; q < per_step; ++q) quad_at(at[0], at[1], q);
+                  });
+    for (int64_t q = steps * per_step; q < quads; ++q) quad_at(row_start, windows[0], q);
+  } else {
+    k.Loop(quads, [&](llvm::Value* q) {
+      dot_quad(
+          [&](size_t w) { return b.CreateInBoundsGEP(i8, windows[w], b.CreateMul(q, k.Int(window_quad_bytes))); },
+          [&](size_t i) { return b.CreateInBoundsGEP(i8, weights, b.CreateAdd(rows[i], b.CreateMul(q, k.Int(4)))); });
+    });
+  }
   for (int64_t t = taps / 4 * 4; t < taps; ++t) {
     for (size_t i = 0; i < rows.size(); ++i) {
       llvm::Value* w8 = b.CreateSExt(k.LoadAs(DataType::kInt8, weights, b.CreateAdd(rows[i], k.Int(t))), i32);

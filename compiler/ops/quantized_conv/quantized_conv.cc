@@ -793,14 +793,6 @@ llvm::Value* BandCorner(KernelContext& k, const WindowGeometry& s, llvm::Value* 
                              b.CreateAdd(b.CreateMul(first_plane, k.Int(band.in_h * band.in_w)), w_base));
 }
 
-// `value` through an empty inline assembly statement: the same value, which LLVM cannot
-// see through (nor hoist what is computed from it out of the loop it is made in).
-llvm::Value* OpaqueToOptimizer(llvm::IRBuilder<>& b, llvm::Value* value) {
-  return b.CreateCall(llvm::InlineAsm::get(llvm::FunctionType::get(value->getType(), {value->getType()}, false), "",
-                                           "=r,0", /*hasSideEffects=*/true),
-                      {value});
-}
-
 // A quantised band's geometry as a convolution's (NodePlan::quantized_band): its input
 // the band's codes, planar (QuantizedBandWindow), the rest g's.
 QuantizedConvGeometry BandGeometry(const QuantizedConvGeometry& g) {
