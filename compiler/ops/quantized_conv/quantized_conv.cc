@@ -268,12 +268,18 @@ class ChannelOutput {
   void UseBiases(llvm::Value* biases) { biases_ = biases; }
   // Loads channel m's bias and multiplier (float, or fixed point), for Finish.
   void Channel(llvm::Value* m) {
-    if (biases_) bias_ = k_.LoadAs(DataType::kInt32, biases_, m);
+    bias_ = LoadBias(m);
     if (!g_.y) return;
-    if (!biases_) {
-      bias_ = g_.bias_input >= 0 ? k_.LoadAs(DataType::kInt32, k_.in[g_.bias_input], m) : k_.b.getInt32(0);
-    }
+    if (!bias_) bias_ = k_.b.getInt32(0);
     channel_ = requantizer_->Load(x_scale_, m);
+  }
+  // Channel m's bias, as Channel loads it, alone: for sums that start at it, loaded
+  // before their products (a multiplier loaded with it would be kept in a register
+  // across them), or nullptr where there is none.
+  llvm::Value* LoadBias(llvm::Value* m) const {
+    if (biases_) return k_.LoadAs(DataType::kInt32, biases_, m);
+    if (g_.y && g_.bias_input >= 0) return k_.LoadAs(DataType::kInt32, k_.in[g_.bias_input], m);
+    return nullptr;
   }
   // Whether FinishLanes can finish a vector of one channel's sums: a QLinearConv
   // without a fused sum (whose addend is read per element).
@@ -968,10 +974,10 @@ void EmitChannelRunDots(KernelContext& k, const QuantizedConvGeometry& g, InputR
 // NodePlan::tiles.pixels consecutive output pixels (an odd last one alone), each one's
 // window (x - x_zero_point as int16, 0 outside the image) into "window_pairs", one after
 // the other (NodePlan::int8_window_codes: the input's codes, the zero point's where a tap
-// is padding, into "window_codes"); then two output channels at a time, each 4 taps as
-// two SMLADs a pixel of 32-bit window loads (unpacked where they hold codes) and SXTB16
-// of 4 int8 weights, unpacked once for all the pixels; the taps past the last whole 4 one
-// at a time.
+// is padding, into "window_codes"); then two output channels at a time, their sums
+// started at their biases, each 4 taps as two SMLADs a pixel of 32-bit window loads
+// (unpacked where they hold codes) and SXTB16 of 4 int8 weights, unpacked once for all
+// the pixels; the taps past the last whole 4 one at a time.
 void EmitDspPairsConv(KernelContext& k, const QuantizedConvGeometry& g) {
   const WindowGeometry& s = g.conv.window;
   llvm::IRBuilder<>& b = k.b;
@@ -1016,10 +1022,16 @@ void EmitDspPairsConv(KernelContext& k, const QuantizedConvGeometry& g) {
         m.push_back(b.CreateAdd(b.CreateMul(group, k.Int(per_group)), b.CreateAdd(first_channel, k.Int(i))));
         rows.push_back(b.CreateMul(m.back(), k.Int(taps)));
       }
+      // Each channel's sums start at its bias (Finish's bias_in_sum).
+      std::vector<llvm::Value*> starts;
+      for (int i = 0; i < count_channels; ++i) {
+        llvm::Value* bias = output.LoadBias(m[i]);
+        starts.push_back(bias ? bias : b.getInt32(0));
+      }
       for (int64_t p = 0; p < count; ++p) {
         for (int i = 0; i < count_channels; ++i) {
           tile_sums.push_back(sums[p * 2 + i]);
-          b.CreateStore(b.getInt32(0), tile_sums.back());
+          b.CreateStore(starts[i], tile_sums.back());
         }
       }
       EmitPairsDotProducts(k, {windows.begin(), windows.begin() + count}, k.in[g.w_input], rows, taps, tile_sums,
@@ -1028,8 +1040,8 @@ void EmitDspPairsConv(KernelContext& k, const QuantizedConvGeometry& g) {
         output.Channel(m[i]);
         for (int64_t p = 0; p < count; ++p) {
           llvm::Value* at = output.Position(n, m[i], pixel[p]);
-          k.StoreAs(output.Type(), output.Finish(b.CreateLoad(i32, tile_sums[p * count_channels + i]), at), k.out[0],
-                    at);
+          llvm::Value* sum = b.CreateLoad(i32, tile_sums[p * count_channels + i]);
+          k.StoreAs(output.Type(), output.Finish(sum, at, /*bias_in_sum=*/true), k.out[0], at);
         }
       }
     };
