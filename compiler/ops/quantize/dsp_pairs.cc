@@ -23,18 +23,15 @@ void EmitZeroWindowTail(KernelContext& k, llvm::Value* window, int64_t taps) {
 
 namespace {
 
-// The dot products' whole quads of taps from this many on are kQuadsPerStep at a time,
-// in a loop that walks a pointer to the weights and one to the windows
-// (KernelContext::WalkingLoop; the other rows and windows a loop-invariant distance
-// from them). Fewer, an index loop LLVM unrolls fully. Cortex-M4, memory mode, against
-// the index loop everywhere (LLVM unrolling it by 4): MobileNet int8 14.35 M -> 13.49 M
-// instructions and 728 bytes less code, DS-CNN 5.25 M -> 4.86 M, ResNet-8 22.72 M ->
-// 21.61 M. From 8 quads: MobileNet 13.67 M; from 32: 13.60 M. 8 quads a step: 1.3% fewer
-// for 2.9 KB more code. --optimize size, flash first, walks one quad a step (Cortex-M4
-// MobileNet 7,430 -> 7,334 bytes of code and 4.3% fewer instructions than its index
-// loop, which LLVM's size pipeline does not unroll).
-constexpr int64_t kWalkedQuads = 16;
-constexpr int64_t kQuadsPerStep = 4;
+// The convolution's quads a step. Cortex-M4, memory mode, the DSP pairs' convolutions
+// against an index loop everywhere (LLVM unrolling it by 4): MobileNet int8 14.35 M ->
+// 13.49 M instructions and 728 bytes less code, DS-CNN 5.25 M -> 4.86 M, ResNet-8
+// 22.72 M -> 21.61 M. Walked from 8 quads on: MobileNet 13.67 M; from 32: 13.60 M. 8
+// quads a step: 1.3% fewer for 2.9 KB more code.
+constexpr int64_t kConvQuadsPerStep = 4;
+// --optimize size, flash first, walks one quad a step (Cortex-M4 MobileNet 7,430 ->
+// 7,334 bytes of code and 4.3% fewer instructions than its index loop, which LLVM's size
+// pipeline does not unroll).
 constexpr int64_t kQuadsPerStepForSize = 1;
 
 llvm::Value* RotatedByte(llvm::IRBuilder<>& b, llvm::Value* word) {
@@ -98,22 +95,17 @@ void EmitPairsDotProducts(KernelContext& k, const std::vector<llvm::Value*>& win
     for (llvm::Value* window : windows) {
       window_offsets.push_back(b.CreateIntCast(b.CreatePtrDiff(i8, window, windows[0]), rows[0]->getType(), true));
     }
-    // Quad q of the step at (weights, windows): its addresses.
-    auto quad_at = [&](llvm::Value* weights_at, llvm::Value* window_at, int64_t q) {
-      dot_quad(
-          [&](size_t w) {
-            return b.CreateInBoundsGEP(i8, window_at, b.CreateAdd(window_offsets[w], k.Int(q * window_quad_bytes)));
-          },
-          [&](size_t i) { return b.CreateInBoundsGEP(i8, weights_at, b.CreateAdd(row_offsets[i], k.Int(q * 4))); });
-    };
     llvm::Value* row_start = b.CreateInBoundsGEP(i8, weights, rows[0]);
-    const int64_t per_step = k.lowering.target.code_size_first ? kQuadsPerStepForSize : kQuadsPerStep;
-    const int64_t steps = quads / per_step;
-    k.WalkingLoop(steps, {row_start, windows[0]}, {4 * per_step, window_quad_bytes * per_step},
-                  [&](const std::vector<llvm::Value*>& at) {
-                    for (int64_t q = 0; q < per_step; ++q) quad_at(at[0], at[1], q);
-                  });
-    for (int64_t q = steps * per_step; q < quads; ++q) quad_at(row_start, windows[0], q);
+    WalkQuads(k, quads, kConvQuadsPerStep, {row_start, windows[0]}, {4, window_quad_bytes},
+              [&](const std::vector<llvm::Value*>& at, int64_t q) {
+                auto window_at = [&](size_t w) {
+                  return b.CreateInBoundsGEP(i8, at[1], b.CreateAdd(window_offsets[w], k.Int(q * window_quad_bytes)));
+                };
+                auto row_at = [&](size_t i) {
+                  return b.CreateInBoundsGEP(i8, at[0], b.CreateAdd(row_offsets[i], k.Int(q * 4)));
+                };
+                dot_quad(window_at, row_at);
+              });
   } else {
     k.Loop(quads, [&](llvm::Value* q) {
       dot_quad(
@@ -134,6 +126,19 @@ void EmitPairsDotProducts(KernelContext& k, const std::vector<llvm::Value*>& win
       }
     }
   }
+}
+
+void WalkQuads(KernelContext& k, int64_t quads, int64_t quads_per_step, const std::vector<llvm::Value*>& starts,
+               const std::vector<int64_t>& quad_bytes,
+               const std::function<void(const std::vector<llvm::Value*>& at, int64_t q)>& quad) {
+  const int64_t per_step = k.lowering.target.code_size_first ? kQuadsPerStepForSize : quads_per_step;
+  const int64_t steps = quads / per_step;
+  std::vector<int64_t> step_bytes;
+  for (int64_t bytes : quad_bytes) step_bytes.push_back(bytes * per_step);
+  k.WalkingLoop(steps, starts, step_bytes, [&](const std::vector<llvm::Value*>& at) {
+    for (int64_t q = 0; q < per_step; ++q) quad(at, q);
+  });
+  for (int64_t q = steps * per_step; q < quads; ++q) quad(starts, q);
 }
 
 QuadPairs EmitCentredQuad(KernelContext& k, llvm::Value* word, bool unsigned_codes, llvm::Value* zero_points) {

@@ -7,6 +7,7 @@
 #define MODELC_OPS_QUANTIZE_DSP_PAIRS_H_
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "llvm/IR/IRBuilder.h"
@@ -38,6 +39,19 @@ enum class PairsWindow { kCentredInt16, kInt8Codes, kUInt8Codes };
 void EmitPairsDotProducts(KernelContext& k, const std::vector<llvm::Value*>& windows, llvm::Value* weights,
                           const std::vector<llvm::Value*>& rows, int64_t taps, const std::vector<llvm::Value*>& sums,
                           PairsWindow form = PairsWindow::kCentredInt16);
+
+// The dot products' whole quads of taps (4 at a time) walk pointers from this many on
+// (WalkQuads); fewer run an index loop, which LLVM unrolls fully.
+inline constexpr int64_t kWalkedQuads = 16;
+
+// Calls quad(at, q) for every quad q < quads (quads >= kWalkedQuads) of a dot product
+// whose operand j has its quad q at starts[j] + q * quad_bytes[j] bytes: quads_per_step
+// quads a step (one with --optimize size) in a KernelContext::WalkingLoop (`at` the
+// step's pointers, q the quad within the step), then the quads after the last whole step
+// (`at` = starts, q their number).
+void WalkQuads(KernelContext& k, int64_t quads, int64_t quads_per_step, const std::vector<llvm::Value*>& starts,
+               const std::vector<int64_t>& quad_bytes,
+               const std::function<void(const std::vector<llvm::Value*>& at, int64_t q)>& quad);
 
 // Four 8-bit codes of a 32-bit word as two halfword pairs, (c0, c2) and (c1, c3) (SXTB16,
 // or UXTB16 for uint8, of the word and of the word rotated by 8): shared by the weights

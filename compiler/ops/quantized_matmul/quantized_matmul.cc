@@ -253,9 +253,16 @@ void EmitDspPairsMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
 // "bias_folded" in place of the bias), shared by up to four columns, each taking its 4
 // weight bytes the same way and two SMLADs. The taps after the last whole 4 one at a
 // time.
+// From kWalkedQuads quads of A's row on, two pointers walk A's row and the first column
+// (WalkQuads), 2 quads a step. Cortex-M4, memory mode, against the index loop:
+// fc_autoencoder_ad_int8 546,520 -> 529,920 instructions and 68 bytes less code, mlp_int8
+// 479,680 -> 476,400 (244 bytes less); 4 quads a step: 528,560 and 477,280 for 1,554 and
+// 254 bytes more; 1 quad a step: 566,760 and 475,480.
+constexpr int64_t kPairsInRegistersQuadsPerStep = 2;
 void EmitDspPairsInRegistersMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
   const MatMulGeometry& p = g.product;
   llvm::IRBuilder<>& b = k.b;
+  llvm::Type* i8 = b.getInt8Ty();
   llvm::Type* i32 = b.getInt32Ty();
   OutputWriter y(k, g);
   constexpr int kColumns = 4;
@@ -272,19 +279,34 @@ void EmitDspPairsInRegistersMatMul(KernelContext& k, const QuantizedMatMulGeomet
     auto columns_from = [&](llvm::Value* first, int count) {
       const PairsColumns columns = StartPairsColumns(k, p, first, count, sums);
       const std::vector<llvm::Value*>& rows = columns.rows;
-      k.Loop(p.k / 4, [&](llvm::Value* q) {
-        llvm::Value* tap = b.CreateMul(q, k.Int(4));
-        llvm::Value* a_bytes = b.CreateAlignedLoad(
-            i32, b.CreateInBoundsGEP(b.getInt8Ty(), k.in[g.a_input], b.CreateAdd(a_row, tap)), llvm::Align(1));
+      // A quad of taps: A's 4 bytes at a_at, column c's at w_at(c).
+      auto quad = [&](llvm::Value* a_at, const std::function<llvm::Value*(int)>& w_at) {
+        llvm::Value* a_bytes = b.CreateAlignedLoad(i32, a_at, llvm::Align(1));
         const bool unsigned_codes = g.a_type == DataType::kUInt8;
         const QuadPairs a_quad = folded ? EmitUnpackedQuad(k, a_bytes, unsigned_codes)
                                          : EmitCentredQuad(k, a_bytes, unsigned_codes, zero_point_pair);
         for (int c = 0; c < count; ++c) {
-          llvm::Value* w_bytes = b.CreateAlignedLoad(
-              i32, b.CreateInBoundsGEP(b.getInt8Ty(), k.in[g.b_input], b.CreateAdd(rows[c], tap)), llvm::Align(1));
+          llvm::Value* w_bytes = b.CreateAlignedLoad(i32, w_at(c), llvm::Align(1));
           b.CreateStore(EmitQuadProducts(k, a_quad, w_bytes, b.CreateLoad(i32, sums[c])), sums[c]);
         }
-      });
+      };
+      if (p.k / 4 >= kWalkedQuads) {
+        std::vector<llvm::Value*> row_offsets;
+        for (llvm::Value* row : rows) row_offsets.push_back(b.CreateSub(row, rows[0]));
+        WalkQuads(k, p.k / 4, kPairsInRegistersQuadsPerStep,
+                  {b.CreateInBoundsGEP(i8, k.in[g.a_input], a_row), b.CreateInBoundsGEP(i8, k.in[g.b_input], rows[0])},
+                  {4, 4}, [&](const std::vector<llvm::Value*>& at, int64_t q) {
+                    quad(b.CreateInBoundsGEP(i8, at[0], k.Int(q * 4)), [&](int c) {
+                      return b.CreateInBoundsGEP(i8, at[1], b.CreateAdd(row_offsets[c], k.Int(q * 4)));
+                    });
+                  });
+      } else {
+        k.Loop(p.k / 4, [&](llvm::Value* q) {
+          llvm::Value* tap = b.CreateMul(q, k.Int(4));
+          quad(b.CreateInBoundsGEP(i8, k.in[g.a_input], b.CreateAdd(a_row, tap)),
+               [&](int c) { return b.CreateInBoundsGEP(i8, k.in[g.b_input], b.CreateAdd(rows[c], tap)); });
+        });
+      }
       for (int64_t t = whole; t < p.k; ++t) {
         llvm::Value* x = EmitWidenToInt32(k, k.LoadAs(g.a_type, k.in[g.a_input], b.CreateAdd(a_row, k.Int(t))), g.a_type);
         llvm::Value* centred = b.CreateSub(x, a_zero_point);
