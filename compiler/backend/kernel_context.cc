@@ -399,6 +399,8 @@ void KernelContext::Loop(llvm::Value* begin, llvm::Value* end,
 void KernelContext::WalkingLoop(int64_t count, const std::vector<llvm::Value*>& starts,
                                 const std::vector<int64_t>& steps,
                                 const std::function<void(const std::vector<llvm::Value*>&)>& body) {
+  MODELC_CHECK(count >= 1 && !starts.empty() && starts.size() == steps.size() && steps[0] != 0,
+               "WalkingLoop needs an iteration, and a step for each pointer, the first not 0");
   ++loops_emitted_;
   llvm::BasicBlock* preheader = b.GetInsertBlock();
   llvm::Function* function = preheader->getParent();

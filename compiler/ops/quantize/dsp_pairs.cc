@@ -23,12 +23,12 @@ void EmitZeroWindowTail(KernelContext& k, llvm::Value* window, int64_t taps) {
 
 namespace {
 
-// The convolution's quads a step. Cortex-M4, memory mode, the DSP pairs' convolutions
-// against an index loop everywhere (LLVM unrolling it by 4): MobileNet int8 14.35 M ->
-// 13.49 M instructions and 728 bytes less code, DS-CNN 5.25 M -> 4.86 M, ResNet-8
-// 22.72 M -> 21.61 M. Walked from 8 quads on: MobileNet 13.67 M; from 32: 13.60 M. 8
-// quads a step: 1.3% fewer for 2.9 KB more code.
-constexpr int64_t kConvQuadsPerStep = 4;
+// EmitPairsDotProducts' quads a step (the convolutions' and the window matrix product's).
+// Cortex-M4, memory mode, the DSP pairs' convolutions against an index loop everywhere
+// (LLVM unrolling it by 4): MobileNet int8 14.35 M -> 13.49 M instructions and 728 bytes
+// less code, DS-CNN 5.25 M -> 4.86 M, ResNet-8 22.72 M -> 21.61 M. 8 quads a step: 1.3%
+// fewer for 2.9 KB more code.
+constexpr int64_t kDotProductQuadsPerStep = 4;
 // --optimize size, flash first, walks one quad a step (Cortex-M4 MobileNet 7,430 ->
 // 7,334 bytes of code and 4.3% fewer instructions than its index loop, which LLVM's size
 // pipeline does not unroll).
@@ -96,7 +96,7 @@ void EmitPairsDotProducts(KernelContext& k, const std::vector<llvm::Value*>& win
       window_offsets.push_back(b.CreateIntCast(b.CreatePtrDiff(i8, window, windows[0]), rows[0]->getType(), true));
     }
     llvm::Value* row_start = b.CreateInBoundsGEP(i8, weights, rows[0]);
-    WalkQuads(k, quads, kConvQuadsPerStep, {row_start, windows[0]}, {4, window_quad_bytes},
+    WalkQuads(k, quads, kDotProductQuadsPerStep, {row_start, windows[0]}, {4, window_quad_bytes},
               [&](const std::vector<llvm::Value*>& at, int64_t q) {
                 auto window_at = [&](size_t w) {
                   return b.CreateInBoundsGEP(i8, at[1], b.CreateAdd(window_offsets[w], k.Int(q * window_quad_bytes)));

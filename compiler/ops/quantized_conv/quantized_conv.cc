@@ -270,16 +270,15 @@ class ChannelOutput {
   void Channel(llvm::Value* m) {
     bias_ = LoadBias(m);
     if (!g_.y) return;
-    if (!bias_) bias_ = k_.b.getInt32(0);
     channel_ = requantizer_->Load(x_scale_, m);
   }
-  // Channel m's bias, as Channel loads it, alone: for sums that start at it, loaded
-  // before their products (a multiplier loaded with it would be kept in a register
-  // across them), or nullptr where there is none.
+  // Channel m's bias alone (0 where the node has none), as Channel loads it: for sums
+  // that start at it, loaded before their products (a multiplier loaded with it would be
+  // kept in a register across them).
   llvm::Value* LoadBias(llvm::Value* m) const {
     if (biases_) return k_.LoadAs(DataType::kInt32, biases_, m);
     if (g_.y && g_.bias_input >= 0) return k_.LoadAs(DataType::kInt32, k_.in[g_.bias_input], m);
-    return nullptr;
+    return k_.b.getInt32(0);
   }
   // Whether FinishLanes can finish a vector of one channel's sums: a QLinearConv
   // without a fused sum (whose addend is read per element).
@@ -406,7 +405,7 @@ class ChannelOutput {
   // instead.
   llvm::Value* Bias() const { return bias_ ? bias_ : k_.b.getInt32(0); }
   // The value to store at output element `at` (an Index() integer); `bias_in_sum`: the
-  // sum started at Bias().
+  // sum started at Bias() (or LoadBias).
   llvm::Value* Finish(llvm::Value* sum, llvm::Value* at, bool bias_in_sum = false) {
     if (!bias_in_sum && bias_) sum = k_.b.CreateAdd(sum, bias_);
     if (!g_.y) return sum;
@@ -1023,15 +1022,12 @@ void EmitDspPairsConv(KernelContext& k, const QuantizedConvGeometry& g) {
         rows.push_back(b.CreateMul(m.back(), k.Int(taps)));
       }
       // Each channel's sums start at its bias (Finish's bias_in_sum).
-      std::vector<llvm::Value*> starts;
-      for (int i = 0; i < count_channels; ++i) {
-        llvm::Value* bias = output.LoadBias(m[i]);
-        starts.push_back(bias ? bias : b.getInt32(0));
-      }
+      std::vector<llvm::Value*> biases;
+      for (int i = 0; i < count_channels; ++i) biases.push_back(output.LoadBias(m[i]));
       for (int64_t p = 0; p < count; ++p) {
         for (int i = 0; i < count_channels; ++i) {
           tile_sums.push_back(sums[p * 2 + i]);
-          b.CreateStore(starts[i], tile_sums.back());
+          b.CreateStore(biases[i], tile_sums.back());
         }
       }
       EmitPairsDotProducts(k, {windows.begin(), windows.begin() + count}, k.in[g.w_input], rows, taps, tile_sums,

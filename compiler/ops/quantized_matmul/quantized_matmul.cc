@@ -254,7 +254,8 @@ void EmitDspPairsMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
 // weight bytes the same way and two SMLADs. The taps after the last whole 4 one at a
 // time.
 // From kWalkedQuads quads of A's row on, two pointers walk A's row and the first column
-// (WalkQuads), 2 quads a step. Cortex-M4, memory mode, against the index loop:
+// (WalkQuads), 2 quads a step (1 in size mode). Cortex-M4, memory mode, against the
+// index loop:
 // fc_autoencoder_ad_int8 546,520 -> 529,920 instructions and 68 bytes less code, mlp_int8
 // 479,680 -> 476,400 (244 bytes less); 4 quads a step: 528,560 and 477,280 for 1,554 and
 // 254 bytes more; 1 quad a step: 566,760 and 475,480.
