@@ -1456,9 +1456,10 @@ TEST(Cli, SizeModeMeetsTheCodeTargetsOnCortexM4) {
 
 // The int8 convolutions' kernels as each target's plan records them: on a Cortex-M55
 // window-dot's window holds int8 codes (VMLADAVA.S8) with the input zero point folded
-// into the bias, the weights int8 as in the model; on x86 with AVX2 an int16 window and
-// int16 weights (VPMADDWD pairs), with VNNI pixel-lanes (or channel-lanes where rows are
-// short); on a Cortex-M4 in memory mode the direct kernels at
+// into the bias, the weights int8 as in the model; on x86 pixel-lanes (or channel-lanes
+// where rows are short), by VPDPBUSD with VNNI, by its exact VPMADDWD form on AVX2, whose
+// window-dot (where the byte quads do not fit) keeps an int16 window and int16 weights
+// (VPMADDWD pairs); on a Cortex-M4 in memory mode the direct kernels at
 // the RAM peak run their interior pixels unrolled, which the M55 does not. Outputs:
 // Int8Networks (host), firmware.net_* and firmware.speed_net_* (Cortex-M4, M55), and
 // the op models window_codes (uint8 codes) and window_codes_quantized_input.
@@ -1480,17 +1481,22 @@ TEST(Cli, Int8ConvolutionKernelsAsEachCorePlansThem) {
   }
   EXPECT_EQ(helium.output.find("window_int16"), std::string::npos) << helium.output;
   const std::string x86_64 = " --target x86_64-unknown-linux-gnu --cpu ";
-  const CommandResult x86 =
-      Modelc("compile " + model + x86_64 + "haswell --optimize speed --dump-plan --name r -o " + host.path());
+  const CommandResult x86 = Modelc("compile " + kTestModels + "/window_dot_weight_blocks.onnxtxt" + x86_64 +
+                                   "haswell --optimize speed --dump-plan --name r -o " + host.path());
   ASSERT_EQ(x86.exit_code, 0) << x86.output;
-  EXPECT_NE(x86.output.find("constant weights_int16: %conv_12_node.weights_int16 int16[2304]"), std::string::npos);
-  EXPECT_EQ(x86.output.find("window_codes"), std::string::npos) << x86.output;
-  // With VPDPBUSD (16 lanes in 512 bits with AVX512-VNNI, 8 in 256 with AVX-VNNI), the
-  // input's codes as uint8: resnet8's 3x3 convolution puts 16 or 8 pixels of an output
-  // row in the lanes, from a padded copy of its input (16 x 34 x 34 bytes and a vector's
-  // overrun), 144 taps as 36 quads; ds_cnn's pointwise ones read their input in place;
-  // its first, 5 pixels a row, puts its 64 output channels in the lanes instead.
-  for (const auto& [cpu, lanes] : {std::pair{"sapphirerapids", 16}, std::pair{"alderlake", 8}}) {
+  EXPECT_NE(x86.output.find("'Conv_16' QLinearConv: window-dot, float requantisation\n"
+                            "      workspace window_int16 @0, 160 bytes\n"
+                            "      constant weights_int16: %Conv_16.weights_int16 int16[1600]"),
+            std::string::npos)
+      << x86.output;
+  // With VPDPBUSD (16 lanes in 512 bits with AVX512-VNNI, 8 in 256 with AVX-VNNI) or its
+  // VPMADDWD form (8 lanes, AVX2), the input's codes as uint8: resnet8's 3x3 convolution
+  // puts 16 or 8 pixels of an output row in the lanes, from a padded copy of its input
+  // (16 x 34 x 34 bytes and a vector's overrun), 144 taps as 36 quads; ds_cnn's pointwise
+  // ones read their input in place; its first, 5 pixels a row, puts its 64 output
+  // channels in the lanes instead.
+  for (const auto& [cpu, lanes] :
+       {std::pair{"sapphirerapids", 16}, std::pair{"alderlake", 8}, std::pair{"haswell", 8}}) {
     TemporaryFolder resnet_folder, ds_cnn_folder;
     const CommandResult resnet = Modelc("compile " + model + x86_64 + cpu + " --dump-plan --name r -o " + resnet_folder.path());
     ASSERT_EQ(resnet.exit_code, 0) << resnet.output;

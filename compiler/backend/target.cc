@@ -187,6 +187,10 @@ absl::StatusOr<TargetDescription> DescribeTarget(const std::string& triple, cons
   if (parsed.isX86()) {
     target.vector_lanes = has("+avx512f") ? 16 : has("+avx") ? 8 : 4;
     target.x86_byte_quad_lanes = has("+avx512vnni") && has("+avx512vl") ? 16 : has("+avxvnni") ? 8 : 0;
+    if (target.x86_byte_quad_lanes == 0 && has("+avx2")) {
+      target.x86_byte_quad_lanes = 8;
+      target.x86_byte_quads_by_pairs = true;
+    }
     target.vector_registers = has("+avx512f") ? 32 : 16;
   } else if (parsed.isAArch64()) {
     target.vector_lanes = 4;

@@ -27,8 +27,12 @@ struct TargetDescription {
   // DSP pairs (Helium's multiply 16 codes an instruction instead).
   bool int8_dsp_pairs = false;
   // x86's VPDPBUSD (AVX512-VNNI, AVX-VNNI): four uint8 x int8 products summed into each
-  // int32 lane, in vectors of this many lanes (16: 512-bit, 8: 256-bit; 0: none).
+  // int32 lane, in vectors of this many lanes (16: 512-bit, 8: 256-bit; 0: none). On AVX2
+  // without VNNI 8 too, by its exact form (x86_byte_quads_by_pairs).
   int x86_byte_quad_lanes = 0;
+  // AVX2 without VNNI: each VPDPBUSD as two VPMADDWDs of the bytes' even and odd halves
+  // widened to int16 (uint8 x int8 products and their pairs' sums fit int32 exactly).
+  bool x86_byte_quads_by_pairs = false;
   bool hardware_float = true;     // an FPU: float arithmetic and sqrt are instructions, not
                                   // compiler-runtime calls (false on Cortex-M3, RV32IMC)
   // A float32 fused multiply-add instruction (one rounding): Arm's VFMA (FPv4 and later:

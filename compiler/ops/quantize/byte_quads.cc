@@ -6,8 +6,24 @@
 
 namespace modelc {
 
-llvm::Value* EmitByteQuadDot(llvm::IRBuilder<>& b, llvm::Value* sums, llvm::Value* codes, llvm::Value* weights) {
+llvm::Value* EmitByteQuadDot(KernelContext& k, llvm::Value* sums, llvm::Value* codes, llvm::Value* weights) {
+  llvm::IRBuilder<>& b = k.b;
   const int64_t lanes = llvm::cast<llvm::FixedVectorType>(sums->getType())->getNumElements();
+  if (k.target.x86_byte_quads_by_pairs) {
+    // Each 16-bit half of a lane: its low byte (code zero-extended, weight sign-extended)
+    // and its high byte; VPMADDWD sums the two halves' products of each lane.
+    auto* halves = llvm::FixedVectorType::get(b.getInt16Ty(), lanes * 2);
+    llvm::Value* code_halves = b.CreateBitCast(codes, halves);
+    llvm::Value* weight_halves = b.CreateBitCast(weights, halves);
+    llvm::Value* eight = llvm::ConstantInt::get(halves, 8);
+    llvm::Value* even_codes = b.CreateAnd(code_halves, llvm::ConstantInt::get(halves, 0xFF));
+    llvm::Value* odd_codes = b.CreateLShr(code_halves, eight);
+    llvm::Value* even_weights = b.CreateAShr(b.CreateShl(weight_halves, eight), eight);
+    llvm::Value* odd_weights = b.CreateAShr(weight_halves, eight);
+    llvm::Value* even = b.CreateIntrinsic(llvm::Intrinsic::x86_avx2_pmadd_wd, {}, {even_codes, even_weights});
+    llvm::Value* odd = b.CreateIntrinsic(llvm::Intrinsic::x86_avx2_pmadd_wd, {}, {odd_codes, odd_weights});
+    return b.CreateAdd(sums, b.CreateAdd(even, odd));
+  }
   const llvm::Intrinsic::ID dot =
       lanes == 16 ? llvm::Intrinsic::x86_avx512_vpdpbusd_512 : llvm::Intrinsic::x86_avx512_vpdpbusd_256;
   llvm::Type* operand = llvm::Intrinsic::getType(b.getContext(), dot)->getParamType(1);  // <N x i32> or <4N x i8>
@@ -34,7 +50,7 @@ llvm::Value* EmitQuadRowSums(KernelContext& k, llvm::Value* codes, llvm::Value* 
       llvm::Value* weights =
           b.CreateAlignedLoad(words, b.CreateInBoundsGEP(i8, quads, b.CreateMul(quad, k.Int(lanes * 4))), llvm::Align(4));
       llvm::Value* sum = b.CreateAlignedLoad(words, sums[i], llvm::Align(16));
-      b.CreateAlignedStore(EmitByteQuadDot(b, sum, b.CreateVectorSplat(lanes, four), weights), sums[i], llvm::Align(16));
+      b.CreateAlignedStore(EmitByteQuadDot(k, sum, b.CreateVectorSplat(lanes, four), weights), sums[i], llvm::Align(16));
     }
   });
   llvm::Value* total = b.CreateAlignedLoad(words, sums[0], llvm::Align(16));

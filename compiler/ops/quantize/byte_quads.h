@@ -15,8 +15,10 @@ class KernelContext;
 
 // VPDPBUSD on a vector of 16 or 8 int32 sums: each lane's sum plus the four products of
 // its uint8 codes and int8 weights (four bytes a lane of `codes` and `weights`, vectors
-// of as many i32).
-llvm::Value* EmitByteQuadDot(llvm::IRBuilder<>& b, llvm::Value* sums, llvm::Value* codes, llvm::Value* weights);
+// of as many i32). On AVX2 without VNNI (TargetDescription::x86_byte_quads_by_pairs)
+// its exact form: the codes' and weights' even and odd bytes widened to int16 (zero-
+// and sign-extended), two VPMADDWDs, their pair sums added to the lanes.
+llvm::Value* EmitByteQuadDot(KernelContext& k, llvm::Value* sums, llvm::Value* codes, llvm::Value* weights);
 
 // The dot products of `padded` uint8 codes from `codes` (a whole number of
 // kWindowDotLanes) with `lanes` rows of int8 weights stored as VPDPBUSD reads them,

@@ -1484,7 +1484,7 @@ void EmitPixelLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
               i32, b.CreateInBoundsGEP(i8, weights, b.CreateAdd(b.CreateMul(m, k.Int(row)), b.CreateMul(q, k.Int(4)))),
               llvm::Align(1));
           llvm::Value* sum = b.CreateAlignedLoad(words, sums[j], llvm::Align(16));
-          b.CreateAlignedStore(EmitByteQuadDot(b, sum, x, b.CreateVectorSplat(lanes, w)), sums[j], llvm::Align(16));
+          b.CreateAlignedStore(EmitByteQuadDot(k, sum, x, b.CreateVectorSplat(lanes, w)), sums[j], llvm::Align(16));
         }
       });
       for (int64_t j = 0; j < block; ++j) {
