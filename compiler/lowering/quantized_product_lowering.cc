@@ -10,6 +10,7 @@
 #include "compiler/ir/op_geometry.h"
 #include "compiler/lowering/conv_lowering.h"
 #include "compiler/ops/quantize/fixed_point_multiplier.h"
+#include "compiler/ops/quantize/stored_tap.h"
 #include "compiler/util/status_macros.h"
 
 namespace modelc {
@@ -323,13 +324,26 @@ void PrepareChannelLanesConstants(Graph& graph, const Node& node, NodePlan& plan
 }
 
 // kPixelLanes' constants: "weights_int8", the centred weights as int8 rows of
-// WindowDotTaps(taps) (zeros past the last); "bias_folded".
+// WindowDotTaps(taps) (zeros past the last), or with NodePlan::byte_quad_weight_pairs
+// "weight_pairs", the same rows as int16, each quad's taps in the order 0, 2, 1, 3
+// (StoredTap, as the DSP pairs' windows);
+// "bias_folded".
 void PreparePixelLanesConstants(Graph& graph, const Node& node, NodePlan& plan) {
   const CentredWeights weights = CentreWindowDotWeights(graph, node);
-  std::vector<uint8_t> bytes;
-  for (int16_t v : weights.values) bytes.push_back(static_cast<uint8_t>(static_cast<int8_t>(v)));
-  const TensorType type{DataType::kInt8, {static_cast<int64_t>(bytes.size())}};
-  AddPreparedConstant(graph, node, "weights_int8", TensorData(type, std::move(bytes)), plan);
+  const int64_t count = static_cast<int64_t>(weights.values.size());
+  if (plan.byte_quad_weight_pairs) {
+    std::vector<int16_t> pairs(count);
+    for (int64_t i = 0; i < count; ++i) pairs[StoredTap(i)] = weights.values[i];
+    std::vector<uint8_t> bytes(pairs.size() * sizeof(int16_t));
+    std::memcpy(bytes.data(), pairs.data(), bytes.size());
+    AddPreparedConstant(graph, node, "weight_pairs", TensorData(TensorType{DataType::kInt16, {count}}, std::move(bytes)),
+                        plan);
+  } else {
+    std::vector<uint8_t> bytes;
+    for (int16_t v : weights.values) bytes.push_back(static_cast<uint8_t>(static_cast<int8_t>(v)));
+    AddPreparedConstant(graph, node, "weights_int8", TensorData(TensorType{DataType::kInt8, {count}}, std::move(bytes)),
+                        plan);
+  }
   AddFoldedBiases(graph, node, weights, plan);
 }
 
@@ -873,6 +887,7 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   }
   if (plan.kernel == KernelVariant(QuantizedProductKernel::kPixelLanes)) {
     plan.tiles.lanes = pixel_lanes;
+    plan.byte_quad_weight_pairs = target.byte_quads_by_pairs;
     const int64_t out_channels = g.out_channels;
     plan.tiles.channel_block = out_channels % 8 == 0 ? 8 : out_channels % 4 == 0 ? 4 : out_channels % 2 == 0 ? 2 : 1;
     plan.window_code_offset = UnsignedCodeOffset(x_type);

@@ -10,24 +10,35 @@ llvm::Value* EmitByteQuadDot(KernelContext& k, llvm::Value* sums, llvm::Value* c
   llvm::IRBuilder<>& b = k.b;
   const int64_t lanes = llvm::cast<llvm::FixedVectorType>(sums->getType())->getNumElements();
   if (k.target.x86_byte_quads_by_pairs) {
-    // Each 16-bit half of a lane: its low byte (code zero-extended, weight sign-extended)
-    // and its high byte; VPMADDWD sums the two halves' products of each lane.
+    // Each 16-bit half of a lane's weights: its low byte, its high byte (sign-extended).
     auto* halves = llvm::FixedVectorType::get(b.getInt16Ty(), lanes * 2);
-    llvm::Value* code_halves = b.CreateBitCast(codes, halves);
     llvm::Value* weight_halves = b.CreateBitCast(weights, halves);
     llvm::Value* eight = llvm::ConstantInt::get(halves, 8);
-    llvm::Value* even_codes = b.CreateAnd(code_halves, llvm::ConstantInt::get(halves, 0xFF));
-    llvm::Value* odd_codes = b.CreateLShr(code_halves, eight);
     llvm::Value* even_weights = b.CreateAShr(b.CreateShl(weight_halves, eight), eight);
     llvm::Value* odd_weights = b.CreateAShr(weight_halves, eight);
-    llvm::Value* even = b.CreateIntrinsic(llvm::Intrinsic::x86_avx2_pmadd_wd, {}, {even_codes, even_weights});
-    llvm::Value* odd = b.CreateIntrinsic(llvm::Intrinsic::x86_avx2_pmadd_wd, {}, {odd_codes, odd_weights});
-    return b.CreateAdd(sums, b.CreateAdd(even, odd));
+    return EmitByteQuadPairsDot(k, sums, codes, b.CreateBitCast(even_weights, sums->getType()),
+                                b.CreateBitCast(odd_weights, sums->getType()));
   }
   const llvm::Intrinsic::ID dot =
       lanes == 16 ? llvm::Intrinsic::x86_avx512_vpdpbusd_512 : llvm::Intrinsic::x86_avx512_vpdpbusd_256;
   llvm::Type* operand = llvm::Intrinsic::getType(b.getContext(), dot)->getParamType(1);  // <N x i32> or <4N x i8>
   return b.CreateIntrinsic(dot, {}, {sums, b.CreateBitCast(codes, operand), b.CreateBitCast(weights, operand)});
+}
+
+llvm::Value* EmitByteQuadPairsDot(KernelContext& k, llvm::Value* sums, llvm::Value* codes, llvm::Value* even_weights,
+                                  llvm::Value* odd_weights) {
+  llvm::IRBuilder<>& b = k.b;
+  const int64_t lanes = llvm::cast<llvm::FixedVectorType>(sums->getType())->getNumElements();
+  // Each 16-bit half of a lane's codes: its low byte, its high byte (zero-extended).
+  // VPMADDWD sums each lane's two halves' products (at most 2 * 255 * 128: exact).
+  auto* halves = llvm::FixedVectorType::get(b.getInt16Ty(), lanes * 2);
+  llvm::Value* code_halves = b.CreateBitCast(codes, halves);
+  llvm::Value* even_codes = b.CreateAnd(code_halves, llvm::ConstantInt::get(halves, 0xFF));
+  llvm::Value* odd_codes = b.CreateLShr(code_halves, llvm::ConstantInt::get(halves, 8));
+  auto products = [&](llvm::Value* codes16, llvm::Value* weights) {
+    return b.CreateIntrinsic(llvm::Intrinsic::x86_avx2_pmadd_wd, {}, {codes16, b.CreateBitCast(weights, halves)});
+  };
+  return b.CreateAdd(sums, b.CreateAdd(products(even_codes, even_weights), products(odd_codes, odd_weights)));
 }
 
 llvm::Value* EmitQuadRowSums(KernelContext& k, llvm::Value* codes, llvm::Value* quads, int64_t padded, int64_t lanes) {

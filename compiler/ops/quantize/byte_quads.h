@@ -19,6 +19,10 @@ class KernelContext;
 // its exact form: the codes' and weights' even and odd bytes widened to int16 (zero-
 // and sign-extended), two VPMADDWDs, their pair sums added to the lanes.
 llvm::Value* EmitByteQuadDot(KernelContext& k, llvm::Value* sums, llvm::Value* codes, llvm::Value* weights);
+// That exact form with the weights already widened: `even_weights` and `odd_weights`
+// (vectors of as many i32) hold each lane's weights 0 and 2, and 1 and 3, as int16 pairs.
+llvm::Value* EmitByteQuadPairsDot(KernelContext& k, llvm::Value* sums, llvm::Value* codes, llvm::Value* even_weights,
+                                  llvm::Value* odd_weights);
 
 // The dot products of `padded` uint8 codes from `codes` (a whole number of
 // kWindowDotLanes) with `lanes` rows of int8 weights stored as VPDPBUSD reads them,

@@ -5,8 +5,6 @@
 
 namespace modelc {
 
-int64_t StoredTap(int64_t t) { return (t & ~int64_t{3}) | ((t & 1) << 1) | ((t >> 1) & 1); }
-
 llvm::Value* EmitStoredTap(llvm::IRBuilder<>& b, llvm::Value* t) {
   llvm::Type* type = t->getType();
   llvm::Value* quad = b.CreateAnd(t, llvm::ConstantInt::get(type, ~int64_t{3}, true));

@@ -10,17 +10,17 @@
 #include <functional>
 #include <vector>
 
+#include "compiler/ops/quantize/stored_tap.h"
 #include "llvm/IR/IRBuilder.h"
 
 namespace modelc {
 
 class KernelContext;
 
-// Where tap t of a window is stored: each 4 taps in the order 0, 2, 1, 3, so that one
-// 32-bit load holds taps 0 and 2 (then 1 and 3), as SXTB16 unpacks bytes 0 and 2 of 4
-// weights (then, rotated by 8, bytes 1 and 3). `t` an integer value, or a constant.
+// Where tap t of a window is stored (StoredTap's order: each 4 taps 0, 2, 1, 3, so that
+// one 32-bit load holds taps 0 and 2, then 1 and 3, as SXTB16 unpacks bytes 0 and 2 of 4
+// weights, then, rotated by 8, bytes 1 and 3), `t` an integer value.
 llvm::Value* EmitStoredTap(llvm::IRBuilder<>& b, llvm::Value* t);
-int64_t StoredTap(int64_t t);
 
 // Zeroes the stored positions of taps [taps, taps rounded up to 4) of `window`: the last
 // group's missing taps then add nothing. Once per window, at the kernel's start.

@@ -1390,7 +1390,8 @@ void EmitPixelLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
   llvm::Value* padded = k.plan.reads_input_in_place
                             ? nullptr
                             : k.Workspace("padded_codes", k.plan.FindWorkspace("padded_codes")->bytes);
-  llvm::Value* weights = k.PreparedConstant("weights_int8");
+  const bool weight_pairs = k.plan.byte_quad_weight_pairs;
+  llvm::Value* weights = k.PreparedConstant(weight_pairs ? "weight_pairs" : "weights_int8");
   ChannelOutput output(k, g);
   output.UseBiases(k.PreparedConstant("bias_folded"));
   llvm::Type* element = k.Elem(output.Type());
@@ -1480,11 +1481,19 @@ void EmitPixelLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
                                              llvm::Align(1));
         for (int64_t j = 0; j < block; ++j) {
           llvm::Value* m = b.CreateAdd(first_channel, k.Int(j));
-          llvm::Value* w = b.CreateAlignedLoad(
-              i32, b.CreateInBoundsGEP(i8, weights, b.CreateAdd(b.CreateMul(m, k.Int(row)), b.CreateMul(q, k.Int(4)))),
-              llvm::Align(1));
+          llvm::Value* tap = b.CreateAdd(b.CreateMul(m, k.Int(row)), b.CreateMul(q, k.Int(4)));
           llvm::Value* sum = b.CreateAlignedLoad(words, sums[j], llvm::Align(16));
-          b.CreateAlignedStore(EmitByteQuadDot(k, sum, x, b.CreateVectorSplat(lanes, w)), sums[j], llvm::Align(16));
+          if (weight_pairs) {
+            // Taps 0 and 2 of the quad as int16, then 1 and 3.
+            llvm::Value* at = b.CreateInBoundsGEP(b.getInt16Ty(), weights, tap);
+            llvm::Value* even = b.CreateAlignedLoad(i32, at, llvm::Align(4));
+            llvm::Value* odd = b.CreateAlignedLoad(i32, b.CreateInBoundsGEP(b.getInt16Ty(), at, k.Int(2)), llvm::Align(4));
+            sum = EmitByteQuadPairsDot(k, sum, x, b.CreateVectorSplat(lanes, even), b.CreateVectorSplat(lanes, odd));
+          } else {
+            llvm::Value* w = b.CreateAlignedLoad(i32, b.CreateInBoundsGEP(i8, weights, tap), llvm::Align(1));
+            sum = EmitByteQuadDot(k, sum, x, b.CreateVectorSplat(lanes, w));
+          }
+          b.CreateAlignedStore(sum, sums[j], llvm::Align(16));
         }
       });
       for (int64_t j = 0; j < block; ++j) {
