@@ -1506,9 +1506,8 @@ TEST(Cli, Int8ConvolutionKernelsAsEachCorePlansThem) {
           "workspace pixel_taps @0, " + quads + " bytes", "workspace pixel_quads @" + quads + ", " + quads + " bytes",
           "workspace padded_codes @" + std::to_string(2 * 36 * 4 * lanes) + ", " + std::to_string(16 * 34 * 34 + lanes) +
               " bytes",
-          // By VPMADDWD (AVX2) its weights come widened, each quad's even taps then its odd ones.
-          lanes == 8 && std::string(cpu) == "haswell"
-              ? std::string("constant weight_pairs: %conv_12_node.weight_pairs int16[2304]")
+          // By VPMADDWD (AVX2) the weights come widened, each quad's even taps then its odd ones.
+          std::string(cpu) == "haswell" ? std::string("constant weight_pairs: %conv_12_node.weight_pairs int16[2304]")
               : std::string("constant weights_int8: %conv_12_node.weights_int8 int8[2304]"),
           std::string("constant bias_folded: %conv_12_node.bias_folded int32[16]")}) {
       EXPECT_NE(resnet.output.find(piece), std::string::npos) << cpu << ": " << piece << "\n" << resnet.output;
@@ -1519,7 +1518,8 @@ TEST(Cli, Int8ConvolutionKernelsAsEachCorePlansThem) {
     for (const std::string& piece :
          {"'conv_3_node' QLinearConv: channel-lanes (channel block " + std::to_string(lanes) + ")",
           std::string("workspace window_codes @0, 48 bytes"),
-          std::string("constant weights_quads: %conv_3_node.weights_quads int8[3072]"),
+          std::string(cpu) == "haswell" ? std::string("constant weight_pairs: %conv_3_node.weight_pairs int16[3072]")
+                                        : std::string("constant weights_quads: %conv_3_node.weights_quads int8[3072]"),
           "'conv_21_node' QLinearConv: pixel-lanes (lanes " + std::to_string(lanes) + ", channel block 8)",
           "workspace pixel_taps @0, " + std::to_string(64 * lanes) + " bytes"}) {
       EXPECT_NE(ds_cnn.output.find(piece), std::string::npos) << cpu << ": " << piece << "\n" << ds_cnn.output;

@@ -307,19 +307,35 @@ void AddFloatMultipliers(Graph& graph, const Node& node, NodePlan& plan) {
 
 // kChannelLanes' constants: "weights_quads", the centred int8 weights of each block of
 // `lanes` output channels as VPDPBUSD reads them, [M / lanes][padded taps / 4][lanes][4]
-// (zeros past the last tap); "bias_folded".
+// (zeros past the last tap), or with NodePlan::byte_quad_weight_pairs "weight_pairs", as
+// int16 [M / lanes][padded taps / 4][2][lanes][2]: each quad's even taps (0 and 2) in
+// every lane, then its odd ones (1 and 3); "bias_folded".
 void PrepareChannelLanesConstants(Graph& graph, const Node& node, NodePlan& plan) {
   const CentredWeights weights = CentreWindowDotWeights(graph, node);
   const int64_t lanes = plan.tiles.channel_block, quads = weights.padded / 4;
-  std::vector<uint8_t> bytes(weights.values.size());
+  const int64_t count = static_cast<int64_t>(weights.values.size());
+  std::vector<int16_t> ordered(count);
   for (int64_t m = 0; m < weights.out_channels; ++m) {
     for (int64_t t = 0; t < weights.padded; ++t) {
-      const int64_t at = ((m / lanes * quads + t / 4) * lanes + m % lanes) * 4 + t % 4;
-      bytes[at] = static_cast<uint8_t>(static_cast<int8_t>(weights.values[m * weights.padded + t]));
+      const int64_t quad = m / lanes * quads + t / 4, lane = m % lanes;
+      // VPDPBUSD's order: a lane's 4 taps side by side; the pairs': a vector of each
+      // lane's even taps, then one of its odd taps.
+      const int64_t at = plan.byte_quad_weight_pairs ? ((quad * 2 + t % 2) * lanes + lane) * 2 + t % 4 / 2
+                                                     : (quad * lanes + lane) * 4 + t % 4;
+      ordered[at] = weights.values[m * weights.padded + t];
     }
   }
-  const TensorType type{DataType::kInt8, {static_cast<int64_t>(bytes.size())}};
-  AddPreparedConstant(graph, node, "weights_quads", TensorData(type, std::move(bytes)), plan);
+  if (plan.byte_quad_weight_pairs) {
+    std::vector<uint8_t> bytes(ordered.size() * sizeof(int16_t));
+    std::memcpy(bytes.data(), ordered.data(), bytes.size());
+    AddPreparedConstant(graph, node, "weight_pairs", TensorData(TensorType{DataType::kInt16, {count}}, std::move(bytes)),
+                        plan);
+  } else {
+    std::vector<uint8_t> bytes;
+    for (int16_t v : ordered) bytes.push_back(static_cast<uint8_t>(static_cast<int8_t>(v)));
+    AddPreparedConstant(graph, node, "weights_quads", TensorData(TensorType{DataType::kInt8, {count}}, std::move(bytes)),
+                        plan);
+  }
   AddFoldedBiases(graph, node, weights, plan);
 }
 
@@ -899,6 +915,7 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   }
   if (plan.kernel == KernelVariant(QuantizedProductKernel::kChannelLanes)) {
     plan.tiles.channel_block = channel_lanes;
+    plan.byte_quad_weight_pairs = target.byte_quads_by_pairs;
     plan.window_code_offset = UnsignedCodeOffset(x_type);
     plan.workspace.push_back({"window_codes", 0, WindowDotTaps(taps)});
   }
@@ -938,6 +955,7 @@ absl::StatusOr<NodePlan> PlanQuantizedMatMul(const Graph& graph, const Node& nod
   if (const int64_t lanes = ByteQuadColumnLanes(graph, node, target); lanes > 0 && !workspace_free) {
     plan.kernel = QuantizedProductKernel::kChannelLanes;
     plan.tiles.channel_block = lanes;
+    plan.byte_quad_weight_pairs = target.byte_quads_by_pairs;
     plan.window_code_offset = UnsignedCodeOffset(graph.InputType(node, 0).element_type);
     plan.workspace.push_back({"window_codes", 0, WindowDotTaps(graph.InputType(node, 0).shape[1])});
     return plan;

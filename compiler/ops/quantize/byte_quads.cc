@@ -41,11 +41,19 @@ llvm::Value* EmitByteQuadPairsDot(KernelContext& k, llvm::Value* sums, llvm::Val
   return b.CreateAdd(sums, b.CreateAdd(products(even_codes, even_weights), products(odd_codes, odd_weights)));
 }
 
-llvm::Value* EmitQuadRowSums(KernelContext& k, llvm::Value* codes, llvm::Value* quads, int64_t padded, int64_t lanes) {
+llvm::Value* ChannelLanesWeights(KernelContext& k) {
+  return k.PreparedConstant(k.plan.byte_quad_weight_pairs ? "weight_pairs" : "weights_quads");
+}
+
+llvm::Value* EmitQuadRowSums(KernelContext& k, llvm::Value* codes, llvm::Value* weights, llvm::Value* first,
+                             int64_t padded, int64_t lanes) {
   llvm::IRBuilder<>& b = k.b;
   llvm::Type* i8 = b.getInt8Ty();
   llvm::Type* i32 = b.getInt32Ty();
   auto* words = llvm::FixedVectorType::get(i32, lanes);
+  const bool pairs = k.plan.byte_quad_weight_pairs;
+  const int64_t weight_bytes = pairs ? 2 : 1;  // a weight's
+  llvm::Value* quads = b.CreateInBoundsGEP(i8, weights, b.CreateMul(first, k.Int(padded * weight_bytes)));
   constexpr int64_t kSums = 4;  // quads in a step of kWindowDotLanes codes, one sum each
   static_assert(kWindowDotLanes == 4 * kSums);
   llvm::Value* sums[kSums];
@@ -58,10 +66,17 @@ llvm::Value* EmitQuadRowSums(KernelContext& k, llvm::Value* codes, llvm::Value* 
       llvm::Value* quad = b.CreateAdd(b.CreateMul(step, k.Int(kSums)), k.Int(i));
       llvm::Value* four = b.CreateAlignedLoad(i32, b.CreateInBoundsGEP(i8, codes, b.CreateMul(quad, k.Int(4))),
                                               llvm::Align(1));
-      llvm::Value* weights =
-          b.CreateAlignedLoad(words, b.CreateInBoundsGEP(i8, quads, b.CreateMul(quad, k.Int(lanes * 4))), llvm::Align(4));
+      llvm::Value* at = b.CreateInBoundsGEP(i8, quads, b.CreateMul(quad, k.Int(lanes * 4 * weight_bytes)));
       llvm::Value* sum = b.CreateAlignedLoad(words, sums[i], llvm::Align(16));
-      b.CreateAlignedStore(EmitByteQuadDot(k, sum, b.CreateVectorSplat(lanes, four), weights), sums[i], llvm::Align(16));
+      llvm::Value* splat = b.CreateVectorSplat(lanes, four);
+      if (pairs) {
+        llvm::Value* even = b.CreateAlignedLoad(words, at, llvm::Align(4));
+        llvm::Value* odd = b.CreateAlignedLoad(words, b.CreateInBoundsGEP(i8, at, k.Int(lanes * 4)), llvm::Align(4));
+        sum = EmitByteQuadPairsDot(k, sum, splat, even, odd);
+      } else {
+        sum = EmitByteQuadDot(k, sum, splat, b.CreateAlignedLoad(words, at, llvm::Align(4)));
+      }
+      b.CreateAlignedStore(sum, sums[i], llvm::Align(16));
     }
   });
   llvm::Value* total = b.CreateAlignedLoad(words, sums[0], llvm::Align(16));

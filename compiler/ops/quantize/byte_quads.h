@@ -24,12 +24,17 @@ llvm::Value* EmitByteQuadDot(KernelContext& k, llvm::Value* sums, llvm::Value* c
 llvm::Value* EmitByteQuadPairsDot(KernelContext& k, llvm::Value* sums, llvm::Value* codes, llvm::Value* even_weights,
                                   llvm::Value* odd_weights);
 
+// Channel-lanes' weights (QuantizedProductKernel::kChannelLanes): the prepared
+// "weights_quads", or with NodePlan::byte_quad_weight_pairs "weight_pairs".
+llvm::Value* ChannelLanesWeights(KernelContext& k);
+
 // The dot products of `padded` uint8 codes from `codes` (a whole number of
-// kWindowDotLanes) with `lanes` rows of int8 weights stored as VPDPBUSD reads them,
-// [padded / 4][lanes][4] bytes from `quads` (a block of "weights_quads"): each 4 codes in
-// every lane, into four sums in turn (their instructions overlap), added at the end. A
-// vector of `lanes` i32.
-llvm::Value* EmitQuadRowSums(KernelContext& k, llvm::Value* codes, llvm::Value* quads, int64_t padded, int64_t lanes);
+// kWindowDotLanes) with `lanes` rows of weights from row `first` of `weights`
+// (ChannelLanesWeights: [padded / 4][lanes][4] int8 a block as VPDPBUSD reads them, or
+// int16 pairs [padded / 4][2][lanes][2]): each 4 codes in every lane, into four sums in
+// turn (their instructions overlap), added at the end. A vector of `lanes` i32.
+llvm::Value* EmitQuadRowSums(KernelContext& k, llvm::Value* codes, llvm::Value* weights, llvm::Value* first,
+                             int64_t padded, int64_t lanes);
 
 }  // namespace modelc
 

@@ -1312,7 +1312,7 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
 // output pixel, its window of the input's codes as uint8 into "window_codes" (InputCodes),
 // then per block of NodePlan::tiles.channel_block output channels of its group their
 // sums in the int32 lanes of a vector (EmitQuadRowSums: each 4 taps one VPDPBUSD, the
-// window's 4 bytes in every lane times each channel's 4 weights, "weights_quads"). The
+// window's 4 bytes in every lane times each channel's 4 weights, ChannelLanesWeights). The
 // block is finished as a vector where the output allows (ChannelOutput::FinishChannels),
 // else lane by lane, and each lane stored at its channel's position (one vector store
 // where the output is channels-last).
@@ -1328,7 +1328,7 @@ void EmitChannelLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
   const WindowForm form = InputCodes(k, x_zero_point);
   llvm::Value* window = k.Workspace("window_codes", padded);
   for (int64_t t = taps; t < padded; ++t) b.CreateStore(b.getInt8(0), b.CreateInBoundsGEP(i8, window, k.Int(t)));
-  llvm::Value* weights = k.PreparedConstant("weights_quads");
+  llvm::Value* weights = ChannelLanesWeights(k);
   InputReader input(k, g);
   ChannelOutput output(k, g);
   output.UseBiases(k.PreparedConstant("bias_folded"));
@@ -1337,9 +1337,7 @@ void EmitChannelLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
                      [&](llvm::Value* group, llvm::Value* n, llvm::Value* out_pixel) {
     k.Loop(per_group / lanes, [&](llvm::Value* block) {
       llvm::Value* first = b.CreateAdd(b.CreateMul(group, k.Int(per_group)), b.CreateMul(block, k.Int(lanes)));
-      // The block's weights: [padded / 4][lanes][4] bytes from first * padded.
-      llvm::Value* block_weights = b.CreateInBoundsGEP(i8, weights, b.CreateMul(first, k.Int(padded)));
-      llvm::Value* total = EmitQuadRowSums(k, window, block_weights, padded, lanes);
+      llvm::Value* total = EmitQuadRowSums(k, window, weights, first, padded, lanes);
       const std::optional<llvm::Value*> finished = output.FinishChannels(total, n, first, out_pixel, lanes);
       if (finished) {
         output.StoreChannels(*finished, n, first, out_pixel);

@@ -409,7 +409,7 @@ void EmitQuantizingPairsMatMul(KernelContext& k, const QuantizedMatMulGeometry& 
 // matrix with B stored [N, K]: each row of A as uint8 codes (a - NodePlan::
 // window_code_offset) into "window_codes" (zeros to a whole number of kWindowDotLanes),
 // then NodePlan::tiles.channel_block columns at a time their sums in the lanes
-// (EmitQuadRowSums on "weights_quads"), plus "bias_folded" (the bias less A's zero
+// (EmitQuadRowSums on ChannelLanesWeights), plus "bias_folded" (the bias less A's zero
 // point's share), requantised together and stored as one vector.
 absl::Status EmitChannelLanesMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
   const MatMulGeometry& p = g.product;
@@ -420,7 +420,7 @@ absl::Status EmitChannelLanesMatMul(KernelContext& k, const QuantizedMatMulGeome
   llvm::Value* window = k.Workspace("window_codes", padded);
   for (int64_t t = p.k; t < padded; ++t) b.CreateStore(b.getInt8(0), b.CreateInBoundsGEP(i8, window, k.Int(t)));
   llvm::Value* offset = b.getInt8(static_cast<uint8_t>(k.plan.window_code_offset));
-  llvm::Value* weights = k.PreparedConstant("weights_quads");
+  llvm::Value* weights = ChannelLanesWeights(k);
   llvm::Value* biases = k.PreparedConstant("bias_folded");
   OutputWriter y(k, g);
   // The columns' multipliers are vector loads from a prepared table: the plan takes this
@@ -436,8 +436,7 @@ absl::Status EmitChannelLanesMatMul(KernelContext& k, const QuantizedMatMulGeome
     });
     k.Loop(p.n / lanes, [&](llvm::Value* block) {
       llvm::Value* first = b.CreateMul(block, k.Int(lanes));
-      llvm::Value* sums = EmitQuadRowSums(k, window, b.CreateInBoundsGEP(i8, weights, b.CreateMul(first, k.Int(padded))),
-                                          padded, lanes);
+      llvm::Value* sums = EmitQuadRowSums(k, window, weights, first, padded, lanes);
       sums = b.CreateAdd(sums, b.CreateAlignedLoad(sums->getType(), b.CreateInBoundsGEP(i32, biases, first),
                                                    llvm::Align(4)));
       const ProductRequantizer::Channel columns = *y.requantizer().LoadLanes(first, lanes);
