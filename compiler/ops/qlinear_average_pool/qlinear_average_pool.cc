@@ -155,7 +155,8 @@ absl::StatusOr<std::vector<TensorData>> EvaluateQLinearAveragePool(const Graph& 
 
 absl::Status EmitQLinearAveragePoolKernel(KernelContext& k) {
   ASSIGN_OR_RETURN(QLinearAveragePoolGeometry g, ResolveQLinearAveragePool(k.graph, k.node));
-  QuantizedAverage average{g.x, g.y, HalfRoundingOf(k.node) == HalfRounding::kAwayFromZero, g.one_multiplier};
+  QuantizedAverage average{g.x, g.y, HalfRoundingOf(k.node) == HalfRounding::kAwayFromZero, g.one_multiplier,
+                           /*mean_multiplier_and_shift=*/std::nullopt};
   if (const std::optional<FixedPointMultiplier> mean = TfliteMeanOf(k.graph, k.node, g)) {
     average.mean_multiplier_and_shift = std::make_pair(mean->multiplier, mean->shift);
   }
