@@ -359,8 +359,8 @@ TEST(Int8QOperatorNetworks, MatchOnnxRuntime) {
 }
 
 // resnet8_int8 compiled for the x86 generations this machine runs besides its own plan
-// (tests/CMakeLists.txt): AVX2's window-dot pairs, AVX-VNNI's pixel and channel lanes in
-// 256 bits.
+// (tests/CMakeLists.txt): AVX-VNNI's pixel and channel lanes in 256 bits, and the same by
+// VPMADDWD pairs (AVX2).
 TEST(Int8Networks, OtherX86GenerationsMatchOnnxRuntime) {
   const auto models = ModelsOfKind("int8_x86");
   if (models.empty()) GTEST_SKIP() << "this machine runs neither AVX2 nor AVX-VNNI";

@@ -31,7 +31,8 @@ struct TargetDescription {
   // without VNNI 8 too, by its exact form (x86_byte_quads_by_pairs).
   int x86_byte_quad_lanes = 0;
   // AVX2 without VNNI: each VPDPBUSD as two VPMADDWDs of the bytes' even and odd halves
-  // widened to int16 (uint8 x int8 products and their pairs' sums fit int32 exactly).
+  // widened to int16 (uint8 x int8 products and their pairs' sums fit int32 exactly);
+  // the plan records it per node (NodePlan::byte_quad_weight_pairs).
   bool x86_byte_quads_by_pairs = false;
   bool hardware_float = true;     // an FPU: float arithmetic and sqrt are instructions, not
                                   // compiler-runtime calls (false on Cortex-M3, RV32IMC)

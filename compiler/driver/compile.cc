@@ -357,7 +357,7 @@ absl::StatusOr<std::unique_ptr<PlannedModel>> PlanModel(const CompileOptions& op
                      .flash_first = target.bare_metal,
                      .int8_vector_dot = target.helium,
                      .byte_quad_lanes = size_first ? 0 : target.x86_byte_quad_lanes,
-                     .byte_quads_by_pairs = target.x86_byte_quads_by_pairs};
+                     .byte_quads_by_pairs = !size_first && target.x86_byte_quads_by_pairs};
   lowering.trace = options.trace;
   for (const auto& [node, variant_name] : options.forced_kernels) {
     if (variant_name == kWorkspaceFreeVariant) {

@@ -165,11 +165,13 @@ struct NodePlan {
   // as the weights are; quantized_product_lowering.h), the zero point's share off
   // "bias_folded" the same way.
   bool int8_window_codes = false;
-  // kPixelLanes by VPDPBUSD's VPMADDWD form (LoweringTarget::byte_quads_by_pairs): the
-  // centred weights as int16 pairs, "weight_pairs" (each quad of a row as its even taps'
-  // pair, w0 and w2, then its odd taps', w1 and w3: two 32-bit words broadcast as they
-  // are), not "weights_int8" (whose bytes the kernel would widen for every channel and
-  // quad).
+  // kPixelLanes and kChannelLanes by VPDPBUSD's VPMADDWD form (LoweringTarget::
+  // byte_quads_by_pairs): the centred weights as int16 pairs, "weight_pairs", not
+  // "weights_int8" or "weights_quads" (whose bytes the kernel would widen for every
+  // channel and quad). Pixel-lanes: each quad of a row as its even taps' pair, w0 and
+  // w2, then its odd taps', w1 and w3 (two 32-bit words, each broadcast); channel-lanes:
+  // a vector of every lane's even pair, then one of its odd pairs
+  // (quantized_product_lowering.cc).
   bool byte_quad_weight_pairs = false;
   // kDspPairsInRegisters with A's zero point one constant (or none) and a constant bias
   // (or none): A's words unpacked into pairs of its codes as they are (SXTB16, UXTB16
@@ -278,8 +280,8 @@ struct LoweringTarget {
   // Gemm's matrix product its columns (kChannelLanes).
   int64_t byte_quad_lanes = 0;
   // x86 with AVX2 and no VNNI: each VPDPBUSD by its exact VPMADDWD form
-  // (TargetDescription::x86_byte_quads_by_pairs); pixel-lanes' weights come prepared as
-  // int16 pairs (NodePlan::byte_quad_weight_pairs).
+  // (TargetDescription::x86_byte_quads_by_pairs); pixel-lanes' and channel-lanes' weights
+  // come prepared as int16 pairs (NodePlan::byte_quad_weight_pairs).
   bool byte_quads_by_pairs = false;
 };
 

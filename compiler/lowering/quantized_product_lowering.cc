@@ -305,6 +305,23 @@ void AddFloatMultipliers(Graph& graph, const Node& node, NodePlan& plan) {
   }
 }
 
+// The byte-quad kernels' centred weights, `ordered` as the kernel reads them: as int16
+// "weight_pairs" with NodePlan::byte_quad_weight_pairs, else as int8 named `int8_name`.
+void AddByteQuadWeights(Graph& graph, const Node& node, const std::vector<int16_t>& ordered, const char* int8_name,
+                        NodePlan& plan) {
+  const int64_t count = static_cast<int64_t>(ordered.size());
+  std::vector<uint8_t> bytes;
+  if (plan.byte_quad_weight_pairs) {
+    bytes.resize(ordered.size() * sizeof(int16_t));
+    std::memcpy(bytes.data(), ordered.data(), bytes.size());
+    AddPreparedConstant(graph, node, "weight_pairs", TensorData(TensorType{DataType::kInt16, {count}}, std::move(bytes)),
+                        plan);
+    return;
+  }
+  for (int16_t v : ordered) bytes.push_back(static_cast<uint8_t>(static_cast<int8_t>(v)));
+  AddPreparedConstant(graph, node, int8_name, TensorData(TensorType{DataType::kInt8, {count}}, std::move(bytes)), plan);
+}
+
 // kChannelLanes' constants: "weights_quads", the centred int8 weights of each block of
 // `lanes` output channels as VPDPBUSD reads them, [M / lanes][padded taps / 4][lanes][4]
 // (zeros past the last tap), or with NodePlan::byte_quad_weight_pairs "weight_pairs", as
@@ -313,8 +330,7 @@ void AddFloatMultipliers(Graph& graph, const Node& node, NodePlan& plan) {
 void PrepareChannelLanesConstants(Graph& graph, const Node& node, NodePlan& plan) {
   const CentredWeights weights = CentreWindowDotWeights(graph, node);
   const int64_t lanes = plan.tiles.channel_block, quads = weights.padded / 4;
-  const int64_t count = static_cast<int64_t>(weights.values.size());
-  std::vector<int16_t> ordered(count);
+  std::vector<int16_t> ordered(weights.values.size());
   for (int64_t m = 0; m < weights.out_channels; ++m) {
     for (int64_t t = 0; t < weights.padded; ++t) {
       const int64_t quad = m / lanes * quads + t / 4, lane = m % lanes;
@@ -325,17 +341,7 @@ void PrepareChannelLanesConstants(Graph& graph, const Node& node, NodePlan& plan
       ordered[at] = weights.values[m * weights.padded + t];
     }
   }
-  if (plan.byte_quad_weight_pairs) {
-    std::vector<uint8_t> bytes(ordered.size() * sizeof(int16_t));
-    std::memcpy(bytes.data(), ordered.data(), bytes.size());
-    AddPreparedConstant(graph, node, "weight_pairs", TensorData(TensorType{DataType::kInt16, {count}}, std::move(bytes)),
-                        plan);
-  } else {
-    std::vector<uint8_t> bytes;
-    for (int16_t v : ordered) bytes.push_back(static_cast<uint8_t>(static_cast<int8_t>(v)));
-    AddPreparedConstant(graph, node, "weights_quads", TensorData(TensorType{DataType::kInt8, {count}}, std::move(bytes)),
-                        plan);
-  }
+  AddByteQuadWeights(graph, node, ordered, "weights_quads", plan);
   AddFoldedBiases(graph, node, weights, plan);
 }
 
@@ -346,20 +352,11 @@ void PrepareChannelLanesConstants(Graph& graph, const Node& node, NodePlan& plan
 // "bias_folded".
 void PreparePixelLanesConstants(Graph& graph, const Node& node, NodePlan& plan) {
   const CentredWeights weights = CentreWindowDotWeights(graph, node);
-  const int64_t count = static_cast<int64_t>(weights.values.size());
+  std::vector<int16_t> ordered = weights.values;
   if (plan.byte_quad_weight_pairs) {
-    std::vector<int16_t> pairs(count);
-    for (int64_t i = 0; i < count; ++i) pairs[StoredTap(i)] = weights.values[i];
-    std::vector<uint8_t> bytes(pairs.size() * sizeof(int16_t));
-    std::memcpy(bytes.data(), pairs.data(), bytes.size());
-    AddPreparedConstant(graph, node, "weight_pairs", TensorData(TensorType{DataType::kInt16, {count}}, std::move(bytes)),
-                        plan);
-  } else {
-    std::vector<uint8_t> bytes;
-    for (int16_t v : weights.values) bytes.push_back(static_cast<uint8_t>(static_cast<int8_t>(v)));
-    AddPreparedConstant(graph, node, "weights_int8", TensorData(TensorType{DataType::kInt8, {count}}, std::move(bytes)),
-                        plan);
+    for (size_t i = 0; i < ordered.size(); ++i) ordered[StoredTap(static_cast<int64_t>(i))] = weights.values[i];
   }
+  AddByteQuadWeights(graph, node, ordered, "weights_int8", plan);
   AddFoldedBiases(graph, node, weights, plan);
 }
 

@@ -36,7 +36,9 @@ namespace modelc {
 absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node, const LoweringTarget& target,
                                            bool workspace_free, bool narrow_workspace);
 
-// On x86 with VPDPBUSD a QLinearMatMul of one matrix A (8-bit, its scale and zero point
+// On x86 with VPDPBUSD (or AVX2, by its VPMADDWD form: LoweringTarget::byte_quads_by_pairs,
+// the weights as "weight_pairs" in place of "weights_quads" and "weights_int8" here and
+// below) a QLinearMatMul of one matrix A (8-bit, its scale and zero point
 // constants) and a constant B given as [N, K] whose centred weights fit int8, N a whole
 // number of vectors of 16 or 8, constant scales and bias, runs as kChannelLanes: each row
 // of A's codes as uint8 into "window_codes", NodePlan::tiles.channel_block columns in the
@@ -126,7 +128,7 @@ inline int64_t QuantizingPairsStackBytes(int64_t columns) { return 4 * Quantizin
 // position is gathered the same way and stored by one VSTRB.8 scatter at its slots in
 // the weights' order, where they lie within 255 bytes (NodePlan::window_copy_gathers;
 // at most 17 kernel positions), not code by code.
-// On x86 with VPDPBUSD (LoweringTarget::byte_quad_lanes) such a convolution with an
+// On x86 with VPDPBUSD or AVX2 (LoweringTarget::byte_quad_lanes) such a convolution with an
 // 8-bit input, constant input zero point and bias, and centred weights that fit int8
 // runs on the input's codes as uint8 (int8 ones plus 128, NodePlan::window_code_offset)
 // instead, the zero point's share folded into "bias_folded": a 2-D QLinearConv of planar
@@ -301,8 +303,9 @@ int64_t PaddedCodesBytes(const WindowGeometry& window, int64_t lanes);
 int64_t PlaneOutputsBytes(const WindowGeometry& window);
 
 // The constants a quantised product's kernel reads: "weights_int8" or "weights_int16" for kWindowDot (and
-// "bias_folded" with int8 window codes, as for kDspPairs with them; "weights_quads" or "weights_int8" with
-// "bias_folded" for kChannelLanes and kPixelLanes; "bias_folded" for kRowDot and, with
+// "bias_folded" with int8 window codes, as for kDspPairs with them; "weights_quads" or "weights_int8" (with
+// NodePlan::byte_quad_weight_pairs "weight_pairs") with "bias_folded" for kChannelLanes and kPixelLanes;
+// "bias_folded" for kRowDot and, with
 // NodePlan::zero_point_in_bias, kDspPairsInRegisters); for every kernel
 // "multipliers", the float form's, where its scales are constants; for a
 // QLinearConv or QLinearMatMul that requantises in fixed point

@@ -2,23 +2,13 @@
 
 #include "compiler/backend/kernel_context.h"
 #include "compiler/lowering/quantized_product_lowering.h"
+#include "compiler/util/status_macros.h"
 #include "llvm/IR/IntrinsicsX86.h"
 
 namespace modelc {
 
-llvm::Value* EmitByteQuadDot(KernelContext& k, llvm::Value* sums, llvm::Value* codes, llvm::Value* weights) {
-  llvm::IRBuilder<>& b = k.b;
+llvm::Value* EmitByteQuadDot(llvm::IRBuilder<>& b, llvm::Value* sums, llvm::Value* codes, llvm::Value* weights) {
   const int64_t lanes = llvm::cast<llvm::FixedVectorType>(sums->getType())->getNumElements();
-  if (k.target.x86_byte_quads_by_pairs) {
-    // Each 16-bit half of a lane's weights: its low byte, its high byte (sign-extended).
-    auto* halves = llvm::FixedVectorType::get(b.getInt16Ty(), lanes * 2);
-    llvm::Value* weight_halves = b.CreateBitCast(weights, halves);
-    llvm::Value* eight = llvm::ConstantInt::get(halves, 8);
-    llvm::Value* even_weights = b.CreateAShr(b.CreateShl(weight_halves, eight), eight);
-    llvm::Value* odd_weights = b.CreateAShr(weight_halves, eight);
-    return EmitByteQuadPairsDot(k, sums, codes, b.CreateBitCast(even_weights, sums->getType()),
-                                b.CreateBitCast(odd_weights, sums->getType()));
-  }
   const llvm::Intrinsic::ID dot =
       lanes == 16 ? llvm::Intrinsic::x86_avx512_vpdpbusd_512 : llvm::Intrinsic::x86_avx512_vpdpbusd_256;
   llvm::Type* operand = llvm::Intrinsic::getType(b.getContext(), dot)->getParamType(1);  // <N x i32> or <4N x i8>
@@ -29,6 +19,7 @@ llvm::Value* EmitByteQuadPairsDot(KernelContext& k, llvm::Value* sums, llvm::Val
                                   llvm::Value* odd_weights) {
   llvm::IRBuilder<>& b = k.b;
   const int64_t lanes = llvm::cast<llvm::FixedVectorType>(sums->getType())->getNumElements();
+  MODELC_CHECK(lanes == 8, "VPMADDWD pairs of byte quads in 256-bit vectors (AVX2) only");
   // Each 16-bit half of a lane's codes: its low byte, its high byte (zero-extended).
   // VPMADDWD sums each lane's two halves' products (at most 2 * 255 * 128: exact).
   auto* halves = llvm::FixedVectorType::get(b.getInt16Ty(), lanes * 2);
@@ -43,6 +34,10 @@ llvm::Value* EmitByteQuadPairsDot(KernelContext& k, llvm::Value* sums, llvm::Val
 
 llvm::Value* ChannelLanesWeights(KernelContext& k) {
   return k.PreparedConstant(k.plan.byte_quad_weight_pairs ? "weight_pairs" : "weights_quads");
+}
+
+llvm::Value* PixelLanesWeights(KernelContext& k) {
+  return k.PreparedConstant(k.plan.byte_quad_weight_pairs ? "weight_pairs" : "weights_int8");
 }
 
 llvm::Value* EmitQuadRowSums(KernelContext& k, llvm::Value* codes, llvm::Value* weights, llvm::Value* first,
@@ -74,7 +69,7 @@ llvm::Value* EmitQuadRowSums(KernelContext& k, llvm::Value* codes, llvm::Value* 
         llvm::Value* odd = b.CreateAlignedLoad(words, b.CreateInBoundsGEP(i8, at, k.Int(lanes * 4)), llvm::Align(4));
         sum = EmitByteQuadPairsDot(k, sum, splat, even, odd);
       } else {
-        sum = EmitByteQuadDot(k, sum, splat, b.CreateAlignedLoad(words, at, llvm::Align(4)));
+        sum = EmitByteQuadDot(b, sum, splat, b.CreateAlignedLoad(words, at, llvm::Align(4)));
       }
       b.CreateAlignedStore(sum, sums[i], llvm::Align(16));
     }

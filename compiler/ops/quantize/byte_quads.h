@@ -1,7 +1,8 @@
 // The uint8 x int8 dot products of the byte-quad kernels on x86 with VPDPBUSD
 // (AVX512-VNNI, AVX-VNNI; QuantizedProductKernel::kChannelLanes and kPixelLanes,
 // lowering/quantized_product_lowering.h): each int32 lane of a vector takes four products
-// an instruction, four uint8 codes times four int8 weights.
+// an instruction, four uint8 codes times four int8 weights; on AVX2 without VNNI the same
+// sums by VPMADDWD pairs (NodePlan::byte_quad_weight_pairs).
 #ifndef MODELC_OPS_QUANTIZE_BYTE_QUADS_H_
 #define MODELC_OPS_QUANTIZE_BYTE_QUADS_H_
 
@@ -15,18 +16,20 @@ class KernelContext;
 
 // VPDPBUSD on a vector of 16 or 8 int32 sums: each lane's sum plus the four products of
 // its uint8 codes and int8 weights (four bytes a lane of `codes` and `weights`, vectors
-// of as many i32). On AVX2 without VNNI (TargetDescription::x86_byte_quads_by_pairs)
-// its exact form: the codes' and weights' even and odd bytes widened to int16 (zero-
-// and sign-extended), two VPMADDWDs, their pair sums added to the lanes.
-llvm::Value* EmitByteQuadDot(KernelContext& k, llvm::Value* sums, llvm::Value* codes, llvm::Value* weights);
-// That exact form with the weights already widened: `even_weights` and `odd_weights`
-// (vectors of as many i32) hold each lane's weights 0 and 2, and 1 and 3, as int16 pairs.
+// of as many i32).
+llvm::Value* EmitByteQuadDot(llvm::IRBuilder<>& b, llvm::Value* sums, llvm::Value* codes, llvm::Value* weights);
+// Its exact form on AVX2 (NodePlan::byte_quad_weight_pairs), the weights prepared as
+// int16 pairs: `even_weights` and `odd_weights` (vectors of 8 i32) hold each lane's
+// weights 0 and 2, and 1 and 3; the codes' even and odd bytes zero-extended to int16, two
+// VPMADDWDs (each pair's sum at most 2 * 255 * 128: exact), added to the lanes.
 llvm::Value* EmitByteQuadPairsDot(KernelContext& k, llvm::Value* sums, llvm::Value* codes, llvm::Value* even_weights,
                                   llvm::Value* odd_weights);
 
 // Channel-lanes' weights (QuantizedProductKernel::kChannelLanes): the prepared
-// "weights_quads", or with NodePlan::byte_quad_weight_pairs "weight_pairs".
+// "weights_quads", or with NodePlan::byte_quad_weight_pairs "weight_pairs"; pixel-lanes'
+// (kPixelLanes): "weights_int8", or "weight_pairs".
 llvm::Value* ChannelLanesWeights(KernelContext& k);
+llvm::Value* PixelLanesWeights(KernelContext& k);
 
 // The dot products of `padded` uint8 codes from `codes` (a whole number of
 // kWindowDotLanes) with `lanes` rows of weights from row `first` of `weights`

@@ -1365,7 +1365,8 @@ void EmitChannelLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
 // lane ("pixel_quads": [taps / 4][lanes][4], zeros past the last tap), then per block of
 // NodePlan::tiles.channel_block output channels one sum a channel in the int32 lanes:
 // each quad one VPDPBUSD of the chunk's quads times the channel's 4 weights in every
-// lane ("weights_int8" rows), the block's channels taking turns so that the
+// lane ("weights_int8" rows; on AVX2 two VPMADDWDs of "weight_pairs", NodePlan::
+// byte_quad_weight_pairs), the block's channels taking turns so that the
 // instructions overlap. Each channel's lanes are requantised together (a fused sum's
 // addends read as a vector too) and stored as one vector (masked to the chunk's pixels).
 void EmitPixelLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
@@ -1389,7 +1390,7 @@ void EmitPixelLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
                             ? nullptr
                             : k.Workspace("padded_codes", k.plan.FindWorkspace("padded_codes")->bytes);
   const bool weight_pairs = k.plan.byte_quad_weight_pairs;
-  llvm::Value* weights = k.PreparedConstant(weight_pairs ? "weight_pairs" : "weights_int8");
+  llvm::Value* weights = PixelLanesWeights(k);
   ChannelOutput output(k, g);
   output.UseBiases(k.PreparedConstant("bias_folded"));
   llvm::Type* element = k.Elem(output.Type());
@@ -1489,7 +1490,7 @@ void EmitPixelLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
             sum = EmitByteQuadPairsDot(k, sum, x, b.CreateVectorSplat(lanes, even), b.CreateVectorSplat(lanes, odd));
           } else {
             llvm::Value* w = b.CreateAlignedLoad(i32, b.CreateInBoundsGEP(i8, weights, tap), llvm::Align(1));
-            sum = EmitByteQuadDot(k, sum, x, b.CreateVectorSplat(lanes, w));
+            sum = EmitByteQuadDot(b, sum, x, b.CreateVectorSplat(lanes, w));
           }
           b.CreateAlignedStore(sum, sums[j], llvm::Align(16));
         }
