@@ -348,8 +348,7 @@ void PrepareChannelLanesConstants(Graph& graph, const Node& node, NodePlan& plan
 // kPixelLanes' constants: "weights_int8", the centred weights as int8 rows of
 // WindowDotTaps(taps) (zeros past the last), or with NodePlan::byte_quad_weight_pairs
 // "weight_pairs", the same rows as int16, each quad's taps in the order 0, 2, 1, 3
-// (StoredTap, as the DSP pairs' windows);
-// "bias_folded".
+// (StoredTap, as the DSP pairs' windows); "bias_folded".
 void PreparePixelLanesConstants(Graph& graph, const Node& node, NodePlan& plan) {
   const CentredWeights weights = CentreWindowDotWeights(graph, node);
   std::vector<int16_t> ordered = weights.values;
