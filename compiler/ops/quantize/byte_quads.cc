@@ -15,9 +15,8 @@ llvm::Value* EmitByteQuadDot(llvm::IRBuilder<>& b, llvm::Value* sums, llvm::Valu
   return b.CreateIntrinsic(dot, {}, {sums, b.CreateBitCast(codes, operand), b.CreateBitCast(weights, operand)});
 }
 
-llvm::Value* EmitByteQuadPairsDot(KernelContext& k, llvm::Value* sums, llvm::Value* codes, llvm::Value* even_weights,
-                                  llvm::Value* odd_weights) {
-  llvm::IRBuilder<>& b = k.b;
+llvm::Value* EmitByteQuadPairsDot(llvm::IRBuilder<>& b, llvm::Value* sums, llvm::Value* codes,
+                                  llvm::Value* even_weights, llvm::Value* odd_weights) {
   const int64_t lanes = llvm::cast<llvm::FixedVectorType>(sums->getType())->getNumElements();
   MODELC_CHECK(lanes == 8, "VPMADDWD pairs of byte quads in 256-bit vectors (AVX2) only");
   // Each 16-bit half of a lane's codes: its low byte, its high byte (zero-extended).
@@ -67,7 +66,7 @@ llvm::Value* EmitQuadRowSums(KernelContext& k, llvm::Value* codes, llvm::Value* 
       if (pairs) {
         llvm::Value* even = b.CreateAlignedLoad(words, at, llvm::Align(4));
         llvm::Value* odd = b.CreateAlignedLoad(words, b.CreateInBoundsGEP(i8, at, k.Int(lanes * 4)), llvm::Align(4));
-        sum = EmitByteQuadPairsDot(k, sum, splat, even, odd);
+        sum = EmitByteQuadPairsDot(b, sum, splat, even, odd);
       } else {
         sum = EmitByteQuadDot(b, sum, splat, b.CreateAlignedLoad(words, at, llvm::Align(4)));
       }

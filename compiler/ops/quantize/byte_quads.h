@@ -22,8 +22,8 @@ llvm::Value* EmitByteQuadDot(llvm::IRBuilder<>& b, llvm::Value* sums, llvm::Valu
 // int16 pairs: `even_weights` and `odd_weights` (vectors of 8 i32) hold each lane's
 // weights 0 and 2, and 1 and 3; the codes' even and odd bytes zero-extended to int16, two
 // VPMADDWDs (each pair's sum at most 2 * 255 * 128: exact), added to the lanes.
-llvm::Value* EmitByteQuadPairsDot(KernelContext& k, llvm::Value* sums, llvm::Value* codes, llvm::Value* even_weights,
-                                  llvm::Value* odd_weights);
+llvm::Value* EmitByteQuadPairsDot(llvm::IRBuilder<>& b, llvm::Value* sums, llvm::Value* codes,
+                                  llvm::Value* even_weights, llvm::Value* odd_weights);
 
 // Channel-lanes' weights (QuantizedProductKernel::kChannelLanes): the prepared
 // "weights_quads", or with NodePlan::byte_quad_weight_pairs "weight_pairs"; pixel-lanes'

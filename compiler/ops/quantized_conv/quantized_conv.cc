@@ -1487,7 +1487,7 @@ void EmitPixelLanesConv(KernelContext& k, const QuantizedConvGeometry& g) {
             llvm::Value* at = b.CreateInBoundsGEP(b.getInt16Ty(), weights, tap);
             llvm::Value* even = b.CreateAlignedLoad(i32, at, llvm::Align(4));
             llvm::Value* odd = b.CreateAlignedLoad(i32, b.CreateInBoundsGEP(b.getInt16Ty(), at, k.Int(2)), llvm::Align(4));
-            sum = EmitByteQuadPairsDot(k, sum, x, b.CreateVectorSplat(lanes, even), b.CreateVectorSplat(lanes, odd));
+            sum = EmitByteQuadPairsDot(b, sum, x, b.CreateVectorSplat(lanes, even), b.CreateVectorSplat(lanes, odd));
           } else {
             llvm::Value* w = b.CreateAlignedLoad(i32, b.CreateInBoundsGEP(i8, weights, tap), llvm::Align(1));
             sum = EmitByteQuadDot(b, sum, x, b.CreateVectorSplat(lanes, w));
