@@ -1098,12 +1098,15 @@ TEST(Cli, DepthwiseInt8OnHeliumTakesRowsFourPixelsAtATime) {
   ASSERT_EQ(helium.exit_code, 0) << helium.output;
   for (const char* piece : {"'Conv_11' QLinearConv: direct (lanes 4, channel block 1), float requantisation, writes over its consumed input\n",
                             "'Conv_20' QLinearConv: direct (lanes 4, channel block 1)",
-                            "'Conv_29' QLinearConv: plane-rows, float requantisation, writes over its consumed input\n",
+                            // Its 2x3 windows on rows of 12 lie within 15 codes: window dots.
+                            "'Conv_29' QLinearConv: direct (lanes 4, channel block 1), float requantisation, window "
+                            "dots, writes over its consumed input\n",
                             "'Conv_38' QLinearConv: direct (lanes 4, channel block 1)"}) {
     EXPECT_NE(helium.output.find(piece), std::string::npos) << piece << "\n" << helium.output;
   }
-  // The plan's only workspace is the plane rows' (of one plane).
-  ASSERT_NE(helium.output.find("workspace"), std::string::npos) << helium.output;
+  // The plan's only workspace is the window dots' copy of one plane (5x12 and the 16
+  // codes the last window's load reaches, one past the plane).
+  EXPECT_NE(helium.output.find("workspace plane_codes @0, 61 bytes"), std::string::npos) << helium.output;
   EXPECT_GT(helium.output.find("workspace"), helium.output.find("'Conv_29'")) << helium.output;
   EXPECT_EQ(helium.output.find("workspace", helium.output.find("'Conv_38'")), std::string::npos) << helium.output;
   const CommandResult disassembly = RunCommand("llvm-objdump-19 -d " + m55.File("d.o"));
@@ -1137,7 +1140,8 @@ TEST(Cli, DepthwiseInt8OnHeliumTakesRowsFourPixelsAtATime) {
   // The other admitted shapes (op model direct_row_lanes_shapes): a channel multiplier of
   // 2, kernels 1x5 (stride 2 across), 5x1 and 1x9 (on rows of 10: two vectors or more, not
   // across rows), a grouped 1x4 on rows of three vectors (one step of three);
-  // under --optimize speed the stride-2-across one, which plane rows do not take.
+  // under --optimize speed the stride-2-across one, which plane rows do not take. (The
+  // 1x5 and 1x9 ones take window dots: their windows lie within 16 codes.)
   const std::string shapes = kTestModels + "/direct_row_lanes_shapes.onnxtxt --dump-plan --target "
                              "thumbv8.1m.main-none-eabihf --cpu cortex-m55 -o ";
   TemporaryFolder shapes_memory, shapes_speed;
@@ -1147,8 +1151,10 @@ TEST(Cli, DepthwiseInt8OnHeliumTakesRowsFourPixelsAtATime) {
                             "'Conv_24' QLinearConv: direct (lanes 4, channel block 1)",
                             "'Conv_37' QLinearConv: plane-rows",
                             "'Conv_50' QLinearConv: direct (lanes 4, vectors 3, channel block 2)",
+                            "'Conv_24' QLinearConv: direct (lanes 4, channel block 1), float requantisation, "
+                            "window dots",
                             "'Conv_59' QLinearConv: direct (lanes 4, channel block 1), float requantisation, "
-                            "writes over its consumed input\n"}) {
+                            "window dots, writes over its consumed input\n"}) {
     EXPECT_NE(memory.output.find(piece), std::string::npos) << piece << "\n" << memory.output;
   }
   // Speed mode's too where the row lanes run: not the DSP pairs (the channel
@@ -1160,11 +1166,12 @@ TEST(Cli, DepthwiseInt8OnHeliumTakesRowsFourPixelsAtATime) {
                             "'Conv_50' QLinearConv: direct (lanes 4, vectors 3, channel block 2)"}) {
     EXPECT_NE(speed.output.find(piece), std::string::npos) << piece << "\n" << speed.output;
   }
-  // TFLite's MobileNet in memory mode: plane rows for the stride-1 depthwise layers
-  // (the 48x48 one's padded plane of 5 KB below the activation bound; its 6x6 and 3x3
-  // ones too, whose planes would loop too few vectors by lanes across rows), the row
-  // lanes at stride 2, as in speed mode. Its DS-CNN's rows of 5 take the lanes across
-  // rows in every mode (op model direct_lanes_across_rows).
+  // TFLite's MobileNet in memory mode as in speed mode: plane rows for the stride-1
+  // depthwise layers whose windows span more than 16 codes (the 48x48 one's padded plane
+  // of 5 KB below the activation bound), the row lanes at stride 2 on planes of 12 or
+  // more; window dots for its 6x6 planes (at stride 1 and 2) and its 3x3 one. Its
+  // DS-CNN's rows of 5 take window dots in every mode (op models direct_window_dots,
+  // direct_lanes_across_rows).
   for (const char* optimize : {"memory", "speed"}) {
     TemporaryFolder folder, kws_plan;
     auto plan_of = [&](const char* model, const TemporaryFolder& out) {
@@ -1176,28 +1183,40 @@ TEST(Cli, DepthwiseInt8OnHeliumTakesRowsFourPixelsAtATime) {
     EXPECT_NE(vww.output.find("'DEPTHWISE_CONV_2D_1/conv' QLinearConv: plane-rows"), std::string::npos) << vww.output;
     EXPECT_NE(vww.output.find("'DEPTHWISE_CONV_2D_3/conv' QLinearConv: direct (lanes 4"), std::string::npos)
         << vww.output;
-    EXPECT_NE(vww.output.find("'DEPTHWISE_CONV_2D_13/conv' QLinearConv: plane-rows"), std::string::npos) << vww.output;
-    EXPECT_NE(vww.output.find("'DEPTHWISE_CONV_2D_25/conv' QLinearConv: plane-rows"), std::string::npos) << vww.output;
+    EXPECT_NE(vww.output.find("'DEPTHWISE_CONV_2D_9/conv' QLinearConv: plane-rows"), std::string::npos) << vww.output;
+    for (const char* layer : {"13", "23", "25"}) {  // 6x6, 6x6 at stride 2, 3x3
+      EXPECT_NE(vww.output.find(std::string("'DEPTHWISE_CONV_2D_") + layer + "/conv' QLinearConv: direct (lanes 4, "
+                                "channel block 1), fixed-point-tflite requantisation (accumulators below 2^30), "
+                                "window dots"),
+                std::string::npos) << layer << "\n" << vww.output;
+    }
     EXPECT_EQ(vww.output.find("lanes across rows"), std::string::npos) << vww.output;
+    // Where memory comes first lanes across rows, which write over their inputs 64
+    // bytes ahead: window dots' copy of a plane (140 bytes) would lift the arena above
+    // the activation bound (the plan's refinement, driver/memory_first.h).
     const CommandResult kws_layers = plan_of("ds_cnn_kws.tflite", kws_plan);
     ASSERT_EQ(kws_layers.exit_code, 0) << kws_layers.output;
+    const bool memory = std::string(optimize) == "memory";
     for (const char* layer : {"1", "3", "5", "7"}) {
       EXPECT_NE(kws_layers.output.find(std::string("'DEPTHWISE_CONV_2D_") + layer + "/conv' QLinearConv: direct (lanes 4, "
-                                       "channel block 1), fixed-point-tflite requantisation (accumulators below 2^30), "
-                                       "lanes across rows"),
+                                       "channel block 1), fixed-point-tflite requantisation (accumulators below 2^30), " +
+                                       (memory ? "lanes across rows" : "window dots")),
                 std::string::npos) << layer << "\n" << kws_layers.output;
     }
   }
-  // The op model's two layers in every mode but size, writing over their inputs where
-  // memory comes first.
+  // The op model lanes_across_rows_periods' layers that window dots do not take: windows
+  // spanning more than 16 codes (planes 7 wide), kernel rows wider than the plane's (3x3
+  // on rows of 2), fewer than 5 taps (1x2); in every mode but size, writing over their
+  // inputs where memory comes first (its 14x6 layer and those of direct_lanes_across_rows
+  // take window dots).
   for (const char* optimize : {"memory", "balanced", "speed", "size"}) {
     TemporaryFolder folder;
-    const CommandResult across = Modelc("compile " + kTestModels + "/direct_lanes_across_rows.onnxtxt --dump-plan "
+    const CommandResult across = Modelc("compile " + kTestModels + "/lanes_across_rows_periods.onnxtxt --dump-plan "
                                         "--target thumbv8.1m.main-none-eabihf --cpu cortex-m55 --optimize " +
                                         optimize + " -o " + folder.path());
     ASSERT_EQ(across.exit_code, 0) << across.output;
     const bool size = std::string(optimize) == "size", speed = std::string(optimize) == "speed";
-    for (const char* layer : {"'Conv_15'", "'Conv_31'"}) {
+    for (const char* layer : {"'Conv_11'", "'Conv_27'", "'Conv_43'"}) {
       const std::string plan = std::string(layer) + " QLinearConv: direct (" + (size ? "" : "lanes 4, ") +
                                "channel block 1), float requantisation" + (size ? "" : ", lanes across rows") +
                                (speed ? "\n" : ", writes over its consumed input\n");
@@ -1213,6 +1232,51 @@ TEST(Cli, DepthwiseInt8OnHeliumTakesRowsFourPixelsAtATime) {
   // scatter store, a vector of offsets.
   EXPECT_TRUE(std::regex_search(kws_code.output, std::regex(R"(vstrb\.32\s+q[0-7], \[r[0-9]+, q[0-7]\])")))
       << kws_code.output;
+}
+
+// On a Cortex-M55 a depthwise layer of int8 codes whose every window lies within 16
+// consecutive codes of its plane takes window dots (NodePlan::window_dots) in every mode
+// but size: each channel's plane copied into "plane_codes" between margins of the zero
+// point's code, each window one load of 16 codes there and one VMLAV.S8 against the
+// channel's weights gathered into those lanes, the weights of taps outside a column's
+// rows zeroed by VAND and summed by VADDV for its start; uint8 codes made int8 as they
+// are copied (op model direct_lanes_across_rows' 13x6 layer). Not on a Cortex-M4.
+// Outputs: the op models direct_window_dots, direct_lanes_across_rows and
+// lanes_across_rows_periods as firmware, and the int8 networks' and TFLite models'
+// firmware checks (Cortex-M55).
+TEST(Cli, DepthwiseInt8OnHeliumDotsEachWindowAtOnce) {
+  const std::string model = kTestModels + "/direct_window_dots.onnxtxt --dump-plan --name d";
+  for (const char* optimize : {"memory", "balanced", "speed", "size"}) {
+    TemporaryFolder folder;
+    const CommandResult helium = Modelc("compile " + model + " --target thumbv8.1m.main-none-eabihf --cpu cortex-m55 "
+                                        "--optimize " + optimize + " -o " + folder.path());
+    ASSERT_EQ(helium.exit_code, 0) << helium.output;
+    const bool size = std::string(optimize) == "size";
+    for (const char* layer : {"'Conv_15'", "'Conv_31'", "'Conv_51'", "'Conv_71'", "'Conv_87'"}) {
+      const std::string plan = std::string(layer) + " QLinearConv: direct (" + (size ? "" : "lanes 4, ") +
+                               "channel block 1), float requantisation" + (size ? "" : ", window dots");
+      EXPECT_NE(helium.output.find(plan), std::string::npos) << plan << "\n" << helium.output;
+    }
+    if (size) continue;
+    // 6x6 padded: 7 codes of margin before (a row and a column), 8 after.
+    EXPECT_NE(helium.output.find("workspace plane_codes @0, 51 bytes"), std::string::npos) << helium.output;
+    const CommandResult code = RunCommand("llvm-objdump-19 -d " + folder.File("d.o"));
+    ASSERT_EQ(code.exit_code, 0) << code.output;
+    for (const char* instruction : {"vmlav.s8", "vand", "vaddv.s8"}) {
+      EXPECT_NE(code.output.find(instruction), std::string::npos) << instruction << "\n" << code.output;
+    }
+  }
+  TemporaryFolder codes;
+  const CommandResult uint8 = Modelc("compile " + kTestModels + "/direct_lanes_across_rows.onnxtxt --dump-plan "
+                                     "--target thumbv8.1m.main-none-eabihf --cpu cortex-m55 -o " + codes.path());
+  ASSERT_EQ(uint8.exit_code, 0) << uint8.output;
+  EXPECT_NE(uint8.output.find("'Conv_31' QLinearConv: direct (lanes 4, channel block 1), float requantisation, window "
+                              "dots, writes over its consumed input\n"),
+            std::string::npos) << uint8.output;
+  TemporaryFolder m4;
+  const CommandResult dsp = Modelc("compile " + model + " --target thumbv7em-none-eabihf --cpu cortex-m4 -o " + m4.path());
+  ASSERT_EQ(dsp.exit_code, 0) << dsp.output;
+  EXPECT_EQ(dsp.output.find("window dots"), std::string::npos) << dsp.output;
 }
 
 // On a Cortex-M55, window-dot gathers a window whose every tap lies at most 255 bytes

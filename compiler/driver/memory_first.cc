@@ -14,14 +14,16 @@ std::set<std::string> WorkspaceFreeKernelsAboveTheBound(const Graph& graph, cons
     const NodePlan& node_plan = plan.nodes[step];
     const ConvKernel* kernel = std::get_if<ConvKernel>(&node_plan.kernel);
     const QuantizedProductKernel* quantized = std::get_if<QuantizedProductKernel>(&node_plan.kernel);
-    const bool has_workspace_free_form = (kernel != nullptr && *kernel != ConvKernel::kDirect &&
-                                          *kernel != ConvKernel::kBlockedClipped) ||
-                                         (quantized != nullptr && *quantized != QuantizedProductKernel::kDirect);
+    const bool has_workspace_free_form =
+        (kernel != nullptr && *kernel != ConvKernel::kDirect && *kernel != ConvKernel::kBlockedClipped) ||
+        (quantized != nullptr && (*quantized != QuantizedProductKernel::kDirect || node_plan.window_dots));
     // A kernel writing over its input keeps its workspace, that is what lets it, unless
     // it can take a smaller one (NodePlan::HasNarrowerWorkspace) or its workspace-free
-    // form writes over its input as well (plane rows: a depthwise layer's direct kernel).
-    const bool workspace_lets_it_write_over = node_plan.writes_over_consumed_input && !node_plan.HasNarrowerWorkspace() &&
-                                              !(quantized != nullptr && *quantized == QuantizedProductKernel::kPlaneRows);
+    // form writes over its input as well (plane rows and window dots: a depthwise
+    // layer's direct kernel).
+    const bool workspace_lets_it_write_over =
+        node_plan.writes_over_consumed_input && !node_plan.HasNarrowerWorkspace() &&
+        !(quantized != nullptr && (*quantized == QuantizedProductKernel::kPlaneRows || node_plan.window_dots));
     if (!has_workspace_free_form || node_plan.workspace.empty() || workspace_lets_it_write_over) {
       continue;
     }

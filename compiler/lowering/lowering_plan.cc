@@ -290,6 +290,7 @@ std::string PrintLoweringPlan(const Graph& graph, const LoweringPlan& plan) {
                                            : node_plan.window_copy_unrolled ? ", window copy unrolled"
                                            : node_plan.word_rows         ? ", word rows"
                                            : node_plan.lanes_across_rows ? ", lanes across rows"
+                                           : node_plan.window_dots       ? ", window dots"
                                                                          : "",  // never two
                                            absl::StrCat(node_plan.quantized_band
                                                             ? (node_plan.window_gather_halfwords

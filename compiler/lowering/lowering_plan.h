@@ -229,6 +229,14 @@ struct NodePlan {
   // (DirectKernelLanesAcrossRows, quantized_product_lowering.h); "lanes across rows" in
   // --dump-plan.
   bool lanes_across_rows = false;
+  // The direct kernel on Helium through a depthwise layer whose windows each lie within
+  // 16 consecutive codes of their plane (DS-CNN's 3x3 on rows of 5; MobileNet's 6x6 and
+  // 3x3 planes): each channel's plane copied into "plane_codes" between margins of the
+  // zero point's code, each output pixel's window one load of 16 codes from its corner
+  // there and one VMLADAVA.S8 against the channel's weights spread over those lanes,
+  // four pixels' sums requantised as a vector (DirectKernelWindowDots,
+  // quantized_product_lowering.h); "window dots" in --dump-plan.
+  bool window_dots = false;
   // A quantised product requantised in TFLite's fixed point whose every accumulator is below 2^30
   // in magnitude (bounded from its constant weights, zero points and bias): TFLite's
   // doubled high product is then one rounding multiply of 2x (SMMULR on Arm) and its

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <initializer_list>
+#include <numeric>
 #include <vector>
 
 #include "compiler/ir/op_geometry.h"
@@ -104,8 +105,10 @@ void PlanWritingOverInput(const Graph& graph, const Node& node, const ConvGeomet
   } else if (depthwise && (kernel == QuantizedProductKernel::kDirect || kernel == QuantizedProductKernel::kPlaneRows) &&
              w.out_h * w.out_w <= w.in_h * w.in_w) {
     plan.writes_over_consumed_input = true;
-    // Plane rows copy each channel's plane before writing its output: no lead.
-    if (kernel == QuantizedProductKernel::kDirect) plan.output_lead_bytes = DepthwisePixelOverrun(w) * output_bytes;
+    // Plane rows and window dots copy each channel's plane before writing its output: no lead.
+    if (kernel == QuantizedProductKernel::kDirect && !plan.window_dots) {
+      plan.output_lead_bytes = DepthwisePixelOverrun(w) * output_bytes;
+    }
   }
 }
 
@@ -718,6 +721,40 @@ bool DirectKernelLanesAcrossRows(const ConvGeometry& g, int64_t lanes) {
   return 4 * looped_vectors >= 3 * vectors && vectors - looped_vectors <= kLanesAcrossRowsWrittenOut;
 }
 
+int64_t WindowDotsCorner(const WindowGeometry& w, int64_t pixel) {
+  return (pixel / w.out_w * w.stride_h - w.pad_top) * w.in_w + pixel % w.out_w * w.stride_w - w.pad_left;
+}
+
+uint32_t WindowDotsColumnLanes(const WindowGeometry& w, int64_t pixel) {
+  const int64_t iw = pixel % w.out_w * w.stride_w - w.pad_left;
+  uint32_t lanes = 0;
+  for (int64_t kh = 0; kh < w.kernel_h; ++kh) {
+    for (int64_t kw = 0; kw < w.kernel_w; ++kw) {
+      const int64_t column = iw + kw * w.dilation_w;
+      if (column >= 0 && column < w.in_w) lanes |= 1u << (kh * w.dilation_h * w.in_w + kw * w.dilation_w);
+    }
+  }
+  return lanes;
+}
+
+PlaneMargins WindowDotsMargins(const WindowGeometry& w) {
+  PlaneMargins margins;
+  for (int64_t p = 0; p < w.out_h * w.out_w; ++p) {
+    const int64_t corner = WindowDotsCorner(w, p);
+    margins.before = std::max(margins.before, -corner);
+    margins.after = std::max(margins.after, corner + kWindowDotsSpan - w.in_h * w.in_w);
+  }
+  return margins;
+}
+
+bool DirectKernelWindowDots(const Graph& graph, const Node& node, const ConvGeometry& g, int64_t lanes) {
+  const WindowGeometry& w = g.window;
+  return lanes > 0 && g.InChannelsPerGroup() == 1 && g.OutChannelsPerGroup() == 1 &&
+         w.kernel_h * w.kernel_w >= kWindowDotsTaps && (w.kernel_w - 1) * w.dilation_w < w.in_w &&
+         (w.kernel_h - 1) * w.dilation_h * w.in_w + (w.kernel_w - 1) * w.dilation_w + 1 <= kWindowDotsSpan &&
+         w.out_w / std::gcd(lanes, w.out_w) <= kWindowDotsRound;
+}
+
 absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node, const LoweringTarget& target,
                                            bool workspace_free, bool narrow_workspace) {
   const bool qlinear = node.op == OpKind::kQLinearConv;
@@ -753,8 +790,9 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   // DS-CNN's rows of 5, speed mode: the model 0.53 -> 0.47 M instructions, its scratch
   // 600 bytes less). Elsewhere not where memory comes first (not measured).
   const int64_t row_lanes = DirectKernelRowLanes(graph, node, g, target);
-  const bool lanes_across_rows = DirectKernelLanesAcrossRows(g, row_lanes);
-  const bool plane_rows = vectors && g.InChannelsPerGroup() == 1 && g.OutChannelsPerGroup() == 1 &&
+  const bool window_dots = !workspace_free && DirectKernelWindowDots(graph, node, g, row_lanes);
+  const bool lanes_across_rows = !window_dots && DirectKernelLanesAcrossRows(g, row_lanes);
+  const bool plane_rows = vectors && g.InChannelsPerGroup() == 1 && g.OutChannelsPerGroup() == 1 && !window_dots &&
                           (row_lanes > 0 ? g.window.stride_w == 1 && !lanes_across_rows : !target.memory_first) &&
                           g.window.spatial_rank == 2 && g.window.stride_w <= 4 && g.window.stride_h == g.window.stride_w;
   // On Arm's DSP extension without vector lanes the direct kernel's pixel pairs beat the
@@ -929,6 +967,12 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
     plan.pairs_at_borders = plan.tiles.pixels == 2 && DirectKernelPairsAtBorders(g.window);
     plan.word_rows = DirectKernelWordRows(graph, node, g, target);
     plan.lanes_across_rows = lanes_across_rows;
+    plan.window_dots = window_dots;
+    if (window_dots) {
+      const PlaneMargins margins = WindowDotsMargins(g.window);
+      plan.workspace.push_back(
+          {"plane_codes", 0, margins.before + g.window.in_h * g.window.in_w + margins.after});
+    }
   }
   if (target.memory_first && qlinear) {
     PlanWritingOverInput(graph, node, g, ByteSize(graph.value(node.outputs[0]).type.element_type), workspace_free,

@@ -250,6 +250,44 @@ struct VectorRange {
   int64_t first = 0, end = 0;
 };
 VectorRange LanesAcrossRowsLooped(const WindowGeometry& w, int64_t lanes);
+// Whether the row lanes (`lanes` of them) take each output pixel's window as one vector
+// instead (NodePlan::window_dots), in every mode they run in: a depthwise layer (one
+// input and one output channel a group), kernels of at least kWindowDotsTaps taps whose
+// rows are narrower than the input's (so that no two taps share a lane) and whose
+// every window lies within kWindowDotsSpan consecutive codes of its plane, (kernel_h -
+// 1) * dilation_h * in_w + (kernel_w - 1) * dilation_w + 1 of them (3x3 kernels on
+// planes at most 6 wide: DS-CNN's 25x5, MobileNet's 6x6 and 3x3), rounds of at most
+// kWindowDotsRound vectors. Each channel's plane is copied into "plane_codes" as int8
+// codes (uint8 ones less 128) between margins of the zero point's code
+// (WindowDotsMargins), then each
+// pixel's sum is one load of the 16 codes from its window's corner (WindowDotsCorner) and
+// one VMLADAVA.S8 against the channel's weights at their lanes, tap (kh, kw) at lane kh *
+// dilation_h * in_w + kw * dilation_w, zeros elsewhere: 9 products an instruction for a
+// 3x3 kernel, where the row lanes' VMLA takes 4. A tap above or below the image reads
+// the margins' zero point, which adds nothing once the sums start at -x_zero_point times
+// the weights; one left or right of its row (a neighbouring row's code) is dropped, its
+// weight zeroed for the pixels of that output column. So the lanes' taps depend on their
+// columns alone, and the vectors of consecutive pixels loop through the plane by rounds
+// of out_w / gcd(lanes, out_w) vectors, after which the columns repeat.
+bool DirectKernelWindowDots(const Graph& graph, const Node& node, const ConvGeometry& g, int64_t lanes);
+inline constexpr int64_t kWindowDotsSpan = 16;  // Helium's int8 lanes
+// Kernels of fewer taps keep the row lanes: a pixel's load, VMLADAVA and share of the
+// VMOVs that gather four sums into a vector cost what 5 taps' VMLAs and loads do for
+// four pixels at once.
+inline constexpr int64_t kWindowDotsTaps = 5;
+inline constexpr int64_t kWindowDotsRound = 8;
+// Where output pixel `pixel` (oh * out_w + ow) of a plane has its window's corner, tap
+// (0, 0): (oh * stride_h - pad_top) * in_w + ow * stride_w - pad_left from the input
+// plane's first code (before it, or in a row's border, where the window is padded).
+int64_t WindowDotsCorner(const WindowGeometry& w, int64_t pixel);
+// The lanes (a bit each) of that pixel's taps whose columns lie inside the image.
+uint32_t WindowDotsColumnLanes(const WindowGeometry& w, int64_t pixel);
+// The codes of the zero point before and after the plane in "plane_codes": as far as
+// any pixel's 16 codes reach before its first and past its last code.
+struct PlaneMargins {
+  int64_t before = 0, after = 0;
+};
+PlaneMargins WindowDotsMargins(const WindowGeometry& w);
 int64_t WindowDotTaps(int64_t taps);  // taps rounded up to whole vectors
 // The byte offset of tap `tap` of a window of 8-bit codes (the weights' order: (c *
 // kernel_h + kh) * kernel_w + kw) from its corner: c * in_h * in_w + kh * dilation_h *

@@ -20,8 +20,10 @@
 // Both ops live here: shape rule, reference and kernel (the hooks of own_op_hooks.h).
 #include <array>
 #include <functional>
+#include <map>
 #include <numeric>
 #include <optional>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "llvm/IR/InlineAsm.h"
@@ -283,10 +285,11 @@ class ChannelOutput {
   // Whether FinishLanes can finish a vector of one channel's sums: a QLinearConv
   // without a fused sum (whose addend is read per element).
   bool FinishesLanes() const { return g_.y && !g_.sum; }
-  // Those sums plus the channel's bias, requantised: a vector of the output type.
-  llvm::Value* FinishLanes(llvm::Value* sums) {
-    return requantizer_->Apply(channel_, k_.b.CreateAdd(sums, SplatLike(k_.b, sums, bias_)), y_zero_point_,
-                               g_.y->type);
+  // Those sums plus the channel's bias (`bias_in_sums`: already in them), requantised:
+  // a vector of the output type.
+  llvm::Value* FinishLanes(llvm::Value* sums, bool bias_in_sums = false) {
+    if (!bias_in_sums) sums = k_.b.CreateAdd(sums, SplatLike(k_.b, sums, bias_));
+    return requantizer_->Apply(channel_, sums, y_zero_point_, g_.y->type);
   }
   // The values to store for a vector of the sums of `lanes` channels from `first` of
   // image n at pixel `pixel` (the prepared biases added): a vector of the output type,
@@ -331,11 +334,12 @@ class ChannelOutput {
   }
   // A vector of one channel's sums for `valid` consecutive output elements from `at` (an
   // Index() integer), finished as Finish finishes each: a vector of the output type. A
-  // QLinearConv's only (y given). With `lane_mask`, the lanes it sets are those.
+  // QLinearConv's only (y given). With `lane_mask`, the lanes it sets are those;
+  // `bias_in_sums`: the sums started at the bias.
   llvm::Value* FinishConsecutiveLanes(llvm::Value* sums, llvm::Value* at, int64_t valid,
-                                      llvm::Value* lane_mask = nullptr) {
+                                      llvm::Value* lane_mask = nullptr, bool bias_in_sums = false) {
     llvm::IRBuilder<>& b = k_.b;
-    llvm::Value* y = FinishLanes(sums);
+    llvm::Value* y = FinishLanes(sums, bias_in_sums);
     if (!g_.sum) return y;
     const int64_t lanes = llvm::cast<llvm::FixedVectorType>(sums->getType())->getNumElements();
     auto* addend_type = llvm::FixedVectorType::get(k_.Elem(g_.addend_type), lanes);
@@ -2035,6 +2039,149 @@ void EmitDirectLanesAcrossRowsConv(KernelContext& k, const QuantizedConvGeometry
   }, /*allow_unrolling=*/false);
 }
 
+// NodePlan::window_dots (DirectKernelWindowDots): each channel's input plane copied
+// into "plane_codes" as int8 codes (uint8 ones less 128, VEOR: VMLADAVA.S8 multiplies
+// signed bytes) between margins of the zero point's code (the same; WindowDotsMargins:
+// filled once), then output pixel p's window is the kWindowDotsSpan codes from its corner
+// (WindowDotsCorner) there, one load, summed by one VMLADAVA.S8 against the channel's
+// weights gathered once into the same lanes (tap (kh, kw) at lane kh * dilation_h * in_w
+// + kw * dilation_w, zeros between). A tap above or below the image reads the zero
+// point's code in the margins; one left or right of its row, a neighbouring row's code,
+// is dropped: the pixel takes the weights of its column's taps inside alone
+// (WindowDotsColumnLanes), and its sum starts at the bias less x_zero_point times those.
+// Four consecutive pixels of the output plane, whatever their rows, are a vector of sums
+// requantised and stored at once, by rounds of out_w / gcd(lanes, out_w) vectors after
+// which the lanes' columns repeat: each vector's starts are made once a channel. The
+// copy lets the output plane lie over the input's (no lead).
+void EmitDirectWindowDotsConv(KernelContext& k, const QuantizedConvGeometry& g) {
+  const WindowGeometry& s = g.conv.window;
+  llvm::IRBuilder<>& b = k.b;
+  const int64_t lanes = k.plan.tiles.lanes, in_pixels = s.in_h * s.in_w, out_pixels = s.out_h * s.out_w;
+  const int64_t taps = s.kernel_h * s.kernel_w, vectors = (out_pixels + lanes - 1) / lanes;
+  const PlaneMargins margins = WindowDotsMargins(s);
+  llvm::Type* i8 = b.getInt8Ty();
+  llvm::Type* i32 = b.getInt32Ty();
+  auto* codes_type = llvm::FixedVectorType::get(i8, kWindowDotsSpan);
+  auto* sums_type = llvm::FixedVectorType::get(i32, lanes);
+  auto lane_mask = [&](int64_t count) {  // the first `count` lanes of 16
+    std::vector<llvm::Constant*> on;
+    for (int64_t lane = 0; lane < kWindowDotsSpan; ++lane) on.push_back(b.getInt1(lane < count));
+    return llvm::ConstantVector::get(on);
+  };
+  auto lane_bytes = [&](uint32_t bits) {  // all ones in the lanes of `bits`
+    std::vector<llvm::Constant*> on;
+    for (int64_t lane = 0; lane < kWindowDotsSpan; ++lane) on.push_back(b.getInt8((bits >> lane) & 1 ? 0xff : 0));
+    return llvm::ConstantVector::get(on);
+  };
+  // The weights' gather: tap t = kh * kernel_w + kw into its lane, zeros between.
+  std::vector<llvm::Constant*> tap_of_lane(kWindowDotsSpan, b.getInt8(0)), tap_lanes(kWindowDotsSpan, b.getInt1(false));
+  for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
+    for (int64_t kw = 0; kw < s.kernel_w; ++kw) {
+      const int64_t lane = kh * s.dilation_h * s.in_w + kw * s.dilation_w;
+      tap_of_lane[lane] = b.getInt8(static_cast<uint8_t>(kh * s.kernel_w + kw));
+      tap_lanes[lane] = b.getInt1(true);
+    }
+  }
+  std::set<uint32_t> column_sets;
+  for (int64_t p = 0; p < out_pixels; ++p) column_sets.insert(WindowDotsColumnLanes(s, p));
+  const int64_t code_offset = g.x_type == DataType::kUInt8 ? 128 : 0;
+  llvm::Value* x_zero_point = b.CreateSub(EmitLoadZeroPoint(k, g.x, k.Int(0)), b.getInt32(code_offset));
+  llvm::Value* zero_point_codes = b.CreateVectorSplat(kWindowDotsSpan, b.CreateTrunc(x_zero_point, i8));
+  llvm::Value* plane_codes = k.Workspace("plane_codes", margins.before + in_pixels + margins.after);
+  llvm::Value* plane = b.CreateInBoundsGEP(i8, plane_codes, k.Int(margins.before));
+  // Stores `count` bytes of `codes` vectors (or copies them from `from`) at `to`, 16 at a
+  // time, the last ones masked.
+  auto fill = [&](llvm::Value* to, int64_t count, llvm::Value* from) {
+    for (int64_t at = 0; at < count; at += kWindowDotsSpan) {
+      const int64_t bytes = std::min(kWindowDotsSpan, count - at);
+      llvm::Value* codes = zero_point_codes;
+      if (from) {
+        llvm::Value* source = b.CreateInBoundsGEP(i8, from, k.Int(at));
+        codes = bytes == kWindowDotsSpan ? b.CreateAlignedLoad(codes_type, source, llvm::Align(1))
+                                         : static_cast<llvm::Value*>(b.CreateMaskedLoad(
+                                               codes_type, source, llvm::Align(1), lane_mask(bytes), zero_point_codes));
+        if (code_offset != 0) codes = b.CreateXor(codes, b.CreateVectorSplat(kWindowDotsSpan, b.getInt8(0x80)));
+      }
+      llvm::Value* target = b.CreateInBoundsGEP(i8, to, k.Int(at));
+      if (bytes == kWindowDotsSpan) b.CreateAlignedStore(codes, target, llvm::Align(1));
+      else b.CreateMaskedStore(codes, target, llvm::Align(1), lane_mask(bytes));
+    }
+  };
+  fill(plane_codes, margins.before, nullptr);
+  fill(b.CreateInBoundsGEP(i8, plane, k.Int(in_pixels)), margins.after, nullptr);
+  const int64_t period = s.out_w / std::gcd(lanes, s.out_w), round_pixels = period * lanes;
+  const int64_t rounds = out_pixels / round_pixels, round_codes = round_pixels / s.out_w * s.stride_h * s.in_w;
+  ChannelOutput output(k, g);
+  llvm::Value* n = k.Int(0);  // one image (DirectKernelRowLanes)
+  k.Loop(s.channels, [&](llvm::Value* m) {
+    output.Channel(m);
+    fill(plane, in_pixels, b.CreateInBoundsGEP(i8, k.in[g.x_input], b.CreateMul(m, k.Int(in_pixels))));
+    llvm::Value* weights =
+        EmitByteGather(b, codes_type, b.CreateInBoundsGEP(i8, k.in[g.w_input], b.CreateMul(m, k.Int(taps))),
+                       llvm::ConstantVector::get(tap_of_lane), llvm::ConstantVector::get(tap_lanes),
+                       /*signed_bytes=*/true);
+    // For each column's taps inside: the weights of those taps alone (a VAND: as a select
+    // LLVM moved the bytes lane by lane) and -x_zero_point times them.
+    llvm::Value* minus_zero_point = b.CreateNeg(x_zero_point);
+    std::map<uint32_t, llvm::Value*> kept_weights, starts;
+    for (uint32_t inside : column_sets) {
+      llvm::Value* kept = b.CreateAnd(weights, lane_bytes(inside));
+      kept_weights[inside] = kept;
+      starts[inside] = b.CreateMul(
+          minus_zero_point, b.CreateAddReduce(b.CreateSExt(kept, llvm::FixedVectorType::get(i32, kWindowDotsSpan))));
+    }
+    // Each round's vectors' starts, the bias in them.
+    std::vector<llvm::Value*> round_starts;
+    for (int64_t v = 0; v < period; ++v) {
+      llvm::Value* vector = llvm::PoisonValue::get(sums_type);
+      for (int64_t l = 0; l < lanes; ++l) {
+        vector = b.CreateInsertElement(vector, starts[WindowDotsColumnLanes(s, v * lanes + l)], l);
+      }
+      round_starts.push_back(b.CreateAdd(vector, b.CreateVectorSplat(lanes, output.Bias())));
+    }
+    // The vector of pixels from round_pixels * round + v * lanes (pixel p of it at
+    // corner(p) + round * round_codes), lanes past the plane's last pixel neither
+    // computed nor stored.
+    auto vector_at = [&](llvm::Value* round, int64_t v) {
+      llvm::Value* sums = llvm::Constant::getNullValue(sums_type);
+      const int64_t valid = std::min(lanes, out_pixels - v * lanes);
+      llvm::Value* round_plane = b.CreateGEP(i8, plane, b.CreateMul(round, k.Int(round_codes)));
+      for (int64_t l = 0; l < valid; ++l) {
+        const int64_t p = v * lanes + l;
+        // Not inbounds: a corner in the border lies before the plane.
+        llvm::Value* codes = b.CreateAlignedLoad(codes_type, b.CreateGEP(i8, round_plane, k.Int(WindowDotsCorner(s, p))),
+                                                 llvm::Align(1));
+        // Signed (unsigned 0), adding (subtract 0), lane by lane (exchange 0).
+        llvm::Value* sum = b.CreateIntrinsic(
+            llvm::Intrinsic::arm_mve_vmldava, {codes_type},
+            {b.getInt32(0), b.getInt32(0), b.getInt32(0), b.getInt32(0), codes,
+             kept_weights[WindowDotsColumnLanes(s, p)]});
+        sums = b.CreateInsertElement(sums, sum, l);
+      }
+      sums = b.CreateAdd(sums, round_starts[v % period]);
+      llvm::Value* real = nullptr;
+      if (valid < lanes) {
+        std::vector<llvm::Constant*> bits;
+        for (int64_t l = 0; l < lanes; ++l) bits.push_back(b.getInt1(l < valid));
+        real = llvm::ConstantVector::get(bits);
+      }
+      llvm::Value* position =
+          output.Position(n, m, b.CreateAdd(b.CreateMul(round, k.Int(round_pixels)), k.Int(v * lanes)));
+      llvm::Value* y = output.FinishConsecutiveLanes(sums, position, valid, real, /*bias_in_sums=*/true);
+      llvm::Value* to = b.CreateInBoundsGEP(k.Elem(output.Type()), k.out[0], position);
+      if (real) b.CreateMaskedStore(y, to, llvm::Align(1), real);
+      else b.CreateAlignedStore(y, to, llvm::Align(1));
+    };
+    if (rounds > 0) {
+      k.Loop(rounds, [&](llvm::Value* round) {
+        for (int64_t v = 0; v < period; ++v) vector_at(round, v);
+      }, /*allow_unrolling=*/false);
+    }
+    // The vectors past the last round: the round's first ones' columns, at its offsets.
+    for (int64_t v = rounds * period; v < vectors; ++v) vector_at(k.Int(0), v);
+  }, /*allow_unrolling=*/false);
+}
+
 // The direct kernel's rows of at most this many pixels are written out pair by pair.
 constexpr int64_t kDirectWrittenOutColumns = 5;
 
@@ -2403,6 +2550,13 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
     return absl::OkStatus();
   }
   if (k.plan.tiles.lanes > 0) {
+    if (k.plan.window_dots) {
+      if (!DirectKernelWindowDots(k.graph, k.node, g.conv, k.plan.tiles.lanes)) {
+        return absl::InternalError("the plan runs window dots where they do not apply");
+      }
+      EmitDirectWindowDotsConv(k, g);
+      return absl::OkStatus();
+    }
     if (!k.plan.lanes_across_rows) {
       EmitDirectRowLanesConv(k, g);
       return absl::OkStatus();
