@@ -1251,10 +1251,14 @@ TEST(Cli, DepthwiseInt8OnHeliumDotsEachWindowAtOnce) {
     const CommandResult helium = Modelc("compile " + model + " --target thumbv8.1m.main-none-eabihf --cpu cortex-m55 "
                                         "--optimize " + optimize + " -o " + folder.path());
     ASSERT_EQ(helium.exit_code, 0) << helium.output;
-    const bool size = std::string(optimize) == "size";
-    for (const char* layer : {"'Conv_15'", "'Conv_31'", "'Conv_51'", "'Conv_71'", "'Conv_87'"}) {
+    const bool size = std::string(optimize) == "size", speed = std::string(optimize) == "speed";
+    // Where memory comes first each writes exactly over its input (no lead: the plane
+    // is copied first), also at stride 2; the fused sum's (Conv_135) over its addend.
+    for (const char* layer : {"'Conv_15'", "'Conv_31'", "'Conv_51'", "'Conv_71'", "'Conv_87'", "'Conv_103'",
+                              "'Conv_119'", "'Conv_135'"}) {
       const std::string plan = std::string(layer) + " QLinearConv: direct (" + (size ? "" : "lanes 4, ") +
-                               "channel block 1), float requantisation" + (size ? "" : ", window dots");
+                               "channel block 1), float requantisation" + (size ? "" : ", window dots") +
+                               (speed ? "\n" : ", writes over its consumed input\n");
       EXPECT_NE(helium.output.find(plan), std::string::npos) << plan << "\n" << helium.output;
     }
     if (size) continue;
@@ -1270,9 +1274,21 @@ TEST(Cli, DepthwiseInt8OnHeliumDotsEachWindowAtOnce) {
   const CommandResult uint8 = Modelc("compile " + kTestModels + "/direct_lanes_across_rows.onnxtxt --dump-plan "
                                      "--target thumbv8.1m.main-none-eabihf --cpu cortex-m55 -o " + codes.path());
   ASSERT_EQ(uint8.exit_code, 0) << uint8.output;
-  EXPECT_NE(uint8.output.find("'Conv_31' QLinearConv: direct (lanes 4, channel block 1), float requantisation, window "
-                              "dots, writes over its consumed input\n"),
+  for (const char* layer : {"'Conv_15'", "'Conv_31'"}) {  // 17x5 int8 with a bias, 13x6 uint8
+    const std::string plan = std::string(layer) + " QLinearConv: direct (lanes 4, channel block 1), float "
+                             "requantisation, window dots, writes over its consumed input\n";
+    EXPECT_NE(uint8.output.find(plan), std::string::npos) << plan << "\n" << uint8.output;
+  }
+  EXPECT_NE(uint8.output.find("'Conv_48' QLinearConv: direct (lanes 4, channel block 1), float requantisation, window "
+                              "dots\n"),  // 20x3 with a fused sum
             std::string::npos) << uint8.output;
+  TemporaryFolder periods;
+  const CommandResult wide = Modelc("compile " + kTestModels + "/lanes_across_rows_periods.onnxtxt --dump-plan "
+                                    "--target thumbv8.1m.main-none-eabihf --cpu cortex-m55 -o " + periods.path());
+  ASSERT_EQ(wide.exit_code, 0) << wide.output;
+  EXPECT_NE(wide.output.find("'Conv_59' QLinearConv: direct (lanes 4, channel block 1), float requantisation, window "
+                             "dots, writes over its consumed input\n"),  // 14x6 uint8
+            std::string::npos) << wide.output;
   TemporaryFolder m4;
   const CommandResult dsp = Modelc("compile " + model + " --target thumbv7em-none-eabihf --cpu cortex-m4 -o " + m4.path());
   ASSERT_EQ(dsp.exit_code, 0) << dsp.output;

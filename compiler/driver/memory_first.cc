@@ -21,9 +21,9 @@ std::set<std::string> WorkspaceFreeKernelsAboveTheBound(const Graph& graph, cons
     // it can take a smaller one (NodePlan::HasNarrowerWorkspace) or its workspace-free
     // form writes over its input as well (plane rows and window dots: a depthwise
     // layer's direct kernel).
-    const bool workspace_lets_it_write_over =
-        node_plan.writes_over_consumed_input && !node_plan.HasNarrowerWorkspace() &&
-        !(quantized != nullptr && (*quantized == QuantizedProductKernel::kPlaneRows || node_plan.window_dots));
+    const bool workspace_lets_it_write_over = node_plan.writes_over_consumed_input &&
+                                              !node_plan.HasNarrowerWorkspace() &&
+                                              !node_plan.WorkspaceFreeFormWritesOver();
     if (!has_workspace_free_form || node_plan.workspace.empty() || workspace_lets_it_write_over) {
       continue;
     }

@@ -19,6 +19,11 @@
 
 namespace modelc {
 
+bool NodePlan::WorkspaceFreeFormWritesOver() const {
+  const auto* quantized = std::get_if<QuantizedProductKernel>(&kernel);
+  return quantized && (*quantized == QuantizedProductKernel::kPlaneRows || window_dots);
+}
+
 bool NodePlan::HasNarrowerWorkspace() const {
   const auto* quantized = std::get_if<QuantizedProductKernel>(&kernel);
   return quantized && ((*quantized == QuantizedProductKernel::kDspPairs && tiles.pixels > 1 && !int8_window_codes) ||

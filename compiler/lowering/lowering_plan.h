@@ -196,7 +196,7 @@ struct NodePlan {
   // one VSTRB.8 scatter (quantized_product_lowering.h: whole runs of 16 channels a
   // group, at most 17 kernel positions), not code by code.
   bool window_copy_gathers = false;
-  // What a codes kernel (int8_window_codes, kChannelLanes, kPixelLanes) subtracts from each input code
+  // What a codes kernel (int8_window_codes, kChannelLanes, kPixelLanes, window_dots) subtracts from each input code
   // to store it in its window, and so how much of each sum the prepared bias
   // "bias_folded" takes off with the zero point's share: 128 for uint8 codes kept as
   // int8 (Helium's signed products), -128 for int8 codes kept as uint8 (VPDPBUSD's
@@ -235,7 +235,8 @@ struct NodePlan {
   // zero point's code, each output pixel's window one load of 16 codes from its corner
   // there and one VMLADAVA.S8 against the channel's weights spread over those lanes,
   // four pixels' sums requantised as a vector (DirectKernelWindowDots,
-  // quantized_product_lowering.h); "window dots" in --dump-plan.
+  // quantized_product_lowering.h; uint8 codes less window_code_offset, 128); "window
+  // dots" in --dump-plan.
   bool window_dots = false;
   // A quantised product requantised in TFLite's fixed point whose every accumulator is below 2^30
   // in magnitude (bounded from its constant weights, zero points and bias): TFLite's
@@ -250,6 +251,11 @@ struct NodePlan {
   // where the pairs' code is smaller (TFLite MobileNet on a Cortex-M55: 66 bytes).
   bool requantization_planes = false;
 
+  // Whether the plan's refinement may take this kernel's workspace away where it lifts
+  // the arena above the activation bound, the workspace-free form writing over the input
+  // too: plane rows and window dots, whose workspace-free form is the depthwise layer's
+  // direct kernel (driver/memory_first.cc).
+  bool WorkspaceFreeFormWritesOver() const;
   int64_t WorkspaceBytes() const;
   const WorkspaceBuffer* FindWorkspace(std::string_view name) const;
   const PreparedConstant* FindConstant(std::string_view role) const;

@@ -725,13 +725,17 @@ int64_t WindowDotsCorner(const WindowGeometry& w, int64_t pixel) {
   return (pixel / w.out_w * w.stride_h - w.pad_top) * w.in_w + pixel % w.out_w * w.stride_w - w.pad_left;
 }
 
+int64_t WindowDotsLane(const WindowGeometry& w, int64_t kh, int64_t kw) {
+  return kh * w.dilation_h * w.in_w + kw * w.dilation_w;
+}
+
 uint32_t WindowDotsColumnLanes(const WindowGeometry& w, int64_t pixel) {
   const int64_t iw = pixel % w.out_w * w.stride_w - w.pad_left;
   uint32_t lanes = 0;
   for (int64_t kh = 0; kh < w.kernel_h; ++kh) {
     for (int64_t kw = 0; kw < w.kernel_w; ++kw) {
       const int64_t column = iw + kw * w.dilation_w;
-      if (column >= 0 && column < w.in_w) lanes |= 1u << (kh * w.dilation_h * w.in_w + kw * w.dilation_w);
+      if (column >= 0 && column < w.in_w) lanes |= 1u << WindowDotsLane(w, kh, kw);
     }
   }
   return lanes;
@@ -747,11 +751,11 @@ PlaneMargins WindowDotsMargins(const WindowGeometry& w) {
   return margins;
 }
 
-bool DirectKernelWindowDots(const Graph& graph, const Node& node, const ConvGeometry& g, int64_t lanes) {
+bool DirectKernelWindowDots(const ConvGeometry& g, int64_t lanes) {
   const WindowGeometry& w = g.window;
   return lanes > 0 && g.InChannelsPerGroup() == 1 && g.OutChannelsPerGroup() == 1 &&
          w.kernel_h * w.kernel_w >= kWindowDotsTaps && (w.kernel_w - 1) * w.dilation_w < w.in_w &&
-         (w.kernel_h - 1) * w.dilation_h * w.in_w + (w.kernel_w - 1) * w.dilation_w + 1 <= kWindowDotsSpan &&
+         WindowDotsLane(w, w.kernel_h - 1, w.kernel_w - 1) < kWindowDotsSpan &&
          w.out_w / std::gcd(lanes, w.out_w) <= kWindowDotsRound;
 }
 
@@ -790,7 +794,7 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   // DS-CNN's rows of 5, speed mode: the model 0.53 -> 0.47 M instructions, its scratch
   // 600 bytes less). Elsewhere not where memory comes first (not measured).
   const int64_t row_lanes = DirectKernelRowLanes(graph, node, g, target);
-  const bool window_dots = !workspace_free && DirectKernelWindowDots(graph, node, g, row_lanes);
+  const bool window_dots = !workspace_free && DirectKernelWindowDots(g, row_lanes);
   const bool lanes_across_rows = !window_dots && DirectKernelLanesAcrossRows(g, row_lanes);
   const bool plane_rows = vectors && g.InChannelsPerGroup() == 1 && g.OutChannelsPerGroup() == 1 && !window_dots &&
                           (row_lanes > 0 ? g.window.stride_w == 1 && !lanes_across_rows : !target.memory_first) &&
@@ -969,6 +973,7 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
     plan.lanes_across_rows = lanes_across_rows;
     plan.window_dots = window_dots;
     if (window_dots) {
+      plan.window_code_offset = x_type == DataType::kUInt8 ? 128 : 0;  // int8 codes
       const PlaneMargins margins = WindowDotsMargins(g.window);
       plan.workspace.push_back(
           {"plane_codes", 0, margins.before + g.window.in_h * g.window.in_w + margins.after});

@@ -212,7 +212,8 @@ bool DirectKernelWordRows(const Graph& graph, const Node& node, const ConvGeomet
 // point 0, one image, not under --optimize size. That is the depthwise layers of 3x3
 // kernels or smaller at stride 2 in every mode, and at stride 1 where memory comes
 // first and plane rows' padded plane would lift the arena above the activation bound,
-// or in every mode where the lanes run across rows (DirectKernelLanesAcrossRows);
+// or in every mode where the lanes run across rows (DirectKernelLanesAcrossRows); where
+// window dots apply (DirectKernelWindowDots) they take the depthwise layers instead;
 // grouped convolutions the DSP pairs would take; and any such convolution whose
 // window-dot window buffer would lift the arena where it reads neither by channel runs
 // nor by gathers. Each tap is then one load
@@ -225,7 +226,8 @@ int64_t DirectKernelRowLanes(const Graph& graph, const Node& node, const ConvGeo
                              const LoweringTarget& target);
 inline constexpr int64_t kDirectLanesTaps = 9;  // 3x3: a depthwise layer's weights stay in registers
 // Whether the row lanes (`lanes` of them) run through the plane across rows instead
-// (NodePlan::lanes_across_rows), in every mode, in place of plane rows too: a depthwise
+// (NodePlan::lanes_across_rows), in every mode, in place of plane rows too, where window
+// dots do not take the layer (DirectKernelWindowDots): a depthwise
 // layer (one input and one output channel a group) at stride 1 without dilation whose
 // output plane is its input's size, with rows narrower than two vectors that leave
 // lanes of their last vector idle (DS-CNN's 5 columns: 2 vectors a row for 5 pixels;
@@ -251,13 +253,16 @@ struct VectorRange {
 };
 VectorRange LanesAcrossRowsLooped(const WindowGeometry& w, int64_t lanes);
 // Whether the row lanes (`lanes` of them) take each output pixel's window as one vector
-// instead (NodePlan::window_dots), in every mode they run in: a depthwise layer (one
-// input and one output channel a group), kernels of at least kWindowDotsTaps taps whose
-// rows are narrower than the input's (so that no two taps share a lane) and whose
-// every window lies within kWindowDotsSpan consecutive codes of its plane, (kernel_h -
-// 1) * dilation_h * in_w + (kernel_w - 1) * dilation_w + 1 of them (3x3 kernels on
-// planes at most 6 wide: DS-CNN's 25x5, MobileNet's 6x6 and 3x3), rounds of at most
-// kWindowDotsRound vectors. Each channel's plane is copied into "plane_codes" as int8
+// instead (NodePlan::window_dots), in every mode they run in where the plan allows a
+// workspace: a depthwise layer (one input and one output channel a group), kernels of at
+// least kWindowDotsTaps taps whose rows reach no farther than the input's (so that no two
+// taps share a lane, WindowDotsLane) and whose every window lies within kWindowDotsSpan
+// consecutive codes of its plane, (kernel_h - 1) * dilation_h * in_w + (kernel_w - 1) *
+// dilation_w + 1 of them (3x3 kernels on planes at most 6 wide: DS-CNN's 25x5,
+// MobileNet's 6x6 and 3x3; kernels of one row on rows of any width), rounds of at most
+// kWindowDotsRound vectors. Where memory comes first and the copy lifts the arena above
+// the activation bound, the plan's refinement takes the row lanes instead
+// (NodePlan::WorkspaceFreeFormWritesOver). Each channel's plane is copied into "plane_codes" as int8
 // codes (uint8 ones less 128) between margins of the zero point's code
 // (WindowDotsMargins), then each
 // pixel's sum is one load of the 16 codes from its window's corner (WindowDotsCorner) and
@@ -269,7 +274,9 @@ VectorRange LanesAcrossRowsLooped(const WindowGeometry& w, int64_t lanes);
 // weight zeroed for the pixels of that output column. So the lanes' taps depend on their
 // columns alone, and the vectors of consecutive pixels loop through the plane by rounds
 // of out_w / gcd(lanes, out_w) vectors, after which the columns repeat.
-bool DirectKernelWindowDots(const Graph& graph, const Node& node, const ConvGeometry& g, int64_t lanes);
+bool DirectKernelWindowDots(const ConvGeometry& g, int64_t lanes);
+// The lane of tap (kh, kw) in a window's 16 codes: kh * dilation_h * in_w + kw * dilation_w.
+int64_t WindowDotsLane(const WindowGeometry& w, int64_t kh, int64_t kw);
 inline constexpr int64_t kWindowDotsSpan = 16;  // Helium's int8 lanes
 // Kernels of fewer taps keep the row lanes: a pixel's load, VMLADAVA and share of the
 // VMOVs that gather four sums into a vector cost what 5 taps' VMLAs and loads do for
