@@ -782,7 +782,8 @@ TEST(Cli, Int8MatrixProductsOnHeliumAreRowDots) {
   const CommandResult disassembly = RunCommand("llvm-objdump-19 -d " + m55.File("r.o"));
   ASSERT_EQ(disassembly.exit_code, 0) << disassembly.output;
   EXPECT_NE(disassembly.output.find("vmlava.s8"), std::string::npos) << disassembly.output;
-  const CommandResult dsp = Modelc("compile " + model + " --target thumbv7em-none-eabihf --cpu cortex-m4 -o " + m4.path());
+  const CommandResult dsp =
+      Modelc("compile " + model + " --target thumbv7em-none-eabihf --cpu cortex-m4 -o " + m4.path());
   ASSERT_EQ(dsp.exit_code, 0) << dsp.output;
   EXPECT_EQ(dsp.output.find("row-dot"), std::string::npos) << dsp.output;
   // Each column keeps its own accumulating VMLAVA through the loop, also where the

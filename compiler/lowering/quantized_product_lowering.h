@@ -262,13 +262,12 @@ VectorRange LanesAcrossRowsLooped(const WindowGeometry& w, int64_t lanes);
 // MobileNet's 6x6 and 3x3; kernels of one row on rows of any width), rounds of at most
 // kWindowDotsRound vectors. Where memory comes first and the copy lifts the arena above
 // the activation bound, the plan's refinement takes the row lanes instead
-// (NodePlan::WorkspaceFreeFormWritesOver). Each channel's plane is copied into "plane_codes" as int8
-// codes (uint8 ones less 128) between margins of the zero point's code
-// (WindowDotsMargins), then each
-// pixel's sum is one load of the 16 codes from its window's corner (WindowDotsCorner) and
-// one VMLADAVA.S8 against the channel's weights at their lanes, tap (kh, kw) at lane kh *
-// dilation_h * in_w + kw * dilation_w, zeros elsewhere: 9 products an instruction for a
-// 3x3 kernel, where the row lanes' VMLA takes 4. A tap above or below the image reads
+// (NodePlan::WorkspaceFreeFormWritesOver). Each channel's plane is copied into
+// "plane_codes" as int8 codes (uint8 ones less 128) between margins of the zero point's
+// code (WindowDotsMargins), then each pixel's sum is one load of the 16 codes from its
+// window's corner (WindowDotsCorner) and one VMLADAVA.S8 against the channel's weights at
+// their lanes (WindowDotsLane), zeros elsewhere: 9 products an instruction for a 3x3
+// kernel, where the row lanes' VMLA takes 4. A tap above or below the image reads
 // the margins' zero point, which adds nothing once the sums start at -x_zero_point times
 // the weights; one left or right of its row (a neighbouring row's code) is dropped, its
 // weight zeroed for the pixels of that output column. So the lanes' taps depend on their

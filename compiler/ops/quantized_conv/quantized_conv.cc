@@ -2101,7 +2101,8 @@ void EmitDirectWindowDotsConv(KernelContext& k, const QuantizedConvGeometry& g) 
                                          : static_cast<llvm::Value*>(b.CreateMaskedLoad(
                                                codes_type, source, llvm::Align(1), lane_mask(bytes), zero_point_codes));
         if (code_offset != 0) {  // (a VEOR of 0x80)
-          codes = b.CreateSub(codes, b.CreateVectorSplat(kWindowDotsSpan, b.getInt8(static_cast<uint8_t>(code_offset))));
+          llvm::Value* offset = b.getInt8(static_cast<uint8_t>(code_offset));
+          codes = b.CreateSub(codes, b.CreateVectorSplat(kWindowDotsSpan, offset));
         }
       }
       llvm::Value* target = b.CreateInBoundsGEP(i8, to, k.Int(at));
@@ -2151,8 +2152,8 @@ void EmitDirectWindowDotsConv(KernelContext& k, const QuantizedConvGeometry& g) 
       for (int64_t l = 0; l < valid; ++l) {
         const int64_t p = v * lanes + l;
         // Not inbounds: a corner in the border lies before the plane.
-        llvm::Value* codes = b.CreateAlignedLoad(codes_type, b.CreateGEP(i8, round_plane, k.Int(WindowDotsCorner(s, p))),
-                                                 llvm::Align(1));
+        llvm::Value* corner = b.CreateGEP(i8, round_plane, k.Int(WindowDotsCorner(s, p)));
+        llvm::Value* codes = b.CreateAlignedLoad(codes_type, corner, llvm::Align(1));
         // Signed (unsigned 0), adding (subtract 0), lane by lane (exchange 0).
         llvm::Value* sum = b.CreateIntrinsic(
             llvm::Intrinsic::arm_mve_vmldava, {codes_type},
