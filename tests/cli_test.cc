@@ -1256,7 +1256,7 @@ TEST(Cli, DepthwiseInt8OnHeliumDotsEachWindowAtOnce) {
     // Where memory comes first each writes exactly over its input (no lead: the plane
     // is copied first), also at stride 2; the fused sum's (Conv_135) over its addend.
     for (const char* layer : {"'Conv_15'", "'Conv_31'", "'Conv_51'", "'Conv_71'", "'Conv_87'", "'Conv_103'",
-                              "'Conv_119'", "'Conv_135'"}) {
+                              "'Conv_119'", "'Conv_135'", "'Conv_156'"}) {
       const std::string plan = std::string(layer) + " QLinearConv: direct (" + (size ? "" : "lanes 4, ") +
                                "channel block 1), float requantisation" + (size ? "" : ", window dots") +
                                (speed ? "\n" : ", writes over its consumed input\n");

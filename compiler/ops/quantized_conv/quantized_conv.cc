@@ -2053,6 +2053,10 @@ void EmitDirectLanesAcrossRowsConv(KernelContext& k, const QuantizedConvGeometry
 // requantised and stored at once, by rounds of out_w / gcd(lanes, out_w) vectors after
 // which the lanes' columns repeat: each vector's starts are made once a channel. The
 // copy lets the output plane lie over the input's (no lead).
+// Window dots' copy of a plane written out up to this many vectors of 16 codes (DS-CNN's
+// 125 codes: 7 and 13 masked), looped past it (a kernel of one row on wide planes).
+constexpr int64_t kWindowDotsWrittenOutCopies = 8;
+
 void EmitDirectWindowDotsConv(KernelContext& k, const QuantizedConvGeometry& g) {
   const WindowGeometry& s = g.conv.window;
   llvm::IRBuilder<>& b = k.b;
@@ -2063,11 +2067,6 @@ void EmitDirectWindowDotsConv(KernelContext& k, const QuantizedConvGeometry& g) 
   llvm::Type* i32 = b.getInt32Ty();
   auto* codes_type = llvm::FixedVectorType::get(i8, kWindowDotsSpan);
   auto* sums_type = llvm::FixedVectorType::get(i32, lanes);
-  auto lane_mask = [&](int64_t count) {  // the first `count` lanes of 16
-    std::vector<llvm::Constant*> on;
-    for (int64_t lane = 0; lane < kWindowDotsSpan; ++lane) on.push_back(b.getInt1(lane < count));
-    return llvm::ConstantVector::get(on);
-  };
   auto lane_bytes = [&](uint32_t bits) {  // all ones in the lanes of `bits`
     std::vector<llvm::Constant*> on;
     for (int64_t lane = 0; lane < kWindowDotsSpan; ++lane) on.push_back(b.getInt8((bits >> lane) & 1 ? 0xff : 0));
@@ -2089,26 +2088,28 @@ void EmitDirectWindowDotsConv(KernelContext& k, const QuantizedConvGeometry& g) 
   llvm::Value* zero_point_codes = b.CreateVectorSplat(kWindowDotsSpan, b.CreateTrunc(x_zero_point, i8));
   llvm::Value* plane_codes = k.Workspace("plane_codes", margins.before + in_pixels + margins.after);
   llvm::Value* plane = b.CreateInBoundsGEP(i8, plane_codes, k.Int(margins.before));
-  // Stores `count` bytes of `codes` vectors (or copies them from `from`) at `to`, 16 at a
-  // time, the last ones masked.
+  // Copies `count` codes from `from` to `to` as int8 codes, or (`from` null) stores the
+  // zero point's code there: 16 at a time, the last ones masked; more than
+  // kWindowDotsWrittenOutCopies vectors of them in a loop.
   auto fill = [&](llvm::Value* to, int64_t count, llvm::Value* from) {
-    for (int64_t at = 0; at < count; at += kWindowDotsSpan) {
-      const int64_t bytes = std::min(kWindowDotsSpan, count - at);
+    auto vector_of = [&](llvm::Value* at, int64_t valid) {
       llvm::Value* codes = zero_point_codes;
       if (from) {
-        llvm::Value* source = b.CreateInBoundsGEP(i8, from, k.Int(at));
-        codes = bytes == kWindowDotsSpan ? b.CreateAlignedLoad(codes_type, source, llvm::Align(1))
-                                         : static_cast<llvm::Value*>(b.CreateMaskedLoad(
-                                               codes_type, source, llvm::Align(1), lane_mask(bytes), zero_point_codes));
+        codes = k.LoadLanes(codes_type, b.CreateInBoundsGEP(i8, from, at), valid, kWindowDotsSpan, llvm::Align(1));
         if (code_offset != 0) {  // (a VEOR of 0x80)
           llvm::Value* offset = b.getInt8(static_cast<uint8_t>(code_offset));
           codes = b.CreateSub(codes, b.CreateVectorSplat(kWindowDotsSpan, offset));
         }
       }
-      llvm::Value* target = b.CreateInBoundsGEP(i8, to, k.Int(at));
-      if (bytes == kWindowDotsSpan) b.CreateAlignedStore(codes, target, llvm::Align(1));
-      else b.CreateMaskedStore(codes, target, llvm::Align(1), lane_mask(bytes));
+      k.StoreLanes(codes, b.CreateInBoundsGEP(i8, to, at), valid, kWindowDotsSpan, llvm::Align(1));
+    };
+    const int64_t whole = count / kWindowDotsSpan;
+    if (whole > kWindowDotsWrittenOutCopies) {
+      k.Loop(whole, [&](llvm::Value* q) { vector_of(b.CreateMul(q, k.Int(kWindowDotsSpan)), kWindowDotsSpan); });
+    } else {
+      for (int64_t q = 0; q < whole; ++q) vector_of(k.Int(q * kWindowDotsSpan), kWindowDotsSpan);
     }
+    if (count % kWindowDotsSpan != 0) vector_of(k.Int(whole * kWindowDotsSpan), count % kWindowDotsSpan);
   };
   fill(plane_codes, margins.before, nullptr);
   fill(b.CreateInBoundsGEP(i8, plane, k.Int(in_pixels)), margins.after, nullptr);
@@ -2162,18 +2163,11 @@ void EmitDirectWindowDotsConv(KernelContext& k, const QuantizedConvGeometry& g) 
         sums = b.CreateInsertElement(sums, sum, l);
       }
       sums = b.CreateAdd(sums, round_starts[v % period]);
-      llvm::Value* real = nullptr;
-      if (valid < lanes) {
-        std::vector<llvm::Constant*> bits;
-        for (int64_t l = 0; l < lanes; ++l) bits.push_back(b.getInt1(l < valid));
-        real = llvm::ConstantVector::get(bits);
-      }
+      llvm::Value* real = valid < lanes ? k.LaneMask(lanes, valid) : nullptr;
       llvm::Value* position =
           output.Position(n, m, b.CreateAdd(b.CreateMul(round, k.Int(round_pixels)), k.Int(v * lanes)));
       llvm::Value* y = output.FinishConsecutiveLanes(sums, position, valid, real, /*bias_in_sums=*/true);
-      llvm::Value* to = b.CreateInBoundsGEP(k.Elem(output.Type()), k.out[0], position);
-      if (real) b.CreateMaskedStore(y, to, llvm::Align(1), real);
-      else b.CreateAlignedStore(y, to, llvm::Align(1));
+      k.StoreLanes(y, b.CreateInBoundsGEP(k.Elem(output.Type()), k.out[0], position), valid, lanes, llvm::Align(1));
     };
     if (rounds > 0) {
       k.Loop(rounds, [&](llvm::Value* round) {
