@@ -1417,9 +1417,11 @@ TEST(Cli, WindowDotOnHeliumCopiesWindowsByChannelRuns) {
                                   "--target thumbv8.1m.main-none-eabihf --cpu cortex-m55 -o " + m55.path());
   ASSERT_EQ(op.exit_code, 0) << op.output;
   const std::string copies = " QLinearConv: window-dot, float requantisation, copies its windows by channel runs\n";
-  for (const char* node : {"'Conv_15'", "'Conv_31'"}) {
-    EXPECT_NE(op.output.find(node + copies), std::string::npos) << node << "\n" << op.output;
-  }
+  EXPECT_NE(op.output.find("'Conv_15'" + copies), std::string::npos) << op.output;
+  // (The pointwise layer two pixels a tile: WindowDotOnHeliumTilesTwoPixelsOfAPointwiseLayer.)
+  EXPECT_NE(op.output.find("'Conv_31' QLinearConv: window-dot (pixels 2), float requantisation, copies its windows by "
+                           "channel runs\n"),
+            std::string::npos) << op.output;
   const CommandResult disassembly = RunCommand("llvm-objdump-19 -d " + m55.File("c.o"));
   ASSERT_EQ(disassembly.exit_code, 0) << disassembly.output;
   EXPECT_TRUE(std::regex_search(disassembly.output, std::regex(R"(vstrb\.8\s+q[0-7], \[r[0-9]+, q[0-7]\])")))
@@ -1440,6 +1442,47 @@ TEST(Cli, WindowDotOnHeliumCopiesWindowsByChannelRuns) {
   EXPECT_NE(limit.output.find("'Conv_11'" + copies), std::string::npos) << limit.output;
   EXPECT_NE(limit.output.find("'Conv_18' QLinearConv: window-dot, float requantisation\n      workspace window_codes"),
             std::string::npos) << limit.output;
+}
+
+// On a Cortex-M55 a pointwise layer whose windows window-dot copies by channel runs takes
+// two pixels of the plane a tile (NodePlan::tiles.pixels, their windows side by side in
+// "window_codes"), each block's weights loaded once for both; 64 channels (4 steps of
+// 16 codes) make the block one inline assembly statement, each 16 weights one VLDRW at
+// an immediate offset and two VMLAV.S8, one a pixel. Where the second window would lift the
+// arena above the activation bound, one window (the refinement narrows it,
+// NodePlan::HasNarrowerWorkspace), speed mode keeping two; none under --optimize size.
+// Outputs: the op model window_dot_pixel_tiles (an odd plane, blocks of 4 and 1 output
+// channels, 64, 80 and 128 channels, uint8 codes, a fused sum; a layer at the peak), and
+// the int8 DS-CNN and MobileNet against ONNX Runtime on the M55.
+TEST(Cli, WindowDotOnHeliumTilesTwoPixelsOfAPointwiseLayer) {
+  const std::string model = kTestModels + "/window_dot_pixel_tiles.onnxtxt --dump-plan --name t --target "
+                            "thumbv8.1m.main-none-eabihf --cpu cortex-m55 -o ";
+  TemporaryFolder balanced, speed, size;
+  const CommandResult tiles = Modelc("compile " + model + balanced.path() + " --optimize balanced");
+  ASSERT_EQ(tiles.exit_code, 0) << tiles.output;
+  const std::string tiled = " QLinearConv: window-dot (pixels 2), float requantisation, copies its windows by channel "
+                            "runs, writes over its consumed input\n      workspace window_codes @0, ";
+  for (const std::string& piece : {"'Conv_15'" + tiled + "128 bytes\n", "'Conv_31'" + tiled + "256 bytes\n",
+                                  "'Conv_51'" + tiled + "160 bytes\n",
+                                  std::string("'Conv_81' QLinearConv: window-dot, float requantisation, copies its "
+                                              "windows by channel runs, writes over its consumed input\n"
+                                              "      workspace window_codes @0, 64 bytes\n")}) {
+    EXPECT_NE(tiles.output.find(piece), std::string::npos) << piece << "\n" << tiles.output;
+  }
+  const CommandResult disassembly = RunCommand("llvm-objdump-19 -d --mattr=+mve " + balanced.File("t.o"));
+  ASSERT_EQ(disassembly.exit_code, 0) << disassembly.output;
+  EXPECT_TRUE(std::regex_search(disassembly.output,
+                                std::regex(R"(vldrw\.u32\s+q3, \[r[0-9]+, #48\]\n[^\n]*vmlav\.s8\s+\w+, q0, q3\n)"
+                                           R"([^\n]*vmlav\.s8\s+\w+, q1, q3\n)")))
+      << disassembly.output;
+  const CommandResult fastest = Modelc("compile " + model + speed.path() + " --optimize speed");
+  ASSERT_EQ(fastest.exit_code, 0) << fastest.output;
+  EXPECT_NE(fastest.output.find("'Conv_81' QLinearConv: window-dot (pixels 2), float requantisation, copies its "
+                                "windows by channel runs\n      workspace window_codes @0, 128 bytes\n"),
+            std::string::npos) << fastest.output;
+  const CommandResult smallest = Modelc("compile " + model + size.path() + " --optimize size");
+  ASSERT_EQ(smallest.exit_code, 0) << smallest.output;
+  EXPECT_EQ(smallest.output.find("(pixels 2)"), std::string::npos) << smallest.output;
 }
 
 // On Arm's DSP extension without vector lanes (Cortex-M4) the direct kernel reads a

@@ -28,6 +28,8 @@ void InitializeLlvmTargets() {
     llvm::InitializeAllTargets();
     llvm::InitializeAllTargetMCs();
     llvm::InitializeAllAsmPrinters();
+    // Helium's tiles of dot products are inline assembly (ops/quantize/helium_byte_dots.h).
+    llvm::InitializeAllAsmParsers();
     // LLVM 19's software pipeliner, which it runs for Cortex-M7 only, miscompiles a
     // direct convolution with a fused residual once loops count in 32 bits (resnet8 on
     // QEMU's mps2-an500: 7 of 10 outputs wrong; right with it off, and on M4 and M55,

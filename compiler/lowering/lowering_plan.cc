@@ -27,7 +27,7 @@ bool NodePlan::WorkspaceFreeFormWritesOver() const {
 bool NodePlan::HasNarrowerWorkspace() const {
   const auto* quantized = std::get_if<QuantizedProductKernel>(&kernel);
   return quantized && ((*quantized == QuantizedProductKernel::kDspPairs && tiles.pixels > 1 && !int8_window_codes) ||
-                        quantized_band);
+                        (*quantized == QuantizedProductKernel::kWindowDot && tiles.pixels > 1) || quantized_band);
 }
 
 namespace {

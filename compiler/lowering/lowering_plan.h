@@ -100,8 +100,9 @@ struct PreparedConstant {
 struct NodePlan {
   // Whether the kernel has a form of less workspace to take before a workspace-free one
   // (RefineWithinTheBound): dsp-pairs' two int16 windows (two windows of codes in the
-  // bytes of one, else one window); a quantised band (window-dot's window copy; the
-  // DSP pairs' narrower windows).
+  // bytes of one, else one window); window-dot's tile of two pixels' windows (one
+  // window); a quantised band (window-dot's window copy; the DSP pairs' narrower
+  // windows).
   bool HasNarrowerWorkspace() const;
 
   KernelVariant kernel;

@@ -221,6 +221,10 @@ ChannelBlock ChannelRunBlock(int64_t per_group, int64_t in_group) {
   return BlockOf(per_group, in_group, {kChannelRunBlock, kWindowDotChannels, 1});
 }
 
+bool WindowDotTilesPixels(const ConvGeometry& g, const NodePlan& plan) {
+  return plan.window_copy_gathers && IsUnitPointwise(g.window) && g.window.out_h * g.window.out_w >= 2;
+}
+
 ChannelBlock WindowDotBlock(int64_t per_group, int64_t in_group) {
   return BlockOf(per_group, in_group, {kWindowDotChannels, 1});
 }
@@ -932,11 +936,16 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
     plan.window_copy_gathers = plan.int8_window_codes && !plan.reads_input_in_place &&
                                WindowDotGathersChannelRuns(graph, node, g) &&
                                (kChannelRunLanes - 1) * g.window.kernel_h * g.window.kernel_w <= 255;
+    if (!narrow_workspace && !target.code_size_first && WindowDotTilesPixels(g, plan)) {
+      plan.tiles.pixels = kWindowDotTilePixels;
+    }
+    const int64_t windows = std::max<int64_t>(plan.tiles.pixels, 1);
     if (plan.quantized_band) {
       plan.workspace.push_back({"quantized_band", 0, QuantizedBandBytes(g.window)});
     } else if (!plan.reads_input_in_place) {
-      plan.workspace.push_back(plan.int8_window_codes ? WorkspaceBuffer{"window_codes", 0, WindowDotTaps(taps)}
-                                                      : WorkspaceBuffer{"window_int16", 0, WindowDotTaps(taps) * 2});
+      plan.workspace.push_back(plan.int8_window_codes
+                                   ? WorkspaceBuffer{"window_codes", 0, windows * WindowDotTaps(taps)}
+                                   : WorkspaceBuffer{"window_int16", 0, WindowDotTaps(taps) * 2});
     }
   }
   if (plan.kernel == KernelVariant(QuantizedProductKernel::kPixelLanes)) {

@@ -1,11 +1,21 @@
 #include "compiler/ops/quantize/helium_byte_dots.h"
 
+#include <string>
+
+#include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
+#include "llvm/IR/InlineAsm.h"
 #include "llvm/IR/IntrinsicsARM.h"
 
 namespace modelc {
 
-void EmitHeliumByteDotStep(KernelContext& k, llvm::Value* x, llvm::Value* row_offset,
+void KeepLoopOrdinaryForSums(KernelContext& k, size_t sums) {
+  if (sums <= kEvenSumRegisters) return;
+  k.b.CreateCall(
+      llvm::InlineAsm::get(llvm::FunctionType::get(k.b.getVoidTy(), false), "", "", /*hasSideEffects=*/true));
+}
+
+void EmitHeliumByteDotStep(KernelContext& k, const std::vector<llvm::Value*>& codes, llvm::Value* row_offset,
                            const std::vector<llvm::Value*>& rows, const std::vector<llvm::Value*>& sums) {
   llvm::IRBuilder<>& b = k.b;
   llvm::Type* i8 = b.getInt8Ty();
@@ -13,31 +23,80 @@ void EmitHeliumByteDotStep(KernelContext& k, llvm::Value* x, llvm::Value* row_of
   auto* lanes = llvm::FixedVectorType::get(i8, kHeliumByteDotLanes);
   for (size_t c = 0; c < rows.size(); ++c) {
     llvm::Value* w = b.CreateAlignedLoad(lanes, b.CreateInBoundsGEP(i8, rows[c], row_offset), llvm::Align(1));
-    // Signed (unsigned 0), adding (subtract 0), lane by lane (exchange 0).
-    b.CreateStore(b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vmldava, {lanes},
-                                    {b.getInt32(0), b.getInt32(0), b.getInt32(0), b.CreateLoad(i32, sums[c]), x, w}),
-                  sums[c]);
+    for (size_t p = 0; p < codes.size(); ++p) {
+      llvm::Value* sum = sums[p * rows.size() + c];
+      // Signed (unsigned 0), adding (subtract 0), lane by lane (exchange 0).
+      b.CreateStore(b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vmldava, {lanes},
+                                      {b.getInt32(0), b.getInt32(0), b.getInt32(0), b.CreateLoad(i32, sum), codes[p], w}),
+                    sum);
+    }
   }
 }
 
-void EmitHeliumByteDots(KernelContext& k, llvm::Value* codes, const std::vector<llvm::Value*>& rows, int64_t row_step,
-                        int64_t steps, const std::vector<llvm::Value*>& sums, bool allow_unrolling) {
+void EmitHeliumByteDots(KernelContext& k, const std::vector<llvm::Value*>& codes, const std::vector<llvm::Value*>& rows,
+                        int64_t row_step, int64_t steps, const std::vector<llvm::Value*>& sums, bool allow_unrolling) {
   llvm::IRBuilder<>& b = k.b;
   auto* lanes = llvm::FixedVectorType::get(b.getInt8Ty(), kHeliumByteDotLanes);
   k.Loop(steps, [&](llvm::Value* q) {
+    KeepLoopOrdinaryForSums(k, sums.size());
     llvm::Value* step = b.CreateMul(q, k.Int(kHeliumByteDotLanes));
-    llvm::Value* x = b.CreateAlignedLoad(lanes, b.CreateInBoundsGEP(b.getInt8Ty(), codes, step), llvm::Align(1));
+    std::vector<llvm::Value*> step_codes;
+    for (llvm::Value* run : codes) {
+      step_codes.push_back(b.CreateAlignedLoad(lanes, b.CreateInBoundsGEP(b.getInt8Ty(), run, step), llvm::Align(1)));
+    }
     // Consecutive rows' steps share the codes' offset (a second multiply, though merged
     // later, moved row-dot's loads: its objects changed).
-    EmitHeliumByteDotStep(k, x, row_step == kHeliumByteDotLanes ? step : b.CreateMul(q, k.Int(row_step)), rows, sums);
+    EmitHeliumByteDotStep(k, step_codes, row_step == kHeliumByteDotLanes ? step : b.CreateMul(q, k.Int(row_step)),
+                          rows, sums);
   }, allow_unrolling);
 }
 
 void EmitHeliumByteDots(KernelContext& k, const std::vector<llvm::Value*>& code_vectors,
                         const std::vector<llvm::Value*>& rows, int64_t row_step, const std::vector<llvm::Value*>& sums) {
   for (size_t q = 0; q < code_vectors.size(); ++q) {
-    EmitHeliumByteDotStep(k, code_vectors[q], k.Int(static_cast<int64_t>(q) * row_step), rows, sums);
+    EmitHeliumByteDotStep(k, {code_vectors[q]}, k.Int(static_cast<int64_t>(q) * row_step), rows, sums);
   }
+}
+
+bool HeliumByteDotTileFits(int64_t window_bytes, int64_t pixels, int64_t rows, int64_t steps) {
+  return pixels >= 1 && rows >= 1 && steps >= 1 && pixels * rows <= static_cast<int64_t>(kEvenSumRegisters) + 1 &&
+         pixels <= 2 && (pixels - 1) * window_bytes + (steps - 1) * kHeliumByteDotLanes <= 127 &&
+         (steps * rows - 1) * kHeliumByteDotLanes <= 508;
+}
+
+std::vector<llvm::Value*> EmitHeliumByteDotTile(KernelContext& k, llvm::Value* window, int64_t window_bytes,
+                                                int64_t pixels, llvm::Value* weights, int64_t rows, int64_t steps) {
+  llvm::IRBuilder<>& b = k.b;
+  const int64_t sums = pixels * rows;
+  // Operands: the sums ($0 ...), then the window's pointer and the weights'. Codes of
+  // pixel p in q<p>, weights alternately in q2 and q3.
+  const int64_t window_operand = sums, weights_operand = sums + 1;
+  std::string text;
+  for (int64_t q = 0; q < steps; ++q) {
+    for (int64_t p = 0; p < pixels; ++p) {
+      absl::StrAppend(&text, "vldrb.u8 q", p, ", [$", window_operand, ", #", p * window_bytes + q * kHeliumByteDotLanes,
+                      "]\n");
+    }
+    for (int64_t c = 0; c < rows; ++c) {
+      const int64_t w = 2 + (q * rows + c) % 2;
+      absl::StrAppend(&text, "vldrw.u32 q", w, ", [$", weights_operand, ", #", (q * rows + c) * kHeliumByteDotLanes,
+                      "]\n");
+      for (int64_t p = 0; p < pixels; ++p) {
+        absl::StrAppend(&text, q == 0 ? "vmlav.s8 $" : "vmlava.s8 $", p * rows + c, ", q", p, ", q", w, "\n");
+      }
+    }
+  }
+  std::string constraints;
+  for (int64_t s = 0; s < sums; ++s) absl::StrAppend(&constraints, "=&^Te,");
+  absl::StrAppend(&constraints, "r,r,~{q0},~{q1},~{q2},~{q3},~{memory}");
+  auto* type = llvm::FunctionType::get(
+      llvm::StructType::get(b.getContext(), std::vector<llvm::Type*>(sums, b.getInt32Ty())),
+      {window->getType(), weights->getType()}, false);
+  llvm::Value* result =
+      b.CreateCall(llvm::InlineAsm::get(type, text, constraints, /*hasSideEffects=*/true), {window, weights});
+  std::vector<llvm::Value*> values;
+  for (int64_t s = 0; s < sums; ++s) values.push_back(b.CreateExtractValue(result, {static_cast<unsigned>(s)}));
+  return values;
 }
 
 }  // namespace modelc

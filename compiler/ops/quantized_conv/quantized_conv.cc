@@ -622,6 +622,34 @@ void ForEachPixel(KernelContext& k, const QuantizedConvGeometry& g,
   });
 }
 
+// For each image and group of a unit pointwise convolution (IsUnitPointwise: its output
+// plane is its input's), per_tile(the windows of `pixels` consecutive pixels of the
+// plane), the last pixels a smaller tile where they do not divide the plane.
+void ForEachPixelTile(KernelContext& k, const QuantizedConvGeometry& g, int64_t pixels,
+                      const std::function<void(const std::vector<PixelWindow>&)>& per_tile) {
+  const WindowGeometry& s = g.conv.window;
+  llvm::IRBuilder<>& b = k.b;
+  const int64_t plane = s.out_h * s.out_w;
+  k.Loop(s.batch * g.conv.groups, [&](llvm::Value* image_group) {
+    llvm::Value* first_plane = b.CreateMul(image_group, k.Int(g.conv.InChannelsPerGroup()));  // n * C + group * Cg
+    llvm::Value* group = b.CreateSRem(image_group, k.Int(g.conv.groups));
+    llvm::Value* n = b.CreateSDiv(image_group, k.Int(g.conv.groups));
+    auto tile_from = [&](llvm::Value* first_pixel, int64_t count) {
+      std::vector<PixelWindow> tile;
+      for (int64_t p = 0; p < count; ++p) {
+        llvm::Value* pixel = b.CreateAdd(first_pixel, k.Int(p));
+        llvm::Value* oh = b.CreateUDiv(pixel, k.Int(s.out_w));
+        llvm::Value* ow = b.CreateURem(pixel, k.Int(s.out_w));
+        tile.push_back({first_plane, oh, ow, group, n, pixel, oh, ow});
+      }
+      per_tile(tile);
+    };
+    k.Loop(plane / pixels, [&](llvm::Value* t) { tile_from(b.CreateMul(t, k.Int(pixels)), pixels); },
+           /*allow_unrolling=*/false);
+    if (plane % pixels != 0) tile_from(k.Int(plane / pixels * pixels), plane % pixels);
+  }, /*allow_unrolling=*/false);
+}
+
 // For each image, group and output pixel: the pixel's window into `window`
 // (EmitWindow), then per_pixel(group, n, out_pixel), out_pixel = oh * out_w + ow.
 void ForEachPixelWindow(KernelContext& k, const QuantizedConvGeometry& g, InputReader& input, llvm::Value* window,
@@ -906,9 +934,6 @@ void EmitWindowByChannelGathers(KernelContext& k, const QuantizedConvGeometry& g
   });
 }
 
-// The even general registers VMLADAVA can sum into beside a low-overhead loop's count.
-constexpr size_t kEvenSumRegisters = 7;
-
 // Window-dot's channel runs (NodePlan::window_channel_runs on Helium's int8 codes,
 // lowering/quantized_product_lowering.h): sums[c] += the window at `at` in `form` dotted
 // with rows[c], kernel row by kernel row and in each run by run of kChannelRunLanes
@@ -939,15 +964,9 @@ void EmitChannelRunDots(KernelContext& k, const QuantizedConvGeometry& g, InputR
   // spills (that layer 662,126 -> 642,564 instructions, 2026-12-06).
   const int64_t runs = g.conv.InChannelsPerGroup() / lanes;
   k.Loop(runs * s.kernel_h, [&](llvm::Value* row_run) {
-    // VMLADAVA sums into even registers: r0 to r12, and r14 unless it counts the loop (a
-    // low-overhead loop's LE). For 8 sums an empty inline assembly statement keeps this
-    // loop an ordinary one (LLVM makes no low-overhead loop of a loop that may call), so
-    // that r14 holds a sum: with LE, LLVM moved one sum in and out of a spare register,
-    // 4 MOVs a kernel position (Cortex-M55, TFLite ResNet-8: 3.70 -> 3.46 M instructions;
-    // no low-overhead loop anywhere made MobileNet 3% slower).
-    if (sums.size() > kEvenSumRegisters) {
-      b.CreateCall(llvm::InlineAsm::get(llvm::FunctionType::get(b.getVoidTy(), false), "", "", /*hasSideEffects=*/true));
-    }
+    // With LE, LLVM moved one of 8 sums in and out of a spare register, 4 MOVs a kernel
+    // position (Cortex-M55, TFLite ResNet-8: 3.70 -> 3.46 M instructions).
+    KeepLoopOrdinaryForSums(k, sums.size());
     llvm::Value* run = b.CreateURem(row_run, k.Int(runs));
     llvm::Value* kh = b.CreateUDiv(row_run, k.Int(runs));
     llvm::Value* first = input.Index(b.CreateAdd(at.first_plane, b.CreateMul(run, k.Int(lanes))), k.Int(0));
@@ -959,7 +978,7 @@ void EmitChannelRunDots(KernelContext& k, const QuantizedConvGeometry& g, InputR
       llvm::Value* position_inside = inside ? nullptr : PositionInside(k, s, ih, iw);
       llvm::Value* codes = GatherChannelRun(b, s, base, addends, position_inside);
       llvm::Value* position = b.CreateAdd(b.CreateMul(row_run, k.Int(s.kernel_w)), kw);
-      EmitHeliumByteDotStep(k, codes, b.CreateMul(position, k.Int(lanes * static_cast<int64_t>(rows.size()))), rows,
+      EmitHeliumByteDotStep(k, {codes}, b.CreateMul(position, k.Int(lanes * static_cast<int64_t>(rows.size()))), rows,
                             sums);
     };
     // The positions of a window that leaves the image written out: as a loop, LLVM made
@@ -1122,7 +1141,11 @@ WindowDotSums WindowDotSumsFor(const TargetDescription& target) {
 // "weights_int16" (w - w_zero_point, whichever the plan prepared), kWindowDotLanes
 // products a step (WindowDotSums). By
 // channel runs (NodePlan::window_channel_runs) each block of output channels gathers
-// the window as it goes instead (EmitChannelRunDots).
+// the window as it goes instead (EmitChannelRunDots). With NodePlan::tiles.pixels (a
+// unit pointwise layer copying by channel runs, WindowDotTilesPixels) consecutive
+// pixels of the plane a tile (ForEachPixelTile), their windows side by side, each
+// block's weights loaded once for them (EmitHeliumByteDotTile where one statement
+// holds the block, else EmitHeliumByteDots over the tile's windows).
 void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   const WindowGeometry& s = g.conv.window;
   llvm::IRBuilder<>& b = k.b;
@@ -1143,11 +1166,16 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   const int64_t most_channels = channel_runs ? kChannelRunBlock : kWindowDotChannels;  // a block's
   llvm::Value* x_zero_point = EmitLoadZeroPoint(k, g.x, k.Int(0));
   const WindowForm form = codes ? InputCodes(k, x_zero_point) : CentredInt16(k, x_zero_point);
-  llvm::Value* window = gathered ? nullptr : k.Workspace(codes ? "window_codes" : "window_int16", padded * (codes ? 1 : 2));
+  // NodePlan::tiles.pixels windows side by side, each block's weights loaded once for all.
+  const int64_t pixels = std::max<int64_t>(k.plan.tiles.pixels, 1);
+  llvm::Value* window =
+      gathered ? nullptr : k.Workspace(codes ? "window_codes" : "window_int16", pixels * padded * (codes ? 1 : 2));
   llvm::Type* weight = int8_weights ? b.getInt8Ty() : b.getInt16Ty();
   llvm::Value* weights = k.PreparedConstant(int8_weights ? "weights_int8" : "weights_int16");
-  for (int64_t t = taps; window && t < padded; ++t) {
-    b.CreateStore(llvm::Constant::getNullValue(form.element), b.CreateInBoundsGEP(form.element, window, k.Int(t)));
+  for (int64_t p = 0; window && p < pixels; ++p) {
+    for (int64_t t = p * padded + taps; t < (p + 1) * padded; ++t) {
+      b.CreateStore(llvm::Constant::getNullValue(form.element), b.CreateInBoundsGEP(form.element, window, k.Int(t)));
+    }
   }
   InputReader input(k, g);
   ChannelOutput output(k, g);
@@ -1164,70 +1192,101 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
   auto* products_vector = llvm::FixedVectorType::get(i32, loaded);
   llvm::Value* sums = k.EntryAlloca(sums_type, llvm::Align(16));
   std::vector<llvm::Value*> block_sums;
-  for (int64_t c = 0; channel_blocks && c < most_channels; ++c) block_sums.push_back(k.EntryAlloca(i32));
+  for (int64_t c = 0; channel_blocks && c < pixels * most_channels; ++c) block_sums.push_back(k.EntryAlloca(i32));
   std::vector<llvm::Value*> window_vectors;  // the gathered window's
   const PixelWindow* pixel_window = nullptr;  // the channel runs' pixel, and whether its window lies inside
   bool window_inside = false;
-  auto channels_from = [&](llvm::Value* n, llvm::Value* out_pixel, llvm::Value* first, int64_t count) {
-    std::vector<llvm::Value*> rows;
+  // A block's `count` output channels from `first` at each of the output pixels (one, or
+  // a tile's: their windows side by side in `window`).
+  auto channels_from = [&](llvm::Value* n, const std::vector<llvm::Value*>& out_pixels, llvm::Value* first,
+                           int64_t count) {
+    std::vector<llvm::Value*> rows, sums_of_block;  // sums_of_block[p * count + c]: pixel p's channel c
+    // A tile's block addresses its weights from one pointer: the inline assembly's
+    // (EmitHeliumByteDotTile), else one opaque to LLVM's loop strength reduction (which
+    // kept a pointer a row and spilled them).
+    const int64_t tile_pixels = static_cast<int64_t>(out_pixels.size()), steps = padded / kWindowDotLanes;
+    const bool tile = tile_pixels > 1;
+    const bool tile_statement = tile && !gathered && HeliumByteDotTileFits(padded, tile_pixels, count, steps);
+    llvm::Value* block_weights = weights;
+    llvm::Value* block_first = first;
+    if (tile) {
+      block_weights = b.CreateInBoundsGEP(weight, weights, b.CreateMul(first, k.Int(padded)));
+      if (!tile_statement) block_weights = OpaqueToOptimizer(b, block_weights);
+      block_first = k.Int(0);
+    }
     for (int64_t c = 0; c < count; ++c) {
       // A block keeps each step's rows side by side (ChannelRunWeightIndex, WindowDotWeightIndex).
-      llvm::Value* row = b.CreateAdd(b.CreateMul(first, k.Int(padded)), k.Int(c * kWindowDotLanes));
-      rows.push_back(b.CreateInBoundsGEP(weight, weights, row));
-      b.CreateStore(b.getInt32(0), block_sums[c]);
+      llvm::Value* row = b.CreateAdd(b.CreateMul(block_first, k.Int(padded)), k.Int(c * kWindowDotLanes));
+      rows.push_back(b.CreateInBoundsGEP(weight, block_weights, row));
     }
-    const std::vector<llvm::Value*> sums_of_block(block_sums.begin(), block_sums.begin() + count);
+    for (size_t p = 0; p < out_pixels.size(); ++p) {
+      for (int64_t c = 0; c < count; ++c) {
+        sums_of_block.push_back(block_sums[p * most_channels + c]);
+        b.CreateStore(b.getInt32(0), sums_of_block.back());
+      }
+    }
     if (channel_runs) {
       EmitChannelRunDots(k, g, input, *pixel_window, window_inside, form, rows, sums_of_block);
     } else if (gathered) {
       EmitHeliumByteDots(k, window_vectors, rows, count * kWindowDotLanes, sums_of_block);
+    } else if (tile_statement) {
+      const std::vector<llvm::Value*> sums =
+          EmitHeliumByteDotTile(k, window, padded, tile_pixels, block_weights, count, steps);
+      for (size_t s = 0; s < sums.size(); ++s) b.CreateStore(sums[s], sums_of_block[s]);
     } else {
-      EmitHeliumByteDots(k, window, rows, count * kWindowDotLanes, padded / kWindowDotLanes, sums_of_block,
+      std::vector<llvm::Value*> windows;
+      for (int64_t p = 0; p < tile_pixels; ++p) {
+        windows.push_back(p == 0 ? window : b.CreateInBoundsGEP(form.element, window, k.Int(p * padded)));
+      }
+      EmitHeliumByteDots(k, windows, rows, count * kWindowDotLanes, steps, sums_of_block,
                          /*allow_unrolling=*/padded <= kHeliumUnrolledTaps);
     }
-    // A whole block's sums finished together where the output allows (a vector of
-    // requantisation per 4 channels, VQRDMULH for TFLite's), then stored by one scatter
-    // store each (ChannelOutput::StoreChannels).
-    if (count % kWindowDotChannels == 0) {
-      std::vector<std::pair<llvm::Value*, llvm::Value*>> finished;  // each 4 channels' first and values
-      for (int64_t part = 0; part < count; part += kWindowDotChannels) {
-        llvm::Value* block = llvm::PoisonValue::get(llvm::FixedVectorType::get(i32, kWindowDotChannels));
-        for (int64_t c = 0; c < kWindowDotChannels; ++c) {
-          block = b.CreateInsertElement(block, b.CreateLoad(i32, block_sums[part + c]), c);
+    for (size_t p = 0; p < out_pixels.size(); ++p) {
+      llvm::Value* out_pixel = out_pixels[p];
+      auto sum_of = [&](int64_t c) { return b.CreateLoad(i32, sums_of_block[p * count + c]); };
+      // A whole block's sums finished together where the output allows (a vector of
+      // requantisation per 4 channels, VQRDMULH for TFLite's), then stored by one scatter
+      // store each (ChannelOutput::StoreChannels).
+      if (count % kWindowDotChannels == 0) {
+        std::vector<std::pair<llvm::Value*, llvm::Value*>> finished;  // each 4 channels' first and values
+        for (int64_t part = 0; part < count; part += kWindowDotChannels) {
+          llvm::Value* block = llvm::PoisonValue::get(llvm::FixedVectorType::get(i32, kWindowDotChannels));
+          for (int64_t c = 0; c < kWindowDotChannels; ++c) block = b.CreateInsertElement(block, sum_of(part + c), c);
+          llvm::Value* part_first = part == 0 ? first : b.CreateAdd(first, k.Int(part));
+          const std::optional<llvm::Value*> values =
+              output.FinishChannels(block, n, part_first, out_pixel, kWindowDotChannels);
+          if (!values) break;  // (the output allows all or none)
+          finished.emplace_back(part_first, *values);
         }
-        llvm::Value* part_first = part == 0 ? first : b.CreateAdd(first, k.Int(part));
-        const std::optional<llvm::Value*> values =
-            output.FinishChannels(block, n, part_first, out_pixel, kWindowDotChannels);
-        if (!values) break;  // (the output allows all or none)
-        finished.emplace_back(part_first, *values);
+        if (static_cast<int64_t>(finished.size()) * kWindowDotChannels == count) {
+          for (const auto& [part_first, values] : finished) output.StoreChannels(values, n, part_first, out_pixel);
+          continue;
+        }
       }
-      if (static_cast<int64_t>(finished.size()) * kWindowDotChannels == count) {
-        for (const auto& [part_first, values] : finished) output.StoreChannels(values, n, part_first, out_pixel);
-        return;
+      for (int64_t c = 0; c < count; ++c) {
+        llvm::Value* m = b.CreateAdd(first, k.Int(c));
+        output.Channel(m);
+        llvm::Value* at = output.Position(n, m, out_pixel);
+        k.StoreAs(output.Type(), output.Finish(sum_of(c), at), k.out[0], at);
       }
-    }
-    for (int64_t c = 0; c < count; ++c) {
-      llvm::Value* m = b.CreateAdd(first, k.Int(c));
-      output.Channel(m);
-      llvm::Value* at = output.Position(n, m, out_pixel);
-      k.StoreAs(output.Type(), output.Finish(b.CreateLoad(i32, block_sums[c]), at), k.out[0], at);
     }
   };
-  auto per_pixel = [&](llvm::Value* group, llvm::Value* n, llvm::Value* out_pixel) {
+  auto per_tile = [&](llvm::Value* group, llvm::Value* n, const std::vector<llvm::Value*>& out_pixels) {
     if (channel_blocks) {
       llvm::Value* group_first = b.CreateMul(group, k.Int(per_group));
       k.Loop(per_group / most_channels, [&](llvm::Value* block) {
-        channels_from(n, out_pixel, b.CreateAdd(group_first, b.CreateMul(block, k.Int(most_channels))),
+        channels_from(n, out_pixels, b.CreateAdd(group_first, b.CreateMul(block, k.Int(most_channels))),
                       most_channels);
       }, /*allow_unrolling=*/false);
       // The last ones in the smaller blocks their weights are laid out in.
       for (int64_t c = per_group / most_channels * most_channels; c < per_group;) {
         const ChannelBlock block = channel_runs ? ChannelRunBlock(per_group, c) : WindowDotBlock(per_group, c);
-        channels_from(n, out_pixel, b.CreateAdd(group_first, k.Int(block.first)), block.count);
+        channels_from(n, out_pixels, b.CreateAdd(group_first, k.Int(block.first)), block.count);
         c += block.count;
       }
       return;
     }
+    llvm::Value* out_pixel = out_pixels.front();  // (tiles of one pixel)
     k.Loop(per_group, [&](llvm::Value* in_group) {
       llvm::Value* m = b.CreateAdd(b.CreateMul(group, k.Int(per_group)), in_group);
       llvm::Value* row = b.CreateInBoundsGEP(weight, weights, b.CreateMul(m, k.Int(padded)));
@@ -1256,6 +1315,9 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
       llvm::Value* at = output.Position(n, m, out_pixel);
       k.StoreAs(output.Type(), output.Finish(sum, at), k.out[0], at);
     }, /*allow_unrolling=*/false);
+  };
+  auto per_pixel = [&](llvm::Value* group, llvm::Value* n, llvm::Value* out_pixel) {
+    per_tile(group, n, {out_pixel});
   };
   if (gathered && k.plan.quantized_band) {
     const WindowGeometry band = QuantizedBandWindow(s);
@@ -1295,6 +1357,20 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
           [&] { return GatherWindowCodes(k, g, InPlaceSource(k, g, input, at), at, form, /*inside=*/true); },
           [&] { return GatherWindowCodes(k, g, InPlaceSource(k, g, input, at), at, form, /*inside=*/false); });
       per_pixel(at.group, at.n, at.out_pixel);
+    });
+    return;
+  }
+  if (pixels > 1) {
+    // NodePlan::tiles.pixels (WindowDotTilesPixels: a unit pointwise layer copying by
+    // channel runs): each tile's windows copied side by side, then its blocks.
+    ForEachPixelTile(k, g, pixels, [&](const std::vector<PixelWindow>& tile) {
+      std::vector<llvm::Value*> out_pixels;
+      for (size_t p = 0; p < tile.size(); ++p) {
+        EmitWindowByChannelGathers(k, g, input, b.CreateInBoundsGEP(form.element, window, k.Int(p * padded)), tile[p],
+                                   form, /*inside=*/true);
+        out_pixels.push_back(tile[p].out_pixel);
+      }
+      per_tile(tile.front().group, tile.front().n, out_pixels);
     });
     return;
   }
@@ -2533,6 +2609,9 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
     return absl::OkStatus();
   }
   if (std::get<QuantizedProductKernel>(k.plan.kernel) == QuantizedProductKernel::kWindowDot) {
+    if (k.plan.tiles.pixels > 1 && !WindowDotTilesPixels(g.conv, k.plan)) {
+      return absl::InternalError("the plan tiles pixels where window-dot does not copy a unit pointwise layer's windows");
+    }
     EmitWindowDotConv(k, g);
     return absl::OkStatus();
   }

@@ -475,7 +475,7 @@ void EmitRowDotMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
       }
       std::vector<llvm::Value*> weight_rows;
       for (llvm::Value* row : rows) weight_rows.push_back(b.CreateInBoundsGEP(i8, k.in[g.b_input], row));
-      EmitHeliumByteDots(k, b.CreateInBoundsGEP(i8, k.in[g.a_input], a_row), weight_rows, kHeliumByteDotLanes,
+      EmitHeliumByteDots(k, {b.CreateInBoundsGEP(i8, k.in[g.a_input], a_row)}, weight_rows, kHeliumByteDotLanes,
                          p.k / kHeliumByteDotLanes,
                          {sums, sums + count}, /*allow_unrolling=*/false);
       for (int64_t t = whole; t < p.k; ++t) {
