@@ -26,8 +26,9 @@ void EmitHeliumByteDotStep(KernelContext& k, const std::vector<llvm::Value*>& co
     for (size_t p = 0; p < codes.size(); ++p) {
       llvm::Value* sum = sums[p * rows.size() + c];
       // Signed (unsigned 0), adding (subtract 0), lane by lane (exchange 0).
+      llvm::Value* sum_so_far = b.CreateLoad(i32, sum);
       b.CreateStore(b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vmldava, {lanes},
-                                      {b.getInt32(0), b.getInt32(0), b.getInt32(0), b.CreateLoad(i32, sum), codes[p], w}),
+                                      {b.getInt32(0), b.getInt32(0), b.getInt32(0), sum_so_far, codes[p], w}),
                     sum);
     }
   }

@@ -32,10 +32,10 @@ void KeepLoopOrdinaryForSums(KernelContext& k, size_t sums);
 // rows[c] (byte pointers), step q's 16 from rows[c] + q * row_step bytes (16 where each
 // row's weights are consecutive, 16 * rows where the rows' steps lie side by side): each
 // 16 codes loaded once for every row and each row's 16 weights once for every run of
-// codes, each row's 16 products with a run one VMLADAVA.S8; the steps' loop (or, unrolled,
-// the one around it) kept ordinary for more sums than kEvenSumRegisters. The MVE intrinsic, not a vector reduction: written as one,
-// LLVM merged the sums into one vector wherever the code after the loop is vectorised
-// (3 more instructions a step).
+// codes, each row's 16 products with a run one VMLADAVA.S8; the steps' loop (or,
+// unrolled, the one around it) kept ordinary for more sums than kEvenSumRegisters. The
+// MVE intrinsic, not a vector reduction: written as one, LLVM merged the sums into one
+// vector wherever the code after the loop is vectorised (3 more instructions a step).
 void EmitHeliumByteDots(KernelContext& k, const std::vector<llvm::Value*>& codes, const std::vector<llvm::Value*>& rows,
                         int64_t row_step, int64_t steps, const std::vector<llvm::Value*>& sums, bool allow_unrolling);
 // The same for codes already in vectors of 16 int8 (a gathered window), step q's in

@@ -2610,7 +2610,8 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
   }
   if (std::get<QuantizedProductKernel>(k.plan.kernel) == QuantizedProductKernel::kWindowDot) {
     if (k.plan.tiles.pixels > 1 && !WindowDotTilesPixels(g.conv, k.plan)) {
-      return absl::InternalError("the plan tiles pixels where window-dot does not copy a unit pointwise layer's windows");
+      return absl::InternalError(
+          "the plan tiles pixels where window-dot does not copy a unit pointwise layer's windows");
     }
     EmitWindowDotConv(k, g);
     return absl::OkStatus();
