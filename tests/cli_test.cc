@@ -1451,23 +1451,28 @@ TEST(Cli, WindowDotOnHeliumCopiesWindowsByChannelRuns) {
 // an immediate offset and two VMLAV.S8, one a pixel. Where the second window would lift the
 // arena above the activation bound, one window (the refinement narrows it,
 // NodePlan::HasNarrowerWorkspace), speed mode keeping two; none under --optimize size.
-// Outputs: the op model window_dot_pixel_tiles (an odd plane, blocks of 4 and 1 output
-// channels, 64, 80 and 128 channels, uint8 codes, a fused sum; a layer at the peak), and
-// the int8 DS-CNN and MobileNet against ONNX Runtime on the M55.
+// Outputs: the op model window_dot_pixel_tiles (odd planes, blocks of 4 and 1 output
+// channels, 64, 80 and 128 channels, uint8 codes, a fused sum, two groups of two images;
+// a layer at the peak), and the int8 DS-CNN and MobileNet against ONNX Runtime on the M55.
 TEST(Cli, WindowDotOnHeliumTilesTwoPixelsOfAPointwiseLayer) {
   const std::string model = kTestModels + "/window_dot_pixel_tiles.onnxtxt --dump-plan --name t --target "
                             "thumbv8.1m.main-none-eabihf --cpu cortex-m55 -o ";
-  TemporaryFolder balanced, speed, size;
-  const CommandResult tiles = Modelc("compile " + model + balanced.path() + " --optimize balanced");
-  ASSERT_EQ(tiles.exit_code, 0) << tiles.output;
+  TemporaryFolder memory, balanced, speed, size;
   const std::string tiled = " QLinearConv: window-dot (pixels 2), float requantisation, copies its windows by channel "
                             "runs, writes over its consumed input\n      workspace window_codes @0, ";
-  for (const std::string& piece : {"'Conv_15'" + tiled + "128 bytes\n", "'Conv_31'" + tiled + "256 bytes\n",
-                                  "'Conv_51'" + tiled + "160 bytes\n",
-                                  std::string("'Conv_81' QLinearConv: window-dot, float requantisation, copies its "
-                                              "windows by channel runs, writes over its consumed input\n"
-                                              "      workspace window_codes @0, 64 bytes\n")}) {
-    EXPECT_NE(tiles.output.find(piece), std::string::npos) << piece << "\n" << tiles.output;
+  for (const char* mode : {"memory", "balanced"}) {
+    TemporaryFolder& out = std::string(mode) == "memory" ? memory : balanced;
+    const CommandResult tiles = Modelc("compile " + model + out.path() + " --optimize " + mode);
+    ASSERT_EQ(tiles.exit_code, 0) << tiles.output;
+    for (const std::string& piece :
+         {"'Conv_15'" + tiled + "128 bytes\n", "'Conv_31'" + tiled + "256 bytes\n", "'Conv_51'" + tiled + "160 bytes\n",
+          std::string("'Conv_81' QLinearConv: window-dot, float requantisation, copies its windows by channel runs, "
+                      "writes over its consumed input\n      workspace window_codes @0, 64 bytes\n"),
+          std::string("'Conv_97' QLinearConv: window-dot (pixels 2), float requantisation, copies its windows by "
+                      "channel runs\n      workspace window_codes @0, 128 bytes\n")}) {
+      EXPECT_NE(tiles.output.find(piece), std::string::npos) << mode << ": " << piece << "\n" << tiles.output;
+    }
+    EXPECT_EQ(tiles.output.find("QLinearAdd"), std::string::npos) << tiles.output;  // z's sum fused into Conv_51
   }
   const CommandResult disassembly = RunCommand("llvm-objdump-19 -d --mattr=+mve " + balanced.File("t.o"));
   ASSERT_EQ(disassembly.exit_code, 0) << disassembly.output;

@@ -132,8 +132,8 @@ int64_t AllowedAboveTheBound(OptimizeFor goal, const BufferAssignment& buffers) 
 // Under --optimize memory, balanced or size: `plan` planned again with the kernels whose
 // workspace would lift the arena above the activation bound (more than balanced allows)
 // given their smallest workspace (a dsp-pairs convolution's two windows of codes in the
-// bytes of one int16 window, else one window instead of two; a quantised band's window
-// copy instead of the band),
+// bytes of one int16 window, else one window instead of two; window-dot's one window
+// instead of a tile's two; a quantised band's window copy instead of the band),
 // and those still above it, or without a smaller form, replaced by their workspace-free
 // forms (the second round's are not narrowed: its plan is not checked again); a
 // convolution the user forced keeps its kernel.

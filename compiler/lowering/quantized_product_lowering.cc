@@ -221,10 +221,6 @@ ChannelBlock ChannelRunBlock(int64_t per_group, int64_t in_group) {
   return BlockOf(per_group, in_group, {kChannelRunBlock, kWindowDotChannels, 1});
 }
 
-bool WindowDotTilesPixels(const ConvGeometry& g, const NodePlan& plan) {
-  return plan.window_copy_gathers && IsUnitPointwise(g.window) && g.window.out_h * g.window.out_w >= 2;
-}
-
 ChannelBlock WindowDotBlock(int64_t per_group, int64_t in_group) {
   return BlockOf(per_group, in_group, {kWindowDotChannels, 1});
 }
@@ -243,6 +239,10 @@ int64_t ChannelRunWeightIndex(const ConvGeometry& conv, int64_t m, int64_t tap) 
 int64_t WindowDotWeightIndex(const ConvGeometry& conv, int64_t m, int64_t tap) {
   const ChannelBlock block = WindowDotBlock(conv.OutChannelsPerGroup(), m % conv.OutChannelsPerGroup());
   return BlockedStepIndex(conv, block, m, tap / kWindowDotLanes) + tap % kWindowDotLanes;
+}
+
+bool WindowDotTilesPixels(const ConvGeometry& g, const NodePlan& plan) {
+  return plan.window_copy_gathers && IsUnitPointwise(g.window) && g.window.out_h * g.window.out_w >= 2;
 }
 
 namespace {

@@ -325,15 +325,6 @@ ChannelBlock ChannelRunBlock(int64_t per_group, int64_t in_group);
 // kChannelRunLanes), in the lane holding c's channel. So one pointer walks a block's
 // weights.
 int64_t ChannelRunWeightIndex(const ConvGeometry& conv, int64_t m, int64_t tap);
-// Helium's window-dot copying the windows of a unit pointwise layer by channel runs
-// (NodePlan::window_copy_gathers, IsUnitPointwise) takes kWindowDotTilePixels
-// consecutive pixels of the plane a tile where speed or balance comes first
-// (NodePlan::tiles.pixels; not where the plan narrows its workspace, nor under
-// --optimize size): their windows copied side by side into "window_codes", each block's
-// weights then loaded once for the tile's pixels (2 pixels x 4 channels: 8 sums, 6 loads
-// a step of 16 codes, where one pixel took 5 loads for 4 sums).
-inline constexpr int64_t kWindowDotTilePixels = 2;
-bool WindowDotTilesPixels(const ConvGeometry& g, const NodePlan& plan);
 // The same for window-dot's blocks on int8 codes otherwise (kWindowDotChannels, then one).
 ChannelBlock WindowDotBlock(int64_t per_group, int64_t in_group);
 // Where output channel m's weight for tap t lies in "weights_int8" of window-dot on int8
@@ -344,6 +335,16 @@ ChannelBlock WindowDotBlock(int64_t per_group, int64_t in_group);
 // Cortex-M55, TFLite MobileNet's 128-channel pointwise layers 150,942 -> 136,910
 // instructions each).
 int64_t WindowDotWeightIndex(const ConvGeometry& conv, int64_t m, int64_t tap);
+// Helium's window-dot copying the windows of a unit pointwise layer by channel runs
+// (NodePlan::window_copy_gathers, IsUnitPointwise) may take kWindowDotTilePixels
+// consecutive pixels of the plane a tile (WindowDotTilesPixels; the plan takes it,
+// NodePlan::tiles.pixels, but under --optimize size and where it narrows the workspace,
+// that is where the second window would lift the arena above the activation bound):
+// their windows copied side by side into "window_codes", each block's weights then
+// loaded once for the tile's pixels (2 pixels x 4 channels: 8 sums, 6 loads a step of
+// 16 codes, where one pixel took 5 loads for 4 sums).
+inline constexpr int64_t kWindowDotTilePixels = 2;
+bool WindowDotTilesPixels(const ConvGeometry& g, const NodePlan& plan);
 // One padded plane's elements (with the rows a last vector reads past), and the bytes of
 // `planes` of them with a vector's overrun.
 int64_t PaddedPlaneElements(const WindowGeometry& window);

@@ -42,8 +42,9 @@ void EmitHeliumByteDots(KernelContext& k, const std::vector<llvm::Value*>& codes
     KeepLoopOrdinaryForSums(k, sums.size());
     llvm::Value* step = b.CreateMul(q, k.Int(kHeliumByteDotLanes));
     std::vector<llvm::Value*> step_codes;
-    for (llvm::Value* run : codes) {
-      step_codes.push_back(b.CreateAlignedLoad(lanes, b.CreateInBoundsGEP(b.getInt8Ty(), run, step), llvm::Align(1)));
+    for (llvm::Value* pixel_codes : codes) {
+      step_codes.push_back(
+          b.CreateAlignedLoad(lanes, b.CreateInBoundsGEP(b.getInt8Ty(), pixel_codes, step), llvm::Align(1)));
     }
     // Consecutive rows' steps share the codes' offset (a second multiply, though merged
     // later, moved row-dot's loads: its objects changed).
@@ -53,24 +54,38 @@ void EmitHeliumByteDots(KernelContext& k, const std::vector<llvm::Value*>& codes
 }
 
 void EmitHeliumByteDots(KernelContext& k, const std::vector<llvm::Value*>& code_vectors,
-                        const std::vector<llvm::Value*>& rows, int64_t row_step, const std::vector<llvm::Value*>& sums) {
+                        const std::vector<llvm::Value*>& rows, int64_t row_step,
+                        const std::vector<llvm::Value*>& sums) {
   for (size_t q = 0; q < code_vectors.size(); ++q) {
     EmitHeliumByteDotStep(k, {code_vectors[q]}, k.Int(static_cast<int64_t>(q) * row_step), rows, sums);
   }
 }
 
+namespace {
+
+// The tile's statement: the codes of pixel p in q<p>, the weights alternately in the
+// two registers after them; the reach of VLDRB.U8's immediate offset (7 bits) and of
+// VLDRW.U32's (7 bits, in words).
+constexpr int64_t kTileCodeRegisters = 2;
+constexpr int64_t kTileWeightRegisters = 2;
+constexpr int64_t kVldrbReach = 127;
+constexpr int64_t kVldrwReach = 508;
+
+}  // namespace
+
 bool HeliumByteDotTileFits(int64_t window_bytes, int64_t pixels, int64_t rows, int64_t steps) {
-  return pixels >= 1 && rows >= 1 && steps >= 1 && pixels * rows <= static_cast<int64_t>(kEvenSumRegisters) + 1 &&
-         pixels <= 2 && (pixels - 1) * window_bytes + (steps - 1) * kHeliumByteDotLanes <= 127 &&
-         (steps * rows - 1) * kHeliumByteDotLanes <= 508;
+  // Every even register a sum: r0 to r12 and r14 (no low-overhead loop around it).
+  const int64_t even_registers = static_cast<int64_t>(kEvenSumRegisters) + 1;
+  return pixels >= 1 && pixels <= kTileCodeRegisters && rows >= 1 && steps >= 1 && pixels * rows <= even_registers &&
+         (pixels - 1) * window_bytes + (steps - 1) * kHeliumByteDotLanes <= kVldrbReach &&
+         (steps * rows - 1) * kHeliumByteDotLanes <= kVldrwReach;
 }
 
 std::vector<llvm::Value*> EmitHeliumByteDotTile(KernelContext& k, llvm::Value* window, int64_t window_bytes,
                                                 int64_t pixels, llvm::Value* weights, int64_t rows, int64_t steps) {
   llvm::IRBuilder<>& b = k.b;
   const int64_t sums = pixels * rows;
-  // Operands: the sums ($0 ...), then the window's pointer and the weights'. Codes of
-  // pixel p in q<p>, weights alternately in q2 and q3.
+  // Operands: the sums ($0 ...), then the window's pointer and the weights'.
   const int64_t window_operand = sums, weights_operand = sums + 1;
   std::string text;
   for (int64_t q = 0; q < steps; ++q) {
@@ -79,7 +94,7 @@ std::vector<llvm::Value*> EmitHeliumByteDotTile(KernelContext& k, llvm::Value* w
                       "]\n");
     }
     for (int64_t c = 0; c < rows; ++c) {
-      const int64_t w = 2 + (q * rows + c) % 2;
+      const int64_t w = kTileCodeRegisters + (q * rows + c) % kTileWeightRegisters;
       absl::StrAppend(&text, "vldrw.u32 q", w, ", [$", weights_operand, ", #", (q * rows + c) * kHeliumByteDotLanes,
                       "]\n");
       for (int64_t p = 0; p < pixels; ++p) {
@@ -89,7 +104,9 @@ std::vector<llvm::Value*> EmitHeliumByteDotTile(KernelContext& k, llvm::Value* w
   }
   std::string constraints;
   for (int64_t s = 0; s < sums; ++s) absl::StrAppend(&constraints, "=&^Te,");
-  absl::StrAppend(&constraints, "r,r,~{q0},~{q1},~{q2},~{q3},~{memory}");
+  absl::StrAppend(&constraints, "r,r");
+  for (int64_t q = 0; q < kTileCodeRegisters + kTileWeightRegisters; ++q) absl::StrAppend(&constraints, ",~{q", q, "}");
+  absl::StrAppend(&constraints, ",~{memory}");
   auto* type = llvm::FunctionType::get(
       llvm::StructType::get(b.getContext(), std::vector<llvm::Type*>(sums, b.getInt32Ty())),
       {window->getType(), weights->getType()}, false);

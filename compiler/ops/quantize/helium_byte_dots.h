@@ -28,11 +28,11 @@ inline constexpr size_t kEvenSumRegisters = 7;
 void KeepLoopOrdinaryForSums(KernelContext& k, size_t sums);
 
 // sums[p * rows + c] (i32 allocas) += the dot product of the 16 * steps int8 codes from
-// codes[p] (a byte pointer each: one or more pixels' windows) with the int8 weights from
-// rows[c] (byte pointers), step q's 16 from rows[c] + q * row_step bytes (16 where each
-// row's weights are consecutive, 16 * rows where the rows' steps lie side by side): each
-// 16 codes loaded once for every row and each row's 16 weights once for every run of
-// codes, each row's 16 products with a run one VMLADAVA.S8; the steps' loop (or,
+// codes[p] (a byte pointer to pixel p's window, for one or more pixels) with the int8
+// weights from rows[c] (byte pointers), step q's 16 from rows[c] + q * row_step bytes
+// (16 where each row's weights are consecutive, 16 * rows where the rows' steps lie side
+// by side): each 16 codes loaded once for every row and each row's 16 weights once for
+// every pixel, each row's 16 products with a pixel's one VMLADAVA.S8; the steps' loop (or,
 // unrolled, the one around it) kept ordinary for more sums than kEvenSumRegisters. The
 // MVE intrinsic, not a vector reduction: written as one, LLVM merged the sums into one
 // vector wherever the code after the loop is vectorised (3 more instructions a step).
@@ -52,9 +52,9 @@ void EmitHeliumByteDots(KernelContext& k, const std::vector<llvm::Value*>& code_
 // all, the pointers the odd ones).
 std::vector<llvm::Value*> EmitHeliumByteDotTile(KernelContext& k, llvm::Value* window, int64_t window_bytes,
                                                 int64_t pixels, llvm::Value* weights, int64_t rows, int64_t steps);
-// Whether such a tile fits one statement: its sums in the even registers, each load
-// within reach of one immediate offset from its pointer (VLDRB's 0 to 127 bytes for the
-// codes, VLDRW's up to 508 for the aligned weights).
+// Whether such a tile fits one statement: at most 2 pixels, its sums in the even
+// registers, each load within reach of one immediate offset from its pointer (VLDRB's 0
+// to 127 bytes for the codes, VLDRW's up to 508 for the aligned weights).
 bool HeliumByteDotTileFits(int64_t window_bytes, int64_t pixels, int64_t rows, int64_t steps);
 
 // One step of them: sums[p * rows + c] += the dot product of the 16 int8 codes[p] (a

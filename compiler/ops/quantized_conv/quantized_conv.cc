@@ -624,7 +624,11 @@ void ForEachPixel(KernelContext& k, const QuantizedConvGeometry& g,
 
 // For each image and group of a unit pointwise convolution (IsUnitPointwise: its output
 // plane is its input's), per_tile(the windows of `pixels` consecutive pixels of the
-// plane), the last pixels a smaller tile where they do not divide the plane.
+// plane), the last pixels a smaller tile where they do not divide the plane. The plane
+// is taken as one row (the convolution on a 1 x (H * W) plane is the same): pixel p's
+// window corner and output position row 0, column p, every window inside (Cortex-M55,
+// MobileNet's 64-channel layers 112,062 -> 108,822 instructions against the row and
+// column divided out).
 void ForEachPixelTile(KernelContext& k, const QuantizedConvGeometry& g, int64_t pixels,
                       const std::function<void(const std::vector<PixelWindow>&)>& per_tile) {
   const WindowGeometry& s = g.conv.window;
@@ -638,9 +642,7 @@ void ForEachPixelTile(KernelContext& k, const QuantizedConvGeometry& g, int64_t 
       std::vector<PixelWindow> tile;
       for (int64_t p = 0; p < count; ++p) {
         llvm::Value* pixel = b.CreateAdd(first_pixel, k.Int(p));
-        llvm::Value* oh = b.CreateUDiv(pixel, k.Int(s.out_w));
-        llvm::Value* ow = b.CreateURem(pixel, k.Int(s.out_w));
-        tile.push_back({first_plane, oh, ow, group, n, pixel, oh, ow});
+        tile.push_back({first_plane, k.Int(0), pixel, group, n, pixel, k.Int(0), pixel});
       }
       per_tile(tile);
     };
@@ -1172,6 +1174,10 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
       gathered ? nullptr : k.Workspace(codes ? "window_codes" : "window_int16", pixels * padded * (codes ? 1 : 2));
   llvm::Type* weight = int8_weights ? b.getInt8Ty() : b.getInt16Ty();
   llvm::Value* weights = k.PreparedConstant(int8_weights ? "weights_int8" : "weights_int16");
+  // Pixel p's window of a tile (p 0: the window).
+  auto window_of = [&](int64_t p) {
+    return p == 0 ? window : b.CreateInBoundsGEP(form.element, window, k.Int(p * padded));
+  };
   for (int64_t p = 0; window && p < pixels; ++p) {
     for (int64_t t = p * padded + taps; t < (p + 1) * padded; ++t) {
       b.CreateStore(llvm::Constant::getNullValue(form.element), b.CreateInBoundsGEP(form.element, window, k.Int(t)));
@@ -1206,7 +1212,7 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
     // kept a pointer a row and spilled them).
     const int64_t tile_pixels = static_cast<int64_t>(out_pixels.size()), steps = padded / kWindowDotLanes;
     const bool tile = tile_pixels > 1;
-    const bool tile_statement = tile && !gathered && HeliumByteDotTileFits(padded, tile_pixels, count, steps);
+    const bool tile_statement = tile && HeliumByteDotTileFits(padded, tile_pixels, count, steps);
     llvm::Value* block_weights = weights;
     llvm::Value* block_first = first;
     if (tile) {
@@ -1235,9 +1241,7 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
       for (size_t s = 0; s < sums.size(); ++s) b.CreateStore(sums[s], sums_of_block[s]);
     } else {
       std::vector<llvm::Value*> windows;
-      for (int64_t p = 0; p < tile_pixels; ++p) {
-        windows.push_back(p == 0 ? window : b.CreateInBoundsGEP(form.element, window, k.Int(p * padded)));
-      }
+      for (int64_t p = 0; p < tile_pixels; ++p) windows.push_back(window_of(p));
       EmitHeliumByteDots(k, windows, rows, count * kWindowDotLanes, steps, sums_of_block,
                          /*allow_unrolling=*/padded <= kHeliumUnrolledTaps);
     }
@@ -1366,8 +1370,7 @@ void EmitWindowDotConv(KernelContext& k, const QuantizedConvGeometry& g) {
     ForEachPixelTile(k, g, pixels, [&](const std::vector<PixelWindow>& tile) {
       std::vector<llvm::Value*> out_pixels;
       for (size_t p = 0; p < tile.size(); ++p) {
-        EmitWindowByChannelGathers(k, g, input, b.CreateInBoundsGEP(form.element, window, k.Int(p * padded)), tile[p],
-                                   form, /*inside=*/true);
+        EmitWindowByChannelGathers(k, g, input, window_of(static_cast<int64_t>(p)), tile[p], form, /*inside=*/true);
         out_pixels.push_back(tile[p].out_pixel);
       }
       per_tile(tile.front().group, tile.front().n, out_pixels);
@@ -2609,7 +2612,8 @@ absl::Status EmitConvIntegerKernel(KernelContext& k) {
     return absl::OkStatus();
   }
   if (std::get<QuantizedProductKernel>(k.plan.kernel) == QuantizedProductKernel::kWindowDot) {
-    if (k.plan.tiles.pixels > 1 && !WindowDotTilesPixels(g.conv, k.plan)) {
+    if (k.plan.tiles.pixels > 1 && (!WindowDotTilesPixels(g.conv, k.plan) || !k.plan.int8_window_codes ||
+                                    !k.plan.FindConstant("weights_int8"))) {
       return absl::InternalError(
           "the plan tiles pixels where window-dot does not copy a unit pointwise layer's windows");
     }
