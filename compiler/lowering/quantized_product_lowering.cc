@@ -136,6 +136,10 @@ int64_t WholeByteQuadVectors(int64_t count, const LoweringTarget& target) {
 // input's codes plus 128 (NodePlan::window_code_offset).
 int32_t UnsignedCodeOffset(DataType x_type) { return x_type == DataType::kInt8 ? -128 : 0; }
 
+// The code offset of Helium's kernels, whose windows hold int8 codes (VMLADAVA.S8
+// multiplies signed bytes): a uint8 input's codes less 128.
+int32_t SignedCodeOffset(DataType x_type) { return x_type == DataType::kUInt8 ? 128 : 0; }
+
 // QLinearConv's and ConvInteger's input zero point (QLinearMatMul's A's); QLinearConv's
 // bias (a quantised Gemm's QLinearMatMul's, passes/qdq_fusion.cc).
 constexpr int kXZeroPointInput = 2;
@@ -920,7 +924,7 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
   if (plan.kernel == KernelVariant(QuantizedProductKernel::kWindowDot)) {
     plan.int8_window_weights = target.flash_first;
     plan.int8_window_codes = target.int8_vector_dot && plan.int8_window_weights && codes_ready;
-    if (plan.int8_window_codes) plan.window_code_offset = x_type == DataType::kUInt8 ? 128 : 0;  // int8 codes
+    if (plan.int8_window_codes) plan.window_code_offset = SignedCodeOffset(x_type);
     plan.window_channel_runs = channel_runs;
     // A float input quantised as it is read: a band of its rows, once per element (the
     // header's kWindowDot paragraph), unless it would lift the arena.
@@ -982,7 +986,7 @@ absl::StatusOr<NodePlan> PlanQuantizedConv(const Graph& graph, const Node& node,
     plan.lanes_across_rows = lanes_across_rows;
     plan.window_dots = window_dots;
     if (window_dots) {
-      plan.window_code_offset = x_type == DataType::kUInt8 ? 128 : 0;  // int8 codes
+      plan.window_code_offset = SignedCodeOffset(x_type);
       const PlaneMargins margins = WindowDotsMargins(g.window);
       plan.workspace.push_back(
           {"plane_codes", 0, margins.before + g.window.in_h * g.window.in_w + margins.after});

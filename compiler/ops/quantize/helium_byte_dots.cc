@@ -15,6 +15,13 @@ void KeepLoopOrdinaryForSums(KernelContext& k, size_t sums) {
       llvm::InlineAsm::get(llvm::FunctionType::get(k.b.getVoidTy(), false), "", "", /*hasSideEffects=*/true));
 }
 
+llvm::Value* EmitHeliumByteDot(KernelContext& k, llvm::Value* sum, llvm::Value* codes, llvm::Value* weights) {
+  llvm::IRBuilder<>& b = k.b;
+  // Signed (unsigned 0), adding (subtract 0), lane by lane (exchange 0).
+  return b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vmldava, {codes->getType()},
+                           {b.getInt32(0), b.getInt32(0), b.getInt32(0), sum, codes, weights});
+}
+
 void EmitHeliumByteDotStep(KernelContext& k, const std::vector<llvm::Value*>& codes, llvm::Value* row_offset,
                            const std::vector<llvm::Value*>& rows, const std::vector<llvm::Value*>& sums) {
   llvm::IRBuilder<>& b = k.b;
@@ -25,11 +32,7 @@ void EmitHeliumByteDotStep(KernelContext& k, const std::vector<llvm::Value*>& co
     llvm::Value* w = b.CreateAlignedLoad(lanes, b.CreateInBoundsGEP(i8, rows[c], row_offset), llvm::Align(1));
     for (size_t p = 0; p < codes.size(); ++p) {
       llvm::Value* sum = sums[p * rows.size() + c];
-      // Signed (unsigned 0), adding (subtract 0), lane by lane (exchange 0).
-      llvm::Value* sum_so_far = b.CreateLoad(i32, sum);
-      b.CreateStore(b.CreateIntrinsic(llvm::Intrinsic::arm_mve_vmldava, {lanes},
-                                      {b.getInt32(0), b.getInt32(0), b.getInt32(0), sum_so_far, codes[p], w}),
-                    sum);
+      b.CreateStore(EmitHeliumByteDot(k, b.CreateLoad(i32, sum), codes[p], w), sum);
     }
   }
 }

@@ -57,6 +57,10 @@ std::vector<llvm::Value*> EmitHeliumByteDotTile(KernelContext& k, llvm::Value* w
 // to 127 bytes for the codes, VLDRW's up to 508 for the aligned weights).
 bool HeliumByteDotTileFits(int64_t window_bytes, int64_t pixels, int64_t rows, int64_t steps);
 
+// sum (an i32) + the dot product of 16 int8 `codes` with 16 int8 `weights` (vectors):
+// one VMLADAVA.S8 (VMLADAV.S8 where the sum is 0).
+llvm::Value* EmitHeliumByteDot(KernelContext& k, llvm::Value* sum, llvm::Value* codes, llvm::Value* weights);
+
 // One step of them: sums[p * rows + c] += the dot product of the 16 int8 codes[p] (a
 // vector) with the 16 weights from rows[c] + `row_offset` bytes.
 void EmitHeliumByteDotStep(KernelContext& k, const std::vector<llvm::Value*>& codes, llvm::Value* row_offset,

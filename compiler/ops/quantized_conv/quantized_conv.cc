@@ -2234,11 +2234,7 @@ void EmitDirectWindowDotsConv(KernelContext& k, const QuantizedConvGeometry& g) 
         // Not inbounds: a corner in the border lies before the plane.
         llvm::Value* corner = b.CreateGEP(i8, round_plane, k.Int(WindowDotsCorner(s, p)));
         llvm::Value* codes = b.CreateAlignedLoad(codes_type, corner, llvm::Align(1));
-        // Signed (unsigned 0), adding (subtract 0), lane by lane (exchange 0).
-        llvm::Value* sum = b.CreateIntrinsic(
-            llvm::Intrinsic::arm_mve_vmldava, {codes_type},
-            {b.getInt32(0), b.getInt32(0), b.getInt32(0), b.getInt32(0), codes,
-             kept_weights[WindowDotsColumnLanes(s, p)]});
+        llvm::Value* sum = EmitHeliumByteDot(k, b.getInt32(0), codes, kept_weights[WindowDotsColumnLanes(s, p)]);
         sums = b.CreateInsertElement(sums, sum, l);
       }
       sums = b.CreateAdd(sums, round_starts[v % period]);
