@@ -836,6 +836,53 @@ TEST(Cli, DspPairsNarrowedTakeTwoWindowsOfCodes) {
   EXPECT_EQ(smallest.output.find("window copy unrolled"), std::string::npos) << smallest.output;
 }
 
+// On Arm's DSP extension the DSP pairs' windows of int16 pairs take their dot products'
+// quads (4 taps) as inline assembly from 16 quads on (dsp_pairs.cc,
+// EmitDspQuadStatements): a loop of 4 quads a step (1 under --optimize size) whose first
+// loads step the window's and the row's pointers on (post-indexed LDRD and LDR), the
+// second window by LDRD, or by two LDRs past LDRD's reach (Conv_55 in speed mode: 576
+// taps, 1,152 bytes a window; memory mode gives it windows of codes, which LLVM writes).
+// Outputs: the op model dsp_pairs_quad_statements (the quads after the loop, a lone pixel
+// and channel) and the int8 networks' firmware checks.
+TEST(Cli, DspPairsTakeTheirQuadsAsInlineAssembly) {
+  const std::string model = kTestModels + "/dsp_pairs_quad_statements.onnxtxt --target thumbv7em-none-eabihf --cpu "
+                            "cortex-m4 --dump-plan --name d -o ";
+  TemporaryFolder memory, speed, size;
+  auto disassembly = [](const TemporaryFolder& out) {
+    const CommandResult code = RunCommand("llvm-objdump-19 -d " + out.File("d.o"));
+    EXPECT_EQ(code.exit_code, 0) << code.output;
+    return code.output;
+  };
+  const CommandResult plan = Modelc("compile " + model + memory.path());
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  for (const char* piece : {"'Conv_15' QLinearConv: dsp-pairs (pixels 2), float requantisation, window copy unrolled\n"
+                            "      workspace window_pairs @0, 288 bytes\n",
+                            "'Conv_35' QLinearConv: dsp-pairs (pixels 2), float requantisation, window copy unrolled, "
+                            "writes over its consumed input\n      workspace window_pairs @0, 272 bytes\n"}) {
+    EXPECT_NE(plan.output.find(piece), std::string::npos) << piece << "\n" << plan.output;
+  }
+  const std::string code = disassembly(memory);
+  EXPECT_TRUE(std::regex_search(code, std::regex(R"(ldrd\s+r\w+, r\w+, \[r\w+\], #32\n)"))) << code;
+  EXPECT_TRUE(std::regex_search(code, std::regex(R"(ldr(\.w)?\s+r\w+, \[r\w+\], #16\n)"))) << code;
+  const CommandResult fastest = Modelc("compile " + model + speed.path() + " --optimize speed");
+  ASSERT_EQ(fastest.exit_code, 0) << fastest.output;
+  EXPECT_NE(fastest.output.find("'Conv_55' QLinearConv: dsp-pairs (pixels 2), float requantisation, window copy "
+                                "unrolled\n      workspace window_pairs @0, 2304 bytes\n"),
+            std::string::npos) << fastest.output;
+  const std::string fastest_code = disassembly(speed);
+  // The second window's pairs 1,152 - 32 bytes on from the stepped pointer.
+  const std::regex two_loads(R"(ldrd\s+r\w+, r\w+, \[(r\w+)\], #32\n[^\n]*ldr(\.w)?\s+r\w+, \[\1, #0x460\]\n)"
+                             R"([^\n]*ldr(\.w)?\s+r\w+, \[\1, #0x464\])");
+  EXPECT_TRUE(std::regex_search(fastest_code, two_loads)) << fastest_code;
+  const CommandResult smallest = Modelc("compile " + model + size.path() + " --optimize size");
+  ASSERT_EQ(smallest.exit_code, 0) << smallest.output;
+  const std::string small_code = disassembly(size);
+  // One quad a step: the window's pairs and the row's weights, each pointer stepped on.
+  const std::regex quad(R"(ldrd\s+r\w+, r\w+, \[r\w+\], #8\n[^\n]*ldr(\.w)?\s+(r\w+), \[r\w+\], #4\n)"
+                        R"([^\n]*sxtb16\s+r\w+, \2\n[^\n]*sxtb16\s+\2, \2, ror #8\n)");
+  EXPECT_TRUE(std::regex_search(small_code, quad)) << small_code;
+}
+
 // Helium's window-dot on int8 codes from its window's copy, in memory mode too, where a
 // float tensor before it holds the RAM peak (the op model's firmware checks compare its
 // outputs, each block's weights side by side: WindowDotWeightIndex).
@@ -2662,7 +2709,9 @@ TEST(Cli, WeightsAreInSectionsNamedAfterTheModel) {
       fields >> name >> type >> address >> offset >> size;
       if (name.rfind(".rodata", 0) != 0 || type != "PROGBITS") continue;
       if (name.rfind(".rodata.cnn.", 0) == 0) in_weight_sections += std::stoll(size, nullptr, 16);
-      if (!target.empty()) EXPECT_NE(name.rfind(".rodata.cst", 0), 0u) << name << target;
+      if (!target.empty()) {
+        EXPECT_NE(name.rfind(".rodata.cst", 0), 0u) << name << target;
+      }
     }
     EXPECT_GE(in_weight_sections, weight_bytes * 99 / 100) << target;
   }

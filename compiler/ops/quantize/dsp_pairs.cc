@@ -1,6 +1,10 @@
 #include "compiler/ops/quantize/dsp_pairs.h"
 
+#include <string>
+
+#include "absl/strings/str_cat.h"
 #include "compiler/backend/kernel_context.h"
+#include "llvm/IR/InlineAsm.h"
 #include "llvm/IR/IntrinsicsARM.h"
 
 namespace modelc {
@@ -44,26 +48,153 @@ llvm::Value* UnpackedCodes(KernelContext& k, llvm::Value* word, bool unsigned_co
   return k.b.CreateCall(unpack, {odd ? RotatedByte(k.b, word) : word});
 }
 
+// The reach of LDRD's immediate offset (8 bits, in words) and of LDR.W's (12 bits).
+constexpr int64_t kLdrdReach = 1020;
+constexpr int64_t kLdrReach = 4095;
+// Windows and rows a quad statement takes: its registers are the sums, two pairs a
+// window, a word of weights and its even pair, the window's and the row's pointers and
+// the loop's end: with 2 and 2 (the kernels' tiles), 13 of the 14 LLVM may give it.
+constexpr int64_t kQuadStatementWindows = 2;
+constexpr int64_t kQuadStatementRows = 2;
+
+// The quads a step of WalkQuads takes.
+int64_t WalkedQuadsPerStep(const KernelContext& k, int64_t quads_per_step) {
+  return k.lowering.target.code_size_first ? kQuadsPerStepForSize : quads_per_step;
+}
+
+// The operands of a quad statement's text: "$n" of each sum (window w, row i at
+// w * rows + i), of its temporaries, and of the window's and the row's pointers.
+struct QuadOperands {
+  std::vector<std::string> sums, temps;
+  std::string window, row;
+};
+
+// The text of quad `q` (4 taps) of every window against every row: each window's two
+// pairs by one LDRD (two LDR.W past LDRD's reach), each row's 4 weights by one LDR.W
+// and two SXTB16, two SMLADs a window and row. In a loop of `step_quads` quads a step
+// (0: none, the pointers where the quads start), quad 0's first window load and first
+// row load step their pointers on (post-indexed), and the later loads of the step
+// reach back.
+std::string QuadText(const QuadOperands& o, const PairsWindows& windows, const PairsRows& rows, int64_t q,
+                     int64_t step_quads) {
+  const int64_t window_step = step_quads * 8, row_step = step_quads * 4;
+  // The address of the operand `bytes` from where its pointer was at the step's start.
+  auto address = [&](const std::string& pointer, int64_t bytes, int64_t step) {
+    if (step > 0 && bytes == 0) return absl::StrCat("[", pointer, "], #", step);
+    return absl::StrCat("[", pointer, ", #", bytes - step, "]");
+  };
+  std::string text;
+  for (int64_t w = 0; w < windows.count; ++w) {
+    const int64_t at = q * 8 + w * windows.stride_bytes;
+    const std::string &even = o.temps[2 * w], &odd = o.temps[2 * w + 1];
+    if (at - window_step <= kLdrdReach) {
+      absl::StrAppend(&text, "ldrd ", even, ", ", odd, ", ", address(o.window, at, window_step), "\n");
+    } else {
+      absl::StrAppend(&text, "ldr ", even, ", ", address(o.window, at, window_step), "\nldr ", odd, ", ",
+                      address(o.window, at + 4, window_step), "\n");
+    }
+  }
+  const std::string &weights = o.temps[2 * windows.count], &even_weights = o.temps[2 * windows.count + 1];
+  for (int64_t i = 0; i < rows.count; ++i) {
+    absl::StrAppend(&text, "ldr ", weights, ", ", address(o.row, q * 4 + i * rows.stride, row_step), "\nsxtb16 ",
+                    even_weights, ", ", weights, "\nsxtb16 ", weights, ", ", weights, ", ror #8\n");
+    for (int64_t w = 0; w < windows.count; ++w) {
+      const std::string& sum = o.sums[w * rows.count + i];
+      absl::StrAppend(&text, "smlad ", sum, ", ", o.temps[2 * w], ", ", even_weights, ", ", sum, "\nsmlad ", sum, ", ",
+                      o.temps[2 * w + 1], ", ", weights, ", ", sum, "\n");
+    }
+  }
+  return text;
+}
+
+// Whether quads [0, quads) of the tile reach their operands from the first window's
+// and row's pointers by immediate offsets.
+bool QuadStatementsFit(const PairsWindows& windows, const PairsRows& rows, int64_t quads) {
+  const int64_t window_reach = (windows.count - 1) * windows.stride_bytes + (quads - 1) * 8 + 4;
+  const int64_t row_reach = (rows.count - 1) * rows.stride + (quads - 1) * 4;
+  return windows.count >= 1 && windows.count <= kQuadStatementWindows && rows.count >= 1 &&
+         rows.count <= kQuadStatementRows && window_reach <= kLdrReach && row_reach <= kLdrReach;
+}
+
+// The tile's quads as inline assembly: `steps` steps of `per_step` quads as one loop
+// (none if `steps` is 0), then `after` quads, from the first window's quad at `window`
+// and the first row's at `row`. Written by LLVM, the same quads took a run of LDRs where
+// LDRD fits (it pairs loads two by two from the first it sees) and, on the Cortex-M4,
+// register moves or spills for the sums it rotated between quads.
+void EmitDspQuadStatements(KernelContext& k, llvm::Value* window, llvm::Value* row, const PairsWindows& windows,
+                           const PairsRows& rows, int64_t steps, int64_t per_step, int64_t after,
+                           const std::vector<llvm::Value*>& sums) {
+  llvm::IRBuilder<>& b = k.b;
+  const int64_t sum_count = windows.count * rows.count, temps = 2 * windows.count + 2;
+  const bool loop = steps > 0;
+  // Operands: the sums, the temporaries, the pointers (outputs where the loop walks
+  // them); then the sums again (tied), the pointers (tied, or plain), the loop's end.
+  QuadOperands o;
+  for (int64_t s = 0; s < sum_count; ++s) o.sums.push_back(absl::StrCat("$", s));
+  for (int64_t t = 0; t < temps; ++t) o.temps.push_back(absl::StrCat("$", sum_count + t));
+  const int64_t outputs = sum_count + temps + (loop ? 2 : 0);
+  const int64_t pointers = loop ? sum_count + temps : outputs + sum_count;
+  o.window = absl::StrCat("$", pointers);
+  o.row = absl::StrCat("$", pointers + 1);
+  std::string text;
+  if (loop) {
+    absl::StrAppend(&text, "1:\n");
+    for (int64_t q = 0; q < per_step; ++q) absl::StrAppend(&text, QuadText(o, windows, rows, q, per_step));
+    absl::StrAppend(&text, "cmp ", o.row, ", $", outputs + sum_count + 2, "\nbne 1b\n");
+  }
+  for (int64_t q = 0; q < after; ++q) absl::StrAppend(&text, QuadText(o, windows, rows, q, 0));
+  std::string constraints;
+  for (int64_t s = 0; s < sum_count; ++s) absl::StrAppend(&constraints, "=r,");
+  for (int64_t t = 0; t < temps; ++t) absl::StrAppend(&constraints, "=&r,");
+  if (loop) absl::StrAppend(&constraints, "=r,=r,");
+  for (int64_t s = 0; s < sum_count; ++s) absl::StrAppend(&constraints, s, ",");
+  if (loop) {
+    absl::StrAppend(&constraints, sum_count + temps, ",", sum_count + temps + 1, ",r,");
+  } else {
+    absl::StrAppend(&constraints, "r,r,");
+  }
+  absl::StrAppend(&constraints, "~{cpsr},~{memory}");
+  std::vector<llvm::Value*> operands;
+  for (int64_t s = 0; s < sum_count; ++s) operands.push_back(b.CreateLoad(b.getInt32Ty(), sums[s]));
+  operands.push_back(window);
+  operands.push_back(row);
+  if (loop) operands.push_back(b.CreateInBoundsGEP(b.getInt8Ty(), row, k.Int(steps * per_step * 4)));
+  std::vector<llvm::Type*> operand_types, result_types(sum_count + temps, b.getInt32Ty());
+  for (llvm::Value* operand : operands) operand_types.push_back(operand->getType());
+  if (loop) result_types.insert(result_types.end(), {window->getType(), row->getType()});
+  auto* type =
+      llvm::FunctionType::get(llvm::StructType::get(b.getContext(), result_types), operand_types, /*isVarArg=*/false);
+  llvm::Value* result = b.CreateCall(llvm::InlineAsm::get(type, text, constraints, /*hasSideEffects=*/true), operands);
+  for (int64_t s = 0; s < sum_count; ++s) {
+    b.CreateStore(b.CreateExtractValue(result, {static_cast<unsigned>(s)}), sums[s]);
+  }
+}
+
 }  // namespace
 
-void EmitPairsDotProducts(KernelContext& k, const std::vector<llvm::Value*>& windows, llvm::Value* weights,
-                          const std::vector<llvm::Value*>& rows, int64_t taps, const std::vector<llvm::Value*>& sums,
-                          PairsWindow form) {
+void EmitPairsDotProducts(KernelContext& k, const PairsWindows& windows, llvm::Value* weights, const PairsRows& rows,
+                          int64_t taps, const std::vector<llvm::Value*>& sums, PairsWindow form) {
   llvm::IRBuilder<>& b = k.b;
+  llvm::Type* i8 = b.getInt8Ty();
   llvm::Type* i16 = b.getInt16Ty();
   llvm::Type* i32 = b.getInt32Ty();
   llvm::Function* sxtb16 = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_sxtb16);
   llvm::Function* smlad = llvm::Intrinsic::getDeclaration(&k.module, llvm::Intrinsic::arm_smlad);
   const bool codes = form != PairsWindow::kCentredInt16;
-  auto sum_of = [&](size_t w, size_t i) { return sums[w * rows.size() + i]; };
-  llvm::Type* i8 = b.getInt8Ty();
+  auto sum_of = [&](int64_t w, int64_t i) { return sums[w * rows.count + i]; };
   const int64_t quads = taps / 4, window_quad_bytes = codes ? 4 : 8;
+  // Window w's first tap and row i's element offset.
+  std::vector<llvm::Value*> window_starts, row_offsets;
+  for (int64_t w = 0; w < windows.count; ++w) {
+    window_starts.push_back(b.CreateInBoundsGEP(i8, windows.first, k.Int(w * windows.stride_bytes)));
+  }
+  for (int64_t i = 0; i < rows.count; ++i) row_offsets.push_back(b.CreateAdd(rows.first, k.Int(i * rows.stride)));
   // Each whole 4 taps: dot_quad(window_at(w), row_at(i)), the addresses of window w's
   // and row i's 4 taps.
-  using Address = std::function<llvm::Value*(size_t)>;
+  using Address = std::function<llvm::Value*(int64_t)>;
   auto dot_quad = [&](const Address& window_at, const Address& row_at) {
     std::vector<llvm::Value*> even, odd;
-    for (size_t w = 0; w < windows.size(); ++w) {
+    for (int64_t w = 0; w < windows.count; ++w) {
       if (codes) {
         llvm::Value* word = b.CreateAlignedLoad(i32, window_at(w), llvm::Align(4));
         even.push_back(UnpackedCodes(k, word, form == PairsWindow::kUInt8Codes, /*odd=*/false));
@@ -74,12 +205,12 @@ void EmitPairsDotProducts(KernelContext& k, const std::vector<llvm::Value*>& win
       even.push_back(b.CreateAlignedLoad(i32, pairs, llvm::Align(4)));
       odd.push_back(b.CreateAlignedLoad(i32, b.CreateInBoundsGEP(i16, pairs, k.Int(2)), llvm::Align(4)));
     }
-    for (size_t i = 0; i < rows.size(); ++i) {
+    for (int64_t i = 0; i < rows.count; ++i) {
       llvm::Value* bytes = b.CreateAlignedLoad(i32, row_at(i), llvm::Align(1));
       llvm::Value* rotated = b.CreateIntrinsic(llvm::Intrinsic::fshr, {i32}, {bytes, bytes, b.getInt32(8)});
       llvm::Value* even_weights = b.CreateCall(sxtb16, {bytes});
       llvm::Value* odd_weights = b.CreateCall(sxtb16, {rotated});
-      for (size_t w = 0; w < windows.size(); ++w) {
+      for (int64_t w = 0; w < windows.count; ++w) {
         llvm::Value* sum = b.CreateLoad(i32, sum_of(w, i));
         sum = b.CreateCall(smlad, {even[w], even_weights, sum});
         sum = b.CreateCall(smlad, {odd[w], odd_weights, sum});
@@ -87,39 +218,40 @@ void EmitPairsDotProducts(KernelContext& k, const std::vector<llvm::Value*>& win
       }
     }
   };
-  if (quads >= kWalkedQuads) {
-    std::vector<llvm::Value*> row_offsets, window_offsets;
-    for (llvm::Value* row : rows) row_offsets.push_back(b.CreateSub(row, rows[0]));
-    for (llvm::Value* window : windows) {
-      window_offsets.push_back(b.CreateIntCast(b.CreatePtrDiff(i8, window, windows[0]), rows[0]->getType(), true));
-    }
-    llvm::Value* row_start = b.CreateInBoundsGEP(i8, weights, rows[0]);
-    WalkQuads(k, quads, kDotProductQuadsPerStep, {row_start, windows[0]}, {4, window_quad_bytes},
+  llvm::Value* row_start = b.CreateInBoundsGEP(i8, weights, rows.first);
+  const int64_t per_step = WalkedQuadsPerStep(k, kDotProductQuadsPerStep);
+  if (!codes && quads >= kWalkedQuads && QuadStatementsFit(windows, rows, per_step)) {
+    EmitDspQuadStatements(k, windows.first, row_start, windows, rows, quads / per_step, per_step, quads % per_step,
+                          sums);
+  } else if (quads >= kWalkedQuads) {
+    WalkQuads(k, quads, kDotProductQuadsPerStep, {row_start, windows.first}, {4, window_quad_bytes},
               [&](const std::vector<llvm::Value*>& at, int64_t q) {
-                auto window_at = [&](size_t w) {
-                  return b.CreateInBoundsGEP(i8, at[1], b.CreateAdd(window_offsets[w], k.Int(q * window_quad_bytes)));
-                };
-                auto row_at = [&](size_t i) {
-                  return b.CreateInBoundsGEP(i8, at[0], b.CreateAdd(row_offsets[i], k.Int(q * 4)));
-                };
-                dot_quad(window_at, row_at);
+                dot_quad(
+                    [&](int64_t w) {
+                      return b.CreateInBoundsGEP(i8, at[1], k.Int(w * windows.stride_bytes + q * window_quad_bytes));
+                    },
+                    [&](int64_t i) { return b.CreateInBoundsGEP(i8, at[0], k.Int(i * rows.stride + q * 4)); });
               });
   } else {
     k.Loop(quads, [&](llvm::Value* q) {
       dot_quad(
-          [&](size_t w) { return b.CreateInBoundsGEP(i8, windows[w], b.CreateMul(q, k.Int(window_quad_bytes))); },
-          [&](size_t i) { return b.CreateInBoundsGEP(i8, weights, b.CreateAdd(rows[i], b.CreateMul(q, k.Int(4)))); });
+          [&](int64_t w) {
+            return b.CreateInBoundsGEP(i8, window_starts[w], b.CreateMul(q, k.Int(window_quad_bytes)));
+          },
+          [&](int64_t i) {
+            return b.CreateInBoundsGEP(i8, weights, b.CreateAdd(row_offsets[i], b.CreateMul(q, k.Int(4))));
+          });
     });
   }
   for (int64_t t = taps / 4 * 4; t < taps; ++t) {
-    for (size_t i = 0; i < rows.size(); ++i) {
-      llvm::Value* w8 = b.CreateSExt(k.LoadAs(DataType::kInt8, weights, b.CreateAdd(rows[i], k.Int(t))), i32);
-      for (size_t w = 0; w < windows.size(); ++w) {
+    for (int64_t i = 0; i < rows.count; ++i) {
+      llvm::Value* w8 = b.CreateSExt(k.LoadAs(DataType::kInt8, weights, b.CreateAdd(row_offsets[i], k.Int(t))), i32);
+      for (int64_t w = 0; w < windows.count; ++w) {
         llvm::Value* centred =
             form == PairsWindow::kCentredInt16
-                ? b.CreateSExt(b.CreateLoad(i16, b.CreateInBoundsGEP(i16, windows[w], k.Int(StoredTap(t)))), i32)
-                : b.CreateIntCast(b.CreateLoad(b.getInt8Ty(), b.CreateInBoundsGEP(b.getInt8Ty(), windows[w], k.Int(t))),
-                                  i32, /*isSigned=*/form == PairsWindow::kInt8Codes);
+                ? b.CreateSExt(b.CreateLoad(i16, b.CreateInBoundsGEP(i16, window_starts[w], k.Int(StoredTap(t)))), i32)
+                : b.CreateIntCast(b.CreateLoad(i8, b.CreateInBoundsGEP(i8, window_starts[w], k.Int(t))), i32,
+                                  /*isSigned=*/form == PairsWindow::kInt8Codes);
         b.CreateStore(b.CreateAdd(b.CreateLoad(i32, sum_of(w, i)), b.CreateMul(centred, w8)), sum_of(w, i));
       }
     }
@@ -129,7 +261,7 @@ void EmitPairsDotProducts(KernelContext& k, const std::vector<llvm::Value*>& win
 void WalkQuads(KernelContext& k, int64_t quads, int64_t quads_per_step, const std::vector<llvm::Value*>& starts,
                const std::vector<int64_t>& quad_bytes,
                const std::function<void(const std::vector<llvm::Value*>& at, int64_t q)>& quad) {
-  const int64_t per_step = k.lowering.target.code_size_first ? kQuadsPerStepForSize : quads_per_step;
+  const int64_t per_step = WalkedQuadsPerStep(k, quads_per_step);
   const int64_t steps = quads / per_step;
   std::vector<int64_t> step_bytes;
   for (int64_t bytes : quad_bytes) step_bytes.push_back(bytes * per_step);

@@ -31,13 +31,29 @@ void EmitZeroWindowTail(KernelContext& k, llvm::Value* window, int64_t taps);
 // codes), as the weights are.
 enum class PairsWindow { kCentredInt16, kInt8Codes, kUInt8Codes };
 
-// sums[w * rows.size() + i] (i32 allocas) += sum over t < taps of windows[w][t] *
-// weights[rows[i] + t], rows[i] the element offset of row i in the int8 array `weights`:
-// each whole 4 taps as two SMLADs a window and row, of 32-bit window loads (unpacked
-// into pairs where the window holds codes) and SXTB16 of 4 weight bytes (unpacked once
-// for every window), the rest one at a time.
-void EmitPairsDotProducts(KernelContext& k, const std::vector<llvm::Value*>& windows, llvm::Value* weights,
-                          const std::vector<llvm::Value*>& rows, int64_t taps, const std::vector<llvm::Value*>& sums,
+// The windows of a tile of EmitPairsDotProducts: `count` of them, the first at `first`,
+// each `stride_bytes` after the one before.
+struct PairsWindows {
+  llvm::Value* first;
+  int64_t count;
+  int64_t stride_bytes;
+};
+// Its weight rows: `count` of them, the first at element offset `first` of the int8
+// weights, each `stride` elements after the one before.
+struct PairsRows {
+  llvm::Value* first;
+  int64_t count;
+  int64_t stride;
+};
+
+// sums[w * rows.count + i] (i32 allocas) += sum over t < taps of window w's tap t *
+// weights[row i + t]: each whole 4 taps as two SMLADs a window and row, of 32-bit
+// window loads (unpacked into pairs where the window holds codes) and SXTB16 of 4
+// weight bytes (unpacked once for every window), the rest one at a time. Windows of
+// int16 pairs (at most 2, and 2 rows) take their whole 4 taps as inline assembly from
+// kWalkedQuads quads on: the walk's loop and the quads after it (dsp_pairs.cc).
+void EmitPairsDotProducts(KernelContext& k, const PairsWindows& windows, llvm::Value* weights, const PairsRows& rows,
+                          int64_t taps, const std::vector<llvm::Value*>& sums,
                           PairsWindow form = PairsWindow::kCentredInt16);
 
 // The dot products' whole quads of taps (4 at a time) walk pointers from this many on

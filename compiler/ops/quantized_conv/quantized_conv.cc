@@ -1041,10 +1041,9 @@ void EmitDspPairsConv(KernelContext& k, const QuantizedConvGeometry& g) {
     // Output channels `count_channels` (1 or 2) from group * per_group + first_channel;
     // the sum of pixel p and channel i in tile_sums[p * count_channels + i].
     auto channels_from = [&](llvm::Value* first_channel, int count_channels) {
-      std::vector<llvm::Value*> m, rows, tile_sums;
+      std::vector<llvm::Value*> m, tile_sums;
       for (int i = 0; i < count_channels; ++i) {
         m.push_back(b.CreateAdd(b.CreateMul(group, k.Int(per_group)), b.CreateAdd(first_channel, k.Int(i))));
-        rows.push_back(b.CreateMul(m.back(), k.Int(taps)));
       }
       // Each channel's sums start at its bias (Finish's bias_in_sum).
       std::vector<llvm::Value*> biases;
@@ -1055,8 +1054,8 @@ void EmitDspPairsConv(KernelContext& k, const QuantizedConvGeometry& g) {
           b.CreateStore(biases[i], tile_sums.back());
         }
       }
-      EmitPairsDotProducts(k, {windows.begin(), windows.begin() + count}, k.in[g.w_input], rows, taps, tile_sums,
-                           pairs_window);
+      EmitPairsDotProducts(k, {windows[0], count, window_bytes}, k.in[g.w_input],
+                           {b.CreateMul(m[0], k.Int(taps)), count_channels, taps}, taps, tile_sums, pairs_window);
       for (int i = 0; i < count_channels; ++i) {
         output.Channel(m[i]);
         for (int64_t p = 0; p < count; ++p) {
