@@ -836,51 +836,69 @@ TEST(Cli, DspPairsNarrowedTakeTwoWindowsOfCodes) {
   EXPECT_EQ(smallest.output.find("window copy unrolled"), std::string::npos) << smallest.output;
 }
 
-// On Arm's DSP extension the DSP pairs' windows of int16 pairs take their dot products'
-// quads (4 taps) as inline assembly from 16 quads on (dsp_pairs.cc,
-// EmitDspQuadStatements): a loop of 4 quads a step (1 under --optimize size) whose first
+// On Arm's DSP extension the DSP pairs' windows of int16 pairs walk their dot products
+// as one inline-assembly statement from 16 quads (4 taps each) on (dsp_pairs.cc,
+// EmitDspPairsWalk): a loop of 4 quads a step (1 under --optimize size) whose first
 // loads step the window's and the row's pointers on (post-indexed LDRD and LDR), the
-// second window by LDRD, or by two LDRs past LDRD's reach (Conv_55 in speed mode: 576
-// taps, 1,152 bytes a window; memory mode gives it windows of codes, which LLVM writes).
-// Outputs: the op model dsp_pairs_quad_statements (the quads after the loop, a lone pixel
-// and channel) and the int8 networks' firmware checks.
-TEST(Cli, DspPairsTakeTheirQuadsAsInlineAssembly) {
-  const std::string model = kTestModels + "/dsp_pairs_quad_statements.onnxtxt --target thumbv7em-none-eabihf --cpu "
+// second window by LDRD, or by two LDRs past LDRD's reach (Conv_55 in speed mode: 1,048
+// bytes a window; memory mode gives it windows of codes, which LLVM's code takes), then
+// the quads after the loop. Each tile takes one: 2 pixels x 2 channels, the lone
+// channel, the lone pixel, both (one pixel a tile in size mode). Outputs: the op model
+// dsp_pairs_walk_assembly and the int8 networks' firmware checks.
+TEST(Cli, DspPairsWalkTheirQuadsInInlineAssembly) {
+  const std::string model = kTestModels + "/dsp_pairs_walk_assembly.onnxtxt --target thumbv7em-none-eabihf --cpu "
                             "cortex-m4 --dump-plan --name d -o ";
   TemporaryFolder memory, speed, size;
-  auto disassembly = [](const TemporaryFolder& out) {
+  // Node `node`'s function in the object's disassembly.
+  auto function = [](const TemporaryFolder& out, const std::string& node) {
     const CommandResult code = RunCommand("llvm-objdump-19 -d " + out.File("d.o"));
     EXPECT_EQ(code.exit_code, 0) << code.output;
-    return code.output;
+    const size_t start = code.output.find("<d." + node + ".QLinearConv>:");
+    EXPECT_NE(start, std::string::npos) << code.output;
+    if (start == std::string::npos) return std::string();
+    return code.output.substr(start, code.output.find(">:", code.output.find('\n', start)) - start);
+  };
+  // The walks (each one's first window stepped on by a post-indexed LDRD).
+  auto walks = [](const std::string& code, int64_t step_bytes) {
+    const std::regex walk(R"(ldrd\s+\w+, \w+, \[\w+\], #)" + std::to_string(step_bytes) + "\n");
+    return std::distance(std::sregex_iterator(code.begin(), code.end(), walk), std::sregex_iterator());
   };
   const CommandResult plan = Modelc("compile " + model + memory.path());
   ASSERT_EQ(plan.exit_code, 0) << plan.output;
   for (const char* piece : {"'Conv_15' QLinearConv: dsp-pairs (pixels 2), float requantisation, window copy unrolled\n"
                             "      workspace window_pairs @0, 288 bytes\n",
                             "'Conv_35' QLinearConv: dsp-pairs (pixels 2), float requantisation, window copy unrolled, "
-                            "writes over its consumed input\n      workspace window_pairs @0, 272 bytes\n"}) {
+                            "writes over its consumed input\n      workspace window_pairs @0, 272 bytes\n",
+                            "'Conv_55' QLinearConv: dsp-pairs (pixels 2), float requantisation, window copy unrolled\n"
+                            "      workspace window_codes @0, 1048 bytes\n"}) {
     EXPECT_NE(plan.output.find(piece), std::string::npos) << piece << "\n" << plan.output;
   }
-  const std::string code = disassembly(memory);
-  EXPECT_TRUE(std::regex_search(code, std::regex(R"(ldrd\s+r\w+, r\w+, \[r\w+\], #32\n)"))) << code;
-  EXPECT_TRUE(std::regex_search(code, std::regex(R"(ldr(\.w)?\s+r\w+, \[r\w+\], #16\n)"))) << code;
+  for (const char* node : {"node2", "node6"}) {
+    const std::string code = function(memory, node);
+    EXPECT_EQ(walks(code, 32), 4) << code;
+    EXPECT_TRUE(std::regex_search(code, std::regex(R"(ldr(\.w)?\s+\w+, \[\w+\], #16\n)"))) << code;
+  }
+  EXPECT_EQ(walks(function(memory, "node10"), 32), 0);
   const CommandResult fastest = Modelc("compile " + model + speed.path() + " --optimize speed");
   ASSERT_EQ(fastest.exit_code, 0) << fastest.output;
   EXPECT_NE(fastest.output.find("'Conv_55' QLinearConv: dsp-pairs (pixels 2), float requantisation, window copy "
-                                "unrolled\n      workspace window_pairs @0, 2304 bytes\n"),
+                                "unrolled\n      workspace window_pairs @0, 2096 bytes\n"),
             std::string::npos) << fastest.output;
-  const std::string fastest_code = disassembly(speed);
-  // The second window's pairs 1,152 - 32 bytes on from the stepped pointer.
-  const std::regex two_loads(R"(ldrd\s+r\w+, r\w+, \[(r\w+)\], #32\n[^\n]*ldr(\.w)?\s+r\w+, \[\1, #0x460\]\n)"
-                             R"([^\n]*ldr(\.w)?\s+r\w+, \[\1, #0x464\])");
-  EXPECT_TRUE(std::regex_search(fastest_code, two_loads)) << fastest_code;
+  const std::string far = function(speed, "node10");
+  EXPECT_EQ(walks(far, 32), 4) << far;
+  // The second quad's second window: 1,048 + 8 - 32 bytes from the stepped pointer.
+  const std::regex two_loads(R"(ldr(\.w)?\s+\w+, \[(\w+), #0x400\]\n[^\n]*ldr(\.w)?\s+\w+, \[\2, #0x404\]\n)");
+  EXPECT_TRUE(std::regex_search(far, two_loads)) << far;
   const CommandResult smallest = Modelc("compile " + model + size.path() + " --optimize size");
   ASSERT_EQ(smallest.exit_code, 0) << smallest.output;
-  const std::string small_code = disassembly(size);
   // One quad a step: the window's pairs and the row's weights, each pointer stepped on.
-  const std::regex quad(R"(ldrd\s+r\w+, r\w+, \[r\w+\], #8\n[^\n]*ldr(\.w)?\s+(r\w+), \[r\w+\], #4\n)"
-                        R"([^\n]*sxtb16\s+r\w+, \2\n[^\n]*sxtb16\s+\2, \2, ror #8\n)");
-  EXPECT_TRUE(std::regex_search(small_code, quad)) << small_code;
+  const std::regex quad(R"(ldrd\s+\w+, \w+, \[\w+\], #8\n[^\n]*ldr(\.w)?\s+(\w+), \[\w+\], #4\n)"
+                        R"([^\n]*sxtb16\s+\w+, \2\n[^\n]*sxtb16\s+\2, \2, ror #8\n)");
+  for (const char* node : {"node2", "node6", "node10"}) {
+    const std::string code = function(size, node);
+    EXPECT_EQ(walks(code, 8), 2) << code;
+    EXPECT_TRUE(std::regex_search(code, quad)) << code;
+  }
 }
 
 // Helium's window-dot on int8 codes from its window's copy, in memory mode too, where a

@@ -177,6 +177,7 @@ absl::StatusOr<TargetDescription> DescribeTarget(const std::string& triple, cons
   target.dsp_pairs = (parsed.isARM() || parsed.isThumb()) && parsed.isLittleEndian() && has("+dsp");
   target.x86_int16_pairs = parsed.isX86() && has("+avx2");
   target.helium = (parsed.isARM() || parsed.isThumb()) && has("+mve");
+  target.thumb2_elf = parsed.isThumb() && parsed.isOSBinFormatELF();
   target.hardware_float = parsed.isARM() || parsed.isThumb() ? has("+vfp2sp")
                           : parsed.isRISCV()                 ? has("+f")
                                                              : true;

@@ -23,6 +23,10 @@ struct TargetDescription {
   bool dsp_pairs = false;         // Arm's DSP extension: SMLAD, two 16-bit products per instruction
   bool x86_int16_pairs = false;   // AVX2's VPMADDWD: 16 int16 products summed in pairs into 8 int32
   bool helium = false;            // Arm's M-profile vector extension: VMLADAV sums a vector's products
+  // Thumb-2 code in an ELF object (every Cortex-M): the DSP pairs' inline assembly is
+  // Thumb-2's (A32's LDRD takes an even register pair) and takes 13 registers, every one
+  // but SP and PC being free (no frame pointer, no reserved R9; Mach-O reserves both).
+  bool thumb2_elf = false;
   // The DSP extension without Helium (Cortex-M4, M7, M33): the int8 products' kernels are
   // DSP pairs (Helium's multiply 16 codes an instruction instead).
   bool int8_dsp_pairs = false;

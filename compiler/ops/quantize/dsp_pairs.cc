@@ -48,30 +48,53 @@ llvm::Value* UnpackedCodes(KernelContext& k, llvm::Value* word, bool unsigned_co
   return k.b.CreateCall(unpack, {odd ? RotatedByte(k.b, word) : word});
 }
 
-// The reach of LDRD's immediate offset (8 bits, in words) and of LDR.W's (12 bits).
+// The reach of LDRD's immediate offset (8 bits, in words, either way) and of LDR's
+// (12 bits forward; 8 bits back and post-indexed, which the walk's steps of at most 32
+// bytes and its reaching back by at most 24 stay within).
 constexpr int64_t kLdrdReach = 1020;
 constexpr int64_t kLdrReach = 4095;
-// Windows and rows a quad statement takes: its registers are the sums, two pairs a
-// window, a word of weights and its even pair, the window's and the row's pointers and
-// the loop's end: with 2 and 2 (the kernels' tiles), 13 of the 14 LLVM may give it.
-constexpr int64_t kQuadStatementWindows = 2;
-constexpr int64_t kQuadStatementRows = 2;
+// Windows and rows the walk's inline assembly takes: its registers are the sums, two
+// pairs a window, a word of weights and its even pair, the window's and the row's
+// pointers and the loop's end; with 2 and 2 (the kernels' tiles) 13 of the 14 LLVM may
+// give it (TargetDescription::thumb2_elf).
+constexpr int64_t kWalkWindows = 2;
+constexpr int64_t kWalkRows = 2;
 
 // The quads a step of WalkQuads takes.
 int64_t WalkedQuadsPerStep(const KernelContext& k, int64_t quads_per_step) {
   return k.lowering.target.code_size_first ? kQuadsPerStepForSize : quads_per_step;
 }
 
-// The operands of a quad statement's text: "$n" of each sum (window w, row i at
-// w * rows + i), of its temporaries, and of the window's and the row's pointers.
+// An inline-assembly statement's operands in LLVM's order (its outputs, then its
+// inputs): each one's "$n" for the text, and the constraint string.
+class AsmOperands {
+ public:
+  // A new operand of `constraint` ("=r", "=&r", "r", or an output's number for an input
+  // tied to it): its "$n".
+  std::string Add(const std::string& constraint) {
+    absl::StrAppend(&constraints_, constraints_.empty() ? "" : ",", constraint);
+    return absl::StrCat("$", count_++);
+  }
+  // An input tied to the output `output` ("$n").
+  void Tie(const std::string& output) { Add(output.substr(1)); }
+  std::string Constraints(const std::string& clobbers) const { return absl::StrCat(constraints_, ",", clobbers); }
+
+ private:
+  std::string constraints_;
+  int count_ = 0;
+};
+
+// The operands a quad's text names: each sum (window w, row i at w * rows + i), the
+// temporaries (two pairs a window, then the word of weights and its even pair), and
+// the window's and the row's pointers.
 struct QuadOperands {
   std::vector<std::string> sums, temps;
   std::string window, row;
 };
 
 // The text of quad `q` (4 taps) of every window against every row: each window's two
-// pairs by one LDRD (two LDR.W past LDRD's reach), each row's 4 weights by one LDR.W
-// and two SXTB16, two SMLADs a window and row. In a loop of `step_quads` quads a step
+// pairs by one LDRD (two LDRs past LDRD's reach), each row's 4 weights by one LDR and
+// two SXTB16, two SMLADs a window and row. In a loop of `step_quads` quads a step
 // (0: none, the pointers where the quads start), quad 0's first window load and first
 // row load step their pointers on (post-indexed), and the later loads of the step
 // reach back.
@@ -107,64 +130,54 @@ std::string QuadText(const QuadOperands& o, const PairsWindows& windows, const P
   return text;
 }
 
-// Whether quads [0, quads) of the tile reach their operands from the first window's
-// and row's pointers by immediate offsets.
-bool QuadStatementsFit(const PairsWindows& windows, const PairsRows& rows, int64_t quads) {
-  const int64_t window_reach = (windows.count - 1) * windows.stride_bytes + (quads - 1) * 8 + 4;
-  const int64_t row_reach = (rows.count - 1) * rows.stride + (quads - 1) * 4;
-  return windows.count >= 1 && windows.count <= kQuadStatementWindows && rows.count >= 1 &&
-         rows.count <= kQuadStatementRows && window_reach <= kLdrReach && row_reach <= kLdrReach;
+// Whether the walk's inline assembly takes the tile, `per_step` quads a step: Thumb-2,
+// and every operand of a step's quads (or of the quads after the loop, fewer) within
+// an immediate offset of its window's or row's pointer.
+bool DspPairsWalkFits(const KernelContext& k, const PairsWindows& windows, const PairsRows& rows, int64_t per_step) {
+  const int64_t window_reach = (windows.count - 1) * windows.stride_bytes + (per_step - 1) * 8 + 4;
+  const int64_t row_reach = (rows.count - 1) * rows.stride + (per_step - 1) * 4;
+  return k.target.thumb2_elf && windows.count >= 1 && windows.count <= kWalkWindows && rows.count >= 1 &&
+         rows.count <= kWalkRows && window_reach <= kLdrReach && row_reach <= kLdrReach;
 }
 
-// The tile's quads as inline assembly: `steps` steps of `per_step` quads as one loop
-// (none if `steps` is 0), then `after` quads, from the first window's quad at `window`
-// and the first row's at `row`. Written by LLVM, the same quads took a run of LDRs where
-// LDRD fits (it pairs loads two by two from the first it sees) and, on the Cortex-M4,
-// register moves or spills for the sums it rotated between quads.
-void EmitDspQuadStatements(KernelContext& k, llvm::Value* window, llvm::Value* row, const PairsWindows& windows,
-                           const PairsRows& rows, int64_t steps, int64_t per_step, int64_t after,
-                           const std::vector<llvm::Value*>& sums) {
+// The tile's walk over `steps` (at least 1) steps of `per_step` quads and then `after`
+// quads as one inline-assembly statement, from the first window's first quad at
+// `window_start` and the first row's at `row_start` (bytes): a loop of QuadText, its
+// pointers stepped by post-indexed loads, until the row's pointer reaches its end.
+// Written by LLVM, the same quads took a run of LDRs where LDRD fits (it pairs loads two
+// by two from the first it sees) and, on the Cortex-M4, register moves or spills for the
+// sums it rotated between steps.
+void EmitDspPairsWalk(KernelContext& k, llvm::Value* window_start, llvm::Value* row_start, const PairsWindows& windows,
+                      const PairsRows& rows, int64_t steps, int64_t per_step, int64_t after,
+                      const std::vector<llvm::Value*>& sums) {
   llvm::IRBuilder<>& b = k.b;
-  const int64_t sum_count = windows.count * rows.count, temps = 2 * windows.count + 2;
-  const bool loop = steps > 0;
-  // Operands: the sums, the temporaries, the pointers (outputs where the loop walks
-  // them); then the sums again (tied), the pointers (tied, or plain), the loop's end.
+  const int64_t sum_count = windows.count * rows.count, temp_count = 2 * windows.count + 2;
+  AsmOperands operands;
   QuadOperands o;
-  for (int64_t s = 0; s < sum_count; ++s) o.sums.push_back(absl::StrCat("$", s));
-  for (int64_t t = 0; t < temps; ++t) o.temps.push_back(absl::StrCat("$", sum_count + t));
-  const int64_t outputs = sum_count + temps + (loop ? 2 : 0);
-  const int64_t pointers = loop ? sum_count + temps : outputs + sum_count;
-  o.window = absl::StrCat("$", pointers);
-  o.row = absl::StrCat("$", pointers + 1);
-  std::string text;
-  if (loop) {
-    absl::StrAppend(&text, "1:\n");
-    for (int64_t q = 0; q < per_step; ++q) absl::StrAppend(&text, QuadText(o, windows, rows, q, per_step));
-    absl::StrAppend(&text, "cmp ", o.row, ", $", outputs + sum_count + 2, "\nbne 1b\n");
-  }
+  for (int64_t s = 0; s < sum_count; ++s) o.sums.push_back(operands.Add("=r"));
+  for (int64_t t = 0; t < temp_count; ++t) o.temps.push_back(operands.Add("=&r"));
+  o.window = operands.Add("=r");
+  o.row = operands.Add("=r");
+  for (const std::string& sum : o.sums) operands.Tie(sum);
+  operands.Tie(o.window);
+  operands.Tie(o.row);
+  const std::string row_end = operands.Add("r");
+  std::string text = "1:\n";
+  for (int64_t q = 0; q < per_step; ++q) absl::StrAppend(&text, QuadText(o, windows, rows, q, per_step));
+  absl::StrAppend(&text, "cmp ", o.row, ", ", row_end, "\nbne 1b\n");
   for (int64_t q = 0; q < after; ++q) absl::StrAppend(&text, QuadText(o, windows, rows, q, 0));
-  std::string constraints;
-  for (int64_t s = 0; s < sum_count; ++s) absl::StrAppend(&constraints, "=r,");
-  for (int64_t t = 0; t < temps; ++t) absl::StrAppend(&constraints, "=&r,");
-  if (loop) absl::StrAppend(&constraints, "=r,=r,");
-  for (int64_t s = 0; s < sum_count; ++s) absl::StrAppend(&constraints, s, ",");
-  if (loop) {
-    absl::StrAppend(&constraints, sum_count + temps, ",", sum_count + temps + 1, ",r,");
-  } else {
-    absl::StrAppend(&constraints, "r,r,");
-  }
-  absl::StrAppend(&constraints, "~{cpsr},~{memory}");
-  std::vector<llvm::Value*> operands;
-  for (int64_t s = 0; s < sum_count; ++s) operands.push_back(b.CreateLoad(b.getInt32Ty(), sums[s]));
-  operands.push_back(window);
-  operands.push_back(row);
-  if (loop) operands.push_back(b.CreateInBoundsGEP(b.getInt8Ty(), row, k.Int(steps * per_step * 4)));
-  std::vector<llvm::Type*> operand_types, result_types(sum_count + temps, b.getInt32Ty());
-  for (llvm::Value* operand : operands) operand_types.push_back(operand->getType());
-  if (loop) result_types.insert(result_types.end(), {window->getType(), row->getType()});
+  std::vector<llvm::Value*> inputs;
+  for (int64_t s = 0; s < sum_count; ++s) inputs.push_back(b.CreateLoad(b.getInt32Ty(), sums[s]));
+  inputs.push_back(window_start);
+  inputs.push_back(row_start);
+  inputs.push_back(b.CreateInBoundsGEP(b.getInt8Ty(), row_start, k.Int(steps * per_step * 4)));
+  std::vector<llvm::Type*> input_types, result_types(sum_count + temp_count, b.getInt32Ty());
+  for (llvm::Value* input : inputs) input_types.push_back(input->getType());
+  result_types.insert(result_types.end(), {window_start->getType(), row_start->getType()});
   auto* type =
-      llvm::FunctionType::get(llvm::StructType::get(b.getContext(), result_types), operand_types, /*isVarArg=*/false);
-  llvm::Value* result = b.CreateCall(llvm::InlineAsm::get(type, text, constraints, /*hasSideEffects=*/true), operands);
+      llvm::FunctionType::get(llvm::StructType::get(b.getContext(), result_types), input_types, /*isVarArg=*/false);
+  llvm::Value* result = b.CreateCall(
+      llvm::InlineAsm::get(type, text, operands.Constraints("~{cpsr},~{memory}"), /*hasSideEffects=*/true), inputs);
   for (int64_t s = 0; s < sum_count; ++s) {
     b.CreateStore(b.CreateExtractValue(result, {static_cast<unsigned>(s)}), sums[s]);
   }
@@ -220,9 +233,8 @@ void EmitPairsDotProducts(KernelContext& k, const PairsWindows& windows, llvm::V
   };
   llvm::Value* row_start = b.CreateInBoundsGEP(i8, weights, rows.first);
   const int64_t per_step = WalkedQuadsPerStep(k, kDotProductQuadsPerStep);
-  if (!codes && quads >= kWalkedQuads && QuadStatementsFit(windows, rows, per_step)) {
-    EmitDspQuadStatements(k, windows.first, row_start, windows, rows, quads / per_step, per_step, quads % per_step,
-                          sums);
+  if (!codes && quads >= kWalkedQuads && DspPairsWalkFits(k, windows, rows, per_step)) {
+    EmitDspPairsWalk(k, windows.first, row_start, windows, rows, quads / per_step, per_step, quads % per_step, sums);
   } else if (quads >= kWalkedQuads) {
     WalkQuads(k, quads, kDotProductQuadsPerStep, {row_start, windows.first}, {4, window_quad_bytes},
               [&](const std::vector<llvm::Value*>& at, int64_t q) {

@@ -49,9 +49,10 @@ struct PairsRows {
 // sums[w * rows.count + i] (i32 allocas) += sum over t < taps of window w's tap t *
 // weights[row i + t]: each whole 4 taps as two SMLADs a window and row, of 32-bit
 // window loads (unpacked into pairs where the window holds codes) and SXTB16 of 4
-// weight bytes (unpacked once for every window), the rest one at a time. Windows of
-// int16 pairs (at most 2, and 2 rows) take their whole 4 taps as inline assembly from
-// kWalkedQuads quads on: the walk's loop and the quads after it (dsp_pairs.cc).
+// weight bytes (unpacked once for every window), the rest one at a time. On Thumb-2,
+// windows of int16 pairs (at most 2, and 2 rows, each within an immediate offset of the
+// first) take their whole 4 taps from kWalkedQuads quads on as one inline-assembly
+// statement: the walk's loop and the quads after it (dsp_pairs.cc, EmitDspPairsWalk).
 void EmitPairsDotProducts(KernelContext& k, const PairsWindows& windows, llvm::Value* weights, const PairsRows& rows,
                           int64_t taps, const std::vector<llvm::Value*>& sums,
                           PairsWindow form = PairsWindow::kCentredInt16);

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Writes tests/models/dsp_pairs_quad_statements.onnxtxt: convolutions whose dot products the
-DSP pairs take as inline-assembly quads (dsp_pairs.cc, EmitDspQuadStatements). Seeded, so the
-same file each run; no package needed.
+"""Writes tests/models/dsp_pairs_walk_assembly.onnxtxt: convolutions whose dot products the
+DSP pairs walk in inline assembly (dsp_pairs.cc, EmitDspPairsWalk). Seeded, so the same file
+each run; no package needed.
 
-  python3 tools/op_models/make_dsp_pairs_quad_statements.py > tests/models/dsp_pairs_quad_statements.onnxtxt
+  python3 tools/op_models/make_dsp_pairs_walk_assembly.py > tests/models/dsp_pairs_walk_assembly.onnxtxt
 """
 import random
 
@@ -68,20 +68,22 @@ def conv(name, inp, in_type, in_scale, in_zero, shape, channels, kernel, pads, o
 body = []
 body += conv("y", "a", "uint8", 0.013, 121, (1, 8, 5, 5), 5, 3, 1, "uint8", 0.05, 118, per_channel=True)
 body += conv("u", "v", "int8", 0.011, -6, (1, 68, 3, 3), 3, 1, 0, "int8", 0.06, 3, per_channel=False)
-body += conv("h", "g", "int8", 0.012, 5, (1, 64, 5, 5), 9, 3, 1, "int8", 0.12, -4, per_channel=True, stride=2)
+body += conv("h", "g", "int8", 0.012, 5, (1, 58, 5, 5), 9, 3, 1, "int8", 0.12, -4, per_channel=True, stride=2)
 print('<ir_version: 8, opset_import: ["" : 13]>')
-print("dsp_pairs_quad_statements (float[1,8,5,5] a, float[1,68,3,3] v, float[1,64,5,5] g) => "
+print("dsp_pairs_walk_assembly (float[1,8,5,5] a, float[1,68,3,3] v, float[1,58,5,5] g) => "
       "(float[1,5,5,5] y, float[1,3,3,3] u, float[1,9,3,3] h) {")
 print("""  # Convolutions whose windows of int16 pairs Arm's DSP cores take as dsp-pairs (speed mode;
-  # memory mode where the window fits under the activation bound), each 4 taps (a quad) as
-  # inline assembly (EmitDspQuadStatements, dsp_pairs.cc): from 16 quads on a loop of 4 quads
-  # a step (1 under --optimize size), the pointers stepped by post-indexed loads, then the
-  # quads after the last whole step. y: 3x3 of 8 into 5 channels padded by 1 on 5x5, uint8
-  # codes, per-channel weights: 72 taps, 18 quads (4 steps and 2 after); 25 pixels (the last
-  # alone) and 5 channels (the last alone: one window or one row). u: 1x1 of 68 into 3
-  # channels on 3x3, int8 codes, per-tensor weights: 17 quads (4 steps and 1 after). h: 3x3 of
-  # 64 into 9 channels at stride 2 padded by 1 on 5x5 (at stride 1 the direct kernel's
-  # pixel pairs take it): 576 taps, the second window 1,152 bytes on, past
-  # LDRD's reach (two LDRs). Written by tools/op_models/make_dsp_pairs_quad_statements.py.""")
+  # memory mode where the window fits under the activation bound), their dot products'
+  # walk one inline-assembly statement (EmitDspPairsWalk, dsp_pairs.cc): from 16 quads (4
+  # taps each) on, a loop of 4 quads a step (1 under --optimize size), the pointers stepped
+  # by post-indexed loads, then the quads after the last whole step. y: 3x3 of 8 into 5
+  # channels padded by 1 on 5x5, uint8 codes, per-channel weights: 72 taps, 18 quads (4
+  # steps and 2 after); 25 pixels (the last alone) and 5 channels (the last alone: one
+  # window or one row). u: 1x1 of 68 into 3 channels on 3x3, int8 codes, per-tensor
+  # weights: 17 quads (4 steps and 1 after). h: 3x3 of 58 into 9 channels at stride 2
+  # padded by 1 on 5x5 (at stride 1 the direct kernel's pixel pairs take it): 522 taps,
+  # 130 quads (32 steps and 2 after) and 2 taps one at a time; the second window 1,048
+  # bytes on, past LDRD's reach from the second quad of a step on (two LDRs). Written by
+  # tools/op_models/make_dsp_pairs_walk_assembly.py.""")
 print("\n".join(body))
 print("}")
