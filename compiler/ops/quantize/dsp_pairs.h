@@ -38,8 +38,8 @@ struct PairsWindows {
   int64_t count;
   int64_t stride_bytes;
 };
-// Its weight rows: `count` of them, the first at element offset `first` of the int8
-// weights, each `stride` elements after the one before.
+// Its weight rows: `count` consecutive rows of the int8 weights from row `first` (an
+// index), `stride` elements a row.
 struct PairsRows {
   llvm::Value* first;
   int64_t count;
@@ -47,12 +47,12 @@ struct PairsRows {
 };
 
 // sums[w * rows.count + i] (i32 allocas) += sum over t < taps of window w's tap t *
-// weights[row i + t]: each whole 4 taps as two SMLADs a window and row, of 32-bit
+// weights[(rows.first + i) * rows.stride + t]: each whole 4 taps as two SMLADs a window and row, of 32-bit
 // window loads (unpacked into pairs where the window holds codes) and SXTB16 of 4
 // weight bytes (unpacked once for every window), the rest one at a time. On Thumb-2,
 // windows of int16 pairs (at most 2, and 2 rows, each within an immediate offset of the
-// first) take their whole 4 taps from kWalkedQuads quads on as one inline-assembly
-// statement: the walk's loop and the quads after it (dsp_pairs.cc, EmitDspPairsWalk).
+// first) take their whole 4 taps from 4 quads on as one inline-assembly statement: the
+// walk's loop and the quads after it (dsp_pairs.cc, EmitDspPairsWalk).
 void EmitPairsDotProducts(KernelContext& k, const PairsWindows& windows, llvm::Value* weights, const PairsRows& rows,
                           int64_t taps, const std::vector<llvm::Value*>& sums,
                           PairsWindow form = PairsWindow::kCentredInt16);

@@ -1054,8 +1054,8 @@ void EmitDspPairsConv(KernelContext& k, const QuantizedConvGeometry& g) {
           b.CreateStore(biases[i], tile_sums.back());
         }
       }
-      EmitPairsDotProducts(k, {windows[0], count, window_bytes}, k.in[g.w_input],
-                           {b.CreateMul(m[0], k.Int(taps)), count_channels, taps}, taps, tile_sums, pairs_window);
+      EmitPairsDotProducts(k, {windows[0], count, window_bytes}, k.in[g.w_input], {m[0], count_channels, taps}, taps,
+                           tile_sums, pairs_window);
       for (int i = 0; i < count_channels; ++i) {
         output.Channel(m[i]);
         for (int64_t p = 0; p < count; ++p) {

@@ -237,8 +237,7 @@ void EmitDspPairsMatMul(KernelContext& k, const QuantizedMatMulGeometry& g) {
     });
     auto columns_from = [&](llvm::Value* first, int count) {
       const PairsColumns columns = StartPairsColumns(k, p, first, count, sums);
-      EmitPairsDotProducts(k, {window, 1, 0}, k.in[g.b_input], {columns.rows[0], count, p.k}, p.k,
-                           {sums, sums + count});
+      EmitPairsDotProducts(k, {window, 1, 0}, k.in[g.b_input], {columns.j[0], count, p.k}, p.k, {sums, sums + count});
       StorePairsColumns(k, g, i, a_scale, y, columns, sums);
     };
     k.Loop(p.n / 2, [&](llvm::Value* pair) { columns_from(b.CreateMul(pair, k.Int(2)), 2); },
