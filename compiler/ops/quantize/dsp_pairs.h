@@ -47,9 +47,11 @@ struct PairsRows {
 };
 
 // sums[w * rows.count + i] (i32 allocas) += sum over t < taps of window w's tap t *
-// weights[(rows.first + i) * rows.stride + t]: each whole 4 taps as two SMLADs a window and row, of 32-bit
-// window loads (unpacked into pairs where the window holds codes) and SXTB16 of 4
-// weight bytes (unpacked once for every window), the rest one at a time. On Thumb-2,
+// weights[(rows.first + i) * rows.stride + t]: each whole 4 taps as two SMLADs a window
+// and row, of 32-bit window loads (unpacked into pairs where the window holds codes) and
+// SXTB16 of 4 weight bytes (unpacked once for every window), the rest one at a time
+// (LLVM's code for them wants the rows' offsets formed as (first + i) * stride: formed
+// as first * stride + i * stride, MobileNet's 8-tap layer spilled). On Thumb-2,
 // windows of int16 pairs (at most 2, and 2 rows, each within an immediate offset of the
 // first) take their whole 4 taps from 4 quads on as one inline-assembly statement: the
 // walk's loop and the quads after it (dsp_pairs.cc, EmitDspPairsWalk).
